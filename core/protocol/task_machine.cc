@@ -1,0 +1,73 @@
+#include "core/protocol/task_machine.h"
+
+namespace veritrain {
+namespace {
+
+struct Transition {
+  TaskState from;
+  TaskEvent event;
+  TaskState to;
+};
+
+// The transition table; see the header for the same table in prose.
+constexpr Transition kTable[] = {
+    {TaskState::kPosted, TaskEvent::kAssigned, TaskState::kTraining},
+    {TaskState::kTraining, TaskEvent::kTraceCommitted, TaskState::kProofPosted},
+    {TaskState::kTraining, TaskEvent::kTrainingDeadline, TaskState::kSolverTimeout},
+    {TaskState::kProofPosted, TaskEvent::kRandomnessRevealed, TaskState::kVerifying},
+    {TaskState::kVerifying, TaskEvent::kAllAccepted, TaskState::kAccepted},
+    {TaskState::kVerifying, TaskEvent::kChallenge, TaskState::kChallenged},
+    {TaskState::kVerifying, TaskEvent::kVerificationDeadline, TaskState::kUnverified},
+    {TaskState::kAccepted, TaskEvent::kSettle, TaskState::kSettled},
+    {TaskState::kChallenged, TaskEvent::kSettle, TaskState::kSettled},
+    {TaskState::kSolverTimeout, TaskEvent::kSettle, TaskState::kSettled},
+    {TaskState::kUnverified, TaskEvent::kSettle, TaskState::kSettled},
+};
+
+}  // namespace
+
+const char* TaskStateName(TaskState s) {
+  switch (s) {
+    case TaskState::kInvalid: return "invalid";
+    case TaskState::kPosted: return "posted";
+    case TaskState::kTraining: return "training";
+    case TaskState::kProofPosted: return "proof_posted";
+    case TaskState::kVerifying: return "verifying";
+    case TaskState::kAccepted: return "accepted";
+    case TaskState::kChallenged: return "challenged";
+    case TaskState::kSolverTimeout: return "solver_timeout";
+    case TaskState::kUnverified: return "unverified";
+    case TaskState::kSettled: return "settled";
+  }
+  return "invalid";
+}
+
+const char* TaskEventName(TaskEvent e) {
+  switch (e) {
+    case TaskEvent::kInvalid: return "invalid";
+    case TaskEvent::kAssigned: return "assigned";
+    case TaskEvent::kTraceCommitted: return "trace_committed";
+    case TaskEvent::kTrainingDeadline: return "training_deadline";
+    case TaskEvent::kRandomnessRevealed: return "randomness_revealed";
+    case TaskEvent::kAllAccepted: return "all_accepted";
+    case TaskEvent::kChallenge: return "challenge";
+    case TaskEvent::kVerificationDeadline: return "verification_deadline";
+    case TaskEvent::kSettle: return "settle";
+  }
+  return "invalid";
+}
+
+Status TaskMachine::Apply(TaskEvent e) {
+  for (const auto& t : kTable) {
+    if (t.from == state_ && t.event == e) {
+      state_ = t.to;
+      history_.push_back(state_);
+      return Status::Ok();
+    }
+  }
+  return Status::FailedPrecondition(std::string("illegal transition: ") +
+                                    TaskEventName(e) + " in state " +
+                                    TaskStateName(state_));
+}
+
+}  // namespace veritrain

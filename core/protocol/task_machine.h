@@ -1,0 +1,79 @@
+// The task state machine (design section 1, stages 1–8), as a pure
+// transition table. The arbiter holds one TaskMachine per task and feeds it
+// events; an event that is illegal in the current state is rejected with a
+// named error and changes nothing.
+//
+//   from            event                 to
+//   posted          assigned              training
+//   training        trace_committed       proof_posted
+//   training        training_deadline     solver_timeout
+//   proof_posted    randomness_revealed   verifying
+//   verifying       all_accepted          accepted
+//   verifying       challenge             challenged
+//   verifying       verification_deadline unverified   (no verdict at all)
+//   accepted        settle                settled
+//   challenged      settle                settled
+//   solver_timeout  settle                settled
+//   unverified      settle                settled
+//
+// `challenged` is where the challenge game (phase 1 over steps, phase 2
+// over the step graph) will plug in; for now a challenged task settles
+// without paying the solver.
+//
+// Thread-safety: not thread-safe; one owner.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/util/status.h"
+
+namespace veritrain {
+
+enum class TaskState {
+  kInvalid = 0,  // deliberately not a state: a default-constructed value is an error
+  kPosted,
+  kTraining,
+  kProofPosted,
+  kVerifying,
+  kAccepted,
+  kChallenged,
+  kSolverTimeout,
+  kUnverified,
+  kSettled,
+};
+
+enum class TaskEvent {
+  kInvalid = 0,
+  kAssigned,
+  kTraceCommitted,
+  kTrainingDeadline,
+  kRandomnessRevealed,
+  kAllAccepted,
+  kChallenge,
+  kVerificationDeadline,
+  kSettle,
+};
+
+const char* TaskStateName(TaskState s);
+const char* TaskEventName(TaskEvent e);
+
+class TaskMachine {
+ public:
+  TaskMachine() = default;  // starts in kPosted
+
+  TaskState state() const { return state_; }
+  // Applies `e`; FailedPrecondition "illegal transition: <event> in state
+  // <state>" when the table has no row for it.
+  Status Apply(TaskEvent e);
+  // True once the task can no longer change.
+  bool done() const { return state_ == TaskState::kSettled; }
+  // The states visited, in order, starting with kPosted.
+  const std::vector<TaskState>& history() const { return history_; }
+
+ private:
+  TaskState state_ = TaskState::kPosted;
+  std::vector<TaskState> history_{TaskState::kPosted};
+};
+
+}  // namespace veritrain

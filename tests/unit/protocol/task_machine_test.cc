@@ -1,0 +1,55 @@
+#include "core/protocol/task_machine.h"
+
+#include <gtest/gtest.h>
+
+namespace veritrain {
+namespace {
+
+TEST(TaskMachine, HonestPathEndsSettled) {
+  TaskMachine m;
+  for (TaskEvent e : {TaskEvent::kAssigned, TaskEvent::kTraceCommitted,
+                      TaskEvent::kRandomnessRevealed, TaskEvent::kAllAccepted,
+                      TaskEvent::kSettle}) {
+    ASSERT_TRUE(m.Apply(e).ok()) << TaskEventName(e);
+  }
+  EXPECT_TRUE(m.done());
+  std::vector<TaskState> want = {TaskState::kPosted,  TaskState::kTraining,
+                                 TaskState::kProofPosted, TaskState::kVerifying,
+                                 TaskState::kAccepted, TaskState::kSettled};
+  EXPECT_EQ(m.history(), want);
+}
+
+TEST(TaskMachine, IllegalEventIsNamedAndChangesNothing) {
+  TaskMachine m;
+  Status s = m.Apply(TaskEvent::kAllAccepted);
+  EXPECT_EQ(s.code(), Status::Code::kFailedPrecondition);
+  EXPECT_NE(s.message().find("all_accepted in state posted"), std::string::npos);
+  EXPECT_EQ(m.state(), TaskState::kPosted);
+  EXPECT_EQ(m.history().size(), 1u);
+}
+
+TEST(TaskMachine, SettledAcceptsNothing) {
+  TaskMachine m;
+  ASSERT_TRUE(m.Apply(TaskEvent::kAssigned).ok());
+  ASSERT_TRUE(m.Apply(TaskEvent::kTrainingDeadline).ok());
+  ASSERT_TRUE(m.Apply(TaskEvent::kSettle).ok());
+  for (int e = 0; e <= static_cast<int>(TaskEvent::kSettle); ++e) {
+    EXPECT_FALSE(m.Apply(static_cast<TaskEvent>(e)).ok());
+  }
+  EXPECT_EQ(m.state(), TaskState::kSettled);
+}
+
+TEST(TaskMachine, ChallengeAndUnverifiedPathsSettle) {
+  for (TaskEvent end : {TaskEvent::kChallenge, TaskEvent::kVerificationDeadline}) {
+    TaskMachine m;
+    ASSERT_TRUE(m.Apply(TaskEvent::kAssigned).ok());
+    ASSERT_TRUE(m.Apply(TaskEvent::kTraceCommitted).ok());
+    ASSERT_TRUE(m.Apply(TaskEvent::kRandomnessRevealed).ok());
+    ASSERT_TRUE(m.Apply(end).ok());
+    ASSERT_TRUE(m.Apply(TaskEvent::kSettle).ok());
+    EXPECT_TRUE(m.done());
+  }
+}
+
+}  // namespace
+}  // namespace veritrain
