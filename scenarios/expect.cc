@@ -1,0 +1,121 @@
+// Evaluation of scenario expectations against summary.json.
+#include "scenarios/expect.h"
+
+#include <exception>
+#include <optional>
+#include <utility>
+
+namespace veritrain {
+namespace {
+
+using nlohmann::json;
+
+// The comparison written out, e.g. "0.1 <= /a/b <= 0.9".
+std::string DefaultDescription(const std::string& path, const json& e) {
+  if (e.contains("equals")) return path + " == " + e["equals"].dump();
+  if (e.contains("not_equals")) return path + " != " + e["not_equals"].dump();
+  if (e.contains("min") && e.contains("max")) {
+    return e["min"].dump() + " <= " + path + " <= " + e["max"].dump();
+  }
+  if (e.contains("min")) return path + " >= " + e["min"].dump();
+  if (e.contains("max")) return path + " <= " + e["max"].dump();
+  return path;
+}
+
+// The value at `path` in `summary`, or nullopt with *why set.
+std::optional<json> Lookup(const json& summary, const std::string& path,
+                           std::string* why) {
+  try {
+    json::json_pointer pointer(path);
+    if (!summary.contains(pointer)) {
+      *why = "no value at " + path;
+      return std::nullopt;
+    }
+    return summary.at(pointer);
+  } catch (const json::parse_error& e) {
+    *why = "invalid JSON pointer \"" + path + "\"";
+  } catch (const std::exception&) {
+    *why = "no value at " + path;
+  }
+  return std::nullopt;
+}
+
+ExpectationResult EvaluateOne(const json& e, const json& summary) {
+  ExpectationResult r;
+  if (!e.is_object() || !e.contains("path") || !e["path"].is_string()) {
+    r.description = e.dump();
+    r.detail = "malformed expectation: needs a string \"path\"";
+    return r;
+  }
+  const std::string path = e["path"].get<std::string>();
+  r.description = e.contains("description") && e["description"].is_string()
+                      ? e["description"].get<std::string>()
+                      : DefaultDescription(path, e);
+  const bool has_min = e.contains("min");
+  const bool has_max = e.contains("max");
+  if (!e.contains("equals") && !e.contains("not_equals") && !has_min &&
+      !has_max) {
+    r.detail =
+        "malformed expectation: no comparison (equals, not_equals, "
+        "min, max)";
+    return r;
+  }
+  std::optional<json> actual = Lookup(summary, path, &r.detail);
+  if (!actual) return r;
+  r.actual = *actual;
+  const std::string got = "got " + actual->dump();
+
+  if (e.contains("equals")) {
+    // nlohmann compares integers and floats numerically, also inside
+    // arrays and objects.
+    r.passed = *actual == e["equals"];
+    r.detail = r.passed ? got : got + ", expected " + e["equals"].dump();
+    return r;
+  }
+  if (e.contains("not_equals")) {
+    r.passed = *actual != e["not_equals"];
+    r.detail = r.passed ? got : got + ", expected anything but that";
+    return r;
+  }
+  if ((has_min && !e["min"].is_number()) ||
+      (has_max && !e["max"].is_number())) {
+    r.detail = "malformed expectation: min and max must be numbers";
+    return r;
+  }
+  if (!actual->is_number()) {
+    r.detail = got + ", which is not a number (min/max need one)";
+    return r;
+  }
+  // long double holds every int64/uint64 exactly on the platforms built
+  // for, so large token amounts compare exactly.
+  const long double value = actual->get<long double>();
+  if (has_min && value < e["min"].get<long double>()) {
+    r.detail = got + ", below the minimum " + e["min"].dump();
+    return r;
+  }
+  if (has_max && value > e["max"].get<long double>()) {
+    r.detail = got + ", above the maximum " + e["max"].dump();
+    return r;
+  }
+  r.passed = true;
+  r.detail = got;
+  return r;
+}
+
+}  // namespace
+
+std::vector<ExpectationResult> EvaluateExpectations(const json& expect,
+                                                    const json& summary) {
+  std::vector<ExpectationResult> results;
+  if (!expect.is_array()) {
+    ExpectationResult r;
+    r.description = "expect";
+    r.detail = "malformed expectations: not an array";
+    results.push_back(std::move(r));
+    return results;
+  }
+  for (const json& e : expect) results.push_back(EvaluateOne(e, summary));
+  return results;
+}
+
+}  // namespace veritrain

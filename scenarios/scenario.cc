@@ -1,0 +1,316 @@
+// Scenario parsing: JSON syntax, the embedded JSON Schema, defaults from the
+// schema, semantic checks, then the typed Scenario.
+#include "scenarios/scenario.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <utility>
+
+#include "scenarios/schema_validate.h"
+
+namespace veritrain {
+namespace {
+
+using nlohmann::json;
+
+// The parsed schema, built once. Its failure is a build defect.
+const Result<JsonSchema>& TheSchema() {
+  static const Result<JsonSchema> schema = []() -> Result<JsonSchema> {
+    json j = json::parse(ScenarioSchemaText(), nullptr, false);
+    if (j.is_discarded()) {
+      return Status::Internal("the embedded scenario schema is not JSON");
+    }
+    return JsonSchema::Create(std::move(j));
+  }();
+  return schema;
+}
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+// Errors the schema cannot express. REQUIRES: `r` conforms to the schema
+// and has its defaults filled in.
+std::vector<ScenarioError> SemanticErrors(const json& r) {
+  std::vector<ScenarioError> errors;
+
+  const json& protocol = r["protocol"];
+  if (protocol["mode"] == "tolerance") {
+    errors.push_back({"/protocol/mode", "tolerance mode is not supported yet"});
+  }
+  const int64_t steps = r["job"]["steps"].get<int64_t>();
+  const int64_t k = protocol["checkpoint_interval"].get<int64_t>();
+  const int64_t top_q = protocol["top_q"].get<int64_t>();
+  const int64_t random_samples = protocol["random_samples"].get<int64_t>();
+  if (steps % k != 0) {
+    errors.push_back({"/protocol/checkpoint_interval",
+                      std::to_string(k) + " does not divide job.steps = " +
+                          std::to_string(steps)});
+  }
+  if (top_q == 0 && random_samples == 0) {  // both >= 0 by the schema
+    errors.push_back({"/protocol",
+                      "top_q + random_samples must be at least "
+                      "1 (got " +
+                          std::to_string(top_q) + " + " +
+                          std::to_string(random_samples) + ")"});
+  }
+  if (steps % k == 0) {
+    const int64_t intervals = steps / k;
+    const std::string limit =
+        " exceeds the number of intervals (" + std::to_string(intervals) +
+        " = job.steps / checkpoint_interval = " + std::to_string(steps) +
+        " / " + std::to_string(k) + ")";
+    if (top_q > intervals) {
+      errors.push_back({"/protocol/top_q", std::to_string(top_q) + limit});
+    }
+    if (random_samples > intervals) {
+      errors.push_back(
+          {"/protocol/random_samples", std::to_string(random_samples) + limit});
+    }
+  }
+
+  const json& participants = r["participants"];
+  int solvers = 0;
+  int verifiers = 0;
+  std::map<std::string, size_t> first_use;
+  for (size_t i = 0; i < participants.size(); ++i) {
+    const json& p = participants[i];
+    const std::string at = "/participants/" + std::to_string(i);
+    const std::string name = p["name"].get<std::string>();
+    const std::string role = p["role"].get<std::string>();
+    const std::string behaviour = p["behaviour"].get<std::string>();
+    if (role == "solver") ++solvers;
+    if (role == "verifier") ++verifiers;
+    auto [it, inserted] = first_use.emplace(name, i);
+    if (!inserted) {
+      errors.push_back({at + "/name", "duplicate participant name '" + name +
+                                          "' (also /participants/" +
+                                          std::to_string(it->second) + ")"});
+    }
+    const std::vector<std::string>& known = KnownBehaviours(role);
+    if (std::find(known.begin(), known.end(), behaviour) == known.end()) {
+      errors.push_back(
+          {at + "/behaviour", "unknown " + role + " behaviour '" + behaviour +
+                                  "' (known: " + Join(known) + ")"});
+    }
+  }
+  if (solvers != 1) {
+    errors.push_back({"/participants", "need exactly one solver (found " +
+                                           std::to_string(solvers) + ")"});
+  }
+  if (verifiers < 1) {
+    errors.push_back({"/participants", "need at least one verifier (found " +
+                                           std::to_string(verifiers) + ")"});
+  }
+
+  const json& expect = r["expect"];
+  for (size_t i = 0; i < expect.size(); ++i) {
+    const std::string path = expect[i]["path"].get<std::string>();
+    try {
+      json::json_pointer pointer(path);
+    } catch (const json::exception&) {
+      errors.push_back({"/expect/" + std::to_string(i) + "/path",
+                        "\"" + path +
+                            "\" is not a valid JSON pointer ('~' "
+                            "must be followed by 0 or 1)"});
+    }
+  }
+  return errors;
+}
+
+// Validates `j`; on success `*resolved` is `j` with defaults filled in.
+std::vector<ScenarioError> Check(const json& j, json* resolved) {
+  const Result<JsonSchema>& schema = TheSchema();
+  if (!schema.ok()) return {{"", schema.status().ToString()}};
+  std::vector<ScenarioError> errors;
+  for (SchemaViolation& v : schema->Validate(j)) {
+    errors.push_back({std::move(v.path), std::move(v.message)});
+  }
+  if (!errors.empty()) return errors;
+  *resolved = j;
+  schema->ApplyDefaults(resolved);
+  return SemanticErrors(*resolved);
+}
+
+ProfileSpec ProfileFromJson(const json& j) {
+  ProfileSpec p;
+  p.threads = j["threads"].get<int>();
+  p.dtype = j["dtype"].get<std::string>();
+  p.deterministic = j["deterministic"].get<bool>();
+  p.device = j["device"].get<std::string>();
+  return p;
+}
+
+// REQUIRES: `r` passed Check().
+Scenario FromResolved(json r) {
+  Scenario s;
+  s.name = r["name"].get<std::string>();
+  s.description = r["description"].get<std::string>();
+  s.seed = r["seed"].get<uint64_t>();
+  s.job = r["job"];
+  const json& protocol = r["protocol"];
+  s.protocol.checkpoint_interval =
+      protocol["checkpoint_interval"].get<int64_t>();
+  s.protocol.mode = protocol["mode"].get<std::string>();
+  s.protocol.top_q = protocol["top_q"].get<int64_t>();
+  s.protocol.random_samples = protocol["random_samples"].get<int64_t>();
+  s.protocol.training_deadline_s =
+      protocol["deadlines"]["training_s"].get<double>();
+  s.protocol.verification_deadline_s =
+      protocol["deadlines"]["verification_s"].get<double>();
+  s.economics.reward = r["economics"]["reward"].get<int64_t>();
+  s.economics.submitter_funds =
+      r["economics"]["submitter_funds"].get<int64_t>();
+  for (const json& p : r["participants"]) {
+    ParticipantSpec spec;
+    spec.name = p["name"].get<std::string>();
+    spec.role = p["role"].get<std::string>();
+    spec.behaviour = p["behaviour"].get<std::string>();
+    spec.params = p["params"];
+    spec.profile = ProfileFromJson(p["profile"]);
+    s.participants.push_back(std::move(spec));
+  }
+  s.network.transport = r["network"]["transport"].get<std::string>();
+  s.network.host = r["network"]["host"].get<std::string>();
+  s.timeout_s = r["timeout_s"].get<double>();
+  s.expect = r["expect"];
+  s.resolved = std::move(r);
+  return s;
+}
+
+// "line 3, column 7" of the 1-based byte position `byte` in `text`.
+std::string LineColumn(std::string_view text, size_t byte) {
+  size_t index = byte == 0 ? 0 : byte - 1;
+  if (index > text.size()) index = text.size();
+  size_t line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < index; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return "line " + std::to_string(line) + ", column " +
+         std::to_string(index - line_start + 1);
+}
+
+// nlohmann's parse error text without its "[json.exception...] parse error
+// at line L, column C: " prefix.
+std::string ParseErrorReason(const std::string& what) {
+  size_t at = what.find("syntax error");
+  if (at != std::string::npos) return what.substr(at);
+  at = what.find("] ");
+  return at == std::string::npos ? what : what.substr(at + 2);
+}
+
+}  // namespace
+
+nlohmann::json ProfileSpec::ToJson() const {
+  return {{"threads", threads},
+          {"dtype", dtype},
+          {"deterministic", deterministic},
+          {"device", device}};
+}
+
+std::vector<const ParticipantSpec*> Scenario::solvers() const {
+  std::vector<const ParticipantSpec*> out;
+  for (const ParticipantSpec& p : participants) {
+    if (p.role == "solver") out.push_back(&p);
+  }
+  return out;
+}
+
+std::vector<const ParticipantSpec*> Scenario::verifiers() const {
+  std::vector<const ParticipantSpec*> out;
+  for (const ParticipantSpec& p : participants) {
+    if (p.role == "verifier") out.push_back(&p);
+  }
+  return out;
+}
+
+int64_t Scenario::intervals() const {
+  auto steps = job.find("steps");
+  if (steps == job.end() || !steps->is_number_integer() ||
+      protocol.checkpoint_interval <= 0) {
+    return 0;
+  }
+  return steps->get<int64_t>() / protocol.checkpoint_interval;
+}
+
+const std::vector<std::string>& KnownBehaviours(const std::string& role) {
+  static const std::vector<std::string> kSolver = {"honest"};
+  static const std::vector<std::string> kVerifier = {"honest"};
+  static const std::vector<std::string> kNone;
+  if (role == "solver") return kSolver;
+  if (role == "verifier") return kVerifier;
+  return kNone;
+}
+
+std::vector<ScenarioError> CheckScenarioJson(const nlohmann::json& j) {
+  json resolved;
+  try {
+    return Check(j, &resolved);
+  } catch (const std::exception& e) {
+    return {{"", std::string("internal error while checking: ") + e.what()}};
+  }
+}
+
+Result<Scenario> ParseScenario(std::string_view json_text,
+                               const std::string& source_name) {
+  json j;
+  try {
+    j = json::parse(json_text.begin(), json_text.end());
+  } catch (const json::parse_error& e) {
+    return Status::InvalidArgument(source_name + ": invalid JSON at " +
+                                   LineColumn(json_text, e.byte) + ": " +
+                                   ParseErrorReason(e.what()));
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(source_name + ": invalid JSON: " + e.what());
+  }
+  try {
+    json resolved;
+    std::vector<ScenarioError> errors = Check(j, &resolved);
+    if (!errors.empty()) {
+      std::string message;
+      for (const ScenarioError& e : errors) {
+        if (!message.empty()) message += "\n";
+        message += source_name + ": " + (e.path.empty() ? "(root)" : e.path) +
+                   ": " + e.message;
+      }
+      return Status::InvalidArgument(message);
+    }
+    return FromResolved(std::move(resolved));
+  } catch (const std::exception& e) {
+    return Status::Internal(source_name + ": unexpected error: " + e.what());
+  }
+}
+
+Result<Scenario> LoadScenario(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return Status::NotFound("scenario file not found: " + path);
+  }
+  if (std::filesystem::is_directory(path, ec)) {
+    return Status::IOError(path + ": is a directory, not a scenario file");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Status::IOError(path + ": cannot open: " + std::strerror(errno));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    return Status::IOError(path + ": read failed: " + std::strerror(errno));
+  }
+  return ParseScenario(text.str(), path);
+}
+
+}  // namespace veritrain

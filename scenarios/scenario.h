@@ -1,0 +1,123 @@
+// Scenario: a parsed, validated scenario file (format "veritrain-scenario/1")
+// with every default filled in.
+//
+// A scenario file names the job, the protocol parameters, the economics,
+// the participants (role, behaviour, hardware profile), the network and the
+// expectations of one run. It is checked in two stages:
+//   1. against the JSON Schema in scenarios/schema/scenario.schema.json
+//      (embedded in the library at build time; ScenarioSchemaText()), every
+//      violation collected;
+//   2. if the schema holds, semantic checks the schema cannot express
+//      (exactly one solver, checkpoint_interval divides job.steps, known
+//      behaviours, ...).
+// Defaults come from the schema's "default"s, so the schema is the one
+// place they are written.
+//
+// Thread-safety: plain values; the free functions are thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/util/status.h"
+
+namespace veritrain {
+
+// Hardware and numerics profile of one participant.
+struct ProfileSpec {
+  int threads = 1;
+  std::string dtype = "float32";  // "float32" or "float64"
+  bool deterministic = true;
+  std::string device = "cpu";
+
+  nlohmann::json ToJson() const;
+};
+
+struct ParticipantSpec {
+  std::string name;  // unique in the scenario
+  std::string role;  // "solver" or "verifier"
+  std::string behaviour = "honest";
+  nlohmann::json params = nlohmann::json::object();  // behaviour parameters
+  ProfileSpec profile;
+};
+
+struct ProtocolSpec {
+  int64_t checkpoint_interval = 50;  // k; divides job.steps
+  std::string mode = "exact";
+  int64_t top_q = 1;
+  int64_t random_samples = 1;
+  double training_deadline_s = 600;
+  double verification_deadline_s = 600;
+};
+
+// Token amounts, in integer token units.
+struct EconomicsSpec {
+  int64_t reward = 1000;
+  int64_t submitter_funds = 10000;
+};
+
+struct NetworkSpec {
+  std::string transport = "ipc";  // "ipc" or "tcp"
+  std::string host = "127.0.0.1";
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  uint64_t seed = 1;
+  // The "job" object with defaults filled in: name, steps, batch_size,
+  // params (job-specific; checked by the job).
+  nlohmann::json job = nlohmann::json::object();
+  ProtocolSpec protocol;
+  EconomicsSpec economics;
+  std::vector<ParticipantSpec> participants;
+  NetworkSpec network;
+  double timeout_s = 900;
+  nlohmann::json expect = nlohmann::json::array();  // see scenarios/expect.h
+  // The whole scenario with every default filled in (for the run manifest).
+  nlohmann::json resolved = nlohmann::json::object();
+
+  // Pointers into `participants`, in file order; valid while this Scenario
+  // is alive and `participants` is not modified.
+  std::vector<const ParticipantSpec*> solvers() const;
+  std::vector<const ParticipantSpec*> verifiers() const;
+
+  // Number of checkpoint intervals: job.steps / protocol.checkpoint_interval
+  // (0 if job.steps is missing, as in a default-constructed Scenario).
+  int64_t intervals() const;
+};
+
+// One problem with a scenario document.
+struct ScenarioError {
+  std::string path;     // JSON pointer, e.g. "/protocol/checkpoint_interval";
+                        // "" for the root
+  std::string message;  // names the offending value where known
+};
+
+// Behaviours the roles implement, one list per role; extend these when a
+// behaviour is added.
+const std::vector<std::string>& KnownBehaviours(const std::string& role);
+
+// The scenario JSON Schema (draft 7), as embedded at build time.
+std::string_view ScenarioSchemaText();
+
+// Checks a scenario document: all schema violations; if there are none,
+// all semantic errors. Empty when the scenario is valid.
+std::vector<ScenarioError> CheckScenarioJson(const nlohmann::json& j);
+
+// Parses and checks a scenario. On failure: InvalidArgument whose message
+// lists every error, one per line, as "<source_name>: <path>: <message>"
+// (the root path printed as "(root)"); invalid JSON gives one line with the
+// line and column of the syntax error.
+Result<Scenario> ParseScenario(std::string_view json_text,
+                               const std::string& source_name);
+
+// Reads and parses the scenario file at `path` (the path is the source
+// name). NotFound naming the path if it does not exist; IOError if it
+// cannot be read.
+Result<Scenario> LoadScenario(const std::string& path);
+
+}  // namespace veritrain

@@ -1,0 +1,533 @@
+// Tests of scenario parsing: the canonical example, defaults, schema errors
+// (all of them, with paths), JSON syntax errors, missing files, and every
+// semantic check.
+#include "scenarios/scenario.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace veritrain {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// The canonical example of the scenario format (version 1).
+constexpr char kQuickstart[] = R"json({
+  "format": "veritrain-scenario/1",
+  "name": "quickstart",
+  "description": "One honest solver and one honest verifier; the mlp job on Fashion-MNIST in exact mode.",
+  "seed": 1,
+  "job": {
+    "name": "mlp",
+    "steps": 300,
+    "batch_size": 64,
+    "params": {"hidden": [128], "optimizer": {"name": "adam", "lr": 0.001}, "train_limit": 0}
+  },
+  "protocol": {
+    "checkpoint_interval": 50,
+    "mode": "exact",
+    "top_q": 1,
+    "random_samples": 1,
+    "deadlines": {"training_s": 600, "verification_s": 600}
+  },
+  "economics": {"reward": 1000, "submitter_funds": 10000},
+  "participants": [
+    {"name": "solver-1", "role": "solver", "behaviour": "honest", "profile": {"threads": 1}},
+    {"name": "verifier-1", "role": "verifier", "behaviour": "honest", "profile": {"threads": 1}}
+  ],
+  "network": {"transport": "ipc"},
+  "timeout_s": 900,
+  "expect": [
+    {"path": "/tasks/0/outcome", "equals": "accepted"},
+    {"path": "/tasks/0/test_accuracy", "min": 0.7},
+    {"path": "/tasks/0/verifier_steps_reexecuted", "equals": 100}
+  ]
+})json";
+
+// Only the required fields; everything else comes from defaults.
+constexpr char kMinimal[] = R"json({
+  "format": "veritrain-scenario/1",
+  "name": "minimal",
+  "job": {"name": "synthetic", "steps": 100},
+  "participants": [
+    {"name": "s", "role": "solver"},
+    {"name": "v", "role": "verifier"}
+  ]
+})json";
+
+std::string DataPath(const std::string& name) {
+  return std::string(VERITRAIN_SOURCE_DIR) + "/tests/unit/scenario/data/" +
+         name;
+}
+
+// The error message of parsing `j`, or "" if it parsed.
+std::string ErrorOf(const json& j) {
+  Result<Scenario> r = ParseScenario(j.dump(), "test.json");
+  if (r.ok()) return "";
+  EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
+  return r.status().message();
+}
+
+size_t LineCount(const std::string& s) {
+  return s.empty() ? 0 : 1 + std::count(s.begin(), s.end(), '\n');
+}
+
+TEST(ScenarioTest, CanonicalExampleParses) {
+  Result<Scenario> r = ParseScenario(kQuickstart, "quickstart.json");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const Scenario& s = *r;
+  EXPECT_EQ(s.name, "quickstart");
+  EXPECT_EQ(s.seed, 1u);
+  EXPECT_EQ(s.job["name"], "mlp");
+  EXPECT_EQ(s.job["steps"], 300);
+  EXPECT_EQ(s.job["params"]["hidden"], json::array({128}));
+  EXPECT_EQ(s.protocol.checkpoint_interval, 50);
+  EXPECT_EQ(s.protocol.mode, "exact");
+  EXPECT_EQ(s.intervals(), 6);  // 300 / 50
+  EXPECT_EQ(s.economics.reward, 1000);
+  EXPECT_EQ(s.economics.submitter_funds, 10000);
+  ASSERT_EQ(s.participants.size(), 2u);
+  ASSERT_EQ(s.solvers().size(), 1u);
+  EXPECT_EQ(s.solvers()[0]->name, "solver-1");
+  ASSERT_EQ(s.verifiers().size(), 1u);
+  EXPECT_EQ(s.verifiers()[0]->name, "verifier-1");
+  EXPECT_EQ(s.network.transport, "ipc");
+  EXPECT_EQ(s.timeout_s, 900);
+  EXPECT_EQ(s.expect.size(), 3u);
+  EXPECT_TRUE(CheckScenarioJson(json::parse(kQuickstart)).empty());
+}
+
+TEST(ScenarioTest, CanonicalExampleFillsProfileDefaults) {
+  Result<Scenario> r = ParseScenario(kQuickstart, "quickstart.json");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  // Only "threads" is given; the rest are the documented defaults.
+  const json& profile = r->resolved["participants"][0]["profile"];
+  EXPECT_EQ(profile, (json{{"threads", 1},
+                           {"dtype", "float32"},
+                           {"deterministic", true},
+                           {"device", "cpu"}}));
+  EXPECT_EQ(r->participants[1].profile.ToJson(), profile);
+  EXPECT_EQ(r->network.host, "127.0.0.1");
+}
+
+TEST(ScenarioTest, MinimalScenarioGetsEveryDefault) {
+  Result<Scenario> r = ParseScenario(kMinimal, "minimal.json");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const Scenario& s = *r;
+  // Defaults as specified for format version 1.
+  EXPECT_EQ(s.seed, 1u);
+  EXPECT_EQ(s.description, "");
+  EXPECT_EQ(s.job["batch_size"], 64);
+  EXPECT_EQ(s.job["params"], json::object());
+  EXPECT_EQ(s.protocol.checkpoint_interval, 50);
+  EXPECT_EQ(s.protocol.mode, "exact");
+  EXPECT_EQ(s.protocol.top_q, 1);
+  EXPECT_EQ(s.protocol.random_samples, 1);
+  EXPECT_EQ(s.protocol.training_deadline_s, 600);
+  EXPECT_EQ(s.protocol.verification_deadline_s, 600);
+  EXPECT_EQ(s.economics.reward, 1000);
+  EXPECT_EQ(s.economics.submitter_funds, 10000);
+  EXPECT_EQ(s.network.transport, "ipc");
+  EXPECT_EQ(s.network.host, "127.0.0.1");
+  EXPECT_EQ(s.timeout_s, 900);
+  EXPECT_EQ(s.expect, json::array());
+  EXPECT_EQ(s.participants[0].behaviour, "honest");
+  EXPECT_EQ(s.participants[0].params, json::object());
+  EXPECT_EQ(s.participants[0].profile.threads, 1);
+  EXPECT_EQ(s.participants[0].profile.dtype, "float32");
+  EXPECT_TRUE(s.participants[0].profile.deterministic);
+  EXPECT_EQ(s.participants[0].profile.device, "cpu");
+
+  // The same defaults are in `resolved`, for the run manifest.
+  EXPECT_EQ(s.resolved["protocol"]["checkpoint_interval"], 50);
+  EXPECT_EQ(s.resolved["protocol"]["deadlines"]["training_s"], 600);
+  EXPECT_EQ(s.resolved["economics"]["reward"], 1000);
+  EXPECT_EQ(s.resolved["network"]["transport"], "ipc");
+  EXPECT_EQ(s.resolved["timeout_s"], 900);
+  EXPECT_EQ(s.resolved["participants"][1]["profile"]["dtype"], "float32");
+  // Resolving is idempotent: the resolved document parses to itself.
+  Result<Scenario> again = ParseScenario(s.resolved.dump(), "resolved");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->resolved, s.resolved);
+}
+
+TEST(ScenarioTest, GivenValuesAreNotReplacedByDefaults) {
+  json j = json::parse(kMinimal);
+  j["protocol"] = {{"checkpoint_interval", 25},
+                   {"deadlines", {{"training_s", 5}}}};
+  j["participants"][1]["profile"] = {{"dtype", "float64"}, {"threads", 4}};
+  Result<Scenario> r = ParseScenario(j.dump(), "t.json");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->protocol.checkpoint_interval, 25);
+  EXPECT_EQ(r->protocol.training_deadline_s, 5);
+  EXPECT_EQ(r->protocol.verification_deadline_s, 600);
+  EXPECT_EQ(r->participants[1].profile.dtype, "float64");
+  EXPECT_EQ(r->participants[1].profile.threads, 4);
+  EXPECT_EQ(r->intervals(), 4);  // 100 / 25
+}
+
+TEST(ScenarioTest, DefaultConstructedScenarioHasNoIntervals) {
+  EXPECT_EQ(Scenario().intervals(), 0);
+}
+
+TEST(ScenarioTest, ReportsAllSchemaErrorsWithPaths) {
+  Result<Scenario> r = LoadScenario(DataPath("three_errors.json"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
+  const std::string& m = r.status().message();
+  EXPECT_EQ(LineCount(m), 3u) << m;
+  const std::string source = DataPath("three_errors.json");
+  EXPECT_THAT(m, HasSubstr(source + ": /colour: unknown field 'colour'"));
+  EXPECT_THAT(m, HasSubstr(source + ": /job/steps: -5 is less than the "
+                                    "minimum 1"));
+  EXPECT_THAT(m, HasSubstr(source + ": /participants/1/role: \"referee\" is "
+                                    "not one of: \"solver\", \"verifier\""));
+}
+
+TEST(ScenarioTest, CheckScenarioJsonReturnsStructuredErrors) {
+  std::ifstream in(DataPath("three_errors.json"));
+  std::vector<ScenarioError> errors = CheckScenarioJson(json::parse(in));
+  ASSERT_EQ(errors.size(), 3u);
+  std::vector<std::string> paths;
+  for (const ScenarioError& e : errors) paths.push_back(e.path);
+  EXPECT_THAT(paths, ::testing::UnorderedElementsAre("/colour", "/job/steps",
+                                                     "/participants/1/role"));
+}
+
+TEST(ScenarioTest, SyntaxErrorNamesSourceLineAndColumn) {
+  Result<Scenario> r = LoadScenario(DataPath("syntax_error.json"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
+  // The missing comma is on line 4 (Python's json module agrees:
+  // "Expecting ',' delimiter: line 4").
+  EXPECT_THAT(r.status().message(),
+              HasSubstr(DataPath("syntax_error.json") +
+                        ": invalid JSON at line 4, column "));
+}
+
+TEST(ScenarioTest, SyntaxErrorColumnCountsFromLineStart) {
+  // The unexpected 'x' is the 8th character of line 2.
+  Result<Scenario> r = ParseScenario("{\n  \"a\": x\n}", "inline");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("inline: invalid JSON at line 2, column 8: "));
+}
+
+TEST(ScenarioTest, EmptyTextIsInvalidJson) {
+  Result<Scenario> r = ParseScenario("", "empty.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("empty.json: invalid JSON"));
+}
+
+TEST(ScenarioTest, MissingFileIsNotFound) {
+  const std::string path = DataPath("does_not_exist.json");
+  Result<Scenario> r = LoadScenario(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kNotFound);
+  EXPECT_THAT(r.status().message(), HasSubstr(path));
+}
+
+TEST(ScenarioTest, UnknownJobListsKnownJobs) {
+  Result<Scenario> r = LoadScenario(DataPath("unknown_job.json"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("/job/name: \"resnet\" is not one of: \"mlp\", "
+                        "\"synthetic\""));
+}
+
+TEST(ScenarioTest, NonObjectRootIsReportedAtRoot) {
+  Result<Scenario> r = ParseScenario("[1, 2]", "list.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("list.json: (root): expected object, got array"));
+}
+
+TEST(ScenarioTest, TypoInFieldNameSuggestsTheField) {
+  json j = json::parse(kMinimal);
+  j["protocol"] = {{"chekpoint_interval", 10}};
+  EXPECT_THAT(ErrorOf(j),
+              HasSubstr("/protocol/chekpoint_interval: unknown field "
+                        "'chekpoint_interval'; did you mean "
+                        "'checkpoint_interval'?"));
+}
+
+TEST(ScenarioTest, EveryUnknownFieldOfAnObjectIsReported) {
+  json j = json::parse(kMinimal);
+  j["participants"][0]["colour"] = "red";
+  j["participants"][0]["size"] = 3;
+  std::string m = ErrorOf(j);
+  EXPECT_THAT(m, HasSubstr("/participants/0/colour: unknown field"));
+  EXPECT_THAT(m, HasSubstr("/participants/0/size: unknown field"));
+}
+
+TEST(ScenarioTest, MissingRequiredFieldIsNamed) {
+  json j = json::parse(kMinimal);
+  j["job"].erase("steps");
+  j.erase("format");
+  std::string m = ErrorOf(j);
+  EXPECT_THAT(m, HasSubstr("test.json: /job: missing required field 'steps'"));
+  EXPECT_THAT(m, HasSubstr("test.json: (root): missing required field "
+                           "'format'"));
+}
+
+TEST(ScenarioTest, SchemaRulesOnValues) {
+  struct Case {
+    const char* pointer;
+    json value;
+    const char* expected;
+  };
+  const Case cases[] = {
+      {"/format", "veritrain-scenario/2",
+       "/format: must be \"veritrain-scenario/1\", got "
+       "\"veritrain-scenario/2\""},
+      {"/name", "has space", "/name: \"has space\" does not match the pattern"},
+      {"/name", std::string(65, 'a'),  // shown shortened
+       "/name: \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa... "
+       "does not match the pattern"},
+      {"/seed", -1, "/seed: -1 is less than the minimum 0"},
+      {"/seed", "1", "/seed: expected integer, got string \"1\""},
+      {"/job/batch_size", 0, "/job/batch_size: 0 is less than the minimum 1"},
+      {"/job/params", json::array(), "/job/params: expected object"},
+      {"/protocol/mode", "fuzzy", "/protocol/mode: \"fuzzy\" is not one of"},
+      {"/protocol/deadlines/training_s", 0,
+       "/protocol/deadlines/training_s: 0 must be greater than 0"},
+      {"/economics/reward", 1.5,
+       "/economics/reward: expected integer, got number 1.5"},
+      // Token amounts stay exactly representable as doubles: at most
+      // 2^53 - 1 = 9007199254740991.
+      {"/economics/reward", 9007199254740992ULL,
+       "/economics/reward: 9007199254740992 is greater than the maximum "
+       "9007199254740991"},
+      {"/economics/submitter_funds", 9007199254740993ULL,
+       "/economics/submitter_funds: 9007199254740993 is greater than the "
+       "maximum"},
+      {"/participants/0/profile/threads", 257,
+       "/participants/0/profile/threads: 257 is greater than the maximum 256"},
+      {"/participants/0/profile/dtype", "float16",
+       "/participants/0/profile/dtype: \"float16\" is not one of"},
+      {"/participants/0/profile/deterministic", 1,
+       "/participants/0/profile/deterministic: expected boolean"},
+      {"/participants/0/name", "a/b",
+       "/participants/0/name: \"a/b\" does "
+       "not match"},
+      {"/network/transport", "udp", "/network/transport: \"udp\" is not one"},
+      {"/timeout_s", -3, "/timeout_s: -3 must be greater than 0"},
+      {"/expect", json::array({{{"path", "tasks"}, {"equals", 1}}}),
+       "/expect/0/path: \"tasks\" does not match the pattern ^/"},
+  };
+  for (const Case& c : cases) {
+    json j = json::parse(kMinimal);
+    j[json::json_pointer(c.pointer)] = c.value;
+    EXPECT_THAT(ErrorOf(j), HasSubstr(c.expected))
+        << c.pointer << " = " << c.value.dump();
+  }
+}
+
+TEST(ScenarioTest, LargestTokenAmountIsAccepted) {
+  json j = json::parse(kMinimal);
+  j["economics"] = {{"reward", 9007199254740991LL},
+                    {"submitter_funds", 9007199254740991LL}};
+  Result<Scenario> r = ParseScenario(j.dump(), "t.json");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->economics.reward, 9007199254740991LL);
+}
+
+TEST(ScenarioTest, ExpectationNeedsExactlyOneComparison) {
+  auto with_expect = [](json e) {
+    json j = json::parse(kMinimal);
+    e["path"] = "/tasks/0/outcome";
+    j["expect"] = json::array({e});
+    return j;
+  };
+  EXPECT_EQ(ErrorOf(with_expect({{"equals", "accepted"}})), "");
+  EXPECT_EQ(ErrorOf(with_expect({{"not_equals", "rejected"}})), "");
+  EXPECT_EQ(ErrorOf(with_expect({{"min", 0.5}})), "");
+  EXPECT_EQ(ErrorOf(with_expect({{"max", 0.5}})), "");
+  EXPECT_EQ(ErrorOf(with_expect({{"min", 0.1}, {"max", 0.5}})), "");
+  EXPECT_EQ(ErrorOf(with_expect({{"equals", 1}, {"description", "d"}})), "");
+
+  for (const json& bad : {json::object(), json{{"equals", 1}, {"min", 0}},
+                          json{{"equals", 1}, {"not_equals", 2}},
+                          json{{"not_equals", 1}, {"max", 2}}}) {
+    std::string m = ErrorOf(with_expect(bad));
+    EXPECT_THAT(m, HasSubstr("/expect/0: needs exactly one comparison"))
+        << bad.dump();
+    // One line: the alternatives' own errors are folded into it.
+    EXPECT_EQ(LineCount(m), 1u) << m;
+  }
+  std::string m = ErrorOf(with_expect({{"equals", 1}, {"min", 0}}));
+  EXPECT_THAT(m, HasSubstr("(has: equals, min)"));
+
+  json no_path = json::parse(kMinimal);
+  no_path["expect"] = json::array({{{"equals", 1}}});
+  EXPECT_THAT(ErrorOf(no_path),
+              HasSubstr("/expect/0: missing required field 'path'"));
+
+  json min_string = with_expect({{"min", "0.5"}});
+  EXPECT_THAT(ErrorOf(min_string), HasSubstr("/expect/0/min: expected number"));
+}
+
+TEST(ScenarioTest, ExpectPathMustBeAValidJsonPointer) {
+  json j = json::parse(kMinimal);
+  j["expect"] = json::array({{{"path", "/a~2"}, {"equals", 1}}});
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/expect/0/path: \"/a~2\" is not a valid "
+                                    "JSON pointer"));
+}
+
+// --- Semantic checks -------------------------------------------------------
+
+TEST(ScenarioTest, NeedsExactlyOneSolver) {
+  json two = json::parse(kMinimal);
+  two["participants"].push_back({{"name", "s2"}, {"role", "solver"}});
+  EXPECT_THAT(ErrorOf(two), HasSubstr("test.json: /participants: need exactly "
+                                      "one solver (found 2)"));
+  json none = json::parse(kMinimal);
+  none["participants"].erase(0);
+  EXPECT_THAT(ErrorOf(none), HasSubstr("/participants: need exactly one "
+                                       "solver (found 0)"));
+}
+
+TEST(ScenarioTest, NeedsAtLeastOneVerifier) {
+  json j = json::parse(kMinimal);
+  j["participants"].erase(1);
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/participants: need at least one "
+                                    "verifier (found 0)"));
+  json three = json::parse(kMinimal);
+  three["participants"].push_back({{"name", "v2"}, {"role", "verifier"}});
+  three["participants"].push_back({{"name", "v3"}, {"role", "verifier"}});
+  EXPECT_EQ(ErrorOf(three), "");
+}
+
+TEST(ScenarioTest, ParticipantNamesAreUnique) {
+  json j = json::parse(kMinimal);
+  j["participants"].push_back({{"name", "v"}, {"role", "verifier"}});
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/participants/2/name: duplicate "
+                                    "participant name 'v' (also "
+                                    "/participants/1)"));
+}
+
+TEST(ScenarioTest, CheckpointIntervalMustDivideSteps) {
+  Result<Scenario> r = LoadScenario(DataPath("indivisible_interval.json"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("/protocol/checkpoint_interval: 70 does not divide "
+                        "job.steps = 300"));
+}
+
+TEST(ScenarioTest, IntervalLargerThanStepsDoesNotDivide) {
+  json j = json::parse(kMinimal);  // 100 steps
+  j["protocol"] = {{"checkpoint_interval", 200}};
+  std::string m = ErrorOf(j);
+  EXPECT_THAT(m, HasSubstr("/protocol/checkpoint_interval: 200 does not "
+                           "divide job.steps = 100"));
+  EXPECT_EQ(LineCount(m), 1u) << m;
+}
+
+TEST(ScenarioTest, SamplesMustBePositiveAndFitTheIntervals) {
+  json none = json::parse(kMinimal);
+  none["protocol"] = {{"top_q", 0}, {"random_samples", 0}};
+  EXPECT_THAT(ErrorOf(none), HasSubstr("/protocol: top_q + random_samples "
+                                       "must be at least 1 (got 0 + 0)"));
+
+  json only_random = json::parse(kMinimal);
+  only_random["protocol"] = {{"top_q", 0}, {"random_samples", 2}};
+  EXPECT_EQ(ErrorOf(only_random), "");
+
+  // 100 steps / 50 = 2 intervals.
+  json top = json::parse(kMinimal);
+  top["protocol"] = {{"top_q", 3}};
+  EXPECT_THAT(ErrorOf(top), HasSubstr("/protocol/top_q: 3 exceeds the number "
+                                      "of intervals (2 = "));
+  json random = json::parse(kMinimal);
+  random["protocol"] = {{"random_samples", 5}};
+  EXPECT_THAT(ErrorOf(random), HasSubstr("/protocol/random_samples: 5 "
+                                         "exceeds the number of intervals"));
+  json all = json::parse(kMinimal);
+  all["protocol"] = {{"top_q", 2}, {"random_samples", 2}};
+  EXPECT_EQ(ErrorOf(all), "");
+}
+
+TEST(ScenarioTest, BehaviourMustBeKnownForTheRole) {
+  json j = json::parse(kMinimal);
+  j["participants"][1]["behaviour"] = "x";
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/participants/1/behaviour: unknown "
+                                    "verifier behaviour 'x' (known: honest)"));
+  json solver = json::parse(kMinimal);
+  solver["participants"][0]["behaviour"] = "lazy";
+  EXPECT_THAT(ErrorOf(solver), HasSubstr("/participants/0/behaviour: unknown "
+                                         "solver behaviour 'lazy'"));
+  EXPECT_THAT(KnownBehaviours("solver"), ::testing::Contains("honest"));
+  EXPECT_THAT(KnownBehaviours("verifier"), ::testing::Contains("honest"));
+  EXPECT_TRUE(KnownBehaviours("arbiter").empty());
+}
+
+TEST(ScenarioTest, ToleranceModeIsNotSupportedYet) {
+  json j = json::parse(kMinimal);
+  j["protocol"] = {{"mode", "tolerance"}};
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/protocol/mode: tolerance mode is not "
+                                    "supported yet"));
+}
+
+TEST(ScenarioTest, SemanticErrorsAreAllReported) {
+  json j = json::parse(kMinimal);
+  j["protocol"] = {{"checkpoint_interval", 30}, {"mode", "tolerance"}};
+  j["participants"][1]["behaviour"] = "x";
+  j["participants"].push_back({{"name", "s"}, {"role", "solver"}});
+  std::vector<ScenarioError> errors = CheckScenarioJson(j);
+  std::vector<std::string> paths;
+  for (const ScenarioError& e : errors) paths.push_back(e.path);
+  EXPECT_THAT(paths, ::testing::UnorderedElementsAre(
+                         "/protocol/mode", "/protocol/checkpoint_interval",
+                         "/participants/1/behaviour", "/participants/2/name",
+                         "/participants"));
+}
+
+TEST(ScenarioTest, SchemaErrorsComeBeforeSemanticChecks) {
+  // Two solvers (semantic) and a bad seed (schema): only the schema error
+  // is reported until it is fixed.
+  json j = json::parse(kMinimal);
+  j["participants"].push_back({{"name", "s2"}, {"role", "solver"}});
+  j["seed"] = -1;
+  std::string m = ErrorOf(j);
+  EXPECT_THAT(m, HasSubstr("/seed"));
+  EXPECT_THAT(m, Not(HasSubstr("solver")));
+}
+
+// --- The schema file ---------------------------------------------------------
+
+TEST(ScenarioSchemaTest, EmbeddedSchemaMatchesTheSourceFile) {
+  std::ifstream in(VERITRAIN_SCHEMA_PATH, std::ios::binary);
+  ASSERT_TRUE(in) << VERITRAIN_SCHEMA_PATH;
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(ScenarioSchemaText(), text.str())
+      << "re-run cmake to re-embed the schema";
+}
+
+// Every property is documented (the schema is the scenario reference).
+void ExpectDescribed(const json& node, const std::string& where) {
+  if (!node.is_object()) return;
+  if (node.contains("properties")) {
+    for (const auto& [key, sub] : node["properties"].items()) {
+      EXPECT_TRUE(sub.contains("description")) << where << "/" << key;
+      ExpectDescribed(sub, where + "/" + key);
+    }
+  }
+  if (node.contains("items")) ExpectDescribed(node["items"], where + "/items");
+}
+
+TEST(ScenarioSchemaTest, EveryPropertyHasADescription) {
+  json schema = json::parse(ScenarioSchemaText());
+  EXPECT_EQ(schema["$schema"], "http://json-schema.org/draft-07/schema#");
+  ExpectDescribed(schema, "");
+}
+
+}  // namespace
+}  // namespace veritrain
