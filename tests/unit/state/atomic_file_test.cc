@@ -1,0 +1,170 @@
+// Tests for crash-safe whole-file writes and mmap'ed whole-file reads.
+#include "core/state/atomic_file.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace veritrain {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A fresh directory under the test temp dir, removed with its contents.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string tmpl = testing::TempDir() + "/vt_atomic_XXXXXX";
+    char* made = ::mkdtemp(tmpl.data());
+    EXPECT_NE(made, nullptr);
+    path_ = tmpl;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+  std::vector<std::string> Entries() const {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(path_)) {
+      names.push_back(e.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+ private:
+  std::string path_;
+};
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST(AtomicFileTest, WritesTheConcatenationOfPieces) {
+  ScratchDir dir;
+  const std::string path = dir.path() + "/f.bin";
+  std::string big(100000, 'x');
+  big[5] = '\0';
+  ASSERT_TRUE(WriteFileAtomically(path, {"head", "", big, "tail"}).ok());
+  EXPECT_EQ(Slurp(path), "head" + big + "tail");
+  EXPECT_EQ(dir.Entries(), std::vector<std::string>{"f.bin"});
+}
+
+TEST(AtomicFileTest, ReplacesAnExistingFileWhole) {
+  ScratchDir dir;
+  const std::string path = dir.path() + "/f.bin";
+  ASSERT_TRUE(WriteFileAtomically(path, {std::string(5000, 'a')}).ok());
+  ASSERT_TRUE(WriteFileAtomically(path, {"short"}).ok());
+  EXPECT_EQ(Slurp(path), "short");
+  EXPECT_EQ(dir.Entries(), std::vector<std::string>{"f.bin"});
+}
+
+TEST(AtomicFileTest, OldReadersKeepTheOldContents) {
+  // A mapping of the old file survives a replacement: rename never touches
+  // the old inode.
+  ScratchDir dir;
+  const std::string path = dir.path() + "/f.bin";
+  ASSERT_TRUE(WriteFileAtomically(path, {"old contents"}).ok());
+  auto old = ReadFileBytes(path);
+  ASSERT_TRUE(old.ok());
+  ASSERT_TRUE(WriteFileAtomically(path, {"new"}).ok());
+  EXPECT_EQ(old->ToString(), "old contents");
+  EXPECT_EQ(ReadFileBytes(path)->ToString(), "new");
+}
+
+TEST(AtomicFileTest, MissingDirectoryFailsCleanly) {
+  ScratchDir dir;
+  const std::string path = dir.path() + "/no/such/dir/f.bin";
+  Status s = WriteFileAtomically(path, {"data"});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), Status::Code::kIOError);
+  EXPECT_NE(s.message().find(path), std::string::npos) << s.ToString();
+  EXPECT_NE(s.message().find("No such file or directory"), std::string::npos)
+      << s.ToString();
+  EXPECT_TRUE(dir.Entries().empty());
+}
+
+TEST(AtomicFileTest, FailedRenameRemovesTheTempFile) {
+  // The target is a non-empty directory: the data is written and synced,
+  // then rename() fails; the temp file must not be left behind.
+  ScratchDir dir;
+  const std::string path = dir.path() + "/target";
+  fs::create_directory(path);
+  std::ofstream(path + "/keep") << "x";
+  Status s = WriteFileAtomically(path, {"data"});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), Status::Code::kIOError);
+  EXPECT_NE(s.message().find("rename"), std::string::npos) << s.ToString();
+  EXPECT_EQ(dir.Entries(), std::vector<std::string>{"target"});
+}
+
+TEST(AtomicFileTest, ConcurrentWritersLeaveOneCompleteFile) {
+  ScratchDir dir;
+  const std::string path = dir.path() + "/f.bin";
+  const std::string a(200000, 'a');
+  const std::string b(300000, 'b');
+  std::vector<std::thread> writers;
+  for (int i = 0; i < 4; ++i) {
+    writers.emplace_back([&, i] {
+      for (int k = 0; k < 5; ++k) {
+        EXPECT_TRUE(WriteFileAtomically(path, {i % 2 ? a : b}).ok());
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+  const std::string got = Slurp(path);
+  EXPECT_TRUE(got == a || got == b) << got.size();
+  EXPECT_EQ(dir.Entries(), std::vector<std::string>{"f.bin"});
+}
+
+TEST(AtomicFileTest, ReadIsAPageAlignedMapping) {
+  ScratchDir dir;
+  const std::string path = dir.path() + "/f.bin";
+  std::string data(10000, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7);
+  ASSERT_TRUE(WriteFileAtomically(path, {data}).ok());
+  auto r = ReadFileBytes(path);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->ToString(), data);
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(r->data()) % page, 0u);
+  // The mapping outlives the file's name.
+  Bytes copy = *r;
+  fs::remove(path);
+  EXPECT_EQ(copy.ToString(), data);
+}
+
+TEST(AtomicFileTest, ReadEmptyFile) {
+  ScratchDir dir;
+  const std::string path = dir.path() + "/empty";
+  ASSERT_TRUE(WriteFileAtomically(path, {}).ok());
+  auto r = ReadFileBytes(path);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->empty());
+}
+
+TEST(AtomicFileTest, ReadErrorsNameThePath) {
+  ScratchDir dir;
+  auto missing = ReadFileBytes(dir.path() + "/missing");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), Status::Code::kNotFound);
+  EXPECT_NE(missing.status().message().find("/missing"), std::string::npos);
+
+  auto directory = ReadFileBytes(dir.path());
+  ASSERT_FALSE(directory.ok());
+  EXPECT_EQ(directory.status().code(), Status::Code::kIOError);
+  EXPECT_NE(directory.status().message().find("not a regular file"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace veritrain
