@@ -1,0 +1,52 @@
+#include "core/transport/arbiter_link.h"
+
+#include "core/transport/zmq_frames.h"
+#include "core/wire/messages/heartbeat.h"
+
+namespace veritrain {
+
+namespace {
+constexpr int64_t kMaxFrameBytes = int64_t{1} << 30;
+}
+
+ArbiterLink::ArbiterLink(zmq::context_t& ctx, Messenger& messenger,
+                         std::string requests_endpoint, std::string events_endpoint)
+    : messenger_(messenger),
+      requests_endpoint_(std::move(requests_endpoint)),
+      events_endpoint_(std::move(events_endpoint)),
+      dealer_(ctx, zmq::socket_type::dealer),
+      sub_(ctx, zmq::socket_type::sub) {
+  ConfigureSocket(dealer_, kMaxFrameBytes);
+  ConfigureSocket(sub_, kMaxFrameBytes);
+}
+
+Status ArbiterLink::Connect(std::chrono::milliseconds timeout) {
+  try {
+    sub_.set(zmq::sockopt::subscribe, "");
+    sub_.connect(events_endpoint_);
+    dealer_.connect(requests_endpoint_);
+  } catch (const zmq::error_t& e) {
+    return Status::Unavailable(std::string("connecting to the arbiter: ") + e.what());
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      return Status::Timeout("no heartbeat from the arbiter at " + events_endpoint_ +
+                             " within " + std::to_string(timeout.count()) + " ms");
+    }
+    zmq::pollitem_t items[] = {{sub_.handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::poll(items, 1, left);
+    while (true) {
+      auto m = ReceiveEvent();
+      if (!m.ok()) {
+        if (m.status().code() == Status::Code::kNotFound) break;
+        continue;  // rejected and counted by the messenger
+      }
+      if (m->type == Heartbeat::kType) return Status::Ok();
+    }
+  }
+}
+
+}  // namespace veritrain

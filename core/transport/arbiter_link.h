@@ -1,0 +1,50 @@
+// ArbiterLink: a participant's two connections to the arbiter — a DEALER
+// for requests (answered by `ack`s) and a SUB for the event stream.
+//
+// Connect() returns only once the subscription is live: ZeroMQ silently
+// drops PUB messages sent before a SUB has connected, so the link waits for
+// the arbiter's first heartbeat before the participant says hello.
+//
+// Thread-safety: one thread uses the link and its sockets.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include <zmq.hpp>
+
+#include "core/transport/messenger.h"
+
+namespace veritrain {
+
+class ArbiterLink {
+ public:
+  ArbiterLink(zmq::context_t& ctx, Messenger& messenger,
+              std::string requests_endpoint, std::string events_endpoint);
+
+  // Connects both sockets and waits (without sleeping: by polling the SUB
+  // socket) until a heartbeat arrives. Timeout when none comes in `timeout`.
+  Status Connect(std::chrono::milliseconds timeout);
+
+  Status Request(const Message& m) { return messenger_.Send(dealer_, m); }
+  Result<Message> ReceiveEvent() {
+    return messenger_.Receive(sub_, /*router=*/false, sub_guard_);
+  }
+  Result<Message> ReceiveReply() {
+    return messenger_.Receive(dealer_, /*router=*/false, dealer_guard_);
+  }
+
+  zmq::socket_t& dealer() { return dealer_; }
+  zmq::socket_t& sub() { return sub_; }
+
+ private:
+  Messenger& messenger_;
+  std::string requests_endpoint_;
+  std::string events_endpoint_;
+  zmq::socket_t dealer_;
+  zmq::socket_t sub_;
+  ReplayGuard dealer_guard_;
+  ReplayGuard sub_guard_;
+};
+
+}  // namespace veritrain

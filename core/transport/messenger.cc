@@ -1,0 +1,63 @@
+#include "core/transport/messenger.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "core/transport/zmq_frames.h"
+#include "core/wire/messages/all.h"
+
+namespace veritrain {
+
+Messenger::Messenger(std::string name, Identity identity, KeyDirectory keys,
+                     WireLimits limits)
+    : name_(std::move(name)),
+      identity_(std::move(identity)),
+      keys_(std::move(keys)),
+      limits_(limits),
+      seq_(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count())) {}
+
+Status Messenger::Send(zmq::socket_t& socket, Message m,
+                       const std::string* routing_id) {
+  m.from = name_;
+  m.seq = ++seq_;
+  std::vector<Bytes> frames = EncodeMessage(m, identity_);
+  for (const auto& f : frames) bytes_sent_ += static_cast<int64_t>(f.size());
+  ++messages_sent_;
+  Status s = SendFrames(socket, frames, routing_id);
+  if (!s.ok()) return s.WithContext("sending " + m.type);
+  return s;
+}
+
+Result<Message> Messenger::Receive(zmq::socket_t& socket, bool router,
+                                   ReplayGuard& guard, std::string* routing_id) {
+  auto got = RecvFrames(socket, router, limits_.max_frames);
+  if (!got.ok()) {
+    if (got.status().code() == Status::Code::kNotFound) return got.status();
+    ++rejects_["too_many_frames"];
+    spdlog::warn("{}: rejected a message: {}", name_, got.status().ToString());
+    return got.status();
+  }
+  if (routing_id != nullptr) *routing_id = got->routing_id;
+  for (const auto& f : got->frames) bytes_received_ += static_cast<int64_t>(f.size());
+  RejectReason reason = RejectReason::kNone;
+  auto msg = DecodeMessage(got->frames, keys_, KnownMessageTypes(), limits_, &reason);
+  if (!msg.ok()) {
+    ++rejects_[RejectReasonName(reason)];
+    spdlog::warn("{}: rejected a message: {}", name_, msg.status().ToString());
+    return msg.status();
+  }
+  Status replay = guard.Accept(msg->from, msg->seq);
+  if (!replay.ok()) {
+    ++rejects_[RejectReasonName(RejectReason::kReplayed)];
+    spdlog::warn("{}: rejected a message from {}: {}", name_, msg->from,
+                 replay.ToString());
+    return replay;
+  }
+  ++messages_received_;
+  return msg;
+}
+
+}  // namespace veritrain

@@ -1,0 +1,66 @@
+// Messenger: one participant's signed-message endpoint over ZeroMQ.
+//
+// It stamps outgoing messages with the participant's name and an
+// increasing sequence number (starting from the wall clock in
+// microseconds, so a restarted process does not look like a replay), signs them, and sends them
+// zero-copy. Incoming messages are decoded and checked (limits, known type,
+// known sender, signature, replay per receiving socket); a rejected message
+// is logged with its reason, counted, and never stops the caller.
+//
+// Thread-safety: Send and Receive may be called from one thread at a time
+// per socket; the counters are for the owning thread.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <string>
+
+#include <zmq.hpp>
+
+#include "core/crypto/identity.h"
+#include "core/util/status.h"
+#include "core/wire/message.h"
+#include "core/wire/replay_guard.h"
+
+namespace veritrain {
+
+class Messenger {
+ public:
+  Messenger(std::string name, Identity identity, KeyDirectory keys,
+            WireLimits limits = {});
+
+  const std::string& name() const { return name_; }
+  const Identity& identity() const { return identity_; }
+  const KeyDirectory& keys() const { return keys_; }
+
+  // Fills m.from and m.seq, signs, sends.
+  Status Send(zmq::socket_t& socket, Message m,
+              const std::string* routing_id = nullptr);
+
+  // Receives one message if one is waiting: NotFound when none is;
+  // any other error is a rejected message (already logged and counted).
+  // `guard` is the replay guard of this receiving socket.
+  Result<Message> Receive(zmq::socket_t& socket, bool router,
+                          ReplayGuard& guard, std::string* routing_id = nullptr);
+
+  // Rejected messages by reason name ("bad_signature", "replayed", ...).
+  const std::map<std::string, int64_t>& rejects() const { return rejects_; }
+  int64_t bytes_sent() const { return bytes_sent_; }
+  int64_t bytes_received() const { return bytes_received_; }
+  int64_t messages_sent() const { return messages_sent_; }
+  int64_t messages_received() const { return messages_received_; }
+
+ private:
+  std::string name_;
+  Identity identity_;
+  KeyDirectory keys_;
+  WireLimits limits_;
+  uint64_t seq_;  // starts at the wall clock in µs, so a restarted sender keeps increasing
+  std::map<std::string, int64_t> rejects_;
+  int64_t bytes_sent_ = 0;
+  int64_t bytes_received_ = 0;
+  int64_t messages_sent_ = 0;
+  int64_t messages_received_ = 0;
+};
+
+}  // namespace veritrain

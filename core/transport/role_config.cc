@@ -1,0 +1,85 @@
+#include "core/transport/role_config.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "core/state/atomic_file.h"
+#include "core/wire/body_fields.h"
+
+namespace veritrain {
+
+nlohmann::json RoleConfig::ToJson() const {
+  return {{"name", name},
+          {"role", role},
+          {"behaviour", behaviour},
+          {"behaviour_params", behaviour_params},
+          {"profile", profile},
+          {"identity_file", identity_file},
+          {"roster", roster},
+          {"arbiter_requests", arbiter_requests},
+          {"arbiter_events", arbiter_events},
+          {"serve_endpoint", serve_endpoint},
+          {"work_dir", work_dir},
+          {"out_dir", out_dir},
+          {"seed", seed},
+          {"settings", settings}};
+}
+
+Result<RoleConfig> RoleConfig::FromJson(const nlohmann::json& j) {
+  RoleConfig c;
+  VT_ASSIGN_OR_RETURN(c.name, BodyString(j, "name"));
+  VT_ASSIGN_OR_RETURN(c.role, BodyString(j, "role"));
+  VT_ASSIGN_OR_RETURN(c.behaviour, BodyString(j, "behaviour"));
+  VT_ASSIGN_OR_RETURN(c.behaviour_params, BodyObject(j, "behaviour_params"));
+  VT_ASSIGN_OR_RETURN(c.profile, BodyObject(j, "profile"));
+  VT_ASSIGN_OR_RETURN(c.identity_file, BodyString(j, "identity_file"));
+  VT_ASSIGN_OR_RETURN(auto roster, BodyObject(j, "roster"));
+  for (const auto& [k, v] : roster.items()) {
+    if (!v.is_string()) {
+      return Status::InvalidArgument("roster entry '" + k + "' must be a hex key");
+    }
+    c.roster[k] = v.get<std::string>();
+  }
+  VT_ASSIGN_OR_RETURN(c.arbiter_requests, BodyString(j, "arbiter_requests"));
+  VT_ASSIGN_OR_RETURN(c.arbiter_events, BodyString(j, "arbiter_events"));
+  VT_ASSIGN_OR_RETURN(c.serve_endpoint, BodyString(j, "serve_endpoint"));
+  VT_ASSIGN_OR_RETURN(c.work_dir, BodyString(j, "work_dir"));
+  VT_ASSIGN_OR_RETURN(c.out_dir, BodyString(j, "out_dir"));
+  VT_ASSIGN_OR_RETURN(int64_t seed, BodyInt(j, "seed"));
+  c.seed = static_cast<uint64_t>(seed);
+  VT_ASSIGN_OR_RETURN(c.settings, BodyObject(j, "settings"));
+  return c;
+}
+
+Result<RoleConfig> RoleConfig::Load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::NotFound("role config " + path + " cannot be opened");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto j = nlohmann::json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    return Status::InvalidArgument("role config " + path + " is not valid JSON");
+  }
+  auto c = FromJson(j);
+  if (!c.ok()) return c.status().WithContext("role config " + path);
+  return c;
+}
+
+Status RoleConfig::Save(const std::string& path) const {
+  std::string text = ToJson().dump(2) + "\n";
+  return WriteFileAtomically(path, {text});
+}
+
+Result<KeyDirectory> RoleConfig::Keys() const {
+  KeyDirectory keys;
+  for (const auto& [name, hex] : roster) {
+    auto key = PublicKey::FromHex(hex);
+    if (!key) {
+      return Status::InvalidArgument("roster key of '" + name + "' is not 64 hex digits");
+    }
+    keys.Add(name, *key);
+  }
+  return keys;
+}
+
+}  // namespace veritrain

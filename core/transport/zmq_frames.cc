@@ -1,0 +1,87 @@
+#include "core/transport/zmq_frames.h"
+
+namespace veritrain {
+namespace {
+
+void FreeBytes(void* /*data*/, void* hint) { delete static_cast<Bytes*>(hint); }
+
+}  // namespace
+
+Status SendFrames(zmq::socket_t& socket, const std::vector<Bytes>& frames,
+                  const std::string* routing_id) {
+  try {
+    const size_t n = frames.size();
+    if (routing_id != nullptr) {
+      zmq::message_t id(routing_id->data(), routing_id->size());
+      if (!socket.send(id, zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+        return Status::Unavailable("send queue full");
+      }
+    }
+    for (size_t i = 0; i < n; ++i) {
+      auto* keep = new Bytes(frames[i]);
+      zmq::message_t msg(const_cast<uint8_t*>(keep->data()), keep->size(),
+                         &FreeBytes, keep);
+      auto flags = zmq::send_flags::dontwait;
+      if (i + 1 < n) flags = flags | zmq::send_flags::sndmore;
+      if (!socket.send(msg, flags)) return Status::Unavailable("send queue full");
+    }
+    return Status::Ok();
+  } catch (const zmq::error_t& e) {
+    return Status::Unavailable(std::string("zmq send: ") + e.what());
+  }
+}
+
+Result<ReceivedFrames> RecvFrames(zmq::socket_t& socket, bool router,
+                                  size_t max_frames) {
+  ReceivedFrames out;
+  try {
+    bool first = true;
+    bool too_many = false;
+    while (true) {
+      auto msg = std::make_shared<zmq::message_t>();
+      auto got = socket.recv(*msg, first ? zmq::recv_flags::dontwait
+                                         : zmq::recv_flags::none);
+      if (!got) {
+        if (first) return Status::NotFound("no message waiting");
+        return Status::Corruption("multipart message ended early");
+      }
+      bool more = msg->more();
+      if (first && router) {
+        out.routing_id.assign(static_cast<const char*>(msg->data()), msg->size());
+      } else if (out.frames.size() < max_frames) {
+        const void* data = msg->data();
+        size_t size = msg->size();
+        out.frames.push_back(Bytes::Borrow(std::move(msg), data, size));
+      } else {
+        too_many = true;  // keep draining so the socket stays in sync
+      }
+      first = false;
+      if (!more) break;
+    }
+    if (too_many) {
+      return Status::InvalidArgument("too_many_frames: message has more than " +
+                                     std::to_string(max_frames) + " frames");
+    }
+    return out;
+  } catch (const zmq::error_t& e) {
+    return Status::Unavailable(std::string("zmq recv: ") + e.what());
+  }
+}
+
+void ConfigureSocket(zmq::socket_t& socket, int64_t max_frame_bytes) {
+  socket.set(zmq::sockopt::linger, 0);
+  socket.set(zmq::sockopt::maxmsgsize, max_frame_bytes);
+  socket.set(zmq::sockopt::sndhwm, 100000);
+  socket.set(zmq::sockopt::rcvhwm, 100000);
+}
+
+Result<std::string> BindSocket(zmq::socket_t& socket, const std::string& endpoint) {
+  try {
+    socket.bind(endpoint);
+    return socket.get(zmq::sockopt::last_endpoint);
+  } catch (const zmq::error_t& e) {
+    return Status::Unavailable("cannot bind " + endpoint + ": " + e.what());
+  }
+}
+
+}  // namespace veritrain

@@ -1,0 +1,44 @@
+// Moving multipart messages between ZeroMQ sockets and veritrain's Bytes
+// frames, without copying frame bytes: sent frames hand ZeroMQ a reference
+// to the Bytes buffer; received frames keep the zmq::message_t alive inside
+// the Bytes they return.
+//
+// Thread-safety: a zmq::socket_t must only be used by one thread.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "core/util/bytes.h"
+#include "core/util/status.h"
+
+namespace veritrain {
+
+// Sends `frames` as one multipart message. For a ROUTER socket pass the
+// peer's routing id; it goes first. Never blocks: a full queue is
+// Unavailable.
+Status SendFrames(zmq::socket_t& socket, const std::vector<Bytes>& frames,
+                  const std::string* routing_id = nullptr);
+
+struct ReceivedFrames {
+  std::string routing_id;  // ROUTER sockets only
+  std::vector<Bytes> frames;
+};
+
+// Receives one whole multipart message; nullopt-like NotFound status when
+// none is waiting (non-blocking). For ROUTER sockets the first frame is
+// taken as the routing id. `max_frames` bounds how many parts are kept;
+// extra parts are drained and the message reported as too large.
+Result<ReceivedFrames> RecvFrames(zmq::socket_t& socket, bool router,
+                                  size_t max_frames);
+
+// Applies veritrain's socket defaults: linger 0, a ZMQ_MAXMSGSIZE limit on
+// every inbound frame, high water marks suited to checkpoint streaming.
+void ConfigureSocket(zmq::socket_t& socket, int64_t max_frame_bytes);
+
+// Binds and returns the actual endpoint (resolves tcp "*" ports).
+Result<std::string> BindSocket(zmq::socket_t& socket, const std::string& endpoint);
+
+}  // namespace veritrain

@@ -1,0 +1,34 @@
+// Every message type of wire protocol v1, and the set of their names that
+// receivers accept. Adding a type: a header here, a line in KnownTypes(),
+// a row in docs/wire.md and a round-trip test.
+#pragma once
+
+#include <set>
+#include <string>
+
+#include "core/wire/messages/ack.h"
+#include "core/wire/messages/checkpoint_reply.h"
+#include "core/wire/messages/fetch_checkpoint.h"
+#include "core/wire/messages/heartbeat.h"
+#include "core/wire/messages/hello.h"
+#include "core/wire/messages/message_type.h"
+#include "core/wire/messages/post_task.h"
+#include "core/wire/messages/proof_posted.h"
+#include "core/wire/messages/shutdown.h"
+#include "core/wire/messages/task_assigned.h"
+#include "core/wire/messages/task_settled.h"
+#include "core/wire/messages/trace_commit.h"
+#include "core/wire/messages/verdict.h"
+
+namespace veritrain {
+
+inline const std::set<std::string, std::less<>>& KnownMessageTypes() {
+  static const std::set<std::string, std::less<>> kTypes = {
+      Ack::kType,         CheckpointReply::kType, FetchCheckpoint::kType,
+      Heartbeat::kType,   Hello::kType,           PostTask::kType,
+      ProofPosted::kType, Shutdown::kType,        TaskAssigned::kType,
+      TaskSettled::kType, TraceCommit::kType,     Verdict::kType};
+  return kTypes;
+}
+
+}  // namespace veritrain

@@ -1,0 +1,30 @@
+// task_settled (arbiter event, v1): stage 8. The task's outcome and the
+// balances after settlement.
+#pragma once
+
+#include <string>
+
+#include "core/wire/body_fields.h"
+
+namespace veritrain {
+
+struct TaskSettled {
+  static constexpr const char* kType = "task_settled";
+  static constexpr int kVersion = 1;
+  std::string outcome;  // accepted | challenged | solver_timeout | unverified
+  std::string reason;
+  nlohmann::json balances = nlohmann::json::object();
+
+  nlohmann::json ToBody() const {
+    return {{"outcome", outcome}, {"reason", reason}, {"balances", balances}};
+  }
+  static Result<TaskSettled> FromBody(const nlohmann::json& b) {
+    TaskSettled t;
+    VT_ASSIGN_OR_RETURN(t.outcome, BodyString(b, "outcome"));
+    VT_ASSIGN_OR_RETURN(t.reason, BodyString(b, "reason"));
+    VT_ASSIGN_OR_RETURN(t.balances, BodyObject(b, "balances"));
+    return t;
+  }
+};
+
+}  // namespace veritrain

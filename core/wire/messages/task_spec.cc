@@ -1,0 +1,52 @@
+#include "core/wire/messages/task_spec.h"
+
+#include "core/wire/body_fields.h"
+
+namespace veritrain {
+
+nlohmann::json TaskSpec::ToJson() const {
+  return {{"job", job},
+          {"steps", steps},
+          {"checkpoint_interval", checkpoint_interval},
+          {"mode", mode},
+          {"top_q", top_q},
+          {"random_samples", random_samples},
+          {"reward", reward},
+          {"solver", solver},
+          {"verifiers", verifiers},
+          {"training_deadline_s", training_deadline_s},
+          {"verification_deadline_s", verification_deadline_s}};
+}
+
+Result<TaskSpec> TaskSpec::FromJson(const nlohmann::json& j) {
+  TaskSpec s;
+  VT_ASSIGN_OR_RETURN(s.job, BodyObject(j, "job"));
+  VT_ASSIGN_OR_RETURN(s.steps, BodyInt(j, "steps"));
+  VT_ASSIGN_OR_RETURN(s.checkpoint_interval, BodyInt(j, "checkpoint_interval"));
+  VT_ASSIGN_OR_RETURN(s.mode, BodyString(j, "mode"));
+  VT_ASSIGN_OR_RETURN(s.top_q, BodyInt(j, "top_q"));
+  VT_ASSIGN_OR_RETURN(s.random_samples, BodyInt(j, "random_samples"));
+  VT_ASSIGN_OR_RETURN(s.reward, BodyInt(j, "reward"));
+  VT_ASSIGN_OR_RETURN(s.solver, BodyString(j, "solver"));
+  VT_ASSIGN_OR_RETURN(s.verifiers, BodyStrings(j, "verifiers"));
+  VT_ASSIGN_OR_RETURN(s.training_deadline_s, BodyNumber(j, "training_deadline_s"));
+  VT_ASSIGN_OR_RETURN(s.verification_deadline_s,
+                      BodyNumber(j, "verification_deadline_s"));
+  if (s.steps < 1) return Status::InvalidArgument("task field 'steps' must be >= 1");
+  if (s.checkpoint_interval < 1 || s.steps % s.checkpoint_interval != 0) {
+    return Status::InvalidArgument(
+        "task field 'checkpoint_interval' must be >= 1 and divide 'steps'");
+  }
+  if (s.reward < 0) return Status::InvalidArgument("task field 'reward' must be >= 0");
+  if (s.top_q < 0 || s.random_samples < 0 ||
+      s.top_q + s.random_samples > s.intervals()) {
+    return Status::InvalidArgument(
+        "task fields 'top_q' + 'random_samples' must be between 0 and the number of intervals");
+  }
+  if (s.verifiers.empty()) {
+    return Status::InvalidArgument("task field 'verifiers' must not be empty");
+  }
+  return s;
+}
+
+}  // namespace veritrain

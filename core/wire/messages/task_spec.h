@@ -1,0 +1,40 @@
+// TaskSpec: what a submitter posts (design stage 1) and the arbiter assigns.
+//
+// It fixes everything a verifier needs to re-execute the training without
+// trusting the solver: the job (model, data, optimizer, hyper-parameters,
+// seeds), the checkpoint interval, the verification policy and the reward.
+//
+// Thread-safety: value type.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/util/status.h"
+
+namespace veritrain {
+
+struct TaskSpec {
+  nlohmann::json job;               // JobConfig JSON (name, steps, batch, params, seeds)
+  int64_t steps = 0;                // T
+  int64_t checkpoint_interval = 0;  // k; REQUIRES k divides steps
+  std::string mode = "exact";       // "exact" (hash equality)
+  int64_t top_q = 1;                // intervals with the largest updates
+  int64_t random_samples = 1;       // intervals drawn after the trace root
+  int64_t reward = 0;               // token units, held in escrow
+  std::string solver;
+  std::vector<std::string> verifiers;
+  double training_deadline_s = 600;
+  double verification_deadline_s = 600;
+
+  int64_t intervals() const {
+    return checkpoint_interval > 0 ? steps / checkpoint_interval : 0;
+  }
+  nlohmann::json ToJson() const;
+  static Result<TaskSpec> FromJson(const nlohmann::json& j);
+};
+
+}  // namespace veritrain

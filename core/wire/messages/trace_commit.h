@@ -1,0 +1,47 @@
+// trace_commit (solver → arbiter, v1): stage 4, the proof. The signed
+// Merkle root over the checkpoint state hashes, the final state hash, the
+// per-interval update norms (the PoL top-Q hint), the endpoint serving the
+// checkpoints, and the solver's training report (accuracy, time).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/wire/body_fields.h"
+
+namespace veritrain {
+
+struct TraceCommit {
+  static constexpr const char* kType = "trace_commit";
+  static constexpr int kVersion = 1;
+  Digest trace_root;
+  Digest final_state_hash;
+  int64_t num_checkpoints = 0;       // intervals + 1 (checkpoint 0 = initial state)
+  std::vector<double> update_norms;  // one per interval, l2 over parameters
+  std::string serve_endpoint;
+  nlohmann::json training = nlohmann::json::object();
+
+  nlohmann::json ToBody() const {
+    return {{"trace_root", trace_root.Hex()},
+            {"final_state_hash", final_state_hash.Hex()},
+            {"num_checkpoints", num_checkpoints},
+            {"update_norms", update_norms},
+            {"serve_endpoint", serve_endpoint},
+            {"training", training}};
+  }
+  static Result<TraceCommit> FromBody(const nlohmann::json& b) {
+    TraceCommit t;
+    VT_ASSIGN_OR_RETURN(t.trace_root, BodyDigest(b, "trace_root"));
+    VT_ASSIGN_OR_RETURN(t.final_state_hash, BodyDigest(b, "final_state_hash"));
+    VT_ASSIGN_OR_RETURN(t.num_checkpoints, BodyInt(b, "num_checkpoints"));
+    VT_ASSIGN_OR_RETURN(t.update_norms, BodyNumbers(b, "update_norms"));
+    VT_ASSIGN_OR_RETURN(t.serve_endpoint, BodyString(b, "serve_endpoint"));
+    VT_ASSIGN_OR_RETURN(t.training, BodyObject(b, "training"));
+    if (t.num_checkpoints < 2) {
+      return Status::InvalidArgument("body field 'num_checkpoints' must be >= 2");
+    }
+    return t;
+  }
+};
+
+}  // namespace veritrain
