@@ -1,0 +1,48 @@
+// Feed-forward classifier jobs: the built-in "mlp" and "synthetic" jobs,
+// and the class behind them for other classification datasets.
+//
+// Model: features -> [Linear -> ReLU] per hidden size -> Linear -> classes,
+// layers named fc1, relu1, fc2, relu2, ..., fc<n>; mean cross-entropy loss;
+// Adam or SGD (see optimizer_config.h). Step graph, in order:
+//   fc1.forward relu1.forward ... fc<n>.forward loss.forward loss.backward
+//   fc<n>.backward ... relu1.backward fc1.backward
+//   <opt>.fc1.weight <opt>.fc1.bias ... <opt>.fc<n>.bias
+// Parameters are initialised as torch.nn.Linear does (uniform in
+// ±1/sqrt(fan_in)), each tensor from SplitMix64 under
+// DeriveSeed(init_seed, "<value name>") (rng.h), so the initial state is
+// the same on every platform. The batch of step s holds the samples
+// BatchIndices(data_seed, s, batch_size, training set size).
+//
+// Job fields (besides the common ones of job_config.h):
+//   mlp:       hidden [128], optimizer, dataset_dir
+//              ("/usr/share/datasets/fashion-mnist"), train_limit (0 = all
+//              60000), test_limit (0 = all 10000).
+//   synthetic: hidden [32], optimizer, features 16, classes 4,
+//              train_size 2048, test_size 512 (see MakeSyntheticDataset).
+// Unknown fields are rejected, naming the field. DatasetRoot() commits to
+// the training set as used (the first train_limit samples when limited).
+//
+// Thread-safety: the jobs are thread-compatible (const methods may run
+// concurrently).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/train/dataset.h"
+#include "core/train/job.h"
+
+namespace veritrain {
+
+Result<std::unique_ptr<TrainingJob>> MakeMlpJob(const JobConfig& config);
+Result<std::unique_ptr<TrainingJob>> MakeSyntheticJob(const JobConfig& config);
+
+// A classifier job over given datasets, with `classes` output classes.
+// InvalidArgument when a dataset is empty, their feature counts differ, or
+// a label is outside [0, classes).
+Result<std::unique_ptr<TrainingJob>> MakeClassifierJob(
+    const JobConfig& config, const std::vector<int64_t>& hidden,
+    int64_t classes, Dataset train, Dataset test);
+
+}  // namespace veritrain

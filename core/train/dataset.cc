@@ -1,0 +1,136 @@
+#include "core/train/dataset.h"
+
+#include <torch/torch.h>
+
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "core/train/dataset_commitment.h"
+#include "core/train/idx.h"
+#include "core/train/rng.h"
+
+namespace veritrain {
+
+namespace {
+
+constexpr int64_t kPixels = 28 * 28;
+constexpr int64_t kClasses = 10;
+// The training set's pixel mean and standard deviation after scaling to
+// [0, 1] (the values commonly used for Fashion-MNIST).
+constexpr double kMean = 0.2860;
+constexpr double kStd = 0.3530;
+
+Dataset WithCommitment(torch::Tensor x, torch::Tensor y,
+                       std::vector<Digest> leaves) {
+  Dataset d;
+  d.x = std::move(x);
+  d.y = std::move(y);
+  auto tree = std::make_shared<const MerkleTree>(std::move(leaves));
+  d.root = tree->root();
+  d.tree = std::move(tree);
+  return d;
+}
+
+void AppendLe(std::string* out, const void* value, size_t size) {
+  // The build targets little-endian hosts (see torch_bridge.h), so the
+  // in-memory bytes are the little-endian encoding.
+  out->append(static_cast<const char*>(value), size);
+}
+
+}  // namespace
+
+Result<Dataset> LoadFashionMnist(const std::string& dir, bool train,
+                                 int64_t limit, torch::ScalarType dtype) {
+  const std::string prefix = dir + "/" + (train ? "train" : "t10k");
+  const std::string images_path = prefix + "-images-idx3-ubyte.gz";
+  const std::string labels_path = prefix + "-labels-idx1-ubyte.gz";
+  VT_ASSIGN_OR_RETURN(IdxArray images, ReadIdx(images_path, limit));
+  VT_ASSIGN_OR_RETURN(IdxArray labels, ReadIdx(labels_path, limit));
+  if (images.type != 0x08 || images.dims.size() != 3 ||
+      images.dims[1] * images.dims[2] != kPixels) {
+    return Status::Corruption(images_path +
+                              ": expected u8 images of 28x28 pixels");
+  }
+  if (labels.type != 0x08 || labels.dims.size() != 1) {
+    return Status::Corruption(labels_path + ": expected a u8 vector");
+  }
+  const int64_t n = images.dims[0];
+  if (labels.dims[0] != n) {
+    return Status::Corruption(labels_path + ": " +
+                              std::to_string(labels.dims[0]) + " labels for " +
+                              std::to_string(n) + " images");
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    const auto label = static_cast<uint8_t>(labels.data[i]);
+    if (label >= kClasses) {
+      return Status::Corruption(labels_path + ": label " +
+                                std::to_string(label) + " of sample " +
+                                std::to_string(i) + " is not in 0..9");
+    }
+  }
+  std::vector<Digest> leaves =
+      SampleLeafHashes(labels.data, 1, images.data,
+                       static_cast<size_t>(kPixels), static_cast<size_t>(n));
+  try {
+    auto u8 = torch::TensorOptions().dtype(torch::kUInt8);
+    torch::Tensor pixels =
+        torch::from_blob(images.data.data(), {n, kPixels}, u8);
+    // Elementwise ops only: the same bits at any thread count.
+    torch::Tensor x = pixels.to(dtype).div(255.0).sub(kMean).div(kStd);
+    torch::Tensor y =
+        torch::from_blob(labels.data.data(), {n}, u8).to(torch::kInt64);
+    return WithCommitment(x.contiguous(), y.contiguous(), std::move(leaves));
+  } catch (const std::exception& e) {
+    return Status::Internal(prefix + ": converting to tensors: " + e.what());
+  }
+}
+
+Dataset MakeSyntheticDataset(const SyntheticSpec& spec, uint64_t data_seed,
+                             bool train, torch::ScalarType dtype) {
+  const int64_t f = spec.features;
+  const int64_t c = spec.classes;
+  const int64_t n = train ? spec.train_size : spec.test_size;
+
+  SplitMix64 teacher_rng(DeriveSeed(data_seed, "teacher"));
+  std::vector<double> w(static_cast<size_t>(c * f));
+  std::vector<double> b(static_cast<size_t>(c));
+  for (double& v : w) v = teacher_rng.Uniform(-1.0, 1.0);
+  for (double& v : b) v = teacher_rng.Uniform(-1.0, 1.0);
+
+  SplitMix64 rng(DeriveSeed(data_seed, train ? "train" : "test"));
+  std::vector<double> x(static_cast<size_t>(n * f));
+  std::vector<int64_t> y(static_cast<size_t>(n));
+  std::string label_bytes;
+  std::string feature_bytes;
+  for (int64_t i = 0; i < n; ++i) {
+    double* xi = &x[static_cast<size_t>(i * f)];
+    for (int64_t k = 0; k < f; ++k) xi[k] = rng.Uniform(-1.0, 1.0);
+    int64_t best = 0;
+    double best_score = 0.0;
+    for (int64_t cls = 0; cls < c; ++cls) {
+      double s = b[static_cast<size_t>(cls)];
+      for (int64_t k = 0; k < f; ++k)
+        s += w[static_cast<size_t>(cls * f + k)] * xi[k];
+      if (cls == 0 || s > best_score) {
+        best = cls;
+        best_score = s;
+      }
+    }
+    y[static_cast<size_t>(i)] = best;
+    AppendLe(&label_bytes, &best, sizeof(best));
+  }
+  AppendLe(&feature_bytes, x.data(), x.size() * sizeof(double));
+  std::vector<Digest> leaves = SampleLeafHashes(
+      label_bytes, sizeof(int64_t), feature_bytes,
+      static_cast<size_t>(f) * sizeof(double), static_cast<size_t>(n));
+  auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
+  torch::Tensor xt = torch::from_blob(x.data(), {n, f}, f64).clone().to(dtype);
+  torch::Tensor yt =
+      torch::from_blob(y.data(), {n},
+                       torch::TensorOptions().dtype(torch::kInt64))
+          .clone();
+  return WithCommitment(xt.contiguous(), yt, std::move(leaves));
+}
+
+}  // namespace veritrain

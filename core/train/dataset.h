@@ -1,0 +1,60 @@
+// Datasets of classification jobs, held in memory as tensors, with their
+// Merkle commitment (see dataset_commitment.h).
+//
+// Thread-safety: a Dataset is immutable after loading; its tensors are only
+// read (index_select copies), so it may be shared between threads.
+#pragma once
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/crypto/merkle.h"
+#include "core/crypto/sha256.h"
+#include "core/util/status.h"
+
+namespace veritrain {
+
+struct Dataset {
+  torch::Tensor x;  // [N, features], floating, normalised
+  torch::Tensor y;  // [N] int64 class labels
+  Digest root;      // Merkle root over the per-sample leaves
+  // The tree over the leaves, for inclusion proofs of single samples.
+  std::shared_ptr<const MerkleTree> tree;
+
+  int64_t size() const { return y.defined() ? y.size(0) : 0; }
+};
+
+// Reads Fashion-MNIST from `dir`: train-images-idx3-ubyte.gz and
+// train-labels-idx1-ubyte.gz when `train`, else the t10k-* files. Keeps the
+// first `limit` samples (all when limit is 0). x is [N, 784] in `dtype`,
+// pixels scaled as (p / 255 - 0.2860) / 0.3530; y holds labels 0..9. The
+// leaf of sample i covers the label byte and the 784 pixel bytes as stored.
+// Errors name the file (see ReadIdx) or the inconsistency (image and label
+// counts, image size, a label out of range).
+// REQUIRES: limit >= 0; dtype is kFloat32 or kFloat64.
+Result<Dataset> LoadFashionMnist(const std::string& dir, bool train,
+                                 int64_t limit,
+                                 torch::ScalarType dtype = torch::kFloat32);
+
+// The synthetic teacher–student task. A fixed random linear teacher
+// (weights and bias uniform in [-1, 1), drawn from SplitMix64 under
+// DeriveSeed(data_seed, "teacher")) labels inputs drawn uniform in [-1, 1)
+// (stream DeriveSeed(data_seed, "train") or "test"):
+// y = argmax_c (W x + b)_c, computed in double precision in plain C++ so
+// that the data are the same on every platform. The leaf of sample i covers
+// the label as i64 little-endian and the features as f64 little-endian.
+struct SyntheticSpec {
+  int64_t features = 16;
+  int64_t classes = 4;
+  int64_t train_size = 2048;
+  int64_t test_size = 512;
+};
+// REQUIRES: every field of spec >= 1 (classes >= 2); dtype floating.
+Dataset MakeSyntheticDataset(const SyntheticSpec& spec, uint64_t data_seed,
+                             bool train,
+                             torch::ScalarType dtype = torch::kFloat32);
+
+}  // namespace veritrain

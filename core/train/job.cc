@@ -1,0 +1,84 @@
+#include "core/train/job.h"
+
+#include <torch/torch.h>
+
+#include <map>
+#include <mutex>
+#include <utility>
+
+#include "core/train/classifier_job.h"
+
+namespace veritrain {
+
+namespace {
+
+struct Registry {
+  std::mutex mu;
+  std::map<std::string, JobFactory> factories;  // guarded by mu
+};
+
+// The built-ins are added here rather than by static registrars, which the
+// linker would drop from a static library.
+Registry& GetRegistry() {
+  static Registry* r = [] {
+    auto* reg = new Registry;
+    reg->factories.emplace("mlp", MakeMlpJob);
+    reg->factories.emplace("synthetic", MakeSyntheticJob);
+    return reg;
+  }();
+  return *r;
+}
+
+}  // namespace
+
+Status RegisterJob(const std::string& name, JobFactory factory) {
+  if (name.empty()) return Status::InvalidArgument("job name is empty");
+  if (!factory) {
+    return Status::InvalidArgument("job '" + name + "': no factory");
+  }
+  Registry& r = GetRegistry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  if (!r.factories.emplace(name, std::move(factory)).second) {
+    return Status::InvalidArgument("job '" + name + "' is already registered");
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> KnownJobs() {
+  Registry& r = GetRegistry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  std::vector<std::string> names;
+  for (const auto& [name, f] : r.factories) names.push_back(name);
+  return names;
+}
+
+Result<std::unique_ptr<TrainingJob>> MakeJob(const JobConfig& config) {
+  JobFactory factory;
+  {
+    Registry& r = GetRegistry();
+    std::lock_guard<std::mutex> lock(r.mu);
+    auto it = r.factories.find(config.name);
+    if (it != r.factories.end()) factory = it->second;
+  }
+  if (!factory) {
+    std::string known;
+    for (const auto& n : KnownJobs()) known += (known.empty() ? "" : ", ") + n;
+    return Status::InvalidArgument("job.name: unknown job '" + config.name +
+                                   "' (known: " + known + ")");
+  }
+  return factory(config);
+}
+
+Result<TensorMap> TrainStep(const TrainingJob& job, const TensorMap& state,
+                            std::vector<NodeRecord>* record) {
+  auto it = state.find("meta/step");
+  if (it == state.end() || !it->second.defined() ||
+      it->second.scalar_type() != torch::kInt64 || it->second.dim() != 0) {
+    return Status::InvalidArgument("state has no int64 scalar 'meta/step'");
+  }
+  const int64_t step = it->second.item<int64_t>();
+  VT_ASSIGN_OR_RETURN(TensorMap batch, job.Batch(step));
+  return RunStepGraph(job.graph(), state, batch, record);
+}
+
+}  // namespace veritrain

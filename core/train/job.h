@@ -1,0 +1,80 @@
+// TrainingJob: a model, a dataset, a loss and an optimizer with its
+// hyper-parameters, exposed as a step graph over named tensors; and the
+// registry that makes jobs by name.
+//
+// A job's training state is a TensorMap of parameters ("param/..."),
+// optimizer state ("opt/...") and "meta/step" (see step_graph.h for the
+// naming). One training step is RunStepGraph(job.graph(), state,
+// job.Batch(step)); TrainStep does exactly that.
+//
+// Built-in jobs: "mlp" (Fashion-MNIST) and "synthetic" (a tiny
+// teacher–student task for fast tests); see classifier_job.h for their
+// fields. More jobs register by name with RegisterJob.
+//
+// Thread-safety: TrainingJob implementations are thread-compatible: const
+// methods may be called concurrently. The registry is thread-safe.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/crypto/sha256.h"
+#include "core/train/job_config.h"
+#include "core/train/step_graph.h"
+#include "core/train/torch_bridge.h"
+#include "core/util/status.h"
+
+namespace veritrain {
+
+class TrainingJob {
+ public:
+  virtual ~TrainingJob() = default;
+
+  virtual const std::string& name() const = 0;
+  virtual const JobConfig& config() const = 0;
+
+  // The state before step 0: parameters initialised deterministically from
+  // init_seed (the project's own generator, the same on every platform),
+  // optimizer state zeros and meta/step = 0.
+  virtual TensorMap InitialState(uint64_t init_seed) const = 0;
+
+  // The batch of step `step` ("data/x", "data/y"), fixed by the data seed
+  // (see data_order.h). InvalidArgument when step < 0.
+  virtual Result<TensorMap> Batch(int64_t step) const = 0;
+
+  virtual const StepGraph& graph() const = 0;
+
+  // Fraction of the held-out set classified correctly with the parameters
+  // of `state`. InvalidArgument naming a missing or mis-shaped parameter.
+  virtual Result<double> TestAccuracy(const TensorMap& state) const = 0;
+
+  // The Merkle root of the training set (see dataset_commitment.h).
+  virtual Digest DatasetRoot() const = 0;
+
+  // Sum of the graph's node FLOPs: one step's estimated cost.
+  virtual double StepFlops() const { return graph().TotalFlops(); }
+};
+
+using JobFactory =
+    std::function<Result<std::unique_ptr<TrainingJob>>(const JobConfig&)>;
+
+// Adds a job kind. InvalidArgument when `name` is empty or already taken
+// (the built-ins included).
+Status RegisterJob(const std::string& name, JobFactory factory);
+
+// The registered job names, sorted.
+std::vector<std::string> KnownJobs();
+
+// Makes the job named by config.name. InvalidArgument
+// "job.name: unknown job 'x' (known: mlp, synthetic)" for an unknown name;
+// otherwise the factory's result (errors name the job's fields).
+Result<std::unique_ptr<TrainingJob>> MakeJob(const JobConfig& config);
+
+// One training step from `state`: the batch of step state["meta/step"],
+// then RunStepGraph (see there for `record` and the errors).
+Result<TensorMap> TrainStep(const TrainingJob& job, const TensorMap& state,
+                            std::vector<NodeRecord>* record = nullptr);
+
+}  // namespace veritrain

@@ -1,0 +1,193 @@
+#include "core/train/layer_nodes.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <utility>
+
+namespace veritrain {
+
+namespace {
+
+std::vector<torch::Tensor> ParamsOf(const Layer& layer, const TensorMap& m) {
+  std::vector<torch::Tensor> out;
+  out.reserve(layer.params.size());
+  for (size_t i = 0; i < layer.params.size(); ++i) {
+    out.push_back(m.at(layer.ParamValue(i)));
+  }
+  return out;
+}
+
+// The value a layer reads: the chain input for the first layer, else the
+// previous layer's output.
+std::string InputOf(const std::vector<Layer>& layers, size_t i,
+                    const std::string& input) {
+  return i == 0 ? input : layers[i - 1].OutputValue();
+}
+
+}  // namespace
+
+std::string Layer::ParamValue(size_t i) const {
+  return "param/" + name + "." + params[i].name;
+}
+
+std::string Layer::OutputValue() const { return "act/" + name; }
+
+Layer LinearLayer(const std::string& name, int64_t in, int64_t out,
+                  int64_t batch) {
+  Layer l;
+  l.name = name;
+  const double bound = 1.0 / std::sqrt(static_cast<double>(in));
+  l.params = {{"weight", {out, in}, bound}, {"bias", {out}, bound}};
+  l.forward = [](const torch::Tensor& x, const std::vector<torch::Tensor>& p) {
+    return torch::linear(x, p[0], p[1]);
+  };
+  const double b = static_cast<double>(batch);
+  const double mn = static_cast<double>(in) * static_cast<double>(out);
+  l.forward_flops = 2.0 * b * mn + b * static_cast<double>(out);
+  l.param_grad_flops = 2.0 * b * mn + b * static_cast<double>(out);
+  l.input_grad_flops = 2.0 * b * mn;
+  return l;
+}
+
+Layer ReluLayer(const std::string& name, int64_t features, int64_t batch) {
+  Layer l;
+  l.name = name;
+  l.forward = [](const torch::Tensor& x, const std::vector<torch::Tensor>&) {
+    return torch::relu(x);
+  };
+  const double n = static_cast<double>(batch) * static_cast<double>(features);
+  l.forward_flops = n;
+  l.input_grad_flops = n;
+  return l;
+}
+
+Result<std::string> AddForwardNodes(StepGraph* g,
+                                    const std::vector<Layer>& layers,
+                                    const std::string& input) {
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const Layer& layer = layers[i];
+    Node n;
+    n.name = layer.name + ".forward";
+    n.kind = NodeKind::kForward;
+    const std::string x = InputOf(layers, i, input);
+    n.inputs.push_back(x);
+    for (size_t p = 0; p < layer.params.size(); ++p) {
+      n.inputs.push_back(layer.ParamValue(p));
+    }
+    const std::string y = layer.OutputValue();
+    n.outputs = {y};
+    n.flops = layer.forward_flops;
+    n.fn = [layer, x, y](const TensorMap& in) {
+      torch::NoGradGuard no_grad;
+      return TensorMap{{y, layer.forward(in.at(x), ParamsOf(layer, in))}};
+    };
+    VT_RETURN_IF_ERROR(g->Add(std::move(n)));
+  }
+  return layers.back().OutputValue();
+}
+
+Status AddCrossEntropyNodes(StepGraph* g, const std::string& logits,
+                            const std::string& labels, int64_t batch,
+                            int64_t classes) {
+  // log_softmax (max, exp, sum, log, subtract) then the mean of the picked
+  // entries: about 5 flops per logit.
+  const double flops =
+      5.0 * static_cast<double>(batch) * static_cast<double>(classes);
+  Node f;
+  f.name = "loss.forward";
+  f.kind = NodeKind::kLoss;
+  f.inputs = {logits, labels};
+  f.outputs = {"loss"};
+  f.flops = flops;
+  f.fn = [logits, labels](const TensorMap& in) {
+    torch::NoGradGuard no_grad;
+    return TensorMap{{"loss", torch::nn::functional::cross_entropy(
+                                  in.at(logits), in.at(labels))}};
+  };
+  VT_RETURN_IF_ERROR(g->Add(std::move(f)));
+
+  Node b;
+  b.name = "loss.backward";
+  b.kind = NodeKind::kLossBackward;
+  b.inputs = {logits, labels};
+  const std::string grad = "grad/" + logits;
+  b.outputs = {grad};
+  b.flops = 2.0 * flops;  // the forward again, then softmax minus one-hot
+  b.fn = [logits, labels, grad](const TensorMap& in) {
+    torch::AutoGradMode grad_mode(true);
+    torch::Tensor z = in.at(logits).detach().requires_grad_(true);
+    torch::Tensor loss =
+        torch::nn::functional::cross_entropy(z, in.at(labels).detach());
+    auto grads = torch::autograd::grad({loss}, {z});
+    return TensorMap{{grad, grads[0]}};
+  };
+  return g->Add(std::move(b));
+}
+
+Status AddBackwardNodes(StepGraph* g, const std::vector<Layer>& layers,
+                        const std::string& input) {
+  for (size_t k = layers.size(); k > 0; --k) {
+    const size_t i = k - 1;
+    const Layer& layer = layers[i];
+    const bool want_input_grad = i > 0;
+    const std::string x = InputOf(layers, i, input);
+    const std::string dy = "grad/" + layer.OutputValue();
+    Node n;
+    n.name = layer.name + ".backward";
+    n.kind = NodeKind::kBackward;
+    n.inputs.push_back(x);
+    std::vector<std::string> param_values;
+    for (size_t p = 0; p < layer.params.size(); ++p) {
+      param_values.push_back(layer.ParamValue(p));
+      n.inputs.push_back(param_values.back());
+    }
+    n.inputs.push_back(dy);
+    // Output names in the order autograd returns them: input, then params.
+    std::vector<std::string> outs;
+    if (want_input_grad) outs.push_back("grad/" + x);
+    for (const auto& p : param_values) outs.push_back("grad/" + p);
+    if (outs.empty()) continue;  // a parameter-free first layer: no gradient
+    n.outputs = outs;
+    n.flops = layer.forward_flops + layer.param_grad_flops +
+              (want_input_grad ? layer.input_grad_flops : 0.0);
+    n.fn = [layer, x, dy, param_values, want_input_grad,
+            outs](const TensorMap& in) {
+      torch::AutoGradMode grad_mode(true);
+      torch::Tensor xt = in.at(x).detach();
+      if (want_input_grad) xt.requires_grad_(true);
+      std::vector<torch::Tensor> params;
+      std::vector<torch::Tensor> wrt;
+      if (want_input_grad) wrt.push_back(xt);
+      for (const auto& p : param_values) {
+        params.push_back(in.at(p).detach().requires_grad_(true));
+        wrt.push_back(params.back());
+      }
+      torch::Tensor y = layer.forward(xt, params);
+      auto grads = torch::autograd::grad({y}, wrt, {in.at(dy).detach()},
+                                         /*retain_graph=*/false,
+                                         /*create_graph=*/false,
+                                         /*allow_unused=*/true);
+      TensorMap out;
+      for (size_t j = 0; j < outs.size(); ++j) {
+        // A parameter the output does not depend on has a zero gradient.
+        out.emplace(outs[j],
+                    grads[j].defined() ? grads[j] : torch::zeros_like(wrt[j]));
+      }
+      return out;
+    };
+    VT_RETURN_IF_ERROR(g->Add(std::move(n)));
+  }
+  return Status::Ok();
+}
+
+torch::Tensor ForwardChain(const std::vector<Layer>& layers,
+                           const TensorMap& params, torch::Tensor x) {
+  torch::NoGradGuard no_grad;
+  for (const auto& layer : layers) {
+    x = layer.forward(x, ParamsOf(layer, params));
+  }
+  return x;
+}
+
+}  // namespace veritrain

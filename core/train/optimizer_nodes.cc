@@ -1,0 +1,90 @@
+#include "core/train/optimizer_nodes.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <utility>
+
+namespace veritrain {
+
+std::vector<std::string> OptimizerStateNames(const OptimizerConfig& c,
+                                             const std::string& p) {
+  if (c.is_adam()) return {"opt/" + p + "/m", "opt/" + p + "/v"};
+  if (c.momentum != 0.0) return {"opt/" + p + "/momentum"};
+  return {};
+}
+
+std::vector<torch::Tensor> AdamUpdate(const OptimizerConfig& c, int64_t t,
+                                      const torch::Tensor& param,
+                                      const torch::Tensor& grad,
+                                      const torch::Tensor& m,
+                                      const torch::Tensor& v) {
+  torch::NoGradGuard no_grad;
+  torch::Tensor g = grad;
+  if (c.weight_decay != 0.0) g = g.add(param, c.weight_decay);
+  torch::Tensor m2 = m.mul(c.beta1).add(g, 1.0 - c.beta1);
+  torch::Tensor v2 = v.mul(c.beta2).addcmul(g, g, 1.0 - c.beta2);
+  const double td = static_cast<double>(t);
+  const double bias_correction1 = 1.0 - std::pow(c.beta1, td);
+  const double bias_correction2 = 1.0 - std::pow(c.beta2, td);
+  torch::Tensor denom = (v2.sqrt() / std::sqrt(bias_correction2)).add(c.eps);
+  const double step_size = c.lr / bias_correction1;
+  torch::Tensor p2 = param.addcdiv(m2, denom, -step_size);
+  return {p2, m2, v2};
+}
+
+std::vector<torch::Tensor> SgdUpdate(const OptimizerConfig& c, bool first_step,
+                                     const torch::Tensor& param,
+                                     const torch::Tensor& grad,
+                                     const torch::Tensor& momentum_buffer) {
+  torch::NoGradGuard no_grad;
+  torch::Tensor d = grad;
+  if (c.weight_decay != 0.0) d = d.add(param, c.weight_decay);
+  if (c.momentum == 0.0) return {param.add(d, -c.lr)};
+  // PyTorch starts the buffer as a copy of the first gradient (not as
+  // momentum * 0 + gradient, which would turn -0.0 into 0.0).
+  torch::Tensor buf =
+      first_step ? d.clone()
+                 : momentum_buffer.mul(c.momentum).add(d, 1.0 - c.dampening);
+  d = c.nesterov ? d.add(buf, c.momentum) : buf;
+  return {param.add(d, -c.lr), buf};
+}
+
+Status AddOptimizerNode(StepGraph* g, const OptimizerConfig& c,
+                        const std::string& p, int64_t numel) {
+  const std::string param = "param/" + p;
+  const std::string grad = "grad/" + param;
+  const std::vector<std::string> state = OptimizerStateNames(c, p);
+  Node n;
+  n.name = c.name + "." + p;
+  n.kind = NodeKind::kOptimizer;
+  n.inputs = {param, grad};
+  n.inputs.insert(n.inputs.end(), state.begin(), state.end());
+  const bool needs_step = c.is_adam() || !state.empty();
+  if (needs_step) n.inputs.push_back("meta/step");
+  n.outputs = {"next/" + param};
+  for (const auto& s : state) n.outputs.push_back("next/" + s);
+  // Elementwise ops per element: Adam about 12, SGD 2 to 6.
+  n.flops = static_cast<double>(numel) *
+            (c.is_adam() ? 12.0 : (state.empty() ? 2.0 : 6.0));
+  const std::vector<std::string> outs = n.outputs;
+  n.fn = [c, param, grad, state, outs](const TensorMap& in) {
+    std::vector<torch::Tensor> r;
+    if (c.is_adam()) {
+      const int64_t t = in.at("meta/step").item<int64_t>() + 1;
+      r = AdamUpdate(c, t, in.at(param), in.at(grad), in.at(state[0]),
+                     in.at(state[1]));
+    } else {
+      const bool first =
+          !state.empty() && in.at("meta/step").item<int64_t>() == 0;
+      r = SgdUpdate(c, first, in.at(param), in.at(grad),
+                    state.empty() ? torch::Tensor() : in.at(state[0]));
+    }
+    TensorMap out;
+    for (size_t i = 0; i < outs.size(); ++i) out.emplace(outs[i], r[i]);
+    return out;
+  };
+  return g->Add(std::move(n));
+}
+
+}  // namespace veritrain

@@ -1,0 +1,115 @@
+// StepGraph: one training step written as a sequence of pure nodes.
+//
+// A step is a list of nodes in topological order: a forward node per
+// primitive layer, the loss, the loss's backward, a backward node per layer
+// (a vector–Jacobian product) and an optimizer node per parameter tensor.
+// Each node is a pure function from named input tensors to named output
+// tensors. The training loop *is* RunStepGraph, so evaluating any one node
+// alone from its recorded inputs (EvaluateNode) gives the same bits as it
+// had inside the step, for the same hardware profile. That is what lets an
+// arbiter re-execute a single disputed node.
+//
+// Value names (one flat namespace per step; every value is written once):
+//   param/<layer>.<weight|bias>   parameters               (state)
+//   opt/<layer>.<p>/m, .../v      Adam moments             (state)
+//   opt/<layer>.<p>/momentum      SGD momentum buffer      (state)
+//   meta/step                     int64 scalar, steps done (state)
+//   data/x, data/y                the batch's inputs and labels
+//   act/<layer>                   a layer's output activation
+//   loss                          the scalar loss
+//   grad/<value>                  gradient of the loss wrt <value>, e.g.
+//                                 grad/act/fc2, grad/param/fc1.weight
+//   next/<state name>             the state tensor after the step
+//
+// Thread-safety: a StepGraph is immutable once built; const methods, and
+// running or evaluating it, may happen concurrently (node functions are
+// pure and capture only immutable configuration).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/train/torch_bridge.h"
+#include "core/util/status.h"
+
+namespace veritrain {
+
+enum class NodeKind {
+  kInvalid = 0,  // deliberately not a valid kind
+  kForward = 1,
+  kLoss = 2,
+  kLossBackward = 3,
+  kBackward = 4,
+  kOptimizer = 5,
+};
+
+// "forward", "loss", "loss_backward", "backward", "optimizer", "invalid".
+const char* NodeKindName(NodeKind k);
+
+struct Node {
+  // Unique in the graph: "fc1.forward", "relu1.backward", "loss.forward",
+  // "loss.backward", "adam.fc1.weight".
+  std::string name;
+  NodeKind kind = NodeKind::kInvalid;
+  std::vector<std::string> inputs;   // value names read
+  std::vector<std::string> outputs;  // value names written
+  double flops = 0.0;  // estimate for one evaluation at the job's batch size
+  // Pure: the outputs from the inputs only. It receives exactly the
+  // declared inputs and must return (at least) the declared outputs. It
+  // may throw; callers turn exceptions into Status.
+  std::function<TensorMap(const TensorMap& inputs)> fn;
+};
+
+class StepGraph {
+ public:
+  const std::vector<Node>& nodes() const { return nodes_; }
+  size_t size() const { return nodes_.size(); }
+
+  // Appends a node. InvalidArgument naming the node when its name is empty
+  // or repeated, its kind is kInvalid, its fn is empty, or one of its
+  // outputs is already written by an earlier node.
+  Status Add(Node node);
+
+  // Index of the node called `name`; NotFound otherwise.
+  Result<size_t> Find(const std::string& name) const;
+
+  // Checks the order: every input of every node is in `initial` (state and
+  // batch names) or an output of an earlier node, and no output shadows a
+  // name in `initial`. InvalidArgument naming the node and the value.
+  Status Validate(const std::set<std::string>& initial) const;
+
+  double TotalFlops() const;
+
+ private:
+  std::vector<Node> nodes_;
+  std::set<std::string> outputs_;
+};
+
+struct NodeRecord {
+  TensorMap inputs;
+  TensorMap outputs;
+};
+
+// Runs every node of `g` in order over a value table that starts as
+// `state` plus `batch`, and returns the next state: for each state tensor
+// n, the value "next/" + n when a node produced it, else n unchanged;
+// "meta/step" is incremented by the runtime (not by a node). When `record`
+// is non-null it receives each node's inputs and outputs, in node order
+// (tensors shared with the run, not copied).
+// Errors: InvalidArgument when state lacks an int64 scalar "meta/step",
+// when a batch name repeats a state name or when a node's input is missing;
+// Internal naming the node when it throws or omits a declared output.
+Result<TensorMap> RunStepGraph(const StepGraph& g, const TensorMap& state,
+                               const TensorMap& batch,
+                               std::vector<NodeRecord>* record = nullptr);
+
+// Evaluates node `node_index` alone. Inputs beyond the declared ones are
+// ignored. InvalidArgument when the index is out of range or a declared
+// input is missing (naming it); Internal as for RunStepGraph.
+Result<TensorMap> EvaluateNode(const StepGraph& g, size_t node_index,
+                               const TensorMap& inputs);
+
+}  // namespace veritrain

@@ -1,0 +1,62 @@
+// Conversion between LibTorch tensors and TensorData (core/state).
+//
+// TensorMap is how the training code names tensors: the step graph's value
+// table, a training state, a batch. TensorData/State is how tensors leave
+// LibTorch (hashing, checkpoint files, wire messages).
+//
+// ToTensorData is zero-copy for a contiguous CPU tensor: the TensorData's
+// Bytes borrow the tensor's memory and hold a reference to the tensor as
+// owner. Tensors are little-endian in memory on every platform this builds
+// for (x86-64, aarch64), matching TensorData's byte order.
+//
+// Thread-safety: pure functions over values.
+#pragma once
+
+#include <torch/types.h>
+
+#include <map>
+#include <string>
+
+#include "core/state/tensor_data.h"
+#include "core/util/status.h"
+
+namespace veritrain {
+
+// Ordered by name, so iteration order is the canonical order.
+using TensorMap = std::map<std::string, torch::Tensor>;
+
+// The DType of a torch scalar type; kInvalid when it has none (e.g. bool,
+// complex).
+DType ToDType(torch::ScalarType t);
+// REQUIRES: d != DType::kInvalid.
+torch::ScalarType ToScalarType(DType d);
+
+// `t` as bytes, without copying when t is a contiguous CPU tensor
+// (otherwise a contiguous CPU copy is made and owned by the result).
+// The dtype is kInvalid when ToDType(t) is; such a TensorData is not
+// consistent().
+// REQUIRES: t is defined, and t's memory is not modified in place while the
+// result (or a copy of its Bytes) lives.
+TensorData ToTensorData(const std::string& name, const torch::Tensor& t);
+
+// A fresh CPU tensor holding a copy of t's bytes. InvalidArgument naming
+// the tensor when t is not consistent().
+Result<torch::Tensor> FromTensorData(const TensorData& t);
+
+// Every tensor of m, in name order (zero-copy as ToTensorData).
+// REQUIRES: as for ToTensorData, for every tensor.
+State ToState(const TensorMap& m);
+// InvalidArgument naming the tensor on an inconsistent tensor or a repeated
+// name.
+Result<TensorMap> FromState(const State& s);
+
+// A deep copy: every tensor cloned (contiguous).
+TensorMap CloneTensorMap(const TensorMap& m);
+
+// True when both maps have the same names and every pair of tensors has the
+// same dtype, shape and bytes (memcmp: stricter than torch::equal, since
+// 0.0 and -0.0 differ and equal NaNs match).
+bool BitEqual(const TensorMap& a, const TensorMap& b);
+bool BitEqual(const torch::Tensor& a, const torch::Tensor& b);
+
+}  // namespace veritrain

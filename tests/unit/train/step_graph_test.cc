@@ -1,0 +1,284 @@
+// Tests for the step graph: the key property that every node evaluated
+// alone from its recorded inputs reproduces the bits it had in the full
+// step, plus the graph runtime's contract.
+#include "core/train/step_graph.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/train/job.h"
+#include "tests/unit/train/train_test_util.h"
+
+namespace veritrain {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing_util::MakeJobOrDie;
+
+class StepGraphTest : public ::testing::Test {
+ protected:
+  void SetUp() override { testing_util::UseTestProfile(); }
+};
+
+// Trains `warmup` steps from the initial state, then records one step and
+// replays every node alone from a deep copy of its recorded inputs.
+void ExpectEveryNodeReplaysBitExactly(const TrainingJob& job, int warmup) {
+  TensorMap state = job.InitialState(11);
+  for (int i = 0; i < warmup; ++i) {
+    auto next = TrainStep(job, state);
+    ASSERT_TRUE(next.ok()) << next.status().ToString();
+    state = std::move(next).value();
+  }
+  std::vector<NodeRecord> record;
+  auto next = TrainStep(job, state, &record);
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  const auto& nodes = job.graph().nodes();
+  ASSERT_EQ(record.size(), nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    SCOPED_TRACE("node " + nodes[i].name);
+    EXPECT_EQ(record[i].inputs.size(), nodes[i].inputs.size());
+    EXPECT_EQ(record[i].outputs.size(), nodes[i].outputs.size());
+    const TensorMap inputs = CloneTensorMap(record[i].inputs);
+    auto alone = EvaluateNode(job.graph(), i, inputs);
+    ASSERT_TRUE(alone.ok()) << alone.status().ToString();
+    EXPECT_TRUE(BitEqual(*alone, record[i].outputs));
+    // The node did not touch its inputs.
+    EXPECT_TRUE(BitEqual(inputs, record[i].inputs));
+  }
+
+  // The whole step, twice from the same state: the same next state.
+  auto batch = job.Batch(state.at("meta/step").item<int64_t>());
+  ASSERT_TRUE(batch.ok());
+  auto a = RunStepGraph(job.graph(), state, *batch);
+  auto b =
+      RunStepGraph(job.graph(), CloneTensorMap(state), CloneTensorMap(*batch));
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_TRUE(BitEqual(*a, *b));
+  EXPECT_TRUE(BitEqual(*a, *next));
+}
+
+TEST_F(StepGraphTest, SyntheticNodesReplayBitExactly) {
+  auto job = MakeJobOrDie(testing_util::SyntheticJobJson());
+  ASSERT_NE(job, nullptr);
+  ExpectEveryNodeReplaysBitExactly(*job, 0);
+  ExpectEveryNodeReplaysBitExactly(*job, 3);
+}
+
+TEST_F(StepGraphTest, SyntheticSgdNodesReplayBitExactly) {
+  auto j = testing_util::SyntheticJobJson();
+  j["hidden"] = {16, 8};
+  j["optimizer"] = {
+      {"name", "sgd"}, {"lr", 0.05}, {"momentum", 0.9}, {"weight_decay", 1e-4}};
+  auto job = MakeJobOrDie(j);
+  ASSERT_NE(job, nullptr);
+  ExpectEveryNodeReplaysBitExactly(*job, 2);
+}
+
+TEST_F(StepGraphTest, MlpNodesReplayBitExactly) {
+  auto job = MakeJobOrDie(testing_util::SmallMlpJobJson());
+  ASSERT_NE(job, nullptr);
+  ExpectEveryNodeReplaysBitExactly(*job, 2);
+}
+
+TEST_F(StepGraphTest, MlpGraphShapeAndNames) {
+  auto job = MakeJobOrDie(testing_util::SmallMlpJobJson());
+  ASSERT_NE(job, nullptr);
+  std::vector<std::string> names;
+  for (const auto& n : job->graph().nodes()) names.push_back(n.name);
+  EXPECT_THAT(names,
+              ElementsAre("fc1.forward", "relu1.forward", "fc2.forward",
+                          "loss.forward", "loss.backward", "fc2.backward",
+                          "relu1.backward", "fc1.backward", "adam.fc1.weight",
+                          "adam.fc1.bias", "adam.fc2.weight", "adam.fc2.bias"));
+  const Node& fc1b = job->graph().nodes()[7];
+  EXPECT_EQ(fc1b.kind, NodeKind::kBackward);
+  EXPECT_THAT(fc1b.inputs, ElementsAre("data/x", "param/fc1.weight",
+                                       "param/fc1.bias", "grad/act/fc1"));
+  // The first layer has no gradient wrt its input (the data).
+  EXPECT_THAT(fc1b.outputs,
+              ElementsAre("grad/param/fc1.weight", "grad/param/fc1.bias"));
+  const Node& fc2b = job->graph().nodes()[5];
+  EXPECT_THAT(fc2b.outputs,
+              ElementsAre("grad/act/relu1", "grad/param/fc2.weight",
+                          "grad/param/fc2.bias"));
+  const Node& adam = job->graph().nodes()[8];
+  EXPECT_EQ(adam.kind, NodeKind::kOptimizer);
+  EXPECT_THAT(adam.outputs,
+              ElementsAre("next/param/fc1.weight", "next/opt/fc1.weight/m",
+                          "next/opt/fc1.weight/v"));
+  // FLOPs: fc1.forward is 2*B*784*64 + B*64 with B = 64.
+  EXPECT_DOUBLE_EQ(job->graph().nodes()[0].flops,
+                   2.0 * 64 * 784 * 64 + 64 * 64);
+  EXPECT_GT(job->StepFlops(), 3 * job->graph().nodes()[0].flops);
+}
+
+TEST_F(StepGraphTest, GradientsMatchWholeModelBackward) {
+  // The per-layer backward nodes against one loss.backward() over the whole
+  // model built from ordinary LibTorch ops on the same parameters.
+  auto job = MakeJobOrDie(testing_util::SmallMlpJobJson());
+  ASSERT_NE(job, nullptr);
+  TensorMap state = job->InitialState(2);
+  std::vector<NodeRecord> record;
+  ASSERT_TRUE(TrainStep(*job, state, &record).ok());
+  auto batch = job->Batch(0);
+  ASSERT_TRUE(batch.ok());
+
+  std::vector<std::string> names = {"fc1.weight", "fc1.bias", "fc2.weight",
+                                    "fc2.bias"};
+  std::map<std::string, torch::Tensor> p;
+  for (const auto& n : names) {
+    p[n] = state.at("param/" + n).clone().requires_grad_(true);
+  }
+  torch::Tensor h = torch::relu(
+      torch::linear(batch->at("data/x"), p["fc1.weight"], p["fc1.bias"]));
+  torch::Tensor logits = torch::linear(h, p["fc2.weight"], p["fc2.bias"]);
+  torch::Tensor loss =
+      torch::nn::functional::cross_entropy(logits, batch->at("data/y"));
+  loss.backward();
+
+  std::map<std::string, torch::Tensor> graph_values;
+  for (const auto& r : record) {
+    for (const auto& [k, v] : r.outputs) graph_values[k] = v;
+  }
+  EXPECT_TRUE(BitEqual(graph_values.at("loss"), loss.detach()));
+  for (const auto& n : names) {
+    SCOPED_TRACE(n);
+    const torch::Tensor& g = graph_values.at("grad/param/" + n);
+    const double maxdiff = (g - p[n].grad()).abs().max().item<double>();
+    EXPECT_TRUE(BitEqual(g, p[n].grad())) << "maxdiff = " << maxdiff;
+  }
+}
+
+TEST_F(StepGraphTest, RuntimeIncrementsStepAndKeepsUntouchedState) {
+  auto job = MakeJobOrDie(testing_util::SyntheticJobJson());
+  ASSERT_NE(job, nullptr);
+  TensorMap state = job->InitialState(1);
+  state["extra/untouched"] = torch::arange(3);
+  auto next = TrainStep(*job, state);
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_EQ(next->at("meta/step").item<int64_t>(), 1);
+  EXPECT_EQ(state.at("meta/step").item<int64_t>(), 0);  // input unchanged
+  EXPECT_TRUE(BitEqual(next->at("extra/untouched"), torch::arange(3)));
+  EXPECT_FALSE(
+      BitEqual(next->at("param/fc1.weight"), state.at("param/fc1.weight")));
+  EXPECT_EQ(next->size(), state.size());
+}
+
+TEST_F(StepGraphTest, RuntimeErrorsNameWhatFailed) {
+  auto job = MakeJobOrDie(testing_util::SyntheticJobJson());
+  ASSERT_NE(job, nullptr);
+  TensorMap state = job->InitialState(1);
+  auto batch = job->Batch(0);
+  ASSERT_TRUE(batch.ok());
+
+  TensorMap no_step = state;
+  no_step.erase("meta/step");
+  auto r = RunStepGraph(job->graph(), no_step, *batch);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("meta/step"));
+
+  TensorMap clash = *batch;
+  clash["param/fc1.bias"] = torch::zeros({1});
+  r = RunStepGraph(job->graph(), state, clash);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("param/fc1.bias"));
+
+  TensorMap missing = state;
+  missing.erase("opt/fc2.bias/v");
+  r = RunStepGraph(job->graph(), missing, *batch);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(
+      r.status().message(),
+      HasSubstr("node 'adam.fc2.bias': missing input 'opt/fc2.bias/v'"));
+
+  TensorMap bad_shape = state;
+  bad_shape["param/fc1.weight"] = torch::zeros({3, 3});
+  r = RunStepGraph(job->graph(), bad_shape, *batch);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kInternal);
+  EXPECT_THAT(r.status().message(), HasSubstr("node 'fc1.forward'"));
+}
+
+TEST_F(StepGraphTest, EvaluateNodeChecksIndexAndInputs) {
+  auto job = MakeJobOrDie(testing_util::SyntheticJobJson());
+  ASSERT_NE(job, nullptr);
+  auto idx = job->graph().Find("relu1.backward");
+  ASSERT_TRUE(idx.ok());
+  auto r =
+      EvaluateNode(job->graph(), *idx, {{"act/fc1", torch::ones({32, 32})}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("node 'relu1.backward': missing input "
+                        "'grad/act/relu1'"));
+  r = EvaluateNode(job->graph(), job->graph().size(), {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("out of range"));
+  EXPECT_FALSE(job->graph().Find("nope.forward").ok());
+
+  // ReLU backward on hand-made values: the gradient passes where x > 0.
+  // Extra inputs are ignored.
+  r = EvaluateNode(job->graph(), *idx,
+                   {{"act/fc1", torch::tensor({{-1.0f, 2.0f}})},
+                    {"grad/act/relu1", torch::tensor({{5.0f, 7.0f}})},
+                    {"unrelated", torch::zeros({1})}});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(BitEqual(r->at("grad/act/fc1"), torch::tensor({{0.0f, 7.0f}})));
+}
+
+Node SimpleNode(const std::string& name, std::vector<std::string> in,
+                std::vector<std::string> out) {
+  Node n;
+  n.name = name;
+  n.kind = NodeKind::kForward;
+  n.inputs = std::move(in);
+  n.outputs = out;
+  n.fn = [out](const TensorMap& m) {
+    TensorMap r;
+    for (const auto& o : out) r[o] = m.begin()->second + 1;
+    return r;
+  };
+  return n;
+}
+
+TEST(StepGraphBuildTest, AddAndValidateRejectMistakes) {
+  StepGraph g;
+  ASSERT_TRUE(g.Add(SimpleNode("a", {"data/x"}, {"act/a"})).ok());
+  Status s = g.Add(SimpleNode("a", {"data/x"}, {"act/b"}));
+  EXPECT_THAT(s.message(), HasSubstr("node 'a': name used twice"));
+  s = g.Add(SimpleNode("b", {"data/x"}, {"act/a"}));
+  EXPECT_THAT(s.message(), HasSubstr("output 'act/a' is written twice"));
+  Node invalid = SimpleNode("c", {"data/x"}, {"act/c"});
+  invalid.kind = NodeKind::kInvalid;
+  EXPECT_FALSE(g.Add(invalid).ok());
+  Node no_fn = SimpleNode("d", {"data/x"}, {"act/d"});
+  no_fn.fn = nullptr;
+  EXPECT_FALSE(g.Add(no_fn).ok());
+
+  ASSERT_TRUE(g.Add(SimpleNode("e", {"act/later"}, {"act/e"})).ok());
+  ASSERT_TRUE(g.Add(SimpleNode("f", {"act/a"}, {"act/later"})).ok());
+  s = g.Validate({"data/x"});
+  EXPECT_THAT(s.message(), HasSubstr("node 'e' reads 'act/later'"));
+  EXPECT_THAT(g.Validate({"data/x", "act/later"}).message(),
+              HasSubstr("node 'f' overwrites 'act/later'"));
+}
+
+TEST(StepGraphBuildTest, NodeThatOmitsAnOutputIsReported) {
+  StepGraph g;
+  Node n = SimpleNode("lazy", {"data/x"}, {"act/lazy"});
+  n.fn = [](const TensorMap&) { return TensorMap{}; };
+  ASSERT_TRUE(g.Add(n).ok());
+  auto r = EvaluateNode(g, 0, {{"data/x", torch::ones({1})}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("node 'lazy': did not produce its output 'act/lazy'"));
+}
+
+}  // namespace
+}  // namespace veritrain

@@ -1,0 +1,129 @@
+// Tests for the conversion between LibTorch tensors and TensorData.
+#include "core/train/torch_bridge.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cstring>
+
+namespace veritrain {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(TorchBridgeTest, RoundTripEveryDtype) {
+  for (auto dtype :
+       {torch::kFloat32, torch::kFloat64, torch::kInt64, torch::kInt32,
+        torch::kUInt8, torch::kFloat16, torch::kBFloat16}) {
+    torch::Tensor t = torch::arange(24).reshape({2, 3, 4}).to(dtype);
+    TensorData d = ToTensorData("x", t);
+    ASSERT_TRUE(d.consistent()) << c10::toString(dtype);
+    EXPECT_EQ(d.shape, (std::vector<int64_t>{2, 3, 4}));
+    EXPECT_EQ(ToScalarType(d.dtype), dtype);
+    auto back = FromTensorData(d);
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_TRUE(BitEqual(*back, t)) << c10::toString(dtype);
+  }
+}
+
+TEST(TorchBridgeTest, ScalarsAndEmptyTensors) {
+  torch::Tensor s = torch::tensor(int64_t{41});
+  TensorData d = ToTensorData("meta/step", s);
+  EXPECT_TRUE(d.shape.empty());
+  EXPECT_EQ(d.bytes.size(), 8u);
+  auto back = FromTensorData(d);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->dim(), 0);
+  EXPECT_EQ(back->item<int64_t>(), 41);
+
+  torch::Tensor e = torch::zeros({0, 5});
+  TensorData de = ToTensorData("empty", e);
+  EXPECT_TRUE(de.consistent());
+  auto eb = FromTensorData(de);
+  ASSERT_TRUE(eb.ok());
+  EXPECT_EQ(eb->sizes(), e.sizes());
+}
+
+TEST(TorchBridgeTest, ZeroCopyForContiguousTensors) {
+  torch::Tensor t = torch::randn({16, 8});
+  TensorData d = ToTensorData("w", t);
+  EXPECT_EQ(static_cast<const void*>(d.bytes.data()), t.data_ptr());
+  // The bytes stay valid after the caller's tensor is gone.
+  const float first = t[0][0].item<float>();
+  t = torch::Tensor();
+  float read;
+  std::memcpy(&read, d.bytes.data(), sizeof(read));
+  EXPECT_EQ(read, first);
+}
+
+TEST(TorchBridgeTest, NonContiguousTensorsAreCopiedInRowMajorOrder) {
+  torch::Tensor t = torch::arange(6, torch::kFloat32).reshape({2, 3}).t();
+  ASSERT_FALSE(t.is_contiguous());
+  TensorData d = ToTensorData("t", t);
+  EXPECT_NE(static_cast<const void*>(d.bytes.data()), t.data_ptr());
+  auto back = FromTensorData(d);
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(torch::equal(*back, t));
+  EXPECT_TRUE(back->is_contiguous());
+}
+
+TEST(TorchBridgeTest, FromTensorDataCopies) {
+  torch::Tensor t = torch::ones({4});
+  TensorData d = ToTensorData("x", t);
+  auto back = FromTensorData(d);
+  ASSERT_TRUE(back.ok());
+  EXPECT_NE(back->data_ptr(), t.data_ptr());
+}
+
+TEST(TorchBridgeTest, InconsistentTensorIsNamed) {
+  TensorData d;
+  d.name = "param/fc1.weight";
+  d.dtype = DType::kFloat32;
+  d.shape = {2, 2};
+  d.bytes = Bytes::FromString(std::string(12, '\0'));  // 16 expected
+  auto r = FromTensorData(d);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("param/fc1.weight"));
+}
+
+TEST(TorchBridgeTest, UnsupportedDtypeIsInvalid) {
+  TensorData d = ToTensorData("mask", torch::ones({3}, torch::kBool));
+  EXPECT_EQ(d.dtype, DType::kInvalid);
+  EXPECT_FALSE(d.consistent());
+}
+
+TEST(TorchBridgeTest, StateRoundTripAndDuplicates) {
+  TensorMap m = {{"b", torch::ones({2})},
+                 {"a", torch::zeros({3}, torch::kFloat64)},
+                 {"meta/step", torch::zeros({}, torch::kInt64)}};
+  State s = ToState(m);
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(s[0].name, "a");  // name order
+  auto back = FromState(s);
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(BitEqual(*back, m));
+  s.push_back(s[0]);
+  auto dup = FromState(s);
+  ASSERT_FALSE(dup.ok());
+  EXPECT_THAT(dup.status().message(), HasSubstr("'a' appears twice"));
+}
+
+TEST(TorchBridgeTest, BitEqualIsStricterThanValueEquality) {
+  torch::Tensor pz = torch::zeros({1});
+  torch::Tensor nz = -torch::zeros({1});
+  EXPECT_TRUE(torch::equal(pz, nz));
+  EXPECT_FALSE(BitEqual(pz, nz));
+  EXPECT_FALSE(BitEqual(torch::zeros({2}), torch::zeros({2}, torch::kFloat64)));
+  EXPECT_FALSE(BitEqual(torch::zeros({2}), torch::zeros({1, 2})));
+  TensorMap a = {{"x", torch::ones({2})}};
+  TensorMap b = CloneTensorMap(a);
+  EXPECT_TRUE(BitEqual(a, b));
+  EXPECT_NE(a["x"].data_ptr(), b["x"].data_ptr());
+  b["y"] = torch::ones({1});
+  EXPECT_FALSE(BitEqual(a, b));
+}
+
+}  // namespace
+}  // namespace veritrain
