@@ -37,7 +37,7 @@ Status ArbiterLink::Connect(std::chrono::milliseconds timeout) {
                              " within " + std::to_string(timeout.count()) + " ms");
     }
     zmq::pollitem_t items[] = {{sub_.handle(), 0, ZMQ_POLLIN, 0}};
-    zmq::poll(items, 1, left);
+    VT_RETURN_IF_ERROR(PollSockets(items, 1, left).status());
     while (true) {
       auto m = ReceiveEvent();
       if (!m.ok()) {

@@ -1,5 +1,7 @@
 #include "core/transport/zmq_frames.h"
 
+#include <cerrno>
+
 namespace veritrain {
 namespace {
 
@@ -73,6 +75,16 @@ void ConfigureSocket(zmq::socket_t& socket, int64_t max_frame_bytes) {
   socket.set(zmq::sockopt::maxmsgsize, max_frame_bytes);
   socket.set(zmq::sockopt::sndhwm, 100000);
   socket.set(zmq::sockopt::rcvhwm, 100000);
+}
+
+Result<int> PollSockets(zmq::pollitem_t* items, size_t count,
+                        std::chrono::milliseconds timeout) {
+  try {
+    return zmq::poll(items, count, timeout);
+  } catch (const zmq::error_t& e) {
+    if (e.num() == EINTR) return 0;
+    return Status::Internal(std::string("zmq poll: ") + e.what());
+  }
 }
 
 Result<std::string> BindSocket(zmq::socket_t& socket, const std::string& endpoint) {

@@ -6,6 +6,7 @@
 // Thread-safety: a zmq::socket_t must only be used by one thread.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,12 @@ Result<ReceivedFrames> RecvFrames(zmq::socket_t& socket, bool router,
 // Applies veritrain's socket defaults: linger 0, a ZMQ_MAXMSGSIZE limit on
 // every inbound frame, high water marks suited to checkpoint streaming.
 void ConfigureSocket(zmq::socket_t& socket, int64_t max_frame_bytes);
+
+// zmq::poll that treats an interrupted system call (a signal, e.g.
+// SIGCHLD) as "nothing ready" instead of throwing. Returns the number of
+// ready items (0 on timeout or interruption); other failures are errors.
+Result<int> PollSockets(zmq::pollitem_t* items, size_t count,
+                        std::chrono::milliseconds timeout);
 
 // Binds and returns the actual endpoint (resolves tcp "*" ports).
 Result<std::string> BindSocket(zmq::socket_t& socket, const std::string& endpoint);

@@ -1,0 +1,361 @@
+#include "arbiter/arbiter.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "core/state/atomic_file.h"
+#include "core/transport/zmq_frames.h"
+
+namespace veritrain {
+namespace {
+
+constexpr int64_t kMaxFrameBytes = int64_t{1} << 30;
+
+std::string TaskId(int64_t n) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "task-%04lld", static_cast<long long>(n));
+  return buf;
+}
+
+std::string EscrowAccount(const std::string& task) { return "escrow/" + task; }
+
+}  // namespace
+
+Result<std::unique_ptr<Arbiter>> Arbiter::Create(zmq::context_t& ctx,
+                                                 const RoleConfig& config,
+                                                 const Clock* clock) {
+  if (config.role != "arbiter") {
+    return Status::InvalidArgument("role config: role must be 'arbiter'");
+  }
+  VT_ASSIGN_OR_RETURN(Identity id, LoadIdentityFile(config.identity_file));
+  VT_ASSIGN_OR_RETURN(KeyDirectory keys, config.Keys());
+  VT_ASSIGN_OR_RETURN(EventLog log, EventLog::Open(config.out_dir + "/events.jsonl",
+                                                   clock, /*durable=*/false));
+  std::unique_ptr<Arbiter> a(new Arbiter(ctx, config, clock,
+                                         Messenger(config.name, std::move(id), std::move(keys)),
+                                         std::move(log)));
+  a->submitter_ = config.settings.value("submitter", std::string("submitter"));
+  a->heartbeat_ms_ = config.settings.value("heartbeat_ms", int64_t{200});
+  const int64_t funds = config.settings.value("submitter_funds", int64_t{0});
+  VT_RETURN_IF_ERROR(a->ledger_.Mint(a->submitter_, Amount(funds), "genesis"));
+  VT_RETURN_IF_ERROR(a->Log("genesis", "", {{"submitter", a->submitter_},
+                                            {"submitter_funds", funds},
+                                            {"arbiter", config.name}}));
+
+  ConfigureSocket(a->requests_, kMaxFrameBytes);
+  ConfigureSocket(a->events_, kMaxFrameBytes);
+  VT_ASSIGN_OR_RETURN(std::string req, BindSocket(a->requests_, config.arbiter_requests));
+  VT_ASSIGN_OR_RETURN(std::string ev, BindSocket(a->events_, config.arbiter_events));
+  spdlog::info("arbiter {}: requests on {}, events on {}", config.name, req, ev);
+  return a;
+}
+
+Arbiter::Arbiter(zmq::context_t& ctx, RoleConfig config, const Clock* clock,
+                 Messenger messenger, EventLog log)
+    : ctx_(ctx),
+      config_(std::move(config)),
+      clock_(clock),
+      messenger_(std::move(messenger)),
+      log_(std::move(log)),
+      requests_(ctx, zmq::socket_type::router),
+      events_(ctx, zmq::socket_type::pub) {}
+
+Status Arbiter::Run() {
+  int64_t next_beat = clock_->NowMs();
+  int64_t beat = 0;
+  while (!shutting_down_) {
+    const int64_t now = clock_->NowMs();
+    if (now >= next_beat) {
+      VT_RETURN_IF_ERROR(Publish(Pack(Heartbeat{beat++})));
+      next_beat = now + heartbeat_ms_;
+    }
+    zmq::pollitem_t items[] = {{requests_.handle(), 0, ZMQ_POLLIN, 0}};
+    VT_RETURN_IF_ERROR(PollSockets(items, 1,
+                                   std::chrono::milliseconds(std::max<int64_t>(
+                                       0, next_beat - clock_->NowMs())))
+                           .status());
+    while (true) {
+      std::string routing_id;
+      auto m = messenger_.Receive(requests_, /*router=*/true, request_guard_, &routing_id);
+      if (!m.ok()) {
+        if (m.status().code() == Status::Code::kNotFound) break;
+        VT_RETURN_IF_ERROR(Log("message_rejected", "", {{"reason", m.status().ToString()}}));
+        continue;
+      }
+      VT_RETURN_IF_ERROR(HandleRequest(*m, routing_id));
+    }
+    VT_RETURN_IF_ERROR(CheckDeadlines());
+  }
+  // The shutdown event must reach subscribers before the socket closes.
+  events_.set(zmq::sockopt::linger, 5000);
+  VT_RETURN_IF_ERROR(Publish(Pack(Shutdown{"run finished"})));
+  nlohmann::json entries = nlohmann::json::array();
+  std::string ledger_text;
+  for (const auto& e : ledger_.entries()) ledger_text += Ledger::EntryToJson(e).dump() + "\n";
+  VT_RETURN_IF_ERROR(WriteFileAtomically(config_.out_dir + "/ledger.jsonl", {ledger_text}));
+  Status conserved = ledger_.CheckConservation();
+  VT_RETURN_IF_ERROR(Log("shutdown", "", {{"ledger_head", ledger_.head().Hex()},
+                                          {"conservation", conserved.ok()},
+                                          {"rejected_messages", messenger_.rejects()}}));
+  return conserved;
+}
+
+Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
+  Ack reply;
+  Status s;
+  if (m.type == Hello::kType) {
+    s = OnHello(m, &reply);
+  } else if (m.type == PostTask::kType) {
+    s = OnPostTask(m, &reply);
+  } else if (m.type == TraceCommit::kType) {
+    s = OnTraceCommit(m, &reply);
+  } else if (m.type == Verdict::kType) {
+    s = OnVerdict(m, &reply);
+  } else if (m.type == Shutdown::kType) {
+    if (m.from != submitter_) {
+      reply = Ack{false, "only the submitter may shut the run down", {}};
+    } else {
+      shutting_down_ = true;
+    }
+  } else {
+    reply = Ack{false, "the arbiter does not accept '" + m.type + "' requests", {}};
+  }
+  if (!s.ok()) return s;  // a failure of the arbiter itself
+  if (!reply.ok) {
+    spdlog::warn("arbiter: refused {} from {}: {}", m.type, m.from, reply.error);
+    VT_RETURN_IF_ERROR(Log("request_refused", m.task, {{"type", m.type},
+                                                       {"from", m.from},
+                                                       {"error", reply.error}}));
+  }
+  Status sent = messenger_.Send(requests_, Pack(reply, m.task), &routing_id);
+  if (!sent.ok()) spdlog::warn("arbiter: {}", sent.ToString());
+  return Status::Ok();
+}
+
+Status Arbiter::OnHello(const Message& m, Ack* reply) {
+  auto hello = Unpack<Hello>(m);
+  if (!hello.ok()) {
+    *reply = Ack{false, hello.status().message(), {}};
+    return Status::Ok();
+  }
+  const bool first = participants_.count(m.from) == 0;
+  participants_[m.from] = Participant{hello->role, hello->serve_endpoint};
+  if (first) {
+    spdlog::info("arbiter: {} joined as {}", m.from, hello->role);
+    VT_RETURN_IF_ERROR(Log("participant_joined", "", {{"name", m.from},
+                                                      {"role", hello->role}}));
+  }
+  return AssignReadyTasks();
+}
+
+Status Arbiter::OnPostTask(const Message& m, Ack* reply) {
+  if (m.from != submitter_) {
+    *reply = Ack{false, "only the submitter may post tasks", {}};
+    return Status::Ok();
+  }
+  auto post = Unpack<PostTask>(m);
+  if (!post.ok()) {
+    *reply = Ack{false, post.status().message(), {}};
+    return Status::Ok();
+  }
+  std::vector<std::string> named = post->spec.verifiers;
+  named.push_back(post->spec.solver);
+  for (const auto& n : named) {
+    if (messenger_.keys().Find(n) == nullptr) {
+      *reply = Ack{false, "task names unknown participant '" + n + "'", {}};
+      return Status::Ok();
+    }
+  }
+  const std::string id = TaskId(next_task_);
+  Status escrow = ledger_.Transfer(submitter_, EscrowAccount(id),
+                                   Amount(post->spec.reward), "escrow reward", id);
+  if (!escrow.ok()) {
+    *reply = Ack{false, "cannot escrow the reward: " + escrow.message(), {}};
+    return Status::Ok();
+  }
+  ++next_task_;
+  Task t;
+  t.id = id;
+  t.spec = post->spec;
+  VT_RETURN_IF_ERROR(Log("task_posted", id, {{"spec", t.spec.ToJson()},
+                                             {"submitter", m.from}}));
+  VT_RETURN_IF_ERROR(Log("transfer", id, Ledger::EntryToJson(ledger_.entries().back())));
+  tasks_.emplace(id, std::move(t));
+  reply->data = {{"task", id}};
+  return AssignReadyTasks();
+}
+
+Status Arbiter::AssignReadyTasks() {
+  for (auto& [id, task] : tasks_) {
+    if (task.assigned) continue;
+    bool ready = participants_.count(task.spec.solver) > 0;
+    for (const auto& v : task.spec.verifiers) ready = ready && participants_.count(v) > 0;
+    if (!ready) continue;
+    task.assigned = true;
+    task.randomness = MakeCommitment(SecretFromSeed(config_.seed, id));
+    VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kAssigned));
+    task.deadline_ms = clock_->NowMs() +
+                       static_cast<int64_t>(task.spec.training_deadline_s * 1000);
+    VT_RETURN_IF_ERROR(Publish(Pack(TaskAssigned{task.spec, task.randomness.commitment}, id)));
+    VT_RETURN_IF_ERROR(Log("task_assigned", id,
+                           {{"solver", task.spec.solver},
+                            {"verifiers", task.spec.verifiers},
+                            {"randomness_commitment", task.randomness.commitment.Hex()}}));
+  }
+  return Status::Ok();
+}
+
+Status Arbiter::OnTraceCommit(const Message& m, Ack* reply) {
+  auto it = tasks_.find(m.task);
+  if (it == tasks_.end()) {
+    *reply = Ack{false, "unknown task '" + m.task + "'", {}};
+    return Status::Ok();
+  }
+  Task& task = it->second;
+  auto trace = Unpack<TraceCommit>(m);
+  if (!trace.ok()) {
+    *reply = Ack{false, trace.status().message(), {}};
+    return Status::Ok();
+  }
+  if (m.from != task.spec.solver) {
+    *reply = Ack{false, m.from + " is not the solver of " + task.id, {}};
+    return Status::Ok();
+  }
+  if (task.machine.state() != TaskState::kTraining) {
+    *reply = Ack{false, std::string("task is ") + TaskStateName(task.machine.state()) +
+                            ", not training", {}};
+    return Status::Ok();
+  }
+  const int64_t intervals = task.spec.intervals();
+  if (trace->num_checkpoints != intervals + 1) {
+    *reply = Ack{false, "num_checkpoints must be " + std::to_string(intervals + 1), {}};
+    return Status::Ok();
+  }
+  if (!trace->update_norms.empty() &&
+      static_cast<int64_t>(trace->update_norms.size()) != intervals) {
+    *reply = Ack{false, "update_norms must have one entry per interval", {}};
+    return Status::Ok();
+  }
+  task.trace = *trace;
+  VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kTraceCommitted));
+  VT_RETURN_IF_ERROR(Log("trace_committed", task.id,
+                         {{"solver", m.from}, {"body", trace->ToBody()}}));
+  // Reveal only now: the solver's commitments can no longer depend on it.
+  VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kRandomnessRevealed));
+  ProofPosted posted{task.spec.solver,        trace->trace_root,
+                     trace->final_state_hash, trace->num_checkpoints,
+                     trace->update_norms,     trace->serve_endpoint,
+                     task.randomness.secret};
+  VT_RETURN_IF_ERROR(Publish(Pack(posted, task.id)));
+  VT_RETURN_IF_ERROR(Log("randomness_revealed", task.id,
+                         {{"secret", task.randomness.secret.Hex()}}));
+  task.deadline_ms = clock_->NowMs() +
+                     static_cast<int64_t>(task.spec.verification_deadline_s * 1000);
+  return Status::Ok();
+}
+
+Status Arbiter::OnVerdict(const Message& m, Ack* reply) {
+  auto it = tasks_.find(m.task);
+  if (it == tasks_.end()) {
+    *reply = Ack{false, "unknown task '" + m.task + "'", {}};
+    return Status::Ok();
+  }
+  Task& task = it->second;
+  auto verdict = Unpack<Verdict>(m);
+  if (!verdict.ok()) {
+    *reply = Ack{false, verdict.status().message(), {}};
+    return Status::Ok();
+  }
+  const auto& vs = task.spec.verifiers;
+  if (std::find(vs.begin(), vs.end(), m.from) == vs.end()) {
+    *reply = Ack{false, m.from + " is not a verifier of " + task.id, {}};
+    return Status::Ok();
+  }
+  if (task.machine.state() != TaskState::kVerifying) {
+    *reply = Ack{false, std::string("task is ") + TaskStateName(task.machine.state()) +
+                            ", not verifying", {}};
+    return Status::Ok();
+  }
+  if (task.verdicts.count(m.from) > 0) {
+    *reply = Ack{false, m.from + " has already posted a verdict", {}};
+    return Status::Ok();
+  }
+  task.verdicts[m.from] = *verdict;
+  VT_RETURN_IF_ERROR(Log("verdict", task.id, {{"verifier", m.from}, {"body", verdict->ToBody()}}));
+  if (!verdict->accept) {
+    VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kChallenge));
+    return Settle(task, m.from + " challenged interval " +
+                            std::to_string(verdict->disputed_interval) + ": " +
+                            verdict->reason);
+  }
+  if (task.verdicts.size() == vs.size()) {
+    VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kAllAccepted));
+    return Settle(task, "every verifier accepted");
+  }
+  return Status::Ok();
+}
+
+Status Arbiter::CheckDeadlines() {
+  const int64_t now = clock_->NowMs();
+  for (auto& [id, task] : tasks_) {
+    if (task.machine.done() || !task.assigned || now < task.deadline_ms) continue;
+    if (task.machine.state() == TaskState::kTraining) {
+      VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kTrainingDeadline));
+      VT_RETURN_IF_ERROR(Settle(task, "the solver posted no trace before the training deadline"));
+    } else if (task.machine.state() == TaskState::kVerifying) {
+      VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kVerificationDeadline));
+      VT_RETURN_IF_ERROR(Settle(task, "not every verifier posted a verdict before the deadline"));
+    }
+  }
+  return Status::Ok();
+}
+
+Status Arbiter::Settle(Task& task, const std::string& reason) {
+  const std::string outcome = TaskStateName(task.machine.state());
+  const std::string escrow = EscrowAccount(task.id);
+  const Amount held = ledger_.Balance(escrow);
+  Status moved;
+  if (task.machine.state() == TaskState::kAccepted) {
+    moved = ledger_.Transfer(escrow, task.spec.solver, held, "pay reward", task.id);
+  } else {
+    moved = ledger_.Transfer(escrow, submitter_, held, "return escrow", task.id);
+  }
+  VT_RETURN_IF_ERROR(moved);
+  VT_RETURN_IF_ERROR(Log("transfer", task.id, Ledger::EntryToJson(ledger_.entries().back())));
+  VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kSettle));
+  VT_RETURN_IF_ERROR(ledger_.CheckConservation());
+  TaskSettled settled{outcome, reason, BalancesJson()};
+  VT_RETURN_IF_ERROR(Publish(Pack(settled, task.id)));
+  spdlog::info("arbiter: {} settled: {} ({})", task.id, outcome, reason);
+  return Log("task_settled", task.id, settled.ToBody());
+}
+
+Status Arbiter::Publish(const Message& m) {
+  Status s = messenger_.Send(events_, m);
+  if (!s.ok()) spdlog::warn("arbiter: publishing {}: {}", m.type, s.ToString());
+  return Status::Ok();  // a subscriber that cannot keep up is not the arbiter's failure
+}
+
+Status Arbiter::Log(const std::string& type, const std::string& task,
+                    const nlohmann::json& data) {
+  auto r = log_.Append(type, task, data);
+  if (!r.ok()) return r.status().WithContext("event log");
+  return Status::Ok();
+}
+
+Status Arbiter::Transition(Task& task, TaskEvent e) {
+  const TaskState before = task.machine.state();
+  VT_RETURN_IF_ERROR(task.machine.Apply(e).WithContext(task.id));
+  return Log("task_state", task.id, {{"from", TaskStateName(before)},
+                                     {"event", TaskEventName(e)},
+                                     {"to", TaskStateName(task.machine.state())}});
+}
+
+nlohmann::json Arbiter::BalancesJson() const {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, amount] : ledger_.Balances()) out[name] = amount.value();
+  return out;
+}
+
+}  // namespace veritrain

@@ -1,0 +1,63 @@
+// ProcessSupervisor: starts the role processes of a run and makes sure
+// none outlives it.
+//
+// Children are started with fork/exec, their stdout and stderr going to a
+// log file, and with PR_SET_PDEATHSIG so that they are killed even if the
+// runner itself is killed with SIGKILL. SIGCHLD is turned into a readable
+// file descriptor (a self-pipe) so the runner's poll loop notices an exit
+// at once instead of polling on a timer. The destructor kills and reaps
+// every child still running.
+//
+// Thread-safety: one supervisor per process, used from one thread.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/util/status.h"
+
+namespace veritrain {
+
+struct ChildExit {
+  std::string label;  // e.g. "veritrain-solver (solver-1)"
+  pid_t pid = 0;
+  int wait_status = 0;
+  bool clean() const;           // exited with status 0
+  std::string Describe() const; // "exited with status 1", "was killed by signal 9 (Killed)"
+};
+
+class ProcessSupervisor {
+ public:
+  // REQUIRES: at most one live instance per process.
+  ProcessSupervisor();
+  ~ProcessSupervisor();
+  ProcessSupervisor(const ProcessSupervisor&) = delete;
+  ProcessSupervisor& operator=(const ProcessSupervisor&) = delete;
+
+  // Starts argv[0] (a path) with argv; output appended to log_path.
+  Result<pid_t> Spawn(const std::string& label, const std::vector<std::string>& argv,
+                      const std::string& log_path);
+
+  // Readable when a child may have exited or a termination signal arrived.
+  int wake_fd() const;
+  // Reaps the children that have exited since the last call and drains the
+  // wake fd.
+  std::vector<ChildExit> Reap();
+  // True once SIGINT or SIGTERM was received by the runner.
+  bool interrupted() const;
+
+  size_t running() const { return children_.size(); }
+  void SignalAll(int signal);
+  // Waits for every child to exit, up to `timeout`; then SIGKILLs the rest
+  // and reaps them. Returns every exit seen.
+  std::vector<ChildExit> WaitAll(std::chrono::milliseconds timeout);
+
+ private:
+  std::map<pid_t, std::string> children_;
+};
+
+}  // namespace veritrain

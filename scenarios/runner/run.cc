@@ -1,0 +1,410 @@
+#include "scenarios/runner/run.h"
+
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <optional>
+#include <zmq.hpp>
+
+#include "core/crypto/identity.h"
+#include "core/state/atomic_file.h"
+#include "core/train/hardware_profile.h"
+#include "core/train/job_config.h"
+#include "core/transport/messenger.h"
+#include "core/transport/role_config.h"
+#include "core/transport/zmq_frames.h"
+#include "core/util/build_info.h"
+#include "core/wire/messages/all.h"
+#include "scenarios/expect.h"
+#include "scenarios/runner/process_supervisor.h"
+#include "scenarios/runner/summary.h"
+
+namespace veritrain {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* kSubmitter = "submitter";
+constexpr const char* kArbiter = "arbiter";
+
+double Since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+std::string SelfDir() {
+  char buf[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  if (n <= 0) return ".";
+  buf[n] = 0;
+  return fs::path(buf).parent_path().string();
+}
+
+// A seed for one purpose, derived from the scenario seed.
+uint64_t DeriveSeed64(uint64_t seed, const std::string& purpose) {
+  Digest d = Sha256Of("veritrain/seed/" + std::to_string(seed) + "/" + purpose);
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | d.bytes[i];
+  return v >> 1;  // keep it within int64 for JSON consumers
+}
+
+std::string RunId(uint64_t seed) {
+  char buf[64];
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  std::snprintf(buf, sizeof(buf), "%04d%02d%02d-%02d%02d%02d-seed%llu-%d", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<unsigned long long>(seed), static_cast<int>(::getpid()));
+  return buf;
+}
+
+// Finds a free TCP port on `host` for a role to bind.
+Result<std::string> TcpEndpoint(zmq::context_t& ctx, const std::string& host) {
+  zmq::socket_t probe(ctx, zmq::socket_type::router);
+  VT_ASSIGN_OR_RETURN(std::string ep, BindSocket(probe, "tcp://" + host + ":*"));
+  probe.close();
+  return ep;
+}
+
+class Run {
+ public:
+  Run(const Scenario& s, const RunOptions& o) : sc_(s), opt_(o) {}
+
+  RunOutcome Execute();
+
+ private:
+  Status Prepare();
+  Status StartRoles();
+  Status WaitSubscribed();
+  Status PostTask();
+  Status WaitSettled();
+  Status Shutdown();
+  Status WriteResults();
+  // Handles child exits: any exit before shutdown is a failure.
+  Status CheckChildren();
+  // Polls the runner's sockets and the supervisor's fd up to `ms`.
+  void PollOnce(int64_t ms);
+  Status CheckDeadline() const;
+
+  const Scenario& sc_;
+  RunOptions opt_;
+  RunOutcome out_;
+  std::string work_;
+  std::string bin_dir_;
+  std::map<std::string, RoleConfig> configs_;
+  std::string requests_ep_, events_ep_;
+  zmq::context_t ctx_{1};
+  std::optional<Messenger> messenger_;
+  std::optional<zmq::socket_t> dealer_, sub_;
+  ReplayGuard dealer_guard_, sub_guard_;
+  ProcessSupervisor supervisor_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::string task_;
+  bool settled_ = false;
+  bool shutting_down_ = false;
+  std::vector<std::string> failures_;
+  nlohmann::json manifest_;
+};
+
+Status Run::Prepare() {
+  out_.out_dir = opt_.out_dir.empty() ? "results/runs/" + sc_.name + "/" + RunId(sc_.seed)
+                                      : opt_.out_dir;
+  std::error_code ec;
+  fs::create_directories(out_.out_dir + "/logs", ec);
+  if (ec) return Status::IOError("cannot create " + out_.out_dir + ": " + ec.message());
+  out_.out_dir = fs::canonical(out_.out_dir).string();
+
+  const char* tmp = std::getenv("TMPDIR");
+  std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/veritrain-XXXXXX";
+  std::vector<char> buf(pattern.begin(), pattern.end());
+  buf.push_back(0);
+  if (::mkdtemp(buf.data()) == nullptr) {
+    return Status::IOError("cannot create a private temp dir from " + pattern);
+  }
+  work_ = buf.data();
+  bin_dir_ = opt_.bin_dir.empty() ? SelfDir() : opt_.bin_dir;
+
+  // Keys: one Ed25519 identity per participant, generated for this run.
+  fs::create_directories(work_ + "/keys", ec);
+  std::vector<std::string> names = {kArbiter, kSubmitter};
+  for (const auto& p : sc_.participants) names.push_back(p.name);
+  std::map<std::string, std::string> roster;
+  std::map<std::string, Identity> ids;
+  for (const auto& n : names) {
+    Identity id = Identity::Generate();
+    VT_RETURN_IF_ERROR(SaveIdentityFile(work_ + "/keys/" + n + ".key", id));
+    roster[n] = id.public_key().Hex();
+    ids.emplace(n, id);
+  }
+  KeyDirectory keys;
+  for (const auto& [n, hex] : roster) keys.Add(n, *PublicKey::FromHex(hex));
+  messenger_.emplace(kSubmitter, ids.at(kSubmitter), keys);
+
+  // Endpoints: ipc sockets in the private dir, or tcp ports on the host.
+  auto endpoint = [&](const std::string& name) -> Result<std::string> {
+    if (sc_.network.transport == "tcp") return TcpEndpoint(ctx_, sc_.network.host);
+    return "ipc://" + work_ + "/" + name + ".sock";
+  };
+  VT_ASSIGN_OR_RETURN(requests_ep_, endpoint("arbiter-requests"));
+  VT_ASSIGN_OR_RETURN(events_ep_, endpoint("arbiter-events"));
+
+  RoleConfig base;
+  base.roster = roster;
+  base.arbiter_requests = requests_ep_;
+  base.arbiter_events = events_ep_;
+  base.work_dir = work_;
+  base.out_dir = out_.out_dir;
+  base.seed = sc_.seed;
+
+  RoleConfig arbiter = base;
+  arbiter.name = kArbiter;
+  arbiter.role = "arbiter";
+  arbiter.identity_file = work_ + "/keys/arbiter.key";
+  arbiter.settings = {{"submitter", kSubmitter},
+                      {"submitter_funds", sc_.economics.submitter_funds},
+                      {"heartbeat_ms", 200}};
+  configs_[kArbiter] = arbiter;
+  for (const auto& p : sc_.participants) {
+    RoleConfig c = base;
+    c.name = p.name;
+    c.role = p.role;
+    c.behaviour = p.behaviour;
+    c.behaviour_params = p.params;
+    c.profile = p.profile.ToJson();
+    c.identity_file = work_ + "/keys/" + p.name + ".key";
+    if (p.role == "solver") {
+      VT_ASSIGN_OR_RETURN(c.serve_endpoint, endpoint(p.name + "-serve"));
+    }
+    configs_[p.name] = c;
+  }
+  for (const auto& [n, c] : configs_) VT_RETURN_IF_ERROR(c.Save(work_ + "/" + n + ".json"));
+
+  nlohmann::json profiles = nlohmann::json::object();
+  for (const auto& p : sc_.participants) profiles[p.name] = p.profile.ToJson();
+  manifest_ = {{"scenario", sc_.resolved},
+               {"seed", sc_.seed},
+               {"build", BuildInfo()},
+               {"runtime", DescribeRuntime()},
+               {"hardware_profiles", profiles},
+               {"transport", sc_.network.transport},
+               {"public_keys", roster}};
+  return WriteFileAtomically(out_.out_dir + "/manifest.json", {manifest_.dump(2) + "\n"});
+}
+
+Status Run::StartRoles() {
+  auto start = [&](const std::string& exe, const std::string& name) -> Status {
+    std::vector<std::string> argv = {bin_dir_ + "/" + exe, "--config",
+                                     work_ + "/" + name + ".json"};
+    auto pid = supervisor_.Spawn(exe + " (" + name + ")", argv,
+                                 out_.out_dir + "/logs/" + name + ".log");
+    return pid.ok() ? Status::Ok() : pid.status();
+  };
+  VT_RETURN_IF_ERROR(start("veritrain-arbiter", kArbiter));
+  for (const auto& p : sc_.participants) {
+    VT_RETURN_IF_ERROR(start("veritrain-" + p.role, p.name));
+  }
+  dealer_.emplace(ctx_, zmq::socket_type::dealer);
+  sub_.emplace(ctx_, zmq::socket_type::sub);
+  ConfigureSocket(*dealer_, int64_t{1} << 30);
+  ConfigureSocket(*sub_, int64_t{1} << 30);
+  sub_->set(zmq::sockopt::subscribe, "");
+  try {
+    sub_->connect(events_ep_);
+    dealer_->connect(requests_ep_);
+  } catch (const zmq::error_t& e) {
+    return Status::Unavailable(std::string("connecting to the arbiter: ") + e.what());
+  }
+  return Status::Ok();
+}
+
+void Run::PollOnce(int64_t ms) {
+  zmq::pollitem_t items[] = {{sub_->handle(), 0, ZMQ_POLLIN, 0},
+                             {dealer_->handle(), 0, ZMQ_POLLIN, 0},
+                             {nullptr, supervisor_.wake_fd(), ZMQ_POLLIN, 0}};
+  auto polled = PollSockets(items, 3, std::chrono::milliseconds(std::max<int64_t>(ms, 0)));
+  if (!polled.ok()) spdlog::warn("{}", polled.status().ToString());
+}
+
+Status Run::CheckDeadline() const {
+  if (supervisor_.interrupted()) return Status::Unavailable("interrupted");
+  if (Since(start_) > sc_.timeout_s) {
+    return Status::Timeout("the run did not finish within timeout_s = " +
+                           std::to_string(static_cast<int64_t>(sc_.timeout_s)) + " s");
+  }
+  return Status::Ok();
+}
+
+Status Run::CheckChildren() {
+  for (const auto& e : supervisor_.Reap()) {
+    if (shutting_down_ && e.clean()) continue;
+    std::string msg = e.label + " " + e.Describe();
+    failures_.push_back(msg);
+    return Status::Unavailable(msg + " (see " + out_.out_dir + "/logs/)");
+  }
+  return Status::Ok();
+}
+
+Status Run::WaitSubscribed() {
+  while (true) {
+    VT_RETURN_IF_ERROR(CheckDeadline());
+    VT_RETURN_IF_ERROR(CheckChildren());
+    PollOnce(1000);
+    while (true) {
+      auto m = messenger_->Receive(*sub_, false, sub_guard_);
+      if (!m.ok()) {
+        if (m.status().code() == Status::Code::kNotFound) break;
+        continue;
+      }
+      if (m->type == Heartbeat::kType) return Status::Ok();
+    }
+  }
+}
+
+Status Run::PostTask() {
+  TaskSpec spec;
+  nlohmann::json job = sc_.job.value("params", nlohmann::json::object());
+  job["name"] = sc_.job.at("name");
+  job["steps"] = sc_.job.at("steps");
+  job["batch_size"] = sc_.job.at("batch_size");
+  job["init_seed"] = DeriveSeed64(sc_.seed, "init");
+  job["data_seed"] = DeriveSeed64(sc_.seed, "data");
+  spec.job = job;
+  spec.steps = sc_.job.at("steps").get<int64_t>();
+  spec.checkpoint_interval = sc_.protocol.checkpoint_interval;
+  spec.mode = sc_.protocol.mode;
+  spec.top_q = sc_.protocol.top_q;
+  spec.random_samples = sc_.protocol.random_samples;
+  spec.reward = sc_.economics.reward;
+  spec.solver = sc_.solvers().at(0)->name;
+  for (const auto* v : sc_.verifiers()) spec.verifiers.push_back(v->name);
+  spec.training_deadline_s = sc_.protocol.training_deadline_s;
+  spec.verification_deadline_s = sc_.protocol.verification_deadline_s;
+  return messenger_->Send(*dealer_, Pack(veritrain::PostTask{spec}));
+}
+
+Status Run::WaitSettled() {
+  while (!settled_) {
+    VT_RETURN_IF_ERROR(CheckDeadline());
+    VT_RETURN_IF_ERROR(CheckChildren());
+    PollOnce(1000);
+    while (true) {
+      auto m = messenger_->Receive(*dealer_, false, dealer_guard_);
+      if (!m.ok()) {
+        if (m.status().code() == Status::Code::kNotFound) break;
+        continue;
+      }
+      auto ack = Unpack<Ack>(*m);
+      if (!ack.ok()) continue;
+      if (!ack->ok) return Status::FailedPrecondition("the arbiter refused the task: " + ack->error);
+      if (task_.empty() && ack->data.contains("task")) {
+        task_ = ack->data["task"].get<std::string>();
+        if (!opt_.quiet) spdlog::info("posted {}", task_);
+      }
+    }
+    while (true) {
+      auto m = messenger_->Receive(*sub_, false, sub_guard_);
+      if (!m.ok()) {
+        if (m.status().code() == Status::Code::kNotFound) break;
+        continue;
+      }
+      if (m->type == Heartbeat::kType || (!task_.empty() && m->task != task_)) continue;
+      if (!opt_.quiet) {
+        if (m->type == TaskAssigned::kType) spdlog::info("{}: assigned; training", m->task);
+        if (m->type == ProofPosted::kType) spdlog::info("{}: trace root posted; verifying", m->task);
+      }
+      if (m->type == TaskSettled::kType && m->task == task_) settled_ = true;
+    }
+  }
+  return Status::Ok();
+}
+
+Status Run::Shutdown() {
+  shutting_down_ = true;
+  Status sent = messenger_->Send(*dealer_, Pack(veritrain::Shutdown{"run finished"}));
+  // Roles leave on the arbiter's shutdown event; anything still running
+  // after the grace period is killed.
+  for (const auto& e : supervisor_.WaitAll(std::chrono::seconds(30))) {
+    if (!e.clean()) failures_.push_back(e.label + " " + e.Describe() + " at shutdown");
+  }
+  return sent;
+}
+
+Status Run::WriteResults() {
+  VT_ASSIGN_OR_RETURN(auto events, ReadEventLog(out_.out_dir + "/events.jsonl"));
+  VT_ASSIGN_OR_RETURN(out_.summary, BuildSummary(events, sc_.name, sc_.seed));
+  out_.summary["timings"] = {{"wall_seconds", Since(start_)}};
+  out_.expectations = nlohmann::json::array();
+  bool all = true;
+  for (const auto& r : EvaluateExpectations(sc_.expect, out_.summary)) {
+    out_.expectations.push_back({{"expectation", r.description},
+                                 {"passed", r.passed},
+                                 {"actual", r.actual},
+                                 {"detail", r.detail}});
+    all = all && r.passed;
+  }
+  out_.summary["expectations"] = out_.expectations;
+  out_.summary["expectations_met"] = all;
+  VT_RETURN_IF_ERROR(WriteFileAtomically(out_.out_dir + "/summary.json",
+                                         {out_.summary.dump(2) + "\n"}));
+  VT_RETURN_IF_ERROR(WriteFileAtomically(out_.out_dir + "/metrics.csv",
+                                         {MetricsCsv(out_.summary)}));
+  if (!out_.summary.value("conservation", false)) {
+    failures_.push_back("the ledger's total supply was not conserved");
+  }
+  if (!all) failures_.push_back("an expectation was not met");
+  return Status::Ok();
+}
+
+RunOutcome Run::Execute() {
+  auto fail = [&](const Status& s) {
+    out_.error = s.ToString();
+    if (s.code() == Status::Code::kTimeout) out_.exit_code = kRunTimeout;
+    else if (supervisor_.interrupted()) out_.exit_code = kRunInterrupted;
+    else out_.exit_code = kRunFailed;
+  };
+  Status s = Prepare();
+  if (s.ok()) s = StartRoles();
+  if (s.ok()) s = WaitSubscribed();
+  if (s.ok()) s = PostTask();
+  if (s.ok()) s = WaitSettled();
+  if (s.ok()) {
+    s = Shutdown();
+  }
+  if (!s.ok()) {
+    fail(s);
+    supervisor_.SignalAll(SIGKILL);
+    supervisor_.WaitAll(std::chrono::seconds(5));
+  }
+  if (s.ok()) {
+    Status w = WriteResults();
+    if (!w.ok()) fail(w);
+    else if (!failures_.empty()) {
+      out_.exit_code = kRunFailed;
+      out_.error = failures_.front();
+    } else {
+      out_.exit_code = kRunOk;
+    }
+  }
+  if (!work_.empty() && !opt_.keep_workdir) {
+    std::error_code ec;
+    fs::remove_all(work_, ec);
+  }
+  return out_;
+}
+
+}  // namespace
+
+RunOutcome RunScenario(const Scenario& scenario, const RunOptions& options) {
+  Run run(scenario, options);
+  return run.Execute();
+}
+
+}  // namespace veritrain

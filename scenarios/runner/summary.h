@@ -1,0 +1,38 @@
+// Turning a run's event log into its results: summary.json and metrics.csv.
+//
+// The arbiter's hash-chained event log is the single source of truth: every
+// figure in the summary is derived from it, so a results folder can be
+// re-summarised and audited after the fact. Fields that measure time are
+// kept apart ("timings" objects in summary.json, columns ending in "_s" in
+// metrics.csv), so that two runs of the same scenario and seed give
+// byte-identical files once those are removed.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/protocol/event_log.h"
+#include "core/util/status.h"
+
+namespace veritrain {
+
+// summary.json: {"scenario", "seed", "tasks": [...], "balances", "conservation",
+// "rejected_messages", "timings"}. Each task: outcome, reason, job, steps,
+// checkpoint_interval, intervals, mode, test_accuracy, trace_root,
+// final_state_hash, intervals_verified, verifier_steps_reexecuted,
+// verifier_compute_ratio, verifiers [...], balances, timings.
+Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
+                                    const std::string& scenario, uint64_t seed);
+
+// metrics.csv: a header line and one row per task, RFC 4180 quoting.
+std::string MetricsCsv(const nlohmann::json& summary);
+
+// A few human lines: steps trained, test accuracy, intervals verified,
+// outcome, wall time.
+std::string HumanSummary(const nlohmann::json& summary, double wall_seconds);
+
+}  // namespace veritrain

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# veritrain setup: installs every dependency (Debian 12 packages), builds in
+# Release, then runs what you ask:
+#
+#   bash setup.sh run  [SCENARIO]   build, then run SCENARIO
+#                                   (default scenarios/quickstart.json)
+#   bash setup.sh test              build, then run the test suite (ctest)
+#   bash setup.sh build             build only
+#
+# Safe to run any number of times. Needs root (or sudo) for apt-get only
+# when a package is missing. Environment: BUILD_DIR (default build),
+# JOBS (default: number of cores).
+set -euo pipefail
+
+cd "$(dirname "$0")"
+ACTION="${1:-build}"
+BUILD_DIR="${BUILD_DIR:-build}"
+JOBS="${JOBS:-$(nproc)}"
+
+PACKAGES=(
+  cmake ninja-build g++ pkg-config git
+  libtorch-dev libopenblas0-openmp          # LibTorch 1.13 (CPU); OpenBLAS, not reference BLAS
+  libzmq3-dev cppzmq-dev                    # transport
+  nlohmann-json3-dev libssl-dev zlib1g-dev  # JSON, SHA-256/Ed25519, gzipped IDX
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libcli11-dev libspdlog-dev libvalijson-dev
+  dataset-fashion-mnist gnuplot-nox
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]})); then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release
+cmake --build "$BUILD_DIR" -j "$JOBS"
+
+case "$ACTION" in
+  build) ;;
+  run)
+    shift || true
+    exec "$BUILD_DIR/bin/veritrain" run "${1:-scenarios/quickstart.json}"
+    ;;
+  test)
+    cd "$BUILD_DIR"
+    exec ctest --output-on-failure -j "$JOBS" --timeout 600
+    ;;
+  *)
+    echo "usage: bash setup.sh [build|run [SCENARIO]|test]" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,249 @@
+#include "solver/solver.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "core/state/checkpoint_file.h"
+#include "core/state/state_hash.h"
+#include "core/train/torch_bridge.h"
+#include "core/transport/zmq_frames.h"
+
+namespace veritrain {
+namespace {
+
+constexpr int64_t kMaxFrameBytes = int64_t{1} << 30;
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+// l2 norm of (b - a) over the parameter tensors ("param/...").
+double UpdateNorm(const TensorMap& a, const TensorMap& b) {
+  double sum = 0;
+  for (const auto& [name, t] : b) {
+    if (name.rfind("param/", 0) != 0) continue;
+    auto it = a.find(name);
+    if (it == a.end()) continue;
+    sum += (t.to(torch::kFloat64) - it->second.to(torch::kFloat64)).pow(2).sum().item<double>();
+  }
+  return std::sqrt(sum);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Solver>> Solver::Create(zmq::context_t& ctx,
+                                               const RoleConfig& config) {
+  if (config.role != "solver") return Status::InvalidArgument("role config: role must be 'solver'");
+  VT_ASSIGN_OR_RETURN(Identity id, LoadIdentityFile(config.identity_file));
+  VT_ASSIGN_OR_RETURN(KeyDirectory keys, config.Keys());
+  VT_ASSIGN_OR_RETURN(auto behaviour,
+                      MakeSolverBehaviour(config.behaviour, config.behaviour_params));
+  std::unique_ptr<Solver> s(new Solver(ctx, config, Messenger(config.name, std::move(id), std::move(keys)),
+                                       std::move(behaviour)));
+  ConfigureSocket(s->serve_, kMaxFrameBytes);
+  VT_ASSIGN_OR_RETURN(s->serve_endpoint_, BindSocket(s->serve_, config.serve_endpoint));
+  return s;
+}
+
+Solver::Solver(zmq::context_t& ctx, RoleConfig config, Messenger messenger,
+               std::unique_ptr<SolverBehaviour> behaviour)
+    : ctx_(ctx),
+      config_(std::move(config)),
+      messenger_(std::move(messenger)),
+      behaviour_(std::move(behaviour)),
+      link_(ctx, messenger_, config_.arbiter_requests, config_.arbiter_events),
+      serve_(ctx, zmq::socket_type::router) {}
+
+Status Solver::Run() {
+  VT_RETURN_IF_ERROR(link_.Connect(std::chrono::seconds(60)));
+  VT_RETURN_IF_ERROR(link_.Request(Pack(Hello{"solver", serve_endpoint_})));
+  spdlog::info("solver {}: joined; serving checkpoints on {}", config_.name, serve_endpoint_);
+  while (!shutdown_) VT_RETURN_IF_ERROR(Pump(1000));
+  spdlog::info("solver {}: shutting down", config_.name);
+  return Status::Ok();
+}
+
+Status Solver::Pump(int64_t timeout_ms) {
+  zmq::pollitem_t items[] = {{link_.sub().handle(), 0, ZMQ_POLLIN, 0},
+                             {link_.dealer().handle(), 0, ZMQ_POLLIN, 0},
+                             {serve_.handle(), 0, ZMQ_POLLIN, 0}};
+  VT_RETURN_IF_ERROR(PollSockets(items, 3, std::chrono::milliseconds(timeout_ms)).status());
+  while (true) {  // requests for checkpoints first: verifiers are waiting
+    std::string rid;
+    auto m = messenger_.Receive(serve_, /*router=*/true, serve_guard_, &rid);
+    if (!m.ok()) {
+      if (m.status().code() == Status::Code::kNotFound) break;
+      continue;
+    }
+    Serve(*m, rid);
+  }
+  while (true) {
+    auto m = link_.ReceiveReply();
+    if (!m.ok()) {
+      if (m.status().code() == Status::Code::kNotFound) break;
+      continue;
+    }
+    auto ack = Unpack<Ack>(*m);
+    if (ack.ok() && !ack->ok) spdlog::warn("solver: the arbiter refused a request: {}", ack->error);
+  }
+  while (true) {
+    auto m = link_.ReceiveEvent();
+    if (!m.ok()) {
+      if (m.status().code() == Status::Code::kNotFound) break;
+      continue;
+    }
+    VT_RETURN_IF_ERROR(OnEvent(*m));
+  }
+  return Status::Ok();
+}
+
+Status Solver::OnEvent(const Message& m) {
+  if (m.type == Shutdown::kType) {
+    shutdown_ = true;
+    return Status::Ok();
+  }
+  if (m.type != TaskAssigned::kType) return Status::Ok();
+  auto assigned = Unpack<TaskAssigned>(m);
+  if (!assigned.ok()) {
+    spdlog::warn("solver: bad task_assigned: {}", assigned.status().ToString());
+    return Status::Ok();
+  }
+  if (assigned->spec.solver != config_.name || traces_.count(m.task) > 0 || training_) {
+    return Status::Ok();
+  }
+  Status s = Train(m.task, assigned->spec);
+  if (!s.ok()) {
+    // A task the solver cannot train is not a crash of the solver: it posts
+    // nothing and the arbiter's training deadline settles the task.
+    spdlog::error("solver: training {} failed: {}", m.task, s.ToString());
+  }
+  return Status::Ok();
+}
+
+Status Solver::Train(const std::string& task, const TaskSpec& spec) {
+  training_ = true;
+  struct Reset {
+    bool& flag;
+    ~Reset() { flag = false; }
+  } reset{training_};
+  const auto start = std::chrono::steady_clock::now();
+  nlohmann::json job_json = spec.job;
+  job_json["dtype"] = config_.profile.value("dtype", std::string("float32"));
+  VT_ASSIGN_OR_RETURN(JobConfig job_config, JobConfig::FromJson(job_json));
+  VT_ASSIGN_OR_RETURN(auto job, MakeJob(job_config));
+  const double setup_seconds = Seconds(start);
+
+  const std::string dir = config_.work_dir + "/" + config_.name + "/" + task;
+  ::mkdir((config_.work_dir + "/" + config_.name).c_str(), 0700);
+  ::mkdir(dir.c_str(), 0700);
+
+  Trace trace;
+  std::vector<double> norms;
+  double hash_seconds = 0, write_seconds = 0;
+  int64_t checkpoint_bytes = 0;
+  auto checkpoint = [&](const TensorMap& state, int64_t index, int64_t step) -> Status {
+    auto t0 = std::chrono::steady_clock::now();
+    State tensors = ToState(state);
+    VT_ASSIGN_OR_RETURN(Digest hash, StateHash(tensors));
+    hash_seconds += Seconds(t0);
+    char name[32];
+    std::snprintf(name, sizeof(name), "/ckpt-%06lld.vtc", static_cast<long long>(index));
+    const std::string path = dir + name;
+    auto t1 = std::chrono::steady_clock::now();
+    VT_RETURN_IF_ERROR(WriteCheckpoint(path, tensors, {{"task", task}, {"index", index}, {"step", step}}));
+    write_seconds += Seconds(t1);
+    for (const auto& t : tensors) checkpoint_bytes += static_cast<int64_t>(t.bytes.size());
+    trace.files.push_back(path);
+    trace.hashes.push_back(hash);
+    return Status::Ok();
+  };
+
+  TensorMap state = job->InitialState(job_config.init_seed);
+  VT_RETURN_IF_ERROR(checkpoint(state, 0, 0));
+  TensorMap interval_start = state;
+  const int64_t k = spec.checkpoint_interval;
+  auto train_start = std::chrono::steady_clock::now();
+  auto last_pump = train_start;
+  for (int64_t step = 0; step < spec.steps; ++step) {
+    VT_ASSIGN_OR_RETURN(state, behaviour_->Step(*job, state));
+    if ((step + 1) % k == 0) {
+      norms.push_back(UpdateNorm(interval_start, state));
+      interval_start = state;
+      VT_RETURN_IF_ERROR(checkpoint(state, (step + 1) / k, step + 1));
+    }
+    if (Seconds(last_pump) > 0.05) {  // stay responsive while training
+      VT_RETURN_IF_ERROR(Pump(0));
+      last_pump = std::chrono::steady_clock::now();
+      if (shutdown_) return Status::Unavailable("shut down while training");
+    }
+  }
+  const double train_seconds = Seconds(train_start);
+  VT_ASSIGN_OR_RETURN(double accuracy, job->TestAccuracy(state));
+
+  std::vector<Digest> leaves;
+  for (const auto& h : trace.hashes) leaves.push_back(MerkleLeafHash(h));
+  trace.tree = std::make_unique<MerkleTree>(leaves);
+
+  TraceCommit commit;
+  commit.trace_root = trace.tree->root();
+  commit.final_state_hash = trace.hashes.back();
+  commit.num_checkpoints = static_cast<int64_t>(trace.hashes.size());
+  commit.update_norms = norms;
+  commit.serve_endpoint = serve_endpoint_;
+  commit.training = {{"steps", spec.steps},
+                     {"behaviour", behaviour_->name()},
+                     {"test_accuracy", accuracy},
+                     {"dataset_root", job->DatasetRoot().Hex()},
+                     {"seconds", Seconds(start)},
+                     {"setup_seconds", setup_seconds},
+                     {"train_seconds", train_seconds},
+                     {"hash_seconds", hash_seconds},
+                     {"write_seconds", write_seconds},
+                     {"checkpoint_bytes", checkpoint_bytes},
+                     {"step_flops", job->StepFlops()},
+                     {"profile", config_.profile}};
+  traces_[task] = std::move(trace);
+  spdlog::info("solver {}: trained {} steps of {} in {:.2f} s, test accuracy {:.4f}; trace root {}",
+               config_.name, spec.steps, job_config.name, train_seconds, accuracy,
+               commit.trace_root.Hex());
+  return link_.Request(Pack(commit, task));
+}
+
+void Solver::Serve(const Message& m, const std::string& routing_id) {
+  Ack refuse;
+  refuse.ok = false;
+  auto fetch = Unpack<FetchCheckpoint>(m);
+  auto it = traces_.find(m.task);
+  if (!fetch.ok()) {
+    refuse.error = fetch.status().message();
+  } else if (it == traces_.end()) {
+    refuse.error = "no trace for task '" + m.task + "'";
+  } else if (fetch->index >= static_cast<int64_t>(it->second.files.size())) {
+    refuse.error = "checkpoint index " + std::to_string(fetch->index) + " out of range";
+  } else {
+    const Trace& trace = it->second;
+    auto ckpt = ReadCheckpoint(trace.files[fetch->index]);
+    if (!ckpt.ok()) {
+      refuse.error = "cannot read checkpoint: " + ckpt.status().message();
+    } else {
+      CheckpointReply reply;
+      reply.index = fetch->index;
+      reply.state_hash = ckpt->state_hash;
+      reply.proof = trace.tree->Prove(static_cast<size_t>(fetch->index));
+      reply.meta = ckpt->meta;
+      if (fetch->with_tensors) reply.tensors = std::move(ckpt->state);
+      Status s = messenger_.Send(serve_, Pack(reply, m.task), &routing_id);
+      if (!s.ok()) spdlog::warn("solver: {}", s.ToString());
+      return;
+    }
+  }
+  spdlog::warn("solver: refused a fetch from {}: {}", m.from, refuse.error);
+  Status s = messenger_.Send(serve_, Pack(refuse, m.task), &routing_id);
+  if (!s.ok()) spdlog::warn("solver: {}", s.ToString());
+}
+
+}  // namespace veritrain

@@ -1,0 +1,67 @@
+// Solver: trains a task, checkpoints every k steps, commits to the trace,
+// and serves checkpoints with their inclusion proofs (design stages 3–4).
+//
+// Checkpoints are written crash-safely to the role's work directory in the
+// checkpoint file format; each is hashed (state hash = Merkle root over its
+// tensors) and the trace root is the Merkle root over those hashes. The
+// per-interval update norms (l2 over the parameters) are posted as the
+// top-Q hint. While training it keeps answering its sockets between steps.
+//
+// Thread-safety: one Solver runs on one thread (Run()).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "core/crypto/merkle.h"
+#include "core/transport/arbiter_link.h"
+#include "core/transport/messenger.h"
+#include "core/transport/role_config.h"
+#include "core/wire/messages/all.h"
+#include "solver/behaviour.h"
+
+namespace veritrain {
+
+class Solver {
+ public:
+  // REQUIRES: the hardware profile has been applied to this process.
+  static Result<std::unique_ptr<Solver>> Create(zmq::context_t& ctx,
+                                                const RoleConfig& config);
+  // Joins the run and works until the arbiter's shutdown event.
+  Status Run();
+
+ private:
+  struct Trace {
+    std::vector<std::string> files;  // checkpoint i's file
+    std::vector<Digest> hashes;      // checkpoint i's state hash
+    std::unique_ptr<MerkleTree> tree;
+  };
+
+  Solver(zmq::context_t& ctx, RoleConfig config, Messenger messenger,
+         std::unique_ptr<SolverBehaviour> behaviour);
+
+  // Handles whatever is waiting on the sockets, waiting at most timeout_ms.
+  Status Pump(int64_t timeout_ms);
+  Status OnEvent(const Message& m);
+  Status Train(const std::string& task, const TaskSpec& spec);
+  void Serve(const Message& m, const std::string& routing_id);
+
+  zmq::context_t& ctx_;
+  RoleConfig config_;
+  Messenger messenger_;
+  std::unique_ptr<SolverBehaviour> behaviour_;
+  ArbiterLink link_;
+  zmq::socket_t serve_;
+  ReplayGuard serve_guard_;
+  std::string serve_endpoint_;
+  std::map<std::string, Trace> traces_;
+  bool training_ = false;
+  bool shutdown_ = false;
+};
+
+}  // namespace veritrain

@@ -1,0 +1,93 @@
+// BuildSummary / MetricsCsv: the results are derived from the event log
+// alone, timing fields are kept apart, and the CSV has one row per task.
+#include "scenarios/runner/summary.h"
+
+#include <gtest/gtest.h>
+
+namespace veritrain {
+namespace {
+
+Event Ev(int64_t t, const std::string& type, const std::string& task, nlohmann::json data) {
+  Event e;
+  e.time_ms = t;
+  e.type = type;
+  e.task = task;
+  e.data = std::move(data);
+  return e;
+}
+
+std::vector<Event> Story(const std::string& reason, int64_t t0, int64_t settle_after = 2500) {
+  nlohmann::json spec = {{"job", {{"name", "synthetic"}}}, {"steps", 40},
+                         {"checkpoint_interval", 10},      {"mode", "exact"},
+                         {"solver", "s"},                  {"reward", 5}};
+  nlohmann::json verdict = {{"accept", true},
+                            {"disputed_interval", -1},
+                            {"reason", "fine"},
+                            {"steps_reexecuted", 20},
+                            {"seconds", 1.5},
+                            {"intervals", {{{"index", 1}, {"match", true}, {"seconds", 0.7}},
+                                           {{"index", 3}, {"match", true}, {"seconds", 0.8}}}}};
+  return {Ev(t0, "task_posted", "task-0001", {{"spec", spec}}),
+          Ev(t0 + 10, "trace_committed", "task-0001",
+             {{"body", {{"trace_root", "ab"}, {"training", {{"test_accuracy", 0.5},
+                                                            {"train_seconds", 2.0}}}}}}),
+          Ev(t0 + 20, "verdict", "task-0001", {{"verifier", "v"}, {"body", verdict}}),
+          Ev(t0 + settle_after, "task_settled", "task-0001",
+             {{"outcome", "accepted"}, {"reason", reason}, {"balances", {{"s", 5}, {"submitter", 95}}}}),
+          Ev(t0 + settle_after + 100, "shutdown", "", {{"conservation", true}})};
+}
+
+TEST(Summary, DerivesTaskFiguresFromEvents) {
+  auto s = BuildSummary(Story("every verifier accepted", 0), "demo", 3);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const auto& t = (*s)["tasks"][0];
+  EXPECT_EQ(t["outcome"], "accepted");
+  EXPECT_EQ(t["intervals"], 4);
+  EXPECT_EQ(t["intervals_verified"], 2);
+  EXPECT_EQ(t["verifier_steps_reexecuted"], 20);
+  EXPECT_DOUBLE_EQ(t["verifier_compute_ratio"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(t["test_accuracy"].get<double>(), 0.5);
+  EXPECT_EQ(t["balances"]["s"], 5);
+  EXPECT_DOUBLE_EQ(t["timings"]["time_to_resolution_s"].get<double>(), 2.5);
+  EXPECT_EQ((*s)["conservation"], true);
+  // Timing fields of the intervals are not in the deterministic part.
+  EXPECT_FALSE(t["verifiers"][0]["intervals"][0].contains("seconds"));
+}
+
+TEST(Summary, OnlyTimingsDifferBetweenRunsWithDifferentClocks) {
+  auto a = BuildSummary(Story("r", 0), "demo", 3);
+  auto b = BuildSummary(Story("r", 99999, 7000), "demo", 3);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(*a, *b);  // timing figures differ...
+  auto strip = [](nlohmann::json j) {
+    for (auto& t : j["tasks"]) t.erase("timings");
+    return j;
+  };
+  EXPECT_EQ(strip(*a), strip(*b));  // ...and nothing else does
+}
+
+TEST(Summary, CsvHasHeaderAndOneRowPerTask) {
+  auto s = BuildSummary(Story("one, \"two\"", 0), "demo", 3);
+  ASSERT_TRUE(s.ok());
+  std::string csv = MetricsCsv(*s);
+  EXPECT_EQ(csv.rfind("task,outcome,challenged,", 0), 0u);
+  EXPECT_NE(csv.find("balance:s"), std::string::npos);
+  size_t lines = 0;
+  for (char c : csv) lines += c == '\n';
+  EXPECT_EQ(lines, 2u);
+  EXPECT_NE(csv.find("task-0001,accepted,false,synthetic,40,10,4,exact,2,20,0.5,0.5"),
+            std::string::npos)
+      << csv;
+}
+
+TEST(Summary, HumanSummaryNamesOutcomeAndAccuracy) {
+  auto s = BuildSummary(Story("every verifier accepted", 0), "demo", 3);
+  ASSERT_TRUE(s.ok());
+  std::string text = HumanSummary(*s, 12.0);
+  EXPECT_NE(text.find("task-0001: accepted"), std::string::npos) << text;
+  EXPECT_NE(text.find("test accuracy 0.5000"), std::string::npos) << text;
+  EXPECT_NE(text.find("ledger conserved: yes"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace veritrain

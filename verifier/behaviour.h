@@ -1,0 +1,35 @@
+// VerifierBehaviour: how a verifier reaches its verdict — by honest
+// re-execution, or by one of the shortcuts of the adversary library
+// (design section 5). A behaviour is a class and a name in the registry.
+//
+// The role hands the behaviour `check`, which runs the honest procedure
+// (fetch, prove, re-execute, compare) and returns its verdict; a lazy
+// behaviour may never call it, a colluding one may override its result.
+//
+// Thread-safety: used by the verifier's one thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/util/status.h"
+#include "core/wire/messages/verdict.h"
+
+namespace veritrain {
+
+class VerifierBehaviour {
+ public:
+  virtual ~VerifierBehaviour() = default;
+  virtual std::string name() const = 0;
+  virtual Result<Verdict> Decide(const std::string& solver,
+                                 const std::function<Result<Verdict>()>& check) = 0;
+};
+
+// Known names: "honest". InvalidArgument naming the unknown name otherwise.
+Result<std::unique_ptr<VerifierBehaviour>> MakeVerifierBehaviour(
+    const std::string& name, const nlohmann::json& params);
+
+}  // namespace veritrain

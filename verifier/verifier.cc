@@ -1,0 +1,300 @@
+#include "verifier/verifier.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "core/crypto/merkle.h"
+#include "core/protocol/commit_reveal.h"
+#include "core/protocol/interval_selection.h"
+#include "core/state/state_hash.h"
+#include "core/train/torch_bridge.h"
+#include "core/transport/zmq_frames.h"
+
+namespace veritrain {
+namespace {
+
+constexpr int64_t kMaxFrameBytes = int64_t{1} << 30;
+constexpr auto kFetchTimeout = std::chrono::seconds(120);
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+Verdict Challenge(int64_t interval, const std::string& reason, nlohmann::json intervals,
+                  int64_t steps, double seconds) {
+  Verdict v;
+  v.accept = false;
+  v.disputed_interval = interval;
+  v.reason = reason;
+  v.intervals = std::move(intervals);
+  v.steps_reexecuted = steps;
+  v.seconds = seconds;
+  return v;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Verifier>> Verifier::Create(zmq::context_t& ctx,
+                                                   const RoleConfig& config) {
+  if (config.role != "verifier") {
+    return Status::InvalidArgument("role config: role must be 'verifier'");
+  }
+  VT_ASSIGN_OR_RETURN(Identity id, LoadIdentityFile(config.identity_file));
+  VT_ASSIGN_OR_RETURN(KeyDirectory keys, config.Keys());
+  VT_ASSIGN_OR_RETURN(auto behaviour,
+                      MakeVerifierBehaviour(config.behaviour, config.behaviour_params));
+  return std::unique_ptr<Verifier>(new Verifier(
+      ctx, config, Messenger(config.name, std::move(id), std::move(keys)), std::move(behaviour)));
+}
+
+Verifier::Verifier(zmq::context_t& ctx, RoleConfig config, Messenger messenger,
+                   std::unique_ptr<VerifierBehaviour> behaviour)
+    : ctx_(ctx),
+      config_(std::move(config)),
+      messenger_(std::move(messenger)),
+      behaviour_(std::move(behaviour)),
+      link_(ctx, messenger_, config_.arbiter_requests, config_.arbiter_events) {}
+
+Status Verifier::Run() {
+  VT_RETURN_IF_ERROR(link_.Connect(std::chrono::seconds(60)));
+  VT_RETURN_IF_ERROR(link_.Request(Pack(Hello{"verifier", ""})));
+  spdlog::info("verifier {}: joined", config_.name);
+  while (!shutdown_) VT_RETURN_IF_ERROR(Pump(1000));
+  spdlog::info("verifier {}: shutting down", config_.name);
+  return Status::Ok();
+}
+
+Status Verifier::Pump(int64_t timeout_ms) {
+  zmq::pollitem_t items[] = {{link_.sub().handle(), 0, ZMQ_POLLIN, 0},
+                             {link_.dealer().handle(), 0, ZMQ_POLLIN, 0}};
+  VT_RETURN_IF_ERROR(PollSockets(items, 2, std::chrono::milliseconds(timeout_ms)).status());
+  while (true) {
+    auto m = link_.ReceiveReply();
+    if (!m.ok()) {
+      if (m.status().code() == Status::Code::kNotFound) break;
+      continue;
+    }
+    auto ack = Unpack<Ack>(*m);
+    if (ack.ok() && !ack->ok) spdlog::warn("verifier: the arbiter refused a request: {}", ack->error);
+  }
+  while (true) {
+    auto m = link_.ReceiveEvent();
+    if (!m.ok()) {
+      if (m.status().code() == Status::Code::kNotFound) break;
+      continue;
+    }
+    VT_RETURN_IF_ERROR(OnEvent(*m));
+  }
+  return Status::Ok();
+}
+
+Status Verifier::OnEvent(const Message& m) {
+  if (m.type == Shutdown::kType) {
+    shutdown_ = true;
+  } else if (m.type == TaskAssigned::kType) {
+    auto a = Unpack<TaskAssigned>(m);
+    if (!a.ok()) {
+      spdlog::warn("verifier: bad task_assigned: {}", a.status().ToString());
+      return Status::Ok();
+    }
+    return OnAssigned(m.task, *a);
+  } else if (m.type == ProofPosted::kType) {
+    auto p = Unpack<ProofPosted>(m);
+    if (!p.ok()) {
+      spdlog::warn("verifier: bad proof_posted: {}", p.status().ToString());
+      return Status::Ok();
+    }
+    return OnProofPosted(m.task, *p);
+  }
+  return Status::Ok();
+}
+
+Status Verifier::OnAssigned(const std::string& task, const TaskAssigned& assigned) {
+  const auto& vs = assigned.spec.verifiers;
+  if (std::find(vs.begin(), vs.end(), config_.name) == vs.end()) return Status::Ok();
+  if (assignments_.count(task) > 0) return Status::Ok();
+  Assignment a;
+  a.spec = assigned.spec;
+  a.commitment = assigned.randomness_commitment;
+  // Load the job (and its data) now, while the solver trains.
+  nlohmann::json job_json = a.spec.job;
+  job_json["dtype"] = config_.profile.value("dtype", std::string("float32"));
+  auto job_config = JobConfig::FromJson(job_json);
+  if (job_config.ok()) {
+    a.job_config = *job_config;
+    auto job = MakeJob(*job_config);
+    if (job.ok()) a.job = std::move(job).value();
+    else spdlog::error("verifier: cannot build the job of {}: {}", task, job.status().ToString());
+  } else {
+    spdlog::error("verifier: bad job in {}: {}", task, job_config.status().ToString());
+  }
+  assignments_.emplace(task, std::move(a));
+  return Status::Ok();
+}
+
+Status Verifier::OnProofPosted(const std::string& task, const ProofPosted& posted) {
+  auto it = assignments_.find(task);
+  if (it == assignments_.end() || it->second.done) return Status::Ok();
+  Assignment& a = it->second;
+  a.done = true;
+  auto verdict = behaviour_->Decide(posted.solver, [&] { return Check(task, a, posted); });
+  if (!verdict.ok()) {
+    // The verifier itself failed (not the solver): it posts nothing and
+    // the arbiter's verification deadline settles the task.
+    spdlog::error("verifier: checking {} failed: {}", task, verdict.status().ToString());
+    return Status::Ok();
+  }
+  spdlog::info("verifier {}: {} {} ({}; {} steps re-executed in {:.2f} s)", config_.name,
+               verdict->accept ? "accepts" : "challenges", task, verdict->reason,
+               verdict->steps_reexecuted, verdict->seconds);
+  return link_.Request(Pack(*verdict, task));
+}
+
+Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
+                                const ProofPosted& posted) {
+  const auto start = std::chrono::steady_clock::now();
+  if (!a.job) return Status::FailedPrecondition("the task's job could not be built");
+  const TaskSpec& spec = a.spec;
+  const int64_t k = spec.checkpoint_interval;
+  nlohmann::json report = nlohmann::json::array();
+  int64_t steps = 0;
+
+  // The secret must be the one committed before training started.
+  if (!CheckReveal(a.commitment, posted.randomness_secret).ok()) {
+    return Challenge(-1, "the arbiter's revealed secret does not match its commitment",
+                     report, 0, Seconds(start));
+  }
+  if (posted.num_checkpoints != spec.intervals() + 1) {
+    return Challenge(-1, "the trace has the wrong number of checkpoints", report, 0,
+                     Seconds(start));
+  }
+  const Digest seed = DeriveSeed(posted.randomness_secret, posted.trace_root,
+                                 "random-intervals/" + config_.name);
+  VT_ASSIGN_OR_RETURN(auto chosen, SelectIntervals(spec.intervals(), posted.update_norms,
+                                                   spec.top_q, spec.random_samples, seed));
+
+  zmq::socket_t solver(ctx_, zmq::socket_type::dealer);
+  ConfigureSocket(solver, kMaxFrameBytes);
+  try {
+    solver.connect(posted.serve_endpoint);
+  } catch (const zmq::error_t& e) {
+    return Challenge(-1, "cannot reach the solver at " + posted.serve_endpoint, report, 0,
+                     Seconds(start));
+  }
+
+  for (const auto& interval : chosen) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const int64_t i = interval.index;
+    nlohmann::json entry = {{"index", i}, {"reason", interval.reason},
+                            {"first_step", i * k}, {"steps", k}};
+    auto begin = Fetch(solver, task, posted, i, /*with_tensors=*/true);
+    if (!begin.ok()) {
+      entry["error"] = begin.status().ToString();
+      report.push_back(entry);
+      return Challenge(i, "start checkpoint of interval " + std::to_string(i) + ": " +
+                              begin.status().message(), report, steps, Seconds(start));
+    }
+    auto end = Fetch(solver, task, posted, i + 1, /*with_tensors=*/false);
+    if (!end.ok()) {
+      entry["error"] = end.status().ToString();
+      report.push_back(entry);
+      return Challenge(i, "end checkpoint of interval " + std::to_string(i) + ": " +
+                              end.status().message(), report, steps, Seconds(start));
+    }
+    entry["start_hash"] = begin->state_hash.Hex();
+    entry["expected_end_hash"] = end->state_hash.Hex();
+    VT_ASSIGN_OR_RETURN(TensorMap state, FromState(begin->tensors));
+    if (i == 0) {
+      // Checkpoint 0 is fixed by the task: the job's initial state.
+      VT_ASSIGN_OR_RETURN(Digest init, StateHash(ToState(a.job->InitialState(a.job_config.init_seed))));
+      if (init != begin->state_hash) {
+        entry["match"] = false;
+        report.push_back(entry);
+        return Challenge(i, "checkpoint 0 is not the task's initial state", report, steps,
+                         Seconds(start));
+      }
+    }
+    auto step_it = state.find("meta/step");
+    if (step_it == state.end() || step_it->second.numel() != 1 ||
+        step_it->second.item<int64_t>() != i * k) {
+      entry["match"] = false;
+      report.push_back(entry);
+      return Challenge(i, "start checkpoint of interval " + std::to_string(i) +
+                              " does not record step " + std::to_string(i * k),
+                       report, steps, Seconds(start));
+    }
+    for (int64_t s = 0; s < k; ++s) {
+      auto next = TrainStep(*a.job, state);
+      if (!next.ok()) {
+        entry["error"] = next.status().ToString();
+        report.push_back(entry);
+        return Challenge(i, "re-execution failed: " + next.status().message(), report, steps,
+                         Seconds(start));
+      }
+      state = std::move(next).value();
+      ++steps;
+    }
+    VT_ASSIGN_OR_RETURN(Digest computed, StateHash(ToState(state)));
+    entry["computed_end_hash"] = computed.Hex();
+    entry["match"] = computed == end->state_hash;
+    entry["seconds"] = Seconds(t0);
+    report.push_back(entry);
+    if (computed != end->state_hash) {
+      return Challenge(i, "re-executing interval " + std::to_string(i) +
+                              " gives a different state hash", report, steps, Seconds(start));
+    }
+  }
+  Verdict v;
+  v.accept = true;
+  v.reason = "all " + std::to_string(chosen.size()) + " intervals match";
+  v.intervals = report;
+  v.steps_reexecuted = steps;
+  v.seconds = Seconds(start);
+  return v;
+}
+
+Result<CheckpointReply> Verifier::Fetch(zmq::socket_t& solver, const std::string& task,
+                                        const ProofPosted& posted, int64_t index,
+                                        bool with_tensors) {
+  FetchCheckpoint req;
+  req.index = index;
+  req.with_tensors = with_tensors;
+  VT_RETURN_IF_ERROR(messenger_.Send(solver, Pack(req, task)));
+  const auto deadline = std::chrono::steady_clock::now() + kFetchTimeout;
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      return Status::Timeout("the solver did not serve checkpoint " + std::to_string(index));
+    }
+    zmq::pollitem_t items[] = {{solver.handle(), 0, ZMQ_POLLIN, 0}};
+    VT_RETURN_IF_ERROR(PollSockets(items, 1, left).status());
+    auto m = messenger_.Receive(solver, /*router=*/false, solver_guard_);
+    if (!m.ok()) continue;  // nothing yet, or rejected (logged, counted)
+    if (m->from != posted.solver || m->task != task) continue;
+    if (m->type == Ack::kType) {
+      auto ack = Unpack<Ack>(*m);
+      return Status::Unavailable("the solver refused: " +
+                                 (ack.ok() ? ack->error : ack.status().message()));
+    }
+    VT_ASSIGN_OR_RETURN(CheckpointReply reply, Unpack<CheckpointReply>(*m));
+    if (reply.index != index) continue;  // a late answer to an earlier request
+    if (with_tensors) {
+      VT_ASSIGN_OR_RETURN(Digest recomputed, StateHash(reply.tensors));
+      if (recomputed != reply.state_hash) {
+        return Status::Corruption("tensors hash to " + recomputed.Hex() +
+                                  ", not the claimed state hash");
+      }
+    }
+    if (reply.proof.index != static_cast<size_t>(index) ||
+        reply.proof.tree_size != static_cast<size_t>(posted.num_checkpoints)) {
+      return Status::Corruption("the inclusion proof is for another position");
+    }
+    VT_RETURN_IF_ERROR(VerifyInclusion(MerkleLeafHash(reply.state_hash), reply.proof,
+                                       posted.trace_root));
+    return reply;
+  }
+}
+
+}  // namespace veritrain

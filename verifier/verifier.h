@@ -1,0 +1,71 @@
+// Verifier: checks a solver's proof of learning by re-execution (design
+// stage 5, exact mode).
+//
+// When the arbiter reveals its randomness it picks intervals — the top-Q
+// largest updates and R drawn at random from a seed derived from the
+// revealed secret and the trace root — fetches each interval's start
+// checkpoint (tensors) and end checkpoint (hash only), checks both against
+// the trace root with their inclusion proofs and recomputes the start's
+// state hash from the tensors it received, re-executes k steps of the
+// task's step graph, and compares the resulting state hash with the
+// committed end. It posts `accept`, or a challenge naming the first interval
+// that disagrees. Re-executed steps are exactly (intervals checked) × k.
+//
+// Thread-safety: one Verifier runs on one thread (Run()).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include <zmq.hpp>
+
+#include "core/train/job.h"
+#include "core/transport/arbiter_link.h"
+#include "core/transport/messenger.h"
+#include "core/transport/role_config.h"
+#include "core/wire/messages/all.h"
+#include "verifier/behaviour.h"
+
+namespace veritrain {
+
+class Verifier {
+ public:
+  // REQUIRES: the hardware profile has been applied to this process.
+  static Result<std::unique_ptr<Verifier>> Create(zmq::context_t& ctx,
+                                                  const RoleConfig& config);
+  Status Run();
+
+ private:
+  struct Assignment {
+    TaskSpec spec;
+    Digest commitment;
+    std::unique_ptr<TrainingJob> job;
+    JobConfig job_config;
+    bool done = false;
+  };
+
+  Verifier(zmq::context_t& ctx, RoleConfig config, Messenger messenger,
+           std::unique_ptr<VerifierBehaviour> behaviour);
+
+  Status Pump(int64_t timeout_ms);
+  Status OnEvent(const Message& m);
+  Status OnAssigned(const std::string& task, const TaskAssigned& assigned);
+  Status OnProofPosted(const std::string& task, const ProofPosted& posted);
+  // The honest procedure for one task; returns the verdict to post.
+  Result<Verdict> Check(const std::string& task, Assignment& a, const ProofPosted& posted);
+  // Fetches checkpoint `index` and checks it against the trace root.
+  Result<CheckpointReply> Fetch(zmq::socket_t& solver, const std::string& task,
+                                const ProofPosted& posted, int64_t index, bool with_tensors);
+
+  zmq::context_t& ctx_;
+  RoleConfig config_;
+  Messenger messenger_;
+  std::unique_ptr<VerifierBehaviour> behaviour_;
+  ArbiterLink link_;
+  ReplayGuard solver_guard_;
+  std::map<std::string, Assignment> assignments_;
+  bool shutdown_ = false;
+};
+
+}  // namespace veritrain
