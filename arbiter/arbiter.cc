@@ -75,16 +75,9 @@ Status Arbiter::Run() {
                                    std::chrono::milliseconds(std::max<int64_t>(
                                        0, next_beat - clock_->NowMs())))
                            .status());
-    while (true) {
-      std::string routing_id;
-      auto m = messenger_.Receive(requests_, /*router=*/true, request_guard_, &routing_id);
-      if (!m.ok()) {
-        if (m.status().code() == Status::Code::kNotFound) break;
-        VT_RETURN_IF_ERROR(Log("message_rejected", "", {{"reason", m.status().ToString()}}));
-        continue;
-      }
-      VT_RETURN_IF_ERROR(HandleRequest(*m, routing_id));
-    }
+    VT_RETURN_IF_ERROR(messenger_.Drain(
+        requests_, /*router=*/true, request_guard_,
+        [this](const Message& m, const std::string& rid) { return HandleRequest(m, rid); }));
     VT_RETURN_IF_ERROR(CheckDeadlines());
   }
   // The shutdown event must reach subscribers before the socket closes.

@@ -7,6 +7,8 @@
 // Thread-safety: used by the solver's one thread.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -22,11 +24,22 @@ class SolverBehaviour {
   virtual ~SolverBehaviour() = default;
   virtual std::string name() const = 0;
   // Produces the state after one step from `state` (whose meta/step says
-  // which step it is). The honest behaviour runs the job's step graph.
-  virtual Result<TensorMap> Step(const TrainingJob& job, const TensorMap& state) = 0;
+  // which step it is). By default: the job's step graph with Hook(step).
+  virtual Result<TensorMap> Step(const TrainingJob& job, const TensorMap& state);
+
+  // A hook that perturbs node outputs during `step`, or nullptr. The solver
+  // uses the same hook when it re-executes a step to answer a challenge,
+  // so what it commits to in a dispute is consistent with its trace.
+  virtual NodeHook Hook(int64_t step) { return nullptr; }
 };
 
-// Known names: "honest". InvalidArgument naming the unknown name otherwise.
+using SolverBehaviourFactory =
+    std::function<Result<std::unique_ptr<SolverBehaviour>>(const nlohmann::json& params)>;
+
+// Every solver behaviour by name.
+const std::map<std::string, SolverBehaviourFactory>& SolverBehaviours();
+
+// InvalidArgument naming the unknown name (and the known ones) otherwise.
 Result<std::unique_ptr<SolverBehaviour>> MakeSolverBehaviour(
     const std::string& name, const nlohmann::json& params);
 

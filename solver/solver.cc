@@ -72,33 +72,14 @@ Status Solver::Pump(int64_t timeout_ms) {
                              {link_.dealer().handle(), 0, ZMQ_POLLIN, 0},
                              {serve_.handle(), 0, ZMQ_POLLIN, 0}};
   VT_RETURN_IF_ERROR(PollSockets(items, 3, std::chrono::milliseconds(timeout_ms)).status());
-  while (true) {  // requests for checkpoints first: verifiers are waiting
-    std::string rid;
-    auto m = messenger_.Receive(serve_, /*router=*/true, serve_guard_, &rid);
-    if (!m.ok()) {
-      if (m.status().code() == Status::Code::kNotFound) break;
-      continue;
-    }
-    Serve(*m, rid);
-  }
-  while (true) {
-    auto m = link_.ReceiveReply();
-    if (!m.ok()) {
-      if (m.status().code() == Status::Code::kNotFound) break;
-      continue;
-    }
-    auto ack = Unpack<Ack>(*m);
-    if (ack.ok() && !ack->ok) spdlog::warn("solver: the arbiter refused a request: {}", ack->error);
-  }
-  while (true) {
-    auto m = link_.ReceiveEvent();
-    if (!m.ok()) {
-      if (m.status().code() == Status::Code::kNotFound) break;
-      continue;
-    }
-    VT_RETURN_IF_ERROR(OnEvent(*m));
-  }
-  return Status::Ok();
+  // Requests for checkpoints first: verifiers are waiting.
+  VT_RETURN_IF_ERROR(messenger_.Drain(serve_, /*router=*/true, serve_guard_,
+                                      [this](const Message& m, const std::string& rid) {
+                                        Serve(m, rid);
+                                        return Status::Ok();
+                                      }));
+  VT_RETURN_IF_ERROR(link_.DrainReplies("solver " + config_.name));
+  return link_.DrainEvents([this](const Message& m) { return OnEvent(m); });
 }
 
 Status Solver::OnEvent(const Message& m) {

@@ -15,11 +15,29 @@ class HonestVerifier final : public VerifierBehaviour {
 
 }  // namespace
 
-Result<std::unique_ptr<VerifierBehaviour>> MakeVerifierBehaviour(
-    const std::string& name, const nlohmann::json& /*params*/) {
-  if (name == "honest") return std::unique_ptr<VerifierBehaviour>(new HonestVerifier());
-  return Status::InvalidArgument("unknown verifier behaviour '" + name +
-                                 "' (known: honest)");
+// The registry: one line per behaviour. Each factory checks its own
+// parameters and names the bad one.
+const std::map<std::string, VerifierBehaviourFactory>& VerifierBehaviours() {
+  static const std::map<std::string, VerifierBehaviourFactory> kRegistry = {
+      {"honest",
+       [](const nlohmann::json&) -> Result<std::unique_ptr<VerifierBehaviour>> {
+         return std::unique_ptr<VerifierBehaviour>(new HonestVerifier());
+       }},
+  };
+  return kRegistry;
+}
+
+Result<std::unique_ptr<VerifierBehaviour>> MakeVerifierBehaviour(const std::string& name,
+                                                                 const nlohmann::json& params) {
+  const auto& registry = VerifierBehaviours();
+  auto it = registry.find(name);
+  if (it == registry.end()) {
+    std::string known;
+    for (const auto& [n, f] : registry) known += (known.empty() ? "" : ", ") + n;
+    return Status::InvalidArgument("unknown verifier behaviour '" + name + "' (known: " + known +
+                                   ")");
+  }
+  return it->second(params);
 }
 
 }  // namespace veritrain

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -28,7 +29,13 @@ class VerifierBehaviour {
                                  const std::function<Result<Verdict>()>& check) = 0;
 };
 
-// Known names: "honest". InvalidArgument naming the unknown name otherwise.
+using VerifierBehaviourFactory =
+    std::function<Result<std::unique_ptr<VerifierBehaviour>>(const nlohmann::json& params)>;
+
+// Every verifier behaviour by name.
+const std::map<std::string, VerifierBehaviourFactory>& VerifierBehaviours();
+
+// InvalidArgument naming the unknown name (and the known ones) otherwise.
 Result<std::unique_ptr<VerifierBehaviour>> MakeVerifierBehaviour(
     const std::string& name, const nlohmann::json& params);
 

@@ -69,24 +69,8 @@ Status Verifier::Pump(int64_t timeout_ms) {
   zmq::pollitem_t items[] = {{link_.sub().handle(), 0, ZMQ_POLLIN, 0},
                              {link_.dealer().handle(), 0, ZMQ_POLLIN, 0}};
   VT_RETURN_IF_ERROR(PollSockets(items, 2, std::chrono::milliseconds(timeout_ms)).status());
-  while (true) {
-    auto m = link_.ReceiveReply();
-    if (!m.ok()) {
-      if (m.status().code() == Status::Code::kNotFound) break;
-      continue;
-    }
-    auto ack = Unpack<Ack>(*m);
-    if (ack.ok() && !ack->ok) spdlog::warn("verifier: the arbiter refused a request: {}", ack->error);
-  }
-  while (true) {
-    auto m = link_.ReceiveEvent();
-    if (!m.ok()) {
-      if (m.status().code() == Status::Code::kNotFound) break;
-      continue;
-    }
-    VT_RETURN_IF_ERROR(OnEvent(*m));
-  }
-  return Status::Ok();
+  VT_RETURN_IF_ERROR(link_.DrainReplies("verifier " + config_.name));
+  return link_.DrainEvents([this](const Message& m) { return OnEvent(m); });
 }
 
 Status Verifier::OnEvent(const Message& m) {

@@ -70,7 +70,8 @@ Result<std::unique_ptr<TrainingJob>> MakeJob(const JobConfig& config) {
 }
 
 Result<TensorMap> TrainStep(const TrainingJob& job, const TensorMap& state,
-                            std::vector<NodeRecord>* record) {
+                            std::vector<NodeRecord>* record,
+                            const NodeHook& hook) {
   auto it = state.find("meta/step");
   if (it == state.end() || !it->second.defined() ||
       it->second.scalar_type() != torch::kInt64 || it->second.dim() != 0) {
@@ -78,7 +79,7 @@ Result<TensorMap> TrainStep(const TrainingJob& job, const TensorMap& state,
   }
   const int64_t step = it->second.item<int64_t>();
   VT_ASSIGN_OR_RETURN(TensorMap batch, job.Batch(step));
-  return RunStepGraph(job.graph(), state, batch, record);
+  return RunStepGraph(job.graph(), state, batch, record, hook);
 }
 
 }  // namespace veritrain

@@ -75,6 +75,7 @@ Result<std::unique_ptr<TrainingJob>> MakeJob(const JobConfig& config);
 // One training step from `state`: the batch of step state["meta/step"],
 // then RunStepGraph (see there for `record` and the errors).
 Result<TensorMap> TrainStep(const TrainingJob& job, const TensorMap& state,
-                            std::vector<NodeRecord>* record = nullptr);
+                            std::vector<NodeRecord>* record = nullptr,
+                            const NodeHook& hook = nullptr);
 
 }  // namespace veritrain

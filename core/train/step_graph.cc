@@ -133,7 +133,8 @@ double StepGraph::TotalFlops() const {
 
 Result<TensorMap> RunStepGraph(const StepGraph& g, const TensorMap& state,
                                const TensorMap& batch,
-                               std::vector<NodeRecord>* record) {
+                               std::vector<NodeRecord>* record,
+                               const NodeHook& hook) {
   InitThreadSettings();
   auto step_it = state.find(kStep);
   if (step_it == state.end() || !step_it->second.defined() ||
@@ -152,8 +153,10 @@ Result<TensorMap> RunStepGraph(const StepGraph& g, const TensorMap& state,
     record->clear();
     record->reserve(g.size());
   }
-  for (const auto& node : g.nodes()) {
+  for (size_t index = 0; index < g.nodes().size(); ++index) {
+    const Node& node = g.nodes()[index];
     VT_ASSIGN_OR_RETURN(TensorMap out, Evaluate(node, values));
+    if (hook) hook(index, node, out);
     if (record != nullptr) {
       NodeRecord r;
       for (const auto& name : node.inputs) r.inputs.emplace(name, values[name]);

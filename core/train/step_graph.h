@@ -102,9 +102,16 @@ struct NodeRecord {
 // Errors: InvalidArgument when state lacks an int64 scalar "meta/step",
 // when a batch name repeats a state name or when a node's input is missing;
 // Internal naming the node when it throws or omits a declared output.
+// Called after node `index` has been evaluated, with its outputs, before
+// they enter the value table. An honest run has no hook; a solver
+// behaviour that corrupts a node (and re-executes the same corruption when
+// it is challenged) perturbs `outputs` here.
+using NodeHook = std::function<void(size_t index, const Node& node, TensorMap& outputs)>;
+
 Result<TensorMap> RunStepGraph(const StepGraph& g, const TensorMap& state,
                                const TensorMap& batch,
-                               std::vector<NodeRecord>* record = nullptr);
+                               std::vector<NodeRecord>* record = nullptr,
+                               const NodeHook& hook = nullptr);
 
 // Evaluates node `node_index` alone. Inputs beyond the declared ones are
 // ignored. InvalidArgument when the index is out of range or a declared

@@ -1,7 +1,11 @@
 #include "core/transport/arbiter_link.h"
 
 #include "core/transport/zmq_frames.h"
+#include <spdlog/spdlog.h>
+
+#include "core/wire/messages/ack.h"
 #include "core/wire/messages/heartbeat.h"
+#include "core/wire/messages/message_type.h"
 
 namespace veritrain {
 
@@ -47,6 +51,23 @@ Status ArbiterLink::Connect(std::chrono::milliseconds timeout) {
       if (m->type == Heartbeat::kType) return Status::Ok();
     }
   }
+}
+
+Status ArbiterLink::DrainReplies(const std::string& who) {
+  return messenger_.Drain(dealer_, /*router=*/false, dealer_guard_,
+                          [&](const Message& m, const std::string&) {
+                            auto ack = Unpack<Ack>(m);
+                            if (ack.ok() && !ack->ok) {
+                              spdlog::warn("{}: the arbiter refused a request: {}", who,
+                                           ack->error);
+                            }
+                            return Status::Ok();
+                          });
+}
+
+Status ArbiterLink::DrainEvents(const std::function<Status(const Message&)>& on_event) {
+  return messenger_.Drain(sub_, /*router=*/false, sub_guard_,
+                          [&](const Message& m, const std::string&) { return on_event(m); });
 }
 
 }  // namespace veritrain

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include <zmq.hpp>
@@ -33,6 +34,12 @@ class ArbiterLink {
   Result<Message> ReceiveReply() {
     return messenger_.Receive(dealer_, /*router=*/false, dealer_guard_);
   }
+
+  // Handles every waiting reply: a refusal (an `ack` with ok false) is
+  // logged with `who`; other replies are ignored.
+  Status DrainReplies(const std::string& who);
+  // Hands every waiting event to `on_event`.
+  Status DrainEvents(const std::function<Status(const Message&)>& on_event);
 
   zmq::socket_t& dealer() { return dealer_; }
   zmq::socket_t& sub() { return sub_; }

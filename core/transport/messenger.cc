@@ -60,4 +60,18 @@ Result<Message> Messenger::Receive(zmq::socket_t& socket, bool router,
   return msg;
 }
 
+Status Messenger::Drain(
+    zmq::socket_t& socket, bool router, ReplayGuard& guard,
+    const std::function<Status(const Message&, const std::string&)>& handle) {
+  while (true) {
+    std::string routing_id;
+    auto m = Receive(socket, router, guard, &routing_id);
+    if (!m.ok()) {
+      if (m.status().code() == Status::Code::kNotFound) return Status::Ok();
+      continue;  // rejected: already logged and counted
+    }
+    VT_RETURN_IF_ERROR(handle(*m, routing_id));
+  }
+}
+
 }  // namespace veritrain

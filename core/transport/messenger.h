@@ -12,6 +12,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -42,6 +43,12 @@ class Messenger {
   // `guard` is the replay guard of this receiving socket.
   Result<Message> Receive(zmq::socket_t& socket, bool router,
                           ReplayGuard& guard, std::string* routing_id = nullptr);
+
+  // Receives every message waiting on `socket` and hands each to `handle`
+  // with its routing id ("" unless router); rejected messages are skipped
+  // (logged and counted). Stops at the first error `handle` returns.
+  Status Drain(zmq::socket_t& socket, bool router, ReplayGuard& guard,
+               const std::function<Status(const Message&, const std::string&)>& handle);
 
   // Rejected messages by reason name ("bad_signature", "replayed", ...).
   const std::map<std::string, int64_t>& rejects() const { return rejects_; }

@@ -132,7 +132,9 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
   for (const auto& id : order) {
     nlohmann::json t = tasks[id];
     const int64_t steps = t["steps"].get<int64_t>();
-    t["challenged"] = t["outcome"] == "challenged";
+    bool challenged = false;
+    for (const auto& v : t["verifiers"]) challenged = challenged || !v.value("accept", true);
+    t["challenged"] = challenged;  // some verifier disputed an interval
     t["verifier_compute_ratio"] =
         steps > 0 ? static_cast<double>(t["verifier_steps_reexecuted"].get<int64_t>()) /
                         static_cast<double>(steps)
