@@ -8,10 +8,14 @@
 
 #include "core/wire/messages/ack.h"
 #include "core/wire/messages/checkpoint_reply.h"
+#include "core/wire/messages/dispute_opened.h"
 #include "core/wire/messages/fetch_checkpoint.h"
+#include "core/wire/messages/game_move.h"
+#include "core/wire/messages/game_update.h"
 #include "core/wire/messages/heartbeat.h"
 #include "core/wire/messages/hello.h"
 #include "core/wire/messages/message_type.h"
+#include "core/wire/messages/node_evidence.h"
 #include "core/wire/messages/post_task.h"
 #include "core/wire/messages/proof_posted.h"
 #include "core/wire/messages/shutdown.h"
@@ -27,7 +31,9 @@ inline const std::set<std::string, std::less<>>& KnownMessageTypes() {
       Ack::kType,         CheckpointReply::kType, FetchCheckpoint::kType,
       Heartbeat::kType,   Hello::kType,           PostTask::kType,
       ProofPosted::kType, Shutdown::kType,        TaskAssigned::kType,
-      TaskSettled::kType, TraceCommit::kType,     Verdict::kType};
+      TaskSettled::kType, TraceCommit::kType,     Verdict::kType,
+      DisputeOpened::kType, GameUpdate::kType,    GameMove::kType,
+      NodeEvidence::kType};
   return kTypes;
 }
 

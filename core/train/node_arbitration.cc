@@ -1,0 +1,336 @@
+#include "core/train/node_arbitration.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "core/crypto/merkle.h"
+#include "core/protocol/node_chain.h"
+#include "core/state/state_hash.h"
+#include "core/wire/body_fields.h"
+
+namespace veritrain {
+namespace {
+
+constexpr char kNextPrefix[] = "next/";
+constexpr char kOutputPrefix[] = "out/";
+
+enum class Source { kState, kBatch, kNode };
+
+struct InputSpec {
+  std::string name;
+  Source source = Source::kState;
+  int64_t producer = -1;
+};
+
+// Which node produced each value of the step graph.
+std::map<std::string, int64_t> Producers(const StepGraph& g) {
+  std::map<std::string, int64_t> out;
+  for (size_t i = 0; i < g.nodes().size(); ++i) {
+    for (const auto& name : g.nodes()[i].outputs) out.emplace(name, static_cast<int64_t>(i));
+  }
+  return out;
+}
+
+// The inputs of game node `node`, in a fixed order, with their sources.
+Result<std::vector<InputSpec>> InputsOf(const TrainingJob& job, const TensorMap& state_names,
+                                        int64_t node) {
+  const StepGraph& g = job.graph();
+  const auto producers = Producers(g);
+  std::vector<std::string> names;
+  if (node < static_cast<int64_t>(g.size())) {
+    names = g.nodes()[node].inputs;
+  } else {
+    for (const auto& [name, t] : state_names) names.push_back(name);
+    for (const auto& [name, i] : producers) {
+      if (name.rfind(kNextPrefix, 0) == 0) names.push_back(name);
+    }
+  }
+  std::vector<InputSpec> out;
+  for (const auto& name : names) {
+    InputSpec s;
+    s.name = name;
+    auto p = producers.find(name);
+    if (state_names.count(name) > 0) {
+      s.source = Source::kState;
+    } else if (p != producers.end() && p->second < node) {
+      s.source = Source::kNode;
+      s.producer = p->second;
+    } else if (name.rfind("data/", 0) == 0) {
+      s.source = Source::kBatch;
+    } else {
+      return Status::Internal("input '" + name + "' of node " + std::to_string(node) +
+                              " has no source");
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+const char* SourceName(Source s) {
+  switch (s) {
+    case Source::kState: return "state";
+    case Source::kBatch: return "batch";
+    case Source::kNode: return "node";
+  }
+  return "?";
+}
+
+// The next state from the state before the step and the next/… values —
+// exactly what RunStepGraph does after the last node.
+TensorMap Assemble(const TensorMap& inputs, const TensorMap& state_names) {
+  TensorMap next;
+  for (const auto& [name, unused] : state_names) {
+    auto it = inputs.find(kNextPrefix + name);
+    next.emplace(name, it != inputs.end() ? it->second : inputs.at(name));
+  }
+  next["meta/step"] = inputs.at("meta/step") + 1;
+  return next;
+}
+
+TensorMap Restrict(const TensorMap& m, const std::vector<std::string>& names) {
+  TensorMap out;
+  for (const auto& n : names) {
+    auto it = m.find(n);
+    if (it != m.end()) out.emplace(n, it->second);
+  }
+  return out;
+}
+
+double MaxRelativeDiff(const TensorMap& mine, const TensorMap& theirs, bool* missing) {
+  double worst = 0;
+  for (const auto& [name, a] : mine) {
+    auto it = theirs.find(name);
+    if (it == theirs.end() || it->second.sizes() != a.sizes()) {
+      *missing = true;
+      return 0;
+    }
+    if (!a.is_floating_point()) {
+      if (!torch::equal(a, it->second)) worst = std::max(worst, 1.0);
+      continue;
+    }
+    auto a64 = a.to(torch::kFloat64), b64 = it->second.to(torch::kFloat64);
+    const double scale = a64.abs().max().item<double>() + 1e-12;
+    worst = std::max(worst, (a64 - b64).abs().max().item<double>() / scale);
+  }
+  return worst;
+}
+
+}  // namespace
+
+int64_t GameNodeCount(const TrainingJob& job) {
+  return static_cast<int64_t>(job.graph().size()) + 1;
+}
+
+std::string GameNodeName(const TrainingJob& job, int64_t index) {
+  if (index >= 0 && index < static_cast<int64_t>(job.graph().size())) {
+    return job.graph().nodes()[index].name;
+  }
+  return index == static_cast<int64_t>(job.graph().size()) ? kAssembleNode : "?";
+}
+
+Result<Digest> OutputHash(const TensorMap& outputs) { return StateHash(ToState(outputs)); }
+
+Result<StepTranscript> RecordStep(const TrainingJob& job, const TensorMap& state,
+                                  const NodeHook& hook) {
+  StepTranscript t;
+  auto it = state.find("meta/step");
+  if (it == state.end() || it->second.numel() != 1) {
+    return Status::InvalidArgument("state has no 'meta/step'");
+  }
+  t.step = it->second.item<int64_t>();
+  t.state = state;
+  VT_ASSIGN_OR_RETURN(t.batch, job.Batch(t.step));
+  std::vector<NodeRecord> record;
+  VT_ASSIGN_OR_RETURN(t.next_state, RunStepGraph(job.graph(), state, t.batch, &record, hook));
+  for (size_t i = 0; i < record.size(); ++i) {
+    t.outputs.push_back(Restrict(record[i].outputs, job.graph().nodes()[i].outputs));
+  }
+  t.outputs.push_back(t.next_state);
+  for (const auto& out : t.outputs) {
+    VT_ASSIGN_OR_RETURN(Digest h, OutputHash(out));
+    t.output_hashes.push_back(h);
+  }
+  VT_ASSIGN_OR_RETURN(t.state_hash, StateHash(ToState(state)));
+  t.next_state_hash = t.output_hashes.back();
+  t.chain = Chain(t.state_hash, t.output_hashes);
+  std::vector<Digest> leaves;
+  for (const auto& h : t.output_hashes) leaves.push_back(MerkleLeafHash(h));
+  t.outputs_root = MerkleRoot(leaves);
+  return t;
+}
+
+Result<NodeEvidence> BuildNodeEvidence(const TrainingJob& job, const StepTranscript& t,
+                                       int64_t node, bool with_outputs) {
+  if (node < 0 || node >= static_cast<int64_t>(t.outputs.size())) {
+    return Status::InvalidArgument("node " + std::to_string(node) + " is not in the step");
+  }
+  VT_ASSIGN_OR_RETURN(auto specs, InputsOf(job, t.state, node));
+  NodeEvidence ev;
+  ev.node = node;
+  ev.output_hash = t.output_hashes[node];
+  ev.with_outputs = with_outputs;
+  const State state = ToState(t.state);
+  for (const auto& s : specs) {
+    nlohmann::json entry = {{"name", s.name}, {"source", SourceName(s.source)}};
+    if (s.source == Source::kState) {
+      VT_ASSIGN_OR_RETURN(auto proof, ProveTensor(state, s.name));
+      entry["proof"] = ProofToJson(proof);
+      ev.tensors.push_back(ToTensorData(s.name, t.state.at(s.name)));
+    } else if (s.source == Source::kNode) {
+      const State produced = ToState(t.outputs[s.producer]);
+      VT_ASSIGN_OR_RETURN(auto proof, ProveTensor(produced, s.name));
+      std::vector<std::string> chain;
+      for (int64_t i = s.producer; i < node; ++i) chain.push_back(t.output_hashes[i].Hex());
+      entry["producer"] = s.producer;
+      entry["proof"] = ProofToJson(proof);
+      entry["chain"] = chain;
+      entry["chain_base"] = t.chain[s.producer].Hex();
+      ev.tensors.push_back(ToTensorData(s.name, t.outputs[s.producer].at(s.name)));
+    }
+    ev.inputs.push_back(entry);
+  }
+  if (with_outputs) {
+    for (const auto& [name, tensor] : t.outputs[node]) {
+      ev.tensors.push_back(ToTensorData(kOutputPrefix + name, tensor));
+    }
+  }
+  return ev;
+}
+
+Result<NodeRuling> ArbitrateNode(const TrainingJob& job, const ArbitrationContext& ctx,
+                                 const NodeEvidence& ev) {
+  NodeRuling r;
+  r.node_name = GameNodeName(job, ctx.node);
+  r.step_flops = job.StepFlops();
+  auto against = [&](const std::string& why) {
+    r.solver_correct = false;
+    r.reason = "the solver's evidence for " + r.node_name + " fails: " + why;
+    return r;
+  };
+  const int64_t n = GameNodeCount(job);
+  if (ctx.graph_nodes != n) {
+    return against("it committed to " + std::to_string(ctx.graph_nodes) +
+                   " nodes; the task's step graph has " + std::to_string(n));
+  }
+  if (ev.node != ctx.node) return against("it is for node " + std::to_string(ev.node));
+  if (ChainNext(ctx.agreed_chain_hash, ev.output_hash) != ctx.solver_chain_next) {
+    return against("its output hash does not chain to the hash it committed to");
+  }
+  if (ctx.node == n - 1 && ev.output_hash != ctx.solver_next_state_hash) {
+    return against("the assembled state hash is not the one in its trace");
+  }
+  // The state names are fixed by the job, not by the evidence.
+  TensorMap state_names = job.InitialState(0);
+  VT_ASSIGN_OR_RETURN(auto specs, InputsOf(job, state_names, ctx.node));
+  // Evidence entries and tensors, by name.
+  std::map<std::string, const nlohmann::json*> entries;
+  std::map<std::string, const TensorData*> tensors;
+  for (const auto& e : ev.inputs) {
+    if (e.is_object() && e.contains("name") && e["name"].is_string()) {
+      entries[e["name"].get<std::string>()] = &e;
+    }
+  }
+  for (const auto& t : ev.tensors) tensors[t.name] = &t;
+
+  TensorMap inputs;
+  TensorMap batch;
+  for (const auto& s : specs) {
+    auto e = entries.find(s.name);
+    if (e == entries.end()) return against("input '" + s.name + "' is missing");
+    const nlohmann::json& entry = *e->second;
+    if (entry.value("source", std::string()) != SourceName(s.source)) {
+      return against("input '" + s.name + "' should come from " + SourceName(s.source));
+    }
+    if (s.source == Source::kBatch) {
+      if (batch.empty()) {
+        VT_ASSIGN_OR_RETURN(batch, job.Batch(ctx.step));
+      }
+      auto b = batch.find(s.name);
+      if (b == batch.end()) return Status::Internal("the batch has no '" + s.name + "'");
+      inputs.emplace(s.name, b->second);
+      continue;
+    }
+    auto t = tensors.find(s.name);
+    if (t == tensors.end()) return against("input tensor '" + s.name + "' was not sent");
+    auto proof = ProofFromJson(entry.value("proof", nlohmann::json()), "proof");
+    if (!proof.ok()) return against("input '" + s.name + "': " + proof.status().message());
+    if (s.source == Source::kState) {
+      Status in = VerifyTensorInclusion(*t->second, *proof, ctx.agreed_state_hash);
+      if (!in.ok()) return against("input '" + s.name + "' is not in the agreed state: " + in.message());
+    } else {
+      if (entry.value("producer", int64_t{-1}) != s.producer) {
+        return against("input '" + s.name + "' names the wrong producer");
+      }
+      auto base = Digest::FromHex(entry.value("chain_base", std::string()));
+      auto chain_hex = entry.value("chain", std::vector<std::string>());
+      if (!base || static_cast<int64_t>(chain_hex.size()) != ctx.node - s.producer) {
+        return against("input '" + s.name + "' has a malformed chain segment");
+      }
+      std::vector<Digest> chain;
+      for (const auto& h : chain_hex) {
+        auto d = Digest::FromHex(h);
+        if (!d) return against("input '" + s.name + "' has a malformed chain segment");
+        chain.push_back(*d);
+      }
+      Status seg = VerifyChainSegment(*base, chain, ctx.agreed_chain_hash);
+      if (!seg.ok()) return against("input '" + s.name + "': " + seg.message());
+      Status in = VerifyTensorInclusion(*t->second, *proof, chain.front());
+      if (!in.ok()) {
+        return against("input '" + s.name + "' is not an output of node " +
+                       std::to_string(s.producer) + ": " + in.message());
+      }
+    }
+    auto tensor = FromTensorData(*t->second);
+    if (!tensor.ok()) return against(tensor.status().message());
+    inputs.emplace(s.name, std::move(tensor).value());
+  }
+
+  // The one evaluation the arbiter pays for.
+  const auto t0 = std::chrono::steady_clock::now();
+  TensorMap outputs;
+  if (ctx.node < static_cast<int64_t>(job.graph().size())) {
+    const Node& node = job.graph().nodes()[ctx.node];
+    r.node_flops = node.flops;
+    auto out = EvaluateNode(job.graph(), static_cast<size_t>(ctx.node), inputs);
+    if (!out.ok()) return against("the node cannot be evaluated on it: " + out.status().message());
+    outputs = Restrict(*out, node.outputs);
+  } else {
+    try {
+      outputs = Assemble(inputs, state_names);
+    } catch (const std::exception& e) {
+      return against(std::string("the state cannot be assembled from it: ") + e.what());
+    }
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  VT_ASSIGN_OR_RETURN(r.arbiter_output_hash, OutputHash(outputs));
+
+  if (ctx.mode == "tolerance") {
+    TensorMap claimed;
+    for (const auto& t : ev.tensors) {
+      if (t.name.rfind(kOutputPrefix, 0) != 0) continue;
+      auto tensor = FromTensorData(t);
+      if (!tensor.ok()) return against(tensor.status().message());
+      claimed.emplace(t.name.substr(sizeof(kOutputPrefix) - 1), std::move(tensor).value());
+    }
+    VT_ASSIGN_OR_RETURN(Digest claimed_hash, OutputHash(claimed));
+    if (claimed_hash != ev.output_hash) return against("its output tensors do not hash to its claim");
+    bool missing = false;
+    r.max_relative_diff = MaxRelativeDiff(outputs, claimed, &missing);
+    if (missing) return against("its outputs do not have the node's names and shapes");
+    r.solver_correct = r.max_relative_diff <= ctx.tolerance;
+    r.reason = std::string(r.solver_correct ? "the solver's " : "the challenger is right: the solver's ") +
+               r.node_name + " output is " + std::to_string(r.max_relative_diff) +
+               " (relative l∞) from the arbiter's evaluation; tolerance " +
+               std::to_string(ctx.tolerance);
+    return r;
+  }
+  r.solver_correct = r.arbiter_output_hash == ev.output_hash;
+  r.reason = r.solver_correct
+                 ? "the arbiter's evaluation of " + r.node_name + " matches the solver's output"
+                 : "the arbiter's evaluation of " + r.node_name +
+                       " differs from the solver's output: the challenge is upheld";
+  return r;
+}
+
+}  // namespace veritrain

@@ -1,0 +1,97 @@
+// One step as the challenge game sees it, and the arbiter's one-node
+// ruling.
+//
+// The game dissects the job's step graph plus one final node,
+// "state.assemble", which builds the next state from the state before the
+// step and the "next/…" values the optimizer nodes produced; its output
+// hash is therefore the state hash after the step, which ties phase 2 to
+// the trace. Every node's output hash o_j is the state hash (Merkle root,
+// name order) over its named outputs, so a single output tensor can be
+// proven against it.
+//
+// The solver records the disputed step (RecordStep, with its behaviour's
+// node hook, so its answers match its trace) and builds the evidence for
+// the node the dissection ends on (BuildNodeEvidence). The arbiter checks
+// every input against what was agreed — the state before the step (by the
+// agreed state hash), earlier nodes' outputs (by a chain segment ending in
+// the agreed prefix hash), the batch (derived from the task itself) — and
+// evaluates that node alone (ArbitrateNode).
+//
+// Thread-safety: free functions; a TrainingJob's const methods may be
+// called concurrently.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/crypto/sha256.h"
+#include "core/train/job.h"
+#include "core/train/torch_bridge.h"
+#include "core/util/status.h"
+#include "core/wire/messages/node_evidence.h"
+
+namespace veritrain {
+
+inline constexpr const char* kAssembleNode = "state.assemble";
+
+// Nodes the game dissects: the job's graph nodes plus state.assemble.
+int64_t GameNodeCount(const TrainingJob& job);
+std::string GameNodeName(const TrainingJob& job, int64_t index);
+
+struct StepTranscript {
+  int64_t step = 0;
+  TensorMap state;                  // before the step
+  TensorMap batch;
+  std::vector<TensorMap> outputs;   // per game node
+  std::vector<Digest> output_hashes;
+  std::vector<Digest> chain;        // h_0 .. h_N
+  Digest outputs_root;              // Merkle root over the output hashes
+  Digest state_hash;                // before the step
+  Digest next_state_hash;           // after the step (= output_hashes.back())
+  TensorMap next_state;
+};
+
+// The hash of a node's named outputs (a state hash over them).
+Result<Digest> OutputHash(const TensorMap& outputs);
+
+// Runs the step at state's meta/step through the graph with `hook`,
+// recording every node. REQUIRES: state is a state of `job`.
+Result<StepTranscript> RecordStep(const TrainingJob& job, const TensorMap& state,
+                                  const NodeHook& hook);
+
+// The evidence for game node `node` (inputs with proofs; outputs too when
+// `with_outputs`).
+Result<NodeEvidence> BuildNodeEvidence(const TrainingJob& job, const StepTranscript& t,
+                                       int64_t node, bool with_outputs);
+
+struct ArbitrationContext {
+  int64_t step = 0;             // the disputed step (global)
+  int64_t node = 0;             // the disputed game node
+  int64_t graph_nodes = 0;      // N the solver committed to
+  Digest agreed_state_hash;     // state before the step
+  Digest agreed_chain_hash;     // h_node (agreed)
+  Digest solver_chain_next;     // h_{node+1} (the solver's, disputed)
+  Digest solver_next_state_hash;  // the solver's trace hash after the step
+  std::string mode = "exact";   // "exact" | "tolerance"
+  double tolerance = 1e-4;      // relative l∞ per output tensor (tolerance mode)
+};
+
+struct NodeRuling {
+  bool solver_correct = false;
+  std::string reason;
+  std::string node_name;
+  double node_flops = 0;
+  double step_flops = 0;
+  double seconds = 0;            // evaluating the node
+  double max_relative_diff = 0;  // tolerance mode
+  Digest arbiter_output_hash;
+};
+
+// Checks the evidence and evaluates the node. Evidence that fails a check
+// (a bad proof, a missing input, an output hash that does not chain) is a
+// ruling against the solver, not an error; errors are the arbiter's own
+// failures.
+Result<NodeRuling> ArbitrateNode(const TrainingJob& job, const ArbitrationContext& ctx,
+                                 const NodeEvidence& evidence);
+
+}  // namespace veritrain

@@ -1,0 +1,81 @@
+// game_update (arbiter event, v1): the public state of a dispute after
+// every move: whose turn it is and what it must do. A party acts only on
+// the update whose `move` number it has not answered yet, so a duplicated
+// or late update is harmless.
+//
+//   state      step_splits | step_choice | graph_commit | node_splits |
+//              node_choice | evidence | resolved
+//   positions  the positions whose hashes the solver must post (splits)
+//   boundaries the n+1 boundaries of the sub-ranges to choose from (choice)
+//   hashes     the solver's hash at each boundary (choice), as [pos, hex]
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/wire/body_fields.h"
+
+namespace veritrain {
+
+struct GameUpdate {
+  static constexpr const char* kType = "game_update";
+  static constexpr int kVersion = 1;
+  int64_t move = 0;  // number of moves made so far
+  std::string state;
+  std::string to_move;  // "solver" | "challenger" | "nobody"
+  std::vector<int64_t> positions;
+  std::vector<int64_t> boundaries;
+  std::vector<std::pair<int64_t, Digest>> hashes;
+  int64_t disputed_step = -1;
+  int64_t disputed_node = -1;
+  int64_t graph_nodes = 0;
+  std::string winner;  // when resolved
+  std::string reason;
+
+  nlohmann::json ToBody() const {
+    nlohmann::json h = nlohmann::json::array();
+    for (const auto& [p, d] : hashes) h.push_back({p, d.Hex()});
+    return {{"move", move},
+            {"state", state},
+            {"to_move", to_move},
+            {"positions", positions},
+            {"boundaries", boundaries},
+            {"hashes", h},
+            {"disputed_step", disputed_step},
+            {"disputed_node", disputed_node},
+            {"graph_nodes", graph_nodes},
+            {"winner", winner},
+            {"reason", reason}};
+  }
+  static Result<GameUpdate> FromBody(const nlohmann::json& b) {
+    GameUpdate u;
+    VT_ASSIGN_OR_RETURN(u.move, BodyInt(b, "move"));
+    VT_ASSIGN_OR_RETURN(u.state, BodyString(b, "state"));
+    VT_ASSIGN_OR_RETURN(u.to_move, BodyString(b, "to_move"));
+    VT_ASSIGN_OR_RETURN(auto positions, BodyNumbers(b, "positions"));
+    for (double p : positions) u.positions.push_back(static_cast<int64_t>(p));
+    VT_ASSIGN_OR_RETURN(auto boundaries, BodyNumbers(b, "boundaries"));
+    for (double p : boundaries) u.boundaries.push_back(static_cast<int64_t>(p));
+    auto h = b.find("hashes");
+    if (h == b.end() || !h->is_array()) {
+      return Status::InvalidArgument("body field 'hashes' must be an array of [position, hash]");
+    }
+    for (const auto& e : *h) {
+      if (!e.is_array() || e.size() != 2 || !e[0].is_number_integer() || !e[1].is_string()) {
+        return Status::InvalidArgument("body field 'hashes' must be an array of [position, hash]");
+      }
+      auto d = Digest::FromHex(e[1].get<std::string>());
+      if (!d) return Status::InvalidArgument("body field 'hashes' holds a bad digest");
+      u.hashes.emplace_back(e[0].get<int64_t>(), *d);
+    }
+    VT_ASSIGN_OR_RETURN(u.disputed_step, BodyInt(b, "disputed_step"));
+    VT_ASSIGN_OR_RETURN(u.disputed_node, BodyInt(b, "disputed_node"));
+    VT_ASSIGN_OR_RETURN(u.graph_nodes, BodyInt(b, "graph_nodes"));
+    VT_ASSIGN_OR_RETURN(u.winner, BodyString(b, "winner"));
+    VT_ASSIGN_OR_RETURN(u.reason, BodyString(b, "reason"));
+    return u;
+  }
+};
+
+}  // namespace veritrain

@@ -1,0 +1,175 @@
+// One-node arbitration: for every node of a recorded step, an honest
+// solver's evidence is upheld; a corrupted node's output is caught; and
+// evidence that was tampered with is ruled against the solver.
+#include "core/train/node_arbitration.h"
+
+#include <gtest/gtest.h>
+
+#include "core/protocol/node_chain.h"
+#include "tests/unit/train/train_test_util.h"
+
+namespace veritrain {
+namespace {
+
+using testing_util::MakeJobOrDie;
+using testing_util::SyntheticJobJson;
+using testing_util::UseTestProfile;
+
+// Advances a few steps so the optimizer state is not all zeros.
+TensorMap StateAtStep(const TrainingJob& job, int steps) {
+  TensorMap s = job.InitialState(11);
+  for (int i = 0; i < steps; ++i) s = *TrainStep(job, s);
+  return s;
+}
+
+ArbitrationContext ContextFor(const StepTranscript& t, int64_t node, int64_t nodes) {
+  ArbitrationContext c;
+  c.step = t.step;
+  c.node = node;
+  c.graph_nodes = nodes;
+  c.agreed_state_hash = t.state_hash;
+  c.agreed_chain_hash = t.chain[node];
+  c.solver_chain_next = t.chain[node + 1];
+  c.solver_next_state_hash = t.next_state_hash;
+  return c;
+}
+
+NodeHook Perturb(int64_t target, double magnitude) {
+  return [target, magnitude](size_t index, const Node&, TensorMap& outputs) {
+    if (static_cast<int64_t>(index) != target) return;
+    for (auto& [name, t] : outputs) {
+      if (t.is_floating_point()) t = t + magnitude;
+    }
+  };
+}
+
+class NodeArbitration : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    UseTestProfile();
+    job_ = MakeJobOrDie(SyntheticJobJson());
+    ASSERT_NE(job_, nullptr);
+    state_ = StateAtStep(*job_, 3);
+  }
+  std::unique_ptr<TrainingJob> job_;
+  TensorMap state_;
+};
+
+TEST_F(NodeArbitration, TranscriptMatchesTrainStepAndTheTrace) {
+  auto t = RecordStep(*job_, state_, nullptr);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  auto next = TrainStep(*job_, state_);
+  ASSERT_TRUE(next.ok());
+  EXPECT_TRUE(BitEqual(t->next_state, *next));
+  const int64_t n = GameNodeCount(*job_);
+  EXPECT_EQ(static_cast<int64_t>(t->output_hashes.size()), n);
+  EXPECT_EQ(GameNodeName(*job_, n - 1), kAssembleNode);
+  EXPECT_EQ(t->output_hashes.back(), t->next_state_hash);
+  EXPECT_EQ(t->chain.size(), static_cast<size_t>(n + 1));
+}
+
+TEST_F(NodeArbitration, HonestEvidenceIsUpheldForEveryNode) {
+  auto t = RecordStep(*job_, state_, nullptr);
+  ASSERT_TRUE(t.ok());
+  const int64_t n = GameNodeCount(*job_);
+  for (int64_t node = 0; node < n; ++node) {
+    auto ev = BuildNodeEvidence(*job_, *t, node, false);
+    ASSERT_TRUE(ev.ok()) << ev.status().ToString();
+    auto r = ArbitrateNode(*job_, ContextFor(*t, node, n), *ev);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_TRUE(r->solver_correct) << GameNodeName(*job_, node) << ": " << r->reason;
+  }
+}
+
+TEST_F(NodeArbitration, CorruptedNodeIsCaughtExactlyThere) {
+  const int64_t n = GameNodeCount(*job_);
+  for (int64_t target = 0; target + 1 < n; ++target) {
+    auto bad = RecordStep(*job_, state_, Perturb(target, 0.5));
+    ASSERT_TRUE(bad.ok());
+    auto ev = BuildNodeEvidence(*job_, *bad, target, false);
+    ASSERT_TRUE(ev.ok());
+    auto r = ArbitrateNode(*job_, ContextFor(*bad, target, n), *ev);
+    ASSERT_TRUE(r.ok());
+    EXPECT_FALSE(r->solver_correct) << GameNodeName(*job_, target);
+    // Every node before it is honest: evaluated from the corrupted run's
+    // own (still honest) inputs, it is upheld.
+    if (target > 0) {
+      auto ev0 = BuildNodeEvidence(*job_, *bad, target - 1, false);
+      auto r0 = ArbitrateNode(*job_, ContextFor(*bad, target - 1, n), *ev0);
+      ASSERT_TRUE(r0.ok());
+      EXPECT_TRUE(r0->solver_correct) << r0->reason;
+    }
+  }
+}
+
+TEST_F(NodeArbitration, TamperedEvidenceLoses) {
+  auto t = RecordStep(*job_, state_, nullptr);
+  ASSERT_TRUE(t.ok());
+  const int64_t n = GameNodeCount(*job_);
+  const int64_t node = 2;
+  auto ev = BuildNodeEvidence(*job_, *t, node, false);
+  ASSERT_TRUE(ev.ok());
+  ASSERT_FALSE(ev->tensors.empty());
+
+  NodeEvidence flipped = *ev;  // one byte of one input tensor changed
+  std::string bytes = flipped.tensors[0].bytes.ToString();
+  bytes[0] ^= 1;
+  flipped.tensors[0].bytes = Bytes::FromString(bytes);
+  auto r = ArbitrateNode(*job_, ContextFor(*t, node, n), flipped);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->solver_correct);
+
+  NodeEvidence missing = *ev;
+  missing.inputs.erase(missing.inputs.begin());
+  r = ArbitrateNode(*job_, ContextFor(*t, node, n), missing);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->solver_correct);
+  EXPECT_NE(r->reason.find("missing"), std::string::npos) << r->reason;
+
+  auto ctx = ContextFor(*t, node, n);
+  ctx.graph_nodes = n + 1;
+  r = ArbitrateNode(*job_, ctx, *ev);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->solver_correct);
+
+  ctx = ContextFor(*t, node, n);
+  ctx.solver_chain_next = Sha256Of("another commitment");
+  r = ArbitrateNode(*job_, ctx, *ev);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->solver_correct);
+  EXPECT_NE(r->reason.find("chain"), std::string::npos) << r->reason;
+}
+
+TEST_F(NodeArbitration, AssembleNodeChecksTheTraceHash) {
+  auto t = RecordStep(*job_, state_, nullptr);
+  ASSERT_TRUE(t.ok());
+  const int64_t n = GameNodeCount(*job_);
+  auto ev = BuildNodeEvidence(*job_, *t, n - 1, false);
+  ASSERT_TRUE(ev.ok());
+  auto ctx = ContextFor(*t, n - 1, n);
+  ctx.solver_next_state_hash = Sha256Of("a different trace");
+  auto r = ArbitrateNode(*job_, ctx, *ev);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->solver_correct);
+}
+
+TEST_F(NodeArbitration, ToleranceModeAcceptsSmallAndRejectsLargeDifferences) {
+  const int64_t n = GameNodeCount(*job_);
+  const int64_t node = 0;
+  for (double magnitude : {1e-9, 1e-1}) {
+    auto t = RecordStep(*job_, state_, Perturb(node, magnitude));
+    ASSERT_TRUE(t.ok());
+    auto ev = BuildNodeEvidence(*job_, *t, node, true);
+    ASSERT_TRUE(ev.ok());
+    auto ctx = ContextFor(*t, node, n);
+    ctx.mode = "tolerance";
+    ctx.tolerance = 1e-4;
+    auto r = ArbitrateNode(*job_, ctx, *ev);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->solver_correct, magnitude < 1e-4) << r->reason;
+    EXPECT_GT(r->max_relative_diff, 0.0);
+  }
+}
+
+}  // namespace
+}  // namespace veritrain
