@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/state/atomic_file.h"
+#include "core/train/node_arbitration.h"
 #include "core/transport/zmq_frames.h"
 
 namespace veritrain {
@@ -39,6 +40,12 @@ Result<std::unique_ptr<Arbiter>> Arbiter::Create(zmq::context_t& ctx,
   a->heartbeat_ms_ = config.settings.value("heartbeat_ms", int64_t{200});
   const int64_t funds = config.settings.value("submitter_funds", int64_t{0});
   VT_RETURN_IF_ERROR(a->ledger_.Mint(a->submitter_, Amount(funds), "genesis"));
+  // Every participant has an account from the start, so balances list them
+  // all (with zero until they are paid).
+  for (const auto& [name, key] : config.roster) {
+    if (name == config.name || name == a->submitter_) continue;
+    VT_RETURN_IF_ERROR(a->ledger_.Mint(name, Amount(0), "genesis"));
+  }
   VT_RETURN_IF_ERROR(a->Log("genesis", "", {{"submitter", a->submitter_},
                                             {"submitter_funds", funds},
                                             {"arbiter", config.name}}));
@@ -105,6 +112,10 @@ Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
     s = OnTraceCommit(m, &reply);
   } else if (m.type == Verdict::kType) {
     s = OnVerdict(m, &reply);
+  } else if (m.type == GameMove::kType) {
+    s = OnGameMove(m, &reply);
+  } else if (m.type == NodeEvidence::kType) {
+    s = OnNodeEvidence(m, &reply);
   } else if (m.type == Shutdown::kType) {
     if (m.from != submitter_) {
       reply = Ack{false, "only the submitter may shut the run down", {}};
@@ -274,13 +285,21 @@ Status Arbiter::OnVerdict(const Message& m, Ack* reply) {
     *reply = Ack{false, m.from + " has already posted a verdict", {}};
     return Status::Ok();
   }
+  std::optional<ChallengedInterval> challenged;
+  if (!verdict->accept) {
+    auto checked = CheckChallengeEvidence(*verdict, task.trace->trace_root,
+                                          task.trace->num_checkpoints);
+    if (!checked.ok()) {
+      *reply = Ack{false, "challenge refused: " + checked.status().message(), {}};
+      return Status::Ok();
+    }
+    challenged = *checked;
+  }
   task.verdicts[m.from] = *verdict;
   VT_RETURN_IF_ERROR(Log("verdict", task.id, {{"verifier", m.from}, {"body", verdict->ToBody()}}));
-  if (!verdict->accept) {
+  if (challenged) {
     VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kChallenge));
-    return Settle(task, m.from + " challenged interval " +
-                            std::to_string(verdict->disputed_interval) + ": " +
-                            verdict->reason);
+    return OpenDispute(task, m.from, verdict->disputed_interval, *challenged);
   }
   if (task.verdicts.size() == vs.size()) {
     VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kAllAccepted));
@@ -301,6 +320,13 @@ Status Arbiter::CheckDeadlines() {
       VT_RETURN_IF_ERROR(Settle(task, "not every verifier posted a verdict before the deadline"));
     }
   }
+  for (auto& [id, task] : tasks_) {
+    if (task.machine.state() != TaskState::kChallenged || !task.dispute) continue;
+    if (task.dispute->game->Tick(now)) {
+      ++task.dispute->moves;
+      VT_RETURN_IF_ERROR(AfterMove(task));
+    }
+  }
   return Status::Ok();
 }
 
@@ -309,7 +335,8 @@ Status Arbiter::Settle(Task& task, const std::string& reason) {
   const std::string escrow = EscrowAccount(task.id);
   const Amount held = ledger_.Balance(escrow);
   Status moved;
-  if (task.machine.state() == TaskState::kAccepted) {
+  if (task.machine.state() == TaskState::kAccepted ||
+      task.machine.state() == TaskState::kRejected) {
     moved = ledger_.Transfer(escrow, task.spec.solver, held, "pay reward", task.id);
   } else {
     moved = ledger_.Transfer(escrow, submitter_, held, "return escrow", task.id);
@@ -319,9 +346,183 @@ Status Arbiter::Settle(Task& task, const std::string& reason) {
   VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kSettle));
   VT_RETURN_IF_ERROR(ledger_.CheckConservation());
   TaskSettled settled{outcome, reason, BalancesJson()};
+  if (task.dispute) {
+    settled.dispute = task.dispute->Report(
+        task.job ? GameNodeName(*task.job, task.dispute->game->disputed_node()) : "");
+  }
   VT_RETURN_IF_ERROR(Publish(Pack(settled, task.id)));
   spdlog::info("arbiter: {} settled: {} ({})", task.id, outcome, reason);
   return Log("task_settled", task.id, settled.ToBody());
+}
+
+Status Arbiter::OpenDispute(Task& task, const std::string& challenger, int64_t interval,
+                            const ChallengedInterval& hashes) {
+  Dispute d;
+  d.task = task.id;
+  d.solver = task.spec.solver;
+  d.challenger = challenger;
+  d.interval = interval;
+  d.opened_ms = clock_->NowMs();
+  GameSetup setup;
+  setup.first_step = interval * task.spec.checkpoint_interval;
+  setup.steps = task.spec.checkpoint_interval;
+  setup.arity = task.spec.arity;
+  setup.start_hash = hashes.start_hash;
+  setup.solver_end_hash = hashes.end_hash;
+  setup.clock_ms = static_cast<int64_t>(task.spec.game_clock_s * 1000);
+  setup.now_ms = d.opened_ms;
+  d.game = std::make_unique<Game>(setup);
+  DisputeOpened opened{d.solver,         challenger,         interval,
+                       setup.first_step, setup.steps,        setup.arity,
+                       setup.clock_ms,   setup.start_hash,   setup.solver_end_hash};
+  task.dispute = std::move(d);
+  spdlog::info("arbiter: {}: {} disputes interval {} (steps {}..{})", task.id, challenger,
+               interval, setup.first_step, setup.first_step + setup.steps);
+  VT_RETURN_IF_ERROR(Publish(Pack(opened, task.id)));
+  VT_RETURN_IF_ERROR(Log("dispute_opened", task.id, opened.ToBody()));
+  return AfterMove(task);
+}
+
+Arbiter::Task* Arbiter::DisputeFor(const Message& m, Ack* reply) {
+  auto it = tasks_.find(m.task);
+  if (it == tasks_.end() || !it->second.dispute ||
+      it->second.machine.state() != TaskState::kChallenged) {
+    *reply = Ack{false, "no dispute is open on task '" + m.task + "'", {}};
+    return nullptr;
+  }
+  if (it->second.dispute->PartyOf(m.from) == Party::kInvalid) {
+    *reply = Ack{false, m.from + " is not a party to the dispute on " + m.task, {}};
+    return nullptr;
+  }
+  return &it->second;
+}
+
+Status Arbiter::OnGameMove(const Message& m, Ack* reply) {
+  Task* task = DisputeFor(m, reply);
+  if (task == nullptr) return Status::Ok();
+  Dispute& d = *task->dispute;
+  d.bytes[m.from] += messenger_.last_message_bytes();
+  auto move = Unpack<GameMove>(m);
+  auto refuse = [&](const std::string& why) {
+    ++d.rejected[m.from];
+    *reply = Ack{false, why, {}};
+    return Log("game_move_rejected", task->id, {{"from", m.from}, {"reason", why}});
+  };
+  if (!move.ok()) return refuse(move.status().message());
+  if (move->move != d.moves) {
+    return refuse("move " + std::to_string(move->move) + " is stale: the game is at move " +
+                  std::to_string(d.moves));
+  }
+  const Party party = d.PartyOf(m.from);
+  const int64_t now = clock_->NowMs();
+  Status applied;
+  if (move->kind == "split_hashes") {
+    applied = d.game->state() == GameState::kNodeSplits
+                  ? d.game->PostNodeHashes(party, move->hashes, now)
+                  : d.game->PostStepHashes(party, move->hashes, now);
+  } else if (move->kind == "choose") {
+    applied = d.game->ChooseSubRange(party, move->index, now);
+  } else {
+    applied = d.game->CommitGraph(party, move->nodes, move->outputs_root, move->chain_end, now);
+  }
+  VT_RETURN_IF_ERROR(Log("game_move", task->id,
+                         {{"from", m.from},
+                          {"move", move->move},
+                          {"kind", move->kind},
+                          {"body", move->ToBody()},
+                          {"accepted", applied.ok()},
+                          {"error", applied.ok() ? "" : applied.message()}}));
+  if (!applied.ok() && !d.game->resolved()) {
+    ++d.rejected[m.from];
+    *reply = Ack{false, applied.message(), {}};
+    return Status::Ok();
+  }
+  if (!applied.ok()) *reply = Ack{false, applied.message(), {}};
+  ++d.moves;
+  return AfterMove(*task);
+}
+
+Status Arbiter::OnNodeEvidence(const Message& m, Ack* reply) {
+  Task* task = DisputeFor(m, reply);
+  if (task == nullptr) return Status::Ok();
+  Dispute& d = *task->dispute;
+  d.bytes[m.from] += messenger_.last_message_bytes();
+  auto ev = Unpack<NodeEvidence>(m);
+  if (!ev.ok() || ev->move != d.moves || d.PartyOf(m.from) != Party::kSolver ||
+      d.game->state() != GameState::kEvidence) {
+    ++d.rejected[m.from];
+    *reply = Ack{false, ev.ok() ? "no evidence is due now" : ev.status().message(), {}};
+    return Log("game_move_rejected", task->id, {{"from", m.from}, {"reason", reply->error}});
+  }
+  if (d.game->Tick(clock_->NowMs())) {
+    ++d.moves;
+    return AfterMove(*task);
+  }
+  VT_RETURN_IF_ERROR(EnsureJob(*task));
+  const Game& g = *d.game;
+  ArbitrationContext ctx;
+  ctx.step = g.disputed_step();
+  ctx.node = g.disputed_node();
+  ctx.graph_nodes = g.graph_nodes();
+  ctx.agreed_state_hash = g.agreed_state_hash();
+  ctx.agreed_chain_hash = *g.ChainHash(ctx.node);
+  ctx.solver_chain_next = *g.ChainHash(ctx.node + 1);
+  ctx.solver_next_state_hash = g.solver_next_state_hash();
+  ctx.mode = task->spec.mode;
+  ctx.tolerance = task->spec.node_tolerance;
+  VT_ASSIGN_OR_RETURN(NodeRuling ruling, ArbitrateNode(*task->job, ctx, *ev));
+  d.ruling = ruling;
+  VT_RETURN_IF_ERROR(Log("node_ruling", task->id,
+                         {{"step", ctx.step},
+                          {"node_index", ctx.node},
+                          {"node", ruling.node_name},
+                          {"solver_correct", ruling.solver_correct},
+                          {"reason", ruling.reason},
+                          {"node_flops", ruling.node_flops},
+                          {"step_flops", ruling.step_flops},
+                          {"max_relative_diff", ruling.max_relative_diff},
+                          {"arbiter_output_hash", ruling.arbiter_output_hash.Hex()},
+                          {"timings", {{"node_seconds", ruling.seconds},
+                                       {"job_load_seconds", d.job_load_seconds}}}}));
+  VT_RETURN_IF_ERROR(d.game->Rule(ruling.solver_correct, ruling.reason, clock_->NowMs()));
+  ++d.moves;
+  return AfterMove(*task);
+}
+
+Status Arbiter::EnsureJob(Task& task) {
+  if (task.job) return Status::Ok();
+  const auto t0 = std::chrono::steady_clock::now();
+  nlohmann::json job_json = task.spec.job;
+  job_json["dtype"] = config_.profile.value("dtype", std::string("float32"));
+  auto job_config = JobConfig::FromJson(job_json);
+  if (!job_config.ok()) return job_config.status().WithContext("arbiter: the task's job");
+  VT_ASSIGN_OR_RETURN(task.job, MakeJob(*job_config));
+  if (task.dispute) {
+    task.dispute->job_load_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  return Status::Ok();
+}
+
+Status Arbiter::AfterMove(Task& task) {
+  Dispute& d = *task.dispute;
+  // Name the disputed node as soon as the dissection has found it.
+  if (d.game->state() == GameState::kEvidence) VT_RETURN_IF_ERROR(EnsureJob(task));
+  const GameUpdate update = d.Update();
+  VT_RETURN_IF_ERROR(Publish(Pack(update, task.id)));
+  VT_RETURN_IF_ERROR(Log("game_update", task.id, update.ToBody()));
+  if (!d.game->resolved()) return Status::Ok();
+  d.resolved_ms = clock_->NowMs();
+  const bool upheld = d.game->winner() == Party::kChallenger;
+  spdlog::info("arbiter: {}: the {} wins the dispute: {}", task.id, PartyName(d.game->winner()),
+               d.game->reason());
+  VT_RETURN_IF_ERROR(Log("dispute_resolved", task.id,
+                         d.Report(task.job ? GameNodeName(*task.job, d.game->disputed_node())
+                                           : "")));
+  VT_RETURN_IF_ERROR(Transition(
+      task, upheld ? TaskEvent::kChallengeUpheld : TaskEvent::kChallengeRejected));
+  return Settle(task, std::string(upheld ? "challenge upheld: " : "challenge rejected: ") +
+                          d.game->reason());
 }
 
 Status Arbiter::Publish(const Message& m) {

@@ -1,10 +1,17 @@
 // Arbiter: the referee that stands in for the smart contract.
 //
 // It owns the ledger (escrow and payments), the task state machines and
-// their deadlines, and the hash-chained event log (events.jsonl in the
-// run's results folder). It binds a ROUTER for requests (post_task, hello,
-// trace_commit, verdict, shutdown) and a PUB for events (heartbeat,
-// task_assigned, proof_posted, task_settled, shutdown).
+// their deadlines, the challenge games and their clocks, and the
+// hash-chained event log (events.jsonl in the run's results folder). It
+// binds a ROUTER for requests (post_task, hello, trace_commit, verdict,
+// game_move, node_evidence, shutdown) and a PUB for events (heartbeat,
+// task_assigned, proof_posted, dispute_opened, game_update, task_settled,
+// shutdown).
+//
+// A challenge opens a game over the disputed interval; the arbiter checks
+// every move's shape, keeps both chess clocks, and when the dissection is
+// down to one node it checks the solver's evidence and evaluates that node
+// itself — its only training compute.
 //
 // For every task it commits to a secret when the task is assigned and
 // reveals it only after the solver has posted its trace root, so the
@@ -23,11 +30,13 @@
 
 #include <zmq.hpp>
 
+#include "arbiter/dispute.h"
 #include "core/protocol/clock.h"
 #include "core/protocol/commit_reveal.h"
 #include "core/protocol/event_log.h"
 #include "core/protocol/ledger.h"
 #include "core/protocol/task_machine.h"
+#include "core/train/job.h"
 #include "core/transport/messenger.h"
 #include "core/transport/role_config.h"
 #include "core/wire/messages/all.h"
@@ -60,6 +69,8 @@ class Arbiter {
     std::map<std::string, Verdict> verdicts;
     int64_t deadline_ms = 0;  // of the current stage
     bool assigned = false;
+    std::optional<Dispute> dispute;
+    std::unique_ptr<TrainingJob> job;  // built only to arbitrate a node
   };
 
   Arbiter(zmq::context_t& ctx, RoleConfig config, const Clock* clock,
@@ -70,6 +81,16 @@ class Arbiter {
   Status OnPostTask(const Message& m, Ack* reply);
   Status OnTraceCommit(const Message& m, Ack* reply);
   Status OnVerdict(const Message& m, Ack* reply);
+  Status OpenDispute(Task& task, const std::string& challenger, int64_t interval,
+                     const ChallengedInterval& hashes);
+  Status OnGameMove(const Message& m, Ack* reply);
+  Status OnNodeEvidence(const Message& m, Ack* reply);
+  // Publishes the dispute's state; settles the task once it is resolved.
+  Status AfterMove(Task& task);
+  // Builds the task's job (loading its data) for naming and evaluating nodes.
+  Status EnsureJob(Task& task);
+  // The task whose dispute `m` is about, with `m.from` a party to it.
+  Task* DisputeFor(const Message& m, Ack* reply);
   Status AssignReadyTasks();
   Status CheckDeadlines();
   Status Settle(Task& task, const std::string& reason);

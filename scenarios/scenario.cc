@@ -166,6 +166,9 @@ Scenario FromResolved(json r) {
       protocol["deadlines"]["training_s"].get<double>();
   s.protocol.verification_deadline_s =
       protocol["deadlines"]["verification_s"].get<double>();
+  s.protocol.arity = protocol["game"]["arity"].get<int64_t>();
+  s.protocol.game_clock_s = protocol["game"]["clock_s"].get<double>();
+  s.protocol.node_tolerance = protocol["game"]["node_tolerance"].get<double>();
   s.economics.reward = r["economics"]["reward"].get<int64_t>();
   s.economics.submitter_funds =
       r["economics"]["submitter_funds"].get<int64_t>();
@@ -246,8 +249,8 @@ int64_t Scenario::intervals() const {
 }
 
 const std::vector<std::string>& KnownBehaviours(const std::string& role) {
-  static const std::vector<std::string> kSolver = {"honest"};
-  static const std::vector<std::string> kVerifier = {"honest"};
+  static const std::vector<std::string> kSolver = {"honest", "corrupt-node", "stall"};
+  static const std::vector<std::string> kVerifier = {"honest", "false-challenge", "stall"};
   static const std::vector<std::string> kNone;
   if (role == "solver") return kSolver;
   if (role == "verifier") return kVerifier;

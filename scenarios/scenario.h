@@ -51,6 +51,9 @@ struct ProtocolSpec {
   int64_t random_samples = 1;
   double training_deadline_s = 600;
   double verification_deadline_s = 600;
+  int64_t arity = 2;             // challenge game: dissection arity
+  double game_clock_s = 60;      // challenge game: each party's clock
+  double node_tolerance = 1e-4;  // challenge game, tolerance mode
 };
 
 // Token amounts, in integer token units.

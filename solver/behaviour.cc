@@ -1,5 +1,8 @@
 #include "solver/behaviour.h"
 
+#include "solver/behaviours/corrupt_node.h"
+#include "solver/behaviours/stall.h"
+
 namespace veritrain {
 
 Result<TensorMap> SolverBehaviour::Step(const TrainingJob& job, const TensorMap& state) {
@@ -27,6 +30,8 @@ const std::map<std::string, SolverBehaviourFactory>& SolverBehaviours() {
        [](const nlohmann::json&) -> Result<std::unique_ptr<SolverBehaviour>> {
          return std::unique_ptr<SolverBehaviour>(new HonestSolver());
        }},
+      {"corrupt-node", &MakeCorruptNodeSolver},
+      {"stall", &MakeStallSolver},
   };
   return kRegistry;
 }

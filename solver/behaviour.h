@@ -31,6 +31,10 @@ class SolverBehaviour {
   // uses the same hook when it re-executes a step to answer a challenge,
   // so what it commits to in a dispute is consistent with its trace.
   virtual NodeHook Hook(int64_t step) { return nullptr; }
+
+  // Whether the solver answers move `move` of a dispute (a stalling solver
+  // goes silent and loses on time).
+  virtual bool AnswersGameMove(int64_t move) { return true; }
 };
 
 using SolverBehaviourFactory =

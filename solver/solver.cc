@@ -87,6 +87,16 @@ Status Solver::OnEvent(const Message& m) {
     shutdown_ = true;
     return Status::Ok();
   }
+  if (m.type == DisputeOpened::kType) {
+    auto d = Unpack<DisputeOpened>(m);
+    if (d.ok() && d->solver == config_.name) return OnDisputeOpened(m.task, *d);
+    return Status::Ok();
+  }
+  if (m.type == GameUpdate::kType) {
+    auto u = Unpack<GameUpdate>(m);
+    if (u.ok() && defences_.count(m.task) > 0) return OnGameUpdate(m.task, *u);
+    return Status::Ok();
+  }
   if (m.type != TaskAssigned::kType) return Status::Ok();
   auto assigned = Unpack<TaskAssigned>(m);
   if (!assigned.ok()) {
@@ -187,6 +197,8 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
                      {"checkpoint_bytes", checkpoint_bytes},
                      {"step_flops", job->StepFlops()},
                      {"profile", config_.profile}};
+  trace.job = std::move(job);
+  trace.spec = spec;
   traces_[task] = std::move(trace);
   spdlog::info("solver {}: trained {} steps of {} in {:.2f} s, test accuracy {:.4f}; trace root {}",
                config_.name, spec.steps, job_config.name, train_seconds, accuracy,

@@ -1,6 +1,12 @@
 // Solver: trains a task, checkpoints every k steps, commits to the trace,
 // and serves checkpoints with their inclusion proofs (design stages 3–4).
 //
+// When a verifier's challenge opens a dispute it plays the challenge game:
+// it recomputes its trajectory over the interval from the agreed
+// checkpoint with its own behaviour (so its answers stay consistent with
+// its trace), posts state hashes at the split points, commits to the
+// disputed step's node outputs, and sends the disputed node's evidence.
+//
 // Checkpoints are written crash-safely to the role's work directory in the
 // checkpoint file format; each is hashed (state hash = Merkle root over its
 // tensors) and the trace root is the Merkle root over those hashes. The
@@ -19,6 +25,7 @@
 #include <zmq.hpp>
 
 #include "core/crypto/merkle.h"
+#include "core/train/node_arbitration.h"
 #include "core/transport/arbiter_link.h"
 #include "core/transport/messenger.h"
 #include "core/transport/role_config.h"
@@ -40,6 +47,18 @@ class Solver {
     std::vector<std::string> files;  // checkpoint i's file
     std::vector<Digest> hashes;      // checkpoint i's state hash
     std::unique_ptr<MerkleTree> tree;
+    std::unique_ptr<TrainingJob> job;
+    TaskSpec spec;
+  };
+  // What the solver keeps to answer a dispute over one interval: its
+  // trajectory recomputed from the agreed checkpoint with its behaviour,
+  // and the record of the disputed step once the game gets there.
+  struct Defence {
+    int64_t first_step = 0;
+    std::vector<TensorMap> states;  // states[p] = state at first_step + p
+    std::vector<Digest> hashes;
+    std::optional<StepTranscript> transcript;
+    int64_t answered = -1;          // last game move answered
   };
 
   Solver(zmq::context_t& ctx, RoleConfig config, Messenger messenger,
@@ -50,6 +69,10 @@ class Solver {
   Status OnEvent(const Message& m);
   Status Train(const std::string& task, const TaskSpec& spec);
   void Serve(const Message& m, const std::string& routing_id);
+  // The challenge game (solver/defence.cc).
+  Status OnDisputeOpened(const std::string& task, const DisputeOpened& d);
+  Status OnGameUpdate(const std::string& task, const GameUpdate& u);
+  Result<Message> AnswerMove(const std::string& task, Defence& defence, const GameUpdate& u);
 
   zmq::context_t& ctx_;
   RoleConfig config_;
@@ -60,6 +83,7 @@ class Solver {
   ReplayGuard serve_guard_;
   std::string serve_endpoint_;
   std::map<std::string, Trace> traces_;
+  std::map<std::string, Defence> defences_;
   bool training_ = false;
   bool shutdown_ = false;
 };

@@ -1,5 +1,8 @@
 #include "verifier/behaviour.h"
 
+#include "verifier/behaviours/false_challenge.h"
+#include "verifier/behaviours/stall.h"
+
 namespace veritrain {
 namespace {
 
@@ -8,7 +11,8 @@ class HonestVerifier final : public VerifierBehaviour {
  public:
   std::string name() const override { return "honest"; }
   Result<Verdict> Decide(const std::string& /*solver*/,
-                         const std::function<Result<Verdict>()>& check) override {
+                         const std::function<Result<Verdict>()>& check,
+                         const VerifierTools& /*tools*/) override {
     return check();
   }
 };
@@ -23,6 +27,8 @@ const std::map<std::string, VerifierBehaviourFactory>& VerifierBehaviours() {
        [](const nlohmann::json&) -> Result<std::unique_ptr<VerifierBehaviour>> {
          return std::unique_ptr<VerifierBehaviour>(new HonestVerifier());
        }},
+      {"false-challenge", &MakeFalseChallenger},
+      {"stall", &MakeStallVerifier},
   };
   return kRegistry;
 }

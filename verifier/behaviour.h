@@ -12,6 +12,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <vector>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -21,12 +23,31 @@
 
 namespace veritrain {
 
+// What a behaviour may use besides the honest check.
+struct VerifierTools {
+  int64_t intervals = 0;  // of the task
+  // A challenge of `interval` carrying its two checkpoint hashes and proofs
+  // (fetched without tensors: cheap), for behaviours that dispute without
+  // re-executing.
+  std::function<Result<Verdict>(int64_t interval, const std::string& reason)> challenge;
+};
+
 class VerifierBehaviour {
  public:
   virtual ~VerifierBehaviour() = default;
   virtual std::string name() const = 0;
   virtual Result<Verdict> Decide(const std::string& solver,
-                                 const std::function<Result<Verdict>()>& check) = 0;
+                                 const std::function<Result<Verdict>()>& check,
+                                 const VerifierTools& tools) = 0;
+
+  // Whether the challenger answers move `move` of a dispute (a stalling
+  // challenger goes silent and loses on time).
+  virtual bool AnswersGameMove(int64_t move) { return true; }
+  // The sub-range to choose among the `legal` ones, or nullopt to choose
+  // honestly (the first one whose end disagrees with its own computation).
+  virtual std::optional<int64_t> Choose(const std::vector<int64_t>& legal) {
+    return std::nullopt;
+  }
 };
 
 using VerifierBehaviourFactory =

@@ -21,7 +21,7 @@ double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
-Verdict Challenge(int64_t interval, const std::string& reason, nlohmann::json intervals,
+Verdict MakeChallenge(int64_t interval, const std::string& reason, nlohmann::json intervals,
                   int64_t steps, double seconds) {
   Verdict v;
   v.accept = false;
@@ -83,6 +83,12 @@ Status Verifier::OnEvent(const Message& m) {
       return Status::Ok();
     }
     return OnAssigned(m.task, *a);
+  } else if (m.type == DisputeOpened::kType) {
+    auto d = Unpack<DisputeOpened>(m);
+    if (d.ok() && d->challenger == config_.name) return OnDisputeOpened(m.task, *d);
+  } else if (m.type == GameUpdate::kType) {
+    auto u = Unpack<GameUpdate>(m);
+    if (u.ok() && challenges_.count(m.task) > 0) return OnGameUpdate(m.task, *u);
   } else if (m.type == ProofPosted::kType) {
     auto p = Unpack<ProofPosted>(m);
     if (!p.ok()) {
@@ -122,7 +128,20 @@ Status Verifier::OnProofPosted(const std::string& task, const ProofPosted& poste
   if (it == assignments_.end() || it->second.done) return Status::Ok();
   Assignment& a = it->second;
   a.done = true;
-  auto verdict = behaviour_->Decide(posted.solver, [&] { return Check(task, a, posted); });
+  VerifierTools tools;
+  tools.intervals = a.spec.intervals();
+  tools.challenge = [&](int64_t interval, const std::string& reason) -> Result<Verdict> {
+    zmq::socket_t solver(ctx_, zmq::socket_type::dealer);
+    ConfigureSocket(solver, kMaxFrameBytes);
+    try {
+      solver.connect(posted.serve_endpoint);
+    } catch (const zmq::error_t& e) {
+      return Status::Unavailable("cannot reach the solver at " + posted.serve_endpoint);
+    }
+    return ChallengeWithProofs(solver, task, posted, interval, reason);
+  };
+  auto verdict = behaviour_->Decide(
+      posted.solver, [&] { return Check(task, a, posted); }, tools);
   if (!verdict.ok()) {
     // The verifier itself failed (not the solver): it posts nothing and
     // the arbiter's verification deadline settles the task.
@@ -146,11 +165,11 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
 
   // The secret must be the one committed before training started.
   if (!CheckReveal(a.commitment, posted.randomness_secret).ok()) {
-    return Challenge(-1, "the arbiter's revealed secret does not match its commitment",
+    return MakeChallenge(-1, "the arbiter's revealed secret does not match its commitment",
                      report, 0, Seconds(start));
   }
   if (posted.num_checkpoints != spec.intervals() + 1) {
-    return Challenge(-1, "the trace has the wrong number of checkpoints", report, 0,
+    return MakeChallenge(-1, "the trace has the wrong number of checkpoints", report, 0,
                      Seconds(start));
   }
   const Digest seed = DeriveSeed(posted.randomness_secret, posted.trace_root,
@@ -163,7 +182,7 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
   try {
     solver.connect(posted.serve_endpoint);
   } catch (const zmq::error_t& e) {
-    return Challenge(-1, "cannot reach the solver at " + posted.serve_endpoint, report, 0,
+    return MakeChallenge(-1, "cannot reach the solver at " + posted.serve_endpoint, report, 0,
                      Seconds(start));
   }
 
@@ -176,26 +195,27 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
     if (!begin.ok()) {
       entry["error"] = begin.status().ToString();
       report.push_back(entry);
-      return Challenge(i, "start checkpoint of interval " + std::to_string(i) + ": " +
+      return MakeChallenge(i, "start checkpoint of interval " + std::to_string(i) + ": " +
                               begin.status().message(), report, steps, Seconds(start));
     }
     auto end = Fetch(solver, task, posted, i + 1, /*with_tensors=*/false);
     if (!end.ok()) {
       entry["error"] = end.status().ToString();
       report.push_back(entry);
-      return Challenge(i, "end checkpoint of interval " + std::to_string(i) + ": " +
+      return MakeChallenge(i, "end checkpoint of interval " + std::to_string(i) + ": " +
                               end.status().message(), report, steps, Seconds(start));
     }
     entry["start_hash"] = begin->state_hash.Hex();
     entry["expected_end_hash"] = end->state_hash.Hex();
     VT_ASSIGN_OR_RETURN(TensorMap state, FromState(begin->tensors));
+    const TensorMap start_state = state;
     if (i == 0) {
       // Checkpoint 0 is fixed by the task: the job's initial state.
       VT_ASSIGN_OR_RETURN(Digest init, StateHash(ToState(a.job->InitialState(a.job_config.init_seed))));
       if (init != begin->state_hash) {
         entry["match"] = false;
         report.push_back(entry);
-        return Challenge(i, "checkpoint 0 is not the task's initial state", report, steps,
+        return MakeChallenge(i, "checkpoint 0 is not the task's initial state", report, steps,
                          Seconds(start));
       }
     }
@@ -204,7 +224,7 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
         step_it->second.item<int64_t>() != i * k) {
       entry["match"] = false;
       report.push_back(entry);
-      return Challenge(i, "start checkpoint of interval " + std::to_string(i) +
+      return MakeChallenge(i, "start checkpoint of interval " + std::to_string(i) +
                               " does not record step " + std::to_string(i * k),
                        report, steps, Seconds(start));
     }
@@ -213,7 +233,7 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
       if (!next.ok()) {
         entry["error"] = next.status().ToString();
         report.push_back(entry);
-        return Challenge(i, "re-execution failed: " + next.status().message(), report, steps,
+        return MakeChallenge(i, "re-execution failed: " + next.status().message(), report, steps,
                          Seconds(start));
       }
       state = std::move(next).value();
@@ -225,8 +245,14 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
     entry["seconds"] = Seconds(t0);
     report.push_back(entry);
     if (computed != end->state_hash) {
-      return Challenge(i, "re-executing interval " + std::to_string(i) +
-                              " gives a different state hash", report, steps, Seconds(start));
+      Verdict v = MakeChallenge(i, "re-executing interval " + std::to_string(i) +
+                                   " gives a different state hash", report, steps,
+                            Seconds(start));
+      v.evidence = {{"start", {{"hash", begin->state_hash.Hex()},
+                               {"proof", ProofToJson(begin->proof)}}},
+                    {"end", {{"hash", end->state_hash.Hex()}, {"proof", ProofToJson(end->proof)}}}};
+      a.disputed_start = start_state;
+      return v;
     }
   }
   Verdict v;

@@ -11,6 +11,11 @@
 // committed end. It posts `accept`, or a challenge naming the first interval
 // that disagrees. Re-executed steps are exactly (intervals checked) × k.
 //
+// If it challenges, it plays the challenge game as the challenger: at
+// every round it names the first sub-range whose end disagrees with its
+// own re-execution, first over the interval's steps, then over the
+// disputed step's node-output chain.
+//
 // Thread-safety: one Verifier runs on one thread (Run()).
 #pragma once
 
@@ -21,6 +26,7 @@
 #include <zmq.hpp>
 
 #include "core/train/job.h"
+#include "core/train/node_arbitration.h"
 #include "core/transport/arbiter_link.h"
 #include "core/transport/messenger.h"
 #include "core/transport/role_config.h"
@@ -43,6 +49,16 @@ class Verifier {
     std::unique_ptr<TrainingJob> job;
     JobConfig job_config;
     bool done = false;
+    std::optional<TensorMap> disputed_start;  // start state of the interval it challenged
+  };
+  // What the challenger keeps during a dispute: its own trajectory over the
+  // interval and, once there, its own record of the disputed step.
+  struct Challenge {
+    int64_t first_step = 0;
+    std::vector<TensorMap> states;
+    std::vector<Digest> hashes;
+    std::optional<StepTranscript> transcript;
+    int64_t answered = -1;
   };
 
   Verifier(zmq::context_t& ctx, RoleConfig config, Messenger messenger,
@@ -58,6 +74,15 @@ class Verifier {
   Result<CheckpointReply> Fetch(zmq::socket_t& solver, const std::string& task,
                                 const ProofPosted& posted, int64_t index, bool with_tensors);
 
+  // The challenge game (verifier/challenge.cc).
+  Status OnDisputeOpened(const std::string& task, const DisputeOpened& d);
+  Status OnGameUpdate(const std::string& task, const GameUpdate& u);
+  Result<GameMove> ChooseMove(Assignment& a, Challenge& c, const GameUpdate& u);
+  // A challenge of `interval` with both checkpoint hashes and their proofs.
+  Result<Verdict> ChallengeWithProofs(zmq::socket_t& solver, const std::string& task,
+                                      const ProofPosted& posted, int64_t interval,
+                                      const std::string& reason);
+
   zmq::context_t& ctx_;
   RoleConfig config_;
   Messenger messenger_;
@@ -65,6 +90,7 @@ class Verifier {
   ArbiterLink link_;
   ReplayGuard solver_guard_;
   std::map<std::string, Assignment> assignments_;
+  std::map<std::string, Challenge> challenges_;
   bool shutdown_ = false;
 };
 

@@ -19,7 +19,10 @@ constexpr Transition kTable[] = {
     {TaskState::kVerifying, TaskEvent::kChallenge, TaskState::kChallenged},
     {TaskState::kVerifying, TaskEvent::kVerificationDeadline, TaskState::kUnverified},
     {TaskState::kAccepted, TaskEvent::kSettle, TaskState::kSettled},
-    {TaskState::kChallenged, TaskEvent::kSettle, TaskState::kSettled},
+    {TaskState::kChallenged, TaskEvent::kChallengeUpheld, TaskState::kUpheld},
+    {TaskState::kChallenged, TaskEvent::kChallengeRejected, TaskState::kRejected},
+    {TaskState::kUpheld, TaskEvent::kSettle, TaskState::kSettled},
+    {TaskState::kRejected, TaskEvent::kSettle, TaskState::kSettled},
     {TaskState::kSolverTimeout, TaskEvent::kSettle, TaskState::kSettled},
     {TaskState::kUnverified, TaskEvent::kSettle, TaskState::kSettled},
 };
@@ -35,6 +38,8 @@ const char* TaskStateName(TaskState s) {
     case TaskState::kVerifying: return "verifying";
     case TaskState::kAccepted: return "accepted";
     case TaskState::kChallenged: return "challenged";
+    case TaskState::kUpheld: return "challenge_upheld";
+    case TaskState::kRejected: return "challenge_rejected";
     case TaskState::kSolverTimeout: return "solver_timeout";
     case TaskState::kUnverified: return "unverified";
     case TaskState::kSettled: return "settled";
@@ -51,6 +56,8 @@ const char* TaskEventName(TaskEvent e) {
     case TaskEvent::kRandomnessRevealed: return "randomness_revealed";
     case TaskEvent::kAllAccepted: return "all_accepted";
     case TaskEvent::kChallenge: return "challenge";
+    case TaskEvent::kChallengeUpheld: return "challenge_upheld";
+    case TaskEvent::kChallengeRejected: return "challenge_rejected";
     case TaskEvent::kVerificationDeadline: return "verification_deadline";
     case TaskEvent::kSettle: return "settle";
   }

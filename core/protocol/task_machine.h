@@ -11,14 +11,16 @@
 //   verifying       all_accepted          accepted
 //   verifying       challenge             challenged
 //   verifying       verification_deadline unverified   (no verdict at all)
+//   challenged      challenge_upheld      upheld       (the game's ruling)
+//   challenged      challenge_rejected    rejected
 //   accepted        settle                settled
-//   challenged      settle                settled
+//   upheld          settle                settled
+//   rejected        settle                settled
 //   solver_timeout  settle                settled
 //   unverified      settle                settled
 //
-// `challenged` is where the challenge game (phase 1 over steps, phase 2
-// over the step graph) will plug in; for now a challenged task settles
-// without paying the solver.
+// In `challenged` the challenge game (core/protocol/game.h) runs between
+// the solver and the challenger; its winner decides upheld or rejected.
 //
 // Thread-safety: not thread-safe; one owner.
 #pragma once
@@ -38,6 +40,8 @@ enum class TaskState {
   kVerifying,
   kAccepted,
   kChallenged,
+  kUpheld,
+  kRejected,
   kSolverTimeout,
   kUnverified,
   kSettled,
@@ -51,6 +55,8 @@ enum class TaskEvent {
   kRandomnessRevealed,
   kAllAccepted,
   kChallenge,
+  kChallengeUpheld,
+  kChallengeRejected,
   kVerificationDeadline,
   kSettle,
 };

@@ -41,7 +41,9 @@ Result<Message> Messenger::Receive(zmq::socket_t& socket, bool router,
     return got.status();
   }
   if (routing_id != nullptr) *routing_id = got->routing_id;
-  for (const auto& f : got->frames) bytes_received_ += static_cast<int64_t>(f.size());
+  last_message_bytes_ = 0;
+  for (const auto& f : got->frames) last_message_bytes_ += static_cast<int64_t>(f.size());
+  bytes_received_ += last_message_bytes_;
   RejectReason reason = RejectReason::kNone;
   auto msg = DecodeMessage(got->frames, keys_, KnownMessageTypes(), limits_, &reason);
   if (!msg.ok()) {

@@ -54,6 +54,8 @@ class Messenger {
   const std::map<std::string, int64_t>& rejects() const { return rejects_; }
   int64_t bytes_sent() const { return bytes_sent_; }
   int64_t bytes_received() const { return bytes_received_; }
+  // Frame bytes of the last message Receive returned.
+  int64_t last_message_bytes() const { return last_message_bytes_; }
   int64_t messages_sent() const { return messages_sent_; }
   int64_t messages_received() const { return messages_received_; }
 
@@ -66,6 +68,7 @@ class Messenger {
   std::map<std::string, int64_t> rejects_;
   int64_t bytes_sent_ = 0;
   int64_t bytes_received_ = 0;
+  int64_t last_message_bytes_ = 0;
   int64_t messages_sent_ = 0;
   int64_t messages_received_ = 0;
 };

@@ -168,6 +168,9 @@ Status Run::Prepare() {
   arbiter.name = kArbiter;
   arbiter.role = "arbiter";
   arbiter.identity_file = work_ + "/keys/arbiter.key";
+  // The arbiter evaluates a disputed node under the solver's hardware
+  // profile: exact mode compares bits, which needs equal profiles.
+  arbiter.profile = sc_.solvers().at(0)->profile.ToJson();
   arbiter.settings = {{"submitter", kSubmitter},
                       {"submitter_funds", sc_.economics.submitter_funds},
                       {"heartbeat_ms", 200}};
@@ -287,6 +290,9 @@ Status Run::PostTask() {
   for (const auto* v : sc_.verifiers()) spec.verifiers.push_back(v->name);
   spec.training_deadline_s = sc_.protocol.training_deadline_s;
   spec.verification_deadline_s = sc_.protocol.verification_deadline_s;
+  spec.arity = sc_.protocol.arity;
+  spec.game_clock_s = sc_.protocol.game_clock_s;
+  spec.node_tolerance = sc_.protocol.node_tolerance;
   return messenger_->Send(*dealer_, Pack(veritrain::PostTask{spec}));
 }
 

@@ -113,10 +113,16 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
                                        v["steps_reexecuted"].get<int64_t>();
       t["timings"]["verifier_seconds"][v["name"].get<std::string>()] =
           body.value("seconds", 0.0);
+    } else if (e.type == "node_ruling") {
+      const auto timings = d.value("timings", nlohmann::json::object());
+      t["timings"]["arbiter_node_seconds"] = timings.value("node_seconds", 0.0);
+      t["timings"]["arbiter_job_load_seconds"] = timings.value("job_load_seconds", 0.0);
     } else if (e.type == "task_settled") {
       t["outcome"] = d.value("outcome", std::string());
       t["reason"] = d.value("reason", std::string());
       t["balances"] = d.value("balances", nlohmann::json::object());
+      const auto dispute = d.value("dispute", nlohmann::json::object());
+      if (!dispute.empty()) t["dispute"] = dispute;
       balances = t["balances"];
       t["timings"]["time_to_resolution_s"] =
           static_cast<double>(e.time_ms - posted_ms[e.task]) / 1000.0;
@@ -155,14 +161,20 @@ std::string MetricsCsv(const nlohmann::json& summary) {
                                     "intervals_verified", "verifier_steps_reexecuted",
                                     "verifier_compute_ratio", "test_accuracy",
                                     "checkpoint_bytes"};
+  // Dispute columns: empty for tasks without a dispute.
+  const std::vector<std::string> dispute_cols = {"interval", "step", "node", "rounds",
+                                                 "rounds_phase1", "rounds_phase2", "winner"};
   std::ostringstream out;
   for (size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << cols[i];
+  for (const auto& c : dispute_cols) out << ",dispute_" << c;
   for (const auto& a : accounts) out << "," << CsvField("balance:" + a);
   out << ",time_to_resolution_s,solver_train_s\n";
   for (const auto& t : summary.at("tasks")) {
     for (size_t i = 0; i < cols.size(); ++i) {
       out << (i ? "," : "") << CsvField(t.value(cols[i], nlohmann::json()));
     }
+    const auto dispute = t.value("dispute", nlohmann::json::object());
+    for (const auto& c : dispute_cols) out << "," << CsvField(dispute.value(c, nlohmann::json()));
     const auto balances = t.value("balances", nlohmann::json::object());
     for (const auto& a : accounts) out << "," << CsvField(balances.value(a, nlohmann::json()));
     const auto timings = t.value("timings", nlohmann::json::object());

@@ -11,18 +11,22 @@ namespace veritrain {
 struct TaskSettled {
   static constexpr const char* kType = "task_settled";
   static constexpr int kVersion = 1;
-  std::string outcome;  // accepted | challenged | solver_timeout | unverified
+  // accepted | challenge_upheld | challenge_rejected | solver_timeout | unverified
+  std::string outcome;
   std::string reason;
   nlohmann::json balances = nlohmann::json::object();
+  nlohmann::json dispute = nlohmann::json::object();  // the game's record, if any
 
   nlohmann::json ToBody() const {
-    return {{"outcome", outcome}, {"reason", reason}, {"balances", balances}};
+    return {{"outcome", outcome}, {"reason", reason}, {"balances", balances},
+            {"dispute", dispute}};
   }
   static Result<TaskSettled> FromBody(const nlohmann::json& b) {
     TaskSettled t;
     VT_ASSIGN_OR_RETURN(t.outcome, BodyString(b, "outcome"));
     VT_ASSIGN_OR_RETURN(t.reason, BodyString(b, "reason"));
     VT_ASSIGN_OR_RETURN(t.balances, BodyObject(b, "balances"));
+    VT_ASSIGN_OR_RETURN(t.dispute, BodyObject(b, "dispute"));
     return t;
   }
 };

@@ -15,7 +15,10 @@ nlohmann::json TaskSpec::ToJson() const {
           {"solver", solver},
           {"verifiers", verifiers},
           {"training_deadline_s", training_deadline_s},
-          {"verification_deadline_s", verification_deadline_s}};
+          {"verification_deadline_s", verification_deadline_s},
+          {"arity", arity},
+          {"game_clock_s", game_clock_s},
+          {"node_tolerance", node_tolerance}};
 }
 
 Result<TaskSpec> TaskSpec::FromJson(const nlohmann::json& j) {
@@ -32,6 +35,14 @@ Result<TaskSpec> TaskSpec::FromJson(const nlohmann::json& j) {
   VT_ASSIGN_OR_RETURN(s.training_deadline_s, BodyNumber(j, "training_deadline_s"));
   VT_ASSIGN_OR_RETURN(s.verification_deadline_s,
                       BodyNumber(j, "verification_deadline_s"));
+  VT_ASSIGN_OR_RETURN(s.arity, BodyInt(j, "arity"));
+  VT_ASSIGN_OR_RETURN(s.game_clock_s, BodyNumber(j, "game_clock_s"));
+  VT_ASSIGN_OR_RETURN(s.node_tolerance, BodyNumber(j, "node_tolerance"));
+  if (s.arity < 2) return Status::InvalidArgument("task field 'arity' must be >= 2");
+  if (s.game_clock_s <= 0) return Status::InvalidArgument("task field 'game_clock_s' must be > 0");
+  if (s.node_tolerance < 0) {
+    return Status::InvalidArgument("task field 'node_tolerance' must be >= 0");
+  }
   if (s.steps < 1) return Status::InvalidArgument("task field 'steps' must be >= 1");
   if (s.checkpoint_interval < 1 || s.steps % s.checkpoint_interval != 0) {
     return Status::InvalidArgument(

@@ -29,6 +29,9 @@ struct TaskSpec {
   std::vector<std::string> verifiers;
   double training_deadline_s = 600;
   double verification_deadline_s = 600;
+  int64_t arity = 2;             // dissection arity n of the challenge game
+  double game_clock_s = 60;      // each party's thinking time in a dispute
+  double node_tolerance = 1e-4;  // tolerance mode: relative l∞ per node output
 
   int64_t intervals() const {
     return checkpoint_interval > 0 ? steps / checkpoint_interval : 0;

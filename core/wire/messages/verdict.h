@@ -1,7 +1,10 @@
 // verdict (verifier → arbiter, v1): stage 5. Accept, or challenge the
 // first interval whose re-execution disagrees. `intervals` reports every
 // interval checked: {index, reason, expected, computed, match}. The cost
-// report (steps re-executed, seconds) feeds the metrics.
+// report (steps re-executed, seconds) feeds the metrics. A challenge
+// carries the disputed interval's two checkpoint hashes with their
+// inclusion proofs in the trace root, so the arbiter can open the game on
+// hashes the solver itself committed to.
 #pragma once
 
 #include <string>
@@ -19,6 +22,7 @@ struct Verdict {
   nlohmann::json intervals = nlohmann::json::array();
   int64_t steps_reexecuted = 0;
   double seconds = 0;
+  nlohmann::json evidence = nlohmann::json::object();  // challenge: {start, end}: {hash, proof}
 
   nlohmann::json ToBody() const {
     return {{"accept", accept},
@@ -26,7 +30,8 @@ struct Verdict {
             {"reason", reason},
             {"intervals", intervals},
             {"steps_reexecuted", steps_reexecuted},
-            {"seconds", seconds}};
+            {"seconds", seconds},
+            {"evidence", evidence}};
   }
   static Result<Verdict> FromBody(const nlohmann::json& b) {
     Verdict v;
@@ -40,6 +45,7 @@ struct Verdict {
     v.intervals = *it;
     VT_ASSIGN_OR_RETURN(v.steps_reexecuted, BodyInt(b, "steps_reexecuted"));
     VT_ASSIGN_OR_RETURN(v.seconds, BodyNumber(b, "seconds"));
+    VT_ASSIGN_OR_RETURN(v.evidence, BodyObject(b, "evidence"));
     return v;
   }
 };

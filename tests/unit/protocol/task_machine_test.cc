@@ -39,13 +39,27 @@ TEST(TaskMachine, SettledAcceptsNothing) {
   EXPECT_EQ(m.state(), TaskState::kSettled);
 }
 
-TEST(TaskMachine, ChallengeAndUnverifiedPathsSettle) {
-  for (TaskEvent end : {TaskEvent::kChallenge, TaskEvent::kVerificationDeadline}) {
+TEST(TaskMachine, UnverifiedPathSettles) {
+  TaskMachine m;
+  ASSERT_TRUE(m.Apply(TaskEvent::kAssigned).ok());
+  ASSERT_TRUE(m.Apply(TaskEvent::kTraceCommitted).ok());
+  ASSERT_TRUE(m.Apply(TaskEvent::kRandomnessRevealed).ok());
+  ASSERT_TRUE(m.Apply(TaskEvent::kVerificationDeadline).ok());
+  ASSERT_TRUE(m.Apply(TaskEvent::kSettle).ok());
+  EXPECT_TRUE(m.done());
+}
+
+TEST(TaskMachine, AChallengeSettlesOnlyAfterTheGamesRuling) {
+  for (TaskEvent ruling : {TaskEvent::kChallengeUpheld, TaskEvent::kChallengeRejected}) {
     TaskMachine m;
     ASSERT_TRUE(m.Apply(TaskEvent::kAssigned).ok());
     ASSERT_TRUE(m.Apply(TaskEvent::kTraceCommitted).ok());
     ASSERT_TRUE(m.Apply(TaskEvent::kRandomnessRevealed).ok());
-    ASSERT_TRUE(m.Apply(end).ok());
+    ASSERT_TRUE(m.Apply(TaskEvent::kChallenge).ok());
+    EXPECT_FALSE(m.Apply(TaskEvent::kSettle).ok());  // not before the ruling
+    ASSERT_TRUE(m.Apply(ruling).ok());
+    EXPECT_EQ(m.state(), ruling == TaskEvent::kChallengeUpheld ? TaskState::kUpheld
+                                                                : TaskState::kRejected);
     ASSERT_TRUE(m.Apply(TaskEvent::kSettle).ok());
     EXPECT_TRUE(m.done());
   }

@@ -458,11 +458,11 @@ TEST(ScenarioTest, BehaviourMustBeKnownForTheRole) {
   json j = json::parse(kMinimal);
   j["participants"][1]["behaviour"] = "x";
   EXPECT_THAT(ErrorOf(j), HasSubstr("/participants/1/behaviour: unknown "
-                                    "verifier behaviour 'x' (known: honest)"));
+                                    "verifier behaviour 'x' (known: honest"));
   json solver = json::parse(kMinimal);
-  solver["participants"][0]["behaviour"] = "lazy";
+  solver["participants"][0]["behaviour"] = "no-such-attack";
   EXPECT_THAT(ErrorOf(solver), HasSubstr("/participants/0/behaviour: unknown "
-                                         "solver behaviour 'lazy'"));
+                                         "solver behaviour 'no-such-attack'"));
   EXPECT_THAT(KnownBehaviours("solver"), ::testing::Contains("honest"));
   EXPECT_THAT(KnownBehaviours("verifier"), ::testing::Contains("honest"));
   EXPECT_TRUE(KnownBehaviours("arbiter").empty());

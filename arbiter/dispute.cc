@@ -1,0 +1,115 @@
+#include "arbiter/dispute.h"
+
+#include "core/crypto/merkle.h"
+#include "core/wire/body_fields.h"
+
+namespace veritrain {
+
+Party Dispute::PartyOf(const std::string& name) const {
+  if (name == solver) return Party::kSolver;
+  if (name == challenger) return Party::kChallenger;
+  return Party::kInvalid;
+}
+
+GameUpdate Dispute::Update() const {
+  GameUpdate u;
+  u.move = moves;
+  u.state = GameStateName(game->state());
+  u.to_move = PartyName(game->to_move());
+  u.positions = game->PositionsToPost();
+  const GameState s = game->state();
+  const bool choice = s == GameState::kStepChoice || s == GameState::kNodeChoice;
+  if (choice && !game->trace().empty()) {
+    u.boundaries = game->trace().back().boundaries;
+    for (int64_t b : u.boundaries) {
+      auto h = s == GameState::kStepChoice ? game->StepHash(b) : game->ChainHash(b);
+      if (h) u.hashes.emplace_back(b, *h);
+    }
+  }
+  const bool phase2 = s == GameState::kGraphCommit || s == GameState::kNodeSplits ||
+                      s == GameState::kNodeChoice || s == GameState::kEvidence ||
+                      (s == GameState::kResolved && game->node_dissection());
+  if (phase2 || game->step_dissection().done()) u.disputed_step = game->disputed_step();
+  if (s == GameState::kEvidence || (s == GameState::kResolved && game->node_dissection() &&
+                                    game->node_dissection()->done())) {
+    u.disputed_node = game->disputed_node();
+  }
+  u.graph_nodes = game->graph_nodes();
+  if (game->resolved()) {
+    u.winner = PartyName(game->winner());
+    u.reason = game->reason();
+  }
+  return u;
+}
+
+nlohmann::json Dispute::Report(const std::string& node_name) const {
+  const Game& g = *game;
+  nlohmann::json trace = nlohmann::json::array();
+  for (const auto& r : g.trace()) {
+    trace.push_back({{"phase", r.phase}, {"boundaries", r.boundaries}, {"chosen", r.chosen}});
+  }
+  const int64_t expected1 = CeilLog(g.setup().steps, g.setup().arity);
+  const int64_t expected2 = g.graph_nodes() > 0 ? CeilLog(g.graph_nodes(), g.setup().arity) : 0;
+  nlohmann::json out = {
+      {"challenger", challenger},
+      {"interval", interval},
+      {"first_step", g.setup().first_step},
+      {"interval_steps", g.setup().steps},
+      {"arity", g.setup().arity},
+      {"graph_nodes", g.graph_nodes()},
+      {"rounds", g.rounds_phase1() + g.rounds_phase2()},
+      {"rounds_phase1", g.rounds_phase1()},
+      {"rounds_phase2", g.rounds_phase2()},
+      {"expected_rounds", expected1 + expected2},
+      {"winner", PartyName(g.winner())},
+      {"reason", g.reason()},
+      {"trace", trace},
+      {"bytes", bytes},
+      {"rejected_moves", rejected}};
+  if (g.step_dissection().done()) out["step"] = g.disputed_step();
+  if (g.node_dissection() && g.node_dissection()->done()) {
+    out["node_index"] = g.disputed_node();
+    out["node"] = node_name;
+  }
+  if (ruling) {
+    out["arbiter"] = {{"node_flops", ruling->node_flops},
+                      {"step_flops", ruling->step_flops},
+                      {"flops_ratio", ruling->step_flops > 0
+                                          ? ruling->node_flops / ruling->step_flops
+                                          : 0.0},
+                      {"max_relative_diff", ruling->max_relative_diff},
+                      {"evaluations", 1}};
+  }
+  return out;
+}
+
+Result<ChallengedInterval> CheckChallengeEvidence(const Verdict& v, const Digest& trace_root,
+                                                  int64_t num_checkpoints) {
+  if (v.disputed_interval < 0 || v.disputed_interval + 1 >= num_checkpoints) {
+    return Status::InvalidArgument("the challenge names interval " +
+                                   std::to_string(v.disputed_interval) + ", outside the trace");
+  }
+  ChallengedInterval out;
+  for (const char* which : {"start", "end"}) {
+    const int64_t index = v.disputed_interval + (std::string(which) == "end" ? 1 : 0);
+    auto e = v.evidence.find(which);
+    if (e == v.evidence.end() || !e->is_object()) {
+      return Status::InvalidArgument(std::string("the challenge has no '") + which +
+                                     "' checkpoint hash with its proof");
+    }
+    VT_ASSIGN_OR_RETURN(Digest hash, BodyDigest(*e, "hash"));
+    VT_ASSIGN_OR_RETURN(auto proof_json, BodyObject(*e, "proof"));
+    VT_ASSIGN_OR_RETURN(InclusionProof proof, ProofFromJson(proof_json, "proof"));
+    if (proof.index != static_cast<size_t>(index) ||
+        proof.tree_size != static_cast<size_t>(num_checkpoints)) {
+      return Status::Corruption(std::string("the '") + which +
+                                "' proof is for another position in the trace");
+    }
+    VT_RETURN_IF_ERROR(VerifyInclusion(MerkleLeafHash(hash), proof, trace_root)
+                           .WithContext(std::string("the '") + which + "' checkpoint"));
+    (std::string(which) == "start" ? out.start_hash : out.end_hash) = hash;
+  }
+  return out;
+}
+
+}  // namespace veritrain

@@ -1,0 +1,53 @@
+// Dispute: the arbiter's record of one challenge game — the Game state
+// machine plus who plays it, the move counter that makes moves
+// idempotent, per-party byte counts, and the ruling.
+//
+// Thread-safety: owned by the arbiter's one thread.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/protocol/game.h"
+#include "core/train/node_arbitration.h"
+#include "core/wire/messages/game_update.h"
+#include "core/wire/messages/verdict.h"
+
+namespace veritrain {
+
+struct Dispute {
+  std::string task;
+  std::string solver;
+  std::string challenger;
+  int64_t interval = 0;
+  std::unique_ptr<Game> game;
+  int64_t moves = 0;                         // accepted moves so far
+  std::map<std::string, int64_t> bytes;      // bytes of game messages, per party
+  std::map<std::string, int64_t> rejected;   // rejected game messages, per party
+  std::optional<NodeRuling> ruling;
+  double job_load_seconds = 0;
+  int64_t opened_ms = 0;
+  int64_t resolved_ms = 0;
+
+  Party PartyOf(const std::string& name) const;
+  // The public state after the latest move.
+  GameUpdate Update() const;
+  // The dispute's record for events.jsonl and summary.json.
+  nlohmann::json Report(const std::string& node_name) const;
+};
+
+// The disputed interval's checkpoint hashes from a challenge verdict,
+// checked against the trace root (tree size from the solver's signed
+// commitment). Corruption or InvalidArgument naming what is wrong.
+struct ChallengedInterval {
+  Digest start_hash;
+  Digest end_hash;
+};
+Result<ChallengedInterval> CheckChallengeEvidence(const Verdict& v, const Digest& trace_root,
+                                                  int64_t num_checkpoints);
+
+}  // namespace veritrain

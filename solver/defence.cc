@@ -1,0 +1,112 @@
+// The solver's side of the challenge game.
+#include <spdlog/spdlog.h>
+
+#include "core/state/checkpoint_file.h"
+#include "core/state/state_hash.h"
+#include "solver/solver.h"
+
+namespace veritrain {
+
+Status Solver::OnDisputeOpened(const std::string& task, const DisputeOpened& d) {
+  auto it = traces_.find(task);
+  if (it == traces_.end() || defences_.count(task) > 0) return Status::Ok();
+  Trace& trace = it->second;
+  if (d.interval < 0 || d.interval + 1 >= static_cast<int64_t>(trace.files.size())) {
+    spdlog::warn("solver: dispute on {} names interval {} outside the trace", task, d.interval);
+    return Status::Ok();
+  }
+  // Recompute the interval from the agreed checkpoint exactly as it was
+  // trained, keeping every state for the split points and the disputed step.
+  auto ckpt = ReadCheckpoint(trace.files[d.interval]);
+  if (!ckpt.ok()) {
+    spdlog::error("solver: cannot read checkpoint {}: {}", d.interval, ckpt.status().ToString());
+    return Status::Ok();
+  }
+  Defence defence;
+  defence.first_step = d.first_step;
+  VT_ASSIGN_OR_RETURN(TensorMap state, FromState(ckpt->state));
+  defence.states.push_back(state);
+  defence.hashes.push_back(ckpt->state_hash);
+  for (int64_t p = 0; p < d.steps; ++p) {
+    VT_ASSIGN_OR_RETURN(state, behaviour_->Step(*trace.job, state));
+    VT_ASSIGN_OR_RETURN(Digest h, StateHash(ToState(state)));
+    defence.states.push_back(state);
+    defence.hashes.push_back(h);
+  }
+  if (defence.hashes.back() != d.solver_end_hash) {
+    spdlog::warn("solver: recomputing interval {} does not reproduce its own trace", d.interval);
+  }
+  spdlog::info("solver {}: defending interval {} of {} against {}", config_.name, d.interval,
+               task, d.challenger);
+  defences_[task] = std::move(defence);
+  return Status::Ok();
+}
+
+Status Solver::OnGameUpdate(const std::string& task, const GameUpdate& u) {
+  Defence& defence = defences_.at(task);
+  if (u.to_move != "solver" || u.move <= defence.answered) return Status::Ok();
+  defence.answered = u.move;
+  if (!behaviour_->AnswersGameMove(u.move)) {
+    spdlog::info("solver {}: not answering move {} of the dispute on {}", config_.name, u.move,
+                 task);
+    return Status::Ok();
+  }
+  auto reply = AnswerMove(task, defence, u);
+  if (!reply.ok()) {
+    spdlog::error("solver: answering move {} on {}: {}", u.move, task, reply.status().ToString());
+    return Status::Ok();
+  }
+  return link_.Request(*reply);
+}
+
+Result<Message> Solver::AnswerMove(const std::string& task, Defence& defence,
+                                   const GameUpdate& u) {
+  const Trace& trace = traces_.at(task);
+  GameMove move;
+  move.move = u.move;
+  if (u.state == "step_splits") {
+    move.kind = "split_hashes";
+    for (int64_t p : u.positions) {
+      if (p < 0 || p >= static_cast<int64_t>(defence.hashes.size())) {
+        return Status::InvalidArgument("split position " + std::to_string(p) + " is outside");
+      }
+      move.hashes.push_back(defence.hashes[p]);
+    }
+    return Pack(move, task);
+  }
+  if (u.state == "graph_commit") {
+    const int64_t rel = u.disputed_step - defence.first_step;
+    if (rel < 0 || rel >= static_cast<int64_t>(defence.states.size()) - 1) {
+      return Status::InvalidArgument("disputed step outside the interval");
+    }
+    VT_ASSIGN_OR_RETURN(StepTranscript t, RecordStep(*trace.job, defence.states[rel],
+                                                     behaviour_->Hook(u.disputed_step)));
+    move.kind = "graph_commit";
+    move.nodes = static_cast<int64_t>(t.output_hashes.size());
+    move.outputs_root = t.outputs_root;
+    move.chain_end = t.chain.back();
+    defence.transcript = std::move(t);
+    return Pack(move, task);
+  }
+  if (!defence.transcript) return Status::FailedPrecondition("no step recorded yet");
+  if (u.state == "node_splits") {
+    move.kind = "split_hashes";
+    for (int64_t p : u.positions) {
+      if (p < 0 || p >= static_cast<int64_t>(defence.transcript->chain.size())) {
+        return Status::InvalidArgument("chain position " + std::to_string(p) + " is outside");
+      }
+      move.hashes.push_back(defence.transcript->chain[p]);
+    }
+    return Pack(move, task);
+  }
+  if (u.state == "evidence") {
+    VT_ASSIGN_OR_RETURN(NodeEvidence ev,
+                        BuildNodeEvidence(*trace.job, *defence.transcript, u.disputed_node,
+                                          trace.spec.mode == "tolerance"));
+    ev.move = u.move;
+    return Pack(ev, task);
+  }
+  return Status::InvalidArgument("nothing to answer in state " + u.state);
+}
+
+}  // namespace veritrain

@@ -1,0 +1,98 @@
+// The arbiter's dispute record: the public game_update it publishes at each
+// state, and the check of a challenge's checkpoint proofs.
+#include "arbiter/dispute.h"
+
+#include <gtest/gtest.h>
+
+#include "core/crypto/merkle.h"
+#include "core/wire/body_fields.h"
+
+namespace veritrain {
+namespace {
+
+Dispute MakeDispute(int64_t steps, int64_t arity) {
+  Dispute d;
+  d.task = "task-0001";
+  d.solver = "s";
+  d.challenger = "v";
+  GameSetup setup;
+  setup.first_step = 40;
+  setup.steps = steps;
+  setup.arity = arity;
+  setup.start_hash = Sha256Of("start");
+  setup.solver_end_hash = Sha256Of("end");
+  d.game = std::make_unique<Game>(setup);
+  return d;
+}
+
+TEST(Dispute, UpdateTellsEachPartyWhatToDo) {
+  Dispute d = MakeDispute(8, 2);
+  EXPECT_EQ(d.PartyOf("s"), Party::kSolver);
+  EXPECT_EQ(d.PartyOf("v"), Party::kChallenger);
+  EXPECT_EQ(d.PartyOf("x"), Party::kInvalid);
+  GameUpdate u = d.Update();
+  EXPECT_EQ(u.state, "step_splits");
+  EXPECT_EQ(u.to_move, "solver");
+  EXPECT_EQ(u.positions, (std::vector<int64_t>{4}));
+  ASSERT_TRUE(d.game->PostStepHashes(Party::kSolver, {Sha256Of("four")}, 1).ok());
+  u = d.Update();
+  EXPECT_EQ(u.state, "step_choice");
+  EXPECT_EQ(u.to_move, "challenger");
+  EXPECT_EQ(u.boundaries, (std::vector<int64_t>{0, 4, 8}));
+  ASSERT_EQ(u.hashes.size(), 3u);
+  EXPECT_EQ(u.hashes[1].second, Sha256Of("four"));
+  EXPECT_EQ(u.hashes[2].second, Sha256Of("end"));
+}
+
+TEST(Dispute, ReportCarriesRoundsAndWinner) {
+  Dispute d = MakeDispute(1, 2);
+  ASSERT_TRUE(d.game->CommitGraph(Party::kSolver, 3, Sha256Of("r"), Sha256Of("h"), 1).ok());
+  ASSERT_TRUE(d.game->PostNodeHashes(Party::kSolver, {Sha256Of("h2")}, 2).ok());
+  ASSERT_TRUE(d.game->ChooseSubRange(Party::kChallenger, 0, 3).ok());
+  ASSERT_TRUE(d.game->ChooseSubRange(Party::kChallenger, 0, 4).code() ==
+              Status::Code::kFailedPrecondition);  // not its turn: node splits next
+  ASSERT_TRUE(d.game->PostNodeHashes(Party::kSolver, {Sha256Of("h1")}, 5).ok());
+  ASSERT_TRUE(d.game->ChooseSubRange(Party::kChallenger, 1, 6).ok());
+  ASSERT_EQ(d.game->state(), GameState::kEvidence);
+  ASSERT_TRUE(d.game->Rule(false, "differs", 7).ok());
+  auto r = d.Report("fc1.forward");
+  EXPECT_EQ(r["step"], 40);
+  EXPECT_EQ(r["node"], "fc1.forward");
+  EXPECT_EQ(r["node_index"], 1);
+  EXPECT_EQ(r["rounds"], 2);
+  EXPECT_EQ(r["expected_rounds"], 2);
+  EXPECT_EQ(r["winner"], "challenger");
+  EXPECT_EQ(r["trace"].size(), 2u);
+}
+
+TEST(Dispute, ChallengeEvidenceIsCheckedAgainstTheTraceRoot) {
+  std::vector<Digest> states = {Sha256Of("c0"), Sha256Of("c1"), Sha256Of("c2")};
+  std::vector<Digest> leaves;
+  for (const auto& s : states) leaves.push_back(MerkleLeafHash(s));
+  MerkleTree tree(leaves);
+  Verdict v;
+  v.accept = false;
+  v.disputed_interval = 1;
+  v.evidence = {{"start", {{"hash", states[1].Hex()}, {"proof", ProofToJson(tree.Prove(1))}}},
+                {"end", {{"hash", states[2].Hex()}, {"proof", ProofToJson(tree.Prove(2))}}}};
+  auto ok = CheckChallengeEvidence(v, tree.root(), 3);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->start_hash, states[1]);
+  EXPECT_EQ(ok->end_hash, states[2]);
+
+  Verdict swapped = v;  // proofs for other positions
+  swapped.evidence["start"]["proof"] = ProofToJson(tree.Prove(0));
+  EXPECT_FALSE(CheckChallengeEvidence(swapped, tree.root(), 3).ok());
+  Verdict forged = v;  // a hash the solver never committed to
+  forged.evidence["end"]["hash"] = Sha256Of("forged").Hex();
+  EXPECT_FALSE(CheckChallengeEvidence(forged, tree.root(), 3).ok());
+  Verdict outside = v;
+  outside.disputed_interval = 2;
+  EXPECT_FALSE(CheckChallengeEvidence(outside, tree.root(), 3).ok());
+  Verdict bare = v;
+  bare.evidence = nlohmann::json::object();
+  EXPECT_FALSE(CheckChallengeEvidence(bare, tree.root(), 3).ok());
+}
+
+}  // namespace
+}  // namespace veritrain
