@@ -35,8 +35,15 @@ Result<Message> Messenger::Receive(zmq::socket_t& socket, bool router,
                                    ReplayGuard& guard, std::string* routing_id) {
   auto got = RecvFrames(socket, router, limits_.max_frames);
   if (!got.ok()) {
-    if (got.status().code() == Status::Code::kNotFound) return got.status();
-    ++rejects_["too_many_frames"];
+    // NotFound: nothing waiting. Unavailable: the socket or its context
+    // failed (e.g. terminated) — not a message to count, and not one that
+    // will go away by receiving again.
+    if (got.status().code() == Status::Code::kNotFound ||
+        got.status().code() == Status::Code::kUnavailable) {
+      return got.status();
+    }
+    ++rejects_[got.status().code() == Status::Code::kInvalidArgument ? "too_many_frames"
+                                                                     : "truncated_multipart"];
     spdlog::warn("{}: rejected a message: {}", name_, got.status().ToString());
     return got.status();
   }
@@ -70,6 +77,7 @@ Status Messenger::Drain(
     auto m = Receive(socket, router, guard, &routing_id);
     if (!m.ok()) {
       if (m.status().code() == Status::Code::kNotFound) return Status::Ok();
+      if (m.status().code() == Status::Code::kUnavailable) return m.status();
       continue;  // rejected: already logged and counted
     }
     VT_RETURN_IF_ERROR(handle(*m, routing_id));

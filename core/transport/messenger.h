@@ -46,7 +46,8 @@ class Messenger {
 
   // Receives every message waiting on `socket` and hands each to `handle`
   // with its routing id ("" unless router); rejected messages are skipped
-  // (logged and counted). Stops at the first error `handle` returns.
+  // (logged and counted). Stops at the first error `handle` returns, and
+  // returns Unavailable when the socket itself fails (a terminated context).
   Status Drain(zmq::socket_t& socket, bool router, ReplayGuard& guard,
                const std::function<Status(const Message&, const std::string&)>& handle);
 

@@ -87,6 +87,23 @@ TEST_F(MessengerTest, ForgedReplayedAndGarbageAreCountedAndSurvived) {
   EXPECT_EQ(next->seq, (1ull << 62) + 1);
 }
 
+TEST(Messenger, DrainStopsWhenTheContextIsTerminated) {
+  zmq::context_t ctx;
+  zmq::socket_t s(ctx, zmq::socket_type::pair);
+  s.bind("inproc://drain-terminated");
+  Identity id = Identity::Generate();
+  KeyDirectory keys;
+  keys.Add("me", id.public_key());
+  Messenger me("me", id, keys);
+  ReplayGuard guard;
+  ctx.shutdown();  // every later operation on s fails with ETERM
+  Status st = me.Drain(s, false, guard, [](const Message&, const std::string&) {
+    return Status::Ok();
+  });
+  EXPECT_EQ(st.code(), Status::Code::kUnavailable) << st.ToString();
+  EXPECT_TRUE(me.rejects().empty());
+}
+
 TEST(ZmqFrames, NothingWaitingIsNotFound) {
   zmq::context_t ctx;
   zmq::socket_t s(ctx, zmq::socket_type::pair);
