@@ -2,10 +2,14 @@
 //   veritrain-arbiter --config ROLE_CONFIG.json
 #include "arbiter/arbiter.h"
 #include "core/train/hardware_profile.h"
+#include "core/train/job_environment.h"
 #include "core/transport/role_main.h"
 
 int main(int argc, char** argv) {
   return veritrain::RoleMain(argc, argv, "arbiter", [](const veritrain::RoleConfig& config) {
+    // The arbiter builds the job to evaluate a disputed node: plug-in jobs
+    // must be registered here too.
+    VT_RETURN_IF_ERROR(veritrain::ApplyJobEnvironment({config.plugins, config.job_dir}));
     // The arbiter evaluates one node of a disputed step: it runs under the
     // task's hardware profile (threads, dtype) so exact mode can compare bits.
     VT_ASSIGN_OR_RETURN(auto profile, veritrain::HardwareProfile::FromJson(config.profile));

@@ -1,5 +1,13 @@
 #include "solver/behaviour.h"
 
+#include "solver/behaviours/blindfold_topq.h"
+#include "solver/behaviours/data_substitution.h"
+#include "solver/behaviours/infinitesimal.h"
+#include "solver/behaviours/interpolate.h"
+#include "solver/behaviours/lazy.h"
+#include "solver/behaviours/precision_downgrade.h"
+#include "solver/behaviours/random_weights.h"
+#include "solver/behaviours/replay.h"
 #include "solver/behaviours/corrupt_node.h"
 #include "solver/behaviours/stall.h"
 
@@ -9,6 +17,7 @@ Result<TensorMap> SolverBehaviour::Step(const TrainingJob& job, const TensorMap&
   auto it = state.find("meta/step");
   const int64_t step =
       it != state.end() && it->second.numel() == 1 ? it->second.item<int64_t>() : -1;
+  ++steps_computed_;
   return TrainStep(job, state, /*record=*/nullptr, Hook(step));
 }
 
@@ -30,6 +39,15 @@ const std::map<std::string, SolverBehaviourFactory>& SolverBehaviours() {
        [](const nlohmann::json&) -> Result<std::unique_ptr<SolverBehaviour>> {
          return std::unique_ptr<SolverBehaviour>(new HonestSolver());
        }},
+      // Proof-of-learning spoofs (solver/behaviours/).
+      {"lazy", MakeLazySolver},
+      {"random-weights", MakeRandomWeightsSolver},
+      {"replay", MakeReplaySolver},
+      {"interpolate", MakeInterpolateSolver},
+      {"infinitesimal", MakeInfinitesimalSolver},
+      {"blindfold-topq", MakeBlindfoldTopQSolver},
+      {"data-substitution", MakeDataSubstitutionSolver},
+      {"precision-downgrade", MakePrecisionDowngradeSolver},
       {"corrupt-node", &MakeCorruptNodeSolver},
       {"stall", &MakeStallSolver},
   };

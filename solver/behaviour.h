@@ -19,12 +19,30 @@
 
 namespace veritrain {
 
+// What a behaviour knows of the task it is about to train.
+struct TaskContext {
+  std::string task;      // the task id
+  JobConfig job;         // the task's job, with the solver's dtype
+  int64_t steps = 0;     // T
+  int64_t checkpoint_interval = 0;  // k
+  uint64_t seed = 0;     // the run seed: behaviour randomness derives from it
+};
+
 class SolverBehaviour {
  public:
   virtual ~SolverBehaviour() = default;
   virtual std::string name() const = 0;
+
+  // Called once per task before step 0. Attacks that need material from
+  // elsewhere (another task's proof, a stolen model) prepare it here. The
+  // default does nothing.
+  virtual Status Begin(const TrainingJob& job, const TaskContext& task) {
+    return Status::Ok();
+  }
+
   // Produces the state after one step from `state` (whose meta/step says
-  // which step it is). By default: the job's step graph with Hook(step).
+  // which step it is). By default: the job's step graph with Hook(step),
+  // counted in steps_computed().
   virtual Result<TensorMap> Step(const TrainingJob& job, const TensorMap& state);
 
   // A hook that perturbs node outputs during `step`, or nullptr. The solver
@@ -35,6 +53,42 @@ class SolverBehaviour {
   // Whether the solver answers move `move` of a dispute (a stalling solver
   // goes silent and loses on time).
   virtual bool AnswersGameMove(int64_t move) { return true; }
+
+  // The state the solver commits to as checkpoint `index` (after index·k
+  // steps; 0 is the initial state), given the state its steps produced.
+  // Training continues from the returned state. By default `state` itself;
+  // attacks that fabricate checkpoints (interpolation, replay) replace it.
+  virtual Result<TensorMap> Commit(const TrainingJob& job, int64_t index,
+                                   TensorMap state) {
+    return state;
+  }
+
+  // The optimizer hyper-parameters the solver claims, in checkpoint
+  // `index`'s metadata, for the interval that starts there (proof-of-
+  // learning's prover-stated hyper-parameters). By default the task's.
+  virtual nlohmann::json ClaimedOptimizer(int64_t index,
+                                          const nlohmann::json& task_optimizer) {
+    return task_optimizer;
+  }
+
+  // The compute report that goes into the solver's training report: at
+  // least "steps_computed" (training steps actually computed for this task)
+  // and whatever the attack needs to say about its cost.
+  virtual nlohmann::json Report() const {
+    return {{"steps_computed", steps_computed_}};
+  }
+
+  int64_t steps_computed() const { return steps_computed_; }
+
+  // What the solver calls before each task: resets the compute count and
+  // calls Begin.
+  Status StartTask(const TrainingJob& job, const TaskContext& task) {
+    steps_computed_ = 0;
+    return Begin(job, task);
+  }
+
+ protected:
+  int64_t steps_computed_ = 0;
 };
 
 using SolverBehaviourFactory =

@@ -1,6 +1,7 @@
 // veritrain-solver: the solver role as its own process.
 //   veritrain-solver --config ROLE_CONFIG.json
 #include "core/train/hardware_profile.h"
+#include "core/train/job_environment.h"
 #include "core/transport/role_main.h"
 #include "solver/solver.h"
 
@@ -8,6 +9,7 @@ int main(int argc, char** argv) {
   return veritrain::RoleMain(argc, argv, "solver", [](const veritrain::RoleConfig& config) {
     VT_ASSIGN_OR_RETURN(auto profile, veritrain::HardwareProfile::FromJson(config.profile));
     VT_RETURN_IF_ERROR(veritrain::ApplyHardwareProfile(profile));
+    VT_RETURN_IF_ERROR(veritrain::ApplyJobEnvironment({config.plugins, config.job_dir}));
     zmq::context_t ctx(1);
     VT_ASSIGN_OR_RETURN(auto solver, veritrain::Solver::Create(ctx, config));
     return solver->Run();

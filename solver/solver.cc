@@ -132,6 +132,11 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
   ::mkdir((config_.work_dir + "/" + config_.name).c_str(), 0700);
   ::mkdir(dir.c_str(), 0700);
 
+  TaskContext context{task, job_config, spec.steps, spec.checkpoint_interval, config_.seed};
+  VT_RETURN_IF_ERROR(behaviour_->StartTask(*job, context).WithContext(behaviour_->name()));
+  VT_ASSIGN_OR_RETURN(OptimizerConfig task_optimizer, job_config.Optimizer());
+  const nlohmann::json task_optimizer_json = task_optimizer.ToJson();
+
   Trace trace;
   std::vector<double> norms;
   double hash_seconds = 0, write_seconds = 0;
@@ -145,7 +150,14 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
     std::snprintf(name, sizeof(name), "/ckpt-%06lld.vtc", static_cast<long long>(index));
     const std::string path = dir + name;
     auto t1 = std::chrono::steady_clock::now();
-    VT_RETURN_IF_ERROR(WriteCheckpoint(path, tensors, {{"task", task}, {"index", index}, {"step", step}}));
+    // "optimizer": the hyper-parameters the solver claims for the interval
+    // that starts here (proof-of-learning's prover-stated ones). Verifiers
+    // take them from the task; they only report a claim that differs.
+    const nlohmann::json meta = {{"task", task},
+                                 {"index", index},
+                                 {"step", step},
+                                 {"optimizer", behaviour_->ClaimedOptimizer(index, task_optimizer_json)}};
+    VT_RETURN_IF_ERROR(WriteCheckpoint(path, tensors, meta));
     write_seconds += Seconds(t1);
     for (const auto& t : tensors) checkpoint_bytes += static_cast<int64_t>(t.bytes.size());
     trace.files.push_back(path);
@@ -154,6 +166,7 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
   };
 
   TensorMap state = job->InitialState(job_config.init_seed);
+  VT_ASSIGN_OR_RETURN(state, behaviour_->Commit(*job, 0, std::move(state)));
   VT_RETURN_IF_ERROR(checkpoint(state, 0, 0));
   TensorMap interval_start = state;
   const int64_t k = spec.checkpoint_interval;
@@ -162,6 +175,7 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
   for (int64_t step = 0; step < spec.steps; ++step) {
     VT_ASSIGN_OR_RETURN(state, behaviour_->Step(*job, state));
     if ((step + 1) % k == 0) {
+      VT_ASSIGN_OR_RETURN(state, behaviour_->Commit(*job, (step + 1) / k, std::move(state)));
       norms.push_back(UpdateNorm(interval_start, state));
       interval_start = state;
       VT_RETURN_IF_ERROR(checkpoint(state, (step + 1) / k, step + 1));
@@ -196,6 +210,8 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
                      {"write_seconds", write_seconds},
                      {"checkpoint_bytes", checkpoint_bytes},
                      {"step_flops", job->StepFlops()},
+                     {"steps_computed", behaviour_->steps_computed()},
+                     {"attack", behaviour_->Report()},
                      {"profile", config_.profile}};
   trace.job = std::move(job);
   trace.spec = spec;

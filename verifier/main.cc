@@ -1,6 +1,7 @@
 // veritrain-verifier: the verifier role as its own process.
 //   veritrain-verifier --config ROLE_CONFIG.json
 #include "core/train/hardware_profile.h"
+#include "core/train/job_environment.h"
 #include "core/transport/role_main.h"
 #include "verifier/verifier.h"
 
@@ -8,6 +9,7 @@ int main(int argc, char** argv) {
   return veritrain::RoleMain(argc, argv, "verifier", [](const veritrain::RoleConfig& config) {
     VT_ASSIGN_OR_RETURN(auto profile, veritrain::HardwareProfile::FromJson(config.profile));
     VT_RETURN_IF_ERROR(veritrain::ApplyHardwareProfile(profile));
+    VT_RETURN_IF_ERROR(veritrain::ApplyJobEnvironment({config.plugins, config.job_dir}));
     zmq::context_t ctx(1);
     VT_ASSIGN_OR_RETURN(auto verifier, veritrain::Verifier::Create(ctx, config));
     return verifier->Run();

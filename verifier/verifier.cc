@@ -2,7 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstring>
 
 #include "core/crypto/merkle.h"
 #include "core/protocol/commit_reveal.h"
@@ -10,6 +13,7 @@
 #include "core/state/state_hash.h"
 #include "core/train/torch_bridge.h"
 #include "core/transport/zmq_frames.h"
+#include "verifier/tolerance.h"
 
 namespace veritrain {
 namespace {
@@ -113,6 +117,8 @@ Status Verifier::OnAssigned(const std::string& task, const TaskAssigned& assigne
   auto job_config = JobConfig::FromJson(job_json);
   if (job_config.ok()) {
     a.job_config = *job_config;
+    auto optimizer = job_config->Optimizer();
+    if (optimizer.ok()) a.task_optimizer = optimizer->ToJson();
     auto job = MakeJob(*job_config);
     if (job.ok()) a.job = std::move(job).value();
     else spdlog::error("verifier: cannot build the job of {}: {}", task, job.status().ToString());
@@ -154,12 +160,31 @@ Status Verifier::OnProofPosted(const std::string& task, const ProofPosted& poste
   return link_.Request(Pack(*verdict, task));
 }
 
+Result<const TrainingJob*> Verifier::JobFor(Assignment& a, const nlohmann::json& claimed) {
+  if (a.spec.verification.hyperparameters != "prover" || !claimed.is_object() ||
+      claimed == a.task_optimizer) {
+    return a.job.get();
+  }
+  const std::string key = claimed.dump();
+  auto it = a.claimed_jobs.find(key);
+  if (it != a.claimed_jobs.end()) return it->second.get();
+  VT_RETURN_IF_ERROR(OptimizerConfig::FromJson(claimed, "claimed optimizer").status());
+  JobConfig config = a.job_config;
+  config.params["optimizer"] = claimed;
+  VT_ASSIGN_OR_RETURN(auto job, MakeJob(config));
+  const TrainingJob* out = job.get();
+  a.claimed_jobs.emplace(key, std::move(job));
+  return out;
+}
+
 Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
                                 const ProofPosted& posted) {
   const auto start = std::chrono::steady_clock::now();
   if (!a.job) return Status::FailedPrecondition("the task's job could not be built");
   const TaskSpec& spec = a.spec;
   const int64_t k = spec.checkpoint_interval;
+  const bool tolerance = spec.mode == "tolerance";
+  const VerificationPolicy& policy = spec.verification;
   nlohmann::json report = nlohmann::json::array();
   int64_t steps = 0;
 
@@ -186,24 +211,39 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
                      Seconds(start));
   }
 
+  // Every selected interval is checked; the first that fails is disputed.
+  int64_t disputed = -1;
+  std::string dispute_reason;
+  // For the game: the disputed interval's committed hashes with their
+  // proofs, and the start state to re-execute from.
+  nlohmann::json dispute_evidence = nlohmann::json::object();
+  std::optional<TensorMap> dispute_start;
+  auto fail = [&](int64_t i, const std::string& why) {
+    if (disputed < 0) {
+      disputed = i;
+      dispute_reason = why;
+    }
+  };
   for (const auto& interval : chosen) {
     const auto t0 = std::chrono::steady_clock::now();
     const int64_t i = interval.index;
+    const std::string name = "interval " + std::to_string(i);
     nlohmann::json entry = {{"index", i}, {"reason", interval.reason},
                             {"first_step", i * k}, {"steps", k}};
+    if (!posted.update_norms.empty()) entry["claimed_update_norm"] = posted.update_norms[i];
     auto begin = Fetch(solver, task, posted, i, /*with_tensors=*/true);
     if (!begin.ok()) {
       entry["error"] = begin.status().ToString();
       report.push_back(entry);
-      return MakeChallenge(i, "start checkpoint of interval " + std::to_string(i) + ": " +
-                              begin.status().message(), report, steps, Seconds(start));
+      return MakeChallenge(i, "start checkpoint of " + name + ": " + begin.status().message(),
+                       report, steps, Seconds(start));
     }
-    auto end = Fetch(solver, task, posted, i + 1, /*with_tensors=*/false);
+    auto end = Fetch(solver, task, posted, i + 1, /*with_tensors=*/tolerance);
     if (!end.ok()) {
       entry["error"] = end.status().ToString();
       report.push_back(entry);
-      return MakeChallenge(i, "end checkpoint of interval " + std::to_string(i) + ": " +
-                              end.status().message(), report, steps, Seconds(start));
+      return MakeChallenge(i, "end checkpoint of " + name + ": " + end.status().message(), report,
+                       steps, Seconds(start));
     }
     entry["start_hash"] = begin->state_hash.Hex();
     entry["expected_end_hash"] = end->state_hash.Hex();
@@ -224,40 +264,126 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
         step_it->second.item<int64_t>() != i * k) {
       entry["match"] = false;
       report.push_back(entry);
-      return MakeChallenge(i, "start checkpoint of interval " + std::to_string(i) +
-                              " does not record step " + std::to_string(i * k),
+      return MakeChallenge(i, "start checkpoint of " + name + " does not record step " +
+                              std::to_string(i * k),
                        report, steps, Seconds(start));
     }
+
+    // Hyper-parameters: the task's. What the checkpoint claims is reported.
+    const nlohmann::json claimed = begin->meta.value("optimizer", nlohmann::json());
+    entry["hyperparameters"] = policy.hyperparameters;
+    entry["claimed_optimizer"] = claimed;
+    entry["hyperparameter_mismatch"] = OptimizerMismatch(a.task_optimizer, claimed);
+    auto job = JobFor(a, claimed);
+    if (!job.ok()) {
+      entry["error"] = job.status().ToString();
+      entry["match"] = false;
+      report.push_back(entry);
+      return MakeChallenge(i, "the start checkpoint of " + name +
+                              " claims hyper-parameters that cannot be used: " +
+                              job.status().message(),
+                       report, steps, Seconds(start));
+    }
+    // In tolerance mode the verifier computes in its own precision.
+    if (tolerance) {
+      state = CastFloating(state, a.job_config.dtype == "float64" ? torch::kFloat64
+                                                                   : torch::kFloat32);
+    }
+    Status reexecuted = Status::Ok();
     for (int64_t s = 0; s < k; ++s) {
-      auto next = TrainStep(*a.job, state);
+      auto next = TrainStep(**job, state);
+      ++steps;
       if (!next.ok()) {
-        entry["error"] = next.status().ToString();
-        report.push_back(entry);
-        return MakeChallenge(i, "re-execution failed: " + next.status().message(), report, steps,
-                         Seconds(start));
+        reexecuted = next.status();
+        break;
       }
       state = std::move(next).value();
-      ++steps;
     }
-    VT_ASSIGN_OR_RETURN(Digest computed, StateHash(ToState(state)));
-    entry["computed_end_hash"] = computed.Hex();
-    entry["match"] = computed == end->state_hash;
+    if (!reexecuted.ok()) {
+      entry["error"] = reexecuted.ToString();
+      entry["match"] = false;
+      entry["seconds"] = Seconds(t0);
+      report.push_back(entry);
+      fail(i, "re-executing " + name + " failed: " + reexecuted.message());
+      continue;
+    }
+    const State computed = ToState(state);
+    VT_ASSIGN_OR_RETURN(Digest computed_hash, StateHash(computed));
+    entry["computed_end_hash"] = computed_hash.Hex();
+    const bool bit_equal = computed_hash == end->state_hash;
+    entry["bit_equal"] = bit_equal;
+    if (!tolerance && !bit_equal) {
+      // Exact mode decides on hashes; fetch the end's tensors only to say
+      // how far off the interval is.
+      auto full = Fetch(solver, task, posted, i + 1, /*with_tensors=*/true);
+      if (full.ok()) end = std::move(full);
+    }
+    bool within = true;
+    if (!end->tensors.empty()) {
+      auto check = CheckDistances(policy, computed, end->tensors, begin->tensors, tolerance);
+      if (!check.ok()) {
+        entry["error"] = check.status().ToString();
+        within = false;
+      } else {
+        entry["distances"] = check->distances;
+        if (!check->raw_distances.is_null()) entry["raw_distances"] = check->raw_distances;
+        entry["update_norm"] = check->update_l2;
+        const double opt_l2 = OptimizerStateL2(computed, end->tensors);
+        if (opt_l2 >= 0) entry["optimizer_state_l2"] = opt_l2;
+        if (tolerance) {
+          entry["delta"] = policy.delta;
+          entry["exceeded"] = check->exceeded;
+          within = check->within;
+        }
+      }
+    }
+    std::string why;
+    if (tolerance) {
+      const TensorData* end_step = FindTensor(end->tensors, "meta/step");
+      int64_t recorded = -1;
+      if (end_step != nullptr && end_step->dtype == DType::kInt64 && end_step->numel() == 1) {
+        std::memcpy(&recorded, end_step->bytes.data(), sizeof(recorded));
+      }
+      if (recorded != (i + 1) * k) {
+        why = "the end checkpoint of " + name + " does not record step " +
+              std::to_string((i + 1) * k);
+      } else if (!within) {
+        why = entry.contains("error")
+                  ? "the end checkpoint of " + name + " cannot be compared: " +
+                        entry["error"].get<std::string>()
+                  : "re-executing " + name + " lands outside δ (" + entry["exceeded"].dump() + ")";
+      } else if (entry.contains("claimed_update_norm") && entry.contains("update_norm")) {
+        const double claimed_norm = entry["claimed_update_norm"].get<double>();
+        const double actual = entry["update_norm"].get<double>();
+        if (std::fabs(claimed_norm - actual) > 1e-6 * std::max(1.0, std::fabs(actual))) {
+          entry["norm_mismatch"] = true;
+          why = "the posted update norm of " + name + " does not match its checkpoints";
+        }
+      }
+    } else if (!bit_equal) {
+      why = "re-executing " + name + " gives a different state hash";
+    }
+    entry["match"] = why.empty();
     entry["seconds"] = Seconds(t0);
     report.push_back(entry);
-    if (computed != end->state_hash) {
-      Verdict v = MakeChallenge(i, "re-executing interval " + std::to_string(i) +
-                                   " gives a different state hash", report, steps,
-                            Seconds(start));
-      v.evidence = {{"start", {{"hash", begin->state_hash.Hex()},
-                               {"proof", ProofToJson(begin->proof)}}},
-                    {"end", {{"hash", end->state_hash.Hex()}, {"proof", ProofToJson(end->proof)}}}};
-      a.disputed_start = start_state;
-      return v;
+    if (!why.empty() && disputed < 0) {
+      dispute_evidence = {
+          {"start", {{"hash", begin->state_hash.Hex()}, {"proof", ProofToJson(begin->proof)}}},
+          {"end", {{"hash", end->state_hash.Hex()}, {"proof", ProofToJson(end->proof)}}}};
+      dispute_start = start_state;
     }
+    if (!why.empty()) fail(i, why);
+  }
+  if (disputed >= 0) {
+    Verdict v = MakeChallenge(disputed, dispute_reason, report, steps, Seconds(start));
+    v.evidence = dispute_evidence;
+    a.disputed_start = dispute_start;
+    return v;
   }
   Verdict v;
   v.accept = true;
-  v.reason = "all " + std::to_string(chosen.size()) + " intervals match";
+  v.reason = "all " + std::to_string(chosen.size()) + " intervals match" +
+             (tolerance ? " within δ" : "");
   v.intervals = report;
   v.steps_reexecuted = steps;
   v.seconds = Seconds(start);

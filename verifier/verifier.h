@@ -1,15 +1,27 @@
 // Verifier: checks a solver's proof of learning by re-execution (design
-// stage 5, exact mode).
+// stage 5), in exact or tolerance mode.
 //
 // When the arbiter reveals its randomness it picks intervals — the top-Q
 // largest updates and R drawn at random from a seed derived from the
 // revealed secret and the trace root — fetches each interval's start
-// checkpoint (tensors) and end checkpoint (hash only), checks both against
+// checkpoint (tensors) and end checkpoint (hash; tensors too in tolerance
+// mode, or when exact mode finds a mismatch), checks both against
 // the trace root with their inclusion proofs and recomputes the start's
 // state hash from the tensors it received, re-executes k steps of the
-// task's step graph, and compares the resulting state hash with the
-// committed end. It posts `accept`, or a challenge naming the first interval
-// that disagrees. Re-executed steps are exactly (intervals checked) × k.
+// task's step graph, and compares the result with the committed end: state
+// hashes in exact mode; in tolerance mode the distances of the task's
+// VerificationPolicy against its δ (verifier/tolerance.h), after fetching
+// the end checkpoint's tensors too. Every selected interval is checked and
+// reported (distances, δ, the update's size, the hyper-parameters the start
+// checkpoint claims and how they differ from the task's); the verifier posts
+// `accept`, or a challenge naming the first interval that disagrees.
+// Re-executed steps are exactly (intervals checked) × k.
+//
+// Hyper-parameters come from the task; a checkpoint's claim is only
+// reported, unless the task's policy says "prover" (proof-of-learning as
+// published, kept to reproduce the attacks on it). In tolerance mode, a
+// posted update norm that does not match the checked interval's checkpoints
+// is a challenge: top-Q relies on those norms.
 //
 // If it challenges, it plays the challenge game as the challenger: at
 // every round it names the first sub-range whose end disagrees with its
@@ -48,6 +60,10 @@ class Verifier {
     Digest commitment;
     std::unique_ptr<TrainingJob> job;
     JobConfig job_config;
+    nlohmann::json task_optimizer;  // the task's hyper-parameters
+    // Jobs built with a checkpoint's claimed hyper-parameters (policy
+    // "prover"), by the claim's JSON text.
+    std::map<std::string, std::unique_ptr<TrainingJob>> claimed_jobs;
     bool done = false;
     std::optional<TensorMap> disputed_start;  // start state of the interval it challenged
   };
@@ -70,6 +86,9 @@ class Verifier {
   Status OnProofPosted(const std::string& task, const ProofPosted& posted);
   // The honest procedure for one task; returns the verdict to post.
   Result<Verdict> Check(const std::string& task, Assignment& a, const ProofPosted& posted);
+  // The job to re-execute an interval with: the task's, or (policy
+  // "prover") one built with the start checkpoint's claimed optimizer.
+  Result<const TrainingJob*> JobFor(Assignment& a, const nlohmann::json& claimed);
   // Fetches checkpoint `index` and checks it against the trace root.
   Result<CheckpointReply> Fetch(zmq::socket_t& solver, const std::string& task,
                                 const ProofPosted& posted, int64_t index, bool with_tensors);

@@ -42,14 +42,6 @@ uint64_t LoadLE(const uint8_t* p, int n) {
 
 std::string Quoted(const std::string& name) { return "\"" + name + "\""; }
 
-std::string ShapeString(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i > 0) s += ",";
-    s += std::to_string(shape[i]);
-  }
-  return s + "]";
-}
 
 // True when `j` nests more than `limit` levels of arrays/objects.
 bool DeeperThan(const json& j, int limit) {

@@ -13,14 +13,6 @@ namespace {
 constexpr char kTensorTag[] = "vt-tensor-v1";
 constexpr size_t kTensorTagSize = sizeof(kTensorTag);  // includes the NUL
 
-std::string ShapeString(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i > 0) s += ",";
-    s += std::to_string(shape[i]);
-  }
-  return s + "]";
-}
 
 // Why `t` is inconsistent, for an error message.
 std::string Inconsistency(const TensorData& t) {

@@ -63,4 +63,13 @@ const TensorData* FindTensor(const State& state, std::string_view name) {
   return nullptr;
 }
 
+std::string ShapeString(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i > 0) s += ",";
+    s += std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
 }  // namespace veritrain

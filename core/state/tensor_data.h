@@ -36,6 +36,8 @@ size_t DTypeSize(DType d);
 // "f32", "f64", "i64", "i32", "u8", "f16", "bf16".
 const char* DTypeName(DType d);
 std::optional<DType> DTypeFromName(std::string_view name);
+// A shape for messages: "[2,3]".
+std::string ShapeString(const std::vector<int64_t>& shape);
 
 struct TensorData {
   std::string name;

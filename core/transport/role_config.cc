@@ -22,7 +22,9 @@ nlohmann::json RoleConfig::ToJson() const {
           {"work_dir", work_dir},
           {"out_dir", out_dir},
           {"seed", seed},
-          {"settings", settings}};
+          {"settings", settings},
+          {"plugins", plugins},
+          {"job_dir", job_dir}};
 }
 
 Result<RoleConfig> RoleConfig::FromJson(const nlohmann::json& j) {
@@ -48,6 +50,12 @@ Result<RoleConfig> RoleConfig::FromJson(const nlohmann::json& j) {
   VT_ASSIGN_OR_RETURN(int64_t seed, BodyInt(j, "seed"));
   c.seed = static_cast<uint64_t>(seed);
   VT_ASSIGN_OR_RETURN(c.settings, BodyObject(j, "settings"));
+  if (j.contains("plugins")) {
+    VT_ASSIGN_OR_RETURN(c.plugins, BodyStrings(j, "plugins"));
+  }
+  if (j.contains("job_dir")) {
+    VT_ASSIGN_OR_RETURN(c.job_dir, BodyString(j, "job_dir"));
+  }
   return c;
 }
 

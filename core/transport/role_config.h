@@ -11,6 +11,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -35,6 +36,11 @@ struct RoleConfig {
   std::string out_dir;           // the run's results folder
   uint64_t seed = 0;             // the run seed
   nlohmann::json settings = nlohmann::json::object();  // role-specific (arbiter: economics)
+  // Where jobs come from (core/train/job_environment.h): plug-in libraries
+  // to load (absolute paths) and the directory relative job file paths
+  // resolve against (the scenario's directory). Optional in the JSON.
+  std::vector<std::string> plugins;
+  std::string job_dir;
 
   nlohmann::json ToJson() const;
   static Result<RoleConfig> FromJson(const nlohmann::json& j);

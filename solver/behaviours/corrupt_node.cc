@@ -27,19 +27,26 @@ class CorruptNodeSolver final : public SolverBehaviour {
 
 }  // namespace
 
-Result<std::unique_ptr<SolverBehaviour>> MakeCorruptNodeSolver(const nlohmann::json& params) {
+Result<std::unique_ptr<SolverBehaviour>> MakeCorruptNodeSolver(
+    const nlohmann::json& params) {
   auto step = params.find("step");
   auto node = params.find("node");
-  if (step == params.end() || !step->is_number_integer() || step->get<int64_t>() < 0) {
-    return Status::InvalidArgument("corrupt-node: params.step must be an integer >= 0");
+  if (step == params.end() || !step->is_number_integer() ||
+      step->get<int64_t>() < 0) {
+    return Status::InvalidArgument(
+        "corrupt-node: params.step must be an integer >= 0");
   }
-  if (node == params.end() || !node->is_string() || node->get<std::string>().empty()) {
-    return Status::InvalidArgument("corrupt-node: params.node must name a step-graph node");
+  if (node == params.end() || !node->is_string() ||
+      node->get<std::string>().empty()) {
+    return Status::InvalidArgument(
+        "corrupt-node: params.node must name a step-graph node");
   }
   const double magnitude = params.value("magnitude", 1.0);
-  if (magnitude == 0) return Status::InvalidArgument("corrupt-node: params.magnitude must not be 0");
-  return std::unique_ptr<SolverBehaviour>(
-      new CorruptNodeSolver(step->get<int64_t>(), node->get<std::string>(), magnitude));
+  if (magnitude == 0)
+    return Status::InvalidArgument(
+        "corrupt-node: params.magnitude must not be 0");
+  return std::unique_ptr<SolverBehaviour>(new CorruptNodeSolver(
+      step->get<int64_t>(), node->get<std::string>(), magnitude));
 }
 
 }  // namespace veritrain

@@ -12,6 +12,7 @@
 
 namespace veritrain {
 
-Result<std::unique_ptr<SolverBehaviour>> MakeCorruptNodeSolver(const nlohmann::json& params);
+Result<std::unique_ptr<SolverBehaviour>> MakeCorruptNodeSolver(
+    const nlohmann::json& params);
 
 }  // namespace veritrain

@@ -15,10 +15,13 @@ class StallSolver final : public SolverBehaviour {
 
 }  // namespace
 
-Result<std::unique_ptr<SolverBehaviour>> MakeStallSolver(const nlohmann::json& params) {
+Result<std::unique_ptr<SolverBehaviour>> MakeStallSolver(
+    const nlohmann::json& params) {
   auto after = params.find("after_moves");
-  if (after != params.end() && (!after->is_number_integer() || after->get<int64_t>() < 0)) {
-    return Status::InvalidArgument("stall: params.after_moves must be an integer >= 0");
+  if (after != params.end() &&
+      (!after->is_number_integer() || after->get<int64_t>() < 0)) {
+    return Status::InvalidArgument(
+        "stall: params.after_moves must be an integer >= 0");
   }
   return std::unique_ptr<SolverBehaviour>(
       new StallSolver(after == params.end() ? 0 : after->get<int64_t>()));

@@ -8,6 +8,7 @@
 
 namespace veritrain {
 
-Result<std::unique_ptr<SolverBehaviour>> MakeStallSolver(const nlohmann::json& params);
+Result<std::unique_ptr<SolverBehaviour>> MakeStallSolver(
+    const nlohmann::json& params);
 
 }  // namespace veritrain

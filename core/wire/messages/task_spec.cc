@@ -9,6 +9,7 @@ nlohmann::json TaskSpec::ToJson() const {
           {"steps", steps},
           {"checkpoint_interval", checkpoint_interval},
           {"mode", mode},
+          {"verification", verification.ToJson()},
           {"top_q", top_q},
           {"random_samples", random_samples},
           {"reward", reward},
@@ -27,6 +28,14 @@ Result<TaskSpec> TaskSpec::FromJson(const nlohmann::json& j) {
   VT_ASSIGN_OR_RETURN(s.steps, BodyInt(j, "steps"));
   VT_ASSIGN_OR_RETURN(s.checkpoint_interval, BodyInt(j, "checkpoint_interval"));
   VT_ASSIGN_OR_RETURN(s.mode, BodyString(j, "mode"));
+  if (s.mode != "exact" && s.mode != "tolerance") {
+    return Status::InvalidArgument("task field 'mode' must be \"exact\" or \"tolerance\"");
+  }
+  // Optional: tasks from before tolerance mode carry no policy.
+  if (auto it = j.find("verification"); it != j.end()) {
+    VT_ASSIGN_OR_RETURN(s.verification, VerificationPolicy::FromJson(*it));
+  }
+  if (s.mode == "tolerance") VT_RETURN_IF_ERROR(s.verification.CheckTolerance());
   VT_ASSIGN_OR_RETURN(s.top_q, BodyInt(j, "top_q"));
   VT_ASSIGN_OR_RETURN(s.random_samples, BodyInt(j, "random_samples"));
   VT_ASSIGN_OR_RETURN(s.reward, BodyInt(j, "reward"));

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/util/status.h"
+#include "core/wire/messages/verification_policy.h"
 
 namespace veritrain {
 
@@ -21,7 +22,8 @@ struct TaskSpec {
   nlohmann::json job;               // JobConfig JSON (name, steps, batch, params, seeds)
   int64_t steps = 0;                // T
   int64_t checkpoint_interval = 0;  // k; REQUIRES k divides steps
-  std::string mode = "exact";       // "exact" (hash equality)
+  std::string mode = "exact";       // "exact" (hash equality) | "tolerance"
+  VerificationPolicy verification;  // metrics, δ, hyper-parameter source
   int64_t top_q = 1;                // intervals with the largest updates
   int64_t random_samples = 1;       // intervals drawn after the trace root
   int64_t reward = 0;               // token units, held in escrow

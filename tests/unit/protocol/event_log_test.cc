@@ -10,15 +10,17 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/support/files.h"
+
 namespace veritrain {
 namespace {
 
+using testing_util::Contains;
+using testing_util::ReadFile;
+using testing_util::WriteFile;
+
 using json = nlohmann::json;
 using Code = Status::Code;
-
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 // A fresh path under the test temp dir, unique per test and process.
 std::string TempPath(const std::string& name) {
@@ -27,18 +29,6 @@ std::string TempPath(const std::string& name) {
                      "_" + std::to_string(::getpid()) + "_" + name;
   std::remove(path.c_str());
   return path;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
 }
 
 std::vector<std::string> Lines(const std::string& text) {

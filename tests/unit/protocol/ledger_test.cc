@@ -7,14 +7,14 @@
 #include <limits>
 #include <random>
 
+#include "tests/support/files.h"
+
 namespace veritrain {
 namespace {
 
-using Code = Status::Code;
+using testing_util::Contains;
 
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using Code = Status::Code;
 
 // alice 1000, bob 500, then alice escrows 250 for task t1.
 Ledger SmallLedger() {

@@ -12,42 +12,15 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/files.h"
+
 namespace veritrain {
 namespace {
 
+using testing_util::ReadFile;
+using testing_util::ScratchDir;
+
 namespace fs = std::filesystem;
-
-// A fresh directory under the test temp dir, removed with its contents.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string tmpl = testing::TempDir() + "/vt_atomic_XXXXXX";
-    char* made = ::mkdtemp(tmpl.data());
-    EXPECT_NE(made, nullptr);
-    path_ = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::vector<std::string> Entries() const {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(path_)) {
-      names.push_back(e.path().filename().string());
-    }
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
- private:
-  std::string path_;
-};
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 TEST(AtomicFileTest, WritesTheConcatenationOfPieces) {
   ScratchDir dir;
@@ -55,7 +28,7 @@ TEST(AtomicFileTest, WritesTheConcatenationOfPieces) {
   std::string big(100000, 'x');
   big[5] = '\0';
   ASSERT_TRUE(WriteFileAtomically(path, {"head", "", big, "tail"}).ok());
-  EXPECT_EQ(Slurp(path), "head" + big + "tail");
+  EXPECT_EQ(ReadFile(path), "head" + big + "tail");
   EXPECT_EQ(dir.Entries(), std::vector<std::string>{"f.bin"});
 }
 
@@ -64,7 +37,7 @@ TEST(AtomicFileTest, ReplacesAnExistingFileWhole) {
   const std::string path = dir.path() + "/f.bin";
   ASSERT_TRUE(WriteFileAtomically(path, {std::string(5000, 'a')}).ok());
   ASSERT_TRUE(WriteFileAtomically(path, {"short"}).ok());
-  EXPECT_EQ(Slurp(path), "short");
+  EXPECT_EQ(ReadFile(path), "short");
   EXPECT_EQ(dir.Entries(), std::vector<std::string>{"f.bin"});
 }
 
@@ -121,7 +94,7 @@ TEST(AtomicFileTest, ConcurrentWritersLeaveOneCompleteFile) {
     });
   }
   for (auto& w : writers) w.join();
-  const std::string got = Slurp(path);
+  const std::string got = ReadFile(path);
   EXPECT_TRUE(got == a || got == b) << got.size();
   EXPECT_EQ(dir.Entries(), std::vector<std::string>{"f.bin"});
 }

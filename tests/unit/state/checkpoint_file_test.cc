@@ -18,51 +18,22 @@
 
 #include "core/state/atomic_file.h"
 #include "core/state/state_hash.h"
+#include "tests/support/files.h"
+#include "tests/support/tensors.h"
 
 namespace veritrain {
 namespace {
+
+using testing_util::MakeTensor;
+
+using testing_util::ReadFile;
+using testing_util::ScratchDir;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 constexpr size_t kHeaderSize = 24;
 constexpr size_t kTrailerSize = 40;
-
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string tmpl = testing::TempDir() + "/vt_ckpt_XXXXXX";
-    char* made = ::mkdtemp(tmpl.data());
-    EXPECT_NE(made, nullptr);
-    path_ = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::vector<std::string> Entries() const {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(path_)) {
-      names.push_back(e.path().filename().string());
-    }
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
- private:
-  std::string path_;
-};
-
-TensorData MakeTensor(std::string name, DType dtype, std::vector<int64_t> shape,
-                      std::string bytes) {
-  TensorData t;
-  t.name = std::move(name);
-  t.dtype = dtype;
-  t.shape = std::move(shape);
-  t.bytes = Bytes::FromString(std::move(bytes));
-  return t;
-}
 
 std::string Pattern(size_t n, int seed) {
   std::string s(n, '\0');
@@ -94,11 +65,6 @@ json TestMeta() {
           {"pad", std::string(400, 'p')}};
 }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 void Spit(const std::string& path, const std::string& data) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << data;
 }
@@ -119,7 +85,7 @@ std::string GoodFile() {
   const std::string path = dir.path() + "/c.vtc";
   Status s = WriteCheckpoint(path, TestState(), TestMeta());
   EXPECT_TRUE(s.ok()) << s.ToString();
-  return Slurp(path);
+  return ReadFile(path);
 }
 
 Result<Checkpoint> Decode(const std::string& file) {
@@ -245,7 +211,7 @@ TEST(CheckpointFileTest, WriteReadWriteIsByteIdentical) {
   auto c = ReadCheckpoint(p1);
   ASSERT_TRUE(c.ok());
   ASSERT_TRUE(WriteCheckpoint(p2, c->state, c->meta).ok());
-  EXPECT_EQ(Slurp(p1), Slurp(p2));
+  EXPECT_EQ(ReadFile(p1), ReadFile(p2));
 }
 
 TEST(CheckpointFileTest, LayoutFollowsTheSpec) {
@@ -309,7 +275,7 @@ TEST(CheckpointFileTest, KnownAnswerFile) {
   ASSERT_TRUE(
       WriteCheckpoint(path, state, json{{"job", "synthetic"}, {"step", 3}})
           .ok());
-  const std::string f = Slurp(path);
+  const std::string f = ReadFile(path);
   EXPECT_EQ(f.size(), 1130u);
   EXPECT_EQ(Sha256Of(f).Hex(),
             "106b0b559b23911b5b83615032d49f27a65b8950583b9d86bcab5310f5b3f4ae");

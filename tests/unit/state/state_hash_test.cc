@@ -10,18 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/tensors.h"
+
 namespace veritrain {
 namespace {
 
-TensorData MakeTensor(std::string name, DType dtype, std::vector<int64_t> shape,
-                      std::string bytes) {
-  TensorData t;
-  t.name = std::move(name);
-  t.dtype = dtype;
-  t.shape = std::move(shape);
-  t.bytes = Bytes::FromString(std::move(bytes));
-  return t;
-}
+using testing_util::MakeTensor;
 
 template <typename T>
 std::string Raw(std::initializer_list<T> values) {

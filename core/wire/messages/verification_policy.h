@@ -1,0 +1,66 @@
+// VerificationPolicy: how verifiers compare a re-executed interval with the
+// solver's committed end checkpoint in tolerance mode (design stage 5), as
+// the task fixes it. Part of TaskSpec (field "verification").
+//
+// An interval passes when, for every metric listed, its distance between
+// the re-executed and the committed parameters (core/state/distance.h),
+// divided by reference[metric] when one is given, is at most
+// delta[metric]. Exact mode ignores the policy's thresholds (it compares
+// state hashes) but uses the same metrics to report how far a mismatching
+// interval is off.
+//
+// `hyperparameters` says where re-execution takes the optimizer's
+// hyper-parameters from:
+//   "task"    from the task's job spec; what a checkpoint claims is ignored
+//             and only reported when it differs. The default, and the only
+//             sound choice.
+//   "prover"  from the start checkpoint's claim (its meta "optimizer"), as
+//             in proof-of-learning as published (Jia et al., S&P 2021),
+//             where the prover states its hyper-parameters with its proof.
+//             Not sound (Fang et al., EuroS&P 2023: a prover that claims a
+//             near-zero learning rate makes re-execution a no-op); kept so
+//             that scenarios can reproduce that attack.
+//
+// JSON: {"metrics": ["l2", "cosine"], "delta": {"l2": 1e-4, "cosine": 1e-9},
+//        "reference": {"l2": 3.5}, "hyperparameters": "task",
+//        "calibration": {...}}; every field optional (defaults: metrics
+// ["l2"], no delta, no reference, "task", {}). `calibration` records how δ
+// was chosen (see scenarios/calibrate.h) and is not interpreted here.
+//
+// Thread-safety: a value.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/util/status.h"
+
+namespace veritrain {
+
+struct VerificationPolicy {
+  std::vector<std::string> metrics = {"l2"};
+  std::map<std::string, double> delta;      // metric -> threshold (> 0)
+  std::map<std::string, double> reference;  // metric -> normaliser (> 0)
+  std::string hyperparameters = "task";     // "task" | "prover"
+  nlohmann::json calibration = nlohmann::json::object();
+
+  nlohmann::json ToJson() const;
+  // Errors name the field under "verification": an unknown metric (listing
+  // the known ones), a repeated metric, a delta or reference that is not a
+  // finite number > 0 or names an unknown metric, an unknown
+  // hyperparameters source. Does not require a delta for each metric: see
+  // CheckTolerance.
+  static Result<VerificationPolicy> FromJson(const nlohmann::json& j);
+
+  // What tolerance mode needs beyond FromJson: at least one metric, and a
+  // delta for each. InvalidArgument naming the metric otherwise.
+  Status CheckTolerance() const;
+
+  // The normalised value of a raw distance for `metric`: raw / reference
+  // when a reference is given, else raw.
+  double Normalise(const std::string& metric, double raw) const;
+};
+
+}  // namespace veritrain

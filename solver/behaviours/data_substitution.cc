@@ -1,0 +1,70 @@
+#include "solver/behaviours/data_substitution.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "solver/behaviours/attack_util.h"
+
+namespace veritrain {
+namespace {
+
+class DataSubstitutionSolver final : public SolverBehaviour {
+ public:
+  explicit DataSubstitutionSolver(double fraction) : fraction_(fraction) {}
+
+  std::string name() const override { return "data-substitution"; }
+
+  Status Begin(const TrainingJob& job, const TaskContext& task) override {
+    offset_ = task.steps;
+    substituted_ = 0;
+    return Status::Ok();
+  }
+
+  Result<TensorMap> Step(const TrainingJob& job,
+                         const TensorMap& state) override {
+    VT_ASSIGN_OR_RETURN(int64_t step, StepOf(state));
+    VT_ASSIGN_OR_RETURN(TensorMap batch, job.Batch(step));
+    VT_ASSIGN_OR_RETURN(TensorMap other, job.Batch(step + offset_));
+    try {
+      const int64_t size = batch.at("data/y").size(0);
+      const int64_t m = std::min<int64_t>(
+          size, static_cast<int64_t>(
+                    std::ceil(fraction_ * static_cast<double>(size))));
+      for (const char* name : {"data/x", "data/y"}) {
+        torch::Tensor t = batch.at(name).clone();
+        t.narrow(0, 0, m).copy_(other.at(name).narrow(0, 0, m));
+        batch[name] = t;
+      }
+      substituted_ += m;
+    } catch (const std::exception& e) {
+      return Status::Internal(std::string("data-substitution: ") + e.what());
+    }
+    ++steps_computed_;
+    return RunStepGraph(job.graph(), state, batch, nullptr, Hook(step));
+  }
+
+  nlohmann::json Report() const override {
+    return {{"steps_computed", steps_computed_},
+            {"fraction", fraction_},
+            {"samples_substituted", substituted_}};
+  }
+
+ private:
+  const double fraction_;
+  int64_t offset_ = 0;
+  int64_t substituted_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SolverBehaviour>> MakeDataSubstitutionSolver(
+    const nlohmann::json& params) {
+  BehaviourParams p("data-substitution", params);
+  VT_RETURN_IF_ERROR(p.Only({"fraction"}));
+  VT_ASSIGN_OR_RETURN(double fraction,
+                      p.Number("fraction", 0.25, 0, 1, /*min_exclusive=*/true));
+  return std::unique_ptr<SolverBehaviour>(new DataSubstitutionSolver(fraction));
+}
+
+}  // namespace veritrain

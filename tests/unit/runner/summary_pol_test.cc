@@ -1,0 +1,117 @@
+// The proof-of-learning part of the summary: the task's verification
+// policy, the solver's compute, distances, and what the verdicts mean.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "scenarios/runner/summary.h"
+
+namespace veritrain {
+namespace {
+
+Event Ev(int64_t t, const std::string& type, nlohmann::json data) {
+  Event e;
+  e.time_ms = t;
+  e.type = type;
+  e.task = "task-0001";
+  e.data = std::move(data);
+  return e;
+}
+
+std::vector<Event> Story(
+    const std::string& behaviour, bool accept,
+    nlohmann::json calibration = nlohmann::json::object()) {
+  nlohmann::json spec = {{"job", {{"name", "synthetic"}}},
+                         {"steps", 40},
+                         {"checkpoint_interval", 10},
+                         {"mode", "tolerance"},
+                         {"solver", "s"},
+                         {"reward", 5},
+                         {"verification",
+                          {{"metrics", {"l2"}},
+                           {"delta", {{"l2", 0.5}}},
+                           {"calibration", calibration}}}};
+  nlohmann::json intervals = {
+      {{"index", 0},
+       {"reason", "top_q"},
+       {"match", true},
+       {"distances", {{"l2", 0.1}, {"linf", 0.05}}},
+       {"hyperparameter_mismatch", nlohmann::json::object()}},
+      {{"index", 2},
+       {"reason", "random"},
+       {"match", accept},
+       {"distances", {{"l2", accept ? 0.2 : 0.9}, {"linf", 0.3}}},
+       {"hyperparameter_mismatch",
+        {{"lr", {{"task", 0.05}, {"claimed", 1e-12}}}}}}};
+  nlohmann::json verdict = {
+      {"accept", accept}, {"disputed_interval", accept ? -1 : 2},
+      {"reason", "r"},    {"steps_reexecuted", 20},
+      {"seconds", 1.0},   {"intervals", intervals}};
+  return {
+      Ev(0, "task_posted", {{"spec", spec}}),
+      Ev(10, "trace_committed",
+         {{"body",
+           {{"trace_root", "ab"},
+            {"training",
+             {{"behaviour", behaviour},
+              {"steps_computed", 10},
+              {"attack", {{"steps_computed", 10}, {"steps_skipped", 30}}}}}}}}),
+      Ev(20, "verdict", {{"verifier", "v"}, {"body", verdict}}),
+      Ev(30, "task_settled", {{"outcome", accept ? "accepted" : "challenged"}}),
+      Ev(40, "shutdown", {{"conservation", true}})};
+}
+
+TEST(SummaryPol, DistancesDeltaAndCompute) {
+  auto s = BuildSummary(Story("lazy", false), "demo", 1);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const auto& t = (*s)["tasks"][0];
+  EXPECT_EQ(t["verification"]["delta"]["l2"], 0.5);
+  EXPECT_EQ(t["verification"]["delta_source"], "fixed");
+  EXPECT_EQ(t["verification"]["hyperparameters"], "task");
+  EXPECT_DOUBLE_EQ(t["max_distance"]["l2"].get<double>(), 0.9);
+  EXPECT_DOUBLE_EQ(t["max_distance"]["linf"].get<double>(), 0.3);
+  EXPECT_EQ(t["solver_steps_computed"], 10);
+  EXPECT_DOUBLE_EQ(t["solver_compute_ratio"].get<double>(), 0.25);
+  EXPECT_DOUBLE_EQ(t["verifier_over_solver_compute"].get<double>(), 2.0);
+  EXPECT_EQ(t["attack"]["steps_skipped"], 30);
+  EXPECT_EQ(t["hyperparameter_mismatches"], 1);
+  EXPECT_EQ(t["challenged"], true);
+  EXPECT_EQ(t["detected"], true);
+  EXPECT_EQ(t["false_positive"], false);
+  EXPECT_EQ(t["missed"], false);
+  EXPECT_EQ(t["verifiers"][0]["intervals"][1]["reason"], "random");
+
+  const std::string csv = MetricsCsv(*s);
+  EXPECT_NE(csv.find("max_distance_l2,delta_l2"), std::string::npos);
+  EXPECT_NE(csv.find(",0.9,0.5,"), std::string::npos) << csv;
+  EXPECT_THAT(HumanSummary(*s, 1.0),
+              ::testing::HasSubstr(
+                  "tolerance: l2 0.9 > δ 0.5; δ fixed, solver lazy (10/40 "
+                  "steps computed): detected"));
+}
+
+TEST(SummaryPol, MissedAttacksAndFalsePositives) {
+  auto missed = BuildSummary(Story("infinitesimal", true), "demo", 1);
+  ASSERT_TRUE(missed.ok());
+  EXPECT_EQ((*missed)["tasks"][0]["missed"], true);
+  EXPECT_EQ((*missed)["tasks"][0]["detected"], false);
+  EXPECT_THAT(HumanSummary(*missed, 1.0), ::testing::HasSubstr("NOT detected"));
+
+  auto fp = BuildSummary(Story("honest", false), "demo", 1);
+  ASSERT_TRUE(fp.ok());
+  EXPECT_EQ((*fp)["tasks"][0]["false_positive"], true);
+  EXPECT_EQ((*fp)["tasks"][0]["detected"], false);
+  EXPECT_THAT(HumanSummary(*fp, 1.0), ::testing::HasSubstr("a false positive"));
+}
+
+TEST(SummaryPol, CalibratedDeltaIsRecorded) {
+  auto s = BuildSummary(
+      Story("honest", true, {{"source", "calibrated"}, {"quantile", 0.99}}),
+      "demo", 1);
+  ASSERT_TRUE(s.ok());
+  const auto& v = (*s)["tasks"][0]["verification"];
+  EXPECT_EQ(v["delta_source"], "calibrated");
+  EXPECT_EQ(v["calibration"]["quantile"], 0.99);
+}
+
+}  // namespace
+}  // namespace veritrain

@@ -1,0 +1,104 @@
+// Tests for the verifier's tolerance-mode comparison and hyper-parameter
+// check (verifier/tolerance.h).
+#include "verifier/tolerance.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+namespace veritrain {
+namespace {
+
+TensorData F32(const std::string& name, const std::vector<float>& v) {
+  TensorData t;
+  t.name = name;
+  t.dtype = DType::kFloat32;
+  t.shape = {static_cast<int64_t>(v.size())};
+  t.bytes = Bytes::Copy(v.data(), v.size() * sizeof(float));
+  return t;
+}
+
+VerificationPolicy Policy() {
+  VerificationPolicy p;
+  p.metrics = {"l2", "linf"};
+  p.delta = {{"l2", 0.5}, {"linf", 0.25}};
+  return p;
+}
+
+TEST(ToleranceTest, WithinAndExceeded) {
+  // Re-executed (3, 4) against committed (3, 4.3): l2 = linf = 0.3.
+  State start = {F32("param/w", {0, 0})};
+  auto check =
+      CheckDistances(Policy(), {F32("param/w", {3, 4})},
+                     {F32("param/w", {3, 4.3f})}, start, /*apply_delta=*/true);
+  ASSERT_TRUE(check.ok()) << check.status().ToString();
+  EXPECT_NEAR(check->distances["l2"].get<double>(), 0.3, 1e-6);
+  EXPECT_FALSE(check->within);  // linf 0.3 > 0.25
+  EXPECT_EQ(check->exceeded, nlohmann::json({"linf"}));
+  EXPECT_NEAR(check->update_l2, std::sqrt(9 + 4.3 * 4.3), 1e-5);
+  EXPECT_TRUE(check->raw_distances.is_null());
+
+  // Measuring only (exact mode): no verdict.
+  auto measured =
+      CheckDistances(Policy(), {F32("param/w", {3, 4})},
+                     {F32("param/w", {3, 4.3f})}, start, /*apply_delta=*/false);
+  ASSERT_TRUE(measured.ok());
+  EXPECT_TRUE(measured->within);
+  EXPECT_TRUE(measured->exceeded.empty());
+}
+
+TEST(ToleranceTest, ReferenceNormalises) {
+  VerificationPolicy p = Policy();
+  p.reference = {{"linf", 2.0}};  // 0.3 / 2 = 0.15 <= 0.25
+  auto check =
+      CheckDistances(p, {F32("param/w", {3, 4})}, {F32("param/w", {3, 4.3f})},
+                     {F32("param/w", {0, 0})}, true);
+  ASSERT_TRUE(check.ok());
+  EXPECT_TRUE(check->within);
+  EXPECT_NEAR(check->distances["linf"].get<double>(), 0.15, 1e-6);
+  EXPECT_NEAR(check->raw_distances["linf"].get<double>(), 0.3, 1e-6);
+}
+
+TEST(ToleranceTest, MismatchedCheckpointIsAnError) {
+  auto check =
+      CheckDistances(Policy(), {F32("param/w", {3, 4})},
+                     {F32("param/v", {3, 4})}, {F32("param/w", {0, 0})}, true);
+  ASSERT_FALSE(check.ok());
+  EXPECT_THAT(check.status().message(), ::testing::HasSubstr("param/"));
+}
+
+TEST(ToleranceTest, OptimizerStateDistance) {
+  EXPECT_DOUBLE_EQ(
+      OptimizerStateL2({F32("opt/w/m", {1, 1})}, {F32("opt/w/m", {1, 3})}),
+      2.0);
+  EXPECT_EQ(OptimizerStateL2({F32("param/w", {1})}, {F32("param/w", {1})}), -1);
+}
+
+TEST(ToleranceTest, OptimizerMismatchNamesTheFields) {
+  nlohmann::json task = {{"name", "adam"}, {"lr", 0.001}, {"eps", 1e-8}};
+  EXPECT_EQ(OptimizerMismatch(task, task), nlohmann::json::object());
+  nlohmann::json claimed = task;
+  claimed["lr"] = 1e-12;
+  nlohmann::json m = OptimizerMismatch(task, claimed);
+  EXPECT_EQ(m.size(), 1u);
+  EXPECT_EQ(m["lr"]["task"], 0.001);
+  EXPECT_EQ(m["lr"]["claimed"], 1e-12);
+  claimed["momentum"] = 0.9;
+  EXPECT_TRUE(OptimizerMismatch(task, claimed).contains("momentum"));
+  EXPECT_EQ(OptimizerMismatch(task, nullptr),
+            nlohmann::json({{"claim", "missing"}}));
+  // 1 and 1.0 are the same number.
+  EXPECT_EQ(OptimizerMismatch({{"lr", 1}}, {{"lr", 1.0}}),
+            nlohmann::json::object());
+}
+
+TEST(ToleranceTest, CastFloatingLeavesIntegersAlone) {
+  TensorMap m = {{"param/w", torch::ones({2}, torch::kFloat32)},
+                 {"meta/step", torch::zeros({}, torch::kInt64)}};
+  TensorMap c = CastFloating(m, torch::kFloat64);
+  EXPECT_EQ(c.at("param/w").scalar_type(), torch::kFloat64);
+  EXPECT_EQ(c.at("meta/step").scalar_type(), torch::kInt64);
+}
+
+}  // namespace
+}  // namespace veritrain

@@ -1,0 +1,74 @@
+#include "verifier/tolerance.h"
+
+#include <torch/torch.h>
+
+#include "core/state/distance.h"
+
+namespace veritrain {
+
+Result<DistanceCheck> CheckDistances(const VerificationPolicy& policy,
+                                     const State& computed,
+                                     const State& committed, const State& start,
+                                     bool apply_delta) {
+  DistanceCheck check;
+  VT_ASSIGN_OR_RETURN(StateDistance d, ParameterDistance(computed, committed));
+  bool normalised = false;
+  for (Metric m : AllMetrics()) {
+    const std::string name = MetricName(m);
+    const double value = policy.Normalise(name, d.Get(m));
+    normalised = normalised || value != d.Get(m);
+    check.distances[name] = value;
+  }
+  if (normalised) {
+    check.raw_distances = nlohmann::json::object();
+    for (Metric m : AllMetrics()) check.raw_distances[MetricName(m)] = d.Get(m);
+  }
+  if (apply_delta) {
+    for (const auto& name : policy.metrics) {
+      if (check.distances[name].get<double>() > policy.delta.at(name)) {
+        check.exceeded.push_back(name);
+        check.within = false;
+      }
+    }
+  }
+  VT_ASSIGN_OR_RETURN(StateDistance update,
+                      ParameterDistance(start, committed));
+  check.update_l2 = update.l2;
+  return check;
+}
+
+double OptimizerStateL2(const State& a, const State& b) {
+  auto d = ParameterDistance(a, b, "opt/");
+  return d.ok() ? d->l2 : -1;
+}
+
+nlohmann::json OptimizerMismatch(const nlohmann::json& task_optimizer,
+                                 const nlohmann::json& claimed) {
+  nlohmann::json out = nlohmann::json::object();
+  if (!claimed.is_object()) return {{"claim", "missing"}};
+  for (const auto& [key, value] : task_optimizer.items()) {
+    auto it = claimed.find(key);
+    const nlohmann::json c = it == claimed.end() ? nlohmann::json() : *it;
+    const bool same = c.is_number() && value.is_number()
+                          ? c.get<double>() == value.get<double>()
+                          : c == value;
+    if (!same) out[key] = {{"task", value}, {"claimed", c}};
+  }
+  for (const auto& [key, value] : claimed.items()) {
+    if (!task_optimizer.contains(key))
+      out[key] = {{"task", nullptr}, {"claimed", value}};
+  }
+  return out;
+}
+
+TensorMap CastFloating(const TensorMap& state, torch::ScalarType dtype) {
+  TensorMap out;
+  for (const auto& [name, t] : state) {
+    out.emplace(name, t.is_floating_point() && t.scalar_type() != dtype
+                          ? t.to(dtype)
+                          : t);
+  }
+  return out;
+}
+
+}  // namespace veritrain

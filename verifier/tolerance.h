@@ -1,0 +1,63 @@
+// The comparison a verifier makes after re-executing one interval (design
+// stage 5): distances between the re-executed and the committed parameters
+// under the task's VerificationPolicy, and the check of the hyper-parameters
+// a checkpoint claims against the task's.
+//
+// Exact mode compares state hashes and uses these only to report how far a
+// mismatching interval is off; tolerance mode decides with them.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <torch/types.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "core/state/tensor_data.h"
+#include "core/train/torch_bridge.h"
+#include "core/util/status.h"
+#include "core/wire/messages/verification_policy.h"
+
+namespace veritrain {
+
+struct DistanceCheck {
+  // Every metric's distance, normalised by the policy's reference where it
+  // has one: {"l1": .., "l2": .., "linf": .., "cosine": ..}.
+  nlohmann::json distances = nlohmann::json::object();
+  // The raw (unnormalised) distances, present only when some reference
+  // applies.
+  nlohmann::json raw_distances;
+  // The policy's metrics whose distance exceeds their δ (tolerance only).
+  nlohmann::json exceeded = nlohmann::json::array();
+  bool within = true;    // no metric exceeded
+  double update_l2 = 0;  // l2 of the committed update (end − start)
+};
+
+// Compares `computed` (the re-execution's end state) with `committed` (the
+// solver's end checkpoint) over their parameters, and measures the committed
+// update from `start`. With apply_delta, decides `within` from the policy's
+// δ (REQUIRES: policy.CheckTolerance() is OK); otherwise only measures.
+// Errors from ParameterDistance (naming the tensor): a committed checkpoint
+// whose parameters do not match the job's is an error of the solver's.
+Result<DistanceCheck> CheckDistances(const VerificationPolicy& policy,
+                                     const State& computed,
+                                     const State& committed, const State& start,
+                                     bool apply_delta);
+
+// The l2 distance between the optimizer states ("opt/...") of two states,
+// or -1 when they have none (SGD without momentum).
+double OptimizerStateL2(const State& a, const State& b);
+
+// The fields where a checkpoint's claimed optimizer differs from the task's:
+// {"lr": {"task": 0.001, "claimed": 1e-12}, ...}; an empty object when they
+// agree. A claim that is missing or not an object gives {"claim": "missing"}.
+nlohmann::json OptimizerMismatch(const nlohmann::json& task_optimizer,
+                                 const nlohmann::json& claimed);
+
+// `state` with every floating tensor converted to `dtype` (other tensors
+// shared). Used when the verifier computes in another precision than the
+// solver committed in.
+TensorMap CastFloating(const TensorMap& state, torch::ScalarType dtype);
+
+}  // namespace veritrain
