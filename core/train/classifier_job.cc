@@ -45,18 +45,9 @@ class ClassifierJob : public TrainingJob {
         test_(std::move(test)),
         order_(config_.data_seed, train_.size()) {}
 
-  Status Build(const std::vector<int64_t>& hidden, int64_t classes) {
+  Status Build(std::vector<Layer> layers, int64_t classes) {
     const int64_t batch = config_.batch_size;
-    int64_t width = train_.x.size(1);
-    for (size_t i = 0; i <= hidden.size(); ++i) {
-      const std::string k = std::to_string(i + 1);
-      const int64_t out = i < hidden.size() ? hidden[i] : classes;
-      layers_.push_back(LinearLayer("fc" + k, width, out, batch));
-      if (i < hidden.size()) {
-        layers_.push_back(ReluLayer("relu" + k, out, batch));
-      }
-      width = out;
-    }
+    layers_ = std::move(layers);
     VT_ASSIGN_OR_RETURN(std::string logits,
                         AddForwardNodes(&graph_, layers_, "data/x"));
     VT_RETURN_IF_ERROR(
@@ -173,7 +164,32 @@ Status CheckLabels(const Dataset& d, int64_t classes, const char* which) {
 Result<std::unique_ptr<TrainingJob>> MakeClassifierJob(
     const JobConfig& config, const std::vector<int64_t>& hidden,
     int64_t classes, Dataset train, Dataset test) {
+  if (train.x.dim() != 2) {
+    return Status::InvalidArgument("job '" + config.name +
+                                   "': training inputs must be [N, features]");
+  }
+  std::vector<Layer> layers;
+  int64_t width = train.x.size(1);
+  for (size_t i = 0; i <= hidden.size(); ++i) {
+    const std::string k = std::to_string(i + 1);
+    const int64_t out = i < hidden.size() ? hidden[i] : classes;
+    layers.push_back(LinearLayer("fc" + k, width, out, config.batch_size));
+    if (i < hidden.size()) {
+      layers.push_back(ReluLayer("relu" + k, out, config.batch_size));
+    }
+    width = out;
+  }
+  return MakeLayeredClassifierJob(config, std::move(layers), classes,
+                                  std::move(train), std::move(test));
+}
+
+Result<std::unique_ptr<TrainingJob>> MakeLayeredClassifierJob(
+    const JobConfig& config, std::vector<Layer> layers, int64_t classes,
+    Dataset train, Dataset test) {
   VT_ASSIGN_OR_RETURN(OptimizerConfig optimizer, config.Optimizer());
+  if (layers.empty()) {
+    return Status::InvalidArgument("job '" + config.name + "': no layers");
+  }
   const std::string where = "job '" + config.name + "': ";
   try {
     VT_RETURN_IF_ERROR(CheckLabels(train, classes, "training")
@@ -189,7 +205,8 @@ Result<std::unique_ptr<TrainingJob>> MakeClassifierJob(
     }
     auto job = std::make_unique<ClassifierJob>(
         config, std::move(optimizer), std::move(train), std::move(test));
-    VT_RETURN_IF_ERROR(job->Build(hidden, classes).WithContext(where));
+    VT_RETURN_IF_ERROR(
+        job->Build(std::move(layers), classes).WithContext(where));
     return std::unique_ptr<TrainingJob>(std::move(job));
   } catch (const std::exception& e) {
     return Status::Internal(where + e.what());

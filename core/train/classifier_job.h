@@ -32,6 +32,7 @@
 
 #include "core/train/dataset.h"
 #include "core/train/job.h"
+#include "core/train/layer_nodes.h"
 
 namespace veritrain {
 
@@ -44,5 +45,13 @@ Result<std::unique_ptr<TrainingJob>> MakeSyntheticJob(const JobConfig& config);
 Result<std::unique_ptr<TrainingJob>> MakeClassifierJob(
     const JobConfig& config, const std::vector<int64_t>& hidden,
     int64_t classes, Dataset train, Dataset test);
+
+// A classifier job over a given chain of layers (the first reads the
+// [N, features] inputs, the last writes [N, classes] logits); the cnn job is
+// one. Errors as MakeClassifierJob, and InvalidArgument when `layers` is
+// empty or the chain does not form a valid step graph.
+Result<std::unique_ptr<TrainingJob>> MakeLayeredClassifierJob(
+    const JobConfig& config, std::vector<Layer> layers, int64_t classes,
+    Dataset train, Dataset test);
 
 }  // namespace veritrain

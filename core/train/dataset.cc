@@ -15,7 +15,6 @@ namespace veritrain {
 namespace {
 
 constexpr int64_t kPixels = 28 * 28;
-constexpr int64_t kClasses = 10;
 // The training set's pixel mean and standard deviation after scaling to
 // [0, 1] (the values commonly used for Fashion-MNIST).
 constexpr double kMean = 0.2860;
@@ -63,7 +62,7 @@ Result<Dataset> LoadFashionMnist(const std::string& dir, bool train,
   }
   for (int64_t i = 0; i < n; ++i) {
     const auto label = static_cast<uint8_t>(labels.data[i]);
-    if (label >= kClasses) {
+    if (label >= kFashionMnistClasses) {
       return Status::Corruption(labels_path + ": label " +
                                 std::to_string(label) + " of sample " +
                                 std::to_string(i) + " is not in 0..9");

@@ -17,6 +17,9 @@
 
 namespace veritrain {
 
+// Fashion-MNIST has ten classes.
+inline constexpr int64_t kFashionMnistClasses = 10;
+
 struct Dataset {
   torch::Tensor x;  // [N, features], floating, normalised
   torch::Tensor y;  // [N] int64 class labels

@@ -7,6 +7,9 @@
 #include <utility>
 
 #include "core/train/classifier_job.h"
+#include "core/train/cnn_job.h"
+#include "core/train/torchscript_job.h"
+#include "core/train/transformer_job.h"
 
 namespace veritrain {
 
@@ -24,6 +27,9 @@ Registry& GetRegistry() {
     auto* reg = new Registry;
     reg->factories.emplace("mlp", MakeMlpJob);
     reg->factories.emplace("synthetic", MakeSyntheticJob);
+    reg->factories.emplace("cnn", MakeCnnJob);
+    reg->factories.emplace("torchscript", MakeTorchScriptJob);
+    reg->factories.emplace("transformer", MakeTransformerJob);
     return reg;
   }();
   return *r;

@@ -11,9 +11,13 @@
 
 #include "core/crypto/merkle.h"
 #include "core/train/dataset_commitment.h"
+#include "tests/support/files.h"
 
 namespace veritrain {
 namespace {
+
+using testing_util::ReadFile;
+using testing_util::WriteFile;
 
 using ::testing::HasSubstr;
 
@@ -21,17 +25,6 @@ const std::string kDir = "/usr/share/datasets/fashion-mnist";
 
 std::string TempPath(const std::string& name) {
   return ::testing::TempDir() + "/veritrain_idx_test_" + name;
-}
-
-void WriteFile(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  ASSERT_TRUE(out.good()) << path;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 // A raw (not gzipped) u8 IDX file of shape [2, 3].

@@ -23,21 +23,12 @@ namespace {
 
 using ::testing::HasSubstr;
 using testing_util::MakeJobOrDie;
+using testing_util::TrainSteps;
 
 class JobTest : public ::testing::Test {
  protected:
   void SetUp() override { testing_util::UseTestProfile(); }
 };
-
-TensorMap Train(const TrainingJob& job, TensorMap state, int steps) {
-  for (int i = 0; i < steps; ++i) {
-    auto next = TrainStep(job, state);
-    EXPECT_TRUE(next.ok()) << next.status().ToString();
-    if (!next.ok()) break;
-    state = std::move(next).value();
-  }
-  return state;
-}
 
 // Equality through the byte form that hashing and checkpoints use.
 bool SameStateBytes(const TensorMap& a, const TensorMap& b) {
@@ -57,11 +48,11 @@ bool SameStateBytes(const TensorMap& a, const TensorMap& b) {
 TEST_F(JobTest, TrainingIsDeterministic) {
   auto job = MakeJobOrDie(testing_util::SyntheticJobJson());
   ASSERT_NE(job, nullptr);
-  TensorMap a = Train(*job, job->InitialState(9), 20);
-  TensorMap b = Train(*job, job->InitialState(9), 20);
+  TensorMap a = TrainSteps(*job, job->InitialState(9), 20);
+  TensorMap b = TrainSteps(*job, job->InitialState(9), 20);
   EXPECT_EQ(a.at("meta/step").item<int64_t>(), 20);
   EXPECT_TRUE(SameStateBytes(a, b));
-  TensorMap c = Train(*job, job->InitialState(10), 20);
+  TensorMap c = TrainSteps(*job, job->InitialState(10), 20);
   EXPECT_FALSE(SameStateBytes(a, c));
   EXPECT_FALSE(SameStateBytes(job->InitialState(9), job->InitialState(10)));
 }
@@ -69,8 +60,8 @@ TEST_F(JobTest, TrainingIsDeterministic) {
 TEST_F(JobTest, MlpTrainingIsDeterministic) {
   auto job = MakeJobOrDie(testing_util::SmallMlpJobJson());
   ASSERT_NE(job, nullptr);
-  TensorMap a = Train(*job, job->InitialState(4), 20);
-  TensorMap b = Train(*job, job->InitialState(4), 20);
+  TensorMap a = TrainSteps(*job, job->InitialState(4), 20);
+  TensorMap b = TrainSteps(*job, job->InitialState(4), 20);
   EXPECT_TRUE(SameStateBytes(a, b));
 }
 
@@ -79,9 +70,9 @@ TEST_F(JobTest, SameBitsOnAnotherThread) {
   // thread count too (see step_graph.cc).
   auto job = MakeJobOrDie(testing_util::SmallMlpJobJson());
   ASSERT_NE(job, nullptr);
-  TensorMap here = Train(*job, job->InitialState(4), 3);
+  TensorMap here = TrainSteps(*job, job->InitialState(4), 3);
   TensorMap there;
-  std::thread t([&] { there = Train(*job, job->InitialState(4), 3); });
+  std::thread t([&] { there = TrainSteps(*job, job->InitialState(4), 3); });
   t.join();
   EXPECT_TRUE(SameStateBytes(here, there));
 }
@@ -113,7 +104,7 @@ TEST_F(JobTest, Float64JobsHoldFloat64State) {
   j["dtype"] = "float64";
   auto job = MakeJobOrDie(j);
   ASSERT_NE(job, nullptr);
-  TensorMap s = Train(*job, job->InitialState(1), 2);
+  TensorMap s = TrainSteps(*job, job->InitialState(1), 2);
   EXPECT_EQ(s.at("param/fc2.weight").scalar_type(), torch::kFloat64);
   EXPECT_EQ(s.at("opt/fc2.weight/v").scalar_type(), torch::kFloat64);
 }
@@ -252,7 +243,7 @@ TEST_F(JobTest, SyntheticJobLearns) {
   TensorMap s0 = job->InitialState(3);
   auto before = job->TestAccuracy(s0);
   const auto start = std::chrono::steady_clock::now();
-  TensorMap s = Train(*job, s0, 300);
+  TensorMap s = TrainSteps(*job, s0, 300);
   const double ms_per_step = std::chrono::duration<double, std::milli>(
                                  std::chrono::steady_clock::now() - start)
                                  .count() /
@@ -272,7 +263,7 @@ TEST_F(JobTest, MlpReachesSeventyPercentIn300Steps) {
                            {"data_seed", 1},
                            {"hidden", {128}}});
   ASSERT_NE(job, nullptr);
-  TensorMap s = Train(*job, job->InitialState(1), 300);
+  TensorMap s = TrainSteps(*job, job->InitialState(1), 300);
   auto acc = job->TestAccuracy(s);
   ASSERT_TRUE(acc.ok()) << acc.status().ToString();
   std::printf("mlp: test accuracy after 300 steps %.4f\n", *acc);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 
 #include "core/train/hardware_profile.h"
 #include "core/train/job.h"
@@ -41,6 +42,19 @@ inline nlohmann::json SyntheticJobJson(uint64_t data_seed = 5) {
 inline nlohmann::json SmallMlpJobJson() {
   return {{"name", "mlp"},       {"batch_size", 64},   {"data_seed", 3},
           {"train_limit", 2000}, {"test_limit", 1000}, {"hidden", {64}}};
+}
+
+// `steps` training steps from `state`; a failed step fails the test and
+// stops there.
+inline TensorMap TrainSteps(const TrainingJob& job, TensorMap state,
+                            int steps) {
+  for (int i = 0; i < steps; ++i) {
+    auto next = TrainStep(job, state);
+    EXPECT_TRUE(next.ok()) << next.status().ToString();
+    if (!next.ok()) break;
+    state = std::move(next).value();
+  }
+  return state;
 }
 
 }  // namespace testing_util

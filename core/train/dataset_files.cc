@@ -1,0 +1,193 @@
+#include "core/train/dataset_files.h"
+
+#include <torch/torch.h>
+
+#include <cstring>
+#include <memory>
+#include <utility>
+
+#include "core/crypto/merkle.h"
+#include "core/train/dataset_commitment.h"
+#include "core/train/idx.h"
+#include "core/train/tensor_file.h"
+#include "core/train/torch_bridge.h"
+
+namespace veritrain {
+
+namespace {
+
+// Big-endian element i of an IDX array as a double.
+double IdxValue(const IdxArray& a, int64_t i) {
+  const size_t size = IdxTypeSize(a.type);
+  const auto* p =
+      reinterpret_cast<const uint8_t*>(a.data.data()) + static_cast<size_t>(i) * size;
+  uint64_t bits = 0;
+  for (size_t k = 0; k < size; ++k) bits = (bits << 8) | p[k];
+  switch (a.type) {
+    case 0x08:
+      return static_cast<double>(static_cast<uint8_t>(bits));
+    case 0x09:
+      return static_cast<double>(static_cast<int8_t>(bits));
+    case 0x0B:
+      return static_cast<double>(static_cast<int16_t>(bits));
+    case 0x0C:
+      return static_cast<double>(static_cast<int32_t>(bits));
+    case 0x0D: {
+      const auto u = static_cast<uint32_t>(bits);
+      float f;
+      std::memcpy(&f, &u, sizeof(f));
+      return static_cast<double>(f);
+    }
+    default: {
+      double d;
+      std::memcpy(&d, &bits, sizeof(d));
+      return d;
+    }
+  }
+}
+
+bool IsIntegerIdxType(uint8_t type) {
+  return type == 0x08 || type == 0x09 || type == 0x0B || type == 0x0C;
+}
+
+torch::Tensor Scale(torch::Tensor x, const FeatureScaling& s) {
+  if (s.scale == 1.0 && s.mean == 0.0 && s.std == 1.0) return x;
+  return x.div(s.scale).sub(s.mean).div(s.std);
+}
+
+Status CheckLabels(const std::vector<int64_t>& labels,
+                   const std::string& path) {
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i] < 0) {
+      return Status::Corruption(path + ": label " + std::to_string(labels[i]) +
+                                " of sample " + std::to_string(i) +
+                                " is negative");
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckCounts(int64_t labels, int64_t samples, const std::string& path) {
+  if (labels != samples) {
+    return Status::Corruption(path + ": " + std::to_string(labels) +
+                              " labels for " + std::to_string(samples) +
+                              " samples");
+  }
+  if (samples == 0) return Status::Corruption(path + ": no samples");
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AppendLittleEndian(std::string* out, const void* value, size_t size) {
+  out->append(static_cast<const char*>(value), size);
+}
+
+Dataset DatasetFromLeaves(torch::Tensor x, torch::Tensor y,
+                          std::vector<Digest> leaves) {
+  Dataset d;
+  d.x = std::move(x);
+  d.y = std::move(y);
+  auto tree = std::make_shared<const MerkleTree>(std::move(leaves));
+  d.root = tree->root();
+  d.tree = std::move(tree);
+  return d;
+}
+
+Result<Dataset> LoadIdxDataset(const std::string& samples_path,
+                               const std::string& labels_path, int64_t limit,
+                               const FeatureScaling& scaling,
+                               torch::ScalarType dtype) {
+  VT_ASSIGN_OR_RETURN(IdxArray samples, ReadIdx(samples_path, limit));
+  VT_ASSIGN_OR_RETURN(IdxArray labels, ReadIdx(labels_path, limit));
+  if (labels.dims.size() != 1 || !IsIntegerIdxType(labels.type)) {
+    return Status::Corruption(labels_path +
+                              ": labels must be a vector of integers "
+                              "(IDX type u8, i8, i16 or i32)");
+  }
+  const int64_t n = samples.dims[0];
+  VT_RETURN_IF_ERROR(CheckCounts(labels.dims[0], n, labels_path));
+  const int64_t features = n == 0 ? 0 : samples.numel() / n;
+  std::vector<int64_t> y(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    y[static_cast<size_t>(i)] = static_cast<int64_t>(IdxValue(labels, i));
+  }
+  VT_RETURN_IF_ERROR(CheckLabels(y, labels_path));
+  std::vector<Digest> leaves = SampleLeafHashes(
+      labels.data, IdxTypeSize(labels.type), samples.data,
+      static_cast<size_t>(features) * IdxTypeSize(samples.type),
+      static_cast<size_t>(n));
+  try {
+    torch::Tensor x;
+    if (samples.type == 0x08) {
+      // Straight from the bytes, as LoadFashionMnist does.
+      auto u8 = torch::TensorOptions().dtype(torch::kUInt8);
+      x = torch::from_blob(samples.data.data(), {n, features}, u8).to(dtype);
+    } else {
+      std::vector<double> v(static_cast<size_t>(n * features));
+      for (int64_t i = 0; i < n * features; ++i) {
+        v[static_cast<size_t>(i)] = IdxValue(samples, i);
+      }
+      auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
+      x = torch::from_blob(v.data(), {n, features}, f64)
+              .to(dtype, /*non_blocking=*/false, /*copy=*/true);
+    }
+    x = Scale(x, scaling).contiguous();
+    torch::Tensor yt =
+        torch::from_blob(y.data(), {n}, torch::TensorOptions().dtype(torch::kInt64))
+            .clone();
+    return DatasetFromLeaves(std::move(x), std::move(yt), std::move(leaves));
+  } catch (const std::exception& e) {
+    return Status::Internal(samples_path + ": converting to tensors: " +
+                            e.what());
+  }
+}
+
+Result<Dataset> LoadTensorFileDataset(const std::string& samples_path,
+                                      const std::string& labels_path,
+                                      int64_t limit,
+                                      const FeatureScaling& scaling,
+                                      torch::ScalarType dtype) {
+  VT_ASSIGN_OR_RETURN(TensorData samples, ReadTensorFile(samples_path, limit));
+  VT_ASSIGN_OR_RETURN(TensorData labels, ReadTensorFile(labels_path, limit));
+  switch (samples.dtype) {
+    case DType::kFloat32:
+    case DType::kFloat64:
+    case DType::kInt32:
+    case DType::kInt64:
+    case DType::kUInt8:
+      break;
+    default:
+      return Status::Corruption(samples_path + ": samples of dtype " +
+                                DTypeName(samples.dtype) +
+                                " are not supported (f32, f64, i32, i64, u8)");
+  }
+  if (labels.shape.size() != 1 ||
+      (labels.dtype != DType::kUInt8 && labels.dtype != DType::kInt32 &&
+       labels.dtype != DType::kInt64)) {
+    return Status::Corruption(labels_path +
+                              ": labels must be a vector of integers "
+                              "(dtype u8, i32 or i64)");
+  }
+  const int64_t n = samples.shape[0];
+  VT_RETURN_IF_ERROR(CheckCounts(labels.shape[0], n, labels_path));
+  const int64_t features = samples.numel() / n;
+  VT_ASSIGN_OR_RETURN(torch::Tensor xs, FromTensorData(samples));
+  VT_ASSIGN_OR_RETURN(torch::Tensor ys, FromTensorData(labels));
+  try {
+    torch::Tensor y = ys.to(torch::kInt64).contiguous();
+    std::vector<int64_t> yv(y.data_ptr<int64_t>(), y.data_ptr<int64_t>() + n);
+    VT_RETURN_IF_ERROR(CheckLabels(yv, labels_path));
+    std::vector<Digest> leaves = SampleLeafHashes(
+        labels.bytes.view(), DTypeSize(labels.dtype), samples.bytes.view(),
+        static_cast<size_t>(features) * DTypeSize(samples.dtype),
+        static_cast<size_t>(n));
+    torch::Tensor x = Scale(xs.reshape({n, features}).to(dtype), scaling);
+    return DatasetFromLeaves(x.contiguous(), std::move(y), std::move(leaves));
+  } catch (const std::exception& e) {
+    return Status::Internal(samples_path + ": converting to tensors: " +
+                            e.what());
+  }
+}
+
+}  // namespace veritrain

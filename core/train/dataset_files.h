@@ -1,0 +1,63 @@
+// Classification datasets from array files: IDX (the MNIST format, gzipped
+// or not) and veritrain tensor files (tensor_file.h), one file of samples
+// and one of labels each; and the helpers loaders share.
+//
+// Samples are flattened: x is [N, features] in the job's dtype, y is [N]
+// int64 labels (non-negative). The leaf of sample i (dataset_commitment.h)
+// covers the label's bytes and the sample's bytes exactly as stored in the
+// files (for IDX: big-endian, as in the file; for tensor files:
+// little-endian), so the root commits to the files' contents.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <torch/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/crypto/sha256.h"
+#include "core/train/dataset.h"
+#include "core/util/status.h"
+
+namespace veritrain {
+
+// How stored sample values become features: x = (v / scale - mean) / std,
+// computed in the job's dtype.
+struct FeatureScaling {
+  double scale = 1.0;
+  double mean = 0.0;
+  double std = 1.0;
+};
+
+// IDX samples (any element type, at least one dimension) and IDX labels
+// (u8, i8, i16 or i32, one dimension, the same count). Keeps the first
+// `limit` samples (all when 0). Errors name the file: ReadIdx's (bad
+// magic, file cut short, ...), and "N labels for M samples", "labels must
+// be a vector of integers", "label -1 of sample 7 is negative".
+// REQUIRES: limit >= 0; dtype is kFloat32 or kFloat64; scaling.scale and
+// scaling.std are non-zero.
+Result<Dataset> LoadIdxDataset(const std::string& samples_path,
+                               const std::string& labels_path, int64_t limit,
+                               const FeatureScaling& scaling,
+                               torch::ScalarType dtype = torch::kFloat32);
+
+// Tensor-file samples (f32, f64, i32, i64 or u8; [N, ...]) and labels (u8,
+// i32 or i64; [N]). Errors as for LoadIdxDataset, plus DecodeTensorFile's.
+Result<Dataset> LoadTensorFileDataset(const std::string& samples_path,
+                                      const std::string& labels_path,
+                                      int64_t limit,
+                                      const FeatureScaling& scaling,
+                                      torch::ScalarType dtype = torch::kFloat32);
+
+// A Dataset over x, y and their leaves, with its Merkle tree and root.
+// REQUIRES: leaves.size() == y.size(0).
+Dataset DatasetFromLeaves(torch::Tensor x, torch::Tensor y,
+                          std::vector<Digest> leaves);
+
+// Appends `size` bytes of `value` as stored in memory: little-endian on
+// every host this builds for (see torch_bridge.h).
+void AppendLittleEndian(std::string* out, const void* value, size_t size);
+
+}  // namespace veritrain

@@ -1,0 +1,345 @@
+#include "core/train/op_graph.h"
+
+#include <torch/torch.h>
+
+#include <map>
+#include <set>
+#include <utility>
+
+#include "core/train/optimizer_nodes.h"
+#include "core/train/rng.h"
+
+namespace veritrain {
+
+namespace {
+
+std::vector<torch::Tensor> ParamsOf(const Op& op, const TensorMap& m) {
+  std::vector<torch::Tensor> out;
+  out.reserve(op.params.size());
+  for (size_t i = 0; i < op.params.size(); ++i) {
+    out.push_back(m.at(op.ParamValue(i)));
+  }
+  return out;
+}
+
+std::vector<torch::Tensor> InputsOf(const Op& op, const TensorMap& m) {
+  std::vector<torch::Tensor> out;
+  out.reserve(op.inputs.size());
+  for (const auto& x : op.inputs) out.push_back(m.at(x));
+  return out;
+}
+
+// The names a node reads: an op's inputs (without repeats: an op may read
+// one value twice) and its parameters.
+std::vector<std::string> NodeInputs(const Op& op) {
+  std::vector<std::string> names;
+  std::set<std::string> seen;
+  for (const auto& x : op.inputs) {
+    if (seen.insert(x).second) names.push_back(x);
+  }
+  for (size_t p = 0; p < op.params.size(); ++p) names.push_back(op.ParamValue(p));
+  return names;
+}
+
+int64_t Numel(const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (int64_t s : shape) n *= s;
+  return n;
+}
+
+// Which op outputs depend on a parameter (and so get gradients).
+std::set<std::string> ValuesNeedingGrad(const std::vector<Op>& ops) {
+  std::set<std::string> need;
+  for (const auto& op : ops) {
+    bool needs = !op.params.empty();
+    for (const auto& x : op.inputs) needs = needs || need.count(x) > 0;
+    if (needs) need.insert(op.OutputValue());
+  }
+  return need;
+}
+
+// For each value needing a gradient, the ops that read it, in op order.
+// An op reading the same value twice counts once (autograd sums the two
+// uses inside its backward).
+std::map<std::string, std::vector<std::string>> GradConsumers(
+    const std::vector<Op>& ops, const std::set<std::string>& need) {
+  std::map<std::string, std::vector<std::string>> consumers;
+  for (const auto& op : ops) {
+    std::set<std::string> seen;
+    for (const auto& x : op.inputs) {
+      if (need.count(x) > 0 && seen.insert(x).second) {
+        consumers[x].push_back(op.name);
+      }
+    }
+  }
+  return consumers;
+}
+
+// The name op `consumer` writes the gradient of `value` under.
+std::string GradName(
+    const std::map<std::string, std::vector<std::string>>& consumers,
+    const std::string& value, const std::string& consumer) {
+  const auto& c = consumers.at(value);
+  if (c.size() == 1) return "grad/" + value;
+  return "grad/" + value + "@" + consumer;
+}
+
+// The short name of a value: "act/block1.res1" -> "block1.res1".
+std::string ShortName(const std::string& value) {
+  const size_t slash = value.find('/');
+  return slash == std::string::npos ? value : value.substr(slash + 1);
+}
+
+Status AddGradSumNode(StepGraph* g, const std::string& value,
+                      const std::vector<std::string>& consumers,
+                      int64_t numel_hint) {
+  Node n;
+  n.name = ShortName(value) + ".grad_sum";
+  n.kind = NodeKind::kBackward;
+  for (const auto& c : consumers) n.inputs.push_back("grad/" + value + "@" + c);
+  const std::string out = "grad/" + value;
+  n.outputs = {out};
+  n.flops = static_cast<double>(numel_hint) *
+            static_cast<double>(consumers.size() - 1);
+  const std::vector<std::string> parts = n.inputs;
+  n.fn = [parts, out](const TensorMap& in) {
+    torch::NoGradGuard no_grad;
+    torch::Tensor sum = in.at(parts[0]);
+    for (size_t i = 1; i < parts.size(); ++i) sum = sum.add(in.at(parts[i]));
+    return TensorMap{{out, sum}};
+  };
+  return g->Add(std::move(n));
+}
+
+}  // namespace
+
+std::string Op::ParamValue(size_t i) const { return "param/" + ParamKey(i); }
+
+std::string Op::OutputValue() const { return "act/" + name; }
+
+std::string Op::ParamKey(size_t i) const {
+  return name + "." + params[i].name;
+}
+
+Status CheckOps(const std::vector<Op>& ops,
+                const std::vector<std::string>& data) {
+  if (ops.empty()) return Status::InvalidArgument("the model has no ops");
+  std::set<std::string> available(data.begin(), data.end());
+  std::set<std::string> names;
+  std::set<std::string> read;
+  for (const auto& op : ops) {
+    const std::string where = "op '" + op.name + "'";
+    if (op.name.empty()) return Status::InvalidArgument("an op has no name");
+    if (!names.insert(op.name).second) {
+      return Status::InvalidArgument(where + ": name used twice");
+    }
+    if (!op.forward) return Status::InvalidArgument(where + ": no forward");
+    if (op.inputs.empty()) {
+      return Status::InvalidArgument(where + ": no inputs");
+    }
+    for (const auto& x : op.inputs) {
+      if (available.count(x) == 0) {
+        return Status::InvalidArgument(where + " reads '" + x +
+                                       "', which is neither data nor the "
+                                       "output of an earlier op");
+      }
+      read.insert(x);
+    }
+    std::set<std::string> pnames;
+    for (const auto& p : op.params) {
+      if (p.name.empty() || !pnames.insert(p.name).second) {
+        return Status::InvalidArgument(where + ": parameter name '" + p.name +
+                                       "' is empty or repeated");
+      }
+      if (p.init == ParamInit::kInvalid) {
+        return Status::InvalidArgument(where + ": parameter '" + p.name +
+                                       "' has no init");
+      }
+    }
+    available.insert(op.OutputValue());
+  }
+  for (size_t i = 0; i + 1 < ops.size(); ++i) {
+    if (read.count(ops[i].OutputValue()) == 0) {
+      return Status::InvalidArgument("op '" + ops[i].name +
+                                     "': its output is never read");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::string> AddOpForwardNodes(StepGraph* g,
+                                      const std::vector<Op>& ops) {
+  for (const auto& op : ops) {
+    Node n;
+    n.name = op.name + ".forward";
+    n.kind = NodeKind::kForward;
+    n.inputs = NodeInputs(op);
+    const std::string y = op.OutputValue();
+    n.outputs = {y};
+    n.flops = op.forward_flops;
+    n.fn = [op, y](const TensorMap& in) {
+      torch::NoGradGuard no_grad;
+      return TensorMap{{y, op.forward(InputsOf(op, in), ParamsOf(op, in))}};
+    };
+    VT_RETURN_IF_ERROR(g->Add(std::move(n)));
+  }
+  return ops.back().OutputValue();
+}
+
+Status AddOpBackwardNodes(StepGraph* g, const std::vector<Op>& ops) {
+  const std::set<std::string> need = ValuesNeedingGrad(ops);
+  const auto consumers = GradConsumers(ops, need);
+  // Values whose partial gradients have all been written, waiting for the
+  // sum: a sum goes right after the backward of the value's first reader
+  // (the last one in reverse order).
+  for (size_t k = ops.size(); k > 0; --k) {
+    const Op& op = ops[k - 1];
+    const std::string dy = "grad/" + op.OutputValue();
+    // The gradient of this op's output is complete: sum it if needed.
+    auto c = consumers.find(op.OutputValue());
+    if (c != consumers.end() && c->second.size() > 1) {
+      VT_RETURN_IF_ERROR(
+          AddGradSumNode(g, op.OutputValue(), c->second, op.output_numel));
+    }
+    if (need.count(op.OutputValue()) == 0) continue;  // depends on data only
+
+    // Inputs to differentiate (first use of each value only), then params.
+    std::vector<size_t> grad_inputs;
+    std::vector<std::string> outs;
+    std::set<std::string> seen;
+    for (size_t i = 0; i < op.inputs.size(); ++i) {
+      const std::string& x = op.inputs[i];
+      if (need.count(x) > 0 && seen.insert(x).second) {
+        grad_inputs.push_back(i);
+        outs.push_back(GradName(consumers, x, op.name));
+      }
+    }
+    for (size_t p = 0; p < op.params.size(); ++p) {
+      outs.push_back("grad/" + op.ParamValue(p));
+    }
+    Node n;
+    n.name = op.name + ".backward";
+    n.kind = NodeKind::kBackward;
+    n.inputs = NodeInputs(op);
+    n.inputs.push_back(dy);
+    n.outputs = outs;
+    n.flops = op.forward_flops + (op.backward_flops > 0.0
+                                      ? op.backward_flops
+                                      : 2.0 * op.forward_flops);
+    n.fn = [op, dy, grad_inputs, outs](const TensorMap& in) {
+      torch::AutoGradMode grad_mode(true);
+      // Each input value is detached once; an op reading a value twice
+      // sees the same leaf and autograd sums the two uses.
+      std::map<std::string, torch::Tensor> leaves;
+      for (size_t i : grad_inputs) {
+        leaves[op.inputs[i]] = in.at(op.inputs[i]).detach().requires_grad_(true);
+      }
+      std::vector<torch::Tensor> xs;
+      for (const auto& x : op.inputs) {
+        auto it = leaves.find(x);
+        xs.push_back(it != leaves.end() ? it->second : in.at(x).detach());
+      }
+      std::vector<torch::Tensor> wrt;
+      for (size_t i : grad_inputs) wrt.push_back(leaves.at(op.inputs[i]));
+      std::vector<torch::Tensor> params;
+      for (size_t p = 0; p < op.params.size(); ++p) {
+        params.push_back(in.at(op.ParamValue(p)).detach().requires_grad_(true));
+        wrt.push_back(params.back());
+      }
+      torch::Tensor y = op.forward(xs, params);
+      auto grads = torch::autograd::grad({y}, wrt, {in.at(dy).detach()},
+                                         /*retain_graph=*/false,
+                                         /*create_graph=*/false,
+                                         /*allow_unused=*/true);
+      TensorMap out;
+      for (size_t j = 0; j < outs.size(); ++j) {
+        // A value the output does not depend on has a zero gradient.
+        out.emplace(outs[j],
+                    grads[j].defined() ? grads[j] : torch::zeros_like(wrt[j]));
+      }
+      return out;
+    };
+    VT_RETURN_IF_ERROR(g->Add(std::move(n)));
+  }
+  return Status::Ok();
+}
+
+Status AddOpOptimizerNodes(StepGraph* g, const OptimizerConfig& optimizer,
+                           const std::vector<Op>& ops) {
+  for (const auto& op : ops) {
+    for (size_t p = 0; p < op.params.size(); ++p) {
+      VT_RETURN_IF_ERROR(AddOptimizerNode(g, optimizer, op.ParamKey(p),
+                                          Numel(op.params[p].shape)));
+    }
+  }
+  return Status::Ok();
+}
+
+TensorMap InitOpParams(const std::vector<Op>& ops,
+                       const OptimizerConfig& optimizer, uint64_t init_seed,
+                       torch::ScalarType dtype) {
+  TensorMap state;
+  auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
+  for (const auto& op : ops) {
+    for (size_t p = 0; p < op.params.size(); ++p) {
+      const OpParam& spec = op.params[p];
+      const std::string value = op.ParamValue(p);
+      for (const auto& s : OptimizerStateNames(optimizer, op.ParamKey(p))) {
+        state.emplace(s, torch::zeros(spec.shape, dtype));
+      }
+      if (spec.init == ParamInit::kGiven) continue;
+      torch::Tensor t;
+      if (spec.init == ParamInit::kConstant) {
+        t = torch::full(spec.shape, spec.value, f64);
+      } else {
+        std::vector<double> v(static_cast<size_t>(Numel(spec.shape)));
+        SplitMix64 rng(DeriveSeed(init_seed, value));
+        for (double& x : v) x = rng.Uniform(-spec.value, spec.value);
+        t = torch::from_blob(v.data(), spec.shape, f64).clone();
+      }
+      state.emplace(value, t.to(dtype));
+    }
+  }
+  return state;
+}
+
+Result<torch::Tensor> RunOpsForward(const std::vector<Op>& ops,
+                                    const TensorMap& state,
+                                    const TensorMap& data) {
+  torch::NoGradGuard no_grad;
+  TensorMap values = data;
+  for (const auto& op : ops) {
+    std::vector<torch::Tensor> xs;
+    for (const auto& x : op.inputs) {
+      auto it = values.find(x);
+      if (it == values.end()) {
+        return Status::InvalidArgument("op '" + op.name + "': no value '" + x +
+                                       "'");
+      }
+      xs.push_back(it->second);
+    }
+    std::vector<torch::Tensor> params;
+    for (size_t p = 0; p < op.params.size(); ++p) {
+      auto it = state.find(op.ParamValue(p));
+      if (it == state.end()) {
+        return Status::InvalidArgument("state has no tensor '" +
+                                       op.ParamValue(p) + "'");
+      }
+      params.push_back(it->second);
+    }
+    try {
+      values[op.OutputValue()] = op.forward(xs, params);
+    } catch (const std::exception& e) {
+      return Status::Internal("op '" + op.name + "': " + e.what());
+    }
+  }
+  return values.at(ops.back().OutputValue());
+}
+
+double LinearFlops(int64_t rows, int64_t in, int64_t out) {
+  const double r = static_cast<double>(rows);
+  return 2.0 * r * static_cast<double>(in) * static_cast<double>(out) +
+         r * static_cast<double>(out);
+}
+
+}  // namespace veritrain

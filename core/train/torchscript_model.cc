@@ -1,0 +1,263 @@
+#include "core/train/torchscript_model.h"
+
+#include <torch/script.h>
+#include <torch/csrc/jit/runtime/graph_executor.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include "core/state/atomic_file.h"
+
+namespace veritrain {
+
+namespace {
+
+namespace jit = torch::jit;
+
+// The loaded module and the lock that serialises calls into it (calls set
+// parameters as attributes before running).
+struct Holder {
+  std::mutex mu;
+  jit::Module root;
+};
+
+// Where one parameter lives: the module that owns it and its attribute.
+struct ParamSlot {
+  jit::Module owner;
+  std::string attr;
+};
+
+// One op of the model: a module and its parameters (names relative to it).
+struct Piece {
+  std::string name;
+  jit::Module module;
+  std::vector<std::string> param_names;
+  std::vector<torch::Tensor> param_values;
+};
+
+// The last non-empty line of an error: where the TorchScript interpreter
+// puts the error itself, after its traceback.
+std::string LastLine(const std::string& what) {
+  const size_t end = what.find_last_not_of(" \n");
+  if (end == std::string::npos) return what;
+  const size_t nl = what.rfind('\n', end);
+  const size_t start = nl == std::string::npos ? 0 : nl + 1;
+  return what.substr(start, end + 1 - start);
+}
+
+std::string FirstLine(const std::string& s) {
+  const size_t nl = s.find('\n');
+  return nl == std::string::npos ? s : s.substr(0, nl);
+}
+
+// The children `m`'s forward calls in order when it is a chain (see the
+// header); nullopt otherwise.
+std::optional<std::vector<std::string>> ChainChildren(const jit::Module& m) {
+  auto method = m.find_method("forward");
+  if (!method) return std::nullopt;
+  std::shared_ptr<jit::Graph> g = method->graph();
+  if (g->inputs().size() != 2 || g->outputs().size() != 1) return std::nullopt;
+  const jit::Value* self = g->inputs()[0];
+  const jit::Value* current = g->inputs()[1];
+  std::map<const jit::Value*, std::string> attrs;
+  std::vector<std::string> order;
+  std::set<std::string> used;
+  for (jit::Node* n : g->nodes()) {
+    if (n->kind() == c10::prim::GetAttr && n->inputs().size() == 1 &&
+        n->input(0) == self) {
+      attrs[n->output()] = n->s(c10::attr::name);
+    } else if (n->kind() == c10::prim::CallMethod &&
+               n->s(c10::attr::name) == "forward" && n->inputs().size() == 2 &&
+               attrs.count(n->input(0)) > 0 && n->input(1) == current &&
+               n->outputs().size() == 1) {
+      const std::string& child = attrs.at(n->input(0));
+      if (!used.insert(child).second || !m.attr(child).isModule()) {
+        return std::nullopt;
+      }
+      order.push_back(child);
+      current = n->output();
+    } else if (n->kind() == c10::prim::Constant && !n->hasUses()) {
+      continue;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (g->outputs()[0] != current || order.empty()) return std::nullopt;
+  return order;
+}
+
+// Appends the leaves of the chain rooted at `m`.
+void ExpandChain(const jit::Module& m, const std::string& prefix,
+                 std::vector<Piece>* pieces) {
+  auto chain = ChainChildren(m);
+  if (!chain) {
+    Piece p;
+    p.name = prefix;
+    p.module = m;
+    pieces->push_back(std::move(p));
+    return;
+  }
+  for (const auto& child : *chain) {
+    ExpandChain(m.attr(child).toModule(),
+                prefix.empty() ? child : prefix + "." + child, pieces);
+  }
+}
+
+void CollectParams(Piece* p) {
+  for (const auto& np : p->module.named_parameters(/*recurse=*/true)) {
+    p->param_names.push_back(np.name);
+    p->param_values.push_back(np.value);
+  }
+}
+
+// The pieces of a chain, or nullopt when the parameters are not split
+// cleanly between them (some outside every piece, or shared).
+std::optional<std::vector<Piece>> ChainPieces(const jit::Module& root) {
+  if (!ChainChildren(root)) return std::nullopt;
+  std::vector<Piece> pieces;
+  ExpandChain(root, "", &pieces);
+  std::set<const void*> seen;
+  size_t count = 0;
+  for (auto& p : pieces) {
+    CollectParams(&p);
+    for (const auto& t : p.param_values) {
+      if (!seen.insert(t.unsafeGetTensorImpl()).second) return std::nullopt;
+      ++count;
+    }
+  }
+  if (count != root.named_parameters(/*recurse=*/true).size()) {
+    return std::nullopt;
+  }
+  return pieces;
+}
+
+ParamSlot SlotOf(const jit::Module& module, const std::string& dotted) {
+  ParamSlot slot{module, dotted};
+  size_t dot;
+  while ((dot = slot.attr.find('.')) != std::string::npos) {
+    slot.owner = slot.owner.attr(slot.attr.substr(0, dot)).toModule();
+    slot.attr = slot.attr.substr(dot + 1);
+  }
+  return slot;
+}
+
+Op MakeOp(const std::shared_ptr<Holder>& holder, Piece piece,
+          const std::string& input) {
+  Op op;
+  op.name = piece.name;
+  op.inputs = {input};
+  std::vector<ParamSlot> slots;
+  for (size_t i = 0; i < piece.param_names.size(); ++i) {
+    // Parameter names are dotted paths; as value names the dots stay.
+    op.params.push_back({piece.param_names[i],
+                         piece.param_values[i].sizes().vec(), ParamInit::kGiven,
+                         0.0});
+    slots.push_back(SlotOf(piece.module, piece.param_names[i]));
+  }
+  jit::Module module = piece.module;
+  op.forward = [holder, module, slots](const std::vector<torch::Tensor>& in,
+                                       const std::vector<torch::Tensor>& params)
+      -> torch::Tensor {
+    std::lock_guard<std::mutex> lock(holder->mu);
+    jit::GraphOptimizerEnabledGuard no_optimizations(false);
+    for (size_t i = 0; i < slots.size(); ++i) {
+      jit::Module owner = slots[i].owner;
+      owner.setattr(slots[i].attr, params[i]);
+    }
+    jit::Module m = module;
+    c10::IValue out;
+    try {
+      out = m.forward({in[0]});
+    } catch (const c10::Error& e) {
+      throw std::runtime_error(LastLine(e.what_without_backtrace()));
+    } catch (const std::exception& e) {
+      throw std::runtime_error(LastLine(e.what()));
+    }
+    if (!out.isTensor()) {
+      throw std::runtime_error("forward returned a " + out.tagKind() +
+                               ", not a tensor");
+    }
+    return out.toTensor();
+  };
+  return op;
+}
+
+}  // namespace
+
+Result<ScriptOps> LoadScriptOps(const std::string& path,
+                                torch::ScalarType dtype, ScriptGraphMode mode,
+                                const std::string& input,
+                                const std::optional<Digest>& expected_sha256) {
+  if (mode == ScriptGraphMode::kInvalid) {
+    return Status::InvalidArgument(path + ": no graph mode given");
+  }
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return Status::NotFound(path + " does not exist");
+  }
+  VT_ASSIGN_OR_RETURN(Bytes bytes, ReadFileBytes(path));
+  ScriptOps out;
+  out.file_sha256 = Sha256Of(bytes.view());
+  if (expected_sha256 && *expected_sha256 != out.file_sha256) {
+    return Status::FailedPrecondition(path + " has SHA-256 " + out.file_sha256.Hex() +
+                                      ", expected " + expected_sha256->Hex());
+  }
+  auto holder = std::make_shared<Holder>();
+  const std::string not_module = path + ": not a TorchScript module: ";
+  try {
+    holder->root = jit::load(path);
+  } catch (const c10::Error& e) {
+    return Status::InvalidArgument(not_module +
+                                   FirstLine(e.what_without_backtrace()));
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(not_module + FirstLine(e.what()));
+  }
+  try {
+    jit::Module& root = holder->root;
+    if (!root.find_method("forward")) {
+      return Status::InvalidArgument(not_module + "it has no forward method");
+    }
+    if (root.get_method("forward").function().getSchema().arguments().size() !=
+        2) {
+      return Status::InvalidArgument(
+          not_module + "its forward must take exactly one input (a batch)");
+    }
+    root.to(dtype);
+    root.eval();
+    if (root.named_parameters(/*recurse=*/true).size() == 0) {
+      return Status::InvalidArgument(not_module + "it has no parameters");
+    }
+    std::optional<std::vector<Piece>> pieces;
+    if (mode == ScriptGraphMode::kAuto) pieces = ChainPieces(root);
+    out.chain = pieces.has_value();
+    if (!pieces) {
+      Piece whole;
+      whole.name = "model";
+      whole.module = root;
+      CollectParams(&whole);
+      pieces = std::vector<Piece>{std::move(whole)};
+    }
+    std::string x = input;
+    for (auto& piece : *pieces) {
+      for (size_t i = 0; i < piece.param_names.size(); ++i) {
+        out.params.emplace("param/" + piece.name + "." + piece.param_names[i],
+                           piece.param_values[i].detach().clone());
+      }
+      out.ops.push_back(MakeOp(holder, std::move(piece), x));
+      x = out.ops.back().OutputValue();
+    }
+    return out;
+  } catch (const c10::Error& e) {
+    return Status::InvalidArgument(path + ": " +
+                                   FirstLine(e.what_without_backtrace()));
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(path + ": " + FirstLine(e.what()));
+  }
+}
+
+}  // namespace veritrain
