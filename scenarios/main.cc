@@ -1,7 +1,9 @@
 // veritrain: the command users run.
 //
-//   veritrain run SCENARIO.json [--out DIR] [--keep-workdir]
-//   veritrain check SCENARIO.json
+//   veritrain run SCENARIO.json [--out DIR] [--keep-workdir] [--plugin LIB.so]
+//   veritrain check SCENARIO.json [--plugin LIB.so]
+//   veritrain sweep | merge | report | schema-doc   (scenarios/commands.h)
+//   veritrain calibrate SCENARIO.json [--out DIR]   (scenarios/calibrate_command.h)
 //
 // Exit status: 0 the run settled and met every expectation; 1 a role
 // failed or an expectation was not met; 2 the scenario is invalid (nothing
@@ -11,32 +13,73 @@
 
 #include <cstdio>
 #include <iostream>
+#include <string>
+#include <vector>
 
+#include "core/train/job.h"
+#include "core/train/job_environment.h"
+#include "scenarios/behaviour_check.h"
+#include "scenarios/calibrate_command.h"
+#include "scenarios/commands.h"
+#include "scenarios/progress.h"
 #include "scenarios/runner/run.h"
 #include "scenarios/runner/summary.h"
 #include "scenarios/scenario.h"
 
 namespace {
 
-int Check(const std::string& path) {
-  auto sc = veritrain::LoadScenario(path);
+// Loads the scenario's plug-ins and builds its job once (a typo in a
+// plug-in job's name, a model file that is not TorchScript or a ragged CSV
+// is reported here, naming the file, before anything runs).
+veritrain::Status CheckJob(const veritrain::Scenario& sc) {
+  VT_ASSIGN_OR_RETURN(veritrain::JobEnvironment env,
+                      veritrain::ResolveJobEnvironment(sc.plugins, sc.source_dir));
+  VT_RETURN_IF_ERROR(veritrain::ApplyJobEnvironment(env));
+  VT_RETURN_IF_ERROR(veritrain::RequireKnownJob(sc.job.value("name", std::string())));
+  nlohmann::json job = veritrain::TaskSpecForScenario(sc).job;
+  if (!sc.solvers().empty()) job["dtype"] = sc.solvers().front()->profile.dtype;
+  VT_ASSIGN_OR_RETURN(veritrain::JobConfig config, veritrain::JobConfig::FromJson(job));
+  VT_RETURN_IF_ERROR(veritrain::MakeJob(config).status());
+  return veritrain::CheckBehaviourParams(sc);
+}
+
+int Check(const std::string& path, const std::vector<std::string>& plugins) {
+  auto sc = veritrain::LoadScenario(path, plugins);
   if (!sc.ok()) {
     std::cerr << sc.status().message() << "\n";
     return veritrain::kRunBadInput;
   }
+  if (veritrain::Status s = CheckJob(*sc); !s.ok()) {
+    std::cerr << path << ": " << s.message() << "\n";
+    return veritrain::kRunBadInput;
+  }
+  if (veritrain::CheckSweepOf(*sc, path, std::cerr) > 0) return veritrain::kRunBadInput;
   std::cout << path << ": ok (" << sc->name << ", " << sc->intervals()
-            << " intervals)\n";
+            << " intervals" << veritrain::SweepSizeText(*sc) << ")\n";
   return 0;
 }
 
-int RunCommand(const std::string& path, const veritrain::RunOptions& options) {
-  auto sc = veritrain::LoadScenario(path);
+int RunCommand(const std::string& path, const veritrain::RunOptions& options,
+               const std::vector<std::string>& plugins) {
+  auto sc = veritrain::LoadScenario(path, plugins);
   if (!sc.ok()) {
     std::cerr << sc.status().message() << "\n";
     return veritrain::kRunBadInput;
   }
+  if (veritrain::Status s = CheckJob(*sc); !s.ok()) {
+    std::cerr << path << ": " << s.message() << "\n";
+    return veritrain::kRunBadInput;
+  }
   spdlog::info("running scenario {} (seed {})", sc->name, sc->seed);
-  veritrain::RunOutcome out = veritrain::RunScenario(*sc, options);
+  if (sc->resolved.contains("sweep")) {
+    spdlog::info("the scenario's sweep block is ignored by run (use veritrain sweep)");
+  }
+  veritrain::ProgressLine progress;
+  veritrain::RunOptions with_progress = options;
+  with_progress.progress = &progress;
+  veritrain::RunOutcome out = veritrain::RunScenario(*sc, with_progress);
+  progress.Finish(std::string(out.exit_code == veritrain::kRunOk ? "finished" : "stopped") +
+                  (out.mode == veritrain::ExecutionMode::kInProcess ? " (in-process)" : ""));
   if (!out.summary.is_null()) {
     std::cout << veritrain::HumanSummary(
         out.summary, out.summary["timings"].value("wall_seconds", 0.0));
@@ -69,19 +112,36 @@ int main(int argc, char** argv) {
                   "results folder (default results/runs/<scenario>/<run-id>)");
   run->add_flag("--keep-workdir", options.keep_workdir,
                 "keep the private temp dir (keys, checkpoints, endpoints)");
+  bool in_process = false;
+  run->add_flag("--in-process", in_process, "run the roles as threads of this process");
+  std::string mode;
+  run->add_option("--mode", mode,
+                  "process or in-process (default: the scenario's execution.mode, else process)")
+      ->check(CLI::IsMember({"process", "in-process"}));
+  std::vector<std::string> plugins;
+  run->add_option("--plugin", plugins,
+                  "shared library with plug-in jobs, loaded by every process (repeatable)");
   run->add_option("--bin-dir", options.bin_dir,
                   "where veritrain-{arbiter,solver,verifier} are (default: beside veritrain)");
 
   std::string check_path;
   auto* check = app.add_subcommand("check", "validate a scenario file without running it");
   check->add_option("scenario", check_path, "scenario file (JSON)")->required();
+  check->add_option("--plugin", plugins, "shared library with plug-in jobs (repeatable)");
+
+  veritrain::WorkflowCommands workflow(app);
+  veritrain::CalibrateCommand calibrate(app);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : veritrain::kRunBadInput;
   }
-  if (*check) return Check(check_path);
-  if (*run) return RunCommand(scenario, options);
+  if (*check) return Check(check_path, plugins);
+  if (auto status = workflow.Dispatch()) return *status;
+  if (auto status = calibrate.Dispatch()) return *status;
+  if (in_process) mode = "in-process";
+  if (!mode.empty()) options.mode = *veritrain::ParseExecutionMode(mode);
+  if (*run) return RunCommand(scenario, options, plugins);
   return veritrain::kRunBadInput;
 }

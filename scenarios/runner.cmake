@@ -2,9 +2,30 @@
 add_library(veritrain_runner STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/run.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/summary.cc
-  ${CMAKE_CURRENT_SOURCE_DIR}/runner/process_supervisor.cc)
+  ${CMAKE_CURRENT_SOURCE_DIR}/calibrate.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/calibrate_command.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/behaviour_check.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/runner/process_supervisor.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/runner/process_host.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/runner/thread_host.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/runner/thread_log.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/runner/in_process_profile.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/progress.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/sweep.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/sweep_table.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/sweep_runner.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/merge.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/plot.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/html.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/report.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/report_run.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/report_sweep.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/schema_doc.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/commands.cc)
+# The role libraries: in-process mode runs the roles as threads.
 target_link_libraries(veritrain_runner PUBLIC veritrain_scenario
   veritrain_protocol veritrain_transport veritrain_train
+  veritrain_arbiter veritrain_solver veritrain_verifier
   PRIVATE veritrain_warnings)
 
 add_executable(veritrain ${CMAKE_CURRENT_SOURCE_DIR}/main.cc)

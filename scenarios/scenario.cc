@@ -43,9 +43,6 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
   std::vector<ScenarioError> errors;
 
   const json& protocol = r["protocol"];
-  if (protocol["mode"] == "tolerance") {
-    errors.push_back({"/protocol/mode", "tolerance mode is not supported yet"});
-  }
   const int64_t steps = r["job"]["steps"].get<int64_t>();
   const int64_t k = protocol["checkpoint_interval"].get<int64_t>();
   const int64_t top_q = protocol["top_q"].get<int64_t>();
@@ -75,6 +72,39 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
       errors.push_back(
           {"/protocol/random_samples", std::to_string(random_samples) + limit});
     }
+    if (protocol.contains("calibration") &&
+        protocol["calibration"]["intervals"].get<int64_t>() > intervals) {
+      errors.push_back({"/protocol/calibration/intervals",
+                        protocol["calibration"]["intervals"].dump() + limit});
+    }
+  }
+  // Tolerance mode: a delta per metric, from the file or from calibration.
+  const json& delta = protocol["delta"];
+  const bool calibrated = protocol.contains("calibration");
+  if (calibrated && !delta.empty()) {
+    errors.push_back({"/protocol/delta",
+                      "give either delta or calibration, not both (calibration "
+                      "sets delta)"});
+  }
+  if (protocol["mode"] == "tolerance" && !calibrated) {
+    for (const json& m : protocol["metrics"]) {
+      if (!delta.contains(m.get<std::string>())) {
+        errors.push_back({"/protocol/delta",
+                          "tolerance mode needs a delta for metric " + m.dump() +
+                              " (or a calibration block to set it)"});
+      }
+    }
+  }
+
+  const std::string job_name = r["job"]["name"].get<std::string>();
+  const std::vector<std::string>& builtin = KnownBuiltinJobs();
+  if (r["plugins"].empty() &&
+      std::find(builtin.begin(), builtin.end(), job_name) == builtin.end()) {
+    std::string names;
+    for (const std::string& n : builtin) names += (names.empty() ? "\"" : ", \"") + n + "\"";
+    errors.push_back({"/job/name", "\"" + job_name + "\" is not one of: " + names +
+                                       " (a job from a plug-in needs \"plugins\" or "
+                                       "--plugin PATH)"});
   }
 
   const json& participants = r["participants"];
@@ -162,6 +192,11 @@ Scenario FromResolved(json r) {
   s.protocol.mode = protocol["mode"].get<std::string>();
   s.protocol.top_q = protocol["top_q"].get<int64_t>();
   s.protocol.random_samples = protocol["random_samples"].get<int64_t>();
+  s.protocol.metrics = protocol["metrics"].get<std::vector<std::string>>();
+  s.protocol.delta = protocol["delta"].get<std::map<std::string, double>>();
+  s.protocol.reference = protocol["reference"].get<std::map<std::string, double>>();
+  s.protocol.hyperparameters = protocol["hyperparameters"].get<std::string>();
+  if (protocol.contains("calibration")) s.protocol.calibration = protocol["calibration"];
   s.protocol.training_deadline_s =
       protocol["deadlines"]["training_s"].get<double>();
   s.protocol.verification_deadline_s =
@@ -185,6 +220,7 @@ Scenario FromResolved(json r) {
   s.network.host = r["network"]["host"].get<std::string>();
   s.timeout_s = r["timeout_s"].get<double>();
   s.expect = r["expect"];
+  s.plugins = r["plugins"].get<std::vector<std::string>>();
   s.resolved = std::move(r);
   return s;
 }
@@ -249,7 +285,11 @@ int64_t Scenario::intervals() const {
 }
 
 const std::vector<std::string>& KnownBehaviours(const std::string& role) {
-  static const std::vector<std::string> kSolver = {"honest", "corrupt-node", "stall"};
+  static const std::vector<std::string> kSolver = {
+      "honest", "corrupt-node", "stall",
+      // Proof-of-learning spoofs (solver/behaviours/).
+      "lazy", "random-weights", "replay", "interpolate", "infinitesimal",
+      "blindfold-topq", "data-substitution", "precision-downgrade"};
   static const std::vector<std::string> kVerifier = {"honest", "false-challenge", "stall"};
   static const std::vector<std::string> kNone;
   if (role == "solver") return kSolver;
@@ -296,7 +336,14 @@ Result<Scenario> ParseScenario(std::string_view json_text,
   }
 }
 
-Result<Scenario> LoadScenario(const std::string& path) {
+const std::vector<std::string>& KnownBuiltinJobs() {
+  static const std::vector<std::string> kJobs = {"mlp", "synthetic", "cnn",
+                                                 "torchscript", "transformer"};
+  return kJobs;
+}
+
+Result<Scenario> LoadScenario(const std::string& path,
+                              const std::vector<std::string>& extra_plugins) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     return Status::NotFound("scenario file not found: " + path);
@@ -313,7 +360,26 @@ Result<Scenario> LoadScenario(const std::string& path) {
   if (in.bad()) {
     return Status::IOError(path + ": read failed: " + std::strerror(errno));
   }
-  return ParseScenario(text.str(), path);
+  std::string source = text.str();
+  if (!extra_plugins.empty()) {
+    // Added before checking, so a plug-in job named only by --plugin passes.
+    json j = json::parse(source, nullptr, /*allow_exceptions=*/false);
+    if (j.is_object()) {
+      if (!j.contains("plugins")) j["plugins"] = json::array();
+      if (j["plugins"].is_array()) {
+        for (const std::string& p : extra_plugins) {
+          j["plugins"].push_back(std::filesystem::absolute(p, ec).string());
+        }
+        source = j.dump(2);
+      }
+    }
+  }
+  Result<Scenario> sc = ParseScenario(source, path);
+  if (sc.ok()) {
+    sc->source_dir =
+        std::filesystem::absolute(path, ec).parent_path().lexically_normal().string();
+  }
+  return sc;
 }
 
 }  // namespace veritrain

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -49,6 +50,13 @@ struct ProtocolSpec {
   std::string mode = "exact";
   int64_t top_q = 1;
   int64_t random_samples = 1;
+  // Tolerance mode (core/wire/messages/verification_policy.h).
+  std::vector<std::string> metrics = {"l2"};
+  std::map<std::string, double> delta;      // metric -> threshold
+  std::map<std::string, double> reference;  // metric -> normaliser
+  std::string hyperparameters = "task";     // "task" | "prover"
+  // The "calibration" block (defaults filled in), or null when δ is fixed.
+  nlohmann::json calibration;
   double training_deadline_s = 600;
   double verification_deadline_s = 600;
   int64_t arity = 2;             // challenge game: dissection arity
@@ -80,6 +88,12 @@ struct Scenario {
   NetworkSpec network;
   double timeout_s = 900;
   nlohmann::json expect = nlohmann::json::array();  // see scenarios/expect.h
+  // Plug-in libraries with jobs, as the file names them (paths or bare
+  // names; see core/train/job_environment.h), plus any --plugin paths.
+  std::vector<std::string> plugins;
+  // The directory of the scenario file (absolute), which relative paths in
+  // it are relative to; "" when parsed from text.
+  std::string source_dir;
   // The whole scenario with every default filled in (for the run manifest).
   nlohmann::json resolved = nlohmann::json::object();
 
@@ -104,6 +118,10 @@ struct ScenarioError {
 // behaviour is added.
 const std::vector<std::string>& KnownBehaviours(const std::string& role);
 
+// The built-in job names (core/train/job.cc registers them); extend when a
+// job is added. Any other job.name needs a plug-in in "plugins".
+const std::vector<std::string>& KnownBuiltinJobs();
+
 // The scenario JSON Schema (draft 7), as embedded at build time.
 std::string_view ScenarioSchemaText();
 
@@ -120,7 +138,9 @@ Result<Scenario> ParseScenario(std::string_view json_text,
 
 // Reads and parses the scenario file at `path` (the path is the source
 // name). NotFound naming the path if it does not exist; IOError if it
-// cannot be read.
-Result<Scenario> LoadScenario(const std::string& path);
+// cannot be read. `extra_plugins` (--plugin paths) are added to the file's
+// "plugins" before it is checked.
+Result<Scenario> LoadScenario(const std::string& path,
+                              const std::vector<std::string>& extra_plugins = {});
 
 }  // namespace veritrain

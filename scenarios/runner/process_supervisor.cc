@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 
 namespace veritrain {
 namespace {
@@ -38,10 +39,11 @@ std::string ChildExit::Describe() const {
   return "stopped (wait status " + std::to_string(wait_status) + ")";
 }
 
-ProcessSupervisor::ProcessSupervisor() {
-  if (g_pipe[0] < 0) {
+void InstallRunnerSignalHandlers() {
+  static std::once_flag once;
+  std::call_once(once, [] {
     if (::pipe2(g_pipe, O_CLOEXEC | O_NONBLOCK) != 0) g_pipe[0] = g_pipe[1] = -1;
-  }
+  });
   struct sigaction sa;
   std::memset(&sa, 0, sizeof(sa));
   sa.sa_handler = &OnSignal;
@@ -51,6 +53,11 @@ ProcessSupervisor::ProcessSupervisor() {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
 }
+
+int RunnerWakeFd() { return g_pipe[0]; }
+bool RunnerInterrupted() { return g_interrupted.load(); }
+
+ProcessSupervisor::ProcessSupervisor() { InstallRunnerSignalHandlers(); }
 
 ProcessSupervisor::~ProcessSupervisor() {
   if (!children_.empty()) {

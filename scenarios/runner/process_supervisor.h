@@ -8,7 +8,10 @@
 // at once instead of polling on a timer. The destructor kills and reaps
 // every child still running.
 //
-// Thread-safety: one supervisor per process, used from one thread.
+// Thread-safety: each supervisor is used from one thread. Several may live
+// in one process (one per concurrent run of a sweep); they share the
+// process's SIGCHLD/SIGINT/SIGTERM handlers and wake pipe, so one may drain a
+// wake meant for another: callers poll wake_fd() with a bounded timeout.
 #pragma once
 
 #include <sys/types.h>
@@ -22,6 +25,13 @@
 
 namespace veritrain {
 
+// Turns SIGCHLD, SIGINT and SIGTERM into a byte on the process-wide wake
+// pipe (RunnerWakeFd) and SIGINT/SIGTERM into RunnerInterrupted(). Safe to
+// call more than once.
+void InstallRunnerSignalHandlers();
+int RunnerWakeFd();
+bool RunnerInterrupted();
+
 struct ChildExit {
   std::string label;  // e.g. "veritrain-solver (solver-1)"
   pid_t pid = 0;
@@ -32,7 +42,7 @@ struct ChildExit {
 
 class ProcessSupervisor {
  public:
-  // REQUIRES: at most one live instance per process.
+  // Installs the runner's signal handlers (InstallRunnerSignalHandlers).
   ProcessSupervisor();
   ~ProcessSupervisor();
   ProcessSupervisor(const ProcessSupervisor&) = delete;

@@ -19,14 +19,19 @@
 #include "core/state/atomic_file.h"
 #include "core/train/hardware_profile.h"
 #include "core/train/job_config.h"
+#include "core/train/job_environment.h"
 #include "core/transport/messenger.h"
 #include "core/transport/role_config.h"
 #include "core/transport/zmq_frames.h"
 #include "core/util/build_info.h"
 #include "core/wire/messages/all.h"
+#include "scenarios/calibrate.h"
 #include "scenarios/expect.h"
-#include "scenarios/runner/process_supervisor.h"
+#include "scenarios/progress.h"
+#include "scenarios/runner/in_process_profile.h"
+#include "scenarios/runner/process_host.h"
 #include "scenarios/runner/summary.h"
+#include "scenarios/runner/thread_host.h"
 
 namespace veritrain {
 namespace {
@@ -45,14 +50,6 @@ std::string SelfDir() {
   if (n <= 0) return ".";
   buf[n] = 0;
   return fs::path(buf).parent_path().string();
-}
-
-// A seed for one purpose, derived from the scenario seed.
-uint64_t DeriveSeed64(uint64_t seed, const std::string& purpose) {
-  Digest d = Sha256Of("veritrain/seed/" + std::to_string(seed) + "/" + purpose);
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | d.bytes[i];
-  return v >> 1;  // keep it within int64 for JSON consumers
 }
 
 std::string RunId(uint64_t seed) {
@@ -93,6 +90,17 @@ class Run {
   // Polls the runner's sockets and the supervisor's fd up to `ms`.
   void PollOnce(int64_t ms);
   Status CheckDeadline() const;
+  // Chooses the execution mode (in-process falls back to process mode when
+  // the profiles need separate processes) and creates the role host.
+  void ChooseHost();
+  // Updates the progress line, if any: training steps (from the solver's
+  // checkpoint files), then verification.
+  void ReportProgress();
+  void SetStage(const std::string& stage) {
+    stage_ = stage;
+    stage_start_ = std::chrono::steady_clock::now();
+    stage_changed_ = true;
+  }
 
   const Scenario& sc_;
   RunOptions opt_;
@@ -101,20 +109,34 @@ class Run {
   std::string bin_dir_;
   std::map<std::string, RoleConfig> configs_;
   std::string requests_ep_, events_ep_;
-  zmq::context_t ctx_{1};
+  // Shared with the role threads in in-process mode (see thread_host.h).
+  std::shared_ptr<zmq::context_t> ctx_ = std::make_shared<zmq::context_t>(1);
   std::optional<Messenger> messenger_;
   std::optional<zmq::socket_t> dealer_, sub_;
   ReplayGuard dealer_guard_, sub_guard_;
-  ProcessSupervisor supervisor_;
+  ExecutionMode requested_mode_ = ExecutionMode::kProcess;
+  std::unique_ptr<RoleHost> host_;  // destroyed first: joins role threads
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::string task_;
+  std::string stage_ = "starting";
+  std::chrono::steady_clock::time_point stage_start_ = start_;
+  bool stage_changed_ = true;
   bool settled_ = false;
   bool shutting_down_ = false;
   std::vector<std::string> failures_;
   nlohmann::json manifest_;
+  std::optional<Calibration> calibration_;  // when the scenario asks for one
 };
 
 Status Run::Prepare() {
+  // Plug-in jobs and job files (core/train/job_environment.h): applied here
+  // too, so that a job the roles could not build fails before anything
+  // starts, and so that in-process roles see them.
+  VT_ASSIGN_OR_RETURN(JobEnvironment jobs,
+                      ResolveJobEnvironment(sc_.plugins, sc_.source_dir));
+  VT_RETURN_IF_ERROR(ApplyJobEnvironment(jobs));
+  VT_RETURN_IF_ERROR(RequireKnownJob(sc_.job.at("name").get<std::string>()));
+
   out_.out_dir = opt_.out_dir.empty() ? "results/runs/" + sc_.name + "/" + RunId(sc_.seed)
                                       : opt_.out_dir;
   std::error_code ec;
@@ -148,9 +170,11 @@ Status Run::Prepare() {
   for (const auto& [n, hex] : roster) keys.Add(n, *PublicKey::FromHex(hex));
   messenger_.emplace(kSubmitter, ids.at(kSubmitter), keys);
 
-  // Endpoints: ipc sockets in the private dir, or tcp ports on the host.
+  // Endpoints: inproc in in-process mode; otherwise ipc sockets in the
+  // private dir, or tcp ports on the host.
   auto endpoint = [&](const std::string& name) -> Result<std::string> {
-    if (sc_.network.transport == "tcp") return TcpEndpoint(ctx_, sc_.network.host);
+    if (out_.mode == ExecutionMode::kInProcess) return "inproc://" + name;
+    if (sc_.network.transport == "tcp") return TcpEndpoint(*ctx_, sc_.network.host);
     return "ipc://" + work_ + "/" + name + ".sock";
   };
   VT_ASSIGN_OR_RETURN(requests_ep_, endpoint("arbiter-requests"));
@@ -163,6 +187,8 @@ Status Run::Prepare() {
   base.work_dir = work_;
   base.out_dir = out_.out_dir;
   base.seed = sc_.seed;
+  base.plugins = jobs.plugins;
+  base.job_dir = jobs.job_dir;
 
   RoleConfig arbiter = base;
   arbiter.name = kArbiter;
@@ -173,7 +199,10 @@ Status Run::Prepare() {
   arbiter.profile = sc_.solvers().at(0)->profile.ToJson();
   arbiter.settings = {{"submitter", kSubmitter},
                       {"submitter_funds", sc_.economics.submitter_funds},
-                      {"heartbeat_ms", 200}};
+                      // Roles join on the first heartbeat they see; threads of
+                      // one process can afford a quicker beat (it decides no
+                      // outcome, only how soon a run starts).
+                      {"heartbeat_ms", out_.mode == ExecutionMode::kInProcess ? 25 : 200}};
   configs_[kArbiter] = arbiter;
   for (const auto& p : sc_.participants) {
     RoleConfig c = base;
@@ -197,25 +226,60 @@ Status Run::Prepare() {
                {"build", BuildInfo()},
                {"runtime", DescribeRuntime()},
                {"hardware_profiles", profiles},
-               {"transport", sc_.network.transport},
-               {"public_keys", roster}};
+               {"transport", out_.mode == ExecutionMode::kInProcess ? std::string("inproc")
+                                                                    : sc_.network.transport},
+               {"execution", {{"mode", ExecutionModeName(out_.mode)},
+                              {"requested", ExecutionModeName(requested_mode_)},
+                              {"note", out_.mode_note}}},
+               {"public_keys", roster},
+               {"plugins", jobs.plugins}};
+  if (sc_.protocol.calibration.is_object()) {
+    // The profiling stage: δ from honest reproductions, before the task.
+    VT_ASSIGN_OR_RETURN(calibration_, CalibrateAndWrite(sc_, out_.out_dir));
+    manifest_["calibration"] = calibration_->Record();
+  }
   return WriteFileAtomically(out_.out_dir + "/manifest.json", {manifest_.dump(2) + "\n"});
 }
 
-Status Run::StartRoles() {
-  auto start = [&](const std::string& exe, const std::string& name) -> Status {
-    std::vector<std::string> argv = {bin_dir_ + "/" + exe, "--config",
-                                     work_ + "/" + name + ".json"};
-    auto pid = supervisor_.Spawn(exe + " (" + name + ")", argv,
-                                 out_.out_dir + "/logs/" + name + ".log");
-    return pid.ok() ? Status::Ok() : pid.status();
-  };
-  VT_RETURN_IF_ERROR(start("veritrain-arbiter", kArbiter));
-  for (const auto& p : sc_.participants) {
-    VT_RETURN_IF_ERROR(start("veritrain-" + p.role, p.name));
+void Run::ChooseHost() {
+  out_.mode = opt_.mode.value_or(ScenarioExecutionMode(sc_).value_or(ExecutionMode::kProcess));
+  requested_mode_ = out_.mode;
+  if (out_.mode == ExecutionMode::kInProcess) {
+    std::vector<HardwareProfile> profiles;
+    Status admitted = Status::Ok();
+    for (const auto& p : sc_.participants) {
+      auto profile = HardwareProfile::FromJson(p.profile.ToJson());
+      if (!profile.ok()) {
+        admitted = profile.status();
+        break;
+      }
+      profiles.push_back(*profile);
+    }
+    if (admitted.ok()) admitted = AdmitInProcess(profiles);
+    if (!admitted.ok()) {
+      out_.mode = ExecutionMode::kProcess;
+      out_.mode_note = "in-process mode not possible, ran as processes: " + admitted.message();
+      spdlog::warn("{}: {}", sc_.name, out_.mode_note);
+    }
   }
-  dealer_.emplace(ctx_, zmq::socket_type::dealer);
-  sub_.emplace(ctx_, zmq::socket_type::sub);
+  if (out_.mode == ExecutionMode::kInProcess) {
+    host_ = std::make_unique<ThreadHost>(ctx_);
+  } else {
+    host_ = std::make_unique<ProcessHost>(opt_.bin_dir.empty() ? SelfDir() : opt_.bin_dir);
+  }
+}
+
+Status Run::StartRoles() {
+  auto start = [&](const std::string& name) -> Status {
+    return host_->Start(configs_.at(name), work_ + "/" + name + ".json",
+                        out_.out_dir + "/logs/" + name + ".log");
+  };
+  VT_RETURN_IF_ERROR(start(kArbiter));
+  for (const auto& p : sc_.participants) {
+    VT_RETURN_IF_ERROR(start(p.name));
+  }
+  dealer_.emplace(*ctx_, zmq::socket_type::dealer);
+  sub_.emplace(*ctx_, zmq::socket_type::sub);
   ConfigureSocket(*dealer_, int64_t{1} << 30);
   ConfigureSocket(*sub_, int64_t{1} << 30);
   sub_->set(zmq::sockopt::subscribe, "");
@@ -229,26 +293,54 @@ Status Run::StartRoles() {
 }
 
 void Run::PollOnce(int64_t ms) {
-  zmq::pollitem_t items[] = {{sub_->handle(), 0, ZMQ_POLLIN, 0},
-                             {dealer_->handle(), 0, ZMQ_POLLIN, 0},
-                             {nullptr, supervisor_.wake_fd(), ZMQ_POLLIN, 0}};
-  auto polled = PollSockets(items, 3, std::chrono::milliseconds(std::max<int64_t>(ms, 0)));
+  std::vector<zmq::pollitem_t> items = {{sub_->handle(), 0, ZMQ_POLLIN, 0},
+                                        {dealer_->handle(), 0, ZMQ_POLLIN, 0}};
+  for (int fd : host_->wake_fds()) {
+    if (fd >= 0) items.push_back({nullptr, fd, ZMQ_POLLIN, 0});
+  }
+  // With a progress line, wake often enough to redraw it.
+  if (opt_.progress != nullptr) ms = std::min<int64_t>(ms, 200);
+  auto polled = PollSockets(items.data(), items.size(),
+                            std::chrono::milliseconds(std::max<int64_t>(ms, 0)));
   if (!polled.ok()) spdlog::warn("{}", polled.status().ToString());
+  ReportProgress();
+}
+
+void Run::ReportProgress() {
+  if (opt_.progress == nullptr) return;
+  if (stage_ == "training") {
+    const int64_t k = sc_.protocol.checkpoint_interval;
+    const int64_t steps = sc_.job.value("steps", int64_t{0});
+    int64_t checkpoints = 0;
+    std::error_code ec;
+    const std::string dir = work_ + "/" + sc_.solvers().at(0)->name + "/" + task_;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      if (it->path().extension() == ".vtc") ++checkpoints;
+    }
+    const int64_t done = std::min(steps, std::max<int64_t>(0, checkpoints - 1) * k);
+    opt_.progress->Update(CountLine("training", done, steps, "steps", Since(stage_start_)),
+                          stage_changed_);
+  } else {
+    opt_.progress->Update(stage_ + " " + FormatDuration(Since(stage_start_)), stage_changed_);
+  }
+  stage_changed_ = false;
 }
 
 Status Run::CheckDeadline() const {
-  if (supervisor_.interrupted()) return Status::Unavailable("interrupted");
+  if (host_->interrupted()) return Status::Unavailable("interrupted");
   if (Since(start_) > sc_.timeout_s) {
-    return Status::Timeout("the run did not finish within timeout_s = " +
-                           std::to_string(static_cast<int64_t>(sc_.timeout_s)) + " s");
+    char limit[32];
+    std::snprintf(limit, sizeof(limit), "%g", sc_.timeout_s);
+    return Status::Timeout("the run did not finish within timeout_s = " + std::string(limit) +
+                           " s");
   }
   return Status::Ok();
 }
 
 Status Run::CheckChildren() {
-  for (const auto& e : supervisor_.Reap()) {
-    if (shutting_down_ && e.clean()) continue;
-    std::string msg = e.label + " " + e.Describe();
+  for (const auto& e : host_->Collect()) {
+    if (shutting_down_ && e.clean) continue;
+    std::string msg = e.label + " " + e.description;
     failures_.push_back(msg);
     return Status::Unavailable(msg + " (see " + out_.out_dir + "/logs/)");
   }
@@ -272,27 +364,8 @@ Status Run::WaitSubscribed() {
 }
 
 Status Run::PostTask() {
-  TaskSpec spec;
-  nlohmann::json job = sc_.job.value("params", nlohmann::json::object());
-  job["name"] = sc_.job.at("name");
-  job["steps"] = sc_.job.at("steps");
-  job["batch_size"] = sc_.job.at("batch_size");
-  job["init_seed"] = DeriveSeed64(sc_.seed, "init");
-  job["data_seed"] = DeriveSeed64(sc_.seed, "data");
-  spec.job = job;
-  spec.steps = sc_.job.at("steps").get<int64_t>();
-  spec.checkpoint_interval = sc_.protocol.checkpoint_interval;
-  spec.mode = sc_.protocol.mode;
-  spec.top_q = sc_.protocol.top_q;
-  spec.random_samples = sc_.protocol.random_samples;
-  spec.reward = sc_.economics.reward;
-  spec.solver = sc_.solvers().at(0)->name;
-  for (const auto* v : sc_.verifiers()) spec.verifiers.push_back(v->name);
-  spec.training_deadline_s = sc_.protocol.training_deadline_s;
-  spec.verification_deadline_s = sc_.protocol.verification_deadline_s;
-  spec.arity = sc_.protocol.arity;
-  spec.game_clock_s = sc_.protocol.game_clock_s;
-  spec.node_tolerance = sc_.protocol.node_tolerance;
+  TaskSpec spec = TaskSpecForScenario(sc_);
+  if (calibration_) ApplyCalibration(*calibration_, &spec);
   return messenger_->Send(*dealer_, Pack(veritrain::PostTask{spec}));
 }
 
@@ -312,7 +385,7 @@ Status Run::WaitSettled() {
       if (!ack->ok) return Status::FailedPrecondition("the arbiter refused the task: " + ack->error);
       if (task_.empty() && ack->data.contains("task")) {
         task_ = ack->data["task"].get<std::string>();
-        if (!opt_.quiet) spdlog::info("posted {}", task_);
+        if (!opt_.quiet && opt_.progress == nullptr) spdlog::info("posted {}", task_);
       }
     }
     while (true) {
@@ -322,7 +395,9 @@ Status Run::WaitSettled() {
         continue;
       }
       if (m->type == Heartbeat::kType || (!task_.empty() && m->task != task_)) continue;
-      if (!opt_.quiet) {
+      if (m->type == TaskAssigned::kType) SetStage("training");
+      if (m->type == ProofPosted::kType) SetStage("verifying");
+      if (!opt_.quiet && opt_.progress == nullptr) {
         if (m->type == TaskAssigned::kType) spdlog::info("{}: assigned; training", m->task);
         if (m->type == ProofPosted::kType) spdlog::info("{}: trace root posted; verifying", m->task);
       }
@@ -337,8 +412,8 @@ Status Run::Shutdown() {
   Status sent = messenger_->Send(*dealer_, Pack(veritrain::Shutdown{"run finished"}));
   // Roles leave on the arbiter's shutdown event; anything still running
   // after the grace period is killed.
-  for (const auto& e : supervisor_.WaitAll(std::chrono::seconds(30))) {
-    if (!e.clean()) failures_.push_back(e.label + " " + e.Describe() + " at shutdown");
+  for (const auto& e : host_->WaitAll(std::chrono::seconds(30))) {
+    if (!e.clean) failures_.push_back(e.label + " " + e.description + " at shutdown");
   }
   return sent;
 }
@@ -373,9 +448,10 @@ RunOutcome Run::Execute() {
   auto fail = [&](const Status& s) {
     out_.error = s.ToString();
     if (s.code() == Status::Code::kTimeout) out_.exit_code = kRunTimeout;
-    else if (supervisor_.interrupted()) out_.exit_code = kRunInterrupted;
+    else if (host_ != nullptr && host_->interrupted()) out_.exit_code = kRunInterrupted;
     else out_.exit_code = kRunFailed;
   };
+  ChooseHost();
   Status s = Prepare();
   if (s.ok()) s = StartRoles();
   if (s.ok()) s = WaitSubscribed();
@@ -386,8 +462,15 @@ RunOutcome Run::Execute() {
   }
   if (!s.ok()) {
     fail(s);
-    supervisor_.SignalAll(SIGKILL);
-    supervisor_.WaitAll(std::chrono::seconds(5));
+    if (out_.mode == ExecutionMode::kInProcess && messenger_ && dealer_) {
+      // Threads cannot be killed: ask the arbiter to shut the run down, so
+      // that every role ends on its shutdown event; Abort only if not.
+      shutting_down_ = true;
+      (void)messenger_->Send(*dealer_, Pack(veritrain::Shutdown{"run failed: " + s.message()}));
+      host_->WaitAll(std::chrono::seconds(5));
+    } else {
+      host_->Abort();
+    }
   }
   if (s.ok()) {
     Status w = WriteResults();
@@ -399,6 +482,7 @@ RunOutcome Run::Execute() {
       out_.exit_code = kRunOk;
     }
   }
+  host_.reset();  // every role has ended: threads joined, processes reaped
   if (!work_.empty() && !opt_.keep_workdir) {
     std::error_code ec;
     fs::remove_all(work_, ec);
@@ -407,6 +491,50 @@ RunOutcome Run::Execute() {
 }
 
 }  // namespace
+
+uint64_t DeriveSeed64(uint64_t seed, const std::string& purpose) {
+  Digest d = Sha256Of("veritrain/seed/" + std::to_string(seed) + "/" + purpose);
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | d.bytes[i];
+  return v >> 1;  // keep it within int64 for JSON consumers
+}
+
+std::optional<ExecutionMode> ScenarioExecutionMode(const Scenario& sc) {
+  auto e = sc.resolved.find("execution");
+  if (e == sc.resolved.end() || !e->is_object() || !e->contains("mode")) return std::nullopt;
+  auto mode = ParseExecutionMode(e->value("mode", std::string()));
+  if (!mode.ok()) return std::nullopt;
+  return *mode;
+}
+
+TaskSpec TaskSpecForScenario(const Scenario& sc) {
+  TaskSpec spec;
+  nlohmann::json job = sc.job.value("params", nlohmann::json::object());
+  job["name"] = sc.job.at("name");
+  job["steps"] = sc.job.at("steps");
+  job["batch_size"] = sc.job.at("batch_size");
+  job["init_seed"] = DeriveSeed64(sc.seed, "init");
+  job["data_seed"] = DeriveSeed64(sc.seed, "data");
+  spec.job = job;
+  spec.steps = sc.job.at("steps").get<int64_t>();
+  spec.checkpoint_interval = sc.protocol.checkpoint_interval;
+  spec.mode = sc.protocol.mode;
+  spec.top_q = sc.protocol.top_q;
+  spec.random_samples = sc.protocol.random_samples;
+  spec.verification.metrics = sc.protocol.metrics;
+  spec.verification.delta = sc.protocol.delta;
+  spec.verification.reference = sc.protocol.reference;
+  spec.verification.hyperparameters = sc.protocol.hyperparameters;
+  spec.reward = sc.economics.reward;
+  spec.solver = sc.solvers().at(0)->name;
+  for (const auto* v : sc.verifiers()) spec.verifiers.push_back(v->name);
+  spec.training_deadline_s = sc.protocol.training_deadline_s;
+  spec.verification_deadline_s = sc.protocol.verification_deadline_s;
+  spec.arity = sc.protocol.arity;
+  spec.game_clock_s = sc.protocol.game_clock_s;
+  spec.node_tolerance = sc.protocol.node_tolerance;
+  return spec;
+}
 
 RunOutcome RunScenario(const Scenario& scenario, const RunOptions& options) {
   Run run(scenario, options);

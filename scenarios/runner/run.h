@@ -1,29 +1,47 @@
-// Running one scenario as real processes: the `veritrain run` command.
+// Running one scenario: the `veritrain run` command, and each run of a sweep.
 //
 // The runner is the submitter. It makes a private temp dir for endpoints,
 // keys and checkpoints, generates every participant's Ed25519 key, writes
-// one role config per process, starts veritrain-arbiter, the solver and the
-// verifiers, posts the task, waits for it to settle (watching every child
-// and a global timeout), shuts the run down, and always kills and reaps
-// what is left. It then writes the results folder from the arbiter's event
-// log and checks the scenario's expectations.
+// one role config per role, starts the arbiter, the solver and the
+// verifiers, posts the task, waits for it to settle (watching every role
+// and a global timeout), shuts the run down, and always stops what is left.
+// It then writes the results folder from the arbiter's event log and checks
+// the scenario's expectations.
 //
-// Thread-safety: one run at a time per process (it owns SIGCHLD).
+// The roles run in one of two modes (RoleHost): as processes
+// (veritrain-arbiter, -solver, -verifier over ipc:// or tcp://), or as
+// threads of this process over inproc:// (ThreadHost) — same role classes,
+// configs, keys and seeds, so the same summary.json and metrics.csv apart
+// from timings. In-process mode needs profiles that threads of one process
+// can honour (see in_process_profile.h); otherwise the run falls back to
+// process mode and says why (RunOutcome::mode_note, the manifest).
+//
+// Thread-safety: RunScenario may be called from several threads at once
+// (the runs of a sweep); each call owns its run. SIGINT/SIGTERM stop every
+// run in the process.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "core/wire/messages/task_spec.h"
+#include "scenarios/runner/role_host.h"
 #include "scenarios/scenario.h"
 
 namespace veritrain {
+
+class ProgressLine;
 
 struct RunOptions {
   std::string out_dir;     // "" → results/runs/<scenario>/<run-id>
   std::string bin_dir;     // where the role executables are; "" → beside this one
   bool keep_workdir = false;
-  bool quiet = false;
+  bool quiet = false;      // no log lines from the runner itself
+  // How the roles run; unset: the scenario's "execution.mode", else process.
+  std::optional<ExecutionMode> mode;
+  ProgressLine* progress = nullptr;  // training/verification progress; may be null
 };
 
 // Exit statuses of `veritrain run`.
@@ -39,10 +57,25 @@ struct RunOutcome {
   int exit_code = kRunFailed;
   std::string out_dir;
   std::string error;                  // why the run failed, if it did
+  ExecutionMode mode = ExecutionMode::kProcess;  // the mode the roles ran in
+  std::string mode_note;              // why in-process fell back to process mode
   nlohmann::json summary;             // summary.json when written
   nlohmann::json expectations = nlohmann::json::array();
 };
 
 RunOutcome RunScenario(const Scenario& scenario, const RunOptions& options);
+
+// The scenario's "execution": {"mode": ...}, if it has one.
+std::optional<ExecutionMode> ScenarioExecutionMode(const Scenario& scenario);
+
+// The task the submitter posts for `scenario`: job (with init and data seeds
+// derived from the scenario seed), protocol parameters, reward, solver and
+// verifiers. Every task field that comes from the scenario is set here.
+TaskSpec TaskSpecForScenario(const Scenario& scenario);
+
+// A seed for one purpose ("init", "data", ...) derived from `seed`: the
+// first 8 bytes of SHA-256("veritrain/seed/<seed>/<purpose>"), big-endian,
+// shifted right by one bit (so that it fits an int64).
+uint64_t DeriveSeed64(uint64_t seed, const std::string& purpose);
 
 }  // namespace veritrain

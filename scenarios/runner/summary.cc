@@ -29,12 +29,120 @@ std::string CsvField(const nlohmann::json& v) {
   return s;
 }
 
+// The task's verification policy as the summary shows it: metrics, δ (and
+// whether calibrated), reference normalisers, hyper-parameter source, and
+// the calibration record.
+nlohmann::json VerificationSummary(const nlohmann::json& spec) {
+  const nlohmann::json v = spec.value("verification", nlohmann::json::object());
+  const nlohmann::json calibration = v.value("calibration", nlohmann::json::object());
+  nlohmann::json out = {{"metrics", v.value("metrics", nlohmann::json::array())},
+                        {"delta", v.value("delta", nlohmann::json::object())},
+                        {"delta_source", calibration.empty() ? "fixed" : "calibrated"},
+                        {"reference", v.value("reference", nlohmann::json::object())},
+                        {"hyperparameters", v.value("hyperparameters", std::string("task"))}};
+  if (!calibration.empty()) out["calibration"] = calibration;
+  return out;
+}
+
+// Per task: the largest distance per metric over every checked interval of
+// every verifier ("max_distance"), and what the challenge (or its absence)
+// means given the solver's behaviour: "detected" (a cheating solver was
+// challenged), "false_positive" (an honest one was), "missed" (a cheating
+// one was not).
+void AddDetection(nlohmann::json* task) {
+  nlohmann::json& t = *task;
+  nlohmann::json max = nlohmann::json::object();
+  int64_t mismatches = 0;
+  for (const auto& v : t["verifiers"]) {
+    const nlohmann::json intervals = v.value("intervals", nlohmann::json::array());
+    for (const auto& e : intervals) {
+      const nlohmann::json mismatch = e.value("hyperparameter_mismatch", nlohmann::json::object());
+      if (!mismatch.empty()) ++mismatches;
+      const nlohmann::json distances = e.value("distances", nlohmann::json::object());
+      for (const auto& [metric, d] : distances.items()) {
+        if (!d.is_number()) continue;
+        if (!max.contains(metric) || d.get<double>() > max[metric].get<double>()) max[metric] = d;
+      }
+    }
+  }
+  t["max_distance"] = max;
+  // Checked intervals whose start checkpoint claims other hyper-parameters
+  // than the task's (reported, never used unless the policy says "prover").
+  t["hyperparameter_mismatches"] = mismatches;
+  const std::string behaviour = t.value("solver_behaviour", std::string());
+  const bool honest = behaviour.empty() || behaviour == "honest";
+  const bool challenged = t.value("challenged", false);
+  t["detected"] = challenged && !honest;
+  t["false_positive"] = challenged && honest;
+  t["missed"] = !challenged && !honest && !t["verifiers"].empty();
+  const int64_t steps = t.value("steps", int64_t{0});
+  if (t.contains("solver_steps_computed") && steps > 0) {
+    const int64_t computed = t["solver_steps_computed"].get<int64_t>();
+    t["solver_compute_ratio"] = static_cast<double>(computed) / static_cast<double>(steps);
+    // Verifier compute over what the solver actually computed (null when
+    // the solver computed nothing).
+    t["verifier_over_solver_compute"] =
+        computed > 0 ? nlohmann::json(static_cast<double>(
+                           t.value("verifier_steps_reexecuted", int64_t{0})) /
+                                      static_cast<double>(computed))
+                     : nlohmann::json();
+  }
+}
+
 // Interval reports without their timing fields (those go to "timings").
 nlohmann::json WithoutTimings(nlohmann::json intervals) {
   for (auto& e : intervals) {
     if (e.is_object()) e.erase("seconds");
   }
   return intervals;
+}
+
+// "  tolerance: l2 2.3e-07 <= δ 1.7e-06 (calibrated); solver honest, 40/40
+// steps computed; accepted", or for exact mode the same with the distances
+// of mismatching intervals; ends with what the verdicts mean.
+std::string VerificationLine(const nlohmann::json& t) {
+  const nlohmann::json v = t.value("verification", nlohmann::json::object());
+  const nlohmann::json max = t.value("max_distance", nlohmann::json::object());
+  const nlohmann::json delta = v.value("delta", nlohmann::json::object());
+  const bool tolerance = t.value("mode", std::string()) == "tolerance";
+  std::string line = "  " + t.value("mode", std::string()) + ":";
+  char buf[160];
+  std::vector<std::string> metrics;
+  for (const auto& m : v.value("metrics", nlohmann::json::array())) metrics.push_back(m);
+  if (!tolerance) metrics = {"l2"};
+  bool any = false;
+  for (const auto& m : metrics) {
+    if (!max.contains(m)) continue;
+    any = true;
+    if (tolerance && delta.contains(m)) {
+      const double d = max[m].get<double>(), limit = delta[m].get<double>();
+      std::snprintf(buf, sizeof(buf), " %s %.3g %s δ %.3g;", m.c_str(), d,
+                    d <= limit ? "<=" : ">", limit);
+    } else {
+      std::snprintf(buf, sizeof(buf), " %s %.3g;", m.c_str(), max[m].get<double>());
+    }
+    line += buf;
+  }
+  if (!any) line += tolerance ? " no distance measured;" : " every checked interval bit-equal;";
+  if (tolerance) line += " δ " + v.value("delta_source", std::string("fixed")) + ",";
+  if (v.value("hyperparameters", std::string("task")) == "prover") {
+    line += " hyper-parameters from the prover,";
+  }
+  const std::string behaviour = t.value("solver_behaviour", std::string("?"));
+  std::snprintf(buf, sizeof(buf), " solver %s (%lld/%lld steps computed): ", behaviour.c_str(),
+                static_cast<long long>(t.value("solver_steps_computed", int64_t{0})),
+                static_cast<long long>(t.value("steps", int64_t{0})));
+  line += buf;
+  if (t.value("detected", false)) {
+    line += "detected";
+  } else if (t.value("false_positive", false)) {
+    line += "challenged although honest (a false positive)";
+  } else if (t.value("missed", false)) {
+    line += "NOT detected";
+  } else {
+    line += t.value("challenged", false) ? "challenged" : "not challenged";
+  }
+  return line + "\n";
 }
 
 }  // namespace
@@ -63,6 +171,7 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
                        {"checkpoint_interval", k},
                        {"intervals", k > 0 ? steps / k : 0},
                        {"mode", spec.value("mode", std::string())},
+                       {"verification", VerificationSummary(spec)},
                        {"solver", spec.value("solver", std::string())},
                        {"reward", spec.value("reward", int64_t{0})},
                        {"verifiers", nlohmann::json::array()},
@@ -93,9 +202,17 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
       t["solver_behaviour"] = training.value("behaviour", std::string());
       t["checkpoint_bytes"] = training.value("checkpoint_bytes", int64_t{0});
       t["step_flops"] = training.value("step_flops", 0.0);
+      // What the solver actually computed (attacks compute less than T).
+      t["solver_steps_computed"] = training.value("steps_computed", t["steps"].get<int64_t>());
+      t["attack"] = training.value("attack", nlohmann::json::object());
       for (const char* f : {"seconds", "setup_seconds", "train_seconds", "hash_seconds",
                             "write_seconds"}) {
         if (training.contains(f)) t["timings"][std::string("solver_") + f] = training[f];
+      }
+      // One full training step, to set the arbiter's one-node time against.
+      if (training.contains("train_seconds") && t["steps"].get<int64_t>() > 0) {
+        t["timings"]["solver_step_seconds"] =
+            training["train_seconds"].get<double>() / static_cast<double>(t["steps"].get<int64_t>());
       }
     } else if (e.type == "verdict") {
       const auto& body = d.at("body");
@@ -141,6 +258,7 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
     bool challenged = false;
     for (const auto& v : t["verifiers"]) challenged = challenged || !v.value("accept", true);
     t["challenged"] = challenged;  // some verifier disputed an interval
+    AddDetection(&t);
     t["verifier_compute_ratio"] =
         steps > 0 ? static_cast<double>(t["verifier_steps_reexecuted"].get<int64_t>()) /
                         static_cast<double>(steps)
@@ -160,13 +278,18 @@ std::string MetricsCsv(const nlohmann::json& summary) {
                                     "checkpoint_interval", "intervals", "mode",
                                     "intervals_verified", "verifier_steps_reexecuted",
                                     "verifier_compute_ratio", "test_accuracy",
-                                    "checkpoint_bytes"};
+                                    "checkpoint_bytes", "solver_behaviour",
+                                    "solver_steps_computed", "detected", "false_positive"};
+  // Proof-of-learning columns: the largest distance per metric over the
+  // checked intervals, and the task's δ (empty where not set).
+  const std::vector<std::string> metric_names = {"l1", "l2", "linf", "cosine"};
   // Dispute columns: empty for tasks without a dispute.
   const std::vector<std::string> dispute_cols = {"interval", "step", "node", "rounds",
                                                  "rounds_phase1", "rounds_phase2", "winner"};
   std::ostringstream out;
   for (size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << cols[i];
   for (const auto& c : dispute_cols) out << ",dispute_" << c;
+  for (const auto& m : metric_names) out << ",max_distance_" << m << ",delta_" << m;
   for (const auto& a : accounts) out << "," << CsvField("balance:" + a);
   out << ",time_to_resolution_s,solver_train_s\n";
   for (const auto& t : summary.at("tasks")) {
@@ -175,6 +298,13 @@ std::string MetricsCsv(const nlohmann::json& summary) {
     }
     const auto dispute = t.value("dispute", nlohmann::json::object());
     for (const auto& c : dispute_cols) out << "," << CsvField(dispute.value(c, nlohmann::json()));
+    const auto max = t.value("max_distance", nlohmann::json::object());
+    const auto delta =
+        t.value("verification", nlohmann::json::object()).value("delta", nlohmann::json::object());
+    for (const auto& m : metric_names) {
+      out << "," << CsvField(max.value(m, nlohmann::json())) << ","
+          << CsvField(delta.value(m, nlohmann::json()));
+    }
     const auto balances = t.value("balances", nlohmann::json::object());
     for (const auto& a : accounts) out << "," << CsvField(balances.value(a, nlohmann::json()));
     const auto timings = t.value("timings", nlohmann::json::object());
@@ -202,6 +332,7 @@ std::string HumanSummary(const nlohmann::json& summary, double wall_seconds) {
     if (!t.value("reason", std::string()).empty()) {
       out << "  " << t.value("reason", std::string()) << "\n";
     }
+    out << VerificationLine(t);
   }
   std::snprintf(buf, sizeof(buf), "ledger conserved: %s; wall time %.1f s\n",
                 summary.value("conservation", false) ? "yes" : "NO", wall_seconds);

@@ -25,6 +25,14 @@ namespace veritrain {
 // checkpoint_interval, intervals, mode, test_accuracy, trace_root,
 // final_state_hash, intervals_verified, verifier_steps_reexecuted,
 // verifier_compute_ratio, verifiers [...], balances, timings.
+// Proof-of-learning fields: verification {metrics, delta, delta_source
+// ("fixed" | "calibrated"), reference, hyperparameters, calibration},
+// solver_behaviour, solver_steps_computed, solver_compute_ratio,
+// verifier_over_solver_compute, attack (the solver's cost report),
+// max_distance {metric: largest over the checked intervals},
+// hyperparameter_mismatches, and what the verdicts mean given the solver's
+// behaviour: detected, false_positive, missed. Each verifier's intervals
+// carry index, reason (top_q | random), distances, delta, exceeded, match.
 Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
                                     const std::string& scenario, uint64_t seed);
 

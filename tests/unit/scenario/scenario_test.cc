@@ -11,10 +11,13 @@
 #include <sstream>
 #include <string>
 
+#include "tests/unit/scenario/scenario_test_util.h"
+
 namespace veritrain {
 namespace {
 
 using nlohmann::json;
+using testing_util::ErrorOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -65,14 +68,6 @@ constexpr char kMinimal[] = R"json({
 std::string DataPath(const std::string& name) {
   return std::string(VERITRAIN_SOURCE_DIR) + "/tests/unit/scenario/data/" +
          name;
-}
-
-// The error message of parsing `j`, or "" if it parsed.
-std::string ErrorOf(const json& j) {
-  Result<Scenario> r = ParseScenario(j.dump(), "test.json");
-  if (r.ok()) return "";
-  EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
-  return r.status().message();
 }
 
 size_t LineCount(const std::string& s) {
@@ -468,11 +463,12 @@ TEST(ScenarioTest, BehaviourMustBeKnownForTheRole) {
   EXPECT_TRUE(KnownBehaviours("arbiter").empty());
 }
 
-TEST(ScenarioTest, ToleranceModeIsNotSupportedYet) {
+TEST(ScenarioTest, ToleranceModeNeedsADelta) {
+  // More tolerance-mode checks in tolerance_scenario_test.cc.
   json j = json::parse(kMinimal);
   j["protocol"] = {{"mode", "tolerance"}};
-  EXPECT_THAT(ErrorOf(j), HasSubstr("/protocol/mode: tolerance mode is not "
-                                    "supported yet"));
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/protocol/delta: tolerance mode needs a "
+                                    "delta for metric \"l2\""));
 }
 
 TEST(ScenarioTest, SemanticErrorsAreAllReported) {
@@ -484,7 +480,7 @@ TEST(ScenarioTest, SemanticErrorsAreAllReported) {
   std::vector<std::string> paths;
   for (const ScenarioError& e : errors) paths.push_back(e.path);
   EXPECT_THAT(paths, ::testing::UnorderedElementsAre(
-                         "/protocol/mode", "/protocol/checkpoint_interval",
+                         "/protocol/delta", "/protocol/checkpoint_interval",
                          "/participants/1/behaviour", "/participants/2/name",
                          "/participants"));
 }

@@ -1,0 +1,32 @@
+// Merging the shards of a sweep (`veritrain merge`).
+//
+// Each shard folder was written by `veritrain sweep --shard i/n` of the
+// same scenario. MergeSweeps checks that they are shards of one sweep (same
+// resolved scenario, parameters, repetitions, seeds policy and shard
+// count), that no run appears twice and, unless `allow_missing`, that
+// together they hold every run; then it writes into `out_dir` the sweep.json,
+// rows.jsonl, sweep.csv and aggregates.csv an unsharded sweep would have
+// written (equal up to timing columns), and copies each run's folder into
+// out_dir/runs/.
+//
+// Thread-safety: one call at a time per output folder.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/util/status.h"
+
+namespace veritrain {
+
+struct MergeResult {
+  int64_t runs = 0;      // rows merged
+  int64_t expected = 0;  // runs in the whole sweep
+  std::vector<int64_t> missing;  // run indices no shard holds
+};
+
+Result<MergeResult> MergeSweeps(const std::string& out_dir,
+                                const std::vector<std::string>& shard_dirs,
+                                bool allow_missing = false);
+
+}  // namespace veritrain

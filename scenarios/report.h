@@ -1,0 +1,51 @@
+// `veritrain report DIR`: one self-contained report.html (plots embedded as
+// SVG, no scripts, no network; it opens from disk) for a run folder or a
+// sweep folder.
+//
+// For a run (a folder with summary.json): the tasks and expectations; per
+// task the posted update norm of every interval with the intervals the
+// verifiers checked; per-interval distances of the re-execution against δ
+// and the honest reproduction error of the calibration (tolerance mode:
+// drawn when summary.json has them, skipped with a note otherwise); the
+// dispute trace — the range of steps or nodes after each round of the
+// challenge game and the node found (when the task has a "dispute"); and
+// every account's balance over the ledger's transfers.
+//
+// For a sweep (a folder with sweep.json and rows.jsonl): the per-point
+// aggregates; the flagged rate — detection rate for a dishonest solver,
+// false-positive rate for an honest one — against each swept parameter with
+// 95 % Wilson intervals, one line per combination of the other parameters;
+// the largest distance per run against the swept parameter with δ, when the
+// runs measured distances; and the table of runs.
+//
+// Plots are drawn by gnuplot (plot.h); without gnuplot the report is still
+// written, with tables and a note where each plot would be.
+//
+// Thread-safety: one call per output file at a time.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/util/status.h"
+
+namespace veritrain {
+
+struct ReportOptions {
+  std::string out_file;          // "" → DIR/report.html
+  std::string gnuplot = "gnuplot";
+  size_t max_table_rows = 1000;  // rows of the runs table of a sweep
+};
+
+struct ReportResult {
+  std::string path;                // the report written
+  std::string kind;                // "run" or "sweep"
+  int plots = 0;                   // plots drawn
+  std::vector<std::string> notes;  // what was skipped, and why
+};
+
+// NotFound when DIR is neither a run folder nor a sweep folder; Corruption
+// naming the file when one of its files cannot be parsed.
+Result<ReportResult> WriteReport(const std::string& dir, const ReportOptions& options = {});
+
+}  // namespace veritrain

@@ -1,0 +1,49 @@
+// Internals of report.cc: the run and sweep report bodies, and what they
+// share. Not a public interface.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/util/status.h"
+#include "scenarios/plot.h"
+#include "scenarios/report.h"
+
+namespace veritrain::report {
+
+// Collects plots and notes while a body is written.
+class Canvas {
+ public:
+  Canvas(const ReportOptions& options, bool gnuplot_available)
+      : options_(options), gnuplot_(gnuplot_available) {}
+
+  // The plot as an embedded image, or a note saying why it is missing.
+  std::string Figure(const Plot& plot);
+  // A note that a section was skipped, also kept for the caller.
+  std::string Skipped(const std::string& what, const std::string& why);
+
+  int plots() const { return plots_; }
+  const std::vector<std::string>& notes() const { return notes_; }
+  const ReportOptions& options() const { return options_; }
+
+ private:
+  const ReportOptions& options_;
+  bool gnuplot_;
+  int plots_ = 0;
+  std::vector<std::string> notes_;
+};
+
+// A JSON value as table text: strings as themselves, numbers compactly
+// (%.6g for non-integers), null as "".
+std::string Cell(const nlohmann::json& v);
+
+Result<nlohmann::json> ReadJson(const std::string& path);
+// Each line of a JSON-lines file; NotFound if the file is missing.
+Result<std::vector<nlohmann::json>> ReadJsonLines(const std::string& path);
+
+// The body of a run report / a sweep report.
+Result<std::string> RunBody(const std::string& dir, Canvas& canvas, std::string* title);
+Result<std::string> SweepBody(const std::string& dir, Canvas& canvas, std::string* title);
+
+}  // namespace veritrain::report

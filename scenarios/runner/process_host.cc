@@ -1,0 +1,45 @@
+#include "scenarios/runner/process_host.h"
+
+#include <signal.h>
+
+#include <stdexcept>
+
+namespace veritrain {
+
+const char* ExecutionModeName(ExecutionMode mode) {
+  return mode == ExecutionMode::kInProcess ? "in-process" : "process";
+}
+
+Result<ExecutionMode> ParseExecutionMode(const std::string& text) {
+  if (text == "process") return ExecutionMode::kProcess;
+  if (text == "in-process") return ExecutionMode::kInProcess;
+  return Status::InvalidArgument("execution mode must be \"process\" or \"in-process\", not \"" +
+                                 text + "\"");
+}
+
+Status ProcessHost::Start(const RoleConfig& config, const std::string& config_path,
+                          const std::string& log_path) {
+  const std::string exe = "veritrain-" + config.role;
+  std::vector<std::string> argv = {bin_dir_ + "/" + exe, "--config", config_path};
+  auto pid = supervisor_.Spawn(exe + " (" + config.name + ")", argv, log_path);
+  return pid.ok() ? Status::Ok() : pid.status();
+}
+
+std::vector<RoleExit> ProcessHost::Convert(const std::vector<ChildExit>& exits) {
+  std::vector<RoleExit> out;
+  for (const auto& e : exits) out.push_back(RoleExit{e.label, e.clean(), e.Describe()});
+  return out;
+}
+
+std::vector<RoleExit> ProcessHost::Collect() { return Convert(supervisor_.Reap()); }
+
+std::vector<RoleExit> ProcessHost::WaitAll(std::chrono::milliseconds grace) {
+  return Convert(supervisor_.WaitAll(grace));
+}
+
+void ProcessHost::Abort() {
+  supervisor_.SignalAll(SIGKILL);
+  supervisor_.WaitAll(std::chrono::seconds(5));
+}
+
+}  // namespace veritrain

@@ -1,0 +1,38 @@
+// ProcessHost: runs each role as its own executable
+// (veritrain-arbiter, veritrain-solver, veritrain-verifier from `bin_dir`),
+// started with `--config <role config file>`, output to the role's log.
+// Built on ProcessSupervisor: no child outlives the host.
+//
+// Thread-safety: as RoleHost. Several hosts may live in one process (one
+// per concurrent run of a sweep).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "scenarios/runner/process_supervisor.h"
+#include "scenarios/runner/role_host.h"
+
+namespace veritrain {
+
+class ProcessHost : public RoleHost {
+ public:
+  explicit ProcessHost(std::string bin_dir) : bin_dir_(std::move(bin_dir)) {}
+
+  Status Start(const RoleConfig& config, const std::string& config_path,
+               const std::string& log_path) override;
+  std::vector<int> wake_fds() const override { return {supervisor_.wake_fd()}; }
+  std::vector<RoleExit> Collect() override;
+  std::vector<RoleExit> WaitAll(std::chrono::milliseconds grace) override;
+  void Abort() override;
+  bool interrupted() const override { return supervisor_.interrupted(); }
+  size_t running() const override { return supervisor_.running(); }
+
+ private:
+  static std::vector<RoleExit> Convert(const std::vector<ChildExit>& exits);
+
+  std::string bin_dir_;
+  ProcessSupervisor supervisor_;
+};
+
+}  // namespace veritrain

@@ -1,0 +1,282 @@
+// End-to-end tests of the research workflow: `veritrain check` listing every
+// error, the same seed giving the same results in process and in-process
+// mode, a sweep and its shards merging to the same sweep.csv, and reports.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace veritrain {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+// Runs the veritrain command with TMPDIR set to `tmpdir`, waiting for it.
+CommandResult RunVeritrain(const std::vector<std::string>& args, const std::string& tmpdir) {
+  const std::string out_path = tmpdir + "/stdout.txt", err_path = tmpdir + "/stderr.txt";
+  std::vector<std::string> argv = {std::string(VERITRAIN_BIN_DIR) + "/veritrain"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> cargv;
+  for (auto& a : argv) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    setenv("TMPDIR", tmpdir.c_str(), 1);
+    int o = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int e = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(o, 1);
+    dup2(e, 2);
+    execv(cargv[0], cargv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CommandResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = ReadFile(out_path);
+  r.err = ReadFile(err_path);
+  return r;
+}
+
+// summary.json without its timing fields: every object named "timings".
+std::string SummaryWithoutTimings(const std::string& path) {
+  std::function<void(json&)> strip = [&](json& j) {
+    if (j.is_object()) {
+      j.erase("timings");
+      for (auto& [k, v] : j.items()) strip(v);
+    } else if (j.is_array()) {
+      for (auto& v : j) strip(v);
+    }
+  };
+  json j = json::parse(ReadFile(path));
+  strip(j);
+  return j.dump(2);
+}
+
+// A CSV file without its timing columns (names ending in "_s"). The files
+// checked here quote no field that holds a comma, except JSON values.
+std::string CsvWithoutTimings(const std::string& path) {
+  std::istringstream in(ReadFile(path));
+  std::string line, out;
+  std::vector<bool> keep;
+  auto split = [](const std::string& l) {
+    std::vector<std::string> fields;
+    std::string f;
+    bool quoted = false;
+    for (char c : l) {
+      if (c == '"') quoted = !quoted;
+      if (c == ',' && !quoted) {
+        fields.push_back(f);
+        f.clear();
+      } else {
+        f += c;
+      }
+    }
+    fields.push_back(f);
+    return fields;
+  };
+  bool header = true;
+  while (std::getline(in, line)) {
+    auto fields = split(line);
+    if (header) {
+      for (const auto& f : fields) keep.push_back(f.size() < 2 || f.substr(f.size() - 2) != "_s");
+      header = false;
+    }
+    EXPECT_EQ(fields.size(), keep.size()) << line;
+    for (size_t i = 0; i < fields.size() && i < keep.size(); ++i) {
+      if (keep[i]) out += fields[i] + ",";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+size_t Lines(const std::string& text) {
+  return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+class WorkflowTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = fs::temp_directory_path().string() + "/vt-wf-XXXXXX";
+    std::vector<char> buf(pattern.begin(), pattern.end());
+    buf.push_back(0);
+    ASSERT_NE(mkdtemp(buf.data()), nullptr);
+    dir_ = buf.data();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // A short synthetic scenario, with `patch` merged in (RFC 7386).
+  std::string Write(const std::string& name, const json& patch) {
+    json j = json::parse(ReadFile(std::string(VERITRAIN_SOURCE_DIR) + "/scenarios/synthetic.json"));
+    j.merge_patch({{"job", {{"steps", 40}}},
+                   {"protocol", {{"checkpoint_interval", 10}, {"random_samples", 1}}},
+                   {"expect", json::array()}});
+    if (patch.is_object()) j.merge_patch(patch);
+    const std::string path = dir_ + "/" + name + ".json";
+    std::ofstream(path) << j.dump(2);
+    return path;
+  }
+  std::string dir_;
+};
+
+TEST_F(WorkflowTest, CheckListsEveryErrorWithItsPathAndExitsTwo) {
+  const std::string file =
+      std::string(VERITRAIN_SOURCE_DIR) + "/tests/unit/scenario/data/three_errors.json";
+  CommandResult r = RunVeritrain({"check", file}, dir_);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(Lines(r.err), 3u) << r.err;
+  for (const char* path : {": /colour: ", ": /job/steps: ", ": /participants/1/role: "}) {
+    EXPECT_NE(r.err.find(file + path), std::string::npos) << path << "\n" << r.err;
+  }
+}
+
+TEST_F(WorkflowTest, CheckValidatesEveryPointOfASweep) {
+  const std::string file = Write(
+      "bad-sweep", {{"sweep",
+                     {{"parameters",
+                       {{{"path", "protocol.checkpoint_interval"}, {"values", {10, 7, 20, 3}}}}}}}});
+  CommandResult r = RunVeritrain({"check", file}, dir_);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(Lines(r.err), 2u) << r.err;
+  EXPECT_NE(r.err.find("point 1 (protocol.checkpoint_interval=7): /protocol/checkpoint_interval"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("point 3 (protocol.checkpoint_interval=3)"), std::string::npos) << r.err;
+}
+
+TEST_F(WorkflowTest, SameSeedGivesIdenticalResultsInBothModes) {
+  const std::string file = Write("repro", {});
+  std::vector<std::string> summaries, metrics;
+  for (const std::string mode : {"process", "process", "in-process", "in-process"}) {
+    const std::string out = dir_ + "/run-" + std::to_string(summaries.size());
+    CommandResult r = RunVeritrain({"run", file, "--mode", mode, "--out", out}, dir_);
+    ASSERT_EQ(r.exit_code, 0) << mode << "\n" << r.out << r.err;
+    auto manifest = json::parse(ReadFile(out + "/manifest.json"));
+    EXPECT_EQ(manifest["execution"]["mode"], mode);
+    summaries.push_back(SummaryWithoutTimings(out + "/summary.json"));
+    metrics.push_back(CsvWithoutTimings(out + "/metrics.csv"));
+  }
+  EXPECT_NE(summaries[0].find("\"trace_root\""), std::string::npos);
+  for (size_t i = 1; i < summaries.size(); ++i) {
+    EXPECT_EQ(summaries[i], summaries[0]) << "run " << i;
+    EXPECT_EQ(metrics[i], metrics[0]) << "run " << i;
+  }
+  // The timing fields do differ, so they were what the comparison removed.
+  EXPECT_NE(ReadFile(dir_ + "/run-0/summary.json"), ReadFile(dir_ + "/run-1/summary.json"));
+}
+
+TEST_F(WorkflowTest, InProcessTimeoutStopsEveryRoleThread) {
+  // Training 4000 steps takes far longer than the 0.5 s allowed.
+  const std::string file = Write("slow", {{"job", {{"steps", 4000}}}, {"timeout_s", 0.5}});
+  const auto start = std::chrono::steady_clock::now();
+  CommandResult r = RunVeritrain({"run", file, "--in-process", "--out", dir_ + "/slow"}, dir_);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("timeout_s = 0.5 s"), std::string::npos) << r.err;
+  // The roles ended on the arbiter's shutdown event, well within the 5 s
+  // grace (plus the command's start-up).
+  EXPECT_LT(seconds, 30.0);
+  for (const auto& e : fs::directory_iterator(dir_ + "/slow/logs")) {
+    EXPECT_LT(fs::file_size(e.path()), 100000u) << e.path();
+  }
+}
+
+TEST_F(WorkflowTest, ShardsMergeIntoTheSweepCsvOfTheWholeSweep) {
+  const std::string file = Write(
+      "sweep", {{"sweep",
+                 {{"parameters",
+                   {{{"path", "protocol.random_samples"}, {"values", {1, 2}}},
+                    {{"path", "protocol.top_q"}, {"values", {0, 1}}}}},
+                  {"repetitions", 2}}}});
+  CommandResult whole = RunVeritrain({"sweep", file, "--out", dir_ + "/whole", "--jobs", "2"}, dir_);
+  ASSERT_EQ(whole.exit_code, 0) << whole.out << whole.err;
+  std::vector<std::string> shards;
+  for (int i = 0; i < 3; ++i) {
+    shards.push_back(dir_ + "/shard" + std::to_string(i));
+    CommandResult r = RunVeritrain({"sweep", file, "--shard", std::to_string(i) + "/3", "--out",
+                                    shards.back(), "--jobs", "2"},
+                                   dir_);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
+  std::vector<std::string> merge_args = {"merge"};
+  merge_args.insert(merge_args.end(), shards.begin(), shards.end());
+  merge_args.insert(merge_args.end(), {"--out", dir_ + "/merged", "--report"});
+  CommandResult merged = RunVeritrain(merge_args, dir_);
+  ASSERT_EQ(merged.exit_code, 0) << merged.out << merged.err;
+
+  const std::string csv = ReadFile(dir_ + "/whole/sweep.csv");
+  EXPECT_EQ(Lines(csv), 1u + 8u) << csv;
+  EXPECT_EQ(CsvWithoutTimings(dir_ + "/merged/sweep.csv"), CsvWithoutTimings(dir_ + "/whole/sweep.csv"));
+  EXPECT_EQ(ReadFile(dir_ + "/merged/aggregates.csv"), ReadFile(dir_ + "/whole/aggregates.csv"));
+  EXPECT_TRUE(fs::exists(dir_ + "/merged/runs/run-000007/summary.json"));
+  EXPECT_TRUE(fs::exists(dir_ + "/merged/report.html"));
+
+  // A missing shard is refused.
+  CommandResult partial = RunVeritrain({"merge", shards[0], shards[1], "--out", dir_ + "/m2"}, dir_);
+  EXPECT_EQ(partial.exit_code, 2);
+  EXPECT_NE(partial.err.find("in no shard"), std::string::npos) << partial.err;
+}
+
+TEST_F(WorkflowTest, DeltaBehaviourSweepHasARowPerRunAndRatePlots) {
+  const std::string preset =
+      std::string(VERITRAIN_SOURCE_DIR) + "/scenarios/sweeps/delta-behaviour.json";
+  CommandResult r = RunVeritrain(
+      {"sweep", preset, "--repetitions", "2", "--jobs", "2", "--out", dir_ + "/db", "--report"},
+      dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  // 4 values of delta × 3 solvers × 2 repetitions, plus the header.
+  EXPECT_EQ(Lines(ReadFile(dir_ + "/db/sweep.csv")), 1u + 24u);
+  EXPECT_EQ(Lines(ReadFile(dir_ + "/db/aggregates.csv")), 1u + 12u);
+  const std::string html = ReadFile(dir_ + "/db/report.html");
+  EXPECT_NE(html.find("Rate of runs flagged against delta"), std::string::npos);
+  EXPECT_NE(html.find("false-positive rate"), std::string::npos);
+  EXPECT_NE(html.find("detection rate"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  // pandas reads sweep.csv as is, where it is installed (it is not a
+  // dependency of the project).
+  if (std::system("/usr/bin/python3 -c 'import pandas' 2>/dev/null") == 0) {
+    const std::string script =
+        "import pandas as pd, sys\n"
+        "d = pd.read_csv(sys.argv[1])\n"
+        "assert d.shape[0] == 24, d.shape\n"
+        "assert d['flagged'].dtype == bool, d['flagged'].dtype\n"
+        "assert d['seed'].dtype == 'int64', d['seed'].dtype\n"
+        "assert set(d['solver']) == {'honest', 'lazy 10%', 'bfloat16'}, set(d['solver'])\n"
+        "assert not d.groupby('solver').flagged.mean().isna().any()\n";
+    std::ofstream(dir_ + "/check.py") << script;
+    EXPECT_EQ(std::system(("/usr/bin/python3 " + dir_ + "/check.py " + dir_ + "/db/sweep.csv").c_str()),
+              0);
+  }
+  // The run report of one run of the sweep.
+  CommandResult run_report = RunVeritrain({"report", dir_ + "/db/runs/run-000003"}, dir_);
+  EXPECT_EQ(run_report.exit_code, 0) << run_report.err;
+  EXPECT_TRUE(fs::exists(dir_ + "/db/runs/run-000003/report.html"));
+}
+
+}  // namespace
+}  // namespace veritrain

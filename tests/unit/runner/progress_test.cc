@@ -1,0 +1,68 @@
+// The progress line: its text, redrawing in place on a terminal, and
+// throttled plain lines otherwise.
+#include "scenarios/progress.h"
+
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <string>
+
+namespace veritrain {
+namespace {
+
+// Reads everything written to a pipe so far.
+std::string Drain(int fd) {
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
+  return out;
+}
+
+class PipeTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_EQ(::pipe2(fds_, O_NONBLOCK), 0); }
+  void TearDown() override {
+    ::close(fds_[0]);
+    ::close(fds_[1]);
+  }
+  int fds_[2];
+};
+
+TEST(ProgressTest, FormatsDurations) {
+  EXPECT_EQ(FormatDuration(0), "0.0 s");
+  EXPECT_EQ(FormatDuration(42.04), "42.0 s");
+  EXPECT_EQ(FormatDuration(185), "3m05s");
+  EXPECT_EQ(FormatDuration(3720), "1h02m");
+  EXPECT_EQ(FormatDuration(-1), "?");
+}
+
+TEST(ProgressTest, CountLineHasRateAndEta) {
+  EXPECT_EQ(CountLine("sweep", 0, 10, "runs", 0), "sweep 0/10 runs");
+  // 5 runs in 10 s: 0.5 runs/s, 5 left: 10 s.
+  EXPECT_EQ(CountLine("sweep", 5, 10, "runs", 10), "sweep 5/10 runs · 0.5 runs/s · ETA 10.0 s");
+}
+
+TEST_F(PipeTest, PlainLinesAreThrottledUnlessForced) {
+  {
+    ProgressLine p(fds_[1], /*terminal=*/false, std::chrono::hours(1));
+    p.Update("first");
+    p.Update("second");  // within the hour: dropped
+    p.Update("third", /*force=*/true);
+    p.Finish("done");
+  }
+  EXPECT_EQ(Drain(fds_[0]), "first\nthird\ndone\n");
+}
+
+TEST_F(PipeTest, TerminalRedrawsOneLine) {
+  {
+    ProgressLine p(fds_[1], /*terminal=*/true, std::chrono::hours(1));
+    p.Update("a");
+    p.Update("b", /*force=*/true);
+  }  // the destructor ends the line
+  EXPECT_EQ(Drain(fds_[0]), "\r\033[Ka\r\033[Kb\n");
+}
+
+}  // namespace
+}  // namespace veritrain

@@ -1,0 +1,211 @@
+// Reports: base64 and HTML helpers, gnuplot scripts, and whole reports of a
+// made-up run and sweep — self-contained (no scripts, nothing fetched), one
+// plot per section that has data, a note for each that has none.
+#include "scenarios/report.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "scenarios/html.h"
+#include "scenarios/plot.h"
+#include "scenarios/sweep_runner.h"
+#include "scenarios/sweep_table.h"
+#include "tests/support/files.h"
+
+namespace veritrain {
+namespace {
+
+using testing_util::ReadFile;
+using testing_util::WriteFile;
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+class ReportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("veritrain-report-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST(HtmlTest, Base64MatchesRfc4648) {
+  // RFC 4648, section 10.
+  EXPECT_EQ(Base64(""), "");
+  EXPECT_EQ(Base64("f"), "Zg==");
+  EXPECT_EQ(Base64("fo"), "Zm8=");
+  EXPECT_EQ(Base64("foo"), "Zm9v");
+  EXPECT_EQ(Base64("foobar"), "Zm9vYmFy");
+}
+
+TEST(HtmlTest, EscapesText) {
+  EXPECT_EQ(HtmlEscape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+  const std::string t = HtmlTable({"h"}, {{"<b>x</b>"}, {"a<b"}});
+  EXPECT_THAT(t, HasSubstr("<td><b>x</b></td>"));
+  EXPECT_THAT(t, HasSubstr("<td>a&lt;b</td>"));
+}
+
+TEST(PlotTest, ScriptCarriesDataAndEscapesLabels) {
+  Plot p;
+  p.title = "rate_of 'x'";
+  p.xlabel = "δ";
+  p.series.push_back({"s", {{1, 0.5, 0.25, 0.75}, {2, 1, 1, 1}}, "yerrorlines", ""});
+  const std::string script = GnuplotScript(p, "/tmp/out.svg");
+  EXPECT_THAT(script, HasSubstr("$d0 << EOD\n1 0.5 0.25 0.75\n2 1 1 1\nEOD\n"));
+  EXPECT_THAT(script, HasSubstr("using 1:2:3:4 with yerrorlines"));
+  EXPECT_THAT(script, HasSubstr("set title 'rate\\_of ''x'''"));
+  EXPECT_THAT(script, HasSubstr("set terminal svg"));
+  EXPECT_THAT(script, Not(HasSubstr("mouse")));
+}
+
+TEST(PlotTest, RendersSvgWithGnuplot) {
+  if (!GnuplotAvailable()) GTEST_SKIP() << "gnuplot is not installed";
+  Plot p;
+  p.title = "t";
+  p.series.push_back({"s", {{0, 1}, {1, 2}}, "linespoints", ""});
+  auto svg = RenderSvg(p);
+  ASSERT_TRUE(svg.ok()) << svg.status().ToString();
+  EXPECT_EQ(svg->rfind("<svg", 0), 0u);
+  EXPECT_THAT(*svg, Not(HasSubstr("<script")));
+  auto missing = RenderSvg(p, "/nonexistent/gnuplot");
+  EXPECT_FALSE(missing.ok());
+}
+
+TEST_F(ReportTest, RunReportDrawsEverySectionWithData) {
+  const json summary = {
+      {"scenario", "made-up"},
+      {"seed", 3},
+      {"conservation", true},
+      {"expectations", {{{"expectation", "/tasks/0/outcome == \"rejected\""}, {"passed", true}}}},
+      {"timings", {{"wall_seconds", 2.5}}},
+      {"tasks",
+       {{{"task", "task-0001"},
+         {"outcome", "rejected"},
+         {"update_norms", {1.0, 2.0, 0.5, 0.25}},
+         {"verifiers",
+          {{{"name", "verifier-1"},
+            {"intervals",
+             {{{"index", 1}, {"reason", "top-q"}, {"distances", {{"l2", 0.3}}},
+               {"delta", {{"l2", 0.01}}}},
+              {{"index", 3}, {"reason", "random"}, {"distances", {{"l2", 0.0}}},
+               {"delta", {{"l2", 0.01}}}}}}}}},
+         {"dispute",
+          {{"rounds", 4},
+           {"step", 21},
+           {"node", "fc2.backward"},
+           {"trace",
+            {{{"phase", "steps"}, {"round", 1}, {"lo", 20}, {"hi", 30}},
+             {{"phase", "steps"}, {"round", 2}, {"lo", 20}, {"hi", 25}},
+             {{"phase", "graph"}, {"round", 3}, {"lo", 0}, {"hi", 8}},
+             {{"phase", "graph"}, {"round", 4}, {"lo", 4}, {"hi", 5}}}}}},
+         {"timings", {{"solver_train_seconds", 1.0}}}}}}};
+  WriteFile(dir_ / "summary.json", summary.dump());
+  WriteFile(dir_ / "ledger.jsonl",
+            R"({"seq":0,"from":"mint","to":"submitter","amount":100,"reason":"genesis","task":""}
+{"seq":1,"from":"submitter","to":"escrow/task-0001","amount":40,"reason":"escrow","task":"task-0001"}
+{"seq":2,"from":"escrow/task-0001","to":"submitter","amount":40,"reason":"refund","task":"task-0001"}
+)");
+  WriteFile(dir_ / "events.jsonl",
+            json({{"type", "task_posted"},
+                  {"task", "task-0001"},
+                  {"data", {{"spec", {{"verification",
+                                       {{"calibration", {{"l2", {{"samples", {0.001, 0.004}}}}}}}}}}}}})
+                    .dump() +
+                "\n");
+  auto r = WriteReport(dir_.string());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->kind, "run");
+  const std::string html = ReadFile(r->path);
+  EXPECT_THAT(html, HasSubstr("made-up"));
+  EXPECT_THAT(html, HasSubstr("fc2.backward"));
+  EXPECT_THAT(html, Not(HasSubstr("<script")));
+  EXPECT_THAT(html, Not(HasSubstr("src=\"http")));
+  if (!GnuplotAvailable()) GTEST_SKIP() << "gnuplot is not installed";
+  // Update norms, l2 distances, two dispute phases, balances.
+  EXPECT_EQ(r->plots, 5) << ::testing::PrintToString(r->notes);
+  EXPECT_EQ(Count(html, "data:image/svg+xml;base64,"), 5u);
+  EXPECT_TRUE(r->notes.empty()) << ::testing::PrintToString(r->notes);
+}
+
+TEST_F(ReportTest, RunReportSkipsWhatIsAbsent) {
+  WriteFile(dir_ / "summary.json",
+            json({{"scenario", "bare"}, {"seed", 1}, {"tasks", {{{"task", "task-0001"}}}}}).dump());
+  auto r = WriteReport(dir_.string());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->plots, 0);
+  // Update norms, distances, dispute, balances.
+  EXPECT_EQ(r->notes.size(), 4u) << ::testing::PrintToString(r->notes);
+  EXPECT_THAT(ReadFile(r->path), HasSubstr("class=\"note\""));
+}
+
+TEST_F(ReportTest, SweepReportPlotsRatesAgainstEachParameter) {
+  json manifest = {{"format", "veritrain-sweep/1"},
+                   {"scenario", "made-up"},
+                   {"parameters",
+                    {{{"name", "delta"}, {"path", "protocol.delta.l2"}, {"values", {0.001, 0.1}}},
+                     {{"name", "behaviour"}, {"path", "/participants/0/behaviour"},
+                      {"values", {"honest", "lazy"}}}}},
+                   {"repetitions", 3},
+                   {"points", 4},
+                   {"runs", 12}};
+  WriteFile(dir_ / "sweep.json", manifest.dump());
+  std::vector<SweepRow> rows;
+  for (int64_t i = 0; i < 12; ++i) {
+    SweepRow r;
+    r.run = i;
+    r.point = i / 3;
+    r.repetition = i % 3;
+    const bool honest = r.point % 2 == 0;
+    r.values = {r.point < 2 ? 0.001 : 0.1, honest ? "honest" : "lazy"};
+    r.metrics = {{"status", "ok"},
+                 {"outcome", "accepted"},
+                 {"flagged", !honest || (r.point < 2 && i % 3 == 0)},
+                 {"solver_behaviour", honest ? "honest" : "lazy"},
+                 {"solver_honest", honest},
+                 {"max_distance.l2", honest ? 0.0005 * (1 + i % 3) : 0.5},
+                 {"delta.l2", r.values[0]}};
+    rows.push_back(r);
+  }
+  ASSERT_TRUE(WriteSweepTables(dir_.string(), {"delta", "behaviour"}, rows).ok());
+  auto r = WriteReport(dir_.string());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->kind, "sweep");
+  const std::string html = ReadFile(r->path);
+  EXPECT_THAT(html, HasSubstr("false-positive rate"));
+  EXPECT_THAT(html, HasSubstr("detection rate"));
+  EXPECT_THAT(html, Not(HasSubstr("<script")));
+  if (!GnuplotAvailable()) GTEST_SKIP() << "gnuplot is not installed";
+  // Rates against delta and against behaviour, distances against delta.
+  EXPECT_EQ(r->plots, 3) << ::testing::PrintToString(r->notes);
+}
+
+TEST_F(ReportTest, NeitherRunNorSweepIsAnError) {
+  auto r = WriteReport(dir_.string());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kNotFound);
+  EXPECT_THAT(r.status().message(), HasSubstr("neither summary.json"));
+  WriteFile(dir_ / "summary.json", "{not json");
+  auto bad = WriteReport(dir_.string());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), Status::Code::kCorruption);
+}
+
+}  // namespace
+}  // namespace veritrain

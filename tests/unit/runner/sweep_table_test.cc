@@ -1,0 +1,255 @@
+// The sweep tables: rows from run outcomes, sweep.csv in a form any
+// RFC 4180 reader (pandas.read_csv) takes as is, Wilson intervals, and the
+// per-point aggregates.
+#include "scenarios/sweep_table.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace veritrain {
+namespace {
+
+using json = nlohmann::json;
+using ::testing::HasSubstr;
+
+// A small RFC 4180 reader, written for the test: quoted fields, doubled
+// quotes, commas and newlines inside quotes.
+std::vector<std::vector<std::string>> ParseCsv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> row;
+  std::string field;
+  bool quoted = false, in_quotes = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_quotes) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        in_quotes = false;
+      } else {
+        field += c;
+      }
+    } else if (c == '"') {
+      EXPECT_TRUE(field.empty()) << "quote inside an unquoted field";
+      in_quotes = quoted = true;
+    } else if (c == ',') {
+      row.push_back(field);
+      field.clear();
+      quoted = false;
+    } else if (c == '\n') {
+      row.push_back(field);
+      rows.push_back(row);
+      row.clear();
+      field.clear();
+      quoted = false;
+    } else {
+      EXPECT_NE(c, '\r');
+      field += c;
+    }
+  }
+  EXPECT_FALSE(in_quotes) << "unterminated quote";
+  EXPECT_TRUE(field.empty() && row.empty()) << "no newline at the end";
+  (void)quoted;
+  return rows;
+}
+
+json Summary(const std::string& outcome, bool challenged, double accuracy, int64_t solver_balance) {
+  return {{"conservation", true},
+          {"expectations_met", true},
+          {"timings", {{"wall_seconds", 1.25}}},
+          {"tasks",
+           {{{"task", "task-0001"},
+             {"outcome", outcome},
+             {"challenged", challenged},
+             {"reason", "because, \"quoted\""},
+             {"test_accuracy", accuracy},
+             {"steps", 40},
+             {"balances", {{"solver-1", solver_balance}, {"submitter", 100 - solver_balance}}},
+             {"dispute", {{"rounds", 3}, {"node", "fc2.backward"}}},
+             {"verifiers",
+              {{{"name", "v"},
+                {"intervals",
+                 {{{"index", 0}, {"distances", {{"l2", 0.5}}}, {"delta", {{"l2", 0.1}}}},
+                  {{"index", 2}, {"distances", {{"l2", 2.5}}}, {"delta", {{"l2", 0.1}}}}}}}}},
+             {"timings", {{"solver_train_seconds", 0.5}, {"time_to_resolution_s", 0.75}}}}}}};
+}
+
+Scenario WithSolver(const std::string& behaviour) {
+  Scenario sc;
+  ParticipantSpec p;
+  p.name = "solver-1";
+  p.role = "solver";
+  p.behaviour = behaviour;
+  sc.participants.push_back(p);
+  return sc;
+}
+
+SweepRun MakeRun(int64_t index, int64_t point, std::vector<json> values) {
+  SweepRun r;
+  r.index = index;
+  r.point = point;
+  r.repetition = index % 2;
+  r.seed = 1000 + static_cast<uint64_t>(index);
+  r.shown = values;
+  r.values = std::move(values);
+  return r;
+}
+
+TEST(SweepTableTest, RowFlattensTheFirstTaskAndKeepsTimingsApart) {
+  RunOutcome o;
+  o.exit_code = kRunOk;
+  o.summary = Summary("rejected", true, 0.9, 0);
+  SweepRow row = RowFromRun(MakeRun(3, 1, {0.01, "lazy"}), WithSolver("lazy"), o);
+  EXPECT_EQ(row.metrics["status"], "ok");
+  EXPECT_EQ(row.metrics["outcome"], "rejected");
+  EXPECT_EQ(row.metrics["flagged"], true);
+  EXPECT_EQ(row.metrics["solver_behaviour"], "lazy");
+  EXPECT_EQ(row.metrics["solver_honest"], false);
+  EXPECT_EQ(row.metrics["balance:solver-1"], 0);
+  EXPECT_EQ(row.metrics["dispute.rounds"], 3);
+  EXPECT_EQ(row.metrics["dispute.node"], "fc2.backward");
+  EXPECT_EQ(row.metrics["max_distance.l2"], 2.5);
+  EXPECT_EQ(row.metrics["delta.l2"], 0.1);
+  EXPECT_FALSE(row.metrics.contains("verifiers"));
+  EXPECT_EQ(row.timings["solver_train_s"], 0.5);
+  EXPECT_EQ(row.timings["time_to_resolution_s"], 0.75);
+  EXPECT_EQ(row.timings["wall_s"], 1.25);
+  for (const auto& [k, v] : row.timings.items()) EXPECT_EQ(k.substr(k.size() - 2), "_s");
+  auto back = SweepRow::FromJson(row.ToJson());
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->ToJson(), row.ToJson());
+}
+
+TEST(SweepTableTest, FailedRunHasItsStatusAndError) {
+  RunOutcome o;
+  o.exit_code = kRunTimeout;
+  o.error = "the run did not finish within timeout_s = 5 s";
+  SweepRow row = RowFromRun(MakeRun(0, 0, {1}), WithSolver("honest"), o);
+  EXPECT_EQ(row.metrics["status"], "timeout");
+  EXPECT_EQ(row.metrics["error"], o.error);
+  EXPECT_FALSE(row.metrics.contains("flagged"));
+}
+
+TEST(SweepTableTest, CsvIsRectangularQuotedAndInRunOrder) {
+  std::vector<SweepRow> rows;
+  for (int64_t i = 3; i >= 0; --i) {
+    RunOutcome o;
+    o.exit_code = kRunOk;
+    o.summary = Summary(i % 2 ? "accepted" : "rejected", i % 2 == 0, 0.5 + 0.1 * i, 10);
+    rows.push_back(RowFromRun(MakeRun(i, i / 2, {i / 2 == 0 ? 0.01 : 0.1, "a,b"}),
+                              WithSolver(i / 2 ? "honest" : "lazy"), o));
+  }
+  const std::string csv = SweepCsv({"delta", "label"}, rows);
+  const auto table = ParseCsv(csv);
+  ASSERT_EQ(table.size(), 5u);
+  const auto& header = table[0];
+  std::set<std::string> unique(header.begin(), header.end());
+  EXPECT_EQ(unique.size(), header.size()) << "duplicate column names";
+  EXPECT_EQ(std::vector<std::string>(header.begin(), header.begin() + 7),
+            (std::vector<std::string>{"run", "point", "repetition", "seed", "delta", "label",
+                                      "status"}));
+  for (size_t i = 1; i < table.size(); ++i) {
+    EXPECT_EQ(table[i].size(), header.size());
+    EXPECT_EQ(table[i][0], std::to_string(i - 1));  // sorted by run
+    EXPECT_EQ(table[i][5], "a,b");
+  }
+  // Timing columns come last.
+  bool in_timings = false;
+  for (const auto& h : header) {
+    const bool timing = h.size() > 2 && h.substr(h.size() - 2) == "_s";
+    if (in_timings) {
+      EXPECT_TRUE(timing) << h << " after a timing column";
+    }
+    in_timings = in_timings || timing;
+  }
+  auto col = [&](const std::string& name) {
+    return std::find(header.begin(), header.end(), name) - header.begin();
+  };
+  EXPECT_EQ(table[1][col("reason")], "because, \"quoted\"");
+  EXPECT_EQ(table[1][col("flagged")], "true");
+  EXPECT_EQ(table[2][col("flagged")], "false");
+  EXPECT_EQ(table[1][col("test_accuracy")], "0.5");
+}
+
+TEST(SweepTableTest, CsvIsTheSameHoweverTheRowsWereSplit) {
+  std::vector<SweepRow> all, odd, even;
+  for (int64_t i = 0; i < 6; ++i) {
+    RunOutcome o;
+    o.exit_code = kRunOk;
+    o.summary = Summary("accepted", false, 0.1 * i, i);
+    SweepRow r = RowFromRun(MakeRun(i, i / 2, {i / 2}), WithSolver("honest"), o);
+    all.push_back(r);
+    (i % 2 ? odd : even).push_back(r);
+  }
+  std::vector<SweepRow> merged = odd;
+  merged.insert(merged.end(), even.begin(), even.end());
+  EXPECT_EQ(SweepCsv({"p"}, merged), SweepCsv({"p"}, all));
+}
+
+TEST(SweepTableTest, WilsonIntervalsMatchNewcombe1998) {
+  // Newcombe, "Two-sided confidence intervals for the single proportion",
+  // Statistics in Medicine 17 (1998), table I, method 3 (Wilson score).
+  struct Case {
+    int64_t k, n;
+    double low, high;
+  } cases[] = {{81, 263, 0.2553, 0.3662}, {15, 148, 0.0624, 0.1605},
+               {0, 20, 0.0000, 0.1611},   {1, 29, 0.0061, 0.1718}};
+  for (const auto& c : cases) {
+    RateInterval r = WilsonInterval(c.k, c.n);
+    EXPECT_NEAR(r.low, c.low, 5e-5) << c.k << "/" << c.n;
+    EXPECT_NEAR(r.high, c.high, 5e-5) << c.k << "/" << c.n;
+    EXPECT_DOUBLE_EQ(r.rate, static_cast<double>(c.k) / static_cast<double>(c.n));
+  }
+  RateInterval all = WilsonInterval(10, 10);
+  EXPECT_EQ(all.high, 1.0);
+  RateInterval none = WilsonInterval(0, 0);
+  EXPECT_EQ(none.low, 0.0);
+  EXPECT_EQ(none.high, 1.0);
+}
+
+TEST(SweepTableTest, AggregatesNameTheRateByTheSolver) {
+  std::vector<SweepRow> rows;
+  for (int64_t i = 0; i < 8; ++i) {
+    const bool honest = i < 4;
+    RunOutcome o;
+    o.exit_code = kRunOk;
+    // Honest: 1 of 4 flagged; lazy: 3 of 4 flagged.
+    const bool flagged = honest ? i == 0 : i != 4;
+    o.summary = Summary(flagged ? "rejected" : "accepted", flagged, 0.5, 1);
+    rows.push_back(RowFromRun(MakeRun(i, honest ? 0 : 1, {honest ? "honest" : "lazy"}),
+                              WithSolver(honest ? "honest" : "lazy"), o));
+  }
+  RunOutcome failed;
+  failed.exit_code = kRunFailed;
+  rows.push_back(RowFromRun(MakeRun(8, 1, {"lazy"}), WithSolver("lazy"), failed));
+  auto points = Aggregate(rows);
+  ASSERT_EQ(points.size(), 2u);
+  EXPECT_EQ(points[0].flagged, 1);
+  EXPECT_EQ(points[0].completed, 4);
+  EXPECT_TRUE(points[0].solver_honest);
+  EXPECT_EQ(points[1].flagged, 3);
+  EXPECT_EQ(points[1].runs, 5);
+  EXPECT_EQ(points[1].completed, 4);
+  EXPECT_FALSE(points[1].solver_honest);
+  EXPECT_DOUBLE_EQ(points[1].flagged_rate.rate, 0.75);
+  const auto table = ParseCsv(AggregatesCsv({"behaviour"}, points));
+  ASSERT_EQ(table.size(), 3u);
+  const auto& h = table[0];
+  auto col = [&](const std::string& name) {
+    auto it = std::find(h.begin(), h.end(), name);
+    EXPECT_NE(it, h.end()) << name;
+    return it - h.begin();
+  };
+  EXPECT_EQ(table[1][col("false_positive_rate")], "0.25");
+  EXPECT_EQ(table[1][col("detection_rate")], "");
+  EXPECT_EQ(table[2][col("detection_rate")], "0.75");
+  EXPECT_EQ(table[2][col("false_positive_rate")], "");
+  EXPECT_EQ(table[2][col("failed")], "1");
+  EXPECT_EQ(table[1][col("mean:test_accuracy")], "0.5");
+}
+
+}  // namespace
+}  // namespace veritrain

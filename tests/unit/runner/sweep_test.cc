@@ -1,0 +1,209 @@
+// Sweeps: paths, shards, seeds, the order of points and the scenario of
+// each run, and every error a sweep block can have.
+#include "scenarios/sweep.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace veritrain {
+namespace {
+
+using ::testing::HasSubstr;
+using json = nlohmann::json;
+
+json BaseDoc() {
+  return json::parse(R"({
+    "format": "veritrain-scenario/1",
+    "name": "sweep-test",
+    "seed": 7,
+    "job": {"name": "synthetic", "steps": 40, "batch_size": 8},
+    "protocol": {"checkpoint_interval": 10, "top_q": 1, "random_samples": 1},
+    "participants": [
+      {"name": "solver-1", "role": "solver"},
+      {"name": "verifier-1", "role": "verifier"}
+    ]
+  })");
+}
+
+Scenario WithSweep(json sweep) {
+  json doc = BaseDoc();
+  doc["sweep"] = std::move(sweep);
+  auto sc = ParseScenario(doc.dump(), "test");
+  EXPECT_TRUE(sc.ok()) << sc.status().ToString();
+  return *sc;
+}
+
+TEST(SweepTest, DottedPathsBecomePointers) {
+  EXPECT_EQ(*SweepPathToPointer("protocol.top_q"), "/protocol/top_q");
+  EXPECT_EQ(*SweepPathToPointer("participants.0.behaviour"), "/participants/0/behaviour");
+  EXPECT_EQ(*SweepPathToPointer("/participants/1/profile/threads"), "/participants/1/profile/threads");
+  EXPECT_EQ(*SweepPathToPointer("job.params.a/b"), "/job/params/a~1b");
+  EXPECT_FALSE(SweepPathToPointer("").ok());
+  EXPECT_FALSE(SweepPathToPointer("protocol..top_q").ok());
+  EXPECT_FALSE(SweepPathToPointer("/a/~2").ok());
+}
+
+TEST(SweepTest, ParsesShards) {
+  auto s = ParseShard("2/3");
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->index, 2);
+  EXPECT_EQ(s->count, 3);
+  for (const char* bad : {"3/3", "1", "-1/3", "a/3", "1/0", "", "1/3x"}) {
+    EXPECT_FALSE(ParseShard(bad).ok()) << bad;
+  }
+}
+
+TEST(SweepTest, SeedsFollowTheDocumentedFormula) {
+  // Expected: Python, int.from_bytes(hashlib.sha256(s.encode()).digest()[:8], 'big') >> 11.
+  EXPECT_EQ(SweepSeed(7, 0, 0, false), 6894176299990941u);
+  EXPECT_EQ(SweepSeed(7, 3, 2, false), 4376053865333521u);
+  EXPECT_EQ(SweepSeed(7, 3, 2, true), 8224369254396228u);
+  EXPECT_EQ(SweepSeed(7, 0, 2, true), SweepSeed(7, 5, 2, true));
+  EXPECT_LT(SweepSeed(123, 4, 5, false), uint64_t{1} << 53);
+}
+
+TEST(SweepTest, PointsAreNestedLoopsWithTheLastParameterFastest) {
+  Scenario sc = WithSweep({{"parameters",
+                            {{{"path", "protocol.top_q"}, {"values", {0, 1}}},
+                             {{"path", "protocol.random_samples"}, {"values", {1, 2, 3}}}}},
+                           {"repetitions", 2}});
+  auto spec = SweepSpecOf(sc);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->points(), 6);
+  EXPECT_EQ(spec->runs(), 12);
+  auto runs = SweepRuns(*spec, sc.seed);
+  ASSERT_EQ(runs.size(), 12u);
+  EXPECT_EQ(runs[0].values, (std::vector<json>{0, 1}));
+  EXPECT_EQ(runs[2].values, (std::vector<json>{0, 2}));  // point 1
+  EXPECT_EQ(runs[2].point, 1);
+  EXPECT_EQ(runs[2].repetition, 0);
+  EXPECT_EQ(runs[11].values, (std::vector<json>{1, 3}));
+  EXPECT_EQ(runs[11].point, 5);
+  EXPECT_EQ(runs[11].repetition, 1);
+  EXPECT_EQ(runs[11].seed, SweepSeed(7, 5, 1, false));
+}
+
+TEST(SweepTest, ShardsPartitionTheRuns) {
+  Scenario sc = WithSweep({{"parameters", {{{"path", "protocol.top_q"}, {"values", {0, 1, 2}}}}},
+                           {"repetitions", 5}});
+  auto spec = SweepSpecOf(sc);
+  ASSERT_TRUE(spec.ok());
+  std::multiset<int64_t> seen;
+  for (int64_t i = 0; i < 4; ++i) {
+    for (const auto& r : SweepRuns(*spec, sc.seed, Shard{i, 4})) {
+      EXPECT_EQ(r.index % 4, i);
+      seen.insert(r.index);
+    }
+  }
+  ASSERT_EQ(seen.size(), 15u);
+  for (int64_t i = 0; i < 15; ++i) EXPECT_EQ(seen.count(i), 1u) << i;
+}
+
+TEST(SweepTest, RunScenarioHasThePointsValuesAndItsOwnSeed) {
+  Scenario sc = WithSweep(
+      {{"parameters",
+        {{{"path", "/participants/1/profile/threads"}, {"values", {1, 2}}, {"name", "threads"}},
+         {{"path", "job.params.optimizer"}, {"values", {{{"name", "sgd"}, {"lr", 0.1}}}}}}},
+       {"repetitions", 3}});
+  auto spec = SweepSpecOf(sc);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->names(), (std::vector<std::string>{"threads", "job.params.optimizer"}));
+  const SweepRun run = SweepRuns(*spec, sc.seed).at(4);  // point 1, repetition 1
+  auto r = SweepRunScenario(sc, *spec, run);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->participants[1].profile.threads, 2);
+  EXPECT_EQ(r->job["params"]["optimizer"]["lr"], 0.1);  // created on the way
+  EXPECT_EQ(r->seed, SweepSeed(7, 1, 1, false));
+  EXPECT_FALSE(r->resolved.contains("sweep"));
+  EXPECT_EQ(DescribePoint(*spec, run.shown),
+            "threads=2, job.params.optimizer={\"lr\":0.1,\"name\":\"sgd\"}");
+}
+
+TEST(SweepTest, LabelsNameObjectValues) {
+  json lazy = {{"name", "solver-1"}, {"role", "solver"}, {"behaviour", "lazy"},
+               {"params", {{"fraction", 0.25}}}};
+  json honest = {{"name", "solver-1"}, {"role", "solver"}};
+  Scenario sc = WithSweep({{"parameters",
+                            {{{"path", "/participants/0"},
+                              {"name", "solver"},
+                              {"values", {honest, lazy}},
+                              {"labels", {"honest", "lazy 25%"}}}}}});
+  auto spec = SweepSpecOf(sc);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  const auto runs = SweepRuns(*spec, sc.seed);
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[1].shown, (std::vector<json>{"lazy 25%"}));
+  EXPECT_EQ(runs[1].values, (std::vector<json>{lazy}));
+  EXPECT_EQ(DescribePoint(*spec, runs[1].shown), "solver=lazy 25%");
+  auto r = SweepRunScenario(sc, *spec, runs[1]);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->participants[0].behaviour, "lazy");
+
+  Scenario bad = WithSweep({{"parameters",
+                             {{{"path", "protocol.top_q"}, {"values", {0, 1}}, {"labels", {"x"}}}}}});
+  auto errors = CheckSweep(bad);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].path, "/sweep/parameters/0/labels");
+  EXPECT_THAT(errors[0].message, HasSubstr("1 labels for 2 values"));
+}
+
+TEST(SweepTest, BlockErrorsAreListedTogether) {
+  Scenario sc = WithSweep({{"parameters",
+                            {{{"path", "seed"}, {"values", {1, 2}}},
+                             {{"path", "protocol.top_q"}, {"values", {1}}},
+                             {{"path", "/protocol/top_q"}, {"values", {2}}},
+                             {{"path", "job..steps"}, {"values", {2}}},
+                             {{"path", "protocol.random_samples"}, {"values", {1}}, {"name", "run"}}}}});
+  auto errors = CheckSweep(sc);
+  ASSERT_EQ(errors.size(), 4u);
+  EXPECT_EQ(errors[0].path, "/sweep/parameters/0/path");
+  EXPECT_THAT(errors[0].message, HasSubstr("cannot be swept"));
+  EXPECT_EQ(errors[1].path, "/sweep/parameters/2/path");
+  EXPECT_THAT(errors[1].message, HasSubstr("swept twice"));
+  EXPECT_EQ(errors[2].path, "/sweep/parameters/3/path");
+  EXPECT_EQ(errors[3].path, "/sweep/parameters/4/name");
+}
+
+TEST(SweepTest, EveryInvalidPointIsReportedWithItsValues) {
+  Scenario sc = WithSweep({{"parameters",
+                            {{{"path", "protocol.top_q"}, {"values", {1, 9, -1}}},
+                             {{"path", "participants.5.name"}, {"values", {"x"}}}}}});
+  auto errors = CheckSweep(sc);
+  // The missing array element is found for every point; the point values 9
+  // and -1 would also be invalid but the first error stops each point.
+  ASSERT_EQ(errors.size(), 3u);
+  for (const auto& e : errors) {
+    EXPECT_EQ(e.path, "/sweep");
+    EXPECT_THAT(e.message, HasSubstr("cannot create /participants/5 inside the array"));
+  }
+  Scenario sc2 = WithSweep({{"parameters", {{{"path", "protocol.top_q"}, {"values", {1, 9, -1}}}}}});
+  auto errors2 = CheckSweep(sc2);
+  ASSERT_EQ(errors2.size(), 2u);
+  EXPECT_THAT(errors2[0].message, HasSubstr("point 1 (protocol.top_q=9)"));
+  EXPECT_THAT(errors2[0].message, HasSubstr("/protocol/top_q"));
+  EXPECT_THAT(errors2[1].message, HasSubstr("point 2 (protocol.top_q=-1)"));
+  EXPECT_THAT(errors2[1].message, HasSubstr("less than the minimum"));
+}
+
+TEST(SweepTest, NoSweepBlockIsOneRun) {
+  auto sc = ParseScenario(BaseDoc().dump(), "test");
+  ASSERT_TRUE(sc.ok());
+  auto spec = SweepSpecOf(*sc);
+  ASSERT_TRUE(spec.ok());
+  EXPECT_EQ(spec->runs(), 1);
+  EXPECT_TRUE(CheckSweep(*sc).empty());
+}
+
+TEST(SweepTest, SchemaRejectsMalformedBlocks) {
+  json doc = BaseDoc();
+  doc["sweep"] = {{"parameters", {{{"path", "x"}}}}, {"repetitions", 0}};
+  auto sc = ParseScenario(doc.dump(), "t");
+  ASSERT_FALSE(sc.ok());
+  EXPECT_THAT(sc.status().message(), HasSubstr("/sweep/parameters/0"));
+  EXPECT_THAT(sc.status().message(), HasSubstr("/sweep/repetitions"));
+}
+
+}  // namespace
+}  // namespace veritrain
