@@ -167,9 +167,15 @@ std::string RatePlots(const std::vector<Param>& params, const std::vector<PointA
   for (size_t k = 0; k < params.size() && k < kMaxParameterPlots; ++k) {
     const Param& p = params[k];
     // Series: one per combination of the other parameters.
+    // Series in the order their values have in the sweep's grid (not the
+    // keys' text order, which would put delta=1e-06 after delta=1.0).
     std::map<std::string, std::vector<const PointAggregate*>> groups;
+    std::vector<std::string> order;
     for (const auto& a : points) {
-      if (a.completed > 0) groups[OthersKey(params, a.values, k)].push_back(&a);
+      if (a.completed == 0) continue;
+      const std::string key = OthersKey(params, a.values, k);
+      if (groups.count(key) == 0) order.push_back(key);
+      groups[key].push_back(&a);
     }
     if (groups.size() > kMaxSeries) {
       out += canvas.Skipped("rate against " + p.name,
@@ -184,7 +190,8 @@ std::string RatePlots(const std::vector<Param>& params, const std::vector<PointA
     plot.yrange = "[-0.03:1.03]";
     SetXAxis(p, &plot);
     size_t index = 0;
-    for (const auto& [key, list] : groups) {
+    for (const std::string& key : order) {
+      const auto& list = groups.at(key);
       std::set<std::string> kinds;
       for (const auto* a : list) {
         kinds.insert(a->solver_behaviour.empty() ? "flagged"

@@ -196,6 +196,81 @@ TEST_F(ReportTest, SweepReportPlotsRatesAgainstEachParameter) {
   EXPECT_EQ(r->plots, 3) << ::testing::PrintToString(r->notes);
 }
 
+// The SVG documents embedded in a report, decoded.
+std::vector<std::string> EmbeddedSvgs(const std::string& html) {
+  static const std::string kPrefix = "data:image/svg+xml;base64,";
+  auto sextet = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  std::vector<std::string> out;
+  for (size_t at = html.find(kPrefix); at != std::string::npos;
+       at = html.find(kPrefix, at + 1)) {
+    std::string svg;
+    uint32_t bits = 0;
+    int count = 0;
+    for (size_t i = at + kPrefix.size(); i < html.size() && sextet(html[i]) >= 0; ++i) {
+      bits = (bits << 6) | static_cast<uint32_t>(sextet(html[i]));
+      count += 6;
+      if (count >= 8) {
+        count -= 8;
+        svg.push_back(static_cast<char>((bits >> count) & 0xff));
+      }
+    }
+    out.push_back(svg);
+  }
+  return out;
+}
+
+// The lines of a rate plot come in the order of the grid's values, not in
+// the text order of their labels (where "delta=1e-06" sorts after
+// "delta=0.1").
+TEST_F(ReportTest, SweepRateLinesFollowTheGridOrder) {
+  if (!GnuplotAvailable()) GTEST_SKIP() << "gnuplot is not installed";
+  json manifest = {{"format", "veritrain-sweep/1"},
+                   {"scenario", "made-up"},
+                   {"parameters",
+                    {{{"name", "delta"}, {"path", "protocol.delta.l2"}, {"values", {1e-6, 0.1}}},
+                     {{"name", "behaviour"}, {"path", "/participants/0/behaviour"},
+                      {"values", {"honest", "lazy"}}}}},
+                   {"repetitions", 1},
+                   {"points", 4},
+                   {"runs", 4}};
+  WriteFile(dir_ / "sweep.json", manifest.dump());
+  std::vector<SweepRow> rows;
+  for (int64_t i = 0; i < 4; ++i) {
+    SweepRow r;
+    r.run = i;
+    r.point = i;
+    r.repetition = 0;
+    const bool honest = i % 2 == 0;
+    r.values = {i < 2 ? 1e-6 : 0.1, honest ? "honest" : "lazy"};
+    r.metrics = {{"status", "ok"},
+                 {"outcome", "accepted"},
+                 {"flagged", !honest},
+                 {"solver_behaviour", honest ? "honest" : "lazy"},
+                 {"solver_honest", honest}};
+    rows.push_back(r);
+  }
+  ASSERT_TRUE(WriteSweepTables(dir_.string(), {"delta", "behaviour"}, rows).ok());
+  auto r = WriteReport(dir_.string());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  std::string against_behaviour;
+  for (const std::string& svg : EmbeddedSvgs(ReadFile(r->path))) {
+    if (svg.find("against behaviour") != std::string::npos) against_behaviour = svg;
+  }
+  ASSERT_FALSE(against_behaviour.empty());
+  const size_t small = against_behaviour.find("delta=1e-06");
+  const size_t large = against_behaviour.find("delta=0.1");
+  ASSERT_NE(small, std::string::npos);
+  ASSERT_NE(large, std::string::npos);
+  EXPECT_LT(small, large);
+}
+
 TEST_F(ReportTest, NeitherRunNorSweepIsAnError) {
   auto r = WriteReport(dir_.string());
   ASSERT_FALSE(r.ok());
