@@ -3,9 +3,7 @@
 #ifndef VERITRAIN_VERSION
 #define VERITRAIN_VERSION "unknown"
 #endif
-#ifndef VERITRAIN_GIT_COMMIT
-#define VERITRAIN_GIT_COMMIT "unknown"
-#endif
+#include "git_commit.h"  // generated at build time: VERITRAIN_GIT_COMMIT
 
 namespace veritrain {
 
