@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/train/dataset_commitment.h"
+#include "core/train/dataset_files.h"
 #include "core/train/idx.h"
 #include "core/train/rng.h"
 
@@ -19,23 +20,6 @@ constexpr int64_t kPixels = 28 * 28;
 // [0, 1] (the values commonly used for Fashion-MNIST).
 constexpr double kMean = 0.2860;
 constexpr double kStd = 0.3530;
-
-Dataset WithCommitment(torch::Tensor x, torch::Tensor y,
-                       std::vector<Digest> leaves) {
-  Dataset d;
-  d.x = std::move(x);
-  d.y = std::move(y);
-  auto tree = std::make_shared<const MerkleTree>(std::move(leaves));
-  d.root = tree->root();
-  d.tree = std::move(tree);
-  return d;
-}
-
-void AppendLe(std::string* out, const void* value, size_t size) {
-  // The build targets little-endian hosts (see torch_bridge.h), so the
-  // in-memory bytes are the little-endian encoding.
-  out->append(static_cast<const char*>(value), size);
-}
 
 }  // namespace
 
@@ -79,7 +63,7 @@ Result<Dataset> LoadFashionMnist(const std::string& dir, bool train,
     torch::Tensor x = pixels.to(dtype).div(255.0).sub(kMean).div(kStd);
     torch::Tensor y =
         torch::from_blob(labels.data.data(), {n}, u8).to(torch::kInt64);
-    return WithCommitment(x.contiguous(), y.contiguous(), std::move(leaves));
+    return DatasetFromLeaves(x.contiguous(), y.contiguous(), std::move(leaves));
   } catch (const std::exception& e) {
     return Status::Internal(prefix + ": converting to tensors: " + e.what());
   }
@@ -117,9 +101,9 @@ Dataset MakeSyntheticDataset(const SyntheticSpec& spec, uint64_t data_seed,
       }
     }
     y[static_cast<size_t>(i)] = best;
-    AppendLe(&label_bytes, &best, sizeof(best));
+    AppendLittleEndian(&label_bytes, &best, sizeof(best));
   }
-  AppendLe(&feature_bytes, x.data(), x.size() * sizeof(double));
+  AppendLittleEndian(&feature_bytes, x.data(), x.size() * sizeof(double));
   std::vector<Digest> leaves = SampleLeafHashes(
       label_bytes, sizeof(int64_t), feature_bytes,
       static_cast<size_t>(f) * sizeof(double), static_cast<size_t>(n));
@@ -129,7 +113,7 @@ Dataset MakeSyntheticDataset(const SyntheticSpec& spec, uint64_t data_seed,
       torch::from_blob(y.data(), {n},
                        torch::TensorOptions().dtype(torch::kInt64))
           .clone();
-  return WithCommitment(xt.contiguous(), yt, std::move(leaves));
+  return DatasetFromLeaves(xt.contiguous(), yt, std::move(leaves));
 }
 
 }  // namespace veritrain

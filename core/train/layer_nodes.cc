@@ -1,4 +1,5 @@
 #include "core/train/layer_nodes.h"
+#include "core/train/vjp.h"
 
 #include <torch/torch.h>
 
@@ -164,17 +165,7 @@ Status AddBackwardNodes(StepGraph* g, const std::vector<Layer>& layers,
         wrt.push_back(params.back());
       }
       torch::Tensor y = layer.forward(xt, params);
-      auto grads = torch::autograd::grad({y}, wrt, {in.at(dy).detach()},
-                                         /*retain_graph=*/false,
-                                         /*create_graph=*/false,
-                                         /*allow_unused=*/true);
-      TensorMap out;
-      for (size_t j = 0; j < outs.size(); ++j) {
-        // A parameter the output does not depend on has a zero gradient.
-        out.emplace(outs[j],
-                    grads[j].defined() ? grads[j] : torch::zeros_like(wrt[j]));
-      }
-      return out;
+      return VectorJacobianProduct(y, wrt, in.at(dy).detach(), outs);
     };
     VT_RETURN_IF_ERROR(g->Add(std::move(n)));
   }

@@ -8,6 +8,7 @@
 
 #include "core/train/optimizer_nodes.h"
 #include "core/train/rng.h"
+#include "core/train/vjp.h"
 
 namespace veritrain {
 
@@ -247,17 +248,7 @@ Status AddOpBackwardNodes(StepGraph* g, const std::vector<Op>& ops) {
         wrt.push_back(params.back());
       }
       torch::Tensor y = op.forward(xs, params);
-      auto grads = torch::autograd::grad({y}, wrt, {in.at(dy).detach()},
-                                         /*retain_graph=*/false,
-                                         /*create_graph=*/false,
-                                         /*allow_unused=*/true);
-      TensorMap out;
-      for (size_t j = 0; j < outs.size(); ++j) {
-        // A value the output does not depend on has a zero gradient.
-        out.emplace(outs[j],
-                    grads[j].defined() ? grads[j] : torch::zeros_like(wrt[j]));
-      }
-      return out;
+      return VectorJacobianProduct(y, wrt, in.at(dy).detach(), outs);
     };
     VT_RETURN_IF_ERROR(g->Add(std::move(n)));
   }

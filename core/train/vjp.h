@@ -1,0 +1,30 @@
+// The vector–Jacobian product that every backward node of a step graph
+// computes: the gradients of a node's forward output with respect to its
+// inputs and parameters, given the upstream gradient.
+//
+// Backward nodes evaluate their layer's forward afresh from the recorded
+// inputs and call this, so a node evaluated alone (by the arbiter) runs the
+// same LibTorch calls in the same order as the full step, and gives the
+// same bits on the same hardware profile.
+//
+// Thread-safety: pure function (LibTorch's autograd engine is thread-safe
+// for disjoint graphs).
+#pragma once
+
+#include <torch/types.h>
+
+#include <string>
+#include <vector>
+
+#include "core/train/torch_bridge.h"
+
+namespace veritrain {
+
+// d⟨y, dy⟩/d wrt[j] under the name names[j]; a tensor that y does not
+// depend on gets zeros of its shape.
+// REQUIRES: names.size() == wrt.size(); y was computed from wrt with grad
+// mode on; dy has y's shape.
+TensorMap VectorJacobianProduct(const torch::Tensor& y, const std::vector<torch::Tensor>& wrt,
+                                const torch::Tensor& dy, const std::vector<std::string>& names);
+
+}  // namespace veritrain
