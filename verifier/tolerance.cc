@@ -71,4 +71,13 @@ TensorMap CastFloating(const TensorMap& state, torch::ScalarType dtype) {
   return out;
 }
 
+std::string CommittedDtype(const TensorMap& state) {
+  for (const auto& [name, t] : state) {
+    if (name.rfind("param/", 0) == 0 && t.is_floating_point()) {
+      return t.scalar_type() == torch::kFloat64 ? "float64" : "float32";
+    }
+  }
+  return "float32";
+}
+
 }  // namespace veritrain

@@ -60,4 +60,9 @@ nlohmann::json OptimizerMismatch(const nlohmann::json& task_optimizer,
 // solver committed in.
 TensorMap CastFloating(const TensorMap& state, torch::ScalarType dtype);
 
+// The precision a state was committed in, as a profile dtype name:
+// "float64" when its first floating `param/` tensor is double, else
+// "float32" (also for a state without floating parameters).
+std::string CommittedDtype(const TensorMap& state);
+
 }  // namespace veritrain

@@ -177,6 +177,19 @@ Result<const TrainingJob*> Verifier::JobFor(Assignment& a, const nlohmann::json&
   return out;
 }
 
+Result<const TrainingJob*> Verifier::JobInDtype(Assignment& a, const std::string& dtype) {
+  if (dtype == a.job_config.dtype) return a.job.get();
+  const std::string key = "dtype:" + dtype;
+  auto it = a.claimed_jobs.find(key);
+  if (it != a.claimed_jobs.end()) return it->second.get();
+  JobConfig config = a.job_config;
+  config.dtype = dtype;
+  VT_ASSIGN_OR_RETURN(auto job, MakeJob(config));
+  const TrainingJob* out = job.get();
+  a.claimed_jobs.emplace(key, std::move(job));
+  return out;
+}
+
 Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
                                 const ProofPosted& posted) {
   const auto start = std::chrono::steady_clock::now();
@@ -250,8 +263,12 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
     VT_ASSIGN_OR_RETURN(TensorMap state, FromState(begin->tensors));
     const TensorMap start_state = state;
     if (i == 0) {
-      // Checkpoint 0 is fixed by the task: the job's initial state.
-      VT_ASSIGN_OR_RETURN(Digest init, StateHash(ToState(a.job->InitialState(a.job_config.init_seed))));
+      // Checkpoint 0 is fixed by the task: the job's initial state, in the
+      // precision the solver committed in (a verifier on a float64 profile
+      // checks a float32 solver's checkpoint 0 in float32).
+      VT_ASSIGN_OR_RETURN(const TrainingJob* reference, JobInDtype(a, CommittedDtype(state)));
+      VT_ASSIGN_OR_RETURN(Digest init,
+                          StateHash(ToState(reference->InitialState(a.job_config.init_seed))));
       if (init != begin->state_hash) {
         entry["match"] = false;
         report.push_back(entry);

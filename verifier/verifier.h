@@ -62,7 +62,8 @@ class Verifier {
     JobConfig job_config;
     nlohmann::json task_optimizer;  // the task's hyper-parameters
     // Jobs built with a checkpoint's claimed hyper-parameters (policy
-    // "prover"), by the claim's JSON text.
+    // "prover"), by the claim's JSON text, and in another precision than the
+    // verifier's (by "dtype:<name>").
     std::map<std::string, std::unique_ptr<TrainingJob>> claimed_jobs;
     bool done = false;
     std::optional<TensorMap> disputed_start;  // start state of the interval it challenged
@@ -89,6 +90,11 @@ class Verifier {
   // The job to re-execute an interval with: the task's, or (policy
   // "prover") one built with the start checkpoint's claimed optimizer.
   Result<const TrainingJob*> JobFor(Assignment& a, const nlohmann::json& claimed);
+  // The task's job in precision `dtype` ("float32" or "float64"): the
+  // verifier's own when its profile computes in that precision. Checkpoint
+  // 0 is checked against the initial state in the precision the solver
+  // committed in, whatever this verifier computes in.
+  Result<const TrainingJob*> JobInDtype(Assignment& a, const std::string& dtype);
   // Fetches checkpoint `index` and checks it against the trace root.
   Result<CheckpointReply> Fetch(zmq::socket_t& solver, const std::string& task,
                                 const ProofPosted& posted, int64_t index, bool with_tensors);

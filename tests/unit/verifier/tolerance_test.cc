@@ -100,5 +100,14 @@ TEST(ToleranceTest, CastFloatingLeavesIntegersAlone) {
   EXPECT_EQ(c.at("meta/step").scalar_type(), torch::kInt64);
 }
 
+TEST(ToleranceTest, CommittedDtypeIsTheParametersPrecision) {
+  EXPECT_EQ(CommittedDtype({{"meta/step", torch::zeros({}, torch::kInt64)},
+                            {"opt/m", torch::ones({2}, torch::kFloat32)},
+                            {"param/w", torch::ones({2}, torch::kFloat64)}}),
+            "float64");
+  EXPECT_EQ(CommittedDtype({{"param/w", torch::ones({2}, torch::kFloat32)}}), "float32");
+  EXPECT_EQ(CommittedDtype({{"meta/step", torch::zeros({}, torch::kInt64)}}), "float32");
+}
+
 }  // namespace
 }  // namespace veritrain
