@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Markdown tables from veritrain_bench's JSON output (python3 stdlib only).
 
-  bench_table.py RESULTS.json [--out FILE]   figures and the design targets
+  bench_table.py RESULTS.json [--out FILE] [--notes NOTES.md]
+                                              figures and the design targets
   bench_table.py --check RESULTS.json         exit 1 if a benchmark failed or
                                               no target could be computed
   bench_table.py compare OLD.json NEW.json [--threshold 0.10]
@@ -150,7 +151,7 @@ def targets(rs):
             v, "≤ 5%", lambda x: x <= 0.05,
             None if v is None else f"{100 * v:+.1f}%")
     for size in SIZES:
-        raw = rate(rs, rf"BM_Sha256Raw/bytes:{size}")
+        raw = rate(rs, rf"BM_Sha256Raw/bytes:{size}(/real_time)?")
         one = rate(rs, rf"BM_StateHash/bytes:{size}/threads:1(/real_time)?")
         v = one / raw if raw and one else None
         add(f"state hash, 1 thread / raw SHA-256, {fmt_bytes(size)} state",
@@ -182,6 +183,18 @@ def informational(rs):
         if tcp and fetch:
             rows.append((f"whole checkpoint fetch (read + verify, sign, send, receive, "
                          f"check) / plain TCP copy, {fmt_bytes(size)}", f"{fetch / tcp:.3g}"))
+    for job in ("mlp", "cnn"):
+        v = counter(rs, rf"BM_SolverOverhead/{job}(/manual_time)?", "cpu_overhead")
+        if v is not None:
+            rows.append((f"solver protocol overhead in CPU time over all threads, {job}",
+                         f"{100 * v:+.1f}%"))
+    for size in SIZES:
+        one = find(rs, rf"BM_StateHash/bytes:{size}/threads:1(/real_time)?")
+        two = find(rs, rf"BM_StateHash/bytes:{size}/threads:2(/real_time)?")
+        if one and two and two.get("cpu_time"):
+            rows.append((f"state hash, calling thread's CPU time, 1 thread / 2 threads, "
+                         f"{fmt_bytes(size)} (how the work splits)",
+                         f"{one['cpu_time'] / two['cpu_time']:.3g}"))
     for job in ("mlp", "cnn"):
         v = counter(rs, rf"BM_NodeEvaluation/{job}(/manual_time)?", "node_over_step")
         e = find(rs, rf"BM_NodeEvaluation/{job}(/manual_time)?")
@@ -215,7 +228,7 @@ def context_lines(data, path):
     return lines
 
 
-def table(data, path):
+def table(data, path, notes=None):
     rs, errors = runs(data)
     out = ["# veritrain benchmarks", ""]
     out += context_lines(data, path)
@@ -233,6 +246,8 @@ def table(data, path):
     if errors:
         out += ["", "## Failed benchmarks", ""]
         out += [f"- `{n}`: {m}" for n, m in sorted(errors.items())]
+    if notes:
+        out += ["", "## Notes", "", notes.rstrip("\n")]
     return "\n".join(out) + "\n"
 
 
@@ -301,11 +316,19 @@ def main(argv):
     p.add_argument("--out", help="write the table here instead of stdout")
     p.add_argument("--check", action="store_true",
                    help="only check that the results are complete and error-free")
+    p.add_argument("--notes", help="a markdown file appended as the table's notes")
     a = p.parse_args(argv)
     data = load(a.results)
     if a.check:
         return check(data)
-    text = table(data, a.results)
+    notes = None
+    if a.notes:
+        try:
+            with open(a.notes, encoding="utf-8") as f:
+                notes = f.read()
+        except OSError as e:
+            sys.exit(f"bench_table: cannot read {a.notes}: {e.strerror}")
+    text = table(data, a.results, notes)
     if a.out:
         with open(a.out, "w", encoding="utf-8") as f:
             f.write(text)
