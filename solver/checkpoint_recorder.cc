@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <exception>
+#include <string>
 #include <utility>
 
 #include "core/state/checkpoint_file.h"
@@ -57,7 +59,14 @@ Status CheckpointRecorder::Record(const TensorMap& state, int64_t index,
   VT_RETURN_IF_ERROR(SortedTensors(ToState(state)).status());
 
   auto t0 = std::chrono::steady_clock::now();
-  if (has_last_) norms_.push_back(UpdateNorm(last_, state));
+  if (has_last_) {
+    try {
+      norms_.push_back(UpdateNorm(last_, state));
+    } catch (const std::exception& e) {  // LibTorch: mismatched parameters
+      return Status::InvalidArgument(std::string("checkpoint update norm: ") +
+                                     e.what());
+    }
+  }
   last_ = state;
   has_last_ = true;
   norm_seconds_ += Since(t0);
@@ -98,7 +107,14 @@ void CheckpointRecorder::Work() {
     const bool failed = !error_.ok();
     lock.unlock();
     changed_.notify_all();  // a slot is free
-    Status s = failed ? Status::Ok() : Write(p);
+    Status s = Status::Ok();
+    if (!failed) {
+      try {
+        s = Write(p);
+      } catch (const std::exception& e) {  // LibTorch, allocation
+        s = Status::Internal("write checkpoint " + p.path + ": " + e.what());
+      }
+    }
     lock.lock();
     busy_ = false;
     if (!s.ok() && error_.ok()) error_ = s;

@@ -89,6 +89,20 @@ TEST(CheckpointRecorderTest, AnInvalidStateIsAnErrorNamingTheTensor) {
   EXPECT_TRUE(r.norms().empty());
 }
 
+TEST(CheckpointRecorderTest, AParameterThatChangesShapeIsAnError) {
+  ScratchDir dir;
+  CheckpointRecorder r(dir.path(), 1);
+  ASSERT_TRUE(r.Record(StateAt(0, 0), 0, nullptr).ok());
+  TensorMap reshaped = StateAt(1, 50);
+  reshaped["param/w"] = torch::ones({5, 7});  // cannot be subtracted
+  Status s = r.Record(reshaped, 1, nullptr);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("update norm"), std::string::npos)
+      << s.ToString();
+  ASSERT_TRUE(r.Finish().ok());
+  EXPECT_EQ(r.files().size(), 1u);
+}
+
 TEST(CheckpointRecorderTest, AWriteErrorSurfacesAndStopsRecording) {
   CheckpointRecorder r("/nonexistent-veritrain-dir", 1);
   Status first =
