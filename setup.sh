@@ -60,7 +60,7 @@ case "$ACTION" in
     # Three repetitions, medians reported: the figures of one run of the
     # binary, so every ratio in the table is measured in one run.
     mkdir -p results/bench
-    "$BUILD_DIR/bin/veritrain_bench" --benchmark_repetitions=3 \
+    "$BUILD_DIR/bin/veritrain_bench" --benchmark_repetitions=3 --benchmark_min_time=2 \
       --benchmark_report_aggregates_only=true \
       --benchmark_out=results/bench/bench.json --benchmark_out_format=json
     python3 tests/bench/bench_table.py results/bench/bench.json --out results/bench/bench.md
