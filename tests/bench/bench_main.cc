@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("cpu_model", CpuModel());
   // veritrain's own build type ("library_build_type" in the context is
   // Google Benchmark's, which Debian builds without NDEBUG).
-  benchmark::AddCustomContext("veritrain_build_type", VERITRAIN_BENCH_BUILD_TYPE);
+  benchmark::AddCustomContext("veritrain_build_type",
+                              VERITRAIN_BENCH_BUILD_TYPE);
   benchmark::AddCustomContext("veritrain_version",
                               veritrain::VeritrainVersion());
   benchmark::AddCustomContext("veritrain_commit", veritrain::VeritrainCommit());

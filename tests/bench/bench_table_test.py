@@ -40,11 +40,9 @@ class TargetsTest(unittest.TestCase):
         rs, errors = bench_table.runs(results([
             entry("BM_SolverOverhead/mlp/manual_time", 1.0, overhead=0.04),
             entry("BM_SolverOverhead/cnn/manual_time", 1.0, overhead=0.07),
-            entry(f"BM_Sha256Raw/bytes:{MIB}/real_time", 1.0, bytes_per_second=2e9),
-            entry(f"BM_StateHash/bytes:{MIB}/threads:1/real_time", 1.0, bytes_per_second=1.5e9),
-            entry(f"BM_StateHash/bytes:{MIB}/threads:2/real_time", 1.0, bytes_per_second=2.7e9),
-            entry(f"BM_TcpCopy/bytes:{MIB}/real_time", 1.0, bytes_per_second=2e9),
-            entry(f"BM_ZmqTransfer/bytes:{MIB}/real_time", 1.0, bytes_per_second=0.9e9),
+            entry(f"BM_HashRatios/bytes:{MIB}/real_time", 1.0, hash1_over_raw=0.75,
+                  hash2_over_hash1=1.8),
+            entry(f"BM_TransferRatio/bytes:{MIB}/real_time", 1.0, zmq_over_tcp=0.45),
             entry("BM_Dispute/mlp/manual_time", 1.0, reexecution_over_dispute=80.0),
         ]))
         self.assertEqual(errors, {})

@@ -4,10 +4,12 @@
 // A synthetic state has 8 float32 tensors of equal size, so that two
 // threads have tensors to share. The raw reference hashes each tensor's
 // bytes with one EVP_Digest call on one thread: the best a state hash can
-// do on one core.
+// do on one core. BM_HashRatios measures all three in the same iterations
+// for the targets' ratios.
 #include <benchmark/benchmark.h>
 #include <openssl/evp.h>
 
+#include <chrono>
 #include <vector>
 
 #include "core/crypto/merkle.h"
@@ -61,6 +63,50 @@ void BM_StateHash(benchmark::State& state) {
 }
 BENCHMARK(BM_StateHash)
     ->Apply(BytesThreadsArgs)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// The targets' ratios: raw SHA-256, the state hash on one thread and on
+// two threads over the same state in every iteration, in rotating order,
+// so that all three see the same machine. Counters: raw_s, hash1_s,
+// hash2_s, hash1_over_raw and hash2_over_hash1 (throughput ratios).
+void BM_HashRatios(benchmark::State& state) {
+  const State s = SyntheticState(state.range(0), kTensors);
+  double secs[3] = {0, 0, 0};
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  int64_t round = 0;
+  for (auto _ : state) {
+    for (int part = 0; part < 3; ++part) {
+      const int which = static_cast<int>((part + round) % 3);
+      auto t0 = std::chrono::steady_clock::now();
+      if (which == 0) {
+        for (const TensorData& t : s) {
+          EVP_Digest(t.bytes.data(), t.bytes.size(), md, &len, EVP_sha256(),
+                     nullptr);
+          benchmark::DoNotOptimize(md);
+        }
+      } else {
+        auto h = StateHash(s, which);
+        if (!Check(state, h.status())) return;
+        benchmark::DoNotOptimize(*h);
+      }
+      secs[which] +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+              .count();
+    }
+    ++round;
+  }
+  const double n = static_cast<double>(state.iterations());
+  state.counters["raw_s"] = secs[0] / n;
+  state.counters["hash1_s"] = secs[1] / n;
+  state.counters["hash2_s"] = secs[2] / n;
+  state.counters["hash1_over_raw"] = secs[0] / secs[1];
+  state.counters["hash2_over_hash1"] = secs[1] / secs[2];
+  state.SetBytesProcessed(state.iterations() * 3 * StateBytes(s));
+}
+BENCHMARK(BM_HashRatios)
+    ->Apply(BytesArgs)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

@@ -26,7 +26,6 @@
 //    node of the step (ArbitrateNode: input proofs, evaluation, output
 //    hash) against one full training step.
 #include <benchmark/benchmark.h>
-
 #include <time.h>
 
 #include <chrono>
@@ -64,7 +63,8 @@ double Since(Clock::time_point t0) {
 double ProcessCpu() {
   timespec ts{};
   ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+  return static_cast<double>(ts.tv_sec) +
+         1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
 nlohmann::json JobJson(const std::string& name) {

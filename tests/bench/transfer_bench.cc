@@ -10,6 +10,8 @@
 //    zero-copy ZeroMQ messages (SendFrames: the frames borrow the mapping)
 //    and received whole; each side has its own context and I/O thread, as
 //    the solver and verifier processes do.
+//  - BM_TransferRatio: both in every iteration, alternating, for the
+//    target's ratio.
 //  - BM_ZmqFetch: the whole serving path on top: read and verify the
 //    checkpoint (ReadCheckpoint), pack and sign the reply (Messenger::Send),
 //    and receive and check it (Messenger::Receive: limits, signature).
@@ -117,36 +119,57 @@ Status TcpPair(int* server, int* client) {
   return Status::Ok();
 }
 
+// The reference copy: a writer thread sends the whole checkpoint for every
+// request byte; Copy() asks for one and reads it into a buffer.
+class TcpCopier {
+ public:
+  explicit TcpCopier(const State& tensors) : tensors_(tensors) {}
+  ~TcpCopier() {
+    if (client_ >= 0) ::shutdown(client_, SHUT_WR);
+    if (writer_.joinable()) writer_.join();
+    if (client_ >= 0) ::close(client_);
+    if (server_ >= 0) ::close(server_);
+  }
+  Status Start() {
+    VT_RETURN_IF_ERROR(TcpPair(&server_, &client_));
+    size_t bytes = 0;
+    for (const TensorData& t : tensors_) bytes += t.bytes.size();
+    buffer_.resize(bytes);
+    writer_ = std::thread([this] {
+      char request;
+      while (ReadAll(server_, &request, 1)) {
+        for (const TensorData& t : tensors_) {
+          if (!WriteAll(server_, t.bytes.data(), t.bytes.size())) return;
+        }
+      }
+    });
+    return Status::Ok();
+  }
+  Status Copy() {
+    const char request = 1;
+    if (!WriteAll(client_, &request, 1) ||
+        !ReadAll(client_, buffer_.data(), buffer_.size())) {
+      return Status::IOError("tcp copy failed");
+    }
+    benchmark::ClobberMemory();
+    return Status::Ok();
+  }
+
+ private:
+  const State& tensors_;
+  int server_ = -1, client_ = -1;
+  std::vector<char> buffer_;
+  std::thread writer_;
+};
+
 void BM_TcpCopy(benchmark::State& state) {
   MappedCheckpoint m;
   if (!Check(state, MakeMappedCheckpoint(state.range(0), &m))) return;
-  int server = -1, client = -1;
-  if (!Check(state, TcpPair(&server, &client))) return;
-  // The writer sends the whole checkpoint for every request byte.
-  std::thread writer([&] {
-    char request;
-    while (ReadAll(server, &request, 1)) {
-      for (const TensorData& t : m.ckpt.state) {
-        if (!WriteAll(server, t.bytes.data(), t.bytes.size())) return;
-      }
-    }
-  });
-  std::vector<char> buffer(static_cast<size_t>(m.bytes));
-  bool ok = true;
+  TcpCopier tcp(m.ckpt.state);
+  if (!Check(state, tcp.Start())) return;
   for (auto _ : state) {
-    const char request = 1;
-    if (!WriteAll(client, &request, 1) ||
-        !ReadAll(client, buffer.data(), buffer.size())) {
-      ok = false;
-      break;
-    }
-    benchmark::ClobberMemory();
+    if (!Check(state, tcp.Copy())) return;
   }
-  ::shutdown(client, SHUT_WR);
-  writer.join();
-  ::close(client);
-  ::close(server);
-  if (!ok) state.SkipWithError("tcp copy failed");
   state.SetBytesProcessed(state.iterations() * m.bytes);
 }
 BENCHMARK(BM_TcpCopy)
@@ -189,26 +212,73 @@ Status Connect(ZmqPair* p) {
   return Status::Ok();
 }
 
+// The tensor frames of `tensors` sent zero-copy from the router and
+// received whole by the dealer.
+Status ZmqTransfer(ZmqPair& p, const std::vector<Bytes>& frames) {
+  VT_RETURN_IF_ERROR(SendFrames(p.router, frames, &p.routing_id));
+  VT_RETURN_IF_ERROR(WaitReadable(p.dealer));
+  VT_ASSIGN_OR_RETURN(ReceivedFrames got,
+                      RecvFrames(p.dealer, /*router=*/false, 4096));
+  if (got.frames.size() != frames.size()) {
+    return Status::Internal("frames lost");
+  }
+  return Status::Ok();
+}
+
+std::vector<Bytes> FramesOf(const State& tensors) {
+  std::vector<Bytes> frames;
+  for (const TensorData& t : tensors) frames.push_back(t.bytes);
+  return frames;
+}
+
 void BM_ZmqTransfer(benchmark::State& state) {
   MappedCheckpoint m;
   if (!Check(state, MakeMappedCheckpoint(state.range(0), &m))) return;
   ZmqPair p;
   if (!Check(state, Connect(&p))) return;
-  std::vector<Bytes> frames;
-  for (const TensorData& t : m.ckpt.state) frames.push_back(t.bytes);
+  const std::vector<Bytes> frames = FramesOf(m.ckpt.state);
   for (auto _ : state) {
-    if (!Check(state, SendFrames(p.router, frames, &p.routing_id))) return;
-    if (!Check(state, WaitReadable(p.dealer))) return;
-    auto got = RecvFrames(p.dealer, /*router=*/false, 4096);
-    if (!Check(state, got.status())) return;
-    if (got->frames.size() != frames.size()) {
-      state.SkipWithError("frames lost");
-      return;
-    }
+    if (!Check(state, ZmqTransfer(p, frames))) return;
   }
   state.SetBytesProcessed(state.iterations() * m.bytes);
 }
 BENCHMARK(BM_ZmqTransfer)
+    ->Apply(TransferSizes)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// The target's ratio: a TCP copy and a ZeroMQ transfer of the same
+// checkpoint in every iteration, in alternating order, so that both see
+// the same machine. Counters: tcp_s, zmq_s, zmq_over_tcp (throughput).
+void BM_TransferRatio(benchmark::State& state) {
+  MappedCheckpoint m;
+  if (!Check(state, MakeMappedCheckpoint(state.range(0), &m))) return;
+  TcpCopier tcp(m.ckpt.state);
+  if (!Check(state, tcp.Start())) return;
+  ZmqPair p;
+  if (!Check(state, Connect(&p))) return;
+  const std::vector<Bytes> frames = FramesOf(m.ckpt.state);
+  double tcp_s = 0, zmq_s = 0;
+  int64_t round = 0;
+  for (auto _ : state) {
+    for (int part = 0; part < 2; ++part) {
+      const bool do_tcp = (part == 0) == (round % 2 == 0);
+      auto t0 = std::chrono::steady_clock::now();
+      if (!Check(state, do_tcp ? tcp.Copy() : ZmqTransfer(p, frames))) return;
+      const double s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+              .count();
+      (do_tcp ? tcp_s : zmq_s) += s;
+    }
+    ++round;
+  }
+  const double n = static_cast<double>(state.iterations());
+  state.counters["tcp_s"] = tcp_s / n;
+  state.counters["zmq_s"] = zmq_s / n;
+  state.counters["zmq_over_tcp"] = tcp_s / zmq_s;
+  state.SetBytesProcessed(state.iterations() * 2 * m.bytes);
+}
+BENCHMARK(BM_TransferRatio)
     ->Apply(TransferSizes)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
