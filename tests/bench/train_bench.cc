@@ -19,9 +19,10 @@
 //    interval, hashes the same split points and records the step; the
 //    arbiter evaluates one node with its hash checks. Re-execution is 10,000
 //    steps at the plain step time measured in the same iteration (computed, not
-//    run: a 10,000-step run per iteration would take minutes). The dissection's
-//    messages (a few dozen hashes in a few signed messages) are not counted;
-//    they cost microseconds (see BM_MessageEncode/Decode at bytes:0).
+//    run: a 10,000-step run per iteration would take minutes). The game's
+//    signed messages (about 20 moves, each signed once and checked three times,
+//    and the node evidence) are not counted: see BM_MessageEncode/Decode
+//    for their cost and results/reference/bench-notes.md for the estimate.
 //  - BM_NodeEvaluation/<job>: the arbiter's ruling on the most expensive
 //    node of the step (ArbitrateNode: input proofs, evaluation, output
 //    hash) against one full training step.
