@@ -6,6 +6,8 @@
 #                                   (default scenarios/quickstart.json)
 #   bash setup.sh test              build, then run the test suite (ctest)
 #   bash setup.sh build             build only
+#   bash setup.sh bench             build, then run the benchmarks in full
+#                                   (results/bench/: JSON and markdown table)
 #
 # Safe to run any number of times. Needs root (or sudo) for apt-get only
 # when a package is missing. Environment: BUILD_DIR (default build),
@@ -54,8 +56,18 @@ case "$ACTION" in
     cd "$BUILD_DIR"
     exec ctest --output-on-failure -j "$JOBS" --timeout 600
     ;;
+  bench)
+    # Three repetitions, medians reported: the figures of one run of the
+    # binary, so every ratio in the table is measured in one run.
+    mkdir -p results/bench
+    "$BUILD_DIR/bin/veritrain_bench" --benchmark_repetitions=3 --benchmark_min_time=2 \
+      --benchmark_report_aggregates_only=true \
+      --benchmark_out=results/bench/bench.json --benchmark_out_format=json
+    python3 tests/bench/bench_table.py results/bench/bench.json --out results/bench/bench.md
+    echo "setup: results/bench/bench.md"
+    ;;
   *)
-    echo "usage: bash setup.sh [build|run [SCENARIO]|test]" >&2
+    echo "usage: bash setup.sh [build|run [SCENARIO]|test|bench]" >&2
     exit 2
     ;;
 esac

@@ -25,15 +25,15 @@ Status Solver::OnDisputeOpened(const std::string& task, const DisputeOpened& d) 
   Defence defence;
   defence.first_step = d.first_step;
   VT_ASSIGN_OR_RETURN(TensorMap state, FromState(ckpt->state));
-  defence.states.push_back(state);
-  defence.hashes.push_back(ckpt->state_hash);
+  defence.trajectory.Add(state, ckpt->state_hash);
+  // States only: the game asks for hashes at its split points, and the
+  // trajectory hashes those when asked (core/train/trajectory.h).
   for (int64_t p = 0; p < d.steps; ++p) {
     VT_ASSIGN_OR_RETURN(state, behaviour_->Step(*trace.job, state));
-    VT_ASSIGN_OR_RETURN(Digest h, StateHash(ToState(state)));
-    defence.states.push_back(state);
-    defence.hashes.push_back(h);
+    defence.trajectory.Add(state);
   }
-  if (defence.hashes.back() != d.solver_end_hash) {
+  VT_ASSIGN_OR_RETURN(Digest end_hash, defence.trajectory.Hash(defence.trajectory.size() - 1));
+  if (end_hash != d.solver_end_hash) {
     spdlog::warn("solver: recomputing interval {} does not reproduce its own trace", d.interval);
   }
   spdlog::info("solver {}: defending interval {} of {} against {}", config_.name, d.interval,
@@ -67,19 +67,20 @@ Result<Message> Solver::AnswerMove(const std::string& task, Defence& defence,
   if (u.state == "step_splits") {
     move.kind = "split_hashes";
     for (int64_t p : u.positions) {
-      if (p < 0 || p >= static_cast<int64_t>(defence.hashes.size())) {
+      if (p < 0 || p >= static_cast<int64_t>(defence.trajectory.size())) {
         return Status::InvalidArgument("split position " + std::to_string(p) + " is outside");
       }
-      move.hashes.push_back(defence.hashes[p]);
+      VT_ASSIGN_OR_RETURN(Digest h, defence.trajectory.Hash(static_cast<size_t>(p)));
+      move.hashes.push_back(h);
     }
     return Pack(move, task);
   }
   if (u.state == "graph_commit") {
     const int64_t rel = u.disputed_step - defence.first_step;
-    if (rel < 0 || rel >= static_cast<int64_t>(defence.states.size()) - 1) {
+    if (rel < 0 || rel >= static_cast<int64_t>(defence.trajectory.size()) - 1) {
       return Status::InvalidArgument("disputed step outside the interval");
     }
-    VT_ASSIGN_OR_RETURN(StepTranscript t, RecordStep(*trace.job, defence.states[rel],
+    VT_ASSIGN_OR_RETURN(StepTranscript t, RecordStep(*trace.job, defence.trajectory.state(rel),
                                                      behaviour_->Hook(u.disputed_step)));
     move.kind = "graph_commit";
     move.nodes = static_cast<int64_t>(t.output_hashes.size());

@@ -9,8 +9,10 @@
 
 #include "core/state/checkpoint_file.h"
 #include "core/state/state_hash.h"
+#include "core/train/hardware_profile.h"
 #include "core/train/torch_bridge.h"
 #include "core/transport/zmq_frames.h"
+#include "solver/checkpoint_recorder.h"
 
 namespace veritrain {
 namespace {
@@ -19,18 +21,6 @@ constexpr int64_t kMaxFrameBytes = int64_t{1} << 30;
 
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
-}
-
-// l2 norm of (b - a) over the parameter tensors ("param/...").
-double UpdateNorm(const TensorMap& a, const TensorMap& b) {
-  double sum = 0;
-  for (const auto& [name, t] : b) {
-    if (name.rfind("param/", 0) != 0) continue;
-    auto it = a.find(name);
-    if (it == a.end()) continue;
-    sum += (t.to(torch::kFloat64) - it->second.to(torch::kFloat64)).pow(2).sum().item<double>();
-  }
-  return std::sqrt(sum);
 }
 
 }  // namespace
@@ -138,18 +128,11 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
   const nlohmann::json task_optimizer_json = task_optimizer.ToJson();
 
   Trace trace;
-  std::vector<double> norms;
-  double hash_seconds = 0, write_seconds = 0;
-  int64_t checkpoint_bytes = 0;
+  // Tensors hash in parallel on the profile's threads (the result is the
+  // same for any thread count).
+  VT_ASSIGN_OR_RETURN(HardwareProfile profile, HardwareProfile::FromJson(config_.profile));
+  CheckpointRecorder recorder(dir, profile.threads);
   auto checkpoint = [&](const TensorMap& state, int64_t index, int64_t step) -> Status {
-    auto t0 = std::chrono::steady_clock::now();
-    State tensors = ToState(state);
-    VT_ASSIGN_OR_RETURN(Digest hash, StateHash(tensors));
-    hash_seconds += Seconds(t0);
-    char name[32];
-    std::snprintf(name, sizeof(name), "/ckpt-%06lld.vtc", static_cast<long long>(index));
-    const std::string path = dir + name;
-    auto t1 = std::chrono::steady_clock::now();
     // "optimizer": the hyper-parameters the solver claims for the interval
     // that starts here (proof-of-learning's prover-stated ones). Verifiers
     // take them from the task; they only report a claim that differs.
@@ -157,18 +140,12 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
                                  {"index", index},
                                  {"step", step},
                                  {"optimizer", behaviour_->ClaimedOptimizer(index, task_optimizer_json)}};
-    VT_RETURN_IF_ERROR(WriteCheckpoint(path, tensors, meta));
-    write_seconds += Seconds(t1);
-    for (const auto& t : tensors) checkpoint_bytes += static_cast<int64_t>(t.bytes.size());
-    trace.files.push_back(path);
-    trace.hashes.push_back(hash);
-    return Status::Ok();
+    return recorder.Record(state, index, meta);
   };
 
   TensorMap state = job->InitialState(job_config.init_seed);
   VT_ASSIGN_OR_RETURN(state, behaviour_->Commit(*job, 0, std::move(state)));
   VT_RETURN_IF_ERROR(checkpoint(state, 0, 0));
-  TensorMap interval_start = state;
   const int64_t k = spec.checkpoint_interval;
   auto train_start = std::chrono::steady_clock::now();
   auto last_pump = train_start;
@@ -176,8 +153,6 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
     VT_ASSIGN_OR_RETURN(state, behaviour_->Step(*job, state));
     if ((step + 1) % k == 0) {
       VT_ASSIGN_OR_RETURN(state, behaviour_->Commit(*job, (step + 1) / k, std::move(state)));
-      norms.push_back(UpdateNorm(interval_start, state));
-      interval_start = state;
       VT_RETURN_IF_ERROR(checkpoint(state, (step + 1) / k, step + 1));
     }
     if (Seconds(last_pump) > 0.05) {  // stay responsive while training
@@ -189,6 +164,9 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
   const double train_seconds = Seconds(train_start);
   VT_ASSIGN_OR_RETURN(double accuracy, job->TestAccuracy(state));
 
+  VT_RETURN_IF_ERROR(recorder.Finish());  // the last checkpoints' writes
+  trace.files = recorder.files();
+  trace.hashes = recorder.hashes();
   std::vector<Digest> leaves;
   for (const auto& h : trace.hashes) leaves.push_back(MerkleLeafHash(h));
   trace.tree = std::make_unique<MerkleTree>(leaves);
@@ -197,7 +175,7 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
   commit.trace_root = trace.tree->root();
   commit.final_state_hash = trace.hashes.back();
   commit.num_checkpoints = static_cast<int64_t>(trace.hashes.size());
-  commit.update_norms = norms;
+  commit.update_norms = recorder.norms();
   commit.serve_endpoint = serve_endpoint_;
   commit.training = {{"steps", spec.steps},
                      {"behaviour", behaviour_->name()},
@@ -206,9 +184,9 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
                      {"seconds", Seconds(start)},
                      {"setup_seconds", setup_seconds},
                      {"train_seconds", train_seconds},
-                     {"hash_seconds", hash_seconds},
-                     {"write_seconds", write_seconds},
-                     {"checkpoint_bytes", checkpoint_bytes},
+                     {"hash_seconds", recorder.hash_seconds()},
+                     {"write_seconds", recorder.write_seconds()},
+                     {"checkpoint_bytes", recorder.checkpoint_bytes()},
                      {"step_flops", job->StepFlops()},
                      {"steps_computed", behaviour_->steps_computed()},
                      {"attack", behaviour_->Report()},

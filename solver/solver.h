@@ -26,6 +26,7 @@
 
 #include "core/crypto/merkle.h"
 #include "core/train/node_arbitration.h"
+#include "core/train/trajectory.h"
 #include "core/transport/arbiter_link.h"
 #include "core/transport/messenger.h"
 #include "core/transport/role_config.h"
@@ -55,8 +56,7 @@ class Solver {
   // and the record of the disputed step once the game gets there.
   struct Defence {
     int64_t first_step = 0;
-    std::vector<TensorMap> states;  // states[p] = state at first_step + p
-    std::vector<Digest> hashes;
+    Trajectory trajectory;  // state(p) = state at first_step + p
     std::optional<StepTranscript> transcript;
     int64_t answered = -1;          // last game move answered
   };

@@ -29,15 +29,13 @@ Status Verifier::OnDisputeOpened(const std::string& task, const DisputeOpened& d
   // The challenger's own trajectory from the agreed start (when it has it:
   // a verifier that never re-executed has nothing to compare with).
   if (a.disputed_start && a.job) {
+    // States only: hashes are computed at the split points the game
+    // compares (core/train/trajectory.h).
     TensorMap state = *a.disputed_start;
-    VT_ASSIGN_OR_RETURN(Digest h0, StateHash(ToState(state)));
-    c.states.push_back(state);
-    c.hashes.push_back(h0);
+    c.trajectory.Add(state);
     for (int64_t p = 0; p < d.steps; ++p) {
       VT_ASSIGN_OR_RETURN(state, TrainStep(*a.job, state));
-      VT_ASSIGN_OR_RETURN(Digest h, StateHash(ToState(state)));
-      c.states.push_back(state);
-      c.hashes.push_back(h);
+      c.trajectory.Add(state);
     }
   }
   spdlog::info("verifier {}: challenging interval {} of {}", config_.name, d.interval, task);
@@ -74,11 +72,11 @@ Result<GameMove> Verifier::ChooseMove(Assignment& a, Challenge& c, const GameUpd
   const bool steps = u.state == "step_choice";
   const int64_t arity = static_cast<int64_t>(u.boundaries.size()) - 1;
   // The dissected length: the interval's steps, or the step's game nodes.
-  const int64_t length = steps ? static_cast<int64_t>(c.hashes.size()) - 1 : u.graph_nodes;
+  const int64_t length = steps ? static_cast<int64_t>(c.trajectory.size()) - 1 : u.graph_nodes;
   std::map<int64_t, Digest> posted(u.hashes.begin(), u.hashes.end());
   std::vector<int64_t> legal;
   for (int64_t i = 0; i < arity; ++i) {
-    if (steps ? (c.hashes.empty() || u.boundaries[i] < length) : u.boundaries[i] < length) {
+    if (steps ? (c.trajectory.empty() || u.boundaries[i] < length) : u.boundaries[i] < length) {
       legal.push_back(i);
     }
   }
@@ -92,26 +90,32 @@ Result<GameMove> Verifier::ChooseMove(Assignment& a, Challenge& c, const GameUpd
   }
   // Honest: my own hash at each boundary (positions past the end stand for
   // the end), and the first sub-range whose end disagrees.
-  std::vector<Digest> mine;
   if (steps) {
-    if (c.hashes.empty()) return Status::FailedPrecondition("no trajectory to compare with");
-    mine = c.hashes;
-  } else {
-    if (!c.transcript) {
-      const int64_t rel = u.disputed_step - c.first_step;
-      if (rel < 0 || rel >= static_cast<int64_t>(c.states.size()) - 1) {
-        return Status::InvalidArgument("disputed step outside the interval");
-      }
-      VT_ASSIGN_OR_RETURN(c.transcript, RecordStep(*a.job, c.states[rel], nullptr));
+    if (c.trajectory.empty()) return Status::FailedPrecondition("no trajectory to compare with");
+  } else if (!c.transcript) {
+    const int64_t rel = u.disputed_step - c.first_step;
+    if (rel < 0 || rel >= static_cast<int64_t>(c.trajectory.size()) - 1) {
+      return Status::InvalidArgument("disputed step outside the interval");
     }
-    mine = c.transcript->chain;
+    VT_ASSIGN_OR_RETURN(c.transcript, RecordStep(*a.job, c.trajectory.state(rel), nullptr));
   }
-  const int64_t mine_end = static_cast<int64_t>(mine.size()) - 1;
+  const int64_t mine_end = steps ? static_cast<int64_t>(c.trajectory.size()) - 1
+                                 : static_cast<int64_t>(c.transcript->chain.size()) - 1;
+  auto mine = [&](int64_t b) -> Result<Digest> {
+    const int64_t at = std::min(b, mine_end);
+    if (steps) return c.trajectory.Hash(static_cast<size_t>(at));
+    return c.transcript->chain[static_cast<size_t>(at)];
+  };
   move.index = legal.back();
   for (int64_t i : legal) {
     const int64_t b = u.boundaries[i + 1];
     auto theirs = posted.find(b);
-    if (theirs == posted.end() || theirs->second != mine[std::min(b, mine_end)]) {
+    if (theirs == posted.end()) {
+      move.index = i;
+      break;
+    }
+    VT_ASSIGN_OR_RETURN(Digest own, mine(b));
+    if (theirs->second != own) {
       move.index = i;
       break;
     }

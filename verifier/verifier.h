@@ -39,6 +39,7 @@
 
 #include "core/train/job.h"
 #include "core/train/node_arbitration.h"
+#include "core/train/trajectory.h"
 #include "core/transport/arbiter_link.h"
 #include "core/transport/messenger.h"
 #include "core/transport/role_config.h"
@@ -72,8 +73,7 @@ class Verifier {
   // interval and, once there, its own record of the disputed step.
   struct Challenge {
     int64_t first_step = 0;
-    std::vector<TensorMap> states;
-    std::vector<Digest> hashes;
+    Trajectory trajectory;  // empty when it never re-executed the interval
     std::optional<StepTranscript> transcript;
     int64_t answered = -1;
   };

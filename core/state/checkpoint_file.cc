@@ -131,9 +131,17 @@ Result<std::string> DumpJson(const json& j, const std::string& what) {
   }
 }
 
+// `given_hashes`: the tensors' hashes in canonical order, or null to
+// compute them here.
 Status WriteCheckpointImpl(const std::string& path, const State& state,
-                           const json& meta) {
+                           const json& meta,
+                           const std::vector<Digest>* given_hashes) {
   VT_ASSIGN_OR_RETURN(auto sorted, SortedTensors(state));
+  if (given_hashes != nullptr && given_hashes->size() != sorted.size()) {
+    return Status::InvalidArgument(
+        std::to_string(given_hashes->size()) + " tensor hashes given for " +
+        std::to_string(sorted.size()) + " tensors");
+  }
   if (DeeperThan(meta, kMaxMetaDepth)) {
     return Status::InvalidArgument("meta nests deeper than " +
                                    std::to_string(kMaxMetaDepth) + " levels");
@@ -144,8 +152,12 @@ Status WriteCheckpointImpl(const std::string& path, const State& state,
         DumpJson(json(t->name), "tensor name " + Quoted(t->name)).status());
   }
   std::vector<Digest> hashes;
-  hashes.reserve(sorted.size());
-  for (const TensorData* t : sorted) hashes.push_back(TensorHash(*t));
+  if (given_hashes != nullptr) {
+    hashes = *given_hashes;
+  } else {
+    hashes.reserve(sorted.size());
+    for (const TensorData* t : sorted) hashes.push_back(TensorHash(*t));
+  }
   const Digest state_hash = StateHashFromTensorHashes(hashes);
 
   // The data section starts at the 64-byte boundary after the manifest, and
@@ -499,7 +511,18 @@ Result<Checkpoint> DecodeImpl(const Bytes& file, const std::string& source) {
 Status WriteCheckpoint(const std::string& path, const State& state,
                        const nlohmann::json& meta) {
   try {
-    return WriteCheckpointImpl(path, state, meta)
+    return WriteCheckpointImpl(path, state, meta, nullptr)
+        .WithContext("write checkpoint " + path);
+  } catch (const std::exception& e) {  // allocation failure, OpenSSL init
+    return Status::Internal("write checkpoint " + path + ": " + e.what());
+  }
+}
+
+Status WriteCheckpointWithHashes(const std::string& path, const State& state,
+                                 const nlohmann::json& meta,
+                                 const std::vector<Digest>& tensor_hashes) {
+  try {
+    return WriteCheckpointImpl(path, state, meta, &tensor_hashes)
         .WithContext("write checkpoint " + path);
   } catch (const std::exception& e) {  // allocation failure, OpenSSL init
     return Status::Internal("write checkpoint " + path + ": " + e.what());

@@ -56,6 +56,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "core/crypto/sha256.h"
 #include "core/state/tensor_data.h"
@@ -78,6 +79,17 @@ struct Checkpoint {
 // valid UTF-8, or meta nested deeper than 64 levels; IOError from the OS.
 Status WriteCheckpoint(const std::string& path, const State& state,
                        const nlohmann::json& meta);
+
+// WriteCheckpoint with the tensors' hashes already computed, so that the
+// writer does not hash every tensor a second time: `tensor_hashes` are the
+// TensorHash of the state's tensors in canonical name order (as
+// TensorHashes(state) gives them, state_hash.h). InvalidArgument when their
+// number differs from the number of tensors. Hashes that are not the
+// tensors' make a file every reader rejects as corrupt (tensor hash
+// mismatch), never one that reads back as a different state.
+Status WriteCheckpointWithHashes(const std::string& path, const State& state,
+                                 const nlohmann::json& meta,
+                                 const std::vector<Digest>& tensor_hashes);
 
 // Reads and fully verifies the checkpoint at `path`. The tensors' bytes are
 // zero-copy views into the mapped file, which stays mapped while any of them

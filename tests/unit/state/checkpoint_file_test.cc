@@ -214,6 +214,60 @@ TEST(CheckpointFileTest, WriteReadWriteIsByteIdentical) {
   EXPECT_EQ(ReadFile(p1), ReadFile(p2));
 }
 
+// The tensors' hashes of `state` in canonical order, as the solver has
+// them after hashing the state (TensorHashes, with two threads).
+std::vector<Digest> HashesOf(const State& state) {
+  auto named = TensorHashes(state, /*threads=*/2);
+  EXPECT_TRUE(named.ok()) << named.status().ToString();
+  std::vector<Digest> out;
+  if (named.ok()) {
+    for (const auto& [name, h] : *named) out.push_back(h);
+  }
+  return out;
+}
+
+TEST(CheckpointFileTest, WritingWithGivenHashesGivesTheSameFile) {
+  ScratchDir dir;
+  const std::string p1 = dir.path() + "/1.vtc";
+  const std::string p2 = dir.path() + "/2.vtc";
+  const State state = TestState();
+  ASSERT_TRUE(WriteCheckpoint(p1, state, TestMeta()).ok());
+  Status s = WriteCheckpointWithHashes(p2, state, TestMeta(), HashesOf(state));
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(ReadFile(p1), ReadFile(p2));
+  auto c = ReadCheckpoint(p2);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->state_hash, *StateHash(state));
+}
+
+TEST(CheckpointFileTest, WritingWithTheWrongNumberOfHashesIsRefused) {
+  ScratchDir dir;
+  const std::string path = dir.path() + "/c.vtc";
+  std::vector<Digest> hashes = HashesOf(TestState());
+  hashes.pop_back();
+  Status s = WriteCheckpointWithHashes(path, TestState(), TestMeta(), hashes);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("7 tensor hashes given for 8 tensors"),
+            std::string::npos)
+      << s.ToString();
+  EXPECT_FALSE(fs::exists(path));
+}
+
+TEST(CheckpointFileTest, AWrongGivenHashMakesAFileTheReaderRejects) {
+  ScratchDir dir;
+  const std::string path = dir.path() + "/c.vtc";
+  std::vector<Digest> hashes = HashesOf(TestState());
+  hashes[0].bytes[0] ^= 1;  // canonical order: "adam.exp_avg.layer1.weight"
+  ASSERT_TRUE(
+      WriteCheckpointWithHashes(path, TestState(), TestMeta(), hashes).ok());
+  auto c = ReadCheckpoint(path);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), Status::Code::kCorruption);
+  EXPECT_NE(c.status().message().find("adam.exp_avg.layer1.weight"),
+            std::string::npos)
+      << c.status().ToString();
+}
+
 TEST(CheckpointFileTest, LayoutFollowsTheSpec) {
   const std::string f = GoodFile();
   EXPECT_EQ(f.substr(0, 8), std::string("VTCKPT\r\n"));

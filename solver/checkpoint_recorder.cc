@@ -1,0 +1,151 @@
+#include "solver/checkpoint_recorder.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <utility>
+
+#include "core/state/checkpoint_file.h"
+#include "core/state/state_hash.h"
+
+namespace veritrain {
+namespace {
+
+constexpr size_t kMaxPending = 2;
+
+double Since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+      .count();
+}
+
+}  // namespace
+
+double UpdateNorm(const TensorMap& a, const TensorMap& b) {
+  double sum = 0;
+  for (const auto& [name, t] : b) {
+    if (name.rfind("param/", 0) != 0) continue;
+    auto it = a.find(name);
+    if (it == a.end()) continue;
+    sum += (t.to(torch::kFloat64) - it->second.to(torch::kFloat64))
+               .pow(2)
+               .sum()
+               .item<double>();
+  }
+  return std::sqrt(sum);
+}
+
+CheckpointRecorder::CheckpointRecorder(std::string dir, int hash_threads)
+    : dir_(std::move(dir)),
+      hash_threads_(hash_threads < 1 ? 1 : hash_threads) {}
+
+CheckpointRecorder::~CheckpointRecorder() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  changed_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+Status CheckpointRecorder::Record(const TensorMap& state, int64_t index,
+                                  const nlohmann::json& meta) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!error_.ok()) return error_;
+  }
+  // Check the state now, so that a bad one is the caller's error at once.
+  VT_RETURN_IF_ERROR(SortedTensors(ToState(state)).status());
+
+  auto t0 = std::chrono::steady_clock::now();
+  if (has_last_) {
+    try {
+      norms_.push_back(UpdateNorm(last_, state));
+    } catch (const std::exception& e) {  // LibTorch: mismatched parameters
+      return Status::InvalidArgument(std::string("checkpoint update norm: ") +
+                                     e.what());
+    }
+  }
+  last_ = state;
+  has_last_ = true;
+  norm_seconds_ += Since(t0);
+
+  char name[32];
+  std::snprintf(name, sizeof(name), "/ckpt-%06lld.vtc",
+                static_cast<long long>(index));
+  auto t1 = std::chrono::steady_clock::now();
+  std::unique_lock<std::mutex> lock(mu_);
+  changed_.wait(lock,
+                [&] { return queue_.size() < kMaxPending || !error_.ok(); });
+  wait_seconds_ += Since(t1);
+  if (!error_.ok()) return error_;
+  queue_.push_back({state, dir_ + name, meta});
+  if (!thread_.joinable()) thread_ = std::thread([this] { Work(); });
+  lock.unlock();
+  changed_.notify_all();
+  return Status::Ok();
+}
+
+Status CheckpointRecorder::Finish() {
+  auto t0 = std::chrono::steady_clock::now();
+  std::unique_lock<std::mutex> lock(mu_);
+  changed_.wait(lock,
+                [&] { return (queue_.empty() && !busy_) || !error_.ok(); });
+  wait_seconds_ += Since(t0);
+  return error_;
+}
+
+void CheckpointRecorder::Work() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    changed_.wait(lock, [&] { return !queue_.empty() || stop_; });
+    if (queue_.empty()) return;  // stopped, nothing left
+    Pending p = std::move(queue_.front());
+    queue_.pop_front();
+    busy_ = true;
+    const bool failed = !error_.ok();
+    lock.unlock();
+    changed_.notify_all();  // a slot is free
+    Status s = Status::Ok();
+    if (!failed) {
+      try {
+        s = Write(p);
+      } catch (const std::exception& e) {  // LibTorch, allocation
+        s = Status::Internal("write checkpoint " + p.path + ": " + e.what());
+      }
+    }
+    lock.lock();
+    busy_ = false;
+    if (!s.ok() && error_.ok()) error_ = s;
+    changed_.notify_all();
+  }
+}
+
+Status CheckpointRecorder::Write(const Pending& p) {
+  auto t0 = std::chrono::steady_clock::now();
+  const State tensors = ToState(p.state);
+  VT_ASSIGN_OR_RETURN(auto named, TensorHashes(tensors, hash_threads_));
+  std::vector<Digest> tensor_hashes;
+  tensor_hashes.reserve(named.size());
+  for (auto& [name, h] : named) tensor_hashes.push_back(h);
+  const Digest hash = StateHashFromTensorHashes(tensor_hashes);
+  const double hashing = Since(t0);
+
+  auto t1 = std::chrono::steady_clock::now();
+  VT_RETURN_IF_ERROR(
+      WriteCheckpointWithHashes(p.path, tensors, p.meta, tensor_hashes));
+  const double writing = Since(t1);
+  int64_t bytes = 0;
+  for (const auto& t : tensors) bytes += static_cast<int64_t>(t.bytes.size());
+
+  std::lock_guard<std::mutex> lock(mu_);
+  files_.push_back(p.path);
+  hashes_.push_back(hash);
+  hash_seconds_ += hashing;
+  write_seconds_ += writing;
+  checkpoint_bytes_ += bytes;
+  return Status::Ok();
+}
+
+}  // namespace veritrain

@@ -1,0 +1,110 @@
+// CheckpointRecorder: the solver's protocol work at each checkpoint while
+// it trains — hash the state, write it as a checkpoint file, and keep the
+// file, the state hash and the interval's update norm (the top-Q hint) for
+// the trace commitment.
+//
+// Hashing and writing (with the fsyncs of a crash-safe replace) run on the
+// recorder's own thread, overlapped with the training steps that follow:
+// nothing needs a checkpoint before the trace is committed, and the state's
+// tensors are immutable (steps make new tensors). Tensors are hashed once,
+// with up to `hash_threads` threads, and the file is written with those
+// hashes rather than hashing every tensor a second time. At most two
+// checkpoints wait for the thread; Record() blocks beyond that, so memory
+// stays bounded when the disk is slower than training.
+//
+// It is kept apart from Solver so that the benchmark of the protocol's
+// overhead on training (tests/bench) runs exactly the code the solver runs.
+//
+// Thread-safety: Record() and Finish() from one thread (the training
+// loop); the accessors only after Finish().
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/crypto/sha256.h"
+#include "core/train/torch_bridge.h"
+#include "core/util/status.h"
+
+namespace veritrain {
+
+class CheckpointRecorder {
+ public:
+  // REQUIRES: `dir` exists and is writable; hash_threads >= 1.
+  CheckpointRecorder(std::string dir, int hash_threads);
+  // Waits for the checkpoints still being written.
+  ~CheckpointRecorder();
+  CheckpointRecorder(const CheckpointRecorder&) = delete;
+  CheckpointRecorder& operator=(const CheckpointRecorder&) = delete;
+
+  // Records `state` as checkpoint `index` (file "ckpt-NNNNNN.vtc" in the
+  // directory) with `meta`. From the second checkpoint on it also records
+  // the l2 norm of the parameter update ("param/..." tensors) since the
+  // previous one, right away. The state is checked here (InvalidArgument
+  // naming the tensor); it is hashed and written in the background. Returns
+  // the error of an earlier checkpoint's write if there was one (IOError
+  // naming the file); after an error nothing more is recorded.
+  // REQUIRES: `state`'s tensors are never modified in place.
+  Status Record(const TensorMap& state, int64_t index,
+                const nlohmann::json& meta);
+
+  // Waits until every recorded checkpoint is written; the first error.
+  Status Finish();
+
+  // After Finish(): checkpoint i's file and state hash, in recording order.
+  const std::vector<std::string>& files() const { return files_; }
+  const std::vector<Digest>& hashes() const { return hashes_; }
+  // norms()[i] is the update norm of interval i (checkpoint i to i + 1).
+  const std::vector<double>& norms() const { return norms_; }
+
+  // Seconds spent, summed over checkpoints: hashing and writing (on the
+  // recorder's thread), the update norms and waiting for the thread (on
+  // the caller's).
+  double hash_seconds() const { return hash_seconds_; }
+  double write_seconds() const { return write_seconds_; }
+  double norm_seconds() const { return norm_seconds_; }
+  double wait_seconds() const { return wait_seconds_; }
+  int64_t checkpoint_bytes() const { return checkpoint_bytes_; }
+
+ private:
+  struct Pending {
+    TensorMap state;
+    std::string path;
+    nlohmann::json meta;
+  };
+  void Work();
+  Status Write(const Pending& p);
+
+  const std::string dir_;
+  const int hash_threads_;
+  TensorMap last_;
+  bool has_last_ = false;
+  std::vector<double> norms_;
+  double norm_seconds_ = 0;
+  double wait_seconds_ = 0;
+
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::deque<Pending> queue_;  // guarded by mu_
+  bool busy_ = false;          // the thread is writing one; guarded by mu_
+  bool stop_ = false;          // guarded by mu_
+  Status error_;               // the first write error; guarded by mu_
+  // Written by the thread, guarded by mu_ (read after Finish()).
+  std::vector<std::string> files_;
+  std::vector<Digest> hashes_;
+  double hash_seconds_ = 0;
+  double write_seconds_ = 0;
+  int64_t checkpoint_bytes_ = 0;
+  std::thread thread_;
+};
+
+// l2 norm of (b - a) over the parameter tensors ("param/...") both have.
+double UpdateNorm(const TensorMap& a, const TensorMap& b);
+
+}  // namespace veritrain

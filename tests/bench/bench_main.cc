@@ -1,0 +1,45 @@
+// The benchmark binary's entry point: Google Benchmark's main plus the
+// build's identity in the JSON context, so that a results file says which
+// commit it measured.
+#include <benchmark/benchmark.h>
+
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "core/util/build_info.h"
+
+namespace {
+
+// The CPU's model name from /proc/cpuinfo ("" where there is none).
+std::string CpuModel() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      const size_t colon = line.find(':');
+      if (colon != std::string::npos) return line.substr(colon + 2);
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::AddCustomContext("cpu_model", CpuModel());
+  // veritrain's own build type ("library_build_type" in the context is
+  // Google Benchmark's, which Debian builds without NDEBUG).
+  benchmark::AddCustomContext("veritrain_build_type",
+                              VERITRAIN_BENCH_BUILD_TYPE);
+  benchmark::AddCustomContext("veritrain_version",
+                              veritrain::VeritrainVersion());
+  benchmark::AddCustomContext("veritrain_commit", veritrain::VeritrainCommit());
+  benchmark::AddCustomContext(
+      "hardware_threads", std::to_string(std::thread::hardware_concurrency()));
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

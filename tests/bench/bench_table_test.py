@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Tests for bench_table.py on hand-made results (python3 stdlib only)."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True  # keep the source tree clean
+sys.path.insert(0, HERE)
+import bench_table  # noqa: E402
+
+MIB = 1 << 20
+
+
+def entry(name, real_time, unit="ms", **extra):
+    e = {"name": name, "run_name": name, "run_type": "iteration", "repetitions": 1,
+         "iterations": 10, "real_time": real_time, "cpu_time": real_time,
+         "time_unit": unit}
+    e.update(extra)
+    return e
+
+
+def median(name, real_time, **extra):
+    e = entry(name, real_time, **extra)
+    e.update(run_type="aggregate", aggregate_name="median", repetitions=3)
+    return e
+
+
+def results(benchmarks):
+    return {"context": {"veritrain_commit": "abc123", "cpu_model": "Test CPU",
+                        "num_cpus": 2}, "benchmarks": benchmarks}
+
+
+class TargetsTest(unittest.TestCase):
+    def test_ratios_and_verdicts(self):
+        rs, errors = bench_table.runs(results([
+            entry("BM_SolverOverhead/mlp/manual_time", 1.0, overhead=0.04),
+            entry("BM_SolverOverhead/cnn/manual_time", 1.0, overhead=0.07),
+            entry(f"BM_HashRatios/bytes:{MIB}/real_time", 1.0, hash1_over_raw=0.75,
+                  hash2_over_hash1=1.8),
+            entry(f"BM_TransferRatio/bytes:{MIB}/real_time", 1.0, zmq_over_tcp=0.45),
+            entry("BM_Dispute/mlp/manual_time", 1.0, reexecution_over_dispute=80.0),
+        ]))
+        self.assertEqual(errors, {})
+        rows = {what: (shown, ok) for what, shown, _, ok in bench_table.targets(rs)}
+        mlp = rows["solver protocol overhead, mlp, k = 50 (protocol / plain − 1)"]
+        self.assertEqual(mlp, ("+4.0%", True))
+        cnn = rows["solver protocol overhead, cnn, k = 50 (protocol / plain − 1)"]
+        self.assertEqual(cnn, ("+7.0%", False))
+        self.assertEqual(rows["state hash, 1 thread / raw SHA-256, 1 MiB state"], ("0.75", False))
+        self.assertEqual(rows["state hash, 2 threads / 1 thread, 1 MiB state"], ("1.8", True))
+        self.assertEqual(rows["ZeroMQ checkpoint transfer / plain TCP copy, 1 MiB"], ("0.45", False))
+        self.assertEqual(
+            rows["re-executing a 10,000-step mlp task / one dispute (total compute)"],
+            ("80×", True))
+        # Sizes that were not run are reported as such, not as a miss.
+        self.assertEqual(rows["state hash, 1 thread / raw SHA-256, 8 MiB state"][1], None)
+
+    def test_medians_win_over_single_repetitions_and_errors_are_listed(self):
+        rs, errors = bench_table.runs(results([
+            entry("BM_A", 5.0), median("BM_A", 2.0),
+            entry("BM_B", 1.0, error_occurred=True, error_message="no dataset"),
+        ]))
+        self.assertEqual(rs["BM_A"]["real_time"], 2.0)
+        self.assertEqual(errors, {"BM_B": "no dataset"})
+
+    def test_check_fails_on_an_error_and_passes_on_complete_results(self):
+        ok = results([entry("BM_Dispute/mlp/manual_time", 1.0, reexecution_over_dispute=60.0)])
+        bad = results(ok["benchmarks"] + [entry("BM_X", 1.0, error_occurred=True,
+                                                error_message="boom")])
+        self.assertEqual(bench_table.check(ok), 0)
+        self.assertEqual(bench_table.check(bad), 1)
+
+
+class CommandTest(unittest.TestCase):
+    def run_script(self, *args):
+        return subprocess.run([sys.executable, os.path.join(HERE, "bench_table.py"), *args],
+                              capture_output=True, text=True)
+
+    def test_compare_flags_changes_over_the_threshold(self):
+        with tempfile.TemporaryDirectory() as d:
+            old, new = os.path.join(d, "old.json"), os.path.join(d, "new.json")
+            with open(old, "w") as f:
+                json.dump(results([entry("BM_A", 10.0), entry("BM_B", 10.0)]), f)
+            with open(new, "w") as f:
+                json.dump(results([entry("BM_A", 12.5), entry("BM_B", 10.2)]), f)
+            r = self.run_script("compare", old, new, "--threshold", "0.1")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("| `BM_A` | 10 ms | 12.5 ms | +25.0% | slower |", r.stdout)
+            self.assertIn("| `BM_B` | 10 ms | 10.2 ms | +2.0% |  |", r.stdout)
+            self.assertIn("1 figures changed by more than 10%.", r.stdout)
+
+    def test_bad_input_is_a_clear_error(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "x.json")
+            with open(path, "w") as f:
+                f.write("{not json")
+            r = self.run_script(path)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("is not JSON", r.stderr)
+            r = self.run_script(os.path.join(d, "missing.json"))
+            self.assertIn("cannot read", r.stderr)
+            with open(path, "w") as f:
+                json.dump({"context": {}}, f)
+            r = self.run_script(path)
+            self.assertIn("has no 'benchmarks' list", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

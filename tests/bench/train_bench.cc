@@ -1,0 +1,404 @@
+// Training-side costs, each as figures measured in the same iteration so
+// that their ratio holds even on a noisy machine:
+//
+//  - BM_SolverOverhead/<job>: the quickstart's training (300 steps) plain,
+//    against the same training as the solver does it, with the protocol's
+//    work: a checkpoint every k = 50 steps (CheckpointRecorder: update
+//    norm, then hashing and the crash-safe write on the recorder's thread,
+//    overlapped with the next steps), the socket poll the solver does every
+//    50 ms while training, and the wait for the last write. Counters:
+//    plain_s and protocol_s per training, overhead = protocol_s / plain_s
+//    - 1, the same in process CPU time (cpu_overhead), and the protocol
+//    work's parts per checkpoint.
+//  - BM_Dispute/mlp: the compute of one dispute over an interval of a
+//    10,000-step task, by party, as solver/defence.cc and
+//    verifier/challenge.cc do it: the solver reads the agreed checkpoint,
+//    recomputes the interval (k steps), hashes its end state and the
+//    states at the dissection's split points, records the disputed step
+//    and builds the node evidence; the challenger recomputes the same
+//    interval, hashes the same split points and records the step; the
+//    arbiter evaluates one node with its hash checks. Re-execution is 10,000
+//    steps at the plain step time measured in the same iteration (computed, not
+//    run: a 10,000-step run per iteration would take minutes). The game's
+//    signed messages (about 20 moves, each signed once and checked three times,
+//    and the node evidence) are not counted: see BM_MessageEncode/Decode
+//    for their cost and results/reference/bench-notes.md for the estimate.
+//  - BM_NodeEvaluation/<job>: the arbiter's ruling on the most expensive
+//    node of the step (ArbitrateNode: input proofs, evaluation, output
+//    hash) against one full training step.
+#include <benchmark/benchmark.h>
+#include <time.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+#include <zmq.hpp>
+
+#include "core/protocol/dissection.h"
+#include "core/state/checkpoint_file.h"
+#include "core/state/state_hash.h"
+#include "core/train/hardware_profile.h"
+#include "core/train/job.h"
+#include "core/train/node_arbitration.h"
+#include "core/train/trajectory.h"
+#include "core/transport/zmq_frames.h"
+#include "solver/checkpoint_recorder.h"
+#include "tests/bench/bench_util.h"
+
+namespace veritrain::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int64_t kInterval = 50;      // the quickstart's k
+constexpr int64_t kTaskSteps = 10000;  // the long task of the dispute target
+
+double Since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// CPU seconds used by the whole process (every thread) so far.
+double ProcessCpu() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) +
+         1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+nlohmann::json JobJson(const std::string& name) {
+  // The quickstart's mlp and the built-in cnn at its default size.
+  nlohmann::json j = {
+      {"name", name},       {"batch_size", 64},
+      {"dtype", "float32"}, {"init_seed", 1},
+      {"data_seed", 2},     {"optimizer", {{"name", "adam"}, {"lr", 0.001}}}};
+  if (name == "mlp") j["hidden"] = {128};
+  return j;
+}
+
+struct Fixture {
+  std::unique_ptr<TrainingJob> job;
+  TensorMap state;  // after a few steps, so Adam's moments are non-zero
+};
+
+// The job named `name` (made once per process, at the quickstart's
+// hardware profile: one thread, float32, deterministic).
+Result<const Fixture*> GetFixture(const std::string& name) {
+  static std::map<std::string, std::unique_ptr<Fixture>> cache;
+  auto it = cache.find(name);
+  if (it != cache.end()) return it->second.get();
+  VT_RETURN_IF_ERROR(ApplyHardwareProfile(HardwareProfile{}));
+  VT_ASSIGN_OR_RETURN(JobConfig config, JobConfig::FromJson(JobJson(name)));
+  auto f = std::make_unique<Fixture>();
+  VT_ASSIGN_OR_RETURN(f->job, MakeJob(config));
+  f->state = f->job->InitialState(config.init_seed);
+  for (int i = 0; i < 3; ++i) {
+    VT_ASSIGN_OR_RETURN(f->state, TrainStep(*f->job, f->state));
+  }
+  const Fixture* out = f.get();
+  cache[name] = std::move(f);
+  return out;
+}
+
+Result<TensorMap> Train(const TrainingJob& job, TensorMap state,
+                        int64_t steps) {
+  for (int64_t i = 0; i < steps; ++i) {
+    VT_ASSIGN_OR_RETURN(state, TrainStep(job, state));
+  }
+  return state;
+}
+
+// ------------------------------------------------------ solver overhead
+
+// The quickstart's training as the solver does it (solver/solver.cc):
+// checkpoint 0, then kIntervals intervals of kInterval steps each ending in
+// a checkpoint, polling the serving socket every 50 ms, and waiting for the
+// last checkpoint's write at the end.
+constexpr int64_t kIntervals = 6;  // 300 steps, as the quickstart
+
+Status ProtocolRun(const TrainingJob& job, TensorMap state,
+                   zmq::socket_t& serve, CheckpointRecorder* recorder) {
+  auto meta = [](int64_t index) {
+    return nlohmann::json{{"task", "task-0001"},
+                          {"index", index},
+                          {"step", index * kInterval},
+                          {"optimizer", {{"name", "adam"}, {"lr", 0.001}}}};
+  };
+  VT_RETURN_IF_ERROR(recorder->Record(state, 0, meta(0)));
+  auto last_poll = Clock::now();
+  for (int64_t step = 0; step < kIntervals * kInterval; ++step) {
+    VT_ASSIGN_OR_RETURN(state, TrainStep(job, state));
+    if ((step + 1) % kInterval == 0) {
+      VT_RETURN_IF_ERROR(recorder->Record(state, (step + 1) / kInterval,
+                                          meta((step + 1) / kInterval)));
+    }
+    if (Since(last_poll) > 0.05) {
+      zmq::pollitem_t item = {serve.handle(), 0, ZMQ_POLLIN, 0};
+      VT_RETURN_IF_ERROR(
+          PollSockets(&item, 1, std::chrono::milliseconds(0)).status());
+      last_poll = Clock::now();
+    }
+  }
+  return recorder->Finish();
+}
+
+void BM_SolverOverhead(benchmark::State& st, const std::string& name) {
+  auto f = GetFixture(name);
+  if (!Check(st, f.status())) return;
+  const TrainingJob& job = *(*f)->job;
+  zmq::context_t ctx(1);
+  zmq::socket_t serve(ctx, zmq::socket_type::router);
+  ConfigureSocket(serve, int64_t{1} << 30);
+  if (!Check(st, BindSocket(serve, "tcp://127.0.0.1:*").status())) return;
+  double plain = 0, protocol = 0, hash = 0, write = 0, norm = 0, wait = 0,
+         bytes = 0;
+  double plain_cpu = 0, protocol_cpu = 0;
+  int64_t round = 0;
+  for (auto _ : st) {
+    auto iteration = Clock::now();
+    // Alternate which goes first, so neither always follows the other.
+    for (int part = 0; part < 2; ++part) {
+      const bool do_plain = (part == 0) == (round % 2 == 0);
+      auto t0 = Clock::now();
+      const double cpu0 = ProcessCpu();
+      if (do_plain) {
+        auto s = Train(job, (*f)->state, kIntervals * kInterval);
+        if (!Check(st, s.status())) return;
+        plain += Since(t0);
+        plain_cpu += ProcessCpu() - cpu0;
+      } else {
+        ScratchDir dir;
+        auto recorder = std::make_unique<CheckpointRecorder>(
+            dir.path(), /*hash_threads=*/1);
+        Status s = ProtocolRun(job, (*f)->state, serve, recorder.get());
+        protocol += Since(t0);
+        protocol_cpu += ProcessCpu() - cpu0;
+        if (!Check(st, s)) return;
+        hash += recorder->hash_seconds();
+        write += recorder->write_seconds();
+        norm += recorder->norm_seconds();
+        wait += recorder->wait_seconds();
+        bytes = static_cast<double>(recorder->checkpoint_bytes()) /
+                static_cast<double>(recorder->files().size());
+      }
+    }
+    ++round;
+    st.SetIterationTime(Since(iteration));  // the figures are the counters
+  }
+  const double n = static_cast<double>(st.iterations());
+  const double checkpoints = n * static_cast<double>(kIntervals + 1);
+  st.counters["plain_s"] = plain / n;
+  st.counters["protocol_s"] = protocol / n;
+  st.counters["overhead"] = protocol / plain - 1.0;
+  // The same in CPU time over all threads: what the protocol's work costs
+  // whatever else the machine runs (wall time on a shared machine also
+  // measures the neighbours).
+  st.counters["plain_cpu_s"] = plain_cpu / n;
+  st.counters["protocol_cpu_s"] = protocol_cpu / n;
+  st.counters["cpu_overhead"] = protocol_cpu / plain_cpu - 1.0;
+  // Per checkpoint: on the recorder's thread (hash, write) and on the
+  // training thread (norm, wait).
+  st.counters["hash_s"] = hash / checkpoints;
+  st.counters["write_s"] = write / checkpoints;
+  st.counters["norm_s"] = norm / checkpoints;
+  st.counters["wait_s"] = wait / checkpoints;
+  st.counters["checkpoint_bytes"] = bytes;
+  st.counters["k"] = static_cast<double>(kInterval);
+  st.counters["steps"] = static_cast<double>(kIntervals * kInterval);
+}
+BENCHMARK_CAPTURE(BM_SolverOverhead, mlp, std::string("mlp"))
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
+BENCHMARK_CAPTURE(BM_SolverOverhead, cnn, std::string("cnn"))
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
+
+// ------------------------------------------------------ node arbitration
+
+// The game node with the largest FLOP estimate (the arbiter's worst case).
+int64_t CostliestNode(const TrainingJob& job) {
+  const auto& nodes = job.graph().nodes();
+  int64_t best = 0;
+  for (size_t i = 1; i < nodes.size(); ++i) {
+    if (nodes[i].flops > nodes[static_cast<size_t>(best)].flops) {
+      best = static_cast<int64_t>(i);
+    }
+  }
+  return best;
+}
+
+ArbitrationContext ContextFor(const TrainingJob& job, const StepTranscript& t,
+                              int64_t node) {
+  ArbitrationContext ctx;
+  ctx.step = t.step;
+  ctx.node = node;
+  ctx.graph_nodes = GameNodeCount(job);
+  ctx.agreed_state_hash = t.state_hash;
+  ctx.agreed_chain_hash = t.chain[static_cast<size_t>(node)];
+  ctx.solver_chain_next = t.chain[static_cast<size_t>(node) + 1];
+  ctx.solver_next_state_hash = t.next_state_hash;
+  return ctx;
+}
+
+// The arbiter's ruling; an error unless it finds for the (honest) solver.
+Result<NodeRuling> Arbitrate(const TrainingJob& job, const StepTranscript& t,
+                             int64_t node, const NodeEvidence& ev) {
+  VT_ASSIGN_OR_RETURN(NodeRuling r,
+                      ArbitrateNode(job, ContextFor(job, t, node), ev));
+  if (!r.solver_correct)
+    return Status::Internal("honest evidence refused: " + r.reason);
+  return r;
+}
+
+void BM_NodeEvaluation(benchmark::State& st, const std::string& name) {
+  auto f = GetFixture(name);
+  if (!Check(st, f.status())) return;
+  const TrainingJob& job = *(*f)->job;
+  const int64_t node = CostliestNode(job);
+  auto t = RecordStep(job, (*f)->state, nullptr);
+  if (!Check(st, t.status())) return;
+  auto ev = BuildNodeEvidence(job, *t, node, /*with_outputs=*/false);
+  if (!Check(st, ev.status())) return;
+  double node_s = 0, step_s = 0;
+  for (auto _ : st) {
+    auto iteration = Clock::now();
+    auto t0 = Clock::now();
+    auto r = Arbitrate(job, *t, node, *ev);
+    if (!Check(st, r.status())) return;
+    node_s += Since(t0);
+    auto t1 = Clock::now();
+    auto next = TrainStep(job, (*f)->state);
+    if (!Check(st, next.status())) return;
+    step_s += Since(t1);
+    st.SetIterationTime(Since(iteration));
+  }
+  const double n = static_cast<double>(st.iterations());
+  st.SetLabel(GameNodeName(job, node));
+  st.counters["node_s"] = node_s / n;
+  st.counters["step_s"] = step_s / n;
+  st.counters["node_over_step"] = node_s / step_s;
+}
+BENCHMARK_CAPTURE(BM_NodeEvaluation, mlp, std::string("mlp"))
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
+BENCHMARK_CAPTURE(BM_NodeEvaluation, cnn, std::string("cnn"))
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
+
+// ------------------------------------------------------------- dispute
+
+// k steps from `state`, keeping every state (hashes only when asked).
+Result<Trajectory> Recompute(const TrainingJob& job, TensorMap state,
+                             std::optional<Digest> start_hash) {
+  Trajectory t;
+  t.Add(state, start_hash);
+  for (int64_t p = 0; p < kInterval; ++p) {
+    VT_ASSIGN_OR_RETURN(state, TrainStep(job, state));
+    t.Add(state);
+  }
+  return t;
+}
+
+// The step dissection over the interval with the default arity (2), the
+// challenger always choosing the last sub-range (so the disputed step is
+// the interval's last): the positions whose hashes the solver posts and
+// the challenger compares, round by round.
+std::vector<int64_t> SplitPositions() {
+  std::vector<int64_t> out;
+  Dissection d(kInterval, /*arity=*/2);
+  while (!d.done()) {
+    for (int64_t p : d.PositionsToPost()) out.push_back(p);
+    const std::vector<int64_t> b = d.Boundaries();
+    int64_t choice = 0;
+    for (int64_t i = 0; i + 1 < static_cast<int64_t>(b.size()); ++i) {
+      if (b[static_cast<size_t>(i)] < kInterval) choice = i;
+    }
+    if (!d.Choose(choice).ok()) break;
+  }
+  return out;
+}
+
+void BM_Dispute(benchmark::State& st, const std::string& name) {
+  auto f = GetFixture(name);
+  if (!Check(st, f.status())) return;
+  const TrainingJob& job = *(*f)->job;
+  ScratchDir dir;
+  const std::string agreed = dir.path() + "/agreed.vtc";
+  if (!Check(st, WriteCheckpoint(agreed, ToState((*f)->state),
+                                 nlohmann::json::object())))
+    return;
+  const int64_t node = CostliestNode(job);
+  const int64_t disputed = kInterval - 1;  // the last step: the longest replay
+  const std::vector<int64_t> splits = SplitPositions();
+  double solver_s = 0, challenger_s = 0, arbiter_s = 0, step_s = 0;
+  for (auto _ : st) {
+    auto iteration = Clock::now();
+    // Solver: read the agreed checkpoint, recompute the interval, record
+    // the disputed step, build the evidence.
+    auto t0 = Clock::now();
+    auto ckpt = ReadCheckpoint(agreed);
+    if (!Check(st, ckpt.status())) return;
+    auto start = FromState(ckpt->state);
+    if (!Check(st, start.status())) return;
+    auto states = Recompute(job, *start, ckpt->state_hash);
+    if (!Check(st, states.status())) return;
+    // Its own end hash (the check that it reproduces its trace), then the
+    // hashes at the split points.
+    if (!Check(st, states->Hash(states->size() - 1).status())) return;
+    for (int64_t p : splits) {
+      if (!Check(st, states->Hash(static_cast<size_t>(p)).status())) return;
+    }
+    auto t =
+        RecordStep(job, states->state(static_cast<size_t>(disputed)), nullptr);
+    if (!Check(st, t.status())) return;
+    auto ev = BuildNodeEvidence(job, *t, node, /*with_outputs=*/false);
+    if (!Check(st, ev.status())) return;
+    solver_s += Since(t0);
+    // Challenger: the same interval from the fetched checkpoint, its own
+    // hashes at the split points, and the disputed step recorded.
+    auto t1 = Clock::now();
+    auto cstart = FromState(ckpt->state);
+    if (!Check(st, cstart.status())) return;
+    auto cstates = Recompute(job, *cstart, std::nullopt);
+    if (!Check(st, cstates.status())) return;
+    for (int64_t p : splits) {
+      if (!Check(st, cstates->Hash(static_cast<size_t>(p)).status())) return;
+    }
+    auto ct =
+        RecordStep(job, cstates->state(static_cast<size_t>(disputed)), nullptr);
+    if (!Check(st, ct.status())) return;
+    challenger_s += Since(t1);
+    // Arbiter: one node.
+    auto t2 = Clock::now();
+    auto r = Arbitrate(job, *t, node, *ev);
+    if (!Check(st, r.status())) return;
+    arbiter_s += Since(t2);
+    // Re-execution's unit: plain steps, timed here.
+    auto t3 = Clock::now();
+    auto plain = Train(job, (*f)->state, kInterval);
+    if (!Check(st, plain.status())) return;
+    step_s += Since(t3) / static_cast<double>(kInterval);
+    st.SetIterationTime(Since(iteration));
+  }
+  const double n = static_cast<double>(st.iterations());
+  const double dispute = (solver_s + challenger_s + arbiter_s) / n;
+  const double reexec = step_s / n * static_cast<double>(kTaskSteps);
+  st.counters["solver_s"] = solver_s / n;
+  st.counters["challenger_s"] = challenger_s / n;
+  st.counters["arbiter_s"] = arbiter_s / n;
+  st.counters["dispute_s"] = dispute;
+  st.counters["step_s"] = step_s / n;
+  st.counters["reexecution_s"] = reexec;
+  st.counters["reexecution_over_dispute"] = reexec / dispute;
+  st.counters["task_steps"] = static_cast<double>(kTaskSteps);
+  st.counters["k"] = static_cast<double>(kInterval);
+  st.counters["split_hashes"] = static_cast<double>(splits.size());
+}
+BENCHMARK_CAPTURE(BM_Dispute, mlp, std::string("mlp"))
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
+
+}  // namespace
+}  // namespace veritrain::bench

@@ -1,0 +1,321 @@
+// Checkpoint transfer over tcp loopback: ZeroMQ (ROUTER to DEALER, as the
+// solver serves checkpoints to verifiers) against a plain TCP socket
+// carrying the same bytes, measured in the same binary.
+//
+//  - BM_TcpCopy: the reference. A writer thread write()s the checkpoint's
+//    tensor bytes (from the mapped file) to a connected socket; the reader
+//    read()s them into one preallocated buffer: the kernel's two copies and
+//    nothing else.
+//  - BM_ZmqTransfer: the tensor frames of the mapped checkpoint, sent as
+//    zero-copy ZeroMQ messages (SendFrames: the frames borrow the mapping)
+//    and received whole; each side has its own context and I/O thread, as
+//    the solver and verifier processes do.
+//  - BM_TransferRatio: both in every iteration, alternating, for the
+//    target's ratio.
+//  - BM_ZmqFetch: the whole serving path on top: read and verify the
+//    checkpoint (ReadCheckpoint), pack and sign the reply (Messenger::Send),
+//    and receive and check it (Messenger::Receive: limits, signature).
+#include <arpa/inet.h>
+#include <benchmark/benchmark.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+#include <zmq.hpp>
+
+#include "core/crypto/identity.h"
+#include "core/state/checkpoint_file.h"
+#include "core/transport/messenger.h"
+#include "core/transport/zmq_frames.h"
+#include "core/wire/messages/all.h"
+#include "tests/bench/bench_util.h"
+
+namespace veritrain::bench {
+namespace {
+
+constexpr int64_t kMaxFrame = int64_t{1} << 30;
+
+void TransferSizes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"bytes"});
+  for (int64_t mib : {1, 8, 64}) b->Arg(mib << 20);
+}
+
+// A checkpoint of `bytes` tensor bytes written to a scratch directory and
+// read back: its tensors are views into the mapped file.
+struct MappedCheckpoint {
+  ScratchDir dir;
+  std::string path;
+  Checkpoint ckpt;
+  int64_t bytes = 0;
+};
+
+Status MakeMappedCheckpoint(int64_t bytes, MappedCheckpoint* out) {
+  out->path = out->dir.path() + "/c.vtc";
+  VT_RETURN_IF_ERROR(WriteCheckpoint(out->path, SyntheticState(bytes, 8),
+                                     nlohmann::json::object()));
+  VT_ASSIGN_OR_RETURN(out->ckpt, ReadCheckpoint(out->path));
+  out->bytes = StateBytes(out->ckpt.state);
+  return Status::Ok();
+}
+
+// ----------------------------------------------------------------- TCP
+
+bool WriteAll(int fd, const void* data, size_t size) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t n = ::write(fd, p, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+bool ReadAll(int fd, void* data, size_t size) {
+  char* p = static_cast<char*>(data);
+  while (size > 0) {
+    ssize_t n = ::read(fd, p, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// A connected loopback pair: `server` accepted, `client` connected.
+Status TcpPair(int* server, int* client) {
+  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (listener < 0)
+    return Status::IOError(std::string("socket: ") + std::strerror(errno));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof(addr);
+  if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      ::listen(listener, 1) != 0 ||
+      ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    ::close(listener);
+    return Status::IOError(std::string("bind/listen: ") + std::strerror(errno));
+  }
+  *client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (*client < 0 || ::connect(*client, reinterpret_cast<sockaddr*>(&addr),
+                               sizeof(addr)) != 0) {
+    ::close(listener);
+    return Status::IOError(std::string("connect: ") + std::strerror(errno));
+  }
+  *server = ::accept(listener, nullptr, nullptr);
+  ::close(listener);
+  if (*server < 0)
+    return Status::IOError(std::string("accept: ") + std::strerror(errno));
+  return Status::Ok();
+}
+
+// The reference copy: a writer thread sends the whole checkpoint for every
+// request byte; Copy() asks for one and reads it into a buffer.
+class TcpCopier {
+ public:
+  explicit TcpCopier(const State& tensors) : tensors_(tensors) {}
+  ~TcpCopier() {
+    if (client_ >= 0) ::shutdown(client_, SHUT_WR);
+    if (writer_.joinable()) writer_.join();
+    if (client_ >= 0) ::close(client_);
+    if (server_ >= 0) ::close(server_);
+  }
+  Status Start() {
+    VT_RETURN_IF_ERROR(TcpPair(&server_, &client_));
+    size_t bytes = 0;
+    for (const TensorData& t : tensors_) bytes += t.bytes.size();
+    buffer_.resize(bytes);
+    writer_ = std::thread([this] {
+      char request;
+      while (ReadAll(server_, &request, 1)) {
+        for (const TensorData& t : tensors_) {
+          if (!WriteAll(server_, t.bytes.data(), t.bytes.size())) return;
+        }
+      }
+    });
+    return Status::Ok();
+  }
+  Status Copy() {
+    const char request = 1;
+    if (!WriteAll(client_, &request, 1) ||
+        !ReadAll(client_, buffer_.data(), buffer_.size())) {
+      return Status::IOError("tcp copy failed");
+    }
+    benchmark::ClobberMemory();
+    return Status::Ok();
+  }
+
+ private:
+  const State& tensors_;
+  int server_ = -1, client_ = -1;
+  std::vector<char> buffer_;
+  std::thread writer_;
+};
+
+void BM_TcpCopy(benchmark::State& state) {
+  MappedCheckpoint m;
+  if (!Check(state, MakeMappedCheckpoint(state.range(0), &m))) return;
+  TcpCopier tcp(m.ckpt.state);
+  if (!Check(state, tcp.Start())) return;
+  for (auto _ : state) {
+    if (!Check(state, tcp.Copy())) return;
+  }
+  state.SetBytesProcessed(state.iterations() * m.bytes);
+}
+BENCHMARK(BM_TcpCopy)
+    ->Apply(TransferSizes)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// ----------------------------------------------------------------- ZeroMQ
+
+// A ROUTER bound on tcp://127.0.0.1:* in one context and a DEALER connected
+// to it from another, with the router knowing the dealer's routing id.
+struct ZmqPair {
+  zmq::context_t server_ctx{1};
+  zmq::context_t client_ctx{1};
+  zmq::socket_t router{server_ctx, zmq::socket_type::router};
+  zmq::socket_t dealer{client_ctx, zmq::socket_type::dealer};
+  std::string routing_id;
+};
+
+// Blocks until `socket` has a message, up to 10 s.
+Status WaitReadable(zmq::socket_t& socket) {
+  zmq::pollitem_t item = {socket.handle(), 0, ZMQ_POLLIN, 0};
+  VT_ASSIGN_OR_RETURN(int ready,
+                      PollSockets(&item, 1, std::chrono::seconds(10)));
+  if (ready == 0) return Status::Timeout("no message within 10 s");
+  return Status::Ok();
+}
+
+Status Connect(ZmqPair* p) {
+  ConfigureSocket(p->router, kMaxFrame);
+  ConfigureSocket(p->dealer, kMaxFrame);
+  VT_ASSIGN_OR_RETURN(std::string endpoint,
+                      BindSocket(p->router, "tcp://127.0.0.1:*"));
+  p->dealer.connect(endpoint);
+  VT_RETURN_IF_ERROR(SendFrames(p->dealer, {Bytes::Copy("hi", 2)}));
+  VT_RETURN_IF_ERROR(WaitReadable(p->router));
+  VT_ASSIGN_OR_RETURN(ReceivedFrames hello,
+                      RecvFrames(p->router, /*router=*/true, 4));
+  p->routing_id = hello.routing_id;
+  return Status::Ok();
+}
+
+// The tensor frames of `tensors` sent zero-copy from the router and
+// received whole by the dealer.
+Status ZmqTransfer(ZmqPair& p, const std::vector<Bytes>& frames) {
+  VT_RETURN_IF_ERROR(SendFrames(p.router, frames, &p.routing_id));
+  VT_RETURN_IF_ERROR(WaitReadable(p.dealer));
+  VT_ASSIGN_OR_RETURN(ReceivedFrames got,
+                      RecvFrames(p.dealer, /*router=*/false, 4096));
+  if (got.frames.size() != frames.size()) {
+    return Status::Internal("frames lost");
+  }
+  return Status::Ok();
+}
+
+std::vector<Bytes> FramesOf(const State& tensors) {
+  std::vector<Bytes> frames;
+  for (const TensorData& t : tensors) frames.push_back(t.bytes);
+  return frames;
+}
+
+void BM_ZmqTransfer(benchmark::State& state) {
+  MappedCheckpoint m;
+  if (!Check(state, MakeMappedCheckpoint(state.range(0), &m))) return;
+  ZmqPair p;
+  if (!Check(state, Connect(&p))) return;
+  const std::vector<Bytes> frames = FramesOf(m.ckpt.state);
+  for (auto _ : state) {
+    if (!Check(state, ZmqTransfer(p, frames))) return;
+  }
+  state.SetBytesProcessed(state.iterations() * m.bytes);
+}
+BENCHMARK(BM_ZmqTransfer)
+    ->Apply(TransferSizes)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// The target's ratio: a TCP copy and a ZeroMQ transfer of the same
+// checkpoint in every iteration, in alternating order, so that both see
+// the same machine. Counters: tcp_s, zmq_s, zmq_over_tcp (throughput).
+void BM_TransferRatio(benchmark::State& state) {
+  MappedCheckpoint m;
+  if (!Check(state, MakeMappedCheckpoint(state.range(0), &m))) return;
+  TcpCopier tcp(m.ckpt.state);
+  if (!Check(state, tcp.Start())) return;
+  ZmqPair p;
+  if (!Check(state, Connect(&p))) return;
+  const std::vector<Bytes> frames = FramesOf(m.ckpt.state);
+  double tcp_s = 0, zmq_s = 0;
+  int64_t round = 0;
+  for (auto _ : state) {
+    for (int part = 0; part < 2; ++part) {
+      const bool do_tcp = (part == 0) == (round % 2 == 0);
+      auto t0 = std::chrono::steady_clock::now();
+      if (!Check(state, do_tcp ? tcp.Copy() : ZmqTransfer(p, frames))) return;
+      const double s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+              .count();
+      (do_tcp ? tcp_s : zmq_s) += s;
+    }
+    ++round;
+  }
+  const double n = static_cast<double>(state.iterations());
+  state.counters["tcp_s"] = tcp_s / n;
+  state.counters["zmq_s"] = zmq_s / n;
+  state.counters["zmq_over_tcp"] = tcp_s / zmq_s;
+  state.SetBytesProcessed(state.iterations() * 2 * m.bytes);
+}
+BENCHMARK(BM_TransferRatio)
+    ->Apply(TransferSizes)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+void BM_ZmqFetch(benchmark::State& state) {
+  MappedCheckpoint m;
+  if (!Check(state, MakeMappedCheckpoint(state.range(0), &m))) return;
+  ZmqPair p;
+  if (!Check(state, Connect(&p))) return;
+  Identity solver_id = Identity::Generate();
+  KeyDirectory keys;
+  keys.Add("solver-1", solver_id.public_key());
+  Messenger solver("solver-1", std::move(solver_id), KeyDirectory());
+  Messenger verifier("verifier-1", Identity::Generate(), keys);
+  ReplayGuard guard;
+  for (auto _ : state) {
+    auto ckpt = ReadCheckpoint(m.path);
+    if (!Check(state, ckpt.status())) return;
+    CheckpointReply reply;
+    reply.index = 1;
+    reply.state_hash = ckpt->state_hash;
+    reply.meta = ckpt->meta;
+    reply.tensors = std::move(ckpt->state);
+    if (!Check(state,
+               solver.Send(p.router, Pack(reply, "task-0001"), &p.routing_id)))
+      return;
+    if (!Check(state, WaitReadable(p.dealer))) return;
+    auto got = verifier.Receive(p.dealer, /*router=*/false, guard);
+    if (!Check(state, got.status())) return;
+    benchmark::DoNotOptimize(got->tensors.data());
+  }
+  state.SetBytesProcessed(state.iterations() * m.bytes);
+}
+BENCHMARK(BM_ZmqFetch)
+    ->Apply(TransferSizes)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+}  // namespace
+}  // namespace veritrain::bench

@@ -1,0 +1,141 @@
+// Tests for CheckpointRecorder: what it records is what the trace needs —
+// files that read back as the recorded states, their state hashes, and the
+// update norms — in order, although they are written on the recorder's own
+// thread; the hash does not depend on the hashing threads; errors surface.
+#include "solver/checkpoint_recorder.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "core/state/checkpoint_file.h"
+#include "core/state/state_hash.h"
+#include "tests/support/files.h"
+
+namespace veritrain {
+namespace {
+
+using testing_util::ScratchDir;
+
+// A small state of the solver's shape: parameters, optimizer state, step.
+TensorMap StateAt(float shift, int64_t step) {
+  TensorMap m;
+  m["param/w"] = torch::arange(12, torch::kFloat32).reshape({3, 4}) + shift;
+  m["param/b"] = torch::full({4}, 0.5f + shift);
+  m["opt/w.exp_avg"] = torch::ones({3, 4}) * shift;
+  m["meta/step"] = torch::tensor(step, torch::kInt64);
+  return m;
+}
+
+TEST(CheckpointRecorderTest, RecordsFilesHashesAndNorms) {
+  ScratchDir dir;
+  CheckpointRecorder r(dir.path(), /*hash_threads=*/2);
+  const TensorMap s0 = StateAt(0, 0), s1 = StateAt(1, 50), s2 = StateAt(3, 100);
+  const TensorMap* states[] = {&s0, &s1, &s2};
+  for (int64_t i = 0; i < 3; ++i) {
+    Status st = r.Record(*states[i], i, {{"index", i}});
+    ASSERT_TRUE(st.ok()) << st.ToString();
+  }
+  ASSERT_TRUE(r.Finish().ok());
+  ASSERT_EQ(r.files().size(), 3u);
+  ASSERT_EQ(r.hashes().size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(r.files()[i],
+              dir.path() + "/ckpt-00000" + std::to_string(i) + ".vtc");
+    auto c = ReadCheckpoint(r.files()[i]);
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    EXPECT_EQ(c->state_hash, r.hashes()[i]);
+    EXPECT_EQ(r.hashes()[i], *StateHash(ToState(*states[i]), /*threads=*/1));
+    EXPECT_EQ(c->meta, nlohmann::json({{"index", static_cast<int64_t>(i)}}));
+  }
+  // Parameters moved by 1 then by 2 in each of their 16 elements; the
+  // optimizer state is not a parameter.
+  ASSERT_EQ(r.norms().size(), 2u);
+  EXPECT_NEAR(r.norms()[0], std::sqrt(16.0), 1e-9);
+  EXPECT_NEAR(r.norms()[1], std::sqrt(16.0 * 4), 1e-9);
+  EXPECT_GT(r.checkpoint_bytes(), 0);
+}
+
+TEST(CheckpointRecorderTest, HashThreadsDoNotChangeWhatIsRecorded) {
+  ScratchDir a, b;
+  CheckpointRecorder one(a.path(), 1), two(b.path(), 2);
+  // The recorder keeps the tensors alive: the caller's copies are gone
+  // before the files are written.
+  ASSERT_TRUE(one.Record(StateAt(2, 7), 0, nullptr).ok());
+  ASSERT_TRUE(two.Record(StateAt(2, 7), 0, nullptr).ok());
+  ASSERT_TRUE(one.Finish().ok());
+  ASSERT_TRUE(two.Finish().ok());
+  EXPECT_EQ(one.hashes()[0], *StateHash(ToState(StateAt(2, 7))));
+  EXPECT_EQ(one.hashes(), two.hashes());
+  EXPECT_EQ(testing_util::ReadFile(one.files()[0]),
+            testing_util::ReadFile(two.files()[0]));
+}
+
+TEST(CheckpointRecorderTest, AnInvalidStateIsAnErrorNamingTheTensor) {
+  ScratchDir dir;
+  CheckpointRecorder r(dir.path(), 1);
+  TensorMap bad = StateAt(0, 0);
+  bad["param/c"] =
+      torch::ones({2}, torch::kComplexFloat);  // no veritrain dtype
+  Status s = r.Record(bad, 0, nullptr);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("param/c"), std::string::npos) << s.ToString();
+  EXPECT_TRUE(r.files().empty());
+  // A refused checkpoint leaves no trace: the next one is the first.
+  ASSERT_TRUE(r.Record(StateAt(0, 0), 0, nullptr).ok());
+  ASSERT_TRUE(r.Finish().ok());
+  EXPECT_EQ(r.files().size(), 1u);
+  EXPECT_TRUE(r.norms().empty());
+}
+
+TEST(CheckpointRecorderTest, AParameterThatChangesShapeIsAnError) {
+  ScratchDir dir;
+  CheckpointRecorder r(dir.path(), 1);
+  ASSERT_TRUE(r.Record(StateAt(0, 0), 0, nullptr).ok());
+  TensorMap reshaped = StateAt(1, 50);
+  reshaped["param/w"] = torch::ones({5, 7});  // cannot be subtracted
+  Status s = r.Record(reshaped, 1, nullptr);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("update norm"), std::string::npos)
+      << s.ToString();
+  ASSERT_TRUE(r.Finish().ok());
+  EXPECT_EQ(r.files().size(), 1u);
+}
+
+TEST(CheckpointRecorderTest, AWriteErrorSurfacesAndStopsRecording) {
+  CheckpointRecorder r("/nonexistent-veritrain-dir", 1);
+  Status first =
+      r.Record(StateAt(0, 0), 0, nullptr);  // queued: not written yet
+  Status s = r.Finish();
+  EXPECT_EQ(s.code(), Status::Code::kIOError);
+  EXPECT_NE(s.message().find("/nonexistent-veritrain-dir/ckpt-000000.vtc"),
+            std::string::npos)
+      << s.ToString();
+  EXPECT_TRUE(first.ok() || first.code() == Status::Code::kIOError)
+      << first.ToString();
+  // Every later checkpoint gets the same error, and nothing is recorded.
+  EXPECT_EQ(r.Record(StateAt(1, 50), 1, nullptr).code(),
+            Status::Code::kIOError);
+  EXPECT_TRUE(r.hashes().empty());
+  EXPECT_TRUE(r.files().empty());
+}
+
+TEST(CheckpointRecorderTest, ManyCheckpointsQueueAndAllArrive) {
+  ScratchDir dir;
+  CheckpointRecorder r(dir.path(), 2);
+  for (int64_t i = 0; i < 12; ++i) {
+    ASSERT_TRUE(r.Record(StateAt(static_cast<float>(i), i), i, nullptr).ok());
+  }
+  ASSERT_TRUE(r.Finish().ok());
+  ASSERT_EQ(r.hashes().size(), 12u);
+  for (int64_t i = 0; i < 12; ++i) {
+    EXPECT_EQ(r.hashes()[i],
+              *StateHash(ToState(StateAt(static_cast<float>(i), i))))
+        << i;
+  }
+  EXPECT_EQ(r.norms().size(), 11u);
+}
+
+}  // namespace
+}  // namespace veritrain
