@@ -145,6 +145,11 @@ Status Run::Prepare() {
   fs::create_directories(out_.out_dir + "/logs", ec);
   if (ec) return Status::IOError("cannot create " + out_.out_dir + ": " + ec.message());
   out_.out_dir = fs::canonical(out_.out_dir).string();
+  // A folder reused for a new run (--out to the same place, as ctest does)
+  // must not keep the last run's events: the arbiter's event log appends,
+  // and the results are derived from the whole log.
+  fs::remove(out_.out_dir + "/events.jsonl", ec);
+  if (ec) return Status::IOError("cannot remove the previous run's events.jsonl: " + ec.message());
 
   const char* tmp = std::getenv("TMPDIR");
   std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/veritrain-XXXXXX";
