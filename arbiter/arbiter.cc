@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "core/protocol/task_draws.h"
 #include "core/state/atomic_file.h"
 #include "core/train/node_arbitration.h"
 #include "core/transport/zmq_frames.h"
@@ -20,6 +21,24 @@ std::string TaskId(int64_t n) {
 }
 
 std::string EscrowAccount(const std::string& task) { return "escrow/" + task; }
+std::string StakeAccount(const std::string& task, const std::string& who) {
+  return "stake/" + task + "/" + who;
+}
+std::string ChallengeAccount(const std::string& task, const std::string& who) {
+  return "challenge/" + task + "/" + who;
+}
+
+SettlementOutcome OutcomeOf(TaskState s) {
+  switch (s) {
+    case TaskState::kAccepted: return SettlementOutcome::kAccepted;
+    case TaskState::kUpheld: return SettlementOutcome::kChallengeUpheld;
+    case TaskState::kRejected: return SettlementOutcome::kChallengeRejected;
+    case TaskState::kSolverTimeout: return SettlementOutcome::kSolverTimeout;
+    case TaskState::kUnverified: return SettlementOutcome::kUnverified;
+    case TaskState::kForcedError: return SettlementOutcome::kForcedError;
+    default: return SettlementOutcome::kInvalid;
+  }
+}
 
 }  // namespace
 
@@ -39,16 +58,25 @@ Result<std::unique_ptr<Arbiter>> Arbiter::Create(zmq::context_t& ctx,
   a->submitter_ = config.settings.value("submitter", std::string("submitter"));
   a->heartbeat_ms_ = config.settings.value("heartbeat_ms", int64_t{200});
   const int64_t funds = config.settings.value("submitter_funds", int64_t{0});
+  const int64_t participant_funds = config.settings.value("participant_funds", int64_t{0});
+  const int64_t jackpot = config.settings.value("jackpot_initial", int64_t{0});
   VT_RETURN_IF_ERROR(a->ledger_.Mint(a->submitter_, Amount(funds), "genesis"));
   // Every participant has an account from the start, so balances list them
-  // all (with zero until they are paid).
+  // all; each starts with participant_funds to stake from.
   for (const auto& [name, key] : config.roster) {
     if (name == config.name || name == a->submitter_) continue;
-    VT_RETURN_IF_ERROR(a->ledger_.Mint(name, Amount(0), "genesis"));
+    VT_RETURN_IF_ERROR(a->ledger_.Mint(name, Amount(participant_funds), "genesis"));
   }
+  VT_RETURN_IF_ERROR(a->ledger_.Mint(kJackpotAccount, Amount(jackpot), "genesis"));
+  VT_RETURN_IF_ERROR(a->ledger_.Mint(kBurnAccount, Amount(0), "genesis"));
   VT_RETURN_IF_ERROR(a->Log("genesis", "", {{"submitter", a->submitter_},
                                             {"submitter_funds", funds},
+                                            {"participant_funds", participant_funds},
+                                            {"jackpot_initial", jackpot},
                                             {"arbiter", config.name}}));
+  for (const auto& e : a->ledger_.entries()) {
+    VT_RETURN_IF_ERROR(a->Log("transfer", "", Ledger::EntryToJson(e)));
+  }
 
   ConfigureSocket(a->requests_, kMaxFrameBytes);
   ConfigureSocket(a->events_, kMaxFrameBytes);
@@ -97,6 +125,7 @@ Status Arbiter::Run() {
   Status conserved = ledger_.CheckConservation();
   VT_RETURN_IF_ERROR(Log("shutdown", "", {{"ledger_head", ledger_.head().Hex()},
                                           {"conservation", conserved.ok()},
+                                          {"refused_transfers", refused_transfers_},
                                           {"rejected_messages", messenger_.rejects()}}));
   return conserved;
 }
@@ -105,7 +134,7 @@ Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
   Ack reply;
   Status s;
   if (m.type == Hello::kType) {
-    s = OnHello(m, &reply);
+    s = OnHello(m, routing_id, &reply);
   } else if (m.type == PostTask::kType) {
     s = OnPostTask(m, &reply);
   } else if (m.type == TraceCommit::kType) {
@@ -137,14 +166,14 @@ Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
   return Status::Ok();
 }
 
-Status Arbiter::OnHello(const Message& m, Ack* reply) {
+Status Arbiter::OnHello(const Message& m, const std::string& routing_id, Ack* reply) {
   auto hello = Unpack<Hello>(m);
   if (!hello.ok()) {
     *reply = Ack{false, hello.status().message(), {}};
     return Status::Ok();
   }
   const bool first = participants_.count(m.from) == 0;
-  participants_[m.from] = Participant{hello->role, hello->serve_endpoint};
+  participants_[m.from] = Participant{hello->role, hello->serve_endpoint, routing_id};
   if (first) {
     spdlog::info("arbiter: {} joined as {}", m.from, hello->role);
     VT_RETURN_IF_ERROR(Log("participant_joined", "", {{"name", m.from},
@@ -172,8 +201,18 @@ Status Arbiter::OnPostTask(const Message& m, Ack* reply) {
     }
   }
   const std::string id = TaskId(next_task_);
-  Status escrow = ledger_.Transfer(submitter_, EscrowAccount(id),
-                                   Amount(post->spec.reward), "escrow reward", id);
+  // The reward and one fee per verifier that will be selected.
+  const TaskEconomics& econ = post->spec.economics;
+  const int64_t selected = econ.verifiers_per_task > 0
+                               ? econ.verifiers_per_task
+                               : static_cast<int64_t>(post->spec.verifiers.size());
+  auto held = Amount::Add(Amount(post->spec.reward), Amount(econ.verifier_fee * selected));
+  if (!held.ok()) {
+    *reply = Ack{false, "cannot escrow the reward: " + held.status().message(), {}};
+    return Status::Ok();
+  }
+  Status escrow = ledger_.Transfer(submitter_, EscrowAccount(id), *held,
+                                   "escrow reward and verifier fees", id);
   if (!escrow.ok()) {
     *reply = Ack{false, "cannot escrow the reward: " + escrow.message(), {}};
     return Status::Ok();
@@ -198,7 +237,15 @@ Status Arbiter::AssignReadyTasks() {
     if (!ready) continue;
     task.assigned = true;
     task.randomness = MakeCommitment(SecretFromSeed(config_.seed, id));
+    task.forced_error =
+        ForcedErrorDrawn(task.randomness.secret, task.spec.economics.forced_error_rate);
     VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kAssigned));
+    // To the solver alone, before the assignment it answers to.
+    Status told = messenger_.Send(requests_, Pack(ForcedErrorNotice{task.forced_error}, id),
+                                  &participants_.at(task.spec.solver).routing_id);
+    if (!told.ok()) spdlog::warn("arbiter: forced-error notice for {}: {}", id, told.ToString());
+    VT_RETURN_IF_ERROR(Move(task.spec.solver, StakeAccount(id, task.spec.solver),
+                            task.spec.economics.solver_stake, "solver stake", id));
     task.deadline_ms = clock_->NowMs() +
                        static_cast<int64_t>(task.spec.training_deadline_s * 1000);
     VT_RETURN_IF_ERROR(Publish(Pack(TaskAssigned{task.spec, task.randomness.commitment}, id)));
@@ -254,6 +301,13 @@ Status Arbiter::OnTraceCommit(const Message& m, Ack* reply) {
   VT_RETURN_IF_ERROR(Publish(Pack(posted, task.id)));
   VT_RETURN_IF_ERROR(Log("randomness_revealed", task.id,
                          {{"secret", task.randomness.secret.Hex()}}));
+  task.selected = SelectVerifiers(task.randomness.secret, trace->trace_root, task.spec.verifiers,
+                                  task.spec.economics.verifiers_per_task);
+  VT_RETURN_IF_ERROR(Log("verifiers_selected", task.id, {{"verifiers", task.selected}}));
+  for (const auto& v : task.selected) {
+    VT_RETURN_IF_ERROR(Move(v, StakeAccount(task.id, v), task.spec.economics.verifier_stake,
+                            "verifier stake", task.id));
+  }
   task.deadline_ms = clock_->NowMs() +
                      static_cast<int64_t>(task.spec.verification_deadline_s * 1000);
   return Status::Ok();
@@ -271,9 +325,9 @@ Status Arbiter::OnVerdict(const Message& m, Ack* reply) {
     *reply = Ack{false, verdict.status().message(), {}};
     return Status::Ok();
   }
-  const auto& vs = task.spec.verifiers;
+  const auto& vs = task.selected;
   if (std::find(vs.begin(), vs.end(), m.from) == vs.end()) {
-    *reply = Ack{false, m.from + " is not a verifier of " + task.id, {}};
+    *reply = Ack{false, m.from + " is not a selected verifier of " + task.id, {}};
     return Status::Ok();
   }
   if (task.machine.state() != TaskState::kVerifying) {
@@ -298,14 +352,29 @@ Status Arbiter::OnVerdict(const Message& m, Ack* reply) {
   task.verdicts[m.from] = *verdict;
   VT_RETURN_IF_ERROR(Log("verdict", task.id, {{"verifier", m.from}, {"body", verdict->ToBody()}}));
   if (challenged) {
-    VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kChallenge));
-    return OpenDispute(task, m.from, verdict->disputed_interval, *challenged);
+    task.challenges[m.from] = *challenged;
+    VT_RETURN_IF_ERROR(Move(m.from, ChallengeAccount(task.id, m.from),
+                            task.spec.economics.challenge_stake, "challenge stake", task.id));
   }
-  if (task.verdicts.size() == vs.size()) {
-    VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kAllAccepted));
-    return Settle(task, "every verifier accepted");
-  }
+  if (task.verdicts.size() == vs.size()) return Conclude(task);
   return Status::Ok();
+}
+
+Status Arbiter::Conclude(Task& task) {
+  if (task.forced_error) {
+    VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kForcedErrorRevealed));
+    return Settle(task, "the arbiter had told the solver to post a wrong result (forced error)");
+  }
+  for (const auto& v : task.selected) {
+    auto c = task.challenges.find(v);
+    if (c == task.challenges.end()) continue;
+    VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kChallenge));
+    return OpenDispute(task, v, task.verdicts.at(v).disputed_interval, c->second);
+  }
+  VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kAllAccepted));
+  return Settle(task, task.verdicts.size() == task.selected.size()
+                          ? "every verifier accepted"
+                          : "every verifier that voted before the deadline accepted");
 }
 
 Status Arbiter::CheckDeadlines() {
@@ -315,9 +384,11 @@ Status Arbiter::CheckDeadlines() {
     if (task.machine.state() == TaskState::kTraining) {
       VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kTrainingDeadline));
       VT_RETURN_IF_ERROR(Settle(task, "the solver posted no trace before the training deadline"));
+    } else if (task.machine.state() == TaskState::kVerifying && !task.verdicts.empty()) {
+      VT_RETURN_IF_ERROR(Conclude(task));
     } else if (task.machine.state() == TaskState::kVerifying) {
       VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kVerificationDeadline));
-      VT_RETURN_IF_ERROR(Settle(task, "not every verifier posted a verdict before the deadline"));
+      VT_RETURN_IF_ERROR(Settle(task, "no verifier posted a verdict before the deadline"));
     }
   }
   for (auto& [id, task] : tasks_) {
@@ -332,17 +403,48 @@ Status Arbiter::CheckDeadlines() {
 
 Status Arbiter::Settle(Task& task, const std::string& reason) {
   const std::string outcome = TaskStateName(task.machine.state());
-  const std::string escrow = EscrowAccount(task.id);
-  const Amount held = ledger_.Balance(escrow);
-  Status moved;
-  if (task.machine.state() == TaskState::kAccepted ||
-      task.machine.state() == TaskState::kRejected) {
-    moved = ledger_.Transfer(escrow, task.spec.solver, held, "pay reward", task.id);
-  } else {
-    moved = ledger_.Transfer(escrow, submitter_, held, "return escrow", task.id);
+  SettlementInput in;
+  in.economics = task.spec.economics;
+  in.outcome = OutcomeOf(task.machine.state());
+  in.task = task.id;
+  in.submitter = submitter_;
+  in.solver = task.spec.solver;
+  in.escrow_account = EscrowAccount(task.id);
+  in.escrow = ledger_.Balance(in.escrow_account);
+  in.reward = std::min(in.escrow, Amount(task.spec.reward));
+  in.solver_stake_account = StakeAccount(task.id, task.spec.solver);
+  in.solver_stake = ledger_.Balance(in.solver_stake_account);
+  for (const auto& name : task.selected) {
+    VerifierPosition v;
+    v.name = name;
+    auto verdict = task.verdicts.find(name);
+    if (verdict != task.verdicts.end()) {
+      v.verdict = verdict->second.accept ? VerdictKind::kAccept : VerdictKind::kChallenge;
+    }
+    v.stake_account = StakeAccount(task.id, name);
+    v.stake = ledger_.Balance(v.stake_account);
+    if (task.challenges.count(name) > 0) {
+      v.challenge_account = ChallengeAccount(task.id, name);
+      v.challenge_stake = ledger_.Balance(v.challenge_account);
+    }
+    in.verifiers.push_back(v);
   }
-  VT_RETURN_IF_ERROR(moved);
-  VT_RETURN_IF_ERROR(Log("transfer", task.id, Ledger::EntryToJson(ledger_.entries().back())));
+  if (task.dispute) in.challenger = task.dispute->challenger;
+  in.jackpot = ledger_.Balance(kJackpotAccount);
+  VT_ASSIGN_OR_RETURN(SettlementPlan plan, PlanSettlement(in));
+  for (const auto& t : plan.transfers) {
+    VT_RETURN_IF_ERROR(Move(t.from, t.to, t.amount.value(), t.reason, task.id));
+  }
+  // The forced-error draw is public from here on (the secret was revealed
+  // with the proof; the solver's instruction only now).
+  VT_RETURN_IF_ERROR(Log("forced_error_revealed", task.id, {{"forced", task.forced_error}}));
+  nlohmann::json settlement = plan.ToJson();
+  settlement["outcome"] = SettlementOutcomeName(in.outcome);
+  settlement["forced_error"] = task.forced_error;
+  settlement["selected"] = task.selected;
+  settlement["jackpot"] = ledger_.Balance(kJackpotAccount).value();
+  settlement["economics"] = task.spec.economics.ToJson();
+  VT_RETURN_IF_ERROR(Log("settlement", task.id, settlement));
   VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kSettle));
   VT_RETURN_IF_ERROR(ledger_.CheckConservation());
   TaskSettled settled{outcome, reason, BalancesJson()};
@@ -523,6 +625,22 @@ Status Arbiter::AfterMove(Task& task) {
       task, upheld ? TaskEvent::kChallengeUpheld : TaskEvent::kChallengeRejected));
   return Settle(task, std::string(upheld ? "challenge upheld: " : "challenge rejected: ") +
                           d.game->reason());
+}
+
+Status Arbiter::Move(const std::string& from, const std::string& to, int64_t amount,
+                     const std::string& reason, const std::string& task) {
+  if (amount == 0) return Status::Ok();
+  Status s = ledger_.Transfer(from, to, Amount(amount), reason, task);
+  if (!s.ok()) {
+    ++refused_transfers_;
+    spdlog::warn("arbiter: refused transfer: {}", s.message());
+    return Log("transfer_refused", task, {{"from", from},
+                                          {"to", to},
+                                          {"amount", amount},
+                                          {"reason", reason},
+                                          {"error", s.message()}});
+  }
+  return Log("transfer", task, Ledger::EntryToJson(ledger_.entries().back()));
 }
 
 Status Arbiter::Publish(const Message& m) {

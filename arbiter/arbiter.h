@@ -15,7 +15,21 @@
 //
 // For every task it commits to a secret when the task is assigned and
 // reveals it only after the solver has posted its trace root, so the
-// intervals verifiers draw at random cannot be known while training.
+// intervals verifiers draw at random cannot be known while training. From
+// the same secret it decides whether the solver must post a wrong result
+// (a forced error; told to the solver alone, made public after
+// verification) and, once the trace root is posted, which of the task's
+// verifiers verify it (core/protocol/task_draws.h).
+//
+// Money (core/protocol/settlement.h): the reward and the verifier fees go to
+// escrow when the task is posted; the solver locks its stake when the task
+// is assigned, each selected verifier its stake at selection, a challenger
+// its challenge stake with its challenge. Verification ends when every
+// selected verifier has voted (or at the deadline): a forced error is then
+// revealed and settled; otherwise the first challenger in selection order
+// goes to the game, or the task is accepted. A transfer that would overdraw
+// an account is refused, logged ("transfer_refused") and counted; the task
+// goes on without that stake.
 //
 // Thread-safety: one Arbiter runs on one thread (Run()); construct it on
 // the thread that runs it.
@@ -35,6 +49,7 @@
 #include "core/protocol/commit_reveal.h"
 #include "core/protocol/event_log.h"
 #include "core/protocol/ledger.h"
+#include "core/protocol/settlement.h"
 #include "core/protocol/task_machine.h"
 #include "core/train/job.h"
 #include "core/transport/messenger.h"
@@ -59,6 +74,7 @@ class Arbiter {
   struct Participant {
     std::string role;
     std::string serve_endpoint;
+    std::string routing_id;  // its connection to the ROUTER
   };
   struct Task {
     std::string id;
@@ -71,13 +87,16 @@ class Arbiter {
     bool assigned = false;
     std::optional<Dispute> dispute;
     std::unique_ptr<TrainingJob> job;  // built only to arbitrate a node
+    bool forced_error = false;           // the solver was told to err
+    std::vector<std::string> selected;   // verifiers drawn at the reveal
+    std::map<std::string, ChallengedInterval> challenges;  // by challenger
   };
 
   Arbiter(zmq::context_t& ctx, RoleConfig config, const Clock* clock,
           Messenger messenger, EventLog log);
 
   Status HandleRequest(const Message& m, const std::string& routing_id);
-  Status OnHello(const Message& m, Ack* reply);
+  Status OnHello(const Message& m, const std::string& routing_id, Ack* reply);
   Status OnPostTask(const Message& m, Ack* reply);
   Status OnTraceCommit(const Message& m, Ack* reply);
   Status OnVerdict(const Message& m, Ack* reply);
@@ -93,7 +112,14 @@ class Arbiter {
   Task* DisputeFor(const Message& m, Ack* reply);
   Status AssignReadyTasks();
   Status CheckDeadlines();
+  // Verification is over (every selected verifier voted, or the deadline
+  // passed with some verdicts): a forced error, a dispute, or acceptance.
+  Status Conclude(Task& task);
   Status Settle(Task& task, const std::string& reason);
+  // A ledger transfer logged as a "transfer" event; a refused one is logged
+  // as "transfer_refused" and counted, and is not an arbiter failure.
+  Status Move(const std::string& from, const std::string& to, int64_t amount,
+              const std::string& reason, const std::string& task);
   Status Publish(const Message& m);
   Status Log(const std::string& type, const std::string& task,
              const nlohmann::json& data);
@@ -113,6 +139,7 @@ class Arbiter {
   std::map<std::string, Participant> participants_;
   std::map<std::string, Task> tasks_;
   int64_t next_task_ = 1;
+  int64_t refused_transfers_ = 0;
   int64_t heartbeat_ms_ = 200;
   bool shutting_down_ = false;
 };

@@ -17,6 +17,8 @@ std::string DefaultDescription(const std::string& path, const json& e) {
   if (e.contains("min") && e.contains("max")) {
     return e["min"].dump() + " <= " + path + " <= " + e["max"].dump();
   }
+  if (e.contains("greater_than")) return path + " > " + e["greater_than"].get<std::string>();
+  if (e.contains("less_than")) return path + " < " + e["less_than"].get<std::string>();
   if (e.contains("min")) return path + " >= " + e["min"].dump();
   if (e.contains("max")) return path + " <= " + e["max"].dump();
   return path;
@@ -53,8 +55,15 @@ ExpectationResult EvaluateOne(const json& e, const json& summary) {
                       : DefaultDescription(path, e);
   const bool has_min = e.contains("min");
   const bool has_max = e.contains("max");
+  const char* relation = e.contains("greater_than") ? "greater_than"
+                         : e.contains("less_than")  ? "less_than"
+                                                    : nullptr;
+  if (relation != nullptr && !e[relation].is_string()) {
+    r.detail = std::string("malformed expectation: ") + relation + " must be a JSON pointer";
+    return r;
+  }
   if (!e.contains("equals") && !e.contains("not_equals") && !has_min &&
-      !has_max) {
+      !has_max && relation == nullptr) {
     r.detail =
         "malformed expectation: no comparison (equals, not_equals, "
         "min, max)";
@@ -75,6 +84,24 @@ ExpectationResult EvaluateOne(const json& e, const json& summary) {
   if (e.contains("not_equals")) {
     r.passed = *actual != e["not_equals"];
     r.detail = r.passed ? got : got + ", expected anything but that";
+    return r;
+  }
+  if (relation != nullptr) {
+    const std::string other_path = e[relation].get<std::string>();
+    std::string why;
+    std::optional<json> other = Lookup(summary, other_path, &why);
+    if (!other) {
+      r.detail = got + "; " + why;
+      return r;
+    }
+    if (!actual->is_number() || !other->is_number()) {
+      r.detail = got + " and " + other->dump() + " at " + other_path + ": both must be numbers";
+      return r;
+    }
+    const long double a = actual->get<long double>(), b = other->get<long double>();
+    const bool greater = std::string(relation) == "greater_than";
+    r.passed = greater ? a > b : a < b;
+    r.detail = got + ", " + other_path + " is " + other->dump();
     return r;
   }
   if ((has_min && !e["min"].is_number()) ||

@@ -8,6 +8,10 @@
 //   "not_equals": V   the value exists and differs from V
 //   "min": X / "max": X   the value is a number with X <= value / value <= X
 //                     (both together: a range)
+//   "greater_than": P / "less_than": P   the value is a number strictly
+//                     greater / less than the number at JSON pointer P in
+//                     the same summary (one figure against another, e.g.
+//                     one verifier's profit against another's)
 // A missing value fails every comparison.
 //
 // Thread-safety: pure functions.

@@ -21,7 +21,9 @@ add_library(veritrain_runner STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/report_run.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/report_sweep.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/schema_doc.cc
-  ${CMAKE_CURRENT_SOURCE_DIR}/commands.cc)
+  ${CMAKE_CURRENT_SOURCE_DIR}/commands.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/runner/money.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/runner/ledger_audit.cc)
 # The role libraries: in-process mode runs the roles as threads.
 target_link_libraries(veritrain_runner PUBLIC veritrain_scenario
   veritrain_protocol veritrain_transport veritrain_train

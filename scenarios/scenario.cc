@@ -141,6 +141,24 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
                                            std::to_string(verifiers) + ")"});
   }
 
+  // Economics the schema cannot express.
+  const json& economics = r["economics"];
+  const json& split = economics["slash_split"];
+  const int64_t split_sum = split["winner_bps"].get<int64_t>() +
+                            split["jackpot_bps"].get<int64_t>() +
+                            split["burn_bps"].get<int64_t>();
+  if (split_sum != 10000) {
+    errors.push_back({"/economics/slash_split",
+                      "winner_bps + jackpot_bps + burn_bps = " + std::to_string(split_sum) +
+                          ", must be 10000 (the whole stake)"});
+  }
+  const int64_t per_task = economics["verifiers_per_task"].get<int64_t>();
+  if (per_task > verifiers) {
+    errors.push_back({"/economics/verifiers_per_task",
+                      std::to_string(per_task) + " exceeds the number of verifiers (" +
+                          std::to_string(verifiers) + ")"});
+  }
+
   const json& expect = r["expect"];
   for (size_t i = 0; i < expect.size(); ++i) {
     const std::string path = expect[i]["path"].get<std::string>();
@@ -207,6 +225,24 @@ Scenario FromResolved(json r) {
   s.economics.reward = r["economics"]["reward"].get<int64_t>();
   s.economics.submitter_funds =
       r["economics"]["submitter_funds"].get<int64_t>();
+  const json& e = r["economics"];
+  s.economics.participant_funds = e["participant_funds"].get<int64_t>();
+  s.economics.jackpot_initial = e["jackpot_initial"].get<int64_t>();
+  TaskEconomics& t = s.economics.task;
+  t.verifier_fee = e["verifier_fee"].get<int64_t>();
+  t.solver_stake = e["solver_stake"].get<int64_t>();
+  t.verifier_stake = e["verifier_stake"].get<int64_t>();
+  t.challenge_stake = e["challenge_stake"].get<int64_t>();
+  t.slash_winner_bps = e["slash_split"]["winner_bps"].get<int64_t>();
+  t.slash_jackpot_bps = e["slash_split"]["jackpot_bps"].get<int64_t>();
+  t.slash_burn_bps = e["slash_split"]["burn_bps"].get<int64_t>();
+  t.jackpot_tax_bps = e["jackpot_tax_bps"].get<int64_t>();
+  t.forced_error_rate = e["forced_error_rate"].get<double>();
+  t.whistleblower_reward = e["whistleblower_reward"].get<int64_t>();
+  t.slash_lazy = e["slash_lazy"].get<bool>();
+  t.verifiers_per_task = e["verifiers_per_task"].get<int64_t>();
+  t.compute_cost_per_step = e["compute_cost_per_step"].get<int64_t>();
+  s.tasks = r["tasks"].get<int64_t>();
   for (const json& p : r["participants"]) {
     ParticipantSpec spec;
     spec.name = p["name"].get<std::string>();
@@ -290,7 +326,8 @@ const std::vector<std::string>& KnownBehaviours(const std::string& role) {
       // Proof-of-learning spoofs (solver/behaviours/).
       "lazy", "random-weights", "replay", "interpolate", "infinitesimal",
       "blindfold-topq", "data-substitution", "precision-downgrade"};
-  static const std::vector<std::string> kVerifier = {"honest", "false-challenge", "stall"};
+  static const std::vector<std::string> kVerifier = {"honest", "false-challenge", "stall",
+                                                     "lazy-approve", "colluding"};
   static const std::vector<std::string> kNone;
   if (role == "solver") return kSolver;
   if (role == "verifier") return kVerifier;

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/util/status.h"
+#include "core/wire/messages/task_economics.h"
 
 namespace veritrain {
 
@@ -68,6 +69,9 @@ struct ProtocolSpec {
 struct EconomicsSpec {
   int64_t reward = 1000;
   int64_t submitter_funds = 10000;
+  int64_t participant_funds = 0;  // each solver and verifier, at genesis
+  int64_t jackpot_initial = 0;
+  TaskEconomics task;  // posted with every task (stakes, split, jackpot, ...)
 };
 
 struct NetworkSpec {
@@ -84,6 +88,7 @@ struct Scenario {
   nlohmann::json job = nlohmann::json::object();
   ProtocolSpec protocol;
   EconomicsSpec economics;
+  int64_t tasks = 1;  // posted one after another
   std::vector<ParticipantSpec> participants;
   NetworkSpec network;
   double timeout_s = 900;

@@ -165,6 +165,13 @@ SweepRow RowFromRun(const SweepRun& run, const Scenario& sc, const RunOutcome& o
     if (!tasks.empty() && tasks[0].is_object()) {
       FlattenMetrics(tasks[0], "", &m);
       AddDistanceMetrics(tasks[0], &m);
+      // Over every task of the run (scenarios with "tasks": N).
+      for (const char* k : {"profit", "forced_errors", "lazy_exposed", "slashed"}) {
+        if (o.summary.contains(k) && o.summary[k].is_object()) {
+          FlattenMetrics(o.summary[k], std::string("run.") + k + ".", &m);
+        }
+      }
+      if (o.summary.contains("jackpot")) m["run.jackpot"] = o.summary["jackpot"];
       FlattenTimings(tasks[0].value("timings", json::object()), "", &r.timings);
       const std::string outcome = tasks[0].value("outcome", std::string());
       m["flagged"] = tasks[0].value("challenged", false) || outcome != "accepted";

@@ -25,6 +25,23 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 
 }  // namespace
 
+Result<TensorMap> ForcedErrorState(const TensorMap& state) {
+  TensorMap out;
+  bool perturbed = false;
+  for (const auto& [name, t] : state) {
+    if (!perturbed && name.rfind("param/", 0) == 0 && t.numel() > 0) {
+      torch::Tensor wrong = t.clone();
+      wrong.view({-1})[0].add_(1.0);
+      out[name] = wrong;
+      perturbed = true;
+    } else {
+      out[name] = t;
+    }
+  }
+  if (!perturbed) return Status::FailedPrecondition("forced error: the state has no parameters");
+  return out;
+}
+
 Result<std::unique_ptr<Solver>> Solver::Create(zmq::context_t& ctx,
                                                const RoleConfig& config) {
   if (config.role != "solver") return Status::InvalidArgument("role config: role must be 'solver'");
@@ -68,7 +85,8 @@ Status Solver::Pump(int64_t timeout_ms) {
                                         Serve(m, rid);
                                         return Status::Ok();
                                       }));
-  VT_RETURN_IF_ERROR(link_.DrainReplies("solver " + config_.name));
+  VT_RETURN_IF_ERROR(link_.DrainReplies("solver " + config_.name,
+                                        [this](const Message& m) { OnDirect(m); }));
   return link_.DrainEvents([this](const Message& m) { return OnEvent(m); });
 }
 
@@ -96,6 +114,10 @@ Status Solver::OnEvent(const Message& m) {
   if (assigned->spec.solver != config_.name || traces_.count(m.task) > 0 || training_) {
     return Status::Ok();
   }
+  Status noticed = AwaitNotice(m.task);
+  if (!noticed.ok()) {
+    spdlog::warn("solver: {}: {}; training without a forced error", m.task, noticed.ToString());
+  }
   Status s = Train(m.task, assigned->spec);
   if (!s.ok()) {
     // A task the solver cannot train is not a crash of the solver: it posts
@@ -105,7 +127,32 @@ Status Solver::OnEvent(const Message& m) {
   return Status::Ok();
 }
 
+void Solver::OnDirect(const Message& m) {
+  if (m.type != ForcedErrorNotice::kType) return;
+  auto notice = Unpack<ForcedErrorNotice>(m);
+  if (!notice.ok()) {
+    spdlog::warn("solver: bad forced_error_notice: {}", notice.status().ToString());
+    return;
+  }
+  forced_errors_[m.task] = notice->forced;
+}
+
+Status Solver::AwaitNotice(const std::string& task) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (forced_errors_.count(task) == 0) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return Status::Timeout("no forced-error notice from the arbiter");
+    zmq::pollitem_t items[] = {{link_.dealer().handle(), 0, ZMQ_POLLIN, 0}};
+    VT_RETURN_IF_ERROR(PollSockets(items, 1, left).status());
+    VT_RETURN_IF_ERROR(link_.DrainReplies("solver " + config_.name,
+                                          [this](const Message& m) { OnDirect(m); }));
+  }
+  return Status::Ok();
+}
+
 Status Solver::Train(const std::string& task, const TaskSpec& spec) {
+  const bool forced = forced_errors_.count(task) > 0 && forced_errors_.at(task);
   training_ = true;
   struct Reset {
     bool& flag;
@@ -153,7 +200,14 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
     VT_ASSIGN_OR_RETURN(state, behaviour_->Step(*job, state));
     if ((step + 1) % k == 0) {
       VT_ASSIGN_OR_RETURN(state, behaviour_->Commit(*job, (step + 1) / k, std::move(state)));
-      VT_RETURN_IF_ERROR(checkpoint(state, (step + 1) / k, step + 1));
+      if (forced) {
+        // A forced error: the committed checkpoint (and so the posted update
+        // norm) is wrong on purpose; training goes on from the true state.
+        VT_ASSIGN_OR_RETURN(TensorMap wrong, ForcedErrorState(state));
+        VT_RETURN_IF_ERROR(checkpoint(wrong, (step + 1) / k, step + 1));
+      } else {
+        VT_RETURN_IF_ERROR(checkpoint(state, (step + 1) / k, step + 1));
+      }
     }
     if (Seconds(last_pump) > 0.05) {  // stay responsive while training
       VT_RETURN_IF_ERROR(Pump(0));

@@ -13,6 +13,13 @@
 // per-interval update norms (l2 over the parameters) are posted as the
 // top-Q hint. While training it keeps answering its sockets between steps.
 //
+// Forced errors (Truebit): for every task the arbiter tells the solver
+// privately whether it must post a wrong result. When it must, the solver
+// trains honestly but commits to a perturbed copy of every checkpoint after
+// the first (ForcedErrorState: +1 on the first element of the first
+// parameter tensor), so every interval fails re-execution, whichever one
+// a verifier checks; training continues from the true states.
+//
 // Thread-safety: one Solver runs on one thread (Run()).
 #pragma once
 
@@ -34,6 +41,12 @@
 #include "solver/behaviour.h"
 
 namespace veritrain {
+
+// The wrong result a solver posts for a forced error: `state` with 1 added
+// to the first element of its first non-empty parameter tensor ("param/...",
+// in name order); the other tensors are shared, not copied.
+// FailedPrecondition when there is no parameter tensor.
+Result<TensorMap> ForcedErrorState(const TensorMap& state);
 
 class Solver {
  public:
@@ -68,6 +81,12 @@ class Solver {
   Status Pump(int64_t timeout_ms);
   Status OnEvent(const Message& m);
   Status Train(const std::string& task, const TaskSpec& spec);
+  // A message the arbiter sent this solver alone (a forced_error_notice).
+  void OnDirect(const Message& m);
+  // Waits (polling the arbiter connection) for the task's forced-error
+  // notice, which the arbiter sends just before the assignment. Timeout
+  // when none arrives in time.
+  Status AwaitNotice(const std::string& task);
   void Serve(const Message& m, const std::string& routing_id);
   // The challenge game (solver/defence.cc).
   Status OnDisputeOpened(const std::string& task, const DisputeOpened& d);
@@ -84,6 +103,7 @@ class Solver {
   std::string serve_endpoint_;
   std::map<std::string, Trace> traces_;
   std::map<std::string, Defence> defences_;
+  std::map<std::string, bool> forced_errors_;  // task -> must post a wrong result
   bool training_ = false;
   bool shutdown_ = false;
 };

@@ -1,5 +1,6 @@
 #include "verifier/behaviour.h"
 
+#include "verifier/behaviours/approve.h"
 #include "verifier/behaviours/false_challenge.h"
 #include "verifier/behaviours/stall.h"
 
@@ -29,6 +30,8 @@ const std::map<std::string, VerifierBehaviourFactory>& VerifierBehaviours() {
        }},
       {"false-challenge", &MakeFalseChallenger},
       {"stall", &MakeStallVerifier},
+      {"lazy-approve", &MakeLazyApprover},
+      {"colluding", &MakeColludingVerifier},
   };
   return kRegistry;
 }

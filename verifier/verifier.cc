@@ -10,6 +10,7 @@
 #include "core/crypto/merkle.h"
 #include "core/protocol/commit_reveal.h"
 #include "core/protocol/interval_selection.h"
+#include "core/protocol/task_draws.h"
 #include "core/state/state_hash.h"
 #include "core/train/torch_bridge.h"
 #include "core/transport/zmq_frames.h"
@@ -134,6 +135,13 @@ Status Verifier::OnProofPosted(const std::string& task, const ProofPosted& poste
   if (it == assignments_.end() || it->second.done) return Status::Ok();
   Assignment& a = it->second;
   a.done = true;
+  // Only the verifiers the arbiter's revealed randomness selects verify.
+  const auto selected = SelectVerifiers(posted.randomness_secret, posted.trace_root,
+                                        a.spec.verifiers, a.spec.economics.verifiers_per_task);
+  if (std::find(selected.begin(), selected.end(), config_.name) == selected.end()) {
+    spdlog::info("verifier {}: not selected for {}", config_.name, task);
+    return Status::Ok();
+  }
   VerifierTools tools;
   tools.intervals = a.spec.intervals();
   tools.challenge = [&](int64_t interval, const std::string& reason) -> Result<Verdict> {

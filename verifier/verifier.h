@@ -28,6 +28,10 @@
 // own re-execution, first over the interval's steps, then over the
 // disputed step's node-output chain.
 //
+// Of a task's verifiers, only those the arbiter's revealed randomness
+// selects (core/protocol/task_draws.h, economics.verifiers_per_task) verify;
+// the others stay silent.
+//
 // Thread-safety: one Verifier runs on one thread (Run()).
 #pragma once
 

@@ -18,6 +18,7 @@ constexpr Transition kTable[] = {
     {TaskState::kVerifying, TaskEvent::kAllAccepted, TaskState::kAccepted},
     {TaskState::kVerifying, TaskEvent::kChallenge, TaskState::kChallenged},
     {TaskState::kVerifying, TaskEvent::kVerificationDeadline, TaskState::kUnverified},
+    {TaskState::kVerifying, TaskEvent::kForcedErrorRevealed, TaskState::kForcedError},
     {TaskState::kAccepted, TaskEvent::kSettle, TaskState::kSettled},
     {TaskState::kChallenged, TaskEvent::kChallengeUpheld, TaskState::kUpheld},
     {TaskState::kChallenged, TaskEvent::kChallengeRejected, TaskState::kRejected},
@@ -25,6 +26,7 @@ constexpr Transition kTable[] = {
     {TaskState::kRejected, TaskEvent::kSettle, TaskState::kSettled},
     {TaskState::kSolverTimeout, TaskEvent::kSettle, TaskState::kSettled},
     {TaskState::kUnverified, TaskEvent::kSettle, TaskState::kSettled},
+    {TaskState::kForcedError, TaskEvent::kSettle, TaskState::kSettled},
 };
 
 }  // namespace
@@ -42,6 +44,7 @@ const char* TaskStateName(TaskState s) {
     case TaskState::kRejected: return "challenge_rejected";
     case TaskState::kSolverTimeout: return "solver_timeout";
     case TaskState::kUnverified: return "unverified";
+    case TaskState::kForcedError: return "forced_error";
     case TaskState::kSettled: return "settled";
   }
   return "invalid";
@@ -59,6 +62,7 @@ const char* TaskEventName(TaskEvent e) {
     case TaskEvent::kChallengeUpheld: return "challenge_upheld";
     case TaskEvent::kChallengeRejected: return "challenge_rejected";
     case TaskEvent::kVerificationDeadline: return "verification_deadline";
+    case TaskEvent::kForcedErrorRevealed: return "forced_error_revealed";
     case TaskEvent::kSettle: return "settle";
   }
   return "invalid";

@@ -11,6 +11,8 @@
 //   verifying       all_accepted          accepted
 //   verifying       challenge             challenged
 //   verifying       verification_deadline unverified   (no verdict at all)
+//   verifying       forced_error_revealed forced_error (the arbiter had told
+//                                                      the solver to err)
 //   challenged      challenge_upheld      upheld       (the game's ruling)
 //   challenged      challenge_rejected    rejected
 //   accepted        settle                settled
@@ -18,6 +20,7 @@
 //   rejected        settle                settled
 //   solver_timeout  settle                settled
 //   unverified      settle                settled
+//   forced_error    settle                settled
 //
 // In `challenged` the challenge game (core/protocol/game.h) runs between
 // the solver and the challenger; its winner decides upheld or rejected.
@@ -44,6 +47,7 @@ enum class TaskState {
   kRejected,
   kSolverTimeout,
   kUnverified,
+  kForcedError,
   kSettled,
 };
 
@@ -58,6 +62,7 @@ enum class TaskEvent {
   kChallengeUpheld,
   kChallengeRejected,
   kVerificationDeadline,
+  kForcedErrorRevealed,
   kSettle,
 };
 

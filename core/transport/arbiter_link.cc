@@ -53,9 +53,14 @@ Status ArbiterLink::Connect(std::chrono::milliseconds timeout) {
   }
 }
 
-Status ArbiterLink::DrainReplies(const std::string& who) {
+Status ArbiterLink::DrainReplies(const std::string& who,
+                                 const std::function<void(const Message&)>& on_other) {
   return messenger_.Drain(dealer_, /*router=*/false, dealer_guard_,
                           [&](const Message& m, const std::string&) {
+                            if (m.type != Ack::kType) {
+                              if (on_other) on_other(m);
+                              return Status::Ok();
+                            }
                             auto ack = Unpack<Ack>(m);
                             if (ack.ok() && !ack->ok) {
                               spdlog::warn("{}: the arbiter refused a request: {}", who,

@@ -36,8 +36,11 @@ class ArbiterLink {
   }
 
   // Handles every waiting reply: a refusal (an `ack` with ok false) is
-  // logged with `who`; other replies are ignored.
-  Status DrainReplies(const std::string& who);
+  // logged with `who`; other acks are ignored; any other message (one the
+  // arbiter sends this participant alone, e.g. a forced_error_notice) goes
+  // to `on_other` when given.
+  Status DrainReplies(const std::string& who,
+                      const std::function<void(const Message&)>& on_other = nullptr);
   // Hands every waiting event to `on_event`.
   Status DrainEvents(const std::function<Status(const Message&)>& on_event);
 

@@ -29,6 +29,8 @@
 #include "scenarios/expect.h"
 #include "scenarios/progress.h"
 #include "scenarios/runner/in_process_profile.h"
+#include "scenarios/runner/ledger_audit.h"
+#include "scenarios/runner/money.h"
 #include "scenarios/runner/process_host.h"
 #include "scenarios/runner/summary.h"
 #include "scenarios/runner/thread_host.h"
@@ -81,7 +83,7 @@ class Run {
   Status Prepare();
   Status StartRoles();
   Status WaitSubscribed();
-  Status PostTask();
+  Status PostTask(int64_t index);
   Status WaitSettled();
   Status Shutdown();
   Status WriteResults();
@@ -143,6 +145,11 @@ Status Run::Prepare() {
   fs::create_directories(out_.out_dir + "/logs", ec);
   if (ec) return Status::IOError("cannot create " + out_.out_dir + ": " + ec.message());
   out_.out_dir = fs::canonical(out_.out_dir).string();
+  // A folder reused for a new run (--out to the same place, as ctest does)
+  // must not keep the last run's events: the arbiter's event log appends,
+  // and the results are derived from the whole log.
+  fs::remove(out_.out_dir + "/events.jsonl", ec);
+  if (ec) return Status::IOError("cannot remove the previous run's events.jsonl: " + ec.message());
 
   const char* tmp = std::getenv("TMPDIR");
   std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/veritrain-XXXXXX";
@@ -199,6 +206,8 @@ Status Run::Prepare() {
   arbiter.profile = sc_.solvers().at(0)->profile.ToJson();
   arbiter.settings = {{"submitter", kSubmitter},
                       {"submitter_funds", sc_.economics.submitter_funds},
+                      {"participant_funds", sc_.economics.participant_funds},
+                      {"jackpot_initial", sc_.economics.jackpot_initial},
                       // Roles join on the first heartbeat they see; threads of
                       // one process can afford a quicker beat (it decides no
                       // outcome, only how soon a run starts).
@@ -363,8 +372,10 @@ Status Run::WaitSubscribed() {
   }
 }
 
-Status Run::PostTask() {
-  TaskSpec spec = TaskSpecForScenario(sc_);
+Status Run::PostTask(int64_t index) {
+  task_.clear();
+  settled_ = false;
+  TaskSpec spec = TaskSpecForScenario(sc_, index);
   if (calibration_) ApplyCalibration(*calibration_, &spec);
   return messenger_->Send(*dealer_, Pack(veritrain::PostTask{spec}));
 }
@@ -421,6 +432,7 @@ Status Run::Shutdown() {
 Status Run::WriteResults() {
   VT_ASSIGN_OR_RETURN(auto events, ReadEventLog(out_.out_dir + "/events.jsonl"));
   VT_ASSIGN_OR_RETURN(out_.summary, BuildSummary(events, sc_.name, sc_.seed));
+  out_.summary["ledger_audit"] = AuditLedgerFile(out_.out_dir + "/ledger.jsonl");
   out_.summary["timings"] = {{"wall_seconds", Since(start_)}};
   out_.expectations = nlohmann::json::array();
   bool all = true;
@@ -437,8 +449,14 @@ Status Run::WriteResults() {
                                          {out_.summary.dump(2) + "\n"}));
   VT_RETURN_IF_ERROR(WriteFileAtomically(out_.out_dir + "/metrics.csv",
                                          {MetricsCsv(out_.summary)}));
+  VT_RETURN_IF_ERROR(WriteFileAtomically(out_.out_dir + "/balances.csv",
+                                         {BalancesCsv(events)}));
   if (!out_.summary.value("conservation", false)) {
     failures_.push_back("the ledger's total supply was not conserved");
+  }
+  if (!out_.summary["ledger_audit"].value("ok", false)) {
+    failures_.push_back("the ledger audit failed: " +
+                        out_.summary["ledger_audit"].value("error", std::string()));
   }
   if (!all) failures_.push_back("an expectation was not met");
   return Status::Ok();
@@ -455,8 +473,10 @@ RunOutcome Run::Execute() {
   Status s = Prepare();
   if (s.ok()) s = StartRoles();
   if (s.ok()) s = WaitSubscribed();
-  if (s.ok()) s = PostTask();
-  if (s.ok()) s = WaitSettled();
+  for (int64_t i = 0; s.ok() && i < sc_.tasks; ++i) {
+    s = PostTask(i);
+    if (s.ok()) s = WaitSettled();
+  }
   if (s.ok()) {
     s = Shutdown();
   }
@@ -507,14 +527,15 @@ std::optional<ExecutionMode> ScenarioExecutionMode(const Scenario& sc) {
   return *mode;
 }
 
-TaskSpec TaskSpecForScenario(const Scenario& sc) {
+TaskSpec TaskSpecForScenario(const Scenario& sc, int64_t index) {
   TaskSpec spec;
   nlohmann::json job = sc.job.value("params", nlohmann::json::object());
   job["name"] = sc.job.at("name");
   job["steps"] = sc.job.at("steps");
   job["batch_size"] = sc.job.at("batch_size");
-  job["init_seed"] = DeriveSeed64(sc.seed, "init");
-  job["data_seed"] = DeriveSeed64(sc.seed, "data");
+  const std::string suffix = index == 0 ? "" : "/" + std::to_string(index);
+  job["init_seed"] = DeriveSeed64(sc.seed, "init" + suffix);
+  job["data_seed"] = DeriveSeed64(sc.seed, "data" + suffix);
   spec.job = job;
   spec.steps = sc.job.at("steps").get<int64_t>();
   spec.checkpoint_interval = sc.protocol.checkpoint_interval;
@@ -526,6 +547,7 @@ TaskSpec TaskSpecForScenario(const Scenario& sc) {
   spec.verification.reference = sc.protocol.reference;
   spec.verification.hyperparameters = sc.protocol.hyperparameters;
   spec.reward = sc.economics.reward;
+  spec.economics = sc.economics.task;
   spec.solver = sc.solvers().at(0)->name;
   for (const auto* v : sc.verifiers()) spec.verifiers.push_back(v->name);
   spec.training_deadline_s = sc.protocol.training_deadline_s;

@@ -5,8 +5,12 @@
 // one role config per role, starts the arbiter, the solver and the
 // verifiers, posts the task, waits for it to settle (watching every role
 // and a global timeout), shuts the run down, and always stops what is left.
-// It then writes the results folder from the arbiter's event log and checks
-// the scenario's expectations.
+// It then writes the results folder from the arbiter's event log (summary,
+// metrics, balances over time), audits the ledger (ledger.jsonl is replayed
+// entry by entry: hash chain, no overdraft, supply conserved; a failed audit
+// or a conservation violation fails the run) and checks the scenario's
+// expectations. A scenario with "tasks": N posts N tasks, each once the
+// previous one has settled.
 //
 // The roles run in one of two modes (RoleHost): as processes
 // (veritrain-arbiter, -solver, -verifier over ipc:// or tcp://), or as
@@ -68,10 +72,12 @@ RunOutcome RunScenario(const Scenario& scenario, const RunOptions& options);
 // The scenario's "execution": {"mode": ...}, if it has one.
 std::optional<ExecutionMode> ScenarioExecutionMode(const Scenario& scenario);
 
-// The task the submitter posts for `scenario`: job (with init and data seeds
-// derived from the scenario seed), protocol parameters, reward, solver and
-// verifiers. Every task field that comes from the scenario is set here.
-TaskSpec TaskSpecForScenario(const Scenario& scenario);
+// Task `index` (0-based, of scenario.tasks) the submitter posts for
+// `scenario`: job (with init and data seeds derived from the scenario seed:
+// purposes "init" and "data" for task 0, "init/<index>" and "data/<index>"
+// after it), protocol parameters, reward, economics, solver and verifiers.
+// Every task field that comes from the scenario is set here.
+TaskSpec TaskSpecForScenario(const Scenario& scenario, int64_t index = 0);
 
 // A seed for one purpose ("init", "data", ...) derived from `seed`: the
 // first 8 bytes of SHA-256("veritrain/seed/<seed>/<purpose>"), big-endian,

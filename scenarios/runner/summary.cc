@@ -1,5 +1,8 @@
 #include "scenarios/runner/summary.h"
 
+#include "scenarios/runner/money.h"
+
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -72,8 +75,11 @@ void AddDetection(nlohmann::json* task) {
   const std::string behaviour = t.value("solver_behaviour", std::string());
   const bool honest = behaviour.empty() || behaviour == "honest";
   const bool challenged = t.value("challenged", false);
+  // A challenge of a forced error (the arbiter told the solver to post a
+  // wrong result) is a catch, not a false positive.
+  const bool forced = t.value("outcome", std::string()) == "forced_error";
   t["detected"] = challenged && !honest;
-  t["false_positive"] = challenged && honest;
+  t["false_positive"] = challenged && honest && !forced;
   t["missed"] = !challenged && !honest && !t["verifiers"].empty();
   const int64_t steps = t.value("steps", int64_t{0});
   if (t.contains("solver_steps_computed") && steps > 0) {
@@ -133,7 +139,9 @@ std::string VerificationLine(const nlohmann::json& t) {
                 static_cast<long long>(t.value("solver_steps_computed", int64_t{0})),
                 static_cast<long long>(t.value("steps", int64_t{0})));
   line += buf;
-  if (t.value("detected", false)) {
+  if (t.value("outcome", std::string()) == "forced_error") {
+    line += t.value("challenged", false) ? "a forced error, caught" : "a forced error, MISSED";
+  } else if (t.value("detected", false)) {
     line += "detected";
   } else if (t.value("false_positive", false)) {
     line += "challenged although honest (a false positive)";
@@ -254,6 +262,13 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
                         {"rejected_messages", rejected}};
   for (const auto& id : order) {
     nlohmann::json t = tasks[id];
+    // By name, not by arrival: several verifiers vote in any order.
+    std::vector<nlohmann::json> verifiers(t["verifiers"].begin(), t["verifiers"].end());
+    std::stable_sort(verifiers.begin(), verifiers.end(),
+                     [](const nlohmann::json& a, const nlohmann::json& b) {
+                       return a.value("name", std::string()) < b.value("name", std::string());
+                     });
+    t["verifiers"] = verifiers;
     const int64_t steps = t["steps"].get<int64_t>();
     bool challenged = false;
     for (const auto& v : t["verifiers"]) challenged = challenged || !v.value("accept", true);
@@ -265,6 +280,7 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
                   : 0.0;
     out["tasks"].push_back(t);
   }
+  AddMoney(events, &out);
   return out;
 }
 
@@ -291,6 +307,17 @@ std::string MetricsCsv(const nlohmann::json& summary) {
   for (const auto& c : dispute_cols) out << ",dispute_" << c;
   for (const auto& m : metric_names) out << ",max_distance_" << m << ",delta_" << m;
   for (const auto& a : accounts) out << "," << CsvField("balance:" + a);
+  // Money columns (scenarios/runner/money.h).
+  const std::vector<std::string> money_cols = {"forced_error", "forced_error_caught",
+                                               "forced_error_missed", "jackpot"};
+  for (const auto& c : money_cols) out << "," << c;
+  std::set<std::string> earners;
+  for (const auto& t : summary.at("tasks")) {
+    auto profit = t.find("profit");
+    if (profit == t.end() || !profit->is_object()) continue;
+    for (auto p = profit->begin(); p != profit->end(); ++p) earners.insert(p.key());
+  }
+  for (const auto& p : earners) out << "," << CsvField("profit:" + p);
   out << ",time_to_resolution_s,solver_train_s\n";
   for (const auto& t : summary.at("tasks")) {
     for (size_t i = 0; i < cols.size(); ++i) {
@@ -307,6 +334,9 @@ std::string MetricsCsv(const nlohmann::json& summary) {
     }
     const auto balances = t.value("balances", nlohmann::json::object());
     for (const auto& a : accounts) out << "," << CsvField(balances.value(a, nlohmann::json()));
+    for (const auto& c : money_cols) out << "," << CsvField(t.value(c, nlohmann::json()));
+    const auto profit = t.value("profit", nlohmann::json::object());
+    for (const auto& p : earners) out << "," << CsvField(profit.value(p, nlohmann::json()));
     const auto timings = t.value("timings", nlohmann::json::object());
     out << "," << CsvField(timings.value("time_to_resolution_s", nlohmann::json()));
     out << "," << CsvField(timings.value("solver_train_seconds", nlohmann::json())) << "\n";
@@ -333,6 +363,28 @@ std::string HumanSummary(const nlohmann::json& summary, double wall_seconds) {
       out << "  " << t.value("reason", std::string()) << "\n";
     }
     out << VerificationLine(t);
+  }
+  // Money: profit per participant over the run, the jackpot, forced errors.
+  if (summary.contains("profit")) {
+    std::string line = "money: profit";
+    for (const auto& [name, v] : summary["profit"].items()) {
+      line += " " + name + " " + (v.get<int64_t>() > 0 ? "+" : "") + v.dump() + ",";
+    }
+    const auto fe = summary.value("forced_errors", nlohmann::json::object());
+    std::snprintf(buf, sizeof(buf),
+                  " jackpot %lld, burned %lld; forced errors %lld raised, %lld caught, %lld missed\n",
+                  static_cast<long long>(summary.value("jackpot", int64_t{0})),
+                  static_cast<long long>(summary.value("burned", int64_t{0})),
+                  static_cast<long long>(fe.value("raised", int64_t{0})),
+                  static_cast<long long>(fe.value("caught", int64_t{0})),
+                  static_cast<long long>(fe.value("missed", int64_t{0})));
+    out << line << buf;
+    const int64_t refused = summary.value("refused_transfers", int64_t{0});
+    if (refused > 0) {
+      out << "  " << refused
+          << " ledger transfer(s) refused (they would have overdrawn an account; see "
+             "transfer_refused in events.jsonl)\n";
+    }
   }
   std::snprintf(buf, sizeof(buf), "ledger conserved: %s; wall time %.1f s\n",
                 summary.value("conservation", false) ? "yes" : "NO", wall_seconds);

@@ -24,19 +24,27 @@ namespace veritrain {
 // "rejected_messages", "timings"}. Each task: outcome, reason, job, steps,
 // checkpoint_interval, intervals, mode, test_accuracy, trace_root,
 // final_state_hash, intervals_verified, verifier_steps_reexecuted,
-// verifier_compute_ratio, verifiers [...], balances, timings.
+// verifier_compute_ratio, verifiers [...] (by name), balances, timings.
 // Proof-of-learning fields: verification {metrics, delta, delta_source
 // ("fixed" | "calibrated"), reference, hyperparameters, calibration},
 // solver_behaviour, solver_steps_computed, solver_compute_ratio,
 // verifier_over_solver_compute, attack (the solver's cost report),
 // max_distance {metric: largest over the checked intervals},
 // hyperparameter_mismatches, and what the verdicts mean given the solver's
-// behaviour: detected, false_positive, missed. Each verifier's intervals
+// behaviour: detected, false_positive (never for a challenged forced
+// error: that is a catch), missed. Each verifier's intervals
 // carry index, reason (top_q | random), distances, delta, exceeded, match.
 Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
                                     const std::string& scenario, uint64_t seed);
 
-// metrics.csv: a header line and one row per task, RFC 4180 quoting.
+// BuildSummary also adds the money figures (scenarios/runner/money.h):
+// per task economics, settlement, forced_error(_caught/_missed), jackpot,
+// compute_cost, profit; per run profit, jackpot, burned, supply,
+// forced_errors, lazy_exposed, refused_transfers.
+//
+// metrics.csv: a header line and one row per task, RFC 4180 quoting; money
+// columns forced_error, forced_error_caught, forced_error_missed, jackpot
+// and profit:<participant>.
 std::string MetricsCsv(const nlohmann::json& summary);
 
 // A few human lines: steps trained, test accuracy, intervals verified,

@@ -125,6 +125,18 @@ class RunTest : public ::testing::Test {
   std::string dir_;
 };
 
+TEST_F(RunTest, ARunIntoAReusedFolderSummarisesOnlyItself) {
+  const std::string out = dir_ + "/results";
+  for (int run = 0; run < 2; ++run) {
+    CommandResult r = RunVeritrain({"run", Scenario("synthetic"), "--out", out, "--in-process"}, dir_);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
+  auto summary = nlohmann::json::parse(ReadFile(out + "/summary.json"));
+  EXPECT_EQ(summary.at("tasks").size(), 1u);
+  EXPECT_EQ(summary.at("supply"), 2000);  // one genesis, not two
+  EXPECT_EQ(summary.at("ledger_audit").at("ok"), true);
+}
+
 TEST_F(RunTest, SyntheticTaskIsAcceptedAndResultsAreWritten) {
   const std::string out = dir_ + "/results";
   CommandResult r = RunVeritrain({"run", Scenario("synthetic"), "--out", out}, dir_);

@@ -10,6 +10,7 @@
 #include "core/wire/messages/checkpoint_reply.h"
 #include "core/wire/messages/dispute_opened.h"
 #include "core/wire/messages/fetch_checkpoint.h"
+#include "core/wire/messages/forced_error_notice.h"
 #include "core/wire/messages/game_move.h"
 #include "core/wire/messages/game_update.h"
 #include "core/wire/messages/heartbeat.h"
@@ -33,7 +34,7 @@ inline const std::set<std::string, std::less<>>& KnownMessageTypes() {
       ProofPosted::kType, Shutdown::kType,        TaskAssigned::kType,
       TaskSettled::kType, TraceCommit::kType,     Verdict::kType,
       DisputeOpened::kType, GameUpdate::kType,    GameMove::kType,
-      NodeEvidence::kType};
+      NodeEvidence::kType,   ForcedErrorNotice::kType};
   return kTypes;
 }
 

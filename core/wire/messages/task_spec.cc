@@ -19,7 +19,8 @@ nlohmann::json TaskSpec::ToJson() const {
           {"verification_deadline_s", verification_deadline_s},
           {"arity", arity},
           {"game_clock_s", game_clock_s},
-          {"node_tolerance", node_tolerance}};
+          {"node_tolerance", node_tolerance},
+          {"economics", economics.ToJson()}};
 }
 
 Result<TaskSpec> TaskSpec::FromJson(const nlohmann::json& j) {
@@ -47,6 +48,14 @@ Result<TaskSpec> TaskSpec::FromJson(const nlohmann::json& j) {
   VT_ASSIGN_OR_RETURN(s.arity, BodyInt(j, "arity"));
   VT_ASSIGN_OR_RETURN(s.game_clock_s, BodyNumber(j, "game_clock_s"));
   VT_ASSIGN_OR_RETURN(s.node_tolerance, BodyNumber(j, "node_tolerance"));
+  // Optional: tasks from before the economics settle by the reward alone.
+  if (auto it = j.find("economics"); it != j.end()) {
+    VT_ASSIGN_OR_RETURN(s.economics, TaskEconomics::FromJson(*it));
+  }
+  if (s.economics.verifiers_per_task > static_cast<int64_t>(s.verifiers.size())) {
+    return Status::InvalidArgument(
+        "task field 'economics.verifiers_per_task' exceeds the number of verifiers");
+  }
   if (s.arity < 2) return Status::InvalidArgument("task field 'arity' must be >= 2");
   if (s.game_clock_s <= 0) return Status::InvalidArgument("task field 'game_clock_s' must be > 0");
   if (s.node_tolerance < 0) {

@@ -2,7 +2,8 @@
 //
 // It fixes everything a verifier needs to re-execute the training without
 // trusting the solver: the job (model, data, optimizer, hyper-parameters,
-// seeds), the checkpoint interval, the verification policy and the reward.
+// seeds), the checkpoint interval, the verification policy, the reward and the economics
+// (stakes, slashing, jackpot, forced errors).
 //
 // Thread-safety: value type.
 #pragma once
@@ -14,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/util/status.h"
+#include "core/wire/messages/task_economics.h"
 #include "core/wire/messages/verification_policy.h"
 
 namespace veritrain {
@@ -34,6 +36,7 @@ struct TaskSpec {
   int64_t arity = 2;             // dissection arity n of the challenge game
   double game_clock_s = 60;      // each party's thinking time in a dispute
   double node_tolerance = 1e-4;  // tolerance mode: relative l∞ per node output
+  TaskEconomics economics;       // stakes, fees, slashing, jackpot, forced errors
 
   int64_t intervals() const {
     return checkpoint_interval > 0 ? steps / checkpoint_interval : 0;

@@ -65,5 +65,20 @@ TEST(TaskMachine, AChallengeSettlesOnlyAfterTheGamesRuling) {
   }
 }
 
+TEST(TaskMachine, AForcedErrorIsRevealedOnlyWhileVerifying) {
+  TaskMachine m;
+  ASSERT_TRUE(m.Apply(TaskEvent::kAssigned).ok());
+  EXPECT_FALSE(m.Apply(TaskEvent::kForcedErrorRevealed).ok());  // not while training
+  ASSERT_TRUE(m.Apply(TaskEvent::kTraceCommitted).ok());
+  ASSERT_TRUE(m.Apply(TaskEvent::kRandomnessRevealed).ok());
+  ASSERT_TRUE(m.Apply(TaskEvent::kForcedErrorRevealed).ok());
+  EXPECT_EQ(m.state(), TaskState::kForcedError);
+  EXPECT_STREQ(TaskStateName(m.state()), "forced_error");
+  EXPECT_FALSE(m.Apply(TaskEvent::kChallenge).ok());
+  ASSERT_TRUE(m.Apply(TaskEvent::kSettle).ok());
+  EXPECT_TRUE(m.done());
+}
+
+
 }  // namespace
 }  // namespace veritrain

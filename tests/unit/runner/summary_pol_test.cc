@@ -17,7 +17,7 @@ Event Ev(int64_t t, const std::string& type, nlohmann::json data) {
   return e;
 }
 
-std::vector<Event> Story(
+std::vector<Event> PolStory(
     const std::string& behaviour, bool accept,
     nlohmann::json calibration = nlohmann::json::object()) {
   nlohmann::json spec = {{"job", {{"name", "synthetic"}}},
@@ -61,7 +61,7 @@ std::vector<Event> Story(
 }
 
 TEST(SummaryPol, DistancesDeltaAndCompute) {
-  auto s = BuildSummary(Story("lazy", false), "demo", 1);
+  auto s = BuildSummary(PolStory("lazy", false), "demo", 1);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   const auto& t = (*s)["tasks"][0];
   EXPECT_EQ(t["verification"]["delta"]["l2"], 0.5);
@@ -90,13 +90,13 @@ TEST(SummaryPol, DistancesDeltaAndCompute) {
 }
 
 TEST(SummaryPol, MissedAttacksAndFalsePositives) {
-  auto missed = BuildSummary(Story("infinitesimal", true), "demo", 1);
+  auto missed = BuildSummary(PolStory("infinitesimal", true), "demo", 1);
   ASSERT_TRUE(missed.ok());
   EXPECT_EQ((*missed)["tasks"][0]["missed"], true);
   EXPECT_EQ((*missed)["tasks"][0]["detected"], false);
   EXPECT_THAT(HumanSummary(*missed, 1.0), ::testing::HasSubstr("NOT detected"));
 
-  auto fp = BuildSummary(Story("honest", false), "demo", 1);
+  auto fp = BuildSummary(PolStory("honest", false), "demo", 1);
   ASSERT_TRUE(fp.ok());
   EXPECT_EQ((*fp)["tasks"][0]["false_positive"], true);
   EXPECT_EQ((*fp)["tasks"][0]["detected"], false);
@@ -105,7 +105,7 @@ TEST(SummaryPol, MissedAttacksAndFalsePositives) {
 
 TEST(SummaryPol, CalibratedDeltaIsRecorded) {
   auto s = BuildSummary(
-      Story("honest", true, {{"source", "calibrated"}, {"quantile", 0.99}}),
+      PolStory("honest", true, {{"source", "calibrated"}, {"quantile", 0.99}}),
       "demo", 1);
   ASSERT_TRUE(s.ok());
   const auto& v = (*s)["tasks"][0]["verification"];

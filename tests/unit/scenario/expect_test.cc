@@ -192,5 +192,22 @@ TEST(ExpectTest, EvaluatesAllInOrder) {
   EXPECT_TRUE(EvaluateExpectations(json::array(), Summary()).empty());
 }
 
+TEST(ExpectTest, GreaterThanAndLessThanCompareTwoValues) {
+  const json summary = json::parse(R"({"profit": {"lazy": 180, "honest": 60, "name": "x"}})");
+  auto eval = [&](const json& e) { return EvaluateExpectations(json::array({e}), summary)[0]; };
+  ExpectationResult r = eval({{"path", "/profit/lazy"}, {"greater_than", "/profit/honest"}});
+  EXPECT_TRUE(r.passed) << r.detail;
+  EXPECT_EQ(r.description, "/profit/lazy > /profit/honest");
+  EXPECT_FALSE(eval({{"path", "/profit/honest"}, {"greater_than", "/profit/lazy"}}).passed);
+  EXPECT_FALSE(eval({{"path", "/profit/lazy"}, {"greater_than", "/profit/lazy"}}).passed);  // strict
+  EXPECT_TRUE(eval({{"path", "/profit/honest"}, {"less_than", "/profit/lazy"}}).passed);
+  r = eval({{"path", "/profit/lazy"}, {"greater_than", "/profit/nobody"}});
+  EXPECT_FALSE(r.passed);
+  EXPECT_THAT(r.detail, HasSubstr("no value at /profit/nobody"));
+  r = eval({{"path", "/profit/lazy"}, {"less_than", "/profit/name"}});
+  EXPECT_FALSE(r.passed);
+  EXPECT_THAT(r.detail, HasSubstr("both must be numbers"));
+}
+
 }  // namespace
 }  // namespace veritrain

@@ -93,6 +93,8 @@ TEST_F(MessageTypes, EveryTypeRoundTrips) {
 
   EXPECT_EQ(RoundTrip(TaskSettled{"accepted", "ok", {{"solver-1", 77}}}).outcome, "accepted");
   EXPECT_EQ(RoundTrip(Heartbeat{9}).beat, 9);
+  EXPECT_TRUE(RoundTrip(ForcedErrorNotice{true}).forced);
+  EXPECT_FALSE(RoundTrip(ForcedErrorNotice{false}).forced);
   EXPECT_EQ(RoundTrip(Shutdown{"done"}).reason, "done");
 }
 

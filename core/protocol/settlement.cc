@@ -1,0 +1,224 @@
+#include "core/protocol/settlement.h"
+
+#include <algorithm>
+
+namespace veritrain {
+namespace {
+
+Amount Minus(Amount a, Amount b) { return Amount(a.value() - b.value()); }
+Amount Plus(Amount a, Amount b) { return Amount(a.value() + b.value()); }
+
+class Planner {
+ public:
+  explicit Planner(const SettlementInput& in) : in_(in), jackpot_(in.jackpot) {}
+
+  void Move(const std::string& from, const std::string& to, Amount amount,
+            const std::string& reason) {
+    if (amount <= Amount(0) || from.empty()) return;
+    plan_.transfers.push_back({from, to, amount, reason});
+    if (to == kJackpotAccount) jackpot_ = Plus(jackpot_, amount);
+    if (from == kJackpotAccount) jackpot_ = Minus(jackpot_, amount);
+  }
+
+  void SlashStake(const std::string& owner, const std::string& account,
+                  Amount amount, const std::string& winner,
+                  const std::string& why) {
+    if (account.empty() || amount <= Amount(0)) return;
+    const TaskEconomics& e = in_.economics;
+    Slash s;
+    s.owner = owner;
+    s.why = why;
+    s.winner = winner;
+    s.amount = amount;
+    s.to_winner = ShareOf(amount, e.slash_winner_bps);
+    s.to_jackpot = ShareOf(amount, e.slash_jackpot_bps);
+    s.burned = Minus(Minus(amount, s.to_winner), s.to_jackpot);
+    Move(account, winner.empty() ? kJackpotAccount : winner, s.to_winner,
+         "slash " + owner + " (" + why + "): winner share");
+    Move(account, kJackpotAccount, s.to_jackpot,
+         "slash " + owner + " (" + why + "): jackpot share");
+    Move(account, kBurnAccount, s.burned,
+         "slash " + owner + " (" + why + "): burned");
+    plan_.slashed.push_back(s);
+  }
+
+  void Return(const std::string& owner, const std::string& account,
+              Amount amount, const std::string& what) {
+    Move(account, owner, amount, "return " + what);
+  }
+
+  SettlementPlan& plan() { return plan_; }
+  Amount jackpot() const { return jackpot_; }
+
+ private:
+  const SettlementInput& in_;
+  SettlementPlan plan_;
+  Amount jackpot_;
+};
+
+bool PaysReward(SettlementOutcome o) {
+  return o == SettlementOutcome::kAccepted ||
+         o == SettlementOutcome::kChallengeRejected ||
+         o == SettlementOutcome::kForcedError;
+}
+
+}  // namespace
+
+const char* SettlementOutcomeName(SettlementOutcome o) {
+  switch (o) {
+    case SettlementOutcome::kAccepted:
+      return "accepted";
+    case SettlementOutcome::kChallengeUpheld:
+      return "challenge_upheld";
+    case SettlementOutcome::kChallengeRejected:
+      return "challenge_rejected";
+    case SettlementOutcome::kSolverTimeout:
+      return "solver_timeout";
+    case SettlementOutcome::kUnverified:
+      return "unverified";
+    case SettlementOutcome::kForcedError:
+      return "forced_error";
+    case SettlementOutcome::kInvalid:
+      break;
+  }
+  return "invalid";
+}
+
+Amount ShareOf(Amount amount, int64_t bps) {
+  // a = q·W + r, so floor(a·b / W) = q·b + floor(r·b / W); neither term
+  // can overflow (q·b <= a, r·b < W²).
+  const int64_t w = TaskEconomics::kWholeBps;
+  const int64_t q = amount.value() / w, r = amount.value() % w;
+  return Amount(q * bps + r * bps / w);
+}
+
+Result<SettlementPlan> PlanSettlement(const SettlementInput& in) {
+  const SettlementOutcome o = in.outcome;
+  if (o == SettlementOutcome::kInvalid) {
+    return Status::InvalidArgument("settlement: invalid outcome");
+  }
+  VT_RETURN_IF_ERROR(in.economics.Validate().WithContext("settlement"));
+  const bool game = o == SettlementOutcome::kChallengeUpheld ||
+                    o == SettlementOutcome::kChallengeRejected;
+  if (game && in.challenger.empty()) {
+    return Status::InvalidArgument(std::string("settlement: outcome ") +
+                                   SettlementOutcomeName(o) +
+                                   " needs a challenger");
+  }
+  if (in.escrow < Amount(0) || in.reward < Amount(0) || in.reward > in.escrow ||
+      in.solver_stake < Amount(0) || in.jackpot < Amount(0)) {
+    return Status::InvalidArgument(
+        "settlement: holdings must be >= 0 and the reward at most the escrow");
+  }
+  for (const auto& v : in.verifiers) {
+    if (v.stake < Amount(0) || v.challenge_stake < Amount(0)) {
+      return Status::InvalidArgument("settlement: negative stake of " + v.name);
+    }
+  }
+  const TaskEconomics& e = in.economics;
+  Planner p(in);
+  SettlementPlan& plan = p.plan();
+  const bool forced = o == SettlementOutcome::kForcedError;
+  const bool wrong_result = forced || o == SettlementOutcome::kChallengeUpheld;
+
+  // Escrow: fees to the verifiers that posted, then the reward.
+  Amount fees = Minus(in.escrow, in.reward);
+  for (const auto& v : in.verifiers) {
+    if (v.verdict == VerdictKind::kNone) continue;
+    const Amount fee = Amount(std::min(e.verifier_fee, fees.value()));
+    p.Move(in.escrow_account, v.name, fee, "verifier fee");
+    fees = Minus(fees, fee);
+  }
+  p.Move(in.escrow_account, in.submitter, fees, "return unused verifier fees");
+  if (PaysReward(o)) {
+    plan.tax = ShareOf(in.reward, e.jackpot_tax_bps);
+    p.Move(in.escrow_account, kJackpotAccount, plan.tax, "jackpot tax");
+    p.Move(in.escrow_account, in.solver, Minus(in.reward, plan.tax),
+           "pay reward");
+  } else {
+    p.Move(in.escrow_account, in.submitter, in.reward, "return escrow");
+  }
+
+  // The solver's stake.
+  if (o == SettlementOutcome::kChallengeUpheld) {
+    p.SlashStake(in.solver, in.solver_stake_account, in.solver_stake,
+                 in.challenger, "challenge upheld");
+  } else if (o == SettlementOutcome::kSolverTimeout) {
+    p.SlashStake(in.solver, in.solver_stake_account, in.solver_stake,
+                 in.submitter, "no trace before the training deadline");
+  } else {
+    p.Return(in.solver, in.solver_stake_account, in.solver_stake,
+             "solver stake");
+  }
+
+  // Who caught the forced error: every challenger of a forced-error task.
+  if (forced) {
+    for (const auto& v : in.verifiers) {
+      if (v.verdict == VerdictKind::kChallenge) plan.caught.push_back(v.name);
+    }
+  }
+  const std::string lazy_winner =
+      o == SettlementOutcome::kChallengeUpheld
+          ? in.challenger
+          : (plan.caught.empty() ? "" : plan.caught[0]);
+  for (const auto& v : in.verifiers) {
+    switch (v.verdict) {
+      case VerdictKind::kNone:
+        plan.silent.push_back(v.name);
+        p.SlashStake(v.name, v.stake_account, v.stake, "", "no verdict");
+        break;
+      case VerdictKind::kAccept:
+        if (wrong_result) {
+          plan.lazy.push_back(v.name);
+          if (e.slash_lazy) {
+            p.SlashStake(
+                v.name, v.stake_account, v.stake, lazy_winner,
+                forced ? "approved a forced error" : "approved a wrong result");
+            break;
+          }
+        }
+        p.Return(v.name, v.stake_account, v.stake, "verifier stake");
+        break;
+      case VerdictKind::kChallenge:
+        p.Return(v.name, v.stake_account, v.stake, "verifier stake");
+        if (o == SettlementOutcome::kChallengeRejected &&
+            v.name == in.challenger) {
+          p.SlashStake(v.name, v.challenge_account, v.challenge_stake,
+                       in.solver, "challenge rejected");
+        } else {
+          p.Return(v.name, v.challenge_account, v.challenge_stake,
+                   "challenge stake");
+        }
+        break;
+    }
+  }
+
+  // The jackpot pays whoever caught a forced error, as far as it reaches.
+  for (const auto& name : plan.caught) {
+    const Amount paid =
+        Amount(std::min(e.whistleblower_reward, p.jackpot().value()));
+    p.Move(kJackpotAccount, name, paid,
+           "whistleblower reward: caught a forced error");
+    plan.whistleblower_paid = Plus(plan.whistleblower_paid, paid);
+  }
+  return std::move(plan);
+}
+
+nlohmann::json SettlementPlan::ToJson() const {
+  nlohmann::json slashes = nlohmann::json::array();
+  for (const auto& s : slashed) {
+    slashes.push_back({{"owner", s.owner},
+                       {"why", s.why},
+                       {"winner", s.winner},
+                       {"amount", s.amount.value()},
+                       {"to_winner", s.to_winner.value()},
+                       {"to_jackpot", s.to_jackpot.value()},
+                       {"burned", s.burned.value()}});
+  }
+  return {
+      {"slashed", slashes}, {"lazy", lazy},
+      {"caught", caught},   {"silent", silent},
+      {"tax", tax.value()}, {"whistleblower_paid", whistleblower_paid.value()}};
+}
+
+}  // namespace veritrain

@@ -1,0 +1,128 @@
+// Settlement: who gets which tokens when a task ends (design stages 7–8),
+// as a pure function from the task's outcome to a list of transfers.
+//
+// The arbiter holds, per task, the escrow (reward + verifier fees), the
+// solver's stake, each selected verifier's stake and each challenger's
+// challenge stake, in accounts of its ledger. PlanSettlement says where
+// every one of those tokens goes; the arbiter applies the transfers in
+// order. The rules, by outcome:
+//
+//   escrow, fee part    each selected verifier that posted a verdict gets
+//                       verifier_fee; the rest goes back to the submitter.
+//   escrow, reward      accepted, challenge rejected, forced error: the
+//                       jackpot tax to the jackpot, the rest to the solver
+//                       (a forced error never costs the honest solver);
+//                       challenge upheld, solver timeout, unverified: back
+//                       to the submitter.
+//   solver stake        slashed when the challenge is upheld (the winner is
+//                       the challenger) or on a solver timeout (the winner
+//                       is the submitter); returned otherwise.
+//   verifier stake      slashed for a selected verifier that posted no
+//                       verdict (no winner: its winner share goes to the
+//                       jackpot), and, when slash_lazy, for one that
+//                       approved a wrong result (a forced error, or a result
+//                       the game proved wrong; the winner is the challenger,
+//                       or the first verifier that caught the forced error).
+//                       Returned otherwise.
+//   challenge stake     the game's challenger loses it when the challenge is
+//                       rejected (the winner is the solver); every other
+//                       challenge stake is returned.
+//   jackpot             after the tax and the slashed shares have come in,
+//                       each verifier that caught a forced error gets
+//                       whistleblower_reward from it, at most what it holds.
+//
+// A slashed stake is split by the economics' basis points: winner share
+// floor(s·w/10000), jackpot share floor(s·j/10000), the remainder burned,
+// so the three add up to s exactly. Zero amounts are not transferred.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/protocol/amount.h"
+#include "core/util/status.h"
+#include "core/wire/messages/task_economics.h"
+
+namespace veritrain {
+
+// System accounts of the ledger.
+inline constexpr const char* kJackpotAccount = "jackpot";
+inline constexpr const char* kBurnAccount = "burn";
+
+enum class SettlementOutcome {
+  kInvalid = 0,  // deliberately not an outcome
+  kAccepted,
+  kChallengeUpheld,
+  kChallengeRejected,
+  kSolverTimeout,  // no trace before the training deadline
+  kUnverified,     // no verdict before the verification deadline
+  kForcedError,    // the solver posted a wrong result on the arbiter's order
+};
+const char* SettlementOutcomeName(SettlementOutcome o);
+
+enum class VerdictKind { kNone = 0, kAccept, kChallenge };
+
+// One selected verifier and what it holds.
+struct VerifierPosition {
+  std::string name;
+  VerdictKind verdict = VerdictKind::kNone;
+  std::string stake_account;  // "" when it holds no stake
+  Amount stake;
+  std::string challenge_account;  // "" when it did not challenge
+  Amount challenge_stake;
+};
+
+struct SettlementInput {
+  TaskEconomics economics;
+  SettlementOutcome outcome = SettlementOutcome::kInvalid;
+  std::string task;
+  std::string submitter;
+  std::string solver;
+  std::string escrow_account;
+  Amount escrow;  // what the escrow holds: reward + fees
+  Amount reward;  // the reward part of it; the rest is verifier fees
+  std::string solver_stake_account;  // "" when the solver holds no stake
+  Amount solver_stake;
+  std::vector<VerifierPosition> verifiers;  // the selected ones, in order
+  std::string challenger;  // the game's challenger (upheld or rejected)
+  Amount jackpot;          // the jackpot's balance before settling
+};
+
+struct PlannedTransfer {
+  std::string from;
+  std::string to;
+  Amount amount;
+  std::string reason;
+};
+
+struct Slash {
+  std::string owner;   // whose stake
+  std::string why;     // "challenge upheld", "lazy", "no verdict", ...
+  std::string winner;  // who got the winner share ("" → the jackpot)
+  Amount amount, to_winner, to_jackpot, burned;
+};
+
+struct SettlementPlan {
+  std::vector<PlannedTransfer> transfers;  // apply in order
+  std::vector<Slash> slashed;
+  std::vector<std::string> lazy;    // approved a wrong result
+  std::vector<std::string> caught;  // caught a forced error
+  std::vector<std::string> silent;  // selected, posted no verdict
+  Amount tax;                       // to the jackpot
+  Amount whistleblower_paid;        // from the jackpot
+
+  nlohmann::json ToJson() const;
+};
+
+// InvalidArgument for an invalid outcome, a challenge outcome without a
+// challenger, a reward larger than the escrow, or negative holdings.
+Result<SettlementPlan> PlanSettlement(const SettlementInput& in);
+
+// floor(amount · bps / 10000), computed without overflow.
+// REQUIRES: amount >= 0, 0 <= bps <= 10000.
+Amount ShareOf(Amount amount, int64_t bps);
+
+}  // namespace veritrain

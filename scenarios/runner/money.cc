@@ -1,0 +1,196 @@
+#include "scenarios/runner/money.h"
+
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace veritrain {
+namespace {
+
+bool IsHeld(const std::string& a) {
+  return a.rfind("escrow/", 0) == 0 || a.rfind("stake/", 0) == 0 ||
+         a.rfind("challenge/", 0) == 0;
+}
+
+struct Transfer {
+  int64_t seq = 0;
+  std::string task, reason, from, to;
+  int64_t amount = 0;
+};
+
+std::vector<Transfer> Transfers(const std::vector<Event>& events) {
+  std::vector<Transfer> out;
+  for (const auto& e : events) {
+    if (e.type != "transfer") continue;
+    const auto& d = e.data;
+    out.push_back({d.value("seq", int64_t{0}), d.value("task", std::string()),
+                   d.value("reason", std::string()),
+                   d.value("from", std::string()), d.value("to", std::string()),
+                   d.value("amount", int64_t{0})});
+  }
+  return out;
+}
+
+std::string CsvText(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) {
+    if (c == '"') q += '"';
+    q += c;
+  }
+  return q + "\"";
+}
+
+}  // namespace
+
+bool IsSystemAccount(const std::string& account) {
+  return IsHeld(account) || account == "jackpot" || account == "burn" ||
+         account == "mint";
+}
+
+void AddMoney(const std::vector<Event>& events, nlohmann::json* summary) {
+  nlohmann::json& s = *summary;
+  std::map<std::string, nlohmann::json> settlements, selected;
+  int64_t refused = 0;
+  for (const auto& e : events) {
+    if (e.type == "settlement") settlements[e.task] = e.data;
+    if (e.type == "verifiers_selected")
+      selected[e.task] = e.data.value("verifiers", nlohmann::json::array());
+    if (e.type == "transfer_refused") ++refused;
+  }
+  std::map<std::string, int64_t> balance;
+  std::set<std::string> participants;
+  int64_t supply = 0;
+  std::map<std::string, std::map<std::string, int64_t>>
+      flows;  // task -> account -> net
+  std::map<std::string, int64_t> transfer_count;
+  for (const auto& t : Transfers(events)) {
+    if (t.from == "mint")
+      supply += t.amount;
+    else
+      balance[t.from] -= t.amount;
+    balance[t.to] += t.amount;
+    for (const auto* a : {&t.from, &t.to}) {
+      if (!IsSystemAccount(*a)) participants.insert(*a);
+    }
+    if (!t.task.empty()) {
+      ++transfer_count[t.task];
+      if (!IsSystemAccount(t.from)) flows[t.task][t.from] -= t.amount;
+      if (!IsSystemAccount(t.to)) flows[t.task][t.to] += t.amount;
+    }
+  }
+
+  std::map<std::string, int64_t> run_profit;
+  for (const auto& p : participants) run_profit[p] = 0;
+  std::map<std::string, int64_t> lazy_count, slashed;
+  for (const auto& p : participants) slashed[p] = 0;
+  std::map<std::string, int64_t> outcomes;
+  int64_t raised = 0, caught = 0, missed = 0;
+  for (auto& t : s["tasks"]) {
+    const std::string id = t.value("task", std::string());
+    const nlohmann::json settlement =
+        settlements.count(id) ? settlements[id] : nlohmann::json::object();
+    const nlohmann::json econ =
+        settlement.value("economics", nlohmann::json::object());
+    const int64_t cost_per_step =
+        econ.value("compute_cost_per_step", int64_t{0});
+    t["economics"] = econ;
+    t["selected_verifiers"] =
+        selected.count(id) ? selected[id] : nlohmann::json::array();
+    nlohmann::json settled = settlement;
+    settled.erase("economics");
+    settled.erase("selected");
+    settled.erase("jackpot");
+    t["settlement"] = settled;
+    const bool forced = settlement.value("forced_error", false);
+    const bool was_caught =
+        forced && !settlement.value("caught", nlohmann::json::array()).empty();
+    t["forced_error"] = forced;
+    t["forced_error_caught"] = was_caught;
+    t["forced_error_missed"] = forced && !was_caught;
+    raised += forced;
+    caught += was_caught;
+    missed += forced && !was_caught;
+    ++outcomes[t.value("outcome", std::string())];
+    for (const auto& sl :
+         settlement.value("slashed", nlohmann::json::array())) {
+      slashed[sl.value("owner", std::string())] +=
+          sl.value("amount", int64_t{0});
+    }
+    for (const auto& name : settlement.value("lazy", nlohmann::json::array())) {
+      ++lazy_count[name.get<std::string>()];
+    }
+    t["jackpot"] = settlement.value("jackpot", int64_t{0});
+    t["transfers"] = transfer_count[id];
+    // Compute: the solver's steps, each verifier's re-executed steps.
+    std::map<std::string, int64_t> cost;
+    const std::string solver = t.value("solver", std::string());
+    if (!solver.empty())
+      cost[solver] =
+          t.value("solver_steps_computed", int64_t{0}) * cost_per_step;
+    for (const auto& v : t["verifiers"]) {
+      cost[v.value("name", std::string())] +=
+          v.value("steps_reexecuted", int64_t{0}) * cost_per_step;
+    }
+    nlohmann::json costs = nlohmann::json::object(),
+                   profit = nlohmann::json::object();
+    for (const auto& p : participants) {
+      const int64_t c = cost.count(p) ? cost[p] : 0;
+      const int64_t net = flows[id].count(p) ? flows[id][p] : 0;
+      costs[p] = c;
+      profit[p] = net - c;
+      run_profit[p] += net - c;
+    }
+    t["compute_cost"] = costs;
+    t["profit"] = profit;
+  }
+  nlohmann::json profit = nlohmann::json::object();
+  for (const auto& [p, v] : run_profit) profit[p] = v;
+  nlohmann::json lazy = nlohmann::json::object();
+  for (const auto& [p, v] : lazy_count) lazy[p] = v;
+  s["profit"] = profit;
+  s["jackpot"] = balance["jackpot"];
+  s["burned"] = balance["burn"];
+  s["supply"] = supply;
+  s["forced_errors"] = {
+      {"raised", raised}, {"caught", caught}, {"missed", missed}};
+  s["lazy_exposed"] = lazy;
+  nlohmann::json slashed_json = nlohmann::json::object(),
+                 outcomes_json = nlohmann::json::object();
+  for (const auto& [p, v] : slashed) slashed_json[p] = v;
+  for (const auto& [o, n] : outcomes) outcomes_json[o] = n;
+  s["slashed"] = slashed_json;
+  s["outcomes"] = outcomes_json;
+  s["refused_transfers"] = refused;
+}
+
+std::string BalancesCsv(const std::vector<Event>& events) {
+  const std::vector<Transfer> transfers = Transfers(events);
+  std::set<std::string> participants;
+  for (const auto& t : transfers) {
+    for (const auto* a : {&t.from, &t.to}) {
+      if (!IsSystemAccount(*a)) participants.insert(*a);
+    }
+  }
+  std::ostringstream out;
+  out << "seq,task,reason,from,to,amount";
+  for (const auto& p : participants) out << "," << CsvText(p);
+  out << ",jackpot,burn,held\n";
+  std::map<std::string, int64_t> balance;
+  for (const auto& t : transfers) {
+    if (t.from != "mint") balance[t.from] -= t.amount;
+    balance[t.to] += t.amount;
+    int64_t held = 0;
+    for (const auto& [a, v] : balance) {
+      if (IsHeld(a)) held += v;
+    }
+    out << t.seq << "," << CsvText(t.task) << "," << CsvText(t.reason) << ","
+        << CsvText(t.from) << "," << CsvText(t.to) << "," << t.amount;
+    for (const auto& p : participants) out << "," << balance[p];
+    out << "," << balance["jackpot"] << "," << balance["burn"] << "," << held
+        << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace veritrain

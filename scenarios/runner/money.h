@@ -1,0 +1,47 @@
+// The money side of a run's results, derived from the arbiter's event log
+// like the rest of summary.json: who paid and earned what, per task and
+// over the run, the jackpot, forced errors and lazy verifiers, and every
+// balance after every ledger transfer (balances.csv).
+//
+// A participant here is any account that is not held by the protocol:
+// everything except "escrow/...", "stake/...", "challenge/...", "jackpot"
+// and "burn". A task's profit for a participant is what the task's ledger
+// transfers gave it minus what they took (locked stakes come back, so only
+// fees, rewards, slashes and jackpot payouts remain), minus its compute
+// cost: steps it trained or re-executed times the task's
+// economics.compute_cost_per_step (a figure, not a ledger movement).
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/protocol/event_log.h"
+
+namespace veritrain {
+
+// Adds to each task of `summary` (built by BuildSummary from `events`):
+// "economics" (the task's terms), "selected_verifiers", "settlement"
+// (outcome, slashed stakes and their split, lazy, caught, silent, tax,
+// whistleblower_paid), "forced_error", "forced_error_caught",
+// "forced_error_missed", "jackpot" (its level after the task), "transfers",
+// "compute_cost" {participant: tokens} and "profit" {participant: tokens}.
+// And to the run: "profit" (summed over tasks), "jackpot", "burned",
+// "forced_errors" {raised, caught, missed}, "lazy_exposed" {verifier: tasks},
+// "refused_transfers" (count), "supply" (tokens minted), "slashed"
+// {participant: tokens lost to slashing, 0 for everyone never slashed},
+// "outcomes" {outcome: number of tasks}.
+void AddMoney(const std::vector<Event>& events, nlohmann::json* summary);
+
+// balances.csv: one row per ledger transfer (genesis mints included), in
+// ledger order: seq, task, reason, from, to, amount, then the balance of
+// every participant, "jackpot", "burn" and "held" (escrow and stakes
+// together) after it. Each row's balances add up to the supply.
+std::string BalancesCsv(const std::vector<Event>& events);
+
+// True for accounts the protocol holds (escrow, stakes, jackpot, burn).
+bool IsSystemAccount(const std::string& account);
+
+}  // namespace veritrain

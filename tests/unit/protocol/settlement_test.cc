@@ -1,0 +1,125 @@
+// Tests for settlement: every outcome moves every held token to the right
+// place, splits are exact, and the plan applied to a real ledger conserves
+// the supply.
+#include "core/protocol/settlement.h"
+
+#include <gtest/gtest.h>
+
+#include "core/protocol/ledger.h"
+#include "tests/unit/protocol/settlement_world.h"
+
+namespace veritrain {
+namespace {
+
+TEST(ShareOf, FloorsWithoutOverflow) {
+  EXPECT_EQ(ShareOf(Amount(999), 5000), Amount(499));
+  EXPECT_EQ(ShareOf(Amount(TaskEconomics::kMaxAmount), 10000),
+            Amount(TaskEconomics::kMaxAmount));
+  EXPECT_EQ(ShareOf(Amount(7), 0), Amount(0));
+}
+
+TEST(Settlement, AcceptedPaysRewardMinusTaxFeesAndReturnsStakes) {
+  SettlementWorld w;
+  w.economics.jackpot_tax_bps = 1000;  // 10 %
+  w.Verdicts({VerdictKind::kAccept, VerdictKind::kAccept});
+  auto plan = w.Settle(SettlementOutcome::kAccepted);
+  EXPECT_EQ(w.Balance("solver"), w.funds + 900);  // reward 1000 − tax 100
+  EXPECT_EQ(w.Balance("v1"), w.funds + w.economics.verifier_fee);
+  EXPECT_EQ(w.Balance("v2"), w.funds + w.economics.verifier_fee);
+  EXPECT_EQ(w.Balance(kJackpotAccount), 100);
+  EXPECT_EQ(plan.tax, Amount(100));
+  EXPECT_TRUE(plan.slashed.empty());
+  EXPECT_TRUE(w.HeldIsEmpty());
+}
+
+TEST(Settlement, UpheldSlashesTheSolverInTheScenariosSplit) {
+  SettlementWorld w;  // solver stake 1000, split 60 / 30 / 10
+  w.Verdicts({VerdictKind::kChallenge, VerdictKind::kAccept});
+  auto plan = w.Settle(SettlementOutcome::kChallengeUpheld, "v1");
+  EXPECT_EQ(w.Balance("solver"), w.funds - 1000);
+  EXPECT_EQ(w.Balance("v1"), w.funds + w.economics.verifier_fee + 600);
+  EXPECT_EQ(w.Balance(kJackpotAccount), 300);
+  EXPECT_EQ(w.Balance(kBurnAccount), 100);
+  // The reward comes back; the fees were earned.
+  EXPECT_EQ(w.Balance("submitter"),
+            w.submitter_funds - 2 * w.economics.verifier_fee);
+  ASSERT_EQ(plan.lazy.size(), 1u);  // v2 approved a wrong result
+  EXPECT_EQ(plan.lazy[0], "v2");
+  EXPECT_EQ(w.Balance("v2"),
+            w.funds + w.economics.verifier_fee);  // not slashed by default
+  EXPECT_TRUE(w.HeldIsEmpty());
+}
+
+TEST(Settlement, RejectedSlashesTheChallengerToTheSolver) {
+  SettlementWorld w;
+  w.Verdicts({VerdictKind::kChallenge});
+  w.Settle(SettlementOutcome::kChallengeRejected, "v1");
+  EXPECT_EQ(w.Balance("solver"), w.funds + 1000 + 120);  // reward + 60 % of 200
+  EXPECT_EQ(w.Balance("v1"), w.funds + w.economics.verifier_fee - 200);
+  EXPECT_EQ(w.Balance(kJackpotAccount), 60);
+  EXPECT_EQ(w.Balance(kBurnAccount), 20);
+  EXPECT_TRUE(w.HeldIsEmpty());
+}
+
+TEST(Settlement, ForcedErrorPaysTheCatcherFromTheJackpotAndSlashesTheLazy) {
+  SettlementWorld w;
+  w.economics.slash_lazy = true;
+  w.jackpot = 500;
+  w.Verdicts({VerdictKind::kChallenge, VerdictKind::kAccept});
+  auto plan = w.Settle(SettlementOutcome::kForcedError);
+  // The honest solver is paid and keeps its stake.
+  EXPECT_EQ(w.Balance("solver"), w.funds + 1000);
+  ASSERT_EQ(plan.caught, std::vector<std::string>{"v1"});
+  ASSERT_EQ(plan.lazy, std::vector<std::string>{"v2"});
+  // v2's stake of 300: 180 to the catcher, 90 to the jackpot, 30 burned;
+  // the catcher's whistleblower reward of 250 comes from the jackpot.
+  EXPECT_EQ(w.Balance("v1"), w.funds + w.economics.verifier_fee + 180 + 250);
+  EXPECT_EQ(w.Balance("v2"), w.funds + w.economics.verifier_fee - 300);
+  EXPECT_EQ(w.Balance(kJackpotAccount), 500 + 90 - 250);
+  EXPECT_EQ(plan.whistleblower_paid, Amount(250));
+  EXPECT_TRUE(w.HeldIsEmpty());
+}
+
+TEST(Settlement, TheWhistleblowerRewardIsCappedByTheJackpot) {
+  SettlementWorld w;
+  w.jackpot = 100;
+  w.Verdicts({VerdictKind::kChallenge, VerdictKind::kChallenge});
+  auto plan = w.Settle(SettlementOutcome::kForcedError);
+  EXPECT_EQ(plan.whistleblower_paid, Amount(100));
+  EXPECT_EQ(w.Balance(kJackpotAccount), 0);
+  EXPECT_EQ(w.Balance("v1"), w.funds + w.economics.verifier_fee + 100);
+  EXPECT_EQ(w.Balance("v2"), w.funds + w.economics.verifier_fee);
+}
+
+TEST(Settlement, TimeoutsSlashTheSilent) {
+  SettlementWorld training;
+  training.Verdicts({});  // no verifier selected yet
+  training.Settle(SettlementOutcome::kSolverTimeout);
+  EXPECT_EQ(training.Balance("solver"), training.funds - 1000);
+  EXPECT_EQ(training.Balance("submitter"), training.submitter_funds + 600);
+  EXPECT_TRUE(training.HeldIsEmpty());
+
+  SettlementWorld verifying;
+  verifying.Verdicts({VerdictKind::kNone, VerdictKind::kNone});
+  auto plan = verifying.Settle(SettlementOutcome::kUnverified);
+  EXPECT_EQ(plan.silent.size(), 2u);
+  EXPECT_EQ(verifying.Balance("solver"),
+            verifying.funds);  // stake back, no reward
+  EXPECT_EQ(verifying.Balance("v1"), verifying.funds - 300);
+  EXPECT_EQ(verifying.Balance("submitter"), verifying.submitter_funds);
+  EXPECT_TRUE(verifying.HeldIsEmpty());
+}
+
+TEST(Settlement, RejectsInconsistentInput) {
+  SettlementInput in;
+  EXPECT_FALSE(PlanSettlement(in).ok());  // no outcome
+  in.outcome = SettlementOutcome::kChallengeUpheld;
+  EXPECT_FALSE(PlanSettlement(in).ok());  // no challenger
+  in.outcome = SettlementOutcome::kAccepted;
+  in.reward = Amount(10);
+  in.escrow = Amount(5);
+  EXPECT_FALSE(PlanSettlement(in).ok());  // reward larger than the escrow
+}
+
+}  // namespace
+}  // namespace veritrain

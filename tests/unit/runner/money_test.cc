@@ -1,0 +1,147 @@
+// The money figures of a run, derived from its event log: profit per task
+// (ledger flows minus compute cost), jackpot, forced errors, lazy verifiers,
+// slashing, and balances.csv with one row per transfer whose balances add
+// up to the supply.
+#include "scenarios/runner/money.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "scenarios/runner/summary.h"
+
+namespace veritrain {
+namespace {
+
+Event Ev(const std::string& type, const std::string& task,
+         nlohmann::json data) {
+  Event e;
+  e.type = type;
+  e.task = task;
+  e.data = std::move(data);
+  return e;
+}
+
+int64_t seq = 0;
+Event T(const std::string& task, const std::string& from, const std::string& to,
+        int64_t amount, const std::string& reason) {
+  return Ev("transfer", task,
+            {{"seq", seq++},
+             {"from", from},
+             {"to", to},
+             {"amount", amount},
+             {"reason", reason},
+             {"task", task}});
+}
+
+// One task with a forced error: the honest verifier h catches it, the lazy
+// one l approved it and is slashed.
+std::vector<Event> ForcedErrorStory() {
+  seq = 0;
+  const std::string k = "task-0001";
+  nlohmann::json spec = {{"job", {{"name", "synthetic"}}},
+                         {"steps", 40},
+                         {"checkpoint_interval", 10},
+                         {"mode", "exact"},
+                         {"solver", "s"},
+                         {"reward", 100}};
+  auto verdict = [](bool accept, int64_t steps) {
+    return nlohmann::json{{"accept", accept},
+                          {"steps_reexecuted", steps},
+                          {"intervals", nlohmann::json::array()}};
+  };
+  nlohmann::json settlement = {{"outcome", "forced_error"},
+                               {"forced_error", true},
+                               {"caught", {"h"}},
+                               {"lazy", {"l"}},
+                               {"silent", nlohmann::json::array()},
+                               {"jackpot", 30},
+                               {"slashed",
+                                {{{"owner", "l"},
+                                  {"amount", 50},
+                                  {"winner", "h"},
+                                  {"to_winner", 25},
+                                  {"to_jackpot", 15},
+                                  {"burned", 10}}}},
+                               {"selected", {"h", "l"}},
+                               {"economics", {{"compute_cost_per_step", 2}}}};
+  return {
+      T("", "mint", "submitter", 1000, "genesis"),
+      T("", "mint", "s", 100, "genesis"),
+      T("", "mint", "h", 100, "genesis"),
+      T("", "mint", "l", 100, "genesis"),
+      T("", "mint", "jackpot", 40, "genesis"),
+      Ev("task_posted", k, {{"spec", spec}}),
+      T(k, "submitter", "escrow/" + k, 120, "escrow"),
+      Ev("verifiers_selected", k, {{"verifiers", {"h", "l"}}}),
+      T(k, "l", "stake/" + k + "/l", 50, "verifier stake"),
+      Ev("trace_committed", k,
+         {{"body", {{"training", {{"steps_computed", 40}}}}}}),
+      Ev("verdict", k, {{"verifier", "h"}, {"body", verdict(false, 20)}}),
+      Ev("verdict", k, {{"verifier", "l"}, {"body", verdict(true, 0)}}),
+      T(k, "escrow/" + k, "h", 10, "verifier fee"),
+      T(k, "escrow/" + k, "l", 10, "verifier fee"),
+      T(k, "escrow/" + k, "s", 100, "pay reward"),
+      T(k, "stake/" + k + "/l", "h", 25, "slash"),
+      T(k, "stake/" + k + "/l", "jackpot", 15, "slash"),
+      T(k, "stake/" + k + "/l", "burn", 10, "slash"),
+      T(k, "jackpot", "h", 25, "whistleblower reward"),
+      Ev("settlement", k, settlement),
+      Ev("task_settled", k,
+         {{"outcome", "forced_error"}, {"balances", nlohmann::json::object()}}),
+      Ev("shutdown", "", {{"conservation", true}})};
+}
+
+TEST(Money, ProfitIsLedgerFlowMinusComputeCost) {
+  auto summary = BuildSummary(ForcedErrorStory(), "x", 1);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  const auto& t = (*summary)["tasks"][0];
+  EXPECT_EQ(t["profit"]["s"], 100 - 40 * 2);  // reward − training cost
+  EXPECT_EQ(t["profit"]["h"],
+            10 + 25 + 25 - 20 * 2);      // fee + share + whistleblower − cost
+  EXPECT_EQ(t["profit"]["l"], 10 - 50);  // fee − its stake
+  EXPECT_EQ(t["profit"]["submitter"], -120);
+  EXPECT_EQ(t["forced_error"], true);
+  EXPECT_EQ(t["forced_error_caught"], true);
+  EXPECT_EQ(t["jackpot"], 30);
+  EXPECT_EQ(t["selected_verifiers"], nlohmann::json({"h", "l"}));
+  EXPECT_EQ((*summary)["profit"]["h"], t["profit"]["h"]);
+  EXPECT_EQ((*summary)["forced_errors"],
+            nlohmann::json({{"raised", 1}, {"caught", 1}, {"missed", 0}}));
+  EXPECT_EQ((*summary)["lazy_exposed"]["l"], 1);
+  EXPECT_EQ((*summary)["slashed"]["l"], 50);
+  EXPECT_EQ((*summary)["slashed"]["s"], 0);
+  EXPECT_EQ((*summary)["jackpot"], 30);
+  EXPECT_EQ((*summary)["burned"], 10);
+  EXPECT_EQ((*summary)["supply"], 1340);
+  const std::string csv = MetricsCsv(*summary);
+  EXPECT_NE(
+      csv.find("forced_error,forced_error_caught,forced_error_missed,jackpot"),
+      std::string::npos);
+  EXPECT_NE(csv.find("profit:h"), std::string::npos);
+}
+
+TEST(Money, BalancesCsvHasOneRowPerTransferSummingToTheSupply) {
+  const auto events = ForcedErrorStory();
+  const std::string csv = BalancesCsv(events);
+  std::istringstream in(csv);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line,
+            "seq,task,reason,from,to,amount,h,l,s,submitter,jackpot,burn,held");
+  int rows = 0;
+  std::string last;
+  while (std::getline(in, line)) {
+    ++rows;
+    last = line;
+  }
+  EXPECT_EQ(rows, 14);  // every transfer event
+  // After the last transfer: h 100+10+25+25, l 100+10-50, s 200, submitter
+  // 880, jackpot 30, burn 10, nothing held; 1340 in all.
+  EXPECT_EQ(
+      last,
+      "13,task-0001,whistleblower reward,jackpot,h,25,160,60,200,880,30,10,0");
+}
+
+}  // namespace
+}  // namespace veritrain
