@@ -22,6 +22,7 @@
 #include "core/train/job_environment.h"
 #include "core/transport/messenger.h"
 #include "core/transport/role_config.h"
+#include "core/transport/role_report.h"
 #include "core/transport/zmq_frames.h"
 #include "core/util/build_info.h"
 #include "core/wire/messages/all.h"
@@ -280,8 +281,8 @@ Status Run::StartRoles() {
   }
   dealer_.emplace(*ctx_, zmq::socket_type::dealer);
   sub_.emplace(*ctx_, zmq::socket_type::sub);
-  ConfigureSocket(*dealer_, int64_t{1} << 30);
-  ConfigureSocket(*sub_, int64_t{1} << 30);
+  ConfigureSocket(*dealer_);
+  ConfigureSocket(*sub_);
   sub_->set(zmq::sockopt::subscribe, "");
   try {
     sub_->connect(events_ep_);
@@ -421,6 +422,9 @@ Status Run::Shutdown() {
 Status Run::WriteResults() {
   VT_ASSIGN_OR_RETURN(auto events, ReadEventLog(out_.out_dir + "/events.jsonl"));
   VT_ASSIGN_OR_RETURN(out_.summary, BuildSummary(events, sc_.name, sc_.seed));
+  // Each role's own count of refused inbound messages (its final report).
+  VT_ASSIGN_OR_RETURN(out_.summary["rejected_messages_by_role"],
+                      ReadRejectedByRole(out_.out_dir));
   out_.summary["timings"] = {{"wall_seconds", Since(start_)}};
   out_.expectations = nlohmann::json::array();
   bool all = true;
