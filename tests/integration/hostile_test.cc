@@ -14,6 +14,7 @@
 // rejected.
 #include <dirent.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -199,8 +200,23 @@ class HostileTest : public ::testing::Test {
     ASSERT_NE(mkdtemp(buf.data()), nullptr);
     dir_ = buf.data();
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override {
+    // A test that failed half-way stops the run it started (the runner
+    // stops its roles on SIGTERM) instead of leaving it to its timeout.
+    if (run_ > 0 && waitpid(run_, nullptr, WNOHANG) == 0) {
+      kill(run_, SIGTERM);
+      waitpid(run_, nullptr, 0);
+    }
+    fs::remove_all(dir_);
+  }
+  // Waits for the run and marks it ended.
+  test_support::CommandResult WaitRun() {
+    auto r = test_support::WaitVeritrain(run_, dir_);
+    run_ = -1;
+    return r;
+  }
   std::string dir_;
+  pid_t run_ = -1;
 };
 
 TEST_F(HostileTest,
@@ -220,14 +236,13 @@ TEST_F(HostileTest,
          {{"path", "/conservation"}, {"equals", true}}}}});
   const std::string scenario = dir_ + "/hostile-synthetic.json";
   std::ofstream(scenario) << j.dump(2);
-  pid_t run =
-      test_support::SpawnVeritrain({"run", scenario, "--out", out}, dir_);
+  run_ = test_support::SpawnVeritrain({"run", scenario, "--out", out}, dir_);
   const std::string work = WaitForWorkDir(
-      dir_, run,
+      dir_, run_,
       {"arbiter.json", "keys/arbiter.key", "keys/submitter.key",
        "arbiter-requests.sock", "arbiter-events.sock", "solver-1-serve.sock"});
-  ASSERT_FALSE(work.empty()) << "the run ended before its sockets appeared: "
-                             << test_support::WaitVeritrain(run, dir_).err;
+  ASSERT_FALSE(work.empty())
+      << "the run ended before its sockets appeared: " << WaitRun().err;
 
   auto config = RoleConfig::Load(work + "/arbiter.json");
   ASSERT_TRUE(config.ok()) << config.status().ToString();
@@ -277,7 +292,7 @@ TEST_F(HostileTest,
   }
   ASSERT_EQ(round, kRounds);
 
-  auto r = test_support::WaitVeritrain(run, dir_);
+  auto r = WaitRun();
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(at_arbiter.answers(), 2 * kRounds);
   EXPECT_EQ(at_solver.answers(), 2 * kRounds);
