@@ -27,6 +27,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libspdlog-dev libvalijson-dev
   dataset-fashion-mnist gnuplot-nox
+  clang-14 libclang-rt-14-dev               # libFuzzer targets (tests/fuzz/, .ci/run)
 )
 
 missing=()

@@ -7,12 +7,11 @@
 #include "core/protocol/task_draws.h"
 #include "core/state/atomic_file.h"
 #include "core/train/node_arbitration.h"
+#include "core/transport/role_report.h"
 #include "core/transport/zmq_frames.h"
 
 namespace veritrain {
 namespace {
-
-constexpr int64_t kMaxFrameBytes = int64_t{1} << 30;
 
 std::string TaskId(int64_t n) {
   char buf[32];
@@ -78,8 +77,8 @@ Result<std::unique_ptr<Arbiter>> Arbiter::Create(zmq::context_t& ctx,
     VT_RETURN_IF_ERROR(a->Log("transfer", "", Ledger::EntryToJson(e)));
   }
 
-  ConfigureSocket(a->requests_, kMaxFrameBytes);
-  ConfigureSocket(a->events_, kMaxFrameBytes);
+  ConfigureSocket(a->requests_);
+  ConfigureSocket(a->events_);
   VT_ASSIGN_OR_RETURN(std::string req, BindSocket(a->requests_, config.arbiter_requests));
   VT_ASSIGN_OR_RETURN(std::string ev, BindSocket(a->events_, config.arbiter_events));
   spdlog::info("arbiter {}: requests on {}, events on {}", config.name, req, ev);
@@ -127,6 +126,7 @@ Status Arbiter::Run() {
                                           {"conservation", conserved.ok()},
                                           {"refused_transfers", refused_transfers_},
                                           {"rejected_messages", messenger_.rejects()}}));
+  VT_RETURN_IF_ERROR(WriteRoleReport(config_.out_dir, messenger_));
   return conserved;
 }
 

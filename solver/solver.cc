@@ -11,13 +11,12 @@
 #include "core/state/state_hash.h"
 #include "core/train/hardware_profile.h"
 #include "core/train/torch_bridge.h"
+#include "core/transport/role_report.h"
 #include "core/transport/zmq_frames.h"
 #include "solver/checkpoint_recorder.h"
 
 namespace veritrain {
 namespace {
-
-constexpr int64_t kMaxFrameBytes = int64_t{1} << 30;
 
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
@@ -51,7 +50,7 @@ Result<std::unique_ptr<Solver>> Solver::Create(zmq::context_t& ctx,
                       MakeSolverBehaviour(config.behaviour, config.behaviour_params));
   std::unique_ptr<Solver> s(new Solver(ctx, config, Messenger(config.name, std::move(id), std::move(keys)),
                                        std::move(behaviour)));
-  ConfigureSocket(s->serve_, kMaxFrameBytes);
+  ConfigureSocket(s->serve_);
   VT_ASSIGN_OR_RETURN(s->serve_endpoint_, BindSocket(s->serve_, config.serve_endpoint));
   return s;
 }
@@ -71,7 +70,7 @@ Status Solver::Run() {
   spdlog::info("solver {}: joined; serving checkpoints on {}", config_.name, serve_endpoint_);
   while (!shutdown_) VT_RETURN_IF_ERROR(Pump(1000));
   spdlog::info("solver {}: shutting down", config_.name);
-  return Status::Ok();
+  return WriteRoleReport(config_.out_dir, messenger_);
 }
 
 Status Solver::Pump(int64_t timeout_ms) {

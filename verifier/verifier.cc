@@ -13,13 +13,13 @@
 #include "core/protocol/task_draws.h"
 #include "core/state/state_hash.h"
 #include "core/train/torch_bridge.h"
+#include "core/transport/role_report.h"
 #include "core/transport/zmq_frames.h"
 #include "verifier/tolerance.h"
 
 namespace veritrain {
 namespace {
 
-constexpr int64_t kMaxFrameBytes = int64_t{1} << 30;
 constexpr auto kFetchTimeout = std::chrono::seconds(120);
 
 double Seconds(std::chrono::steady_clock::time_point since) {
@@ -67,7 +67,7 @@ Status Verifier::Run() {
   spdlog::info("verifier {}: joined", config_.name);
   while (!shutdown_) VT_RETURN_IF_ERROR(Pump(1000));
   spdlog::info("verifier {}: shutting down", config_.name);
-  return Status::Ok();
+  return WriteRoleReport(config_.out_dir, messenger_);
 }
 
 Status Verifier::Pump(int64_t timeout_ms) {
@@ -146,7 +146,7 @@ Status Verifier::OnProofPosted(const std::string& task, const ProofPosted& poste
   tools.intervals = a.spec.intervals();
   tools.challenge = [&](int64_t interval, const std::string& reason) -> Result<Verdict> {
     zmq::socket_t solver(ctx_, zmq::socket_type::dealer);
-    ConfigureSocket(solver, kMaxFrameBytes);
+    ConfigureSocket(solver);
     try {
       solver.connect(posted.serve_endpoint);
     } catch (const zmq::error_t& e) {
@@ -224,7 +224,7 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
                                                    spec.top_q, spec.random_samples, seed));
 
   zmq::socket_t solver(ctx_, zmq::socket_type::dealer);
-  ConfigureSocket(solver, kMaxFrameBytes);
+  ConfigureSocket(solver);
   try {
     solver.connect(posted.serve_endpoint);
   } catch (const zmq::error_t& e) {

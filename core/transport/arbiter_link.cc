@@ -9,10 +9,6 @@
 
 namespace veritrain {
 
-namespace {
-constexpr int64_t kMaxFrameBytes = int64_t{1} << 30;
-}
-
 ArbiterLink::ArbiterLink(zmq::context_t& ctx, Messenger& messenger,
                          std::string requests_endpoint, std::string events_endpoint)
     : messenger_(messenger),
@@ -20,8 +16,8 @@ ArbiterLink::ArbiterLink(zmq::context_t& ctx, Messenger& messenger,
       events_endpoint_(std::move(events_endpoint)),
       dealer_(ctx, zmq::socket_type::dealer),
       sub_(ctx, zmq::socket_type::sub) {
-  ConfigureSocket(dealer_, kMaxFrameBytes);
-  ConfigureSocket(sub_, kMaxFrameBytes);
+  ConfigureSocket(dealer_);
+  ConfigureSocket(sub_);
 }
 
 Status ArbiterLink::Connect(std::chrono::milliseconds timeout) {

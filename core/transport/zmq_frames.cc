@@ -70,9 +70,9 @@ Result<ReceivedFrames> RecvFrames(zmq::socket_t& socket, bool router,
   }
 }
 
-void ConfigureSocket(zmq::socket_t& socket, int64_t max_frame_bytes) {
+void ConfigureSocket(zmq::socket_t& socket, const WireLimits& limits) {
   socket.set(zmq::sockopt::linger, 0);
-  socket.set(zmq::sockopt::maxmsgsize, max_frame_bytes);
+  socket.set(zmq::sockopt::maxmsgsize, limits.max_frame_bytes);
   socket.set(zmq::sockopt::sndhwm, 100000);
   socket.set(zmq::sockopt::rcvhwm, 100000);
 }

@@ -14,6 +14,7 @@
 
 #include "core/util/bytes.h"
 #include "core/util/status.h"
+#include "core/wire/message.h"
 
 namespace veritrain {
 
@@ -35,9 +36,11 @@ struct ReceivedFrames {
 Result<ReceivedFrames> RecvFrames(zmq::socket_t& socket, bool router,
                                   size_t max_frames);
 
-// Applies veritrain's socket defaults: linger 0, a ZMQ_MAXMSGSIZE limit on
-// every inbound frame, high water marks suited to checkpoint streaming.
-void ConfigureSocket(zmq::socket_t& socket, int64_t max_frame_bytes);
+// Applies veritrain's socket defaults: linger 0, ZMQ_MAXMSGSIZE =
+// limits.max_frame_bytes on every inbound frame (ZeroMQ drops the
+// connection of a peer that sends a larger one), high water marks suited to
+// checkpoint streaming. Every socket a role opens goes through this.
+void ConfigureSocket(zmq::socket_t& socket, const WireLimits& limits = WireLimits{});
 
 // zmq::poll that treats an interrupted system call (a signal, e.g.
 // SIGCHLD) as "nothing ready" instead of throwing. Returns the number of

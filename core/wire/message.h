@@ -57,6 +57,10 @@ struct Message {
 // docs/wire.md.
 struct WireLimits {
   size_t max_frames = 4096;               // all frames, header included
+  // Any one frame; enforced by the socket itself (ZMQ_MAXMSGSIZE, see
+  // core/transport/zmq_frames.h): a peer that sends a larger frame is
+  // disconnected by ZeroMQ before the frame is buffered.
+  int64_t max_frame_bytes = int64_t{1} << 30;
   size_t max_header_bytes = 1 << 20;      // frame 0
   uint64_t max_total_bytes = 4ull << 30;  // sum over all frames
   int max_json_depth = 32;                // the header object is depth 1

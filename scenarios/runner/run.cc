@@ -22,6 +22,7 @@
 #include "core/train/job_environment.h"
 #include "core/transport/messenger.h"
 #include "core/transport/role_config.h"
+#include "core/transport/role_report.h"
 #include "core/transport/zmq_frames.h"
 #include "core/util/build_info.h"
 #include "core/wire/messages/all.h"
@@ -146,10 +147,13 @@ Status Run::Prepare() {
   if (ec) return Status::IOError("cannot create " + out_.out_dir + ": " + ec.message());
   out_.out_dir = fs::canonical(out_.out_dir).string();
   // A folder reused for a new run (--out to the same place, as ctest does)
-  // must not keep the last run's events: the arbiter's event log appends,
-  // and the results are derived from the whole log.
+  // must not keep the last run's events or role reports: the arbiter's
+  // event log appends, the results are derived from the whole log, and the
+  // reject counts from every report in reports/.
   fs::remove(out_.out_dir + "/events.jsonl", ec);
   if (ec) return Status::IOError("cannot remove the previous run's events.jsonl: " + ec.message());
+  fs::remove_all(out_.out_dir + "/reports", ec);
+  if (ec) return Status::IOError("cannot remove the previous run's reports/: " + ec.message());
 
   const char* tmp = std::getenv("TMPDIR");
   std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/veritrain-XXXXXX";
@@ -289,8 +293,8 @@ Status Run::StartRoles() {
   }
   dealer_.emplace(*ctx_, zmq::socket_type::dealer);
   sub_.emplace(*ctx_, zmq::socket_type::sub);
-  ConfigureSocket(*dealer_, int64_t{1} << 30);
-  ConfigureSocket(*sub_, int64_t{1} << 30);
+  ConfigureSocket(*dealer_);
+  ConfigureSocket(*sub_);
   sub_->set(zmq::sockopt::subscribe, "");
   try {
     sub_->connect(events_ep_);
@@ -433,6 +437,9 @@ Status Run::WriteResults() {
   VT_ASSIGN_OR_RETURN(auto events, ReadEventLog(out_.out_dir + "/events.jsonl"));
   VT_ASSIGN_OR_RETURN(out_.summary, BuildSummary(events, sc_.name, sc_.seed));
   out_.summary["ledger_audit"] = AuditLedgerFile(out_.out_dir + "/ledger.jsonl");
+  // Each role's own count of refused inbound messages (its final report).
+  VT_ASSIGN_OR_RETURN(out_.summary["rejected_messages_by_role"],
+                      ReadRejectedByRole(out_.out_dir));
   out_.summary["timings"] = {{"wall_seconds", Since(start_)}};
   out_.expectations = nlohmann::json::array();
   bool all = true;

@@ -150,7 +150,7 @@ void BM_SolverOverhead(benchmark::State& st, const std::string& name) {
   const TrainingJob& job = *(*f)->job;
   zmq::context_t ctx(1);
   zmq::socket_t serve(ctx, zmq::socket_type::router);
-  ConfigureSocket(serve, int64_t{1} << 30);
+  ConfigureSocket(serve);
   if (!Check(st, BindSocket(serve, "tcp://127.0.0.1:*").status())) return;
   double plain = 0, protocol = 0, hash = 0, write = 0, norm = 0, wait = 0,
          bytes = 0;

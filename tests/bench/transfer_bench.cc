@@ -39,8 +39,6 @@
 namespace veritrain::bench {
 namespace {
 
-constexpr int64_t kMaxFrame = int64_t{1} << 30;
-
 void TransferSizes(benchmark::internal::Benchmark* b) {
   b->ArgNames({"bytes"});
   for (int64_t mib : {1, 8, 64}) b->Arg(mib << 20);
@@ -199,8 +197,8 @@ Status WaitReadable(zmq::socket_t& socket) {
 }
 
 Status Connect(ZmqPair* p) {
-  ConfigureSocket(p->router, kMaxFrame);
-  ConfigureSocket(p->dealer, kMaxFrame);
+  ConfigureSocket(p->router);
+  ConfigureSocket(p->dealer);
   VT_ASSIGN_OR_RETURN(std::string endpoint,
                       BindSocket(p->router, "tcp://127.0.0.1:*"));
   p->dealer.connect(endpoint);

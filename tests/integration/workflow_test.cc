@@ -16,49 +16,20 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/veritrain_process.h"
+
 namespace veritrain {
 namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string out, err;
-};
+using test_support::CommandResult;
+std::string ReadFile(const std::string& path) { return test_support::ReadWholeFile(path); }
 
 // Runs the veritrain command with TMPDIR set to `tmpdir`, waiting for it.
 CommandResult RunVeritrain(const std::vector<std::string>& args, const std::string& tmpdir) {
-  const std::string out_path = tmpdir + "/stdout.txt", err_path = tmpdir + "/stderr.txt";
-  std::vector<std::string> argv = {std::string(VERITRAIN_BIN_DIR) + "/veritrain"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  std::vector<char*> cargv;
-  for (auto& a : argv) cargv.push_back(a.data());
-  cargv.push_back(nullptr);
-  pid_t pid = fork();
-  if (pid == 0) {
-    setenv("TMPDIR", tmpdir.c_str(), 1);
-    int o = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int e = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(o, 1);
-    dup2(e, 2);
-    execv(cargv[0], cargv.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  CommandResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = ReadFile(out_path);
-  r.err = ReadFile(err_path);
-  return r;
+  return test_support::WaitVeritrain(test_support::SpawnVeritrain(args, tmpdir), tmpdir);
 }
 
 // summary.json without its timing fields: every object named "timings".

@@ -566,7 +566,7 @@ TEST_F(MessageTest, RejectsTensorMismatch) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.entry.dump());
     json h = header;
-    h["tensors"] = {c.entry};
+    h["tensors"] = json::array({c.entry});  // {c.entry} is a copy in clang
     ExpectReject(SignedFrames(h.dump(), {frame}, alice_),
                  RejectReason::kTensorMismatch, c.detail);
   }

@@ -1,0 +1,63 @@
+// Role reports: a role's refused messages, by reason, written at exit and
+// read back by the runner for summary.json.
+#include "core/transport/role_report.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/transport/zmq_frames.h"
+#include "core/wire/messages/all.h"
+#include "tests/support/files.h"
+
+namespace veritrain {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(RoleReportTest, RejectedMessagesAreWrittenAndReadBackByRole) {
+  zmq::context_t ctx(1);
+  zmq::socket_t a(ctx, zmq::socket_type::pair), b(ctx, zmq::socket_type::pair);
+  b.bind("inproc://report");
+  a.connect("inproc://report");
+  KeyDirectory keys;
+  Messenger bob("bob", Identity::Generate(), keys);
+  ReplayGuard guard;
+  ASSERT_TRUE(SendFrames(a, {Bytes::FromString("garbage")}).ok());
+  ASSERT_TRUE(
+      SendFrames(a, {Bytes::FromString("[[[["), Bytes::FromString("sig")})
+          .ok());
+  zmq::pollitem_t items[] = {{b.handle(), 0, ZMQ_POLLIN, 0}};
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(PollSockets(items, 1, std::chrono::seconds(5)).ok());
+    EXPECT_FALSE(bob.Receive(b, false, guard).ok());
+  }
+  nlohmann::json report = RoleReport(bob);
+  EXPECT_EQ(report.at("name"), "bob");
+  EXPECT_EQ(report.at("rejected_messages"),
+            (nlohmann::json{{"too_few_frames", 1}, {"bad_signature", 1}}));
+
+  testing_util::ScratchDir scratch;
+  const std::string dir = scratch.path();
+  ASSERT_TRUE(WriteRoleReport(dir, bob).ok());
+  auto by_role = ReadRejectedByRole(dir);
+  ASSERT_TRUE(by_role.ok()) << by_role.status().ToString();
+  EXPECT_EQ(*by_role, (nlohmann::json{{"bob", report["rejected_messages"]}}));
+}
+
+TEST(RoleReportTest, NoReportsIsEmptyAndABadReportIsNamed) {
+  testing_util::ScratchDir scratch;
+  const std::string dir = scratch.path();
+  auto none = ReadRejectedByRole(dir);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  fs::create_directories(dir + "/reports");
+  std::ofstream(dir + "/reports/eve.json") << "[1, 2]";
+  auto bad = ReadRejectedByRole(dir);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("eve.json"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace veritrain
