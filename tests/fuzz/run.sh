@@ -30,7 +30,7 @@ fi
 
 for target in message checkpoint merkle scenario; do
   seeds=(tests/fuzz/corpus/generated/"$target")
-  if [ "$target" = scenario ]; then seeds=(scenarios scenarios/dispute scenarios/pol); fi
+  if [ "$target" = scenario ]; then seeds=(scenarios scenarios/dispute scenarios/pol scenarios/econ scenarios/sweeps); fi
   mkdir -p "$fresh/$target" "$fresh/artifacts-$target"
   echo "fuzz: $target for ${SECONDS_PER_TARGET}s"
   # New inputs go to the first (scratch) directory; the seeds stay as they are.
