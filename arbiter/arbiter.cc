@@ -5,8 +5,10 @@
 #include <cstdio>
 
 #include "core/protocol/task_draws.h"
+#include "core/state/state_hash.h"
 #include "core/state/atomic_file.h"
 #include "core/train/node_arbitration.h"
+#include "core/train/torch_bridge.h"
 #include "core/transport/role_report.h"
 #include "core/transport/zmq_frames.h"
 
@@ -369,12 +371,33 @@ Status Arbiter::Conclude(Task& task) {
     auto c = task.challenges.find(v);
     if (c == task.challenges.end()) continue;
     VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kChallenge));
+    if (c->second.initial_state) return RuleOnInitialState(task, v, c->second);
     return OpenDispute(task, v, task.verdicts.at(v).disputed_interval, c->second);
   }
   VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kAllAccepted));
   return Settle(task, task.verdicts.size() == task.selected.size()
                           ? "every verifier accepted"
                           : "every verifier that voted before the deadline accepted");
+}
+
+Status Arbiter::RuleOnInitialState(Task& task, const std::string& challenger,
+                                   const ChallengedInterval& hashes) {
+  VT_RETURN_IF_ERROR(EnsureJob(task));
+  const uint64_t init_seed = task.job->config().init_seed;
+  VT_ASSIGN_OR_RETURN(Digest initial, StateHash(ToState(task.job->InitialState(init_seed))));
+  const bool upheld = initial != hashes.start_hash;
+  task.ruled_challenger = challenger;
+  VT_RETURN_IF_ERROR(Log("initial_state_ruling", task.id,
+                         {{"challenger", challenger},
+                          {"committed", hashes.start_hash.Hex()},
+                          {"initial_state", initial.Hex()},
+                          {"upheld", upheld}}));
+  VT_RETURN_IF_ERROR(Transition(
+      task, upheld ? TaskEvent::kChallengeUpheld : TaskEvent::kChallengeRejected));
+  return Settle(task, upheld ? "challenge upheld: checkpoint 0 is not the task's initial state "
+                               "(the arbiter recomputed it)"
+                             : "challenge rejected: checkpoint 0 is the task's initial state "
+                               "(the arbiter recomputed it)");
 }
 
 Status Arbiter::CheckDeadlines() {
@@ -430,6 +453,7 @@ Status Arbiter::Settle(Task& task, const std::string& reason) {
     in.verifiers.push_back(v);
   }
   if (task.dispute) in.challenger = task.dispute->challenger;
+  if (!task.ruled_challenger.empty()) in.challenger = task.ruled_challenger;
   in.jackpot = ledger_.Balance(kJackpotAccount);
   VT_ASSIGN_OR_RETURN(SettlementPlan plan, PlanSettlement(in));
   for (const auto& t : plan.transfers) {

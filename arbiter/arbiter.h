@@ -90,6 +90,8 @@ class Arbiter {
     bool forced_error = false;           // the solver was told to err
     std::vector<std::string> selected;   // verifiers drawn at the reveal
     std::map<std::string, ChallengedInterval> challenges;  // by challenger
+    // The challenger of a ruling made without a game (checkpoint 0).
+    std::string ruled_challenger;
   };
 
   Arbiter(zmq::context_t& ctx, RoleConfig config, const Clock* clock,
@@ -115,6 +117,11 @@ class Arbiter {
   // Verification is over (every selected verifier voted, or the deadline
   // passed with some verdicts): a forced error, a dispute, or acceptance.
   Status Conclude(Task& task);
+  // Rules on a challenge that checkpoint 0 is not the task's initial state:
+  // the arbiter builds the task's initial state itself and compares its hash
+  // with the committed one (proven against the trace root), then settles.
+  Status RuleOnInitialState(Task& task, const std::string& challenger,
+                            const ChallengedInterval& hashes);
   Status Settle(Task& task, const std::string& reason);
   // A ledger transfer logged as a "transfer" event; a refused one is logged
   // as "transfer_refused" and counted, and is not an arbiter failure.

@@ -109,6 +109,17 @@ Result<ChallengedInterval> CheckChallengeEvidence(const Verdict& v, const Digest
                            .WithContext(std::string("the '") + which + "' checkpoint"));
     (std::string(which) == "start" ? out.start_hash : out.end_hash) = hash;
   }
+  auto initial = v.evidence.find("initial_state");
+  if (initial != v.evidence.end()) {
+    if (!initial->is_boolean()) {
+      return Status::InvalidArgument("the challenge's 'initial_state' must be true or false");
+    }
+    out.initial_state = initial->get<bool>();
+    if (out.initial_state && v.disputed_interval != 0) {
+      return Status::InvalidArgument("an 'initial_state' challenge must name interval 0, not " +
+                                     std::to_string(v.disputed_interval));
+    }
+  }
   return out;
 }
 

@@ -43,9 +43,13 @@ struct Dispute {
 // The disputed interval's checkpoint hashes from a challenge verdict,
 // checked against the trace root (tree size from the solver's signed
 // commitment). Corruption or InvalidArgument naming what is wrong.
+// With "initial_state": true (interval 0 only) the challenge says that
+// checkpoint 0 is not the task's initial state: the arbiter rules on it by
+// recomputing the initial state, without a game.
 struct ChallengedInterval {
   Digest start_hash;
   Digest end_hash;
+  bool initial_state = false;
 };
 Result<ChallengedInterval> CheckChallengeEvidence(const Verdict& v, const Digest& trace_root,
                                                   int64_t num_checkpoints);

@@ -280,8 +280,15 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
       if (init != begin->state_hash) {
         entry["match"] = false;
         report.push_back(entry);
-        return MakeChallenge(i, "checkpoint 0 is not the task's initial state", report, steps,
-                         Seconds(start));
+        // No game is needed: the arbiter recomputes the initial state itself
+        // and compares it with the committed checkpoint 0 (proven below).
+        Verdict v = MakeChallenge(i, "checkpoint 0 is not the task's initial state", report,
+                                  steps, Seconds(start));
+        v.evidence = {
+            {"start", {{"hash", begin->state_hash.Hex()}, {"proof", ProofToJson(begin->proof)}}},
+            {"end", {{"hash", end->state_hash.Hex()}, {"proof", ProofToJson(end->proof)}}},
+            {"initial_state", true}};
+        return v;
       }
     }
     auto step_it = state.find("meta/step");

@@ -129,7 +129,18 @@ std::string VerificationLine(const nlohmann::json& t) {
     }
     line += buf;
   }
-  if (!any) line += tolerance ? " no distance measured;" : " every checked interval bit-equal;";
+  // An interval can fail without a distance (checkpoint 0 not the task's
+  // initial state, a wrong step counter): only all matches are bit-equal.
+  bool all_matched = true;
+  for (const auto& verifier : t.value("verifiers", nlohmann::json::array())) {
+    for (const auto& interval : verifier.value("intervals", nlohmann::json::array())) {
+      if (interval.value("match", true) == false) all_matched = false;
+    }
+  }
+  if (!any) {
+    line += tolerance || !all_matched ? " no distance measured;"
+                                      : " every checked interval bit-equal;";
+  }
   if (tolerance) line += " δ " + v.value("delta_source", std::string("fixed")) + ",";
   if (v.value("hyperparameters", std::string("task")) == "prover") {
     line += " hyper-parameters from the prover,";

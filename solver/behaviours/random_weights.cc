@@ -1,5 +1,8 @@
 #include "solver/behaviours/random_weights.h"
 
+#include <string>
+#include <utility>
+
 #include "core/train/rng.h"
 #include "solver/behaviours/attack_util.h"
 
@@ -8,6 +11,8 @@ namespace {
 
 class RandomWeightsSolver final : public SolverBehaviour {
  public:
+  // REQUIRES: initial is "task" or "random".
+  explicit RandomWeightsSolver(std::string initial) : initial_(std::move(initial)) {}
   std::string name() const override { return "random-weights"; }
 
   Status Begin(const TrainingJob& job, const TaskContext& task) override {
@@ -24,7 +29,10 @@ class RandomWeightsSolver final : public SolverBehaviour {
 
   Result<TensorMap> Commit(const TrainingJob& job, int64_t index,
                            TensorMap state) override {
-    if (index == 0) return state;
+    // Checkpoint 0 is the task's initial state unless `initial` is
+    // "random": then the trace starts from weights of the solver's choosing,
+    // which only the check of checkpoint 0 against the task can catch.
+    if (index == 0 && initial_ == "task") return state;
     VT_ASSIGN_OR_RETURN(int64_t step, StepOf(state));
     return WithStep(
         job.InitialState(DeriveSeed(seed_, static_cast<uint64_t>(index))),
@@ -32,6 +40,7 @@ class RandomWeightsSolver final : public SolverBehaviour {
   }
 
  private:
+  std::string initial_;
   uint64_t seed_ = 0;
 };
 
@@ -40,8 +49,9 @@ class RandomWeightsSolver final : public SolverBehaviour {
 Result<std::unique_ptr<SolverBehaviour>> MakeRandomWeightsSolver(
     const nlohmann::json& params) {
   BehaviourParams p("random-weights", params);
-  VT_RETURN_IF_ERROR(p.Only({}));
-  return std::unique_ptr<SolverBehaviour>(new RandomWeightsSolver());
+  VT_RETURN_IF_ERROR(p.Only({"initial"}));
+  VT_ASSIGN_OR_RETURN(std::string initial, p.Choice("initial", "task", {"task", "random"}));
+  return std::unique_ptr<SolverBehaviour>(new RandomWeightsSolver(std::move(initial)));
 }
 
 }  // namespace veritrain

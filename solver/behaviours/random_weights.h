@@ -4,7 +4,10 @@
 // is the task's initial state, which costs nothing to produce. The trivial
 // spoof of Jia et al. (S&P 2021), against which every check must hold.
 //
-// Parameters: none.
+// Parameters: "initial": "task" (default) keeps checkpoint 0 the task's
+// initial state; "random" replaces it too, so the trace starts from
+// weights the task did not give (caught only by the check of checkpoint 0,
+// which the arbiter rules on without a game).
 // Cost: 0 steps computed.
 //
 // What to expect: caught by any check of any interval, in exact mode and

@@ -92,6 +92,42 @@ TEST(Dispute, ChallengeEvidenceIsCheckedAgainstTheTraceRoot) {
   Verdict bare = v;
   bare.evidence = nlohmann::json::object();
   EXPECT_FALSE(CheckChallengeEvidence(bare, tree.root(), 3).ok());
+  EXPECT_FALSE(ok->initial_state);
+}
+
+// "checkpoint 0 is not the task's initial state" is ruled on without a
+// game, so it is only about interval 0, and the flag must be a boolean.
+TEST(Dispute, InitialStateChallengeNamesIntervalZero) {
+  std::vector<Digest> states = {Sha256Of("c0"), Sha256Of("c1"), Sha256Of("c2")};
+  std::vector<Digest> leaves;
+  for (const auto& s : states) leaves.push_back(MerkleLeafHash(s));
+  MerkleTree tree(leaves);
+  auto evidence = [&](int64_t interval) {
+    return nlohmann::json{
+        {"start", {{"hash", states[interval].Hex()}, {"proof", ProofToJson(tree.Prove(interval))}}},
+        {"end",
+         {{"hash", states[interval + 1].Hex()}, {"proof", ProofToJson(tree.Prove(interval + 1))}}},
+        {"initial_state", true}};
+  };
+  Verdict v;
+  v.accept = false;
+  v.disputed_interval = 0;
+  v.evidence = evidence(0);
+  auto ok = CheckChallengeEvidence(v, tree.root(), 3);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_TRUE(ok->initial_state);
+  EXPECT_EQ(ok->start_hash, states[0]);
+
+  Verdict later = v;
+  later.disputed_interval = 1;
+  later.evidence = evidence(1);
+  auto refused = CheckChallengeEvidence(later, tree.root(), 3);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("interval 0"), std::string::npos);
+
+  Verdict not_bool = v;
+  not_bool.evidence["initial_state"] = "yes";
+  EXPECT_FALSE(CheckChallengeEvidence(not_bool, tree.root(), 3).ok());
 }
 
 }  // namespace

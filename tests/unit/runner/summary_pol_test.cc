@@ -89,6 +89,25 @@ TEST(SummaryPol, DistancesDeltaAndCompute) {
                   "steps computed): detected"));
 }
 
+// Exact mode, an interval that failed without a distance (checkpoint 0 is
+// not the task's initial state): the line must not say "bit-equal".
+TEST(SummaryPol, ExactModeFailureWithoutDistanceIsNotBitEqual) {
+  std::vector<Event> story = PolStory("random-weights", false);
+  story[0].data["spec"]["mode"] = "exact";
+  auto& intervals = story[2].data["body"]["intervals"];
+  intervals = nlohmann::json::array({{{"index", 0}, {"reason", "top_q"}, {"match", false}}});
+  auto s = BuildSummary(story, "demo", 1);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const std::string text = HumanSummary(*s, 1.0);
+  EXPECT_THAT(text, ::testing::HasSubstr("exact: no distance measured;"));
+  EXPECT_THAT(text, ::testing::Not(::testing::HasSubstr("bit-equal")));
+
+  intervals[0]["match"] = true;  // every checked interval matched
+  auto ok = BuildSummary(story, "demo", 1);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_THAT(HumanSummary(*ok, 1.0), ::testing::HasSubstr("every checked interval bit-equal"));
+}
+
 TEST(SummaryPol, MissedAttacksAndFalsePositives) {
   auto missed = BuildSummary(PolStory("infinitesimal", true), "demo", 1);
   ASSERT_TRUE(missed.ok());
