@@ -12,6 +12,7 @@ add_library(veritrain_runner STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/in_process_profile.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/progress.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/sweep.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/csv_field.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/sweep_table.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/sweep_runner.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/merge.cc

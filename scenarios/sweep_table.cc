@@ -97,27 +97,6 @@ const char* StatusOf(const RunOutcome& o) {
 
 }  // namespace
 
-std::string CsvField(const json& v) {
-  std::string s;
-  if (v.is_null()) return "";
-  if (v.is_string()) {
-    s = v.get<std::string>();
-  } else if (v.is_boolean()) {
-    return v.get<bool>() ? "true" : "false";
-  } else {
-    s = v.dump();
-  }
-  if (s.find_first_of(",\"\n\r") != std::string::npos) {
-    std::string q = "\"";
-    for (char c : s) {
-      if (c == '"') q += '"';
-      q += c;
-    }
-    return q + "\"";
-  }
-  return s;
-}
-
 json SweepRow::ToJson() const {
   return {{"run", run},          {"point", point},     {"repetition", repetition},
           {"seed", seed},        {"values", values},   {"metrics", metrics},

@@ -28,6 +28,7 @@
 
 #include "scenarios/runner/run.h"
 #include "scenarios/sweep.h"
+#include "scenarios/csv_field.h"  // CsvField, used with these tables
 
 namespace veritrain {
 
@@ -87,8 +88,5 @@ std::vector<PointAggregate> Aggregate(const std::vector<SweepRow>& rows);
 std::string AggregatesCsv(const std::vector<std::string>& parameter_names,
                           const std::vector<PointAggregate>& points);
 
-// One CSV field (RFC 4180): strings as themselves, booleans true/false,
-// null empty, other JSON as its compact text; quoted when needed.
-std::string CsvField(const nlohmann::json& v);
 
 }  // namespace veritrain

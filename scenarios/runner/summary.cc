@@ -1,36 +1,16 @@
 #include "scenarios/runner/summary.h"
 
-#include "scenarios/runner/money.h"
-
 #include <algorithm>
 #include <cstdio>
 #include <map>
 #include <set>
 #include <sstream>
 
+#include "scenarios/csv_field.h"
+#include "scenarios/runner/money.h"
+
 namespace veritrain {
 namespace {
-
-std::string CsvField(const nlohmann::json& v) {
-  std::string s;
-  if (v.is_null()) return "";
-  if (v.is_string()) {
-    s = v.get<std::string>();
-  } else if (v.is_boolean()) {
-    return v.get<bool>() ? "true" : "false";
-  } else {
-    s = v.dump();
-  }
-  if (s.find_first_of(",\"\n\r") != std::string::npos) {
-    std::string q = "\"";
-    for (char c : s) {
-      if (c == '"') q += '"';
-      q += c;
-    }
-    return q + "\"";
-  }
-  return s;
-}
 
 // The task's verification policy as the summary shows it: metrics, δ (and
 // whether calibrated), reference normalisers, hyper-parameter source, and

@@ -11,7 +11,7 @@ TEST(RoleConfigTest, RoundTripsWithPluginsAndJobDir) {
   c.name = "solver-1";
   c.role = "solver";
   c.plugins = {"/opt/a/libx.so", "/opt/b/liby.so"};
-  c.job_dir = "/work/scenarios";
+  c.job_dir = "/srv/veritrain/scenarios";
   auto back = RoleConfig::FromJson(c.ToJson());
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->plugins, c.plugins);
