@@ -30,17 +30,6 @@ double Since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-std::string SweepId(uint64_t seed) {
-  char buf[64];
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  std::snprintf(buf, sizeof(buf), "%04d%02d%02d-%02d%02d%02d-seed%llu-%d", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<unsigned long long>(seed), static_cast<int>(::getpid()));
-  return buf;
-}
-
 json SweepManifest(const Scenario& base, const SweepSpec& spec, const SweepOptions& o,
                    ExecutionMode mode, const std::vector<SweepRun>& runs) {
   json params = json::array();
@@ -132,7 +121,7 @@ SweepOutcome RunSweep(const Scenario& base, const SweepOptions& o) {
   if (o.repetitions > 0) spec->repetitions = o.repetitions;
   const std::vector<SweepRun> runs = SweepRuns(*spec, base.seed, o.shard);
   out.runs = static_cast<int64_t>(runs.size());
-  out.out_dir = o.out_dir.empty() ? "results/sweeps/" + base.name + "/" + SweepId(base.seed)
+  out.out_dir = o.out_dir.empty() ? "results/sweeps/" + base.name + "/" + ResultsFolderId(base.seed)
                                   : o.out_dir;
   std::error_code ec;
   fs::create_directories(out.out_dir + "/runs", ec);

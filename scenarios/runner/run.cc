@@ -55,17 +55,6 @@ std::string SelfDir() {
   return fs::path(buf).parent_path().string();
 }
 
-std::string RunId(uint64_t seed) {
-  char buf[64];
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  std::snprintf(buf, sizeof(buf), "%04d%02d%02d-%02d%02d%02d-seed%llu-%d", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<unsigned long long>(seed), static_cast<int>(::getpid()));
-  return buf;
-}
-
 // Finds a free TCP port on `host` for a role to bind.
 Result<std::string> TcpEndpoint(zmq::context_t& ctx, const std::string& host) {
   zmq::socket_t probe(ctx, zmq::socket_type::router);
@@ -140,7 +129,7 @@ Status Run::Prepare() {
   VT_RETURN_IF_ERROR(ApplyJobEnvironment(jobs));
   VT_RETURN_IF_ERROR(RequireKnownJob(sc_.job.at("name").get<std::string>()));
 
-  out_.out_dir = opt_.out_dir.empty() ? "results/runs/" + sc_.name + "/" + RunId(sc_.seed)
+  out_.out_dir = opt_.out_dir.empty() ? "results/runs/" + sc_.name + "/" + ResultsFolderId(sc_.seed)
                                       : opt_.out_dir;
   std::error_code ec;
   fs::create_directories(out_.out_dir + "/logs", ec);
@@ -568,6 +557,17 @@ TaskSpec TaskSpecForScenario(const Scenario& sc, int64_t index) {
 RunOutcome RunScenario(const Scenario& scenario, const RunOptions& options) {
   Run run(scenario, options);
   return run.Execute();
+}
+
+std::string ResultsFolderId(uint64_t seed) {
+  char buf[64];
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  std::snprintf(buf, sizeof(buf), "%04d%02d%02d-%02d%02d%02d-seed%llu-%d", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<unsigned long long>(seed), static_cast<int>(::getpid()));
+  return buf;
 }
 
 }  // namespace veritrain

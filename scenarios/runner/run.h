@@ -38,6 +38,11 @@ namespace veritrain {
 
 class ProgressLine;
 
+// A results folder's name: UTC time, seed and process id
+// ("20261201-203334-seed1-5116"), so that runs of one scenario sort by time
+// and never collide.
+std::string ResultsFolderId(uint64_t seed);
+
 struct RunOptions {
   std::string out_dir;     // "" → results/runs/<scenario>/<run-id>
   std::string bin_dir;     // where the role executables are; "" → beside this one

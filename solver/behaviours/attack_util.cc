@@ -143,6 +143,11 @@ uint64_t OtherDataSeed(uint64_t task_data_seed, const std::string& purpose) {
   return DeriveSeed(task_data_seed, "attack/" + purpose) >> 1;
 }
 
+Result<TensorMap> SkipStep(const TensorMap& state) {
+  VT_ASSIGN_OR_RETURN(int64_t step, StepOf(state));
+  return WithStep(state, step + 1);
+}
+
 double ParamUpdateNorm(const TensorMap& a, const TensorMap& b) {
   // The very norm the solver posts per interval, so that attacks shaping
   // their updates for top-Q see what the verifiers will see.

@@ -51,6 +51,10 @@ Result<int64_t> StepOf(const TensorMap& state);
 // `state` with meta/step = step (the other tensors shared, not copied).
 TensorMap WithStep(TensorMap state, int64_t step);
 
+// A step that trains nothing: `state` with its step counter moved on by
+// one. What attacks that fabricate their checkpoints do instead of a step.
+Result<TensorMap> SkipStep(const TensorMap& state);
+
 // a + t·(b − a) for every floating tensor (parameters and optimizer state),
 // in the dtype of a; every other tensor (meta/step) taken from a.
 // REQUIRES: a and b have the same names and shapes.

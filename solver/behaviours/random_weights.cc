@@ -23,8 +23,7 @@ class RandomWeightsSolver final : public SolverBehaviour {
   // No training: only the step counter moves.
   Result<TensorMap> Step(const TrainingJob& job,
                          const TensorMap& state) override {
-    VT_ASSIGN_OR_RETURN(int64_t step, StepOf(state));
-    return WithStep(state, step + 1);
+    return SkipStep(state);
   }
 
   Result<TensorMap> Commit(const TrainingJob& job, int64_t index,

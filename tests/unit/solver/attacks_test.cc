@@ -251,3 +251,18 @@ TEST_F(AttacksTest, ParametersAreCheckedAndNamed) {
 
 }  // namespace
 }  // namespace veritrain
+
+namespace veritrain {
+namespace {
+
+TEST(AttackUtilTest, SkipStepMovesOnlyTheCounter) {
+  TensorMap state = {{"param/w", torch::ones({2})}, {"meta/step", torch::tensor(int64_t{6})}};
+  auto next = SkipStep(state);
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_EQ(next->at("meta/step").item<int64_t>(), 7);
+  EXPECT_TRUE(next->at("param/w").is_same(state.at("param/w")));  // shared, not copied
+  EXPECT_FALSE(SkipStep({{"param/w", torch::ones({2})}}).ok());  // no step counter
+}
+
+}  // namespace
+}  // namespace veritrain
