@@ -118,6 +118,7 @@ std::vector<Bytes> EncodeMessage(const Message& m, const Identity& signer) {
   header["task"] = m.task;
   header["from"] = m.from;
   header["seq"] = m.seq;
+  if (m.rid != 0) header["rid"] = m.rid;
   header["body"] = m.body;
   header["tensors"] = std::move(tensors);
   std::string text =
@@ -241,6 +242,12 @@ Result<Message> DecodeMessage(
     }
     m.seq = v->get<uint64_t>();
   }
+  if (const json* v = field("rid"); v != nullptr) {
+    if (!v->is_number_unsigned() || v->get<uint64_t>() == 0) {
+      return wrong("rid", "a positive integer", *v);
+    }
+    m.rid = v->get<uint64_t>();
+  }
   {
     const json* v = field("body");
     if (v == nullptr) return missing("body", "an object");
@@ -291,7 +298,7 @@ Result<Message> DecodeMessage(
   }
   for (const auto& [key, unused] : h.items()) {
     static const std::set<std::string, std::less<>> kFields = {
-        "type", "version", "task", "from", "seq", "body", "tensors"};
+        "type", "version", "task", "from", "seq", "rid", "body", "tensors"};
     if (kFields.count(key) == 0) {
       return reject(R::kBadField, "unknown header field '" + key + "'");
     }

@@ -4,7 +4,8 @@
 // A message travels as a ZeroMQ multipart, represented here as frames of
 // Bytes (this library has no ZeroMQ):
 //   frame 0   JSON header {"type","version","task","from","seq","body",
-//             "tensors":[{"name","dtype","shape"}...]}
+//             "tensors":[{"name","dtype","shape"}...]} and, on requests
+//             and their replies, "rid"
 //   frame 1   64-byte Ed25519 signature of the sender over
 //             "veritrain/wire/v1" || 0x00 || u64le(len(frame 0)) || frame 0
 //             || SHA-256(frame 2) || SHA-256(frame 3) || ...
@@ -49,6 +50,11 @@ struct Message {
   std::string
       from;  // sender participant name (key looked up in a KeyDirectory)
   uint64_t seq = 0;  // per-sender sequence number, strictly increasing
+  // Request id (optional header field "rid"; 0 = absent). A request that
+  // expects a reply carries a fresh id; the reply carries the same id, and
+  // a retry of the request is a new message (new seq) with the same id, so
+  // the receiver can answer it again without acting twice.
+  uint64_t rid = 0;
   nlohmann::json body = nlohmann::json::object();
   std::vector<TensorData> tensors;  // one frame each, in this order
 };

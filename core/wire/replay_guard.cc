@@ -5,19 +5,29 @@
 namespace veritrain {
 
 Status ReplayGuard::Accept(const std::string& from, uint64_t seq) {
-  auto it = last_seq_.find(from);
-  if (it == last_seq_.end()) {
-    last_seq_.emplace(from, seq);
+  auto it = senders_.find(from);
+  if (it == senders_.end()) {
+    senders_[from] = Sender{seq, {seq}};
     return Status::Ok();
   }
-  if (seq <= it->second) {
+  Sender& s = it->second;
+  if (s.highest >= kWindow && seq <= s.highest - kWindow) {
     return RejectStatus(RejectReason::kReplayed,
-                        "message from '" + from + "' has seq " +
-                            std::to_string(seq) + ", but seq " +
-                            std::to_string(it->second) +
-                            " was already accepted");
+                        "message from '" + from + "' has seq " + std::to_string(seq) +
+                            ", too far below seq " + std::to_string(s.highest) +
+                            " (already accepted) to tell it from a replay");
   }
-  it->second = seq;
+  if (s.accepted.count(seq) > 0) {
+    return RejectStatus(RejectReason::kReplayed, "message from '" + from + "' has seq " +
+                                                     std::to_string(seq) +
+                                                     ", which was already accepted");
+  }
+  s.accepted.insert(seq);
+  if (seq > s.highest) {
+    s.highest = seq;
+    const uint64_t new_floor = seq >= kWindow ? seq - kWindow : 0;
+    s.accepted.erase(s.accepted.begin(), s.accepted.upper_bound(new_floor));
+  }
   return Status::Ok();
 }
 

@@ -11,6 +11,7 @@
 #include "core/wire/messages/dispute_opened.h"
 #include "core/wire/messages/fetch_checkpoint.h"
 #include "core/wire/messages/forced_error_notice.h"
+#include "core/wire/messages/forced_error_query.h"
 #include "core/wire/messages/game_move.h"
 #include "core/wire/messages/game_update.h"
 #include "core/wire/messages/heartbeat.h"
@@ -34,7 +35,7 @@ inline const std::set<std::string, std::less<>>& KnownMessageTypes() {
       ProofPosted::kType, Shutdown::kType,        TaskAssigned::kType,
       TaskSettled::kType, TraceCommit::kType,     Verdict::kType,
       DisputeOpened::kType, GameUpdate::kType,    GameMove::kType,
-      NodeEvidence::kType,   ForcedErrorNotice::kType};
+      NodeEvidence::kType,   ForcedErrorNotice::kType, ForcedErrorQuery::kType};
   return kTypes;
 }
 

@@ -1,8 +1,8 @@
-// forced_error_notice (arbiter → solver, v1): sent to the task's solver
-// alone (over the arbiter's ROUTER, to the solver's connection), for every
-// task, just before the task_assigned event: whether the solver must post a
-// wrong result on purpose (Truebit's forced error). Every task gets one, so
-// that its arrival tells nobody anything; the decision comes from the
+// forced_error_notice (arbiter → solver, v1): the answer to the solver's
+// forced_error_query (same request id), sent to the task's solver alone
+// over the arbiter's ROUTER: whether the solver must post a wrong result on
+// purpose (Truebit's forced error). Every task's solver asks and gets one,
+// so that its arrival tells nobody anything; the decision comes from the
 // arbiter's committed secret (core/protocol/task_draws.h) and is made
 // public only after verification.
 #pragma once

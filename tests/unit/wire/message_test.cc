@@ -141,6 +141,27 @@ TEST_F(MessageTest, RoundTripWithoutTensors) {
   EXPECT_TRUE(r->tensors.empty());
 }
 
+TEST_F(MessageTest, RequestIdRoundTripsAndIsAbsentWhenZero) {
+  Message m = Sample();
+  auto plain = Decode(EncodeMessage(m, alice_));
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(plain->rid, 0u);
+  EXPECT_EQ(EncodeMessage(m, alice_)[0].view().find("\"rid\""), std::string_view::npos);
+  m.rid = 77;
+  auto with = Decode(EncodeMessage(m, alice_));
+  ASSERT_TRUE(with.ok()) << with.status().ToString();
+  EXPECT_EQ(with->rid, 77u);
+}
+
+TEST_F(MessageTest, RequestIdMustBeAPositiveInteger) {
+  for (const json& bad : {json(0), json(-3), json("7"), json(1.5)}) {
+    SCOPED_TRACE(bad.dump());
+    json h = {{"type", "post_task"}, {"version", 1}, {"task", "t"}, {"from", "alice"},
+              {"seq", 1}, {"rid", bad}, {"body", json::object()}, {"tensors", json::array()}};
+    ExpectReject(SignedFrames(h.dump(), {}, alice_), RejectReason::kBadField, "'rid'");
+  }
+}
+
 TEST_F(MessageTest, RoundTripEmptyTaskAndBody) {
   Message m;
   m.type = "ping";

@@ -95,6 +95,8 @@ TEST_F(MessageTypes, EveryTypeRoundTrips) {
   EXPECT_EQ(RoundTrip(Heartbeat{9}).beat, 9);
   EXPECT_TRUE(RoundTrip(ForcedErrorNotice{true}).forced);
   EXPECT_FALSE(RoundTrip(ForcedErrorNotice{false}).forced);
+  RoundTrip(ForcedErrorQuery{});  // no fields: it decodes, unpacks and re-encodes
+  EXPECT_EQ(KnownMessageTypes().count(ForcedErrorQuery::kType), 1u);
   EXPECT_EQ(RoundTrip(Shutdown{"done"}).reason, "done");
 }
 
