@@ -1,26 +1,37 @@
 #include "core/transport/arbiter_link.h"
 
-#include "core/transport/zmq_frames.h"
 #include <spdlog/spdlog.h>
 
+#include "core/transport/zmq_frames.h"
 #include "core/wire/messages/ack.h"
 #include "core/wire/messages/heartbeat.h"
 #include "core/wire/messages/message_type.h"
 
 namespace veritrain {
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
 
 ArbiterLink::ArbiterLink(zmq::context_t& ctx, Messenger& messenger,
-                         std::string requests_endpoint, std::string events_endpoint)
+                         std::string requests_endpoint, std::string events_endpoint,
+                         RetryPolicy retry)
     : messenger_(messenger),
       requests_endpoint_(std::move(requests_endpoint)),
       events_endpoint_(std::move(events_endpoint)),
+      retry_(retry),
       dealer_(ctx, zmq::socket_type::dealer),
       sub_(ctx, zmq::socket_type::sub) {
   ConfigureSocket(dealer_);
   ConfigureSocket(sub_);
 }
 
-Status ArbiterLink::Connect(std::chrono::milliseconds timeout) {
+Status ArbiterLink::ConnectSockets() {
   try {
     sub_.set(zmq::sockopt::subscribe, "");
     sub_.connect(events_endpoint_);
@@ -28,6 +39,12 @@ Status ArbiterLink::Connect(std::chrono::milliseconds timeout) {
   } catch (const zmq::error_t& e) {
     return Status::Unavailable(std::string("connecting to the arbiter: ") + e.what());
   }
+  last_event_ms_ = NowMs();
+  return Status::Ok();
+}
+
+Status ArbiterLink::Connect(std::chrono::milliseconds timeout) {
+  VT_RETURN_IF_ERROR(ConnectSockets());
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -37,7 +54,7 @@ Status ArbiterLink::Connect(std::chrono::milliseconds timeout) {
                              " within " + std::to_string(timeout.count()) + " ms");
     }
     zmq::pollitem_t items[] = {{sub_.handle(), 0, ZMQ_POLLIN, 0}};
-    VT_RETURN_IF_ERROR(PollSockets(items, 1, left).status());
+    VT_RETURN_IF_ERROR(PollSockets(items, 1, messenger_.PollTimeout(left)).status());
     while (true) {
       auto m = ReceiveEvent();
       if (!m.ok()) {
@@ -49,26 +66,93 @@ Status ArbiterLink::Connect(std::chrono::milliseconds timeout) {
   }
 }
 
+Result<uint64_t> ArbiterLink::Request(Message m) {
+  m.rid = messenger_.NewRequestId();
+  const uint64_t rid = m.rid;
+  Status sent = messenger_.Send(dealer_, m);
+  // A request that could not be queued now is resent like a lost one.
+  if (!sent.ok()) spdlog::warn("{}: {}; will resend", messenger_.name(), sent.ToString());
+  pending_[rid] = Outstanding{std::move(m), 0, NowMs() + retry_.BackoffMs(1)};
+  return rid;
+}
+
+Status ArbiterLink::Tick() {
+  const int64_t now = NowMs();
+  for (auto& [rid, p] : pending_) {
+    if (now < p.next_ms) continue;
+    ++p.attempts;
+    ++resends_;
+    spdlog::info("{}: no reply to {} (request {}) yet; resending (attempt {})", messenger_.name(),
+                 p.message.type, rid, p.attempts + 1);
+    Status sent = messenger_.Send(dealer_, p.message);
+    if (!sent.ok()) spdlog::warn("{}: {}", messenger_.name(), sent.ToString());
+    p.next_ms = now + retry_.BackoffMs(p.attempts + 1);
+  }
+  if (retry_.heartbeat_ms > 0 && now >= next_beat_ms_) {
+    Status sent = messenger_.Send(dealer_, Pack(Heartbeat{beats_++}));
+    if (!sent.ok()) spdlog::warn("{}: heartbeat: {}", messenger_.name(), sent.ToString());
+    next_beat_ms_ = now + retry_.heartbeat_ms;
+  }
+  if (!silent_ && now - last_event_ms_ > retry_.silence_ms) {
+    silent_ = true;
+    ++silences_;
+    spdlog::warn("{}: nothing from the arbiter for {} ms", messenger_.name(),
+                 now - last_event_ms_);
+  }
+  return Status::Ok();
+}
+
+std::chrono::milliseconds ArbiterLink::PollTimeout(std::chrono::milliseconds timeout) const {
+  const int64_t now = NowMs();
+  int64_t ms = timeout.count();
+  for (const auto& [rid, p] : pending_) ms = std::min(ms, std::max<int64_t>(0, p.next_ms - now));
+  if (retry_.heartbeat_ms > 0) ms = std::min(ms, std::max<int64_t>(0, next_beat_ms_ - now));
+  return messenger_.PollTimeout(std::chrono::milliseconds(ms));
+}
+
+Result<Message> ArbiterLink::ReceiveEvent() {
+  auto m = messenger_.Receive(sub_, /*router=*/false, sub_guard_);
+  if (m.ok()) {
+    last_event_ms_ = NowMs();
+    if (silent_) {
+      silent_ = false;
+      spdlog::info("{}: the arbiter is back", messenger_.name());
+    }
+  }
+  return m;
+}
+
 Status ArbiterLink::DrainReplies(const std::string& who,
-                                 const std::function<void(const Message&)>& on_other) {
+                                 const std::function<void(const Message&)>& on_reply) {
   return messenger_.Drain(dealer_, /*router=*/false, dealer_guard_,
                           [&](const Message& m, const std::string&) {
-                            if (m.type != Ack::kType) {
-                              if (on_other) on_other(m);
-                              return Status::Ok();
+                            if (m.rid != 0) {
+                              auto it = pending_.find(m.rid);
+                              if (it == pending_.end()) return Status::Ok();  // answered before
+                              pending_.erase(it);
                             }
-                            auto ack = Unpack<Ack>(m);
-                            if (ack.ok() && !ack->ok) {
-                              spdlog::warn("{}: the arbiter refused a request: {}", who,
-                                           ack->error);
+                            if (m.type == Ack::kType) {
+                              auto ack = Unpack<Ack>(m);
+                              if (ack.ok() && !ack->ok) {
+                                spdlog::warn("{}: the arbiter refused a request: {}", who,
+                                             ack->error);
+                              }
                             }
+                            if (on_reply) on_reply(m);
                             return Status::Ok();
                           });
 }
 
 Status ArbiterLink::DrainEvents(const std::function<Status(const Message&)>& on_event) {
-  return messenger_.Drain(sub_, /*router=*/false, sub_guard_,
-                          [&](const Message& m, const std::string&) { return on_event(m); });
+  while (true) {
+    auto m = ReceiveEvent();
+    if (!m.ok()) {
+      if (m.status().code() == Status::Code::kNotFound) return Status::Ok();
+      if (m.status().code() == Status::Code::kUnavailable) return m.status();
+      continue;  // rejected: already logged and counted
+    }
+    VT_RETURN_IF_ERROR(on_event(*m));
+  }
 }
 
 }  // namespace veritrain

@@ -31,9 +31,68 @@ Status Messenger::Send(zmq::socket_t& socket, Message m,
   return s;
 }
 
+namespace {
+
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+void Messenger::InjectFaults(const FaultPlan& plan) { fault_stream_.emplace(plan, name_); }
+
+std::chrono::milliseconds Messenger::PollTimeout(std::chrono::milliseconds timeout) const {
+  const int64_t now = SteadyMs();
+  int64_t ms = timeout.count();
+  for (const auto& [socket, queue] : held_) {
+    for (const Held& h : queue) ms = std::min(ms, std::max<int64_t>(0, h.due_ms - now));
+  }
+  return std::chrono::milliseconds(ms);
+}
+
+Result<ReceivedFrames> Messenger::NextFrames(zmq::socket_t& socket, bool router) {
+  const int64_t now = SteadyMs();
+  auto q = held_.find(socket.handle());
+  if (q != held_.end()) {
+    for (auto it = q->second.begin(); it != q->second.end(); ++it) {
+      if (it->due_ms > now) continue;
+      ReceivedFrames due = std::move(it->frames);
+      q->second.erase(it);
+      return due;
+    }
+  }
+  while (true) {
+    auto got = RecvFrames(socket, router, limits_.max_frames);
+    if (!got.ok() || !fault_stream_) return got;
+    const FaultDecision d = fault_stream_->Next();
+    if (d.kind != FaultKind::kDeliver) ++fault_counts_[FaultKindName(d.kind)];
+    std::deque<Held>& held = held_[socket.handle()];
+    switch (d.kind) {
+      case FaultKind::kDrop:
+        continue;
+      case FaultKind::kDuplicate:
+        held.push_front(Held{*got, now, false});  // the same frames, right after
+        return got;
+      case FaultKind::kReorder:
+        held.push_back(Held{*std::move(got), now + d.hold_ms, true});
+        continue;
+      case FaultKind::kDelay:
+        held.push_back(Held{*std::move(got), now + d.hold_ms, false});
+        continue;
+      case FaultKind::kDeliver:
+        for (Held& h : held) {
+          if (h.until_next) h.due_ms = now;  // overtaken: delivered right after this one
+        }
+        return got;
+    }
+  }
+}
+
 Result<Message> Messenger::Receive(zmq::socket_t& socket, bool router,
                                    ReplayGuard& guard, std::string* routing_id) {
-  auto got = RecvFrames(socket, router, limits_.max_frames);
+  auto got = NextFrames(socket, router);
   if (!got.ok()) {
     // NotFound: nothing waiting. Unavailable: the socket or its context
     // failed (e.g. terminated) — not a message to count, and not one that

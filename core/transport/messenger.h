@@ -7,18 +7,29 @@
 // known sender, signature, replay per receiving socket); a rejected message
 // is logged with its reason, counted, and never stops the caller.
 //
+// With InjectFaults, every message received is first subjected to the
+// plan's network faults (core/transport/fault_plan.h): dropped, duplicated,
+// reordered or delayed. Held-back messages are delivered by later Receive
+// calls once due, so a caller that polls must bound its poll timeout with
+// PollTimeout().
+//
 // Thread-safety: Send and Receive may be called from one thread at a time
 // per socket; the counters are for the owning thread.
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include <zmq.hpp>
 
 #include "core/crypto/identity.h"
+#include "core/transport/fault_plan.h"
+#include "core/transport/zmq_frames.h"
 #include "core/util/status.h"
 #include "core/wire/message.h"
 #include "core/wire/replay_guard.h"
@@ -33,6 +44,18 @@ class Messenger {
   const std::string& name() const { return name_; }
   const Identity& identity() const { return identity_; }
   const KeyDirectory& keys() const { return keys_; }
+
+  // A fresh request id (Message::rid): unique for this sender, increasing,
+  // and not reused by a restarted process (it shares seq's clock origin).
+  uint64_t NewRequestId() { return ++seq_; }
+
+  // Injects `plan`'s faults into every message received from now on.
+  // REQUIRES: plan.any().
+  void InjectFaults(const FaultPlan& plan);
+  // `timeout`, shortened so that a held-back message is delivered when due.
+  std::chrono::milliseconds PollTimeout(std::chrono::milliseconds timeout) const;
+  // Injected faults by kind ("dropped", "duplicated", "reordered", "delayed").
+  const std::map<std::string, int64_t>& faults() const { return fault_counts_; }
 
   // Fills m.from and m.seq, signs, sends.
   Status Send(zmq::socket_t& socket, Message m,
@@ -61,6 +84,15 @@ class Messenger {
   int64_t messages_received() const { return messages_received_; }
 
  private:
+  struct Held {
+    ReceivedFrames frames;
+    int64_t due_ms = 0;       // steady clock
+    bool until_next = false;  // reordered: released once a later message is delivered
+  };
+  // The next frames to decode from `socket`: a held message that is due,
+  // else the next one from the socket after the fault plan's draw.
+  Result<ReceivedFrames> NextFrames(zmq::socket_t& socket, bool router);
+
   std::string name_;
   Identity identity_;
   KeyDirectory keys_;
@@ -72,6 +104,9 @@ class Messenger {
   int64_t last_message_bytes_ = 0;
   int64_t messages_sent_ = 0;
   int64_t messages_received_ = 0;
+  std::optional<FaultStream> fault_stream_;
+  std::map<std::string, int64_t> fault_counts_;
+  std::map<void*, std::deque<Held>> held_;  // by socket handle
 };
 
 }  // namespace veritrain

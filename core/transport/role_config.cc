@@ -24,7 +24,10 @@ nlohmann::json RoleConfig::ToJson() const {
           {"seed", seed},
           {"settings", settings},
           {"plugins", plugins},
-          {"job_dir", job_dir}};
+          {"job_dir", job_dir},
+          {"network", network},
+          {"crash", crash},
+          {"restarts", restarts}};
 }
 
 Result<RoleConfig> RoleConfig::FromJson(const nlohmann::json& j) {
@@ -56,7 +59,26 @@ Result<RoleConfig> RoleConfig::FromJson(const nlohmann::json& j) {
   if (j.contains("job_dir")) {
     VT_ASSIGN_OR_RETURN(c.job_dir, BodyString(j, "job_dir"));
   }
+  if (j.contains("network")) {
+    VT_ASSIGN_OR_RETURN(c.network, BodyObject(j, "network"));
+  }
+  if (j.contains("crash") && !j["crash"].is_null()) {
+    VT_ASSIGN_OR_RETURN(c.crash, BodyObject(j, "crash"));
+  }
+  if (j.contains("restarts")) {
+    VT_ASSIGN_OR_RETURN(c.restarts, BodyInt(j, "restarts"));
+  }
+  VT_RETURN_IF_ERROR(c.Faults().status());
+  VT_RETURN_IF_ERROR(c.Retry().status());
   return c;
+}
+
+Result<FaultPlan> RoleConfig::Faults() const {
+  return FaultPlan::FromJson(network.value("faults", nlohmann::json::object()));
+}
+
+Result<RetryPolicy> RoleConfig::Retry() const {
+  return RetryPolicy::FromJson(network.value("retry", nlohmann::json::object()));
 }
 
 Result<RoleConfig> RoleConfig::Load(const std::string& path) {

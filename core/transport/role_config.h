@@ -16,6 +16,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/crypto/identity.h"
+#include "core/transport/fault_plan.h"
+#include "core/transport/retry_policy.h"
 #include "core/util/status.h"
 #include "core/wire/message.h"
 
@@ -41,6 +43,18 @@ struct RoleConfig {
   // resolve against (the scenario's directory). Optional in the JSON.
   std::vector<std::string> plugins;
   std::string job_dir;
+  // Network behaviour (optional in the JSON): "faults" (FaultPlan JSON,
+  // core/transport/fault_plan.h) injected into what this role receives, and
+  // "retry" (RetryPolicy JSON, core/transport/retry_policy.h).
+  nlohmann::json network = nlohmann::json::object();
+  // Where this role kills itself with SIGKILL (a scenario's "crashes"
+  // entry; see core/transport/crash_point.h), or null. Optional in the JSON.
+  nlohmann::json crash;
+  // How many times the runner has restarted this role (0: first start).
+  int64_t restarts = 0;
+
+  Result<FaultPlan> Faults() const;
+  Result<RetryPolicy> Retry() const;
 
   nlohmann::json ToJson() const;
   static Result<RoleConfig> FromJson(const nlohmann::json& j);

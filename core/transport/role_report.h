@@ -4,13 +4,17 @@
 //   {"name": "solver-1",
 //    "rejected_messages": {"bad_signature": 3, "json_too_deep": 3, ...},
 //    "messages_received": 120, "messages_sent": 118,
-//    "bytes_received": 81234, "bytes_sent": 90211}
+//    "bytes_received": 81234, "bytes_sent": 90211,
+//    "faults_injected": {"dropped": 12, "duplicated": 5, ...},
+//    ... and what the role adds (e.g. "resends": 4)}
 //
 // "rejected_messages" counts every inbound message the role's Messenger
 // refused (garbage, oversized, too deep, forged, replayed, unknown sender or
 // type), by reason name (core/wire/message.h). The runner copies each role's
 // rejected_messages into summary.json ("rejected_messages_by_role"); the
-// other counts depend on timing (heartbeats) and stay in the report only.
+// other counts depend on timing (heartbeats) and stay in the report only;
+// "faults_injected" (the network faults a scenario injected into what the
+// role received) goes to summary.json's "faults_injected_by_role".
 //
 // Thread-safety: the functions are thread-safe; the Messenger must not be
 // used by another thread meanwhile.
@@ -25,11 +29,18 @@
 
 namespace veritrain {
 
-nlohmann::json RoleReport(const Messenger& messenger);
+// `extra`'s fields are added to the report.
+nlohmann::json RoleReport(const Messenger& messenger,
+                          const nlohmann::json& extra = nlohmann::json::object());
 
-// Writes RoleReport(messenger) to <out_dir>/reports/<messenger.name()>.json
+// Writes RoleReport(messenger, extra) to <out_dir>/reports/<name>.json
 // crash-safely, creating the folder if needed.
-Status WriteRoleReport(const std::string& out_dir, const Messenger& messenger);
+Status WriteRoleReport(const std::string& out_dir, const Messenger& messenger,
+                       const nlohmann::json& extra = nlohmann::json::object());
+
+// Field `field` of every role's report, keyed by role name (roles whose
+// report lacks it are left out).
+Result<nlohmann::json> ReadReportFieldByRole(const std::string& out_dir, const std::string& field);
 
 // Every role's rejected_messages from the reports in <out_dir>/reports/,
 // keyed by role name (an empty object when there are none). A report that

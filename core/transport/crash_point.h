@@ -1,0 +1,41 @@
+// CrashPoint: where a role kills itself with SIGKILL, for a scenario's
+// crash tests ("crashes" in the scenario; docs/reliability.md).
+//
+// The runner puts the crash into the role's config (RoleConfig::crash) on
+// its first start only; a restarted role has none. The role calls
+// Reached(stage, progress) at the points the scenario can name —
+// "training" after each checkpoint is on disk (progress = its index),
+// "verification" after each re-executed interval (progress = intervals
+// done), "dispute" after each game move answered (progress = moves
+// answered; 0 as the dispute opens) — and the process dies there, with no
+// cleanup, as it would from `kill -9`: whatever it had not made durable is
+// lost.
+//
+// Thread-safety: Reached may be called from any thread; the process ends.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace veritrain {
+
+class CrashPoint {
+ public:
+  CrashPoint() = default;
+  // From a RoleConfig's "crash" ({"at", "after"}; null: never).
+  explicit CrashPoint(const nlohmann::json& crash);
+
+  bool armed() const { return !stage_.empty(); }
+  // True when `stage` is the crash's stage and `progress` has reached its point.
+  bool Due(const std::string& stage, int64_t progress) const;
+  // Kills this process with SIGKILL when Due(stage, progress).
+  void Reached(const std::string& stage, int64_t progress) const;
+
+ private:
+  std::string stage_;
+  int64_t after_ = 0;
+};
+
+}  // namespace veritrain

@@ -1,0 +1,135 @@
+// ArbiterLink's requests over real ZeroMQ sockets (inproc), against a
+// stand-in arbiter: a request without a reply is resent with the same
+// request id and a new sequence number, on the retry policy's back-off;
+// the first reply completes it; a second reply (the answer to a resend) is
+// dropped; heartbeats go out on their period.
+#include "core/transport/arbiter_link.h"
+
+#include <gtest/gtest.h>
+
+#include "core/transport/zmq_frames.h"
+#include "core/wire/messages/all.h"
+
+namespace veritrain {
+namespace {
+
+TEST(RetryPolicy, BackoffDoublesUpToTheMaximum) {
+  RetryPolicy p;
+  p.initial_ms = 100;
+  p.max_ms = 700;
+  EXPECT_EQ(p.BackoffMs(1), 100);
+  EXPECT_EQ(p.BackoffMs(2), 200);
+  EXPECT_EQ(p.BackoffMs(3), 400);
+  EXPECT_EQ(p.BackoffMs(4), 700);
+  EXPECT_EQ(p.BackoffMs(60), 700);
+}
+
+TEST(RetryPolicy, BadPoliciesNameTheField) {
+  EXPECT_NE(RetryPolicy::FromJson({{"initial_ms", 0}}).status().message().find("retry.initial_ms"),
+            std::string::npos);
+  EXPECT_NE(RetryPolicy::FromJson({{"initial_ms", 500}, {"max_ms", 100}}).status().message().find(
+                "retry.max_ms"),
+            std::string::npos);
+  EXPECT_NE(RetryPolicy::FromJson({{"heartbeat_ms", -1}}).status().message().find(
+                "retry.heartbeat_ms"),
+            std::string::npos);
+  auto round = RetryPolicy::FromJson(RetryPolicy{}.ToJson());
+  ASSERT_TRUE(round.ok());
+  EXPECT_EQ(round->ToJson(), RetryPolicy{}.ToJson());
+}
+
+class ArbiterLinkTest : public ::testing::Test {
+ protected:
+  ArbiterLinkTest()
+      : arbiter_id_(Identity::Generate()),
+        peer_id_(Identity::Generate()),
+        router_(ctx_, zmq::socket_type::router),
+        pub_(ctx_, zmq::socket_type::pub) {
+    keys_.Add("arbiter", arbiter_id_.public_key());
+    keys_.Add("peer", peer_id_.public_key());
+    router_.bind("inproc://requests");
+    pub_.bind("inproc://events");
+  }
+  // The next message the stand-in arbiter receives, driving the link's
+  // resends and heartbeats while waiting (at most 5 s).
+  Result<Message> ArbiterReceives(Messenger& arbiter, ArbiterLink& link, std::string* rid) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < deadline) {
+      VT_RETURN_IF_ERROR(link.Tick());
+      zmq::pollitem_t items[] = {{router_.handle(), 0, ZMQ_POLLIN, 0}};
+      (void)PollSockets(items, 1, link.PollTimeout(std::chrono::milliseconds(100)));
+      auto m = arbiter.Receive(router_, true, guard_, rid);
+      if (m.ok() || m.status().code() != Status::Code::kNotFound) return m;
+    }
+    return Status::Timeout("nothing arrived");
+  }
+
+  zmq::context_t ctx_;
+  Identity arbiter_id_, peer_id_;
+  KeyDirectory keys_;
+  zmq::socket_t router_, pub_;
+  ReplayGuard guard_;
+};
+
+TEST_F(ArbiterLinkTest, AnUnansweredRequestIsResentWithItsIdUntilAnswered) {
+  Messenger arbiter("arbiter", arbiter_id_, keys_), peer("peer", peer_id_, keys_);
+  RetryPolicy retry;
+  retry.initial_ms = 5;
+  retry.max_ms = 20;
+  retry.heartbeat_ms = 0;
+  ArbiterLink link(ctx_, peer, "inproc://requests", "inproc://events", retry);
+  ASSERT_TRUE(link.ConnectSockets().ok());
+  auto rid = link.Request(Pack(Hello{"verifier", ""}));
+  ASSERT_TRUE(rid.ok());
+  EXPECT_TRUE(link.Pending(*rid));
+
+  std::string routing;
+  auto first = ArbiterReceives(arbiter, link, &routing);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  // Not answered: it comes again, the same request under a new seq.
+  auto second = ArbiterReceives(arbiter, link, &routing);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(first->rid, *rid);
+  EXPECT_EQ(second->rid, *rid);
+  EXPECT_GT(second->seq, first->seq);
+  EXPECT_EQ(second->type, Hello::kType);
+  EXPECT_GE(link.resends(), 1);
+
+  // Both copies answered: the link hands over one reply.
+  for (int i = 0; i < 2; ++i) {
+    Message ack = Pack(Ack{true, "", {{"copy", i}}});
+    ack.rid = *rid;
+    ASSERT_TRUE(arbiter.Send(router_, ack, &routing).ok());
+  }
+  std::vector<Message> replies;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (peer.messages_received() < 2 && std::chrono::steady_clock::now() < deadline) {
+    zmq::pollitem_t items[] = {{link.dealer().handle(), 0, ZMQ_POLLIN, 0}};
+    (void)PollSockets(items, 1, std::chrono::milliseconds(100));
+    ASSERT_TRUE(link.DrainReplies("peer", [&](const Message& m) { replies.push_back(m); }).ok());
+  }
+  ASSERT_EQ(peer.messages_received(), 2);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(Unpack<Ack>(replies[0])->data["copy"], 0);
+  EXPECT_FALSE(link.Pending(*rid));
+  EXPECT_EQ(link.pending(), 0u);
+}
+
+TEST_F(ArbiterLinkTest, HeartbeatsGoOutOnTheirPeriodWithoutRequestIds) {
+  Messenger arbiter("arbiter", arbiter_id_, keys_), peer("peer", peer_id_, keys_);
+  RetryPolicy retry;
+  retry.heartbeat_ms = 5;
+  ArbiterLink link(ctx_, peer, "inproc://requests", "inproc://events", retry);
+  ASSERT_TRUE(link.ConnectSockets().ok());
+  std::string routing;
+  for (int64_t beat = 0; beat < 3; ++beat) {
+    auto m = ArbiterReceives(arbiter, link, &routing);
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    EXPECT_EQ(m->type, Heartbeat::kType);
+    EXPECT_EQ(m->rid, 0u);
+    EXPECT_EQ(Unpack<Heartbeat>(*m)->beat, beat);
+  }
+}
+
+}  // namespace
+}  // namespace veritrain
