@@ -58,6 +58,13 @@ Result<std::unique_ptr<Arbiter>> Arbiter::Create(zmq::context_t& ctx,
                                          std::move(log)));
   a->submitter_ = config.settings.value("submitter", std::string("submitter"));
   a->heartbeat_ms_ = config.settings.value("heartbeat_ms", int64_t{200});
+  a->republish_ms_ = config.settings.value("republish_ms", int64_t{500});
+  VT_ASSIGN_OR_RETURN(FaultPlan faults, config.Faults());
+  VT_ASSIGN_OR_RETURN(a->retry_, config.Retry());
+  if (faults.any()) a->messenger_.InjectFaults(faults);
+  // On a lossy network the shutdown event is repeated for a while, so that
+  // every subscriber sees it.
+  a->closing_ms_ = config.settings.value("closing_ms", faults.any() ? int64_t{2000} : int64_t{0});
   const int64_t funds = config.settings.value("submitter_funds", int64_t{0});
   const int64_t participant_funds = config.settings.value("participant_funds", int64_t{0});
   const int64_t jackpot = config.settings.value("jackpot_initial", int64_t{0});
@@ -99,26 +106,37 @@ Arbiter::Arbiter(zmq::context_t& ctx, RoleConfig config, const Clock* clock,
 
 Status Arbiter::Run() {
   int64_t next_beat = clock_->NowMs();
+  int64_t next_republish = next_beat + republish_ms_;
   int64_t beat = 0;
+  auto serve = [&](int64_t until) -> Status {
+    zmq::pollitem_t items[] = {{requests_.handle(), 0, ZMQ_POLLIN, 0}};
+    const auto wait = std::chrono::milliseconds(std::max<int64_t>(0, until - clock_->NowMs()));
+    VT_RETURN_IF_ERROR(PollSockets(items, 1, messenger_.PollTimeout(wait)).status());
+    return messenger_.Drain(
+        requests_, /*router=*/true, request_guard_,
+        [this](const Message& m, const std::string& rid) { return HandleRequest(m, rid); });
+  };
   while (!shutting_down_) {
     const int64_t now = clock_->NowMs();
     if (now >= next_beat) {
       VT_RETURN_IF_ERROR(Publish(Pack(Heartbeat{beat++})));
       next_beat = now + heartbeat_ms_;
     }
-    zmq::pollitem_t items[] = {{requests_.handle(), 0, ZMQ_POLLIN, 0}};
-    VT_RETURN_IF_ERROR(PollSockets(items, 1,
-                                   std::chrono::milliseconds(std::max<int64_t>(
-                                       0, next_beat - clock_->NowMs())))
-                           .status());
-    VT_RETURN_IF_ERROR(messenger_.Drain(
-        requests_, /*router=*/true, request_guard_,
-        [this](const Message& m, const std::string& rid) { return HandleRequest(m, rid); }));
+    if (now >= next_republish) {
+      VT_RETURN_IF_ERROR(Republish());
+      next_republish = now + republish_ms_;
+    }
+    VT_RETURN_IF_ERROR(serve(std::min(next_beat, next_republish)));
     VT_RETURN_IF_ERROR(CheckDeadlines());
+    VT_RETURN_IF_ERROR(CheckSilence());
   }
   // The shutdown event must reach subscribers before the socket closes.
   events_.set(zmq::sockopt::linger, 5000);
   VT_RETURN_IF_ERROR(Publish(Pack(Shutdown{"run finished"})));
+  for (const int64_t until = clock_->NowMs() + closing_ms_; clock_->NowMs() < until;) {
+    VT_RETURN_IF_ERROR(serve(std::min(until, clock_->NowMs() + heartbeat_ms_)));
+    VT_RETURN_IF_ERROR(Publish(Pack(Shutdown{"run finished"})));
+  }
   nlohmann::json entries = nlohmann::json::array();
   std::string ledger_text;
   for (const auto& e : ledger_.entries()) ledger_text += Ledger::EntryToJson(e).dump() + "\n";
@@ -127,13 +145,64 @@ Status Arbiter::Run() {
   VT_RETURN_IF_ERROR(Log("shutdown", "", {{"ledger_head", ledger_.head().Hex()},
                                           {"conservation", conserved.ok()},
                                           {"refused_transfers", refused_transfers_},
-                                          {"rejected_messages", messenger_.rejects()}}));
+                                          {"repeated_requests", repeated_requests_},
+                                          {"rejected_messages", messenger_.rejects()},
+                                          {"faults_injected", messenger_.faults()}}));
   VT_RETURN_IF_ERROR(WriteRoleReport(config_.out_dir, messenger_));
   return conserved;
 }
 
+Status Arbiter::Republish() {
+  const int64_t now = clock_->NowMs();
+  for (auto& [id, task] : tasks_) {
+    const bool settled = task.settled_ms >= 0;
+    // A settled task's outcome is repeated for a while (the submitter waits
+    // for it); an open task's latest events until it settles.
+    if (settled && now - task.settled_ms > 30000) continue;
+    for (int slot = settled ? kSettledSlot : 0; slot < kSlots; ++slot) {
+      if (!task.published[slot]) continue;
+      Status s = messenger_.Send(events_, *task.published[slot]);
+      if (!s.ok()) spdlog::warn("arbiter: republishing: {}", s.ToString());
+    }
+  }
+  return Status::Ok();
+}
+
+Status Arbiter::CheckSilence() {
+  const int64_t now = clock_->NowMs();
+  for (auto& [name, p] : participants_) {
+    if (p.silent || now - p.last_seen_ms <= retry_.silence_ms) continue;
+    p.silent = true;
+    spdlog::warn("arbiter: nothing from {} for {} ms", name, now - p.last_seen_ms);
+    VT_RETURN_IF_ERROR(Log("participant_silent", "", {{"name", name},
+                                                     {"silent_ms", now - p.last_seen_ms}}));
+  }
+  return Status::Ok();
+}
+
 Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
+  auto seen = participants_.find(m.from);
+  if (seen != participants_.end()) {
+    seen->second.last_seen_ms = clock_->NowMs();
+    if (seen->second.silent) {
+      seen->second.silent = false;
+      spdlog::info("arbiter: {} is back", m.from);
+      VT_RETURN_IF_ERROR(Log("participant_returned", "", {{"name", m.from}}));
+    }
+  }
+  if (m.type == Heartbeat::kType) return Status::Ok();  // alive; no reply
+  if (m.rid != 0) {
+    // A resent request: answered again, handled once.
+    auto cached = replies_.find({m.from, m.rid});
+    if (cached != replies_.end()) {
+      ++repeated_requests_;
+      Status sent = messenger_.Send(requests_, cached->second, &routing_id);
+      if (!sent.ok()) spdlog::warn("arbiter: {}", sent.ToString());
+      return Status::Ok();
+    }
+  }
   Ack reply;
+  std::optional<Message> answer;  // a reply other than an ack
   Status s;
   if (m.type == Hello::kType) {
     s = OnHello(m, routing_id, &reply);
@@ -147,6 +216,8 @@ Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
     s = OnGameMove(m, &reply);
   } else if (m.type == NodeEvidence::kType) {
     s = OnNodeEvidence(m, &reply);
+  } else if (m.type == ForcedErrorQuery::kType) {
+    s = OnForcedErrorQuery(m, &reply, &answer);
   } else if (m.type == Shutdown::kType) {
     if (m.from != submitter_) {
       reply = Ack{false, "only the submitter may shut the run down", {}};
@@ -163,8 +234,34 @@ Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
                                                        {"from", m.from},
                                                        {"error", reply.error}}));
   }
-  Status sent = messenger_.Send(requests_, Pack(reply, m.task), &routing_id);
+  Message out = answer ? *std::move(answer) : Pack(reply, m.task);
+  out.rid = m.rid;
+  if (m.rid != 0) {
+    constexpr size_t kKeptReplies = 4096;
+    replies_[{m.from, m.rid}] = out;
+    reply_order_.emplace_back(m.from, m.rid);
+    if (reply_order_.size() > kKeptReplies) {
+      replies_.erase(reply_order_.front());
+      reply_order_.pop_front();
+    }
+  }
+  Status sent = messenger_.Send(requests_, out, &routing_id);
   if (!sent.ok()) spdlog::warn("arbiter: {}", sent.ToString());
+  return Status::Ok();
+}
+
+Status Arbiter::OnForcedErrorQuery(const Message& m, Ack* reply,
+                                   std::optional<Message>* answer) {
+  auto it = tasks_.find(m.task);
+  if (it == tasks_.end()) {
+    *reply = Ack{false, "unknown task '" + m.task + "'", {}};
+  } else if (m.from != it->second.spec.solver) {
+    *reply = Ack{false, m.from + " is not the solver of " + m.task, {}};
+  } else if (!it->second.assigned) {
+    *reply = Ack{false, m.task + " is not assigned yet", {}};
+  } else {
+    *answer = Pack(ForcedErrorNotice{it->second.forced_error}, m.task);
+  }
   return Status::Ok();
 }
 
@@ -175,7 +272,8 @@ Status Arbiter::OnHello(const Message& m, const std::string& routing_id, Ack* re
     return Status::Ok();
   }
   const bool first = participants_.count(m.from) == 0;
-  participants_[m.from] = Participant{hello->role, hello->serve_endpoint, routing_id};
+  participants_[m.from] =
+      Participant{hello->role, hello->serve_endpoint, routing_id, clock_->NowMs(), false};
   if (first) {
     spdlog::info("arbiter: {} joined as {}", m.from, hello->role);
     VT_RETURN_IF_ERROR(Log("participant_joined", "", {{"name", m.from},
@@ -242,10 +340,6 @@ Status Arbiter::AssignReadyTasks() {
     task.forced_error =
         ForcedErrorDrawn(task.randomness.secret, task.spec.economics.forced_error_rate);
     VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kAssigned));
-    // To the solver alone, before the assignment it answers to.
-    Status told = messenger_.Send(requests_, Pack(ForcedErrorNotice{task.forced_error}, id),
-                                  &participants_.at(task.spec.solver).routing_id);
-    if (!told.ok()) spdlog::warn("arbiter: forced-error notice for {}: {}", id, told.ToString());
     VT_RETURN_IF_ERROR(Move(task.spec.solver, StakeAccount(id, task.spec.solver),
                             task.spec.economics.solver_stake, "solver stake", id));
     task.deadline_ms = clock_->NowMs() +
@@ -477,6 +571,7 @@ Status Arbiter::Settle(Task& task, const std::string& reason) {
         task.job ? GameNodeName(*task.job, task.dispute->game->disputed_node()) : "");
   }
   VT_RETURN_IF_ERROR(Publish(Pack(settled, task.id)));
+  task.settled_ms = clock_->NowMs();
   spdlog::info("arbiter: {} settled: {} ({})", task.id, outcome, reason);
   return Log("task_settled", task.id, settled.ToBody());
 }
@@ -668,6 +763,15 @@ Status Arbiter::Move(const std::string& from, const std::string& to, int64_t amo
 }
 
 Status Arbiter::Publish(const Message& m) {
+  auto task = tasks_.find(m.task);
+  if (!m.task.empty() && task != tasks_.end()) {
+    static const std::map<std::string, Slot> kSlotOf = {
+        {TaskAssigned::kType, kAssignedSlot}, {ProofPosted::kType, kProofSlot},
+        {DisputeOpened::kType, kDisputeSlot}, {GameUpdate::kType, kUpdateSlot},
+        {TaskSettled::kType, kSettledSlot}};
+    auto slot = kSlotOf.find(m.type);
+    if (slot != kSlotOf.end()) task->second.published[slot->second] = m;
+  }
   Status s = messenger_.Send(events_, m);
   if (!s.ok()) spdlog::warn("arbiter: publishing {}: {}", m.type, s.ToString());
   return Status::Ok();  // a subscriber that cannot keep up is not the arbiter's failure

@@ -31,10 +31,23 @@
 // an account is refused, logged ("transfer_refused") and counted; the task
 // goes on without that stake.
 //
+// Lossy networks (docs/reliability.md): every reply carries the request's
+// id, and the arbiter keeps its recent replies by (sender, request id); a
+// resent request it has already handled gets the same reply again and
+// changes nothing. Events are republished: every republish_ms, the latest
+// task_assigned, proof_posted, dispute_opened and game_update of each task
+// still open, and a settled task's task_settled for a while, so a
+// participant that missed one, or restarted, catches up. Participants send
+// heartbeats; one not heard from for silence_ms is logged as
+// "participant_silent" (and "participant_returned" when it is heard again).
+// The outcome never depends on this: deadlines and game clocks settle a
+// task whoever is silent.
+//
 // Thread-safety: one Arbiter runs on one thread (Run()); construct it on
 // the thread that runs it.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -75,7 +88,11 @@ class Arbiter {
     std::string role;
     std::string serve_endpoint;
     std::string routing_id;  // its connection to the ROUTER
+    int64_t last_seen_ms = 0;
+    bool silent = false;
   };
+  // The events of a task that are republished, in this order.
+  enum Slot { kAssignedSlot, kProofSlot, kDisputeSlot, kUpdateSlot, kSettledSlot, kSlots };
   struct Task {
     std::string id;
     TaskSpec spec;
@@ -92,12 +109,21 @@ class Arbiter {
     std::map<std::string, ChallengedInterval> challenges;  // by challenger
     // The challenger of a ruling made without a game (checkpoint 0).
     std::string ruled_challenger;
+    std::optional<Message> published[kSlots];  // the latest event of each slot
+    int64_t settled_ms = -1;
   };
 
   Arbiter(zmq::context_t& ctx, RoleConfig config, const Clock* clock,
           Messenger messenger, EventLog log);
 
   Status HandleRequest(const Message& m, const std::string& routing_id);
+  // A forced_error_query: the answer (a forced_error_notice) for the
+  // task's solver, or a refusal in `reply`.
+  Status OnForcedErrorQuery(const Message& m, Ack* reply, std::optional<Message>* answer);
+  // Republishes the latest events of open (and recently settled) tasks.
+  Status Republish();
+  // Logs participants that have gone silent, or come back.
+  Status CheckSilence();
   Status OnHello(const Message& m, const std::string& routing_id, Ack* reply);
   Status OnPostTask(const Message& m, Ack* reply);
   Status OnTraceCommit(const Message& m, Ack* reply);
@@ -148,6 +174,13 @@ class Arbiter {
   int64_t next_task_ = 1;
   int64_t refused_transfers_ = 0;
   int64_t heartbeat_ms_ = 200;
+  int64_t republish_ms_ = 500;
+  int64_t closing_ms_ = 0;  // how long the shutdown event is repeated
+  RetryPolicy retry_;
+  // Recent replies by (sender, request id), oldest first in reply_order_.
+  std::map<std::pair<std::string, uint64_t>, Message> replies_;
+  std::deque<std::pair<std::string, uint64_t>> reply_order_;
+  int64_t repeated_requests_ = 0;
   bool shutting_down_ = false;
 };
 

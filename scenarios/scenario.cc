@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <utility>
 
@@ -159,6 +160,51 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
                           std::to_string(verifiers) + ")"});
   }
 
+  // Network faults and retries.
+  const json& faults = r["network"]["faults"];
+  const double rates = faults["drop"].get<double>() + faults["duplicate"].get<double>() +
+                       faults["reorder"].get<double>() + faults["delay"].get<double>();
+  if (rates > 1 + 1e-12) {
+    errors.push_back({"/network/faults", "drop + duplicate + reorder + delay = " +
+                                             json(rates).dump() + ", must be at most 1"});
+  }
+  const json& retry = r["network"]["retry"];
+  if (retry["max_ms"].get<int64_t>() < retry["initial_ms"].get<int64_t>()) {
+    errors.push_back({"/network/retry/max_ms", retry["max_ms"].dump() +
+                                                   " is below initial_ms = " +
+                                                   retry["initial_ms"].dump()});
+  }
+
+  // Crashes: of a known solver or verifier, once each, at a point it reaches.
+  const json& crashes = r["crashes"];
+  std::set<std::string> crashed;
+  for (size_t i = 0; i < crashes.size(); ++i) {
+    const std::string at = "/crashes/" + std::to_string(i);
+    const std::string name = crashes[i]["participant"].get<std::string>();
+    const std::string point = crashes[i]["at"].get<std::string>();
+    const int64_t after = crashes[i]["after"].get<int64_t>();
+    auto who = first_use.find(name);
+    if (who == first_use.end()) {
+      errors.push_back({at + "/participant", "'" + name + "' is not a participant"});
+      continue;
+    }
+    if (!crashed.insert(name).second) {
+      errors.push_back({at + "/participant", "'" + name + "' already has a crash"});
+    }
+    const std::string role = participants[who->second]["role"].get<std::string>();
+    if (point == "training" && role != "solver") {
+      errors.push_back({at + "/at", "only the solver trains; '" + name + "' is a " + role});
+    }
+    if (point == "verification" && role != "verifier") {
+      errors.push_back({at + "/at", "only verifiers verify; '" + name + "' is a " + role});
+    }
+    if (point == "training" && steps % k == 0 && (after < 1 || after > steps / k)) {
+      errors.push_back({at + "/after", "checkpoint " + std::to_string(after) +
+                                           " is not one training writes (1.." +
+                                           std::to_string(steps / k) + ")"});
+    }
+  }
+
   const json& expect = r["expect"];
   for (size_t i = 0; i < expect.size(); ++i) {
     const std::string path = expect[i]["path"].get<std::string>();
@@ -254,6 +300,12 @@ Scenario FromResolved(json r) {
   }
   s.network.transport = r["network"]["transport"].get<std::string>();
   s.network.host = r["network"]["host"].get<std::string>();
+  s.network.faults = r["network"]["faults"];
+  s.network.retry = r["network"]["retry"];
+  for (const json& c : r["crashes"]) {
+    s.crashes.push_back({c["participant"].get<std::string>(), c["at"].get<std::string>(),
+                         c["after"].get<int64_t>(), c["restart"].get<bool>()});
+  }
   s.timeout_s = r["timeout_s"].get<double>();
   s.expect = r["expect"];
   s.plugins = r["plugins"].get<std::vector<std::string>>();
@@ -293,6 +345,17 @@ nlohmann::json ProfileSpec::ToJson() const {
           {"dtype", dtype},
           {"deterministic", deterministic},
           {"device", device}};
+}
+
+nlohmann::json CrashSpec::ToJson() const {
+  return {{"participant", participant}, {"at", at}, {"after", after}, {"restart", restart}};
+}
+
+const CrashSpec* Scenario::CrashOf(const std::string& name) const {
+  for (const CrashSpec& c : crashes) {
+    if (c.participant == name) return &c;
+  }
+  return nullptr;
 }
 
 std::vector<const ParticipantSpec*> Scenario::solvers() const {

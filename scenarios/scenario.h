@@ -77,6 +77,20 @@ struct EconomicsSpec {
 struct NetworkSpec {
   std::string transport = "ipc";  // "ipc" or "tcp"
   std::string host = "127.0.0.1";
+  // FaultPlan JSON (core/transport/fault_plan.h) without the seed, and
+  // RetryPolicy JSON (core/transport/retry_policy.h), defaults filled in.
+  nlohmann::json faults = nlohmann::json::object();
+  nlohmann::json retry = nlohmann::json::object();
+};
+
+// A role that kills itself at a named point (core/transport/crash_point.h).
+struct CrashSpec {
+  std::string participant;
+  std::string at;  // "training" | "verification" | "dispute"
+  int64_t after = 1;
+  bool restart = false;
+
+  nlohmann::json ToJson() const;
 };
 
 struct Scenario {
@@ -91,6 +105,7 @@ struct Scenario {
   int64_t tasks = 1;  // posted one after another
   std::vector<ParticipantSpec> participants;
   NetworkSpec network;
+  std::vector<CrashSpec> crashes;
   double timeout_s = 900;
   nlohmann::json expect = nlohmann::json::array();  // see scenarios/expect.h
   // Plug-in libraries with jobs, as the file names them (paths or bare
@@ -106,6 +121,9 @@ struct Scenario {
   // is alive and `participants` is not modified.
   std::vector<const ParticipantSpec*> solvers() const;
   std::vector<const ParticipantSpec*> verifiers() const;
+
+  // The crash of participant `name`, or null.
+  const CrashSpec* CrashOf(const std::string& name) const;
 
   // Number of checkpoint intervals: job.steps / protocol.checkpoint_interval
   // (0 if job.steps is missing, as in a default-constructed Scenario).

@@ -22,6 +22,12 @@ double Since(std::chrono::steady_clock::time_point t0) {
 
 }  // namespace
 
+std::string CheckpointFileName(int64_t index) {
+  char name[32];
+  std::snprintf(name, sizeof(name), "/ckpt-%06lld.vtc", static_cast<long long>(index));
+  return name;
+}
+
 double UpdateNorm(const TensorMap& a, const TensorMap& b) {
   double sum = 0;
   for (const auto& [name, t] : b) {
@@ -59,31 +65,41 @@ Status CheckpointRecorder::Record(const TensorMap& state, int64_t index,
   VT_RETURN_IF_ERROR(SortedTensors(ToState(state)).status());
 
   auto t0 = std::chrono::steady_clock::now();
-  if (has_last_) {
-    try {
-      norms_.push_back(UpdateNorm(last_, state));
-    } catch (const std::exception& e) {  // LibTorch: mismatched parameters
-      return Status::InvalidArgument(std::string("checkpoint update norm: ") +
-                                     e.what());
-    }
-  }
-  last_ = state;
-  has_last_ = true;
+  VT_RETURN_IF_ERROR(NoteUpdate(state));
   norm_seconds_ += Since(t0);
 
-  char name[32];
-  std::snprintf(name, sizeof(name), "/ckpt-%06lld.vtc",
-                static_cast<long long>(index));
   auto t1 = std::chrono::steady_clock::now();
   std::unique_lock<std::mutex> lock(mu_);
   changed_.wait(lock,
                 [&] { return queue_.size() < kMaxPending || !error_.ok(); });
   wait_seconds_ += Since(t1);
   if (!error_.ok()) return error_;
-  queue_.push_back({state, dir_ + name, meta});
+  queue_.push_back({state, dir_ + CheckpointFileName(index), meta});
   if (!thread_.joinable()) thread_ = std::thread([this] { Work(); });
   lock.unlock();
   changed_.notify_all();
+  return Status::Ok();
+}
+
+Status CheckpointRecorder::NoteUpdate(const TensorMap& state) {
+  if (has_last_) {
+    try {
+      norms_.push_back(UpdateNorm(last_, state));
+    } catch (const std::exception& e) {  // LibTorch: mismatched parameters
+      return Status::InvalidArgument(std::string("checkpoint update norm: ") + e.what());
+    }
+  }
+  last_ = state;
+  has_last_ = true;
+  return Status::Ok();
+}
+
+Status CheckpointRecorder::Adopt(const TensorMap& state, const std::string& path,
+                                 const Digest& hash) {
+  VT_RETURN_IF_ERROR(NoteUpdate(state));
+  std::lock_guard<std::mutex> lock(mu_);
+  files_.push_back(path);
+  hashes_.push_back(hash);
   return Status::Ok();
 }
 

@@ -54,6 +54,12 @@ class CheckpointRecorder {
   Status Record(const TensorMap& state, int64_t index,
                 const nlohmann::json& meta);
 
+  // Takes checkpoint `index` as already written (by an earlier process of
+  // this solver, at `path`, with state hash `hash`): recorded as if
+  // Record() had written it, norm included. REQUIRES: called before any
+  // Record(), for indices 0, 1, ... in order.
+  Status Adopt(const TensorMap& state, const std::string& path, const Digest& hash);
+
   // Waits until every recorded checkpoint is written; the first error.
   Status Finish();
 
@@ -80,6 +86,8 @@ class CheckpointRecorder {
   };
   void Work();
   Status Write(const Pending& p);
+  // The update norm from the last checkpoint to `state`; `state` becomes the last.
+  Status NoteUpdate(const TensorMap& state);
 
   const std::string dir_;
   const int hash_threads_;
@@ -103,6 +111,9 @@ class CheckpointRecorder {
   int64_t checkpoint_bytes_ = 0;
   std::thread thread_;
 };
+
+// The file name of checkpoint `index` in a task's folder ("/ckpt-000003.vtc").
+std::string CheckpointFileName(int64_t index);
 
 // l2 norm of (b - a) over the parameter tensors ("param/...") both have.
 double UpdateNorm(const TensorMap& a, const TensorMap& b);

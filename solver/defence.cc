@@ -31,6 +31,7 @@ Status Solver::OnDisputeOpened(const std::string& task, const DisputeOpened& d) 
   for (int64_t p = 0; p < d.steps; ++p) {
     VT_ASSIGN_OR_RETURN(state, behaviour_->Step(*trace.job, state));
     defence.trajectory.Add(state);
+    VT_RETURN_IF_ERROR(link_.Tick());  // heartbeats while recomputing
   }
   VT_ASSIGN_OR_RETURN(Digest end_hash, defence.trajectory.Hash(defence.trajectory.size() - 1));
   if (end_hash != d.solver_end_hash) {
@@ -39,6 +40,7 @@ Status Solver::OnDisputeOpened(const std::string& task, const DisputeOpened& d) 
   spdlog::info("solver {}: defending interval {} of {} against {}", config_.name, d.interval,
                task, d.challenger);
   defences_[task] = std::move(defence);
+  crash_.Reached("dispute", 0);
   return Status::Ok();
 }
 
@@ -56,7 +58,9 @@ Status Solver::OnGameUpdate(const std::string& task, const GameUpdate& u) {
     spdlog::error("solver: answering move {} on {}: {}", u.move, task, reply.status().ToString());
     return Status::Ok();
   }
-  return link_.Request(*reply);
+  VT_RETURN_IF_ERROR(link_.Request(*reply).status());
+  crash_.Reached("dispute", ++defence.moves_answered);
+  return Status::Ok();
 }
 
 Result<Message> Solver::AnswerMove(const std::string& task, Defence& defence,

@@ -14,6 +14,7 @@
 #include "core/transport/role_report.h"
 #include "core/transport/zmq_frames.h"
 #include "solver/checkpoint_recorder.h"
+#include "solver/resume.h"
 
 namespace veritrain {
 namespace {
@@ -48,36 +49,44 @@ Result<std::unique_ptr<Solver>> Solver::Create(zmq::context_t& ctx,
   VT_ASSIGN_OR_RETURN(KeyDirectory keys, config.Keys());
   VT_ASSIGN_OR_RETURN(auto behaviour,
                       MakeSolverBehaviour(config.behaviour, config.behaviour_params));
+  VT_ASSIGN_OR_RETURN(FaultPlan faults, config.Faults());
+  VT_ASSIGN_OR_RETURN(RetryPolicy retry, config.Retry());
   std::unique_ptr<Solver> s(new Solver(ctx, config, Messenger(config.name, std::move(id), std::move(keys)),
-                                       std::move(behaviour)));
+                                       std::move(behaviour), retry));
+  if (faults.any()) s->messenger_.InjectFaults(faults);
+  s->crash_ = CrashPoint(config.crash);
   ConfigureSocket(s->serve_);
   VT_ASSIGN_OR_RETURN(s->serve_endpoint_, BindSocket(s->serve_, config.serve_endpoint));
   return s;
 }
 
 Solver::Solver(zmq::context_t& ctx, RoleConfig config, Messenger messenger,
-               std::unique_ptr<SolverBehaviour> behaviour)
+               std::unique_ptr<SolverBehaviour> behaviour, RetryPolicy retry)
     : ctx_(ctx),
       config_(std::move(config)),
       messenger_(std::move(messenger)),
       behaviour_(std::move(behaviour)),
-      link_(ctx, messenger_, config_.arbiter_requests, config_.arbiter_events),
+      link_(ctx, messenger_, config_.arbiter_requests, config_.arbiter_events, retry),
       serve_(ctx, zmq::socket_type::router) {}
 
 Status Solver::Run() {
   VT_RETURN_IF_ERROR(link_.Connect(std::chrono::seconds(60)));
-  VT_RETURN_IF_ERROR(link_.Request(Pack(Hello{"solver", serve_endpoint_})));
+  VT_RETURN_IF_ERROR(link_.Request(Pack(Hello{"solver", serve_endpoint_})).status());
   spdlog::info("solver {}: joined; serving checkpoints on {}", config_.name, serve_endpoint_);
   while (!shutdown_) VT_RETURN_IF_ERROR(Pump(1000));
   spdlog::info("solver {}: shutting down", config_.name);
-  return WriteRoleReport(config_.out_dir, messenger_);
+  return WriteRoleReport(config_.out_dir, messenger_,
+                         {{"resends", link_.resends()},
+                          {"arbiter_silences", link_.arbiter_silences()}});
 }
 
 Status Solver::Pump(int64_t timeout_ms) {
   zmq::pollitem_t items[] = {{link_.sub().handle(), 0, ZMQ_POLLIN, 0},
                              {link_.dealer().handle(), 0, ZMQ_POLLIN, 0},
                              {serve_.handle(), 0, ZMQ_POLLIN, 0}};
-  VT_RETURN_IF_ERROR(PollSockets(items, 3, std::chrono::milliseconds(timeout_ms)).status());
+  VT_RETURN_IF_ERROR(
+      PollSockets(items, 3, link_.PollTimeout(std::chrono::milliseconds(timeout_ms))).status());
+  VT_RETURN_IF_ERROR(link_.Tick());
   // Requests for checkpoints first: verifiers are waiting.
   VT_RETURN_IF_ERROR(messenger_.Drain(serve_, /*router=*/true, serve_guard_,
                                       [this](const Message& m, const std::string& rid) {
@@ -110,8 +119,9 @@ Status Solver::OnEvent(const Message& m) {
     spdlog::warn("solver: bad task_assigned: {}", assigned.status().ToString());
     return Status::Ok();
   }
-  if (assigned->spec.solver != config_.name || traces_.count(m.task) > 0 || training_) {
-    return Status::Ok();
+  if (assigned->spec.solver != config_.name || traces_.count(m.task) > 0 || training_ ||
+      failed_.count(m.task) > 0) {
+    return Status::Ok();  // also the arbiter republishing an assignment already handled
   }
   Status noticed = AwaitNotice(m.task);
   if (!noticed.ok()) {
@@ -122,6 +132,7 @@ Status Solver::OnEvent(const Message& m) {
     // A task the solver cannot train is not a crash of the solver: it posts
     // nothing and the arbiter's training deadline settles the task.
     spdlog::error("solver: training {} failed: {}", m.task, s.ToString());
+    failed_.insert(m.task);
   }
   return Status::Ok();
 }
@@ -137,13 +148,17 @@ void Solver::OnDirect(const Message& m) {
 }
 
 Status Solver::AwaitNotice(const std::string& task) {
+  if (forced_errors_.count(task) > 0) return Status::Ok();
+  VT_ASSIGN_OR_RETURN(uint64_t rid, link_.Request(Pack(ForcedErrorQuery{}, task)));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (forced_errors_.count(task) == 0) {
+    if (!link_.Pending(rid)) return Status::FailedPrecondition("the arbiter refused the query");
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return Status::Timeout("no forced-error notice from the arbiter");
     zmq::pollitem_t items[] = {{link_.dealer().handle(), 0, ZMQ_POLLIN, 0}};
-    VT_RETURN_IF_ERROR(PollSockets(items, 1, left).status());
+    VT_RETURN_IF_ERROR(PollSockets(items, 1, link_.PollTimeout(left)).status());
+    VT_RETURN_IF_ERROR(link_.Tick());
     VT_RETURN_IF_ERROR(link_.DrainReplies("solver " + config_.name,
                                           [this](const Message& m) { OnDirect(m); }));
   }
@@ -189,13 +204,26 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
     return recorder.Record(state, index, meta);
   };
 
-  TensorMap state = job->InitialState(job_config.init_seed);
-  VT_ASSIGN_OR_RETURN(state, behaviour_->Commit(*job, 0, std::move(state)));
-  VT_RETURN_IF_ERROR(checkpoint(state, 0, 0));
   const int64_t k = spec.checkpoint_interval;
+  TensorMap state;
+  int64_t first_step = 0;
+  ResumePoint resume;
+  if (behaviour_->name() == "honest" && !forced) {
+    VT_ASSIGN_OR_RETURN(resume, AdoptCheckpoints(dir, task, k, spec.intervals(), recorder));
+  }
+  if (resume.index >= 0) {
+    state = std::move(resume.state);
+    first_step = resume.index * k;
+    spdlog::info("solver {}: resuming {} from checkpoint {} (step {}) on disk", config_.name, task,
+                 resume.index, first_step);
+  } else {
+    state = job->InitialState(job_config.init_seed);
+    VT_ASSIGN_OR_RETURN(state, behaviour_->Commit(*job, 0, std::move(state)));
+    VT_RETURN_IF_ERROR(checkpoint(state, 0, 0));
+  }
   auto train_start = std::chrono::steady_clock::now();
   auto last_pump = train_start;
-  for (int64_t step = 0; step < spec.steps; ++step) {
+  for (int64_t step = first_step; step < spec.steps; ++step) {
     VT_ASSIGN_OR_RETURN(state, behaviour_->Step(*job, state));
     if ((step + 1) % k == 0) {
       VT_ASSIGN_OR_RETURN(state, behaviour_->Commit(*job, (step + 1) / k, std::move(state)));
@@ -206,6 +234,10 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
         VT_RETURN_IF_ERROR(checkpoint(wrong, (step + 1) / k, step + 1));
       } else {
         VT_RETURN_IF_ERROR(checkpoint(state, (step + 1) / k, step + 1));
+      }
+      if (crash_.Due("training", (step + 1) / k)) {
+        VT_RETURN_IF_ERROR(recorder.Finish());  // the checkpoint is on disk
+        crash_.Reached("training", (step + 1) / k);
       }
     }
     if (Seconds(last_pump) > 0.05) {  // stay responsive while training
@@ -250,7 +282,7 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
   spdlog::info("solver {}: trained {} steps of {} in {:.2f} s, test accuracy {:.4f}; trace root {}",
                config_.name, spec.steps, job_config.name, train_seconds, accuracy,
                commit.trace_root.Hex());
-  return link_.Request(Pack(commit, task));
+  return link_.Request(Pack(commit, task)).status();
 }
 
 void Solver::Serve(const Message& m, const std::string& routing_id) {
@@ -276,13 +308,17 @@ void Solver::Serve(const Message& m, const std::string& routing_id) {
       reply.proof = trace.tree->Prove(static_cast<size_t>(fetch->index));
       reply.meta = ckpt->meta;
       if (fetch->with_tensors) reply.tensors = std::move(ckpt->state);
-      Status s = messenger_.Send(serve_, Pack(reply, m.task), &routing_id);
+      Message out = Pack(reply, m.task);
+      out.rid = m.rid;  // a fetch is resent until answered; answering again is harmless
+      Status s = messenger_.Send(serve_, out, &routing_id);
       if (!s.ok()) spdlog::warn("solver: {}", s.ToString());
       return;
     }
   }
   spdlog::warn("solver: refused a fetch from {}: {}", m.from, refuse.error);
-  Status s = messenger_.Send(serve_, Pack(refuse, m.task), &routing_id);
+  Message out = Pack(refuse, m.task);
+  out.rid = m.rid;
+  Status s = messenger_.Send(serve_, out, &routing_id);
   if (!s.ok()) spdlog::warn("solver: {}", s.ToString());
 }
 

@@ -20,12 +20,22 @@
 // parameter tensor), so every interval fails re-execution, whichever one
 // a verifier checks; training continues from the true states.
 //
+// After a crash (docs/reliability.md) a restarted solver trains a task it
+// is assigned again from its last intact checkpoint on disk
+// (solver/resume.h) when it trains honestly and without a forced error,
+// and from the start otherwise (attacks and forced errors commit states
+// that are not the ones training continues from); either way it commits
+// to the trace an uncrashed run commits to. Its dispute defence is
+// recomputed from those checkpoints when the arbiter republishes the
+// dispute.
+//
 // Thread-safety: one Solver runs on one thread (Run()).
 #pragma once
 
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +45,7 @@
 #include "core/train/node_arbitration.h"
 #include "core/train/trajectory.h"
 #include "core/transport/arbiter_link.h"
+#include "core/transport/crash_point.h"
 #include "core/transport/messenger.h"
 #include "core/transport/role_config.h"
 #include "core/wire/messages/all.h"
@@ -72,10 +83,11 @@ class Solver {
     Trajectory trajectory;  // state(p) = state at first_step + p
     std::optional<StepTranscript> transcript;
     int64_t answered = -1;          // last game move answered
+    int64_t moves_answered = 0;
   };
 
   Solver(zmq::context_t& ctx, RoleConfig config, Messenger messenger,
-         std::unique_ptr<SolverBehaviour> behaviour);
+         std::unique_ptr<SolverBehaviour> behaviour, RetryPolicy retry);
 
   // Handles whatever is waiting on the sockets, waiting at most timeout_ms.
   Status Pump(int64_t timeout_ms);
@@ -83,9 +95,9 @@ class Solver {
   Status Train(const std::string& task, const TaskSpec& spec);
   // A message the arbiter sent this solver alone (a forced_error_notice).
   void OnDirect(const Message& m);
-  // Waits (polling the arbiter connection) for the task's forced-error
-  // notice, which the arbiter sends just before the assignment. Timeout
-  // when none arrives in time.
+  // Asks the arbiter whether the task is a forced error and waits (polling
+  // the arbiter connection; the query is resent until answered) for the
+  // notice. Timeout when none arrives in time.
   Status AwaitNotice(const std::string& task);
   void Serve(const Message& m, const std::string& routing_id);
   // The challenge game (solver/defence.cc).
@@ -104,6 +116,8 @@ class Solver {
   std::map<std::string, Trace> traces_;
   std::map<std::string, Defence> defences_;
   std::map<std::string, bool> forced_errors_;  // task -> must post a wrong result
+  std::set<std::string> failed_;  // tasks this process could not train (not tried again)
+  CrashPoint crash_;  // a scenario's crash test, if any
   bool training_ = false;
   bool shutdown_ = false;
 };

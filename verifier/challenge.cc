@@ -2,6 +2,8 @@
 #include <spdlog/spdlog.h>
 
 #include "core/state/state_hash.h"
+#include "core/train/torch_bridge.h"
+#include "core/transport/zmq_frames.h"
 #include "verifier/verifier.h"
 
 namespace veritrain {
@@ -24,6 +26,15 @@ Status Verifier::OnDisputeOpened(const std::string& task, const DisputeOpened& d
   auto it = assignments_.find(task);
   if (it == assignments_.end() || challenges_.count(task) > 0) return Status::Ok();
   Assignment& a = it->second;
+  if (!a.disputed_start && config_.restarts > 0) {
+    // Restarted: the start state it re-executed from is gone with the old
+    // process. Until it is back the dispute is left for its republication.
+    Status back = RefetchDisputedStart(task, a, d);
+    if (!back.ok()) {
+      spdlog::warn("verifier {}: dispute on {}: {}", config_.name, task, back.ToString());
+      return Status::Ok();
+    }
+  }
   Challenge c;
   c.first_step = d.first_step;
   // The challenger's own trajectory from the agreed start (when it has it:
@@ -36,10 +47,34 @@ Status Verifier::OnDisputeOpened(const std::string& task, const DisputeOpened& d
     for (int64_t p = 0; p < d.steps; ++p) {
       VT_ASSIGN_OR_RETURN(state, TrainStep(*a.job, state));
       c.trajectory.Add(state);
+      VT_RETURN_IF_ERROR(link_.Tick());  // heartbeats while recomputing
     }
   }
   spdlog::info("verifier {}: challenging interval {} of {}", config_.name, d.interval, task);
   challenges_[task] = std::move(c);
+  crash_.Reached("dispute", 0);
+  return Status::Ok();
+}
+
+Status Verifier::RefetchDisputedStart(const std::string& task, Assignment& a,
+                                      const DisputeOpened& d) {
+  if (!a.posted) return Status::Unavailable("the proof has not been seen yet");
+  zmq::socket_t solver(ctx_, zmq::socket_type::dealer);
+  ConfigureSocket(solver);
+  try {
+    solver.connect(a.posted->serve_endpoint);
+  } catch (const zmq::error_t& e) {
+    return Status::Unavailable("cannot reach the solver at " + a.posted->serve_endpoint);
+  }
+  VT_ASSIGN_OR_RETURN(CheckpointReply start, Fetch(solver, task, *a.posted, d.interval, true));
+  if (start.state_hash != d.start_hash) {
+    return Status::Corruption("checkpoint " + std::to_string(d.interval) +
+                              " is not the dispute's agreed start");
+  }
+  VT_ASSIGN_OR_RETURN(TensorMap state, FromState(start.tensors));
+  a.disputed_start = std::move(state);
+  spdlog::info("verifier {}: fetched the agreed start of the dispute on {} again", config_.name,
+               task);
   return Status::Ok();
 }
 
@@ -62,7 +97,9 @@ Status Verifier::OnGameUpdate(const std::string& task, const GameUpdate& u) {
     spdlog::error("verifier: choosing move {} on {}: {}", u.move, task, move.status().ToString());
     return Status::Ok();
   }
-  return link_.Request(Pack(*move, task));
+  VT_RETURN_IF_ERROR(link_.Request(Pack(*move, task)).status());
+  crash_.Reached("dispute", ++c.moves_answered);
+  return Status::Ok();
 }
 
 Result<GameMove> Verifier::ChooseMove(Assignment& a, Challenge& c, const GameUpdate& u) {

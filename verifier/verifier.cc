@@ -7,10 +7,13 @@
 #include <cmath>
 #include <cstring>
 
+#include <sys/stat.h>
+
 #include "core/crypto/merkle.h"
 #include "core/protocol/commit_reveal.h"
 #include "core/protocol/interval_selection.h"
 #include "core/protocol/task_draws.h"
+#include "core/state/atomic_file.h"
 #include "core/state/state_hash.h"
 #include "core/train/torch_bridge.h"
 #include "core/transport/role_report.h"
@@ -49,31 +52,42 @@ Result<std::unique_ptr<Verifier>> Verifier::Create(zmq::context_t& ctx,
   VT_ASSIGN_OR_RETURN(KeyDirectory keys, config.Keys());
   VT_ASSIGN_OR_RETURN(auto behaviour,
                       MakeVerifierBehaviour(config.behaviour, config.behaviour_params));
-  return std::unique_ptr<Verifier>(new Verifier(
-      ctx, config, Messenger(config.name, std::move(id), std::move(keys)), std::move(behaviour)));
+  VT_ASSIGN_OR_RETURN(FaultPlan faults, config.Faults());
+  VT_ASSIGN_OR_RETURN(RetryPolicy retry, config.Retry());
+  std::unique_ptr<Verifier> v(new Verifier(
+      ctx, config, Messenger(config.name, std::move(id), std::move(keys)), std::move(behaviour),
+      retry));
+  if (faults.any()) v->messenger_.InjectFaults(faults);
+  return v;
 }
 
 Verifier::Verifier(zmq::context_t& ctx, RoleConfig config, Messenger messenger,
-                   std::unique_ptr<VerifierBehaviour> behaviour)
+                   std::unique_ptr<VerifierBehaviour> behaviour, RetryPolicy retry)
     : ctx_(ctx),
       config_(std::move(config)),
       messenger_(std::move(messenger)),
       behaviour_(std::move(behaviour)),
-      link_(ctx, messenger_, config_.arbiter_requests, config_.arbiter_events) {}
+      retry_(retry),
+      crash_(config_.crash),
+      link_(ctx, messenger_, config_.arbiter_requests, config_.arbiter_events, retry) {}
 
 Status Verifier::Run() {
   VT_RETURN_IF_ERROR(link_.Connect(std::chrono::seconds(60)));
-  VT_RETURN_IF_ERROR(link_.Request(Pack(Hello{"verifier", ""})));
+  VT_RETURN_IF_ERROR(link_.Request(Pack(Hello{"verifier", ""})).status());
   spdlog::info("verifier {}: joined", config_.name);
   while (!shutdown_) VT_RETURN_IF_ERROR(Pump(1000));
   spdlog::info("verifier {}: shutting down", config_.name);
-  return WriteRoleReport(config_.out_dir, messenger_);
+  return WriteRoleReport(config_.out_dir, messenger_,
+                         {{"resends", link_.resends()},
+                          {"arbiter_silences", link_.arbiter_silences()}});
 }
 
 Status Verifier::Pump(int64_t timeout_ms) {
   zmq::pollitem_t items[] = {{link_.sub().handle(), 0, ZMQ_POLLIN, 0},
                              {link_.dealer().handle(), 0, ZMQ_POLLIN, 0}};
-  VT_RETURN_IF_ERROR(PollSockets(items, 2, std::chrono::milliseconds(timeout_ms)).status());
+  VT_RETURN_IF_ERROR(
+      PollSockets(items, 2, link_.PollTimeout(std::chrono::milliseconds(timeout_ms))).status());
+  VT_RETURN_IF_ERROR(link_.Tick());
   VT_RETURN_IF_ERROR(link_.DrainReplies("verifier " + config_.name));
   return link_.DrainEvents([this](const Message& m) { return OnEvent(m); });
 }
@@ -135,12 +149,26 @@ Status Verifier::OnProofPosted(const std::string& task, const ProofPosted& poste
   if (it == assignments_.end() || it->second.done) return Status::Ok();
   Assignment& a = it->second;
   a.done = true;
+  a.posted = posted;
   // Only the verifiers the arbiter's revealed randomness selects verify.
   const auto selected = SelectVerifiers(posted.randomness_secret, posted.trace_root,
                                         a.spec.verifiers, a.spec.economics.verifiers_per_task);
   if (std::find(selected.begin(), selected.end(), config_.name) == selected.end()) {
     spdlog::info("verifier {}: not selected for {}", config_.name, task);
     return Status::Ok();
+  }
+  const std::string record = VerdictRecord(task);
+  if (auto kept = ReadFileBytes(record); kept.ok()) {
+    // Posted (or about to be) by this verifier before it restarted.
+    auto body = nlohmann::json::parse(kept->view(), nullptr, /*allow_exceptions=*/false);
+    auto verdict = Verdict::FromBody(body.is_object() ? body : nlohmann::json::object());
+    if (verdict.ok()) {
+      spdlog::info("verifier {}: posting again the verdict on {} kept in {}", config_.name, task,
+                   record);
+      return link_.Request(Pack(*verdict, task)).status();
+    }
+    spdlog::warn("verifier {}: {} is not a verdict ({}); verifying again", config_.name, record,
+                 verdict.status().ToString());
   }
   VerifierTools tools;
   tools.intervals = a.spec.intervals();
@@ -165,7 +193,15 @@ Status Verifier::OnProofPosted(const std::string& task, const ProofPosted& poste
   spdlog::info("verifier {}: {} {} ({}; {} steps re-executed in {:.2f} s)", config_.name,
                verdict->accept ? "accepts" : "challenges", task, verdict->reason,
                verdict->steps_reexecuted, verdict->seconds);
-  return link_.Request(Pack(*verdict, task));
+  ::mkdir((config_.work_dir + "/" + config_.name).c_str(), 0700);
+  ::mkdir((config_.work_dir + "/" + config_.name + "/" + task).c_str(), 0700);
+  Status kept = WriteFileAtomically(record, {verdict->ToBody().dump() + "\n"});
+  if (!kept.ok()) spdlog::warn("verifier {}: cannot keep the verdict: {}", config_.name, kept.ToString());
+  return link_.Request(Pack(*verdict, task)).status();
+}
+
+std::string Verifier::VerdictRecord(const std::string& task) const {
+  return config_.work_dir + "/" + config_.name + "/" + task + "/verdict.json";
 }
 
 Result<const TrainingJob*> Verifier::JobFor(Assignment& a, const nlohmann::json& claimed) {
@@ -246,6 +282,7 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
     }
   };
   for (const auto& interval : chosen) {
+    crash_.Reached("verification", static_cast<int64_t>(report.size()));
     const auto t0 = std::chrono::steady_clock::now();
     const int64_t i = interval.index;
     const std::string name = "interval " + std::to_string(i);
@@ -323,6 +360,7 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
     }
     Status reexecuted = Status::Ok();
     for (int64_t s = 0; s < k; ++s) {
+      VT_RETURN_IF_ERROR(link_.Tick());  // heartbeats while re-executing
       auto next = TrainStep(**job, state);
       ++steps;
       if (!next.ok()) {
@@ -428,19 +466,36 @@ Result<CheckpointReply> Verifier::Fetch(zmq::socket_t& solver, const std::string
   FetchCheckpoint req;
   req.index = index;
   req.with_tensors = with_tensors;
-  VT_RETURN_IF_ERROR(messenger_.Send(solver, Pack(req, task)));
+  Message request = Pack(req, task);
+  request.rid = messenger_.NewRequestId();
+  VT_RETURN_IF_ERROR(messenger_.Send(solver, request));
   const auto deadline = std::chrono::steady_clock::now() + kFetchTimeout;
+  int attempts = 0;
+  auto resend_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(retry_.BackoffMs(1));
   while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
+    const auto now = std::chrono::steady_clock::now();
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
     if (left.count() <= 0) {
       return Status::Timeout("the solver did not serve checkpoint " + std::to_string(index));
     }
+    if (now >= resend_at) {
+      ++attempts;
+      spdlog::info("verifier {}: no answer for checkpoint {} yet; asking again", config_.name,
+                   index);
+      VT_RETURN_IF_ERROR(messenger_.Send(solver, request));
+      resend_at = now + std::chrono::milliseconds(retry_.BackoffMs(attempts + 1));
+    }
+    const auto wait = std::min(left, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         resend_at - std::chrono::steady_clock::now()));
     zmq::pollitem_t items[] = {{solver.handle(), 0, ZMQ_POLLIN, 0}};
-    VT_RETURN_IF_ERROR(PollSockets(items, 1, left).status());
+    VT_RETURN_IF_ERROR(
+        PollSockets(items, 1, messenger_.PollTimeout(std::max(wait, std::chrono::milliseconds(0))))
+            .status());
+    VT_RETURN_IF_ERROR(link_.Tick());
     auto m = messenger_.Receive(solver, /*router=*/false, solver_guard_);
     if (!m.ok()) continue;  // nothing yet, or rejected (logged, counted)
     if (m->from != posted.solver || m->task != task) continue;
+    if (m->rid != request.rid) continue;  // a late answer to an earlier request
     if (m->type == Ack::kType) {
       auto ack = Unpack<Ack>(*m);
       return Status::Unavailable("the solver refused: " +

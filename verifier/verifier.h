@@ -32,6 +32,14 @@
 // selects (core/protocol/task_draws.h, economics.verifiers_per_task) verify;
 // the others stay silent.
 //
+// Durable state (docs/reliability.md): before posting a verdict the
+// verifier writes it to <work_dir>/<name>/<task>/verdict.json. A restarted
+// verifier that is shown the proof again re-posts that verdict instead of
+// verifying anew (the arbiter refuses it if the first copy arrived), and,
+// in a dispute it had opened, fetches the disputed interval's agreed start
+// checkpoint from the solver again (checked against the dispute's start
+// hash) to recompute its side of the game.
+//
 // Thread-safety: one Verifier runs on one thread (Run()).
 #pragma once
 
@@ -45,6 +53,7 @@
 #include "core/train/node_arbitration.h"
 #include "core/train/trajectory.h"
 #include "core/transport/arbiter_link.h"
+#include "core/transport/crash_point.h"
 #include "core/transport/messenger.h"
 #include "core/transport/role_config.h"
 #include "core/wire/messages/all.h"
@@ -71,6 +80,7 @@ class Verifier {
     // verifier's (by "dtype:<name>").
     std::map<std::string, std::unique_ptr<TrainingJob>> claimed_jobs;
     bool done = false;
+    std::optional<ProofPosted> posted;
     std::optional<TensorMap> disputed_start;  // start state of the interval it challenged
   };
   // What the challenger keeps during a dispute: its own trajectory over the
@@ -80,10 +90,11 @@ class Verifier {
     Trajectory trajectory;  // empty when it never re-executed the interval
     std::optional<StepTranscript> transcript;
     int64_t answered = -1;
+    int64_t moves_answered = 0;
   };
 
   Verifier(zmq::context_t& ctx, RoleConfig config, Messenger messenger,
-           std::unique_ptr<VerifierBehaviour> behaviour);
+           std::unique_ptr<VerifierBehaviour> behaviour, RetryPolicy retry);
 
   Status Pump(int64_t timeout_ms);
   Status OnEvent(const Message& m);
@@ -99,9 +110,16 @@ class Verifier {
   // 0 is checked against the initial state in the precision the solver
   // committed in, whatever this verifier computes in.
   Result<const TrainingJob*> JobInDtype(Assignment& a, const std::string& dtype);
-  // Fetches checkpoint `index` and checks it against the trace root.
+  // Fetches checkpoint `index` and checks it against the trace root. The
+  // request is resent on the retry policy's back-off until answered.
   Result<CheckpointReply> Fetch(zmq::socket_t& solver, const std::string& task,
                                 const ProofPosted& posted, int64_t index, bool with_tensors);
+
+  // Where the verdict on `task` is kept (see the durable state above).
+  std::string VerdictRecord(const std::string& task) const;
+  // A restarted challenger's start state for the dispute: fetched from the
+  // solver and checked against the dispute's agreed start hash.
+  Status RefetchDisputedStart(const std::string& task, Assignment& a, const DisputeOpened& d);
 
   // The challenge game (verifier/challenge.cc).
   Status OnDisputeOpened(const std::string& task, const DisputeOpened& d);
@@ -116,6 +134,8 @@ class Verifier {
   RoleConfig config_;
   Messenger messenger_;
   std::unique_ptr<VerifierBehaviour> behaviour_;
+  RetryPolicy retry_;
+  CrashPoint crash_;  // a scenario's crash test, if any
   ArbiterLink link_;
   ReplayGuard solver_guard_;
   std::map<std::string, Assignment> assignments_;

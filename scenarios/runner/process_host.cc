@@ -1,6 +1,7 @@
 #include "scenarios/runner/process_host.h"
 
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <stdexcept>
 
@@ -22,12 +23,19 @@ Status ProcessHost::Start(const RoleConfig& config, const std::string& config_pa
   const std::string exe = "veritrain-" + config.role;
   std::vector<std::string> argv = {bin_dir_ + "/" + exe, "--config", config_path};
   auto pid = supervisor_.Spawn(exe + " (" + config.name + ")", argv, log_path);
-  return pid.ok() ? Status::Ok() : pid.status();
+  if (!pid.ok()) return pid.status();
+  names_[*pid] = config.name;
+  return Status::Ok();
 }
 
-std::vector<RoleExit> ProcessHost::Convert(const std::vector<ChildExit>& exits) {
+std::vector<RoleExit> ProcessHost::Convert(const std::vector<ChildExit>& exits) const {
   std::vector<RoleExit> out;
-  for (const auto& e : exits) out.push_back(RoleExit{e.label, e.clean(), e.Describe()});
+  for (const auto& e : exits) {
+    auto name = names_.find(e.pid);
+    out.push_back(RoleExit{e.label, e.clean(), e.Describe(),
+                           name == names_.end() ? "" : name->second,
+                           WIFSIGNALED(e.wait_status) ? WTERMSIG(e.wait_status) : 0});
+  }
   return out;
 }
 

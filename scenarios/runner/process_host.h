@@ -7,6 +7,7 @@
 // per concurrent run of a sweep).
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,9 +30,10 @@ class ProcessHost : public RoleHost {
   size_t running() const override { return supervisor_.running(); }
 
  private:
-  static std::vector<RoleExit> Convert(const std::vector<ChildExit>& exits);
+  std::vector<RoleExit> Convert(const std::vector<ChildExit>& exits) const;
 
   std::string bin_dir_;
+  std::map<pid_t, std::string> names_;  // participant of each child
   ProcessSupervisor supervisor_;
 };
 

@@ -32,6 +32,8 @@ struct RoleExit {
   std::string label;        // "veritrain-solver (solver-1)" or "solver thread (solver-1)"
   bool clean = false;       // ended without error
   std::string description;  // "exited with status 1", "failed: <status>"
+  std::string name;         // the participant ("solver-1"); "" if unknown
+  int signal = 0;           // the signal that ended a process, 0 otherwise
 };
 
 class RoleHost {

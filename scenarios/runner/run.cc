@@ -20,6 +20,7 @@
 #include "core/train/hardware_profile.h"
 #include "core/train/job_config.h"
 #include "core/train/job_environment.h"
+#include "core/transport/arbiter_link.h"
 #include "core/transport/messenger.h"
 #include "core/transport/role_config.h"
 #include "core/transport/role_report.h"
@@ -104,8 +105,8 @@ class Run {
   // Shared with the role threads in in-process mode (see thread_host.h).
   std::shared_ptr<zmq::context_t> ctx_ = std::make_shared<zmq::context_t>(1);
   std::optional<Messenger> messenger_;
-  std::optional<zmq::socket_t> dealer_, sub_;
-  ReplayGuard dealer_guard_, sub_guard_;
+  std::optional<ArbiterLink> link_;  // the submitter's requests and events
+  RetryPolicy retry_;
   ExecutionMode requested_mode_ = ExecutionMode::kProcess;
   std::unique_ptr<RoleHost> host_;  // destroyed first: joins role threads
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
@@ -115,6 +116,7 @@ class Run {
   bool stage_changed_ = true;
   bool settled_ = false;
   bool shutting_down_ = false;
+  std::map<std::string, nlohmann::json> crashes_;  // the scenario's crashes seen, by participant
   std::vector<std::string> failures_;
   nlohmann::json manifest_;
   std::optional<Calibration> calibration_;  // when the scenario asks for one
@@ -169,6 +171,13 @@ Status Run::Prepare() {
   KeyDirectory keys;
   for (const auto& [n, hex] : roster) keys.Add(n, *PublicKey::FromHex(hex));
   messenger_.emplace(kSubmitter, ids.at(kSubmitter), keys);
+  // Network faults: every participant draws from its own stream of the
+  // run's fault seed (core/transport/fault_plan.h), the submitter too.
+  nlohmann::json faults = sc_.network.faults;
+  faults["seed"] = DeriveSeed64(sc_.seed, "faults");
+  VT_ASSIGN_OR_RETURN(FaultPlan fault_plan, FaultPlan::FromJson(faults));
+  VT_ASSIGN_OR_RETURN(retry_, RetryPolicy::FromJson(sc_.network.retry));
+  if (fault_plan.any()) messenger_->InjectFaults(fault_plan);
 
   // Endpoints: inproc in in-process mode; otherwise ipc sockets in the
   // private dir, or tcp ports on the host.
@@ -189,6 +198,7 @@ Status Run::Prepare() {
   base.seed = sc_.seed;
   base.plugins = jobs.plugins;
   base.job_dir = jobs.job_dir;
+  base.network = {{"faults", fault_plan.ToJson()}, {"retry", retry_.ToJson()}};
 
   RoleConfig arbiter = base;
   arbiter.name = kArbiter;
@@ -217,6 +227,7 @@ Status Run::Prepare() {
     if (p.role == "solver") {
       VT_ASSIGN_OR_RETURN(c.serve_endpoint, endpoint(p.name + "-serve"));
     }
+    if (const CrashSpec* crash = sc_.CrashOf(p.name)) c.crash = crash->ToJson();
     configs_[p.name] = c;
   }
   for (const auto& [n, c] : configs_) VT_RETURN_IF_ERROR(c.Save(work_ + "/" + n + ".json"));
@@ -234,6 +245,8 @@ Status Run::Prepare() {
                               {"requested", ExecutionModeName(requested_mode_)},
                               {"note", out_.mode_note}}},
                {"public_keys", roster},
+               {"network", base.network},
+               {"crashes", sc_.resolved.value("crashes", nlohmann::json::array())},
                {"plugins", jobs.plugins}};
   if (sc_.protocol.calibration.is_object()) {
     // The profiling stage: δ from honest reproductions, before the task.
@@ -258,6 +271,10 @@ void Run::ChooseHost() {
       profiles.push_back(*profile);
     }
     if (admitted.ok()) admitted = AdmitInProcess(profiles);
+    if (admitted.ok() && !sc_.crashes.empty()) {
+      admitted = Status::FailedPrecondition(
+          "the scenario crashes a role with SIGKILL, which needs the role in its own process");
+    }
     if (!admitted.ok()) {
       out_.mode = ExecutionMode::kProcess;
       out_.mode_note = "in-process mode not possible, ran as processes: " + admitted.message();
@@ -280,31 +297,23 @@ Status Run::StartRoles() {
   for (const auto& p : sc_.participants) {
     VT_RETURN_IF_ERROR(start(p.name));
   }
-  dealer_.emplace(*ctx_, zmq::socket_type::dealer);
-  sub_.emplace(*ctx_, zmq::socket_type::sub);
-  ConfigureSocket(*dealer_);
-  ConfigureSocket(*sub_);
-  sub_->set(zmq::sockopt::subscribe, "");
-  try {
-    sub_->connect(events_ep_);
-    dealer_->connect(requests_ep_);
-  } catch (const zmq::error_t& e) {
-    return Status::Unavailable(std::string("connecting to the arbiter: ") + e.what());
-  }
-  return Status::Ok();
+  link_.emplace(*ctx_, *messenger_, requests_ep_, events_ep_, retry_);
+  return link_->ConnectSockets();
 }
 
 void Run::PollOnce(int64_t ms) {
-  std::vector<zmq::pollitem_t> items = {{sub_->handle(), 0, ZMQ_POLLIN, 0},
-                                        {dealer_->handle(), 0, ZMQ_POLLIN, 0}};
+  std::vector<zmq::pollitem_t> items = {{link_->sub().handle(), 0, ZMQ_POLLIN, 0},
+                                        {link_->dealer().handle(), 0, ZMQ_POLLIN, 0}};
   for (int fd : host_->wake_fds()) {
     if (fd >= 0) items.push_back({nullptr, fd, ZMQ_POLLIN, 0});
   }
   // With a progress line, wake often enough to redraw it.
   if (opt_.progress != nullptr) ms = std::min<int64_t>(ms, 200);
   auto polled = PollSockets(items.data(), items.size(),
-                            std::chrono::milliseconds(std::max<int64_t>(ms, 0)));
+                            link_->PollTimeout(std::chrono::milliseconds(std::max<int64_t>(ms, 0))));
   if (!polled.ok()) spdlog::warn("{}", polled.status().ToString());
+  Status ticked = link_->Tick();
+  if (!ticked.ok()) spdlog::warn("{}", ticked.ToString());
   ReportProgress();
 }
 
@@ -342,6 +351,29 @@ Status Run::CheckDeadline() const {
 Status Run::CheckChildren() {
   for (const auto& e : host_->Collect()) {
     if (shutting_down_ && e.clean) continue;
+    const CrashSpec* crash = e.name.empty() ? nullptr : sc_.CrashOf(e.name);
+    if (crash != nullptr && e.signal == SIGKILL && !shutting_down_ &&
+        crashes_.find(e.name) == crashes_.end()) {
+      // The crash the scenario asked for: not a failure of the run.
+      crashes_[e.name] = {{"participant", e.name},
+                          {"at", crash->at},
+                          {"after", crash->after},
+                          {"restarted", crash->restart},
+                          {"run_seconds", Since(start_)}};
+      if (!opt_.quiet) {
+        spdlog::info("{} crashed at {} as the scenario says{}", e.name, crash->at,
+                     crash->restart ? "; restarting it" : "");
+      }
+      if (crash->restart) {
+        RoleConfig again = configs_.at(e.name);
+        again.crash = nullptr;
+        again.restarts = 1;
+        const std::string path = work_ + "/" + e.name + ".json";
+        VT_RETURN_IF_ERROR(again.Save(path));
+        VT_RETURN_IF_ERROR(host_->Start(again, path, out_.out_dir + "/logs/" + e.name + ".log"));
+      }
+      continue;
+    }
     std::string msg = e.label + " " + e.description;
     failures_.push_back(msg);
     return Status::Unavailable(msg + " (see " + out_.out_dir + "/logs/)");
@@ -355,7 +387,7 @@ Status Run::WaitSubscribed() {
     VT_RETURN_IF_ERROR(CheckChildren());
     PollOnce(1000);
     while (true) {
-      auto m = messenger_->Receive(*sub_, false, sub_guard_);
+      auto m = link_->ReceiveEvent();
       if (!m.ok()) {
         if (m.status().code() == Status::Code::kNotFound) break;
         continue;
@@ -370,50 +402,50 @@ Status Run::PostTask(int64_t index) {
   settled_ = false;
   TaskSpec spec = TaskSpecForScenario(sc_, index);
   if (calibration_) ApplyCalibration(*calibration_, &spec);
-  return messenger_->Send(*dealer_, Pack(veritrain::PostTask{spec}));
+  return link_->Request(Pack(veritrain::PostTask{spec})).status();
 }
 
 Status Run::WaitSettled() {
+  Status refused = Status::Ok();
+  auto on_reply = [&](const Message& m) {
+    auto ack = Unpack<Ack>(m);
+    if (!ack.ok()) return;
+    if (!ack->ok) {
+      refused = Status::FailedPrecondition("the arbiter refused the task: " + ack->error);
+    } else if (task_.empty() && ack->data.contains("task")) {
+      task_ = ack->data["task"].get<std::string>();
+      if (!opt_.quiet && opt_.progress == nullptr) spdlog::info("posted {}", task_);
+    }
+  };
+  auto on_event = [&](const Message& m) {
+    // Events are republished: each stage is entered once.
+    if (m.type == Heartbeat::kType || task_.empty() || m.task != task_) return Status::Ok();
+    const bool fresh = (m.type == TaskAssigned::kType && stage_ == "starting") ||
+                       (m.type == ProofPosted::kType && stage_ == "training");
+    if (fresh && m.type == TaskAssigned::kType) SetStage("training");
+    if (fresh && m.type == ProofPosted::kType) SetStage("verifying");
+    if (fresh && !opt_.quiet && opt_.progress == nullptr) {
+      if (m.type == TaskAssigned::kType) spdlog::info("{}: assigned; training", m.task);
+      if (m.type == ProofPosted::kType) spdlog::info("{}: trace root posted; verifying", m.task);
+    }
+    if (m.type == TaskSettled::kType) settled_ = true;
+    return Status::Ok();
+  };
   while (!settled_) {
     VT_RETURN_IF_ERROR(CheckDeadline());
     VT_RETURN_IF_ERROR(CheckChildren());
     PollOnce(1000);
-    while (true) {
-      auto m = messenger_->Receive(*dealer_, false, dealer_guard_);
-      if (!m.ok()) {
-        if (m.status().code() == Status::Code::kNotFound) break;
-        continue;
-      }
-      auto ack = Unpack<Ack>(*m);
-      if (!ack.ok()) continue;
-      if (!ack->ok) return Status::FailedPrecondition("the arbiter refused the task: " + ack->error);
-      if (task_.empty() && ack->data.contains("task")) {
-        task_ = ack->data["task"].get<std::string>();
-        if (!opt_.quiet && opt_.progress == nullptr) spdlog::info("posted {}", task_);
-      }
-    }
-    while (true) {
-      auto m = messenger_->Receive(*sub_, false, sub_guard_);
-      if (!m.ok()) {
-        if (m.status().code() == Status::Code::kNotFound) break;
-        continue;
-      }
-      if (m->type == Heartbeat::kType || (!task_.empty() && m->task != task_)) continue;
-      if (m->type == TaskAssigned::kType) SetStage("training");
-      if (m->type == ProofPosted::kType) SetStage("verifying");
-      if (!opt_.quiet && opt_.progress == nullptr) {
-        if (m->type == TaskAssigned::kType) spdlog::info("{}: assigned; training", m->task);
-        if (m->type == ProofPosted::kType) spdlog::info("{}: trace root posted; verifying", m->task);
-      }
-      if (m->type == TaskSettled::kType && m->task == task_) settled_ = true;
-    }
+    VT_RETURN_IF_ERROR(link_->DrainReplies("submitter", on_reply));
+    VT_RETURN_IF_ERROR(refused);
+    VT_RETURN_IF_ERROR(link_->DrainEvents(on_event));
   }
+  SetStage("starting");
   return Status::Ok();
 }
 
 Status Run::Shutdown() {
   shutting_down_ = true;
-  Status sent = messenger_->Send(*dealer_, Pack(veritrain::Shutdown{"run finished"}));
+  Status sent = link_->Request(Pack(veritrain::Shutdown{"run finished"})).status();
   // Roles leave on the arbiter's shutdown event; anything still running
   // after the grace period is killed.
   for (const auto& e : host_->WaitAll(std::chrono::seconds(30))) {
@@ -429,6 +461,14 @@ Status Run::WriteResults() {
   // Each role's own count of refused inbound messages (its final report).
   VT_ASSIGN_OR_RETURN(out_.summary["rejected_messages_by_role"],
                       ReadRejectedByRole(out_.out_dir));
+  // How many messages were faulted or resent depends on how many were sent,
+  // which depends on timing: kept apart, like "timings".
+  nlohmann::json& network = out_.summary["network"];
+  VT_ASSIGN_OR_RETURN(network["faults_injected_by_role"],
+                      ReadReportFieldByRole(out_.out_dir, "faults_injected"));
+  VT_ASSIGN_OR_RETURN(network["resends_by_role"], ReadReportFieldByRole(out_.out_dir, "resends"));
+  out_.summary["crashes"] = nlohmann::json::array();
+  for (const auto& [name, c] : crashes_) out_.summary["crashes"].push_back(c);
   out_.summary["timings"] = {{"wall_seconds", Since(start_)}};
   out_.expectations = nlohmann::json::array();
   bool all = true;
@@ -478,11 +518,11 @@ RunOutcome Run::Execute() {
   }
   if (!s.ok()) {
     fail(s);
-    if (out_.mode == ExecutionMode::kInProcess && messenger_ && dealer_) {
+    if (out_.mode == ExecutionMode::kInProcess && messenger_ && link_) {
       // Threads cannot be killed: ask the arbiter to shut the run down, so
       // that every role ends on its shutdown event; Abort only if not.
       shutting_down_ = true;
-      (void)messenger_->Send(*dealer_, Pack(veritrain::Shutdown{"run failed: " + s.message()}));
+      (void)link_->Request(Pack(veritrain::Shutdown{"run failed: " + s.message()}));
       host_->WaitAll(std::chrono::seconds(5));
     } else {
       host_->Abort();

@@ -155,9 +155,17 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
   bool conservation = false;
   bool shut_down = false;
   std::map<std::string, int64_t> posted_ms;
+  // Participants the arbiter found silent (no message for silence_ms), in
+  // the order it noticed, each once.
+  nlohmann::json silent = nlohmann::json::array();
 
   for (const auto& e : events) {
     const nlohmann::json& d = e.data;
+    if (e.type == "participant_silent") {
+      const nlohmann::json name = d.value("name", std::string());
+      if (std::find(silent.begin(), silent.end(), name) == silent.end()) silent.push_back(name);
+      continue;
+    }
     if (e.type == "task_posted") {
       const auto& spec = d.at("spec");
       const int64_t steps = spec.value("steps", int64_t{0});
@@ -250,7 +258,8 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
                         {"balances", balances},
                         {"conservation", conservation},
                         {"arbiter_shut_down", shut_down},
-                        {"rejected_messages", rejected}};
+                        {"rejected_messages", rejected},
+                        {"silent_participants", silent}};
   for (const auto& id : order) {
     nlohmann::json t = tasks[id];
     // By name, not by arrival: several verifiers vote in any order.

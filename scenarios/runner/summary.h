@@ -5,7 +5,10 @@
 // re-summarised and audited after the fact. Fields that measure time are
 // kept apart ("timings" objects in summary.json, columns ending in "_s" in
 // metrics.csv), so that two runs of the same scenario and seed give
-// byte-identical files once those are removed.
+// byte-identical files once those are removed. The runner adds, besides,
+// "network" (injected faults and resent requests by role, which count
+// messages and so depend on timing too), "crashes" (the scenario's crashes
+// seen) and what the roles' reports say.
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -21,7 +24,8 @@
 namespace veritrain {
 
 // summary.json: {"scenario", "seed", "tasks": [...], "balances", "conservation",
-// "rejected_messages", "timings"}. Each task: outcome, reason, job, steps,
+// "rejected_messages", "silent_participants" (participant_silent events,
+// each name once), "timings"}. Each task: outcome, reason, job, steps,
 // checkpoint_interval, intervals, mode, test_accuracy, trace_root,
 // final_state_hash, intervals_verified, verifier_steps_reexecuted,
 // verifier_compute_ratio, verifiers [...] (by name), balances, timings.

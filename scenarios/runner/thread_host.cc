@@ -102,11 +102,13 @@ struct ThreadHost::Shared {
       if (s->done) {
         s->collected = true;
         out.push_back(RoleExit{s->label, s->result.ok(),
-                               s->result.ok() ? "ended" : "failed: " + s->result.ToString()});
+                               s->result.ok() ? "ended" : "failed: " + s->result.ToString(),
+                               "", 0});
       } else if (s->detached) {
         s->collected = true;
         out.push_back(RoleExit{s->label, false,
-                               "did not end after its sockets were shut down; left running"});
+                               "did not end after its sockets were shut down; left running",
+                               "", 0});
       }
     }
     return out;

@@ -147,11 +147,12 @@ class Attacker {
   int answers() const { return answers_; }
 
  private:
-  // A valid heartbeat from the stolen identity, next sequence number. Both
-  // roles refuse heartbeats as requests, with an `ack` — an answer.
+  // A valid shutdown request from the stolen identity, next sequence
+  // number. Both roles refuse it with an `ack` — an answer: the arbiter
+  // takes shutdowns from the submitter alone (and the stolen key is not
+  // the submitter's at the arbiter), the solver serves only fetches.
   Message Signed(const std::string& note) {
-    Message m = Pack(Heartbeat{static_cast<int64_t>(seq_)});
-    m.body["note"] = note;
+    Message m = Pack(Shutdown{"probe " + std::to_string(seq_) + ": " + note});
     m.from = stolen_name_;
     m.seq = ++seq_;
     return m;

@@ -54,6 +54,19 @@ TEST(Summary, DerivesTaskFiguresFromEvents) {
   EXPECT_FALSE(t["verifiers"][0]["intervals"][0].contains("seconds"));
 }
 
+TEST(Summary, ListsEachSilentParticipantOnce) {
+  std::vector<Event> events = Story("r", 0);
+  EXPECT_EQ((*BuildSummary(events, "demo", 3))["silent_participants"], nlohmann::json::array());
+  events.insert(events.begin() + 1, Ev(5, "participant_silent", "", {{"name", "s"}}));
+  events.insert(events.begin() + 2, Ev(6, "participant_returned", "", {{"name", "s"}}));
+  events.insert(events.begin() + 3, Ev(7, "participant_silent", "", {{"name", "s"}}));
+  events.insert(events.begin() + 4, Ev(8, "participant_silent", "", {{"name", "v"}}));
+  auto s = BuildSummary(events, "demo", 3);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ((*s)["silent_participants"], nlohmann::json::array({"s", "v"}));
+  EXPECT_EQ((*s)["tasks"][0]["outcome"], "accepted");
+}
+
 TEST(Summary, OnlyTimingsDifferBetweenRunsWithDifferentClocks) {
   auto a = BuildSummary(Story("r", 0), "demo", 3);
   auto b = BuildSummary(Story("r", 99999, 7000), "demo", 3);

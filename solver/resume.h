@@ -1,0 +1,34 @@
+// Resuming a solver's training after a crash: what of a task's trace an
+// earlier process of the same solver left on disk.
+//
+// Checkpoints are written crash-safely (temp file, fsync, rename), so each
+// file is the whole checkpoint or absent; a torn one fails its trailer
+// hash. AdoptCheckpoints reads checkpoints 0, 1, ... of the task's folder
+// while each reads back intact and records the task, its own index and
+// step index × k, hands each to the recorder (CheckpointRecorder::Adopt),
+// and returns the last: training resumes from its state at its step. The
+// data order and every step are functions of the step counter, so the
+// resumed trace is the one an uncrashed run commits to.
+//
+// Thread-safety: free function; the recorder as CheckpointRecorder.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/train/torch_bridge.h"
+#include "core/util/status.h"
+#include "solver/checkpoint_recorder.h"
+
+namespace veritrain {
+
+struct ResumePoint {
+  int64_t index = -1;  // the last checkpoint adopted; -1: none (start afresh)
+  TensorMap state;     // its state
+};
+
+// REQUIRES: nothing has been recorded in `recorder` yet; k >= 1.
+Result<ResumePoint> AdoptCheckpoints(const std::string& dir, const std::string& task, int64_t k,
+                                     int64_t last_index, CheckpointRecorder& recorder);
+
+}  // namespace veritrain

@@ -1,0 +1,132 @@
+// The protocol's outcome does not depend on the network or on crashes:
+// each scenario under scenarios/faults and scenarios/crash is run as
+// shipped and again without its faults or crashes, and the two runs must
+// agree on everything the protocol decides — outcome, trace root, final
+// state hash, the dispute's end and every balance. (The presets' own
+// expectations are checked by their ctest cases; this compares runs.)
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/veritrain_process.h"
+
+namespace veritrain {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+class FaultsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = fs::temp_directory_path().string() + "/vt-faults-XXXXXX";
+    std::vector<char> buf(pattern.begin(), pattern.end());
+    buf.push_back(0);
+    ASSERT_NE(mkdtemp(buf.data()), nullptr);
+    dir_ = buf.data();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Runs `scenario` (JSON) into <dir>/<label>; its summary.
+  json Run(const json& scenario, const std::string& label, bool in_process = false) {
+    const std::string path = dir_ + "/" + label + ".json";
+    std::ofstream(path) << scenario.dump(2);
+    std::vector<std::string> args = {"run", path, "--out", dir_ + "/" + label};
+    if (in_process) args.push_back("--in-process");
+    auto r = test_support::WaitVeritrain(test_support::SpawnVeritrain(args, dir_), dir_);
+    EXPECT_EQ(r.exit_code, 0) << label << ":\n" << r.out << r.err;
+    return json::parse(test_support::ReadWholeFile(dir_ + "/" + label + "/summary.json"));
+  }
+  static json Preset(const std::string& name) {
+    return json::parse(test_support::ReadWholeFile(std::string(VERITRAIN_SOURCE_DIR) +
+                                                   "/scenarios/" + name + ".json"));
+  }
+  // What the protocol decided about task 0.
+  static json Decided(const json& summary) {
+    const json& t = summary.at("tasks").at(0);
+    json out = {{"outcome", t.at("outcome")},
+                {"trace_root", t.at("trace_root")},
+                {"final_state_hash", t.at("final_state_hash")},
+                {"balances", t.at("balances")},
+                {"intervals_verified", t.at("intervals_verified")}};
+    if (t.contains("dispute")) {
+      for (const char* k : {"step", "node", "winner", "interval"}) {
+        out["dispute_" + std::string(k)] = t["dispute"].value(k, json());
+      }
+    }
+    return out;
+  }
+  // The preset and the same scenario without `field` (its faults or
+  // crashes) decide the same.
+  void ExpectSameAsWithout(const std::string& preset, const json& removal,
+                           bool in_process = false) {
+    json with = Preset(preset);
+    json without = with;
+    without.merge_patch(removal);
+    // Its expectations about the faults or crashes themselves do not apply.
+    json kept = json::array();
+    for (const json& e : without.value("expect", json::array())) {
+      const std::string path = e.value("path", std::string());
+      if (path.rfind("/crashes", 0) != 0 && path.rfind("/network", 0) != 0 &&
+          path.rfind("/silent", 0) != 0) {
+        kept.push_back(e);
+      }
+    }
+    without["expect"] = kept;
+    const json a = Run(with, "with", in_process);
+    const json b = Run(without, "without", in_process);
+    EXPECT_EQ(Decided(a), Decided(b)) << preset;
+    EXPECT_EQ(a.at("ledger_audit").at("ok"), true);
+    last_with_ = a;
+  }
+  std::string dir_;
+  json last_with_;
+};
+
+TEST_F(FaultsTest, HonestTaskOverALossyNetworkDecidesAsWithoutFaults) {
+  ExpectSameAsWithout("faults/honest-lossy", {{"network", {{"faults", nullptr}}}});
+  int64_t faults = 0;
+  for (const auto& [role, kinds] : last_with_.at("network").at("faults_injected_by_role").items()) {
+    for (const auto& [kind, n] : kinds.items()) faults += n.get<int64_t>();
+  }
+  EXPECT_GT(faults, 0);
+}
+
+TEST_F(FaultsTest, HonestTaskOverALossyNetworkInProcessDecidesAsWithoutFaults) {
+  ExpectSameAsWithout("faults/honest-lossy", {{"network", {{"faults", nullptr}}}}, true);
+}
+
+TEST_F(FaultsTest, CorruptNodeDisputeOverALossyNetworkEndsWhereItDoesWithoutFaults) {
+  ExpectSameAsWithout("faults/corrupt-node-lossy", {{"network", {{"faults", nullptr}}}});
+  EXPECT_EQ(last_with_["tasks"][0]["dispute"]["node"], "fc2.backward");
+}
+
+TEST_F(FaultsTest, SolverKilledMidTrainingAndRestartedCommitsTheUncrashedTrace) {
+  ExpectSameAsWithout("crash/solver-training-restart", {{"crashes", nullptr}});
+  ASSERT_EQ(last_with_.at("crashes").size(), 1u);
+  EXPECT_EQ(last_with_["crashes"][0]["restarted"], true);
+  // It resumed from its checkpoint rather than training again.
+  const std::string log = test_support::ReadWholeFile(dir_ + "/with/logs/solver-1.log");
+  EXPECT_NE(log.find("resuming task-0001 from checkpoint 4 (step 800)"), std::string::npos) << log;
+}
+
+TEST_F(FaultsTest, HonestChallengerKilledMidDisputeAndRestartedStillWins) {
+  ExpectSameAsWithout("crash/challenger-dispute-restart", {{"crashes", nullptr}});
+  EXPECT_EQ(last_with_["tasks"][0]["dispute"]["winner"], "challenger");
+  const std::string log = test_support::ReadWholeFile(dir_ + "/with/logs/verifier-1.log");
+  EXPECT_NE(log.find("SIGKILL at dispute 3"), std::string::npos) << log;
+}
+
+TEST_F(FaultsTest, HonestSolverKilledMidDisputeAndRestartedStillWins) {
+  ExpectSameAsWithout("crash/solver-dispute-restart", {{"crashes", nullptr}});
+  EXPECT_EQ(last_with_["tasks"][0]["dispute"]["winner"], "solver");
+}
+
+}  // namespace
+}  // namespace veritrain

@@ -1,0 +1,92 @@
+// Scenario parsing of the reliability options: network faults, retries and
+// crashes — defaults, the values the roles get, and every error, named by
+// its path.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "scenarios/scenario.h"
+#include "tests/unit/scenario/scenario_test_util.h"
+
+namespace veritrain {
+namespace {
+
+using nlohmann::json;
+using testing_util::ErrorOf;
+using ::testing::HasSubstr;
+
+json ReliabilityMinimal() {
+  return {{"format", "veritrain-scenario/1"},
+          {"name", "reliability"},
+          {"job", {{"name", "synthetic"}, {"steps", 100}}},
+          {"protocol", {{"checkpoint_interval", 20}}},
+          {"participants",
+           {{{"name", "s"}, {"role", "solver"}}, {{"name", "v"}, {"role", "verifier"}}}}};
+}
+
+TEST(ReliabilityScenario, DefaultsAreNoFaultsNoCrashesAndTheStandardRetry) {
+  auto s = ParseScenario(ReliabilityMinimal().dump(), "t.json");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->network.faults["drop"], 0);
+  EXPECT_EQ(s->network.faults["max_delay_ms"], 200);
+  EXPECT_EQ(s->network.retry["initial_ms"], 250);
+  EXPECT_EQ(s->network.retry["heartbeat_ms"], 500);
+  EXPECT_TRUE(s->crashes.empty());
+  EXPECT_EQ(s->CrashOf("s"), nullptr);
+}
+
+TEST(ReliabilityScenario, GivenFaultsRetriesAndCrashesAreKept) {
+  json j = ReliabilityMinimal();
+  j["network"] = {{"faults", {{"drop", 0.1}, {"duplicate", 0.05}, {"reorder", 0.05}}},
+                  {"retry", {{"initial_ms", 50}, {"max_ms", 800}}}};
+  j["crashes"] = {{{"participant", "s"}, {"at", "training"}, {"after", 3}, {"restart", true}},
+                  {{"participant", "v"}, {"at", "dispute"}}};
+  auto s = ParseScenario(j.dump(), "t.json");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->network.faults["drop"], 0.1);
+  EXPECT_EQ(s->network.retry["max_ms"], 800);
+  ASSERT_NE(s->CrashOf("s"), nullptr);
+  EXPECT_EQ(s->CrashOf("s")->ToJson(),
+            (json{{"participant", "s"}, {"at", "training"}, {"after", 3}, {"restart", true}}));
+  EXPECT_EQ(s->CrashOf("v")->after, 1);
+  EXPECT_FALSE(s->CrashOf("v")->restart);
+}
+
+TEST(ReliabilityScenario, FaultRatesAboveOneAreRefused) {
+  json j = ReliabilityMinimal();
+  j["network"]["faults"] = {{"drop", 1.5}};
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/network/faults/drop"));
+  j["network"]["faults"] = {{"drop", 0.5}, {"duplicate", 0.3}, {"delay", 0.3}};
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/network/faults: drop + duplicate + reorder + delay = 1.1"));
+  j["network"]["faults"] = {{"drop", 0.1}, {"jitter", 0.1}};
+  EXPECT_THAT(ErrorOf(j), HasSubstr("jitter"));
+}
+
+TEST(ReliabilityScenario, RetryMaximumBelowTheFirstWaitIsRefused) {
+  json j = ReliabilityMinimal();
+  j["network"]["retry"] = {{"initial_ms", 500}, {"max_ms", 100}};
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/network/retry/max_ms: 100 is below initial_ms = 500"));
+}
+
+TEST(ReliabilityScenario, CrashesMustNameAParticipantAtAPointItReaches) {
+  auto error = [](json crash) {
+    json j = ReliabilityMinimal();
+    j["crashes"] = json::array({crash});
+    return ErrorOf(j);
+  };
+  EXPECT_THAT(error({{"participant", "nobody"}, {"at", "training"}}),
+              HasSubstr("/crashes/0/participant: 'nobody' is not a participant"));
+  EXPECT_THAT(error({{"participant", "v"}, {"at", "training"}}),
+              HasSubstr("/crashes/0/at: only the solver trains"));
+  EXPECT_THAT(error({{"participant", "s"}, {"at", "verification"}}),
+              HasSubstr("/crashes/0/at: only verifiers verify"));
+  EXPECT_THAT(error({{"participant", "s"}, {"at", "training"}, {"after", 6}}),
+              HasSubstr("/crashes/0/after: checkpoint 6 is not one training writes (1..5)"));
+  EXPECT_THAT(error({{"participant", "s"}, {"at", "lunch"}}), HasSubstr("/crashes/0/at"));
+  json twice = ReliabilityMinimal();
+  twice["crashes"] = {{{"participant", "s"}, {"at", "training"}},
+                      {{"participant", "s"}, {"at", "dispute"}}};
+  EXPECT_THAT(ErrorOf(twice), HasSubstr("/crashes/1/participant: 's' already has a crash"));
+}
+
+}  // namespace
+}  // namespace veritrain
