@@ -55,26 +55,13 @@ Result<nlohmann::json> ReadReportFieldByRole(const std::string& out_dir,
 }
 
 Result<nlohmann::json> ReadRejectedByRole(const std::string& out_dir) {
-  nlohmann::json out = nlohmann::json::object();
-  const fs::path dir = fs::path(out_dir) / "reports";
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return out;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (entry.path().extension() != ".json") continue;
-    VT_ASSIGN_OR_RETURN(Bytes text, ReadFileBytes(entry.path().string()));
-    nlohmann::json j =
-        nlohmann::json::parse(text.view(), nullptr, /*allow_exceptions=*/false);
-    if (!j.is_object() || !j.contains("name") || !j["name"].is_string() ||
-        !j.contains("rejected_messages") ||
-        !j["rejected_messages"].is_object()) {
-      return Status::Corruption(
-          "role report " + entry.path().string() +
-          " must be an object with 'name' and 'rejected_messages'");
+  VT_ASSIGN_OR_RETURN(nlohmann::json out, ReadReportFieldByRole(out_dir, "rejected_messages"));
+  for (const auto& [name, rejected] : out.items()) {
+    if (!rejected.is_object()) {
+      return Status::Corruption("role report of " + name +
+                                ": 'rejected_messages' must be an object");
     }
-    out[j["name"].get<std::string>()] = j["rejected_messages"];
   }
-  if (ec)
-    return Status::IOError("cannot list " + dir.string() + ": " + ec.message());
   return out;
 }
 

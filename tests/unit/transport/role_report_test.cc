@@ -40,10 +40,15 @@ TEST(RoleReportTest, RejectedMessagesAreWrittenAndReadBackByRole) {
 
   testing_util::ScratchDir scratch;
   const std::string dir = scratch.path();
-  ASSERT_TRUE(WriteRoleReport(dir, bob).ok());
+  ASSERT_TRUE(WriteRoleReport(dir, bob, {{"resends", 3}}).ok());
   auto by_role = ReadRejectedByRole(dir);
   ASSERT_TRUE(by_role.ok()) << by_role.status().ToString();
   EXPECT_EQ(*by_role, (nlohmann::json{{"bob", report["rejected_messages"]}}));
+  // What the role adds, and the faults injected (none here), by role too.
+  EXPECT_EQ(*ReadReportFieldByRole(dir, "resends"), (nlohmann::json{{"bob", 3}}));
+  EXPECT_EQ(*ReadReportFieldByRole(dir, "faults_injected"),
+            (nlohmann::json{{"bob", nlohmann::json::object()}}));
+  EXPECT_EQ(*ReadReportFieldByRole(dir, "no_such_field"), nlohmann::json::object());
 }
 
 TEST(RoleReportTest, NoReportsIsEmptyAndABadReportIsNamed) {

@@ -64,7 +64,7 @@ TEST(ReplayGuardTest, MessageNamesSenderAndSequenceNumbers) {
   EXPECT_NE(old.message().find("seq " + std::to_string(top)), std::string::npos);
 }
 
-TEST(ReplayGuardTest, AcceptsAMessageThatOvertookAnotherOnceOnly) {
+TEST(ReplayGuardTest, ALateMessageIsAcceptedOnce) {
   ReplayGuard guard;
   ASSERT_TRUE(guard.Accept("alice", 100).ok());
   ASSERT_TRUE(guard.Accept("alice", 103).ok());
