@@ -51,11 +51,27 @@ Result<std::unique_ptr<Arbiter>> Arbiter::Create(zmq::context_t& ctx,
   }
   VT_ASSIGN_OR_RETURN(Identity id, LoadIdentityFile(config.identity_file));
   VT_ASSIGN_OR_RETURN(KeyDirectory keys, config.Keys());
-  VT_ASSIGN_OR_RETURN(EventLog log, EventLog::Open(config.out_dir + "/events.jsonl",
-                                                   clock, /*durable=*/false));
+  const std::string log_path = config.out_dir + "/events.jsonl";
+  // Restarted after a crash: the state is the event log's, replayed; its
+  // time continues from the log's last event.
+  const bool recovering = config.restarts > 0;
+  std::vector<Event> logged;
+  std::unique_ptr<OffsetClock> resumed;
+  if (recovering) {
+    VT_ASSIGN_OR_RETURN(logged, ReadEventLog(log_path));
+    const int64_t last = logged.empty() ? 0 : logged.back().time_ms;
+    resumed = std::make_unique<OffsetClock>(clock, last + 1 - clock->NowMs());
+    clock = resumed.get();
+  }
+  // Write-ahead: every event is on disk before the reply or event that
+  // announces it goes out.
+  VT_ASSIGN_OR_RETURN(EventLog log, EventLog::Open(log_path, clock,
+                                                   config.settings.value("durable_log", true)));
   std::unique_ptr<Arbiter> a(new Arbiter(ctx, config, clock,
                                          Messenger(config.name, std::move(id), std::move(keys)),
                                          std::move(log)));
+  a->resumed_clock_ = std::move(resumed);
+  a->crash_ = CrashPoint(config.crash);
   a->submitter_ = config.settings.value("submitter", std::string("submitter"));
   a->heartbeat_ms_ = config.settings.value("heartbeat_ms", int64_t{200});
   a->republish_ms_ = config.settings.value("republish_ms", int64_t{500});
@@ -65,6 +81,23 @@ Result<std::unique_ptr<Arbiter>> Arbiter::Create(zmq::context_t& ctx,
   // On a lossy network the shutdown event is repeated for a while, so that
   // every subscriber sees it.
   a->closing_ms_ = config.settings.value("closing_ms", faults.any() ? int64_t{2000} : int64_t{0});
+  if (recovering) {
+    VT_RETURN_IF_ERROR(a->Recover(logged).WithContext("replaying " + log_path));
+  } else {
+    VT_RETURN_IF_ERROR(a->Genesis());
+  }
+
+  ConfigureSocket(a->requests_);
+  ConfigureSocket(a->events_);
+  VT_ASSIGN_OR_RETURN(std::string req, BindSocket(a->requests_, config.arbiter_requests));
+  VT_ASSIGN_OR_RETURN(std::string ev, BindSocket(a->events_, config.arbiter_events));
+  spdlog::info("arbiter {}: requests on {}, events on {}", config.name, req, ev);
+  return a;
+}
+
+Status Arbiter::Genesis() {
+  const RoleConfig& config = config_;
+  Arbiter* a = this;
   const int64_t funds = config.settings.value("submitter_funds", int64_t{0});
   const int64_t participant_funds = config.settings.value("participant_funds", int64_t{0});
   const int64_t jackpot = config.settings.value("jackpot_initial", int64_t{0});
@@ -85,13 +118,7 @@ Result<std::unique_ptr<Arbiter>> Arbiter::Create(zmq::context_t& ctx,
   for (const auto& e : a->ledger_.entries()) {
     VT_RETURN_IF_ERROR(a->Log("transfer", "", Ledger::EntryToJson(e)));
   }
-
-  ConfigureSocket(a->requests_);
-  ConfigureSocket(a->events_);
-  VT_ASSIGN_OR_RETURN(std::string req, BindSocket(a->requests_, config.arbiter_requests));
-  VT_ASSIGN_OR_RETURN(std::string ev, BindSocket(a->events_, config.arbiter_events));
-  spdlog::info("arbiter {}: requests on {}, events on {}", config.name, req, ev);
-  return a;
+  return Status::Ok();
 }
 
 Arbiter::Arbiter(zmq::context_t& ctx, RoleConfig config, const Clock* clock,
@@ -247,6 +274,8 @@ Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
   }
   Status sent = messenger_.Send(requests_, out, &routing_id);
   if (!sent.ok()) spdlog::warn("arbiter: {}", sent.ToString());
+  if (reply.ok && m.type == Verdict::kType) crash_.Reached("verification", ++verdicts_handled_);
+  if (reply.ok && m.type == GameMove::kType) crash_.Reached("dispute", ++moves_handled_);
   return Status::Ok();
 }
 
@@ -322,7 +351,8 @@ Status Arbiter::OnPostTask(const Message& m, Ack* reply) {
   t.id = id;
   t.spec = post->spec;
   VT_RETURN_IF_ERROR(Log("task_posted", id, {{"spec", t.spec.ToJson()},
-                                             {"submitter", m.from}}));
+                                             {"submitter", m.from},
+                                             {"rid", m.rid}}));
   VT_RETURN_IF_ERROR(Log("transfer", id, Ledger::EntryToJson(ledger_.entries().back())));
   tasks_.emplace(id, std::move(t));
   reply->data = {{"task", id}};
@@ -344,11 +374,11 @@ Status Arbiter::AssignReadyTasks() {
                             task.spec.economics.solver_stake, "solver stake", id));
     task.deadline_ms = clock_->NowMs() +
                        static_cast<int64_t>(task.spec.training_deadline_s * 1000);
-    VT_RETURN_IF_ERROR(Publish(Pack(TaskAssigned{task.spec, task.randomness.commitment}, id)));
     VT_RETURN_IF_ERROR(Log("task_assigned", id,
                            {{"solver", task.spec.solver},
                             {"verifiers", task.spec.verifiers},
                             {"randomness_commitment", task.randomness.commitment.Hex()}}));
+    VT_RETURN_IF_ERROR(Publish(Pack(TaskAssigned{task.spec, task.randomness.commitment}, id)));
   }
   return Status::Ok();
 }
@@ -394,9 +424,9 @@ Status Arbiter::OnTraceCommit(const Message& m, Ack* reply) {
                      trace->final_state_hash, trace->num_checkpoints,
                      trace->update_norms,     trace->serve_endpoint,
                      task.randomness.secret};
-  VT_RETURN_IF_ERROR(Publish(Pack(posted, task.id)));
   VT_RETURN_IF_ERROR(Log("randomness_revealed", task.id,
                          {{"secret", task.randomness.secret.Hex()}}));
+  VT_RETURN_IF_ERROR(Publish(Pack(posted, task.id)));
   task.selected = SelectVerifiers(task.randomness.secret, trace->trace_root, task.spec.verifiers,
                                   task.spec.economics.verifiers_per_task);
   VT_RETURN_IF_ERROR(Log("verifiers_selected", task.id, {{"verifiers", task.selected}}));
@@ -570,38 +600,50 @@ Status Arbiter::Settle(Task& task, const std::string& reason) {
     settled.dispute = task.dispute->Report(
         task.job ? GameNodeName(*task.job, task.dispute->game->disputed_node()) : "");
   }
-  VT_RETURN_IF_ERROR(Publish(Pack(settled, task.id)));
+  VT_RETURN_IF_ERROR(Log("task_settled", task.id, settled.ToBody()));
   task.settled_ms = clock_->NowMs();
   spdlog::info("arbiter: {} settled: {} ({})", task.id, outcome, reason);
-  return Log("task_settled", task.id, settled.ToBody());
+  return Publish(Pack(settled, task.id));
 }
 
 Status Arbiter::OpenDispute(Task& task, const std::string& challenger, int64_t interval,
                             const ChallengedInterval& hashes) {
-  Dispute d;
-  d.task = task.id;
-  d.solver = task.spec.solver;
-  d.challenger = challenger;
-  d.interval = interval;
-  d.opened_ms = clock_->NowMs();
-  GameSetup setup;
-  setup.first_step = interval * task.spec.checkpoint_interval;
-  setup.steps = task.spec.checkpoint_interval;
-  setup.arity = task.spec.arity;
-  setup.start_hash = hashes.start_hash;
-  setup.solver_end_hash = hashes.end_hash;
-  setup.clock_ms = static_cast<int64_t>(task.spec.game_clock_s * 1000);
-  setup.now_ms = d.opened_ms;
-  d.game = std::make_unique<Game>(setup);
-  DisputeOpened opened{d.solver,         challenger,         interval,
-                       setup.first_step, setup.steps,        setup.arity,
-                       setup.clock_ms,   setup.start_hash,   setup.solver_end_hash};
-  task.dispute = std::move(d);
+  DisputeOpened opened;
+  opened.solver = task.spec.solver;
+  opened.challenger = challenger;
+  opened.interval = interval;
+  opened.first_step = interval * task.spec.checkpoint_interval;
+  opened.steps = task.spec.checkpoint_interval;
+  opened.arity = task.spec.arity;
+  opened.clock_ms = static_cast<int64_t>(task.spec.game_clock_s * 1000);
+  opened.start_hash = hashes.start_hash;
+  opened.solver_end_hash = hashes.end_hash;
+  task.dispute = DisputeFromOpened(task.id, opened, clock_->NowMs());
   spdlog::info("arbiter: {}: {} disputes interval {} (steps {}..{})", task.id, challenger,
-               interval, setup.first_step, setup.first_step + setup.steps);
-  VT_RETURN_IF_ERROR(Publish(Pack(opened, task.id)));
+               interval, opened.first_step, opened.first_step + opened.steps);
   VT_RETURN_IF_ERROR(Log("dispute_opened", task.id, opened.ToBody()));
+  VT_RETURN_IF_ERROR(Publish(Pack(opened, task.id)));
   return AfterMove(task);
+}
+
+Dispute Arbiter::DisputeFromOpened(const std::string& task, const DisputeOpened& opened,
+                                   int64_t now_ms) {
+  Dispute d;
+  d.task = task;
+  d.solver = opened.solver;
+  d.challenger = opened.challenger;
+  d.interval = opened.interval;
+  d.opened_ms = now_ms;
+  GameSetup setup;
+  setup.first_step = opened.first_step;
+  setup.steps = opened.steps;
+  setup.arity = opened.arity;
+  setup.start_hash = opened.start_hash;
+  setup.solver_end_hash = opened.solver_end_hash;
+  setup.clock_ms = opened.clock_ms;
+  setup.now_ms = now_ms;
+  d.game = std::make_unique<Game>(setup);
+  return d;
 }
 
 Arbiter::Task* Arbiter::DisputeFor(const Message& m, Ack* reply) {
@@ -634,20 +676,11 @@ Status Arbiter::OnGameMove(const Message& m, Ack* reply) {
     return refuse("move " + std::to_string(move->move) + " is stale: the game is at move " +
                   std::to_string(d.moves));
   }
-  const Party party = d.PartyOf(m.from);
   const int64_t now = clock_->NowMs();
-  Status applied;
-  if (move->kind == "split_hashes") {
-    applied = d.game->state() == GameState::kNodeSplits
-                  ? d.game->PostNodeHashes(party, move->hashes, now)
-                  : d.game->PostStepHashes(party, move->hashes, now);
-  } else if (move->kind == "choose") {
-    applied = d.game->ChooseSubRange(party, move->index, now);
-  } else {
-    applied = d.game->CommitGraph(party, move->nodes, move->outputs_root, move->chain_end, now);
-  }
+  const Status applied = ApplyMove(d, d.PartyOf(m.from), *move, now);
   VT_RETURN_IF_ERROR(Log("game_move", task->id,
                          {{"from", m.from},
+                          {"rid", m.rid},
                           {"move", move->move},
                           {"kind", move->kind},
                           {"body", move->ToBody()},
@@ -661,6 +694,16 @@ Status Arbiter::OnGameMove(const Message& m, Ack* reply) {
   if (!applied.ok()) *reply = Ack{false, applied.message(), {}};
   ++d.moves;
   return AfterMove(*task);
+}
+
+Status Arbiter::ApplyMove(Dispute& d, Party party, const GameMove& move, int64_t now_ms) {
+  if (move.kind == "split_hashes") {
+    return d.game->state() == GameState::kNodeSplits
+               ? d.game->PostNodeHashes(party, move.hashes, now_ms)
+               : d.game->PostStepHashes(party, move.hashes, now_ms);
+  }
+  if (move.kind == "choose") return d.game->ChooseSubRange(party, move.index, now_ms);
+  return d.game->CommitGraph(party, move.nodes, move.outputs_root, move.chain_end, now_ms);
 }
 
 Status Arbiter::OnNodeEvidence(const Message& m, Ack* reply) {
@@ -730,8 +773,8 @@ Status Arbiter::AfterMove(Task& task) {
   // Name the disputed node as soon as the dissection has found it.
   if (d.game->state() == GameState::kEvidence) VT_RETURN_IF_ERROR(EnsureJob(task));
   const GameUpdate update = d.Update();
-  VT_RETURN_IF_ERROR(Publish(Pack(update, task.id)));
   VT_RETURN_IF_ERROR(Log("game_update", task.id, update.ToBody()));
+  VT_RETURN_IF_ERROR(Publish(Pack(update, task.id)));
   if (!d.game->resolved()) return Status::Ok();
   d.resolved_ms = clock_->NowMs();
   const bool upheld = d.game->winner() == Party::kChallenger;

@@ -43,6 +43,16 @@
 // The outcome never depends on this: deadlines and game clocks settle a
 // task whoever is silent.
 //
+// Crashes (docs/reliability.md): the event log is written ahead — every
+// event is on disk (fdatasync) before the reply or event that announces it
+// goes out. An arbiter started again after a crash (RoleConfig::restarts >
+// 0) replays its log (arbiter/recovery.cc): the ledger from the transfers,
+// each task from its events, each game by applying the logged moves at
+// their logged times; it checks the replay against the log (the ledger's
+// head, each game's last update), logs "arbiter_recovered" and goes on from
+// there, its clock continuing from the last event's time (the downtime
+// does not count against deadlines or game clocks).
+//
 // Thread-safety: one Arbiter runs on one thread (Run()); construct it on
 // the thread that runs it.
 #pragma once
@@ -65,6 +75,7 @@
 #include "core/protocol/settlement.h"
 #include "core/protocol/task_machine.h"
 #include "core/train/job.h"
+#include "core/transport/crash_point.h"
 #include "core/transport/messenger.h"
 #include "core/transport/role_config.h"
 #include "core/wire/messages/all.h"
@@ -116,6 +127,15 @@ class Arbiter {
   Arbiter(zmq::context_t& ctx, RoleConfig config, const Clock* clock,
           Messenger messenger, EventLog log);
 
+  // The ledger's genesis (a first start).
+  Status Genesis();
+  // Rebuilds the state from the previous process's event log.
+  Status Recover(const std::vector<Event>& events);
+  // The dispute `opened` describes, its game started at `now_ms`.
+  static Dispute DisputeFromOpened(const std::string& task, const DisputeOpened& opened,
+                                   int64_t now_ms);
+  // Applies one game move of `party` to the dispute's game.
+  static Status ApplyMove(Dispute& d, Party party, const GameMove& move, int64_t now_ms);
   Status HandleRequest(const Message& m, const std::string& routing_id);
   // A forced_error_query: the answer (a forced_error_notice) for the
   // task's solver, or a refusal in `reply`.
@@ -181,6 +201,10 @@ class Arbiter {
   std::map<std::pair<std::string, uint64_t>, Message> replies_;
   std::deque<std::pair<std::string, uint64_t>> reply_order_;
   int64_t repeated_requests_ = 0;
+  std::unique_ptr<OffsetClock> resumed_clock_;  // after a restart: clock_ points here
+  CrashPoint crash_;  // a scenario's crash test, if any
+  int64_t verdicts_handled_ = 0;
+  int64_t moves_handled_ = 0;
   bool shutting_down_ = false;
 };
 

@@ -184,18 +184,23 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
     const std::string point = crashes[i]["at"].get<std::string>();
     const int64_t after = crashes[i]["after"].get<int64_t>();
     auto who = first_use.find(name);
-    if (who == first_use.end()) {
+    if (who == first_use.end() && name != "arbiter") {
       errors.push_back({at + "/participant", "'" + name + "' is not a participant"});
       continue;
     }
     if (!crashed.insert(name).second) {
       errors.push_back({at + "/participant", "'" + name + "' already has a crash"});
     }
-    const std::string role = participants[who->second]["role"].get<std::string>();
+    const std::string role =
+        name == "arbiter" ? "arbiter" : participants[who->second]["role"].get<std::string>();
+    if (role == "arbiter" && point == "training") {
+      errors.push_back({at + "/at", "the arbiter crashes at \"verification\" (after `after` "
+                                    "verdicts) or \"dispute\" (after `after` game moves)"});
+    }
     if (point == "training" && role != "solver") {
       errors.push_back({at + "/at", "only the solver trains; '" + name + "' is a " + role});
     }
-    if (point == "verification" && role != "verifier") {
+    if (point == "verification" && role != "verifier" && role != "arbiter") {
       errors.push_back({at + "/at", "only verifiers verify; '" + name + "' is a " + role});
     }
     if (point == "training" && steps % k == 0 && (after < 1 || after > steps / k)) {

@@ -7,6 +7,9 @@
 //                human-readable records, is WallUnixMs(), kept apart because
 //                the wall clock can jump.
 //   FakeClock    a clock that moves only when told to (Set, Advance).
+//   OffsetClock  another clock moved forward by a fixed offset: a restarted
+//                arbiter continues its event log's time from where it
+//                stopped (its downtime does not count against deadlines).
 //
 // Thread-safety: NowMs() may be called from any thread on both
 // implementations. FakeClock's Set and Advance are atomic and may race with
@@ -59,6 +62,17 @@ class FakeClock final : public Clock {
 
  private:
   std::atomic<int64_t> now_ms_;
+};
+
+class OffsetClock final : public Clock {
+ public:
+  // REQUIRES: `base` outlives this clock.
+  OffsetClock(const Clock* base, int64_t offset_ms) : base_(base), offset_ms_(offset_ms) {}
+  int64_t NowMs() const override { return base_->NowMs() + offset_ms_; }
+
+ private:
+  const Clock* base_;
+  int64_t offset_ms_;
 };
 
 }  // namespace veritrain

@@ -68,6 +68,15 @@ const char* TaskEventName(TaskEvent e) {
   return "invalid";
 }
 
+Result<TaskEvent> ParseTaskEvent(const std::string& name) {
+  for (int i = static_cast<int>(TaskEvent::kAssigned); i <= static_cast<int>(TaskEvent::kSettle);
+       ++i) {
+    const auto e = static_cast<TaskEvent>(i);
+    if (name == TaskEventName(e)) return e;
+  }
+  return Status::InvalidArgument("'" + name + "' is not a task event");
+}
+
 Status TaskMachine::Apply(TaskEvent e) {
   for (const auto& t : kTable) {
     if (t.from == state_ && t.event == e) {

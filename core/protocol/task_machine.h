@@ -68,6 +68,9 @@ enum class TaskEvent {
 
 const char* TaskStateName(TaskState s);
 const char* TaskEventName(TaskEvent e);
+// The event named `name` (TaskEventName's inverse); InvalidArgument naming
+// it otherwise.
+Result<TaskEvent> ParseTaskEvent(const std::string& name);
 
 class TaskMachine {
  public:

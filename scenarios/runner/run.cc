@@ -214,7 +214,12 @@ Status Run::Prepare() {
                       // Roles join on the first heartbeat they see; threads of
                       // one process can afford a quicker beat (it decides no
                       // outcome, only how soon a run starts).
-                      {"heartbeat_ms", out_.mode == ExecutionMode::kInProcess ? 25 : 200}};
+                      {"heartbeat_ms", out_.mode == ExecutionMode::kInProcess ? 25 : 200},
+                      // The event log is written ahead (fdatasync) so that a
+                      // restarted arbiter can replay it; threads of one
+                      // process cannot crash alone, so in-process runs skip it.
+                      {"durable_log", out_.mode != ExecutionMode::kInProcess}};
+  if (const CrashSpec* crash = sc_.CrashOf(kArbiter)) arbiter.crash = crash->ToJson();
   configs_[kArbiter] = arbiter;
   for (const auto& p : sc_.participants) {
     RoleConfig c = base;
@@ -445,13 +450,24 @@ Status Run::WaitSettled() {
 
 Status Run::Shutdown() {
   shutting_down_ = true;
-  Status sent = link_->Request(Pack(veritrain::Shutdown{"run finished"})).status();
+  auto rid = link_->Request(Pack(veritrain::Shutdown{"run finished"}));
+  if (!rid.ok()) return rid.status();
+  // The request is resent until the arbiter acknowledges it (a lossy
+  // network may drop it), for at most 10 s.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (link_->Pending(*rid) && std::chrono::steady_clock::now() < until) {
+    zmq::pollitem_t items[] = {{link_->dealer().handle(), 0, ZMQ_POLLIN, 0}};
+    auto polled = PollSockets(items, 1, link_->PollTimeout(std::chrono::milliseconds(100)));
+    if (!polled.ok()) break;
+    VT_RETURN_IF_ERROR(link_->Tick());
+    VT_RETURN_IF_ERROR(link_->DrainReplies("submitter"));
+  }
   // Roles leave on the arbiter's shutdown event; anything still running
   // after the grace period is killed.
   for (const auto& e : host_->WaitAll(std::chrono::seconds(30))) {
     if (!e.clean) failures_.push_back(e.label + " " + e.description + " at shutdown");
   }
-  return sent;
+  return Status::Ok();
 }
 
 Status Run::WriteResults() {

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -126,6 +127,32 @@ TEST_F(FaultsTest, HonestChallengerKilledMidDisputeAndRestartedStillWins) {
 TEST_F(FaultsTest, HonestSolverKilledMidDisputeAndRestartedStillWins) {
   ExpectSameAsWithout("crash/solver-dispute-restart", {{"crashes", nullptr}});
   EXPECT_EQ(last_with_["tasks"][0]["dispute"]["winner"], "solver");
+}
+
+// The arbiter's "arbiter_recovered" events of the run in <dir>/<label>.
+std::vector<json> Recoveries(const std::string& dir, const std::string& label) {
+  std::vector<json> out;
+  std::ifstream in(dir + "/" + label + "/events.jsonl");
+  for (std::string line; std::getline(in, line);) {
+    json e = json::parse(line);
+    if (e.at("type") == "arbiter_recovered") out.push_back(e.at("data"));
+  }
+  return out;
+}
+
+TEST_F(FaultsTest, ArbiterKilledMidDisputeReplaysItsLogAndTheDisputeEndsTheSame) {
+  ExpectSameAsWithout("crash/arbiter-dispute-restart", {{"crashes", nullptr}});
+  const auto recovered = Recoveries(dir_, "with");
+  ASSERT_EQ(recovered.size(), 1u);
+  EXPECT_EQ(recovered[0]["tasks"]["task-0001"], "challenged");
+  EXPECT_TRUE(Recoveries(dir_, "without").empty());
+}
+
+TEST_F(FaultsTest, ArbiterKilledMidVerificationReplaysItsLogAndAcceptsTheSame) {
+  ExpectSameAsWithout("crash/arbiter-verification-restart", {{"crashes", nullptr}});
+  const auto recovered = Recoveries(dir_, "with");
+  ASSERT_EQ(recovered.size(), 1u);
+  EXPECT_GE(recovered[0]["events"].get<int64_t>(), 10);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "core/protocol/task_machine.h"
+#include "core/protocol/clock.h"
 
 #include <gtest/gtest.h>
 
@@ -79,6 +80,32 @@ TEST(TaskMachine, AForcedErrorIsRevealedOnlyWhileVerifying) {
   EXPECT_TRUE(m.done());
 }
 
+
+}  // namespace
+}  // namespace veritrain
+
+namespace veritrain {
+namespace {
+
+TEST(TaskMachine, EveryEventNameParsesBackToItsEvent) {
+  for (int i = static_cast<int>(TaskEvent::kAssigned); i <= static_cast<int>(TaskEvent::kSettle);
+       ++i) {
+    const auto e = static_cast<TaskEvent>(i);
+    auto parsed = ParseTaskEvent(TaskEventName(e));
+    ASSERT_TRUE(parsed.ok()) << TaskEventName(e);
+    EXPECT_EQ(*parsed, e);
+  }
+  EXPECT_NE(ParseTaskEvent("invalid").status().message().find("'invalid'"), std::string::npos);
+  EXPECT_FALSE(ParseTaskEvent("teleport").ok());
+}
+
+TEST(OffsetClockTest, MovesWithItsBaseFromTheOffset) {
+  FakeClock base(5);
+  OffsetClock resumed(&base, 1000);
+  EXPECT_EQ(resumed.NowMs(), 1005);
+  base.Advance(20);
+  EXPECT_EQ(resumed.NowMs(), 1025);
+}
 
 }  // namespace
 }  // namespace veritrain

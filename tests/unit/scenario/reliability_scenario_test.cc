@@ -88,5 +88,17 @@ TEST(ReliabilityScenario, CrashesMustNameAParticipantAtAPointItReaches) {
   EXPECT_THAT(ErrorOf(twice), HasSubstr("/crashes/1/participant: 's' already has a crash"));
 }
 
+TEST(ReliabilityScenario, TheArbiterCrashesInVerificationOrDisputeOnly) {
+  json j = ReliabilityMinimal();
+  j["crashes"] = {{{"participant", "arbiter"}, {"at", "dispute"}, {"after", 4}, {"restart", true}}};
+  auto s = ParseScenario(j.dump(), "t.json");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->CrashOf("arbiter")->at, "dispute");
+  j["crashes"][0]["at"] = "verification";
+  EXPECT_EQ(ErrorOf(j), "");
+  j["crashes"][0]["at"] = "training";
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/crashes/0/at: the arbiter crashes at \"verification\""));
+}
+
 }  // namespace
 }  // namespace veritrain
