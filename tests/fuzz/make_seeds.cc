@@ -61,6 +61,10 @@ int main(int argc, char** argv) {
               Message(alice, vt::Pack(vt::Hello{"solver", "ipc://x"}), 1));
   ok &= Write(dir / "message/heartbeat",
               Message(alice, vt::Pack(vt::Heartbeat{7}), 2));
+  // A request with its request id (the header's optional "rid").
+  vt::Message query = vt::Pack(vt::ForcedErrorQuery{}, "task-0001");
+  query.rid = 41;
+  ok &= Write(dir / "message/request_with_rid", Message(alice, query, 4));
   vt::CheckpointReply reply;
   reply.index = 1;
   reply.tensors = {Tensor("param/w", {2, 3}, '\1'),
