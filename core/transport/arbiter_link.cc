@@ -20,7 +20,11 @@ ArbiterLink::ArbiterLink(zmq::context_t& ctx, Messenger& messenger,
   ConfigureSocket(sub_);
 }
 
-Status ArbiterLink::Connect(std::chrono::milliseconds timeout) {
+Status ArbiterLink::Connect(std::chrono::milliseconds timeout, const RoleCurve* curve) {
+  if (curve != nullptr) {
+    VT_RETURN_IF_ERROR(curve->SecureClientOf(dealer_, curve->arbiter()));
+    VT_RETURN_IF_ERROR(curve->SecureClientOf(sub_, curve->arbiter()));
+  }
   try {
     sub_.set(zmq::sockopt::subscribe, "");
     sub_.connect(events_endpoint_);

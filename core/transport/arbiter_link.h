@@ -15,6 +15,7 @@
 #include <zmq.hpp>
 
 #include "core/transport/messenger.h"
+#include "core/transport/role_curve.h"
 
 namespace veritrain {
 
@@ -25,7 +26,9 @@ class ArbiterLink {
 
   // Connects both sockets and waits (without sleeping: by polling the SUB
   // socket) until a heartbeat arrives. Timeout when none comes in `timeout`.
-  Status Connect(std::chrono::milliseconds timeout);
+  // With `curve`, both connections are CURVE clients of the arbiter
+  // (role_curve.h).
+  Status Connect(std::chrono::milliseconds timeout, const RoleCurve* curve = nullptr);
 
   Status Request(const Message& m) { return messenger_.Send(dealer_, m); }
   Result<Message> ReceiveEvent() {

@@ -5,31 +5,18 @@
 #include "core/state/atomic_file.h"
 
 namespace veritrain {
+namespace {
 
 namespace fs = std::filesystem;
 
-nlohmann::json RoleReport(const Messenger& messenger) {
-  nlohmann::json rejected = nlohmann::json::object();
-  for (const auto& [reason, n] : messenger.rejects()) rejected[reason] = n;
-  return {{"name", messenger.name()},
-          {"rejected_messages", rejected},
-          {"messages_received", messenger.messages_received()},
-          {"messages_sent", messenger.messages_sent()},
-          {"bytes_received", messenger.bytes_received()},
-          {"bytes_sent", messenger.bytes_sent()}};
-}
+struct ReportFile {
+  std::string path;
+  nlohmann::json report;  // an object with "name" and "rejected_messages"
+};
 
-Status WriteRoleReport(const std::string& out_dir, const Messenger& messenger) {
-  const std::string dir = out_dir + "/reports";
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
-  return WriteFileAtomically(dir + "/" + messenger.name() + ".json",
-                             {RoleReport(messenger).dump(2) + "\n"});
-}
-
-Result<nlohmann::json> ReadRejectedByRole(const std::string& out_dir) {
-  nlohmann::json out = nlohmann::json::object();
+// Every report in <out_dir>/reports/ (none when the folder is missing).
+Result<std::vector<ReportFile>> ReadReports(const std::string& out_dir) {
+  std::vector<ReportFile> out;
   const fs::path dir = fs::path(out_dir) / "reports";
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return out;
@@ -45,10 +32,62 @@ Result<nlohmann::json> ReadRejectedByRole(const std::string& out_dir) {
           "role report " + entry.path().string() +
           " must be an object with 'name' and 'rejected_messages'");
     }
-    out[j["name"].get<std::string>()] = j["rejected_messages"];
+    out.push_back({entry.path().string(), std::move(j)});
   }
   if (ec)
     return Status::IOError("cannot list " + dir.string() + ": " + ec.message());
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json RoleReport(const Messenger& messenger, const ZapHandler* zap) {
+  nlohmann::json rejected = nlohmann::json::object();
+  for (const auto& [reason, n] : messenger.rejects()) rejected[reason] = n;
+  nlohmann::json j = {{"name", messenger.name()},
+                      {"rejected_messages", rejected},
+                      {"messages_received", messenger.messages_received()},
+                      {"messages_sent", messenger.messages_sent()},
+                      {"bytes_received", messenger.bytes_received()},
+                      {"bytes_sent", messenger.bytes_sent()}};
+  if (zap != nullptr) {
+    j["curve"] = {{"denied", zap->denials()}, {"admitted", zap->admissions()}};
+  }
+  return j;
+}
+
+Status WriteRoleReport(const std::string& out_dir, const Messenger& messenger,
+                       const ZapHandler* zap) {
+  const std::string dir = out_dir + "/reports";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
+  return WriteFileAtomically(dir + "/" + messenger.name() + ".json",
+                             {RoleReport(messenger, zap).dump(2) + "\n"});
+}
+
+Result<nlohmann::json> ReadRejectedByRole(const std::string& out_dir) {
+  VT_ASSIGN_OR_RETURN(auto reports, ReadReports(out_dir));
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& r : reports) {
+    out[r.report["name"].get<std::string>()] = r.report["rejected_messages"];
+  }
+  return out;
+}
+
+Result<nlohmann::json> ReadCurveDenialsByRole(const std::string& out_dir) {
+  VT_ASSIGN_OR_RETURN(auto reports, ReadReports(out_dir));
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& r : reports) {
+    auto curve = r.report.find("curve");
+    if (curve == r.report.end()) continue;
+    if (!curve->is_object() || !curve->contains("denied") ||
+        !(*curve)["denied"].is_number_integer()) {
+      return Status::Corruption("role report " + r.path +
+                                ": 'curve' must be an object with an integer 'denied'");
+    }
+    out[r.report["name"].get<std::string>()] = (*curve)["denied"];
+  }
   return out;
 }
 
