@@ -254,6 +254,8 @@ Scenario FromResolved(json r) {
   }
   s.network.transport = r["network"]["transport"].get<std::string>();
   s.network.host = r["network"]["host"].get<std::string>();
+  s.network.curve.enabled = r["network"]["curve"]["enabled"].get<bool>();
+  s.network.curve.keys = r["network"]["curve"]["keys"].get<std::string>();
   s.timeout_s = r["timeout_s"].get<double>();
   s.expect = r["expect"];
   s.plugins = r["plugins"].get<std::vector<std::string>>();

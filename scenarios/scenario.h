@@ -74,9 +74,19 @@ struct EconomicsSpec {
   TaskEconomics task;  // posted with every task (stakes, split, jackpot, ...)
 };
 
+// CURVE encryption of every connection (core/transport/role_curve.h).
+struct CurveSpec {
+  bool enabled = false;
+  // "generate" (a fresh key pair per participant and run), or a directory
+  // of <participant>.curve files as written in the file (relative paths
+  // are relative to Scenario::source_dir).
+  std::string keys = "generate";
+};
+
 struct NetworkSpec {
   std::string transport = "ipc";  // "ipc" or "tcp"
   std::string host = "127.0.0.1";
+  CurveSpec curve;
 };
 
 struct Scenario {

@@ -51,6 +51,12 @@ Result<std::unique_ptr<Solver>> Solver::Create(zmq::context_t& ctx,
   std::unique_ptr<Solver> s(new Solver(ctx, config, Messenger(config.name, std::move(id), std::move(keys)),
                                        std::move(behaviour)));
   ConfigureSocket(s->serve_);
+  VT_ASSIGN_OR_RETURN(s->curve_, RoleCurve::FromConfig(config));
+  if (s->curve_) {
+    // The handler first: see arbiter.cc.
+    VT_ASSIGN_OR_RETURN(s->zap_, s->curve_->StartZapHandler(ctx));
+    VT_RETURN_IF_ERROR(s->curve_->SecureServer(s->serve_));
+  }
   VT_ASSIGN_OR_RETURN(s->serve_endpoint_, BindSocket(s->serve_, config.serve_endpoint));
   return s;
 }
@@ -65,12 +71,12 @@ Solver::Solver(zmq::context_t& ctx, RoleConfig config, Messenger messenger,
       serve_(ctx, zmq::socket_type::router) {}
 
 Status Solver::Run() {
-  VT_RETURN_IF_ERROR(link_.Connect(std::chrono::seconds(60)));
+  VT_RETURN_IF_ERROR(link_.Connect(std::chrono::seconds(60), curve_ ? &*curve_ : nullptr));
   VT_RETURN_IF_ERROR(link_.Request(Pack(Hello{"solver", serve_endpoint_})));
   spdlog::info("solver {}: joined; serving checkpoints on {}", config_.name, serve_endpoint_);
   while (!shutdown_) VT_RETURN_IF_ERROR(Pump(1000));
   spdlog::info("solver {}: shutting down", config_.name);
-  return WriteRoleReport(config_.out_dir, messenger_);
+  return WriteRoleReport(config_.out_dir, messenger_, zap_.get());
 }
 
 Status Solver::Pump(int64_t timeout_ms) {

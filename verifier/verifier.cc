@@ -49,8 +49,11 @@ Result<std::unique_ptr<Verifier>> Verifier::Create(zmq::context_t& ctx,
   VT_ASSIGN_OR_RETURN(KeyDirectory keys, config.Keys());
   VT_ASSIGN_OR_RETURN(auto behaviour,
                       MakeVerifierBehaviour(config.behaviour, config.behaviour_params));
-  return std::unique_ptr<Verifier>(new Verifier(
+  VT_ASSIGN_OR_RETURN(auto curve, RoleCurve::FromConfig(config));
+  std::unique_ptr<Verifier> v(new Verifier(
       ctx, config, Messenger(config.name, std::move(id), std::move(keys)), std::move(behaviour)));
+  v->curve_ = std::move(curve);
+  return v;
 }
 
 Verifier::Verifier(zmq::context_t& ctx, RoleConfig config, Messenger messenger,
@@ -62,7 +65,7 @@ Verifier::Verifier(zmq::context_t& ctx, RoleConfig config, Messenger messenger,
       link_(ctx, messenger_, config_.arbiter_requests, config_.arbiter_events) {}
 
 Status Verifier::Run() {
-  VT_RETURN_IF_ERROR(link_.Connect(std::chrono::seconds(60)));
+  VT_RETURN_IF_ERROR(link_.Connect(std::chrono::seconds(60), curve_ ? &*curve_ : nullptr));
   VT_RETURN_IF_ERROR(link_.Request(Pack(Hello{"verifier", ""})));
   spdlog::info("verifier {}: joined", config_.name);
   while (!shutdown_) VT_RETURN_IF_ERROR(Pump(1000));
@@ -147,6 +150,7 @@ Status Verifier::OnProofPosted(const std::string& task, const ProofPosted& poste
   tools.challenge = [&](int64_t interval, const std::string& reason) -> Result<Verdict> {
     zmq::socket_t solver(ctx_, zmq::socket_type::dealer);
     ConfigureSocket(solver);
+    if (curve_) VT_RETURN_IF_ERROR(curve_->SecureClientOf(solver, posted.solver));
     try {
       solver.connect(posted.serve_endpoint);
     } catch (const zmq::error_t& e) {
@@ -225,6 +229,7 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
 
   zmq::socket_t solver(ctx_, zmq::socket_type::dealer);
   ConfigureSocket(solver);
+  if (curve_) VT_RETURN_IF_ERROR(curve_->SecureClientOf(solver, posted.solver));
   try {
     solver.connect(posted.serve_endpoint);
   } catch (const zmq::error_t& e) {

@@ -47,6 +47,7 @@
 #include "core/transport/arbiter_link.h"
 #include "core/transport/messenger.h"
 #include "core/transport/role_config.h"
+#include "core/transport/role_curve.h"
 #include "core/wire/messages/all.h"
 #include "verifier/behaviour.h"
 
@@ -117,6 +118,8 @@ class Verifier {
   Messenger messenger_;
   std::unique_ptr<VerifierBehaviour> behaviour_;
   ArbiterLink link_;
+  // CURVE (core/transport/role_curve.h), when the run has it on.
+  std::optional<RoleCurve> curve_;
   ReplayGuard solver_guard_;
   std::map<std::string, Assignment> assignments_;
   std::map<std::string, Challenge> challenges_;
