@@ -51,6 +51,7 @@ Result<std::unique_ptr<Arbiter>> Arbiter::Create(zmq::context_t& ctx,
   }
   VT_ASSIGN_OR_RETURN(Identity id, LoadIdentityFile(config.identity_file));
   VT_ASSIGN_OR_RETURN(KeyDirectory keys, config.Keys());
+  VT_ASSIGN_OR_RETURN(std::optional<RoleCurve> curve, RoleCurve::FromConfig(config));
   const std::string log_path = config.out_dir + "/events.jsonl";
   // Restarted after a crash: the state is the event log's, replayed; its
   // time continues from the log's last event.
@@ -89,9 +90,18 @@ Result<std::unique_ptr<Arbiter>> Arbiter::Create(zmq::context_t& ctx,
 
   ConfigureSocket(a->requests_);
   ConfigureSocket(a->events_);
+  if (curve) {
+    // The handler first: a CURVE server that binds without one admits no
+    // client, and nothing else would tell it which keys to admit.
+    VT_ASSIGN_OR_RETURN(a->zap_, curve->StartZapHandler(ctx));
+    VT_RETURN_IF_ERROR(curve->SecureServer(a->requests_));
+    VT_RETURN_IF_ERROR(curve->SecureServer(a->events_));
+    a->curve_ = std::move(curve);
+  }
   VT_ASSIGN_OR_RETURN(std::string req, BindSocket(a->requests_, config.arbiter_requests));
   VT_ASSIGN_OR_RETURN(std::string ev, BindSocket(a->events_, config.arbiter_events));
-  spdlog::info("arbiter {}: requests on {}, events on {}", config.name, req, ev);
+  spdlog::info("arbiter {}: requests on {}, events on {}{}", config.name, req, ev,
+               a->curve_ ? " (CURVE)" : "");
   return a;
 }
 
@@ -175,7 +185,7 @@ Status Arbiter::Run() {
                                           {"repeated_requests", repeated_requests_},
                                           {"rejected_messages", messenger_.rejects()},
                                           {"faults_injected", messenger_.faults()}}));
-  VT_RETURN_IF_ERROR(WriteRoleReport(config_.out_dir, messenger_));
+  VT_RETURN_IF_ERROR(WriteRoleReport(config_.out_dir, messenger_, zap_.get()));
   return conserved;
 }
 

@@ -6,7 +6,8 @@
 // binds a ROUTER for requests (post_task, hello, trace_commit, verdict,
 // game_move, node_evidence, shutdown) and a PUB for events (heartbeat,
 // task_assigned, proof_posted, dispute_opened, game_update, task_settled,
-// shutdown).
+// shutdown). With CURVE on (core/transport/role_curve.h) both are CURVE
+// servers that admit only the run's participants' keys.
 //
 // A challenge opens a game over the disputed interval; the arbiter checks
 // every move's shape, keeps both chess clocks, and when the dissection is
@@ -78,6 +79,7 @@
 #include "core/transport/crash_point.h"
 #include "core/transport/messenger.h"
 #include "core/transport/role_config.h"
+#include "core/transport/role_curve.h"
 #include "core/wire/messages/all.h"
 
 namespace veritrain {
@@ -185,6 +187,10 @@ class Arbiter {
   Messenger messenger_;
   EventLog log_;
   Ledger ledger_;
+  // CURVE (core/transport/role_curve.h), when the run has it on. The ZAP
+  // handler is declared before the sockets: it outlives them.
+  std::optional<RoleCurve> curve_;
+  std::unique_ptr<ZapHandler> zap_;
   zmq::socket_t requests_;
   zmq::socket_t events_;
   ReplayGuard request_guard_;

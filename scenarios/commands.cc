@@ -14,6 +14,7 @@
 #include "scenarios/merge.h"
 #include "scenarios/progress.h"
 #include "scenarios/report.h"
+#include "scenarios/runner/curve_keys.h"
 #include "scenarios/runner/run.h"
 #include "scenarios/schema_doc.h"
 #include "scenarios/sweep.h"
@@ -124,6 +125,7 @@ int WorkflowCommands::State::Sweep() {
   auto env = ResolveJobEnvironment(sc->plugins, sc->source_dir);
   Status jobs = env.ok() ? ApplyJobEnvironment(*env) : env.status();
   if (jobs.ok()) jobs = RequireKnownJob(sc->job.value("name", std::string()));
+  if (jobs.ok()) jobs = RunCurveKeys(*sc, RunParticipantNames(*sc)).status();
   if (!jobs.ok()) {
     std::cerr << scenario << ": " << jobs.message() << "\n";
     return kRunBadInput;

@@ -22,6 +22,7 @@
 #include "scenarios/calibrate_command.h"
 #include "scenarios/commands.h"
 #include "scenarios/progress.h"
+#include "scenarios/runner/curve_keys.h"
 #include "scenarios/runner/run.h"
 #include "scenarios/runner/summary.h"
 #include "scenarios/scenario.h"
@@ -40,7 +41,9 @@ veritrain::Status CheckJob(const veritrain::Scenario& sc) {
   if (!sc.solvers().empty()) job["dtype"] = sc.solvers().front()->profile.dtype;
   VT_ASSIGN_OR_RETURN(veritrain::JobConfig config, veritrain::JobConfig::FromJson(job));
   VT_RETURN_IF_ERROR(veritrain::MakeJob(config).status());
-  return veritrain::CheckBehaviourParams(sc);
+  VT_RETURN_IF_ERROR(veritrain::CheckBehaviourParams(sc));
+  // CURVE key files, when the scenario loads them: each exists and is whole.
+  return veritrain::RunCurveKeys(sc, veritrain::RunParticipantNames(sc)).status();
 }
 
 int Check(const std::string& path, const std::vector<std::string>& plugins) {

@@ -305,6 +305,8 @@ Scenario FromResolved(json r) {
   }
   s.network.transport = r["network"]["transport"].get<std::string>();
   s.network.host = r["network"]["host"].get<std::string>();
+  s.network.curve.enabled = r["network"]["curve"]["enabled"].get<bool>();
+  s.network.curve.keys = r["network"]["curve"]["keys"].get<std::string>();
   s.network.faults = r["network"]["faults"];
   s.network.retry = r["network"]["retry"];
   for (const json& c : r["crashes"]) {

@@ -74,6 +74,15 @@ struct EconomicsSpec {
   TaskEconomics task;  // posted with every task (stakes, split, jackpot, ...)
 };
 
+// CURVE encryption of every connection (core/transport/role_curve.h).
+struct CurveSpec {
+  bool enabled = false;
+  // "generate" (a fresh key pair per participant and run), or a directory
+  // of <participant>.curve files as written in the file (relative paths
+  // are relative to Scenario::source_dir).
+  std::string keys = "generate";
+};
+
 struct NetworkSpec {
   std::string transport = "ipc";  // "ipc" or "tcp"
   std::string host = "127.0.0.1";
@@ -81,6 +90,7 @@ struct NetworkSpec {
   // RetryPolicy JSON (core/transport/retry_policy.h), defaults filled in.
   nlohmann::json faults = nlohmann::json::object();
   nlohmann::json retry = nlohmann::json::object();
+  CurveSpec curve;
 };
 
 // A role that kills itself at a named point (core/transport/crash_point.h).

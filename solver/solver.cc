@@ -56,6 +56,12 @@ Result<std::unique_ptr<Solver>> Solver::Create(zmq::context_t& ctx,
   if (faults.any()) s->messenger_.InjectFaults(faults);
   s->crash_ = CrashPoint(config.crash);
   ConfigureSocket(s->serve_);
+  VT_ASSIGN_OR_RETURN(s->curve_, RoleCurve::FromConfig(config));
+  if (s->curve_) {
+    // The handler first: see arbiter.cc.
+    VT_ASSIGN_OR_RETURN(s->zap_, s->curve_->StartZapHandler(ctx));
+    VT_RETURN_IF_ERROR(s->curve_->SecureServer(s->serve_));
+  }
   VT_ASSIGN_OR_RETURN(s->serve_endpoint_, BindSocket(s->serve_, config.serve_endpoint));
   return s;
 }
@@ -70,12 +76,12 @@ Solver::Solver(zmq::context_t& ctx, RoleConfig config, Messenger messenger,
       serve_(ctx, zmq::socket_type::router) {}
 
 Status Solver::Run() {
-  VT_RETURN_IF_ERROR(link_.Connect(std::chrono::seconds(60)));
+  VT_RETURN_IF_ERROR(link_.Connect(std::chrono::seconds(60), curve_ ? &*curve_ : nullptr));
   VT_RETURN_IF_ERROR(link_.Request(Pack(Hello{"solver", serve_endpoint_})).status());
   spdlog::info("solver {}: joined; serving checkpoints on {}", config_.name, serve_endpoint_);
   while (!shutdown_) VT_RETURN_IF_ERROR(Pump(1000));
   spdlog::info("solver {}: shutting down", config_.name);
-  return WriteRoleReport(config_.out_dir, messenger_,
+  return WriteRoleReport(config_.out_dir, messenger_, zap_.get(),
                          {{"resends", link_.resends()},
                           {"arbiter_silences", link_.arbiter_silences()}});
 }

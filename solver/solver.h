@@ -48,6 +48,7 @@
 #include "core/transport/crash_point.h"
 #include "core/transport/messenger.h"
 #include "core/transport/role_config.h"
+#include "core/transport/role_curve.h"
 #include "core/wire/messages/all.h"
 #include "solver/behaviour.h"
 
@@ -110,6 +111,10 @@ class Solver {
   Messenger messenger_;
   std::unique_ptr<SolverBehaviour> behaviour_;
   ArbiterLink link_;
+  // CURVE (core/transport/role_curve.h), when the run has it on. The ZAP
+  // handler is declared before the socket it guards: it outlives it.
+  std::optional<RoleCurve> curve_;
+  std::unique_ptr<ZapHandler> zap_;
   zmq::socket_t serve_;
   ReplayGuard serve_guard_;
   std::string serve_endpoint_;

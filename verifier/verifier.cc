@@ -54,10 +54,12 @@ Result<std::unique_ptr<Verifier>> Verifier::Create(zmq::context_t& ctx,
                       MakeVerifierBehaviour(config.behaviour, config.behaviour_params));
   VT_ASSIGN_OR_RETURN(FaultPlan faults, config.Faults());
   VT_ASSIGN_OR_RETURN(RetryPolicy retry, config.Retry());
+  VT_ASSIGN_OR_RETURN(auto curve, RoleCurve::FromConfig(config));
   std::unique_ptr<Verifier> v(new Verifier(
       ctx, config, Messenger(config.name, std::move(id), std::move(keys)), std::move(behaviour),
       retry));
   if (faults.any()) v->messenger_.InjectFaults(faults);
+  v->curve_ = std::move(curve);
   return v;
 }
 
@@ -72,12 +74,12 @@ Verifier::Verifier(zmq::context_t& ctx, RoleConfig config, Messenger messenger,
       link_(ctx, messenger_, config_.arbiter_requests, config_.arbiter_events, retry) {}
 
 Status Verifier::Run() {
-  VT_RETURN_IF_ERROR(link_.Connect(std::chrono::seconds(60)));
+  VT_RETURN_IF_ERROR(link_.Connect(std::chrono::seconds(60), curve_ ? &*curve_ : nullptr));
   VT_RETURN_IF_ERROR(link_.Request(Pack(Hello{"verifier", ""})).status());
   spdlog::info("verifier {}: joined", config_.name);
   while (!shutdown_) VT_RETURN_IF_ERROR(Pump(1000));
   spdlog::info("verifier {}: shutting down", config_.name);
-  return WriteRoleReport(config_.out_dir, messenger_,
+  return WriteRoleReport(config_.out_dir, messenger_, nullptr,
                          {{"resends", link_.resends()},
                           {"arbiter_silences", link_.arbiter_silences()}});
 }
@@ -175,6 +177,7 @@ Status Verifier::OnProofPosted(const std::string& task, const ProofPosted& poste
   tools.challenge = [&](int64_t interval, const std::string& reason) -> Result<Verdict> {
     zmq::socket_t solver(ctx_, zmq::socket_type::dealer);
     ConfigureSocket(solver);
+    if (curve_) VT_RETURN_IF_ERROR(curve_->SecureClientOf(solver, posted.solver));
     try {
       solver.connect(posted.serve_endpoint);
     } catch (const zmq::error_t& e) {
@@ -261,6 +264,7 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
 
   zmq::socket_t solver(ctx_, zmq::socket_type::dealer);
   ConfigureSocket(solver);
+  if (curve_) VT_RETURN_IF_ERROR(curve_->SecureClientOf(solver, posted.solver));
   try {
     solver.connect(posted.serve_endpoint);
   } catch (const zmq::error_t& e) {

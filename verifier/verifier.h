@@ -56,6 +56,7 @@
 #include "core/transport/crash_point.h"
 #include "core/transport/messenger.h"
 #include "core/transport/role_config.h"
+#include "core/transport/role_curve.h"
 #include "core/wire/messages/all.h"
 #include "verifier/behaviour.h"
 
@@ -137,6 +138,8 @@ class Verifier {
   RetryPolicy retry_;
   CrashPoint crash_;  // a scenario's crash test, if any
   ArbiterLink link_;
+  // CURVE (core/transport/role_curve.h), when the run has it on.
+  std::optional<RoleCurve> curve_;
   ReplayGuard solver_guard_;
   std::map<std::string, Assignment> assignments_;
   std::map<std::string, Challenge> challenges_;

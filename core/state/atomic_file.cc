@@ -64,9 +64,11 @@ int SyncDir(const std::string& dir) {
 }  // namespace
 
 Status WriteFileAtomically(const std::string& path,
-                           const std::vector<std::string_view>& pieces) {
+                           const std::vector<std::string_view>& pieces,
+                           unsigned mode) {
   const std::string tmp = TempPath(path);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                  static_cast<mode_t>(mode));
   if (fd < 0) {
     return Status::IOError("write " + path + ": cannot create temporary file " +
                            tmp + ": " + ErrnoText(errno));

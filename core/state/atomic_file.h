@@ -28,8 +28,11 @@ namespace veritrain {
 // file whole. On any error the temporary file is removed and an IOError
 // naming the path and the OS error text is returned; `path` is then either
 // untouched or (if only the final directory fsync failed) already replaced.
+// The file is created with `mode` less the umask (0600 for a secret: it is
+// never readable by others, not even as the temporary file).
 Status WriteFileAtomically(const std::string& path,
-                           const std::vector<std::string_view>& pieces);
+                           const std::vector<std::string_view>& pieces,
+                           unsigned mode = 0666);
 
 // The whole contents of `path`. NotFound if it does not exist, IOError for
 // any other OS failure or if it is not a regular file.

@@ -31,7 +31,11 @@ ArbiterLink::ArbiterLink(zmq::context_t& ctx, Messenger& messenger,
   ConfigureSocket(sub_);
 }
 
-Status ArbiterLink::ConnectSockets() {
+Status ArbiterLink::ConnectSockets(const RoleCurve* curve) {
+  if (curve != nullptr) {
+    VT_RETURN_IF_ERROR(curve->SecureClientOf(dealer_, curve->arbiter()));
+    VT_RETURN_IF_ERROR(curve->SecureClientOf(sub_, curve->arbiter()));
+  }
   try {
     sub_.set(zmq::sockopt::subscribe, "");
     sub_.connect(events_endpoint_);
@@ -43,8 +47,8 @@ Status ArbiterLink::ConnectSockets() {
   return Status::Ok();
 }
 
-Status ArbiterLink::Connect(std::chrono::milliseconds timeout) {
-  VT_RETURN_IF_ERROR(ConnectSockets());
+Status ArbiterLink::Connect(std::chrono::milliseconds timeout, const RoleCurve* curve) {
+  VT_RETURN_IF_ERROR(ConnectSockets(curve));
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -26,6 +26,7 @@
 
 #include "core/transport/messenger.h"
 #include "core/transport/retry_policy.h"
+#include "core/transport/role_curve.h"
 
 namespace veritrain {
 
@@ -34,11 +35,14 @@ class ArbiterLink {
   ArbiterLink(zmq::context_t& ctx, Messenger& messenger, std::string requests_endpoint,
               std::string events_endpoint, RetryPolicy retry = {});
 
-  // Connects both sockets, without waiting.
-  Status ConnectSockets();
+  // Connects both sockets, without waiting; with `curve`, both are CURVE
+  // clients of the arbiter (role_curve.h).
+  Status ConnectSockets(const RoleCurve* curve = nullptr);
   // Connects both sockets and waits (without sleeping: by polling the SUB
   // socket) until a heartbeat arrives. Timeout when none comes in `timeout`.
-  Status Connect(std::chrono::milliseconds timeout);
+  // With `curve`, both connections are CURVE clients of the arbiter
+  // (role_curve.h).
+  Status Connect(std::chrono::milliseconds timeout, const RoleCurve* curve = nullptr);
 
   // Sends `m` as a request (a fresh m.rid) and keeps it until its reply
   // arrives; Tick() resends it meanwhile. Returns the request id.

@@ -9,25 +9,31 @@
 namespace veritrain {
 
 nlohmann::json RoleConfig::ToJson() const {
-  return {{"name", name},
-          {"role", role},
-          {"behaviour", behaviour},
-          {"behaviour_params", behaviour_params},
-          {"profile", profile},
-          {"identity_file", identity_file},
-          {"roster", roster},
-          {"arbiter_requests", arbiter_requests},
-          {"arbiter_events", arbiter_events},
-          {"serve_endpoint", serve_endpoint},
-          {"work_dir", work_dir},
-          {"out_dir", out_dir},
-          {"seed", seed},
-          {"settings", settings},
-          {"plugins", plugins},
-          {"job_dir", job_dir},
-          {"network", network},
-          {"crash", crash},
-          {"restarts", restarts}};
+  nlohmann::json j = {{"name", name},
+                      {"role", role},
+                      {"behaviour", behaviour},
+                      {"behaviour_params", behaviour_params},
+                      {"profile", profile},
+                      {"identity_file", identity_file},
+                      {"roster", roster},
+                      {"arbiter_requests", arbiter_requests},
+                      {"arbiter_events", arbiter_events},
+                      {"serve_endpoint", serve_endpoint},
+                      {"work_dir", work_dir},
+                      {"out_dir", out_dir},
+                      {"seed", seed},
+                      {"settings", settings},
+                      {"plugins", plugins},
+                      {"job_dir", job_dir},
+                      {"network", network},
+                      {"crash", crash},
+                      {"restarts", restarts}};
+  if (curve()) {
+    j["curve"] = {{"key_file", curve_key_file},
+                  {"arbiter", curve_arbiter},
+                  {"public_keys", curve_public_keys}};
+  }
+  return j;
 }
 
 Result<RoleConfig> RoleConfig::FromJson(const nlohmann::json& j) {
@@ -70,6 +76,23 @@ Result<RoleConfig> RoleConfig::FromJson(const nlohmann::json& j) {
   }
   VT_RETURN_IF_ERROR(c.Faults().status());
   VT_RETURN_IF_ERROR(c.Retry().status());
+  if (j.contains("curve")) {
+    VT_ASSIGN_OR_RETURN(auto curve, BodyObject(j, "curve"));
+    VT_ASSIGN_OR_RETURN(c.curve_key_file, BodyString(curve, "key_file"));
+    VT_ASSIGN_OR_RETURN(c.curve_arbiter, BodyString(curve, "arbiter"));
+    VT_ASSIGN_OR_RETURN(auto keys, BodyObject(curve, "public_keys"));
+    for (const auto& [k, v] : keys.items()) {
+      if (!v.is_string()) {
+        return Status::InvalidArgument("curve.public_keys entry '" + k +
+                                       "' must be a Z85 key");
+      }
+      c.curve_public_keys[k] = v.get<std::string>();
+    }
+    if (c.curve_public_keys.count(c.curve_arbiter) == 0) {
+      return Status::InvalidArgument("curve.public_keys has no key for the arbiter '" +
+                                     c.curve_arbiter + "'");
+    }
+  }
   return c;
 }
 

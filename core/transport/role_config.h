@@ -55,6 +55,14 @@ struct RoleConfig {
 
   Result<FaultPlan> Faults() const;
   Result<RetryPolicy> Retry() const;
+  // CURVE encryption of every connection (core/transport/role_curve.h),
+  // when the scenario turns it on: this role's CURVE key pair file, every
+  // participant's CURVE public key (Z85) by name, and which of them is the
+  // arbiter. CURVE is off when curve_public_keys is empty. Optional in the
+  // JSON (a "curve" object, written only when on).
+  std::string curve_key_file;
+  std::map<std::string, std::string> curve_public_keys;
+  std::string curve_arbiter;
 
   nlohmann::json ToJson() const;
   static Result<RoleConfig> FromJson(const nlohmann::json& j);
@@ -63,6 +71,8 @@ struct RoleConfig {
 
   // The roster as a KeyDirectory; errors name a bad key.
   Result<KeyDirectory> Keys() const;
+
+  bool curve() const { return !curve_public_keys.empty(); }
 };
 
 }  // namespace veritrain

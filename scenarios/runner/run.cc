@@ -21,6 +21,7 @@
 #include "core/train/job_config.h"
 #include "core/train/job_environment.h"
 #include "core/transport/arbiter_link.h"
+#include "core/transport/curve.h"
 #include "core/transport/messenger.h"
 #include "core/transport/role_config.h"
 #include "core/transport/role_report.h"
@@ -30,6 +31,7 @@
 #include "scenarios/calibrate.h"
 #include "scenarios/expect.h"
 #include "scenarios/progress.h"
+#include "scenarios/runner/curve_keys.h"
 #include "scenarios/runner/in_process_profile.h"
 #include "scenarios/runner/ledger_audit.h"
 #include "scenarios/runner/money.h"
@@ -120,6 +122,8 @@ class Run {
   std::vector<std::string> failures_;
   nlohmann::json manifest_;
   std::optional<Calibration> calibration_;  // when the scenario asks for one
+  // Every participant's CURVE key pair when network.curve is on; else empty.
+  std::map<std::string, CurveKeyPair> curve_keys_;
 };
 
 Status Run::Prepare() {
@@ -158,8 +162,7 @@ Status Run::Prepare() {
 
   // Keys: one Ed25519 identity per participant, generated for this run.
   fs::create_directories(work_ + "/keys", ec);
-  std::vector<std::string> names = {kArbiter, kSubmitter};
-  for (const auto& p : sc_.participants) names.push_back(p.name);
+  const std::vector<std::string> names = RunParticipantNames(sc_);
   std::map<std::string, std::string> roster;
   std::map<std::string, Identity> ids;
   for (const auto& n : names) {
@@ -178,6 +181,13 @@ Status Run::Prepare() {
   VT_ASSIGN_OR_RETURN(FaultPlan fault_plan, FaultPlan::FromJson(faults));
   VT_ASSIGN_OR_RETURN(retry_, RetryPolicy::FromJson(sc_.network.retry));
   if (fault_plan.any()) messenger_->InjectFaults(fault_plan);
+  // CURVE key pairs (already made or loaded by Execute), one file each in
+  // the private key folder, for the roles to read.
+  std::map<std::string, std::string> curve_public;
+  for (const auto& [n, pair] : curve_keys_) {
+    VT_RETURN_IF_ERROR(SaveCurveKeyFile(work_ + "/keys/" + n + ".curve", pair));
+    curve_public[n] = pair.public_key;
+  }
 
   // Endpoints: inproc in in-process mode; otherwise ipc sockets in the
   // private dir, or tcp ports on the host.
@@ -199,11 +209,14 @@ Status Run::Prepare() {
   base.plugins = jobs.plugins;
   base.job_dir = jobs.job_dir;
   base.network = {{"faults", fault_plan.ToJson()}, {"retry", retry_.ToJson()}};
+  base.curve_public_keys = curve_public;
+  if (!curve_public.empty()) base.curve_arbiter = kArbiter;
 
   RoleConfig arbiter = base;
   arbiter.name = kArbiter;
   arbiter.role = "arbiter";
   arbiter.identity_file = work_ + "/keys/arbiter.key";
+  if (!curve_public.empty()) arbiter.curve_key_file = work_ + "/keys/arbiter.curve";
   // The arbiter evaluates a disputed node under the solver's hardware
   // profile: exact mode compares bits, which needs equal profiles.
   arbiter.profile = sc_.solvers().at(0)->profile.ToJson();
@@ -229,6 +242,7 @@ Status Run::Prepare() {
     c.behaviour_params = p.params;
     c.profile = p.profile.ToJson();
     c.identity_file = work_ + "/keys/" + p.name + ".key";
+    if (!curve_public.empty()) c.curve_key_file = work_ + "/keys/" + p.name + ".curve";
     if (p.role == "solver") {
       VT_ASSIGN_OR_RETURN(c.serve_endpoint, endpoint(p.name + "-serve"));
     }
@@ -252,7 +266,13 @@ Status Run::Prepare() {
                {"public_keys", roster},
                {"network", base.network},
                {"crashes", sc_.resolved.value("crashes", nlohmann::json::array())},
+               {"curve", {{"enabled", sc_.network.curve.enabled}}},
                {"plugins", jobs.plugins}};
+  if (sc_.network.curve.enabled) {
+    const std::string dir = CurveKeysDir(sc_);
+    manifest_["curve"]["keys"] = dir.empty() ? std::string("generated") : dir;
+    manifest_["curve"]["public_keys"] = curve_public;
+  }
   if (sc_.protocol.calibration.is_object()) {
     // The profiling stage: δ from honest reproductions, before the task.
     VT_ASSIGN_OR_RETURN(calibration_, CalibrateAndWrite(sc_, out_.out_dir));
@@ -264,6 +284,15 @@ Status Run::Prepare() {
 void Run::ChooseHost() {
   out_.mode = opt_.mode.value_or(ScenarioExecutionMode(sc_).value_or(ExecutionMode::kProcess));
   requested_mode_ = out_.mode;
+  if (out_.mode == ExecutionMode::kInProcess && sc_.network.curve.enabled) {
+    // Before AdmitInProcess, which fixes process-wide settings for the
+    // in-process runs after it.
+    out_.mode = ExecutionMode::kProcess;
+    out_.mode_note =
+        "in-process mode not possible, ran as processes: network.curve is on, and inproc:// "
+        "connections have no CURVE handshake";
+    spdlog::warn("{}: {}", sc_.name, out_.mode_note);
+  }
   if (out_.mode == ExecutionMode::kInProcess) {
     std::vector<HardwareProfile> profiles;
     Status admitted = Status::Ok();
@@ -303,6 +332,12 @@ Status Run::StartRoles() {
     VT_RETURN_IF_ERROR(start(p.name));
   }
   link_.emplace(*ctx_, *messenger_, requests_ep_, events_ep_, retry_);
+  if (!curve_keys_.empty()) {
+    const CurveKeyPair& own = curve_keys_.at(kSubmitter);
+    const std::string& arbiter = curve_keys_.at(kArbiter).public_key;
+    VT_RETURN_IF_ERROR(MakeCurveClient(link_->dealer(), own, arbiter));
+    VT_RETURN_IF_ERROR(MakeCurveClient(link_->sub(), own, arbiter));
+  }
   return link_->ConnectSockets();
 }
 
@@ -485,6 +520,11 @@ Status Run::WriteResults() {
   VT_ASSIGN_OR_RETURN(network["resends_by_role"], ReadReportFieldByRole(out_.out_dir, "resends"));
   out_.summary["crashes"] = nlohmann::json::array();
   for (const auto& [name, c] : crashes_) out_.summary["crashes"].push_back(c);
+  if (sc_.network.curve.enabled) {
+    // Connections the ZAP handlers refused: keys not in the roster.
+    VT_ASSIGN_OR_RETURN(out_.summary["curve_denials_by_role"],
+                        ReadCurveDenialsByRole(out_.out_dir));
+  }
   out_.summary["timings"] = {{"wall_seconds", Since(start_)}};
   out_.expectations = nlohmann::json::array();
   bool all = true;
@@ -521,6 +561,15 @@ RunOutcome Run::Execute() {
     else if (host_ != nullptr && host_->interrupted()) out_.exit_code = kRunInterrupted;
     else out_.exit_code = kRunFailed;
   };
+  // CURVE keys before anything else: a missing or malformed key file is a
+  // bad scenario, and nothing has been created or started yet.
+  auto curve = RunCurveKeys(sc_, RunParticipantNames(sc_));
+  if (!curve.ok()) {
+    out_.exit_code = kRunBadInput;
+    out_.error = curve.status().ToString();
+    return out_;
+  }
+  curve_keys_ = std::move(*curve);
   ChooseHost();
   Status s = Prepare();
   if (s.ok()) s = StartRoles();
@@ -563,6 +612,12 @@ RunOutcome Run::Execute() {
 }
 
 }  // namespace
+
+std::vector<std::string> RunParticipantNames(const Scenario& sc) {
+  std::vector<std::string> names = {kArbiter, kSubmitter};
+  for (const auto& p : sc.participants) names.push_back(p.name);
+  return names;
+}
 
 uint64_t DeriveSeed64(uint64_t seed, const std::string& purpose) {
   Digest d = Sha256Of("veritrain/seed/" + std::to_string(seed) + "/" + purpose);

@@ -18,7 +18,14 @@
 // configs, keys and seeds, so the same summary.json and metrics.csv apart
 // from timings. In-process mode needs profiles that threads of one process
 // can honour (see in_process_profile.h); otherwise the run falls back to
-// process mode and says why (RunOutcome::mode_note, the manifest).
+// process mode and says why (RunOutcome::mode_note, the manifest). So does
+// a run with CURVE on ("network.curve"): inproc:// has no CURVE handshake.
+//
+// With CURVE on, every connection is encrypted and each role that binds a
+// socket admits only the participants' keys (core/transport/role_curve.h);
+// the keys are generated for the run or loaded from the scenario's keys
+// directory (curve_keys.h), and a missing or malformed key file is bad input
+// (exit 2) before anything starts.
 //
 // Thread-safety: RunScenario may be called from several threads at once
 // (the runs of a sweep); each call owns its run. SIGINT/SIGTERM stop every
@@ -27,6 +34,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -37,6 +45,11 @@
 namespace veritrain {
 
 class ProgressLine;
+
+// Every participant of a run of `scenario`, each with its own keys: the
+// arbiter, the submitter (the runner), then the scenario's solvers and
+// verifiers in file order.
+std::vector<std::string> RunParticipantNames(const Scenario& scenario);
 
 // A results folder's name: UTC time, seed and process id
 // ("20261201-203334-seed1-5116"), so that runs of one scenario sort by time

@@ -14,7 +14,6 @@
 // rejected.
 #include <dirent.h>
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,7 +23,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 #include <vector>
 #include <zmq.hpp>
 
@@ -44,28 +42,6 @@ using test_support::ReadWholeFile;
 using Counts = std::map<std::string, int64_t>;
 constexpr int kRounds = 3;
 constexpr auto kWait = std::chrono::seconds(120);
-
-// The run's private temp dir once every file in `need` exists in it, or ""
-// when the run exits (or kWait passes) first.
-std::string WaitForWorkDir(const std::string& tmpdir, pid_t run,
-                           const std::vector<std::string>& need) {
-  const auto deadline = std::chrono::steady_clock::now() + kWait;
-  while (std::chrono::steady_clock::now() < deadline) {
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(tmpdir, ec)) {
-      if (e.path().filename().string().rfind("veritrain-", 0) != 0) continue;
-      bool all = true;
-      for (const auto& n : need) all = all && fs::exists(e.path() / n);
-      if (all) return e.path().string();
-    }
-    int status = 0;
-    if (waitpid(run, &status, WNOHANG) == run) return "";
-    // The runner creates these files within milliseconds of each other;
-    // there is nothing to poll on for a file that does not exist yet.
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return "";
-}
 
 // One hostile client of one role's ROUTER socket.
 class Attacker {
@@ -194,20 +170,13 @@ class Attacker {
 class HostileTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern =
-        fs::temp_directory_path().string() + "/vt-hostile-XXXXXX";
-    std::vector<char> buf(pattern.begin(), pattern.end());
-    buf.push_back(0);
-    ASSERT_NE(mkdtemp(buf.data()), nullptr);
-    dir_ = buf.data();
+    dir_ = test_support::MakeTestDir("vt-hostile-");
+    ASSERT_FALSE(dir_.empty());
   }
   void TearDown() override {
-    // A test that failed half-way stops the run it started (the runner
-    // stops its roles on SIGTERM) instead of leaving it to its timeout.
-    if (run_ > 0 && waitpid(run_, nullptr, WNOHANG) == 0) {
-      kill(run_, SIGTERM);
-      waitpid(run_, nullptr, 0);
-    }
+    // A test that failed half-way stops the run it started instead of
+    // leaving it to its timeout.
+    test_support::StopVeritrain(run_);
     fs::remove_all(dir_);
   }
   // Waits for the run and marks it ended.
@@ -238,10 +207,11 @@ TEST_F(HostileTest,
   const std::string scenario = dir_ + "/hostile-synthetic.json";
   std::ofstream(scenario) << j.dump(2);
   run_ = test_support::SpawnVeritrain({"run", scenario, "--out", out}, dir_);
-  const std::string work = WaitForWorkDir(
+  const std::string work = test_support::WaitForWorkDir(
       dir_, run_,
       {"arbiter.json", "keys/arbiter.key", "keys/submitter.key",
-       "arbiter-requests.sock", "arbiter-events.sock", "solver-1-serve.sock"});
+       "arbiter-requests.sock", "arbiter-events.sock", "solver-1-serve.sock"},
+      kWait);
   ASSERT_FALSE(work.empty())
       << "the run ended before its sockets appeared: " << WaitRun().err;
 

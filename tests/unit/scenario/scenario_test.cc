@@ -131,6 +131,8 @@ TEST(ScenarioTest, MinimalScenarioGetsEveryDefault) {
   EXPECT_EQ(s.economics.submitter_funds, 10000);
   EXPECT_EQ(s.network.transport, "ipc");
   EXPECT_EQ(s.network.host, "127.0.0.1");
+  EXPECT_FALSE(s.network.curve.enabled);
+  EXPECT_EQ(s.network.curve.keys, "generate");
   EXPECT_EQ(s.timeout_s, 900);
   EXPECT_EQ(s.expect, json::array());
   EXPECT_EQ(s.participants[0].behaviour, "honest");
@@ -251,6 +253,21 @@ TEST(ScenarioTest, TypoInFieldNameSuggestsTheField) {
               HasSubstr("/protocol/chekpoint_interval: unknown field "
                         "'chekpoint_interval'; did you mean "
                         "'checkpoint_interval'?"));
+}
+
+TEST(ScenarioTest, NetworkCurveIsParsedAndItsFieldsChecked) {
+  json j = json::parse(kMinimal);
+  j["network"] = {{"curve", {{"enabled", true}, {"keys", "keys/run-1"}}}};
+  Result<Scenario> r = ParseScenario(j.dump(), "curve.json");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->network.curve.enabled);
+  EXPECT_EQ(r->network.curve.keys, "keys/run-1");
+  j["network"] = {{"curve", {{"enabled", "yes"}, {"key", "x"}}}};
+  std::string m = ErrorOf(j);
+  EXPECT_THAT(m, HasSubstr("/network/curve/enabled"));
+  EXPECT_THAT(m, HasSubstr("/network/curve/key: unknown field"));
+  j["network"] = {{"curve", {{"keys", ""}}}};
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/network/curve/keys"));
 }
 
 TEST(ScenarioTest, EveryUnknownFieldOfAnObjectIsReported) {

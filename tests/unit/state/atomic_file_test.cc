@@ -41,6 +41,14 @@ TEST(AtomicFileTest, ReplacesAnExistingFileWhole) {
   EXPECT_EQ(dir.Entries(), std::vector<std::string>{"f.bin"});
 }
 
+TEST(AtomicFileTest, ASecretIsCreatedReadableByItsOwnerOnly) {
+  ScratchDir dir;
+  const std::string path = dir.path() + "/secret";
+  ASSERT_TRUE(WriteFileAtomically(path, {"key"}, 0600).ok());
+  EXPECT_EQ(fs::status(path).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+}
+
 TEST(AtomicFileTest, OldReadersKeepTheOldContents) {
   // A mapping of the old file survives a replacement: rename never touches
   // the old inode.

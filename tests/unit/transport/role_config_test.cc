@@ -34,5 +34,33 @@ TEST(RoleConfigTest, PluginsAndJobDirAreOptional) {
   EXPECT_FALSE(RoleConfig::FromJson(j).ok());
 }
 
+TEST(RoleConfigTest, CurveRoundTripsAndIsOptional) {
+  RoleConfig c;
+  c.name = "solver-1";
+  c.role = "solver";
+  EXPECT_FALSE(c.curve());
+  EXPECT_FALSE(c.ToJson().contains("curve"));  // configs without CURVE stay as they were
+  c.curve_key_file = "/tmp/run/keys/solver-1.curve";
+  c.curve_arbiter = "arbiter";
+  c.curve_public_keys = {{"arbiter", std::string(40, 'a')},
+                         {"solver-1", std::string(40, 'b')}};
+  ASSERT_TRUE(c.curve());
+  auto back = RoleConfig::FromJson(c.ToJson());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->curve_key_file, c.curve_key_file);
+  EXPECT_EQ(back->curve_arbiter, "arbiter");
+  EXPECT_EQ(back->curve_public_keys, c.curve_public_keys);
+  EXPECT_EQ(back->ToJson(), c.ToJson());
+
+  nlohmann::json j = c.ToJson();
+  j["curve"]["arbiter"] = "nobody";
+  auto bad = RoleConfig::FromJson(j);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("nobody"), std::string::npos);
+  j = c.ToJson();
+  j["curve"]["public_keys"]["solver-1"] = 7;
+  EXPECT_FALSE(RoleConfig::FromJson(j).ok());
+}
+
 }  // namespace
 }  // namespace veritrain

@@ -40,7 +40,7 @@ TEST(RoleReportTest, RejectedMessagesAreWrittenAndReadBackByRole) {
 
   testing_util::ScratchDir scratch;
   const std::string dir = scratch.path();
-  ASSERT_TRUE(WriteRoleReport(dir, bob, {{"resends", 3}}).ok());
+  ASSERT_TRUE(WriteRoleReport(dir, bob, nullptr, {{"resends", 3}}).ok());
   auto by_role = ReadRejectedByRole(dir);
   ASSERT_TRUE(by_role.ok()) << by_role.status().ToString();
   EXPECT_EQ(*by_role, (nlohmann::json{{"bob", report["rejected_messages"]}}));
@@ -49,6 +49,32 @@ TEST(RoleReportTest, RejectedMessagesAreWrittenAndReadBackByRole) {
   EXPECT_EQ(*ReadReportFieldByRole(dir, "faults_injected"),
             (nlohmann::json{{"bob", nlohmann::json::object()}}));
   EXPECT_EQ(*ReadReportFieldByRole(dir, "no_such_field"), nlohmann::json::object());
+}
+
+TEST(RoleReportTest, CurveDenialsAreReportedOnlyByRolesWithAZapHandler) {
+  zmq::context_t ctx(1);
+  auto zap = ZapHandler::Start(ctx, {});
+  ASSERT_TRUE(zap.ok()) << zap.status().ToString();
+  KeyDirectory keys;
+  Messenger arbiter("arbiter", Identity::Generate(), keys);
+  Messenger verifier("verifier-1", Identity::Generate(), keys);
+  EXPECT_EQ(RoleReport(arbiter, zap->get()).at("curve"),
+            (nlohmann::json{{"denied", 0}, {"admitted", 0}}));
+  EXPECT_FALSE(RoleReport(verifier).contains("curve"));
+
+  testing_util::ScratchDir scratch;
+  const std::string dir = scratch.path();
+  ASSERT_TRUE(WriteRoleReport(dir, arbiter, zap->get()).ok());
+  ASSERT_TRUE(WriteRoleReport(dir, verifier).ok());
+  auto denials = ReadCurveDenialsByRole(dir);
+  ASSERT_TRUE(denials.ok()) << denials.status().ToString();
+  EXPECT_EQ(*denials, (nlohmann::json{{"arbiter", 0}}));
+
+  std::ofstream(dir + "/reports/eve.json")
+      << R"({"name": "eve", "rejected_messages": {}, "curve": {"denied": "many"}})";
+  auto bad = ReadCurveDenialsByRole(dir);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("eve.json"), std::string::npos);
 }
 
 TEST(RoleReportTest, NoReportsIsEmptyAndABadReportIsNamed) {

@@ -1,0 +1,44 @@
+#include "core/transport/role_curve.h"
+
+namespace veritrain {
+
+Result<std::optional<RoleCurve>> RoleCurve::FromConfig(const RoleConfig& config) {
+  if (!config.curve()) return std::optional<RoleCurve>();
+  RoleCurve c;
+  VT_ASSIGN_OR_RETURN(c.own_, LoadCurveKeyFile(config.curve_key_file));
+  for (const auto& [name, key] : config.curve_public_keys) {
+    if (!IsCurveKey(key)) {
+      return Status::InvalidArgument("role config: the CURVE public key of '" + name +
+                                     "' is not 40 characters of Z85");
+    }
+  }
+  auto listed = config.curve_public_keys.find(config.name);
+  if (listed == config.curve_public_keys.end() || listed->second != c.own_.public_key) {
+    return Status::InvalidArgument("role config: CURVE key file '" + config.curve_key_file +
+                                   "' is not the key the roster lists for '" + config.name +
+                                   "'");
+  }
+  c.public_keys_ = config.curve_public_keys;
+  c.arbiter_ = config.curve_arbiter;
+  return std::optional<RoleCurve>(std::move(c));
+}
+
+Result<std::unique_ptr<ZapHandler>> RoleCurve::StartZapHandler(zmq::context_t& ctx) const {
+  std::map<std::string, std::string> allowed;
+  for (const auto& [name, key] : public_keys_) allowed[key] = name;
+  return ZapHandler::Start(ctx, allowed);
+}
+
+Status RoleCurve::SecureServer(zmq::socket_t& socket) const {
+  return MakeCurveServer(socket, own_);
+}
+
+Status RoleCurve::SecureClientOf(zmq::socket_t& socket, const std::string& server) const {
+  auto it = public_keys_.find(server);
+  if (it == public_keys_.end()) {
+    return Status::NotFound("no CURVE public key for '" + server + "' in the roster");
+  }
+  return MakeCurveClient(socket, own_, it->second);
+}
+
+}  // namespace veritrain
