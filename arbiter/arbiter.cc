@@ -79,9 +79,8 @@ Result<std::unique_ptr<Arbiter>> Arbiter::Create(zmq::context_t& ctx,
   VT_ASSIGN_OR_RETURN(FaultPlan faults, config.Faults());
   VT_ASSIGN_OR_RETURN(a->retry_, config.Retry());
   if (faults.any()) a->messenger_.InjectFaults(faults);
-  // On a lossy network the shutdown event is repeated for a while, so that
-  // every subscriber sees it.
-  a->closing_ms_ = config.settings.value("closing_ms", faults.any() ? int64_t{2000} : int64_t{0});
+  // The longest the shutdown event is repeated while waiting for goodbyes.
+  a->closing_ms_ = config.settings.value("closing_ms", int64_t{10000});
   if (recovering) {
     VT_RETURN_IF_ERROR(a->Recover(logged).WithContext("replaying " + log_path));
   } else {
@@ -170,9 +169,20 @@ Status Arbiter::Run() {
   // The shutdown event must reach subscribers before the socket closes.
   events_.set(zmq::sockopt::linger, 5000);
   VT_RETURN_IF_ERROR(Publish(Pack(Shutdown{"run finished"})));
-  for (const int64_t until = clock_->NowMs() + closing_ms_; clock_->NowMs() < until;) {
+  // Repeated until every participant still heard from has said goodbye: a
+  // subscriber that was reconnecting (after an arbiter restart) or lost the
+  // event on a lossy network would otherwise never leave.
+  auto everyone_left = [&] {
+    for (const auto& [name, p] : participants_) {
+      if (!p.silent && left_.count(name) == 0) return false;
+    }
+    return true;
+  };
+  for (const int64_t until = clock_->NowMs() + closing_ms_;
+       !everyone_left() && clock_->NowMs() < until;) {
     VT_RETURN_IF_ERROR(serve(std::min(until, clock_->NowMs() + heartbeat_ms_)));
-    VT_RETURN_IF_ERROR(Publish(Pack(Shutdown{"run finished"})));
+    VT_RETURN_IF_ERROR(CheckSilence());
+    if (!everyone_left()) VT_RETURN_IF_ERROR(Publish(Pack(Shutdown{"run finished"})));
   }
   nlohmann::json entries = nlohmann::json::array();
   std::string ledger_text;
@@ -228,6 +238,7 @@ Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
     }
   }
   if (m.type == Heartbeat::kType) return Status::Ok();  // alive; no reply
+  if (m.type == Goodbye::kType) left_.insert(m.from);
   if (m.rid != 0) {
     // A resent request: answered again, handled once.
     auto cached = replies_.find({m.from, m.rid});
@@ -255,6 +266,8 @@ Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
     s = OnNodeEvidence(m, &reply);
   } else if (m.type == ForcedErrorQuery::kType) {
     s = OnForcedErrorQuery(m, &reply, &answer);
+  } else if (m.type == Goodbye::kType) {
+    // Acknowledged (left_ is updated above, also for a resent goodbye).
   } else if (m.type == Shutdown::kType) {
     if (m.from != submitter_) {
       reply = Ack{false, "only the submitter may shut the run down", {}};

@@ -42,7 +42,9 @@
 // heartbeats; one not heard from for silence_ms is logged as
 // "participant_silent" (and "participant_returned" when it is heard again).
 // The outcome never depends on this: deadlines and game clocks settle a
-// task whoever is silent.
+// task whoever is silent. At shutdown the arbiter repeats the shutdown
+// event until every participant still heard from has said goodbye (at most
+// closing_ms).
 //
 // Crashes (docs/reliability.md): the event log is written ahead — every
 // event is on disk (fdatasync) before the reply or event that announces it
@@ -201,7 +203,8 @@ class Arbiter {
   int64_t refused_transfers_ = 0;
   int64_t heartbeat_ms_ = 200;
   int64_t republish_ms_ = 500;
-  int64_t closing_ms_ = 0;  // how long the shutdown event is repeated
+  int64_t closing_ms_ = 0;  // the longest the shutdown event is repeated
+  std::set<std::string> left_;  // participants that said goodbye
   RetryPolicy retry_;
   // Recent replies by (sender, request id), oldest first in reply_order_.
   std::map<std::pair<std::string, uint64_t>, Message> replies_;

@@ -81,6 +81,8 @@ Status Solver::Run() {
   spdlog::info("solver {}: joined; serving checkpoints on {}", config_.name, serve_endpoint_);
   while (!shutdown_) VT_RETURN_IF_ERROR(Pump(1000));
   spdlog::info("solver {}: shutting down", config_.name);
+  Status left = link_.Leave(std::chrono::seconds(2));
+  if (!left.ok()) spdlog::info("solver {}: {}", config_.name, left.ToString());
   return WriteRoleReport(config_.out_dir, messenger_, zap_.get(),
                          {{"resends", link_.resends()},
                           {"arbiter_silences", link_.arbiter_silences()}});

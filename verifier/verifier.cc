@@ -79,6 +79,8 @@ Status Verifier::Run() {
   spdlog::info("verifier {}: joined", config_.name);
   while (!shutdown_) VT_RETURN_IF_ERROR(Pump(1000));
   spdlog::info("verifier {}: shutting down", config_.name);
+  Status left = link_.Leave(std::chrono::seconds(2));
+  if (!left.ok()) spdlog::info("verifier {}: {}", config_.name, left.ToString());
   return WriteRoleReport(config_.out_dir, messenger_, nullptr,
                          {{"resends", link_.resends()},
                           {"arbiter_silences", link_.arbiter_silences()}});

@@ -4,6 +4,7 @@
 
 #include "core/transport/zmq_frames.h"
 #include "core/wire/messages/ack.h"
+#include "core/wire/messages/goodbye.h"
 #include "core/wire/messages/heartbeat.h"
 #include "core/wire/messages/message_type.h"
 
@@ -78,6 +79,21 @@ Result<uint64_t> ArbiterLink::Request(Message m) {
   if (!sent.ok()) spdlog::warn("{}: {}; will resend", messenger_.name(), sent.ToString());
   pending_[rid] = Outstanding{std::move(m), 0, NowMs() + retry_.BackoffMs(1)};
   return rid;
+}
+
+Status ArbiterLink::Leave(std::chrono::milliseconds timeout) {
+  VT_ASSIGN_OR_RETURN(uint64_t rid, Request(Pack(Goodbye{})));
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (Pending(rid)) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return Status::Timeout("the arbiter did not answer goodbye");
+    zmq::pollitem_t items[] = {{dealer_.handle(), 0, ZMQ_POLLIN, 0}};
+    VT_RETURN_IF_ERROR(PollSockets(items, 1, PollTimeout(left)).status());
+    VT_RETURN_IF_ERROR(Tick());
+    VT_RETURN_IF_ERROR(DrainReplies(messenger_.name()));
+  }
+  return Status::Ok();
 }
 
 Status ArbiterLink::Tick() {

@@ -51,6 +51,11 @@ class ArbiterLink {
   bool Pending(uint64_t rid) const { return pending_.count(rid) > 0; }
   size_t pending() const { return pending_.size(); }
 
+  // Says goodbye to the arbiter after its shutdown event and waits (with
+  // resends) up to `timeout` for the answer. Timeout when none comes: the
+  // arbiter may already be gone, and leaving is not an error then.
+  Status Leave(std::chrono::milliseconds timeout);
+
   // Resends the requests whose back-off has passed and sends a heartbeat
   // when one is due. Call it from the poll loop.
   Status Tick();

@@ -14,6 +14,7 @@
 #include "core/wire/messages/forced_error_query.h"
 #include "core/wire/messages/game_move.h"
 #include "core/wire/messages/game_update.h"
+#include "core/wire/messages/goodbye.h"
 #include "core/wire/messages/heartbeat.h"
 #include "core/wire/messages/hello.h"
 #include "core/wire/messages/message_type.h"
@@ -35,7 +36,8 @@ inline const std::set<std::string, std::less<>>& KnownMessageTypes() {
       ProofPosted::kType, Shutdown::kType,        TaskAssigned::kType,
       TaskSettled::kType, TraceCommit::kType,     Verdict::kType,
       DisputeOpened::kType, GameUpdate::kType,    GameMove::kType,
-      NodeEvidence::kType,   ForcedErrorNotice::kType, ForcedErrorQuery::kType};
+      NodeEvidence::kType,   ForcedErrorNotice::kType, ForcedErrorQuery::kType,
+      Goodbye::kType};
   return kTypes;
 }
 

@@ -97,6 +97,8 @@ TEST_F(MessageTypes, EveryTypeRoundTrips) {
   EXPECT_FALSE(RoundTrip(ForcedErrorNotice{false}).forced);
   RoundTrip(ForcedErrorQuery{});  // no fields: it decodes, unpacks and re-encodes
   EXPECT_EQ(KnownMessageTypes().count(ForcedErrorQuery::kType), 1u);
+  RoundTrip(Goodbye{});
+  EXPECT_EQ(KnownMessageTypes().count(Goodbye::kType), 1u);
   EXPECT_EQ(RoundTrip(Shutdown{"done"}).reason, "done");
 }
 
