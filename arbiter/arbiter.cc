@@ -132,8 +132,7 @@ Status Arbiter::Genesis() {
 
 Arbiter::Arbiter(zmq::context_t& ctx, RoleConfig config, const Clock* clock,
                  Messenger messenger, EventLog log)
-    : ctx_(ctx),
-      config_(std::move(config)),
+    : config_(std::move(config)),
       clock_(clock),
       messenger_(std::move(messenger)),
       log_(std::move(log)),

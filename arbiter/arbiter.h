@@ -183,7 +183,6 @@ class Arbiter {
   Status Transition(Task& task, TaskEvent e);
   nlohmann::json BalancesJson() const;
 
-  zmq::context_t& ctx_;
   RoleConfig config_;
   const Clock* clock_;
   Messenger messenger_;

@@ -68,8 +68,7 @@ Result<std::unique_ptr<Solver>> Solver::Create(zmq::context_t& ctx,
 
 Solver::Solver(zmq::context_t& ctx, RoleConfig config, Messenger messenger,
                std::unique_ptr<SolverBehaviour> behaviour, RetryPolicy retry)
-    : ctx_(ctx),
-      config_(std::move(config)),
+    : config_(std::move(config)),
       messenger_(std::move(messenger)),
       behaviour_(std::move(behaviour)),
       link_(ctx, messenger_, config_.arbiter_requests, config_.arbiter_events, retry),

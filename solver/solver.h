@@ -106,7 +106,6 @@ class Solver {
   Status OnGameUpdate(const std::string& task, const GameUpdate& u);
   Result<Message> AnswerMove(const std::string& task, Defence& defence, const GameUpdate& u);
 
-  zmq::context_t& ctx_;
   RoleConfig config_;
   Messenger messenger_;
   std::unique_ptr<SolverBehaviour> behaviour_;
