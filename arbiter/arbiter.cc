@@ -105,29 +105,37 @@ Result<std::unique_ptr<Arbiter>> Arbiter::Create(zmq::context_t& ctx,
 }
 
 Status Arbiter::Genesis() {
-  const RoleConfig& config = config_;
-  Arbiter* a = this;
-  const int64_t funds = config.settings.value("submitter_funds", int64_t{0});
-  const int64_t participant_funds = config.settings.value("participant_funds", int64_t{0});
-  const int64_t jackpot = config.settings.value("jackpot_initial", int64_t{0});
-  VT_RETURN_IF_ERROR(a->ledger_.Mint(a->submitter_, Amount(funds), "genesis"));
+  const int64_t funds = config_.settings.value("submitter_funds", int64_t{0});
+  const int64_t participant_funds = config_.settings.value("participant_funds", int64_t{0});
+  const int64_t jackpot = config_.settings.value("jackpot_initial", int64_t{0});
+  VT_RETURN_IF_ERROR(ledger_.Mint(submitter_, Amount(funds), "genesis"));
   // Every participant has an account from the start, so balances list them
   // all; each starts with participant_funds to stake from.
-  for (const auto& [name, key] : config.roster) {
-    if (name == config.name || name == a->submitter_) continue;
-    VT_RETURN_IF_ERROR(a->ledger_.Mint(name, Amount(participant_funds), "genesis"));
+  for (const auto& [name, key] : config_.roster) {
+    if (name == config_.name || name == submitter_) continue;
+    VT_RETURN_IF_ERROR(ledger_.Mint(name, Amount(participant_funds), "genesis"));
   }
-  VT_RETURN_IF_ERROR(a->ledger_.Mint(kJackpotAccount, Amount(jackpot), "genesis"));
-  VT_RETURN_IF_ERROR(a->ledger_.Mint(kBurnAccount, Amount(0), "genesis"));
-  VT_RETURN_IF_ERROR(a->Log("genesis", "", {{"submitter", a->submitter_},
-                                            {"submitter_funds", funds},
-                                            {"participant_funds", participant_funds},
-                                            {"jackpot_initial", jackpot},
-                                            {"arbiter", config.name}}));
-  for (const auto& e : a->ledger_.entries()) {
-    VT_RETURN_IF_ERROR(a->Log("transfer", "", Ledger::EntryToJson(e)));
+  VT_RETURN_IF_ERROR(ledger_.Mint(kJackpotAccount, Amount(jackpot), "genesis"));
+  VT_RETURN_IF_ERROR(ledger_.Mint(kBurnAccount, Amount(0), "genesis"));
+  VT_RETURN_IF_ERROR(Log("genesis", "", {{"submitter", submitter_},
+                                         {"submitter_funds", funds},
+                                         {"participant_funds", participant_funds},
+                                         {"jackpot_initial", jackpot},
+                                         {"arbiter", config_.name}}));
+  for (const auto& e : ledger_.entries()) {
+    VT_RETURN_IF_ERROR(Log("transfer", "", Ledger::EntryToJson(e)));
   }
   return Status::Ok();
+}
+
+void Arbiter::RememberReply(const std::string& from, const Message& reply) {
+  constexpr size_t kKeptReplies = 4096;
+  replies_[{from, reply.rid}] = reply;
+  reply_order_.emplace_back(from, reply.rid);
+  if (reply_order_.size() > kKeptReplies) {
+    replies_.erase(reply_order_.front());
+    reply_order_.pop_front();
+  }
 }
 
 Arbiter::Arbiter(zmq::context_t& ctx, RoleConfig config, const Clock* clock,
@@ -285,15 +293,7 @@ Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
   }
   Message out = answer ? *std::move(answer) : Pack(reply, m.task);
   out.rid = m.rid;
-  if (m.rid != 0) {
-    constexpr size_t kKeptReplies = 4096;
-    replies_[{m.from, m.rid}] = out;
-    reply_order_.emplace_back(m.from, m.rid);
-    if (reply_order_.size() > kKeptReplies) {
-      replies_.erase(reply_order_.front());
-      reply_order_.pop_front();
-    }
-  }
+  if (m.rid != 0) RememberReply(m.from, out);
   Status sent = messenger_.Send(requests_, out, &routing_id);
   if (!sent.ok()) spdlog::warn("arbiter: {}", sent.ToString());
   if (reply.ok && m.type == Verdict::kType) crash_.Reached("verification", ++verdicts_handled_);

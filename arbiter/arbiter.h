@@ -141,6 +141,8 @@ class Arbiter {
   // Applies one game move of `party` to the dispute's game.
   static Status ApplyMove(Dispute& d, Party party, const GameMove& move, int64_t now_ms);
   Status HandleRequest(const Message& m, const std::string& routing_id);
+  // Keeps `reply` (its rid set) as the answer to a resend of the request.
+  void RememberReply(const std::string& from, const Message& reply);
   // A forced_error_query: the answer (a forced_error_notice) for the
   // task's solver, or a refusal in `reply`.
   Status OnForcedErrorQuery(const Message& m, Ack* reply, std::optional<Message>* answer);

@@ -31,8 +31,7 @@ Status Arbiter::Recover(const std::vector<Event>& events) {
   auto remember = [&](const std::string& from, const nlohmann::json& rid, Message reply) {
     if (!rid.is_number_unsigned() || rid.get<uint64_t>() == 0) return;
     reply.rid = rid.get<uint64_t>();
-    replies_[{from, reply.rid}] = reply;
-    reply_order_.emplace_back(from, reply.rid);
+    RememberReply(from, reply);
   };
   for (const Event& e : events) {
     const nlohmann::json& d = e.data;

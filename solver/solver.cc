@@ -157,17 +157,12 @@ void Solver::OnDirect(const Message& m) {
 Status Solver::AwaitNotice(const std::string& task) {
   if (forced_errors_.count(task) > 0) return Status::Ok();
   VT_ASSIGN_OR_RETURN(uint64_t rid, link_.Request(Pack(ForcedErrorQuery{}, task)));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (forced_errors_.count(task) == 0) {
-    if (!link_.Pending(rid)) return Status::FailedPrecondition("the arbiter refused the query");
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return Status::Timeout("no forced-error notice from the arbiter");
-    zmq::pollitem_t items[] = {{link_.dealer().handle(), 0, ZMQ_POLLIN, 0}};
-    VT_RETURN_IF_ERROR(PollSockets(items, 1, link_.PollTimeout(left)).status());
-    VT_RETURN_IF_ERROR(link_.Tick());
-    VT_RETURN_IF_ERROR(link_.DrainReplies("solver " + config_.name,
-                                          [this](const Message& m) { OnDirect(m); }));
+  VT_RETURN_IF_ERROR(link_.AwaitReply(rid, std::chrono::seconds(30),
+                                      [this](const Message& m) { OnDirect(m); })
+                         .WithContext("forced-error notice"));
+  // Answered: by the notice, or by a refusal.
+  if (forced_errors_.count(task) == 0) {
+    return Status::FailedPrecondition("the arbiter refused the query");
   }
   return Status::Ok();
 }

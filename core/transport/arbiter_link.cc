@@ -81,19 +81,24 @@ Result<uint64_t> ArbiterLink::Request(Message m) {
   return rid;
 }
 
-Status ArbiterLink::Leave(std::chrono::milliseconds timeout) {
-  VT_ASSIGN_OR_RETURN(uint64_t rid, Request(Pack(Goodbye{})));
+Status ArbiterLink::AwaitReply(uint64_t rid, std::chrono::milliseconds timeout,
+                               const std::function<void(const Message&)>& on_reply) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (Pending(rid)) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return Status::Timeout("the arbiter did not answer goodbye");
+    if (left.count() <= 0) return Status::Timeout("no reply from the arbiter");
     zmq::pollitem_t items[] = {{dealer_.handle(), 0, ZMQ_POLLIN, 0}};
     VT_RETURN_IF_ERROR(PollSockets(items, 1, PollTimeout(left)).status());
     VT_RETURN_IF_ERROR(Tick());
-    VT_RETURN_IF_ERROR(DrainReplies(messenger_.name()));
+    VT_RETURN_IF_ERROR(DrainReplies(messenger_.name(), on_reply));
   }
   return Status::Ok();
+}
+
+Status ArbiterLink::Leave(std::chrono::milliseconds timeout) {
+  VT_ASSIGN_OR_RETURN(uint64_t rid, Request(Pack(Goodbye{})));
+  return AwaitReply(rid, timeout).WithContext("goodbye");
 }
 
 Status ArbiterLink::Tick() {

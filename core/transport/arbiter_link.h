@@ -51,9 +51,14 @@ class ArbiterLink {
   bool Pending(uint64_t rid) const { return pending_.count(rid) > 0; }
   size_t pending() const { return pending_.size(); }
 
-  // Says goodbye to the arbiter after its shutdown event and waits (with
-  // resends) up to `timeout` for the answer. Timeout when none comes: the
-  // arbiter may already be gone, and leaving is not an error then.
+  // Waits up to `timeout` (resending, and handing every reply that arrives
+  // meanwhile to `on_reply` as DrainReplies does) until request `rid` has
+  // its reply. Timeout when none comes.
+  Status AwaitReply(uint64_t rid, std::chrono::milliseconds timeout,
+                    const std::function<void(const Message&)>& on_reply = nullptr);
+  // Says goodbye to the arbiter after its shutdown event and waits up to
+  // `timeout` for the answer. Timeout when none comes: the arbiter may
+  // already be gone, and leaving is not an error then.
   Status Leave(std::chrono::milliseconds timeout);
 
   // Resends the requests whose back-off has passed and sends a heartbeat

@@ -488,15 +488,10 @@ Status Run::Shutdown() {
   auto rid = link_->Request(Pack(veritrain::Shutdown{"run finished"}));
   if (!rid.ok()) return rid.status();
   // The request is resent until the arbiter acknowledges it (a lossy
-  // network may drop it), for at most 10 s.
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (link_->Pending(*rid) && std::chrono::steady_clock::now() < until) {
-    zmq::pollitem_t items[] = {{link_->dealer().handle(), 0, ZMQ_POLLIN, 0}};
-    auto polled = PollSockets(items, 1, link_->PollTimeout(std::chrono::milliseconds(100)));
-    if (!polled.ok()) break;
-    VT_RETURN_IF_ERROR(link_->Tick());
-    VT_RETURN_IF_ERROR(link_->DrainReplies("submitter"));
-  }
+  // network may drop it), for at most 10 s; unacknowledged, the roles are
+  // still waited for and stopped below.
+  Status acked = link_->AwaitReply(*rid, std::chrono::seconds(10));
+  if (!acked.ok()) spdlog::warn("shutdown: {}", acked.ToString());
   // Roles leave on the arbiter's shutdown event; anything still running
   // after the grace period is killed.
   for (const auto& e : host_->WaitAll(std::chrono::seconds(30))) {
