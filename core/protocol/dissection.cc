@@ -1,6 +1,9 @@
 #include "core/protocol/dissection.h"
 
+#include <algorithm>
+#include <set>
 #include <string>
+#include <utility>
 
 namespace veritrain {
 
@@ -12,6 +15,21 @@ int64_t CeilLog(int64_t x, int64_t n) {
     ++r;
   }
   return r;
+}
+
+std::vector<PositionRange> DissectionRanges(int64_t length, int64_t arity) {
+  const Dissection whole(length, arity);
+  std::vector<PositionRange> out = {{0, whole.length()}};
+  std::set<std::pair<int64_t, int64_t>> seen = {{0, whole.length()}};
+  int64_t part = whole.hi();
+  while (part > 1) {
+    part /= whole.arity();
+    for (int64_t lo = 0; lo < whole.length(); lo += part) {
+      const PositionRange r{lo, std::min(lo + part, whole.length())};
+      if (seen.insert({r.from, r.to}).second) out.push_back(r);
+    }
+  }
+  return out;
 }
 
 Dissection::Dissection(int64_t length, int64_t arity)

@@ -61,4 +61,22 @@ class Dissection {
 // ⌈log_n(x)⌉ for x >= 1 (0 for x == 1), computed exactly in integers.
 int64_t CeilLog(int64_t x, int64_t n);
 
+// A range of positions [from, to) of a dissection, `to` clipped at its
+// length.
+struct PositionRange {
+  int64_t from = 0;
+  int64_t to = 0;
+  int64_t size() const { return to - from; }
+  bool operator==(const PositionRange& o) const { return from == o.from && to == o.to; }
+};
+
+// Every range a dissection of `length` at `arity` can offer as a sub-range
+// to choose, and the whole [0, length): level by level (the whole range
+// first, single positions last), left to right, each clipped at `length`
+// and none starting at or past it, each once (a clipped range that
+// repeats at a lower level is listed at its first). These are exactly the ranges a
+// tolerance-mode challenger re-executes and compares, so calibration
+// samples them. REQUIRES: length >= 1, arity >= 2.
+std::vector<PositionRange> DissectionRanges(int64_t length, int64_t arity);
+
 }  // namespace veritrain

@@ -35,7 +35,9 @@ struct TaskSpec {
   double verification_deadline_s = 600;
   int64_t arity = 2;             // dissection arity n of the challenge game
   double game_clock_s = 60;      // each party's thinking time in a dispute
-  double node_tolerance = 1e-4;  // tolerance mode: relative l∞ per node output
+  // Tolerance mode: the one-node ruling's componentwise relative error
+  // for nodes the policy has no threshold for (core/train/node_compare.h).
+  double node_tolerance = 0;
   TaskEconomics economics;       // stakes, fees, slashing, jackpot, forced errors
 
   int64_t intervals() const {

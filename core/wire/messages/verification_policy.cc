@@ -14,22 +14,63 @@ Status Bad(const std::string& field, const std::string& why) {
   return Status::InvalidArgument(std::string(kPath) + "." + field + ": " + why);
 }
 
-// A {metric: number > 0} object.
+// `value` as a {metric: number > 0} object; errors name `field`.
+Result<std::map<std::string, double>> MetricNumbersOf(const nlohmann::json& value,
+                                                      const std::string& field) {
+  std::map<std::string, double> out;
+  if (!value.is_object()) return Bad(field, "must be an object {metric: number}");
+  for (const auto& [name, v] : value.items()) {
+    if (!MetricFromName(name)) {
+      return Bad(field + "." + name, "unknown metric (known: " + KnownMetricNames() + ")");
+    }
+    if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() <= 0) {
+      return Bad(field + "." + name, "must be a finite number > 0");
+    }
+    out[name] = v.get<double>();
+  }
+  return out;
+}
+
+// j[field] as a {metric: number > 0} object; empty when absent.
 Result<std::map<std::string, double>> MetricNumbers(const nlohmann::json& j,
                                                     const char* field) {
-  std::map<std::string, double> out;
   auto it = j.find(field);
+  if (it == j.end()) return std::map<std::string, double>();
+  return MetricNumbersOf(*it, field);
+}
+
+// {"<steps>": {metric: number > 0}} with steps an integer >= 1.
+Result<std::map<int64_t, std::map<std::string, double>>> DeltaBySteps(
+    const nlohmann::json& j) {
+  std::map<int64_t, std::map<std::string, double>> out;
+  auto it = j.find("delta_by_steps");
   if (it == j.end()) return out;
-  if (!it->is_object()) return Bad(field, "must be an object {metric: number}");
-  for (const auto& [name, v] : it->items()) {
-    if (!MetricFromName(name)) {
-      return Bad(std::string(field) + "." + name,
-                 "unknown metric (known: " + KnownMetricNames() + ")");
+  if (!it->is_object()) {
+    return Bad("delta_by_steps", "must be an object {steps: {metric: number}}");
+  }
+  for (const auto& [key, value] : it->items()) {
+    const bool digits = !key.empty() && key.size() <= 18 && key[0] != '0' &&
+                        key.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits) {
+      return Bad("delta_by_steps." + key, "the key must be a step count >= 1");
     }
-    if (!v.is_number() || !std::isfinite(v.get<double>()) ||
-        v.get<double>() <= 0) {
-      return Bad(std::string(field) + "." + name,
-                 "must be a finite number > 0");
+    const int64_t steps = std::stoll(key);
+    VT_ASSIGN_OR_RETURN(out[steps], MetricNumbersOf(value, "delta_by_steps." + key));
+  }
+  return out;
+}
+
+Result<std::map<std::string, double>> NodeTolerances(const nlohmann::json& j) {
+  std::map<std::string, double> out;
+  auto it = j.find("node_tolerances");
+  if (it == j.end()) return out;
+  if (!it->is_object()) {
+    return Bad("node_tolerances", "must be an object {node: number}");
+  }
+  for (const auto& [name, v] : it->items()) {
+    if (name.empty()) return Bad("node_tolerances", "a node name is empty");
+    if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0) {
+      return Bad("node_tolerances." + name, "must be a finite number >= 0");
     }
     out[name] = v.get<double>();
   }
@@ -39,11 +80,16 @@ Result<std::map<std::string, double>> MetricNumbers(const nlohmann::json& j,
 }  // namespace
 
 nlohmann::json VerificationPolicy::ToJson() const {
-  return {{"metrics", metrics},
-          {"delta", delta},
-          {"reference", reference},
-          {"hyperparameters", hyperparameters},
-          {"calibration", calibration}};
+  nlohmann::json by_steps = nlohmann::json::object();
+  for (const auto& [steps, d] : delta_by_steps) by_steps[std::to_string(steps)] = d;
+  nlohmann::json out = {{"metrics", metrics},
+                        {"delta", delta},
+                        {"reference", reference},
+                        {"hyperparameters", hyperparameters},
+                        {"calibration", calibration}};
+  if (!delta_by_steps.empty()) out["delta_by_steps"] = by_steps;
+  if (!node_tolerances.empty()) out["node_tolerances"] = node_tolerances;
+  return out;
 }
 
 Result<VerificationPolicy> VerificationPolicy::FromJson(
@@ -71,6 +117,8 @@ Result<VerificationPolicy> VerificationPolicy::FromJson(
   }
   VT_ASSIGN_OR_RETURN(p.delta, MetricNumbers(j, "delta"));
   VT_ASSIGN_OR_RETURN(p.reference, MetricNumbers(j, "reference"));
+  VT_ASSIGN_OR_RETURN(p.delta_by_steps, DeltaBySteps(j));
+  VT_ASSIGN_OR_RETURN(p.node_tolerances, NodeTolerances(j));
   if (auto it = j.find("hyperparameters"); it != j.end()) {
     if (!it->is_string() || (*it != "task" && *it != "prover")) {
       return Bad("hyperparameters", "must be \"task\" or \"prover\"");
@@ -94,6 +142,22 @@ Status VerificationPolicy::CheckTolerance() const {
     }
   }
   return Status::Ok();
+}
+
+double VerificationPolicy::DeltaFor(const std::string& metric, int64_t steps) const {
+  const std::map<std::string, double>* last = nullptr;
+  for (const auto& [length, d] : delta_by_steps) {
+    if (d.count(metric) == 0) continue;
+    last = &d;
+    if (length >= steps) return d.at(metric);
+  }
+  if (last != nullptr) return last->at(metric);
+  return delta.at(metric);
+}
+
+double VerificationPolicy::NodeTolerance(const std::string& node, double fallback) const {
+  auto it = node_tolerances.find(node);
+  return it == node_tolerances.end() ? fallback : it->second;
 }
 
 double VerificationPolicy::Normalise(const std::string& metric,

@@ -21,11 +21,28 @@
 //             near-zero learning rate makes re-execution a no-op); kept so
 //             that scenarios can reproduce that attack.
 //
+// Thresholds by length. The honest reproduction error grows with the number
+// of steps re-executed, and a tolerance-mode dispute compares sub-ranges of
+// an interval (down to one step), not only whole intervals. `delta_by_steps`
+// holds δ per metric for each calibrated length m (core/pol/calibration.h);
+// DeltaFor(metric, steps) takes the smallest calibrated length >= steps.
+// Without it `delta` applies at every length.
+//
+// Node thresholds. The challenge game's one-node ruling in tolerance mode
+// compares the solver's output of one node with an evaluation of the same
+// node on the same inputs (core/pol/node_compare.h), allowing a
+// componentwise relative error of at most the node's threshold: a value in
+// `node_tolerances` (by game node name; 0 means bit-exact), else the task's
+// `node_tolerance`.
+//
 // JSON: {"metrics": ["l2", "cosine"], "delta": {"l2": 1e-4, "cosine": 1e-9},
+//        "delta_by_steps": {"1": {"l2": 2e-8}, "5": {"l2": 1e-7}},
+//        "node_tolerances": {"fc1.backward": 2e-6, "adam.fc1.weight": 0},
 //        "reference": {"l2": 3.5}, "hyperparameters": "task",
 //        "calibration": {...}}; every field optional (defaults: metrics
-// ["l2"], no delta, no reference, "task", {}). `calibration` records how δ
-// was chosen (see scenarios/calibrate.h) and is not interpreted here.
+// ["l2"], no delta, no thresholds by length or node, no reference, "task",
+// {}). `calibration` records how the thresholds were chosen (see
+// core/pol/calibration.h) and is not interpreted here.
 //
 // Thread-safety: a value.
 #pragma once
@@ -42,6 +59,10 @@ namespace veritrain {
 struct VerificationPolicy {
   std::vector<std::string> metrics = {"l2"};
   std::map<std::string, double> delta;      // metric -> threshold (> 0)
+  // steps re-executed (>= 1) -> metric -> threshold (> 0)
+  std::map<int64_t, std::map<std::string, double>> delta_by_steps;
+  // game node name -> largest componentwise relative error (>= 0)
+  std::map<std::string, double> node_tolerances;
   std::map<std::string, double> reference;  // metric -> normaliser (> 0)
   std::string hyperparameters = "task";     // "task" | "prover"
   nlohmann::json calibration = nlohmann::json::object();
@@ -61,6 +82,17 @@ struct VerificationPolicy {
   // The normalised value of a raw distance for `metric`: raw / reference
   // when a reference is given, else raw.
   double Normalise(const std::string& metric, double raw) const;
+
+  // δ of `metric` for `steps` steps re-executed: the entry of
+  // delta_by_steps at the smallest length >= steps that has the metric (the
+  // largest length when steps exceeds them all), else delta[metric].
+  // REQUIRES: CheckTolerance() is OK (so delta has the metric) and
+  // steps >= 1.
+  double DeltaFor(const std::string& metric, int64_t steps) const;
+
+  // The threshold of the game node called `node`: node_tolerances[node]
+  // when listed, else `fallback` (the task's node_tolerance).
+  double NodeTolerance(const std::string& node, double fallback) const;
 };
 
 }  // namespace veritrain

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 namespace veritrain {
@@ -80,6 +81,47 @@ TEST(Dissection, RoundsAreExactForEveryLegalPath) {
     EXPECT_EQ(d.rounds(), CeilLog(length, arity)) << length << " " << arity;
     EXPECT_LT(d.lo(), length);
   }
+}
+
+// DissectionRanges lists exactly the sub-ranges some legal path offers
+// (clipped at the end), plus the whole range.
+TEST(Dissection, RangesAreExactlyTheReachableSubRanges) {
+  for (int64_t length = 1; length <= 40; ++length) {
+    for (int64_t arity = 2; arity <= 5; ++arity) {
+      std::vector<PositionRange> reachable = {{0, length}};
+      std::vector<Dissection> open = {Dissection(length, arity)};
+      while (!open.empty()) {
+        Dissection d = open.back();
+        open.pop_back();
+        if (d.done()) continue;
+        for (int64_t i = 0; i < arity; ++i) {
+          Dissection next = d;
+          if (!next.Choose(i).ok()) continue;
+          reachable.push_back({next.lo(), std::min(next.hi(), length)});
+          open.push_back(next);
+        }
+      }
+      const auto listed = DissectionRanges(length, arity);
+      for (const auto& r : reachable) {
+        EXPECT_NE(std::find(listed.begin(), listed.end(), r), listed.end())
+            << "[" << r.from << ", " << r.to << ") of " << length << " at arity " << arity;
+      }
+      for (size_t i = 0; i < listed.size(); ++i) {
+        const auto& r = listed[i];
+        EXPECT_EQ(std::find(listed.begin(), listed.end(), r) - listed.begin(),
+                  static_cast<std::ptrdiff_t>(i))
+            << "listed twice";
+        EXPECT_LT(r.from, r.to);
+        EXPECT_LE(r.to, length);
+        EXPECT_NE(std::find(reachable.begin(), reachable.end(), r), reachable.end())
+            << "[" << r.from << ", " << r.to << ") of " << length << " at arity " << arity;
+      }
+    }
+  }
+  // k = 5, binary: the whole, 4 + 1, 2 + 2 + 1, and single steps.
+  const std::vector<PositionRange> five = {{0, 5}, {0, 4}, {4, 5}, {0, 2}, {2, 4},
+                                           {0, 1}, {1, 2}, {2, 3}, {3, 4}};
+  EXPECT_EQ(DissectionRanges(5, 2), five);
 }
 
 }  // namespace

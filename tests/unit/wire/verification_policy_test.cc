@@ -75,6 +75,72 @@ TEST(VerificationPolicyTest, NormaliseDividesByTheReference) {
   EXPECT_DOUBLE_EQ(p.Normalise("l1", 2.0), 2.0);
 }
 
+TEST(VerificationPolicyTest, ThresholdsByLengthAndNodeRoundTrip) {
+  VerificationPolicy p;
+  p.metrics = {"l2", "linf"};
+  p.delta = {{"l2", 5e-7}, {"linf", 1e-7}};
+  p.delta_by_steps = {{1, {{"l2", 2e-8}, {"linf", 1e-8}}},
+                      {4, {{"l2", 1e-7}}},
+                      {5, {{"l2", 5e-7}, {"linf", 1e-7}}}};
+  p.node_tolerances = {{"conv1.backward", 1.5e-6}, {"adam.fc1.weight", 0}};
+  auto back = VerificationPolicy::FromJson(p.ToJson());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->ToJson(), p.ToJson());
+  EXPECT_EQ(back->delta_by_steps, p.delta_by_steps);
+  EXPECT_EQ(back->node_tolerances, p.node_tolerances);
+}
+
+TEST(VerificationPolicyTest, DeltaForTakesTheSmallestCalibratedLengthAtLeastAsLong) {
+  VerificationPolicy p;
+  p.metrics = {"l2", "linf"};
+  p.delta = {{"l2", 9.0}, {"linf", 9.0}};
+  p.delta_by_steps = {{1, {{"l2", 1.0}, {"linf", 0.1}}},
+                      {4, {{"l2", 4.0}}},
+                      {16, {{"l2", 16.0}, {"linf", 1.6}}}};
+  EXPECT_DOUBLE_EQ(p.DeltaFor("l2", 1), 1.0);
+  EXPECT_DOUBLE_EQ(p.DeltaFor("l2", 2), 4.0);
+  EXPECT_DOUBLE_EQ(p.DeltaFor("l2", 4), 4.0);
+  EXPECT_DOUBLE_EQ(p.DeltaFor("l2", 5), 16.0);
+  // Longer than every calibrated length: the longest.
+  EXPECT_DOUBLE_EQ(p.DeltaFor("l2", 40), 16.0);
+  // A length without the metric is skipped.
+  EXPECT_DOUBLE_EQ(p.DeltaFor("linf", 3), 1.6);
+  // No table: delta at every length.
+  p.delta_by_steps.clear();
+  EXPECT_DOUBLE_EQ(p.DeltaFor("l2", 1), 9.0);
+  EXPECT_DOUBLE_EQ(p.DeltaFor("linf", 100), 9.0);
+}
+
+TEST(VerificationPolicyTest, NodeToleranceFallsBackToTheTasks) {
+  VerificationPolicy p;
+  p.node_tolerances = {{"fc1.forward", 0}};
+  EXPECT_DOUBLE_EQ(p.NodeTolerance("fc1.forward", 1e-4), 0);
+  EXPECT_DOUBLE_EQ(p.NodeTolerance("fc2.forward", 1e-4), 1e-4);
+}
+
+TEST(VerificationPolicyTest, BadThresholdTablesAreNamed) {
+  EXPECT_NE(ErrorOf({{"delta_by_steps", {{"0", {{"l2", 1}}}}}})
+                .find("verification.delta_by_steps.0: the key must be a step count >= 1"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf({{"delta_by_steps", {{" 5", {{"l2", 1}}}}}}).find("step count"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf({{"delta_by_steps", {{"five", {{"l2", 1}}}}}}).find("step count"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf({{"delta_by_steps", {{"5", {{"l2", -1}}}}}})
+                .find("verification.delta_by_steps.5.l2: must be a finite number > 0"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf({{"delta_by_steps", {{"5", 3}}}}).find("delta_by_steps.5"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf({{"delta_by_steps", 3}}).find("delta_by_steps"), std::string::npos);
+  EXPECT_NE(ErrorOf({{"node_tolerances", {{"fc1.forward", -1e-6}}}})
+                .find("verification.node_tolerances.fc1.forward: must be a finite number >= 0"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf({{"node_tolerances", {{"fc1.forward", "x"}}}}).find("fc1.forward"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf({{"node_tolerances", json::array()}}).find("node_tolerances"),
+            std::string::npos);
+}
+
 TaskSpec Spec() {
   TaskSpec s;
   s.job = {{"name", "synthetic"}};
