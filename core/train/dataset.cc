@@ -2,7 +2,12 @@
 
 #include <torch/torch.h>
 
+#include <sys/stat.h>
+
 #include <cstring>
+#include <map>
+#include <mutex>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -23,8 +28,63 @@ constexpr double kStd = 0.3530;
 
 }  // namespace
 
+namespace {
+
+// Fashion-MNIST as loaded, remembered by the process: building a job for
+// another seed (calibration builds one per calibration seed; an in-process
+// sweep one per run) does not decode the files again. Keyed by what was
+// asked and by the files' size and modification time; a few entries at
+// most. The tensors are never modified in place by their users.
+struct LoadKey {
+  std::string files;  // paths, sizes and mtimes
+  int64_t limit = 0;
+  int dtype = 0;
+  bool operator<(const LoadKey& o) const {
+    return std::tie(files, limit, dtype) < std::tie(o.files, o.limit, o.dtype);
+  }
+};
+
+std::string FileStamp(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return path + "|missing";
+  return path + "|" + std::to_string(st.st_size) + "|" + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec);
+}
+
+std::mutex loaded_mutex;
+std::map<LoadKey, Dataset>& Loaded() {
+  static auto* loaded = new std::map<LoadKey, Dataset>();
+  return *loaded;
+}
+constexpr size_t kMaxLoaded = 4;
+
+Result<Dataset> ReadFashionMnist(const std::string& dir, bool train, int64_t limit,
+                                 torch::ScalarType dtype);
+
+}  // namespace
+
 Result<Dataset> LoadFashionMnist(const std::string& dir, bool train,
                                  int64_t limit, torch::ScalarType dtype) {
+  const std::string prefix = dir + "/" + (train ? "train" : "t10k");
+  const LoadKey key{FileStamp(prefix + "-images-idx3-ubyte.gz") + "\n" +
+                        FileStamp(prefix + "-labels-idx1-ubyte.gz"),
+                    limit, static_cast<int>(dtype)};
+  {
+    std::lock_guard<std::mutex> lock(loaded_mutex);
+    auto it = Loaded().find(key);
+    if (it != Loaded().end()) return it->second;
+  }
+  VT_ASSIGN_OR_RETURN(Dataset d, ReadFashionMnist(dir, train, limit, dtype));
+  std::lock_guard<std::mutex> lock(loaded_mutex);
+  if (Loaded().size() >= kMaxLoaded) Loaded().erase(Loaded().begin());
+  Loaded().emplace(key, d);
+  return d;
+}
+
+namespace {
+
+Result<Dataset> ReadFashionMnist(const std::string& dir, bool train, int64_t limit,
+                                 torch::ScalarType dtype) {
   const std::string prefix = dir + "/" + (train ? "train" : "t10k");
   const std::string images_path = prefix + "-images-idx3-ubyte.gz";
   const std::string labels_path = prefix + "-labels-idx1-ubyte.gz";
@@ -68,6 +128,8 @@ Result<Dataset> LoadFashionMnist(const std::string& dir, bool train,
     return Status::Internal(prefix + ": converting to tensors: " + e.what());
   }
 }
+
+}  // namespace
 
 Dataset MakeSyntheticDataset(const SyntheticSpec& spec, uint64_t data_seed,
                              bool train, torch::ScalarType dtype) {

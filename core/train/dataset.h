@@ -38,6 +38,10 @@ struct Dataset {
 // Errors name the file (see ReadIdx) or the inconsistency (image and label
 // counts, image size, a label out of range).
 // REQUIRES: limit >= 0; dtype is kFloat32 or kFloat64.
+// Fashion-MNIST from the IDX files in `dir`. A process remembers the few
+// last datasets it loaded (keyed by the files' size and modification time
+// too), so building the same job for many seeds decodes the files once.
+// Thread-safe.
 Result<Dataset> LoadFashionMnist(const std::string& dir, bool train,
                                  int64_t limit,
                                  torch::ScalarType dtype = torch::kFloat32);

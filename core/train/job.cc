@@ -75,6 +75,26 @@ Result<std::unique_ptr<TrainingJob>> MakeJob(const JobConfig& config) {
   return factory(config);
 }
 
+Status CheckStateShape(const TrainingJob& job, const TensorMap& state) {
+  const TensorMap expected = job.InitialState(0);
+  for (const auto& [name, t] : expected) {
+    auto it = state.find(name);
+    if (it == state.end()) return Status::InvalidArgument("tensor '" + name + "' is missing");
+    if (it->second.sizes() != t.sizes()) {
+      return Status::InvalidArgument("tensor '" + name + "' has another shape");
+    }
+    if (it->second.is_floating_point() != t.is_floating_point()) {
+      return Status::InvalidArgument("tensor '" + name + "' has another kind of dtype");
+    }
+  }
+  for (const auto& [name, t] : state) {
+    if (expected.count(name) == 0) {
+      return Status::InvalidArgument("tensor '" + name + "' is not part of the job's state");
+    }
+  }
+  return Status::Ok();
+}
+
 Result<TensorMap> TrainStep(const TrainingJob& job, const TensorMap& state,
                             std::vector<NodeRecord>* record,
                             const NodeHook& hook) {

@@ -72,6 +72,12 @@ std::vector<std::string> KnownJobs();
 // otherwise the factory's result (errors name the job's fields).
 Result<std::unique_ptr<TrainingJob>> MakeJob(const JobConfig& config);
 
+// OK when `state` has exactly the tensors of the job's states — the same
+// names, shapes, and kinds of dtype (floating or integer; the precision may
+// differ) — as a checkpoint from another party must before it is trained
+// from. InvalidArgument naming the first tensor that differs.
+Status CheckStateShape(const TrainingJob& job, const TensorMap& state);
+
 // One training step from `state`: the batch of step state["meta/step"],
 // then RunStepGraph (see there for `record` and the errors).
 Result<TensorMap> TrainStep(const TrainingJob& job, const TensorMap& state,

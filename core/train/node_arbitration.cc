@@ -1,5 +1,7 @@
 #include "core/train/node_arbitration.h"
 
+#include <cstdio>
+
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -7,6 +9,7 @@
 #include "core/crypto/merkle.h"
 #include "core/protocol/node_chain.h"
 #include "core/state/state_hash.h"
+#include "core/train/node_compare.h"
 #include "core/wire/body_fields.h"
 
 namespace veritrain {
@@ -76,18 +79,6 @@ const char* SourceName(Source s) {
   return "?";
 }
 
-// The next state from the state before the step and the next/… values —
-// exactly what RunStepGraph does after the last node.
-TensorMap Assemble(const TensorMap& inputs, const TensorMap& state_names) {
-  TensorMap next;
-  for (const auto& [name, unused] : state_names) {
-    auto it = inputs.find(kNextPrefix + name);
-    next.emplace(name, it != inputs.end() ? it->second : inputs.at(name));
-  }
-  next["meta/step"] = inputs.at("meta/step") + 1;
-  return next;
-}
-
 TensorMap Restrict(const TensorMap& m, const std::vector<std::string>& names) {
   TensorMap out;
   for (const auto& n : names) {
@@ -95,25 +86,6 @@ TensorMap Restrict(const TensorMap& m, const std::vector<std::string>& names) {
     if (it != m.end()) out.emplace(n, it->second);
   }
   return out;
-}
-
-double MaxRelativeDiff(const TensorMap& mine, const TensorMap& theirs, bool* missing) {
-  double worst = 0;
-  for (const auto& [name, a] : mine) {
-    auto it = theirs.find(name);
-    if (it == theirs.end() || it->second.sizes() != a.sizes()) {
-      *missing = true;
-      return 0;
-    }
-    if (!a.is_floating_point()) {
-      if (!torch::equal(a, it->second)) worst = std::max(worst, 1.0);
-      continue;
-    }
-    auto a64 = a.to(torch::kFloat64), b64 = it->second.to(torch::kFloat64);
-    const double scale = a64.abs().max().item<double>() + 1e-12;
-    worst = std::max(worst, (a64 - b64).abs().max().item<double>() / scale);
-  }
-  return worst;
 }
 
 }  // namespace
@@ -130,6 +102,19 @@ std::string GameNodeName(const TrainingJob& job, int64_t index) {
 }
 
 Result<Digest> OutputHash(const TensorMap& outputs) { return StateHash(ToState(outputs)); }
+
+// Exactly what RunStepGraph does after the last node.
+Result<TensorMap> AssembleState(const TensorMap& state, const TensorMap& values) {
+  auto step = state.find("meta/step");
+  if (step == state.end()) return Status::InvalidArgument("the state has no 'meta/step'");
+  TensorMap next;
+  for (const auto& [name, tensor] : state) {
+    auto it = values.find(kNextPrefix + name);
+    next.emplace(name, it != values.end() ? it->second : tensor);
+  }
+  next["meta/step"] = step->second + 1;
+  return next;
+}
 
 Result<StepTranscript> RecordStep(const TrainingJob& job, const TensorMap& state,
                                   const NodeHook& hook) {
@@ -286,27 +271,11 @@ Result<NodeRuling> ArbitrateNode(const TrainingJob& job, const ArbitrationContex
     inputs.emplace(s.name, std::move(tensor).value());
   }
 
-  // The one evaluation the arbiter pays for.
-  const auto t0 = std::chrono::steady_clock::now();
-  TensorMap outputs;
-  if (ctx.node < static_cast<int64_t>(job.graph().size())) {
-    const Node& node = job.graph().nodes()[ctx.node];
-    r.node_flops = node.flops;
-    auto out = EvaluateNode(job.graph(), static_cast<size_t>(ctx.node), inputs);
-    if (!out.ok()) return against("the node cannot be evaluated on it: " + out.status().message());
-    outputs = Restrict(*out, node.outputs);
-  } else {
-    try {
-      outputs = Assemble(inputs, state_names);
-    } catch (const std::exception& e) {
-      return against(std::string("the state cannot be assembled from it: ") + e.what());
-    }
-  }
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  VT_ASSIGN_OR_RETURN(r.arbiter_output_hash, OutputHash(outputs));
-
-  if (ctx.mode == "tolerance") {
-    TensorMap claimed;
+  // Tolerance mode: the solver's claimed outputs, checked against its
+  // output hash before anything is evaluated.
+  const bool tolerance = ctx.mode == "tolerance";
+  TensorMap claimed;
+  if (tolerance) {
     for (const auto& t : ev.tensors) {
       if (t.name.rfind(kOutputPrefix, 0) != 0) continue;
       auto tensor = FromTensorData(t);
@@ -315,14 +284,58 @@ Result<NodeRuling> ArbitrateNode(const TrainingJob& job, const ArbitrationContex
     }
     VT_ASSIGN_OR_RETURN(Digest claimed_hash, OutputHash(claimed));
     if (claimed_hash != ev.output_hash) return against("its output tensors do not hash to its claim");
-    bool missing = false;
-    r.max_relative_diff = MaxRelativeDiff(outputs, claimed, &missing);
-    if (missing) return against("its outputs do not have the node's names and shapes");
-    r.solver_correct = r.max_relative_diff <= ctx.tolerance;
+  }
+
+  // The one evaluation the arbiter pays for (in tolerance mode with its
+  // error scale: the node again on the inputs' absolute values).
+  const auto t0 = std::chrono::steady_clock::now();
+  TensorMap outputs;
+  NodeDeviation deviation;
+  if (ctx.node < static_cast<int64_t>(job.graph().size())) {
+    const Node& node = job.graph().nodes()[ctx.node];
+    r.node_flops = node.flops;
+    if (tolerance) {
+      auto compared = CompareNode(job.graph(), static_cast<size_t>(ctx.node), inputs, claimed,
+                                  &outputs);
+      if (!compared.ok()) return against(compared.status().message());
+      deviation = *compared;
+    } else {
+      auto out = EvaluateNode(job.graph(), static_cast<size_t>(ctx.node), inputs);
+      if (!out.ok()) return against("the node cannot be evaluated on it: " + out.status().message());
+      outputs = Restrict(*out, node.outputs);
+    }
+  } else {
+    TensorMap before;
+    for (const auto& [name, unused] : state_names) {
+      auto it = inputs.find(name);
+      if (it != inputs.end()) before.emplace(name, it->second);
+    }
+    try {
+      auto assembled = AssembleState(before, inputs);
+      if (!assembled.ok()) return against("the state cannot be assembled from it: " +
+                                          assembled.status().message());
+      outputs = std::move(assembled).value();
+    } catch (const std::exception& e) {
+      return against(std::string("the state cannot be assembled from it: ") + e.what());
+    }
+    // Assembling copies values: it is exact on every profile.
+    if (tolerance) deviation = CompareOutputs(outputs, {}, claimed);
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  VT_ASSIGN_OR_RETURN(r.arbiter_output_hash, OutputHash(outputs));
+
+  if (tolerance) {
+    const bool assemble = ctx.node == n - 1;
+    r.tolerance = assemble ? 0 : ctx.tolerance;
+    r.deviation = deviation.ratio;
+    if (!deviation.problem.empty()) return against(deviation.problem);
+    r.solver_correct = deviation.Within(r.tolerance);
+    char threshold[48];
+    std::snprintf(threshold, sizeof(threshold), "%.3g", r.tolerance);
     r.reason = std::string(r.solver_correct ? "the solver's " : "the challenger is right: the solver's ") +
-               r.node_name + " output is " + std::to_string(r.max_relative_diff) +
-               " (relative l∞) from the arbiter's evaluation; tolerance " +
-               std::to_string(ctx.tolerance);
+               r.node_name + " output is " + (r.solver_correct ? "within" : "outside") +
+               " its threshold " + threshold + " of the arbiter's evaluation on the same inputs (" +
+               deviation.Describe() + ")";
     return r;
   }
   r.solver_correct = r.arbiter_output_hash == ev.output_hash;

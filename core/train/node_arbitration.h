@@ -54,6 +54,12 @@ struct StepTranscript {
 // The hash of a node's named outputs (a state hash over them).
 Result<Digest> OutputHash(const TensorMap& outputs);
 
+// What state.assemble computes: the state after the step from the state
+// before it and the step's values (`values` holding "next/<name>" for each
+// state tensor the optimizer replaced; the others carry over), with
+// meta/step incremented. InvalidArgument when `state` has no meta/step.
+Result<TensorMap> AssembleState(const TensorMap& state, const TensorMap& values);
+
 // Runs the step at state's meta/step through the graph with `hook`,
 // recording every node. REQUIRES: state is a state of `job`.
 Result<StepTranscript> RecordStep(const TrainingJob& job, const TensorMap& state,
@@ -73,7 +79,10 @@ struct ArbitrationContext {
   Digest solver_chain_next;     // h_{node+1} (the solver's, disputed)
   Digest solver_next_state_hash;  // the solver's trace hash after the step
   std::string mode = "exact";   // "exact" | "tolerance"
-  double tolerance = 1e-4;      // relative l∞ per output tensor (tolerance mode)
+  // Tolerance mode: the node's threshold on the componentwise relative
+  // error of its outputs (core/train/node_compare.h); state.assemble is
+  // always compared exactly.
+  double tolerance = 0;
 };
 
 struct NodeRuling {
@@ -83,11 +92,14 @@ struct NodeRuling {
   double node_flops = 0;
   double step_flops = 0;
   double seconds = 0;            // evaluating the node
-  double max_relative_diff = 0;  // tolerance mode
+  double deviation = 0;          // tolerance mode: componentwise relative error
+  double tolerance = 0;          // tolerance mode: the threshold applied
   Digest arbiter_output_hash;
 };
 
-// Checks the evidence and evaluates the node. Evidence that fails a check
+// Checks the evidence and evaluates the node (in the precision of the
+// evidence: `job` should be built in the dtype the solver committed in).
+// Evidence that fails a check
 // (a bad proof, a missing input, an output hash that does not chain) is a
 // ruling against the solver, not an error; errors are the arbiter's own
 // failures.

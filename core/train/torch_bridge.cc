@@ -134,4 +134,33 @@ bool BitEqual(const TensorMap& a, const TensorMap& b) {
   return true;
 }
 
+TensorMap CastFloating(const TensorMap& state, torch::ScalarType dtype) {
+  TensorMap out;
+  for (const auto& [name, t] : state) {
+    out.emplace(name, t.is_floating_point() && t.scalar_type() != dtype
+                          ? t.to(dtype)
+                          : t);
+  }
+  return out;
+}
+
+std::string CommittedDtype(const TensorMap& state) {
+  for (const auto& [name, t] : state) {
+    if (name.rfind("param/", 0) == 0 && t.is_floating_point()) {
+      return t.scalar_type() == torch::kFloat64 ? "float64" : "float32";
+    }
+  }
+  return "float32";
+}
+
+std::string CommittedDtype(const State& state) {
+  for (const auto& t : state) {
+    if (t.name.rfind("param/", 0) == 0 &&
+        (t.dtype == DType::kFloat32 || t.dtype == DType::kFloat64)) {
+      return t.dtype == DType::kFloat64 ? "float64" : "float32";
+    }
+  }
+  return "float32";
+}
+
 }  // namespace veritrain

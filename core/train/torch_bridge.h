@@ -59,4 +59,16 @@ TensorMap CloneTensorMap(const TensorMap& m);
 bool BitEqual(const TensorMap& a, const TensorMap& b);
 bool BitEqual(const torch::Tensor& a, const torch::Tensor& b);
 
+// `state` with every floating tensor converted to `dtype` (other tensors
+// shared). Used when a verifier computes in another precision than the
+// solver committed in.
+TensorMap CastFloating(const TensorMap& state, torch::ScalarType dtype);
+
+// The precision a state was committed in, as a profile dtype name:
+// "float64" when its first floating `param/` tensor is double, else
+// "float32" (also for a state without floating parameters). The State
+// overload reads tensors as bytes (a checkpoint or evidence received).
+std::string CommittedDtype(const TensorMap& state);
+std::string CommittedDtype(const State& state);
+
 }  // namespace veritrain

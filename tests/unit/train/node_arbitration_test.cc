@@ -167,7 +167,8 @@ TEST_F(NodeArbitration, ToleranceModeAcceptsSmallAndRejectsLargeDifferences) {
     auto r = ArbitrateNode(*job_, ctx, *ev);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(r->solver_correct, magnitude < 1e-4) << r->reason;
-    EXPECT_GT(r->max_relative_diff, 0.0);
+    EXPECT_GT(r->deviation, 0.0);
+    EXPECT_DOUBLE_EQ(r->tolerance, 1e-4);
   }
 }
 
