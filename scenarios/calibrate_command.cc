@@ -64,26 +64,46 @@ std::optional<int> CalibrateCommand::Dispatch() {
     std::cerr << "calibration failed: " << c.status().ToString() << "\n";
     return kRunFailed;
   }
-  std::printf(
-      "%s: %zu honest reproductions (%zu seeds x %zu profiles x %lld intervals "
-      "of %lld "
-      "steps) against the solver's profile (threads=%d %s), in %.1f s\n",
-      sc->name.c_str(), c->samples.size(), c->settings.seeds.size(),
-      c->settings.profiles.size(),
-      static_cast<long long>(c->settings.intervals),
-      static_cast<long long>(sc->protocol.checkpoint_interval),
-      c->reference.threads, c->reference.dtype.c_str(), c->seconds);
-  std::printf("%-7s %12s %12s %12s %12s %12s%s\n", "metric", "min", "median",
-              ("q" + std::to_string(c->settings.quantile).substr(0, 5)).c_str(),
-              "max", "delta", "  (delta = max(quantile x margin, floor))");
-  for (const auto& [metric, m] : c->metrics.items()) {
+  std::printf("%s: %zu honest reproductions of ranges (%zu seeds x %zu profiles, %lld "
+              "intervals of %lld steps) and %zu node evaluations, against the solver's "
+              "profile (threads=%d %s), in %.1f s\n",
+              sc->name.c_str(), c->ranges.size(), c->settings.seeds.size(),
+              c->settings.profiles.size(), static_cast<long long>(c->settings.intervals),
+              static_cast<long long>(sc->protocol.checkpoint_interval), c->nodes.size(),
+              c->reference.threads, c->reference.dtype.c_str(), c->seconds);
+  std::printf("whole intervals:\n%-7s %12s %12s %12s %12s %12s%s\n", "metric", "min", "median",
+              ("q" + std::to_string(c->settings.quantile).substr(0, 5)).c_str(), "max", "delta",
+              "  (delta = max(quantile x margin, floor), raised for the node thresholds)");
+  for (const auto& [metric, m] : c->metrics_summary.items()) {
     std::printf("%-7s %12.4g %12.4g %12.4g %12.4g %12.4g\n", metric.c_str(),
-                m["min"].get<double>(), m["median"].get<double>(),
-                m["quantile_value"].get<double>(), m["max"].get<double>(),
-                m["delta"].get<double>());
+                m.value("min", 0.0), m.value("median", 0.0), m.value("quantile_value", 0.0),
+                m.value("max", 0.0), m["delta"].get<double>());
   }
-  std::cout << "results: " << out << "/calibration.json, " << out
-            << "/calibration.csv\n";
+  std::printf("delta by steps re-executed:\n");
+  for (const auto& [steps, by_metric] : c->delta_by_steps) {
+    std::printf("  %5lld steps:", static_cast<long long>(steps));
+    for (const auto& [metric, d] : by_metric) std::printf("  %s %.4g", metric.c_str(), d);
+    std::printf("\n");
+  }
+  std::printf("node thresholds by kind (componentwise relative error):\n");
+  for (const auto& [kind, k] : c->node_kinds_summary.items()) {
+    std::printf("  %-14s %3lld nodes, %3lld bit-exact, largest honest %.3g, largest threshold %.3g\n",
+                kind.c_str(), static_cast<long long>(k["nodes"].get<int64_t>()),
+                static_cast<long long>(k["exact"].get<int64_t>()),
+                k["max_deviation"].get<double>(), k["max_tolerance"].get<double>());
+  }
+  const RateEstimate& fp = c->false_positive_per_check;
+  const RateEstimate& task_fp = c->false_positive_per_task;
+  if (fp.trials > 0) {
+    std::printf("predicted false positives (leave one seed out): %lld of %lld honest intervals "
+                "outside delta, %.3g per interval check (95%% CI %.3g-%.3g), %.3g per task "
+                "(95%% CI %.3g-%.3g)\n",
+                static_cast<long long>(fp.events), static_cast<long long>(fp.trials), fp.rate,
+                fp.low, fp.high, task_fp.rate, task_fp.low, task_fp.high);
+  } else {
+    std::printf("predicted false positives: needs at least 2 seeds\n");
+  }
+  std::cout << "results: " << out << "/calibration.json, calibration.csv, calibration_nodes.csv\n";
   return kRunOk;
 }
 

@@ -1,9 +1,10 @@
 // `veritrain calibrate SCENARIO [--out DIR] [--plugin LIB]`: the profiling
-// stage on its own (scenarios/calibrate.h). Re-runs the scenario's first
-// intervals under the listed hardware profiles and seeds, prints the
-// distribution of the honest reproduction error per metric next to the δ it
-// implies, and writes calibration.json and calibration.csv to DIR (default
-// results/calibration/<scenario>/). The settings come from the scenario's
+// stage on its own (scenarios/calibrate.h). Re-runs the scenario's task
+// under the listed hardware profiles and seeds, prints the distribution of
+// the honest reproduction error per metric next to the δ it implies, δ by
+// steps re-executed, the node thresholds by kind and the predicted
+// false-positive rate, and writes calibration.json, calibration.csv and
+// calibration_nodes.csv to DIR (default results/calibration/<scenario>/). The settings come from the scenario's
 // protocol.calibration block, or — without one — the verifiers' profiles.
 // Exit status: 0 done; 1 the calibration failed; 2 invalid scenario.
 //

@@ -184,7 +184,14 @@ HonestErrors HonestErrorsOf(const std::string& dir, const json& record) {
   HonestErrors h;
   auto file = ReadJson(dir + "/calibration.json");
   if (file.ok()) {
+    // Whole intervals only: the samples of shorter ranges (what a dispute
+    // compares) have thresholds of their own.
+    const int64_t k = file->value("interval_steps", int64_t{0});
     for (const auto& sample : file->value("samples", json::array())) {
+      if (k > 0 && sample.contains("from") && sample.contains("to") &&
+          sample.value("to", int64_t{0}) - sample.value("from", int64_t{0}) != k) {
+        continue;
+      }
       const json d = sample.value("distances", json::object());
       if (!d.is_object()) continue;
       for (const auto& [m, x] : d.items()) {

@@ -1,10 +1,14 @@
-// Tests for threshold calibration (scenarios/calibrate.h): the quantile,
-// exact reproduction under equal profiles, the measured effect of the
-// thread count and of the dtype, and how δ reaches the task.
+// Tests for threshold calibration (scenarios/calibrate.h over
+// core/pol/calibration.h): the quantile, exact reproduction under equal
+// profiles at every length and node, the measured effect of the thread
+// count and of the dtype, the consistency raise, and how the thresholds
+// reach the task.
 #include "scenarios/calibrate.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <set>
 
 #include "scenarios/runner/run.h"
 
@@ -30,6 +34,7 @@ nlohmann::json SyntheticScenario() {
          {{"profiles", {{{"threads", 1}}, {{"threads", 2}}}},
           {"seeds", {4, 5}},
           {"intervals", 2},
+          {"first_interval_seeds", 0},
           {"floor", 1e-10}}}}},
       {"participants",
        {{{"name", "s"}, {"role", "solver"}},
@@ -47,58 +52,134 @@ TEST(CalibrateTest, QuantileInterpolatesLinearly) {
 
 TEST(CalibrateTest, SettingsFromTheScenario) {
   Scenario sc = Parse(SyntheticScenario());
-  auto s = CalibrationSettings::FromScenario(sc);
+  auto s = CalibrationSettingsFor(sc);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   ASSERT_EQ(s->profiles.size(), 2u);
   EXPECT_EQ(s->profiles[1].threads, 2);
   EXPECT_EQ(s->seeds, (std::vector<uint64_t>{4, 5}));
   EXPECT_DOUBLE_EQ(s->floor, 1e-10);
+  EXPECT_EQ(s->intervals, 2);
+  EXPECT_DOUBLE_EQ(s->node_margin, 4);  // the schema's default
+  EXPECT_EQ(s->node_steps, 2);
+
+  // Without "intervals": every interval of the task.
+  nlohmann::json all = SyntheticScenario();
+  all["protocol"]["calibration"].erase("intervals");
+  auto every = CalibrationSettingsFor(Parse(all));
+  ASSERT_TRUE(every.ok());
+  EXPECT_EQ(every->intervals, 0);
 
   // Without a block: the verifiers' own profiles.
   nlohmann::json j = SyntheticScenario();
   j["protocol"].erase("calibration");
   j["protocol"]["delta"] = {{"l2", 1}, {"cosine", 1}};
-  auto d = CalibrationSettings::FromScenario(Parse(j));
+  auto d = CalibrationSettingsFor(Parse(j));
   ASSERT_TRUE(d.ok());
   ASSERT_EQ(d->profiles.size(), 1u);
   EXPECT_EQ(d->profiles[0].threads, 2);
+
+  // What the engine is told about the task.
+  CalibrationTask task = CalibrationTaskFor(sc);
+  EXPECT_EQ(task.steps, 20);
+  EXPECT_EQ(task.interval, 5);
+  EXPECT_EQ(task.metrics, (std::vector<std::string>{"l2", "cosine"}));
+  EXPECT_EQ(task.checks_per_task, 2);  // top_q 1 + random 1 (the defaults)
+  auto job = task.make_job(4, "float64");
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  EXPECT_EQ((*job)->config().dtype, "float64");
 }
 
 TEST(CalibrateTest, EqualProfilesReproduceExactly) {
   // The synthetic job's matrices are small enough that OpenBLAS and
-  // LibTorch do not split their sums: 1 and 2 threads give the same bits.
-  Scenario sc = Parse(SyntheticScenario());
-  auto s = CalibrationSettings::FromScenario(sc);
-  ASSERT_TRUE(s.ok());
-  auto c = Calibrate(sc, *s);
+  // LibTorch do not split their sums: 1 and 2 threads give the same bits,
+  // for whole intervals, for every sub-range a dispute compares, and for
+  // every node.
+  nlohmann::json j = SyntheticScenario();
+  j["protocol"]["calibration"].erase("intervals");
+  Scenario sc = Parse(j);
+  auto c = CalibrateScenario(sc);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(c->samples.size(), 2u * 2u * 2u);  // seeds x profiles x intervals
-  for (const auto& sample : c->samples) {
+  // seeds x profiles x intervals x ranges ({0,5} {0,4} {4,5} {0,2} {2,4}
+  // and four single steps).
+  EXPECT_EQ(c->ranges.size(), 2u * 2u * 4u * 9u);
+  for (const auto& sample : c->ranges) {
     EXPECT_EQ(sample.distances["l2"].get<double>(), 0.0);
     EXPECT_EQ(sample.distances["cosine"].get<double>(), 0.0);
   }
-  EXPECT_DOUBLE_EQ(c->delta.at("l2"), 1e-10);  // the floor
-  EXPECT_EQ(c->metrics["l2"]["samples"], 8);
+  // Thresholds: the floor at every length, every node bit-exact.
+  EXPECT_EQ(c->delta_by_steps.size(), 4u);  // lengths 1, 2, 4, 5
+  for (const auto& [steps, by_metric] : c->delta_by_steps) {
+    EXPECT_DOUBLE_EQ(by_metric.at("l2"), 1e-10) << steps;
+  }
+  EXPECT_DOUBLE_EQ(c->delta.at("l2"), 1e-10);
+  ASSERT_FALSE(c->node_tolerances.empty());
+  for (const auto& [node, tau] : c->node_tolerances) EXPECT_EQ(tau, 0.0) << node;
+  // 2 nodes steps per interval, each profile's thread count once.
+  EXPECT_EQ(c->nodes.size(), 2u * 4u * 2u * 2u * c->node_names.size());
+  EXPECT_EQ(c->metrics_summary["l2"]["samples"], 16);
+  // The error rate, leaving one seed out: no honest interval outside.
+  EXPECT_EQ(c->false_positive_per_check.trials, 16);
+  EXPECT_EQ(c->false_positive_per_check.events, 0);
+  EXPECT_GT(c->false_positive_per_check.high, 0.0);
+  EXPECT_GE(c->false_positive_per_task.high, c->false_positive_per_check.high);
 
   TaskSpec spec = TaskSpecForScenario(sc);
   ApplyCalibration(*c, &spec);
   EXPECT_EQ(spec.verification.delta.size(), 2u);  // the scenario's metrics only
   EXPECT_DOUBLE_EQ(spec.verification.delta.at("cosine"), 1e-10);
+  EXPECT_EQ(spec.verification.delta_by_steps.size(), 4u);
+  EXPECT_DOUBLE_EQ(spec.verification.DeltaFor("l2", 3), 1e-10);
+  EXPECT_EQ(spec.verification.node_tolerances.size(), c->node_names.size());
   EXPECT_EQ(spec.verification.calibration["source"], "calibrated");
-  EXPECT_EQ(spec.verification.calibration["quantile"], 0.99);
+  EXPECT_EQ(spec.verification.calibration["quantile"], 0.999);
+  EXPECT_EQ(spec.verification.calibration["false_positive"]["per_interval_check"]["trials"], 16);
   EXPECT_TRUE(spec.verification.CheckTolerance().ok());
+  // The task carries it through the wire.
+  auto back = TaskSpec::FromJson(spec.ToJson());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->verification.node_tolerances, spec.verification.node_tolerances);
 
   const std::string csv = c->ToCsv();
-  EXPECT_THAT(
-      csv, ::testing::StartsWith(
-               "seed,profile,threads,dtype,interval,metric,distance,delta\n"));
-  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 8 * 4);
-  EXPECT_EQ(c->ToJson()["samples"].size(), 8u);
+  EXPECT_THAT(csv, ::testing::StartsWith(
+                       "seed,profile,threads,dtype,interval,from,to,steps,metric,distance,delta\n"));
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'),
+            1 + static_cast<std::ptrdiff_t>(c->ranges.size()) * 2);
+  const std::string nodes = c->NodesCsv();
+  EXPECT_EQ(std::count(nodes.begin(), nodes.end(), '\n'),
+            1 + static_cast<std::ptrdiff_t>(c->nodes.size()));
+  EXPECT_EQ(c->ToJson()["samples"].size(), c->ranges.size());
+}
+
+// The first interval's heavy tail is sampled by more seeds: one whole-
+// interval sample per extra seed and profile other than the solver's, all
+// of interval 0, on seeds of their own.
+TEST(CalibrateTest, FirstIntervalSeedsSampleTheFirstIntervalOnly) {
+  nlohmann::json j = SyntheticScenario();
+  j["protocol"]["calibration"]["first_interval_seeds"] = 5;
+  auto c = CalibrateScenario(Parse(j));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  // 2 seeds x 2 profiles x 2 intervals x 9 ranges, then 5 x 1.
+  ASSERT_EQ(c->ranges.size(), 72u + 5u);
+  std::set<uint64_t> extra;
+  for (size_t i = 72; i < c->ranges.size(); ++i) {
+    const RangeSample& r = c->ranges[i];
+    EXPECT_EQ(r.interval, 0);
+    EXPECT_EQ(r.from, 0);
+    EXPECT_EQ(r.to, 5);
+    EXPECT_EQ(r.profile, 1u);  // the solver's own profile reproduces exactly
+    EXPECT_TRUE(r.seed != 4 && r.seed != 5);
+    extra.insert(r.seed);
+  }
+  EXPECT_EQ(extra.size(), 5u);
+  EXPECT_EQ(c->metrics_summary["l2"]["samples"], 2 * 2 * 2 + 5);
+  // Leave one seed out runs over every seed, the extra ones included.
+  EXPECT_EQ(c->false_positive_per_check.trials, 2 * 2 * 2 + 5);
 }
 
 TEST(CalibrateTest, ThreadsChangeTheBitsOfTheCnnAndFloat64MoreSo) {
   // Measured on Debian's LibTorch 1.13 with OpenBLAS (OpenMP): the cnn's
-  // convolutions and reductions split across 2 threads round differently.
+  // convolution gradients split across 2 threads round differently; the
+  // element-wise nodes (Adam among them) stay bit-exact.
   nlohmann::json j = SyntheticScenario();
   j["job"] = {{"name", "cnn"},
               {"steps", 10},
@@ -109,24 +190,46 @@ TEST(CalibrateTest, ThreadsChangeTheBitsOfTheCnnAndFloat64MoreSo) {
                 {"train_limit", 500},
                 {"test_limit", 100}}}};
   j["protocol"]["calibration"] = {
-      {"profiles",
-       {{{"threads", 1}}, {{"threads", 2}}, {{"dtype", "float64"}}}},
+      {"profiles", {{{"threads", 1}}, {{"threads", 2}}, {{"dtype", "float64"}}}},
       {"seeds", {1}},
-      {"intervals", 1}};
+      {"intervals", 1},
+      {"first_interval_seeds", 0}};
   Scenario sc = Parse(j);
-  auto s = CalibrationSettings::FromScenario(sc);
-  ASSERT_TRUE(s.ok());
-  auto c = Calibrate(sc, *s);
+  auto c = CalibrateScenario(sc);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  ASSERT_EQ(c->samples.size(), 3u);
-  const double same = c->samples[0].distances["l2"].get<double>();
-  const double threads = c->samples[1].distances["l2"].get<double>();
-  const double f64 = c->samples[2].distances["l2"].get<double>();
-  EXPECT_EQ(same, 0.0);
-  EXPECT_GT(threads, 0.0);
-  EXPECT_LT(threads, 1e-4);  // last-bit noise, far below an update
-  EXPECT_GT(f64, 0.0);
-  EXPECT_GT(c->delta.at("l2"), 0.0);
+  // Whole-interval samples, in profile order.
+  std::vector<double> whole;
+  for (const auto& r : c->ranges) {
+    if (r.steps() == 5) whole.push_back(r.distances["l2"].get<double>());
+  }
+  ASSERT_EQ(whole.size(), 3u);
+  EXPECT_EQ(whole[0], 0.0);
+  EXPECT_GT(whole[1], 0.0);
+  EXPECT_LT(whole[1], 1e-4);  // last-bit noise, far below an update
+  EXPECT_GT(whole[2], 0.0);
+  double backward = 0;
+  for (const auto& [node, tau] : c->node_tolerances) {
+    if (node.rfind("adam.", 0) == 0) {
+      EXPECT_EQ(tau, 0.0) << node;
+    }
+    if (node.find(".backward") != std::string::npos) backward = std::max(backward, tau);
+  }
+  EXPECT_GT(backward, 0.0);
+  EXPECT_LT(backward, 1e-4);
+  // δ grows with the length, and covers what the node thresholds let a
+  // solver do.
+  double previous = 0;
+  for (const auto& [steps, by_metric] : c->delta_by_steps) {
+    EXPECT_GE(by_metric.at("l2"), previous) << steps;
+    previous = by_metric.at("l2");
+    const auto& length = c->lengths[std::to_string(steps)]["l2"];
+    if (length.contains("probe")) {
+      EXPECT_GE(by_metric.at("l2"), length["probe"].get<double>());
+    }
+    EXPECT_GE(by_metric.at("l2"), length["honest_delta"].get<double>());
+  }
+  // One seed: no error rate can be estimated.
+  EXPECT_EQ(c->false_positive_per_check.trials, 0);
 }
 
 }  // namespace

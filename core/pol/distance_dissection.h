@@ -1,0 +1,71 @@
+// Phase 1 of a tolerance-mode challenge game, as the challenger plays it:
+// which sub-range of the disputed steps to name.
+//
+// Across hardware profiles every state hash differs, so the challenger
+// cannot compare hashes; and it must not compare its own trajectory with
+// the solver's, since honest errors accumulate along a trajectory. At every
+// round the reference is the solver's own committed state: the challenger
+// takes the solver's state at each boundary of the round (fetched and
+// checked against the hash the solver posted), re-executes each legal
+// sub-range from the solver's state at its start, and names the first
+// sub-range whose end lands outside δ for that many steps
+// (VerificationPolicy::DeltaFor). A sub-range that cannot be checked
+// because the solver's state is missing or is not a state of the job counts
+// as outside: the solver has to defend it. When every sub-range is within δ
+// (an honest solver challenged by mistake), the one closest to its δ is
+// named.
+//
+// Thread-safety: pure apart from the callbacks it is given.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/pol/policy_distance.h"
+#include "core/train/torch_bridge.h"
+#include "core/util/status.h"
+#include "core/wire/messages/verification_policy.h"
+
+namespace veritrain {
+
+// The solver's committed state at relative position `p` (0 <= p <= length;
+// `length` is the disputed end).
+using SolverStateFn = std::function<Result<TensorMap>(int64_t p)>;
+// The challenger's re-execution of `steps` steps from `start`.
+using ReexecuteFn = std::function<Result<TensorMap>(const TensorMap& start, int64_t steps)>;
+
+struct SubRangeCheck {
+  int64_t index = 0;  // sub-range index in the round
+  int64_t from = 0;   // relative positions; `to` clipped at the length
+  int64_t to = 0;
+  DistanceJudgement judgement;
+  std::string problem;  // why it could not be compared (then it is outside)
+  bool outside() const { return !problem.empty() || !judgement.within; }
+};
+
+struct DistanceChoice {
+  int64_t index = -1;
+  bool outside = false;  // the chosen sub-range is outside δ (or unchecked)
+  std::vector<SubRangeCheck> checked;
+  int64_t steps_reexecuted = 0;
+
+  // {"index", "outside", "steps_reexecuted", "sub_ranges": [{index, from,
+  // to, distances, delta, exceeded, problem}]}
+  nlohmann::json ToJson() const;
+};
+
+// Checks the sub-ranges `legal` (indices into the round's n+1
+// `boundaries`, in order) until the first outside one.
+// REQUIRES: legal is not empty; policy.CheckTolerance() is OK; every legal
+// sub-range starts before `length`.
+Result<DistanceChoice> ChooseByDistance(const std::vector<int64_t>& boundaries, int64_t length,
+                                        const std::vector<int64_t>& legal,
+                                        const SolverStateFn& solver_state,
+                                        const ReexecuteFn& reexecute,
+                                        const VerificationPolicy& policy);
+
+}  // namespace veritrain

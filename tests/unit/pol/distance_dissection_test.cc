@@ -1,0 +1,179 @@
+// The tolerance-mode challenger's choice of sub-range (core/pol/
+// distance_dissection.h), with a smart fake: a one-parameter "training"
+// where each honest step adds 1, a solver trajectory that can be told to
+// jump at step s, and honest noise below δ. Played with the real
+// Dissection, the choice always converges on the corrupted step.
+#include "core/pol/distance_dissection.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <random>
+
+#include "core/protocol/dissection.h"
+
+namespace veritrain {
+namespace {
+
+TensorMap FakeState(double w, int64_t step) {
+  return {{"param/w", torch::tensor({w}, torch::kFloat64)},
+          {"meta/step", torch::tensor(step, torch::kInt64)}};
+}
+
+double W(const TensorMap& s) { return s.at("param/w").item<double>(); }
+
+// The solver's trajectory: honest steps add 1 plus a little noise; at
+// `jump` (if >= 0) the step adds 1 + `size` instead.
+std::vector<double> Trajectory(int64_t length, int64_t jump, double size, double noise,
+                               uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(-noise, noise);
+  std::vector<double> w = {0};
+  for (int64_t p = 0; p < length; ++p) w.push_back(w.back() + 1 + u(rng) + (p == jump ? size : 0));
+  return w;
+}
+
+VerificationPolicy Policy(double delta) {
+  VerificationPolicy p;
+  p.metrics = {"l2"};
+  p.delta = {{"l2", delta}};
+  return p;
+}
+
+struct Fake {
+  std::vector<double> solver;
+  int64_t fetched = 0;
+  SolverStateFn state = [this](int64_t p) -> Result<TensorMap> {
+    ++fetched;
+    return FakeState(solver.at(static_cast<size_t>(p)), p);
+  };
+  ReexecuteFn reexecute = [](const TensorMap& start, int64_t steps) -> Result<TensorMap> {
+    return FakeState(W(start) + static_cast<double>(steps), 0);
+  };
+};
+
+TEST(DistanceDissection, NamesTheFirstSubRangeOutsideDelta) {
+  Fake f;
+  f.solver = Trajectory(8, /*jump=*/5, /*size=*/0.5, 0, 1);
+  auto c = ChooseByDistance({0, 4, 8}, 8, {0, 1}, f.state, f.reexecute, Policy(0.1));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->index, 1);
+  EXPECT_TRUE(c->outside);
+  ASSERT_EQ(c->checked.size(), 2u);
+  EXPECT_TRUE(c->checked[0].judgement.within);
+  EXPECT_NEAR(c->checked[1].judgement.distances["l2"].get<double>(), 0.5, 1e-12);
+  EXPECT_EQ(c->steps_reexecuted, 8);
+  EXPECT_EQ(c->ToJson()["sub_ranges"].size(), 2u);
+}
+
+TEST(DistanceDissection, StopsAtTheFirstOutside) {
+  Fake f;
+  f.solver = Trajectory(8, /*jump=*/1, 0.5, 0, 1);
+  auto c = ChooseByDistance({0, 2, 4, 6, 8}, 8, {0, 1, 2, 3}, f.state, f.reexecute, Policy(0.1));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->index, 0);
+  EXPECT_EQ(c->checked.size(), 1u);
+  EXPECT_EQ(c->steps_reexecuted, 2);
+}
+
+TEST(DistanceDissection, UsesTheThresholdOfTheSubRangesLength) {
+  // 0.15 off after 4 steps: inside δ(4) = 0.2, outside δ(1) = δ(2) = 0.1.
+  Fake f;
+  f.solver = Trajectory(8, /*jump=*/6, 0.15, 0, 1);
+  VerificationPolicy p = Policy(0.1);
+  p.delta_by_steps = {{1, {{"l2", 0.1}}}, {2, {{"l2", 0.1}}}, {4, {{"l2", 0.2}}}};
+  auto wide = ChooseByDistance({0, 4, 8}, 8, {0, 1}, f.state, f.reexecute, p);
+  ASSERT_TRUE(wide.ok());
+  EXPECT_FALSE(wide->outside);
+  auto narrow = ChooseByDistance({4, 6, 8}, 8, {0, 1}, f.state, f.reexecute, p);
+  ASSERT_TRUE(narrow.ok());
+  EXPECT_TRUE(narrow->outside);
+  EXPECT_EQ(narrow->index, 1);
+}
+
+TEST(DistanceDissection, WithEverySubRangeWithinTheClosestIsNamed) {
+  Fake f;
+  f.solver = {0, 1, 2.02, 3.02, 4.05};  // noise of 0.02, then 0.03
+  auto c = ChooseByDistance({0, 2, 4}, 4, {0, 1}, f.state, f.reexecute, Policy(0.1));
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(c->outside);
+  EXPECT_EQ(c->index, 1);
+  EXPECT_EQ(c->checked.size(), 2u);
+}
+
+TEST(DistanceDissection, DataTheSolverDoesNotServeCountsAgainstIt) {
+  Fake f;
+  f.solver = Trajectory(8, -1, 0, 0, 1);
+  SolverStateFn withholding = [&](int64_t p) -> Result<TensorMap> {
+    if (p == 4) return Status::Unavailable("refused");
+    return f.state(p);
+  };
+  auto c = ChooseByDistance({0, 4, 8}, 8, {0, 1}, withholding, f.reexecute, Policy(0.1));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->index, 0);
+  EXPECT_TRUE(c->outside);
+  EXPECT_NE(c->checked[0].problem.find("refused"), std::string::npos);
+  EXPECT_NE(c->ToJson()["sub_ranges"][0]["problem"].get<std::string>().find("step 4"),
+            std::string::npos);
+
+  // A state the challenger cannot train from (not a state of the job).
+  ReexecuteFn refuses = [](const TensorMap&, int64_t) -> Result<TensorMap> {
+    return Status::InvalidArgument("not a state of the task's job");
+  };
+  auto bad = ChooseByDistance({0, 4, 8}, 8, {1}, f.state, refuses, Policy(0.1));
+  ASSERT_TRUE(bad.ok());
+  EXPECT_EQ(bad->index, 1);
+  EXPECT_TRUE(bad->outside);
+}
+
+TEST(DistanceDissection, PositionsPastTheEndStandForTheEnd) {
+  // L = 5 padded to 8: sub-range 1 is [4, 8), clipped to [4, 5).
+  Fake f;
+  f.solver = Trajectory(5, /*jump=*/4, 0.5, 0, 1);
+  auto c = ChooseByDistance({0, 4, 8}, 5, {0, 1}, f.state, f.reexecute, Policy(0.1));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->index, 1);
+  EXPECT_EQ(c->checked[1].to, 5);
+  EXPECT_EQ(c->steps_reexecuted, 5);
+}
+
+TEST(DistanceDissection, RefusesIllegalInput) {
+  Fake f;
+  f.solver = Trajectory(5, -1, 0, 0, 1);
+  EXPECT_FALSE(ChooseByDistance({0, 4, 8}, 5, {}, f.state, f.reexecute, Policy(0.1)).ok());
+  EXPECT_FALSE(ChooseByDistance({0, 4, 8}, 3, {1}, f.state, f.reexecute, Policy(0.1)).ok());
+  EXPECT_FALSE(ChooseByDistance({0, 4, 8}, 5, {2}, f.state, f.reexecute, Policy(0.1)).ok());
+}
+
+// Whatever the length, arity, corrupted step and honest noise below δ,
+// playing every round with ChooseByDistance ends on the corrupted step —
+// and errors never accumulate, since each round starts from the solver's
+// own state.
+TEST(DistanceDissection, ConvergesOnTheCorruptedStep) {
+  std::mt19937_64 rng(7);
+  for (int trial = 0; trial < 2000; ++trial) {
+    const int64_t length = 1 + static_cast<int64_t>(rng() % 70);
+    const int64_t arity = 2 + static_cast<int64_t>(rng() % 5);
+    const int64_t jump = static_cast<int64_t>(rng() % static_cast<uint64_t>(length));
+    // Noise per step below δ / length: even summed over a whole interval it
+    // stays inside δ, and the jump (10 δ) is outside at any length.
+    Fake f;
+    f.solver = Trajectory(length, jump, 1.0, 0.1 / static_cast<double>(length + 1), rng());
+    Dissection d(length, arity);
+    while (!d.done()) {
+      std::vector<int64_t> legal;
+      const auto b = d.Boundaries();
+      for (int64_t i = 0; i < arity; ++i) {
+        if (b[i] < length) legal.push_back(i);
+      }
+      auto c = ChooseByDistance(b, length, legal, f.state, f.reexecute, Policy(0.1));
+      ASSERT_TRUE(c.ok()) << c.status().ToString();
+      ASSERT_TRUE(c->outside) << "length " << length << " arity " << arity << " jump " << jump;
+      ASSERT_TRUE(d.Choose(c->index).ok());
+    }
+    EXPECT_EQ(d.lo(), jump) << "length " << length << " arity " << arity;
+  }
+}
+
+}  // namespace
+}  // namespace veritrain
