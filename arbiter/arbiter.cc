@@ -8,6 +8,7 @@
 #include "core/state/state_hash.h"
 #include "core/state/atomic_file.h"
 #include "core/train/node_arbitration.h"
+#include "core/train/node_compare.h"
 #include "core/train/torch_bridge.h"
 #include "core/transport/role_report.h"
 #include "core/transport/zmq_frames.h"
@@ -37,6 +38,7 @@ SettlementOutcome OutcomeOf(TaskState s) {
     case TaskState::kSolverTimeout: return SettlementOutcome::kSolverTimeout;
     case TaskState::kUnverified: return SettlementOutcome::kUnverified;
     case TaskState::kForcedError: return SettlementOutcome::kForcedError;
+    case TaskState::kVoid: return SettlementOutcome::kVoid;
     default: return SettlementOutcome::kInvalid;
   }
 }
@@ -488,7 +490,7 @@ Status Arbiter::OnVerdict(const Message& m, Ack* reply) {
     return Status::Ok();
   }
   std::optional<ChallengedInterval> challenged;
-  if (!verdict->accept) {
+  if (!verdict->accept && !verdict->abstain) {
     auto checked = CheckChallengeEvidence(*verdict, task.trace->trace_root,
                                           task.trace->num_checkpoints);
     if (!checked.ok()) {
@@ -520,23 +522,47 @@ Status Arbiter::Conclude(Task& task) {
     if (c->second.initial_state) return RuleOnInitialState(task, v, c->second);
     return OpenDispute(task, v, task.verdicts.at(v).disputed_interval, c->second);
   }
+  int64_t accepted = 0;
+  for (const auto& [name, verdict] : task.verdicts) accepted += verdict.accept ? 1 : 0;
+  const int64_t abstained = static_cast<int64_t>(task.verdicts.size()) - accepted;
+  if (accepted == 0) {
+    VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kAllAbstained));
+    return Settle(task, "every verifier that voted abstained: it could not verify");
+  }
   VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kAllAccepted));
-  return Settle(task, task.verdicts.size() == task.selected.size()
-                          ? "every verifier accepted"
-                          : "every verifier that voted before the deadline accepted");
+  std::string reason = task.verdicts.size() == task.selected.size()
+                           ? "every verifier accepted"
+                           : "every verifier that voted before the deadline accepted";
+  if (abstained > 0) {
+    reason = std::to_string(accepted) + " verifier(s) accepted, " + std::to_string(abstained) +
+             " abstained (could not verify), none challenged";
+  }
+  return Settle(task, reason);
 }
 
 Status Arbiter::RuleOnInitialState(Task& task, const std::string& challenger,
                                    const ChallengedInterval& hashes) {
-  VT_RETURN_IF_ERROR(EnsureJob(task));
-  const uint64_t init_seed = task.job->config().init_seed;
-  VT_ASSIGN_OR_RETURN(Digest initial, StateHash(ToState(task.job->InitialState(init_seed))));
-  const bool upheld = initial != hashes.start_hash;
+  // The initial state is fixed by the task in the precision the solver
+  // trains in: the challenge is rejected when checkpoint 0 is the initial
+  // state in either precision a profile allows.
+  nlohmann::json computed = nlohmann::json::object();
+  bool upheld = true;
+  for (const char* dtype : {"float32", "float64"}) {
+    auto job = JobIn(task, dtype);
+    if (!job.ok()) return VoidTask(task, "building the task's job: " + job.status().ToString());
+    auto initial = StateHash(ToState((*job)->InitialState((*job)->config().init_seed)));
+    if (!initial.ok()) return VoidTask(task, "hashing the initial state: " + initial.status().ToString());
+    computed[dtype] = initial->Hex();
+    if (*initial == hashes.start_hash) {
+      upheld = false;
+      break;
+    }
+  }
   task.ruled_challenger = challenger;
   VT_RETURN_IF_ERROR(Log("initial_state_ruling", task.id,
                          {{"challenger", challenger},
                           {"committed", hashes.start_hash.Hex()},
-                          {"initial_state", initial.Hex()},
+                          {"initial_state", computed},
                           {"upheld", upheld}}));
   VT_RETURN_IF_ERROR(Transition(
       task, upheld ? TaskEvent::kChallengeUpheld : TaskEvent::kChallengeRejected));
@@ -544,6 +570,14 @@ Status Arbiter::RuleOnInitialState(Task& task, const std::string& challenger,
                                "(the arbiter recomputed it)"
                              : "challenge rejected: checkpoint 0 is the task's initial state "
                                "(the arbiter recomputed it)");
+}
+
+Status Arbiter::VoidTask(Task& task, const std::string& why) {
+  spdlog::error("arbiter: {}: cannot rule: {}", task.id, why);
+  VT_RETURN_IF_ERROR(Log("arbiter_error", task.id, {{"error", why}}));
+  VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kArbiterFailed));
+  return Settle(task, "void: the arbiter could not rule (" + why +
+                          "); the reward goes back and every stake is returned");
 }
 
 Status Arbiter::CheckDeadlines() {
@@ -588,7 +622,9 @@ Status Arbiter::Settle(Task& task, const std::string& reason) {
     v.name = name;
     auto verdict = task.verdicts.find(name);
     if (verdict != task.verdicts.end()) {
-      v.verdict = verdict->second.accept ? VerdictKind::kAccept : VerdictKind::kChallenge;
+      v.verdict = verdict->second.abstain  ? VerdictKind::kAbstain
+                  : verdict->second.accept ? VerdictKind::kAccept
+                                           : VerdictKind::kChallenge;
     }
     v.stake_account = StakeAccount(task.id, name);
     v.stake = ledger_.Balance(v.stake_account);
@@ -744,7 +780,16 @@ Status Arbiter::OnNodeEvidence(const Message& m, Ack* reply) {
     ++d.moves;
     return AfterMove(*task);
   }
-  VT_RETURN_IF_ERROR(EnsureJob(*task));
+  // The node is evaluated in the precision the solver committed in.
+  std::string dtype = config_.profile.value("dtype", std::string("float32"));
+  for (const auto& t : ev->tensors) {
+    if (t.dtype == DType::kFloat32 || t.dtype == DType::kFloat64) {
+      dtype = t.dtype == DType::kFloat64 ? "float64" : "float32";
+      break;
+    }
+  }
+  auto job = JobIn(*task, dtype);
+  if (!job.ok()) return VoidTask(*task, "building the task's job: " + job.status().ToString());
   const Game& g = *d.game;
   ArbitrationContext ctx;
   ctx.step = g.disputed_step();
@@ -755,8 +800,11 @@ Status Arbiter::OnNodeEvidence(const Message& m, Ack* reply) {
   ctx.solver_chain_next = *g.ChainHash(ctx.node + 1);
   ctx.solver_next_state_hash = g.solver_next_state_hash();
   ctx.mode = task->spec.mode;
-  ctx.tolerance = task->spec.node_tolerance;
-  VT_ASSIGN_OR_RETURN(NodeRuling ruling, ArbitrateNode(*task->job, ctx, *ev));
+  ctx.tolerance = task->spec.verification.NodeTolerance(GameNodeName(**job, ctx.node),
+                                                        task->spec.node_tolerance);
+  auto ruled = ArbitrateNode(**job, ctx, *ev);
+  if (!ruled.ok()) return VoidTask(*task, "evaluating the node: " + ruled.status().ToString());
+  const NodeRuling& ruling = *ruled;
   d.ruling = ruling;
   VT_RETURN_IF_ERROR(Log("node_ruling", task->id,
                          {{"step", ctx.step},
@@ -766,7 +814,8 @@ Status Arbiter::OnNodeEvidence(const Message& m, Ack* reply) {
                           {"reason", ruling.reason},
                           {"node_flops", ruling.node_flops},
                           {"step_flops", ruling.step_flops},
-                          {"max_relative_diff", ruling.max_relative_diff},
+                          {"deviation", DeviationJson(ruling.deviation)},
+                          {"tolerance", ruling.tolerance},
                           {"arbiter_output_hash", ruling.arbiter_output_hash.Hex()},
                           {"timings", {{"node_seconds", ruling.seconds},
                                        {"job_load_seconds", d.job_load_seconds}}}}));
@@ -788,6 +837,18 @@ Status Arbiter::EnsureJob(Task& task) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
   return Status::Ok();
+}
+
+Result<const TrainingJob*> Arbiter::JobIn(Task& task, const std::string& dtype) {
+  VT_RETURN_IF_ERROR(EnsureJob(task));
+  if (task.job->config().dtype == dtype) return task.job.get();
+  auto& job = task.jobs_in_dtype[dtype];
+  if (!job) {
+    JobConfig config = task.job->config();
+    config.dtype = dtype;
+    VT_ASSIGN_OR_RETURN(job, MakeJob(config));
+  }
+  return job.get();
 }
 
 Status Arbiter::AfterMove(Task& task) {

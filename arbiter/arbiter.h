@@ -119,6 +119,9 @@ class Arbiter {
     bool assigned = false;
     std::optional<Dispute> dispute;
     std::unique_ptr<TrainingJob> job;  // built only to arbitrate a node
+    // The job in another precision than the arbiter's: a node is evaluated
+    // in the precision the solver committed in.
+    std::map<std::string, std::unique_ptr<TrainingJob>> jobs_in_dtype;
     bool forced_error = false;           // the solver was told to err
     std::vector<std::string> selected;   // verifiers drawn at the reveal
     std::map<std::string, ChallengedInterval> challenges;  // by challenger
@@ -162,6 +165,13 @@ class Arbiter {
   Status AfterMove(Task& task);
   // Builds the task's job (loading its data) for naming and evaluating nodes.
   Status EnsureJob(Task& task);
+  // The task's job computing in `dtype` ("float32" | "float64").
+  Result<const TrainingJob*> JobIn(Task& task, const std::string& dtype);
+  // The arbiter cannot rule on the task's challenge — a failure of its own
+  // (it cannot build the job, its evaluation fails): logged as
+  // "arbiter_error", the task goes to `void` and settles with every stake
+  // returned, never as a crash or a guess.
+  Status VoidTask(Task& task, const std::string& why);
   // The task whose dispute `m` is about, with `m.from` a party to it.
   Task* DisputeFor(const Message& m, Ack* reply);
   Status AssignReadyTasks();

@@ -1,6 +1,7 @@
 #include "arbiter/dispute.h"
 
 #include "core/crypto/merkle.h"
+#include "core/train/node_compare.h"
 #include "core/wire/body_fields.h"
 
 namespace veritrain {
@@ -77,7 +78,8 @@ nlohmann::json Dispute::Report(const std::string& node_name) const {
                       {"flops_ratio", ruling->step_flops > 0
                                           ? ruling->node_flops / ruling->step_flops
                                           : 0.0},
-                      {"max_relative_diff", ruling->max_relative_diff},
+                      {"deviation", DeviationJson(ruling->deviation)},
+                      {"tolerance", ruling->tolerance},
                       {"evaluations", 1}};
   }
   return out;

@@ -97,7 +97,7 @@ Status Arbiter::Recover(const std::vector<Event>& events) {
       if (!verdict.ok() || !task.trace) return Diverged(e, "not a verdict on a committed trace");
       const std::string from = d.value("verifier", std::string());
       task.verdicts[from] = *verdict;
-      if (!verdict->accept) {
+      if (!verdict->accept && !verdict->abstain) {
         auto c = CheckChallengeEvidence(*verdict, task.trace->trace_root,
                                         task.trace->num_checkpoints);
         if (!c.ok()) return Diverged(e, c.status().message());
@@ -143,7 +143,8 @@ Status Arbiter::Recover(const std::vector<Event>& events) {
       ruling.node_name = d.value("node", std::string());
       ruling.node_flops = d.value("node_flops", 0.0);
       ruling.step_flops = d.value("step_flops", 0.0);
-      ruling.max_relative_diff = d.value("max_relative_diff", 0.0);
+      ruling.deviation = DeviationFromJson(d.value("deviation", nlohmann::json(0.0)));
+      ruling.tolerance = d.value("tolerance", 0.0);
       ruling.seconds = d.value("timings", nlohmann::json::object()).value("node_seconds", 0.0);
       if (auto h = Digest::FromHex(d.value("arbiter_output_hash", std::string()))) {
         ruling.arbiter_output_hash = *h;

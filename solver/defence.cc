@@ -23,6 +23,7 @@ Status Solver::OnDisputeOpened(const std::string& task, const DisputeOpened& d) 
     return Status::Ok();
   }
   Defence defence;
+  defence.challenger = d.challenger;
   defence.first_step = d.first_step;
   VT_ASSIGN_OR_RETURN(TensorMap state, FromState(ckpt->state));
   defence.trajectory.Add(state, ckpt->state_hash);
@@ -112,6 +113,42 @@ Result<Message> Solver::AnswerMove(const std::string& task, Defence& defence,
     return Pack(ev, task);
   }
   return Status::InvalidArgument("nothing to answer in state " + u.state);
+}
+
+Result<DisputeData> Solver::DisputeDataFor(const std::string& task, const std::string& from,
+                                           const FetchDisputeData& fetch) {
+  auto it = defences_.find(task);
+  if (it == defences_.end()) {
+    return Status::FailedPrecondition("no dispute is open on task '" + task + "'");
+  }
+  Defence& defence = it->second;
+  if (from != defence.challenger) {
+    return Status::FailedPrecondition(from + " is not the challenger of the dispute on " + task);
+  }
+  DisputeData data;
+  data.what = fetch.what;
+  data.position = fetch.position;
+  data.step = fetch.step;
+  if (fetch.what == FetchDisputeData::kState) {
+    if (fetch.position >= static_cast<int64_t>(defence.trajectory.size())) {
+      return Status::InvalidArgument("position " + std::to_string(fetch.position) +
+                                     " is past the disputed interval");
+    }
+    data.tensors = ToState(defence.trajectory.state(static_cast<size_t>(fetch.position)));
+    return data;
+  }
+  if (!defence.transcript || defence.transcript->step != fetch.step) {
+    return Status::FailedPrecondition("step " + std::to_string(fetch.step) +
+                                      " has not been committed to in this dispute");
+  }
+  const StepTranscript& t = *defence.transcript;
+  data.nodes = static_cast<int64_t>(t.outputs.size());
+  for (size_t j = 0; j < t.outputs.size(); ++j) {
+    for (const auto& [name, tensor] : t.outputs[j]) {
+      data.tensors.push_back(ToTensorData(std::to_string(j) + "/" + name, tensor));
+    }
+  }
+  return data;
 }
 
 }  // namespace veritrain

@@ -288,40 +288,44 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
 }
 
 void Solver::Serve(const Message& m, const std::string& routing_id) {
-  Ack refuse;
-  refuse.ok = false;
-  auto fetch = Unpack<FetchCheckpoint>(m);
-  auto it = traces_.find(m.task);
-  if (!fetch.ok()) {
-    refuse.error = fetch.status().message();
-  } else if (it == traces_.end()) {
-    refuse.error = "no trace for task '" + m.task + "'";
-  } else if (fetch->index >= static_cast<int64_t>(it->second.files.size())) {
-    refuse.error = "checkpoint index " + std::to_string(fetch->index) + " out of range";
+  Message out;
+  if (m.type == FetchDisputeData::kType) {
+    auto fetch = Unpack<FetchDisputeData>(m);
+    auto data = fetch.ok() ? DisputeDataFor(m.task, m.from, *fetch) : fetch.status();
+    out = data.ok() ? Pack(*data, m.task) : Pack(Ack{false, data.status().message(), {}}, m.task);
+    if (!data.ok()) {
+      spdlog::warn("solver: refused dispute data to {}: {}", m.from, data.status().message());
+    }
   } else {
-    const Trace& trace = it->second;
-    auto ckpt = ReadCheckpoint(trace.files[fetch->index]);
-    if (!ckpt.ok()) {
-      refuse.error = "cannot read checkpoint: " + ckpt.status().message();
-    } else {
-      CheckpointReply reply;
-      reply.index = fetch->index;
-      reply.state_hash = ckpt->state_hash;
-      reply.proof = trace.tree->Prove(static_cast<size_t>(fetch->index));
-      reply.meta = ckpt->meta;
-      if (fetch->with_tensors) reply.tensors = std::move(ckpt->state);
-      Message out = Pack(reply, m.task);
-      out.rid = m.rid;  // a fetch is resent until answered; answering again is harmless
-      Status s = messenger_.Send(serve_, out, &routing_id);
-      if (!s.ok()) spdlog::warn("solver: {}", s.ToString());
-      return;
+    auto reply = CheckpointFor(m);
+    out = reply.ok() ? Pack(*reply, m.task) : Pack(Ack{false, reply.status().message(), {}}, m.task);
+    if (!reply.ok()) {
+      spdlog::warn("solver: refused a fetch from {}: {}", m.from, reply.status().message());
     }
   }
-  spdlog::warn("solver: refused a fetch from {}: {}", m.from, refuse.error);
-  Message out = Pack(refuse, m.task);
-  out.rid = m.rid;
+  out.rid = m.rid;  // a fetch is resent until answered; answering again is harmless
   Status s = messenger_.Send(serve_, out, &routing_id);
   if (!s.ok()) spdlog::warn("solver: {}", s.ToString());
+}
+
+Result<CheckpointReply> Solver::CheckpointFor(const Message& m) {
+  VT_ASSIGN_OR_RETURN(FetchCheckpoint fetch, Unpack<FetchCheckpoint>(m));
+  auto it = traces_.find(m.task);
+  if (it == traces_.end()) return Status::NotFound("no trace for task '" + m.task + "'");
+  const Trace& trace = it->second;
+  if (fetch.index >= static_cast<int64_t>(trace.files.size())) {
+    return Status::InvalidArgument("checkpoint index " + std::to_string(fetch.index) +
+                                   " out of range");
+  }
+  auto ckpt = ReadCheckpoint(trace.files[fetch.index]);
+  if (!ckpt.ok()) return Status::IOError("cannot read checkpoint: " + ckpt.status().message());
+  CheckpointReply reply;
+  reply.index = fetch.index;
+  reply.state_hash = ckpt->state_hash;
+  reply.proof = trace.tree->Prove(static_cast<size_t>(fetch.index));
+  reply.meta = ckpt->meta;
+  if (fetch.with_tensors) reply.tensors = std::move(ckpt->state);
+  return reply;
 }
 
 }  // namespace veritrain

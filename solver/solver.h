@@ -6,6 +6,10 @@
 // checkpoint with its own behaviour (so its answers stay consistent with
 // its trace), posts state hashes at the split points, commits to the
 // disputed step's node outputs, and sends the disputed node's evidence.
+// In tolerance mode it also serves the challenger what it posted hashes
+// of — its states at the split points and the disputed step's node
+// outputs (fetch_dispute_data) — which the challenger compares under δ
+// and the node thresholds.
 //
 // Checkpoints are written crash-safely to the role's work directory in the
 // checkpoint file format; each is hashed (state hash = Merkle root over its
@@ -80,6 +84,7 @@ class Solver {
   // trajectory recomputed from the agreed checkpoint with its behaviour,
   // and the record of the disputed step once the game gets there.
   struct Defence {
+    std::string challenger;
     int64_t first_step = 0;
     Trajectory trajectory;  // state(p) = state at first_step + p
     std::optional<StepTranscript> transcript;
@@ -100,7 +105,15 @@ class Solver {
   // the arbiter connection; the query is resent until answered) for the
   // notice. Timeout when none arrives in time.
   Status AwaitNotice(const std::string& task);
+  // Answers a request on the serving socket: a checkpoint, or (to the
+  // challenger of a dispute) the data the solver committed to in the game.
   void Serve(const Message& m, const std::string& routing_id);
+  Result<CheckpointReply> CheckpointFor(const Message& m);
+  // A state of the disputed interval, or the disputed step's node outputs
+  // (solver/defence.cc). FailedPrecondition when there is no such dispute
+  // or `from` is not its challenger.
+  Result<DisputeData> DisputeDataFor(const std::string& task, const std::string& from,
+                                     const FetchDisputeData& fetch);
   // The challenge game (solver/defence.cc).
   Status OnDisputeOpened(const std::string& task, const DisputeOpened& d);
   Status OnGameUpdate(const std::string& task, const GameUpdate& u);

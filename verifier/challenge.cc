@@ -1,12 +1,46 @@
-// The challenger's side of the challenge game.
+// The challenger's side of the challenge game (see verifier/verifier.h).
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <limits>
+
+#include "core/pol/distance_dissection.h"
+#include "core/protocol/node_chain.h"
 #include "core/state/state_hash.h"
 #include "core/train/torch_bridge.h"
 #include "core/transport/zmq_frames.h"
 #include "verifier/verifier.h"
 
 namespace veritrain {
+namespace {
+
+torch::ScalarType ScalarTypeOfDtype(const std::string& dtype) {
+  return dtype == "float64" ? torch::kFloat64 : torch::kFloat32;
+}
+
+// Node outputs from a dispute_data answer: tensor "<j>/<name>" is output
+// <name> of game node j.
+Result<std::vector<TensorMap>> SplitStepOutputs(const DisputeData& data) {
+  std::vector<TensorMap> out(static_cast<size_t>(data.nodes));
+  for (const auto& t : data.tensors) {
+    const size_t slash = t.name.find('/');
+    int64_t j = -1;
+    if (slash != std::string::npos && slash > 0 &&
+        t.name.find_first_not_of("0123456789") == slash && slash < 10) {
+      j = std::stoll(t.name.substr(0, slash));
+    }
+    if (j < 0 || j >= data.nodes) {
+      return Status::InvalidArgument("tensor '" + t.name + "' names no node of the step");
+    }
+    VT_ASSIGN_OR_RETURN(torch::Tensor tensor, FromTensorData(t));
+    if (!out[static_cast<size_t>(j)].emplace(t.name.substr(slash + 1), std::move(tensor)).second) {
+      return Status::InvalidArgument("tensor '" + t.name + "' is repeated");
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 Result<Verdict> Verifier::ChallengeWithProofs(zmq::socket_t& solver, const std::string& task,
                                               const ProofPosted& posted, int64_t interval,
@@ -26,9 +60,11 @@ Status Verifier::OnDisputeOpened(const std::string& task, const DisputeOpened& d
   auto it = assignments_.find(task);
   if (it == assignments_.end() || challenges_.count(task) > 0) return Status::Ok();
   Assignment& a = it->second;
+  const bool tolerance = a.spec.mode == "tolerance";
   if (!a.disputed_start && config_.restarts > 0) {
-    // Restarted: the start state it re-executed from is gone with the old
-    // process. Until it is back the dispute is left for its republication.
+    // Restarted: the states it re-executed from are gone with the old
+    // process. Until they are back the dispute is left for its
+    // republication.
     Status back = RefetchDisputedStart(task, a, d);
     if (!back.ok()) {
       spdlog::warn("verifier {}: dispute on {}: {}", config_.name, task, back.ToString());
@@ -36,16 +72,29 @@ Status Verifier::OnDisputeOpened(const std::string& task, const DisputeOpened& d
     }
   }
   Challenge c;
+  c.task = task;
   c.first_step = d.first_step;
-  // The challenger's own trajectory from the agreed start (when it has it:
-  // a verifier that never re-executed has nothing to compare with).
-  if (a.disputed_start && a.job) {
-    // States only: hashes are computed at the split points the game
-    // compares (core/train/trajectory.h).
+  c.length = d.steps;
+  c.tolerance = tolerance;
+  c.solver_hashes[0] = d.start_hash;
+  c.solver_hashes[d.steps] = d.solver_end_hash;
+  if (tolerance) {
+    // The solver's own states at both ends, fetched when verifying and
+    // proven against the trace root; the rest are fetched as the game asks.
+    if (a.disputed_start) c.solver_states[0] = *a.disputed_start;
+    if (a.disputed_end) c.solver_states[d.steps] = *a.disputed_end;
+  } else if (a.disputed_start && a.job) {
+    // Exact mode: its own trajectory from the agreed start (when it has it:
+    // a verifier that never re-executed has nothing to compare with), in
+    // the precision the solver committed in. States only: hashes are
+    // computed at the split points the game compares
+    // (core/train/trajectory.h).
+    VT_ASSIGN_OR_RETURN(const TrainingJob* job,
+                        JobInDtype(a, CommittedDtype(*a.disputed_start)));
     TensorMap state = *a.disputed_start;
     c.trajectory.Add(state);
     for (int64_t p = 0; p < d.steps; ++p) {
-      VT_ASSIGN_OR_RETURN(state, TrainStep(*a.job, state));
+      VT_ASSIGN_OR_RETURN(state, TrainStep(*job, state));
       c.trajectory.Add(state);
       VT_RETURN_IF_ERROR(link_.Tick());  // heartbeats while recomputing
     }
@@ -61,6 +110,7 @@ Status Verifier::RefetchDisputedStart(const std::string& task, Assignment& a,
   if (!a.posted) return Status::Unavailable("the proof has not been seen yet");
   zmq::socket_t solver(ctx_, zmq::socket_type::dealer);
   ConfigureSocket(solver);
+  if (curve_) VT_RETURN_IF_ERROR(curve_->SecureClientOf(solver, a.posted->solver));
   try {
     solver.connect(a.posted->serve_endpoint);
   } catch (const zmq::error_t& e) {
@@ -72,9 +122,16 @@ Status Verifier::RefetchDisputedStart(const std::string& task, Assignment& a,
                               " is not the dispute's agreed start");
   }
   VT_ASSIGN_OR_RETURN(TensorMap state, FromState(start.tensors));
+  if (a.spec.mode == "tolerance") {
+    VT_ASSIGN_OR_RETURN(CheckpointReply end, Fetch(solver, task, *a.posted, d.interval + 1, true));
+    if (end.state_hash != d.solver_end_hash) {
+      return Status::Corruption("checkpoint " + std::to_string(d.interval + 1) +
+                                " is not the dispute's disputed end");
+    }
+    VT_ASSIGN_OR_RETURN(a.disputed_end, FromState(end.tensors));
+  }
   a.disputed_start = std::move(state);
-  spdlog::info("verifier {}: fetched the agreed start of the dispute on {} again", config_.name,
-               task);
+  spdlog::info("verifier {}: fetched the disputed interval of {} again", config_.name, task);
   return Status::Ok();
 }
 
@@ -83,6 +140,7 @@ Status Verifier::OnGameUpdate(const std::string& task, const GameUpdate& u) {
   if (u.state == "resolved") {
     spdlog::info("verifier {}: the dispute on {} is over: the {} wins ({})", config_.name, task,
                  u.winner, u.reason);
+    c.solver.reset();
     return Status::Ok();
   }
   if (u.to_move != "challenger" || u.move <= c.answered) return Status::Ok();
@@ -109,13 +167,11 @@ Result<GameMove> Verifier::ChooseMove(Assignment& a, Challenge& c, const GameUpd
   const bool steps = u.state == "step_choice";
   const int64_t arity = static_cast<int64_t>(u.boundaries.size()) - 1;
   // The dissected length: the interval's steps, or the step's game nodes.
-  const int64_t length = steps ? static_cast<int64_t>(c.trajectory.size()) - 1 : u.graph_nodes;
-  std::map<int64_t, Digest> posted(u.hashes.begin(), u.hashes.end());
+  // A sub-range starting at or past it is illegal.
+  const int64_t length = steps ? c.length : u.graph_nodes;
   std::vector<int64_t> legal;
   for (int64_t i = 0; i < arity; ++i) {
-    if (steps ? (c.trajectory.empty() || u.boundaries[i] < length) : u.boundaries[i] < length) {
-      legal.push_back(i);
-    }
+    if (u.boundaries[i] < length) legal.push_back(i);
   }
   if (legal.empty()) return Status::InvalidArgument("no legal sub-range");
   GameMove move;
@@ -125,8 +181,34 @@ Result<GameMove> Verifier::ChooseMove(Assignment& a, Challenge& c, const GameUpd
     move.index = *forced;
     return move;
   }
-  // Honest: my own hash at each boundary (positions past the end stand for
-  // the end), and the first sub-range whose end disagrees.
+  if (steps) {
+    for (const auto& [p, h] : u.hashes) c.solver_hashes[std::min(p, c.length)] = h;
+  }
+  // Whatever goes wrong below, a legal move is made: the clock is running,
+  // and a challenger that does not move loses.
+  Result<int64_t> index = Status::Internal("no choice");
+  if (!c.tolerance) {
+    index = ChooseByHash(a, c, u, legal);
+  } else if (steps) {
+    index = ChooseStepByDistance(a, c, u, legal, &move.note);
+  } else {
+    index = ChooseNodeByScan(a, c, u, legal, &move.note);
+  }
+  if (!index.ok()) {
+    spdlog::error("verifier {}: cannot compare move {} of the dispute: {}; choosing the last "
+                  "legal sub-range",
+                  config_.name, u.move, index.status().ToString());
+    move.note["problem"] = index.status().ToString();
+    move.index = legal.back();
+    return move;
+  }
+  move.index = *index;
+  return move;
+}
+
+Result<int64_t> Verifier::ChooseByHash(Assignment& a, Challenge& c, const GameUpdate& u,
+                                       const std::vector<int64_t>& legal) {
+  const bool steps = u.state == "step_choice";
   if (steps) {
     if (c.trajectory.empty()) return Status::FailedPrecondition("no trajectory to compare with");
   } else if (!c.transcript) {
@@ -134,8 +216,11 @@ Result<GameMove> Verifier::ChooseMove(Assignment& a, Challenge& c, const GameUpd
     if (rel < 0 || rel >= static_cast<int64_t>(c.trajectory.size()) - 1) {
       return Status::InvalidArgument("disputed step outside the interval");
     }
-    VT_ASSIGN_OR_RETURN(c.transcript, RecordStep(*a.job, c.trajectory.state(rel), nullptr));
+    VT_ASSIGN_OR_RETURN(const TrainingJob* job,
+                        JobInDtype(a, CommittedDtype(c.trajectory.state(rel))));
+    VT_ASSIGN_OR_RETURN(c.transcript, RecordStep(*job, c.trajectory.state(rel), nullptr));
   }
+  std::map<int64_t, Digest> posted(u.hashes.begin(), u.hashes.end());
   const int64_t mine_end = steps ? static_cast<int64_t>(c.trajectory.size()) - 1
                                  : static_cast<int64_t>(c.transcript->chain.size()) - 1;
   auto mine = [&](int64_t b) -> Result<Digest> {
@@ -143,21 +228,168 @@ Result<GameMove> Verifier::ChooseMove(Assignment& a, Challenge& c, const GameUpd
     if (steps) return c.trajectory.Hash(static_cast<size_t>(at));
     return c.transcript->chain[static_cast<size_t>(at)];
   };
-  move.index = legal.back();
+  // The first sub-range whose end disagrees with mine (positions past the
+  // end stand for the end).
   for (int64_t i : legal) {
     const int64_t b = u.boundaries[i + 1];
     auto theirs = posted.find(b);
-    if (theirs == posted.end()) {
-      move.index = i;
-      break;
-    }
+    if (theirs == posted.end()) return i;
     VT_ASSIGN_OR_RETURN(Digest own, mine(b));
-    if (theirs->second != own) {
-      move.index = i;
-      break;
+    if (theirs->second != own) return i;
+  }
+  return legal.back();
+}
+
+Result<zmq::socket_t*> Verifier::SolverSocket(Assignment& a, Challenge& c) {
+  if (c.solver) return c.solver.get();
+  if (!a.posted) return Status::FailedPrecondition("the proof has not been seen");
+  auto socket = std::make_unique<zmq::socket_t>(ctx_, zmq::socket_type::dealer);
+  ConfigureSocket(*socket);
+  if (curve_) VT_RETURN_IF_ERROR(curve_->SecureClientOf(*socket, a.posted->solver));
+  try {
+    socket->connect(a.posted->serve_endpoint);
+  } catch (const zmq::error_t& e) {
+    return Status::Unavailable("cannot reach the solver at " + a.posted->serve_endpoint);
+  }
+  c.solver = std::move(socket);
+  return c.solver.get();
+}
+
+Result<TensorMap> Verifier::SolverStateAt(Assignment& a, Challenge& c, const std::string& task,
+                                          int64_t p) {
+  p = std::min(p, c.length);
+  auto cached = c.solver_states.find(p);
+  if (cached != c.solver_states.end()) return cached->second;
+  auto posted = c.solver_hashes.find(p);
+  if (posted == c.solver_hashes.end()) {
+    return Status::FailedPrecondition("the solver has posted no hash for step " +
+                                      std::to_string(p) + " of the interval");
+  }
+  VT_ASSIGN_OR_RETURN(zmq::socket_t * solver, SolverSocket(a, c));
+  FetchDisputeData fetch;
+  fetch.what = FetchDisputeData::kState;
+  fetch.position = p;
+  VT_ASSIGN_OR_RETURN(Message m, AskSolver(*solver, task, a.posted->solver, Pack(fetch, task),
+                                           "its state at step " + std::to_string(p)));
+  VT_ASSIGN_OR_RETURN(DisputeData data, Unpack<DisputeData>(m));
+  VT_ASSIGN_OR_RETURN(Digest hash, StateHash(data.tensors));
+  if (hash != posted->second) {
+    return Status::Corruption("the state it serves for step " + std::to_string(p) +
+                              " does not hash to the hash it posted");
+  }
+  VT_ASSIGN_OR_RETURN(TensorMap state, FromState(data.tensors));
+  c.solver_states[p] = state;
+  return state;
+}
+
+Result<int64_t> Verifier::ChooseStepByDistance(Assignment& a, Challenge& c, const GameUpdate& u,
+                                               const std::vector<int64_t>& legal,
+                                               nlohmann::json* note) {
+  if (!a.job) return Status::FailedPrecondition("the task's job could not be built");
+  const TrainingJob& job = *a.job;
+  const torch::ScalarType own = ScalarTypeOfDtype(a.job_config.dtype);
+  SolverStateFn state_at = [&](int64_t p) { return this->SolverStateAt(a, c, c.task, p); };
+  ReexecuteFn reexecute = [&](const TensorMap& start, int64_t n) -> Result<TensorMap> {
+    VT_RETURN_IF_ERROR(CheckStateShape(job, start).WithContext("not a state of the task's job"));
+    TensorMap state = CastFloating(start, own);
+    for (int64_t s = 0; s < n; ++s) {
+      VT_RETURN_IF_ERROR(link_.Tick());  // heartbeats while re-executing
+      VT_ASSIGN_OR_RETURN(state, TrainStep(job, state));
+    }
+    return state;
+  };
+  VT_ASSIGN_OR_RETURN(DistanceChoice choice, ChooseByDistance(u.boundaries, c.length, legal,
+                                                              state_at, reexecute,
+                                                              a.spec.verification));
+  *note = choice.ToJson();
+  spdlog::info("verifier {}: move {}: sub-range {} ({})", config_.name, u.move, choice.index,
+               choice.outside ? "outside δ" : "every sub-range within δ; the closest to it");
+  return choice.index;
+}
+
+Result<int64_t> Verifier::ChooseNodeByScan(Assignment& a, Challenge& c, const GameUpdate& u,
+                                           const std::vector<int64_t>& legal,
+                                           nlohmann::json* note) {
+  if (!a.job) return Status::FailedPrecondition("the task's job could not be built");
+  const std::string& task_id = c.task;
+  const int64_t rel = u.disputed_step - c.first_step;
+  if (rel < 0 || rel >= c.length) return Status::InvalidArgument("disputed step outside the interval");
+  if (u.graph_nodes != GameNodeCount(*a.job)) {
+    // The arbiter rules against a commitment to another graph whichever
+    // node it ends on.
+    *note = {{"problem", "the solver committed to " + std::to_string(u.graph_nodes) +
+                             " nodes; the task's step graph has " +
+                             std::to_string(GameNodeCount(*a.job))}};
+    return legal.front();
+  }
+  if (!c.scan) {
+    VT_ASSIGN_OR_RETURN(TensorMap state, SolverStateAt(a, c, task_id, rel));
+    auto next_hash = c.solver_hashes.find(rel + 1);
+    if (next_hash == c.solver_hashes.end()) {
+      return Status::FailedPrecondition("no hash of the state after the disputed step");
+    }
+    // The solver's node outputs, checked against its chain.
+    VT_ASSIGN_OR_RETURN(zmq::socket_t * solver, SolverSocket(a, c));
+    FetchDisputeData fetch;
+    fetch.what = FetchDisputeData::kStepOutputs;
+    fetch.step = u.disputed_step;
+    VT_ASSIGN_OR_RETURN(Message m,
+                        AskSolver(*solver, task_id, a.posted->solver, Pack(fetch, task_id),
+                                  "the node outputs of step " + std::to_string(u.disputed_step)));
+    VT_ASSIGN_OR_RETURN(DisputeData data, Unpack<DisputeData>(m));
+    if (data.nodes != u.graph_nodes) {
+      return Status::Corruption("the solver serves " + std::to_string(data.nodes) +
+                                " node outputs, not the " + std::to_string(u.graph_nodes) +
+                                " it committed to");
+    }
+    VT_ASSIGN_OR_RETURN(std::vector<TensorMap> outputs, SplitStepOutputs(data));
+    std::vector<Digest> output_hashes;
+    for (const auto& o : outputs) {
+      VT_ASSIGN_OR_RETURN(Digest h, OutputHash(o));
+      output_hashes.push_back(h);
+    }
+    const std::vector<Digest> chain = Chain(c.solver_hashes.at(rel), output_hashes);
+    for (const auto& [position, hash] : u.hashes) {
+      // Positions past the last node stand for it (the dissection is padded).
+      const int64_t at = std::min<int64_t>(position, static_cast<int64_t>(chain.size()) - 1);
+      if (position < 0 || chain[static_cast<size_t>(at)] != hash) {
+        return Status::Corruption("the node outputs it serves do not chain to the hash it "
+                                  "posted at node position " + std::to_string(position));
+      }
+    }
+    // Evaluated in the precision the solver committed in.
+    VT_ASSIGN_OR_RETURN(const TrainingJob* job, JobInDtype(a, CommittedDtype(state)));
+    VT_ASSIGN_OR_RETURN(TensorMap batch, job->Batch(u.disputed_step));
+    const TaskSpec& spec = a.spec;
+    NodeToleranceOf tolerance_of = [&spec](const std::string& node) {
+      return spec.verification.NodeTolerance(node, spec.node_tolerance);
+    };
+    VT_ASSIGN_OR_RETURN(c.scan, ScanStep(*job, state, batch, outputs, tolerance_of,
+                                         next_hash->second));
+    c.scan_note = c.scan->ToJson();
+    spdlog::info("verifier {}: the disputed step's first node outside its threshold: {}",
+                 config_.name, c.scan->first_outside >= 0 ? c.scan->checked.back().name
+                                                          : std::string("none"));
+  }
+  // The node to aim for: the first outside its threshold, else the one
+  // closest to it.
+  int64_t target = c.scan->first_outside;
+  if (target < 0) {
+    double best = -1;
+    for (const auto& check : c.scan->checked) {
+      const double ratio = check.tolerance > 0 ? check.deviation / check.tolerance
+                                               : (check.deviation > 0 ? 1e300 : 0);
+      if (ratio > best) {
+        best = ratio;
+        target = check.node;
+      }
     }
   }
-  return move;
+  *note = c.scan_note;
+  for (int64_t i : legal) {
+    if (u.boundaries[i] <= target && target < u.boundaries[i + 1]) return i;
+  }
+  return legal.back();
 }
 
 }  // namespace veritrain

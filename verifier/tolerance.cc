@@ -2,37 +2,23 @@
 
 #include <torch/torch.h>
 
+#include "core/pol/policy_distance.h"
 #include "core/state/distance.h"
 
 namespace veritrain {
 
-Result<DistanceCheck> CheckDistances(const VerificationPolicy& policy,
-                                     const State& computed,
-                                     const State& committed, const State& start,
+Result<DistanceCheck> CheckDistances(const VerificationPolicy& policy, const State& computed,
+                                     const State& committed, const State& start, int64_t steps,
                                      bool apply_delta) {
+  VT_ASSIGN_OR_RETURN(DistanceJudgement j,
+                      JudgeDistance(policy, computed, committed, steps, apply_delta));
   DistanceCheck check;
-  VT_ASSIGN_OR_RETURN(StateDistance d, ParameterDistance(computed, committed));
-  bool normalised = false;
-  for (Metric m : AllMetrics()) {
-    const std::string name = MetricName(m);
-    const double value = policy.Normalise(name, d.Get(m));
-    normalised = normalised || value != d.Get(m);
-    check.distances[name] = value;
-  }
-  if (normalised) {
-    check.raw_distances = nlohmann::json::object();
-    for (Metric m : AllMetrics()) check.raw_distances[MetricName(m)] = d.Get(m);
-  }
-  if (apply_delta) {
-    for (const auto& name : policy.metrics) {
-      if (check.distances[name].get<double>() > policy.delta.at(name)) {
-        check.exceeded.push_back(name);
-        check.within = false;
-      }
-    }
-  }
-  VT_ASSIGN_OR_RETURN(StateDistance update,
-                      ParameterDistance(start, committed));
+  check.distances = std::move(j.distances);
+  check.raw_distances = std::move(j.raw_distances);
+  check.delta = std::move(j.delta);
+  check.exceeded = std::move(j.exceeded);
+  check.within = j.within;
+  VT_ASSIGN_OR_RETURN(StateDistance update, ParameterDistance(start, committed));
   check.update_l2 = update.l2;
   return check;
 }
@@ -59,25 +45,6 @@ nlohmann::json OptimizerMismatch(const nlohmann::json& task_optimizer,
       out[key] = {{"task", nullptr}, {"claimed", value}};
   }
   return out;
-}
-
-TensorMap CastFloating(const TensorMap& state, torch::ScalarType dtype) {
-  TensorMap out;
-  for (const auto& [name, t] : state) {
-    out.emplace(name, t.is_floating_point() && t.scalar_type() != dtype
-                          ? t.to(dtype)
-                          : t);
-  }
-  return out;
-}
-
-std::string CommittedDtype(const TensorMap& state) {
-  for (const auto& [name, t] : state) {
-    if (name.rfind("param/", 0) == 0 && t.is_floating_point()) {
-      return t.scalar_type() == torch::kFloat64 ? "float64" : "float32";
-    }
-  }
-  return "float32";
 }
 
 }  // namespace veritrain

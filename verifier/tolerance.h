@@ -28,21 +28,25 @@ struct DistanceCheck {
   // The raw (unnormalised) distances, present only when some reference
   // applies.
   nlohmann::json raw_distances;
+  // The δ each of the policy's metrics was compared with (tolerance only):
+  // δ for the number of steps re-executed.
+  nlohmann::json delta = nlohmann::json::object();
   // The policy's metrics whose distance exceeds their δ (tolerance only).
   nlohmann::json exceeded = nlohmann::json::array();
   bool within = true;    // no metric exceeded
   double update_l2 = 0;  // l2 of the committed update (end − start)
 };
 
-// Compares `computed` (the re-execution's end state) with `committed` (the
-// solver's end checkpoint) over their parameters, and measures the committed
-// update from `start`. With apply_delta, decides `within` from the policy's
-// δ (REQUIRES: policy.CheckTolerance() is OK); otherwise only measures.
-// Errors from ParameterDistance (naming the tensor): a committed checkpoint
-// whose parameters do not match the job's is an error of the solver's.
-Result<DistanceCheck> CheckDistances(const VerificationPolicy& policy,
-                                     const State& computed,
-                                     const State& committed, const State& start,
+// Compares `computed` (the re-execution's end state after `steps` steps)
+// with `committed` (the solver's end checkpoint) over their parameters
+// (core/pol/policy_distance.h), and measures the committed update from
+// `start`. With apply_delta, decides `within` from the policy's δ for that
+// many steps (REQUIRES: policy.CheckTolerance() is OK); otherwise only
+// measures. Errors from ParameterDistance (naming the tensor): a committed
+// checkpoint whose parameters do not match the job's is an error of the
+// solver's.
+Result<DistanceCheck> CheckDistances(const VerificationPolicy& policy, const State& computed,
+                                     const State& committed, const State& start, int64_t steps,
                                      bool apply_delta);
 
 // The l2 distance between the optimizer states ("opt/...") of two states,
@@ -54,15 +58,5 @@ double OptimizerStateL2(const State& a, const State& b);
 // agree. A claim that is missing or not an object gives {"claim": "missing"}.
 nlohmann::json OptimizerMismatch(const nlohmann::json& task_optimizer,
                                  const nlohmann::json& claimed);
-
-// `state` with every floating tensor converted to `dtype` (other tensors
-// shared). Used when the verifier computes in another precision than the
-// solver committed in.
-TensorMap CastFloating(const TensorMap& state, torch::ScalarType dtype);
-
-// The precision a state was committed in, as a profile dtype name:
-// "float64" when its first floating `param/` tensor is double, else
-// "float32" (also for a state without floating parameters).
-std::string CommittedDtype(const TensorMap& state);
 
 }  // namespace veritrain

@@ -30,7 +30,7 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 }
 
 Verdict MakeChallenge(int64_t interval, const std::string& reason, nlohmann::json intervals,
-                  int64_t steps, double seconds) {
+                      int64_t steps, double seconds) {
   Verdict v;
   v.accept = false;
   v.disputed_interval = interval;
@@ -41,7 +41,31 @@ Verdict MakeChallenge(int64_t interval, const std::string& reason, nlohmann::jso
   return v;
 }
 
+// The hashes of a disputed interval's checkpoints with their proofs: what
+// a challenge carries for the arbiter to open the game.
+nlohmann::json IntervalEvidence(const CheckpointReply& begin, const CheckpointReply& end) {
+  return {{"start", {{"hash", begin.state_hash.Hex()}, {"proof", ProofToJson(begin.proof)}}},
+          {"end", {{"hash", end.state_hash.Hex()}, {"proof", ProofToJson(end.proof)}}}};
+}
+
+torch::ScalarType ScalarTypeOf(const std::string& dtype) {
+  return dtype == "float64" ? torch::kFloat64 : torch::kFloat32;
+}
+
 }  // namespace
+
+Verdict Abstention(const std::string& reason, nlohmann::json intervals, int64_t steps,
+                   double seconds) {
+  Verdict v;
+  v.accept = false;
+  v.abstain = true;
+  v.disputed_interval = -1;
+  v.reason = reason;
+  v.intervals = std::move(intervals);
+  v.steps_reexecuted = steps;
+  v.seconds = seconds;
+  return v;
+}
 
 Result<std::unique_ptr<Verifier>> Verifier::Create(zmq::context_t& ctx,
                                                    const RoleConfig& config) {
@@ -139,10 +163,15 @@ Status Verifier::OnAssigned(const std::string& task, const TaskAssigned& assigne
     auto optimizer = job_config->Optimizer();
     if (optimizer.ok()) a.task_optimizer = optimizer->ToJson();
     auto job = MakeJob(*job_config);
-    if (job.ok()) a.job = std::move(job).value();
-    else spdlog::error("verifier: cannot build the job of {}: {}", task, job.status().ToString());
+    if (job.ok()) {
+      a.job = std::move(job).value();
+    } else {
+      a.job_error = job.status().ToString();
+      spdlog::error("verifier: cannot build the job of {}: {}", task, a.job_error);
+    }
   } else {
-    spdlog::error("verifier: bad job in {}: {}", task, job_config.status().ToString());
+    a.job_error = job_config.status().ToString();
+    spdlog::error("verifier: bad job in {}: {}", task, a.job_error);
   }
   assignments_.emplace(task, std::move(a));
   return Status::Ok();
@@ -190,13 +219,15 @@ Status Verifier::OnProofPosted(const std::string& task, const ProofPosted& poste
   auto verdict = behaviour_->Decide(
       posted.solver, [&] { return Check(task, a, posted); }, tools);
   if (!verdict.ok()) {
-    // The verifier itself failed (not the solver): it posts nothing and
-    // the arbiter's verification deadline settles the task.
+    // The verifier itself failed (not the solver): it says so, abstaining,
+    // rather than going silent (docs/proof-of-learning.md).
     spdlog::error("verifier: checking {} failed: {}", task, verdict.status().ToString());
-    return Status::Ok();
+    verdict = Abstention("verifying failed: " + verdict.status().ToString(),
+                         nlohmann::json::array(), 0, 0);
   }
   spdlog::info("verifier {}: {} {} ({}; {} steps re-executed in {:.2f} s)", config_.name,
-               verdict->accept ? "accepts" : "challenges", task, verdict->reason,
+               verdict->abstain ? "abstains on" : verdict->accept ? "accepts" : "challenges", task,
+               verdict->reason,
                verdict->steps_reexecuted, verdict->seconds);
   ::mkdir((config_.work_dir + "/" + config_.name).c_str(), 0700);
   ::mkdir((config_.work_dir + "/" + config_.name + "/" + task).c_str(), 0700);
@@ -209,55 +240,51 @@ std::string Verifier::VerdictRecord(const std::string& task) const {
   return config_.work_dir + "/" + config_.name + "/" + task + "/verdict.json";
 }
 
-Result<const TrainingJob*> Verifier::JobFor(Assignment& a, const nlohmann::json& claimed) {
-  if (a.spec.verification.hyperparameters != "prover" || !claimed.is_object() ||
-      claimed == a.task_optimizer) {
-    return a.job.get();
-  }
-  const std::string key = claimed.dump();
-  auto it = a.claimed_jobs.find(key);
-  if (it != a.claimed_jobs.end()) return it->second.get();
-  VT_RETURN_IF_ERROR(OptimizerConfig::FromJson(claimed, "claimed optimizer").status());
+Result<const TrainingJob*> Verifier::JobFor(Assignment& a, const nlohmann::json& claimed,
+                                            const std::string& dtype) {
+  const bool use_claim = a.spec.verification.hyperparameters == "prover" && claimed.is_object() &&
+                         claimed != a.task_optimizer;
+  if (!use_claim && dtype == a.job_config.dtype) return a.job.get();
+  const std::string key = (use_claim ? claimed.dump() : std::string("task")) + "|dtype:" + dtype;
+  auto it = a.other_jobs.find(key);
+  if (it != a.other_jobs.end()) return it->second.get();
   JobConfig config = a.job_config;
-  config.params["optimizer"] = claimed;
+  config.dtype = dtype;
+  if (use_claim) {
+    VT_RETURN_IF_ERROR(OptimizerConfig::FromJson(claimed, "claimed optimizer").status());
+    config.params["optimizer"] = claimed;
+  }
   VT_ASSIGN_OR_RETURN(auto job, MakeJob(config));
   const TrainingJob* out = job.get();
-  a.claimed_jobs.emplace(key, std::move(job));
+  a.other_jobs.emplace(key, std::move(job));
   return out;
 }
 
 Result<const TrainingJob*> Verifier::JobInDtype(Assignment& a, const std::string& dtype) {
-  if (dtype == a.job_config.dtype) return a.job.get();
-  const std::string key = "dtype:" + dtype;
-  auto it = a.claimed_jobs.find(key);
-  if (it != a.claimed_jobs.end()) return it->second.get();
-  JobConfig config = a.job_config;
-  config.dtype = dtype;
-  VT_ASSIGN_OR_RETURN(auto job, MakeJob(config));
-  const TrainingJob* out = job.get();
-  a.claimed_jobs.emplace(key, std::move(job));
-  return out;
+  return JobFor(a, nlohmann::json(), dtype);
 }
 
 Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
                                 const ProofPosted& posted) {
   const auto start = std::chrono::steady_clock::now();
-  if (!a.job) return Status::FailedPrecondition("the task's job could not be built");
+  nlohmann::json report = nlohmann::json::array();
+  int64_t steps = 0;
+  auto abstain = [&](const std::string& why) {
+    return Abstention(why, report, steps, Seconds(start));
+  };
+  if (!a.job) return abstain("the task's job could not be built: " + a.job_error);
   const TaskSpec& spec = a.spec;
   const int64_t k = spec.checkpoint_interval;
   const bool tolerance = spec.mode == "tolerance";
   const VerificationPolicy& policy = spec.verification;
-  nlohmann::json report = nlohmann::json::array();
-  int64_t steps = 0;
 
   // The secret must be the one committed before training started.
   if (!CheckReveal(a.commitment, posted.randomness_secret).ok()) {
-    return MakeChallenge(-1, "the arbiter's revealed secret does not match its commitment",
-                     report, 0, Seconds(start));
+    return abstain("the arbiter's revealed secret does not match its commitment");
   }
   if (posted.num_checkpoints != spec.intervals() + 1) {
-    return MakeChallenge(-1, "the trace has the wrong number of checkpoints", report, 0,
-                     Seconds(start));
+    return abstain("the trace has " + std::to_string(posted.num_checkpoints) +
+                   " checkpoints, not " + std::to_string(spec.intervals() + 1));
   }
   const Digest seed = DeriveSeed(posted.randomness_secret, posted.trace_root,
                                  "random-intervals/" + config_.name);
@@ -270,23 +297,13 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
   try {
     solver.connect(posted.serve_endpoint);
   } catch (const zmq::error_t& e) {
-    return MakeChallenge(-1, "cannot reach the solver at " + posted.serve_endpoint, report, 0,
-                     Seconds(start));
+    return abstain("cannot reach the solver at " + posted.serve_endpoint);
   }
 
-  // Every selected interval is checked; the first that fails is disputed.
-  int64_t disputed = -1;
-  std::string dispute_reason;
-  // For the game: the disputed interval's committed hashes with their
-  // proofs, and the start state to re-execute from.
-  nlohmann::json dispute_evidence = nlohmann::json::object();
-  std::optional<TensorMap> dispute_start;
-  auto fail = [&](int64_t i, const std::string& why) {
-    if (disputed < 0) {
-      disputed = i;
-      dispute_reason = why;
-    }
-  };
+  // Every selected interval is checked; the first that fails is disputed,
+  // with its committed hashes and proofs, and its start and end states are
+  // kept for the game.
+  std::optional<Verdict> challenge;
   for (const auto& interval : chosen) {
     crash_.Reached("verification", static_cast<int64_t>(report.size()));
     const auto t0 = std::chrono::steady_clock::now();
@@ -295,53 +312,75 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
     nlohmann::json entry = {{"index", i}, {"reason", interval.reason},
                             {"first_step", i * k}, {"steps", k}};
     if (!posted.update_norms.empty()) entry["claimed_update_norm"] = posted.update_norms[i];
+    // A checked interval matches or not; one that could not be checked
+    // (a checkpoint not served, a failure of the verifier's own) says so.
+    auto done = [&](const std::string& why) {
+      entry["checked"] = true;
+      entry["match"] = why.empty();
+      entry["seconds"] = Seconds(t0);
+      report.push_back(entry);
+    };
+    auto unchecked = [&](const Status& why) {
+      entry["checked"] = false;
+      entry["error"] = why.ToString();
+      entry["seconds"] = Seconds(t0);
+      report.push_back(entry);
+    };
+    // A checkpoint the solver does not serve, or serves with a bad proof,
+    // is not the verifier's failure, but neither can it be disputed in a
+    // game: the verifier abstains and says why.
     auto begin = Fetch(solver, task, posted, i, /*with_tensors=*/true);
     if (!begin.ok()) {
-      entry["error"] = begin.status().ToString();
-      report.push_back(entry);
-      return MakeChallenge(i, "start checkpoint of " + name + ": " + begin.status().message(),
-                       report, steps, Seconds(start));
+      unchecked(begin.status());
+      return abstain("the start checkpoint of " + name + ": " + begin.status().message());
     }
     auto end = Fetch(solver, task, posted, i + 1, /*with_tensors=*/tolerance);
     if (!end.ok()) {
-      entry["error"] = end.status().ToString();
-      report.push_back(entry);
-      return MakeChallenge(i, "end checkpoint of " + name + ": " + end.status().message(), report,
-                       steps, Seconds(start));
+      unchecked(end.status());
+      return abstain("the end checkpoint of " + name + ": " + end.status().message());
     }
     entry["start_hash"] = begin->state_hash.Hex();
     entry["expected_end_hash"] = end->state_hash.Hex();
+    auto fail = [&](const std::string& why) {
+      done(why);
+      if (challenge) return;
+      challenge = MakeChallenge(i, why, nlohmann::json::array(), 0, 0);
+      challenge->evidence = IntervalEvidence(*begin, *end);
+      // The game compares against the solver's own committed states: keep
+      // the interval's start and, when fetched, its end.
+      auto first = FromState(begin->tensors);
+      if (first.ok()) a.disputed_start = std::move(first).value();
+      a.disputed_end.reset();
+      if (!end->tensors.empty()) {
+        auto last = FromState(end->tensors);
+        if (last.ok()) a.disputed_end = std::move(last).value();
+      }
+    };
     VT_ASSIGN_OR_RETURN(TensorMap state, FromState(begin->tensors));
-    const TensorMap start_state = state;
+    const std::string committed_dtype = CommittedDtype(state);
+    entry["committed_dtype"] = committed_dtype;
     if (i == 0) {
       // Checkpoint 0 is fixed by the task: the job's initial state, in the
-      // precision the solver committed in (a verifier on a float64 profile
-      // checks a float32 solver's checkpoint 0 in float32).
-      VT_ASSIGN_OR_RETURN(const TrainingJob* reference, JobInDtype(a, CommittedDtype(state)));
+      // precision the solver committed in.
+      VT_ASSIGN_OR_RETURN(const TrainingJob* reference, JobInDtype(a, committed_dtype));
       VT_ASSIGN_OR_RETURN(Digest init,
                           StateHash(ToState(reference->InitialState(a.job_config.init_seed))));
       if (init != begin->state_hash) {
-        entry["match"] = false;
-        report.push_back(entry);
+        done("checkpoint 0 is not the task's initial state");
         // No game is needed: the arbiter recomputes the initial state itself
-        // and compares it with the committed checkpoint 0 (proven below).
+        // and compares it with the committed checkpoint 0 (proven here).
         Verdict v = MakeChallenge(i, "checkpoint 0 is not the task's initial state", report,
                                   steps, Seconds(start));
-        v.evidence = {
-            {"start", {{"hash", begin->state_hash.Hex()}, {"proof", ProofToJson(begin->proof)}}},
-            {"end", {{"hash", end->state_hash.Hex()}, {"proof", ProofToJson(end->proof)}}},
-            {"initial_state", true}};
+        v.evidence = IntervalEvidence(*begin, *end);
+        v.evidence["initial_state"] = true;
         return v;
       }
     }
     auto step_it = state.find("meta/step");
     if (step_it == state.end() || step_it->second.numel() != 1 ||
         step_it->second.item<int64_t>() != i * k) {
-      entry["match"] = false;
-      report.push_back(entry);
-      return MakeChallenge(i, "start checkpoint of " + name + " does not record step " +
-                              std::to_string(i * k),
-                       report, steps, Seconds(start));
+      fail("the start checkpoint of " + name + " does not record step " + std::to_string(i * k));
+      continue;
     }
 
     // Hyper-parameters: the task's. What the checkpoint claims is reported.
@@ -349,21 +388,31 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
     entry["hyperparameters"] = policy.hyperparameters;
     entry["claimed_optimizer"] = claimed;
     entry["hyperparameter_mismatch"] = OptimizerMismatch(a.task_optimizer, claimed);
-    auto job = JobFor(a, claimed);
+    // Exact mode computes in the precision the solver committed in (bits can
+    // only be equal there); tolerance mode in the verifier's own.
+    const std::string compute_dtype = tolerance ? a.job_config.dtype : committed_dtype;
+    entry["compute_dtype"] = compute_dtype;
+    auto job = JobFor(a, claimed, compute_dtype);
     if (!job.ok()) {
-      entry["error"] = job.status().ToString();
-      entry["match"] = false;
-      report.push_back(entry);
-      return MakeChallenge(i, "the start checkpoint of " + name +
-                              " claims hyper-parameters that cannot be used: " +
-                              job.status().message(),
-                       report, steps, Seconds(start));
+      if (a.spec.verification.hyperparameters == "prover") {
+        entry["error"] = job.status().ToString();
+        fail("the start checkpoint of " + name + " claims hyper-parameters that cannot be used: " +
+             job.status().message());
+        continue;
+      }
+      unchecked(job.status());
+      return abstain("cannot build the job in " + compute_dtype + ": " + job.status().message());
     }
-    // In tolerance mode the verifier computes in its own precision.
-    if (tolerance) {
-      state = CastFloating(state, a.job_config.dtype == "float64" ? torch::kFloat64
-                                                                   : torch::kFloat32);
+    // The committed start must be a state of the task's job: its tensors'
+    // names and shapes. A start that is not is the solver's error.
+    Status shaped = CheckStateShape(**job, state);
+    if (!shaped.ok()) {
+      entry["error"] = shaped.ToString();
+      fail("the start checkpoint of " + name + " is not a state of the task's job: " +
+           shaped.message());
+      continue;
     }
+    state = CastFloating(state, ScalarTypeOf(compute_dtype));
     Status reexecuted = Status::Ok();
     for (int64_t s = 0; s < k; ++s) {
       VT_RETURN_IF_ERROR(link_.Tick());  // heartbeats while re-executing
@@ -376,12 +425,9 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
       state = std::move(next).value();
     }
     if (!reexecuted.ok()) {
-      entry["error"] = reexecuted.ToString();
-      entry["match"] = false;
-      entry["seconds"] = Seconds(t0);
-      report.push_back(entry);
-      fail(i, "re-executing " + name + " failed: " + reexecuted.message());
-      continue;
+      // The start was a well-formed state: the failure is the verifier's.
+      unchecked(reexecuted);
+      return abstain("re-executing " + name + " failed: " + reexecuted.message());
     }
     const State computed = ToState(state);
     VT_ASSIGN_OR_RETURN(Digest computed_hash, StateHash(computed));
@@ -396,7 +442,7 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
     }
     bool within = true;
     if (!end->tensors.empty()) {
-      auto check = CheckDistances(policy, computed, end->tensors, begin->tensors, tolerance);
+      auto check = CheckDistances(policy, computed, end->tensors, begin->tensors, k, tolerance);
       if (!check.ok()) {
         entry["error"] = check.status().ToString();
         within = false;
@@ -407,7 +453,7 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
         const double opt_l2 = OptimizerStateL2(computed, end->tensors);
         if (opt_l2 >= 0) entry["optimizer_state_l2"] = opt_l2;
         if (tolerance) {
-          entry["delta"] = policy.delta;
+          entry["delta"] = check->delta;
           entry["exceeded"] = check->exceeded;
           within = check->within;
         }
@@ -439,22 +485,17 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
     } else if (!bit_equal) {
       why = "re-executing " + name + " gives a different state hash";
     }
-    entry["match"] = why.empty();
-    entry["seconds"] = Seconds(t0);
-    report.push_back(entry);
-    if (!why.empty() && disputed < 0) {
-      dispute_evidence = {
-          {"start", {{"hash", begin->state_hash.Hex()}, {"proof", ProofToJson(begin->proof)}}},
-          {"end", {{"hash", end->state_hash.Hex()}, {"proof", ProofToJson(end->proof)}}}};
-      dispute_start = start_state;
+    if (why.empty()) {
+      done("");
+    } else {
+      fail(why);
     }
-    if (!why.empty()) fail(i, why);
   }
-  if (disputed >= 0) {
-    Verdict v = MakeChallenge(disputed, dispute_reason, report, steps, Seconds(start));
-    v.evidence = dispute_evidence;
-    a.disputed_start = dispute_start;
-    return v;
+  if (challenge) {
+    challenge->intervals = report;
+    challenge->steps_reexecuted = steps;
+    challenge->seconds = Seconds(start);
+    return *challenge;
   }
   Verdict v;
   v.accept = true;
@@ -466,13 +507,9 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
   return v;
 }
 
-Result<CheckpointReply> Verifier::Fetch(zmq::socket_t& solver, const std::string& task,
-                                        const ProofPosted& posted, int64_t index,
-                                        bool with_tensors) {
-  FetchCheckpoint req;
-  req.index = index;
-  req.with_tensors = with_tensors;
-  Message request = Pack(req, task);
+Result<Message> Verifier::AskSolver(zmq::socket_t& solver, const std::string& task,
+                                    const std::string& solver_name, Message request,
+                                    const std::string& what) {
   request.rid = messenger_.NewRequestId();
   VT_RETURN_IF_ERROR(messenger_.Send(solver, request));
   const auto deadline = std::chrono::steady_clock::now() + kFetchTimeout;
@@ -481,13 +518,10 @@ Result<CheckpointReply> Verifier::Fetch(zmq::socket_t& solver, const std::string
   while (true) {
     const auto now = std::chrono::steady_clock::now();
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-    if (left.count() <= 0) {
-      return Status::Timeout("the solver did not serve checkpoint " + std::to_string(index));
-    }
+    if (left.count() <= 0) return Status::Timeout("the solver did not serve " + what);
     if (now >= resend_at) {
       ++attempts;
-      spdlog::info("verifier {}: no answer for checkpoint {} yet; asking again", config_.name,
-                   index);
+      spdlog::info("verifier {}: no answer for {} yet; asking again", config_.name, what);
       VT_RETURN_IF_ERROR(messenger_.Send(solver, request));
       resend_at = now + std::chrono::milliseconds(retry_.BackoffMs(attempts + 1));
     }
@@ -500,15 +534,31 @@ Result<CheckpointReply> Verifier::Fetch(zmq::socket_t& solver, const std::string
     VT_RETURN_IF_ERROR(link_.Tick());
     auto m = messenger_.Receive(solver, /*router=*/false, solver_guard_);
     if (!m.ok()) continue;  // nothing yet, or rejected (logged, counted)
-    if (m->from != posted.solver || m->task != task) continue;
+    if (m->from != solver_name || m->task != task) continue;
     if (m->rid != request.rid) continue;  // a late answer to an earlier request
     if (m->type == Ack::kType) {
       auto ack = Unpack<Ack>(*m);
-      return Status::Unavailable("the solver refused: " +
+      return Status::Unavailable("the solver refused " + what + ": " +
                                  (ack.ok() ? ack->error : ack.status().message()));
     }
-    VT_ASSIGN_OR_RETURN(CheckpointReply reply, Unpack<CheckpointReply>(*m));
-    if (reply.index != index) continue;  // a late answer to an earlier request
+    return std::move(m).value();
+  }
+}
+
+Result<CheckpointReply> Verifier::Fetch(zmq::socket_t& solver, const std::string& task,
+                                        const ProofPosted& posted, int64_t index,
+                                        bool with_tensors) {
+  FetchCheckpoint req;
+  req.index = index;
+  req.with_tensors = with_tensors;
+  const std::string what = "checkpoint " + std::to_string(index);
+  {
+    VT_ASSIGN_OR_RETURN(Message m, AskSolver(solver, task, posted.solver, Pack(req, task), what));
+    VT_ASSIGN_OR_RETURN(CheckpointReply reply, Unpack<CheckpointReply>(m));
+    if (reply.index != index) {
+      return Status::Corruption("the solver answered with checkpoint " +
+                                std::to_string(reply.index));
+    }
     if (with_tensors) {
       VT_ASSIGN_OR_RETURN(Digest recomputed, StateHash(reply.tensors));
       if (recomputed != reply.state_hash) {

@@ -23,10 +23,30 @@
 // posted update norm that does not match the checked interval's checkpoints
 // is a challenge: top-Q relies on those norms.
 //
-// If it challenges, it plays the challenge game as the challenger: at
-// every round it names the first sub-range whose end disagrees with its
-// own re-execution, first over the interval's steps, then over the
-// disputed step's node-output chain.
+// Precision: exact mode re-executes in the precision the solver committed
+// in (bits can only agree there, whatever the verifier's own profile);
+// tolerance mode computes in the verifier's own dtype from the committed
+// state cast to it, and checkpoint 0 is checked in the committed precision.
+//
+// A verifier that cannot verify for a reason of its own — it cannot build
+// the job, its computation fails on a well-formed state — or because the
+// solver does not serve a checkpoint (which no game can referee) abstains:
+// a verdict that neither accepts nor challenges and says why, which the
+// arbiter settles without slashing it for silence.
+//
+// If it challenges, it plays the challenge game as the challenger
+// (verifier/challenge.cc). In exact mode, at every round it names the first
+// sub-range whose end hash disagrees with its own re-execution, first over
+// the interval's steps, then over the disputed step's node-output chain.
+// In tolerance mode hashes differ across profiles, so it compares with the
+// solver's own committed data instead, which it fetches from the solver
+// (fetch_dispute_data) and checks against the solver's posted hashes: over
+// the steps, it re-executes each sub-range from the solver's state at its
+// start and names the first landing outside δ for that many steps
+// (core/pol/distance_dissection.h); over the nodes, it evaluates every node
+// of the disputed step from the solver's committed inputs and names the
+// first outside its node threshold (core/pol/step_scan.h). Its reasons go
+// on the record with each move (the move's note).
 //
 // Of a task's verifiers, only those the arbiter's revealed randomness
 // selects (core/protocol/task_draws.h, economics.verifiers_per_task) verify;
@@ -49,6 +69,7 @@
 
 #include <zmq.hpp>
 
+#include "core/pol/step_scan.h"
 #include "core/train/job.h"
 #include "core/train/node_arbitration.h"
 #include "core/train/trajectory.h"
@@ -62,6 +83,11 @@
 
 namespace veritrain {
 
+// A verdict that neither accepts nor challenges: the verifier could not
+// verify, for `reason`.
+Verdict Abstention(const std::string& reason, nlohmann::json intervals, int64_t steps,
+                   double seconds);
+
 class Verifier {
  public:
   // REQUIRES: the hardware profile has been applied to this process.
@@ -74,22 +100,38 @@ class Verifier {
     TaskSpec spec;
     Digest commitment;
     std::unique_ptr<TrainingJob> job;
+    std::string job_error;  // why `job` could not be built
     JobConfig job_config;
     nlohmann::json task_optimizer;  // the task's hyper-parameters
     // Jobs built with a checkpoint's claimed hyper-parameters (policy
-    // "prover"), by the claim's JSON text, and in another precision than the
-    // verifier's (by "dtype:<name>").
-    std::map<std::string, std::unique_ptr<TrainingJob>> claimed_jobs;
+    // "prover") or in another precision than the verifier's, by the claim's
+    // JSON text (or "task") and the dtype.
+    std::map<std::string, std::unique_ptr<TrainingJob>> other_jobs;
     bool done = false;
     std::optional<ProofPosted> posted;
-    std::optional<TensorMap> disputed_start;  // start state of the interval it challenged
+    // The solver's committed states at the start and (tolerance mode) the
+    // end of the interval it challenged.
+    std::optional<TensorMap> disputed_start;
+    std::optional<TensorMap> disputed_end;
   };
-  // What the challenger keeps during a dispute: its own trajectory over the
-  // interval and, once there, its own record of the disputed step.
+  // What the challenger keeps during a dispute.
   struct Challenge {
+    std::string task;
     int64_t first_step = 0;
-    Trajectory trajectory;  // empty when it never re-executed the interval
+    int64_t length = 0;  // L, the disputed interval's steps
+    bool tolerance = false;
+    // Exact mode: its own trajectory over the interval (empty when it never
+    // re-executed it) and, once there, its own record of the disputed step.
+    Trajectory trajectory;
     std::optional<StepTranscript> transcript;
+    // Tolerance mode: the hashes the solver posted (relative step position
+    // -> state hash), the solver's states fetched and checked against them,
+    // its connection for fetching, and the scan of the disputed step.
+    std::map<int64_t, Digest> solver_hashes;
+    std::map<int64_t, TensorMap> solver_states;
+    std::unique_ptr<zmq::socket_t> solver;
+    std::optional<StepScan> scan;
+    nlohmann::json scan_note;
     int64_t answered = -1;
     int64_t moves_answered = 0;
   };
@@ -103,18 +145,22 @@ class Verifier {
   Status OnProofPosted(const std::string& task, const ProofPosted& posted);
   // The honest procedure for one task; returns the verdict to post.
   Result<Verdict> Check(const std::string& task, Assignment& a, const ProofPosted& posted);
-  // The job to re-execute an interval with: the task's, or (policy
-  // "prover") one built with the start checkpoint's claimed optimizer.
-  Result<const TrainingJob*> JobFor(Assignment& a, const nlohmann::json& claimed);
-  // The task's job in precision `dtype` ("float32" or "float64"): the
-  // verifier's own when its profile computes in that precision. Checkpoint
-  // 0 is checked against the initial state in the precision the solver
-  // committed in, whatever this verifier computes in.
+  // The job to re-execute an interval with, computing in `dtype`
+  // ("float32" | "float64"): the task's, or (policy "prover") one built
+  // with the start checkpoint's claimed optimizer.
+  Result<const TrainingJob*> JobFor(Assignment& a, const nlohmann::json& claimed,
+                                    const std::string& dtype);
+  // The task's job in precision `dtype`.
   Result<const TrainingJob*> JobInDtype(Assignment& a, const std::string& dtype);
-  // Fetches checkpoint `index` and checks it against the trace root. The
-  // request is resent on the retry policy's back-off until answered.
+  // Fetches checkpoint `index` and checks it against the trace root.
   Result<CheckpointReply> Fetch(zmq::socket_t& solver, const std::string& task,
                                 const ProofPosted& posted, int64_t index, bool with_tensors);
+  // Sends `request` to the solver and waits for its answer (same request
+  // id), resending on the retry policy's back-off; Unavailable with the
+  // solver's reason when it refuses, Timeout when it never answers.
+  Result<Message> AskSolver(zmq::socket_t& solver, const std::string& task,
+                            const std::string& solver_name, Message request,
+                            const std::string& what);
 
   // Where the verdict on `task` is kept (see the durable state above).
   std::string VerdictRecord(const std::string& task) const;
@@ -126,6 +172,20 @@ class Verifier {
   Status OnDisputeOpened(const std::string& task, const DisputeOpened& d);
   Status OnGameUpdate(const std::string& task, const GameUpdate& u);
   Result<GameMove> ChooseMove(Assignment& a, Challenge& c, const GameUpdate& u);
+  // Exact mode: the first sub-range whose end hash differs from its own.
+  Result<int64_t> ChooseByHash(Assignment& a, Challenge& c, const GameUpdate& u,
+                               const std::vector<int64_t>& legal);
+  // Tolerance mode, phase 1 and phase 2 (see the header comment).
+  Result<int64_t> ChooseStepByDistance(Assignment& a, Challenge& c, const GameUpdate& u,
+                                       const std::vector<int64_t>& legal, nlohmann::json* note);
+  Result<int64_t> ChooseNodeByScan(Assignment& a, Challenge& c, const GameUpdate& u,
+                                   const std::vector<int64_t>& legal, nlohmann::json* note);
+  // The solver's committed state `p` steps into the disputed interval,
+  // fetched once and checked against the hash it posted.
+  Result<TensorMap> SolverStateAt(Assignment& a, Challenge& c, const std::string& task,
+                                  int64_t p);
+  // The challenger's connection to the solver for fetching dispute data.
+  Result<zmq::socket_t*> SolverSocket(Assignment& a, Challenge& c);
   // A challenge of `interval` with both checkpoint hashes and their proofs.
   Result<Verdict> ChallengeWithProofs(zmq::socket_t& solver, const std::string& task,
                                       const ProofPosted& posted, int64_t interval,

@@ -78,6 +78,8 @@ const char* SettlementOutcomeName(SettlementOutcome o) {
       return "unverified";
     case SettlementOutcome::kForcedError:
       return "forced_error";
+    case SettlementOutcome::kVoid:
+      return "void";
     case SettlementOutcome::kInvalid:
       break;
   }
@@ -124,7 +126,7 @@ Result<SettlementPlan> PlanSettlement(const SettlementInput& in) {
   // Escrow: fees to the verifiers that posted, then the reward.
   Amount fees = Minus(in.escrow, in.reward);
   for (const auto& v : in.verifiers) {
-    if (v.verdict == VerdictKind::kNone) continue;
+    if (v.verdict == VerdictKind::kNone || v.verdict == VerdictKind::kAbstain) continue;
     const Amount fee = Amount(std::min(e.verifier_fee, fees.value()));
     p.Move(in.escrow_account, v.name, fee, "verifier fee");
     fees = Minus(fees, fee);
@@ -166,6 +168,10 @@ Result<SettlementPlan> PlanSettlement(const SettlementInput& in) {
       case VerdictKind::kNone:
         plan.silent.push_back(v.name);
         p.SlashStake(v.name, v.stake_account, v.stake, "", "no verdict");
+        break;
+      case VerdictKind::kAbstain:
+        plan.abstained.push_back(v.name);
+        p.Return(v.name, v.stake_account, v.stake, "verifier stake");
         break;
       case VerdictKind::kAccept:
         if (wrong_result) {
@@ -217,7 +223,7 @@ nlohmann::json SettlementPlan::ToJson() const {
   }
   return {
       {"slashed", slashes}, {"lazy", lazy},
-      {"caught", caught},   {"silent", silent},
+      {"caught", caught},   {"silent", silent}, {"abstained", abstained},
       {"tax", tax.value()}, {"whistleblower_paid", whistleblower_paid.value()}};
 }
 

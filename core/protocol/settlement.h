@@ -7,19 +7,22 @@
 // every one of those tokens goes; the arbiter applies the transfers in
 // order. The rules, by outcome:
 //
-//   escrow, fee part    each selected verifier that posted a verdict gets
-//                       verifier_fee; the rest goes back to the submitter.
+//   escrow, fee part    each selected verifier that posted a verdict that
+//                       judges (accept or challenge) gets verifier_fee; the
+//                       rest goes back to the submitter.
 //   escrow, reward      accepted, challenge rejected, forced error: the
 //                       jackpot tax to the jackpot, the rest to the solver
 //                       (a forced error never costs the honest solver);
-//                       challenge upheld, solver timeout, unverified: back
-//                       to the submitter.
+//                       challenge upheld, solver timeout, unverified, void:
+//                       back to the submitter.
 //   solver stake        slashed when the challenge is upheld (the winner is
 //                       the challenger) or on a solver timeout (the winner
 //                       is the submitter); returned otherwise.
 //   verifier stake      slashed for a selected verifier that posted no
 //                       verdict (no winner: its winner share goes to the
-//                       jackpot), and, when slash_lazy, for one that
+//                       jackpot) — an abstention is a verdict, whose stake
+//                       is returned without a fee — and, when slash_lazy,
+//                       for one that
 //                       approved a wrong result (a forced error, or a result
 //                       the game proved wrong; the winner is the challenger,
 //                       or the first verifier that caught the forced error).
@@ -27,6 +30,9 @@
 //   challenge stake     the game's challenger loses it when the challenge is
 //                       rejected (the winner is the solver); every other
 //                       challenge stake is returned.
+//   void                (the arbiter could not rule on a dispute: a failure
+//                       of its own) nobody is held to the game: the reward
+//                       goes back, every stake is returned.
 //   jackpot             after the tax and the slashed shares have come in,
 //                       each verifier that caught a forced error gets
 //                       whistleblower_reward from it, at most what it holds.
@@ -60,10 +66,14 @@ enum class SettlementOutcome {
   kSolverTimeout,  // no trace before the training deadline
   kUnverified,     // no verdict before the verification deadline
   kForcedError,    // the solver posted a wrong result on the arbiter's order
+  kVoid,           // the arbiter could not rule on a dispute (its own failure)
 };
 const char* SettlementOutcomeName(SettlementOutcome o);
 
-enum class VerdictKind { kNone = 0, kAccept, kChallenge };
+// kAbstain: the verifier voted that it could not verify (its own failure,
+// or a checkpoint it could not get), which is neither silence nor a
+// judgement.
+enum class VerdictKind { kNone = 0, kAccept, kChallenge, kAbstain };
 
 // One selected verifier and what it holds.
 struct VerifierPosition {
@@ -111,6 +121,7 @@ struct SettlementPlan {
   std::vector<std::string> lazy;    // approved a wrong result
   std::vector<std::string> caught;  // caught a forced error
   std::vector<std::string> silent;  // selected, posted no verdict
+  std::vector<std::string> abstained;  // selected, could not verify
   Amount tax;                       // to the jackpot
   Amount whistleblower_paid;        // from the jackpot
 

@@ -18,15 +18,18 @@ constexpr Transition kTable[] = {
     {TaskState::kVerifying, TaskEvent::kAllAccepted, TaskState::kAccepted},
     {TaskState::kVerifying, TaskEvent::kChallenge, TaskState::kChallenged},
     {TaskState::kVerifying, TaskEvent::kVerificationDeadline, TaskState::kUnverified},
+    {TaskState::kVerifying, TaskEvent::kAllAbstained, TaskState::kUnverified},
     {TaskState::kVerifying, TaskEvent::kForcedErrorRevealed, TaskState::kForcedError},
     {TaskState::kAccepted, TaskEvent::kSettle, TaskState::kSettled},
     {TaskState::kChallenged, TaskEvent::kChallengeUpheld, TaskState::kUpheld},
     {TaskState::kChallenged, TaskEvent::kChallengeRejected, TaskState::kRejected},
+    {TaskState::kChallenged, TaskEvent::kArbiterFailed, TaskState::kVoid},
     {TaskState::kUpheld, TaskEvent::kSettle, TaskState::kSettled},
     {TaskState::kRejected, TaskEvent::kSettle, TaskState::kSettled},
     {TaskState::kSolverTimeout, TaskEvent::kSettle, TaskState::kSettled},
     {TaskState::kUnverified, TaskEvent::kSettle, TaskState::kSettled},
     {TaskState::kForcedError, TaskEvent::kSettle, TaskState::kSettled},
+    {TaskState::kVoid, TaskEvent::kSettle, TaskState::kSettled},
 };
 
 }  // namespace
@@ -46,6 +49,7 @@ const char* TaskStateName(TaskState s) {
     case TaskState::kUnverified: return "unverified";
     case TaskState::kForcedError: return "forced_error";
     case TaskState::kSettled: return "settled";
+    case TaskState::kVoid: return "void";
   }
   return "invalid";
 }
@@ -64,13 +68,15 @@ const char* TaskEventName(TaskEvent e) {
     case TaskEvent::kVerificationDeadline: return "verification_deadline";
     case TaskEvent::kForcedErrorRevealed: return "forced_error_revealed";
     case TaskEvent::kSettle: return "settle";
+    case TaskEvent::kAllAbstained: return "all_abstained";
+    case TaskEvent::kArbiterFailed: return "arbiter_failed";
   }
   return "invalid";
 }
 
 Result<TaskEvent> ParseTaskEvent(const std::string& name) {
-  for (int i = static_cast<int>(TaskEvent::kAssigned); i <= static_cast<int>(TaskEvent::kSettle);
-       ++i) {
+  for (int i = static_cast<int>(TaskEvent::kAssigned);
+       i <= static_cast<int>(TaskEvent::kArbiterFailed); ++i) {
     const auto e = static_cast<TaskEvent>(i);
     if (name == TaskEventName(e)) return e;
   }

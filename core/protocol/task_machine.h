@@ -11,16 +11,21 @@
 //   verifying       all_accepted          accepted
 //   verifying       challenge             challenged
 //   verifying       verification_deadline unverified   (no verdict at all)
+//   verifying       all_abstained         unverified   (every verdict an
+//                                                      abstention)
 //   verifying       forced_error_revealed forced_error (the arbiter had told
 //                                                      the solver to err)
 //   challenged      challenge_upheld      upheld       (the game's ruling)
 //   challenged      challenge_rejected    rejected
+//   challenged      arbiter_failed        void         (the arbiter could not
+//                                                      rule: its own failure)
 //   accepted        settle                settled
 //   upheld          settle                settled
 //   rejected        settle                settled
 //   solver_timeout  settle                settled
 //   unverified      settle                settled
 //   forced_error    settle                settled
+//   void            settle                settled
 //
 // In `challenged` the challenge game (core/protocol/game.h) runs between
 // the solver and the challenger; its winner decides upheld or rejected.
@@ -49,6 +54,7 @@ enum class TaskState {
   kUnverified,
   kForcedError,
   kSettled,
+  kVoid,
 };
 
 enum class TaskEvent {
@@ -64,6 +70,8 @@ enum class TaskEvent {
   kVerificationDeadline,
   kForcedErrorRevealed,
   kSettle,
+  kAllAbstained,
+  kArbiterFailed,
 };
 
 const char* TaskStateName(TaskState s);

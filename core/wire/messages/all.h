@@ -8,8 +8,10 @@
 
 #include "core/wire/messages/ack.h"
 #include "core/wire/messages/checkpoint_reply.h"
+#include "core/wire/messages/dispute_data.h"
 #include "core/wire/messages/dispute_opened.h"
 #include "core/wire/messages/fetch_checkpoint.h"
+#include "core/wire/messages/fetch_dispute_data.h"
 #include "core/wire/messages/forced_error_notice.h"
 #include "core/wire/messages/forced_error_query.h"
 #include "core/wire/messages/game_move.h"
@@ -37,7 +39,7 @@ inline const std::set<std::string, std::less<>>& KnownMessageTypes() {
       TaskSettled::kType, TraceCommit::kType,     Verdict::kType,
       DisputeOpened::kType, GameUpdate::kType,    GameMove::kType,
       NodeEvidence::kType,   ForcedErrorNotice::kType, ForcedErrorQuery::kType,
-      Goodbye::kType};
+      Goodbye::kType,        FetchDisputeData::kType,  DisputeData::kType};
   return kTypes;
 }
 

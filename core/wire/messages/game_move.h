@@ -6,6 +6,10 @@
 //   kind "choose"        challenger: `index` of the first disputed sub-range
 //   kind "graph_commit"  solver: `nodes`, `outputs_root`, `chain_end`
 //
+// `note` (optional, an object) is what the mover wants on the record about
+// its move, e.g. a tolerance-mode challenger's distances per sub-range
+// (core/pol/distance_dissection.h); the arbiter logs it and never reads it.
+//
 // The disputed node's evidence is a message of its own (node_evidence).
 #pragma once
 
@@ -26,14 +30,17 @@ struct GameMove {
   int64_t nodes = 0;
   Digest outputs_root;
   Digest chain_end;
+  nlohmann::json note = nlohmann::json::object();
 
   nlohmann::json ToBody() const {
     std::vector<std::string> h;
     for (const auto& d : hashes) h.push_back(d.Hex());
-    return {{"move", move},   {"kind", kind},
-            {"hashes", h},    {"index", index},
-            {"nodes", nodes}, {"outputs_root", outputs_root.Hex()},
-            {"chain_end", chain_end.Hex()}};
+    nlohmann::json b = {{"move", move},   {"kind", kind},
+                        {"hashes", h},    {"index", index},
+                        {"nodes", nodes}, {"outputs_root", outputs_root.Hex()},
+                        {"chain_end", chain_end.Hex()}};
+    if (!note.empty()) b["note"] = note;
+    return b;
   }
   static Result<GameMove> FromBody(const nlohmann::json& b) {
     GameMove m;
@@ -50,6 +57,9 @@ struct GameMove {
     VT_ASSIGN_OR_RETURN(m.nodes, BodyInt(b, "nodes"));
     VT_ASSIGN_OR_RETURN(m.outputs_root, BodyDigest(b, "outputs_root"));
     VT_ASSIGN_OR_RETURN(m.chain_end, BodyDigest(b, "chain_end"));
+    if (b.contains("note")) {
+      VT_ASSIGN_OR_RETURN(m.note, BodyObject(b, "note"));
+    }
     if (m.kind != "split_hashes" && m.kind != "choose" && m.kind != "graph_commit") {
       return Status::InvalidArgument("body field 'kind' must be split_hashes, choose or graph_commit");
     }

@@ -1,5 +1,8 @@
 // verdict (verifier → arbiter, v1): stage 5. Accept, or challenge the
-// first interval whose re-execution disagrees. `intervals` reports every
+// first interval whose re-execution disagrees, or abstain: the verifier
+// could not verify for a reason of its own (it cannot build the job, its
+// computation failed) and says so, rather than going silent or blaming the
+// solver (`reason` says why; accept is false, disputed_interval -1). `intervals` reports every
 // interval checked: {index, reason, expected, computed, match}. The cost
 // report (steps re-executed, seconds) feeds the metrics. A challenge
 // carries the disputed interval's two checkpoint hashes with their
@@ -17,7 +20,8 @@ struct Verdict {
   static constexpr const char* kType = "verdict";
   static constexpr int kVersion = 1;
   bool accept = true;
-  int64_t disputed_interval = -1;  // -1 when accepting
+  bool abstain = false;            // neither accept nor challenge (see above)
+  int64_t disputed_interval = -1;  // -1 when accepting or abstaining
   std::string reason;              // why it challenges, or "all intervals match"
   nlohmann::json intervals = nlohmann::json::array();
   int64_t steps_reexecuted = 0;
@@ -26,6 +30,7 @@ struct Verdict {
 
   nlohmann::json ToBody() const {
     return {{"accept", accept},
+            {"abstain", abstain},
             {"disputed_interval", disputed_interval},
             {"reason", reason},
             {"intervals", intervals},
@@ -36,7 +41,14 @@ struct Verdict {
   static Result<Verdict> FromBody(const nlohmann::json& b) {
     Verdict v;
     VT_ASSIGN_OR_RETURN(v.accept, BodyBool(b, "accept"));
+    if (b.contains("abstain")) {
+      VT_ASSIGN_OR_RETURN(v.abstain, BodyBool(b, "abstain"));
+    }
     VT_ASSIGN_OR_RETURN(v.disputed_interval, BodyInt(b, "disputed_interval"));
+    if (v.abstain && (v.accept || v.disputed_interval != -1)) {
+      return Status::InvalidArgument(
+          "an abstaining verdict neither accepts nor names an interval");
+    }
     VT_ASSIGN_OR_RETURN(v.reason, BodyString(b, "reason"));
     auto it = b.find("intervals");
     if (it == b.end() || !it->is_array()) {

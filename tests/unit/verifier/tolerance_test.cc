@@ -30,21 +30,39 @@ TEST(ToleranceTest, WithinAndExceeded) {
   State start = {F32("param/w", {0, 0})};
   auto check =
       CheckDistances(Policy(), {F32("param/w", {3, 4})},
-                     {F32("param/w", {3, 4.3f})}, start, /*apply_delta=*/true);
+                     {F32("param/w", {3, 4.3f})}, start, /*steps=*/5, /*apply_delta=*/true);
   ASSERT_TRUE(check.ok()) << check.status().ToString();
   EXPECT_NEAR(check->distances["l2"].get<double>(), 0.3, 1e-6);
   EXPECT_FALSE(check->within);  // linf 0.3 > 0.25
   EXPECT_EQ(check->exceeded, nlohmann::json({"linf"}));
   EXPECT_NEAR(check->update_l2, std::sqrt(9 + 4.3 * 4.3), 1e-5);
   EXPECT_TRUE(check->raw_distances.is_null());
+  EXPECT_DOUBLE_EQ(check->delta["linf"].get<double>(), 0.25);
 
   // Measuring only (exact mode): no verdict.
   auto measured =
       CheckDistances(Policy(), {F32("param/w", {3, 4})},
-                     {F32("param/w", {3, 4.3f})}, start, /*apply_delta=*/false);
+                     {F32("param/w", {3, 4.3f})}, start, /*steps=*/5, /*apply_delta=*/false);
   ASSERT_TRUE(measured.ok());
   EXPECT_TRUE(measured->within);
   EXPECT_TRUE(measured->exceeded.empty());
+}
+
+TEST(ToleranceTest, DeltaDependsOnTheStepsReexecuted) {
+  // linf 0.3: outside δ(1) = 0.1, inside δ(5) = 0.4.
+  VerificationPolicy p = Policy();
+  p.delta_by_steps = {{1, {{"l2", 0.5}, {"linf", 0.1}}}, {5, {{"l2", 0.5}, {"linf", 0.4}}}};
+  State start = {F32("param/w", {0, 0})};
+  auto one = CheckDistances(p, {F32("param/w", {3, 4})}, {F32("param/w", {3, 4.3f})}, start, 1,
+                            true);
+  ASSERT_TRUE(one.ok());
+  EXPECT_FALSE(one->within);
+  EXPECT_DOUBLE_EQ(one->delta["linf"].get<double>(), 0.1);
+  auto five = CheckDistances(p, {F32("param/w", {3, 4})}, {F32("param/w", {3, 4.3f})}, start, 5,
+                             true);
+  ASSERT_TRUE(five.ok());
+  EXPECT_TRUE(five->within);
+  EXPECT_DOUBLE_EQ(five->delta["linf"].get<double>(), 0.4);
 }
 
 TEST(ToleranceTest, ReferenceNormalises) {
@@ -52,7 +70,7 @@ TEST(ToleranceTest, ReferenceNormalises) {
   p.reference = {{"linf", 2.0}};  // 0.3 / 2 = 0.15 <= 0.25
   auto check =
       CheckDistances(p, {F32("param/w", {3, 4})}, {F32("param/w", {3, 4.3f})},
-                     {F32("param/w", {0, 0})}, true);
+                     {F32("param/w", {0, 0})}, 5, true);
   ASSERT_TRUE(check.ok());
   EXPECT_TRUE(check->within);
   EXPECT_NEAR(check->distances["linf"].get<double>(), 0.15, 1e-6);
@@ -62,7 +80,7 @@ TEST(ToleranceTest, ReferenceNormalises) {
 TEST(ToleranceTest, MismatchedCheckpointIsAnError) {
   auto check =
       CheckDistances(Policy(), {F32("param/w", {3, 4})},
-                     {F32("param/v", {3, 4})}, {F32("param/w", {0, 0})}, true);
+                     {F32("param/v", {3, 4})}, {F32("param/w", {0, 0})}, 5, true);
   ASSERT_FALSE(check.ok());
   EXPECT_THAT(check.status().message(), ::testing::HasSubstr("param/"));
 }

@@ -83,6 +83,26 @@ TEST_F(MessageTypes, EveryTypeRoundTrips) {
   ASSERT_EQ(back.tensors.size(), 1u);
   EXPECT_EQ(back.tensors[0].bytes.view(), t.bytes.view());
 
+  FetchDisputeData fd;
+  fd.what = FetchDisputeData::kStepOutputs;
+  fd.position = 3;
+  fd.step = 27;
+  EXPECT_EQ(RoundTrip(fd).step, 27);
+  DisputeData dd;
+  dd.what = "state";
+  dd.position = 4;
+  dd.tensors = {t};
+  DisputeData dd_back = RoundTrip(dd);
+  EXPECT_EQ(dd_back.position, 4);
+  ASSERT_EQ(dd_back.tensors.size(), 1u);
+  EXPECT_EQ(dd_back.tensors[0].bytes.view(), t.bytes.view());
+
+  Verdict abstain;
+  abstain.accept = false;
+  abstain.abstain = true;
+  abstain.reason = "cannot build the job";
+  EXPECT_TRUE(RoundTrip(abstain).abstain);
+
   Verdict v;
   v.accept = false;
   v.disputed_interval = 2;
@@ -90,6 +110,7 @@ TEST_F(MessageTypes, EveryTypeRoundTrips) {
   v.intervals = nlohmann::json::array({{{"index", 2}}});
   v.steps_reexecuted = 10;
   EXPECT_EQ(RoundTrip(v).disputed_interval, 2);
+  EXPECT_FALSE(RoundTrip(v).abstain);
 
   EXPECT_EQ(RoundTrip(TaskSettled{"accepted", "ok", {{"solver-1", 77}}}).outcome, "accepted");
   EXPECT_EQ(RoundTrip(Heartbeat{9}).beat, 9);
