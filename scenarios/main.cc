@@ -26,6 +26,7 @@
 #include "scenarios/runner/run.h"
 #include "scenarios/runner/summary.h"
 #include "scenarios/scenario.h"
+#include "scenarios/threshold_check.h"
 
 namespace {
 
@@ -42,6 +43,13 @@ veritrain::Status CheckJob(const veritrain::Scenario& sc) {
   VT_ASSIGN_OR_RETURN(veritrain::JobConfig config, veritrain::JobConfig::FromJson(job));
   VT_RETURN_IF_ERROR(veritrain::MakeJob(config).status());
   VT_RETURN_IF_ERROR(veritrain::CheckBehaviourParams(sc));
+  // Tolerance-mode thresholds set by hand: measured against the job.
+  VT_ASSIGN_OR_RETURN(veritrain::ThresholdCheck thresholds, veritrain::CheckThresholds(sc));
+  if (!thresholds.errors.empty()) {
+    std::string all;
+    for (const auto& e : thresholds.errors) all += (all.empty() ? "" : "\n") + e;
+    return veritrain::Status::InvalidArgument(all);
+  }
   // CURVE key files, when the scenario loads them: each exists and is whole.
   return veritrain::RunCurveKeys(sc, veritrain::RunParticipantNames(sc)).status();
 }

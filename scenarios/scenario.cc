@@ -73,7 +73,7 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
       errors.push_back(
           {"/protocol/random_samples", std::to_string(random_samples) + limit});
     }
-    if (protocol.contains("calibration") &&
+    if (protocol.contains("calibration") && protocol["calibration"].contains("intervals") &&
         protocol["calibration"]["intervals"].get<int64_t>() > intervals) {
       errors.push_back({"/protocol/calibration/intervals",
                         protocol["calibration"]["intervals"].dump() + limit});
@@ -140,6 +140,25 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
   if (verifiers < 1) {
     errors.push_back({"/participants", "need at least one verifier (found " +
                                            std::to_string(verifiers) + ")"});
+  }
+  // Exact mode compares bits, and bits of one precision cannot be
+  // reproduced in another: every verifier computes in the solver's dtype.
+  std::string solver_dtype;
+  for (const json& p : participants) {
+    if (p["role"] == "solver") solver_dtype = p["profile"]["dtype"].get<std::string>();
+  }
+  if (protocol["mode"] == "exact" && !solver_dtype.empty()) {
+    for (size_t i = 0; i < participants.size(); ++i) {
+      const json& p = participants[i];
+      const std::string dtype = p["profile"]["dtype"].get<std::string>();
+      if (p["role"] == "verifier" && dtype != solver_dtype) {
+        errors.push_back({"/participants/" + std::to_string(i) + "/profile/dtype",
+                          "\"" + dtype + "\" differs from the solver's \"" + solver_dtype +
+                              "\": exact mode compares state hashes bit for bit, which "
+                              "another precision cannot reproduce; use the solver's dtype, "
+                              "or protocol.mode \"tolerance\""});
+      }
+    }
   }
 
   // Economics the schema cannot express.

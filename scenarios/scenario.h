@@ -62,7 +62,7 @@ struct ProtocolSpec {
   double verification_deadline_s = 600;
   int64_t arity = 2;             // challenge game: dissection arity
   double game_clock_s = 60;      // challenge game: each party's clock
-  double node_tolerance = 1e-4;  // challenge game, tolerance mode
+  double node_tolerance = 0;  // challenge game, tolerance mode
 };
 
 // Token amounts, in integer token units.

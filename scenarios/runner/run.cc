@@ -545,6 +545,14 @@ Status Run::WriteResults() {
     failures_.push_back("the ledger audit failed: " +
                         out_.summary["ledger_audit"].value("error", std::string()));
   }
+  // A task the arbiter could not rule on settled safely (every stake
+  // returned) but is no result: the run says so and fails.
+  for (const auto& t : out_.summary["tasks"]) {
+    if (t.value("outcome", std::string()) == "void") {
+      failures_.push_back("the arbiter could not rule on " + t.value("task", std::string()) +
+                          ": " + t.value("reason", std::string()));
+    }
+  }
   if (!all) failures_.push_back("an expectation was not met");
   return Status::Ok();
 }

@@ -60,7 +60,11 @@ void AddDetection(nlohmann::json* task) {
   const bool forced = t.value("outcome", std::string()) == "forced_error";
   t["detected"] = challenged && !honest;
   t["false_positive"] = challenged && honest && !forced;
-  t["missed"] = !challenged && !honest && !t["verifiers"].empty();
+  // Missed: some verifier judged (accepted) and none challenged; a task on
+  // which every verifier abstained was not verified at all.
+  bool judged = false;
+  for (const auto& v : t["verifiers"]) judged = judged || !v.value("abstain", false);
+  t["missed"] = !challenged && !honest && judged;
   const int64_t steps = t.value("steps", int64_t{0});
   if (t.contains("solver_steps_computed") && steps > 0) {
     const int64_t computed = t["solver_steps_computed"].get<int64_t>();
@@ -110,17 +114,34 @@ std::string VerificationLine(const nlohmann::json& t) {
     line += buf;
   }
   // An interval can fail without a distance (checkpoint 0 not the task's
-  // initial state, a wrong step counter): only all matches are bit-equal.
-  bool all_matched = true;
+  // initial state, a wrong step counter): only all matches are bit-equal,
+  // and only intervals actually checked count.
+  int64_t mismatched = 0;
+  int64_t checked = 0;
+  std::string abstentions;
   for (const auto& verifier : t.value("verifiers", nlohmann::json::array())) {
     for (const auto& interval : verifier.value("intervals", nlohmann::json::array())) {
-      if (interval.value("match", true) == false) all_matched = false;
+      if (!interval.value("checked", true)) continue;
+      ++checked;
+      if (interval.value("match", true) == false) ++mismatched;
+    }
+    if (verifier.value("abstain", false)) {
+      abstentions += " " + verifier.value("name", std::string()) + " abstained (" +
+                     verifier.value("reason", std::string()) + ");";
     }
   }
-  if (!any) {
-    line += tolerance || !all_matched ? " no distance measured;"
-                                      : " every checked interval bit-equal;";
+  if (checked == 0) {
+    line += " no interval checked;";
+  } else if (!any && mismatched > 0) {
+    std::snprintf(buf, sizeof(buf), " %lld checked interval(s), %lld not matching;",
+                  static_cast<long long>(checked), static_cast<long long>(mismatched));
+    line += buf;
+  } else if (!any) {
+    std::snprintf(buf, sizeof(buf), " all %lld checked interval(s) %s;",
+                  static_cast<long long>(checked), tolerance ? "matching" : "bit-equal");
+    line += buf;
   }
+  line += abstentions;
   if (tolerance) line += " δ " + v.value("delta_source", std::string("fixed")) + ",";
   if (v.value("hyperparameters", std::string("task")) == "prover") {
     line += " hyper-parameters from the prover,";
@@ -226,17 +247,27 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
       const auto intervals = body.value("intervals", nlohmann::json::array());
       nlohmann::json v = {{"name", d.value("verifier", std::string())},
                           {"accept", body.value("accept", false)},
+                          {"abstain", body.value("abstain", false)},
                           {"disputed_interval", body.value("disputed_interval", int64_t{-1})},
                           {"reason", body.value("reason", std::string())},
                           {"steps_reexecuted", body.value("steps_reexecuted", int64_t{0})},
                           {"intervals", WithoutTimings(intervals)}};
       t["verifiers"].push_back(v);
-      t["intervals_verified"] = t["intervals_verified"].get<int64_t>() +
-                                static_cast<int64_t>(intervals.size());
+      // An interval the verifier could not check (a checkpoint it could not
+      // get, a failure of its own) is reported but not counted as verified.
+      int64_t checked = 0;
+      for (const auto& i : intervals) checked += i.value("checked", true) ? 1 : 0;
+      t["intervals_verified"] = t["intervals_verified"].get<int64_t>() + checked;
       t["verifier_steps_reexecuted"] = t["verifier_steps_reexecuted"].get<int64_t>() +
                                        v["steps_reexecuted"].get<int64_t>();
       t["timings"]["verifier_seconds"][v["name"].get<std::string>()] =
           body.value("seconds", 0.0);
+    } else if (e.type == "game_move" && d.contains("body") && d["body"].contains("note")) {
+      // What a party put on the record with its move (a tolerance-mode
+      // challenger's distances per sub-range, its node scan).
+      t["dispute_notes"].push_back({{"move", d.value("move", int64_t{-1})},
+                                    {"from", d.value("from", std::string())},
+                                    {"note", d["body"]["note"]}});
     } else if (e.type == "node_ruling") {
       const auto timings = d.value("timings", nlohmann::json::object());
       t["timings"]["arbiter_node_seconds"] = timings.value("node_seconds", 0.0);
@@ -245,8 +276,12 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
       t["outcome"] = d.value("outcome", std::string());
       t["reason"] = d.value("reason", std::string());
       t["balances"] = d.value("balances", nlohmann::json::object());
-      const auto dispute = d.value("dispute", nlohmann::json::object());
-      if (!dispute.empty()) t["dispute"] = dispute;
+      auto dispute = d.value("dispute", nlohmann::json::object());
+      if (!dispute.empty()) {
+        if (t.contains("dispute_notes")) dispute["notes"] = t["dispute_notes"];
+        t["dispute"] = dispute;
+      }
+      t.erase("dispute_notes");
       balances = t["balances"];
       t["timings"]["time_to_resolution_s"] =
           static_cast<double>(e.time_ms - posted_ms[e.task]) / 1000.0;
@@ -271,8 +306,14 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
     t["verifiers"] = verifiers;
     const int64_t steps = t["steps"].get<int64_t>();
     bool challenged = false;
-    for (const auto& v : t["verifiers"]) challenged = challenged || !v.value("accept", true);
+    nlohmann::json abstained = nlohmann::json::array();
+    for (const auto& v : t["verifiers"]) {
+      const bool abstain = v.value("abstain", false);
+      challenged = challenged || (!v.value("accept", true) && !abstain);
+      if (abstain) abstained.push_back(v.value("name", std::string()));
+    }
     t["challenged"] = challenged;  // some verifier disputed an interval
+    t["abstained"] = abstained;    // verifiers that could not verify
     AddDetection(&t);
     t["verifier_compute_ratio"] =
         steps > 0 ? static_cast<double>(t["verifier_steps_reexecuted"].get<int64_t>()) /

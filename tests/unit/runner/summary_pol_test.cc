@@ -99,13 +99,28 @@ TEST(SummaryPol, ExactModeFailureWithoutDistanceIsNotBitEqual) {
   auto s = BuildSummary(story, "demo", 1);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   const std::string text = HumanSummary(*s, 1.0);
-  EXPECT_THAT(text, ::testing::HasSubstr("exact: no distance measured;"));
+  EXPECT_THAT(text, ::testing::HasSubstr("exact: 1 checked interval(s), 1 not matching;"));
   EXPECT_THAT(text, ::testing::Not(::testing::HasSubstr("bit-equal")));
 
   intervals[0]["match"] = true;  // every checked interval matched
   auto ok = BuildSummary(story, "demo", 1);
   ASSERT_TRUE(ok.ok());
-  EXPECT_THAT(HumanSummary(*ok, 1.0), ::testing::HasSubstr("every checked interval bit-equal"));
+  EXPECT_THAT(HumanSummary(*ok, 1.0), ::testing::HasSubstr("all 1 checked interval(s) bit-equal"));
+
+  // A verifier that could not check anything says so, and so does the line.
+  intervals[0] = {{"index", 0}, {"checked", false}, {"error", "Unavailable: refused"}};
+  story[2].data["body"]["accept"] = false;
+  story[2].data["body"]["abstain"] = true;
+  story[2].data["body"]["reason"] = "the start checkpoint of interval 0: refused";
+  auto none = BuildSummary(story, "demo", 1);
+  ASSERT_TRUE(none.ok());
+  const std::string abstained = HumanSummary(*none, 1.0);
+  EXPECT_THAT(abstained, ::testing::HasSubstr("no interval checked;"));
+  EXPECT_THAT(abstained, ::testing::HasSubstr("abstained (the start checkpoint of interval 0"));
+  EXPECT_EQ((*none)["tasks"][0]["intervals_verified"], 0);
+  EXPECT_EQ((*none)["tasks"][0]["challenged"], false);
+  EXPECT_EQ((*none)["tasks"][0]["missed"], false);  // nobody judged it
+  EXPECT_EQ((*none)["tasks"][0]["abstained"].size(), 1u);
 }
 
 TEST(SummaryPol, MissedAttacksAndFalsePositives) {

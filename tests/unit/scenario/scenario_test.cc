@@ -155,10 +155,33 @@ TEST(ScenarioTest, MinimalScenarioGetsEveryDefault) {
   EXPECT_EQ(again->resolved, s.resolved);
 }
 
+// Exact mode compares bits: a verifier in another precision than the
+// solver's can never agree, so the scenario is refused (tolerance mode
+// allows it).
+TEST(ScenarioTest, ExactModeNeedsTheSolversDtype) {
+  json j = json::parse(kMinimal);
+  j["participants"][1]["profile"] = {{"dtype", "float64"}};
+  Result<Scenario> exact = ParseScenario(j.dump(), "t.json");
+  ASSERT_FALSE(exact.ok());
+  EXPECT_NE(exact.status().message().find("/participants/1/profile/dtype"), std::string::npos)
+      << exact.status().message();
+  EXPECT_NE(exact.status().message().find("exact mode"), std::string::npos);
+  j["participants"][0]["profile"] = {{"dtype", "float64"}};
+  j["participants"][1]["profile"] = {{"dtype", "float32"}};
+  EXPECT_FALSE(ParseScenario(j.dump(), "t.json").ok());  // the reverse too
+  j["participants"][1]["profile"] = {{"dtype", "float64"}};
+  EXPECT_TRUE(ParseScenario(j.dump(), "t.json").ok());
+  j["participants"][1]["profile"] = {{"dtype", "float32"}};
+  j["protocol"] = {{"mode", "tolerance"}, {"delta", {{"l2", 1e-3}}}};
+  Result<Scenario> tolerance = ParseScenario(j.dump(), "t.json");
+  EXPECT_TRUE(tolerance.ok()) << tolerance.status().ToString();
+}
+
 TEST(ScenarioTest, GivenValuesAreNotReplacedByDefaults) {
   json j = json::parse(kMinimal);
   j["protocol"] = {{"checkpoint_interval", 25},
                    {"deadlines", {{"training_s", 5}}}};
+  j["participants"][0]["profile"] = {{"dtype", "float64"}};
   j["participants"][1]["profile"] = {{"dtype", "float64"}, {"threads", 4}};
   Result<Scenario> r = ParseScenario(j.dump(), "t.json");
   ASSERT_TRUE(r.ok()) << r.status().ToString();

@@ -46,8 +46,10 @@ TEST(ToleranceScenarioTest, FieldsAreParsedWithDefaults) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   const json& c = r->protocol.calibration;
   EXPECT_EQ(c["seeds"], json({1, 2}));
-  EXPECT_EQ(c["intervals"], 2);
-  EXPECT_EQ(c["quantile"], 0.99);
+  EXPECT_FALSE(c.contains("intervals"));  // absent: every interval
+  EXPECT_EQ(c["node_margin"], 4);
+  EXPECT_EQ(c["quantile"], 0.999);
+  EXPECT_EQ(c["first_interval_seeds"], 64);
   EXPECT_EQ(c["margin"], 2);
 }
 
