@@ -229,5 +229,27 @@ TEST_F(RunTest, GlobalTimeoutKillsEveryRole) {
   EXPECT_NE(r.err.find("timeout_s"), std::string::npos) << r.err;
 }
 
+// Every field of a real summary.json is one the shape that `check` holds
+// expectations against knows: a scenario expecting each of them checks.
+TEST_F(RunTest, EveryFieldOfARealSummaryCanBeExpected) {
+  for (const char* name : {"synthetic", "econ/forced-errors-expose-lazy"}) {
+    const std::string out = dir_ + "/" + std::string(name).substr(0, 4);
+    CommandResult r = RunVeritrain({"run", Scenario(name), "--out", out, "--in-process"}, dir_);
+    ASSERT_EQ(r.exit_code, 0) << name << "\n" << r.err;
+    const auto summary = nlohmann::json::parse(ReadFile(out + "/summary.json"));
+    auto j = nlohmann::json::parse(ReadFile(Scenario(name)));
+    j["expect"] = nlohmann::json::array();
+    const auto flat = summary.flatten();
+    for (const auto& [path, value] : flat.items()) {
+      j["expect"].push_back({{"path", path}, {"not_equals", "no summary holds this"}});
+    }
+    ASSERT_GT(j["expect"].size(), 50u);
+    const std::string path = dir_ + "/every-field.json";
+    std::ofstream(path) << j.dump(2);
+    CommandResult check = RunVeritrain({"check", path}, dir_);
+    EXPECT_EQ(check.exit_code, 0) << name << "\n" << check.err;
+  }
+}
+
 }  // namespace
 }  // namespace veritrain
