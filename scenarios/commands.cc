@@ -11,6 +11,7 @@
 
 #include "core/state/atomic_file.h"
 #include "core/train/job_environment.h"
+#include "scenarios/job_check.h"
 #include "scenarios/merge.h"
 #include "scenarios/progress.h"
 #include "scenarios/report.h"
@@ -121,7 +122,6 @@ int WorkflowCommands::State::Sweep() {
     std::cerr << sc.status().message() << "\n";
     return kRunBadInput;
   }
-  if (CheckSweepOf(*sc, scenario, std::cerr) > 0) return kRunBadInput;
   auto env = ResolveJobEnvironment(sc->plugins, sc->source_dir);
   Status jobs = env.ok() ? ApplyJobEnvironment(*env) : env.status();
   if (jobs.ok()) jobs = RequireKnownJob(sc->job.value("name", std::string()));
@@ -130,6 +130,8 @@ int WorkflowCommands::State::Sweep() {
     std::cerr << scenario << ": " << jobs.message() << "\n";
     return kRunBadInput;
   }
+  // After the job environment: the points' jobs are built.
+  if (CheckSweepOf(*sc, scenario, std::cerr) > 0) return kRunBadInput;
   if (!shard.empty()) {
     auto parsed = ParseShard(shard);
     if (!parsed.ok()) {
@@ -225,7 +227,9 @@ int WorkflowCommands::State::SchemaDoc() {
 }
 
 int CheckSweepOf(const Scenario& scenario, const std::string& source, std::ostream& err) {
-  const auto errors = CheckSweep(scenario);
+  auto errors = CheckSweep(scenario);
+  // Only once every point is a valid scenario: then against its job.
+  if (errors.empty()) errors = CheckSweepJobs(scenario);
   for (const auto& e : errors) err << source << ": " << e.path << ": " << e.message << "\n";
   return static_cast<int>(errors.size());
 }

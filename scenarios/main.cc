@@ -4,6 +4,7 @@
 //   veritrain check SCENARIO.json [--plugin LIB.so]
 //   veritrain sweep | merge | report | schema-doc   (scenarios/commands.h)
 //   veritrain calibrate SCENARIO.json [--out DIR]   (scenarios/calibrate_command.h)
+//   veritrain nodes SCENARIO.json | --torchscript FILE  (scenarios/nodes_command.h)
 //
 // Exit status: 0 the run settled and met every expectation; 1 a role
 // failed or an expectation was not met; 2 the scenario is invalid (nothing
@@ -21,6 +22,8 @@
 #include "scenarios/behaviour_check.h"
 #include "scenarios/calibrate_command.h"
 #include "scenarios/commands.h"
+#include "scenarios/job_check.h"
+#include "scenarios/nodes_command.h"
 #include "scenarios/progress.h"
 #include "scenarios/runner/curve_keys.h"
 #include "scenarios/runner/run.h"
@@ -40,7 +43,7 @@ veritrain::Status CheckJob(const veritrain::Scenario& sc) {
   nlohmann::json job = veritrain::TaskSpecForScenario(sc).job;
   if (!sc.solvers().empty()) job["dtype"] = sc.solvers().front()->profile.dtype;
   VT_ASSIGN_OR_RETURN(veritrain::JobConfig config, veritrain::JobConfig::FromJson(job));
-  VT_RETURN_IF_ERROR(veritrain::MakeJob(config).status());
+  VT_RETURN_IF_ERROR(veritrain::CheckScenarioAgainstJob(sc, config));
   VT_RETURN_IF_ERROR(veritrain::CheckBehaviourParams(sc));
   // CURVE key files, when the scenario loads them: each exists and is whole.
   return veritrain::RunCurveKeys(sc, veritrain::RunParticipantNames(sc)).status();
@@ -53,7 +56,7 @@ int Check(const std::string& path, const std::vector<std::string>& plugins) {
     return veritrain::kRunBadInput;
   }
   if (veritrain::Status s = CheckJob(*sc); !s.ok()) {
-    std::cerr << path << ": " << s.message() << "\n";
+    std::cerr << veritrain::EachLine(path + ": ", s.message());
     return veritrain::kRunBadInput;
   }
   if (veritrain::CheckSweepOf(*sc, path, std::cerr) > 0) return veritrain::kRunBadInput;
@@ -70,7 +73,7 @@ int RunCommand(const std::string& path, const veritrain::RunOptions& options,
     return veritrain::kRunBadInput;
   }
   if (veritrain::Status s = CheckJob(*sc); !s.ok()) {
-    std::cerr << path << ": " << s.message() << "\n";
+    std::cerr << veritrain::EachLine(path + ": ", s.message());
     return veritrain::kRunBadInput;
   }
   spdlog::info("running scenario {} (seed {})", sc->name, sc->seed);
@@ -134,6 +137,7 @@ int main(int argc, char** argv) {
 
   veritrain::WorkflowCommands workflow(app);
   veritrain::CalibrateCommand calibrate(app);
+  veritrain::NodesCommand nodes(app);
 
   try {
     app.parse(argc, argv);
@@ -143,6 +147,7 @@ int main(int argc, char** argv) {
   if (*check) return Check(check_path, plugins);
   if (auto status = workflow.Dispatch()) return *status;
   if (auto status = calibrate.Dispatch()) return *status;
+  if (auto status = nodes.Dispatch()) return *status;
   if (in_process) mode = "in-process";
   if (!mode.empty()) options.mode = *veritrain::ParseExecutionMode(mode);
   if (*run) return RunCommand(scenario, options, plugins);

@@ -30,6 +30,8 @@
 #include "core/wire/messages/all.h"
 #include "scenarios/calibrate.h"
 #include "scenarios/expect.h"
+#include "scenarios/job_check.h"
+#include "scenarios/job_graph.h"
 #include "scenarios/progress.h"
 #include "scenarios/runner/curve_keys.h"
 #include "scenarios/runner/in_process_profile.h"
@@ -268,6 +270,11 @@ Status Run::Prepare() {
                {"crashes", sc_.resolved.value("crashes", nlohmann::json::array())},
                {"curve", {{"enabled", sc_.network.curve.enabled}}},
                {"plugins", jobs.plugins}};
+  // The job's step graph as `veritrain nodes` lists it (job_graph.h; built
+  // once per process and job, normally already by the checks).
+  VT_ASSIGN_OR_RETURN(JobConfig job_config, ScenarioJobConfig(sc_));
+  VT_ASSIGN_OR_RETURN(JobFacts job_facts, JobFactsFor(job_config));
+  manifest_["graph"] = job_facts.graph;
   if (sc_.network.curve.enabled) {
     const std::string dir = CurveKeysDir(sc_);
     manifest_["curve"]["keys"] = dir.empty() ? std::string("generated") : dir;

@@ -229,6 +229,59 @@ TEST_F(RunTest, GlobalTimeoutKillsEveryRole) {
   EXPECT_NE(r.err.find("timeout_s"), std::string::npos) << r.err;
 }
 
+TEST_F(RunTest, ACorruptNodeTargetThatIsNotInTheGraphIsRefused) {
+  for (const auto& [params, expected] :
+       std::vector<std::pair<nlohmann::json, std::string>>{
+           {{{"node", "bogus.forward"}}, "no node \"bogus.forward\" in the step graph of job synthetic"},
+           {{{"node", "fc2.bakward"}}, "did you mean \"fc2.backward\"?"},
+           {{{"step", 300}}, "step 300 is past the last step of the task"},
+           {{{"node", "loss.forward"}}, "corrupting \"loss.forward\" cannot change the trained "
+                                        "state"}}) {
+    auto j = nlohmann::json::parse(ReadFile(Scenario("dispute/corrupt-node-n2")));
+    for (auto& p : j["participants"]) {
+      if (p.value("behaviour", std::string()) == "corrupt-node") p["params"].merge_patch(params);
+    }
+    const std::string path = dir_ + "/corrupt.json";
+    std::ofstream(path) << j.dump(2);
+    CommandResult check = RunVeritrain({"check", path}, dir_);
+    EXPECT_EQ(check.exit_code, 2) << params.dump() << "\n" << check.out << check.err;
+    EXPECT_NE(check.err.find(expected), std::string::npos) << check.err;
+    CommandResult run = RunVeritrain({"run", path, "--out", dir_ + "/corrupt"}, dir_);
+    EXPECT_EQ(run.exit_code, 2) << run.err;
+    EXPECT_FALSE(fs::exists(dir_ + "/corrupt")) << "the run started";
+  }
+}
+
+TEST_F(RunTest, NodesListsTheGraphOfAScenarioOrATorchScriptFile) {
+  CommandResult r = RunVeritrain({"nodes", Scenario("quickstart")}, dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* name : {"fc1.forward", "loss.forward", "fc2.backward", "state.assemble"}) {
+    EXPECT_NE(r.out.find(name), std::string::npos) << name << "\n" << r.out;
+  }
+  EXPECT_NE(r.out.find("game nodes"), std::string::npos) << r.out;
+
+  const std::string model = std::string(VERITRAIN_SOURCE_DIR) + "/examples/torchscript/fashion_cnn.pt";
+  CommandResult ts =
+      RunVeritrain({"nodes", "--torchscript", model, "--input-shape", "784", "--json"}, dir_);
+  ASSERT_EQ(ts.exit_code, 0) << ts.err;
+  auto graph = nlohmann::json::parse(ts.out);
+  EXPECT_EQ(graph["nodes"].back()["name"], "state.assemble");
+  EXPECT_EQ(graph["coarse"], false);
+
+  const std::string residual =
+      std::string(VERITRAIN_SOURCE_DIR) + "/tests/unit/train/data/residual.pt";
+  CommandResult coarse =
+      RunVeritrain({"nodes", "--torchscript", residual, "--input-shape", "16"}, dir_);
+  ASSERT_EQ(coarse.exit_code, 0) << coarse.err;
+  EXPECT_NE(coarse.out.find("coarse"), std::string::npos) << coarse.out;
+  EXPECT_NE(coarse.out.find("note: the model is trained as one coarse node"), std::string::npos)
+      << coarse.out;
+
+  CommandResult no_shape = RunVeritrain({"nodes", "--torchscript", residual}, dir_);
+  EXPECT_EQ(no_shape.exit_code, 2);
+  EXPECT_NE(no_shape.err.find("--input-shape"), std::string::npos) << no_shape.err;
+}
+
 // Every field of a real summary.json is one the shape that `check` holds
 // expectations against knows: a scenario expecting each of them checks.
 TEST_F(RunTest, EveryFieldOfARealSummaryCanBeExpected) {

@@ -2,6 +2,7 @@
 // error, the same seed giving the same results in process and in-process
 // mode, a sweep and its shards merging to the same sweep.csv, and reports.
 #include <fcntl.h>
+#include <signal.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/veritrain_process.h"
@@ -250,6 +252,32 @@ TEST_F(WorkflowTest, DeltaBehaviourSweepHasARowPerRunAndRatePlots) {
   CommandResult run_report = RunVeritrain({"report", dir_ + "/db/runs/run-000003"}, dir_);
   EXPECT_EQ(run_report.exit_code, 0) << run_report.err;
   EXPECT_TRUE(fs::exists(dir_ + "/db/runs/run-000003/report.html"));
+}
+
+TEST_F(WorkflowTest, ASweepOverAMisspelledNodeExitsTwoInsteadOfReportingMisses) {
+  const std::string file = Write(
+      "typo", {{"participants",
+                {{{"name", "solver-1"}, {"role", "solver"}, {"behaviour", "corrupt-node"},
+                  {"params", {{"step", 13}, {"node", "fc2.backward"}, {"magnitude", 0.5}}}},
+                 {{"name", "verifier-1"}, {"role", "verifier"}}}},
+               {"sweep",
+                {{"parameters",
+                  {{{"path", "/participants/0/params/node"},
+                    {"name", "node"},
+                    {"values", {"fc2.backward", "fc2.bakward"}}}}},
+                 {"repetitions", 5}}}});
+  for (const std::string command : {"check", "sweep"}) {
+    std::vector<std::string> args = {command, file};
+    if (command == "sweep") args.insert(args.end(), {"--out", dir_ + "/typo"});
+    CommandResult r = RunVeritrain(args, dir_);
+    EXPECT_EQ(r.exit_code, 2) << command << "\n" << r.out << r.err;
+    EXPECT_NE(r.err.find("point 1 (node=fc2.bakward): /participants/0/params/node: no node "
+                         "\"fc2.bakward\""),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("did you mean \"fc2.backward\"?"), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(fs::exists(dir_ + "/typo")) << "the sweep started";
 }
 
 }  // namespace
