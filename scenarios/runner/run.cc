@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <zmq.hpp>
 
@@ -38,8 +39,10 @@
 #include "scenarios/runner/ledger_audit.h"
 #include "scenarios/runner/money.h"
 #include "scenarios/runner/process_host.h"
+#include "scenarios/runner/results_folder.h"
 #include "scenarios/runner/summary.h"
 #include "scenarios/runner/thread_host.h"
+#include "scenarios/runner/work_dir.h"
 
 namespace veritrain {
 namespace {
@@ -58,6 +61,20 @@ std::string SelfDir() {
   if (n <= 0) return ".";
   buf[n] = 0;
   return fs::path(buf).parent_path().string();
+}
+
+// The last line of a role's log that spdlog wrote at level error (the role
+// mains log their fatal error so), without its time and role prefix; ""
+// when there is none.
+std::string LastErrorLine(const std::string& log_path) {
+  std::ifstream in(log_path);
+  std::string line, last;
+  while (std::getline(in, line)) {
+    const size_t at = line.find("] error ");
+    if (at != std::string::npos) last = line.substr(at + 8);
+  }
+  if (last.size() > 400) last = last.substr(0, 400) + "…";
+  return last;
 }
 
 // Finds a free TCP port on `host` for a role to bind.
@@ -112,6 +129,8 @@ class Run {
   std::optional<ArbiterLink> link_;  // the submitter's requests and events
   RetryPolicy retry_;
   ExecutionMode requested_mode_ = ExecutionMode::kProcess;
+  ResultsFolder results_folder_;    // locked while the run lives
+  WorkDir work_dir_;                // the private temp dir (work_)
   std::unique_ptr<RoleHost> host_;  // destroyed first: joins role threads
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::string task_;
@@ -137,29 +156,21 @@ Status Run::Prepare() {
   VT_RETURN_IF_ERROR(ApplyJobEnvironment(jobs));
   VT_RETURN_IF_ERROR(RequireKnownJob(sc_.job.at("name").get<std::string>()));
 
-  out_.out_dir = opt_.out_dir.empty() ? "results/runs/" + sc_.name + "/" + ResultsFolderId(sc_.seed)
-                                      : opt_.out_dir;
+  // The results folder is open, locked and emptied (Execute); an earlier
+  // run's events or role reports are gone, which matters: the arbiter's
+  // event log appends, and the results are derived from the whole log.
   std::error_code ec;
   fs::create_directories(out_.out_dir + "/logs", ec);
-  if (ec) return Status::IOError("cannot create " + out_.out_dir + ": " + ec.message());
-  out_.out_dir = fs::canonical(out_.out_dir).string();
-  // A folder reused for a new run (--out to the same place, as ctest does)
-  // must not keep the last run's events or role reports: the arbiter's
-  // event log appends, the results are derived from the whole log, and the
-  // reject counts from every report in reports/.
-  fs::remove(out_.out_dir + "/events.jsonl", ec);
-  if (ec) return Status::IOError("cannot remove the previous run's events.jsonl: " + ec.message());
-  fs::remove_all(out_.out_dir + "/reports", ec);
-  if (ec) return Status::IOError("cannot remove the previous run's reports/: " + ec.message());
+  if (ec) return Status::IOError("cannot create " + out_.out_dir + "/logs: " + ec.message());
 
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/veritrain-XXXXXX";
-  std::vector<char> buf(pattern.begin(), pattern.end());
-  buf.push_back(0);
-  if (::mkdtemp(buf.data()) == nullptr) {
-    return Status::IOError("cannot create a private temp dir from " + pattern);
+  // The private temp dir; first, those of runs that were killed before they
+  // could remove theirs (work_dir.h).
+  const int stale = RemoveStaleWorkDirs(TempRoot());
+  if (stale > 0 && !opt_.quiet) {
+    spdlog::info("removed {} private temp dir(s) left by killed runs", stale);
   }
-  work_ = buf.data();
+  VT_ASSIGN_OR_RETURN(work_dir_, WorkDir::Create(TempRoot()));
+  work_ = work_dir_.path();
   bin_dir_ = opt_.bin_dir.empty() ? SelfDir() : opt_.bin_dir;
 
   // Keys: one Ed25519 identity per participant, generated for this run.
@@ -422,6 +433,10 @@ Status Run::CheckChildren() {
       continue;
     }
     std::string msg = e.label + " " + e.description;
+    // Why, from the role's own log (a start-up failure is only there).
+    const std::string why =
+        e.name.empty() ? std::string() : LastErrorLine(out_.out_dir + "/logs/" + e.name + ".log");
+    if (!why.empty() && msg.find(why) == std::string::npos) msg += ": " + why;
     failures_.push_back(msg);
     return Status::Unavailable(msg + " (see " + out_.out_dir + "/logs/)");
   }
@@ -572,6 +587,18 @@ RunOutcome Run::Execute() {
     return out_;
   }
   curve_keys_ = std::move(*curve);
+  // The results folder, before anything starts: one that cannot be
+  // written, or that another run is writing, is bad input.
+  auto folder = OpenResultsFolder(
+      opt_.out_dir.empty() ? "results/runs/" + sc_.name + "/" + ResultsFolderId(sc_.seed)
+                           : opt_.out_dir);
+  if (!folder.ok()) {
+    out_.exit_code = kRunBadInput;
+    out_.error = folder.status().ToString();
+    return out_;
+  }
+  results_folder_ = std::move(*folder);
+  out_.out_dir = results_folder_.path();
   ChooseHost();
   Status s = Prepare();
   if (s.ok()) s = StartRoles();
@@ -606,10 +633,8 @@ RunOutcome Run::Execute() {
     }
   }
   host_.reset();  // every role has ended: threads joined, processes reaped
-  if (!work_.empty() && !opt_.keep_workdir) {
-    std::error_code ec;
-    fs::remove_all(work_, ec);
-  }
+  if (opt_.keep_workdir) work_dir_.Keep();
+  work_dir_ = WorkDir();  // removed unless kept
   return out_;
 }
 

@@ -229,6 +229,76 @@ TEST_F(RunTest, GlobalTimeoutKillsEveryRole) {
   EXPECT_NE(r.err.find("timeout_s"), std::string::npos) << r.err;
 }
 
+TEST_F(RunTest, ARoleThatFailsToStartHasItsErrorPrinted) {
+  // The real solver, started with a config it cannot read: its error is in
+  // its log, and `run` must say it too.
+  const std::string bin = FakeBinDir(
+      "solver", "exec " + std::string(VERITRAIN_BIN_DIR) + "/veritrain-solver --config " + dir_ +
+                    "/no-such-config.json");
+  CommandResult r = RunVeritrain(
+      {"run", Scenario("synthetic"), "--out", dir_ + "/results", "--bin-dir", bin}, dir_);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("veritrain-solver (solver-1) exited with status 2: "), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("no-such-config.json"), std::string::npos) << r.err;
+}
+
+TEST_F(RunTest, AnOutThatCannotBeWrittenExitsTwoBeforeAnythingStarts) {
+  std::ofstream(dir_ + "/a-file") << "x";
+  CommandResult r =
+      RunVeritrain({"run", Scenario("synthetic"), "--out", dir_ + "/a-file/results"}, dir_);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find(dir_ + "/a-file/results"), std::string::npos) << r.err;
+  for (const auto& e : fs::directory_iterator(dir_)) {
+    EXPECT_NE(e.path().filename().string().rfind("veritrain-", 0), 0u)
+        << "a private temp dir was made: " << e.path();
+  }
+}
+
+// A run that stays up until it is stopped: its solver never answers.
+pid_t StartStuckRun(const std::string& dir, const std::string& out, const std::string& bin) {
+  return test_support::SpawnVeritrain(
+      {"run", std::string(VERITRAIN_SOURCE_DIR) + "/scenarios/synthetic.json", "--out", out,
+       "--bin-dir", bin},
+      dir);
+}
+
+TEST_F(RunTest, ASecondRunIntoTheSameFolderIsRefused) {
+  const std::string bin = FakeBinDir("solver", "while true; do sleep 1; done");
+  const std::string out = dir_ + "/results";
+  const pid_t first = StartStuckRun(dir_, out, bin);
+  // Once its private dir has its role configs, the first run holds the
+  // folder (it is locked before anything is made).
+  const std::string work =
+      test_support::WaitForWorkDir(dir_, first, {"arbiter.json"}, std::chrono::seconds(120));
+  ASSERT_FALSE(work.empty()) << "the first run did not start";
+  const std::string second_dir = dir_ + "/second";
+  fs::create_directories(second_dir);
+  CommandResult second =
+      RunVeritrain({"run", Scenario("synthetic"), "--out", out, "--in-process"}, second_dir);
+  test_support::StopVeritrain(first);
+  EXPECT_EQ(second.exit_code, 2) << second.out << second.err;
+  EXPECT_NE(second.err.find("is in use by another veritrain run (pid " + std::to_string(first)),
+            std::string::npos)
+      << second.err;
+  EXPECT_FALSE(fs::exists(out + "/summary.json"));
+}
+
+TEST_F(RunTest, APrivateDirLeftByAKilledRunIsRemovedByTheNext) {
+  const std::string bin = FakeBinDir("solver", "while true; do sleep 1; done");
+  const pid_t killed = StartStuckRun(dir_, dir_ + "/killed", bin);
+  const std::string work = test_support::WaitForWorkDir(dir_, killed, {"owner.lock", "keys"},
+                                                        std::chrono::seconds(120));
+  ASSERT_FALSE(work.empty()) << "the run did not start";
+  kill(killed, SIGKILL);
+  waitpid(killed, nullptr, 0);
+  ASSERT_TRUE(fs::exists(work + "/keys")) << "SIGKILL leaves the dir: nothing could remove it";
+  CommandResult next =
+      RunVeritrain({"run", Scenario("synthetic"), "--out", dir_ + "/next", "--in-process"}, dir_);
+  ASSERT_EQ(next.exit_code, 0) << next.err;
+  EXPECT_FALSE(fs::exists(work)) << "the killed run's keys are still in " << work;
+}
+
 TEST_F(RunTest, ACorruptNodeTargetThatIsNotInTheGraphIsRefused) {
   for (const auto& [params, expected] :
        std::vector<std::pair<nlohmann::json, std::string>>{
