@@ -83,6 +83,9 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) : s_(std::make_unique<State>()
                       "repetitions per point (replaces the scenario's)")
       ->check(CLI::Range(int64_t{1}, int64_t{1000000}));
   s.sweep->add_flag("--report", s.sweep_report, "write report.html into the sweep folder");
+  s.sweep->add_flag("--resume", s.sweep_options.resume,
+                    "carry on the interrupted sweep in --out: keep the runs it finished, run "
+                    "the rest");
   s.sweep->add_option("--plugin", s.plugins, "shared library with plug-in jobs (repeatable)");
   s.sweep->add_option("--bin-dir", s.sweep_options.bin_dir,
                       "where the role executables are, for process mode");
@@ -152,6 +155,10 @@ int WorkflowCommands::State::Sweep() {
                sweep_options.shard.count > 1 ? ", shard " + shard : std::string(),
                sweep_options.jobs);
   SweepOutcome out = RunSweep(*sc, sweep_options);
+  if (out.resumed > 0) {
+    spdlog::info("sweep: {} runs kept from the interrupted sweep, {} run now", out.resumed,
+                 out.runs - out.resumed);
+  }
   char line[160];
   std::snprintf(line, sizeof(line), "sweep: %lld runs, %lld settled, %lld with unmet expectations, %.1f s",
                 static_cast<long long>(out.runs), static_cast<long long>(out.completed),

@@ -69,10 +69,10 @@ std::string FormatDuration(double seconds) {
 }
 
 std::string CountLine(const std::string& label, int64_t done, int64_t total,
-                      const std::string& unit, double elapsed_s) {
+                      const std::string& unit, double elapsed_s, int64_t done_before) {
   std::string out = label + " " + std::to_string(done) + "/" + std::to_string(total) + " " + unit;
-  if (done > 0 && elapsed_s > 0) {
-    const double rate = static_cast<double>(done) / elapsed_s;
+  if (done > done_before && elapsed_s > 0) {
+    const double rate = static_cast<double>(done - done_before) / elapsed_s;
     char buf[64];
     std::snprintf(buf, sizeof(buf), " · %.3g %s/s", rate, unit.c_str());
     out += buf;

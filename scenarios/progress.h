@@ -54,8 +54,10 @@ class ProgressLine {
 std::string FormatDuration(double seconds);
 
 // "<label> <done>/<total> <unit> · <rate> <unit>/s · ETA <duration>", the
-// rate from `elapsed_s`; the rate and ETA are left out until done > 0.
+// rate from what was done in `elapsed_s`: done - done_before (what was
+// already done when the clock started, e.g. the runs a resumed sweep kept);
+// the rate and ETA are left out until some of it is done.
 std::string CountLine(const std::string& label, int64_t done, int64_t total,
-                      const std::string& unit, double elapsed_s);
+                      const std::string& unit, double elapsed_s, int64_t done_before = 0);
 
 }  // namespace veritrain

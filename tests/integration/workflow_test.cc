@@ -280,5 +280,65 @@ TEST_F(WorkflowTest, ASweepOverAMisspelledNodeExitsTwoInsteadOfReportingMisses) 
   EXPECT_FALSE(fs::exists(dir_ + "/typo")) << "the sweep started";
 }
 
+TEST_F(WorkflowTest, ASweepIntoAUsedFolderKeepsNothingOfTheOldOne) {
+  auto sweep = [&](const std::string& name, const json& values) {
+    return Write(name, {{"sweep", {{"parameters", {{{"path", "protocol.top_q"}, {"values", values}}}}}}});
+  };
+  const std::string out = dir_ + "/sweep";
+  ASSERT_EQ(RunVeritrain({"sweep", sweep("four", {0, 1, 2, 3}), "--out", out}, dir_).exit_code, 0);
+  ASSERT_TRUE(fs::exists(out + "/runs/run-000003"));
+  CommandResult again = RunVeritrain({"sweep", sweep("two", {0, 1}), "--out", out}, dir_);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_FALSE(fs::exists(out + "/runs/run-000002"));
+  EXPECT_FALSE(fs::exists(out + "/runs/run-000003"));
+  EXPECT_EQ(Lines(ReadFile(out + "/sweep.csv")), 1u + 2u);
+  // --resume holds a folder to the sweep it was started with.
+  CommandResult other = RunVeritrain({"sweep", sweep("four", {0, 1, 2, 3}), "--out", out, "--resume"}, dir_);
+  EXPECT_EQ(other.exit_code, 2);
+  EXPECT_NE(other.err.find("holds another sweep"), std::string::npos) << other.err;
+}
+
+TEST_F(WorkflowTest, AnInterruptedSweepResumesKeepingTheRunsItFinished) {
+  const std::string file =
+      Write("long", {{"sweep", {{"parameters", {{{"path", "protocol.top_q"}, {"values", {0, 1}}}}},
+                                {"repetitions", 15}}}});
+  const std::string out = dir_ + "/long";
+  const pid_t sweep = test_support::SpawnVeritrain({"sweep", file, "--out", out, "--jobs", "1"}, dir_);
+  // Interrupt it once a few runs have finished (each writes its row.json as
+  // it ends); the one running then is interrupted.
+  const std::string third = out + "/runs/run-000002/row.json";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(300);
+  while (!fs::exists(third) && std::chrono::steady_clock::now() < deadline &&
+         waitpid(sweep, nullptr, WNOHANG) == 0) {
+    // Nothing to wait on for a file another process writes.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(fs::exists(third));
+  kill(sweep, SIGINT);
+  CommandResult first = test_support::WaitVeritrain(sweep, dir_);
+  ASSERT_EQ(first.exit_code, 130) << first.out << first.err;
+  EXPECT_NE(first.err.find("--resume"), std::string::npos) << first.err;
+  EXPECT_EQ(first.err.find("failed"), std::string::npos) << first.err;
+  // The runs that finished are rows; the one interrupted is not, and not a failure.
+  const std::string rows = ReadFile(out + "/rows.jsonl");
+  const size_t done = Lines(rows);
+  EXPECT_GE(done, 3u);
+  EXPECT_LT(done, 30u);
+  EXPECT_EQ(rows.find("interrupted"), std::string::npos) << rows;
+  EXPECT_EQ(rows.find("\"failed\""), std::string::npos) << rows;
+  const auto kept_time = fs::last_write_time(out + "/runs/run-000000/summary.json");
+
+  CommandResult resumed = RunVeritrain({"sweep", file, "--out", out, "--resume", "--jobs", "2"}, dir_);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  EXPECT_NE(resumed.out.find(std::to_string(done) + " runs kept from the interrupted sweep"),
+            std::string::npos)
+      << resumed.out;
+  EXPECT_EQ(Lines(ReadFile(out + "/sweep.csv")), 1u + 30u);
+  EXPECT_EQ(fs::last_write_time(out + "/runs/run-000000/summary.json"), kept_time)
+      << "a finished run was run again";
+  const std::string all = ReadFile(out + "/rows.jsonl");
+  EXPECT_EQ(all.find("interrupted"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace veritrain

@@ -42,6 +42,9 @@ TEST(ProgressTest, CountLineHasRateAndEta) {
   EXPECT_EQ(CountLine("sweep", 0, 10, "runs", 0), "sweep 0/10 runs");
   // 5 runs in 10 s: 0.5 runs/s, 5 left: 10 s.
   EXPECT_EQ(CountLine("sweep", 5, 10, "runs", 10), "sweep 5/10 runs · 0.5 runs/s · ETA 10.0 s");
+  // A resumed sweep kept 4 runs: the rate counts the 2 done since, 0.2 runs/s.
+  EXPECT_EQ(CountLine("sweep", 6, 10, "runs", 10, 4), "sweep 6/10 runs · 0.2 runs/s · ETA 20.0 s");
+  EXPECT_EQ(CountLine("sweep", 4, 10, "runs", 10, 4), "sweep 4/10 runs");
 }
 
 TEST_F(PipeTest, PlainLinesAreThrottledUnlessForced) {
