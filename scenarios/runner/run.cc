@@ -77,6 +77,17 @@ std::string LastErrorLine(const std::string& log_path) {
   return last;
 }
 
+// What the solver does before its first checkpoint, for the progress line.
+std::string JobSetupText(const nlohmann::json& job) {
+  const std::string name = job.value("name", std::string());
+  if (name == "mlp" || name == "cnn") return "the solver is loading Fashion-MNIST (job " + name + ")";
+  if (name == "torchscript") {
+    const std::string model = job.value("params", nlohmann::json::object()).value("model", std::string());
+    return "the solver is loading " + fs::path(model).filename().string() + " and its data";
+  }
+  return "the solver is building job " + name;
+}
+
 // Finds a free TCP port on `host` for a role to bind.
 Result<std::string> TcpEndpoint(zmq::context_t& ctx, const std::string& host) {
   zmq::socket_t probe(ctx, zmq::socket_type::router);
@@ -114,6 +125,7 @@ class Run {
     stage_ = stage;
     stage_start_ = std::chrono::steady_clock::now();
     stage_changed_ = true;
+    training_seen_ = false;
   }
 
   const Scenario& sc_;
@@ -134,9 +146,16 @@ class Run {
   std::unique_ptr<RoleHost> host_;  // destroyed first: joins role threads
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::string task_;
-  std::string stage_ = "starting";
+  // What the progress line shows: "starting the roles", "posting the
+  // task", "training" (setting up until checkpoint 0, then steps),
+  // "verifying".
+  std::string stage_ = "starting the roles";
   std::chrono::steady_clock::time_point stage_start_ = start_;
   bool stage_changed_ = true;
+  bool training_seen_ = false;  // checkpoint 0 of the task exists
+  std::chrono::steady_clock::time_point training_start_ = start_;
+  int64_t training_done_before_ = 0;  // steps done when training was first seen
+  int64_t task_index_ = 0;  // of the task being run, 0-based
   bool settled_ = false;
   bool shutting_down_ = false;
   std::map<std::string, nlohmann::json> crashes_;  // the scenario's crashes seen, by participant
@@ -377,6 +396,11 @@ void Run::PollOnce(int64_t ms) {
 
 void Run::ReportProgress() {
   if (opt_.progress == nullptr) return;
+  // "task 2/3 · " when the run posts several tasks.
+  const std::string task = sc_.tasks > 1 ? "task " + std::to_string(task_index_ + 1) + "/" +
+                                               std::to_string(sc_.tasks) + " · "
+                                         : std::string();
+  std::string text;
   if (stage_ == "training") {
     const int64_t k = sc_.protocol.checkpoint_interval;
     const int64_t steps = sc_.job.value("steps", int64_t{0});
@@ -386,12 +410,27 @@ void Run::ReportProgress() {
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
       if (it->path().extension() == ".vtc") ++checkpoints;
     }
-    const int64_t done = std::min(steps, std::max<int64_t>(0, checkpoints - 1) * k);
-    opt_.progress->Update(CountLine("training", done, steps, "steps", Since(stage_start_)),
-                          stage_changed_);
+    if (checkpoints == 0) {
+      // The solver is building its job (loading the data, hashing it) and
+      // has not written checkpoint 0 yet.
+      text = "setting up: " + JobSetupText(sc_.job) + " " + FormatDuration(Since(stage_start_));
+    } else {
+      const int64_t done = std::min(steps, std::max<int64_t>(0, checkpoints - 1) * k);
+      if (!training_seen_) {
+        // The rate and ETA count training only: the steps done since the
+        // first checkpoints were seen, over the time since.
+        training_seen_ = true;
+        training_start_ = std::chrono::steady_clock::now();
+        training_done_before_ = done;
+        stage_changed_ = true;
+      }
+      text = CountLine("training", done, steps, "steps", Since(training_start_),
+                       training_done_before_);
+    }
   } else {
-    opt_.progress->Update(stage_ + " " + FormatDuration(Since(stage_start_)), stage_changed_);
+    text = stage_ + " " + FormatDuration(Since(stage_start_));
   }
+  opt_.progress->Update(task + text, stage_changed_);
   stage_changed_ = false;
 }
 
@@ -462,6 +501,8 @@ Status Run::WaitSubscribed() {
 Status Run::PostTask(int64_t index) {
   task_.clear();
   settled_ = false;
+  task_index_ = index;
+  SetStage("posting the task");
   TaskSpec spec = TaskSpecForScenario(sc_, index);
   if (calibration_) ApplyCalibration(*calibration_, &spec);
   return link_->Request(Pack(veritrain::PostTask{spec})).status();
@@ -482,7 +523,7 @@ Status Run::WaitSettled() {
   auto on_event = [&](const Message& m) {
     // Events are republished: each stage is entered once.
     if (m.type == Heartbeat::kType || task_.empty() || m.task != task_) return Status::Ok();
-    const bool fresh = (m.type == TaskAssigned::kType && stage_ == "starting") ||
+    const bool fresh = (m.type == TaskAssigned::kType && stage_ == "posting the task") ||
                        (m.type == ProofPosted::kType && stage_ == "training");
     if (fresh && m.type == TaskAssigned::kType) SetStage("training");
     if (fresh && m.type == ProofPosted::kType) SetStage("verifying");
@@ -501,7 +542,7 @@ Status Run::WaitSettled() {
     VT_RETURN_IF_ERROR(refused);
     VT_RETURN_IF_ERROR(link_->DrainEvents(on_event));
   }
-  SetStage("starting");
+  SetStage("settled");
   return Status::Ok();
 }
 

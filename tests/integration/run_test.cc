@@ -299,6 +299,28 @@ TEST_F(RunTest, APrivateDirLeftByAKilledRunIsRemovedByTheNext) {
   EXPECT_FALSE(fs::exists(work)) << "the killed run's keys are still in " << work;
 }
 
+TEST_F(RunTest, ProgressSaysWhichTaskAndTheFinalStateOnce) {
+  // stderr is a file here: progress comes as log lines.
+  const std::string scenario = Patched("synthetic", {{"tasks", 2}, {"expect", nlohmann::json::array()}});
+  CommandResult r = RunVeritrain({"run", scenario, "--out", dir_ + "/two", "--in-process"}, dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("task 1/2 · posting the task"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("task 2/2 · posting the task"), std::string::npos) << r.err;
+  size_t finals = 0;
+  for (size_t at = r.err.find("finished"); at != std::string::npos;
+       at = r.err.find("finished", at + 1)) {
+    ++finals;
+  }
+  EXPECT_EQ(finals, 1u) << r.err;
+  // No line twice in a row.
+  std::istringstream lines(r.err);
+  std::string line, last;
+  while (std::getline(lines, line)) {
+    EXPECT_NE(line, last) << r.err;
+    last = line;
+  }
+}
+
 TEST_F(RunTest, ACorruptNodeTargetThatIsNotInTheGraphIsRefused) {
   for (const auto& [params, expected] :
        std::vector<std::pair<nlohmann::json, std::string>>{
