@@ -19,6 +19,7 @@
 
 #include "core/train/job.h"
 #include "core/train/job_environment.h"
+#include "core/util/build_info.h"
 #include "scenarios/behaviour_check.h"
 #include "scenarios/calibrate_command.h"
 #include "scenarios/commands.h"
@@ -108,6 +109,8 @@ int RunCommand(const std::string& path, const veritrain::RunOptions& options,
 int main(int argc, char** argv) {
   CLI::App app{"veritrain: a testbed for verifiable training protocols"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", "veritrain " + veritrain::VeritrainVersion() + " (commit " +
+                                        veritrain::VeritrainCommit() + ")");
   spdlog::set_pattern("%H:%M:%S [veritrain] %v");
 
   std::string scenario;

@@ -321,6 +321,13 @@ TEST_F(RunTest, ProgressSaysWhichTaskAndTheFinalStateOnce) {
   }
 }
 
+TEST_F(RunTest, PrintsItsVersion) {
+  CommandResult r = RunVeritrain({"--version"}, dir_);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("veritrain ", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("(commit "), std::string::npos) << r.out;
+}
+
 TEST_F(RunTest, ACorruptNodeTargetThatIsNotInTheGraphIsRefused) {
   for (const auto& [params, expected] :
        std::vector<std::pair<nlohmann::json, std::string>>{
