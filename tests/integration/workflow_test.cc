@@ -229,7 +229,7 @@ TEST_F(WorkflowTest, DeltaBehaviourSweepHasARowPerRunAndRatePlots) {
   EXPECT_EQ(Lines(ReadFile(dir_ + "/db/sweep.csv")), 1u + 24u);
   EXPECT_EQ(Lines(ReadFile(dir_ + "/db/aggregates.csv")), 1u + 12u);
   const std::string html = ReadFile(dir_ + "/db/report.html");
-  EXPECT_NE(html.find("Rate of runs flagged against delta"), std::string::npos);
+  EXPECT_NE(html.find("Detection and false-positive rates against delta"), std::string::npos);
   EXPECT_NE(html.find("false-positive rate"), std::string::npos);
   EXPECT_NE(html.find("detection rate"), std::string::npos);
   EXPECT_EQ(html.find("<script"), std::string::npos);
