@@ -11,6 +11,7 @@
 
 #include "core/state/atomic_file.h"
 #include "core/train/job_environment.h"
+#include "scenarios/job_check.h"
 #include "scenarios/merge.h"
 #include "scenarios/progress.h"
 #include "scenarios/report.h"
@@ -82,6 +83,9 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) : s_(std::make_unique<State>()
                       "repetitions per point (replaces the scenario's)")
       ->check(CLI::Range(int64_t{1}, int64_t{1000000}));
   s.sweep->add_flag("--report", s.sweep_report, "write report.html into the sweep folder");
+  s.sweep->add_flag("--resume", s.sweep_options.resume,
+                    "carry on the interrupted sweep in --out: keep the runs it finished, run "
+                    "the rest");
   s.sweep->add_option("--plugin", s.plugins, "shared library with plug-in jobs (repeatable)");
   s.sweep->add_option("--bin-dir", s.sweep_options.bin_dir,
                       "where the role executables are, for process mode");
@@ -121,7 +125,6 @@ int WorkflowCommands::State::Sweep() {
     std::cerr << sc.status().message() << "\n";
     return kRunBadInput;
   }
-  if (CheckSweepOf(*sc, scenario, std::cerr) > 0) return kRunBadInput;
   auto env = ResolveJobEnvironment(sc->plugins, sc->source_dir);
   Status jobs = env.ok() ? ApplyJobEnvironment(*env) : env.status();
   if (jobs.ok()) jobs = RequireKnownJob(sc->job.value("name", std::string()));
@@ -130,6 +133,8 @@ int WorkflowCommands::State::Sweep() {
     std::cerr << scenario << ": " << jobs.message() << "\n";
     return kRunBadInput;
   }
+  // After the job environment: the points' jobs are built.
+  if (CheckSweepOf(*sc, scenario, std::cerr) > 0) return kRunBadInput;
   if (!shard.empty()) {
     auto parsed = ParseShard(shard);
     if (!parsed.ok()) {
@@ -150,6 +155,10 @@ int WorkflowCommands::State::Sweep() {
                sweep_options.shard.count > 1 ? ", shard " + shard : std::string(),
                sweep_options.jobs);
   SweepOutcome out = RunSweep(*sc, sweep_options);
+  if (out.resumed > 0) {
+    spdlog::info("sweep: {} runs kept from the interrupted sweep, {} run now", out.resumed,
+                 out.runs - out.resumed);
+  }
   char line[160];
   std::snprintf(line, sizeof(line), "sweep: %lld runs, %lld settled, %lld with unmet expectations, %.1f s",
                 static_cast<long long>(out.runs), static_cast<long long>(out.completed),
@@ -225,7 +234,9 @@ int WorkflowCommands::State::SchemaDoc() {
 }
 
 int CheckSweepOf(const Scenario& scenario, const std::string& source, std::ostream& err) {
-  const auto errors = CheckSweep(scenario);
+  auto errors = CheckSweep(scenario);
+  // Only once every point is a valid scenario: then against its job.
+  if (errors.empty()) errors = CheckSweepJobs(scenario);
   for (const auto& e : errors) err << source << ": " << e.path << ": " << e.message << "\n";
   return static_cast<int>(errors.size());
 }

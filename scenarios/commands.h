@@ -43,9 +43,11 @@ class WorkflowCommands {
   std::unique_ptr<State> s_;
 };
 
-// Checks the scenario's sweep block and every point of it, writing each
-// error as "<source>: <path>: <message>" to `err`. Returns the number of
-// errors (0 when there is no sweep block).
+// Checks the scenario's sweep block and every point of it — as a scenario,
+// then against its job (job_check.h) — writing each error as "<source>:
+// <path>: <message>" to `err`. Returns the number of errors (0 when there
+// is no sweep block). REQUIRES: the scenario's job environment is applied
+// (plug-ins loaded).
 int CheckSweepOf(const Scenario& scenario, const std::string& source, std::ostream& err);
 
 // ", sweep: 6 points × 10 repetitions = 60 runs", or "" without a sweep.

@@ -4,6 +4,7 @@
 #include <exception>
 #include <optional>
 #include <utility>
+#include <vector>
 
 namespace veritrain {
 namespace {
@@ -24,13 +25,55 @@ std::string DefaultDescription(const std::string& path, const json& e) {
   return path;
 }
 
+// Why `pointer` names nothing in `summary`: the deepest part that exists
+// and what it holds, e.g. "no value at /tasks/0/outcom: /tasks/0 has no
+// field \"outcom\" (it has: challenged, detected, …)".
+std::string Missing(const json& summary, const json::json_pointer& pointer) {
+  std::vector<std::string> tokens;
+  for (json::json_pointer p = pointer; !p.empty(); p = p.parent_pointer()) {
+    tokens.insert(tokens.begin(), p.back());
+  }
+  const json* node = &summary;
+  std::string at;
+  for (const auto& t : tokens) {
+    const std::string where = at.empty() ? "summary.json" : at;
+    if (node->is_object()) {
+      auto it = node->find(t);
+      if (it == node->end()) {
+        std::string keys;
+        size_t n = 0;
+        for (auto k = node->begin(); k != node->end() && n < 24; ++k, ++n) {
+          keys += (keys.empty() ? "" : ", ") + k.key();
+        }
+        if (node->size() > n) keys += ", …";
+        return where + " has no field \"" + t + "\"" +
+               (keys.empty() ? " (it is empty)" : " (it has: " + keys + ")");
+      }
+      node = &*it;
+    } else if (node->is_array()) {
+      const bool digits = !t.empty() && t.find_first_not_of("0123456789") == std::string::npos;
+      const size_t index = digits && t.size() < 10 ? std::stoul(t) : node->size();
+      if (index >= node->size()) {
+        return where + " has " + std::to_string(node->size()) + " element(s); \"" + t +
+               "\" is not one of them";
+      }
+      node = &(*node)[index];
+    } else {
+      return where + " is " + node->dump() + ", which has no field \"" + t + "\"";
+    }
+    at += "/" + t;
+  }
+  return "";
+}
+
 // The value at `path` in `summary`, or nullopt with *why set.
 std::optional<json> Lookup(const json& summary, const std::string& path,
                            std::string* why) {
   try {
     json::json_pointer pointer(path);
     if (!summary.contains(pointer)) {
-      *why = "no value at " + path;
+      const std::string missing = Missing(summary, pointer);
+      *why = "no value at " + path + (missing.empty() ? "" : ": " + missing);
       return std::nullopt;
     }
     return summary.at(pointer);

@@ -12,7 +12,9 @@
 //                     greater / less than the number at JSON pointer P in
 //                     the same summary (one figure against another, e.g.
 //                     one verifier's profit against another's)
-// A missing value fails every comparison.
+// A missing value fails every comparison, and the detail names the first
+// part of the path that is missing and what is there instead. Paths that no
+// summary can hold are refused before the run (summary_shape.h).
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -29,7 +31,8 @@ struct ExpectationResult {
   bool passed = false;
   nlohmann::json actual;  // the value at the path; null if there is none
   std::string detail;     // why it passed or failed: "got 0.65, below the
-                          // minimum 0.7", "no value at /tasks/0/x"
+                          // minimum 0.7", "no value at /tasks/0/x: /tasks/0
+                          // has no field \"x\" (it has: …)"
 };
 
 // Evaluates every expectation in `expect` (a JSON array, normally

@@ -4,6 +4,7 @@
 //   veritrain check SCENARIO.json [--plugin LIB.so]
 //   veritrain sweep | merge | report | schema-doc   (scenarios/commands.h)
 //   veritrain calibrate SCENARIO.json [--out DIR]   (scenarios/calibrate_command.h)
+//   veritrain nodes SCENARIO.json | --torchscript FILE  (scenarios/nodes_command.h)
 //
 // Exit status: 0 the run settled and met every expectation; 1 a role
 // failed or an expectation was not met; 2 the scenario is invalid (nothing
@@ -18,9 +19,12 @@
 
 #include "core/train/job.h"
 #include "core/train/job_environment.h"
+#include "core/util/build_info.h"
 #include "scenarios/behaviour_check.h"
 #include "scenarios/calibrate_command.h"
 #include "scenarios/commands.h"
+#include "scenarios/job_check.h"
+#include "scenarios/nodes_command.h"
 #include "scenarios/progress.h"
 #include "scenarios/runner/curve_keys.h"
 #include "scenarios/runner/run.h"
@@ -41,7 +45,7 @@ veritrain::Status CheckJob(const veritrain::Scenario& sc) {
   nlohmann::json job = veritrain::TaskSpecForScenario(sc).job;
   if (!sc.solvers().empty()) job["dtype"] = sc.solvers().front()->profile.dtype;
   VT_ASSIGN_OR_RETURN(veritrain::JobConfig config, veritrain::JobConfig::FromJson(job));
-  VT_RETURN_IF_ERROR(veritrain::MakeJob(config).status());
+  VT_RETURN_IF_ERROR(veritrain::CheckScenarioAgainstJob(sc, config));
   VT_RETURN_IF_ERROR(veritrain::CheckBehaviourParams(sc));
   // Tolerance-mode thresholds set by hand: measured against the job.
   VT_ASSIGN_OR_RETURN(veritrain::ThresholdCheck thresholds, veritrain::CheckThresholds(sc));
@@ -61,7 +65,7 @@ int Check(const std::string& path, const std::vector<std::string>& plugins) {
     return veritrain::kRunBadInput;
   }
   if (veritrain::Status s = CheckJob(*sc); !s.ok()) {
-    std::cerr << path << ": " << s.message() << "\n";
+    std::cerr << veritrain::EachLine(path + ": ", s.message());
     return veritrain::kRunBadInput;
   }
   if (veritrain::CheckSweepOf(*sc, path, std::cerr) > 0) return veritrain::kRunBadInput;
@@ -78,7 +82,7 @@ int RunCommand(const std::string& path, const veritrain::RunOptions& options,
     return veritrain::kRunBadInput;
   }
   if (veritrain::Status s = CheckJob(*sc); !s.ok()) {
-    std::cerr << path << ": " << s.message() << "\n";
+    std::cerr << veritrain::EachLine(path + ": ", s.message());
     return veritrain::kRunBadInput;
   }
   spdlog::info("running scenario {} (seed {})", sc->name, sc->seed);
@@ -113,6 +117,8 @@ int RunCommand(const std::string& path, const veritrain::RunOptions& options,
 int main(int argc, char** argv) {
   CLI::App app{"veritrain: a testbed for verifiable training protocols"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", "veritrain " + veritrain::VeritrainVersion() + " (commit " +
+                                        veritrain::VeritrainCommit() + ")");
   spdlog::set_pattern("%H:%M:%S [veritrain] %v");
 
   std::string scenario;
@@ -142,6 +148,7 @@ int main(int argc, char** argv) {
 
   veritrain::WorkflowCommands workflow(app);
   veritrain::CalibrateCommand calibrate(app);
+  veritrain::NodesCommand nodes(app);
 
   try {
     app.parse(argc, argv);
@@ -151,6 +158,7 @@ int main(int argc, char** argv) {
   if (*check) return Check(check_path, plugins);
   if (auto status = workflow.Dispatch()) return *status;
   if (auto status = calibrate.Dispatch()) return *status;
+  if (auto status = nodes.Dispatch()) return *status;
   if (in_process) mode = "in-process";
   if (!mode.empty()) options.mode = *veritrain::ParseExecutionMode(mode);
   if (*run) return RunCommand(scenario, options, plugins);

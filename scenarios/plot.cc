@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -85,11 +86,21 @@ int RunProgram(const std::vector<std::string>& argv, const std::string& log) {
   return status;
 }
 
+// Series drawn with a title: the entries of the key.
+int KeyEntries(const Plot& p) {
+  int n = 0;
+  for (const auto& ser : p.series) n += !ser.rows.empty() && !ser.title.empty();
+  return n;
+}
+
 }  // namespace
 
 std::string GnuplotScript(const Plot& p, const std::string& svg_path) {
   std::ostringstream s;
-  s << "set terminal svg size " << p.width << "," << p.height
+  // Each row of the key takes about 17 pixels under the plot: the picture
+  // grows by them so that the plot itself keeps its height.
+  const int key_rows = (KeyEntries(p) + 1) / 2;
+  s << "set terminal svg size " << p.width << "," << (p.height + 17 * std::max(0, key_rows - 1))
     << " dynamic enhanced font 'Helvetica,12' background rgb 'white'\n";
   s << "set output " << Quote(svg_path) << "\n";
   s << "set encoding utf8\n";
@@ -97,7 +108,21 @@ std::string GnuplotScript(const Plot& p, const std::string& svg_path) {
   s << "set xlabel " << Quote(Plain(p.xlabel)) << "\n";
   s << "set ylabel " << Quote(Plain(p.ylabel)) << "\n";
   s << "set grid lc rgb '#dddddd'\n";
-  s << "set key outside below center horizontal maxrows 6 box opaque\n";
+  // The key goes under the plot, below the x axis title, never over it:
+  // anchored to the bottom of the picture, in at most two columns, with a
+  // bottom margin that leaves room for the tic labels, the axis title and
+  // every row of the key.
+  const int entries = KeyEntries(p);
+  const int columns = entries > 1 ? 2 : 1;
+  const int rows = (entries + columns - 1) / columns;
+  const int tic_lines = p.xtic_labels.empty() ? 1 : 2;  // rotated labels need two
+  s << "set bmargin " << (tic_lines + 2 + rows + (rows > 0 ? 1 : 0)) << "\n";
+  if (entries > 0) {
+    s << "set key at screen 0.5, screen 0.01 center bottom horizontal maxcols " << columns
+      << " maxrows " << rows << " box opaque\n";
+  } else {
+    s << "unset key\n";
+  }
   s << "set offsets graph 0.04, graph 0.04, graph 0.02, graph 0.02\n";
   s << "set border 3\nset tics nomirror\n";
   if (p.logx) s << "set logscale x\nset format x '%g'\n";
@@ -137,8 +162,8 @@ std::string GnuplotScript(const Plot& p, const std::string& svg_path) {
     if (ser.rows.empty()) continue;
     const bool errors = ser.style == "yerrorlines" || ser.style == "yerrorbars";
     s << (first ? "" : ", \\\n     ") << "$d" << i << " using "
-      << (errors ? "1:2:3:4" : "1:2") << " with " << ser.style << " title "
-      << Quote(Plain(ser.title));
+      << (errors ? "1:2:3:4" : "1:2") << " with " << ser.style
+      << (ser.title.empty() ? std::string(" notitle") : " title " + Quote(Plain(ser.title)));
     if ((ser.style == "linespoints" || ser.style == "points" || errors) &&
         ser.extra.find("pointsize") == std::string::npos) {
       s << " pointsize 0.8";

@@ -3,6 +3,8 @@
 // A Plot is data and a few settings; RenderSvg writes a gnuplot script with
 // the data inline, runs gnuplot on it with the svg terminal, and returns the
 // SVG text (no scripts, no external references), ready to embed in a page.
+// The key sits under the plot, below the x axis title, in up to two
+// columns; the picture grows by the key's rows so the plot keeps its size.
 //
 // Thread-safety: Plot is a value; RenderSvg may run concurrently (each call
 // uses its own temporary files).
@@ -16,7 +18,7 @@
 namespace veritrain {
 
 struct PlotSeries {
-  std::string title;
+  std::string title;  // its entry in the key; "" for none
   // Rows of numbers; the columns the style needs: "linespoints", "points",
   // "lines" and "steps" use (x, y); "yerrorlines" and "yerrorbars" use
   // (x, y, ylow, yhigh).

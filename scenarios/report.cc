@@ -1,5 +1,6 @@
 #include "scenarios/report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -27,6 +28,26 @@ std::string Canvas::Figure(const Plot& plot) {
 std::string Canvas::Skipped(const std::string& what, const std::string& why) {
   notes_.push_back(what + ": " + why);
   return "<p class=\"note\">" + HtmlEscape(what) + " — " + HtmlEscape(why) + "</p>\n";
+}
+
+double DodgeX(XScale scale, const std::vector<double>& values, double x, size_t index,
+              size_t count) {
+  if (count < 2) return x;
+  // At most ±0.25 of the gap in all, and 0.08 of it between two series.
+  const double share = (static_cast<double>(index) - (static_cast<double>(count) - 1) / 2) *
+                       std::min(0.08, 0.5 / static_cast<double>(count));
+  if (scale == XScale::kCategory) return x + share;
+  std::vector<double> xs = values;
+  std::sort(xs.begin(), xs.end());
+  xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
+  const bool log = scale == XScale::kLog;
+  double gap = INFINITY;
+  for (size_t i = 1; i < xs.size(); ++i) {
+    if (log && xs[i - 1] <= 0) continue;
+    gap = std::min(gap, log ? std::log10(xs[i] / xs[i - 1]) : xs[i] - xs[i - 1]);
+  }
+  if (!std::isfinite(gap) || gap <= 0) gap = log ? 1.0 : std::max(1.0, std::fabs(x));
+  return log ? x * std::pow(10.0, share * gap) : x + share * gap;
 }
 
 std::string Cell(const nlohmann::json& v) {

@@ -34,6 +34,21 @@ class Canvas {
   std::vector<std::string> notes_;
 };
 
+enum class XScale {
+  kInvalid = 0,  // deliberately not a valid scale
+  kLinear = 1,
+  kLog = 2,
+  kCategory = 3,  // x = the category's index
+};
+
+// Where series `index` of `count` draws its point for `x`, so that error
+// bars of different series at the same x do not hide each other: shifted
+// by a small share of the smallest gap between the axis' `values` (a ratio
+// on a log axis; on a category axis, of 1), the series centred on x. One
+// series is not moved.
+double DodgeX(XScale scale, const std::vector<double>& values, double x, size_t index,
+              size_t count);
+
 // A JSON value as table text: strings as themselves, numbers compactly
 // (%.6g for non-integers), null as "".
 std::string Cell(const nlohmann::json& v);

@@ -73,6 +73,17 @@ std::string OthersKey(const std::vector<Param>& params, const std::vector<json>&
   return key;
 }
 
+// Where series `index` of `count` draws its point for x of parameter `p`
+// (report_parts.h).
+double Dodge(const Param& p, double x, size_t index, size_t count) {
+  std::vector<double> xs;
+  for (const auto& v : p.values) {
+    if (v.is_number()) xs.push_back(v.get<double>());
+  }
+  return DodgeX(p.numeric ? (p.logx ? XScale::kLog : XScale::kLinear) : XScale::kCategory, xs,
+                x, index, count);
+}
+
 void SetXAxis(const Param& p, Plot* plot) {
   plot->xlabel = p.name;
   plot->logx = p.logx;
@@ -185,43 +196,60 @@ std::string RatePlots(const std::vector<Param>& params, const std::vector<PointA
       continue;
     }
     Plot plot;
-    plot.title = "Rate of runs flagged against " + p.name + " (95% Wilson intervals)";
-    plot.ylabel = "rate of runs flagged";
     plot.yrange = "[-0.03:1.03]";
     SetXAxis(p, &plot);
     size_t index = 0;
+    std::set<std::string> all_kinds;
     for (const std::string& key : order) {
       const auto& list = groups.at(key);
       std::set<std::string> kinds;
       for (const auto* a : list) {
-        kinds.insert(a->solver_behaviour.empty() ? "flagged"
+        kinds.insert(a->solver_behaviour.empty() ? "flagged rate"
                      : a->solver_honest          ? "false-positive rate"
                                                  : "detection rate");
       }
-      std::string kind = kinds.size() == 1 ? *kinds.begin() : "flagged rate";
-      if (kind == "flagged") kind = "flagged rate";
+      const std::string kind = kinds.size() == 1 ? *kinds.begin() : "flagged rate";
+      all_kinds.insert(kind);
       PlotSeries s;
       s.title = (key.empty() ? "" : key + ": ") + kind;
       // Lines join numeric values only; categories get bars and points.
       s.style = p.numeric ? "yerrorlines" : "yerrorbars";
       s.extra = p.numeric ? "lw 2" : "lw 2 pointtype 7 pointsize 1";
-      // Spread the lines of a category axis a little so the bars stay apart.
-      const double offset =
-          p.numeric ? 0.0
-                    : (static_cast<double>(index) - (static_cast<double>(groups.size()) - 1) / 2) *
-                          0.05;
       std::vector<std::vector<double>> rows;
       for (const auto* a : list) {
-        const double x = XOf(p, a->values.at(k));
-        rows.push_back({x + offset, a->flagged_rate.rate, a->flagged_rate.low,
-                        a->flagged_rate.high});
+        const double x = Dodge(p, XOf(p, a->values.at(k)), index, groups.size());
+        rows.push_back({x, a->flagged_rate.rate, a->flagged_rate.low, a->flagged_rate.high});
       }
       std::sort(rows.begin(), rows.end());
       s.rows = rows;
       plot.series.push_back(s);
       ++index;
     }
+    // The title says which rate is drawn: a dishonest solver's flagged runs
+    // are detections, an honest one's false positives.
+    if (all_kinds == std::set<std::string>{"detection rate"}) {
+      plot.title = "Detection rate against " + p.name + " (95% Wilson intervals)";
+      plot.ylabel = "detection rate (dishonest solver flagged)";
+    } else if (all_kinds == std::set<std::string>{"false-positive rate"}) {
+      plot.title = "False-positive rate against " + p.name + " (95% Wilson intervals)";
+      plot.ylabel = "false-positive rate (honest solver flagged)";
+    } else if (all_kinds == std::set<std::string>{"detection rate", "false-positive rate"}) {
+      plot.title = "Detection and false-positive rates against " + p.name +
+                   " (95% Wilson intervals)";
+      plot.ylabel = "share of runs flagged";
+    } else {
+      plot.title = "Share of runs flagged against " + p.name + " (95% Wilson intervals)";
+      plot.ylabel = "share of runs flagged";
+    }
     out += canvas.Figure(plot);
+    out += "<p class=\"note\">A run is flagged when a verifier challenged it or its task was "
+           "not accepted: a detection when the solver cheats, a false positive when it is "
+           "honest. Each line is one combination of the other parameters" +
+           std::string(groups.size() > 1
+                           ? "; the lines' points are drawn slightly apart at each value of " +
+                                 HtmlEscape(p.name) + " so that their intervals stay visible"
+                           : "") +
+           ".</p>\n";
   }
   return out;
 }
@@ -283,12 +311,19 @@ std::string DistancePlots(const std::vector<Param>& params, const std::vector<Sw
       hi = std::max(hi, v);
       const bool honest = r.metrics.value("solver_honest", false);
       std::string key = OthersKey(params, r.values, k);
-      key = (key.empty() ? "" : key + ": ") + (honest ? "honest solver" : "dishonest solver");
+      key = key.empty() ? (honest ? "honest solver" : "dishonest solver")
+                        : key + (honest ? " (honest)" : "");
       auto& s = series[key];
       s.title = key;
       s.style = "points";
       s.extra = honest ? "pointtype 6 pointsize 1.1" : "pointtype 7 pointsize 1.1";
       s.rows.push_back({x, v});
+    }
+    // Series side by side at each x, as on the rate plots.
+    size_t index = 0;
+    for (auto& [key, s] : series) {
+      for (auto& row : s.rows) row[0] = Dodge(p, row[0], index, series.size());
+      ++index;
     }
     for (const auto& [x, d] : delta) lo = std::min(lo, d), hi = std::max(hi, d);
     if (series.size() > kMaxSeries) {
@@ -296,8 +331,8 @@ std::string DistancePlots(const std::vector<Param>& params, const std::vector<Sw
       continue;
     }
     Plot plot;
-    plot.title = "Largest " + m + " distance per run against " + p.name +
-                 (delta.empty() ? "" : ", with δ");
+    plot.title = "Largest " + m + " distance measured in each run against " + p.name +
+                 (delta.empty() ? "" : " (dashed: the δ judged by)");
     plot.ylabel = "largest " + m + " distance over the intervals checked";
     SetXAxis(p, &plot);
     plot.logy = lo > 0 && hi / lo > 100;

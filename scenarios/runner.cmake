@@ -5,6 +5,9 @@ add_library(veritrain_runner STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/calibrate.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/calibrate_command.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/behaviour_check.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/job_check.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/job_graph.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/nodes_command.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/process_supervisor.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/process_host.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/thread_host.cc
@@ -26,6 +29,8 @@ add_library(veritrain_runner STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/money.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/ledger_audit.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/curve_keys.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/runner/results_folder.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/runner/work_dir.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/threshold_check.cc)
 # The role libraries: in-process mode runs the roles as threads.
 target_link_libraries(veritrain_runner PUBLIC veritrain_scenario

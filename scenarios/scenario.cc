@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "scenarios/schema_validate.h"
+#include "scenarios/summary_shape.h"
 
 namespace veritrain {
 namespace {
@@ -241,6 +242,8 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
                             "must be followed by 0 or 1)"});
     }
   }
+  // Paths that no summary.json of this scenario can hold (summary_shape.h).
+  for (auto& e : CheckExpectPaths(r)) errors.push_back(std::move(e));
   return errors;
 }
 

@@ -18,6 +18,7 @@
 #include "core/util/build_info.h"
 #include "scenarios/progress.h"
 #include "scenarios/runner/process_supervisor.h"
+#include "scenarios/runner/results_folder.h"
 #include "scenarios/runner/thread_log.h"
 
 namespace veritrain {
@@ -65,6 +66,44 @@ bool UsesCalibration(const Scenario& base, const SweepSpec& spec) {
     if (p.pointer.find("calibration") != std::string::npos) return true;
   }
   return false;
+}
+
+// The rows an interrupted sweep in `dir` finished, by index into `runs`,
+// after checking that `dir` holds the sweep `manifest` describes.
+Result<std::vector<std::pair<size_t, SweepRow>>> ResumedRows(const std::string& dir,
+                                                             const json& manifest,
+                                                             const std::vector<SweepRun>& runs) {
+  const std::string path = dir + "/sweep.json";
+  std::ifstream in(path);
+  if (!in) {
+    return Status::InvalidArgument("--resume: " + dir + " holds no sweep.json (no sweep was "
+                                   "started there)");
+  }
+  const json earlier = json::parse(in, nullptr, false);
+  if (earlier.is_discarded() || !earlier.is_object()) {
+    return Status::InvalidArgument("--resume: " + path + " is not JSON");
+  }
+  for (const char* field : {"format", "scenario_sha256", "parameters", "repetitions", "seeds",
+                            "shard", "run_indices"}) {
+    if (earlier.value(field, json()) != manifest.value(field, json())) {
+      return Status::InvalidArgument(
+          std::string("--resume: ") + dir + " holds another sweep (its " + field +
+          " differs: the scenario file, its sweep block, --repetitions or --shard changed); "
+          "resume with the same ones, or sweep into a new folder");
+    }
+  }
+  std::vector<std::pair<size_t, SweepRow>> out;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    std::ifstream row_in(dir + "/runs/" + SweepRunDirName(runs[i].index) + "/row.json");
+    if (!row_in) continue;
+    const json j = json::parse(row_in, nullptr, false);
+    if (j.is_discarded()) continue;  // torn: the run is done again
+    auto row = SweepRow::FromJson(j);
+    if (!row.ok() || row->run != runs[i].index) continue;
+    if (row->metrics.value("status", std::string()) == "interrupted") continue;
+    out.emplace_back(i, std::move(*row));
+  }
+  return out;
 }
 
 }  // namespace
@@ -121,18 +160,45 @@ SweepOutcome RunSweep(const Scenario& base, const SweepOptions& o) {
   if (o.repetitions > 0) spec->repetitions = o.repetitions;
   const std::vector<SweepRun> runs = SweepRuns(*spec, base.seed, o.shard);
   out.runs = static_cast<int64_t>(runs.size());
-  out.out_dir = o.out_dir.empty() ? "results/sweeps/" + base.name + "/" + ResultsFolderId(base.seed)
-                                  : o.out_dir;
+  if (o.resume && o.out_dir.empty()) {
+    out.exit_code = kRunBadInput;
+    out.error = "--resume needs --out: the folder of the sweep to carry on";
+    return out;
+  }
+  auto folder = OpenResultsFolder(
+      o.out_dir.empty() ? "results/sweeps/" + base.name + "/" + ResultsFolderId(base.seed)
+                        : o.out_dir,
+      /*keep_contents=*/o.resume);
+  if (!folder.ok()) {
+    out.exit_code = kRunBadInput;
+    out.error = folder.status().ToString();
+    return out;
+  }
+  out.out_dir = folder->path();
   std::error_code ec;
   fs::create_directories(out.out_dir + "/runs", ec);
   if (ec) {
-    out.error = "cannot create " + out.out_dir + ": " + ec.message();
+    out.error = "cannot create " + out.out_dir + "/runs: " + ec.message();
     return out;
   }
-  out.out_dir = fs::canonical(out.out_dir).string();
   const ExecutionMode mode =
       o.mode.value_or(ScenarioExecutionMode(base).value_or(ExecutionMode::kInProcess));
   json manifest = SweepManifest(base, *spec, o, mode, runs);
+  std::vector<SweepRow> rows(runs.size());
+  std::vector<bool> done(runs.size(), false);
+  if (o.resume) {
+    auto kept = ResumedRows(out.out_dir, manifest, runs);
+    if (!kept.ok()) {
+      out.exit_code = kRunBadInput;
+      out.error = kept.status().message();
+      return out;
+    }
+    for (auto& [i, row] : *kept) {
+      rows[i] = std::move(row);
+      done[i] = true;
+      ++out.resumed;
+    }
+  }
   Status w = WriteFileAtomically(out.out_dir + "/sweep.json", {manifest.dump(2) + "\n"});
   if (!w.ok()) {
     out.error = w.ToString();
@@ -142,21 +208,25 @@ SweepOutcome RunSweep(const Scenario& base, const SweepOptions& o) {
   InstallRunnerSignalHandlers();
   // Before any worker starts: the routing replaces the default logger's sinks.
   if (mode == ExecutionMode::kInProcess) InstallThreadLogRouting();
-  std::vector<SweepRow> rows(runs.size());
-  std::vector<bool> done(runs.size(), false);
+  std::vector<size_t> todo;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    if (!done[i]) todo.push_back(i);
+  }
   std::atomic<size_t> next{0};
-  std::atomic<int64_t> finished{0}, failed{0};
+  std::atomic<int64_t> finished{out.resumed}, failed{0};
   std::mutex mu;
   auto progress = [&](bool force) {
     if (o.progress == nullptr) return;
-    std::string line = CountLine("sweep", finished.load(), out.runs, "runs", Since(start));
+    std::string line =
+        CountLine("sweep", finished.load(), out.runs, "runs", Since(start), out.resumed);
     if (failed.load() > 0) line += " · " + std::to_string(failed.load()) + " failed";
     o.progress->Update(line, force);
   };
   auto worker = [&] {
     while (!RunnerInterrupted()) {
-      const size_t i = next.fetch_add(1);
-      if (i >= runs.size()) return;
+      const size_t t = next.fetch_add(1);
+      if (t >= todo.size()) return;
+      const size_t i = todo[t];
       const SweepRun& run = runs[i];
       SweepRow row;
       auto sc = SweepRunScenario(base, *spec, run);
@@ -171,7 +241,15 @@ SweepOutcome RunSweep(const Scenario& base, const SweepOptions& o) {
         RunOutcome r = RunScenario(*sc, ro);
         row = RowFromRun(run, *sc, r);
       }
-      if (row.metrics.value("status", std::string()) != "ok") {
+      const std::string status = row.metrics.value("status", std::string());
+      if (status == "interrupted") return;  // not a result: --resume runs it again
+      // The row beside the run's results, for --resume (and written before
+      // it counts: a sweep killed now keeps it).
+      Status kept = WriteFileAtomically(
+          out.out_dir + "/runs/" + SweepRunDirName(run.index) + "/row.json",
+          {row.ToJson().dump() + "\n"});
+      if (!kept.ok()) spdlog::warn("sweep: run {}: {}", run.index, kept.ToString());
+      if (status != "ok") {
         ++failed;
         spdlog::warn("sweep: run {} ({}) {}: {}", run.index, DescribePoint(*spec, run.shown),
                      row.metrics.value("status", std::string()),
@@ -197,7 +275,7 @@ SweepOutcome RunSweep(const Scenario& base, const SweepOptions& o) {
   std::vector<std::thread> threads;
   for (int j = 0; j < jobs; ++j) threads.emplace_back(worker);
   for (auto& t : threads) t.join();
-  progress(true);
+  // The final state is the caller's (ProgressLine::Finish), said once.
 
   std::vector<SweepRow> kept;
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -224,7 +302,8 @@ SweepOutcome RunSweep(const Scenario& base, const SweepOptions& o) {
   if (RunnerInterrupted()) {
     out.exit_code = kRunInterrupted;
     out.error = "interrupted after " + std::to_string(kept.size()) + " of " +
-                std::to_string(out.runs) + " runs";
+                std::to_string(out.runs) + " runs; `veritrain sweep … --out " + out.out_dir +
+                " --resume` runs the rest";
   } else if (out.completed < out.runs) {
     out.exit_code = kRunFailed;
     out.error = std::to_string(out.runs - out.completed) + " of " + std::to_string(out.runs) +

@@ -8,7 +8,14 @@
 //   rows.jsonl      one SweepRow per run, in run order (merge reads these)
 //   sweep.csv       the tidy table (see sweep_table.h)
 //   aggregates.csv  per point: rates with 95 % Wilson intervals, means
-//   runs/run-NNNNNN/  each run's results folder (manifest, events, summary…)
+//   runs/run-NNNNNN/  each run's results folder (manifest, events, summary…),
+//                   plus row.json: the run's row, written when it finishes
+//                   (what --resume keeps)
+//
+// The sweep folder is a results folder (runner/results_folder.h): locked
+// while the sweep runs, emptied first unless resumed. A run that a signal
+// interrupts is not a result: it gets no row and is not counted as failed;
+// --resume runs it again.
 //
 // Thread-safety: one sweep at a time per process (runs share the
 // process-wide in-process profile and signal handling).
@@ -33,6 +40,11 @@ struct SweepOptions {
   std::optional<ExecutionMode> mode;
   std::string bin_dir;       // role executables, for process mode
   int64_t repetitions = 0;   // > 0 replaces the scenario's repetitions
+  // Carry on an interrupted sweep in out_dir: the runs it finished (each
+  // run's runs/run-NNNNNN/row.json) are kept, the others run. InvalidArgument
+  // (exit 2) when out_dir holds no sweep, or one of another scenario, grid,
+  // repetitions or shard.
+  bool resume = false;
   ProgressLine* progress = nullptr;
 };
 
@@ -42,6 +54,7 @@ struct SweepOutcome {
   int64_t runs = 0;        // runs in this shard
   int64_t completed = 0;   // runs that settled
   int64_t unmet = 0;       // settled runs whose expectations failed
+  int64_t resumed = 0;     // runs kept from an earlier, interrupted attempt
   std::string error;
   double wall_seconds = 0;
 };

@@ -52,7 +52,7 @@ void FlattenMetrics(const json& obj, const std::string& prefix, json* out) {
     if (v.is_object()) {
       if (prefix.empty() && k == "balances") {
         for (const auto& [account, amount] : v.items()) {
-          if (!amount.is_structured()) (*out)["balance:" + account] = amount;
+          if (!amount.is_structured()) (*out)["balance." + account] = amount;
         }
       } else {
         FlattenMetrics(v, prefix + k + ".", out);
@@ -119,6 +119,13 @@ Result<SweepRow> SweepRow::FromJson(const json& j) {
   if (!r.metrics.is_object() || !r.timings.is_object()) {
     return Status::InvalidArgument("sweep row: metrics and timings must be objects");
   }
+  // Rows written before the one naming scheme said "balance:<account>":
+  // read under today's name, so merge and report give one set of columns.
+  json renamed = json::object();
+  for (const auto& [k, v] : r.metrics.items()) {
+    renamed[k.rfind("balance:", 0) == 0 ? "balance." + k.substr(8) : k] = v;
+  }
+  r.metrics = std::move(renamed);
   return r;
 }
 
@@ -284,7 +291,7 @@ std::string AggregatesCsv(const std::vector<std::string>& names,
     out << "," << rate << "_rate," << rate << "_ci_low," << rate << "_ci_high";
   }
   out << ",flagged,rejected";
-  for (const auto& m : mean_set) out << "," << CsvField("mean:" + m);
+  for (const auto& m : mean_set) out << "," << CsvField("mean." + m);
   out << "\n";
   auto rate_fields = [](const RateInterval& r, bool present) {
     if (!present) return std::string(",,,");

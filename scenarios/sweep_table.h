@@ -5,7 +5,7 @@
 // A row holds the run's index, point, repetition and seed, the point's
 // parameter values, and the run's metrics: its status and every scalar of
 // summary.json's first task (nested objects flattened with '.', balances as
-// "balance:<account>"), plus "solver_behaviour", "solver_honest" and
+// "balance.<account>": the naming of metrics.csv, runner/summary.h), plus "solver_behaviour", "solver_honest" and
 // "flagged" (some verifier challenged, or the task was not accepted), and,
 // when verifiers measured distances, "max_distance.<metric>" (largest over
 // every interval checked) and "delta.<metric>".
@@ -42,6 +42,8 @@ struct SweepRow {
   nlohmann::json timings = nlohmann::json::object();  // column ("…_s") -> seconds
 
   nlohmann::json ToJson() const;
+  // Also reads rows written before the column names were unified (metric
+  // "balance:<account>" becomes "balance.<account>").
   static Result<SweepRow> FromJson(const nlohmann::json& j);
 };
 
@@ -84,7 +86,7 @@ std::vector<PointAggregate> Aggregate(const std::vector<SweepRow>& rows);
 // completed, failed, solver_behaviour, solver_honest, flagged with its rate
 // and 95 % Wilson interval, also under the name the rate has for that point
 // (detection_* for a dishonest solver, false_positive_* for an honest one),
-// rejected likewise, and "mean:<metric>" for every numeric metric.
+// rejected likewise, and "mean.<metric>" for every numeric metric.
 std::string AggregatesCsv(const std::vector<std::string>& parameter_names,
                           const std::vector<PointAggregate>& points);
 

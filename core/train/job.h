@@ -55,6 +55,12 @@ class TrainingJob {
 
   // Sum of the graph's node FLOPs: one step's estimated cost.
   virtual double StepFlops() const { return graph().TotalFlops(); }
+
+  // What a user should know about how the job trains that its fields do
+  // not say, one sentence each: a model that became one coarse node, a
+  // module that runs in eval mode. `veritrain check` prints them and a run
+  // logs them. Empty by default.
+  virtual std::vector<std::string> Notes() const { return {}; }
 };
 
 using JobFactory =

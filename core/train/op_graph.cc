@@ -178,6 +178,7 @@ Result<std::string> AddOpForwardNodes(StepGraph* g,
     const std::string y = op.OutputValue();
     n.outputs = {y};
     n.flops = op.forward_flops;
+    n.coarse = op.coarse;
     n.fn = [op, y](const TensorMap& in) {
       torch::NoGradGuard no_grad;
       return TensorMap{{y, op.forward(InputsOf(op, in), ParamsOf(op, in))}};
@@ -221,6 +222,7 @@ Status AddOpBackwardNodes(StepGraph* g, const std::vector<Op>& ops) {
     Node n;
     n.name = op.name + ".backward";
     n.kind = NodeKind::kBackward;
+    n.coarse = op.coarse;
     n.inputs = NodeInputs(op);
     n.inputs.push_back(dy);
     n.outputs = outs;

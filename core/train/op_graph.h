@@ -73,6 +73,9 @@ struct Op {
   double backward_flops = 0.0;  // the gradients; 0 means 2 * forward_flops
   int64_t output_numel = 0;     // elements of act/<op> at the job's batch
                                 // size (FLOPs of its gradient sum)
+  // The op is a whole model, not one layer; its nodes are marked coarse
+  // (step_graph.h).
+  bool coarse = false;
 
   // "param/<op>.<params[i].name>".
   std::string ParamValue(size_t i) const;

@@ -99,6 +99,7 @@ class OpJob : public TrainingJob {
   const JobConfig& config() const override { return config_; }
   const StepGraph& graph() const override { return graph_; }
   Digest DatasetRoot() const override { return spec_.train.root; }
+  std::vector<std::string> Notes() const override { return spec_.notes; }
 
   TensorMap InitialState(uint64_t init_seed) const override {
     TensorMap state =

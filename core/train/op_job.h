@@ -40,6 +40,7 @@ struct OpJobSpec {
   Dataset train;  // y: int64 labels in [0, classes) or -100 (ignored)
   Dataset test;   // the held-out set for TestAccuracy
   std::vector<int64_t> input_shape;  // one sample's shape; empty: as stored
+  std::vector<std::string> notes;    // TrainingJob::Notes()
 };
 
 // InvalidArgument naming the problem (ops that do not check, a missing

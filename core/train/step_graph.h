@@ -57,6 +57,10 @@ struct Node {
   std::vector<std::string> inputs;   // value names read
   std::vector<std::string> outputs;  // value names written
   double flops = 0.0;  // estimate for one evaluation at the job's batch size
+  // True for a node that stands for a whole model rather than one primitive
+  // layer (a TorchScript model that is not a chain of children): a dispute
+  // that ends there leaves the arbiter the whole forward or backward.
+  bool coarse = false;
   // Pure: the outputs from the inputs only. It receives exactly the
   // declared inputs and must return (at least) the declared outputs. It
   // may throw; callers turn exceptions into Status.

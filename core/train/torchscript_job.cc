@@ -67,6 +67,7 @@ Result<std::unique_ptr<TrainingJob>> MakeTorchScriptJob(const JobConfig& config)
   spec.train = std::move(data.train);
   spec.test = std::move(data.test);
   spec.input_shape = std::move(input_shape);
+  spec.notes = std::move(loaded->notes);
   return MakeOpJob(config, std::move(spec));
 }
 

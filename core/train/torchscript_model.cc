@@ -117,8 +117,15 @@ void CollectParams(Piece* p) {
 
 // The pieces of a chain, or nullopt when the parameters are not split
 // cleanly between them (some outside every piece, or shared).
-std::optional<std::vector<Piece>> ChainPieces(const jit::Module& root) {
-  if (!ChainChildren(root)) return std::nullopt;
+std::optional<std::vector<Piece>> ChainPieces(const jit::Module& root,
+                                              std::string* why_not) {
+  if (!ChainChildren(root)) {
+    *why_not =
+        "its forward is not a plain chain of child modules (each child "
+        "called once, each output feeding the next: no residual connection, "
+        "no functional call)";
+    return std::nullopt;
+  }
   std::vector<Piece> pieces;
   ExpandChain(root, "", &pieces);
   std::set<const void*> seen;
@@ -126,14 +133,36 @@ std::optional<std::vector<Piece>> ChainPieces(const jit::Module& root) {
   for (auto& p : pieces) {
     CollectParams(&p);
     for (const auto& t : p.param_values) {
-      if (!seen.insert(t.unsafeGetTensorImpl()).second) return std::nullopt;
+      if (!seen.insert(t.unsafeGetTensorImpl()).second) {
+        *why_not = "two of its child modules share a parameter";
+        return std::nullopt;
+      }
       ++count;
     }
   }
   if (count != root.named_parameters(/*recurse=*/true).size()) {
+    *why_not = "it has parameters outside the child modules its forward calls";
     return std::nullopt;
   }
   return pieces;
+}
+
+// Modules whose eval-mode behaviour differs from training mode (dropout
+// off, batch norm on its stored statistics), as "BatchNorm1d 'bn1'".
+std::vector<std::string> EvalModeModules(const jit::Module& root) {
+  std::vector<std::string> found;
+  for (const auto& m : root.named_modules()) {
+    const auto type = m.value.type()->name();
+    if (!type) continue;
+    const std::string cls = type->name();
+    if (cls.find("Dropout") == std::string::npos &&
+        cls.find("BatchNorm") == std::string::npos) {
+      continue;
+    }
+    const std::string where = m.name.empty() ? "(the model)" : m.name;
+    found.push_back(cls + " '" + where + "'");
+  }
+  return found;
 }
 
 ParamSlot SlotOf(const jit::Module& module, const std::string& dotted) {
@@ -233,9 +262,16 @@ Result<ScriptOps> LoadScriptOps(const std::string& path,
       return Status::InvalidArgument(not_module + "it has no parameters");
     }
     std::optional<std::vector<Piece>> pieces;
-    if (mode == ScriptGraphMode::kAuto) pieces = ChainPieces(root);
+    std::string why_not = "job.graph is \"whole\"";
+    if (mode == ScriptGraphMode::kAuto) pieces = ChainPieces(root, &why_not);
     out.chain = pieces.has_value();
     if (!pieces) {
+      out.notes.push_back(
+          "the model is trained as one coarse node, model.forward and "
+          "model.backward, because " +
+          why_not +
+          ": a dispute ends at the whole model, and the arbiter re-executes "
+          "all of it");
       Piece whole;
       whole.name = "model";
       whole.module = root;
@@ -249,7 +285,18 @@ Result<ScriptOps> LoadScriptOps(const std::string& path,
                            piece.param_values[i].detach().clone());
       }
       out.ops.push_back(MakeOp(holder, std::move(piece), x));
+      out.ops.back().coarse = !out.chain;
       x = out.ops.back().OutputValue();
+    }
+    const std::vector<std::string> eval = EvalModeModules(root);
+    if (!eval.empty()) {
+      std::string list;
+      for (const auto& m : eval) list += (list.empty() ? "" : ", ") + m;
+      out.notes.push_back(
+          "the model has " + list +
+          "; veritrain trains it in eval mode: dropout is off, and batch norm "
+          "normalises with the running statistics stored in the file, which "
+          "training never updates");
     }
     return out;
   } catch (const c10::Error& e) {

@@ -49,8 +49,12 @@ enum class ScriptGraphMode {
 struct ScriptOps {
   std::vector<Op> ops;   // reading `input`; the last op's output is the model's
   TensorMap params;      // the file's parameters, by ParamValue name
-  bool chain = false;    // per-child ops (false: the single op "model")
+  bool chain = false;    // per-child ops (false: the single coarse op "model")
   Digest file_sha256;    // of the file's bytes
+  // For the user (TrainingJob::Notes): why the model became one coarse op,
+  // and which of its modules behave differently in eval mode (dropout,
+  // batch norm), by class and attribute path.
+  std::vector<std::string> notes;
 };
 
 // Loads `path`. When `expected_sha256` is given, the file's bytes are

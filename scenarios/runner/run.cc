@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <zmq.hpp>
 
@@ -30,14 +31,18 @@
 #include "core/wire/messages/all.h"
 #include "scenarios/calibrate.h"
 #include "scenarios/expect.h"
+#include "scenarios/job_check.h"
+#include "scenarios/job_graph.h"
 #include "scenarios/progress.h"
 #include "scenarios/runner/curve_keys.h"
 #include "scenarios/runner/in_process_profile.h"
 #include "scenarios/runner/ledger_audit.h"
 #include "scenarios/runner/money.h"
 #include "scenarios/runner/process_host.h"
+#include "scenarios/runner/results_folder.h"
 #include "scenarios/runner/summary.h"
 #include "scenarios/runner/thread_host.h"
+#include "scenarios/runner/work_dir.h"
 
 namespace veritrain {
 namespace {
@@ -56,6 +61,31 @@ std::string SelfDir() {
   if (n <= 0) return ".";
   buf[n] = 0;
   return fs::path(buf).parent_path().string();
+}
+
+// The last line of a role's log that spdlog wrote at level error (the role
+// mains log their fatal error so), without its time and role prefix; ""
+// when there is none.
+std::string LastErrorLine(const std::string& log_path) {
+  std::ifstream in(log_path);
+  std::string line, last;
+  while (std::getline(in, line)) {
+    const size_t at = line.find("] error ");
+    if (at != std::string::npos) last = line.substr(at + 8);
+  }
+  if (last.size() > 400) last = last.substr(0, 400) + "…";
+  return last;
+}
+
+// What the solver does before its first checkpoint, for the progress line.
+std::string JobSetupText(const nlohmann::json& job) {
+  const std::string name = job.value("name", std::string());
+  if (name == "mlp" || name == "cnn") return "the solver is loading Fashion-MNIST (job " + name + ")";
+  if (name == "torchscript") {
+    const std::string model = job.value("params", nlohmann::json::object()).value("model", std::string());
+    return "the solver is loading " + fs::path(model).filename().string() + " and its data";
+  }
+  return "the solver is building job " + name;
 }
 
 // Finds a free TCP port on `host` for a role to bind.
@@ -95,6 +125,7 @@ class Run {
     stage_ = stage;
     stage_start_ = std::chrono::steady_clock::now();
     stage_changed_ = true;
+    training_seen_ = false;
   }
 
   const Scenario& sc_;
@@ -110,12 +141,21 @@ class Run {
   std::optional<ArbiterLink> link_;  // the submitter's requests and events
   RetryPolicy retry_;
   ExecutionMode requested_mode_ = ExecutionMode::kProcess;
+  ResultsFolder results_folder_;    // locked while the run lives
+  WorkDir work_dir_;                // the private temp dir (work_)
   std::unique_ptr<RoleHost> host_;  // destroyed first: joins role threads
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::string task_;
-  std::string stage_ = "starting";
+  // What the progress line shows: "starting the roles", "posting the
+  // task", "training" (setting up until checkpoint 0, then steps),
+  // "verifying".
+  std::string stage_ = "starting the roles";
   std::chrono::steady_clock::time_point stage_start_ = start_;
   bool stage_changed_ = true;
+  bool training_seen_ = false;  // checkpoint 0 of the task exists
+  std::chrono::steady_clock::time_point training_start_ = start_;
+  int64_t training_done_before_ = 0;  // steps done when training was first seen
+  int64_t task_index_ = 0;  // of the task being run, 0-based
   bool settled_ = false;
   bool shutting_down_ = false;
   std::map<std::string, nlohmann::json> crashes_;  // the scenario's crashes seen, by participant
@@ -135,29 +175,21 @@ Status Run::Prepare() {
   VT_RETURN_IF_ERROR(ApplyJobEnvironment(jobs));
   VT_RETURN_IF_ERROR(RequireKnownJob(sc_.job.at("name").get<std::string>()));
 
-  out_.out_dir = opt_.out_dir.empty() ? "results/runs/" + sc_.name + "/" + ResultsFolderId(sc_.seed)
-                                      : opt_.out_dir;
+  // The results folder is open, locked and emptied (Execute); an earlier
+  // run's events or role reports are gone, which matters: the arbiter's
+  // event log appends, and the results are derived from the whole log.
   std::error_code ec;
   fs::create_directories(out_.out_dir + "/logs", ec);
-  if (ec) return Status::IOError("cannot create " + out_.out_dir + ": " + ec.message());
-  out_.out_dir = fs::canonical(out_.out_dir).string();
-  // A folder reused for a new run (--out to the same place, as ctest does)
-  // must not keep the last run's events or role reports: the arbiter's
-  // event log appends, the results are derived from the whole log, and the
-  // reject counts from every report in reports/.
-  fs::remove(out_.out_dir + "/events.jsonl", ec);
-  if (ec) return Status::IOError("cannot remove the previous run's events.jsonl: " + ec.message());
-  fs::remove_all(out_.out_dir + "/reports", ec);
-  if (ec) return Status::IOError("cannot remove the previous run's reports/: " + ec.message());
+  if (ec) return Status::IOError("cannot create " + out_.out_dir + "/logs: " + ec.message());
 
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/veritrain-XXXXXX";
-  std::vector<char> buf(pattern.begin(), pattern.end());
-  buf.push_back(0);
-  if (::mkdtemp(buf.data()) == nullptr) {
-    return Status::IOError("cannot create a private temp dir from " + pattern);
+  // The private temp dir; first, those of runs that were killed before they
+  // could remove theirs (work_dir.h).
+  const int stale = RemoveStaleWorkDirs(TempRoot());
+  if (stale > 0 && !opt_.quiet) {
+    spdlog::info("removed {} private temp dir(s) left by killed runs", stale);
   }
-  work_ = buf.data();
+  VT_ASSIGN_OR_RETURN(work_dir_, WorkDir::Create(TempRoot()));
+  work_ = work_dir_.path();
   bin_dir_ = opt_.bin_dir.empty() ? SelfDir() : opt_.bin_dir;
 
   // Keys: one Ed25519 identity per participant, generated for this run.
@@ -268,6 +300,11 @@ Status Run::Prepare() {
                {"crashes", sc_.resolved.value("crashes", nlohmann::json::array())},
                {"curve", {{"enabled", sc_.network.curve.enabled}}},
                {"plugins", jobs.plugins}};
+  // The job's step graph as `veritrain nodes` lists it (job_graph.h; built
+  // once per process and job, normally already by the checks).
+  VT_ASSIGN_OR_RETURN(JobConfig job_config, ScenarioJobConfig(sc_));
+  VT_ASSIGN_OR_RETURN(JobFacts job_facts, JobFactsFor(job_config));
+  manifest_["graph"] = job_facts.graph;
   if (sc_.network.curve.enabled) {
     const std::string dir = CurveKeysDir(sc_);
     manifest_["curve"]["keys"] = dir.empty() ? std::string("generated") : dir;
@@ -359,6 +396,11 @@ void Run::PollOnce(int64_t ms) {
 
 void Run::ReportProgress() {
   if (opt_.progress == nullptr) return;
+  // "task 2/3 · " when the run posts several tasks.
+  const std::string task = sc_.tasks > 1 ? "task " + std::to_string(task_index_ + 1) + "/" +
+                                               std::to_string(sc_.tasks) + " · "
+                                         : std::string();
+  std::string text;
   if (stage_ == "training") {
     const int64_t k = sc_.protocol.checkpoint_interval;
     const int64_t steps = sc_.job.value("steps", int64_t{0});
@@ -368,12 +410,27 @@ void Run::ReportProgress() {
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
       if (it->path().extension() == ".vtc") ++checkpoints;
     }
-    const int64_t done = std::min(steps, std::max<int64_t>(0, checkpoints - 1) * k);
-    opt_.progress->Update(CountLine("training", done, steps, "steps", Since(stage_start_)),
-                          stage_changed_);
+    if (checkpoints == 0) {
+      // The solver is building its job (loading the data, hashing it) and
+      // has not written checkpoint 0 yet.
+      text = "setting up: " + JobSetupText(sc_.job) + " " + FormatDuration(Since(stage_start_));
+    } else {
+      const int64_t done = std::min(steps, std::max<int64_t>(0, checkpoints - 1) * k);
+      if (!training_seen_) {
+        // The rate and ETA count training only: the steps done since the
+        // first checkpoints were seen, over the time since.
+        training_seen_ = true;
+        training_start_ = std::chrono::steady_clock::now();
+        training_done_before_ = done;
+        stage_changed_ = true;
+      }
+      text = CountLine("training", done, steps, "steps", Since(training_start_),
+                       training_done_before_);
+    }
   } else {
-    opt_.progress->Update(stage_ + " " + FormatDuration(Since(stage_start_)), stage_changed_);
+    text = stage_ + " " + FormatDuration(Since(stage_start_));
   }
+  opt_.progress->Update(task + text, stage_changed_);
   stage_changed_ = false;
 }
 
@@ -415,6 +472,10 @@ Status Run::CheckChildren() {
       continue;
     }
     std::string msg = e.label + " " + e.description;
+    // Why, from the role's own log (a start-up failure is only there).
+    const std::string why =
+        e.name.empty() ? std::string() : LastErrorLine(out_.out_dir + "/logs/" + e.name + ".log");
+    if (!why.empty() && msg.find(why) == std::string::npos) msg += ": " + why;
     failures_.push_back(msg);
     return Status::Unavailable(msg + " (see " + out_.out_dir + "/logs/)");
   }
@@ -440,6 +501,8 @@ Status Run::WaitSubscribed() {
 Status Run::PostTask(int64_t index) {
   task_.clear();
   settled_ = false;
+  task_index_ = index;
+  SetStage("posting the task");
   TaskSpec spec = TaskSpecForScenario(sc_, index);
   if (calibration_) ApplyCalibration(*calibration_, &spec);
   return link_->Request(Pack(veritrain::PostTask{spec})).status();
@@ -460,7 +523,7 @@ Status Run::WaitSettled() {
   auto on_event = [&](const Message& m) {
     // Events are republished: each stage is entered once.
     if (m.type == Heartbeat::kType || task_.empty() || m.task != task_) return Status::Ok();
-    const bool fresh = (m.type == TaskAssigned::kType && stage_ == "starting") ||
+    const bool fresh = (m.type == TaskAssigned::kType && stage_ == "posting the task") ||
                        (m.type == ProofPosted::kType && stage_ == "training");
     if (fresh && m.type == TaskAssigned::kType) SetStage("training");
     if (fresh && m.type == ProofPosted::kType) SetStage("verifying");
@@ -479,7 +542,7 @@ Status Run::WaitSettled() {
     VT_RETURN_IF_ERROR(refused);
     VT_RETURN_IF_ERROR(link_->DrainEvents(on_event));
   }
-  SetStage("starting");
+  SetStage("settled");
   return Status::Ok();
 }
 
@@ -573,6 +636,18 @@ RunOutcome Run::Execute() {
     return out_;
   }
   curve_keys_ = std::move(*curve);
+  // The results folder, before anything starts: one that cannot be
+  // written, or that another run is writing, is bad input.
+  auto folder = OpenResultsFolder(
+      opt_.out_dir.empty() ? "results/runs/" + sc_.name + "/" + ResultsFolderId(sc_.seed)
+                           : opt_.out_dir);
+  if (!folder.ok()) {
+    out_.exit_code = kRunBadInput;
+    out_.error = folder.status().ToString();
+    return out_;
+  }
+  results_folder_ = std::move(*folder);
+  out_.out_dir = results_folder_.path();
   ChooseHost();
   Status s = Prepare();
   if (s.ok()) s = StartRoles();
@@ -607,10 +682,8 @@ RunOutcome Run::Execute() {
     }
   }
   host_.reset();  // every role has ended: threads joined, processes reaped
-  if (!work_.empty() && !opt_.keep_workdir) {
-    std::error_code ec;
-    fs::remove_all(work_, ec);
-  }
+  if (opt_.keep_workdir) work_dir_.Keep();
+  work_dir_ = WorkDir();  // removed unless kept
   return out_;
 }
 

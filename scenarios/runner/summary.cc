@@ -345,9 +345,9 @@ std::string MetricsCsv(const nlohmann::json& summary) {
                                                  "rounds_phase1", "rounds_phase2", "winner"};
   std::ostringstream out;
   for (size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << cols[i];
-  for (const auto& c : dispute_cols) out << ",dispute_" << c;
-  for (const auto& m : metric_names) out << ",max_distance_" << m << ",delta_" << m;
-  for (const auto& a : accounts) out << "," << CsvField("balance:" + a);
+  for (const auto& c : dispute_cols) out << ",dispute." << c;
+  for (const auto& m : metric_names) out << ",max_distance." << m << ",delta." << m;
+  for (const auto& a : accounts) out << "," << CsvField("balance." + a);
   // Money columns (scenarios/runner/money.h).
   const std::vector<std::string> money_cols = {"forced_error", "forced_error_caught",
                                                "forced_error_missed", "jackpot"};
@@ -358,7 +358,7 @@ std::string MetricsCsv(const nlohmann::json& summary) {
     if (profit == t.end() || !profit->is_object()) continue;
     for (auto p = profit->begin(); p != profit->end(); ++p) earners.insert(p.key());
   }
-  for (const auto& p : earners) out << "," << CsvField("profit:" + p);
+  for (const auto& p : earners) out << "," << CsvField("profit." + p);
   out << ",time_to_resolution_s,solver_train_s\n";
   for (const auto& t : summary.at("tasks")) {
     for (size_t i = 0; i < cols.size(); ++i) {

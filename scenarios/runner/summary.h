@@ -46,9 +46,13 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
 // compute_cost, profit; per run profit, jackpot, burned, supply,
 // forced_errors, lazy_exposed, refused_transfers.
 //
-// metrics.csv: a header line and one row per task, RFC 4180 quoting; money
-// columns forced_error, forced_error_caught, forced_error_missed, jackpot
-// and profit:<participant>.
+// metrics.csv: a header line and one row per task, RFC 4180 quoting. Column
+// names follow the one scheme of every veritrain table (sweep.csv too): a
+// field of summary.json's task by its name, a nested one by its path with
+// dots (dispute.step, max_distance.l2, delta.l2, balance.<account>,
+// profit.<participant>), timings last, ending in "_s"; money columns
+// forced_error, forced_error_caught, forced_error_missed, jackpot and
+// profit.<participant>.
 std::string MetricsCsv(const nlohmann::json& summary);
 
 // A few human lines: steps trained, test accuracy, intervals verified,

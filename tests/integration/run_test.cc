@@ -229,5 +229,179 @@ TEST_F(RunTest, GlobalTimeoutKillsEveryRole) {
   EXPECT_NE(r.err.find("timeout_s"), std::string::npos) << r.err;
 }
 
+TEST_F(RunTest, ARoleThatFailsToStartHasItsErrorPrinted) {
+  // The real solver, started with a config it cannot read: its error is in
+  // its log, and `run` must say it too.
+  const std::string bin = FakeBinDir(
+      "solver", "exec " + std::string(VERITRAIN_BIN_DIR) + "/veritrain-solver --config " + dir_ +
+                    "/no-such-config.json");
+  CommandResult r = RunVeritrain(
+      {"run", Scenario("synthetic"), "--out", dir_ + "/results", "--bin-dir", bin}, dir_);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("veritrain-solver (solver-1) exited with status 2: "), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("no-such-config.json"), std::string::npos) << r.err;
+}
+
+TEST_F(RunTest, AnOutThatCannotBeWrittenExitsTwoBeforeAnythingStarts) {
+  std::ofstream(dir_ + "/a-file") << "x";
+  CommandResult r =
+      RunVeritrain({"run", Scenario("synthetic"), "--out", dir_ + "/a-file/results"}, dir_);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find(dir_ + "/a-file/results"), std::string::npos) << r.err;
+  for (const auto& e : fs::directory_iterator(dir_)) {
+    EXPECT_NE(e.path().filename().string().rfind("veritrain-", 0), 0u)
+        << "a private temp dir was made: " << e.path();
+  }
+}
+
+// A run that stays up until it is stopped: its solver never answers.
+pid_t StartStuckRun(const std::string& dir, const std::string& out, const std::string& bin) {
+  return test_support::SpawnVeritrain(
+      {"run", std::string(VERITRAIN_SOURCE_DIR) + "/scenarios/synthetic.json", "--out", out,
+       "--bin-dir", bin},
+      dir);
+}
+
+TEST_F(RunTest, ASecondRunIntoTheSameFolderIsRefused) {
+  const std::string bin = FakeBinDir("solver", "while true; do sleep 1; done");
+  const std::string out = dir_ + "/results";
+  const pid_t first = StartStuckRun(dir_, out, bin);
+  // Once its private dir has its role configs, the first run holds the
+  // folder (it is locked before anything is made).
+  const std::string work =
+      test_support::WaitForWorkDir(dir_, first, {"arbiter.json"}, std::chrono::seconds(120));
+  ASSERT_FALSE(work.empty()) << "the first run did not start";
+  const std::string second_dir = dir_ + "/second";
+  fs::create_directories(second_dir);
+  CommandResult second =
+      RunVeritrain({"run", Scenario("synthetic"), "--out", out, "--in-process"}, second_dir);
+  test_support::StopVeritrain(first);
+  EXPECT_EQ(second.exit_code, 2) << second.out << second.err;
+  EXPECT_NE(second.err.find("is in use by another veritrain run (pid " + std::to_string(first)),
+            std::string::npos)
+      << second.err;
+  EXPECT_FALSE(fs::exists(out + "/summary.json"));
+}
+
+TEST_F(RunTest, APrivateDirLeftByAKilledRunIsRemovedByTheNext) {
+  const std::string bin = FakeBinDir("solver", "while true; do sleep 1; done");
+  const pid_t killed = StartStuckRun(dir_, dir_ + "/killed", bin);
+  const std::string work = test_support::WaitForWorkDir(dir_, killed, {"owner.lock", "keys"},
+                                                        std::chrono::seconds(120));
+  ASSERT_FALSE(work.empty()) << "the run did not start";
+  kill(killed, SIGKILL);
+  waitpid(killed, nullptr, 0);
+  ASSERT_TRUE(fs::exists(work + "/keys")) << "SIGKILL leaves the dir: nothing could remove it";
+  CommandResult next =
+      RunVeritrain({"run", Scenario("synthetic"), "--out", dir_ + "/next", "--in-process"}, dir_);
+  ASSERT_EQ(next.exit_code, 0) << next.err;
+  EXPECT_FALSE(fs::exists(work)) << "the killed run's keys are still in " << work;
+}
+
+TEST_F(RunTest, ProgressSaysWhichTaskAndTheFinalStateOnce) {
+  // stderr is a file here: progress comes as log lines.
+  const std::string scenario = Patched("synthetic", {{"tasks", 2}, {"expect", nlohmann::json::array()}});
+  CommandResult r = RunVeritrain({"run", scenario, "--out", dir_ + "/two", "--in-process"}, dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("task 1/2 · posting the task"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("task 2/2 · posting the task"), std::string::npos) << r.err;
+  size_t finals = 0;
+  for (size_t at = r.err.find("finished"); at != std::string::npos;
+       at = r.err.find("finished", at + 1)) {
+    ++finals;
+  }
+  EXPECT_EQ(finals, 1u) << r.err;
+  // No line twice in a row.
+  std::istringstream lines(r.err);
+  std::string line, last;
+  while (std::getline(lines, line)) {
+    EXPECT_NE(line, last) << r.err;
+    last = line;
+  }
+}
+
+TEST_F(RunTest, PrintsItsVersion) {
+  CommandResult r = RunVeritrain({"--version"}, dir_);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("veritrain ", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("(commit "), std::string::npos) << r.out;
+}
+
+TEST_F(RunTest, ACorruptNodeTargetThatIsNotInTheGraphIsRefused) {
+  for (const auto& [params, expected] :
+       std::vector<std::pair<nlohmann::json, std::string>>{
+           {{{"node", "bogus.forward"}}, "no node \"bogus.forward\" in the step graph of job synthetic"},
+           {{{"node", "fc2.bakward"}}, "did you mean \"fc2.backward\"?"},
+           {{{"step", 300}}, "step 300 is past the last step of the task"},
+           {{{"node", "loss.forward"}}, "corrupting \"loss.forward\" cannot change the trained "
+                                        "state"}}) {
+    auto j = nlohmann::json::parse(ReadFile(Scenario("dispute/corrupt-node-n2")));
+    for (auto& p : j["participants"]) {
+      if (p.value("behaviour", std::string()) == "corrupt-node") p["params"].merge_patch(params);
+    }
+    const std::string path = dir_ + "/corrupt.json";
+    std::ofstream(path) << j.dump(2);
+    CommandResult check = RunVeritrain({"check", path}, dir_);
+    EXPECT_EQ(check.exit_code, 2) << params.dump() << "\n" << check.out << check.err;
+    EXPECT_NE(check.err.find(expected), std::string::npos) << check.err;
+    CommandResult run = RunVeritrain({"run", path, "--out", dir_ + "/corrupt"}, dir_);
+    EXPECT_EQ(run.exit_code, 2) << run.err;
+    EXPECT_FALSE(fs::exists(dir_ + "/corrupt")) << "the run started";
+  }
+}
+
+TEST_F(RunTest, NodesListsTheGraphOfAScenarioOrATorchScriptFile) {
+  CommandResult r = RunVeritrain({"nodes", Scenario("quickstart")}, dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* name : {"fc1.forward", "loss.forward", "fc2.backward", "state.assemble"}) {
+    EXPECT_NE(r.out.find(name), std::string::npos) << name << "\n" << r.out;
+  }
+  EXPECT_NE(r.out.find("game nodes"), std::string::npos) << r.out;
+
+  const std::string model = std::string(VERITRAIN_SOURCE_DIR) + "/examples/torchscript/fashion_cnn.pt";
+  CommandResult ts =
+      RunVeritrain({"nodes", "--torchscript", model, "--input-shape", "784", "--json"}, dir_);
+  ASSERT_EQ(ts.exit_code, 0) << ts.err;
+  auto graph = nlohmann::json::parse(ts.out);
+  EXPECT_EQ(graph["nodes"].back()["name"], "state.assemble");
+  EXPECT_EQ(graph["coarse"], false);
+
+  const std::string residual =
+      std::string(VERITRAIN_SOURCE_DIR) + "/tests/unit/train/data/residual.pt";
+  CommandResult coarse =
+      RunVeritrain({"nodes", "--torchscript", residual, "--input-shape", "16"}, dir_);
+  ASSERT_EQ(coarse.exit_code, 0) << coarse.err;
+  EXPECT_NE(coarse.out.find("coarse"), std::string::npos) << coarse.out;
+  EXPECT_NE(coarse.out.find("note: the model is trained as one coarse node"), std::string::npos)
+      << coarse.out;
+
+  CommandResult no_shape = RunVeritrain({"nodes", "--torchscript", residual}, dir_);
+  EXPECT_EQ(no_shape.exit_code, 2);
+  EXPECT_NE(no_shape.err.find("--input-shape"), std::string::npos) << no_shape.err;
+}
+
+// Every field of a real summary.json is one the shape that `check` holds
+// expectations against knows: a scenario expecting each of them checks.
+TEST_F(RunTest, EveryFieldOfARealSummaryCanBeExpected) {
+  for (const char* name : {"synthetic", "econ/forced-errors-expose-lazy"}) {
+    const std::string out = dir_ + "/" + std::string(name).substr(0, 4);
+    CommandResult r = RunVeritrain({"run", Scenario(name), "--out", out, "--in-process"}, dir_);
+    ASSERT_EQ(r.exit_code, 0) << name << "\n" << r.err;
+    const auto summary = nlohmann::json::parse(ReadFile(out + "/summary.json"));
+    auto j = nlohmann::json::parse(ReadFile(Scenario(name)));
+    j["expect"] = nlohmann::json::array();
+    const auto flat = summary.flatten();
+    for (const auto& [path, value] : flat.items()) {
+      j["expect"].push_back({{"path", path}, {"not_equals", "no summary holds this"}});
+    }
+    ASSERT_GT(j["expect"].size(), 50u);
+    const std::string path = dir_ + "/every-field.json";
+    std::ofstream(path) << j.dump(2);
+    CommandResult check = RunVeritrain({"check", path}, dir_);
+    EXPECT_EQ(check.exit_code, 0) << name << "\n" << check.err;
+  }
+}
+
 }  // namespace
 }  // namespace veritrain

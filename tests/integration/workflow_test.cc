@@ -2,6 +2,7 @@
 // error, the same seed giving the same results in process and in-process
 // mode, a sweep and its shards merging to the same sweep.csv, and reports.
 #include <fcntl.h>
+#include <signal.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/veritrain_process.h"
@@ -227,7 +229,7 @@ TEST_F(WorkflowTest, DeltaBehaviourSweepHasARowPerRunAndRatePlots) {
   EXPECT_EQ(Lines(ReadFile(dir_ + "/db/sweep.csv")), 1u + 24u);
   EXPECT_EQ(Lines(ReadFile(dir_ + "/db/aggregates.csv")), 1u + 12u);
   const std::string html = ReadFile(dir_ + "/db/report.html");
-  EXPECT_NE(html.find("Rate of runs flagged against delta"), std::string::npos);
+  EXPECT_NE(html.find("Detection and false-positive rates against delta"), std::string::npos);
   EXPECT_NE(html.find("false-positive rate"), std::string::npos);
   EXPECT_NE(html.find("detection rate"), std::string::npos);
   EXPECT_EQ(html.find("<script"), std::string::npos);
@@ -250,6 +252,92 @@ TEST_F(WorkflowTest, DeltaBehaviourSweepHasARowPerRunAndRatePlots) {
   CommandResult run_report = RunVeritrain({"report", dir_ + "/db/runs/run-000003"}, dir_);
   EXPECT_EQ(run_report.exit_code, 0) << run_report.err;
   EXPECT_TRUE(fs::exists(dir_ + "/db/runs/run-000003/report.html"));
+}
+
+TEST_F(WorkflowTest, ASweepOverAMisspelledNodeExitsTwoInsteadOfReportingMisses) {
+  const std::string file = Write(
+      "typo", {{"participants",
+                {{{"name", "solver-1"}, {"role", "solver"}, {"behaviour", "corrupt-node"},
+                  {"params", {{"step", 13}, {"node", "fc2.backward"}, {"magnitude", 0.5}}}},
+                 {{"name", "verifier-1"}, {"role", "verifier"}}}},
+               {"sweep",
+                {{"parameters",
+                  {{{"path", "/participants/0/params/node"},
+                    {"name", "node"},
+                    {"values", {"fc2.backward", "fc2.bakward"}}}}},
+                 {"repetitions", 5}}}});
+  for (const std::string command : {"check", "sweep"}) {
+    std::vector<std::string> args = {command, file};
+    if (command == "sweep") args.insert(args.end(), {"--out", dir_ + "/typo"});
+    CommandResult r = RunVeritrain(args, dir_);
+    EXPECT_EQ(r.exit_code, 2) << command << "\n" << r.out << r.err;
+    EXPECT_NE(r.err.find("point 1 (node=fc2.bakward): /participants/0/params/node: no node "
+                         "\"fc2.bakward\""),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("did you mean \"fc2.backward\"?"), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(fs::exists(dir_ + "/typo")) << "the sweep started";
+}
+
+TEST_F(WorkflowTest, ASweepIntoAUsedFolderKeepsNothingOfTheOldOne) {
+  auto sweep = [&](const std::string& name, const json& values) {
+    return Write(name, {{"sweep", {{"parameters", {{{"path", "protocol.top_q"}, {"values", values}}}}}}});
+  };
+  const std::string out = dir_ + "/sweep";
+  ASSERT_EQ(RunVeritrain({"sweep", sweep("four", {0, 1, 2, 3}), "--out", out}, dir_).exit_code, 0);
+  ASSERT_TRUE(fs::exists(out + "/runs/run-000003"));
+  CommandResult again = RunVeritrain({"sweep", sweep("two", {0, 1}), "--out", out}, dir_);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_FALSE(fs::exists(out + "/runs/run-000002"));
+  EXPECT_FALSE(fs::exists(out + "/runs/run-000003"));
+  EXPECT_EQ(Lines(ReadFile(out + "/sweep.csv")), 1u + 2u);
+  // --resume holds a folder to the sweep it was started with.
+  CommandResult other = RunVeritrain({"sweep", sweep("four", {0, 1, 2, 3}), "--out", out, "--resume"}, dir_);
+  EXPECT_EQ(other.exit_code, 2);
+  EXPECT_NE(other.err.find("holds another sweep"), std::string::npos) << other.err;
+}
+
+TEST_F(WorkflowTest, AnInterruptedSweepResumesKeepingTheRunsItFinished) {
+  const std::string file =
+      Write("long", {{"sweep", {{"parameters", {{{"path", "protocol.top_q"}, {"values", {0, 1}}}}},
+                                {"repetitions", 15}}}});
+  const std::string out = dir_ + "/long";
+  const pid_t sweep = test_support::SpawnVeritrain({"sweep", file, "--out", out, "--jobs", "1"}, dir_);
+  // Interrupt it once a few runs have finished (each writes its row.json as
+  // it ends); the one running then is interrupted.
+  const std::string third = out + "/runs/run-000002/row.json";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(300);
+  while (!fs::exists(third) && std::chrono::steady_clock::now() < deadline &&
+         waitpid(sweep, nullptr, WNOHANG) == 0) {
+    // Nothing to wait on for a file another process writes.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(fs::exists(third));
+  kill(sweep, SIGINT);
+  CommandResult first = test_support::WaitVeritrain(sweep, dir_);
+  ASSERT_EQ(first.exit_code, 130) << first.out << first.err;
+  EXPECT_NE(first.err.find("--resume"), std::string::npos) << first.err;
+  EXPECT_EQ(first.err.find("failed"), std::string::npos) << first.err;
+  // The runs that finished are rows; the one interrupted is not, and not a failure.
+  const std::string rows = ReadFile(out + "/rows.jsonl");
+  const size_t done = Lines(rows);
+  EXPECT_GE(done, 3u);
+  EXPECT_LT(done, 30u);
+  EXPECT_EQ(rows.find("interrupted"), std::string::npos) << rows;
+  EXPECT_EQ(rows.find("\"failed\""), std::string::npos) << rows;
+  const auto kept_time = fs::last_write_time(out + "/runs/run-000000/summary.json");
+
+  CommandResult resumed = RunVeritrain({"sweep", file, "--out", out, "--resume", "--jobs", "2"}, dir_);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  EXPECT_NE(resumed.out.find(std::to_string(done) + " runs kept from the interrupted sweep"),
+            std::string::npos)
+      << resumed.out;
+  EXPECT_EQ(Lines(ReadFile(out + "/sweep.csv")), 1u + 30u);
+  EXPECT_EQ(fs::last_write_time(out + "/runs/run-000000/summary.json"), kept_time)
+      << "a finished run was run again";
+  const std::string all = ReadFile(out + "/rows.jsonl");
+  EXPECT_EQ(all.find("interrupted"), std::string::npos);
 }
 
 }  // namespace

@@ -118,7 +118,7 @@ TEST(Money, ProfitIsLedgerFlowMinusComputeCost) {
   EXPECT_NE(
       csv.find("forced_error,forced_error_caught,forced_error_missed,jackpot"),
       std::string::npos);
-  EXPECT_NE(csv.find("profit:h"), std::string::npos);
+  EXPECT_NE(csv.find("profit.h"), std::string::npos);
 }
 
 TEST(Money, BalancesCsvHasOneRowPerTransferSummingToTheSupply) {

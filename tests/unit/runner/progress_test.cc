@@ -42,17 +42,46 @@ TEST(ProgressTest, CountLineHasRateAndEta) {
   EXPECT_EQ(CountLine("sweep", 0, 10, "runs", 0), "sweep 0/10 runs");
   // 5 runs in 10 s: 0.5 runs/s, 5 left: 10 s.
   EXPECT_EQ(CountLine("sweep", 5, 10, "runs", 10), "sweep 5/10 runs · 0.5 runs/s · ETA 10.0 s");
+  // A resumed sweep kept 4 runs: the rate counts the 2 done since, 0.2 runs/s.
+  EXPECT_EQ(CountLine("sweep", 6, 10, "runs", 10, 4), "sweep 6/10 runs · 0.2 runs/s · ETA 20.0 s");
+  EXPECT_EQ(CountLine("sweep", 4, 10, "runs", 10, 4), "sweep 4/10 runs");
 }
 
 TEST_F(PipeTest, PlainLinesAreThrottledUnlessForced) {
   {
     ProgressLine p(fds_[1], /*terminal=*/false, std::chrono::hours(1));
     p.Update("first");
-    p.Update("second");  // within the hour: dropped
-    p.Update("third", /*force=*/true);
+    p.Update("second");  // within the hour: held back
+    p.Update("third");   // held back instead of "second"
+    p.Update("next stage", /*force=*/true);
+    p.Update("more");    // held back, then dropped: the final state replaces it
     p.Finish("done");
   }
-  EXPECT_EQ(Drain(fds_[0]), "first\nthird\ndone\n");
+  EXPECT_EQ(Drain(fds_[0]), "first\nthird\nnext stage\ndone\n");
+}
+
+TEST_F(PipeTest, OnlyANewStageBringsOutWhatTheThrottleHeldBack) {
+  {
+    auto t = std::chrono::steady_clock::time_point();
+    ProgressLine p(fds_[1], /*terminal=*/false, std::chrono::seconds(5), [&t] { return t; });
+    p.Update("training 10/300");
+    t += std::chrono::seconds(1);
+    p.Update("training 20/300");  // held back
+    t += std::chrono::seconds(5);
+    p.Update("training 30/300");  // due: printed, and what was held back is not
+  }
+  EXPECT_EQ(Drain(fds_[0]), "training 10/300\ntraining 30/300\n");
+}
+
+TEST_F(PipeTest, ALogSaysTheFinalStateOnceAndNoLineTwice) {
+  {
+    ProgressLine p(fds_[1], /*terminal=*/false, std::chrono::milliseconds(0));
+    p.Update("training 300/300 steps");
+    p.Update("training 300/300 steps");
+    p.Update("training 300/300 steps", /*force=*/true);
+    p.Finish("finished");
+  }
+  EXPECT_EQ(Drain(fds_[0]), "training 300/300 steps\nfinished\n");
 }
 
 TEST_F(PipeTest, TerminalRedrawsOneLine) {

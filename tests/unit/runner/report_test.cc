@@ -6,12 +6,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "scenarios/html.h"
 #include "scenarios/plot.h"
+#include "scenarios/report_parts.h"
 #include "scenarios/sweep_runner.h"
 #include "scenarios/sweep_table.h"
 #include "tests/support/files.h"
@@ -86,6 +88,65 @@ TEST(PlotTest, RendersSvgWithGnuplot) {
   EXPECT_THAT(*svg, Not(HasSubstr("<script")));
   auto missing = RenderSvg(p, "/nonexistent/gnuplot");
   EXPECT_FALSE(missing.ok());
+}
+
+// The y coordinate gnuplot gives the text `text` in an SVG (its
+// translate(x,y)), or NaN.
+double TextY(const std::string& svg, const std::string& text) {
+  const size_t at = svg.find(">" + text + "</tspan>");
+  if (at == std::string::npos) return NAN;
+  const size_t tr = svg.rfind("translate(", at);
+  const size_t comma = svg.find(',', tr);
+  if (tr == std::string::npos || comma == std::string::npos) return NAN;
+  return std::stod(svg.substr(comma + 1));
+}
+
+TEST(PlotTest, TheKeyIsBelowTheAxisTitleNotOverIt) {
+  if (!GnuplotAvailable()) GTEST_SKIP() << "gnuplot is not installed";
+  for (const bool categories : {false, true}) {
+    Plot p;
+    p.title = "t";
+    p.xlabel = "delta";
+    p.ylabel = "rate";
+    if (categories) p.xtic_labels = {"honest", "lazy 10%", "bfloat16"};
+    for (int i = 0; i < 5; ++i) {
+      p.series.push_back({"series " + std::to_string(i), {{0, 0.5}, {1, 0.7}, {2, 0.1}},
+                          "linespoints", ""});
+    }
+    auto svg = RenderSvg(p);
+    ASSERT_TRUE(svg.ok()) << svg.status().ToString();
+    const double label = TextY(*svg, "delta");
+    ASSERT_FALSE(std::isnan(label));
+    for (int i = 0; i < 5; ++i) {
+      const double key = TextY(*svg, "series " + std::to_string(i));
+      ASSERT_FALSE(std::isnan(key)) << i;
+      // A 12-point baseline below the label's, with room for the key's box.
+      EXPECT_GE(key - label, 16.0) << "key entry " << i << (categories ? " (categories)" : "");
+    }
+  }
+}
+
+TEST(PlotTest, SeriesAtTheSameXAreSetApart) {
+  using report::DodgeX;
+  using report::XScale;
+  const std::vector<double> deltas = {1e-6, 1e-4, 1e-2, 1.0};
+  // One series stays where it is.
+  EXPECT_EQ(DodgeX(XScale::kLog, deltas, 1e-4, 0, 1), 1e-4);
+  // Three series around 1e-4, in order, within a quarter of a decade.
+  const double a = DodgeX(XScale::kLog, deltas, 1e-4, 0, 3);
+  const double b = DodgeX(XScale::kLog, deltas, 1e-4, 1, 3);
+  const double c = DodgeX(XScale::kLog, deltas, 1e-4, 2, 3);
+  EXPECT_LT(a, b);
+  EXPECT_DOUBLE_EQ(b, 1e-4);
+  EXPECT_LT(b, c);
+  EXPECT_NEAR(std::log10(c / b), std::log10(b / a), 1e-9);
+  EXPECT_LT(std::log10(c / a), 2 * 0.25 * 2);
+  // Linear and category axes: a share of the gap (here 10) and of 1.
+  EXPECT_NEAR(DodgeX(XScale::kLinear, {0, 10, 20}, 10, 1, 2) -
+                  DodgeX(XScale::kLinear, {0, 10, 20}, 10, 0, 2),
+              0.8, 1e-9);
+  EXPECT_NEAR(DodgeX(XScale::kCategory, {}, 2, 1, 2) - DodgeX(XScale::kCategory, {}, 2, 0, 2),
+              0.08, 1e-9);
 }
 
 TEST_F(ReportTest, RunReportDrawsEverySectionWithData) {
@@ -194,6 +255,40 @@ TEST_F(ReportTest, SweepReportPlotsRatesAgainstEachParameter) {
   if (!GnuplotAvailable()) GTEST_SKIP() << "gnuplot is not installed";
   // Rates against delta and against behaviour, distances against delta.
   EXPECT_EQ(r->plots, 3) << ::testing::PrintToString(r->notes);
+  // Each title says what is drawn: against delta, one line is an honest
+  // solver's (false positives), the other a lazy one's (detections).
+  EXPECT_THAT(html, HasSubstr("alt=\"Detection and false-positive rates against delta (95% "
+                              "Wilson intervals)\""));
+  EXPECT_THAT(html, HasSubstr("alt=\"Largest l2 distance measured in each run against delta "
+                              "(dashed: the δ judged by)\""));
+}
+
+TEST_F(ReportTest, ARateTitleNamesTheOneRateDrawn) {
+  if (!GnuplotAvailable()) GTEST_SKIP() << "gnuplot is not installed";
+  json manifest = {{"format", "veritrain-sweep/1"},
+                   {"scenario", "made-up"},
+                   {"parameters",
+                    {{{"name", "samples"}, {"path", "protocol.random_samples"}, {"values", {1, 2}}}}},
+                   {"repetitions", 2},
+                   {"points", 2},
+                   {"runs", 4}};
+  WriteFile(dir_ / "sweep.json", manifest.dump());
+  std::vector<SweepRow> rows;
+  for (int64_t i = 0; i < 4; ++i) {
+    SweepRow r;
+    r.run = i;
+    r.point = i / 2;
+    r.repetition = i % 2;
+    r.values = {r.point + 1};
+    r.metrics = {{"status", "ok"},         {"outcome", "rejected"},  {"flagged", true},
+                 {"solver_behaviour", "lazy"}, {"solver_honest", false}};
+    rows.push_back(r);
+  }
+  ASSERT_TRUE(WriteSweepTables(dir_.string(), {"samples"}, rows).ok());
+  auto r = WriteReport(dir_.string());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_THAT(ReadFile(r->path),
+              HasSubstr("alt=\"Detection rate against samples (95% Wilson intervals)\""));
 }
 
 // The SVG documents embedded in a report, decoded.

@@ -1,18 +1,144 @@
-// Results folder names: time, seed and process id, one format for runs and
-// sweeps.
+// Results folders: their names (time, seed and process id, one format for
+// runs and sweeps), the lock that keeps two runs out of one folder, the
+// emptying of a reused folder, and the private temp dirs that a killed run
+// leaves for the next one to remove.
+#include "scenarios/runner/results_folder.h"
+
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "scenarios/runner/run.h"
+#include "scenarios/runner/work_dir.h"
+#include "tests/support/files.h"
 
 namespace veritrain {
 namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
 
 TEST(ResultsFolderIdTest, NamesTimeSeedAndProcess) {
   const std::string id = ResultsFolderId(42);
   EXPECT_THAT(id, ::testing::MatchesRegex("[0-9]{8}-[0-9]{6}-seed42-[0-9]+"));
   EXPECT_THAT(id, ::testing::EndsWith("-" + std::to_string(::getpid())));
+}
+
+TEST(ResultsFolderTest, ASecondWriterIsRefusedWhileTheFirstHoldsIt) {
+  testing_util::ScratchDir dir;
+  const std::string out = dir.path() + "/run";
+  auto first = OpenResultsFolder(out);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  auto second = OpenResultsFolder(out);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), Status::Code::kFailedPrecondition);
+  EXPECT_THAT(second.status().message(), HasSubstr("is in use by another veritrain run (pid " +
+                                                   std::to_string(::getpid())));
+  // Released with the first: the folder can be opened again.
+  *first = ResultsFolder();
+  EXPECT_TRUE(OpenResultsFolder(out).ok());
+}
+
+TEST(ResultsFolderTest, AReusedFolderKeepsNothingOfTheLastRun) {
+  testing_util::ScratchDir dir;
+  const std::string out = dir.path() + "/run";
+  {
+    auto folder = OpenResultsFolder(out);
+    ASSERT_TRUE(folder.ok());
+    std::ofstream(out + "/manifest.json") << "{}";
+    std::ofstream(out + "/calibration.csv") << "old";
+    fs::create_directories(out + "/logs");
+    std::ofstream(out + "/logs/verifier-2.log") << "a participant the next run does not have";
+  }
+  auto again = OpenResultsFolder(out);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(out)) left.push_back(e.path().filename());
+  EXPECT_THAT(left, ::testing::ElementsAre(kResultsLockFile));
+}
+
+TEST(ResultsFolderTest, ResumingKeepsWhatIsThere) {
+  testing_util::ScratchDir dir;
+  const std::string out = dir.path() + "/sweep";
+  { ASSERT_TRUE(OpenResultsFolder(out).ok()); }
+  std::ofstream(out + "/sweep.json") << "{}";
+  ASSERT_TRUE(OpenResultsFolder(out, /*keep_contents=*/true).ok());
+  EXPECT_TRUE(fs::exists(out + "/sweep.json"));
+}
+
+TEST(ResultsFolderTest, AFolderOfOtherFilesIsRefusedAndLeftAlone) {
+  testing_util::ScratchDir dir;
+  std::ofstream(dir.path() + "/thesis.tex") << "months of work";
+  auto folder = OpenResultsFolder(dir.path());
+  ASSERT_FALSE(folder.ok());
+  EXPECT_EQ(folder.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_THAT(folder.status().message(),
+              HasSubstr("holds files that are not a veritrain run's (thesis.tex)"));
+  EXPECT_TRUE(fs::exists(dir.path() + "/thesis.tex"));
+}
+
+TEST(ResultsFolderTest, AFolderThatCannotBeMadeIsAnIOError) {
+  testing_util::ScratchDir dir;
+  std::ofstream(dir.path() + "/file") << "x";
+  auto folder = OpenResultsFolder(dir.path() + "/file/run");
+  ASSERT_FALSE(folder.ok());
+  EXPECT_EQ(folder.status().code(), Status::Code::kIOError);
+  EXPECT_THAT(folder.status().message(), HasSubstr(dir.path() + "/file/run"));
+}
+
+TEST(WorkDirTest, IsRemovedWhenItsRunEnds) {
+  testing_util::ScratchDir tmp;
+  std::string path;
+  {
+    auto dir = WorkDir::Create(tmp.path());
+    ASSERT_TRUE(dir.ok()) << dir.status().ToString();
+    path = dir->path();
+    EXPECT_TRUE(fs::exists(path + "/owner.lock"));
+    EXPECT_EQ(fs::status(path).permissions() & fs::perms::all, fs::perms::owner_all);
+  }
+  EXPECT_FALSE(fs::exists(path));
+}
+
+TEST(WorkDirTest, OnlyTheDirsOfDeadRunsAreRemoved) {
+  testing_util::ScratchDir tmp;
+  // A live run's dir: its lock is held.
+  auto live = WorkDir::Create(tmp.path());
+  ASSERT_TRUE(live.ok());
+  // A killed run's dir: a lock file nobody holds, and its secrets.
+  const std::string dead = tmp.path() + "/veritrain-dead01";
+  fs::create_directories(dead + "/keys");
+  std::ofstream(dead + "/owner.lock") << "";
+  std::ofstream(dead + "/keys/solver-1.key") << "secret";
+  // Not a run's dir, or one kept on purpose: no lock file.
+  const std::string kept = tmp.path() + "/veritrain-kept01";
+  fs::create_directories(kept);
+  const std::string other = tmp.path() + "/unrelated";
+  fs::create_directories(other);
+  std::ofstream(other + "/owner.lock") << "";
+
+  EXPECT_EQ(RemoveStaleWorkDirs(tmp.path()), 1);
+  EXPECT_FALSE(fs::exists(dead));
+  EXPECT_TRUE(fs::exists(live->path()));
+  EXPECT_TRUE(fs::exists(kept));
+  EXPECT_TRUE(fs::exists(other));
+}
+
+TEST(WorkDirTest, AKeptDirIsNotTakenForADeadOne) {
+  testing_util::ScratchDir tmp;
+  std::string path;
+  {
+    auto dir = WorkDir::Create(tmp.path());
+    ASSERT_TRUE(dir.ok());
+    path = dir->path();
+    dir->Keep();
+  }
+  EXPECT_TRUE(fs::exists(path));
+  EXPECT_EQ(RemoveStaleWorkDirs(tmp.path()), 0);
+  EXPECT_TRUE(fs::exists(path));
 }
 
 }  // namespace

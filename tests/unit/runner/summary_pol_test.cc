@@ -81,7 +81,7 @@ TEST(SummaryPol, DistancesDeltaAndCompute) {
   EXPECT_EQ(t["verifiers"][0]["intervals"][1]["reason"], "random");
 
   const std::string csv = MetricsCsv(*s);
-  EXPECT_NE(csv.find("max_distance_l2,delta_l2"), std::string::npos);
+  EXPECT_NE(csv.find("max_distance.l2,delta.l2"), std::string::npos);
   EXPECT_NE(csv.find(",0.9,0.5,"), std::string::npos) << csv;
   EXPECT_THAT(HumanSummary(*s, 1.0),
               ::testing::HasSubstr(

@@ -84,7 +84,7 @@ TEST(Summary, CsvHasHeaderAndOneRowPerTask) {
   ASSERT_TRUE(s.ok());
   std::string csv = MetricsCsv(*s);
   EXPECT_EQ(csv.rfind("task,outcome,challenged,", 0), 0u);
-  EXPECT_NE(csv.find("balance:s"), std::string::npos);
+  EXPECT_NE(csv.find("balance.s"), std::string::npos);
   size_t lines = 0;
   for (char c : csv) lines += c == '\n';
   EXPECT_EQ(lines, 2u);

@@ -6,7 +6,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <sstream>
+
+#include "scenarios/runner/summary.h"
 
 namespace veritrain {
 namespace {
@@ -98,6 +101,56 @@ SweepRun MakeRun(int64_t index, int64_t point, std::vector<json> values) {
   return r;
 }
 
+// metrics.csv and sweep.csv name each figure the same way: every column of
+// metrics.csv that has a value is a column of sweep.csv with that value.
+TEST(SweepTableTest, MetricsCsvAndSweepCsvShareOneNamingScheme) {
+  RunOutcome o;
+  o.exit_code = kRunOk;
+  o.summary = Summary("rejected", true, 0.9, 0);
+  json& t = o.summary["tasks"][0];
+  t["dispute"] = {{"interval", 1}, {"step", 13},          {"node", "fc2.backward"},
+                  {"rounds", 3},   {"rounds_phase1", 1},  {"rounds_phase2", 2},
+                  {"winner", "v"}};
+  t["max_distance"] = {{"l2", 2.5}};
+  t["verification"] = {{"delta", {{"l2", 0.1}}}};
+  t["profit"] = {{"solver-1", -5}, {"v", 3}};
+  t["jackpot"] = 7;
+  t["forced_error"] = false;
+  auto table = [](const std::string& csv) {
+    const auto rows = ParseCsv(csv);
+    std::map<std::string, std::string> out;
+    if (rows.size() != 2) return out;
+    for (size_t i = 0; i < rows[0].size(); ++i) out[rows[0][i]] = rows[1][i];
+    return out;
+  };
+  const auto metrics = table(MetricsCsv(o.summary));
+  const auto sweep = table(SweepCsv({}, {RowFromRun(MakeRun(0, 0, {}), WithSolver("lazy"), o)}));
+  ASSERT_FALSE(metrics.empty());
+  int compared = 0;
+  for (const auto& [column, value] : metrics) {
+    if (value.empty()) continue;
+    ++compared;
+    auto it = sweep.find(column);
+    ASSERT_NE(it, sweep.end()) << "metrics.csv has " << column << ", sweep.csv does not";
+    EXPECT_EQ(it->second, value) << column;
+  }
+  EXPECT_GE(compared, 20);
+  for (const char* c : {"balance.solver-1", "profit.v", "dispute.node", "max_distance.l2",
+                        "delta.l2", "time_to_resolution_s", "solver_train_s"}) {
+    EXPECT_EQ(metrics.count(c), 1u) << c;
+  }
+}
+
+TEST(SweepTableTest, RowsWrittenWithTheOldBalanceNamesReadUnderTheNewOnes) {
+  json j = {{"run", 0}, {"point", 0}, {"repetition", 0}, {"seed", 1}, {"values", json::array()},
+            {"metrics", {{"status", "ok"}, {"balance:solver-1", 5}}},
+            {"timings", json::object()}};
+  auto row = SweepRow::FromJson(j);
+  ASSERT_TRUE(row.ok()) << row.status().ToString();
+  EXPECT_EQ(row->metrics.value("balance.solver-1", 0), 5);
+  EXPECT_FALSE(row->metrics.contains("balance:solver-1"));
+}
+
 TEST(SweepTableTest, RowFlattensTheFirstTaskAndKeepsTimingsApart) {
   RunOutcome o;
   o.exit_code = kRunOk;
@@ -108,7 +161,7 @@ TEST(SweepTableTest, RowFlattensTheFirstTaskAndKeepsTimingsApart) {
   EXPECT_EQ(row.metrics["flagged"], true);
   EXPECT_EQ(row.metrics["solver_behaviour"], "lazy");
   EXPECT_EQ(row.metrics["solver_honest"], false);
-  EXPECT_EQ(row.metrics["balance:solver-1"], 0);
+  EXPECT_EQ(row.metrics["balance.solver-1"], 0);
   EXPECT_EQ(row.metrics["dispute.rounds"], 3);
   EXPECT_EQ(row.metrics["dispute.node"], "fc2.backward");
   EXPECT_EQ(row.metrics["max_distance.l2"], 2.5);
@@ -248,7 +301,7 @@ TEST(SweepTableTest, AggregatesNameTheRateByTheSolver) {
   EXPECT_EQ(table[2][col("detection_rate")], "0.75");
   EXPECT_EQ(table[2][col("false_positive_rate")], "");
   EXPECT_EQ(table[2][col("failed")], "1");
-  EXPECT_EQ(table[1][col("mean:test_accuracy")], "0.5");
+  EXPECT_EQ(table[1][col("mean.test_accuracy")], "0.5");
 }
 
 }  // namespace

@@ -73,7 +73,7 @@ TEST(ExpectTest, EqualsNullMatchesAPresentNull) {
   ExpectationResult missing =
       EvalOne({{"path", "/tasks/0/nothing"}, {"equals", nullptr}});
   EXPECT_FALSE(missing.passed);
-  EXPECT_EQ(missing.detail, "no value at /tasks/0/nothing");
+  EXPECT_EQ(missing.detail.rfind("no value at /tasks/0/nothing: ", 0), 0u) << missing.detail;
 }
 
 TEST(ExpectTest, NotEqualsPassesAndFails) {
@@ -139,14 +139,18 @@ TEST(ExpectTest, MissingPathFails) {
       EvalOne({{"path", "/tasks/0/x"}, {"equals", "accepted"}});
   EXPECT_FALSE(r.passed);
   EXPECT_TRUE(r.actual.is_null());
-  EXPECT_EQ(r.detail, "no value at /tasks/0/x");
+  // The detail says which part is missing and what is there instead.
+  EXPECT_EQ(r.detail,
+            "no value at /tasks/0/x: /tasks/0 has no field \"x\" (it has: big, challenge, "
+            "outcome, test_accuracy, verifier_steps_reexecuted)");
   // Out-of-range index and indexing into a scalar are missing values too.
   EXPECT_EQ(EvalOne({{"path", "/tasks/3/outcome"}, {"min", 1}}).detail,
-            "no value at /tasks/3/outcome");
+            "no value at /tasks/3/outcome: /tasks has 1 element(s); \"3\" is not one of them");
   EXPECT_EQ(EvalOne({{"path", "/tasks/0/outcome/x"}, {"equals", 1}}).detail,
-            "no value at /tasks/0/outcome/x");
+            "no value at /tasks/0/outcome/x: /tasks/0/outcome is \"accepted\", which has no "
+            "field \"x\"");
   EXPECT_EQ(EvalOne({{"path", "/tasks/x"}, {"equals", 1}}).detail,
-            "no value at /tasks/x");
+            "no value at /tasks/x: /tasks has 1 element(s); \"x\" is not one of them");
 }
 
 TEST(ExpectTest, MinOnANonNumberFails) {

@@ -127,6 +127,30 @@ TEST_F(TorchScriptJobTest, GraphWholeForcesTheCoarseGraph) {
   EXPECT_EQ(job->graph().size(), 4u + 6u);
 }
 
+TEST_F(TorchScriptJobTest, NotesSayWhatRunsInEvalModeAndWhyAModelIsCoarse) {
+  auto chain = testing_util::MakeJobOrDie(ScriptJson("chain.pt"));
+  ASSERT_NE(chain, nullptr);
+  EXPECT_THAT(chain->Notes(),
+              ElementsAre(HasSubstr("the model has BatchNorm1d 'norm'; veritrain trains it in "
+                                    "eval mode")));
+  for (const auto& n : chain->graph().nodes()) EXPECT_FALSE(n.coarse) << n.name;
+
+  auto residual = testing_util::MakeJobOrDie(ScriptJson("residual.pt"));
+  ASSERT_NE(residual, nullptr);
+  EXPECT_THAT(residual->Notes(),
+              ElementsAre(HasSubstr("trained as one coarse node, model.forward and "
+                                    "model.backward, because its forward is not a plain chain")));
+  for (const auto& n : residual->graph().nodes()) {
+    EXPECT_EQ(n.coarse, n.name == "model.forward" || n.name == "model.backward") << n.name;
+  }
+
+  auto j = ScriptJson("chain.pt");
+  j["graph"] = "whole";
+  auto whole = testing_util::MakeJobOrDie(j);
+  ASSERT_NE(whole, nullptr);
+  EXPECT_THAT(whole->Notes(), ::testing::Contains(HasSubstr("because job.graph is \"whole\"")));
+}
+
 // The per-child backward nodes against the module's own forward and one
 // loss.backward() through it, on the same parameters and batch.
 TEST_F(TorchScriptJobTest, ChainGradientsMatchTheModulesOwnAutograd) {

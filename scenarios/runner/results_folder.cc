@@ -1,0 +1,127 @@
+#include "scenarios/runner/results_folder.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <vector>
+
+namespace veritrain {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Now() {
+  char buf[32];
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string ReadSmall(int fd) {
+  char buf[256];
+  const ssize_t n = ::pread(fd, buf, sizeof(buf) - 1, 0);
+  if (n <= 0) return "";
+  std::string s(buf, static_cast<size_t>(n));
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+const std::set<std::string>& ResultsFolderEntries() {
+  static const std::set<std::string> kEntries = {
+      kResultsLockFile, "manifest.json", "events.jsonl",     "ledger.jsonl", "summary.json",
+      "metrics.csv",    "balances.csv",  "logs",             "reports",      "report.html",
+      "calibration.json", "calibration.csv", "row.json",     "sweep.json",   "rows.jsonl",
+      "sweep.csv",      "aggregates.csv", "runs"};
+  return kEntries;
+}
+
+ResultsFolder::ResultsFolder(ResultsFolder&& other) noexcept
+    : path_(std::move(other.path_)), lock_fd_(other.lock_fd_) {
+  other.lock_fd_ = -1;
+}
+
+ResultsFolder& ResultsFolder::operator=(ResultsFolder&& other) noexcept {
+  if (this != &other) {
+    if (lock_fd_ >= 0) ::close(lock_fd_);
+    path_ = std::move(other.path_);
+    lock_fd_ = other.lock_fd_;
+    other.lock_fd_ = -1;
+  }
+  return *this;
+}
+
+ResultsFolder::~ResultsFolder() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+}
+
+Result<ResultsFolder> OpenResultsFolder(const std::string& dir, bool keep_contents) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::IOError("cannot create the results folder " + dir + ": " + ec.message());
+  ResultsFolder folder;
+  folder.path_ = fs::canonical(dir, ec).string();
+  if (ec) return Status::IOError("cannot resolve the results folder " + dir + ": " + ec.message());
+  const std::string lock_path = folder.path_ + "/" + kResultsLockFile;
+  const bool had_lock = fs::exists(lock_path, ec);
+  folder.lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (folder.lock_fd_ < 0) {
+    return Status::IOError("cannot write in the results folder " + folder.path_ + ": " +
+                           std::strerror(errno));
+  }
+  if (::flock(folder.lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    const std::string holder = ReadSmall(folder.lock_fd_);
+    return Status::FailedPrecondition(
+        "the results folder " + folder.path_ + " is in use by another veritrain run" +
+        (holder.empty() ? std::string() : " (" + holder + ")") +
+        "; wait for it to finish or choose another --out");
+  }
+  const std::string me = "pid " + std::to_string(::getpid()) + ", since " + Now() + "\n";
+  if (::ftruncate(folder.lock_fd_, 0) != 0 ||
+      ::pwrite(folder.lock_fd_, me.data(), me.size(), 0) != static_cast<ssize_t>(me.size())) {
+    return Status::IOError("cannot write in the results folder " + folder.path_ + ": " +
+                           std::strerror(errno));
+  }
+  if (keep_contents) return Result<ResultsFolder>(std::move(folder));
+
+  std::vector<fs::path> entries;
+  bool marked = had_lock;
+  std::vector<std::string> foreign;
+  for (fs::directory_iterator it(folder.path_, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name == kResultsLockFile) continue;
+    entries.push_back(it->path());
+    if (name == "manifest.json" || name == "sweep.json") marked = true;
+    // Temporary files of an interrupted atomic write (core/state/atomic_file.h).
+    const size_t tmp = name.find(".tmp.");
+    const std::string base = tmp == std::string::npos ? name : name.substr(0, tmp);
+    if (ResultsFolderEntries().count(base) == 0) foreign.push_back(name);
+  }
+  if (ec) return Status::IOError("cannot list the results folder " + folder.path_ + ": " + ec.message());
+  if (!marked && !foreign.empty()) {
+    std::string some;
+    for (size_t i = 0; i < foreign.size() && i < 3; ++i) some += (i ? ", " : "") + foreign[i];
+    if (foreign.size() > 3) some += ", …";
+    return Status::InvalidArgument("the results folder " + folder.path_ +
+                                   " holds files that are not a veritrain run's (" + some +
+                                   "); name a new or empty folder");
+  }
+  for (const auto& e : entries) {
+    fs::remove_all(e, ec);
+    if (ec) {
+      return Status::IOError("cannot remove the previous results' " + e.string() + ": " +
+                             ec.message());
+    }
+  }
+  return Result<ResultsFolder>(std::move(folder));
+}
+
+}  // namespace veritrain

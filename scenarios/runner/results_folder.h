@@ -1,0 +1,60 @@
+// ResultsFolder: the folder a run or a sweep writes its results into, held
+// by that writer for as long as it lives.
+//
+// OpenResultsFolder, before anything of the run starts:
+//   1. creates the folder (and its parents) and checks that a file can be
+//      written in it;
+//   2. locks it: an exclusive flock(2) on "<folder>/.veritrain.lock", held
+//      until the ResultsFolder is destroyed. The kernel releases it when
+//      the process ends however it ends (SIGKILL included), so a lock is
+//      never left behind. The lock file holds the holder's pid and start
+//      time, for the message a second writer gets;
+//   3. unless told to keep it (sweep --resume), empties the folder when it
+//      holds an earlier run's or sweep's results, so that no file of the old
+//      run is left beside the new ones. A folder counts as a results folder
+//      when it has the lock file, a manifest.json or a sweep.json, or only
+//      names a run or sweep writes (ResultsFolderEntries). Any other
+//      non-empty folder is refused, and nothing in it is touched.
+//
+// Thread-safety: a ResultsFolder is used by one thread; several may be open
+// at once in one process for different folders (the runs of a sweep). Two
+// opens of the same folder, in one process or two, exclude each other.
+#pragma once
+
+#include <set>
+#include <string>
+
+#include "core/util/status.h"
+
+namespace veritrain {
+
+inline constexpr const char* kResultsLockFile = ".veritrain.lock";
+
+// Names a run's or a sweep's folder holds at its top level.
+const std::set<std::string>& ResultsFolderEntries();
+
+class ResultsFolder {
+ public:
+  ResultsFolder() = default;
+  ResultsFolder(ResultsFolder&& other) noexcept;
+  ResultsFolder& operator=(ResultsFolder&& other) noexcept;
+  ResultsFolder(const ResultsFolder&) = delete;
+  ResultsFolder& operator=(const ResultsFolder&) = delete;
+  ~ResultsFolder();  // releases the lock
+
+  // The folder's absolute path.
+  const std::string& path() const { return path_; }
+
+ private:
+  friend Result<ResultsFolder> OpenResultsFolder(const std::string& dir, bool keep_contents);
+  std::string path_;
+  int lock_fd_ = -1;
+};
+
+// Errors, each naming the folder: IOError when it cannot be created or
+// written; FailedPrecondition when another writer holds it (naming that
+// writer's pid and start time); InvalidArgument when it is not empty and not
+// a results folder (naming a few of the entries that are not a run's).
+Result<ResultsFolder> OpenResultsFolder(const std::string& dir, bool keep_contents = false);
+
+}  // namespace veritrain

@@ -1,0 +1,236 @@
+// Job-level checks of a scenario: corrupt-node targets resolved against the
+// job's real step graph (unknown names, typos, steps past the end, nodes
+// that cannot change the state), devices the machine lacks, and a step that
+// is not a pure function; for a sweep, at every point of the grid.
+#include "scenarios/job_check.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "scenarios/job_graph.h"
+#include "tests/support/files.h"
+
+namespace veritrain {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using json = nlohmann::json;
+
+json JobCheckDoc(const json& solver_params, const std::string& behaviour = "corrupt-node") {
+  json doc = json::parse(R"({
+    "format": "veritrain-scenario/1",
+    "name": "job-check-test",
+    "seed": 3,
+    "job": {"name": "synthetic", "steps": 40, "batch_size": 8},
+    "protocol": {"checkpoint_interval": 10},
+    "participants": [
+      {"name": "solver-1", "role": "solver"},
+      {"name": "verifier-1", "role": "verifier"}
+    ]
+  })");
+  doc["participants"][0]["behaviour"] = behaviour;
+  if (!solver_params.is_null()) doc["participants"][0]["params"] = solver_params;
+  return doc;
+}
+
+Scenario ParseJobCheckDoc(const json& doc) {
+  auto sc = ParseScenario(doc.dump(), "test.json");
+  EXPECT_TRUE(sc.ok()) << sc.status().ToString();
+  return sc.ok() ? *sc : Scenario();
+}
+
+// The job-level checks of `doc`: "" when it passes, else the message.
+std::string JobProblems(const json& doc) {
+  Scenario sc = ParseJobCheckDoc(doc);
+  auto config = ScenarioJobConfig(sc);
+  EXPECT_TRUE(config.ok()) << config.status().ToString();
+  if (!config.ok()) return config.status().message();
+  Status s = CheckScenarioAgainstJob(sc, *config);
+  if (s.ok()) return "";
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  return s.message();
+}
+
+TEST(JobCheckTest, ANodeOfTheGraphAtAStepOfTheTaskPasses) {
+  EXPECT_EQ(JobProblems(JobCheckDoc({{"step", 39}, {"node", "fc2.backward"}})), "");
+  EXPECT_EQ(JobProblems(JobCheckDoc({{"step", 0}, {"node", "relu1.forward"}})), "");
+  EXPECT_EQ(JobProblems(JobCheckDoc(nullptr, "honest")), "");
+}
+
+TEST(JobCheckTest, UnknownNodeIsRefusedWithEveryValidName) {
+  const std::string m = JobProblems(JobCheckDoc({{"step", 5}, {"node", "bogus.forward"}}));
+  EXPECT_THAT(m, HasSubstr("/participants/0/params/node: no node \"bogus.forward\" in the step "
+                           "graph of job synthetic"));
+  for (const char* name : {"fc1.forward", "relu1.forward", "fc2.forward", "loss.forward",
+                           "loss.backward", "fc2.backward", "relu1.backward", "fc1.backward"}) {
+    EXPECT_THAT(m, HasSubstr(name));
+  }
+}
+
+TEST(JobCheckTest, ATypoGetsTheClosestName) {
+  EXPECT_THAT(JobProblems(JobCheckDoc({{"step", 5}, {"node", "fc2.bakward"}})),
+              HasSubstr("did you mean \"fc2.backward\"?"));
+  EXPECT_THAT(JobProblems(JobCheckDoc({{"step", 5}, {"node", "relu1.foward"}})),
+              HasSubstr("did you mean \"relu1.forward\"?"));
+}
+
+TEST(JobCheckTest, StepPastTheLastStepIsRefused) {
+  const std::string m = JobProblems(JobCheckDoc({{"step", 40}, {"node", "fc2.backward"}}));
+  EXPECT_THAT(m, HasSubstr("/participants/0/params/step: step 40 is past the last step of the "
+                           "task (steps 0 to 39, job.steps = 40)"));
+}
+
+TEST(JobCheckTest, NodeThatCannotChangeTheStateIsRefusedWithTheReason) {
+  const std::string m = JobProblems(JobCheckDoc({{"step", 5}, {"node", "loss.forward"}}));
+  EXPECT_THAT(m, HasSubstr("corrupting \"loss.forward\" cannot change the trained state"));
+  EXPECT_THAT(m, HasSubstr("count the attack as missed"));
+  // The nodes offered instead all reach the state.
+  EXPECT_THAT(m, HasSubstr("loss.backward"));
+}
+
+TEST(JobCheckTest, TheGamesAssembleNodeIsNotACorruptNodeTarget) {
+  EXPECT_THAT(JobProblems(JobCheckDoc({{"step", 5}, {"node", "state.assemble"}})),
+              HasSubstr("\"state.assemble\" is the challenge game's last node"));
+}
+
+TEST(JobCheckTest, EveryProblemIsListed) {
+  json doc = JobCheckDoc({{"step", 99}, {"node", "bogus"}});
+  doc["participants"][1]["profile"] = {{"device", "cuda:0"}};
+  const std::string m = JobProblems(doc);
+  EXPECT_THAT(m, HasSubstr("/participants/0/params/step"));
+  EXPECT_THAT(m, HasSubstr("/participants/0/params/node"));
+  EXPECT_THAT(m, HasSubstr("/participants/1/profile/device"));
+}
+
+TEST(JobCheckTest, DevicesTheMachineLacksAreRefused) {
+  json doc = JobCheckDoc(nullptr, "honest");
+  doc["participants"][0]["profile"] = {{"device", "cuda:0"}};
+  doc["participants"][1]["profile"] = {{"device", "cuda:1"}};
+  Scenario sc = ParseJobCheckDoc(doc);
+  Status none = CheckDevices(sc, 0);
+  EXPECT_THAT(none.message(), HasSubstr("/participants/0/profile/device: \"cuda:0\" names a "
+                                        "CUDA device, but this machine has none"));
+  EXPECT_THAT(none.message(), HasSubstr("/participants/1/profile/device"));
+  Status one = CheckDevices(sc, 1);
+  EXPECT_THAT(one.message(), Not(HasSubstr("/participants/0/")));
+  EXPECT_THAT(one.message(), HasSubstr("\"cuda:1\" does not exist: this machine has 1 CUDA "
+                                       "device(s), cuda:0 to cuda:0"));
+  EXPECT_TRUE(CheckDevices(sc, 2).ok());
+  // And on this machine, whatever it has.
+  if (!torch::cuda::is_available()) {
+    EXPECT_THAT(JobProblems(doc), HasSubstr("names a CUDA device, but this machine has none"));
+  }
+}
+
+TEST(JobCheckTest, ASweepOverAMisspelledNodeIsRefusedAtThatPoint) {
+  json doc = JobCheckDoc({{"step", 5}, {"node", "fc2.backward"}});
+  doc["sweep"] = {{"parameters",
+                   {{{"path", "/participants/0/params/node"},
+                     {"name", "node"},
+                     {"values", {"fc2.backward", "fc2.bakward", "fc1.forward"}}}}},
+                  {"repetitions", 3}};
+  Scenario sc = ParseJobCheckDoc(doc);
+  const auto errors = CheckSweepJobs(sc);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].path, "/sweep");
+  EXPECT_THAT(errors[0].message, HasSubstr("point 1 (node=fc2.bakward): "
+                                           "/participants/0/params/node: no node"));
+  EXPECT_THAT(errors[0].message, HasSubstr("did you mean \"fc2.backward\"?"));
+}
+
+TEST(JobCheckTest, AProblemAtEveryPointIsSaidOnce) {
+  json doc = JobCheckDoc({{"step", 5}, {"node", "loss.forward"}});
+  doc["sweep"] = {{"parameters",
+                   {{{"path", "protocol.top_q"}, {"values", {1, 2, 3}}}}}};
+  const auto errors = CheckSweepJobs(ParseJobCheckDoc(doc));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0].message, HasSubstr("point 0 (protocol.top_q=1) and 2 more: "));
+}
+
+TEST(JobCheckTest, GraphDescriptionListsTheGameNodes) {
+  Scenario sc = ParseJobCheckDoc(JobCheckDoc(nullptr, "honest"));
+  auto config = ScenarioJobConfig(sc);
+  ASSERT_TRUE(config.ok());
+  auto facts = JobFactsFor(*config);
+  ASSERT_TRUE(facts.ok()) << facts.status().ToString();
+  const json& g = facts->graph;
+  EXPECT_EQ(g["job"], "synthetic");
+  ASSERT_EQ(g["nodes"].size(), g["game_nodes"].get<size_t>());
+  EXPECT_EQ(g["game_nodes"].get<int64_t>(), g["graph_nodes"].get<int64_t>() + 1);
+  EXPECT_EQ(g["nodes"].back()["name"], "state.assemble");
+  EXPECT_EQ(g["coarse"], false);
+  for (const auto& n : g["nodes"]) {
+    EXPECT_EQ(n["coarse"], false) << n.dump();
+    EXPECT_EQ(n["reaches_state"], n["name"] != "loss.forward") << n.dump();
+  }
+  const std::string table = NodesTable(g);
+  EXPECT_THAT(table, HasSubstr("fc2.backward"));
+  EXPECT_THAT(table, HasSubstr("state.assemble"));
+  EXPECT_THAT(table, HasSubstr("loss.forward"));
+}
+
+// A TorchScript model whose forward adds noise: an honest solver running it
+// could never be reproduced.
+std::string NoisyModelFile(const std::string& dir) {
+  torch::jit::Module m(c10::QualifiedName("Noisy"));
+  m.register_parameter("weight", torch::full({4, 16}, 0.01), false);
+  m.define(R"(
+def forward(self, x):
+    y = torch.matmul(x, self.weight.t())
+    return y + torch.randn_like(y)
+)");
+  const std::string path = dir + "/noisy.pt";
+  m.save(path);
+  return path;
+}
+
+TEST(JobCheckTest, ATorchScriptModelWithRandomnessInForwardIsRefused) {
+  testing_util::ScratchDir dir;
+  json doc = JobCheckDoc(nullptr, "honest");
+  doc["job"] = {{"name", "torchscript"},
+                {"steps", 20},
+                {"batch_size", 8},
+                {"params",
+                 {{"model", NoisyModelFile(dir.path())},
+                  {"dataset",
+                   {{"format", "synthetic"}, {"features", 16}, {"classes", 4},
+                    {"train_size", 64}, {"test_size", 32}}}}}};
+  const std::string m = JobProblems(doc);
+  EXPECT_THAT(m, HasSubstr("/job: node 'model.forward' gave two different values of "
+                           "'act/model' for the same inputs"));
+  EXPECT_THAT(m, HasSubstr("randomness in the model's forward"));
+}
+
+TEST(JobCheckTest, ATorchScriptModelThatIsNotAChainSaysItIsCoarse) {
+  json doc = JobCheckDoc(nullptr, "honest");
+  doc["job"] = {{"name", "torchscript"},
+                {"steps", 20},
+                {"batch_size", 8},
+                {"params",
+                 {{"model", std::string(VERITRAIN_SOURCE_DIR) + "/tests/unit/train/data/residual.pt"},
+                  {"dataset",
+                   {{"format", "synthetic"}, {"features", 16}, {"classes", 4},
+                    {"train_size", 64}, {"test_size", 32}}}}}};
+  EXPECT_EQ(JobProblems(doc), "");
+  auto config = ScenarioJobConfig(ParseJobCheckDoc(doc));
+  ASSERT_TRUE(config.ok());
+  auto facts = JobFactsFor(*config);
+  ASSERT_TRUE(facts.ok());
+  EXPECT_EQ(facts->graph["coarse"], true);
+  EXPECT_EQ(facts->graph["nodes"][0]["name"], "model.forward");
+  EXPECT_EQ(facts->graph["nodes"][0]["coarse"], true);
+  ASSERT_FALSE(facts->graph["notes"].empty());
+  EXPECT_THAT(facts->graph["notes"][0].get<std::string>(),
+              HasSubstr("trained as one coarse node, model.forward and model.backward, because "
+                        "its forward is not a plain chain of child modules"));
+}
+
+}  // namespace
+}  // namespace veritrain

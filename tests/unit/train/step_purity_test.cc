@@ -1,0 +1,114 @@
+// Two static and dynamic properties of a step graph that `veritrain check`
+// relies on: which nodes can change the state after the step (a corrupt-node
+// target must), and whether the step is a pure function of its inputs (an
+// honest solver must be reproducible).
+#include "core/train/step_purity.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "core/crypto/merkle.h"
+#include "core/train/op_job.h"
+#include "core/train/state_reach.h"
+#include "tests/unit/train/replay_util.h"
+#include "tests/unit/train/train_test_util.h"
+
+namespace veritrain {
+namespace {
+
+using ::testing::HasSubstr;
+using Tensors = std::vector<torch::Tensor>;
+
+TEST(StateReachTest, OnlyTheLossValueIsUnreadOnTheWayToTheState) {
+  testing_util::UseTestProfile();
+  for (const nlohmann::json& j :
+       {testing_util::SyntheticJobJson(), testing_util::SmallMlpJobJson()}) {
+    auto job = testing_util::MakeJobOrDie(j);
+    ASSERT_NE(job, nullptr);
+    const std::vector<bool> reach = NodesReachingState(job->graph());
+    ASSERT_EQ(reach.size(), job->graph().size());
+    for (size_t i = 0; i < reach.size(); ++i) {
+      const std::string& name = job->graph().nodes()[i].name;
+      EXPECT_EQ(reach[i], name != "loss.forward") << j["name"] << ": " << name;
+    }
+  }
+}
+
+Node FakeReachNode(const std::string& name, std::vector<std::string> in,
+                   std::vector<std::string> out) {
+  Node n;
+  n.name = name;
+  n.kind = NodeKind::kForward;
+  n.inputs = std::move(in);
+  n.outputs = std::move(out);
+  n.fn = [](const TensorMap&) { return TensorMap(); };
+  return n;
+}
+
+TEST(StateReachTest, FollowsValuesThroughLaterNodes) {
+  StepGraph g;
+  ASSERT_TRUE(g.Add(FakeReachNode("a", {"data/x"}, {"act/a"})).ok());
+  // Read by nobody.
+  ASSERT_TRUE(g.Add(FakeReachNode("probe", {"act/a"}, {"probe"})).ok());
+  ASSERT_TRUE(g.Add(FakeReachNode("b", {"act/a"}, {"act/b"})).ok());
+  // Reads the probe only.
+  ASSERT_TRUE(g.Add(FakeReachNode("side", {"probe"}, {"side"})).ok());
+  ASSERT_TRUE(
+      g.Add(FakeReachNode("opt", {"act/b", "param/w"}, {"next/param/w"})).ok());
+  EXPECT_THAT(NodesReachingState(g),
+              ::testing::ElementsAre(true, false, true, false, true));
+}
+
+Dataset PurityData() {
+  Dataset d;
+  d.x = torch::linspace(-1, 1, 80).reshape({20, 4});
+  d.y = torch::arange(20, torch::kInt64).remainder(3);
+  d.tree = std::make_shared<const MerkleTree>(std::vector<Digest>(20));
+  d.root = d.tree->root();
+  return d;
+}
+
+Result<std::unique_ptr<TrainingJob>> PurityLinearJob(bool noisy) {
+  Op op;
+  op.name = "head";
+  op.inputs = {"data/x"};
+  op.params = {{"weight", {3, 4}, ParamInit::kUniform, 0.5}};
+  op.forward = [noisy](const Tensors& x, const Tensors& p) {
+    torch::Tensor y = torch::matmul(x[0], p[0].t());
+    return noisy ? y + 1e-3 * torch::randn_like(y) : y;
+  };
+  JobConfig config;
+  config.name = noisy ? "noisy" : "plain";
+  config.batch_size = 8;
+  OpJobSpec spec;
+  spec.ops = {op};
+  spec.train = PurityData();
+  spec.test = PurityData();
+  return MakeOpJob(config, spec);
+}
+
+TEST(StepPurityTest, ADeterministicStepIsPure) {
+  testing_util::UseTestProfile();
+  auto job = PurityLinearJob(false);
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  EXPECT_TRUE(CheckStepIsPure(**job, 1).ok());
+  auto synthetic = testing_util::MakeJobOrDie(testing_util::SyntheticJobJson());
+  ASSERT_NE(synthetic, nullptr);
+  EXPECT_TRUE(CheckStepIsPure(*synthetic, 1).ok());
+}
+
+TEST(StepPurityTest, RandomnessInAForwardNamesTheNode) {
+  testing_util::UseTestProfile();
+  auto job = PurityLinearJob(true);
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  Status s = CheckStepIsPure(**job, 1);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), Status::Code::kFailedPrecondition);
+  EXPECT_THAT(s.message(),
+              HasSubstr("node 'head.forward' gave two different values of "
+                        "'act/head' for the same inputs"));
+}
+
+}  // namespace
+}  // namespace veritrain
