@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "core/protocol/duration.h"
 #include "core/protocol/task_draws.h"
 #include "core/state/state_hash.h"
 #include "core/state/atomic_file.h"
@@ -357,7 +358,13 @@ Status Arbiter::OnPostTask(const Message& m, Ack* reply) {
   const int64_t selected = econ.verifiers_per_task > 0
                                ? econ.verifiers_per_task
                                : static_cast<int64_t>(post->spec.verifiers.size());
-  auto held = Amount::Add(Amount(post->spec.reward), Amount(econ.verifier_fee * selected));
+  Task t;
+  if (Status durations = SetDurations(post->spec, &t); !durations.ok()) {
+    *reply = Ack{false, durations.message(), {}};
+    return Status::Ok();
+  }
+  Result<Amount> fees = Amount::Mul(Amount(econ.verifier_fee), selected);
+  auto held = fees.ok() ? Amount::Add(Amount(post->spec.reward), *fees) : fees;
   if (!held.ok()) {
     *reply = Ack{false, "cannot escrow the reward: " + held.status().message(), {}};
     return Status::Ok();
@@ -369,7 +376,6 @@ Status Arbiter::OnPostTask(const Message& m, Ack* reply) {
     return Status::Ok();
   }
   ++next_task_;
-  Task t;
   t.id = id;
   t.spec = post->spec;
   VT_RETURN_IF_ERROR(Log("task_posted", id, {{"spec", t.spec.ToJson()},
@@ -379,6 +385,15 @@ Status Arbiter::OnPostTask(const Message& m, Ack* reply) {
   tasks_.emplace(id, std::move(t));
   reply->data = {{"task", id}};
   return AssignReadyTasks();
+}
+
+Status Arbiter::SetDurations(const TaskSpec& spec, Task* task) {
+  VT_ASSIGN_OR_RETURN(task->training_ms,
+                      SecondsToMs(spec.training_deadline_s, "training_deadline_s"));
+  VT_ASSIGN_OR_RETURN(task->verification_ms,
+                      SecondsToMs(spec.verification_deadline_s, "verification_deadline_s"));
+  VT_ASSIGN_OR_RETURN(task->clock_ms, SecondsToMs(spec.game_clock_s, "game_clock_s"));
+  return Status::Ok();
 }
 
 Status Arbiter::AssignReadyTasks() {
@@ -394,8 +409,7 @@ Status Arbiter::AssignReadyTasks() {
     VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kAssigned));
     VT_RETURN_IF_ERROR(Move(task.spec.solver, StakeAccount(id, task.spec.solver),
                             task.spec.economics.solver_stake, "solver stake", id));
-    task.deadline_ms = clock_->NowMs() +
-                       static_cast<int64_t>(task.spec.training_deadline_s * 1000);
+    task.deadline_ms = AddMs(clock_->NowMs(), task.training_ms);
     VT_RETURN_IF_ERROR(Log("task_assigned", id,
                            {{"solver", task.spec.solver},
                             {"verifiers", task.spec.verifiers},
@@ -456,8 +470,7 @@ Status Arbiter::OnTraceCommit(const Message& m, Ack* reply) {
     VT_RETURN_IF_ERROR(Move(v, StakeAccount(task.id, v), task.spec.economics.verifier_stake,
                             "verifier stake", task.id));
   }
-  task.deadline_ms = clock_->NowMs() +
-                     static_cast<int64_t>(task.spec.verification_deadline_s * 1000);
+  task.deadline_ms = AddMs(clock_->NowMs(), task.verification_ms);
   return Status::Ok();
 }
 
@@ -637,7 +650,7 @@ Status Arbiter::OpenDispute(Task& task, const std::string& challenger, int64_t i
   opened.first_step = interval * task.spec.checkpoint_interval;
   opened.steps = task.spec.checkpoint_interval;
   opened.arity = task.spec.arity;
-  opened.clock_ms = static_cast<int64_t>(task.spec.game_clock_s * 1000);
+  opened.clock_ms = task.clock_ms;
   opened.start_hash = hashes.start_hash;
   opened.solver_end_hash = hashes.end_hash;
   task.dispute = DisputeFromOpened(task.id, opened, clock_->NowMs());

@@ -46,6 +46,10 @@
 // event until every participant still heard from has said goodbye (at most
 // closing_ms).
 //
+// Deadlines and game clocks are the posted spec's seconds converted by
+// core/protocol/duration.h; a post whose durations are NaN, negative or
+// longer than 365 days is refused.
+//
 // Crashes (docs/reliability.md): the event log is written ahead — every
 // event is on disk (fdatasync) before the reply or event that announces it
 // goes out. An arbiter started again after a crash (RoleConfig::restarts >
@@ -126,6 +130,11 @@ class Arbiter {
     std::string ruled_challenger;
     std::optional<Message> published[kSlots];  // the latest event of each slot
     int64_t settled_ms = -1;
+    // The spec's durations in ms (core/protocol/duration.h), checked when
+    // the task is posted.
+    int64_t training_ms = 0;
+    int64_t verification_ms = 0;
+    int64_t clock_ms = 0;
   };
 
   Arbiter(zmq::context_t& ctx, RoleConfig config, const Clock* clock,
@@ -135,6 +144,9 @@ class Arbiter {
   Status Genesis();
   // Rebuilds the state from the previous process's event log.
   Status Recover(const std::vector<Event>& events);
+  // The durations of `spec` in ms into `task`; InvalidArgument naming the
+  // field that is NaN, negative or longer than kMaxDurationSeconds.
+  static Status SetDurations(const TaskSpec& spec, Task* task);
   // The dispute `opened` describes, its game started at `now_ms`.
   static Dispute DisputeFromOpened(const std::string& task, const DisputeOpened& opened,
                                    int64_t now_ms);

@@ -342,6 +342,62 @@ TEST(ScenarioTest, SchemaRulesOnValues) {
   }
 }
 
+// Every time and amount has a bounded range, and an out-of-range value is
+// refused naming the field and its maximum. Before, training_s = 1e16
+// passed `check` and overflowed the arbiter's deadline into the past (the
+// honest solver timed out and was slashed), and an integer of 2^63 or more
+// was reported as "less than the minimum 0".
+TEST(ScenarioTest, TimesAndAmountsHaveBoundedRanges) {
+  struct Case {
+    const char* pointer;
+    json value;
+    const char* expected;
+  };
+  const Case cases[] = {
+      {"/protocol/deadlines/training_s", 1e16,
+       "/protocol/deadlines/training_s: 1e+16 is greater than the maximum 31536000"},
+      {"/protocol/deadlines/training_s", 9.3e15, "is greater than the maximum 31536000"},
+      {"/protocol/deadlines/verification_s", 1e16,
+       "/protocol/deadlines/verification_s: 1e+16 is greater than the maximum 31536000"},
+      {"/protocol/game/clock_s", 1e16,
+       "/protocol/game/clock_s: 1e+16 is greater than the maximum 31536000"},
+      {"/timeout_s", 31536001, "/timeout_s: 31536001 is greater than the maximum 31536000"},
+      {"/economics/reward", 9223372036854775808ULL,  // 2^63
+       "/economics/reward: 9223372036854775808 is greater than the maximum "
+       "9007199254740991"},
+      {"/economics/submitter_funds", 18446744073709551615ULL,  // 2^64 - 1
+       "/economics/submitter_funds: 18446744073709551615 is greater than the maximum"},
+      {"/seed", 9223372036854775808ULL,
+       "/seed: 9223372036854775808 is greater than the maximum 9007199254740991"},
+      {"/job/steps", 9223372036854775809ULL,
+       "/job/steps: 9223372036854775809 is greater than the maximum 100000000"},
+      {"/job/batch_size", 16777217, "/job/batch_size: 16777217 is greater than the maximum"},
+      {"/economics/verifiers_per_task", 10001,
+       "/economics/verifiers_per_task: 10001 is greater than the maximum 10000"},
+  };
+  for (const Case& c : cases) {
+    json j = json::parse(kMinimal);
+    j[json::json_pointer(c.pointer)] = c.value;
+    const std::string error = ErrorOf(j);
+    EXPECT_THAT(error, HasSubstr(c.expected)) << c.pointer << " = " << c.value.dump();
+    EXPECT_THAT(error, Not(HasSubstr("less than the minimum"))) << c.pointer;
+  }
+  // The largest values allowed pass.
+  json j = json::parse(kMinimal);
+  j["protocol"]["deadlines"] = {{"training_s", 31536000}, {"verification_s", 31536000}};
+  j["protocol"]["game"] = {{"clock_s", 31536000}};
+  j["timeout_s"] = 31536000;
+  j["seed"] = 9007199254740991LL;
+  EXPECT_EQ(ErrorOf(j), "");
+  // Every integer of the schema reads 2^63 and more as too large, also
+  // where no maximum is written (calibration seeds).
+  j = json::parse(kMinimal);
+  j["protocol"]["calibration"] = {{"profiles", {json::object()}},
+                                  {"seeds", {9223372036854775808ULL}}};
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/protocol/calibration/seeds/0: 9223372036854775808 is "
+                                    "greater than the largest integer allowed"));
+}
+
 TEST(ScenarioTest, LargestTokenAmountIsAccepted) {
   json j = json::parse(kMinimal);
   j["economics"] = {{"reward", 9007199254740991LL},
