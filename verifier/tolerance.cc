@@ -2,7 +2,11 @@
 
 #include <torch/torch.h>
 
+#include <map>
+
 #include "core/state/distance.h"
+#include "core/state/non_finite.h"
+#include "core/wire/body_fields.h"
 
 namespace veritrain {
 
@@ -11,29 +15,34 @@ Result<DistanceCheck> CheckDistances(const VerificationPolicy& policy,
                                      const State& committed, const State& start,
                                      bool apply_delta) {
   DistanceCheck check;
-  VT_ASSIGN_OR_RETURN(StateDistance d, ParameterDistance(computed, committed));
+  // NaN and infinities by the rule of core/state/non_finite.h: placed alike
+  // or every distance is +inf; distances over the finite values.
+  VT_ASSIGN_OR_RETURN(ToleranceComparison c, CompareParameters(computed, committed));
+  const StateDistance& d = c.distance;
+  check.non_finite = c.non_finite;
+  check.non_finite_mismatch = c.mismatch;
   bool normalised = false;
+  std::map<std::string, double> values;
   for (Metric m : AllMetrics()) {
     const std::string name = MetricName(m);
     const double value = policy.Normalise(name, d.Get(m));
     normalised = normalised || value != d.Get(m);
-    check.distances[name] = value;
+    values[name] = value;
+    check.distances[name] = RealToBody(value);
   }
   if (normalised) {
     check.raw_distances = nlohmann::json::object();
-    for (Metric m : AllMetrics()) check.raw_distances[MetricName(m)] = d.Get(m);
+    for (Metric m : AllMetrics()) check.raw_distances[MetricName(m)] = RealToBody(d.Get(m));
   }
   if (apply_delta) {
     for (const auto& name : policy.metrics) {
-      if (check.distances[name].get<double>() > policy.delta.at(name)) {
+      if (!(values[name] <= policy.delta.at(name))) {  // +inf and NaN exceed
         check.exceeded.push_back(name);
         check.within = false;
       }
     }
   }
-  VT_ASSIGN_OR_RETURN(StateDistance update,
-                      ParameterDistance(start, committed));
-  check.update_l2 = update.l2;
+  VT_ASSIGN_OR_RETURN(check.update_l2, UpdateL2(start, committed));
   return check;
 }
 

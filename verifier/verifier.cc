@@ -14,6 +14,7 @@
 #include "core/protocol/interval_selection.h"
 #include "core/protocol/task_draws.h"
 #include "core/state/atomic_file.h"
+#include "core/state/non_finite.h"
 #include "core/state/state_hash.h"
 #include "core/train/torch_bridge.h"
 #include "core/transport/role_report.h"
@@ -404,6 +405,10 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
         entry["distances"] = check->distances;
         if (!check->raw_distances.is_null()) entry["raw_distances"] = check->raw_distances;
         entry["update_norm"] = check->update_l2;
+        if (check->non_finite > 0) entry["non_finite"] = check->non_finite;
+        if (!check->non_finite_mismatch.empty()) {
+          entry["non_finite_mismatch"] = check->non_finite_mismatch;
+        }
         const double opt_l2 = OptimizerStateL2(computed, end->tensors);
         if (opt_l2 >= 0) entry["optimizer_state_l2"] = opt_l2;
         if (tolerance) {
@@ -431,7 +436,7 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
       } else if (entry.contains("claimed_update_norm") && entry.contains("update_norm")) {
         const double claimed_norm = entry["claimed_update_norm"].get<double>();
         const double actual = entry["update_norm"].get<double>();
-        if (std::fabs(claimed_norm - actual) > 1e-6 * std::max(1.0, std::fabs(actual))) {
+        if (!SameUpdateNorm(claimed_norm, actual)) {  // NaN matches NaN, +inf +inf
           entry["norm_mismatch"] = true;
           why = "the posted update norm of " + name + " does not match its checkpoints";
         }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <map>
 
 #include "core/crypto/merkle.h"
@@ -110,6 +111,19 @@ double MaxRelativeDiff(const TensorMap& mine, const TensorMap& theirs, bool* mis
       continue;
     }
     auto a64 = a.to(torch::kFloat64), b64 = it->second.to(torch::kFloat64);
+    // NaN and infinities (core/state/non_finite.h): placed alike, or the
+    // outputs disagree (the largest double: the ruling is logged, and the
+    // event log holds finite numbers only); the finite values are compared
+    // as usual. (A NaN difference used to drop out of std::max and count as
+    // agreement.)
+    if (!torch::equal(torch::isnan(a64), torch::isnan(b64)) ||
+        !torch::equal(torch::isposinf(a64), torch::isposinf(b64)) ||
+        !torch::equal(torch::isneginf(a64), torch::isneginf(b64))) {
+      return std::numeric_limits<double>::max();
+    }
+    const auto finite = torch::isfinite(a64);
+    a64 = torch::where(finite, a64, torch::zeros_like(a64));
+    b64 = torch::where(finite, b64, torch::zeros_like(b64));
     const double scale = a64.abs().max().item<double>() + 1e-12;
     worst = std::max(worst, (a64 - b64).abs().max().item<double>() / scale);
   }
