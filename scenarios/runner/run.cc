@@ -77,7 +77,9 @@ class Run {
   Status StartRoles();
   Status WaitSubscribed();
   Status PostTask(int64_t index);
-  Status WaitSettled();
+  // Waits for task `index` to settle. A refused post ends the wait at once
+  // (post_refused_ set; FailedPrecondition with the arbiter's reason).
+  Status WaitSettled(int64_t index);
   Status Shutdown();
   Status WriteResults();
   // Handles child exits: any exit before shutdown is a failure.
@@ -118,6 +120,8 @@ class Run {
   bool stage_changed_ = true;
   bool settled_ = false;
   bool shutting_down_ = false;
+  uint64_t post_rid_ = 0;      // the request id of the last post_task
+  bool post_refused_ = false;  // the arbiter refused it
   std::map<std::string, nlohmann::json> crashes_;  // the scenario's crashes seen, by participant
   std::vector<std::string> failures_;
   nlohmann::json manifest_;
@@ -442,16 +446,31 @@ Status Run::PostTask(int64_t index) {
   settled_ = false;
   TaskSpec spec = TaskSpecForScenario(sc_, index);
   if (calibration_) ApplyCalibration(*calibration_, &spec);
-  return link_->Request(Pack(veritrain::PostTask{spec})).status();
+  VT_ASSIGN_OR_RETURN(post_rid_, link_->Request(Pack(veritrain::PostTask{spec})));
+  return Status::Ok();
 }
 
-Status Run::WaitSettled() {
+Status Run::WaitSettled(int64_t index) {
   Status refused = Status::Ok();
   auto on_reply = [&](const Message& m) {
+    if (m.rid != post_rid_) return;
     auto ack = Unpack<Ack>(m);
-    if (!ack.ok()) return;
+    if (!ack.ok()) {
+      // Whatever the arbiter meant, this post has its answer: waiting on
+      // would last until timeout_s.
+      post_refused_ = true;
+      refused = Status::FailedPrecondition("the arbiter's reply to task " +
+                                           std::to_string(index + 1) + " of " +
+                                           std::to_string(sc_.tasks) +
+                                           " cannot be read: " + ack.status().message());
+      return;
+    }
     if (!ack->ok) {
-      refused = Status::FailedPrecondition("the arbiter refused the task: " + ack->error);
+      post_refused_ = true;
+      refused = Status::FailedPrecondition("the arbiter refused task " +
+                                           std::to_string(index + 1) + " of " +
+                                           std::to_string(sc_.tasks) + ": " + ack->error);
+      if (!opt_.quiet) spdlog::error("{}", refused.message());
     } else if (task_.empty() && ack->data.contains("task")) {
       task_ = ack->data["task"].get<std::string>();
       if (!opt_.quiet && opt_.progress == nullptr) spdlog::info("posted {}", task_);
@@ -571,7 +590,14 @@ RunOutcome Run::Execute() {
   if (s.ok()) s = WaitSubscribed();
   for (int64_t i = 0; s.ok() && i < sc_.tasks; ++i) {
     s = PostTask(i);
-    if (s.ok()) s = WaitSettled();
+    if (s.ok()) s = WaitSettled(i);
+    if (post_refused_) {
+      // Nothing is wrong with the roles: the run ends now, cleanly, with
+      // the results of the tasks that ran, and fails with the refusal.
+      failures_.push_back(s.message());
+      s = Status::Ok();
+      break;
+    }
   }
   if (s.ok()) {
     s = Shutdown();

@@ -51,6 +51,13 @@ TaskSpec SampleSpec() {
 TEST_F(MessageTypes, EveryTypeRoundTrips) {
   EXPECT_EQ(RoundTrip(Hello{"solver", "ipc:///tmp/x"}).serve_endpoint, "ipc:///tmp/x");
   EXPECT_EQ(RoundTrip(Ack{false, "no", {{"task", "t"}}}).error, "no");
+  // A refusal made with empty data ({} is null in an initializer) reads
+  // back: before, it failed to unpack and the submitter never saw that its
+  // post was refused.
+  const Ack refusal = RoundTrip(Ack{false, "cannot escrow the reward", {}});
+  EXPECT_FALSE(refusal.ok);
+  EXPECT_EQ(refusal.error, "cannot escrow the reward");
+  EXPECT_TRUE(refusal.data.is_object());
   EXPECT_EQ(RoundTrip(PostTask{SampleSpec()}).spec.verifiers.size(), 2u);
   Digest d = Sha256Of("x");
   EXPECT_EQ(RoundTrip(TaskAssigned{SampleSpec(), d}).randomness_commitment, d);
