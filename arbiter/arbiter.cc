@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/protocol/duration.h"
+#include "core/protocol/participant_name.h"
 #include "core/protocol/task_draws.h"
 #include "core/state/state_hash.h"
 #include "core/state/atomic_file.h"
@@ -114,6 +115,8 @@ Status Arbiter::Genesis() {
   // all; each starts with participant_funds to stake from.
   for (const auto& [name, key] : config_.roster) {
     if (name == config_.name || name == submitter_) continue;
+    // A participant named like a system account would share its balance.
+    VT_RETURN_IF_ERROR(CheckParticipantName(name).WithContext("roster"));
     VT_RETURN_IF_ERROR(ledger_.Mint(name, Amount(participant_funds), "genesis"));
   }
   VT_RETURN_IF_ERROR(ledger_.Mint(kJackpotAccount, Amount(jackpot), "genesis"));

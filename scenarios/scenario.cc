@@ -14,6 +14,7 @@
 #include <sstream>
 #include <utility>
 
+#include "core/protocol/participant_name.h"
 #include "scenarios/schema_validate.h"
 
 namespace veritrain {
@@ -211,6 +212,11 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
     const std::string behaviour = p["behaviour"].get<std::string>();
     if (role == "solver") ++solvers;
     if (role == "verifier") ++verifiers;
+    // The schema's pattern holds the character set; the reserved names
+    // are refused here, each with what it is reserved for.
+    if (Status safe = CheckParticipantName(name); !safe.ok()) {
+      errors.push_back({at + "/name", safe.message()});
+    }
     auto [it, inserted] = first_use.emplace(name, i);
     if (!inserted) {
       errors.push_back({at + "/name", "duplicate participant name '" + name +

@@ -413,6 +413,10 @@ class ViolationBuilder {
         node->contains("const")) {
       return "must be " + (*node)["const"].dump() + ", got " + got;
     }
+    if (StartsWith(raw, "Failed to match regex") && node->contains("errorMessage") &&
+        (*node)["errorMessage"].is_string()) {
+      return got + " " + (*node)["errorMessage"].get<std::string>();
+    }
     if (StartsWith(raw, "Failed to match regex") && node->contains("pattern")) {
       return got + " does not match the pattern " +
              (*node)["pattern"].get<std::string>();

@@ -19,6 +19,7 @@
 #include "core/train/torch_bridge.h"
 #include "core/transport/role_report.h"
 #include "core/transport/zmq_frames.h"
+#include "verifier/kept_verdict.h"
 #include "verifier/tolerance.h"
 
 namespace veritrain {
@@ -163,17 +164,13 @@ Status Verifier::OnProofPosted(const std::string& task, const ProofPosted& poste
     return Status::Ok();
   }
   const std::string record = VerdictRecord(task);
-  if (auto kept = ReadFileBytes(record); kept.ok()) {
+  if (auto kept = ReadKeptVerdict(record, config_.run_id, task, config_.restarts); kept.ok()) {
     // Posted (or about to be) by this verifier before it restarted.
-    auto body = nlohmann::json::parse(kept->view(), nullptr, /*allow_exceptions=*/false);
-    auto verdict = Verdict::FromBody(body.is_object() ? body : nlohmann::json::object());
-    if (verdict.ok()) {
-      spdlog::info("verifier {}: posting again the verdict on {} kept in {}", config_.name, task,
-                   record);
-      return link_.Request(Pack(*verdict, task)).status();
-    }
-    spdlog::warn("verifier {}: {} is not a verdict ({}); verifying again", config_.name, record,
-                 verdict.status().ToString());
+    spdlog::info("verifier {}: posting again the verdict on {} kept in {}", config_.name, task,
+                 record);
+    return link_.Request(Pack(*kept, task)).status();
+  } else if (kept.status().code() != Status::Code::kNotFound) {
+    spdlog::warn("verifier {}: {}; verifying again", config_.name, kept.status().message());
   }
   VerifierTools tools;
   tools.intervals = a.spec.intervals();
@@ -201,7 +198,7 @@ Status Verifier::OnProofPosted(const std::string& task, const ProofPosted& poste
                verdict->steps_reexecuted, verdict->seconds);
   ::mkdir((config_.work_dir + "/" + config_.name).c_str(), 0700);
   ::mkdir((config_.work_dir + "/" + config_.name + "/" + task).c_str(), 0700);
-  Status kept = WriteFileAtomically(record, {verdict->ToBody().dump() + "\n"});
+  Status kept = KeepVerdict(record, config_.run_id, task, *verdict);
   if (!kept.ok()) spdlog::warn("verifier {}: cannot keep the verdict: {}", config_.name, kept.ToString());
   return link_.Request(Pack(*verdict, task)).status();
 }

@@ -13,6 +13,7 @@
 #include <ctime>
 #include <filesystem>
 #include <optional>
+#include <random>
 #include <zmq.hpp>
 
 #include "core/crypto/identity.h"
@@ -45,6 +46,14 @@ namespace {
 namespace fs = std::filesystem;
 constexpr const char* kSubmitter = "submitter";
 constexpr const char* kArbiter = "arbiter";
+
+// 128 random bits, hex.
+std::string NewRunId() {
+  std::random_device random;
+  uint32_t words[4];
+  for (uint32_t& w : words) w = random();
+  return ToHex(words, sizeof(words));
+}
 
 double Since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -123,6 +132,8 @@ class Run {
   uint64_t post_rid_ = 0;      // the request id of the last post_task
   bool post_refused_ = false;  // the arbiter refused it
   std::map<std::string, nlohmann::json> crashes_;  // the scenario's crashes seen, by participant
+  // Fresh for every run; in every role config and the manifest.
+  const std::string run_id_ = NewRunId();
   std::vector<std::string> failures_;
   nlohmann::json manifest_;
   std::optional<Calibration> calibration_;  // when the scenario asks for one
@@ -215,6 +226,7 @@ Status Run::Prepare() {
   base.network = {{"faults", fault_plan.ToJson()}, {"retry", retry_.ToJson()}};
   base.curve_public_keys = curve_public;
   if (!curve_public.empty()) base.curve_arbiter = kArbiter;
+  base.run_id = run_id_;
 
   RoleConfig arbiter = base;
   arbiter.name = kArbiter;
@@ -259,6 +271,7 @@ Status Run::Prepare() {
   for (const auto& p : sc_.participants) profiles[p.name] = p.profile.ToJson();
   manifest_ = {{"scenario", sc_.resolved},
                {"seed", sc_.seed},
+               {"run_id", run_id_},
                {"build", BuildInfo()},
                {"runtime", DescribeRuntime()},
                {"hardware_profiles", profiles},

@@ -327,8 +327,7 @@ TEST(ScenarioTest, SchemaRulesOnValues) {
       {"/participants/0/profile/deterministic", 1,
        "/participants/0/profile/deterministic: expected boolean"},
       {"/participants/0/name", "a/b",
-       "/participants/0/name: \"a/b\" does "
-       "not match"},
+       "/participants/0/name: \"a/b\" is not a safe participant name"},
       {"/network/transport", "udp", "/network/transport: \"udp\" is not one"},
       {"/timeout_s", -3, "/timeout_s: -3 must be greater than 0"},
       {"/expect", json::array({{{"path", "tasks"}, {"equals", 1}}}),
@@ -479,6 +478,40 @@ TEST(ScenarioTest, ParticipantNamesAreUnique) {
   EXPECT_THAT(ErrorOf(j), HasSubstr("/participants/2/name: duplicate "
                                     "participant name 'v' (also "
                                     "/participants/1)"));
+}
+
+// A name is a ledger account and a path component of the run's work
+// directory: reserved names and unsafe ones are refused with the reason.
+// Before, a verifier named "jackpot" had its tokens merged into the
+// jackpot, and one named ".." kept its verdict outside the private temp dir.
+TEST(ScenarioTest, ParticipantNamesAreSafeAndNotReserved) {
+  auto error_for = [](const std::string& name) {
+    json j = json::parse(kMinimal);
+    j["participants"][1]["name"] = name;
+    return ErrorOf(j);
+  };
+  for (const char* name : {"arbiter", "submitter", "mint", "jackpot", "burn", "escrow", "stake",
+                           "challenge", "keys"}) {
+    EXPECT_THAT(error_for(name),
+                HasSubstr("/participants/1/name: participant name '" + std::string(name) +
+                          "' is reserved for"))
+        << name;
+  }
+  EXPECT_THAT(error_for("jackpot"), HasSubstr("reserved for the ledger's jackpot account"));
+  for (const char* name : {".", "..", ".hidden", "-v", "_v", "a/b", "a b", ""}) {
+    EXPECT_THAT(error_for(name), HasSubstr("/participants/1/name: "))
+        << "'" << name << "'";
+    EXPECT_THAT(error_for(name), HasSubstr("is not a safe participant name")) << name;
+  }
+  EXPECT_THAT(error_for(".."), HasSubstr("the first a letter or digit"));
+  for (const char* name : {"v", "verifier-1", "V_2", "9lives", "a..b", "Jackpot"}) {
+    EXPECT_EQ(error_for(name), "") << name;
+  }
+  // The solver too.
+  json j = json::parse(kMinimal);
+  j["participants"][0]["name"] = "burn";
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/participants/0/name: participant name 'burn' is "
+                                    "reserved"));
 }
 
 TEST(ScenarioTest, CheckpointIntervalMustDivideSteps) {
