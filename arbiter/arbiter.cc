@@ -239,6 +239,19 @@ Status Arbiter::CheckSilence() {
 }
 
 Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
+  // Only requests are handled: an event or a reply sent here (a captured
+  // one replayed by an outsider) is dropped and counted, not answered and
+  // not logged as a refused request. (Messages signed with the arbiter's
+  // own key never get here: the Messenger drops them as "own_key".)
+  static const std::set<std::string, std::less<>> kRequests = {
+      Hello::kType,       PostTask::kType,         TraceCommit::kType, Verdict::kType,
+      GameMove::kType,    NodeEvidence::kType,     ForcedErrorQuery::kType,
+      Goodbye::kType,     Shutdown::kType,         Heartbeat::kType};
+  if (kRequests.count(m.type) == 0) {
+    messenger_.Reject("not_a_request", "a " + m.type + " message from " + m.from +
+                                           " is not a request the arbiter handles");
+    return Status::Ok();
+  }
   auto seen = participants_.find(m.from);
   if (seen != participants_.end()) {
     seen->second.last_seen_ms = clock_->NowMs();
@@ -285,16 +298,9 @@ Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
     } else {
       shutting_down_ = true;
     }
-  } else {
-    reply = Ack{false, "the arbiter does not accept '" + m.type + "' requests", {}};
   }
   if (!s.ok()) return s;  // a failure of the arbiter itself
-  if (!reply.ok) {
-    spdlog::warn("arbiter: refused {} from {}: {}", m.type, m.from, reply.error);
-    VT_RETURN_IF_ERROR(Log("request_refused", m.task, {{"type", m.type},
-                                                       {"from", m.from},
-                                                       {"error", reply.error}}));
-  }
+  if (!reply.ok) VT_RETURN_IF_ERROR(LogRefusal(m, reply.error));
   Message out = answer ? *std::move(answer) : Pack(reply, m.task);
   out.rid = m.rid;
   if (m.rid != 0) RememberReply(m.from, out);
@@ -303,6 +309,18 @@ Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
   if (reply.ok && m.type == Verdict::kType) crash_.Reached("verification", ++verdicts_handled_);
   if (reply.ok && m.type == GameMove::kType) crash_.Reached("dispute", ++moves_handled_);
   return Status::Ok();
+}
+
+Status Arbiter::LogRefusal(const Message& m, const std::string& error) {
+  const LogLimiter::Decision d = refusal_log_.Note(m.from, clock_->NowMs());
+  if (d.log) {
+    spdlog::warn("arbiter: refused {} from {}: {}", m.type, m.from, error);
+  } else if (d.unlogged > 0) {
+    spdlog::warn("arbiter: refused {} more requests from {} without logging each ({} in all)",
+                 d.unlogged, m.from, refusal_log_.count(m.from));
+  }
+  // A participant's signed request: recorded, whoever sends how many.
+  return Log("request_refused", m.task, {{"type", m.type}, {"from", m.from}, {"error", error}});
 }
 
 Status Arbiter::OnForcedErrorQuery(const Message& m, Ack* reply,

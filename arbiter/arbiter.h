@@ -46,6 +46,13 @@
 // event until every participant still heard from has said goodbye (at most
 // closing_ms).
 //
+// Outsiders (docs/reliability.md): only requests are handled. A message
+// signed with the arbiter's own key (one of its events sent back) or of a
+// type that is not a request (an event, a reply) is dropped and counted
+// ("own_key", "not_a_request" in the role report): never answered, never
+// logged as request_refused. A participant's refused requests are recorded
+// (request_refused) and written to the role's log rate-limited.
+//
 // Deadlines and game clocks are the posted spec's seconds converted by
 // core/protocol/duration.h; a post whose durations are NaN, negative or
 // longer than 365 days is refused.
@@ -83,6 +90,7 @@
 #include "core/protocol/task_machine.h"
 #include "core/train/job.h"
 #include "core/transport/crash_point.h"
+#include "core/transport/log_limiter.h"
 #include "core/transport/messenger.h"
 #include "core/transport/role_config.h"
 #include "core/transport/role_curve.h"
@@ -194,6 +202,9 @@ class Arbiter {
   Status Publish(const Message& m);
   Status Log(const std::string& type, const std::string& task,
              const nlohmann::json& data);
+  // A participant's refused request: recorded as request_refused, and
+  // written to the role's log rate-limited by sender.
+  Status LogRefusal(const Message& m, const std::string& error);
   Status Transition(Task& task, TaskEvent e);
   nlohmann::json BalancesJson() const;
 
@@ -223,6 +234,9 @@ class Arbiter {
   std::map<std::pair<std::string, uint64_t>, Message> replies_;
   std::deque<std::pair<std::string, uint64_t>> reply_order_;
   int64_t repeated_requests_ = 0;
+  // What refused requests write to the role's log, by sender (each is
+  // still recorded in the event log as request_refused).
+  LogLimiter refusal_log_;
   std::unique_ptr<OffsetClock> resumed_clock_;  // after a restart: clock_ points here
   CrashPoint crash_;  // a scenario's crash test, if any
   int64_t verdicts_handled_ = 0;
