@@ -88,6 +88,10 @@ Result<std::unique_ptr<Arbiter>> Arbiter::Create(zmq::context_t& ctx,
   } else {
     VT_RETURN_IF_ERROR(a->Genesis());
   }
+  // ledger.jsonl from here on follows every event logged.
+  VT_ASSIGN_OR_RETURN(a->ledger_file_,
+                      LedgerFile::Start(config.out_dir + "/ledger.jsonl", a->ledger_.entries(),
+                                        config.settings.value("durable_log", true)));
 
   ConfigureSocket(a->requests_);
   ConfigureSocket(a->events_);
@@ -195,10 +199,6 @@ Status Arbiter::Run() {
     VT_RETURN_IF_ERROR(CheckSilence());
     if (!everyone_left()) VT_RETURN_IF_ERROR(Publish(Pack(Shutdown{"run finished"})));
   }
-  nlohmann::json entries = nlohmann::json::array();
-  std::string ledger_text;
-  for (const auto& e : ledger_.entries()) ledger_text += Ledger::EntryToJson(e).dump() + "\n";
-  VT_RETURN_IF_ERROR(WriteFileAtomically(config_.out_dir + "/ledger.jsonl", {ledger_text}));
   Status conserved = ledger_.CheckConservation();
   VT_RETURN_IF_ERROR(Log("shutdown", "", {{"ledger_head", ledger_.head().Hex()},
                                           {"conservation", conserved.ok()},
@@ -880,7 +880,8 @@ Status Arbiter::Log(const std::string& type, const std::string& task,
                     const nlohmann::json& data) {
   auto r = log_.Append(type, task, data);
   if (!r.ok()) return r.status().WithContext("event log");
-  return Status::Ok();
+  // The ledger's new entries follow the event that records them.
+  return ledger_file_.Sync(ledger_.entries()).WithContext("ledger.jsonl");
 }
 
 Status Arbiter::Transition(Task& task, TaskEvent e) {

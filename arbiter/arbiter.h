@@ -65,7 +65,9 @@
 // their logged times; it checks the replay against the log (the ledger's
 // head, each game's last update), logs "arbiter_recovered" and goes on from
 // there, its clock continuing from the last event's time (the downtime
-// does not count against deadlines or game clocks).
+// does not count against deadlines or game clocks). ledger.jsonl is written
+// as the ledger grows (core/protocol/ledger_file.h): after a crash it holds
+// every transfer logged, and a restart rewrites it from the replay.
 //
 // Thread-safety: one Arbiter runs on one thread (Run()); construct it on
 // the thread that runs it.
@@ -86,6 +88,7 @@
 #include "core/protocol/commit_reveal.h"
 #include "core/protocol/event_log.h"
 #include "core/protocol/ledger.h"
+#include "core/protocol/ledger_file.h"
 #include "core/protocol/settlement.h"
 #include "core/protocol/task_machine.h"
 #include "core/train/job.h"
@@ -213,6 +216,7 @@ class Arbiter {
   Messenger messenger_;
   EventLog log_;
   Ledger ledger_;
+  LedgerFile ledger_file_;  // ledger.jsonl, synced after every event logged
   // CURVE (core/transport/role_curve.h), when the run has it on. The ZAP
   // handler is declared before the sockets: it outlives them.
   std::optional<RoleCurve> curve_;

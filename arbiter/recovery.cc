@@ -63,7 +63,9 @@ Status Arbiter::Recover(const std::vector<Event>& events) {
                Pack(Ack{true, "", {{"task", e.task}}}, ""));
       continue;
     }
-    if (e.task.empty()) continue;  // genesis, shutdown, participant_silent, ...
+    // genesis, shutdown, participant_silent, ...; and refused requests,
+    // which change nothing (and may name a task that does not exist).
+    if (e.task.empty() || e.type == "request_refused") continue;
     auto it = tasks_.find(e.task);
     if (it == tasks_.end()) return Diverged(e, "the task was never posted");
     Task& task = it->second;

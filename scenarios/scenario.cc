@@ -307,6 +307,26 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
                                            " is not one training writes (1.." +
                                            std::to_string(steps / k) + ")"});
     }
+    // Crash points that can be seen never to fire (the others are warned
+    // about in the run's summary when they do not).
+    const int64_t per_task = r["economics"]["verifiers_per_task"].get<int64_t>();
+    const int64_t voters = (per_task > 0 ? per_task : verifiers) * r["tasks"].get<int64_t>();
+    if (role == "arbiter" && point == "verification" && after > voters) {
+      errors.push_back({at + "/after", "the arbiter crashes after verdict " +
+                                           std::to_string(after) + ", but the run has at most " +
+                                           std::to_string(voters) +
+                                           " (tasks × verifiers selected per task): the crash "
+                                           "would never happen"});
+    }
+    const int64_t checked = top_q + random_samples;
+    if (role == "verifier" && point == "verification" && after >= checked) {
+      errors.push_back({at + "/after", "a verifier crashes once it has re-executed `after` "
+                                       "intervals and before the next, but it re-executes "
+                                       "top_q + random_samples = " +
+                                           std::to_string(checked) + " per task: " +
+                                           std::to_string(after) + " would never happen (0.." +
+                                           std::to_string(checked - 1) + ")"});
+    }
   }
 
   const json& expect = r["expect"];
