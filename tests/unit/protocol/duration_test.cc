@@ -4,8 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <random>
+#include <vector>
 
 namespace veritrain {
 namespace {
@@ -52,6 +55,36 @@ TEST(DurationTest, AddSaturates) {
   EXPECT_EQ(AddMs(kInt64Max, kInt64Max), kInt64Max);
   EXPECT_EQ(AddMs(kInt64Min + 1, -5), kInt64Min);
   EXPECT_EQ(AddMs(-10, 3), -7);
+}
+
+// Over seeded random durations across the whole allowed range: within half
+// a millisecond of s × 1000 (1 ms below that), never above the limit, and
+// monotone.
+TEST(DurationTest, PropertyOverRandomSeconds) {
+  std::mt19937_64 rng(17);
+  std::vector<double> seconds;
+  for (int i = 0; i < 20000; ++i) {
+    // Spread over 12 orders of magnitude: 1e-6 s .. 365 days.
+    const double exponent = std::uniform_real_distribution<double>(
+        -6, std::log10(kMaxDurationSeconds))(rng);
+    seconds.push_back(std::pow(10.0, exponent));
+  }
+  std::sort(seconds.begin(), seconds.end());
+  int64_t last = 0;
+  for (double s : seconds) {
+    auto ms = SecondsToMs(s, "x");
+    ASSERT_TRUE(ms.ok()) << s;
+    if (s * 1000 < 0.5) {
+      EXPECT_EQ(*ms, 1) << s;  // a positive duration is at least 1 ms
+    } else {
+      EXPECT_LE(std::fabs(static_cast<double>(*ms) - s * 1000),
+                0.5 + 1e-9 * s * 1000)
+          << s;
+    }
+    EXPECT_LE(*ms, kMaxDurationMs);
+    EXPECT_GE(*ms, last) << s;
+    last = *ms;
+  }
 }
 
 TEST(DurationTest, TheLongestDeadlineFitsAnyClockReadingBelow2To62) {

@@ -6,6 +6,8 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
+#include <utility>
 #include <vector>
 
 namespace veritrain {
@@ -135,6 +137,49 @@ TEST(NonFinite, UpdateNormIsTheSolversWithNonFiniteValues) {
   // inf - inf: NaN, as the solver's own computation gives.
   EXPECT_TRUE(std::isnan(
       *UpdateL2({NfF64("param/w", {kNfInf})}, {NfF64("param/w", {kNfInf})})));
+}
+
+// Over seeded random states of random sizes: non-finite values placed alike
+// leave the distance to the finite values (within the perturbation); moving
+// one of them anywhere is a mismatch, seen from both sides.
+TEST(NonFinite, PropertyOverRandomPlacements) {
+  std::mt19937 rng(5);
+  const float specials[] = {std::numeric_limits<float>::quiet_NaN(),
+                            std::numeric_limits<float>::infinity(),
+                            -std::numeric_limits<float>::infinity()};
+  for (int trial = 0; trial < 200; ++trial) {
+    const int n = std::uniform_int_distribution<int>(1, 300)(rng);
+    std::vector<float> a(n), b(n);
+    std::vector<int> special_at;
+    for (int i = 0; i < n; ++i) {
+      if (std::uniform_int_distribution<int>(0, 4)(rng) == 0) {
+        a[i] = b[i] = specials[std::uniform_int_distribution<int>(0, 2)(rng)];
+        special_at.push_back(i);
+      } else {
+        a[i] = std::uniform_real_distribution<float>(-10, 10)(rng);
+        b[i] = a[i] + std::uniform_real_distribution<float>(-1e-3f, 1e-3f)(rng);
+      }
+    }
+    auto alike =
+        CompareParameters({NfF32("param/w", a)}, {NfF32("param/w", b)});
+    ASSERT_TRUE(alike.ok()) << alike.status().ToString();
+    EXPECT_EQ(alike->mismatch, "") << trial;
+    EXPECT_EQ(alike->non_finite, static_cast<int64_t>(special_at.size()));
+    EXPECT_LE(alike->distance.linf, 1.1e-3) << trial;
+    EXPECT_TRUE(std::isfinite(alike->distance.l2));
+    // One element changes kind: a mismatch from either side.
+    const int at = std::uniform_int_distribution<int>(0, n - 1)(rng);
+    std::vector<float> c = b;
+    const bool was_finite = std::isfinite(c[at]);
+    c[at] = was_finite ? specials[trial % 3] : 1.0f;
+    for (const auto& [x, y] : {std::make_pair(a, c), std::make_pair(c, a)}) {
+      auto moved =
+          CompareParameters({NfF32("param/w", x)}, {NfF32("param/w", y)});
+      ASSERT_TRUE(moved.ok());
+      EXPECT_NE(moved->mismatch, "") << trial;
+      EXPECT_EQ(moved->distance.l2, kNfInf);
+    }
+  }
 }
 
 TEST(NonFinite, PostedNormsMatchByKind) {
