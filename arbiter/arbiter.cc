@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "core/protocol/duration.h"
+#include "core/protocol/participant_name.h"
 #include "core/protocol/task_draws.h"
 #include "core/state/state_hash.h"
 #include "core/state/atomic_file.h"
@@ -88,6 +90,10 @@ Result<std::unique_ptr<Arbiter>> Arbiter::Create(zmq::context_t& ctx,
   } else {
     VT_RETURN_IF_ERROR(a->Genesis());
   }
+  // ledger.jsonl from here on follows every event logged.
+  VT_ASSIGN_OR_RETURN(a->ledger_file_,
+                      LedgerFile::Start(config.out_dir + "/ledger.jsonl", a->ledger_.entries(),
+                                        config.settings.value("durable_log", true)));
 
   ConfigureSocket(a->requests_);
   ConfigureSocket(a->events_);
@@ -115,6 +121,8 @@ Status Arbiter::Genesis() {
   // all; each starts with participant_funds to stake from.
   for (const auto& [name, key] : config_.roster) {
     if (name == config_.name || name == submitter_) continue;
+    // A participant named like a system account would share its balance.
+    VT_RETURN_IF_ERROR(CheckParticipantName(name).WithContext("roster"));
     VT_RETURN_IF_ERROR(ledger_.Mint(name, Amount(participant_funds), "genesis"));
   }
   VT_RETURN_IF_ERROR(ledger_.Mint(kJackpotAccount, Amount(jackpot), "genesis"));
@@ -193,10 +201,6 @@ Status Arbiter::Run() {
     VT_RETURN_IF_ERROR(CheckSilence());
     if (!everyone_left()) VT_RETURN_IF_ERROR(Publish(Pack(Shutdown{"run finished"})));
   }
-  nlohmann::json entries = nlohmann::json::array();
-  std::string ledger_text;
-  for (const auto& e : ledger_.entries()) ledger_text += Ledger::EntryToJson(e).dump() + "\n";
-  VT_RETURN_IF_ERROR(WriteFileAtomically(config_.out_dir + "/ledger.jsonl", {ledger_text}));
   Status conserved = ledger_.CheckConservation();
   VT_RETURN_IF_ERROR(Log("shutdown", "", {{"ledger_head", ledger_.head().Hex()},
                                           {"conservation", conserved.ok()},
@@ -237,6 +241,19 @@ Status Arbiter::CheckSilence() {
 }
 
 Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
+  // Only requests are handled: an event or a reply sent here (a captured
+  // one replayed by an outsider) is dropped and counted, not answered and
+  // not logged as a refused request. (Messages signed with the arbiter's
+  // own key never get here: the Messenger drops them as "own_key".)
+  static const std::set<std::string, std::less<>> kRequests = {
+      Hello::kType,       PostTask::kType,         TraceCommit::kType, Verdict::kType,
+      GameMove::kType,    NodeEvidence::kType,     ForcedErrorQuery::kType,
+      Goodbye::kType,     Shutdown::kType,         Heartbeat::kType};
+  if (kRequests.count(m.type) == 0) {
+    messenger_.Reject("not_a_request", "a " + m.type + " message from " + m.from +
+                                           " is not a request the arbiter handles");
+    return Status::Ok();
+  }
   auto seen = participants_.find(m.from);
   if (seen != participants_.end()) {
     seen->second.last_seen_ms = clock_->NowMs();
@@ -283,16 +300,9 @@ Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
     } else {
       shutting_down_ = true;
     }
-  } else {
-    reply = Ack{false, "the arbiter does not accept '" + m.type + "' requests", {}};
   }
   if (!s.ok()) return s;  // a failure of the arbiter itself
-  if (!reply.ok) {
-    spdlog::warn("arbiter: refused {} from {}: {}", m.type, m.from, reply.error);
-    VT_RETURN_IF_ERROR(Log("request_refused", m.task, {{"type", m.type},
-                                                       {"from", m.from},
-                                                       {"error", reply.error}}));
-  }
+  if (!reply.ok) VT_RETURN_IF_ERROR(LogRefusal(m, reply.error));
   Message out = answer ? *std::move(answer) : Pack(reply, m.task);
   out.rid = m.rid;
   if (m.rid != 0) RememberReply(m.from, out);
@@ -301,6 +311,18 @@ Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
   if (reply.ok && m.type == Verdict::kType) crash_.Reached("verification", ++verdicts_handled_);
   if (reply.ok && m.type == GameMove::kType) crash_.Reached("dispute", ++moves_handled_);
   return Status::Ok();
+}
+
+Status Arbiter::LogRefusal(const Message& m, const std::string& error) {
+  const LogLimiter::Decision d = refusal_log_.Note(m.from, clock_->NowMs());
+  if (d.log) {
+    spdlog::warn("arbiter: refused {} from {}: {}", m.type, m.from, error);
+  } else if (d.unlogged > 0) {
+    spdlog::warn("arbiter: refused {} more requests from {} without logging each ({} in all)",
+                 d.unlogged, m.from, refusal_log_.count(m.from));
+  }
+  // A participant's signed request: recorded, whoever sends how many.
+  return Log("request_refused", m.task, {{"type", m.type}, {"from", m.from}, {"error", error}});
 }
 
 Status Arbiter::OnForcedErrorQuery(const Message& m, Ack* reply,
@@ -359,7 +381,13 @@ Status Arbiter::OnPostTask(const Message& m, Ack* reply) {
   const int64_t selected = econ.verifiers_per_task > 0
                                ? econ.verifiers_per_task
                                : static_cast<int64_t>(post->spec.verifiers.size());
-  auto held = Amount::Add(Amount(post->spec.reward), Amount(econ.verifier_fee * selected));
+  Task t;
+  if (Status durations = SetDurations(post->spec, &t); !durations.ok()) {
+    *reply = Ack{false, durations.message(), {}};
+    return Status::Ok();
+  }
+  Result<Amount> fees = Amount::Mul(Amount(econ.verifier_fee), selected);
+  auto held = fees.ok() ? Amount::Add(Amount(post->spec.reward), *fees) : fees;
   if (!held.ok()) {
     *reply = Ack{false, "cannot escrow the reward: " + held.status().message(), {}};
     return Status::Ok();
@@ -371,7 +399,6 @@ Status Arbiter::OnPostTask(const Message& m, Ack* reply) {
     return Status::Ok();
   }
   ++next_task_;
-  Task t;
   t.id = id;
   t.spec = post->spec;
   VT_RETURN_IF_ERROR(Log("task_posted", id, {{"spec", t.spec.ToJson()},
@@ -381,6 +408,15 @@ Status Arbiter::OnPostTask(const Message& m, Ack* reply) {
   tasks_.emplace(id, std::move(t));
   reply->data = {{"task", id}};
   return AssignReadyTasks();
+}
+
+Status Arbiter::SetDurations(const TaskSpec& spec, Task* task) {
+  VT_ASSIGN_OR_RETURN(task->training_ms,
+                      SecondsToMs(spec.training_deadline_s, "training_deadline_s"));
+  VT_ASSIGN_OR_RETURN(task->verification_ms,
+                      SecondsToMs(spec.verification_deadline_s, "verification_deadline_s"));
+  VT_ASSIGN_OR_RETURN(task->clock_ms, SecondsToMs(spec.game_clock_s, "game_clock_s"));
+  return Status::Ok();
 }
 
 Status Arbiter::AssignReadyTasks() {
@@ -396,8 +432,7 @@ Status Arbiter::AssignReadyTasks() {
     VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kAssigned));
     VT_RETURN_IF_ERROR(Move(task.spec.solver, StakeAccount(id, task.spec.solver),
                             task.spec.economics.solver_stake, "solver stake", id));
-    task.deadline_ms = clock_->NowMs() +
-                       static_cast<int64_t>(task.spec.training_deadline_s * 1000);
+    task.deadline_ms = AddMs(clock_->NowMs(), task.training_ms);
     VT_RETURN_IF_ERROR(Log("task_assigned", id,
                            {{"solver", task.spec.solver},
                             {"verifiers", task.spec.verifiers},
@@ -458,8 +493,7 @@ Status Arbiter::OnTraceCommit(const Message& m, Ack* reply) {
     VT_RETURN_IF_ERROR(Move(v, StakeAccount(task.id, v), task.spec.economics.verifier_stake,
                             "verifier stake", task.id));
   }
-  task.deadline_ms = clock_->NowMs() +
-                     static_cast<int64_t>(task.spec.verification_deadline_s * 1000);
+  task.deadline_ms = AddMs(clock_->NowMs(), task.verification_ms);
   return Status::Ok();
 }
 
@@ -673,7 +707,7 @@ Status Arbiter::OpenDispute(Task& task, const std::string& challenger, int64_t i
   opened.first_step = interval * task.spec.checkpoint_interval;
   opened.steps = task.spec.checkpoint_interval;
   opened.arity = task.spec.arity;
-  opened.clock_ms = static_cast<int64_t>(task.spec.game_clock_s * 1000);
+  opened.clock_ms = task.clock_ms;
   opened.start_hash = hashes.start_hash;
   opened.solver_end_hash = hashes.end_hash;
   task.dispute = DisputeFromOpened(task.id, opened, clock_->NowMs());
@@ -907,7 +941,8 @@ Status Arbiter::Log(const std::string& type, const std::string& task,
                     const nlohmann::json& data) {
   auto r = log_.Append(type, task, data);
   if (!r.ok()) return r.status().WithContext("event log");
-  return Status::Ok();
+  // The ledger's new entries follow the event that records them.
+  return ledger_file_.Sync(ledger_.entries()).WithContext("ledger.jsonl");
 }
 
 Status Arbiter::Transition(Task& task, TaskEvent e) {

@@ -46,6 +46,17 @@
 // event until every participant still heard from has said goodbye (at most
 // closing_ms).
 //
+// Outsiders (docs/reliability.md): only requests are handled. A message
+// signed with the arbiter's own key (one of its events sent back) or of a
+// type that is not a request (an event, a reply) is dropped and counted
+// ("own_key", "not_a_request" in the role report): never answered, never
+// logged as request_refused. A participant's refused requests are recorded
+// (request_refused) and written to the role's log rate-limited.
+//
+// Deadlines and game clocks are the posted spec's seconds converted by
+// core/protocol/duration.h; a post whose durations are NaN, negative or
+// longer than 365 days is refused.
+//
 // Crashes (docs/reliability.md): the event log is written ahead — every
 // event is on disk (fdatasync) before the reply or event that announces it
 // goes out. An arbiter started again after a crash (RoleConfig::restarts >
@@ -54,7 +65,9 @@
 // their logged times; it checks the replay against the log (the ledger's
 // head, each game's last update), logs "arbiter_recovered" and goes on from
 // there, its clock continuing from the last event's time (the downtime
-// does not count against deadlines or game clocks).
+// does not count against deadlines or game clocks). ledger.jsonl is written
+// as the ledger grows (core/protocol/ledger_file.h): after a crash it holds
+// every transfer logged, and a restart rewrites it from the replay.
 //
 // Thread-safety: one Arbiter runs on one thread (Run()); construct it on
 // the thread that runs it.
@@ -75,10 +88,12 @@
 #include "core/protocol/commit_reveal.h"
 #include "core/protocol/event_log.h"
 #include "core/protocol/ledger.h"
+#include "core/protocol/ledger_file.h"
 #include "core/protocol/settlement.h"
 #include "core/protocol/task_machine.h"
 #include "core/train/job.h"
 #include "core/transport/crash_point.h"
+#include "core/transport/log_limiter.h"
 #include "core/transport/messenger.h"
 #include "core/transport/role_config.h"
 #include "core/transport/role_curve.h"
@@ -129,6 +144,11 @@ class Arbiter {
     std::string ruled_challenger;
     std::optional<Message> published[kSlots];  // the latest event of each slot
     int64_t settled_ms = -1;
+    // The spec's durations in ms (core/protocol/duration.h), checked when
+    // the task is posted.
+    int64_t training_ms = 0;
+    int64_t verification_ms = 0;
+    int64_t clock_ms = 0;
   };
 
   Arbiter(zmq::context_t& ctx, RoleConfig config, const Clock* clock,
@@ -138,6 +158,9 @@ class Arbiter {
   Status Genesis();
   // Rebuilds the state from the previous process's event log.
   Status Recover(const std::vector<Event>& events);
+  // The durations of `spec` in ms into `task`; InvalidArgument naming the
+  // field that is NaN, negative or longer than kMaxDurationSeconds.
+  static Status SetDurations(const TaskSpec& spec, Task* task);
   // The dispute `opened` describes, its game started at `now_ms`.
   static Dispute DisputeFromOpened(const std::string& task, const DisputeOpened& opened,
                                    int64_t now_ms);
@@ -192,6 +215,9 @@ class Arbiter {
   Status Publish(const Message& m);
   Status Log(const std::string& type, const std::string& task,
              const nlohmann::json& data);
+  // A participant's refused request: recorded as request_refused, and
+  // written to the role's log rate-limited by sender.
+  Status LogRefusal(const Message& m, const std::string& error);
   Status Transition(Task& task, TaskEvent e);
   nlohmann::json BalancesJson() const;
 
@@ -200,6 +226,7 @@ class Arbiter {
   Messenger messenger_;
   EventLog log_;
   Ledger ledger_;
+  LedgerFile ledger_file_;  // ledger.jsonl, synced after every event logged
   // CURVE (core/transport/role_curve.h), when the run has it on. The ZAP
   // handler is declared before the sockets: it outlives them.
   std::optional<RoleCurve> curve_;
@@ -221,6 +248,9 @@ class Arbiter {
   std::map<std::pair<std::string, uint64_t>, Message> replies_;
   std::deque<std::pair<std::string, uint64_t>> reply_order_;
   int64_t repeated_requests_ = 0;
+  // What refused requests write to the role's log, by sender (each is
+  // still recorded in the event log as request_refused).
+  LogLimiter refusal_log_;
   std::unique_ptr<OffsetClock> resumed_clock_;  // after a restart: clock_ points here
   CrashPoint crash_;  // a scenario's crash test, if any
   int64_t verdicts_handled_ = 0;

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "arbiter/arbiter.h"
+#include "core/protocol/duration.h"
 #include "core/protocol/task_draws.h"
 
 namespace veritrain {
@@ -55,13 +56,16 @@ Status Arbiter::Recover(const std::vector<Event>& events) {
       auto spec = TaskSpec::FromJson(d.value("spec", nlohmann::json::object()));
       if (!spec.ok()) return Diverged(e, spec.status().message());
       t.spec = *spec;
+      if (Status d = SetDurations(t.spec, &t); !d.ok()) return Diverged(e, d.message());
       tasks_.emplace(t.id, std::move(t));
       ++next_task_;
       remember(d.value("submitter", submitter_), d.value("rid", nlohmann::json()),
                Pack(Ack{true, "", {{"task", e.task}}}, ""));
       continue;
     }
-    if (e.task.empty()) continue;  // genesis, shutdown, participant_silent, ...
+    // genesis, shutdown, participant_silent, ...; and refused requests,
+    // which change nothing (and may name a task that does not exist).
+    if (e.task.empty() || e.type == "request_refused") continue;
     auto it = tasks_.find(e.task);
     if (it == tasks_.end()) return Diverged(e, "the task was never posted");
     Task& task = it->second;
@@ -74,7 +78,7 @@ Status Arbiter::Recover(const std::vector<Event>& events) {
       task.randomness = MakeCommitment(SecretFromSeed(config_.seed, task.id));
       task.forced_error =
           ForcedErrorDrawn(task.randomness.secret, task.spec.economics.forced_error_rate);
-      task.deadline_ms = e.time_ms + static_cast<int64_t>(task.spec.training_deadline_s * 1000);
+      task.deadline_ms = AddMs(e.time_ms, task.training_ms);
       task.published[kAssignedSlot] =
           Pack(TaskAssigned{task.spec, task.randomness.commitment}, task.id);
     } else if (e.type == "trace_committed") {
@@ -90,8 +94,7 @@ Status Arbiter::Recover(const std::vector<Event>& events) {
                task.id);
     } else if (e.type == "verifiers_selected") {
       task.selected = d.value("verifiers", std::vector<std::string>());
-      task.deadline_ms =
-          e.time_ms + static_cast<int64_t>(task.spec.verification_deadline_s * 1000);
+      task.deadline_ms = AddMs(e.time_ms, task.verification_ms);
     } else if (e.type == "verdict") {
       auto verdict = Verdict::FromBody(d.value("body", nlohmann::json::object()));
       if (!verdict.ok() || !task.trace) return Diverged(e, "not a verdict on a committed trace");

@@ -9,10 +9,12 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <utility>
 
+#include "core/protocol/participant_name.h"
 #include "scenarios/schema_validate.h"
 #include "scenarios/summary_shape.h"
 
@@ -37,6 +39,96 @@ std::string Join(const std::vector<std::string>& items) {
   std::string out;
   for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
   return out;
+}
+
+// a + b and a × b on token amounts, or nullopt past the int64 range.
+std::optional<int64_t> CheckedAdd(std::optional<int64_t> a, std::optional<int64_t> b) {
+  int64_t out = 0;
+  if (!a || !b || __builtin_add_overflow(*a, *b, &out)) return std::nullopt;
+  return out;
+}
+std::optional<int64_t> CheckedMul(std::optional<int64_t> a, std::optional<int64_t> b) {
+  int64_t out = 0;
+  if (!a || !b || __builtin_mul_overflow(*a, *b, &out)) return std::nullopt;
+  return out;
+}
+
+// True when every task surely pays the solver its reward out of the
+// submitter's funds: the solver is honest and does not crash for good, and
+// every verifier votes (no "stall"), so no task ends unverified or in a
+// solver timeout (the two outcomes that return the reward; accepted,
+// challenge rejected and forced error all pay it).
+bool EveryTaskPaysItsReward(const json& r) {
+  std::set<std::string> crashed_for_good;
+  for (const json& c : r["crashes"]) {
+    if (!c["restart"].get<bool>()) crashed_for_good.insert(c["participant"].get<std::string>());
+  }
+  for (const json& p : r["participants"]) {
+    const std::string role = p["role"].get<std::string>();
+    const std::string behaviour = p["behaviour"].get<std::string>();
+    if (role == "solver" && (behaviour != "honest" ||
+                             crashed_for_good.count(p["name"].get<std::string>()) > 0)) {
+      return false;
+    }
+    if (role == "verifier" && behaviour == "stall") return false;
+  }
+  return true;
+}
+
+// Money the ledger could not hold or the submitter could not pay, known
+// before anything runs. REQUIRES: as SemanticErrors.
+std::vector<ScenarioError> MoneyErrors(const json& r, int64_t verifiers) {
+  std::vector<ScenarioError> errors;
+  const json& e = r["economics"];
+  const int64_t funds = e["submitter_funds"].get<int64_t>();
+  const int64_t reward = e["reward"].get<int64_t>();
+  const int64_t fee = e["verifier_fee"].get<int64_t>();
+  const int64_t per_task = e["verifiers_per_task"].get<int64_t>();
+  const int64_t tasks = r["tasks"].get<int64_t>();
+  const int64_t participants = static_cast<int64_t>(r["participants"].size());
+  const std::string kTooLarge = "more than the ledger can hold (2^63 - 1 token units)";
+  // The ledger mints every account at genesis; its total must fit int64.
+  const auto supply = CheckedAdd(
+      CheckedAdd(funds, CheckedMul(participants, e["participant_funds"].get<int64_t>())),
+      e["jackpot_initial"].get<int64_t>());
+  if (!supply) {
+    errors.push_back({"/economics", "submitter_funds + " + std::to_string(participants) +
+                                        " participants × participant_funds + jackpot_initial "
+                                        "is " + kTooLarge});
+  }
+  // Each task escrows its reward and a fee for every selected verifier.
+  const int64_t selected = per_task > 0 ? per_task : verifiers;
+  const auto fees = CheckedMul(fee, selected);
+  const auto escrow = CheckedAdd(reward, fees);
+  const std::string escrow_text = "reward " + std::to_string(reward) + " + verifier_fee " +
+                                  std::to_string(fee) + " × " + std::to_string(selected) +
+                                  " selected verifiers";
+  if (!escrow) {
+    errors.push_back({"/economics", escrow_text + " is " + kTooLarge});
+    return errors;
+  }
+  if (*escrow > funds) {
+    errors.push_back({"/economics/submitter_funds",
+                      std::to_string(funds) + " cannot fund one task: it escrows " + escrow_text +
+                          " = " + std::to_string(*escrow)});
+    return errors;
+  }
+  // Tasks are posted one after another; when each surely pays its reward,
+  // the last one needs (tasks - 1) rewards already paid plus its escrow.
+  if (tasks > 1 && EveryTaskPaysItsReward(r)) {
+    const auto needed = CheckedAdd(CheckedMul(tasks - 1, reward), escrow);
+    if (!needed || *needed > funds) {
+      errors.push_back(
+          {"/economics/submitter_funds",
+           std::to_string(funds) + " cannot fund " + std::to_string(tasks) +
+               " tasks: the honest solver is paid the reward of every task, so the last one "
+               "is posted after " +
+               std::to_string(tasks - 1) + " × reward " + std::to_string(reward) +
+               " has been paid and escrows " + escrow_text + " = " + std::to_string(*escrow) +
+               ": " + (needed ? std::to_string(*needed) : kTooLarge) + " needed"});
+    }
+  }
+  return errors;
 }
 
 // Errors the schema cannot express. REQUIRES: `r` conforms to the schema
@@ -121,6 +213,11 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
     const std::string behaviour = p["behaviour"].get<std::string>();
     if (role == "solver") ++solvers;
     if (role == "verifier") ++verifiers;
+    // The schema's pattern holds the character set; the reserved names
+    // are refused here, each with what it is reserved for.
+    if (Status safe = CheckParticipantName(name); !safe.ok()) {
+      errors.push_back({at + "/name", safe.message()});
+    }
     auto [it, inserted] = first_use.emplace(name, i);
     if (!inserted) {
       errors.push_back({at + "/name", "duplicate participant name '" + name +
@@ -180,6 +277,8 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
                           std::to_string(verifiers) + ")"});
   }
 
+  for (ScenarioError& e : MoneyErrors(r, verifiers)) errors.push_back(std::move(e));
+
   // Network faults and retries.
   const json& faults = r["network"]["faults"];
   const double rates = faults["drop"].get<double>() + faults["duplicate"].get<double>() +
@@ -227,6 +326,26 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
       errors.push_back({at + "/after", "checkpoint " + std::to_string(after) +
                                            " is not one training writes (1.." +
                                            std::to_string(steps / k) + ")"});
+    }
+    // Crash points that can be seen never to fire (the others are warned
+    // about in the run's summary when they do not).
+    const int64_t per_task = r["economics"]["verifiers_per_task"].get<int64_t>();
+    const int64_t voters = (per_task > 0 ? per_task : verifiers) * r["tasks"].get<int64_t>();
+    if (role == "arbiter" && point == "verification" && after > voters) {
+      errors.push_back({at + "/after", "the arbiter crashes after verdict " +
+                                           std::to_string(after) + ", but the run has at most " +
+                                           std::to_string(voters) +
+                                           " (tasks × verifiers selected per task): the crash "
+                                           "would never happen"});
+    }
+    const int64_t checked = top_q + random_samples;
+    if (role == "verifier" && point == "verification" && after >= checked) {
+      errors.push_back({at + "/after", "a verifier crashes once it has re-executed `after` "
+                                       "intervals and before the next, but it re-executes "
+                                       "top_q + random_samples = " +
+                                           std::to_string(checked) + " per task: " +
+                                           std::to_string(after) + " would never happen (0.." +
+                                           std::to_string(checked - 1) + ")"});
     }
   }
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <limits>
 #include <set>
 #include <utility>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
@@ -229,16 +230,80 @@ bool InRequiredList(const json& node, const std::string& name) {
   return std::find(req->begin(), req->end(), json(name)) != req->end();
 }
 
+constexpr uint64_t kInt64Max = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+
+// JSON pointers of the integers in `v` above the int64 range (2^63 and
+// more). valijson reads integers as int64, so 2^63 wraps to a negative
+// number and was reported as "less than the minimum 0".
+void HugeIntegers(const json& v, const std::string& at, std::set<std::string>* out) {
+  if (v.is_number_unsigned() && v.get<uint64_t>() > kInt64Max) {
+    out->insert(at);
+  } else if (v.is_object()) {
+    for (const auto& [key, child] : v.items()) HugeIntegers(child, at + "/" + EscapeToken(key), out);
+  } else if (v.is_array()) {
+    for (size_t i = 0; i < v.size(); ++i) HugeIntegers(v[i], at + "/" + std::to_string(i), out);
+  }
+}
+
+bool IsNumericSchema(const json& node) {
+  auto type = node.find("type");
+  if (type == node.end()) return node.contains("maximum") || node.contains("minimum");
+  auto numeric = [](const json& t) { return t == "integer" || t == "number"; };
+  if (type->is_string()) return numeric(*type);
+  if (type->is_array()) return std::any_of(type->begin(), type->end(), numeric);
+  return false;
+}
+
+// The violation for a huge integer at a numeric field.
+std::string HugeIntegerMessage(const json& value, const json& node) {
+  if (node.contains("maximum")) {
+    return value.dump() + " is greater than the maximum " + node["maximum"].dump();
+  }
+  return value.dump() + " is greater than the largest integer allowed, " +
+         std::to_string(kInt64Max);
+}
+
 // Turns the raw valijson errors into the violations callers see.
 class ViolationBuilder {
  public:
   ViolationBuilder(const json& schema, const json& instance)
-      : schema_(schema), instance_(instance) {}
+      : schema_(schema), instance_(instance) {
+    HugeIntegers(instance, "", &huge_);
+  }
+
+  // Every integer of 2^63 or more at a numeric field: one violation each
+  // (valijson's own errors about them are dropped in Add).
+  void AddHugeIntegers() {
+    for (const std::string& path : huge_) {
+      std::vector<std::string> tokens;
+      for (size_t at = 0; at < path.size();) {
+        size_t next = path.find('/', at + 1);
+        if (next == std::string::npos) next = path.size();
+        std::string t = path.substr(at + 1, next - at - 1);
+        std::string unescaped;
+        for (size_t i = 0; i < t.size(); ++i) {
+          if (t[i] == '~' && i + 1 < t.size()) {
+            unescaped += t[i + 1] == '1' ? '/' : '~';
+            ++i;
+          } else {
+            unescaped += t[i];
+          }
+        }
+        tokens.push_back(unescaped);
+        at = next;
+      }
+      const json* node = SchemaAt(schema_, tokens);
+      const json* value = InstanceAt(instance_, tokens);
+      if (node == nullptr || value == nullptr || !IsNumericSchema(*node)) continue;
+      Emit(path, HugeIntegerMessage(*value, *node));
+    }
+  }
 
   void Add(const std::vector<std::string>& context, const std::string& raw) {
     if (IsKnockOn(raw)) return;
     std::vector<std::string> tokens = ContextTokens(context);
     std::string path = TokensToPointer(tokens);
+    if (huge_.count(path) > 0 && StartsWith(raw, "Expected number")) return;
     const json* node = SchemaAt(schema_, tokens);
     const json* value = InstanceAt(instance_, tokens);
 
@@ -348,6 +413,10 @@ class ViolationBuilder {
         node->contains("const")) {
       return "must be " + (*node)["const"].dump() + ", got " + got;
     }
+    if (StartsWith(raw, "Failed to match regex") && node->contains("errorMessage") &&
+        (*node)["errorMessage"].is_string()) {
+      return got + " " + (*node)["errorMessage"].get<std::string>();
+    }
     if (StartsWith(raw, "Failed to match regex") && node->contains("pattern")) {
       return got + " does not match the pattern " +
              (*node)["pattern"].get<std::string>();
@@ -379,6 +448,7 @@ class ViolationBuilder {
 
   const json& schema_;
   const json& instance_;
+  std::set<std::string> huge_;  // pointers of integers >= 2^63
   std::set<std::pair<std::string, std::string>> seen_;
   std::vector<SchemaViolation> out_;
 };
@@ -439,8 +509,8 @@ std::vector<SchemaViolation> JsonSchema::Validate(const json& instance) const {
   } catch (const std::exception& e) {
     return {{"", std::string("schema validation failed: ") + e.what()}};
   }
-  if (ok) return {};
   ViolationBuilder builder(schema_json_, instance);
+  builder.AddHugeIntegers();
   std::string last;
   valijson::ValidationResults::Error error;
   while (results.popError(error)) {
@@ -448,7 +518,7 @@ std::vector<SchemaViolation> JsonSchema::Validate(const json& instance) const {
     last = error.description;
   }
   std::vector<SchemaViolation> out = builder.Take();
-  if (out.empty()) out.push_back({"", "does not match the schema: " + last});
+  if (out.empty() && !ok) out.push_back({"", "does not match the schema: " + last});
   return out;
 }
 

@@ -8,7 +8,10 @@
 // mean 'seed'?"). Knock-on errors (a parent failing because a child failed)
 // are dropped. A subschema may carry an "errorMessage" string: when one of
 // its oneOf/anyOf alternatives does not hold, that message replaces the
-// per-alternative noise.
+// per-alternative noise; when its "pattern" does not match, the message
+// follows the value ("\".\" is not a safe participant name: ...").
+// Integers of 2^63 and more (which valijson reads as negative int64) are
+// reported as greater than the field's maximum.
 //
 // Built on valijson, which stays out of this header.
 //

@@ -97,7 +97,18 @@ Status Solver::Pump(int64_t timeout_ms) {
   // Requests for checkpoints first: verifiers are waiting.
   VT_RETURN_IF_ERROR(messenger_.Drain(serve_, /*router=*/true, serve_guard_,
                                       [this](const Message& m, const std::string& rid) {
-                                        Serve(m, rid);
+                                        if (m.type != FetchCheckpoint::kType) {
+                                          messenger_.Reject("not_a_request",
+                                                            "a " + m.type + " from " + m.from +
+                                                                " on the checkpoint socket");
+                                        } else if (peers_.count(m.from) == 0) {
+                                          messenger_.Reject("not_a_peer",
+                                                            "a fetch from " + m.from +
+                                                                ", who verifies no task of " +
+                                                                config_.name);
+                                        } else {
+                                          Serve(m, rid);
+                                        }
                                         return Status::Ok();
                                       }));
   VT_RETURN_IF_ERROR(link_.DrainReplies("solver " + config_.name,
@@ -125,6 +136,9 @@ Status Solver::OnEvent(const Message& m) {
   if (!assigned.ok()) {
     spdlog::warn("solver: bad task_assigned: {}", assigned.status().ToString());
     return Status::Ok();
+  }
+  if (assigned->spec.solver == config_.name) {
+    peers_.insert(assigned->spec.verifiers.begin(), assigned->spec.verifiers.end());
   }
   if (assigned->spec.solver != config_.name || traces_.count(m.task) > 0 || training_ ||
       failed_.count(m.task) > 0) {

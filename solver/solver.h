@@ -33,6 +33,12 @@
 // recomputed from those checkpoints when the arbiter republishes the
 // dispute.
 //
+// Its checkpoint socket answers only the verifiers of the tasks it has been
+// assigned (from task_assigned): a fetch from anyone else — an outsider
+// replaying captured messages, the arbiter's key, its own — or a message
+// that is not a fetch is dropped and counted ("not_a_peer",
+// "not_a_request", "own_key" in its role report), never answered.
+//
 // Thread-safety: one Solver runs on one thread (Run()).
 #pragma once
 
@@ -134,6 +140,7 @@ class Solver {
   std::map<std::string, Defence> defences_;
   std::map<std::string, bool> forced_errors_;  // task -> must post a wrong result
   std::set<std::string> failed_;  // tasks this process could not train (not tried again)
+  std::set<std::string> peers_;   // the verifiers of the tasks assigned to it
   CrashPoint crash_;  // a scenario's crash test, if any
   bool training_ = false;
   bool shutdown_ = false;

@@ -4,6 +4,8 @@
 
 #include "core/pol/policy_distance.h"
 #include "core/state/distance.h"
+#include "core/state/non_finite.h"
+#include "core/wire/body_fields.h"
 
 namespace veritrain {
 
@@ -18,8 +20,9 @@ Result<DistanceCheck> CheckDistances(const VerificationPolicy& policy, const Sta
   check.delta = std::move(j.delta);
   check.exceeded = std::move(j.exceeded);
   check.within = j.within;
-  VT_ASSIGN_OR_RETURN(StateDistance update, ParameterDistance(start, committed));
-  check.update_l2 = update.l2;
+  check.non_finite = j.non_finite;
+  check.non_finite_mismatch = std::move(j.non_finite_mismatch);
+  VT_ASSIGN_OR_RETURN(check.update_l2, UpdateL2(start, committed));
   return check;
 }
 

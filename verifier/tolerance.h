@@ -12,6 +12,7 @@
 #include <torch/types.h>
 
 #include <nlohmann/json.hpp>
+#include <cstdint>
 #include <string>
 
 #include "core/state/tensor_data.h"
@@ -34,7 +35,13 @@ struct DistanceCheck {
   // The policy's metrics whose distance exceeds their δ (tolerance only).
   nlohmann::json exceeded = nlohmann::json::array();
   bool within = true;    // no metric exceeded
-  double update_l2 = 0;  // l2 of the committed update (end − start)
+  double update_l2 = 0;  // l2 of the committed update (end − start); NaN or +inf
+                         // for a diverged run
+  // Non-finite parameters (core/state/non_finite.h): how many are placed
+  // alike in both states, and the first that is not ("" when none; every
+  // distance is then +inf, written "inf" in `distances`).
+  int64_t non_finite = 0;
+  std::string non_finite_mismatch;
 };
 
 // Compares `computed` (the re-execution's end state after `steps` steps)
@@ -44,7 +51,7 @@ struct DistanceCheck {
 // many steps (REQUIRES: policy.CheckTolerance() is OK); otherwise only
 // measures. Errors from ParameterDistance (naming the tensor): a committed
 // checkpoint whose parameters do not match the job's is an error of the
-// solver's.
+// solver's. NaN and infinite parameters follow core/state/non_finite.h.
 Result<DistanceCheck> CheckDistances(const VerificationPolicy& policy, const State& computed,
                                      const State& committed, const State& start, int64_t steps,
                                      bool apply_delta);

@@ -14,10 +14,12 @@
 #include "core/protocol/interval_selection.h"
 #include "core/protocol/task_draws.h"
 #include "core/state/atomic_file.h"
+#include "core/state/non_finite.h"
 #include "core/state/state_hash.h"
 #include "core/train/torch_bridge.h"
 #include "core/transport/role_report.h"
 #include "core/transport/zmq_frames.h"
+#include "verifier/kept_verdict.h"
 #include "verifier/tolerance.h"
 
 namespace veritrain {
@@ -191,17 +193,13 @@ Status Verifier::OnProofPosted(const std::string& task, const ProofPosted& poste
     return Status::Ok();
   }
   const std::string record = VerdictRecord(task);
-  if (auto kept = ReadFileBytes(record); kept.ok()) {
+  if (auto kept = ReadKeptVerdict(record, config_.run_id, task, config_.restarts); kept.ok()) {
     // Posted (or about to be) by this verifier before it restarted.
-    auto body = nlohmann::json::parse(kept->view(), nullptr, /*allow_exceptions=*/false);
-    auto verdict = Verdict::FromBody(body.is_object() ? body : nlohmann::json::object());
-    if (verdict.ok()) {
-      spdlog::info("verifier {}: posting again the verdict on {} kept in {}", config_.name, task,
-                   record);
-      return link_.Request(Pack(*verdict, task)).status();
-    }
-    spdlog::warn("verifier {}: {} is not a verdict ({}); verifying again", config_.name, record,
-                 verdict.status().ToString());
+    spdlog::info("verifier {}: posting again the verdict on {} kept in {}", config_.name, task,
+                 record);
+    return link_.Request(Pack(*kept, task)).status();
+  } else if (kept.status().code() != Status::Code::kNotFound) {
+    spdlog::warn("verifier {}: {}; verifying again", config_.name, kept.status().message());
   }
   VerifierTools tools;
   tools.intervals = a.spec.intervals();
@@ -231,7 +229,7 @@ Status Verifier::OnProofPosted(const std::string& task, const ProofPosted& poste
                verdict->steps_reexecuted, verdict->seconds);
   ::mkdir((config_.work_dir + "/" + config_.name).c_str(), 0700);
   ::mkdir((config_.work_dir + "/" + config_.name + "/" + task).c_str(), 0700);
-  Status kept = WriteFileAtomically(record, {verdict->ToBody().dump() + "\n"});
+  Status kept = KeepVerdict(record, config_.run_id, task, *verdict);
   if (!kept.ok()) spdlog::warn("verifier {}: cannot keep the verdict: {}", config_.name, kept.ToString());
   return link_.Request(Pack(*verdict, task)).status();
 }
@@ -450,6 +448,10 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
         entry["distances"] = check->distances;
         if (!check->raw_distances.is_null()) entry["raw_distances"] = check->raw_distances;
         entry["update_norm"] = check->update_l2;
+        if (check->non_finite > 0) entry["non_finite"] = check->non_finite;
+        if (!check->non_finite_mismatch.empty()) {
+          entry["non_finite_mismatch"] = check->non_finite_mismatch;
+        }
         const double opt_l2 = OptimizerStateL2(computed, end->tensors);
         if (opt_l2 >= 0) entry["optimizer_state_l2"] = opt_l2;
         if (tolerance) {
@@ -477,7 +479,7 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
       } else if (entry.contains("claimed_update_norm") && entry.contains("update_norm")) {
         const double claimed_norm = entry["claimed_update_norm"].get<double>();
         const double actual = entry["update_norm"].get<double>();
-        if (std::fabs(claimed_norm - actual) > 1e-6 * std::max(1.0, std::fabs(actual))) {
+        if (!SameUpdateNorm(claimed_norm, actual)) {  // NaN matches NaN, +inf +inf
           entry["norm_mismatch"] = true;
           why = "the posted update norm of " + name + " does not match its checkpoints";
         }

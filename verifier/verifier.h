@@ -52,13 +52,18 @@
 // selects (core/protocol/task_draws.h, economics.verifiers_per_task) verify;
 // the others stay silent.
 //
-// Durable state (docs/reliability.md): before posting a verdict the
-// verifier writes it to <work_dir>/<name>/<task>/verdict.json. A restarted
-// verifier that is shown the proof again re-posts that verdict instead of
-// verifying anew (the arbiter refuses it if the first copy arrived), and,
-// in a dispute it had opened, fetches the disputed interval's agreed start
-// checkpoint from the solver again (checked against the dispute's start
-// hash) to recompute its side of the game.
+// Durable state (docs/reliability.md, verifier/kept_verdict.h): before
+// posting a verdict the verifier writes it to
+// <work_dir>/<name>/<task>/verdict.json, with the run's id
+// (RoleConfig::run_id) and the task. A restarted verifier (and
+// only a restarted one) that is shown the proof again re-posts that verdict
+// instead of verifying anew, if the record is this run's (the arbiter
+// refuses it if the first copy arrived); a record from another run is
+// never posted (a later run once re-posted an earlier run's acceptance of
+// a cheating solver). In a dispute it had opened, a restarted verifier
+// fetches the disputed interval's agreed start checkpoint from the solver
+// again (checked against the dispute's start hash) to recompute its side of
+// the game.
 //
 // Thread-safety: one Verifier runs on one thread (Run()).
 #pragma once

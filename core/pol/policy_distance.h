@@ -4,7 +4,8 @@
 // tolerance-mode dispute (core/pol/distance_dissection.h).
 //
 // Every metric of core/state/distance.h is measured over the parameters
-// and normalised by the policy's reference; each metric the policy lists
+// (NaN and infinities by the rule of core/state/non_finite.h: placed alike,
+// or every distance is +inf) and normalised by the policy's reference; each metric the policy lists
 // is compared with its δ for the number of steps re-executed
 // (VerificationPolicy::DeltaFor): the honest error of one step is far
 // smaller than that of a whole interval.
@@ -14,6 +15,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "core/state/tensor_data.h"
 #include "core/util/status.h"
@@ -23,7 +25,7 @@ namespace veritrain {
 
 struct DistanceJudgement {
   // Every metric's distance, normalised: {"l1": .., "l2": .., "linf": ..,
-  // "cosine": ..}.
+  // "cosine": ..}; an infinite one is written "inf" (RealToBody).
   nlohmann::json distances = nlohmann::json::object();
   // The raw distances, present (not null) only when a reference applies.
   nlohmann::json raw_distances;
@@ -35,13 +37,17 @@ struct DistanceJudgement {
   // The largest distance / δ over the listed metrics (judged only): > 1
   // exactly when outside.
   double worst_ratio = 0;
+  // Elements non-finite in both states, and the first placed differently
+  // ("" when none).
+  int64_t non_finite = 0;
+  std::string non_finite_mismatch;
 };
 
 // Measures `computed` against `committed` over their parameters; with
 // `judge`, compares with δ for `steps` steps.
 // REQUIRES (judge): policy.CheckTolerance() is OK and steps >= 1.
 // Errors from ParameterDistance, naming the tensor (a parameter missing or
-// mis-shaped, a non-floating dtype, a NaN or infinite value).
+// mis-shaped, a non-floating dtype).
 Result<DistanceJudgement> JudgeDistance(const VerificationPolicy& policy, const State& computed,
                                         const State& committed, int64_t steps, bool judge);
 

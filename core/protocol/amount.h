@@ -1,8 +1,9 @@
 // Amount: a quantity of tokens in integer units. Never floating point.
 //
-// Arithmetic is checked: Add and Sub return an error instead of overflowing,
-// so a ledger can never wrap around. Amounts may be negative as values (a
-// difference of balances); the ledger refuses negative transfers.
+// Arithmetic is checked: Add, Sub and Mul return an error instead of
+// overflowing, so a ledger can never wrap around. Amounts may be negative
+// as values (a difference of balances); the ledger refuses negative
+// transfers.
 // JSON form: a plain integer.
 //
 // Thread-safety: a value.
@@ -39,6 +40,17 @@ class Amount {
     if (__builtin_sub_overflow(a.units_, b.units_, &r)) {
       return Status::InvalidArgument("amount overflow: " + a.ToString() +
                                      " - " + b.ToString());
+    }
+    return Amount(r);
+  }
+
+  // a × n (e.g. a fee for each of n verifiers), or InvalidArgument when the
+  // product leaves the int64 range.
+  static Result<Amount> Mul(Amount a, int64_t n) {
+    int64_t r = 0;
+    if (__builtin_mul_overflow(a.units_, n, &r)) {
+      return Status::InvalidArgument("amount overflow: " + a.ToString() + " × " +
+                                     std::to_string(n));
     }
     return Amount(r);
   }

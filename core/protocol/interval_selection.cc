@@ -84,9 +84,9 @@ Status Validate(int64_t intervals, const std::vector<double>& norms,
         " entries, expected 0 or one per interval (" + Num(intervals) + ")");
   }
   for (size_t i = 0; i < norms.size(); ++i) {
-    if (!std::isfinite(norms[i]) || norms[i] < 0) {
+    if (norms[i] < 0) {  // false for NaN, true for -inf
       return Status::InvalidArgument("update_norms[" + std::to_string(i) +
-                                     "] is not a finite non-negative number");
+                                     "] is negative; a norm is >= 0, +inf or NaN");
     }
   }
   return Status::Ok();
@@ -99,14 +99,21 @@ Result<std::vector<SelectedInterval>> SelectIntervals(
     int64_t random, const Digest& seed) {
   VT_RETURN_IF_ERROR(Validate(intervals, update_norms, top_q, random));
 
-  // Top-Q: largest norm first, lower index first among equal norms.
+  // Top-Q: largest norm first, lower index first among equal norms; NaN
+  // ranks above +inf, which ranks above every finite norm (a total order:
+  // `>` alone is none once a NaN is there).
   std::vector<int64_t> top;
   if (!update_norms.empty() && top_q > 0) {
     std::vector<int64_t> order(update_norms.size());
     std::iota(order.begin(), order.end(), 0);
+    auto rank = [&](int64_t i) {
+      const double v = update_norms[static_cast<size_t>(i)];
+      return std::isnan(v) ? 2 : std::isinf(v) ? 1 : 0;
+    };
     std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
-      return update_norms[static_cast<size_t>(a)] >
-             update_norms[static_cast<size_t>(b)];
+      if (rank(a) != rank(b)) return rank(a) > rank(b);
+      return rank(a) == 0 &&
+             update_norms[static_cast<size_t>(a)] > update_norms[static_cast<size_t>(b)];
     });
     top.assign(order.begin(), order.begin() + top_q);
     std::sort(top.begin(), top.end());

@@ -3,7 +3,10 @@
 // Two kinds of picks, as in Proof-of-Learning verification:
 //   "top_q"   the q intervals with the largest update norms posted by the
 //             solver (ties go to the lower index). The solver cannot hide a
-//             large, suspicious update from these checks.
+//             large, suspicious update from these checks. A diverged run's
+//             norms may be NaN or +inf: NaN counts as larger than +inf, and
+//             +inf as larger than any finite norm, so such an interval is
+//             checked first.
 //   "random"  r further distinct intervals, not already picked by top-Q,
 //             drawn from `seed`. The seed comes from DeriveSeed (commit–
 //             reveal), so the solver does not know it when it commits.
@@ -50,7 +53,7 @@ struct SelectedInterval {
 // holds one norm per interval, or is empty.
 // Invalid arguments give InvalidArgument naming the argument: a negative
 // intervals, top_q or random; top_q + random > intervals; update_norms of
-// another size than 0 or intervals; a negative, NaN or infinite norm.
+// another size than 0 or intervals; a negative norm (-inf included).
 Result<std::vector<SelectedInterval>> SelectIntervals(
     int64_t intervals, const std::vector<double>& update_norms, int64_t top_q,
     int64_t random, const Digest& seed);

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/train/data_order.h"
+#include "core/train/job_limits.h"
 #include "core/train/json_fields.h"
 #include "core/train/layer_nodes.h"
 #include "core/train/optimizer_nodes.h"
@@ -144,6 +145,20 @@ class ClassifierJob : public TrainingJob {
   StepGraph graph_;
 };
 
+// Parameters of a chain of Linear layers inputs -> hidden... -> outputs.
+int64_t LinearChainParameters(int64_t inputs, const std::vector<int64_t>& hidden,
+                              int64_t outputs) {
+  SizeCount count;
+  int64_t width = inputs;
+  for (size_t i = 0; i <= hidden.size(); ++i) {
+    const int64_t out = i < hidden.size() ? hidden[i] : outputs;
+    count.Add(width, out);  // weight
+    count.Add(out);         // bias
+    width = out;
+  }
+  return count.value();
+}
+
 Status CheckLabels(const Dataset& d, int64_t classes, const char* which) {
   if (d.size() == 0) {
     return Status::InvalidArgument(std::string("the ") + which +
@@ -224,6 +239,9 @@ Result<std::unique_ptr<TrainingJob>> MakeMlpJob(const JobConfig& config) {
   int64_t train_limit = 0;
   int64_t test_limit = 0;
   VT_RETURN_IF_ERROR(GetIntList(p, "hidden", "job", 1, &hidden));
+  VT_RETURN_IF_ERROR(CheckLayerCount(static_cast<int64_t>(hidden.size()), "job.hidden"));
+  VT_RETURN_IF_ERROR(CheckModelParameters(
+      LinearChainParameters(28 * 28, hidden, kFashionMnistClasses), "job.hidden"));
   VT_RETURN_IF_ERROR(GetString(p, "dataset_dir", "job", &dir));
   VT_RETURN_IF_ERROR(
       GetInt(p, "train_limit", "job", 0, int64_t{1} << 40, &train_limit));
@@ -254,10 +272,17 @@ Result<std::unique_ptr<TrainingJob>> MakeSyntheticJob(const JobConfig& config) {
   VT_RETURN_IF_ERROR(GetInt(p, "classes", "job", 2, kMax, &spec.classes));
   VT_RETURN_IF_ERROR(GetInt(p, "train_size", "job", 1, kMax, &spec.train_size));
   VT_RETURN_IF_ERROR(GetInt(p, "test_size", "job", 1, kMax, &spec.test_size));
-  if (spec.features * std::max(spec.train_size, spec.test_size) > kMax * 16) {
-    return Status::InvalidArgument(
-        "job.features * job.train_size is too large for a synthetic job");
-  }
+  VT_RETURN_IF_ERROR(CheckLayerCount(static_cast<int64_t>(hidden.size()), "job.hidden"));
+  VT_RETURN_IF_ERROR(
+      CheckModelParameters(LinearChainParameters(spec.features, hidden, spec.classes),
+                           "job.features, job.hidden, job.classes"));
+  // Inputs and labels of both sets, and the teacher (classes × features).
+  SizeCount values;
+  values.Add(spec.train_size, spec.features + 1);
+  values.Add(spec.test_size, spec.features + 1);
+  values.Add(spec.classes, spec.features + 1);
+  VT_RETURN_IF_ERROR(CheckDatasetValues(
+      values.value(), "job.features, job.classes, job.train_size, job.test_size"));
   const torch::ScalarType dtype = DTypeOf(config);
   Dataset train = MakeSyntheticDataset(spec, config.data_seed, true, dtype);
   Dataset test = MakeSyntheticDataset(spec, config.data_seed, false, dtype);

@@ -9,6 +9,7 @@
 #include "core/train/classifier_job.h"
 #include "core/train/conv_layers.h"
 #include "core/train/dataset.h"
+#include "core/train/job_limits.h"
 #include "core/train/json_fields.h"
 
 namespace veritrain {
@@ -27,6 +28,31 @@ Result<std::vector<Layer>> CnnLayers(const std::vector<int64_t>& channels,
   std::vector<Layer> layers;
   int64_t in = 1;
   int64_t size = kImage;
+  VT_RETURN_IF_ERROR(CheckLayerCount(static_cast<int64_t>(channels.size()), "job.channels"));
+  VT_RETURN_IF_ERROR(CheckLayerCount(static_cast<int64_t>(hidden.size()), "job.hidden"));
+  // Counted before any layer is built (a layer may allocate its weights).
+  SizeCount parameters;
+  {
+    int64_t c_in = 1, side = kImage;
+    for (int64_t c : channels) {
+      if (side - kernel + 1 < kPool) break;  // reported below
+      parameters.Add(c_in, kernel * kernel, c);
+      parameters.Add(c);
+      side = (side - kernel + 1) / kPool;
+      c_in = c;
+    }
+    SizeCount flat;
+    flat.Add(c_in, side, side);
+    int64_t width = flat.value();
+    for (size_t i = 0; i <= hidden.size(); ++i) {
+      const int64_t out = i < hidden.size() ? hidden[i] : kFashionMnistClasses;
+      parameters.Add(width, out);
+      parameters.Add(out);
+      width = out;
+    }
+  }
+  VT_RETURN_IF_ERROR(
+      CheckModelParameters(parameters.value(), "job.channels, job.kernel, job.hidden"));
   for (size_t i = 0; i < channels.size(); ++i) {
     const std::string n = std::to_string(i + 1);
     if (size - kernel + 1 < kPool) {

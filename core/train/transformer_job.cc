@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "core/train/job_limits.h"
 #include "core/train/json_fields.h"
 #include "core/train/op_job.h"
 #include "core/train/sequence_task.h"
@@ -197,6 +198,19 @@ Result<std::unique_ptr<TrainingJob>> MakeTransformerJob(const JobConfig& config)
                                    ") must divide job.d_model (" +
                                    std::to_string(spec.d_model) + ")");
   }
+  // Embedding, positions, per block: qkv, proj, fc1, fc2 and two layer
+  // norms; the final norm and the head (upper bounds for the limit).
+  SizeCount parameters;
+  parameters.Add(spec.vocab + spec.seq_len, spec.d_model);
+  parameters.Add(spec.layers, spec.d_model, 4 * spec.d_model + 2 * spec.mlp_hidden + 8);
+  parameters.Add(spec.layers, spec.mlp_hidden);
+  parameters.Add(spec.d_model + 2, spec.vocab + 2);
+  VT_RETURN_IF_ERROR(CheckModelParameters(
+      parameters.value(), "job.vocab, job.seq_len, job.d_model, job.layers, job.mlp_hidden"));
+  SizeCount values;  // inputs and targets of both sets
+  values.Add(task.train_size + task.test_size, spec.seq_len, 2);
+  VT_RETURN_IF_ERROR(
+      CheckDatasetValues(values.value(), "job.train_size, job.test_size, job.seq_len"));
   task.vocab = spec.vocab;
   task.seq_len = spec.seq_len;
   OpJobSpec job;

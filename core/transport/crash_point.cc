@@ -1,5 +1,6 @@
 #include "core/transport/crash_point.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@ CrashPoint::CrashPoint(const nlohmann::json& crash) {
   if (!crash.is_object()) return;
   stage_ = crash.value("at", std::string());
   after_ = crash.value("after", int64_t{0});
+  marker_ = crash.value("marker", std::string());
 }
 
 bool CrashPoint::Due(const std::string& stage, int64_t progress) const {
@@ -20,6 +22,17 @@ void CrashPoint::Reached(const std::string& stage, int64_t progress) const {
   if (!Due(stage, progress)) return;
   spdlog::warn("crashing now, as the scenario says: SIGKILL at {} {}", stage, progress);
   spdlog::default_logger()->flush();
+  if (!marker_.empty()) {
+    // Seen by the runner once this process is reaped (no fsync needed: the
+    // page cache is shared, and a power loss ends the run anyway).
+    const std::string text = "{\"at\": \"" + stage + "\", \"progress\": " +
+                             std::to_string(progress) + "}\n";
+    const int fd = ::open(marker_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      (void)!::write(fd, text.data(), text.size());
+      ::close(fd);
+    }
+  }
   ::kill(::getpid(), SIGKILL);
   ::pause();  // SIGKILL cannot be caught; this is never reached
 }

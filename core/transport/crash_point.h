@@ -11,6 +11,11 @@
 // cleanup, as it would from `kill -9`: whatever it had not made durable is
 // lost.
 //
+// Just before dying it writes the crash's "marker" file (a path the runner
+// puts in the crash JSON), so that the runner can tell the scenario's crash
+// from a kill that came from outside (an operator, the OOM killer): a
+// SIGKILL without the marker is a failure of the run, not its crash test.
+//
 // Thread-safety: Reached may be called from any thread; the process ends.
 #pragma once
 
@@ -24,7 +29,8 @@ namespace veritrain {
 class CrashPoint {
  public:
   CrashPoint() = default;
-  // From a RoleConfig's "crash" ({"at", "after"}; null: never).
+  // From a RoleConfig's "crash" ({"at", "after", "marker"}; null: never;
+  // no "marker": none is written).
   explicit CrashPoint(const nlohmann::json& crash);
 
   bool armed() const { return !stage_.empty(); }
@@ -36,6 +42,7 @@ class CrashPoint {
  private:
   std::string stage_;
   int64_t after_ = 0;
+  std::string marker_;
 };
 
 }  // namespace veritrain

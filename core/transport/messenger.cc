@@ -101,9 +101,9 @@ Result<Message> Messenger::Receive(zmq::socket_t& socket, bool router,
         got.status().code() == Status::Code::kUnavailable) {
       return got.status();
     }
-    ++rejects_[got.status().code() == Status::Code::kInvalidArgument ? "too_many_frames"
-                                                                     : "truncated_multipart"];
-    spdlog::warn("{}: rejected a message: {}", name_, got.status().ToString());
+    Reject(got.status().code() == Status::Code::kInvalidArgument ? "too_many_frames"
+                                                                 : "truncated_multipart",
+           got.status().ToString());
     return got.status();
   }
   if (routing_id != nullptr) *routing_id = got->routing_id;
@@ -113,19 +113,35 @@ Result<Message> Messenger::Receive(zmq::socket_t& socket, bool router,
   RejectReason reason = RejectReason::kNone;
   auto msg = DecodeMessage(got->frames, keys_, KnownMessageTypes(), limits_, &reason);
   if (!msg.ok()) {
-    ++rejects_[RejectReasonName(reason)];
-    spdlog::warn("{}: rejected a message: {}", name_, msg.status().ToString());
+    Reject(RejectReasonName(reason), msg.status().ToString());
     return msg.status();
   }
   Status replay = guard.Accept(msg->from, msg->seq);
   if (!replay.ok()) {
-    ++rejects_[RejectReasonName(RejectReason::kReplayed)];
-    spdlog::warn("{}: rejected a message from {}: {}", name_, msg->from,
-                 replay.ToString());
+    Reject(RejectReasonName(RejectReason::kReplayed), "from " + msg->from + ": " + replay.ToString());
     return replay;
+  }
+  if (msg->from == name_) {
+    // Signed with this participant's own key: its own message sent back
+    // (the same one twice is refused as replayed above).
+    Status own = Status::Unauthenticated("own_key: a " + msg->type +
+                                         " message signed with this participant's own key");
+    Reject("own_key", own.ToString());
+    return own;
   }
   ++messages_received_;
   return msg;
+}
+
+void Messenger::Reject(const std::string& reason, const std::string& detail) {
+  ++rejects_[reason];
+  const LogLimiter::Decision d = log_limiter_.Note(reason, SteadyMs());
+  if (d.log) {
+    spdlog::warn("{}: rejected a message ({}): {}", name_, reason, detail);
+  } else if (d.unlogged > 0) {
+    spdlog::warn("{}: rejected {} more messages as {} without logging each ({} in all)", name_,
+                 d.unlogged, reason, rejects_[reason]);
+  }
 }
 
 Status Messenger::Drain(

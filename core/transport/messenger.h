@@ -4,8 +4,13 @@
 // increasing sequence number (starting from the wall clock in
 // microseconds, so a restarted process does not look like a replay), signs them, and sends them
 // zero-copy. Incoming messages are decoded and checked (limits, known type,
-// known sender, signature, replay per receiving socket); a rejected message
-// is logged with its reason, counted, and never stops the caller.
+// known sender, signature, replay per receiving socket, not signed with the
+// receiver's own key); a rejected message is counted by reason, logged
+// (the first few of each reason in full, then a periodic count: a
+// LogLimiter, core/transport/log_limiter.h), and never stops the caller.
+// A message signed with the receiver's own key ("own_key") is never
+// genuine input: it is one of the receiver's own messages sent back, as an
+// outsider who captured the arbiter's events could do.
 //
 // With InjectFaults, every message received is first subjected to the
 // plan's network faults (core/transport/fault_plan.h): dropped, duplicated,
@@ -29,6 +34,7 @@
 
 #include "core/crypto/identity.h"
 #include "core/transport/fault_plan.h"
+#include "core/transport/log_limiter.h"
 #include "core/transport/zmq_frames.h"
 #include "core/util/status.h"
 #include "core/wire/message.h"
@@ -74,6 +80,12 @@ class Messenger {
   Status Drain(zmq::socket_t& socket, bool router, ReplayGuard& guard,
                const std::function<Status(const Message&, const std::string&)>& handle);
 
+  // Counts and logs (rate-limited) a message the caller itself rejects, as
+  // Receive does for its own reasons: e.g. the arbiter's "not_a_request"
+  // (an event or reply sent to its request socket) or the solver's
+  // "not_a_peer" (a fetch from a party that verifies none of its tasks).
+  void Reject(const std::string& reason, const std::string& detail);
+
   // Rejected messages by reason name ("bad_signature", "replayed", ...).
   const std::map<std::string, int64_t>& rejects() const { return rejects_; }
   int64_t bytes_sent() const { return bytes_sent_; }
@@ -107,6 +119,7 @@ class Messenger {
   std::optional<FaultStream> fault_stream_;
   std::map<std::string, int64_t> fault_counts_;
   std::map<void*, std::deque<Held>> held_;  // by socket handle
+  LogLimiter log_limiter_;                  // what rejects write to the log
 };
 
 }  // namespace veritrain

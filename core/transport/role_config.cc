@@ -27,7 +27,8 @@ nlohmann::json RoleConfig::ToJson() const {
                       {"job_dir", job_dir},
                       {"network", network},
                       {"crash", crash},
-                      {"restarts", restarts}};
+                      {"restarts", restarts},
+                      {"run_id", run_id}};
   if (curve()) {
     j["curve"] = {{"key_file", curve_key_file},
                   {"arbiter", curve_arbiter},
@@ -73,6 +74,9 @@ Result<RoleConfig> RoleConfig::FromJson(const nlohmann::json& j) {
   }
   if (j.contains("restarts")) {
     VT_ASSIGN_OR_RETURN(c.restarts, BodyInt(j, "restarts"));
+  }
+  if (j.contains("run_id")) {
+    VT_ASSIGN_OR_RETURN(c.run_id, BodyString(j, "run_id"));
   }
   VT_RETURN_IF_ERROR(c.Faults().status());
   VT_RETURN_IF_ERROR(c.Retry().status());

@@ -52,6 +52,12 @@ struct RoleConfig {
   nlohmann::json crash;
   // How many times the runner has restarted this role (0: first start).
   int64_t restarts = 0;
+  // This run's id: fresh for every run (128 random bits, hex), the same
+  // across a role's restarts. A role keeps it in what it makes durable and
+  // trusts a record only when the id matches, so nothing an earlier run
+  // left in a reused directory is taken for this run's (a verifier's kept
+  // verdict). Optional in the JSON ("" when absent).
+  std::string run_id;
 
   Result<FaultPlan> Faults() const;
   Result<RetryPolicy> Retry() const;

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include <array>
 #include <cstdio>
 #include <zmq_addon.hpp>
@@ -132,10 +134,22 @@ std::vector<zmq::message_t> ZapHandler::Answer(const std::vector<zmq::message_t>
   } else {
     // Counted before the reply goes out: once the client learns of its
     // refusal, the count includes it.
-    denials_.fetch_add(1);
-    spdlog::warn("ZAP: refused a connection from {}, key {}: {}",
-                 address.empty() ? std::string("(no address)") : address, KeyText(key),
-                 refusal);
+    const int64_t denied = denials_.fetch_add(1) + 1;
+    // A refused client retries every 100 ms: the first refusals of a key
+    // are logged in full, then one count per period.
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+    const LogLimiter::Decision d = log_limiter_.Note(KeyText(key), now_ms);
+    if (d.log) {
+      spdlog::warn("ZAP: refused a connection from {}, key {}: {}",
+                   address.empty() ? std::string("(no address)") : address, KeyText(key),
+                   refusal);
+    } else if (d.unlogged > 0) {
+      spdlog::warn("ZAP: refused {} more connections of key {} without logging each ({} "
+                   "denials in all)",
+                   d.unlogged, KeyText(key), denied);
+    }
     reply.emplace_back(std::string("400"));
     reply.emplace_back(refusal);
   }

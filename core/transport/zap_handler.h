@@ -31,6 +31,8 @@
 
 #include <zmq.hpp>
 
+#include "core/transport/log_limiter.h"
+
 #include "core/util/status.h"
 
 namespace veritrain {
@@ -65,6 +67,7 @@ class ZapHandler {
 
   // Raw 32-byte public key -> participant name.
   std::map<std::string, std::string> allowed_;
+  LogLimiter log_limiter_;  // what refusals write to the log; used by the thread
   zmq::socket_t requests_;  // REP at kZapEndpoint; used by the thread
   zmq::socket_t stop_rx_;   // PAIR; used by the thread
   zmq::socket_t stop_tx_;   // PAIR; used by the destructor

@@ -1,5 +1,8 @@
 #include "core/wire/body_fields.h"
 
+#include <cmath>
+#include <limits>
+
 namespace veritrain {
 namespace {
 
@@ -79,6 +82,40 @@ Result<std::vector<double>> BodyNumbers(const nlohmann::json& body,
   for (const auto& e : *v) {
     if (!e.is_number()) return Missing(field, "an array of numbers");
     out.push_back(e.get<double>());
+  }
+  return out;
+}
+
+nlohmann::json RealToBody(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  return value;
+}
+
+nlohmann::json RealsToBody(const std::vector<double>& values) {
+  nlohmann::json out = nlohmann::json::array();
+  for (double v : values) out.push_back(RealToBody(v));
+  return out;
+}
+
+Result<std::vector<double>> BodyReals(const nlohmann::json& body, const char* field) {
+  const auto* v = Find(body, field);
+  const char* expected = "an array of numbers (\"nan\", \"inf\" or \"-inf\" for non-finite ones)";
+  if (v == nullptr || !v->is_array()) return Missing(field, expected);
+  std::vector<double> out;
+  out.reserve(v->size());
+  for (const auto& e : *v) {
+    if (e.is_number()) {
+      out.push_back(e.get<double>());
+    } else if (e == "nan") {
+      out.push_back(std::numeric_limits<double>::quiet_NaN());
+    } else if (e == "inf") {
+      out.push_back(std::numeric_limits<double>::infinity());
+    } else if (e == "-inf") {
+      out.push_back(-std::numeric_limits<double>::infinity());
+    } else {
+      return Missing(field, expected);
+    }
   }
   return out;
 }

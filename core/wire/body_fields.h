@@ -27,6 +27,15 @@ Result<std::vector<std::string>> BodyStrings(const nlohmann::json& body,
 Result<std::vector<double>> BodyNumbers(const nlohmann::json& body,
                                         const char* field);
 
+// Real numbers that may be NaN or infinite, as a diverged training run's
+// update norms are. JSON has no such values (nlohmann writes them as null),
+// so a body holds each non-finite one as a string: "nan", "inf" or "-inf";
+// finite values stay JSON numbers. RealsToBody writes that form and
+// BodyReals reads it back (anything else is an error naming the field).
+nlohmann::json RealsToBody(const std::vector<double>& values);
+nlohmann::json RealToBody(double value);
+Result<std::vector<double>> BodyReals(const nlohmann::json& body, const char* field);
+
 nlohmann::json ProofToJson(const InclusionProof& p);
 Result<InclusionProof> ProofFromJson(const nlohmann::json& j,
                                      const char* field);

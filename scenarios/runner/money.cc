@@ -1,11 +1,32 @@
 #include "scenarios/runner/money.h"
 
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
 
 namespace veritrain {
 namespace {
+
+// Compute costs are figures, not ledger amounts: steps × cost per step can
+// pass the int64 range (1e8 steps at 2^53 tokens each), so they and the
+// profits they enter saturate at ±(2^63 - 1) instead of overflowing.
+int64_t SaturatingAdd(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (!__builtin_add_overflow(a, b, &r)) return r;
+  return b > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+}
+int64_t SaturatingSub(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (!__builtin_sub_overflow(a, b, &r)) return r;
+  return b < 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+}
+int64_t SaturatingMul(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (!__builtin_mul_overflow(a, b, &r)) return r;
+  return (a < 0) == (b < 0) ? std::numeric_limits<int64_t>::max()
+                            : std::numeric_limits<int64_t>::min();
+}
 
 bool IsHeld(const std::string& a) {
   return a.rfind("escrow/", 0) == 0 || a.rfind("stake/", 0) == 0 ||
@@ -127,10 +148,10 @@ void AddMoney(const std::vector<Event>& events, nlohmann::json* summary) {
     const std::string solver = t.value("solver", std::string());
     if (!solver.empty())
       cost[solver] =
-          t.value("solver_steps_computed", int64_t{0}) * cost_per_step;
+          SaturatingMul(t.value("solver_steps_computed", int64_t{0}), cost_per_step);
     for (const auto& v : t["verifiers"]) {
-      cost[v.value("name", std::string())] +=
-          v.value("steps_reexecuted", int64_t{0}) * cost_per_step;
+      int64_t& c = cost[v.value("name", std::string())];
+      c = SaturatingAdd(c, SaturatingMul(v.value("steps_reexecuted", int64_t{0}), cost_per_step));
     }
     nlohmann::json costs = nlohmann::json::object(),
                    profit = nlohmann::json::object();
@@ -138,8 +159,8 @@ void AddMoney(const std::vector<Event>& events, nlohmann::json* summary) {
       const int64_t c = cost.count(p) ? cost[p] : 0;
       const int64_t net = flows[id].count(p) ? flows[id][p] : 0;
       costs[p] = c;
-      profit[p] = net - c;
-      run_profit[p] += net - c;
+      profit[p] = SaturatingSub(net, c);
+      run_profit[p] = SaturatingAdd(run_profit[p], SaturatingSub(net, c));
     }
     t["compute_cost"] = costs;
     t["profit"] = profit;

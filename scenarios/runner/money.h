@@ -10,6 +10,8 @@
 // fees, rewards, slashes and jackpot payouts remain), minus its compute
 // cost: steps it trained or re-executed times the task's
 // economics.compute_cost_per_step (a figure, not a ledger movement).
+// Costs and profits saturate at ±(2^63 - 1): steps × cost per step may
+// pass the int64 range where no ledger amount can.
 //
 // Thread-safety: pure functions.
 #pragma once

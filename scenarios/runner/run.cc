@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <random>
 #include <zmq.hpp>
 
 #include "core/crypto/identity.h"
@@ -50,6 +51,14 @@ namespace {
 namespace fs = std::filesystem;
 constexpr const char* kSubmitter = "submitter";
 constexpr const char* kArbiter = "arbiter";
+
+// 128 random bits, hex.
+std::string NewRunId() {
+  std::random_device random;
+  uint32_t words[4];
+  for (uint32_t& w : words) w = random();
+  return ToHex(words, sizeof(words));
+}
 
 double Since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -107,7 +116,9 @@ class Run {
   Status StartRoles();
   Status WaitSubscribed();
   Status PostTask(int64_t index);
-  Status WaitSettled();
+  // Waits for task `index` to settle. A refused post ends the wait at once
+  // (post_refused_ set; FailedPrecondition with the arbiter's reason).
+  Status WaitSettled(int64_t index);
   Status Shutdown();
   Status WriteResults();
   // Handles child exits: any exit before shutdown is a failure.
@@ -121,6 +132,14 @@ class Run {
   // Updates the progress line, if any: training steps (from the solver's
   // checkpoint files), then verification.
   void ReportProgress();
+  // A crash for `name`'s role config: the scenario's, with the marker file
+  // the role writes just before it kills itself (crash_point.h).
+  nlohmann::json CrashJson(const CrashSpec& crash, const std::string& name) const {
+    nlohmann::json j = crash.ToJson();
+    j["marker"] = CrashMarker(name);
+    return j;
+  }
+  std::string CrashMarker(const std::string& name) const { return work_ + "/" + name + ".crashed"; }
   void SetStage(const std::string& stage) {
     stage_ = stage;
     stage_start_ = std::chrono::steady_clock::now();
@@ -158,7 +177,12 @@ class Run {
   int64_t task_index_ = 0;  // of the task being run, 0-based
   bool settled_ = false;
   bool shutting_down_ = false;
+  uint64_t post_rid_ = 0;      // the request id of the last post_task
+  bool post_refused_ = false;  // the arbiter refused it
   std::map<std::string, nlohmann::json> crashes_;  // the scenario's crashes seen, by participant
+  int64_t restarts_ = 0;  // roles restarted after their crash
+  // Fresh for every run; in every role config and the manifest.
+  const std::string run_id_ = NewRunId();
   std::vector<std::string> failures_;
   nlohmann::json manifest_;
   std::optional<Calibration> calibration_;  // when the scenario asks for one
@@ -243,6 +267,7 @@ Status Run::Prepare() {
   base.network = {{"faults", fault_plan.ToJson()}, {"retry", retry_.ToJson()}};
   base.curve_public_keys = curve_public;
   if (!curve_public.empty()) base.curve_arbiter = kArbiter;
+  base.run_id = run_id_;
 
   RoleConfig arbiter = base;
   arbiter.name = kArbiter;
@@ -264,7 +289,7 @@ Status Run::Prepare() {
                       // restarted arbiter can replay it; threads of one
                       // process cannot crash alone, so in-process runs skip it.
                       {"durable_log", out_.mode != ExecutionMode::kInProcess}};
-  if (const CrashSpec* crash = sc_.CrashOf(kArbiter)) arbiter.crash = crash->ToJson();
+  if (const CrashSpec* crash = sc_.CrashOf(kArbiter)) arbiter.crash = CrashJson(*crash, kArbiter);
   configs_[kArbiter] = arbiter;
   for (const auto& p : sc_.participants) {
     RoleConfig c = base;
@@ -278,7 +303,7 @@ Status Run::Prepare() {
     if (p.role == "solver") {
       VT_ASSIGN_OR_RETURN(c.serve_endpoint, endpoint(p.name + "-serve"));
     }
-    if (const CrashSpec* crash = sc_.CrashOf(p.name)) c.crash = crash->ToJson();
+    if (const CrashSpec* crash = sc_.CrashOf(p.name)) c.crash = CrashJson(*crash, p.name);
     configs_[p.name] = c;
   }
   for (const auto& [n, c] : configs_) VT_RETURN_IF_ERROR(c.Save(work_ + "/" + n + ".json"));
@@ -287,6 +312,7 @@ Status Run::Prepare() {
   for (const auto& p : sc_.participants) profiles[p.name] = p.profile.ToJson();
   manifest_ = {{"scenario", sc_.resolved},
                {"seed", sc_.seed},
+               {"run_id", run_id_},
                {"build", BuildInfo()},
                {"runtime", DescribeRuntime()},
                {"hardware_profiles", profiles},
@@ -449,8 +475,11 @@ Status Run::CheckChildren() {
   for (const auto& e : host_->Collect()) {
     if (shutting_down_ && e.clean) continue;
     const CrashSpec* crash = e.name.empty() ? nullptr : sc_.CrashOf(e.name);
-    if (crash != nullptr && e.signal == SIGKILL && !shutting_down_ &&
-        crashes_.find(e.name) == crashes_.end()) {
+    // The scenario's crash only when the role says so (its marker file): a
+    // SIGKILL from outside the run is a failure, whatever the scenario asks.
+    std::error_code ec;
+    if (crash != nullptr && e.signal == SIGKILL && crashes_.find(e.name) == crashes_.end() &&
+        fs::remove(CrashMarker(e.name), ec)) {
       // The crash the scenario asked for: not a failure of the run.
       crashes_[e.name] = {{"participant", e.name},
                           {"at", crash->at},
@@ -468,10 +497,15 @@ Status Run::CheckChildren() {
         const std::string path = work_ + "/" + e.name + ".json";
         VT_RETURN_IF_ERROR(again.Save(path));
         VT_RETURN_IF_ERROR(host_->Start(again, path, out_.out_dir + "/logs/" + e.name + ".log"));
+        ++restarts_;
       }
       continue;
     }
     std::string msg = e.label + " " + e.description;
+    if (e.signal == SIGKILL && crash != nullptr && crashes_.count(e.name) == 0) {
+      msg += " from outside the run, before the scenario's crash point (" + crash->at + " " +
+             std::to_string(crash->after) + ")";
+    }
     // Why, from the role's own log (a start-up failure is only there).
     const std::string why =
         e.name.empty() ? std::string() : LastErrorLine(out_.out_dir + "/logs/" + e.name + ".log");
@@ -505,16 +539,31 @@ Status Run::PostTask(int64_t index) {
   SetStage("posting the task");
   TaskSpec spec = TaskSpecForScenario(sc_, index);
   if (calibration_) ApplyCalibration(*calibration_, &spec);
-  return link_->Request(Pack(veritrain::PostTask{spec})).status();
+  VT_ASSIGN_OR_RETURN(post_rid_, link_->Request(Pack(veritrain::PostTask{spec})));
+  return Status::Ok();
 }
 
-Status Run::WaitSettled() {
+Status Run::WaitSettled(int64_t index) {
   Status refused = Status::Ok();
   auto on_reply = [&](const Message& m) {
+    if (m.rid != post_rid_) return;
     auto ack = Unpack<Ack>(m);
-    if (!ack.ok()) return;
+    if (!ack.ok()) {
+      // Whatever the arbiter meant, this post has its answer: waiting on
+      // would last until timeout_s.
+      post_refused_ = true;
+      refused = Status::FailedPrecondition("the arbiter's reply to task " +
+                                           std::to_string(index + 1) + " of " +
+                                           std::to_string(sc_.tasks) +
+                                           " cannot be read: " + ack.status().message());
+      return;
+    }
     if (!ack->ok) {
-      refused = Status::FailedPrecondition("the arbiter refused the task: " + ack->error);
+      post_refused_ = true;
+      refused = Status::FailedPrecondition("the arbiter refused task " +
+                                           std::to_string(index + 1) + " of " +
+                                           std::to_string(sc_.tasks) + ": " + ack->error);
+      if (!opt_.quiet) spdlog::error("{}", refused.message());
     } else if (task_.empty() && ack->data.contains("task")) {
       task_ = ack->data["task"].get<std::string>();
       if (!opt_.quiet && opt_.progress == nullptr) spdlog::info("posted {}", task_);
@@ -552,9 +601,25 @@ Status Run::Shutdown() {
   if (!rid.ok()) return rid.status();
   // The request is resent until the arbiter acknowledges it (a lossy
   // network may drop it), for at most 10 s; unacknowledged, the roles are
-  // still waited for and stopped below.
-  Status acked = link_->AwaitReply(*rid, std::chrono::seconds(10));
-  if (!acked.ok()) spdlog::warn("shutdown: {}", acked.ToString());
+  // still waited for and stopped below. Roles are watched meanwhile: an
+  // arbiter whose crash point came after the last verdict dies here, and
+  // is restarted (with 10 s more to replay its log and answer).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (link_->Pending(*rid)) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      spdlog::warn("shutdown: no reply from the arbiter");
+      break;
+    }
+    VT_RETURN_IF_ERROR(CheckDeadline());
+    const int64_t restarts = restarts_;
+    VT_RETURN_IF_ERROR(CheckChildren());
+    if (restarts_ != restarts) {
+      deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    }
+    PollOnce(200);
+    VT_RETURN_IF_ERROR(link_->DrainReplies("submitter"));
+    VT_RETURN_IF_ERROR(link_->DrainEvents([](const Message&) { return Status::Ok(); }));
+  }
   // Roles leave on the arbiter's shutdown event; anything still running
   // after the grace period is killed.
   for (const auto& e : host_->WaitAll(std::chrono::seconds(30))) {
@@ -578,6 +643,17 @@ Status Run::WriteResults() {
   VT_ASSIGN_OR_RETURN(network["resends_by_role"], ReadReportFieldByRole(out_.out_dir, "resends"));
   out_.summary["crashes"] = nlohmann::json::array();
   for (const auto& [name, c] : crashes_) out_.summary["crashes"].push_back(c);
+  // A crash the scenario asks for that never came tests nothing: said in
+  // the summary (`veritrain check` refuses the ones it can foresee).
+  out_.summary["warnings"] = nlohmann::json::array();
+  for (const CrashSpec& c : sc_.crashes) {
+    if (crashes_.count(c.participant) > 0) continue;
+    const std::string warning = "the crash of " + c.participant + " at " + c.at + " after " +
+                                std::to_string(c.after) +
+                                " never happened: the run did not reach that point";
+    out_.summary["warnings"].push_back(warning);
+    if (!opt_.quiet) spdlog::warn("{}", warning);
+  }
   if (sc_.network.curve.enabled) {
     // Connections the ZAP handlers refused: keys not in the roster.
     VT_ASSIGN_OR_RETURN(out_.summary["curve_denials_by_role"],
@@ -654,7 +730,14 @@ RunOutcome Run::Execute() {
   if (s.ok()) s = WaitSubscribed();
   for (int64_t i = 0; s.ok() && i < sc_.tasks; ++i) {
     s = PostTask(i);
-    if (s.ok()) s = WaitSettled();
+    if (s.ok()) s = WaitSettled(i);
+    if (post_refused_) {
+      // Nothing is wrong with the roles: the run ends now, cleanly, with
+      // the results of the tasks that ran, and fails with the refusal.
+      failures_.push_back(s.message());
+      s = Status::Ok();
+      break;
+    }
   }
   if (s.ok()) {
     s = Shutdown();

@@ -31,6 +31,7 @@
 #include "core/transport/role_config.h"
 #include "core/transport/zmq_frames.h"
 #include "core/wire/messages/all.h"
+#include "tests/support/log_wait.h"
 #include "tests/support/socket_events.h"
 #include "tests/support/veritrain_process.h"
 
@@ -48,9 +49,12 @@ constexpr int kHandshakeEvents =
     ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
     ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
 
-// One CURVE client of one role's ROUTER: it sends a heartbeat signed with a
-// real participant's Ed25519 key as a request — a role answers it with a
-// refusing `ack`, so an answer means the request got through.
+// One CURVE client of one role's ROUTER: it sends a shutdown request signed
+// with a real participant's Ed25519 key that has no business there (the
+// arbiter's own key at the arbiter, the submitter's at the solver). A role
+// drops such a message, counting it ("own_key", "not_a_request") and
+// logging it, and never answers: the log line means the request got
+// through the connection.
 class Client {
  public:
   Client(zmq::context_t& ctx, const std::string& endpoint, const CurveKeyPair& own,
@@ -191,25 +195,30 @@ TEST_F(CurveTest, AnUnlistedKeyCannotTalkToTheArbiterOrTheSolverAndTheTaskComple
   struct Target {
     std::string endpoint, server, signer;
     const Identity* id;
+    std::string reason;  // what the role calls the request when it arrives
   };
-  // As in hostile_test.cc, each request is signed with the key of a
-  // participant that never sends requests to that role itself.
+  // Each request is signed with the key of a participant that never sends
+  // requests to that role itself, so that its sequence numbers are ours.
   const std::vector<Target> targets = {
-      {"ipc://" + work + "/arbiter-requests.sock", "arbiter", "arbiter", &*arbiter_id},
-      {"ipc://" + work + "/solver-1-serve.sock", "solver-1", "submitter", &*submitter_id}};
+      {"ipc://" + work + "/arbiter-requests.sock", "arbiter", "arbiter", &*arbiter_id, "own_key"},
+      {"ipc://" + work + "/solver-1-serve.sock", "solver-1", "submitter", &*submitter_id,
+       "not_a_request"}};
   for (const Target& t : targets) {
     SCOPED_TRACE(t.server);
     Client outsider_client(ctx, t.endpoint, *outsider, curve_keys.at(t.server), *keys,
                            t.signer, *t.id);
     ASSERT_EQ(outsider_client.Handshake(), ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
     (void)outsider_client.Ask();  // queued or refused: it must not arrive
-    // The same request over a listed key (the submitter's) is answered:
-    // the role is live and serving on this endpoint.
+    // The same request over a listed key (the submitter's) gets through:
+    // the role receives it (and drops it, as it drops any outsider's
+    // request): the role is live and serving on this endpoint.
     Client listed(ctx, t.endpoint, *submitter_curve, curve_keys.at(t.server), *keys, t.signer,
                   *t.id);
     ASSERT_EQ(listed.Handshake(), ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
     ASSERT_TRUE(listed.Ask());
-    EXPECT_TRUE(listed.Answered(kWait));
+    EXPECT_TRUE(test_support::WaitForLogCount(out + "/logs/" + t.server + ".log",
+                                              "(" + t.reason + ")", 1, kWait));
+    EXPECT_FALSE(listed.Answered(std::chrono::milliseconds(0)));
     EXPECT_FALSE(outsider_client.Answered(std::chrono::milliseconds(0)));
   }
 
@@ -222,8 +231,11 @@ TEST_F(CurveTest, AnUnlistedKeyCannotTalkToTheArbiterOrTheSolverAndTheTaskComple
             (nlohmann::json{{"arbiter", 1}, {"solver-1", 1}}));
   auto report = nlohmann::json::parse(ReadWholeFile(out + "/reports/arbiter.json"));
   EXPECT_EQ(report.at("curve").at("denied"), 1);
-  // Nothing the outsider sent reached the arbiter's message layer.
-  EXPECT_TRUE(report.at("rejected_messages").empty()) << report.dump();
+  // Nothing the outsider sent reached the arbiter's message layer: only
+  // the listed client's request did.
+  EXPECT_EQ(report.at("rejected_messages"), (nlohmann::json{{"own_key", 1}})) << report.dump();
+  EXPECT_EQ(summary.at("rejected_messages_by_role").at("solver-1"),
+            (nlohmann::json{{"not_a_request", 1}}));
   // Each denial is logged with the outsider's key.
   for (const char* role : {"arbiter", "solver-1"}) {
     const std::string log = ReadWholeFile(out + "/logs/" + role + ".log");

@@ -219,6 +219,51 @@ TEST_F(RunTest, RoleKilledBySignalIsNamed) {
       << r.err;
 }
 
+// A SIGKILL from outside the run (an operator, the OOM killer) is not the
+// scenario's crash, even for a participant the scenario crashes: only a
+// role that wrote its crash marker at its crash point is restarted. (Before,
+// any SIGKILL of such a participant was recorded as the crash.)
+TEST_F(RunTest, AnOutsideKillIsNotTheScenariosCrash) {
+  const std::string bin = FakeBinDir("verifier", "kill -9 $$");
+  const std::string scenario = Patched(
+      "synthetic",
+      {{"crashes",
+        {{{"participant", "verifier-1"}, {"at", "verification"}, {"after", 1}, {"restart", true}}}}});
+  CommandResult r = RunVeritrain(
+      {"run", scenario, "--out", dir_ + "/results", "--bin-dir", bin}, dir_);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("veritrain-verifier (verifier-1) was killed by signal 9"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("from outside the run, before the scenario's crash point (verification 1)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.out.find("crashed at verification as the scenario says"), std::string::npos);
+}
+
+// A post the arbiter refuses ends the run at once with the refusal, not at
+// timeout_s. `check` cannot foresee this one: a lazy solver may see its
+// rewards returned, so funds for 2 of 5 tasks might have been enough.
+TEST_F(RunTest, ARefusedPostEndsTheRunWithTheRefusal) {
+  const std::string scenario = Patched(
+      "synthetic", {{"tasks", 5},
+                    {"timeout_s", 600},
+                    {"economics", {{"reward", 500}, {"submitter_funds", 1000}}},
+                    {"participants",
+                     {{{"name", "solver-1"}, {"role", "solver"}, {"behaviour", "lazy"},
+                       {"params", {{"fraction", 0.5}}}},
+                      {{"name", "verifier-1"}, {"role", "verifier"},
+                       {"behaviour", "lazy-approve"}}}},
+                    {"expect", nlohmann::json::array()}});
+  CommandResult r = RunVeritrain({"run", scenario, "--out", dir_ + "/results"}, dir_);
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // not 3, the timeout
+  EXPECT_NE(r.err.find("the arbiter refused task 3 of 5: cannot escrow the reward"),
+            std::string::npos)
+      << r.err;
+  // The two tasks that ran are in the results.
+  auto summary = nlohmann::json::parse(ReadFile(dir_ + "/results/summary.json"));
+  EXPECT_EQ(summary.at("tasks").size(), 2u) << summary.dump();
+}
+
 TEST_F(RunTest, GlobalTimeoutKillsEveryRole) {
   // A solver that never answers: the run must stop at timeout_s.
   const std::string bin = FakeBinDir("solver", "while true; do sleep 1; done");

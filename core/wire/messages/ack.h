@@ -16,7 +16,12 @@ struct Ack {
   std::string error;
   nlohmann::json data = nlohmann::json::object();
 
-  nlohmann::json ToBody() const { return {{"ok", ok}, {"error", error}, {"data", data}}; }
+  // `data` null (as `Ack{false, why, {}}` makes it) is written as {}: a
+  // refusal whose data could not be read back went unseen, and a runner
+  // whose post was refused waited for its timeout.
+  nlohmann::json ToBody() const {
+    return {{"ok", ok}, {"error", error}, {"data", data.is_null() ? nlohmann::json::object() : data}};
+  }
   static Result<Ack> FromBody(const nlohmann::json& b) {
     Ack a;
     VT_ASSIGN_OR_RETURN(a.ok, BodyBool(b, "ok"));

@@ -26,7 +26,7 @@ struct ProofPosted {
             {"trace_root", trace_root.Hex()},
             {"final_state_hash", final_state_hash.Hex()},
             {"num_checkpoints", num_checkpoints},
-            {"update_norms", update_norms},
+            {"update_norms", RealsToBody(update_norms)},
             {"serve_endpoint", serve_endpoint},
             {"randomness_secret", randomness_secret.Hex()}};
   }
@@ -36,7 +36,7 @@ struct ProofPosted {
     VT_ASSIGN_OR_RETURN(p.trace_root, BodyDigest(b, "trace_root"));
     VT_ASSIGN_OR_RETURN(p.final_state_hash, BodyDigest(b, "final_state_hash"));
     VT_ASSIGN_OR_RETURN(p.num_checkpoints, BodyInt(b, "num_checkpoints"));
-    VT_ASSIGN_OR_RETURN(p.update_norms, BodyNumbers(b, "update_norms"));
+    VT_ASSIGN_OR_RETURN(p.update_norms, BodyReals(b, "update_norms"));
     VT_ASSIGN_OR_RETURN(p.serve_endpoint, BodyString(b, "serve_endpoint"));
     VT_ASSIGN_OR_RETURN(p.randomness_secret, BodyDigest(b, "randomness_secret"));
     return p;

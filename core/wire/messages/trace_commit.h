@@ -1,7 +1,9 @@
 // trace_commit (solver → arbiter, v1): stage 4, the proof. The signed
 // Merkle root over the checkpoint state hashes, the final state hash, the
-// per-interval update norms (the PoL top-Q hint), the endpoint serving the
-// checkpoints, and the solver's training report (accuracy, time).
+// per-interval update norms (the PoL top-Q hint; a diverged run's NaN or
+// infinite norms as "nan"/"inf", see BodyReals in core/wire/body_fields.h),
+// the endpoint serving the checkpoints, and the solver's training report
+// (accuracy, time).
 #pragma once
 
 #include <string>
@@ -25,7 +27,7 @@ struct TraceCommit {
     return {{"trace_root", trace_root.Hex()},
             {"final_state_hash", final_state_hash.Hex()},
             {"num_checkpoints", num_checkpoints},
-            {"update_norms", update_norms},
+            {"update_norms", RealsToBody(update_norms)},
             {"serve_endpoint", serve_endpoint},
             {"training", training}};
   }
@@ -34,7 +36,7 @@ struct TraceCommit {
     VT_ASSIGN_OR_RETURN(t.trace_root, BodyDigest(b, "trace_root"));
     VT_ASSIGN_OR_RETURN(t.final_state_hash, BodyDigest(b, "final_state_hash"));
     VT_ASSIGN_OR_RETURN(t.num_checkpoints, BodyInt(b, "num_checkpoints"));
-    VT_ASSIGN_OR_RETURN(t.update_norms, BodyNumbers(b, "update_norms"));
+    VT_ASSIGN_OR_RETURN(t.update_norms, BodyReals(b, "update_norms"));
     VT_ASSIGN_OR_RETURN(t.serve_endpoint, BodyString(b, "serve_endpoint"));
     VT_ASSIGN_OR_RETURN(t.training, BodyObject(b, "training"));
     if (t.num_checkpoints < 2) {

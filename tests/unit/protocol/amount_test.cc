@@ -34,6 +34,19 @@ TEST(AmountTest, OverflowIsAnError) {
   EXPECT_TRUE(Amount::Sub(Amount(-1), Amount(kMin)).ok());
 }
 
+TEST(AmountTest, MulIsChecked) {
+  EXPECT_EQ(Amount::Mul(Amount(7), 6)->value(), 42);
+  EXPECT_EQ(Amount::Mul(Amount(-7), 6)->value(), -42);
+  EXPECT_EQ(Amount::Mul(Amount(kMax), 1)->value(), kMax);
+  EXPECT_EQ(Amount::Mul(Amount(kMax), 0)->value(), 0);
+  // A fee of 2^53 - 1 (the largest a scenario allows) for 10000 verifiers.
+  auto fees = Amount::Mul(Amount((int64_t{1} << 53) - 1), 10000);
+  ASSERT_FALSE(fees.ok());
+  EXPECT_NE(fees.status().message().find("overflow"), std::string::npos);
+  EXPECT_FALSE(Amount::Mul(Amount(kMin), -1).ok());
+  EXPECT_FALSE(Amount::Mul(Amount(kMax / 2 + 1), 2).ok());
+}
+
 TEST(AmountTest, Comparisons) {
   EXPECT_LT(Amount(1), Amount(2));
   EXPECT_LE(Amount(2), Amount(2));

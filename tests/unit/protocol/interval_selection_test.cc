@@ -65,6 +65,30 @@ TEST(IntervalSelectionTest, TiesGoToTheLowerIndex) {
   EXPECT_EQ(Select(6, norms, 2, 0, SeedNo(0)), want2);
 }
 
+// A diverged run posts NaN and +inf norms: they are valid, ordered NaN >
+// +inf > finite (before, they were refused and the honest solver's task went
+// unverified), and the order is total, whatever mix and seed.
+TEST(IntervalSelectionTest, NonFiniteNormsRankFirst) {
+  const double nan = std::nan("");
+  const std::vector<double> norms = {0.5, HUGE_VAL, 3.0, nan, 7.0, nan, HUGE_VAL};
+  const Picks want = {{1, "top_q"}, {3, "top_q"}, {5, "top_q"}};
+  EXPECT_EQ(Select(7, norms, 3, 0, SeedNo(0)), want);
+  const Picks want4 = {{1, "top_q"}, {3, "top_q"}, {5, "top_q"}, {6, "top_q"}};
+  EXPECT_EQ(Select(7, norms, 4, 0, SeedNo(0)), want4);
+  const Picks want6 = {{1, "top_q"}, {2, "top_q"}, {3, "top_q"},
+                       {4, "top_q"}, {5, "top_q"}, {6, "top_q"}};
+  EXPECT_EQ(Select(7, norms, 6, 0, SeedNo(0)), want6);
+  // All NaN: ties, so the lowest indexes; random picks avoid them.
+  const std::vector<double> all_nan(9, nan);
+  for (int s = 0; s < 20; ++s) {
+    const Picks got = Select(9, all_nan, 2, 3, SeedNo(s));
+    ASSERT_EQ(got.size(), 5u);
+    EXPECT_EQ(got[0], (SelectedInterval{0, "top_q"}));
+    EXPECT_EQ(got[1], (SelectedInterval{1, "top_q"}));
+    for (size_t i = 2; i < got.size(); ++i) EXPECT_EQ(got[i].reason, "random");
+  }
+}
+
 TEST(IntervalSelectionTest, RandomPicksAreDistinctAndAvoidTopQ) {
   std::vector<double> norms(40);
   for (size_t i = 0; i < norms.size(); ++i) norms[i] = (i * 7) % 40;
@@ -189,9 +213,8 @@ TEST(IntervalSelectionTest, InvalidArgumentsAreNamed) {
       {10, {}, 0, 11, "random (11) exceeds intervals (10)"},
       {10, {}, 6, 5, "top_q + random"},
       {3, {1, 2}, 1, 0, "update_norms has 2 entries"},
-      {3, {1, std::nan(""), 2}, 1, 0, "update_norms[1]"},
       {3, {1, 2, -0.5}, 1, 0, "update_norms[2]"},
-      {3, {1, 2, HUGE_VAL}, 1, 0, "update_norms[2]"},
+      {3, {1, -HUGE_VAL, 2}, 1, 0, "update_norms[1]"},
   };
   for (const Case& c : cases) {
     auto r = SelectIntervals(c.intervals, c.norms, c.q, c.r, SeedNo(0));

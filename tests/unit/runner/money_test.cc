@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <sstream>
 
 #include "scenarios/runner/summary.h"
@@ -119,6 +120,28 @@ TEST(Money, ProfitIsLedgerFlowMinusComputeCost) {
       csv.find("forced_error,forced_error_caught,forced_error_missed,jackpot"),
       std::string::npos);
   EXPECT_NE(csv.find("profit.h"), std::string::npos);
+}
+
+// A compute cost per step of 2^53 - 1 (the largest the schema allows) over
+// 1e8 steps is past int64: the figures saturate instead of wrapping into a
+// huge profit.
+TEST(Money, ComputeCostsSaturateInsteadOfOverflowing) {
+  std::vector<Event> events = ForcedErrorStory();
+  for (Event& e : events) {
+    if (e.type == "settlement") {
+      e.data["economics"]["compute_cost_per_step"] = 9007199254740991LL;
+    }
+    if (e.type == "trace_committed") e.data["body"]["training"]["steps_computed"] = 100000000;
+  }
+  auto summary = BuildSummary(events, "x", 1);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  const auto& t = (*summary)["tasks"][0];
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  EXPECT_EQ(t["compute_cost"]["s"], kMax);
+  EXPECT_EQ(t["profit"]["s"], 100 - kMax);  // the reward − a saturated cost
+  EXPECT_EQ((*summary)["profit"]["s"], 100 - kMax);
+  // The verifier's 20 steps fit: 20 × (2^53 - 1).
+  EXPECT_EQ(t["compute_cost"]["h"], 20 * 9007199254740991LL);
 }
 
 TEST(Money, BalancesCsvHasOneRowPerTransferSummingToTheSupply) {

@@ -12,6 +12,7 @@ namespace {
 
 using nlohmann::json;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing_util::ErrorOf;
 
 json Base() {
@@ -97,6 +98,53 @@ TEST(EconomicsScenario, BadInputIsRejectedNamingTheField) {
   j = Base();
   j["tasks"] = 0;
   EXPECT_THAT(ErrorOf(j), HasSubstr("/tasks"));
+}
+
+// Economics that cannot fund the tasks are refused before anything runs
+// (before, the arbiter refused the post and the runner waited out
+// timeout_s).
+TEST(EconomicsScenario, SubmitterFundsMustCoverTheTasks) {
+  json j = Base();
+  j["economics"] = {{"submitter_funds", 100}};  // reward 1000 by default
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/economics/submitter_funds: 100 cannot fund one task: it "
+                                    "escrows reward 1000 + verifier_fee 0 × 3 selected "
+                                    "verifiers = 1000"));
+  j["economics"] = {{"submitter_funds", 999}, {"reward", 900}, {"verifier_fee", 50},
+                    {"verifiers_per_task", 2}};
+  EXPECT_THAT(ErrorOf(j), HasSubstr("999 cannot fund one task: it escrows reward 900 + "
+                                    "verifier_fee 50 × 2 selected verifiers = 1000"));
+  j["economics"]["submitter_funds"] = 1000;  // exactly enough
+  EXPECT_EQ(ErrorOf(j), "");
+  // 50 tasks with funds for 4: an honest solver is paid every reward.
+  j = Base();
+  j["tasks"] = 50;
+  j["economics"] = {{"submitter_funds", 4000}, {"reward", 1000}};
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/economics/submitter_funds: 4000 cannot fund 50 tasks"));
+  EXPECT_THAT(ErrorOf(j), HasSubstr("50000 needed"));
+  j["economics"]["submitter_funds"] = 50000;
+  EXPECT_EQ(ErrorOf(j), "");
+  // Unless the rewards may come back (a cheating solver's are returned):
+  // then the run decides, and the runner reports a refused post at once.
+  j["economics"]["submitter_funds"] = 4000;
+  j["participants"][0]["behaviour"] = "lazy";
+  j["participants"][0]["params"] = {{"fraction", 0.5}};
+  EXPECT_THAT(ErrorOf(j), Not(HasSubstr("cannot fund")));
+}
+
+// The ledger holds every token minted at genesis in int64: a supply past it
+// is refused (before, the arbiter's genesis failed).
+TEST(EconomicsScenario, TotalSupplyMustFitTheLedger) {
+  json j = Base();
+  const int64_t max = 9007199254740991;  // 2^53 - 1, the largest amount
+  for (int i = 0; i < 1100; ++i) {
+    j["participants"].push_back({{"name", "extra" + std::to_string(i)}, {"role", "verifier"}});
+  }
+  j["economics"] = {{"submitter_funds", max}, {"participant_funds", max}, {"jackpot_initial", max}};
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/economics: submitter_funds + 1104 participants × "
+                                    "participant_funds + jackpot_initial is more than the "
+                                    "ledger can hold"));
+  j["economics"]["participant_funds"] = 1000;
+  EXPECT_THAT(ErrorOf(j), Not(HasSubstr("ledger can hold")));
 }
 
 }  // namespace

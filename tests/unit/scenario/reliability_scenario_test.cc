@@ -95,9 +95,34 @@ TEST(ReliabilityScenario, TheArbiterCrashesInVerificationOrDisputeOnly) {
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->CrashOf("arbiter")->at, "dispute");
   j["crashes"][0]["at"] = "verification";
+  j["crashes"][0]["after"] = 1;
   EXPECT_EQ(ErrorOf(j), "");
   j["crashes"][0]["at"] = "training";
   EXPECT_THAT(ErrorOf(j), HasSubstr("/crashes/0/at: the arbiter crashes at \"verification\""));
+}
+
+// A crash point the run can be seen never to reach is refused: it would
+// test nothing (the others are warned about in the run's summary).
+TEST(ReliabilityScenario, CrashPointsThatCanNeverFireAreRefused) {
+  json j = ReliabilityMinimal();  // 1 task, 1 verifier, top_q 1 + random 1
+  j["participants"].push_back({{"name", "v2"}, {"role", "verifier"}});
+  j["crashes"] = {{{"participant", "arbiter"}, {"at", "verification"}, {"after", 2}}};
+  EXPECT_EQ(ErrorOf(j), "");  // after the last of two verdicts: it fires
+  j["crashes"][0]["after"] = 3;
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/crashes/0/after: the arbiter crashes after verdict 3, "
+                                    "but the run has at most 2"));
+  j["tasks"] = 2;
+  EXPECT_EQ(ErrorOf(j), "");
+  j["economics"] = {{"verifiers_per_task", 1}};
+  EXPECT_THAT(ErrorOf(j), HasSubstr("at most 2 (tasks × verifiers selected per task)"));
+
+  json v = ReliabilityMinimal();
+  v["crashes"] = {{{"participant", "v"}, {"at", "verification"}, {"after", 1}}};
+  EXPECT_EQ(ErrorOf(v), "");
+  v["crashes"][0]["after"] = 2;
+  EXPECT_THAT(ErrorOf(v), HasSubstr("/crashes/0/after: a verifier crashes once it has "
+                                    "re-executed `after` intervals and before the next, but it "
+                                    "re-executes top_q + random_samples = 2 per task"));
 }
 
 }  // namespace

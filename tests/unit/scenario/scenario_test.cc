@@ -350,8 +350,7 @@ TEST(ScenarioTest, SchemaRulesOnValues) {
       {"/participants/0/profile/deterministic", 1,
        "/participants/0/profile/deterministic: expected boolean"},
       {"/participants/0/name", "a/b",
-       "/participants/0/name: \"a/b\" does "
-       "not match"},
+       "/participants/0/name: \"a/b\" is not a safe participant name"},
       {"/network/transport", "udp", "/network/transport: \"udp\" is not one"},
       {"/timeout_s", -3, "/timeout_s: -3 must be greater than 0"},
       {"/expect", json::array({{{"path", "tasks"}, {"equals", 1}}}),
@@ -363,6 +362,62 @@ TEST(ScenarioTest, SchemaRulesOnValues) {
     EXPECT_THAT(ErrorOf(j), HasSubstr(c.expected))
         << c.pointer << " = " << c.value.dump();
   }
+}
+
+// Every time and amount has a bounded range, and an out-of-range value is
+// refused naming the field and its maximum. Before, training_s = 1e16
+// passed `check` and overflowed the arbiter's deadline into the past (the
+// honest solver timed out and was slashed), and an integer of 2^63 or more
+// was reported as "less than the minimum 0".
+TEST(ScenarioTest, TimesAndAmountsHaveBoundedRanges) {
+  struct Case {
+    const char* pointer;
+    json value;
+    const char* expected;
+  };
+  const Case cases[] = {
+      {"/protocol/deadlines/training_s", 1e16,
+       "/protocol/deadlines/training_s: 1e+16 is greater than the maximum 31536000"},
+      {"/protocol/deadlines/training_s", 9.3e15, "is greater than the maximum 31536000"},
+      {"/protocol/deadlines/verification_s", 1e16,
+       "/protocol/deadlines/verification_s: 1e+16 is greater than the maximum 31536000"},
+      {"/protocol/game/clock_s", 1e16,
+       "/protocol/game/clock_s: 1e+16 is greater than the maximum 31536000"},
+      {"/timeout_s", 31536001, "/timeout_s: 31536001 is greater than the maximum 31536000"},
+      {"/economics/reward", 9223372036854775808ULL,  // 2^63
+       "/economics/reward: 9223372036854775808 is greater than the maximum "
+       "9007199254740991"},
+      {"/economics/submitter_funds", 18446744073709551615ULL,  // 2^64 - 1
+       "/economics/submitter_funds: 18446744073709551615 is greater than the maximum"},
+      {"/seed", 9223372036854775808ULL,
+       "/seed: 9223372036854775808 is greater than the maximum 9007199254740991"},
+      {"/job/steps", 9223372036854775809ULL,
+       "/job/steps: 9223372036854775809 is greater than the maximum 100000000"},
+      {"/job/batch_size", 16777217, "/job/batch_size: 16777217 is greater than the maximum"},
+      {"/economics/verifiers_per_task", 10001,
+       "/economics/verifiers_per_task: 10001 is greater than the maximum 10000"},
+  };
+  for (const Case& c : cases) {
+    json j = json::parse(kMinimal);
+    j[json::json_pointer(c.pointer)] = c.value;
+    const std::string error = ErrorOf(j);
+    EXPECT_THAT(error, HasSubstr(c.expected)) << c.pointer << " = " << c.value.dump();
+    EXPECT_THAT(error, Not(HasSubstr("less than the minimum"))) << c.pointer;
+  }
+  // The largest values allowed pass.
+  json j = json::parse(kMinimal);
+  j["protocol"]["deadlines"] = {{"training_s", 31536000}, {"verification_s", 31536000}};
+  j["protocol"]["game"] = {{"clock_s", 31536000}};
+  j["timeout_s"] = 31536000;
+  j["seed"] = 9007199254740991LL;
+  EXPECT_EQ(ErrorOf(j), "");
+  // Every integer of the schema reads 2^63 and more as too large, also
+  // where no maximum is written (calibration seeds).
+  j = json::parse(kMinimal);
+  j["protocol"]["calibration"] = {{"profiles", {json::object()}},
+                                  {"seeds", {9223372036854775808ULL}}};
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/protocol/calibration/seeds/0: 9223372036854775808 is "
+                                    "greater than the largest integer allowed"));
 }
 
 TEST(ScenarioTest, LargestTokenAmountIsAccepted) {
@@ -446,6 +501,40 @@ TEST(ScenarioTest, ParticipantNamesAreUnique) {
   EXPECT_THAT(ErrorOf(j), HasSubstr("/participants/2/name: duplicate "
                                     "participant name 'v' (also "
                                     "/participants/1)"));
+}
+
+// A name is a ledger account and a path component of the run's work
+// directory: reserved names and unsafe ones are refused with the reason.
+// Before, a verifier named "jackpot" had its tokens merged into the
+// jackpot, and one named ".." kept its verdict outside the private temp dir.
+TEST(ScenarioTest, ParticipantNamesAreSafeAndNotReserved) {
+  auto error_for = [](const std::string& name) {
+    json j = json::parse(kMinimal);
+    j["participants"][1]["name"] = name;
+    return ErrorOf(j);
+  };
+  for (const char* name : {"arbiter", "submitter", "mint", "jackpot", "burn", "escrow", "stake",
+                           "challenge", "keys"}) {
+    EXPECT_THAT(error_for(name),
+                HasSubstr("/participants/1/name: participant name '" + std::string(name) +
+                          "' is reserved for"))
+        << name;
+  }
+  EXPECT_THAT(error_for("jackpot"), HasSubstr("reserved for the ledger's jackpot account"));
+  for (const char* name : {".", "..", ".hidden", "-v", "_v", "a/b", "a b", ""}) {
+    EXPECT_THAT(error_for(name), HasSubstr("/participants/1/name: "))
+        << "'" << name << "'";
+    EXPECT_THAT(error_for(name), HasSubstr("is not a safe participant name")) << name;
+  }
+  EXPECT_THAT(error_for(".."), HasSubstr("the first a letter or digit"));
+  for (const char* name : {"v", "verifier-1", "V_2", "9lives", "a..b", "Jackpot"}) {
+    EXPECT_EQ(error_for(name), "") << name;
+  }
+  // The solver too.
+  json j = json::parse(kMinimal);
+  j["participants"][0]["name"] = "burn";
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/participants/0/name: participant name 'burn' is "
+                                    "reserved"));
 }
 
 TEST(ScenarioTest, CheckpointIntervalMustDivideSteps) {

@@ -87,6 +87,35 @@ TEST_F(MessengerTest, ForgedReplayedAndGarbageAreCountedAndSurvived) {
   EXPECT_EQ(next->seq, (1ull << 62) + 1);
 }
 
+// An outsider who captured one of bob's own signed messages (the arbiter's
+// events are public) sends it back to him: genuine signature, unseen
+// sequence number on this socket, but never input. Dropped and counted.
+TEST_F(MessengerTest, OwnMessagesSentBackAreRejectedAsOwnKey) {
+  Messenger bob("bob", bob_id_, keys_);
+  zmq::socket_t elsewhere(ctx_, zmq::socket_type::pair);
+  elsewhere.bind("inproc://captured");
+  zmq::socket_t tap(ctx_, zmq::socket_type::pair);
+  tap.connect("inproc://captured");
+  TaskSettled settled{"accepted", "every verifier accepted", nlohmann::json::object()};
+  ASSERT_TRUE(bob.Send(elsewhere, Pack(settled, "task-0001")).ok());
+  zmq::pollitem_t items[] = {{tap.handle(), 0, ZMQ_POLLIN, 0}};
+  zmq::poll(items, 1, std::chrono::milliseconds(5000));
+  auto captured = RecvFrames(tap, false, 16);
+  ASSERT_TRUE(captured.ok()) << captured.status().ToString();
+  ASSERT_TRUE(SendFrames(push_, captured->frames).ok());
+  auto m = Next(bob);
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("own_key"), std::string::npos) << m.status().ToString();
+  EXPECT_EQ(bob.rejects().at("own_key"), 1);
+  EXPECT_EQ(bob.messages_received(), 0);
+}
+
+TEST_F(MessengerTest, RejectCountsTheCallersOwnReasons) {
+  Messenger bob("bob", bob_id_, keys_);
+  for (int i = 0; i < 1000; ++i) bob.Reject("not_a_request", "a task_settled from alice");
+  EXPECT_EQ(bob.rejects().at("not_a_request"), 1000);
+}
+
 TEST(Messenger, DrainStopsWhenTheContextIsTerminated) {
   zmq::context_t ctx;
   zmq::socket_t s(ctx, zmq::socket_type::pair);

@@ -7,6 +7,11 @@
 // a socket (the monitor's or the server's), with a bound; no sleeps.
 #include "core/transport/zap_handler.h"
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <sstream>
+
 #include <gtest/gtest.h>
 
 #include <optional>
@@ -190,6 +195,47 @@ TEST_F(ZapHandlerTest, RequestsFollowRfc27) {
   EXPECT_EQ(ask({"2.0", "10"})[2], "400");
   EXPECT_EQ(zap_->denials(), 3);
   EXPECT_EQ(zap_->admissions(), 1);
+}
+
+// A refused client retries every 100 ms; a persistent outsider's refusals
+// are counted one by one but written to the log only the first few times
+// (then one count per period).
+TEST_F(ZapHandlerTest, APersistentOutsiderFillsNoLog) {
+  std::ostringstream captured;
+  auto previous = spdlog::default_logger();
+  auto capture = std::make_shared<spdlog::logger>(
+      "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(captured));
+  spdlog::set_default_logger(capture);
+  zmq::socket_t req(ctx_, zmq::socket_type::req);
+  req.set(zmq::sockopt::linger, 0);
+  req.connect(kZapEndpoint);
+  for (int i = 0; i < 200; ++i) {
+    for (const std::string& f : {std::string("1.0"), std::to_string(i),
+                                 std::string(kCurveZapDomain), std::string("10.0.0.9"),
+                                 std::string(), std::string("CURVE")}) {
+      zmq::message_t m(f);
+      req.send(m, zmq::send_flags::sndmore);
+    }
+    zmq::message_t key(std::string(32, '\x02'));
+    req.send(key, zmq::send_flags::none);
+    zmq::pollitem_t items[] = {{req.handle(), 0, ZMQ_POLLIN, 0}};
+    ASSERT_TRUE(PollSockets(items, 1, kWait).ok());
+    ASSERT_TRUE(items[0].revents & ZMQ_POLLIN);
+    while (true) {
+      zmq::message_t m;
+      if (!req.recv(m) || !m.more()) break;
+    }
+  }
+  spdlog::set_default_logger(previous);
+  EXPECT_EQ(zap_->denials(), 200);
+  const std::string log = captured.str();
+  int64_t lines = 0;
+  for (size_t at = log.find("ZAP: refused"); at != std::string::npos;
+       at = log.find("ZAP: refused", at + 1)) {
+    ++lines;
+  }
+  EXPECT_GE(lines, 5);
+  EXPECT_LE(lines, 6) << log;  // 5 in full, at most one count within the period
 }
 
 TEST(ZapHandlerStartTest, AMalformedAllowedKeyIsNamed) {

@@ -3,6 +3,9 @@
 // with a missing field or a wrong version.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include "core/wire/messages/all.h"
 
 namespace veritrain {
@@ -48,6 +51,13 @@ TaskSpec SampleSpec() {
 TEST_F(MessageTypes, EveryTypeRoundTrips) {
   EXPECT_EQ(RoundTrip(Hello{"solver", "ipc:///tmp/x"}).serve_endpoint, "ipc:///tmp/x");
   EXPECT_EQ(RoundTrip(Ack{false, "no", {{"task", "t"}}}).error, "no");
+  // A refusal made with empty data ({} is null in an initializer) reads
+  // back: before, it failed to unpack and the submitter never saw that its
+  // post was refused.
+  const Ack refusal = RoundTrip(Ack{false, "cannot escrow the reward", {}});
+  EXPECT_FALSE(refusal.ok);
+  EXPECT_EQ(refusal.error, "cannot escrow the reward");
+  EXPECT_TRUE(refusal.data.is_object());
   EXPECT_EQ(RoundTrip(PostTask{SampleSpec()}).spec.verifiers.size(), 2u);
   Digest d = Sha256Of("x");
   EXPECT_EQ(RoundTrip(TaskAssigned{SampleSpec(), d}).randomness_commitment, d);
@@ -121,6 +131,45 @@ TEST_F(MessageTypes, EveryTypeRoundTrips) {
   RoundTrip(Goodbye{});
   EXPECT_EQ(KnownMessageTypes().count(Goodbye::kType), 1u);
   EXPECT_EQ(RoundTrip(Shutdown{"done"}).reason, "done");
+}
+
+// A diverged training run's update norms are NaN or +inf, which JSON cannot
+// hold (nlohmann writes them as null, and the arbiter refused the honest
+// solver's trace_commit): they travel as "nan", "inf", "-inf".
+TEST_F(MessageTypes, NonFiniteUpdateNormsRoundTrip) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  TraceCommit tc;
+  tc.trace_root = Sha256Of("x");
+  tc.final_state_hash = Sha256Of("y");
+  tc.num_checkpoints = 5;
+  tc.update_norms = {0.5, inf, nan, 1e308};
+  tc.serve_endpoint = "tcp://127.0.0.1:5555";
+  EXPECT_EQ(tc.ToBody()["update_norms"], nlohmann::json::parse(R"(
+      [0.5, "inf", "nan", 1e308])"));
+  const TraceCommit back = RoundTrip(tc);
+  ASSERT_EQ(back.update_norms.size(), 4u);
+  EXPECT_EQ(back.update_norms[0], 0.5);
+  EXPECT_EQ(back.update_norms[1], inf);
+  EXPECT_TRUE(std::isnan(back.update_norms[2]));
+  EXPECT_EQ(back.update_norms[3], 1e308);
+
+  ProofPosted pp;
+  pp.solver = "solver-1";
+  pp.num_checkpoints = 3;
+  pp.update_norms = {-inf, nan};
+  const ProofPosted pback = RoundTrip(pp);
+  EXPECT_EQ(pback.update_norms[0], -inf);
+  EXPECT_TRUE(std::isnan(pback.update_norms[1]));
+
+  // Anything else in the list is refused, naming the field.
+  for (const char* bad : {R"([1, null])", R"([1, "NaN"])", R"([1, "infinity"])", R"([[1]])"}) {
+    nlohmann::json body = tc.ToBody();
+    body["update_norms"] = nlohmann::json::parse(bad);
+    auto r = TraceCommit::FromBody(body);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.status().message().find("'update_norms'"), std::string::npos);
+  }
 }
 
 TEST_F(MessageTypes, MissingFieldIsNamed) {

@@ -1,0 +1,69 @@
+#include "core/protocol/participant_name.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace veritrain {
+namespace {
+
+struct ReservedName {
+  const char* name;
+  const char* why;
+};
+
+constexpr ReservedName kReservedNames[] = {
+    {"arbiter", "the run's arbiter"},
+    {"submitter", "the run's submitter"},
+    {"mint", "the ledger's mint"},
+    {"jackpot", "the ledger's jackpot account"},
+    {"burn", "the ledger's burn account"},
+    {"escrow", "the ledger's escrow accounts (escrow/<task>)"},
+    {"stake", "the ledger's stake accounts (stake/<task>/<name>)"},
+    {"challenge",
+     "the ledger's challenge stake accounts (challenge/<task>/<name>)"},
+    {"keys", "the run's key folder in its work directory"},
+};
+
+bool IsNameCharacter(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
+         c == '-';
+}
+
+}  // namespace
+
+const std::vector<std::string>& ReservedParticipantNames() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const ReservedName& r : kReservedNames) out.push_back(r.name);
+    return out;
+  }();
+  return names;
+}
+
+Status CheckParticipantName(std::string_view name) {
+  const std::string quoted = "'" + std::string(name.substr(0, 80)) + "'";
+  if (name.empty() || name.size() > 64) {
+    return Status::InvalidArgument("participant name " + quoted +
+                                   " must be 1 to 64 characters long");
+  }
+  if (!std::all_of(name.begin(), name.end(), IsNameCharacter)) {
+    return Status::InvalidArgument(
+        "participant name " + quoted +
+        " may only hold A-Z, a-z, 0-9, '.', '_' and '-'");
+  }
+  if (!std::isalnum(static_cast<unsigned char>(name.front()))) {
+    return Status::InvalidArgument(
+        "participant name " + quoted +
+        " must start with a letter or digit (not '.', '_' or '-': "
+        "it names files and folders of the run)");
+  }
+  for (const ReservedName& r : kReservedNames) {
+    if (name == r.name) {
+      return Status::InvalidArgument("participant name " + quoted +
+                                     " is reserved for " + r.why);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace veritrain

@@ -1,0 +1,203 @@
+#include "core/state/non_finite.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <map>
+#include <vector>
+
+namespace veritrain {
+namespace {
+
+enum class ValueKind { kFinite, kNaN, kPosInf, kNegInf };
+
+const char* ElementKindName(ValueKind k) {
+  switch (k) {
+    case ValueKind::kNaN:
+      return "NaN";
+    case ValueKind::kPosInf:
+      return "+inf";
+    case ValueKind::kNegInf:
+      return "-inf";
+    case ValueKind::kFinite:
+      break;
+  }
+  return "finite";
+}
+
+// Element i of a little-endian floating tensor, as a double; NaN for a
+// dtype that is not floating (ParameterDistance refuses those first). A
+// finite float16 reads as 0: its value is only ever needed where another
+// element is NaN or infinite, which decides the result alone.
+double LoadAsDouble(const uint8_t* data, DType d, int64_t i) {
+  switch (d) {
+    case DType::kFloat32: {
+      float f;
+      std::memcpy(&f, data + 4 * i, 4);
+      return f;
+    }
+    case DType::kFloat64: {
+      double f;
+      std::memcpy(&f, data + 8 * i, 8);
+      return f;
+    }
+    case DType::kFloat16: {  // only NaN and the infinities are told apart here
+      uint16_t h;
+      std::memcpy(&h, data + 2 * i, 2);
+      if (((h >> 10) & 0x1f) != 0x1f) return 0;
+      if ((h & 0x3ff) != 0) return std::numeric_limits<double>::quiet_NaN();
+      return (h >> 15) ? -HUGE_VAL : HUGE_VAL;
+    }
+    case DType::kBFloat16: {
+      uint16_t h;
+      std::memcpy(&h, data + 2 * i, 2);
+      const uint32_t bits = static_cast<uint32_t>(h) << 16;
+      float f;
+      std::memcpy(&f, &bits, 4);
+      return f;
+    }
+    default:
+      return std::numeric_limits<double>::quiet_NaN();
+  }
+}
+
+ValueKind ElementKind(const TensorData& t, int64_t i) {
+  const double v = LoadAsDouble(t.bytes.data(), t.dtype, i);
+  if (std::isnan(v)) return ValueKind::kNaN;
+  if (std::isinf(v)) return v > 0 ? ValueKind::kPosInf : ValueKind::kNegInf;
+  return ValueKind::kFinite;
+}
+
+bool IsFloatingDType(DType d) {
+  return d == DType::kFloat32 || d == DType::kFloat64 || d == DType::kFloat16 ||
+         d == DType::kBFloat16;
+}
+
+bool UsableParameter(const TensorData& t) {
+  return t.consistent() && IsFloatingDType(t.dtype);
+}
+
+bool HasNamePrefix(const std::string& name, std::string_view prefix) {
+  return name.compare(0, prefix.size(), prefix) == 0;
+}
+
+// `t` with the elements at `zero` set to +0.0 (all-zero bytes in every
+// floating dtype).
+TensorData WithZeroes(const TensorData& t, const std::vector<int64_t>& zero) {
+  const size_t size = DTypeSize(t.dtype);
+  std::string bytes(t.bytes.view());
+  for (int64_t i : zero)
+    std::memset(bytes.data() + size * static_cast<size_t>(i), 0, size);
+  TensorData out = t;
+  out.bytes = Bytes::FromString(std::move(bytes));
+  return out;
+}
+
+}  // namespace
+
+Result<ToleranceComparison> CompareParameters(const State& a, const State& b,
+                                              std::string_view prefix) {
+  std::map<std::string, const TensorData*> in_b;
+  for (const TensorData& t : b) {
+    if (HasNamePrefix(t.name, prefix)) in_b.emplace(t.name, &t);
+  }
+  ToleranceComparison out;
+  State masked_a = a;
+  State masked_b = b;
+  std::map<std::string, std::vector<int64_t>>
+      zero;  // by tensor: elements non-finite in both
+  bool any = false;
+  for (const TensorData& ta : a) {
+    if (!HasNamePrefix(ta.name, prefix)) continue;
+    auto it = in_b.find(ta.name);
+    // Tensors that do not pair up: ParameterDistance names the problem.
+    if (it == in_b.end() || !UsableParameter(ta) ||
+        !UsableParameter(*it->second) || ta.numel() != it->second->numel()) {
+      return ParameterDistance(a, b, prefix).status();
+    }
+    const TensorData& tb = *it->second;
+    for (int64_t i = 0, n = ta.numel(); i < n; ++i) {
+      const ValueKind ka = ElementKind(ta, i);
+      const ValueKind kb = ElementKind(tb, i);
+      if (ka == ValueKind::kFinite && kb == ValueKind::kFinite) continue;
+      if (ka != kb) {
+        if (out.mismatch.empty()) {
+          out.mismatch = ta.name + "[" + std::to_string(i) +
+                         "]: " + ElementKindName(ka) + " in the first state, " +
+                         ElementKindName(kb) + " in the second";
+        }
+        continue;
+      }
+      zero[ta.name].push_back(i);
+      ++out.non_finite;
+      any = true;
+    }
+  }
+  if (!out.mismatch.empty()) {
+    // Still a structural check of the pair, with the non-finite values out
+    // of the way: the distance itself is +inf.
+    const double inf = std::numeric_limits<double>::infinity();
+    out.distance.l1 = out.distance.l2 = out.distance.linf =
+        out.distance.cosine = inf;
+    out.distance.elements = 0;
+    for (const TensorData& t : a) {
+      if (HasNamePrefix(t.name, prefix)) out.distance.elements += t.numel();
+    }
+    return out;
+  }
+  if (any) {
+    for (State* s : {&masked_a, &masked_b}) {
+      for (TensorData& t : *s) {
+        auto z = zero.find(t.name);
+        if (z != zero.end() && HasNamePrefix(t.name, prefix))
+          t = WithZeroes(t, z->second);
+      }
+    }
+  }
+  VT_ASSIGN_OR_RETURN(out.distance,
+                      ParameterDistance(masked_a, masked_b, prefix));
+  return out;
+}
+
+Result<double> UpdateL2(const State& a, const State& b,
+                        std::string_view prefix) {
+  std::map<std::string, const TensorData*> in_a;
+  for (const TensorData& t : a) {
+    if (HasNamePrefix(t.name, prefix)) in_a.emplace(t.name, &t);
+  }
+  // With a NaN or an infinity in either state the norm is NaN or +inf
+  // whatever the finite values are; without, it is the l2 distance.
+  double sum = 0;
+  bool special = false;
+  for (const TensorData& tb : b) {
+    if (!HasNamePrefix(tb.name, prefix)) continue;
+    auto it = in_a.find(tb.name);
+    if (it == in_a.end() || !UsableParameter(tb) ||
+        !UsableParameter(*it->second) || tb.numel() != it->second->numel()) {
+      return ParameterDistance(a, b, prefix).status();
+    }
+    const TensorData& ta = *it->second;
+    for (int64_t i = 0, n = tb.numel(); i < n; ++i) {
+      if (ElementKind(ta, i) == ValueKind::kFinite &&
+          ElementKind(tb, i) == ValueKind::kFinite)
+        continue;
+      special = true;
+      const double d = LoadAsDouble(tb.bytes.data(), tb.dtype, i) -
+                       LoadAsDouble(ta.bytes.data(), ta.dtype, i);
+      sum += d * d;
+    }
+  }
+  if (special) return std::sqrt(sum);
+  VT_ASSIGN_OR_RETURN(StateDistance d, ParameterDistance(a, b, prefix));
+  return d.l2;
+}
+
+bool SameUpdateNorm(double claimed, double actual, double rel) {
+  if (std::isnan(claimed) || std::isnan(actual))
+    return std::isnan(claimed) && std::isnan(actual);
+  if (std::isinf(claimed) || std::isinf(actual)) return claimed == actual;
+  return std::fabs(claimed - actual) <= rel * std::max(1.0, std::fabs(actual));
+}
+
+}  // namespace veritrain

@@ -1,0 +1,67 @@
+// Participant names: the safe character set and the reserved names, each
+// refused with the reason.
+#include "core/protocol/participant_name.h"
+
+#include <gtest/gtest.h>
+
+#include "core/protocol/ledger.h"
+#include "core/protocol/settlement.h"
+
+namespace veritrain {
+namespace {
+
+std::string NameRefusal(const std::string& name) {
+  Status s = CheckParticipantName(name);
+  EXPECT_FALSE(s.ok()) << name;
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  return s.message();
+}
+
+TEST(ParticipantName, SafeNamesPass) {
+  for (const char* name :
+       {"v", "solver-1", "verifier_2", "V.3", "9", "a..b", "Jackpot",
+        "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij1234"}) {
+    EXPECT_TRUE(CheckParticipantName(name).ok()) << name;
+  }
+}
+
+TEST(ParticipantName, EveryAccountNameTheLedgerUsesIsReserved) {
+  // The names the ledger and settlement use for themselves.
+  for (const std::string& name :
+       {std::string(Ledger::kMintAccount), std::string(kJackpotAccount),
+        std::string(kBurnAccount)}) {
+    EXPECT_NE(NameRefusal(name).find("is reserved for the ledger's"),
+              std::string::npos)
+        << name;
+  }
+  for (const std::string& name : ReservedParticipantNames()) {
+    EXPECT_NE(NameRefusal(name).find("'" + name + "' is reserved for"),
+              std::string::npos)
+        << name;
+  }
+  EXPECT_NE(NameRefusal("arbiter").find("the run's arbiter"),
+            std::string::npos);
+  EXPECT_NE(NameRefusal("submitter").find("the run's submitter"),
+            std::string::npos);
+}
+
+TEST(ParticipantName, PathsAndOptionsAreNotNames) {
+  EXPECT_NE(NameRefusal(".").find("must start with a letter or digit"),
+            std::string::npos);
+  EXPECT_NE(NameRefusal("..").find("must start with a letter or digit"),
+            std::string::npos);
+  EXPECT_NE(NameRefusal(".hidden").find("must start with a letter or digit"),
+            std::string::npos);
+  EXPECT_NE(NameRefusal("-rf").find("must start with a letter or digit"),
+            std::string::npos);
+  EXPECT_NE(NameRefusal("a/b").find("may only hold"), std::string::npos);
+  EXPECT_NE(NameRefusal("../x").find("may only hold"), std::string::npos);
+  EXPECT_NE(NameRefusal(std::string("a\0b", 3)).find("may only hold"),
+            std::string::npos);
+  EXPECT_NE(NameRefusal("").find("1 to 64 characters"), std::string::npos);
+  EXPECT_NE(NameRefusal(std::string(65, 'a')).find("1 to 64 characters"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace veritrain
