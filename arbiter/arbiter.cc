@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "core/protocol/chain_head.h"
 #include "core/protocol/task_draws.h"
 #include "core/state/state_hash.h"
 #include "core/state/atomic_file.h"
@@ -117,11 +118,18 @@ Status Arbiter::Genesis() {
   }
   VT_RETURN_IF_ERROR(ledger_.Mint(kJackpotAccount, Amount(jackpot), "genesis"));
   VT_RETURN_IF_ERROR(ledger_.Mint(kBurnAccount, Amount(0), "genesis"));
-  VT_RETURN_IF_ERROR(Log("genesis", "", {{"submitter", submitter_},
-                                         {"submitter_funds", funds},
-                                         {"participant_funds", participant_funds},
-                                         {"jackpot_initial", jackpot},
-                                         {"arbiter", config_.name}}));
+  nlohmann::json genesis = {{"submitter", submitter_},
+                            {"submitter_funds", funds},
+                            {"participant_funds", participant_funds},
+                            {"jackpot_initial", jackpot},
+                            {"arbiter", config_.name},
+                            {"arbiter_key", messenger_.identity().public_key().Hex()}};
+  // The run's manifest (written before the roles start) is bound to the
+  // log: its hash is in the first event, which every signed head covers.
+  if (auto manifest = ReadFileBytes(config_.out_dir + "/manifest.json"); manifest.ok()) {
+    genesis["manifest_sha256"] = Sha256Of(manifest->view()).Hex();
+  }
+  VT_RETURN_IF_ERROR(Log("genesis", "", genesis));
   for (const auto& e : ledger_.entries()) {
     VT_RETURN_IF_ERROR(Log("transfer", "", Ledger::EntryToJson(e)));
   }
@@ -202,6 +210,8 @@ Status Arbiter::Run() {
                                           {"repeated_requests", repeated_requests_},
                                           {"rejected_messages", messenger_.rejects()},
                                           {"faults_injected", messenger_.faults()}}));
+  // Last of all: every event of a finished log is under a signature.
+  VT_RETURN_IF_ERROR(SignHeads());
   VT_RETURN_IF_ERROR(WriteRoleReport(config_.out_dir, messenger_, zap_.get()));
   return conserved;
 }
@@ -623,6 +633,7 @@ Status Arbiter::Settle(Task& task, const std::string& reason) {
         task.job ? GameNodeName(*task.job, task.dispute->game->disputed_node()) : "");
   }
   VT_RETURN_IF_ERROR(Log("task_settled", task.id, settled.ToBody()));
+  VT_RETURN_IF_ERROR(SignHeads());
   task.settled_ms = clock_->NowMs();
   spdlog::info("arbiter: {} settled: {} ({})", task.id, outcome, reason);
   return Publish(Pack(settled, task.id));
@@ -847,6 +858,13 @@ Status Arbiter::Log(const std::string& type, const std::string& task,
   auto r = log_.Append(type, task, data);
   if (!r.ok()) return r.status().WithContext("event log");
   return Status::Ok();
+}
+
+Status Arbiter::SignHeads() {
+  const ChainHead head =
+      SignChainHead(messenger_.identity(), config_.name, log_.size(), log_.head(),
+                    ledger_.entries().size(), ledger_.head());
+  return Log(kChainHeadEvent, "", head.ToJson());
 }
 
 Status Arbiter::Transition(Task& task, TaskEvent e) {

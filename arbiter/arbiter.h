@@ -56,6 +56,13 @@
 // there, its clock continuing from the last event's time (the downtime
 // does not count against deadlines or game clocks).
 //
+// Audit (docs/reliability.md, `veritrain audit`): the first event
+// ("genesis") records the arbiter's public key and the SHA-256 of the run's
+// manifest.json; after every settled task and after the shutdown event the
+// arbiter logs a "chain_head" event, the heads of the event log and the
+// ledger signed with its key (core/protocol/chain_head.h), so that a
+// rewritten and re-chained log no longer verifies.
+//
 // Thread-safety: one Arbiter runs on one thread (Run()); construct it on
 // the thread that runs it.
 #pragma once
@@ -183,6 +190,10 @@ class Arbiter {
   Status Log(const std::string& type, const std::string& task,
              const nlohmann::json& data);
   Status Transition(Task& task, TaskEvent e);
+  // Logs the heads of the event log and the ledger signed with the
+  // arbiter's key (core/protocol/chain_head.h): after each settled task and
+  // after the shutdown event.
+  Status SignHeads();
   nlohmann::json BalancesJson() const;
 
   RoleConfig config_;

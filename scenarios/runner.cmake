@@ -25,6 +25,7 @@ add_library(veritrain_runner STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/commands.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/money.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/ledger_audit.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/runner/folder_audit.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/curve_keys.cc)
 # The role libraries: in-process mode runs the roles as threads.
 target_link_libraries(veritrain_runner PUBLIC veritrain_scenario

@@ -32,6 +32,7 @@
 #include "scenarios/expect.h"
 #include "scenarios/progress.h"
 #include "scenarios/runner/curve_keys.h"
+#include "scenarios/runner/folder_audit.h"
 #include "scenarios/runner/in_process_profile.h"
 #include "scenarios/runner/ledger_audit.h"
 #include "scenarios/runner/money.h"
@@ -502,36 +503,16 @@ Status Run::Shutdown() {
 
 Status Run::WriteResults() {
   VT_ASSIGN_OR_RETURN(auto events, ReadEventLog(out_.out_dir + "/events.jsonl"));
-  VT_ASSIGN_OR_RETURN(out_.summary, BuildSummary(events, sc_.name, sc_.seed));
-  out_.summary["ledger_audit"] = AuditLedgerFile(out_.out_dir + "/ledger.jsonl");
-  // Each role's own count of refused inbound messages (its final report).
-  VT_ASSIGN_OR_RETURN(out_.summary["rejected_messages_by_role"],
-                      ReadRejectedByRole(out_.out_dir));
-  // How many messages were faulted or resent depends on how many were sent,
-  // which depends on timing: kept apart, like "timings".
-  nlohmann::json& network = out_.summary["network"];
-  VT_ASSIGN_OR_RETURN(network["faults_injected_by_role"],
-                      ReadReportFieldByRole(out_.out_dir, "faults_injected"));
-  VT_ASSIGN_OR_RETURN(network["resends_by_role"], ReadReportFieldByRole(out_.out_dir, "resends"));
-  out_.summary["crashes"] = nlohmann::json::array();
-  for (const auto& [name, c] : crashes_) out_.summary["crashes"].push_back(c);
-  if (sc_.network.curve.enabled) {
-    // Connections the ZAP handlers refused: keys not in the roster.
-    VT_ASSIGN_OR_RETURN(out_.summary["curve_denials_by_role"],
-                        ReadCurveDenialsByRole(out_.out_dir));
-  }
-  out_.summary["timings"] = {{"wall_seconds", Since(start_)}};
-  out_.expectations = nlohmann::json::array();
-  bool all = true;
-  for (const auto& r : EvaluateExpectations(sc_.expect, out_.summary)) {
-    out_.expectations.push_back({{"expectation", r.description},
-                                 {"passed", r.passed},
-                                 {"actual", r.actual},
-                                 {"detail", r.detail}});
-    all = all && r.passed;
-  }
-  out_.summary["expectations"] = out_.expectations;
-  out_.summary["expectations_met"] = all;
+  // Everything but what only the runner saw comes from the folder's files,
+  // as `veritrain audit` rebuilds it (folder_audit.h).
+  nlohmann::json observed = {{"crashes", nlohmann::json::array()},
+                             {"timings", {{"wall_seconds", Since(start_)}}}};
+  for (const auto& [name, c] : crashes_) observed["crashes"].push_back(c);
+  VT_ASSIGN_OR_RETURN(out_.summary,
+                      RunSummaryFromFolder(out_.out_dir, events, sc_.name, sc_.seed,
+                                           sc_.network.curve.enabled, sc_.expect, observed));
+  out_.expectations = out_.summary["expectations"];
+  const bool all = out_.summary["expectations_met"].get<bool>();
   VT_RETURN_IF_ERROR(WriteFileAtomically(out_.out_dir + "/summary.json",
                                          {out_.summary.dump(2) + "\n"}));
   VT_RETURN_IF_ERROR(WriteFileAtomically(out_.out_dir + "/metrics.csv",
@@ -546,6 +527,12 @@ Status Run::WriteResults() {
                         out_.summary["ledger_audit"].value("error", std::string()));
   }
   if (!all) failures_.push_back("an expectation was not met");
+  // The folder as a reader will find it: the same audit `veritrain audit`
+  // runs (signed chain heads, ledger, summary rebuilt from the log).
+  VT_ASSIGN_OR_RETURN(FolderAudit audit, AuditRunFolder(out_.out_dir));
+  if (!audit.ok()) {
+    failures_.push_back("the results folder fails its audit: " + audit.problems.front());
+  }
   return Status::Ok();
 }
 
