@@ -175,6 +175,7 @@ Status Arbiter::Run() {
     }
     if (now >= next_republish) {
       VT_RETURN_IF_ERROR(Republish());
+      ForgetSettled();
       next_republish = now + republish_ms_;
     }
     VT_RETURN_IF_ERROR(serve(std::min(next_beat, next_republish)));
@@ -222,7 +223,7 @@ Status Arbiter::Republish() {
     const bool settled = task.settled_ms >= 0;
     // A settled task's outcome is repeated for a while (the submitter waits
     // for it); an open task's latest events until it settles.
-    if (settled && now - task.settled_ms > 30000) continue;
+    if (settled && now - task.settled_ms > kSettledRepublishMs) continue;
     for (int slot = settled ? kSettledSlot : 0; slot < kSlots; ++slot) {
       if (!task.published[slot]) continue;
       Status s = messenger_.Send(events_, *task.published[slot]);
@@ -315,7 +316,7 @@ Status Arbiter::OnForcedErrorQuery(const Message& m, Ack* reply,
                                    std::optional<Message>* answer) {
   auto it = tasks_.find(m.task);
   if (it == tasks_.end()) {
-    *reply = Ack{false, "unknown task '" + m.task + "'", {}};
+    *reply = Ack{false, NoSuchTask(m.task), {}};
   } else if (m.from != it->second.spec.solver) {
     *reply = Ack{false, m.from + " is not the solver of " + m.task, {}};
   } else if (!it->second.assigned) {
@@ -418,7 +419,7 @@ Status Arbiter::AssignReadyTasks() {
 Status Arbiter::OnTraceCommit(const Message& m, Ack* reply) {
   auto it = tasks_.find(m.task);
   if (it == tasks_.end()) {
-    *reply = Ack{false, "unknown task '" + m.task + "'", {}};
+    *reply = Ack{false, NoSuchTask(m.task), {}};
     return Status::Ok();
   }
   Task& task = it->second;
@@ -474,7 +475,7 @@ Status Arbiter::OnTraceCommit(const Message& m, Ack* reply) {
 Status Arbiter::OnVerdict(const Message& m, Ack* reply) {
   auto it = tasks_.find(m.task);
   if (it == tasks_.end()) {
-    *reply = Ack{false, "unknown task '" + m.task + "'", {}};
+    *reply = Ack{false, NoSuchTask(m.task), {}};
     return Status::Ok();
   }
   Task& task = it->second;
@@ -636,7 +637,39 @@ Status Arbiter::Settle(Task& task, const std::string& reason) {
   VT_RETURN_IF_ERROR(SignHeads());
   task.settled_ms = clock_->NowMs();
   spdlog::info("arbiter: {} settled: {} ({})", task.id, outcome, reason);
-  return Publish(Pack(settled, task.id));
+  VT_RETURN_IF_ERROR(Publish(Pack(settled, task.id)));
+  ReleaseSettled(task);
+  return Status::Ok();
+}
+
+void Arbiter::ReleaseSettled(Task& task) {
+  // Nothing can change a settled task: no verdict, move or deadline is
+  // taken any more. Only its outcome is still republished.
+  task.job.reset();
+  task.dispute.reset();
+  task.trace.reset();
+  task.verdicts.clear();
+  task.challenges.clear();
+  task.selected.clear();
+  for (int slot = 0; slot < kSettledSlot; ++slot) task.published[slot].reset();
+}
+
+void Arbiter::ForgetSettled() {
+  const int64_t now = clock_->NowMs();
+  for (auto it = tasks_.begin(); it != tasks_.end();) {
+    const Task& task = it->second;
+    if (task.settled_ms >= 0 && now - task.settled_ms > kSettledRepublishMs) {
+      forgotten_.insert(it->first);
+      it = tasks_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+std::string Arbiter::NoSuchTask(const std::string& id) const {
+  if (forgotten_.count(id) > 0) return "task '" + id + "' is settled";
+  return "unknown task '" + id + "'";
 }
 
 Status Arbiter::OpenDispute(Task& task, const std::string& challenger, int64_t interval,
@@ -877,7 +910,15 @@ Status Arbiter::Transition(Task& task, TaskEvent e) {
 
 nlohmann::json Arbiter::BalancesJson() const {
   nlohmann::json out = nlohmann::json::object();
-  for (const auto& [name, amount] : ledger_.Balances()) out[name] = amount.value();
+  for (const auto& [name, amount] : ledger_.Balances()) {
+    // Every task opens escrow and stake accounts that are empty once it has
+    // settled; listing them all would make each task_settled grow with the
+    // number of tasks before it.
+    const bool held = name.rfind("escrow/", 0) == 0 || name.rfind("stake/", 0) == 0 ||
+                      name.rfind("challenge/", 0) == 0;
+    if (held && amount == Amount(0)) continue;
+    out[name] = amount.value();
+  }
   return out;
 }
 

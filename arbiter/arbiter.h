@@ -38,7 +38,10 @@
 // changes nothing. Events are republished: every republish_ms, the latest
 // task_assigned, proof_posted, dispute_opened and game_update of each task
 // still open, and a settled task's task_settled for a while, so a
-// participant that missed one, or restarted, catches up. Participants send
+// participant that missed one, or restarted, catches up. A settled task
+// keeps only its outcome, and is forgotten once it is no longer
+// republished, so that memory and time per task stay flat over thousands
+// of tasks (the event log on disk keeps everything). Participants send
 // heartbeats; one not heard from for silence_ms is logged as
 // "participant_silent" (and "participant_returned" when it is heard again).
 // The outcome never depends on this: deadlines and game clocks settle a
@@ -182,6 +185,15 @@ class Arbiter {
   Status RuleOnInitialState(Task& task, const std::string& challenger,
                             const ChallengedInterval& hashes);
   Status Settle(Task& task, const std::string& reason);
+  // Frees what a settled task no longer needs (its job and data, game,
+  // trace, verdicts, events other than task_settled).
+  static void ReleaseSettled(Task& task);
+  // Drops the tasks settled longer ago than kSettledRepublishMs: memory and
+  // the time of every pass over the tasks stay flat over a long run.
+  void ForgetSettled();
+  // The refusal for a request about a task that is not held: settled and
+  // forgotten, or never posted.
+  std::string NoSuchTask(const std::string& id) const;
   // A ledger transfer logged as a "transfer" event; a refused one is logged
   // as "transfer_refused" and counted, and is not an arbiter failure.
   Status Move(const std::string& from, const std::string& to, int64_t amount,
@@ -194,6 +206,8 @@ class Arbiter {
   // arbiter's key (core/protocol/chain_head.h): after each settled task and
   // after the shutdown event.
   Status SignHeads();
+  // Every account's balance but the empty escrow, stake and challenge
+  // accounts of tasks (task_settled's "balances").
   nlohmann::json BalancesJson() const;
 
   RoleConfig config_;
@@ -210,7 +224,10 @@ class Arbiter {
   ReplayGuard request_guard_;
   std::string submitter_;
   std::map<std::string, Participant> participants_;
-  std::map<std::string, Task> tasks_;
+  // How long a settled task's outcome is republished, and kept.
+  static constexpr int64_t kSettledRepublishMs = 30000;
+  std::map<std::string, Task> tasks_;  // open tasks and the recently settled
+  std::set<std::string> forgotten_;    // settled tasks dropped from tasks_
   int64_t next_task_ = 1;
   int64_t refused_transfers_ = 0;
   int64_t heartbeat_ms_ = 200;

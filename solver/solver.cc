@@ -110,6 +110,10 @@ Status Solver::OnEvent(const Message& m) {
     shutdown_ = true;
     return Status::Ok();
   }
+  if (m.type == TaskSettled::kType) {
+    Forget(m.task);
+    return Status::Ok();
+  }
   if (m.type == DisputeOpened::kType) {
     auto d = Unpack<DisputeOpened>(m);
     if (d.ok() && d->solver == config_.name) return OnDisputeOpened(m.task, *d);
@@ -127,7 +131,7 @@ Status Solver::OnEvent(const Message& m) {
     return Status::Ok();
   }
   if (assigned->spec.solver != config_.name || traces_.count(m.task) > 0 || training_ ||
-      failed_.count(m.task) > 0) {
+      failed_.count(m.task) > 0 || settled_.count(m.task) > 0) {
     return Status::Ok();  // also the arbiter republishing an assignment already handled
   }
   Status noticed = AwaitNotice(m.task);
@@ -142,6 +146,17 @@ Status Solver::OnEvent(const Message& m) {
     failed_.insert(m.task);
   }
   return Status::Ok();
+}
+
+void Solver::Forget(const std::string& task) {
+  // A settled task is never disputed or fetched again: its job (and the
+  // data it loaded), trace and defence go. Its checkpoint files stay in the
+  // work dir (removed with it at the end of the run).
+  if (!settled_.insert(task).second) return;
+  traces_.erase(task);
+  defences_.erase(task);
+  forced_errors_.erase(task);
+  failed_.erase(task);
 }
 
 void Solver::OnDirect(const Message& m) {
@@ -246,6 +261,9 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
       VT_RETURN_IF_ERROR(Pump(0));
       last_pump = std::chrono::steady_clock::now();
       if (shutdown_) return Status::Unavailable("shut down while training");
+      if (settled_.count(task) > 0) {
+        return Status::FailedPrecondition("the task settled while training");
+      }
     }
   }
   const double train_seconds = Seconds(train_start);

@@ -29,6 +29,10 @@
 // recomputed from those checkpoints when the arbiter republishes the
 // dispute.
 //
+// Memory: when a task settles the solver drops its job (and the data the
+// job loaded), trace and defence, so that a long run of tasks does not grow
+// (docs/reliability.md, "Memory over many tasks").
+//
 // Thread-safety: one Solver runs on one thread (Run()).
 #pragma once
 
@@ -94,6 +98,9 @@ class Solver {
   Status Pump(int64_t timeout_ms);
   Status OnEvent(const Message& m);
   Status Train(const std::string& task, const TaskSpec& spec);
+  // Frees what the solver kept for `task` once it has settled; a task_assigned
+  // for it that arrives late is ignored from then on.
+  void Forget(const std::string& task);
   // A message the arbiter sent this solver alone (a forced_error_notice).
   void OnDirect(const Message& m);
   // Asks the arbiter whether the task is a forced error and waits (polling
@@ -121,6 +128,7 @@ class Solver {
   std::map<std::string, Defence> defences_;
   std::map<std::string, bool> forced_errors_;  // task -> must post a wrong result
   std::set<std::string> failed_;  // tasks this process could not train (not tried again)
+  std::set<std::string> settled_;  // tasks settled: forgotten (see Forget)
   CrashPoint crash_;  // a scenario's crash test, if any
   bool training_ = false;
   bool shutdown_ = false;

@@ -559,6 +559,7 @@ RunOutcome Run::Execute() {
   for (int64_t i = 0; s.ok() && i < sc_.tasks; ++i) {
     s = PostTask(i);
     if (s.ok()) s = WaitSettled();
+    if (s.ok() && opt_.on_task_settled) opt_.on_task_settled(i);
   }
   if (s.ok()) {
     s = Shutdown();
