@@ -284,6 +284,8 @@ Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
     s = OnNodeEvidence(m, &reply);
   } else if (m.type == ForcedErrorQuery::kType) {
     s = OnForcedErrorQuery(m, &reply, &answer);
+  } else if (m.type == TrainingFailed::kType) {
+    s = OnTrainingFailed(m, &reply);
   } else if (m.type == Goodbye::kType) {
     // Acknowledged (left_ is updated above, also for a resent goodbye).
   } else if (m.type == Shutdown::kType) {
@@ -470,6 +472,39 @@ Status Arbiter::OnTraceCommit(const Message& m, Ack* reply) {
   task.deadline_ms = clock_->NowMs() +
                      static_cast<int64_t>(task.spec.verification_deadline_s * 1000);
   return Status::Ok();
+}
+
+Status Arbiter::OnTrainingFailed(const Message& m, Ack* reply) {
+  auto it = tasks_.find(m.task);
+  if (it == tasks_.end()) {
+    *reply = Ack{false, NoSuchTask(m.task), {}};
+    return Status::Ok();
+  }
+  Task& task = it->second;
+  auto failed = Unpack<TrainingFailed>(m);
+  if (!failed.ok()) {
+    *reply = Ack{false, failed.status().message(), {}};
+    return Status::Ok();
+  }
+  if (m.from != task.spec.solver) {
+    *reply = Ack{false, m.from + " is not the solver of " + task.id, {}};
+    return Status::Ok();
+  }
+  if (task.machine.state() != TaskState::kTraining) {
+    *reply = Ack{false, std::string("task is ") + TaskStateName(task.machine.state()) +
+                            ", not training", {}};
+    return Status::Ok();
+  }
+  // The solver's words go into the log and the task's reason: bounded.
+  constexpr size_t kMaxReason = 1000;
+  std::string why = failed->reason.substr(0, kMaxReason);
+  if (failed->reason.size() > kMaxReason) why += "...";
+  spdlog::warn("arbiter: {}: the solver gave up: {}", task.id, why);
+  VT_RETURN_IF_ERROR(Log("training_failed", task.id, {{"solver", m.from}, {"reason", why}}));
+  // Settled as at the training deadline, only sooner: giving up is never
+  // cheaper for a solver than running out of time.
+  VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kSolverGaveUp));
+  return Settle(task, "the solver gave up before the training deadline: " + why);
 }
 
 Status Arbiter::OnVerdict(const Message& m, Ack* reply) {

@@ -4,7 +4,7 @@
 // their deadlines, the challenge games and their clocks, and the
 // hash-chained event log (events.jsonl in the run's results folder). It
 // binds a ROUTER for requests (post_task, hello, trace_commit, verdict,
-// game_move, node_evidence, shutdown) and a PUB for events (heartbeat,
+// game_move, node_evidence, training_failed, shutdown) and a PUB for events (heartbeat,
 // task_assigned, proof_posted, dispute_opened, game_update, task_settled,
 // shutdown). With CURVE on (core/transport/role_curve.h) both are CURVE
 // servers that admit only the run's participants' keys.
@@ -163,6 +163,9 @@ class Arbiter {
   Status OnHello(const Message& m, const std::string& routing_id, Ack* reply);
   Status OnPostTask(const Message& m, Ack* reply);
   Status OnTraceCommit(const Message& m, Ack* reply);
+  // training_failed: the task's solver cannot train it (a full disk, a job
+  // it cannot build); settled at once as at the training deadline.
+  Status OnTrainingFailed(const Message& m, Ack* reply);
   Status OnVerdict(const Message& m, Ack* reply);
   Status OpenDispute(Task& task, const std::string& challenger, int64_t interval,
                      const ChallengedInterval& hashes);

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "core/state/checkpoint_file.h"
+#include "core/state/disk_full_env.h"
 #include "core/state/state_hash.h"
 #include "core/train/hardware_profile.h"
 #include "core/train/torch_bridge.h"
@@ -55,6 +56,10 @@ Result<std::unique_ptr<Solver>> Solver::Create(zmq::context_t& ctx,
                                        std::move(behaviour), retry));
   if (faults.any()) s->messenger_.InjectFaults(faults);
   s->crash_ = CrashPoint(config.crash);
+  if (config.disk_free_bytes >= 0) {
+    // A scenario's disk fault: checkpoints fill the disk after this many bytes.
+    s->disk_ = std::make_unique<DiskFullEnv>(Env::Default(), config.disk_free_bytes);
+  }
   ConfigureSocket(s->serve_);
   VT_ASSIGN_OR_RETURN(s->curve_, RoleCurve::FromConfig(config));
   if (s->curve_) {
@@ -140,10 +145,15 @@ Status Solver::OnEvent(const Message& m) {
   }
   Status s = Train(m.task, assigned->spec);
   if (!s.ok()) {
-    // A task the solver cannot train is not a crash of the solver: it posts
-    // nothing and the arbiter's training deadline settles the task.
+    // A task the solver cannot train is not a crash of the solver. It tells
+    // the arbiter at once (a full disk does not empty itself before the
+    // training deadline), which settles the task as the deadline would.
     spdlog::error("solver: training {} failed: {}", m.task, s.ToString());
     failed_.insert(m.task);
+    if (!shutdown_ && settled_.count(m.task) == 0) {
+      Status told = link_.Request(Pack(TrainingFailed{s.ToString()}, m.task)).status();
+      if (!told.ok()) spdlog::warn("solver: telling the arbiter: {}", told.ToString());
+    }
   }
   return Status::Ok();
 }
@@ -209,7 +219,7 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
   // Tensors hash in parallel on the profile's threads (the result is the
   // same for any thread count).
   VT_ASSIGN_OR_RETURN(HardwareProfile profile, HardwareProfile::FromJson(config_.profile));
-  CheckpointRecorder recorder(dir, profile.threads);
+  CheckpointRecorder recorder(dir, profile.threads, disk_.get());
   auto checkpoint = [&](const TensorMap& state, int64_t index, int64_t step) -> Status {
     // "optimizer": the hyper-parameters the solver claims for the interval
     // that starts here (proof-of-learning's prover-stated ones). Verifiers

@@ -33,6 +33,10 @@
 // job loaded), trace and defence, so that a long run of tasks does not grow
 // (docs/reliability.md, "Memory over many tasks").
 //
+// A task it cannot train (a checkpoint it cannot write on a full disk, a job
+// it cannot build) it reports at once with training_failed, naming the
+// cause; the arbiter settles the task as at the training deadline.
+//
 // Thread-safety: one Solver runs on one thread (Run()).
 #pragma once
 
@@ -46,6 +50,7 @@
 #include <zmq.hpp>
 
 #include "core/crypto/merkle.h"
+#include "core/state/env.h"
 #include "core/train/node_arbitration.h"
 #include "core/train/trajectory.h"
 #include "core/transport/arbiter_link.h"
@@ -130,6 +135,9 @@ class Solver {
   std::set<std::string> failed_;  // tasks this process could not train (not tried again)
   std::set<std::string> settled_;  // tasks settled: forgotten (see Forget)
   CrashPoint crash_;  // a scenario's crash test, if any
+  // Where checkpoints are written: a disk that fills up (a scenario's disk
+  // fault, core/state/disk_full_env.h), or null for the real one.
+  std::unique_ptr<Env> disk_;
   bool training_ = false;
   bool shutdown_ = false;
 };

@@ -28,6 +28,7 @@ nlohmann::json RoleConfig::ToJson() const {
                       {"network", network},
                       {"crash", crash},
                       {"restarts", restarts}};
+  if (disk_free_bytes >= 0) j["disk_free_bytes"] = disk_free_bytes;
   if (curve()) {
     j["curve"] = {{"key_file", curve_key_file},
                   {"arbiter", curve_arbiter},
@@ -73,6 +74,13 @@ Result<RoleConfig> RoleConfig::FromJson(const nlohmann::json& j) {
   }
   if (j.contains("restarts")) {
     VT_ASSIGN_OR_RETURN(c.restarts, BodyInt(j, "restarts"));
+  }
+  if (j.contains("disk_free_bytes")) {
+    VT_ASSIGN_OR_RETURN(c.disk_free_bytes, BodyInt(j, "disk_free_bytes"));
+    if (c.disk_free_bytes < 0) {
+      return Status::InvalidArgument("disk_free_bytes must be >= 0, not " +
+                                     std::to_string(c.disk_free_bytes));
+    }
   }
   VT_RETURN_IF_ERROR(c.Faults().status());
   VT_RETURN_IF_ERROR(c.Retry().status());

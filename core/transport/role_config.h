@@ -52,6 +52,10 @@ struct RoleConfig {
   nlohmann::json crash;
   // How many times the runner has restarted this role (0: first start).
   int64_t restarts = 0;
+  // A scenario's disk fault: the bytes this role's work directory can still
+  // take (core/state/disk_full_env.h), or -1 for no fault. Optional in the
+  // JSON ("disk_free_bytes").
+  int64_t disk_free_bytes = -1;
 
   Result<FaultPlan> Faults() const;
   Result<RetryPolicy> Retry() const;

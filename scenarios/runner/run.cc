@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -57,6 +58,19 @@ std::string SelfDir() {
   if (n <= 0) return ".";
   buf[n] = 0;
   return fs::path(buf).parent_path().string();
+}
+
+// " — the filesystem of the results folder is full (N bytes free)" when
+// `dir`'s filesystem has less than 1 MiB left, else "": a role's log there
+// is then empty or cut short, and every file written there may fail.
+std::string FullDiskNote(const std::string& dir) {
+  struct statvfs st;
+  if (dir.empty() || ::statvfs(dir.c_str(), &st) != 0) return "";
+  const unsigned long long free_bytes =
+      static_cast<unsigned long long>(st.f_bavail) * static_cast<unsigned long long>(st.f_frsize);
+  if (free_bytes >= (1ull << 20)) return "";
+  return " — the filesystem of the results folder is full (" + std::to_string(free_bytes) +
+         " bytes free): its logs may be empty or cut short";
 }
 
 // Finds a free TCP port on `host` for a role to bind.
@@ -248,6 +262,9 @@ Status Run::Prepare() {
       VT_ASSIGN_OR_RETURN(c.serve_endpoint, endpoint(p.name + "-serve"));
     }
     if (const CrashSpec* crash = sc_.CrashOf(p.name)) c.crash = crash->ToJson();
+    if (auto disk = sc_.disk_free_bytes.find(p.name); disk != sc_.disk_free_bytes.end()) {
+      c.disk_free_bytes = disk->second;
+    }
     configs_[p.name] = c;
   }
   for (const auto& [n, c] : configs_) VT_RETURN_IF_ERROR(c.Save(work_ + "/" + n + ".json"));
@@ -417,7 +434,8 @@ Status Run::CheckChildren() {
     }
     std::string msg = e.label + " " + e.description;
     failures_.push_back(msg);
-    return Status::Unavailable(msg + " (see " + out_.out_dir + "/logs/)");
+    return Status::Unavailable(msg + " (see " + out_.out_dir + "/logs/)" +
+                               FullDiskNote(out_.out_dir));
   }
   return Status::Ok();
 }
@@ -496,7 +514,10 @@ Status Run::Shutdown() {
   // Roles leave on the arbiter's shutdown event; anything still running
   // after the grace period is killed.
   for (const auto& e : host_->WaitAll(std::chrono::seconds(30))) {
-    if (!e.clean) failures_.push_back(e.label + " " + e.description + " at shutdown");
+    if (!e.clean) {
+      failures_.push_back(e.label + " " + e.description + " at shutdown" +
+                          FullDiskNote(out_.out_dir));
+    }
   }
   return Status::Ok();
 }
@@ -519,7 +540,10 @@ Status Run::WriteResults() {
                                          {MetricsCsv(out_.summary)}));
   VT_RETURN_IF_ERROR(WriteFileAtomically(out_.out_dir + "/balances.csv",
                                          {BalancesCsv(events)}));
-  if (!out_.summary.value("conservation", false)) {
+  if (!out_.summary.value("arbiter_shut_down", false)) {
+    // Conservation is checked by the arbiter as it shuts down.
+    failures_.push_back("the arbiter did not shut down: the ledger's conservation was not checked");
+  } else if (!out_.summary.value("conservation", false)) {
     failures_.push_back("the ledger's total supply was not conserved");
   }
   if (!out_.summary["ledger_audit"].value("ok", false)) {
@@ -539,6 +563,7 @@ Status Run::WriteResults() {
 RunOutcome Run::Execute() {
   auto fail = [&](const Status& s) {
     out_.error = s.ToString();
+    if (s.code() == Status::Code::kIOError) out_.error += FullDiskNote(out_.out_dir);
     if (s.code() == Status::Code::kTimeout) out_.exit_code = kRunTimeout;
     else if (host_ != nullptr && host_->interrupted()) out_.exit_code = kRunInterrupted;
     else out_.exit_code = kRunFailed;
