@@ -6,6 +6,7 @@
 
 #include "core/protocol/duration.h"
 #include "core/protocol/participant_name.h"
+#include "core/protocol/chain_head.h"
 #include "core/protocol/task_draws.h"
 #include "core/state/state_hash.h"
 #include "core/state/atomic_file.h"
@@ -127,11 +128,18 @@ Status Arbiter::Genesis() {
   }
   VT_RETURN_IF_ERROR(ledger_.Mint(kJackpotAccount, Amount(jackpot), "genesis"));
   VT_RETURN_IF_ERROR(ledger_.Mint(kBurnAccount, Amount(0), "genesis"));
-  VT_RETURN_IF_ERROR(Log("genesis", "", {{"submitter", submitter_},
-                                         {"submitter_funds", funds},
-                                         {"participant_funds", participant_funds},
-                                         {"jackpot_initial", jackpot},
-                                         {"arbiter", config_.name}}));
+  nlohmann::json genesis = {{"submitter", submitter_},
+                            {"submitter_funds", funds},
+                            {"participant_funds", participant_funds},
+                            {"jackpot_initial", jackpot},
+                            {"arbiter", config_.name},
+                            {"arbiter_key", messenger_.identity().public_key().Hex()}};
+  // The run's manifest (written before the roles start) is bound to the
+  // log: its hash is in the first event, which every signed head covers.
+  if (auto manifest = ReadFileBytes(config_.out_dir + "/manifest.json"); manifest.ok()) {
+    genesis["manifest_sha256"] = Sha256Of(manifest->view()).Hex();
+  }
+  VT_RETURN_IF_ERROR(Log("genesis", "", genesis));
   for (const auto& e : ledger_.entries()) {
     VT_RETURN_IF_ERROR(Log("transfer", "", Ledger::EntryToJson(e)));
   }
@@ -177,6 +185,7 @@ Status Arbiter::Run() {
     }
     if (now >= next_republish) {
       VT_RETURN_IF_ERROR(Republish());
+      ForgetSettled();
       next_republish = now + republish_ms_;
     }
     VT_RETURN_IF_ERROR(serve(std::min(next_beat, next_republish)));
@@ -208,6 +217,8 @@ Status Arbiter::Run() {
                                           {"repeated_requests", repeated_requests_},
                                           {"rejected_messages", messenger_.rejects()},
                                           {"faults_injected", messenger_.faults()}}));
+  // Last of all: every event of a finished log is under a signature.
+  VT_RETURN_IF_ERROR(SignHeads());
   VT_RETURN_IF_ERROR(WriteRoleReport(config_.out_dir, messenger_, zap_.get()));
   return conserved;
 }
@@ -218,7 +229,7 @@ Status Arbiter::Republish() {
     const bool settled = task.settled_ms >= 0;
     // A settled task's outcome is repeated for a while (the submitter waits
     // for it); an open task's latest events until it settles.
-    if (settled && now - task.settled_ms > 30000) continue;
+    if (settled && now - task.settled_ms > kSettledRepublishMs) continue;
     for (int slot = settled ? kSettledSlot : 0; slot < kSlots; ++slot) {
       if (!task.published[slot]) continue;
       Status s = messenger_.Send(events_, *task.published[slot]);
@@ -292,6 +303,8 @@ Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
     s = OnNodeEvidence(m, &reply);
   } else if (m.type == ForcedErrorQuery::kType) {
     s = OnForcedErrorQuery(m, &reply, &answer);
+  } else if (m.type == TrainingFailed::kType) {
+    s = OnTrainingFailed(m, &reply);
   } else if (m.type == Goodbye::kType) {
     // Acknowledged (left_ is updated above, also for a resent goodbye).
   } else if (m.type == Shutdown::kType) {
@@ -329,7 +342,7 @@ Status Arbiter::OnForcedErrorQuery(const Message& m, Ack* reply,
                                    std::optional<Message>* answer) {
   auto it = tasks_.find(m.task);
   if (it == tasks_.end()) {
-    *reply = Ack{false, "unknown task '" + m.task + "'", {}};
+    *reply = Ack{false, NoSuchTask(m.task), {}};
   } else if (m.from != it->second.spec.solver) {
     *reply = Ack{false, m.from + " is not the solver of " + m.task, {}};
   } else if (!it->second.assigned) {
@@ -445,7 +458,7 @@ Status Arbiter::AssignReadyTasks() {
 Status Arbiter::OnTraceCommit(const Message& m, Ack* reply) {
   auto it = tasks_.find(m.task);
   if (it == tasks_.end()) {
-    *reply = Ack{false, "unknown task '" + m.task + "'", {}};
+    *reply = Ack{false, NoSuchTask(m.task), {}};
     return Status::Ok();
   }
   Task& task = it->second;
@@ -497,10 +510,43 @@ Status Arbiter::OnTraceCommit(const Message& m, Ack* reply) {
   return Status::Ok();
 }
 
+Status Arbiter::OnTrainingFailed(const Message& m, Ack* reply) {
+  auto it = tasks_.find(m.task);
+  if (it == tasks_.end()) {
+    *reply = Ack{false, NoSuchTask(m.task), {}};
+    return Status::Ok();
+  }
+  Task& task = it->second;
+  auto failed = Unpack<TrainingFailed>(m);
+  if (!failed.ok()) {
+    *reply = Ack{false, failed.status().message(), {}};
+    return Status::Ok();
+  }
+  if (m.from != task.spec.solver) {
+    *reply = Ack{false, m.from + " is not the solver of " + task.id, {}};
+    return Status::Ok();
+  }
+  if (task.machine.state() != TaskState::kTraining) {
+    *reply = Ack{false, std::string("task is ") + TaskStateName(task.machine.state()) +
+                            ", not training", {}};
+    return Status::Ok();
+  }
+  // The solver's words go into the log and the task's reason: bounded.
+  constexpr size_t kMaxReason = 1000;
+  std::string why = failed->reason.substr(0, kMaxReason);
+  if (failed->reason.size() > kMaxReason) why += "...";
+  spdlog::warn("arbiter: {}: the solver gave up: {}", task.id, why);
+  VT_RETURN_IF_ERROR(Log("training_failed", task.id, {{"solver", m.from}, {"reason", why}}));
+  // Settled as at the training deadline, only sooner: giving up is never
+  // cheaper for a solver than running out of time.
+  VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kSolverGaveUp));
+  return Settle(task, "the solver gave up before the training deadline: " + why);
+}
+
 Status Arbiter::OnVerdict(const Message& m, Ack* reply) {
   auto it = tasks_.find(m.task);
   if (it == tasks_.end()) {
-    *reply = Ack{false, "unknown task '" + m.task + "'", {}};
+    *reply = Ack{false, NoSuchTask(m.task), {}};
     return Status::Ok();
   }
   Task& task = it->second;
@@ -693,9 +739,42 @@ Status Arbiter::Settle(Task& task, const std::string& reason) {
         task.job ? GameNodeName(*task.job, task.dispute->game->disputed_node()) : "");
   }
   VT_RETURN_IF_ERROR(Log("task_settled", task.id, settled.ToBody()));
+  VT_RETURN_IF_ERROR(SignHeads());
   task.settled_ms = clock_->NowMs();
   spdlog::info("arbiter: {} settled: {} ({})", task.id, outcome, reason);
-  return Publish(Pack(settled, task.id));
+  VT_RETURN_IF_ERROR(Publish(Pack(settled, task.id)));
+  ReleaseSettled(task);
+  return Status::Ok();
+}
+
+void Arbiter::ReleaseSettled(Task& task) {
+  // Nothing can change a settled task: no verdict, move or deadline is
+  // taken any more. Only its outcome is still republished.
+  task.job.reset();
+  task.dispute.reset();
+  task.trace.reset();
+  task.verdicts.clear();
+  task.challenges.clear();
+  task.selected.clear();
+  for (int slot = 0; slot < kSettledSlot; ++slot) task.published[slot].reset();
+}
+
+void Arbiter::ForgetSettled() {
+  const int64_t now = clock_->NowMs();
+  for (auto it = tasks_.begin(); it != tasks_.end();) {
+    const Task& task = it->second;
+    if (task.settled_ms >= 0 && now - task.settled_ms > kSettledRepublishMs) {
+      forgotten_.insert(it->first);
+      it = tasks_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+std::string Arbiter::NoSuchTask(const std::string& id) const {
+  if (forgotten_.count(id) > 0) return "task '" + id + "' is settled";
+  return "unknown task '" + id + "'";
 }
 
 Status Arbiter::OpenDispute(Task& task, const std::string& challenger, int64_t interval,
@@ -945,6 +1024,13 @@ Status Arbiter::Log(const std::string& type, const std::string& task,
   return ledger_file_.Sync(ledger_.entries()).WithContext("ledger.jsonl");
 }
 
+Status Arbiter::SignHeads() {
+  const ChainHead head =
+      SignChainHead(messenger_.identity(), config_.name, log_.size(), log_.head(),
+                    ledger_.entries().size(), ledger_.head());
+  return Log(kChainHeadEvent, "", head.ToJson());
+}
+
 Status Arbiter::Transition(Task& task, TaskEvent e) {
   const TaskState before = task.machine.state();
   VT_RETURN_IF_ERROR(task.machine.Apply(e).WithContext(task.id));
@@ -955,7 +1041,15 @@ Status Arbiter::Transition(Task& task, TaskEvent e) {
 
 nlohmann::json Arbiter::BalancesJson() const {
   nlohmann::json out = nlohmann::json::object();
-  for (const auto& [name, amount] : ledger_.Balances()) out[name] = amount.value();
+  for (const auto& [name, amount] : ledger_.Balances()) {
+    // Every task opens escrow and stake accounts that are empty once it has
+    // settled; listing them all would make each task_settled grow with the
+    // number of tasks before it.
+    const bool held = name.rfind("escrow/", 0) == 0 || name.rfind("stake/", 0) == 0 ||
+                      name.rfind("challenge/", 0) == 0;
+    if (held && amount == Amount(0)) continue;
+    out[name] = amount.value();
+  }
   return out;
 }
 

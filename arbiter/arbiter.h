@@ -4,7 +4,7 @@
 // their deadlines, the challenge games and their clocks, and the
 // hash-chained event log (events.jsonl in the run's results folder). It
 // binds a ROUTER for requests (post_task, hello, trace_commit, verdict,
-// game_move, node_evidence, shutdown) and a PUB for events (heartbeat,
+// game_move, node_evidence, training_failed, shutdown) and a PUB for events (heartbeat,
 // task_assigned, proof_posted, dispute_opened, game_update, task_settled,
 // shutdown). With CURVE on (core/transport/role_curve.h) both are CURVE
 // servers that admit only the run's participants' keys.
@@ -38,7 +38,10 @@
 // changes nothing. Events are republished: every republish_ms, the latest
 // task_assigned, proof_posted, dispute_opened and game_update of each task
 // still open, and a settled task's task_settled for a while, so a
-// participant that missed one, or restarted, catches up. Participants send
+// participant that missed one, or restarted, catches up. A settled task
+// keeps only its outcome, and is forgotten once it is no longer
+// republished, so that memory and time per task stay flat over thousands
+// of tasks (the event log on disk keeps everything). Participants send
 // heartbeats; one not heard from for silence_ms is logged as
 // "participant_silent" (and "participant_returned" when it is heard again).
 // The outcome never depends on this: deadlines and game clocks settle a
@@ -68,6 +71,13 @@
 // does not count against deadlines or game clocks). ledger.jsonl is written
 // as the ledger grows (core/protocol/ledger_file.h): after a crash it holds
 // every transfer logged, and a restart rewrites it from the replay.
+//
+// Audit (docs/reliability.md, `veritrain audit`): the first event
+// ("genesis") records the arbiter's public key and the SHA-256 of the run's
+// manifest.json; after every settled task and after the shutdown event the
+// arbiter logs a "chain_head" event, the heads of the event log and the
+// ledger signed with its key (core/protocol/chain_head.h), so that a
+// rewritten and re-chained log no longer verifies.
 //
 // Thread-safety: one Arbiter runs on one thread (Run()); construct it on
 // the thread that runs it.
@@ -179,6 +189,9 @@ class Arbiter {
   Status OnHello(const Message& m, const std::string& routing_id, Ack* reply);
   Status OnPostTask(const Message& m, Ack* reply);
   Status OnTraceCommit(const Message& m, Ack* reply);
+  // training_failed: the task's solver cannot train it (a full disk, a job
+  // it cannot build); settled at once as at the training deadline.
+  Status OnTrainingFailed(const Message& m, Ack* reply);
   Status OnVerdict(const Message& m, Ack* reply);
   Status OpenDispute(Task& task, const std::string& challenger, int64_t interval,
                      const ChallengedInterval& hashes);
@@ -208,6 +221,15 @@ class Arbiter {
   Status RuleOnInitialState(Task& task, const std::string& challenger,
                             const ChallengedInterval& hashes);
   Status Settle(Task& task, const std::string& reason);
+  // Frees what a settled task no longer needs (its job and data, game,
+  // trace, verdicts, events other than task_settled).
+  static void ReleaseSettled(Task& task);
+  // Drops the tasks settled longer ago than kSettledRepublishMs: memory and
+  // the time of every pass over the tasks stay flat over a long run.
+  void ForgetSettled();
+  // The refusal for a request about a task that is not held: settled and
+  // forgotten, or never posted.
+  std::string NoSuchTask(const std::string& id) const;
   // A ledger transfer logged as a "transfer" event; a refused one is logged
   // as "transfer_refused" and counted, and is not an arbiter failure.
   Status Move(const std::string& from, const std::string& to, int64_t amount,
@@ -219,6 +241,12 @@ class Arbiter {
   // written to the role's log rate-limited by sender.
   Status LogRefusal(const Message& m, const std::string& error);
   Status Transition(Task& task, TaskEvent e);
+  // Logs the heads of the event log and the ledger signed with the
+  // arbiter's key (core/protocol/chain_head.h): after each settled task and
+  // after the shutdown event.
+  Status SignHeads();
+  // Every account's balance but the empty escrow, stake and challenge
+  // accounts of tasks (task_settled's "balances").
   nlohmann::json BalancesJson() const;
 
   RoleConfig config_;
@@ -236,7 +264,10 @@ class Arbiter {
   ReplayGuard request_guard_;
   std::string submitter_;
   std::map<std::string, Participant> participants_;
-  std::map<std::string, Task> tasks_;
+  // How long a settled task's outcome is republished, and kept.
+  static constexpr int64_t kSettledRepublishMs = 30000;
+  std::map<std::string, Task> tasks_;  // open tasks and the recently settled
+  std::set<std::string> forgotten_;    // settled tasks dropped from tasks_
   int64_t next_task_ = 1;
   int64_t refused_transfers_ = 0;
   int64_t heartbeat_ms_ = 200;

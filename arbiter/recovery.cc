@@ -183,10 +183,20 @@ Status Arbiter::Recover(const std::vector<Event>& events) {
                                 ", not the last update logged");
     }
     const GameState s = task.dispute->game->state();
-    if (s == GameState::kEvidence || s == GameState::kResolved) VT_RETURN_IF_ERROR(EnsureJob(task));
+    // The job names and evaluates the disputed node; a settled task needs
+    // neither (its data would be loaded for nothing).
+    if ((s == GameState::kEvidence || s == GameState::kResolved) && !task.machine.done()) {
+      VT_RETURN_IF_ERROR(EnsureJob(task));
+    }
   }
   nlohmann::json states = nlohmann::json::object();
   for (const auto& [id, task] : tasks_) states[id] = TaskStateName(task.machine.state());
+  // Settled tasks keep only their outcome, as in a process that never
+  // stopped; those settled long ago are forgotten.
+  for (auto& [id, task] : tasks_) {
+    if (task.machine.done()) ReleaseSettled(task);
+  }
+  ForgetSettled();
   spdlog::info("arbiter: recovered from {} logged events: {} tasks, ledger head {}",
                events.size(), tasks_.size(), ledger_.head().Hex());
   return Log("arbiter_recovered", "", {{"events", events.size()},

@@ -16,6 +16,7 @@
 #include "scenarios/progress.h"
 #include "scenarios/report.h"
 #include "scenarios/runner/curve_keys.h"
+#include "scenarios/runner/folder_audit.h"
 #include "scenarios/runner/run.h"
 #include "scenarios/schema_doc.h"
 #include "scenarios/sweep.h"
@@ -27,6 +28,7 @@ struct WorkflowCommands::State {
   CLI::App* sweep = nullptr;
   CLI::App* merge = nullptr;
   CLI::App* report = nullptr;
+  CLI::App* audit = nullptr;
   CLI::App* schema_doc = nullptr;
 
   std::string scenario;
@@ -45,11 +47,15 @@ struct WorkflowCommands::State {
   std::string report_dir;
   ReportOptions report_options;
 
+  std::string audit_dir;
+  std::string audit_key;
+
   std::string schema_doc_file;
 
   int Sweep();
   int Merge();
   int Report(const std::string& dir, const std::string& out_file);
+  int Audit();
   int SchemaDoc();
 };
 
@@ -58,6 +64,10 @@ namespace {
 void PrintReportResult(const ReportResult& r) {
   std::cout << "report: " << r.path << " (" << r.kind << ", " << r.plots << " plots)\n";
   for (const auto& n : r.notes) std::cout << "  skipped " << n << "\n";
+  if (r.audited && !r.audit_problems.empty()) {
+    std::cerr << "report: the folder fails its audit (the report says so):\n";
+    for (const auto& p : r.audit_problems) std::cerr << "  FAIL  " << p << "\n";
+  }
 }
 
 }  // namespace
@@ -102,6 +112,13 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) : s_(std::make_unique<State>()
   s.report->add_option("--out", s.report_options.out_file, "file to write (default DIR/report.html)");
   s.report->add_option("--gnuplot", s.report_options.gnuplot, "gnuplot program (default gnuplot)");
 
+  s.audit = app.add_subcommand(
+      "audit", "re-verify a run folder: signed hash chains, ledger replay, summary rebuilt");
+  s.audit->add_option("dir", s.audit_dir, "a run folder")->required();
+  s.audit->add_option("--arbiter-key", s.audit_key,
+                      "the arbiter's public key (64 hex) as you know it; default: "
+                      "manifest.json's");
+
   s.schema_doc = app.add_subcommand(
       "schema-doc", "print the scenario reference generated from the schema, or update a file");
   s.schema_doc->add_option("--write", s.schema_doc_file,
@@ -115,6 +132,7 @@ std::optional<int> WorkflowCommands::Dispatch() {
   if (*s.sweep) return s.Sweep();
   if (*s.merge) return s.Merge();
   if (*s.report) return s.Report(s.report_dir, s.report_options.out_file);
+  if (*s.audit) return s.Audit();
   if (*s.schema_doc) return s.SchemaDoc();
   return std::nullopt;
 }
@@ -199,7 +217,25 @@ int WorkflowCommands::State::Report(const std::string& dir, const std::string& o
     return r.status().code() == Status::Code::kNotFound ? kRunBadInput : kRunFailed;
   }
   PrintReportResult(*r);
-  return kRunOk;
+  return r->audited && !r->audit_problems.empty() ? kRunFailed : kRunOk;
+}
+
+int WorkflowCommands::State::Audit() {
+  AuditOptions options;
+  if (!audit_key.empty()) {
+    options.arbiter_key = PublicKey::FromHex(audit_key);
+    if (!options.arbiter_key) {
+      std::cerr << "audit: --arbiter-key must be 64 hex characters\n";
+      return kRunBadInput;
+    }
+  }
+  auto audit = AuditRunFolder(audit_dir, options);
+  if (!audit.ok()) {
+    std::cerr << "audit: " << audit.status().message() << "\n";
+    return kRunBadInput;
+  }
+  std::cout << "audit: " << audit_dir << "\n" << AuditText(*audit);
+  return audit->ok() ? kRunOk : kRunFailed;
 }
 
 int WorkflowCommands::State::SchemaDoc() {

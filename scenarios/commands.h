@@ -5,12 +5,14 @@
 //                   [--repetitions N] [--report] [--plugin LIB] [--bin-dir DIR]
 //   veritrain merge SHARD_DIR... --out DIR [--allow-missing] [--report]
 //   veritrain report DIR [--out FILE]
+//   veritrain audit DIR [--arbiter-key HEX]
 //   veritrain schema-doc [--write FILE]
 //
 // and the sweep part of `veritrain check` (CheckSweepOf). Exit statuses
 // follow `veritrain run`: 0 success; 1 a run failed or an expectation was
-// not met; 2 bad input (invalid scenario or sweep, bad flags, shards that do
-// not fit together); 130 interrupted.
+// not met, or (audit, report) the folder fails its audit; 2 bad input
+// (invalid scenario or sweep, bad flags, shards that do not fit together, a
+// folder that is not a run folder); 130 interrupted.
 //
 // Thread-safety: used from main() only.
 #pragma once

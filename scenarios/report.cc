@@ -5,11 +5,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "core/state/atomic_file.h"
 #include "scenarios/html.h"
 #include "scenarios/report_parts.h"
+#include "scenarios/runner/folder_audit.h"
 
 namespace veritrain {
 namespace report {
@@ -112,8 +114,21 @@ Result<ReportResult> WriteReport(const std::string& dir, const ReportOptions& op
   result.kind = sweep ? "sweep" : "run";
   report::Canvas canvas(options, GnuplotAvailable(options.gnuplot));
   std::string title;
-  Result<std::string> body = sweep ? report::SweepBody(dir, canvas, &title)
-                                   : report::RunBody(dir, canvas, &title);
+  std::optional<FolderAudit> audit;
+  std::string audit_error;
+  if (!sweep) {
+    auto audited = AuditRunFolder(dir);
+    if (audited.ok()) {
+      audit = std::move(audited).value();
+      result.audited = true;
+      result.audit_problems = audit->problems;
+    } else {
+      audit_error = audited.status().message();
+    }
+  }
+  Result<std::string> body =
+      sweep ? report::SweepBody(dir, canvas, &title)
+            : report::RunBody(dir, canvas, &title, audit ? &*audit : nullptr, audit_error);
   if (!body.ok()) return body.status();
   result.path = options.out_file.empty() ? (fs::path(dir) / "report.html").string()
                                          : options.out_file;

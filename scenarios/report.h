@@ -2,7 +2,10 @@
 // SVG, no scripts, no network; it opens from disk) for a run folder or a
 // sweep folder.
 //
-// For a run (a folder with summary.json): the tasks and expectations; per
+// For a run (a folder with summary.json): the folder's audit (the signed
+// chain heads, the ledger replayed, summary.json rebuilt from the event
+// log; `veritrain audit`), so that "ledger conserved" is never shown for a
+// folder that does not hold up; the tasks and expectations; per
 // task the posted update norm of every interval with the intervals the
 // verifiers checked; per-interval distances of the re-execution against δ
 // and the honest reproduction error of the calibration (tolerance mode:
@@ -42,6 +45,11 @@ struct ReportResult {
   std::string kind;                // "run" or "sweep"
   int plots = 0;                   // plots drawn
   std::vector<std::string> notes;  // what was skipped, and why
+  // A run folder is audited first (scenarios/runner/folder_audit.h); the
+  // report shows the result beside the ledger line, and says so when the
+  // folder could not be audited.
+  bool audited = false;
+  std::vector<std::string> audit_problems;  // empty when the audit passed
 };
 
 // NotFound when DIR is neither a run folder nor a sweep folder; Corruption

@@ -9,6 +9,7 @@
 #include "core/util/status.h"
 #include "scenarios/plot.h"
 #include "scenarios/report.h"
+#include "scenarios/runner/folder_audit.h"
 
 namespace veritrain::report {
 
@@ -58,7 +59,10 @@ Result<nlohmann::json> ReadJson(const std::string& path);
 Result<std::vector<nlohmann::json>> ReadJsonLines(const std::string& path);
 
 // The body of a run report / a sweep report.
-Result<std::string> RunBody(const std::string& dir, Canvas& canvas, std::string* title);
+// `audit` is the folder's audit, or null with `audit_error` saying why it
+// could not be run.
+Result<std::string> RunBody(const std::string& dir, Canvas& canvas, std::string* title,
+                            const FolderAudit* audit, const std::string& audit_error);
 Result<std::string> SweepBody(const std::string& dir, Canvas& canvas, std::string* title);
 
 }  // namespace veritrain::report

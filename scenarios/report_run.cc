@@ -68,7 +68,34 @@ void CollectHonestErrors(const json& j, std::map<std::string, std::vector<double
   }
 }
 
-std::string MetaSection(const json& summary, const json& manifest) {
+// The "ledger conserved" line says only what the audit confirms: the
+// summary's claim alone could sit next to an edited payment.
+void AuditRows(const json& summary, const FolderAudit* audit, const std::string& audit_error,
+               std::vector<std::vector<std::string>>* rows) {
+  const bool claimed = summary.value("conservation", false);
+  if (audit == nullptr) {
+    rows->push_back({"ledger conserved",
+                     std::string(claimed ? "yes" : "NO") +
+                         " as summary.json says — not audited: " + audit_error});
+    return;
+  }
+  if (!audit->ok()) {
+    std::string list = "<span class=\"bad\">FAILED</span><ul>";
+    for (const auto& p : audit->problems) list += "<li>" + HtmlEscape(p) + "</li>";
+    rows->push_back({"audit", list + "</ul>"});
+    rows->push_back({"ledger conserved",
+                     "<span class=\"bad\">not confirmed</span>: the folder fails its audit"});
+    return;
+  }
+  std::string list = "<span class=\"ok\">passed</span> (arbiter key <code>" +
+                     HtmlEscape(audit->arbiter_key) + "</code>)<ul>";
+  for (const auto& p : audit->passed) list += "<li>" + HtmlEscape(p) + "</li>";
+  rows->push_back({"audit", list + "</ul>"});
+  rows->push_back({"ledger conserved", claimed ? "yes (audited)" : "NO (audited)"});
+}
+
+std::string MetaSection(const json& summary, const json& manifest, const FolderAudit* audit,
+                        const std::string& audit_error) {
   std::vector<std::vector<std::string>> rows;
   const json scenario = manifest.value("scenario", json::object());
   rows.push_back({"scenario", Cell(summary.value("scenario", json()))});
@@ -90,7 +117,7 @@ std::string MetaSection(const json& summary, const json& manifest) {
     rows.push_back({"execution", mode});
   }
   if (manifest.contains("transport")) rows.push_back({"transport", Cell(manifest["transport"])});
-  rows.push_back({"ledger conserved", summary.value("conservation", false) ? "yes" : "NO"});
+  AuditRows(summary, audit, audit_error, &rows);
   const json timings = summary.value("timings", json::object());
   if (timings.contains("wall_seconds")) {
     rows.push_back({"wall time (s)", Cell(timings["wall_seconds"])});
@@ -542,7 +569,8 @@ json CalibrationOf(const std::vector<json>& events, const json& task) {
 
 }  // namespace
 
-Result<std::string> RunBody(const std::string& dir, Canvas& canvas, std::string* title) {
+Result<std::string> RunBody(const std::string& dir, Canvas& canvas, std::string* title,
+                            const FolderAudit* audit, const std::string& audit_error) {
   VT_ASSIGN_OR_RETURN(json summary, ReadJson(dir + "/summary.json"));
   auto manifest_read = ReadJson(dir + "/manifest.json");
   const json manifest = manifest_read.ok() ? *manifest_read : json::object();
@@ -553,7 +581,7 @@ Result<std::string> RunBody(const std::string& dir, Canvas& canvas, std::string*
   std::string body = "<h1>" + HtmlEscape(*title) + "</h1>\n";
   body += "<p>Results folder: <code>" + HtmlEscape(std::filesystem::absolute(dir).string()) +
           "</code></p>\n";
-  body += MetaSection(summary, manifest);
+  body += MetaSection(summary, manifest, audit, audit_error);
   body += "<h2>Tasks</h2>\n" + TasksSection(summary);
   body += "<h2>Expectations</h2>\n" + ExpectationsSection(summary);
   for (const auto& t : summary.value("tasks", json::array())) {

@@ -349,6 +349,26 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
     }
   }
 
+  // Disk faults: of a known solver (only solvers write checkpoints), once each.
+  const json& disks = r["disk_faults"];
+  std::set<std::string> full;
+  for (size_t i = 0; i < disks.size(); ++i) {
+    const std::string at = "/disk_faults/" + std::to_string(i) + "/participant";
+    const std::string name = disks[i]["participant"].get<std::string>();
+    auto who = first_use.find(name);
+    if (who == first_use.end()) {
+      errors.push_back({at, "'" + name + "' is not a participant"});
+      continue;
+    }
+    const std::string role = participants[who->second]["role"].get<std::string>();
+    if (role != "solver") {
+      errors.push_back({at, "only solvers write checkpoints; '" + name + "' is a " + role});
+    }
+    if (!full.insert(name).second) {
+      errors.push_back({at, "'" + name + "' already has a disk fault"});
+    }
+  }
+
   const json& expect = r["expect"];
   for (size_t i = 0; i < expect.size(); ++i) {
     const std::string path = expect[i]["path"].get<std::string>();
@@ -453,6 +473,9 @@ Scenario FromResolved(json r) {
   for (const json& c : r["crashes"]) {
     s.crashes.push_back({c["participant"].get<std::string>(), c["at"].get<std::string>(),
                          c["after"].get<int64_t>(), c["restart"].get<bool>()});
+  }
+  for (const json& d : r["disk_faults"]) {
+    s.disk_free_bytes[d["participant"].get<std::string>()] = d["free_bytes"].get<int64_t>();
   }
   s.timeout_s = r["timeout_s"].get<double>();
   s.expect = r["expect"];

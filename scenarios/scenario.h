@@ -116,6 +116,9 @@ struct Scenario {
   std::vector<ParticipantSpec> participants;
   NetworkSpec network;
   std::vector<CrashSpec> crashes;
+  // "disk_faults": the bytes of checkpoints each listed solver's disk takes
+  // before it is full (core/state/disk_full_env.h).
+  std::map<std::string, int64_t> disk_free_bytes;
   double timeout_s = 900;
   nlohmann::json expect = nlohmann::json::array();  // see scenarios/expect.h
   // Plug-in libraries with jobs, as the file names them (paths or bare

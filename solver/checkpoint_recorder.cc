@@ -42,9 +42,10 @@ double UpdateNorm(const TensorMap& a, const TensorMap& b) {
   return std::sqrt(sum);
 }
 
-CheckpointRecorder::CheckpointRecorder(std::string dir, int hash_threads)
+CheckpointRecorder::CheckpointRecorder(std::string dir, int hash_threads, Env* env)
     : dir_(std::move(dir)),
-      hash_threads_(hash_threads < 1 ? 1 : hash_threads) {}
+      hash_threads_(hash_threads < 1 ? 1 : hash_threads),
+      env_(env != nullptr ? env : Env::Default()) {}
 
 CheckpointRecorder::~CheckpointRecorder() {
   {
@@ -150,7 +151,7 @@ Status CheckpointRecorder::Write(const Pending& p) {
 
   auto t1 = std::chrono::steady_clock::now();
   VT_RETURN_IF_ERROR(
-      WriteCheckpointWithHashes(p.path, tensors, p.meta, tensor_hashes));
+      WriteCheckpointWithHashes(p.path, tensors, p.meta, tensor_hashes, env_));
   const double writing = Since(t1);
   int64_t bytes = 0;
   for (const auto& t : tensors) bytes += static_cast<int64_t>(t.bytes.size());

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "core/crypto/sha256.h"
+#include "core/state/env.h"
 #include "core/train/torch_bridge.h"
 #include "core/util/status.h"
 
@@ -36,8 +37,10 @@ namespace veritrain {
 
 class CheckpointRecorder {
  public:
-  // REQUIRES: `dir` exists and is writable; hash_threads >= 1.
-  CheckpointRecorder(std::string dir, int hash_threads);
+  // REQUIRES: `dir` exists and is writable; hash_threads >= 1; `env` (the
+  // file operations, core/state/env.h; null: Env::Default()) outlives the
+  // recorder.
+  CheckpointRecorder(std::string dir, int hash_threads, Env* env = nullptr);
   // Waits for the checkpoints still being written.
   ~CheckpointRecorder();
   CheckpointRecorder(const CheckpointRecorder&) = delete;
@@ -49,7 +52,9 @@ class CheckpointRecorder {
   // previous one, right away. The state is checked here (InvalidArgument
   // naming the tensor); it is hashed and written in the background. Returns
   // the error of an earlier checkpoint's write if there was one (IOError
-  // naming the file); after an error nothing more is recorded.
+  // naming the file and the OS error, e.g. "No space left on device"), at
+  // the latest one checkpoint after the failed one; after an error nothing
+  // more is recorded.
   // REQUIRES: `state`'s tensors are never modified in place.
   Status Record(const TensorMap& state, int64_t index,
                 const nlohmann::json& meta);
@@ -91,6 +96,7 @@ class CheckpointRecorder {
 
   const std::string dir_;
   const int hash_threads_;
+  Env* const env_;
   TensorMap last_;
   bool has_last_ = false;
   std::vector<double> norms_;

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "core/state/checkpoint_file.h"
+#include "core/state/disk_full_env.h"
 #include "core/state/state_hash.h"
 #include "core/train/hardware_profile.h"
 #include "core/train/torch_bridge.h"
@@ -55,6 +56,10 @@ Result<std::unique_ptr<Solver>> Solver::Create(zmq::context_t& ctx,
                                        std::move(behaviour), retry));
   if (faults.any()) s->messenger_.InjectFaults(faults);
   s->crash_ = CrashPoint(config.crash);
+  if (config.disk_free_bytes >= 0) {
+    // A scenario's disk fault: checkpoints fill the disk after this many bytes.
+    s->disk_ = std::make_unique<DiskFullEnv>(Env::Default(), config.disk_free_bytes);
+  }
   ConfigureSocket(s->serve_);
   VT_ASSIGN_OR_RETURN(s->curve_, RoleCurve::FromConfig(config));
   if (s->curve_) {
@@ -121,6 +126,10 @@ Status Solver::OnEvent(const Message& m) {
     shutdown_ = true;
     return Status::Ok();
   }
+  if (m.type == TaskSettled::kType) {
+    Forget(m.task);
+    return Status::Ok();
+  }
   if (m.type == DisputeOpened::kType) {
     auto d = Unpack<DisputeOpened>(m);
     if (d.ok() && d->solver == config_.name) return OnDisputeOpened(m.task, *d);
@@ -141,7 +150,7 @@ Status Solver::OnEvent(const Message& m) {
     peers_.insert(assigned->spec.verifiers.begin(), assigned->spec.verifiers.end());
   }
   if (assigned->spec.solver != config_.name || traces_.count(m.task) > 0 || training_ ||
-      failed_.count(m.task) > 0) {
+      failed_.count(m.task) > 0 || settled_.count(m.task) > 0) {
     return Status::Ok();  // also the arbiter republishing an assignment already handled
   }
   Status noticed = AwaitNotice(m.task);
@@ -150,12 +159,28 @@ Status Solver::OnEvent(const Message& m) {
   }
   Status s = Train(m.task, assigned->spec);
   if (!s.ok()) {
-    // A task the solver cannot train is not a crash of the solver: it posts
-    // nothing and the arbiter's training deadline settles the task.
+    // A task the solver cannot train is not a crash of the solver. It tells
+    // the arbiter at once (a full disk does not empty itself before the
+    // training deadline), which settles the task as the deadline would.
     spdlog::error("solver: training {} failed: {}", m.task, s.ToString());
     failed_.insert(m.task);
+    if (!shutdown_ && settled_.count(m.task) == 0) {
+      Status told = link_.Request(Pack(TrainingFailed{s.ToString()}, m.task)).status();
+      if (!told.ok()) spdlog::warn("solver: telling the arbiter: {}", told.ToString());
+    }
   }
   return Status::Ok();
+}
+
+void Solver::Forget(const std::string& task) {
+  // A settled task is never disputed or fetched again: its job (and the
+  // data it loaded), trace and defence go. Its checkpoint files stay in the
+  // work dir (removed with it at the end of the run).
+  if (!settled_.insert(task).second) return;
+  traces_.erase(task);
+  defences_.erase(task);
+  forced_errors_.erase(task);
+  failed_.erase(task);
 }
 
 void Solver::OnDirect(const Message& m) {
@@ -208,7 +233,7 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
   // Tensors hash in parallel on the profile's threads (the result is the
   // same for any thread count).
   VT_ASSIGN_OR_RETURN(HardwareProfile profile, HardwareProfile::FromJson(config_.profile));
-  CheckpointRecorder recorder(dir, profile.threads);
+  CheckpointRecorder recorder(dir, profile.threads, disk_.get());
   auto checkpoint = [&](const TensorMap& state, int64_t index, int64_t step) -> Status {
     // "optimizer": the hyper-parameters the solver claims for the interval
     // that starts here (proof-of-learning's prover-stated ones). Verifiers
@@ -260,6 +285,9 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
       VT_RETURN_IF_ERROR(Pump(0));
       last_pump = std::chrono::steady_clock::now();
       if (shutdown_) return Status::Unavailable("shut down while training");
+      if (settled_.count(task) > 0) {
+        return Status::FailedPrecondition("the task settled while training");
+      }
     }
   }
   const double train_seconds = Seconds(train_start);

@@ -39,6 +39,14 @@
 // that is not a fetch is dropped and counted ("not_a_peer",
 // "not_a_request", "own_key" in its role report), never answered.
 //
+// Memory: when a task settles the solver drops its job (and the data the
+// job loaded), trace and defence, so that a long run of tasks does not grow
+// (docs/reliability.md, "Memory over many tasks").
+//
+// A task it cannot train (a checkpoint it cannot write on a full disk, a job
+// it cannot build) it reports at once with training_failed, naming the
+// cause; the arbiter settles the task as at the training deadline.
+//
 // Thread-safety: one Solver runs on one thread (Run()).
 #pragma once
 
@@ -52,6 +60,7 @@
 #include <zmq.hpp>
 
 #include "core/crypto/merkle.h"
+#include "core/state/env.h"
 #include "core/train/node_arbitration.h"
 #include "core/train/trajectory.h"
 #include "core/transport/arbiter_link.h"
@@ -105,6 +114,9 @@ class Solver {
   Status Pump(int64_t timeout_ms);
   Status OnEvent(const Message& m);
   Status Train(const std::string& task, const TaskSpec& spec);
+  // Frees what the solver kept for `task` once it has settled; a task_assigned
+  // for it that arrives late is ignored from then on.
+  void Forget(const std::string& task);
   // A message the arbiter sent this solver alone (a forced_error_notice).
   void OnDirect(const Message& m);
   // Asks the arbiter whether the task is a forced error and waits (polling
@@ -141,7 +153,11 @@ class Solver {
   std::map<std::string, bool> forced_errors_;  // task -> must post a wrong result
   std::set<std::string> failed_;  // tasks this process could not train (not tried again)
   std::set<std::string> peers_;   // the verifiers of the tasks assigned to it
+  std::set<std::string> settled_;  // tasks settled: forgotten (see Forget)
   CrashPoint crash_;  // a scenario's crash test, if any
+  // Where checkpoints are written: a disk that fills up (a scenario's disk
+  // fault, core/state/disk_full_env.h), or null for the real one.
+  std::unique_ptr<Env> disk_;
   bool training_ = false;
   bool shutdown_ = false;
 };

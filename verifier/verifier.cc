@@ -125,6 +125,13 @@ Status Verifier::Pump(int64_t timeout_ms) {
 Status Verifier::OnEvent(const Message& m) {
   if (m.type == Shutdown::kType) {
     shutdown_ = true;
+  } else if (m.type == TaskSettled::kType) {
+    // Nothing is asked of a verifier on a settled task: its job (and the
+    // data it loaded), its checked state and its side of the game go.
+    if (settled_.insert(m.task).second) {
+      assignments_.erase(m.task);
+      challenges_.erase(m.task);
+    }
   } else if (m.type == TaskAssigned::kType) {
     auto a = Unpack<TaskAssigned>(m);
     if (!a.ok()) {
@@ -152,7 +159,7 @@ Status Verifier::OnEvent(const Message& m) {
 Status Verifier::OnAssigned(const std::string& task, const TaskAssigned& assigned) {
   const auto& vs = assigned.spec.verifiers;
   if (std::find(vs.begin(), vs.end(), config_.name) == vs.end()) return Status::Ok();
-  if (assignments_.count(task) > 0) return Status::Ok();
+  if (assignments_.count(task) > 0 || settled_.count(task) > 0) return Status::Ok();
   Assignment a;
   a.spec = assigned.spec;
   a.commitment = assigned.randomness_commitment;

@@ -65,11 +65,16 @@
 // again (checked against the dispute's start hash) to recompute its side of
 // the game.
 //
+// Memory: when a task settles the verifier drops its assignment (the job
+// and the data it loaded, the jobs built for claimed hyper-parameters) and
+// its challenge, so that a long run of tasks does not grow.
+//
 // Thread-safety: one Verifier runs on one thread (Run()).
 #pragma once
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include <zmq.hpp>
@@ -208,6 +213,7 @@ class Verifier {
   ReplayGuard solver_guard_;
   std::map<std::string, Assignment> assignments_;
   std::map<std::string, Challenge> challenges_;
+  std::set<std::string> settled_;  // tasks settled: their state is dropped
   bool shutdown_ = false;
 };
 

@@ -168,6 +168,8 @@ EventLog::EventLog(EventLog&& other) noexcept
       durable_(other.durable_),
       fd_(std::exchange(other.fd_, -1)),
       failed_(std::move(other.failed_)),
+      size_(other.size_),
+      head_(other.head_),
       events_(std::move(other.events_)) {}
 
 EventLog& EventLog::operator=(EventLog&& other) noexcept {
@@ -178,6 +180,8 @@ EventLog& EventLog::operator=(EventLog&& other) noexcept {
     durable_ = other.durable_;
     fd_ = std::exchange(other.fd_, -1);
     failed_ = std::move(other.failed_);
+    size_ = other.size_;
+    head_ = other.head_;
     events_ = std::move(other.events_);
   }
   return *this;
@@ -197,7 +201,8 @@ Result<EventLog> EventLog::Open(const std::string& path, const Clock* clock,
 
   auto existing = ReadEventLog(path);
   if (existing.ok()) {
-    log.events_ = std::move(existing).value();
+    log.size_ = existing->size();
+    if (!existing->empty()) log.head_ = existing->back().hash;
   } else if (existing.status().code() != Status::Code::kNotFound) {
     return existing.status().WithContext("cannot append to event log");
   }
@@ -231,7 +236,7 @@ Result<Digest> EventLog::Append(const std::string& type,
                                    "' has a non-finite number at " + bad);
   }
   Event e;
-  e.seq = events_.size();
+  e.seq = size_;
   e.time_ms = clock_->NowMs();
   e.type = type;
   e.task = task;
@@ -254,12 +259,10 @@ Result<Digest> EventLog::Append(const std::string& type,
       return s.WithContext(where);
     }
   }
-  events_.push_back(std::move(e));
-  return events_.back().hash;
-}
-
-Digest EventLog::head() const {
-  return events_.empty() ? Digest{} : events_.back().hash;
+  head_ = e.hash;
+  ++size_;
+  if (fd_ < 0) events_.push_back(std::move(e));
+  return head_;
 }
 
 Result<std::string> EventToLine(const Event& e) {

@@ -19,8 +19,10 @@
 // The canonical form is also checked on reading: a line that parses but is
 // not byte-identical to its canonical dump (spaces, reordered or duplicated
 // keys) is Corruption.
-// In-memory mode: an empty path writes no file. Both modes keep the events
-// in memory (events()).
+// In-memory mode: an empty path writes no file and keeps the events in
+// memory (events()). File mode keeps only the count and the head: the file
+// holds the events, and a log that grows with every task must not grow the
+// arbiter's memory with it (ReadEventLog reads them back).
 //
 // Thread-safety: not thread-safe; the arbiter owns its log on one thread.
 // Lifetime: the Clock passed to Open must outlive the EventLog.
@@ -71,8 +73,9 @@ class EventLog {
                         const nlohmann::json& data);
 
   // Hash of the last event; 32 zero bytes for an empty log.
-  Digest head() const;
-  uint64_t size() const { return events_.size(); }
+  Digest head() const { return head_; }
+  uint64_t size() const { return size_; }
+  // Every event, in memory mode; empty in file mode.
   const std::vector<Event>& events() const { return events_; }
   const std::string& path() const { return path_; }  // "" in memory mode
 
@@ -84,7 +87,9 @@ class EventLog {
   bool durable_ = false;
   int fd_ = -1;
   std::string failed_;  // why the last write failed; "" when healthy
-  std::vector<Event> events_;
+  uint64_t size_ = 0;
+  Digest head_;
+  std::vector<Event> events_;  // memory mode only
 };
 
 // The line of `e` without the trailing newline, with e.hash as given.

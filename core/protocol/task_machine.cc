@@ -14,6 +14,7 @@ constexpr Transition kTable[] = {
     {TaskState::kPosted, TaskEvent::kAssigned, TaskState::kTraining},
     {TaskState::kTraining, TaskEvent::kTraceCommitted, TaskState::kProofPosted},
     {TaskState::kTraining, TaskEvent::kTrainingDeadline, TaskState::kSolverTimeout},
+    {TaskState::kTraining, TaskEvent::kSolverGaveUp, TaskState::kSolverTimeout},
     {TaskState::kProofPosted, TaskEvent::kRandomnessRevealed, TaskState::kVerifying},
     {TaskState::kVerifying, TaskEvent::kAllAccepted, TaskState::kAccepted},
     {TaskState::kVerifying, TaskEvent::kChallenge, TaskState::kChallenged},
@@ -60,6 +61,7 @@ const char* TaskEventName(TaskEvent e) {
     case TaskEvent::kAssigned: return "assigned";
     case TaskEvent::kTraceCommitted: return "trace_committed";
     case TaskEvent::kTrainingDeadline: return "training_deadline";
+    case TaskEvent::kSolverGaveUp: return "solver_gave_up";
     case TaskEvent::kRandomnessRevealed: return "randomness_revealed";
     case TaskEvent::kAllAccepted: return "all_accepted";
     case TaskEvent::kChallenge: return "challenge";

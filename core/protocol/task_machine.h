@@ -7,6 +7,9 @@
 //   posted          assigned              training
 //   training        trace_committed       proof_posted
 //   training        training_deadline     solver_timeout
+//   training        solver_gave_up        solver_timeout (the solver said it
+//                                                        cannot train: settled
+//                                                        as at the deadline)
 //   proof_posted    randomness_revealed   verifying
 //   verifying       all_accepted          accepted
 //   verifying       challenge             challenged
@@ -62,6 +65,7 @@ enum class TaskEvent {
   kAssigned,
   kTraceCommitted,
   kTrainingDeadline,
+  kSolverGaveUp,
   kRandomnessRevealed,
   kAllAccepted,
   kChallenge,

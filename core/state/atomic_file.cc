@@ -37,62 +37,36 @@ std::string TempPath(const std::string& path) {
          std::to_string(counter.fetch_add(1));
 }
 
-// Writes all of `data`, retrying short writes and EINTR. Returns 0 or errno.
-int WriteAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    // Linux writes at most ~2 GiB per call; stay well under it.
-    size_t chunk = std::min(data.size(), size_t{1} << 30);
-    ssize_t n = ::write(fd, data.data(), chunk);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    if (n == 0) return EIO;  // no progress: never loop forever
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return 0;
-}
-
-int SyncDir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  int rc = ::fsync(fd) == 0 ? 0 : errno;
-  ::close(fd);
-  return rc;
-}
-
 }  // namespace
 
 Status WriteFileAtomically(const std::string& path,
                            const std::vector<std::string_view>& pieces,
-                           unsigned mode) {
+                           unsigned mode, Env* env) {
+  if (env == nullptr) env = Env::Default();
   const std::string tmp = TempPath(path);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                  static_cast<mode_t>(mode));
-  if (fd < 0) {
+  auto file = env->NewWritableFile(tmp, mode);
+  if (!file.ok()) {
     return Status::IOError("write " + path + ": cannot create temporary file " +
-                           tmp + ": " + ErrnoText(errno));
+                           tmp + ": " + file.status().message());
   }
   // Every failure below closes and removes the temporary file.
-  auto fail = [&](const std::string& step, int e) {
-    if (fd >= 0) ::close(fd);
-    ::unlink(tmp.c_str());
+  auto fail = [&](const std::string& step, const Status& s) {
+    file->reset();
+    (void)env->RemoveFile(tmp);
     return Status::IOError("write " + path + ": " + step + " " + tmp + ": " +
-                           ErrnoText(e));
+                           s.message());
   };
   for (std::string_view piece : pieces) {
-    if (int e = WriteAll(fd, piece); e != 0) return fail("cannot write", e);
+    if (Status s = (*file)->Append(piece); !s.ok()) return fail("cannot write", s);
   }
-  if (::fsync(fd) != 0) return fail("cannot fsync", errno);
-  int close_rc = ::close(fd);
-  fd = -1;
-  if (close_rc != 0) return fail("cannot close", errno);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    return fail("cannot rename into place", errno);
+  if (Status s = (*file)->Sync(); !s.ok()) return fail("cannot fsync", s);
+  if (Status s = (*file)->Close(); !s.ok()) return fail("cannot close", s);
+  if (Status s = env->RenameFile(tmp, path); !s.ok()) {
+    return fail("cannot rename into place", s);
   }
-  if (int e = SyncDir(DirName(path)); e != 0) {
+  if (Status s = env->SyncDir(DirName(path)); !s.ok()) {
     return Status::IOError("write " + path + ": cannot fsync directory " +
-                           DirName(path) + ": " + ErrnoText(e));
+                           DirName(path) + ": " + s.message());
   }
   return Status::Ok();
 }

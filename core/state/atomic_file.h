@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/state/env.h"
 #include "core/util/bytes.h"
 #include "core/util/status.h"
 
@@ -30,9 +31,11 @@ namespace veritrain {
 // untouched or (if only the final directory fsync failed) already replaced.
 // The file is created with `mode` less the umask (0600 for a secret: it is
 // never readable by others, not even as the temporary file).
+// File operations go through `env` (env.h; null: Env::Default()), so that a
+// test can make them fail.
 Status WriteFileAtomically(const std::string& path,
                            const std::vector<std::string_view>& pieces,
-                           unsigned mode = 0666);
+                           unsigned mode = 0666, Env* env = nullptr);
 
 // The whole contents of `path`. NotFound if it does not exist, IOError for
 // any other OS failure or if it is not a regular file.

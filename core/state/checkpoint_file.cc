@@ -135,7 +135,7 @@ Result<std::string> DumpJson(const json& j, const std::string& what) {
 // compute them here.
 Status WriteCheckpointImpl(const std::string& path, const State& state,
                            const json& meta,
-                           const std::vector<Digest>* given_hashes) {
+                           const std::vector<Digest>* given_hashes, Env* env) {
   VT_ASSIGN_OR_RETURN(auto sorted, SortedTensors(state));
   if (given_hashes != nullptr && given_hashes->size() != sorted.size()) {
     return Status::InvalidArgument(
@@ -200,7 +200,7 @@ Status WriteCheckpointImpl(const std::string& path, const State& state,
   std::string trailer(h.Finish().view());
   trailer.append(kEndMarker);
   pieces.push_back(trailer);
-  return WriteFileAtomically(path, pieces);
+  return WriteFileAtomically(path, pieces, 0666, env);
 }
 
 // ---------------------------------------------------------------- reading
@@ -509,9 +509,9 @@ Result<Checkpoint> DecodeImpl(const Bytes& file, const std::string& source) {
 }  // namespace
 
 Status WriteCheckpoint(const std::string& path, const State& state,
-                       const nlohmann::json& meta) {
+                       const nlohmann::json& meta, Env* env) {
   try {
-    return WriteCheckpointImpl(path, state, meta, nullptr)
+    return WriteCheckpointImpl(path, state, meta, nullptr, env)
         .WithContext("write checkpoint " + path);
   } catch (const std::exception& e) {  // allocation failure, OpenSSL init
     return Status::Internal("write checkpoint " + path + ": " + e.what());
@@ -520,9 +520,10 @@ Status WriteCheckpoint(const std::string& path, const State& state,
 
 Status WriteCheckpointWithHashes(const std::string& path, const State& state,
                                  const nlohmann::json& meta,
-                                 const std::vector<Digest>& tensor_hashes) {
+                                 const std::vector<Digest>& tensor_hashes,
+                                 Env* env) {
   try {
-    return WriteCheckpointImpl(path, state, meta, &tensor_hashes)
+    return WriteCheckpointImpl(path, state, meta, &tensor_hashes, env)
         .WithContext("write checkpoint " + path);
   } catch (const std::exception& e) {  // allocation failure, OpenSSL init
     return Status::Internal("write checkpoint " + path + ": " + e.what());

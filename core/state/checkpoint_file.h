@@ -59,6 +59,7 @@
 #include <vector>
 
 #include "core/crypto/sha256.h"
+#include "core/state/env.h"
 #include "core/state/tensor_data.h"
 #include "core/util/bytes.h"
 #include "core/util/status.h"
@@ -76,9 +77,11 @@ struct Checkpoint {
 // Writes `state` and `meta` to `path` crash-safely (WriteFileAtomically),
 // streaming tensor bytes without concatenating them. InvalidArgument for an
 // invalid state (state_hash.h), a tensor name or a meta string that is not
-// valid UTF-8, or meta nested deeper than 64 levels; IOError from the OS.
+// valid UTF-8, or meta nested deeper than 64 levels; IOError from the OS
+// (through `env`, env.h; null: Env::Default()), its message ending with the
+// OS error text ("No space left on device").
 Status WriteCheckpoint(const std::string& path, const State& state,
-                       const nlohmann::json& meta);
+                       const nlohmann::json& meta, Env* env = nullptr);
 
 // WriteCheckpoint with the tensors' hashes already computed, so that the
 // writer does not hash every tensor a second time: `tensor_hashes` are the
@@ -89,7 +92,8 @@ Status WriteCheckpoint(const std::string& path, const State& state,
 // mismatch), never one that reads back as a different state.
 Status WriteCheckpointWithHashes(const std::string& path, const State& state,
                                  const nlohmann::json& meta,
-                                 const std::vector<Digest>& tensor_hashes);
+                                 const std::vector<Digest>& tensor_hashes,
+                                 Env* env = nullptr);
 
 // Reads and fully verifies the checkpoint at `path`. The tensors' bytes are
 // zero-copy views into the mapped file, which stays mapped while any of them

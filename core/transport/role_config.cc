@@ -29,6 +29,7 @@ nlohmann::json RoleConfig::ToJson() const {
                       {"crash", crash},
                       {"restarts", restarts},
                       {"run_id", run_id}};
+  if (disk_free_bytes >= 0) j["disk_free_bytes"] = disk_free_bytes;
   if (curve()) {
     j["curve"] = {{"key_file", curve_key_file},
                   {"arbiter", curve_arbiter},
@@ -77,6 +78,13 @@ Result<RoleConfig> RoleConfig::FromJson(const nlohmann::json& j) {
   }
   if (j.contains("run_id")) {
     VT_ASSIGN_OR_RETURN(c.run_id, BodyString(j, "run_id"));
+  }
+  if (j.contains("disk_free_bytes")) {
+    VT_ASSIGN_OR_RETURN(c.disk_free_bytes, BodyInt(j, "disk_free_bytes"));
+    if (c.disk_free_bytes < 0) {
+      return Status::InvalidArgument("disk_free_bytes must be >= 0, not " +
+                                     std::to_string(c.disk_free_bytes));
+    }
   }
   VT_RETURN_IF_ERROR(c.Faults().status());
   VT_RETURN_IF_ERROR(c.Retry().status());

@@ -58,6 +58,10 @@ struct RoleConfig {
   // left in a reused directory is taken for this run's (a verifier's kept
   // verdict). Optional in the JSON ("" when absent).
   std::string run_id;
+  // A scenario's disk fault: the bytes this role's work directory can still
+  // take (core/state/disk_full_env.h), or -1 for no fault. Optional in the
+  // JSON ("disk_free_bytes").
+  int64_t disk_free_bytes = -1;
 
   Result<FaultPlan> Faults() const;
   Result<RetryPolicy> Retry() const;

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <fstream>
 
 namespace veritrain {
 
@@ -26,9 +27,16 @@ int RoleMain(int argc, char** argv, const std::string& role,
   Status s = body(*config);
   if (!s.ok()) {
     spdlog::error("{}", s.ToString());
+    // Best effort: a work dir that cannot take it leaves the log alone to say.
+    std::ofstream failure(RoleFailurePath(*config), std::ios::trunc);
+    failure << s.ToString();
     return 1;
   }
   return 0;
+}
+
+std::string RoleFailurePath(const RoleConfig& config) {
+  return config.work_dir + "/" + config.name + ".failure";
 }
 
 }  // namespace veritrain

@@ -5,6 +5,11 @@
 // Parses the command line, sets the log format, loads the role config
 // (written by `veritrain run`), and runs `body`. Exit status: 0 when body
 // succeeds, 1 when it fails, 2 for a bad command line or config.
+//
+// When body fails, its error goes to the log and also to RoleFailurePath()
+// in the private work dir, where the runner reads it to say why the role
+// ended: the log lives in the results folder, and a results folder on a
+// full disk holds an empty or cut log.
 #pragma once
 
 #include <functional>
@@ -16,5 +21,9 @@ namespace veritrain {
 
 int RoleMain(int argc, char** argv, const std::string& role,
              const std::function<Status(const RoleConfig&)>& body);
+
+// "<work_dir>/<name>.failure": where a role process leaves the error it
+// ended with.
+std::string RoleFailurePath(const RoleConfig& config);
 
 }  // namespace veritrain

@@ -198,13 +198,14 @@ std::string BalancesCsv(const std::vector<Event>& events) {
   for (const auto& p : participants) out << "," << CsvText(p);
   out << ",jackpot,burn,held\n";
   std::map<std::string, int64_t> balance;
+  // Escrow and stakes together, kept as a running sum: every task opens its
+  // own accounts, so summing them per row would grow with the run.
+  int64_t held = 0;
   for (const auto& t : transfers) {
     if (t.from != "mint") balance[t.from] -= t.amount;
     balance[t.to] += t.amount;
-    int64_t held = 0;
-    for (const auto& [a, v] : balance) {
-      if (IsHeld(a)) held += v;
-    }
+    if (t.from != "mint" && IsHeld(t.from)) held -= t.amount;
+    if (IsHeld(t.to)) held += t.amount;
     out << t.seq << "," << CsvText(t.task) << "," << CsvText(t.reason) << ","
         << CsvText(t.from) << "," << CsvText(t.to) << "," << t.amount;
     for (const auto& p : participants) out << "," << balance[p];

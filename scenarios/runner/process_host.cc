@@ -2,8 +2,12 @@
 
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <fstream>
 #include <stdexcept>
+
+#include "core/transport/role_main.h"
 
 namespace veritrain {
 
@@ -25,6 +29,8 @@ Status ProcessHost::Start(const RoleConfig& config, const std::string& config_pa
   auto pid = supervisor_.Spawn(exe + " (" + config.name + ")", argv, log_path);
   if (!pid.ok()) return pid.status();
   names_[*pid] = config.name;
+  failures_[*pid] = RoleFailurePath(config);
+  ::unlink(failures_[*pid].c_str());  // a restarted role's earlier failure
   return Status::Ok();
 }
 
@@ -32,7 +38,17 @@ std::vector<RoleExit> ProcessHost::Convert(const std::vector<ChildExit>& exits) 
   std::vector<RoleExit> out;
   for (const auto& e : exits) {
     auto name = names_.find(e.pid);
-    out.push_back(RoleExit{e.label, e.clean(), e.Describe(),
+    std::string description = e.Describe();
+    auto failure = failures_.find(e.pid);
+    if (!e.clean() && failure != failures_.end()) {
+      // The role's own words, which its log (on a full disk) may not hold.
+      std::ifstream in(failure->second);
+      std::string why(4096, '\0');
+      in.read(why.data(), static_cast<std::streamsize>(why.size()));
+      why.resize(static_cast<size_t>(in.gcount()));
+      if (!why.empty()) description += ": " + why;
+    }
+    out.push_back(RoleExit{e.label, e.clean(), description,
                            name == names_.end() ? "" : name->second,
                            WIFSIGNALED(e.wait_status) ? WTERMSIG(e.wait_status) : 0});
   }

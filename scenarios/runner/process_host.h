@@ -1,6 +1,8 @@
 // ProcessHost: runs each role as its own executable
 // (veritrain-arbiter, veritrain-solver, veritrain-verifier from `bin_dir`),
-// started with `--config <role config file>`, output to the role's log.
+// started with `--config <role config file>`, output to the role's log. A
+// role that fails says why in its exit's description (the error it left at
+// RoleFailurePath, core/transport/role_main.h), whatever its log holds.
 // Built on ProcessSupervisor: no child outlives the host.
 //
 // Thread-safety: as RoleHost. Several hosts may live in one process (one
@@ -33,7 +35,8 @@ class ProcessHost : public RoleHost {
   std::vector<RoleExit> Convert(const std::vector<ChildExit>& exits) const;
 
   std::string bin_dir_;
-  std::map<pid_t, std::string> names_;  // participant of each child
+  std::map<pid_t, std::string> names_;     // participant of each child
+  std::map<pid_t, std::string> failures_;  // its RoleFailurePath
   ProcessSupervisor supervisor_;
 };
 

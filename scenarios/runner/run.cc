@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -36,6 +37,7 @@
 #include "scenarios/job_graph.h"
 #include "scenarios/progress.h"
 #include "scenarios/runner/curve_keys.h"
+#include "scenarios/runner/folder_audit.h"
 #include "scenarios/runner/in_process_profile.h"
 #include "scenarios/runner/ledger_audit.h"
 #include "scenarios/runner/money.h"
@@ -95,6 +97,18 @@ std::string JobSetupText(const nlohmann::json& job) {
     return "the solver is loading " + fs::path(model).filename().string() + " and its data";
   }
   return "the solver is building job " + name;
+
+// " — the filesystem of the results folder is full (N bytes free)" when
+// `dir`'s filesystem has less than 1 MiB left, else "": a role's log there
+// is then empty or cut short, and every file written there may fail.
+std::string FullDiskNote(const std::string& dir) {
+  struct statvfs st;
+  if (dir.empty() || ::statvfs(dir.c_str(), &st) != 0) return "";
+  const unsigned long long free_bytes =
+      static_cast<unsigned long long>(st.f_bavail) * static_cast<unsigned long long>(st.f_frsize);
+  if (free_bytes >= (1ull << 20)) return "";
+  return " — the filesystem of the results folder is full (" + std::to_string(free_bytes) +
+         " bytes free): its logs may be empty or cut short";
 }
 
 // Finds a free TCP port on `host` for a role to bind.
@@ -304,6 +318,9 @@ Status Run::Prepare() {
       VT_ASSIGN_OR_RETURN(c.serve_endpoint, endpoint(p.name + "-serve"));
     }
     if (const CrashSpec* crash = sc_.CrashOf(p.name)) c.crash = CrashJson(*crash, p.name);
+    if (auto disk = sc_.disk_free_bytes.find(p.name); disk != sc_.disk_free_bytes.end()) {
+      c.disk_free_bytes = disk->second;
+    }
     configs_[p.name] = c;
   }
   for (const auto& [n, c] : configs_) VT_RETURN_IF_ERROR(c.Save(work_ + "/" + n + ".json"));
@@ -511,7 +528,8 @@ Status Run::CheckChildren() {
         e.name.empty() ? std::string() : LastErrorLine(out_.out_dir + "/logs/" + e.name + ".log");
     if (!why.empty() && msg.find(why) == std::string::npos) msg += ": " + why;
     failures_.push_back(msg);
-    return Status::Unavailable(msg + " (see " + out_.out_dir + "/logs/)");
+    return Status::Unavailable(msg + " (see " + out_.out_dir + "/logs/)" +
+                               FullDiskNote(out_.out_dir));
   }
   return Status::Ok();
 }
@@ -623,61 +641,47 @@ Status Run::Shutdown() {
   // Roles leave on the arbiter's shutdown event; anything still running
   // after the grace period is killed.
   for (const auto& e : host_->WaitAll(std::chrono::seconds(30))) {
-    if (!e.clean) failures_.push_back(e.label + " " + e.description + " at shutdown");
+    if (!e.clean) {
+      failures_.push_back(e.label + " " + e.description + " at shutdown" +
+                          FullDiskNote(out_.out_dir));
+    }
   }
   return Status::Ok();
 }
 
 Status Run::WriteResults() {
   VT_ASSIGN_OR_RETURN(auto events, ReadEventLog(out_.out_dir + "/events.jsonl"));
-  VT_ASSIGN_OR_RETURN(out_.summary, BuildSummary(events, sc_.name, sc_.seed));
-  out_.summary["ledger_audit"] = AuditLedgerFile(out_.out_dir + "/ledger.jsonl");
-  // Each role's own count of refused inbound messages (its final report).
-  VT_ASSIGN_OR_RETURN(out_.summary["rejected_messages_by_role"],
-                      ReadRejectedByRole(out_.out_dir));
-  // How many messages were faulted or resent depends on how many were sent,
-  // which depends on timing: kept apart, like "timings".
-  nlohmann::json& network = out_.summary["network"];
-  VT_ASSIGN_OR_RETURN(network["faults_injected_by_role"],
-                      ReadReportFieldByRole(out_.out_dir, "faults_injected"));
-  VT_ASSIGN_OR_RETURN(network["resends_by_role"], ReadReportFieldByRole(out_.out_dir, "resends"));
-  out_.summary["crashes"] = nlohmann::json::array();
-  for (const auto& [name, c] : crashes_) out_.summary["crashes"].push_back(c);
+  // Everything but what only the runner saw comes from the folder's files,
+  // as `veritrain audit` rebuilds it (folder_audit.h).
+  nlohmann::json observed = {{"crashes", nlohmann::json::array()},
+                             {"warnings", nlohmann::json::array()},
+                             {"timings", {{"wall_seconds", Since(start_)}}}};
+  for (const auto& [name, c] : crashes_) observed["crashes"].push_back(c);
   // A crash the scenario asks for that never came tests nothing: said in
   // the summary (`veritrain check` refuses the ones it can foresee).
-  out_.summary["warnings"] = nlohmann::json::array();
   for (const CrashSpec& c : sc_.crashes) {
     if (crashes_.count(c.participant) > 0) continue;
     const std::string warning = "the crash of " + c.participant + " at " + c.at + " after " +
                                 std::to_string(c.after) +
                                 " never happened: the run did not reach that point";
-    out_.summary["warnings"].push_back(warning);
+    observed["warnings"].push_back(warning);
     if (!opt_.quiet) spdlog::warn("{}", warning);
   }
-  if (sc_.network.curve.enabled) {
-    // Connections the ZAP handlers refused: keys not in the roster.
-    VT_ASSIGN_OR_RETURN(out_.summary["curve_denials_by_role"],
-                        ReadCurveDenialsByRole(out_.out_dir));
-  }
-  out_.summary["timings"] = {{"wall_seconds", Since(start_)}};
-  out_.expectations = nlohmann::json::array();
-  bool all = true;
-  for (const auto& r : EvaluateExpectations(sc_.expect, out_.summary)) {
-    out_.expectations.push_back({{"expectation", r.description},
-                                 {"passed", r.passed},
-                                 {"actual", r.actual},
-                                 {"detail", r.detail}});
-    all = all && r.passed;
-  }
-  out_.summary["expectations"] = out_.expectations;
-  out_.summary["expectations_met"] = all;
+  VT_ASSIGN_OR_RETURN(out_.summary,
+                      RunSummaryFromFolder(out_.out_dir, events, sc_.name, sc_.seed,
+                                           sc_.network.curve.enabled, sc_.expect, observed));
+  out_.expectations = out_.summary["expectations"];
+  const bool all = out_.summary["expectations_met"].get<bool>();
   VT_RETURN_IF_ERROR(WriteFileAtomically(out_.out_dir + "/summary.json",
                                          {out_.summary.dump(2) + "\n"}));
   VT_RETURN_IF_ERROR(WriteFileAtomically(out_.out_dir + "/metrics.csv",
                                          {MetricsCsv(out_.summary)}));
   VT_RETURN_IF_ERROR(WriteFileAtomically(out_.out_dir + "/balances.csv",
                                          {BalancesCsv(events)}));
-  if (!out_.summary.value("conservation", false)) {
+  if (!out_.summary.value("arbiter_shut_down", false)) {
+    // Conservation is checked by the arbiter as it shuts down.
+    failures_.push_back("the arbiter did not shut down: the ledger's conservation was not checked");
+  } else if (!out_.summary.value("conservation", false)) {
     failures_.push_back("the ledger's total supply was not conserved");
   }
   if (!out_.summary["ledger_audit"].value("ok", false)) {
@@ -693,12 +697,19 @@ Status Run::WriteResults() {
     }
   }
   if (!all) failures_.push_back("an expectation was not met");
+  // The folder as a reader will find it: the same audit `veritrain audit`
+  // runs (signed chain heads, ledger, summary rebuilt from the log).
+  VT_ASSIGN_OR_RETURN(FolderAudit audit, AuditRunFolder(out_.out_dir));
+  if (!audit.ok()) {
+    failures_.push_back("the results folder fails its audit: " + audit.problems.front());
+  }
   return Status::Ok();
 }
 
 RunOutcome Run::Execute() {
   auto fail = [&](const Status& s) {
     out_.error = s.ToString();
+    if (s.code() == Status::Code::kIOError) out_.error += FullDiskNote(out_.out_dir);
     if (s.code() == Status::Code::kTimeout) out_.exit_code = kRunTimeout;
     else if (host_ != nullptr && host_->interrupted()) out_.exit_code = kRunInterrupted;
     else out_.exit_code = kRunFailed;
@@ -731,6 +742,7 @@ RunOutcome Run::Execute() {
   for (int64_t i = 0; s.ok() && i < sc_.tasks; ++i) {
     s = PostTask(i);
     if (s.ok()) s = WaitSettled(i);
+    if (s.ok() && opt_.on_task_settled) opt_.on_task_settled(i);
     if (post_refused_) {
       // Nothing is wrong with the roles: the run ends now, cleanly, with
       // the results of the tasks that ran, and fails with the refusal.

@@ -32,6 +32,7 @@
 // run in the process.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -64,6 +65,10 @@ struct RunOptions {
   // How the roles run; unset: the scenario's "execution.mode", else process.
   std::optional<ExecutionMode> mode;
   ProgressLine* progress = nullptr;  // training/verification progress; may be null
+  // Called on the runner's thread after each task has settled, with the
+  // task's index (0-based); the benchmark of many tasks (tests/bench)
+  // samples memory and time here. May be empty.
+  std::function<void(int64_t)> on_task_settled;
 };
 
 // Exit statuses of `veritrain run`.

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Markdown tables from veritrain_bench's JSON output (python3 stdlib only).
 
-  bench_table.py RESULTS.json [--out FILE] [--notes NOTES.md]
+  bench_table.py RESULTS.json [MORE.json ...] [--out FILE] [--notes NOTES.md]
                                               figures and the design targets
-  bench_table.py --check RESULTS.json         exit 1 if a benchmark failed or
+  bench_table.py --check RESULTS.json [MORE.json ...]
+                                              exit 1 if a benchmark failed or
                                               no target could be computed
   bench_table.py compare OLD.json NEW.json [--threshold 0.10]
                                               per-benchmark change, new vs old
@@ -11,9 +12,12 @@
 RESULTS.json is what `veritrain_bench --benchmark_out=RESULTS.json
 --benchmark_out_format=json` writes. With --benchmark_repetitions=N the
 median of the repetitions is used for every figure; without, the single run.
-Every ratio comes from figures of the same file (one run of the binary);
-the targets' ratios from benchmarks that time both sides in the same
-iterations (BM_HashRatios, BM_TransferRatio, BM_SolverOverhead, BM_Dispute).
+Several files (runs of different benchmarks, e.g. the long BM_ManyTasks run
+on its own) are read as one; the table says when and where each was
+measured. Every ratio comes from figures of one benchmark in one file; the
+targets' ratios from benchmarks that time both sides in the same
+iterations (BM_HashRatios, BM_TransferRatio, BM_SolverOverhead, BM_Dispute)
+or the same run (BM_ManyTasks: the first tasks against the last).
 """
 
 import argparse
@@ -37,6 +41,22 @@ def load(path):
         sys.exit(f"bench_table: {path} has no 'benchmarks' list "
                  "(is it --benchmark_out_format=json output?)")
     return data
+
+
+def load_all(paths):
+    """One results object from several files: their benchmarks together, and
+    "sources" listing (path, context) for each file."""
+    merged = None
+    for path in paths:
+        data = load(path)
+        if merged is None:
+            merged = dict(data)
+            merged["benchmarks"] = list(data["benchmarks"])
+            merged["sources"] = []
+        else:
+            merged["benchmarks"] += data["benchmarks"]
+        merged["sources"].append((path, data.get("context", {})))
+    return merged
 
 
 def runs(data):
@@ -167,6 +187,15 @@ def targets(rs):
     v = counter(rs, r"BM_Dispute/mlp(/manual_time)?", "reexecution_over_dispute")
     add("re-executing a 10,000-step mlp task / one dispute (total compute)",
         v, "≥ 50×", lambda x: x >= 50, None if v is None else f"{v:.0f}×")
+    # Issue 17: memory and time per task flat over a long run.
+    many = r"BM_ManyTasks/tasks:1000(/.*)?"
+    for role in ("arbiter", "solver", "verifier"):
+        v = counter(rs, many, f"{role}_rss_growth")
+        add(f"{role} memory over 1,000 synthetic tasks, last 50 / first 50 (RSS)",
+            v, "≤ 1.10", lambda x: x <= 1.10)
+    v = counter(rs, many, "time_growth")
+    add("time per task over 1,000 synthetic tasks, last 50 / first 50",
+        v, "≤ 1.20", lambda x: x <= 1.20)
     return rows
 
 
@@ -197,6 +226,17 @@ def informational(rs):
         if v is not None:
             rows.append((f"arbiter's ruling on the costliest node ({e.get('label', '?')}) "
                          f"/ one full step, {job}", f"{v:.3g}"))
+    e = find(rs, r"BM_ManyTasks/tasks:1000(/.*)?")
+    if e is not None:
+        rows.append(("time per task over 1,000 synthetic tasks, first 50 → last 50",
+                     f"{e['ms_per_task_first']:.0f} ms → {e['ms_per_task_last']:.0f} ms"))
+        for role in ("arbiter", "solver", "verifier", "runner"):
+            if f"{role}_rss_first_mb" in e:
+                rows.append((f"{role} resident memory over 1,000 synthetic tasks, "
+                             f"first 50 → last 50 (peak)",
+                             f"{e[role + '_rss_first_mb']:.0f} MiB → "
+                             f"{e[role + '_rss_last_mb']:.0f} MiB "
+                             f"({e[role + '_peak_mb']:.0f} MiB)"))
     e = find(rs, r"BM_Dispute/mlp(/manual_time)?")
     if e is not None and e.get("dispute_s"):
         for party in ("solver", "challenger", "arbiter"):
@@ -206,21 +246,25 @@ def informational(rs):
 
 
 def context_lines(data, path):
-    c = data.get("context", {})
-    model = c.get("cpu_model") or "unknown CPU"
-    lines = [
-        f"Measured {c.get('date', '?')} on {model}, {c.get('num_cpus', '?')} CPUs "
-        f"(host {c.get('host_name', '?')}), veritrain {c.get('veritrain_version', '?')} "
-        f"commit `{c.get('veritrain_commit', '?')}`, built "
-        f"{c.get('veritrain_build_type', '?')}.",
-    ]
-    load = c.get("load_avg")
-    if load:
-        lines.append(f"Load average at the start: {', '.join(f'{x:.2f}' for x in load)}.")
+    sources = data.get("sources") or [(path, data.get("context", {}))]
+    lines = []
+    for i, (source, c) in enumerate(sources):
+        model = c.get("cpu_model") or "unknown CPU"
+        if i:
+            lines.append("")
+        lines.append(
+            f"Measured {c.get('date', '?')} on {model}, {c.get('num_cpus', '?')} CPUs "
+            f"(host {c.get('host_name', '?')}), veritrain {c.get('veritrain_version', '?')} "
+            f"commit `{c.get('veritrain_commit', '?')}`, built "
+            f"{c.get('veritrain_build_type', '?')}.")
+        load = c.get("load_avg")
+        if load:
+            lines.append(f"Load average at the start: {', '.join(f'{x:.2f}' for x in load)}.")
+        lines.append(f"Source: `{source}`.")
     reps = {b.get("repetitions") for b in data["benchmarks"] if b.get("repetitions")}
     if reps and max(reps) > 1:
-        lines.append(f"Figures are medians of {max(reps)} repetitions.")
-    lines.append(f"Source: `{path}`.")
+        lines += ["", f"Figures are medians of {max(reps)} repetitions where a benchmark "
+                  "was repeated."]
     return lines
 
 
@@ -308,13 +352,13 @@ def main(argv):
         return 0
     p = argparse.ArgumentParser(prog="bench_table.py", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("results")
+    p.add_argument("results", nargs="+")
     p.add_argument("--out", help="write the table here instead of stdout")
     p.add_argument("--check", action="store_true",
                    help="only check that the results are complete and error-free")
     p.add_argument("--notes", help="a markdown file appended as the table's notes")
     a = p.parse_args(argv)
-    data = load(a.results)
+    data = load_all(a.results)
     if a.check:
         return check(data)
     notes = None
@@ -324,7 +368,7 @@ def main(argv):
                 notes = f.read()
         except OSError as e:
             sys.exit(f"bench_table: cannot read {a.notes}: {e.strerror}")
-    text = table(data, a.results, notes)
+    text = table(data, ", ".join(a.results), notes)
     if a.out:
         with open(a.out, "w", encoding="utf-8") as f:
             f.write(text)

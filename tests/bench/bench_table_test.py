@@ -60,6 +60,32 @@ class TargetsTest(unittest.TestCase):
         # Sizes that were not run are reported as such, not as a miss.
         self.assertEqual(rows["state hash, 1 thread / raw SHA-256, 8 MiB state"][1], None)
 
+    def test_many_tasks_growth_targets(self):
+        name = "BM_ManyTasks/tasks:1000/iterations:1/repeats:1/manual_time"
+        figures = {"time_growth": 1.31, "ms_per_task_first": 100.0, "ms_per_task_last": 131.0}
+        for role, growth in (("arbiter", 1.02), ("solver", 1.5), ("verifier", 1.0),
+                             ("runner", 1.0)):
+            figures.update({f"{role}_rss_growth": growth, f"{role}_rss_first_mb": 100.0,
+                            f"{role}_rss_last_mb": 100.0 * growth, f"{role}_peak_mb": 160.0})
+        rs, _ = bench_table.runs(results([entry(name, 140.0, unit="s", **figures)]))
+        rows = {what: (shown, ok) for what, shown, _, ok in bench_table.targets(rs)}
+        self.assertEqual(
+            rows["arbiter memory over 1,000 synthetic tasks, last 50 / first 50 (RSS)"],
+            ("1.02", True))
+        self.assertEqual(
+            rows["solver memory over 1,000 synthetic tasks, last 50 / first 50 (RSS)"],
+            ("1.5", False))
+        self.assertEqual(rows["time per task over 1,000 synthetic tasks, last 50 / first 50"],
+                         ("1.31", False))
+        info = dict(bench_table.informational(rs))
+        self.assertEqual(info["time per task over 1,000 synthetic tasks, first 50 → last 50"],
+                         "100 ms → 131 ms")
+        # The smoke run's 20 tasks are not the target's 1,000.
+        rs, _ = bench_table.runs(results([entry(name.replace("1000", "20"), 1.0, unit="s",
+                                                **figures)]))
+        rows = {what: ok for what, _, _, ok in bench_table.targets(rs)}
+        self.assertIsNone(rows["time per task over 1,000 synthetic tasks, last 50 / first 50"])
+
     def test_medians_win_over_single_repetitions_and_errors_are_listed(self):
         rs, errors = bench_table.runs(results([
             entry("BM_A", 5.0), median("BM_A", 2.0),
@@ -93,6 +119,25 @@ class CommandTest(unittest.TestCase):
             self.assertIn("| `BM_A` | 10 ms | 12.5 ms | +25.0% | slower |", r.stdout)
             self.assertIn("| `BM_B` | 10 ms | 10.2 ms | +2.0% |  |", r.stdout)
             self.assertIn("1 figures changed by more than 10%.", r.stdout)
+
+    def test_several_files_make_one_table_naming_each_source(self):
+        with tempfile.TemporaryDirectory() as d:
+            a, b = os.path.join(d, "a.json"), os.path.join(d, "b.json")
+            with open(a, "w") as f:
+                json.dump(results([entry("BM_Dispute/mlp/manual_time", 1.0,
+                                         reexecution_over_dispute=60.0)]), f)
+            other = results([entry("BM_Other", 3.0)])
+            other["context"]["veritrain_commit"] = "def456"
+            with open(b, "w") as f:
+                json.dump(other, f)
+            r = self.run_script(a, b)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("commit `abc123`", r.stdout)
+            self.assertIn("commit `def456`", r.stdout)
+            self.assertIn(f"Source: `{b}`.", r.stdout)
+            self.assertIn("| `BM_Other` | 3 ms |", r.stdout)
+            self.assertIn("| 60× | ≥ 50× | pass |", r.stdout)
+            self.assertEqual(self.run_script("--check", a, b).returncode, 0)
 
     def test_bad_input_is_a_clear_error(self):
         with tempfile.TemporaryDirectory() as d:

@@ -27,6 +27,7 @@
 #include "core/wire/messages/task_assigned.h"
 #include "core/wire/messages/task_settled.h"
 #include "core/wire/messages/trace_commit.h"
+#include "core/wire/messages/training_failed.h"
 #include "core/wire/messages/verdict.h"
 
 namespace veritrain {
@@ -39,7 +40,8 @@ inline const std::set<std::string, std::less<>>& KnownMessageTypes() {
       TaskSettled::kType, TraceCommit::kType,     Verdict::kType,
       DisputeOpened::kType, GameUpdate::kType,    GameMove::kType,
       NodeEvidence::kType,   ForcedErrorNotice::kType, ForcedErrorQuery::kType,
-      Goodbye::kType,        FetchDisputeData::kType,  DisputeData::kType};
+      Goodbye::kType,        FetchDisputeData::kType,  DisputeData::kType,
+      TrainingFailed::kType};
   return kTypes;
 }
 

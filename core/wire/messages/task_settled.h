@@ -1,5 +1,7 @@
 // task_settled (arbiter event, v1): stage 8. The task's outcome and the
-// balances after settlement.
+// balances after settlement: every account except the escrow, stake and
+// challenge accounts of tasks that are empty (so that the event does not
+// grow with the number of tasks settled before it).
 #pragma once
 
 #include <string>

@@ -285,6 +285,37 @@ TEST(EventLogTest, MissingFileAndEmptyFile) {
   std::remove(path.c_str());
 }
 
+TEST(EventLogTest, FileModeKeepsOnlyTheCountAndTheHeadInMemory) {
+  // The file holds the events: an arbiter's log must not grow its memory
+  // with every task of a long run.
+  const std::string path = TempPath("events.jsonl");
+  FakeClock clock(1000);
+  Digest head;
+  {
+    auto log = EventLog::Open(path, &clock);
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    AppendKnownEvents(*log, clock);
+    EXPECT_TRUE(log->events().empty());
+    EXPECT_EQ(log->size(), 2u);
+    EXPECT_EQ(log->head().Hex(), kHash1);
+    head = log->head();
+  }
+  // Reopened, it continues the chain from what the file holds.
+  auto log = EventLog::Open(path, &clock);
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  EXPECT_EQ(log->size(), 2u);
+  EXPECT_EQ(log->head(), head);
+  EXPECT_TRUE(log->events().empty());
+  ASSERT_TRUE(log->Append("more", "", nullptr).ok());
+  auto events = ReadEventLog(path);
+  ASSERT_TRUE(events.ok()) << events.status().ToString();
+  ASSERT_EQ(events->size(), 3u);
+  EXPECT_EQ((*events)[2].seq, 2u);
+  EXPECT_EQ((*events)[2].prev, head);
+  EXPECT_EQ((*events)[2].hash, log->head());
+  std::remove(path.c_str());
+}
+
 TEST(EventLogTest, InMemoryMode) {
   FakeClock clock(5);
   auto log = EventLog::Open("", &clock);

@@ -40,6 +40,22 @@ TEST(TaskMachine, SettledAcceptsNothing) {
   EXPECT_EQ(m.state(), TaskState::kSettled);
 }
 
+TEST(TaskMachine, ASolverThatGivesUpSettlesAsATimeoutOnlyWhileTraining) {
+  TaskMachine m;
+  EXPECT_FALSE(m.Apply(TaskEvent::kSolverGaveUp).ok());  // not assigned yet
+  ASSERT_TRUE(m.Apply(TaskEvent::kAssigned).ok());
+  ASSERT_TRUE(m.Apply(TaskEvent::kSolverGaveUp).ok());
+  EXPECT_EQ(m.state(), TaskState::kSolverTimeout);
+  ASSERT_TRUE(m.Apply(TaskEvent::kSettle).ok());
+  EXPECT_TRUE(m.done());
+  // Once its trace is committed, giving up is no longer an exit.
+  TaskMachine committed;
+  ASSERT_TRUE(committed.Apply(TaskEvent::kAssigned).ok());
+  ASSERT_TRUE(committed.Apply(TaskEvent::kTraceCommitted).ok());
+  EXPECT_FALSE(committed.Apply(TaskEvent::kSolverGaveUp).ok());
+  EXPECT_EQ(ParseTaskEvent("solver_gave_up").value(), TaskEvent::kSolverGaveUp);
+}
+
 TEST(TaskMachine, UnverifiedPathSettles) {
   TaskMachine m;
   ASSERT_TRUE(m.Apply(TaskEvent::kAssigned).ok());

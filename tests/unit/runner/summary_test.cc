@@ -102,5 +102,32 @@ TEST(Summary, HumanSummaryNamesOutcomeAndAccuracy) {
   EXPECT_NE(text.find("ledger conserved: yes"), std::string::npos) << text;
 }
 
+TEST(Summary, ATaskSettledBeforeAnyTraceSaysNothingWasVerified) {
+  std::vector<Event> events = Story("", 0);
+  events.erase(events.begin() + 1, events.begin() + 3);  // no trace, no verdict
+  events[1].data["outcome"] = "solver_timeout";
+  events[1].data["reason"] = "the solver gave up before the training deadline: disk full";
+  auto s = BuildSummary(events, "demo", 3);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const std::string text = HumanSummary(*s, 1.0);
+  EXPECT_NE(text.find("no trace was committed: nothing was verified"), std::string::npos) << text;
+  EXPECT_EQ(text.find("bit-equal"), std::string::npos) << text;
+  EXPECT_NE(text.find("disk full"), std::string::npos) << text;
+}
+
+TEST(Summary, WithoutTheArbitersShutdownConservationIsNotCheckedRatherThanFailed) {
+  std::vector<Event> events = Story("every verifier accepted", 0);
+  ASSERT_EQ(events.back().type, "shutdown");
+  events.pop_back();  // the arbiter ended without shutting down (a full disk)
+  auto s = BuildSummary(events, "demo", 3);
+  ASSERT_TRUE(s.ok());
+  EXPECT_FALSE((*s)["arbiter_shut_down"].get<bool>());
+  const std::string text = HumanSummary(*s, 12.0);
+  EXPECT_NE(text.find("ledger conserved: not checked (the arbiter did not shut down)"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("ledger conserved: NO"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace veritrain

@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "core/state/checkpoint_file.h"
+#include "core/state/disk_full_env.h"
 #include "core/state/state_hash.h"
 #include "tests/support/files.h"
 
@@ -119,6 +120,25 @@ TEST(CheckpointRecorderTest, AWriteErrorSurfacesAndStopsRecording) {
             Status::Code::kIOError);
   EXPECT_TRUE(r.hashes().empty());
   EXPECT_TRUE(r.files().empty());
+}
+
+TEST(CheckpointRecorderTest, AFullDiskSurfacesAtTheNextCheckpointNamingTheCause) {
+  ScratchDir dir;
+  // Room for checkpoint 0 only.
+  ASSERT_TRUE(WriteCheckpoint(dir.path() + "/probe.vtc", ToState(StateAt(0, 0)), nullptr).ok());
+  const auto size = static_cast<int64_t>(testing_util::ReadFile(dir.path() + "/probe.vtc").size());
+  DiskFullEnv disk(Env::Default(), size + size / 2);
+  CheckpointRecorder r(dir.path(), 1, &disk);
+  ASSERT_TRUE(r.Record(StateAt(0, 0), 0, nullptr).ok());
+  ASSERT_TRUE(r.Record(StateAt(1, 50), 1, nullptr).ok());  // queued, then refused
+  // Checkpoint 1's failure is the answer to the next Record at the latest.
+  Status s = r.Record(StateAt(2, 100), 2, nullptr);
+  if (s.ok()) s = r.Finish();
+  ASSERT_EQ(s.code(), Status::Code::kIOError) << s.ToString();
+  EXPECT_NE(s.message().find("No space left on device"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.message().find("ckpt-000001.vtc"), std::string::npos) << s.ToString();
+  EXPECT_EQ(r.Finish().code(), Status::Code::kIOError);
+  EXPECT_EQ(r.files().size(), 1u);  // checkpoint 0 only
 }
 
 TEST(CheckpointRecorderTest, ManyCheckpointsQueueAndAllArrive) {

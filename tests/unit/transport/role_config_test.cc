@@ -62,5 +62,21 @@ TEST(RoleConfigTest, CurveRoundTripsAndIsOptional) {
   EXPECT_FALSE(RoleConfig::FromJson(j).ok());
 }
 
+TEST(RoleConfigTest, DiskFaultRoundTripsIsOptionalAndNotNegative) {
+  RoleConfig c;
+  c.name = "solver-1";
+  c.role = "solver";
+  EXPECT_FALSE(c.ToJson().contains("disk_free_bytes"));  // no fault: as before
+  c.disk_free_bytes = 4096;
+  auto back = RoleConfig::FromJson(c.ToJson());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->disk_free_bytes, 4096);
+  nlohmann::json j = c.ToJson();
+  j["disk_free_bytes"] = -5;
+  auto bad = RoleConfig::FromJson(j);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("disk_free_bytes"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace veritrain

@@ -131,6 +131,9 @@ TEST_F(MessageTypes, EveryTypeRoundTrips) {
   RoundTrip(Goodbye{});
   EXPECT_EQ(KnownMessageTypes().count(Goodbye::kType), 1u);
   EXPECT_EQ(RoundTrip(Shutdown{"done"}).reason, "done");
+  EXPECT_EQ(RoundTrip(TrainingFailed{"write checkpoint: No space left on device"}).reason,
+            "write checkpoint: No space left on device");
+  EXPECT_EQ(KnownMessageTypes().count(TrainingFailed::kType), 1u);
 }
 
 // A diverged training run's update norms are NaN or +inf, which JSON cannot

@@ -1,0 +1,90 @@
+#include "core/state/env.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <system_error>
+
+namespace veritrain {
+namespace {
+
+std::string OsErrorText(int e) { return std::generic_category().message(e); }
+
+class PosixWritableFile : public WritableFile {
+ public:
+  explicit PosixWritableFile(int fd) : fd_(fd) {}
+  ~PosixWritableFile() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  Status Append(std::string_view data) override {
+    while (!data.empty()) {
+      // Linux writes at most ~2 GiB per call; stay well under it.
+      const size_t chunk = std::min(data.size(), size_t{1} << 30);
+      const ssize_t n = ::write(fd_, data.data(), chunk);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return Status::IOError(OsErrorText(errno));
+      }
+      if (n == 0) return Status::IOError(OsErrorText(EIO));  // never loop forever
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+    return Status::Ok();
+  }
+
+  Status Sync() override {
+    if (::fsync(fd_) != 0) return Status::IOError(OsErrorText(errno));
+    return Status::Ok();
+  }
+
+  Status Close() override {
+    const int fd = fd_;
+    fd_ = -1;
+    if (fd >= 0 && ::close(fd) != 0) return Status::IOError(OsErrorText(errno));
+    return Status::Ok();
+  }
+
+ private:
+  int fd_;
+};
+
+class PosixEnv : public Env {
+ public:
+  Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path,
+                                                        unsigned mode) override {
+    const int fd =
+        ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode));
+    if (fd < 0) return Status::IOError(OsErrorText(errno));
+    return std::unique_ptr<WritableFile>(new PosixWritableFile(fd));
+  }
+
+  Status RenameFile(const std::string& from, const std::string& to) override {
+    if (::rename(from.c_str(), to.c_str()) != 0) return Status::IOError(OsErrorText(errno));
+    return Status::Ok();
+  }
+
+  Status SyncDir(const std::string& dir) override {
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return Status::IOError(OsErrorText(errno));
+    const int rc = ::fsync(fd) == 0 ? 0 : errno;
+    ::close(fd);
+    if (rc != 0) return Status::IOError(OsErrorText(rc));
+    return Status::Ok();
+  }
+
+  Status RemoveFile(const std::string& path) override {
+    if (::unlink(path.c_str()) != 0) return Status::IOError(OsErrorText(errno));
+    return Status::Ok();
+  }
+};
+
+}  // namespace
+
+Env* Env::Default() {
+  static PosixEnv* env = new PosixEnv;  // never destroyed: used until exit
+  return env;
+}
+
+}  // namespace veritrain

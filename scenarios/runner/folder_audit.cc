@@ -1,0 +1,387 @@
+#include "scenarios/runner/folder_audit.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/protocol/chain_head.h"
+#include "core/protocol/ledger.h"
+#include "core/transport/role_report.h"
+#include "scenarios/expect.h"
+#include "scenarios/runner/ledger_audit.h"
+#include "scenarios/runner/money.h"
+#include "scenarios/runner/summary.h"
+
+namespace veritrain {
+namespace {
+
+using json = nlohmann::json;
+
+// The differences listed per file, at most; the rest are counted.
+constexpr size_t kMaxDifferences = 8;
+
+Result<std::string> ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return Status::NotFound(path + " does not exist");
+    return Status::IOError(path + " cannot be read");
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) return Status::IOError(path + " cannot be read");
+  return buf.str();
+}
+
+Result<json> ReadAuditedJson(const std::string& path) {
+  VT_ASSIGN_OR_RETURN(std::string text, ReadText(path));
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Status::Corruption(path + " is not JSON");
+  return j;
+}
+
+std::string Short(const json& v) {
+  std::string s = v.dump();
+  if (s.size() > 80) s = s.substr(0, 77) + "...";
+  return s;
+}
+
+// Lists where `folder` differs from `rebuilt`, skipping every "timings"
+// member, as "<path>: <folder value> in the folder, <rebuilt value> from
+// <source>".
+void Diff(const json& folder, const json& rebuilt, const std::string& path,
+          const std::string& source, std::vector<std::string>* out, size_t* count) {
+  auto note = [&](const std::string& what) {
+    if ((*count)++ < kMaxDifferences) out->push_back(what);
+  };
+  const std::string at = path.empty() ? "/" : path;
+  if (folder.is_object() && rebuilt.is_object()) {
+    for (const auto& [k, v] : folder.items()) {
+      if (k == "timings") continue;
+      if (!rebuilt.contains(k)) {
+        note(at + (path.empty() ? "" : "/") + k + ": in the folder (" + Short(v) +
+             "), not in what " + source + " give");
+      } else {
+        Diff(v, rebuilt[k], path + "/" + k, source, out, count);
+      }
+    }
+    for (const auto& [k, v] : rebuilt.items()) {
+      if (k == "timings" || folder.contains(k)) continue;
+      note(path + "/" + k + ": missing from the folder; " + source + " give " + Short(v));
+    }
+    return;
+  }
+  if (folder.is_array() && rebuilt.is_array() && folder.size() == rebuilt.size()) {
+    for (size_t i = 0; i < folder.size(); ++i) {
+      Diff(folder[i], rebuilt[i], path + "/" + std::to_string(i), source, out, count);
+    }
+    return;
+  }
+  if (folder != rebuilt) {
+    note(at + ": " + Short(folder) + " in the folder, " + Short(rebuilt) + " from " + source);
+  }
+}
+
+// The first line where two texts differ, 1-based; 0 when equal.
+size_t FirstDifferentLine(const std::string& a, const std::string& b) {
+  std::istringstream ia(a), ib(b);
+  std::string la, lb;
+  for (size_t n = 1;; ++n) {
+    const bool ga = static_cast<bool>(std::getline(ia, la));
+    const bool gb = static_cast<bool>(std::getline(ib, lb));
+    if (!ga && !gb) return a == b ? 0 : n;
+    if (ga != gb || la != lb) return n;
+  }
+}
+
+// Checks the signed heads and the end of the log; adds to `audit`.
+void CheckHeads(const std::vector<Event>& events, const PublicKey& key,
+                const std::vector<LedgerEntry>& ledger, FolderAudit* audit) {
+  std::vector<std::string> problems;
+  // Ledger entries logged before each event, to compare with a head.
+  size_t entries_before = 0;
+  int64_t heads = 0;
+  int64_t last_head = -1;
+  for (const Event& e : events) {
+    if (e.type == kChainHeadEvent) {
+      const std::string where = "events.jsonl seq " + std::to_string(e.seq) + " (chain_head)";
+      auto head = ChainHead::FromJson(e.data);
+      if (!head.ok()) {
+        problems.push_back(where + ": " + head.status().message());
+      } else if (head->events != e.seq || head->event_head != e.prev) {
+        problems.push_back(where + ": signs " + std::to_string(head->events) +
+                           " events ending in " + head->event_head.Hex() +
+                           ", but it follows event " + std::to_string(e.seq) + " ending in " +
+                           e.prev.Hex());
+      } else if (head->ledger_entries != entries_before ||
+                 head->ledger_head !=
+                     (entries_before == 0 ? Digest{} : ledger[entries_before - 1].hash)) {
+        problems.push_back(where + ": signs " + std::to_string(head->ledger_entries) +
+                           " ledger entries ending in " + head->ledger_head.Hex() +
+                           ", but the log holds " + std::to_string(entries_before) +
+                           " transfers before it ending in " +
+                           (entries_before == 0 ? Digest{} : ledger[entries_before - 1].hash)
+                               .Hex());
+      } else if (Status s = VerifyChainHead(key, *head); !s.ok()) {
+        problems.push_back(where + ": the signature is not the arbiter's over these heads (" +
+                           s.message() + "): the log was rewritten after it was signed");
+      } else {
+        ++heads;
+        last_head = static_cast<int64_t>(e.seq);
+      }
+    }
+    if (e.type == "transfer") ++entries_before;
+  }
+  if (heads == 0 && problems.empty()) {
+    problems.push_back(
+        "events.jsonl: no signed chain head: nothing in the log is signed by the arbiter "
+        "(a log written before signed heads, or one whose heads were removed)");
+  }
+  const int64_t last = static_cast<int64_t>(events.size()) - 1;
+  if (heads > 0 && last_head != last) {
+    problems.push_back("events.jsonl: events " + std::to_string(last_head + 1) + ".." +
+                       std::to_string(last) +
+                       " come after the arbiter's last signed head: they were added, or "
+                       "rewritten, after the fact");
+  }
+  const bool ends_in_shutdown =
+      last >= 1 && events[last].type == kChainHeadEvent && events[last - 1].type == "shutdown";
+  if (heads > 0 && last_head == last && !ends_in_shutdown) {
+    problems.push_back("events.jsonl: the log ends at seq " + std::to_string(last) +
+                       " without the arbiter's shutdown: the run did not finish, or the log was "
+                       "cut short");
+  }
+  if (problems.empty()) {
+    audit->passed.push_back("events.jsonl: " + std::to_string(events.size()) +
+                            " events, hash chain intact, " + std::to_string(heads) +
+                            " heads signed by the arbiter's key, the last after its shutdown");
+  }
+  for (auto& p : problems) audit->problems.push_back(std::move(p));
+}
+
+}  // namespace
+
+Result<json> RunSummaryFromFolder(const std::string& dir, const std::vector<Event>& events,
+                                  const std::string& scenario, uint64_t seed, bool curve,
+                                  const json& expect, const json& observed) {
+  VT_ASSIGN_OR_RETURN(json summary, BuildSummary(events, scenario, seed));
+  summary["ledger_audit"] = AuditLedgerFile(dir + "/ledger.jsonl");
+  // Each role's own count of refused inbound messages (its final report).
+  VT_ASSIGN_OR_RETURN(summary["rejected_messages_by_role"], ReadRejectedByRole(dir));
+  // How many messages were faulted or resent depends on how many were sent,
+  // which depends on timing: kept apart, like "timings".
+  json& network = summary["network"];
+  VT_ASSIGN_OR_RETURN(network["faults_injected_by_role"],
+                      ReadReportFieldByRole(dir, "faults_injected"));
+  VT_ASSIGN_OR_RETURN(network["resends_by_role"], ReadReportFieldByRole(dir, "resends"));
+  if (curve) {
+    // Connections the ZAP handlers refused: keys not in the roster.
+    VT_ASSIGN_OR_RETURN(summary["curve_denials_by_role"], ReadCurveDenialsByRole(dir));
+  }
+  for (const char* field : kRunnerObservedFields) {
+    summary[field] = observed.contains(field) ? observed[field] : json();
+  }
+  json results = json::array();
+  bool all = true;
+  for (const auto& r : EvaluateExpectations(expect, summary)) {
+    results.push_back({{"expectation", r.description},
+                       {"passed", r.passed},
+                       {"actual", r.actual},
+                       {"detail", r.detail}});
+    all = all && r.passed;
+  }
+  summary["expectations"] = results;
+  summary["expectations_met"] = all;
+  return summary;
+}
+
+Result<FolderAudit> AuditRunFolder(const std::string& dir, const AuditOptions& options) {
+  FolderAudit audit;
+  auto events_text = ReadText(dir + "/events.jsonl");
+  if (!events_text.ok() && events_text.status().code() == Status::Code::kNotFound) {
+    return Status::NotFound(dir + " is not a run folder: it has no events.jsonl");
+  }
+  auto problem = [&](const std::string& p) { audit.problems.push_back(p); };
+
+  // The manifest: the arbiter's key, the scenario, and its own hash.
+  auto manifest_text = ReadText(dir + "/manifest.json");
+  json manifest = json::object();
+  if (!manifest_text.ok()) {
+    problem("manifest.json: " + manifest_text.status().message());
+  } else {
+    manifest = json::parse(*manifest_text, nullptr, /*allow_exceptions=*/false);
+    if (manifest.is_discarded() || !manifest.is_object()) {
+      problem("manifest.json: not a JSON object");
+      manifest = json::object();
+    }
+  }
+  if (!events_text.ok()) {
+    problem("events.jsonl: " + events_text.status().message());
+    return audit;
+  }
+  auto parsed = ParseEventLog(*events_text, "events.jsonl");
+  if (!parsed.ok()) {
+    // Nothing else can be rebuilt from a log that does not verify.
+    problem(parsed.status().message());
+    return audit;
+  }
+  const std::vector<Event>& events = *parsed;
+  if (events.empty() || events.front().type != "genesis") {
+    problem("events.jsonl: does not start with the arbiter's genesis event");
+    return audit;
+  }
+  const json& genesis = events.front().data;
+  const std::string arbiter = genesis.value("arbiter", std::string("arbiter"));
+
+  // Whose signatures count.
+  std::optional<PublicKey> key = options.arbiter_key;
+  std::string key_source = "given";
+  if (!key) {
+    key_source = "manifest.json";
+    const json keys = manifest.value("public_keys", json::object());
+    if (keys.is_object() && keys.contains(arbiter) && keys[arbiter].is_string()) {
+      key = PublicKey::FromHex(keys[arbiter].get<std::string>());
+    }
+    if (!key) problem("manifest.json: no public key for the arbiter '" + arbiter + "'");
+  }
+  if (key) {
+    audit.arbiter_key = key->Hex();
+    const std::string logged = genesis.value("arbiter_key", std::string());
+    if (!logged.empty() && logged != key->Hex()) {
+      problem("events.jsonl: the genesis event names arbiter key " + logged + ", not the " +
+              key_source + " key " + key->Hex());
+    }
+  }
+  if (manifest_text.ok()) {
+    const std::string bound = genesis.value("manifest_sha256", std::string());
+    const std::string actual = Sha256Of(*manifest_text).Hex();
+    if (bound.empty()) {
+      problem("events.jsonl: the genesis event does not bind manifest.json (no manifest_sha256)");
+    } else if (bound != actual) {
+      problem("manifest.json: SHA-256 " + actual + ", but the arbiter logged " + bound +
+              " at genesis: the manifest was changed");
+    } else {
+      audit.passed.push_back("manifest.json: the one the arbiter hashed at genesis");
+    }
+  }
+
+  // The ledger, from the event log's transfers.
+  std::vector<LedgerEntry> ledger;
+  for (const Event& e : events) {
+    if (e.type != "transfer") continue;
+    auto entry = Ledger::EntryFromJson(e.data);
+    if (!entry.ok()) {
+      problem("events.jsonl seq " + std::to_string(e.seq) + ": " + entry.status().message());
+      continue;
+    }
+    ledger.push_back(std::move(entry).value());
+  }
+  if (key) CheckHeads(events, *key, ledger, &audit);
+  auto replayed = Ledger::Replay(ledger);
+  if (!replayed.ok()) {
+    problem("the ledger in events.jsonl: " + replayed.status().message());
+  } else if (Status c = replayed->CheckConservation(); !c.ok()) {
+    problem("the ledger in events.jsonl: " + c.message());
+  } else {
+    audit.passed.push_back("ledger: " + std::to_string(ledger.size()) +
+                           " entries replayed from events.jsonl, hash chain intact, no "
+                           "overdraft, supply " +
+                           std::to_string(replayed->TotalSupply().value()) + " conserved");
+  }
+  // ledger.jsonl: the same entries, whenever it was written.
+  if (auto text = ReadText(dir + "/ledger.jsonl"); !text.ok()) {
+    problem("ledger.jsonl: " + text.status().message());
+  } else {
+    std::istringstream in(*text);
+    std::string line;
+    size_t n = 0;
+    std::string first;
+    while (first.empty() && std::getline(in, line)) {
+      const std::string where = "ledger.jsonl line " + std::to_string(n + 1);
+      json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
+      auto entry = j.is_discarded() ? Result<LedgerEntry>(Status::Corruption("not JSON"))
+                                    : Ledger::EntryFromJson(j);
+      if (!entry.ok()) {
+        first = where + ": " + entry.status().message();
+      } else if (n >= ledger.size()) {
+        first = where + ": an entry events.jsonl does not have";
+      } else if (!(*entry == ledger[n])) {
+        first = where + " differs from transfer seq " + std::to_string(n) +
+                " of events.jsonl: " + Short(Ledger::EntryToJson(*entry)) + " vs " +
+                Short(Ledger::EntryToJson(ledger[n]));
+      }
+      ++n;
+    }
+    if (first.empty() && n < ledger.size()) {
+      first = "ledger.jsonl: " + std::to_string(n) + " entries, events.jsonl has " +
+              std::to_string(ledger.size());
+    }
+    if (!first.empty()) {
+      problem(first);
+    } else {
+      audit.passed.push_back("ledger.jsonl: the same " + std::to_string(n) +
+                             " entries as events.jsonl");
+    }
+  }
+
+  // summary.json, rebuilt; metrics.csv and balances.csv from it and the log.
+  auto summary = ReadAuditedJson(dir + "/summary.json");
+  if (!summary.ok()) {
+    problem("summary.json: " + summary.status().message());
+    return audit;
+  }
+  const json scenario = manifest.value("scenario", json::object());
+  const bool curve = manifest.value("curve", json::object()).value("enabled", false);
+  json observed = json::object();
+  for (const char* field : kRunnerObservedFields) {
+    if (summary->contains(field)) observed[field] = (*summary)[field];
+  }
+  auto rebuilt = RunSummaryFromFolder(
+      dir, events, scenario.value("name", summary->value("scenario", std::string())),
+      manifest.value("seed", summary->value("seed", uint64_t{0})), curve,
+      scenario.value("expect", json::array()), observed);
+  if (!rebuilt.ok()) {
+    problem("summary.json cannot be rebuilt: " + rebuilt.status().message());
+  } else {
+    std::vector<std::string> diffs;
+    size_t count = 0;
+    Diff(*summary, *rebuilt, "", "events.jsonl and reports/", &diffs, &count);
+    for (const auto& d : diffs) problem("summary.json " + d);
+    if (count > diffs.size()) {
+      problem("summary.json: " + std::to_string(count - diffs.size()) + " more differences");
+    }
+    if (count == 0) {
+      audit.passed.push_back(
+          "summary.json: rebuilt from events.jsonl and reports/, identical (timings aside)");
+    }
+  }
+  for (const auto& [file, want] :
+       {std::pair<std::string, std::string>{"metrics.csv", MetricsCsv(*summary)},
+        {"balances.csv", BalancesCsv(events)}}) {
+    auto text = ReadText(dir + "/" + file);
+    if (!text.ok()) {
+      problem(file + ": " + text.status().message());
+    } else if (size_t line = FirstDifferentLine(*text, want); line != 0) {
+      problem(file + " line " + std::to_string(line) + ": not what " +
+              (file == "metrics.csv" ? "summary.json gives" : "events.jsonl gives"));
+    } else {
+      audit.passed.push_back(file + ": identical to the one " +
+                             (file == "metrics.csv" ? "summary.json" : "events.jsonl") +
+                             " gives");
+    }
+  }
+  return audit;
+}
+
+std::string AuditText(const FolderAudit& audit) {
+  std::string out;
+  if (!audit.arbiter_key.empty()) out += "  arbiter key " + audit.arbiter_key + "\n";
+  for (const auto& p : audit.passed) out += "  ok    " + p + "\n";
+  for (const auto& p : audit.problems) out += "  FAIL  " + p + "\n";
+  out += audit.ok() ? "audit: passed\n"
+                    : "audit: FAILED (" + std::to_string(audit.problems.size()) +
+                          (audit.problems.size() == 1 ? " problem)\n" : " problems)\n");
+  return out;
+}
+
+}  // namespace veritrain

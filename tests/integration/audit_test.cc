@@ -1,0 +1,181 @@
+// `veritrain audit` and `veritrain report` on the folder of a real run (the
+// synthetic task, roles as processes): a clean folder passes; an edited
+// payment, a re-chained forgery (the reward redirected, every hash
+// recomputed, summary and CSVs rebuilt to match) and a truncated log each
+// fail with exit status 1 naming what differs, and the report of an edited
+// folder never says "ledger conserved: yes".
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tests/support/forge.h"
+#include "tests/support/veritrain_process.h"
+
+namespace veritrain {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using test_support::CommandResult;
+using testing_util::Contains;
+using testing_util::ReadFile;
+using testing_util::WriteFile;
+
+class AuditTest : public ::testing::Test {
+ protected:
+  // One real run for the whole suite; each test edits its own copy.
+  static void SetUpTestSuite() {
+    root_ = new std::string(test_support::MakeTestDir("vt_audit_"));
+    const std::string run = *root_ + "/run";
+    CommandResult r = Veritrain(
+        {"run", std::string(VERITRAIN_SOURCE_DIR) + "/scenarios/synthetic.json", "--out", run});
+    ok_ = r.exit_code == 0;
+    if (!ok_) std::cerr << "the run failed:\n" << r.out << r.err;
+  }
+  static void TearDownTestSuite() {
+    std::error_code ec;
+    fs::remove_all(*root_, ec);
+    delete root_;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(ok_) << "the synthetic run failed";
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = *root_ + "/" + info->name();
+    fs::copy(*root_ + "/run", dir_, fs::copy_options::recursive);
+  }
+  static CommandResult Veritrain(const std::vector<std::string>& args) {
+    const std::string tmp = test_support::MakeTestDir("vt_audit_cmd_");
+    CommandResult r =
+        test_support::WaitVeritrain(test_support::SpawnVeritrain(args, tmp), tmp);
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    return r;
+  }
+  CommandResult Audit(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"audit", dir_};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Veritrain(args);
+  }
+
+  static std::string* root_;
+  static bool ok_;
+  std::string dir_;
+};
+
+std::string* AuditTest::root_ = nullptr;
+bool AuditTest::ok_ = false;
+
+// The report of `dir`: its exit, and whether report.html claims conservation.
+struct Report {
+  CommandResult result;
+  std::string html;
+};
+
+Report ReportOf(const std::string& dir, const std::function<CommandResult(
+                                            const std::vector<std::string>&)>& veritrain) {
+  Report r;
+  r.result = veritrain({"report", dir});
+  r.html = ReadFile(dir + "/report.html");
+  return r;
+}
+
+TEST_F(AuditTest, AFolderAsTheRunLeftItPasses) {
+  CommandResult r = Audit();
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.out, "audit: passed")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "heads signed by the arbiter's key, the last after its shutdown"))
+      << r.out;
+  EXPECT_TRUE(Contains(r.out, "summary.json: rebuilt from events.jsonl")) << r.out;
+  // With the arbiter's key as the manifest lists it, pinned.
+  const json manifest = json::parse(ReadFile(dir_ + "/manifest.json"));
+  r = Audit({"--arbiter-key", manifest["public_keys"]["arbiter"].get<std::string>()});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  Report report = ReportOf(dir_, Veritrain);
+  EXPECT_EQ(report.result.exit_code, 0) << report.result.out << report.result.err;
+  EXPECT_TRUE(Contains(report.html, "yes (audited)"));
+}
+
+TEST_F(AuditTest, AnEditedPaymentFails) {
+  // The reward paid to the solver, made larger in ledger.jsonl.
+  std::string ledger = ReadFile(dir_ + "/ledger.jsonl");
+  const size_t line = ledger.find("\"reason\":\"pay reward\"");
+  ASSERT_NE(line, std::string::npos) << ledger;
+  const size_t amount = ledger.rfind("{\"amount\":", line);
+  const size_t comma = ledger.find(',', amount);
+  ledger.replace(amount, comma - amount, "{\"amount\":999");
+  WriteFile(dir_ + "/ledger.jsonl", ledger);
+  CommandResult r = Audit();
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.out, "FAIL  ledger.jsonl line")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "audit: FAILED")) << r.out;
+  Report report = ReportOf(dir_, Veritrain);
+  EXPECT_EQ(report.result.exit_code, 1) << report.result.out << report.result.err;
+  EXPECT_TRUE(Contains(report.result.err, "fails its audit")) << report.result.err;
+  EXPECT_FALSE(Contains(report.html, "yes (audited)"));
+  EXPECT_TRUE(Contains(report.html, "not confirmed"));
+}
+
+TEST_F(AuditTest, AReChainedForgeryFails) {
+  // A forger's script: the reward goes to the verifier, the settled
+  // balances say so, every hash of both chains and the heads' recorded
+  // hashes are recomputed, summary.json, metrics.csv and balances.csv
+  // rebuilt from the forged log.
+  testing_util::Forge(dir_, [](std::vector<Event>* events) {
+    Event* pay = testing_util::FindTransfer(events, "pay reward");
+    ASSERT_NE(pay, nullptr);
+    const int64_t reward = pay->data["amount"].get<int64_t>();
+    pay->data["to"] = "verifier-1";
+    for (Event& e : *events) {
+      if (e.type != "task_settled") continue;
+      e.data["balances"]["solver-1"] = e.data["balances"]["solver-1"].get<int64_t>() - reward;
+      e.data["balances"]["verifier-1"] =
+          e.data["balances"].value("verifier-1", int64_t{0}) + reward;
+    }
+  });
+  const json summary = json::parse(ReadFile(dir_ + "/summary.json"));
+  ASSERT_EQ(summary["balances"]["solver-1"], 0) << "the forgery took";
+  CommandResult r = Audit();
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.out, "the signature is not the arbiter's over these heads")) << r.out;
+  EXPECT_FALSE(Contains(r.out, "FAIL  summary.json")) << r.out;  // the forger rebuilt it
+  Report report = ReportOf(dir_, Veritrain);
+  EXPECT_EQ(report.result.exit_code, 1);
+  EXPECT_FALSE(Contains(report.html, "yes (audited)"));
+}
+
+TEST_F(AuditTest, ATruncatedLogFails) {
+  // Cut at a line boundary: every line left is a valid chain, but the
+  // arbiter's last signed head is gone, and its shutdown is unsigned.
+  std::string events = ReadFile(dir_ + "/events.jsonl");
+  events.erase(events.rfind('\n', events.size() - 2) + 1);
+  WriteFile(dir_ + "/events.jsonl", events);
+  CommandResult r = Audit();
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.out, "come after the arbiter's last signed head")) << r.out;
+  // Cut inside a line.
+  WriteFile(dir_ + "/events.jsonl", events.substr(0, events.size() - 30));
+  r = Audit();
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.out, "truncated last line")) << r.out;
+}
+
+TEST_F(AuditTest, ABadFolderOrKeyIsBadInput) {
+  CommandResult r = Veritrain({"audit", dir_ + "/logs"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.err, "not a run folder")) << r.err;
+  r = Audit({"--arbiter-key", "abc"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.err, "64 hex")) << r.err;
+  // Someone else's key: every head fails.
+  r = Audit({"--arbiter-key", std::string(64, 'a')});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.out, "genesis event names arbiter key")) << r.out;
+}
+
+}  // namespace
+}  // namespace veritrain

@@ -1,0 +1,267 @@
+// The audit of a results folder (scenarios/runner/folder_audit.h) on a
+// folder written here as the arbiter and the runner write one: a clean
+// folder passes; an edited payment, a rewritten and re-chained log, a log
+// cut short (at a line, inside a line), an edited manifest or summary, and
+// a forger's own key each fail, naming what differs.
+#include "scenarios/runner/folder_audit.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "core/protocol/chain_head.h"
+#include "core/protocol/clock.h"
+#include "core/protocol/event_log.h"
+#include "core/protocol/ledger.h"
+#include "scenarios/runner/money.h"
+#include "scenarios/runner/summary.h"
+#include "tests/support/files.h"
+#include "tests/support/forge.h"
+
+namespace veritrain {
+namespace {
+
+using json = nlohmann::json;
+using testing_util::Contains;
+using testing_util::ReadFile;
+using testing_util::ScratchDir;
+using testing_util::WriteFile;
+
+Identity ArbiterKey() { return *Identity::FromSecretHex(std::string(64, '7')); }
+
+// Writes a finished run folder of one accepted task into `dir`, the way the
+// arbiter (events.jsonl with signed heads, ledger.jsonl) and the runner
+// (manifest.json first, then summary.json, metrics.csv, balances.csv) do.
+void WriteRunFolder(const std::string& dir) {
+  const Identity key = ArbiterKey();
+  const json manifest = {
+      {"scenario",
+       {{"name", "audit-test"},
+        {"expect", json::array({{{"path", "/tasks/0/outcome"}, {"equals", "accepted"}}})}}},
+      {"seed", 3},
+      {"public_keys", {{"arbiter", key.public_key().Hex()}}},
+      {"curve", {{"enabled", false}}}};
+  const std::string manifest_text = manifest.dump(2) + "\n";
+  WriteFile(dir + "/manifest.json", manifest_text);
+
+  FakeClock clock(1000);
+  EventLog log = std::move(EventLog::Open(dir + "/events.jsonl", &clock)).value();
+  Ledger ledger;
+  auto append = [&](const std::string& type, const std::string& task, const json& data) {
+    clock.Advance(5);
+    ASSERT_TRUE(log.Append(type, task, data).ok()) << type;
+  };
+  auto transfer = [&](const std::string& task) {
+    append("transfer", task, Ledger::EntryToJson(ledger.entries().back()));
+  };
+  auto sign = [&] {
+    append(kChainHeadEvent, "",
+           SignChainHead(key, "arbiter", log.size(), log.head(), ledger.entries().size(),
+                         ledger.head())
+               .ToJson());
+  };
+  append("genesis", "", {{"arbiter", "arbiter"},
+                         {"arbiter_key", key.public_key().Hex()},
+                         {"manifest_sha256", Sha256Of(manifest_text).Hex()}});
+  ASSERT_TRUE(ledger.Mint("submitter", Amount(100), "genesis").ok());
+  transfer("");
+  ASSERT_TRUE(ledger.Mint("solver-1", Amount(0), "genesis").ok());
+  transfer("");
+  const std::string t = "task-0001";
+  append("task_posted", t,
+         {{"spec",
+           {{"job", {{"name", "synthetic"}}},
+            {"steps", 20},
+            {"checkpoint_interval", 10},
+            {"mode", "exact"},
+            {"solver", "solver-1"},
+            {"reward", 40}}}});
+  ASSERT_TRUE(ledger.Transfer("submitter", "escrow/" + t, Amount(40), "escrow", t).ok());
+  transfer(t);
+  ASSERT_TRUE(ledger.Transfer("escrow/" + t, "solver-1", Amount(40), "pay reward", t).ok());
+  transfer(t);
+  append("task_settled", t,
+         {{"outcome", "accepted"},
+          {"reason", "every verifier accepted"},
+          {"balances", {{"solver-1", 40}, {"submitter", 60}}},
+          {"dispute", json::object()}});
+  sign();
+  append("shutdown", "", {{"conservation", true}, {"ledger_head", ledger.head().Hex()}});
+  sign();
+
+  std::string ledger_text;
+  for (const auto& e : ledger.entries()) ledger_text += Ledger::EntryToJson(e).dump() + "\n";
+  WriteFile(dir + "/ledger.jsonl", ledger_text);
+  const std::vector<Event> events = *ReadEventLog(dir + "/events.jsonl");
+  const json summary =
+      *RunSummaryFromFolder(dir, events, "audit-test", 3, false, manifest["scenario"]["expect"],
+                            {{"crashes", json::array()}, {"timings", {{"wall_seconds", 1.5}}}});
+  ASSERT_TRUE(summary["expectations_met"].get<bool>());
+  WriteFile(dir + "/summary.json", summary.dump(2) + "\n");
+  WriteFile(dir + "/metrics.csv", MetricsCsv(summary));
+  WriteFile(dir + "/balances.csv", BalancesCsv(events));
+}
+
+// Whether any problem of the audit contains every one of `parts`.
+bool HasProblem(const FolderAudit& audit, const std::vector<std::string>& parts) {
+  for (const auto& p : audit.problems) {
+    bool all = true;
+    for (const auto& part : parts) all = all && Contains(p, part);
+    if (all) return true;
+  }
+  return false;
+}
+
+std::string Problems(const FolderAudit& audit) { return AuditText(audit); }
+
+class FolderAuditTest : public ::testing::Test {
+ protected:
+  void SetUp() override { WriteRunFolder(dir_.path()); }
+  std::string Path(const std::string& file) const { return dir_.path() + "/" + file; }
+  FolderAudit Audit(const AuditOptions& options = {}) {
+    auto audit = AuditRunFolder(dir_.path(), options);
+    EXPECT_TRUE(audit.ok()) << audit.status().ToString();
+    return audit.ok() ? *audit : FolderAudit{};
+  }
+  ScratchDir dir_;
+};
+
+TEST_F(FolderAuditTest, AFinishedFolderPasses) {
+  const FolderAudit audit = Audit();
+  EXPECT_TRUE(audit.ok()) << Problems(audit);
+  EXPECT_EQ(audit.arbiter_key, ArbiterKey().public_key().Hex());
+  EXPECT_EQ(audit.passed.size(), 7u) << Problems(audit);
+  EXPECT_TRUE(Contains(AuditText(audit), "audit: passed"));
+  // Pinning the right key changes nothing.
+  AuditOptions pinned;
+  pinned.arbiter_key = ArbiterKey().public_key();
+  EXPECT_TRUE(Audit(pinned).ok());
+}
+
+TEST_F(FolderAuditTest, AnEditedPaymentInTheLedgerFileFails) {
+  std::string ledger = ReadFile(Path("ledger.jsonl"));
+  const size_t at = ledger.find("\"amount\":40,\"from\":\"escrow/task-0001\"");
+  ASSERT_NE(at, std::string::npos) << ledger;
+  ledger.replace(at, std::string("\"amount\":40").size(), "\"amount\":4");
+  WriteFile(Path("ledger.jsonl"), ledger);
+  const FolderAudit audit = Audit();
+  EXPECT_TRUE(HasProblem(audit, {"ledger.jsonl line 4", "differs from transfer seq 3"}))
+      << Problems(audit);
+  EXPECT_TRUE(HasProblem(audit, {"summary.json /ledger_audit"})) << Problems(audit);
+}
+
+TEST_F(FolderAuditTest, AnEditedPaymentInTheEventLogBreaksItsChain) {
+  std::string events = ReadFile(Path("events.jsonl"));
+  const size_t at = events.find("\"to\":\"solver-1\"", events.find("pay reward"));
+  ASSERT_NE(at, std::string::npos);
+  events.replace(at, std::string("\"to\":\"solver-1\"").size(), "\"to\":\"submitter\"");
+  WriteFile(Path("events.jsonl"), events);
+  const FolderAudit audit = Audit();
+  EXPECT_TRUE(HasProblem(audit, {"events.jsonl line 6", "does not match"})) << Problems(audit);
+}
+
+TEST_F(FolderAuditTest, AReChainedForgeryFailsOnTheSignature) {
+  // The reward goes to the submitter instead; every hash is recomputed, the
+  // heads' recorded hashes too, and the summary and CSVs rebuilt to match.
+  testing_util::Forge(dir_.path(), [](std::vector<Event>* events) {
+    Event* pay = testing_util::FindTransfer(events, "pay reward");
+    ASSERT_NE(pay, nullptr);
+    pay->data["to"] = "submitter";
+    for (Event& e : *events) {
+      if (e.type == "task_settled") e.data["balances"] = {{"solver-1", 0}, {"submitter", 100}};
+    }
+  });
+  // The forged folder is consistent in itself...
+  EXPECT_EQ(json::parse(ReadFile(Path("summary.json")))["balances"]["submitter"], 100);
+  // ...but not signed by the arbiter.
+  const FolderAudit audit = Audit();
+  EXPECT_FALSE(audit.ok());
+  EXPECT_TRUE(HasProblem(audit, {"seq 7 (chain_head)", "not the arbiter's"})) << Problems(audit);
+  EXPECT_TRUE(HasProblem(audit, {"seq 9 (chain_head)", "not the arbiter's"})) << Problems(audit);
+  EXPECT_FALSE(HasProblem(audit, {"summary.json"})) << Problems(audit);
+}
+
+TEST_F(FolderAuditTest, AForgerWithItsOwnKeyIsCaughtByThePinnedKey) {
+  const Identity forger = *Identity::FromSecretHex(std::string(64, 'e'));
+  testing_util::Forge(
+      dir_.path(),
+      [](std::vector<Event>* events) {
+        testing_util::FindTransfer(events, "pay reward")->data["to"] = "submitter";
+        for (Event& e : *events) {
+          if (e.type == "task_settled") e.data["balances"] = {{"solver-1", 0}, {"submitter", 100}};
+        }
+      },
+      &forger);
+  // Whoever trusts the folder's own manifest trusts the forger's key: the
+  // audit says which key it used...
+  const FolderAudit trusting = Audit();
+  EXPECT_TRUE(trusting.ok()) << Problems(trusting);
+  EXPECT_EQ(trusting.arbiter_key, forger.public_key().Hex());
+  // ...and with the arbiter's real key pinned, the forgery fails.
+  AuditOptions pinned;
+  pinned.arbiter_key = ArbiterKey().public_key();
+  const FolderAudit audit = Audit(pinned);
+  EXPECT_TRUE(HasProblem(audit, {"genesis event names arbiter key", forger.public_key().Hex()}))
+      << Problems(audit);
+  EXPECT_TRUE(HasProblem(audit, {"not the arbiter's"})) << Problems(audit);
+}
+
+TEST_F(FolderAuditTest, ALogCutAtALineBoundaryFails) {
+  std::string events = ReadFile(Path("events.jsonl"));
+  // Drop the final head: the shutdown is no longer signed.
+  events.erase(events.rfind('\n', events.size() - 2) + 1);
+  WriteFile(Path("events.jsonl"), events);
+  FolderAudit audit = Audit();
+  EXPECT_TRUE(HasProblem(audit, {"events 8..8", "after the arbiter's last signed head"}))
+      << Problems(audit);
+  // Drop the shutdown too: what is left ends in a signed head, but not the last one.
+  events.erase(events.rfind('\n', events.size() - 2) + 1);
+  WriteFile(Path("events.jsonl"), events);
+  audit = Audit();
+  EXPECT_TRUE(HasProblem(audit, {"without the arbiter's shutdown"})) << Problems(audit);
+}
+
+TEST_F(FolderAuditTest, ALogCutInsideALineFails) {
+  std::string events = ReadFile(Path("events.jsonl"));
+  WriteFile(Path("events.jsonl"), events.substr(0, events.size() - 20));
+  const FolderAudit audit = Audit();
+  EXPECT_TRUE(HasProblem(audit, {"events.jsonl line 10", "truncated last line"}))
+      << Problems(audit);
+}
+
+TEST_F(FolderAuditTest, AnEditedManifestOrSummaryFailsNamingWhat) {
+  json manifest = json::parse(ReadFile(Path("manifest.json")));
+  manifest["scenario"]["expect"] = json::array();
+  WriteFile(Path("manifest.json"), manifest.dump(2) + "\n");
+  json summary = json::parse(ReadFile(Path("summary.json")));
+  summary["tasks"][0]["outcome"] = "challenge_upheld";
+  summary["timings"]["wall_seconds"] = 99.0;  // timings are not audited
+  WriteFile(Path("summary.json"), summary.dump(2) + "\n");
+  const FolderAudit audit = Audit();
+  EXPECT_TRUE(HasProblem(audit, {"manifest.json: SHA-256", "the manifest was changed"}))
+      << Problems(audit);
+  EXPECT_TRUE(HasProblem(audit, {"summary.json /tasks/0/outcome", "\"challenge_upheld\" in the "
+                                                                 "folder",
+                                 "\"accepted\" from"}))
+      << Problems(audit);
+  EXPECT_FALSE(HasProblem(audit, {"wall_seconds"})) << Problems(audit);
+}
+
+TEST_F(FolderAuditTest, DerivedFilesMustMatch) {
+  WriteFile(Path("balances.csv"), ReadFile(Path("balances.csv")) + "9,x,y,z,w,1,0,0,0\n");
+  std::filesystem::remove(Path("metrics.csv"));
+  const FolderAudit audit = Audit();
+  EXPECT_TRUE(HasProblem(audit, {"balances.csv line 6"})) << Problems(audit);
+  EXPECT_TRUE(HasProblem(audit, {"metrics.csv", "does not exist"})) << Problems(audit);
+}
+
+TEST(FolderAuditPathTest, AFolderWithoutAnEventLogIsNotARunFolder) {
+  ScratchDir dir;
+  auto audit = AuditRunFolder(dir.path());
+  ASSERT_FALSE(audit.ok());
+  EXPECT_EQ(audit.status().code(), Status::Code::kNotFound);
+  EXPECT_TRUE(Contains(audit.status().message(), "not a run folder"));
+}
+
+}  // namespace
+}  // namespace veritrain
