@@ -86,8 +86,8 @@ std::string CalibrationKey(const Scenario& scenario) {
       .dump();
 }
 
-std::mutex cache_mutex;
-std::map<std::string, Calibration>& Cache() {
+std::mutex calibration_mutex;
+std::map<std::string, Calibration>& CalibrationCache() {
   static auto* cache = new std::map<std::string, Calibration>();
   return *cache;
 }
@@ -99,12 +99,12 @@ Result<Calibration> CalibrateScenario(const Scenario& scenario) {
   const std::string key = CalibrationKey(scenario);
   // One calibration at a time: it applies hardware profiles to the process
   // (the default dtype among them), so two at once would disturb each other.
-  std::lock_guard<std::mutex> lock(cache_mutex);
-  auto it = Cache().find(key);
-  if (it != Cache().end()) return it->second;
+  std::lock_guard<std::mutex> lock(calibration_mutex);
+  auto it = CalibrationCache().find(key);
+  if (it != CalibrationCache().end()) return it->second;
   VT_ASSIGN_OR_RETURN(CalibrationSettings settings, CalibrationSettingsFor(scenario));
   VT_ASSIGN_OR_RETURN(Calibration c, Calibrate(CalibrationTaskFor(scenario), settings));
-  Cache().emplace(key, c);
+  CalibrationCache().emplace(key, c);
   return c;
 }
 

@@ -7,9 +7,9 @@
 namespace veritrain {
 namespace {
 
-using json = nlohmann::ordered_json;
+using ordered_json = nlohmann::ordered_json;
 
-std::string Code(const json& v) { return "`" + v.dump() + "`"; }
+std::string Code(const ordered_json& v) { return "`" + v.dump() + "`"; }
 
 // Description text for Markdown: '<' and '>' would start HTML tags.
 std::string Text(const std::string& s) {
@@ -22,7 +22,7 @@ std::string Text(const std::string& s) {
   return out;
 }
 
-std::string TypeOf(const json& s) {
+std::string TypeOf(const ordered_json& s) {
   if (s.contains("const")) return "constant";
   if (s.contains("type")) {
     const auto& t = s["type"];
@@ -34,7 +34,7 @@ std::string TypeOf(const json& s) {
   return "any JSON value";
 }
 
-std::string Facts(const json& s, bool required) {
+std::string Facts(const ordered_json& s, bool required) {
   std::vector<std::string> facts;
   facts.push_back("*" + TypeOf(s) + "*");
   if (required) facts.push_back("**required**");
@@ -59,8 +59,8 @@ std::string Facts(const json& s, bool required) {
 }
 
 // Calls visit(path, subschema, required) for every property, depth first.
-void Walk(const json& schema, const std::string& prefix,
-          const std::function<void(const std::string&, const json&, bool)>& visit) {
+void Walk(const ordered_json& schema, const std::string& prefix,
+          const std::function<void(const std::string&, const ordered_json&, bool)>& visit) {
   if (!schema.is_object()) return;
   if (schema.contains("properties") && schema["properties"].is_object()) {
     std::vector<std::string> required;
@@ -77,8 +77,8 @@ void Walk(const json& schema, const std::string& prefix,
   }
 }
 
-Result<json> Parse(std::string_view text) {
-  json j = json::parse(text.begin(), text.end(), nullptr, false);
+Result<ordered_json> Parse(std::string_view text) {
+  ordered_json j = ordered_json::parse(text.begin(), text.end(), nullptr, false);
   if (j.is_discarded()) return Status::InvalidArgument("the schema is not valid JSON");
   return j;
 }
@@ -86,10 +86,10 @@ Result<json> Parse(std::string_view text) {
 }  // namespace
 
 Result<std::string> SchemaReferenceMarkdown(std::string_view schema_text) {
-  VT_ASSIGN_OR_RETURN(json schema, Parse(schema_text));
+  VT_ASSIGN_OR_RETURN(ordered_json schema, Parse(schema_text));
   std::ostringstream out;
   out << "\n";
-  Walk(schema, "", [&](const std::string& path, const json& s, bool required) {
+  Walk(schema, "", [&](const std::string& path, const ordered_json& s, bool required) {
     const size_t depth = static_cast<size_t>(std::count(path.begin(), path.end(), '.'));
     out << (depth == 0 ? "### " : "#### ") << "`" << path << "`\n\n";
     out << Facts(s, required) << "\n\n";
@@ -103,9 +103,9 @@ Result<std::string> SchemaReferenceMarkdown(std::string_view schema_text) {
 }
 
 Result<std::vector<std::string>> SchemaPropertyPaths(std::string_view schema_text) {
-  VT_ASSIGN_OR_RETURN(json schema, Parse(schema_text));
+  VT_ASSIGN_OR_RETURN(ordered_json schema, Parse(schema_text));
   std::vector<std::string> paths;
-  Walk(schema, "", [&](const std::string& path, const json&, bool) {
+  Walk(schema, "", [&](const std::string& path, const ordered_json&, bool) {
     paths.push_back(path);
   });
   return paths;

@@ -1,5 +1,7 @@
 #include "solver/behaviour.h"
 
+#include "core/util/behaviour_params.h"
+
 #include "solver/behaviours/blindfold_topq.h"
 #include "solver/behaviours/data_substitution.h"
 #include "solver/behaviours/infinitesimal.h"
@@ -36,7 +38,8 @@ class HonestSolver final : public SolverBehaviour {
 const std::map<std::string, SolverBehaviourFactory>& SolverBehaviours() {
   static const std::map<std::string, SolverBehaviourFactory> kRegistry = {
       {"honest",
-       [](const nlohmann::json&) -> Result<std::unique_ptr<SolverBehaviour>> {
+       [](const nlohmann::json& params) -> Result<std::unique_ptr<SolverBehaviour>> {
+         VT_RETURN_IF_ERROR(BehaviourParams("honest", params).Only({}));
          return std::unique_ptr<SolverBehaviour>(new HonestSolver());
        }},
       // Proof-of-learning spoofs (solver/behaviours/).

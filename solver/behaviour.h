@@ -54,6 +54,11 @@ class SolverBehaviour {
   // goes silent and loses on time).
   virtual bool AnswersGameMove(int64_t move) { return true; }
 
+  // Whether the solver answers a tolerance-mode challenger's requests for
+  // its states and node outputs during a dispute (fetch_dispute_data); one
+  // that does not stays silent, the worst a challenger can meet.
+  virtual bool ServesDisputeData() { return true; }
+
   // The state the solver commits to as checkpoint `index` (after index·k
   // steps; 0 is the initial state), given the state its steps produced.
   // Training continues from the returned state. By default `state` itself;

@@ -102,7 +102,8 @@ Status Solver::Pump(int64_t timeout_ms) {
   // Requests for checkpoints first: verifiers are waiting.
   VT_RETURN_IF_ERROR(messenger_.Drain(serve_, /*router=*/true, serve_guard_,
                                       [this](const Message& m, const std::string& rid) {
-                                        if (m.type != FetchCheckpoint::kType) {
+                                        if (m.type != FetchCheckpoint::kType &&
+                                            m.type != FetchDisputeData::kType) {
                                           messenger_.Reject("not_a_request",
                                                             "a " + m.type + " from " + m.from +
                                                                 " on the checkpoint socket");
@@ -332,6 +333,11 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
 void Solver::Serve(const Message& m, const std::string& routing_id) {
   Message out;
   if (m.type == FetchDisputeData::kType) {
+    if (!behaviour_->ServesDisputeData()) {
+      spdlog::info("solver {}: not serving dispute data to {} (behaviour {})", config_.name,
+                   m.from, behaviour_->name());
+      return;
+    }
     auto fetch = Unpack<FetchDisputeData>(m);
     auto data = fetch.ok() ? DisputeDataFor(m.task, m.from, *fetch) : fetch.status();
     out = data.ok() ? Pack(*data, m.task) : Pack(Ack{false, data.status().message(), {}}, m.task);

@@ -1,5 +1,7 @@
 #include "verifier/behaviour.h"
 
+#include "core/util/behaviour_params.h"
+
 #include "verifier/behaviours/approve.h"
 #include "verifier/behaviours/false_challenge.h"
 #include "verifier/behaviours/stall.h"
@@ -25,7 +27,8 @@ class HonestVerifier final : public VerifierBehaviour {
 const std::map<std::string, VerifierBehaviourFactory>& VerifierBehaviours() {
   static const std::map<std::string, VerifierBehaviourFactory> kRegistry = {
       {"honest",
-       [](const nlohmann::json&) -> Result<std::unique_ptr<VerifierBehaviour>> {
+       [](const nlohmann::json& params) -> Result<std::unique_ptr<VerifierBehaviour>> {
+         VT_RETURN_IF_ERROR(BehaviourParams("honest", params).Only({}));
          return std::unique_ptr<VerifierBehaviour>(new HonestVerifier());
        }},
       {"false-challenge", &MakeFalseChallenger},

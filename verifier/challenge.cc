@@ -76,6 +76,7 @@ Status Verifier::OnDisputeOpened(const std::string& task, const DisputeOpened& d
   c.first_step = d.first_step;
   c.length = d.steps;
   c.tolerance = tolerance;
+  c.clock_left_ms = d.clock_ms;
   c.solver_hashes[0] = d.start_hash;
   c.solver_hashes[d.steps] = d.solver_end_hash;
   if (tolerance) {
@@ -150,7 +151,11 @@ Status Verifier::OnGameUpdate(const std::string& task, const GameUpdate& u) {
                  task);
     return Status::Ok();
   }
+  c.move_started = std::chrono::steady_clock::now();
   auto move = ChooseMove(assignments_.at(task), c, u);
+  c.clock_left_ms -= std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::steady_clock::now() - c.move_started)
+                         .count();
   if (!move.ok()) {
     spdlog::error("verifier: choosing move {} on {}: {}", u.move, task, move.status().ToString());
     return Status::Ok();
@@ -240,6 +245,13 @@ Result<int64_t> Verifier::ChooseByHash(Assignment& a, Challenge& c, const GameUp
   return legal.back();
 }
 
+std::chrono::milliseconds Verifier::FetchBudget(const Challenge& c) {
+  const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - c.move_started);
+  const int64_t left = c.clock_left_ms - spent.count();
+  return std::chrono::milliseconds(std::max<int64_t>(100, left / 4));
+}
+
 Result<zmq::socket_t*> Verifier::SolverSocket(Assignment& a, Challenge& c) {
   if (c.solver) return c.solver.get();
   if (!a.posted) return Status::FailedPrecondition("the proof has not been seen");
@@ -270,7 +282,8 @@ Result<TensorMap> Verifier::SolverStateAt(Assignment& a, Challenge& c, const std
   fetch.what = FetchDisputeData::kState;
   fetch.position = p;
   VT_ASSIGN_OR_RETURN(Message m, AskSolver(*solver, task, a.posted->solver, Pack(fetch, task),
-                                           "its state at step " + std::to_string(p)));
+                                           "its state at step " + std::to_string(p),
+                                           FetchBudget(c)));
   VT_ASSIGN_OR_RETURN(DisputeData data, Unpack<DisputeData>(m));
   VT_ASSIGN_OR_RETURN(Digest hash, StateHash(data.tensors));
   if (hash != posted->second) {
@@ -335,7 +348,8 @@ Result<int64_t> Verifier::ChooseNodeByScan(Assignment& a, Challenge& c, const Ga
     fetch.step = u.disputed_step;
     VT_ASSIGN_OR_RETURN(Message m,
                         AskSolver(*solver, task_id, a.posted->solver, Pack(fetch, task_id),
-                                  "the node outputs of step " + std::to_string(u.disputed_step)));
+                                  "the node outputs of step " + std::to_string(u.disputed_step),
+                                  FetchBudget(c)));
     VT_ASSIGN_OR_RETURN(DisputeData data, Unpack<DisputeData>(m));
     if (data.nodes != u.graph_nodes) {
       return Status::Corruption("the solver serves " + std::to_string(data.nodes) +

@@ -25,7 +25,6 @@
 namespace veritrain {
 namespace {
 
-constexpr auto kFetchTimeout = std::chrono::seconds(120);
 
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
@@ -518,10 +517,10 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
 
 Result<Message> Verifier::AskSolver(zmq::socket_t& solver, const std::string& task,
                                     const std::string& solver_name, Message request,
-                                    const std::string& what) {
+                                    const std::string& what, std::chrono::milliseconds timeout) {
   request.rid = messenger_.NewRequestId();
   VT_RETURN_IF_ERROR(messenger_.Send(solver, request));
-  const auto deadline = std::chrono::steady_clock::now() + kFetchTimeout;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   int attempts = 0;
   auto resend_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(retry_.BackoffMs(1));
   while (true) {

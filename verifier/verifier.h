@@ -72,6 +72,7 @@
 // Thread-safety: one Verifier runs on one thread (Run()).
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <set>
@@ -144,7 +145,16 @@ class Verifier {
     nlohmann::json scan_note;
     int64_t answered = -1;
     int64_t moves_answered = 0;
+    // Its chess clock as far as it can tell (the dispute's clock less the
+    // time it took over its moves), and when the move in hand started: a
+    // fetch from the solver during a move may take a quarter of what is
+    // left, so a solver that never answers cannot run the challenger out
+    // of time (an unanswered fetch counts against the solver).
+    int64_t clock_left_ms = 0;
+    std::chrono::steady_clock::time_point move_started;
   };
+  // How long a fetch from the solver may wait during the current move.
+  static std::chrono::milliseconds FetchBudget(const Challenge& c);
 
   Verifier(zmq::context_t& ctx, RoleConfig config, Messenger messenger,
            std::unique_ptr<VerifierBehaviour> behaviour, RetryPolicy retry);
@@ -168,9 +178,12 @@ class Verifier {
   // Sends `request` to the solver and waits for its answer (same request
   // id), resending on the retry policy's back-off; Unavailable with the
   // solver's reason when it refuses, Timeout when it never answers.
+  // `timeout` bounds the whole wait.
   Result<Message> AskSolver(zmq::socket_t& solver, const std::string& task,
                             const std::string& solver_name, Message request,
-                            const std::string& what);
+                            const std::string& what,
+                            std::chrono::milliseconds timeout = kFetchTimeout);
+  static constexpr std::chrono::milliseconds kFetchTimeout{120000};
 
   // Where the verdict on `task` is kept (see the durable state above).
   std::string VerdictRecord(const std::string& task) const;

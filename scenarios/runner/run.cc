@@ -97,6 +97,7 @@ std::string JobSetupText(const nlohmann::json& job) {
     return "the solver is loading " + fs::path(model).filename().string() + " and its data";
   }
   return "the solver is building job " + name;
+}
 
 // " — the filesystem of the results folder is full (N bytes free)" when
 // `dir`'s filesystem has less than 1 MiB left, else "": a role's log there

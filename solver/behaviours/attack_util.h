@@ -1,6 +1,6 @@
-// Shared pieces of the solver attacks (solver/behaviours/): reading a
-// behaviour's parameters with errors that name them, and the state
-// manipulations the attacks are made of.
+// Shared pieces of the solver attacks (solver/behaviours/): the state
+// manipulations the attacks are made of (their parameters are read with
+// core/util/behaviour_params.h).
 //
 // Thread-safety: pure functions and values.
 #pragma once
@@ -13,37 +13,10 @@
 #include <vector>
 
 #include "core/train/job.h"
+#include "core/util/behaviour_params.h"
 #include "core/util/status.h"
 
 namespace veritrain {
-
-// A behaviour's "params" object. Errors read "<behaviour>.<param> ...".
-class BehaviourParams {
- public:
-  BehaviourParams(std::string behaviour, const nlohmann::json& params)
-      : behaviour_(std::move(behaviour)), params_(params) {}
-
-  // InvalidArgument unless params is an object whose fields are all in
-  // `known` (naming the first other one and the known ones).
-  Status Only(std::initializer_list<const char*> known) const;
-  // A finite number in [min, max] (min excluded when min_exclusive), or
-  // `fallback` when absent.
-  Result<double> Number(const char* key, double fallback, double min,
-                        double max, bool min_exclusive = false) const;
-  // An integer in [min, max], or `fallback` when absent.
-  Result<int64_t> Int(const char* key, int64_t fallback, int64_t min,
-                      int64_t max) const;
-  // One of `allowed`, or `fallback` when absent.
-  Result<std::string> Choice(const char* key, const std::string& fallback,
-                             const std::vector<std::string>& allowed) const;
-  // A non-negative integer (a seed), or `fallback` when absent.
-  Result<uint64_t> Seed(const char* key, uint64_t fallback) const;
-
- private:
-  std::string Name(const char* key) const { return behaviour_ + "." + key; }
-  std::string behaviour_;
-  nlohmann::json params_;
-};
 
 // The int64 scalar meta/step of a state; InvalidArgument if it has none.
 Result<int64_t> StepOf(const TensorMap& state);

@@ -1,13 +1,18 @@
 #include "solver/behaviours/corrupt_node.h"
 
+#include <cstdint>
+
+#include "core/util/behaviour_params.h"
+
 namespace veritrain {
 namespace {
 
 class CorruptNodeSolver final : public SolverBehaviour {
  public:
-  CorruptNodeSolver(int64_t step, std::string node, double magnitude)
-      : step_(step), node_(std::move(node)), magnitude_(magnitude) {}
+  CorruptNodeSolver(int64_t step, std::string node, double magnitude, bool serves)
+      : step_(step), node_(std::move(node)), magnitude_(magnitude), serves_(serves) {}
   std::string name() const override { return "corrupt-node"; }
+  bool ServesDisputeData() override { return serves_; }
 
   NodeHook Hook(int64_t step) override {
     if (step != step_) return nullptr;
@@ -23,30 +28,28 @@ class CorruptNodeSolver final : public SolverBehaviour {
   int64_t step_;
   std::string node_;
   double magnitude_;
+  bool serves_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<SolverBehaviour>> MakeCorruptNodeSolver(
     const nlohmann::json& params) {
-  auto step = params.find("step");
+  BehaviourParams p("corrupt-node", params);
+  VT_RETURN_IF_ERROR(p.Only({"step", "node", "magnitude", "dispute_data"}));
   auto node = params.find("node");
-  if (step == params.end() || !step->is_number_integer() ||
-      step->get<int64_t>() < 0) {
-    return Status::InvalidArgument(
-        "corrupt-node: params.step must be an integer >= 0");
+  if (!params.contains("step")) {
+    return Status::InvalidArgument("corrupt-node.step: required (the step to corrupt)");
   }
-  if (node == params.end() || !node->is_string() ||
-      node->get<std::string>().empty()) {
-    return Status::InvalidArgument(
-        "corrupt-node: params.node must name a step-graph node");
+  VT_ASSIGN_OR_RETURN(int64_t step, p.Int("step", 0, 0, INT64_MAX));
+  if (node == params.end() || !node->is_string() || node->get<std::string>().empty()) {
+    return Status::InvalidArgument("corrupt-node.node: required, the name of a step-graph node");
   }
-  const double magnitude = params.value("magnitude", 1.0);
-  if (magnitude == 0)
-    return Status::InvalidArgument(
-        "corrupt-node: params.magnitude must not be 0");
-  return std::unique_ptr<SolverBehaviour>(new CorruptNodeSolver(
-      step->get<int64_t>(), node->get<std::string>(), magnitude));
+  VT_ASSIGN_OR_RETURN(double magnitude, p.Number("magnitude", 1.0, -1e30, 1e30));
+  if (magnitude == 0) return Status::InvalidArgument("corrupt-node.magnitude must not be 0");
+  VT_ASSIGN_OR_RETURN(std::string data, p.Choice("dispute_data", "serve", {"serve", "withhold"}));
+  return std::unique_ptr<SolverBehaviour>(
+      new CorruptNodeSolver(step, node->get<std::string>(), magnitude, data == "serve"));
 }
 
 }  // namespace veritrain

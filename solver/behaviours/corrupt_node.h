@@ -5,7 +5,10 @@
 // the game must still find exactly that step and node.
 //
 // Parameters: {"step": int >= 0, "node": name of a step-graph node
-// (e.g. "fc2.backward"), "magnitude": number != 0}.
+// (e.g. "fc2.backward"), "magnitude": number != 0, "dispute_data":
+// "serve" (default) | "withhold" (never answers a tolerance-mode
+// challenger's fetch_dispute_data: the challenger must still win, on the
+// solver's silence, within its clock)}.
 #pragma once
 
 #include "solver/behaviour.h"

@@ -1,5 +1,9 @@
 #include "solver/behaviours/stall.h"
 
+#include <cstdint>
+
+#include "core/util/behaviour_params.h"
+
 namespace veritrain {
 namespace {
 
@@ -17,14 +21,10 @@ class StallSolver final : public SolverBehaviour {
 
 Result<std::unique_ptr<SolverBehaviour>> MakeStallSolver(
     const nlohmann::json& params) {
-  auto after = params.find("after_moves");
-  if (after != params.end() &&
-      (!after->is_number_integer() || after->get<int64_t>() < 0)) {
-    return Status::InvalidArgument(
-        "stall: params.after_moves must be an integer >= 0");
-  }
-  return std::unique_ptr<SolverBehaviour>(
-      new StallSolver(after == params.end() ? 0 : after->get<int64_t>()));
+  BehaviourParams p("stall", params);
+  VT_RETURN_IF_ERROR(p.Only({"after_moves"}));
+  VT_ASSIGN_OR_RETURN(int64_t after, p.Int("after_moves", 0, 0, INT64_MAX));
+  return std::unique_ptr<SolverBehaviour>(new StallSolver(after));
 }
 
 }  // namespace veritrain

@@ -1,6 +1,9 @@
 #include "verifier/behaviours/false_challenge.h"
 
+#include <cstdint>
 #include <random>
+
+#include "core/util/behaviour_params.h"
 
 namespace veritrain {
 namespace {
@@ -32,13 +35,11 @@ class FalseChallenger final : public VerifierBehaviour {
 }  // namespace
 
 Result<std::unique_ptr<VerifierBehaviour>> MakeFalseChallenger(const nlohmann::json& params) {
-  auto interval = params.find("interval");
-  if (interval != params.end() && (!interval->is_number_integer() || interval->get<int64_t>() < 0)) {
-    return Status::InvalidArgument("false-challenge: params.interval must be an integer >= 0");
-  }
-  return std::unique_ptr<VerifierBehaviour>(
-      new FalseChallenger(interval == params.end() ? 0 : interval->get<int64_t>(),
-                          params.value("seed", uint64_t{1})));
+  BehaviourParams p("false-challenge", params);
+  VT_RETURN_IF_ERROR(p.Only({"interval", "seed"}));
+  VT_ASSIGN_OR_RETURN(int64_t interval, p.Int("interval", 0, 0, INT64_MAX));
+  VT_ASSIGN_OR_RETURN(uint64_t seed, p.Seed("seed", 1));
+  return std::unique_ptr<VerifierBehaviour>(new FalseChallenger(interval, seed));
 }
 
 }  // namespace veritrain

@@ -1,5 +1,9 @@
 #include "verifier/behaviours/stall.h"
 
+#include <cstdint>
+
+#include "core/util/behaviour_params.h"
+
 namespace veritrain {
 namespace {
 
@@ -21,12 +25,10 @@ class StallVerifier final : public VerifierBehaviour {
 }  // namespace
 
 Result<std::unique_ptr<VerifierBehaviour>> MakeStallVerifier(const nlohmann::json& params) {
-  auto after = params.find("after_moves");
-  if (after != params.end() && (!after->is_number_integer() || after->get<int64_t>() < 0)) {
-    return Status::InvalidArgument("stall: params.after_moves must be an integer >= 0");
-  }
-  return std::unique_ptr<VerifierBehaviour>(
-      new StallVerifier(after == params.end() ? 0 : after->get<int64_t>()));
+  BehaviourParams p("stall", params);
+  VT_RETURN_IF_ERROR(p.Only({"after_moves"}));
+  VT_ASSIGN_OR_RETURN(int64_t after, p.Int("after_moves", 0, 0, INT64_MAX));
+  return std::unique_ptr<VerifierBehaviour>(new StallVerifier(after));
 }
 
 }  // namespace veritrain

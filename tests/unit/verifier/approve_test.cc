@@ -59,5 +59,21 @@ TEST(ApprovingVerifiers, RejectBadParams) {
   EXPECT_NE(unknown.status().message().find("with"), std::string::npos);
 }
 
+// Every verifier behaviour refuses a parameter it does not know (a typo
+// would otherwise run the behaviour with its default).
+TEST(VerifierBehaviours, RefuseUnknownOrMistypedParams) {
+  for (const auto& [name, params] : std::vector<std::pair<std::string, nlohmann::json>>{
+           {"honest", {{"interval", 1}}},
+           {"false-challenge", {{"intervall", 1}}},
+           {"false-challenge", {{"seed", "one"}}},
+           {"false-challenge", {{"interval", -2}}},
+           {"stall", {{"after", 2}}}}) {
+    auto b = MakeVerifierBehaviour(name, params);
+    EXPECT_FALSE(b.ok()) << name << " " << params.dump();
+  }
+  EXPECT_TRUE(MakeVerifierBehaviour("false-challenge", {{"interval", 1}, {"seed", 9}}).ok());
+  EXPECT_TRUE(MakeVerifierBehaviour("honest", nlohmann::json()).ok());
+}
+
 }  // namespace
 }  // namespace veritrain
