@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <random>
 
 #include "core/protocol/settlement.h"
 #include "core/protocol/task_machine.h"
@@ -88,6 +89,36 @@ TEST(CheckDelivery, AWrongOrMissingStepCounterIsTheSolversFault) {
   MerkleTree one({MerkleLeafHash(h), MerkleLeafHash(Sha256Of("other"))});
   DeliveryContext ctx{one.root(), 2, 10};
   EXPECT_TRUE(StartsWith(CheckDelivery(ctx, 0, h, one.Prove(0), no_step), "step:"));
+}
+
+// Property: over random trace sizes, intervals and positions, the committed
+// checkpoint is accepted and every one-bit change of its proof, every step
+// counter off by one, and every other position's state are refused.
+TEST(CheckDelivery, PropertyOnlyTheCommittedCheckpointPasses) {
+  std::mt19937_64 rng(20240);
+  for (int round = 0; round < 60; ++round) {
+    const int64_t n = 2 + static_cast<int64_t>(rng() % 40);
+    const int64_t k = 1 + static_cast<int64_t>(rng() % 50);
+    const int64_t i = static_cast<int64_t>(rng() % n);
+    const int64_t off = rng() % 2 ? 1 : -1;
+    Trace t(n, k, {{(i + 1) % n, ((i + 1) % n) * k + off}});
+    SCOPED_TRACE("n=" + std::to_string(n) + " k=" + std::to_string(k) + " i=" + std::to_string(i));
+    if (i != (i + 1) % n) EXPECT_TRUE(t.Deliver(i).ok());
+    EXPECT_TRUE(StartsWith(t.Deliver((i + 1) % n), "step:"));
+    InclusionProof p = t.tree->Prove(static_cast<size_t>(i));
+    if (!p.path.empty()) {
+      const size_t at = rng() % p.path.size();
+      p.path[at].bytes[rng() % 32] ^= static_cast<uint8_t>(1u << (rng() % 8));
+      EXPECT_TRUE(StartsWith(CheckDelivery(t.ctx, i, t.hashes[i], p, t.states[i]), "proof:"));
+    }
+    const int64_t j = (i + 1 + static_cast<int64_t>(rng() % (n - 1))) % n;  // j != i
+    EXPECT_FALSE(
+        CheckDelivery(t.ctx, i, t.hashes[j], t.tree->Prove(static_cast<size_t>(j)), t.states[j])
+            .ok());
+    EXPECT_TRUE(StartsWith(
+        CheckDelivery(t.ctx, i, t.hashes[i], t.tree->Prove(static_cast<size_t>(i)), t.states[j]),
+        "hash:"));
+  }
 }
 
 TEST(AvailabilityBook, OpenDeliverAndExpire) {
