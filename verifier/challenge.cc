@@ -316,7 +316,9 @@ Result<int64_t> Verifier::ChooseStepByDistance(Assignment& a, Challenge& c, cons
                                                               a.spec.verification));
   *note = choice.ToJson();
   spdlog::info("verifier {}: move {}: sub-range {} ({})", config_.name, u.move, choice.index,
-               choice.outside ? "outside δ" : "every sub-range within δ; the closest to it");
+               choice.outside          ? "outside δ"
+               : choice.last_unchecked ? "the earlier ones within δ; the last one left"
+                                       : "within δ; the only legal one");
   return choice.index;
 }
 

@@ -19,6 +19,7 @@ nlohmann::json DistanceChoice::ToJson() const {
   }
   return {{"index", index},
           {"outside", outside},
+          {"last_unchecked", last_unchecked},
           {"steps_reexecuted", steps_reexecuted},
           {"sub_ranges", ranges}};
 }
@@ -29,11 +30,21 @@ Result<DistanceChoice> ChooseByDistance(const std::vector<int64_t>& boundaries, 
                                         const ReexecuteFn& reexecute,
                                         const VerificationPolicy& policy) {
   if (legal.empty()) return Status::InvalidArgument("no legal sub-range to choose from");
-  DistanceChoice choice;
-  double best_ratio = -1;
   for (int64_t i : legal) {
     if (i < 0 || i + 1 >= static_cast<int64_t>(boundaries.size()) || boundaries[i] >= length) {
       return Status::InvalidArgument("sub-range " + std::to_string(i) + " is not legal");
+    }
+  }
+  DistanceChoice choice;
+  for (int64_t i : legal) {
+    if (i == legal.back() && legal.size() > 1) {
+      // Every earlier sub-range is within δ, and the whole range is not
+      // (that is why it is disputed): what is wrong lies in the last one.
+      // Naming it without re-executing it halves the challenger's work
+      // when the solver is honest and saves it when the fault is last.
+      choice.index = i;
+      choice.last_unchecked = true;
+      return choice;
     }
     SubRangeCheck c;
     c.index = i;
@@ -61,19 +72,14 @@ Result<DistanceChoice> ChooseByDistance(const std::vector<int64_t>& boundaries, 
       }
     }
     const bool outside = c.outside();
-    const double ratio = c.problem.empty() ? c.judgement.worst_ratio : 0;
     choice.checked.push_back(std::move(c));
+    choice.index = i;
     if (outside) {
-      choice.index = i;
       choice.outside = true;
       return choice;
     }
-    if (ratio > best_ratio) {
-      best_ratio = ratio;
-      choice.index = i;
-    }
   }
-  return choice;
+  return choice;  // a single legal sub-range, within δ
 }
 
 }  // namespace veritrain

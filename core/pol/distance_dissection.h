@@ -11,9 +11,11 @@
 // sub-range whose end lands outside δ for that many steps
 // (VerificationPolicy::DeltaFor). A sub-range that cannot be checked
 // because the solver's state is missing or is not a state of the job counts
-// as outside: the solver has to defend it. When every sub-range is within δ
-// (an honest solver challenged by mistake), the one closest to its δ is
-// named.
+// as outside: the solver has to defend it. When every sub-range but the
+// last is within δ, the last is named without re-executing it: the whole
+// range is disputed, so what is wrong lies there (and when the solver is
+// honest, challenged by mistake, any choice ends in a ruling for it). This
+// halves the challenger's work in its worst case.
 //
 // Thread-safety: pure apart from the callbacks it is given.
 #pragma once
@@ -49,11 +51,12 @@ struct SubRangeCheck {
 
 struct DistanceChoice {
   int64_t index = -1;
-  bool outside = false;  // the chosen sub-range is outside δ (or unchecked)
+  bool outside = false;  // the chosen sub-range was found outside δ (or not comparable)
+  bool last_unchecked = false;  // named as the only one left, not re-executed
   std::vector<SubRangeCheck> checked;
   int64_t steps_reexecuted = 0;
 
-  // {"index", "outside", "steps_reexecuted", "sub_ranges": [{index, from,
+  // {"index", "outside", "last_unchecked", "steps_reexecuted", "sub_ranges": [{index, from,
   // to, distances, delta, exceeded, problem}]}
   nlohmann::json ToJson() const;
 };
