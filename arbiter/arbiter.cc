@@ -4,7 +4,10 @@
 
 #include <cstdio>
 
+#include <sys/stat.h>
+
 #include "core/protocol/duration.h"
+#include "core/state/checkpoint_file.h"
 #include "core/protocol/participant_name.h"
 #include "core/protocol/chain_head.h"
 #include "core/protocol/task_draws.h"
@@ -42,6 +45,7 @@ SettlementOutcome OutcomeOf(TaskState s) {
     case TaskState::kUnverified: return SettlementOutcome::kUnverified;
     case TaskState::kForcedError: return SettlementOutcome::kForcedError;
     case TaskState::kVoid: return SettlementOutcome::kVoid;
+    case TaskState::kWithheld: return SettlementOutcome::kWithheld;
     default: return SettlementOutcome::kInvalid;
   }
 }
@@ -235,6 +239,10 @@ Status Arbiter::Republish() {
       Status s = messenger_.Send(events_, *task.published[slot]);
       if (!s.ok()) spdlog::warn("arbiter: republishing: {}", s.ToString());
     }
+    for (const auto& [index, event] : task.demand_events) {
+      Status s = messenger_.Send(events_, event);
+      if (!s.ok()) spdlog::warn("arbiter: republishing: {}", s.ToString());
+    }
   }
   return Status::Ok();
 }
@@ -259,7 +267,8 @@ Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
   static const std::set<std::string, std::less<>> kRequests = {
       Hello::kType,       PostTask::kType,         TraceCommit::kType, Verdict::kType,
       GameMove::kType,    NodeEvidence::kType,     ForcedErrorQuery::kType,
-      Goodbye::kType,     Shutdown::kType,         Heartbeat::kType};
+      Goodbye::kType,     Shutdown::kType,         Heartbeat::kType,
+      TrainingFailed::kType, AvailabilityChallenge::kType, CheckpointDelivery::kType};
   if (kRequests.count(m.type) == 0) {
     messenger_.Reject("not_a_request", "a " + m.type + " message from " + m.from +
                                            " is not a request the arbiter handles");
@@ -305,6 +314,10 @@ Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
     s = OnForcedErrorQuery(m, &reply, &answer);
   } else if (m.type == TrainingFailed::kType) {
     s = OnTrainingFailed(m, &reply);
+  } else if (m.type == AvailabilityChallenge::kType) {
+    s = OnAvailabilityChallenge(m, &reply, &answer);
+  } else if (m.type == CheckpointDelivery::kType) {
+    s = OnCheckpointDelivery(m, &reply);
   } else if (m.type == Goodbye::kType) {
     // Acknowledged (left_ is updated above, also for a resent goodbye).
   } else if (m.type == Shutdown::kType) {
@@ -318,7 +331,9 @@ Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
   if (!reply.ok) VT_RETURN_IF_ERROR(LogRefusal(m, reply.error));
   Message out = answer ? *std::move(answer) : Pack(reply, m.task);
   out.rid = m.rid;
-  if (m.rid != 0) RememberReply(m.from, out);
+  // A relayed checkpoint is not kept for resends (memory): a resend is
+  // handled again, and counted against the relay limit.
+  if (m.rid != 0 && out.tensors.empty()) RememberReply(m.from, out);
   Status sent = messenger_.Send(requests_, out, &routing_id);
   if (!sent.ok()) spdlog::warn("arbiter: {}", sent.ToString());
   if (reply.ok && m.type == Verdict::kType) crash_.Reached("verification", ++verdicts_handled_);
@@ -586,8 +601,206 @@ Status Arbiter::OnVerdict(const Message& m, Ack* reply) {
     VT_RETURN_IF_ERROR(Move(m.from, ChallengeAccount(task.id, m.from),
                             task.spec.economics.challenge_stake, "challenge stake", task.id));
   }
-  if (task.verdicts.size() == vs.size()) return Conclude(task);
+  // A checkpoint demand still open holds the conclusion back: its outcome
+  // may be that the solver withheld it.
+  if (task.verdicts.size() == vs.size() && !task.availability.any_open()) return Conclude(task);
   return Status::Ok();
+}
+
+std::string Arbiter::DeliveryFile(const std::string& task, int64_t index) const {
+  return config_.work_dir + "/" + config_.name + "-deliveries/" + task + "-" +
+         std::to_string(index) + ".ckpt";
+}
+
+Status Arbiter::PublishDemand(Task& task, const Demand& demand) {
+  CheckpointDemand event{task.spec.solver, demand.index, DemandStateName(demand.state),
+                         demand.deadline_ms, demand.reason};
+  Message m = Pack(event, task.id);
+  task.demand_events[demand.index] = m;
+  return Publish(m);
+}
+
+Status Arbiter::OnAvailabilityChallenge(const Message& m, Ack* reply,
+                                        std::optional<Message>* answer) {
+  auto it = tasks_.find(m.task);
+  if (it == tasks_.end()) {
+    *reply = Ack{false, NoSuchTask(m.task), {}};
+    return Status::Ok();
+  }
+  Task& task = it->second;
+  auto challenge = Unpack<AvailabilityChallenge>(m);
+  if (!challenge.ok()) {
+    *reply = Ack{false, challenge.status().message(), {}};
+    return Status::Ok();
+  }
+  const int64_t index = challenge->index;
+  const Demand* known = task.availability.Find(index);
+  const bool asked_before =
+      known != nullptr && std::count(known->challengers.begin(), known->challengers.end(),
+                                     m.from) > 0;
+  if (!asked_before) {
+    // A new demand, or a verifier joining one: only a selected verifier of
+    // a task being verified, before its own verdict.
+    const auto& vs = task.selected;
+    if (std::find(vs.begin(), vs.end(), m.from) == vs.end()) {
+      *reply = Ack{false, m.from + " is not a selected verifier of " + task.id, {}};
+      return Status::Ok();
+    }
+    if (task.machine.state() != TaskState::kVerifying || !task.trace) {
+      *reply = Ack{false, std::string("task is ") + TaskStateName(task.machine.state()) +
+                              ", not verifying", {}};
+      return Status::Ok();
+    }
+    if (task.verdicts.count(m.from) > 0) {
+      *reply = Ack{false, m.from + " has already posted a verdict", {}};
+      return Status::Ok();
+    }
+    const int64_t now = clock_->NowMs();
+    auto opened = task.availability.Open(m.from, index, task.trace->num_checkpoints, now,
+                                         AddMs(now, task.clock_ms));
+    if (!opened.ok()) {
+      *reply = Ack{false, opened.status().message(), {}};
+      return Status::Ok();
+    }
+    known = *opened;
+    spdlog::info("arbiter: {}: {} asks for checkpoint {} ({})", task.id, m.from, index,
+                 challenge->reason);
+    VT_RETURN_IF_ERROR(Log("availability_challenge", task.id,
+                           {{"challenger", m.from},
+                            {"index", index},
+                            {"reason", challenge->reason},
+                            {"opened_ms", known->opened_ms},
+                            {"deadline_ms", known->deadline_ms}}));
+    if (known->challengers.size() == 1) VT_RETURN_IF_ERROR(PublishDemand(task, *known));
+  }
+  const Demand& d = *known;
+  if (d.state != DemandState::kDelivered) {
+    *reply = Ack{true, "", {{"index", index},
+                            {"state", DemandStateName(d.state)},
+                            {"deadline_ms", d.deadline_ms},
+                            {"reason", d.reason}}};
+    return Status::Ok();
+  }
+  // Delivered: relayed to the verifier, a bounded number of times.
+  if (Status relay = task.availability.NoteRelay(index, m.from); !relay.ok()) {
+    *reply = Ack{false, relay.message(), {}};
+    return Status::Ok();
+  }
+  CheckpointReply relayed;
+  relayed.index = index;
+  relayed.state_hash = d.state_hash;
+  auto proof = task.delivered_proofs.find(index);
+  auto kept = task.delivered.find(index);
+  if (kept != task.delivered.end()) {
+    relayed.tensors = kept->second;
+  } else {
+    // After a restart: read back from the work dir (checked on reading).
+    auto file = task.delivered_files.find(index);
+    auto read = file == task.delivered_files.end()
+                    ? Result<Checkpoint>(Status::NotFound("no file"))
+                    : ReadCheckpoint(file->second);
+    if (!read.ok() || read->state_hash != d.state_hash || proof == task.delivered_proofs.end()) {
+      *reply = Ack{false, "the delivered checkpoint " + std::to_string(index) +
+                              " is no longer held by the arbiter",
+                   {}};
+      return Status::Ok();
+    }
+    relayed.tensors = std::move(read->state);
+  }
+  if (proof != task.delivered_proofs.end()) relayed.proof = proof->second;
+  relayed.meta = {{"relayed_by", config_.name}};
+  *answer = Pack(relayed, task.id);
+  return Status::Ok();
+}
+
+Status Arbiter::OnCheckpointDelivery(const Message& m, Ack* reply) {
+  auto it = tasks_.find(m.task);
+  if (it == tasks_.end()) {
+    *reply = Ack{false, NoSuchTask(m.task), {}};
+    return Status::Ok();
+  }
+  Task& task = it->second;
+  if (m.from != task.spec.solver) {
+    *reply = Ack{false, m.from + " is not the solver of " + task.id, {}};
+    return Status::Ok();
+  }
+  auto delivery = Unpack<CheckpointDelivery>(m);
+  if (!delivery.ok()) {
+    *reply = Ack{false, delivery.status().message(), {}};
+    return Status::Ok();
+  }
+  const int64_t index = delivery->index;
+  const Demand* d = task.availability.Find(index);
+  if (d != nullptr && d->state == DemandState::kDelivered) {
+    *reply = Ack{true, "", {{"index", index}, {"state", "delivered"}}};  // a resend
+    return Status::Ok();
+  }
+  // Nothing is hashed unless a demand for it is open.
+  if (d == nullptr || d->state != DemandState::kOpen || !task.trace ||
+      task.machine.state() != TaskState::kVerifying) {
+    *reply = Ack{false, "no demand for checkpoint " + std::to_string(index) + " of " + task.id +
+                            " is open",
+                 {}};
+    return Status::Ok();
+  }
+  const DeliveryContext ctx{task.trace->trace_root, task.trace->num_checkpoints,
+                            task.spec.checkpoint_interval};
+  const Status valid =
+      CheckDelivery(ctx, index, delivery->state_hash, delivery->proof, delivery->tensors);
+  std::string file;
+  if (valid.ok()) {
+    file = DeliveryFile(task.id, index);
+    ::mkdir((config_.work_dir + "/" + config_.name + "-deliveries").c_str(), 0700);
+    Status written = WriteCheckpoint(file, delivery->tensors, {{"task", task.id}, {"index", index}});
+    if (!written.ok()) {
+      // Kept in memory still; only a restart would lose it.
+      spdlog::warn("arbiter: keeping delivered checkpoint {}: {}", index, written.ToString());
+      file.clear();
+    }
+  }
+  VT_RETURN_IF_ERROR(task.availability.Resolve(index, valid.ok(), delivery->state_hash,
+                                               valid.ok() ? "" : valid.message()));
+  d = task.availability.Find(index);
+  VT_RETURN_IF_ERROR(Log("checkpoint_delivered", task.id,
+                         {{"index", index},
+                          {"valid", valid.ok()},
+                          {"error", valid.ok() ? "" : valid.message()},
+                          {"state_hash", delivery->state_hash.Hex()},
+                          {"proof", ProofToJson(delivery->proof)},
+                          {"file", file}}));
+  VT_RETURN_IF_ERROR(PublishDemand(task, *d));
+  if (!valid.ok()) {
+    spdlog::warn("arbiter: {}: the solver delivered an invalid checkpoint {}: {}", task.id, index,
+                 valid.message());
+    VT_RETURN_IF_ERROR(Log("availability_failed", task.id,
+                           {{"index", index},
+                            {"challenger", d->first_challenger},
+                            {"reason", "the solver delivered an invalid checkpoint " +
+                                           std::to_string(index) + ": " + valid.message()}}));
+    Demand failed = *d;
+    failed.reason = "the solver delivered an invalid checkpoint " + std::to_string(index) + ": " +
+                    valid.message();
+    return Withhold(task, failed);
+  }
+  spdlog::info("arbiter: {}: the solver delivered checkpoint {}", task.id, index);
+  task.delivered[index] = delivery->tensors;
+  task.delivered_proofs[index] = delivery->proof;
+  if (!file.empty()) task.delivered_files[index] = file;
+  // The verifiers that asked now verify: they get the verification time
+  // again from here.
+  task.deadline_ms = std::max(task.deadline_ms, AddMs(clock_->NowMs(), task.verification_ms));
+  *reply = Ack{true, "", {{"index", index}, {"state", "delivered"}}};
+  if (task.verdicts.size() == task.selected.size() && !task.availability.any_open()) {
+    return Conclude(task);
+  }
+  return Status::Ok();
+}
+
+Status Arbiter::Withhold(Task& task, const Demand& demand) {
+  task.withheld_challenger = demand.first_challenger;
+  VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kDataWithheld));
+  return Settle(task, "withheld: " + demand.reason + " (asked for by " +
+                          demand.first_challenger + ")");
 }
 
 Status Arbiter::Conclude(Task& task) {
@@ -663,7 +876,21 @@ Status Arbiter::VoidTask(Task& task, const std::string& why) {
 Status Arbiter::CheckDeadlines() {
   const int64_t now = clock_->NowMs();
   for (auto& [id, task] : tasks_) {
-    if (task.machine.done() || !task.assigned || now < task.deadline_ms) continue;
+    if (task.machine.done() || !task.assigned) continue;
+    if (task.machine.state() == TaskState::kVerifying && task.availability.any_open()) {
+      // A demand past its deadline loses the task for the solver; while
+      // one is open, verification does not end.
+      if (auto failed = task.availability.Expire(now)) {
+        VT_RETURN_IF_ERROR(Log("availability_failed", id,
+                               {{"index", failed->index},
+                                {"challenger", failed->first_challenger},
+                                {"reason", failed->reason}}));
+        VT_RETURN_IF_ERROR(PublishDemand(task, *failed));
+        VT_RETURN_IF_ERROR(Withhold(task, *failed));
+      }
+      continue;
+    }
+    if (now < task.deadline_ms) continue;
     if (task.machine.state() == TaskState::kTraining) {
       VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kTrainingDeadline));
       VT_RETURN_IF_ERROR(Settle(task, "the solver posted no trace before the training deadline"));
@@ -716,6 +943,7 @@ Status Arbiter::Settle(Task& task, const std::string& reason) {
   }
   if (task.dispute) in.challenger = task.dispute->challenger;
   if (!task.ruled_challenger.empty()) in.challenger = task.ruled_challenger;
+  if (!task.withheld_challenger.empty()) in.challenger = task.withheld_challenger;
   in.jackpot = ledger_.Balance(kJackpotAccount);
   VT_ASSIGN_OR_RETURN(SettlementPlan plan, PlanSettlement(in));
   for (const auto& t : plan.transfers) {
@@ -757,6 +985,11 @@ void Arbiter::ReleaseSettled(Task& task) {
   task.challenges.clear();
   task.selected.clear();
   for (int slot = 0; slot < kSettledSlot; ++slot) task.published[slot].reset();
+  // The book (a few small records) stays: a verifier that asked learns
+  // how its demand ended.
+  task.delivered.clear();
+  task.delivered_proofs.clear();
+  task.demand_events.clear();
 }
 
 void Arbiter::ForgetSettled() {

@@ -94,6 +94,7 @@
 #include <zmq.hpp>
 
 #include "arbiter/dispute.h"
+#include "core/protocol/availability.h"
 #include "core/protocol/clock.h"
 #include "core/protocol/commit_reveal.h"
 #include "core/protocol/event_log.h"
@@ -159,6 +160,16 @@ class Arbiter {
     int64_t training_ms = 0;
     int64_t verification_ms = 0;
     int64_t clock_ms = 0;
+    // Data-availability challenges (core/protocol/availability.h): the
+    // demands, the checkpoints delivered (kept in memory and in a file of
+    // the work dir, which a restarted arbiter reads), and the verifier that
+    // asked first for a checkpoint the solver did not deliver.
+    AvailabilityBook availability;
+    std::map<int64_t, State> delivered;
+    std::map<int64_t, std::string> delivered_files;
+    std::map<int64_t, InclusionProof> delivered_proofs;
+    std::map<int64_t, Message> demand_events;  // the latest event of each demand
+    std::string withheld_challenger;
   };
 
   Arbiter(zmq::context_t& ctx, RoleConfig config, const Clock* clock,
@@ -193,6 +204,18 @@ class Arbiter {
   // it cannot build); settled at once as at the training deadline.
   Status OnTrainingFailed(const Message& m, Ack* reply);
   Status OnVerdict(const Message& m, Ack* reply);
+  // availability_challenge: opens or joins a demand for a checkpoint, and
+  // answers with its state or (delivered) the checkpoint itself.
+  Status OnAvailabilityChallenge(const Message& m, Ack* reply, std::optional<Message>* answer);
+  // checkpoint_delivery: the solver's answer to a demand, checked once.
+  Status OnCheckpointDelivery(const Message& m, Ack* reply);
+  // Publishes (and keeps for republishing) the state of `demand`.
+  Status PublishDemand(Task& task, const Demand& demand);
+  // The solver lost a data-availability challenge: the task goes to
+  // `withheld` and settles, the stake to the verifier that asked first.
+  Status Withhold(Task& task, const Demand& demand);
+  // Where a delivered checkpoint is kept.
+  std::string DeliveryFile(const std::string& task, int64_t index) const;
   Status OpenDispute(Task& task, const std::string& challenger, int64_t interval,
                      const ChallengedInterval& hashes);
   Status OnGameMove(const Message& m, Ack* reply);

@@ -106,6 +106,49 @@ Status Arbiter::Recover(const std::vector<Event>& events) {
         if (!c.ok()) return Diverged(e, c.status().message());
         task.challenges[from] = *c;
       }
+    } else if (e.type == "availability_challenge") {
+      if (!task.trace) return Diverged(e, "a checkpoint demand before a trace was committed");
+      auto opened = task.availability.Open(d.value("challenger", std::string()),
+                                           d.value("index", int64_t{-1}),
+                                           task.trace->num_checkpoints,
+                                           d.value("opened_ms", e.time_ms),
+                                           d.value("deadline_ms", e.time_ms));
+      if (!opened.ok()) return Diverged(e, opened.status().message());
+      const Demand& demand = **opened;
+      task.demand_events[demand.index] =
+          Pack(CheckpointDemand{task.spec.solver, demand.index, DemandStateName(demand.state),
+                                demand.deadline_ms, demand.reason},
+               task.id);
+    } else if (e.type == "checkpoint_delivered") {
+      const int64_t index = d.value("index", int64_t{-1});
+      const bool valid = d.value("valid", false);
+      auto hash = Digest::FromHex(d.value("state_hash", std::string()));
+      auto proof = ProofFromJson(d.value("proof", nlohmann::json::object()), "proof");
+      if (!hash || !proof.ok()) return Diverged(e, "a delivery without its hash and proof");
+      Status resolved =
+          task.availability.Resolve(index, valid, *hash, d.value("error", std::string()));
+      if (!resolved.ok()) return Diverged(e, resolved.message());
+      if (valid) {
+        task.delivered_proofs[index] = *proof;
+        const std::string file = d.value("file", std::string());
+        if (!file.empty()) task.delivered_files[index] = file;
+        task.deadline_ms = std::max(task.deadline_ms, AddMs(e.time_ms, task.verification_ms));
+      }
+      const Demand& demand = *task.availability.Find(index);
+      task.demand_events[index] =
+          Pack(CheckpointDemand{task.spec.solver, index, DemandStateName(demand.state),
+                                demand.deadline_ms, demand.reason},
+               task.id);
+    } else if (e.type == "availability_failed") {
+      task.withheld_challenger = d.value("challenger", std::string());
+      // An expired demand (an invalid delivery was resolved above).
+      const Demand* demand = task.availability.Find(d.value("index", int64_t{-1}));
+      if (demand == nullptr) return Diverged(e, "no such checkpoint demand");
+      if (demand->state == DemandState::kOpen) {
+        if (!task.availability.Expire(demand->deadline_ms).has_value()) {
+          return Diverged(e, "the demand had not expired");
+        }
+      }
     } else if (e.type == "initial_state_ruling") {
       task.ruled_challenger = d.value("challenger", std::string());
     } else if (e.type == "dispute_opened") {

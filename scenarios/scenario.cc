@@ -556,7 +556,7 @@ int64_t Scenario::intervals() const {
 
 const std::vector<std::string>& KnownBehaviours(const std::string& role) {
   static const std::vector<std::string> kSolver = {
-      "honest", "corrupt-node", "stall",
+      "honest", "corrupt-node", "stall", "withhold",
       // Proof-of-learning spoofs (solver/behaviours/).
       "lazy", "random-weights", "replay", "interpolate", "infinitesimal",
       "blindfold-topq", "data-substitution", "precision-downgrade"};

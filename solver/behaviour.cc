@@ -12,6 +12,7 @@
 #include "solver/behaviours/replay.h"
 #include "solver/behaviours/corrupt_node.h"
 #include "solver/behaviours/stall.h"
+#include "solver/behaviours/withhold.h"
 
 namespace veritrain {
 
@@ -53,6 +54,8 @@ const std::map<std::string, SolverBehaviourFactory>& SolverBehaviours() {
       {"precision-downgrade", MakePrecisionDowngradeSolver},
       {"corrupt-node", &MakeCorruptNodeSolver},
       {"stall", &MakeStallSolver},
+      // Data withheld after the commitment (data-availability challenges).
+      {"withhold", &MakeWithholdSolver},
   };
   return kRegistry;
 }

@@ -28,6 +28,15 @@ struct TaskContext {
   uint64_t seed = 0;     // the run seed: behaviour randomness derives from it
 };
 
+// How a solver answers a request for one of its checkpoints — from a
+// verifier, or a demand of the arbiter (a data-availability challenge).
+enum class CheckpointServing {
+  kServe = 0,   // the checkpoint with its proof
+  kRefuse,      // a refusal
+  kSilent,      // no answer at all (unreachable)
+  kBadProof,    // the checkpoint with a corrupted inclusion proof
+};
+
 class SolverBehaviour {
  public:
   virtual ~SolverBehaviour() = default;
@@ -58,6 +67,12 @@ class SolverBehaviour {
   // its states and node outputs during a dispute (fetch_dispute_data); one
   // that does not stays silent, the worst a challenger can meet.
   virtual bool ServesDisputeData() { return true; }
+
+  // How the solver answers for checkpoint `index` once it has committed its
+  // trace: to a verifier's fetch, or (`to_arbiter`) to the arbiter's demand.
+  virtual CheckpointServing ServesCheckpoint(int64_t index, bool to_arbiter) {
+    return CheckpointServing::kServe;
+  }
 
   // The state the solver commits to as checkpoint `index` (after index·k
   // steps; 0 is the initial state), given the state its steps produced.

@@ -24,6 +24,16 @@ double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
+// A proof that no longer proves anything: its first sibling hash flipped
+// (a behaviour's "bad-proof").
+void CorruptProof(InclusionProof* proof) {
+  if (proof->path.empty()) {
+    proof->index ^= 1;
+    return;
+  }
+  proof->path[0].bytes[0] ^= 0xff;
+}
+
 }  // namespace
 
 Result<TensorMap> ForcedErrorState(const TensorMap& state) {
@@ -136,6 +146,11 @@ Status Solver::OnEvent(const Message& m) {
     if (d.ok() && d->solver == config_.name) return OnDisputeOpened(m.task, *d);
     return Status::Ok();
   }
+  if (m.type == CheckpointDemand::kType) {
+    auto d = Unpack<CheckpointDemand>(m);
+    if (d.ok() && d->solver == config_.name && d->state == "open") OnDemand(m.task, d->index);
+    return Status::Ok();
+  }
   if (m.type == GameUpdate::kType) {
     auto u = Unpack<GameUpdate>(m);
     if (u.ok() && defences_.count(m.task) > 0) return OnGameUpdate(m.task, *u);
@@ -180,6 +195,7 @@ void Solver::Forget(const std::string& task) {
   if (!settled_.insert(task).second) return;
   traces_.erase(task);
   defences_.erase(task);
+  delivered_.erase(task);
   forced_errors_.erase(task);
   failed_.erase(task);
 }
@@ -345,7 +361,15 @@ void Solver::Serve(const Message& m, const std::string& routing_id) {
       spdlog::warn("solver: refused dispute data to {}: {}", m.from, data.status().message());
     }
   } else {
-    auto reply = CheckpointFor(m);
+    auto fetch = Unpack<FetchCheckpoint>(m);
+    const CheckpointServing serving = fetch.ok() ? behaviour_->ServesCheckpoint(fetch->index, /*to_arbiter=*/false)
+                                                 : CheckpointServing::kServe;
+    if (serving == CheckpointServing::kSilent) return;  // unreachable
+    auto reply = serving == CheckpointServing::kRefuse
+                     ? Result<CheckpointReply>(Status::Unavailable(
+                           "checkpoint " + std::to_string(fetch->index) + " is withheld"))
+                     : CheckpointFor(m);
+    if (reply.ok() && serving == CheckpointServing::kBadProof) CorruptProof(&reply->proof);
     out = reply.ok() ? Pack(*reply, m.task) : Pack(Ack{false, reply.status().message(), {}}, m.task);
     if (!reply.ok()) {
       spdlog::warn("solver: refused a fetch from {}: {}", m.from, reply.status().message());
@@ -358,8 +382,41 @@ void Solver::Serve(const Message& m, const std::string& routing_id) {
 
 Result<CheckpointReply> Solver::CheckpointFor(const Message& m) {
   VT_ASSIGN_OR_RETURN(FetchCheckpoint fetch, Unpack<FetchCheckpoint>(m));
-  auto it = traces_.find(m.task);
-  if (it == traces_.end()) return Status::NotFound("no trace for task '" + m.task + "'");
+  return ReadCommitted(m.task, fetch);
+}
+
+void Solver::OnDemand(const std::string& task, int64_t index) {
+  if (traces_.count(task) == 0 || !delivered_[task].insert(index).second) return;
+  const CheckpointServing serving = behaviour_->ServesCheckpoint(index, /*to_arbiter=*/true);
+  if (serving == CheckpointServing::kSilent || serving == CheckpointServing::kRefuse) {
+    spdlog::info("solver {}: not delivering checkpoint {} of {} (behaviour {})", config_.name,
+                 index, task, behaviour_->name());
+    return;
+  }
+  FetchCheckpoint fetch;
+  fetch.index = index;
+  auto read = ReadCommitted(task, fetch);
+  if (!read.ok()) {
+    spdlog::error("solver {}: cannot deliver checkpoint {} of {}: {}", config_.name, index, task,
+                  read.status().ToString());
+    return;
+  }
+  CheckpointDelivery delivery;
+  delivery.index = index;
+  delivery.state_hash = read->state_hash;
+  delivery.proof = read->proof;
+  delivery.tensors = std::move(read->tensors);
+  if (serving == CheckpointServing::kBadProof) CorruptProof(&delivery.proof);
+  spdlog::info("solver {}: delivering checkpoint {} of {} to the arbiter", config_.name, index,
+               task);
+  Status sent = link_.Request(Pack(delivery, task)).status();
+  if (!sent.ok()) spdlog::warn("solver {}: delivering: {}", config_.name, sent.ToString());
+}
+
+Result<CheckpointReply> Solver::ReadCommitted(const std::string& task,
+                                              const FetchCheckpoint& fetch) {
+  auto it = traces_.find(task);
+  if (it == traces_.end()) return Status::NotFound("no trace for task '" + task + "'");
   const Trace& trace = it->second;
   if (fetch.index >= static_cast<int64_t>(trace.files.size())) {
     return Status::InvalidArgument("checkpoint index " + std::to_string(fetch.index) +

@@ -33,6 +33,11 @@
 // recomputed from those checkpoints when the arbiter republishes the
 // dispute.
 //
+// When the arbiter demands one of its checkpoints (checkpoint_demand, a
+// verifier's data-availability challenge) it delivers it to the arbiter
+// with its proof (checkpoint_delivery), once per checkpoint, as its
+// behaviour serves checkpoints (SolverBehaviour::ServesCheckpoint).
+//
 // Its checkpoint socket answers only the verifiers of the tasks it has been
 // assigned (from task_assigned): a fetch from anyone else — an outsider
 // replaying captured messages, the arbiter's key, its own — or a message
@@ -127,6 +132,11 @@ class Solver {
   // challenger of a dispute) the data the solver committed to in the game.
   void Serve(const Message& m, const std::string& routing_id);
   Result<CheckpointReply> CheckpointFor(const Message& m);
+  // Checkpoint `fetch.index` of `task` as committed, with its proof.
+  Result<CheckpointReply> ReadCommitted(const std::string& task, const FetchCheckpoint& fetch);
+  // The arbiter demands checkpoint `index` (a data-availability
+  // challenge): delivered once, as the behaviour serves it.
+  void OnDemand(const std::string& task, int64_t index);
   // A state of the disputed interval, or the disputed step's node outputs
   // (solver/defence.cc). FailedPrecondition when there is no such dispute
   // or `from` is not its challenger.
@@ -151,6 +161,7 @@ class Solver {
   std::map<std::string, Trace> traces_;
   std::map<std::string, Defence> defences_;
   std::map<std::string, bool> forced_errors_;  // task -> must post a wrong result
+  std::map<std::string, std::set<int64_t>> delivered_;  // checkpoints delivered, by task
   std::set<std::string> failed_;  // tasks this process could not train (not tried again)
   std::set<std::string> peers_;   // the verifiers of the tasks assigned to it
   std::set<std::string> settled_;  // tasks settled: forgotten (see Forget)

@@ -222,6 +222,12 @@ Status Verifier::OnProofPosted(const std::string& task, const ProofPosted& poste
   };
   auto verdict = behaviour_->Decide(
       posted.solver, [&] { return Check(task, a, posted); }, tools);
+  if (a.withheld) {
+    // The solver lost a data-availability challenge: the task settles as
+    // withheld, and there is nothing left to vote on.
+    spdlog::info("verifier {}: {} is settled as withheld; no verdict", config_.name, task);
+    return Status::Ok();
+  }
   if (!verdict.ok()) {
     // The verifier itself failed (not the solver): it says so, abstaining,
     // rather than going silent (docs/proof-of-learning.md).
@@ -303,6 +309,11 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
   } catch (const zmq::error_t& e) {
     return abstain("cannot reach the solver at " + posted.serve_endpoint);
   }
+  // The solver has its game clock (at most kFetchTimeout) to serve a
+  // checkpoint; past it the verifier asks the arbiter instead.
+  const auto fetch_timeout = std::chrono::milliseconds(std::clamp<int64_t>(
+      static_cast<int64_t>(std::min(spec.game_clock_s, 1e6) * 1000.0), 1000,
+      kFetchTimeout.count()));
 
   // Every selected interval is checked; the first that fails is disputed,
   // with its committed hashes and proofs, and its start and end states are
@@ -333,12 +344,22 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
     // A checkpoint the solver does not serve, or serves with a bad proof,
     // is not the verifier's failure, but neither can it be disputed in a
     // game: the verifier abstains and says why.
-    auto begin = Fetch(solver, task, posted, i, /*with_tensors=*/true);
+    auto begin = Fetch(solver, task, posted, i, /*with_tensors=*/true, fetch_timeout);
+    if (!begin.ok()) {
+      begin = DemandFromArbiter(task, a, posted, i,
+                                "the solver's checkpoint " + std::to_string(i) + ": " +
+                                    begin.status().message());
+    }
     if (!begin.ok()) {
       unchecked(begin.status());
       return abstain("the start checkpoint of " + name + ": " + begin.status().message());
     }
-    auto end = Fetch(solver, task, posted, i + 1, /*with_tensors=*/tolerance);
+    auto end = Fetch(solver, task, posted, i + 1, /*with_tensors=*/tolerance, fetch_timeout);
+    if (!end.ok()) {
+      end = DemandFromArbiter(task, a, posted, i + 1,
+                              "the solver's checkpoint " + std::to_string(i + 1) + ": " +
+                                  end.status().message());
+    }
     if (!end.ok()) {
       unchecked(end.status());
       return abstain("the end checkpoint of " + name + ": " + end.status().message());
@@ -383,7 +404,17 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
     auto step_it = state.find("meta/step");
     if (step_it == state.end() || step_it->second.numel() != 1 ||
         step_it->second.item<int64_t>() != i * k) {
-      fail("the start checkpoint of " + name + " does not record step " + std::to_string(i * k));
+      // Not the state of the step it stands for: the arbiter checks the
+      // committed checkpoint's counter itself (a data-availability
+      // challenge), which no game over steps could referee.
+      const std::string why =
+          "the start checkpoint of " + name + " does not record step " + std::to_string(i * k);
+      auto demanded = DemandFromArbiter(task, a, posted, i, why);
+      if (a.withheld) {
+        unchecked(demanded.status());
+        return abstain(why);
+      }
+      fail(why);
       continue;
     }
 
@@ -441,7 +472,7 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
     if (!tolerance && !bit_equal) {
       // Exact mode decides on hashes; fetch the end's tensors only to say
       // how far off the interval is.
-      auto full = Fetch(solver, task, posted, i + 1, /*with_tensors=*/true);
+      auto full = Fetch(solver, task, posted, i + 1, /*with_tensors=*/true, fetch_timeout);
       if (full.ok()) end = std::move(full);
     }
     bool within = true;
@@ -468,16 +499,27 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
       }
     }
     std::string why;
-    if (tolerance) {
+    // The end's step counter, whenever its tensors are here (tolerance
+    // mode; exact mode after a mismatch): a wrong one is for the arbiter
+    // to see (a data-availability challenge), not for a game.
+    int64_t recorded = (i + 1) * k;
+    if (!end->tensors.empty()) {
       const TensorData* end_step = FindTensor(end->tensors, "meta/step");
-      int64_t recorded = -1;
+      recorded = -1;
       if (end_step != nullptr && end_step->dtype == DType::kInt64 && end_step->numel() == 1) {
         std::memcpy(&recorded, end_step->bytes.data(), sizeof(recorded));
       }
-      if (recorded != (i + 1) * k) {
-        why = "the end checkpoint of " + name + " does not record step " +
-              std::to_string((i + 1) * k);
-      } else if (!within) {
+    }
+    if (recorded != (i + 1) * k) {
+      why = "the end checkpoint of " + name + " does not record step " +
+            std::to_string((i + 1) * k);
+      auto demanded = DemandFromArbiter(task, a, posted, i + 1, why);
+      if (a.withheld) {
+        unchecked(demanded.status());
+        return abstain(why);
+      }
+    } else if (tolerance) {
+      if (!within) {
         why = entry.contains("error")
                   ? "the end checkpoint of " + name + " cannot be compared: " +
                         entry["error"].get<std::string>()
@@ -555,32 +597,87 @@ Result<Message> Verifier::AskSolver(zmq::socket_t& solver, const std::string& ta
 
 Result<CheckpointReply> Verifier::Fetch(zmq::socket_t& solver, const std::string& task,
                                         const ProofPosted& posted, int64_t index,
-                                        bool with_tensors) {
+                                        bool with_tensors, std::chrono::milliseconds timeout) {
   FetchCheckpoint req;
   req.index = index;
   req.with_tensors = with_tensors;
   const std::string what = "checkpoint " + std::to_string(index);
-  {
-    VT_ASSIGN_OR_RETURN(Message m, AskSolver(solver, task, posted.solver, Pack(req, task), what));
-    VT_ASSIGN_OR_RETURN(CheckpointReply reply, Unpack<CheckpointReply>(m));
-    if (reply.index != index) {
-      return Status::Corruption("the solver answered with checkpoint " +
-                                std::to_string(reply.index));
+  VT_ASSIGN_OR_RETURN(Message m,
+                      AskSolver(solver, task, posted.solver, Pack(req, task), what, timeout));
+  VT_ASSIGN_OR_RETURN(CheckpointReply reply, Unpack<CheckpointReply>(m));
+  VT_RETURN_IF_ERROR(CheckFetched(reply, posted, index, with_tensors));
+  return reply;
+}
+
+Status Verifier::CheckFetched(const CheckpointReply& reply, const ProofPosted& posted,
+                              int64_t index, bool with_tensors) {
+  if (reply.index != index) {
+    return Status::Corruption("the solver answered with checkpoint " +
+                              std::to_string(reply.index));
+  }
+  if (with_tensors) {
+    VT_ASSIGN_OR_RETURN(Digest recomputed, StateHash(reply.tensors));
+    if (recomputed != reply.state_hash) {
+      return Status::Corruption("tensors hash to " + recomputed.Hex() +
+                                ", not the claimed state hash");
     }
-    if (with_tensors) {
-      VT_ASSIGN_OR_RETURN(Digest recomputed, StateHash(reply.tensors));
-      if (recomputed != reply.state_hash) {
-        return Status::Corruption("tensors hash to " + recomputed.Hex() +
-                                  ", not the claimed state hash");
-      }
+  }
+  if (reply.proof.index != static_cast<size_t>(index) ||
+      reply.proof.tree_size != static_cast<size_t>(posted.num_checkpoints)) {
+    return Status::Corruption("the inclusion proof is for another position");
+  }
+  return VerifyInclusion(MerkleLeafHash(reply.state_hash), reply.proof, posted.trace_root);
+}
+
+Result<CheckpointReply> Verifier::DemandFromArbiter(const std::string& task, Assignment& a,
+                                                    const ProofPosted& posted, int64_t index,
+                                                    const std::string& why) {
+  AvailabilityChallenge ask;
+  ask.index = index;
+  ask.reason = why.substr(0, AvailabilityChallenge::kMaxReason);
+  spdlog::info("verifier {}: asking the arbiter for checkpoint {} of {}: {}", config_.name, index,
+               task, ask.reason);
+  // The demand ends within the game clock; the margin covers a lossy link
+  // and an arbiter restart.
+  const auto give_up = std::chrono::steady_clock::now() +
+                       std::chrono::milliseconds(static_cast<int64_t>(
+                           2000.0 * std::min(a.spec.game_clock_s, 3600.0))) +
+                       std::chrono::seconds(60);
+  for (int attempt = 1;; ++attempt) {
+    if (std::chrono::steady_clock::now() > give_up) {
+      return Status::Timeout("the arbiter did not settle the demand for checkpoint " +
+                             std::to_string(index));
     }
-    if (reply.proof.index != static_cast<size_t>(index) ||
-        reply.proof.tree_size != static_cast<size_t>(posted.num_checkpoints)) {
-      return Status::Corruption("the inclusion proof is for another position");
+    VT_ASSIGN_OR_RETURN(uint64_t rid, link_.Request(Pack(ask, task)));
+    std::optional<Message> answer;
+    VT_RETURN_IF_ERROR(link_.AwaitReply(rid, std::chrono::seconds(30), [&](const Message& m) {
+      if (m.rid == rid) answer = m;
+    }));
+    if (!answer) continue;
+    if (answer->type == CheckpointReply::kType) {
+      VT_ASSIGN_OR_RETURN(CheckpointReply relayed, Unpack<CheckpointReply>(*answer));
+      VT_RETURN_IF_ERROR(CheckFetched(relayed, posted, index, /*with_tensors=*/true)
+                             .WithContext("the checkpoint the arbiter relayed"));
+      spdlog::info("verifier {}: the arbiter relayed checkpoint {} of {}", config_.name, index,
+                   task);
+      return relayed;
     }
-    VT_RETURN_IF_ERROR(VerifyInclusion(MerkleLeafHash(reply.state_hash), reply.proof,
-                                       posted.trace_root));
-    return reply;
+    VT_ASSIGN_OR_RETURN(Ack ack, Unpack<Ack>(*answer));
+    if (!ack.ok) return Status::Unavailable("the arbiter refused the demand: " + ack.error);
+    const std::string state = ack.data.value("state", std::string());
+    if (state == "failed") {
+      a.withheld = true;
+      return Status::FailedPrecondition("the solver withheld checkpoint " +
+                                        std::to_string(index) + ": " +
+                                        ack.data.value("reason", std::string()));
+    }
+    // Still open: wait on the back-off (heartbeats go on) and ask again.
+    zmq::pollitem_t items[] = {{link_.dealer().handle(), 0, ZMQ_POLLIN, 0}};
+    VT_RETURN_IF_ERROR(
+        PollSockets(items, 1, link_.PollTimeout(std::chrono::milliseconds(
+                                  std::min<int64_t>(retry_.BackoffMs(attempt), 1000))))
+            .status());
+    VT_RETURN_IF_ERROR(link_.Tick());
   }
 }
 

@@ -29,10 +29,17 @@
 // state cast to it, and checkpoint 0 is checked in the committed precision.
 //
 // A verifier that cannot verify for a reason of its own — it cannot build
-// the job, its computation fails on a well-formed state — or because the
-// solver does not serve a checkpoint (which no game can referee) abstains:
-// a verdict that neither accepts nor challenges and says why, which the
+// the job, its computation fails on a well-formed state — abstains: a
+// verdict that neither accepts nor challenges and says why, which the
 // arbiter settles without slashing it for silence.
+//
+// When the solver does not serve a checkpoint (a refusal, a bad inclusion
+// proof, no answer within the task's game clock) or serves one whose step
+// counter is not the step it stands for, the verifier asks the arbiter for
+// it (a data-availability challenge, DemandFromArbiter): the arbiter
+// demands it from the solver and relays it, and the verifier goes on with
+// it; or the solver does not deliver a valid one in time and the task
+// settles as `withheld`, without this verifier's verdict.
 //
 // If it challenges, it plays the challenge game as the challenger
 // (verifier/challenge.cc). In exact mode, at every round it names the first
@@ -124,6 +131,9 @@ class Verifier {
     // end of the interval it challenged.
     std::optional<TensorMap> disputed_start;
     std::optional<TensorMap> disputed_end;
+    // The solver lost a data-availability challenge of this verifier's:
+    // the task settles without its verdict.
+    bool withheld = false;
   };
   // What the challenger keeps during a dispute.
   struct Challenge {
@@ -172,9 +182,24 @@ class Verifier {
                                     const std::string& dtype);
   // The task's job in precision `dtype`.
   Result<const TrainingJob*> JobInDtype(Assignment& a, const std::string& dtype);
-  // Fetches checkpoint `index` and checks it against the trace root.
+  // Fetches checkpoint `index` and checks it against the trace root,
+  // waiting at most `timeout` for the solver.
   Result<CheckpointReply> Fetch(zmq::socket_t& solver, const std::string& task,
-                                const ProofPosted& posted, int64_t index, bool with_tensors);
+                                const ProofPosted& posted, int64_t index, bool with_tensors,
+                                std::chrono::milliseconds timeout = kFetchTimeout);
+  // A data-availability challenge: asks the arbiter for checkpoint `index`
+  // (availability_challenge), because of `why`, and asks again on the
+  // retry back-off until the demand ends. Returns the checkpoint the
+  // solver delivered (relayed by the arbiter, checked against the trace
+  // root as Fetch does); FailedPrecondition with `a.withheld` set when the
+  // solver did not deliver a valid one (the task settles as `withheld`);
+  // Unavailable when the arbiter refuses.
+  Result<CheckpointReply> DemandFromArbiter(const std::string& task, Assignment& a,
+                                            const ProofPosted& posted, int64_t index,
+                                            const std::string& why);
+  // Checks a checkpoint answer for position `index` against the trace.
+  static Status CheckFetched(const CheckpointReply& reply, const ProofPosted& posted,
+                             int64_t index, bool with_tensors);
   // Sends `request` to the solver and waits for its answer (same request
   // id), resending on the retry policy's back-off; Unavailable with the
   // solver's reason when it refuses, Timeout when it never answers.

@@ -80,6 +80,8 @@ const char* SettlementOutcomeName(SettlementOutcome o) {
       return "forced_error";
     case SettlementOutcome::kVoid:
       return "void";
+    case SettlementOutcome::kWithheld:
+      return "withheld";
     case SettlementOutcome::kInvalid:
       break;
   }
@@ -100,8 +102,9 @@ Result<SettlementPlan> PlanSettlement(const SettlementInput& in) {
     return Status::InvalidArgument("settlement: invalid outcome");
   }
   VT_RETURN_IF_ERROR(in.economics.Validate().WithContext("settlement"));
+  const bool withheld = o == SettlementOutcome::kWithheld;
   const bool game = o == SettlementOutcome::kChallengeUpheld ||
-                    o == SettlementOutcome::kChallengeRejected;
+                    o == SettlementOutcome::kChallengeRejected || withheld;
   if (game && in.challenger.empty()) {
     return Status::InvalidArgument(std::string("settlement: outcome ") +
                                    SettlementOutcomeName(o) +
@@ -126,7 +129,12 @@ Result<SettlementPlan> PlanSettlement(const SettlementInput& in) {
   // Escrow: fees to the verifiers that posted, then the reward.
   Amount fees = Minus(in.escrow, in.reward);
   for (const auto& v : in.verifiers) {
-    if (v.verdict == VerdictKind::kNone || v.verdict == VerdictKind::kAbstain) continue;
+    // The winner of a data-availability challenge did the judging, though
+    // it had no data to post a verdict on.
+    const bool asked = withheld && v.name == in.challenger;
+    if (!asked && (v.verdict == VerdictKind::kNone || v.verdict == VerdictKind::kAbstain)) {
+      continue;
+    }
     const Amount fee = Amount(std::min(e.verifier_fee, fees.value()));
     p.Move(in.escrow_account, v.name, fee, "verifier fee");
     fees = Minus(fees, fee);
@@ -145,6 +153,9 @@ Result<SettlementPlan> PlanSettlement(const SettlementInput& in) {
   if (o == SettlementOutcome::kChallengeUpheld) {
     p.SlashStake(in.solver, in.solver_stake_account, in.solver_stake,
                  in.challenger, "challenge upheld");
+  } else if (withheld) {
+    p.SlashStake(in.solver, in.solver_stake_account, in.solver_stake,
+                 in.challenger, "withheld a checkpoint");
   } else if (o == SettlementOutcome::kSolverTimeout) {
     p.SlashStake(in.solver, in.solver_stake_account, in.solver_stake,
                  in.submitter, "no trace before the training deadline");
@@ -166,6 +177,11 @@ Result<SettlementPlan> PlanSettlement(const SettlementInput& in) {
   for (const auto& v : in.verifiers) {
     switch (v.verdict) {
       case VerdictKind::kNone:
+        if (withheld) {
+          // Verification was cut short by the ruling, not by its silence.
+          p.Return(v.name, v.stake_account, v.stake, "verifier stake");
+          break;
+        }
         plan.silent.push_back(v.name);
         p.SlashStake(v.name, v.stake_account, v.stake, "", "no verdict");
         break;

@@ -33,6 +33,16 @@
 //   void                (the arbiter could not rule on a dispute: a failure
 //                       of its own) nobody is held to the game: the reward
 //                       goes back, every stake is returned.
+//   withheld            (a data-availability challenge: the solver did not
+//                       deliver a valid checkpoint to the arbiter in time,
+//                       core/protocol/availability.h) the reward goes back;
+//                       the solver's stake is slashed, the winner being the
+//                       verifier that asked (`challenger`), which also gets
+//                       its fee though it posted no verdict. Verification
+//                       was cut short: a selected verifier that had not
+//                       voted gets its stake back (no fee); one that
+//                       accepted is not lazy (the data it saw may have been
+//                       served to it alone).
 //   jackpot             after the tax and the slashed shares have come in,
 //                       each verifier that caught a forced error gets
 //                       whistleblower_reward from it, at most what it holds.
@@ -67,6 +77,7 @@ enum class SettlementOutcome {
   kUnverified,     // no verdict before the verification deadline
   kForcedError,    // the solver posted a wrong result on the arbiter's order
   kVoid,           // the arbiter could not rule on a dispute (its own failure)
+  kWithheld,       // the solver did not deliver a checkpoint the arbiter demanded
 };
 const char* SettlementOutcomeName(SettlementOutcome o);
 
@@ -97,7 +108,9 @@ struct SettlementInput {
   std::string solver_stake_account;  // "" when the solver holds no stake
   Amount solver_stake;
   std::vector<VerifierPosition> verifiers;  // the selected ones, in order
-  std::string challenger;  // the game's challenger (upheld or rejected)
+  // The game's challenger (upheld or rejected), or the verifier whose
+  // data-availability challenge the solver lost (withheld).
+  std::string challenger;
   Amount jackpot;          // the jackpot's balance before settling
 };
 
@@ -128,8 +141,8 @@ struct SettlementPlan {
   nlohmann::json ToJson() const;
 };
 
-// InvalidArgument for an invalid outcome, a challenge outcome without a
-// challenger, a reward larger than the escrow, or negative holdings.
+// InvalidArgument for an invalid outcome, a challenge or withheld outcome
+// without a challenger, a reward larger than the escrow, or negative holdings.
 Result<SettlementPlan> PlanSettlement(const SettlementInput& in);
 
 // floor(amount · bps / 10000), computed without overflow.

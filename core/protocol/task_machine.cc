@@ -21,6 +21,7 @@ constexpr Transition kTable[] = {
     {TaskState::kVerifying, TaskEvent::kVerificationDeadline, TaskState::kUnverified},
     {TaskState::kVerifying, TaskEvent::kAllAbstained, TaskState::kUnverified},
     {TaskState::kVerifying, TaskEvent::kForcedErrorRevealed, TaskState::kForcedError},
+    {TaskState::kVerifying, TaskEvent::kDataWithheld, TaskState::kWithheld},
     {TaskState::kAccepted, TaskEvent::kSettle, TaskState::kSettled},
     {TaskState::kChallenged, TaskEvent::kChallengeUpheld, TaskState::kUpheld},
     {TaskState::kChallenged, TaskEvent::kChallengeRejected, TaskState::kRejected},
@@ -31,6 +32,7 @@ constexpr Transition kTable[] = {
     {TaskState::kUnverified, TaskEvent::kSettle, TaskState::kSettled},
     {TaskState::kForcedError, TaskEvent::kSettle, TaskState::kSettled},
     {TaskState::kVoid, TaskEvent::kSettle, TaskState::kSettled},
+    {TaskState::kWithheld, TaskEvent::kSettle, TaskState::kSettled},
 };
 
 }  // namespace
@@ -51,6 +53,7 @@ const char* TaskStateName(TaskState s) {
     case TaskState::kForcedError: return "forced_error";
     case TaskState::kSettled: return "settled";
     case TaskState::kVoid: return "void";
+    case TaskState::kWithheld: return "withheld";
   }
   return "invalid";
 }
@@ -72,13 +75,14 @@ const char* TaskEventName(TaskEvent e) {
     case TaskEvent::kSettle: return "settle";
     case TaskEvent::kAllAbstained: return "all_abstained";
     case TaskEvent::kArbiterFailed: return "arbiter_failed";
+    case TaskEvent::kDataWithheld: return "data_withheld";
   }
   return "invalid";
 }
 
 Result<TaskEvent> ParseTaskEvent(const std::string& name) {
   for (int i = static_cast<int>(TaskEvent::kAssigned);
-       i <= static_cast<int>(TaskEvent::kArbiterFailed); ++i) {
+       i <= static_cast<int>(TaskEvent::kDataWithheld); ++i) {
     const auto e = static_cast<TaskEvent>(i);
     if (name == TaskEventName(e)) return e;
   }

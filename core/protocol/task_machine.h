@@ -18,6 +18,10 @@
 //                                                      abstention)
 //   verifying       forced_error_revealed forced_error (the arbiter had told
 //                                                      the solver to err)
+//   verifying       data_withheld         withheld     (a data-availability
+//                                                      challenge: the solver did
+//                                                      not deliver a valid
+//                                                      checkpoint in time)
 //   challenged      challenge_upheld      upheld       (the game's ruling)
 //   challenged      challenge_rejected    rejected
 //   challenged      arbiter_failed        void         (the arbiter could not
@@ -29,6 +33,7 @@
 //   unverified      settle                settled
 //   forced_error    settle                settled
 //   void            settle                settled
+//   withheld        settle                settled
 //
 // In `challenged` the challenge game (core/protocol/game.h) runs between
 // the solver and the challenger; its winner decides upheld or rejected.
@@ -58,6 +63,7 @@ enum class TaskState {
   kForcedError,
   kSettled,
   kVoid,
+  kWithheld,
 };
 
 enum class TaskEvent {
@@ -76,6 +82,7 @@ enum class TaskEvent {
   kSettle,
   kAllAbstained,
   kArbiterFailed,
+  kDataWithheld,
 };
 
 const char* TaskStateName(TaskState s);

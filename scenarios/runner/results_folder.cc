@@ -63,6 +63,11 @@ ResultsFolder::~ResultsFolder() {
   if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
 }
 
+// What a user needs to read beside an error number from writing there.
+static std::string FullNote(int error) {
+  return error == ENOSPC ? " — the filesystem of the results folder is full" : "";
+}
+
 Result<ResultsFolder> OpenResultsFolder(const std::string& dir, bool keep_contents) {
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -75,7 +80,7 @@ Result<ResultsFolder> OpenResultsFolder(const std::string& dir, bool keep_conten
   folder.lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (folder.lock_fd_ < 0) {
     return Status::IOError("cannot write in the results folder " + folder.path_ + ": " +
-                           std::strerror(errno));
+                           std::strerror(errno) + FullNote(errno));
   }
   if (::flock(folder.lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     const std::string holder = ReadSmall(folder.lock_fd_);
@@ -88,7 +93,7 @@ Result<ResultsFolder> OpenResultsFolder(const std::string& dir, bool keep_conten
   if (::ftruncate(folder.lock_fd_, 0) != 0 ||
       ::pwrite(folder.lock_fd_, me.data(), me.size(), 0) != static_cast<ssize_t>(me.size())) {
     return Status::IOError("cannot write in the results folder " + folder.path_ + ": " +
-                           std::strerror(errno));
+                           std::strerror(errno) + FullNote(errno));
   }
   if (keep_contents) return Result<ResultsFolder>(std::move(folder));
 

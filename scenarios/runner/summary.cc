@@ -206,6 +206,7 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
                        {"solver", spec.value("solver", std::string())},
                        {"reward", spec.value("reward", int64_t{0})},
                        {"verifiers", nlohmann::json::array()},
+                       {"availability_challenges", nlohmann::json::array()},
                        {"intervals_verified", 0},
                        {"verifier_steps_reexecuted", 0},
                        {"timings", nlohmann::json::object()}};
@@ -271,6 +272,22 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
       t["dispute_notes"].push_back({{"move", d.value("move", int64_t{-1})},
                                     {"from", d.value("from", std::string())},
                                     {"note", d["body"]["note"]}});
+    } else if (e.type == "availability_challenge") {
+      // A verifier asked the arbiter for a checkpoint the solver did not
+      // serve it (docs/protocol.md, "Data-availability challenge").
+      t["availability_challenges"].push_back({{"challenger", d.value("challenger", std::string())},
+                                              {"index", d.value("index", int64_t{-1})},
+                                              {"reason", d.value("reason", std::string())},
+                                              {"state", "open"}});
+    } else if (e.type == "checkpoint_delivered" || e.type == "availability_failed") {
+      const bool delivered = e.type == "checkpoint_delivered" && d.value("valid", false);
+      for (auto& c : t["availability_challenges"]) {
+        if (c.value("index", int64_t{-2}) != d.value("index", int64_t{-1})) continue;
+        c["state"] = delivered ? "delivered" : "failed";
+        if (!delivered) {
+          c["failure"] = d.contains("reason") ? d["reason"] : d.value("error", nlohmann::json(""));
+        }
+      }
     } else if (e.type == "node_ruling") {
       const auto timings = d.value("timings", nlohmann::json::object());
       t["timings"]["arbiter_node_seconds"] = timings.value("node_seconds", 0.0);
@@ -315,6 +332,9 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
       challenged = challenged || (!v.value("accept", true) && !abstain);
       if (abstain) abstained.push_back(v.value("name", std::string()));
     }
+    // A solver that withheld a checkpoint the arbiter demanded was caught
+    // as surely as by a game.
+    challenged = challenged || t.value("outcome", std::string()) == "withheld";
     t["challenged"] = challenged;  // some verifier disputed an interval
     t["abstained"] = abstained;    // verifiers that could not verify
     AddDetection(&t);

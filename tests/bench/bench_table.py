@@ -187,6 +187,11 @@ def targets(rs):
     v = counter(rs, r"BM_Dispute/mlp(/manual_time)?", "reexecution_over_dispute")
     add("re-executing a 10,000-step mlp task / one dispute (total compute)",
         v, "≥ 50×", lambda x: x >= 50, None if v is None else f"{v:.0f}×")
+    for job in ("mlp", "cnn"):
+        v = counter(rs, rf"BM_ToleranceDispute/{job}(/manual_time)?", "reexecution_over_dispute")
+        add(f"re-executing a 10,000-step {job} task / one tolerance-mode dispute "
+            f"(total compute, every sub-range checked)",
+            v, "≥ 50×", lambda x: x >= 50, None if v is None else f"{v:.0f}×")
     # Issue 17: memory and time per task flat over a long run.
     many = r"BM_ManyTasks/tasks:1000(/.*)?"
     for role in ("arbiter", "solver", "verifier"):
@@ -237,6 +242,14 @@ def informational(rs):
                              f"{e[role + '_rss_first_mb']:.0f} MiB → "
                              f"{e[role + '_rss_last_mb']:.0f} MiB "
                              f"({e[role + '_peak_mb']:.0f} MiB)"))
+    for job in ("mlp", "cnn"):
+        e = find(rs, rf"BM_ToleranceDispute/{job}(/manual_time)?")
+        if e is not None and e.get("dispute_bytes"):
+            rows.append((f"tolerance-mode dispute on the {job}: bytes moved "
+                         f"(states, node outputs, evidence) / one state",
+                         f"{e['dispute_bytes'] / 2**20:.1f} MiB / "
+                         f"{e['state_bytes'] / 2**20:.2f} MiB; the task's 201 checkpoints "
+                         f"{e['checkpoints_over_dispute_bytes']:.1f}× more"))
     e = find(rs, r"BM_Dispute/mlp(/manual_time)?")
     if e is not None and e.get("dispute_s"):
         for party in ("solver", "challenger", "arbiter"):

@@ -60,6 +60,25 @@ class TargetsTest(unittest.TestCase):
         # Sizes that were not run are reported as such, not as a miss.
         self.assertEqual(rows["state hash, 1 thread / raw SHA-256, 8 MiB state"][1], None)
 
+    def test_tolerance_dispute_target_and_bytes(self):
+        rs, _ = bench_table.runs(results([
+            entry("BM_ToleranceDispute/cnn/manual_time", 1.0, reexecution_over_dispute=42.0,
+                  dispute_bytes=10 * MIB, state_bytes=MIB / 4,
+                  checkpoints_over_dispute_bytes=5.0),
+        ]))
+        rows = {what: (shown, ok) for what, shown, _, ok in bench_table.targets(rs)}
+        self.assertEqual(
+            rows["re-executing a 10,000-step cnn task / one tolerance-mode dispute "
+                 "(total compute, every sub-range checked)"], ("42×", False))
+        self.assertIsNone(
+            rows["re-executing a 10,000-step mlp task / one tolerance-mode dispute "
+                 "(total compute, every sub-range checked)"][1])
+        info = dict(bench_table.informational(rs))
+        self.assertEqual(
+            info["tolerance-mode dispute on the cnn: bytes moved (states, node outputs, "
+                 "evidence) / one state"],
+            "10.0 MiB / 0.25 MiB; the task's 201 checkpoints 5.0× more")
+
     def test_many_tasks_growth_targets(self):
         name = "BM_ManyTasks/tasks:1000/iterations:1/repeats:1/manual_time"
         figures = {"time_growth": 1.31, "ms_per_task_first": 100.0, "ms_per_task_last": 131.0}

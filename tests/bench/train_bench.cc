@@ -23,6 +23,19 @@
 //    signed messages (about 20 moves, each signed once and checked three times,
 //    and the node evidence) are not counted: see BM_MessageEncode/Decode
 //    for their cost and results/reference/bench-notes.md for the estimate.
+//  - BM_ToleranceDispute/<job>: the same dispute in tolerance mode, as the
+//    challenger plays it across hardware (core/pol/): at every round of the
+//    step dissection it takes the solver's states at the round's boundaries
+//    (fetched: checked against the posted hash), re-executes each legal
+//    sub-range from the solver's state at its start and compares its end
+//    under δ for that length; then it takes the solver's outputs of every
+//    node of the disputed step and evaluates each from the solver's inputs
+//    (ScanStep); the arbiter rules on one node with its output tensors
+//    (tolerance mode). The solver is honest, so the challenger
+//    finds every sub-range within δ and checks them all: its worst case.
+//    Counters: compute by party against re-executing the task as above, and
+//    the bytes the dispute moves (states, node outputs, evidence) against
+//    the task's checkpoints.
 //  - BM_NodeEvaluation/<job>: the arbiter's ruling on the most expensive
 //    node of the step (ArbitrateNode: input proofs, evaluation, output
 //    hash) against one full training step.
@@ -37,6 +50,8 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "core/pol/distance_dissection.h"
+#include "core/pol/step_scan.h"
 #include "core/protocol/dissection.h"
 #include "core/state/checkpoint_file.h"
 #include "core/state/state_hash.h"
@@ -397,6 +412,135 @@ void BM_Dispute(benchmark::State& st, const std::string& name) {
   st.counters["split_hashes"] = static_cast<double>(splits.size());
 }
 BENCHMARK_CAPTURE(BM_Dispute, mlp, std::string("mlp"))
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
+
+// ------------------------------------------------- tolerance-mode dispute
+
+int64_t StateBytes(const TensorMap& state) {
+  int64_t n = 0;
+  for (const auto& [name, t] : state) n += static_cast<int64_t>(t.nbytes());
+  return n;
+}
+
+void BM_ToleranceDispute(benchmark::State& st, const std::string& name) {
+  auto f = GetFixture(name);
+  if (!Check(st, f.status())) return;
+  const TrainingJob& job = *(*f)->job;
+  const int64_t node = CostliestNode(job);
+  VerificationPolicy policy;
+  policy.metrics = {"l2", "linf"};
+  policy.delta = {{"l2", 1e-6}, {"linf", 1e-6}};
+  if (!Check(st, policy.CheckTolerance())) return;
+  const int64_t state_bytes = StateBytes((*f)->state);
+  double solver_s = 0, challenger_s = 0, arbiter_s = 0, step_s = 0;
+  int64_t bytes = 0, states_fetched = 0, steps_reexecuted = 0, output_bytes = 0,
+          evidence_bytes = 0, rounds = 0;
+  for (auto _ : st) {
+    auto iteration = Clock::now();
+    bytes = states_fetched = steps_reexecuted = output_bytes = evidence_bytes = rounds = 0;
+    // Solver: its interval from the agreed state, kept to serve.
+    auto t0 = Clock::now();
+    auto solver_states = Recompute(job, (*f)->state, std::nullopt);
+    if (!Check(st, solver_states.status())) return;
+    solver_s += Since(t0);
+    // Challenger: the dissection on distances, the solver hashing each
+    // state it posts and the challenger checking each it fetches.
+    Dissection d(kInterval, /*arity=*/2);
+    std::map<int64_t, TensorMap> fetched;
+    double hash_s = 0;
+    SolverStateFn state_at = [&](int64_t p) -> Result<TensorMap> {
+      p = std::min(p, kInterval);
+      auto it = fetched.find(p);
+      if (it != fetched.end()) return it->second;
+      auto h0 = Clock::now();
+      const TensorMap& s = solver_states->state(static_cast<size_t>(p));
+      VT_RETURN_IF_ERROR(solver_states->Hash(static_cast<size_t>(p)).status());  // solver posts
+      VT_RETURN_IF_ERROR(StateHash(ToState(s)).status());  // challenger checks
+      hash_s += Since(h0);
+      bytes += StateBytes(s);
+      ++states_fetched;
+      fetched[p] = s;
+      return s;
+    };
+    ReexecuteFn reexecute = [&](const TensorMap& start, int64_t n) -> Result<TensorMap> {
+      steps_reexecuted += n;
+      return Train(job, start, n);
+    };
+    auto t1 = Clock::now();
+    while (!d.done()) {
+      const std::vector<int64_t> b = d.Boundaries();
+      std::vector<int64_t> legal;
+      for (int64_t i = 0; i + 1 < static_cast<int64_t>(b.size()); ++i) {
+        if (b[static_cast<size_t>(i)] < kInterval) legal.push_back(i);
+      }
+      auto choice = ChooseByDistance(b, kInterval, legal, state_at, reexecute, policy);
+      if (!Check(st, choice.status())) return;
+      if (!Check(st, d.Choose(choice->index))) return;
+      ++rounds;
+    }
+    const int64_t disputed = d.Boundaries().front();
+    const double choose_s = Since(t1) - hash_s;
+    // Solver: the disputed step recorded; its node outputs served.
+    auto t2 = Clock::now();
+    auto t = RecordStep(job, solver_states->state(static_cast<size_t>(disputed)), nullptr);
+    if (!Check(st, t.status())) return;
+    auto ev = BuildNodeEvidence(job, *t, node, /*with_outputs=*/true);
+    if (!Check(st, ev.status())) return;
+    solver_s += Since(t2) + hash_s / 2;
+    for (const auto& o : t->outputs) output_bytes += StateBytes(o);
+    for (const auto& td : ev->tensors) evidence_bytes += static_cast<int64_t>(td.bytes.size());
+    // Challenger: every node from the solver's committed values.
+    auto t3 = Clock::now();
+    auto batch = job.Batch(t->step);
+    if (!Check(st, batch.status())) return;
+    auto scan = ScanStep(job, t->state, *batch, t->outputs,
+                         [](const std::string&) { return 0.0; }, t->next_state_hash);
+    if (!Check(st, scan.status())) return;
+    challenger_s += choose_s + hash_s / 2 + Since(t3);
+    // Arbiter: one node, with the solver's output tensors.
+    auto t4 = Clock::now();
+    ArbitrationContext ctx = ContextFor(job, *t, node);
+    ctx.mode = "tolerance";
+    auto r = ArbitrateNode(job, ctx, *ev);
+    if (!Check(st, r.status())) return;
+    if (!r->solver_correct) {
+      st.SkipWithError(("honest evidence refused: " + r->reason).c_str());
+      return;
+    }
+    arbiter_s += Since(t4);
+    auto t5 = Clock::now();
+    auto plain = Train(job, (*f)->state, kInterval);
+    if (!Check(st, plain.status())) return;
+    step_s += Since(t5) / static_cast<double>(kInterval);
+    st.SetIterationTime(Since(iteration));
+  }
+  bytes += output_bytes + evidence_bytes;
+  const double n = static_cast<double>(st.iterations());
+  const double dispute = (solver_s + challenger_s + arbiter_s) / n;
+  const double reexec = step_s / n * static_cast<double>(kTaskSteps);
+  const double task_checkpoint_bytes =
+      static_cast<double>(kTaskSteps / kInterval + 1) * static_cast<double>(state_bytes);
+  st.SetLabel(GameNodeName(job, node));
+  st.counters["solver_s"] = solver_s / n;
+  st.counters["challenger_s"] = challenger_s / n;
+  st.counters["arbiter_s"] = arbiter_s / n;
+  st.counters["dispute_s"] = dispute;
+  st.counters["step_s"] = step_s / n;
+  st.counters["reexecution_s"] = reexec;
+  st.counters["reexecution_over_dispute"] = reexec / dispute;
+  st.counters["rounds_phase1"] = static_cast<double>(rounds);
+  st.counters["challenger_steps"] = static_cast<double>(steps_reexecuted);
+  st.counters["states_fetched"] = static_cast<double>(states_fetched);
+  st.counters["dispute_bytes"] = static_cast<double>(bytes);
+  st.counters["state_bytes"] = static_cast<double>(state_bytes);
+  st.counters["task_checkpoint_bytes"] = task_checkpoint_bytes;
+  st.counters["checkpoints_over_dispute_bytes"] = task_checkpoint_bytes / static_cast<double>(bytes);
+}
+BENCHMARK_CAPTURE(BM_ToleranceDispute, mlp, std::string("mlp"))
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
+BENCHMARK_CAPTURE(BM_ToleranceDispute, cnn, std::string("cnn"))
     ->Unit(benchmark::kMillisecond)
     ->UseManualTime();
 

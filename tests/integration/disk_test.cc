@@ -110,12 +110,14 @@ class FullResultsFolderTest : public DiskTest {
     GTEST_SKIP() << "no tmpfs in a private mount namespace here (unshare -rm): " << (r).err; \
   }
 
-TEST_F(FullResultsFolderTest, AFolderThatCannotTakeTheManifestIsNamed) {
+// A folder with no room is refused before anything starts (the folder's
+// lock is its first write), naming the cause.
+TEST_F(FullResultsFolderTest, AFolderWithNoRoomIsRefusedBeforeAnythingStarts) {
   CommandResult r = RunOnTmpfs("16k", 16 * 1024);
   SKIP_WITHOUT_TMPFS(r);
-  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_FALSE(Contains(r.out, "starting the roles")) << r.out;
   EXPECT_TRUE(Contains(r.err, "No space left on device")) << r.err;
-  EXPECT_TRUE(Contains(r.err, "manifest.json")) << r.err;
   EXPECT_TRUE(Contains(r.err, "the filesystem of the results folder is full")) << r.err;
 }
 

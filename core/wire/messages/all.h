@@ -7,6 +7,9 @@
 #include <string>
 
 #include "core/wire/messages/ack.h"
+#include "core/wire/messages/availability_challenge.h"
+#include "core/wire/messages/checkpoint_demand.h"
+#include "core/wire/messages/checkpoint_delivery.h"
 #include "core/wire/messages/checkpoint_reply.h"
 #include "core/wire/messages/dispute_data.h"
 #include "core/wire/messages/dispute_opened.h"
@@ -41,7 +44,8 @@ inline const std::set<std::string, std::less<>>& KnownMessageTypes() {
       DisputeOpened::kType, GameUpdate::kType,    GameMove::kType,
       NodeEvidence::kType,   ForcedErrorNotice::kType, ForcedErrorQuery::kType,
       Goodbye::kType,        FetchDisputeData::kType,  DisputeData::kType,
-      TrainingFailed::kType};
+      TrainingFailed::kType, AvailabilityChallenge::kType, CheckpointDemand::kType,
+      CheckpointDelivery::kType};
   return kTypes;
 }
 

@@ -17,7 +17,7 @@
 namespace veritrain {
 namespace {
 
-Digest Rand(std::mt19937_64& rng) {
+Digest RandomDigest(std::mt19937_64& rng) {
   Digest d;
   for (auto& b : d.bytes) b = static_cast<uint8_t>(rng());
   return d;
@@ -27,7 +27,7 @@ std::vector<Digest> RandHashes(std::mt19937_64& rng, size_t n) {
   // Now and then the wrong number of hashes: an invalid move.
   if (rng() % 20 == 0) n = n + 1;
   std::vector<Digest> out;
-  for (size_t i = 0; i < n; ++i) out.push_back(Rand(rng));
+  for (size_t i = 0; i < n; ++i) out.push_back(RandomDigest(rng));
   return out;
 }
 
@@ -36,8 +36,8 @@ Party PlayRandomGame(std::mt19937_64& rng) {
   GameSetup setup;
   setup.steps = 1 + static_cast<int64_t>(rng() % 40);
   setup.arity = 2 + static_cast<int64_t>(rng() % 5);
-  setup.start_hash = Rand(rng);
-  setup.solver_end_hash = Rand(rng);
+  setup.start_hash = RandomDigest(rng);
+  setup.solver_end_hash = RandomDigest(rng);
   setup.clock_ms = 2000;
   Game g(setup);
   int64_t now = 0;
@@ -64,8 +64,8 @@ Party PlayRandomGame(std::mt19937_64& rng) {
             p, static_cast<int64_t>(rng() % (setup.arity + 1)), now);
         break;
       case GameState::kGraphCommit:
-        (void)g.CommitGraph(p, 1 + static_cast<int64_t>(rng() % 30), Rand(rng),
-                            Rand(rng), now);
+        (void)g.CommitGraph(p, 1 + static_cast<int64_t>(rng() % 30), RandomDigest(rng),
+                            RandomDigest(rng), now);
         break;
       case GameState::kEvidence:
         (void)g.Rule(rng() % 2 == 0, "random ruling", now);

@@ -218,3 +218,47 @@ TEST_F(MessageTypes, ProofFromJsonRejectsMalformedPaths) {
 
 }  // namespace
 }  // namespace veritrain
+
+namespace veritrain {
+namespace {
+
+TEST_F(MessageTypes, AvailabilityMessagesRoundTripAndRefuseBadBodies) {
+  AvailabilityChallenge ask{3, "the solver refused checkpoint 3"};
+  EXPECT_EQ(RoundTrip(ask).reason, ask.reason);
+  CheckpointDemand demand{"solver-1", 3, "open", 12345, ""};
+  EXPECT_EQ(RoundTrip(demand).deadline_ms, 12345);
+  CheckpointDelivery delivery;
+  delivery.index = 3;
+  delivery.state_hash = Sha256Of("state");
+  delivery.proof.index = 3;
+  delivery.proof.tree_size = 5;
+  delivery.proof.path = {Sha256Of("a"), Sha256Of("b")};
+  delivery.tensors = {
+      TensorData{"param/w", DType::kFloat32, {2}, Bytes::FromString(std::string(8, '\2'))}};
+  const CheckpointDelivery back = RoundTrip(delivery);
+  EXPECT_EQ(back.proof.path, delivery.proof.path);
+  ASSERT_EQ(back.tensors.size(), 1u);
+  for (const char* t : {AvailabilityChallenge::kType, CheckpointDemand::kType,
+                        CheckpointDelivery::kType}) {
+    EXPECT_EQ(KnownMessageTypes().count(t), 1u) << t;
+  }
+  // Hostile bodies: a negative index, an unbounded reason, an unknown state.
+  EXPECT_FALSE(AvailabilityChallenge::FromBody({{"index", -1}, {"reason", ""}}).ok());
+  auto long_reason = AvailabilityChallenge::FromBody(
+      {{"index", 1}, {"reason", std::string(AvailabilityChallenge::kMaxReason + 1, 'x')}});
+  ASSERT_FALSE(long_reason.ok());
+  EXPECT_NE(long_reason.status().message().find("reason"), std::string::npos);
+  EXPECT_FALSE(AvailabilityChallenge::FromBody({{"index", "1"}, {"reason", ""}}).ok());
+  EXPECT_FALSE(CheckpointDemand::FromBody({{"solver", "s"}, {"index", 1}, {"state", "won"},
+                                           {"deadline_ms", 1}, {"reason", ""}})
+                   .ok());
+  nlohmann::json body = delivery.ToBody();
+  body["proof"] = "not a proof";
+  EXPECT_FALSE(CheckpointDelivery::FromBody(body).ok());
+  body = delivery.ToBody();
+  body["state_hash"] = "zz";
+  EXPECT_FALSE(CheckpointDelivery::FromBody(body).ok());
+}
+
+}  // namespace
+}  // namespace veritrain

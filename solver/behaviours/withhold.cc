@@ -1,0 +1,57 @@
+#include "solver/behaviours/withhold.h"
+
+#include <cstdint>
+
+#include "core/util/behaviour_params.h"
+
+namespace veritrain {
+namespace {
+
+class WithholdSolver final : public SolverBehaviour {
+ public:
+  WithholdSolver(std::string how, int64_t from) : how_(std::move(how)), from_(from) {}
+  std::string name() const override { return "withhold"; }
+
+  CheckpointServing ServesCheckpoint(int64_t index, bool to_arbiter) override {
+    if (index < from_) return CheckpointServing::kServe;
+    if (how_ == "verifiers") {
+      return to_arbiter ? CheckpointServing::kServe : CheckpointServing::kRefuse;
+    }
+    if (how_ == "refuse") return CheckpointServing::kRefuse;
+    if (how_ == "bad-proof") return CheckpointServing::kBadProof;
+    if (how_ == "unreachable") return CheckpointServing::kSilent;
+    return CheckpointServing::kServe;  // wrong-step: what it committed
+  }
+
+  Status Begin(const TrainingJob& job, const TaskContext& task) override {
+    k_ = task.checkpoint_interval;
+    return Status::Ok();
+  }
+
+  Result<TensorMap> Commit(const TrainingJob& job, int64_t index, TensorMap state) override {
+    if (how_ != "wrong-step" || index < from_) return state;
+    // The committed state records step index·k + 1; training goes on from
+    // it, so the counter stays one step ahead at every later checkpoint.
+    auto it = state.find("meta/step");
+    if (it != state.end()) it->second = it->second.clone().fill_(index * k_ + 1);
+    return state;
+  }
+
+ private:
+  std::string how_;
+  int64_t from_;
+  int64_t k_ = 1;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SolverBehaviour>> MakeWithholdSolver(const nlohmann::json& params) {
+  BehaviourParams p("withhold", params);
+  VT_RETURN_IF_ERROR(p.Only({"how", "from_index"}));
+  VT_ASSIGN_OR_RETURN(std::string how,
+                      p.Choice("how", "refuse", {"refuse", "bad-proof", "unreachable", "wrong-step", "verifiers"}));
+  VT_ASSIGN_OR_RETURN(int64_t from, p.Int("from_index", 1, 1, INT64_MAX));
+  return std::unique_ptr<SolverBehaviour>(new WithholdSolver(how, from));
+}
+
+}  // namespace veritrain

@@ -1,0 +1,106 @@
+// Verification across hardware profiles, beyond the presets: the game
+// pinpoints a corruption at steps, nodes, dissection shapes and verifier
+// profiles that scenarios/hetero/ does not use, and a solver that withholds
+// what a tolerance-mode challenger asks for during a dispute cannot run the
+// challenger out of time.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/support/veritrain_process.h"
+
+namespace veritrain {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using test_support::CommandResult;
+
+std::string ReadFile(const std::string& path) { return test_support::ReadWholeFile(path); }
+
+CommandResult RunVeritrain(const std::vector<std::string>& args, const std::string& tmpdir) {
+  return test_support::WaitVeritrain(test_support::SpawnVeritrain(args, tmpdir), tmpdir);
+}
+
+std::string Preset(const std::string& name) {
+  return std::string(VERITRAIN_SOURCE_DIR) + "/scenarios/" + name + ".json";
+}
+
+class HeteroTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = test_support::MakeTestDir("vt-hetero-");
+    ASSERT_FALSE(dir_.empty());
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string dir_;
+};
+
+// Every run of the sweep (two dissection shapes × six cases: the first and
+// the last step, a node with no arithmetic, an element-wise node, an
+// optimizer node, the loss's backward; verifier on 2 threads or in
+// float64) ends with the challenge upheld at exactly the corrupted step and
+// node, after exactly ⌈log_n k⌉ + ⌈log_n G⌉ rounds.
+TEST_F(HeteroTest, CorruptNodeIsPinpointedAtAnyStepAndNodeAcrossProfiles) {
+  const std::string out = dir_ + "/sweep";
+  CommandResult r =
+      RunVeritrain({"sweep", Preset("sweeps/hetero-corrupt-node-anywhere"), "--out", out}, dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  int runs = 0;
+  for (const auto& entry : fs::directory_iterator(out + "/runs")) {
+    const std::string run = entry.path().string();
+    SCOPED_TRACE(run);
+    const json manifest = json::parse(ReadFile(run + "/manifest.json"));
+    const json summary = json::parse(ReadFile(run + "/summary.json"));
+    const json& scenario = manifest.at("scenario");
+    const json& params = scenario.at("participants").at(0).at("params");
+    const json& task = summary.at("tasks").at(0);
+    ASSERT_EQ(task.at("outcome"), "challenge_upheld") << task.dump(2);
+    const json& dispute = task.at("dispute");
+    EXPECT_EQ(dispute.at("winner"), "challenger");
+    EXPECT_EQ(dispute.at("step"), params.at("step"));
+    EXPECT_EQ(dispute.at("node"), params.at("node"));
+    const int64_t k = scenario.at("protocol").at("checkpoint_interval").get<int64_t>();
+    const int64_t n = scenario.at("protocol").at("game").at("arity").get<int64_t>();
+    const int64_t g = dispute.at("graph_nodes").get<int64_t>();
+    auto ceil_log = [n](int64_t x) {
+      int64_t rounds = 0;
+      for (int64_t p = 1; p < x; p *= n) ++rounds;
+      return rounds;
+    };
+    EXPECT_EQ(dispute.at("rounds").get<int64_t>(), ceil_log(k) + ceil_log(g));
+    ++runs;
+  }
+  EXPECT_EQ(runs, 12);
+}
+
+// A corrupt solver that never answers the challenger's fetch_dispute_data:
+// the challenger's fetches give up within a quarter of the clock it has
+// left, so the game ends on a ruling at its last node, not on the
+// challenger's clock (it waited 120 s per fetch before, and lost on time).
+TEST_F(HeteroTest, ASolverThatWithholdsDisputeDataCannotRunTheChallengerOutOfTime) {
+  json j = json::parse(ReadFile(Preset("hetero/corrupt-node-threads")));
+  j["participants"][0]["params"]["dispute_data"] = "withhold";
+  j["protocol"]["game"]["clock_s"] = 20;
+  j["expect"] = json::array({json{{"path", "/conservation"}, {"equals", true}}});
+  const std::string path = dir_ + "/withhold.json";
+  std::ofstream(path) << j.dump(2);
+  const std::string out = dir_ + "/run";
+  CommandResult r = RunVeritrain({"run", path, "--out", out, "--in-process"}, dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const json task = json::parse(ReadFile(out + "/summary.json")).at("tasks").at(0);
+  ASSERT_TRUE(task.contains("dispute")) << task.dump(2);
+  const json& dispute = task.at("dispute");
+  EXPECT_EQ(dispute.at("reason").get<std::string>().find("challenger ran out of time"),
+            std::string::npos)
+      << dispute.dump(2);
+  EXPECT_TRUE(dispute.contains("node")) << dispute.dump(2);
+  EXPECT_EQ(dispute.at("arbiter").at("evaluations"), 1) << dispute.dump(2);
+}
+
+}  // namespace
+}  // namespace veritrain
