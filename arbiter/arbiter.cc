@@ -170,9 +170,10 @@ Arbiter::Arbiter(zmq::context_t& ctx, RoleConfig config, const Clock* clock,
       events_(ctx, zmq::socket_type::pub) {}
 
 Status Arbiter::Run() {
-  int64_t next_beat = clock_->NowMs();
-  int64_t next_republish = next_beat + republish_ms_;
-  int64_t beat = 0;
+  int64_t next_republish = clock_->NowMs() + republish_ms_;
+  // Heartbeat events go out from a thread of their own, so that they go on
+  // while this thread builds a job or evaluates a node.
+  StartHeartbeats();
   auto serve = [&](int64_t until) -> Status {
     zmq::pollitem_t items[] = {{requests_.handle(), 0, ZMQ_POLLIN, 0}};
     const auto wait = std::chrono::milliseconds(std::max<int64_t>(0, until - clock_->NowMs()));
@@ -183,21 +184,20 @@ Status Arbiter::Run() {
   };
   while (!shutting_down_) {
     const int64_t now = clock_->NowMs();
-    if (now >= next_beat) {
-      VT_RETURN_IF_ERROR(Publish(Pack(Heartbeat{beat++})));
-      next_beat = now + heartbeat_ms_;
-    }
     if (now >= next_republish) {
       VT_RETURN_IF_ERROR(Republish());
       ForgetSettled();
       next_republish = now + republish_ms_;
     }
-    VT_RETURN_IF_ERROR(serve(std::min(next_beat, next_republish)));
+    VT_RETURN_IF_ERROR(serve(next_republish));
     VT_RETURN_IF_ERROR(CheckDeadlines());
     VT_RETURN_IF_ERROR(CheckSilence());
   }
   // The shutdown event must reach subscribers before the socket closes.
-  events_.set(zmq::sockopt::linger, 5000);
+  {
+    std::lock_guard<std::mutex> lock(events_mu_);
+    events_.set(zmq::sockopt::linger, 5000);
+  }
   VT_RETURN_IF_ERROR(Publish(Pack(Shutdown{"run finished"})));
   // Repeated until every participant still heard from has said goodbye: a
   // subscriber that was reconnecting (after an arbiter restart) or lost the
@@ -214,6 +214,7 @@ Status Arbiter::Run() {
     VT_RETURN_IF_ERROR(CheckSilence());
     if (!everyone_left()) VT_RETURN_IF_ERROR(Publish(Pack(Shutdown{"run finished"})));
   }
+  heart_.reset();  // no heartbeat after the last shutdown event
   Status conserved = ledger_.CheckConservation();
   VT_RETURN_IF_ERROR(Log("shutdown", "", {{"ledger_head", ledger_.head().Hex()},
                                           {"conservation", conserved.ok()},
@@ -227,6 +228,20 @@ Status Arbiter::Run() {
   return conserved;
 }
 
+Status Arbiter::SendEvent(const Message& m) {
+  std::lock_guard<std::mutex> lock(events_mu_);
+  return messenger_.Send(events_, m);
+}
+
+void Arbiter::StartHeartbeats() {
+  if (heart_) return;
+  heart_ = std::make_unique<HeartbeatThread>(
+      std::chrono::milliseconds(std::max<int64_t>(1, heartbeat_ms_)), [this](int64_t n) {
+        Status s = SendEvent(Pack(Heartbeat{n}));
+        if (!s.ok()) spdlog::warn("arbiter: publishing a heartbeat: {}", s.ToString());
+      });
+}
+
 Status Arbiter::Republish() {
   const int64_t now = clock_->NowMs();
   for (auto& [id, task] : tasks_) {
@@ -236,11 +251,11 @@ Status Arbiter::Republish() {
     if (settled && now - task.settled_ms > kSettledRepublishMs) continue;
     for (int slot = settled ? kSettledSlot : 0; slot < kSlots; ++slot) {
       if (!task.published[slot]) continue;
-      Status s = messenger_.Send(events_, *task.published[slot]);
+      Status s = SendEvent(*task.published[slot]);
       if (!s.ok()) spdlog::warn("arbiter: republishing: {}", s.ToString());
     }
     for (const auto& [index, event] : task.demand_events) {
-      Status s = messenger_.Send(events_, event);
+      Status s = SendEvent(event);
       if (!s.ok()) spdlog::warn("arbiter: republishing: {}", s.ToString());
     }
   }
@@ -1244,7 +1259,7 @@ Status Arbiter::Publish(const Message& m) {
     auto slot = kSlotOf.find(m.type);
     if (slot != kSlotOf.end()) task->second.published[slot->second] = m;
   }
-  Status s = messenger_.Send(events_, m);
+  Status s = SendEvent(m);
   if (!s.ok()) spdlog::warn("arbiter: publishing {}: {}", m.type, s.ToString());
   return Status::Ok();  // a subscriber that cannot keep up is not the arbiter's failure
 }

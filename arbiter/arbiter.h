@@ -79,13 +79,21 @@
 // ledger signed with its key (core/protocol/chain_head.h), so that a
 // rewritten and re-chained log no longer verifies.
 //
+// Heartbeat events go out every heartbeat_ms from a HeartbeatThread
+// (core/transport/heartbeat_thread.h) started by Run(), so that they go on
+// while the arbiter builds a task's job or evaluates the disputed node.
+//
 // Thread-safety: one Arbiter runs on one thread (Run()); construct it on
-// the thread that runs it.
+// the thread that runs it. Its heartbeat thread touches only the event
+// socket, under events_mu_ (every send on it takes the lock: ZeroMQ allows
+// a socket to pass between threads with a full memory barrier, which the
+// mutex gives), and Messenger::Send, which is safe from two threads.
 #pragma once
 
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -104,6 +112,7 @@
 #include "core/protocol/task_machine.h"
 #include "core/train/job.h"
 #include "core/transport/crash_point.h"
+#include "core/transport/heartbeat_thread.h"
 #include "core/transport/log_limiter.h"
 #include "core/transport/messenger.h"
 #include "core/transport/role_config.h"
@@ -258,6 +267,9 @@ class Arbiter {
   Status Move(const std::string& from, const std::string& to, int64_t amount,
               const std::string& reason, const std::string& task);
   Status Publish(const Message& m);
+  // Sends `m` on the event socket, under events_mu_.
+  Status SendEvent(const Message& m);
+  void StartHeartbeats();
   Status Log(const std::string& type, const std::string& task,
              const nlohmann::json& data);
   // A participant's refused request: recorded as request_refused, and
@@ -284,6 +296,7 @@ class Arbiter {
   std::unique_ptr<ZapHandler> zap_;
   zmq::socket_t requests_;
   zmq::socket_t events_;
+  std::mutex events_mu_;  // every use of events_ once the heartbeat thread runs
   ReplayGuard request_guard_;
   std::string submitter_;
   std::map<std::string, Participant> participants_;
@@ -306,6 +319,8 @@ class Arbiter {
   // still recorded in the event log as request_refused).
   LogLimiter refusal_log_;
   std::unique_ptr<OffsetClock> resumed_clock_;  // after a restart: clock_ points here
+  // Last: stopped before the sockets it publishes on are closed.
+  std::unique_ptr<HeartbeatThread> heart_;
   CrashPoint crash_;  // a scenario's crash test, if any
   int64_t verdicts_handled_ = 0;
   int64_t moves_handled_ = 0;

@@ -12,6 +12,7 @@
 #include "core/train/layer_nodes.h"
 #include "core/train/optimizer_nodes.h"
 #include "core/train/rng.h"
+#include "core/train/slow_job.h"
 
 namespace veritrain {
 
@@ -19,6 +20,9 @@ namespace {
 
 constexpr const char* kDefaultFashionMnistDir =
     "/usr/share/datasets/fashion-mnist";
+
+// Rows of the test set evaluated at once by TestAccuracy.
+constexpr int64_t kTestChunkRows = 1024;
 
 torch::ScalarType DTypeOf(const JobConfig& c) {
   return c.dtype == "float64" ? torch::kFloat64 : torch::kFloat32;
@@ -126,9 +130,18 @@ class ClassifierJob : public TrainingJob {
       }
     }
     try {
-      torch::Tensor logits = ForwardChain(layers_, state, test_.x);
-      const int64_t correct =
-          logits.argmax(1).eq(test_.y).sum().item<int64_t>();
+      // In chunks, as a plain LibTorch evaluation does: the whole test set
+      // at once would make activations of GBs for a CNN (10,000 images x
+      // the first conv's channels x 24 x 24), paid in page faults. No
+      // autograd state at all (inference mode).
+      c10::InferenceMode inference;
+      int64_t correct = 0;
+      for (int64_t start = 0; start < test_.size(); start += kTestChunkRows) {
+        const int64_t n = std::min(kTestChunkRows, test_.size() - start);
+        torch::Tensor logits =
+            ForwardChain(layers_, state, test_.x.narrow(0, start, n));
+        correct += logits.argmax(1).eq(test_.y.narrow(0, start, n)).sum().item<int64_t>();
+      }
       return static_cast<double>(correct) / static_cast<double>(test_.size());
     } catch (const std::exception& e) {
       return Status::Internal(std::string("test accuracy: ") + e.what());
@@ -263,7 +276,8 @@ Result<std::unique_ptr<TrainingJob>> MakeSyntheticJob(const JobConfig& config) {
   VT_RETURN_IF_ERROR(
       RejectUnknownFields(p, "job",
                           {"hidden", "optimizer", "features", "classes",
-                           "train_size", "test_size"}));
+                           "train_size", "test_size", "slow_setup_ms",
+                           "slow_test_ms"}));
   std::vector<int64_t> hidden = {32};
   SyntheticSpec spec;
   constexpr int64_t kMax = int64_t{1} << 24;
@@ -272,6 +286,12 @@ Result<std::unique_ptr<TrainingJob>> MakeSyntheticJob(const JobConfig& config) {
   VT_RETURN_IF_ERROR(GetInt(p, "classes", "job", 2, kMax, &spec.classes));
   VT_RETURN_IF_ERROR(GetInt(p, "train_size", "job", 1, kMax, &spec.train_size));
   VT_RETURN_IF_ERROR(GetInt(p, "test_size", "job", 1, kMax, &spec.test_size));
+  // Test knobs (slow_job.h): at most ten minutes each.
+  constexpr int64_t kMaxSlowMs = 600000;
+  int64_t slow_setup_ms = 0;
+  int64_t slow_test_ms = 0;
+  VT_RETURN_IF_ERROR(GetInt(p, "slow_setup_ms", "job", 0, kMaxSlowMs, &slow_setup_ms));
+  VT_RETURN_IF_ERROR(GetInt(p, "slow_test_ms", "job", 0, kMaxSlowMs, &slow_test_ms));
   VT_RETURN_IF_ERROR(CheckLayerCount(static_cast<int64_t>(hidden.size()), "job.hidden"));
   VT_RETURN_IF_ERROR(
       CheckModelParameters(LinearChainParameters(spec.features, hidden, spec.classes),
@@ -286,8 +306,9 @@ Result<std::unique_ptr<TrainingJob>> MakeSyntheticJob(const JobConfig& config) {
   const torch::ScalarType dtype = DTypeOf(config);
   Dataset train = MakeSyntheticDataset(spec, config.data_seed, true, dtype);
   Dataset test = MakeSyntheticDataset(spec, config.data_seed, false, dtype);
-  return MakeClassifierJob(config, hidden, spec.classes, std::move(train),
-                           std::move(test));
+  VT_ASSIGN_OR_RETURN(auto job, MakeClassifierJob(config, hidden, spec.classes,
+                                                  std::move(train), std::move(test)));
+  return WrapSlow(std::move(job), slow_setup_ms, slow_test_ms);
 }
 
 }  // namespace veritrain

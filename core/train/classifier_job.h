@@ -18,7 +18,10 @@
 //              ("/usr/share/datasets/fashion-mnist"), train_limit (0 = all
 //              60000), test_limit (0 = all 10000).
 //   synthetic: hidden [32], optimizer, features 16, classes 4,
-//              train_size 2048, test_size 512 (see MakeSyntheticDataset).
+//              train_size 2048, test_size 512 (see MakeSyntheticDataset);
+//              test knobs slow_setup_ms, slow_test_ms (0; at most 600000):
+//              building the job and its test pass compute for at least that
+//              long (slow_job.h), to test what goes on meanwhile.
 // Unknown fields are rejected, naming the field. DatasetRoot() commits to
 // the training set as used (the first train_limit samples when limited).
 //

@@ -138,6 +138,7 @@ class OpJob : public TrainingJob {
     int64_t correct = 0;
     int64_t counted = 0;
     try {
+      c10::InferenceMode inference;  // no autograd state at all
       for (int64_t start = 0; start < test.size(); start += kEvalChunk) {
         const int64_t n = std::min(kEvalChunk, test.size() - start);
         torch::Tensor x = Shaped(test.x.narrow(0, start, n));

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
 #include "core/transport/zmq_frames.h"
 #include "core/wire/messages/ack.h"
 #include "core/wire/messages/goodbye.h"
@@ -22,7 +24,8 @@ int64_t NowMs() {
 ArbiterLink::ArbiterLink(zmq::context_t& ctx, Messenger& messenger,
                          std::string requests_endpoint, std::string events_endpoint,
                          RetryPolicy retry)
-    : messenger_(messenger),
+    : ctx_(ctx),
+      messenger_(messenger),
       requests_endpoint_(std::move(requests_endpoint)),
       events_endpoint_(std::move(events_endpoint)),
       retry_(retry),
@@ -30,6 +33,10 @@ ArbiterLink::ArbiterLink(zmq::context_t& ctx, Messenger& messenger,
       sub_(ctx, zmq::socket_type::sub) {
   ConfigureSocket(dealer_);
   ConfigureSocket(sub_);
+}
+
+ArbiterLink::~ArbiterLink() {
+  if (heart_) heart_->Stop();
 }
 
 Status ArbiterLink::ConnectSockets(const RoleCurve* curve) {
@@ -45,6 +52,16 @@ Status ArbiterLink::ConnectSockets(const RoleCurve* curve) {
     return Status::Unavailable(std::string("connecting to the arbiter: ") + e.what());
   }
   last_event_ms_ = NowMs();
+  if (retry_.heartbeat_ms > 0 && !heart_) {
+    std::optional<RoleCurve> secure;
+    if (curve != nullptr) secure = *curve;
+    // The socket is made, used and closed on the heartbeat thread only (the
+    // beat function, which owns it, is destroyed there).
+    auto socket = std::make_shared<std::optional<zmq::socket_t>>();
+    heart_ = std::make_unique<HeartbeatThread>(
+        std::chrono::milliseconds(retry_.heartbeat_ms),
+        [this, socket, secure](int64_t n) { Beat(*socket, secure, n); });
+  }
   return Status::Ok();
 }
 
@@ -113,12 +130,7 @@ Status ArbiterLink::Tick() {
     if (!sent.ok()) spdlog::warn("{}: {}", messenger_.name(), sent.ToString());
     p.next_ms = now + retry_.BackoffMs(p.attempts + 1);
   }
-  if (retry_.heartbeat_ms > 0 && now >= next_beat_ms_) {
-    Status sent = messenger_.Send(dealer_, Pack(Heartbeat{beats_++}));
-    if (!sent.ok()) spdlog::warn("{}: heartbeat: {}", messenger_.name(), sent.ToString());
-    next_beat_ms_ = now + retry_.heartbeat_ms;
-  }
-  if (!silent_ && now - last_event_ms_ > retry_.silence_ms) {
+  if (!silent_ && now - last_event_ms_ > retry_.silence_ms && !EventWaiting()) {
     silent_ = true;
     ++silences_;
     spdlog::warn("{}: nothing from the arbiter for {} ms", messenger_.name(),
@@ -131,8 +143,44 @@ std::chrono::milliseconds ArbiterLink::PollTimeout(std::chrono::milliseconds tim
   const int64_t now = NowMs();
   int64_t ms = timeout.count();
   for (const auto& [rid, p] : pending_) ms = std::min(ms, std::max<int64_t>(0, p.next_ms - now));
-  if (retry_.heartbeat_ms > 0) ms = std::min(ms, std::max<int64_t>(0, next_beat_ms_ - now));
   return messenger_.PollTimeout(std::chrono::milliseconds(ms));
+}
+
+void ArbiterLink::Beat(std::optional<zmq::socket_t>& socket,
+                       const std::optional<RoleCurve>& secure, int64_t n) {
+  try {
+    if (!socket) {
+      zmq::socket_t s(ctx_, zmq::socket_type::dealer);
+      ConfigureSocket(s);
+      if (secure) {
+        Status ok = secure->SecureClientOf(s, secure->arbiter());
+        if (!ok.ok()) {
+          spdlog::warn("{}: heartbeat socket: {}", messenger_.name(), ok.ToString());
+          return;
+        }
+      }
+      s.connect(requests_endpoint_);
+      socket = std::move(s);
+    }
+    Status sent = messenger_.Send(*socket, Pack(Heartbeat{n}));
+    if (!sent.ok()) {
+      spdlog::warn("{}: heartbeat: {}", messenger_.name(), sent.ToString());
+      return;
+    }
+    beats_.fetch_add(1);
+  } catch (const zmq::error_t& e) {
+    // E.g. the context terminated: tried again next period, never thrown
+    // out of the heartbeat thread.
+    spdlog::warn("{}: heartbeat socket: {}", messenger_.name(), e.what());
+  }
+}
+
+bool ArbiterLink::EventWaiting() {
+  try {
+    return (sub_.get(zmq::sockopt::events) & ZMQ_POLLIN) != 0;
+  } catch (const zmq::error_t&) {
+    return false;
+  }
 }
 
 Result<Message> ArbiterLink::ReceiveEvent() {

@@ -22,10 +22,12 @@ Messenger::Messenger(std::string name, Identity identity, KeyDirectory keys,
 Status Messenger::Send(zmq::socket_t& socket, Message m,
                        const std::string* routing_id) {
   m.from = name_;
-  m.seq = ++seq_;
+  m.seq = seq_.Add(1);
   std::vector<Bytes> frames = EncodeMessage(m, identity_);
-  for (const auto& f : frames) bytes_sent_ += static_cast<int64_t>(f.size());
-  ++messages_sent_;
+  int64_t bytes = 0;
+  for (const auto& f : frames) bytes += static_cast<int64_t>(f.size());
+  bytes_sent_.Add(bytes);
+  messages_sent_.Add(1);
   Status s = SendFrames(socket, frames, routing_id);
   if (!s.ok()) return s.WithContext("sending " + m.type);
   return s;

@@ -18,8 +18,13 @@
 // calls once due, so a caller that polls must bound its poll timeout with
 // PollTimeout().
 //
-// Thread-safety: Send and Receive may be called from one thread at a time
-// per socket; the counters are for the owning thread.
+// Thread-safety: Send may be called from several threads at once, each on
+// a socket only it uses (a heartbeat thread sends on its own socket while
+// the role's thread sends on the others, core/transport/heartbeat_thread.h):
+// the sequence number and the send counters are atomic, and signing uses
+// only const state. Receive, Drain, Reject, InjectFaults and the receive
+// counters are for the owning thread. A Messenger may be moved only before
+// a second thread uses it.
 #pragma once
 
 #include <atomic>
@@ -53,7 +58,7 @@ class Messenger {
 
   // A fresh request id (Message::rid): unique for this sender, increasing,
   // and not reused by a restarted process (it shares seq's clock origin).
-  uint64_t NewRequestId() { return ++seq_; }
+  uint64_t NewRequestId() { return seq_.Add(1); }
 
   // Injects `plan`'s faults into every message received from now on.
   // REQUIRES: plan.any().
@@ -88,11 +93,11 @@ class Messenger {
 
   // Rejected messages by reason name ("bad_signature", "replayed", ...).
   const std::map<std::string, int64_t>& rejects() const { return rejects_; }
-  int64_t bytes_sent() const { return bytes_sent_; }
+  int64_t bytes_sent() const { return bytes_sent_.load(); }
   int64_t bytes_received() const { return bytes_received_; }
   // Frame bytes of the last message Receive returned.
   int64_t last_message_bytes() const { return last_message_bytes_; }
-  int64_t messages_sent() const { return messages_sent_; }
+  int64_t messages_sent() const { return messages_sent_.load(); }
   int64_t messages_received() const { return messages_received_; }
 
  private:
@@ -109,12 +114,33 @@ class Messenger {
   Identity identity_;
   KeyDirectory keys_;
   WireLimits limits_;
-  uint64_t seq_;  // starts at the wall clock in µs, so a restarted sender keeps increasing
+  // An atomic that a move copies: Messenger is moved while it is built.
+  template <typename T>
+  class MovableAtomic {
+   public:
+    explicit MovableAtomic(T v = 0) : v_(v) {}
+    MovableAtomic(MovableAtomic&& o) noexcept : v_(o.v_.load()) {}
+    MovableAtomic& operator=(MovableAtomic&& o) noexcept {
+      v_.store(o.v_.load());
+      return *this;
+    }
+    T load() const { return v_.load(std::memory_order_relaxed); }
+    // Adds `d` and returns the new value.
+    T Add(T d) { return v_.fetch_add(d, std::memory_order_relaxed) + d; }
+
+   private:
+    std::atomic<T> v_;
+  };
+
+  // Starts at the wall clock in µs, so a restarted sender keeps increasing;
+  // shared by every thread that sends (the receivers' replay guards allow
+  // one thread's message to overtake another's).
+  MovableAtomic<uint64_t> seq_;
   std::map<std::string, int64_t> rejects_;
-  int64_t bytes_sent_ = 0;
+  MovableAtomic<int64_t> bytes_sent_;
   int64_t bytes_received_ = 0;
   int64_t last_message_bytes_ = 0;
-  int64_t messages_sent_ = 0;
+  MovableAtomic<int64_t> messages_sent_;
   int64_t messages_received_ = 0;
   std::optional<FaultStream> fault_stream_;
   std::map<std::string, int64_t> fault_counts_;

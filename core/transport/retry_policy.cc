@@ -36,6 +36,11 @@ Result<RetryPolicy> RetryPolicy::FromJson(const nlohmann::json& j) {
   if (p.max_ms < p.initial_ms) {
     return Status::InvalidArgument("retry.max_ms: must not be below retry.initial_ms");
   }
+  if (p.heartbeat_ms > 0 && p.heartbeat_ms >= p.silence_ms) {
+    // Otherwise every participant, however alive, is taken for silent.
+    return Status::InvalidArgument("retry.heartbeat_ms: must be below retry.silence_ms (" +
+                                   std::to_string(p.silence_ms) + ")");
+  }
   return p;
 }
 

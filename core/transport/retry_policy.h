@@ -29,7 +29,8 @@ struct RetryPolicy {
 
   nlohmann::json ToJson() const;
   // Missing fields keep their defaults; InvalidArgument naming a field that
-  // is not a positive integer (heartbeat_ms may be 0).
+  // is not a positive integer (heartbeat_ms may be 0), or heartbeat_ms not
+  // below silence_ms.
   static Result<RetryPolicy> FromJson(const nlohmann::json& j);
 };
 

@@ -174,6 +174,9 @@ Result<json> RunSummaryFromFolder(const std::string& dir, const std::vector<Even
   VT_ASSIGN_OR_RETURN(network["faults_injected_by_role"],
                       ReadReportFieldByRole(dir, "faults_injected"));
   VT_ASSIGN_OR_RETURN(network["resends_by_role"], ReadReportFieldByRole(dir, "resends"));
+  // Times each participant heard nothing from the arbiter for silence_ms.
+  VT_ASSIGN_OR_RETURN(network["arbiter_silences_by_role"],
+                      ReadReportFieldByRole(dir, "arbiter_silences"));
   if (curve) {
     // Connections the ZAP handlers refused: keys not in the roster.
     VT_ASSIGN_OR_RETURN(summary["curve_denials_by_role"], ReadCurveDenialsByRole(dir));

@@ -235,6 +235,36 @@ TEST_F(JobTest, TestAccuracyChecksTheState) {
   EXPECT_THAT(bad.status().message(), HasSubstr("param/fc2.bias"));
 }
 
+// The synthetic job's test knobs (slow_job.h): building and the test pass
+// compute for at least their time, and change no result.
+TEST_F(JobTest, SlowKnobsTakeTheirTimeAndChangeNothing) {
+  auto plain = MakeJobOrDie(testing_util::SyntheticJobJson());
+  auto j = testing_util::SyntheticJobJson();
+  j["slow_setup_ms"] = 60;
+  j["slow_test_ms"] = 40;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto slow = MakeJobOrDie(j);
+  const auto built = std::chrono::steady_clock::now();
+  ASSERT_NE(plain, nullptr);
+  ASSERT_NE(slow, nullptr);
+  EXPECT_GE(built - t0, std::chrono::milliseconds(60));
+  const TensorMap s = TrainSteps(*slow, slow->InitialState(1), 3);
+  EXPECT_TRUE(SameStateBytes(s, TrainSteps(*plain, plain->InitialState(1), 3)));
+  EXPECT_EQ(slow->DatasetRoot(), plain->DatasetRoot());
+  const auto t1 = std::chrono::steady_clock::now();
+  auto acc = slow->TestAccuracy(s);
+  EXPECT_GE(std::chrono::steady_clock::now() - t1, std::chrono::milliseconds(40));
+  ASSERT_TRUE(acc.ok());
+  EXPECT_EQ(*acc, *plain->TestAccuracy(s));
+  // Bounded, and named when out of bounds.
+  j["slow_test_ms"] = 600001;
+  auto config = JobConfig::FromJson(j);
+  ASSERT_TRUE(config.ok());
+  auto refused = MakeJob(*config);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(), HasSubstr("job.slow_test_ms"));
+}
+
 TEST_F(JobTest, SyntheticJobLearns) {
   auto j = testing_util::SyntheticJobJson();
   j["optimizer"] = {{"name", "adam"}, {"lr", 0.01}};

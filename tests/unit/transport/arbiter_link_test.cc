@@ -2,10 +2,18 @@
 // stand-in arbiter: a request without a reply is resent with the same
 // request id and a new sequence number, on the retry policy's back-off;
 // the first reply completes it; a second reply (the answer to a resend) is
-// dropped; heartbeats go out on their period.
+// dropped; heartbeats go out on their period, from a socket and thread of
+// their own, while the link's owner is busy and never calls Tick(); an
+// event waiting unread is not the arbiter falling silent.
 #include "core/transport/arbiter_link.h"
 
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "core/transport/zmq_frames.h"
 #include "core/wire/messages/all.h"
@@ -33,6 +41,15 @@ TEST(RetryPolicy, BadPoliciesNameTheField) {
   EXPECT_NE(RetryPolicy::FromJson({{"heartbeat_ms", -1}}).status().message().find(
                 "retry.heartbeat_ms"),
             std::string::npos);
+  // Heartbeats no more often than the silence they are to prevent: every
+  // participant would be taken for silent.
+  EXPECT_NE(RetryPolicy::FromJson({{"heartbeat_ms", 800}, {"silence_ms", 800}})
+                .status()
+                .message()
+                .find("retry.heartbeat_ms: must be below retry.silence_ms"),
+            std::string::npos);
+  EXPECT_TRUE(RetryPolicy::FromJson({{"heartbeat_ms", 0}, {"silence_ms", 1}}).ok());
+  EXPECT_TRUE(RetryPolicy::FromJson({{"heartbeat_ms", 799}, {"silence_ms", 800}}).ok());
   auto round = RetryPolicy::FromJson(RetryPolicy{}.ToJson());
   ASSERT_TRUE(round.ok());
   EXPECT_EQ(round->ToJson(), RetryPolicy{}.ToJson());
@@ -129,6 +146,88 @@ TEST_F(ArbiterLinkTest, HeartbeatsGoOutOnTheirPeriodWithoutRequestIds) {
     EXPECT_EQ(m->rid, 0u);
     EXPECT_EQ(Unpack<Heartbeat>(*m)->beat, beat);
   }
+}
+
+TEST_F(ArbiterLinkTest, HeartbeatsArriveWhileTheOwnerIsBusyFromASocketOfTheirOwn) {
+  Messenger arbiter("arbiter", arbiter_id_, keys_), peer("peer", peer_id_, keys_);
+  RetryPolicy retry;
+  retry.heartbeat_ms = 5;
+  retry.initial_ms = 60000;  // no resend of the hello within the test
+  retry.max_ms = 60000;
+  ArbiterLink link(ctx_, peer, "inproc://requests", "inproc://events", retry);
+  ASSERT_TRUE(link.ConnectSockets().ok());
+  auto rid = link.Request(Pack(Hello{"verifier", ""}));
+  ASSERT_TRUE(rid.ok());
+  // From here on this thread, the link's owner, is busy being the arbiter:
+  // it never calls link.Tick() nor polls the link's sockets.
+  std::string hello_routing;
+  std::set<std::string> beat_routings;
+  std::vector<int64_t> beats;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while ((beats.size() < 3 || hello_routing.empty()) &&
+         std::chrono::steady_clock::now() < deadline) {
+    zmq::pollitem_t items[] = {{router_.handle(), 0, ZMQ_POLLIN, 0}};
+    ASSERT_TRUE(PollSockets(items, 1, std::chrono::milliseconds(100)).ok());
+    std::string routing;
+    auto m = arbiter.Receive(router_, true, guard_, &routing);
+    if (!m.ok()) {
+      ASSERT_EQ(m.status().code(), Status::Code::kNotFound) << m.status().ToString();
+      continue;
+    }
+    if (m->type == Hello::kType) {
+      hello_routing = routing;
+    } else {
+      ASSERT_EQ(m->type, Heartbeat::kType);
+      EXPECT_EQ(m->rid, 0u);
+      beats.push_back(Unpack<Heartbeat>(*m)->beat);
+      beat_routings.insert(routing);
+    }
+  }
+  ASSERT_GE(beats.size(), 3u);
+  ASSERT_FALSE(hello_routing.empty());
+  for (size_t i = 0; i < beats.size(); ++i) EXPECT_EQ(beats[i], static_cast<int64_t>(i));
+  // One heartbeat socket, not the request DEALER; both under one sender
+  // name and one replay guard at the arbiter (every Receive above was ok).
+  EXPECT_EQ(beat_routings.size(), 1u);
+  EXPECT_EQ(beat_routings.count(hello_routing), 0u);
+  EXPECT_GE(link.heartbeats(), 3);
+  EXPECT_TRUE(link.Pending(*rid));
+}
+
+TEST_F(ArbiterLinkTest, AnEventWaitingUnreadIsNotTheArbiterFallingSilent) {
+  Messenger arbiter("arbiter", arbiter_id_, keys_), peer("peer", peer_id_, keys_);
+  RetryPolicy retry;
+  retry.heartbeat_ms = 0;
+  retry.silence_ms = 2;
+  ArbiterLink link(ctx_, peer, "inproc://requests", "inproc://events", retry);
+  ASSERT_TRUE(link.ConnectSockets().ok());
+  // Published until one waits on the link's SUB (a subscription takes a
+  // moment to be live); the link does not read it.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  bool waiting = false;
+  for (int64_t i = 0; !waiting && std::chrono::steady_clock::now() < deadline; ++i) {
+    ASSERT_TRUE(arbiter.Send(pub_, Pack(Heartbeat{i})).ok());
+    zmq::pollitem_t items[] = {{link.sub().handle(), 0, ZMQ_POLLIN, 0}};
+    auto n = PollSockets(items, 1, std::chrono::milliseconds(20));
+    ASSERT_TRUE(n.ok());
+    waiting = (items[0].revents & ZMQ_POLLIN) != 0;
+  }
+  ASSERT_TRUE(waiting);
+  // What is tested is the passing of silence_ms itself, so time is let pass.
+  std::this_thread::sleep_for(std::chrono::milliseconds(4 * retry.silence_ms));
+  ASSERT_TRUE(link.Tick().ok());
+  EXPECT_EQ(link.arbiter_silences(), 0);
+  // Once read, with nothing more, the same wait is silence.
+  while (true) {
+    auto m = link.ReceiveEvent();
+    if (!m.ok()) {
+      ASSERT_EQ(m.status().code(), Status::Code::kNotFound) << m.status().ToString();
+      break;
+    }
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(4 * retry.silence_ms));
+  ASSERT_TRUE(link.Tick().ok());
+  EXPECT_EQ(link.arbiter_silences(), 1);
 }
 
 }  // namespace
