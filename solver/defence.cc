@@ -32,7 +32,7 @@ Status Solver::OnDisputeOpened(const std::string& task, const DisputeOpened& d) 
   for (int64_t p = 0; p < d.steps; ++p) {
     VT_ASSIGN_OR_RETURN(state, behaviour_->Step(*trace.job, state));
     defence.trajectory.Add(state);
-    VT_RETURN_IF_ERROR(link_.Tick());  // heartbeats while recomputing
+    VT_RETURN_IF_ERROR(link_.Tick());  // resends pending requests while recomputing
   }
   VT_ASSIGN_OR_RETURN(Digest end_hash, defence.trajectory.Hash(defence.trajectory.size() - 1));
   if (end_hash != d.solver_end_hash) {

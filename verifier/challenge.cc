@@ -97,7 +97,7 @@ Status Verifier::OnDisputeOpened(const std::string& task, const DisputeOpened& d
     for (int64_t p = 0; p < d.steps; ++p) {
       VT_ASSIGN_OR_RETURN(state, TrainStep(*job, state));
       c.trajectory.Add(state);
-      VT_RETURN_IF_ERROR(link_.Tick());  // heartbeats while recomputing
+      VT_RETURN_IF_ERROR(link_.Tick());  // resends pending requests while recomputing
     }
   }
   spdlog::info("verifier {}: challenging interval {} of {}", config_.name, d.interval, task);
@@ -306,7 +306,7 @@ Result<int64_t> Verifier::ChooseStepByDistance(Assignment& a, Challenge& c, cons
     VT_RETURN_IF_ERROR(CheckStateShape(job, start).WithContext("not a state of the task's job"));
     TensorMap state = CastFloating(start, own);
     for (int64_t s = 0; s < n; ++s) {
-      VT_RETURN_IF_ERROR(link_.Tick());  // heartbeats while re-executing
+      VT_RETURN_IF_ERROR(link_.Tick());  // resends pending requests while re-executing
       VT_ASSIGN_OR_RETURN(state, TrainStep(job, state));
     }
     return state;

@@ -450,7 +450,7 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
     state = CastFloating(state, ScalarTypeOf(compute_dtype));
     Status reexecuted = Status::Ok();
     for (int64_t s = 0; s < k; ++s) {
-      VT_RETURN_IF_ERROR(link_.Tick());  // heartbeats while re-executing
+      VT_RETURN_IF_ERROR(link_.Tick());  // resends pending requests while re-executing
       auto next = TrainStep(**job, state);
       ++steps;
       if (!next.ok()) {
