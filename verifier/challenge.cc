@@ -377,7 +377,7 @@ Result<int64_t> Verifier::ChooseNodeByScan(Assignment& a, Challenge& c, const Ga
     VT_ASSIGN_OR_RETURN(const TrainingJob* job, JobInDtype(a, CommittedDtype(state)));
     VT_ASSIGN_OR_RETURN(TensorMap batch, job->Batch(u.disputed_step));
     const TaskSpec& spec = a.spec;
-    NodeToleranceOf tolerance_of = [&spec](const std::string& node) {
+    NodeThresholdFn tolerance_of = [&spec](const std::string& node) {
       return spec.verification.NodeTolerance(node, spec.node_tolerance);
     };
     VT_ASSIGN_OR_RETURN(c.scan, ScanStep(*job, state, batch, outputs, tolerance_of,

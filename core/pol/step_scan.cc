@@ -22,7 +22,7 @@ nlohmann::json StepScan::ToJson() const {
 
 Result<StepScan> ScanStep(const TrainingJob& job, const TensorMap& state, const TensorMap& batch,
                           const std::vector<TensorMap>& outputs,
-                          const NodeToleranceOf& tolerance_of, const Digest& trace_next_hash) {
+                          const NodeThresholdFn& tolerance_of, const Digest& trace_next_hash) {
   const StepGraph& g = job.graph();
   const int64_t n = GameNodeCount(job);
   if (static_cast<int64_t>(outputs.size()) != n) {

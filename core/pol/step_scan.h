@@ -49,7 +49,7 @@ struct StepScan {
 };
 
 // The threshold of a game node, by name.
-using NodeToleranceOf = std::function<double(const std::string& node)>;
+using NodeThresholdFn = std::function<double(const std::string& node)>;
 
 // Scans the game nodes of `job`'s step (its graph nodes, then
 // state.assemble) with the solver's committed values, stopping at the first
@@ -59,6 +59,6 @@ using NodeToleranceOf = std::function<double(const std::string& node)>;
 // committed in; `batch` is job.Batch(step).
 Result<StepScan> ScanStep(const TrainingJob& job, const TensorMap& state, const TensorMap& batch,
                           const std::vector<TensorMap>& outputs,
-                          const NodeToleranceOf& tolerance_of, const Digest& trace_next_hash);
+                          const NodeThresholdFn& tolerance_of, const Digest& trace_next_hash);
 
 }  // namespace veritrain
