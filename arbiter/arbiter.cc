@@ -9,6 +9,7 @@
 #include "core/protocol/duration.h"
 #include "core/state/checkpoint_file.h"
 #include "core/protocol/participant_name.h"
+#include "core/protocol/real_trace.h"
 #include "core/protocol/chain_head.h"
 #include "core/protocol/task_draws.h"
 #include "core/state/state_hash.h"
@@ -283,7 +284,8 @@ Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
       Hello::kType,       PostTask::kType,         TraceCommit::kType, Verdict::kType,
       GameMove::kType,    NodeEvidence::kType,     ForcedErrorQuery::kType,
       Goodbye::kType,     Shutdown::kType,         Heartbeat::kType,
-      TrainingFailed::kType, AvailabilityChallenge::kType, CheckpointDelivery::kType};
+      TrainingFailed::kType, AvailabilityChallenge::kType, CheckpointDelivery::kType,
+      RealTrace::kType};
   if (kRequests.count(m.type) == 0) {
     messenger_.Reject("not_a_request", "a " + m.type + " message from " + m.from +
                                            " is not a request the arbiter handles");
@@ -333,6 +335,8 @@ Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
     s = OnAvailabilityChallenge(m, &reply, &answer);
   } else if (m.type == CheckpointDelivery::kType) {
     s = OnCheckpointDelivery(m, &reply);
+  } else if (m.type == RealTrace::kType) {
+    s = OnRealTrace(m, &reply);
   } else if (m.type == Goodbye::kType) {
     // Acknowledged (left_ is updated above, also for a resent goodbye).
   } else if (m.type == Shutdown::kType) {
@@ -522,10 +526,7 @@ Status Arbiter::OnTraceCommit(const Message& m, Ack* reply) {
                          {{"solver", m.from}, {"body", trace->ToBody()}}));
   // Reveal only now: the solver's commitments can no longer depend on it.
   VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kRandomnessRevealed));
-  ProofPosted posted{task.spec.solver,        trace->trace_root,
-                     trace->final_state_hash, trace->num_checkpoints,
-                     trace->update_norms,     trace->serve_endpoint,
-                     task.randomness.secret};
+  const ProofPosted posted = PostedProof(task);
   VT_RETURN_IF_ERROR(Log("randomness_revealed", task.id,
                          {{"secret", task.randomness.secret.Hex()}}));
   VT_RETURN_IF_ERROR(Publish(Pack(posted, task.id)));
@@ -597,6 +598,14 @@ Status Arbiter::OnVerdict(const Message& m, Ack* reply) {
   }
   if (task.verdicts.count(m.from) > 0) {
     *reply = Ack{false, m.from + " has already posted a verdict", {}};
+    return Status::Ok();
+  }
+  if (verdict->trace_root != task.trace->trace_root) {
+    // After a forced error the task is verified twice: a late verdict on
+    // the posted trace is not a vote on the real one.
+    *reply = Ack{false, "the verdict is on trace " + verdict->trace_root.Hex() + ", but " +
+                            task.id + " is verifying trace " + task.trace->trace_root.Hex(),
+                 {}};
     return Status::Ok();
   }
   std::optional<ChallengedInterval> challenged;
@@ -819,10 +828,7 @@ Status Arbiter::Withhold(Task& task, const Demand& demand) {
 }
 
 Status Arbiter::Conclude(Task& task) {
-  if (task.forced_error) {
-    VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kForcedErrorRevealed));
-    return Settle(task, "the arbiter had told the solver to post a wrong result (forced error)");
-  }
+  if (task.forced_error && !task.real_round) return ForcedRound(task);
   for (const auto& v : task.selected) {
     auto c = task.challenges.find(v);
     if (c == task.challenges.end()) continue;
@@ -846,6 +852,115 @@ Status Arbiter::Conclude(Task& task) {
              " abstained (could not verify), none challenged";
   }
   return Settle(task, reason);
+}
+
+Status Arbiter::ForcedRound(Task& task) {
+  VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kForcedErrorRevealed));
+  SettlementInput in = SettlementInputOf(task);
+  VT_ASSIGN_OR_RETURN(SettlementPlan plan, PlanSettlement(in));
+  for (const auto& t : plan.transfers) {
+    VT_RETURN_IF_ERROR(Move(t.from, t.to, t.amount.value(), t.reason, task.id));
+  }
+  task.forced_round = plan.ToJson();
+  task.forced_round["selected"] = task.selected;
+  task.forced_round["trace_root"] = task.trace->trace_root.Hex();
+  VT_RETURN_IF_ERROR(Log("forced_error_settlement", task.id, task.forced_round));
+  // The verifiers of the posted trace are done with it; the real trace
+  // gets its own draw, verdicts and demands.
+  task.selected.clear();
+  task.verdicts.clear();
+  task.challenges.clear();
+  task.deadline_ms = AddMs(clock_->NowMs(), task.clock_ms);
+  VT_RETURN_IF_ERROR(Log("forced_error_revealed", task.id,
+                         {{"forced", true}, {"deadline_ms", task.deadline_ms}}));
+  spdlog::info("arbiter: {}: forced error revealed ({} caught it, {} approved it); waiting for "
+               "the solver's real trace",
+               task.id, plan.caught.size(), plan.lazy.size());
+  return Publish(Pack(ForcedErrorRevealed{true, task.deadline_ms}, task.id));
+}
+
+Status Arbiter::OnRealTrace(const Message& m, Ack* reply) {
+  auto it = tasks_.find(m.task);
+  if (it == tasks_.end()) {
+    *reply = Ack{false, NoSuchTask(m.task), {}};
+    return Status::Ok();
+  }
+  Task& task = it->second;
+  auto real = Unpack<RealTrace>(m);
+  if (!real.ok()) {
+    *reply = Ack{false, real.status().message(), {}};
+    return Status::Ok();
+  }
+  if (m.from != task.spec.solver) {
+    *reply = Ack{false, m.from + " is not the solver of " + task.id, {}};
+    return Status::Ok();
+  }
+  if (task.machine.state() != TaskState::kForcedError || !task.trace) {
+    *reply = Ack{false, std::string("task is ") + TaskStateName(task.machine.state()) +
+                            ", not waiting for a real trace", {}};
+    return Status::Ok();
+  }
+  const int64_t intervals = task.spec.intervals();
+  if (real->num_checkpoints != intervals + 1 ||
+      static_cast<int64_t>(real->update_norms.size()) != intervals) {
+    *reply = Ack{false, "a real trace has " + std::to_string(intervals + 1) +
+                            " checkpoints and one update norm per interval", {}};
+    return Status::Ok();
+  }
+  const RealTraceOpening opening{real->trace_root, real->final_state_hash, real->num_checkpoints,
+                                 real->nonce};
+  const Status opens = CheckRealTraceOpening(task.trace->real_commitment, task.id, opening);
+  VT_RETURN_IF_ERROR(Log("real_trace_revealed", task.id,
+                         {{"solver", m.from},
+                          {"body", real->ToBody()},
+                          {"opens", opens.ok()},
+                          {"error", opens.ok() ? "" : opens.message()}}));
+  if (!opens.ok()) {
+    // Signed by the solver: it committed to one trace and opened another.
+    *reply = Ack{false, opens.message(), {}};
+    return RealTraceWithheld(task, opens.message());
+  }
+  task.trace->trace_root = real->trace_root;
+  task.trace->final_state_hash = real->final_state_hash;
+  task.trace->update_norms = real->update_norms;
+  task.real_round = true;
+  task.published[kRevealSlot].reset();
+  // Demands were about the posted trace's checkpoints.
+  task.availability = AvailabilityBook();
+  task.delivered.clear();
+  task.delivered_files.clear();
+  task.delivered_proofs.clear();
+  task.demand_events.clear();
+  VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kRealTraceRevealed));
+  spdlog::info("arbiter: {}: the solver opened its real trace {}; verifying it", task.id,
+               real->trace_root.Hex());
+  VT_RETURN_IF_ERROR(Publish(Pack(PostedProof(task), task.id)));
+  task.selected = SelectVerifiers(task.randomness.secret, real->trace_root, task.spec.verifiers,
+                                  task.spec.economics.verifiers_per_task);
+  VT_RETURN_IF_ERROR(Log("verifiers_selected", task.id, {{"verifiers", task.selected}}));
+  for (const auto& v : task.selected) {
+    VT_RETURN_IF_ERROR(Move(v, StakeAccount(task.id, v), task.spec.economics.verifier_stake,
+                            "verifier stake", task.id));
+  }
+  task.deadline_ms = AddMs(clock_->NowMs(), task.verification_ms);
+  return Status::Ok();
+}
+
+ProofPosted Arbiter::PostedProof(const Task& task) {
+  const TraceCommit& t = *task.trace;
+  ProofPosted posted{task.spec.solver,  t.trace_root,   t.final_state_hash,
+                     t.num_checkpoints, t.update_norms, t.serve_endpoint,
+                     task.randomness.secret};
+  posted.real_trace = task.real_round;
+  return posted;
+}
+
+Status Arbiter::RealTraceWithheld(Task& task, const std::string& why) {
+  const auto caught = task.forced_round.value("caught", std::vector<std::string>());
+  task.withheld_challenger = caught.empty() ? submitter_ : caught.front();
+  VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kRealTraceWithheld));
+  return Settle(task, "withheld: the solver did not open the real trace it committed to after "
+                      "its forced error (" + why + ")");
 }
 
 Status Arbiter::RuleOnInitialState(Task& task, const std::string& challenger,
@@ -914,6 +1029,8 @@ Status Arbiter::CheckDeadlines() {
     } else if (task.machine.state() == TaskState::kVerifying) {
       VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kVerificationDeadline));
       VT_RETURN_IF_ERROR(Settle(task, "no verifier posted a verdict before the deadline"));
+    } else if (task.machine.state() == TaskState::kForcedError) {
+      VT_RETURN_IF_ERROR(RealTraceWithheld(task, "nothing before the reveal deadline"));
     }
   }
   for (auto& [id, task] : tasks_) {
@@ -926,8 +1043,7 @@ Status Arbiter::CheckDeadlines() {
   return Status::Ok();
 }
 
-Status Arbiter::Settle(Task& task, const std::string& reason) {
-  const std::string outcome = TaskStateName(task.machine.state());
+SettlementInput Arbiter::SettlementInputOf(const Task& task) const {
   SettlementInput in;
   in.economics = task.spec.economics;
   in.outcome = OutcomeOf(task.machine.state());
@@ -960,16 +1076,27 @@ Status Arbiter::Settle(Task& task, const std::string& reason) {
   if (!task.ruled_challenger.empty()) in.challenger = task.ruled_challenger;
   if (!task.withheld_challenger.empty()) in.challenger = task.withheld_challenger;
   in.jackpot = ledger_.Balance(kJackpotAccount);
+  return in;
+}
+
+Status Arbiter::Settle(Task& task, const std::string& reason) {
+  const std::string outcome = TaskStateName(task.machine.state());
+  const SettlementInput in = SettlementInputOf(task);
   VT_ASSIGN_OR_RETURN(SettlementPlan plan, PlanSettlement(in));
   for (const auto& t : plan.transfers) {
     VT_RETURN_IF_ERROR(Move(t.from, t.to, t.amount.value(), t.reason, task.id));
   }
   // The forced-error draw is public from here on (the secret was revealed
-  // with the proof; the solver's instruction only now).
-  VT_RETURN_IF_ERROR(Log("forced_error_revealed", task.id, {{"forced", task.forced_error}}));
+  // with the proof; the solver's instruction only now). A forced error was
+  // made public when its verification ended.
+  if (task.forced_round.is_null()) {
+    VT_RETURN_IF_ERROR(Log("forced_error_revealed", task.id, {{"forced", task.forced_error}}));
+  }
   nlohmann::json settlement = plan.ToJson();
   settlement["outcome"] = SettlementOutcomeName(in.outcome);
   settlement["forced_error"] = task.forced_error;
+  // The verifiers' settlement of the forced error's posted trace.
+  if (!task.forced_round.is_null()) settlement["forced_round"] = task.forced_round;
   settlement["selected"] = task.selected;
   settlement["jackpot"] = ledger_.Balance(kJackpotAccount).value();
   settlement["economics"] = task.spec.economics.ToJson();
@@ -1255,7 +1382,7 @@ Status Arbiter::Publish(const Message& m) {
     static const std::map<std::string, Slot> kSlotOf = {
         {TaskAssigned::kType, kAssignedSlot}, {ProofPosted::kType, kProofSlot},
         {DisputeOpened::kType, kDisputeSlot}, {GameUpdate::kType, kUpdateSlot},
-        {TaskSettled::kType, kSettledSlot}};
+        {ForcedErrorRevealed::kType, kRevealSlot}, {TaskSettled::kType, kSettledSlot}};
     auto slot = kSlotOf.find(m.type);
     if (slot != kSlotOf.end()) task->second.published[slot->second] = m;
   }

@@ -4,9 +4,9 @@
 // their deadlines, the challenge games and their clocks, and the
 // hash-chained event log (events.jsonl in the run's results folder). It
 // binds a ROUTER for requests (post_task, hello, trace_commit, verdict,
-// game_move, node_evidence, training_failed, shutdown) and a PUB for events (heartbeat,
-// task_assigned, proof_posted, dispute_opened, game_update, task_settled,
-// shutdown). With CURVE on (core/transport/role_curve.h) both are CURVE
+// game_move, node_evidence, training_failed, real_trace, shutdown) and a PUB
+// for events (heartbeat, task_assigned, proof_posted, dispute_opened,
+// game_update, forced_error_revealed, task_settled, shutdown). With CURVE on (core/transport/role_curve.h) both are CURVE
 // servers that admit only the run's participants' keys.
 //
 // A challenge opens a game over the disputed interval; the arbiter checks
@@ -27,8 +27,10 @@
 // is assigned, each selected verifier its stake at selection, a challenger
 // its challenge stake with its challenge. Verification ends when every
 // selected verifier has voted (or at the deadline): a forced error is then
-// revealed and settled; otherwise the first challenger in selection order
-// goes to the game, or the task is accepted. A transfer that would overdraw
+// revealed and the verifiers' part of it settled, and the solver opens the
+// real trace it committed to beside the wrong one, which is verified next
+// (docs/protocol.md, "Forced errors"); otherwise the first challenger in
+// selection order goes to the game, or the task is accepted. A transfer that would overdraw
 // an account is refused, logged ("transfer_refused") and counted; the task
 // goes on without that stake.
 //
@@ -142,7 +144,15 @@ class Arbiter {
     bool silent = false;
   };
   // The events of a task that are republished, in this order.
-  enum Slot { kAssignedSlot, kProofSlot, kDisputeSlot, kUpdateSlot, kSettledSlot, kSlots };
+  enum Slot {
+    kAssignedSlot,
+    kProofSlot,
+    kDisputeSlot,
+    kUpdateSlot,
+    kRevealSlot,  // forced_error_revealed, until the solver opens its real trace
+    kSettledSlot,
+    kSlots
+  };
   struct Task {
     std::string id;
     TaskSpec spec;
@@ -179,6 +189,12 @@ class Arbiter {
     std::map<int64_t, InclusionProof> delivered_proofs;
     std::map<int64_t, Message> demand_events;  // the latest event of each demand
     std::string withheld_challenger;
+    // A forced error (Truebit's dual commitment, core/protocol/real_trace.h):
+    // the verifiers' settlement of the posted trace, kept for the task's
+    // final settlement, and whether the solver's real trace is now the one
+    // being verified.
+    nlohmann::json forced_round;
+    bool real_round = false;
   };
 
   Arbiter(zmq::context_t& ctx, RoleConfig config, const Clock* clock,
@@ -247,6 +263,22 @@ class Arbiter {
   // Verification is over (every selected verifier voted, or the deadline
   // passed with some verdicts): a forced error, a dispute, or acceptance.
   Status Conclude(Task& task);
+  // Verification of a forced error's posted trace is over: the verifiers'
+  // part is settled (catchers, lazy, fees), the draw made public, and the
+  // solver has until the reveal deadline to open its real trace.
+  Status ForcedRound(Task& task);
+  // real_trace: the solver opens the commitment to its real trace, which is
+  // then verified as a posted trace would be.
+  Status OnRealTrace(const Message& m, Ack* reply);
+  // The solver did not open its real trace (in time, or with the trace it
+  // committed to): the task goes to `withheld`, the solver's stake to the
+  // first verifier that caught the forced error (or the submitter).
+  Status RealTraceWithheld(Task& task, const std::string& why);
+  // The proof_posted event of `task`'s trace (the real one once it is
+  // being verified). REQUIRES: task.trace.
+  static ProofPosted PostedProof(const Task& task);
+  // What PlanSettlement needs to settle `task` in its current state.
+  SettlementInput SettlementInputOf(const Task& task) const;
   // Rules on a challenge that checkpoint 0 is not the task's initial state:
   // the arbiter builds the task's initial state itself and compares its hash
   // with the committed one (proven against the trace root), then settles.

@@ -87,11 +87,36 @@ Status Arbiter::Recover(const std::vector<Event>& events) {
       task.trace = *trace;
     } else if (e.type == "randomness_revealed") {
       if (!task.trace) return Diverged(e, "revealed before a trace was committed");
-      const TraceCommit& t = *task.trace;
-      task.published[kProofSlot] =
-          Pack(ProofPosted{task.spec.solver, t.trace_root, t.final_state_hash, t.num_checkpoints,
-                           t.update_norms, t.serve_endpoint, task.randomness.secret},
-               task.id);
+      task.published[kProofSlot] = Pack(PostedProof(task), task.id);
+    } else if (e.type == "forced_error_settlement") {
+      task.forced_round = d;
+      task.selected.clear();
+      task.verdicts.clear();
+      task.challenges.clear();
+    } else if (e.type == "forced_error_revealed") {
+      // Logged for every task; for a forced error when its verification
+      // ended, with the deadline of the solver's real trace.
+      if (d.value("forced", false) && task.machine.state() == TaskState::kForcedError) {
+        task.deadline_ms = d.value("deadline_ms", e.time_ms);
+        task.published[kRevealSlot] =
+            Pack(ForcedErrorRevealed{true, task.deadline_ms}, task.id);
+      }
+    } else if (e.type == "real_trace_revealed") {
+      if (!task.trace) return Diverged(e, "a real trace before a trace was committed");
+      if (d.value("opens", false)) {
+        auto real = RealTrace::FromBody(d.value("body", nlohmann::json::object()));
+        if (!real.ok()) return Diverged(e, real.status().message());
+        task.trace->trace_root = real->trace_root;
+        task.trace->final_state_hash = real->final_state_hash;
+        task.trace->update_norms = real->update_norms;
+        task.real_round = true;
+        task.published[kRevealSlot].reset();
+        task.availability = AvailabilityBook();
+        task.delivered_files.clear();
+        task.delivered_proofs.clear();
+        task.demand_events.clear();
+        task.published[kProofSlot] = Pack(PostedProof(task), task.id);
+      }
     } else if (e.type == "verifiers_selected") {
       task.selected = d.value("verifiers", std::vector<std::string>());
       task.deadline_ms = AddMs(e.time_ms, task.verification_ms);

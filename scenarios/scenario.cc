@@ -330,13 +330,19 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
     // Crash points that can be seen never to fire (the others are warned
     // about in the run's summary when they do not).
     const int64_t per_task = r["economics"]["verifiers_per_task"].get<int64_t>();
-    const int64_t voters = (per_task > 0 ? per_task : verifiers) * r["tasks"].get<int64_t>();
+    // A forced error's task is verified twice (the posted trace, then the
+    // solver's real one).
+    const bool forced = r["economics"]["forced_error_rate"].get<double>() > 0;
+    const int64_t voters = (per_task > 0 ? per_task : verifiers) * r["tasks"].get<int64_t>() *
+                           (forced ? 2 : 1);
     if (role == "arbiter" && point == "verification" && after > voters) {
       errors.push_back({at + "/after", "the arbiter crashes after verdict " +
                                            std::to_string(after) + ", but the run has at most " +
                                            std::to_string(voters) +
-                                           " (tasks × verifiers selected per task): the crash "
-                                           "would never happen"});
+                                           (forced ? " (tasks × verifiers selected per task × 2 "
+                                                     "traces of a forced error)"
+                                                   : " (tasks × verifiers selected per task)") +
+                                           ": the crash would never happen"});
     }
     const int64_t checked = top_q + random_samples;
     if (role == "verifier" && point == "verification" && after >= checked) {

@@ -45,6 +45,9 @@ constexpr const char* kShape = R"({
     "abstained": ["string"], "settlement": "open",
     "forced_error": "boolean", "forced_error_caught": "boolean",
     "forced_error_missed": "boolean", "jackpot": "integer", "transfers": "integer",
+    "forced_round": {"trace_root": "string", "caught": ["string"], "lazy": ["string"],
+                     "verifiers": ["open"]},
+    "real_trace_root": "string",
     "compute_cost": {"*participant": "integer"}, "profit": {"*participant": "integer"},
     "timings": "open"
   }],

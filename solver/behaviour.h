@@ -68,6 +68,11 @@ class SolverBehaviour {
   // that does not stays silent, the worst a challenger can meet.
   virtual bool ServesDisputeData() { return true; }
 
+  // Whether the solver opens the commitment to its real trace once the
+  // arbiter reveals a forced error (real_trace); one that does not hopes
+  // its real trace goes unchecked, and is slashed at the reveal deadline.
+  virtual bool OpensRealTrace() { return true; }
+
   // How the solver answers for checkpoint `index` once it has committed its
   // trace: to a verifier's fetch, or (`to_arbiter`) to the arbiter's demand.
   virtual CheckpointServing ServesCheckpoint(int64_t index, bool to_arbiter) {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/protocol/real_trace.h"
 #include "core/state/checkpoint_file.h"
 #include "core/state/disk_full_env.h"
 #include "core/state/state_hash.h"
@@ -141,6 +142,13 @@ Status Solver::OnEvent(const Message& m) {
     Forget(m.task);
     return Status::Ok();
   }
+  if (m.type == ForcedErrorRevealed::kType) {
+    auto r = Unpack<ForcedErrorRevealed>(m);
+    if (r.ok() && r->forced && real_traces_.count(m.task) > 0) {
+      return OnForcedErrorRevealed(m.task);
+    }
+    return Status::Ok();
+  }
   if (m.type == DisputeOpened::kType) {
     auto d = Unpack<DisputeOpened>(m);
     if (d.ok() && d->solver == config_.name) return OnDisputeOpened(m.task, *d);
@@ -197,7 +205,28 @@ void Solver::Forget(const std::string& task) {
   defences_.erase(task);
   delivered_.erase(task);
   forced_errors_.erase(task);
+  real_traces_.erase(task);
   failed_.erase(task);
+}
+
+Status Solver::OnForcedErrorRevealed(const std::string& task) {
+  auto kept = real_traces_.find(task);
+  auto posted = traces_.find(task);
+  if (kept == real_traces_.end() || posted == traces_.end()) return Status::Ok();
+  // From here on every fetch, demand and dispute is about the real trace.
+  Trace real = std::move(kept->second.trace);
+  real.job = std::move(posted->second.job);
+  posted->second = std::move(real);
+  const RealTrace opening = kept->second.opening;
+  real_traces_.erase(kept);
+  if (!behaviour_->OpensRealTrace()) {
+    spdlog::info("solver {}: not opening the real trace of {} (behaviour {})", config_.name, task,
+                 behaviour_->name());
+    return Status::Ok();
+  }
+  spdlog::info("solver {}: {}'s forced error is revealed; opening the real trace {}",
+               config_.name, task, opening.trace_root.Hex());
+  return link_.Request(Pack(opening, task)).status();
 }
 
 void Solver::OnDirect(const Message& m) {
@@ -251,15 +280,27 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
   // same for any thread count).
   VT_ASSIGN_OR_RETURN(HardwareProfile profile, HardwareProfile::FromJson(config_.profile));
   CheckpointRecorder recorder(dir, profile.threads, disk_.get());
-  auto checkpoint = [&](const TensorMap& state, int64_t index, int64_t step) -> Status {
+  // A forced error's real trace, recorded beside the wrong one.
+  std::unique_ptr<CheckpointRecorder> real_recorder;
+  if (forced) {
+    ::mkdir((dir + "/real").c_str(), 0700);
+    real_recorder = std::make_unique<CheckpointRecorder>(dir + "/real", profile.threads, disk_.get());
+  }
+  auto meta_of = [&](int64_t index, int64_t step) {
     // "optimizer": the hyper-parameters the solver claims for the interval
     // that starts here (proof-of-learning's prover-stated ones). Verifiers
     // take them from the task; they only report a claim that differs.
-    const nlohmann::json meta = {{"task", task},
-                                 {"index", index},
-                                 {"step", step},
-                                 {"optimizer", behaviour_->ClaimedOptimizer(index, task_optimizer_json)}};
-    return recorder.Record(state, index, meta);
+    return nlohmann::json{{"task", task},
+                          {"index", index},
+                          {"step", step},
+                          {"optimizer", behaviour_->ClaimedOptimizer(index, task_optimizer_json)}};
+  };
+  auto checkpoint = [&](const TensorMap& state, int64_t index, int64_t step) -> Status {
+    return recorder.Record(state, index, meta_of(index, step));
+  };
+  auto real_checkpoint = [&](const TensorMap& state, int64_t index, int64_t step) -> Status {
+    if (!real_recorder) return Status::Ok();
+    return real_recorder->Record(state, index, meta_of(index, step));
   };
 
   const int64_t k = spec.checkpoint_interval;
@@ -278,6 +319,7 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
     state = job->InitialState(job_config.init_seed);
     VT_ASSIGN_OR_RETURN(state, behaviour_->Commit(*job, 0, std::move(state)));
     VT_RETURN_IF_ERROR(checkpoint(state, 0, 0));
+    VT_RETURN_IF_ERROR(real_checkpoint(state, 0, 0));
   }
   auto train_start = std::chrono::steady_clock::now();
   auto last_pump = train_start;
@@ -290,6 +332,7 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
         // norm) is wrong on purpose; training goes on from the true state.
         VT_ASSIGN_OR_RETURN(TensorMap wrong, ForcedErrorState(state));
         VT_RETURN_IF_ERROR(checkpoint(wrong, (step + 1) / k, step + 1));
+        VT_RETURN_IF_ERROR(real_checkpoint(state, (step + 1) / k, step + 1));
       } else {
         VT_RETURN_IF_ERROR(checkpoint(state, (step + 1) / k, step + 1));
       }
@@ -311,11 +354,34 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
   VT_ASSIGN_OR_RETURN(double accuracy, job->TestAccuracy(state));
 
   VT_RETURN_IF_ERROR(recorder.Finish());  // the last checkpoints' writes
-  trace.files = recorder.files();
-  trace.hashes = recorder.hashes();
-  std::vector<Digest> leaves;
-  for (const auto& h : trace.hashes) leaves.push_back(MerkleLeafHash(h));
-  trace.tree = std::make_unique<MerkleTree>(leaves);
+  auto trace_of = [](const CheckpointRecorder& r) {
+    Trace t;
+    t.files = r.files();
+    t.hashes = r.hashes();
+    std::vector<Digest> leaves;
+    for (const auto& h : t.hashes) leaves.push_back(MerkleLeafHash(h));
+    t.tree = std::make_unique<MerkleTree>(leaves);
+    return t;
+  };
+  trace = trace_of(recorder);
+  // The commitment to the real trace: the posted one unless forced.
+  RealTrace opening;
+  opening.nonce = RealTraceNonce(config_.seed, task);
+  if (real_recorder) {
+    VT_RETURN_IF_ERROR(real_recorder->Finish());
+    RealTraceKept kept{trace_of(*real_recorder), {}};
+    opening.trace_root = kept.trace.tree->root();
+    opening.final_state_hash = kept.trace.hashes.back();
+    opening.update_norms = real_recorder->norms();
+    kept.trace.spec = spec;
+    kept.opening = opening;
+    kept.opening.num_checkpoints = static_cast<int64_t>(kept.trace.hashes.size());
+    real_traces_[task] = std::move(kept);
+  } else {
+    opening.trace_root = trace.tree->root();
+    opening.final_state_hash = trace.hashes.back();
+  }
+  opening.num_checkpoints = static_cast<int64_t>(trace.hashes.size());
 
   TraceCommit commit;
   commit.trace_root = trace.tree->root();
@@ -323,6 +389,8 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
   commit.num_checkpoints = static_cast<int64_t>(trace.hashes.size());
   commit.update_norms = recorder.norms();
   commit.serve_endpoint = serve_endpoint_;
+  commit.real_commitment = RealTraceCommitment(
+      task, {opening.trace_root, opening.final_state_hash, opening.num_checkpoints, opening.nonce});
   commit.training = {{"steps", spec.steps},
                      {"behaviour", behaviour_->name()},
                      {"test_accuracy", accuracy},

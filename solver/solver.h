@@ -22,7 +22,14 @@
 // trains honestly but commits to a perturbed copy of every checkpoint after
 // the first (ForcedErrorState: +1 on the first element of the first
 // parameter tensor), so every interval fails re-execution, whichever one
-// a verifier checks; training continues from the true states.
+// a verifier checks; training continues from the true states. It records
+// the true checkpoints beside them (folder real/) and commits to that real
+// trace with a hiding commitment in its trace_commit
+// (core/protocol/real_trace.h). When the arbiter reveals the forced error
+// (forced_error_revealed) it opens the commitment (real_trace) and from
+// then on serves, defends and delivers the real trace, which verifiers
+// check like any other: a cheating solver gains nothing from a forced
+// error.
 //
 // After a crash (docs/reliability.md) a restarted solver trains a task it
 // is assigned again from its last intact checkpoint on disk
@@ -124,6 +131,9 @@ class Solver {
   void Forget(const std::string& task);
   // A message the arbiter sent this solver alone (a forced_error_notice).
   void OnDirect(const Message& m);
+  // The arbiter revealed the forced error of `task`: the real trace
+  // replaces the posted one and its commitment is opened (real_trace).
+  Status OnForcedErrorRevealed(const std::string& task);
   // Asks the arbiter whether the task is a forced error and waits (polling
   // the arbiter connection; the query is resent until answered) for the
   // notice. Timeout when none arrives in time.
@@ -161,6 +171,13 @@ class Solver {
   std::map<std::string, Trace> traces_;
   std::map<std::string, Defence> defences_;
   std::map<std::string, bool> forced_errors_;  // task -> must post a wrong result
+  // A forced error's real trace, until the arbiter reveals the forced
+  // error and it replaces the posted one in traces_; with its opening.
+  struct RealTraceKept {
+    Trace trace;
+    RealTrace opening;
+  };
+  std::map<std::string, RealTraceKept> real_traces_;
   std::map<std::string, std::set<int64_t>> delivered_;  // checkpoints delivered, by task
   std::set<std::string> failed_;  // tasks this process could not train (not tried again)
   std::set<std::string> peers_;   // the verifiers of the tasks assigned to it

@@ -187,10 +187,17 @@ Status Verifier::OnAssigned(const std::string& task, const TaskAssigned& assigne
 
 Status Verifier::OnProofPosted(const std::string& task, const ProofPosted& posted) {
   auto it = assignments_.find(task);
-  if (it == assignments_.end() || it->second.done) return Status::Ok();
+  if (it == assignments_.end() || !it->second.roots_done.insert(posted.trace_root).second) {
+    return Status::Ok();
+  }
   Assignment& a = it->second;
-  a.done = true;
   a.posted = posted;
+  a.disputed_start.reset();
+  a.disputed_end.reset();
+  if (posted.real_trace) {
+    spdlog::info("verifier {}: {} was a forced error; the solver's real trace {} is posted",
+                 config_.name, task, posted.trace_root.Hex());
+  }
   // Only the verifiers the arbiter's revealed randomness selects verify.
   const auto selected = SelectVerifiers(posted.randomness_secret, posted.trace_root,
                                         a.spec.verifiers, a.spec.economics.verifiers_per_task);
@@ -198,7 +205,7 @@ Status Verifier::OnProofPosted(const std::string& task, const ProofPosted& poste
     spdlog::info("verifier {}: not selected for {}", config_.name, task);
     return Status::Ok();
   }
-  const std::string record = VerdictRecord(task);
+  const std::string record = VerdictRecord(task, posted.real_trace);
   if (auto kept = ReadKeptVerdict(record, config_.run_id, task, config_.restarts); kept.ok()) {
     // Posted (or about to be) by this verifier before it restarted.
     spdlog::info("verifier {}: posting again the verdict on {} kept in {}", config_.name, task,
@@ -239,6 +246,7 @@ Status Verifier::OnProofPosted(const std::string& task, const ProofPosted& poste
                verdict->abstain ? "abstains on" : verdict->accept ? "accepts" : "challenges", task,
                verdict->reason,
                verdict->steps_reexecuted, verdict->seconds);
+  verdict->trace_root = posted.trace_root;
   ::mkdir((config_.work_dir + "/" + config_.name).c_str(), 0700);
   ::mkdir((config_.work_dir + "/" + config_.name + "/" + task).c_str(), 0700);
   Status kept = KeepVerdict(record, config_.run_id, task, *verdict);
@@ -246,8 +254,9 @@ Status Verifier::OnProofPosted(const std::string& task, const ProofPosted& poste
   return link_.Request(Pack(*verdict, task)).status();
 }
 
-std::string Verifier::VerdictRecord(const std::string& task) const {
-  return config_.work_dir + "/" + config_.name + "/" + task + "/verdict.json";
+std::string Verifier::VerdictRecord(const std::string& task, bool real_trace) const {
+  return config_.work_dir + "/" + config_.name + "/" + task +
+         (real_trace ? "/verdict-real-trace.json" : "/verdict.json");
 }
 
 Result<const TrainingJob*> Verifier::JobFor(Assignment& a, const nlohmann::json& claimed,

@@ -125,7 +125,9 @@ class Verifier {
     // "prover") or in another precision than the verifier's, by the claim's
     // JSON text (or "task") and the dtype.
     std::map<std::string, std::unique_ptr<TrainingJob>> other_jobs;
-    bool done = false;
+    // The traces taken up: the posted one, and after a forced error the
+    // solver's real trace (proof_posted again, with real_trace).
+    std::set<Digest> roots_done;
     std::optional<ProofPosted> posted;
     // The solver's committed states at the start and (tolerance mode) the
     // end of the interval it challenged.
@@ -210,8 +212,9 @@ class Verifier {
                             std::chrono::milliseconds timeout = kFetchTimeout);
   static constexpr std::chrono::milliseconds kFetchTimeout{120000};
 
-  // Where the verdict on `task` is kept (see the durable state above).
-  std::string VerdictRecord(const std::string& task) const;
+  // Where the verdict on `task` is kept (see the durable state above); the
+  // verdict on a forced error's real trace is kept apart.
+  std::string VerdictRecord(const std::string& task, bool real_trace) const;
   // A restarted challenger's start state for the dispute: fetched from the
   // solver and checked against the dispute's agreed start hash.
   Status RefetchDisputedStart(const std::string& task, Assignment& a, const DisputeOpened& d);

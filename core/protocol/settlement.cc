@@ -58,8 +58,7 @@ class Planner {
 
 bool PaysReward(SettlementOutcome o) {
   return o == SettlementOutcome::kAccepted ||
-         o == SettlementOutcome::kChallengeRejected ||
-         o == SettlementOutcome::kForcedError;
+         o == SettlementOutcome::kChallengeRejected;
 }
 
 }  // namespace
@@ -140,7 +139,10 @@ Result<SettlementPlan> PlanSettlement(const SettlementInput& in) {
     fees = Minus(fees, fee);
   }
   p.Move(in.escrow_account, in.submitter, fees, "return unused verifier fees");
-  if (PaysReward(o)) {
+  if (forced) {
+    // The reward and the solver's stake stay held: the solver's real trace
+    // is verified next, and its outcome settles them.
+  } else if (PaysReward(o)) {
     plan.tax = ShareOf(in.reward, e.jackpot_tax_bps);
     p.Move(in.escrow_account, kJackpotAccount, plan.tax, "jackpot tax");
     p.Move(in.escrow_account, in.solver, Minus(in.reward, plan.tax),
@@ -150,7 +152,9 @@ Result<SettlementPlan> PlanSettlement(const SettlementInput& in) {
   }
 
   // The solver's stake.
-  if (o == SettlementOutcome::kChallengeUpheld) {
+  if (forced) {
+    // Held (above).
+  } else if (o == SettlementOutcome::kChallengeUpheld) {
     p.SlashStake(in.solver, in.solver_stake_account, in.solver_stake,
                  in.challenger, "challenge upheld");
   } else if (withheld) {

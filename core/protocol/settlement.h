@@ -10,14 +10,23 @@
 //   escrow, fee part    each selected verifier that posted a verdict that
 //                       judges (accept or challenge) gets verifier_fee; the
 //                       rest goes back to the submitter.
-//   escrow, reward      accepted, challenge rejected, forced error: the
-//                       jackpot tax to the jackpot, the rest to the solver
-//                       (a forced error never costs the honest solver);
-//                       challenge upheld, solver timeout, unverified, void:
-//                       back to the submitter.
+//   escrow, reward      accepted, challenge rejected: the jackpot tax to
+//                       the jackpot, the rest to the solver; challenge
+//                       upheld, solver timeout, unverified, void, withheld:
+//                       back to the submitter; forced error: held (below).
 //   solver stake        slashed when the challenge is upheld (the winner is
 //                       the challenger) or on a solver timeout (the winner
-//                       is the submitter); returned otherwise.
+//                       is the submitter); held on a forced error (below);
+//                       returned otherwise.
+//   forced error        settles the verifiers' part only (fees, lazy,
+//                       caught, silent, whistleblower rewards): the reward
+//                       and the solver's stake stay in their accounts while
+//                       the solver's real trace is verified (Truebit's dual
+//                       commitment, core/protocol/real_trace.h), and that
+//                       verification's outcome is settled with a second
+//                       PlanSettlement whose escrow holds the reward alone.
+//                       A forced error never costs the honest solver, and
+//                       pays nothing to a cheating one.
 //   verifier stake      slashed for a selected verifier that posted no
 //                       verdict (no winner: its winner share goes to the
 //                       jackpot) — an abstention is a verdict, whose stake

@@ -30,7 +30,8 @@ constexpr Transition kTable[] = {
     {TaskState::kRejected, TaskEvent::kSettle, TaskState::kSettled},
     {TaskState::kSolverTimeout, TaskEvent::kSettle, TaskState::kSettled},
     {TaskState::kUnverified, TaskEvent::kSettle, TaskState::kSettled},
-    {TaskState::kForcedError, TaskEvent::kSettle, TaskState::kSettled},
+    {TaskState::kForcedError, TaskEvent::kRealTraceRevealed, TaskState::kVerifying},
+    {TaskState::kForcedError, TaskEvent::kRealTraceWithheld, TaskState::kWithheld},
     {TaskState::kVoid, TaskEvent::kSettle, TaskState::kSettled},
     {TaskState::kWithheld, TaskEvent::kSettle, TaskState::kSettled},
 };
@@ -76,13 +77,15 @@ const char* TaskEventName(TaskEvent e) {
     case TaskEvent::kAllAbstained: return "all_abstained";
     case TaskEvent::kArbiterFailed: return "arbiter_failed";
     case TaskEvent::kDataWithheld: return "data_withheld";
+    case TaskEvent::kRealTraceRevealed: return "real_trace_revealed";
+    case TaskEvent::kRealTraceWithheld: return "real_trace_withheld";
   }
   return "invalid";
 }
 
 Result<TaskEvent> ParseTaskEvent(const std::string& name) {
   for (int i = static_cast<int>(TaskEvent::kAssigned);
-       i <= static_cast<int>(TaskEvent::kDataWithheld); ++i) {
+       i <= static_cast<int>(TaskEvent::kRealTraceWithheld); ++i) {
     const auto e = static_cast<TaskEvent>(i);
     if (name == TaskEventName(e)) return e;
   }

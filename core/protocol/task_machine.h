@@ -17,7 +17,11 @@
 //   verifying       all_abstained         unverified   (every verdict an
 //                                                      abstention)
 //   verifying       forced_error_revealed forced_error (the arbiter had told
-//                                                      the solver to err)
+//                                                      the solver to err:
+//                                                      the verifier part is
+//                                                      settled, the solver
+//                                                      must open its real
+//                                                      trace)
 //   verifying       data_withheld         withheld     (a data-availability
 //                                                      challenge: the solver did
 //                                                      not deliver a valid
@@ -31,7 +35,12 @@
 //   rejected        settle                settled
 //   solver_timeout  settle                settled
 //   unverified      settle                settled
-//   forced_error    settle                settled
+//   forced_error    real_trace_revealed   verifying    (the real trace is
+//                                                      verified as a posted
+//                                                      one would be)
+//   forced_error    real_trace_withheld   withheld     (not opened, or opened
+//                                                      with another trace,
+//                                                      before the deadline)
 //   void            settle                settled
 //   withheld        settle                settled
 //
@@ -83,6 +92,8 @@ enum class TaskEvent {
   kAllAbstained,
   kArbiterFailed,
   kDataWithheld,
+  kRealTraceRevealed,
+  kRealTraceWithheld,
 };
 
 const char* TaskStateName(TaskState s);

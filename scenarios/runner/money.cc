@@ -124,8 +124,12 @@ void AddMoney(const std::vector<Event>& events, nlohmann::json* summary) {
     settled.erase("jackpot");
     t["settlement"] = settled;
     const bool forced = settlement.value("forced_error", false);
+    // A forced error's verifiers were settled when it was revealed
+    // (forced_round); the task's settlement is that of the real trace.
+    const nlohmann::json forced_round =
+        settlement.value("forced_round", nlohmann::json::object());
     const bool was_caught =
-        forced && !settlement.value("caught", nlohmann::json::array()).empty();
+        forced && !forced_round.value("caught", nlohmann::json::array()).empty();
     t["forced_error"] = forced;
     t["forced_error_caught"] = was_caught;
     t["forced_error_missed"] = forced && !was_caught;
@@ -133,13 +137,13 @@ void AddMoney(const std::vector<Event>& events, nlohmann::json* summary) {
     caught += was_caught;
     missed += forced && !was_caught;
     ++outcomes[t.value("outcome", std::string())];
-    for (const auto& sl :
-         settlement.value("slashed", nlohmann::json::array())) {
-      slashed[sl.value("owner", std::string())] +=
-          sl.value("amount", int64_t{0});
-    }
-    for (const auto& name : settlement.value("lazy", nlohmann::json::array())) {
-      ++lazy_count[name.get<std::string>()];
+    for (const nlohmann::json* part : {&settlement, &forced_round}) {
+      for (const auto& sl : part->value("slashed", nlohmann::json::array())) {
+        slashed[sl.value("owner", std::string())] += sl.value("amount", int64_t{0});
+      }
+      for (const auto& name : part->value("lazy", nlohmann::json::array())) {
+        ++lazy_count[name.get<std::string>()];
+      }
     }
     t["jackpot"] = settlement.value("jackpot", int64_t{0});
     t["transfers"] = transfer_count[id];
@@ -149,7 +153,14 @@ void AddMoney(const std::vector<Event>& events, nlohmann::json* summary) {
     if (!solver.empty())
       cost[solver] =
           SaturatingMul(t.value("solver_steps_computed", int64_t{0}), cost_per_step);
-    for (const auto& v : t["verifiers"]) {
+    // The verifiers of both traces of a forced error did the work.
+    nlohmann::json verifiers = t["verifiers"];
+    if (t.contains("forced_round")) {
+      for (const auto& v : t["forced_round"].value("verifiers", nlohmann::json::array())) {
+        verifiers.push_back(v);
+      }
+    }
+    for (const auto& v : verifiers) {
       int64_t& c = cost[v.value("name", std::string())];
       c = SaturatingAdd(c, SaturatingMul(v.value("steps_reexecuted", int64_t{0}), cost_per_step));
     }

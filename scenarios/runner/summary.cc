@@ -54,12 +54,12 @@ void AddDetection(nlohmann::json* task) {
   t["hyperparameter_mismatches"] = mismatches;
   const std::string behaviour = t.value("solver_behaviour", std::string());
   const bool honest = behaviour.empty() || behaviour == "honest";
+  // After a forced error, `verifiers` holds the verdicts on the solver's
+  // real trace (those on the wrong trace it posted on the arbiter's order
+  // are in forced_round): detection is judged on the real trace.
   const bool challenged = t.value("challenged", false);
-  // A challenge of a forced error (the arbiter told the solver to post a
-  // wrong result) is a catch, not a false positive.
-  const bool forced = t.value("outcome", std::string()) == "forced_error";
   t["detected"] = challenged && !honest;
-  t["false_positive"] = challenged && honest && !forced;
+  t["false_positive"] = challenged && honest;
   // Missed: some verifier judged (accepted) and none challenged; a task on
   // which every verifier abstained was not verified at all.
   bool judged = false;
@@ -154,8 +154,13 @@ std::string VerificationLine(const nlohmann::json& t) {
                 static_cast<long long>(t.value("solver_steps_computed", int64_t{0})),
                 static_cast<long long>(t.value("steps", int64_t{0})));
   line += buf;
-  if (t.value("outcome", std::string()) == "forced_error") {
-    line += t.value("challenged", false) ? "a forced error, caught" : "a forced error, MISSED";
+  if (t.contains("forced_round")) {
+    const auto caught = t["forced_round"].value("caught", nlohmann::json::array());
+    line += caught.empty() ? "a forced error, MISSED; its real trace " : "a forced error, caught; "
+                                                                         "its real trace ";
+  }
+  if (t.contains("forced_round") && !t.contains("real_trace_root")) {
+    line += "never opened";
   } else if (t.value("detected", false)) {
     line += "detected";
   } else if (t.value("false_positive", false)) {
@@ -246,6 +251,20 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
         t["timings"]["solver_step_seconds"] =
             training["train_seconds"].get<double>() / static_cast<double>(t["steps"].get<int64_t>());
       }
+    } else if (e.type == "forced_error_settlement") {
+      // The arbiter had told the solver to post a wrong trace: the verdicts
+      // so far are on it; the solver's real trace is verified next.
+      t["forced_round"] = {{"trace_root", t.value("trace_root", std::string())},
+                           {"verifiers", t["verifiers"]},
+                           {"caught", d.value("caught", nlohmann::json::array())},
+                           {"lazy", d.value("lazy", nlohmann::json::array())}};
+      t["verifiers"] = nlohmann::json::array();
+    } else if (e.type == "real_trace_revealed" && d.value("opens", false)) {
+      const auto& body = d.at("body");
+      t["real_trace_root"] = body.value("trace_root", std::string());
+      t["trace_root"] = t["real_trace_root"];
+      t["final_state_hash"] = body.value("final_state_hash", std::string());
+      t["update_norms"] = body.value("update_norms", nlohmann::json::array());
     } else if (e.type == "verdict") {
       const auto& body = d.at("body");
       const auto intervals = body.value("intervals", nlohmann::json::array());

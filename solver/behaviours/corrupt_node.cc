@@ -9,10 +9,12 @@ namespace {
 
 class CorruptNodeSolver final : public SolverBehaviour {
  public:
-  CorruptNodeSolver(int64_t step, std::string node, double magnitude, bool serves)
-      : step_(step), node_(std::move(node)), magnitude_(magnitude), serves_(serves) {}
+  CorruptNodeSolver(int64_t step, std::string node, double magnitude, bool serves, bool opens)
+      : step_(step), node_(std::move(node)), magnitude_(magnitude), serves_(serves),
+        opens_(opens) {}
   std::string name() const override { return "corrupt-node"; }
   bool ServesDisputeData() override { return serves_; }
+  bool OpensRealTrace() override { return opens_; }
 
   NodeHook Hook(int64_t step) override {
     if (step != step_) return nullptr;
@@ -29,6 +31,7 @@ class CorruptNodeSolver final : public SolverBehaviour {
   std::string node_;
   double magnitude_;
   bool serves_;
+  bool opens_;
 };
 
 }  // namespace
@@ -36,7 +39,7 @@ class CorruptNodeSolver final : public SolverBehaviour {
 Result<std::unique_ptr<SolverBehaviour>> MakeCorruptNodeSolver(
     const nlohmann::json& params) {
   BehaviourParams p("corrupt-node", params);
-  VT_RETURN_IF_ERROR(p.Only({"step", "node", "magnitude", "dispute_data"}));
+  VT_RETURN_IF_ERROR(p.Only({"step", "node", "magnitude", "dispute_data", "real_trace"}));
   auto node = params.find("node");
   if (!params.contains("step")) {
     return Status::InvalidArgument("corrupt-node.step: required (the step to corrupt)");
@@ -48,8 +51,9 @@ Result<std::unique_ptr<SolverBehaviour>> MakeCorruptNodeSolver(
   VT_ASSIGN_OR_RETURN(double magnitude, p.Number("magnitude", 1.0, -1e30, 1e30));
   if (magnitude == 0) return Status::InvalidArgument("corrupt-node.magnitude must not be 0");
   VT_ASSIGN_OR_RETURN(std::string data, p.Choice("dispute_data", "serve", {"serve", "withhold"}));
-  return std::unique_ptr<SolverBehaviour>(
-      new CorruptNodeSolver(step, node->get<std::string>(), magnitude, data == "serve"));
+  VT_ASSIGN_OR_RETURN(std::string real, p.Choice("real_trace", "open", {"open", "withhold"}));
+  return std::unique_ptr<SolverBehaviour>(new CorruptNodeSolver(
+      step, node->get<std::string>(), magnitude, data == "serve", real == "open"));
 }
 
 }  // namespace veritrain

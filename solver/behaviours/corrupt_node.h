@@ -8,7 +8,9 @@
 // (e.g. "fc2.backward"), "magnitude": number != 0, "dispute_data":
 // "serve" (default) | "withhold" (never answers a tolerance-mode
 // challenger's fetch_dispute_data: the challenger must still win, on the
-// solver's silence, within its clock)}.
+// solver's silence, within its clock), "real_trace": "open" (default) |
+// "withhold" (after drawing a forced error, never opens the commitment to
+// its real trace: it is slashed at the reveal deadline)}.
 #pragma once
 
 #include "solver/behaviour.h"

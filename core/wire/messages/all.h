@@ -17,6 +17,7 @@
 #include "core/wire/messages/fetch_dispute_data.h"
 #include "core/wire/messages/forced_error_notice.h"
 #include "core/wire/messages/forced_error_query.h"
+#include "core/wire/messages/forced_error_revealed.h"
 #include "core/wire/messages/game_move.h"
 #include "core/wire/messages/game_update.h"
 #include "core/wire/messages/goodbye.h"
@@ -26,6 +27,7 @@
 #include "core/wire/messages/node_evidence.h"
 #include "core/wire/messages/post_task.h"
 #include "core/wire/messages/proof_posted.h"
+#include "core/wire/messages/real_trace.h"
 #include "core/wire/messages/shutdown.h"
 #include "core/wire/messages/task_assigned.h"
 #include "core/wire/messages/task_settled.h"
@@ -45,7 +47,7 @@ inline const std::set<std::string, std::less<>>& KnownMessageTypes() {
       NodeEvidence::kType,   ForcedErrorNotice::kType, ForcedErrorQuery::kType,
       Goodbye::kType,        FetchDisputeData::kType,  DisputeData::kType,
       TrainingFailed::kType, AvailabilityChallenge::kType, CheckpointDemand::kType,
-      CheckpointDelivery::kType};
+      CheckpointDelivery::kType, RealTrace::kType, ForcedErrorRevealed::kType};
   return kTypes;
 }
 

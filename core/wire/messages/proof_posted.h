@@ -1,6 +1,9 @@
 // proof_posted (arbiter event, v1): the solver's trace commitment is on
 // record; verification starts. Reveals the secret committed in
 // task_assigned, from which verifiers derive their random intervals.
+// `real_trace`: this is the solver's real trace, opened after a forced
+// error (real_trace); verification starts again on it, with the verifiers
+// drawn from its root.
 #pragma once
 
 #include <string>
@@ -20,6 +23,7 @@ struct ProofPosted {
   std::vector<double> update_norms;
   std::string serve_endpoint;
   Digest randomness_secret;
+  bool real_trace = false;
 
   nlohmann::json ToBody() const {
     return {{"solver", solver},
@@ -28,7 +32,8 @@ struct ProofPosted {
             {"num_checkpoints", num_checkpoints},
             {"update_norms", RealsToBody(update_norms)},
             {"serve_endpoint", serve_endpoint},
-            {"randomness_secret", randomness_secret.Hex()}};
+            {"randomness_secret", randomness_secret.Hex()},
+            {"real_trace", real_trace}};
   }
   static Result<ProofPosted> FromBody(const nlohmann::json& b) {
     ProofPosted p;
@@ -39,6 +44,7 @@ struct ProofPosted {
     VT_ASSIGN_OR_RETURN(p.update_norms, BodyReals(b, "update_norms"));
     VT_ASSIGN_OR_RETURN(p.serve_endpoint, BodyString(b, "serve_endpoint"));
     VT_ASSIGN_OR_RETURN(p.randomness_secret, BodyDigest(b, "randomness_secret"));
+    VT_ASSIGN_OR_RETURN(p.real_trace, BodyBool(b, "real_trace"));
     return p;
   }
 };

@@ -2,8 +2,11 @@
 // Merkle root over the checkpoint state hashes, the final state hash, the
 // per-interval update norms (the PoL top-Q hint; a diverged run's NaN or
 // infinite norms as "nan"/"inf", see BodyReals in core/wire/body_fields.h),
-// the endpoint serving the checkpoints, and the solver's training report
-// (accuracy, time).
+// the endpoint serving the checkpoints, the solver's training report
+// (accuracy, time), and `real_commitment`: the hiding commitment to the
+// solver's real trace (core/protocol/real_trace.h), opened with real_trace
+// after a forced error. When no error was forced the real trace is the
+// posted one.
 #pragma once
 
 #include <string>
@@ -22,6 +25,7 @@ struct TraceCommit {
   std::vector<double> update_norms;  // one per interval, l2 over parameters
   std::string serve_endpoint;
   nlohmann::json training = nlohmann::json::object();
+  Digest real_commitment;
 
   nlohmann::json ToBody() const {
     return {{"trace_root", trace_root.Hex()},
@@ -29,7 +33,8 @@ struct TraceCommit {
             {"num_checkpoints", num_checkpoints},
             {"update_norms", RealsToBody(update_norms)},
             {"serve_endpoint", serve_endpoint},
-            {"training", training}};
+            {"training", training},
+            {"real_commitment", real_commitment.Hex()}};
   }
   static Result<TraceCommit> FromBody(const nlohmann::json& b) {
     TraceCommit t;
@@ -39,6 +44,7 @@ struct TraceCommit {
     VT_ASSIGN_OR_RETURN(t.update_norms, BodyReals(b, "update_norms"));
     VT_ASSIGN_OR_RETURN(t.serve_endpoint, BodyString(b, "serve_endpoint"));
     VT_ASSIGN_OR_RETURN(t.training, BodyObject(b, "training"));
+    VT_ASSIGN_OR_RETURN(t.real_commitment, BodyDigest(b, "real_commitment"));
     if (t.num_checkpoints < 2) {
       return Status::InvalidArgument("body field 'num_checkpoints' must be >= 2");
     }

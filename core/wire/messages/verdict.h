@@ -7,7 +7,10 @@
 // report (steps re-executed, seconds) feeds the metrics. A challenge
 // carries the disputed interval's two checkpoint hashes with their
 // inclusion proofs in the trace root, so the arbiter can open the game on
-// hashes the solver itself committed to.
+// hashes the solver itself committed to. `trace_root` names the trace the
+// verdict is on: after a forced error the same task is verified twice (the
+// posted trace, then the real one), and a verdict on the other trace is
+// refused.
 #pragma once
 
 #include <string>
@@ -27,6 +30,7 @@ struct Verdict {
   int64_t steps_reexecuted = 0;
   double seconds = 0;
   nlohmann::json evidence = nlohmann::json::object();  // challenge: {start, end}: {hash, proof}
+  Digest trace_root;
 
   nlohmann::json ToBody() const {
     return {{"accept", accept},
@@ -36,7 +40,8 @@ struct Verdict {
             {"intervals", intervals},
             {"steps_reexecuted", steps_reexecuted},
             {"seconds", seconds},
-            {"evidence", evidence}};
+            {"evidence", evidence},
+            {"trace_root", trace_root.Hex()}};
   }
   static Result<Verdict> FromBody(const nlohmann::json& b) {
     Verdict v;
@@ -58,6 +63,7 @@ struct Verdict {
     VT_ASSIGN_OR_RETURN(v.steps_reexecuted, BodyInt(b, "steps_reexecuted"));
     VT_ASSIGN_OR_RETURN(v.seconds, BodyNumber(b, "seconds"));
     VT_ASSIGN_OR_RETURN(v.evidence, BodyObject(b, "evidence"));
+    VT_ASSIGN_OR_RETURN(v.trace_root, BodyDigest(b, "trace_root"));
     return v;
   }
 };

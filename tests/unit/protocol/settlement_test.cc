@@ -67,8 +67,12 @@ TEST(Settlement, ForcedErrorPaysTheCatcherFromTheJackpotAndSlashesTheLazy) {
   w.jackpot = 500;
   w.Verdicts({VerdictKind::kChallenge, VerdictKind::kAccept});
   auto plan = w.Settle(SettlementOutcome::kForcedError);
-  // The honest solver is paid and keeps its stake.
-  EXPECT_EQ(w.Balance("solver"), w.funds + 1000);
+  // The solver is neither paid nor slashed yet: its reward and stake wait
+  // for the verification of its real trace.
+  EXPECT_EQ(w.Balance("solver"), w.funds - 1000);
+  EXPECT_EQ(w.Balance(w.in.solver_stake_account), 1000);
+  EXPECT_EQ(w.Balance(w.in.escrow_account), 1000);
+  EXPECT_EQ(plan.tax, Amount(0));
   ASSERT_EQ(plan.caught, std::vector<std::string>{"v1"});
   ASSERT_EQ(plan.lazy, std::vector<std::string>{"v2"});
   // v2's stake of 300: 180 to the catcher, 90 to the jackpot, 30 burned;
@@ -77,7 +81,41 @@ TEST(Settlement, ForcedErrorPaysTheCatcherFromTheJackpotAndSlashesTheLazy) {
   EXPECT_EQ(w.Balance("v2"), w.funds + w.economics.verifier_fee - 300);
   EXPECT_EQ(w.Balance(kJackpotAccount), 500 + 90 - 250);
   EXPECT_EQ(plan.whistleblower_paid, Amount(250));
-  EXPECT_TRUE(w.HeldIsEmpty());
+  EXPECT_FALSE(w.HeldIsEmpty());
+}
+
+// The second settlement of a forced-error task: the real trace's outcome
+// settles the reward and the solver's stake that the first one held, with
+// an escrow that holds the reward alone (the fees went in the first).
+TEST(Settlement, TheRealTracesOutcomeSettlesWhatAForcedErrorHeld) {
+  for (const SettlementOutcome real : {SettlementOutcome::kAccepted,
+                                       SettlementOutcome::kChallengeUpheld}) {
+    SettlementWorld w;
+    w.economics.jackpot_tax_bps = 1000;
+    w.Verdicts({VerdictKind::kChallenge, VerdictKind::kAccept});
+    w.Settle(SettlementOutcome::kForcedError);
+    const int64_t v1_after_forced = w.Balance("v1");
+    // Verification of the real trace: v1 challenges or accepts, with a new
+    // stake locked.
+    SettlementWorld::Relock(w, real == SettlementOutcome::kChallengeUpheld
+                                   ? VerdictKind::kChallenge
+                                   : VerdictKind::kAccept);
+    const std::string challenger = real == SettlementOutcome::kAccepted ? "" : "v1";
+    auto plan = w.Settle(real, challenger);
+    EXPECT_TRUE(w.HeldIsEmpty()) << SettlementOutcomeName(real);
+    if (real == SettlementOutcome::kAccepted) {
+      EXPECT_EQ(w.Balance("solver"), w.funds + 900);  // paid, less the tax
+      EXPECT_EQ(w.Balance("v1"), v1_after_forced);    // no second fee
+    } else {
+      // A cheating solver that drew a forced error is still slashed: 60 %
+      // of its stake of 1000 to the challenger; the reward goes back.
+      EXPECT_EQ(w.Balance("solver"), w.funds - 1000);
+      EXPECT_EQ(w.Balance("v1"), v1_after_forced + 600);
+      EXPECT_EQ(w.Balance("submitter"), w.submitter_funds - 2 * w.economics.verifier_fee);
+      ASSERT_EQ(plan.slashed.size(), 1u);
+      EXPECT_EQ(plan.slashed[0].owner, "solver");
+    }
+  }
 }
 
 TEST(Settlement, TheWhistleblowerRewardIsCappedByTheJackpot) {

@@ -107,6 +107,26 @@ struct SettlementWorld {
 
   static std::string Name(size_t i) { return "v" + std::to_string(i + 1); }
 
+  // After a forced error's settlement: v1 alone verifies the real trace,
+  // with `verdict`, a new stake (and challenge stake) locked; the escrow
+  // holds what is left of it (the reward).
+  static void Relock(SettlementWorld& w, VerdictKind verdict) {
+    VerifierPosition v;
+    v.name = Name(0);
+    v.verdict = verdict;
+    v.stake_account = "stake/" + w.in.task + "/" + v.name;
+    w.Lock(v.name, v.stake_account, w.economics.verifier_stake);
+    v.stake = Amount(w.economics.verifier_stake);
+    if (verdict == VerdictKind::kChallenge) {
+      v.challenge_account = "challenge/" + w.in.task + "/" + v.name;
+      w.Lock(v.name, v.challenge_account, w.economics.challenge_stake);
+      v.challenge_stake = Amount(w.economics.challenge_stake);
+    }
+    w.in.verifiers = {v};
+    w.in.escrow = w.ledger.Balance(w.in.escrow_account);
+    w.in.solver_stake = w.ledger.Balance(w.in.solver_stake_account);
+  }
+
  private:
   void Lock(const std::string& from, const std::string& to, int64_t amount) {
     ASSERT_TRUE(

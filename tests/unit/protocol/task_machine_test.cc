@@ -92,6 +92,30 @@ TEST(TaskMachine, AForcedErrorIsRevealedOnlyWhileVerifying) {
   EXPECT_EQ(m.state(), TaskState::kForcedError);
   EXPECT_STREQ(TaskStateName(m.state()), "forced_error");
   EXPECT_FALSE(m.Apply(TaskEvent::kChallenge).ok());
+  // The solver's real trace is still to be checked: a forced error never
+  // settles the task by itself.
+  EXPECT_FALSE(m.Apply(TaskEvent::kSettle).ok());
+  ASSERT_TRUE(m.Apply(TaskEvent::kRealTraceRevealed).ok());
+  EXPECT_EQ(m.state(), TaskState::kVerifying);
+  // The real trace goes through verification as a posted one would, to a
+  // game if it is challenged; it cannot be forced a second time.
+  EXPECT_FALSE(m.Apply(TaskEvent::kRealTraceRevealed).ok());
+  ASSERT_TRUE(m.Apply(TaskEvent::kChallenge).ok());
+  ASSERT_TRUE(m.Apply(TaskEvent::kChallengeUpheld).ok());
+  ASSERT_TRUE(m.Apply(TaskEvent::kSettle).ok());
+  EXPECT_TRUE(m.done());
+}
+
+TEST(TaskMachine, ARealTraceNotOpenedIsWithheld) {
+  TaskMachine m;
+  for (TaskEvent e : {TaskEvent::kAssigned, TaskEvent::kTraceCommitted,
+                      TaskEvent::kRandomnessRevealed}) {
+    ASSERT_TRUE(m.Apply(e).ok());
+  }
+  EXPECT_FALSE(m.Apply(TaskEvent::kRealTraceWithheld).ok());  // nothing was forced yet
+  ASSERT_TRUE(m.Apply(TaskEvent::kForcedErrorRevealed).ok());
+  ASSERT_TRUE(m.Apply(TaskEvent::kRealTraceWithheld).ok());
+  EXPECT_EQ(m.state(), TaskState::kWithheld);
   ASSERT_TRUE(m.Apply(TaskEvent::kSettle).ok());
   EXPECT_TRUE(m.done());
 }
@@ -104,8 +128,8 @@ namespace veritrain {
 namespace {
 
 TEST(TaskMachine, EveryEventNameParsesBackToItsEvent) {
-  for (int i = static_cast<int>(TaskEvent::kAssigned); i <= static_cast<int>(TaskEvent::kSettle);
-       ++i) {
+  for (int i = static_cast<int>(TaskEvent::kAssigned);
+       i <= static_cast<int>(TaskEvent::kRealTraceWithheld); ++i) {
     const auto e = static_cast<TaskEvent>(i);
     auto parsed = ParseTaskEvent(TaskEventName(e));
     ASSERT_TRUE(parsed.ok()) << TaskEventName(e);

@@ -51,19 +51,29 @@ std::vector<Event> ForcedErrorStory() {
                           {"steps_reexecuted", steps},
                           {"intervals", nlohmann::json::array()}};
   };
-  nlohmann::json settlement = {{"outcome", "forced_error"},
+  // The forced error's posted trace: h catches it, l approves it; the
+  // verifiers' part is settled at the reveal.
+  nlohmann::json forced_round = {{"caught", {"h"}},
+                                 {"lazy", {"l"}},
+                                 {"silent", nlohmann::json::array()},
+                                 {"slashed",
+                                  {{{"owner", "l"},
+                                    {"amount", 50},
+                                    {"winner", "h"},
+                                    {"to_winner", 25},
+                                    {"to_jackpot", 15},
+                                    {"burned", 10}}}},
+                                 {"selected", {"h", "l"}},
+                                 {"trace_root", "aa"}};
+  // The real trace: accepted by both; the solver is paid.
+  nlohmann::json settlement = {{"outcome", "accepted"},
                                {"forced_error", true},
-                               {"caught", {"h"}},
-                               {"lazy", {"l"}},
+                               {"caught", nlohmann::json::array()},
+                               {"lazy", nlohmann::json::array()},
                                {"silent", nlohmann::json::array()},
                                {"jackpot", 30},
-                               {"slashed",
-                                {{{"owner", "l"},
-                                  {"amount", 50},
-                                  {"winner", "h"},
-                                  {"to_winner", 25},
-                                  {"to_jackpot", 15},
-                                  {"burned", 10}}}},
+                               {"slashed", nlohmann::json::array()},
+                               {"forced_round", forced_round},
                                {"selected", {"h", "l"}},
                                {"economics", {{"compute_cost_per_step", 2}}}};
   return {
@@ -77,19 +87,28 @@ std::vector<Event> ForcedErrorStory() {
       Ev("verifiers_selected", k, {{"verifiers", {"h", "l"}}}),
       T(k, "l", "stake/" + k + "/l", 50, "verifier stake"),
       Ev("trace_committed", k,
-         {{"body", {{"training", {{"steps_computed", 40}}}}}}),
+         {{"body", {{"trace_root", "aa"}, {"training", {{"steps_computed", 40}}}}}}),
       Ev("verdict", k, {{"verifier", "h"}, {"body", verdict(false, 20)}}),
       Ev("verdict", k, {{"verifier", "l"}, {"body", verdict(true, 0)}}),
       T(k, "escrow/" + k, "h", 10, "verifier fee"),
       T(k, "escrow/" + k, "l", 10, "verifier fee"),
-      T(k, "escrow/" + k, "s", 100, "pay reward"),
       T(k, "stake/" + k + "/l", "h", 25, "slash"),
       T(k, "stake/" + k + "/l", "jackpot", 15, "slash"),
       T(k, "stake/" + k + "/l", "burn", 10, "slash"),
       T(k, "jackpot", "h", 25, "whistleblower reward"),
+      Ev("forced_error_settlement", k, forced_round),
+      Ev("forced_error_revealed", k, {{"forced", true}, {"deadline_ms", 100}}),
+      Ev("real_trace_revealed", k,
+         {{"opens", true}, {"body", {{"trace_root", "bb"}, {"final_state_hash", "cc"}}}}),
+      Ev("verifiers_selected", k, {{"verifiers", {"h", "l"}}}),
+      T(k, "l", "stake/" + k + "/l", 50, "verifier stake"),
+      Ev("verdict", k, {{"verifier", "h"}, {"body", verdict(true, 20)}}),
+      Ev("verdict", k, {{"verifier", "l"}, {"body", verdict(true, 0)}}),
+      T(k, "escrow/" + k, "s", 100, "pay reward"),
+      T(k, "stake/" + k + "/l", "l", 50, "return verifier stake"),
       Ev("settlement", k, settlement),
       Ev("task_settled", k,
-         {{"outcome", "forced_error"}, {"balances", nlohmann::json::object()}}),
+         {{"outcome", "accepted"}, {"balances", nlohmann::json::object()}}),
       Ev("shutdown", "", {{"conservation", true}})};
 }
 
@@ -98,12 +117,21 @@ TEST(Money, ProfitIsLedgerFlowMinusComputeCost) {
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
   const auto& t = (*summary)["tasks"][0];
   EXPECT_EQ(t["profit"]["s"], 100 - 40 * 2);  // reward − training cost
-  EXPECT_EQ(t["profit"]["h"],
-            10 + 25 + 25 - 20 * 2);      // fee + share + whistleblower − cost
+  // fee + share + whistleblower − the cost of checking both traces
+  EXPECT_EQ(t["profit"]["h"], 10 + 25 + 25 - (20 + 20) * 2);
   EXPECT_EQ(t["profit"]["l"], 10 - 50);  // fee − its stake
   EXPECT_EQ(t["profit"]["submitter"], -120);
   EXPECT_EQ(t["forced_error"], true);
   EXPECT_EQ(t["forced_error_caught"], true);
+  // The verdicts on the posted trace are kept apart from those on the real
+  // one, which decide detection.
+  EXPECT_EQ(t["outcome"], "accepted");
+  EXPECT_EQ(t["forced_round"]["trace_root"], "aa");
+  EXPECT_EQ(t["forced_round"]["verifiers"].size(), 2u);
+  EXPECT_EQ(t["trace_root"], "bb");
+  EXPECT_EQ(t["real_trace_root"], "bb");
+  EXPECT_EQ(t["challenged"], false);
+  EXPECT_EQ(t["false_positive"], false);
   EXPECT_EQ(t["jackpot"], 30);
   EXPECT_EQ(t["selected_verifiers"], nlohmann::json({"h", "l"}));
   EXPECT_EQ((*summary)["profit"]["h"], t["profit"]["h"]);
@@ -140,8 +168,8 @@ TEST(Money, ComputeCostsSaturateInsteadOfOverflowing) {
   EXPECT_EQ(t["compute_cost"]["s"], kMax);
   EXPECT_EQ(t["profit"]["s"], 100 - kMax);  // the reward − a saturated cost
   EXPECT_EQ((*summary)["profit"]["s"], 100 - kMax);
-  // The verifier's 20 steps fit: 20 × (2^53 - 1).
-  EXPECT_EQ(t["compute_cost"]["h"], 20 * 9007199254740991LL);
+  // The verifier's 20 + 20 steps on both traces fit: 40 × (2^53 - 1).
+  EXPECT_EQ(t["compute_cost"]["h"], 40 * 9007199254740991LL);
 }
 
 TEST(Money, BalancesCsvHasOneRowPerTransferSummingToTheSupply) {
@@ -158,12 +186,12 @@ TEST(Money, BalancesCsvHasOneRowPerTransferSummingToTheSupply) {
     ++rows;
     last = line;
   }
-  EXPECT_EQ(rows, 14);  // every transfer event
+  EXPECT_EQ(rows, 16);  // every transfer event
   // After the last transfer: h 100+10+25+25, l 100+10-50, s 200, submitter
   // 880, jackpot 30, burn 10, nothing held; 1340 in all.
   EXPECT_EQ(
       last,
-      "13,task-0001,whistleblower reward,jackpot,h,25,160,60,200,880,30,10,0");
+      "15,task-0001,return verifier stake,stake/task-0001/l,l,50,160,60,200,880,30,10,0");
 }
 
 }  // namespace

@@ -115,6 +115,13 @@ TEST(ReliabilityScenario, CrashPointsThatCanNeverFireAreRefused) {
   EXPECT_EQ(ErrorOf(j), "");
   j["economics"] = {{"verifiers_per_task", 1}};
   EXPECT_THAT(ErrorOf(j), HasSubstr("at most 2 (tasks × verifiers selected per task)"));
+  // With forced errors a task can be verified twice (the posted trace and
+  // the solver's real one), so verdict 3 can come.
+  j["economics"]["forced_error_rate"] = 0.5;
+  EXPECT_EQ(ErrorOf(j), "");
+  j["crashes"][0]["after"] = 5;
+  EXPECT_THAT(ErrorOf(j), HasSubstr("at most 4 (tasks × verifiers selected per task × 2 traces "
+                                    "of a forced error)"));
 
   json v = ReliabilityMinimal();
   v["crashes"] = {{{"participant", "v"}, {"at", "verification"}, {"after", 1}}};

@@ -136,6 +136,53 @@ TEST_F(MessageTypes, EveryTypeRoundTrips) {
   EXPECT_EQ(KnownMessageTypes().count(TrainingFailed::kType), 1u);
 }
 
+// Truebit's dual commitment on the wire: the commitment travels with the
+// trace, the opening and the reveal are their own messages, and a verdict
+// and a proof_posted say which trace they are about.
+TEST_F(MessageTypes, RealTraceMessagesRoundTrip) {
+  TraceCommit tc;
+  tc.trace_root = Sha256Of("posted");
+  tc.final_state_hash = Sha256Of("final");
+  tc.num_checkpoints = 3;
+  tc.real_commitment = Sha256Of("commitment");
+  EXPECT_EQ(RoundTrip(tc).real_commitment, Sha256Of("commitment"));
+  nlohmann::json without = tc.ToBody();
+  without.erase("real_commitment");
+  auto missing = TraceCommit::FromBody(without);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("'real_commitment'"), std::string::npos);
+
+  RealTrace real;
+  real.trace_root = Sha256Of("real");
+  real.final_state_hash = Sha256Of("real final");
+  real.num_checkpoints = 3;
+  real.update_norms = {0.5, 2};
+  real.nonce = Sha256Of("nonce");
+  const RealTrace back = RoundTrip(real);
+  EXPECT_EQ(back.trace_root, real.trace_root);
+  EXPECT_EQ(back.nonce, real.nonce);
+  EXPECT_EQ(back.update_norms, real.update_norms);
+  nlohmann::json one = real.ToBody();
+  one["num_checkpoints"] = 1;
+  EXPECT_FALSE(RealTrace::FromBody(one).ok());
+
+  const ForcedErrorRevealed revealed = RoundTrip(ForcedErrorRevealed{true, 1234});
+  EXPECT_TRUE(revealed.forced);
+  EXPECT_EQ(revealed.deadline_ms, 1234);
+
+  ProofPosted pp;
+  pp.solver = "solver-1";
+  pp.num_checkpoints = 3;
+  pp.real_trace = true;
+  EXPECT_TRUE(RoundTrip(pp).real_trace);
+  Verdict v;
+  v.trace_root = Sha256Of("real");
+  EXPECT_EQ(RoundTrip(v).trace_root, Sha256Of("real"));
+  for (const char* t : {RealTrace::kType, ForcedErrorRevealed::kType}) {
+    EXPECT_EQ(KnownMessageTypes().count(t), 1u) << t;
+  }
+}
+
 // A diverged training run's update norms are NaN or +inf, which JSON cannot
 // hold (nlohmann writes them as null, and the arbiter refused the honest
 // solver's trace_commit): they travel as "nan", "inf", "-inf".
