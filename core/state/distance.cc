@@ -5,60 +5,10 @@
 #include <cstring>
 #include <map>
 
+#include "core/state/element.h"
+
 namespace veritrain {
 namespace {
-
-bool IsFloating(DType d) {
-  return d == DType::kFloat32 || d == DType::kFloat64 || d == DType::kFloat16 ||
-         d == DType::kBFloat16;
-}
-
-// IEEE 754 binary16 to double, subnormals and specials included.
-double HalfToDouble(uint16_t h) {
-  const int sign = (h >> 15) & 1;
-  const int exponent = (h >> 10) & 0x1f;
-  const int mantissa = h & 0x3ff;
-  double v;
-  if (exponent == 0) {
-    v = std::ldexp(static_cast<double>(mantissa), -24);
-  } else if (exponent == 31) {
-    v = mantissa == 0 ? INFINITY : NAN;
-  } else {
-    v = std::ldexp(static_cast<double>(mantissa | 0x400), exponent - 25);
-  }
-  return sign ? -v : v;
-}
-
-// Element i of a little-endian tensor of floating dtype d.
-double Load(const uint8_t* data, DType d, int64_t i) {
-  switch (d) {
-    case DType::kFloat32: {
-      float f;
-      std::memcpy(&f, data + 4 * i, 4);
-      return f;
-    }
-    case DType::kFloat64: {
-      double f;
-      std::memcpy(&f, data + 8 * i, 8);
-      return f;
-    }
-    case DType::kFloat16: {
-      uint16_t h;
-      std::memcpy(&h, data + 2 * i, 2);
-      return HalfToDouble(h);
-    }
-    case DType::kBFloat16: {
-      uint16_t h;
-      std::memcpy(&h, data + 2 * i, 2);
-      const uint32_t bits = static_cast<uint32_t>(h) << 16;
-      float f;
-      std::memcpy(&f, &bits, 4);
-      return f;
-    }
-    default:
-      return NAN;
-  }
-}
 
 using ParamMap = std::map<std::string, const TensorData*>;
 
@@ -71,7 +21,7 @@ Result<ParamMap> Params(const State& s, std::string_view prefix,
       return Status::InvalidArgument(std::string(which) + " state: tensor '" +
                                      t.name + "' is inconsistent");
     }
-    if (!IsFloating(t.dtype)) {
+    if (!IsFloatingDType(t.dtype)) {
       return Status::InvalidArgument(
           std::string(which) + " state: tensor '" + t.name + "' has dtype " +
           DTypeName(t.dtype) + ", not a floating type");
@@ -174,8 +124,8 @@ Result<StateDistance> ParameterDistance(const State& a, const State& b,
     }
     const int64_t n = ta->numel();
     for (int64_t i = 0; i < n; ++i) {
-      const double x = Load(ta->bytes.data(), ta->dtype, i);
-      const double y = Load(tb->bytes.data(), tb->dtype, i);
+      const double x = ElementAsDouble(ta->bytes.data(), ta->dtype, i);
+      const double y = ElementAsDouble(tb->bytes.data(), tb->dtype, i);
       if (!std::isfinite(x)) return NotFinite(name, "first");
       if (!std::isfinite(y)) return NotFinite(name, "second");
       const double diff = std::fabs(x - y);
@@ -200,8 +150,8 @@ Result<StateDistance> ParameterDistance(const State& a, const State& b,
       const TensorData* tb = pb.at(name);
       const int64_t n = ta->numel();
       for (int64_t i = 0; i < n; ++i) {
-        const double u = Load(ta->bytes.data(), ta->dtype, i) / na -
-                         Load(tb->bytes.data(), tb->dtype, i) / nb;
+        const double u = ElementAsDouble(ta->bytes.data(), ta->dtype, i) / na -
+                         ElementAsDouble(tb->bytes.data(), tb->dtype, i) / nb;
         sum += u * u;
       }
     }
@@ -220,7 +170,7 @@ Result<double> ParameterNorm(const State& a, std::string_view prefix) {
   for (const auto& [name, t] : pa) {
     const int64_t n = t->numel();
     for (int64_t i = 0; i < n; ++i) {
-      const double x = Load(t->bytes.data(), t->dtype, i);
+      const double x = ElementAsDouble(t->bytes.data(), t->dtype, i);
       if (!std::isfinite(x)) return NotFinite(name, "first");
       sq += x * x;
     }

@@ -7,6 +7,8 @@
 #include <map>
 #include <vector>
 
+#include "core/state/element.h"
+
 namespace veritrain {
 namespace {
 
@@ -26,52 +28,11 @@ const char* ElementKindName(ValueKind k) {
   return "finite";
 }
 
-// Element i of a little-endian floating tensor, as a double; NaN for a
-// dtype that is not floating (ParameterDistance refuses those first). A
-// finite float16 reads as 0: its value is only ever needed where another
-// element is NaN or infinite, which decides the result alone.
-double LoadAsDouble(const uint8_t* data, DType d, int64_t i) {
-  switch (d) {
-    case DType::kFloat32: {
-      float f;
-      std::memcpy(&f, data + 4 * i, 4);
-      return f;
-    }
-    case DType::kFloat64: {
-      double f;
-      std::memcpy(&f, data + 8 * i, 8);
-      return f;
-    }
-    case DType::kFloat16: {  // only NaN and the infinities are told apart here
-      uint16_t h;
-      std::memcpy(&h, data + 2 * i, 2);
-      if (((h >> 10) & 0x1f) != 0x1f) return 0;
-      if ((h & 0x3ff) != 0) return std::numeric_limits<double>::quiet_NaN();
-      return (h >> 15) ? -HUGE_VAL : HUGE_VAL;
-    }
-    case DType::kBFloat16: {
-      uint16_t h;
-      std::memcpy(&h, data + 2 * i, 2);
-      const uint32_t bits = static_cast<uint32_t>(h) << 16;
-      float f;
-      std::memcpy(&f, &bits, 4);
-      return f;
-    }
-    default:
-      return std::numeric_limits<double>::quiet_NaN();
-  }
-}
-
 ValueKind ElementKind(const TensorData& t, int64_t i) {
-  const double v = LoadAsDouble(t.bytes.data(), t.dtype, i);
+  const double v = ElementAsDouble(t.bytes.data(), t.dtype, i);
   if (std::isnan(v)) return ValueKind::kNaN;
   if (std::isinf(v)) return v > 0 ? ValueKind::kPosInf : ValueKind::kNegInf;
   return ValueKind::kFinite;
-}
-
-bool IsFloatingDType(DType d) {
-  return d == DType::kFloat32 || d == DType::kFloat64 || d == DType::kFloat16 ||
-         d == DType::kBFloat16;
 }
 
 bool UsableParameter(const TensorData& t) {
@@ -183,8 +144,8 @@ Result<double> UpdateL2(const State& a, const State& b,
           ElementKind(tb, i) == ValueKind::kFinite)
         continue;
       special = true;
-      const double d = LoadAsDouble(tb.bytes.data(), tb.dtype, i) -
-                       LoadAsDouble(ta.bytes.data(), ta.dtype, i);
+      const double d = ElementAsDouble(tb.bytes.data(), tb.dtype, i) -
+                       ElementAsDouble(ta.bytes.data(), ta.dtype, i);
       sum += d * d;
     }
   }
