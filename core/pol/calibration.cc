@@ -47,6 +47,29 @@ Result<nlohmann::json> Distances(const CalibrationTask& task, const TensorMap& a
   return out;
 }
 
+// The task's job of one seed in each profile's precision: the solver's own
+// job for the solver's dtype, another built once per other dtype.
+class JobsByDtype {
+ public:
+  JobsByDtype(const CalibrationTask& task, uint64_t seed, const TrainingJob& solver_job)
+      : task_(task), seed_(seed), solver_job_(solver_job) {}
+
+  Result<const TrainingJob*> For(const std::string& dtype) {
+    if (dtype == task_.solver.dtype) return &solver_job_;
+    auto& job = others_[dtype];
+    if (!job) {
+      VT_ASSIGN_OR_RETURN(job, task_.make_job(seed_, dtype));
+    }
+    return job.get();
+  }
+
+ private:
+  const CalibrationTask& task_;
+  uint64_t seed_;
+  const TrainingJob& solver_job_;
+  std::map<std::string, std::unique_ptr<TrainingJob>> others_;
+};
+
 std::string ProfileLabel(const HardwareProfile& p) {
   return "threads=" + std::to_string(p.threads) + " " + p.dtype +
          (p.deterministic ? "" : " nondeterministic");
@@ -155,7 +178,7 @@ Result<Calibration> Calibrate(const CalibrationTask& task, const CalibrationSett
         out.node_kinds.push_back(NodeKindName(n.kind));
       }
     }
-    std::map<std::string, std::unique_ptr<TrainingJob>> jobs_by_dtype;
+    JobsByDtype jobs(task, seed, *job);
     TensorMap state = job->InitialState(job->config().init_seed);
     for (int64_t interval = 0; interval < intervals; ++interval) {
       // The honest interval, with the nodes of the sampled steps recorded.
@@ -172,14 +195,7 @@ Result<Calibration> Calibrate(const CalibrationTask& task, const CalibrationSett
       for (size_t pi = 0; pi < settings.profiles.size(); ++pi) {
         const HardwareProfile& p = settings.profiles[pi];
         VT_RETURN_IF_ERROR(ApplyHardwareProfile(p).WithContext(ProfileLabel(p)));
-        const TrainingJob* reexec = job.get();
-        if (p.dtype != task.solver.dtype) {
-          auto& j = jobs_by_dtype[p.dtype];
-          if (!j) {
-            VT_ASSIGN_OR_RETURN(j, task.make_job(seed, p.dtype));
-          }
-          reexec = j.get();
-        }
+        VT_ASSIGN_OR_RETURN(const TrainingJob* reexec, jobs.For(p.dtype));
         for (const auto& r : ranges) {
           VT_ASSIGN_OR_RETURN(
               TensorMap end,
@@ -215,19 +231,12 @@ Result<Calibration> Calibrate(const CalibrationTask& task, const CalibrationSett
     VT_ASSIGN_OR_RETURN(auto job, task.make_job(seed, task.solver.dtype));
     const TensorMap start = job->InitialState(job->config().init_seed);
     VT_ASSIGN_OR_RETURN(TensorMap end, Steps(*job, start, k));
-    std::map<std::string, std::unique_ptr<TrainingJob>> jobs_by_dtype;
+    JobsByDtype jobs(task, seed, *job);
     for (size_t pi = 0; pi < settings.profiles.size(); ++pi) {
       const HardwareProfile& p = settings.profiles[pi];
       if (p == task.solver) continue;  // reproduces exactly
       VT_RETURN_IF_ERROR(ApplyHardwareProfile(p).WithContext(ProfileLabel(p)));
-      const TrainingJob* reexec = job.get();
-      if (p.dtype != task.solver.dtype) {
-        auto& j = jobs_by_dtype[p.dtype];
-        if (!j) {
-          VT_ASSIGN_OR_RETURN(j, task.make_job(seed, p.dtype));
-        }
-        reexec = j.get();
-      }
+      VT_ASSIGN_OR_RETURN(const TrainingJob* reexec, jobs.For(p.dtype));
       VT_ASSIGN_OR_RETURN(TensorMap ours, Steps(*reexec, CastFloating(start, DtypeOf(p.dtype)), k));
       VT_ASSIGN_OR_RETURN(nlohmann::json d, Distances(task, ours, end));
       out.ranges.push_back({seed, pi, 0, 0, k, std::move(d)});
