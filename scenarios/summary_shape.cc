@@ -33,7 +33,7 @@ constexpr const char* kShape = R"({
     "verifier_compute_ratio": "number",
     "trace_root": "string", "final_state_hash": "string", "num_checkpoints": "integer",
     "update_norms": ["number"], "test_accuracy": "number", "dataset_root": "string",
-    "solver_behaviour": "string", "checkpoint_bytes": "integer", "step_flops": "number",
+    "solver_behaviour": "string", "solver_trace_honest": "boolean", "checkpoint_bytes": "integer", "step_flops": "number",
     "solver_steps_computed": "integer", "solver_compute_ratio": "number",
     "verifier_over_solver_compute": "number", "attack": "open",
     "balances": {"*account": "integer"},

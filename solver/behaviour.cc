@@ -30,6 +30,7 @@ namespace {
 class HonestSolver final : public SolverBehaviour {
  public:
   std::string name() const override { return "honest"; }
+  bool TrainsHonestly() const override { return true; }
 };
 
 }  // namespace

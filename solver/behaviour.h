@@ -73,6 +73,11 @@ class SolverBehaviour {
   // its real trace goes unchecked, and is slashed at the reveal deadline.
   virtual bool OpensRealTrace() { return true; }
 
+  // Whether the trace it commits is the honest training of the task (it
+  // may still misbehave otherwise: withhold its checkpoints, stall a
+  // dispute). A verifier that accepts such a trace has missed nothing.
+  virtual bool TrainsHonestly() const { return false; }
+
   // How the solver answers for checkpoint `index` once it has committed its
   // trace: to a verifier's fetch, or (`to_arbiter`) to the arbiter's demand.
   virtual CheckpointServing ServesCheckpoint(int64_t index, bool to_arbiter) {

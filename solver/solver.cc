@@ -393,6 +393,7 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
       task, {opening.trace_root, opening.final_state_hash, opening.num_checkpoints, opening.nonce});
   commit.training = {{"steps", spec.steps},
                      {"behaviour", behaviour_->name()},
+                     {"trains_honestly", behaviour_->TrainsHonestly()},
                      {"test_accuracy", accuracy},
                      {"dataset_root", job->DatasetRoot().Hex()},
                      {"seconds", Seconds(start)},

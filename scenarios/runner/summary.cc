@@ -60,11 +60,14 @@ void AddDetection(nlohmann::json* task) {
   const bool challenged = t.value("challenged", false);
   t["detected"] = challenged && !honest;
   t["false_positive"] = challenged && honest;
-  // Missed: some verifier judged (accepted) and none challenged; a task on
-  // which every verifier abstained was not verified at all.
+  // Missed: some verifier judged (accepted) and none challenged a trace
+  // that was not the honest training (a solver that only withheld its
+  // checkpoints, which the arbiter relayed, committed nothing to detect);
+  // a task on which every verifier abstained was not verified at all.
   bool judged = false;
   for (const auto& v : t["verifiers"]) judged = judged || !v.value("abstain", false);
-  t["missed"] = !challenged && !honest && judged;
+  const bool trace_honest = t.value("solver_trace_honest", honest);
+  t["missed"] = !challenged && !trace_honest && judged;
   const int64_t steps = t.value("steps", int64_t{0});
   if (t.contains("solver_steps_computed") && steps > 0) {
     const int64_t computed = t["solver_steps_computed"].get<int64_t>();
@@ -167,6 +170,9 @@ std::string VerificationLine(const nlohmann::json& t) {
     line += "challenged although honest (a false positive)";
   } else if (t.value("missed", false)) {
     line += "NOT detected";
+  } else if (!t.value("challenged", false) && t.value("solver_trace_honest", false) &&
+             behaviour != "honest") {
+    line += "not challenged (its trace is the honest training)";
   } else {
     line += t.value("challenged", false) ? "challenged" : "not challenged";
   }
@@ -237,6 +243,8 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
       t["test_accuracy"] = training.value("test_accuracy", 0.0);
       t["dataset_root"] = training.value("dataset_root", std::string());
       t["solver_behaviour"] = training.value("behaviour", std::string());
+      const bool honest = t["solver_behaviour"] == "honest" || t["solver_behaviour"] == "";
+      t["solver_trace_honest"] = training.value("trains_honestly", honest);
       t["checkpoint_bytes"] = training.value("checkpoint_bytes", int64_t{0});
       t["step_flops"] = training.value("step_flops", 0.0);
       // What the solver actually computed (attacks compute less than T).

@@ -11,6 +11,7 @@ class StallSolver final : public SolverBehaviour {
  public:
   explicit StallSolver(int64_t after) : after_(after) {}
   std::string name() const override { return "stall"; }
+  bool TrainsHonestly() const override { return true; }
   bool AnswersGameMove(int64_t move) override { return move < after_; }
 
  private:

@@ -11,6 +11,8 @@ class WithholdSolver final : public SolverBehaviour {
  public:
   WithholdSolver(std::string how, int64_t from) : how_(std::move(how)), from_(from) {}
   std::string name() const override { return "withhold"; }
+  // A wrong step counter is a wrong trace; withheld checkpoints are not.
+  bool TrainsHonestly() const override { return how_ != "wrong-step"; }
 
   CheckpointServing ServesCheckpoint(int64_t index, bool to_arbiter) override {
     if (index < from_) return CheckpointServing::kServe;

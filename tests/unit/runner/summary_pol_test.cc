@@ -135,6 +135,21 @@ TEST(SummaryPol, MissedAttacksAndFalsePositives) {
   EXPECT_EQ((*fp)["tasks"][0]["false_positive"], true);
   EXPECT_EQ((*fp)["tasks"][0]["detected"], false);
   EXPECT_THAT(HumanSummary(*fp, 1.0), ::testing::HasSubstr("a false positive"));
+
+  // A solver whose trace is the honest training but which misbehaved
+  // otherwise (it withheld checkpoints that the arbiter relayed): accepting
+  // its trace missed nothing.
+  auto events = PolStory("withhold", true);
+  events[1].data["body"]["training"]["trains_honestly"] = true;
+  auto relayed = BuildSummary(events, "demo", 1);
+  ASSERT_TRUE(relayed.ok());
+  EXPECT_EQ((*relayed)["tasks"][0]["missed"], false);
+  EXPECT_EQ((*relayed)["tasks"][0]["solver_trace_honest"], true);
+  EXPECT_THAT(HumanSummary(*relayed, 1.0),
+              ::testing::HasSubstr("not challenged (its trace is the honest training)"));
+  // The same report from a trace that is not the honest training is a miss.
+  events[1].data["body"]["training"]["trains_honestly"] = false;
+  EXPECT_EQ((*BuildSummary(events, "demo", 1))["tasks"][0]["missed"], true);
 }
 
 TEST(SummaryPol, CalibratedDeltaIsRecorded) {
