@@ -124,12 +124,15 @@ Status Arbiter::Genesis() {
   const int64_t jackpot = config_.settings.value("jackpot_initial", int64_t{0});
   VT_RETURN_IF_ERROR(ledger_.Mint(submitter_, Amount(funds), "genesis"));
   // Every participant has an account from the start, so balances list them
-  // all; each starts with participant_funds to stake from.
+  // all; each starts with participant_funds to stake from, or with its own
+  // amount in "funds" (a market's pool entries).
+  const nlohmann::json funds_by_name = config_.settings.value("funds", nlohmann::json::object());
   for (const auto& [name, key] : config_.roster) {
     if (name == config_.name || name == submitter_) continue;
     // A participant named like a system account would share its balance.
     VT_RETURN_IF_ERROR(CheckParticipantName(name).WithContext("roster"));
-    VT_RETURN_IF_ERROR(ledger_.Mint(name, Amount(participant_funds), "genesis"));
+    const int64_t own = funds_by_name.value(name, participant_funds);
+    VT_RETURN_IF_ERROR(ledger_.Mint(name, Amount(own), "genesis"));
   }
   VT_RETURN_IF_ERROR(ledger_.Mint(kJackpotAccount, Amount(jackpot), "genesis"));
   VT_RETURN_IF_ERROR(ledger_.Mint(kBurnAccount, Amount(0), "genesis"));

@@ -12,7 +12,8 @@ namespace veritrain {
 
 // InvalidArgument listing, one per line, "/participants/<i>/params: <the
 // behaviour's error>" for each participant whose behaviour rejects its
-// parameters.
+// parameters; in a market, "/market/<solvers|verifiers>/<i>/params" and
+// ".../adapt/params" for each entry whose strategies reject theirs.
 Status CheckBehaviourParams(const Scenario& scenario);
 
 }  // namespace veritrain

@@ -65,4 +65,9 @@ Result<std::string> RunBody(const std::string& dir, Canvas& canvas, std::string*
                             const FolderAudit* audit, const std::string& audit_error);
 Result<std::string> SweepBody(const std::string& dir, Canvas& canvas, std::string* title);
 
+// A market run's section (report_market.cc): totals, strategy shares, the
+// jackpot, the cost of security and catches over the task stream, and each
+// participant's final state.
+std::string MarketSection(const std::string& dir, const nlohmann::json& summary, Canvas& canvas);
+
 }  // namespace veritrain::report

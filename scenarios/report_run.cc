@@ -584,7 +584,12 @@ Result<std::string> RunBody(const std::string& dir, Canvas& canvas, std::string*
   body += MetaSection(summary, manifest, audit, audit_error);
   body += "<h2>Tasks</h2>\n" + TasksSection(summary);
   body += "<h2>Expectations</h2>\n" + ExpectationsSection(summary);
+  // A market: its own section; per-task plots and every account's balance
+  // over hundreds of tasks would bury it (they are in the folder's files).
+  const bool market = summary.contains("market") && summary["market"].is_object();
+  if (market) body += "<h2>Market</h2>\n" + MarketSection(dir, summary, canvas);
   for (const auto& t : summary.value("tasks", json::array())) {
+    if (market) break;
     const std::string id = Cell(t.value("task", json()));
     body += "<h2>" + HtmlEscape(id) + "</h2>\n";
     body += "<h3>Intervals checked</h3>\n" + UpdateNormsSection(t, canvas);
@@ -592,7 +597,7 @@ Result<std::string> RunBody(const std::string& dir, Canvas& canvas, std::string*
             DistancesSection(t, HonestErrorsOf(dir, CalibrationOf(events, t)), canvas);
     body += "<h3>Dispute</h3>\n" + DisputeSection(t, canvas);
   }
-  body += "<h2>Balances</h2>\n" + BalancesSection(dir, canvas);
+  if (!market) body += "<h2>Balances</h2>\n" + BalancesSection(dir, canvas);
   std::vector<std::vector<std::string>> timing_rows;
   FlattenTimings(summary.value("timings", json::object()), "", &timing_rows);
   for (const auto& t : summary.value("tasks", json::array())) {

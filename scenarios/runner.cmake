@@ -23,10 +23,14 @@ add_library(veritrain_runner STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/html.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/report.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/report_run.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/report_market.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/report_sweep.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/schema_doc.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/commands.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/money.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/runner/market_record.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/runner/market_book.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/runner/market_replay.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/ledger_audit.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/folder_audit.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/curve_keys.cc

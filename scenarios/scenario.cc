@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "core/protocol/participant_name.h"
+#include "scenarios/market_spec.h"
 #include "scenarios/schema_validate.h"
 #include "scenarios/summary_shape.h"
 
@@ -231,7 +232,8 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
                                   "' (known: " + Join(known) + ")"});
     }
   }
-  if (solvers != 1) {
+  const bool market = r.contains("market");
+  if (solvers != 1 && !market) {
     errors.push_back({"/participants", "need exactly one solver (found " +
                                            std::to_string(solvers) + ")"});
   }
@@ -277,7 +279,10 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
                           std::to_string(verifiers) + ")"});
   }
 
-  for (ScenarioError& e : MoneyErrors(r, verifiers)) errors.push_back(std::move(e));
+  // A market checks its money itself (market_spec.h): funds per entry.
+  if (!market) {
+    for (ScenarioError& e : MoneyErrors(r, verifiers)) errors.push_back(std::move(e));
+  }
 
   // Network faults and retries.
   const json& faults = r["network"]["faults"];
@@ -403,6 +408,13 @@ std::vector<ScenarioError> Check(const json& j, json* resolved) {
   if (!errors.empty()) return errors;
   *resolved = j;
   schema->ApplyDefaults(resolved);
+  if (!resolved->contains("participants") && !resolved->contains("market")) {
+    return {{"", "missing required field 'participants' (or a \"market\" to generate them)"}};
+  }
+  // A market's participants are generated before the checks of
+  // participants see them.
+  std::vector<ScenarioError> market = ExpandMarket(resolved);
+  if (!market.empty()) return market;
   return SemanticErrors(*resolved);
 }
 
@@ -483,6 +495,7 @@ Scenario FromResolved(json r) {
   for (const json& d : r["disk_faults"]) {
     s.disk_free_bytes[d["participant"].get<std::string>()] = d["free_bytes"].get<int64_t>();
   }
+  if (r.contains("market")) s.market = MarketSpec::FromResolved(r);
   s.timeout_s = r["timeout_s"].get<double>();
   s.expect = r["expect"];
   s.plugins = r["plugins"].get<std::vector<std::string>>();

@@ -7,9 +7,10 @@
 //   1. against the JSON Schema in scenarios/schema/scenario.schema.json
 //      (embedded in the library at build time; ScenarioSchemaText()), every
 //      violation collected;
-//   2. if the schema holds, semantic checks the schema cannot express
-//      (exactly one solver, checkpoint_interval divides job.steps, known
-//      behaviours, ...).
+//   2. if the schema holds, a "market" is expanded into participants
+//      (market_spec.h), then semantic checks the schema cannot express
+//      (exactly one solver outside a market, checkpoint_interval divides
+//      job.steps, known behaviours, ...).
 // Defaults come from the schema's "default"s, so the schema is the one
 // place they are written.
 //
@@ -18,6 +19,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -25,6 +27,7 @@
 
 #include "core/util/status.h"
 #include "core/wire/messages/task_economics.h"
+#include "scenarios/market_spec.h"
 
 namespace veritrain {
 
@@ -113,7 +116,9 @@ struct Scenario {
   ProtocolSpec protocol;
   EconomicsSpec economics;
   int64_t tasks = 1;  // posted one after another
+  // With a market, generated from its pool (market_spec.h).
   std::vector<ParticipantSpec> participants;
+  std::optional<MarketSpec> market;  // the "market" block, if any
   NetworkSpec network;
   std::vector<CrashSpec> crashes;
   // "disk_faults": the bytes of checkpoints each listed solver's disk takes

@@ -1,5 +1,7 @@
 #include "scenarios/summary_shape.h"
 
+#include "scenarios/market_spec.h"
+
 #include <algorithm>
 #include <set>
 
@@ -76,6 +78,29 @@ constexpr const char* kShape = R"({
   "curve_denials_by_role": {"*participant": "open"},
   "warnings": ["string"],
   "timings": "open",
+  "market": {
+    "assignment": "string",
+    "tasks": {"posted": "integer", "unserved": "integer"},
+    "initial": {"shares": {"solver": {"*any": "number"}, "verifier": {"*any": "number"}},
+                "active": {"solver": "integer", "verifier": "integer"},
+                "out": {"solver": "integer", "verifier": "integer"}},
+    "final": {"shares": {"solver": {"*any": "number"}, "verifier": {"*any": "number"}},
+              "active": {"solver": "integer", "verifier": "integer"},
+              "out": {"solver": "integer", "verifier": "integer"}},
+    "switches": "integer", "joins": "integer", "leaves": "integer", "exits": "integer",
+    "forced_errors": {"raised": "integer", "caught": "integer", "missed": "integer"},
+    "cheating": {"tasks": "integer", "caught": "integer", "missed": "integer"},
+    "jackpot": {"initial": "integer", "final": "integer", "min": "integer",
+                "short_payouts": "integer"},
+    "security_cost": {"total": "integer", "per_task": "number", "fees": "integer",
+                      "tax": "integer", "verifier_compute": "integer"},
+    "participants": {"*participant": {"role": "string", "entry": "string", "strategy": "string",
+                                      "active": "boolean", "out": "boolean", "balance": "integer",
+                                      "profit": "integer", "plays": "integer",
+                                      "switches": "integer", "joins": "integer",
+                                      "leaves": "integer", "assigned": "integer",
+                                      "paid": "integer"}}
+  },
   "expectations": ["open"],
   "expectations_met": "boolean"
 })";
@@ -204,6 +229,20 @@ std::vector<ScenarioError> CheckExpectPaths(const json& resolved) {
     if (!p.is_object()) continue;
     known.participants.insert(p.value("name", std::string()));
     if (p.value("role", std::string()) == "verifier") ++known.verifiers;
+  }
+  // A market document not yet expanded: its participants from the pool.
+  const json market = resolved.value("market", json::object());
+  if (!resolved.contains("participants") && market.is_object()) {
+    for (const char* role : {"solvers", "verifiers"}) {
+      for (const auto& e : market.value(role, json::array())) {
+        if (!e.is_object() || !e.value("count", json(1)).is_number_integer()) continue;
+        MarketEntry entry;
+        entry.name = e.value("name", std::string());
+        entry.count = std::min<int64_t>(e.value("count", int64_t{1}), 1000);
+        for (const std::string& n : entry.Names()) known.participants.insert(n);
+        if (std::string(role) == "verifiers") known.verifiers += std::max<int64_t>(entry.count, 0);
+      }
+    }
   }
   std::vector<ScenarioError> errors;
   const json expect = resolved.value("expect", json::array());

@@ -12,6 +12,7 @@
 #include "solver/behaviours/replay.h"
 #include "solver/behaviours/corrupt_node.h"
 #include "solver/behaviours/stall.h"
+#include "solver/behaviours/switching.h"
 #include "solver/behaviours/withhold.h"
 
 namespace veritrain {
@@ -57,6 +58,8 @@ const std::map<std::string, SolverBehaviourFactory>& SolverBehaviours() {
       {"stall", &MakeStallSolver},
       // Data withheld after the commitment (data-availability challenges).
       {"withhold", &MakeWithholdSolver},
+      // One of several strategies, named by a file (a market's adaptive solver).
+      {"switching", &MakeSwitchingSolver},
   };
   return kRegistry;
 }

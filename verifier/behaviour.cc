@@ -5,6 +5,7 @@
 #include "verifier/behaviours/approve.h"
 #include "verifier/behaviours/false_challenge.h"
 #include "verifier/behaviours/stall.h"
+#include "verifier/behaviours/switching.h"
 
 namespace veritrain {
 namespace {
@@ -35,6 +36,8 @@ const std::map<std::string, VerifierBehaviourFactory>& VerifierBehaviours() {
       {"stall", &MakeStallVerifier},
       {"lazy-approve", &MakeLazyApprover},
       {"colluding", &MakeColludingVerifier},
+      // One of several strategies, named by a file (a market's adaptive verifier).
+      {"switching", &MakeSwitchingVerifier},
   };
   return kRegistry;
 }

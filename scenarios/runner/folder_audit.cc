@@ -9,6 +9,7 @@
 #include "core/transport/role_report.h"
 #include "scenarios/expect.h"
 #include "scenarios/runner/ledger_audit.h"
+#include "scenarios/runner/market_replay.h"
 #include "scenarios/runner/money.h"
 #include "scenarios/runner/summary.h"
 
@@ -184,6 +185,9 @@ Result<json> RunSummaryFromFolder(const std::string& dir, const std::vector<Even
   for (const char* field : kRunnerObservedFields) {
     summary[field] = observed.contains(field) ? observed[field] : json();
   }
+  // A market's results, replayed from the log by its rules.
+  VT_ASSIGN_OR_RETURN(std::optional<MarketResults> market, ReplayMarketOfFolder(dir, events));
+  if (market) summary["market"] = market->summary;
   json results = json::array();
   bool all = true;
   for (const auto& r : EvaluateExpectations(expect, summary)) {
@@ -358,9 +362,17 @@ Result<FolderAudit> AuditRunFolder(const std::string& dir, const AuditOptions& o
           "summary.json: rebuilt from events.jsonl and reports/, identical (timings aside)");
     }
   }
-  for (const auto& [file, want] :
-       {std::pair<std::string, std::string>{"metrics.csv", MetricsCsv(*summary)},
-        {"balances.csv", BalancesCsv(events)}}) {
+  std::vector<std::pair<std::string, std::string>> tables = {
+      {"metrics.csv", MetricsCsv(*summary)}, {"balances.csv", BalancesCsv(events)}};
+  // A market's tables, replayed from the log.
+  auto market = ReplayMarketOfFolder(dir, events);
+  if (!market.ok()) {
+    problem("the market cannot be replayed: " + market.status().message());
+  } else if (*market) {
+    tables.emplace_back("market.csv", (*market)->participants_csv);
+    tables.emplace_back("market_tasks.csv", (*market)->tasks_csv);
+  }
+  for (const auto& [file, want] : tables) {
     auto text = ReadText(dir + "/" + file);
     if (!text.ok()) {
       problem(file + ": " + text.status().message());

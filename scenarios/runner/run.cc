@@ -30,6 +30,7 @@
 #include "core/transport/role_report.h"
 #include "core/transport/zmq_frames.h"
 #include "core/util/build_info.h"
+#include "core/util/strategy_file.h"
 #include "core/wire/messages/all.h"
 #include "scenarios/calibrate.h"
 #include "scenarios/expect.h"
@@ -40,6 +41,8 @@
 #include "scenarios/runner/folder_audit.h"
 #include "scenarios/runner/in_process_profile.h"
 #include "scenarios/runner/ledger_audit.h"
+#include "scenarios/runner/market_book.h"
+#include "scenarios/runner/market_replay.h"
 #include "scenarios/runner/money.h"
 #include "scenarios/runner/process_host.h"
 #include "scenarios/runner/results_folder.h"
@@ -203,6 +206,22 @@ class Run {
   std::optional<Calibration> calibration_;  // when the scenario asks for one
   // Every participant's CURVE key pair when network.curve is on; else empty.
   std::map<std::string, CurveKeyPair> curve_keys_;
+  // A market (docs/market.md): the book that plans each task and follows
+  // the participants, the event log read as it grows, the plan of the task
+  // being run, and the strategy last written to each adaptive participant's
+  // file.
+  std::optional<MarketBook> market_;
+  std::optional<EventTail> market_tail_;
+  std::vector<Event> market_events_;  // read and not yet given to the book
+  MarketPlan plan_;
+  std::map<std::string, std::string> strategies_written_;
+  // Market: before task i, the plan and the strategy files; after it, what
+  // happened, to the book.
+  Status PlanMarketTask(int64_t index);
+  Status ObserveMarketTask();
+  std::string StrategyFile(const std::string& name) const {
+    return work_ + "/strategies/" + name + ".json";
+  }
 };
 
 Status Run::Prepare() {
@@ -304,6 +323,12 @@ Status Run::Prepare() {
                       // restarted arbiter can replay it; threads of one
                       // process cannot crash alone, so in-process runs skip it.
                       {"durable_log", out_.mode != ExecutionMode::kInProcess}};
+  if (sc_.market) {
+    // Each market participant starts with its entry's funds.
+    arbiter.settings["funds"] = MarketGenesisFunds(sc_);
+    fs::create_directories(work_ + "/strategies", ec);
+    if (ec) return Status::IOError("cannot create " + work_ + "/strategies: " + ec.message());
+  }
   if (const CrashSpec* crash = sc_.CrashOf(kArbiter)) arbiter.crash = CrashJson(*crash, kArbiter);
   configs_[kArbiter] = arbiter;
   for (const auto& p : sc_.participants) {
@@ -312,6 +337,14 @@ Status Run::Prepare() {
     c.role = p.role;
     c.behaviour = p.behaviour;
     c.behaviour_params = p.params;
+    if (sc_.market) {
+      // An adaptive participant plays the strategy its file names.
+      nlohmann::json switching = MarketSwitchingParams(sc_, p.name, StrategyFile(p.name));
+      if (!switching.is_null()) {
+        c.behaviour = "switching";
+        c.behaviour_params = std::move(switching);
+      }
+    }
     c.profile = p.profile.ToJson();
     c.identity_file = work_ + "/keys/" + p.name + ".key";
     if (!curve_public.empty()) c.curve_key_file = work_ + "/keys/" + p.name + ".curve";
@@ -535,6 +568,30 @@ Status Run::CheckChildren() {
   return Status::Ok();
 }
 
+Status Run::PlanMarketTask(int64_t index) {
+  plan_ = market_->Plan(index);
+  if (!plan_.post) return Status::Ok();
+  // The strategies decided after the last task, on file before the task
+  // that they are for is posted.
+  for (const auto& [name, strategy] : market_->AdaptiveStrategies()) {
+    auto written = strategies_written_.find(name);
+    if (written != strategies_written_.end() && written->second == strategy) continue;
+    VT_RETURN_IF_ERROR(WriteFileAtomically(StrategyFile(name), {StrategyFileText(strategy)}));
+    strategies_written_[name] = strategy;
+  }
+  return Status::Ok();
+}
+
+Status Run::ObserveMarketTask() {
+  // The arbiter wrote every event of the task before it published
+  // task_settled (market_record.h).
+  VT_ASSIGN_OR_RETURN(std::vector<Event> fresh, market_tail_->ReadNew());
+  for (Event& e : fresh) market_events_.push_back(std::move(e));
+  VT_ASSIGN_OR_RETURN(MarketTaskRecord record, MarketTaskFromEvents(market_events_, task_));
+  market_events_.clear();
+  return market_->Observe(plan_, &record);
+}
+
 Status Run::WaitSubscribed() {
   while (true) {
     VT_RETURN_IF_ERROR(CheckDeadline());
@@ -556,7 +613,7 @@ Status Run::PostTask(int64_t index) {
   settled_ = false;
   task_index_ = index;
   SetStage("posting the task");
-  TaskSpec spec = TaskSpecForScenario(sc_, index);
+  TaskSpec spec = market_ ? MarketTaskSpec(sc_, plan_) : TaskSpecForScenario(sc_, index);
   if (calibration_) ApplyCalibration(*calibration_, &spec);
   VT_ASSIGN_OR_RETURN(post_rid_, link_->Request(Pack(veritrain::PostTask{spec})));
   return Status::Ok();
@@ -679,6 +736,25 @@ Status Run::WriteResults() {
                                          {MetricsCsv(out_.summary)}));
   VT_RETURN_IF_ERROR(WriteFileAtomically(out_.out_dir + "/balances.csv",
                                          {BalancesCsv(events)}));
+  if (market_) {
+    // The tables from the log, as the audit rebuilds them; the book that
+    // decided during the run must tell the same story.
+    VT_ASSIGN_OR_RETURN(MarketResults market, ReplayMarket(sc_, events));
+    VT_RETURN_IF_ERROR(WriteFileAtomically(out_.out_dir + "/market.csv",
+                                           {market.participants_csv}));
+    VT_RETURN_IF_ERROR(WriteFileAtomically(out_.out_dir + "/market_tasks.csv",
+                                           {market.tasks_csv}));
+    if (market.summary != market_->Summary()) {
+      failures_.push_back("the market replayed from events.jsonl differs from the one that ran");
+    }
+    for (const auto& [name, m] : market.summary["participants"].items()) {
+      const int64_t counted = out_.summary["profit"].value(name, int64_t{0});
+      if (m["profit"].get<int64_t>() != counted) {
+        failures_.push_back("market: the profit of " + name + " (" + m["profit"].dump() +
+                            ") is not summary.json's (" + std::to_string(counted) + ")");
+      }
+    }
+  }
   if (!out_.summary.value("arbiter_shut_down", false)) {
     // Conservation is checked by the arbiter as it shuts down.
     failures_.push_back("the arbiter did not shut down: the ledger's conservation was not checked");
@@ -740,9 +816,23 @@ RunOutcome Run::Execute() {
   Status s = Prepare();
   if (s.ok()) s = StartRoles();
   if (s.ok()) s = WaitSubscribed();
+  if (sc_.market) {
+    market_.emplace(NewMarketBook(sc_));
+    market_tail_.emplace(out_.out_dir + "/events.jsonl");
+  }
   for (int64_t i = 0; s.ok() && i < sc_.tasks; ++i) {
+    if (market_) {
+      s = PlanMarketTask(i);
+      if (!s.ok()) break;
+      if (!plan_.post) {
+        // Nobody to solve or verify it: the market goes on without it.
+        s = market_->Observe(plan_, nullptr);
+        continue;
+      }
+    }
     s = PostTask(i);
     if (s.ok()) s = WaitSettled(i);
+    if (s.ok() && market_ && !post_refused_) s = ObserveMarketTask();
     if (s.ok() && opt_.on_task_settled) opt_.on_task_settled(i);
     if (post_refused_) {
       // Nothing is wrong with the roles: the run ends now, cleanly, with

@@ -1,0 +1,136 @@
+// MarketBook: the state of a market run (docs/market.md) and its rules —
+// who solves the next task, which verifiers are in the pool, who switches
+// strategy, who joins and who leaves — as a pure, socket-free book that the
+// runner drives task by task and a unit test drives with made-up records.
+//
+// Per task i:
+//   Plan(i)      the job variant (drawn from the run seed), the solver
+//                (drawn among the active solvers by the assignment rule from
+//                the randomness the arbiter revealed with the previous
+//                task's proof, the run seed before the first) and every
+//                active verifier (the arbiter draws verifiers_per_task of
+//                them). No active solver or verifier: the task is not posted
+//                ("unserved").
+//   Observe(plan, record)   after the task settled (record null when it was
+//                not posted): balances from the ledger, each participant's
+//                profit (ledger flow minus compute cost), then in this order
+//                  1. adaptation: each adaptive participant that took part
+//                     compares its own mean profit over its last `window`
+//                     tasks with the mean profit per participant-task of the
+//                     other strategy of its role over the market's last
+//                     `window` tasks, and switches when that is higher by
+//                     more than `margin`;
+//                  2. exit: an active participant whose balance cannot cover
+//                     its stake (solvers: solver_stake; verifiers:
+//                     verifier_stake + challenge_stake) is out for good;
+//                  3. whistleblowers leave once their profit since joining
+//                     reaches leave_above, and (in name order, not in the
+//                     task they left) join while fewer than join_below other
+//                     active verifiers are honest.
+//                It also checks that each participant played the strategy
+//                it was given (the solver's training report, a verifier's
+//                re-executed steps); a mismatch is an error, never a result.
+//
+// Thread-safety: a value; not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/crypto/sha256.h"
+#include "core/util/status.h"
+#include "core/wire/messages/task_economics.h"
+#include "scenarios/market_spec.h"
+#include "scenarios/runner/market_record.h"
+
+namespace veritrain {
+
+struct MarketMember {
+  std::string name, role, entry;
+  std::string base;      // the entry's behaviour
+  std::string alt;       // adapt.to; "" when not adaptive
+  std::string strategy;  // the behaviour it plays now
+  bool active = true;
+  bool out = false;      // left for good: its balance could not cover its stake
+  bool whistleblower = false;
+  int64_t join_below = 0, leave_above = 0;
+  int64_t window = 0, margin = 0;
+  int64_t balance = 0;
+  int64_t profit = 0;             // over the run
+  int64_t profit_since_join = 0;  // whistleblowers
+  int64_t plays = 0;              // tasks it solved or was drawn to verify
+  int64_t switches = 0, joins = 0, leaves = 0;
+  int64_t assigned = 0, paid = 0;  // solvers: tasks assigned, tasks paid
+  std::deque<int64_t> recent;      // its profits of its last `window` plays
+};
+
+struct MarketPlan {
+  int64_t index = 0;
+  bool post = false;
+  std::string why_not;  // when not posted
+  int64_t job = 0;      // index into MarketSpec::jobs
+  int64_t steps = 0, reward = 0;
+  std::string solver;
+  std::vector<std::string> verifiers;  // the active pool
+};
+
+class MarketBook {
+ public:
+  // REQUIRES: `spec` comes from a scenario that passed its checks.
+  MarketBook(const MarketSpec& spec, const TaskEconomics& economics, int64_t jackpot_initial,
+             uint64_t seed);
+
+  MarketPlan Plan(int64_t index) const;
+  // REQUIRES: plans observed in order, each once; `record` is the task of
+  // `plan` when plan.post. FailedPrecondition when a participant did not
+  // play the strategy it was given, or the record does not fit the plan.
+  Status Observe(const MarketPlan& plan, const MarketTaskRecord* record);
+
+  // The strategy of every adaptive participant (name -> behaviour).
+  std::map<std::string, std::string> AdaptiveStrategies() const;
+  const std::map<std::string, MarketMember>& members() const { return members_; }
+  // Share of each strategy of `role` among its active participants (every
+  // strategy the role's entries can play, 0 when none plays it; all 0 when
+  // nobody is active).
+  std::map<std::string, double> Shares(const std::string& role) const;
+  int64_t Active(const std::string& role) const;
+
+  // summary.json's "market" block.
+  nlohmann::json Summary() const;
+  // market.csv: one row per task and participant (long form).
+  std::string ParticipantsCsv() const { return participants_csv_; }
+  // market_tasks.csv: one row per task.
+  std::string TasksCsv() const;
+
+ private:
+  void Adapt(int64_t index, const std::vector<std::string>& played);
+  void ExitAndEnter(bool exits);
+  double PopulationMean(const std::string& role, const std::string& strategy, int64_t since) const;
+  nlohmann::json SharesJson() const;
+
+  MarketSpec spec_;
+  TaskEconomics econ_;
+  uint64_t seed_;
+  Digest beacon_;  // the latest revealed randomness
+  std::map<std::string, MarketMember> members_;
+  std::map<std::string, std::vector<std::string>> strategies_of_role_;
+  // Every participant-task profit: (task index, profit), by role and strategy.
+  std::map<std::string, std::map<std::string, std::deque<std::pair<int64_t, int64_t>>>> plays_;
+  int64_t max_window_ = 1;
+  nlohmann::json initial_;
+  // Run totals.
+  int64_t posted_ = 0, unserved_ = 0, switches_ = 0, joins_ = 0, leaves_ = 0, exits_ = 0;
+  int64_t forced_ = 0, caught_ = 0, missed_ = 0;
+  int64_t cheating_ = 0, cheating_caught_ = 0, cheating_missed_ = 0;
+  int64_t jackpot_initial_ = 0, jackpot_ = 0, jackpot_min_ = 0, short_payouts_ = 0;
+  int64_t fees_ = 0, tax_ = 0, verifier_compute_ = 0;
+  nlohmann::json task_rows_ = nlohmann::json::array();
+  std::string participants_csv_;
+};
+
+}  // namespace veritrain

@@ -1,0 +1,153 @@
+#include "scenarios/runner/market_record.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <limits>
+
+#include "scenarios/runner/money.h"
+
+namespace veritrain {
+namespace {
+
+// Compute costs saturate as summary.json's do (money.cc).
+int64_t MarketSaturatingAdd(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (!__builtin_add_overflow(a, b, &r)) return r;
+  return b > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+}
+int64_t MarketSaturatingMul(int64_t a, int64_t b) {
+  int64_t r = 0;
+  if (!__builtin_mul_overflow(a, b, &r)) return r;
+  return (a < 0) == (b < 0) ? std::numeric_limits<int64_t>::max()
+                            : std::numeric_limits<int64_t>::min();
+}
+
+}  // namespace
+
+Result<std::vector<Event>> EventTail::ReadNew() {
+  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IOError("cannot open " + path_ + ": " + std::strerror(errno));
+  std::string text;
+  char buf[1 << 16];
+  off_t at = static_cast<off_t>(offset_);
+  while (true) {
+    const ssize_t n = ::pread(fd, buf, sizeof(buf), at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      return Status::IOError("cannot read " + path_ + ": " + std::strerror(err));
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+    at += n;
+  }
+  ::close(fd);
+  std::vector<Event> out;
+  size_t start = 0;
+  for (size_t nl = text.find('\n'); nl != std::string::npos; nl = text.find('\n', start)) {
+    ++line_;
+    const nlohmann::json j = nlohmann::json::parse(text.begin() + static_cast<ptrdiff_t>(start),
+                                                   text.begin() + static_cast<ptrdiff_t>(nl),
+                                                   nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("type") || !j["type"].is_string() ||
+        !j.contains("task") || !j["task"].is_string() || !j.contains("data") ||
+        !j["data"].is_object()) {
+      return Status::Corruption(path_ + ": line " + std::to_string(line_) +
+                                " is not an event");
+    }
+    Event e;
+    e.type = j["type"].get<std::string>();
+    e.task = j["task"].get<std::string>();
+    e.data = j["data"];
+    out.push_back(std::move(e));
+    start = nl + 1;
+  }
+  offset_ += start;  // a partial last line is read again next time
+  return out;
+}
+
+int64_t MarketTaskRecord::Profit(const std::string& participant) const {
+  const auto f = flows.find(participant);
+  const auto c = cost.find(participant);
+  const int64_t flow = f == flows.end() ? 0 : f->second;
+  const int64_t spent = c == cost.end() ? 0 : c->second;
+  int64_t r = 0;
+  if (!__builtin_sub_overflow(flow, spent, &r)) return r;
+  return spent < 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+}
+
+Result<MarketTaskRecord> MarketTaskFromEvents(const std::vector<Event>& events,
+                                              const std::string& task) {
+  MarketTaskRecord r;
+  r.task = task;
+  bool posted = false, settled = false, has_settlement = false;
+  int64_t cost_per_step = 0, steps = 0;
+  try {
+    for (const Event& e : events) {
+      if (e.task != task) continue;
+      const nlohmann::json& d = e.data;
+      if (e.type == "task_posted") {
+        posted = true;
+        const nlohmann::json& spec = d.at("spec");
+        r.solver = spec.at("solver").get<std::string>();
+        steps = spec.at("steps").get<int64_t>();
+        const nlohmann::json econ = spec.value("economics", nlohmann::json::object());
+        cost_per_step = econ.value("compute_cost_per_step", int64_t{0});
+        r.whistleblower_reward = econ.value("whistleblower_reward", int64_t{0});
+      } else if (e.type == "trace_committed") {
+        const nlohmann::json training =
+            d.at("body").value("training", nlohmann::json::object());
+        r.solver_behaviour = training.value("behaviour", std::string());
+        r.solver_steps = training.value("steps_computed", steps);
+      } else if (e.type == "randomness_revealed") {
+        r.secret = Digest::FromHex(d.at("secret").get<std::string>());
+      } else if (e.type == "verifiers_selected") {
+        r.selected = d.at("verifiers").get<std::vector<std::string>>();
+      } else if (e.type == "verdict") {
+        const nlohmann::json& body = d.at("body");
+        r.verdicts[d.at("verifier").get<std::string>()] =
+            MarketVerdict{body.value("accept", false), body.value("abstain", false),
+                          body.value("steps_reexecuted", int64_t{0})};
+      } else if (e.type == "transfer") {
+        const std::string from = d.at("from").get<std::string>();
+        const std::string to = d.at("to").get<std::string>();
+        const int64_t amount = d.at("amount").get<int64_t>();
+        if (!IsSystemAccount(from)) r.flows[from] -= amount;
+        if (!IsSystemAccount(to)) r.flows[to] += amount;
+        if (d.value("reason", std::string()) == "verifier fee") r.fees_paid += amount;
+      } else if (e.type == "settlement") {
+        has_settlement = true;
+        r.forced_error = d.value("forced_error", false);
+        r.caught = d.value("caught", std::vector<std::string>());
+        r.lazy = d.value("lazy", std::vector<std::string>());
+        r.tax = d.value("tax", int64_t{0});
+        r.whistleblower_paid = d.value("whistleblower_paid", int64_t{0});
+        r.jackpot = d.at("jackpot").get<int64_t>();
+      } else if (e.type == "task_settled") {
+        settled = true;
+        r.outcome = d.at("outcome").get<std::string>();
+        for (const auto& [name, amount] : d.at("balances").items()) {
+          r.balances[name] = amount.get<int64_t>();
+        }
+      }
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return Status::InvalidArgument("the events of " + task + " lack a field: " + e.what());
+  }
+  if (!posted) return Status::InvalidArgument("no task_posted event for " + task);
+  if (!settled || !has_settlement) {
+    return Status::InvalidArgument(task + " has not settled in the events read");
+  }
+  r.cost[r.solver] = MarketSaturatingMul(r.solver_steps, cost_per_step);
+  for (const auto& [name, v] : r.verdicts) {
+    int64_t& c = r.cost[name];
+    c = MarketSaturatingAdd(c, MarketSaturatingMul(v.steps_reexecuted, cost_per_step));
+  }
+  return r;
+}
+
+}  // namespace veritrain

@@ -1,0 +1,96 @@
+#include "solver/behaviours/switching.h"
+
+#include <map>
+
+#include "core/util/behaviour_params.h"
+#include "core/util/strategy_file.h"
+
+namespace veritrain {
+namespace {
+
+class SwitchingSolver final : public SolverBehaviour {
+ public:
+  SwitchingSolver(std::map<std::string, std::unique_ptr<SolverBehaviour>> strategies,
+                  std::string initial, std::string file)
+      : strategies_(std::move(strategies)), file_(std::move(file)) {
+    current_ = strategies_.at(initial).get();
+  }
+
+  std::string name() const override { return current_->name(); }
+
+  Status Begin(const TrainingJob& job, const TaskContext& task) override {
+    auto named = ReadStrategyFile(file_);
+    std::string strategy;
+    if (named.ok()) {
+      strategy = *named;
+    } else if (named.status().code() != Status::Code::kNotFound) {
+      return named.status();
+    }
+    if (!strategy.empty()) {
+      auto it = strategies_.find(strategy);
+      if (it == strategies_.end()) {
+        return Status::InvalidArgument("switching: the strategy file " + file_ + " names '" +
+                                       strategy + "', which is not one of its strategies");
+      }
+      current_ = it->second.get();
+    }
+    return current_->StartTask(job, task);
+  }
+  Result<TensorMap> Step(const TrainingJob& job, const TensorMap& state) override {
+    const int64_t before = current_->steps_computed();
+    auto next = current_->Step(job, state);
+    steps_computed_ += current_->steps_computed() - before;
+    return next;
+  }
+  NodeHook Hook(int64_t step) override { return current_->Hook(step); }
+  bool AnswersGameMove(int64_t move) override { return current_->AnswersGameMove(move); }
+  bool ServesDisputeData() override { return current_->ServesDisputeData(); }
+  CheckpointServing ServesCheckpoint(int64_t index, bool to_arbiter) override {
+    return current_->ServesCheckpoint(index, to_arbiter);
+  }
+  Result<TensorMap> Commit(const TrainingJob& job, int64_t index, TensorMap state) override {
+    return current_->Commit(job, index, std::move(state));
+  }
+  nlohmann::json ClaimedOptimizer(int64_t index, const nlohmann::json& task_optimizer) override {
+    return current_->ClaimedOptimizer(index, task_optimizer);
+  }
+  nlohmann::json Report() const override { return current_->Report(); }
+
+ private:
+  std::map<std::string, std::unique_ptr<SolverBehaviour>> strategies_;
+  std::string file_;
+  SolverBehaviour* current_ = nullptr;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SolverBehaviour>> MakeSwitchingSolver(const nlohmann::json& params) {
+  const BehaviourParams p("switching", params);
+  VT_RETURN_IF_ERROR(p.Only({"strategies", "initial", "file"}));
+  if (!params.is_object() || !params.contains("strategies") || !params["strategies"].is_object() ||
+      params["strategies"].size() < 2) {
+    return Status::InvalidArgument(
+        "switching.strategies must be an object naming at least two solver behaviours");
+  }
+  if (!params.contains("initial") || !params["initial"].is_string() ||
+      !params["strategies"].contains(params["initial"].get<std::string>())) {
+    return Status::InvalidArgument("switching.initial must name one of switching.strategies");
+  }
+  if (!params.contains("file") || !params["file"].is_string() ||
+      params["file"].get<std::string>().empty()) {
+    return Status::InvalidArgument("switching.file must be the path of the strategy file");
+  }
+  std::map<std::string, std::unique_ptr<SolverBehaviour>> strategies;
+  for (const auto& [name, inner] : params["strategies"].items()) {
+    if (name == "switching") {
+      return Status::InvalidArgument("switching.strategies cannot hold 'switching' itself");
+    }
+    auto made = MakeSolverBehaviour(name, inner);
+    if (!made.ok()) return made.status().WithContext("switching.strategies." + name);
+    strategies[name] = std::move(*made);
+  }
+  return std::unique_ptr<SolverBehaviour>(new SwitchingSolver(
+      std::move(strategies), params["initial"].get<std::string>(), params["file"].get<std::string>()));
+}
+
+}  // namespace veritrain

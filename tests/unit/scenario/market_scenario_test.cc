@@ -1,0 +1,183 @@
+// Tests of the "market" block: the pool expanded into participants, the
+// values reaching MarketSpec, and every wrong value refused at load with
+// the field named and the reason.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "scenarios/scenario.h"
+#include "tests/unit/scenario/scenario_test_util.h"
+
+namespace veritrain {
+namespace {
+
+using nlohmann::json;
+using ::testing::HasSubstr;
+using testing_util::ErrorOf;
+
+json MarketBase() {
+  return json::parse(R"json({
+    "format": "veritrain-scenario/1",
+    "name": "market",
+    "tasks": 10,
+    "job": {"name": "synthetic", "steps": 100},
+    "protocol": {"checkpoint_interval": 20},
+    "economics": {"reward": 100, "submitter_funds": 100000, "participant_funds": 500,
+                  "verifier_fee": 10, "solver_stake": 100, "verifier_stake": 50,
+                  "challenge_stake": 20, "verifiers_per_task": 3},
+    "market": {
+      "solvers": [{"name": "s", "count": 3},
+                  {"name": "cheat", "count": 2, "behaviour": "lazy", "params": {"fraction": 0.5},
+                   "funds": 900}],
+      "verifiers": [{"name": "v", "count": 12, "adapt": {"to": "lazy-approve"}},
+                    {"name": "wb", "count": 1, "whistleblower": {"join_below": 2, "leave_above": 100}}]
+    }
+  })json");
+}
+
+TEST(MarketScenario, PoolBecomesParticipants) {
+  auto sc = ParseScenario(MarketBase().dump(), "t.json");
+  ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+  ASSERT_TRUE(sc->market.has_value());
+  ASSERT_EQ(sc->participants.size(), 18u);
+  EXPECT_EQ(sc->participants[0].name, "s-1");
+  EXPECT_EQ(sc->participants[3].name, "cheat-1");
+  EXPECT_EQ(sc->participants[3].behaviour, "lazy");
+  EXPECT_EQ(sc->participants[3].params, json({{"fraction", 0.5}}));
+  EXPECT_EQ(sc->participants[5].name, "v-01");  // zero-padded to the count's width
+  EXPECT_EQ(sc->participants[16].name, "v-12");
+  EXPECT_EQ(sc->participants[17].name, "wb-1");
+  EXPECT_EQ(sc->solvers().size(), 5u);
+  EXPECT_EQ(sc->verifiers().size(), 13u);
+  const MarketSpec& m = *sc->market;
+  EXPECT_EQ(m.assignment, "random");
+  ASSERT_EQ(m.entries.size(), 4u);
+  EXPECT_EQ(m.entries[0].funds, 500);  // economics.participant_funds
+  EXPECT_EQ(m.entries[1].funds, 900);
+  ASSERT_TRUE(m.entries[2].adapt.has_value());
+  EXPECT_EQ(m.entries[2].adapt->to, "lazy-approve");
+  EXPECT_EQ(m.entries[2].adapt->window, 10);
+  ASSERT_TRUE(m.entries[3].whistleblower.has_value());
+  EXPECT_EQ(m.entries[3].whistleblower->join_below, 2);
+  // Without "jobs", one variant: the scenario's job and reward.
+  ASSERT_EQ(m.jobs.size(), 1u);
+  EXPECT_EQ(m.jobs[0].steps, 100);
+  EXPECT_EQ(m.jobs[0].reward, 100);
+}
+
+TEST(MarketScenario, ResolvedDocumentParsesAgain) {
+  // The run's manifest holds the expanded document; the audit reads it back.
+  auto sc = ParseScenario(MarketBase().dump(), "t.json");
+  ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+  auto again = ParseScenario(sc->resolved.dump(), "manifest.json");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->participants.size(), sc->participants.size());
+}
+
+TEST(MarketScenario, JobMix) {
+  json j = MarketBase();
+  j["market"]["jobs"] = {{{"weight", 3}, {"steps", 40}, {"reward", 30}}, {{"steps", 200}}};
+  auto sc = ParseScenario(j.dump(), "t.json");
+  ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+  ASSERT_EQ(sc->market->jobs.size(), 2u);
+  EXPECT_EQ(sc->market->jobs[0].weight, 3);
+  EXPECT_EQ(sc->market->jobs[1].weight, 1);
+  EXPECT_EQ(sc->market->jobs[1].reward, 100);
+}
+
+struct BadMarket {
+  const char* what;
+  std::function<void(json&)> edit;
+  const char* path;
+  const char* reason;
+};
+
+TEST(MarketScenario, WrongValuesAreRefusedWithTheReason) {
+  const std::vector<BadMarket> cases = {
+      {"unknown behaviour", [](json& j) { j["market"]["verifiers"][0]["behaviour"] = "lazy"; },
+       "/market/verifiers/0/behaviour", "unknown verifier behaviour 'lazy'"},
+      {"unknown strategy to adapt to",
+       [](json& j) { j["market"]["verifiers"][0]["adapt"]["to"] = "sloppy"; },
+       "/market/verifiers/0/adapt/to", "unknown verifier behaviour 'sloppy'"},
+      {"adapting to itself",
+       [](json& j) { j["market"]["verifiers"][0]["adapt"]["to"] = "honest"; },
+       "/market/verifiers/0/adapt/to", "switches between two strategies"},
+      {"negative funds", [](json& j) { j["market"]["solvers"][0]["funds"] = -5; },
+       "/market/solvers/0/funds", ""},
+      {"funds below the stake", [](json& j) { j["market"]["solvers"][0]["funds"] = 99; },
+       "/market/solvers/0/funds", "cannot cover solver_stake 100"},
+      {"verifier funds below stake + challenge stake",
+       [](json& j) { j["market"]["verifiers"][1]["funds"] = 69; },
+       "/market/verifiers/1/funds", "verifier_stake + challenge_stake 70"},
+      {"zero count", [](json& j) { j["market"]["solvers"][0]["count"] = 0; },
+       "/market/solvers/0/count", ""},
+      {"more verifiers per task than the pool",
+       [](json& j) { j["economics"]["verifiers_per_task"] = 14; }, "/economics/verifiers_per_task",
+       "more verifiers per task than the pool has (13)"},
+      {"all verifiers on every task", [](json& j) { j["economics"]["verifiers_per_task"] = 0; },
+       "/economics/verifiers_per_task", "at least 1 in a market"},
+      {"whistleblowing solver",
+       [](json& j) { j["market"]["solvers"][0]["whistleblower"] = {{"join_below", 1}, {"leave_above", 1}}; },
+       "/market/solvers/0", ""},
+      {"whistleblower joining below nothing",
+       [](json& j) { j["market"]["verifiers"][1]["whistleblower"]["join_below"] = 0; },
+       "/market/verifiers/1/whistleblower/join_below", ""},
+      {"duplicate generated names",
+       [](json& j) { j["market"]["verifiers"][1]["name"] = "v"; j["market"]["verifiers"][1]["count"] = 12; },
+       "/market/verifiers/1/name", "generates 'v-01', which /market/verifiers/0 generates too"},
+      {"name prefix too long for the names it generates",
+       [](json& j) { j["market"]["solvers"][0]["name"] = std::string(57, 'a'); },
+       "/market/solvers/0/name", "is not a safe name prefix"},
+      {"participants beside a market",
+       [](json& j) { j["participants"] = {{{"name", "x"}, {"role", "solver"}}}; }, "/participants",
+       "leave \"participants\" out"},
+      {"crashes in a market",
+       [](json& j) { j["crashes"] = {{{"participant", "s-1"}, {"at", "training"}}}; }, "/crashes",
+       "not supported in a market"},
+      {"solver profiles that differ",
+       [](json& j) { j["market"]["solvers"][1]["profile"] = {{"threads", 2}}; },
+       "/market/solvers/1/profile", "all solvers share one"},
+      {"job variant steps not a multiple of k",
+       [](json& j) { j["market"]["jobs"] = {{{"steps", 50}}}; }, "/market/jobs/0/steps",
+       "not a multiple of checkpoint_interval 20"},
+      {"job variant weight zero",
+       [](json& j) { j["market"]["jobs"] = {{{"steps", 40}, {"weight", 0}}}; },
+       "/market/jobs/0/weight", ""},
+      {"submitter cannot pay the stream",
+       [](json& j) { j["economics"]["submitter_funds"] = 1000; }, "/economics/submitter_funds",
+       "cannot fund 10 market tasks"},
+      {"unknown assignment rule", [](json& j) { j["market"]["assignment"] = "fastest"; },
+       "/market/assignment", ""},
+      {"unknown field", [](json& j) { j["market"]["verifiers"][0]["adapt"]["windw"] = 3; },
+       "/market/verifiers/0/adapt", ""},
+      {"no verifiers", [](json& j) { j["market"]["verifiers"] = json::array(); },
+       "/market/verifiers", ""},
+      {"neither participants nor market", [](json& j) { j.erase("market"); }, "",
+       "missing required field 'participants'"},
+      {"expectation on a participant that does not exist",
+       [](json& j) { j["expect"] = {{{"path", "/market/participants/v-13/profit"}, {"min", 0}}}; },
+       "/expect/0/path", ""},
+  };
+  for (const BadMarket& c : cases) {
+    json j = MarketBase();
+    c.edit(j);
+    const std::string error = ErrorOf(j);
+    EXPECT_THAT(error, HasSubstr(c.path)) << c.what << ": " << error;
+    EXPECT_THAT(error, HasSubstr(c.reason)) << c.what << ": " << error;
+    EXPECT_FALSE(error.empty()) << c.what;
+  }
+}
+
+TEST(MarketScenario, ExpectationPathsIntoTheMarket) {
+  json j = MarketBase();
+  j["expect"] = {{{"path", "/market/final/shares/verifier/lazy-approve"}, {"max", 0.5}},
+                 {{"path", "/market/participants/v-12/strategy"}, {"equals", "honest"}},
+                 {{"path", "/market/jackpot/short_payouts"}, {"equals", 0}}};
+  EXPECT_EQ(ErrorOf(j), "");
+  j["expect"] = {{{"path", "/market/final/shares/verifier/lazy-approve/x"}, {"max", 0.5}}};
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/expect/0/path"));
+  j["expect"] = {{{"path", "/market/jackpt/final"}, {"max", 0.5}}};
+  EXPECT_THAT(ErrorOf(j), HasSubstr("jackpot"));
+}
+
+}  // namespace
+}  // namespace veritrain
