@@ -34,7 +34,7 @@ size_t WeightedPick(const std::vector<int64_t>& weights, uint64_t u) {
 }
 
 bool PaysSolver(const std::string& outcome) {
-  return outcome == "accepted" || outcome == "challenge_rejected" || outcome == "forced_error";
+  return outcome == "accepted" || outcome == "challenge_rejected";
 }
 
 std::string CsvNumber(double v) {
@@ -264,7 +264,9 @@ Status MarketBook::Observe(const MarketPlan& plan, const MarketTaskRecord* rec) 
       const int64_t owed = static_cast<int64_t>(rec->caught.size()) * rec->whistleblower_reward;
       if (rec->whistleblower_paid < owed) ++short_payouts_;
     }
-    const bool cheating = solver.strategy != "honest" && !rec->forced_error;
+    // A forced error does not hide a cheat: the solver's real trace is
+    // verified after the reveal.
+    const bool cheating = solver.strategy != "honest";
     const bool cheat_caught =
         cheating && (rec->outcome == "challenge_upheld" || rec->outcome == "withheld");
     if (cheating) {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <limits>
@@ -106,12 +107,22 @@ Result<MarketTaskRecord> MarketTaskFromEvents(const std::vector<Event>& events,
       } else if (e.type == "randomness_revealed") {
         r.secret = Digest::FromHex(d.at("secret").get<std::string>());
       } else if (e.type == "verifiers_selected") {
-        r.selected = d.at("verifiers").get<std::vector<std::string>>();
+        // After a forced error the real trace draws its verifiers again:
+        // every verifier of either trace took part.
+        for (const auto& v : d.at("verifiers").get<std::vector<std::string>>()) {
+          if (std::find(r.selected.begin(), r.selected.end(), v) == r.selected.end()) {
+            r.selected.push_back(v);
+          }
+        }
       } else if (e.type == "verdict") {
         const nlohmann::json& body = d.at("body");
-        r.verdicts[d.at("verifier").get<std::string>()] =
-            MarketVerdict{body.value("accept", false), body.value("abstain", false),
-                          body.value("steps_reexecuted", int64_t{0})};
+        // The verdict on a forced error's real trace adds its compute to
+        // the one on the posted trace.
+        MarketVerdict& v = r.verdicts[d.at("verifier").get<std::string>()];
+        v.accept = body.value("accept", false);
+        v.abstain = v.abstain || body.value("abstain", false);
+        v.steps_reexecuted = MarketSaturatingAdd(v.steps_reexecuted,
+                                                 body.value("steps_reexecuted", int64_t{0}));
       } else if (e.type == "transfer") {
         const std::string from = d.at("from").get<std::string>();
         const std::string to = d.at("to").get<std::string>();
@@ -119,13 +130,18 @@ Result<MarketTaskRecord> MarketTaskFromEvents(const std::vector<Event>& events,
         if (!IsSystemAccount(from)) r.flows[from] -= amount;
         if (!IsSystemAccount(to)) r.flows[to] += amount;
         if (d.value("reason", std::string()) == "verifier fee") r.fees_paid += amount;
+      } else if (e.type == "forced_error_settlement") {
+        // The verifiers' part of a forced error, settled at its reveal.
+        r.caught = d.value("caught", std::vector<std::string>());
+        r.lazy = d.value("lazy", std::vector<std::string>());
+        r.whistleblower_paid = d.value("whistleblower_paid", int64_t{0});
       } else if (e.type == "settlement") {
         has_settlement = true;
         r.forced_error = d.value("forced_error", false);
-        r.caught = d.value("caught", std::vector<std::string>());
-        r.lazy = d.value("lazy", std::vector<std::string>());
+        for (const auto& v : d.value("caught", std::vector<std::string>())) r.caught.push_back(v);
+        for (const auto& v : d.value("lazy", std::vector<std::string>())) r.lazy.push_back(v);
         r.tax = d.value("tax", int64_t{0});
-        r.whistleblower_paid = d.value("whistleblower_paid", int64_t{0});
+        r.whistleblower_paid += d.value("whistleblower_paid", int64_t{0});
         r.jackpot = d.at("jackpot").get<int64_t>();
       } else if (e.type == "task_settled") {
         settled = true;

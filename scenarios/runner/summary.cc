@@ -345,12 +345,18 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
   for (const auto& id : order) {
     nlohmann::json t = tasks[id];
     // By name, not by arrival: several verifiers vote in any order.
-    std::vector<nlohmann::json> verifiers(t["verifiers"].begin(), t["verifiers"].end());
-    std::stable_sort(verifiers.begin(), verifiers.end(),
-                     [](const nlohmann::json& a, const nlohmann::json& b) {
-                       return a.value("name", std::string()) < b.value("name", std::string());
-                     });
-    t["verifiers"] = verifiers;
+    auto by_name = [](const nlohmann::json& list) {
+      std::vector<nlohmann::json> sorted(list.begin(), list.end());
+      std::stable_sort(sorted.begin(), sorted.end(),
+                       [](const nlohmann::json& a, const nlohmann::json& b) {
+                         return a.value("name", std::string()) < b.value("name", std::string());
+                       });
+      return nlohmann::json(sorted);
+    };
+    t["verifiers"] = by_name(t["verifiers"]);
+    if (t.contains("forced_round")) {
+      t["forced_round"]["verifiers"] = by_name(t["forced_round"]["verifiers"]);
+    }
     const int64_t steps = t["steps"].get<int64_t>();
     bool challenged = false;
     nlohmann::json abstained = nlohmann::json::array();

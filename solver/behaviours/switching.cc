@@ -45,6 +45,8 @@ class SwitchingSolver final : public SolverBehaviour {
   NodeHook Hook(int64_t step) override { return current_->Hook(step); }
   bool AnswersGameMove(int64_t move) override { return current_->AnswersGameMove(move); }
   bool ServesDisputeData() override { return current_->ServesDisputeData(); }
+  bool OpensRealTrace() override { return current_->OpensRealTrace(); }
+  bool TrainsHonestly() const override { return current_->TrainsHonestly(); }
   CheckpointServing ServesCheckpoint(int64_t index, bool to_arbiter) override {
     return current_->ServesCheckpoint(index, to_arbiter);
   }

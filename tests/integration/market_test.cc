@@ -46,6 +46,11 @@ json WithoutTimings(const std::string& path) {
   };
   json j = json::parse(ReadFile(path));
   strip(j);
+  // The ledger's hash chain records transfers in the order the arbiter
+  // made them: two challengers lock their challenge stakes in the order
+  // their verdicts arrive, which the seed does not fix. Every balance and
+  // amount is compared.
+  if (j.contains("ledger_audit")) j["ledger_audit"].erase("head");
   return j;
 }
 

@@ -276,7 +276,9 @@ TEST(MarketBook, CountsCheatingForcedErrorsShortPayoutsAndSecurityCost) {
   MarketTaskRecord missed = BookRecord(book, p, 2, {}, "accepted");
   ASSERT_TRUE(book.Observe(p, &missed).ok());
   p = book.Plan(2);
-  MarketTaskRecord forced = BookRecord(book, p, 2, {}, "forced_error");
+  // A lazy solver drawing a forced error: caught twice, the forced error
+  // by both verifiers and its cheat on the real trace by the game.
+  MarketTaskRecord forced = BookRecord(book, p, 2, {}, "challenge_upheld");
   forced.forced_error = true;
   forced.caught = {"v-1", "v-2"};
   forced.whistleblower_reward = 30;
@@ -285,8 +287,9 @@ TEST(MarketBook, CountsCheatingForcedErrorsShortPayoutsAndSecurityCost) {
   forced.tax = 5;
   ASSERT_TRUE(book.Observe(p, &forced).ok());
   const nlohmann::json s = book.Summary();
-  EXPECT_EQ(s["cheating"]["tasks"], 2);  // a forced error is not the solver's cheat
-  EXPECT_EQ(s["cheating"]["caught"], 1);
+  // A forced error hides no cheat: the real trace is verified after it.
+  EXPECT_EQ(s["cheating"]["tasks"], 3);
+  EXPECT_EQ(s["cheating"]["caught"], 2);
   EXPECT_EQ(s["cheating"]["missed"], 1);
   EXPECT_EQ(s["forced_errors"]["raised"], 1);
   EXPECT_EQ(s["forced_errors"]["caught"], 1);
