@@ -5,6 +5,7 @@
 //   veritrain sweep | merge | report | schema-doc   (scenarios/commands.h)
 //   veritrain calibrate SCENARIO.json [--out DIR]   (scenarios/calibrate_command.h)
 //   veritrain nodes SCENARIO.json | --torchscript FILE  (scenarios/nodes_command.h)
+//   veritrain cache dir | list | clear              (scenarios/cache_command.h)
 //
 // Exit status: 0 the run settled and met every expectation; 1 a role
 // failed or an expectation was not met; 2 the scenario is invalid (nothing
@@ -21,6 +22,7 @@
 #include "core/train/job_environment.h"
 #include "core/util/build_info.h"
 #include "scenarios/behaviour_check.h"
+#include "scenarios/cache_command.h"
 #include "scenarios/calibrate_command.h"
 #include "scenarios/commands.h"
 #include "scenarios/job_check.h"
@@ -140,15 +142,18 @@ int main(int argc, char** argv) {
                   "shared library with plug-in jobs, loaded by every process (repeatable)");
   run->add_option("--bin-dir", options.bin_dir,
                   "where veritrain-{arbiter,solver,verifier} are (default: beside veritrain)");
+  veritrain::AddCacheDirOption(run);
 
   std::string check_path;
   auto* check = app.add_subcommand("check", "validate a scenario file without running it");
   check->add_option("scenario", check_path, "scenario file (JSON)")->required();
   check->add_option("--plugin", plugins, "shared library with plug-in jobs (repeatable)");
+  veritrain::AddCacheDirOption(check);
 
   veritrain::WorkflowCommands workflow(app);
   veritrain::CalibrateCommand calibrate(app);
   veritrain::NodesCommand nodes(app);
+  veritrain::CacheCommand cache(app);
 
   try {
     app.parse(argc, argv);
@@ -159,6 +164,7 @@ int main(int argc, char** argv) {
   if (auto status = workflow.Dispatch()) return *status;
   if (auto status = calibrate.Dispatch()) return *status;
   if (auto status = nodes.Dispatch()) return *status;
+  if (auto status = cache.Dispatch()) return *status;
   if (in_process) mode = "in-process";
   if (!mode.empty()) options.mode = *veritrain::ParseExecutionMode(mode);
   if (*run) return RunCommand(scenario, options, plugins);

@@ -8,6 +8,7 @@ add_library(veritrain_runner STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/job_check.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/job_graph.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/nodes_command.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/cache_command.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/process_supervisor.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/process_host.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/thread_host.cc

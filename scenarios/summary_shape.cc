@@ -77,7 +77,8 @@ constexpr const char* kShape = R"({
                "restarted": "boolean", "run_seconds": "number"}],
   "curve_denials_by_role": {"*participant": "open"},
   "warnings": ["string"],
-  "timings": "open",
+  "timings": {"wall_seconds": "number", "runner_peak_rss_bytes": "integer",
+              "peak_rss_bytes": {"*participant": "integer"}},
   "market": {
     "assignment": "string",
     "tasks": {"posted": "integer", "unserved": "integer"},

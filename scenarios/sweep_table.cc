@@ -24,6 +24,12 @@ bool IsBookkeeping(const std::string& name) {
          name == "intervals" || name == "reward";
 }
 
+bool IsByteCount(const std::string& key) {
+  const std::string kBytes = "_bytes";
+  return key.size() >= kBytes.size() &&
+         key.compare(key.size() - kBytes.size(), kBytes.size(), kBytes) == 0;
+}
+
 std::string TimingName(const std::string& path) {
   const std::string kSeconds = "_seconds";
   if (path.size() >= kSeconds.size() &&
@@ -38,6 +44,8 @@ std::string TimingName(const std::string& path) {
 void FlattenTimings(const json& obj, const std::string& prefix, json* out) {
   if (!obj.is_object()) return;
   for (const auto& [k, v] : obj.items()) {
+    // Memory figures ("peak_rss_bytes", …) are not times: summary.json only.
+    if (IsByteCount(k)) continue;
     if (v.is_object()) {
       FlattenTimings(v, prefix + k + ".", out);
     } else if (v.is_number()) {

@@ -10,7 +10,8 @@
 // when verifiers measured distances, "max_distance.<metric>" (largest over
 // every interval checked) and "delta.<metric>".
 // Timings are kept apart and become the columns ending in "_s", last in
-// the file; so two sweeps of the same scenario give the same sweep.csv up
+// the file (memory figures under "timings", named "…_bytes", stay in
+// summary.json: they are not times); so two sweeps of the same scenario give the same sweep.csv up
 // to those columns, however their runs were sharded or scheduled.
 //
 // CSV: RFC 4180 (comma, CRLF-free "\n" line ends, fields with a comma,

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/train/dataset_cache.h"
 #include "core/train/dataset_commitment.h"
 #include "core/train/dataset_files.h"
 #include "core/train/idx.h"
@@ -61,6 +62,10 @@ constexpr size_t kMaxLoaded = 4;
 Result<Dataset> ReadFashionMnist(const std::string& dir, bool train, int64_t limit,
                                  torch::ScalarType dtype);
 
+// What ReadFashionMnist computes, for the cache's key: bump the version
+// whenever that changes (scaling, leaf contents, label checks).
+constexpr const char* kFashionMnistDecoder = "fashion-mnist/1";
+
 }  // namespace
 
 Result<Dataset> LoadFashionMnist(const std::string& dir, bool train,
@@ -74,11 +79,36 @@ Result<Dataset> LoadFashionMnist(const std::string& dir, bool train,
     auto it = Loaded().find(key);
     if (it != Loaded().end()) return it->second;
   }
-  VT_ASSIGN_OR_RETURN(Dataset d, ReadFashionMnist(dir, train, limit, dtype));
+  const std::string images = prefix + "-images-idx3-ubyte.gz";
+  const std::string labels = prefix + "-labels-idx1-ubyte.gz";
+  // The whole set through the decoded-dataset cache, cut to `limit`. A
+  // set whose whole decode fails may still have `limit` good samples (a
+  // file cut short after them): read as before, the error is then the
+  // file's own.
+  const std::string cache_dir = DatasetCacheDir();
+  Result<Dataset> read = Status::Unavailable("not read");
+  if (cache_dir.empty()) {
+    read = ReadFashionMnist(dir, train, limit, dtype);
+  } else {
+    read = LoadThroughCache(cache_dir,
+                            DatasetCacheKey{kFashionMnistDecoder, {}, dtype, {images, labels}},
+                            [&] { return ReadFashionMnist(dir, train, 0, dtype); });
+    if (read.ok()) {
+      read = FirstSamples(*read, limit);
+    } else if (limit > 0) {
+      read = ReadFashionMnist(dir, train, limit, dtype);
+    }
+  }
+  VT_ASSIGN_OR_RETURN(Dataset d, std::move(read));
   std::lock_guard<std::mutex> lock(loaded_mutex);
   if (Loaded().size() >= kMaxLoaded) Loaded().erase(Loaded().begin());
   Loaded().emplace(key, d);
   return d;
+}
+
+void ForgetLoadedDatasets() {
+  std::lock_guard<std::mutex> lock(loaded_mutex);
+  Loaded().clear();
 }
 
 namespace {

@@ -38,13 +38,20 @@ struct Dataset {
 // Errors name the file (see ReadIdx) or the inconsistency (image and label
 // counts, image size, a label out of range).
 // REQUIRES: limit >= 0; dtype is kFloat32 or kFloat64.
-// Fashion-MNIST from the IDX files in `dir`. A process remembers the few
-// last datasets it loaded (keyed by the files' size and modification time
-// too), so building the same job for many seeds decodes the files once.
-// Thread-safe.
+// Fashion-MNIST from the IDX files in `dir`. The whole set is decoded once
+// per machine and kept in the decoded-dataset cache (dataset_cache.h;
+// with the cache off, only the first `limit` samples are read). A process
+// also remembers the few last datasets it loaded (keyed by the files' size
+// and modification time too), so building the same job for many seeds
+// maps the cache once. The tensors may be views of a mapped file: never
+// write to them in place. Thread-safe.
 Result<Dataset> LoadFashionMnist(const std::string& dir, bool train,
                                  int64_t limit,
                                  torch::ScalarType dtype = torch::kFloat32);
+
+// Forgets the datasets LoadFashionMnist remembers, so that the next load
+// goes through the cache (or decodes) again: for benchmarks of job set-up.
+void ForgetLoadedDatasets();
 
 // The synthetic teacher–student task. A fixed random linear teacher
 // (weights and bias uniform in [-1, 1), drawn from SplitMix64 under

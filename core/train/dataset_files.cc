@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/crypto/merkle.h"
+#include "core/train/dataset_cache.h"
 #include "core/train/dataset_commitment.h"
 #include "core/train/idx.h"
 #include "core/train/tensor_file.h"
@@ -94,10 +95,23 @@ Dataset DatasetFromLeaves(torch::Tensor x, torch::Tensor y,
   return d;
 }
 
-Result<Dataset> LoadIdxDataset(const std::string& samples_path,
-                               const std::string& labels_path, int64_t limit,
-                               const FeatureScaling& scaling,
-                               torch::ScalarType dtype) {
+Dataset FirstSamples(const Dataset& d, int64_t limit) {
+  if (limit == 0 || limit >= d.size()) return d;
+  std::vector<Digest> leaves(static_cast<size_t>(limit));
+  for (size_t i = 0; i < leaves.size(); ++i) leaves[i] = d.tree->leaf(i);
+  return DatasetFromLeaves(d.x.narrow(0, 0, limit), d.y.narrow(0, 0, limit), std::move(leaves));
+}
+
+namespace {
+
+// What DecodeIdxDataset computes, for the cache's key: bump the version
+// whenever that changes.
+constexpr const char* kIdxDecoder = "idx/1";
+
+Result<Dataset> DecodeIdxDataset(const std::string& samples_path,
+                                 const std::string& labels_path, int64_t limit,
+                                 const FeatureScaling& scaling,
+                                 torch::ScalarType dtype) {
   VT_ASSIGN_OR_RETURN(IdxArray samples, ReadIdx(samples_path, limit));
   VT_ASSIGN_OR_RETURN(IdxArray labels, ReadIdx(labels_path, limit));
   if (labels.dims.size() != 1 || !IsIntegerIdxType(labels.type)) {
@@ -141,6 +155,26 @@ Result<Dataset> LoadIdxDataset(const std::string& samples_path,
     return Status::Internal(samples_path + ": converting to tensors: " +
                             e.what());
   }
+}
+
+}  // namespace
+
+Result<Dataset> LoadIdxDataset(const std::string& samples_path,
+                               const std::string& labels_path, int64_t limit,
+                               const FeatureScaling& scaling,
+                               torch::ScalarType dtype) {
+  // As LoadFashionMnist does: the whole set through the cache, cut to
+  // `limit`; read as before when the whole set does not decode.
+  const nlohmann::json params = {
+      {"scale", scaling.scale}, {"mean", scaling.mean}, {"std", scaling.std}};
+  const std::string cache_dir = DatasetCacheDir();
+  if (cache_dir.empty()) return DecodeIdxDataset(samples_path, labels_path, limit, scaling, dtype);
+  Result<Dataset> whole = LoadThroughCache(
+      cache_dir, DatasetCacheKey{kIdxDecoder, params, dtype, {samples_path, labels_path}},
+      [&] { return DecodeIdxDataset(samples_path, labels_path, 0, scaling, dtype); });
+  if (whole.ok()) return FirstSamples(*whole, limit);
+  if (limit > 0) return DecodeIdxDataset(samples_path, labels_path, limit, scaling, dtype);
+  return whole;
 }
 
 Result<Dataset> LoadTensorFileDataset(const std::string& samples_path,

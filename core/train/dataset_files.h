@@ -56,6 +56,12 @@ Result<Dataset> LoadTensorFileDataset(const std::string& samples_path,
 Dataset DatasetFromLeaves(torch::Tensor x, torch::Tensor y,
                           std::vector<Digest> leaves);
 
+// The first `limit` samples of `d` (all of it when limit is 0 or at least
+// its size): views of its tensors, and the tree over the first leaves —
+// the dataset a loader reading only the first `limit` samples returns.
+// REQUIRES: limit >= 0.
+Dataset FirstSamples(const Dataset& d, int64_t limit);
+
 // Appends `size` bytes of `value` as stored in memory: little-endian on
 // every host this builds for (see torch_bridge.h).
 void AppendLittleEndian(std::string* out, const void* value, size_t size);

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <mutex>
 
+#include "core/train/allocator_tuning.h"
 #include "core/train/json_fields.h"
 
 namespace veritrain {
@@ -69,6 +70,7 @@ Status ApplyHardwareProfile(const HardwareProfile& p) {
         p.dtype + "\"");
   }
   VT_RETURN_IF_ERROR(ValidateDevice(p.device, "profile.device"));
+  TuneAllocatorForTraining();
   std::lock_guard<std::mutex> lock(g_apply_mu);
   try {
     if (p.device != "cpu" && !torch::cuda::is_available()) {

@@ -44,7 +44,9 @@ struct HardwareProfile {
 // also sets OpenMP's and so OpenBLAS's), inter-op threads (LibTorch allows
 // this once per process: the first call sets it to p.threads, later calls
 // leave it), deterministic algorithms (and deterministic, non-benchmark
-// cuDNN), and the default floating dtype. FailedPrecondition when the device
+// cuDNN), the default floating dtype, and the C allocator's thresholds
+// (allocator_tuning.h: training reuses freed memory instead of faulting it
+// in every step). FailedPrecondition when the device
 // is not "cpu" and CUDA is not available; InvalidArgument on a malformed
 // profile.
 Status ApplyHardwareProfile(const HardwareProfile& p);

@@ -1,6 +1,8 @@
 #include "core/transport/role_report.h"
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "core/state/atomic_file.h"
 
@@ -39,6 +41,24 @@ Result<std::vector<ReportFile>> ReadReports(const std::string& out_dir) {
   return out;
 }
 
+// This process's peak resident memory since it started its program
+// (VmHWM); 0 when /proc cannot tell. Not getrusage's ru_maxrss: across
+// exec, Linux keeps the larger of the old image's peak, so a role forked
+// from a large runner would report the runner's memory.
+int64_t PeakRssBytes() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) {
+      std::istringstream v(line.substr(6));
+      int64_t kib = 0;
+      v >> kib;
+      return kib * 1024;
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 nlohmann::json RoleReport(const Messenger& messenger, const ZapHandler* zap,
@@ -53,7 +73,8 @@ nlohmann::json RoleReport(const Messenger& messenger, const ZapHandler* zap,
                       {"messages_sent", messenger.messages_sent()},
                       {"bytes_received", messenger.bytes_received()},
                       {"bytes_sent", messenger.bytes_sent()},
-                      {"faults_injected", faults}};
+                      {"faults_injected", faults},
+                      {"peak_rss_bytes", PeakRssBytes()}};
   if (zap != nullptr) {
     j["curve"] = {{"denied", zap->denials()}, {"admitted", zap->admissions()}};
   }

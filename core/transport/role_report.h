@@ -7,6 +7,7 @@
 //    "bytes_received": 81234, "bytes_sent": 90211,
 //    "faults_injected": {"dropped": 12, "duplicated": 5, ...},
 //    "curve": {"denied": 1, "admitted": 4},
+//    "peak_rss_bytes": 415000000,
 //    ... and what the role adds (e.g. "resends": 4)}
 //
 // "rejected_messages" counts every inbound message the role's Messenger
@@ -16,6 +17,11 @@
 // other counts depend on timing (heartbeats) and stay in the report only;
 // "faults_injected" (the network faults a scenario injected into what the
 // role received) goes to summary.json's "network.faults_injected_by_role".
+//
+// "peak_rss_bytes" is the process's peak resident memory so far (VmHWM
+// of /proc/self/status, since the role's program started): the runner
+// copies each role process's into summary.json's timings. Roles that are
+// threads of one process all report that process's.
 //
 // "curve" is there only for a role that ran a ZAP handler (a CURVE run's
 // arbiter and solver; core/transport/zap_handler.h): the connections it

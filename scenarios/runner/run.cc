@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -714,6 +715,15 @@ Status Run::WriteResults() {
   nlohmann::json observed = {{"crashes", nlohmann::json::array()},
                              {"warnings", nlohmann::json::array()},
                              {"timings", {{"wall_seconds", Since(start_)}}}};
+  // Peak memory: this process's own (which, in in-process mode, also
+  // holds every role thread), and each role process's as its report says.
+  struct rusage self = {};
+  ::getrusage(RUSAGE_SELF, &self);
+  observed["timings"]["runner_peak_rss_bytes"] = int64_t{self.ru_maxrss} * 1024;
+  if (out_.mode == ExecutionMode::kProcess) {
+    VT_ASSIGN_OR_RETURN(observed["timings"]["peak_rss_bytes"],
+                        ReadReportFieldByRole(out_.out_dir, "peak_rss_bytes"));
+  }
   for (const auto& [name, c] : crashes_) observed["crashes"].push_back(c);
   // A crash the scenario asks for that never came tests nothing: said in
   // the summary (`veritrain check` refuses the ones it can foresee).

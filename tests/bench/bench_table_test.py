@@ -35,6 +35,31 @@ def results(benchmarks):
                         "num_cpus": 2}, "benchmarks": benchmarks}
 
 
+class SetupRowsTest(unittest.TestCase):
+    def test_job_setup_quickstart_and_peak_memory_rows(self):
+        rs, _ = bench_table.runs(results([
+            entry("BM_JobSetup/mlp/manual_time", 3000.0, cold_s=2.5, warm_s=0.25,
+                  warm_over_cold=0.1, store_s=4.0),
+            entry("BM_QuickstartRun/iterations:2/manual_time", 10.0, unit="s", off_s=6.0,
+                  warm_s=3.0, warm_over_off=0.5, solver_peak_mb_off=700.0,
+                  solver_peak_mb_warm=450.4, arbiter_peak_mb_off=300.0,
+                  arbiter_peak_mb_warm=290.0),
+        ]))
+        info = dict(bench_table.informational(rs))
+        self.assertEqual(
+            info["job set-up, mlp (Fashion-MNIST train and test sets, model), warm dataset "
+                 "cache / no cache (decoded from the IDX files)"],
+            "0.1 (250 ms / 2.5 s; first build into an empty cache 4 s)")
+        self.assertEqual(
+            info["`veritrain run scenarios/quickstart.json` wall, warm dataset cache / no cache"],
+            "0.5 (3 s / 6 s)")
+        self.assertEqual(
+            info["solver peak resident memory in the quickstart (summary.json timings), "
+                 "no cache → warm cache"], "700 MiB → 450 MiB")
+        self.assertNotIn("verifier peak resident memory in the quickstart (summary.json "
+                         "timings), no cache → warm cache", info)
+
+
 class TargetsTest(unittest.TestCase):
     def test_ratios_and_verdicts(self):
         rs, errors = bench_table.runs(results([

@@ -161,6 +161,17 @@ TEST_F(RunTest, SyntheticTaskIsAcceptedAndResultsAreWritten) {
   for (const char* log : {"arbiter", "solver-1", "verifier-1"}) {
     EXPECT_TRUE(fs::exists(out + "/logs/" + log + ".log")) << log;
   }
+  // Each role process's peak memory (a LibTorch process holds tens of MiB
+  // at least), and the runner's.
+  const auto& timings = summary.at("timings");
+  ASSERT_TRUE(timings.contains("peak_rss_bytes")) << timings.dump();
+  EXPECT_EQ(timings.at("peak_rss_bytes").size(), 3u) << timings.dump();
+  for (const char* role : {"arbiter", "solver-1", "verifier-1"}) {
+    const int64_t rss = timings.at("peak_rss_bytes").value(role, int64_t{0});
+    EXPECT_GT(rss, int64_t{20} << 20) << role;
+    EXPECT_LT(rss, int64_t{16} << 30) << role;
+  }
+  EXPECT_GT(timings.at("runner_peak_rss_bytes").get<int64_t>(), int64_t{20} << 20);
   // The private temp dir (keys, sockets, checkpoints) is gone.
   for (const auto& e : fs::directory_iterator(dir_)) {
     EXPECT_EQ(e.path().filename().string().rfind("veritrain-", 0), std::string::npos)
@@ -434,6 +445,9 @@ TEST_F(RunTest, EveryFieldOfARealSummaryCanBeExpected) {
     CommandResult r = RunVeritrain({"run", Scenario(name), "--out", out, "--in-process"}, dir_);
     ASSERT_EQ(r.exit_code, 0) << name << "\n" << r.err;
     const auto summary = nlohmann::json::parse(ReadFile(out + "/summary.json"));
+    // In-process: one memory figure, the process's, which holds every role.
+    EXPECT_GT(summary["timings"].value("runner_peak_rss_bytes", int64_t{0}), 0) << name;
+    EXPECT_FALSE(summary["timings"].contains("peak_rss_bytes")) << name;
     auto j = nlohmann::json::parse(ReadFile(Scenario(name)));
     j["expect"] = nlohmann::json::array();
     const auto flat = summary.flatten();

@@ -176,6 +176,24 @@ TEST(SweepTableTest, RowFlattensTheFirstTaskAndKeepsTimingsApart) {
   EXPECT_EQ(back->ToJson(), row.ToJson());
 }
 
+// Peak memory sits under "timings" in summary.json but is no time: it
+// becomes no "_s" column (and no metric either, which must not vary).
+TEST(SweepTableTest, MemoryFiguresAreNeitherTimingsNorMetrics) {
+  RunOutcome o;
+  o.exit_code = kRunOk;
+  o.summary = Summary("accepted", false, 0.9, 500);
+  o.summary["timings"]["runner_peak_rss_bytes"] = 123456789;
+  o.summary["timings"]["peak_rss_bytes"] = {{"solver-1", 1000}, {"arbiter", 2000}};
+  SweepRow row = RowFromRun(MakeRun(0, 0, {0.01, "honest"}), WithSolver("honest"), o);
+  EXPECT_EQ(row.timings["wall_s"], 1.25);
+  for (const auto& [k, v] : row.timings.items()) {
+    EXPECT_EQ(k.find("rss"), std::string::npos) << k;
+  }
+  for (const auto& [k, v] : row.metrics.items()) {
+    EXPECT_EQ(k.find("rss"), std::string::npos) << k;
+  }
+}
+
 TEST(SweepTableTest, FailedRunHasItsStatusAndError) {
   RunOutcome o;
   o.exit_code = kRunTimeout;

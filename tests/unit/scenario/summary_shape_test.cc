@@ -62,6 +62,16 @@ TEST(SummaryShapeTest, TasksVerifiersAndParticipantsMustExist) {
   EXPECT_THAT(ShapeErrorOfPath("/tasks/first/outcome"), HasSubstr("\"first\" is not an index"));
 }
 
+// The run's timings are fixed fields: wall time and peak memory by role.
+TEST(SummaryShapeTest, TheRunsTimingsAreChecked) {
+  EXPECT_THAT(ShapeErrorOfPath("/timings/peak_rss_byte/solver-1"),
+              HasSubstr("did you mean \"peak_rss_bytes\"?"));
+  EXPECT_THAT(ShapeErrorOfPath("/timings/peak_rss_bytes/solver-2"),
+              HasSubstr("\"solver-2\" in /timings/peak_rss_bytes is not a participant"));
+  EXPECT_THAT(ShapeErrorOfPath("/timings/runner_peak_rss_bytes/arbiter"),
+              HasSubstr("is a integer, which has no field"));
+}
+
 TEST(SummaryShapeTest, NothingIsBelowAScalar) {
   EXPECT_THAT(ShapeErrorOfPath("/tasks/0/outcome/code"),
               HasSubstr("/tasks/0/outcome is a string, which has no field \"code\""));
@@ -75,7 +85,9 @@ TEST(SummaryShapeTest, KnownAndOpenPathsPass) {
         "/tasks/0/verifiers/1/intervals/0/distances/l2", "/tasks/0/max_distance/l2",
         "/profit/verifier-2", "/network/faults_injected_by_role/arbiter/dropped",
         "/crashes/0/restarted", "/forced_errors/raised", "/ledger_audit/ok", "/tasks/0",
-        "/tasks"}) {
+        "/tasks", "/timings/wall_seconds", "/timings/runner_peak_rss_bytes",
+        "/timings/peak_rss_bytes/solver-1", "/timings/peak_rss_bytes/arbiter",
+        "/tasks/0/timings/solver_setup_seconds"}) {
     EXPECT_EQ(ShapeErrorOfPath(path), "") << path;
   }
 }

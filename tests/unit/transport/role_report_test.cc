@@ -49,6 +49,11 @@ TEST(RoleReportTest, RejectedMessagesAreWrittenAndReadBackByRole) {
   EXPECT_EQ(*ReadReportFieldByRole(dir, "faults_injected"),
             (nlohmann::json{{"bob", nlohmann::json::object()}}));
   EXPECT_EQ(*ReadReportFieldByRole(dir, "no_such_field"), nlohmann::json::object());
+  // The process's peak memory: this test binary holds more than a MiB and
+  // less than the machine.
+  const int64_t peak = report.at("peak_rss_bytes").get<int64_t>();
+  EXPECT_GT(peak, int64_t{1} << 20);
+  EXPECT_LT(peak, int64_t{1} << 40);
 }
 
 TEST(RoleReportTest, CurveDenialsAreReportedOnlyByRolesWithAZapHandler) {

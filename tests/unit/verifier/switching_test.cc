@@ -20,7 +20,7 @@ TEST(SwitchingVerifier, DecidesWithTheStrategyItsFileNames) {
   const std::string file = dir.path() + "/v.json";
   auto b = MakeVerifierBehaviour(
       "switching", {{"strategies", {{"honest", nlohmann::json::object()},
-                                    {"stall", {{"after_moves", 0}}}, {"lazy-approve", nullptr}}},
+                                    {"stall", {{"after_moves", 0}}}, {"lazy-approve", nlohmann::json::object()}}},
                     {"initial", "honest"},
                     {"file", file}});
   ASSERT_TRUE(b.ok()) << b.status().ToString();
