@@ -910,9 +910,9 @@ Status Arbiter::OnRealTrace(const Message& m, Ack* reply) {
                             " checkpoints and one update norm per interval", {}};
     return Status::Ok();
   }
-  const RealTraceOpening opening{real->trace_root, real->final_state_hash, real->num_checkpoints,
+  const RealTraceReveal opening{real->trace_root, real->final_state_hash, real->num_checkpoints,
                                  real->nonce};
-  const Status opens = CheckRealTraceOpening(task.trace->real_commitment, task.id, opening);
+  const Status opens = CheckRealTraceReveal(task.trace->real_commitment, task.id, opening);
   VT_RETURN_IF_ERROR(Log("real_trace_revealed", task.id,
                          {{"solver", m.from},
                           {"body", real->ToBody()},

@@ -37,19 +37,20 @@
 namespace veritrain {
 
 // What the solver commits to and later opens.
-struct RealTraceOpening {
+struct RealTraceReveal {
   Digest trace_root;
   Digest final_state_hash;
   int64_t num_checkpoints = 0;
   Digest nonce;
 };
 
-Digest RealTraceCommitment(std::string_view task_id, const RealTraceOpening& opening);
+Digest RealTraceCommitment(std::string_view task_id,
+                           const RealTraceReveal& opening);
 
 // OK when `opening` opens `commitment` for `task_id`; Unauthenticated
 // naming both digests otherwise.
-Status CheckRealTraceOpening(const Digest& commitment, std::string_view task_id,
-                             const RealTraceOpening& opening);
+Status CheckRealTraceReveal(const Digest& commitment, std::string_view task_id,
+                            const RealTraceReveal& opening);
 
 Digest RealTraceNonce(uint64_t solver_seed, std::string_view task_id);
 

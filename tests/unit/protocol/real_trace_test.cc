@@ -13,8 +13,8 @@ Digest Filled(uint8_t value) {
   return d;
 }
 
-RealTraceOpening Opening() {
-  RealTraceOpening o;
+RealTraceReveal Opening() {
+  RealTraceReveal o;
   o.trace_root = Filled(0xab);
   o.final_state_hash = Filled(0xcd);
   o.num_checkpoints = 5;
@@ -35,31 +35,32 @@ TEST(RealTraceTest, KnownAnswers) {
 
 TEST(RealTraceTest, TheCommittedOpeningOpensIt) {
   const Digest c = RealTraceCommitment("task-1", Opening());
-  EXPECT_TRUE(CheckRealTraceOpening(c, "task-1", Opening()).ok());
+  EXPECT_TRUE(CheckRealTraceReveal(c, "task-1", Opening()).ok());
 }
 
 TEST(RealTraceTest, EveryFieldAndTheTaskBindTheCommitment) {
   const Digest c = RealTraceCommitment("task-1", Opening());
-  std::vector<RealTraceOpening> changed(5, Opening());
+  std::vector<RealTraceReveal> changed(5, Opening());
   changed[0].trace_root.bytes[31] ^= 1;
   changed[1].final_state_hash.bytes[0] ^= 1;
   changed[2].num_checkpoints = 6;
   changed[3].nonce = RealTraceNonce(43, "task-1");
   changed[4].nonce = RealTraceNonce(42, "task-2");
   for (size_t i = 0; i < changed.size(); ++i) {
-    const Status s = CheckRealTraceOpening(c, "task-1", changed[i]);
+    const Status s = CheckRealTraceReveal(c, "task-1", changed[i]);
     EXPECT_EQ(s.code(), Status::Code::kUnauthenticated) << "change " << i;
     EXPECT_NE(s.message().find(c.Hex()), std::string::npos) << s.message();
   }
-  EXPECT_FALSE(CheckRealTraceOpening(c, "task-2", Opening()).ok());
+  EXPECT_FALSE(CheckRealTraceReveal(c, "task-2", Opening()).ok());
 }
 
 // Hiding: without the nonce, the commitment of the posted root itself does
 // not match, so a verifier cannot tell a forced error from the commitment.
 TEST(RealTraceTest, WithoutTheNonceTheRootCannotBeRecognised) {
-  RealTraceOpening guess = Opening();
+  RealTraceReveal guess = Opening();
   guess.nonce = Digest();
-  EXPECT_NE(RealTraceCommitment("task-1", guess), RealTraceCommitment("task-1", Opening()));
+  EXPECT_NE(RealTraceCommitment("task-1", guess),
+            RealTraceCommitment("task-1", Opening()));
 }
 
 }  // namespace
