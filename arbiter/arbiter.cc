@@ -923,17 +923,7 @@ Status Arbiter::OnRealTrace(const Message& m, Ack* reply) {
     *reply = Ack{false, opens.message(), {}};
     return RealTraceWithheld(task, opens.message());
   }
-  task.trace->trace_root = real->trace_root;
-  task.trace->final_state_hash = real->final_state_hash;
-  task.trace->update_norms = real->update_norms;
-  task.real_round = true;
-  task.published[kRevealSlot].reset();
-  // Demands were about the posted trace's checkpoints.
-  task.availability = AvailabilityBook();
-  task.delivered.clear();
-  task.delivered_files.clear();
-  task.delivered_proofs.clear();
-  task.demand_events.clear();
+  AdoptRealTrace(task, *real);
   VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kRealTraceRevealed));
   spdlog::info("arbiter: {}: the solver opened its real trace {}; verifying it", task.id,
                real->trace_root.Hex());
@@ -947,6 +937,20 @@ Status Arbiter::OnRealTrace(const Message& m, Ack* reply) {
   }
   task.deadline_ms = AddMs(clock_->NowMs(), task.verification_ms);
   return Status::Ok();
+}
+
+void Arbiter::AdoptRealTrace(Task& task, const RealTrace& real) {
+  task.trace->trace_root = real.trace_root;
+  task.trace->final_state_hash = real.final_state_hash;
+  task.trace->update_norms = real.update_norms;
+  task.real_round = true;
+  task.published[kRevealSlot].reset();
+  // Demands were about the posted trace's checkpoints.
+  task.availability = AvailabilityBook();
+  task.delivered.clear();
+  task.delivered_files.clear();
+  task.delivered_proofs.clear();
+  task.demand_events.clear();
 }
 
 ProofPosted Arbiter::PostedProof(const Task& task) {

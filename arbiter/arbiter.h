@@ -274,6 +274,10 @@ class Arbiter {
   // committed to): the task goes to `withheld`, the solver's stake to the
   // first verifier that caught the forced error (or the submitter).
   Status RealTraceWithheld(Task& task, const std::string& why);
+  // The solver's opened real trace becomes the task's trace: verified
+  // next, with the posted trace's checkpoint demands dropped.
+  // REQUIRES: task.trace.
+  static void AdoptRealTrace(Task& task, const RealTrace& real);
   // The proof_posted event of `task`'s trace (the real one once it is
   // being verified). REQUIRES: task.trace.
   static ProofPosted PostedProof(const Task& task);

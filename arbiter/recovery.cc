@@ -106,15 +106,7 @@ Status Arbiter::Recover(const std::vector<Event>& events) {
       if (d.value("opens", false)) {
         auto real = RealTrace::FromBody(d.value("body", nlohmann::json::object()));
         if (!real.ok()) return Diverged(e, real.status().message());
-        task.trace->trace_root = real->trace_root;
-        task.trace->final_state_hash = real->final_state_hash;
-        task.trace->update_norms = real->update_norms;
-        task.real_round = true;
-        task.published[kRevealSlot].reset();
-        task.availability = AvailabilityBook();
-        task.delivered_files.clear();
-        task.delivered_proofs.clear();
-        task.demand_events.clear();
+        AdoptRealTrace(task, *real);
         task.published[kProofSlot] = Pack(PostedProof(task), task.id);
       }
     } else if (e.type == "verifiers_selected") {
