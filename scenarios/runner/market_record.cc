@@ -11,22 +11,6 @@
 #include "scenarios/runner/money.h"
 
 namespace veritrain {
-namespace {
-
-// Compute costs saturate as summary.json's do (money.cc).
-int64_t MarketSaturatingAdd(int64_t a, int64_t b) {
-  int64_t r = 0;
-  if (!__builtin_add_overflow(a, b, &r)) return r;
-  return b > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
-}
-int64_t MarketSaturatingMul(int64_t a, int64_t b) {
-  int64_t r = 0;
-  if (!__builtin_mul_overflow(a, b, &r)) return r;
-  return (a < 0) == (b < 0) ? std::numeric_limits<int64_t>::max()
-                            : std::numeric_limits<int64_t>::min();
-}
-
-}  // namespace
 
 Result<std::vector<Event>> EventTail::ReadNew() {
   const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
@@ -76,9 +60,7 @@ int64_t MarketTaskRecord::Profit(const std::string& participant) const {
   const auto c = cost.find(participant);
   const int64_t flow = f == flows.end() ? 0 : f->second;
   const int64_t spent = c == cost.end() ? 0 : c->second;
-  int64_t r = 0;
-  if (!__builtin_sub_overflow(flow, spent, &r)) return r;
-  return spent < 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+  return SaturatingSub(flow, spent);
 }
 
 Result<MarketTaskRecord> MarketTaskFromEvents(const std::vector<Event>& events,
@@ -121,7 +103,7 @@ Result<MarketTaskRecord> MarketTaskFromEvents(const std::vector<Event>& events,
         MarketVerdict& v = r.verdicts[d.at("verifier").get<std::string>()];
         v.accept = body.value("accept", false);
         v.abstain = v.abstain || body.value("abstain", false);
-        v.steps_reexecuted = MarketSaturatingAdd(v.steps_reexecuted,
+        v.steps_reexecuted = SaturatingAdd(v.steps_reexecuted,
                                                  body.value("steps_reexecuted", int64_t{0}));
       } else if (e.type == "transfer") {
         const std::string from = d.at("from").get<std::string>();
@@ -158,10 +140,10 @@ Result<MarketTaskRecord> MarketTaskFromEvents(const std::vector<Event>& events,
   if (!settled || !has_settlement) {
     return Status::InvalidArgument(task + " has not settled in the events read");
   }
-  r.cost[r.solver] = MarketSaturatingMul(r.solver_steps, cost_per_step);
+  r.cost[r.solver] = SaturatingMul(r.solver_steps, cost_per_step);
   for (const auto& [name, v] : r.verdicts) {
     int64_t& c = r.cost[name];
-    c = MarketSaturatingAdd(c, MarketSaturatingMul(v.steps_reexecuted, cost_per_step));
+    c = SaturatingAdd(c, SaturatingMul(v.steps_reexecuted, cost_per_step));
   }
   return r;
 }

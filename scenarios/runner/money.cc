@@ -6,11 +6,7 @@
 #include <sstream>
 
 namespace veritrain {
-namespace {
 
-// Compute costs are figures, not ledger amounts: steps × cost per step can
-// pass the int64 range (1e8 steps at 2^53 tokens each), so they and the
-// profits they enter saturate at ±(2^63 - 1) instead of overflowing.
 int64_t SaturatingAdd(int64_t a, int64_t b) {
   int64_t r = 0;
   if (!__builtin_add_overflow(a, b, &r)) return r;
@@ -27,6 +23,8 @@ int64_t SaturatingMul(int64_t a, int64_t b) {
   return (a < 0) == (b < 0) ? std::numeric_limits<int64_t>::max()
                             : std::numeric_limits<int64_t>::min();
 }
+
+namespace {
 
 bool IsHeld(const std::string& a) {
   return a.rfind("escrow/", 0) == 0 || a.rfind("stake/", 0) == 0 ||

@@ -46,4 +46,11 @@ std::string BalancesCsv(const std::vector<Event>& events);
 // True for accounts the protocol holds (escrow, stakes, jackpot, burn).
 bool IsSystemAccount(const std::string& account);
 
+// Compute costs are figures, not ledger amounts: steps × cost per step can
+// pass the int64 range (1e8 steps at 2^53 tokens each), so they and the
+// profits they enter saturate at ±(2^63 - 1) instead of overflowing.
+int64_t SaturatingAdd(int64_t a, int64_t b);
+int64_t SaturatingSub(int64_t a, int64_t b);
+int64_t SaturatingMul(int64_t a, int64_t b);
+
 }  // namespace veritrain
