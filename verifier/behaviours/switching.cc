@@ -2,8 +2,8 @@
 
 #include <map>
 
-#include "core/util/behaviour_params.h"
 #include "core/util/strategy_file.h"
+#include "core/util/switching_params.h"
 
 namespace veritrain {
 namespace {
@@ -47,32 +47,10 @@ class SwitchingVerifier final : public VerifierBehaviour {
 }  // namespace
 
 Result<std::unique_ptr<VerifierBehaviour>> MakeSwitchingVerifier(const nlohmann::json& params) {
-  const BehaviourParams p("switching", params);
-  VT_RETURN_IF_ERROR(p.Only({"strategies", "initial", "file"}));
-  if (!params.is_object() || !params.contains("strategies") || !params["strategies"].is_object() ||
-      params["strategies"].size() < 2) {
-    return Status::InvalidArgument(
-        "switching.strategies must be an object naming at least two verifier behaviours");
-  }
-  if (!params.contains("initial") || !params["initial"].is_string() ||
-      !params["strategies"].contains(params["initial"].get<std::string>())) {
-    return Status::InvalidArgument("switching.initial must name one of switching.strategies");
-  }
-  if (!params.contains("file") || !params["file"].is_string() ||
-      params["file"].get<std::string>().empty()) {
-    return Status::InvalidArgument("switching.file must be the path of the strategy file");
-  }
-  std::map<std::string, std::unique_ptr<VerifierBehaviour>> strategies;
-  for (const auto& [name, inner] : params["strategies"].items()) {
-    if (name == "switching") {
-      return Status::InvalidArgument("switching.strategies cannot hold 'switching' itself");
-    }
-    auto made = MakeVerifierBehaviour(name, inner);
-    if (!made.ok()) return made.status().WithContext("switching.strategies." + name);
-    strategies[name] = std::move(*made);
-  }
-  return std::unique_ptr<VerifierBehaviour>(new SwitchingVerifier(
-      std::move(strategies), params["initial"].get<std::string>(), params["file"].get<std::string>()));
+  VT_ASSIGN_OR_RETURN(auto parsed,
+                      ParseSwitchingParams<VerifierBehaviour>(params, "verifier", MakeVerifierBehaviour));
+  return std::unique_ptr<VerifierBehaviour>(
+      new SwitchingVerifier(std::move(parsed.strategies), parsed.initial, parsed.file));
 }
 
 }  // namespace veritrain
