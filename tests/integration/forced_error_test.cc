@@ -23,8 +23,7 @@ TEST(ForcedErrorTest, EverySolversRealTraceIsVerifiedAfterAForcedError) {
   const std::string out = dir + "/sweep";
   const std::string sweep =
       std::string(VERITRAIN_SOURCE_DIR) + "/scenarios/sweeps/forced-error-any-solver.json";
-  test_support::CommandResult r = test_support::WaitVeritrain(
-      test_support::SpawnVeritrain({"sweep", sweep, "--out", out}, dir), dir);
+  test_support::CommandResult r = test_support::RunVeritrain({"sweep", sweep, "--out", out}, dir);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   int runs = 0, honest = 0, withheld = 0, pinpointed = 0;
   for (const auto& entry : fs::directory_iterator(out + "/runs")) {

@@ -25,12 +25,9 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 using test_support::CommandResult;
+using test_support::RunVeritrain;
 
 std::string ReadFile(const std::string& path) { return test_support::ReadWholeFile(path); }
-
-CommandResult RunVeritrain(const std::vector<std::string>& args, const std::string& tmpdir) {
-  return test_support::WaitVeritrain(test_support::SpawnVeritrain(args, tmpdir), tmpdir);
-}
 
 // summary.json without what depends on timing (every "timings" object, the
 // network counters).

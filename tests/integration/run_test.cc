@@ -26,12 +26,8 @@ namespace {
 namespace fs = std::filesystem;
 
 using test_support::CommandResult;
+using test_support::RunVeritrain;
 std::string ReadFile(const std::string& path) { return test_support::ReadWholeFile(path); }
-
-// Runs the veritrain command with TMPDIR set to `tmpdir`, waiting for it.
-CommandResult RunVeritrain(const std::vector<std::string>& args, const std::string& tmpdir) {
-  return test_support::WaitVeritrain(test_support::SpawnVeritrain(args, tmpdir), tmpdir);
-}
 
 // Processes whose command line mentions `marker` (a test's unique dir).
 std::vector<std::string> ProcessesMentioning(const std::string& marker) {

@@ -27,12 +27,8 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 using test_support::CommandResult;
+using test_support::RunVeritrain;
 std::string ReadFile(const std::string& path) { return test_support::ReadWholeFile(path); }
-
-// Runs the veritrain command with TMPDIR set to `tmpdir`, waiting for it.
-CommandResult RunVeritrain(const std::vector<std::string>& args, const std::string& tmpdir) {
-  return test_support::WaitVeritrain(test_support::SpawnVeritrain(args, tmpdir), tmpdir);
-}
 
 // summary.json without its timing fields: every object named "timings",
 // and the network counters (they count messages, whose number depends on

@@ -93,6 +93,12 @@ inline CommandResult WaitVeritrain(pid_t pid, const std::string& tmpdir) {
   return r;
 }
 
+// Runs the veritrain command with TMPDIR set to `tmpdir`, waiting for it.
+inline CommandResult RunVeritrain(const std::vector<std::string>& args,
+                                  const std::string& tmpdir) {
+  return WaitVeritrain(SpawnVeritrain(args, tmpdir), tmpdir);
+}
+
 // The private temp dir ("veritrain-XXXXXX" in `tmpdir`) of the run `run`
 // once every file in `need` exists in it, or "" when the run exits (or
 // `wait` passes) first.
