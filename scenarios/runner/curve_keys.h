@@ -16,7 +16,7 @@
 
 #include "core/transport/curve.h"
 #include "core/util/status.h"
-#include "scenarios/scenario.h"
+#include "scenarios/spec/scenario.h"
 
 namespace veritrain {
 

@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "core/protocol/commit_reveal.h"
-#include "scenarios/csv_field.h"
+#include "scenarios/report/csv_field.h"
 
 namespace veritrain {
 namespace {

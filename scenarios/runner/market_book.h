@@ -45,7 +45,7 @@
 #include "core/crypto/sha256.h"
 #include "core/util/status.h"
 #include "core/wire/messages/task_economics.h"
-#include "scenarios/market_spec.h"
+#include "scenarios/spec/market_spec.h"
 #include "scenarios/runner/market_record.h"
 
 namespace veritrain {

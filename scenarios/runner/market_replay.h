@@ -22,7 +22,7 @@
 #include "core/util/status.h"
 #include "core/wire/messages/task_spec.h"
 #include "scenarios/runner/market_book.h"
-#include "scenarios/scenario.h"
+#include "scenarios/spec/scenario.h"
 
 namespace veritrain {
 

@@ -41,7 +41,7 @@
 
 #include "core/wire/messages/task_spec.h"
 #include "scenarios/runner/role_host.h"
-#include "scenarios/scenario.h"
+#include "scenarios/spec/scenario.h"
 
 namespace veritrain {
 

@@ -6,7 +6,7 @@
 #include <set>
 #include <sstream>
 
-#include "scenarios/csv_field.h"
+#include "scenarios/report/csv_field.h"
 #include "scenarios/runner/money.h"
 
 namespace veritrain {

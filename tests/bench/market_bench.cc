@@ -22,7 +22,7 @@
 #include <string>
 
 #include "scenarios/runner/run.h"
-#include "scenarios/scenario.h"
+#include "scenarios/spec/scenario.h"
 #include "tests/bench/bench_util.h"
 
 namespace veritrain::bench {

@@ -34,7 +34,7 @@
 #include "core/train/hardware_profile.h"
 #include "core/train/job.h"
 #include "scenarios/runner/run.h"
-#include "scenarios/scenario.h"
+#include "scenarios/spec/scenario.h"
 #include "tests/bench/bench_util.h"
 
 // A namespace of its own: the benchmark files build as one unit.

@@ -31,7 +31,7 @@
 #include <vector>
 
 #include "scenarios/runner/run.h"
-#include "scenarios/scenario.h"
+#include "scenarios/spec/scenario.h"
 #include "tests/bench/bench_util.h"
 
 namespace veritrain::bench {

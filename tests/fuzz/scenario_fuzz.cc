@@ -1,11 +1,11 @@
-// libFuzzer target: the scenario loader (scenarios/scenario.h). Any text
+// libFuzzer target: the scenario loader (scenarios/spec/scenario.h). Any text
 // must parse to a checked scenario or to an error that names the source,
 // never crash.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
-#include "scenarios/scenario.h"
+#include "scenarios/spec/scenario.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -1,5 +1,5 @@
 // Behaviour parameters are checked before anything runs.
-#include "scenarios/behaviour_check.h"
+#include "scenarios/check/behaviour_check.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

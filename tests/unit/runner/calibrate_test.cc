@@ -1,9 +1,9 @@
-// Tests for threshold calibration (scenarios/calibrate.h over
+// Tests for threshold calibration (scenarios/calibrate/calibrate.h over
 // core/pol/calibration.h): the quantile, exact reproduction under equal
 // profiles at every length and node, the measured effect of the thread
 // count and of the dtype, the consistency raise, and how the thresholds
 // reach the task.
-#include "scenarios/calibrate.h"
+#include "scenarios/calibrate/calibrate.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // CSV fields as pandas.read_csv reads them with no options.
-#include "scenarios/csv_field.h"
+#include "scenarios/report/csv_field.h"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // job's real step graph (unknown names, typos, steps past the end, nodes
 // that cannot change the state), devices the machine lacks, and a step that
 // is not a pure function; for a sweep, at every point of the grid.
-#include "scenarios/job_check.h"
+#include "scenarios/check/job_check.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -13,7 +13,7 @@
 #include <filesystem>
 #include <string>
 
-#include "scenarios/job_graph.h"
+#include "scenarios/check/job_graph.h"
 #include "tests/support/files.h"
 
 namespace veritrain {

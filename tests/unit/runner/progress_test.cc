@@ -1,6 +1,6 @@
 // The progress line: its text, redrawing in place on a terminal, and
 // throttled plain lines otherwise.
-#include "scenarios/progress.h"
+#include "scenarios/cli/progress.h"
 
 #include <gtest/gtest.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 // Reports: base64 and HTML helpers, gnuplot scripts, and whole reports of a
 // made-up run and sweep — self-contained (no scripts, nothing fetched), one
 // plot per section that has data, a note for each that has none.
-#include "scenarios/report.h"
+#include "scenarios/report/report.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -11,11 +11,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "scenarios/html.h"
-#include "scenarios/plot.h"
-#include "scenarios/report_parts.h"
-#include "scenarios/sweep_runner.h"
-#include "scenarios/sweep_table.h"
+#include "scenarios/report/html.h"
+#include "scenarios/report/plot.h"
+#include "scenarios/report/report_parts.h"
+#include "scenarios/sweep/sweep_runner.h"
+#include "scenarios/sweep/sweep_table.h"
 #include "tests/support/files.h"
 
 namespace veritrain {

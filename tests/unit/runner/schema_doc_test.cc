@@ -1,6 +1,6 @@
 // docs/scenarios.md is generated from the scenario schema: its generated
 // block must be exactly what the schema gives today.
-#include "scenarios/schema_doc.h"
+#include "scenarios/spec/schema_doc.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "scenarios/scenario.h"
+#include "scenarios/spec/scenario.h"
 #include "tests/support/files.h"
 
 namespace veritrain {

@@ -1,7 +1,7 @@
 // The sweep tables: rows from run outcomes, sweep.csv in a form any
 // RFC 4180 reader (pandas.read_csv) takes as is, Wilson intervals, and the
 // per-point aggregates.
-#include "scenarios/sweep_table.h"
+#include "scenarios/sweep/sweep_table.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // Sweeps: paths, shards, seeds, the order of points and the scenario of
 // each run, and every error a sweep block can have.
-#include "scenarios/sweep.h"
+#include "scenarios/sweep/sweep.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // "Did you mean …?": typos of node and field names find the name meant;
 // names that are not typos of anything find nothing.
-#include "scenarios/closest_name.h"
+#include "scenarios/spec/closest_name.h"
 
 #include <gtest/gtest.h>
 

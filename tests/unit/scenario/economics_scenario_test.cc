@@ -4,7 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "scenarios/scenario.h"
+#include "scenarios/spec/scenario.h"
 #include "tests/unit/scenario/scenario_test_util.h"
 
 namespace veritrain {

@@ -1,6 +1,6 @@
 // Tests of expectation evaluation: each operator passing and failing,
 // missing values, non-numbers with min/max, default descriptions.
-#include "scenarios/expect.h"
+#include "scenarios/spec/expect.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <string>
 
-#include "scenarios/scenario.h"
+#include "scenarios/spec/scenario.h"
 
 namespace veritrain {
 namespace {

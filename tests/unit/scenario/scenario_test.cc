@@ -1,7 +1,7 @@
 // Tests of scenario parsing: the canonical example, defaults, schema errors
 // (all of them, with paths), JSON syntax errors, missing files, and every
 // semantic check.
-#include "scenarios/scenario.h"
+#include "scenarios/spec/scenario.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // Tests of JsonSchema: error paths and messages, knock-on error removal,
 // errorMessage folding, defaults.
-#include "scenarios/schema_validate.h"
+#include "scenarios/spec/schema_validate.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

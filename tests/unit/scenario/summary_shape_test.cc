@@ -3,7 +3,7 @@
 // not name, or a path below a scalar is refused before anything runs; paths
 // into objects whose fields depend on the run pass. Every shipped scenario
 // passes.
-#include "scenarios/summary_shape.h"
+#include "scenarios/spec/summary_shape.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "scenarios/scenario.h"
+#include "scenarios/spec/scenario.h"
 #include "tests/unit/scenario/scenario_test_util.h"
 
 namespace veritrain {

@@ -1,0 +1,122 @@
+#include "scenarios/calibrate/calibrate.h"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include "core/state/atomic_file.h"
+#include "core/train/job.h"
+
+namespace veritrain {
+
+Result<CalibrationSettings> CalibrationSettingsFor(const Scenario& scenario) {
+  CalibrationSettings s;
+  const nlohmann::json& c = scenario.protocol.calibration;
+  if (c.is_object()) {
+    for (size_t i = 0; i < c.at("profiles").size(); ++i) {
+      auto p = HardwareProfile::FromJson(c["profiles"][i]);
+      if (!p.ok()) {
+        return p.status().WithContext("protocol.calibration.profiles[" + std::to_string(i) + "]");
+      }
+      s.profiles.push_back(*p);
+    }
+    s.seeds = c.at("seeds").get<std::vector<uint64_t>>();
+    s.intervals = c.value("intervals", int64_t{0});
+    s.quantile = c.at("quantile").get<double>();
+    s.margin = c.at("margin").get<double>();
+    s.floor = c.at("floor").get<double>();
+    s.node_quantile = c.value("node_quantile", s.node_quantile);
+    s.node_margin = c.value("node_margin", s.node_margin);
+    s.node_steps = c.value("node_steps", s.node_steps);
+    s.first_interval_seeds = c.value("first_interval_seeds", s.first_interval_seeds);
+  } else {
+    // No block: the verifiers' own profiles, each once.
+    for (const ParticipantSpec* v : scenario.verifiers()) {
+      VT_ASSIGN_OR_RETURN(HardwareProfile p, HardwareProfile::FromJson(v->profile.ToJson()));
+      if (std::find(s.profiles.begin(), s.profiles.end(), p) == s.profiles.end()) {
+        s.profiles.push_back(p);
+      }
+    }
+  }
+  if (s.intervals > scenario.intervals()) {
+    return Status::InvalidArgument("protocol.calibration.intervals: " +
+                                   std::to_string(s.intervals) + " is more than the task's " +
+                                   std::to_string(scenario.intervals()) + " intervals");
+  }
+  return s;
+}
+
+CalibrationTask CalibrationTaskFor(const Scenario& scenario) {
+  CalibrationTask t;
+  t.make_job = [scenario](uint64_t seed,
+                          const std::string& dtype) -> Result<std::unique_ptr<TrainingJob>> {
+    Scenario copy = scenario;
+    copy.seed = seed;
+    nlohmann::json job = TaskSpecForScenario(copy).job;
+    job["dtype"] = dtype;
+    VT_ASSIGN_OR_RETURN(JobConfig config, JobConfig::FromJson(job));
+    return MakeJob(config);
+  };
+  auto solver = HardwareProfile::FromJson(scenario.solvers().at(0)->profile.ToJson());
+  if (solver.ok()) t.solver = *solver;
+  t.steps = scenario.job.value("steps", int64_t{0});
+  t.interval = scenario.protocol.checkpoint_interval;
+  t.arity = scenario.protocol.arity;
+  t.metrics = scenario.protocol.metrics;
+  t.reference = scenario.protocol.reference;
+  t.checks_per_task = std::min<int64_t>(
+      scenario.protocol.top_q + scenario.protocol.random_samples, scenario.intervals());
+  return t;
+}
+
+namespace {
+
+// What a calibration depends on: not the run's seed (each calibration seed
+// stands for a task seed of its own), so the runs of a sweep over seeds,
+// in one process, calibrate once.
+std::string CalibrationKey(const Scenario& scenario) {
+  nlohmann::json profiles = nlohmann::json::array();
+  for (const auto& p : scenario.participants) profiles.push_back(p.profile.ToJson());
+  return nlohmann::json{{"job", scenario.job},
+                        {"protocol", scenario.resolved.value("protocol", nlohmann::json())},
+                        {"profiles", profiles},
+                        {"plugins", scenario.plugins},
+                        {"source_dir", scenario.source_dir}}
+      .dump();
+}
+
+std::mutex calibration_mutex;
+std::map<std::string, Calibration>& CalibrationCache() {
+  static auto* cache = new std::map<std::string, Calibration>();
+  return *cache;
+}
+
+}  // namespace
+
+Result<Calibration> CalibrateScenario(const Scenario& scenario) {
+  if (scenario.solvers().empty()) return Status::InvalidArgument("the scenario has no solver");
+  const std::string key = CalibrationKey(scenario);
+  // One calibration at a time: it applies hardware profiles to the process
+  // (the default dtype among them), so two at once would disturb each other.
+  std::lock_guard<std::mutex> lock(calibration_mutex);
+  auto it = CalibrationCache().find(key);
+  if (it != CalibrationCache().end()) return it->second;
+  VT_ASSIGN_OR_RETURN(CalibrationSettings settings, CalibrationSettingsFor(scenario));
+  VT_ASSIGN_OR_RETURN(Calibration c, Calibrate(CalibrationTaskFor(scenario), settings));
+  CalibrationCache().emplace(key, c);
+  return c;
+}
+
+Result<Calibration> CalibrateAndWrite(const Scenario& scenario, const std::string& out_dir) {
+  VT_ASSIGN_OR_RETURN(Calibration c, CalibrateScenario(scenario));
+  VT_RETURN_IF_ERROR(WriteFileAtomically(out_dir + "/calibration.json", {c.ToJson().dump(2) + "\n"}));
+  VT_RETURN_IF_ERROR(WriteFileAtomically(out_dir + "/calibration.csv", {c.ToCsv()}));
+  VT_RETURN_IF_ERROR(WriteFileAtomically(out_dir + "/calibration_nodes.csv", {c.NodesCsv()}));
+  return c;
+}
+
+void ApplyCalibration(const Calibration& calibration, TaskSpec* spec) {
+  calibration.ApplyTo(&spec->verification);
+}
+
+}  // namespace veritrain

@@ -1,0 +1,191 @@
+#include "scenarios/check/job_check.h"
+
+#include <spdlog/spdlog.h>
+#include <torch/cuda.h>
+
+#include <algorithm>
+#include <map>
+#include <string>
+
+#include "scenarios/spec/closest_name.h"
+#include "scenarios/check/job_graph.h"
+#include "scenarios/runner/run.h"
+#include "scenarios/sweep/sweep.h"
+
+namespace veritrain {
+namespace {
+
+using nlohmann::json;
+
+std::string Joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+void Append(std::string* errors, const std::string& line) {
+  *errors += (errors->empty() ? "" : "\n") + line;
+}
+
+int CudaDevices() {
+  try {
+    return torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0;
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+}  // namespace
+
+Result<JobConfig> ScenarioJobConfig(const Scenario& sc) {
+  json job = TaskSpecForScenario(sc).job;
+  if (!sc.solvers().empty()) job["dtype"] = sc.solvers().front()->profile.dtype;
+  return JobConfig::FromJson(job);
+}
+
+Status CheckDevices(const Scenario& sc, int cuda_devices) {
+  std::string errors;
+  for (size_t i = 0; i < sc.participants.size(); ++i) {
+    const std::string& device = sc.participants[i].profile.device;
+    if (device.rfind("cuda", 0) != 0) continue;
+    const std::string at = "/participants/" + std::to_string(i) + "/profile/device";
+    int index = 0;
+    if (device.size() > 5) index = std::atoi(device.c_str() + 5);
+    if (cuda_devices == 0) {
+      Append(&errors, at + ": \"" + device +
+                          "\" names a CUDA device, but this machine has none (LibTorch sees no "
+                          "CUDA device: a CPU-only LibTorch, or no GPU or driver); use \"cpu\"");
+    } else if (index >= cuda_devices) {
+      Append(&errors, at + ": \"" + device + "\" does not exist: this machine has " +
+                          std::to_string(cuda_devices) + " CUDA device(s), cuda:0 to cuda:" +
+                          std::to_string(cuda_devices - 1));
+    }
+  }
+  return errors.empty() ? Status::Ok() : Status::InvalidArgument(errors);
+}
+
+Status CheckCorruptNodes(const Scenario& sc, const json& graph) {
+  std::vector<std::string> names;
+  std::map<std::string, json> by_name;
+  std::string assemble;
+  for (const auto& n : graph.value("nodes", json::array())) {
+    const std::string name = n.value("name", std::string());
+    if (n.value("kind", std::string()) == "assemble") {
+      assemble = name;
+      continue;
+    }
+    names.push_back(name);
+    by_name[name] = n;
+  }
+  const std::string job = graph.value("job", std::string());
+  const int64_t steps = sc.job.value("steps", int64_t{0});
+  std::string errors;
+  for (size_t i = 0; i < sc.participants.size(); ++i) {
+    const ParticipantSpec& p = sc.participants[i];
+    if (p.role != "solver" || p.behaviour != "corrupt-node") continue;
+    const std::string at = "/participants/" + std::to_string(i) + "/params/";
+    const json step = p.params.value("step", json());
+    if (step.is_number_integer() && step.get<int64_t>() >= steps) {
+      Append(&errors, at + "step: step " + step.dump() + " is past the last step of the task (" +
+                          "steps 0 to " + std::to_string(steps - 1) + ", job.steps = " +
+                          std::to_string(steps) + "): the solver would never corrupt anything");
+    }
+    const std::string node = p.params.value("node", std::string());
+    if (node.empty()) continue;  // CheckBehaviourParams names it
+    auto it = by_name.find(node);
+    if (it == by_name.end()) {
+      std::string line = at + "node: ";
+      if (!assemble.empty() && node == assemble) {
+        line += "\"" + node +
+                "\" is the challenge game's last node, which assembles the next state; "
+                "corrupt-node perturbs a node of the step graph";
+      } else {
+        line += "no node \"" + node + "\" in the step graph of job " + job;
+        const std::string close = ClosestName(node, names);
+        if (!close.empty()) line += "; did you mean \"" + close + "\"?";
+      }
+      line += std::string(line.back() == '?' ? "" : ".") + " The nodes are: " + Joined(names) +
+              " (`veritrain nodes` lists them)";
+      Append(&errors, line);
+      continue;
+    }
+    if (!it->second.value("reaches_state", true)) {
+      std::vector<std::string> reaching_names;
+      for (const auto& n : names) {
+        if (by_name[n].value("reaches_state", false)) reaching_names.push_back(n);
+      }
+      Append(&errors,
+             at + "node: corrupting \"" + node +
+                 "\" cannot change the trained state: no node that leads to the next state "
+                 "reads its outputs, so every checkpoint stays honest, no verifier can see it, "
+                 "and the run would count the attack as missed. Name a node whose outputs "
+                 "reach the state: " + Joined(reaching_names));
+    }
+  }
+  return errors.empty() ? Status::Ok() : Status::InvalidArgument(errors);
+}
+
+Status CheckScenarioAgainstJob(const Scenario& sc, const JobConfig& config) {
+  std::string errors;
+  if (Status s = CheckDevices(sc, CudaDevices()); !s.ok()) Append(&errors, s.message());
+  VT_ASSIGN_OR_RETURN(JobFacts facts, JobFactsFor(config));
+  if (!facts.pure.ok()) Append(&errors, "/job: " + facts.pure.message());
+  if (Status s = CheckCorruptNodes(sc, facts.graph); !s.ok()) Append(&errors, s.message());
+  for (const auto& note : JobNotesOnce(config)) spdlog::info("job {}: note: {}", config.name, note);
+  return errors.empty() ? Status::Ok() : Status::InvalidArgument(errors);
+}
+
+std::string EachLine(const std::string& prefix, const std::string& text) {
+  std::string out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t nl = text.find('\n', start);
+    out += prefix + text.substr(start, nl == std::string::npos ? std::string::npos : nl - start) +
+           "\n";
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+  return out;
+}
+
+std::vector<ScenarioError> CheckSweepJobs(const Scenario& base) {
+  std::vector<ScenarioError> out;
+  auto spec = SweepSpecOf(base);
+  if (!spec.ok() || !base.resolved.contains("sweep")) return out;
+  SweepSpec one = *spec;
+  one.repetitions = 1;
+  // Each distinct problem once, with the first point that has it and how
+  // many more do.
+  std::vector<std::string> order;
+  std::map<std::string, std::pair<std::string, int64_t>> seen;
+  for (const SweepRun& run : SweepRuns(one, base.seed)) {
+    auto sc = SweepRunScenario(base, *spec, run);
+    if (!sc.ok()) continue;  // CheckSweep reports it
+    Status s;
+    auto config = ScenarioJobConfig(*sc);
+    s = config.ok() ? CheckScenarioAgainstJob(*sc, *config) : config.status();
+    if (s.ok()) continue;
+    const std::string where =
+        "point " + std::to_string(run.point) + " (" + DescribePoint(*spec, run.shown) + ")";
+    const std::string& m = s.message();
+    size_t start = 0;
+    while (start <= m.size()) {
+      const size_t nl = m.find('\n', start);
+      const std::string line = m.substr(start, nl == std::string::npos ? std::string::npos
+                                                                       : nl - start);
+      auto [it, fresh] = seen.emplace(line, std::make_pair(where, int64_t{0}));
+      if (fresh) order.push_back(line);
+      else ++it->second.second;
+      if (nl == std::string::npos) break;
+      start = nl + 1;
+    }
+  }
+  for (const auto& line : order) {
+    const auto& [where, more] = seen.at(line);
+    out.push_back({"/sweep", where + (more > 0 ? " and " + std::to_string(more) + " more" : "") +
+                                 ": " + line});
+  }
+  return out;
+}
+
+}  // namespace veritrain

@@ -1,0 +1,57 @@
+// Job-level checks of a scenario: what only the job's real step graph and
+// this machine can tell. `veritrain check`, `run` and `sweep` run them
+// before anything starts (a sweep at every point of its grid), so that an
+// input that would quietly give a wrong result is refused (exit status 2):
+//
+//   - a corrupt-node solver's params name a node of the job's step graph
+//     (refused with the closest name and every valid one), a step of the
+//     task (0 <= step < job.steps), and a node whose outputs can change the
+//     state after the step (core/train/state_reach.h). Perturbing one that
+//     cannot — loss.forward — leaves every checkpoint honest: no verifier
+//     could see it, and the run would count the attack as missed.
+//   - the job's step is a pure function of its inputs
+//     (core/train/step_purity.h): a model that draws random numbers in its
+//     forward makes an honest solver lose its disputes.
+//   - every participant's profile.device exists on this machine.
+// The job's notes (TrainingJob::Notes: a model trained as one coarse node,
+// modules in eval mode) are logged once per job.
+//
+// Thread-safety: thread-safe.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/train/job_config.h"
+#include "core/util/status.h"
+#include "scenarios/spec/scenario.h"
+
+namespace veritrain {
+
+// The job of the scenario's first task as the solver builds it (the task's
+// job fields, seeds derived from the scenario seed, the solver's dtype).
+Result<JobConfig> ScenarioJobConfig(const Scenario& scenario);
+
+// Every check above for `scenario`, whose job is `config`. InvalidArgument
+// listing every problem, one per line, "<JSON path>: <reason>"; the job's
+// own error when it cannot be built.
+Status CheckScenarioAgainstJob(const Scenario& scenario, const JobConfig& config);
+
+// The corrupt-node checks against a graph description (scenarios/check/job_graph.h).
+Status CheckCorruptNodes(const Scenario& scenario, const nlohmann::json& graph);
+
+// The device check, given how many CUDA devices the machine has.
+Status CheckDevices(const Scenario& scenario, int cuda_devices);
+
+// The job-level checks of every point of the scenario's sweep block (once
+// per point), each problem as "point <p> (<values>)[ and <n> more]:
+// <path>: <reason>" under the path "/sweep". Empty without a sweep block or
+// when every point passes.
+std::vector<ScenarioError> CheckSweepJobs(const Scenario& base);
+
+// `text`, one problem a line, with `prefix` before each line and a newline
+// after it: how the commands print a multi-line error ("file.json: ").
+std::string EachLine(const std::string& prefix, const std::string& text);
+
+}  // namespace veritrain

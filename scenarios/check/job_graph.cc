@@ -1,0 +1,115 @@
+#include "scenarios/check/job_graph.h"
+
+#include <cstdio>
+#include <map>
+#include <mutex>
+
+#include "core/train/node_arbitration.h"
+#include "core/train/state_reach.h"
+#include "core/train/step_purity.h"
+
+namespace veritrain {
+namespace {
+
+struct Cache {
+  std::mutex mu;
+  std::map<std::string, JobFacts> facts;  // by CacheKey
+};
+
+Cache& TheCache() {
+  static Cache* cache = new Cache;
+  return *cache;
+}
+
+// The config without its seeds: they change the values, not the graph.
+std::string CacheKey(const JobConfig& config) {
+  nlohmann::json j = config.ToJson();
+  j.erase("init_seed");
+  j.erase("data_seed");
+  return j.dump();
+}
+
+std::string Flops(double f) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.3g", f);
+  return buf;
+}
+
+}  // namespace
+
+nlohmann::json DescribeJobGraph(const TrainingJob& job) {
+  const StepGraph& g = job.graph();
+  const std::vector<bool> reach = NodesReachingState(g);
+  nlohmann::json nodes = nlohmann::json::array();
+  bool coarse = false;
+  for (size_t i = 0; i < g.size(); ++i) {
+    const Node& n = g.nodes()[i];
+    coarse = coarse || n.coarse;
+    nodes.push_back({{"index", i},
+                     {"name", n.name},
+                     {"kind", NodeKindName(n.kind)},
+                     {"flops", n.flops},
+                     {"coarse", n.coarse},
+                     {"reaches_state", static_cast<bool>(reach[i])}});
+  }
+  const int64_t game_nodes = GameNodeCount(job);
+  nodes.push_back({{"index", game_nodes - 1},
+                   {"name", GameNodeName(job, game_nodes - 1)},
+                   {"kind", "assemble"},
+                   {"flops", 0.0},
+                   {"coarse", false},
+                   {"reaches_state", true}});
+  return {{"job", job.name()},
+          {"graph_nodes", g.size()},
+          {"game_nodes", game_nodes},
+          {"step_flops", job.StepFlops()},
+          {"coarse", coarse},
+          {"notes", job.Notes()},
+          {"nodes", nodes}};
+}
+
+Result<JobFacts> JobFactsFor(const JobConfig& config) {
+  Cache& cache = TheCache();
+  std::lock_guard<std::mutex> lock(cache.mu);
+  const std::string key = CacheKey(config);
+  auto it = cache.facts.find(key);
+  if (it != cache.facts.end()) return it->second;
+  VT_ASSIGN_OR_RETURN(std::unique_ptr<TrainingJob> job, MakeJob(config));
+  JobFacts facts;
+  facts.graph = DescribeJobGraph(*job);
+  facts.pure = CheckStepIsPure(*job, config.init_seed);
+  cache.facts.emplace(key, facts);
+  return facts;
+}
+
+std::vector<std::string> JobNotesOnce(const JobConfig& config) {
+  Cache& cache = TheCache();
+  std::lock_guard<std::mutex> lock(cache.mu);
+  auto it = cache.facts.find(CacheKey(config));
+  if (it == cache.facts.end() || it->second.notes_logged) return {};
+  it->second.notes_logged = true;
+  return it->second.graph.value("notes", std::vector<std::string>());
+}
+
+std::string NodesTable(const nlohmann::json& graph) {
+  const double step = graph.value("step_flops", 0.0);
+  std::string out;
+  char line[256];
+  std::snprintf(line, sizeof(line), "%5s  %-32s %-14s %10s %7s  %-6s  %s\n", "index", "name",
+                "kind", "FLOPs", "share", "grain", "reaches state");
+  out += line;
+  for (const auto& n : graph.value("nodes", nlohmann::json::array())) {
+    const double f = n.value("flops", 0.0);
+    char share[16] = "";
+    if (step > 0) std::snprintf(share, sizeof(share), "%.1f%%", 100.0 * f / step);
+    std::snprintf(line, sizeof(line), "%5lld  %-32s %-14s %10s %7s  %-6s  %s\n",
+                  static_cast<long long>(n.value("index", int64_t{0})),
+                  n.value("name", std::string()).c_str(), n.value("kind", std::string()).c_str(),
+                  Flops(f).c_str(), share, n.value("coarse", false) ? "coarse" : "fine",
+                  n.value("reaches_state", false) ? "yes" : "no");
+    out += line;
+  }
+  return out;
+}
+
+}  // namespace veritrain

@@ -1,0 +1,47 @@
+// Tolerance-mode thresholds checked against the scenario's own job before
+// anything runs (`veritrain check`, and `veritrain run` before it starts).
+//
+// With δ and the node threshold set by hand (no protocol.calibration
+// block), two settings make an honest party lose, and both are measured
+// here on the task the scenario posts:
+//   - a node threshold below the honest error of some node between the
+//     solver's profile and a verifier's (nodes are evaluated in the
+//     committed precision, so only the thread count and the determinism
+//     flag matter): an honest solver would lose a dispute;
+//   - a node threshold that lets a solver keep every node of every step
+//     within it and still move the state beyond δ over one interval
+//     (core/pol/perturbation.h): the verifier would challenge, and the
+//     honest challenger would lose the game.
+// A calibration block sets thresholds that are consistent by construction
+// (core/pol/calibration.h), so nothing is measured then.
+//
+// Thread-safety: changes process-wide LibTorch settings (thread count) and
+// restores the solver's profile; call it from one thread before any role
+// starts.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/util/status.h"
+#include "scenarios/spec/scenario.h"
+
+namespace veritrain {
+
+struct ThresholdCheck {
+  // One message per inconsistency, naming the field, the node or metric,
+  // the measured value and what would be consistent.
+  std::vector<std::string> errors;
+  // What was measured: {"honest_node_error": {node: value},
+  // "perturbation": {metric: distance}, "node_tolerance": τ}; empty when
+  // nothing needed measuring.
+  nlohmann::json measured = nlohmann::json::object();
+};
+
+// REQUIRES: the scenario is valid (ParseScenario) and its plug-ins are
+// loaded. Errors are failures to measure (a job that cannot be built).
+Result<ThresholdCheck> CheckThresholds(const Scenario& scenario);
+
+}  // namespace veritrain

@@ -1,0 +1,110 @@
+#include "scenarios/cli/calibrate_command.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "core/train/job_environment.h"
+#include "scenarios/check/behaviour_check.h"
+#include "scenarios/calibrate/calibrate.h"
+#include "scenarios/runner/run.h"
+#include "scenarios/spec/scenario.h"
+
+namespace veritrain {
+
+struct CalibrateCommand::State {
+  CLI::App* command = nullptr;
+  std::string scenario;
+  std::string out_dir;
+  std::vector<std::string> plugins;
+};
+
+CalibrateCommand::CalibrateCommand(CLI::App& app) : s_(new State) {
+  s_->command = app.add_subcommand("calibrate",
+                                   "measure the honest reproduction error "
+                                   "across hardware profiles and set delta");
+  s_->command->add_option("scenario", s_->scenario, "scenario file (JSON)")
+      ->required();
+  s_->command->add_option("--out", s_->out_dir,
+                          "where to write calibration.json and calibration.csv "
+                          "(default results/calibration/<scenario>)");
+  s_->command->add_option("--plugin", s_->plugins,
+                          "shared library with plug-in jobs");
+}
+
+CalibrateCommand::~CalibrateCommand() = default;
+
+std::optional<int> CalibrateCommand::Dispatch() {
+  if (!*s_->command) return std::nullopt;
+  auto sc = LoadScenario(s_->scenario, s_->plugins);
+  if (!sc.ok()) {
+    std::cerr << sc.status().message() << "\n";
+    return kRunBadInput;
+  }
+  auto env = ResolveJobEnvironment(sc->plugins, sc->source_dir);
+  Status ready = env.ok() ? ApplyJobEnvironment(*env) : env.status();
+  if (ready.ok()) ready = RequireKnownJob(sc->job.value("name", std::string()));
+  if (!ready.ok()) {
+    std::cerr << s_->scenario << ": " << ready.message() << "\n";
+    return kRunBadInput;
+  }
+  const std::string out =
+      s_->out_dir.empty() ? "results/calibration/" + sc->name : s_->out_dir;
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  if (ec) {
+    std::cerr << "cannot create " << out << ": " << ec.message() << "\n";
+    return kRunFailed;
+  }
+  auto c = CalibrateAndWrite(*sc, out);
+  if (!c.ok()) {
+    std::cerr << "calibration failed: " << c.status().ToString() << "\n";
+    return kRunFailed;
+  }
+  std::printf("%s: %zu honest reproductions of ranges (%zu seeds x %zu profiles, %lld "
+              "intervals of %lld steps) and %zu node evaluations, against the solver's "
+              "profile (threads=%d %s), in %.1f s\n",
+              sc->name.c_str(), c->ranges.size(), c->settings.seeds.size(),
+              c->settings.profiles.size(), static_cast<long long>(c->settings.intervals),
+              static_cast<long long>(sc->protocol.checkpoint_interval), c->nodes.size(),
+              c->reference.threads, c->reference.dtype.c_str(), c->seconds);
+  std::printf("whole intervals:\n%-7s %12s %12s %12s %12s %12s%s\n", "metric", "min", "median",
+              ("q" + std::to_string(c->settings.quantile).substr(0, 5)).c_str(), "max", "delta",
+              "  (delta = max(quantile x margin, floor), raised for the node thresholds)");
+  for (const auto& [metric, m] : c->metrics_summary.items()) {
+    std::printf("%-7s %12.4g %12.4g %12.4g %12.4g %12.4g\n", metric.c_str(),
+                m.value("min", 0.0), m.value("median", 0.0), m.value("quantile_value", 0.0),
+                m.value("max", 0.0), m["delta"].get<double>());
+  }
+  std::printf("delta by steps re-executed:\n");
+  for (const auto& [steps, by_metric] : c->delta_by_steps) {
+    std::printf("  %5lld steps:", static_cast<long long>(steps));
+    for (const auto& [metric, d] : by_metric) std::printf("  %s %.4g", metric.c_str(), d);
+    std::printf("\n");
+  }
+  std::printf("node thresholds by kind (componentwise relative error):\n");
+  for (const auto& [kind, k] : c->node_kinds_summary.items()) {
+    std::printf("  %-14s %3lld nodes, %3lld bit-exact, largest honest %.3g, largest threshold %.3g\n",
+                kind.c_str(), static_cast<long long>(k["nodes"].get<int64_t>()),
+                static_cast<long long>(k["exact"].get<int64_t>()),
+                k["max_deviation"].get<double>(), k["max_tolerance"].get<double>());
+  }
+  const RateEstimate& fp = c->false_positive_per_check;
+  const RateEstimate& task_fp = c->false_positive_per_task;
+  if (fp.trials > 0) {
+    std::printf("predicted false positives (leave one seed out): %lld of %lld honest intervals "
+                "outside delta, %.3g per interval check (95%% CI %.3g-%.3g), %.3g per task "
+                "(95%% CI %.3g-%.3g)\n",
+                static_cast<long long>(fp.events), static_cast<long long>(fp.trials), fp.rate,
+                fp.low, fp.high, task_fp.rate, task_fp.low, task_fp.high);
+  } else {
+    std::printf("predicted false positives: needs at least 2 seeds\n");
+  }
+  std::cout << "results: " << out << "/calibration.json, calibration.csv, calibration_nodes.csv\n";
+  return kRunOk;
+}
+
+}  // namespace veritrain

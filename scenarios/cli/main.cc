@@ -1,0 +1,172 @@
+// veritrain: the command users run.
+//
+//   veritrain run SCENARIO.json [--out DIR] [--keep-workdir] [--plugin LIB.so]
+//   veritrain check SCENARIO.json [--plugin LIB.so]
+//   veritrain sweep | merge | report | schema-doc   (scenarios/cli/commands.h)
+//   veritrain calibrate SCENARIO.json [--out DIR]   (scenarios/cli/calibrate_command.h)
+//   veritrain nodes SCENARIO.json | --torchscript FILE  (scenarios/cli/nodes_command.h)
+//   veritrain cache dir | list | clear              (scenarios/cli/cache_command.h)
+//
+// Exit status: 0 the run settled and met every expectation; 1 a role
+// failed or an expectation was not met; 2 the scenario is invalid (nothing
+// was started); 3 the global timeout passed; 130 interrupted.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "core/train/job.h"
+#include "core/train/job_environment.h"
+#include "core/util/build_info.h"
+#include "scenarios/check/behaviour_check.h"
+#include "scenarios/cli/cache_command.h"
+#include "scenarios/cli/calibrate_command.h"
+#include "scenarios/cli/commands.h"
+#include "scenarios/check/job_check.h"
+#include "scenarios/cli/nodes_command.h"
+#include "scenarios/cli/progress.h"
+#include "scenarios/runner/curve_keys.h"
+#include "scenarios/runner/run.h"
+#include "scenarios/runner/summary.h"
+#include "scenarios/spec/scenario.h"
+#include "scenarios/check/threshold_check.h"
+
+namespace {
+
+// Loads the scenario's plug-ins and builds its job once (a typo in a
+// plug-in job's name, a model file that is not TorchScript or a ragged CSV
+// is reported here, naming the file, before anything runs).
+veritrain::Status CheckJob(const veritrain::Scenario& sc) {
+  VT_ASSIGN_OR_RETURN(veritrain::JobEnvironment env,
+                      veritrain::ResolveJobEnvironment(sc.plugins, sc.source_dir));
+  VT_RETURN_IF_ERROR(veritrain::ApplyJobEnvironment(env));
+  VT_RETURN_IF_ERROR(veritrain::RequireKnownJob(sc.job.value("name", std::string())));
+  nlohmann::json job = veritrain::TaskSpecForScenario(sc).job;
+  if (!sc.solvers().empty()) job["dtype"] = sc.solvers().front()->profile.dtype;
+  VT_ASSIGN_OR_RETURN(veritrain::JobConfig config, veritrain::JobConfig::FromJson(job));
+  VT_RETURN_IF_ERROR(veritrain::CheckScenarioAgainstJob(sc, config));
+  VT_RETURN_IF_ERROR(veritrain::CheckBehaviourParams(sc));
+  // Tolerance-mode thresholds set by hand: measured against the job.
+  VT_ASSIGN_OR_RETURN(veritrain::ThresholdCheck thresholds, veritrain::CheckThresholds(sc));
+  if (!thresholds.errors.empty()) {
+    std::string all;
+    for (const auto& e : thresholds.errors) all += (all.empty() ? "" : "\n") + e;
+    return veritrain::Status::InvalidArgument(all);
+  }
+  // CURVE key files, when the scenario loads them: each exists and is whole.
+  return veritrain::RunCurveKeys(sc, veritrain::RunParticipantNames(sc)).status();
+}
+
+int Check(const std::string& path, const std::vector<std::string>& plugins) {
+  auto sc = veritrain::LoadScenario(path, plugins);
+  if (!sc.ok()) {
+    std::cerr << sc.status().message() << "\n";
+    return veritrain::kRunBadInput;
+  }
+  if (veritrain::Status s = CheckJob(*sc); !s.ok()) {
+    std::cerr << veritrain::EachLine(path + ": ", s.message());
+    return veritrain::kRunBadInput;
+  }
+  if (veritrain::CheckSweepOf(*sc, path, std::cerr) > 0) return veritrain::kRunBadInput;
+  std::cout << path << ": ok (" << sc->name << ", " << sc->intervals()
+            << " intervals" << veritrain::SweepSizeText(*sc) << ")\n";
+  return 0;
+}
+
+int RunCommand(const std::string& path, const veritrain::RunOptions& options,
+               const std::vector<std::string>& plugins) {
+  auto sc = veritrain::LoadScenario(path, plugins);
+  if (!sc.ok()) {
+    std::cerr << sc.status().message() << "\n";
+    return veritrain::kRunBadInput;
+  }
+  if (veritrain::Status s = CheckJob(*sc); !s.ok()) {
+    std::cerr << veritrain::EachLine(path + ": ", s.message());
+    return veritrain::kRunBadInput;
+  }
+  spdlog::info("running scenario {} (seed {})", sc->name, sc->seed);
+  if (sc->resolved.contains("sweep")) {
+    spdlog::info("the scenario's sweep block is ignored by run (use veritrain sweep)");
+  }
+  veritrain::ProgressLine progress;
+  veritrain::RunOptions with_progress = options;
+  with_progress.progress = &progress;
+  veritrain::RunOutcome out = veritrain::RunScenario(*sc, with_progress);
+  progress.Finish(std::string(out.exit_code == veritrain::kRunOk ? "finished" : "stopped") +
+                  (out.mode == veritrain::ExecutionMode::kInProcess ? " (in-process)" : ""));
+  if (!out.summary.is_null()) {
+    std::cout << veritrain::HumanSummary(
+        out.summary, out.summary["timings"].value("wall_seconds", 0.0));
+    for (const auto& e : out.expectations) {
+      std::cout << (e.value("passed", false) ? "  ok    " : "  FAIL  ")
+                << e.value("expectation", std::string());
+      if (!e.value("passed", false)) std::cout << " — " << e.value("detail", std::string());
+      std::cout << "\n";
+    }
+  }
+  if (!out.out_dir.empty()) std::cout << "results: " << out.out_dir << "\n";
+  if (out.exit_code != veritrain::kRunOk) {
+    std::cerr << "run failed: " << out.error << "\n";
+  }
+  return out.exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"veritrain: a testbed for verifiable training protocols"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "veritrain " + veritrain::VeritrainVersion() + " (commit " +
+                                        veritrain::VeritrainCommit() + ")");
+  spdlog::set_pattern("%H:%M:%S [veritrain] %v");
+
+  std::string scenario;
+  veritrain::RunOptions options;
+  auto* run = app.add_subcommand("run", "run a scenario as real processes");
+  run->add_option("scenario", scenario, "scenario file (JSON)")->required();
+  run->add_option("--out", options.out_dir,
+                  "results folder (default results/runs/<scenario>/<run-id>)");
+  run->add_flag("--keep-workdir", options.keep_workdir,
+                "keep the private temp dir (keys, checkpoints, endpoints)");
+  bool in_process = false;
+  run->add_flag("--in-process", in_process, "run the roles as threads of this process");
+  std::string mode;
+  run->add_option("--mode", mode,
+                  "process or in-process (default: the scenario's execution.mode, else process)")
+      ->check(CLI::IsMember({"process", "in-process"}));
+  std::vector<std::string> plugins;
+  run->add_option("--plugin", plugins,
+                  "shared library with plug-in jobs, loaded by every process (repeatable)");
+  run->add_option("--bin-dir", options.bin_dir,
+                  "where veritrain-{arbiter,solver,verifier} are (default: beside veritrain)");
+  veritrain::AddCacheDirOption(run);
+
+  std::string check_path;
+  auto* check = app.add_subcommand("check", "validate a scenario file without running it");
+  check->add_option("scenario", check_path, "scenario file (JSON)")->required();
+  check->add_option("--plugin", plugins, "shared library with plug-in jobs (repeatable)");
+  veritrain::AddCacheDirOption(check);
+
+  veritrain::WorkflowCommands workflow(app);
+  veritrain::CalibrateCommand calibrate(app);
+  veritrain::NodesCommand nodes(app);
+  veritrain::CacheCommand cache(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : veritrain::kRunBadInput;
+  }
+  if (*check) return Check(check_path, plugins);
+  if (auto status = workflow.Dispatch()) return *status;
+  if (auto status = calibrate.Dispatch()) return *status;
+  if (auto status = nodes.Dispatch()) return *status;
+  if (auto status = cache.Dispatch()) return *status;
+  if (in_process) mode = "in-process";
+  if (!mode.empty()) options.mode = *veritrain::ParseExecutionMode(mode);
+  if (*run) return RunCommand(scenario, options, plugins);
+  return veritrain::kRunBadInput;
+}

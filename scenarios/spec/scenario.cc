@@ -1,0 +1,675 @@
+// Scenario parsing: JSON syntax, the embedded JSON Schema, defaults from the
+// schema, semantic checks, then the typed Scenario.
+#include "scenarios/spec/scenario.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <utility>
+
+#include "core/protocol/participant_name.h"
+#include "scenarios/spec/market_spec.h"
+#include "scenarios/spec/schema_validate.h"
+#include "scenarios/spec/summary_shape.h"
+
+namespace veritrain {
+namespace {
+
+using nlohmann::json;
+
+// The parsed schema, built once. Its failure is a build defect.
+const Result<JsonSchema>& TheSchema() {
+  static const Result<JsonSchema> schema = []() -> Result<JsonSchema> {
+    json j = json::parse(ScenarioSchemaText(), nullptr, false);
+    if (j.is_discarded()) {
+      return Status::Internal("the embedded scenario schema is not JSON");
+    }
+    return JsonSchema::Create(std::move(j));
+  }();
+  return schema;
+}
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+// a + b and a × b on token amounts, or nullopt past the int64 range.
+std::optional<int64_t> CheckedAdd(std::optional<int64_t> a, std::optional<int64_t> b) {
+  int64_t out = 0;
+  if (!a || !b || __builtin_add_overflow(*a, *b, &out)) return std::nullopt;
+  return out;
+}
+std::optional<int64_t> CheckedMul(std::optional<int64_t> a, std::optional<int64_t> b) {
+  int64_t out = 0;
+  if (!a || !b || __builtin_mul_overflow(*a, *b, &out)) return std::nullopt;
+  return out;
+}
+
+// True when every task surely pays the solver its reward out of the
+// submitter's funds: the solver is honest and does not crash for good, and
+// every verifier votes (no "stall"), so no task ends unverified or in a
+// solver timeout (the two outcomes that return the reward; accepted,
+// challenge rejected and forced error all pay it).
+bool EveryTaskPaysItsReward(const json& r) {
+  std::set<std::string> crashed_for_good;
+  for (const json& c : r["crashes"]) {
+    if (!c["restart"].get<bool>()) crashed_for_good.insert(c["participant"].get<std::string>());
+  }
+  for (const json& p : r["participants"]) {
+    const std::string role = p["role"].get<std::string>();
+    const std::string behaviour = p["behaviour"].get<std::string>();
+    if (role == "solver" && (behaviour != "honest" ||
+                             crashed_for_good.count(p["name"].get<std::string>()) > 0)) {
+      return false;
+    }
+    if (role == "verifier" && behaviour == "stall") return false;
+  }
+  return true;
+}
+
+// Money the ledger could not hold or the submitter could not pay, known
+// before anything runs. REQUIRES: as SemanticErrors.
+std::vector<ScenarioError> MoneyErrors(const json& r, int64_t verifiers) {
+  std::vector<ScenarioError> errors;
+  const json& e = r["economics"];
+  const int64_t funds = e["submitter_funds"].get<int64_t>();
+  const int64_t reward = e["reward"].get<int64_t>();
+  const int64_t fee = e["verifier_fee"].get<int64_t>();
+  const int64_t per_task = e["verifiers_per_task"].get<int64_t>();
+  const int64_t tasks = r["tasks"].get<int64_t>();
+  const int64_t participants = static_cast<int64_t>(r["participants"].size());
+  const std::string kTooLarge = "more than the ledger can hold (2^63 - 1 token units)";
+  // The ledger mints every account at genesis; its total must fit int64.
+  const auto supply = CheckedAdd(
+      CheckedAdd(funds, CheckedMul(participants, e["participant_funds"].get<int64_t>())),
+      e["jackpot_initial"].get<int64_t>());
+  if (!supply) {
+    errors.push_back({"/economics", "submitter_funds + " + std::to_string(participants) +
+                                        " participants × participant_funds + jackpot_initial "
+                                        "is " + kTooLarge});
+  }
+  // Each task escrows its reward and a fee for every selected verifier.
+  const int64_t selected = per_task > 0 ? per_task : verifiers;
+  const auto fees = CheckedMul(fee, selected);
+  const auto escrow = CheckedAdd(reward, fees);
+  const std::string escrow_text = "reward " + std::to_string(reward) + " + verifier_fee " +
+                                  std::to_string(fee) + " × " + std::to_string(selected) +
+                                  " selected verifiers";
+  if (!escrow) {
+    errors.push_back({"/economics", escrow_text + " is " + kTooLarge});
+    return errors;
+  }
+  if (*escrow > funds) {
+    errors.push_back({"/economics/submitter_funds",
+                      std::to_string(funds) + " cannot fund one task: it escrows " + escrow_text +
+                          " = " + std::to_string(*escrow)});
+    return errors;
+  }
+  // Tasks are posted one after another; when each surely pays its reward,
+  // the last one needs (tasks - 1) rewards already paid plus its escrow.
+  if (tasks > 1 && EveryTaskPaysItsReward(r)) {
+    const auto needed = CheckedAdd(CheckedMul(tasks - 1, reward), escrow);
+    if (!needed || *needed > funds) {
+      errors.push_back(
+          {"/economics/submitter_funds",
+           std::to_string(funds) + " cannot fund " + std::to_string(tasks) +
+               " tasks: the honest solver is paid the reward of every task, so the last one "
+               "is posted after " +
+               std::to_string(tasks - 1) + " × reward " + std::to_string(reward) +
+               " has been paid and escrows " + escrow_text + " = " + std::to_string(*escrow) +
+               ": " + (needed ? std::to_string(*needed) : kTooLarge) + " needed"});
+    }
+  }
+  return errors;
+}
+
+// Errors the schema cannot express. REQUIRES: `r` conforms to the schema
+// and has its defaults filled in.
+std::vector<ScenarioError> SemanticErrors(const json& r) {
+  std::vector<ScenarioError> errors;
+
+  const json& protocol = r["protocol"];
+  const int64_t steps = r["job"]["steps"].get<int64_t>();
+  const int64_t k = protocol["checkpoint_interval"].get<int64_t>();
+  const int64_t top_q = protocol["top_q"].get<int64_t>();
+  const int64_t random_samples = protocol["random_samples"].get<int64_t>();
+  if (steps % k != 0) {
+    errors.push_back({"/protocol/checkpoint_interval",
+                      std::to_string(k) + " does not divide job.steps = " +
+                          std::to_string(steps)});
+  }
+  if (top_q == 0 && random_samples == 0) {  // both >= 0 by the schema
+    errors.push_back({"/protocol",
+                      "top_q + random_samples must be at least "
+                      "1 (got " +
+                          std::to_string(top_q) + " + " +
+                          std::to_string(random_samples) + ")"});
+  }
+  if (steps % k == 0) {
+    const int64_t intervals = steps / k;
+    const std::string limit =
+        " exceeds the number of intervals (" + std::to_string(intervals) +
+        " = job.steps / checkpoint_interval = " + std::to_string(steps) +
+        " / " + std::to_string(k) + ")";
+    if (top_q > intervals) {
+      errors.push_back({"/protocol/top_q", std::to_string(top_q) + limit});
+    }
+    if (random_samples > intervals) {
+      errors.push_back(
+          {"/protocol/random_samples", std::to_string(random_samples) + limit});
+    }
+    if (protocol.contains("calibration") && protocol["calibration"].contains("intervals") &&
+        protocol["calibration"]["intervals"].get<int64_t>() > intervals) {
+      errors.push_back({"/protocol/calibration/intervals",
+                        protocol["calibration"]["intervals"].dump() + limit});
+    }
+  }
+  // Tolerance mode: a delta per metric, from the file or from calibration.
+  const json& delta = protocol["delta"];
+  const bool calibrated = protocol.contains("calibration");
+  if (calibrated && !delta.empty()) {
+    errors.push_back({"/protocol/delta",
+                      "give either delta or calibration, not both (calibration "
+                      "sets delta)"});
+  }
+  if (protocol["mode"] == "tolerance" && !calibrated) {
+    for (const json& m : protocol["metrics"]) {
+      if (!delta.contains(m.get<std::string>())) {
+        errors.push_back({"/protocol/delta",
+                          "tolerance mode needs a delta for metric " + m.dump() +
+                              " (or a calibration block to set it)"});
+      }
+    }
+  }
+
+  const std::string job_name = r["job"]["name"].get<std::string>();
+  const std::vector<std::string>& builtin = KnownBuiltinJobs();
+  if (r["plugins"].empty() &&
+      std::find(builtin.begin(), builtin.end(), job_name) == builtin.end()) {
+    std::string names;
+    for (const std::string& n : builtin) names += (names.empty() ? "\"" : ", \"") + n + "\"";
+    errors.push_back({"/job/name", "\"" + job_name + "\" is not one of: " + names +
+                                       " (a job from a plug-in needs \"plugins\" or "
+                                       "--plugin PATH)"});
+  }
+
+  const json& participants = r["participants"];
+  int solvers = 0;
+  int verifiers = 0;
+  std::map<std::string, size_t> first_use;
+  for (size_t i = 0; i < participants.size(); ++i) {
+    const json& p = participants[i];
+    const std::string at = "/participants/" + std::to_string(i);
+    const std::string name = p["name"].get<std::string>();
+    const std::string role = p["role"].get<std::string>();
+    const std::string behaviour = p["behaviour"].get<std::string>();
+    if (role == "solver") ++solvers;
+    if (role == "verifier") ++verifiers;
+    // The schema's pattern holds the character set; the reserved names
+    // are refused here, each with what it is reserved for.
+    if (Status safe = CheckParticipantName(name); !safe.ok()) {
+      errors.push_back({at + "/name", safe.message()});
+    }
+    auto [it, inserted] = first_use.emplace(name, i);
+    if (!inserted) {
+      errors.push_back({at + "/name", "duplicate participant name '" + name +
+                                          "' (also /participants/" +
+                                          std::to_string(it->second) + ")"});
+    }
+    const std::vector<std::string>& known = KnownBehaviours(role);
+    if (std::find(known.begin(), known.end(), behaviour) == known.end()) {
+      errors.push_back(
+          {at + "/behaviour", "unknown " + role + " behaviour '" + behaviour +
+                                  "' (known: " + Join(known) + ")"});
+    }
+  }
+  const bool market = r.contains("market");
+  if (solvers != 1 && !market) {
+    errors.push_back({"/participants", "need exactly one solver (found " +
+                                           std::to_string(solvers) + ")"});
+  }
+  if (verifiers < 1) {
+    errors.push_back({"/participants", "need at least one verifier (found " +
+                                           std::to_string(verifiers) + ")"});
+  }
+  // Exact mode compares bits, and bits of one precision cannot be
+  // reproduced in another: every verifier computes in the solver's dtype.
+  std::string solver_dtype;
+  for (const json& p : participants) {
+    if (p["role"] == "solver") solver_dtype = p["profile"]["dtype"].get<std::string>();
+  }
+  if (protocol["mode"] == "exact" && !solver_dtype.empty()) {
+    for (size_t i = 0; i < participants.size(); ++i) {
+      const json& p = participants[i];
+      const std::string dtype = p["profile"]["dtype"].get<std::string>();
+      if (p["role"] == "verifier" && dtype != solver_dtype) {
+        errors.push_back({"/participants/" + std::to_string(i) + "/profile/dtype",
+                          "\"" + dtype + "\" differs from the solver's \"" + solver_dtype +
+                              "\": exact mode compares state hashes bit for bit, which "
+                              "another precision cannot reproduce; use the solver's dtype, "
+                              "or protocol.mode \"tolerance\""});
+      }
+    }
+  }
+
+  // Economics the schema cannot express.
+  const json& economics = r["economics"];
+  const json& split = economics["slash_split"];
+  const int64_t split_sum = split["winner_bps"].get<int64_t>() +
+                            split["jackpot_bps"].get<int64_t>() +
+                            split["burn_bps"].get<int64_t>();
+  if (split_sum != 10000) {
+    errors.push_back({"/economics/slash_split",
+                      "winner_bps + jackpot_bps + burn_bps = " + std::to_string(split_sum) +
+                          ", must be 10000 (the whole stake)"});
+  }
+  const int64_t per_task = economics["verifiers_per_task"].get<int64_t>();
+  if (per_task > verifiers) {
+    errors.push_back({"/economics/verifiers_per_task",
+                      std::to_string(per_task) + " exceeds the number of verifiers (" +
+                          std::to_string(verifiers) + ")"});
+  }
+
+  // A market checks its money itself (market_spec.h): funds per entry.
+  if (!market) {
+    for (ScenarioError& e : MoneyErrors(r, verifiers)) errors.push_back(std::move(e));
+  }
+
+  // Network faults and retries.
+  const json& faults = r["network"]["faults"];
+  const double rates = faults["drop"].get<double>() + faults["duplicate"].get<double>() +
+                       faults["reorder"].get<double>() + faults["delay"].get<double>();
+  if (rates > 1 + 1e-12) {
+    errors.push_back({"/network/faults", "drop + duplicate + reorder + delay = " +
+                                             json(rates).dump() + ", must be at most 1"});
+  }
+  const json& retry = r["network"]["retry"];
+  if (retry["max_ms"].get<int64_t>() < retry["initial_ms"].get<int64_t>()) {
+    errors.push_back({"/network/retry/max_ms", retry["max_ms"].dump() +
+                                                   " is below initial_ms = " +
+                                                   retry["initial_ms"].dump()});
+  }
+
+  // Crashes: of a known solver or verifier, once each, at a point it reaches.
+  const json& crashes = r["crashes"];
+  std::set<std::string> crashed;
+  for (size_t i = 0; i < crashes.size(); ++i) {
+    const std::string at = "/crashes/" + std::to_string(i);
+    const std::string name = crashes[i]["participant"].get<std::string>();
+    const std::string point = crashes[i]["at"].get<std::string>();
+    const int64_t after = crashes[i]["after"].get<int64_t>();
+    auto who = first_use.find(name);
+    if (who == first_use.end() && name != "arbiter") {
+      errors.push_back({at + "/participant", "'" + name + "' is not a participant"});
+      continue;
+    }
+    if (!crashed.insert(name).second) {
+      errors.push_back({at + "/participant", "'" + name + "' already has a crash"});
+    }
+    const std::string role =
+        name == "arbiter" ? "arbiter" : participants[who->second]["role"].get<std::string>();
+    if (role == "arbiter" && point == "training") {
+      errors.push_back({at + "/at", "the arbiter crashes at \"verification\" (after `after` "
+                                    "verdicts) or \"dispute\" (after `after` game moves)"});
+    }
+    if (point == "training" && role != "solver") {
+      errors.push_back({at + "/at", "only the solver trains; '" + name + "' is a " + role});
+    }
+    if (point == "verification" && role != "verifier" && role != "arbiter") {
+      errors.push_back({at + "/at", "only verifiers verify; '" + name + "' is a " + role});
+    }
+    if (point == "training" && steps % k == 0 && (after < 1 || after > steps / k)) {
+      errors.push_back({at + "/after", "checkpoint " + std::to_string(after) +
+                                           " is not one training writes (1.." +
+                                           std::to_string(steps / k) + ")"});
+    }
+    // Crash points that can be seen never to fire (the others are warned
+    // about in the run's summary when they do not).
+    const int64_t per_task = r["economics"]["verifiers_per_task"].get<int64_t>();
+    // A forced error's task is verified twice (the posted trace, then the
+    // solver's real one).
+    const bool forced = r["economics"]["forced_error_rate"].get<double>() > 0;
+    const int64_t voters = (per_task > 0 ? per_task : verifiers) * r["tasks"].get<int64_t>() *
+                           (forced ? 2 : 1);
+    if (role == "arbiter" && point == "verification" && after > voters) {
+      errors.push_back({at + "/after", "the arbiter crashes after verdict " +
+                                           std::to_string(after) + ", but the run has at most " +
+                                           std::to_string(voters) +
+                                           (forced ? " (tasks × verifiers selected per task × 2 "
+                                                     "traces of a forced error)"
+                                                   : " (tasks × verifiers selected per task)") +
+                                           ": the crash would never happen"});
+    }
+    const int64_t checked = top_q + random_samples;
+    if (role == "verifier" && point == "verification" && after >= checked) {
+      errors.push_back({at + "/after", "a verifier crashes once it has re-executed `after` "
+                                       "intervals and before the next, but it re-executes "
+                                       "top_q + random_samples = " +
+                                           std::to_string(checked) + " per task: " +
+                                           std::to_string(after) + " would never happen (0.." +
+                                           std::to_string(checked - 1) + ")"});
+    }
+  }
+
+  // Disk faults: of a known solver (only solvers write checkpoints), once each.
+  const json& disks = r["disk_faults"];
+  std::set<std::string> full;
+  for (size_t i = 0; i < disks.size(); ++i) {
+    const std::string at = "/disk_faults/" + std::to_string(i) + "/participant";
+    const std::string name = disks[i]["participant"].get<std::string>();
+    auto who = first_use.find(name);
+    if (who == first_use.end()) {
+      errors.push_back({at, "'" + name + "' is not a participant"});
+      continue;
+    }
+    const std::string role = participants[who->second]["role"].get<std::string>();
+    if (role != "solver") {
+      errors.push_back({at, "only solvers write checkpoints; '" + name + "' is a " + role});
+    }
+    if (!full.insert(name).second) {
+      errors.push_back({at, "'" + name + "' already has a disk fault"});
+    }
+  }
+
+  const json& expect = r["expect"];
+  for (size_t i = 0; i < expect.size(); ++i) {
+    const std::string path = expect[i]["path"].get<std::string>();
+    try {
+      json::json_pointer pointer(path);
+    } catch (const json::exception&) {
+      errors.push_back({"/expect/" + std::to_string(i) + "/path",
+                        "\"" + path +
+                            "\" is not a valid JSON pointer ('~' "
+                            "must be followed by 0 or 1)"});
+    }
+  }
+  // Paths that no summary.json of this scenario can hold (summary_shape.h).
+  for (auto& e : CheckExpectPaths(r)) errors.push_back(std::move(e));
+  return errors;
+}
+
+// Validates `j`; on success `*resolved` is `j` with defaults filled in.
+std::vector<ScenarioError> Check(const json& j, json* resolved) {
+  const Result<JsonSchema>& schema = TheSchema();
+  if (!schema.ok()) return {{"", schema.status().ToString()}};
+  std::vector<ScenarioError> errors;
+  for (SchemaViolation& v : schema->Validate(j)) {
+    errors.push_back({std::move(v.path), std::move(v.message)});
+  }
+  if (!errors.empty()) return errors;
+  *resolved = j;
+  schema->ApplyDefaults(resolved);
+  if (!resolved->contains("participants") && !resolved->contains("market")) {
+    return {{"", "missing required field 'participants' (or a \"market\" to generate them)"}};
+  }
+  // A market's participants are generated before the checks of
+  // participants see them.
+  std::vector<ScenarioError> market = ExpandMarket(resolved);
+  if (!market.empty()) return market;
+  return SemanticErrors(*resolved);
+}
+
+ProfileSpec ProfileFromJson(const json& j) {
+  ProfileSpec p;
+  p.threads = j["threads"].get<int>();
+  p.dtype = j["dtype"].get<std::string>();
+  p.deterministic = j["deterministic"].get<bool>();
+  p.device = j["device"].get<std::string>();
+  return p;
+}
+
+// REQUIRES: `r` passed Check().
+Scenario FromResolved(json r) {
+  Scenario s;
+  s.name = r["name"].get<std::string>();
+  s.description = r["description"].get<std::string>();
+  s.seed = r["seed"].get<uint64_t>();
+  s.job = r["job"];
+  const json& protocol = r["protocol"];
+  s.protocol.checkpoint_interval =
+      protocol["checkpoint_interval"].get<int64_t>();
+  s.protocol.mode = protocol["mode"].get<std::string>();
+  s.protocol.top_q = protocol["top_q"].get<int64_t>();
+  s.protocol.random_samples = protocol["random_samples"].get<int64_t>();
+  s.protocol.metrics = protocol["metrics"].get<std::vector<std::string>>();
+  s.protocol.delta = protocol["delta"].get<std::map<std::string, double>>();
+  s.protocol.reference = protocol["reference"].get<std::map<std::string, double>>();
+  s.protocol.hyperparameters = protocol["hyperparameters"].get<std::string>();
+  if (protocol.contains("calibration")) s.protocol.calibration = protocol["calibration"];
+  s.protocol.training_deadline_s =
+      protocol["deadlines"]["training_s"].get<double>();
+  s.protocol.verification_deadline_s =
+      protocol["deadlines"]["verification_s"].get<double>();
+  s.protocol.arity = protocol["game"]["arity"].get<int64_t>();
+  s.protocol.game_clock_s = protocol["game"]["clock_s"].get<double>();
+  s.protocol.node_tolerance = protocol["game"]["node_tolerance"].get<double>();
+  s.economics.reward = r["economics"]["reward"].get<int64_t>();
+  s.economics.submitter_funds =
+      r["economics"]["submitter_funds"].get<int64_t>();
+  const json& e = r["economics"];
+  s.economics.participant_funds = e["participant_funds"].get<int64_t>();
+  s.economics.jackpot_initial = e["jackpot_initial"].get<int64_t>();
+  TaskEconomics& t = s.economics.task;
+  t.verifier_fee = e["verifier_fee"].get<int64_t>();
+  t.solver_stake = e["solver_stake"].get<int64_t>();
+  t.verifier_stake = e["verifier_stake"].get<int64_t>();
+  t.challenge_stake = e["challenge_stake"].get<int64_t>();
+  t.slash_winner_bps = e["slash_split"]["winner_bps"].get<int64_t>();
+  t.slash_jackpot_bps = e["slash_split"]["jackpot_bps"].get<int64_t>();
+  t.slash_burn_bps = e["slash_split"]["burn_bps"].get<int64_t>();
+  t.jackpot_tax_bps = e["jackpot_tax_bps"].get<int64_t>();
+  t.forced_error_rate = e["forced_error_rate"].get<double>();
+  t.whistleblower_reward = e["whistleblower_reward"].get<int64_t>();
+  t.slash_lazy = e["slash_lazy"].get<bool>();
+  t.verifiers_per_task = e["verifiers_per_task"].get<int64_t>();
+  t.compute_cost_per_step = e["compute_cost_per_step"].get<int64_t>();
+  s.tasks = r["tasks"].get<int64_t>();
+  for (const json& p : r["participants"]) {
+    ParticipantSpec spec;
+    spec.name = p["name"].get<std::string>();
+    spec.role = p["role"].get<std::string>();
+    spec.behaviour = p["behaviour"].get<std::string>();
+    spec.params = p["params"];
+    spec.profile = ProfileFromJson(p["profile"]);
+    s.participants.push_back(std::move(spec));
+  }
+  s.network.transport = r["network"]["transport"].get<std::string>();
+  s.network.host = r["network"]["host"].get<std::string>();
+  s.network.curve.enabled = r["network"]["curve"]["enabled"].get<bool>();
+  s.network.curve.keys = r["network"]["curve"]["keys"].get<std::string>();
+  s.network.faults = r["network"]["faults"];
+  s.network.retry = r["network"]["retry"];
+  for (const json& c : r["crashes"]) {
+    s.crashes.push_back({c["participant"].get<std::string>(), c["at"].get<std::string>(),
+                         c["after"].get<int64_t>(), c["restart"].get<bool>()});
+  }
+  for (const json& d : r["disk_faults"]) {
+    s.disk_free_bytes[d["participant"].get<std::string>()] = d["free_bytes"].get<int64_t>();
+  }
+  if (r.contains("market")) s.market = MarketSpec::FromResolved(r);
+  s.timeout_s = r["timeout_s"].get<double>();
+  s.expect = r["expect"];
+  s.plugins = r["plugins"].get<std::vector<std::string>>();
+  s.resolved = std::move(r);
+  return s;
+}
+
+// "line 3, column 7" of the 1-based byte position `byte` in `text`.
+std::string LineColumn(std::string_view text, size_t byte) {
+  size_t index = byte == 0 ? 0 : byte - 1;
+  if (index > text.size()) index = text.size();
+  size_t line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < index; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return "line " + std::to_string(line) + ", column " +
+         std::to_string(index - line_start + 1);
+}
+
+// nlohmann's parse error text without its "[json.exception...] parse error
+// at line L, column C: " prefix.
+std::string ParseErrorReason(const std::string& what) {
+  size_t at = what.find("syntax error");
+  if (at != std::string::npos) return what.substr(at);
+  at = what.find("] ");
+  return at == std::string::npos ? what : what.substr(at + 2);
+}
+
+}  // namespace
+
+nlohmann::json ProfileSpec::ToJson() const {
+  return {{"threads", threads},
+          {"dtype", dtype},
+          {"deterministic", deterministic},
+          {"device", device}};
+}
+
+nlohmann::json CrashSpec::ToJson() const {
+  return {{"participant", participant}, {"at", at}, {"after", after}, {"restart", restart}};
+}
+
+const CrashSpec* Scenario::CrashOf(const std::string& name) const {
+  for (const CrashSpec& c : crashes) {
+    if (c.participant == name) return &c;
+  }
+  return nullptr;
+}
+
+std::vector<const ParticipantSpec*> Scenario::solvers() const {
+  std::vector<const ParticipantSpec*> out;
+  for (const ParticipantSpec& p : participants) {
+    if (p.role == "solver") out.push_back(&p);
+  }
+  return out;
+}
+
+std::vector<const ParticipantSpec*> Scenario::verifiers() const {
+  std::vector<const ParticipantSpec*> out;
+  for (const ParticipantSpec& p : participants) {
+    if (p.role == "verifier") out.push_back(&p);
+  }
+  return out;
+}
+
+int64_t Scenario::intervals() const {
+  auto steps = job.find("steps");
+  if (steps == job.end() || !steps->is_number_integer() ||
+      protocol.checkpoint_interval <= 0) {
+    return 0;
+  }
+  return steps->get<int64_t>() / protocol.checkpoint_interval;
+}
+
+const std::vector<std::string>& KnownBehaviours(const std::string& role) {
+  static const std::vector<std::string> kSolver = {
+      "honest", "corrupt-node", "stall", "withhold",
+      // Proof-of-learning spoofs (solver/behaviours/).
+      "lazy", "random-weights", "replay", "interpolate", "infinitesimal",
+      "blindfold-topq", "data-substitution", "precision-downgrade"};
+  static const std::vector<std::string> kVerifier = {"honest", "false-challenge", "stall",
+                                                     "lazy-approve", "colluding"};
+  static const std::vector<std::string> kNone;
+  if (role == "solver") return kSolver;
+  if (role == "verifier") return kVerifier;
+  return kNone;
+}
+
+std::vector<ScenarioError> CheckScenarioJson(const nlohmann::json& j) {
+  json resolved;
+  try {
+    return Check(j, &resolved);
+  } catch (const std::exception& e) {
+    return {{"", std::string("internal error while checking: ") + e.what()}};
+  }
+}
+
+Result<Scenario> ParseScenario(std::string_view json_text,
+                               const std::string& source_name) {
+  json j;
+  try {
+    j = json::parse(json_text.begin(), json_text.end());
+  } catch (const json::parse_error& e) {
+    return Status::InvalidArgument(source_name + ": invalid JSON at " +
+                                   LineColumn(json_text, e.byte) + ": " +
+                                   ParseErrorReason(e.what()));
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(source_name + ": invalid JSON: " + e.what());
+  }
+  try {
+    json resolved;
+    std::vector<ScenarioError> errors = Check(j, &resolved);
+    if (!errors.empty()) {
+      std::string message;
+      for (const ScenarioError& e : errors) {
+        if (!message.empty()) message += "\n";
+        message += source_name + ": " + (e.path.empty() ? "(root)" : e.path) +
+                   ": " + e.message;
+      }
+      return Status::InvalidArgument(message);
+    }
+    return FromResolved(std::move(resolved));
+  } catch (const std::exception& e) {
+    return Status::Internal(source_name + ": unexpected error: " + e.what());
+  }
+}
+
+const std::vector<std::string>& KnownBuiltinJobs() {
+  static const std::vector<std::string> kJobs = {"mlp", "synthetic", "cnn",
+                                                 "torchscript", "transformer"};
+  return kJobs;
+}
+
+Result<Scenario> LoadScenario(const std::string& path,
+                              const std::vector<std::string>& extra_plugins) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return Status::NotFound("scenario file not found: " + path);
+  }
+  if (std::filesystem::is_directory(path, ec)) {
+    return Status::IOError(path + ": is a directory, not a scenario file");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Status::IOError(path + ": cannot open: " + std::strerror(errno));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    return Status::IOError(path + ": read failed: " + std::strerror(errno));
+  }
+  std::string source = text.str();
+  if (!extra_plugins.empty()) {
+    // Added before checking, so a plug-in job named only by --plugin passes.
+    json j = json::parse(source, nullptr, /*allow_exceptions=*/false);
+    if (j.is_object()) {
+      if (!j.contains("plugins")) j["plugins"] = json::array();
+      if (j["plugins"].is_array()) {
+        for (const std::string& p : extra_plugins) {
+          j["plugins"].push_back(std::filesystem::absolute(p, ec).string());
+        }
+        source = j.dump(2);
+      }
+    }
+  }
+  Result<Scenario> sc = ParseScenario(source, path);
+  if (sc.ok()) {
+    sc->source_dir =
+        std::filesystem::absolute(path, ec).parent_path().lexically_normal().string();
+  }
+  return sc;
+}
+
+}  // namespace veritrain

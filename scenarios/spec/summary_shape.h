@@ -1,0 +1,44 @@
+// The shape of summary.json, which a scenario's `expect` paths point into,
+// and the check of those paths before anything runs.
+//
+// The shape (SummaryShape(), written out in summary_shape.cc and documented
+// in docs/scenarios.md) names every field the runner writes: the run's
+// fields, each task's, each verifier's. Where the fields below a point are
+// not fixed it says so: maps keyed by participant ("profit",
+// "compute_cost", "slashed", "lazy_exposed", "…_by_role"), by ledger
+// account ("balances": participants, "jackpot", "burn", "escrow/…", …), by
+// metric ("max_distance"), and objects whose fields depend on the protocol
+// path taken ("dispute", "settlement", "attack", "timings", …: "open").
+//
+// CheckExpectPaths refuses a path that cannot exist: a misspelt field
+// ("/tasks/0/outcom", with the closest name), a task index beyond the
+// scenario's "tasks", a verifier index beyond its verifiers, a participant
+// that is not in the scenario, a path below a scalar. A path into an open
+// object passes, and fails at run time with the fields the summary has
+// (expect.h).
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "scenarios/spec/scenario.h"
+
+namespace veritrain {
+
+// The shape, as a JSON document: an object maps field names to shapes; a
+// one-element array is an array of that shape; a string is a scalar type
+// ("string", "integer", "number", "boolean") or "open" (anything below);
+// an object key "*participant", "*account" or "*any" stands for any key of
+// that kind.
+const nlohmann::json& SummaryShape();
+
+// For each "path", "greater_than" and "less_than" of `resolved["expect"]`
+// (a resolved scenario document) that is a valid JSON pointer and cannot
+// exist in the summary of that scenario, one error at
+// "/expect/<i>/<field>" naming the first token that does not fit.
+std::vector<ScenarioError> CheckExpectPaths(const nlohmann::json& resolved);
+
+}  // namespace veritrain

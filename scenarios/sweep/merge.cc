@@ -1,0 +1,128 @@
+#include "scenarios/sweep/merge.h"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/state/atomic_file.h"
+#include "scenarios/sweep/sweep_runner.h"
+
+namespace veritrain {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+Result<json> ReadJsonFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::NotFound(path + " cannot be opened (not a sweep folder?)");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  json j = json::parse(ss.str(), nullptr, false);
+  if (j.is_discarded()) return Status::Corruption(path + " is not valid JSON");
+  return j;
+}
+
+}  // namespace
+
+Result<MergeResult> MergeSweeps(const std::string& out_dir,
+                                const std::vector<std::string>& shard_dirs,
+                                bool allow_missing) {
+  if (shard_dirs.empty()) return Status::InvalidArgument("merge: no shard folders given");
+  json reference;
+  std::string reference_dir;
+  std::vector<SweepRow> rows;
+  std::map<int64_t, std::string> owner;  // run -> shard folder
+  std::set<int64_t> shard_indices;
+  for (const std::string& dir : shard_dirs) {
+    VT_ASSIGN_OR_RETURN(json m, ReadJsonFile(dir + "/sweep.json"));
+    if (m.value("format", std::string()) != "veritrain-sweep/1") {
+      return Status::InvalidArgument(dir + "/sweep.json: not a veritrain sweep (format \"" +
+                                     m.value("format", std::string()) + "\")");
+    }
+    if (reference.is_null()) {
+      reference = m;
+      reference_dir = dir;
+    } else {
+      for (const char* field : {"scenario_sha256", "parameters", "repetitions", "seeds", "runs"}) {
+        if (m.value(field, json()) != reference.value(field, json())) {
+          return Status::InvalidArgument(dir + " is not a shard of the same sweep as " +
+                                         reference_dir + ": their '" + field + "' differ");
+        }
+      }
+      if (m["shard"].value("count", 0) != reference["shard"].value("count", 0)) {
+        return Status::InvalidArgument(dir + " was split into " +
+                                       m["shard"].value("count", json()).dump() + " shards but " +
+                                       reference_dir + " into " +
+                                       reference["shard"].value("count", json()).dump());
+      }
+    }
+    const int64_t shard = m["shard"].value("index", int64_t{-1});
+    if (!shard_indices.insert(shard).second) {
+      return Status::InvalidArgument("shard " + std::to_string(shard) + " is given twice (" + dir +
+                                     ")");
+    }
+    VT_ASSIGN_OR_RETURN(auto shard_rows, ReadSweepRows(dir));
+    for (auto& r : shard_rows) {
+      auto [it, inserted] = owner.emplace(r.run, dir);
+      if (!inserted) {
+        return Status::InvalidArgument("run " + std::to_string(r.run) + " is in both " +
+                                       it->second + " and " + dir);
+      }
+      rows.push_back(std::move(r));
+    }
+  }
+  MergeResult result;
+  result.runs = static_cast<int64_t>(rows.size());
+  result.expected = reference.value("runs", int64_t{0});
+  for (int64_t i = 0; i < result.expected; ++i) {
+    if (owner.count(i) == 0) result.missing.push_back(i);
+  }
+  if (!result.missing.empty() && !allow_missing) {
+    std::string list;
+    for (size_t i = 0; i < result.missing.size() && i < 10; ++i) {
+      list += (i ? ", " : "") + std::to_string(result.missing[i]);
+    }
+    if (result.missing.size() > 10) list += ", …";
+    return Status::FailedPrecondition(
+        std::to_string(result.missing.size()) + " of " + std::to_string(result.expected) +
+        " runs are in no shard (runs " + list + "); pass every shard folder, or --allow-missing");
+  }
+
+  std::error_code ec;
+  fs::create_directories(out_dir + "/runs", ec);
+  if (ec) return Status::IOError("cannot create " + out_dir + ": " + ec.message());
+  for (const auto& [run, dir] : owner) {
+    const std::string name = SweepRunDirName(run);
+    const fs::path from = fs::path(dir) / "runs" / name;
+    if (!fs::exists(from, ec)) continue;
+    const fs::path to = fs::path(out_dir) / "runs" / name;
+    if (fs::equivalent(from, to, ec)) continue;
+    fs::remove_all(to, ec);
+    fs::copy(from, to, fs::copy_options::recursive, ec);
+    if (ec) return Status::IOError("copying " + from.string() + ": " + ec.message());
+  }
+  std::vector<std::string> names;
+  for (const auto& p : reference.value("parameters", json::array())) {
+    names.push_back(p.value("name", std::string()));
+  }
+  VT_RETURN_IF_ERROR(WriteSweepTables(out_dir, names, rows));
+  json manifest = reference;
+  manifest["shard"] = {{"index", 0}, {"count", 1}};
+  json indices = json::array();
+  for (const auto& [run, dir] : owner) indices.push_back(run);
+  manifest["run_indices"] = indices;
+  manifest["merged_from"] = shard_dirs;
+  manifest.erase("timings");
+  int64_t completed = 0;
+  for (const auto& r : rows) completed += r.metrics.value("status", std::string()) == "ok";
+  manifest["completed"] = completed;
+  VT_RETURN_IF_ERROR(WriteFileAtomically(out_dir + "/sweep.json", {manifest.dump(2) + "\n"}));
+  return result;
+}
+
+}  // namespace veritrain

@@ -1,0 +1,320 @@
+#include "scenarios/sweep/sweep_runner.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+#include "core/crypto/sha256.h"
+#include "core/state/atomic_file.h"
+#include "core/util/build_info.h"
+#include "scenarios/cli/progress.h"
+#include "scenarios/runner/process_supervisor.h"
+#include "scenarios/runner/results_folder.h"
+#include "scenarios/runner/thread_log.h"
+
+namespace veritrain {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+double Since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+json SweepManifest(const Scenario& base, const SweepSpec& spec, const SweepOptions& o,
+                   ExecutionMode mode, const std::vector<SweepRun>& runs) {
+  json params = json::array();
+  for (const auto& p : spec.parameters) {
+    json entry = {{"name", p.name}, {"path", p.path}, {"values", p.values}};
+    if (!p.labels.empty()) entry["labels"] = p.labels;
+    params.push_back(entry);
+  }
+  json indices = json::array();
+  for (const auto& r : runs) indices.push_back(r.index);
+  return {{"format", "veritrain-sweep/1"},
+          {"scenario", base.name},
+          {"scenario_sha256", Sha256Of(base.resolved.dump()).Hex()},
+          {"scenario_resolved", base.resolved},
+          {"seed", base.seed},
+          {"parameters", params},
+          {"repetitions", spec.repetitions},
+          {"seeds", spec.common_seeds ? "common" : "independent"},
+          {"points", spec.points()},
+          {"runs", spec.runs()},
+          {"shard", {{"index", o.shard.index}, {"count", o.shard.count}}},
+          {"run_indices", indices},
+          {"execution", ExecutionModeName(mode)},
+          {"jobs", o.jobs},
+          {"build", BuildInfo()}};
+}
+
+// Whether some run of the sweep calibrates δ before its task.
+bool UsesCalibration(const Scenario& base, const SweepSpec& spec) {
+  const json protocol = base.resolved.value("protocol", json::object());
+  if (protocol.is_object() && protocol.contains("calibration")) return true;
+  for (const auto& p : spec.parameters) {
+    if (p.pointer.find("calibration") != std::string::npos) return true;
+  }
+  return false;
+}
+
+// The rows an interrupted sweep in `dir` finished, by index into `runs`,
+// after checking that `dir` holds the sweep `manifest` describes.
+Result<std::vector<std::pair<size_t, SweepRow>>> ResumedRows(const std::string& dir,
+                                                             const json& manifest,
+                                                             const std::vector<SweepRun>& runs) {
+  const std::string path = dir + "/sweep.json";
+  std::ifstream in(path);
+  if (!in) {
+    return Status::InvalidArgument("--resume: " + dir + " holds no sweep.json (no sweep was "
+                                   "started there)");
+  }
+  const json earlier = json::parse(in, nullptr, false);
+  if (earlier.is_discarded() || !earlier.is_object()) {
+    return Status::InvalidArgument("--resume: " + path + " is not JSON");
+  }
+  for (const char* field : {"format", "scenario_sha256", "parameters", "repetitions", "seeds",
+                            "shard", "run_indices"}) {
+    if (earlier.value(field, json()) != manifest.value(field, json())) {
+      return Status::InvalidArgument(
+          std::string("--resume: ") + dir + " holds another sweep (its " + field +
+          " differs: the scenario file, its sweep block, --repetitions or --shard changed); "
+          "resume with the same ones, or sweep into a new folder");
+    }
+  }
+  std::vector<std::pair<size_t, SweepRow>> out;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    std::ifstream row_in(dir + "/runs/" + SweepRunDirName(runs[i].index) + "/row.json");
+    if (!row_in) continue;
+    const json j = json::parse(row_in, nullptr, false);
+    if (j.is_discarded()) continue;  // torn: the run is done again
+    auto row = SweepRow::FromJson(j);
+    if (!row.ok() || row->run != runs[i].index) continue;
+    if (row->metrics.value("status", std::string()) == "interrupted") continue;
+    out.emplace_back(i, std::move(*row));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string SweepRunDirName(int64_t run) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "run-%06lld", static_cast<long long>(run));
+  return buf;
+}
+
+Status WriteSweepTables(const std::string& dir, const std::vector<std::string>& names,
+                        const std::vector<SweepRow>& rows) {
+  std::vector<SweepRow> sorted = rows;
+  std::sort(sorted.begin(), sorted.end(),
+            [](const SweepRow& a, const SweepRow& b) { return a.run < b.run; });
+  std::string jsonl;
+  for (const auto& r : sorted) jsonl += r.ToJson().dump() + "\n";
+  VT_RETURN_IF_ERROR(WriteFileAtomically(dir + "/rows.jsonl", {jsonl}));
+  VT_RETURN_IF_ERROR(WriteFileAtomically(dir + "/sweep.csv", {SweepCsv(names, sorted)}));
+  return WriteFileAtomically(dir + "/aggregates.csv",
+                             {AggregatesCsv(names, Aggregate(sorted))});
+}
+
+Result<std::vector<SweepRow>> ReadSweepRows(const std::string& dir) {
+  const std::string path = dir + "/rows.jsonl";
+  std::ifstream in(path);
+  if (!in) return Status::NotFound(path + " cannot be opened (not a sweep folder?)");
+  std::vector<SweepRow> rows;
+  std::string line;
+  int64_t n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.empty()) continue;
+    json j = json::parse(line, nullptr, false);
+    if (j.is_discarded()) {
+      return Status::Corruption(path + ": line " + std::to_string(n) + " is not JSON");
+    }
+    auto row = SweepRow::FromJson(j);
+    if (!row.ok()) return row.status().WithContext(path + ": line " + std::to_string(n));
+    rows.push_back(std::move(*row));
+  }
+  return rows;
+}
+
+SweepOutcome RunSweep(const Scenario& base, const SweepOptions& o) {
+  SweepOutcome out;
+  const auto start = std::chrono::steady_clock::now();
+  auto spec = SweepSpecOf(base);
+  if (!spec.ok()) {
+    out.exit_code = kRunBadInput;
+    out.error = spec.status().message();
+    return out;
+  }
+  if (o.repetitions > 0) spec->repetitions = o.repetitions;
+  const std::vector<SweepRun> runs = SweepRuns(*spec, base.seed, o.shard);
+  out.runs = static_cast<int64_t>(runs.size());
+  if (o.resume && o.out_dir.empty()) {
+    out.exit_code = kRunBadInput;
+    out.error = "--resume needs --out: the folder of the sweep to carry on";
+    return out;
+  }
+  auto folder = OpenResultsFolder(
+      o.out_dir.empty() ? "results/sweeps/" + base.name + "/" + ResultsFolderId(base.seed)
+                        : o.out_dir,
+      /*keep_contents=*/o.resume);
+  if (!folder.ok()) {
+    out.exit_code = kRunBadInput;
+    out.error = folder.status().ToString();
+    return out;
+  }
+  out.out_dir = folder->path();
+  std::error_code ec;
+  fs::create_directories(out.out_dir + "/runs", ec);
+  if (ec) {
+    out.error = "cannot create " + out.out_dir + "/runs: " + ec.message();
+    return out;
+  }
+  const ExecutionMode mode =
+      o.mode.value_or(ScenarioExecutionMode(base).value_or(ExecutionMode::kInProcess));
+  json manifest = SweepManifest(base, *spec, o, mode, runs);
+  std::vector<SweepRow> rows(runs.size());
+  std::vector<bool> done(runs.size(), false);
+  if (o.resume) {
+    auto kept = ResumedRows(out.out_dir, manifest, runs);
+    if (!kept.ok()) {
+      out.exit_code = kRunBadInput;
+      out.error = kept.status().message();
+      return out;
+    }
+    for (auto& [i, row] : *kept) {
+      rows[i] = std::move(row);
+      done[i] = true;
+      ++out.resumed;
+    }
+  }
+  Status w = WriteFileAtomically(out.out_dir + "/sweep.json", {manifest.dump(2) + "\n"});
+  if (!w.ok()) {
+    out.error = w.ToString();
+    return out;
+  }
+
+  InstallRunnerSignalHandlers();
+  // Before any worker starts: the routing replaces the default logger's sinks.
+  if (mode == ExecutionMode::kInProcess) InstallThreadLogRouting();
+  std::vector<size_t> todo;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    if (!done[i]) todo.push_back(i);
+  }
+  std::atomic<size_t> next{0};
+  std::atomic<int64_t> finished{out.resumed}, failed{0};
+  std::mutex mu;
+  auto progress = [&](bool force) {
+    if (o.progress == nullptr) return;
+    std::string line =
+        CountLine("sweep", finished.load(), out.runs, "runs", Since(start), out.resumed);
+    if (failed.load() > 0) line += " · " + std::to_string(failed.load()) + " failed";
+    o.progress->Update(line, force);
+  };
+  auto worker = [&] {
+    while (!RunnerInterrupted()) {
+      const size_t t = next.fetch_add(1);
+      if (t >= todo.size()) return;
+      const size_t i = todo[t];
+      const SweepRun& run = runs[i];
+      SweepRow row;
+      auto sc = SweepRunScenario(base, *spec, run);
+      if (!sc.ok()) {
+        row = RowFromError(run, sc.status().message());
+      } else {
+        RunOptions ro;
+        ro.out_dir = out.out_dir + "/runs/" + SweepRunDirName(run.index);
+        ro.bin_dir = o.bin_dir;
+        ro.quiet = true;
+        ro.mode = mode;
+        RunOutcome r = RunScenario(*sc, ro);
+        row = RowFromRun(run, *sc, r);
+      }
+      const std::string status = row.metrics.value("status", std::string());
+      if (status == "interrupted") return;  // not a result: --resume runs it again
+      // The row beside the run's results, for --resume (and written before
+      // it counts: a sweep killed now keeps it).
+      Status kept = WriteFileAtomically(
+          out.out_dir + "/runs/" + SweepRunDirName(run.index) + "/row.json",
+          {row.ToJson().dump() + "\n"});
+      if (!kept.ok()) spdlog::warn("sweep: run {}: {}", run.index, kept.ToString());
+      if (status != "ok") {
+        ++failed;
+        spdlog::warn("sweep: run {} ({}) {}: {}", run.index, DescribePoint(*spec, run.shown),
+                     row.metrics.value("status", std::string()),
+                     row.metrics.value("error", std::string()));
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        rows[i] = std::move(row);
+        done[i] = true;
+      }
+      ++finished;
+      progress(false);
+    }
+  };
+  int jobs = std::max(1, std::min<int>(o.jobs, static_cast<int>(std::max<size_t>(1, runs.size()))));
+  if (jobs > 1 && UsesCalibration(base, *spec)) {
+    // Calibration applies hardware profiles to the whole process
+    // (scenarios/calibrate/calibrate.h): it must not run beside another run's roles.
+    spdlog::info("sweep: the scenario calibrates δ, which changes process-wide LibTorch "
+                 "settings; running one run at a time");
+    jobs = 1;
+  }
+  std::vector<std::thread> threads;
+  for (int j = 0; j < jobs; ++j) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+  // The final state is the caller's (ProgressLine::Finish), said once.
+
+  std::vector<SweepRow> kept;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (!done[i]) continue;
+    const std::string status = rows[i].metrics.value("status", std::string());
+    if (status == "ok") {
+      ++out.completed;
+      if (!rows[i].metrics.value("expectations_met", false)) ++out.unmet;
+    }
+    kept.push_back(std::move(rows[i]));
+  }
+  out.wall_seconds = Since(start);
+  manifest["timings"] = {{"wall_seconds", out.wall_seconds}};
+  manifest["completed"] = out.completed;
+  Status s = WriteSweepTables(out.out_dir, spec->names(), kept);
+  if (s.ok()) {
+    s = WriteFileAtomically(out.out_dir + "/sweep.json", {manifest.dump(2) + "\n"});
+  }
+  if (!s.ok()) {
+    out.error = s.ToString();
+    out.exit_code = kRunFailed;
+    return out;
+  }
+  if (RunnerInterrupted()) {
+    out.exit_code = kRunInterrupted;
+    out.error = "interrupted after " + std::to_string(kept.size()) + " of " +
+                std::to_string(out.runs) + " runs; `veritrain sweep … --out " + out.out_dir +
+                " --resume` runs the rest";
+  } else if (out.completed < out.runs) {
+    out.exit_code = kRunFailed;
+    out.error = std::to_string(out.runs - out.completed) + " of " + std::to_string(out.runs) +
+                " runs did not settle (see the status and error columns of sweep.csv)";
+  } else if (out.unmet > 0) {
+    out.exit_code = kRunFailed;
+    out.error = std::to_string(out.unmet) + " runs did not meet their expectations";
+  } else {
+    out.exit_code = kRunOk;
+  }
+  return out;
+}
+
+}  // namespace veritrain

@@ -1,0 +1,74 @@
+// Running a sweep: every run of a scenario's sweep block (or one shard of
+// them), up to `jobs` at a time, each in its own results folder, and the
+// sweep's tables.
+//
+// A sweep folder holds:
+//   sweep.json      what was run: the scenario (resolved), the parameters,
+//                   repetitions, seeds policy, shard, the run indices, mode
+//   rows.jsonl      one SweepRow per run, in run order (merge reads these)
+//   sweep.csv       the tidy table (see sweep_table.h)
+//   aggregates.csv  per point: rates with 95 % Wilson intervals, means
+//   runs/run-NNNNNN/  each run's results folder (manifest, events, summary…),
+//                   plus row.json: the run's row, written when it finishes
+//                   (what --resume keeps)
+//
+// The sweep folder is a results folder (runner/results_folder.h): locked
+// while the sweep runs, emptied first unless resumed. A run that a signal
+// interrupts is not a result: it gets no row and is not counted as failed;
+// --resume runs it again.
+//
+// Thread-safety: one sweep at a time per process (runs share the
+// process-wide in-process profile and signal handling).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "scenarios/runner/run.h"
+#include "scenarios/sweep/sweep.h"
+#include "scenarios/sweep/sweep_table.h"
+
+namespace veritrain {
+
+struct SweepOptions {
+  std::string out_dir;  // "" → results/sweeps/<scenario>/<sweep-id>
+  int jobs = 1;         // runs at a time
+  Shard shard;
+  // How each run's roles run; unset: the scenario's "execution.mode", else
+  // in-process.
+  std::optional<ExecutionMode> mode;
+  std::string bin_dir;       // role executables, for process mode
+  int64_t repetitions = 0;   // > 0 replaces the scenario's repetitions
+  // Carry on an interrupted sweep in out_dir: the runs it finished (each
+  // run's runs/run-NNNNNN/row.json) are kept, the others run. InvalidArgument
+  // (exit 2) when out_dir holds no sweep, or one of another scenario, grid,
+  // repetitions or shard.
+  bool resume = false;
+  ProgressLine* progress = nullptr;
+};
+
+struct SweepOutcome {
+  int exit_code = kRunFailed;  // 0: every run settled and met its expectations
+  std::string out_dir;
+  int64_t runs = 0;        // runs in this shard
+  int64_t completed = 0;   // runs that settled
+  int64_t unmet = 0;       // settled runs whose expectations failed
+  int64_t resumed = 0;     // runs kept from an earlier, interrupted attempt
+  std::string error;
+  double wall_seconds = 0;
+};
+
+SweepOutcome RunSweep(const Scenario& base, const SweepOptions& options);
+
+// Name of a run's folder under runs/: "run-000042".
+std::string SweepRunDirName(int64_t run);
+
+// Writes sweep.csv and aggregates.csv for `rows` into `dir`.
+Status WriteSweepTables(const std::string& dir, const std::vector<std::string>& names,
+                        const std::vector<SweepRow>& rows);
+
+// Reads rows.jsonl from a sweep folder.
+Result<std::vector<SweepRow>> ReadSweepRows(const std::string& dir);
+
+}  // namespace veritrain

@@ -1,0 +1,328 @@
+#include "scenarios/sweep/sweep_table.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace veritrain {
+namespace {
+
+using nlohmann::json;
+
+// Metric columns shown first, in this order; the rest follow sorted.
+const std::vector<std::string>& LeadingMetrics() {
+  static const std::vector<std::string> kLeading = {
+      "status", "outcome", "flagged", "challenged", "solver_behaviour", "solver_honest"};
+  return kLeading;
+}
+
+// Metrics that describe the run rather than measure it: not averaged.
+bool IsBookkeeping(const std::string& name) {
+  return name == "exit_code" || name == "steps" || name == "checkpoint_interval" ||
+         name == "intervals" || name == "reward";
+}
+
+bool IsByteCount(const std::string& key) {
+  const std::string kBytes = "_bytes";
+  return key.size() >= kBytes.size() &&
+         key.compare(key.size() - kBytes.size(), kBytes.size(), kBytes) == 0;
+}
+
+std::string TimingName(const std::string& path) {
+  const std::string kSeconds = "_seconds";
+  if (path.size() >= kSeconds.size() &&
+      path.compare(path.size() - kSeconds.size(), kSeconds.size(), kSeconds) == 0) {
+    return path.substr(0, path.size() - kSeconds.size()) + "_s";
+  }
+  if (path == "seconds") return "s";
+  if (path.size() >= 2 && path.compare(path.size() - 2, 2, "_s") == 0) return path;
+  return path + "_s";
+}
+
+void FlattenTimings(const json& obj, const std::string& prefix, json* out) {
+  if (!obj.is_object()) return;
+  for (const auto& [k, v] : obj.items()) {
+    // Memory figures ("peak_rss_bytes", …) are not times: summary.json only.
+    if (IsByteCount(k)) continue;
+    if (v.is_object()) {
+      FlattenTimings(v, prefix + k + ".", out);
+    } else if (v.is_number()) {
+      (*out)[TimingName(prefix + k)] = v;
+    }
+  }
+}
+
+void FlattenMetrics(const json& obj, const std::string& prefix, json* out) {
+  for (const auto& [k, v] : obj.items()) {
+    if (k == "timings") continue;
+    if (v.is_object()) {
+      if (prefix.empty() && k == "balances") {
+        for (const auto& [account, amount] : v.items()) {
+          if (!amount.is_structured()) (*out)["balance." + account] = amount;
+        }
+      } else {
+        FlattenMetrics(v, prefix + k + ".", out);
+      }
+    } else if (!v.is_array()) {
+      (*out)[prefix + k] = v;
+    }
+  }
+}
+
+// The largest distance per metric over every verifier's intervals
+// ("max_distance.<metric>") and the δ they were judged by ("delta.<metric>").
+void AddDistanceMetrics(const json& task, json* out) {
+  for (const auto& v : task.value("verifiers", json::array())) {
+    for (const auto& e : v.value("intervals", json::array())) {
+      const json d = e.value("distances", json());
+      if (d.is_object()) {
+        for (const auto& [metric, x] : d.items()) {
+          if (!x.is_number()) continue;
+          const std::string key = "max_distance." + metric;
+          if (!out->contains(key) || (*out)[key].get<double>() < x.get<double>()) (*out)[key] = x;
+        }
+      }
+      const json delta = e.value("delta", json());
+      if (delta.is_object()) {
+        for (const auto& [metric, x] : delta.items()) {
+          if (x.is_number()) (*out)["delta." + metric] = x;
+        }
+      }
+    }
+  }
+}
+
+const char* StatusOf(const RunOutcome& o) {
+  if (o.summary.is_null()) {
+    if (o.exit_code == kRunTimeout) return "timeout";
+    if (o.exit_code == kRunInterrupted) return "interrupted";
+    return "failed";
+  }
+  return "ok";
+}
+
+}  // namespace
+
+json SweepRow::ToJson() const {
+  return {{"run", run},          {"point", point},     {"repetition", repetition},
+          {"seed", seed},        {"values", values},   {"metrics", metrics},
+          {"timings", timings}};
+}
+
+Result<SweepRow> SweepRow::FromJson(const json& j) {
+  SweepRow r;
+  try {
+    r.run = j.at("run").get<int64_t>();
+    r.point = j.at("point").get<int64_t>();
+    r.repetition = j.at("repetition").get<int64_t>();
+    r.seed = j.at("seed").get<uint64_t>();
+    for (const auto& v : j.at("values")) r.values.push_back(v);
+    r.metrics = j.at("metrics");
+    r.timings = j.at("timings");
+  } catch (const json::exception& e) {
+    return Status::InvalidArgument(std::string("sweep row: ") + e.what());
+  }
+  if (!r.metrics.is_object() || !r.timings.is_object()) {
+    return Status::InvalidArgument("sweep row: metrics and timings must be objects");
+  }
+  // Rows written before the one naming scheme said "balance:<account>":
+  // read under today's name, so merge and report give one set of columns.
+  json renamed = json::object();
+  for (const auto& [k, v] : r.metrics.items()) {
+    renamed[k.rfind("balance:", 0) == 0 ? "balance." + k.substr(8) : k] = v;
+  }
+  r.metrics = std::move(renamed);
+  return r;
+}
+
+SweepRow RowFromRun(const SweepRun& run, const Scenario& sc, const RunOutcome& o) {
+  SweepRow r;
+  r.run = run.index;
+  r.point = run.point;
+  r.repetition = run.repetition;
+  r.seed = run.seed;
+  r.values = run.shown;
+  json& m = r.metrics;
+  m["status"] = StatusOf(o);
+  m["exit_code"] = o.exit_code;
+  m["error"] = o.exit_code == kRunOk ? "" : o.error;
+  const auto solvers = sc.solvers();
+  const std::string behaviour = solvers.empty() ? "" : solvers[0]->behaviour;
+  m["solver_behaviour"] = behaviour;
+  m["solver_honest"] = behaviour == "honest";
+  if (!o.summary.is_null()) {
+    m["conservation"] = o.summary.value("conservation", false);
+    m["expectations_met"] = o.summary.value("expectations_met", false);
+    const json tasks = o.summary.value("tasks", json::array());
+    if (!tasks.empty() && tasks[0].is_object()) {
+      FlattenMetrics(tasks[0], "", &m);
+      AddDistanceMetrics(tasks[0], &m);
+      // Over every task of the run (scenarios with "tasks": N).
+      for (const char* k : {"profit", "forced_errors", "lazy_exposed", "slashed"}) {
+        if (o.summary.contains(k) && o.summary[k].is_object()) {
+          FlattenMetrics(o.summary[k], std::string("run.") + k + ".", &m);
+        }
+      }
+      if (o.summary.contains("jackpot")) m["run.jackpot"] = o.summary["jackpot"];
+      FlattenTimings(tasks[0].value("timings", json::object()), "", &r.timings);
+      const std::string outcome = tasks[0].value("outcome", std::string());
+      m["flagged"] = tasks[0].value("challenged", false) || outcome != "accepted";
+      if (outcome == "unsettled") m["status"] = "unsettled";
+    }
+    FlattenTimings(o.summary.value("timings", json::object()), "", &r.timings);
+  }
+  // The behaviour the scenario gave the solver, not the one it reported.
+  m["solver_behaviour"] = behaviour;
+  return r;
+}
+
+SweepRow RowFromError(const SweepRun& run, const std::string& error) {
+  SweepRow r;
+  r.run = run.index;
+  r.point = run.point;
+  r.repetition = run.repetition;
+  r.seed = run.seed;
+  r.values = run.shown;
+  r.metrics = {{"status", "invalid"}, {"exit_code", static_cast<int>(kRunBadInput)},
+               {"error", error}};
+  return r;
+}
+
+std::string SweepCsv(const std::vector<std::string>& names, std::vector<SweepRow> rows) {
+  std::sort(rows.begin(), rows.end(),
+            [](const SweepRow& a, const SweepRow& b) { return a.run < b.run; });
+  const std::set<std::string> param_names(names.begin(), names.end());
+  auto metric_column = [&](const std::string& m) {
+    return param_names.count(m) ? "metric." + m : m;
+  };
+  std::set<std::string> metric_set, timing_set;
+  for (const auto& r : rows) {
+    for (const auto& [k, v] : r.metrics.items()) metric_set.insert(k);
+    for (const auto& [k, v] : r.timings.items()) timing_set.insert(k);
+  }
+  std::vector<std::string> metrics;
+  for (const auto& m : LeadingMetrics()) {
+    if (metric_set.erase(m)) metrics.push_back(m);
+  }
+  metrics.insert(metrics.end(), metric_set.begin(), metric_set.end());
+  // A timing column never shadows a metric of the same name.
+  std::vector<std::string> timings;
+  for (const auto& t : timing_set) timings.push_back(t);
+
+  std::ostringstream out;
+  out << "run,point,repetition,seed";
+  for (const auto& n : names) out << "," << CsvField(n);
+  for (const auto& m : metrics) out << "," << CsvField(metric_column(m));
+  for (const auto& t : timings) {
+    const bool clash = std::find(metrics.begin(), metrics.end(), t) != metrics.end() ||
+                       param_names.count(t);
+    out << "," << CsvField(clash ? "timing." + t : t);
+  }
+  out << "\n";
+  for (const auto& r : rows) {
+    out << r.run << "," << r.point << "," << r.repetition << "," << r.seed;
+    for (size_t i = 0; i < names.size(); ++i) {
+      out << "," << (i < r.values.size() ? CsvField(r.values[i]) : std::string());
+    }
+    for (const auto& m : metrics) out << "," << CsvField(r.metrics.value(m, json()));
+    for (const auto& t : timings) out << "," << CsvField(r.timings.value(t, json()));
+    out << "\n";
+  }
+  return out.str();
+}
+
+RateInterval WilsonInterval(int64_t successes, int64_t n, double z) {
+  RateInterval r;
+  if (n <= 0) return r;
+  const double nn = static_cast<double>(n);
+  const double p = static_cast<double>(successes) / nn;
+  const double z2 = z * z;
+  const double denom = 1 + z2 / nn;
+  const double centre = (p + z2 / (2 * nn)) / denom;
+  const double half = z * std::sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn)) / denom;
+  r.rate = p;
+  r.low = std::max(0.0, centre - half);
+  r.high = std::min(1.0, centre + half);
+  // At p = 0 or 1 the interval touches that end exactly.
+  if (successes == 0) r.low = 0;
+  if (successes == n) r.high = 1;
+  return r;
+}
+
+std::vector<PointAggregate> Aggregate(const std::vector<SweepRow>& rows) {
+  std::map<int64_t, PointAggregate> points;
+  std::map<int64_t, std::map<std::string, std::pair<double, int64_t>>> sums;
+  std::map<int64_t, std::set<std::string>> behaviours;
+  for (const auto& r : rows) {
+    PointAggregate& a = points[r.point];
+    a.point = r.point;
+    a.values = r.values;
+    ++a.runs;
+    behaviours[r.point].insert(r.metrics.value("solver_behaviour", std::string()));
+    if (r.metrics.value("status", std::string()) != "ok") continue;
+    ++a.completed;
+    if (r.metrics.value("flagged", false)) ++a.flagged;
+    if (r.metrics.value("outcome", std::string()) != "accepted") ++a.rejected;
+    for (const auto& [k, v] : r.metrics.items()) {
+      if (!v.is_number() || IsBookkeeping(k)) continue;
+      auto& s = sums[r.point][k];
+      s.first += v.get<double>();
+      ++s.second;
+    }
+  }
+  std::vector<PointAggregate> out;
+  for (auto& [p, a] : points) {
+    const auto& b = behaviours[p];
+    a.solver_behaviour = b.size() == 1 ? *b.begin() : "";
+    a.solver_honest = a.solver_behaviour == "honest";
+    a.flagged_rate = WilsonInterval(a.flagged, a.completed);
+    a.rejected_rate = WilsonInterval(a.rejected, a.completed);
+    for (const auto& [k, s] : sums[p]) a.means[k] = s.first / static_cast<double>(s.second);
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+std::string AggregatesCsv(const std::vector<std::string>& names,
+                          const std::vector<PointAggregate>& points) {
+  std::set<std::string> mean_set;
+  for (const auto& a : points) {
+    for (const auto& [k, v] : a.means.items()) mean_set.insert(k);
+  }
+  std::ostringstream out;
+  out << "point";
+  for (const auto& n : names) out << "," << CsvField(n);
+  out << ",runs,completed,failed,solver_behaviour,solver_honest";
+  for (const char* rate : {"flagged", "detection", "false_positive", "rejected"}) {
+    out << "," << rate << "_rate," << rate << "_ci_low," << rate << "_ci_high";
+  }
+  out << ",flagged,rejected";
+  for (const auto& m : mean_set) out << "," << CsvField("mean." + m);
+  out << "\n";
+  auto rate_fields = [](const RateInterval& r, bool present) {
+    if (!present) return std::string(",,,");
+    return "," + CsvField(r.rate) + "," + CsvField(r.low) + "," + CsvField(r.high);
+  };
+  for (const auto& a : points) {
+    out << a.point;
+    for (size_t i = 0; i < names.size(); ++i) {
+      out << "," << (i < a.values.size() ? CsvField(a.values[i]) : std::string());
+    }
+    const bool any = a.completed > 0;
+    const bool known = !a.solver_behaviour.empty();
+    out << "," << a.runs << "," << a.completed << "," << (a.runs - a.completed) << ","
+        << CsvField(a.solver_behaviour) << "," << (known ? CsvField(a.solver_honest) : "");
+    out << rate_fields(a.flagged_rate, any);
+    out << rate_fields(a.flagged_rate, any && known && !a.solver_honest);
+    out << rate_fields(a.flagged_rate, any && known && a.solver_honest);
+    out << rate_fields(a.rejected_rate, any);
+    out << "," << a.flagged << "," << a.rejected;
+    for (const auto& m : mean_set) out << "," << CsvField(a.means.value(m, json()));
+    out << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace veritrain

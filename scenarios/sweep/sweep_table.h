@@ -1,0 +1,95 @@
+// The tidy table of a sweep: one row per run, written as sweep.csv, and
+// the per-point aggregates with confidence intervals, written as
+// aggregates.csv.
+//
+// A row holds the run's index, point, repetition and seed, the point's
+// parameter values, and the run's metrics: its status and every scalar of
+// summary.json's first task (nested objects flattened with '.', balances as
+// "balance.<account>": the naming of metrics.csv, runner/summary.h), plus "solver_behaviour", "solver_honest" and
+// "flagged" (some verifier challenged, or the task was not accepted), and,
+// when verifiers measured distances, "max_distance.<metric>" (largest over
+// every interval checked) and "delta.<metric>".
+// Timings are kept apart and become the columns ending in "_s", last in
+// the file (memory figures under "timings", named "…_bytes", stay in
+// summary.json: they are not times); so two sweeps of the same scenario give the same sweep.csv up
+// to those columns, however their runs were sharded or scheduled.
+//
+// CSV: RFC 4180 (comma, CRLF-free "\n" line ends, fields with a comma,
+// quote or newline quoted and quotes doubled), a header line, booleans as
+// true/false, missing values empty, numbers as JSON writes them; pandas'
+// read_csv reads it with no options.
+//
+// Thread-safety: plain values and pure functions.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "scenarios/runner/run.h"
+#include "scenarios/sweep/sweep.h"
+#include "scenarios/report/csv_field.h"  // CsvField, used with these tables
+
+namespace veritrain {
+
+struct SweepRow {
+  int64_t run = 0;
+  int64_t point = 0;
+  int64_t repetition = 0;
+  uint64_t seed = 0;
+  std::vector<nlohmann::json> values;              // shown value per parameter
+  nlohmann::json metrics = nlohmann::json::object();  // column -> scalar
+  nlohmann::json timings = nlohmann::json::object();  // column ("…_s") -> seconds
+
+  nlohmann::json ToJson() const;
+  // Also reads rows written before the column names were unified (metric
+  // "balance:<account>" becomes "balance.<account>").
+  static Result<SweepRow> FromJson(const nlohmann::json& j);
+};
+
+// The row of one finished run. `run_scenario` is the scenario the run ran.
+SweepRow RowFromRun(const SweepRun& run, const Scenario& run_scenario, const RunOutcome& outcome);
+
+// The row of a run that could not be started (its scenario is invalid).
+SweepRow RowFromError(const SweepRun& run, const std::string& error);
+
+// sweep.csv for `rows` (any order; written in run order).
+std::string SweepCsv(const std::vector<std::string>& parameter_names, std::vector<SweepRow> rows);
+
+// A Wilson score interval for a binomial proportion: `successes` of `n`,
+// at the normal quantile `z` (1.96 for 95 %). {0, 1} when n = 0.
+struct RateInterval {
+  double rate = 0;
+  double low = 0;
+  double high = 1;
+};
+RateInterval WilsonInterval(int64_t successes, int64_t n, double z = 1.959963984540054);
+
+// One point's aggregate over its completed runs.
+struct PointAggregate {
+  int64_t point = 0;
+  std::vector<nlohmann::json> values;
+  int64_t runs = 0;       // rows of the point
+  int64_t completed = 0;  // runs that settled (status "ok")
+  std::string solver_behaviour;  // "" if the runs disagree
+  bool solver_honest = true;
+  int64_t flagged = 0;
+  RateInterval flagged_rate;
+  int64_t rejected = 0;  // outcome other than "accepted"
+  RateInterval rejected_rate;
+  nlohmann::json means = nlohmann::json::object();  // numeric metric -> mean
+};
+
+std::vector<PointAggregate> Aggregate(const std::vector<SweepRow>& rows);
+
+// aggregates.csv: one row per point — the parameter values, runs,
+// completed, failed, solver_behaviour, solver_honest, flagged with its rate
+// and 95 % Wilson interval, also under the name the rate has for that point
+// (detection_* for a dishonest solver, false_positive_* for an honest one),
+// rejected likewise, and "mean.<metric>" for every numeric metric.
+std::string AggregatesCsv(const std::vector<std::string>& parameter_names,
+                          const std::vector<PointAggregate>& points);
+
+
+}  // namespace veritrain
