@@ -47,6 +47,7 @@
 #include "scenarios/runner/money.h"
 #include "scenarios/runner/process_host.h"
 #include "scenarios/runner/results_folder.h"
+#include "scenarios/runner/submitter.h"
 #include "scenarios/runner/summary.h"
 #include "scenarios/runner/thread_host.h"
 #include "scenarios/runner/work_dir.h"
@@ -55,7 +56,7 @@ namespace veritrain {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr const char* kSubmitter = "submitter";
+constexpr const char* kSubmitter = Submitter::kName;
 constexpr const char* kArbiter = "arbiter";
 
 // 128 random bits, hex.
@@ -131,13 +132,19 @@ class Run {
   RunOutcome Execute();
 
  private:
+  // Prepare: the folders and job environment, the keys (and the
+  // submitter), every role's config file, then manifest.json.
   Status Prepare();
+  Status PrepareDirs();
+  Status MakeKeys();
+  Status WriteRoleConfigs();
+  Status WriteManifest();
   Status StartRoles();
   Status WaitSubscribed();
   Status PostTask(int64_t index);
-  // Waits for task `index` to settle. A refused post ends the wait at once
-  // (post_refused_ set; FailedPrecondition with the arbiter's reason).
-  Status WaitSettled(int64_t index);
+  // Waits for the posted task to settle. A refused post ends the wait at
+  // once (submitter_->refused(); FailedPrecondition with the reason).
+  Status WaitSettled();
   Status Shutdown();
   Status WriteResults();
   // Handles child exits: any exit before shutdown is a failure.
@@ -172,18 +179,19 @@ class Run {
   std::string work_;
   std::string bin_dir_;
   std::map<std::string, RoleConfig> configs_;
+  JobEnvironment jobs_;                            // plug-ins and job files
+  std::map<std::string, std::string> roster_;      // participant → Ed25519 public key (hex)
+  std::map<std::string, std::string> curve_public_;  // participant → CURVE public key
+  nlohmann::json network_;  // the faults and retry policy every role config carries
   std::string requests_ep_, events_ep_;
   // Shared with the role threads in in-process mode (see thread_host.h).
   std::shared_ptr<zmq::context_t> ctx_ = std::make_shared<zmq::context_t>(1);
-  std::optional<Messenger> messenger_;
-  std::optional<ArbiterLink> link_;  // the submitter's requests and events
-  RetryPolicy retry_;
+  std::optional<Submitter> submitter_;  // made by Prepare, connected by StartRoles
   ExecutionMode requested_mode_ = ExecutionMode::kProcess;
   ResultsFolder results_folder_;    // locked while the run lives
   WorkDir work_dir_;                // the private temp dir (work_)
   std::unique_ptr<RoleHost> host_;  // destroyed first: joins role threads
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-  std::string task_;
   // What the progress line shows: "starting the roles", "posting the
   // task", "training" (setting up until checkpoint 0, then steps),
   // "verifying".
@@ -194,10 +202,7 @@ class Run {
   std::chrono::steady_clock::time_point training_start_ = start_;
   int64_t training_done_before_ = 0;  // steps done when training was first seen
   int64_t task_index_ = 0;  // of the task being run, 0-based
-  bool settled_ = false;
   bool shutting_down_ = false;
-  uint64_t post_rid_ = 0;      // the request id of the last post_task
-  bool post_refused_ = false;  // the arbiter refused it
   std::map<std::string, nlohmann::json> crashes_;  // the scenario's crashes seen, by participant
   int64_t restarts_ = 0;  // roles restarted after their crash
   // Fresh for every run; in every role config and the manifest.
@@ -226,12 +231,18 @@ class Run {
 };
 
 Status Run::Prepare() {
+  VT_RETURN_IF_ERROR(PrepareDirs());
+  VT_RETURN_IF_ERROR(MakeKeys());
+  VT_RETURN_IF_ERROR(WriteRoleConfigs());
+  return WriteManifest();
+}
+
+Status Run::PrepareDirs() {
   // Plug-in jobs and job files (core/train/job_environment.h): applied here
   // too, so that a job the roles could not build fails before anything
   // starts, and so that in-process roles see them.
-  VT_ASSIGN_OR_RETURN(JobEnvironment jobs,
-                      ResolveJobEnvironment(sc_.plugins, sc_.source_dir));
-  VT_RETURN_IF_ERROR(ApplyJobEnvironment(jobs));
+  VT_ASSIGN_OR_RETURN(jobs_, ResolveJobEnvironment(sc_.plugins, sc_.source_dir));
+  VT_RETURN_IF_ERROR(ApplyJobEnvironment(jobs_));
   VT_RETURN_IF_ERROR(RequireKnownJob(sc_.job.at("name").get<std::string>()));
 
   // The results folder is open, locked and emptied (Execute); an earlier
@@ -250,35 +261,42 @@ Status Run::Prepare() {
   VT_ASSIGN_OR_RETURN(work_dir_, WorkDir::Create(TempRoot()));
   work_ = work_dir_.path();
   bin_dir_ = opt_.bin_dir.empty() ? SelfDir() : opt_.bin_dir;
+  return Status::Ok();
+}
 
+Status Run::MakeKeys() {
   // Keys: one Ed25519 identity per participant, generated for this run.
+  std::error_code ec;
   fs::create_directories(work_ + "/keys", ec);
   const std::vector<std::string> names = RunParticipantNames(sc_);
-  std::map<std::string, std::string> roster;
   std::map<std::string, Identity> ids;
   for (const auto& n : names) {
     Identity id = Identity::Generate();
     VT_RETURN_IF_ERROR(SaveIdentityFile(work_ + "/keys/" + n + ".key", id));
-    roster[n] = id.public_key().Hex();
+    roster_[n] = id.public_key().Hex();
     ids.emplace(n, id);
   }
   KeyDirectory keys;
-  for (const auto& [n, hex] : roster) keys.Add(n, *PublicKey::FromHex(hex));
-  messenger_.emplace(kSubmitter, ids.at(kSubmitter), keys);
+  for (const auto& [n, hex] : roster_) keys.Add(n, *PublicKey::FromHex(hex));
   // Network faults: every participant draws from its own stream of the
   // run's fault seed (core/transport/fault_plan.h), the submitter too.
   nlohmann::json faults = sc_.network.faults;
   faults["seed"] = DeriveSeed64(sc_.seed, "faults");
   VT_ASSIGN_OR_RETURN(FaultPlan fault_plan, FaultPlan::FromJson(faults));
-  VT_ASSIGN_OR_RETURN(retry_, RetryPolicy::FromJson(sc_.network.retry));
-  if (fault_plan.any()) messenger_->InjectFaults(fault_plan);
+  VT_ASSIGN_OR_RETURN(RetryPolicy retry, RetryPolicy::FromJson(sc_.network.retry));
+  submitter_.emplace(ids.at(kSubmitter), keys, fault_plan, retry);
+  network_ = {{"faults", fault_plan.ToJson()}, {"retry", retry.ToJson()}};
   // CURVE key pairs (already made or loaded by Execute), one file each in
   // the private key folder, for the roles to read.
-  std::map<std::string, std::string> curve_public;
   for (const auto& [n, pair] : curve_keys_) {
     VT_RETURN_IF_ERROR(SaveCurveKeyFile(work_ + "/keys/" + n + ".curve", pair));
-    curve_public[n] = pair.public_key;
+    curve_public_[n] = pair.public_key;
   }
+  return Status::Ok();
+}
+
+Status Run::WriteRoleConfigs() {
+  const std::map<std::string, std::string>& curve_public = curve_public_;
 
   // Endpoints: inproc in in-process mode; otherwise ipc sockets in the
   // private dir, or tcp ports on the host.
@@ -291,15 +309,15 @@ Status Run::Prepare() {
   VT_ASSIGN_OR_RETURN(events_ep_, endpoint("arbiter-events"));
 
   RoleConfig base;
-  base.roster = roster;
+  base.roster = roster_;
   base.arbiter_requests = requests_ep_;
   base.arbiter_events = events_ep_;
   base.work_dir = work_;
   base.out_dir = out_.out_dir;
   base.seed = sc_.seed;
-  base.plugins = jobs.plugins;
-  base.job_dir = jobs.job_dir;
-  base.network = {{"faults", fault_plan.ToJson()}, {"retry", retry_.ToJson()}};
+  base.plugins = jobs_.plugins;
+  base.job_dir = jobs_.job_dir;
+  base.network = network_;
   base.curve_public_keys = curve_public;
   if (!curve_public.empty()) base.curve_arbiter = kArbiter;
   base.run_id = run_id_;
@@ -327,6 +345,7 @@ Status Run::Prepare() {
   if (sc_.market) {
     // Each market participant starts with its entry's funds.
     arbiter.settings["funds"] = MarketGenesisFunds(sc_);
+    std::error_code ec;
     fs::create_directories(work_ + "/strategies", ec);
     if (ec) return Status::IOError("cannot create " + work_ + "/strategies: " + ec.message());
   }
@@ -359,6 +378,10 @@ Status Run::Prepare() {
     configs_[p.name] = c;
   }
   for (const auto& [n, c] : configs_) VT_RETURN_IF_ERROR(c.Save(work_ + "/" + n + ".json"));
+  return Status::Ok();
+}
+
+Status Run::WriteManifest() {
 
   nlohmann::json profiles = nlohmann::json::object();
   for (const auto& p : sc_.participants) profiles[p.name] = p.profile.ToJson();
@@ -373,11 +396,11 @@ Status Run::Prepare() {
                {"execution", {{"mode", ExecutionModeName(out_.mode)},
                               {"requested", ExecutionModeName(requested_mode_)},
                               {"note", out_.mode_note}}},
-               {"public_keys", roster},
-               {"network", base.network},
+               {"public_keys", roster_},
+               {"network", network_},
                {"crashes", sc_.resolved.value("crashes", nlohmann::json::array())},
                {"curve", {{"enabled", sc_.network.curve.enabled}}},
-               {"plugins", jobs.plugins}};
+               {"plugins", jobs_.plugins}};
   // The job's step graph as `veritrain nodes` lists it (job_graph.h; built
   // once per process and job, normally already by the checks).
   VT_ASSIGN_OR_RETURN(JobConfig job_config, ScenarioJobConfig(sc_));
@@ -386,7 +409,7 @@ Status Run::Prepare() {
   if (sc_.network.curve.enabled) {
     const std::string dir = CurveKeysDir(sc_);
     manifest_["curve"]["keys"] = dir.empty() ? std::string("generated") : dir;
-    manifest_["curve"]["public_keys"] = curve_public;
+    manifest_["curve"]["public_keys"] = curve_public_;
   }
   if (sc_.protocol.calibration.is_object()) {
     // The profiling stage: δ from honest reproductions, before the task.
@@ -446,28 +469,24 @@ Status Run::StartRoles() {
   for (const auto& p : sc_.participants) {
     VT_RETURN_IF_ERROR(start(p.name));
   }
-  link_.emplace(*ctx_, *messenger_, requests_ep_, events_ep_, retry_);
-  if (!curve_keys_.empty()) {
-    const CurveKeyPair& own = curve_keys_.at(kSubmitter);
-    const std::string& arbiter = curve_keys_.at(kArbiter).public_key;
-    VT_RETURN_IF_ERROR(MakeCurveClient(link_->dealer(), own, arbiter));
-    VT_RETURN_IF_ERROR(MakeCurveClient(link_->sub(), own, arbiter));
-  }
-  return link_->ConnectSockets();
+  if (curve_keys_.empty()) return submitter_->Connect(*ctx_, requests_ep_, events_ep_);
+  return submitter_->Connect(*ctx_, requests_ep_, events_ep_, &curve_keys_.at(kSubmitter),
+                             curve_keys_.at(kArbiter).public_key);
 }
 
 void Run::PollOnce(int64_t ms) {
-  std::vector<zmq::pollitem_t> items = {{link_->sub().handle(), 0, ZMQ_POLLIN, 0},
-                                        {link_->dealer().handle(), 0, ZMQ_POLLIN, 0}};
+  ArbiterLink& link = submitter_->link();
+  std::vector<zmq::pollitem_t> items = {{link.sub().handle(), 0, ZMQ_POLLIN, 0},
+                                        {link.dealer().handle(), 0, ZMQ_POLLIN, 0}};
   for (int fd : host_->wake_fds()) {
     if (fd >= 0) items.push_back({nullptr, fd, ZMQ_POLLIN, 0});
   }
   // With a progress line, wake often enough to redraw it.
   if (opt_.progress != nullptr) ms = std::min<int64_t>(ms, 200);
   auto polled = PollSockets(items.data(), items.size(),
-                            link_->PollTimeout(std::chrono::milliseconds(std::max<int64_t>(ms, 0))));
+                            link.PollTimeout(std::chrono::milliseconds(std::max<int64_t>(ms, 0))));
   if (!polled.ok()) spdlog::warn("{}", polled.status().ToString());
-  Status ticked = link_->Tick();
+  Status ticked = link.Tick();
   if (!ticked.ok()) spdlog::warn("{}", ticked.ToString());
   ReportProgress();
 }
@@ -484,7 +503,7 @@ void Run::ReportProgress() {
     const int64_t steps = sc_.job.value("steps", int64_t{0});
     int64_t checkpoints = 0;
     std::error_code ec;
-    const std::string dir = work_ + "/" + sc_.solvers().at(0)->name + "/" + task_;
+    const std::string dir = work_ + "/" + sc_.solvers().at(0)->name + "/" + submitter_->task();
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
       if (it->path().extension() == ".vtc") ++checkpoints;
     }
@@ -588,7 +607,7 @@ Status Run::ObserveMarketTask() {
   // task_settled (market_record.h).
   VT_ASSIGN_OR_RETURN(std::vector<Event> fresh, market_tail_->ReadNew());
   for (Event& e : fresh) market_events_.push_back(std::move(e));
-  VT_ASSIGN_OR_RETURN(MarketTaskRecord record, MarketTaskFromEvents(market_events_, task_));
+  VT_ASSIGN_OR_RETURN(MarketTaskRecord record, MarketTaskFromEvents(market_events_, submitter_->task()));
   market_events_.clear();
   return market_->Observe(plan_, &record);
 }
@@ -598,75 +617,36 @@ Status Run::WaitSubscribed() {
     VT_RETURN_IF_ERROR(CheckDeadline());
     VT_RETURN_IF_ERROR(CheckChildren());
     PollOnce(1000);
-    while (true) {
-      auto m = link_->ReceiveEvent();
-      if (!m.ok()) {
-        if (m.status().code() == Status::Code::kNotFound) break;
-        continue;
-      }
-      if (m->type == Heartbeat::kType) return Status::Ok();
-    }
+    if (submitter_->SawHeartbeat()) return Status::Ok();
   }
 }
 
 Status Run::PostTask(int64_t index) {
-  task_.clear();
-  settled_ = false;
   task_index_ = index;
   SetStage("posting the task");
   TaskSpec spec = market_ ? MarketTaskSpec(sc_, plan_) : TaskSpecForScenario(sc_, index);
   if (calibration_) ApplyCalibration(*calibration_, &spec);
-  VT_ASSIGN_OR_RETURN(post_rid_, link_->Request(Pack(veritrain::PostTask{spec})));
-  return Status::Ok();
+  return submitter_->Post(spec, index, sc_.tasks);
 }
 
-Status Run::WaitSettled(int64_t index) {
-  Status refused = Status::Ok();
-  auto on_reply = [&](const Message& m) {
-    if (m.rid != post_rid_) return;
-    auto ack = Unpack<Ack>(m);
-    if (!ack.ok()) {
-      // Whatever the arbiter meant, this post has its answer: waiting on
-      // would last until timeout_s.
-      post_refused_ = true;
-      refused = Status::FailedPrecondition("the arbiter's reply to task " +
-                                           std::to_string(index + 1) + " of " +
-                                           std::to_string(sc_.tasks) +
-                                           " cannot be read: " + ack.status().message());
-      return;
-    }
-    if (!ack->ok) {
-      post_refused_ = true;
-      refused = Status::FailedPrecondition("the arbiter refused task " +
-                                           std::to_string(index + 1) + " of " +
-                                           std::to_string(sc_.tasks) + ": " + ack->error);
-      if (!opt_.quiet) spdlog::error("{}", refused.message());
-    } else if (task_.empty() && ack->data.contains("task")) {
-      task_ = ack->data["task"].get<std::string>();
-      if (!opt_.quiet && opt_.progress == nullptr) spdlog::info("posted {}", task_);
-    }
-  };
+Status Run::WaitSettled() {
+  const bool log_stages = !opt_.quiet && opt_.progress == nullptr;
   auto on_event = [&](const Message& m) {
     // Events are republished: each stage is entered once.
-    if (m.type == Heartbeat::kType || task_.empty() || m.task != task_) return Status::Ok();
     const bool fresh = (m.type == TaskAssigned::kType && stage_ == "posting the task") ||
                        (m.type == ProofPosted::kType && stage_ == "training");
     if (fresh && m.type == TaskAssigned::kType) SetStage("training");
     if (fresh && m.type == ProofPosted::kType) SetStage("verifying");
-    if (fresh && !opt_.quiet && opt_.progress == nullptr) {
+    if (fresh && log_stages) {
       if (m.type == TaskAssigned::kType) spdlog::info("{}: assigned; training", m.task);
       if (m.type == ProofPosted::kType) spdlog::info("{}: trace root posted; verifying", m.task);
     }
-    if (m.type == TaskSettled::kType) settled_ = true;
-    return Status::Ok();
   };
-  while (!settled_) {
+  while (!submitter_->settled()) {
     VT_RETURN_IF_ERROR(CheckDeadline());
     VT_RETURN_IF_ERROR(CheckChildren());
     PollOnce(1000);
-    VT_RETURN_IF_ERROR(link_->DrainReplies("submitter", on_reply));
-    VT_RETURN_IF_ERROR(refused);
-    VT_RETURN_IF_ERROR(link_->DrainEvents(on_event));
+    VT_RETURN_IF_ERROR(submitter_->Drain(on_event, !opt_.quiet, log_stages));
   }
   SetStage("settled");
   return Status::Ok();
@@ -674,7 +654,7 @@ Status Run::WaitSettled(int64_t index) {
 
 Status Run::Shutdown() {
   shutting_down_ = true;
-  auto rid = link_->Request(Pack(veritrain::Shutdown{"run finished"}));
+  auto rid = submitter_->RequestShutdown("run finished");
   if (!rid.ok()) return rid.status();
   // The request is resent until the arbiter acknowledges it (a lossy
   // network may drop it), for at most 10 s; unacknowledged, the roles are
@@ -682,7 +662,7 @@ Status Run::Shutdown() {
   // arbiter whose crash point came after the last verdict dies here, and
   // is restarted (with 10 s more to replay its log and answer).
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (link_->Pending(*rid)) {
+  while (submitter_->link().Pending(*rid)) {
     if (std::chrono::steady_clock::now() > deadline) {
       spdlog::warn("shutdown: no reply from the arbiter");
       break;
@@ -694,8 +674,7 @@ Status Run::Shutdown() {
       deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     }
     PollOnce(200);
-    VT_RETURN_IF_ERROR(link_->DrainReplies("submitter"));
-    VT_RETURN_IF_ERROR(link_->DrainEvents([](const Message&) { return Status::Ok(); }));
+    VT_RETURN_IF_ERROR(submitter_->DrainQuietly());
   }
   // Roles leave on the arbiter's shutdown event; anything still running
   // after the grace period is killed.
@@ -841,10 +820,10 @@ RunOutcome Run::Execute() {
       }
     }
     s = PostTask(i);
-    if (s.ok()) s = WaitSettled(i);
-    if (s.ok() && market_ && !post_refused_) s = ObserveMarketTask();
+    if (s.ok()) s = WaitSettled();
+    if (s.ok() && market_ && !submitter_->refused()) s = ObserveMarketTask();
     if (s.ok() && opt_.on_task_settled) opt_.on_task_settled(i);
-    if (post_refused_) {
+    if (submitter_ && submitter_->refused()) {
       // Nothing is wrong with the roles: the run ends now, cleanly, with
       // the results of the tasks that ran, and fails with the refusal.
       failures_.push_back(s.message());
@@ -857,11 +836,11 @@ RunOutcome Run::Execute() {
   }
   if (!s.ok()) {
     fail(s);
-    if (out_.mode == ExecutionMode::kInProcess && messenger_ && link_) {
+    if (out_.mode == ExecutionMode::kInProcess && submitter_ && submitter_->connected()) {
       // Threads cannot be killed: ask the arbiter to shut the run down, so
       // that every role ends on its shutdown event; Abort only if not.
       shutting_down_ = true;
-      (void)link_->Request(Pack(veritrain::Shutdown{"run failed: " + s.message()}));
+      (void)submitter_->RequestShutdown("run failed: " + s.message());
       host_->WaitAll(std::chrono::seconds(5));
     } else {
       host_->Abort();
