@@ -275,7 +275,6 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
   VT_ASSIGN_OR_RETURN(OptimizerConfig task_optimizer, job_config.Optimizer());
   const nlohmann::json task_optimizer_json = task_optimizer.ToJson();
 
-  Trace trace;
   // Tensors hash in parallel on the profile's threads (the result is the
   // same for any thread count).
   VT_ASSIGN_OR_RETURN(HardwareProfile profile, HardwareProfile::FromJson(config_.profile));
@@ -352,6 +351,29 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
   }
   const double train_seconds = Seconds(train_start);
   VT_ASSIGN_OR_RETURN(double accuracy, job->TestAccuracy(state));
+  nlohmann::json training = {{"steps", spec.steps},
+                             {"behaviour", behaviour_->name()},
+                             {"trains_honestly", behaviour_->TrainsHonestly()},
+                             {"test_accuracy", accuracy},
+                             {"dataset_root", job->DatasetRoot().Hex()},
+                             {"seconds", Seconds(start)},
+                             {"setup_seconds", setup_seconds},
+                             {"train_seconds", train_seconds},
+                             {"hash_seconds", recorder.hash_seconds()},
+                             {"write_seconds", recorder.write_seconds()},
+                             {"checkpoint_bytes", recorder.checkpoint_bytes()},
+                             {"step_flops", job->StepFlops()},
+                             {"steps_computed", behaviour_->steps_computed()},
+                             {"attack", behaviour_->Report()},
+                             {"profile", config_.profile}};
+  return CommitTrace(task, spec, std::move(job), recorder, real_recorder.get(),
+                     std::move(training));
+}
+
+Status Solver::CommitTrace(const std::string& task, const TaskSpec& spec,
+                           std::unique_ptr<TrainingJob> job, CheckpointRecorder& recorder,
+                           CheckpointRecorder* real_recorder, nlohmann::json training) {
+  Trace trace;
 
   VT_RETURN_IF_ERROR(recorder.Finish());  // the last checkpoints' writes
   auto trace_of = [](const CheckpointRecorder& r) {
@@ -391,27 +413,14 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
   commit.serve_endpoint = serve_endpoint_;
   commit.real_commitment = RealTraceCommitment(
       task, {opening.trace_root, opening.final_state_hash, opening.num_checkpoints, opening.nonce});
-  commit.training = {{"steps", spec.steps},
-                     {"behaviour", behaviour_->name()},
-                     {"trains_honestly", behaviour_->TrainsHonestly()},
-                     {"test_accuracy", accuracy},
-                     {"dataset_root", job->DatasetRoot().Hex()},
-                     {"seconds", Seconds(start)},
-                     {"setup_seconds", setup_seconds},
-                     {"train_seconds", train_seconds},
-                     {"hash_seconds", recorder.hash_seconds()},
-                     {"write_seconds", recorder.write_seconds()},
-                     {"checkpoint_bytes", recorder.checkpoint_bytes()},
-                     {"step_flops", job->StepFlops()},
-                     {"steps_computed", behaviour_->steps_computed()},
-                     {"attack", behaviour_->Report()},
-                     {"profile", config_.profile}};
+  commit.training = std::move(training);
   trace.job = std::move(job);
   trace.spec = spec;
   traces_[task] = std::move(trace);
   spdlog::info("solver {}: trained {} steps of {} in {:.2f} s, test accuracy {:.4f}; trace root {}",
-               config_.name, spec.steps, job_config.name, train_seconds, accuracy,
-               commit.trace_root.Hex());
+               config_.name, spec.steps, spec.job.value("name", std::string()),
+               commit.training["train_seconds"].get<double>(),
+               commit.training["test_accuracy"].get<double>(), commit.trace_root.Hex());
   return link_.Request(Pack(commit, task)).status();
 }
 

@@ -73,6 +73,7 @@
 
 #include "core/crypto/merkle.h"
 #include "core/state/env.h"
+#include "core/train/job.h"
 #include "core/train/node_arbitration.h"
 #include "core/train/trajectory.h"
 #include "core/transport/arbiter_link.h"
@@ -84,6 +85,8 @@
 #include "solver/behaviour.h"
 
 namespace veritrain {
+
+class CheckpointRecorder;
 
 // The wrong result a solver posts for a forced error: `state` with 1 added
 // to the first element of its first non-empty parameter tensor ("param/...",
@@ -126,6 +129,12 @@ class Solver {
   Status Pump(int64_t timeout_ms);
   Status OnEvent(const Message& m);
   Status Train(const std::string& task, const TaskSpec& spec);
+  // After training: the trace (and a forced error's real trace) from the
+  // recorders, kept for serving, and its trace_commit, carrying `training`
+  // (what summary.json reports of the run), sent to the arbiter.
+  Status CommitTrace(const std::string& task, const TaskSpec& spec,
+                     std::unique_ptr<TrainingJob> job, CheckpointRecorder& recorder,
+                     CheckpointRecorder* real_recorder, nlohmann::json training);
   // Frees what the solver kept for `task` once it has settled; a task_assigned
   // for it that arrives late is ignored from then on.
   void Forget(const std::string& task);

@@ -95,7 +95,10 @@ Amount ShareOf(Amount amount, int64_t bps) {
   return Amount(q * bps + r * bps / w);
 }
 
-Result<SettlementPlan> PlanSettlement(const SettlementInput& in) {
+namespace {
+
+// The input's outcome, challenger and holdings make sense.
+Status CheckSettlementInput(const SettlementInput& in) {
   const SettlementOutcome o = in.outcome;
   if (o == SettlementOutcome::kInvalid) {
     return Status::InvalidArgument("settlement: invalid outcome");
@@ -119,13 +122,16 @@ Result<SettlementPlan> PlanSettlement(const SettlementInput& in) {
       return Status::InvalidArgument("settlement: negative stake of " + v.name);
     }
   }
-  const TaskEconomics& e = in.economics;
-  Planner p(in);
-  SettlementPlan& plan = p.plan();
-  const bool forced = o == SettlementOutcome::kForcedError;
-  const bool wrong_result = forced || o == SettlementOutcome::kChallengeUpheld;
+  return Status::Ok();
+}
 
-  // Escrow: fees to the verifiers that posted, then the reward.
+// Escrow: fees to the verifiers that posted, then the reward.
+void SettleEscrow(const SettlementInput& in, Planner& p) {
+  const SettlementOutcome o = in.outcome;
+  const bool forced = o == SettlementOutcome::kForcedError;
+  const bool withheld = o == SettlementOutcome::kWithheld;
+  SettlementPlan& plan = p.plan();
+  const TaskEconomics& e = in.economics;
   Amount fees = Minus(in.escrow, in.reward);
   for (const auto& v : in.verifiers) {
     // The winner of a data-availability challenge did the judging, though
@@ -151,7 +157,13 @@ Result<SettlementPlan> PlanSettlement(const SettlementInput& in) {
     p.Move(in.escrow_account, in.submitter, in.reward, "return escrow");
   }
 
-  // The solver's stake.
+}
+
+// The solver's stake.
+void SettleSolverStake(const SettlementInput& in, Planner& p) {
+  const SettlementOutcome o = in.outcome;
+  const bool forced = o == SettlementOutcome::kForcedError;
+  const bool withheld = o == SettlementOutcome::kWithheld;
   if (forced) {
     // Held (above).
   } else if (o == SettlementOutcome::kChallengeUpheld) {
@@ -168,6 +180,17 @@ Result<SettlementPlan> PlanSettlement(const SettlementInput& in) {
              "solver stake");
   }
 
+}
+
+// Each selected verifier's stake and challenge stake; who was lazy,
+// silent, abstained or caught a forced error.
+void SettleVerifierStakes(const SettlementInput& in, Planner& p) {
+  const SettlementOutcome o = in.outcome;
+  const bool forced = o == SettlementOutcome::kForcedError;
+  const bool withheld = o == SettlementOutcome::kWithheld;
+  SettlementPlan& plan = p.plan();
+  const TaskEconomics& e = in.economics;
+  const bool wrong_result = forced || o == SettlementOutcome::kChallengeUpheld;
   // Who caught the forced error: every challenger of a forced-error task.
   if (forced) {
     for (const auto& v : in.verifiers) {
@@ -219,6 +242,18 @@ Result<SettlementPlan> PlanSettlement(const SettlementInput& in) {
     }
   }
 
+}
+
+}  // namespace
+
+Result<SettlementPlan> PlanSettlement(const SettlementInput& in) {
+  VT_RETURN_IF_ERROR(CheckSettlementInput(in));
+  Planner p(in);
+  SettleEscrow(in, p);
+  SettleSolverStake(in, p);
+  SettleVerifierStakes(in, p);
+  SettlementPlan& plan = p.plan();
+  const TaskEconomics& e = in.economics;
   // The jackpot pays whoever caught a forced error, as far as it reaches.
   for (const auto& name : plan.caught) {
     const Amount paid =

@@ -184,6 +184,149 @@ Result<NodeEvidence> BuildNodeEvidence(const TrainingJob& job, const StepTranscr
   return ev;
 }
 
+namespace {
+
+// Records `why` as the evidence's failure.
+Status Problem(const std::string& why, std::string* problem) {
+  *problem = why;
+  return Status::Ok();
+}
+
+// The inputs of node ctx.node, each proven from the evidence: a state
+// tensor by its inclusion in the agreed state, an intermediate one by the
+// chain segment from its producer, a batch tensor recomputed. Sets
+// *problem (and returns OK) when the evidence fails.
+Status ProvenInputs(const TrainingJob& job, const ArbitrationContext& ctx, const NodeEvidence& ev,
+                    const std::vector<InputSpec>& specs, TensorMap* inputs_out,
+                    std::string* problem) {
+  TensorMap& inputs = *inputs_out;
+  // Evidence entries and tensors, by name.
+  std::map<std::string, const nlohmann::json*> entries;
+  std::map<std::string, const TensorData*> tensors;
+  for (const auto& e : ev.inputs) {
+    if (e.is_object() && e.contains("name") && e["name"].is_string()) {
+      entries[e["name"].get<std::string>()] = &e;
+    }
+  }
+  for (const auto& t : ev.tensors) tensors[t.name] = &t;
+
+  TensorMap batch;
+  for (const auto& s : specs) {
+    auto e = entries.find(s.name);
+    if (e == entries.end()) return Problem("input '" + s.name + "' is missing", problem);
+    const nlohmann::json& entry = *e->second;
+    if (entry.value("source", std::string()) != SourceName(s.source)) {
+      return Problem("input '" + s.name + "' should come from " + SourceName(s.source), problem);
+    }
+    if (s.source == Source::kBatch) {
+      if (batch.empty()) {
+        VT_ASSIGN_OR_RETURN(batch, job.Batch(ctx.step));
+      }
+      auto b = batch.find(s.name);
+      if (b == batch.end()) return Status::Internal("the batch has no '" + s.name + "'");
+      inputs.emplace(s.name, b->second);
+      continue;
+    }
+    auto t = tensors.find(s.name);
+    if (t == tensors.end()) return Problem("input tensor '" + s.name + "' was not sent", problem);
+    auto proof = ProofFromJson(entry.value("proof", nlohmann::json()), "proof");
+    if (!proof.ok()) return Problem("input '" + s.name + "': " + proof.status().message(), problem);
+    if (s.source == Source::kState) {
+      Status in = VerifyTensorInclusion(*t->second, *proof, ctx.agreed_state_hash);
+      if (!in.ok()) return Problem("input '" + s.name + "' is not in the agreed state: " + in.message(), problem);
+    } else {
+      if (entry.value("producer", int64_t{-1}) != s.producer) {
+        return Problem("input '" + s.name + "' names the wrong producer", problem);
+      }
+      auto base = Digest::FromHex(entry.value("chain_base", std::string()));
+      auto chain_hex = entry.value("chain", std::vector<std::string>());
+      if (!base || static_cast<int64_t>(chain_hex.size()) != ctx.node - s.producer) {
+        return Problem("input '" + s.name + "' has a malformed chain segment", problem);
+      }
+      std::vector<Digest> chain;
+      for (const auto& h : chain_hex) {
+        auto d = Digest::FromHex(h);
+        if (!d) return Problem("input '" + s.name + "' has a malformed chain segment", problem);
+        chain.push_back(*d);
+      }
+      Status seg = VerifyChainSegment(*base, chain, ctx.agreed_chain_hash);
+      if (!seg.ok()) return Problem("input '" + s.name + "': " + seg.message(), problem);
+      Status in = VerifyTensorInclusion(*t->second, *proof, chain.front());
+      if (!in.ok()) {
+        return Problem("input '" + s.name + "' is not an output of node " +
+                       std::to_string(s.producer) + ": " + in.message(), problem);
+      }
+    }
+    auto tensor = FromTensorData(*t->second);
+    if (!tensor.ok()) return Problem(tensor.status().message(), problem);
+    inputs.emplace(s.name, std::move(tensor).value());
+  }
+
+  return Status::Ok();
+}
+
+// Tolerance mode: the solver's claimed outputs, checked against its
+// output hash before anything is evaluated. Sets *problem (and returns OK)
+// when they fail.
+Status ClaimedOutputs(const NodeEvidence& ev, TensorMap* claimed_out, std::string* problem) {
+  TensorMap& claimed = *claimed_out;
+  for (const auto& t : ev.tensors) {
+    if (t.name.rfind(kOutputPrefix, 0) != 0) continue;
+    auto tensor = FromTensorData(t);
+    if (!tensor.ok()) return Problem(tensor.status().message(), problem);
+    claimed.emplace(t.name.substr(sizeof(kOutputPrefix) - 1), std::move(tensor).value());
+  }
+  VT_ASSIGN_OR_RETURN(Digest claimed_hash, OutputHash(claimed));
+  if (claimed_hash != ev.output_hash) return Problem("its output tensors do not hash to its claim", problem);
+  return Status::Ok();
+}
+
+// The one evaluation the arbiter pays for (in tolerance mode with its
+// error scale: the node again on the inputs' absolute values), or the
+// assembly of the next state for the last node. Sets *problem (and
+// returns OK) when the node cannot be evaluated on the evidence.
+Status EvaluateOnEvidence(const TrainingJob& job, const ArbitrationContext& ctx,
+                          const TensorMap& state_names, const TensorMap& inputs,
+                          const TensorMap& claimed, NodeRuling* r, TensorMap* outputs_out,
+                          NodeDeviation* deviation_out, std::string* problem) {
+  const bool tolerance = ctx.mode == "tolerance";
+  TensorMap& outputs = *outputs_out;
+  NodeDeviation& deviation = *deviation_out;
+  if (ctx.node < static_cast<int64_t>(job.graph().size())) {
+    const Node& node = job.graph().nodes()[ctx.node];
+    r->node_flops = node.flops;
+    if (tolerance) {
+      auto compared = CompareNode(job.graph(), static_cast<size_t>(ctx.node), inputs, claimed,
+                                  &outputs);
+      if (!compared.ok()) return Problem(compared.status().message(), problem);
+      deviation = *compared;
+    } else {
+      auto out = EvaluateNode(job.graph(), static_cast<size_t>(ctx.node), inputs);
+      if (!out.ok()) return Problem("the node cannot be evaluated on it: " + out.status().message(), problem);
+      outputs = Restrict(*out, node.outputs);
+    }
+  } else {
+    TensorMap before;
+    for (const auto& [name, unused] : state_names) {
+      auto it = inputs.find(name);
+      if (it != inputs.end()) before.emplace(name, it->second);
+    }
+    try {
+      auto assembled = AssembleState(before, inputs);
+      if (!assembled.ok()) return Problem("the state cannot be assembled from it: " +
+                                          assembled.status().message(), problem);
+      outputs = std::move(assembled).value();
+    } catch (const std::exception& e) {
+      return Problem(std::string("the state cannot be assembled from it: ") + e.what(), problem);
+    }
+    // Assembling copies values: it is exact on every profile.
+    if (tolerance) deviation = CompareOutputs(outputs, {}, claimed);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<NodeRuling> ArbitrateNode(const TrainingJob& job, const ArbitrationContext& ctx,
                                  const NodeEvidence& ev) {
   NodeRuling r;
@@ -209,119 +352,22 @@ Result<NodeRuling> ArbitrateNode(const TrainingJob& job, const ArbitrationContex
   // The state names are fixed by the job, not by the evidence.
   TensorMap state_names = job.InitialState(0);
   VT_ASSIGN_OR_RETURN(auto specs, InputsOf(job, state_names, ctx.node));
-  // Evidence entries and tensors, by name.
-  std::map<std::string, const nlohmann::json*> entries;
-  std::map<std::string, const TensorData*> tensors;
-  for (const auto& e : ev.inputs) {
-    if (e.is_object() && e.contains("name") && e["name"].is_string()) {
-      entries[e["name"].get<std::string>()] = &e;
-    }
-  }
-  for (const auto& t : ev.tensors) tensors[t.name] = &t;
-
   TensorMap inputs;
-  TensorMap batch;
-  for (const auto& s : specs) {
-    auto e = entries.find(s.name);
-    if (e == entries.end()) return against("input '" + s.name + "' is missing");
-    const nlohmann::json& entry = *e->second;
-    if (entry.value("source", std::string()) != SourceName(s.source)) {
-      return against("input '" + s.name + "' should come from " + SourceName(s.source));
-    }
-    if (s.source == Source::kBatch) {
-      if (batch.empty()) {
-        VT_ASSIGN_OR_RETURN(batch, job.Batch(ctx.step));
-      }
-      auto b = batch.find(s.name);
-      if (b == batch.end()) return Status::Internal("the batch has no '" + s.name + "'");
-      inputs.emplace(s.name, b->second);
-      continue;
-    }
-    auto t = tensors.find(s.name);
-    if (t == tensors.end()) return against("input tensor '" + s.name + "' was not sent");
-    auto proof = ProofFromJson(entry.value("proof", nlohmann::json()), "proof");
-    if (!proof.ok()) return against("input '" + s.name + "': " + proof.status().message());
-    if (s.source == Source::kState) {
-      Status in = VerifyTensorInclusion(*t->second, *proof, ctx.agreed_state_hash);
-      if (!in.ok()) return against("input '" + s.name + "' is not in the agreed state: " + in.message());
-    } else {
-      if (entry.value("producer", int64_t{-1}) != s.producer) {
-        return against("input '" + s.name + "' names the wrong producer");
-      }
-      auto base = Digest::FromHex(entry.value("chain_base", std::string()));
-      auto chain_hex = entry.value("chain", std::vector<std::string>());
-      if (!base || static_cast<int64_t>(chain_hex.size()) != ctx.node - s.producer) {
-        return against("input '" + s.name + "' has a malformed chain segment");
-      }
-      std::vector<Digest> chain;
-      for (const auto& h : chain_hex) {
-        auto d = Digest::FromHex(h);
-        if (!d) return against("input '" + s.name + "' has a malformed chain segment");
-        chain.push_back(*d);
-      }
-      Status seg = VerifyChainSegment(*base, chain, ctx.agreed_chain_hash);
-      if (!seg.ok()) return against("input '" + s.name + "': " + seg.message());
-      Status in = VerifyTensorInclusion(*t->second, *proof, chain.front());
-      if (!in.ok()) {
-        return against("input '" + s.name + "' is not an output of node " +
-                       std::to_string(s.producer) + ": " + in.message());
-      }
-    }
-    auto tensor = FromTensorData(*t->second);
-    if (!tensor.ok()) return against(tensor.status().message());
-    inputs.emplace(s.name, std::move(tensor).value());
-  }
-
-  // Tolerance mode: the solver's claimed outputs, checked against its
-  // output hash before anything is evaluated.
+  std::string problem;
+  VT_RETURN_IF_ERROR(ProvenInputs(job, ctx, ev, specs, &inputs, &problem));
+  if (!problem.empty()) return against(problem);
   const bool tolerance = ctx.mode == "tolerance";
   TensorMap claimed;
   if (tolerance) {
-    for (const auto& t : ev.tensors) {
-      if (t.name.rfind(kOutputPrefix, 0) != 0) continue;
-      auto tensor = FromTensorData(t);
-      if (!tensor.ok()) return against(tensor.status().message());
-      claimed.emplace(t.name.substr(sizeof(kOutputPrefix) - 1), std::move(tensor).value());
-    }
-    VT_ASSIGN_OR_RETURN(Digest claimed_hash, OutputHash(claimed));
-    if (claimed_hash != ev.output_hash) return against("its output tensors do not hash to its claim");
+    VT_RETURN_IF_ERROR(ClaimedOutputs(ev, &claimed, &problem));
+    if (!problem.empty()) return against(problem);
   }
-
-  // The one evaluation the arbiter pays for (in tolerance mode with its
-  // error scale: the node again on the inputs' absolute values).
   const auto t0 = std::chrono::steady_clock::now();
   TensorMap outputs;
   NodeDeviation deviation;
-  if (ctx.node < static_cast<int64_t>(job.graph().size())) {
-    const Node& node = job.graph().nodes()[ctx.node];
-    r.node_flops = node.flops;
-    if (tolerance) {
-      auto compared = CompareNode(job.graph(), static_cast<size_t>(ctx.node), inputs, claimed,
-                                  &outputs);
-      if (!compared.ok()) return against(compared.status().message());
-      deviation = *compared;
-    } else {
-      auto out = EvaluateNode(job.graph(), static_cast<size_t>(ctx.node), inputs);
-      if (!out.ok()) return against("the node cannot be evaluated on it: " + out.status().message());
-      outputs = Restrict(*out, node.outputs);
-    }
-  } else {
-    TensorMap before;
-    for (const auto& [name, unused] : state_names) {
-      auto it = inputs.find(name);
-      if (it != inputs.end()) before.emplace(name, it->second);
-    }
-    try {
-      auto assembled = AssembleState(before, inputs);
-      if (!assembled.ok()) return against("the state cannot be assembled from it: " +
-                                          assembled.status().message());
-      outputs = std::move(assembled).value();
-    } catch (const std::exception& e) {
-      return against(std::string("the state cannot be assembled from it: ") + e.what());
-    }
-    // Assembling copies values: it is exact on every profile.
-    if (tolerance) deviation = CompareOutputs(outputs, {}, claimed);
-  }
+  VT_RETURN_IF_ERROR(EvaluateOnEvidence(job, ctx, state_names, inputs, claimed, &r, &outputs,
+                                        &deviation, &problem));
+  if (!problem.empty()) return against(problem);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   VT_ASSIGN_OR_RETURN(r.arbiter_output_hash, OutputHash(outputs));
 

@@ -133,14 +133,12 @@ std::vector<Bytes> EncodeMessage(const Message& m, const Identity& signer) {
   return frames;
 }
 
-Result<Message> DecodeMessage(
-    const std::vector<Bytes>& frames, const KeyDirectory& keys,
-    const std::set<std::string, std::less<>>& known_types,
-    const WireLimits& limits, RejectReason* reason) {
-  const Rejecter reject(reason);
-  using R = RejectReason;
+namespace {
 
-  // 1. Limits, before touching any frame's contents.
+// 1. Limits, before touching any frame's contents.
+Status CheckLimits(const std::vector<Bytes>& frames, const WireLimits& limits,
+                   const Rejecter& reject) {
+  using R = RejectReason;
   if (frames.size() < 2) {
     return reject(R::kTooFewFrames,
                   "a message has at least 2 frames (header, signature), got " +
@@ -178,20 +176,14 @@ Result<Message> DecodeMessage(
                                        " levels");
   }
 
-  // 2. Parse (the depth check above bounds the parser's work stack).
-  json h;
-  try {
-    h = json::parse(header_text);
-  } catch (const json::exception& e) {
-    return reject(R::kMalformedJson,
-                  std::string("header frame is not valid JSON: ") + e.what());
-  }
-  if (!h.is_object()) {
-    return reject(R::kBadField,
-                  "header must be a JSON object, got " + JsonTypeName(h));
-  }
+  return Status::Ok();
+}
 
-  // 3. Header fields. Version first: a later version may change the rest.
+// 3. Header fields into `m` and the tensor entries into `entries`.
+// Version first: a later version may change the rest.
+Status ReadHeaderFields(const json& h, const Rejecter& reject, Message* m,
+                        std::vector<TensorEntry>* entries) {
+  using R = RejectReason;
   auto field = [&](const char* name) -> const json* {
     auto it = h.find(name);
     return it == h.end() ? nullptr : &*it;
@@ -205,7 +197,6 @@ Result<Message> DecodeMessage(
                                     "' must be " + want + ", got " +
                                     JsonTypeName(got));
   };
-  Message m;
   {
     const json* v = field("version");
     if (v == nullptr) return missing("version", "an integer");
@@ -218,20 +209,20 @@ Result<Message> DecodeMessage(
                         "; this build speaks wire version " +
                         std::to_string(kWireVersion));
     }
-    m.version = kWireVersion;
+    m->version = kWireVersion;
   }
   for (const char* name : {"type", "from", "task"}) {
     const json* v = field(name);
     if (v == nullptr) return missing(name, "a string");
     if (!v->is_string()) return wrong(name, "a string", *v);
   }
-  m.type = field("type")->get<std::string>();
-  m.from = field("from")->get<std::string>();
-  m.task = field("task")->get<std::string>();
-  if (m.type.empty()) {
+  m->type = field("type")->get<std::string>();
+  m->from = field("from")->get<std::string>();
+  m->task = field("task")->get<std::string>();
+  if (m->type.empty()) {
     return reject(R::kBadField, "header field 'type' must not be empty");
   }
-  if (m.from.empty()) {
+  if (m->from.empty()) {
     return reject(R::kBadField, "header field 'from' must not be empty");
   }
   {
@@ -240,20 +231,19 @@ Result<Message> DecodeMessage(
     if (!v->is_number_unsigned()) {
       return wrong("seq", "an unsigned integer", *v);
     }
-    m.seq = v->get<uint64_t>();
+    m->seq = v->get<uint64_t>();
   }
   if (const json* v = field("rid"); v != nullptr) {
     if (!v->is_number_unsigned() || v->get<uint64_t>() == 0) {
       return wrong("rid", "a positive integer", *v);
     }
-    m.rid = v->get<uint64_t>();
+    m->rid = v->get<uint64_t>();
   }
   {
     const json* v = field("body");
     if (v == nullptr) return missing("body", "an object");
     if (!v->is_object()) return wrong("body", "an object", *v);
   }
-  std::vector<TensorEntry> entries;
   {
     const json* v = field("tensors");
     if (v == nullptr) return missing("tensors", "an array");
@@ -293,7 +283,7 @@ Result<Message> DecodeMessage(
         }
       }
       t.shape = shape->get<std::vector<json>>();
-      entries.push_back(std::move(t));
+      entries->push_back(std::move(t));
     }
   }
   for (const auto& [key, unused] : h.items()) {
@@ -304,25 +294,21 @@ Result<Message> DecodeMessage(
     }
   }
 
-  // 4. Type and sender.
-  if (known_types.count(m.type) == 0) {
-    return reject(R::kUnknownType,
-                  "message type '" + m.type + "' is not accepted here");
-  }
-  const PublicKey* key = keys.Find(m.from);
-  if (key == nullptr) {
-    return reject(R::kUnknownSender,
-                  "no public key for sender '" + m.from + "'");
-  }
+  return Status::Ok();
+}
 
-  // 5. Tensor entries against tensor frames (cheap; before any hashing).
+// 5. Tensor entries against tensor frames (cheap; before any hashing).
+Status ReadTensors(const std::vector<Bytes>& frames,
+                   const std::vector<TensorEntry>& entries,
+                   const Rejecter& reject, Message* m) {
+  using R = RejectReason;
   if (entries.size() != frames.size() - 2) {
     return reject(R::kTensorMismatch,
                   "header lists " + std::to_string(entries.size()) +
                       " tensors but the message has " +
                       std::to_string(frames.size() - 2) + " tensor frames");
   }
-  m.tensors.reserve(entries.size());
+  m->tensors.reserve(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) {
     const TensorEntry& e = entries[i];
     const std::string at =
@@ -361,10 +347,17 @@ Result<Message> DecodeMessage(
                         " bytes; dtype and shape need " + std::to_string(want));
     }
     t.bytes = frame;
-    m.tensors.push_back(std::move(t));
+    m->tensors.push_back(std::move(t));
   }
 
-  // 6. Signature over the header and every tensor frame's digest.
+  return Status::Ok();
+}
+
+// 6. Signature over the header and every tensor frame's digest.
+Status CheckSignature(const std::vector<Bytes>& frames,
+                      std::string_view header_text, const PublicKey& key,
+                      const Message& m, const Rejecter& reject) {
+  using R = RejectReason;
   std::vector<Digest> digests;
   digests.reserve(m.tensors.size());
   for (size_t i = 2; i < frames.size(); ++i) {
@@ -372,12 +365,56 @@ Result<Message> DecodeMessage(
   }
   Signature sig;
   std::copy(frames[1].data(), frames[1].data() + 64, sig.bytes.begin());
-  if (!VerifySignature(*key, SignatureInput(header_text, digests), sig).ok()) {
+  if (!VerifySignature(key, SignatureInput(header_text, digests), sig).ok()) {
     return reject(R::kBadSignature,
                   "signature on '" + m.type + "' message from '" + m.from +
                       "' (seq " + std::to_string(m.seq) + ") does not verify");
   }
 
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Message> DecodeMessage(
+    const std::vector<Bytes>& frames, const KeyDirectory& keys,
+    const std::set<std::string, std::less<>>& known_types,
+    const WireLimits& limits, RejectReason* reason) {
+  const Rejecter reject(reason);
+  using R = RejectReason;
+  VT_RETURN_IF_ERROR(CheckLimits(frames, limits, reject));
+  const std::string_view header_text = frames[0].view();
+
+  // 2. Parse (the depth check above bounds the parser's work stack).
+  json h;
+  try {
+    h = json::parse(header_text);
+  } catch (const json::exception& e) {
+    return reject(R::kMalformedJson,
+                  std::string("header frame is not valid JSON: ") + e.what());
+  }
+  if (!h.is_object()) {
+    return reject(R::kBadField,
+                  "header must be a JSON object, got " + JsonTypeName(h));
+  }
+
+  Message m;
+  std::vector<TensorEntry> entries;
+  VT_RETURN_IF_ERROR(ReadHeaderFields(h, reject, &m, &entries));
+
+  // 4. Type and sender.
+  if (known_types.count(m.type) == 0) {
+    return reject(R::kUnknownType,
+                  "message type '" + m.type + "' is not accepted here");
+  }
+  const PublicKey* key = keys.Find(m.from);
+  if (key == nullptr) {
+    return reject(R::kUnknownSender,
+                  "no public key for sender '" + m.from + "'");
+  }
+
+  VT_RETURN_IF_ERROR(ReadTensors(frames, entries, reject, &m));
+  VT_RETURN_IF_ERROR(CheckSignature(frames, header_text, *key, m, reject));
   m.body = std::move(h["body"]);
   return m;
 }

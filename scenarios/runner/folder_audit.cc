@@ -202,6 +202,183 @@ Result<json> RunSummaryFromFolder(const std::string& dir, const std::vector<Even
   return summary;
 }
 
+namespace {
+
+// Whose signatures count: the given key, or the arbiter's in the
+// manifest; checked against the key the genesis event names.
+std::optional<PublicKey> ArbiterKey(const json& genesis, const json& manifest,
+                                    const AuditOptions& options, FolderAudit* audit) {
+  auto problem = [&](const std::string& p) { audit->problems.push_back(p); };
+  const std::string arbiter = genesis.value("arbiter", std::string("arbiter"));
+  std::optional<PublicKey> key = options.arbiter_key;
+  std::string key_source = "given";
+  if (!key) {
+    key_source = "manifest.json";
+    const json keys = manifest.value("public_keys", json::object());
+    if (keys.is_object() && keys.contains(arbiter) && keys[arbiter].is_string()) {
+      key = PublicKey::FromHex(keys[arbiter].get<std::string>());
+    }
+    if (!key) problem("manifest.json: no public key for the arbiter '" + arbiter + "'");
+  }
+  if (key) {
+    audit->arbiter_key = key->Hex();
+    const std::string logged = genesis.value("arbiter_key", std::string());
+    if (!logged.empty() && logged != key->Hex()) {
+      problem("events.jsonl: the genesis event names arbiter key " + logged + ", not the " +
+              key_source + " key " + key->Hex());
+    }
+  }
+  return key;
+}
+
+// The genesis event binds manifest.json by its SHA-256.
+void CheckManifestBinding(const json& genesis, const std::string& manifest_text,
+                          FolderAudit* audit) {
+  auto problem = [&](const std::string& p) { audit->problems.push_back(p); };
+  const std::string bound = genesis.value("manifest_sha256", std::string());
+  const std::string actual = Sha256Of(manifest_text).Hex();
+  if (bound.empty()) {
+    problem("events.jsonl: the genesis event does not bind manifest.json (no manifest_sha256)");
+  } else if (bound != actual) {
+    problem("manifest.json: SHA-256 " + actual + ", but the arbiter logged " + bound +
+            " at genesis: the manifest was changed");
+  } else {
+    audit->passed.push_back("manifest.json: the one the arbiter hashed at genesis");
+  }
+}
+
+// The ledger, from the event log's transfers, replayed and audited.
+std::vector<LedgerEntry> AuditLedger(const std::vector<Event>& events,
+                                     const std::optional<PublicKey>& key, FolderAudit* audit) {
+  auto problem = [&](const std::string& p) { audit->problems.push_back(p); };
+  std::vector<LedgerEntry> ledger;
+  for (const Event& e : events) {
+    if (e.type != "transfer") continue;
+    auto entry = Ledger::EntryFromJson(e.data);
+    if (!entry.ok()) {
+      problem("events.jsonl seq " + std::to_string(e.seq) + ": " + entry.status().message());
+      continue;
+    }
+    ledger.push_back(std::move(entry).value());
+  }
+  if (key) CheckHeads(events, *key, ledger, audit);
+  auto replayed = Ledger::Replay(ledger);
+  if (!replayed.ok()) {
+    problem("the ledger in events.jsonl: " + replayed.status().message());
+  } else if (Status c = replayed->CheckConservation(); !c.ok()) {
+    problem("the ledger in events.jsonl: " + c.message());
+  } else {
+    audit->passed.push_back("ledger: " + std::to_string(ledger.size()) +
+                           " entries replayed from events.jsonl, hash chain intact, no "
+                           "overdraft, supply " +
+                           std::to_string(replayed->TotalSupply().value()) + " conserved");
+  }
+  return ledger;
+}
+
+// ledger.jsonl: the same entries as the event log, whenever it was written.
+void CheckLedgerFile(const std::string& dir, const std::vector<LedgerEntry>& ledger,
+                     FolderAudit* audit) {
+  auto problem = [&](const std::string& p) { audit->problems.push_back(p); };
+  if (auto text = ReadText(dir + "/ledger.jsonl"); !text.ok()) {
+    problem("ledger.jsonl: " + text.status().message());
+  } else {
+    std::istringstream in(*text);
+    std::string line;
+    size_t n = 0;
+    std::string first;
+    while (first.empty() && std::getline(in, line)) {
+      const std::string where = "ledger.jsonl line " + std::to_string(n + 1);
+      json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
+      auto entry = j.is_discarded() ? Result<LedgerEntry>(Status::Corruption("not JSON"))
+                                    : Ledger::EntryFromJson(j);
+      if (!entry.ok()) {
+        first = where + ": " + entry.status().message();
+      } else if (n >= ledger.size()) {
+        first = where + ": an entry events.jsonl does not have";
+      } else if (!(*entry == ledger[n])) {
+        first = where + " differs from transfer seq " + std::to_string(n) +
+                " of events.jsonl: " + Short(Ledger::EntryToJson(*entry)) + " vs " +
+                Short(Ledger::EntryToJson(ledger[n]));
+      }
+      ++n;
+    }
+    if (first.empty() && n < ledger.size()) {
+      first = "ledger.jsonl: " + std::to_string(n) + " entries, events.jsonl has " +
+              std::to_string(ledger.size());
+    }
+    if (!first.empty()) {
+      problem(first);
+    } else {
+      audit->passed.push_back("ledger.jsonl: the same " + std::to_string(n) +
+                             " entries as events.jsonl");
+    }
+  }
+
+}
+
+// summary.json, rebuilt from the log and reports/; then metrics.csv,
+// balances.csv and a market's tables from it and the log.
+void CheckSummaryAndTables(const std::string& dir, const std::vector<Event>& events,
+                           const json& manifest, FolderAudit* audit) {
+  auto problem = [&](const std::string& p) { audit->problems.push_back(p); };
+  auto summary = ReadAuditedJson(dir + "/summary.json");
+  if (!summary.ok()) {
+    problem("summary.json: " + summary.status().message());
+    return;
+  }
+  const json scenario = manifest.value("scenario", json::object());
+  const bool curve = manifest.value("curve", json::object()).value("enabled", false);
+  json observed = json::object();
+  for (const char* field : kRunnerObservedFields) {
+    if (summary->contains(field)) observed[field] = (*summary)[field];
+  }
+  auto rebuilt = RunSummaryFromFolder(
+      dir, events, scenario.value("name", summary->value("scenario", std::string())),
+      manifest.value("seed", summary->value("seed", uint64_t{0})), curve,
+      scenario.value("expect", json::array()), observed);
+  if (!rebuilt.ok()) {
+    problem("summary.json cannot be rebuilt: " + rebuilt.status().message());
+  } else {
+    std::vector<std::string> diffs;
+    size_t count = 0;
+    Diff(*summary, *rebuilt, "", "events.jsonl and reports/", &diffs, &count);
+    for (const auto& d : diffs) problem("summary.json " + d);
+    if (count > diffs.size()) {
+      problem("summary.json: " + std::to_string(count - diffs.size()) + " more differences");
+    }
+    if (count == 0) {
+      audit->passed.push_back(
+          "summary.json: rebuilt from events.jsonl and reports/, identical (timings aside)");
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> tables = {
+      {"metrics.csv", MetricsCsv(*summary)}, {"balances.csv", BalancesCsv(events)}};
+  // A market's tables, replayed from the log.
+  auto market = ReplayMarketOfFolder(dir, events);
+  if (!market.ok()) {
+    problem("the market cannot be replayed: " + market.status().message());
+  } else if (*market) {
+    tables.emplace_back("market.csv", (*market)->participants_csv);
+    tables.emplace_back("market_tasks.csv", (*market)->tasks_csv);
+  }
+  for (const auto& [file, want] : tables) {
+    auto text = ReadText(dir + "/" + file);
+    if (!text.ok()) {
+      problem(file + ": " + text.status().message());
+    } else if (size_t line = FirstDifferentLine(*text, want); line != 0) {
+      problem(file + " line " + std::to_string(line) + ": not what " +
+              (file == "metrics.csv" ? "summary.json gives" : "events.jsonl gives"));
+    } else {
+      audit->passed.push_back(file + ": identical to the one " +
+                             (file == "metrics.csv" ? "summary.json" : "events.jsonl") +
+                             " gives");
+    }
+  }
+}
+
+}  // namespace
+
 Result<FolderAudit> AuditRunFolder(const std::string& dir, const AuditOptions& options) {
   FolderAudit audit;
   auto events_text = ReadText(dir + "/events.jsonl");
@@ -238,153 +415,12 @@ Result<FolderAudit> AuditRunFolder(const std::string& dir, const AuditOptions& o
     return audit;
   }
   const json& genesis = events.front().data;
-  const std::string arbiter = genesis.value("arbiter", std::string("arbiter"));
 
-  // Whose signatures count.
-  std::optional<PublicKey> key = options.arbiter_key;
-  std::string key_source = "given";
-  if (!key) {
-    key_source = "manifest.json";
-    const json keys = manifest.value("public_keys", json::object());
-    if (keys.is_object() && keys.contains(arbiter) && keys[arbiter].is_string()) {
-      key = PublicKey::FromHex(keys[arbiter].get<std::string>());
-    }
-    if (!key) problem("manifest.json: no public key for the arbiter '" + arbiter + "'");
-  }
-  if (key) {
-    audit.arbiter_key = key->Hex();
-    const std::string logged = genesis.value("arbiter_key", std::string());
-    if (!logged.empty() && logged != key->Hex()) {
-      problem("events.jsonl: the genesis event names arbiter key " + logged + ", not the " +
-              key_source + " key " + key->Hex());
-    }
-  }
-  if (manifest_text.ok()) {
-    const std::string bound = genesis.value("manifest_sha256", std::string());
-    const std::string actual = Sha256Of(*manifest_text).Hex();
-    if (bound.empty()) {
-      problem("events.jsonl: the genesis event does not bind manifest.json (no manifest_sha256)");
-    } else if (bound != actual) {
-      problem("manifest.json: SHA-256 " + actual + ", but the arbiter logged " + bound +
-              " at genesis: the manifest was changed");
-    } else {
-      audit.passed.push_back("manifest.json: the one the arbiter hashed at genesis");
-    }
-  }
-
-  // The ledger, from the event log's transfers.
-  std::vector<LedgerEntry> ledger;
-  for (const Event& e : events) {
-    if (e.type != "transfer") continue;
-    auto entry = Ledger::EntryFromJson(e.data);
-    if (!entry.ok()) {
-      problem("events.jsonl seq " + std::to_string(e.seq) + ": " + entry.status().message());
-      continue;
-    }
-    ledger.push_back(std::move(entry).value());
-  }
-  if (key) CheckHeads(events, *key, ledger, &audit);
-  auto replayed = Ledger::Replay(ledger);
-  if (!replayed.ok()) {
-    problem("the ledger in events.jsonl: " + replayed.status().message());
-  } else if (Status c = replayed->CheckConservation(); !c.ok()) {
-    problem("the ledger in events.jsonl: " + c.message());
-  } else {
-    audit.passed.push_back("ledger: " + std::to_string(ledger.size()) +
-                           " entries replayed from events.jsonl, hash chain intact, no "
-                           "overdraft, supply " +
-                           std::to_string(replayed->TotalSupply().value()) + " conserved");
-  }
-  // ledger.jsonl: the same entries, whenever it was written.
-  if (auto text = ReadText(dir + "/ledger.jsonl"); !text.ok()) {
-    problem("ledger.jsonl: " + text.status().message());
-  } else {
-    std::istringstream in(*text);
-    std::string line;
-    size_t n = 0;
-    std::string first;
-    while (first.empty() && std::getline(in, line)) {
-      const std::string where = "ledger.jsonl line " + std::to_string(n + 1);
-      json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
-      auto entry = j.is_discarded() ? Result<LedgerEntry>(Status::Corruption("not JSON"))
-                                    : Ledger::EntryFromJson(j);
-      if (!entry.ok()) {
-        first = where + ": " + entry.status().message();
-      } else if (n >= ledger.size()) {
-        first = where + ": an entry events.jsonl does not have";
-      } else if (!(*entry == ledger[n])) {
-        first = where + " differs from transfer seq " + std::to_string(n) +
-                " of events.jsonl: " + Short(Ledger::EntryToJson(*entry)) + " vs " +
-                Short(Ledger::EntryToJson(ledger[n]));
-      }
-      ++n;
-    }
-    if (first.empty() && n < ledger.size()) {
-      first = "ledger.jsonl: " + std::to_string(n) + " entries, events.jsonl has " +
-              std::to_string(ledger.size());
-    }
-    if (!first.empty()) {
-      problem(first);
-    } else {
-      audit.passed.push_back("ledger.jsonl: the same " + std::to_string(n) +
-                             " entries as events.jsonl");
-    }
-  }
-
-  // summary.json, rebuilt; metrics.csv and balances.csv from it and the log.
-  auto summary = ReadAuditedJson(dir + "/summary.json");
-  if (!summary.ok()) {
-    problem("summary.json: " + summary.status().message());
-    return audit;
-  }
-  const json scenario = manifest.value("scenario", json::object());
-  const bool curve = manifest.value("curve", json::object()).value("enabled", false);
-  json observed = json::object();
-  for (const char* field : kRunnerObservedFields) {
-    if (summary->contains(field)) observed[field] = (*summary)[field];
-  }
-  auto rebuilt = RunSummaryFromFolder(
-      dir, events, scenario.value("name", summary->value("scenario", std::string())),
-      manifest.value("seed", summary->value("seed", uint64_t{0})), curve,
-      scenario.value("expect", json::array()), observed);
-  if (!rebuilt.ok()) {
-    problem("summary.json cannot be rebuilt: " + rebuilt.status().message());
-  } else {
-    std::vector<std::string> diffs;
-    size_t count = 0;
-    Diff(*summary, *rebuilt, "", "events.jsonl and reports/", &diffs, &count);
-    for (const auto& d : diffs) problem("summary.json " + d);
-    if (count > diffs.size()) {
-      problem("summary.json: " + std::to_string(count - diffs.size()) + " more differences");
-    }
-    if (count == 0) {
-      audit.passed.push_back(
-          "summary.json: rebuilt from events.jsonl and reports/, identical (timings aside)");
-    }
-  }
-  std::vector<std::pair<std::string, std::string>> tables = {
-      {"metrics.csv", MetricsCsv(*summary)}, {"balances.csv", BalancesCsv(events)}};
-  // A market's tables, replayed from the log.
-  auto market = ReplayMarketOfFolder(dir, events);
-  if (!market.ok()) {
-    problem("the market cannot be replayed: " + market.status().message());
-  } else if (*market) {
-    tables.emplace_back("market.csv", (*market)->participants_csv);
-    tables.emplace_back("market_tasks.csv", (*market)->tasks_csv);
-  }
-  for (const auto& [file, want] : tables) {
-    auto text = ReadText(dir + "/" + file);
-    if (!text.ok()) {
-      problem(file + ": " + text.status().message());
-    } else if (size_t line = FirstDifferentLine(*text, want); line != 0) {
-      problem(file + " line " + std::to_string(line) + ": not what " +
-              (file == "metrics.csv" ? "summary.json gives" : "events.jsonl gives"));
-    } else {
-      audit.passed.push_back(file + ": identical to the one " +
-                             (file == "metrics.csv" ? "summary.json" : "events.jsonl") +
-                             " gives");
-    }
-  }
+  std::optional<PublicKey> key = ArbiterKey(genesis, manifest, options, &audit);
+  if (manifest_text.ok()) CheckManifestBinding(genesis, *manifest_text, &audit);
+  const std::vector<LedgerEntry> ledger = AuditLedger(events, key, &audit);
+  CheckLedgerFile(dir, ledger, &audit);
+  CheckSummaryAndTables(dir, events, manifest, &audit);
   return audit;
 }
 

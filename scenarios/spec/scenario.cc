@@ -132,11 +132,8 @@ std::vector<ScenarioError> MoneyErrors(const json& r, int64_t verifiers) {
   return errors;
 }
 
-// Errors the schema cannot express. REQUIRES: `r` conforms to the schema
-// and has its defaults filled in.
-std::vector<ScenarioError> SemanticErrors(const json& r) {
-  std::vector<ScenarioError> errors;
-
+// The protocol block: intervals, samples, tolerance-mode deltas.
+void ProtocolErrors(const json& r, std::vector<ScenarioError>& errors) {
   const json& protocol = r["protocol"];
   const int64_t steps = r["job"]["steps"].get<int64_t>();
   const int64_t k = protocol["checkpoint_interval"].get<int64_t>();
@@ -191,6 +188,10 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
     }
   }
 
+}
+
+// The job's name: built in, or from a plug-in.
+void JobNameErrors(const json& r, std::vector<ScenarioError>& errors) {
   const std::string job_name = r["job"]["name"].get<std::string>();
   const std::vector<std::string>& builtin = KnownBuiltinJobs();
   if (r["plugins"].empty() &&
@@ -202,10 +203,15 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
                                        "--plugin PATH)"});
   }
 
+}
+
+// Participants: names, roles, behaviours, the solver's dtype. Returns
+// the number of verifiers; `first_use` maps each name to its index.
+int ParticipantErrors(const json& r, std::map<std::string, size_t>& first_use,
+                      std::vector<ScenarioError>& errors) {
   const json& participants = r["participants"];
   int solvers = 0;
   int verifiers = 0;
-  std::map<std::string, size_t> first_use;
   for (size_t i = 0; i < participants.size(); ++i) {
     const json& p = participants[i];
     const std::string at = "/participants/" + std::to_string(i);
@@ -247,7 +253,7 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
   for (const json& p : participants) {
     if (p["role"] == "solver") solver_dtype = p["profile"]["dtype"].get<std::string>();
   }
-  if (protocol["mode"] == "exact" && !solver_dtype.empty()) {
+  if (r["protocol"]["mode"] == "exact" && !solver_dtype.empty()) {
     for (size_t i = 0; i < participants.size(); ++i) {
       const json& p = participants[i];
       const std::string dtype = p["profile"]["dtype"].get<std::string>();
@@ -261,7 +267,11 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
     }
   }
 
-  // Economics the schema cannot express.
+  return verifiers;
+}
+
+// Economics the schema cannot express.
+void EconomicsErrors(const json& r, int verifiers, std::vector<ScenarioError>& errors) {
   const json& economics = r["economics"];
   const json& split = economics["slash_split"];
   const int64_t split_sum = split["winner_bps"].get<int64_t>() +
@@ -280,11 +290,14 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
   }
 
   // A market checks its money itself (market_spec.h): funds per entry.
-  if (!market) {
+  if (!r.contains("market")) {
     for (ScenarioError& e : MoneyErrors(r, verifiers)) errors.push_back(std::move(e));
   }
 
-  // Network faults and retries.
+}
+
+// Network faults and retries.
+void NetworkErrors(const json& r, std::vector<ScenarioError>& errors) {
   const json& faults = r["network"]["faults"];
   const double rates = faults["drop"].get<double>() + faults["duplicate"].get<double>() +
                        faults["reorder"].get<double>() + faults["delay"].get<double>();
@@ -299,7 +312,17 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
                                                    retry["initial_ms"].dump()});
   }
 
-  // Crashes: of a known solver or verifier, once each, at a point it reaches.
+}
+
+// Crashes: of a known solver or verifier, once each, at a point it reaches.
+void CrashErrors(const json& r, const std::map<std::string, size_t>& first_use,
+                 int verifiers, std::vector<ScenarioError>& errors) {
+  const json& participants = r["participants"];
+  const json& protocol = r["protocol"];
+  const int64_t steps = r["job"]["steps"].get<int64_t>();
+  const int64_t k = protocol["checkpoint_interval"].get<int64_t>();
+  const int64_t top_q = protocol["top_q"].get<int64_t>();
+  const int64_t random_samples = protocol["random_samples"].get<int64_t>();
   const json& crashes = r["crashes"];
   std::set<std::string> crashed;
   for (size_t i = 0; i < crashes.size(); ++i) {
@@ -360,7 +383,12 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
     }
   }
 
-  // Disk faults: of a known solver (only solvers write checkpoints), once each.
+}
+
+// Disk faults: of a known solver (only solvers write checkpoints), once each.
+void DiskFaultErrors(const json& r, const std::map<std::string, size_t>& first_use,
+                     std::vector<ScenarioError>& errors) {
+  const json& participants = r["participants"];
   const json& disks = r["disk_faults"];
   std::set<std::string> full;
   for (size_t i = 0; i < disks.size(); ++i) {
@@ -380,6 +408,10 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
     }
   }
 
+}
+
+// `expect` paths: valid JSON pointers to something a summary can hold.
+void ExpectErrors(const json& r, std::vector<ScenarioError>& errors) {
   const json& expect = r["expect"];
   for (size_t i = 0; i < expect.size(); ++i) {
     const std::string path = expect[i]["path"].get<std::string>();
@@ -394,6 +426,23 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
   }
   // Paths that no summary.json of this scenario can hold (summary_shape.h).
   for (auto& e : CheckExpectPaths(r)) errors.push_back(std::move(e));
+  // Paths that no summary.json of this scenario can hold (summary_shape.h).
+  for (auto& e : CheckExpectPaths(r)) errors.push_back(std::move(e));
+}
+
+// Errors the schema cannot express. REQUIRES: `r` conforms to the schema
+// and has its defaults filled in.
+std::vector<ScenarioError> SemanticErrors(const json& r) {
+  std::vector<ScenarioError> errors;
+  ProtocolErrors(r, errors);
+  JobNameErrors(r, errors);
+  std::map<std::string, size_t> first_use;
+  const int verifiers = ParticipantErrors(r, first_use, errors);
+  EconomicsErrors(r, verifiers, errors);
+  NetworkErrors(r, errors);
+  CrashErrors(r, first_use, verifiers, errors);
+  DiskFaultErrors(r, first_use, errors);
+  ExpectErrors(r, errors);
   return errors;
 }
 

@@ -187,6 +187,25 @@ class HostileTest : public ::testing::Test {
     run_ = -1;
     return r;
   }
+  // The durable log in `out` holds nothing an outsider sent (no refused
+  // request); each reason is logged (in full the first times), and the
+  // flood's 20,000 rejects write a bounded number of lines: at most 5 in
+  // full per reason and one count per 10 s.
+  static void ExpectRejectsLoggedAndBounded(const std::string& out) {
+    const std::string events_log = ReadWholeFile(out + "/events.jsonl");
+    EXPECT_EQ(CountOccurrences(events_log, "\"request_refused\""), 0);
+    for (const std::string role : {"arbiter", "solver-1"}) {
+      const std::string log = ReadWholeFile(out + "/logs/" + role + ".log");
+      for (const char* reason : {"json_too_deep", "bad_signature", "replayed"}) {
+        EXPECT_NE(log.find(reason), std::string::npos) << role << ": " << reason;
+      }
+      EXPECT_LE(CountOccurrences(log, "(too_few_frames)"), 5 + 10) << role;
+      EXPECT_LT(log.size(), 200u * 1024) << role;
+    }
+    const std::string solver_log = ReadWholeFile(out + "/logs/solver-1.log");
+    EXPECT_NE(solver_log.find("not_a_peer"), std::string::npos);
+    EXPECT_NE(ReadWholeFile(out + "/logs/arbiter.log").find("own_key"), std::string::npos);
+  }
   std::string dir_;
   pid_t run_ = -1;
 };
@@ -293,23 +312,7 @@ TEST_F(HostileTest,
   EXPECT_TRUE(by_role.at("verifier-1").empty()) << by_role.dump();
   EXPECT_EQ(summary.at("rejected_messages").get<Counts>(), want);
 
-  // The durable log holds nothing an outsider sent: no refused request.
-  const std::string events_log = ReadWholeFile(out + "/events.jsonl");
-  EXPECT_EQ(CountOccurrences(events_log, "\"request_refused\""), 0);
-  // Each reason is logged (in full the first times), and the flood's
-  // 20,000 rejects write a bounded number of lines: at most 5 in full per
-  // reason and one count per 10 s.
-  for (const std::string role : {"arbiter", "solver-1"}) {
-    const std::string log = ReadWholeFile(out + "/logs/" + role + ".log");
-    for (const char* reason : {"json_too_deep", "bad_signature", "replayed"}) {
-      EXPECT_NE(log.find(reason), std::string::npos) << role << ": " << reason;
-    }
-    EXPECT_LE(CountOccurrences(log, "(too_few_frames)"), 5 + 10) << role;
-    EXPECT_LT(log.size(), 200u * 1024) << role;
-  }
-  const std::string solver_log = ReadWholeFile(out + "/logs/solver-1.log");
-  EXPECT_NE(solver_log.find("not_a_peer"), std::string::npos);
-  EXPECT_NE(ReadWholeFile(out + "/logs/arbiter.log").find("own_key"), std::string::npos);
+  ExpectRejectsLoggedAndBounded(out);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 // one.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <random>
 
 #include "core/protocol/game.h"
@@ -41,6 +42,54 @@ struct Outcome {
   int64_t elapsed;
 };
 
+// The challenger's choice among the sub-ranges ending at `b[1..]`: a
+// cheating one picks any legal sub-range (one that starts before `end`) at
+// random; an honest one the first whose end disagrees with the truth
+// (`agrees(p)`: the claim at boundary p is the truth).
+int64_t Choose(std::mt19937_64& rng, bool cheat, const std::vector<int64_t>& b, int64_t arity,
+               int64_t end, const std::function<bool(int64_t)>& agrees) {
+  int64_t choice = 0;
+  if (cheat) {
+    std::vector<int64_t> legal;
+    for (int64_t i = 0; i < arity; ++i) {
+      if (b[i] < end) legal.push_back(i);
+    }
+    return legal[rng() % legal.size()];
+  }
+  while (agrees(b[choice + 1])) ++choice;
+  return choice;
+}
+
+// A cheating solver's claims, from the truth (step hashes 0..length, node
+// outputs): it diverges from a random step and node, may coincidentally
+// agree again later, and its last claims are always wrong.
+void Falsify(std::mt19937_64& rng, std::vector<Digest>* claimed,
+             std::vector<Digest>* claimed_outputs) {
+  const int64_t length = static_cast<int64_t>(claimed->size()) - 1;
+  const int64_t nodes = static_cast<int64_t>(claimed_outputs->size());
+  const int64_t d = 1 + static_cast<int64_t>(rng() % length);
+  for (int64_t p = d; p <= length; ++p) {
+    if (p == length || rng() % 3 != 0) (*claimed)[p] = Rand(rng);
+  }
+  const int64_t e = static_cast<int64_t>(rng() % nodes);
+  for (int64_t j = e; j < nodes; ++j) {
+    if (j == nodes - 1 || rng() % 3 != 0) (*claimed_outputs)[j] = Rand(rng);
+  }
+}
+
+// An invalid move of some kind by `mover`: a sub-range that does not
+// exist, or hashes and a graph commitment at the wrong time or of the
+// wrong size.
+void InvalidMove(std::mt19937_64& rng, Game& g, Party mover, int64_t arity, int64_t now) {
+  if (mover == Party::kChallenger) {
+    (void)g.ChooseSubRange(mover, arity + static_cast<int64_t>(rng() % 3), now);
+    return;
+  }
+  (void)g.PostStepHashes(mover, {Rand(rng), Rand(rng), Rand(rng), Rand(rng), Rand(rng),
+                                 Rand(rng), Rand(rng), Rand(rng), Rand(rng)}, now);
+  if (!g.resolved()) (void)g.CommitGraph(mover, 0, Rand(rng), Rand(rng), now);
+}
+
 // Plays one game. `dishonest` is the cheating party; its strategy is drawn
 // at random per move from adversarial choices.
 Outcome Play(std::mt19937_64& rng, Party dishonest) {
@@ -54,20 +103,9 @@ Outcome Play(std::mt19937_64& rng, Party dishonest) {
   std::vector<Digest> true_outputs(nodes);
   for (auto& d : true_outputs) d = Rand(rng);
 
-  // The solver's claims. An honest solver claims the truth. A cheating one
-  // diverges from step `d`, and may coincidentally agree again later.
   std::vector<Digest> claimed = truth;
   std::vector<Digest> claimed_outputs = true_outputs;
-  if (dishonest == Party::kSolver) {
-    const int64_t d = 1 + static_cast<int64_t>(rng() % length);
-    for (int64_t p = d; p <= length; ++p) {
-      if (p == length || rng() % 3 != 0) claimed[p] = Rand(rng);  // end always wrong
-    }
-    const int64_t e = static_cast<int64_t>(rng() % nodes);
-    for (int64_t j = e; j < nodes; ++j) {
-      if (j == nodes - 1 || rng() % 3 != 0) claimed_outputs[j] = Rand(rng);
-    }
-  }
+  if (dishonest == Party::kSolver) Falsify(rng, &claimed, &claimed_outputs);
 
   GameSetup setup;
   setup.first_step = 0;
@@ -93,13 +131,7 @@ Outcome Play(std::mt19937_64& rng, Party dishonest) {
       break;
     }
     if (cheat && rng() % 40 == 0) {  // an invalid move of some kind
-      if (mover == Party::kChallenger) {
-        (void)g.ChooseSubRange(mover, arity + static_cast<int64_t>(rng() % 3), now);
-      } else {
-        (void)g.PostStepHashes(mover, {Rand(rng), Rand(rng), Rand(rng), Rand(rng), Rand(rng),
-                                       Rand(rng), Rand(rng), Rand(rng), Rand(rng)}, now);
-        if (!g.resolved()) (void)g.CommitGraph(mover, 0, Rand(rng), Rand(rng), now);
-      }
+      InvalidMove(rng, g, mover, arity, now);
       if (!g.resolved()) g.Tick(now + 2 * clock);  // the honest side waits it out
       continue;
     }
@@ -119,17 +151,8 @@ Outcome Play(std::mt19937_64& rng, Party dishonest) {
         break;
       }
       case GameState::kStepChoice: {
-        const auto& b = g.trace().back().boundaries;
-        int64_t choice = 0;
-        if (cheat) {  // any legal sub-range, at random
-          std::vector<int64_t> legal;
-          for (int64_t i = 0; i < arity; ++i) {
-            if (b[i] < length) legal.push_back(i);
-          }
-          choice = legal[rng() % legal.size()];
-        } else {  // honest: the first sub-range whose end disagrees with the truth
-          while (*g.StepHash(b[choice + 1]) == truth[std::min(b[choice + 1], length)]) ++choice;
-        }
+        const int64_t choice = Choose(rng, cheat, g.trace().back().boundaries, arity, length,
+                                      [&](int64_t p) { return *g.StepHash(p) == truth[std::min(p, length)]; });
         EXPECT_TRUE(g.ChooseSubRange(mover, choice, now).ok());
         break;
       }
@@ -151,19 +174,10 @@ Outcome Play(std::mt19937_64& rng, Party dishonest) {
         break;
       }
       case GameState::kNodeChoice: {
-        const auto& b = g.trace().back().boundaries;
-        int64_t choice = 0;
-        if (cheat) {
-          std::vector<int64_t> legal;
-          for (int64_t i = 0; i < arity; ++i) {
-            if (b[i] < nodes) legal.push_back(i);
-          }
-          choice = legal[rng() % legal.size()];
-        } else {
-          while (*g.ChainHash(b[choice + 1]) == true_chain[std::min(b[choice + 1], nodes)]) {
-            ++choice;
-          }
-        }
+        const int64_t choice = Choose(rng, cheat, g.trace().back().boundaries, arity, nodes,
+                                      [&](int64_t p) {
+                                        return *g.ChainHash(p) == true_chain[std::min(p, nodes)];
+                                      });
         EXPECT_TRUE(g.ChooseSubRange(mover, choice, now).ok());
         break;
       }
