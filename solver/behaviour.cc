@@ -66,15 +66,7 @@ const std::map<std::string, SolverBehaviourFactory>& SolverBehaviours() {
 
 Result<std::unique_ptr<SolverBehaviour>> MakeSolverBehaviour(const std::string& name,
                                                              const nlohmann::json& params) {
-  const auto& registry = SolverBehaviours();
-  auto it = registry.find(name);
-  if (it == registry.end()) {
-    std::string known;
-    for (const auto& [n, f] : registry) known += (known.empty() ? "" : ", ") + n;
-    return Status::InvalidArgument("unknown solver behaviour '" + name + "' (known: " + known +
-                                   ")");
-  }
-  return it->second(params);
+  return MakeByName(SolverBehaviours(), "solver behaviour", name, params);
 }
 
 }  // namespace veritrain

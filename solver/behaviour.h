@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/train/job.h"
+#include "core/util/named_factory.h"
 #include "core/util/status.h"
 
 namespace veritrain {
@@ -121,8 +122,7 @@ class SolverBehaviour {
   int64_t steps_computed_ = 0;
 };
 
-using SolverBehaviourFactory =
-    std::function<Result<std::unique_ptr<SolverBehaviour>>(const nlohmann::json& params)>;
+using SolverBehaviourFactory = NamedFactory<SolverBehaviour>;
 
 // Every solver behaviour by name.
 const std::map<std::string, SolverBehaviourFactory>& SolverBehaviours();

@@ -44,15 +44,7 @@ const std::map<std::string, VerifierBehaviourFactory>& VerifierBehaviours() {
 
 Result<std::unique_ptr<VerifierBehaviour>> MakeVerifierBehaviour(const std::string& name,
                                                                  const nlohmann::json& params) {
-  const auto& registry = VerifierBehaviours();
-  auto it = registry.find(name);
-  if (it == registry.end()) {
-    std::string known;
-    for (const auto& [n, f] : registry) known += (known.empty() ? "" : ", ") + n;
-    return Status::InvalidArgument("unknown verifier behaviour '" + name + "' (known: " + known +
-                                   ")");
-  }
-  return it->second(params);
+  return MakeByName(VerifierBehaviours(), "verifier behaviour", name, params);
 }
 
 }  // namespace veritrain

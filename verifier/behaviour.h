@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/util/named_factory.h"
 #include "core/util/status.h"
 #include "core/wire/messages/verdict.h"
 
@@ -50,8 +51,7 @@ class VerifierBehaviour {
   }
 };
 
-using VerifierBehaviourFactory =
-    std::function<Result<std::unique_ptr<VerifierBehaviour>>(const nlohmann::json& params)>;
+using VerifierBehaviourFactory = NamedFactory<VerifierBehaviour>;
 
 // Every verifier behaviour by name.
 const std::map<std::string, VerifierBehaviourFactory>& VerifierBehaviours();

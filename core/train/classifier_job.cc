@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "core/train/batch_rows.h"
 #include "core/train/data_order.h"
 #include "core/train/job_limits.h"
 #include "core/train/json_fields.h"
@@ -97,21 +98,9 @@ class ClassifierJob : public TrainingJob {
   }
 
   Result<TensorMap> Batch(int64_t step) const override {
-    if (step < 0) {
-      return Status::InvalidArgument("batch of step " + std::to_string(step) +
-                                     ": the step is negative");
-    }
-    std::vector<int64_t> idx = order_.Batch(step, config_.batch_size);
-    try {
-      torch::Tensor i =
-          torch::from_blob(idx.data(), {static_cast<int64_t>(idx.size())},
-                           torch::TensorOptions().dtype(torch::kInt64));
-      return TensorMap{{"data/x", train_.x.index_select(0, i)},
-                       {"data/y", train_.y.index_select(0, i)}};
-    } catch (const std::exception& e) {
-      return Status::Internal("batch of step " + std::to_string(step) + ": " +
-                              e.what());
-    }
+    VT_ASSIGN_OR_RETURN(BatchRows rows,
+                        SelectBatchRows(order_, step, config_.batch_size, train_.x, train_.y));
+    return TensorMap{{"data/x", rows.x}, {"data/y", rows.y}};
   }
 
   Result<double> TestAccuracy(const TensorMap& state) const override {

@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "core/train/batch_rows.h"
 #include "core/train/data_order.h"
 #include "core/train/layer_nodes.h"
 
@@ -116,20 +117,12 @@ class OpJob : public TrainingJob {
   }
 
   Result<TensorMap> Batch(int64_t step) const override {
-    if (step < 0) {
-      return Status::InvalidArgument("batch of step " + std::to_string(step) +
-                                     ": the step is negative");
-    }
-    std::vector<int64_t> idx = order_.Batch(step, config_.batch_size);
+    VT_ASSIGN_OR_RETURN(BatchRows rows, SelectBatchRows(order_, step, config_.batch_size,
+                                                        spec_.train.x, spec_.train.y));
     try {
-      torch::Tensor i =
-          torch::from_blob(idx.data(), {static_cast<int64_t>(idx.size())},
-                           torch::TensorOptions().dtype(torch::kInt64));
-      return TensorMap{{"data/x", Shaped(spec_.train.x.index_select(0, i))},
-                       {"data/y", spec_.train.y.index_select(0, i).reshape({-1})}};
+      return TensorMap{{"data/x", Shaped(rows.x)}, {"data/y", rows.y.reshape({-1})}};
     } catch (const std::exception& e) {
-      return Status::Internal("batch of step " + std::to_string(step) + ": " +
-                              e.what());
+      return Status::Internal("batch of step " + std::to_string(step) + ": " + e.what());
     }
   }
 
