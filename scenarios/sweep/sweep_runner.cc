@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <unistd.h>
@@ -148,6 +149,82 @@ Result<std::vector<SweepRow>> ReadSweepRows(const std::string& dir) {
   return rows;
 }
 
+namespace {
+
+// The sweep's results folder, open and locked, with its runs/ folder;
+// nullopt with `out`'s exit code and error set when it cannot be.
+std::optional<ResultsFolder> OpenSweepFolder(const Scenario& base, const SweepOptions& o,
+                                             SweepOutcome* out) {
+  if (o.resume && o.out_dir.empty()) {
+    out->exit_code = kRunBadInput;
+    out->error = "--resume needs --out: the folder of the sweep to carry on";
+    return std::nullopt;
+  }
+  auto folder = OpenResultsFolder(
+      o.out_dir.empty() ? "results/sweeps/" + base.name + "/" + ResultsFolderId(base.seed)
+                        : o.out_dir,
+      /*keep_contents=*/o.resume);
+  if (!folder.ok()) {
+    out->exit_code = kRunBadInput;
+    out->error = folder.status().ToString();
+    return std::nullopt;
+  }
+  out->out_dir = folder->path();
+  std::error_code ec;
+  fs::create_directories(out->out_dir + "/runs", ec);
+  if (ec) {
+    out->error = "cannot create " + out->out_dir + "/runs: " + ec.message();
+    return std::nullopt;
+  }
+  return std::move(*folder);
+}
+
+// One run of the sweep, into `out_dir`/runs/<run>: its row (an error row
+// when the run's scenario cannot be made).
+SweepRow RunPoint(const Scenario& base, const SweepSpec& spec, const SweepRun& run,
+                  const std::string& out_dir, const std::string& bin_dir, ExecutionMode mode) {
+  auto sc = SweepRunScenario(base, spec, run);
+  if (!sc.ok()) return RowFromError(run, sc.status().message());
+  RunOptions ro;
+  ro.out_dir = out_dir + "/runs/" + SweepRunDirName(run.index);
+  ro.bin_dir = bin_dir;
+  ro.quiet = true;
+  ro.mode = mode;
+  RunOutcome r = RunScenario(*sc, ro);
+  return RowFromRun(run, *sc, r);
+}
+
+// The runs that settled and those of them that missed their expectations.
+void CountRows(const std::vector<SweepRow>& rows, SweepOutcome* out) {
+  for (const SweepRow& row : rows) {
+    if (row.metrics.value("status", std::string()) != "ok") continue;
+    ++out->completed;
+    if (!row.metrics.value("expectations_met", false)) ++out->unmet;
+  }
+}
+
+// The sweep's exit code and error, once its `kept` rows are written.
+void SetSweepExit(size_t kept, SweepOutcome* out) {
+  if (RunnerInterrupted()) {
+    out->exit_code = kRunInterrupted;
+    out->error = "interrupted after " + std::to_string(kept) + " of " +
+                 std::to_string(out->runs) + " runs; `veritrain sweep … --out " + out->out_dir +
+                 " --resume` runs the rest";
+  } else if (out->completed < out->runs) {
+    out->exit_code = kRunFailed;
+    out->error = std::to_string(out->runs - out->completed) + " of " +
+                 std::to_string(out->runs) +
+                 " runs did not settle (see the status and error columns of sweep.csv)";
+  } else if (out->unmet > 0) {
+    out->exit_code = kRunFailed;
+    out->error = std::to_string(out->unmet) + " runs did not meet their expectations";
+  } else {
+    out->exit_code = kRunOk;
+  }
+}
+
+}  // namespace
+
 SweepOutcome RunSweep(const Scenario& base, const SweepOptions& o) {
   SweepOutcome out;
   const auto start = std::chrono::steady_clock::now();
@@ -160,27 +237,8 @@ SweepOutcome RunSweep(const Scenario& base, const SweepOptions& o) {
   if (o.repetitions > 0) spec->repetitions = o.repetitions;
   const std::vector<SweepRun> runs = SweepRuns(*spec, base.seed, o.shard);
   out.runs = static_cast<int64_t>(runs.size());
-  if (o.resume && o.out_dir.empty()) {
-    out.exit_code = kRunBadInput;
-    out.error = "--resume needs --out: the folder of the sweep to carry on";
-    return out;
-  }
-  auto folder = OpenResultsFolder(
-      o.out_dir.empty() ? "results/sweeps/" + base.name + "/" + ResultsFolderId(base.seed)
-                        : o.out_dir,
-      /*keep_contents=*/o.resume);
-  if (!folder.ok()) {
-    out.exit_code = kRunBadInput;
-    out.error = folder.status().ToString();
-    return out;
-  }
-  out.out_dir = folder->path();
-  std::error_code ec;
-  fs::create_directories(out.out_dir + "/runs", ec);
-  if (ec) {
-    out.error = "cannot create " + out.out_dir + "/runs: " + ec.message();
-    return out;
-  }
+  auto folder = OpenSweepFolder(base, o, &out);
+  if (!folder) return out;
   const ExecutionMode mode =
       o.mode.value_or(ScenarioExecutionMode(base).value_or(ExecutionMode::kInProcess));
   json manifest = SweepManifest(base, *spec, o, mode, runs);
@@ -228,19 +286,7 @@ SweepOutcome RunSweep(const Scenario& base, const SweepOptions& o) {
       if (t >= todo.size()) return;
       const size_t i = todo[t];
       const SweepRun& run = runs[i];
-      SweepRow row;
-      auto sc = SweepRunScenario(base, *spec, run);
-      if (!sc.ok()) {
-        row = RowFromError(run, sc.status().message());
-      } else {
-        RunOptions ro;
-        ro.out_dir = out.out_dir + "/runs/" + SweepRunDirName(run.index);
-        ro.bin_dir = o.bin_dir;
-        ro.quiet = true;
-        ro.mode = mode;
-        RunOutcome r = RunScenario(*sc, ro);
-        row = RowFromRun(run, *sc, r);
-      }
+      SweepRow row = RunPoint(base, *spec, run, out.out_dir, o.bin_dir, mode);
       const std::string status = row.metrics.value("status", std::string());
       if (status == "interrupted") return;  // not a result: --resume runs it again
       // The row beside the run's results, for --resume (and written before
@@ -279,14 +325,9 @@ SweepOutcome RunSweep(const Scenario& base, const SweepOptions& o) {
 
   std::vector<SweepRow> kept;
   for (size_t i = 0; i < rows.size(); ++i) {
-    if (!done[i]) continue;
-    const std::string status = rows[i].metrics.value("status", std::string());
-    if (status == "ok") {
-      ++out.completed;
-      if (!rows[i].metrics.value("expectations_met", false)) ++out.unmet;
-    }
-    kept.push_back(std::move(rows[i]));
+    if (done[i]) kept.push_back(std::move(rows[i]));
   }
+  CountRows(kept, &out);
   out.wall_seconds = Since(start);
   manifest["timings"] = {{"wall_seconds", out.wall_seconds}};
   manifest["completed"] = out.completed;
@@ -299,21 +340,7 @@ SweepOutcome RunSweep(const Scenario& base, const SweepOptions& o) {
     out.exit_code = kRunFailed;
     return out;
   }
-  if (RunnerInterrupted()) {
-    out.exit_code = kRunInterrupted;
-    out.error = "interrupted after " + std::to_string(kept.size()) + " of " +
-                std::to_string(out.runs) + " runs; `veritrain sweep … --out " + out.out_dir +
-                " --resume` runs the rest";
-  } else if (out.completed < out.runs) {
-    out.exit_code = kRunFailed;
-    out.error = std::to_string(out.runs - out.completed) + " of " + std::to_string(out.runs) +
-                " runs did not settle (see the status and error columns of sweep.csv)";
-  } else if (out.unmet > 0) {
-    out.exit_code = kRunFailed;
-    out.error = std::to_string(out.unmet) + " runs did not meet their expectations";
-  } else {
-    out.exit_code = kRunOk;
-  }
+  SetSweepExit(kept.size(), &out);
   return out;
 }
 
