@@ -17,7 +17,7 @@
 #include "core/train/node_arbitration.h"
 #include "core/train/node_compare.h"
 #include "core/train/torch_bridge.h"
-#include "core/transport/role_report.h"
+#include "core/role/role_report.h"
 #include "core/transport/zmq_frames.h"
 
 namespace veritrain {
@@ -61,7 +61,7 @@ Result<std::unique_ptr<Arbiter>> Arbiter::Create(zmq::context_t& ctx,
   }
   VT_ASSIGN_OR_RETURN(Identity id, LoadIdentityFile(config.identity_file));
   VT_ASSIGN_OR_RETURN(KeyDirectory keys, config.Keys());
-  VT_ASSIGN_OR_RETURN(std::optional<RoleCurve> curve, RoleCurve::FromConfig(config));
+  VT_ASSIGN_OR_RETURN(std::optional<RoleCurve> curve, RoleCurveOf(config));
   const std::string log_path = config.out_dir + "/events.jsonl";
   // Restarted after a crash: the state is the event log's, replayed; its
   // time continues from the log's last event.

@@ -113,11 +113,11 @@
 #include "core/protocol/settlement.h"
 #include "core/protocol/task_machine.h"
 #include "core/train/job.h"
-#include "core/transport/crash_point.h"
+#include "core/role/crash_point.h"
 #include "core/transport/heartbeat_thread.h"
 #include "core/transport/log_limiter.h"
 #include "core/transport/messenger.h"
-#include "core/transport/role_config.h"
+#include "core/role/role_config.h"
 #include "core/transport/role_curve.h"
 #include "core/wire/messages/all.h"
 

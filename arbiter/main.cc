@@ -3,7 +3,7 @@
 #include "arbiter/arbiter.h"
 #include "core/train/hardware_profile.h"
 #include "core/train/job_environment.h"
-#include "core/transport/role_main.h"
+#include "core/role/role_main.h"
 
 int main(int argc, char** argv) {
   return veritrain::RoleMain(argc, argv, "arbiter", [](const veritrain::RoleConfig& config) {

@@ -2,7 +2,7 @@
 //   veritrain-solver --config ROLE_CONFIG.json
 #include "core/train/hardware_profile.h"
 #include "core/train/job_environment.h"
-#include "core/transport/role_main.h"
+#include "core/role/role_main.h"
 #include "solver/solver.h"
 
 int main(int argc, char** argv) {

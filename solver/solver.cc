@@ -13,7 +13,7 @@
 #include "core/state/state_hash.h"
 #include "core/train/hardware_profile.h"
 #include "core/train/torch_bridge.h"
-#include "core/transport/role_report.h"
+#include "core/role/role_report.h"
 #include "core/transport/zmq_frames.h"
 #include "solver/checkpoint_recorder.h"
 #include "solver/resume.h"
@@ -72,7 +72,7 @@ Result<std::unique_ptr<Solver>> Solver::Create(zmq::context_t& ctx,
     s->disk_ = std::make_unique<DiskFullEnv>(Env::Default(), config.disk_free_bytes);
   }
   ConfigureSocket(s->serve_);
-  VT_ASSIGN_OR_RETURN(s->curve_, RoleCurve::FromConfig(config));
+  VT_ASSIGN_OR_RETURN(s->curve_, RoleCurveOf(config));
   if (s->curve_) {
     // The handler first: see arbiter.cc.
     VT_ASSIGN_OR_RETURN(s->zap_, s->curve_->StartZapHandler(ctx));

@@ -17,7 +17,7 @@
 #include "core/state/non_finite.h"
 #include "core/state/state_hash.h"
 #include "core/train/torch_bridge.h"
-#include "core/transport/role_report.h"
+#include "core/role/role_report.h"
 #include "core/transport/zmq_frames.h"
 #include "verifier/kept_verdict.h"
 #include "verifier/tolerance.h"
@@ -79,7 +79,7 @@ Result<std::unique_ptr<Verifier>> Verifier::Create(zmq::context_t& ctx,
                       MakeVerifierBehaviour(config.behaviour, config.behaviour_params));
   VT_ASSIGN_OR_RETURN(FaultPlan faults, config.Faults());
   VT_ASSIGN_OR_RETURN(RetryPolicy retry, config.Retry());
-  VT_ASSIGN_OR_RETURN(auto curve, RoleCurve::FromConfig(config));
+  VT_ASSIGN_OR_RETURN(auto curve, RoleCurveOf(config));
   std::unique_ptr<Verifier> v(new Verifier(
       ctx, config, Messenger(config.name, std::move(id), std::move(keys)), std::move(behaviour),
       retry));

@@ -1,4 +1,4 @@
-#include "core/transport/crash_point.h"
+#include "core/role/crash_point.h"
 
 #include <fcntl.h>
 #include <signal.h>

@@ -1,4 +1,4 @@
-#include "core/transport/role_config.h"
+#include "core/role/role_config.h"
 
 #include <fstream>
 #include <sstream>
@@ -145,6 +145,14 @@ Result<KeyDirectory> RoleConfig::Keys() const {
     keys.Add(name, *key);
   }
   return keys;
+}
+
+Result<std::optional<RoleCurve>> RoleCurveOf(const RoleConfig& config) {
+  if (!config.curve()) return std::optional<RoleCurve>();
+  VT_ASSIGN_OR_RETURN(RoleCurve curve, RoleCurve::FromKeys(config.name, config.curve_key_file,
+                                                           config.curve_public_keys,
+                                                           config.curve_arbiter));
+  return std::optional<RoleCurve>(std::move(curve));
 }
 
 }  // namespace veritrain

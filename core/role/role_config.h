@@ -18,6 +18,7 @@
 #include "core/crypto/identity.h"
 #include "core/transport/fault_plan.h"
 #include "core/transport/retry_policy.h"
+#include "core/transport/role_curve.h"
 #include "core/util/status.h"
 #include "core/wire/message.h"
 
@@ -48,7 +49,7 @@ struct RoleConfig {
   // "retry" (RetryPolicy JSON, core/transport/retry_policy.h).
   nlohmann::json network = nlohmann::json::object();
   // Where this role kills itself with SIGKILL (a scenario's "crashes"
-  // entry; see core/transport/crash_point.h), or null. Optional in the JSON.
+  // entry; see core/role/crash_point.h), or null. Optional in the JSON.
   nlohmann::json crash;
   // How many times the runner has restarted this role (0: first start).
   int64_t restarts = 0;
@@ -84,5 +85,9 @@ struct RoleConfig {
 
   bool curve() const { return !curve_public_keys.empty(); }
 };
+
+// The role's CURVE keys (core/transport/role_curve.h): nullopt when
+// `config` has CURVE off; otherwise RoleCurve::FromKeys's errors.
+Result<std::optional<RoleCurve>> RoleCurveOf(const RoleConfig& config);
 
 }  // namespace veritrain

@@ -1,4 +1,4 @@
-#include "core/transport/role_main.h"
+#include "core/role/role_main.h"
 
 #include <spdlog/spdlog.h>
 

@@ -15,7 +15,7 @@
 #include <functional>
 #include <string>
 
-#include "core/transport/role_config.h"
+#include "core/role/role_config.h"
 
 namespace veritrain {
 

@@ -1,4 +1,4 @@
-#include "core/transport/role_report.h"
+#include "core/role/role_report.h"
 
 #include <filesystem>
 #include <fstream>

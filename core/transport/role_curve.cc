@@ -2,25 +2,25 @@
 
 namespace veritrain {
 
-Result<std::optional<RoleCurve>> RoleCurve::FromConfig(const RoleConfig& config) {
-  if (!config.curve()) return std::optional<RoleCurve>();
+Result<RoleCurve> RoleCurve::FromKeys(const std::string& name, const std::string& key_file,
+                                      const std::map<std::string, std::string>& public_keys,
+                                      const std::string& arbiter) {
   RoleCurve c;
-  VT_ASSIGN_OR_RETURN(c.own_, LoadCurveKeyFile(config.curve_key_file));
-  for (const auto& [name, key] : config.curve_public_keys) {
+  VT_ASSIGN_OR_RETURN(c.own_, LoadCurveKeyFile(key_file));
+  for (const auto& [participant, key] : public_keys) {
     if (!IsCurveKey(key)) {
-      return Status::InvalidArgument("role config: the CURVE public key of '" + name +
+      return Status::InvalidArgument("role config: the CURVE public key of '" + participant +
                                      "' is not 40 characters of Z85");
     }
   }
-  auto listed = config.curve_public_keys.find(config.name);
-  if (listed == config.curve_public_keys.end() || listed->second != c.own_.public_key) {
-    return Status::InvalidArgument("role config: CURVE key file '" + config.curve_key_file +
-                                   "' is not the key the roster lists for '" + config.name +
-                                   "'");
+  auto listed = public_keys.find(name);
+  if (listed == public_keys.end() || listed->second != c.own_.public_key) {
+    return Status::InvalidArgument("role config: CURVE key file '" + key_file +
+                                   "' is not the key the roster lists for '" + name + "'");
   }
-  c.public_keys_ = config.curve_public_keys;
-  c.arbiter_ = config.curve_arbiter;
-  return std::optional<RoleCurve>(std::move(c));
+  c.public_keys_ = public_keys;
+  c.arbiter_ = arbiter;
+  return c;
 }
 
 Result<std::unique_ptr<ZapHandler>> RoleCurve::StartZapHandler(zmq::context_t& ctx) const {

@@ -1,6 +1,7 @@
 // RoleCurve: what a role needs to encrypt its connections with CURVE
-// (curve.h), taken from its RoleConfig — its own key pair (read from
-// curve_key_file) and every participant's public key — and the three things
+// (curve.h) — its own key pair (read from its key file) and every
+// participant's public key, from its role config (RoleCurveOf in
+// core/role/role_config.h) — and the three things
 // a role does with it: start the ZAP handler that admits exactly those keys
 // (zap_handler.h), make a socket it binds a CURVE server, and make a socket
 // it connects to a named participant a CURVE client that accepts only that
@@ -23,7 +24,6 @@
 #include <zmq.hpp>
 
 #include "core/transport/curve.h"
-#include "core/transport/role_config.h"
 #include "core/transport/zap_handler.h"
 #include "core/util/status.h"
 
@@ -31,10 +31,13 @@ namespace veritrain {
 
 class RoleCurve {
  public:
-  // nullopt when `config` has CURVE off. Errors name the key file (missing
-  // or malformed), a participant whose public key is not Z85, or a key file
-  // whose public key is not the one the roster lists for this role.
-  static Result<std::optional<RoleCurve>> FromConfig(const RoleConfig& config);
+  // Role `name`'s keys: its key pair from `key_file`, every participant's
+  // public key (Z85) and the arbiter's name. Errors name the key file
+  // (missing or malformed), a participant whose public key is not Z85, or a
+  // key file whose public key is not the one `public_keys` lists for `name`.
+  static Result<RoleCurve> FromKeys(const std::string& name, const std::string& key_file,
+                                    const std::map<std::string, std::string>& public_keys,
+                                    const std::string& arbiter);
 
   // Binds a ZAP handler on `ctx` admitting every participant's key.
   // REQUIRES: before any server socket of `ctx` binds; see zap_handler.h.

@@ -6,7 +6,7 @@
 
 #include "core/protocol/chain_head.h"
 #include "core/protocol/ledger.h"
-#include "core/transport/role_report.h"
+#include "core/role/role_report.h"
 #include "scenarios/spec/expect.h"
 #include "scenarios/runner/ledger_audit.h"
 #include "scenarios/runner/market_replay.h"

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "core/transport/role_main.h"
+#include "core/role/role_main.h"
 
 namespace veritrain {
 

@@ -2,7 +2,7 @@
 // (veritrain-arbiter, veritrain-solver, veritrain-verifier from `bin_dir`),
 // started with `--config <role config file>`, output to the role's log. A
 // role that fails says why in its exit's description (the error it left at
-// RoleFailurePath, core/transport/role_main.h), whatever its log holds.
+// RoleFailurePath, core/role/role_main.h), whatever its log holds.
 // Built on ProcessSupervisor: no child outlives the host.
 //
 // Thread-safety: as RoleHost. Several hosts may live in one process (one

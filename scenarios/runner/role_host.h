@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "core/transport/role_config.h"
+#include "core/role/role_config.h"
 #include "core/util/status.h"
 
 namespace veritrain {

@@ -96,7 +96,7 @@ struct NetworkSpec {
   CurveSpec curve;
 };
 
-// A role that kills itself at a named point (core/transport/crash_point.h).
+// A role that kills itself at a named point (core/role/crash_point.h).
 struct CrashSpec {
   std::string participant;
   std::string at;  // "training" | "verification" | "dispute"

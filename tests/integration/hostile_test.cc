@@ -37,7 +37,7 @@
 
 #include "core/crypto/identity.h"
 #include "core/transport/messenger.h"
-#include "core/transport/role_config.h"
+#include "core/role/role_config.h"
 #include "core/transport/zmq_frames.h"
 #include "core/wire/messages/all.h"
 #include "tests/support/log_wait.h"

@@ -1,5 +1,5 @@
 // Tests for RoleConfig's JSON form: a round trip, and the optional fields.
-#include "core/transport/role_config.h"
+#include "core/role/role_config.h"
 
 #include <gtest/gtest.h>
 

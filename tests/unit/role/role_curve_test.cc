@@ -35,13 +35,13 @@ class RoleCurveTest : public ::testing::Test {
 
 TEST_F(RoleCurveTest, OffWithoutKeys) {
   RoleConfig plain;
-  auto c = RoleCurve::FromConfig(plain);
+  auto c = RoleCurveOf(plain);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_FALSE(c->has_value());
 }
 
 TEST_F(RoleCurveTest, LoadsItsKeyAndSecuresSockets) {
-  auto c = RoleCurve::FromConfig(config_);
+  auto c = RoleCurveOf(config_);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   ASSERT_TRUE(c->has_value());
   EXPECT_EQ((*c)->own().public_key, solver_.public_key);
@@ -60,21 +60,21 @@ TEST_F(RoleCurveTest, LoadsItsKeyAndSecuresSockets) {
 
 TEST_F(RoleCurveTest, AKeyFileThatIsNotTheRostersIsNamed) {
   config_.curve_public_keys["solver-1"] = arbiter_.public_key;
-  auto c = RoleCurve::FromConfig(config_);
+  auto c = RoleCurveOf(config_);
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find(config_.curve_key_file), std::string::npos);
 }
 
 TEST_F(RoleCurveTest, AMissingKeyFileIsNamed) {
   config_.curve_key_file = dir_.path() + "/gone.curve";
-  auto c = RoleCurve::FromConfig(config_);
+  auto c = RoleCurveOf(config_);
   ASSERT_EQ(c.status().code(), Status::Code::kNotFound);
   EXPECT_NE(c.status().message().find("gone.curve"), std::string::npos);
 }
 
 TEST_F(RoleCurveTest, AMalformedRosterKeyIsNamed) {
   config_.curve_public_keys["verifier-1"] = "short";
-  auto c = RoleCurve::FromConfig(config_);
+  auto c = RoleCurveOf(config_);
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("verifier-1"), std::string::npos);
 }

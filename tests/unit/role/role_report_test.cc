@@ -1,6 +1,6 @@
 // Role reports: a role's refused messages, by reason, written at exit and
 // read back by the runner for summary.json.
-#include "core/transport/role_report.h"
+#include "core/role/role_report.h"
 
 #include <gtest/gtest.h>
 
