@@ -20,7 +20,8 @@
 #include "core/role/role_report.h"
 #include "core/transport/zmq_frames.h"
 #include "verifier/kept_verdict.h"
-#include "verifier/tolerance.h"
+#include "core/pol/check_interval.h"
+#include "core/pol/tolerance.h"
 
 namespace veritrain {
 namespace {
@@ -47,10 +48,6 @@ Verdict MakeChallenge(int64_t interval, const std::string& reason, nlohmann::jso
 nlohmann::json IntervalEvidence(const CheckpointReply& begin, const CheckpointReply& end) {
   return {{"start", {{"hash", begin.state_hash.Hex()}, {"proof", ProofToJson(begin.proof)}}},
           {"end", {{"hash", end.state_hash.Hex()}, {"proof", ProofToJson(end.proof)}}}};
-}
-
-torch::ScalarType ScalarTypeOf(const std::string& dtype) {
-  return dtype == "float64" ? torch::kFloat64 : torch::kFloat32;
 }
 
 }  // namespace
@@ -283,19 +280,38 @@ Result<const TrainingJob*> Verifier::JobInDtype(Assignment& a, const std::string
   return JobFor(a, nlohmann::json(), dtype);
 }
 
+// One Check in progress: what every interval's check adds to.
+struct Verifier::CheckRun {
+  const std::string& task;
+  Assignment& a;
+  const ProofPosted& posted;
+  zmq::socket_t& solver;
+  std::chrono::milliseconds fetch_timeout;
+  std::chrono::steady_clock::time_point start;
+  nlohmann::json report = nlohmann::json::array();
+  int64_t steps = 0;
+  // The first interval that failed: the verdict once every interval is
+  // checked.
+  std::optional<Verdict> challenge;
+
+  CheckRun(const std::string& t, Assignment& assignment, const ProofPosted& p,
+           zmq::socket_t& s, std::chrono::milliseconds timeout,
+           std::chrono::steady_clock::time_point started)
+      : task(t), a(assignment), posted(p), solver(s), fetch_timeout(timeout), start(started) {}
+
+  Verdict Abstain(const std::string& why) const {
+    return Abstention(why, report, steps, Seconds(start));
+  }
+};
+
 Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
                                 const ProofPosted& posted) {
   const auto start = std::chrono::steady_clock::now();
-  nlohmann::json report = nlohmann::json::array();
-  int64_t steps = 0;
   auto abstain = [&](const std::string& why) {
-    return Abstention(why, report, steps, Seconds(start));
+    return Abstention(why, nlohmann::json::array(), 0, Seconds(start));
   };
   if (!a.job) return abstain("the task's job could not be built: " + a.job_error);
   const TaskSpec& spec = a.spec;
-  const int64_t k = spec.checkpoint_interval;
-  const bool tolerance = spec.mode == "tolerance";
-  const VerificationPolicy& policy = spec.verification;
 
   // The secret must be the one committed before training started.
   if (!CheckReveal(a.commitment, posted.randomness_secret).ok()) {
@@ -327,243 +343,239 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
   // Every selected interval is checked; the first that fails is disputed,
   // with its committed hashes and proofs, and its start and end states are
   // kept for the game.
-  std::optional<Verdict> challenge;
+  CheckRun run(task, a, posted, solver, fetch_timeout, start);
   for (const auto& interval : chosen) {
-    crash_.Reached("verification", static_cast<int64_t>(report.size()));
-    const auto t0 = std::chrono::steady_clock::now();
-    const int64_t i = interval.index;
-    const std::string name = "interval " + std::to_string(i);
-    nlohmann::json entry = {{"index", i}, {"reason", interval.reason},
-                            {"first_step", i * k}, {"steps", k}};
-    if (!posted.update_norms.empty()) entry["claimed_update_norm"] = posted.update_norms[i];
-    // A checked interval matches or not; one that could not be checked
-    // (a checkpoint not served, a failure of the verifier's own) says so.
-    auto done = [&](const std::string& why) {
-      entry["checked"] = true;
-      entry["match"] = why.empty();
-      entry["seconds"] = Seconds(t0);
-      report.push_back(entry);
-    };
-    auto unchecked = [&](const Status& why) {
-      entry["checked"] = false;
-      entry["error"] = why.ToString();
-      entry["seconds"] = Seconds(t0);
-      report.push_back(entry);
-    };
-    // A checkpoint the solver does not serve, or serves with a bad proof,
-    // is not the verifier's failure, but neither can it be disputed in a
-    // game: the verifier abstains and says why.
-    auto begin = Fetch(solver, task, posted, i, /*with_tensors=*/true, fetch_timeout);
-    if (!begin.ok()) {
-      begin = DemandFromArbiter(task, a, posted, i,
-                                "the solver's checkpoint " + std::to_string(i) + ": " +
-                                    begin.status().message());
-    }
-    if (!begin.ok()) {
-      unchecked(begin.status());
-      return abstain("the start checkpoint of " + name + ": " + begin.status().message());
-    }
-    auto end = Fetch(solver, task, posted, i + 1, /*with_tensors=*/tolerance, fetch_timeout);
-    if (!end.ok()) {
-      end = DemandFromArbiter(task, a, posted, i + 1,
-                              "the solver's checkpoint " + std::to_string(i + 1) + ": " +
-                                  end.status().message());
-    }
-    if (!end.ok()) {
-      unchecked(end.status());
-      return abstain("the end checkpoint of " + name + ": " + end.status().message());
-    }
-    entry["start_hash"] = begin->state_hash.Hex();
-    entry["expected_end_hash"] = end->state_hash.Hex();
-    auto fail = [&](const std::string& why) {
-      done(why);
-      if (challenge) return;
-      challenge = MakeChallenge(i, why, nlohmann::json::array(), 0, 0);
-      challenge->evidence = IntervalEvidence(*begin, *end);
-      // The game compares against the solver's own committed states: keep
-      // the interval's start and, when fetched, its end.
-      auto first = FromState(begin->tensors);
-      if (first.ok()) a.disputed_start = std::move(first).value();
-      a.disputed_end.reset();
-      if (!end->tensors.empty()) {
-        auto last = FromState(end->tensors);
-        if (last.ok()) a.disputed_end = std::move(last).value();
-      }
-    };
-    VT_ASSIGN_OR_RETURN(TensorMap state, FromState(begin->tensors));
-    const std::string committed_dtype = CommittedDtype(state);
-    entry["committed_dtype"] = committed_dtype;
-    if (i == 0) {
-      // Checkpoint 0 is fixed by the task: the job's initial state, in the
-      // precision the solver committed in.
-      VT_ASSIGN_OR_RETURN(const TrainingJob* reference, JobInDtype(a, committed_dtype));
-      VT_ASSIGN_OR_RETURN(Digest init,
-                          StateHash(ToState(reference->InitialState(a.job_config.init_seed))));
-      if (init != begin->state_hash) {
-        done("checkpoint 0 is not the task's initial state");
-        // No game is needed: the arbiter recomputes the initial state itself
-        // and compares it with the committed checkpoint 0 (proven here).
-        Verdict v = MakeChallenge(i, "checkpoint 0 is not the task's initial state", report,
-                                  steps, Seconds(start));
-        v.evidence = IntervalEvidence(*begin, *end);
-        v.evidence["initial_state"] = true;
-        return v;
-      }
-    }
-    auto step_it = state.find("meta/step");
-    if (step_it == state.end() || step_it->second.numel() != 1 ||
-        step_it->second.item<int64_t>() != i * k) {
-      // Not the state of the step it stands for: the arbiter checks the
-      // committed checkpoint's counter itself (a data-availability
-      // challenge), which no game over steps could referee.
-      const std::string why =
-          "the start checkpoint of " + name + " does not record step " + std::to_string(i * k);
-      auto demanded = DemandFromArbiter(task, a, posted, i, why);
-      if (a.withheld) {
-        unchecked(demanded.status());
-        return abstain(why);
-      }
-      fail(why);
-      continue;
-    }
-
-    // Hyper-parameters: the task's. What the checkpoint claims is reported.
-    const nlohmann::json claimed = begin->meta.value("optimizer", nlohmann::json());
-    entry["hyperparameters"] = policy.hyperparameters;
-    entry["claimed_optimizer"] = claimed;
-    entry["hyperparameter_mismatch"] = OptimizerMismatch(a.task_optimizer, claimed);
-    // Exact mode computes in the precision the solver committed in (bits can
-    // only be equal there); tolerance mode in the verifier's own.
-    const std::string compute_dtype = tolerance ? a.job_config.dtype : committed_dtype;
-    entry["compute_dtype"] = compute_dtype;
-    auto job = JobFor(a, claimed, compute_dtype);
-    if (!job.ok()) {
-      if (a.spec.verification.hyperparameters == "prover") {
-        entry["error"] = job.status().ToString();
-        fail("the start checkpoint of " + name + " claims hyper-parameters that cannot be used: " +
-             job.status().message());
-        continue;
-      }
-      unchecked(job.status());
-      return abstain("cannot build the job in " + compute_dtype + ": " + job.status().message());
-    }
-    // The committed start must be a state of the task's job: its tensors'
-    // names and shapes. A start that is not is the solver's error.
-    Status shaped = CheckStateShape(**job, state);
-    if (!shaped.ok()) {
-      entry["error"] = shaped.ToString();
-      fail("the start checkpoint of " + name + " is not a state of the task's job: " +
-           shaped.message());
-      continue;
-    }
-    state = CastFloating(state, ScalarTypeOf(compute_dtype));
-    Status reexecuted = Status::Ok();
-    for (int64_t s = 0; s < k; ++s) {
-      VT_RETURN_IF_ERROR(link_.Tick());  // resends pending requests while re-executing
-      auto next = TrainStep(**job, state);
-      ++steps;
-      if (!next.ok()) {
-        reexecuted = next.status();
-        break;
-      }
-      state = std::move(next).value();
-    }
-    if (!reexecuted.ok()) {
-      // The start was a well-formed state: the failure is the verifier's.
-      unchecked(reexecuted);
-      return abstain("re-executing " + name + " failed: " + reexecuted.message());
-    }
-    const State computed = ToState(state);
-    VT_ASSIGN_OR_RETURN(Digest computed_hash, StateHash(computed));
-    entry["computed_end_hash"] = computed_hash.Hex();
-    const bool bit_equal = computed_hash == end->state_hash;
-    entry["bit_equal"] = bit_equal;
-    if (!tolerance && !bit_equal) {
-      // Exact mode decides on hashes; fetch the end's tensors only to say
-      // how far off the interval is.
-      auto full = Fetch(solver, task, posted, i + 1, /*with_tensors=*/true, fetch_timeout);
-      if (full.ok()) end = std::move(full);
-    }
-    bool within = true;
-    if (!end->tensors.empty()) {
-      auto check = CheckDistances(policy, computed, end->tensors, begin->tensors, k, tolerance);
-      if (!check.ok()) {
-        entry["error"] = check.status().ToString();
-        within = false;
-      } else {
-        entry["distances"] = check->distances;
-        if (!check->raw_distances.is_null()) entry["raw_distances"] = check->raw_distances;
-        entry["update_norm"] = check->update_l2;
-        if (check->non_finite > 0) entry["non_finite"] = check->non_finite;
-        if (!check->non_finite_mismatch.empty()) {
-          entry["non_finite_mismatch"] = check->non_finite_mismatch;
-        }
-        const double opt_l2 = OptimizerStateL2(computed, end->tensors);
-        if (opt_l2 >= 0) entry["optimizer_state_l2"] = opt_l2;
-        if (tolerance) {
-          entry["delta"] = check->delta;
-          entry["exceeded"] = check->exceeded;
-          within = check->within;
-        }
-      }
-    }
-    std::string why;
-    // The end's step counter, whenever its tensors are here (tolerance
-    // mode; exact mode after a mismatch): a wrong one is for the arbiter
-    // to see (a data-availability challenge), not for a game.
-    int64_t recorded = (i + 1) * k;
-    if (!end->tensors.empty()) {
-      const TensorData* end_step = FindTensor(end->tensors, "meta/step");
-      recorded = -1;
-      if (end_step != nullptr && end_step->dtype == DType::kInt64 && end_step->numel() == 1) {
-        std::memcpy(&recorded, end_step->bytes.data(), sizeof(recorded));
-      }
-    }
-    if (recorded != (i + 1) * k) {
-      why = "the end checkpoint of " + name + " does not record step " +
-            std::to_string((i + 1) * k);
-      auto demanded = DemandFromArbiter(task, a, posted, i + 1, why);
-      if (a.withheld) {
-        unchecked(demanded.status());
-        return abstain(why);
-      }
-    } else if (tolerance) {
-      if (!within) {
-        why = entry.contains("error")
-                  ? "the end checkpoint of " + name + " cannot be compared: " +
-                        entry["error"].get<std::string>()
-                  : "re-executing " + name + " lands outside δ (" + entry["exceeded"].dump() + ")";
-      } else if (entry.contains("claimed_update_norm") && entry.contains("update_norm")) {
-        const double claimed_norm = entry["claimed_update_norm"].get<double>();
-        const double actual = entry["update_norm"].get<double>();
-        if (!SameUpdateNorm(claimed_norm, actual)) {  // NaN matches NaN, +inf +inf
-          entry["norm_mismatch"] = true;
-          why = "the posted update norm of " + name + " does not match its checkpoints";
-        }
-      }
-    } else if (!bit_equal) {
-      why = "re-executing " + name + " gives a different state hash";
-    }
-    if (why.empty()) {
-      done("");
-    } else {
-      fail(why);
-    }
+    crash_.Reached("verification", static_cast<int64_t>(run.report.size()));
+    VT_ASSIGN_OR_RETURN(std::optional<Verdict> final, CheckOneInterval(run, interval));
+    if (final) return *final;
   }
-  if (challenge) {
-    challenge->intervals = report;
-    challenge->steps_reexecuted = steps;
-    challenge->seconds = Seconds(start);
-    return *challenge;
+  if (run.challenge) {
+    run.challenge->intervals = run.report;
+    run.challenge->steps_reexecuted = run.steps;
+    run.challenge->seconds = Seconds(start);
+    return *run.challenge;
   }
   Verdict v;
   v.accept = true;
   v.reason = "all " + std::to_string(chosen.size()) + " intervals match" +
-             (tolerance ? " within δ" : "");
-  v.intervals = report;
-  v.steps_reexecuted = steps;
+             (spec.mode == "tolerance" ? " within δ" : "");
+  v.intervals = run.report;
+  v.steps_reexecuted = run.steps;
   v.seconds = Seconds(start);
   return v;
+}
+
+Result<CheckpointReply> Verifier::FetchOrDemand(CheckRun& run, int64_t index,
+                                                bool with_tensors) {
+  auto reply = Fetch(run.solver, run.task, run.posted, index, with_tensors, run.fetch_timeout);
+  if (reply.ok()) return reply;
+  return DemandFromArbiter(run.task, run.a, run.posted, index,
+                           "the solver's checkpoint " + std::to_string(index) + ": " +
+                               reply.status().message());
+}
+
+void Verifier::KeepDisputed(CheckRun& run, int64_t interval, const std::string& why,
+                            const CheckpointReply& begin, const CheckpointReply& end) {
+  if (run.challenge) return;
+  run.challenge = MakeChallenge(interval, why, nlohmann::json::array(), 0, 0);
+  run.challenge->evidence = IntervalEvidence(begin, end);
+  // The game compares against the solver's own committed states: keep the
+  // interval's start and, when fetched, its end.
+  auto first = FromState(begin.tensors);
+  if (first.ok()) run.a.disputed_start = std::move(first).value();
+  run.a.disputed_end.reset();
+  if (!end.tensors.empty()) {
+    auto last = FromState(end.tensors);
+    if (last.ok()) run.a.disputed_end = std::move(last).value();
+  }
+}
+
+// One interval in hand: its report entry, and the checkpoints once fetched.
+struct Verifier::IntervalInHand {
+  IntervalInHand(CheckRun& r, const SelectedInterval& interval, int64_t k)
+      : run(r), index(interval.index), name("interval " + std::to_string(interval.index)) {
+    entry = {{"index", index}, {"reason", interval.reason}, {"first_step", index * k},
+             {"steps", k}};
+    if (!run.posted.update_norms.empty()) {
+      entry["claimed_update_norm"] = run.posted.update_norms[index];
+    }
+  }
+  // A checked interval matches (`why` empty) or not.
+  void Done(const std::string& why) {
+    entry["checked"] = true;
+    entry["match"] = why.empty();
+    entry["seconds"] = Seconds(t0);
+    run.report.push_back(entry);
+  }
+  // An interval that could not be checked (a checkpoint not served, a
+  // failure of the verifier's own) says so.
+  void Unchecked(const Status& why) {
+    entry["checked"] = false;
+    entry["error"] = why.ToString();
+    entry["seconds"] = Seconds(t0);
+    run.report.push_back(entry);
+  }
+  // A failed interval: the challenge if it is the first.
+  void Fail(const std::string& why) {
+    Done(why);
+    KeepDisputed(run, index, why, *begin, *end);
+  }
+
+  CheckRun& run;
+  const int64_t index;
+  const std::string name;
+  nlohmann::json entry;
+  const std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+  Result<CheckpointReply> begin = Status::NotFound("not fetched");
+  Result<CheckpointReply> end = Status::NotFound("not fetched");
+};
+
+std::optional<Verdict> Verifier::DemandStep(IntervalInHand& h, int64_t index,
+                                            const std::string& why) {
+  // A checkpoint that does not record its step is for the arbiter to see
+  // (a data-availability challenge): no game over steps could referee it.
+  auto demanded = DemandFromArbiter(h.run.task, h.run.a, h.run.posted, index, why);
+  if (h.run.a.withheld) {
+    h.Unchecked(demanded.status());
+    return h.run.Abstain(why);
+  }
+  h.Fail(why);
+  return std::nullopt;
+}
+
+Result<std::optional<Verdict>> Verifier::CheckOneInterval(CheckRun& run,
+                                                          const SelectedInterval& interval) {
+  using Final = std::optional<Verdict>;
+  Assignment& a = run.a;
+  const int64_t k = a.spec.checkpoint_interval;
+  const bool tolerance = a.spec.mode == "tolerance";
+  IntervalInHand h(run, interval, k);
+  const int64_t i = h.index;
+  // A checkpoint the solver does not serve, or serves with a bad proof, is
+  // not the verifier's failure, but neither can it be disputed in a game:
+  // the verifier abstains and says why.
+  h.begin = FetchOrDemand(run, i, /*with_tensors=*/true);
+  if (!h.begin.ok()) {
+    h.Unchecked(h.begin.status());
+    return Final(run.Abstain("the start checkpoint of " + h.name + ": " +
+                             h.begin.status().message()));
+  }
+  h.end = FetchOrDemand(run, i + 1, /*with_tensors=*/tolerance);
+  if (!h.end.ok()) {
+    h.Unchecked(h.end.status());
+    return Final(run.Abstain("the end checkpoint of " + h.name + ": " +
+                             h.end.status().message()));
+  }
+  h.entry["start_hash"] = h.begin->state_hash.Hex();
+  h.entry["expected_end_hash"] = h.end->state_hash.Hex();
+  VT_ASSIGN_OR_RETURN(TensorMap state, FromState(h.begin->tensors));
+  const std::string committed_dtype = CommittedDtype(state);
+  h.entry["committed_dtype"] = committed_dtype;
+  if (i == 0) {
+    // Checkpoint 0 is fixed by the task: the job's initial state, in the
+    // precision the solver committed in.
+    VT_ASSIGN_OR_RETURN(const TrainingJob* reference, JobInDtype(a, committed_dtype));
+    VT_ASSIGN_OR_RETURN(bool initial,
+                        IsInitialState(*reference, a.job_config.init_seed, h.begin->state_hash));
+    if (!initial) {
+      h.Done("checkpoint 0 is not the task's initial state");
+      // No game is needed: the arbiter recomputes the initial state itself
+      // and compares it with the committed checkpoint 0 (proven here).
+      Verdict v = MakeChallenge(i, "checkpoint 0 is not the task's initial state", run.report,
+                                run.steps, Seconds(run.start));
+      v.evidence = IntervalEvidence(*h.begin, *h.end);
+      v.evidence["initial_state"] = true;
+      return Final(std::move(v));
+    }
+  }
+  if (!RecordsStep(state, i * k)) {
+    return DemandStep(h, i, "the start checkpoint of " + h.name + " does not record step " +
+                                std::to_string(i * k));
+  }
+
+  // Hyper-parameters: the task's. What the checkpoint claims is reported.
+  const nlohmann::json claimed = h.begin->meta.value("optimizer", nlohmann::json());
+  h.entry["hyperparameters"] = a.spec.verification.hyperparameters;
+  h.entry["claimed_optimizer"] = claimed;
+  h.entry["hyperparameter_mismatch"] = OptimizerMismatch(a.task_optimizer, claimed);
+  // Exact mode computes in the precision the solver committed in (bits can
+  // only be equal there); tolerance mode in the verifier's own.
+  const std::string compute_dtype = tolerance ? a.job_config.dtype : committed_dtype;
+  h.entry["compute_dtype"] = compute_dtype;
+  auto job = JobFor(a, claimed, compute_dtype);
+  if (!job.ok()) {
+    if (a.spec.verification.hyperparameters == "prover") {
+      h.entry["error"] = job.status().ToString();
+      h.Fail("the start checkpoint of " + h.name +
+             " claims hyper-parameters that cannot be used: " + job.status().message());
+      return Final();
+    }
+    h.Unchecked(job.status());
+    return Final(run.Abstain("cannot build the job in " + compute_dtype + ": " +
+                             job.status().message()));
+  }
+
+  // Re-execution and comparison (core/pol/check_interval.h). Exact mode
+  // fetches the end's tensors only after a mismatch, to say how far off
+  // the interval is.
+  const IntervalMode mode = tolerance ? IntervalMode::kTolerance : IntervalMode::kExact;
+  ClaimedEnd claimed_end;
+  claimed_end.hash = h.end->state_hash;
+  if (!h.end->tensors.empty()) claimed_end.tensors = &h.end->tensors;
+  claimed_end.load_tensors = [&]() -> const State* {
+    auto full = Fetch(run.solver, run.task, run.posted, i + 1, /*with_tensors=*/true,
+                      run.fetch_timeout);
+    if (!full.ok()) return nullptr;
+    h.end = std::move(full);
+    return &h.end->tensors;
+  };
+  if (!run.posted.update_norms.empty()) claimed_end.update_norm = run.posted.update_norms[i];
+  VT_ASSIGN_OR_RETURN(IntervalCheck check,
+                      CheckInterval(**job, a.spec.verification, mode, state, claimed_end,
+                                    {i * k, k}, [&] { return link_.Tick(); }));
+  run.steps += check.steps_reexecuted;
+  h.entry.update(check.ReportFields(mode));
+  return Conclude(h, check);
+}
+
+Result<std::optional<Verdict>> Verifier::Conclude(IntervalInHand& h, const IntervalCheck& check) {
+  using Final = std::optional<Verdict>;
+  const std::string& name = h.name;
+  switch (check.finding) {
+    case IntervalFinding::kMatch:
+      h.Done("");
+      return Final();
+    case IntervalFinding::kStartShape:
+      h.Fail("the start checkpoint of " + name + " is not a state of the task's job: " +
+             check.detail);
+      return Final();
+    case IntervalFinding::kReexecutionFailed:
+      // The start was a well-formed state: the failure is the verifier's.
+      h.Unchecked(check.problem);
+      return Final(h.run.Abstain("re-executing " + name + " failed: " + check.problem.message()));
+    case IntervalFinding::kEndStep: {
+      const int64_t end_step = (h.index + 1) * h.run.a.spec.checkpoint_interval;
+      return DemandStep(h, h.index + 1, "the end checkpoint of " + name +
+                                            " does not record step " + std::to_string(end_step));
+    }
+    case IntervalFinding::kIncomparable:
+      h.Fail("the end checkpoint of " + name + " cannot be compared: " + check.detail);
+      return Final();
+    case IntervalFinding::kOutsideDelta:
+      h.Fail("re-executing " + name + " lands outside δ (" + check.detail + ")");
+      return Final();
+    case IntervalFinding::kUpdateNorm:
+      h.Fail("the posted update norm of " + name + " does not match its checkpoints");
+      return Final();
+    case IntervalFinding::kHashDiffers:
+      h.Fail("re-executing " + name + " gives a different state hash");
+      return Final();
+    case IntervalFinding::kStartStep:  // ruled on before re-executing
+    case IntervalFinding::kInvalid:
+      break;
+  }
+  return Status::Internal("checking " + name + ": unexpected finding " +
+                          IntervalFindingName(check.finding));
 }
 
 Result<Message> Verifier::AskSolver(zmq::socket_t& solver, const std::string& task,

@@ -10,7 +10,7 @@
 // state hash from the tensors it received, re-executes k steps of the
 // task's step graph, and compares the result with the committed end: state
 // hashes in exact mode; in tolerance mode the distances of the task's
-// VerificationPolicy against its δ (verifier/tolerance.h), after fetching
+// VerificationPolicy against its δ (core/pol/check_interval.h), after fetching
 // the end checkpoint's tensors too. Every selected interval is checked and
 // reported (distances, δ, the update's size, the hyper-parameters the start
 // checkpoint claims and how they differ from the task's); the verifier posts
@@ -87,7 +87,9 @@
 
 #include <zmq.hpp>
 
+#include "core/pol/check_interval.h"
 #include "core/pol/step_scan.h"
+#include "core/protocol/interval_selection.h"
 #include "core/train/job.h"
 #include "core/train/node_arbitration.h"
 #include "core/train/trajectory.h"
@@ -177,6 +179,31 @@ class Verifier {
   Status OnProofPosted(const std::string& task, const ProofPosted& posted);
   // The honest procedure for one task; returns the verdict to post.
   Result<Verdict> Check(const std::string& task, Assignment& a, const ProofPosted& posted);
+  // One Check in progress (verifier.cc).
+  struct CheckRun;
+  // Checks one selected interval: fetches its checkpoints, rules on
+  // checkpoint 0 and on the checkpoints' step counters, re-executes and
+  // compares it (core/pol/check_interval.h), adds its entry to the report
+  // and words what it found. Returns the verdict to post at once (an
+  // abstention, or a challenge of checkpoint 0), or nullopt to go on.
+  Result<std::optional<Verdict>> CheckOneInterval(CheckRun& run,
+                                                  const SelectedInterval& interval);
+  // One interval in hand: its report entry and checkpoints (verifier.cc).
+  struct IntervalInHand;
+  // The verifier's words for what the check of an interval found, with
+  // the interval's report entry; the verdict to post at once, if any.
+  Result<std::optional<Verdict>> Conclude(IntervalInHand& h, const IntervalCheck& check);
+  // Checkpoint `index` does not record its step: a data-availability
+  // challenge because of `why`. An abstention when the solver withholds it
+  // (the task settles as withheld), else the interval fails.
+  std::optional<Verdict> DemandStep(IntervalInHand& h, int64_t index, const std::string& why);
+  // Fetches checkpoint `index` from the solver, or else demands it from the
+  // arbiter (DemandFromArbiter).
+  Result<CheckpointReply> FetchOrDemand(CheckRun& run, int64_t index, bool with_tensors);
+  // Records the first failing interval as the challenge, keeping its
+  // committed states for the game.
+  static void KeepDisputed(CheckRun& run, int64_t interval, const std::string& why,
+                           const CheckpointReply& begin, const CheckpointReply& end);
   // The job to re-execute an interval with, computing in `dtype`
   // ("float32" | "float64"): the task's, or (policy "prover") one built
   // with the start checkpoint's claimed optimizer.

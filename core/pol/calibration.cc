@@ -9,6 +9,7 @@
 #include <sstream>
 #include <utility>
 
+#include "core/pol/check_interval.h"
 #include "core/pol/perturbation.h"
 #include "core/protocol/dissection.h"
 #include "core/state/distance.h"
@@ -22,10 +23,6 @@ namespace {
 // Signs of the consistency probe: any fixed value will do, it only has to
 // be the same in every run.
 constexpr uint64_t kProbeSeed = 0x7e57ab1e;
-
-torch::ScalarType DtypeOf(const std::string& dtype) {
-  return dtype == "float64" ? torch::kFloat64 : torch::kFloat32;
-}
 
 Result<TensorMap> Steps(const TrainingJob& job, TensorMap state, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
@@ -139,119 +136,137 @@ double Quantile(std::vector<double> values, double q) {
   return values[lo] + (h - static_cast<double>(lo)) * (values[lo + 1] - values[lo]);
 }
 
-Result<Calibration> Calibrate(const CalibrationTask& task, const CalibrationSettings& settings) {
-  const auto start = std::chrono::steady_clock::now();
-  if (settings.profiles.empty()) return Status::InvalidArgument("calibration: no profiles");
-  if (settings.seeds.empty()) return Status::InvalidArgument("calibration: no seeds");
-  if (task.interval < 1 || task.steps < task.interval || task.steps % task.interval != 0) {
-    return Status::InvalidArgument("calibration: the interval must divide the steps");
-  }
-  const int64_t k = task.interval;
-  const int64_t task_intervals = task.steps / k;
-  const int64_t intervals = settings.intervals == 0 ? task_intervals : settings.intervals;
-  if (intervals < 1 || intervals > task_intervals) {
-    return Status::InvalidArgument("calibration: intervals must be between 1 and " +
-                                   std::to_string(task_intervals));
-  }
-  Calibration out;
-  out.settings = settings;
-  out.settings.intervals = intervals;
-  out.reference = task.solver;
-  out.interval = k;
-  out.metrics = task.metrics;
-  const std::vector<PositionRange> ranges = DissectionRanges(k, std::max<int64_t>(2, task.arity));
-  // Steps of an interval whose nodes are sampled: spread over it, the first
-  // included.
-  std::set<int64_t> node_steps;
-  const int64_t per_interval = std::clamp<int64_t>(settings.node_steps, 0, k);
-  for (int64_t i = 0; i < per_interval; ++i) node_steps.insert(i * k / per_interval);
+namespace {
 
-  // The first seed's job, kept for the consistency probe (building a job
-  // can mean loading its dataset).
-  std::unique_ptr<TrainingJob> first_job;
-  for (uint64_t seed : settings.seeds) {
-    VT_RETURN_IF_ERROR(ApplyHardwareProfile(task.solver).WithContext("the solver's profile"));
-    VT_ASSIGN_OR_RETURN(auto job, task.make_job(seed, task.solver.dtype));
-    if (out.node_names.empty()) {
-      for (const auto& n : job->graph().nodes()) {
-        out.node_names.push_back(n.name);
-        out.node_kinds.push_back(NodeKindName(n.kind));
-      }
-    }
-    JobsByDtype jobs(task, seed, *job);
-    TensorMap state = job->InitialState(job->config().init_seed);
-    for (int64_t interval = 0; interval < intervals; ++interval) {
-      // The honest interval, with the nodes of the sampled steps recorded.
-      VT_RETURN_IF_ERROR(ApplyHardwareProfile(task.solver));
-      std::vector<TensorMap> states = {state};
-      std::map<int64_t, std::vector<NodeRecord>> records;
-      for (int64_t p = 0; p < k; ++p) {
-        std::vector<NodeRecord>* record = nullptr;
-        if (node_steps.count(p) > 0) record = &records[interval * k + p];
-        VT_ASSIGN_OR_RETURN(TensorMap next, TrainStep(*job, states.back(), record));
-        states.push_back(std::move(next));
-      }
-      std::set<std::pair<int, bool>> node_profiles_done;
-      for (size_t pi = 0; pi < settings.profiles.size(); ++pi) {
-        const HardwareProfile& p = settings.profiles[pi];
-        VT_RETURN_IF_ERROR(ApplyHardwareProfile(p).WithContext(ProfileLabel(p)));
-        VT_ASSIGN_OR_RETURN(const TrainingJob* reexec, jobs.For(p.dtype));
-        for (const auto& r : ranges) {
-          VT_ASSIGN_OR_RETURN(
-              TensorMap end,
-              Steps(*reexec, CastFloating(states[r.from], DtypeOf(p.dtype)), r.size()));
-          VT_ASSIGN_OR_RETURN(nlohmann::json d, Distances(task, end, states[r.to]));
-          out.ranges.push_back({seed, pi, interval, r.from, r.to, std::move(d)});
-        }
-        // Node evaluations are in the solver's precision on every profile:
-        // only the thread count (and determinism) can change their bits.
-        if (!node_profiles_done.insert({p.threads, p.deterministic}).second) continue;
-        for (const auto& [step, record] : records) {
-          for (size_t n = 0; n < record.size(); ++n) {
-            const Node& node = job->graph().nodes()[n];
-            TensorMap claimed;
-            for (const auto& name : node.outputs) claimed.emplace(name, record[n].outputs.at(name));
-            VT_ASSIGN_OR_RETURN(NodeDeviation d,
-                                CompareNode(job->graph(), n, record[n].inputs, claimed));
-            out.nodes.push_back({seed, pi, step, static_cast<int64_t>(n), d.ratio});
-          }
-        }
-      }
-      state = std::move(states.back());
-    }
-    if (!first_job) first_job = std::move(job);
+using DeltaTable = std::map<int64_t, std::map<std::string, double>>;
+
+// What Calibrate's parts share.
+struct Sampling {
+  const CalibrationTask& task;
+  const CalibrationSettings& settings;
+  std::vector<PositionRange> ranges;  // every range a dissection compares
+  std::set<int64_t> node_steps;       // steps of an interval whose nodes are sampled
+  VerificationPolicy measure;         // the task's normalisers, no thresholds
+  int64_t intervals = 0;              // per seed
+
+  Sampling(const CalibrationTask& t, const CalibrationSettings& s) : task(t), settings(s) {}
+};
+
+// Re-executes `span` with `job` from the solver's state `from`, cast to the
+// job's precision, and measures every metric against the solver's state
+// `to` (core/pol/check_interval.h, measure mode).
+Result<nlohmann::json> MeasureRange(const Sampling& s, const TrainingJob& job,
+                                    const TensorMap& from, const TensorMap& to,
+                                    const IntervalSpan& span) {
+  const State committed = ToState(to);
+  ClaimedEnd end;
+  end.tensors = &committed;
+  VT_ASSIGN_OR_RETURN(IntervalCheck check,
+                      CheckInterval(job, s.measure, IntervalMode::kMeasure, from, end, span));
+  if (check.finding == IntervalFinding::kReexecutionFailed) return check.problem;
+  const std::string steps = "calibration: steps " + std::to_string(span.first_step) + " to " +
+                            std::to_string(span.end_step());
+  if (!check.passed()) return Status::InvalidArgument(steps + ": " + check.detail);
+  if (check.distances->non_finite > 0 || !check.distances->non_finite_mismatch.empty()) {
+    return Status::InvalidArgument(steps + ": an honest run reached non-finite parameters");
   }
-  // The first interval's tail: more seeds, the whole first interval only.
-  // Their seeds are drawn like a sweep's, not counted up from the listed
-  // ones, so they sample the same population as the tasks of a run.
-  for (int64_t i = 0; i < settings.first_interval_seeds; ++i) {
+  return check.distances->distances;
+}
+
+// One seed of the task: its intervals trained honestly under the solver's
+// profile, every range re-executed under every profile, every node of the
+// sampled steps evaluated. Keeps the seed's job in `*kept` if it is empty.
+Status SampleSeed(const Sampling& s, uint64_t seed, Calibration* out,
+                  std::unique_ptr<TrainingJob>* kept) {
+  const CalibrationTask& task = s.task;
+  const int64_t k = task.interval;
+  VT_RETURN_IF_ERROR(ApplyHardwareProfile(task.solver).WithContext("the solver's profile"));
+  VT_ASSIGN_OR_RETURN(auto job, task.make_job(seed, task.solver.dtype));
+  if (out->node_names.empty()) {
+    for (const auto& n : job->graph().nodes()) {
+      out->node_names.push_back(n.name);
+      out->node_kinds.push_back(NodeKindName(n.kind));
+    }
+  }
+  JobsByDtype jobs(task, seed, *job);
+  TensorMap state = job->InitialState(job->config().init_seed);
+  for (int64_t interval = 0; interval < s.intervals; ++interval) {
+    // The honest interval, with the nodes of the sampled steps recorded.
+    VT_RETURN_IF_ERROR(ApplyHardwareProfile(task.solver));
+    std::vector<TensorMap> states = {state};
+    std::map<int64_t, std::vector<NodeRecord>> records;
+    for (int64_t p = 0; p < k; ++p) {
+      std::vector<NodeRecord>* record = nullptr;
+      if (s.node_steps.count(p) > 0) record = &records[interval * k + p];
+      VT_ASSIGN_OR_RETURN(TensorMap next, TrainStep(*job, states.back(), record));
+      states.push_back(std::move(next));
+    }
+    std::set<std::pair<int, bool>> node_profiles_done;
+    for (size_t pi = 0; pi < s.settings.profiles.size(); ++pi) {
+      const HardwareProfile& p = s.settings.profiles[pi];
+      VT_RETURN_IF_ERROR(ApplyHardwareProfile(p).WithContext(ProfileLabel(p)));
+      VT_ASSIGN_OR_RETURN(const TrainingJob* reexec, jobs.For(p.dtype));
+      for (const auto& r : s.ranges) {
+        VT_ASSIGN_OR_RETURN(nlohmann::json d,
+                            MeasureRange(s, *reexec, states[r.from], states[r.to],
+                                         {interval * k + r.from, r.size()}));
+        out->ranges.push_back({seed, pi, interval, r.from, r.to, std::move(d)});
+      }
+      // Node evaluations are in the solver's precision on every profile:
+      // only the thread count (and determinism) can change their bits.
+      if (!node_profiles_done.insert({p.threads, p.deterministic}).second) continue;
+      for (const auto& [step, record] : records) {
+        for (size_t n = 0; n < record.size(); ++n) {
+          const Node& node = job->graph().nodes()[n];
+          TensorMap claimed;
+          for (const auto& name : node.outputs) claimed.emplace(name, record[n].outputs.at(name));
+          VT_ASSIGN_OR_RETURN(NodeDeviation d,
+                              CompareNode(job->graph(), n, record[n].inputs, claimed));
+          out->nodes.push_back({seed, pi, step, static_cast<int64_t>(n), d.ratio});
+        }
+      }
+    }
+    state = std::move(states.back());
+  }
+  if (!*kept) *kept = std::move(job);
+  return Status::Ok();
+}
+
+// The first interval's tail: more seeds, the whole first interval only.
+// Their seeds are drawn like a sweep's, not counted up from the listed
+// ones, so they sample the same population as the tasks of a run.
+Status SampleFirstIntervals(const Sampling& s, Calibration* out) {
+  const CalibrationTask& task = s.task;
+  const int64_t k = task.interval;
+  for (int64_t i = 0; i < s.settings.first_interval_seeds; ++i) {
     const uint64_t seed =
-        DeriveSeed(settings.seeds.front(), "first-interval/" + std::to_string(i)) >> 11;
+        DeriveSeed(s.settings.seeds.front(), "first-interval/" + std::to_string(i)) >> 11;
     VT_RETURN_IF_ERROR(ApplyHardwareProfile(task.solver));
     VT_ASSIGN_OR_RETURN(auto job, task.make_job(seed, task.solver.dtype));
     const TensorMap start = job->InitialState(job->config().init_seed);
     VT_ASSIGN_OR_RETURN(TensorMap end, Steps(*job, start, k));
     JobsByDtype jobs(task, seed, *job);
-    for (size_t pi = 0; pi < settings.profiles.size(); ++pi) {
-      const HardwareProfile& p = settings.profiles[pi];
+    for (size_t pi = 0; pi < s.settings.profiles.size(); ++pi) {
+      const HardwareProfile& p = s.settings.profiles[pi];
       if (p == task.solver) continue;  // reproduces exactly
       VT_RETURN_IF_ERROR(ApplyHardwareProfile(p).WithContext(ProfileLabel(p)));
       VT_ASSIGN_OR_RETURN(const TrainingJob* reexec, jobs.For(p.dtype));
-      VT_ASSIGN_OR_RETURN(TensorMap ours, Steps(*reexec, CastFloating(start, DtypeOf(p.dtype)), k));
-      VT_ASSIGN_OR_RETURN(nlohmann::json d, Distances(task, ours, end));
-      out.ranges.push_back({seed, pi, 0, 0, k, std::move(d)});
+      VT_ASSIGN_OR_RETURN(nlohmann::json d, MeasureRange(s, *reexec, start, end, {0, k}));
+      out->ranges.push_back({seed, pi, 0, 0, k, std::move(d)});
     }
   }
-  VT_RETURN_IF_ERROR(ApplyHardwareProfile(task.solver));
+  return Status::Ok();
+}
 
-  // Node thresholds, and their summary by kind.
+// Node thresholds, and their summary by kind.
+void SetNodeThresholds(const CalibrationSettings& settings, Calibration* out) {
   std::map<int64_t, std::vector<double>> by_node;
-  for (const auto& s : out.nodes) by_node[s.node].push_back(s.deviation);
-  for (size_t n = 0; n < out.node_names.size(); ++n) {
+  for (const auto& s : out->nodes) by_node[s.node].push_back(s.deviation);
+  for (size_t n = 0; n < out->node_names.size(); ++n) {
     const auto& v = by_node[static_cast<int64_t>(n)];
     const double tau = v.empty() ? 0 : Quantile(v, settings.node_quantile) * settings.node_margin;
-    out.node_tolerances[out.node_names[n]] = tau;
-    nlohmann::json& kind = out.node_kinds_summary[out.node_kinds[n]];
+    out->node_tolerances[out->node_names[n]] = tau;
+    nlohmann::json& kind = out->node_kinds_summary[out->node_kinds[n]];
     if (kind.is_null()) {
       kind = {{"nodes", 0}, {"exact", 0}, {"max_deviation", 0.0}, {"max_tolerance", 0.0}};
     }
@@ -261,83 +276,91 @@ Result<Calibration> Calibrate(const CalibrationTask& task, const CalibrationSett
     kind["max_deviation"] = std::max(kind["max_deviation"].get<double>(), worst);
     kind["max_tolerance"] = std::max(kind["max_tolerance"].get<double>(), tau);
   }
+}
 
-  // δ by length from the honest samples.
-  out.delta_by_steps = HonestDeltas(out.ranges, task.metrics, settings, nullptr);
-  MakeMonotone(&out.delta_by_steps);
-  const auto honest = out.delta_by_steps;
-
-  // Consistency: the first interval of the first seed, every node moved to
-  // its threshold at every step, over every range.
-  std::map<int64_t, std::map<std::string, double>> probe;
-  const bool any_tolerance = std::any_of(out.node_tolerances.begin(), out.node_tolerances.end(),
+// Consistency: the first interval of the first seed, every node moved to
+// its threshold at every step, over every range. Returns how far the
+// probe moved the state, by length and metric, and raises δ to it.
+Result<DeltaTable> ProbeConsistency(const Sampling& s, const TrainingJob& job,
+                                    Calibration* out) {
+  DeltaTable probe;
+  const bool any_tolerance = std::any_of(out->node_tolerances.begin(), out->node_tolerances.end(),
                                          [](const auto& t) { return t.second > 0; });
-  if (any_tolerance) {
-    const TrainingJob* job = first_job.get();
-    std::vector<TensorMap> states = {job->InitialState(job->config().init_seed)};
-    for (int64_t p = 0; p < k; ++p) {
-      VT_ASSIGN_OR_RETURN(TensorMap next, TrainStep(*job, states.back()));
-      states.push_back(std::move(next));
-    }
-    auto threshold = [&](const std::string& node) {
-      auto it = out.node_tolerances.find(node);
-      return it == out.node_tolerances.end() ? 0.0 : it->second;
-    };
-    for (const auto& r : ranges) {
-      TensorMap moved = states[r.from];
-      for (int64_t s = 0; s < r.size(); ++s) {
-        VT_ASSIGN_OR_RETURN(moved, PerturbedStep(*job, moved, threshold, kProbeSeed));
-      }
-      VT_ASSIGN_OR_RETURN(nlohmann::json d, Distances(task, moved, states[r.to]));
-      for (const auto& m : task.metrics) {
-        probe[r.size()][m] = std::max(probe[r.size()][m], d[m].get<double>());
-      }
-    }
-    for (auto& [steps, by_metric] : out.delta_by_steps) {
-      for (auto& [m, delta] : by_metric) {
-        auto it = probe.find(steps);
-        if (it != probe.end()) delta = std::max(delta, it->second[m]);
-      }
-    }
-    MakeMonotone(&out.delta_by_steps);
+  if (!any_tolerance) return probe;
+  const int64_t k = s.task.interval;
+  std::vector<TensorMap> states = {job.InitialState(job.config().init_seed)};
+  for (int64_t p = 0; p < k; ++p) {
+    VT_ASSIGN_OR_RETURN(TensorMap next, TrainStep(job, states.back()));
+    states.push_back(std::move(next));
   }
-  out.delta = out.delta_by_steps.at(k);
+  auto threshold = [&](const std::string& node) {
+    auto it = out->node_tolerances.find(node);
+    return it == out->node_tolerances.end() ? 0.0 : it->second;
+  };
+  for (const auto& r : s.ranges) {
+    TensorMap moved = states[r.from];
+    for (int64_t step = 0; step < r.size(); ++step) {
+      VT_ASSIGN_OR_RETURN(moved, PerturbedStep(job, moved, threshold, kProbeSeed));
+    }
+    VT_ASSIGN_OR_RETURN(nlohmann::json d, Distances(s.task, moved, states[r.to]));
+    for (const auto& m : s.task.metrics) {
+      probe[r.size()][m] = std::max(probe[r.size()][m], d[m].get<double>());
+    }
+  }
+  for (auto& [steps, by_metric] : out->delta_by_steps) {
+    for (auto& [m, delta] : by_metric) {
+      auto it = probe.find(steps);
+      if (it != probe.end()) delta = std::max(delta, it->second[m]);
+    }
+  }
+  MakeMonotone(&out->delta_by_steps);
+  return probe;
+}
 
-  // Per length and metric: what the honest samples reached, the honest δ,
-  // what the probe reached, the δ set.
-  std::map<int64_t, std::map<std::string, double>> max_by_length;
+// Per length and metric: what the honest samples reached, the honest δ,
+// what the probe reached, the δ set; per metric, the whole intervals'
+// honest distribution.
+void Summarise(const Sampling& s, const DeltaTable& honest, const DeltaTable& probe,
+               Calibration* out) {
+  const int64_t k = s.task.interval;
+  DeltaTable max_by_length;
   std::map<int64_t, int64_t> count_by_length;
-  for (const auto& r : out.ranges) {
+  for (const auto& r : out->ranges) {
     ++count_by_length[r.steps()];
-    for (const auto& m : task.metrics) {
-      max_by_length[r.steps()][m] = std::max(max_by_length[r.steps()][m], r.distances[m].get<double>());
+    for (const auto& m : s.task.metrics) {
+      max_by_length[r.steps()][m] =
+          std::max(max_by_length[r.steps()][m], r.distances[m].get<double>());
     }
   }
-  for (const auto& [steps, by_metric] : out.delta_by_steps) {
+  for (const auto& [steps, by_metric] : out->delta_by_steps) {
     nlohmann::json entry = {{"samples", count_by_length[steps]}};
     for (const auto& [m, delta] : by_metric) {
       entry[m] = {{"max", max_by_length[steps][m]},
                   {"honest_delta", honest.at(steps).at(m)},
                   {"delta", delta}};
-      if (probe.count(steps) > 0) entry[m]["probe"] = probe[steps][m];
+      auto at = probe.find(steps);
+      if (at != probe.end()) entry[m]["probe"] = at->second.count(m) > 0 ? at->second.at(m) : 0.0;
     }
-    out.lengths[std::to_string(steps)] = entry;
+    out->lengths[std::to_string(steps)] = entry;
   }
-  for (const auto& m : task.metrics) {
+  for (const auto& m : s.task.metrics) {
     std::vector<double> v;
-    for (const auto& r : out.ranges) {
+    for (const auto& r : out->ranges) {
       if (r.steps() == k) v.push_back(r.distances[m].get<double>());
     }
-    out.metrics_summary[m] = Summary(v, settings.quantile, out.delta.at(m));
+    out->metrics_summary[m] = Summary(v, s.settings.quantile, out->delta.at(m));
   }
+}
 
-  // The false-positive rate of an interval check, leaving one seed out.
+// The false-positive rate of an interval check, leaving one seed out.
+void EstimateFalsePositives(const Sampling& s, const DeltaTable& probe, Calibration* out) {
+  const int64_t k = s.task.interval;
   int64_t events = 0, trials = 0;
   std::set<uint64_t> all_seeds;
-  for (const auto& r : out.ranges) all_seeds.insert(r.seed);
+  for (const auto& r : out->ranges) all_seeds.insert(r.seed);
   if (all_seeds.size() >= 2) {
     for (uint64_t seed : all_seeds) {
-      auto others = HonestDeltas(out.ranges, task.metrics, settings, &seed);
+      auto others = HonestDeltas(out->ranges, s.task.metrics, s.settings, &seed);
       MakeMonotone(&others);
       auto at_k = others.find(k);
       if (at_k == others.end()) continue;
@@ -346,18 +369,69 @@ Result<Calibration> Calibrate(const CalibrationTask& task, const CalibrationSett
       std::map<std::string, double> delta = at_k->second;
       auto moved = probe.find(k);
       if (moved != probe.end()) {
-        for (auto& [m, d] : delta) d = std::max(d, moved->second[m]);
+        for (auto& [m, d] : delta) {
+          auto at = moved->second.find(m);
+          d = std::max(d, at == moved->second.end() ? 0.0 : at->second);
+        }
       }
-      for (const auto& r : out.ranges) {
+      for (const auto& r : out->ranges) {
         if (r.seed != seed || r.steps() != k) continue;
         ++trials;
         if (Exceeds(r.distances, delta)) ++events;
       }
     }
   }
-  out.false_positive_per_check = WilsonRate(events, trials);
-  out.false_positive_per_task =
-      AtLeastOneOf(out.false_positive_per_check, std::max<int64_t>(1, task.checks_per_task));
+  out->false_positive_per_check = WilsonRate(events, trials);
+  out->false_positive_per_task =
+      AtLeastOneOf(out->false_positive_per_check, std::max<int64_t>(1, s.task.checks_per_task));
+}
+
+}  // namespace
+
+Result<Calibration> Calibrate(const CalibrationTask& task, const CalibrationSettings& settings) {
+  const auto start = std::chrono::steady_clock::now();
+  if (settings.profiles.empty()) return Status::InvalidArgument("calibration: no profiles");
+  if (settings.seeds.empty()) return Status::InvalidArgument("calibration: no seeds");
+  if (task.interval < 1 || task.steps < task.interval || task.steps % task.interval != 0) {
+    return Status::InvalidArgument("calibration: the interval must divide the steps");
+  }
+  const int64_t k = task.interval;
+  const int64_t task_intervals = task.steps / k;
+  Sampling s(task, settings);
+  s.intervals = settings.intervals == 0 ? task_intervals : settings.intervals;
+  if (s.intervals < 1 || s.intervals > task_intervals) {
+    return Status::InvalidArgument("calibration: intervals must be between 1 and " +
+                                   std::to_string(task_intervals));
+  }
+  s.ranges = DissectionRanges(k, std::max<int64_t>(2, task.arity));
+  // Steps of an interval whose nodes are sampled: spread over it, the first
+  // included.
+  const int64_t per_interval = std::clamp<int64_t>(settings.node_steps, 0, k);
+  for (int64_t i = 0; i < per_interval; ++i) s.node_steps.insert(i * k / per_interval);
+  s.measure.reference = task.reference;
+  Calibration out;
+  out.settings = settings;
+  out.settings.intervals = s.intervals;
+  out.reference = task.solver;
+  out.interval = k;
+  out.metrics = task.metrics;
+
+  // The first seed's job, kept for the consistency probe (building a job
+  // can mean loading its dataset).
+  std::unique_ptr<TrainingJob> first_job;
+  for (uint64_t seed : settings.seeds) VT_RETURN_IF_ERROR(SampleSeed(s, seed, &out, &first_job));
+  VT_RETURN_IF_ERROR(SampleFirstIntervals(s, &out));
+  VT_RETURN_IF_ERROR(ApplyHardwareProfile(task.solver));
+
+  SetNodeThresholds(settings, &out);
+  // δ by length from the honest samples, then raised by the probe.
+  out.delta_by_steps = HonestDeltas(out.ranges, task.metrics, settings, nullptr);
+  MakeMonotone(&out.delta_by_steps);
+  const DeltaTable honest = out.delta_by_steps;
+  VT_ASSIGN_OR_RETURN(DeltaTable probe, ProbeConsistency(s, *first_job, &out));
+  out.delta = out.delta_by_steps.at(k);
+  Summarise(s, honest, probe, &out);
+  EstimateFalsePositives(s, probe, &out);
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
 }

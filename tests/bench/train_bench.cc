@@ -36,6 +36,10 @@
 //    Counters: compute by party against re-executing the task as above, and
 //    the bytes the dispute moves (states, node outputs, evidence) against
 //    the task's checkpoints.
+//  - BM_IntervalCheck/mlp: a verifier's check of one interval of k steps
+//    (CheckInterval, core/pol/check_interval.h), exact and tolerance,
+//    against k plain steps: its overhead is the end state's hash or its
+//    distances.
 //  - BM_NodeEvaluation/<job>: the arbiter's ruling on the most expensive
 //    node of the step (ArbitrateNode: input proofs, evaluation, output
 //    hash) against one full training step.
@@ -50,6 +54,7 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "core/pol/check_interval.h"
 #include "core/pol/distance_dissection.h"
 #include "core/pol/step_scan.h"
 #include "core/protocol/dissection.h"
@@ -299,6 +304,65 @@ BENCHMARK_CAPTURE(BM_NodeEvaluation, mlp, std::string("mlp"))
     ->Unit(benchmark::kMillisecond)
     ->UseManualTime();
 BENCHMARK_CAPTURE(BM_NodeEvaluation, cnn, std::string("cnn"))
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
+
+// -------------------------------------------------------- interval check
+
+// A verifier's check of one interval (core/pol/check_interval.h, what
+// verifier/verifier.cc calls per selected interval), exact and tolerance,
+// against k plain steps timed in the same iteration: the check's own cost
+// is the end state's hash (exact) or its distances and update norm
+// (tolerance).
+void BM_IntervalCheck(benchmark::State& st, const std::string& name) {
+  auto f = GetFixture(name);
+  if (!Check(st, f.status())) return;
+  const TrainingJob& job = *(*f)->job;
+  const TensorMap& start = (*f)->state;  // after 3 steps
+  auto honest = Train(job, start, kInterval);
+  if (!Check(st, honest.status())) return;
+  const State end_state = ToState(*honest);
+  auto end_hash = StateHash(end_state);
+  if (!Check(st, end_hash.status())) return;
+  ClaimedEnd exact_end;
+  exact_end.hash = *end_hash;
+  ClaimedEnd tolerance_end = exact_end;
+  tolerance_end.tensors = &end_state;
+  VerificationPolicy policy;
+  policy.metrics = {"l2", "cosine"};
+  policy.delta = {{"l2", 1e-4}, {"cosine", 1e-9}};
+  const IntervalSpan span{3, kInterval};
+  double plain_s = 0, exact_s = 0, tolerance_s = 0;
+  for (auto _ : st) {
+    auto iteration = Clock::now();
+    auto t0 = Clock::now();
+    auto plain = Train(job, start, kInterval);
+    if (!Check(st, plain.status())) return;
+    plain_s += Since(t0);
+    auto t1 = Clock::now();
+    auto exact = CheckInterval(job, policy, IntervalMode::kExact, start, exact_end, span);
+    if (!Check(st, exact.status())) return;
+    exact_s += Since(t1);
+    auto t2 = Clock::now();
+    auto tolerance =
+        CheckInterval(job, policy, IntervalMode::kTolerance, start, tolerance_end, span);
+    if (!Check(st, tolerance.status())) return;
+    tolerance_s += Since(t2);
+    if (!exact->passed() || !tolerance->passed()) {
+      st.SkipWithError("an honest interval does not pass");
+      return;
+    }
+    st.SetIterationTime(Since(iteration));
+  }
+  const double n = static_cast<double>(st.iterations());
+  st.counters["plain_s"] = plain_s / n;
+  st.counters["exact_s"] = exact_s / n;
+  st.counters["tolerance_s"] = tolerance_s / n;
+  st.counters["exact_overhead"] = exact_s / plain_s - 1;
+  st.counters["tolerance_overhead"] = tolerance_s / plain_s - 1;
+  st.counters["k"] = static_cast<double>(kInterval);
+}
+BENCHMARK_CAPTURE(BM_IntervalCheck, mlp, std::string("mlp"))
     ->Unit(benchmark::kMillisecond)
     ->UseManualTime();
 

@@ -1,4 +1,4 @@
-#include "verifier/tolerance.h"
+#include "core/pol/tolerance.h"
 
 #include <torch/torch.h>
 

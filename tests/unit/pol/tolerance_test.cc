@@ -1,6 +1,6 @@
 // Tests for the verifier's tolerance-mode comparison and hyper-parameter
-// check (verifier/tolerance.h).
-#include "verifier/tolerance.h"
+// check (core/pol/tolerance.h).
+#include "core/pol/tolerance.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,7 +1,8 @@
-// The comparison a verifier makes after re-executing one interval (design
-// stage 5): distances between the re-executed and the committed parameters
-// under the task's VerificationPolicy, and the check of the hyper-parameters
-// a checkpoint claims against the task's.
+// The comparison after re-executing one interval (design stage 5, made by
+// core/pol/check_interval.h): distances between the re-executed and the
+// committed parameters under the task's VerificationPolicy; and the check
+// of the hyper-parameters a checkpoint claims against the task's, which
+// the verifier reports.
 //
 // Exact mode compares state hashes and uses these only to report how far a
 // mismatching interval is off; tolerance mode decides with them.
