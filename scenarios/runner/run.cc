@@ -132,6 +132,13 @@ class Run {
 
  private:
   Status Prepare();
+  // Prepare's parts: a role's endpoint, the role configs (saved in the
+  // private dir), manifest.json.
+  Result<std::string> Endpoint(const std::string& name);
+  Status MakeRoleConfigs(const RoleConfig& base);
+  Status WriteManifest(const RoleConfig& base, const nlohmann::json& plugins,
+                       const std::map<std::string, std::string>& roster,
+                       const std::map<std::string, std::string>& curve_public);
   Status StartRoles();
   Status WaitSubscribed();
   Status PostTask(int64_t index);
@@ -280,15 +287,8 @@ Status Run::Prepare() {
     curve_public[n] = pair.public_key;
   }
 
-  // Endpoints: inproc in in-process mode; otherwise ipc sockets in the
-  // private dir, or tcp ports on the host.
-  auto endpoint = [&](const std::string& name) -> Result<std::string> {
-    if (out_.mode == ExecutionMode::kInProcess) return "inproc://" + name;
-    if (sc_.network.transport == "tcp") return TcpEndpoint(*ctx_, sc_.network.host);
-    return "ipc://" + work_ + "/" + name + ".sock";
-  };
-  VT_ASSIGN_OR_RETURN(requests_ep_, endpoint("arbiter-requests"));
-  VT_ASSIGN_OR_RETURN(events_ep_, endpoint("arbiter-events"));
+  VT_ASSIGN_OR_RETURN(requests_ep_, Endpoint("arbiter-requests"));
+  VT_ASSIGN_OR_RETURN(events_ep_, Endpoint("arbiter-events"));
 
   RoleConfig base;
   base.roster = roster;
@@ -304,11 +304,27 @@ Status Run::Prepare() {
   if (!curve_public.empty()) base.curve_arbiter = kArbiter;
   base.run_id = run_id_;
 
+  VT_RETURN_IF_ERROR(MakeRoleConfigs(base));
+  for (const auto& [n, c] : configs_) VT_RETURN_IF_ERROR(c.Save(work_ + "/" + n + ".json"));
+
+  return WriteManifest(base, jobs.plugins, roster, curve_public);
+}
+
+Result<std::string> Run::Endpoint(const std::string& name) {
+  // inproc in in-process mode; otherwise ipc sockets in the private dir, or
+  // tcp ports on the host.
+  if (out_.mode == ExecutionMode::kInProcess) return "inproc://" + name;
+  if (sc_.network.transport == "tcp") return TcpEndpoint(*ctx_, sc_.network.host);
+  return "ipc://" + work_ + "/" + name + ".sock";
+}
+
+Status Run::MakeRoleConfigs(const RoleConfig& base) {
+  std::error_code ec;
   RoleConfig arbiter = base;
   arbiter.name = kArbiter;
   arbiter.role = "arbiter";
   arbiter.identity_file = work_ + "/keys/arbiter.key";
-  if (!curve_public.empty()) arbiter.curve_key_file = work_ + "/keys/arbiter.curve";
+  if (!curve_keys_.empty()) arbiter.curve_key_file = work_ + "/keys/arbiter.curve";
   // The arbiter evaluates a disputed node under the solver's hardware
   // profile: exact mode compares bits, which needs equal profiles.
   arbiter.profile = sc_.solvers().at(0)->profile.ToJson();
@@ -318,12 +334,21 @@ Status Run::Prepare() {
                       {"jackpot_initial", sc_.economics.jackpot_initial},
                       // Roles join on the first heartbeat they see; threads of
                       // one process can afford a quicker beat (it decides no
-                      // outcome, only how soon a run starts).
-                      {"heartbeat_ms", out_.mode == ExecutionMode::kInProcess ? 25 : 200},
+                      // outcome, only how soon a run starts). Not much
+                      // quicker: every role verifies every beat, which in a
+                      // market of 50 roles is most of the run's work at 25 ms.
+                      {"heartbeat_ms", out_.mode == ExecutionMode::kInProcess ? 100 : 200},
                       // The event log is written ahead (fdatasync) so that a
                       // restarted arbiter can replay it; threads of one
                       // process cannot crash alone, so in-process runs skip it.
                       {"durable_log", out_.mode != ExecutionMode::kInProcess}};
+  const auto faults = FaultPlan::FromJson(base.network.at("faults"));
+  if (out_.mode == ExecutionMode::kInProcess && faults.ok() && !faults->any()) {
+    // A settled task's outcome is repeated for lossy networks; inproc://
+    // without injected faults loses nothing, and every repeat costs each
+    // role a signature check: a few repeats, not 30 s of them.
+    arbiter.settings["settled_republish_ms"] = 2000;
+  }
   if (sc_.market) {
     // Each market participant starts with its entry's funds.
     arbiter.settings["funds"] = MarketGenesisFunds(sc_);
@@ -348,9 +373,12 @@ Status Run::Prepare() {
     }
     c.profile = p.profile.ToJson();
     c.identity_file = work_ + "/keys/" + p.name + ".key";
-    if (!curve_public.empty()) c.curve_key_file = work_ + "/keys/" + p.name + ".curve";
+    if (!curve_keys_.empty()) c.curve_key_file = work_ + "/keys/" + p.name + ".curve";
     if (p.role == "solver") {
-      VT_ASSIGN_OR_RETURN(c.serve_endpoint, endpoint(p.name + "-serve"));
+      VT_ASSIGN_OR_RETURN(c.serve_endpoint, Endpoint(p.name + "-serve"));
+      // A thread of this process cannot crash alone and is never restarted:
+      // no restart reads its checkpoints, so they are not fsync'ed.
+      if (out_.mode == ExecutionMode::kInProcess) c.settings["durable_files"] = false;
     }
     if (const CrashSpec* crash = sc_.CrashOf(p.name)) c.crash = CrashJson(*crash, p.name);
     if (auto disk = sc_.disk_free_bytes.find(p.name); disk != sc_.disk_free_bytes.end()) {
@@ -358,8 +386,12 @@ Status Run::Prepare() {
     }
     configs_[p.name] = c;
   }
-  for (const auto& [n, c] : configs_) VT_RETURN_IF_ERROR(c.Save(work_ + "/" + n + ".json"));
+  return Status::Ok();
+}
 
+Status Run::WriteManifest(const RoleConfig& base, const nlohmann::json& plugins,
+                          const std::map<std::string, std::string>& roster,
+                          const std::map<std::string, std::string>& curve_public) {
   nlohmann::json profiles = nlohmann::json::object();
   for (const auto& p : sc_.participants) profiles[p.name] = p.profile.ToJson();
   manifest_ = {{"scenario", sc_.resolved},
@@ -377,7 +409,7 @@ Status Run::Prepare() {
                {"network", base.network},
                {"crashes", sc_.resolved.value("crashes", nlohmann::json::array())},
                {"curve", {{"enabled", sc_.network.curve.enabled}}},
-               {"plugins", jobs.plugins}};
+               {"plugins", plugins}};
   // The job's step graph as `veritrain nodes` lists it (job_graph.h; built
   // once per process and job, normally already by the checks).
   VT_ASSIGN_OR_RETURN(JobConfig job_config, ScenarioJobConfig(sc_));
