@@ -198,8 +198,10 @@ int64_t CheckJobMix(const json& r, const MarketSpec& spec, std::vector<ScenarioE
 }
 
 // Money: the genesis supply fits the ledger, and the submitter can pay
-// every task whatever the market does (a reward comes back only when a
-// cheat is caught, so count them all paid).
+// every task whatever the market does: each task's escrow (its reward and
+// the fees of its drawn verifiers) is spent when it settles — a reward comes
+// back only when a cheat is caught and a fee only when its verifier posted
+// nothing, so count them all paid.
 void CheckMoney(const json& r, const MarketPool& pool, int64_t max_reward,
                 std::vector<ScenarioError>* errors) {
   const json& economics = r["economics"];
@@ -213,14 +215,14 @@ void CheckMoney(const json& r, const MarketPool& pool, int64_t max_reward,
   const int64_t tasks = r["tasks"].get<int64_t>();
   const auto escrow =
       Add(max_reward, Mul(economics["verifier_fee"].get<int64_t>(), std::max<int64_t>(per_task, 0)));
-  const auto needed = Add(Mul(tasks - 1, max_reward), escrow);
+  const auto needed = Mul(tasks, escrow);
   if (!needed || *needed > submitter) {
     errors->push_back({"/economics/submitter_funds",
                        std::to_string(submitter) + " cannot fund " + std::to_string(tasks) +
-                           " market tasks: the last is posted after " + std::to_string(tasks - 1) +
-                           " rewards of up to " + std::to_string(max_reward) +
-                           " have been paid, and escrows up to " +
-                           (escrow ? std::to_string(*escrow) : kTooLarge) + " (" +
+                           " market tasks: each escrows up to " +
+                           (escrow ? std::to_string(*escrow) : kTooLarge) +
+                           " (its reward and its verifiers' fees), all of it paid out when "
+                           "the task settles (" +
                            (needed ? std::to_string(*needed) : kTooLarge) + " needed)"});
   }
 }
