@@ -401,7 +401,7 @@ TEST(SweepTableTest, MarketMetricsGetA95PercentIntervalPerPoint) {
     return it - h.begin();
   };
   EXPECT_NEAR(std::stod(table[1][col("mean." + lazy)]), 0.2, 1e-12);
-  EXPECT_EQ(table[1][col("ci_low." + lazy)], "0");
+  EXPECT_EQ(std::stod(table[1][col("ci_low." + lazy)]), 0.0);
   EXPECT_NEAR(std::stod(table[1][col("ci_high." + lazy)]), a.high, 1e-9);
   EXPECT_NEAR(std::stod(table[2][col("ci_low.market.switches")]),
               4 - 4.303 / std::sqrt(3.0), 1e-9);
