@@ -86,6 +86,8 @@ Result<std::unique_ptr<Arbiter>> Arbiter::Create(zmq::context_t& ctx,
   a->submitter_ = config.settings.value("submitter", std::string("submitter"));
   a->heartbeat_ms_ = config.settings.value("heartbeat_ms", int64_t{200});
   a->republish_ms_ = config.settings.value("republish_ms", int64_t{500});
+  a->settled_republish_ms_ = std::min(
+      kSettledRepublishMs, config.settings.value("settled_republish_ms", kSettledRepublishMs));
   VT_ASSIGN_OR_RETURN(FaultPlan faults, config.Faults());
   VT_ASSIGN_OR_RETURN(a->retry_, config.Retry());
   if (faults.any()) a->messenger_.InjectFaults(faults);
@@ -252,7 +254,7 @@ Status Arbiter::Republish() {
     const bool settled = task.settled_ms >= 0;
     // A settled task's outcome is repeated for a while (the submitter waits
     // for it); an open task's latest events until it settles.
-    if (settled && now - task.settled_ms > kSettledRepublishMs) continue;
+    if (settled && now - task.settled_ms > settled_republish_ms_) continue;
     for (int slot = settled ? kSettledSlot : 0; slot < kSlots; ++slot) {
       if (!task.published[slot]) continue;
       Status s = SendEvent(*task.published[slot]);

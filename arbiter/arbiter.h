@@ -344,6 +344,10 @@ class Arbiter {
   int64_t refused_transfers_ = 0;
   int64_t heartbeat_ms_ = 200;
   int64_t republish_ms_ = 500;
+  // How long a settled task's outcome is repeated (settings
+  // "settled_republish_ms", at most kSettledRepublishMs): every subscriber
+  // verifies every repeat, so a long market of quick tasks wants it short.
+  int64_t settled_republish_ms_ = kSettledRepublishMs;
   int64_t closing_ms_ = 0;  // the longest the shutdown event is repeated
   std::set<std::string> left_;  // participants that said goodbye
   RetryPolicy retry_;

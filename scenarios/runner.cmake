@@ -27,6 +27,8 @@ add_library(veritrain_runner STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/report/report_run.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/report/report_market.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/report/report_sweep.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/report/report_market_sweep.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/report/sweep_axes.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/spec/schema_doc.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/commands.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/money.cc

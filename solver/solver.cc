@@ -67,9 +67,14 @@ Result<std::unique_ptr<Solver>> Solver::Create(zmq::context_t& ctx,
                                        std::move(behaviour), retry));
   if (faults.any()) s->messenger_.InjectFaults(faults);
   s->crash_ = CrashPoint(config.crash);
+  // Checkpoints are fsync'ed unless the runner says no restart will read
+  // them ("durable_files": false, for a solver that runs as a thread).
+  Env* base = config.settings.value("durable_files", true) ? Env::Default() : Env::Volatile();
+  s->env_ = base;
   if (config.disk_free_bytes >= 0) {
     // A scenario's disk fault: checkpoints fill the disk after this many bytes.
-    s->disk_ = std::make_unique<DiskFullEnv>(Env::Default(), config.disk_free_bytes);
+    s->disk_ = std::make_unique<DiskFullEnv>(base, config.disk_free_bytes);
+    s->env_ = s->disk_.get();
   }
   ConfigureSocket(s->serve_);
   VT_ASSIGN_OR_RETURN(s->curve_, RoleCurveOf(config));
@@ -278,12 +283,12 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
   // Tensors hash in parallel on the profile's threads (the result is the
   // same for any thread count).
   VT_ASSIGN_OR_RETURN(HardwareProfile profile, HardwareProfile::FromJson(config_.profile));
-  CheckpointRecorder recorder(dir, profile.threads, disk_.get());
+  CheckpointRecorder recorder(dir, profile.threads, env_);
   // A forced error's real trace, recorded beside the wrong one.
   std::unique_ptr<CheckpointRecorder> real_recorder;
   if (forced) {
     ::mkdir((dir + "/real").c_str(), 0700);
-    real_recorder = std::make_unique<CheckpointRecorder>(dir + "/real", profile.threads, disk_.get());
+    real_recorder = std::make_unique<CheckpointRecorder>(dir + "/real", profile.threads, env_);
   }
   auto meta_of = [&](int64_t index, int64_t step) {
     // "optimizer": the hyper-parameters the solver claims for the interval

@@ -195,6 +195,9 @@ class Solver {
   // Where checkpoints are written: a disk that fills up (a scenario's disk
   // fault, core/state/disk_full_env.h), or null for the real one.
   std::unique_ptr<Env> disk_;
+  // Where checkpoints are written: disk_, or the real disk with or without
+  // fsync (settings "durable_files").
+  Env* env_ = nullptr;
   bool training_ = false;
   bool shutdown_ = false;
 };

@@ -159,7 +159,6 @@ Status Verifier::OnAssigned(const std::string& task, const TaskAssigned& assigne
   Assignment a;
   a.spec = assigned.spec;
   a.commitment = assigned.randomness_commitment;
-  // Load the job (and its data) now, while the solver trains.
   nlohmann::json job_json = a.spec.job;
   job_json["dtype"] = config_.profile.value("dtype", std::string("float32"));
   auto job_config = JobConfig::FromJson(job_json);
@@ -167,19 +166,28 @@ Status Verifier::OnAssigned(const std::string& task, const TaskAssigned& assigne
     a.job_config = *job_config;
     auto optimizer = job_config->Optimizer();
     if (optimizer.ok()) a.task_optimizer = optimizer->ToJson();
-    auto job = MakeJob(*job_config);
-    if (job.ok()) {
-      a.job = std::move(job).value();
-    } else {
-      a.job_error = job.status().ToString();
-      spdlog::error("verifier: cannot build the job of {}: {}", task, a.job_error);
-    }
+    // Load the job (and its data) now, while the solver trains, when this
+    // verifier is sure to check; one of a larger pool (a market's) loads it
+    // once the arbiter's draw selects it.
+    const int64_t drawn = a.spec.economics.verifiers_per_task;
+    if (drawn <= 0 || static_cast<int64_t>(vs.size()) <= drawn) BuildJob(task, a);
   } else {
     a.job_error = job_config.status().ToString();
     spdlog::error("verifier: bad job in {}: {}", task, a.job_error);
   }
   assignments_.emplace(task, std::move(a));
   return Status::Ok();
+}
+
+void Verifier::BuildJob(const std::string& task, Assignment& a) {
+  if (a.job || !a.job_error.empty()) return;
+  auto job = MakeJob(a.job_config);
+  if (job.ok()) {
+    a.job = std::move(job).value();
+  } else {
+    a.job_error = job.status().ToString();
+    spdlog::error("verifier: cannot build the job of {}: {}", task, a.job_error);
+  }
 }
 
 Status Verifier::OnProofPosted(const std::string& task, const ProofPosted& posted) {
@@ -202,6 +210,7 @@ Status Verifier::OnProofPosted(const std::string& task, const ProofPosted& poste
     spdlog::info("verifier {}: not selected for {}", config_.name, task);
     return Status::Ok();
   }
+  BuildJob(task, a);
   const std::string record = VerdictRecord(task, posted.real_trace);
   if (auto kept = ReadKeptVerdict(record, config_.run_id, task, config_.restarts); kept.ok()) {
     // Posted (or about to be) by this verifier before it restarted.

@@ -176,6 +176,10 @@ class Verifier {
   Status Pump(int64_t timeout_ms);
   Status OnEvent(const Message& m);
   Status OnAssigned(const std::string& task, const TaskAssigned& assigned);
+  // Builds the assignment's job (and loads its data) unless it is built or
+  // could not be: when the task is assigned if this verifier is sure to be
+  // drawn, else once it is.
+  void BuildJob(const std::string& task, Assignment& a);
   Status OnProofPosted(const std::string& task, const ProofPosted& posted);
   // The honest procedure for one task; returns the verdict to post.
   Result<Verdict> Check(const std::string& task, Assignment& a, const ProofPosted& posted);

@@ -13,7 +13,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/crypto/sha256.h"
@@ -54,6 +57,56 @@ PkeyPtr PrivateKeyFromSeed(const std::array<uint8_t, 32>& seed) {
 }
 
 std::string ErrnoText() { return std::strerror(errno); }
+
+// OpenSSL's key objects, made once per key and shared: building one
+// (EVP_PKEY_new_raw_*) looks up the provider under a lock and, for a
+// private key, derives its public half — far more work than the signature
+// itself when every message is signed and every event is verified by every
+// subscriber. Keyed by the raw key bytes, separately for public and private
+// keys; a full cache is emptied (a key in use keeps its own reference).
+// Thread-safe.
+class KeyCache {
+ public:
+  static KeyCache& Instance() {
+    static KeyCache* cache = new KeyCache();  // never destroyed: used until exit
+    return *cache;
+  }
+
+  // A new reference to the key for `bytes`, made by `make` on a miss; null
+  // when `make` fails (nothing is cached then).
+  template <typename Make>
+  PkeyPtr Get(bool private_key, const uint8_t* bytes, size_t size, Make make) {
+    std::string id(private_key ? "s" : "p");
+    id.append(reinterpret_cast<const char*>(bytes), size);
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = keys_.find(id);
+    if (it == keys_.end()) {
+      PkeyPtr made = make();
+      if (made == nullptr) return nullptr;
+      if (keys_.size() >= kMaxKeys) keys_.clear();
+      it = keys_.emplace(std::move(id), std::move(made)).first;
+    }
+    if (EVP_PKEY_up_ref(it->second.get()) != 1) Fatal("EVP_PKEY_up_ref");
+    return PkeyPtr(it->second.get());
+  }
+
+ private:
+  static constexpr size_t kMaxKeys = 4096;
+  std::mutex mu_;
+  std::unordered_map<std::string, PkeyPtr> keys_;
+};
+
+PkeyPtr CachedPrivateKey(const std::array<uint8_t, 32>& seed) {
+  return KeyCache::Instance().Get(true, seed.data(), seed.size(),
+                                  [&] { return PrivateKeyFromSeed(seed); });
+}
+
+PkeyPtr CachedPublicKey(const PublicKey& key) {
+  return KeyCache::Instance().Get(false, key.bytes.data(), key.bytes.size(), [&] {
+    return PkeyPtr(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key.bytes.data(),
+                                               key.bytes.size()));
+  });
+}
 
 }  // namespace
 
@@ -113,7 +166,7 @@ std::string Identity::SecretHex() const {
 }
 
 Signature Identity::Sign(std::string_view message) const {
-  PkeyPtr pkey = PrivateKeyFromSeed(seed_);
+  PkeyPtr pkey = CachedPrivateKey(seed_);
   MdCtxPtr ctx(EVP_MD_CTX_new());
   Signature sig;
   size_t len = sig.bytes.size();
@@ -132,8 +185,7 @@ Signature Identity::Sign(std::string_view message) const {
 
 Status VerifySignature(const PublicKey& key, std::string_view message,
                        const Signature& sig) {
-  PkeyPtr pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
-                                           key.bytes.data(), key.bytes.size()));
+  PkeyPtr pkey = CachedPublicKey(key);
   MdCtxPtr ctx(EVP_MD_CTX_new());
   if (pkey == nullptr || ctx == nullptr) {
     ERR_clear_error();

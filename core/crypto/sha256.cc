@@ -6,13 +6,29 @@
 
 namespace veritrain {
 
+namespace {
+
+// SHA-256 fetched from the default provider once: EVP_sha256() leaves the
+// fetch to every EVP_DigestInit_ex, which takes the method store's lock
+// each time. Thread-safe (an EVP_MD is immutable once fetched).
+const EVP_MD* Sha256Md() {
+  static const EVP_MD* md = [] {
+    EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (fetched == nullptr) throw std::runtime_error("OpenSSL: cannot fetch SHA-256");
+    return fetched;  // kept until exit
+  }();
+  return md;
+}
+
+}  // namespace
+
 struct Sha256::Ctx {
   EVP_MD_CTX* md = nullptr;
 };
 
 Sha256::Sha256() : ctx_(std::make_unique<Ctx>()) {
   ctx_->md = EVP_MD_CTX_new();
-  if (ctx_->md == nullptr || EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr) != 1) {
+  if (ctx_->md == nullptr || EVP_DigestInit_ex(ctx_->md, Sha256Md(), nullptr) != 1) {
     throw std::runtime_error("OpenSSL: cannot initialise SHA-256");
   }
 }
@@ -34,14 +50,14 @@ Digest Sha256::Finish() {
   Digest d;
   unsigned int n = 0;
   EVP_DigestFinal_ex(ctx_->md, d.bytes.data(), &n);
-  EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr);
+  EVP_DigestInit_ex(ctx_->md, Sha256Md(), nullptr);
   return d;
 }
 
 Digest Sha256Of(const void* data, size_t size) {
   Digest d;
   unsigned int n = 0;
-  EVP_Digest(data, size, d.bytes.data(), &n, EVP_sha256(), nullptr);
+  EVP_Digest(data, size, d.bytes.data(), &n, Sha256Md(), nullptr);
   return d;
 }
 

@@ -14,7 +14,7 @@ std::string OsErrorText(int e) { return std::generic_category().message(e); }
 
 class PosixWritableFile : public WritableFile {
  public:
-  explicit PosixWritableFile(int fd) : fd_(fd) {}
+  PosixWritableFile(int fd, bool sync) : fd_(fd), sync_(sync) {}
   ~PosixWritableFile() override {
     if (fd_ >= 0) ::close(fd_);
   }
@@ -35,7 +35,7 @@ class PosixWritableFile : public WritableFile {
   }
 
   Status Sync() override {
-    if (::fsync(fd_) != 0) return Status::IOError(OsErrorText(errno));
+    if (sync_ && ::fsync(fd_) != 0) return Status::IOError(OsErrorText(errno));
     return Status::Ok();
   }
 
@@ -48,16 +48,20 @@ class PosixWritableFile : public WritableFile {
 
  private:
   int fd_;
+  bool sync_;
 };
 
+// `sync` false: Sync and SyncDir do nothing (Env::Volatile).
 class PosixEnv : public Env {
  public:
+  explicit PosixEnv(bool sync) : sync_(sync) {}
+
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path,
                                                         unsigned mode) override {
     const int fd =
         ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode));
     if (fd < 0) return Status::IOError(OsErrorText(errno));
-    return std::unique_ptr<WritableFile>(new PosixWritableFile(fd));
+    return std::unique_ptr<WritableFile>(new PosixWritableFile(fd, sync_));
   }
 
   Status RenameFile(const std::string& from, const std::string& to) override {
@@ -66,6 +70,7 @@ class PosixEnv : public Env {
   }
 
   Status SyncDir(const std::string& dir) override {
+    if (!sync_) return Status::Ok();
     const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return Status::IOError(OsErrorText(errno));
     const int rc = ::fsync(fd) == 0 ? 0 : errno;
@@ -78,12 +83,20 @@ class PosixEnv : public Env {
     if (::unlink(path.c_str()) != 0) return Status::IOError(OsErrorText(errno));
     return Status::Ok();
   }
+
+ private:
+  const bool sync_;
 };
 
 }  // namespace
 
 Env* Env::Default() {
-  static PosixEnv* env = new PosixEnv;  // never destroyed: used until exit
+  static PosixEnv* env = new PosixEnv(/*sync=*/true);  // never destroyed: used until exit
+  return env;
+}
+
+Env* Env::Volatile() {
+  static PosixEnv* env = new PosixEnv(/*sync=*/false);  // never destroyed: used until exit
   return env;
 }
 

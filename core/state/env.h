@@ -39,6 +39,12 @@ class Env {
 
   // The POSIX implementation; lives for the whole process.
   static Env* Default();
+  // The POSIX implementation without fsync (Sync and SyncDir do nothing):
+  // a file still replaces its path atomically, but one written just before
+  // the machine fails may be lost. For files no restart reads: those of
+  // roles that run as threads of the runner (which cannot crash alone).
+  // Lives for the whole process.
+  static Env* Volatile();
 
   // Creates `path`, which must not exist yet (O_EXCL), with `mode` less the
   // umask.

@@ -10,6 +10,7 @@
 #include "scenarios/report/plot.h"
 #include "scenarios/report/report.h"
 #include "scenarios/runner/folder_audit.h"
+#include "scenarios/sweep/sweep_table.h"
 
 namespace veritrain::report {
 
@@ -69,5 +70,15 @@ Result<std::string> SweepBody(const std::string& dir, Canvas& canvas, std::strin
 // jackpot, the cost of security and catches over the task stream, and each
 // participant's final state.
 std::string MarketSection(const std::string& dir, const nlohmann::json& summary, Canvas& canvas);
+
+struct Param;  // sweep_axes.h
+// The metric a market sweep's phase diagram draws: the verifiers' lazy
+// share at the end of the run (a sweep row's metric, sweep_table.h).
+inline constexpr const char* kLazyShareMetric = "market.final.shares.verifier.lazy-approve";
+// A market sweep's section (report_market_sweep.cc): the phase diagram of
+// the lazy share at the end of the run over the swept parameters, with 95 %
+// intervals; "" for a sweep of plain scenarios.
+std::string MarketSweepSection(const std::vector<Param>& params,
+                               const std::vector<PointAggregate>& points, Canvas& canvas);
 
 }  // namespace veritrain::report

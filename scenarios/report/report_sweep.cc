@@ -6,6 +6,7 @@
 #include <set>
 
 #include "scenarios/report/html.h"
+#include "scenarios/report/sweep_axes.h"
 #include "scenarios/report/report_parts.h"
 #include "scenarios/sweep/sweep_runner.h"
 #include "scenarios/sweep/sweep_table.h"
@@ -15,84 +16,7 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr size_t kMaxSeries = 12;
 constexpr size_t kMaxParameterPlots = 4;
-
-struct Param {
-  std::string name;
-  std::string path;
-  std::vector<json> values;
-  bool numeric = true;
-  bool logx = false;
-};
-
-std::string ValueText(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
-
-std::vector<Param> ParamsOf(const json& manifest) {
-  std::vector<Param> out;
-  for (const auto& p : manifest.value("parameters", json::array())) {
-    Param q;
-    q.name = p.value("name", std::string());
-    q.path = p.value("path", std::string());
-    double lo = INFINITY, hi = -INFINITY;
-    // What the rows show: the labels where the sweep gives them.
-    const json labels = p.value("labels", json::array());
-    const json values = labels.empty() ? p.value("values", json::array()) : labels;
-    for (const auto& v : values) {
-      q.values.push_back(v);
-      if (!v.is_number()) {
-        q.numeric = false;
-      } else {
-        lo = std::min(lo, v.get<double>());
-        hi = std::max(hi, v.get<double>());
-      }
-    }
-    q.logx = q.numeric && lo > 0 && hi / lo >= 100;
-    out.push_back(std::move(q));
-  }
-  return out;
-}
-
-// x coordinate of value `v` of parameter `p` (its index for a category).
-double XOf(const Param& p, const json& v) {
-  if (p.numeric) return v.get<double>();
-  for (size_t i = 0; i < p.values.size(); ++i) {
-    if (p.values[i] == v) return static_cast<double>(i);
-  }
-  return NAN;
-}
-
-// "a=1, b=x" over every parameter but `skip`.
-std::string OthersKey(const std::vector<Param>& params, const std::vector<json>& values,
-                      size_t skip) {
-  std::string key;
-  for (size_t i = 0; i < params.size() && i < values.size(); ++i) {
-    if (i == skip) continue;
-    key += (key.empty() ? "" : ", ") + params[i].name + "=" + ValueText(values[i]);
-  }
-  return key;
-}
-
-// Where series `index` of `count` draws its point for x of parameter `p`
-// (report_parts.h).
-double Dodge(const Param& p, double x, size_t index, size_t count) {
-  std::vector<double> xs;
-  for (const auto& v : p.values) {
-    if (v.is_number()) xs.push_back(v.get<double>());
-  }
-  return DodgeX(p.numeric ? (p.logx ? XScale::kLog : XScale::kLinear) : XScale::kCategory, xs,
-                x, index, count);
-}
-
-void SetXAxis(const Param& p, Plot* plot) {
-  plot->xlabel = p.name;
-  plot->logx = p.logx;
-  if (!p.numeric) {
-    for (const auto& v : p.values) plot->xtic_labels.push_back(ValueText(v));
-  } else if (p.values.size() <= 12) {
-    for (const auto& v : p.values) plot->xtics.push_back(v.get<double>());
-  }
-}
 
 std::string MetaSection(const json& m, const std::vector<Param>& params,
                         const std::vector<SweepRow>& rows) {
@@ -408,6 +332,7 @@ Result<std::string> SweepBody(const std::string& dir, Canvas& canvas, std::strin
           "score intervals over the settled runs of the point.</p>\n";
   body += AggregatesSection(params, points);
   body += RatePlots(params, points, canvas);
+  body += MarketSweepSection(params, points, canvas);
   body += "<h2>Reproduction error, δ and attack distances</h2>\n" +
           DistancePlots(params, rows, canvas);
   body += "<h2>Runs</h2>\n" + RunsSection(params, rows, dir, canvas.options().max_table_rows);

@@ -178,6 +178,128 @@ double MarketBook::PopulationMean(const std::string& role, const std::string& st
   return n == 0 ? NAN : sum / static_cast<double>(n);
 }
 
+Status MarketBook::CheckPlayed(const MarketPlan& plan, const MarketTaskRecord& rec) const {
+  const MarketMember& solver = members_.at(plan.solver);
+  // Each played the strategy it was given, or the results mean nothing.
+  if (!rec.solver_behaviour.empty() && rec.solver_behaviour != solver.strategy) {
+    return Status::FailedPrecondition("market: " + solver.name + " was to play '" +
+                                      solver.strategy + "' on " + rec.task +
+                                      " but trained as '" + rec.solver_behaviour + "'");
+  }
+  for (const std::string& v : rec.selected) {
+    auto it = members_.find(v);
+    if (it == members_.end() ||
+        std::find(plan.verifiers.begin(), plan.verifiers.end(), v) == plan.verifiers.end()) {
+      return Status::FailedPrecondition("market: " + v + " verified " + rec.task +
+                                        " though not in its verifier pool");
+    }
+    auto verdict = rec.verdicts.find(v);
+    if (verdict == rec.verdicts.end()) continue;
+    if (verdict->second.abstain) {
+      return Status::FailedPrecondition("market: " + v + " abstained on " + rec.task +
+                                        ": it could not play '" + it->second.strategy +
+                                        "' (see its log)");
+    }
+    if (it->second.strategy == "lazy-approve" && verdict->second.steps_reexecuted > 0) {
+      return Status::FailedPrecondition("market: " + v + " was to approve " + rec.task +
+                                        " blindly but re-executed " +
+                                        std::to_string(verdict->second.steps_reexecuted) +
+                                        " steps");
+    }
+    if (it->second.strategy == "honest" && verdict->second.steps_reexecuted == 0) {
+      return Status::FailedPrecondition("market: " + v + " was to verify " + rec.task +
+                                        " honestly but re-executed nothing");
+    }
+  }
+  return Status::Ok();
+}
+
+void MarketBook::BookProfits(const MarketPlan& plan, const MarketTaskRecord& rec,
+                             const std::vector<std::string>& played) {
+  for (auto& [name, m] : members_) {
+    auto b = rec.balances.find(name);
+    if (b != rec.balances.end()) m.balance = b->second;
+    const int64_t profit = rec.Profit(name);
+    m.profit += profit;
+    if (m.whistleblower && m.active) m.profit_since_join += profit;
+  }
+  for (const std::string& name : played) {
+    MarketMember& m = members_.at(name);
+    const int64_t profit = rec.Profit(name);
+    ++m.plays;
+    m.recent.push_back(profit);
+    while (static_cast<int64_t>(m.recent.size()) > std::max<int64_t>(m.window, 1)) {
+      m.recent.pop_front();
+    }
+    plays_[m.role][m.strategy].emplace_back(plan.index, profit);
+  }
+  for (auto& [role, by_strategy] : plays_) {
+    for (auto& [s, log] : by_strategy) {
+      while (!log.empty() && log.front().first <= plan.index - max_window_) log.pop_front();
+    }
+  }
+}
+
+void MarketBook::Tally(const MarketPlan& plan, const MarketTaskRecord& rec, nlohmann::json* row) {
+  MarketMember& solver = members_.at(plan.solver);
+  ++solver.assigned;
+  if (PaysSolver(rec.outcome)) ++solver.paid;
+  int64_t compute = 0;
+  for (const std::string& v : rec.selected) {
+    auto c = rec.cost.find(v);
+    if (c != rec.cost.end()) compute += c->second;
+  }
+  const bool caught = rec.forced_error && !rec.caught.empty();
+  if (rec.forced_error) {
+    ++forced_;
+    caught ? ++caught_ : ++missed_;
+    const int64_t owed = static_cast<int64_t>(rec.caught.size()) * rec.whistleblower_reward;
+    if (rec.whistleblower_paid < owed) ++short_payouts_;
+  }
+  // A forced error does not hide a cheat: the solver's real trace is
+  // verified after the reveal.
+  const bool cheating = solver.strategy != "honest";
+  const bool cheat_caught =
+      cheating && (rec.outcome == "challenge_upheld" || rec.outcome == "withheld");
+  if (cheating) {
+    ++cheating_;
+    cheat_caught ? ++cheating_caught_ : ++cheating_missed_;
+  }
+  jackpot_ = rec.jackpot;
+  jackpot_min_ = std::min(jackpot_min_, jackpot_);
+  fees_ += rec.fees_paid;
+  tax_ += rec.tax;
+  verifier_compute_ += compute;
+  if (rec.secret) beacon_ = *rec.secret;
+  nlohmann::json& r = *row;
+  r["task"] = rec.task;
+  r["solver"] = plan.solver;
+  r["solver_strategy"] = solver.strategy;
+  r["outcome"] = rec.outcome;
+  r["forced_error"] = rec.forced_error;
+  r["forced_error_caught"] = caught;
+  r["cheating"] = cheating;
+  r["cheating_caught"] = cheat_caught;
+  r["fees"] = rec.fees_paid;
+  r["tax"] = rec.tax;
+  r["verifier_compute"] = compute;
+  r["security_cost"] = rec.fees_paid + rec.tax + compute;
+}
+
+void MarketBook::AppendParticipantRows(const MarketPlan& plan, const MarketTaskRecord* rec,
+                                       const std::string& task,
+                                       const std::vector<std::string>& played) {
+  for (const auto& [name, m] : members_) {
+    const bool took_part = std::find(played.begin(), played.end(), name) != played.end();
+    participants_csv_ += std::to_string(plan.index) + "," + CsvField(task) + "," +
+                         CsvField(name) + "," + m.role + "," + CsvField(m.entry) + "," +
+                         CsvField(m.strategy) + "," + (m.active ? "1" : "0") + "," +
+                         (m.out ? "1" : "0") + "," + std::to_string(m.balance) + "," +
+                         std::to_string(rec != nullptr ? rec->Profit(name) : 0) + "," +
+                         (took_part ? "1" : "0") + "\n";
+  }
+}
+
 Status MarketBook::Observe(const MarketPlan& plan, const MarketTaskRecord* rec) {
   std::vector<std::string> played;
   nlohmann::json row = {{"index", plan.index}, {"posted", plan.post}, {"task", ""},
@@ -191,106 +313,12 @@ Status MarketBook::Observe(const MarketPlan& plan, const MarketTaskRecord* rec) 
       return Status::FailedPrecondition("market: the record of task " +
                                         std::to_string(plan.index) + " is not the one planned");
     }
+    VT_RETURN_IF_ERROR(CheckPlayed(plan, *rec));
     ++posted_;
-    MarketMember& solver = members_.at(plan.solver);
-    // Each played the strategy it was given, or the results mean nothing.
-    if (!rec->solver_behaviour.empty() && rec->solver_behaviour != solver.strategy) {
-      return Status::FailedPrecondition("market: " + solver.name + " was to play '" +
-                                        solver.strategy + "' on " + rec->task +
-                                        " but trained as '" + rec->solver_behaviour + "'");
-    }
-    for (const std::string& v : rec->selected) {
-      auto it = members_.find(v);
-      if (it == members_.end() ||
-          std::find(plan.verifiers.begin(), plan.verifiers.end(), v) == plan.verifiers.end()) {
-        return Status::FailedPrecondition("market: " + v + " verified " + rec->task +
-                                          " though not in its verifier pool");
-      }
-      auto verdict = rec->verdicts.find(v);
-      if (verdict == rec->verdicts.end()) continue;
-      if (verdict->second.abstain) {
-        return Status::FailedPrecondition("market: " + v + " abstained on " + rec->task +
-                                          ": it could not play '" + it->second.strategy +
-                                          "' (see its log)");
-      }
-      if (it->second.strategy == "lazy-approve" && verdict->second.steps_reexecuted > 0) {
-        return Status::FailedPrecondition("market: " + v + " was to approve " + rec->task +
-                                          " blindly but re-executed " +
-                                          std::to_string(verdict->second.steps_reexecuted) +
-                                          " steps");
-      }
-      if (it->second.strategy == "honest" && verdict->second.steps_reexecuted == 0) {
-        return Status::FailedPrecondition("market: " + v + " was to verify " + rec->task +
-                                          " honestly but re-executed nothing");
-      }
-    }
     played.push_back(plan.solver);
     for (const std::string& v : rec->selected) played.push_back(v);
-    for (auto& [name, m] : members_) {
-      auto b = rec->balances.find(name);
-      if (b != rec->balances.end()) m.balance = b->second;
-      const int64_t profit = rec->Profit(name);
-      m.profit += profit;
-      if (m.whistleblower && m.active) m.profit_since_join += profit;
-    }
-    for (const std::string& name : played) {
-      MarketMember& m = members_.at(name);
-      const int64_t profit = rec->Profit(name);
-      ++m.plays;
-      m.recent.push_back(profit);
-      while (static_cast<int64_t>(m.recent.size()) > std::max<int64_t>(m.window, 1)) {
-        m.recent.pop_front();
-      }
-      auto& log = plays_[m.role][m.strategy];
-      log.emplace_back(plan.index, profit);
-    }
-    for (auto& [role, by_strategy] : plays_) {
-      for (auto& [s, log] : by_strategy) {
-        while (!log.empty() && log.front().first <= plan.index - max_window_) log.pop_front();
-      }
-    }
-    ++solver.assigned;
-    if (PaysSolver(rec->outcome)) ++solver.paid;
-
-    int64_t compute = 0;
-    for (const std::string& v : rec->selected) {
-      auto c = rec->cost.find(v);
-      if (c != rec->cost.end()) compute += c->second;
-    }
-    const bool caught = rec->forced_error && !rec->caught.empty();
-    if (rec->forced_error) {
-      ++forced_;
-      caught ? ++caught_ : ++missed_;
-      const int64_t owed = static_cast<int64_t>(rec->caught.size()) * rec->whistleblower_reward;
-      if (rec->whistleblower_paid < owed) ++short_payouts_;
-    }
-    // A forced error does not hide a cheat: the solver's real trace is
-    // verified after the reveal.
-    const bool cheating = solver.strategy != "honest";
-    const bool cheat_caught =
-        cheating && (rec->outcome == "challenge_upheld" || rec->outcome == "withheld");
-    if (cheating) {
-      ++cheating_;
-      cheat_caught ? ++cheating_caught_ : ++cheating_missed_;
-    }
-    jackpot_ = rec->jackpot;
-    jackpot_min_ = std::min(jackpot_min_, jackpot_);
-    fees_ += rec->fees_paid;
-    tax_ += rec->tax;
-    verifier_compute_ += compute;
-    if (rec->secret) beacon_ = *rec->secret;
-    row["task"] = rec->task;
-    row["solver"] = plan.solver;
-    row["solver_strategy"] = solver.strategy;
-    row["outcome"] = rec->outcome;
-    row["forced_error"] = rec->forced_error;
-    row["forced_error_caught"] = caught;
-    row["cheating"] = cheating;
-    row["cheating_caught"] = cheat_caught;
-    row["fees"] = rec->fees_paid;
-    row["tax"] = rec->tax;
-    row["verifier_compute"] = compute;
-    row["security_cost"] = rec->fees_paid + rec->tax + compute;
+    BookProfits(plan, *rec, played);
+    Tally(plan, *rec, &row);
   } else {
     ++unserved_;
   }
@@ -302,16 +330,7 @@ Status MarketBook::Observe(const MarketPlan& plan, const MarketTaskRecord* rec) 
   row["active"] = state["active"];
   row["shares"] = state["shares"];
   task_rows_.push_back(row);
-  const std::string task = row["task"].get<std::string>();
-  for (const auto& [name, m] : members_) {
-    const bool took_part = std::find(played.begin(), played.end(), name) != played.end();
-    participants_csv_ += std::to_string(plan.index) + "," + CsvField(task) + "," +
-                         CsvField(name) + "," + m.role + "," + CsvField(m.entry) + "," +
-                         CsvField(m.strategy) + "," + (m.active ? "1" : "0") + "," +
-                         (m.out ? "1" : "0") + "," + std::to_string(m.balance) + "," +
-                         std::to_string(rec != nullptr ? rec->Profit(name) : 0) + "," +
-                         (took_part ? "1" : "0") + "\n";
-  }
+  AppendParticipantRows(plan, rec, row["task"].get<std::string>(), played);
   return Status::Ok();
 }
 

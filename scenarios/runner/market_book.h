@@ -108,6 +108,14 @@ class MarketBook {
   std::string TasksCsv() const;
 
  private:
+  // Observe's steps: the strategies played, the balances and profits, the
+  // run totals and the task's row, the task's rows of market.csv.
+  Status CheckPlayed(const MarketPlan& plan, const MarketTaskRecord& rec) const;
+  void BookProfits(const MarketPlan& plan, const MarketTaskRecord& rec,
+                   const std::vector<std::string>& played);
+  void Tally(const MarketPlan& plan, const MarketTaskRecord& rec, nlohmann::json* row);
+  void AppendParticipantRows(const MarketPlan& plan, const MarketTaskRecord* rec,
+                             const std::string& task, const std::vector<std::string>& played);
   void Adapt(int64_t index, const std::vector<std::string>& played);
   void ExitAndEnter(bool exits);
   double PopulationMean(const std::string& role, const std::string& strategy, int64_t since) const;

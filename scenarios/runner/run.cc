@@ -336,12 +336,21 @@ Status Run::WriteRoleConfigs() {
                       {"jackpot_initial", sc_.economics.jackpot_initial},
                       // Roles join on the first heartbeat they see; threads of
                       // one process can afford a quicker beat (it decides no
-                      // outcome, only how soon a run starts).
-                      {"heartbeat_ms", out_.mode == ExecutionMode::kInProcess ? 25 : 200},
+                      // outcome, only how soon a run starts). Not much
+                      // quicker: every role verifies every beat, which in a
+                      // market of 50 roles is most of the run's work at 25 ms.
+                      {"heartbeat_ms", out_.mode == ExecutionMode::kInProcess ? 100 : 200},
                       // The event log is written ahead (fdatasync) so that a
                       // restarted arbiter can replay it; threads of one
                       // process cannot crash alone, so in-process runs skip it.
                       {"durable_log", out_.mode != ExecutionMode::kInProcess}};
+  const auto faults = FaultPlan::FromJson(base.network.at("faults"));
+  if (out_.mode == ExecutionMode::kInProcess && faults.ok() && !faults->any()) {
+    // A settled task's outcome is repeated for lossy networks; inproc://
+    // without injected faults loses nothing, and every repeat costs each
+    // role a signature check: a few repeats, not 30 s of them.
+    arbiter.settings["settled_republish_ms"] = 2000;
+  }
   if (sc_.market) {
     // Each market participant starts with its entry's funds.
     arbiter.settings["funds"] = MarketGenesisFunds(sc_);
@@ -370,6 +379,9 @@ Status Run::WriteRoleConfigs() {
     if (!curve_public.empty()) c.curve_key_file = work_ + "/keys/" + p.name + ".curve";
     if (p.role == "solver") {
       VT_ASSIGN_OR_RETURN(c.serve_endpoint, endpoint(p.name + "-serve"));
+      // A thread of this process cannot crash alone and is never restarted:
+      // no restart reads its checkpoints, so they are not fsync'ed.
+      if (out_.mode == ExecutionMode::kInProcess) c.settings["durable_files"] = false;
     }
     if (const CrashSpec* crash = sc_.CrashOf(p.name)) c.crash = CrashJson(*crash, p.name);
     if (auto disk = sc_.disk_free_bytes.find(p.name); disk != sc_.disk_free_bytes.end()) {

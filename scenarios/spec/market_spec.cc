@@ -82,6 +82,153 @@ MarketSpec MarketSpec::FromResolved(const json& r) {
   return m;
 }
 
+namespace {
+
+// What the pool generates: the participants and the totals the later checks need.
+struct MarketPool {
+  json participants = json::array();
+  std::optional<int64_t> funds = 0;  // every participant's, nullopt past int64
+  int64_t verifiers = 0;
+};
+
+// The checks of one pool entry `e` (its JSON `raw`, at path `at`).
+void CheckEntry(const MarketEntry& e, const json& raw, const std::string& at,
+                const json& economics, std::optional<json>* solver_profile,
+                std::vector<ScenarioError>* errors) {
+  const bool solver = e.role == "solver";
+  const std::vector<std::string>& known = KnownBehaviours(e.role);
+  auto is_known = [&](const std::string& b) {
+    return std::find(known.begin(), known.end(), b) != known.end();
+  };
+  if (!is_known(e.behaviour)) {
+    errors->push_back({at + "/behaviour", "unknown " + e.role + " behaviour '" + e.behaviour +
+                                              "' (known: " + JoinNames(known) + ")"});
+  }
+  if (e.adapt) {
+    if (!is_known(e.adapt->to)) {
+      errors->push_back({at + "/adapt/to", "unknown " + e.role + " behaviour '" + e.adapt->to +
+                                               "' (known: " + JoinNames(known) + ")"});
+    } else if (e.adapt->to == e.behaviour) {
+      errors->push_back({at + "/adapt/to", "'" + e.adapt->to +
+                                               "' is the entry's own behaviour: an adaptive "
+                                               "participant switches between two strategies"});
+    }
+  }
+  if (e.whistleblower && solver) {
+    errors->push_back({at + "/whistleblower", "only verifiers blow the whistle"});
+  }
+  const int64_t need = solver ? economics["solver_stake"].get<int64_t>()
+                              : economics["verifier_stake"].get<int64_t>() +
+                                    economics["challenge_stake"].get<int64_t>();
+  if (e.funds < need) {
+    errors->push_back({at + "/funds", std::to_string(e.funds) + " cannot cover " +
+                                          (solver ? "solver_stake " : "verifier_stake + challenge_stake ") +
+                                          std::to_string(need) +
+                                          ": every participant of this entry would be out "
+                                          "before the first task"});
+  }
+  if (!solver) return;
+  if (!*solver_profile) {
+    *solver_profile = raw["profile"];
+  } else if (**solver_profile != raw["profile"]) {
+    errors->push_back({at + "/profile",
+                       "differs from the first solver entry's: the arbiter rules on a "
+                       "disputed node in the solvers' profile, so all solvers share one"});
+  }
+}
+
+// Checks every entry and generates its participants.
+MarketPool GeneratePool(const json& r, const MarketSpec& spec, std::vector<ScenarioError>* errors) {
+  MarketPool pool;
+  std::map<std::string, std::string> generated_by;  // name -> path of its entry
+  std::optional<json> solver_profile;
+  size_t index_in_role[2] = {0, 0};
+  for (const MarketEntry& e : spec.entries) {
+    const bool solver = e.role == "solver";
+    const json& raw = r["market"][solver ? "solvers" : "verifiers"][index_in_role[solver ? 0 : 1]];
+    const std::string at = std::string("/market/") + (solver ? "solvers/" : "verifiers/") +
+                           std::to_string(index_in_role[solver ? 0 : 1]++);
+    CheckEntry(e, raw, at, r["economics"], &solver_profile, errors);
+    if (!solver) pool.verifiers += e.count;
+    pool.funds = Add(pool.funds, Mul(e.funds, e.count));
+    for (const std::string& name : e.Names()) {
+      if (Status safe = CheckParticipantName(name); !safe.ok()) {
+        errors->push_back({at + "/name", "generates '" + name + "': " + safe.message()});
+        break;
+      }
+      auto [it, inserted] = generated_by.emplace(name, at);
+      if (!inserted) {
+        errors->push_back({at + "/name", "generates '" + name + "', which " + it->second +
+                                             " generates too"});
+        break;
+      }
+      pool.participants.push_back({{"name", name},
+                                   {"role", e.role},
+                                   {"behaviour", e.behaviour},
+                                   {"params", e.params},
+                                   {"profile", raw["profile"]}});
+    }
+  }
+  return pool;
+}
+
+// The job mix: each variant is the scenario's job with other steps.
+// Returns the largest reward of the stream.
+int64_t CheckJobMix(const json& r, const MarketSpec& spec, std::vector<ScenarioError>* errors) {
+  const json& protocol = r["protocol"];
+  const int64_t k = protocol["checkpoint_interval"].get<int64_t>();
+  const int64_t most_samples =
+      std::max(protocol["top_q"].get<int64_t>(), protocol["random_samples"].get<int64_t>());
+  int64_t max_reward = 0;
+  for (size_t i = 0; i < spec.jobs.size(); ++i) {
+    const MarketJob& j = spec.jobs[i];
+    max_reward = std::max(max_reward, j.reward);
+    if (r["market"]["jobs"].empty()) continue;  // the scenario's job, checked as such
+    const std::string at = "/market/jobs/" + std::to_string(i) + "/steps";
+    if (j.steps % k != 0) {
+      errors->push_back({at, std::to_string(j.steps) + " is not a multiple of checkpoint_interval " +
+                                 std::to_string(k)});
+    } else if (j.steps / k < most_samples) {
+      errors->push_back({at, std::to_string(j.steps) + " steps make " + std::to_string(j.steps / k) +
+                                 " intervals, fewer than top_q / random_samples (" +
+                                 std::to_string(most_samples) + ")"});
+    }
+  }
+  return max_reward;
+}
+
+// Money: the genesis supply fits the ledger, and the submitter can pay
+// every task whatever the market does: each task's escrow (its reward and
+// the fees of its drawn verifiers) is spent when it settles — a reward comes
+// back only when a cheat is caught and a fee only when its verifier posted
+// nothing, so count them all paid.
+void CheckMoney(const json& r, const MarketPool& pool, int64_t max_reward,
+                std::vector<ScenarioError>* errors) {
+  const json& economics = r["economics"];
+  const int64_t per_task = economics["verifiers_per_task"].get<int64_t>();
+  const std::string kTooLarge = "more than the ledger can hold (2^63 - 1 token units)";
+  const int64_t submitter = economics["submitter_funds"].get<int64_t>();
+  if (!Add(Add(pool.funds, submitter), economics["jackpot_initial"].get<int64_t>())) {
+    errors->push_back({"/market", "submitter_funds + every participant's funds + jackpot_initial is " +
+                                      kTooLarge});
+  }
+  const int64_t tasks = r["tasks"].get<int64_t>();
+  const auto escrow =
+      Add(max_reward, Mul(economics["verifier_fee"].get<int64_t>(), std::max<int64_t>(per_task, 0)));
+  const auto needed = Mul(tasks, escrow);
+  if (!needed || *needed > submitter) {
+    errors->push_back({"/economics/submitter_funds",
+                       std::to_string(submitter) + " cannot fund " + std::to_string(tasks) +
+                           " market tasks: each escrows up to " +
+                           (escrow ? std::to_string(*escrow) : kTooLarge) +
+                           " (its reward and its verifiers' fees), all of it paid out when "
+                           "the task settles (" +
+                           (needed ? std::to_string(*needed) : kTooLarge) + " needed)"});
+  }
+}
+
+}  // namespace
+
 std::vector<ScenarioError> ExpandMarket(json* resolved) {
   json& r = *resolved;
   if (!r.contains("market")) return {};
@@ -94,143 +241,26 @@ std::vector<ScenarioError> ExpandMarket(json* resolved) {
     }
   }
   const MarketSpec spec = MarketSpec::FromResolved(r);
-  const json& economics = r["economics"];
-  const int64_t solver_stake = economics["solver_stake"].get<int64_t>();
-  const int64_t verifier_need =
-      economics["verifier_stake"].get<int64_t>() + economics["challenge_stake"].get<int64_t>();
-
-  json participants = json::array();
-  std::map<std::string, std::string> generated_by;  // name -> path of its entry
-  std::optional<int64_t> pool_funds = 0;
-  int64_t verifiers = 0;
-  std::optional<json> solver_profile;
-  size_t index_in_role[2] = {0, 0};
-  for (const MarketEntry& e : spec.entries) {
-    const bool solver = e.role == "solver";
-    const json& raw = r["market"][solver ? "solvers" : "verifiers"][index_in_role[solver ? 0 : 1]];
-    const std::string at = std::string("/market/") + (solver ? "solvers/" : "verifiers/") +
-                           std::to_string(index_in_role[solver ? 0 : 1]++);
-    const std::vector<std::string>& known = KnownBehaviours(e.role);
-    auto is_known = [&](const std::string& b) {
-      return std::find(known.begin(), known.end(), b) != known.end();
-    };
-    if (!is_known(e.behaviour)) {
-      errors.push_back({at + "/behaviour", "unknown " + e.role + " behaviour '" + e.behaviour +
-                                               "' (known: " + JoinNames(known) + ")"});
-    }
-    if (e.adapt) {
-      if (!is_known(e.adapt->to)) {
-        errors.push_back({at + "/adapt/to", "unknown " + e.role + " behaviour '" + e.adapt->to +
-                                                "' (known: " + JoinNames(known) + ")"});
-      } else if (e.adapt->to == e.behaviour) {
-        errors.push_back({at + "/adapt/to", "'" + e.adapt->to +
-                                                "' is the entry's own behaviour: an adaptive "
-                                                "participant switches between two strategies"});
-      }
-    }
-    if (e.whistleblower && solver) {
-      errors.push_back({at + "/whistleblower", "only verifiers blow the whistle"});
-    }
-    const int64_t need = solver ? solver_stake : verifier_need;
-    if (e.funds < need) {
-      errors.push_back({at + "/funds", std::to_string(e.funds) + " cannot cover " +
-                                           (solver ? "solver_stake " : "verifier_stake + challenge_stake ") +
-                                           std::to_string(need) +
-                                           ": every participant of this entry would be out "
-                                           "before the first task"});
-    }
-    if (solver) {
-      if (!solver_profile) {
-        solver_profile = raw["profile"];
-      } else if (*solver_profile != raw["profile"]) {
-        errors.push_back({at + "/profile",
-                          "differs from the first solver entry's: the arbiter rules on a "
-                          "disputed node in the solvers' profile, so all solvers share one"});
-      }
-    } else {
-      verifiers += e.count;
-    }
-    pool_funds = Add(pool_funds, Mul(e.funds, e.count));
-    for (const std::string& name : e.Names()) {
-      if (Status safe = CheckParticipantName(name); !safe.ok()) {
-        errors.push_back({at + "/name", "generates '" + name + "': " + safe.message()});
-        break;
-      }
-      auto [it, inserted] = generated_by.emplace(name, at);
-      if (!inserted) {
-        errors.push_back({at + "/name", "generates '" + name + "', which " + it->second +
-                                            " generates too"});
-        break;
-      }
-      participants.push_back({{"name", name},
-                              {"role", e.role},
-                              {"behaviour", e.behaviour},
-                              {"params", e.params},
-                              {"profile", raw["profile"]}});
-    }
-  }
+  MarketPool pool = GeneratePool(r, spec, &errors);
   // A document expanded before (a run's manifest) holds exactly these.
-  if (r.contains("participants") && r["participants"] != participants) {
+  if (r.contains("participants") && r["participants"] != pool.participants) {
     errors.push_back({"/participants",
                       "a market scenario generates its participants from market.solvers and "
                       "market.verifiers; leave \"participants\" out"});
   }
-
-  const int64_t per_task = economics["verifiers_per_task"].get<int64_t>();
+  const int64_t per_task = r["economics"]["verifiers_per_task"].get<int64_t>();
   if (per_task < 1) {
     errors.push_back({"/economics/verifiers_per_task",
                       "must be at least 1 in a market (0, \"all of them\", would have every "
                       "verifier of the pool check every task)"});
-  } else if (per_task > verifiers) {
+  } else if (per_task > pool.verifiers) {
     errors.push_back({"/economics/verifiers_per_task",
                       std::to_string(per_task) + " is more verifiers per task than the pool has (" +
-                          std::to_string(verifiers) + ")"});
+                          std::to_string(pool.verifiers) + ")"});
   }
-
-  // The job mix: each variant is the scenario's job with other steps.
-  const json& protocol = r["protocol"];
-  const int64_t k = protocol["checkpoint_interval"].get<int64_t>();
-  const int64_t most_samples =
-      std::max(protocol["top_q"].get<int64_t>(), protocol["random_samples"].get<int64_t>());
-  int64_t max_reward = 0;
-  for (size_t i = 0; i < spec.jobs.size(); ++i) {
-    const MarketJob& j = spec.jobs[i];
-    max_reward = std::max(max_reward, j.reward);
-    if (r["market"]["jobs"].empty()) continue;  // the scenario's job, checked as such
-    const std::string at = "/market/jobs/" + std::to_string(i) + "/steps";
-    if (j.steps % k != 0) {
-      errors.push_back({at, std::to_string(j.steps) + " is not a multiple of checkpoint_interval " +
-                                std::to_string(k)});
-    } else if (j.steps / k < most_samples) {
-      errors.push_back({at, std::to_string(j.steps) + " steps make " + std::to_string(j.steps / k) +
-                                " intervals, fewer than top_q / random_samples (" +
-                                std::to_string(most_samples) + ")"});
-    }
-  }
-
-  // Money: the genesis supply fits the ledger, and the submitter can pay
-  // every task whatever the market does (a reward comes back only when a
-  // cheat is caught, so count them all paid).
-  const std::string kTooLarge = "more than the ledger can hold (2^63 - 1 token units)";
-  const int64_t submitter = economics["submitter_funds"].get<int64_t>();
-  if (!Add(Add(pool_funds, submitter), economics["jackpot_initial"].get<int64_t>())) {
-    errors.push_back({"/market", "submitter_funds + every participant's funds + jackpot_initial is " +
-                                     kTooLarge});
-  }
-  const int64_t tasks = r["tasks"].get<int64_t>();
-  const auto escrow =
-      Add(max_reward, Mul(economics["verifier_fee"].get<int64_t>(), std::max<int64_t>(per_task, 0)));
-  const auto needed = Add(Mul(tasks - 1, max_reward), escrow);
-  if (!needed || *needed > submitter) {
-    errors.push_back({"/economics/submitter_funds",
-                      std::to_string(submitter) + " cannot fund " + std::to_string(tasks) +
-                          " market tasks: the last is posted after " + std::to_string(tasks - 1) +
-                          " rewards of up to " + std::to_string(max_reward) +
-                          " have been paid, and escrows up to " +
-                          (escrow ? std::to_string(*escrow) : kTooLarge) + " (" +
-                          (needed ? std::to_string(*needed) : kTooLarge) + " needed)"});
-  }
-  if (errors.empty()) r["participants"] = std::move(participants);
+  const int64_t max_reward = CheckJobMix(r, spec, &errors);
+  CheckMoney(r, pool, max_reward, &errors);
+  if (errors.empty()) r["participants"] = std::move(pool.participants);
   return errors;
 }
 

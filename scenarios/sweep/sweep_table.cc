@@ -71,6 +71,18 @@ void FlattenMetrics(const json& obj, const std::string& prefix, json* out) {
   }
 }
 
+// A market run's figures (summary.json's "market" block, docs/market.md)
+// as "market.<path>": shares, active and out counts at the start and the
+// end, switches, joins, leaves, exits, forced errors, cheating, jackpot,
+// cost of security. Each participant's own figures stay in summary.json.
+void AddMarketMetrics(const json& summary, json* out) {
+  auto market = summary.find("market");
+  if (market == summary.end() || !market->is_object()) return;
+  json totals = *market;
+  totals.erase("participants");
+  FlattenMetrics(totals, "market.", out);
+}
+
 // The largest distance per metric over every verifier's intervals
 // ("max_distance.<metric>") and the δ they were judged by ("delta.<metric>").
 void AddDistanceMetrics(const json& task, json* out) {
@@ -166,6 +178,7 @@ SweepRow RowFromRun(const SweepRun& run, const Scenario& sc, const RunOutcome& o
         }
       }
       if (o.summary.contains("jackpot")) m["run.jackpot"] = o.summary["jackpot"];
+      AddMarketMetrics(o.summary, &m);
       FlattenTimings(tasks[0].value("timings", json::object()), "", &r.timings);
       const std::string outcome = tasks[0].value("outcome", std::string());
       m["flagged"] = tasks[0].value("challenged", false) || outcome != "accepted";
@@ -251,10 +264,48 @@ RateInterval WilsonInterval(int64_t successes, int64_t n, double z) {
   return r;
 }
 
+double StudentT975(int64_t df) {
+  static const double kTable[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306,
+                                  2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
+                                  2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+                                  2.060,  2.056, 2.052, 2.048, 2.045, 2.042};
+  if (df < 1) return NAN;
+  if (df <= 30) return kTable[df - 1];
+  // Within 0.003 of the exact quantile beyond 30 degrees of freedom.
+  return 1.959963984540054 + 2.37 / static_cast<double>(df);
+}
+
+MeanInterval MeanIntervalOf(const std::vector<double>& values) {
+  MeanInterval r;
+  r.n = static_cast<int64_t>(values.size());
+  if (r.n == 0) return r;
+  double sum = 0;
+  for (double v : values) sum += v;
+  r.mean = sum / static_cast<double>(r.n);
+  if (r.n < 2) return r;
+  double squares = 0;
+  for (double v : values) squares += (v - r.mean) * (v - r.mean);
+  const double sd = std::sqrt(squares / static_cast<double>(r.n - 1));
+  const double half = StudentT975(r.n - 1) * sd / std::sqrt(static_cast<double>(r.n));
+  r.low = r.mean - half;
+  r.high = r.mean + half;
+  r.has_interval = true;
+  return r;
+}
+
+namespace {
+
+// A share lies in [0, 1], and so does its interval.
+bool IsShare(const std::string& metric) { return metric.find(".shares.") != std::string::npos; }
+
+}  // namespace
+
 std::vector<PointAggregate> Aggregate(const std::vector<SweepRow>& rows) {
   std::map<int64_t, PointAggregate> points;
   std::map<int64_t, std::map<std::string, std::pair<double, int64_t>>> sums;
   std::map<int64_t, std::set<std::string>> behaviours;
+  // The market's figures of each point's settled runs, for their intervals.
+  std::map<int64_t, std::map<std::string, std::vector<double>>> market;
   for (const auto& r : rows) {
     PointAggregate& a = points[r.point];
     a.point = r.point;
@@ -270,6 +321,7 @@ std::vector<PointAggregate> Aggregate(const std::vector<SweepRow>& rows) {
       auto& s = sums[r.point][k];
       s.first += v.get<double>();
       ++s.second;
+      if (k.rfind("market.", 0) == 0) market[r.point][k].push_back(v.get<double>());
     }
   }
   std::vector<PointAggregate> out;
@@ -280,6 +332,14 @@ std::vector<PointAggregate> Aggregate(const std::vector<SweepRow>& rows) {
     a.flagged_rate = WilsonInterval(a.flagged, a.completed);
     a.rejected_rate = WilsonInterval(a.rejected, a.completed);
     for (const auto& [k, s] : sums[p]) a.means[k] = s.first / static_cast<double>(s.second);
+    for (const auto& [k, values] : market[p]) {
+      MeanInterval m = MeanIntervalOf(values);
+      if (m.has_interval && IsShare(k)) {
+        m.low = std::max(0.0, m.low);
+        m.high = std::min(1.0, m.high);
+      }
+      a.intervals[k] = m;
+    }
     out.push_back(std::move(a));
   }
   return out;
@@ -300,6 +360,13 @@ std::string AggregatesCsv(const std::vector<std::string>& names,
   }
   out << ",flagged,rejected";
   for (const auto& m : mean_set) out << "," << CsvField("mean." + m);
+  std::set<std::string> interval_set;
+  for (const auto& a : points) {
+    for (const auto& [k, v] : a.intervals) interval_set.insert(k);
+  }
+  for (const auto& m : interval_set) {
+    out << "," << CsvField("ci_low." + m) << "," << CsvField("ci_high." + m);
+  }
   out << "\n";
   auto rate_fields = [](const RateInterval& r, bool present) {
     if (!present) return std::string(",,,");
@@ -320,6 +387,14 @@ std::string AggregatesCsv(const std::vector<std::string>& names,
     out << rate_fields(a.rejected_rate, any);
     out << "," << a.flagged << "," << a.rejected;
     for (const auto& m : mean_set) out << "," << CsvField(a.means.value(m, json()));
+    for (const auto& m : interval_set) {
+      auto it = a.intervals.find(m);
+      if (it == a.intervals.end() || !it->second.has_interval) {
+        out << ",,";
+      } else {
+        out << "," << CsvField(it->second.low) << "," << CsvField(it->second.high);
+      }
+    }
     out << "\n";
   }
   return out.str();

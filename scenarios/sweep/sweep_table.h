@@ -8,7 +8,9 @@
 // "balance.<account>": the naming of metrics.csv, runner/summary.h), plus "solver_behaviour", "solver_honest" and
 // "flagged" (some verifier challenged, or the task was not accepted), and,
 // when verifiers measured distances, "max_distance.<metric>" (largest over
-// every interval checked) and "delta.<metric>".
+// every interval checked) and "delta.<metric>". A market run adds its
+// summary's "market" block but the participants as "market.<path>" (e.g.
+// "market.final.shares.verifier.lazy-approve", the lazy share at the end).
 // Timings are kept apart and become the columns ending in "_s", last in
 // the file (memory figures under "timings", named "…_bytes", stay in
 // summary.json: they are not times); so two sweeps of the same scenario give the same sweep.csv up
@@ -22,7 +24,9 @@
 // Thread-safety: plain values and pure functions.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -66,6 +70,20 @@ struct RateInterval {
 };
 RateInterval WilsonInterval(int64_t successes, int64_t n, double z = 1.959963984540054);
 
+// The mean of a sample with its 95 % interval (Student's t, n - 1 degrees
+// of freedom): has_interval only when n >= 2.
+struct MeanInterval {
+  int64_t n = 0;
+  double mean = NAN;
+  double low = NAN;
+  double high = NAN;
+  bool has_interval = false;
+};
+MeanInterval MeanIntervalOf(const std::vector<double>& values);
+// The 0.975 quantile of Student's t with `df` degrees of freedom (NaN for
+// df < 1): exact to 3 decimals up to 30, within 0.003 beyond.
+double StudentT975(int64_t df);
+
 // One point's aggregate over its completed runs.
 struct PointAggregate {
   int64_t point = 0;
@@ -79,6 +97,9 @@ struct PointAggregate {
   int64_t rejected = 0;  // outcome other than "accepted"
   RateInterval rejected_rate;
   nlohmann::json means = nlohmann::json::object();  // numeric metric -> mean
+  // Each numeric "market.*" metric's mean with its 95 % interval over the
+  // repetitions (a share's interval clipped to [0, 1]).
+  std::map<std::string, MeanInterval> intervals;
 };
 
 std::vector<PointAggregate> Aggregate(const std::vector<SweepRow>& rows);
@@ -87,7 +108,9 @@ std::vector<PointAggregate> Aggregate(const std::vector<SweepRow>& rows);
 // completed, failed, solver_behaviour, solver_honest, flagged with its rate
 // and 95 % Wilson interval, also under the name the rate has for that point
 // (detection_* for a dishonest solver, false_positive_* for an honest one),
-// rejected likewise, and "mean.<metric>" for every numeric metric.
+// rejected likewise, "mean.<metric>" for every numeric metric, and
+// "ci_low.<metric>", "ci_high.<metric>" for every market metric (empty with
+// fewer than two settled runs).
 std::string AggregatesCsv(const std::vector<std::string>& parameter_names,
                           const std::vector<PointAggregate>& points);
 

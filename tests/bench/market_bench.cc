@@ -53,7 +53,7 @@ std::string MarketScenario(int64_t tasks) {
   nlohmann::json s = Common(tasks);
   s["name"] = "bench-market";
   s["economics"] = {{"reward", 500},
-                    {"submitter_funds", 600 * tasks + 1000},
+                    {"submitter_funds", 650 * tasks + 1000},
                     {"participant_funds", 5000},
                     {"jackpot_initial", 2000},
                     {"verifier_fee", 50},

@@ -6,6 +6,7 @@
 // their ledger and market audited; a tampered market table fails the audit.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -200,6 +201,57 @@ TEST_F(MarketTest, ATamperedMarketTableFailsTheAudit) {
   CommandResult audit = RunVeritrain({"audit", out}, dir_);
   EXPECT_NE(audit.exit_code, 0);
   EXPECT_NE(audit.out.find("market.csv line"), std::string::npos) << audit.out << audit.err;
+}
+
+// The phase diagram: the preset sweep over the forced-error rate and the
+// jackpot tax checks in full, and a smaller copy of it (2 × 2 points, 2
+// repetitions, 12 tasks) runs with every run's market in sweep.csv, each
+// point's lazy share with its 95 % interval in aggregates.csv, and the
+// diagram in the report.
+TEST_F(MarketTest, ThePhaseDiagramSweepHasTheMarketInItsRowsAndDrawsTheLazyShare) {
+  const std::string preset =
+      std::string(VERITRAIN_SOURCE_DIR) + "/scenarios/sweeps/market-phase-diagram.json";
+  CommandResult check = RunVeritrain({"check", preset}, dir_);
+  ASSERT_EQ(check.exit_code, 0) << check.out << check.err;
+  json small = json::parse(ReadFile(preset));
+  small["tasks"] = 12;
+  small["market"]["verifiers"][0]["adapt"]["window"] = 4;
+  small["market"]["verifiers"][1]["adapt"]["window"] = 4;
+  small["sweep"]["parameters"][0]["values"] = {0, 0.3};
+  small["sweep"]["parameters"][1]["values"] = {100, 2000};
+  small["sweep"]["repetitions"] = 2;
+  small["expect"][0]["equals"] = 12;
+  const std::string file = Write("phase", small);
+  const std::string out = dir_ + "/phase";
+  CommandResult r = RunVeritrain({"sweep", file, "--jobs", "2", "--out", out, "--report"}, dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const std::string lazy = "market.final.shares.verifier.lazy-approve";
+  std::istringstream rows(ReadFile(out + "/sweep.csv"));
+  std::string header;
+  std::getline(rows, header);
+  for (const std::string& column :
+       {lazy, std::string("market.initial.shares.verifier.lazy-approve"),
+        std::string("market.switches"), std::string("market.forced_errors.raised"),
+        std::string("market.jackpot.final"), std::string("market.security_cost.per_task")}) {
+    EXPECT_NE(header.find("," + column + ","), std::string::npos) << column << "\n" << header;
+  }
+  EXPECT_EQ(header.find("market.participants"), std::string::npos) << header;
+  int64_t lines = 0;
+  for (std::string line; std::getline(rows, line);) ++lines;
+  EXPECT_EQ(lines, 8);
+  const std::string aggregates = ReadFile(out + "/aggregates.csv");
+  for (const std::string& column : {"mean." + lazy, "ci_low." + lazy, "ci_high." + lazy}) {
+    EXPECT_NE(aggregates.find(column), std::string::npos) << column;
+  }
+  const std::string html = ReadFile(out + "/report.html");
+  EXPECT_NE(html.find("Market: the lazy share at the end of the run"), std::string::npos);
+  EXPECT_NE(html.find("forced_error_rate = 0.3"), std::string::npos);
+  EXPECT_NE(html.find("jackpot_tax_bps=2000"), std::string::npos);
+  if (std::system("command -v gnuplot >/dev/null 2>&1") == 0) {
+    EXPECT_NE(html.find("alt=\"Lazy share of the verifiers at the end of the run against "
+                        "forced_error_rate (95% intervals)\""),
+              std::string::npos);
+  }
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 
 #include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -103,6 +105,30 @@ TEST(IdentityTest, WrongKeyFails) {
   Signature sig = a.Sign("m");
   EXPECT_EQ(VerifySignature(b.public_key(), "m", sig).code(),
             Status::Code::kUnauthenticated);
+}
+
+// OpenSSL's key objects are made once per key and shared (identity.cc):
+// from several threads at once, with more keys than the cache holds (so it
+// is emptied while keys are in use), every signature still verifies under
+// its key and under no other.
+TEST(IdentityTest, SharedKeysSignAndVerifyFromManyThreadsPastTheCache) {
+  std::vector<Identity> ids;
+  for (int i = 0; i < 2500; ++i) ids.push_back(Identity::Generate());
+  std::vector<std::thread> threads;
+  std::vector<int> failures(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (size_t i = static_cast<size_t>(t); i < ids.size(); i += 2) {
+        const std::string message = "m" + std::to_string(i);
+        const Signature sig = ids[i].Sign(message);
+        if (!VerifySignature(ids[i].public_key(), message, sig).ok()) ++failures[t];
+        const Identity& other = ids[(i + 1) % ids.size()];
+        if (VerifySignature(other.public_key(), message, sig).ok()) ++failures[t];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < 4; ++t) EXPECT_EQ(failures[t], 0) << "thread " << t;
 }
 
 TEST(IdentityTest, InvalidPublicKeyBytesFailCleanly) {

@@ -252,6 +252,8 @@ TEST_F(ReportTest, SweepReportPlotsRatesAgainstEachParameter) {
   EXPECT_THAT(html, HasSubstr("false-positive rate"));
   EXPECT_THAT(html, HasSubstr("detection rate"));
   EXPECT_THAT(html, Not(HasSubstr("<script")));
+  // Not a market: no phase diagram.
+  EXPECT_THAT(html, Not(HasSubstr("lazy share")));
   if (!GnuplotAvailable()) GTEST_SKIP() << "gnuplot is not installed";
   // Rates against delta and against behaviour, distances against delta.
   EXPECT_EQ(r->plots, 3) << ::testing::PrintToString(r->notes);
@@ -375,6 +377,87 @@ TEST_F(ReportTest, NeitherRunNorSweepIsAnError) {
   auto bad = WriteReport(dir_.string());
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), Status::Code::kCorruption);
+}
+
+// A market sweep over the forced-error rate and the jackpot tax draws the
+// phase diagram of the lazy share at the end of the run: a grid of means
+// with their 95 % intervals, and a plot against the forced-error rate with
+// one line per tax.
+TEST_F(ReportTest, AMarketSweepDrawsThePhaseDiagramOfTheLazyShare) {
+  json manifest = {
+      {"format", "veritrain-sweep/1"},
+      {"scenario", "made-up-market"},
+      {"parameters",
+       {{{"name", "forced_error_rate"}, {"path", "economics.forced_error_rate"},
+         {"values", {0.0, 0.3}}},
+        {{"name", "jackpot_tax_bps"}, {"path", "economics.jackpot_tax_bps"},
+         {"values", {100, 1000}}}}},
+      {"repetitions", 2},
+      {"points", 4},
+      {"runs", 8}};
+  WriteFile(dir_ / "sweep.json", manifest.dump());
+  std::vector<SweepRow> rows;
+  for (int64_t i = 0; i < 8; ++i) {
+    SweepRow r;
+    r.run = i;
+    r.point = i / 2;
+    r.repetition = i % 2;
+    const double rate = r.point < 2 ? 0.0 : 0.3;
+    r.values = {rate, r.point % 2 == 0 ? 100 : 1000};
+    r.metrics = {{"status", "ok"},
+                 {"outcome", "accepted"},
+                 {"flagged", false},
+                 {"solver_behaviour", "honest"},
+                 {"solver_honest", true},
+                 {"market.final.shares.verifier.lazy-approve",
+                  rate == 0 ? 0.8 + 0.1 * r.repetition : 0.1 * r.repetition},
+                 {"market.switches", 3}};
+    rows.push_back(r);
+  }
+  ASSERT_TRUE(WriteSweepTables(dir_.string(), {"forced_error_rate", "jackpot_tax_bps"}, rows).ok());
+  const std::string aggregates = ReadFile(dir_ / "aggregates.csv");
+  EXPECT_THAT(aggregates, HasSubstr("ci_low.market.final.shares.verifier.lazy-approve"));
+  auto r = WriteReport(dir_.string());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const std::string html = ReadFile(r->path);
+  EXPECT_THAT(html, HasSubstr("Market: the lazy share at the end of the run"));
+  // The grid: one row per tax, one column per rate, each cell a mean with
+  // its interval (0.85 ± 12.706 × 0.0707 / √2, clipped to [0, 1]).
+  EXPECT_THAT(html, HasSubstr("forced_error_rate = 0.3"));
+  EXPECT_THAT(html, HasSubstr("jackpot_tax_bps=1000"));
+  EXPECT_THAT(html, HasSubstr("0.850 [0.215, 1.000] (n=2)"));
+  EXPECT_THAT(html, HasSubstr("0.050 [0.000, 0.685] (n=2)"));
+  if (!GnuplotAvailable()) GTEST_SKIP() << "gnuplot is not installed";
+  EXPECT_THAT(html, HasSubstr("alt=\"Lazy share of the verifiers at the end of the run against "
+                              "forced_error_rate (95% intervals)\""));
+}
+
+// A market whose verifiers cannot be lazy has no lazy share to draw: the
+// report says so instead of drawing an empty diagram.
+TEST_F(ReportTest, AMarketSweepWithoutLazyVerifiersSaysWhyNoDiagram) {
+  json manifest = {{"format", "veritrain-sweep/1"},
+                   {"scenario", "made-up-market"},
+                   {"parameters",
+                    {{{"name", "rate"}, {"path", "economics.forced_error_rate"},
+                      {"values", {0.0, 0.3}}}}},
+                   {"repetitions", 1},
+                   {"points", 2},
+                   {"runs", 2}};
+  WriteFile(dir_ / "sweep.json", manifest.dump());
+  std::vector<SweepRow> rows;
+  for (int64_t i = 0; i < 2; ++i) {
+    SweepRow r;
+    r.run = i;
+    r.point = i;
+    r.values = {i == 0 ? 0.0 : 0.3};
+    r.metrics = {{"status", "ok"}, {"outcome", "accepted"}, {"solver_behaviour", "honest"},
+                 {"market.switches", 0}};
+    rows.push_back(r);
+  }
+  ASSERT_TRUE(WriteSweepTables(dir_.string(), {"rate"}, rows).ok());
+  auto r = WriteReport(dir_.string());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_THAT(ReadFile(r->path), HasSubstr("no verifier of the market plays lazy-approve"));
 }
 
 }  // namespace

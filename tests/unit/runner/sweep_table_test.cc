@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 #include <sstream>
 
@@ -320,6 +321,90 @@ TEST(SweepTableTest, AggregatesNameTheRateByTheSolver) {
   EXPECT_EQ(table[2][col("false_positive_rate")], "");
   EXPECT_EQ(table[2][col("failed")], "1");
   EXPECT_EQ(table[1][col("mean.test_accuracy")], "0.5");
+}
+
+// A market run's row carries the market's figures (not each participant's),
+// and a point's aggregate gives each of them a 95 % interval over the
+// repetitions.
+json MarketSummary(double lazy_share, int64_t switches) {
+  json s = Summary("accepted", false, 0.5, 1);
+  s["market"] = {
+      {"assignment", "random"},
+      {"tasks", {{"posted", 10}, {"unserved", 0}}},
+      {"initial", {{"shares", {{"verifier", {{"honest", 0.8}, {"lazy-approve", 0.2}}}}},
+                   {"active", {{"verifier", 10}}}}},
+      {"final", {{"shares", {{"verifier", {{"honest", 1 - lazy_share},
+                                            {"lazy-approve", lazy_share}}}}},
+                 {"active", {{"verifier", 10}}}}},
+      {"switches", switches},
+      {"jackpot", {{"initial", 100}, {"final", 80}}},
+      {"participants", {{"v-01", {{"balance", 5}, {"profit", 3}}}}}};
+  return s;
+}
+
+TEST(SweepTableTest, AMarketRunsRowHasTheMarketsFiguresButNotEachParticipants) {
+  RunOutcome o;
+  o.exit_code = kRunOk;
+  o.summary = MarketSummary(0.3, 4);
+  SweepRow row = RowFromRun(MakeRun(0, 0, {0.1}), WithSolver("honest"), o);
+  EXPECT_EQ(row.metrics["market.final.shares.verifier.lazy-approve"], 0.3);
+  EXPECT_EQ(row.metrics["market.initial.shares.verifier.lazy-approve"], 0.2);
+  EXPECT_EQ(row.metrics["market.switches"], 4);
+  EXPECT_EQ(row.metrics["market.tasks.posted"], 10);
+  EXPECT_EQ(row.metrics["market.jackpot.final"], 80);
+  for (const auto& [k, v] : row.metrics.items()) {
+    EXPECT_EQ(k.find("participants"), std::string::npos) << k;
+  }
+}
+
+TEST(SweepTableTest, MarketMetricsGetA95PercentIntervalPerPoint) {
+  EXPECT_NEAR(StudentT975(1), 12.706, 1e-3);
+  EXPECT_NEAR(StudentT975(9), 2.262, 1e-3);
+  EXPECT_NEAR(StudentT975(60), 2.000, 3e-3);
+  EXPECT_NEAR(StudentT975(1000), 1.962, 3e-3);
+  // mean 2, sd 1, n 3: 2 ± 4.303 / sqrt(3).
+  const MeanInterval m = MeanIntervalOf({1, 2, 3});
+  ASSERT_TRUE(m.has_interval);
+  EXPECT_DOUBLE_EQ(m.mean, 2);
+  EXPECT_NEAR(m.low, 2 - 4.303 / std::sqrt(3.0), 1e-9);
+  EXPECT_NEAR(m.high, 2 + 4.303 / std::sqrt(3.0), 1e-9);
+  EXPECT_FALSE(MeanIntervalOf({0.5}).has_interval);
+
+  std::vector<SweepRow> rows;
+  const double shares[] = {0.1, 0.2, 0.3, 0.9, 0.9, 0.9};
+  for (int64_t i = 0; i < 6; ++i) {
+    RunOutcome o;
+    o.exit_code = kRunOk;
+    o.summary = MarketSummary(shares[i], i);
+    rows.push_back(RowFromRun(MakeRun(i, i / 3, {i < 3 ? 0.3 : 0.0}), WithSolver("honest"), o));
+  }
+  auto points = Aggregate(rows);
+  ASSERT_EQ(points.size(), 2u);
+  const std::string lazy = "market.final.shares.verifier.lazy-approve";
+  ASSERT_EQ(points[0].intervals.count(lazy), 1u);
+  const MeanInterval& a = points[0].intervals.at(lazy);
+  EXPECT_NEAR(a.mean, 0.2, 1e-12);
+  // sd 0.1: 0.2 ± 0.248, clipped at 0 (a share).
+  EXPECT_EQ(a.low, 0.0);
+  EXPECT_NEAR(a.high, 0.2 + 4.303 * 0.1 / std::sqrt(3.0), 1e-9);
+  const MeanInterval& b = points[1].intervals.at(lazy);
+  EXPECT_NEAR(b.low, 0.9, 1e-12);
+  EXPECT_NEAR(b.high, 0.9, 1e-12);
+  // Only the market's figures get intervals.
+  EXPECT_EQ(points[0].intervals.count("test_accuracy"), 0u);
+  const auto table = ParseCsv(AggregatesCsv({"forced_error_rate"}, points));
+  ASSERT_EQ(table.size(), 3u);
+  const auto& h = table[0];
+  auto col = [&](const std::string& name) {
+    auto it = std::find(h.begin(), h.end(), name);
+    EXPECT_NE(it, h.end()) << name;
+    return it - h.begin();
+  };
+  EXPECT_NEAR(std::stod(table[1][col("mean." + lazy)]), 0.2, 1e-12);
+  EXPECT_EQ(std::stod(table[1][col("ci_low." + lazy)]), 0.0);
+  EXPECT_NEAR(std::stod(table[1][col("ci_high." + lazy)]), a.high, 1e-9);
+  EXPECT_NEAR(std::stod(table[2][col("ci_low.market.switches")]),
+              4 - 4.303 / std::sqrt(3.0), 1e-9);
 }
 
 }  // namespace

@@ -145,6 +145,11 @@ TEST(MarketScenario, WrongValuesAreRefusedWithTheReason) {
       {"submitter cannot pay the stream",
        [](json& j) { j["economics"]["submitter_funds"] = 1000; }, "/economics/submitter_funds",
        "cannot fund 10 market tasks"},
+      // 10 rewards of 100 are covered, but not the 3 fees of 10 paid with
+      // each: 1300 are spent whatever the market does.
+      {"submitter pays every reward but not every fee",
+       [](json& j) { j["economics"]["submitter_funds"] = 1299; }, "/economics/submitter_funds",
+       "cannot fund 10 market tasks: each escrows up to 130"},
       {"unknown assignment rule", [](json& j) { j["market"]["assignment"] = "fastest"; },
        "/market/assignment", ""},
       {"unknown field", [](json& j) { j["market"]["verifiers"][0]["adapt"]["windw"] = 3; },

@@ -41,6 +41,25 @@ TEST(AtomicFileTest, ReplacesAnExistingFileWhole) {
   EXPECT_EQ(dir.Entries(), std::vector<std::string>{"f.bin"});
 }
 
+// Env::Volatile skips the fsyncs but not the atomic replacement: the same
+// bytes, the same single file, whatever was there before.
+TEST(AtomicFileTest, TheVolatileEnvWritesAndReplacesLikeTheDurableOne) {
+  ScratchDir dir;
+  ASSERT_NE(Env::Volatile(), Env::Default());
+  EXPECT_EQ(Env::Volatile(), Env::Volatile());
+  const std::string path = dir.path() + "/f.bin";
+  std::string big(100000, 'y');
+  ASSERT_TRUE(WriteFileAtomically(path, {"head", big}, 0666, Env::Volatile()).ok());
+  EXPECT_EQ(ReadFile(path), "head" + big);
+  ASSERT_TRUE(WriteFileAtomically(path, {"short"}, 0666, Env::Volatile()).ok());
+  EXPECT_EQ(ReadFile(path), "short");
+  EXPECT_EQ(dir.Entries(), std::vector<std::string>{"f.bin"});
+  // A write into a missing folder still fails, naming the path.
+  Status missing = WriteFileAtomically(dir.path() + "/no/f.bin", {"x"}, 0666, Env::Volatile());
+  EXPECT_EQ(missing.code(), Status::Code::kIOError);
+  EXPECT_NE(missing.message().find("/no/f.bin"), std::string::npos) << missing.ToString();
+}
+
 TEST(AtomicFileTest, ASecretIsCreatedReadableByItsOwnerOnly) {
   ScratchDir dir;
   const std::string path = dir.path() + "/secret";
