@@ -120,16 +120,6 @@ Status Arbiter::Genesis() {
   return Status::Ok();
 }
 
-void Arbiter::RememberReply(const std::string& from, const Message& reply) {
-  constexpr size_t kKeptReplies = 4096;
-  replies_[{from, reply.rid}] = reply;
-  reply_order_.emplace_back(from, reply.rid);
-  if (reply_order_.size() > kKeptReplies) {
-    replies_.erase(reply_order_.front());
-    reply_order_.pop_front();
-  }
-}
-
 Arbiter::Arbiter(zmq::context_t& ctx, RoleConfig config, const Clock* clock,
                  Messenger messenger, EventLog log)
     : config_(std::move(config)),
@@ -172,12 +162,7 @@ Status Arbiter::Run() {
   // Repeated until every participant still heard from has said goodbye: a
   // subscriber that was reconnecting (after an arbiter restart) or lost the
   // event on a lossy network would otherwise never leave.
-  auto everyone_left = [&] {
-    for (const auto& [name, p] : participants_) {
-      if (!p.silent && left_.count(name) == 0) return false;
-    }
-    return true;
-  };
+  auto everyone_left = [&] { return participants_.EveryoneLeft(); };
   for (const int64_t until = clock_->NowMs() + closing_ms_;
        !everyone_left() && clock_->NowMs() < until;) {
     VT_RETURN_IF_ERROR(serve(std::min(until, clock_->NowMs() + heartbeat_ms_)));
@@ -231,11 +216,9 @@ Status Arbiter::Republish() {
 
 Status Arbiter::CheckSilence() {
   const int64_t now = clock_->NowMs();
-  for (auto& [name, p] : participants_) {
-    if (p.silent || now - p.last_seen_ms <= retry_.silence_ms) continue;
-    p.silent = true;
-    spdlog::warn("arbiter: nothing from {} for {} ms", name, now - p.last_seen_ms);
-    VT_RETURN_IF_ERROR(Log("", ParticipantSilentEvent{name, now - p.last_seen_ms}));
+  for (const auto& [name, silent_ms] : participants_.NewlySilent(now, retry_.silence_ms)) {
+    spdlog::warn("arbiter: nothing from {} for {} ms", name, silent_ms);
+    VT_RETURN_IF_ERROR(Log("", ParticipantSilentEvent{name, silent_ms}));
   }
   return Status::Ok();
 }
@@ -256,23 +239,17 @@ Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
                                            " is not a request the arbiter handles");
     return Status::Ok();
   }
-  auto seen = participants_.find(m.from);
-  if (seen != participants_.end()) {
-    seen->second.last_seen_ms = clock_->NowMs();
-    if (seen->second.silent) {
-      seen->second.silent = false;
-      spdlog::info("arbiter: {} is back", m.from);
-      VT_RETURN_IF_ERROR(Log("", ParticipantReturnedEvent{m.from}));
-    }
+  if (participants_.Heard(m.from, clock_->NowMs())) {
+    spdlog::info("arbiter: {} is back", m.from);
+    VT_RETURN_IF_ERROR(Log("", ParticipantReturnedEvent{m.from}));
   }
   if (m.type == Heartbeat::kType) return Status::Ok();  // alive; no reply
-  if (m.type == Goodbye::kType) left_.insert(m.from);
+  if (m.type == Goodbye::kType) participants_.Left(m.from);
   if (m.rid != 0) {
     // A resent request: answered again, handled once.
-    auto cached = replies_.find({m.from, m.rid});
-    if (cached != replies_.end()) {
+    if (const Message* cached = replies_.Find(m.from, m.rid)) {
       ++repeated_requests_;
-      Status sent = messenger_.Send(requests_, cached->second, &routing_id);
+      Status sent = messenger_.Send(requests_, *cached, &routing_id);
       if (!sent.ok()) spdlog::warn("arbiter: {}", sent.ToString());
       return Status::Ok();
     }
@@ -303,7 +280,7 @@ Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
   } else if (m.type == RealTrace::kType) {
     s = OnRealTrace(m, &reply);
   } else if (m.type == Goodbye::kType) {
-    // Acknowledged (left_ is updated above, also for a resent goodbye).
+    // Acknowledged (noted above, also for a resent goodbye).
   } else if (m.type == Shutdown::kType) {
     if (m.from != submitter_) {
       reply = Ack{false, "only the submitter may shut the run down", {}};
@@ -317,7 +294,7 @@ Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
   out.rid = m.rid;
   // A relayed checkpoint is not kept for resends (memory): a resend is
   // handled again, and counted against the relay limit.
-  if (m.rid != 0 && out.tensors.empty()) RememberReply(m.from, out);
+  if (m.rid != 0 && out.tensors.empty()) replies_.Remember(m.from, out);
   Status sent = messenger_.Send(requests_, out, &routing_id);
   if (!sent.ok()) spdlog::warn("arbiter: {}", sent.ToString());
   if (reply.ok && m.type == Verdict::kType) crash_.Reached("verification", ++verdicts_handled_);
@@ -374,10 +351,8 @@ Status Arbiter::OnForcedErrorQuery(const Message& m, Ack* reply,
 Status Arbiter::OnHello(const Message& m, const std::string& routing_id, Ack* reply) {
   const std::optional<Hello> hello = BodyOf<Hello>(m, reply);
   if (!hello) return Status::Ok();
-  const bool first = participants_.count(m.from) == 0;
-  participants_[m.from] =
-      Participant{hello->role, hello->serve_endpoint, routing_id, clock_->NowMs(), false};
-  if (first) {
+  if (participants_.Join(m.from, {hello->role, hello->serve_endpoint, routing_id,
+                                   clock_->NowMs(), false})) {
     spdlog::info("arbiter: {} joined as {}", m.from, hello->role);
     VT_RETURN_IF_ERROR(Log("", ParticipantJoinedEvent{m.from, hello->role}));
   }
@@ -430,19 +405,17 @@ Status Arbiter::OnPostTask(const Message& m, Ack* reply) {
 Status Arbiter::AssignReadyTasks() {
   for (auto& [id, task] : tasks_) {
     if (task.assigned()) continue;
-    bool ready = participants_.count(task.spec.solver) > 0;
-    for (const auto& v : task.spec.verifiers) ready = ready && participants_.count(v) > 0;
+    bool ready = participants_.Joined(task.spec.solver);
+    for (const auto& v : task.spec.verifiers) ready = ready && participants_.Joined(v);
     if (!ready) continue;
-    task.randomness = MakeCommitment(SecretFromSeed(config_.seed, id));
-    task.forced_error =
-        ForcedErrorDrawn(task.randomness.secret, task.spec.economics.forced_error_rate);
     VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kAssigned));
     VT_RETURN_IF_ERROR(Transfer(task.spec.solver, StakeAccount(id, task.spec.solver),
-                            task.spec.economics.solver_stake, "solver stake", id));
-    task.deadline_ms = AddMs(clock_->NowMs(), task.training_ms);
+                                task.spec.economics.solver_stake, "solver stake", id));
+    AssignTask(task, config_.seed, clock_->NowMs());
     VT_RETURN_IF_ERROR(Log(id, TaskAssignedEvent{task.spec.solver, task.spec.verifiers,
                                                  task.randomness.commitment}));
-    VT_RETURN_IF_ERROR(Publish(Pack(TaskAssigned{task.spec, task.randomness.commitment}, id)));
+    const Message assigned = *task.published[kAssignedSlot];
+    VT_RETURN_IF_ERROR(Publish(assigned));
   }
   return Status::Ok();
 }
@@ -474,14 +447,19 @@ Status Arbiter::OnTraceCommit(const Message& m, Ack* reply) {
   const ProofPosted posted = PostedProof(task);
   VT_RETURN_IF_ERROR(Log(task.id, RandomnessRevealedEvent{task.randomness.secret}));
   VT_RETURN_IF_ERROR(Publish(Pack(posted, task.id)));
-  task.selected = SelectVerifiers(task.randomness.secret, trace->trace_root, task.spec.verifiers,
-                                  task.spec.economics.verifiers_per_task);
-  VT_RETURN_IF_ERROR(Log(task.id, VerifiersSelectedEvent{task.selected}));
-  for (const auto& v : task.selected) {
+  return DrawVerifiers(task);
+}
+
+Status Arbiter::DrawVerifiers(Task& task) {
+  std::vector<std::string> drawn =
+      SelectVerifiers(task.randomness.secret, task.trace->trace_root, task.spec.verifiers,
+                      task.spec.economics.verifiers_per_task);
+  VT_RETURN_IF_ERROR(Log(task.id, VerifiersSelectedEvent{drawn}));
+  for (const auto& v : drawn) {
     VT_RETURN_IF_ERROR(Transfer(v, StakeAccount(task.id, v), task.spec.economics.verifier_stake,
-                            "verifier stake", task.id));
+                                "verifier stake", task.id));
   }
-  task.deadline_ms = AddMs(clock_->NowMs(), task.verification_ms);
+  StartVerification(task, std::move(drawn), clock_->NowMs());
   return Status::Ok();
 }
 
@@ -537,11 +515,7 @@ std::string Arbiter::DeliveryFile(const std::string& task, int64_t index) const 
 }
 
 Status Arbiter::PublishDemand(Task& task, const Demand& demand) {
-  CheckpointDemand event{task.spec.solver, demand.index, DemandStateName(demand.state),
-                         demand.deadline_ms, demand.reason};
-  Message m = Pack(event, task.id);
-  task.demand_events[demand.index] = m;
-  return Publish(m);
+  return Publish(NoteDemand(task, demand));
 }
 
 Status Arbiter::OnAvailabilityChallenge(const Message& m, Ack* reply,
@@ -683,11 +657,9 @@ Status Arbiter::OnCheckpointDelivery(const Message& m, Ack* reply) {
   }
   spdlog::info("arbiter: {}: the solver delivered checkpoint {}", task.id, index);
   task.delivered[index] = delivery->tensors;
-  task.delivered_proofs[index] = delivery->proof;
-  if (!file.empty()) task.delivered_files[index] = file;
   // The verifiers that asked now verify: they get the verification time
   // again from here.
-  task.deadline_ms = std::max(task.deadline_ms, AddMs(clock_->NowMs(), task.verification_ms));
+  NoteDelivery(task, index, delivery->proof, file, clock_->NowMs());
   *reply = Ack{true, "", {{"index", index}, {"state", "delivered"}}};
   if (ReadyToConclude(task)) return Conclude(task);
   return Status::Ok();
@@ -736,9 +708,7 @@ Status Arbiter::ForcedRound(Task& task) {
   VT_RETURN_IF_ERROR(Log(task.id, round));
   // The verifiers of the posted trace are done with it; the real trace
   // gets its own draw, verdicts and demands.
-  task.selected.clear();
-  task.verdicts.clear();
-  task.challenges.clear();
+  EndPostedRound(task);
   task.deadline_ms = AddMs(clock_->NowMs(), task.clock_ms);
   VT_RETURN_IF_ERROR(Log(task.id, ForcedErrorRevealedEvent{true, task.deadline_ms}));
   spdlog::info("arbiter: {}: forced error revealed ({} caught it, {} approved it); waiting for "
@@ -778,15 +748,7 @@ Status Arbiter::OnRealTrace(const Message& m, Ack* reply) {
   spdlog::info("arbiter: {}: the solver opened its real trace {}; verifying it", task.id,
                real->trace_root.Hex());
   VT_RETURN_IF_ERROR(Publish(Pack(PostedProof(task), task.id)));
-  task.selected = SelectVerifiers(task.randomness.secret, real->trace_root, task.spec.verifiers,
-                                  task.spec.economics.verifiers_per_task);
-  VT_RETURN_IF_ERROR(Log(task.id, VerifiersSelectedEvent{task.selected}));
-  for (const auto& v : task.selected) {
-    VT_RETURN_IF_ERROR(Transfer(v, StakeAccount(task.id, v), task.spec.economics.verifier_stake,
-                            "verifier stake", task.id));
-  }
-  task.deadline_ms = AddMs(clock_->NowMs(), task.verification_ms);
-  return Status::Ok();
+  return DrawVerifiers(task);
 }
 
 void Arbiter::AdoptRealTrace(Task& task, const RealTrace& real) {

@@ -111,6 +111,8 @@
 #include <zmq.hpp>
 
 #include "arbiter/dispute.h"
+#include "arbiter/participants.h"
+#include "arbiter/reply_cache.h"
 #include "arbiter/task.h"
 #include "core/protocol/availability.h"
 #include "core/protocol/clock.h"
@@ -145,13 +147,6 @@ class Arbiter {
   Status Run();
 
  private:
-  struct Participant {
-    std::string role;
-    std::string serve_endpoint;
-    std::string routing_id;  // its connection to the ROUTER
-    int64_t last_seen_ms = 0;
-    bool silent = false;
-  };
   using Task = ArbiterTask;
 
   Arbiter(zmq::context_t& ctx, RoleConfig config, const Clock* clock,
@@ -190,8 +185,6 @@ class Arbiter {
   static bool FromSolver(const Task& task, const Message& m, Ack* reply);
   // the task is in `want` ("task is <state>, not <doing>").
   static bool InState(const Task& task, TaskState want, const char* doing, Ack* reply);
-  // Keeps `reply` (its rid set) as the answer to a resend of the request.
-  void RememberReply(const std::string& from, const Message& reply);
   // A forced_error_query: the answer (a forced_error_notice) for the
   // task's solver, or a refusal in `reply`.
   Status OnForcedErrorQuery(const Message& m, Ack* reply, std::optional<Message>* answer);
@@ -236,6 +229,10 @@ class Arbiter {
   // The task whose dispute `m` is about, with `m.from` a party to it.
   Task* DisputeFor(const Message& m, Ack* reply);
   Status AssignReadyTasks();
+  // Draws the verifiers of the task's trace (the posted one, or the real
+  // one after a forced error), logs them, locks their stakes, and starts
+  // verification.
+  Status DrawVerifiers(Task& task);
   Status CheckDeadlines();
   // Verification is over (every selected verifier voted, or the deadline
   // passed with some verdicts): a forced error, a dispute, or acceptance.
@@ -316,7 +313,7 @@ class Arbiter {
   std::mutex events_mu_;  // every use of events_ once the heartbeat thread runs
   ReplayGuard request_guard_;
   std::string submitter_;
-  std::map<std::string, Participant> participants_;
+  Participants participants_;
   // How long a settled task's outcome is republished, and kept.
   static constexpr int64_t kSettledRepublishMs = 30000;
   std::map<std::string, Task> tasks_;  // open tasks and the recently settled
@@ -326,11 +323,8 @@ class Arbiter {
   int64_t heartbeat_ms_ = 200;
   int64_t republish_ms_ = 500;
   int64_t closing_ms_ = 0;  // the longest the shutdown event is repeated
-  std::set<std::string> left_;  // participants that said goodbye
   RetryPolicy retry_;
-  // Recent replies by (sender, request id), oldest first in reply_order_.
-  std::map<std::pair<std::string, uint64_t>, Message> replies_;
-  std::deque<std::pair<std::string, uint64_t>> reply_order_;
+  ReplyCache replies_;  // recent replies, for resent requests
   int64_t repeated_requests_ = 0;
   // What refused requests write to the role's log, by sender (each is
   // still recorded in the event log as request_refused).

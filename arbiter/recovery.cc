@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "arbiter/arbiter.h"
+#include "arbiter/task_rules.h"
 #include "core/protocol/duration.h"
 #include "core/protocol/events.h"
 #include "core/protocol/task_draws.h"
@@ -47,7 +48,7 @@ struct Arbiter::Replay {
 void Arbiter::RememberLoggedReply(const std::string& from, uint64_t rid, Message reply) {
   if (rid == 0) return;
   reply.rid = rid;
-  RememberReply(from, reply);
+  replies_.Remember(from, reply);
 }
 
 Status Arbiter::Recover(const std::vector<Event>& events) {
@@ -98,7 +99,7 @@ Status Arbiter::ReplayEvent(const Event& e, Replay& replay) {
   }
   if (e.type == ParticipantJoinedEvent::kType) {
     VT_ASSIGN_OR_RETURN(ParticipantJoinedEvent joined, Read<ParticipantJoinedEvent>(e));
-    participants_[joined.name] = Participant{joined.role, "", "", e.time_ms, false};
+    participants_.Join(joined.name, {joined.role, "", "", e.time_ms, false});
     return Status::Ok();
   }
   if (e.type == TaskPostedEvent::kType) {
@@ -137,12 +138,7 @@ Status Arbiter::ReplayTaskEvent(const Event& e, Task& task) {
     Status applied = task.machine.Apply(ev);
     if (!applied.ok()) return Diverged(e, applied.message());
   } else if (e.type == TaskAssignedEvent::kType) {
-    task.randomness = MakeCommitment(SecretFromSeed(config_.seed, task.id));
-    task.forced_error =
-        ForcedErrorDrawn(task.randomness.secret, task.spec.economics.forced_error_rate);
-    task.deadline_ms = AddMs(e.time_ms, task.training_ms);
-    task.published[kAssignedSlot] =
-        Pack(TaskAssigned{task.spec, task.randomness.commitment}, task.id);
+    AssignTask(task, config_.seed, e.time_ms);
   } else if (e.type == TraceCommittedEvent::kType) {
     VT_ASSIGN_OR_RETURN(TraceCommittedEvent committed, Read<TraceCommittedEvent>(e));
     task.trace = committed.body;
@@ -152,9 +148,7 @@ Status Arbiter::ReplayTaskEvent(const Event& e, Task& task) {
   } else if (e.type == ForcedErrorSettlementEvent::kType) {
     VT_ASSIGN_OR_RETURN(ForcedErrorSettlementEvent round, Read<ForcedErrorSettlementEvent>(e));
     task.forced_round = round.ToJson();
-    task.selected.clear();
-    task.verdicts.clear();
-    task.challenges.clear();
+    EndPostedRound(task);
   } else if (e.type == ForcedErrorRevealedEvent::kType) {
     VT_ASSIGN_OR_RETURN(ForcedErrorRevealedEvent revealed, Read<ForcedErrorRevealedEvent>(e));
     // Logged for every task; for a forced error when its verification
@@ -172,8 +166,7 @@ Status Arbiter::ReplayTaskEvent(const Event& e, Task& task) {
     }
   } else if (e.type == VerifiersSelectedEvent::kType) {
     VT_ASSIGN_OR_RETURN(VerifiersSelectedEvent selected, Read<VerifiersSelectedEvent>(e));
-    task.selected = selected.verifiers;
-    task.deadline_ms = AddMs(e.time_ms, task.verification_ms);
+    StartVerification(task, selected.verifiers, e.time_ms);
   } else if (e.type == VerdictEvent::kType) {
     VT_ASSIGN_OR_RETURN(VerdictEvent verdict, Read<VerdictEvent>(e));
     if (!task.trace) return Diverged(e, "not a verdict on a committed trace");
@@ -197,28 +190,18 @@ Status Arbiter::ReplayTaskEvent(const Event& e, Task& task) {
 
 Status Arbiter::ReplayDemandEvent(const Event& e, Task& task) {
   if (!task.trace) return Diverged(e, "a checkpoint demand before a trace was committed");
-  auto publish = [&](const Demand& demand) {
-    task.demand_events[demand.index] =
-        Pack(CheckpointDemand{task.spec.solver, demand.index, DemandStateName(demand.state),
-                              demand.deadline_ms, demand.reason},
-             task.id);
-  };
   if (e.type == AvailabilityChallengeEvent::kType) {
     VT_ASSIGN_OR_RETURN(AvailabilityChallengeEvent c, Read<AvailabilityChallengeEvent>(e));
     auto opened = task.availability.Open(c.challenger, c.index, task.trace->num_checkpoints,
                                          c.opened_ms, c.deadline_ms);
     if (!opened.ok()) return Diverged(e, opened.status().message());
-    publish(**opened);
+    NoteDemand(task, **opened);
   } else if (e.type == CheckpointDeliveredEvent::kType) {
     VT_ASSIGN_OR_RETURN(CheckpointDeliveredEvent d, Read<CheckpointDeliveredEvent>(e));
     Status resolved = task.availability.Resolve(d.index, d.valid, d.state_hash, d.error);
     if (!resolved.ok()) return Diverged(e, resolved.message());
-    if (d.valid) {
-      task.delivered_proofs[d.index] = d.proof;
-      if (!d.file.empty()) task.delivered_files[d.index] = d.file;
-      task.deadline_ms = std::max(task.deadline_ms, AddMs(e.time_ms, task.verification_ms));
-    }
-    publish(*task.availability.Find(d.index));
+    if (d.valid) NoteDelivery(task, d.index, d.proof, d.file, e.time_ms);
+    NoteDemand(task, *task.availability.Find(d.index));
   } else if (e.type == AvailabilityFailedEvent::kType) {
     VT_ASSIGN_OR_RETURN(AvailabilityFailedEvent failed, Read<AvailabilityFailedEvent>(e));
     task.withheld_challenger = failed.challenger;

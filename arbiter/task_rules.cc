@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/protocol/duration.h"
+#include "core/protocol/task_draws.h"
 
 namespace veritrain {
 namespace {
@@ -122,6 +123,41 @@ DueAction DueAt(const ArbiterTask& task, int64_t now_ms) {
     case TaskState::kForcedError: return DueAction::kRealTraceDeadline;
     default: return DueAction::kNone;
   }
+}
+
+void AssignTask(ArbiterTask& task, uint64_t seed, int64_t now_ms) {
+  task.randomness = MakeCommitment(SecretFromSeed(seed, task.id));
+  task.forced_error =
+      ForcedErrorDrawn(task.randomness.secret, task.spec.economics.forced_error_rate);
+  task.deadline_ms = AddMs(now_ms, task.training_ms);
+  task.published[kAssignedSlot] =
+      Pack(TaskAssigned{task.spec, task.randomness.commitment}, task.id);
+}
+
+void StartVerification(ArbiterTask& task, std::vector<std::string> verifiers, int64_t now_ms) {
+  task.selected = std::move(verifiers);
+  task.deadline_ms = AddMs(now_ms, task.verification_ms);
+}
+
+void EndPostedRound(ArbiterTask& task) {
+  task.selected.clear();
+  task.verdicts.clear();
+  task.challenges.clear();
+}
+
+const Message& NoteDemand(ArbiterTask& task, const Demand& demand) {
+  Message& m = task.demand_events[demand.index];
+  m = Pack(CheckpointDemand{task.spec.solver, demand.index, DemandStateName(demand.state),
+                            demand.deadline_ms, demand.reason},
+           task.id);
+  return m;
+}
+
+void NoteDelivery(ArbiterTask& task, int64_t index, const InclusionProof& proof,
+                  const std::string& file, int64_t now_ms) {
+  task.delivered_proofs[index] = proof;
+  if (!file.empty()) task.delivered_files[index] = file;
+  task.deadline_ms = std::max(task.deadline_ms, AddMs(now_ms, task.verification_ms));
 }
 
 SettlementInput SettlementInputOf(const ArbiterTask& task, const Ledger& ledger,

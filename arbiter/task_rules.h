@@ -75,6 +75,27 @@ enum class DueAction {
 };
 DueAction DueAt(const ArbiterTask& task, int64_t now_ms);
 
+// ---- State changes, the same for the live path and recovery ----------
+// (recovery applies them at the logged event's time).
+
+// The task is assigned at `now_ms`: its secret (from the run's `seed`),
+// the forced-error draw from it, the training deadline, and its
+// task_assigned event kept for republishing.
+void AssignTask(ArbiterTask& task, uint64_t seed, int64_t now_ms);
+// `verifiers` were drawn at `now_ms`: they verify until now +
+// verification_ms.
+void StartVerification(ArbiterTask& task, std::vector<std::string> verifiers, int64_t now_ms);
+// A forced error's posted trace is done with: its draw, verdicts and
+// challenges are dropped (the real trace gets its own).
+void EndPostedRound(ArbiterTask& task);
+// The checkpoint_demand event of `demand`, kept as the demand's latest.
+const Message& NoteDemand(ArbiterTask& task, const Demand& demand);
+// Checkpoint `index` was delivered valid at `now_ms` (kept in `file`, ""
+// when only in memory): its proof kept, and verification given its time
+// again from now.
+void NoteDelivery(ArbiterTask& task, int64_t index, const InclusionProof& proof,
+                  const std::string& file, int64_t now_ms);
+
 // What PlanSettlement needs to settle `task` in its current state, the
 // stakes read from `ledger`.
 SettlementInput SettlementInputOf(const ArbiterTask& task, const Ledger& ledger,

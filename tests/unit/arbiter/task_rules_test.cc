@@ -335,5 +335,57 @@ TEST_F(TaskRules, SettlementIsComputedFromTheLedgersBalances) {
   EXPECT_EQ(SettlementInputOf(task_, ledger, "submitter").reward, Amount(50));
 }
 
+TEST_F(TaskRules, StateChangesSharedWithRecovery) {
+  task_.spec.economics.forced_error_rate = 1.0;
+  task_.training_ms = 300;
+  task_.verification_ms = 200;
+  AssignTask(task_, /*seed=*/7, 1000);
+  EXPECT_EQ(task_.deadline_ms, 1300);
+  EXPECT_TRUE(task_.forced_error);  // rate 1: always
+  // The secret follows from the run's seed and the task: a restarted
+  // arbiter draws the same.
+  ArbiterTask again;
+  again.id = task_.id;
+  again.spec = task_.spec;
+  AssignTask(again, 7, 5000);
+  EXPECT_EQ(again.randomness.secret, task_.randomness.secret);
+  EXPECT_EQ(again.randomness.commitment, task_.randomness.commitment);
+  ASSERT_TRUE(task_.published[kAssignedSlot].has_value());
+  EXPECT_EQ(task_.published[kAssignedSlot]->type, TaskAssigned::kType);
+  EXPECT_EQ(task_.published[kAssignedSlot]->task, task_.id);
+  AssignTask(again, 8, 5000);
+  EXPECT_NE(again.randomness.secret, task_.randomness.secret);
+
+  Verifying();
+  StartVerification(task_, {"v2", "v3"}, 2000);
+  EXPECT_EQ(task_.selected, (std::vector<std::string>{"v2", "v3"}));
+  EXPECT_EQ(task_.deadline_ms, 2200);
+  Vote("v2", Challenge(1));
+  EndPostedRound(task_);
+  EXPECT_TRUE(task_.selected.empty());
+  EXPECT_TRUE(task_.verdicts.empty());
+  EXPECT_TRUE(task_.challenges.empty());
+
+  // A checkpoint demand's latest event, and a delivery extending
+  // verification (never shortening it).
+  StartVerification(task_, {"v1", "v2"}, 2000);
+  auto opened = task_.availability.Open("v1", 1, 3, 2000, 2500);
+  ASSERT_TRUE(opened.ok());
+  const Message& demand = NoteDemand(task_, **opened);
+  EXPECT_EQ(demand.type, CheckpointDemand::kType);
+  auto body = Unpack<CheckpointDemand>(demand);
+  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  EXPECT_EQ(body->index, 1);
+  EXPECT_EQ(body->state, "open");
+  EXPECT_EQ(task_.demand_events.size(), 1u);
+  NoteDelivery(task_, 1, tree_->Prove(1), "", 2100);
+  EXPECT_EQ(task_.deadline_ms, 2300);
+  EXPECT_EQ(task_.delivered_files.count(1), 0u);
+  NoteDelivery(task_, 1, tree_->Prove(1), "d/1.ckpt", 1000);
+  EXPECT_EQ(task_.deadline_ms, 2300);
+  EXPECT_EQ(task_.delivered_files.at(1), "d/1.ckpt");
+  EXPECT_EQ(task_.delivered_proofs.at(1).index, 1u);
+}
+
 }  // namespace
 }  // namespace veritrain
