@@ -88,9 +88,11 @@
 // Structure (docs/architecture.md, "The arbiter"): the decisions on a task
 // (escrow, verdicts, conclusions, deadlines, settlement inputs) are pure
 // functions in arbiter/task_rules.h; what it holds of a task is
-// arbiter/task.h; every event it logs is a type of core/protocol/events.h.
-// This class binds the sockets, keeps the reply cache, republishes, and
-// applies those decisions: it logs, transfers and publishes.
+// arbiter/task.h; every event it logs is a type of core/protocol/events.h;
+// whom it has heard from is arbiter/participants.h, the replies kept for
+// resent requests arbiter/reply_cache.h. This class binds the sockets,
+// republishes, reaches crash points, and applies those decisions: it logs,
+// transfers and publishes.
 //
 // Thread-safety: one Arbiter runs on one thread (Run()); construct it on
 // the thread that runs it. Its heartbeat thread touches only the event
