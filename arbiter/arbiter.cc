@@ -6,7 +6,9 @@
 
 #include <sys/stat.h>
 
+#include "arbiter/task_rules.h"
 #include "core/protocol/duration.h"
+#include "core/protocol/events.h"
 #include "core/state/checkpoint_file.h"
 #include "core/protocol/participant_name.h"
 #include "core/protocol/real_trace.h"
@@ -21,37 +23,6 @@
 #include "core/transport/zmq_frames.h"
 
 namespace veritrain {
-namespace {
-
-std::string TaskId(int64_t n) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "task-%04lld", static_cast<long long>(n));
-  return buf;
-}
-
-std::string EscrowAccount(const std::string& task) { return "escrow/" + task; }
-std::string StakeAccount(const std::string& task, const std::string& who) {
-  return "stake/" + task + "/" + who;
-}
-std::string ChallengeAccount(const std::string& task, const std::string& who) {
-  return "challenge/" + task + "/" + who;
-}
-
-SettlementOutcome OutcomeOf(TaskState s) {
-  switch (s) {
-    case TaskState::kAccepted: return SettlementOutcome::kAccepted;
-    case TaskState::kUpheld: return SettlementOutcome::kChallengeUpheld;
-    case TaskState::kRejected: return SettlementOutcome::kChallengeRejected;
-    case TaskState::kSolverTimeout: return SettlementOutcome::kSolverTimeout;
-    case TaskState::kUnverified: return SettlementOutcome::kUnverified;
-    case TaskState::kForcedError: return SettlementOutcome::kForcedError;
-    case TaskState::kVoid: return SettlementOutcome::kVoid;
-    case TaskState::kWithheld: return SettlementOutcome::kWithheld;
-    default: return SettlementOutcome::kInvalid;
-  }
-}
-
-}  // namespace
 
 Result<std::unique_ptr<Arbiter>> Arbiter::Create(zmq::context_t& ctx,
                                                  const RoleConfig& config,
@@ -138,32 +109,17 @@ Status Arbiter::Genesis() {
   }
   VT_RETURN_IF_ERROR(ledger_.Mint(kJackpotAccount, Amount(jackpot), "genesis"));
   VT_RETURN_IF_ERROR(ledger_.Mint(kBurnAccount, Amount(0), "genesis"));
-  nlohmann::json genesis = {{"submitter", submitter_},
-                            {"submitter_funds", funds},
-                            {"participant_funds", participant_funds},
-                            {"jackpot_initial", jackpot},
-                            {"arbiter", config_.name},
-                            {"arbiter_key", messenger_.identity().public_key().Hex()}};
+  GenesisEvent genesis{submitter_,   funds,        participant_funds,
+                       jackpot,      config_.name, messenger_.identity().public_key().Hex(),
+                       std::nullopt};
   // The run's manifest (written before the roles start) is bound to the
   // log: its hash is in the first event, which every signed head covers.
   if (auto manifest = ReadFileBytes(config_.out_dir + "/manifest.json"); manifest.ok()) {
-    genesis["manifest_sha256"] = Sha256Of(manifest->view()).Hex();
+    genesis.manifest_sha256 = Sha256Of(manifest->view()).Hex();
   }
-  VT_RETURN_IF_ERROR(Log("genesis", "", genesis));
-  for (const auto& e : ledger_.entries()) {
-    VT_RETURN_IF_ERROR(Log("transfer", "", Ledger::EntryToJson(e)));
-  }
+  VT_RETURN_IF_ERROR(Log("", genesis));
+  for (const auto& e : ledger_.entries()) VT_RETURN_IF_ERROR(Log("", TransferEvent{e}));
   return Status::Ok();
-}
-
-void Arbiter::RememberReply(const std::string& from, const Message& reply) {
-  constexpr size_t kKeptReplies = 4096;
-  replies_[{from, reply.rid}] = reply;
-  reply_order_.emplace_back(from, reply.rid);
-  if (reply_order_.size() > kKeptReplies) {
-    replies_.erase(reply_order_.front());
-    reply_order_.pop_front();
-  }
 }
 
 Arbiter::Arbiter(zmq::context_t& ctx, RoleConfig config, const Clock* clock,
@@ -208,12 +164,7 @@ Status Arbiter::Run() {
   // Repeated until every participant still heard from has said goodbye: a
   // subscriber that was reconnecting (after an arbiter restart) or lost the
   // event on a lossy network would otherwise never leave.
-  auto everyone_left = [&] {
-    for (const auto& [name, p] : participants_) {
-      if (!p.silent && left_.count(name) == 0) return false;
-    }
-    return true;
-  };
+  auto everyone_left = [&] { return participants_.EveryoneLeft(); };
   for (const int64_t until = clock_->NowMs() + closing_ms_;
        !everyone_left() && clock_->NowMs() < until;) {
     VT_RETURN_IF_ERROR(serve(std::min(until, clock_->NowMs() + heartbeat_ms_)));
@@ -222,12 +173,9 @@ Status Arbiter::Run() {
   }
   heart_.reset();  // no heartbeat after the last shutdown event
   Status conserved = ledger_.CheckConservation();
-  VT_RETURN_IF_ERROR(Log("shutdown", "", {{"ledger_head", ledger_.head().Hex()},
-                                          {"conservation", conserved.ok()},
-                                          {"refused_transfers", refused_transfers_},
-                                          {"repeated_requests", repeated_requests_},
-                                          {"rejected_messages", messenger_.rejects()},
-                                          {"faults_injected", messenger_.faults()}}));
+  VT_RETURN_IF_ERROR(Log("", ShutdownEvent{ledger_.head().Hex(), conserved.ok(),
+                                           refused_transfers_, repeated_requests_,
+                                           messenger_.rejects(), messenger_.faults()}));
   // Last of all: every event of a finished log is under a signature.
   VT_RETURN_IF_ERROR(SignHeads());
   VT_RETURN_IF_ERROR(WriteRoleReport(config_.out_dir, messenger_, zap_.get()));
@@ -251,7 +199,7 @@ void Arbiter::StartHeartbeats() {
 Status Arbiter::Republish() {
   const int64_t now = clock_->NowMs();
   for (auto& [id, task] : tasks_) {
-    const bool settled = task.settled_ms >= 0;
+    const bool settled = task.machine.done();
     // A settled task's outcome is repeated for a while (the submitter waits
     // for it); an open task's latest events until it settles.
     if (settled && now - task.settled_ms > settled_republish_ms_) continue;
@@ -270,12 +218,9 @@ Status Arbiter::Republish() {
 
 Status Arbiter::CheckSilence() {
   const int64_t now = clock_->NowMs();
-  for (auto& [name, p] : participants_) {
-    if (p.silent || now - p.last_seen_ms <= retry_.silence_ms) continue;
-    p.silent = true;
-    spdlog::warn("arbiter: nothing from {} for {} ms", name, now - p.last_seen_ms);
-    VT_RETURN_IF_ERROR(Log("participant_silent", "", {{"name", name},
-                                                     {"silent_ms", now - p.last_seen_ms}}));
+  for (const auto& [name, silent_ms] : participants_.NewlySilent(now, retry_.silence_ms)) {
+    spdlog::warn("arbiter: nothing from {} for {} ms", name, silent_ms);
+    VT_RETURN_IF_ERROR(Log("", ParticipantSilentEvent{name, silent_ms}));
   }
   return Status::Ok();
 }
@@ -296,23 +241,17 @@ Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
                                            " is not a request the arbiter handles");
     return Status::Ok();
   }
-  auto seen = participants_.find(m.from);
-  if (seen != participants_.end()) {
-    seen->second.last_seen_ms = clock_->NowMs();
-    if (seen->second.silent) {
-      seen->second.silent = false;
-      spdlog::info("arbiter: {} is back", m.from);
-      VT_RETURN_IF_ERROR(Log("participant_returned", "", {{"name", m.from}}));
-    }
+  if (participants_.Heard(m.from, clock_->NowMs())) {
+    spdlog::info("arbiter: {} is back", m.from);
+    VT_RETURN_IF_ERROR(Log("", ParticipantReturnedEvent{m.from}));
   }
   if (m.type == Heartbeat::kType) return Status::Ok();  // alive; no reply
-  if (m.type == Goodbye::kType) left_.insert(m.from);
+  if (m.type == Goodbye::kType) participants_.Left(m.from);
   if (m.rid != 0) {
     // A resent request: answered again, handled once.
-    auto cached = replies_.find({m.from, m.rid});
-    if (cached != replies_.end()) {
+    if (const Message* cached = replies_.Find(m.from, m.rid)) {
       ++repeated_requests_;
-      Status sent = messenger_.Send(requests_, cached->second, &routing_id);
+      Status sent = messenger_.Send(requests_, *cached, &routing_id);
       if (!sent.ok()) spdlog::warn("arbiter: {}", sent.ToString());
       return Status::Ok();
     }
@@ -343,7 +282,7 @@ Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
   } else if (m.type == RealTrace::kType) {
     s = OnRealTrace(m, &reply);
   } else if (m.type == Goodbye::kType) {
-    // Acknowledged (left_ is updated above, also for a resent goodbye).
+    // Acknowledged (noted above, also for a resent goodbye).
   } else if (m.type == Shutdown::kType) {
     if (m.from != submitter_) {
       reply = Ack{false, "only the submitter may shut the run down", {}};
@@ -357,7 +296,7 @@ Status Arbiter::HandleRequest(const Message& m, const std::string& routing_id) {
   out.rid = m.rid;
   // A relayed checkpoint is not kept for resends (memory): a resend is
   // handled again, and counted against the relay limit.
-  if (m.rid != 0 && out.tensors.empty()) RememberReply(m.from, out);
+  if (m.rid != 0 && out.tensors.empty()) replies_.Remember(m.from, out);
   Status sent = messenger_.Send(requests_, out, &routing_id);
   if (!sent.ok()) spdlog::warn("arbiter: {}", sent.ToString());
   if (reply.ok && m.type == Verdict::kType) crash_.Reached("verification", ++verdicts_handled_);
@@ -374,37 +313,50 @@ Status Arbiter::LogRefusal(const Message& m, const std::string& error) {
                  d.unlogged, m.from, refusal_log_.count(m.from));
   }
   // A participant's signed request: recorded, whoever sends how many.
-  return Log("request_refused", m.task, {{"type", m.type}, {"from", m.from}, {"error", error}});
+  return Log(m.task, RequestRefusedEvent{m.type, m.from, error});
+}
+
+Arbiter::Task* Arbiter::TaskOf(const Message& m, Ack* reply) {
+  auto it = tasks_.find(m.task);
+  if (it != tasks_.end()) return &it->second;
+  *reply = Ack{false, NoSuchTask(m.task), {}};
+  return nullptr;
+}
+
+bool Arbiter::FromSolver(const Task& task, const Message& m, Ack* reply) {
+  if (m.from == task.spec.solver) return true;
+  *reply = Ack{false, m.from + " is not the solver of " + m.task, {}};
+  return false;
+}
+
+bool Arbiter::InState(const Task& task, TaskState want, const char* doing, Ack* reply) {
+  // Past training, a task has its trace (checked too: the handlers use it).
+  if (task.machine.state() == want && (want == TaskState::kTraining || task.trace)) return true;
+  *reply = Ack{false, std::string("task is ") + TaskStateName(task.machine.state()) + ", not " +
+                          doing,
+               {}};
+  return false;
 }
 
 Status Arbiter::OnForcedErrorQuery(const Message& m, Ack* reply,
                                    std::optional<Message>* answer) {
-  auto it = tasks_.find(m.task);
-  if (it == tasks_.end()) {
-    *reply = Ack{false, NoSuchTask(m.task), {}};
-  } else if (m.from != it->second.spec.solver) {
-    *reply = Ack{false, m.from + " is not the solver of " + m.task, {}};
-  } else if (!it->second.assigned) {
+  Task* task = TaskOf(m, reply);
+  if (task == nullptr || !FromSolver(*task, m, reply)) return Status::Ok();
+  if (!task->assigned()) {
     *reply = Ack{false, m.task + " is not assigned yet", {}};
   } else {
-    *answer = Pack(ForcedErrorNotice{it->second.forced_error}, m.task);
+    *answer = Pack(ForcedErrorNotice{task->forced_error}, m.task);
   }
   return Status::Ok();
 }
 
 Status Arbiter::OnHello(const Message& m, const std::string& routing_id, Ack* reply) {
-  auto hello = Unpack<Hello>(m);
-  if (!hello.ok()) {
-    *reply = Ack{false, hello.status().message(), {}};
-    return Status::Ok();
-  }
-  const bool first = participants_.count(m.from) == 0;
-  participants_[m.from] =
-      Participant{hello->role, hello->serve_endpoint, routing_id, clock_->NowMs(), false};
-  if (first) {
+  const std::optional<Hello> hello = BodyOf<Hello>(m, reply);
+  if (!hello) return Status::Ok();
+  if (participants_.Join(m.from, {hello->role, hello->serve_endpoint, routing_id,
+                                   clock_->NowMs(), false})) {
     spdlog::info("arbiter: {} joined as {}", m.from, hello->role);
-    VT_RETURN_IF_ERROR(Log("participant_joined", "", {{"name", m.from},
-                                                      {"role", hello->role}}));
+    VT_RETURN_IF_ERROR(Log("", ParticipantJoinedEvent{m.from, hello->role}));
   }
   return AssignReadyTasks();
 }
@@ -414,11 +366,8 @@ Status Arbiter::OnPostTask(const Message& m, Ack* reply) {
     *reply = Ack{false, "only the submitter may post tasks", {}};
     return Status::Ok();
   }
-  auto post = Unpack<PostTask>(m);
-  if (!post.ok()) {
-    *reply = Ack{false, post.status().message(), {}};
-    return Status::Ok();
-  }
+  const std::optional<PostTask> post = BodyOf<PostTask>(m, reply);
+  if (!post) return Status::Ok();
   std::vector<std::string> named = post->spec.verifiers;
   named.push_back(post->spec.solver);
   for (const auto& n : named) {
@@ -427,19 +376,14 @@ Status Arbiter::OnPostTask(const Message& m, Ack* reply) {
       return Status::Ok();
     }
   }
-  const std::string id = TaskId(next_task_);
-  // The reward and one fee per verifier that will be selected.
-  const TaskEconomics& econ = post->spec.economics;
-  const int64_t selected = econ.verifiers_per_task > 0
-                               ? econ.verifiers_per_task
-                               : static_cast<int64_t>(post->spec.verifiers.size());
+  const std::string id = TaskIdOf(next_task_);
   Task t;
   if (Status durations = SetDurations(post->spec, &t); !durations.ok()) {
     *reply = Ack{false, durations.message(), {}};
     return Status::Ok();
   }
-  Result<Amount> fees = Amount::Mul(Amount(econ.verifier_fee), selected);
-  auto held = fees.ok() ? Amount::Add(Amount(post->spec.reward), *fees) : fees;
+  // The reward and one fee per verifier that will be selected.
+  const Result<Amount> held = EscrowOf(post->spec);
   if (!held.ok()) {
     *reply = Ack{false, "cannot escrow the reward: " + held.status().message(), {}};
     return Status::Ok();
@@ -453,66 +397,38 @@ Status Arbiter::OnPostTask(const Message& m, Ack* reply) {
   ++next_task_;
   t.id = id;
   t.spec = post->spec;
-  VT_RETURN_IF_ERROR(Log("task_posted", id, {{"spec", t.spec.ToJson()},
-                                             {"submitter", m.from},
-                                             {"rid", m.rid}}));
-  VT_RETURN_IF_ERROR(Log("transfer", id, Ledger::EntryToJson(ledger_.entries().back())));
+  VT_RETURN_IF_ERROR(Log(id, TaskPostedEvent{t.spec, m.from, m.rid}));
+  VT_RETURN_IF_ERROR(Log(id, TransferEvent{ledger_.entries().back()}));
   tasks_.emplace(id, std::move(t));
   reply->data = {{"task", id}};
   return AssignReadyTasks();
 }
 
-Status Arbiter::SetDurations(const TaskSpec& spec, Task* task) {
-  VT_ASSIGN_OR_RETURN(task->training_ms,
-                      SecondsToMs(spec.training_deadline_s, "training_deadline_s"));
-  VT_ASSIGN_OR_RETURN(task->verification_ms,
-                      SecondsToMs(spec.verification_deadline_s, "verification_deadline_s"));
-  VT_ASSIGN_OR_RETURN(task->clock_ms, SecondsToMs(spec.game_clock_s, "game_clock_s"));
-  return Status::Ok();
-}
-
 Status Arbiter::AssignReadyTasks() {
   for (auto& [id, task] : tasks_) {
-    if (task.assigned) continue;
-    bool ready = participants_.count(task.spec.solver) > 0;
-    for (const auto& v : task.spec.verifiers) ready = ready && participants_.count(v) > 0;
+    if (task.assigned()) continue;
+    bool ready = participants_.Joined(task.spec.solver);
+    for (const auto& v : task.spec.verifiers) ready = ready && participants_.Joined(v);
     if (!ready) continue;
-    task.assigned = true;
-    task.randomness = MakeCommitment(SecretFromSeed(config_.seed, id));
-    task.forced_error =
-        ForcedErrorDrawn(task.randomness.secret, task.spec.economics.forced_error_rate);
     VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kAssigned));
-    VT_RETURN_IF_ERROR(Move(task.spec.solver, StakeAccount(id, task.spec.solver),
-                            task.spec.economics.solver_stake, "solver stake", id));
-    task.deadline_ms = AddMs(clock_->NowMs(), task.training_ms);
-    VT_RETURN_IF_ERROR(Log("task_assigned", id,
-                           {{"solver", task.spec.solver},
-                            {"verifiers", task.spec.verifiers},
-                            {"randomness_commitment", task.randomness.commitment.Hex()}}));
-    VT_RETURN_IF_ERROR(Publish(Pack(TaskAssigned{task.spec, task.randomness.commitment}, id)));
+    VT_RETURN_IF_ERROR(Transfer(task.spec.solver, StakeAccount(id, task.spec.solver),
+                                task.spec.economics.solver_stake, "solver stake", id));
+    AssignTask(task, config_.seed, clock_->NowMs());
+    VT_RETURN_IF_ERROR(Log(id, TaskAssignedEvent{task.spec.solver, task.spec.verifiers,
+                                                 task.randomness.commitment}));
+    const Message assigned = *task.published[kAssignedSlot];
+    VT_RETURN_IF_ERROR(Publish(assigned));
   }
   return Status::Ok();
 }
 
 Status Arbiter::OnTraceCommit(const Message& m, Ack* reply) {
-  auto it = tasks_.find(m.task);
-  if (it == tasks_.end()) {
-    *reply = Ack{false, NoSuchTask(m.task), {}};
-    return Status::Ok();
-  }
-  Task& task = it->second;
-  auto trace = Unpack<TraceCommit>(m);
-  if (!trace.ok()) {
-    *reply = Ack{false, trace.status().message(), {}};
-    return Status::Ok();
-  }
-  if (m.from != task.spec.solver) {
-    *reply = Ack{false, m.from + " is not the solver of " + task.id, {}};
-    return Status::Ok();
-  }
-  if (task.machine.state() != TaskState::kTraining) {
-    *reply = Ack{false, std::string("task is ") + TaskStateName(task.machine.state()) +
-                            ", not training", {}};
+  Task* found = TaskOf(m, reply);
+  if (found == nullptr) return Status::Ok();
+  Task& task = *found;
+  const std::optional<TraceCommit> trace = BodyOf<TraceCommit>(m, reply);
+  if (!trace || !FromSolver(task, m, reply) ||
+      !InState(task, TaskState::kTraining, "training", reply)) {
     return Status::Ok();
   }
   const int64_t intervals = task.spec.intervals();
@@ -527,44 +443,35 @@ Status Arbiter::OnTraceCommit(const Message& m, Ack* reply) {
   }
   task.trace = *trace;
   VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kTraceCommitted));
-  VT_RETURN_IF_ERROR(Log("trace_committed", task.id,
-                         {{"solver", m.from}, {"body", trace->ToBody()}}));
+  VT_RETURN_IF_ERROR(Log(task.id, TraceCommittedEvent{m.from, *trace}));
   // Reveal only now: the solver's commitments can no longer depend on it.
   VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kRandomnessRevealed));
   const ProofPosted posted = PostedProof(task);
-  VT_RETURN_IF_ERROR(Log("randomness_revealed", task.id,
-                         {{"secret", task.randomness.secret.Hex()}}));
+  VT_RETURN_IF_ERROR(Log(task.id, RandomnessRevealedEvent{task.randomness.secret}));
   VT_RETURN_IF_ERROR(Publish(Pack(posted, task.id)));
-  task.selected = SelectVerifiers(task.randomness.secret, trace->trace_root, task.spec.verifiers,
-                                  task.spec.economics.verifiers_per_task);
-  VT_RETURN_IF_ERROR(Log("verifiers_selected", task.id, {{"verifiers", task.selected}}));
-  for (const auto& v : task.selected) {
-    VT_RETURN_IF_ERROR(Move(v, StakeAccount(task.id, v), task.spec.economics.verifier_stake,
-                            "verifier stake", task.id));
+  return DrawVerifiers(task);
+}
+
+Status Arbiter::DrawVerifiers(Task& task) {
+  std::vector<std::string> drawn =
+      SelectVerifiers(task.randomness.secret, task.trace->trace_root, task.spec.verifiers,
+                      task.spec.economics.verifiers_per_task);
+  VT_RETURN_IF_ERROR(Log(task.id, VerifiersSelectedEvent{drawn}));
+  for (const auto& v : drawn) {
+    VT_RETURN_IF_ERROR(Transfer(v, StakeAccount(task.id, v), task.spec.economics.verifier_stake,
+                                "verifier stake", task.id));
   }
-  task.deadline_ms = AddMs(clock_->NowMs(), task.verification_ms);
+  StartVerification(task, std::move(drawn), clock_->NowMs());
   return Status::Ok();
 }
 
 Status Arbiter::OnTrainingFailed(const Message& m, Ack* reply) {
-  auto it = tasks_.find(m.task);
-  if (it == tasks_.end()) {
-    *reply = Ack{false, NoSuchTask(m.task), {}};
-    return Status::Ok();
-  }
-  Task& task = it->second;
-  auto failed = Unpack<TrainingFailed>(m);
-  if (!failed.ok()) {
-    *reply = Ack{false, failed.status().message(), {}};
-    return Status::Ok();
-  }
-  if (m.from != task.spec.solver) {
-    *reply = Ack{false, m.from + " is not the solver of " + task.id, {}};
-    return Status::Ok();
-  }
-  if (task.machine.state() != TaskState::kTraining) {
-    *reply = Ack{false, std::string("task is ") + TaskStateName(task.machine.state()) +
-                            ", not training", {}};
+  Task* found = TaskOf(m, reply);
+  if (found == nullptr) return Status::Ok();
+  Task& task = *found;
+  const std::optional<TrainingFailed> failed = BodyOf<TrainingFailed>(m, reply);
+  if (!failed || !FromSolver(task, m, reply) ||
+      !InState(task, TaskState::kTraining, "training", reply)) {
     return Status::Ok();
   }
   // The solver's words go into the log and the task's reason: bounded.
@@ -572,7 +479,7 @@ Status Arbiter::OnTrainingFailed(const Message& m, Ack* reply) {
   std::string why = failed->reason.substr(0, kMaxReason);
   if (failed->reason.size() > kMaxReason) why += "...";
   spdlog::warn("arbiter: {}: the solver gave up: {}", task.id, why);
-  VT_RETURN_IF_ERROR(Log("training_failed", task.id, {{"solver", m.from}, {"reason", why}}));
+  VT_RETURN_IF_ERROR(Log(task.id, TrainingFailedEvent{m.from, why}));
   // Settled as at the training deadline, only sooner: giving up is never
   // cheaper for a solver than running out of time.
   VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kSolverGaveUp));
@@ -580,59 +487,27 @@ Status Arbiter::OnTrainingFailed(const Message& m, Ack* reply) {
 }
 
 Status Arbiter::OnVerdict(const Message& m, Ack* reply) {
-  auto it = tasks_.find(m.task);
-  if (it == tasks_.end()) {
-    *reply = Ack{false, NoSuchTask(m.task), {}};
-    return Status::Ok();
-  }
-  Task& task = it->second;
-  auto verdict = Unpack<Verdict>(m);
-  if (!verdict.ok()) {
-    *reply = Ack{false, verdict.status().message(), {}};
-    return Status::Ok();
-  }
-  const auto& vs = task.selected;
-  if (std::find(vs.begin(), vs.end(), m.from) == vs.end()) {
-    *reply = Ack{false, m.from + " is not a selected verifier of " + task.id, {}};
-    return Status::Ok();
-  }
-  if (task.machine.state() != TaskState::kVerifying) {
-    *reply = Ack{false, std::string("task is ") + TaskStateName(task.machine.state()) +
-                            ", not verifying", {}};
-    return Status::Ok();
-  }
-  if (task.verdicts.count(m.from) > 0) {
-    *reply = Ack{false, m.from + " has already posted a verdict", {}};
-    return Status::Ok();
-  }
-  if (verdict->trace_root != task.trace->trace_root) {
-    // After a forced error the task is verified twice: a late verdict on
-    // the posted trace is not a vote on the real one.
-    *reply = Ack{false, "the verdict is on trace " + verdict->trace_root.Hex() + ", but " +
-                            task.id + " is verifying trace " + task.trace->trace_root.Hex(),
-                 {}};
-    return Status::Ok();
-  }
+  Task* found = TaskOf(m, reply);
+  if (found == nullptr) return Status::Ok();
+  Task& task = *found;
+  const std::optional<Verdict> verdict = BodyOf<Verdict>(m, reply);
+  if (!verdict) return Status::Ok();
   std::optional<ChallengedInterval> challenged;
-  if (!verdict->accept && !verdict->abstain) {
-    auto checked = CheckChallengeEvidence(*verdict, task.trace->trace_root,
-                                          task.trace->num_checkpoints);
-    if (!checked.ok()) {
-      *reply = Ack{false, "challenge refused: " + checked.status().message(), {}};
-      return Status::Ok();
-    }
-    challenged = *checked;
+  if (std::string refused = RefuseVerdict(task, m.from, *verdict, &challenged);
+      !refused.empty()) {
+    *reply = Ack{false, refused, {}};
+    return Status::Ok();
   }
   task.verdicts[m.from] = *verdict;
-  VT_RETURN_IF_ERROR(Log("verdict", task.id, {{"verifier", m.from}, {"body", verdict->ToBody()}}));
+  VT_RETURN_IF_ERROR(Log(task.id, VerdictEvent{m.from, *verdict}));
   if (challenged) {
     task.challenges[m.from] = *challenged;
-    VT_RETURN_IF_ERROR(Move(m.from, ChallengeAccount(task.id, m.from),
+    VT_RETURN_IF_ERROR(Transfer(m.from, ChallengeAccount(task.id, m.from),
                             task.spec.economics.challenge_stake, "challenge stake", task.id));
   }
   // A checkpoint demand still open holds the conclusion back: its outcome
   // may be that the solver withheld it.
-  if (task.verdicts.size() == vs.size() && !task.availability.any_open()) return Conclude(task);
+  if (ReadyToConclude(task)) return Conclude(task);
   return Status::Ok();
 }
 
@@ -642,26 +517,16 @@ std::string Arbiter::DeliveryFile(const std::string& task, int64_t index) const 
 }
 
 Status Arbiter::PublishDemand(Task& task, const Demand& demand) {
-  CheckpointDemand event{task.spec.solver, demand.index, DemandStateName(demand.state),
-                         demand.deadline_ms, demand.reason};
-  Message m = Pack(event, task.id);
-  task.demand_events[demand.index] = m;
-  return Publish(m);
+  return Publish(NoteDemand(task, demand));
 }
 
 Status Arbiter::OnAvailabilityChallenge(const Message& m, Ack* reply,
                                         std::optional<Message>* answer) {
-  auto it = tasks_.find(m.task);
-  if (it == tasks_.end()) {
-    *reply = Ack{false, NoSuchTask(m.task), {}};
-    return Status::Ok();
-  }
-  Task& task = it->second;
-  auto challenge = Unpack<AvailabilityChallenge>(m);
-  if (!challenge.ok()) {
-    *reply = Ack{false, challenge.status().message(), {}};
-    return Status::Ok();
-  }
+  Task* found = TaskOf(m, reply);
+  if (found == nullptr) return Status::Ok();
+  Task& task = *found;
+  const std::optional<AvailabilityChallenge> challenge = BodyOf<AvailabilityChallenge>(m, reply);
+  if (!challenge) return Status::Ok();
   const int64_t index = challenge->index;
   const Demand* known = task.availability.Find(index);
   const bool asked_before =
@@ -675,11 +540,7 @@ Status Arbiter::OnAvailabilityChallenge(const Message& m, Ack* reply,
       *reply = Ack{false, m.from + " is not a selected verifier of " + task.id, {}};
       return Status::Ok();
     }
-    if (task.machine.state() != TaskState::kVerifying || !task.trace) {
-      *reply = Ack{false, std::string("task is ") + TaskStateName(task.machine.state()) +
-                              ", not verifying", {}};
-      return Status::Ok();
-    }
+    if (!InState(task, TaskState::kVerifying, "verifying", reply)) return Status::Ok();
     if (task.verdicts.count(m.from) > 0) {
       *reply = Ack{false, m.from + " has already posted a verdict", {}};
       return Status::Ok();
@@ -694,12 +555,9 @@ Status Arbiter::OnAvailabilityChallenge(const Message& m, Ack* reply,
     known = *opened;
     spdlog::info("arbiter: {}: {} asks for checkpoint {} ({})", task.id, m.from, index,
                  challenge->reason);
-    VT_RETURN_IF_ERROR(Log("availability_challenge", task.id,
-                           {{"challenger", m.from},
-                            {"index", index},
-                            {"reason", challenge->reason},
-                            {"opened_ms", known->opened_ms},
-                            {"deadline_ms", known->deadline_ms}}));
+    VT_RETURN_IF_ERROR(Log(task.id, AvailabilityChallengeEvent{m.from, index, challenge->reason,
+                                                               known->opened_ms,
+                                                               known->deadline_ms}));
     if (known->challengers.size() == 1) VT_RETURN_IF_ERROR(PublishDemand(task, *known));
   }
   const Demand& d = *known;
@@ -743,21 +601,14 @@ Status Arbiter::OnAvailabilityChallenge(const Message& m, Ack* reply,
 }
 
 Status Arbiter::OnCheckpointDelivery(const Message& m, Ack* reply) {
-  auto it = tasks_.find(m.task);
-  if (it == tasks_.end()) {
-    *reply = Ack{false, NoSuchTask(m.task), {}};
-    return Status::Ok();
-  }
-  Task& task = it->second;
-  if (m.from != task.spec.solver) {
-    *reply = Ack{false, m.from + " is not the solver of " + task.id, {}};
-    return Status::Ok();
-  }
-  auto delivery = Unpack<CheckpointDelivery>(m);
-  if (!delivery.ok()) {
-    *reply = Ack{false, delivery.status().message(), {}};
-    return Status::Ok();
-  }
+  Task* found = TaskOf(m, reply);
+  if (found == nullptr) return Status::Ok();
+  Task& task = *found;
+  // The sender before the body: a checkpoint is large, and only its solver
+  // sends one.
+  if (!FromSolver(task, m, reply)) return Status::Ok();
+  const std::optional<CheckpointDelivery> delivery = BodyOf<CheckpointDelivery>(m, reply);
+  if (!delivery) return Status::Ok();
   const int64_t index = delivery->index;
   const Demand* d = task.availability.Find(index);
   if (d != nullptr && d->state == DemandState::kDelivered) {
@@ -790,22 +641,17 @@ Status Arbiter::OnCheckpointDelivery(const Message& m, Ack* reply) {
   VT_RETURN_IF_ERROR(task.availability.Resolve(index, valid.ok(), delivery->state_hash,
                                                valid.ok() ? "" : valid.message()));
   d = task.availability.Find(index);
-  VT_RETURN_IF_ERROR(Log("checkpoint_delivered", task.id,
-                         {{"index", index},
-                          {"valid", valid.ok()},
-                          {"error", valid.ok() ? "" : valid.message()},
-                          {"state_hash", delivery->state_hash.Hex()},
-                          {"proof", ProofToJson(delivery->proof)},
-                          {"file", file}}));
+  VT_RETURN_IF_ERROR(Log(task.id, CheckpointDeliveredEvent{
+                                      index, valid.ok(), valid.ok() ? "" : valid.message(),
+                                      delivery->state_hash, delivery->proof, file}));
   VT_RETURN_IF_ERROR(PublishDemand(task, *d));
   if (!valid.ok()) {
     spdlog::warn("arbiter: {}: the solver delivered an invalid checkpoint {}: {}", task.id, index,
                  valid.message());
-    VT_RETURN_IF_ERROR(Log("availability_failed", task.id,
-                           {{"index", index},
-                            {"challenger", d->first_challenger},
-                            {"reason", "the solver delivered an invalid checkpoint " +
-                                           std::to_string(index) + ": " + valid.message()}}));
+    VT_RETURN_IF_ERROR(Log(task.id, AvailabilityFailedEvent{
+                                        index, d->first_challenger,
+                                        "the solver delivered an invalid checkpoint " +
+                                            std::to_string(index) + ": " + valid.message()}));
     Demand failed = *d;
     failed.reason = "the solver delivered an invalid checkpoint " + std::to_string(index) + ": " +
                     valid.message();
@@ -813,15 +659,11 @@ Status Arbiter::OnCheckpointDelivery(const Message& m, Ack* reply) {
   }
   spdlog::info("arbiter: {}: the solver delivered checkpoint {}", task.id, index);
   task.delivered[index] = delivery->tensors;
-  task.delivered_proofs[index] = delivery->proof;
-  if (!file.empty()) task.delivered_files[index] = file;
   // The verifiers that asked now verify: they get the verification time
   // again from here.
-  task.deadline_ms = std::max(task.deadline_ms, AddMs(clock_->NowMs(), task.verification_ms));
+  NoteDelivery(task, index, delivery->proof, file, clock_->NowMs());
   *reply = Ack{true, "", {{"index", index}, {"state", "delivered"}}};
-  if (task.verdicts.size() == task.selected.size() && !task.availability.any_open()) {
-    return Conclude(task);
-  }
+  if (ReadyToConclude(task)) return Conclude(task);
   return Status::Ok();
 }
 
@@ -833,51 +675,44 @@ Status Arbiter::Withhold(Task& task, const Demand& demand) {
 }
 
 Status Arbiter::Conclude(Task& task) {
-  if (task.forced_error && !task.real_round) return ForcedRound(task);
-  for (const auto& v : task.selected) {
-    auto c = task.challenges.find(v);
-    if (c == task.challenges.end()) continue;
-    VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kChallenge));
-    if (c->second.initial_state) return RuleOnInitialState(task, v, c->second);
-    return OpenDispute(task, v, task.verdicts.at(v).disputed_interval, c->second);
-  }
-  int64_t accepted = 0;
-  for (const auto& [name, verdict] : task.verdicts) accepted += verdict.accept ? 1 : 0;
-  const int64_t abstained = static_cast<int64_t>(task.verdicts.size()) - accepted;
-  if (accepted == 0) {
-    VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kAllAbstained));
-    return Settle(task, "every verifier that voted abstained: it could not verify");
+  const Conclusion c = ConclusionOf(task);
+  switch (c.kind) {
+    case Conclusion::kForcedRound: return ForcedRound(task);
+    case Conclusion::kDispute:
+    case Conclusion::kInitialState: {
+      VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kChallenge));
+      const ChallengedInterval& hashes = task.challenges.at(c.challenger);
+      if (c.kind == Conclusion::kInitialState) {
+        return RuleOnInitialState(task, c.challenger, hashes);
+      }
+      return OpenDispute(task, c.challenger, task.verdicts.at(c.challenger).disputed_interval,
+                         hashes);
+    }
+    case Conclusion::kAllAbstained:
+      VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kAllAbstained));
+      return Settle(task, c.reason);
+    case Conclusion::kAccepted: break;
   }
   VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kAllAccepted));
-  std::string reason = task.verdicts.size() == task.selected.size()
-                           ? "every verifier accepted"
-                           : "every verifier that voted before the deadline accepted";
-  if (abstained > 0) {
-    reason = std::to_string(accepted) + " verifier(s) accepted, " + std::to_string(abstained) +
-             " abstained (could not verify), none challenged";
-  }
-  return Settle(task, reason);
+  return Settle(task, c.reason);
 }
 
 Status Arbiter::ForcedRound(Task& task) {
   VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kForcedErrorRevealed));
-  SettlementInput in = SettlementInputOf(task);
+  SettlementInput in = SettlementInputOf(task, ledger_, submitter_);
   VT_ASSIGN_OR_RETURN(SettlementPlan plan, PlanSettlement(in));
   for (const auto& t : plan.transfers) {
-    VT_RETURN_IF_ERROR(Move(t.from, t.to, t.amount.value(), t.reason, task.id));
+    VT_RETURN_IF_ERROR(Transfer(t.from, t.to, t.amount.value(), t.reason, task.id));
   }
-  task.forced_round = plan.ToJson();
-  task.forced_round["selected"] = task.selected;
-  task.forced_round["trace_root"] = task.trace->trace_root.Hex();
-  VT_RETURN_IF_ERROR(Log("forced_error_settlement", task.id, task.forced_round));
+  const ForcedErrorSettlementEvent round{plan.ToJson(), task.selected,
+                                         task.trace->trace_root.Hex()};
+  task.forced_round = round.ToJson();
+  VT_RETURN_IF_ERROR(Log(task.id, round));
   // The verifiers of the posted trace are done with it; the real trace
   // gets its own draw, verdicts and demands.
-  task.selected.clear();
-  task.verdicts.clear();
-  task.challenges.clear();
+  EndPostedRound(task);
   task.deadline_ms = AddMs(clock_->NowMs(), task.clock_ms);
-  VT_RETURN_IF_ERROR(Log("forced_error_revealed", task.id,
-                         {{"forced", true}, {"deadline_ms", task.deadline_ms}}));
+  VT_RETURN_IF_ERROR(Log(task.id, ForcedErrorRevealedEvent{true, task.deadline_ms}));
   spdlog::info("arbiter: {}: forced error revealed ({} caught it, {} approved it); waiting for "
                "the solver's real trace",
                task.id, plan.caught.size(), plan.lazy.size());
@@ -885,24 +720,12 @@ Status Arbiter::ForcedRound(Task& task) {
 }
 
 Status Arbiter::OnRealTrace(const Message& m, Ack* reply) {
-  auto it = tasks_.find(m.task);
-  if (it == tasks_.end()) {
-    *reply = Ack{false, NoSuchTask(m.task), {}};
-    return Status::Ok();
-  }
-  Task& task = it->second;
-  auto real = Unpack<RealTrace>(m);
-  if (!real.ok()) {
-    *reply = Ack{false, real.status().message(), {}};
-    return Status::Ok();
-  }
-  if (m.from != task.spec.solver) {
-    *reply = Ack{false, m.from + " is not the solver of " + task.id, {}};
-    return Status::Ok();
-  }
-  if (task.machine.state() != TaskState::kForcedError || !task.trace) {
-    *reply = Ack{false, std::string("task is ") + TaskStateName(task.machine.state()) +
-                            ", not waiting for a real trace", {}};
+  Task* found = TaskOf(m, reply);
+  if (found == nullptr) return Status::Ok();
+  Task& task = *found;
+  const std::optional<RealTrace> real = BodyOf<RealTrace>(m, reply);
+  if (!real || !FromSolver(task, m, reply) ||
+      !InState(task, TaskState::kForcedError, "waiting for a real trace", reply)) {
     return Status::Ok();
   }
   const int64_t intervals = task.spec.intervals();
@@ -915,11 +738,8 @@ Status Arbiter::OnRealTrace(const Message& m, Ack* reply) {
   const RealTraceReveal opening{real->trace_root, real->final_state_hash, real->num_checkpoints,
                                  real->nonce};
   const Status opens = CheckRealTraceReveal(task.trace->real_commitment, task.id, opening);
-  VT_RETURN_IF_ERROR(Log("real_trace_revealed", task.id,
-                         {{"solver", m.from},
-                          {"body", real->ToBody()},
-                          {"opens", opens.ok()},
-                          {"error", opens.ok() ? "" : opens.message()}}));
+  VT_RETURN_IF_ERROR(Log(task.id, RealTraceRevealedEvent{m.from, *real, opens.ok(),
+                                                         opens.ok() ? "" : opens.message()}));
   if (!opens.ok()) {
     // Signed by the solver: it committed to one trace and opened another.
     *reply = Ack{false, opens.message(), {}};
@@ -930,15 +750,7 @@ Status Arbiter::OnRealTrace(const Message& m, Ack* reply) {
   spdlog::info("arbiter: {}: the solver opened its real trace {}; verifying it", task.id,
                real->trace_root.Hex());
   VT_RETURN_IF_ERROR(Publish(Pack(PostedProof(task), task.id)));
-  task.selected = SelectVerifiers(task.randomness.secret, real->trace_root, task.spec.verifiers,
-                                  task.spec.economics.verifiers_per_task);
-  VT_RETURN_IF_ERROR(Log("verifiers_selected", task.id, {{"verifiers", task.selected}}));
-  for (const auto& v : task.selected) {
-    VT_RETURN_IF_ERROR(Move(v, StakeAccount(task.id, v), task.spec.economics.verifier_stake,
-                            "verifier stake", task.id));
-  }
-  task.deadline_ms = AddMs(clock_->NowMs(), task.verification_ms);
-  return Status::Ok();
+  return DrawVerifiers(task);
 }
 
 void Arbiter::AdoptRealTrace(Task& task, const RealTrace& real) {
@@ -977,7 +789,7 @@ Status Arbiter::RuleOnInitialState(Task& task, const std::string& challenger,
   // The initial state is fixed by the task in the precision the solver
   // trains in: the challenge is rejected when checkpoint 0 is the initial
   // state in either precision a profile allows.
-  nlohmann::json computed = nlohmann::json::object();
+  std::map<std::string, std::string> computed;
   bool upheld = true;
   for (const char* dtype : {"float32", "float64"}) {
     auto job = JobIn(task, dtype);
@@ -991,11 +803,8 @@ Status Arbiter::RuleOnInitialState(Task& task, const std::string& challenger,
     }
   }
   task.ruled_challenger = challenger;
-  VT_RETURN_IF_ERROR(Log("initial_state_ruling", task.id,
-                         {{"challenger", challenger},
-                          {"committed", hashes.start_hash.Hex()},
-                          {"initial_state", computed},
-                          {"upheld", upheld}}));
+  VT_RETURN_IF_ERROR(Log(task.id, InitialStateRulingEvent{challenger, hashes.start_hash,
+                                                          computed, upheld}));
   VT_RETURN_IF_ERROR(Transition(
       task, upheld ? TaskEvent::kChallengeUpheld : TaskEvent::kChallengeRejected));
   return Settle(task, upheld ? "challenge upheld: checkpoint 0 is not the task's initial state "
@@ -1006,7 +815,7 @@ Status Arbiter::RuleOnInitialState(Task& task, const std::string& challenger,
 
 Status Arbiter::VoidTask(Task& task, const std::string& why) {
   spdlog::error("arbiter: {}: cannot rule: {}", task.id, why);
-  VT_RETURN_IF_ERROR(Log("arbiter_error", task.id, {{"error", why}}));
+  VT_RETURN_IF_ERROR(Log(task.id, ArbiterErrorEvent{why}));
   VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kArbiterFailed));
   return Settle(task, "void: the arbiter could not rule (" + why +
                           "); the reward goes back and every stake is returned");
@@ -1015,30 +824,26 @@ Status Arbiter::VoidTask(Task& task, const std::string& why) {
 Status Arbiter::CheckDeadlines() {
   const int64_t now = clock_->NowMs();
   for (auto& [id, task] : tasks_) {
-    if (task.machine.done() || !task.assigned) continue;
-    if (task.machine.state() == TaskState::kVerifying && task.availability.any_open()) {
+    const DueAction due = DueAt(task, now);
+    if (due == DueAction::kDemands) {
       // A demand past its deadline loses the task for the solver; while
       // one is open, verification does not end.
       if (auto failed = task.availability.Expire(now)) {
-        VT_RETURN_IF_ERROR(Log("availability_failed", id,
-                               {{"index", failed->index},
-                                {"challenger", failed->first_challenger},
-                                {"reason", failed->reason}}));
+        VT_RETURN_IF_ERROR(Log(id, AvailabilityFailedEvent{failed->index,
+                                                           failed->first_challenger,
+                                                           failed->reason}));
         VT_RETURN_IF_ERROR(PublishDemand(task, *failed));
         VT_RETURN_IF_ERROR(Withhold(task, *failed));
       }
-      continue;
-    }
-    if (now < task.deadline_ms) continue;
-    if (task.machine.state() == TaskState::kTraining) {
+    } else if (due == DueAction::kTrainingDeadline) {
       VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kTrainingDeadline));
       VT_RETURN_IF_ERROR(Settle(task, "the solver posted no trace before the training deadline"));
-    } else if (task.machine.state() == TaskState::kVerifying && !task.verdicts.empty()) {
+    } else if (due == DueAction::kConclude) {
       VT_RETURN_IF_ERROR(Conclude(task));
-    } else if (task.machine.state() == TaskState::kVerifying) {
+    } else if (due == DueAction::kVerificationDeadline) {
       VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kVerificationDeadline));
       VT_RETURN_IF_ERROR(Settle(task, "no verifier posted a verdict before the deadline"));
-    } else if (task.machine.state() == TaskState::kForcedError) {
+    } else if (due == DueAction::kRealTraceDeadline) {
       VT_RETURN_IF_ERROR(RealTraceWithheld(task, "nothing before the reveal deadline"));
     }
   }
@@ -1052,64 +857,29 @@ Status Arbiter::CheckDeadlines() {
   return Status::Ok();
 }
 
-SettlementInput Arbiter::SettlementInputOf(const Task& task) const {
-  SettlementInput in;
-  in.economics = task.spec.economics;
-  in.outcome = OutcomeOf(task.machine.state());
-  in.task = task.id;
-  in.submitter = submitter_;
-  in.solver = task.spec.solver;
-  in.escrow_account = EscrowAccount(task.id);
-  in.escrow = ledger_.Balance(in.escrow_account);
-  in.reward = std::min(in.escrow, Amount(task.spec.reward));
-  in.solver_stake_account = StakeAccount(task.id, task.spec.solver);
-  in.solver_stake = ledger_.Balance(in.solver_stake_account);
-  for (const auto& name : task.selected) {
-    VerifierPosition v;
-    v.name = name;
-    auto verdict = task.verdicts.find(name);
-    if (verdict != task.verdicts.end()) {
-      v.verdict = verdict->second.abstain  ? VerdictKind::kAbstain
-                  : verdict->second.accept ? VerdictKind::kAccept
-                                           : VerdictKind::kChallenge;
-    }
-    v.stake_account = StakeAccount(task.id, name);
-    v.stake = ledger_.Balance(v.stake_account);
-    if (task.challenges.count(name) > 0) {
-      v.challenge_account = ChallengeAccount(task.id, name);
-      v.challenge_stake = ledger_.Balance(v.challenge_account);
-    }
-    in.verifiers.push_back(v);
-  }
-  if (task.dispute) in.challenger = task.dispute->challenger;
-  if (!task.ruled_challenger.empty()) in.challenger = task.ruled_challenger;
-  if (!task.withheld_challenger.empty()) in.challenger = task.withheld_challenger;
-  in.jackpot = ledger_.Balance(kJackpotAccount);
-  return in;
-}
-
 Status Arbiter::Settle(Task& task, const std::string& reason) {
   const std::string outcome = TaskStateName(task.machine.state());
-  const SettlementInput in = SettlementInputOf(task);
+  const SettlementInput in = SettlementInputOf(task, ledger_, submitter_);
   VT_ASSIGN_OR_RETURN(SettlementPlan plan, PlanSettlement(in));
   for (const auto& t : plan.transfers) {
-    VT_RETURN_IF_ERROR(Move(t.from, t.to, t.amount.value(), t.reason, task.id));
+    VT_RETURN_IF_ERROR(Transfer(t.from, t.to, t.amount.value(), t.reason, task.id));
   }
   // The forced-error draw is public from here on (the secret was revealed
   // with the proof; the solver's instruction only now). A forced error was
   // made public when its verification ended.
   if (task.forced_round.is_null()) {
-    VT_RETURN_IF_ERROR(Log("forced_error_revealed", task.id, {{"forced", task.forced_error}}));
+    VT_RETURN_IF_ERROR(Log(task.id, ForcedErrorRevealedEvent{task.forced_error, std::nullopt}));
   }
-  nlohmann::json settlement = plan.ToJson();
-  settlement["outcome"] = SettlementOutcomeName(in.outcome);
-  settlement["forced_error"] = task.forced_error;
+  SettlementEvent settlement;
+  settlement.plan = plan.ToJson();
+  settlement.outcome = SettlementOutcomeName(in.outcome);
+  settlement.forced_error = task.forced_error;
   // The verifiers' settlement of the forced error's posted trace.
-  if (!task.forced_round.is_null()) settlement["forced_round"] = task.forced_round;
-  settlement["selected"] = task.selected;
-  settlement["jackpot"] = ledger_.Balance(kJackpotAccount).value();
-  settlement["economics"] = task.spec.economics.ToJson();
-  VT_RETURN_IF_ERROR(Log("settlement", task.id, settlement));
+  if (!task.forced_round.is_null()) settlement.forced_round = task.forced_round;
+  settlement.selected = task.selected;
+  settlement.jackpot = ledger_.Balance(kJackpotAccount).value();
+  settlement.economics = task.spec.economics;
+  VT_RETURN_IF_ERROR(Log(task.id, settlement));
   VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kSettle));
   VT_RETURN_IF_ERROR(ledger_.CheckConservation());
   TaskSettled settled{outcome, reason, BalancesJson()};
@@ -1117,7 +887,7 @@ Status Arbiter::Settle(Task& task, const std::string& reason) {
     settled.dispute = task.dispute->Report(
         task.job ? GameNodeName(*task.job, task.dispute->game->disputed_node()) : "");
   }
-  VT_RETURN_IF_ERROR(Log("task_settled", task.id, settled.ToBody()));
+  VT_RETURN_IF_ERROR(Log(task.id, TaskSettledEvent{settled}));
   VT_RETURN_IF_ERROR(SignHeads());
   task.settled_ms = clock_->NowMs();
   spdlog::info("arbiter: {} settled: {} ({})", task.id, outcome, reason);
@@ -1147,7 +917,7 @@ void Arbiter::ForgetSettled() {
   const int64_t now = clock_->NowMs();
   for (auto it = tasks_.begin(); it != tasks_.end();) {
     const Task& task = it->second;
-    if (task.settled_ms >= 0 && now - task.settled_ms > kSettledRepublishMs) {
+    if (task.machine.done() && now - task.settled_ms > kSettledRepublishMs) {
       forgotten_.insert(it->first);
       it = tasks_.erase(it);
     } else {
@@ -1176,29 +946,9 @@ Status Arbiter::OpenDispute(Task& task, const std::string& challenger, int64_t i
   task.dispute = DisputeFromOpened(task.id, opened, clock_->NowMs());
   spdlog::info("arbiter: {}: {} disputes interval {} (steps {}..{})", task.id, challenger,
                interval, opened.first_step, opened.first_step + opened.steps);
-  VT_RETURN_IF_ERROR(Log("dispute_opened", task.id, opened.ToBody()));
+  VT_RETURN_IF_ERROR(Log(task.id, DisputeOpenedEvent{opened}));
   VT_RETURN_IF_ERROR(Publish(Pack(opened, task.id)));
   return AfterMove(task);
-}
-
-Dispute Arbiter::DisputeFromOpened(const std::string& task, const DisputeOpened& opened,
-                                   int64_t now_ms) {
-  Dispute d;
-  d.task = task;
-  d.solver = opened.solver;
-  d.challenger = opened.challenger;
-  d.interval = opened.interval;
-  d.opened_ms = now_ms;
-  GameSetup setup;
-  setup.first_step = opened.first_step;
-  setup.steps = opened.steps;
-  setup.arity = opened.arity;
-  setup.start_hash = opened.start_hash;
-  setup.solver_end_hash = opened.solver_end_hash;
-  setup.clock_ms = opened.clock_ms;
-  setup.now_ms = now_ms;
-  d.game = std::make_unique<Game>(setup);
-  return d;
 }
 
 Arbiter::Task* Arbiter::DisputeFor(const Message& m, Ack* reply) {
@@ -1224,7 +974,7 @@ Status Arbiter::OnGameMove(const Message& m, Ack* reply) {
   auto refuse = [&](const std::string& why) {
     ++d.rejected[m.from];
     *reply = Ack{false, why, {}};
-    return Log("game_move_rejected", task->id, {{"from", m.from}, {"reason", why}});
+    return Log(task->id, GameMoveRejectedEvent{m.from, why});
   };
   if (!move.ok()) return refuse(move.status().message());
   if (move->move != d.moves) {
@@ -1232,15 +982,9 @@ Status Arbiter::OnGameMove(const Message& m, Ack* reply) {
                   std::to_string(d.moves));
   }
   const int64_t now = clock_->NowMs();
-  const Status applied = ApplyMove(d, d.PartyOf(m.from), *move, now);
-  VT_RETURN_IF_ERROR(Log("game_move", task->id,
-                         {{"from", m.from},
-                          {"rid", m.rid},
-                          {"move", move->move},
-                          {"kind", move->kind},
-                          {"body", move->ToBody()},
-                          {"accepted", applied.ok()},
-                          {"error", applied.ok() ? "" : applied.message()}}));
+  const Status applied = ApplyGameMove(d, d.PartyOf(m.from), *move, now);
+  VT_RETURN_IF_ERROR(Log(task->id, GameMoveEvent{m.from, m.rid, *move, applied.ok(),
+                                                  applied.ok() ? "" : applied.message()}));
   if (!applied.ok() && !d.game->resolved()) {
     ++d.rejected[m.from];
     *reply = Ack{false, applied.message(), {}};
@@ -1249,16 +993,6 @@ Status Arbiter::OnGameMove(const Message& m, Ack* reply) {
   if (!applied.ok()) *reply = Ack{false, applied.message(), {}};
   ++d.moves;
   return AfterMove(*task);
-}
-
-Status Arbiter::ApplyMove(Dispute& d, Party party, const GameMove& move, int64_t now_ms) {
-  if (move.kind == "split_hashes") {
-    return d.game->state() == GameState::kNodeSplits
-               ? d.game->PostNodeHashes(party, move.hashes, now_ms)
-               : d.game->PostStepHashes(party, move.hashes, now_ms);
-  }
-  if (move.kind == "choose") return d.game->ChooseSubRange(party, move.index, now_ms);
-  return d.game->CommitGraph(party, move.nodes, move.outputs_root, move.chain_end, now_ms);
 }
 
 Status Arbiter::OnNodeEvidence(const Message& m, Ack* reply) {
@@ -1271,7 +1005,7 @@ Status Arbiter::OnNodeEvidence(const Message& m, Ack* reply) {
       d.game->state() != GameState::kEvidence) {
     ++d.rejected[m.from];
     *reply = Ack{false, ev.ok() ? "no evidence is due now" : ev.status().message(), {}};
-    return Log("game_move_rejected", task->id, {{"from", m.from}, {"reason", reply->error}});
+    return Log(task->id, GameMoveRejectedEvent{m.from, reply->error});
   }
   if (d.game->Tick(clock_->NowMs())) {
     ++d.moves;
@@ -1303,19 +1037,12 @@ Status Arbiter::OnNodeEvidence(const Message& m, Ack* reply) {
   if (!ruled.ok()) return VoidTask(*task, "evaluating the node: " + ruled.status().ToString());
   const NodeRuling& ruling = *ruled;
   d.ruling = ruling;
-  VT_RETURN_IF_ERROR(Log("node_ruling", task->id,
-                         {{"step", ctx.step},
-                          {"node_index", ctx.node},
-                          {"node", ruling.node_name},
-                          {"solver_correct", ruling.solver_correct},
-                          {"reason", ruling.reason},
-                          {"node_flops", ruling.node_flops},
-                          {"step_flops", ruling.step_flops},
-                          {"deviation", DeviationJson(ruling.deviation)},
-                          {"tolerance", ruling.tolerance},
-                          {"arbiter_output_hash", ruling.arbiter_output_hash.Hex()},
-                          {"timings", {{"node_seconds", ruling.seconds},
-                                       {"job_load_seconds", d.job_load_seconds}}}}));
+  VT_RETURN_IF_ERROR(Log(task->id, NodeRulingEvent{ctx.step, ctx.node, ruling.node_name,
+                                                    ruling.solver_correct, ruling.reason,
+                                                    ruling.node_flops, ruling.step_flops,
+                                                    DeviationJson(ruling.deviation),
+                                                    ruling.tolerance, ruling.arbiter_output_hash,
+                                                    ruling.seconds, d.job_load_seconds}));
   VT_RETURN_IF_ERROR(d.game->Rule(ruling.solver_correct, ruling.reason, clock_->NowMs()));
   ++d.moves;
   return AfterMove(*task);
@@ -1353,42 +1080,38 @@ Status Arbiter::AfterMove(Task& task) {
   // Name the disputed node as soon as the dissection has found it.
   if (d.game->state() == GameState::kEvidence) VT_RETURN_IF_ERROR(EnsureJob(task));
   const GameUpdate update = d.Update();
-  VT_RETURN_IF_ERROR(Log("game_update", task.id, update.ToBody()));
+  VT_RETURN_IF_ERROR(Log(task.id, GameUpdateEvent{update}));
   VT_RETURN_IF_ERROR(Publish(Pack(update, task.id)));
   if (!d.game->resolved()) return Status::Ok();
   d.resolved_ms = clock_->NowMs();
   const bool upheld = d.game->winner() == Party::kChallenger;
   spdlog::info("arbiter: {}: the {} wins the dispute: {}", task.id, PartyName(d.game->winner()),
                d.game->reason());
-  VT_RETURN_IF_ERROR(Log("dispute_resolved", task.id,
-                         d.Report(task.job ? GameNodeName(*task.job, d.game->disputed_node())
-                                           : "")));
+  VT_RETURN_IF_ERROR(Log(task.id, DisputeResolvedEvent{d.Report(
+                                      task.job ? GameNodeName(*task.job, d.game->disputed_node())
+                                               : "")}));
   VT_RETURN_IF_ERROR(Transition(
       task, upheld ? TaskEvent::kChallengeUpheld : TaskEvent::kChallengeRejected));
   return Settle(task, std::string(upheld ? "challenge upheld: " : "challenge rejected: ") +
                           d.game->reason());
 }
 
-Status Arbiter::Move(const std::string& from, const std::string& to, int64_t amount,
-                     const std::string& reason, const std::string& task) {
+Status Arbiter::Transfer(const std::string& from, const std::string& to, int64_t amount,
+                         const std::string& reason, const std::string& task) {
   if (amount == 0) return Status::Ok();
   Status s = ledger_.Transfer(from, to, Amount(amount), reason, task);
   if (!s.ok()) {
     ++refused_transfers_;
     spdlog::warn("arbiter: refused transfer: {}", s.message());
-    return Log("transfer_refused", task, {{"from", from},
-                                          {"to", to},
-                                          {"amount", amount},
-                                          {"reason", reason},
-                                          {"error", s.message()}});
+    return Log(task, TransferRefusedEvent{from, to, amount, reason, s.message()});
   }
-  return Log("transfer", task, Ledger::EntryToJson(ledger_.entries().back()));
+  return Log(task, TransferEvent{ledger_.entries().back()});
 }
 
 Status Arbiter::Publish(const Message& m) {
   auto task = tasks_.find(m.task);
   if (!m.task.empty() && task != tasks_.end()) {
-    static const std::map<std::string, Slot> kSlotOf = {
+    static const std::map<std::string, TaskSlot> kSlotOf = {
         {TaskAssigned::kType, kAssignedSlot}, {ProofPosted::kType, kProofSlot},
         {DisputeOpened::kType, kDisputeSlot}, {GameUpdate::kType, kUpdateSlot},
         {ForcedErrorRevealed::kType, kRevealSlot}, {TaskSettled::kType, kSettledSlot}};
@@ -1400,8 +1123,8 @@ Status Arbiter::Publish(const Message& m) {
   return Status::Ok();  // a subscriber that cannot keep up is not the arbiter's failure
 }
 
-Status Arbiter::Log(const std::string& type, const std::string& task,
-                    const nlohmann::json& data) {
+Status Arbiter::Append(const std::string& type, const std::string& task,
+                       const nlohmann::json& data) {
   auto r = log_.Append(type, task, data);
   if (!r.ok()) return r.status().WithContext("event log");
   // The ledger's new entries follow the event that records them.
@@ -1412,15 +1135,14 @@ Status Arbiter::SignHeads() {
   const ChainHead head =
       SignChainHead(messenger_.identity(), config_.name, log_.size(), log_.head(),
                     ledger_.entries().size(), ledger_.head());
-  return Log(kChainHeadEvent, "", head.ToJson());
+  return Log("", ChainHeadEvent{head});
 }
 
 Status Arbiter::Transition(Task& task, TaskEvent e) {
   const TaskState before = task.machine.state();
   VT_RETURN_IF_ERROR(task.machine.Apply(e).WithContext(task.id));
-  return Log("task_state", task.id, {{"from", TaskStateName(before)},
-                                     {"event", TaskEventName(e)},
-                                     {"to", TaskStateName(task.machine.state())}});
+  return Log(task.id, TaskStateEvent{TaskStateName(before), TaskEventName(e),
+                                     TaskStateName(task.machine.state())});
 }
 
 nlohmann::json Arbiter::BalancesJson() const {

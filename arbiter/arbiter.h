@@ -85,6 +85,15 @@
 // (core/transport/heartbeat_thread.h) started by Run(), so that they go on
 // while the arbiter builds a task's job or evaluates the disputed node.
 //
+// Structure (docs/architecture.md, "The arbiter"): the decisions on a task
+// (escrow, verdicts, conclusions, deadlines, settlement inputs) are pure
+// functions in arbiter/task_rules.h; what it holds of a task is
+// arbiter/task.h; every event it logs is a type of core/protocol/events.h;
+// whom it has heard from is arbiter/participants.h, the replies kept for
+// resent requests arbiter/reply_cache.h. This class binds the sockets,
+// republishes, reaches crash points, and applies those decisions: it logs,
+// transfers and publishes.
+//
 // Thread-safety: one Arbiter runs on one thread (Run()); construct it on
 // the thread that runs it. Its heartbeat thread touches only the event
 // socket, under events_mu_ (every send on it takes the lock: ZeroMQ allows
@@ -104,10 +113,14 @@
 #include <zmq.hpp>
 
 #include "arbiter/dispute.h"
+#include "arbiter/participants.h"
+#include "arbiter/reply_cache.h"
+#include "arbiter/task.h"
 #include "core/protocol/availability.h"
 #include "core/protocol/clock.h"
 #include "core/protocol/commit_reveal.h"
 #include "core/protocol/event_log.h"
+#include "core/protocol/events.h"
 #include "core/protocol/ledger.h"
 #include "core/protocol/ledger_file.h"
 #include "core/protocol/settlement.h"
@@ -136,85 +149,44 @@ class Arbiter {
   Status Run();
 
  private:
-  struct Participant {
-    std::string role;
-    std::string serve_endpoint;
-    std::string routing_id;  // its connection to the ROUTER
-    int64_t last_seen_ms = 0;
-    bool silent = false;
-  };
-  // The events of a task that are republished, in this order.
-  enum Slot {
-    kAssignedSlot,
-    kProofSlot,
-    kDisputeSlot,
-    kUpdateSlot,
-    kRevealSlot,  // forced_error_revealed, until the solver opens its real trace
-    kSettledSlot,
-    kSlots
-  };
-  struct Task {
-    std::string id;
-    TaskSpec spec;
-    TaskMachine machine;
-    Commitment randomness;
-    std::optional<TraceCommit> trace;
-    std::map<std::string, Verdict> verdicts;
-    int64_t deadline_ms = 0;  // of the current stage
-    bool assigned = false;
-    std::optional<Dispute> dispute;
-    std::unique_ptr<TrainingJob> job;  // built only to arbitrate a node
-    // The job in another precision than the arbiter's: a node is evaluated
-    // in the precision the solver committed in.
-    std::map<std::string, std::unique_ptr<TrainingJob>> jobs_in_dtype;
-    bool forced_error = false;           // the solver was told to err
-    std::vector<std::string> selected;   // verifiers drawn at the reveal
-    std::map<std::string, ChallengedInterval> challenges;  // by challenger
-    // The challenger of a ruling made without a game (checkpoint 0).
-    std::string ruled_challenger;
-    std::optional<Message> published[kSlots];  // the latest event of each slot
-    int64_t settled_ms = -1;
-    // The spec's durations in ms (core/protocol/duration.h), checked when
-    // the task is posted.
-    int64_t training_ms = 0;
-    int64_t verification_ms = 0;
-    int64_t clock_ms = 0;
-    // Data-availability challenges (core/protocol/availability.h): the
-    // demands, the checkpoints delivered (kept in memory and in a file of
-    // the work dir, which a restarted arbiter reads), and the verifier that
-    // asked first for a checkpoint the solver did not deliver.
-    AvailabilityBook availability;
-    std::map<int64_t, State> delivered;
-    std::map<int64_t, std::string> delivered_files;
-    std::map<int64_t, InclusionProof> delivered_proofs;
-    std::map<int64_t, Message> demand_events;  // the latest event of each demand
-    std::string withheld_challenger;
-    // A forced error (Truebit's dual commitment, core/protocol/real_trace.h):
-    // the verifiers' settlement of the posted trace, kept for the task's
-    // final settlement, and whether the solver's real trace is now the one
-    // being verified.
-    nlohmann::json forced_round;
-    bool real_round = false;
-  };
+  using Task = ArbiterTask;
 
   Arbiter(zmq::context_t& ctx, RoleConfig config, const Clock* clock,
           Messenger messenger, EventLog log);
 
   // The ledger's genesis (a first start).
   Status Genesis();
-  // Rebuilds the state from the previous process's event log.
+  // Rebuilds the state from the previous process's event log
+  // (arbiter/recovery.cc): each event read through its type in
+  // core/protocol/events.h.
   Status Recover(const std::vector<Event>& events);
-  // The durations of `spec` in ms into `task`; InvalidArgument naming the
-  // field that is NaN, negative or longer than kMaxDurationSeconds.
-  static Status SetDurations(const TaskSpec& spec, Task* task);
-  // The dispute `opened` describes, its game started at `now_ms`.
-  static Dispute DisputeFromOpened(const std::string& task, const DisputeOpened& opened,
-                                   int64_t now_ms);
-  // Applies one game move of `party` to the dispute's game.
-  static Status ApplyMove(Dispute& d, Party party, const GameMove& move, int64_t now_ms);
+  struct Replay;
+  Status ReplayEvent(const Event& e, Replay& replay);
+  // The events of one task: its states, trace, verdicts, settlement.
+  Status ReplayTaskEvent(const Event& e, Task& task);
+  // availability_challenge, checkpoint_delivered, availability_failed.
+  Status ReplayDemandEvent(const Event& e, Task& task);
+  // dispute_opened and the game's moves, rulings, updates.
+  Status ReplayGameEvent(const Event& e, Task& task, Replay& replay);
+  // A logged request's reply, kept for its resend (rid 0: none).
+  void RememberLoggedReply(const std::string& from, uint64_t rid, Message reply);
   Status HandleRequest(const Message& m, const std::string& routing_id);
-  // Keeps `reply` (its rid set) as the answer to a resend of the request.
-  void RememberReply(const std::string& from, const Message& reply);
+  // The preamble of the handlers of requests about a task, in one place:
+  // each check that fails puts its refusal in `reply`. The task `m` names
+  // (NoSuchTask otherwise);
+  Task* TaskOf(const Message& m, Ack* reply);
+  // the request's body;
+  template <class M>
+  static std::optional<M> BodyOf(const Message& m, Ack* reply) {
+    auto body = Unpack<M>(m);
+    if (body.ok()) return *std::move(body);
+    *reply = Ack{false, body.status().message(), {}};
+    return std::nullopt;
+  }
+  // the sender is the task's solver;
+  static bool FromSolver(const Task& task, const Message& m, Ack* reply);
+  // the task is in `want` ("task is <state>, not <doing>").
+  static bool InState(const Task& task, TaskState want, const char* doing, Ack* reply);
   // A forced_error_query: the answer (a forced_error_notice) for the
   // task's solver, or a refusal in `reply`.
   Status OnForcedErrorQuery(const Message& m, Ack* reply, std::optional<Message>* answer);
@@ -259,6 +231,10 @@ class Arbiter {
   // The task whose dispute `m` is about, with `m.from` a party to it.
   Task* DisputeFor(const Message& m, Ack* reply);
   Status AssignReadyTasks();
+  // Draws the verifiers of the task's trace (the posted one, or the real
+  // one after a forced error), logs them, locks their stakes, and starts
+  // verification.
+  Status DrawVerifiers(Task& task);
   Status CheckDeadlines();
   // Verification is over (every selected verifier voted, or the deadline
   // passed with some verdicts): a forced error, a dispute, or acceptance.
@@ -281,8 +257,6 @@ class Arbiter {
   // The proof_posted event of `task`'s trace (the real one once it is
   // being verified). REQUIRES: task.trace.
   static ProofPosted PostedProof(const Task& task);
-  // What PlanSettlement needs to settle `task` in its current state.
-  SettlementInput SettlementInputOf(const Task& task) const;
   // Rules on a challenge that checkpoint 0 is not the task's initial state:
   // the arbiter builds the task's initial state itself and compares its hash
   // with the committed one (proven against the trace root), then settles.
@@ -300,14 +274,20 @@ class Arbiter {
   std::string NoSuchTask(const std::string& id) const;
   // A ledger transfer logged as a "transfer" event; a refused one is logged
   // as "transfer_refused" and counted, and is not an arbiter failure.
-  Status Move(const std::string& from, const std::string& to, int64_t amount,
-              const std::string& reason, const std::string& task);
+  // (Named for the ledger: not a game move.)
+  Status Transfer(const std::string& from, const std::string& to, int64_t amount,
+                  const std::string& reason, const std::string& task);
   Status Publish(const Message& m);
   // Sends `m` on the event socket, under events_mu_.
   Status SendEvent(const Message& m);
   void StartHeartbeats();
-  Status Log(const std::string& type, const std::string& task,
-             const nlohmann::json& data);
+  // Logs `event` (one of core/protocol/events.h) for `task` ("" for none).
+  template <class E>
+  Status Log(const std::string& task, const E& event) {
+    return Append(E::kType, task, event.ToJson());
+  }
+  // Appends to the event log; ledger.jsonl follows.
+  Status Append(const std::string& type, const std::string& task, const nlohmann::json& data);
   // A participant's refused request: recorded as request_refused, and
   // written to the role's log rate-limited by sender.
   Status LogRefusal(const Message& m, const std::string& error);
@@ -335,7 +315,7 @@ class Arbiter {
   std::mutex events_mu_;  // every use of events_ once the heartbeat thread runs
   ReplayGuard request_guard_;
   std::string submitter_;
-  std::map<std::string, Participant> participants_;
+  Participants participants_;
   // How long a settled task's outcome is republished, and kept.
   static constexpr int64_t kSettledRepublishMs = 30000;
   std::map<std::string, Task> tasks_;  // open tasks and the recently settled
@@ -349,11 +329,8 @@ class Arbiter {
   // verifies every repeat, so a long market of quick tasks wants it short.
   int64_t settled_republish_ms_ = kSettledRepublishMs;
   int64_t closing_ms_ = 0;  // the longest the shutdown event is repeated
-  std::set<std::string> left_;  // participants that said goodbye
   RetryPolicy retry_;
-  // Recent replies by (sender, request id), oldest first in reply_order_.
-  std::map<std::pair<std::string, uint64_t>, Message> replies_;
-  std::deque<std::pair<std::string, uint64_t>> reply_order_;
+  ReplyCache replies_;  // recent replies, for resent requests
   int64_t repeated_requests_ = 0;
   // What refused requests write to the role's log, by sender (each is
   // still recorded in the event log as request_refused).

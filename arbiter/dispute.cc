@@ -125,4 +125,33 @@ Result<ChallengedInterval> CheckChallengeEvidence(const Verdict& v, const Digest
   return out;
 }
 
+Dispute DisputeFromOpened(const std::string& task, const DisputeOpened& opened, int64_t now_ms) {
+  Dispute d;
+  d.task = task;
+  d.solver = opened.solver;
+  d.challenger = opened.challenger;
+  d.interval = opened.interval;
+  d.opened_ms = now_ms;
+  GameSetup setup;
+  setup.first_step = opened.first_step;
+  setup.steps = opened.steps;
+  setup.arity = opened.arity;
+  setup.start_hash = opened.start_hash;
+  setup.solver_end_hash = opened.solver_end_hash;
+  setup.clock_ms = opened.clock_ms;
+  setup.now_ms = now_ms;
+  d.game = std::make_unique<Game>(setup);
+  return d;
+}
+
+Status ApplyGameMove(Dispute& d, Party party, const GameMove& move, int64_t now_ms) {
+  if (move.kind == "split_hashes") {
+    return d.game->state() == GameState::kNodeSplits
+               ? d.game->PostNodeHashes(party, move.hashes, now_ms)
+               : d.game->PostStepHashes(party, move.hashes, now_ms);
+  }
+  if (move.kind == "choose") return d.game->ChooseSubRange(party, move.index, now_ms);
+  return d.game->CommitGraph(party, move.nodes, move.outputs_root, move.chain_end, now_ms);
+}
+
 }  // namespace veritrain

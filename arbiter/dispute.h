@@ -14,6 +14,8 @@
 
 #include "core/protocol/game.h"
 #include "core/train/node_arbitration.h"
+#include "core/wire/messages/dispute_opened.h"
+#include "core/wire/messages/game_move.h"
 #include "core/wire/messages/game_update.h"
 #include "core/wire/messages/verdict.h"
 
@@ -39,6 +41,14 @@ struct Dispute {
   // The dispute's record for events.jsonl and summary.json.
   nlohmann::json Report(const std::string& node_name) const;
 };
+
+// The dispute `opened` describes on `task`, its game started at `now_ms`.
+Dispute DisputeFromOpened(const std::string& task, const DisputeOpened& opened, int64_t now_ms);
+
+// Applies one game move of `party` to the dispute's game (a split, a
+// choice, a graph commitment), at `now_ms` on the game's clocks; the
+// game's refusal when the move is illegal.
+Status ApplyGameMove(Dispute& d, Party party, const GameMove& move, int64_t now_ms);
 
 // The disputed interval's checkpoint hashes from a challenge verdict,
 // checked against the trace root (tree size from the solver's signed

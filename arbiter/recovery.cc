@@ -10,11 +10,16 @@
 // (a posted task's id, a game move's acceptance) are rebuilt from the
 // logged request ids. The replay is checked against the log before the
 // arbiter goes on: each game's state must be the last one it published.
+// Every event is read through its type in core/protocol/events.h: a
+// malformed one stops the recovery, naming the event.
 #include <spdlog/spdlog.h>
 
 #include "arbiter/arbiter.h"
+#include "arbiter/task_rules.h"
 #include "core/protocol/duration.h"
+#include "core/protocol/events.h"
 #include "core/protocol/task_draws.h"
+#include "core/train/node_compare.h"
 
 namespace veritrain {
 namespace {
@@ -24,221 +29,38 @@ Status Diverged(const Event& e, const std::string& why) {
                             "'): " + why);
 }
 
+// The data of `e` read as an E, or Corruption naming the event.
+template <class E>
+Result<E> Read(const Event& e) {
+  auto r = E::FromJson(e.data);
+  if (!r.ok()) return Diverged(e, r.status().message());
+  return r;
+}
+
 }  // namespace
 
-Status Arbiter::Recover(const std::vector<Event>& events) {
+// What the replay carries from one event to the next.
+struct Arbiter::Replay {
   std::vector<LedgerEntry> entries;
   std::map<std::string, nlohmann::json> last_update;  // by task: the last game_update logged
-  auto remember = [&](const std::string& from, const nlohmann::json& rid, Message reply) {
-    if (!rid.is_number_unsigned() || rid.get<uint64_t>() == 0) return;
-    reply.rid = rid.get<uint64_t>();
-    RememberReply(from, reply);
-  };
-  for (const Event& e : events) {
-    const nlohmann::json& d = e.data;
-    if (e.type == "transfer") {
-      VT_ASSIGN_OR_RETURN(LedgerEntry entry, Ledger::EntryFromJson(d));
-      entries.push_back(std::move(entry));
-      continue;
-    }
-    if (e.type == "transfer_refused") {
-      ++refused_transfers_;
-      continue;
-    }
-    if (e.type == "participant_joined") {
-      participants_[d.value("name", std::string())] =
-          Participant{d.value("role", std::string()), "", "", e.time_ms, false};
-      continue;
-    }
-    if (e.type == "task_posted") {
-      Task t;
-      t.id = e.task;
-      auto spec = TaskSpec::FromJson(d.value("spec", nlohmann::json::object()));
-      if (!spec.ok()) return Diverged(e, spec.status().message());
-      t.spec = *spec;
-      if (Status d = SetDurations(t.spec, &t); !d.ok()) return Diverged(e, d.message());
-      tasks_.emplace(t.id, std::move(t));
-      ++next_task_;
-      remember(d.value("submitter", submitter_), d.value("rid", nlohmann::json()),
-               Pack(Ack{true, "", {{"task", e.task}}}, ""));
-      continue;
-    }
-    // genesis, shutdown, participant_silent, ...; and refused requests,
-    // which change nothing (and may name a task that does not exist).
-    if (e.task.empty() || e.type == "request_refused") continue;
-    auto it = tasks_.find(e.task);
-    if (it == tasks_.end()) return Diverged(e, "the task was never posted");
-    Task& task = it->second;
-    if (e.type == "task_state") {
-      VT_ASSIGN_OR_RETURN(TaskEvent ev, ParseTaskEvent(d.value("event", std::string())));
-      Status applied = task.machine.Apply(ev);
-      if (!applied.ok()) return Diverged(e, applied.message());
-    } else if (e.type == "task_assigned") {
-      task.assigned = true;
-      task.randomness = MakeCommitment(SecretFromSeed(config_.seed, task.id));
-      task.forced_error =
-          ForcedErrorDrawn(task.randomness.secret, task.spec.economics.forced_error_rate);
-      task.deadline_ms = AddMs(e.time_ms, task.training_ms);
-      task.published[kAssignedSlot] =
-          Pack(TaskAssigned{task.spec, task.randomness.commitment}, task.id);
-    } else if (e.type == "trace_committed") {
-      auto trace = TraceCommit::FromBody(d.value("body", nlohmann::json::object()));
-      if (!trace.ok()) return Diverged(e, trace.status().message());
-      task.trace = *trace;
-    } else if (e.type == "randomness_revealed") {
-      if (!task.trace) return Diverged(e, "revealed before a trace was committed");
-      task.published[kProofSlot] = Pack(PostedProof(task), task.id);
-    } else if (e.type == "forced_error_settlement") {
-      task.forced_round = d;
-      task.selected.clear();
-      task.verdicts.clear();
-      task.challenges.clear();
-    } else if (e.type == "forced_error_revealed") {
-      // Logged for every task; for a forced error when its verification
-      // ended, with the deadline of the solver's real trace.
-      if (d.value("forced", false) && task.machine.state() == TaskState::kForcedError) {
-        task.deadline_ms = d.value("deadline_ms", e.time_ms);
-        task.published[kRevealSlot] =
-            Pack(ForcedErrorRevealed{true, task.deadline_ms}, task.id);
-      }
-    } else if (e.type == "real_trace_revealed") {
-      if (!task.trace) return Diverged(e, "a real trace before a trace was committed");
-      if (d.value("opens", false)) {
-        auto real = RealTrace::FromBody(d.value("body", nlohmann::json::object()));
-        if (!real.ok()) return Diverged(e, real.status().message());
-        AdoptRealTrace(task, *real);
-        task.published[kProofSlot] = Pack(PostedProof(task), task.id);
-      }
-    } else if (e.type == "verifiers_selected") {
-      task.selected = d.value("verifiers", std::vector<std::string>());
-      task.deadline_ms = AddMs(e.time_ms, task.verification_ms);
-    } else if (e.type == "verdict") {
-      auto verdict = Verdict::FromBody(d.value("body", nlohmann::json::object()));
-      if (!verdict.ok() || !task.trace) return Diverged(e, "not a verdict on a committed trace");
-      const std::string from = d.value("verifier", std::string());
-      task.verdicts[from] = *verdict;
-      if (!verdict->accept && !verdict->abstain) {
-        auto c = CheckChallengeEvidence(*verdict, task.trace->trace_root,
-                                        task.trace->num_checkpoints);
-        if (!c.ok()) return Diverged(e, c.status().message());
-        task.challenges[from] = *c;
-      }
-    } else if (e.type == "availability_challenge") {
-      if (!task.trace) return Diverged(e, "a checkpoint demand before a trace was committed");
-      auto opened = task.availability.Open(d.value("challenger", std::string()),
-                                           d.value("index", int64_t{-1}),
-                                           task.trace->num_checkpoints,
-                                           d.value("opened_ms", e.time_ms),
-                                           d.value("deadline_ms", e.time_ms));
-      if (!opened.ok()) return Diverged(e, opened.status().message());
-      const Demand& demand = **opened;
-      task.demand_events[demand.index] =
-          Pack(CheckpointDemand{task.spec.solver, demand.index, DemandStateName(demand.state),
-                                demand.deadline_ms, demand.reason},
-               task.id);
-    } else if (e.type == "checkpoint_delivered") {
-      const int64_t index = d.value("index", int64_t{-1});
-      const bool valid = d.value("valid", false);
-      auto hash = Digest::FromHex(d.value("state_hash", std::string()));
-      auto proof = ProofFromJson(d.value("proof", nlohmann::json::object()), "proof");
-      if (!hash || !proof.ok()) return Diverged(e, "a delivery without its hash and proof");
-      Status resolved =
-          task.availability.Resolve(index, valid, *hash, d.value("error", std::string()));
-      if (!resolved.ok()) return Diverged(e, resolved.message());
-      if (valid) {
-        task.delivered_proofs[index] = *proof;
-        const std::string file = d.value("file", std::string());
-        if (!file.empty()) task.delivered_files[index] = file;
-        task.deadline_ms = std::max(task.deadline_ms, AddMs(e.time_ms, task.verification_ms));
-      }
-      const Demand& demand = *task.availability.Find(index);
-      task.demand_events[index] =
-          Pack(CheckpointDemand{task.spec.solver, index, DemandStateName(demand.state),
-                                demand.deadline_ms, demand.reason},
-               task.id);
-    } else if (e.type == "availability_failed") {
-      task.withheld_challenger = d.value("challenger", std::string());
-      // An expired demand (an invalid delivery was resolved above).
-      const Demand* demand = task.availability.Find(d.value("index", int64_t{-1}));
-      if (demand == nullptr) return Diverged(e, "no such checkpoint demand");
-      if (demand->state == DemandState::kOpen) {
-        if (!task.availability.Expire(demand->deadline_ms).has_value()) {
-          return Diverged(e, "the demand had not expired");
-        }
-      }
-    } else if (e.type == "initial_state_ruling") {
-      task.ruled_challenger = d.value("challenger", std::string());
-    } else if (e.type == "dispute_opened") {
-      auto opened = DisputeOpened::FromBody(d);
-      if (!opened.ok()) return Diverged(e, opened.status().message());
-      task.dispute = DisputeFromOpened(task.id, *opened, e.time_ms);
-      task.published[kDisputeSlot] = Pack(*opened, task.id);
-    } else if (!task.dispute && (e.type == "game_move" || e.type == "game_move_rejected" ||
-                                 e.type == "node_ruling" || e.type == "game_update" ||
-                                 e.type == "dispute_resolved")) {
-      return Diverged(e, "no dispute is open");
-    } else if (e.type == "game_move") {
-      Dispute& dispute = *task.dispute;
-      const std::string from = d.value("from", std::string());
-      nlohmann::json body = d.value("body", nlohmann::json::object());
-      auto move = GameMove::FromBody(body);
-      if (!move.ok()) return Diverged(e, move.status().message());
-      const Status applied = ApplyMove(dispute, dispute.PartyOf(from), *move, e.time_ms);
-      if (applied.ok() != d.value("accepted", false)) {
-        return Diverged(e, "the move was " +
-                               std::string(d.value("accepted", false) ? "accepted" : "refused") +
-                               " but replays " + (applied.ok() ? "accepted" : "refused"));
-      }
-      if (!applied.ok() && !dispute.game->resolved()) {
-        ++dispute.rejected[from];
-      } else {
-        ++dispute.moves;
-      }
-      remember(from, d.value("rid", nlohmann::json()),
-               Pack(Ack{applied.ok(), applied.ok() ? "" : applied.message(), {}}, task.id));
-    } else if (e.type == "game_move_rejected") {
-      ++task.dispute->rejected[d.value("from", std::string())];
-    } else if (e.type == "node_ruling") {
-      Dispute& dispute = *task.dispute;
-      NodeRuling ruling;
-      ruling.solver_correct = d.value("solver_correct", false);
-      ruling.reason = d.value("reason", std::string());
-      ruling.node_name = d.value("node", std::string());
-      ruling.node_flops = d.value("node_flops", 0.0);
-      ruling.step_flops = d.value("step_flops", 0.0);
-      ruling.deviation = DeviationFromJson(d.value("deviation", nlohmann::json(0.0)));
-      ruling.tolerance = d.value("tolerance", 0.0);
-      ruling.seconds = d.value("timings", nlohmann::json::object()).value("node_seconds", 0.0);
-      if (auto h = Digest::FromHex(d.value("arbiter_output_hash", std::string()))) {
-        ruling.arbiter_output_hash = *h;
-      }
-      dispute.ruling = ruling;
-      Status ruled = dispute.game->Rule(ruling.solver_correct, ruling.reason, e.time_ms);
-      if (!ruled.ok()) return Diverged(e, ruled.message());
-      ++dispute.moves;
-    } else if (e.type == "game_update") {
-      // A clock that ran out shows only as the update that follows it.
-      if (task.dispute->game->Tick(e.time_ms)) ++task.dispute->moves;
-      auto update = GameUpdate::FromBody(d);
-      if (!update.ok()) return Diverged(e, update.status().message());
-      task.published[kUpdateSlot] = Pack(*update, task.id);
-      last_update[task.id] = d;
-    } else if (e.type == "dispute_resolved") {
-      task.dispute->resolved_ms = e.time_ms;
-    } else if (e.type == "task_settled") {
-      auto settled = TaskSettled::FromBody(d);
-      if (!settled.ok()) return Diverged(e, settled.status().message());
-      task.settled_ms = e.time_ms;
-      task.published[kSettledSlot] = Pack(*settled, task.id);
-    }
-  }
-  VT_ASSIGN_OR_RETURN(ledger_, Ledger::Replay(entries));
+};
+
+void Arbiter::RememberLoggedReply(const std::string& from, uint64_t rid, Message reply) {
+  if (rid == 0) return;
+  reply.rid = rid;
+  replies_.Remember(from, reply);
+}
+
+Status Arbiter::Recover(const std::vector<Event>& events) {
+  Replay replay;
+  for (const Event& e : events) VT_RETURN_IF_ERROR(ReplayEvent(e, replay));
+  VT_ASSIGN_OR_RETURN(ledger_, Ledger::Replay(replay.entries));
   VT_RETURN_IF_ERROR(ledger_.CheckConservation());
   // The replayed games must stand where the log says they stood.
   for (auto& [id, task] : tasks_) {
     if (!task.dispute) continue;
     const nlohmann::json replayed = task.dispute->Update().ToBody();
-    if (last_update.count(id) == 0 || replayed != last_update.at(id)) {
+    if (replay.last_update.count(id) == 0 || replayed != replay.last_update.at(id)) {
       return Status::Corruption("replaying the dispute on " + id + " gives " + replayed.dump() +
                                 ", not the last update logged");
     }
@@ -249,8 +71,9 @@ Status Arbiter::Recover(const std::vector<Event>& events) {
       VT_RETURN_IF_ERROR(EnsureJob(task));
     }
   }
-  nlohmann::json states = nlohmann::json::object();
-  for (const auto& [id, task] : tasks_) states[id] = TaskStateName(task.machine.state());
+  ArbiterRecoveredEvent recovered;
+  recovered.events = events.size();
+  for (const auto& [id, task] : tasks_) recovered.tasks[id] = TaskStateName(task.machine.state());
   // Settled tasks keep only their outcome, as in a process that never
   // stopped; those settled long ago are forgotten.
   for (auto& [id, task] : tasks_) {
@@ -259,10 +82,193 @@ Status Arbiter::Recover(const std::vector<Event>& events) {
   ForgetSettled();
   spdlog::info("arbiter: recovered from {} logged events: {} tasks, ledger head {}",
                events.size(), tasks_.size(), ledger_.head().Hex());
-  return Log("arbiter_recovered", "", {{"events", events.size()},
-                                       {"tasks", states},
-                                       {"ledger_head", ledger_.head().Hex()},
-                                       {"replies_rebuilt", replies_.size()}});
+  recovered.ledger_head = ledger_.head().Hex();
+  recovered.replies_rebuilt = replies_.size();
+  return Log("", recovered);
+}
+
+Status Arbiter::ReplayEvent(const Event& e, Replay& replay) {
+  if (e.type == TransferEvent::kType) {
+    VT_ASSIGN_OR_RETURN(TransferEvent t, Read<TransferEvent>(e));
+    replay.entries.push_back(std::move(t.entry));
+    return Status::Ok();
+  }
+  if (e.type == TransferRefusedEvent::kType) {
+    ++refused_transfers_;
+    return Status::Ok();
+  }
+  if (e.type == ParticipantJoinedEvent::kType) {
+    VT_ASSIGN_OR_RETURN(ParticipantJoinedEvent joined, Read<ParticipantJoinedEvent>(e));
+    participants_.Join(joined.name, {joined.role, "", "", e.time_ms, false});
+    return Status::Ok();
+  }
+  if (e.type == TaskPostedEvent::kType) {
+    VT_ASSIGN_OR_RETURN(TaskPostedEvent posted, Read<TaskPostedEvent>(e));
+    Task t;
+    t.id = e.task;
+    t.spec = posted.spec;
+    if (Status d = SetDurations(t.spec, &t); !d.ok()) return Diverged(e, d.message());
+    tasks_.emplace(t.id, std::move(t));
+    ++next_task_;
+    RememberLoggedReply(posted.submitter, posted.rid, Pack(Ack{true, "", {{"task", e.task}}}, ""));
+    return Status::Ok();
+  }
+  // genesis, shutdown, participant_silent, ...; and refused requests,
+  // which change nothing (and may name a task that does not exist).
+  if (e.task.empty() || e.type == RequestRefusedEvent::kType) return Status::Ok();
+  auto it = tasks_.find(e.task);
+  if (it == tasks_.end()) return Diverged(e, "the task was never posted");
+  Task& task = it->second;
+  if (e.type == DisputeOpenedEvent::kType || e.type == GameMoveEvent::kType ||
+      e.type == GameMoveRejectedEvent::kType || e.type == NodeRulingEvent::kType ||
+      e.type == GameUpdateEvent::kType || e.type == DisputeResolvedEvent::kType) {
+    return ReplayGameEvent(e, task, replay);
+  }
+  if (e.type == AvailabilityChallengeEvent::kType ||
+      e.type == CheckpointDeliveredEvent::kType || e.type == AvailabilityFailedEvent::kType) {
+    return ReplayDemandEvent(e, task);
+  }
+  return ReplayTaskEvent(e, task);
+}
+
+Status Arbiter::ReplayTaskEvent(const Event& e, Task& task) {
+  if (e.type == TaskStateEvent::kType) {
+    VT_ASSIGN_OR_RETURN(TaskStateEvent s, Read<TaskStateEvent>(e));
+    VT_ASSIGN_OR_RETURN(TaskEvent ev, ParseTaskEvent(s.event));
+    Status applied = task.machine.Apply(ev);
+    if (!applied.ok()) return Diverged(e, applied.message());
+  } else if (e.type == TaskAssignedEvent::kType) {
+    AssignTask(task, config_.seed, e.time_ms);
+  } else if (e.type == TraceCommittedEvent::kType) {
+    VT_ASSIGN_OR_RETURN(TraceCommittedEvent committed, Read<TraceCommittedEvent>(e));
+    task.trace = committed.body;
+  } else if (e.type == RandomnessRevealedEvent::kType) {
+    if (!task.trace) return Diverged(e, "revealed before a trace was committed");
+    task.published[kProofSlot] = Pack(PostedProof(task), task.id);
+  } else if (e.type == ForcedErrorSettlementEvent::kType) {
+    VT_ASSIGN_OR_RETURN(ForcedErrorSettlementEvent round, Read<ForcedErrorSettlementEvent>(e));
+    task.forced_round = round.ToJson();
+    EndPostedRound(task);
+  } else if (e.type == ForcedErrorRevealedEvent::kType) {
+    VT_ASSIGN_OR_RETURN(ForcedErrorRevealedEvent revealed, Read<ForcedErrorRevealedEvent>(e));
+    // Logged for every task; for a forced error when its verification
+    // ended, with the deadline of the solver's real trace.
+    if (revealed.forced && task.machine.state() == TaskState::kForcedError) {
+      task.deadline_ms = revealed.deadline_ms.value_or(e.time_ms);
+      task.published[kRevealSlot] = Pack(ForcedErrorRevealed{true, task.deadline_ms}, task.id);
+    }
+  } else if (e.type == RealTraceRevealedEvent::kType) {
+    if (!task.trace) return Diverged(e, "a real trace before a trace was committed");
+    VT_ASSIGN_OR_RETURN(RealTraceRevealedEvent real, Read<RealTraceRevealedEvent>(e));
+    if (real.opens) {
+      AdoptRealTrace(task, real.body);
+      task.published[kProofSlot] = Pack(PostedProof(task), task.id);
+    }
+  } else if (e.type == VerifiersSelectedEvent::kType) {
+    VT_ASSIGN_OR_RETURN(VerifiersSelectedEvent selected, Read<VerifiersSelectedEvent>(e));
+    StartVerification(task, selected.verifiers, e.time_ms);
+  } else if (e.type == VerdictEvent::kType) {
+    VT_ASSIGN_OR_RETURN(VerdictEvent verdict, Read<VerdictEvent>(e));
+    if (!task.trace) return Diverged(e, "not a verdict on a committed trace");
+    task.verdicts[verdict.verifier] = verdict.body;
+    if (!verdict.body.accept && !verdict.body.abstain) {
+      auto c = CheckChallengeEvidence(verdict.body, task.trace->trace_root,
+                                      task.trace->num_checkpoints);
+      if (!c.ok()) return Diverged(e, c.status().message());
+      task.challenges[verdict.verifier] = *c;
+    }
+  } else if (e.type == InitialStateRulingEvent::kType) {
+    VT_ASSIGN_OR_RETURN(InitialStateRulingEvent ruling, Read<InitialStateRulingEvent>(e));
+    task.ruled_challenger = ruling.challenger;
+  } else if (e.type == TaskSettledEvent::kType) {
+    VT_ASSIGN_OR_RETURN(TaskSettledEvent settled, Read<TaskSettledEvent>(e));
+    task.settled_ms = e.time_ms;
+    task.published[kSettledSlot] = Pack(settled.settled, task.id);
+  }
+  return Status::Ok();
+}
+
+Status Arbiter::ReplayDemandEvent(const Event& e, Task& task) {
+  if (!task.trace) return Diverged(e, "a checkpoint demand before a trace was committed");
+  if (e.type == AvailabilityChallengeEvent::kType) {
+    VT_ASSIGN_OR_RETURN(AvailabilityChallengeEvent c, Read<AvailabilityChallengeEvent>(e));
+    auto opened = task.availability.Open(c.challenger, c.index, task.trace->num_checkpoints,
+                                         c.opened_ms, c.deadline_ms);
+    if (!opened.ok()) return Diverged(e, opened.status().message());
+    NoteDemand(task, **opened);
+  } else if (e.type == CheckpointDeliveredEvent::kType) {
+    VT_ASSIGN_OR_RETURN(CheckpointDeliveredEvent d, Read<CheckpointDeliveredEvent>(e));
+    Status resolved = task.availability.Resolve(d.index, d.valid, d.state_hash, d.error);
+    if (!resolved.ok()) return Diverged(e, resolved.message());
+    if (d.valid) NoteDelivery(task, d.index, d.proof, d.file, e.time_ms);
+    NoteDemand(task, *task.availability.Find(d.index));
+  } else if (e.type == AvailabilityFailedEvent::kType) {
+    VT_ASSIGN_OR_RETURN(AvailabilityFailedEvent failed, Read<AvailabilityFailedEvent>(e));
+    task.withheld_challenger = failed.challenger;
+    // An expired demand (an invalid delivery was resolved above).
+    const Demand* demand = task.availability.Find(failed.index);
+    if (demand == nullptr) return Diverged(e, "no such checkpoint demand");
+    if (demand->state == DemandState::kOpen &&
+        !task.availability.Expire(demand->deadline_ms).has_value()) {
+      return Diverged(e, "the demand had not expired");
+    }
+  }
+  return Status::Ok();
+}
+
+Status Arbiter::ReplayGameEvent(const Event& e, Task& task, Replay& replay) {
+  if (e.type == DisputeOpenedEvent::kType) {
+    VT_ASSIGN_OR_RETURN(DisputeOpenedEvent opened, Read<DisputeOpenedEvent>(e));
+    task.dispute = DisputeFromOpened(task.id, opened.opened, e.time_ms);
+    task.published[kDisputeSlot] = Pack(opened.opened, task.id);
+    return Status::Ok();
+  }
+  if (!task.dispute) return Diverged(e, "no dispute is open");
+  Dispute& dispute = *task.dispute;
+  if (e.type == GameMoveEvent::kType) {
+    VT_ASSIGN_OR_RETURN(GameMoveEvent logged, Read<GameMoveEvent>(e));
+    const Status applied = ApplyGameMove(dispute, dispute.PartyOf(logged.from), logged.body, e.time_ms);
+    if (applied.ok() != logged.accepted) {
+      return Diverged(e, "the move was " + std::string(logged.accepted ? "accepted" : "refused") +
+                             " but replays " + (applied.ok() ? "accepted" : "refused"));
+    }
+    if (!applied.ok() && !dispute.game->resolved()) {
+      ++dispute.rejected[logged.from];
+    } else {
+      ++dispute.moves;
+    }
+    RememberLoggedReply(logged.from, logged.rid,
+                        Pack(Ack{applied.ok(), applied.ok() ? "" : applied.message(), {}},
+                             task.id));
+  } else if (e.type == GameMoveRejectedEvent::kType) {
+    VT_ASSIGN_OR_RETURN(GameMoveRejectedEvent rejected, Read<GameMoveRejectedEvent>(e));
+    ++dispute.rejected[rejected.from];
+  } else if (e.type == NodeRulingEvent::kType) {
+    VT_ASSIGN_OR_RETURN(NodeRulingEvent r, Read<NodeRulingEvent>(e));
+    NodeRuling ruling;
+    ruling.solver_correct = r.solver_correct;
+    ruling.reason = r.reason;
+    ruling.node_name = r.node;
+    ruling.node_flops = r.node_flops;
+    ruling.step_flops = r.step_flops;
+    ruling.deviation = DeviationFromJson(r.deviation);
+    ruling.tolerance = r.tolerance;
+    ruling.seconds = r.node_seconds;
+    ruling.arbiter_output_hash = r.arbiter_output_hash;
+    dispute.ruling = ruling;
+    Status ruled = dispute.game->Rule(ruling.solver_correct, ruling.reason, e.time_ms);
+    if (!ruled.ok()) return Diverged(e, ruled.message());
+    ++dispute.moves;
+  } else if (e.type == GameUpdateEvent::kType) {
+    // A clock that ran out shows only as the update that follows it.
+    if (dispute.game->Tick(e.time_ms)) ++dispute.moves;
+    VT_ASSIGN_OR_RETURN(GameUpdateEvent update, Read<GameUpdateEvent>(e));
+    task.published[kUpdateSlot] = Pack(update.update, task.id);
+    replay.last_update[task.id] = e.data;
+  } else if (e.type == DisputeResolvedEvent::kType) {
+    dispute.resolved_ms = e.time_ms;
+  }
+  return Status::Ok();
 }
 
 }  // namespace veritrain

@@ -43,7 +43,7 @@ namespace veritrain {
 struct Event {
   uint64_t seq = 0;
   int64_t time_ms = 0;
-  std::string type;  // e.g. "task_posted", "challenge", "verdict"
+  std::string type;  // one of core/protocol/events.h, e.g. "task_posted", "verdict"
   std::string task;  // "" for events that belong to no task
   nlohmann::json data = nlohmann::json::object();
   Digest prev;

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "core/protocol/events.h"
 #include "scenarios/report/html.h"
 #include "scenarios/report/report_parts.h"
 
@@ -559,7 +560,7 @@ json CalibrationOf(const std::vector<json>& events, const json& task) {
   }
   if (task.contains("calibration")) return task["calibration"];
   for (const auto& e : events) {
-    if (e.value("type", std::string()) != "task_posted") continue;
+    if (e.value("type", std::string()) != TaskPostedEvent::kType) continue;
     if (e.value("task", std::string()) != task.value("task", std::string())) continue;
     const json spec = e.value("data", json::object()).value("spec", json::object());
     return spec.value("verification", json::object()).value("calibration", json::object());

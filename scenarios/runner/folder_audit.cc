@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/protocol/chain_head.h"
+#include "core/protocol/events.h"
 #include "core/protocol/ledger.h"
 #include "core/role/role_report.h"
 #include "scenarios/spec/expect.h"
@@ -104,7 +105,7 @@ void CheckHeads(const std::vector<Event>& events, const PublicKey& key,
   int64_t heads = 0;
   int64_t last_head = -1;
   for (const Event& e : events) {
-    if (e.type == kChainHeadEvent) {
+    if (e.type == ChainHeadEvent::kType) {
       const std::string where = "events.jsonl seq " + std::to_string(e.seq) + " (chain_head)";
       auto head = ChainHead::FromJson(e.data);
       if (!head.ok()) {
@@ -131,7 +132,7 @@ void CheckHeads(const std::vector<Event>& events, const PublicKey& key,
         last_head = static_cast<int64_t>(e.seq);
       }
     }
-    if (e.type == "transfer") ++entries_before;
+    if (e.type == TransferEvent::kType) ++entries_before;
   }
   if (heads == 0 && problems.empty()) {
     problems.push_back(
@@ -146,7 +147,8 @@ void CheckHeads(const std::vector<Event>& events, const PublicKey& key,
                        "rewritten, after the fact");
   }
   const bool ends_in_shutdown =
-      last >= 1 && events[last].type == kChainHeadEvent && events[last - 1].type == "shutdown";
+      last >= 1 && events[last].type == ChainHeadEvent::kType &&
+      events[last - 1].type == ShutdownEvent::kType;
   if (heads > 0 && last_head == last && !ends_in_shutdown) {
     problems.push_back("events.jsonl: the log ends at seq " + std::to_string(last) +
                        " without the arbiter's shutdown: the run did not finish, or the log was "
@@ -253,7 +255,7 @@ std::vector<LedgerEntry> AuditLedger(const std::vector<Event>& events,
   auto problem = [&](const std::string& p) { audit->problems.push_back(p); };
   std::vector<LedgerEntry> ledger;
   for (const Event& e : events) {
-    if (e.type != "transfer") continue;
+    if (e.type != TransferEvent::kType) continue;
     auto entry = Ledger::EntryFromJson(e.data);
     if (!entry.ok()) {
       problem("events.jsonl seq " + std::to_string(e.seq) + ": " + entry.status().message());
@@ -410,7 +412,7 @@ Result<FolderAudit> AuditRunFolder(const std::string& dir, const AuditOptions& o
     return audit;
   }
   const std::vector<Event>& events = *parsed;
-  if (events.empty() || events.front().type != "genesis") {
+  if (events.empty() || events.front().type != GenesisEvent::kType) {
     problem("events.jsonl: does not start with the arbiter's genesis event");
     return audit;
   }

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 
+#include "core/protocol/events.h"
 #include "scenarios/runner/money.h"
 
 namespace veritrain {
@@ -73,7 +74,7 @@ Result<MarketTaskRecord> MarketTaskFromEvents(const std::vector<Event>& events,
     for (const Event& e : events) {
       if (e.task != task) continue;
       const nlohmann::json& d = e.data;
-      if (e.type == "task_posted") {
+      if (e.type == TaskPostedEvent::kType) {
         posted = true;
         const nlohmann::json& spec = d.at("spec");
         r.solver = spec.at("solver").get<std::string>();
@@ -81,14 +82,14 @@ Result<MarketTaskRecord> MarketTaskFromEvents(const std::vector<Event>& events,
         const nlohmann::json econ = spec.value("economics", nlohmann::json::object());
         cost_per_step = econ.value("compute_cost_per_step", int64_t{0});
         r.whistleblower_reward = econ.value("whistleblower_reward", int64_t{0});
-      } else if (e.type == "trace_committed") {
+      } else if (e.type == TraceCommittedEvent::kType) {
         const nlohmann::json training =
             d.at("body").value("training", nlohmann::json::object());
         r.solver_behaviour = training.value("behaviour", std::string());
         r.solver_steps = training.value("steps_computed", steps);
-      } else if (e.type == "randomness_revealed") {
+      } else if (e.type == RandomnessRevealedEvent::kType) {
         r.secret = Digest::FromHex(d.at("secret").get<std::string>());
-      } else if (e.type == "verifiers_selected") {
+      } else if (e.type == VerifiersSelectedEvent::kType) {
         // After a forced error the real trace draws its verifiers again:
         // every verifier of either trace took part.
         for (const auto& v : d.at("verifiers").get<std::vector<std::string>>()) {
@@ -96,7 +97,7 @@ Result<MarketTaskRecord> MarketTaskFromEvents(const std::vector<Event>& events,
             r.selected.push_back(v);
           }
         }
-      } else if (e.type == "verdict") {
+      } else if (e.type == VerdictEvent::kType) {
         const nlohmann::json& body = d.at("body");
         // The verdict on a forced error's real trace adds its compute to
         // the one on the posted trace.
@@ -105,19 +106,19 @@ Result<MarketTaskRecord> MarketTaskFromEvents(const std::vector<Event>& events,
         v.abstain = v.abstain || body.value("abstain", false);
         v.steps_reexecuted = SaturatingAdd(v.steps_reexecuted,
                                                  body.value("steps_reexecuted", int64_t{0}));
-      } else if (e.type == "transfer") {
+      } else if (e.type == TransferEvent::kType) {
         const std::string from = d.at("from").get<std::string>();
         const std::string to = d.at("to").get<std::string>();
         const int64_t amount = d.at("amount").get<int64_t>();
         if (!IsSystemAccount(from)) r.flows[from] -= amount;
         if (!IsSystemAccount(to)) r.flows[to] += amount;
         if (d.value("reason", std::string()) == "verifier fee") r.fees_paid += amount;
-      } else if (e.type == "forced_error_settlement") {
+      } else if (e.type == ForcedErrorSettlementEvent::kType) {
         // The verifiers' part of a forced error, settled at its reveal.
         r.caught = d.value("caught", std::vector<std::string>());
         r.lazy = d.value("lazy", std::vector<std::string>());
         r.whistleblower_paid = d.value("whistleblower_paid", int64_t{0});
-      } else if (e.type == "settlement") {
+      } else if (e.type == SettlementEvent::kType) {
         has_settlement = true;
         r.forced_error = d.value("forced_error", false);
         for (const auto& v : d.value("caught", std::vector<std::string>())) r.caught.push_back(v);
@@ -125,7 +126,7 @@ Result<MarketTaskRecord> MarketTaskFromEvents(const std::vector<Event>& events,
         r.tax = d.value("tax", int64_t{0});
         r.whistleblower_paid += d.value("whistleblower_paid", int64_t{0});
         r.jackpot = d.at("jackpot").get<int64_t>();
-      } else if (e.type == "task_settled") {
+      } else if (e.type == TaskSettledEvent::kType) {
         settled = true;
         r.outcome = d.at("outcome").get<std::string>();
         for (const auto& [name, amount] : d.at("balances").items()) {

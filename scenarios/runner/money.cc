@@ -5,6 +5,8 @@
 #include <set>
 #include <sstream>
 
+#include "core/protocol/events.h"
+
 namespace veritrain {
 
 int64_t SaturatingAdd(int64_t a, int64_t b) {
@@ -40,7 +42,7 @@ struct Transfer {
 std::vector<Transfer> Transfers(const std::vector<Event>& events) {
   std::vector<Transfer> out;
   for (const auto& e : events) {
-    if (e.type != "transfer") continue;
+    if (e.type != TransferEvent::kType) continue;
     const auto& d = e.data;
     out.push_back({d.value("seq", int64_t{0}), d.value("task", std::string()),
                    d.value("reason", std::string()),
@@ -72,10 +74,10 @@ void AddMoney(const std::vector<Event>& events, nlohmann::json* summary) {
   std::map<std::string, nlohmann::json> settlements, selected;
   int64_t refused = 0;
   for (const auto& e : events) {
-    if (e.type == "settlement") settlements[e.task] = e.data;
-    if (e.type == "verifiers_selected")
+    if (e.type == SettlementEvent::kType) settlements[e.task] = e.data;
+    if (e.type == VerifiersSelectedEvent::kType)
       selected[e.task] = e.data.value("verifiers", nlohmann::json::array());
-    if (e.type == "transfer_refused") ++refused;
+    if (e.type == TransferRefusedEvent::kType) ++refused;
   }
   std::map<std::string, int64_t> balance;
   std::set<std::string> participants;

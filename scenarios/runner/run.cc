@@ -20,6 +20,7 @@
 #include <zmq.hpp>
 
 #include "core/crypto/identity.h"
+#include "core/protocol/events.h"
 #include "core/state/atomic_file.h"
 #include "core/train/hardware_profile.h"
 #include "core/train/job_config.h"
@@ -780,6 +781,11 @@ Status Run::WriteResults() {
   VT_ASSIGN_OR_RETURN(FolderAudit audit, AuditRunFolder(out_.out_dir));
   if (!audit.ok()) {
     failures_.push_back("the results folder fails its audit: " + audit.problems.front());
+  }
+  // Every event as its type in core/protocol/events.h reads it: the
+  // arbiter and the log's readers agree on every field.
+  if (Status typed = CheckEventTypes(events); !typed.ok()) {
+    failures_.push_back("events.jsonl: " + typed.message());
   }
   return Status::Ok();
 }

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/protocol/events.h"
 #include "scenarios/report/csv_field.h"
 #include "scenarios/runner/money.h"
 
@@ -196,12 +197,12 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
 
   for (const auto& e : events) {
     const nlohmann::json& d = e.data;
-    if (e.type == "participant_silent") {
+    if (e.type == ParticipantSilentEvent::kType) {
       const nlohmann::json name = d.value("name", std::string());
       if (std::find(silent.begin(), silent.end(), name) == silent.end()) silent.push_back(name);
       continue;
     }
-    if (e.type == "task_posted") {
+    if (e.type == TaskPostedEvent::kType) {
       const auto& spec = d.at("spec");
       const int64_t steps = spec.value("steps", int64_t{0});
       const int64_t k = spec.value("checkpoint_interval", int64_t{1});
@@ -226,14 +227,14 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
       continue;
     }
     auto it = tasks.find(e.task);
-    if (e.type == "shutdown") {
+    if (e.type == ShutdownEvent::kType) {
       conservation = d.value("conservation", false);
       rejected = d.value("rejected_messages", nlohmann::json::object());
       shut_down = true;
     }
     if (it == tasks.end()) continue;
     nlohmann::json& t = it->second;
-    if (e.type == "trace_committed") {
+    if (e.type == TraceCommittedEvent::kType) {
       const auto& body = d.at("body");
       const auto& training = body.value("training", nlohmann::json::object());
       t["trace_root"] = body.value("trace_root", std::string());
@@ -259,7 +260,7 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
         t["timings"]["solver_step_seconds"] =
             training["train_seconds"].get<double>() / static_cast<double>(t["steps"].get<int64_t>());
       }
-    } else if (e.type == "forced_error_settlement") {
+    } else if (e.type == ForcedErrorSettlementEvent::kType) {
       // The arbiter had told the solver to post a wrong trace: the verdicts
       // so far are on it; the solver's real trace is verified next.
       t["forced_round"] = {{"trace_root", t.value("trace_root", std::string())},
@@ -267,13 +268,13 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
                            {"caught", d.value("caught", nlohmann::json::array())},
                            {"lazy", d.value("lazy", nlohmann::json::array())}};
       t["verifiers"] = nlohmann::json::array();
-    } else if (e.type == "real_trace_revealed" && d.value("opens", false)) {
+    } else if (e.type == RealTraceRevealedEvent::kType && d.value("opens", false)) {
       const auto& body = d.at("body");
       t["real_trace_root"] = body.value("trace_root", std::string());
       t["trace_root"] = t["real_trace_root"];
       t["final_state_hash"] = body.value("final_state_hash", std::string());
       t["update_norms"] = body.value("update_norms", nlohmann::json::array());
-    } else if (e.type == "verdict") {
+    } else if (e.type == VerdictEvent::kType) {
       const auto& body = d.at("body");
       const auto intervals = body.value("intervals", nlohmann::json::array());
       nlohmann::json v = {{"name", d.value("verifier", std::string())},
@@ -293,21 +294,21 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
                                        v["steps_reexecuted"].get<int64_t>();
       t["timings"]["verifier_seconds"][v["name"].get<std::string>()] =
           body.value("seconds", 0.0);
-    } else if (e.type == "game_move" && d.contains("body") && d["body"].contains("note")) {
+    } else if (e.type == GameMoveEvent::kType && d.contains("body") && d["body"].contains("note")) {
       // What a party put on the record with its move (a tolerance-mode
       // challenger's distances per sub-range, its node scan).
       t["dispute_notes"].push_back({{"move", d.value("move", int64_t{-1})},
                                     {"from", d.value("from", std::string())},
                                     {"note", d["body"]["note"]}});
-    } else if (e.type == "availability_challenge") {
+    } else if (e.type == AvailabilityChallengeEvent::kType) {
       // A verifier asked the arbiter for a checkpoint the solver did not
       // serve it (docs/protocol.md, "Data-availability challenge").
       t["availability_challenges"].push_back({{"challenger", d.value("challenger", std::string())},
                                               {"index", d.value("index", int64_t{-1})},
                                               {"reason", d.value("reason", std::string())},
                                               {"state", "open"}});
-    } else if (e.type == "checkpoint_delivered" || e.type == "availability_failed") {
-      const bool delivered = e.type == "checkpoint_delivered" && d.value("valid", false);
+    } else if (e.type == CheckpointDeliveredEvent::kType || e.type == AvailabilityFailedEvent::kType) {
+      const bool delivered = e.type == CheckpointDeliveredEvent::kType && d.value("valid", false);
       for (auto& c : t["availability_challenges"]) {
         if (c.value("index", int64_t{-2}) != d.value("index", int64_t{-1})) continue;
         c["state"] = delivered ? "delivered" : "failed";
@@ -315,11 +316,11 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
           c["failure"] = d.contains("reason") ? d["reason"] : d.value("error", nlohmann::json(""));
         }
       }
-    } else if (e.type == "node_ruling") {
+    } else if (e.type == NodeRulingEvent::kType) {
       const auto timings = d.value("timings", nlohmann::json::object());
       t["timings"]["arbiter_node_seconds"] = timings.value("node_seconds", 0.0);
       t["timings"]["arbiter_job_load_seconds"] = timings.value("job_load_seconds", 0.0);
-    } else if (e.type == "task_settled") {
+    } else if (e.type == TaskSettledEvent::kType) {
       t["outcome"] = d.value("outcome", std::string());
       t["reason"] = d.value("reason", std::string());
       t["balances"] = d.value("balances", nlohmann::json::object());

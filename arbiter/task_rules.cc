@@ -1,0 +1,200 @@
+#include "arbiter/task_rules.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "core/protocol/duration.h"
+#include "core/protocol/task_draws.h"
+
+namespace veritrain {
+namespace {
+
+SettlementOutcome OutcomeOf(TaskState s) {
+  switch (s) {
+    case TaskState::kAccepted: return SettlementOutcome::kAccepted;
+    case TaskState::kUpheld: return SettlementOutcome::kChallengeUpheld;
+    case TaskState::kRejected: return SettlementOutcome::kChallengeRejected;
+    case TaskState::kSolverTimeout: return SettlementOutcome::kSolverTimeout;
+    case TaskState::kUnverified: return SettlementOutcome::kUnverified;
+    case TaskState::kForcedError: return SettlementOutcome::kForcedError;
+    case TaskState::kVoid: return SettlementOutcome::kVoid;
+    case TaskState::kWithheld: return SettlementOutcome::kWithheld;
+    default: return SettlementOutcome::kInvalid;
+  }
+}
+
+}  // namespace
+
+std::string EscrowAccount(const std::string& task) { return "escrow/" + task; }
+std::string StakeAccount(const std::string& task, const std::string& who) {
+  return "stake/" + task + "/" + who;
+}
+std::string ChallengeAccount(const std::string& task, const std::string& who) {
+  return "challenge/" + task + "/" + who;
+}
+
+std::string TaskIdOf(int64_t n) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "task-%04lld", static_cast<long long>(n));
+  return buf;
+}
+
+Result<Amount> EscrowOf(const TaskSpec& spec) {
+  const TaskEconomics& econ = spec.economics;
+  const int64_t selected = econ.verifiers_per_task > 0
+                               ? econ.verifiers_per_task
+                               : static_cast<int64_t>(spec.verifiers.size());
+  VT_ASSIGN_OR_RETURN(Amount fees, Amount::Mul(Amount(econ.verifier_fee), selected));
+  return Amount::Add(Amount(spec.reward), fees);
+}
+
+Status SetDurations(const TaskSpec& spec, ArbiterTask* task) {
+  VT_ASSIGN_OR_RETURN(task->training_ms,
+                      SecondsToMs(spec.training_deadline_s, "training_deadline_s"));
+  VT_ASSIGN_OR_RETURN(task->verification_ms,
+                      SecondsToMs(spec.verification_deadline_s, "verification_deadline_s"));
+  VT_ASSIGN_OR_RETURN(task->clock_ms, SecondsToMs(spec.game_clock_s, "game_clock_s"));
+  return Status::Ok();
+}
+
+std::string RefuseVerdict(const ArbiterTask& task, const std::string& from, const Verdict& v,
+                          std::optional<ChallengedInterval>* challenged) {
+  const auto& vs = task.selected;
+  if (std::find(vs.begin(), vs.end(), from) == vs.end()) {
+    return from + " is not a selected verifier of " + task.id;
+  }
+  if (task.machine.state() != TaskState::kVerifying) {
+    return std::string("task is ") + TaskStateName(task.machine.state()) + ", not verifying";
+  }
+  if (task.verdicts.count(from) > 0) return from + " has already posted a verdict";
+  if (v.trace_root != task.trace->trace_root) {
+    // After a forced error the task is verified twice: a late verdict on
+    // the posted trace is not a vote on the real one.
+    return "the verdict is on trace " + v.trace_root.Hex() + ", but " + task.id +
+           " is verifying trace " + task.trace->trace_root.Hex();
+  }
+  if (!v.accept && !v.abstain) {
+    auto checked =
+        CheckChallengeEvidence(v, task.trace->trace_root, task.trace->num_checkpoints);
+    if (!checked.ok()) return "challenge refused: " + checked.status().message();
+    *challenged = *checked;
+  }
+  return "";
+}
+
+bool ReadyToConclude(const ArbiterTask& task) {
+  return task.verdicts.size() == task.selected.size() && !task.availability.any_open();
+}
+
+Conclusion ConclusionOf(const ArbiterTask& task) {
+  if (task.forced_error && !task.real_round) return {Conclusion::kForcedRound, "", ""};
+  for (const auto& v : task.selected) {
+    auto c = task.challenges.find(v);
+    if (c == task.challenges.end()) continue;
+    return {c->second.initial_state ? Conclusion::kInitialState : Conclusion::kDispute, v, ""};
+  }
+  int64_t accepted = 0;
+  for (const auto& [name, verdict] : task.verdicts) accepted += verdict.accept ? 1 : 0;
+  const int64_t abstained = static_cast<int64_t>(task.verdicts.size()) - accepted;
+  if (accepted == 0) {
+    return {Conclusion::kAllAbstained, "",
+            "every verifier that voted abstained: it could not verify"};
+  }
+  std::string reason = task.verdicts.size() == task.selected.size()
+                           ? "every verifier accepted"
+                           : "every verifier that voted before the deadline accepted";
+  if (abstained > 0) {
+    reason = std::to_string(accepted) + " verifier(s) accepted, " + std::to_string(abstained) +
+             " abstained (could not verify), none challenged";
+  }
+  return {Conclusion::kAccepted, "", reason};
+}
+
+DueAction DueAt(const ArbiterTask& task, int64_t now_ms) {
+  const TaskState s = task.machine.state();
+  if (task.machine.done() || !task.assigned()) return DueAction::kNone;
+  // While a checkpoint demand is open, verification does not end.
+  if (s == TaskState::kVerifying && task.availability.any_open()) return DueAction::kDemands;
+  if (now_ms < task.deadline_ms) return DueAction::kNone;
+  switch (s) {
+    case TaskState::kTraining: return DueAction::kTrainingDeadline;
+    case TaskState::kVerifying:
+      return task.verdicts.empty() ? DueAction::kVerificationDeadline : DueAction::kConclude;
+    case TaskState::kForcedError: return DueAction::kRealTraceDeadline;
+    default: return DueAction::kNone;
+  }
+}
+
+void AssignTask(ArbiterTask& task, uint64_t seed, int64_t now_ms) {
+  task.randomness = MakeCommitment(SecretFromSeed(seed, task.id));
+  task.forced_error =
+      ForcedErrorDrawn(task.randomness.secret, task.spec.economics.forced_error_rate);
+  task.deadline_ms = AddMs(now_ms, task.training_ms);
+  task.published[kAssignedSlot] =
+      Pack(TaskAssigned{task.spec, task.randomness.commitment}, task.id);
+}
+
+void StartVerification(ArbiterTask& task, std::vector<std::string> verifiers, int64_t now_ms) {
+  task.selected = std::move(verifiers);
+  task.deadline_ms = AddMs(now_ms, task.verification_ms);
+}
+
+void EndPostedRound(ArbiterTask& task) {
+  task.selected.clear();
+  task.verdicts.clear();
+  task.challenges.clear();
+}
+
+const Message& NoteDemand(ArbiterTask& task, const Demand& demand) {
+  Message& m = task.demand_events[demand.index];
+  m = Pack(CheckpointDemand{task.spec.solver, demand.index, DemandStateName(demand.state),
+                            demand.deadline_ms, demand.reason},
+           task.id);
+  return m;
+}
+
+void NoteDelivery(ArbiterTask& task, int64_t index, const InclusionProof& proof,
+                  const std::string& file, int64_t now_ms) {
+  task.delivered_proofs[index] = proof;
+  if (!file.empty()) task.delivered_files[index] = file;
+  task.deadline_ms = std::max(task.deadline_ms, AddMs(now_ms, task.verification_ms));
+}
+
+SettlementInput SettlementInputOf(const ArbiterTask& task, const Ledger& ledger,
+                                  const std::string& submitter) {
+  SettlementInput in;
+  in.economics = task.spec.economics;
+  in.outcome = OutcomeOf(task.machine.state());
+  in.task = task.id;
+  in.submitter = submitter;
+  in.solver = task.spec.solver;
+  in.escrow_account = EscrowAccount(task.id);
+  in.escrow = ledger.Balance(in.escrow_account);
+  in.reward = std::min(in.escrow, Amount(task.spec.reward));
+  in.solver_stake_account = StakeAccount(task.id, task.spec.solver);
+  in.solver_stake = ledger.Balance(in.solver_stake_account);
+  for (const auto& name : task.selected) {
+    VerifierPosition v;
+    v.name = name;
+    auto verdict = task.verdicts.find(name);
+    if (verdict != task.verdicts.end()) {
+      v.verdict = verdict->second.abstain  ? VerdictKind::kAbstain
+                  : verdict->second.accept ? VerdictKind::kAccept
+                                           : VerdictKind::kChallenge;
+    }
+    v.stake_account = StakeAccount(task.id, name);
+    v.stake = ledger.Balance(v.stake_account);
+    if (task.challenges.count(name) > 0) {
+      v.challenge_account = ChallengeAccount(task.id, name);
+      v.challenge_stake = ledger.Balance(v.challenge_account);
+    }
+    in.verifiers.push_back(v);
+  }
+  if (task.dispute) in.challenger = task.dispute->challenger;
+  if (!task.ruled_challenger.empty()) in.challenger = task.ruled_challenger;
+  if (!task.withheld_challenger.empty()) in.challenger = task.withheld_challenger;
+  in.jackpot = ledger.Balance(kJackpotAccount);
+  return in;
+}
+
+}  // namespace veritrain

@@ -1,0 +1,104 @@
+// The arbiter's decisions on one task, as pure functions of the task (and
+// the ledger, the time) that the server applies: what goes to escrow at
+// posting, whether a verdict is taken, how verification concludes, which
+// deadline has passed, and what a settlement is computed from. No sockets,
+// no clock, no event log: unit tests drive them directly
+// (tests/unit/arbiter/task_rules_test.cc).
+//
+// Thread-safety: free functions over values.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "arbiter/task.h"
+#include "core/protocol/amount.h"
+#include "core/protocol/ledger.h"
+#include "core/protocol/settlement.h"
+
+namespace veritrain {
+
+// The ledger accounts of a task.
+std::string EscrowAccount(const std::string& task);
+std::string StakeAccount(const std::string& task, const std::string& who);
+std::string ChallengeAccount(const std::string& task, const std::string& who);
+// "task-0001" for n = 1.
+std::string TaskIdOf(int64_t n);
+
+// What the submitter escrows when it posts `spec`: the reward and one
+// verifier fee per verifier that will be selected (verifiers_per_task, or
+// every named verifier when it is 0). InvalidArgument when the sum
+// overflows.
+Result<Amount> EscrowOf(const TaskSpec& spec);
+
+// The durations of `spec` in ms into `task`; InvalidArgument naming the
+// field that is NaN, negative or longer than kMaxDurationSeconds.
+Status SetDurations(const TaskSpec& spec, ArbiterTask* task);
+
+// Whether a verdict of `from` on `task` is taken: "" when it is, else the
+// refusal (the reply's error). A challenge that is taken sets `challenged`
+// to the interval's hashes, checked against the trace root. Checked in
+// this order: `from` is a selected verifier, the task is verifying, `from`
+// has not voted, the verdict is on the trace being verified (after a
+// forced error, not the posted one), a challenge's evidence holds.
+std::string RefuseVerdict(const ArbiterTask& task, const std::string& from, const Verdict& v,
+                          std::optional<ChallengedInterval>* challenged);
+
+// Every selected verifier has voted and no checkpoint demand is open: the
+// verification can conclude before its deadline.
+bool ReadyToConclude(const ArbiterTask& task);
+
+// How a verification that is over concludes (arbiter Conclude).
+struct Conclusion {
+  enum Kind {
+    kForcedRound,  // a forced error's posted trace: settle the verifiers' part
+    kDispute,      // the first challenger in selection order goes to the game
+    kInitialState, // ... or, on checkpoint 0 as the initial state, to a ruling
+    kAllAbstained, // unverified
+    kAccepted,
+  };
+  Kind kind = kAccepted;
+  std::string challenger;  // kDispute, kInitialState
+  std::string reason;      // kAllAbstained, kAccepted: the settlement's reason
+};
+Conclusion ConclusionOf(const ArbiterTask& task);
+
+// What is due on `task` at `now_ms` (arbiter CheckDeadlines). The game's
+// clocks are the game's own (Game::Tick).
+enum class DueAction {
+  kNone,
+  kDemands,               // verifying with a checkpoint demand open: expire demands only
+  kTrainingDeadline,      // no trace: solver_timeout
+  kConclude,              // verification deadline with verdicts: conclude with them
+  kVerificationDeadline,  // no verdict at all: unverified
+  kRealTraceDeadline,     // a forced error's real trace not opened: withheld
+};
+DueAction DueAt(const ArbiterTask& task, int64_t now_ms);
+
+// ---- State changes, the same for the live path and recovery ----------
+// (recovery applies them at the logged event's time).
+
+// The task is assigned at `now_ms`: its secret (from the run's `seed`),
+// the forced-error draw from it, the training deadline, and its
+// task_assigned event kept for republishing.
+void AssignTask(ArbiterTask& task, uint64_t seed, int64_t now_ms);
+// `verifiers` were drawn at `now_ms`: they verify until now +
+// verification_ms.
+void StartVerification(ArbiterTask& task, std::vector<std::string> verifiers, int64_t now_ms);
+// A forced error's posted trace is done with: its draw, verdicts and
+// challenges are dropped (the real trace gets its own).
+void EndPostedRound(ArbiterTask& task);
+// The checkpoint_demand event of `demand`, kept as the demand's latest.
+const Message& NoteDemand(ArbiterTask& task, const Demand& demand);
+// Checkpoint `index` was delivered valid at `now_ms` (kept in `file`, ""
+// when only in memory): its proof kept, and verification given its time
+// again from now.
+void NoteDelivery(ArbiterTask& task, int64_t index, const InclusionProof& proof,
+                  const std::string& file, int64_t now_ms);
+
+// What PlanSettlement needs to settle `task` in its current state, the
+// stakes read from `ledger`.
+SettlementInput SettlementInputOf(const ArbiterTask& task, const Ledger& ledger,
+                                  const std::string& submitter);
+
+}  // namespace veritrain
