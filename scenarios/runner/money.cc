@@ -62,6 +62,44 @@ std::string CsvText(const std::string& s) {
   return q + "\"";
 }
 
+// Task record `t`'s compute cost (the solver's steps and each verifier's
+// re-executed steps, both traces of a forced error) and each participant's
+// profit on it (its ledger flows `task_flows` minus its cost), added to
+// `run_profit`.
+void AddTaskCosts(int64_t cost_per_step, const std::set<std::string>& participants,
+                  const std::map<std::string, int64_t>& task_flows, nlohmann::json* t,
+                  std::map<std::string, int64_t>* run_profit) {
+  // Compute: the solver's steps, each verifier's re-executed steps.
+  std::map<std::string, int64_t> cost;
+  const std::string solver = t->value("solver", std::string());
+  if (!solver.empty())
+    cost[solver] =
+        SaturatingMul(t->value("solver_steps_computed", int64_t{0}), cost_per_step);
+  // The verifiers of both traces of a forced error did the work.
+  nlohmann::json verifiers = (*t)["verifiers"];
+  if (t->contains("forced_round")) {
+    for (const auto& v : (*t)["forced_round"].value("verifiers", nlohmann::json::array())) {
+      verifiers.push_back(v);
+    }
+  }
+  for (const auto& v : verifiers) {
+    int64_t& c = cost[v.value("name", std::string())];
+    c = SaturatingAdd(c, SaturatingMul(v.value("steps_reexecuted", int64_t{0}), cost_per_step));
+  }
+  nlohmann::json costs = nlohmann::json::object(),
+                 profit = nlohmann::json::object();
+  for (const auto& p : participants) {
+    const int64_t c = cost.count(p) ? cost[p] : 0;
+    const auto flow = task_flows.find(p);
+    const int64_t net = flow == task_flows.end() ? 0 : flow->second;
+    costs[p] = c;
+    profit[p] = SaturatingSub(net, c);
+    (*run_profit)[p] = SaturatingAdd((*run_profit)[p], SaturatingSub(net, c));
+  }
+  (*t)["compute_cost"] = costs;
+  (*t)["profit"] = profit;
+}
+
 }  // namespace
 
 bool IsSystemAccount(const std::string& account) {
@@ -147,34 +185,7 @@ void AddMoney(const std::vector<Event>& events, nlohmann::json* summary) {
     }
     t["jackpot"] = settlement.value("jackpot", int64_t{0});
     t["transfers"] = transfer_count[id];
-    // Compute: the solver's steps, each verifier's re-executed steps.
-    std::map<std::string, int64_t> cost;
-    const std::string solver = t.value("solver", std::string());
-    if (!solver.empty())
-      cost[solver] =
-          SaturatingMul(t.value("solver_steps_computed", int64_t{0}), cost_per_step);
-    // The verifiers of both traces of a forced error did the work.
-    nlohmann::json verifiers = t["verifiers"];
-    if (t.contains("forced_round")) {
-      for (const auto& v : t["forced_round"].value("verifiers", nlohmann::json::array())) {
-        verifiers.push_back(v);
-      }
-    }
-    for (const auto& v : verifiers) {
-      int64_t& c = cost[v.value("name", std::string())];
-      c = SaturatingAdd(c, SaturatingMul(v.value("steps_reexecuted", int64_t{0}), cost_per_step));
-    }
-    nlohmann::json costs = nlohmann::json::object(),
-                   profit = nlohmann::json::object();
-    for (const auto& p : participants) {
-      const int64_t c = cost.count(p) ? cost[p] : 0;
-      const int64_t net = flows[id].count(p) ? flows[id][p] : 0;
-      costs[p] = c;
-      profit[p] = SaturatingSub(net, c);
-      run_profit[p] = SaturatingAdd(run_profit[p], SaturatingSub(net, c));
-    }
-    t["compute_cost"] = costs;
-    t["profit"] = profit;
+    AddTaskCosts(cost_per_step, participants, flows[id], &t, &run_profit);
   }
   nlohmann::json profit = nlohmann::json::object();
   for (const auto& [p, v] : run_profit) profit[p] = v;

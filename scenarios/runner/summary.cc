@@ -182,6 +182,178 @@ std::string VerificationLine(const nlohmann::json& t) {
 
 }  // namespace
 
+namespace {
+
+// A task's record as task_posted starts it.
+nlohmann::json NewTaskRecord(const Event& e) {
+  const nlohmann::json& d = e.data;
+  const auto& spec = d.at("spec");
+  const int64_t steps = spec.value("steps", int64_t{0});
+  const int64_t k = spec.value("checkpoint_interval", int64_t{1});
+  return {{"task", e.task},
+          {"outcome", "unsettled"},
+          {"reason", ""},
+          {"job", spec.at("job").value("name", std::string())},
+          {"steps", steps},
+          {"checkpoint_interval", k},
+          {"intervals", k > 0 ? steps / k : 0},
+          {"mode", spec.value("mode", std::string())},
+          {"verification", VerificationSummary(spec)},
+          {"solver", spec.value("solver", std::string())},
+          {"reward", spec.value("reward", int64_t{0})},
+          {"verifiers", nlohmann::json::array()},
+          {"availability_challenges", nlohmann::json::array()},
+          {"intervals_verified", 0},
+          {"verifier_steps_reexecuted", 0},
+          {"timings", nlohmann::json::object()}};
+}
+
+// What one event after task_posted adds to task record `t`; task_settled
+// also gives the balances after it (`balances`). `posted_ms`: when the task
+// was posted.
+void ApplyTaskEvent(const Event& e, int64_t posted_ms, nlohmann::json& t,
+                    nlohmann::json* balances) {
+  const nlohmann::json& d = e.data;
+  if (e.type == TraceCommittedEvent::kType) {
+    const auto& body = d.at("body");
+    const auto& training = body.value("training", nlohmann::json::object());
+    t["trace_root"] = body.value("trace_root", std::string());
+    t["final_state_hash"] = body.value("final_state_hash", std::string());
+    t["num_checkpoints"] = body.value("num_checkpoints", int64_t{0});
+    t["update_norms"] = body.value("update_norms", nlohmann::json::array());
+    t["test_accuracy"] = training.value("test_accuracy", 0.0);
+    t["dataset_root"] = training.value("dataset_root", std::string());
+    t["solver_behaviour"] = training.value("behaviour", std::string());
+    const bool honest = t["solver_behaviour"] == "honest" || t["solver_behaviour"] == "";
+    t["solver_trace_honest"] = training.value("trains_honestly", honest);
+    t["checkpoint_bytes"] = training.value("checkpoint_bytes", int64_t{0});
+    t["step_flops"] = training.value("step_flops", 0.0);
+    // What the solver actually computed (attacks compute less than T).
+    t["solver_steps_computed"] = training.value("steps_computed", t["steps"].get<int64_t>());
+    t["attack"] = training.value("attack", nlohmann::json::object());
+    for (const char* f : {"seconds", "setup_seconds", "train_seconds", "hash_seconds",
+                          "write_seconds"}) {
+      if (training.contains(f)) t["timings"][std::string("solver_") + f] = training[f];
+    }
+    // One full training step, to set the arbiter's one-node time against.
+    if (training.contains("train_seconds") && t["steps"].get<int64_t>() > 0) {
+      t["timings"]["solver_step_seconds"] =
+          training["train_seconds"].get<double>() / static_cast<double>(t["steps"].get<int64_t>());
+    }
+  } else if (e.type == ForcedErrorSettlementEvent::kType) {
+    // The arbiter had told the solver to post a wrong trace: the verdicts
+    // so far are on it; the solver's real trace is verified next.
+    t["forced_round"] = {{"trace_root", t.value("trace_root", std::string())},
+                         {"verifiers", t["verifiers"]},
+                         {"caught", d.value("caught", nlohmann::json::array())},
+                         {"lazy", d.value("lazy", nlohmann::json::array())}};
+    t["verifiers"] = nlohmann::json::array();
+  } else if (e.type == RealTraceRevealedEvent::kType && d.value("opens", false)) {
+    const auto& body = d.at("body");
+    t["real_trace_root"] = body.value("trace_root", std::string());
+    t["trace_root"] = t["real_trace_root"];
+    t["final_state_hash"] = body.value("final_state_hash", std::string());
+    t["update_norms"] = body.value("update_norms", nlohmann::json::array());
+  } else if (e.type == VerdictEvent::kType) {
+    const auto& body = d.at("body");
+    const auto intervals = body.value("intervals", nlohmann::json::array());
+    nlohmann::json v = {{"name", d.value("verifier", std::string())},
+                        {"accept", body.value("accept", false)},
+                        {"abstain", body.value("abstain", false)},
+                        {"disputed_interval", body.value("disputed_interval", int64_t{-1})},
+                        {"reason", body.value("reason", std::string())},
+                        {"steps_reexecuted", body.value("steps_reexecuted", int64_t{0})},
+                        {"intervals", WithoutTimings(intervals)}};
+    t["verifiers"].push_back(v);
+    // An interval the verifier could not check (a checkpoint it could not
+    // get, a failure of its own) is reported but not counted as verified.
+    int64_t checked = 0;
+    for (const auto& i : intervals) checked += i.value("checked", true) ? 1 : 0;
+    t["intervals_verified"] = t["intervals_verified"].get<int64_t>() + checked;
+    t["verifier_steps_reexecuted"] = t["verifier_steps_reexecuted"].get<int64_t>() +
+                                     v["steps_reexecuted"].get<int64_t>();
+    t["timings"]["verifier_seconds"][v["name"].get<std::string>()] =
+        body.value("seconds", 0.0);
+  } else if (e.type == GameMoveEvent::kType && d.contains("body") && d["body"].contains("note")) {
+    // What a party put on the record with its move (a tolerance-mode
+    // challenger's distances per sub-range, its node scan).
+    t["dispute_notes"].push_back({{"move", d.value("move", int64_t{-1})},
+                                  {"from", d.value("from", std::string())},
+                                  {"note", d["body"]["note"]}});
+  } else if (e.type == AvailabilityChallengeEvent::kType) {
+    // A verifier asked the arbiter for a checkpoint the solver did not
+    // serve it (docs/protocol.md, "Data-availability challenge").
+    t["availability_challenges"].push_back({{"challenger", d.value("challenger", std::string())},
+                                            {"index", d.value("index", int64_t{-1})},
+                                            {"reason", d.value("reason", std::string())},
+                                            {"state", "open"}});
+  } else if (e.type == CheckpointDeliveredEvent::kType || e.type == AvailabilityFailedEvent::kType) {
+    const bool delivered = e.type == CheckpointDeliveredEvent::kType && d.value("valid", false);
+    for (auto& c : t["availability_challenges"]) {
+      if (c.value("index", int64_t{-2}) != d.value("index", int64_t{-1})) continue;
+      c["state"] = delivered ? "delivered" : "failed";
+      if (!delivered) {
+        c["failure"] = d.contains("reason") ? d["reason"] : d.value("error", nlohmann::json(""));
+      }
+    }
+  } else if (e.type == NodeRulingEvent::kType) {
+    const auto timings = d.value("timings", nlohmann::json::object());
+    t["timings"]["arbiter_node_seconds"] = timings.value("node_seconds", 0.0);
+    t["timings"]["arbiter_job_load_seconds"] = timings.value("job_load_seconds", 0.0);
+  } else if (e.type == TaskSettledEvent::kType) {
+    t["outcome"] = d.value("outcome", std::string());
+    t["reason"] = d.value("reason", std::string());
+    t["balances"] = d.value("balances", nlohmann::json::object());
+    auto dispute = d.value("dispute", nlohmann::json::object());
+    if (!dispute.empty()) {
+      if (t.contains("dispute_notes")) dispute["notes"] = t["dispute_notes"];
+      t["dispute"] = dispute;
+    }
+    t.erase("dispute_notes");
+    *balances = t["balances"];
+    t["timings"]["time_to_resolution_s"] =
+        static_cast<double>(e.time_ms - posted_ms) / 1000.0;
+  }
+}
+
+// Task record `t` once every event is in: verifiers by name, who
+// challenged and abstained, detection, the verifiers' compute.
+void FinishTaskRecord(nlohmann::json& t) {
+  // By name, not by arrival: several verifiers vote in any order.
+  auto by_name = [](const nlohmann::json& list) {
+    std::vector<nlohmann::json> sorted(list.begin(), list.end());
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const nlohmann::json& a, const nlohmann::json& b) {
+                       return a.value("name", std::string()) < b.value("name", std::string());
+                     });
+    return nlohmann::json(sorted);
+  };
+  t["verifiers"] = by_name(t["verifiers"]);
+  if (t.contains("forced_round")) {
+    t["forced_round"]["verifiers"] = by_name(t["forced_round"]["verifiers"]);
+  }
+  const int64_t steps = t["steps"].get<int64_t>();
+  bool challenged = false;
+  nlohmann::json abstained = nlohmann::json::array();
+  for (const auto& v : t["verifiers"]) {
+    const bool abstain = v.value("abstain", false);
+    challenged = challenged || (!v.value("accept", true) && !abstain);
+    if (abstain) abstained.push_back(v.value("name", std::string()));
+  }
+  // A solver that withheld a checkpoint the arbiter demanded was caught
+  // as surely as by a game.
+  challenged = challenged || t.value("outcome", std::string()) == "withheld";
+  t["challenged"] = challenged;  // some verifier disputed an interval
+  t["abstained"] = abstained;    // verifiers that could not verify
+  AddDetection(&t);
+  t["verifier_compute_ratio"] =
+      steps > 0 ? static_cast<double>(t["verifier_steps_reexecuted"].get<int64_t>()) /
+                      static_cast<double>(steps)
+                : 0.0;
+}
+
+}  // namespace
+
 Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
                                     const std::string& scenario, uint64_t seed) {
   std::map<std::string, nlohmann::json> tasks;
@@ -203,25 +375,7 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
       continue;
     }
     if (e.type == TaskPostedEvent::kType) {
-      const auto& spec = d.at("spec");
-      const int64_t steps = spec.value("steps", int64_t{0});
-      const int64_t k = spec.value("checkpoint_interval", int64_t{1});
-      tasks[e.task] = {{"task", e.task},
-                       {"outcome", "unsettled"},
-                       {"reason", ""},
-                       {"job", spec.at("job").value("name", std::string())},
-                       {"steps", steps},
-                       {"checkpoint_interval", k},
-                       {"intervals", k > 0 ? steps / k : 0},
-                       {"mode", spec.value("mode", std::string())},
-                       {"verification", VerificationSummary(spec)},
-                       {"solver", spec.value("solver", std::string())},
-                       {"reward", spec.value("reward", int64_t{0})},
-                       {"verifiers", nlohmann::json::array()},
-                       {"availability_challenges", nlohmann::json::array()},
-                       {"intervals_verified", 0},
-                       {"verifier_steps_reexecuted", 0},
-                       {"timings", nlohmann::json::object()}};
+      tasks[e.task] = NewTaskRecord(e);
       order.push_back(e.task);
       posted_ms[e.task] = e.time_ms;
       continue;
@@ -234,106 +388,7 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
     }
     if (it == tasks.end()) continue;
     nlohmann::json& t = it->second;
-    if (e.type == TraceCommittedEvent::kType) {
-      const auto& body = d.at("body");
-      const auto& training = body.value("training", nlohmann::json::object());
-      t["trace_root"] = body.value("trace_root", std::string());
-      t["final_state_hash"] = body.value("final_state_hash", std::string());
-      t["num_checkpoints"] = body.value("num_checkpoints", int64_t{0});
-      t["update_norms"] = body.value("update_norms", nlohmann::json::array());
-      t["test_accuracy"] = training.value("test_accuracy", 0.0);
-      t["dataset_root"] = training.value("dataset_root", std::string());
-      t["solver_behaviour"] = training.value("behaviour", std::string());
-      const bool honest = t["solver_behaviour"] == "honest" || t["solver_behaviour"] == "";
-      t["solver_trace_honest"] = training.value("trains_honestly", honest);
-      t["checkpoint_bytes"] = training.value("checkpoint_bytes", int64_t{0});
-      t["step_flops"] = training.value("step_flops", 0.0);
-      // What the solver actually computed (attacks compute less than T).
-      t["solver_steps_computed"] = training.value("steps_computed", t["steps"].get<int64_t>());
-      t["attack"] = training.value("attack", nlohmann::json::object());
-      for (const char* f : {"seconds", "setup_seconds", "train_seconds", "hash_seconds",
-                            "write_seconds"}) {
-        if (training.contains(f)) t["timings"][std::string("solver_") + f] = training[f];
-      }
-      // One full training step, to set the arbiter's one-node time against.
-      if (training.contains("train_seconds") && t["steps"].get<int64_t>() > 0) {
-        t["timings"]["solver_step_seconds"] =
-            training["train_seconds"].get<double>() / static_cast<double>(t["steps"].get<int64_t>());
-      }
-    } else if (e.type == ForcedErrorSettlementEvent::kType) {
-      // The arbiter had told the solver to post a wrong trace: the verdicts
-      // so far are on it; the solver's real trace is verified next.
-      t["forced_round"] = {{"trace_root", t.value("trace_root", std::string())},
-                           {"verifiers", t["verifiers"]},
-                           {"caught", d.value("caught", nlohmann::json::array())},
-                           {"lazy", d.value("lazy", nlohmann::json::array())}};
-      t["verifiers"] = nlohmann::json::array();
-    } else if (e.type == RealTraceRevealedEvent::kType && d.value("opens", false)) {
-      const auto& body = d.at("body");
-      t["real_trace_root"] = body.value("trace_root", std::string());
-      t["trace_root"] = t["real_trace_root"];
-      t["final_state_hash"] = body.value("final_state_hash", std::string());
-      t["update_norms"] = body.value("update_norms", nlohmann::json::array());
-    } else if (e.type == VerdictEvent::kType) {
-      const auto& body = d.at("body");
-      const auto intervals = body.value("intervals", nlohmann::json::array());
-      nlohmann::json v = {{"name", d.value("verifier", std::string())},
-                          {"accept", body.value("accept", false)},
-                          {"abstain", body.value("abstain", false)},
-                          {"disputed_interval", body.value("disputed_interval", int64_t{-1})},
-                          {"reason", body.value("reason", std::string())},
-                          {"steps_reexecuted", body.value("steps_reexecuted", int64_t{0})},
-                          {"intervals", WithoutTimings(intervals)}};
-      t["verifiers"].push_back(v);
-      // An interval the verifier could not check (a checkpoint it could not
-      // get, a failure of its own) is reported but not counted as verified.
-      int64_t checked = 0;
-      for (const auto& i : intervals) checked += i.value("checked", true) ? 1 : 0;
-      t["intervals_verified"] = t["intervals_verified"].get<int64_t>() + checked;
-      t["verifier_steps_reexecuted"] = t["verifier_steps_reexecuted"].get<int64_t>() +
-                                       v["steps_reexecuted"].get<int64_t>();
-      t["timings"]["verifier_seconds"][v["name"].get<std::string>()] =
-          body.value("seconds", 0.0);
-    } else if (e.type == GameMoveEvent::kType && d.contains("body") && d["body"].contains("note")) {
-      // What a party put on the record with its move (a tolerance-mode
-      // challenger's distances per sub-range, its node scan).
-      t["dispute_notes"].push_back({{"move", d.value("move", int64_t{-1})},
-                                    {"from", d.value("from", std::string())},
-                                    {"note", d["body"]["note"]}});
-    } else if (e.type == AvailabilityChallengeEvent::kType) {
-      // A verifier asked the arbiter for a checkpoint the solver did not
-      // serve it (docs/protocol.md, "Data-availability challenge").
-      t["availability_challenges"].push_back({{"challenger", d.value("challenger", std::string())},
-                                              {"index", d.value("index", int64_t{-1})},
-                                              {"reason", d.value("reason", std::string())},
-                                              {"state", "open"}});
-    } else if (e.type == CheckpointDeliveredEvent::kType || e.type == AvailabilityFailedEvent::kType) {
-      const bool delivered = e.type == CheckpointDeliveredEvent::kType && d.value("valid", false);
-      for (auto& c : t["availability_challenges"]) {
-        if (c.value("index", int64_t{-2}) != d.value("index", int64_t{-1})) continue;
-        c["state"] = delivered ? "delivered" : "failed";
-        if (!delivered) {
-          c["failure"] = d.contains("reason") ? d["reason"] : d.value("error", nlohmann::json(""));
-        }
-      }
-    } else if (e.type == NodeRulingEvent::kType) {
-      const auto timings = d.value("timings", nlohmann::json::object());
-      t["timings"]["arbiter_node_seconds"] = timings.value("node_seconds", 0.0);
-      t["timings"]["arbiter_job_load_seconds"] = timings.value("job_load_seconds", 0.0);
-    } else if (e.type == TaskSettledEvent::kType) {
-      t["outcome"] = d.value("outcome", std::string());
-      t["reason"] = d.value("reason", std::string());
-      t["balances"] = d.value("balances", nlohmann::json::object());
-      auto dispute = d.value("dispute", nlohmann::json::object());
-      if (!dispute.empty()) {
-        if (t.contains("dispute_notes")) dispute["notes"] = t["dispute_notes"];
-        t["dispute"] = dispute;
-      }
-      t.erase("dispute_notes");
-      balances = t["balances"];
-      t["timings"]["time_to_resolution_s"] =
-          static_cast<double>(e.time_ms - posted_ms[e.task]) / 1000.0;
-    }
+    ApplyTaskEvent(e, posted_ms[e.task], t, &balances);
   }
   nlohmann::json out = {{"scenario", scenario},
                         {"seed", seed},
@@ -345,37 +400,7 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
                         {"silent_participants", silent}};
   for (const auto& id : order) {
     nlohmann::json t = tasks[id];
-    // By name, not by arrival: several verifiers vote in any order.
-    auto by_name = [](const nlohmann::json& list) {
-      std::vector<nlohmann::json> sorted(list.begin(), list.end());
-      std::stable_sort(sorted.begin(), sorted.end(),
-                       [](const nlohmann::json& a, const nlohmann::json& b) {
-                         return a.value("name", std::string()) < b.value("name", std::string());
-                       });
-      return nlohmann::json(sorted);
-    };
-    t["verifiers"] = by_name(t["verifiers"]);
-    if (t.contains("forced_round")) {
-      t["forced_round"]["verifiers"] = by_name(t["forced_round"]["verifiers"]);
-    }
-    const int64_t steps = t["steps"].get<int64_t>();
-    bool challenged = false;
-    nlohmann::json abstained = nlohmann::json::array();
-    for (const auto& v : t["verifiers"]) {
-      const bool abstain = v.value("abstain", false);
-      challenged = challenged || (!v.value("accept", true) && !abstain);
-      if (abstain) abstained.push_back(v.value("name", std::string()));
-    }
-    // A solver that withheld a checkpoint the arbiter demanded was caught
-    // as surely as by a game.
-    challenged = challenged || t.value("outcome", std::string()) == "withheld";
-    t["challenged"] = challenged;  // some verifier disputed an interval
-    t["abstained"] = abstained;    // verifiers that could not verify
-    AddDetection(&t);
-    t["verifier_compute_ratio"] =
-        steps > 0 ? static_cast<double>(t["verifier_steps_reexecuted"].get<int64_t>()) /
-                        static_cast<double>(steps)
-                  : 0.0;
+    FinishTaskRecord(t);
     out["tasks"].push_back(t);
   }
   AddMoney(events, &out);
