@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/role/role_config.h"
 #include "tests/support/files.h"
 
 namespace veritrain {
