@@ -356,6 +356,8 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
   }
   const double train_seconds = Seconds(train_start);
   VT_ASSIGN_OR_RETURN(double accuracy, job->TestAccuracy(state));
+  // The last checkpoints' writes, before what the recorder counted is read.
+  VT_RETURN_IF_ERROR(recorder.Finish());
   nlohmann::json training = {{"steps", spec.steps},
                              {"behaviour", behaviour_->name()},
                              {"trains_honestly", behaviour_->TrainsHonestly()},
@@ -380,7 +382,6 @@ Status Solver::CommitTrace(const std::string& task, const TaskSpec& spec,
                            CheckpointRecorder* real_recorder, nlohmann::json training) {
   Trace trace;
 
-  VT_RETURN_IF_ERROR(recorder.Finish());  // the last checkpoints' writes
   auto trace_of = [](const CheckpointRecorder& r) {
     Trace t;
     t.files = r.files();

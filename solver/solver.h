@@ -132,6 +132,8 @@ class Solver {
   // After training: the trace (and a forced error's real trace) from the
   // recorders, kept for serving, and its trace_commit, carrying `training`
   // (what summary.json reports of the run), sent to the arbiter.
+  // REQUIRES: recorder.Finish() has returned (its files, hashes and norms
+  // are final).
   Status CommitTrace(const std::string& task, const TaskSpec& spec,
                      std::unique_ptr<TrainingJob> job, CheckpointRecorder& recorder,
                      CheckpointRecorder* real_recorder, nlohmann::json training);
