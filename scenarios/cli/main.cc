@@ -15,6 +15,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,16 +61,25 @@ veritrain::Status CheckJob(const veritrain::Scenario& sc) {
   return veritrain::RunCurveKeys(sc, veritrain::RunParticipantNames(sc)).status();
 }
 
-int Check(const std::string& path, const std::vector<std::string>& plugins) {
+// The scenario at `path`, loaded and its job checked; nullopt, with the
+// reasons printed to stderr, when it is bad input.
+std::optional<veritrain::Scenario> LoadChecked(const std::string& path,
+                                               const std::vector<std::string>& plugins) {
   auto sc = veritrain::LoadScenario(path, plugins);
   if (!sc.ok()) {
     std::cerr << sc.status().message() << "\n";
-    return veritrain::kRunBadInput;
+    return std::nullopt;
   }
   if (veritrain::Status s = CheckJob(*sc); !s.ok()) {
     std::cerr << veritrain::EachLine(path + ": ", s.message());
-    return veritrain::kRunBadInput;
+    return std::nullopt;
   }
+  return std::move(*sc);
+}
+
+int Check(const std::string& path, const std::vector<std::string>& plugins) {
+  std::optional<veritrain::Scenario> sc = LoadChecked(path, plugins);
+  if (!sc) return veritrain::kRunBadInput;
   if (veritrain::CheckSweepOf(*sc, path, std::cerr) > 0) return veritrain::kRunBadInput;
   std::cout << path << ": ok (" << sc->name << ", " << sc->intervals()
             << " intervals" << veritrain::SweepSizeText(*sc) << ")\n";
@@ -78,15 +88,8 @@ int Check(const std::string& path, const std::vector<std::string>& plugins) {
 
 int RunCommand(const std::string& path, const veritrain::RunOptions& options,
                const std::vector<std::string>& plugins) {
-  auto sc = veritrain::LoadScenario(path, plugins);
-  if (!sc.ok()) {
-    std::cerr << sc.status().message() << "\n";
-    return veritrain::kRunBadInput;
-  }
-  if (veritrain::Status s = CheckJob(*sc); !s.ok()) {
-    std::cerr << veritrain::EachLine(path + ": ", s.message());
-    return veritrain::kRunBadInput;
-  }
+  std::optional<veritrain::Scenario> sc = LoadChecked(path, plugins);
+  if (!sc) return veritrain::kRunBadInput;
   spdlog::info("running scenario {} (seed {})", sc->name, sc->seed);
   if (sc->resolved.contains("sweep")) {
     spdlog::info("the scenario's sweep block is ignored by run (use veritrain sweep)");

@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 
+#include "core/protocol/events.h"
 #include "scenarios/runner/run.h"
 
 namespace veritrain {
@@ -20,7 +21,7 @@ Result<MarketResults> ReplayMarket(const Scenario& scenario, const std::vector<E
   std::map<std::string, std::vector<Event>> by_task;
   for (const Event& e : events) {
     if (e.task.empty()) continue;
-    if (e.type == "task_posted") posted.push_back(e.task);
+    if (e.type == TaskPostedEvent::kType) posted.push_back(e.task);
     by_task[e.task].push_back(e);
   }
   size_t next = 0;
