@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <optional>
 #include <utility>
 
 namespace veritrain {
@@ -24,6 +25,39 @@ std::vector<torch::Tensor> ParamsOf(const Layer& layer, const TensorMap& m) {
 std::string InputOf(const std::vector<Layer>& layers, size_t i,
                     const std::string& input) {
   return i == 0 ? input : layers[i - 1].OutputValue();
+}
+
+// The tensors a layer's forward reads: its input, then its parameters.
+std::vector<torch::Tensor> SourcesOf(const torch::Tensor& x,
+                                     const std::vector<torch::Tensor>& params) {
+  std::vector<torch::Tensor> s = {x};
+  s.insert(s.end(), params.begin(), params.end());
+  return s;
+}
+
+// The layer's forward as its backward node needs it: grad mode on, the
+// input a leaf that requires grad when its gradient is wanted, each
+// parameter a leaf that requires grad. The forward node runs the same, so
+// its output is, bit for bit, the y the backward node differentiates.
+ForwardTape::Entry TapedForward(const Layer& layer, const torch::Tensor& x,
+                                const std::vector<torch::Tensor>& params,
+                                bool want_input_grad) {
+  torch::AutoGradMode grad_mode(true);
+  ForwardTape::Entry e;
+  e.sources = SourcesOf(x, params);
+  torch::Tensor xt = x.detach();
+  if (want_input_grad) {
+    xt.requires_grad_(true);
+    e.wrt.push_back(xt);
+  }
+  std::vector<torch::Tensor> leaves;
+  leaves.reserve(params.size());
+  for (const auto& p : params) {
+    leaves.push_back(p.detach().requires_grad_(true));
+    e.wrt.push_back(leaves.back());
+  }
+  e.y = layer.forward(xt, leaves);
+  return e;
 }
 
 }  // namespace
@@ -79,9 +113,20 @@ Result<std::string> AddForwardNodes(StepGraph* g,
     const std::string y = layer.OutputValue();
     n.outputs = {y};
     n.flops = layer.forward_flops;
-    n.fn = [layer, x, y](const TensorMap& in) {
-      torch::NoGradGuard no_grad;
-      return TensorMap{{y, layer.forward(in.at(x), ParamsOf(layer, in))}};
+    const bool want_input_grad = i > 0;
+    const bool has_backward = want_input_grad || !layer.params.empty();
+    n.fn = [layer, x, y, want_input_grad](const TensorMap& in) {
+      return TensorMap{
+          {y, TapedForward(layer, in.at(x), ParamsOf(layer, in), want_input_grad)
+                  .y.detach()}};
+    };
+    n.step_fn = [layer, x, y, want_input_grad, has_backward](
+                    const TensorMap& in, ForwardTape& tape) {
+      ForwardTape::Entry e =
+          TapedForward(layer, in.at(x), ParamsOf(layer, in), want_input_grad);
+      TensorMap out{{y, e.y.detach()}};
+      if (has_backward) tape.Keep(layer.name, std::move(e));
+      return out;
     };
     VT_RETURN_IF_ERROR(g->Add(std::move(n)));
   }
@@ -152,20 +197,18 @@ Status AddBackwardNodes(StepGraph* g, const std::vector<Layer>& layers,
     n.outputs = outs;
     n.flops = layer.forward_flops + layer.param_grad_flops +
               (want_input_grad ? layer.input_grad_flops : 0.0);
-    n.fn = [layer, x, dy, param_values, want_input_grad,
-            outs](const TensorMap& in) {
-      torch::AutoGradMode grad_mode(true);
-      torch::Tensor xt = in.at(x).detach();
-      if (want_input_grad) xt.requires_grad_(true);
-      std::vector<torch::Tensor> params;
-      std::vector<torch::Tensor> wrt;
-      if (want_input_grad) wrt.push_back(xt);
-      for (const auto& p : param_values) {
-        params.push_back(in.at(p).detach().requires_grad_(true));
-        wrt.push_back(params.back());
-      }
-      torch::Tensor y = layer.forward(xt, params);
-      return VectorJacobianProduct(y, wrt, in.at(dy).detach(), outs);
+    n.fn = [layer, x, dy, want_input_grad, outs](const TensorMap& in) {
+      ForwardTape::Entry e =
+          TapedForward(layer, in.at(x), ParamsOf(layer, in), want_input_grad);
+      return VectorJacobianProduct(e.y, e.wrt, in.at(dy).detach(), outs);
+    };
+    n.step_fn = [layer, x, dy, want_input_grad, outs](const TensorMap& in,
+                                                       ForwardTape& tape) {
+      const std::vector<torch::Tensor> params = ParamsOf(layer, in);
+      std::optional<ForwardTape::Entry> e =
+          tape.Take(layer.name, SourcesOf(in.at(x), params));
+      if (!e) e = TapedForward(layer, in.at(x), params, want_input_grad);
+      return VectorJacobianProduct(e->y, e->wrt, in.at(dy).detach(), outs);
     };
     VT_RETURN_IF_ERROR(g->Add(std::move(n)));
   }

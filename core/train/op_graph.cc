@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -58,6 +59,56 @@ std::set<std::string> ValuesNeedingGrad(const std::vector<Op>& ops) {
   }
   return need;
 }
+
+// The inputs of `op` its backward node differentiates: those that need a
+// gradient, each value at its first use only.
+std::vector<size_t> GradInputs(const Op& op, const std::set<std::string>& need) {
+  std::vector<size_t> grad_inputs;
+  std::set<std::string> seen;
+  for (size_t i = 0; i < op.inputs.size(); ++i) {
+    const std::string& x = op.inputs[i];
+    if (need.count(x) > 0 && seen.insert(x).second) grad_inputs.push_back(i);
+  }
+  return grad_inputs;
+}
+
+// The tensors an op's forward reads: its inputs in order, then its
+// parameters.
+std::vector<torch::Tensor> SourcesOf(const Op& op, const TensorMap& in) {
+  std::vector<torch::Tensor> s = InputsOf(op, in);
+  for (const auto& p : ParamsOf(op, in)) s.push_back(p);
+  return s;
+}
+
+// The op's forward as its backward node needs it: grad mode on, each input
+// in `grad_inputs` a leaf that requires grad (an op reading a value twice
+// sees the same leaf and autograd sums the two uses), each parameter a
+// leaf that requires grad. The forward node runs the same, so its output
+// is, bit for bit, the y the backward node differentiates.
+ForwardTape::Entry TapedForward(const Op& op, const TensorMap& in,
+                                const std::vector<size_t>& grad_inputs) {
+  torch::AutoGradMode grad_mode(true);
+  ForwardTape::Entry e;
+  e.sources = SourcesOf(op, in);
+  std::map<std::string, torch::Tensor> leaves;
+  for (size_t i : grad_inputs) {
+    leaves[op.inputs[i]] = in.at(op.inputs[i]).detach().requires_grad_(true);
+  }
+  std::vector<torch::Tensor> xs;
+  for (const auto& x : op.inputs) {
+    auto it = leaves.find(x);
+    xs.push_back(it != leaves.end() ? it->second : in.at(x).detach());
+  }
+  for (size_t i : grad_inputs) e.wrt.push_back(leaves.at(op.inputs[i]));
+  std::vector<torch::Tensor> params;
+  for (size_t p = 0; p < op.params.size(); ++p) {
+    params.push_back(in.at(op.ParamValue(p)).detach().requires_grad_(true));
+    e.wrt.push_back(params.back());
+  }
+  e.y = op.forward(xs, params);
+  return e;
+}
+
 
 // For each value needing a gradient, the ops that read it, in op order.
 // An op reading the same value twice counts once (autograd sums the two
@@ -170,6 +221,7 @@ Status CheckOps(const std::vector<Op>& ops,
 
 Result<std::string> AddOpForwardNodes(StepGraph* g,
                                       const std::vector<Op>& ops) {
+  const std::set<std::string> need = ValuesNeedingGrad(ops);
   for (const auto& op : ops) {
     Node n;
     n.name = op.name + ".forward";
@@ -179,9 +231,17 @@ Result<std::string> AddOpForwardNodes(StepGraph* g,
     n.outputs = {y};
     n.flops = op.forward_flops;
     n.coarse = op.coarse;
-    n.fn = [op, y](const TensorMap& in) {
-      torch::NoGradGuard no_grad;
-      return TensorMap{{y, op.forward(InputsOf(op, in), ParamsOf(op, in))}};
+    const std::vector<size_t> grad_inputs = GradInputs(op, need);
+    const bool has_backward = need.count(y) > 0;
+    n.fn = [op, y, grad_inputs](const TensorMap& in) {
+      return TensorMap{{y, TapedForward(op, in, grad_inputs).y.detach()}};
+    };
+    n.step_fn = [op, y, grad_inputs, has_backward](const TensorMap& in,
+                                                    ForwardTape& tape) {
+      ForwardTape::Entry e = TapedForward(op, in, grad_inputs);
+      TensorMap out{{y, e.y.detach()}};
+      if (has_backward) tape.Keep(op.name, std::move(e));
+      return out;
     };
     VT_RETURN_IF_ERROR(g->Add(std::move(n)));
   }
@@ -206,15 +266,10 @@ Status AddOpBackwardNodes(StepGraph* g, const std::vector<Op>& ops) {
     if (need.count(op.OutputValue()) == 0) continue;  // depends on data only
 
     // Inputs to differentiate (first use of each value only), then params.
-    std::vector<size_t> grad_inputs;
+    const std::vector<size_t> grad_inputs = GradInputs(op, need);
     std::vector<std::string> outs;
-    std::set<std::string> seen;
-    for (size_t i = 0; i < op.inputs.size(); ++i) {
-      const std::string& x = op.inputs[i];
-      if (need.count(x) > 0 && seen.insert(x).second) {
-        grad_inputs.push_back(i);
-        outs.push_back(GradName(consumers, x, op.name));
-      }
+    for (size_t i : grad_inputs) {
+      outs.push_back(GradName(consumers, op.inputs[i], op.name));
     }
     for (size_t p = 0; p < op.params.size(); ++p) {
       outs.push_back("grad/" + op.ParamValue(p));
@@ -230,27 +285,14 @@ Status AddOpBackwardNodes(StepGraph* g, const std::vector<Op>& ops) {
                                       ? op.backward_flops
                                       : 2.0 * op.forward_flops);
     n.fn = [op, dy, grad_inputs, outs](const TensorMap& in) {
-      torch::AutoGradMode grad_mode(true);
-      // Each input value is detached once; an op reading a value twice
-      // sees the same leaf and autograd sums the two uses.
-      std::map<std::string, torch::Tensor> leaves;
-      for (size_t i : grad_inputs) {
-        leaves[op.inputs[i]] = in.at(op.inputs[i]).detach().requires_grad_(true);
-      }
-      std::vector<torch::Tensor> xs;
-      for (const auto& x : op.inputs) {
-        auto it = leaves.find(x);
-        xs.push_back(it != leaves.end() ? it->second : in.at(x).detach());
-      }
-      std::vector<torch::Tensor> wrt;
-      for (size_t i : grad_inputs) wrt.push_back(leaves.at(op.inputs[i]));
-      std::vector<torch::Tensor> params;
-      for (size_t p = 0; p < op.params.size(); ++p) {
-        params.push_back(in.at(op.ParamValue(p)).detach().requires_grad_(true));
-        wrt.push_back(params.back());
-      }
-      torch::Tensor y = op.forward(xs, params);
-      return VectorJacobianProduct(y, wrt, in.at(dy).detach(), outs);
+      ForwardTape::Entry e = TapedForward(op, in, grad_inputs);
+      return VectorJacobianProduct(e.y, e.wrt, in.at(dy).detach(), outs);
+    };
+    n.step_fn = [op, dy, grad_inputs, outs](const TensorMap& in,
+                                            ForwardTape& tape) {
+      std::optional<ForwardTape::Entry> e = tape.Take(op.name, SourcesOf(op, in));
+      if (!e) e = TapedForward(op, in, grad_inputs);
+      return VectorJacobianProduct(e->y, e->wrt, in.at(dy).detach(), outs);
     };
     VT_RETURN_IF_ERROR(g->Add(std::move(n)));
   }

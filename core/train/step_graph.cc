@@ -14,8 +14,10 @@ constexpr const char* kNext = "next/";
 
 // Evaluates `node` on its declared inputs taken from `values`. The single
 // code path of both RunStepGraph and EvaluateNode, so that both hand the
-// node function identical tensors.
-Result<TensorMap> Evaluate(const Node& node, const TensorMap& values) {
+// node function identical tensors. With a tape (a full step) a node's
+// step_fn runs when it has one.
+Result<TensorMap> Evaluate(const Node& node, const TensorMap& values,
+                           ForwardTape* tape) {
   TensorMap in;
   for (const auto& name : node.inputs) {
     auto it = values.find(name);
@@ -30,7 +32,8 @@ Result<TensorMap> Evaluate(const Node& node, const TensorMap& values) {
   }
   TensorMap produced;
   try {
-    produced = node.fn(in);
+    produced = tape != nullptr && node.step_fn ? node.step_fn(in, *tape)
+                                               : node.fn(in);
   } catch (const std::exception& e) {
     return Status::Internal("node '" + node.name + "': " + e.what());
   }
@@ -153,9 +156,10 @@ Result<TensorMap> RunStepGraph(const StepGraph& g, const TensorMap& state,
     record->clear();
     record->reserve(g.size());
   }
+  ForwardTape tape;
   for (size_t index = 0; index < g.nodes().size(); ++index) {
     const Node& node = g.nodes()[index];
-    VT_ASSIGN_OR_RETURN(TensorMap out, Evaluate(node, values));
+    VT_ASSIGN_OR_RETURN(TensorMap out, Evaluate(node, values, &tape));
     if (hook) hook(index, node, out);
     if (record != nullptr) {
       NodeRecord r;
@@ -191,7 +195,7 @@ Result<TensorMap> EvaluateNode(const StepGraph& g, size_t node_index,
                                    std::to_string(g.size()) + " nodes)");
   }
   InitThreadSettings();
-  return Evaluate(g.nodes()[node_index], inputs);
+  return Evaluate(g.nodes()[node_index], inputs, /*tape=*/nullptr);
 }
 
 }  // namespace veritrain

@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "core/train/forward_tape.h"
 #include "core/train/torch_bridge.h"
 #include "core/util/status.h"
 
@@ -65,6 +66,11 @@ struct Node {
   // declared inputs and must return (at least) the declared outputs. It
   // may throw; callers turn exceptions into Status.
   std::function<TensorMap(const TensorMap& inputs)> fn;
+  // Optional: the same outputs as `fn`, bit for bit, computed with the
+  // step's tape (forward_tape.h): a forward node keeps its autograd graph
+  // there and its backward node takes it instead of running the forward
+  // again. RunStepGraph calls it when set; EvaluateNode always calls `fn`.
+  std::function<TensorMap(const TensorMap& inputs, ForwardTape& tape)> step_fn;
 };
 
 class StepGraph {

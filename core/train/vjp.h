@@ -2,10 +2,11 @@
 // computes: the gradients of a node's forward output with respect to its
 // inputs and parameters, given the upstream gradient.
 //
-// Backward nodes evaluate their layer's forward afresh from the recorded
-// inputs and call this, so a node evaluated alone (by the arbiter) runs the
-// same LibTorch calls in the same order as the full step, and gives the
-// same bits on the same hardware profile.
+// A backward node evaluated alone (by the arbiter) runs its layer's
+// forward afresh from the recorded inputs and calls this; inside a full
+// step it takes the graph its forward node kept (forward_tape.h). Both run
+// the same LibTorch calls in the same order, so they give the same bits on
+// the same hardware profile.
 //
 // Thread-safety: pure function (LibTorch's autograd engine is thread-safe
 // for disjoint graphs).
