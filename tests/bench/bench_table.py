@@ -192,6 +192,25 @@ def targets(rs):
         add(f"re-executing a 10,000-step {job} task / one tolerance-mode dispute "
             f"(total compute, every sub-range checked)",
             v, "≥ 50×", lambda x: x >= 50, None if v is None else f"{v:.0f}×")
+    # The large job (scenarios/large/transformer-100mb.json: a state of at
+    # least 100 MB with Adam's moments), each phase at that size.
+    large = r"transformer-100mb(/.*)?"
+    e = find(rs, rf"BM_SolverOverhead/{large}")
+    v = None if e is None else e.get("overhead")
+    k = "?" if e is None else f"{e.get('k', 0):.0f}"
+    add(f"solver protocol overhead, transformer-100mb, k = {k} (protocol / plain − 1)",
+        v, "≤ 5%", lambda x: x <= 0.05, None if v is None else f"{100 * v:+.1f}%")
+    v = counter(rs, rf"BM_IntervalCheck/{large}", "exact_overhead")
+    add("verifying one interval (exact) / re-executing it, transformer-100mb",
+        None if v is None else 1 + v, "≤ 1.2×", lambda x: x <= 1.2,
+        None if v is None else f"{1 + v:.3g}×")
+    v = counter(rs, rf"BM_Dispute/{large}", "reexecution_over_dispute")
+    add("re-executing a 10,000-step transformer-100mb task / one dispute (total compute)",
+        v, "≥ 50×", lambda x: x >= 50, None if v is None else f"{v:.0f}×")
+    for role in ("arbiter", "solver", "verifier"):
+        v = counter(rs, r"BM_LargeRun(/.*)?", f"{role}_peak_over_state")
+        add(f"{role} peak resident memory / state size, transformer-100mb run",
+            v, "≤ 3×", lambda x: x <= 3, None if v is None else f"{v:.2f}×")
     # Issue 17: memory and time per task flat over a long run.
     many = r"BM_ManyTasks/tasks:1000(/.*)?"
     for role in ("arbiter", "solver", "verifier"):

@@ -104,6 +104,36 @@ class TargetsTest(unittest.TestCase):
                  "evidence) / one state"],
             "10.0 MiB / 0.25 MiB; the task's 201 checkpoints 5.0× more")
 
+    def test_large_job_targets(self):
+        rs, _ = bench_table.runs(results([
+            entry("BM_SolverOverhead/transformer-100mb/iterations:2/manual_time", 1.0,
+                  overhead=0.03, k=10),
+            entry("BM_IntervalCheck/transformer-100mb/iterations:2/manual_time", 1.0,
+                  exact_overhead=0.25),
+            entry("BM_Dispute/transformer-100mb/iterations:2/manual_time", 1.0,
+                  reexecution_over_dispute=300.0),
+            entry("BM_LargeRun/iterations:1/manual_time", 1.0, arbiter_peak_over_state=1.5,
+                  solver_peak_over_state=3.5),
+        ]))
+        rows = {what: (shown, ok) for what, shown, _, ok in bench_table.targets(rs)}
+        self.assertEqual(
+            rows["solver protocol overhead, transformer-100mb, k = 10 (protocol / plain − 1)"],
+            ("+3.0%", True))
+        self.assertEqual(
+            rows["verifying one interval (exact) / re-executing it, transformer-100mb"],
+            ("1.25×", False))
+        self.assertEqual(
+            rows["re-executing a 10,000-step transformer-100mb task / one dispute "
+                 "(total compute)"], ("300×", True))
+        self.assertEqual(
+            rows["arbiter peak resident memory / state size, transformer-100mb run"],
+            ("1.50×", True))
+        self.assertEqual(
+            rows["solver peak resident memory / state size, transformer-100mb run"],
+            ("3.50×", False))
+        self.assertIsNone(
+            rows["verifier peak resident memory / state size, transformer-100mb run"][1])
+
     def test_many_tasks_growth_targets(self):
         name = "BM_ManyTasks/tasks:1000/iterations:1/repeats:1/manual_time"
         figures = {"time_growth": 1.31, "ms_per_task_first": 100.0, "ms_per_task_last": 131.0}

@@ -43,10 +43,17 @@
 //  - BM_NodeEvaluation/<job>: the arbiter's ruling on the most expensive
 //    node of the step (ArbitrateNode: input proofs, evaluation, output
 //    hash) against one full training step.
+//
+// The variants named .../transformer-100mb time the same at the size
+// people use: the job of scenarios/large/transformer-100mb.json (read from
+// the preset; a 113.7 MB state with Adam's moments), with k = 10 and 3
+// intervals for the solver (its step is ~1,000x the mlp's), and a fixed
+// count of iterations, each lasting seconds.
 #include <benchmark/benchmark.h>
 #include <time.h>
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -65,6 +72,8 @@
 #include "core/train/node_arbitration.h"
 #include "core/train/trajectory.h"
 #include "core/transport/zmq_frames.h"
+#include "scenarios/check/job_check.h"
+#include "scenarios/spec/scenario.h"
 #include "solver/checkpoint_recorder.h"
 #include "tests/bench/bench_util.h"
 
@@ -74,6 +83,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr int64_t kInterval = 50;      // the quickstart's k
+constexpr int64_t kIntervals = 6;      // 300 steps, as the quickstart
+constexpr int64_t kLargeInterval = 10;  // the large job's k
 constexpr int64_t kTaskSteps = 10000;  // the long task of the dispute target
 
 double Since(Clock::time_point t0) {
@@ -88,19 +99,42 @@ double ProcessCpu() {
          1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
-nlohmann::json JobJson(const std::string& name) {
+// The large job: the transformer of scenarios/large/transformer-100mb.json
+// (its state with Adam's moments is >= 100 MB), read from the preset so
+// that the benchmarks time the job the preset runs.
+constexpr char kLargeJob[] = "transformer-100mb";
+
+std::string LargePresetPath() {
+  // VERITRAIN_SCHEMA_PATH is <source>/scenarios/schema/scenario.schema.json.
+  return (std::filesystem::path(VERITRAIN_SCHEMA_PATH).parent_path().parent_path() / "large" /
+          (std::string(kLargeJob) + ".json"))
+      .string();
+}
+
+Result<JobConfig> BenchJobConfig(const std::string& name) {
+  if (name == kLargeJob) {
+    VT_ASSIGN_OR_RETURN(Scenario sc, LoadScenario(LargePresetPath()));
+    VT_ASSIGN_OR_RETURN(JobConfig config, ScenarioJobConfig(sc));
+    config.dtype = "float32";
+    return config;
+  }
   // The quickstart's mlp and the built-in cnn at its default size.
   nlohmann::json j = {
       {"name", name},       {"batch_size", 64},
       {"dtype", "float32"}, {"init_seed", 1},
       {"data_seed", 2},     {"optimizer", {{"name", "adam"}, {"lr", 0.001}}}};
   if (name == "mlp") j["hidden"] = {128};
-  return j;
+  return JobConfig::FromJson(j);
 }
 
 struct Fixture {
   std::unique_ptr<TrainingJob> job;
   TensorMap state;  // after a few steps, so Adam's moments are non-zero
+  // The interval k and the intervals of a solver's run: the quickstart's
+  // (k = 50, 6 intervals) for the small jobs; k = kLargeInterval and 3
+  // intervals for the large job, whose step is ~100x longer.
+  int64_t k = kInterval;
+  int64_t intervals = kIntervals;
 };
 
 // The job named `name` (made once per process, at the quickstart's
@@ -110,12 +144,16 @@ Result<const Fixture*> GetFixture(const std::string& name) {
   auto it = cache.find(name);
   if (it != cache.end()) return it->second.get();
   VT_RETURN_IF_ERROR(ApplyHardwareProfile(HardwareProfile{}));
-  VT_ASSIGN_OR_RETURN(JobConfig config, JobConfig::FromJson(JobJson(name)));
+  VT_ASSIGN_OR_RETURN(JobConfig config, BenchJobConfig(name));
   auto f = std::make_unique<Fixture>();
   VT_ASSIGN_OR_RETURN(f->job, MakeJob(config));
   f->state = f->job->InitialState(config.init_seed);
   for (int i = 0; i < 3; ++i) {
     VT_ASSIGN_OR_RETURN(f->state, TrainStep(*f->job, f->state));
+  }
+  if (name == kLargeJob) {
+    f->k = kLargeInterval;
+    f->intervals = 3;
   }
   const Fixture* out = f.get();
   cache[name] = std::move(f);
@@ -133,26 +171,24 @@ Result<TensorMap> Train(const TrainingJob& job, TensorMap state,
 // ------------------------------------------------------ solver overhead
 
 // The quickstart's training as the solver does it (solver/solver.cc):
-// checkpoint 0, then kIntervals intervals of kInterval steps each ending in
+// checkpoint 0, then `intervals` intervals of k steps each ending in
 // a checkpoint, polling the serving socket every 50 ms, and waiting for the
 // last checkpoint's write at the end.
-constexpr int64_t kIntervals = 6;  // 300 steps, as the quickstart
 
-Status ProtocolRun(const TrainingJob& job, TensorMap state,
+Status ProtocolRun(const TrainingJob& job, TensorMap state, int64_t k, int64_t intervals,
                    zmq::socket_t& serve, CheckpointRecorder* recorder) {
-  auto meta = [](int64_t index) {
+  auto meta = [k](int64_t index) {
     return nlohmann::json{{"task", "task-0001"},
                           {"index", index},
-                          {"step", index * kInterval},
+                          {"step", index * k},
                           {"optimizer", {{"name", "adam"}, {"lr", 0.001}}}};
   };
   VT_RETURN_IF_ERROR(recorder->Record(state, 0, meta(0)));
   auto last_poll = Clock::now();
-  for (int64_t step = 0; step < kIntervals * kInterval; ++step) {
+  for (int64_t step = 0; step < intervals * k; ++step) {
     VT_ASSIGN_OR_RETURN(state, TrainStep(job, state));
-    if ((step + 1) % kInterval == 0) {
-      VT_RETURN_IF_ERROR(recorder->Record(state, (step + 1) / kInterval,
-                                          meta((step + 1) / kInterval)));
+    if ((step + 1) % k == 0) {
+      VT_RETURN_IF_ERROR(recorder->Record(state, (step + 1) / k, meta((step + 1) / k)));
     }
     if (Since(last_poll) > 0.05) {
       zmq::pollitem_t item = {serve.handle(), 0, ZMQ_POLLIN, 0};
@@ -168,6 +204,7 @@ void BM_SolverOverhead(benchmark::State& st, const std::string& name) {
   auto f = GetFixture(name);
   if (!Check(st, f.status())) return;
   const TrainingJob& job = *(*f)->job;
+  const int64_t k = (*f)->k, intervals = (*f)->intervals;
   zmq::context_t ctx(1);
   zmq::socket_t serve(ctx, zmq::socket_type::router);
   ConfigureSocket(serve);
@@ -184,7 +221,7 @@ void BM_SolverOverhead(benchmark::State& st, const std::string& name) {
       auto t0 = Clock::now();
       const double cpu0 = ProcessCpu();
       if (do_plain) {
-        auto s = Train(job, (*f)->state, kIntervals * kInterval);
+        auto s = Train(job, (*f)->state, intervals * k);
         if (!Check(st, s.status())) return;
         plain += Since(t0);
         plain_cpu += ProcessCpu() - cpu0;
@@ -192,7 +229,7 @@ void BM_SolverOverhead(benchmark::State& st, const std::string& name) {
         ScratchDir dir;
         auto recorder = std::make_unique<CheckpointRecorder>(
             dir.path(), /*hash_threads=*/1);
-        Status s = ProtocolRun(job, (*f)->state, serve, recorder.get());
+        Status s = ProtocolRun(job, (*f)->state, k, intervals, serve, recorder.get());
         protocol += Since(t0);
         protocol_cpu += ProcessCpu() - cpu0;
         if (!Check(st, s)) return;
@@ -208,7 +245,7 @@ void BM_SolverOverhead(benchmark::State& st, const std::string& name) {
     st.SetIterationTime(Since(iteration));  // the figures are the counters
   }
   const double n = static_cast<double>(st.iterations());
-  const double checkpoints = n * static_cast<double>(kIntervals + 1);
+  const double checkpoints = n * static_cast<double>(intervals + 1);
   st.counters["plain_s"] = plain / n;
   st.counters["protocol_s"] = protocol / n;
   st.counters["overhead"] = protocol / plain - 1.0;
@@ -225,8 +262,8 @@ void BM_SolverOverhead(benchmark::State& st, const std::string& name) {
   st.counters["norm_s"] = norm / checkpoints;
   st.counters["wait_s"] = wait / checkpoints;
   st.counters["checkpoint_bytes"] = bytes;
-  st.counters["k"] = static_cast<double>(kInterval);
-  st.counters["steps"] = static_cast<double>(kIntervals * kInterval);
+  st.counters["k"] = static_cast<double>(k);
+  st.counters["steps"] = static_cast<double>(intervals * k);
 }
 BENCHMARK_CAPTURE(BM_SolverOverhead, mlp, std::string("mlp"))
     ->Unit(benchmark::kMillisecond)
@@ -234,6 +271,10 @@ BENCHMARK_CAPTURE(BM_SolverOverhead, mlp, std::string("mlp"))
 BENCHMARK_CAPTURE(BM_SolverOverhead, cnn, std::string("cnn"))
     ->Unit(benchmark::kMillisecond)
     ->UseManualTime();
+BENCHMARK_CAPTURE(BM_SolverOverhead, transformer-100mb, std::string(kLargeJob))
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime()
+    ->Iterations(2);
 
 // ------------------------------------------------------ node arbitration
 
@@ -306,6 +347,10 @@ BENCHMARK_CAPTURE(BM_NodeEvaluation, mlp, std::string("mlp"))
 BENCHMARK_CAPTURE(BM_NodeEvaluation, cnn, std::string("cnn"))
     ->Unit(benchmark::kMillisecond)
     ->UseManualTime();
+BENCHMARK_CAPTURE(BM_NodeEvaluation, transformer-100mb, std::string(kLargeJob))
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime()
+    ->Iterations(4);
 
 // -------------------------------------------------------- interval check
 
@@ -319,7 +364,8 @@ void BM_IntervalCheck(benchmark::State& st, const std::string& name) {
   if (!Check(st, f.status())) return;
   const TrainingJob& job = *(*f)->job;
   const TensorMap& start = (*f)->state;  // after 3 steps
-  auto honest = Train(job, start, kInterval);
+  const int64_t k = (*f)->k;
+  auto honest = Train(job, start, k);
   if (!Check(st, honest.status())) return;
   const State end_state = ToState(*honest);
   auto end_hash = StateHash(end_state);
@@ -331,12 +377,12 @@ void BM_IntervalCheck(benchmark::State& st, const std::string& name) {
   VerificationPolicy policy;
   policy.metrics = {"l2", "cosine"};
   policy.delta = {{"l2", 1e-4}, {"cosine", 1e-9}};
-  const IntervalSpan span{3, kInterval};
+  const IntervalSpan span{3, k};
   double plain_s = 0, exact_s = 0, tolerance_s = 0;
   for (auto _ : st) {
     auto iteration = Clock::now();
     auto t0 = Clock::now();
-    auto plain = Train(job, start, kInterval);
+    auto plain = Train(job, start, k);
     if (!Check(st, plain.status())) return;
     plain_s += Since(t0);
     auto t1 = Clock::now();
@@ -360,20 +406,24 @@ void BM_IntervalCheck(benchmark::State& st, const std::string& name) {
   st.counters["tolerance_s"] = tolerance_s / n;
   st.counters["exact_overhead"] = exact_s / plain_s - 1;
   st.counters["tolerance_overhead"] = tolerance_s / plain_s - 1;
-  st.counters["k"] = static_cast<double>(kInterval);
+  st.counters["k"] = static_cast<double>(k);
 }
 BENCHMARK_CAPTURE(BM_IntervalCheck, mlp, std::string("mlp"))
     ->Unit(benchmark::kMillisecond)
     ->UseManualTime();
+BENCHMARK_CAPTURE(BM_IntervalCheck, transformer-100mb, std::string(kLargeJob))
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime()
+    ->Iterations(2);
 
 // ------------------------------------------------------------- dispute
 
 // k steps from `state`, keeping every state (hashes only when asked).
-Result<Trajectory> Recompute(const TrainingJob& job, TensorMap state,
+Result<Trajectory> Recompute(const TrainingJob& job, TensorMap state, int64_t k,
                              std::optional<Digest> start_hash) {
   Trajectory t;
   t.Add(state, start_hash);
-  for (int64_t p = 0; p < kInterval; ++p) {
+  for (int64_t p = 0; p < k; ++p) {
     VT_ASSIGN_OR_RETURN(state, TrainStep(job, state));
     t.Add(state);
   }
@@ -384,15 +434,15 @@ Result<Trajectory> Recompute(const TrainingJob& job, TensorMap state,
 // challenger always choosing the last sub-range (so the disputed step is
 // the interval's last): the positions whose hashes the solver posts and
 // the challenger compares, round by round.
-std::vector<int64_t> SplitPositions() {
+std::vector<int64_t> SplitPositions(int64_t k) {
   std::vector<int64_t> out;
-  Dissection d(kInterval, /*arity=*/2);
+  Dissection d(k, /*arity=*/2);
   while (!d.done()) {
     for (int64_t p : d.PositionsToPost()) out.push_back(p);
     const std::vector<int64_t> b = d.Boundaries();
     int64_t choice = 0;
     for (int64_t i = 0; i + 1 < static_cast<int64_t>(b.size()); ++i) {
-      if (b[static_cast<size_t>(i)] < kInterval) choice = i;
+      if (b[static_cast<size_t>(i)] < k) choice = i;
     }
     if (!d.Choose(choice).ok()) break;
   }
@@ -409,8 +459,9 @@ void BM_Dispute(benchmark::State& st, const std::string& name) {
                                  nlohmann::json::object())))
     return;
   const int64_t node = CostliestNode(job);
-  const int64_t disputed = kInterval - 1;  // the last step: the longest replay
-  const std::vector<int64_t> splits = SplitPositions();
+  const int64_t k = (*f)->k;
+  const int64_t disputed = k - 1;  // the last step: the longest replay
+  const std::vector<int64_t> splits = SplitPositions(k);
   double solver_s = 0, challenger_s = 0, arbiter_s = 0, step_s = 0;
   for (auto _ : st) {
     auto iteration = Clock::now();
@@ -421,7 +472,7 @@ void BM_Dispute(benchmark::State& st, const std::string& name) {
     if (!Check(st, ckpt.status())) return;
     auto start = FromState(ckpt->state);
     if (!Check(st, start.status())) return;
-    auto states = Recompute(job, *start, ckpt->state_hash);
+    auto states = Recompute(job, *start, k, ckpt->state_hash);
     if (!Check(st, states.status())) return;
     // Its own end hash (the check that it reproduces its trace), then the
     // hashes at the split points.
@@ -440,7 +491,7 @@ void BM_Dispute(benchmark::State& st, const std::string& name) {
     auto t1 = Clock::now();
     auto cstart = FromState(ckpt->state);
     if (!Check(st, cstart.status())) return;
-    auto cstates = Recompute(job, *cstart, std::nullopt);
+    auto cstates = Recompute(job, *cstart, k, std::nullopt);
     if (!Check(st, cstates.status())) return;
     for (int64_t p : splits) {
       if (!Check(st, cstates->Hash(static_cast<size_t>(p)).status())) return;
@@ -456,9 +507,9 @@ void BM_Dispute(benchmark::State& st, const std::string& name) {
     arbiter_s += Since(t2);
     // Re-execution's unit: plain steps, timed here.
     auto t3 = Clock::now();
-    auto plain = Train(job, (*f)->state, kInterval);
+    auto plain = Train(job, (*f)->state, k);
     if (!Check(st, plain.status())) return;
-    step_s += Since(t3) / static_cast<double>(kInterval);
+    step_s += Since(t3) / static_cast<double>(k);
     st.SetIterationTime(Since(iteration));
   }
   const double n = static_cast<double>(st.iterations());
@@ -472,12 +523,16 @@ void BM_Dispute(benchmark::State& st, const std::string& name) {
   st.counters["reexecution_s"] = reexec;
   st.counters["reexecution_over_dispute"] = reexec / dispute;
   st.counters["task_steps"] = static_cast<double>(kTaskSteps);
-  st.counters["k"] = static_cast<double>(kInterval);
+  st.counters["k"] = static_cast<double>(k);
   st.counters["split_hashes"] = static_cast<double>(splits.size());
 }
 BENCHMARK_CAPTURE(BM_Dispute, mlp, std::string("mlp"))
     ->Unit(benchmark::kMillisecond)
     ->UseManualTime();
+BENCHMARK_CAPTURE(BM_Dispute, transformer-100mb, std::string(kLargeJob))
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime()
+    ->Iterations(2);
 
 // ------------------------------------------------- tolerance-mode dispute
 
@@ -497,6 +552,7 @@ void BM_ToleranceDispute(benchmark::State& st, const std::string& name) {
   policy.delta = {{"l2", 1e-6}, {"linf", 1e-6}};
   if (!Check(st, policy.CheckTolerance())) return;
   const int64_t state_bytes = StateBytes((*f)->state);
+  const int64_t k = (*f)->k;
   double solver_s = 0, challenger_s = 0, arbiter_s = 0, step_s = 0;
   int64_t bytes = 0, states_fetched = 0, steps_reexecuted = 0, output_bytes = 0,
           evidence_bytes = 0, rounds = 0;
@@ -505,16 +561,16 @@ void BM_ToleranceDispute(benchmark::State& st, const std::string& name) {
     bytes = states_fetched = steps_reexecuted = output_bytes = evidence_bytes = rounds = 0;
     // Solver: its interval from the agreed state, kept to serve.
     auto t0 = Clock::now();
-    auto solver_states = Recompute(job, (*f)->state, std::nullopt);
+    auto solver_states = Recompute(job, (*f)->state, k, std::nullopt);
     if (!Check(st, solver_states.status())) return;
     solver_s += Since(t0);
     // Challenger: the dissection on distances, the solver hashing each
     // state it posts and the challenger checking each it fetches.
-    Dissection d(kInterval, /*arity=*/2);
+    Dissection d(k, /*arity=*/2);
     std::map<int64_t, TensorMap> fetched;
     double hash_s = 0;
     SolverStateFn state_at = [&](int64_t p) -> Result<TensorMap> {
-      p = std::min(p, kInterval);
+      p = std::min(p, k);
       auto it = fetched.find(p);
       if (it != fetched.end()) return it->second;
       auto h0 = Clock::now();
@@ -536,9 +592,9 @@ void BM_ToleranceDispute(benchmark::State& st, const std::string& name) {
       const std::vector<int64_t> b = d.Boundaries();
       std::vector<int64_t> legal;
       for (int64_t i = 0; i + 1 < static_cast<int64_t>(b.size()); ++i) {
-        if (b[static_cast<size_t>(i)] < kInterval) legal.push_back(i);
+        if (b[static_cast<size_t>(i)] < k) legal.push_back(i);
       }
-      auto choice = ChooseByDistance(b, kInterval, legal, state_at, reexecute, policy);
+      auto choice = ChooseByDistance(b, k, legal, state_at, reexecute, policy);
       if (!Check(st, choice.status())) return;
       if (!Check(st, d.Choose(choice->index))) return;
       ++rounds;
@@ -574,9 +630,9 @@ void BM_ToleranceDispute(benchmark::State& st, const std::string& name) {
     }
     arbiter_s += Since(t4);
     auto t5 = Clock::now();
-    auto plain = Train(job, (*f)->state, kInterval);
+    auto plain = Train(job, (*f)->state, k);
     if (!Check(st, plain.status())) return;
-    step_s += Since(t5) / static_cast<double>(kInterval);
+    step_s += Since(t5) / static_cast<double>(k);
     st.SetIterationTime(Since(iteration));
   }
   bytes += output_bytes + evidence_bytes;
@@ -584,7 +640,7 @@ void BM_ToleranceDispute(benchmark::State& st, const std::string& name) {
   const double dispute = (solver_s + challenger_s + arbiter_s) / n;
   const double reexec = step_s / n * static_cast<double>(kTaskSteps);
   const double task_checkpoint_bytes =
-      static_cast<double>(kTaskSteps / kInterval + 1) * static_cast<double>(state_bytes);
+      static_cast<double>(kTaskSteps / k + 1) * static_cast<double>(state_bytes);
   st.SetLabel(GameNodeName(job, node));
   st.counters["solver_s"] = solver_s / n;
   st.counters["challenger_s"] = challenger_s / n;
