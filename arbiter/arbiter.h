@@ -85,14 +85,15 @@
 // (core/transport/heartbeat_thread.h) started by Run(), so that they go on
 // while the arbiter builds a task's job or evaluates the disputed node.
 //
-// Structure (docs/architecture.md, "The arbiter"): the decisions on a task
-// (escrow, verdicts, conclusions, deadlines, settlement inputs) are pure
-// functions in arbiter/task_rules.h; what it holds of a task is
-// arbiter/task.h; every event it logs is a type of core/protocol/events.h;
-// whom it has heard from is arbiter/participants.h, the replies kept for
-// resent requests arbiter/reply_cache.h. This class binds the sockets,
-// republishes, reaches crash points, and applies those decisions: it logs,
-// transfers and publishes.
+// Structure (docs/architecture.md, "The arbiter"): this class is the server
+// around ArbiterCore (arbiter/arbiter_core.h), which holds the state and
+// takes every decision with no socket and no clock. The server binds the
+// sockets, drops what is not a request, gives each request and the time to
+// the core and sends its reply, ticks the core's deadlines, republishes,
+// sends heartbeats, reaches crash points, and is the core's outbox: an
+// event is appended to events.jsonl (fdatasync) and ledger.jsonl follows
+// before the core goes on, so that whatever it publishes or replies after
+// is on disk first.
 //
 // Thread-safety: one Arbiter runs on one thread (Run()); construct it on
 // the thread that runs it. Its heartbeat thread touches only the event
@@ -101,42 +102,28 @@
 // mutex gives), and Messenger::Send, which is safe from two threads.
 #pragma once
 
-#include <deque>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
-#include <vector>
 
 #include <zmq.hpp>
 
-#include "arbiter/dispute.h"
-#include "arbiter/participants.h"
-#include "arbiter/reply_cache.h"
-#include "arbiter/task.h"
-#include "core/protocol/availability.h"
+#include "arbiter/arbiter_core.h"
 #include "core/protocol/clock.h"
-#include "core/protocol/commit_reveal.h"
 #include "core/protocol/event_log.h"
-#include "core/protocol/events.h"
 #include "core/protocol/ledger.h"
 #include "core/protocol/ledger_file.h"
-#include "core/protocol/settlement.h"
-#include "core/protocol/task_machine.h"
-#include "core/train/job.h"
 #include "core/role/crash_point.h"
-#include "core/transport/heartbeat_thread.h"
-#include "core/transport/log_limiter.h"
-#include "core/transport/messenger.h"
 #include "core/role/role_config.h"
+#include "core/transport/heartbeat_thread.h"
+#include "core/transport/messenger.h"
 #include "core/transport/role_curve.h"
 #include "core/wire/messages/all.h"
 
 namespace veritrain {
 
-class Arbiter {
+class Arbiter : private ArbiterOutbox {
  public:
   // REQUIRES: config.role == "arbiter"; `clock` outlives the Arbiter.
   static Result<std::unique_ptr<Arbiter>> Create(zmq::context_t& ctx,
@@ -149,163 +136,32 @@ class Arbiter {
   Status Run();
 
  private:
-  using Task = ArbiterTask;
-
   Arbiter(zmq::context_t& ctx, RoleConfig config, const Clock* clock,
-          Messenger messenger, EventLog log);
+          Messenger messenger, EventLog log, const ArbiterCoreConfig& core);
 
-  // The ledger's genesis (a first start).
+  // The ledger's genesis (a first start): the core's, with the arbiter's
+  // key and the hash of the run's manifest.
   Status Genesis();
-  // Rebuilds the state from the previous process's event log
-  // (arbiter/recovery.cc): each event read through its type in
-  // core/protocol/events.h.
-  Status Recover(const std::vector<Event>& events);
-  struct Replay;
-  Status ReplayEvent(const Event& e, Replay& replay);
-  // The events of one task: its states, trace, verdicts, settlement.
-  Status ReplayTaskEvent(const Event& e, Task& task);
-  // availability_challenge, checkpoint_delivered, availability_failed.
-  Status ReplayDemandEvent(const Event& e, Task& task);
-  // dispute_opened and the game's moves, rulings, updates.
-  Status ReplayGameEvent(const Event& e, Task& task, Replay& replay);
-  // A logged request's reply, kept for its resend (rid 0: none).
-  void RememberLoggedReply(const std::string& from, uint64_t rid, Message reply);
+  // A request from the socket: dropped unless it is one (counted), given to
+  // the core with the time, its reply sent, crash points reached.
   Status HandleRequest(const Message& m, const std::string& routing_id);
-  // The preamble of the handlers of requests about a task, in one place:
-  // each check that fails puts its refusal in `reply`. The task `m` names
-  // (NoSuchTask otherwise);
-  Task* TaskOf(const Message& m, Ack* reply);
-  // the request's body;
-  template <class M>
-  static std::optional<M> BodyOf(const Message& m, Ack* reply) {
-    auto body = Unpack<M>(m);
-    if (body.ok()) return *std::move(body);
-    *reply = Ack{false, body.status().message(), {}};
-    return std::nullopt;
-  }
-  // the sender is the task's solver;
-  static bool FromSolver(const Task& task, const Message& m, Ack* reply);
-  // the task is in `want` ("task is <state>, not <doing>").
-  static bool InState(const Task& task, TaskState want, const char* doing, Ack* reply);
-  // A forced_error_query: the answer (a forced_error_notice) for the
-  // task's solver, or a refusal in `reply`.
-  Status OnForcedErrorQuery(const Message& m, Ack* reply, std::optional<Message>* answer);
   // Republishes the latest events of open (and recently settled) tasks.
-  Status Republish();
-  // Logs participants that have gone silent, or come back.
-  Status CheckSilence();
-  Status OnHello(const Message& m, const std::string& routing_id, Ack* reply);
-  Status OnPostTask(const Message& m, Ack* reply);
-  Status OnTraceCommit(const Message& m, Ack* reply);
-  // training_failed: the task's solver cannot train it (a full disk, a job
-  // it cannot build); settled at once as at the training deadline.
-  Status OnTrainingFailed(const Message& m, Ack* reply);
-  Status OnVerdict(const Message& m, Ack* reply);
-  // availability_challenge: opens or joins a demand for a checkpoint, and
-  // answers with its state or (delivered) the checkpoint itself.
-  Status OnAvailabilityChallenge(const Message& m, Ack* reply, std::optional<Message>* answer);
-  // checkpoint_delivery: the solver's answer to a demand, checked once.
-  Status OnCheckpointDelivery(const Message& m, Ack* reply);
-  // Publishes (and keeps for republishing) the state of `demand`.
-  Status PublishDemand(Task& task, const Demand& demand);
-  // The solver lost a data-availability challenge: the task goes to
-  // `withheld` and settles, the stake to the verifier that asked first.
-  Status Withhold(Task& task, const Demand& demand);
-  // Where a delivered checkpoint is kept.
-  std::string DeliveryFile(const std::string& task, int64_t index) const;
-  Status OpenDispute(Task& task, const std::string& challenger, int64_t interval,
-                     const ChallengedInterval& hashes);
-  Status OnGameMove(const Message& m, Ack* reply);
-  Status OnNodeEvidence(const Message& m, Ack* reply);
-  // Publishes the dispute's state; settles the task once it is resolved.
-  Status AfterMove(Task& task);
-  // Builds the task's job (loading its data) for naming and evaluating nodes.
-  Status EnsureJob(Task& task);
-  // The task's job computing in `dtype` ("float32" | "float64").
-  Result<const TrainingJob*> JobIn(Task& task, const std::string& dtype);
-  // The arbiter cannot rule on the task's challenge — a failure of its own
-  // (it cannot build the job, its evaluation fails): logged as
-  // "arbiter_error", the task goes to `void` and settles with every stake
-  // returned, never as a crash or a guess.
-  Status VoidTask(Task& task, const std::string& why);
-  // The task whose dispute `m` is about, with `m.from` a party to it.
-  Task* DisputeFor(const Message& m, Ack* reply);
-  Status AssignReadyTasks();
-  // Draws the verifiers of the task's trace (the posted one, or the real
-  // one after a forced error), logs them, locks their stakes, and starts
-  // verification.
-  Status DrawVerifiers(Task& task);
-  Status CheckDeadlines();
-  // Verification is over (every selected verifier voted, or the deadline
-  // passed with some verdicts): a forced error, a dispute, or acceptance.
-  Status Conclude(Task& task);
-  // Verification of a forced error's posted trace is over: the verifiers'
-  // part is settled (catchers, lazy, fees), the draw made public, and the
-  // solver has until the reveal deadline to open its real trace.
-  Status ForcedRound(Task& task);
-  // real_trace: the solver opens the commitment to its real trace, which is
-  // then verified as a posted trace would be.
-  Status OnRealTrace(const Message& m, Ack* reply);
-  // The solver did not open its real trace (in time, or with the trace it
-  // committed to): the task goes to `withheld`, the solver's stake to the
-  // first verifier that caught the forced error (or the submitter).
-  Status RealTraceWithheld(Task& task, const std::string& why);
-  // The solver's opened real trace becomes the task's trace: verified
-  // next, with the posted trace's checkpoint demands dropped.
-  // REQUIRES: task.trace.
-  static void AdoptRealTrace(Task& task, const RealTrace& real);
-  // The proof_posted event of `task`'s trace (the real one once it is
-  // being verified). REQUIRES: task.trace.
-  static ProofPosted PostedProof(const Task& task);
-  // Rules on a challenge that checkpoint 0 is not the task's initial state:
-  // the arbiter builds the task's initial state itself and compares its hash
-  // with the committed one (proven against the trace root), then settles.
-  Status RuleOnInitialState(Task& task, const std::string& challenger,
-                            const ChallengedInterval& hashes);
-  Status Settle(Task& task, const std::string& reason);
-  // Frees what a settled task no longer needs (its job and data, game,
-  // trace, verdicts, events other than task_settled).
-  static void ReleaseSettled(Task& task);
-  // Drops the tasks settled longer ago than kSettledRepublishMs: memory and
-  // the time of every pass over the tasks stay flat over a long run.
-  void ForgetSettled();
-  // The refusal for a request about a task that is not held: settled and
-  // forgotten, or never posted.
-  std::string NoSuchTask(const std::string& id) const;
-  // A ledger transfer logged as a "transfer" event; a refused one is logged
-  // as "transfer_refused" and counted, and is not an arbiter failure.
-  // (Named for the ledger: not a game move.)
-  Status Transfer(const std::string& from, const std::string& to, int64_t amount,
-                  const std::string& reason, const std::string& task);
-  Status Publish(const Message& m);
+  void Republish();
+  // ArbiterOutbox: the event log (write-ahead, fdatasync), then ledger.jsonl.
+  Result<int64_t> Append(const std::string& type, const std::string& task,
+                         const nlohmann::json& data) override;
+  Status SignHeads(const Ledger& ledger) override;
+  void Publish(const Message& m) override;
   // Sends `m` on the event socket, under events_mu_.
   Status SendEvent(const Message& m);
   void StartHeartbeats();
-  // Logs `event` (one of core/protocol/events.h) for `task` ("" for none).
-  template <class E>
-  Status Log(const std::string& task, const E& event) {
-    return Append(E::kType, task, event.ToJson());
-  }
-  // Appends to the event log; ledger.jsonl follows.
-  Status Append(const std::string& type, const std::string& task, const nlohmann::json& data);
-  // A participant's refused request: recorded as request_refused, and
-  // written to the role's log rate-limited by sender.
-  Status LogRefusal(const Message& m, const std::string& error);
-  Status Transition(Task& task, TaskEvent e);
-  // Logs the heads of the event log and the ledger signed with the
-  // arbiter's key (core/protocol/chain_head.h): after each settled task and
-  // after the shutdown event.
-  Status SignHeads();
-  // Every account's balance but the empty escrow, stake and challenge
-  // accounts of tasks (task_settled's "balances").
-  nlohmann::json BalancesJson() const;
 
   RoleConfig config_;
   const Clock* clock_;
   Messenger messenger_;
   EventLog log_;
-  Ledger ledger_;
   LedgerFile ledger_file_;  // ledger.jsonl, synced after every event logged
+  ArbiterCore core_;
   // CURVE (core/transport/role_curve.h), when the run has it on. The ZAP
   // handler is declared before the sockets: it outlives them.
   std::optional<RoleCurve> curve_;
@@ -314,34 +170,15 @@ class Arbiter {
   zmq::socket_t events_;
   std::mutex events_mu_;  // every use of events_ once the heartbeat thread runs
   ReplayGuard request_guard_;
-  std::string submitter_;
-  Participants participants_;
-  // How long a settled task's outcome is republished, and kept.
-  static constexpr int64_t kSettledRepublishMs = 30000;
-  std::map<std::string, Task> tasks_;  // open tasks and the recently settled
-  std::set<std::string> forgotten_;    // settled tasks dropped from tasks_
-  int64_t next_task_ = 1;
-  int64_t refused_transfers_ = 0;
   int64_t heartbeat_ms_ = 200;
   int64_t republish_ms_ = 500;
-  // How long a settled task's outcome is repeated (settings
-  // "settled_republish_ms", at most kSettledRepublishMs): every subscriber
-  // verifies every repeat, so a long market of quick tasks wants it short.
-  int64_t settled_republish_ms_ = kSettledRepublishMs;
   int64_t closing_ms_ = 0;  // the longest the shutdown event is repeated
-  RetryPolicy retry_;
-  ReplyCache replies_;  // recent replies, for resent requests
-  int64_t repeated_requests_ = 0;
-  // What refused requests write to the role's log, by sender (each is
-  // still recorded in the event log as request_refused).
-  LogLimiter refusal_log_;
   std::unique_ptr<OffsetClock> resumed_clock_;  // after a restart: clock_ points here
   // Last: stopped before the sockets it publishes on are closed.
   std::unique_ptr<HeartbeatThread> heart_;
   CrashPoint crash_;  // a scenario's crash test, if any
   int64_t verdicts_handled_ = 0;
   int64_t moves_handled_ = 0;
-  bool shutting_down_ = false;
 };
 
 }  // namespace veritrain

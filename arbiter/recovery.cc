@@ -14,7 +14,7 @@
 // malformed one stops the recovery, naming the event.
 #include <spdlog/spdlog.h>
 
-#include "arbiter/arbiter.h"
+#include "arbiter/arbiter_core.h"
 #include "arbiter/task_rules.h"
 #include "core/protocol/duration.h"
 #include "core/protocol/events.h"
@@ -40,18 +40,19 @@ Result<E> Read(const Event& e) {
 }  // namespace
 
 // What the replay carries from one event to the next.
-struct Arbiter::Replay {
+struct ArbiterCore::Replay {
   std::vector<LedgerEntry> entries;
   std::map<std::string, nlohmann::json> last_update;  // by task: the last game_update logged
 };
 
-void Arbiter::RememberLoggedReply(const std::string& from, uint64_t rid, Message reply) {
+void ArbiterCore::RememberLoggedReply(const std::string& from, uint64_t rid, Message reply) {
   if (rid == 0) return;
   reply.rid = rid;
   replies_.Remember(from, reply);
 }
 
-Status Arbiter::Recover(const std::vector<Event>& events) {
+Status ArbiterCore::Recover(const std::vector<Event>& events, int64_t now_ms) {
+  At(now_ms);
   Replay replay;
   for (const Event& e : events) VT_RETURN_IF_ERROR(ReplayEvent(e, replay));
   VT_ASSIGN_OR_RETURN(ledger_, Ledger::Replay(replay.entries));
@@ -79,7 +80,7 @@ Status Arbiter::Recover(const std::vector<Event>& events) {
   for (auto& [id, task] : tasks_) {
     if (task.machine.done()) ReleaseSettled(task);
   }
-  ForgetSettled();
+  ForgetSettled(Now());
   spdlog::info("arbiter: recovered from {} logged events: {} tasks, ledger head {}",
                events.size(), tasks_.size(), ledger_.head().Hex());
   recovered.ledger_head = ledger_.head().Hex();
@@ -87,7 +88,7 @@ Status Arbiter::Recover(const std::vector<Event>& events) {
   return Log("", recovered);
 }
 
-Status Arbiter::ReplayEvent(const Event& e, Replay& replay) {
+Status ArbiterCore::ReplayEvent(const Event& e, Replay& replay) {
   if (e.type == TransferEvent::kType) {
     VT_ASSIGN_OR_RETURN(TransferEvent t, Read<TransferEvent>(e));
     replay.entries.push_back(std::move(t.entry));
@@ -131,7 +132,7 @@ Status Arbiter::ReplayEvent(const Event& e, Replay& replay) {
   return ReplayTaskEvent(e, task);
 }
 
-Status Arbiter::ReplayTaskEvent(const Event& e, Task& task) {
+Status ArbiterCore::ReplayTaskEvent(const Event& e, Task& task) {
   if (e.type == TaskStateEvent::kType) {
     VT_ASSIGN_OR_RETURN(TaskStateEvent s, Read<TaskStateEvent>(e));
     VT_ASSIGN_OR_RETURN(TaskEvent ev, ParseTaskEvent(s.event));
@@ -188,7 +189,7 @@ Status Arbiter::ReplayTaskEvent(const Event& e, Task& task) {
   return Status::Ok();
 }
 
-Status Arbiter::ReplayDemandEvent(const Event& e, Task& task) {
+Status ArbiterCore::ReplayDemandEvent(const Event& e, Task& task) {
   if (!task.trace) return Diverged(e, "a checkpoint demand before a trace was committed");
   if (e.type == AvailabilityChallengeEvent::kType) {
     VT_ASSIGN_OR_RETURN(AvailabilityChallengeEvent c, Read<AvailabilityChallengeEvent>(e));
@@ -216,7 +217,7 @@ Status Arbiter::ReplayDemandEvent(const Event& e, Task& task) {
   return Status::Ok();
 }
 
-Status Arbiter::ReplayGameEvent(const Event& e, Task& task, Replay& replay) {
+Status ArbiterCore::ReplayGameEvent(const Event& e, Task& task, Replay& replay) {
   if (e.type == DisputeOpenedEvent::kType) {
     VT_ASSIGN_OR_RETURN(DisputeOpenedEvent opened, Read<DisputeOpenedEvent>(e));
     task.dispute = DisputeFromOpened(task.id, opened.opened, e.time_ms);

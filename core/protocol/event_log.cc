@@ -169,6 +169,7 @@ EventLog::EventLog(EventLog&& other) noexcept
       fd_(std::exchange(other.fd_, -1)),
       failed_(std::move(other.failed_)),
       size_(other.size_),
+      last_time_ms_(other.last_time_ms_),
       head_(other.head_),
       events_(std::move(other.events_)) {}
 
@@ -181,6 +182,7 @@ EventLog& EventLog::operator=(EventLog&& other) noexcept {
     fd_ = std::exchange(other.fd_, -1);
     failed_ = std::move(other.failed_);
     size_ = other.size_;
+    last_time_ms_ = other.last_time_ms_;
     head_ = other.head_;
     events_ = std::move(other.events_);
   }
@@ -260,6 +262,7 @@ Result<Digest> EventLog::Append(const std::string& type,
     }
   }
   head_ = e.hash;
+  last_time_ms_ = e.time_ms;
   ++size_;
   if (fd_ < 0) events_.push_back(std::move(e));
   return head_;

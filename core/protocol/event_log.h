@@ -75,6 +75,10 @@ class EventLog {
   // Hash of the last event; 32 zero bytes for an empty log.
   Digest head() const { return head_; }
   uint64_t size() const { return size_; }
+  // The time the last event appended by this object was stamped with (0
+  // before the first): what a writer that acts after appending takes as
+  // the time of its act, the time a replay of the log will use.
+  int64_t last_time_ms() const { return last_time_ms_; }
   // Every event, in memory mode; empty in file mode.
   const std::vector<Event>& events() const { return events_; }
   const std::string& path() const { return path_; }  // "" in memory mode
@@ -88,6 +92,7 @@ class EventLog {
   int fd_ = -1;
   std::string failed_;  // why the last write failed; "" when healthy
   uint64_t size_ = 0;
+  int64_t last_time_ms_ = 0;
   Digest head_;
   std::vector<Event> events_;  // memory mode only
 };

@@ -70,8 +70,10 @@ TEST(EventLogTest, HashesMatchIndependentComputation) {
   FakeClock clock;
   auto log = EventLog::Open("", &clock);
   ASSERT_TRUE(log.ok()) << log.status().ToString();
+  EXPECT_EQ(log->last_time_ms(), 0);
   AppendKnownEvents(*log, clock);
   ASSERT_EQ(log->size(), 2u);
+  EXPECT_EQ(log->last_time_ms(), 1240);  // the stamp of the last event
   EXPECT_EQ(log->events()[0].hash.Hex(), kHash0);
   EXPECT_EQ(log->events()[1].hash.Hex(), kHash1);
   EXPECT_EQ(log->head().Hex(), kHash1);

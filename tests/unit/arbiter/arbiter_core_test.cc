@@ -1,0 +1,440 @@
+// The arbiter's core driven directly, with no socket and no clock: requests
+// and times in, and what it logs, transfers, publishes and replies checked
+// in a recording outbox — escrow and assignment, verdict validation, every
+// conclusion (accepted, all abstained, a dispute lost on time by either
+// party, a ruling on checkpoint 0, a forced error), every deadline,
+// resent requests and silence.
+#include "arbiter/arbiter_core.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "arbiter/task_rules.h"
+#include "core/crypto/merkle.h"
+#include "core/state/state_hash.h"
+#include "core/train/job.h"
+#include "core/train/torch_bridge.h"
+#include "core/wire/body_fields.h"
+
+namespace veritrain {
+namespace {
+
+constexpr char kTask[] = "task-0001";
+
+// What the core wrote, in order.
+class RecordingOutbox : public ArbiterOutbox {
+ public:
+  struct Logged {
+    std::string type;
+    std::string task;
+    nlohmann::json data;
+  };
+  Result<int64_t> Append(const std::string& type, const std::string& task,
+                         const nlohmann::json& data) override {
+    logged.push_back({type, task, data});
+    return int64_t{0};  // the log adds no time of its own
+  }
+  Status SignHeads(const Ledger& ledger) override {
+    logged.push_back({ChainHeadEvent::kType, "", {{"ledger_head", ledger.head().Hex()}}});
+    return Status::Ok();
+  }
+  void Publish(const Message& m) override { published.push_back(m); }
+
+  // The types logged from entry `from` on.
+  std::vector<std::string> TypesSince(size_t from) const {
+    std::vector<std::string> out;
+    for (size_t i = from; i < logged.size(); ++i) out.push_back(logged[i].type);
+    return out;
+  }
+  // The last event of `type` published, if any.
+  const Message* LastPublished(const std::string& type) const {
+    for (auto it = published.rbegin(); it != published.rend(); ++it) {
+      if (it->type == type) return &*it;
+    }
+    return nullptr;
+  }
+
+  std::vector<Logged> logged;
+  std::vector<Message> published;
+};
+
+bool Has(const std::vector<std::string>& types, const std::string& type) {
+  return std::find(types.begin(), types.end(), type) != types.end();
+}
+
+class ArbiterCoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ArbiterCoreConfig config;
+    config.name = "arbiter";
+    config.submitter = "submitter";
+    config.seed = 7;
+    config.known = {"arbiter", "submitter", "s", "v1", "v2", "v3"};
+    config.silence_ms = 1000;
+    core_ = std::make_unique<ArbiterCore>(config, &out_);
+    const nlohmann::json settings = {{"submitter_funds", 100000}, {"participant_funds", 1000}};
+    ASSERT_TRUE(core_
+                    ->Genesis(settings, {"arbiter", "submitter", "s", "v1", "v2", "v3"},
+                              std::string(64, 'a'), std::nullopt, 0)
+                    .ok());
+    for (const char* c : {"c0", "c1", "c2"}) states_.push_back(Sha256Of(c));
+  }
+
+  TaskSpec Spec() const {
+    TaskSpec s;
+    s.job = {{"name", "synthetic"}, {"batch_size", 32}, {"data_seed", 5}};
+    s.steps = 20;
+    s.checkpoint_interval = 10;
+    s.reward = 600;
+    s.solver = "s";
+    s.verifiers = {"v1", "v2", "v3"};
+    s.training_deadline_s = 10;
+    s.verification_deadline_s = 10;
+    s.game_clock_s = 1;
+    s.economics.verifier_fee = 50;
+    s.economics.verifiers_per_task = 2;
+    s.economics.solver_stake = 100;
+    s.economics.verifier_stake = 10;
+    s.economics.challenge_stake = 20;
+    return s;
+  }
+
+  // `body` sent by `from` about `task` at `now`, through the core.
+  template <class M>
+  ArbiterReply Send(const M& body, const std::string& from, int64_t now,
+                    const std::string& task = kTask, uint64_t rid = 0) {
+    Message m = Pack(body, task);
+    m.from = from;
+    m.rid = rid;
+    auto r = core_->Handle(m, from, 100, now);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *std::move(r) : ArbiterReply{};
+  }
+  static Ack AckOf(const ArbiterReply& r) {
+    if (!r.reply) return Ack{false, "no reply", {}};
+    auto ack = Unpack<Ack>(*r.reply);
+    return ack.ok() ? *ack : Ack{false, "not an ack: " + r.reply->type, {}};
+  }
+  int64_t Balance(const std::string& account) const {
+    return core_->ledger().Balance(account).value();
+  }
+  const ArbiterTask& Task() const { return *core_->task(kTask); }
+  std::string Outcome() const {
+    const Message* settled = out_.LastPublished(TaskSettled::kType);
+    if (settled == nullptr) return "not settled";
+    return Unpack<TaskSettled>(*settled)->outcome;
+  }
+
+  // Posted at 0 and assigned: every participant has said hello.
+  void Assigned(const TaskSpec& spec) {
+    ASSERT_TRUE(AckOf(Send(PostTask{spec}, "submitter", 0, "")).ok);
+    for (const char* who : {"s", "v1", "v2", "v3"}) {
+      ASSERT_TRUE(AckOf(Send(Hello{who[0] == 's' ? "solver" : "verifier", ""}, who, 0, "")).ok);
+    }
+    ASSERT_EQ(Task().machine.state(), TaskState::kTraining);
+  }
+  // Assigned, then its trace (a real Merkle root over states_) committed at
+  // 100.
+  void Verifying(const TaskSpec& spec) {
+    Assigned(spec);
+    std::vector<Digest> leaves;
+    for (const auto& s : states_) leaves.push_back(MerkleLeafHash(s));
+    tree_ = std::make_unique<MerkleTree>(leaves);
+    TraceCommit t;
+    t.trace_root = tree_->root();
+    t.final_state_hash = states_.back();
+    t.num_checkpoints = 3;
+    ASSERT_TRUE(AckOf(Send(t, "s", 100)).ok);
+    ASSERT_EQ(Task().machine.state(), TaskState::kVerifying);
+    ASSERT_EQ(Task().selected.size(), 2u);
+  }
+  Verdict Accept() const {
+    Verdict v;
+    v.trace_root = tree_->root();
+    return v;
+  }
+  Verdict Challenge(int64_t interval, bool initial_state = false) const {
+    Verdict v = Accept();
+    v.accept = false;
+    v.disputed_interval = interval;
+    v.evidence = {
+        {"start",
+         {{"hash", states_[interval].Hex()}, {"proof", ProofToJson(tree_->Prove(interval))}}},
+        {"end",
+         {{"hash", states_[interval + 1].Hex()},
+          {"proof", ProofToJson(tree_->Prove(interval + 1))}}}};
+    if (initial_state) v.evidence["initial_state"] = true;
+    return v;
+  }
+  // The first selected verifier challenges `interval`, the second accepts.
+  void ChallengedBy(int64_t interval, bool initial_state = false) {
+    const auto selected = Task().selected;
+    ASSERT_TRUE(AckOf(Send(Challenge(interval, initial_state), selected[0], 200)).ok);
+    ASSERT_TRUE(AckOf(Send(Accept(), selected[1], 200)).ok);
+  }
+
+  RecordingOutbox out_;
+  std::unique_ptr<ArbiterCore> core_;
+  std::vector<Digest> states_;
+  std::unique_ptr<MerkleTree> tree_;
+};
+
+TEST_F(ArbiterCoreTest, GenesisMintsAndLogsEveryAccount) {
+  EXPECT_EQ(out_.logged.front().type, GenesisEvent::kType);
+  EXPECT_EQ(Balance("submitter"), 100000);
+  EXPECT_EQ(Balance("v3"), 1000);
+  EXPECT_TRUE(core_->ledger().CheckConservation().ok());
+  // One transfer event per minted account, after the genesis event.
+  const auto types = out_.TypesSince(1);
+  EXPECT_EQ(static_cast<size_t>(std::count(types.begin(), types.end(), TransferEvent::kType)),
+            core_->ledger().entries().size());
+}
+
+TEST_F(ArbiterCoreTest, PostEscrowsRewardAndFeesAndAssignsOnceEveryoneHasJoined) {
+  const size_t mark = out_.logged.size();
+  const Ack posted = AckOf(Send(PostTask{Spec()}, "submitter", 0, ""));
+  ASSERT_TRUE(posted.ok) << posted.error;
+  EXPECT_EQ(posted.data["task"], kTask);
+  EXPECT_EQ(out_.TypesSince(mark),
+            (std::vector<std::string>{TaskPostedEvent::kType, TransferEvent::kType}));
+  EXPECT_EQ(Balance(EscrowAccount(kTask)), 600 + 2 * 50);
+  EXPECT_EQ(Balance("submitter"), 100000 - 700);
+  for (const char* who : {"s", "v1", "v2"}) Send(Hello{"x", ""}, who, 0, "");
+  EXPECT_EQ(Task().machine.state(), TaskState::kPosted);  // v3 has not joined
+  const size_t joined = out_.logged.size();
+  Send(Hello{"verifier", ""}, "v3", 5, "");
+  EXPECT_EQ(out_.TypesSince(joined),
+            (std::vector<std::string>{ParticipantJoinedEvent::kType, TaskStateEvent::kType,
+                                      TransferEvent::kType, TaskAssignedEvent::kType}));
+  EXPECT_EQ(Balance(StakeAccount(kTask, "s")), 100);
+  ASSERT_NE(out_.LastPublished(TaskAssigned::kType), nullptr);
+  EXPECT_EQ(Task().deadline_ms,
+            5 + 10000);  // the training deadline from the hello's time
+}
+
+TEST_F(ArbiterCoreTest, RefusedPostsAreLoggedAndMoveNoMoney) {
+  const size_t mark = out_.logged.size();
+  Ack a = AckOf(Send(PostTask{Spec()}, "s", 0, ""));
+  EXPECT_FALSE(a.ok);
+  EXPECT_EQ(a.error, "only the submitter may post tasks");
+  TaskSpec ghost = Spec();
+  ghost.verifiers.push_back("ghost");
+  a = AckOf(Send(PostTask{ghost}, "submitter", 0, ""));
+  EXPECT_EQ(a.error, "task names unknown participant 'ghost'");
+  TaskSpec rich = Spec();
+  rich.reward = 1000000;
+  a = AckOf(Send(PostTask{rich}, "submitter", 0, ""));
+  EXPECT_NE(a.error.find("cannot escrow the reward"), std::string::npos) << a.error;
+  EXPECT_EQ(out_.TypesSince(mark), (std::vector<std::string>(3, RequestRefusedEvent::kType)));
+  EXPECT_EQ(Balance("submitter"), 100000);
+  EXPECT_EQ(core_->task(kTask), nullptr);
+}
+
+TEST_F(ArbiterCoreTest, AResentRequestGetsItsFirstReplyAndChangesNothing) {
+  const ArbiterReply first = Send(PostTask{Spec()}, "submitter", 0, "", 5);
+  ASSERT_TRUE(first.taken);
+  const size_t mark = out_.logged.size();
+  const ArbiterReply again = Send(PostTask{Spec()}, "submitter", 10, "", 5);
+  EXPECT_FALSE(again.taken);
+  ASSERT_TRUE(again.reply);
+  EXPECT_EQ(again.reply->body, first.reply->body);
+  EXPECT_EQ(again.reply->rid, 5u);
+  EXPECT_EQ(out_.logged.size(), mark);
+  EXPECT_EQ(core_->repeated_requests(), 1);
+  EXPECT_EQ(Balance("submitter"), 100000 - 700);
+}
+
+TEST_F(ArbiterCoreTest, VerdictsAreTakenFromSelectedVerifiersAndAcceptanceSettles) {
+  Verifying(Spec());
+  const auto selected = Task().selected;
+  std::string unselected;
+  for (const char* v : {"v1", "v2", "v3"}) {
+    if (std::count(selected.begin(), selected.end(), v) == 0) unselected = v;
+  }
+  EXPECT_EQ(Balance(StakeAccount(kTask, selected[0])), 10);
+  Ack a = AckOf(Send(Accept(), unselected, 200));
+  EXPECT_EQ(a.error, unselected + " is not a selected verifier of task-0001");
+  Verdict stale = Accept();
+  stale.trace_root = states_[0];
+  EXPECT_FALSE(AckOf(Send(stale, selected[0], 200)).ok);
+  ASSERT_TRUE(AckOf(Send(Accept(), selected[0], 200)).ok);
+  EXPECT_FALSE(AckOf(Send(Accept(), selected[0], 200)).ok);  // once per trace
+  EXPECT_EQ(Task().machine.state(), TaskState::kVerifying);
+  const size_t mark = out_.logged.size();
+  ASSERT_TRUE(AckOf(Send(Accept(), selected[1], 300)).ok);
+  const auto types = out_.TypesSince(mark);
+  EXPECT_EQ(types.front(), VerdictEvent::kType);
+  for (const char* t : {SettlementEvent::kType, TaskSettledEvent::kType, ChainHeadEvent::kType}) {
+    EXPECT_TRUE(Has(types, t)) << t;
+  }
+  EXPECT_EQ(Outcome(), "accepted");
+  EXPECT_EQ(Balance("s"), 1000 + 600);
+  EXPECT_EQ(Balance(selected[0]), 1000 + 50);
+  EXPECT_EQ(Balance(unselected), 1000);
+  EXPECT_EQ(Balance(EscrowAccount(kTask)), 0);
+  EXPECT_TRUE(core_->ledger().CheckConservation().ok());
+  EXPECT_EQ(Task().settled_ms, 300);
+  // Settled: no verdict is taken any more.
+  EXPECT_FALSE(AckOf(Send(Accept(), unselected, 400)).ok);
+}
+
+TEST_F(ArbiterCoreTest, EveryVerifierAbstainingLeavesTheTaskUnverified) {
+  Verifying(Spec());
+  Verdict abstain = Accept();
+  abstain.accept = false;
+  abstain.abstain = true;
+  for (const auto& v : Task().selected) ASSERT_TRUE(AckOf(Send(abstain, v, 200)).ok);
+  EXPECT_EQ(Outcome(), "unverified");
+}
+
+TEST_F(ArbiterCoreTest, TheTrainingDeadlineFiresAtTheTimeGiven) {
+  Assigned(Spec());
+  ASSERT_TRUE(core_->Tick(10000 - 1).ok());
+  EXPECT_EQ(Task().machine.state(), TaskState::kTraining);
+  ASSERT_TRUE(core_->Tick(10000).ok());
+  EXPECT_EQ(Outcome(), "solver_timeout");
+  EXPECT_EQ(Task().settled_ms, 10000);
+  EXPECT_TRUE(core_->ledger().CheckConservation().ok());
+}
+
+TEST_F(ArbiterCoreTest, TheVerificationDeadlineWithoutVerdictsLeavesTheTaskUnverified) {
+  Verifying(Spec());
+  const int64_t due = Task().deadline_ms;
+  EXPECT_EQ(due, 100 + 10000);
+  ASSERT_TRUE(core_->Tick(due - 1).ok());
+  EXPECT_EQ(Task().machine.state(), TaskState::kVerifying);
+  ASSERT_TRUE(core_->Tick(due).ok());
+  EXPECT_EQ(Outcome(), "unverified");
+}
+
+TEST_F(ArbiterCoreTest, TheVerificationDeadlineConcludesWithTheVerdictsIn) {
+  Verifying(Spec());
+  ASSERT_TRUE(AckOf(Send(Accept(), Task().selected[0], 200)).ok);
+  ASSERT_TRUE(core_->Tick(Task().deadline_ms).ok());
+  EXPECT_EQ(Outcome(), "accepted");
+}
+
+TEST_F(ArbiterCoreTest, AChallengeOpensAGameTheSolverLosesOnItsClock) {
+  Verifying(Spec());
+  const size_t mark = out_.logged.size();
+  ChallengedBy(1);
+  const auto types = out_.TypesSince(mark);
+  EXPECT_TRUE(Has(types, DisputeOpenedEvent::kType));
+  EXPECT_TRUE(Has(types, GameUpdateEvent::kType));
+  ASSERT_NE(out_.LastPublished(DisputeOpened::kType), nullptr);
+  EXPECT_EQ(Task().machine.state(), TaskState::kChallenged);
+  const std::string challenger = Task().selected[0];
+  EXPECT_EQ(Balance(ChallengeAccount(kTask, challenger)), 20);
+  // The solver moves first; its clock (1 s) runs from the opening at 200
+  // and is out once more than all of it has passed.
+  ASSERT_TRUE(core_->Tick(200 + 1000).ok());
+  EXPECT_EQ(Task().machine.state(), TaskState::kChallenged);
+  ASSERT_TRUE(core_->Tick(200 + 1001).ok());
+  EXPECT_EQ(Outcome(), "challenge_upheld");
+  EXPECT_TRUE(Has(out_.TypesSince(mark), DisputeResolvedEvent::kType));
+  EXPECT_TRUE(core_->ledger().CheckConservation().ok());
+}
+
+TEST_F(ArbiterCoreTest, AChallengerThatStopsMovingLosesTheGame) {
+  Verifying(Spec());
+  ChallengedBy(1);
+  GameMove split;
+  split.move = 0;
+  split.kind = "split_hashes";
+  split.hashes = {Sha256Of("middle")};
+  GameMove stale = split;
+  stale.move = 3;
+  EXPECT_FALSE(AckOf(Send(stale, "s", 300)).ok);
+  const ArbiterReply moved = Send(split, "s", 300);
+  ASSERT_TRUE(AckOf(moved).ok) << AckOf(moved).error;
+  EXPECT_TRUE(moved.taken);
+  // Not a party: refused.
+  EXPECT_FALSE(AckOf(Send(split, Task().selected[1], 300)).ok);
+  ASSERT_TRUE(core_->Tick(300 + 1000).ok());
+  EXPECT_EQ(Task().machine.state(), TaskState::kChallenged);
+  ASSERT_TRUE(core_->Tick(300 + 1001).ok());
+  EXPECT_EQ(Outcome(), "challenge_rejected");
+}
+
+TEST_F(ArbiterCoreTest, AChallengeOfCheckpointZeroIsRuledByRecomputingIt) {
+  Verifying(Spec());
+  const size_t mark = out_.logged.size();
+  // "c0" is not the synthetic job's initial state: upheld.
+  ChallengedBy(0, /*initial_state=*/true);
+  const auto types = out_.TypesSince(mark);
+  EXPECT_TRUE(Has(types, InitialStateRulingEvent::kType));
+  EXPECT_FALSE(Has(types, DisputeOpenedEvent::kType));
+  EXPECT_EQ(Outcome(), "challenge_upheld");
+}
+
+TEST_F(ArbiterCoreTest, ACheckpointZeroThatIsTheInitialStateIsRejectedAsAChallenge) {
+  auto config = JobConfig::FromJson(Spec().job);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  auto job = MakeJob(*config);
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  auto initial = StateHash(ToState((*job)->InitialState((*job)->config().init_seed)));
+  ASSERT_TRUE(initial.ok());
+  states_[0] = *initial;
+  Verifying(Spec());
+  ChallengedBy(0, /*initial_state=*/true);
+  EXPECT_EQ(Outcome(), "challenge_rejected");
+}
+
+TEST_F(ArbiterCoreTest, AForcedErrorIsRevealedAndWithheldWithoutTheRealTrace) {
+  TaskSpec spec = Spec();
+  spec.economics.forced_error_rate = 1;
+  Assigned(spec);
+  const ArbiterReply told = Send(ForcedErrorQuery{}, "s", 50);
+  ASSERT_TRUE(told.reply);
+  ASSERT_EQ(told.reply->type, ForcedErrorNotice::kType);
+  EXPECT_TRUE(Unpack<ForcedErrorNotice>(*told.reply)->forced);
+  // Only the solver is told.
+  EXPECT_FALSE(AckOf(Send(ForcedErrorQuery{}, "v1", 50)).ok);
+  tree_.reset();
+  states_[2] = Sha256Of("wrong");
+  std::vector<Digest> leaves;
+  for (const auto& s : states_) leaves.push_back(MerkleLeafHash(s));
+  tree_ = std::make_unique<MerkleTree>(leaves);
+  TraceCommit t;
+  t.trace_root = tree_->root();
+  t.num_checkpoints = 3;
+  ASSERT_TRUE(AckOf(Send(t, "s", 100)).ok);
+  const size_t mark = out_.logged.size();
+  ChallengedBy(1);
+  EXPECT_TRUE(Has(out_.TypesSince(mark), ForcedErrorSettlementEvent::kType));
+  EXPECT_FALSE(Has(out_.TypesSince(mark), DisputeOpenedEvent::kType));
+  EXPECT_EQ(Task().machine.state(), TaskState::kForcedError);
+  const Message* revealed = out_.LastPublished(ForcedErrorRevealed::kType);
+  ASSERT_NE(revealed, nullptr);
+  const int64_t due = Unpack<ForcedErrorRevealed>(*revealed)->deadline_ms;
+  EXPECT_EQ(due, 200 + 1000);  // a game clock from the conclusion
+  ASSERT_TRUE(core_->Tick(due - 1).ok());
+  EXPECT_EQ(Task().machine.state(), TaskState::kForcedError);
+  ASSERT_TRUE(core_->Tick(due).ok());
+  EXPECT_EQ(Outcome(), "withheld");
+  EXPECT_TRUE(core_->ledger().CheckConservation().ok());
+}
+
+TEST_F(ArbiterCoreTest, ParticipantsGoSilentAndComeBack) {
+  Send(Hello{"verifier", ""}, "v1", 0, "");
+  const size_t mark = out_.logged.size();
+  // Silent once more than silence_ms has passed.
+  ASSERT_TRUE(core_->CheckSilence(1000).ok());
+  EXPECT_EQ(out_.logged.size(), mark);
+  ASSERT_TRUE(core_->CheckSilence(1001).ok());
+  EXPECT_EQ(out_.TypesSince(mark), std::vector<std::string>{ParticipantSilentEvent::kType});
+  const ArbiterReply beat = Send(Heartbeat{1}, "v1", 1500, "");
+  EXPECT_FALSE(beat.reply);  // a heartbeat is not answered
+  EXPECT_EQ(out_.TypesSince(mark).back(), ParticipantReturnedEvent::kType);
+}
+
+TEST_F(ArbiterCoreTest, OnlyTheSubmitterShutsTheRunDown) {
+  EXPECT_FALSE(AckOf(Send(Shutdown{"bye"}, "s", 0, "")).ok);
+  EXPECT_FALSE(core_->shutting_down());
+  EXPECT_TRUE(AckOf(Send(Shutdown{"bye"}, "submitter", 0, "")).ok);
+  EXPECT_TRUE(core_->shutting_down());
+}
+
+}  // namespace
+}  // namespace veritrain
