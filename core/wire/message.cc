@@ -184,6 +184,55 @@ Status CheckLimits(const std::vector<Bytes>& frames, const WireLimits& limits,
   return Status::Ok();
 }
 
+// One entry of the header's "tensors" array, `i` its index.
+Status ReadTensorEntry(const json& e, size_t i, const Rejecter& reject,
+                       TensorEntry* t) {
+  using R = RejectReason;
+  const std::string at = "tensors[" + std::to_string(i) + "]";
+  auto bad = [&](const std::string& what) {
+    return reject(R::kBadField, "header field '" + at + what);
+  };
+  if (!e.is_object()) {
+    return bad("' must be an object, got " + JsonTypeName(e));
+  }
+  for (const auto& [key, unused] : e.items()) {
+    if (key != "name" && key != "dtype" && key != "shape" &&
+        key != "sha256") {
+      return bad("' has unknown field '" + key + "'");
+    }
+  }
+  auto name = e.find("name");
+  if (name == e.end() || !name->is_string()) {
+    return bad(".name' must be a string");
+  }
+  t->name = name->get<std::string>();
+  auto dtype = e.find("dtype");
+  if (dtype == e.end() || !dtype->is_string()) {
+    return bad(".dtype' must be a string");
+  }
+  t->dtype = dtype->get<std::string>();
+  auto shape = e.find("shape");
+  if (shape == e.end() || !shape->is_array()) {
+    return bad(".shape' must be an array of integers");
+  }
+  for (size_t d = 0; d < shape->size(); ++d) {
+    if (!(*shape)[d].is_number_integer()) {
+      return bad(".shape[" + std::to_string(d) + "]' must be an integer");
+    }
+  }
+  t->shape = shape->get<std::vector<json>>();
+  auto sha = e.find("sha256");
+  std::optional<Digest> digest;
+  if (sha != e.end() && sha->is_string()) {
+    digest = Digest::FromHex(sha->get<std::string>());
+  }
+  if (!digest) {
+    return bad(".sha256' must be 64 hex characters (the tensor's hash)");
+  }
+  t->sha256 = *digest;
+  return Status::Ok();
+}
+
 // 3. Header fields into `m` and the tensor entries into `entries`.
 // Version first: a later version may change the rest.
 Status ReadHeaderFields(const json& h, const Rejecter& reject, Message* m,
@@ -254,50 +303,8 @@ Status ReadHeaderFields(const json& h, const Rejecter& reject, Message* m,
     if (v == nullptr) return missing("tensors", "an array");
     if (!v->is_array()) return wrong("tensors", "an array", *v);
     for (size_t i = 0; i < v->size(); ++i) {
-      const json& e = (*v)[i];
-      const std::string at = "tensors[" + std::to_string(i) + "]";
-      auto bad = [&](const std::string& what) {
-        return reject(R::kBadField, "header field '" + at + what);
-      };
-      if (!e.is_object()) {
-        return bad("' must be an object, got " + JsonTypeName(e));
-      }
-      for (const auto& [key, unused] : e.items()) {
-        if (key != "name" && key != "dtype" && key != "shape" &&
-            key != "sha256") {
-          return bad("' has unknown field '" + key + "'");
-        }
-      }
       TensorEntry t;
-      auto name = e.find("name");
-      if (name == e.end() || !name->is_string()) {
-        return bad(".name' must be a string");
-      }
-      t.name = name->get<std::string>();
-      auto dtype = e.find("dtype");
-      if (dtype == e.end() || !dtype->is_string()) {
-        return bad(".dtype' must be a string");
-      }
-      t.dtype = dtype->get<std::string>();
-      auto shape = e.find("shape");
-      if (shape == e.end() || !shape->is_array()) {
-        return bad(".shape' must be an array of integers");
-      }
-      for (size_t d = 0; d < shape->size(); ++d) {
-        if (!(*shape)[d].is_number_integer()) {
-          return bad(".shape[" + std::to_string(d) + "]' must be an integer");
-        }
-      }
-      t.shape = shape->get<std::vector<json>>();
-      auto sha = e.find("sha256");
-      std::optional<Digest> digest;
-      if (sha != e.end() && sha->is_string()) {
-        digest = Digest::FromHex(sha->get<std::string>());
-      }
-      if (!digest) {
-        return bad(".sha256' must be 64 hex characters (the tensor's hash)");
-      }
-      t.sha256 = *digest;
+      VT_RETURN_IF_ERROR(ReadTensorEntry((*v)[i], i, reject, &t));
       entries->push_back(std::move(t));
     }
   }
