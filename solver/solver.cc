@@ -206,6 +206,9 @@ void Solver::Forget(const std::string& task) {
   // data it loaded), trace and defence go. Its checkpoint files stay in the
   // work dir (removed with it at the end of the run).
   if (!settled_.insert(task).second) return;
+  if (auto t = traces_.find(task); t != traces_.end()) {
+    for (const std::string& file : t->second.files) checkpoints_.Forget(file);
+  }
   traces_.erase(task);
   defences_.erase(task);
   delivered_.erase(task);
@@ -490,6 +493,7 @@ void Solver::OnDemand(const std::string& task, int64_t index) {
   delivery.state_hash = read->state_hash;
   delivery.proof = read->proof;
   delivery.tensors = std::move(read->tensors);
+  delivery.tensor_hashes = std::move(read->tensor_hashes);
   if (serving == CheckpointServing::kBadProof) CorruptProof(&delivery.proof);
   spdlog::info("solver {}: delivering checkpoint {} of {} to the arbiter", config_.name, index,
                task);
@@ -506,14 +510,19 @@ Result<CheckpointReply> Solver::ReadCommitted(const std::string& task,
     return Status::InvalidArgument("checkpoint index " + std::to_string(fetch.index) +
                                    " out of range");
   }
-  auto ckpt = ReadCheckpoint(trace.files[fetch.index]);
+  // Verified in full on its first read only; the receiver checks every
+  // tensor against its hash in any case.
+  auto ckpt = checkpoints_.Read(trace.files[fetch.index]);
   if (!ckpt.ok()) return Status::IOError("cannot read checkpoint: " + ckpt.status().message());
   CheckpointReply reply;
   reply.index = fetch.index;
   reply.state_hash = ckpt->state_hash;
   reply.proof = trace.tree->Prove(static_cast<size_t>(fetch.index));
   reply.meta = ckpt->meta;
-  if (fetch.with_tensors) reply.tensors = std::move(ckpt->state);
+  if (fetch.with_tensors) {
+    reply.tensors = std::move(ckpt->state);
+    reply.tensor_hashes = std::move(ckpt->tensor_hashes);
+  }
   return reply;
 }
 

@@ -73,6 +73,7 @@
 
 #include "core/crypto/merkle.h"
 #include "core/state/env.h"
+#include "core/state/verified_checkpoints.h"
 #include "core/train/job.h"
 #include "core/train/node_arbitration.h"
 #include "core/train/trajectory.h"
@@ -180,6 +181,8 @@ class Solver {
   ReplayGuard serve_guard_;
   std::string serve_endpoint_;
   std::map<std::string, Trace> traces_;
+  // The trace files served: each verified in full on its first read.
+  VerifiedCheckpoints checkpoints_;
   std::map<std::string, Defence> defences_;
   std::map<std::string, bool> forced_errors_;  // task -> must post a wrong result
   // A forced error's real trace, until the arbiter reveals the forced

@@ -122,14 +122,14 @@ Status Verifier::RefetchDisputedStart(const std::string& task, Assignment& a,
     return Status::Corruption("checkpoint " + std::to_string(d.interval) +
                               " is not the dispute's agreed start");
   }
-  VT_ASSIGN_OR_RETURN(TensorMap state, FromState(start.tensors));
+  VT_ASSIGN_OR_RETURN(TensorMap state, ViewState(start.tensors));
   if (a.spec.mode == "tolerance") {
     VT_ASSIGN_OR_RETURN(CheckpointReply end, Fetch(solver, task, *a.posted, d.interval + 1, true));
     if (end.state_hash != d.solver_end_hash) {
       return Status::Corruption("checkpoint " + std::to_string(d.interval + 1) +
                                 " is not the dispute's disputed end");
     }
-    VT_ASSIGN_OR_RETURN(a.disputed_end, FromState(end.tensors));
+    VT_ASSIGN_OR_RETURN(a.disputed_end, ViewState(end.tensors));
   }
   a.disputed_start = std::move(state);
   spdlog::info("verifier {}: fetched the disputed interval of {} again", config_.name, task);
@@ -285,12 +285,12 @@ Result<TensorMap> Verifier::SolverStateAt(Assignment& a, Challenge& c, const std
                                            "its state at step " + std::to_string(p),
                                            FetchBudget(c)));
   VT_ASSIGN_OR_RETURN(DisputeData data, Unpack<DisputeData>(m));
-  VT_ASSIGN_OR_RETURN(Digest hash, StateHash(data.tensors));
+  VT_ASSIGN_OR_RETURN(Digest hash, StateHashWithTensorHashes(data.tensors, data.tensor_hashes));
   if (hash != posted->second) {
     return Status::Corruption("the state it serves for step " + std::to_string(p) +
                               " does not hash to the hash it posted");
   }
-  VT_ASSIGN_OR_RETURN(TensorMap state, FromState(data.tensors));
+  VT_ASSIGN_OR_RETURN(TensorMap state, ViewState(data.tensors));
   c.solver_states[p] = state;
   return state;
 }

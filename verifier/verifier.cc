@@ -390,11 +390,11 @@ void Verifier::KeepDisputed(CheckRun& run, int64_t interval, const std::string& 
   run.challenge->evidence = IntervalEvidence(begin, end);
   // The game compares against the solver's own committed states: keep the
   // interval's start and, when fetched, its end.
-  auto first = FromState(begin.tensors);
+  auto first = ViewState(begin.tensors);
   if (first.ok()) run.a.disputed_start = std::move(first).value();
   run.a.disputed_end.reset();
   if (!end.tensors.empty()) {
-    auto last = FromState(end.tensors);
+    auto last = ViewState(end.tensors);
     if (last.ok()) run.a.disputed_end = std::move(last).value();
   }
 }
@@ -477,7 +477,7 @@ Result<std::optional<Verdict>> Verifier::CheckOneInterval(CheckRun& run,
   }
   h.entry["start_hash"] = h.begin->state_hash.Hex();
   h.entry["expected_end_hash"] = h.end->state_hash.Hex();
-  VT_ASSIGN_OR_RETURN(TensorMap state, FromState(h.begin->tensors));
+  VT_ASSIGN_OR_RETURN(TensorMap state, ViewState(h.begin->tensors));
   const std::string committed_dtype = CommittedDtype(state);
   h.entry["committed_dtype"] = committed_dtype;
   if (i == 0) {
@@ -646,7 +646,10 @@ Status Verifier::CheckFetched(const CheckpointReply& reply, const ProofPosted& p
                               std::to_string(reply.index));
   }
   if (with_tensors) {
-    VT_ASSIGN_OR_RETURN(Digest recomputed, StateHash(reply.tensors));
+    // From the tensors' hashes, each checked against its frame on receipt:
+    // no second pass over the bytes.
+    VT_ASSIGN_OR_RETURN(Digest recomputed,
+                        StateHashWithTensorHashes(reply.tensors, reply.tensor_hashes));
     if (recomputed != reply.state_hash) {
       return Status::Corruption("tensors hash to " + recomputed.Hex() +
                                 ", not the claimed state hash");

@@ -72,6 +72,10 @@ struct Checkpoint {
   State state;          // in canonical (byte-wise name) order when read
   nlohmann::json meta;  // the caller's metadata, as written
   Digest state_hash;    // StateHash(state), verified when read
+  // TensorHash of each tensor of `state`, in the same order: verified
+  // against the bytes by ReadCheckpoint and DecodeCheckpoint, the manifest's
+  // claim by MapCheckpoint.
+  std::vector<Digest> tensor_hashes;
 };
 
 // Writes `state` and `meta` to `path` crash-safely (WriteFileAtomically),
@@ -99,6 +103,17 @@ Status WriteCheckpointWithHashes(const std::string& path, const State& state,
 // zero-copy views into the mapped file, which stays mapped while any of them
 // lives.
 Result<Checkpoint> ReadCheckpoint(const std::string& path);
+
+// Maps the checkpoint at `path` and checks everything ReadCheckpoint does
+// except what needs hashing the data: the header, the manifest, the layout
+// and padding, and that the manifest's state_hash is the Merkle root of its
+// tensor hashes. Neither the trailer hash nor any tensor's bytes are hashed,
+// so state_hash and tensor_hashes are the manifest's claims: a tensor whose
+// bytes changed on disk is returned as it is now. For a file this process
+// verified before (VerifiedCheckpoints, verified_checkpoints.h) and for
+// serving to peers, who check every tensor against its hash on receipt
+// (core/wire/message.h). Errors as ReadCheckpoint's.
+Result<Checkpoint> MapCheckpoint(const std::string& path);
 
 // Verifies and decodes a checkpoint held in memory; `source_name` (a path
 // or a peer) prefixes every error message. The tensors' bytes are views into

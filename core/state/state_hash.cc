@@ -149,6 +149,25 @@ Result<Digest> StateHash(const State& s, int threads) {
   return StateHashFromTensorHashes(HashAll(sorted, threads));
 }
 
+Result<Digest> StateHashWithTensorHashes(const State& s,
+                                         const std::vector<Digest>& tensor_hashes,
+                                         int threads) {
+  if (tensor_hashes.empty() && !s.empty()) return StateHash(s, threads);
+  if (tensor_hashes.size() != s.size()) {
+    return Status::InvalidArgument(
+        "state: " + std::to_string(tensor_hashes.size()) +
+        " tensor hashes given for " + std::to_string(s.size()) + " tensors");
+  }
+  VT_ASSIGN_OR_RETURN(auto sorted, SortedTensors(s));
+  std::vector<Digest> ordered;
+  ordered.reserve(sorted.size());
+  // sorted[k] points into s: its index there finds its hash.
+  for (const TensorData* t : sorted) {
+    ordered.push_back(tensor_hashes[static_cast<size_t>(t - s.data())]);
+  }
+  return StateHashFromTensorHashes(ordered);
+}
+
 Result<std::vector<std::pair<std::string, Digest>>> TensorHashes(const State& s,
                                                                  int threads) {
   VT_ASSIGN_OR_RETURN(auto sorted, SortedTensors(s));

@@ -56,6 +56,17 @@ Result<std::vector<std::pair<std::string, Digest>>> TensorHashes(
 // REQUIRES: `tensor_hashes` is in the order SortedTensors() gives.
 Digest StateHashFromTensorHashes(const std::vector<Digest>& tensor_hashes);
 
+// The state hash of `s` from hashes already computed for its tensors:
+// `tensor_hashes[i]` is TensorHash(s[i]), in the order of `s` (as a decoded
+// wire message's verified hashes are, core/wire/message.h). Checks the state
+// as StateHash does (names, consistency) and sorts the hashes into canonical
+// order, but reads no tensor bytes. An empty `tensor_hashes` for a non-empty
+// state hashes the tensors (StateHash); any other count is InvalidArgument.
+// REQUIRES: the hashes are the tensors' (a wrong one gives a wrong hash).
+Result<Digest> StateHashWithTensorHashes(const State& s,
+                                         const std::vector<Digest>& tensor_hashes,
+                                         int threads = 1);
+
 // A proof that tensor `name`'s leaf, MerkleLeafHash(TensorHash(t)), is in
 // the tree whose root is StateHash(s). NotFound if there is no such tensor.
 Result<InclusionProof> ProveTensor(const State& s, std::string_view name);

@@ -84,6 +84,24 @@ Result<torch::Tensor> FromTensorData(const TensorData& t) {
   }
 }
 
+Result<torch::Tensor> ViewTensorData(const TensorData& t) {
+  const size_t element = DTypeSize(t.dtype);
+  const auto address = reinterpret_cast<uintptr_t>(t.bytes.data());
+  if (!t.consistent() || t.bytes.empty() || element == 0 ||
+      address % element != 0) {
+    return FromTensorData(t);  // errors, empty tensors and misaligned bytes
+  }
+  try {
+    auto options = torch::TensorOptions().dtype(ToScalarType(t.dtype));
+    // The deleter owns a copy of the Bytes: the buffer lives as long as the
+    // tensor's storage.
+    return torch::from_blob(const_cast<uint8_t*>(t.bytes.data()), t.shape,
+                            [keep = t.bytes](void*) {}, options);
+  } catch (const std::exception& e) {
+    return Status::Internal("tensor '" + t.name + "': " + e.what());
+  }
+}
+
 State ToState(const TensorMap& m) {
   State s;
   s.reserve(m.size());
@@ -99,6 +117,19 @@ Result<TensorMap> FromState(const State& s) {
                                      "' appears twice in the state");
     }
     VT_ASSIGN_OR_RETURN(torch::Tensor v, FromTensorData(t));
+    m.emplace(t.name, std::move(v));
+  }
+  return m;
+}
+
+Result<TensorMap> ViewState(const State& s) {
+  TensorMap m;
+  for (const auto& t : s) {
+    if (m.count(t.name) != 0) {
+      return Status::InvalidArgument("tensor '" + t.name +
+                                     "' appears twice in the state");
+    }
+    VT_ASSIGN_OR_RETURN(torch::Tensor v, ViewTensorData(t));
     m.emplace(t.name, std::move(v));
   }
   return m;

@@ -43,12 +43,25 @@ TensorData ToTensorData(const std::string& name, const torch::Tensor& t);
 // the tensor when t is not consistent().
 Result<torch::Tensor> FromTensorData(const TensorData& t);
 
+// A CPU tensor over t's bytes without copying them (torch::from_blob), which
+// keeps t's buffer (a received ZeroMQ frame, a mapped file) alive for as
+// long as the tensor or a view of it lives. A copy, as FromTensorData, when
+// the bytes are not aligned to the dtype's element size. InvalidArgument
+// naming the tensor when t is not consistent().
+// REQUIRES: the result is never written in place (the buffer is immutable:
+// a mapped checkpoint is read-only memory). Operations that return new
+// tensors (all of training's) are fine.
+Result<torch::Tensor> ViewTensorData(const TensorData& t);
+
 // Every tensor of m, in name order (zero-copy as ToTensorData).
 // REQUIRES: as for ToTensorData, for every tensor.
 State ToState(const TensorMap& m);
 // InvalidArgument naming the tensor on an inconsistent tensor or a repeated
 // name.
 Result<TensorMap> FromState(const State& s);
+// FromState without copying: every tensor as ViewTensorData (same errors,
+// same REQUIRES). For states received from peers, which are only read.
+Result<TensorMap> ViewState(const State& s);
 
 // A deep copy: every tensor cloned (contiguous).
 TensorMap CloneTensorMap(const TensorMap& m);

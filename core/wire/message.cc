@@ -1,9 +1,11 @@
 #include "core/wire/message.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "core/crypto/sha256.h"
+#include "core/state/state_hash.h"
 #include "core/wire/json_depth.h"
 
 namespace veritrain {
@@ -15,17 +17,14 @@ using nlohmann::json;
 constexpr uint64_t kMaxTensorElements = uint64_t{1} << 40;
 
 // The exact bytes the sender signs (see message.h and docs/wire.md).
-std::string SignatureInput(std::string_view header,
-                           const std::vector<Digest>& tensor_digests) {
+std::string SignatureInput(std::string_view header) {
   std::string in;
-  in.reserve(kSignatureContext.size() + 1 + 8 + header.size() +
-             32 * tensor_digests.size());
+  in.reserve(kSignatureContext.size() + 1 + 8 + header.size());
   in.append(kSignatureContext);
   in.push_back('\0');
   const uint64_t len = header.size();
   for (int i = 0; i < 8; ++i) in.push_back(static_cast<char>(len >> (8 * i)));
   in.append(header);
-  for (const Digest& d : tensor_digests) in.append(d.view());
   return in;
 }
 
@@ -52,6 +51,7 @@ struct TensorEntry {
   std::string name;
   std::string dtype;
   std::vector<json> shape;
+  Digest sha256;
 };
 
 }  // namespace
@@ -86,6 +86,8 @@ const char* RejectReasonName(RejectReason reason) {
       return "tensor_mismatch";
     case RejectReason::kReplayed:
       return "replayed";
+    case RejectReason::kTensorHashMismatch:
+      return "tensor_hash_mismatch";
   }
   return "unknown";
 }
@@ -95,6 +97,7 @@ Status RejectStatus(RejectReason reason, const std::string& detail) {
   switch (reason) {
     case RejectReason::kUnknownSender:
     case RejectReason::kBadSignature:
+    case RejectReason::kTensorHashMismatch:
       return Status::Unauthenticated(std::move(m));
     case RejectReason::kReplayed:
       return Status::FailedPrecondition(std::move(m));
@@ -105,12 +108,14 @@ Status RejectStatus(RejectReason reason, const std::string& detail) {
 
 std::vector<Bytes> EncodeMessage(const Message& m, const Identity& signer) {
   json tensors = json::array();
-  std::vector<Digest> digests;
-  digests.reserve(m.tensors.size());
-  for (const TensorData& t : m.tensors) {
-    tensors.push_back(
-        {{"name", t.name}, {"dtype", DTypeName(t.dtype)}, {"shape", t.shape}});
-    digests.push_back(Sha256Of(t.bytes.data(), t.bytes.size()));
+  const bool given = m.tensor_hashes.size() == m.tensors.size();
+  for (size_t i = 0; i < m.tensors.size(); ++i) {
+    const TensorData& t = m.tensors[i];
+    const Digest hash = given ? m.tensor_hashes[i] : TensorHash(t);
+    tensors.push_back({{"name", t.name},
+                       {"dtype", DTypeName(t.dtype)},
+                       {"shape", t.shape},
+                       {"sha256", hash.Hex()}});
   }
   json header = json::object();
   header["type"] = m.type;
@@ -124,7 +129,7 @@ std::vector<Bytes> EncodeMessage(const Message& m, const Identity& signer) {
   std::string text =
       header.dump(-1, ' ', false, json::error_handler_t::replace);
 
-  Signature sig = signer.Sign(SignatureInput(text, digests));
+  Signature sig = signer.Sign(SignatureInput(text));
   std::vector<Bytes> frames;
   frames.reserve(2 + m.tensors.size());
   frames.push_back(Bytes::FromString(std::move(text)));
@@ -176,6 +181,55 @@ Status CheckLimits(const std::vector<Bytes>& frames, const WireLimits& limits,
                                        " levels");
   }
 
+  return Status::Ok();
+}
+
+// One entry of the header's "tensors" array, `i` its index.
+Status ReadTensorEntry(const json& e, size_t i, const Rejecter& reject,
+                       TensorEntry* t) {
+  using R = RejectReason;
+  const std::string at = "tensors[" + std::to_string(i) + "]";
+  auto bad = [&](const std::string& what) {
+    return reject(R::kBadField, "header field '" + at + what);
+  };
+  if (!e.is_object()) {
+    return bad("' must be an object, got " + JsonTypeName(e));
+  }
+  for (const auto& [key, unused] : e.items()) {
+    if (key != "name" && key != "dtype" && key != "shape" &&
+        key != "sha256") {
+      return bad("' has unknown field '" + key + "'");
+    }
+  }
+  auto name = e.find("name");
+  if (name == e.end() || !name->is_string()) {
+    return bad(".name' must be a string");
+  }
+  t->name = name->get<std::string>();
+  auto dtype = e.find("dtype");
+  if (dtype == e.end() || !dtype->is_string()) {
+    return bad(".dtype' must be a string");
+  }
+  t->dtype = dtype->get<std::string>();
+  auto shape = e.find("shape");
+  if (shape == e.end() || !shape->is_array()) {
+    return bad(".shape' must be an array of integers");
+  }
+  for (size_t d = 0; d < shape->size(); ++d) {
+    if (!(*shape)[d].is_number_integer()) {
+      return bad(".shape[" + std::to_string(d) + "]' must be an integer");
+    }
+  }
+  t->shape = shape->get<std::vector<json>>();
+  auto sha = e.find("sha256");
+  std::optional<Digest> digest;
+  if (sha != e.end() && sha->is_string()) {
+    digest = Digest::FromHex(sha->get<std::string>());
+  }
+  if (!digest) {
+    return bad(".sha256' must be 64 hex characters (the tensor's hash)");
+  }
+  t->sha256 = *digest;
   return Status::Ok();
 }
 
@@ -249,40 +303,8 @@ Status ReadHeaderFields(const json& h, const Rejecter& reject, Message* m,
     if (v == nullptr) return missing("tensors", "an array");
     if (!v->is_array()) return wrong("tensors", "an array", *v);
     for (size_t i = 0; i < v->size(); ++i) {
-      const json& e = (*v)[i];
-      const std::string at = "tensors[" + std::to_string(i) + "]";
-      auto bad = [&](const std::string& what) {
-        return reject(R::kBadField, "header field '" + at + what);
-      };
-      if (!e.is_object()) {
-        return bad("' must be an object, got " + JsonTypeName(e));
-      }
-      for (const auto& [key, unused] : e.items()) {
-        if (key != "name" && key != "dtype" && key != "shape") {
-          return bad("' has unknown field '" + key + "'");
-        }
-      }
       TensorEntry t;
-      auto name = e.find("name");
-      if (name == e.end() || !name->is_string()) {
-        return bad(".name' must be a string");
-      }
-      t.name = name->get<std::string>();
-      auto dtype = e.find("dtype");
-      if (dtype == e.end() || !dtype->is_string()) {
-        return bad(".dtype' must be a string");
-      }
-      t.dtype = dtype->get<std::string>();
-      auto shape = e.find("shape");
-      if (shape == e.end() || !shape->is_array()) {
-        return bad(".shape' must be an array of integers");
-      }
-      for (size_t d = 0; d < shape->size(); ++d) {
-        if (!(*shape)[d].is_number_integer()) {
-          return bad(".shape[" + std::to_string(d) + "]' must be an integer");
-        }
-      }
-      t.shape = shape->get<std::vector<json>>();
+      VT_RETURN_IF_ERROR(ReadTensorEntry((*v)[i], i, reject, &t));
       entries->push_back(std::move(t));
     }
   }
@@ -353,19 +375,35 @@ Status ReadTensors(const std::vector<Bytes>& frames,
   return Status::Ok();
 }
 
-// 6. Signature over the header and every tensor frame's digest.
+// 7. Each tensor frame against the hash the signed header gives it: the one
+// pass over the tensor bytes. `m.tensors` are in entry order.
+Status CheckTensorHashes(const std::vector<TensorEntry>& entries,
+                         const Rejecter& reject, Message* m) {
+  using R = RejectReason;
+  m->tensor_hashes.reserve(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const Digest got = TensorHash(m->tensors[i]);
+    if (got != entries[i].sha256) {
+      return reject(R::kTensorHashMismatch,
+                    "tensor '" + entries[i].name + "' (tensors[" +
+                        std::to_string(i) + "]) of '" + m->type +
+                        "' message from '" + m->from +
+                        "': its frame does not match its signed hash "
+                        "(tampered, swapped or corrupt bytes)");
+    }
+    m->tensor_hashes.push_back(got);
+  }
+  return Status::Ok();
+}
+
+// 6. Signature over the header (which holds every tensor's hash).
 Status CheckSignature(const std::vector<Bytes>& frames,
                       std::string_view header_text, const PublicKey& key,
                       const Message& m, const Rejecter& reject) {
   using R = RejectReason;
-  std::vector<Digest> digests;
-  digests.reserve(m.tensors.size());
-  for (size_t i = 2; i < frames.size(); ++i) {
-    digests.push_back(Sha256Of(frames[i].data(), frames[i].size()));
-  }
   Signature sig;
   std::copy(frames[1].data(), frames[1].data() + 64, sig.bytes.begin());
-  if (!VerifySignature(key, SignatureInput(header_text, digests), sig).ok()) {
+  if (!VerifySignature(key, SignatureInput(header_text), sig).ok()) {
     return reject(R::kBadSignature,
                   "signature on '" + m.type + "' message from '" + m.from +
                       "' (seq " + std::to_string(m.seq) + ") does not verify");
@@ -415,6 +453,7 @@ Result<Message> DecodeMessage(
 
   VT_RETURN_IF_ERROR(ReadTensors(frames, entries, reject, &m));
   VT_RETURN_IF_ERROR(CheckSignature(frames, header_text, *key, m, reject));
+  VT_RETURN_IF_ERROR(CheckTensorHashes(entries, reject, &m));
   m.body = std::move(h["body"]);
   return m;
 }

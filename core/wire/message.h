@@ -1,20 +1,28 @@
-// The signed wire message and its codec (wire format version 1; the format
+// The signed wire message and its codec (wire format version 2; the format
 // is specified in docs/wire.md).
 //
 // A message travels as a ZeroMQ multipart, represented here as frames of
 // Bytes (this library has no ZeroMQ):
 //   frame 0   JSON header {"type","version","task","from","seq","body",
-//             "tensors":[{"name","dtype","shape"}...]} and, on requests
-//             and their replies, "rid"
+//             "tensors":[{"name","dtype","shape","sha256"}...]} and, on
+//             requests and their replies, "rid"; "sha256" is the tensor's
+//             TensorHash (core/state/state_hash.h), 64 lowercase hex
 //   frame 1   64-byte Ed25519 signature of the sender over
-//             "veritrain/wire/v1" || 0x00 || u64le(len(frame 0)) || frame 0
-//             || SHA-256(frame 2) || SHA-256(frame 3) || ...
+//             "veritrain/wire/v2" || 0x00 || u64le(len(frame 0)) || frame 0
 //   frame 2+  raw tensor bytes, one frame per "tensors" entry, in order
 //             (row-major, little-endian)
 //
+// The signature covers the header only; the header binds every tensor
+// frame through its hash, which the receiver checks against the frame. So
+// each tensor byte is hashed once on receipt, and that hash is the one a
+// state hash is made of (StateHashWithTensorHashes): a checkpoint's state
+// hash costs no second pass. A sender that knows its tensors' hashes (a
+// checkpoint's manifest) hashes nothing.
+//
 // Decoding checks limits first (frame count, bytes, JSON depth, all before
 // any parsing or hashing), then the header fields, version, type, sender,
-// tensor frames and finally the signature. Replayed sequence numbers are
+// tensor entries against the frames' sizes, the signature, and last each
+// tensor frame against its signed hash. Replayed sequence numbers are
 // caught by a ReplayGuard (core/wire/replay_guard.h) after decoding.
 // Concrete message types (their body fields and tensors) live in
 // core/wire/messages/.
@@ -33,6 +41,7 @@
 #include <vector>
 
 #include "core/crypto/identity.h"
+#include "core/crypto/sha256.h"
 #include "core/state/tensor_data.h"
 #include "core/util/bytes.h"
 #include "core/util/status.h"
@@ -40,8 +49,8 @@
 
 namespace veritrain {
 
-inline constexpr int kWireVersion = 1;
-inline constexpr std::string_view kSignatureContext = "veritrain/wire/v1";
+inline constexpr int kWireVersion = 2;
+inline constexpr std::string_view kSignatureContext = "veritrain/wire/v2";
 
 struct Message {
   std::string type;  // message type name, e.g. "post_task"
@@ -57,6 +66,12 @@ struct Message {
   uint64_t rid = 0;
   nlohmann::json body = nlohmann::json::object();
   std::vector<TensorData> tensors;  // one frame each, in this order
+  // TensorHash of each tensor, in the order of `tensors`. A decoded message
+  // has them, each checked against its frame. On a message to send they are
+  // optional: empty, the encoder hashes the tensors; given, they go into
+  // the header as they are (a wrong one makes every receiver refuse the
+  // message, naming the tensor).
+  std::vector<Digest> tensor_hashes;
 };
 
 // Limits a receiver enforces before doing real work. Defaults are in
@@ -88,6 +103,7 @@ enum class RejectReason {
   kBadSignature = 11,
   kTensorMismatch = 12,
   kReplayed = 13,
+  kTensorHashMismatch = 14,
 };
 
 // Stable snake_case name ("bad_signature"), used in logs and as a metric
@@ -95,27 +111,32 @@ enum class RejectReason {
 const char* RejectReasonName(RejectReason reason);
 
 // The Status a rejection is reported as: message "<name>: <detail>"; code
-// Unauthenticated for unknown_sender and bad_signature, FailedPrecondition
+// Unauthenticated for unknown_sender, bad_signature and
+// tensor_hash_mismatch, FailedPrecondition
 // for replayed, InvalidArgument otherwise.
 // REQUIRES: reason != RejectReason::kNone.
 Status RejectStatus(RejectReason reason, const std::string& detail);
 
 // Encodes and signs `m`. Tensor frames share the tensors' Bytes (no copy of
-// tensor bytes). The header is nlohmann's compact dump (object keys sorted),
+// tensor bytes); the tensors are hashed unless m.tensor_hashes gives their
+// hashes. The header is nlohmann's compact dump (object keys sorted),
 // so encoding is deterministic; invalid UTF-8 in strings is replaced by
 // U+FFFD rather than failing.
 // REQUIRES: every tensor is consistent() (bytes match dtype x shape);
-//           m.body is a JSON object.
+//           m.body is a JSON object; m.tensor_hashes is empty or has one
+//           hash per tensor.
 std::vector<Bytes> EncodeMessage(const Message& m, const Identity& signer);
 
 // Decodes `frames` and checks, in order: frame count, total bytes, header
 // bytes, signature frame size, JSON depth, JSON syntax, every header field's
 // presence and type (unknown fields are refused), version == kWireVersion,
 // type in `known_types`, sender in `keys`, tensor entries against their
-// frames, and the signature. On failure returns RejectStatus(reason, detail)
+// frames' sizes, the signature, and each tensor frame against its signed
+// hash (tensor_hash_mismatch naming the tensor). On failure returns RejectStatus(reason, detail)
 // ("bad_field: header field 'seq' must be an unsigned integer") and sets
 // `*reason` if non-null; on success sets it to kNone. Tensor bytes in the
-// result share the input frames' Bytes (no copy). Never throws.
+// result share the input frames' Bytes (no copy), and its tensor_hashes
+// are the verified hashes. Never throws.
 // Does NOT check for replays: pass the result through a ReplayGuard.
 Result<Message> DecodeMessage(
     const std::vector<Bytes>& frames, const KeyDirectory& keys,

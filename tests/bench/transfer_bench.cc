@@ -12,9 +12,15 @@
 //    the solver and verifier processes do.
 //  - BM_TransferRatio: both in every iteration, alternating, for the
 //    target's ratio.
-//  - BM_ZmqFetch: the whole serving path on top: read and verify the
-//    checkpoint (ReadCheckpoint), pack and sign the reply (Messenger::Send),
-//    and receive and check it (Messenger::Receive: limits, signature).
+//  - BM_ZmqFetch: the whole serving path on top (Fetcher): the solver reads
+//    the checkpoint (VerifiedCheckpoints: hashed in full on the first read
+//    only), packs it with the manifest's tensor hashes and signs the header
+//    (Messenger::Send); the verifier receives and checks it
+//    (Messenger::Receive: limits, signature, each tensor frame against its
+//    hash), takes the state hash from those hashes and views the tensors in
+//    LibTorch without a copy (ViewState).
+//  - BM_FetchRatio: a TCP copy and a whole fetch in every iteration,
+//    alternating: the fetch's throughput over the copy's.
 #include <arpa/inet.h>
 #include <benchmark/benchmark.h>
 #include <netinet/in.h>
@@ -31,6 +37,9 @@
 
 #include "core/crypto/identity.h"
 #include "core/state/checkpoint_file.h"
+#include "core/state/state_hash.h"
+#include "core/state/verified_checkpoints.h"
+#include "core/train/torch_bridge.h"
 #include "core/transport/messenger.h"
 #include "core/transport/zmq_frames.h"
 #include "core/wire/messages/all.h"
@@ -281,36 +290,96 @@ BENCHMARK(BM_TransferRatio)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+// One whole fetch as a verifier makes it: the solver reads the checkpoint
+// and sends it signed; the verifier receives and checks it, recomputes the
+// state hash and hands the tensors to LibTorch.
+class Fetcher {
+ public:
+  explicit Fetcher(const std::string& path) : path_(path) {}
+  Status Start() { return Connect(&pair_); }
+  Status Fetch() {
+    VT_ASSIGN_OR_RETURN(Checkpoint ckpt, files_.Read(path_));
+    CheckpointReply reply;
+    reply.index = 1;
+    reply.state_hash = ckpt.state_hash;
+    reply.meta = ckpt.meta;
+    reply.tensors = std::move(ckpt.state);
+    reply.tensor_hashes = std::move(ckpt.tensor_hashes);
+    VT_RETURN_IF_ERROR(
+        solver_.Send(pair_.router, Pack(reply, "task-0001"), &pair_.routing_id));
+    VT_RETURN_IF_ERROR(WaitReadable(pair_.dealer));
+    VT_ASSIGN_OR_RETURN(Message m,
+                        verifier_.Receive(pair_.dealer, /*router=*/false, guard_));
+    VT_ASSIGN_OR_RETURN(CheckpointReply got, Unpack<CheckpointReply>(m));
+    VT_ASSIGN_OR_RETURN(Digest hash,
+                        StateHashWithTensorHashes(got.tensors, got.tensor_hashes));
+    if (hash != got.state_hash) return Status::Corruption("state hash");
+    VT_ASSIGN_OR_RETURN(TensorMap state, ViewState(got.tensors));
+    benchmark::DoNotOptimize(state.begin()->second.data_ptr());
+    return Status::Ok();
+  }
+
+ private:
+  std::string path_;
+  VerifiedCheckpoints files_;
+  ZmqPair pair_;
+  static KeyDirectory KeysOf(const Identity& solver) {
+    KeyDirectory keys;
+    keys.Add("solver-1", solver.public_key());
+    return keys;
+  }
+  Identity solver_id_ = Identity::Generate();
+  Messenger solver_{"solver-1", solver_id_, KeyDirectory()};
+  Messenger verifier_{"verifier-1", Identity::Generate(), KeysOf(solver_id_)};
+  ReplayGuard guard_;
+};
+
 void BM_ZmqFetch(benchmark::State& state) {
   MappedCheckpoint m;
   if (!Check(state, MakeMappedCheckpoint(state.range(0), &m))) return;
-  ZmqPair p;
-  if (!Check(state, Connect(&p))) return;
-  Identity solver_id = Identity::Generate();
-  KeyDirectory keys;
-  keys.Add("solver-1", solver_id.public_key());
-  Messenger solver("solver-1", std::move(solver_id), KeyDirectory());
-  Messenger verifier("verifier-1", Identity::Generate(), keys);
-  ReplayGuard guard;
+  Fetcher fetcher(m.path);
+  if (!Check(state, fetcher.Start())) return;
   for (auto _ : state) {
-    auto ckpt = ReadCheckpoint(m.path);
-    if (!Check(state, ckpt.status())) return;
-    CheckpointReply reply;
-    reply.index = 1;
-    reply.state_hash = ckpt->state_hash;
-    reply.meta = ckpt->meta;
-    reply.tensors = std::move(ckpt->state);
-    if (!Check(state,
-               solver.Send(p.router, Pack(reply, "task-0001"), &p.routing_id)))
-      return;
-    if (!Check(state, WaitReadable(p.dealer))) return;
-    auto got = verifier.Receive(p.dealer, /*router=*/false, guard);
-    if (!Check(state, got.status())) return;
-    benchmark::DoNotOptimize(got->tensors.data());
+    if (!Check(state, fetcher.Fetch())) return;
   }
   state.SetBytesProcessed(state.iterations() * m.bytes);
 }
 BENCHMARK(BM_ZmqFetch)
+    ->Apply(TransferSizes)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// A plain TCP copy and a whole fetch (Fetcher) of the same checkpoint in
+// every iteration, in alternating order. Counters: tcp_s, fetch_s,
+// fetch_over_tcp (throughput of the fetch over that of the copy).
+void BM_FetchRatio(benchmark::State& state) {
+  MappedCheckpoint m;
+  if (!Check(state, MakeMappedCheckpoint(state.range(0), &m))) return;
+  TcpCopier tcp(m.ckpt.state);
+  if (!Check(state, tcp.Start())) return;
+  Fetcher fetcher(m.path);
+  if (!Check(state, fetcher.Start())) return;
+  double tcp_s = 0, fetch_s = 0;
+  int64_t round = 0;
+  for (auto _ : state) {
+    for (int part = 0; part < 2; ++part) {
+      const bool do_tcp = (part == 0) == (round % 2 == 0);
+      auto t0 = std::chrono::steady_clock::now();
+      if (!Check(state, do_tcp ? tcp.Copy() : fetcher.Fetch())) return;
+      const double s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+              .count();
+      (do_tcp ? tcp_s : fetch_s) += s;
+    }
+    ++round;
+  }
+  const double n = static_cast<double>(state.iterations());
+  state.counters["tcp_s"] = tcp_s / n;
+  state.counters["fetch_s"] = fetch_s / n;
+  state.counters["fetch_over_tcp"] = tcp_s / fetch_s;
+  state.SetBytesProcessed(state.iterations() * 2 * m.bytes);
+}
+BENCHMARK(BM_FetchRatio)
     ->Apply(TransferSizes)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();

@@ -19,6 +19,10 @@ struct CheckpointDelivery {
   Digest state_hash;
   InclusionProof proof;
   State tensors;
+  // TensorHash of each tensor, in the order of `tensors` (Message::
+  // tensor_hashes): verified against the frames when received; when
+  // sending, empty or the hashes the sender already knows.
+  std::vector<Digest> tensor_hashes;
 
   nlohmann::json ToBody() const {
     return {{"index", index}, {"state_hash", state_hash.Hex()}, {"proof", ProofToJson(proof)}};

@@ -1,8 +1,9 @@
 // checkpoint (solver → requester, v1): checkpoint `index` with its state
 // hash, the inclusion proof of that hash in the trace root, the checkpoint's
 // metadata, and the state's tensors as raw tensor frames. The receiver
-// recomputes the state hash from the tensors and checks the proof; it never
-// trusts the claimed hash.
+// recomputes the state hash from the tensors' hashes, each checked against
+// its frame on receipt (StateHashWithTensorHashes), and checks the proof; it
+// never trusts the claimed hash.
 #pragma once
 
 #include "core/state/tensor_data.h"
@@ -18,6 +19,10 @@ struct CheckpointReply {
   InclusionProof proof;
   nlohmann::json meta = nlohmann::json::object();
   State tensors;
+  // TensorHash of each tensor, in the order of `tensors` (Message::
+  // tensor_hashes): verified against the frames when received; when
+  // sending, empty or the hashes the sender already knows.
+  std::vector<Digest> tensor_hashes;
 
   nlohmann::json ToBody() const {
     return {{"index", index},

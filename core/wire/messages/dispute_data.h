@@ -20,6 +20,10 @@ struct DisputeData {
   int64_t step = 0;
   int64_t nodes = 0;  // "step_outputs": the number of game nodes
   State tensors;
+  // TensorHash of each tensor, in the order of `tensors` (Message::
+  // tensor_hashes): verified against the frames when received; when
+  // sending, empty or the hashes the sender already knows.
+  std::vector<Digest> tensor_hashes;
 
   nlohmann::json ToBody() const {
     return {{"what", what}, {"position", position}, {"step", step}, {"nodes", nodes}};

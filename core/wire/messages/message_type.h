@@ -5,7 +5,9 @@
 //   static constexpr int kVersion;        // the type's body version
 //   nlohmann::json ToBody() const;
 //   static Result<T> FromBody(const nlohmann::json& body);
-// and, when it carries tensors, a member `State tensors`.
+// and, when it carries tensors, a member `State tensors`, and optionally
+// `std::vector<Digest> tensor_hashes` (Message::tensor_hashes: the sender's
+// known hashes, the receiver's verified ones).
 // The body carries its version as "v"; Unpack rejects other versions.
 //
 // Thread-safety: free functions over values.
@@ -25,6 +27,12 @@ template <typename T>
 struct HasTensors<T, std::void_t<decltype(std::declval<T>().tensors)>>
     : std::true_type {};
 
+template <typename T, typename = void>
+struct HasTensorHashes : std::false_type {};
+template <typename T>
+struct HasTensorHashes<T, std::void_t<decltype(std::declval<T>().tensor_hashes)>>
+    : std::true_type {};
+
 // `from` and `seq` are filled in by the sending endpoint.
 template <typename T>
 Message Pack(const T& m, const std::string& task = "") {
@@ -34,6 +42,7 @@ Message Pack(const T& m, const std::string& task = "") {
   out.body = m.ToBody();
   out.body["v"] = T::kVersion;
   if constexpr (HasTensors<T>::value) out.tensors = m.tensors;
+  if constexpr (HasTensorHashes<T>::value) out.tensor_hashes = m.tensor_hashes;
   return out;
 }
 
@@ -51,6 +60,7 @@ Result<T> Unpack(const Message& m) {
   auto r = T::FromBody(m.body);
   if (!r.ok()) return r.status().WithContext(ctx);
   if constexpr (HasTensors<T>::value) r.value().tensors = m.tensors;
+  if constexpr (HasTensorHashes<T>::value) r.value().tensor_hashes = m.tensor_hashes;
   return r;
 }
 

@@ -703,5 +703,75 @@ TEST(CheckpointFileTest, ReadMissingFileIsNotFound) {
   EXPECT_NE(r.status().message().find("nope.vtc"), std::string::npos);
 }
 
+// ---------------------------------------------------------------- mapping
+
+TEST(CheckpointFileTest, ReadGivesTheVerifiedTensorHashesInStateOrder) {
+  ScratchDir dir;
+  const std::string path = dir.path() + "/c.vtc";
+  ASSERT_TRUE(WriteCheckpoint(path, TestState(), TestMeta()).ok());
+  auto c = ReadCheckpoint(path);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_EQ(c->tensor_hashes.size(), c->state.size());
+  for (size_t i = 0; i < c->state.size(); ++i) {
+    EXPECT_EQ(c->tensor_hashes[i], TensorHash(c->state[i])) << c->state[i].name;
+  }
+}
+
+TEST(CheckpointFileTest, MapCheckpointGivesWhatReadGivesForAGoodFile) {
+  ScratchDir dir;
+  const std::string path = dir.path() + "/c.vtc";
+  ASSERT_TRUE(WriteCheckpoint(path, TestState(), TestMeta()).ok());
+  auto read = ReadCheckpoint(path);
+  auto mapped = MapCheckpoint(path);
+  ASSERT_TRUE(mapped.ok()) << mapped.status().ToString();
+  EXPECT_EQ(mapped->state_hash, read->state_hash);
+  EXPECT_EQ(mapped->tensor_hashes, read->tensor_hashes);
+  EXPECT_EQ(mapped->meta, read->meta);
+  ASSERT_EQ(mapped->state.size(), read->state.size());
+  for (size_t i = 0; i < read->state.size(); ++i) {
+    EXPECT_EQ(mapped->state[i].bytes.view(), read->state[i].bytes.view());
+  }
+}
+
+// As ExpectError, for a file read from disk (its message starts with the
+// path).
+void ExpectFileError(const Result<Checkpoint>& r, Status::Code code,
+                     const std::string& needle) {
+  ASSERT_FALSE(r.ok()) << "read a damaged file (expected: " << needle << ")";
+  EXPECT_EQ(r.status().code(), code) << r.status().ToString();
+  EXPECT_NE(r.status().message().find(needle), std::string::npos)
+      << "wanted \"" << needle << "\" in " << r.status().ToString();
+}
+
+TEST(CheckpointFileTest, MapCheckpointHashesNothingButChecksTheStructure) {
+  ScratchDir dir;
+  const std::string path = dir.path() + "/c.vtc";
+  std::string f = GoodFile();
+  const json m = ManifestOf(f);
+  const std::string name = m["tensors"][3]["name"];
+  const uint64_t offset = m["tensors"][3]["offset"];
+  f[offset + 2] ^= 0x40;
+  Spit(path, f);
+  // The damaged bytes are returned with the manifest's hash, which no longer
+  // matches them: a receiver checking the hash refuses them.
+  auto mapped = MapCheckpoint(path);
+  ASSERT_TRUE(mapped.ok()) << mapped.status().ToString();
+  const TensorData* t = FindTensor(mapped->state, name);
+  ASSERT_NE(t, nullptr);
+  const size_t at = static_cast<size_t>(t - mapped->state.data());
+  EXPECT_NE(TensorHash(*t), mapped->tensor_hashes[at]);
+  ExpectFileError(ReadCheckpoint(path), Status::Code::kCorruption,
+              "trailer hash mismatch");
+  // Structure is still checked: a state_hash that is not the root of the
+  // tensor hashes, or a truncated file.
+  Spit(path, WithManifest(GoodFile(), [](json& j) {
+         j["state_hash"] = std::string(64, 'a');
+       }));
+  ExpectFileError(MapCheckpoint(path), Status::Code::kCorruption,
+              "does not match the tensors");
+  Spit(path, GoodFile().substr(0, 100));
+  ExpectFileError(MapCheckpoint(path), Status::Code::kCorruption, "truncated");
+}
+
 }  // namespace
 }  // namespace veritrain

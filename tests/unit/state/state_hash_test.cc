@@ -266,3 +266,41 @@ TEST(StateHashTest, SortedTensorsPointIntoTheState) {
 
 }  // namespace
 }  // namespace veritrain
+
+namespace veritrain {
+namespace {
+
+TEST(StateHashWithTensorHashesTest, SameAsHashingTheTensorsInAnyOrder) {
+  State s = KnownState();  // unsorted
+  std::vector<Digest> hashes;
+  for (const TensorData& t : s) hashes.push_back(TensorHash(t));
+  auto with = StateHashWithTensorHashes(s, hashes);
+  ASSERT_TRUE(with.ok()) << with.status().ToString();
+  EXPECT_EQ(*with, *StateHash(s));
+  // No hashes given: the tensors are hashed.
+  EXPECT_EQ(*StateHashWithTensorHashes(s, {}), *StateHash(s));
+}
+
+TEST(StateHashWithTensorHashesTest, UsesTheGivenHashesAndChecksTheState) {
+  State s = KnownState();
+  std::vector<Digest> hashes;
+  for (const TensorData& t : s) hashes.push_back(TensorHash(t));
+  // The hashes are what it is made of: another hash, another root.
+  std::vector<Digest> other = hashes;
+  other[0] = Sha256Of("not the tensor");
+  EXPECT_NE(*StateHashWithTensorHashes(s, other), *StateHash(s));
+  // A count that does not match, a duplicate name: refused.
+  hashes.pop_back();
+  auto short_list = StateHashWithTensorHashes(s, hashes);
+  ASSERT_FALSE(short_list.ok());
+  EXPECT_NE(short_list.status().message().find("4 tensor hashes given for 5"),
+            std::string::npos)
+      << short_list.status().ToString();
+  State twice = {s[0], s[0]};
+  auto dup = StateHashWithTensorHashes(twice, {TensorHash(s[0]), TensorHash(s[0])});
+  ASSERT_FALSE(dup.ok());
+  EXPECT_NE(dup.status().message().find("duplicate tensor name"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace veritrain

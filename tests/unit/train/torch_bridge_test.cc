@@ -127,3 +127,68 @@ TEST(TorchBridgeTest, BitEqualIsStricterThanValueEquality) {
 
 }  // namespace
 }  // namespace veritrain
+
+namespace veritrain {
+namespace {
+
+TEST(TorchBridgeViewTest, ViewsShareTheBytesAndEqualTheSentTensors) {
+  for (auto dtype : {torch::kFloat32, torch::kFloat64, torch::kInt64, torch::kUInt8,
+                     torch::kBFloat16}) {
+    torch::Tensor sent = torch::arange(24).reshape({2, 3, 4}).to(dtype);
+    // As a received frame: bytes in a buffer of their own.
+    TensorData d = ToTensorData("x", sent);
+    d.bytes = Bytes::Copy(d.bytes.data(), d.bytes.size());
+    auto view = ViewTensorData(d);
+    ASSERT_TRUE(view.ok()) << view.status().ToString();
+    EXPECT_TRUE(BitEqual(*view, sent)) << c10::toString(dtype);
+    EXPECT_EQ(view->data_ptr(), static_cast<const void*>(d.bytes.data()))
+        << "copied " << c10::toString(dtype);
+  }
+}
+
+TEST(TorchBridgeViewTest, TheViewKeepsTheBufferAlive) {
+  torch::Tensor sent = torch::arange(1000, torch::kFloat64);
+  torch::Tensor view;
+  {
+    TensorData d = ToTensorData("x", sent);
+    d.bytes = Bytes::Copy(d.bytes.data(), d.bytes.size());
+    auto v = ViewTensorData(d);
+    ASSERT_TRUE(v.ok());
+    view = *v;
+  }  // the TensorData, the only other owner of the buffer, is gone
+  EXPECT_TRUE(BitEqual(view, sent));
+  EXPECT_TRUE(BitEqual(view * 2, sent * 2));
+}
+
+TEST(TorchBridgeViewTest, MisalignedBytesAreCopied) {
+  torch::Tensor sent = torch::arange(8, torch::kFloat32);
+  TensorData d = ToTensorData("x", sent);
+  std::string buffer(d.bytes.size() + 1, '\0');
+  std::memcpy(buffer.data() + 1, d.bytes.data(), d.bytes.size());
+  auto owner = std::make_shared<std::string>(std::move(buffer));
+  d.bytes = Bytes::Borrow(owner, owner->data() + 1, d.bytes.size());
+  ASSERT_NE(reinterpret_cast<uintptr_t>(d.bytes.data()) % 4, 0u);
+  auto view = ViewTensorData(d);
+  ASSERT_TRUE(view.ok()) << view.status().ToString();
+  EXPECT_NE(view->data_ptr(), static_cast<const void*>(d.bytes.data()));
+  EXPECT_TRUE(BitEqual(*view, sent));
+}
+
+TEST(TorchBridgeViewTest, ViewStateRefusesWhatFromStateRefuses) {
+  TensorData bad = ToTensorData("w", torch::zeros({3}));
+  bad.shape = {4};
+  auto r = ViewState({bad});
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("tensor 'w'"));
+  TensorData ok = ToTensorData("w", torch::zeros({3}));
+  auto twice = ViewState({ok, ok});
+  ASSERT_FALSE(twice.ok());
+  EXPECT_THAT(twice.status().message(), HasSubstr("appears twice"));
+  TensorData empty = ToTensorData("e", torch::zeros({0, 2}));
+  auto e = ViewState({empty});
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->at("e").sizes(), (std::vector<int64_t>{0, 2}));
+}
+
+}  // namespace
+}  // namespace veritrain

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/crypto/sha256.h"
+#include "core/state/state_hash.h"
 #include "core/wire/replay_guard.h"
 #include "gtest/gtest.h"
 
@@ -35,18 +36,15 @@ TensorData MakeTensor(std::string name, DType dtype, std::vector<int64_t> shape,
 }
 
 // The signature input exactly as docs/wire.md states it, written out again
-// here so that the codec is checked against the document, not itself.
-std::string SpecSignatureInput(std::string_view header,
-                               const std::vector<Bytes>& tensor_frames) {
-  std::string in = "veritrain/wire/v1";
+// here so that the codec is checked against the document, not itself. The
+// tensor frames are bound through the hashes in the header, not here.
+std::string SpecSignatureInput(std::string_view header) {
+  std::string in = "veritrain/wire/v2";
   in.push_back('\0');
   uint64_t len = header.size();
   for (int i = 0; i < 8; ++i)
     in.push_back(static_cast<char>(len & 0xff)), len >>= 8;
   in.append(header);
-  for (const Bytes& f : tensor_frames) {
-    in.append(Sha256Of(f.data(), f.size()).view());
-  }
   return in;
 }
 
@@ -54,7 +52,7 @@ std::string SpecSignatureInput(std::string_view header,
 std::vector<Bytes> SignedFrames(const std::string& header,
                                 const std::vector<Bytes>& tensor_frames,
                                 const Identity& signer) {
-  Signature sig = signer.Sign(SpecSignatureInput(header, tensor_frames));
+  Signature sig = signer.Sign(SpecSignatureInput(header));
   std::vector<Bytes> frames = {Bytes::FromString(header),
                                Bytes::Copy(sig.bytes.data(), 64)};
   frames.insert(frames.end(), tensor_frames.begin(), tensor_frames.end());
@@ -156,7 +154,7 @@ TEST_F(MessageTest, RequestIdRoundTripsAndIsAbsentWhenZero) {
 TEST_F(MessageTest, RequestIdMustBeAPositiveInteger) {
   for (const json& bad : {json(0), json(-3), json("7"), json(1.5)}) {
     SCOPED_TRACE(bad.dump());
-    json h = {{"type", "post_task"}, {"version", 1}, {"task", "t"}, {"from", "alice"},
+    json h = {{"type", "post_task"}, {"version", kWireVersion}, {"task", "t"}, {"from", "alice"},
               {"seq", 1}, {"rid", bad}, {"body", json::object()}, {"tensors", json::array()}};
     ExpectReject(SignedFrames(h.dump(), {}, alice_), RejectReason::kBadField, "'rid'");
   }
@@ -245,8 +243,10 @@ TEST_F(MessageTest, HeaderIsCompactWithSortedKeys) {
   auto frames = EncodeMessage(m, bob_);
   EXPECT_EQ(frames[0].view(),
             R"({"body":{"a":2,"z":1},"from":"bob","seq":3,"task":"",)"
-            R"("tensors":[{"dtype":"i32","name":"t","shape":[2]}],)"
-            R"("type":"ping","version":1})");
+            R"("tensors":[{"dtype":"i32","name":"t","sha256":")" +
+                TensorHash(m.tensors[0]).Hex() +
+                R"(","shape":[2]}],)"
+            R"("type":"ping","version":2})");
 }
 
 TEST_F(MessageTest, SignatureCoversTheDocumentedInput) {
@@ -257,10 +257,14 @@ TEST_F(MessageTest, SignatureCoversTheDocumentedInput) {
   Signature sig;
   std::memcpy(sig.bytes.data(), frames[1].data(), 64);
   std::vector<Bytes> tensor_frames(frames.begin() + 2, frames.end());
-  EXPECT_TRUE(
-      VerifySignature(alice_.public_key(),
-                      SpecSignatureInput(frames[0].view(), tensor_frames), sig)
-          .ok());
+  EXPECT_TRUE(VerifySignature(alice_.public_key(),
+                              SpecSignatureInput(frames[0].view()), sig)
+                  .ok());
+  // The header names each tensor's TensorHash (core/state/state_hash.h).
+  const json h = json::parse(frames[0].view());
+  for (size_t i = 0; i < m.tensors.size(); ++i) {
+    EXPECT_EQ(h["tensors"][i]["sha256"], TensorHash(m.tensors[i]).Hex());
+  }
   // And a message signed by hand per the document decodes.
   auto hand = SignedFrames(frames[0].ToString(), tensor_frames, alice_);
   EXPECT_TRUE(Decode(hand).ok());
@@ -282,6 +286,7 @@ TEST_F(MessageTest, RejectReasonNamesAreStableAndDistinct) {
       {RejectReason::kBadSignature, "bad_signature"},
       {RejectReason::kTensorMismatch, "tensor_mismatch"},
       {RejectReason::kReplayed, "replayed"},
+      {RejectReason::kTensorHashMismatch, "tensor_hash_mismatch"},
   };
   for (size_t i = 0; i < expected.size(); ++i) {
     EXPECT_EQ(static_cast<int>(expected[i].first), static_cast<int>(i));
@@ -442,6 +447,17 @@ TEST_F(MessageTest, RejectsBadFieldsNamingTheField) {
          h["tensors"] = {{{"name", "w"}, {"dtype", "f32"}, {"shape", {2.5}}}};
        },
        "header field 'tensors[0].shape[0]' must be an integer"},
+      {"tensor without sha256",
+       [](json& h) {
+         h["tensors"] = {{{"name", "w"}, {"dtype", "f32"}, {"shape", {1}}}};
+       },
+       "header field 'tensors[0].sha256' must be 64 hex characters"},
+      {"tensor sha256 too short",
+       [](json& h) {
+         h["tensors"] = {
+             {{"name", "w"}, {"dtype", "f32"}, {"shape", {1}}, {"sha256", "ab"}}};
+       },
+       "header field 'tensors[0].sha256' must be 64 hex characters"},
       {"tensor extra field",
        [](json& h) {
          h["tensors"] = {
@@ -465,9 +481,13 @@ TEST_F(MessageTest, RejectsBadFieldsNamingTheField) {
 
 TEST_F(MessageTest, RejectsUnsupportedVersion) {
   Message m = Sample();
-  m.version = 2;
+  m.version = 3;
   ExpectReject(EncodeMessage(m, alice_), RejectReason::kUnsupportedVersion,
-               "'version' is 2");
+               "'version' is 3");
+  // Version 1 signed every tensor frame's SHA-256; it is not spoken here.
+  m.version = 1;
+  ExpectReject(EncodeMessage(m, alice_), RejectReason::kUnsupportedVersion,
+               "'version' is 1");
   m.version = 0;
   ExpectReject(EncodeMessage(m, alice_), RejectReason::kUnsupportedVersion,
                "'version' is 0");
@@ -520,18 +540,13 @@ TEST_F(MessageTest, RejectsBadSignature) {
     frames[0] = Bytes::FromString(h);
     ExpectReject(frames, RejectReason::kBadSignature, "(seq 43)");
   }
-  // A tensor byte changed after signing.
+  // A tensor's hash in the header replaced after signing (to match a
+  // tampered frame): the header no longer verifies.
   {
     auto frames = good;
-    std::string t = frames[3].ToString();
-    t[0] ^= 1;
-    frames[3] = Bytes::FromString(t);
-    ExpectReject(frames, RejectReason::kBadSignature, "does not verify");
-  }
-  // Two same-shaped tensor frames swapped.
-  {
-    auto frames = good;
-    std::swap(frames[2], frames[3]);
+    json h = json::parse(frames[0].view());
+    h["tensors"][0]["sha256"] = Sha256Of("other bytes").Hex();
+    frames[0] = Bytes::FromString(h.dump());
     ExpectReject(frames, RejectReason::kBadSignature, "does not verify");
   }
   // A signature frame of the wrong size.
@@ -568,20 +583,25 @@ TEST_F(MessageTest, RejectsTensorMismatch) {
     json entry;
     std::string detail;
   };
+  const std::string sha = header["tensors"][0]["sha256"];
   const std::vector<Case> cases = {
-      {{{"name", "w"}, {"dtype", "f128"}, {"shape", {2, 3}}},
+      {{{"name", "w"}, {"dtype", "f128"}, {"shape", {2, 3}}, {"sha256", sha}},
        "unknown dtype 'f128'"},
-      {{{"name", "w"}, {"dtype", "f32"}, {"shape", {2, -3}}},
+      {{{"name", "w"}, {"dtype", "f32"}, {"shape", {2, -3}}, {"sha256", sha}},
        "shape[1] = -3 is negative"},
       // Products that overflow 64 bits if multiplied naively.
-      {{{"name", "w"}, {"dtype", "f32"}, {"shape", {1ll << 40, 1ll << 40, 0}}},
+      {{{"name", "w"},
+        {"dtype", "f32"},
+        {"shape", {1ll << 40, 1ll << 40, 0}},
+        {"sha256", sha}},
        "shape[1] = 1099511627776 makes the tensor larger"},
       {{{"name", "w"},
         {"dtype", "u8"},
-        {"shape", {18446744073709551615ull, 0}}},
+        {"shape", {18446744073709551615ull, 0}},
+        {"sha256", sha}},
        "shape[0] = 18446744073709551615 makes the tensor larger"},
       // Shape says 6 elements of f64 (48 bytes) for a 24-byte frame.
-      {{{"name", "w"}, {"dtype", "f64"}, {"shape", {2, 3}}},
+      {{{"name", "w"}, {"dtype", "f64"}, {"shape", {2, 3}}, {"sha256", sha}},
        "frame has 24 bytes; dtype and shape need 48"},
   };
   for (const Case& c : cases) {
@@ -591,6 +611,100 @@ TEST_F(MessageTest, RejectsTensorMismatch) {
     ExpectReject(SignedFrames(h.dump(), {frame}, alice_),
                  RejectReason::kTensorMismatch, c.detail);
   }
+}
+
+// ---- Tensor frames against their signed hashes. ----
+
+TEST_F(MessageTest, DecodedTensorHashesAreTheTensorsHashes) {
+  Message m = Sample();
+  m.tensors = {MakeTensor("a", DType::kFloat32, {4}, 1),
+               MakeTensor("b", DType::kInt64, {2}, 2)};
+  auto r = Decode(EncodeMessage(m, alice_));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->tensor_hashes.size(), 2u);
+  EXPECT_EQ(r->tensor_hashes[0], TensorHash(m.tensors[0]));
+  EXPECT_EQ(r->tensor_hashes[1], TensorHash(m.tensors[1]));
+  // Hashes the sender already knows give the same header as hashing.
+  const auto hashed = EncodeMessage(m, alice_);
+  m.tensor_hashes = r->tensor_hashes;
+  EXPECT_EQ(EncodeMessage(m, alice_)[0].view(), hashed[0].view());
+}
+
+TEST_F(MessageTest, RejectsATamperedTensorFrameNamingTheTensor) {
+  Message m = Sample();
+  m.tensors = {MakeTensor("a", DType::kFloat32, {4}, 1),
+               MakeTensor("b", DType::kFloat32, {4}, 2)};
+  auto frames = EncodeMessage(m, alice_);
+  std::string t = frames[3].ToString();
+  t[0] ^= 1;
+  frames[3] = Bytes::FromString(t);
+  ExpectReject(frames, RejectReason::kTensorHashMismatch,
+               "tensor 'b' (tensors[1]) of 'post_task' message from 'alice': "
+               "its frame does not match its signed hash");
+  EXPECT_EQ(Decode(frames).status().code(), Status::Code::kUnauthenticated);
+}
+
+TEST_F(MessageTest, RejectsSwappedTensorFrames) {
+  Message m = Sample();
+  m.tensors = {MakeTensor("a", DType::kFloat32, {4}, 1),
+               MakeTensor("b", DType::kFloat32, {4}, 2)};
+  auto frames = EncodeMessage(m, alice_);
+  std::swap(frames[2], frames[3]);
+  ExpectReject(frames, RejectReason::kTensorHashMismatch, "tensor 'a'");
+  // The same bytes under each other's name: the name is hashed too.
+  Message renamed = m;
+  renamed.tensors[0].bytes = m.tensors[1].bytes;
+  renamed.tensors[1].bytes = m.tensors[0].bytes;
+  auto swapped = EncodeMessage(renamed, alice_);
+  frames = EncodeMessage(m, alice_);
+  frames[0] = swapped[0];
+  frames[1] = swapped[1];
+  ExpectReject(frames, RejectReason::kTensorHashMismatch, "tensor 'a'");
+}
+
+TEST_F(MessageTest, RejectsATruncatedOrMissingTensorFrame) {
+  Message m = Sample();
+  m.tensors = {MakeTensor("a", DType::kFloat32, {4}, 1),
+               MakeTensor("b", DType::kFloat32, {4}, 2)};
+  const auto good = EncodeMessage(m, alice_);
+  {
+    auto frames = good;
+    frames[3] = Bytes::FromString(frames[3].ToString().substr(0, 15));
+    ExpectReject(frames, RejectReason::kTensorMismatch,
+                 "tensor 'b' (tensors[1]) frame has 15 bytes");
+  }
+  {
+    auto frames = good;
+    frames.pop_back();
+    ExpectReject(frames, RejectReason::kTensorMismatch,
+                 "header lists 2 tensors but the message has 1 tensor frames");
+  }
+  {
+    auto frames = good;
+    frames.push_back(good[2]);
+    ExpectReject(frames, RejectReason::kTensorMismatch,
+                 "header lists 2 tensors but the message has 3 tensor frames");
+  }
+}
+
+TEST_F(MessageTest, RejectsWrongHashesTheSenderGave) {
+  // A sender that serves bytes that are not what its manifest says (a
+  // checkpoint corrupted on its disk) is refused by the receiver.
+  Message m = Sample();
+  m.tensors = {MakeTensor("a", DType::kFloat32, {4}, 1),
+               MakeTensor("b", DType::kFloat32, {4}, 2)};
+  m.tensor_hashes = {TensorHash(m.tensors[0]), TensorHash(m.tensors[0])};
+  ExpectReject(EncodeMessage(m, alice_), RejectReason::kTensorHashMismatch,
+               "tensor 'b'");
+}
+
+TEST_F(MessageTest, BadSignatureIsReportedBeforeAnyTensorIsHashed) {
+  // A forged message with a tampered frame: the signature is refused first.
+  Message m = Sample();
+  m.tensors = {MakeTensor("a", DType::kFloat32, {4}, 1)};
+  auto frames = EncodeMessage(m, mallory_);
+  frames[2] = Bytes::FromString(std::string(16, 'x'));
+  ExpectReject(frames, RejectReason::kBadSignature, "does not verify");
 }
 
 TEST_F(MessageTest, ReplayedMessageIsRejectedAfterDecoding) {
