@@ -68,13 +68,17 @@ class ClassifierJob : public TrainingJob {
       }
     }
     std::set<std::string> initial = {"data/x", "data/y"};
-    for (const auto& [name, t] : InitialState(0)) initial.insert(name);
+    for (const auto& [name, t] : InitialState(0)) {
+      initial.insert(name);
+      state_names_.push_back(name);
+    }
     return graph_.Validate(initial);
   }
 
   const std::string& name() const override { return config_.name; }
   const JobConfig& config() const override { return config_; }
   const StepGraph& graph() const override { return graph_; }
+  std::vector<std::string> StateNames() const override { return state_names_; }
   Digest DatasetRoot() const override { return train_.root; }
 
   TensorMap InitialState(uint64_t init_seed) const override {
@@ -145,6 +149,7 @@ class ClassifierJob : public TrainingJob {
   const DataOrder order_;
   std::vector<Layer> layers_;
   StepGraph graph_;
+  std::vector<std::string> state_names_;  // InitialState's, in name order
 };
 
 // Parameters of a chain of Linear layers inputs -> hidden... -> outputs.

@@ -75,6 +75,12 @@ Result<std::unique_ptr<TrainingJob>> MakeJob(const JobConfig& config) {
   return factory(config);
 }
 
+std::vector<std::string> TrainingJob::StateNames() const {
+  std::vector<std::string> names;
+  for (const auto& [name, unused] : InitialState(0)) names.push_back(name);
+  return names;  // a TensorMap iterates in name order
+}
+
 Status CheckStateShape(const TrainingJob& job, const TensorMap& state) {
   const TensorMap expected = job.InitialState(0);
   for (const auto& [name, t] : expected) {

@@ -61,6 +61,12 @@ class TrainingJob {
   // module that runs in eval mode. `veritrain check` prints them and a run
   // logs them. Empty by default.
   virtual std::vector<std::string> Notes() const { return {}; }
+
+  // The names of the tensors of the job's states (InitialState's names),
+  // sorted: what a one-node ruling needs to know of the state without
+  // building one. The default builds InitialState(0); the built-in jobs
+  // answer from a list they make once.
+  virtual std::vector<std::string> StateNames() const;
 };
 
 using JobFactory =

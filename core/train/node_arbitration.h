@@ -83,6 +83,11 @@ struct ArbitrationContext {
   // error of its outputs (core/train/node_compare.h); state.assemble is
   // always compared exactly.
   double tolerance = 0;
+  // Threads the ruling may use: with 2 or more, the input proofs are
+  // checked (the inputs hashed) on a second thread while the caller reads
+  // the inputs and, in tolerance mode, hashes the claimed outputs. The
+  // verdict is the same for any count.
+  int threads = 2;
 };
 
 struct NodeRuling {
@@ -99,6 +104,12 @@ struct NodeRuling {
 
 // Checks the evidence and evaluates the node (in the precision of the
 // evidence: `job` should be built in the dtype the solver committed in).
+// Nothing is evaluated before every input's proof holds. Each tensor is
+// hashed once: the inputs for their proofs, then the arbiter's outputs
+// (exact mode); in tolerance mode the claimed outputs, and the arbiter's
+// only when they are not bit-equal to those (else its hash is the
+// claim's). The state's names come from job.StateNames(), not from a
+// state built for them.
 // Evidence that fails a check
 // (a bad proof, a missing input, an output hash that does not chain) is a
 // ruling against the solver, not an error; errors are the arbiter's own

@@ -92,13 +92,17 @@ class OpJob : public TrainingJob {
     VT_RETURN_IF_ERROR(AddOpBackwardNodes(&graph_, spec_.ops));
     VT_RETURN_IF_ERROR(AddOpOptimizerNodes(&graph_, optimizer_, spec_.ops));
     std::set<std::string> initial = {"data/x", "data/y"};
-    for (const auto& [name, t] : InitialState(0)) initial.insert(name);
+    for (const auto& [name, t] : InitialState(0)) {
+      initial.insert(name);
+      state_names_.push_back(name);
+    }
     return graph_.Validate(initial);
   }
 
   const std::string& name() const override { return config_.name; }
   const JobConfig& config() const override { return config_; }
   const StepGraph& graph() const override { return graph_; }
+  std::vector<std::string> StateNames() const override { return state_names_; }
   Digest DatasetRoot() const override { return spec_.train.root; }
   std::vector<std::string> Notes() const override { return spec_.notes; }
 
@@ -221,6 +225,7 @@ class OpJob : public TrainingJob {
   const DataOrder order_;
   int64_t classes_ = 0;
   StepGraph graph_;
+  std::vector<std::string> state_names_;  // InitialState's, in name order
 };
 
 }  // namespace

@@ -33,6 +33,9 @@ TEST_F(CnnJobTest, LayoutAndInitialisation) {
   auto job = MakeJobOrDie(CnnJson());
   ASSERT_NE(job, nullptr);
   TensorMap s = job->InitialState(1);
+  std::vector<std::string> names;
+  for (const auto& [k, v] : s) names.push_back(k);
+  EXPECT_EQ(job->StateNames(), names);
   // 28 -> conv5 -> 24 -> pool -> 12 -> conv5 -> 8 -> pool -> 4: 8*4*4 = 128.
   EXPECT_EQ(s.at("param/conv1.weight").sizes(),
             torch::IntArrayRef({4, 1, 5, 5}));

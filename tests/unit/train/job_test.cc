@@ -99,6 +99,45 @@ TEST_F(JobTest, InitialStateLayout) {
   EXPECT_EQ(s.at("meta/step").dim(), 0);
 }
 
+std::vector<std::string> NamesOf(const TensorMap& m) {
+  std::vector<std::string> names;
+  for (const auto& [k, v] : m) names.push_back(k);
+  return names;
+}
+
+// A job that keeps TrainingJob's own StateNames.
+class DefaultNamesJob : public TrainingJob {
+ public:
+  explicit DefaultNamesJob(const TrainingJob& inner) : inner_(inner) {}
+  const std::string& name() const override { return inner_.name(); }
+  const JobConfig& config() const override { return inner_.config(); }
+  TensorMap InitialState(uint64_t init_seed) const override {
+    return inner_.InitialState(init_seed);
+  }
+  Result<TensorMap> Batch(int64_t step) const override { return inner_.Batch(step); }
+  const StepGraph& graph() const override { return inner_.graph(); }
+  Result<double> TestAccuracy(const TensorMap& state) const override {
+    return inner_.TestAccuracy(state);
+  }
+  Digest DatasetRoot() const override { return inner_.DatasetRoot(); }
+
+ private:
+  const TrainingJob& inner_;
+};
+
+TEST_F(JobTest, StateNamesAreTheInitialStatesNames) {
+  auto slow_json = testing_util::SyntheticJobJson();
+  slow_json["slow_test_ms"] = 1;
+  for (const auto& j : {testing_util::SyntheticJobJson(), testing_util::SmallMlpJobJson(),
+                        slow_json}) {
+    auto job = MakeJobOrDie(j);
+    ASSERT_NE(job, nullptr);
+    const std::vector<std::string> names = NamesOf(job->InitialState(7));
+    EXPECT_EQ(job->StateNames(), names) << j.dump();
+    EXPECT_EQ(DefaultNamesJob(*job).StateNames(), names) << j.dump();
+  }
+}
+
 TEST_F(JobTest, Float64JobsHoldFloat64State) {
   auto j = testing_util::SyntheticJobJson();
   j["dtype"] = "float64";

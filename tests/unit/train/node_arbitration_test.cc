@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "core/protocol/node_chain.h"
 #include "tests/unit/train/train_test_util.h"
 
@@ -41,6 +43,47 @@ NodeHook Perturb(int64_t target, double magnitude) {
       if (t.is_floating_point()) t = t + magnitude;
     }
   };
+}
+
+// A job that counts the states it builds, for the test that a ruling
+// learns the state's names without building one.
+class CountingJob : public TrainingJob {
+ public:
+  explicit CountingJob(const TrainingJob& inner) : inner_(inner) {}
+  const std::string& name() const override { return inner_.name(); }
+  const JobConfig& config() const override { return inner_.config(); }
+  TensorMap InitialState(uint64_t init_seed) const override {
+    ++initial_states_;
+    return inner_.InitialState(init_seed);
+  }
+  Result<TensorMap> Batch(int64_t step) const override { return inner_.Batch(step); }
+  const StepGraph& graph() const override { return inner_.graph(); }
+  Result<double> TestAccuracy(const TensorMap& state) const override {
+    return inner_.TestAccuracy(state);
+  }
+  Digest DatasetRoot() const override { return inner_.DatasetRoot(); }
+  std::vector<std::string> StateNames() const override { return inner_.StateNames(); }
+  int initial_states() const { return initial_states_; }
+
+ private:
+  const TrainingJob& inner_;
+  mutable std::atomic<int> initial_states_{0};
+};
+
+// The ruling on `ev`, on one thread and on two: the verdicts must agree.
+NodeRuling RuleOnBothThreadCounts(const TrainingJob& job, ArbitrationContext ctx,
+                                  const NodeEvidence& ev) {
+  ctx.threads = 1;
+  auto one = ArbitrateNode(job, ctx, ev);
+  ctx.threads = 2;
+  auto two = ArbitrateNode(job, ctx, ev);
+  EXPECT_TRUE(one.ok()) << one.status().ToString();
+  EXPECT_TRUE(two.ok()) << two.status().ToString();
+  if (!one.ok() || !two.ok()) return {};
+  EXPECT_EQ(one->solver_correct, two->solver_correct);
+  EXPECT_EQ(one->reason, two->reason);
+  EXPECT_EQ(one->arbiter_output_hash, two->arbiter_output_hash);
+  return *two;
 }
 
 class NodeArbitration : public ::testing::Test {
@@ -140,6 +183,70 @@ TEST_F(NodeArbitration, TamperedEvidenceLoses) {
   EXPECT_NE(r->reason.find("chain"), std::string::npos) << r->reason;
 }
 
+TEST_F(NodeArbitration, RulingsBuildNoState) {
+  CountingJob job(*job_);
+  auto t = RecordStep(job, state_, nullptr);
+  ASSERT_TRUE(t.ok());
+  const int64_t n = GameNodeCount(job);
+  for (int64_t node = 0; node < n; ++node) {
+    auto ev = BuildNodeEvidence(job, *t, node, false);
+    ASSERT_TRUE(ev.ok());
+    NodeRuling r = RuleOnBothThreadCounts(job, ContextFor(*t, node, n), *ev);
+    EXPECT_TRUE(r.solver_correct) << GameNodeName(job, node) << ": " << r.reason;
+  }
+  EXPECT_EQ(job.initial_states(), 0);
+}
+
+// Every input tensor of every node, one byte changed: the ruling is
+// against the solver and names the input, on one thread and on two.
+TEST_F(NodeArbitration, EveryTamperedInputTensorLoses) {
+  auto t = RecordStep(*job_, state_, nullptr);
+  ASSERT_TRUE(t.ok());
+  const int64_t n = GameNodeCount(*job_);
+  for (int64_t node = 0; node < n; ++node) {
+    auto ev = BuildNodeEvidence(*job_, *t, node, false);
+    ASSERT_TRUE(ev.ok());
+    for (size_t i = 0; i < ev->tensors.size(); ++i) {
+      NodeEvidence bad = *ev;
+      std::string bytes = bad.tensors[i].bytes.ToString();
+      ASSERT_FALSE(bytes.empty());
+      bytes[bytes.size() / 2] ^= 1;
+      bad.tensors[i].bytes = Bytes::FromString(bytes);
+      NodeRuling r = RuleOnBothThreadCounts(*job_, ContextFor(*t, node, n), bad);
+      EXPECT_FALSE(r.solver_correct) << GameNodeName(*job_, node) << " " << bad.tensors[i].name;
+      EXPECT_NE(r.reason.find("'" + bad.tensors[i].name + "'"), std::string::npos) << r.reason;
+    }
+  }
+}
+
+TEST_F(NodeArbitration, TamperedProofsLoseAndTheFirstProblemIsReported) {
+  auto t = RecordStep(*job_, state_, nullptr);
+  ASSERT_TRUE(t.ok());
+  const int64_t n = GameNodeCount(*job_);
+  for (int64_t node = 0; node < n; ++node) {
+    auto ev = BuildNodeEvidence(*job_, *t, node, false);
+    ASSERT_TRUE(ev.ok());
+    for (size_t i = 0; i < ev->inputs.size(); ++i) {
+      if (!ev->inputs[i].contains("proof")) continue;  // a batch input
+      auto& path = ev->inputs[i]["proof"]["path"];
+      if (path.empty()) continue;
+      NodeEvidence bad = *ev;
+      bad.inputs[i]["proof"]["path"][0] = Sha256Of("another sibling").Hex();
+      const std::string name = bad.inputs[i]["name"];
+      NodeRuling r = RuleOnBothThreadCounts(*job_, ContextFor(*t, node, n), bad);
+      EXPECT_FALSE(r.solver_correct) << GameNodeName(*job_, node) << " " << name;
+      EXPECT_NE(r.reason.find("input '" + name + "' is not"), std::string::npos) << r.reason;
+      // A later input missing too: the earlier proof is still the problem.
+      if (i + 1 < bad.inputs.size()) {
+        bad.inputs.erase(bad.inputs.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                         bad.inputs.end());
+        NodeRuling first = RuleOnBothThreadCounts(*job_, ContextFor(*t, node, n), bad);
+        EXPECT_EQ(first.reason, r.reason);
+      }
+    }
+  }
+}
+
 TEST_F(NodeArbitration, AssembleNodeChecksTheTraceHash) {
   auto t = RecordStep(*job_, state_, nullptr);
   ASSERT_TRUE(t.ok());
@@ -169,6 +276,49 @@ TEST_F(NodeArbitration, ToleranceModeAcceptsSmallAndRejectsLargeDifferences) {
     EXPECT_EQ(r->solver_correct, magnitude < 1e-4) << r->reason;
     EXPECT_GT(r->deviation, 0.0);
     EXPECT_DOUBLE_EQ(r->tolerance, 1e-4);
+    // The arbiter's own output hash: that of the honest outputs.
+    auto honest = RecordStep(*job_, state_, nullptr);
+    ASSERT_TRUE(honest.ok());
+    EXPECT_EQ(r->arbiter_output_hash, honest->output_hashes[node]);
+    EXPECT_NE(r->arbiter_output_hash, ev->output_hash);
+  }
+}
+
+TEST_F(NodeArbitration, ToleranceModeHonestAndTamperedClaims) {
+  auto t = RecordStep(*job_, state_, nullptr);
+  ASSERT_TRUE(t.ok());
+  const int64_t n = GameNodeCount(*job_);
+  for (int64_t node = 0; node < n; ++node) {
+    auto ev = BuildNodeEvidence(*job_, *t, node, true);
+    ASSERT_TRUE(ev.ok());
+    auto ctx = ContextFor(*t, node, n);
+    ctx.mode = "tolerance";
+    ctx.tolerance = 1e-4;
+    NodeRuling r = RuleOnBothThreadCounts(*job_, ctx, *ev);
+    EXPECT_TRUE(r.solver_correct) << GameNodeName(*job_, node) << ": " << r.reason;
+    EXPECT_EQ(r.arbiter_output_hash, t->output_hashes[node]);
+    EXPECT_EQ(r.deviation, 0.0);
+    // One byte of a claimed output changed: it no longer hashes to the
+    // claim. With an input's byte changed too, the input is the problem.
+    NodeEvidence bad = *ev;
+    size_t out = bad.tensors.size(), in = bad.tensors.size();
+    for (size_t i = 0; i < bad.tensors.size(); ++i) {
+      (bad.tensors[i].name.rfind("out/", 0) == 0 ? out : in) = i;
+    }
+    ASSERT_LT(out, bad.tensors.size());
+    std::string bytes = bad.tensors[out].bytes.ToString();
+    bytes[0] ^= 1;
+    bad.tensors[out].bytes = Bytes::FromString(bytes);
+    r = RuleOnBothThreadCounts(*job_, ctx, bad);
+    EXPECT_FALSE(r.solver_correct);
+    EXPECT_NE(r.reason.find("do not hash to its claim"), std::string::npos) << r.reason;
+    if (in == bad.tensors.size()) continue;  // only batch inputs
+    bytes = bad.tensors[in].bytes.ToString();
+    bytes[0] ^= 1;
+    bad.tensors[in].bytes = Bytes::FromString(bytes);
+    r = RuleOnBothThreadCounts(*job_, ctx, bad);
+    EXPECT_FALSE(r.solver_correct);
+    EXPECT_NE(r.reason.find("'" + bad.tensors[in].name + "'"), std::string::npos) << r.reason;
   }
 }
 
