@@ -104,6 +104,16 @@ Status LoadPlugin(const std::string& path) {
   ::dlerror();
   void* symbol = ::dlsym(handle, entry);
   if (symbol == nullptr) {
+    for (int abi = VERITRAIN_PLUGIN_ABI - 1; abi >= 1; --abi) {
+      const std::string older = "veritrain_plugin_v" + std::to_string(abi);
+      if (::dlsym(handle, older.c_str()) != nullptr) {
+        return Status::InvalidArgument(
+            where + "built for plug-in ABI " + std::to_string(abi) +
+            " (entry point " + older + "), this veritrain loads ABI " +
+            std::to_string(VERITRAIN_PLUGIN_ABI) +
+            ": rebuild it against this veritrain");
+      }
+    }
     return Status::InvalidArgument(
         where + "not a veritrain plug-in: it has no " + entry +
         " entry point (define one with VERITRAIN_PLUGIN, core/train/plugin.h)");

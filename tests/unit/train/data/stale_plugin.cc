@@ -8,7 +8,7 @@ void RegisterNothing(veritrain::PluginRegistry&) {}
 }  // namespace
 
 extern "C" __attribute__((visibility("default"))) const veritrain::PluginInfo*
-veritrain_plugin_v1() {
+VERITRAIN_PLUGIN_ENTRY() {
   static const veritrain::PluginInfo info = {
       VERITRAIN_PLUGIN_ABI, "0.0.0-stale", TORCH_VERSION,
       VERITRAIN_PLUGIN_CXX_ABI, &RegisterNothing};
