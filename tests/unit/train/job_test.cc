@@ -106,24 +106,7 @@ std::vector<std::string> NamesOf(const TensorMap& m) {
 }
 
 // A job that keeps TrainingJob's own StateNames.
-class DefaultNamesJob : public TrainingJob {
- public:
-  explicit DefaultNamesJob(const TrainingJob& inner) : inner_(inner) {}
-  const std::string& name() const override { return inner_.name(); }
-  const JobConfig& config() const override { return inner_.config(); }
-  TensorMap InitialState(uint64_t init_seed) const override {
-    return inner_.InitialState(init_seed);
-  }
-  Result<TensorMap> Batch(int64_t step) const override { return inner_.Batch(step); }
-  const StepGraph& graph() const override { return inner_.graph(); }
-  Result<double> TestAccuracy(const TensorMap& state) const override {
-    return inner_.TestAccuracy(state);
-  }
-  Digest DatasetRoot() const override { return inner_.DatasetRoot(); }
-
- private:
-  const TrainingJob& inner_;
-};
+using DefaultNamesJob = testing_util::ForwardingJob;
 
 TEST_F(JobTest, StateNamesAreTheInitialStatesNames) {
   auto slow_json = testing_util::SyntheticJobJson();

@@ -47,26 +47,17 @@ NodeHook Perturb(int64_t target, double magnitude) {
 
 // A job that counts the states it builds, for the test that a ruling
 // learns the state's names without building one.
-class CountingJob : public TrainingJob {
+class CountingJob : public testing_util::ForwardingJob {
  public:
-  explicit CountingJob(const TrainingJob& inner) : inner_(inner) {}
-  const std::string& name() const override { return inner_.name(); }
-  const JobConfig& config() const override { return inner_.config(); }
+  using ForwardingJob::ForwardingJob;
   TensorMap InitialState(uint64_t init_seed) const override {
     ++initial_states_;
-    return inner_.InitialState(init_seed);
+    return inner().InitialState(init_seed);
   }
-  Result<TensorMap> Batch(int64_t step) const override { return inner_.Batch(step); }
-  const StepGraph& graph() const override { return inner_.graph(); }
-  Result<double> TestAccuracy(const TensorMap& state) const override {
-    return inner_.TestAccuracy(state);
-  }
-  Digest DatasetRoot() const override { return inner_.DatasetRoot(); }
-  std::vector<std::string> StateNames() const override { return inner_.StateNames(); }
+  std::vector<std::string> StateNames() const override { return inner().StateNames(); }
   int initial_states() const { return initial_states_; }
 
  private:
-  const TrainingJob& inner_;
   mutable std::atomic<int> initial_states_{0};
 };
 

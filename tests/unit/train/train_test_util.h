@@ -57,5 +57,30 @@ inline TensorMap TrainSteps(const TrainingJob& job, TensorMap state,
   return state;
 }
 
+// A job that hands every call to `inner` and keeps TrainingJob's own
+// defaults (StateNames builds InitialState(0)); tests derive from it to
+// count or change one call. REQUIRES: `inner` outlives it.
+class ForwardingJob : public TrainingJob {
+ public:
+  explicit ForwardingJob(const TrainingJob& inner) : inner_(inner) {}
+  const std::string& name() const override { return inner_.name(); }
+  const JobConfig& config() const override { return inner_.config(); }
+  TensorMap InitialState(uint64_t init_seed) const override {
+    return inner_.InitialState(init_seed);
+  }
+  Result<TensorMap> Batch(int64_t step) const override { return inner_.Batch(step); }
+  const StepGraph& graph() const override { return inner_.graph(); }
+  Result<double> TestAccuracy(const TensorMap& state) const override {
+    return inner_.TestAccuracy(state);
+  }
+  Digest DatasetRoot() const override { return inner_.DatasetRoot(); }
+
+ protected:
+  const TrainingJob& inner() const { return inner_; }
+
+ private:
+  const TrainingJob& inner_;
+};
+
 }  // namespace testing_util
 }  // namespace veritrain
