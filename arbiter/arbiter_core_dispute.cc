@@ -96,7 +96,7 @@ Status ArbiterCore::OnGameMove(const Message& m, int64_t bytes, Ack* reply) {
   auto refuse = [&](const std::string& why) {
     ++d.rejected[m.from];
     *reply = Ack{false, why, {}};
-    return Log(task->id, GameMoveRejectedEvent{m.from, why});
+    return Log(task->id, GameMoveRejectedEvent{m.from, why, bytes});
   };
   if (!move.ok()) return refuse(move.status().message());
   if (move->move != d.moves) {
@@ -106,7 +106,7 @@ Status ArbiterCore::OnGameMove(const Message& m, int64_t bytes, Ack* reply) {
   const int64_t now = Now();
   const Status applied = ApplyGameMove(d, d.PartyOf(m.from), *move, now);
   VT_RETURN_IF_ERROR(Log(task->id, GameMoveEvent{m.from, m.rid, *move, applied.ok(),
-                                                 applied.ok() ? "" : applied.message()}));
+                                                 applied.ok() ? "" : applied.message(), bytes}));
   if (!applied.ok() && !d.game->resolved()) {
     ++d.rejected[m.from];
     *reply = Ack{false, applied.message(), {}};
@@ -121,18 +121,21 @@ Status ArbiterCore::OnNodeEvidence(const Message& m, int64_t bytes, Ack* reply) 
   Task* task = DisputeFor(m, reply);
   if (task == nullptr) return Status::Ok();
   Dispute& d = *task->dispute;
-  d.bytes[m.from] += bytes;
   auto ev = Unpack<NodeEvidence>(m);
   if (!ev.ok() || ev->move != d.moves || d.PartyOf(m.from) != Party::kSolver ||
       d.game->state() != GameState::kEvidence) {
+    d.bytes[m.from] += bytes;
     ++d.rejected[m.from];
     *reply = Ack{false, ev.ok() ? "no evidence is due now" : ev.status().message(), {}};
-    return Log(task->id, GameMoveRejectedEvent{m.from, reply->error});
+    return Log(task->id, GameMoveRejectedEvent{m.from, reply->error, bytes});
   }
+  // Evidence after the solver's clock ran out is not part of the game: its
+  // bytes are not counted (no event would carry them to a recovery).
   if (d.game->Tick(Now())) {
     ++d.moves;
     return AfterMove(*task);
   }
+  d.bytes[m.from] += bytes;
   // The node is evaluated in the precision the solver committed in.
   std::string dtype = config_.dtype;
   for (const auto& t : ev->tensors) {
@@ -163,7 +166,8 @@ Status ArbiterCore::OnNodeEvidence(const Message& m, int64_t bytes, Ack* reply) 
       task->id, NodeRulingEvent{ctx.step, ctx.node, ruling.node_name, ruling.solver_correct,
                                 ruling.reason, ruling.node_flops, ruling.step_flops,
                                 DeviationJson(ruling.deviation), ruling.tolerance,
-                                ruling.arbiter_output_hash, ruling.seconds, d.job_load_seconds}));
+                                ruling.arbiter_output_hash, ruling.seconds, d.job_load_seconds,
+                                bytes}));
   VT_RETURN_IF_ERROR(d.game->Rule(ruling.solver_correct, ruling.reason, Now()));
   ++d.moves;
   return AfterMove(*task);

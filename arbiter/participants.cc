@@ -1,5 +1,7 @@
 #include "arbiter/participants.h"
 
+#include <algorithm>
+
 namespace veritrain {
 
 bool Participants::Join(const std::string& name, Participant p) {
@@ -26,6 +28,17 @@ std::vector<std::pair<std::string, int64_t>> Participants::NewlySilent(int64_t n
     out.emplace_back(name, now_ms - p.last_seen_ms);
   }
   return out;
+}
+
+void Participants::MarkSilent(const std::string& name) {
+  auto it = by_name_.find(name);
+  if (it != by_name_.end()) it->second.silent = true;
+}
+
+void Participants::Restarted(int64_t now_ms) {
+  for (auto& [name, p] : by_name_) {
+    if (!p.silent) p.last_seen_ms = std::max(p.last_seen_ms, now_ms);
+  }
 }
 
 bool Participants::EveryoneLeft() const {

@@ -34,6 +34,13 @@ class Participants {
   // The participants not heard for more than `silence_ms` at `now_ms` that
   // were not silent yet, with how long, in name order; now silent.
   std::vector<std::pair<std::string, int64_t>> NewlySilent(int64_t now_ms, int64_t silence_ms);
+  // `name` went silent (a logged participant_silent, replayed).
+  void MarkSilent(const std::string& name);
+  // The arbiter restarted at `now_ms`: every participant not silent counts
+  // as heard then. What it sent while the arbiter was down could not
+  // arrive, and heartbeats are not logged, so a time from the log would
+  // call a live participant silent.
+  void Restarted(int64_t now_ms);
   // `name` said goodbye.
   void Left(const std::string& name) { left_.insert(name); }
   // Every participant still heard from (not silent) has said goodbye.

@@ -55,6 +55,7 @@ Status ArbiterCore::Recover(const std::vector<Event>& events, int64_t now_ms) {
   At(now_ms);
   Replay replay;
   for (const Event& e : events) VT_RETURN_IF_ERROR(ReplayEvent(e, replay));
+  participants_.Restarted(Now());
   VT_ASSIGN_OR_RETURN(ledger_, Ledger::Replay(replay.entries));
   VT_RETURN_IF_ERROR(ledger_.CheckConservation());
   // The replayed games must stand where the log says they stood.
@@ -101,6 +102,16 @@ Status ArbiterCore::ReplayEvent(const Event& e, Replay& replay) {
   if (e.type == ParticipantJoinedEvent::kType) {
     VT_ASSIGN_OR_RETURN(ParticipantJoinedEvent joined, Read<ParticipantJoinedEvent>(e));
     participants_.Join(joined.name, {joined.role, "", "", e.time_ms, false});
+    return Status::Ok();
+  }
+  if (e.type == ParticipantSilentEvent::kType) {
+    VT_ASSIGN_OR_RETURN(ParticipantSilentEvent silent, Read<ParticipantSilentEvent>(e));
+    participants_.MarkSilent(silent.name);
+    return Status::Ok();
+  }
+  if (e.type == ParticipantReturnedEvent::kType) {
+    VT_ASSIGN_OR_RETURN(ParticipantReturnedEvent back, Read<ParticipantReturnedEvent>(e));
+    participants_.Heard(back.name, e.time_ms);
     return Status::Ok();
   }
   if (e.type == TaskPostedEvent::kType) {
@@ -228,6 +239,7 @@ Status ArbiterCore::ReplayGameEvent(const Event& e, Task& task, Replay& replay) 
   Dispute& dispute = *task.dispute;
   if (e.type == GameMoveEvent::kType) {
     VT_ASSIGN_OR_RETURN(GameMoveEvent logged, Read<GameMoveEvent>(e));
+    dispute.bytes[logged.from] += logged.bytes;
     const Status applied = ApplyGameMove(dispute, dispute.PartyOf(logged.from), logged.body, e.time_ms);
     if (applied.ok() != logged.accepted) {
       return Diverged(e, "the move was " + std::string(logged.accepted ? "accepted" : "refused") +
@@ -243,9 +255,11 @@ Status ArbiterCore::ReplayGameEvent(const Event& e, Task& task, Replay& replay) 
                              task.id));
   } else if (e.type == GameMoveRejectedEvent::kType) {
     VT_ASSIGN_OR_RETURN(GameMoveRejectedEvent rejected, Read<GameMoveRejectedEvent>(e));
+    dispute.bytes[rejected.from] += rejected.bytes;
     ++dispute.rejected[rejected.from];
   } else if (e.type == NodeRulingEvent::kType) {
     VT_ASSIGN_OR_RETURN(NodeRulingEvent r, Read<NodeRulingEvent>(e));
+    dispute.bytes[task.spec.solver] += r.evidence_bytes;
     NodeRuling ruling;
     ruling.solver_correct = r.solver_correct;
     ruling.reason = r.reason;

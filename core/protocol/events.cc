@@ -1,6 +1,7 @@
 #include "core/protocol/events.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "core/wire/body_fields.h"
 
@@ -20,6 +21,17 @@ Result<uint64_t> Unsigned(const nlohmann::json& j, const char* field) {
     return Bad(field, "a non-negative integer");
   }
   return it->get<uint64_t>();
+}
+
+// A count of bytes: a non-negative integer.
+Result<int64_t> Size(const nlohmann::json& j, const char* field) {
+  auto it = j.find(field);
+  if (it == j.end() || !it->is_number_integer() ||
+      (it->is_number_unsigned() && it->get<uint64_t>() > uint64_t{INT64_MAX}) ||
+      (!it->is_number_unsigned() && it->get<int64_t>() < 0)) {
+    return Bad(field, "a non-negative integer");
+  }
+  return it->get<int64_t>();
 }
 
 Result<std::map<std::string, int64_t>> Counts(const nlohmann::json& j, const char* field) {
@@ -418,7 +430,7 @@ Result<DisputeOpenedEvent> DisputeOpenedEvent::FromJson(const nlohmann::json& j)
 nlohmann::json GameMoveEvent::ToJson() const {
   return {{"from", from},         {"rid", rid},           {"move", body.move},
           {"kind", body.kind},    {"body", body.ToBody()}, {"accepted", accepted},
-          {"error", error}};
+          {"error", error},       {"bytes", bytes}};
 }
 Result<GameMoveEvent> GameMoveEvent::FromJson(const nlohmann::json& j) {
   GameMoveEvent e;
@@ -433,16 +445,18 @@ Result<GameMoveEvent> GameMoveEvent::FromJson(const nlohmann::json& j) {
   }
   VT_ASSIGN_OR_RETURN(e.accepted, BodyBool(j, "accepted"));
   VT_ASSIGN_OR_RETURN(e.error, BodyString(j, "error"));
+  VT_ASSIGN_OR_RETURN(e.bytes, events_internal::Size(j, "bytes"));
   return e;
 }
 
 nlohmann::json GameMoveRejectedEvent::ToJson() const {
-  return {{"from", from}, {"reason", reason}};
+  return {{"from", from}, {"reason", reason}, {"bytes", bytes}};
 }
 Result<GameMoveRejectedEvent> GameMoveRejectedEvent::FromJson(const nlohmann::json& j) {
   GameMoveRejectedEvent e;
   VT_ASSIGN_OR_RETURN(e.from, BodyString(j, "from"));
   VT_ASSIGN_OR_RETURN(e.reason, BodyString(j, "reason"));
+  VT_ASSIGN_OR_RETURN(e.bytes, events_internal::Size(j, "bytes"));
   return e;
 }
 
@@ -457,7 +471,8 @@ nlohmann::json NodeRulingEvent::ToJson() const {
           {"deviation", deviation},
           {"tolerance", tolerance},
           {"arbiter_output_hash", arbiter_output_hash.Hex()},
-          {"timings", {{"node_seconds", node_seconds}, {"job_load_seconds", job_load_seconds}}}};
+          {"timings", {{"node_seconds", node_seconds}, {"job_load_seconds", job_load_seconds}}},
+          {"evidence_bytes", evidence_bytes}};
 }
 Result<NodeRulingEvent> NodeRulingEvent::FromJson(const nlohmann::json& j) {
   NodeRulingEvent e;
@@ -478,6 +493,7 @@ Result<NodeRulingEvent> NodeRulingEvent::FromJson(const nlohmann::json& j) {
   VT_ASSIGN_OR_RETURN(nlohmann::json timings, BodyObject(j, "timings"));
   VT_ASSIGN_OR_RETURN(e.node_seconds, BodyNumber(timings, "node_seconds"));
   VT_ASSIGN_OR_RETURN(e.job_load_seconds, BodyNumber(timings, "job_load_seconds"));
+  VT_ASSIGN_OR_RETURN(e.evidence_bytes, events_internal::Size(j, "evidence_bytes"));
   return e;
 }
 

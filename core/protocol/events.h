@@ -356,7 +356,8 @@ struct DisputeOpenedEvent {
 };
 
 // game_move: from, rid, move and kind (the body's), body (GameMove),
-// accepted, error ("" when accepted).
+// accepted, error ("" when accepted), bytes (the message's size, counted
+// in the dispute's bytes per party).
 struct GameMoveEvent {
   static constexpr const char* kType = "game_move";
   std::string from;
@@ -364,23 +365,26 @@ struct GameMoveEvent {
   GameMove body;
   bool accepted = false;
   std::string error;
+  int64_t bytes = 0;
   nlohmann::json ToJson() const;
   static Result<GameMoveEvent> FromJson(const nlohmann::json& j);
 };
 
 // game_move_rejected: from, reason (a move or evidence refused before it
-// reached the game).
+// reached the game), bytes (the message's size, counted as game_move's).
 struct GameMoveRejectedEvent {
   static constexpr const char* kType = "game_move_rejected";
   std::string from;
   std::string reason;
+  int64_t bytes = 0;
   nlohmann::json ToJson() const;
   static Result<GameMoveRejectedEvent> FromJson(const nlohmann::json& j);
 };
 
 // node_ruling: step, node_index, node (name), solver_correct, reason,
 // node_flops, step_flops, deviation (a number, or "inf"), tolerance,
-// arbiter_output_hash (hex), timings {node_seconds, job_load_seconds}.
+// arbiter_output_hash (hex), timings {node_seconds, job_load_seconds},
+// evidence_bytes (the size of the solver's node_evidence message).
 struct NodeRulingEvent {
   static constexpr const char* kType = "node_ruling";
   int64_t step = 0;
@@ -395,6 +399,7 @@ struct NodeRulingEvent {
   Digest arbiter_output_hash;
   double node_seconds = 0;
   double job_load_seconds = 0;
+  int64_t evidence_bytes = 0;
   nlohmann::json ToJson() const;
   static Result<NodeRulingEvent> FromJson(const nlohmann::json& j);
 };

@@ -11,6 +11,7 @@
 #include <algorithm>
 
 #include "arbiter/task_rules.h"
+#include "tests/unit/arbiter/arbiter_core_harness.h"
 #include "core/crypto/merkle.h"
 #include "core/state/state_hash.h"
 #include "core/train/job.h"
@@ -20,44 +21,10 @@
 namespace veritrain {
 namespace {
 
-constexpr char kTask[] = "task-0001";
-
-// What the core wrote, in order.
-class RecordingOutbox : public ArbiterOutbox {
- public:
-  struct Logged {
-    std::string type;
-    std::string task;
-    nlohmann::json data;
-  };
-  Result<int64_t> Append(const std::string& type, const std::string& task,
-                         const nlohmann::json& data) override {
-    logged.push_back({type, task, data});
-    return int64_t{0};  // the log adds no time of its own
-  }
-  Status SignHeads(const Ledger& ledger) override {
-    logged.push_back({ChainHeadEvent::kType, "", {{"ledger_head", ledger.head().Hex()}}});
-    return Status::Ok();
-  }
-  void Publish(const Message& m) override { published.push_back(m); }
-
-  // The types logged from entry `from` on.
-  std::vector<std::string> TypesSince(size_t from) const {
-    std::vector<std::string> out;
-    for (size_t i = from; i < logged.size(); ++i) out.push_back(logged[i].type);
-    return out;
-  }
-  // The last event of `type` published, if any.
-  const Message* LastPublished(const std::string& type) const {
-    for (auto it = published.rbegin(); it != published.rend(); ++it) {
-      if (it->type == type) return &*it;
-    }
-    return nullptr;
-  }
-
-  std::vector<Logged> logged;
-  std::vector<Message> published;
-};
+using testing_util::CoreHarness;
+using testing_util::kTask;
+using testing_util::RecordingOutbox;
+using testing_util::TestTrace;
 
 bool Has(const std::vector<std::string>& types, const std::string& type) {
   return std::find(types.begin(), types.end(), type) != types.end();
@@ -65,57 +32,13 @@ bool Has(const std::vector<std::string>& types, const std::string& type) {
 
 class ArbiterCoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    ArbiterCoreConfig config;
-    config.name = "arbiter";
-    config.submitter = "submitter";
-    config.seed = 7;
-    config.known = {"arbiter", "submitter", "s", "v1", "v2", "v3"};
-    config.silence_ms = 1000;
-    core_ = std::make_unique<ArbiterCore>(config, &out_);
-    const nlohmann::json settings = {{"submitter_funds", 100000}, {"participant_funds", 1000}};
-    ASSERT_TRUE(core_
-                    ->Genesis(settings, {"arbiter", "submitter", "s", "v1", "v2", "v3"},
-                              std::string(64, 'a'), std::nullopt, 0)
-                    .ok());
-    for (const char* c : {"c0", "c1", "c2"}) states_.push_back(Sha256Of(c));
-  }
-
-  TaskSpec Spec() const {
-    TaskSpec s;
-    s.job = {{"name", "synthetic"}, {"batch_size", 32}, {"data_seed", 5}};
-    s.steps = 20;
-    s.checkpoint_interval = 10;
-    s.reward = 600;
-    s.solver = "s";
-    s.verifiers = {"v1", "v2", "v3"};
-    s.training_deadline_s = 10;
-    s.verification_deadline_s = 10;
-    s.game_clock_s = 1;
-    s.economics.verifier_fee = 50;
-    s.economics.verifiers_per_task = 2;
-    s.economics.solver_stake = 100;
-    s.economics.verifier_stake = 10;
-    s.economics.challenge_stake = 20;
-    return s;
-  }
-
-  // `body` sent by `from` about `task` at `now`, through the core.
+  TaskSpec Spec() const { return CoreHarness::Spec(); }
   template <class M>
   ArbiterReply Send(const M& body, const std::string& from, int64_t now,
                     const std::string& task = kTask, uint64_t rid = 0) {
-    Message m = Pack(body, task);
-    m.from = from;
-    m.rid = rid;
-    auto r = core_->Handle(m, from, 100, now);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *std::move(r) : ArbiterReply{};
+    return h_.Send(body, from, now, task, rid);
   }
-  static Ack AckOf(const ArbiterReply& r) {
-    if (!r.reply) return Ack{false, "no reply", {}};
-    auto ack = Unpack<Ack>(*r.reply);
-    return ack.ok() ? *ack : Ack{false, "not an ack: " + r.reply->type, {}};
-  }
+  static Ack AckOf(const ArbiterReply& r) { return CoreHarness::AckOf(r); }
   int64_t Balance(const std::string& account) const {
     return core_->ledger().Balance(account).value();
   }
@@ -138,34 +61,14 @@ class ArbiterCoreTest : public ::testing::Test {
   // 100.
   void Verifying(const TaskSpec& spec) {
     Assigned(spec);
-    std::vector<Digest> leaves;
-    for (const auto& s : states_) leaves.push_back(MerkleLeafHash(s));
-    tree_ = std::make_unique<MerkleTree>(leaves);
-    TraceCommit t;
-    t.trace_root = tree_->root();
-    t.final_state_hash = states_.back();
-    t.num_checkpoints = 3;
-    ASSERT_TRUE(AckOf(Send(t, "s", 100)).ok);
+    trace_.Rebuild();
+    ASSERT_TRUE(AckOf(Send(trace_.Commit(), "s", 100)).ok);
     ASSERT_EQ(Task().machine.state(), TaskState::kVerifying);
     ASSERT_EQ(Task().selected.size(), 2u);
   }
-  Verdict Accept() const {
-    Verdict v;
-    v.trace_root = tree_->root();
-    return v;
-  }
+  Verdict Accept() const { return trace_.Accept(); }
   Verdict Challenge(int64_t interval, bool initial_state = false) const {
-    Verdict v = Accept();
-    v.accept = false;
-    v.disputed_interval = interval;
-    v.evidence = {
-        {"start",
-         {{"hash", states_[interval].Hex()}, {"proof", ProofToJson(tree_->Prove(interval))}}},
-        {"end",
-         {{"hash", states_[interval + 1].Hex()},
-          {"proof", ProofToJson(tree_->Prove(interval + 1))}}}};
-    if (initial_state) v.evidence["initial_state"] = true;
-    return v;
+    return trace_.Challenge(interval, initial_state);
   }
   // The first selected verifier challenges `interval`, the second accepts.
   void ChallengedBy(int64_t interval, bool initial_state = false) {
@@ -174,10 +77,12 @@ class ArbiterCoreTest : public ::testing::Test {
     ASSERT_TRUE(AckOf(Send(Accept(), selected[1], 200)).ok);
   }
 
-  RecordingOutbox out_;
-  std::unique_ptr<ArbiterCore> core_;
-  std::vector<Digest> states_;
-  std::unique_ptr<MerkleTree> tree_;
+  CoreHarness h_;
+  TestTrace trace_;
+  RecordingOutbox& out_ = h_.out;
+  std::unique_ptr<ArbiterCore>& core_ = h_.core;
+  std::vector<Digest>& states_ = trace_.states;
+  std::unique_ptr<MerkleTree>& tree_ = trace_.tree;
 };
 
 TEST_F(ArbiterCoreTest, GenesisMintsAndLogsEveryAccount) {

@@ -43,5 +43,21 @@ TEST(Participants, EveryoneLeftCountsOnlyThoseStillHeardFrom) {
   EXPECT_TRUE(p.EveryoneLeft());
 }
 
+TEST(Participants, ARestartCountsTheLiveAsHeardAndKeepsTheSilentSilent) {
+  Participants p;
+  p.Join("s", {"solver", "", "", 0, false});
+  p.Join("v", {"verifier", "", "", 0, false});
+  p.MarkSilent("v");
+  p.MarkSilent("stranger");  // never joined: ignored
+  EXPECT_FALSE(p.Joined("stranger"));
+  p.Restarted(5000);
+  // s was last logged at 0; after the restart its silence counts from 5000.
+  EXPECT_EQ(p.NewlySilent(5500, 500), Silent{});
+  EXPECT_EQ(p.NewlySilent(5501, 500), (Silent{{"s", 501}}));
+  // v was silent before the restart and is not noticed again; heard, it is
+  // back.
+  EXPECT_TRUE(p.Heard("v", 5600));
+}
+
 }  // namespace
 }  // namespace veritrain

@@ -229,17 +229,27 @@ TEST(Events, TheChallengeGame) {
   move.move = 3;
   move.kind = "choose";
   move.index = 1;
-  ExpectFormat(GameMoveEvent{"v", 77, move, false, "not your turn"},
+  ExpectFormat(GameMoveEvent{"v", 77, move, false, "not your turn", 310},
                json{{"from", "v"},
                     {"rid", 77},
                     {"move", 3},
                     {"kind", "choose"},
                     {"body", move.ToBody()},
                     {"accepted", false},
-                    {"error", "not your turn"}});
-  ExpectFormat(GameMoveRejectedEvent{"v", "stale"}, json{{"from", "v"}, {"reason", "stale"}});
-  NodeRulingEvent ruling{4, 17, "layer1.forward", true, "within tolerance", 1000.0, 64000.0,
-                         json("inf"), 0.001, D("out"), 0.25, 1.5};
+                    {"error", "not your turn"},
+                    {"bytes", 310}});
+  ExpectFormat(GameMoveRejectedEvent{"v", "stale", 12},
+               json{{"from", "v"}, {"reason", "stale"}, {"bytes", 12}});
+  // A count of bytes is a non-negative int64.
+  for (const json& bad : {json(-1), json(1.5), json(uint64_t{1} << 63), json("12")}) {
+    json j = GameMoveRejectedEvent{"v", "stale", 12}.ToJson();
+    j["bytes"] = bad;
+    auto refused = GameMoveRejectedEvent::FromJson(j);
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_NE(refused.status().message().find("'bytes'"), std::string::npos);
+  }
+  NodeRulingEvent ruling{4,     17,        "layer1.forward", true, "within tolerance", 1000.0,
+                         64000.0, json("inf"), 0.001,          D("out"), 0.25, 1.5, 4096};
   ExpectFormat(ruling, json{{"step", 4},
                             {"node_index", 17},
                             {"node", "layer1.forward"},
@@ -250,7 +260,8 @@ TEST(Events, TheChallengeGame) {
                             {"deviation", "inf"},
                             {"tolerance", 0.001},
                             {"arbiter_output_hash", D("out").Hex()},
-                            {"timings", {{"node_seconds", 0.25}, {"job_load_seconds", 1.5}}}});
+                            {"timings", {{"node_seconds", 0.25}, {"job_load_seconds", 1.5}}},
+                            {"evidence_bytes", 4096}});
   // Reals stay reals: 1000.0 is not written as 1000.
   EXPECT_NE(ruling.ToJson().dump().find("\"node_flops\":1000.0"), std::string::npos);
   GameUpdate update;

@@ -1,0 +1,205 @@
+// Recovery is the live path again: for runs of the core driven through
+// every conclusion (acceptance, a game lost on the clock, a game in play, a
+// ruling on checkpoint 0, a forced error and its withheld real trace), a
+// core recovered from the log as it stood after ANY input holds what the
+// live core held then (ledger, every task's state, deadlines, draw, game,
+// the events it republishes), and fed the rest of the inputs it logs
+// exactly what the live core logged.
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "arbiter/arbiter_core.h"
+#include "tests/unit/arbiter/arbiter_core_harness.h"
+
+namespace veritrain {
+namespace {
+
+using testing_util::CoreHarness;
+using testing_util::kTask;
+using testing_util::TestTrace;
+
+using Input = std::function<void(CoreHarness&)>;
+
+// What the core holds, as the protocol sees it, at `now`.
+nlohmann::json Snapshot(const ArbiterCore& core, int64_t now) {
+  nlohmann::json s;
+  s["ledger_head"] = core.ledger().head().Hex();
+  s["entries"] = core.ledger().entries().size();
+  s["refused_transfers"] = core.refused_transfers();
+  const ArbiterTask* task = core.task(kTask);
+  if (task != nullptr) {
+    s["state"] = TaskStateName(task->machine.state());
+    s["deadline_ms"] = task->deadline_ms;
+    s["settled_ms"] = task->settled_ms;
+    s["selected"] = task->selected;
+    s["forced_error"] = task->forced_error;
+    s["real_round"] = task->real_round;
+    for (const auto& [who, verdict] : task->verdicts) s["verdicts"].push_back(who);
+    if (task->dispute) s["game"] = task->dispute->Update().ToBody();
+  }
+  nlohmann::json republished = nlohmann::json::array();
+  core.Republish(now, [&](const Message& m) {
+    republished.push_back({{"type", m.type}, {"body", m.body}});
+  });
+  s["republished"] = republished;
+  return s;
+}
+
+// An entry's data as a recovered core must write it. How long a
+// participant had been silent counts from the restart (Participants::
+// Restarted), as heartbeats are not logged; whether it went silent does not.
+nlohmann::json Comparable(const testing_util::RecordingOutbox::Logged& entry) {
+  nlohmann::json data = entry.data;
+  if (entry.type == ParticipantSilentEvent::kType) data.erase("silent_ms");
+  return data;
+}
+
+// Runs `inputs` on a live core; then, for every point between two inputs,
+// recovers a core from the log written up to there and checks it against
+// the live one, then and after the remaining inputs.
+void CheckRecoveryAtEveryPoint(const std::vector<std::pair<int64_t, Input>>& inputs) {
+  CoreHarness live;
+  std::vector<size_t> logged_at = {live.out.logged.size()};
+  std::vector<nlohmann::json> held = {Snapshot(*live.core, 0)};
+  for (const auto& [now, input] : inputs) {
+    input(live);
+    logged_at.push_back(live.out.logged.size());
+    held.push_back(Snapshot(*live.core, now));
+  }
+  ASSERT_FALSE(::testing::Test::HasFailure()) << "the live run itself failed";
+  for (size_t point = 0; point < logged_at.size(); ++point) {
+    SCOPED_TRACE("recovered after input " + std::to_string(point) + " of " +
+                 std::to_string(inputs.size()));
+    const int64_t now = point == 0 ? 0 : inputs[point - 1].first;
+    CoreHarness recovered(CoreHarness::Start::kEmpty);
+    recovered.out.now = now;
+    const Status s = recovered.core->Recover(live.out.Events(logged_at[point]), now);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(Snapshot(*recovered.core, now), held[point]);
+    // Recovery logs that it happened, and nothing else.
+    ASSERT_EQ(recovered.out.TypesSince(0), std::vector<std::string>{ArbiterRecoveredEvent::kType});
+    for (size_t i = point; i < inputs.size(); ++i) inputs[i].second(recovered);
+    EXPECT_EQ(Snapshot(*recovered.core, inputs.back().first), held.back());
+    const auto& mine = recovered.out.logged;
+    ASSERT_EQ(mine.size() - 1, live.out.logged.size() - logged_at[point]);
+    for (size_t i = 1; i < mine.size(); ++i) {
+      const auto& theirs = live.out.logged[logged_at[point] + i - 1];
+      EXPECT_EQ(mine[i].type, theirs.type) << "entry " << i;
+      EXPECT_EQ(mine[i].task, theirs.task) << "entry " << i;
+      EXPECT_EQ(Comparable(mine[i]), Comparable(theirs)) << "entry " << i << " (" << theirs.type
+                                                         << ")";
+      EXPECT_EQ(mine[i].time_ms, theirs.time_ms) << "entry " << i;
+    }
+  }
+}
+
+// The selected verifier `i` of the task (the draw is the seed's, so a
+// recovered core draws the same).
+std::string Selected(const CoreHarness& h, size_t i) { return h.core->task(kTask)->selected.at(i); }
+
+template <class M>
+Input Send(const M& body, std::string from, int64_t now, std::string task = kTask,
+           uint64_t rid = 0, bool must_take = true) {
+  return [=](CoreHarness& h) {
+    const ArbiterReply r = h.Send(body, from, now, task, rid);
+    if (must_take && r.reply && r.reply->type == Ack::kType) {
+      EXPECT_TRUE(CoreHarness::AckOf(r).ok) << CoreHarness::AckOf(r).error;
+    }
+  };
+}
+template <class M>
+Input SendBy(const M& body, size_t selected, int64_t now) {
+  return [=](CoreHarness& h) {
+    EXPECT_TRUE(CoreHarness::AckOf(h.Send(body, Selected(h, selected), now)).ok);
+  };
+}
+Input Tick(int64_t now) {
+  return [=](CoreHarness& h) { h.Tick(now); };
+}
+
+// Posted (with a resend of the post), refused once, joined, committed.
+std::vector<std::pair<int64_t, Input>> UpToVerifying(const TaskSpec& spec, const TestTrace& trace) {
+  return {
+      {0, Send(PostTask{spec}, "submitter", 0, "", 11)},
+      {0, Send(PostTask{spec}, "s", 0, "", 0, /*must_take=*/false)},  // refused
+      {1, Send(Hello{"solver", ""}, "s", 1, "")},
+      {1, Send(Hello{"verifier", ""}, "v1", 1, "")},
+      {2, Send(Hello{"verifier", ""}, "v2", 2, "")},
+      {3, Send(PostTask{spec}, "submitter", 3, "", 11)},  // resent: same reply
+      {4, Send(Hello{"verifier", ""}, "v3", 4, "")},
+      {100, Send(trace.Commit(), "s", 100)},
+  };
+}
+
+TEST(ArbiterRecoveryTest, AcceptedTask) {
+  TestTrace trace;
+  auto inputs = UpToVerifying(CoreHarness::Spec(), trace);
+  inputs.push_back({200, SendBy(trace.Accept(), 0, 200)});
+  inputs.push_back({300, SendBy(trace.Accept(), 1, 300)});
+  inputs.push_back({400, Tick(400)});
+  CheckRecoveryAtEveryPoint(inputs);
+}
+
+TEST(ArbiterRecoveryTest, GameInPlayThenLostOnTheChallengersClock) {
+  TestTrace trace;
+  auto inputs = UpToVerifying(CoreHarness::Spec(), trace);
+  inputs.push_back({200, SendBy(trace.Challenge(1), 0, 200)});
+  inputs.push_back({200, SendBy(trace.Accept(), 1, 200)});
+  GameMove split;
+  split.move = 0;
+  split.kind = "split_hashes";
+  split.hashes = {Sha256Of("middle")};
+  inputs.push_back({300, Send(split, "s", 300)});
+  inputs.push_back({1300, Tick(1300)});  // the challenger's clock still runs
+  inputs.push_back({1301, Tick(1301)});  // and is out
+  CheckRecoveryAtEveryPoint(inputs);
+}
+
+TEST(ArbiterRecoveryTest, GameLostOnTheSolversClock) {
+  TestTrace trace;
+  auto inputs = UpToVerifying(CoreHarness::Spec(), trace);
+  inputs.push_back({200, SendBy(trace.Challenge(1), 0, 200)});
+  inputs.push_back({200, SendBy(trace.Accept(), 1, 200)});
+  inputs.push_back({1201, Tick(1201)});
+  CheckRecoveryAtEveryPoint(inputs);
+}
+
+TEST(ArbiterRecoveryTest, RulingOnCheckpointZero) {
+  TestTrace trace;
+  auto inputs = UpToVerifying(CoreHarness::Spec(), trace);
+  inputs.push_back({200, SendBy(trace.Challenge(0, /*initial_state=*/true), 0, 200)});
+  inputs.push_back({200, SendBy(trace.Accept(), 1, 200)});
+  CheckRecoveryAtEveryPoint(inputs);
+}
+
+TEST(ArbiterRecoveryTest, ForcedErrorWithheldAndDeadlines) {
+  TestTrace trace;
+  TaskSpec spec = CoreHarness::Spec();
+  spec.economics.forced_error_rate = 1;
+  trace.states[2] = Sha256Of("wrong");
+  trace.Rebuild();
+  auto inputs = UpToVerifying(spec, trace);
+  inputs.insert(inputs.end() - 1, std::pair<int64_t, Input>{50, Send(ForcedErrorQuery{}, "s", 50)});
+  inputs.push_back({200, SendBy(trace.Challenge(1), 0, 200)});
+  inputs.push_back({200, SendBy(trace.Accept(), 1, 200)});
+  inputs.push_back({1199, Tick(1199)});
+  inputs.push_back({1200, Tick(1200)});  // the reveal deadline: withheld
+  CheckRecoveryAtEveryPoint(inputs);
+}
+
+TEST(ArbiterRecoveryTest, TrainingDeadlineAndSilence) {
+  TestTrace trace;
+  auto inputs = UpToVerifying(CoreHarness::Spec(), trace);
+  inputs.pop_back();  // no trace is ever committed
+  inputs.push_back({2000, [](CoreHarness& h) {
+                      h.out.now = 2000;
+                      EXPECT_TRUE(h.core->CheckSilence(2000).ok());
+                    }});
+  inputs.push_back({2500, Send(Heartbeat{1}, "v1", 2500, "")});
+  inputs.push_back({10001, Tick(10001)});
+  CheckRecoveryAtEveryPoint(inputs);
+}
+
+}  // namespace
+}  // namespace veritrain
