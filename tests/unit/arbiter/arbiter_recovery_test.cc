@@ -132,6 +132,16 @@ std::vector<std::pair<int64_t, Input>> UpToVerifying(const TaskSpec& spec, const
   };
 }
 
+// UpToVerifying, then the first selected verifier challenges `interval`
+// at 200 and the second accepts.
+std::vector<std::pair<int64_t, Input>> Challenged(const TaskSpec& spec, const TestTrace& trace,
+                                                  int64_t interval, bool initial_state = false) {
+  auto inputs = UpToVerifying(spec, trace);
+  inputs.push_back({200, SendBy(trace.Challenge(interval, initial_state), 0, 200)});
+  inputs.push_back({200, SendBy(trace.Accept(), 1, 200)});
+  return inputs;
+}
+
 TEST(ArbiterRecoveryTest, AcceptedTask) {
   TestTrace trace;
   auto inputs = UpToVerifying(CoreHarness::Spec(), trace);
@@ -143,9 +153,7 @@ TEST(ArbiterRecoveryTest, AcceptedTask) {
 
 TEST(ArbiterRecoveryTest, GameInPlayThenLostOnTheChallengersClock) {
   TestTrace trace;
-  auto inputs = UpToVerifying(CoreHarness::Spec(), trace);
-  inputs.push_back({200, SendBy(trace.Challenge(1), 0, 200)});
-  inputs.push_back({200, SendBy(trace.Accept(), 1, 200)});
+  auto inputs = Challenged(CoreHarness::Spec(), trace, 1);
   GameMove split;
   split.move = 0;
   split.kind = "split_hashes";
@@ -158,19 +166,14 @@ TEST(ArbiterRecoveryTest, GameInPlayThenLostOnTheChallengersClock) {
 
 TEST(ArbiterRecoveryTest, GameLostOnTheSolversClock) {
   TestTrace trace;
-  auto inputs = UpToVerifying(CoreHarness::Spec(), trace);
-  inputs.push_back({200, SendBy(trace.Challenge(1), 0, 200)});
-  inputs.push_back({200, SendBy(trace.Accept(), 1, 200)});
+  auto inputs = Challenged(CoreHarness::Spec(), trace, 1);
   inputs.push_back({1201, Tick(1201)});
   CheckRecoveryAtEveryPoint(inputs);
 }
 
 TEST(ArbiterRecoveryTest, RulingOnCheckpointZero) {
   TestTrace trace;
-  auto inputs = UpToVerifying(CoreHarness::Spec(), trace);
-  inputs.push_back({200, SendBy(trace.Challenge(0, /*initial_state=*/true), 0, 200)});
-  inputs.push_back({200, SendBy(trace.Accept(), 1, 200)});
-  CheckRecoveryAtEveryPoint(inputs);
+  CheckRecoveryAtEveryPoint(Challenged(CoreHarness::Spec(), trace, 0, /*initial_state=*/true));
 }
 
 TEST(ArbiterRecoveryTest, ForcedErrorWithheldAndDeadlines) {
@@ -179,10 +182,11 @@ TEST(ArbiterRecoveryTest, ForcedErrorWithheldAndDeadlines) {
   spec.economics.forced_error_rate = 1;
   trace.states[2] = Sha256Of("wrong");
   trace.Rebuild();
-  auto inputs = UpToVerifying(spec, trace);
-  inputs.insert(inputs.end() - 1, std::pair<int64_t, Input>{50, Send(ForcedErrorQuery{}, "s", 50)});
-  inputs.push_back({200, SendBy(trace.Challenge(1), 0, 200)});
-  inputs.push_back({200, SendBy(trace.Accept(), 1, 200)});
+  auto inputs = Challenged(spec, trace, 1);
+  // The solver asks whether to err before it commits (input 8 of the
+  // preamble).
+  inputs.insert(inputs.begin() + 7,
+                std::pair<int64_t, Input>{50, Send(ForcedErrorQuery{}, "s", 50)});
   inputs.push_back({1199, Tick(1199)});
   inputs.push_back({1200, Tick(1200)});  // the reveal deadline: withheld
   CheckRecoveryAtEveryPoint(inputs);
