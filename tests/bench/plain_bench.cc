@@ -23,6 +23,13 @@
 //    (no Python needed) and written to a scratch directory; graph_nodes
 //    shows it is split into its layers.
 //
+//  - BM_GraphVsPlain/transformer and /transformer-256: the transformer job
+//    at the preset's shape (width 32, 2 blocks, 16 tokens, batch 16: many
+//    small nodes, the hardest case for per-node costs) and at width 256
+//    (4 heads, 2 blocks, 32 tokens, batch 16). The plain side runs the
+//    same ops' forward functions (TransformerOps: the same LibTorch calls)
+//    as one autograd graph, with torch::optim::Adam.
+//
 // The plain side is what a user would write for the same training; its
 // parameters start from the job's initial state, so both train the same
 // numbers, but the benchmark does not compare the results (the step graph's
@@ -33,12 +40,14 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <torch/script.h>
 #include <vector>
 
 #include "core/train/hardware_profile.h"
+#include "core/train/transformer_job.h"
 #include "core/train/job.h"
 #include "tests/bench/bench_util.h"
 
@@ -114,7 +123,29 @@ Status WriteSimpleConv(const std::string& path) {
   return Status::Ok();
 }
 
+// The transformer shapes benchmarked, by name.
+TransformerSpec TransformerShape(const std::string& name) {
+  TransformerSpec t;  // the defaults: the preset's shape
+  if (name == "transformer-256") {
+    t.seq_len = 32;
+    t.d_model = 256;
+    t.heads = 4;
+    t.mlp_hidden = 512;
+  }
+  return t;
+}
+
+bool IsTransformer(const std::string& name) { return name.rfind("transformer", 0) == 0; }
+
 nlohmann::json JobJson(const std::string& name, const std::string& model_path = "") {
+  if (IsTransformer(name)) {
+    const TransformerSpec t = TransformerShape(name);
+    return {{"name", "transformer"}, {"batch_size", 16},      {"dtype", "float32"},
+            {"init_seed", 1},        {"data_seed", 2},        {"vocab", t.vocab},
+            {"seq_len", t.seq_len},  {"d_model", t.d_model},  {"heads", t.heads},
+            {"layers", t.layers},    {"mlp_hidden", t.mlp_hidden},
+            {"optimizer", {{"name", "adam"}, {"lr", 0.001}}}};
+  }
   if (name == kTorchScript) {
     const std::string dir = "/usr/share/datasets/fashion-mnist/";
     return {{"name", "torchscript"},
@@ -192,6 +223,29 @@ struct PlainNet {
 Result<PlainNet> MakePlainNet(const std::string& name, const std::string& model_path,
                               bool script) {
   PlainNet net;
+  if (IsTransformer(name)) {
+    auto ops = std::make_shared<std::vector<Op>>(TransformerOps(TransformerShape(name), 16));
+    auto by_op = std::make_shared<std::vector<std::vector<torch::Tensor>>>();
+    for (const Op& op : *ops) {
+      by_op->emplace_back();
+      for (size_t i = 0; i < op.params.size(); ++i) {
+        torch::Tensor t = torch::zeros(op.params[i].shape).set_requires_grad(true);
+        by_op->back().push_back(t);
+        net.params.emplace_back(op.ParamKey(i), t);
+      }
+    }
+    net.forward = [ops, by_op](const torch::Tensor& x) {
+      std::map<std::string, torch::Tensor> values = {{"data/x", x}};
+      for (size_t k = 0; k < ops->size(); ++k) {
+        const Op& op = (*ops)[k];
+        std::vector<torch::Tensor> in;
+        for (const auto& name : op.inputs) in.push_back(values.at(name));
+        values[op.OutputValue()] = op.forward(in, (*by_op)[k]);
+      }
+      return values.at(ops->back().OutputValue());
+    };
+    return net;
+  }
   if (script) {
     auto module = std::make_shared<torch::jit::Module>(torch::jit::load(model_path));
     for (const auto& p : module->named_parameters(/*recurse=*/true)) {
@@ -258,7 +312,7 @@ Status RunPlain(const TrainingJob& job, const std::string& name, const std::stri
     VT_ASSIGN_OR_RETURN(TensorMap batch, job.Batch(i));
     opt.zero_grad();
     torch::Tensor loss = torch::nn::functional::cross_entropy(
-        net.forward(batch.at("data/x")), batch.at("data/y"));
+        net.forward(batch.at("data/x")), batch.at("data/y").reshape({-1}));
     loss.backward();
     opt.step();
   }
@@ -318,6 +372,13 @@ BENCHMARK_CAPTURE(BM_GraphVsPlain, mlp, std::string("mlp"))
     ->Unit(benchmark::kMillisecond)
     ->UseManualTime();
 BENCHMARK_CAPTURE(BM_GraphVsPlain, cnn, std::string("cnn"))
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
+BENCHMARK_CAPTURE(BM_GraphVsPlain, transformer, std::string("transformer"))
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime();
+BENCHMARK_CAPTURE(BM_GraphVsPlain, transformer_256, std::string("transformer-256"))
+    ->Name("BM_GraphVsPlain/transformer-256")
     ->Unit(benchmark::kMillisecond)
     ->UseManualTime();
 BENCHMARK_CAPTURE(BM_GraphVsPlain, torchscript_simple_conv, std::string(kTorchScript))
