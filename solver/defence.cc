@@ -59,8 +59,9 @@ Status Solver::OnGameUpdate(const std::string& task, const GameUpdate& u) {
     spdlog::error("solver: answering move {} on {}: {}", u.move, task, reply.status().ToString());
     return Status::Ok();
   }
-  VT_RETURN_IF_ERROR(link_.Request(*reply).status());
-  crash_.Reached("dispute", ++defence.moves_answered);
+  VT_ASSIGN_OR_RETURN(const uint64_t rid, link_.Request(*reply));
+  crash_.ReachedOnceAnswered("dispute", ++defence.moves_answered, link_, rid,
+                             [this](const Message& m) { OnDirect(m); });
   return Status::Ok();
 }
 

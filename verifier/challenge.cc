@@ -160,8 +160,8 @@ Status Verifier::OnGameUpdate(const std::string& task, const GameUpdate& u) {
     spdlog::error("verifier: choosing move {} on {}: {}", u.move, task, move.status().ToString());
     return Status::Ok();
   }
-  VT_RETURN_IF_ERROR(link_.Request(Pack(*move, task)).status());
-  crash_.Reached("dispute", ++c.moves_answered);
+  VT_ASSIGN_OR_RETURN(const uint64_t rid, link_.Request(Pack(*move, task)));
+  crash_.ReachedOnceAnswered("dispute", ++c.moves_answered, link_, rid);
   return Status::Ok();
 }
 

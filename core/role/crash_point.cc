@@ -18,6 +18,18 @@ bool CrashPoint::Due(const std::string& stage, int64_t progress) const {
   return armed() && stage == stage_ && progress >= after_;
 }
 
+void CrashPoint::ReachedOnceAnswered(const std::string& stage, int64_t progress,
+                                     ArbiterLink& link, uint64_t rid,
+                                     const std::function<void(const Message&)>& on_reply) const {
+  if (!Due(stage, progress)) return;
+  const Status answered = link.AwaitReply(rid, std::chrono::seconds(30), on_reply);
+  if (!answered.ok()) {
+    spdlog::warn("crash point: no reply to request {} before crashing: {}", rid,
+                 answered.ToString());
+  }
+  Reached(stage, progress);
+}
+
 void CrashPoint::Reached(const std::string& stage, int64_t progress) const {
   if (!Due(stage, progress)) return;
   spdlog::warn("crashing now, as the scenario says: SIGKILL at {} {}", stage, progress);

@@ -20,9 +20,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "core/transport/arbiter_link.h"
 
 namespace veritrain {
 
@@ -38,6 +41,14 @@ class CrashPoint {
   bool Due(const std::string& stage, int64_t progress) const;
   // Kills this process with SIGKILL when Due(stage, progress).
   void Reached(const std::string& stage, int64_t progress) const;
+  // Reached, at a point just after sending request `rid` on `link` (a game
+  // move): when due, it first waits up to 30 s for the request's reply
+  // (replies meanwhile go to `on_reply`), so that what the role sent has
+  // arrived. A message still in the socket's queue would die with the
+  // process, and the game would go differently from run to run.
+  void ReachedOnceAnswered(const std::string& stage, int64_t progress, ArbiterLink& link,
+                           uint64_t rid,
+                           const std::function<void(const Message&)>& on_reply = nullptr) const;
 
  private:
   std::string stage_;
