@@ -1,11 +1,14 @@
 // veritrain-arbiter: the arbiter role as its own process.
 //   veritrain-arbiter --config ROLE_CONFIG.json
 #include "arbiter/arbiter.h"
+#include "core/train/allocator_tuning.h"
 #include "core/train/hardware_profile.h"
 #include "core/train/job_environment.h"
 #include "core/role/role_main.h"
 
 int main(int argc, char** argv) {
+  // Before any thread of the process allocates (allocator_tuning.h).
+  veritrain::UseOneAllocatorArena();
   return veritrain::RoleMain(argc, argv, "arbiter", [](const veritrain::RoleConfig& config) {
     // The arbiter builds the job to evaluate a disputed node: plug-in jobs
     // must be registered here too.

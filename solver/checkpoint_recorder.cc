@@ -13,8 +13,6 @@
 namespace veritrain {
 namespace {
 
-constexpr size_t kMaxPending = 2;
-
 double Since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
       .count();
@@ -71,8 +69,7 @@ Status CheckpointRecorder::Record(const TensorMap& state, int64_t index,
 
   auto t1 = std::chrono::steady_clock::now();
   std::unique_lock<std::mutex> lock(mu_);
-  changed_.wait(lock,
-                [&] { return queue_.size() < kMaxPending || !error_.ok(); });
+  changed_.wait(lock, [&] { return (queue_.empty() && !busy_) || !error_.ok(); });
   wait_seconds_ += Since(t1);
   if (!error_.ok()) return error_;
   queue_.push_back({state, dir_ + CheckpointFileName(index), meta});
@@ -90,7 +87,13 @@ Status CheckpointRecorder::NoteUpdate(const TensorMap& state) {
       return Status::InvalidArgument(std::string("checkpoint update norm: ") + e.what());
     }
   }
-  last_ = state;
+  // Only the parameters: the norm reads nothing else, and holding the
+  // whole state (the optimizer's moments too) would keep two thirds of a
+  // checkpoint alive until the next one for nothing.
+  last_.clear();
+  for (const auto& [name, t] : state) {
+    if (name.rfind("param/", 0) == 0) last_.emplace(name, t);
+  }
   has_last_ = true;
   return Status::Ok();
 }

@@ -8,9 +8,14 @@
 // nothing needs a checkpoint before the trace is committed, and the state's
 // tensors are immutable (steps make new tensors). Tensors are hashed once,
 // with up to `hash_threads` threads, and the file is written with those
-// hashes rather than hashing every tensor a second time. At most two
-// checkpoints wait for the thread; Record() blocks beyond that, so memory
-// stays bounded when the disk is slower than training.
+// hashes rather than hashing every tensor a second time. Record() waits
+// until the thread has written the previous checkpoint: one checkpoint is
+// written while training goes on, and no state is held besides training's
+// own and the one being written (each a whole state: with a large model
+// that is what bounds the solver's memory). When the disk is slower than
+// training, training waits at the next checkpoint rather than at the end;
+// the disk is busy all the same. The update norm keeps only the last
+// checkpoint's parameters.
 //
 // It is kept apart from Solver so that the benchmark of the protocol's
 // overhead on training (tests/bench) runs exactly the code the solver runs.

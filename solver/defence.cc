@@ -3,6 +3,7 @@
 
 #include "core/state/checkpoint_file.h"
 #include "core/state/state_hash.h"
+#include "core/train/allocator_tuning.h"
 #include "solver/solver.h"
 
 namespace veritrain {
@@ -16,7 +17,9 @@ Status Solver::OnDisputeOpened(const std::string& task, const DisputeOpened& d) 
     return Status::Ok();
   }
   // Recompute the interval from the agreed checkpoint exactly as it was
-  // trained, keeping every state for the split points and the disputed step.
+  // trained: states as the game asks for them, hashes at its split points
+  // (core/train/trajectory.h). The checkpoint's tensors are views into the
+  // mapped file, not copies.
   auto ckpt = ReadCheckpoint(trace.files[d.interval]);
   if (!ckpt.ok()) {
     spdlog::error("solver: cannot read checkpoint {}: {}", d.interval, ckpt.status().ToString());
@@ -25,15 +28,14 @@ Status Solver::OnDisputeOpened(const std::string& task, const DisputeOpened& d) 
   Defence defence;
   defence.challenger = d.challenger;
   defence.first_step = d.first_step;
-  VT_ASSIGN_OR_RETURN(TensorMap state, FromState(ckpt->state));
-  defence.trajectory.Add(state, ckpt->state_hash);
-  // States only: the game asks for hashes at its split points, and the
-  // trajectory hashes those when asked (core/train/trajectory.h).
-  for (int64_t p = 0; p < d.steps; ++p) {
-    VT_ASSIGN_OR_RETURN(state, behaviour_->Step(*trace.job, state));
-    defence.trajectory.Add(state);
+  VT_ASSIGN_OR_RETURN(TensorMap state, ViewState(ckpt->state));
+  const TrainingJob& job = *trace.job;
+  auto step = [this, &job](const TensorMap& from) -> Result<TensorMap> {
+    VT_ASSIGN_OR_RETURN(TensorMap next, behaviour_->Step(job, from));
     VT_RETURN_IF_ERROR(link_.Tick());  // resends pending requests while recomputing
-  }
+    return next;
+  };
+  defence.trajectory = Trajectory(std::move(state), d.steps, step, ckpt->state_hash);
   VT_ASSIGN_OR_RETURN(Digest end_hash, defence.trajectory.Hash(defence.trajectory.size() - 1));
   if (end_hash != d.solver_end_hash) {
     spdlog::warn("solver: recomputing interval {} does not reproduce its own trace", d.interval);
@@ -41,6 +43,7 @@ Status Solver::OnDisputeOpened(const std::string& task, const DisputeOpened& d) 
   spdlog::info("solver {}: defending interval {} of {} against {}", config_.name, d.interval,
                task, d.challenger);
   defences_[task] = std::move(defence);
+  ReleaseFreedMemory();  // the interval's steps (allocator_tuning.h)
   crash_.Reached("dispute", 0);
   return Status::Ok();
 }
@@ -86,8 +89,9 @@ Result<Message> Solver::AnswerMove(const std::string& task, Defence& defence,
     if (rel < 0 || rel >= static_cast<int64_t>(defence.trajectory.size()) - 1) {
       return Status::InvalidArgument("disputed step outside the interval");
     }
-    VT_ASSIGN_OR_RETURN(StepTranscript t, RecordStep(*trace.job, defence.trajectory.state(rel),
-                                                     behaviour_->Hook(u.disputed_step)));
+    VT_ASSIGN_OR_RETURN(TensorMap before, defence.trajectory.State(static_cast<size_t>(rel)));
+    VT_ASSIGN_OR_RETURN(StepTranscript t,
+                        RecordStep(*trace.job, before, behaviour_->Hook(u.disputed_step)));
     move.kind = "graph_commit";
     move.nodes = static_cast<int64_t>(t.output_hashes.size());
     move.outputs_root = t.outputs_root;
@@ -135,7 +139,9 @@ Result<DisputeData> Solver::DisputeDataFor(const std::string& task, const std::s
       return Status::InvalidArgument("position " + std::to_string(fetch.position) +
                                      " is past the disputed interval");
     }
-    data.tensors = ToState(defence.trajectory.state(static_cast<size_t>(fetch.position)));
+    VT_ASSIGN_OR_RETURN(TensorMap state,
+                        defence.trajectory.State(static_cast<size_t>(fetch.position)));
+    data.tensors = ToState(state);
     return data;
   }
   if (!defence.transcript || defence.transcript->step != fetch.step) {

@@ -11,6 +11,7 @@
 #include "core/state/checkpoint_file.h"
 #include "core/state/disk_full_env.h"
 #include "core/state/state_hash.h"
+#include "core/train/allocator_tuning.h"
 #include "core/train/hardware_profile.h"
 #include "core/train/torch_bridge.h"
 #include "core/role/role_report.h"
@@ -187,6 +188,9 @@ Status Solver::OnEvent(const Message& m) {
     spdlog::warn("solver: {}: {}; training without a forced error", m.task, noticed.ToString());
   }
   Status s = Train(m.task, assigned->spec);
+  // Training's freed memory (states, gradients, the checkpoints written)
+  // goes back to the system before the solver serves (allocator_tuning.h).
+  ReleaseFreedMemory();
   if (!s.ok()) {
     // A task the solver cannot train is not a crash of the solver. It tells
     // the arbiter at once (a full disk does not empty itself before the
@@ -434,6 +438,21 @@ Status Solver::CommitTrace(const std::string& task, const TaskSpec& spec,
 }
 
 void Solver::Serve(const Message& m, const std::string& routing_id) {
+  // A request is resent until answered, and a state's answer takes longer
+  // to send than the first resend waits: a resend that arrives while the
+  // answer to the same request is still on its way is not answered again
+  // (with a large model, every answer is a state more of memory here and
+  // at the verifier). One asked again once its answer has left, or was
+  // lost before it left, is answered.
+  const auto key = std::make_pair(m.from, m.rid);
+  for (auto it = sending_.begin(); it != sending_.end();) {
+    it = it->second.expired() ? sending_.erase(it) : std::next(it);
+  }
+  if (m.rid != 0 && sending_.count(key) > 0) {
+    spdlog::info("solver {}: {} asked again for request {}, whose answer is on its way",
+                 config_.name, m.from, m.rid);
+    return;
+  }
   Message out;
   if (m.type == FetchDisputeData::kType) {
     if (!behaviour_->ServesDisputeData()) {
@@ -462,7 +481,19 @@ void Solver::Serve(const Message& m, const std::string& routing_id) {
       spdlog::warn("solver: refused a fetch from {}: {}", m.from, reply.status().message());
     }
   }
-  out.rid = m.rid;  // a fetch is resent until answered; answering again is harmless
+  out.rid = m.rid;
+  if (m.rid != 0 && !out.tensors.empty()) {
+    // The token lives as long as any of the answer's tensor frames: the
+    // transport sends them without copying and frees them once sent (or
+    // dropped).
+    auto token = std::make_shared<const int>(0);
+    for (TensorData& t : out.tensors) {
+      auto owner = std::make_shared<const std::pair<Bytes, std::shared_ptr<const int>>>(t.bytes,
+                                                                                        token);
+      t.bytes = Bytes::Borrow(owner, owner->first.data(), owner->first.size());
+    }
+    sending_[key] = token;
+  }
   Status s = messenger_.Send(serve_, out, &routing_id);
   if (!s.ok()) spdlog::warn("solver: {}", s.ToString());
 }

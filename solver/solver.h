@@ -67,6 +67,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <zmq.hpp>
@@ -183,6 +184,9 @@ class Solver {
   std::map<std::string, Trace> traces_;
   // The trace files served: each verified in full on its first read.
   VerifiedCheckpoints checkpoints_;
+  // Answers with tensors still on their way, by (peer, request id): alive
+  // while the transport holds any of the answer's frames (Serve).
+  std::map<std::pair<std::string, uint64_t>, std::weak_ptr<const void>> sending_;
   std::map<std::string, Defence> defences_;
   std::map<std::string, bool> forced_errors_;  // task -> must post a wrong result
   // A forced error's real trace, until the arbiter reveals the forced

@@ -5,8 +5,10 @@
 #include <limits>
 
 #include "core/pol/distance_dissection.h"
+#include "core/protocol/dissection.h"
 #include "core/protocol/node_chain.h"
 #include "core/state/state_hash.h"
+#include "core/train/allocator_tuning.h"
 #include "core/train/torch_bridge.h"
 #include "core/transport/zmq_frames.h"
 #include "verifier/verifier.h"
@@ -87,21 +89,27 @@ Status Verifier::OnDisputeOpened(const std::string& task, const DisputeOpened& d
   } else if (a.disputed_start && a.job) {
     // Exact mode: its own trajectory from the agreed start (when it has it:
     // a verifier that never re-executed has nothing to compare with), in
-    // the precision the solver committed in. States only: hashes are
-    // computed at the split points the game compares
-    // (core/train/trajectory.h).
+    // the precision the solver committed in, computed as the game asks for
+    // states and hashes at its split points (core/train/trajectory.h).
     VT_ASSIGN_OR_RETURN(const TrainingJob* job,
                         JobInDtype(a, CommittedDtype(*a.disputed_start)));
-    TensorMap state = *a.disputed_start;
-    c.trajectory.Add(state);
-    for (int64_t p = 0; p < d.steps; ++p) {
-      VT_ASSIGN_OR_RETURN(state, TrainStep(*job, state));
-      c.trajectory.Add(state);
+    auto step = [this, job](const TensorMap& from) -> Result<TensorMap> {
+      VT_ASSIGN_OR_RETURN(TensorMap next, TrainStep(*job, from));
       VT_RETURN_IF_ERROR(link_.Tick());  // resends pending requests while recomputing
+      return next;
+    };
+    c.trajectory = Trajectory(*a.disputed_start, d.steps, step);
+    // The first round's hashes now, while the solver posts its own: the
+    // states as far as its last split point.
+    if (d.steps >= 1 && d.arity >= 2) {
+      for (int64_t p : Dissection(d.steps, d.arity).PositionsToPost()) {
+        VT_RETURN_IF_ERROR(c.trajectory.Hash(static_cast<size_t>(p)).status());
+      }
     }
   }
   spdlog::info("verifier {}: challenging interval {} of {}", config_.name, d.interval, task);
   challenges_[task] = std::move(c);
+  ReleaseFreedMemory();  // the first round's steps (allocator_tuning.h)
   crash_.Reached("dispute", 0);
   return Status::Ok();
 }
@@ -221,9 +229,15 @@ Result<int64_t> Verifier::ChooseByHash(Assignment& a, Challenge& c, const GameUp
     if (rel < 0 || rel >= static_cast<int64_t>(c.trajectory.size()) - 1) {
       return Status::InvalidArgument("disputed step outside the interval");
     }
-    VT_ASSIGN_OR_RETURN(const TrainingJob* job,
-                        JobInDtype(a, CommittedDtype(c.trajectory.state(rel))));
-    VT_ASSIGN_OR_RETURN(c.transcript, RecordStep(*job, c.trajectory.state(rel), nullptr));
+    VT_ASSIGN_OR_RETURN(TensorMap before, c.trajectory.State(static_cast<size_t>(rel)));
+    VT_ASSIGN_OR_RETURN(const TrainingJob* job, JobInDtype(a, CommittedDtype(before)));
+    VT_ASSIGN_OR_RETURN(c.transcript, RecordStep(*job, before, nullptr));
+    // Only the chain of hashes is compared from here on: the step's tensors
+    // (a state before and after it, and every node's outputs) go.
+    c.transcript->state.clear();
+    c.transcript->batch.clear();
+    c.transcript->outputs.clear();
+    c.transcript->next_state.clear();
   }
   std::map<int64_t, Digest> posted(u.hashes.begin(), u.hashes.end());
   const int64_t mine_end = steps ? static_cast<int64_t>(c.trajectory.size()) - 1

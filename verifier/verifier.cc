@@ -16,6 +16,7 @@
 #include "core/state/atomic_file.h"
 #include "core/state/non_finite.h"
 #include "core/state/state_hash.h"
+#include "core/train/allocator_tuning.h"
 #include "core/train/torch_bridge.h"
 #include "core/role/role_report.h"
 #include "core/transport/zmq_frames.h"
@@ -235,6 +236,9 @@ Status Verifier::OnProofPosted(const std::string& task, const ProofPosted& poste
   };
   auto verdict = behaviour_->Decide(
       posted.solver, [&] { return Check(task, a, posted); }, tools);
+  // The checkpoints fetched and the states re-executed are gone; their
+  // memory goes back to the system (allocator_tuning.h).
+  ReleaseFreedMemory();
   if (a.withheld) {
     // The solver lost a data-availability challenge: the task settles as
     // withheld, and there is nothing left to vote on.
@@ -389,11 +393,13 @@ void Verifier::KeepDisputed(CheckRun& run, int64_t interval, const std::string& 
   run.challenge = MakeChallenge(interval, why, nlohmann::json::array(), 0, 0);
   run.challenge->evidence = IntervalEvidence(begin, end);
   // The game compares against the solver's own committed states: keep the
-  // interval's start and, when fetched, its end.
+  // interval's start and, in tolerance mode, its end (exact mode fetches
+  // the end's tensors only to report how far off it is, and compares
+  // hashes in the game).
   auto first = ViewState(begin.tensors);
   if (first.ok()) run.a.disputed_start = std::move(first).value();
   run.a.disputed_end.reset();
-  if (!end.tensors.empty()) {
+  if (run.a.spec.mode == "tolerance" && !end.tensors.empty()) {
     auto last = ViewState(end.tensors);
     if (last.ok()) run.a.disputed_end = std::move(last).value();
   }

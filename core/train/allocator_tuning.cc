@@ -19,4 +19,16 @@ void TuneAllocatorForTraining() {
 #endif
 }
 
+void UseOneAllocatorArena() {
+#if defined(__GLIBC__)
+  mallopt(M_ARENA_MAX, 1);
+#endif
+}
+
+void ReleaseFreedMemory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
+
 }  // namespace veritrain

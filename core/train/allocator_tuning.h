@@ -12,12 +12,32 @@
 // that freed blocks up to 32 MiB are reused and up to 256 MiB of freed
 // memory stays in the process.
 //
-// Thread-safety: thread-safe; process-wide; calling it again changes
-// nothing. A no-op on C libraries other than glibc.
+// The price is that a phase's freed memory stays in the process after the
+// phase, and in the allocator's arena of the thread that allocated it (a
+// tensor freed by another thread goes back to its own arena, where other
+// threads do not reuse it). ReleaseFreedMemory gives the freed memory of
+// every arena back to the kernel (malloc_trim): roles call it where one
+// phase of a large job ends and another that allocates differently begins
+// (training done, a verification done, a dispute opened), so that the next
+// phase's peak is its own and not the sum of both.
+//
+// A role process also keeps one arena for all its threads
+// (UseOneAllocatorArena): the transport's I/O thread allocates every
+// message it receives, a checkpoint of a large model included, and the
+// role's thread frees it; with an arena per thread that memory could only
+// be reused by the next message, never by the computation, so a verifier
+// held a state more at its peak. The role's threads seldom allocate at
+// once, so they rarely wait on the one arena's lock. It must be called
+// before the process starts its threads.
+//
+// Thread-safety: thread-safe; process-wide; calling TuneAllocatorForTraining
+// again changes nothing. No-ops on C libraries other than glibc.
 #pragma once
 
 namespace veritrain {
 
 void TuneAllocatorForTraining();
+void ReleaseFreedMemory();
+void UseOneAllocatorArena();
 
 }  // namespace veritrain

@@ -10,6 +10,7 @@
 #include "core/train/batch_rows.h"
 #include "core/train/data_order.h"
 #include "core/train/layer_nodes.h"
+#include "core/train/optimizer_nodes.h"
 
 namespace veritrain {
 
@@ -91,11 +92,18 @@ class OpJob : public TrainingJob {
         AddCrossEntropyNodes(&graph_, logits, "data/y", rows, classes_));
     VT_RETURN_IF_ERROR(AddOpBackwardNodes(&graph_, spec_.ops));
     VT_RETURN_IF_ERROR(AddOpOptimizerNodes(&graph_, optimizer_, spec_.ops));
-    std::set<std::string> initial = {"data/x", "data/y"};
-    for (const auto& [name, t] : InitialState(0)) {
-      initial.insert(name);
-      state_names_.push_back(name);
+    // The state's names without building a state (with a large model, a
+    // whole state of memory for its names).
+    std::set<std::string> names = {"meta/step"};
+    for (const auto& op : spec_.ops) {
+      for (size_t i = 0; i < op.params.size(); ++i) {
+        names.insert(op.ParamValue(i));
+        for (const auto& s : OptimizerStateNames(optimizer_, op.ParamKey(i))) names.insert(s);
+      }
     }
+    state_names_.assign(names.begin(), names.end());
+    std::set<std::string> initial = {"data/x", "data/y"};
+    initial.insert(names.begin(), names.end());
     return graph_.Validate(initial);
   }
 
@@ -107,15 +115,7 @@ class OpJob : public TrainingJob {
   std::vector<std::string> Notes() const override { return spec_.notes; }
 
   TensorMap InitialState(uint64_t init_seed) const override {
-    TensorMap state =
-        InitOpParams(spec_.ops, optimizer_, init_seed, DTypeOf(config_));
-    for (const auto& op : spec_.ops) {
-      for (size_t i = 0; i < op.params.size(); ++i) {
-        if (op.params[i].init != ParamInit::kGiven) continue;
-        state[op.ParamValue(i)] =
-            spec_.given_params.at(op.ParamValue(i)).to(DTypeOf(config_)).clone();
-      }
-    }
+    TensorMap state = Initial(optimizer_, init_seed);
     state.emplace("meta/step", torch::zeros({}, torch::kInt64));
     return state;
   }
@@ -156,6 +156,19 @@ class OpJob : public TrainingJob {
   }
 
  private:
+  // The parameters (and the state `optimizer` keeps for them) at init_seed.
+  TensorMap Initial(const OptimizerConfig& optimizer, uint64_t init_seed) const {
+    TensorMap state = InitOpParams(spec_.ops, optimizer, init_seed, DTypeOf(config_));
+    for (const auto& op : spec_.ops) {
+      for (size_t i = 0; i < op.params.size(); ++i) {
+        if (op.params[i].init != ParamInit::kGiven) continue;
+        state[op.ParamValue(i)] =
+            spec_.given_params.at(op.ParamValue(i)).to(DTypeOf(config_)).clone();
+      }
+    }
+    return state;
+  }
+
   torch::Tensor Shaped(const torch::Tensor& rows) const {
     if (spec_.input_shape.empty()) return rows;
     std::vector<int64_t> shape = {rows.size(0)};
@@ -167,7 +180,11 @@ class OpJob : public TrainingJob {
   // estimates and output sizes.
   Status DryRun(const TensorMap& batch) {
     torch::NoGradGuard no_grad;
-    const TensorMap state = InitialState(config_.init_seed);
+    // The parameters only: the optimizer's state would be twice their
+    // memory for nothing (plain SGD keeps none).
+    OptimizerConfig parameters_only;
+    parameters_only.name = "sgd";
+    const TensorMap state = Initial(parameters_only, config_.init_seed);
     TensorMap values = batch;
     for (Op& op : spec_.ops) {
       std::vector<torch::Tensor> xs, params;

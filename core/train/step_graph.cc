@@ -3,6 +3,8 @@
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#include <map>
+#include <string>
 #include <utility>
 
 namespace veritrain {
@@ -156,6 +158,15 @@ Result<TensorMap> RunStepGraph(const StepGraph& g, const TensorMap& state,
     record->clear();
     record->reserve(g.size());
   }
+  // A value leaves the table once the last node that reads it has run (the
+  // caller's state and batch keep theirs; the next state is assembled from
+  // `state` and the "next/" values, which no node reads): gradients and
+  // activations do not outlive their use, so a step's peak memory is not
+  // the sum of every value it made. Memory only: the bits are the same.
+  std::map<std::string, size_t> last_read;
+  for (size_t index = 0; index < g.nodes().size(); ++index) {
+    for (const auto& name : g.nodes()[index].inputs) last_read[name] = index;
+  }
   ForwardTape tape;
   for (size_t index = 0; index < g.nodes().size(); ++index) {
     const Node& node = g.nodes()[index];
@@ -172,6 +183,10 @@ Result<TensorMap> RunStepGraph(const StepGraph& g, const TensorMap& state,
         return Status::Internal("node '" + node.name + "': output '" + name +
                                 "' overwrites an existing value");
       }
+    }
+    for (const auto& name : node.inputs) {
+      auto last = last_read.find(name);
+      if (last != last_read.end() && last->second == index) values.erase(name);
     }
   }
   TensorMap next;

@@ -1,29 +1,89 @@
 #include "core/train/trajectory.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
 #include "core/state/state_hash.h"
 
 namespace veritrain {
+namespace {
 
-void Trajectory::Add(TensorMap state, std::optional<Digest> known_hash) {
-  states_.push_back(std::move(state));
-  hashes_.push_back(known_hash);
+size_t StateBytes(const TensorMap& state) {
+  size_t bytes = 0;
+  for (const auto& [name, t] : state) {
+    if (t.defined()) bytes += t.nbytes();
+  }
+  return bytes;
+}
+
+}  // namespace
+
+Trajectory::Trajectory(TensorMap start, int64_t steps, StepFn step,
+                       std::optional<Digest> start_hash, size_t keep_bytes)
+    : start_(std::move(start)),
+      step_(std::move(step)),
+      keep_bytes_(keep_bytes),
+      hashes_(static_cast<size_t>(std::max<int64_t>(steps, 0)) + 1) {
+  hashes_[0] = start_hash;
+}
+
+void Trajectory::Touch(size_t p) {
+  recent_.remove(p);
+  recent_.push_front(p);
+}
+
+void Trajectory::Keep(size_t p, TensorMap state) {
+  kept_bytes_ += StateBytes(state);
+  kept_[p] = std::move(state);
+  Touch(p);
+  // The least recently used go first; the one just computed stays.
+  while (kept_bytes_ > keep_bytes_ && kept_.size() > 1) {
+    const size_t old = recent_.back();
+    recent_.pop_back();
+    kept_bytes_ -= StateBytes(kept_[old]);
+    kept_.erase(old);
+  }
+  most_held_ = std::max(most_held_, kept_.size());
+}
+
+Result<TensorMap> Trajectory::State(size_t p) {
+  if (p >= size()) {
+    return Status::InvalidArgument("trajectory position " + std::to_string(p) +
+                                   " is past its last state (" + std::to_string(size()) +
+                                   " states)");
+  }
+  if (p == 0) return start_;
+  if (auto held = kept_.find(p); held != kept_.end()) {
+    Touch(p);
+    return held->second;
+  }
+  // Step from the nearest state held at or before p.
+  size_t from = 0;
+  TensorMap state = start_;
+  if (auto it = kept_.upper_bound(p); it != kept_.begin()) {
+    --it;
+    from = it->first;
+    state = it->second;
+  }
+  // Every state the walk computes is kept while the budget allows (the
+  // least recently used going first), so a small model's interval is
+  // computed once; a large model's keeps only the walk's latest.
+  for (size_t at = from; at < p; ++at) {
+    VT_ASSIGN_OR_RETURN(state, step_(state));
+    ++steps_computed_;
+    Keep(at + 1, state);
+  }
+  return state;
 }
 
 Result<Digest> Trajectory::Hash(size_t p) {
-  if (p >= states_.size()) {
-    return Status::InvalidArgument("trajectory position " + std::to_string(p) +
-                                   " is past its last state (" +
-                                   std::to_string(states_.size()) + " states)");
-  }
-  if (!hashes_[p]) {
-    VT_ASSIGN_OR_RETURN(Digest h, StateHash(ToState(states_[p])));
-    hashes_[p] = h;
-    ++computed_;
-  }
-  return *hashes_[p];
+  if (p < size() && hashes_[p]) return *hashes_[p];
+  VT_ASSIGN_OR_RETURN(TensorMap state, State(p));
+  VT_ASSIGN_OR_RETURN(Digest h, StateHash(ToState(state)));
+  hashes_[p] = h;
+  ++hashes_computed_;
+  return h;
 }
 
 }  // namespace veritrain

@@ -1,17 +1,35 @@
 // Trajectory: the states of one interval recomputed from its agreed start
-// (state(p) is the state p steps in), with state hashes computed only when
-// they are asked for, and then kept.
+// (state(p) is the state p steps in), computed when they are asked for and
+// kept only within a memory budget; state hashes computed only when asked
+// for, and then kept.
 //
 // Both sides of the challenge game recompute the disputed interval, but the
 // dissection only ever compares hashes at its split points: about
-// (arity - 1) * ceil(log_arity(k)) of the k + 1 positions. Hashing a state
-// costs about as much as a training step of a small model, so hashing every
-// position would nearly double a dispute's cost for nothing.
+// (arity - 1) * ceil(log_arity(k)) of the k + 1 positions, and then needs
+// the state before the one disputed step. Hashing a state costs about as
+// much as a training step of a small model, so hashing every position would
+// nearly double a dispute's cost for nothing; and keeping every state of a
+// large model's interval would hold k + 1 states at once.
 //
-// Thread-safety: thread-compatible (Hash() caches, so it is not const).
+// So a state is computed on first use, by stepping from the nearest earlier
+// state still held (the start is always held: its owner holds it anyway, a
+// mapped checkpoint or a fetched reply). Every state computed is kept while
+// the kept states' bytes fit `keep_bytes`, the least recently used going
+// first, and the latest is always kept: a small model's interval is
+// computed once and kept whole, as before; a large model's holds the start
+// and one state besides, and steps again from the nearest held when the
+// game asks for an earlier position (at most the interval's length in
+// steps). Steps are deterministic, so a state computed again is the same
+// state, bit for bit.
+//
+// Thread-safety: thread-compatible (Hash() and State() compute and cache).
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -23,27 +41,57 @@ namespace veritrain {
 
 class Trajectory {
  public:
-  // Appends the next state; `known_hash` when its state hash is already
-  // known (the agreed checkpoint's, say).
-  // REQUIRES: the state's tensors are never modified in place.
-  void Add(TensorMap state, std::optional<Digest> known_hash = std::nullopt);
+  // The state one step after `state`. REQUIRES: deterministic.
+  using StepFn = std::function<Result<TensorMap>(const TensorMap& state)>;
+  // Bytes of computed states kept by default: a small model's whole
+  // interval, a 100-MB state alone.
+  static constexpr size_t kDefaultKeepBytes = size_t{64} << 20;
 
-  size_t size() const { return states_.size(); }
-  bool empty() const { return states_.empty(); }
-  // REQUIRES: p < size().
-  const TensorMap& state(size_t p) const { return states_[p]; }
+  // An empty trajectory (size() == 0).
+  Trajectory() = default;
+  // `steps` steps from `start`; `start_hash` when its state hash is already
+  // known (the agreed checkpoint's). REQUIRES: steps >= 0; the states'
+  // tensors are never modified in place.
+  Trajectory(TensorMap start, int64_t steps, StepFn step,
+             std::optional<Digest> start_hash = std::nullopt,
+             size_t keep_bytes = kDefaultKeepBytes);
 
-  // The state hash at position p, computed on first use. InvalidArgument
-  // when p >= size() or the state is not a valid state (naming the tensor).
+  size_t size() const { return hashes_.size(); }
+  bool empty() const { return hashes_.empty(); }
+
+  // The state at position p, computed (and kept, within the budget) if it
+  // is not held. InvalidArgument when p >= size(); the step's error when a
+  // step fails.
+  Result<TensorMap> State(size_t p);
+  // The state hash at position p, computed on first use (computing the
+  // state if needed). Errors as State's, and InvalidArgument when the state
+  // is not a valid state (naming the tensor).
   Result<Digest> Hash(size_t p);
-  // How many hashes have been computed (not given to Add), for tests and
-  // metrics.
-  size_t hashes_computed() const { return computed_; }
+  // Sets the hash at p when it is known otherwise. REQUIRES: p < size().
+  void SetHash(size_t p, const Digest& hash) { hashes_[p] = hash; }
+
+  // For tests and metrics: hashes computed (not given), steps computed,
+  // computed states held now and the most held at once (the start not
+  // counted).
+  size_t hashes_computed() const { return hashes_computed_; }
+  size_t steps_computed() const { return steps_computed_; }
+  size_t states_held() const { return kept_.size(); }
+  size_t most_states_held() const { return most_held_; }
 
  private:
-  std::vector<TensorMap> states_;
+  void Keep(size_t p, TensorMap state);
+  void Touch(size_t p);
+
+  TensorMap start_;
+  StepFn step_;
+  size_t keep_bytes_ = kDefaultKeepBytes;
   std::vector<std::optional<Digest>> hashes_;
-  size_t computed_ = 0;
+  std::map<size_t, TensorMap> kept_;  // computed states held, by position
+  std::list<size_t> recent_;          // kept positions, most recently used first
+  size_t kept_bytes_ = 0;
+  size_t hashes_computed_ = 0;
+  size_t steps_computed_ = 0;
+  size_t most_held_ = 0;
 };
 
 }  // namespace veritrain

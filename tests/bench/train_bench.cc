@@ -418,16 +418,14 @@ BENCHMARK_CAPTURE(BM_IntervalCheck, transformer-100mb, std::string(kLargeJob))
 
 // ------------------------------------------------------------- dispute
 
-// k steps from `state`, keeping every state (hashes only when asked).
-Result<Trajectory> Recompute(const TrainingJob& job, TensorMap state, int64_t k,
-                             std::optional<Digest> start_hash) {
-  Trajectory t;
-  t.Add(state, start_hash);
-  for (int64_t p = 0; p < k; ++p) {
-    VT_ASSIGN_OR_RETURN(state, TrainStep(job, state));
-    t.Add(state);
-  }
-  return t;
+// k steps from `state` as the roles recompute a disputed interval: states
+// when asked for, within the trajectory's memory budget (core/train/
+// trajectory.h), hashes only when asked.
+Trajectory Recompute(const TrainingJob& job, TensorMap state, int64_t k,
+                     std::optional<Digest> start_hash) {
+  return Trajectory(std::move(state), k,
+                    [&job](const TensorMap& from) { return TrainStep(job, from); },
+                    start_hash);
 }
 
 // The step dissection over the interval with the default arity (2), the
@@ -470,18 +468,18 @@ void BM_Dispute(benchmark::State& st, const std::string& name) {
     auto t0 = Clock::now();
     auto ckpt = ReadCheckpoint(agreed);
     if (!Check(st, ckpt.status())) return;
-    auto start = FromState(ckpt->state);
+    auto start = ViewState(ckpt->state);
     if (!Check(st, start.status())) return;
-    auto states = Recompute(job, *start, k, ckpt->state_hash);
-    if (!Check(st, states.status())) return;
+    Trajectory states = Recompute(job, *start, k, ckpt->state_hash);
     // Its own end hash (the check that it reproduces its trace), then the
     // hashes at the split points.
-    if (!Check(st, states->Hash(states->size() - 1).status())) return;
+    if (!Check(st, states.Hash(states.size() - 1).status())) return;
     for (int64_t p : splits) {
-      if (!Check(st, states->Hash(static_cast<size_t>(p)).status())) return;
+      if (!Check(st, states.Hash(static_cast<size_t>(p)).status())) return;
     }
-    auto t =
-        RecordStep(job, states->state(static_cast<size_t>(disputed)), nullptr);
+    auto before = states.State(static_cast<size_t>(disputed));
+    if (!Check(st, before.status())) return;
+    auto t = RecordStep(job, *before, nullptr);
     if (!Check(st, t.status())) return;
     auto ev = BuildNodeEvidence(job, *t, node, /*with_outputs=*/false);
     if (!Check(st, ev.status())) return;
@@ -489,15 +487,15 @@ void BM_Dispute(benchmark::State& st, const std::string& name) {
     // Challenger: the same interval from the fetched checkpoint, its own
     // hashes at the split points, and the disputed step recorded.
     auto t1 = Clock::now();
-    auto cstart = FromState(ckpt->state);
+    auto cstart = ViewState(ckpt->state);
     if (!Check(st, cstart.status())) return;
-    auto cstates = Recompute(job, *cstart, k, std::nullopt);
-    if (!Check(st, cstates.status())) return;
+    Trajectory cstates = Recompute(job, *cstart, k, std::nullopt);
     for (int64_t p : splits) {
-      if (!Check(st, cstates->Hash(static_cast<size_t>(p)).status())) return;
+      if (!Check(st, cstates.Hash(static_cast<size_t>(p)).status())) return;
     }
-    auto ct =
-        RecordStep(job, cstates->state(static_cast<size_t>(disputed)), nullptr);
+    auto cbefore = cstates.State(static_cast<size_t>(disputed));
+    if (!Check(st, cbefore.status())) return;
+    auto ct = RecordStep(job, *cbefore, nullptr);
     if (!Check(st, ct.status())) return;
     challenger_s += Since(t1);
     // Arbiter: one node.
@@ -561,8 +559,8 @@ void BM_ToleranceDispute(benchmark::State& st, const std::string& name) {
     bytes = states_fetched = steps_reexecuted = output_bytes = evidence_bytes = rounds = 0;
     // Solver: its interval from the agreed state, kept to serve.
     auto t0 = Clock::now();
-    auto solver_states = Recompute(job, (*f)->state, k, std::nullopt);
-    if (!Check(st, solver_states.status())) return;
+    Trajectory solver_states = Recompute(job, (*f)->state, k, std::nullopt);
+    if (!Check(st, solver_states.State(static_cast<size_t>(k)).status())) return;
     solver_s += Since(t0);
     // Challenger: the dissection on distances, the solver hashing each
     // state it posts and the challenger checking each it fetches.
@@ -574,8 +572,8 @@ void BM_ToleranceDispute(benchmark::State& st, const std::string& name) {
       auto it = fetched.find(p);
       if (it != fetched.end()) return it->second;
       auto h0 = Clock::now();
-      const TensorMap& s = solver_states->state(static_cast<size_t>(p));
-      VT_RETURN_IF_ERROR(solver_states->Hash(static_cast<size_t>(p)).status());  // solver posts
+      VT_ASSIGN_OR_RETURN(const TensorMap s, solver_states.State(static_cast<size_t>(p)));
+      VT_RETURN_IF_ERROR(solver_states.Hash(static_cast<size_t>(p)).status());  // solver posts
       VT_RETURN_IF_ERROR(StateHash(ToState(s)).status());  // challenger checks
       hash_s += Since(h0);
       bytes += StateBytes(s);
@@ -603,7 +601,9 @@ void BM_ToleranceDispute(benchmark::State& st, const std::string& name) {
     const double choose_s = Since(t1) - hash_s;
     // Solver: the disputed step recorded; its node outputs served.
     auto t2 = Clock::now();
-    auto t = RecordStep(job, solver_states->state(static_cast<size_t>(disputed)), nullptr);
+    auto before = solver_states.State(static_cast<size_t>(disputed));
+    if (!Check(st, before.status())) return;
+    auto t = RecordStep(job, *before, nullptr);
     if (!Check(st, t.status())) return;
     auto ev = BuildNodeEvidence(job, *t, node, /*with_outputs=*/true);
     if (!Check(st, ev.status())) return;

@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <memory>
 
 #include "core/state/checkpoint_file.h"
 #include "core/state/disk_full_env.h"
@@ -139,6 +140,45 @@ TEST(CheckpointRecorderTest, AFullDiskSurfacesAtTheNextCheckpointNamingTheCause)
   EXPECT_NE(s.message().find("ckpt-000001.vtc"), std::string::npos) << s.ToString();
   EXPECT_EQ(r.Finish().code(), Status::Code::kIOError);
   EXPECT_EQ(r.files().size(), 1u);  // checkpoint 0 only
+}
+
+TEST(CheckpointRecorderTest, OnceWrittenOnlyTheLastCheckpointsParametersAreHeld) {
+  // The update norm needs the last checkpoint's parameters; its optimizer
+  // state (two thirds of an Adam state) must not stay alive with them.
+  ScratchDir dir;
+  CheckpointRecorder r(dir.path(), 1);
+  const TensorMap s0 = StateAt(0, 0);
+  ASSERT_TRUE(r.Record(s0, 0, nullptr).ok());
+  ASSERT_TRUE(r.Finish().ok());
+  // Neither the tensor nor a view of its memory is held.
+  for (const char* name : {"opt/w.exp_avg", "meta/step"}) {
+    EXPECT_EQ(s0.at(name).use_count(), 1) << name;
+    EXPECT_EQ(s0.at(name).storage().use_count(), 1) << name;
+  }
+  EXPECT_EQ(s0.at("param/w").use_count(), 2);  // kept for the next update norm
+}
+
+TEST(CheckpointRecorderTest, ACheckpointIsWrittenAndLetGoBeforeTheNextIsTaken) {
+  // Training goes on while one checkpoint is written, but never with two
+  // states of its past held: when Record of the next returns, the last
+  // one's memory (but for the parameters the norm keeps) is free.
+  ScratchDir dir;
+  CheckpointRecorder r(dir.path(), 1);
+  auto freed = std::make_shared<bool>(false);
+  {
+    TensorMap s0 = StateAt(0, 0);
+    auto* moments = new float[12]();
+    auto release = [freed](void* p) {
+      delete[] static_cast<float*>(p);
+      *freed = true;
+    };
+    s0["opt/w.exp_avg"] = torch::from_blob(moments, {3, 4}, release, torch::kFloat32);
+    ASSERT_TRUE(r.Record(s0, 0, nullptr).ok());
+  }
+  ASSERT_TRUE(r.Record(StateAt(1, 50), 1, nullptr).ok());
+  EXPECT_TRUE(*freed);
+  ASSERT_TRUE(r.Finish().ok());
+  EXPECT_EQ(r.files().size(), 2u);
 }
 
 TEST(CheckpointRecorderTest, ManyCheckpointsQueueAndAllArrive) {

@@ -8,6 +8,8 @@
 #include <torch/torch.h>
 
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -254,6 +256,37 @@ TEST(StepGraphBuildTest, AddAndValidateRejectMistakes) {
   EXPECT_THAT(s.message(), HasSubstr("node 'e' reads 'act/later'"));
   EXPECT_THAT(g.Validate({"data/x", "act/later"}).message(),
               HasSubstr("node 'f' overwrites 'act/later'"));
+}
+
+TEST(StepGraphRunTest, AValueIsFreedOnceTheLastNodeThatReadsItHasRun) {
+  // Node a makes act/a in memory whose release is seen; b is its last
+  // reader; c, after b, looks whether that memory is gone.
+  auto freed = std::make_shared<bool>(false);
+  auto freed_before_c = std::make_shared<std::optional<bool>>();
+  StepGraph g;
+  Node a = SimpleNode("a", {"data/x"}, {"act/a"});
+  a.fn = [freed](const TensorMap&) {
+    auto* values = new float[4]{1, 2, 3, 4};
+    auto release = [freed](void* p) {
+      delete[] static_cast<float*>(p);
+      *freed = true;
+    };
+    return TensorMap{{"act/a", torch::from_blob(values, {4}, release, torch::kFloat32)}};
+  };
+  Node c = SimpleNode("c", {"act/b"}, {"act/c"});
+  c.fn = [freed, freed_before_c](const TensorMap& in) {
+    *freed_before_c = *freed;
+    return TensorMap{{"act/c", in.at("act/b") + 1}};
+  };
+  ASSERT_TRUE(g.Add(a).ok());
+  ASSERT_TRUE(g.Add(SimpleNode("b", {"act/a"}, {"act/b"})).ok());
+  ASSERT_TRUE(g.Add(c).ok());
+  const TensorMap state = {{"meta/step", torch::zeros({}, torch::kInt64)}};
+  auto next = RunStepGraph(g, state, {{"data/x", torch::ones({4})}});
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  ASSERT_TRUE(freed_before_c->has_value());
+  EXPECT_TRUE(**freed_before_c);
+  EXPECT_EQ(next->at("meta/step").item<int64_t>(), 1);
 }
 
 TEST(StepGraphBuildTest, NodeThatOmitsAnOutputIsReported) {
