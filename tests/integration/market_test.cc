@@ -220,6 +220,13 @@ TEST_F(MarketTest, OnTheMarketClockSameSeedSameResultsAndTheAuditAgrees) {
   CommandResult audit = RunVeritrain({"audit", outs[0]}, dir_);
   EXPECT_EQ(audit.exit_code, 0) << audit.out << audit.err;
   EXPECT_NE(audit.out.find("market_tasks.csv: identical"), std::string::npos) << audit.out;
+  // The report lists the clock's figures.
+  CommandResult report = RunVeritrain({"report", outs[0]}, dir_);
+  ASSERT_EQ(report.exit_code, 0) << report.out << report.err;
+  const std::string html = ReadFile(outs[0] + "/report.html");
+  for (const char* figure : {"clock.queue.max", "clock.wait.mean", "clock.utilisation.solver"}) {
+    EXPECT_NE(html.find(figure), std::string::npos) << figure;
+  }
 }
 
 TEST_F(MarketTest, ATamperedMarketTableFailsTheAudit) {
