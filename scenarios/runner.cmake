@@ -34,6 +34,7 @@ add_library(veritrain_runner STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/money.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/market_record.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/market_book.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/runner/market_clock.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/market_replay.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/ledger_audit.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/folder_audit.cc

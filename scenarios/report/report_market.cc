@@ -43,6 +43,10 @@ double Number(const std::map<std::string, std::string>& row, const std::string& 
   }
 }
 
+// A task's place on the plots: its row, 1-based — its index + 1 for tasks
+// in a row, the order it ended in on the market clock.
+double Position(size_t row) { return static_cast<double>(row + 1); }
+
 }  // namespace
 
 std::string MarketSection(const std::string& dir, const json& summary, Canvas& canvas) {
@@ -56,10 +60,16 @@ std::string MarketSection(const std::string& dir, const json& summary, Canvas& c
   }
   for (const auto& [group, fields] : market.items()) {
     if (group != "tasks" && group != "forced_errors" && group != "cheating" && group != "jackpot" &&
-        group != "security_cost") {
+        group != "security_cost" && group != "clock") {
       continue;
     }
-    for (const auto& [k, v] : fields.items()) totals.push_back({group + "." + k, Cell(v)});
+    for (const auto& [k, v] : fields.items()) {
+      if (!v.is_object()) {
+        totals.push_back({group + "." + k, Cell(v)});
+        continue;
+      }
+      for (const auto& [k2, v2] : v.items()) totals.push_back({group + "." + k + "." + k2, Cell(v2)});
+    }
   }
   out += HtmlTable({"figure", "value"}, totals);
 
@@ -73,7 +83,7 @@ std::string MarketSection(const std::string& dir, const json& summary, Canvas& c
   for (const auto& [column, value] : rows.front()) {
     if (column.rfind("share.", 0) != 0) continue;
     PlotSeries s{column.substr(6), {}, "steps", "lw 2"};
-    for (const auto& r : rows) s.rows.push_back({Number(r, "index") + 1, Number(r, column)});
+    for (size_t i = 0; i < rows.size(); ++i) s.rows.push_back({Position(i), Number(rows[i], column)});
     shares.series.push_back(std::move(s));
   }
   out += canvas.Figure(shares);
@@ -85,10 +95,11 @@ std::string MarketSection(const std::string& dir, const json& summary, Canvas& c
   money.xrange = "[0:" + std::to_string(rows.size()) + "]";
   PlotSeries jackpot{"jackpot", {}, "steps", "lw 2"};
   PlotSeries security{"security cost (fees + tax + verifiers' compute)", {}, "points", "pt 7"};
-  for (const auto& r : rows) {
-    jackpot.rows.push_back({Number(r, "index") + 1, Number(r, "jackpot")});
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    jackpot.rows.push_back({Position(i), Number(r, "jackpot")});
     if (Number(r, "posted") > 0) {
-      security.rows.push_back({Number(r, "index") + 1, Number(r, "security_cost")});
+      security.rows.push_back({Position(i), Number(r, "security_cost")});
     }
   }
   money.series = {jackpot, security};
@@ -104,8 +115,9 @@ std::string MarketSection(const std::string& dir, const json& summary, Canvas& c
       ch_caught{"cheating caught", {}, "steps", "lw 2"},
       ch_missed{"cheating missed", {}, "steps", "lw 2"};
   double a = 0, b = 0, c = 0, d = 0;
-  for (const auto& r : rows) {
-    const double x = Number(r, "index") + 1;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    const double x = Position(i);
     const bool forced = Number(r, "forced_error") > 0, fc = Number(r, "forced_error_caught") > 0;
     const bool cheat = Number(r, "cheating") > 0, cc = Number(r, "cheating_caught") > 0;
     a += forced && fc;

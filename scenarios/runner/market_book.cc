@@ -1,6 +1,8 @@
 #include "scenarios/runner/market_book.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <set>
 #include <sstream>
 
@@ -42,6 +44,13 @@ std::string CsvNumber(double v) {
   out.precision(6);
   out << v;
   return out.str();
+}
+
+// A time on the market clock: 6 decimals, enough to order every event.
+std::string ClockNumber(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.6f", v);
+  return buf;
 }
 
 }  // namespace
@@ -124,7 +133,19 @@ nlohmann::json MarketBook::SharesJson() const {
   return {{"shares", shares}, {"active", active}, {"out", out}};
 }
 
-MarketPlan MarketBook::Plan(int64_t index) const {
+bool MarketBook::CanEverStaff() const { return Active("solver") > 0 && Active("verifier") > 0; }
+
+bool MarketBook::CanStaff(const std::set<std::string>& busy) const {
+  int64_t solvers = 0, verifiers = 0;
+  for (const auto& [name, m] : members_) {
+    if (!m.active || busy.count(name) > 0) continue;
+    (m.role == "solver" ? solvers : verifiers) += 1;
+  }
+  const int64_t need = std::max<int64_t>(1, std::min(econ_.verifiers_per_task, Active("verifier")));
+  return solvers > 0 && verifiers >= need;
+}
+
+MarketPlan MarketBook::Plan(int64_t index, const std::set<std::string>& busy) const {
   MarketPlan p;
   p.index = index;
   std::vector<int64_t> job_weights;
@@ -136,7 +157,7 @@ MarketPlan MarketBook::Plan(int64_t index) const {
   p.reward = spec_.jobs[static_cast<size_t>(p.job)].reward;
   std::vector<const MarketMember*> solvers;
   for (const auto& [name, m] : members_) {
-    if (!m.active) continue;
+    if (!m.active || busy.count(name) > 0) continue;
     if (m.role == "solver") solvers.push_back(&m);
     if (m.role == "verifier") p.verifiers.push_back(name);
   }
@@ -218,7 +239,13 @@ void MarketBook::BookProfits(const MarketPlan& plan, const MarketTaskRecord& rec
                              const std::vector<std::string>& played) {
   for (auto& [name, m] : members_) {
     auto b = rec.balances.find(name);
-    if (b != rec.balances.end()) m.balance = b->second;
+    // On the market clock the ledger has settled tasks that end later than
+    // this one: a balance is taken only from a task its owner was in (its
+    // own tasks never overlap, so they end in the order they settled).
+    const bool own = !spec_.arrivals ||
+                     std::find(played.begin(), played.end(), name) != played.end() ||
+                     rec.flows.count(name) > 0;
+    if (b != rec.balances.end() && own) m.balance = b->second;
     const int64_t profit = rec.Profit(name);
     m.profit += profit;
     if (m.whistleblower && m.active) m.profit_since_join += profit;
@@ -231,11 +258,11 @@ void MarketBook::BookProfits(const MarketPlan& plan, const MarketTaskRecord& rec
     while (static_cast<int64_t>(m.recent.size()) > std::max<int64_t>(m.window, 1)) {
       m.recent.pop_front();
     }
-    plays_[m.role][m.strategy].emplace_back(plan.index, profit);
+    plays_[m.role][m.strategy].emplace_back(observed_, profit);
   }
   for (auto& [role, by_strategy] : plays_) {
     for (auto& [s, log] : by_strategy) {
-      while (!log.empty() && log.front().first <= plan.index - max_window_) log.pop_front();
+      while (!log.empty() && log.front().first <= observed_ - max_window_) log.pop_front();
     }
   }
 }
@@ -319,11 +346,16 @@ Status MarketBook::Observe(const MarketPlan& plan, const MarketTaskRecord* rec) 
     for (const std::string& v : rec->selected) played.push_back(v);
     BookProfits(plan, *rec, played);
     Tally(plan, *rec, &row);
+  } else if (plan.timing && plan.timing->lost) {
+    ++lost_;
   } else {
     ++unserved_;
   }
+  if (spec_.arrivals) TallyClock(plan, rec, &row);
   row["jackpot"] = jackpot_;
-  Adapt(plan.index, played);
+  // The market's last `window` tasks are the last it observed: in index
+  // order, or on the clock in the order they ended.
+  Adapt(observed_, played);
   ExitAndEnter(/*exits=*/true);
   row["switches"] = switches_ - switches_before;
   const nlohmann::json state = SharesJson();
@@ -331,7 +363,54 @@ Status MarketBook::Observe(const MarketPlan& plan, const MarketTaskRecord* rec) 
   row["shares"] = state["shares"];
   task_rows_.push_back(row);
   AppendParticipantRows(plan, rec, row["task"].get<std::string>(), played);
+  ++observed_;
   return Status::Ok();
+}
+
+void MarketBook::TallyClock(const MarketPlan& plan, const MarketTaskRecord* rec,
+                            nlohmann::json* row) {
+  const MarketTiming t = plan.timing.value_or(MarketTiming{});
+  const double wait = t.start - t.arrival;
+  waited_ += wait;
+  makespan_ = std::max(makespan_, t.end);
+  if (plan.post) {
+    waited_started_ += wait;
+    wait_max_ = std::max(wait_max_, wait);
+    busy_solver_ += t.end - t.start;
+    busy_verifier_ += (t.end - t.start) * static_cast<double>(rec->selected.size());
+  }
+  (*row)["arrival"] = t.arrival;
+  (*row)["start"] = t.start;
+  (*row)["wait"] = wait;
+  (*row)["end"] = t.end;
+  (*row)["lost"] = t.lost;
+}
+
+nlohmann::json MarketBook::ClockSummary() const {
+  int64_t solvers = 0, verifiers = 0;
+  for (const auto& [name, m] : members_) (m.role == "solver" ? solvers : verifiers) += 1;
+  auto per_time = [&](double x, int64_t n) {
+    return makespan_ > 0 && n > 0 ? x / (makespan_ * static_cast<double>(n)) : 0.0;
+  };
+  double service = 0;
+  for (const auto& r : task_rows_) {
+    if (r["posted"].get<bool>()) service += r["end"].get<double>() - r["start"].get<double>();
+  }
+  return {{"arrival_rate", spec_.arrivals->rate},
+          {"service", spec_.arrivals->service},
+          {"arrived", observed_},
+          {"started", posted_},
+          {"lost", lost_},
+          {"unserved", unserved_},
+          {"makespan", makespan_},
+          {"wait", {{"mean", posted_ > 0 ? waited_started_ / static_cast<double>(posted_) : 0.0},
+                    {"max", wait_max_}}},
+          // Little's law: the time-mean of a count is the time spent in it
+          // over the makespan.
+          {"queue", {{"mean", per_time(waited_, 1)}, {"max", max_queue_}}},
+          {"in_flight", {{"mean", per_time(service, 1)}, {"max", max_in_flight_}}},
+          {"utilisation", {{"solver", per_time(busy_solver_, solvers)},
+                           {"verifier", per_time(busy_verifier_, verifiers)}}}};
 }
 
 void MarketBook::Adapt(int64_t index, const std::vector<std::string>& played) {
@@ -412,7 +491,7 @@ nlohmann::json MarketBook::Summary() const {
                           {"paid", m.paid}};
   }
   const int64_t security = fees_ + tax_ + verifier_compute_;
-  return {
+  nlohmann::json out = {
       {"assignment", spec_.assignment},
       {"tasks", {{"posted", posted_}, {"unserved", unserved_}}},
       {"initial", initial_},
@@ -433,6 +512,11 @@ nlohmann::json MarketBook::Summary() const {
                          {"tax", tax_},
                          {"verifier_compute", verifier_compute_}}},
       {"participants", participants}};
+  if (spec_.arrivals) {
+    out["tasks"]["lost"] = lost_;
+    out["clock"] = ClockSummary();
+  }
+  return out;
 }
 
 std::string MarketBook::TasksCsv() const {
@@ -447,6 +531,7 @@ std::string MarketBook::TasksCsv() const {
       "cheating,cheating_caught,jackpot,fees,tax,verifier_compute,security_cost,switches,"
       "active_solvers,active_verifiers";
   for (const auto& [role, s] : share_columns) out += "," + CsvField("share." + role + "." + s);
+  if (spec_.arrivals) out += ",arrival,start,wait,end,lost";
   out += "\n";
   for (const auto& r : task_rows_) {
     out += std::to_string(r["index"].get<int64_t>()) + "," + CsvField(r["task"].get<std::string>()) +
@@ -464,6 +549,12 @@ std::string MarketBook::TasksCsv() const {
            std::to_string(r["active"]["verifier"].get<int64_t>());
     for (const auto& [role, s] : share_columns) {
       out += "," + CsvNumber(r["shares"][role].value(s, 0.0));
+    }
+    if (spec_.arrivals) {
+      for (const char* f : {"arrival", "start", "wait", "end"}) {
+        out += "," + ClockNumber(r[f].get<double>());
+      }
+      out += std::string(",") + (r["lost"].get<bool>() ? "1" : "0");
     }
     out += "\n";
   }

@@ -31,12 +31,21 @@
 //                it was given (the solver's training report, a verifier's
 //                re-executed steps); a mismatch is an error, never a result.
 //
+// With an arrival rate the market clock (market_clock.h) drives the book:
+// it plans a task among the participants that are not busy, and observes
+// tasks in the order they end on the clock (lost and unserved ones when
+// they leave the queue). A participant's balance is then taken only from
+// the tasks it was in, and the adaptation windows count observed tasks.
+// Summary gets a "clock" block and market_tasks.csv the times.
+//
 // Thread-safety: a value; not thread-safe.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -69,6 +78,14 @@ struct MarketMember {
   std::deque<int64_t> recent;      // its profits of its last `window` plays
 };
 
+// A task on the market clock (market_clock.h): when it arrived, and when
+// it started and ends — or, lost or unserved, when it left the queue
+// (start == end == that time).
+struct MarketTiming {
+  double arrival = 0, start = 0, end = 0;
+  bool lost = false;  // waited max_wait without starting
+};
+
 struct MarketPlan {
   int64_t index = 0;
   bool post = false;
@@ -76,7 +93,8 @@ struct MarketPlan {
   int64_t job = 0;      // index into MarketSpec::jobs
   int64_t steps = 0, reward = 0;
   std::string solver;
-  std::vector<std::string> verifiers;  // the active pool
+  std::vector<std::string> verifiers;  // the active pool (not busy, on the clock)
+  std::optional<MarketTiming> timing;  // with an arrival rate
 };
 
 class MarketBook {
@@ -85,11 +103,26 @@ class MarketBook {
   MarketBook(const MarketSpec& spec, const TaskEconomics& economics, int64_t jackpot_initial,
              uint64_t seed);
 
-  MarketPlan Plan(int64_t index) const;
-  // REQUIRES: plans observed in order, each once; `record` is the task of
-  // `plan` when plan.post. FailedPrecondition when a participant did not
-  // play the strategy it was given, or the record does not fit the plan.
+  MarketPlan Plan(int64_t index) const { return Plan(index, {}); }
+  // The plan among the participants not in `busy` (the market clock's).
+  MarketPlan Plan(int64_t index, const std::set<std::string>& busy) const;
+  // On the market clock: whether the participants not in `busy` can staff
+  // a task (a solver, and verifiers_per_task verifiers or every active one
+  // when fewer are active), and whether the active ones could at all.
+  bool CanStaff(const std::set<std::string>& busy) const;
+  bool CanEverStaff() const;
+  // REQUIRES: plans observed in order, each once (with an arrival rate: in
+  // the order the market clock ends or drops them, each plan with its
+  // timing); `record` is the task of `plan` when plan.post.
+  // FailedPrecondition when a participant did not play the strategy it was
+  // given, or the record does not fit the plan.
   Status Observe(const MarketPlan& plan, const MarketTaskRecord* record);
+  // The market clock's peaks, for Summary: tasks waiting at once, tasks in
+  // flight at once.
+  void NoteClockPeaks(int64_t max_queue, int64_t max_in_flight) {
+    max_queue_ = max_queue;
+    max_in_flight_ = max_in_flight;
+  }
 
   // The strategy of every adaptive participant (name -> behaviour).
   std::map<std::string, std::string> AdaptiveStrategies() const;
@@ -120,6 +153,8 @@ class MarketBook {
   void ExitAndEnter(bool exits);
   double PopulationMean(const std::string& role, const std::string& strategy, int64_t since) const;
   nlohmann::json SharesJson() const;
+  void TallyClock(const MarketPlan& plan, const MarketTaskRecord* rec, nlohmann::json* row);
+  nlohmann::json ClockSummary() const;
 
   MarketSpec spec_;
   TaskEconomics econ_;
@@ -137,6 +172,11 @@ class MarketBook {
   int64_t cheating_ = 0, cheating_caught_ = 0, cheating_missed_ = 0;
   int64_t jackpot_initial_ = 0, jackpot_ = 0, jackpot_min_ = 0, short_payouts_ = 0;
   int64_t fees_ = 0, tax_ = 0, verifier_compute_ = 0;
+  // The market clock's totals (with an arrival rate).
+  int64_t observed_ = 0;  // Observe calls: the market's task count for the windows
+  int64_t lost_ = 0, max_queue_ = 0, max_in_flight_ = 0;
+  double waited_ = 0, waited_started_ = 0, wait_max_ = 0, makespan_ = 0;
+  double busy_solver_ = 0, busy_verifier_ = 0;
   nlohmann::json task_rows_ = nlohmann::json::array();
   std::string participants_csv_;
 };

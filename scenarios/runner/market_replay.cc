@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/protocol/events.h"
+#include "scenarios/runner/market_clock.h"
 #include "scenarios/runner/run.h"
 
 namespace veritrain {
@@ -25,6 +26,19 @@ Result<MarketResults> ReplayMarket(const Scenario& scenario, const std::vector<E
     by_task[e.task].push_back(e);
   }
   size_t next = 0;
+  if (scenario.market->arrivals) {
+    // The tasks were posted in the order they started on the clock.
+    MarketClock clock(*scenario.market, scenario.tasks, scenario.seed);
+    auto execute = [&](const MarketPlan&) -> Result<std::optional<MarketTaskRecord>> {
+      if (next == posted.size()) return std::optional<MarketTaskRecord>();  // the run ended here
+      const std::string& id = posted[next++];
+      auto record = MarketTaskFromEvents(by_task[id], id);
+      if (!record.ok()) return std::optional<MarketTaskRecord>();  // still open: interrupted
+      return std::optional<MarketTaskRecord>(std::move(*record));
+    };
+    VT_RETURN_IF_ERROR(clock.Run(&book, execute));
+    return MarketResults{book.Summary(), book.ParticipantsCsv(), book.TasksCsv()};
+  }
   for (int64_t i = 0; i < scenario.tasks; ++i) {
     const MarketPlan plan = book.Plan(i);
     if (!plan.post) {

@@ -44,6 +44,7 @@
 #include "scenarios/runner/in_process_profile.h"
 #include "scenarios/runner/ledger_audit.h"
 #include "scenarios/runner/market_book.h"
+#include "scenarios/runner/market_clock.h"
 #include "scenarios/runner/market_replay.h"
 #include "scenarios/runner/money.h"
 #include "scenarios/runner/process_host.h"
@@ -225,7 +226,12 @@ class Run {
   // Market: before task i, the plan and the strategy files; after it, what
   // happened, to the book.
   Status PlanMarketTask(int64_t index);
+  Status WriteStrategies();
+  Result<MarketTaskRecord> ReadMarketRecord();
   Status ObserveMarketTask();
+  // With an arrival rate: the whole stream on the market clock, each task
+  // run to settlement when it starts there (market_clock.h).
+  Status RunMarketClock();
   std::string StrategyFile(const std::string& name) const {
     return work_ + "/strategies/" + name + ".json";
   }
@@ -604,6 +610,10 @@ Status Run::CheckChildren() {
 Status Run::PlanMarketTask(int64_t index) {
   plan_ = market_->Plan(index);
   if (!plan_.post) return Status::Ok();
+  return WriteStrategies();
+}
+
+Status Run::WriteStrategies() {
   // The strategies decided after the last task, on file before the task
   // that they are for is posted.
   for (const auto& [name, strategy] : market_->AdaptiveStrategies()) {
@@ -615,14 +625,43 @@ Status Run::PlanMarketTask(int64_t index) {
   return Status::Ok();
 }
 
-Status Run::ObserveMarketTask() {
+Result<MarketTaskRecord> Run::ReadMarketRecord() {
   // The arbiter wrote every event of the task before it published
   // task_settled (market_record.h).
   VT_ASSIGN_OR_RETURN(std::vector<Event> fresh, market_tail_->ReadNew());
   for (Event& e : fresh) market_events_.push_back(std::move(e));
   VT_ASSIGN_OR_RETURN(MarketTaskRecord record, MarketTaskFromEvents(market_events_, submitter_->task()));
   market_events_.clear();
+  return record;
+}
+
+Status Run::ObserveMarketTask() {
+  VT_ASSIGN_OR_RETURN(MarketTaskRecord record, ReadMarketRecord());
   return market_->Observe(plan_, &record);
+}
+
+Status Run::RunMarketClock() {
+  MarketClock clock(*sc_.market, sc_.tasks, sc_.seed);
+  Status refusal = Status::Ok();
+  auto execute = [&](const MarketPlan& plan) -> Result<std::optional<MarketTaskRecord>> {
+    plan_ = plan;
+    VT_RETURN_IF_ERROR(WriteStrategies());
+    VT_RETURN_IF_ERROR(PostTask(plan.index));
+    Status settled = WaitSettled();
+    if (submitter_->refused()) {
+      // As for tasks in a row: the stream ends here, cleanly, and the run
+      // fails with the refusal.
+      refusal = settled;
+      return std::optional<MarketTaskRecord>();
+    }
+    VT_RETURN_IF_ERROR(settled);
+    VT_ASSIGN_OR_RETURN(MarketTaskRecord record, ReadMarketRecord());
+    if (opt_.on_task_settled) opt_.on_task_settled(plan.index);
+    return std::optional<MarketTaskRecord>(std::move(record));
+  };
+  VT_RETURN_IF_ERROR(clock.Run(&*market_, execute));
+  if (!refusal.ok()) failures_.push_back(refusal.message());
+  return Status::Ok();
 }
 
 Status Run::WaitSubscribed() {
@@ -827,7 +866,8 @@ RunOutcome Run::Execute() {
     market_.emplace(NewMarketBook(sc_));
     market_tail_.emplace(out_.out_dir + "/events.jsonl");
   }
-  for (int64_t i = 0; s.ok() && i < sc_.tasks; ++i) {
+  if (s.ok() && market_ && sc_.market->arrivals) s = RunMarketClock();
+  for (int64_t i = 0; s.ok() && !(market_ && sc_.market->arrivals) && i < sc_.tasks; ++i) {
     if (market_) {
       s = PlanMarketTask(i);
       if (!s.ok()) break;

@@ -1,6 +1,7 @@
 #include "scenarios/spec/market_spec.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -74,11 +75,22 @@ MarketSpec MarketSpec::FromResolved(const json& r) {
   }
   m.assignment = market["assignment"].get<std::string>();
   const int64_t reward = r["economics"]["reward"].get<int64_t>();
+  const double service_time = market.value("service_time", 1.0);
   for (const json& j : market["jobs"]) {
     m.jobs.push_back({j["weight"].get<int64_t>(), j["steps"].get<int64_t>(),
-                      j.contains("reward") ? j["reward"].get<int64_t>() : reward});
+                      j.contains("reward") ? j["reward"].get<int64_t>() : reward,
+                      j.value("service_time", service_time)});
   }
-  if (m.jobs.empty()) m.jobs.push_back({1, r["job"]["steps"].get<int64_t>(), reward});
+  if (m.jobs.empty()) {
+    m.jobs.push_back({1, r["job"]["steps"].get<int64_t>(), reward, service_time});
+  }
+  if (market.contains("arrival_rate")) {
+    MarketArrivals a;
+    a.rate = market["arrival_rate"].get<double>();
+    a.service = market.value("service", std::string("fixed"));
+    if (market.contains("max_wait")) a.max_wait = market["max_wait"].get<double>();
+    m.arrivals = a;
+  }
   return m;
 }
 
@@ -227,6 +239,47 @@ void CheckMoney(const json& r, const MarketPool& pool, int64_t max_reward,
   }
 }
 
+// The market clock's fields: finite and positive, and only with a rate.
+void CheckArrivals(const json& r, std::vector<ScenarioError>* errors) {
+  const json& market = r["market"];
+  auto finite = [&](const json& v, const std::string& at, bool zero_ok) {
+    const double x = v.get<double>();
+    if (!std::isfinite(x)) {
+      errors->push_back({at, "must be a finite number of market time units"});
+    } else if (x < 0 || (!zero_ok && x == 0)) {
+      errors->push_back({at, v.dump() + " must be " + (zero_ok ? "0 or more" : "more than 0")});
+    }
+  };
+  for (const char* f : {"arrival_rate", "service_time", "max_wait"}) {
+    if (market.contains(f) && market[f].is_number()) {
+      finite(market[f], std::string("/market/") + f, std::string(f) == "max_wait");
+    }
+  }
+  const json& jobs = market["jobs"];
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (jobs[i].contains("service_time") && jobs[i]["service_time"].is_number()) {
+      finite(jobs[i]["service_time"], "/market/jobs/" + std::to_string(i) + "/service_time",
+             false);
+    }
+  }
+  if (!market.contains("arrival_rate")) {
+    for (const char* f : {"service", "service_time", "max_wait"}) {
+      if (market.contains(f)) {
+        errors->push_back({std::string("/market/") + f,
+                           "has no meaning without market.arrival_rate: tasks then run one at "
+                           "a time"});
+      }
+    }
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      if (jobs[i].contains("service_time")) {
+        errors->push_back({"/market/jobs/" + std::to_string(i) + "/service_time",
+                           "has no meaning without market.arrival_rate: tasks then run one at "
+                           "a time"});
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<ScenarioError> ExpandMarket(json* resolved) {
@@ -260,6 +313,7 @@ std::vector<ScenarioError> ExpandMarket(json* resolved) {
   }
   const int64_t max_reward = CheckJobMix(r, spec, &errors);
   CheckMoney(r, pool, max_reward, &errors);
+  CheckArrivals(r, &errors);
   if (errors.empty()) r["participants"] = std::move(pool.participants);
   return errors;
 }

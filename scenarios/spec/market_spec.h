@@ -58,6 +58,20 @@ struct MarketJob {
   int64_t weight = 1;
   int64_t steps = 0;
   int64_t reward = 0;
+  // Market time it occupies its solver and drawn verifiers (the mean when
+  // the service is exponential); only read with an arrival rate.
+  double service_time = 1;
+};
+
+// The market clock (docs/market.md, "The market clock"): tasks arrive in a
+// Poisson process of `rate` tasks per unit of market time, each occupying
+// its solver and drawn verifiers for its job's service time.
+struct MarketArrivals {
+  double rate = 1;
+  std::string service = "fixed";  // "fixed" | "exponential"
+  // A task that has waited this long without starting is lost; none: it
+  // waits until it can start.
+  std::optional<double> max_wait;
 };
 
 struct MarketSpec {
@@ -66,6 +80,8 @@ struct MarketSpec {
   // Never empty once parsed: without "jobs", one variant of weight 1 with
   // the scenario's steps and economics.reward.
   std::vector<MarketJob> jobs;
+  // Without "arrival_rate": none, and tasks run one at a time.
+  std::optional<MarketArrivals> arrivals;
 
   // REQUIRES: `resolved` passed ExpandMarket without errors.
   static MarketSpec FromResolved(const nlohmann::json& resolved);
@@ -80,7 +96,9 @@ struct MarketSpec {
 // and the verifier pool; one hardware profile for all solvers (the arbiter
 // rules in it); funds that cover the entry's stake; job variants whose steps
 // are multiples of checkpoint_interval; money that fits the ledger and
-// submitter funds that pay every task. Returns every error found (empty:
+// submitter funds that pay every task; an arrival rate, service times and
+// max_wait that are finite and positive (max_wait: not negative), and none
+// of service, service_time or max_wait without an arrival rate. Returns every error found (empty:
 // the document is expanded). A document without "market" is left as is.
 std::vector<ScenarioError> ExpandMarket(nlohmann::json* resolved);
 

@@ -4,6 +4,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <limits>
+
 #include "scenarios/spec/scenario.h"
 #include "tests/unit/scenario/scenario_test_util.h"
 
@@ -170,6 +173,101 @@ TEST(MarketScenario, WrongValuesAreRefusedWithTheReason) {
     EXPECT_THAT(error, HasSubstr(c.reason)) << c.what << ": " << error;
     EXPECT_FALSE(error.empty()) << c.what;
   }
+}
+
+TEST(MarketScenario, ArrivalRateAndServiceTimesReachTheSpec) {
+  json j = MarketBase();
+  j["market"]["arrival_rate"] = 2.5;
+  j["market"]["service"] = "exponential";
+  j["market"]["service_time"] = 4;
+  j["market"]["max_wait"] = 3;
+  j["market"]["jobs"] = {{{"steps", 100}}, {{"steps", 200}, {"service_time", 0.5}}};
+  auto sc = ParseScenario(j.dump(), "t.json");
+  ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+  ASSERT_TRUE(sc->market->arrivals.has_value());
+  EXPECT_EQ(sc->market->arrivals->rate, 2.5);
+  EXPECT_EQ(sc->market->arrivals->service, "exponential");
+  EXPECT_EQ(sc->market->arrivals->max_wait, 3.0);
+  EXPECT_EQ(sc->market->jobs[0].service_time, 4.0);  // the market's
+  EXPECT_EQ(sc->market->jobs[1].service_time, 0.5);  // its own
+  // Defaults: a fixed service time of 1, no max_wait; and no clock at all
+  // without a rate.
+  json plain = MarketBase();
+  plain["market"]["arrival_rate"] = 1;
+  auto d = ParseScenario(plain.dump(), "t.json");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->market->arrivals->service, "fixed");
+  EXPECT_FALSE(d->market->arrivals->max_wait.has_value());
+  EXPECT_EQ(d->market->jobs[0].service_time, 1.0);
+  auto none = ParseScenario(MarketBase().dump(), "t.json");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->market->arrivals.has_value());
+}
+
+TEST(MarketScenario, WrongClockValuesAreRefusedWithTheFieldAndReason) {
+  struct Case {
+    const char* what;
+    std::function<void(json&)> change;
+    std::string path, reason;
+  };
+  const std::vector<Case> cases = {
+      {"zero rate", [](json& j) { j["market"]["arrival_rate"] = 0; }, "/market/arrival_rate", ""},
+      {"negative rate", [](json& j) { j["market"]["arrival_rate"] = -1; }, "/market/arrival_rate",
+       ""},
+      {"rate not a number", [](json& j) { j["market"]["arrival_rate"] = "fast"; },
+       "/market/arrival_rate", ""},
+      {"zero service time",
+       [](json& j) { j["market"]["arrival_rate"] = 1; j["market"]["service_time"] = 0; },
+       "/market/service_time", ""},
+      {"negative job service time",
+       [](json& j) {
+         j["market"]["arrival_rate"] = 1;
+         j["market"]["jobs"] = {{{"steps", 100}, {"service_time", -2}}};
+       },
+       "/market/jobs/0/service_time", ""},
+      {"negative max_wait",
+       [](json& j) { j["market"]["arrival_rate"] = 1; j["market"]["max_wait"] = -1; },
+       "/market/max_wait", ""},
+      {"unknown service",
+       [](json& j) { j["market"]["arrival_rate"] = 1; j["market"]["service"] = "uniform"; },
+       "/market/service", ""},
+      {"service time without a rate", [](json& j) { j["market"]["service_time"] = 2; },
+       "/market/service_time", "has no meaning without market.arrival_rate"},
+      {"max_wait without a rate", [](json& j) { j["market"]["max_wait"] = 2; },
+       "/market/max_wait", "has no meaning without market.arrival_rate"},
+      {"service without a rate", [](json& j) { j["market"]["service"] = "fixed"; },
+       "/market/service", "has no meaning without market.arrival_rate"},
+      {"job service time without a rate",
+       [](json& j) { j["market"]["jobs"] = {{{"steps", 100}, {"service_time", 2}}}; },
+       "/market/jobs/0/service_time", "has no meaning without market.arrival_rate"},
+      {"a pool too small to staff a task",
+       [](json& j) { j["market"]["arrival_rate"] = 1; j["economics"]["verifiers_per_task"] = 14; },
+       "/economics/verifiers_per_task", "more verifiers per task than the pool has (13)"},
+  };
+  for (const Case& c : cases) {
+    json j = MarketBase();
+    c.change(j);
+    const std::string error = ErrorOf(j);
+    EXPECT_THAT(error, HasSubstr(c.path)) << c.what;
+    EXPECT_THAT(error, HasSubstr(c.reason)) << c.what;
+  }
+  // Infinity: refused in a document built in memory (a JSON text cannot
+  // hold it: the reader refuses 1e999 as a number overflow).
+  for (const char* field : {"arrival_rate", "service_time", "max_wait"}) {
+    json j = MarketBase();
+    j["market"]["arrival_rate"] = 1;
+    j["market"][field] = std::numeric_limits<double>::infinity();
+    std::string all;
+    for (const ScenarioError& e : CheckScenarioJson(j)) all += e.path + ": " + e.message + "\n";
+    EXPECT_THAT(all, HasSubstr(std::string("/market/") + field + ": must be a finite number"))
+        << field;
+  }
+  json j = MarketBase();
+  std::string text = j.dump();
+  text.replace(text.find("\"market\":{"), 10, "\"market\":{\"arrival_rate\":1e999,");
+  auto r = ParseScenario(text, "t.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("1e999"));
 }
 
 TEST(MarketScenario, ExpectationPathsIntoTheMarket) {
