@@ -1,6 +1,8 @@
 // Tests of the market's rules (scenarios/runner/market_book.h) driven with
 // made-up task records, and of reading a task's record from events
 // (market_record.h).
+#include "scenarios/runner/market_book.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -9,25 +11,16 @@
 #include <fstream>
 #include <random>
 
-#include "scenarios/runner/market_book.h"
 #include "scenarios/runner/market_record.h"
 #include "tests/support/files.h"
+#include "tests/unit/runner/market_test_util.h"
 
 namespace veritrain {
 namespace {
 
 using ::testing::HasSubstr;
 
-MarketEntry BookEntry(const std::string& name, const std::string& role, int64_t count,
-                  const std::string& behaviour = "honest", int64_t funds = 1000) {
-  MarketEntry e;
-  e.name = name;
-  e.role = role;
-  e.count = count;
-  e.behaviour = behaviour;
-  e.funds = funds;
-  return e;
-}
+using testing_util::TestMarketEntry;
 
 TaskEconomics BookEcon() {
   TaskEconomics e;
@@ -38,7 +31,8 @@ TaskEconomics BookEcon() {
   return e;
 }
 
-MarketSpec BookSpec(std::vector<MarketEntry> entries, const std::string& assignment = "random") {
+MarketSpec BookSpec(std::vector<MarketEntry> entries,
+                    const std::string& assignment = "random") {
   MarketSpec s;
   s.entries = std::move(entries);
   s.assignment = assignment;
@@ -49,9 +43,10 @@ MarketSpec BookSpec(std::vector<MarketEntry> entries, const std::string& assignm
 // A settled, accepted task of `plan` in which the first `selected` of the
 // pool verified; each participant's profit given in `profit` (as a flow),
 // its balance moved by that much.
-MarketTaskRecord BookRecord(const MarketBook& book, const MarketPlan& plan, size_t selected,
-                        const std::map<std::string, int64_t>& profit,
-                        const std::string& outcome = "accepted") {
+MarketTaskRecord BookRecord(const MarketBook& book, const MarketPlan& plan,
+                            size_t selected,
+                            const std::map<std::string, int64_t>& profit,
+                            const std::string& outcome = "accepted") {
   MarketTaskRecord r;
   r.task = "task-" + std::to_string(plan.index + 1);
   r.outcome = outcome;
@@ -73,20 +68,28 @@ MarketTaskRecord BookRecord(const MarketBook& book, const MarketPlan& plan, size
 }
 
 TEST(MarketBook, PlanDrawsAnActiveSolverAndNamesEveryActiveVerifier) {
-  MarketBook book(BookSpec({BookEntry("s", "solver", 4), BookEntry("v", "verifier", 5)}), BookEcon(), 0, 7);
+  MarketBook book(BookSpec({TestMarketEntry("s", "solver", 4),
+                            TestMarketEntry("v", "verifier", 5)}),
+                  BookEcon(), 0, 7);
   std::set<std::string> drawn;
   for (int64_t i = 0; i < 40; ++i) {
     const MarketPlan p = book.Plan(i);
     ASSERT_TRUE(p.post);
-    EXPECT_EQ(p.verifiers, (std::vector<std::string>{"v-1", "v-2", "v-3", "v-4", "v-5"}));
+    EXPECT_EQ(p.verifiers,
+              (std::vector<std::string>{"v-1", "v-2", "v-3", "v-4", "v-5"}));
     drawn.insert(p.solver);
     EXPECT_EQ(p.steps, 100);
     EXPECT_EQ(p.reward, 500);
   }
-  EXPECT_EQ(drawn.size(), 4u) << "a uniform draw over 40 tasks reaches every solver";
+  EXPECT_EQ(drawn.size(), 4u)
+      << "a uniform draw over 40 tasks reaches every solver";
   // The same seed and history plan the same; another seed differs somewhere.
-  MarketBook same(BookSpec({BookEntry("s", "solver", 4), BookEntry("v", "verifier", 5)}), BookEcon(), 0, 7);
-  MarketBook other(BookSpec({BookEntry("s", "solver", 4), BookEntry("v", "verifier", 5)}), BookEcon(), 0, 8);
+  MarketBook same(BookSpec({TestMarketEntry("s", "solver", 4),
+                            TestMarketEntry("v", "verifier", 5)}),
+                  BookEcon(), 0, 7);
+  MarketBook other(BookSpec({TestMarketEntry("s", "solver", 4),
+                             TestMarketEntry("v", "verifier", 5)}),
+                   BookEcon(), 0, 8);
   bool differs = false;
   for (int64_t i = 0; i < 20; ++i) {
     EXPECT_EQ(book.Plan(i).solver, same.Plan(i).solver);
@@ -96,7 +99,9 @@ TEST(MarketBook, PlanDrawsAnActiveSolverAndNamesEveryActiveVerifier) {
 }
 
 TEST(MarketBook, TheRevealedRandomnessDrawsTheNextSolver) {
-  MarketBook a(BookSpec({BookEntry("s", "solver", 8), BookEntry("v", "verifier", 1)}), BookEcon(), 0, 1);
+  MarketBook a(BookSpec({TestMarketEntry("s", "solver", 8),
+                         TestMarketEntry("v", "verifier", 1)}),
+               BookEcon(), 0, 1);
   MarketBook b = a;
   MarketPlan p = a.Plan(0);
   MarketTaskRecord ra = BookRecord(a, p, 1, {});
@@ -105,32 +110,37 @@ TEST(MarketBook, TheRevealedRandomnessDrawsTheNextSolver) {
   ASSERT_TRUE(a.Observe(p, &ra).ok());
   ASSERT_TRUE(b.Observe(p, &rb).ok());
   bool differs = false;
-  for (int64_t i = 1; i < 10; ++i) differs = differs || a.Plan(i).solver != b.Plan(i).solver;
+  for (int64_t i = 1; i < 10; ++i)
+    differs = differs || a.Plan(i).solver != b.Plan(i).solver;
   EXPECT_TRUE(differs);
 }
 
 TEST(MarketBook, StakeAssignmentFavoursTheRich) {
-  std::vector<MarketEntry> entries = {BookEntry("poor", "solver", 1, "honest", 100),
-                                      BookEntry("rich", "solver", 1, "honest", 100000),
-                                      BookEntry("v", "verifier", 1)};
+  std::vector<MarketEntry> entries = {
+      TestMarketEntry("poor", "solver", 1, "honest", 100),
+      TestMarketEntry("rich", "solver", 1, "honest", 100000),
+      TestMarketEntry("v", "verifier", 1)};
   MarketBook book(BookSpec(entries, "stake"), BookEcon(), 0, 3);
   int rich = 0;
   for (int64_t i = 0; i < 200; ++i) rich += book.Plan(i).solver == "rich-1";
   EXPECT_GE(rich, 190);
   MarketBook uniform(BookSpec(entries, "random"), BookEcon(), 0, 3);
   int rich_uniform = 0;
-  for (int64_t i = 0; i < 200; ++i) rich_uniform += uniform.Plan(i).solver == "rich-1";
+  for (int64_t i = 0; i < 200; ++i)
+    rich_uniform += uniform.Plan(i).solver == "rich-1";
   EXPECT_LT(rich_uniform, 140);
 }
 
 TEST(MarketBook, ReputationFavoursSolversThatArePaid) {
-  MarketBook book(BookSpec({BookEntry("s", "solver", 2, "honest", 100000), BookEntry("v", "verifier", 1)},
-                       "reputation"),
+  MarketBook book(BookSpec({TestMarketEntry("s", "solver", 2, "honest", 100000),
+                            TestMarketEntry("v", "verifier", 1)},
+                           "reputation"),
                   BookEcon(), 0, 5);
   // s-1 is upheld on its tasks, s-2 accepted, for 30 tasks.
   for (int64_t i = 0; i < 30; ++i) {
     const MarketPlan p = book.Plan(i);
-    MarketTaskRecord r = BookRecord(book, p, 1, {}, p.solver == "s-1" ? "challenge_upheld" : "accepted");
+    MarketTaskRecord r = BookRecord(
+        book, p, 1, {}, p.solver == "s-1" ? "challenge_upheld" : "accepted");
     ASSERT_TRUE(book.Observe(p, &r).ok());
   }
   EXPECT_GT(book.members().at("s-2").paid, 0);
@@ -141,11 +151,12 @@ TEST(MarketBook, ReputationFavoursSolversThatArePaid) {
 }
 
 TEST(MarketBook, AdaptiveVerifiersImitateTheBetterPayingStrategy) {
-  MarketEntry honest = BookEntry("h", "verifier", 3);
+  MarketEntry honest = TestMarketEntry("h", "verifier", 3);
   honest.adapt = MarketAdapt{"lazy-approve", {}, 5, 0};
-  MarketEntry lazy = BookEntry("l", "verifier", 1, "lazy-approve");
+  MarketEntry lazy = TestMarketEntry("l", "verifier", 1, "lazy-approve");
   lazy.adapt = MarketAdapt{"honest", {}, 5, 0};
-  MarketBook book(BookSpec({BookEntry("s", "solver", 1), honest, lazy}), BookEcon(), 0, 1);
+  MarketBook book(BookSpec({TestMarketEntry("s", "solver", 1), honest, lazy}),
+                  BookEcon(), 0, 1);
   EXPECT_DOUBLE_EQ(book.Shares("verifier").at("lazy-approve"), 0.25);
   EXPECT_EQ(book.AdaptiveStrategies().size(), 4u);
   // Every verifier verifies; lazy ones earn 50, honest ones 10.
@@ -165,9 +176,10 @@ TEST(MarketBook, AdaptiveVerifiersImitateTheBetterPayingStrategy) {
 }
 
 TEST(MarketBook, NoSwitchWithinTheMarginOrWithoutEvidence) {
-  MarketEntry honest = BookEntry("h", "verifier", 2);
+  MarketEntry honest = TestMarketEntry("h", "verifier", 2);
   honest.adapt = MarketAdapt{"lazy-approve", {}, 5, 100};  // margin 100
-  MarketBook book(BookSpec({BookEntry("s", "solver", 1), honest}), BookEcon(), 0, 1);
+  MarketBook book(BookSpec({TestMarketEntry("s", "solver", 1), honest}),
+                  BookEcon(), 0, 1);
   for (int64_t i = 0; i < 5; ++i) {
     const MarketPlan p = book.Plan(i);
     MarketTaskRecord r = BookRecord(book, p, 2, {{"h-1", -10}, {"h-2", 10}});
@@ -179,11 +191,13 @@ TEST(MarketBook, NoSwitchWithinTheMarginOrWithoutEvidence) {
 }
 
 TEST(MarketBook, ParticipantsThatCannotCoverTheirStakeAreOut) {
-  MarketBook book(BookSpec({BookEntry("s", "solver", 2, "honest", 150), BookEntry("v", "verifier", 2, "honest", 70)}),
+  MarketBook book(BookSpec({TestMarketEntry("s", "solver", 2, "honest", 150),
+                            TestMarketEntry("v", "verifier", 2, "honest", 70)}),
                   BookEcon(), 0, 1);
   const MarketPlan p = book.Plan(0);
   // The solver loses 100 (150 -> 50 < 100); v-1 loses 20 (70 -> 50 < 60).
-  MarketTaskRecord r = BookRecord(book, p, 1, {{p.solver, -100}, {"v-1", -20}}, "challenge_upheld");
+  MarketTaskRecord r = BookRecord(book, p, 1, {{p.solver, -100}, {"v-1", -20}},
+                                  "challenge_upheld");
   ASSERT_TRUE(book.Observe(p, &r).ok());
   EXPECT_TRUE(book.members().at(p.solver).out);
   EXPECT_FALSE(book.members().at(p.solver).active);
@@ -200,10 +214,12 @@ TEST(MarketBook, ParticipantsThatCannotCoverTheirStakeAreOut) {
 }
 
 TEST(MarketBook, NoActiveSolverLeavesTheTaskUnserved) {
-  MarketBook book(BookSpec({BookEntry("s", "solver", 1, "honest", 150), BookEntry("v", "verifier", 1)}), BookEcon(),
-                  0, 1);
+  MarketBook book(BookSpec({TestMarketEntry("s", "solver", 1, "honest", 150),
+                            TestMarketEntry("v", "verifier", 1)}),
+                  BookEcon(), 0, 1);
   const MarketPlan p = book.Plan(0);
-  MarketTaskRecord r = BookRecord(book, p, 1, {{"s-1", -100}}, "challenge_upheld");
+  MarketTaskRecord r =
+      BookRecord(book, p, 1, {{"s-1", -100}}, "challenge_upheld");
   ASSERT_TRUE(book.Observe(p, &r).ok());
   const MarketPlan q = book.Plan(1);
   EXPECT_FALSE(q.post);
@@ -214,10 +230,11 @@ TEST(MarketBook, NoActiveSolverLeavesTheTaskUnserved) {
 }
 
 TEST(MarketBook, WhistleblowersJoinWhenFewCheckAndLeaveOncePaid) {
-  MarketEntry wb = BookEntry("wb", "verifier", 2);
+  MarketEntry wb = TestMarketEntry("wb", "verifier", 2);
   wb.whistleblower = MarketWhistleblower{2, 100};
-  MarketEntry lazy = BookEntry("l", "verifier", 3, "lazy-approve");
-  MarketBook book(BookSpec({BookEntry("s", "solver", 1), lazy, wb}), BookEcon(), 0, 1);
+  MarketEntry lazy = TestMarketEntry("l", "verifier", 3, "lazy-approve");
+  MarketBook book(BookSpec({TestMarketEntry("s", "solver", 1), lazy, wb}),
+                  BookEcon(), 0, 1);
   // No honest verifier at the start: both join (the second sees one honest).
   EXPECT_TRUE(book.members().at("wb-1").active);
   EXPECT_TRUE(book.members().at("wb-2").active);
@@ -240,20 +257,24 @@ TEST(MarketBook, WhistleblowersJoinWhenFewCheckAndLeaveOncePaid) {
 }
 
 TEST(MarketBook, AParticipantThatDidNotPlayItsStrategyIsAnError) {
-  MarketBook book(BookSpec({BookEntry("s", "solver", 1), BookEntry("v", "verifier", 1, "lazy-approve"),
-                        BookEntry("h", "verifier", 1)}),
+  MarketBook book(BookSpec({TestMarketEntry("s", "solver", 1),
+                            TestMarketEntry("v", "verifier", 1, "lazy-approve"),
+                            TestMarketEntry("h", "verifier", 1)}),
                   BookEcon(), 0, 1);
   const MarketPlan p = book.Plan(0);
   MarketTaskRecord r = BookRecord(book, p, 2, {});
   MarketTaskRecord wrong_solver = r;
   wrong_solver.solver_behaviour = "lazy";
-  EXPECT_THAT(book.Observe(p, &wrong_solver).message(), HasSubstr("trained as 'lazy'"));
+  EXPECT_THAT(book.Observe(p, &wrong_solver).message(),
+              HasSubstr("trained as 'lazy'"));
   MarketTaskRecord busy_lazy = r;
   busy_lazy.verdicts["v-1"].steps_reexecuted = 20;
-  EXPECT_THAT(book.Observe(p, &busy_lazy).message(), HasSubstr("re-executed 20 steps"));
+  EXPECT_THAT(book.Observe(p, &busy_lazy).message(),
+              HasSubstr("re-executed 20 steps"));
   MarketTaskRecord idle_honest = r;
   idle_honest.verdicts["h-1"].steps_reexecuted = 0;
-  EXPECT_THAT(book.Observe(p, &idle_honest).message(), HasSubstr("re-executed nothing"));
+  EXPECT_THAT(book.Observe(p, &idle_honest).message(),
+              HasSubstr("re-executed nothing"));
   MarketTaskRecord abstained = r;
   abstained.verdicts["h-1"].abstain = true;
   EXPECT_THAT(book.Observe(p, &abstained).message(), HasSubstr("abstained"));
@@ -265,8 +286,9 @@ TEST(MarketBook, AParticipantThatDidNotPlayItsStrategyIsAnError) {
 }
 
 TEST(MarketBook, CountsCheatingForcedErrorsShortPayoutsAndSecurityCost) {
-  MarketBook book(BookSpec({BookEntry("c", "solver", 1, "lazy"), BookEntry("v", "verifier", 2)}), BookEcon(), 90,
-                  1);
+  MarketBook book(BookSpec({TestMarketEntry("c", "solver", 1, "lazy"),
+                            TestMarketEntry("v", "verifier", 2)}),
+                  BookEcon(), 90, 1);
   MarketPlan p = book.Plan(0);
   MarketTaskRecord caught = BookRecord(book, p, 2, {}, "challenge_upheld");
   caught.fees_paid = 20;
@@ -311,17 +333,25 @@ TEST(MarketBook, CountsCheatingForcedErrorsShortPayoutsAndSecurityCost) {
 TEST(MarketBookProperty, InvariantsHoldOverRandomHistories) {
   for (uint64_t seed = 1; seed <= 30; ++seed) {
     std::mt19937_64 rng(seed);
-    MarketEntry hs = BookEntry("hs", "solver", 1 + rng() % 4, "honest", 100 + rng() % 500);
+    MarketEntry hs = TestMarketEntry("hs", "solver", 1 + rng() % 4, "honest",
+                                     100 + rng() % 500);
     hs.adapt = MarketAdapt{"lazy", {}, 1 + static_cast<int64_t>(rng() % 6), 0};
-    MarketEntry hv = BookEntry("hv", "verifier", 1 + rng() % 6, "honest", 60 + rng() % 300);
-    hv.adapt = MarketAdapt{"lazy-approve", {}, 1 + static_cast<int64_t>(rng() % 6),
+    MarketEntry hv = TestMarketEntry("hv", "verifier", 1 + rng() % 6, "honest",
+                                     60 + rng() % 300);
+    hv.adapt = MarketAdapt{"lazy-approve",
+                           {},
+                           1 + static_cast<int64_t>(rng() % 6),
                            static_cast<int64_t>(rng() % 20)};
-    MarketEntry lv = BookEntry("lv", "verifier", 1 + rng() % 4, "lazy-approve", 60 + rng() % 300);
+    MarketEntry lv = TestMarketEntry("lv", "verifier", 1 + rng() % 4,
+                                     "lazy-approve", 60 + rng() % 300);
     lv.adapt = MarketAdapt{"honest", {}, 3, 0};
-    MarketEntry wb = BookEntry("wb", "verifier", 1 + rng() % 2, "honest", 500);
-    wb.whistleblower = MarketWhistleblower{1 + static_cast<int64_t>(rng() % 3), 50};
+    MarketEntry wb =
+        TestMarketEntry("wb", "verifier", 1 + rng() % 2, "honest", 500);
+    wb.whistleblower =
+        MarketWhistleblower{1 + static_cast<int64_t>(rng() % 3), 50};
     const char* rules[] = {"random", "stake", "reputation"};
-    MarketBook book(BookSpec({hs, hv, lv, wb}, rules[seed % 3]), BookEcon(), 100, seed);
+    MarketBook book(BookSpec({hs, hv, lv, wb}, rules[seed % 3]), BookEcon(),
+                    100, seed);
     std::set<std::string> out;
     for (int64_t i = 0; i < 60; ++i) {
       const MarketPlan p = book.Plan(i);
@@ -336,8 +366,10 @@ TEST(MarketBookProperty, InvariantsHoldOverRandomHistories) {
         for (const auto& [n, m] : book.members()) {
           if (m.active) profit[n] = static_cast<int64_t>(rng() % 121) - 60;
         }
-        const std::string outcomes[] = {"accepted", "challenge_upheld", "challenge_rejected", "forced_error"};
-        MarketTaskRecord r = BookRecord(book, p, 1 + rng() % 3, profit, outcomes[rng() % 4]);
+        const std::string outcomes[] = {"accepted", "challenge_upheld",
+                                        "challenge_rejected", "forced_error"};
+        MarketTaskRecord r =
+            BookRecord(book, p, 1 + rng() % 3, profit, outcomes[rng() % 4]);
         ASSERT_TRUE(book.Observe(p, &r).ok());
       } else {
         ASSERT_TRUE(book.Observe(p, nullptr).ok());
@@ -362,7 +394,8 @@ TEST(MarketBookProperty, InvariantsHoldOverRandomHistories) {
   }
 }
 
-Event BookEvent(const std::string& type, const std::string& task, nlohmann::json data) {
+Event BookEvent(const std::string& type, const std::string& task,
+                nlohmann::json data) {
   Event e;
   e.type = type;
   e.task = task;
@@ -373,24 +406,62 @@ Event BookEvent(const std::string& type, const std::string& task, nlohmann::json
 TEST(MarketRecord, ProfitIsLedgerFlowMinusComputeAsTheSummaryCountsIt) {
   const std::string t = "task-0001";
   std::vector<Event> events = {
-      BookEvent("task_posted", t,
-         {{"spec", {{"solver", "s"}, {"steps", 100},
-                    {"economics", {{"compute_cost_per_step", 2}, {"whistleblower_reward", 30}}}}}}),
-      BookEvent("transfer", t, {{"from", "submitter"}, {"to", "escrow/" + t}, {"amount", 600}, {"reason", "escrow"}}),
-      BookEvent("trace_committed", t, {{"body", {{"training", {{"behaviour", "honest"}, {"steps_computed", 100}}}}}}),
+      BookEvent(
+          "task_posted", t,
+          {{"spec",
+            {{"solver", "s"},
+             {"steps", 100},
+             {"economics",
+              {{"compute_cost_per_step", 2}, {"whistleblower_reward", 30}}}}}}),
+      BookEvent("transfer", t,
+                {{"from", "submitter"},
+                 {"to", "escrow/" + t},
+                 {"amount", 600},
+                 {"reason", "escrow"}}),
+      BookEvent("trace_committed", t,
+                {{"body",
+                  {{"training",
+                    {{"behaviour", "honest"}, {"steps_computed", 100}}}}}}),
       BookEvent("randomness_revealed", t, {{"secret", std::string(64, 'a')}}),
       BookEvent("verifiers_selected", t, {{"verifiers", {"v1", "v2"}}}),
-      BookEvent("verdict", t, {{"verifier", "v1"}, {"body", {{"accept", true}, {"steps_reexecuted", 40}}}}),
-      BookEvent("verdict", t, {{"verifier", "v2"}, {"body", {{"accept", true}, {"steps_reexecuted", 0}}}}),
-      BookEvent("transfer", t, {{"from", "escrow/" + t}, {"to", "v1"}, {"amount", 50}, {"reason", "verifier fee"}}),
-      BookEvent("transfer", t, {{"from", "escrow/" + t}, {"to", "v2"}, {"amount", 50}, {"reason", "verifier fee"}}),
-      BookEvent("transfer", t, {{"from", "escrow/" + t}, {"to", "jackpot"}, {"amount", 50}, {"reason", "jackpot tax"}}),
-      BookEvent("transfer", t, {{"from", "escrow/" + t}, {"to", "s"}, {"amount", 450}, {"reason", "reward"}}),
-      BookEvent("settlement", t, {{"forced_error", false}, {"caught", nlohmann::json::array()},
-                           {"lazy", nlohmann::json::array()}, {"tax", 50}, {"whistleblower_paid", 0},
-                           {"jackpot", 50}}),
-      BookEvent("task_settled", t, {{"outcome", "accepted"}, {"balances", {{"s", 1450}, {"v1", 1050}}}}),
-      BookEvent("task_posted", "task-0002", {{"spec", {{"solver", "x"}, {"steps", 1}}}})};
+      BookEvent("verdict", t,
+                {{"verifier", "v1"},
+                 {"body", {{"accept", true}, {"steps_reexecuted", 40}}}}),
+      BookEvent("verdict", t,
+                {{"verifier", "v2"},
+                 {"body", {{"accept", true}, {"steps_reexecuted", 0}}}}),
+      BookEvent("transfer", t,
+                {{"from", "escrow/" + t},
+                 {"to", "v1"},
+                 {"amount", 50},
+                 {"reason", "verifier fee"}}),
+      BookEvent("transfer", t,
+                {{"from", "escrow/" + t},
+                 {"to", "v2"},
+                 {"amount", 50},
+                 {"reason", "verifier fee"}}),
+      BookEvent("transfer", t,
+                {{"from", "escrow/" + t},
+                 {"to", "jackpot"},
+                 {"amount", 50},
+                 {"reason", "jackpot tax"}}),
+      BookEvent("transfer", t,
+                {{"from", "escrow/" + t},
+                 {"to", "s"},
+                 {"amount", 450},
+                 {"reason", "reward"}}),
+      BookEvent("settlement", t,
+                {{"forced_error", false},
+                 {"caught", nlohmann::json::array()},
+                 {"lazy", nlohmann::json::array()},
+                 {"tax", 50},
+                 {"whistleblower_paid", 0},
+                 {"jackpot", 50}}),
+      BookEvent(
+          "task_settled", t,
+          {{"outcome", "accepted"}, {"balances", {{"s", 1450}, {"v1", 1050}}}}),
+      BookEvent("task_posted", "task-0002",
+                {{"spec", {{"solver", "x"}, {"steps", 1}}}})};
   auto r = MarketTaskFromEvents(events, t);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->outcome, "accepted");
@@ -409,7 +480,8 @@ TEST(MarketRecord, ProfitIsLedgerFlowMinusComputeAsTheSummaryCountsIt) {
   // Not settled in the events given: refused, not guessed.
   events.pop_back();
   events.pop_back();
-  EXPECT_THAT(MarketTaskFromEvents(events, t).status().message(), HasSubstr("has not settled"));
+  EXPECT_THAT(MarketTaskFromEvents(events, t).status().message(),
+              HasSubstr("has not settled"));
   EXPECT_THAT(MarketTaskFromEvents(events, "task-0009").status().message(),
               HasSubstr("no task_posted"));
 }
@@ -418,8 +490,10 @@ TEST(MarketRecord, EventTailReadsCompleteLinesOnly) {
   testing_util::ScratchDir dir;
   const std::string path = dir.path() + "/events.jsonl";
   std::ofstream out(path);
-  out << R"({"seq":0,"type":"genesis","task":"","data":{}})" << "\n"
-      << R"({"seq":1,"type":"task_posted","task":"task-0001","data":{"a":1}})" << "\n"
+  out << R"({"seq":0,"type":"genesis","task":"","data":{}})"
+      << "\n"
+      << R"({"seq":1,"type":"task_posted","task":"task-0001","data":{"a":1}})"
+      << "\n"
       << R"({"seq":2,"type":"verd)";
   out.flush();
   EventTail tail(path);
@@ -428,7 +502,8 @@ TEST(MarketRecord, EventTailReadsCompleteLinesOnly) {
   ASSERT_EQ(first->size(), 2u);
   EXPECT_EQ((*first)[1].task, "task-0001");
   EXPECT_EQ((*first)[1].data["a"], 1);
-  out << R"(ict","task":"task-0001","data":{}})" << "\n";
+  out << R"(ict","task":"task-0001","data":{}})"
+      << "\n";
   out.flush();
   auto second = tail.ReadNew();
   ASSERT_TRUE(second.ok());
@@ -440,7 +515,8 @@ TEST(MarketRecord, EventTailReadsCompleteLinesOnly) {
   out << "not json\n";
   out.flush();
   EXPECT_EQ(tail.ReadNew().status().code(), Status::Code::kCorruption);
-  EXPECT_EQ(EventTail(dir.path() + "/none").ReadNew().status().code(), Status::Code::kIOError);
+  EXPECT_EQ(EventTail(dir.path() + "/none").ReadNew().status().code(),
+            Status::Code::kIOError);
 }
 
 }  // namespace

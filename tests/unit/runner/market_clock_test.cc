@@ -2,6 +2,8 @@
 // arrivals and service times from the seed, the FIFO queue, busy
 // participants never drawn, losses after max_wait — driven through a real
 // MarketBook with made-up task records in place of the real arbiter.
+#include "scenarios/runner/market_clock.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -12,29 +14,21 @@
 #include <set>
 
 #include "scenarios/runner/market_book.h"
-#include "scenarios/runner/market_clock.h"
+#include "tests/unit/runner/market_test_util.h"
 
 namespace veritrain {
 namespace {
 
 using ::testing::HasSubstr;
 
-MarketEntry ClockEntry(const std::string& name, const std::string& role, int64_t count,
-                       const std::string& behaviour = "honest", int64_t funds = 1000) {
-  MarketEntry e;
-  e.name = name;
-  e.role = role;
-  e.count = count;
-  e.behaviour = behaviour;
-  e.funds = funds;
-  return e;
-}
+using testing_util::TestMarketEntry;
 
-MarketSpec ClockSpec(int64_t solvers, int64_t verifiers, double rate, double service_time,
-                     const std::string& service = "fixed",
+MarketSpec ClockSpec(int64_t solvers, int64_t verifiers, double rate,
+                     double service_time, const std::string& service = "fixed",
                      std::optional<double> max_wait = std::nullopt) {
   MarketSpec s;
-  s.entries = {ClockEntry("s", "solver", solvers), ClockEntry("v", "verifier", verifiers)};
+  s.entries = {TestMarketEntry("s", "solver", solvers),
+               TestMarketEntry("v", "verifier", verifiers)};
   s.entries[1].adapt = MarketAdapt{"lazy-approve", {}, 3, 0};
   s.jobs = {{1, 100, 500, service_time}, {1, 200, 800, service_time * 2}};
   s.arrivals = MarketArrivals{rate, service, max_wait};
@@ -69,36 +63,43 @@ class FakeMarket {
   }
 
   MarketExecute Execute() {
-    return [this](const MarketPlan& plan) -> Result<std::optional<MarketTaskRecord>> {
-      if (stop_after_ >= 0 && static_cast<int64_t>(started_.size()) == stop_after_) {
-        return std::optional<MarketTaskRecord>();
-      }
-      MarketTaskRecord r;
-      r.task = "task-" + std::to_string(plan.index + 1);
-      r.outcome = "accepted";
-      r.solver = plan.solver;
-      r.solver_behaviour = book_.members().at(plan.solver).strategy;
-      std::vector<std::string> pool = plan.verifiers;
-      std::shuffle(pool.begin(), pool.end(), rng_);
-      pool.resize(std::min<size_t>(pool.size(), static_cast<size_t>(per_task_)));
-      r.selected = pool;
-      Started s{plan.index, plan.timing->arrival, plan.timing->start, plan.timing->end,
-                {plan.solver}};
-      for (const std::string& v : r.selected) {
-        const bool lazy = book_.members().at(v).strategy == "lazy-approve";
-        r.verdicts[v] = MarketVerdict{true, false, lazy ? 0 : 40};
-        s.participants.push_back(v);
-      }
-      for (const std::string& p : s.participants) {
-        const int64_t flow = static_cast<int64_t>(rng_() % 61) - 20;
-        r.flows[p] = flow;
-        ledger_[p] += flow;
-      }
-      r.balances = ledger_;
-      r.secret = Sha256Of("secret/" + r.task);
-      started_.push_back(s);
-      return std::optional<MarketTaskRecord>(std::move(r));
-    };
+    return
+        [this](
+            const MarketPlan& plan) -> Result<std::optional<MarketTaskRecord>> {
+          if (stop_after_ >= 0 &&
+              static_cast<int64_t>(started_.size()) == stop_after_) {
+            return std::optional<MarketTaskRecord>();
+          }
+          MarketTaskRecord r;
+          r.task = "task-" + std::to_string(plan.index + 1);
+          r.outcome = "accepted";
+          r.solver = plan.solver;
+          r.solver_behaviour = book_.members().at(plan.solver).strategy;
+          std::vector<std::string> pool = plan.verifiers;
+          std::shuffle(pool.begin(), pool.end(), rng_);
+          pool.resize(
+              std::min<size_t>(pool.size(), static_cast<size_t>(per_task_)));
+          r.selected = pool;
+          Started s{plan.index,
+                    plan.timing->arrival,
+                    plan.timing->start,
+                    plan.timing->end,
+                    {plan.solver}};
+          for (const std::string& v : r.selected) {
+            const bool lazy = book_.members().at(v).strategy == "lazy-approve";
+            r.verdicts[v] = MarketVerdict{true, false, lazy ? 0 : 40};
+            s.participants.push_back(v);
+          }
+          for (const std::string& p : s.participants) {
+            const int64_t flow = static_cast<int64_t>(rng_() % 61) - 20;
+            r.flows[p] = flow;
+            ledger_[p] += flow;
+          }
+          r.balances = ledger_;
+          r.secret = Sha256Of("secret/" + r.task);
+          started_.push_back(s);
+          return std::optional<MarketTaskRecord>(std::move(r));
+        };
   }
 
   const std::vector<Started>& started() const { return started_; }
@@ -119,15 +120,16 @@ struct ClockResult {
   std::string tasks_csv, people_csv;
 };
 
-ClockResult RunClock(const MarketSpec& spec, int64_t per_task, int64_t tasks, uint64_t seed,
-                     int64_t stop_after = -1) {
+ClockResult RunClock(const MarketSpec& spec, int64_t per_task, int64_t tasks,
+                     uint64_t seed, int64_t stop_after = -1) {
   MarketBook book(spec, ClockEcon(per_task), 100, seed);
   FakeMarket fake(book, per_task, seed);
   fake.StopAfter(stop_after);
   MarketClock clock(spec, tasks, seed);
   const Status s = clock.Run(&book, fake.Execute());
   EXPECT_TRUE(s.ok()) << s.ToString();
-  return {fake.started(), book.Summary(), book.TasksCsv(), book.ParticipantsCsv()};
+  return {fake.started(), book.Summary(), book.TasksCsv(),
+          book.ParticipantsCsv()};
 }
 
 TEST(MarketClock, ArrivalsAreAPoissonProcessOfTheRate) {
@@ -164,7 +166,8 @@ TEST(MarketClock, ServiceTimesAreTheJobsFixedOrExponentialWithThatMean) {
 // Over many seeds and pools: nobody is on two tasks that overlap on the
 // clock; tasks start in arrival (FIFO) order, never before they arrive;
 // every task is accounted for; the same seed gives the same schedule.
-TEST(MarketClockProperty, NobodyOnTwoOverlappingTasksFifoAndSameSeedSameSchedule) {
+TEST(MarketClockProperty,
+     NobodyOnTwoOverlappingTasksFifoAndSameSeedSameSchedule) {
   for (uint64_t seed = 1; seed <= 25; ++seed) {
     std::mt19937_64 rng(seed * 7919);
     const int64_t solvers = 1 + static_cast<int64_t>(rng() % 4);
@@ -175,8 +178,9 @@ TEST(MarketClockProperty, NobodyOnTwoOverlappingTasksFifoAndSameSeedSameSchedule
     const bool exponential = rng() % 2 == 0;
     std::optional<double> max_wait;
     if (rng() % 3 == 0) max_wait = static_cast<double>(rng() % 30) / 10.0;
-    const MarketSpec spec = ClockSpec(solvers, verifiers, rate, service,
-                                      exponential ? "exponential" : "fixed", max_wait);
+    const MarketSpec spec =
+        ClockSpec(solvers, verifiers, rate, service,
+                  exponential ? "exponential" : "fixed", max_wait);
     const int64_t tasks = 60;
     const ClockResult a = RunClock(spec, per_task, tasks, seed);
     SCOPED_TRACE("seed " + std::to_string(seed));
@@ -190,15 +194,18 @@ TEST(MarketClockProperty, NobodyOnTwoOverlappingTasksFifoAndSameSeedSameSchedule
         EXPECT_GT(x.index, a.started[i - 1].index) << "not FIFO";
         EXPECT_GE(x.start, a.started[i - 1].start) << "not FIFO";
       }
-      EXPECT_EQ(x.participants.size(),
-                1 + static_cast<size_t>(std::min<int64_t>(per_task, verifiers)));
+      EXPECT_EQ(
+          x.participants.size(),
+          1 + static_cast<size_t>(std::min<int64_t>(per_task, verifiers)));
       for (size_t j = 0; j < i; ++j) {
         const Started& y = a.started[j];
         const bool overlap = x.start < y.end && y.start < x.end;
         if (!overlap) continue;
         for (const std::string& p : x.participants) {
-          EXPECT_EQ(std::count(y.participants.begin(), y.participants.end(), p), 0)
-              << p << " is on tasks " << x.index << " and " << y.index << " at once";
+          EXPECT_EQ(std::count(y.participants.begin(), y.participants.end(), p),
+                    0)
+              << p << " is on tasks " << x.index << " and " << y.index
+              << " at once";
         }
       }
     }
@@ -245,7 +252,8 @@ TEST(MarketClock, ARateBeyondCapacityQueuesTasksWithSeveralInFlight) {
 }
 
 TEST(MarketClock, TasksThatWaitPastMaxWaitAreLost) {
-  const ClockResult r = RunClock(ClockSpec(1, 2, 5.0, 1.0, "fixed", 0.5), 2, 30, 3);
+  const ClockResult r =
+      RunClock(ClockSpec(1, 2, 5.0, 1.0, "fixed", 0.5), 2, 30, 3);
   const nlohmann::json& clock = r.summary["clock"];
   EXPECT_GT(clock["lost"].get<int64_t>(), 0);
   EXPECT_EQ(r.summary["tasks"]["lost"], clock["lost"]);
@@ -256,7 +264,8 @@ TEST(MarketClock, TasksThatWaitPastMaxWaitAreLost) {
 }
 
 TEST(MarketClock, AStreamThatStopsEarlyStillEndsTheTasksInFlight) {
-  const ClockResult r = RunClock(ClockSpec(3, 6, 6.0, 1.0), 2, 40, 5, /*stop_after=*/4);
+  const ClockResult r =
+      RunClock(ClockSpec(3, 6, 6.0, 1.0), 2, 40, 5, /*stop_after=*/4);
   EXPECT_EQ(r.started.size(), 4u);
   EXPECT_EQ(r.summary["tasks"]["posted"].get<int64_t>(), 4);
 }
@@ -267,7 +276,8 @@ TEST(MarketClock, OnceNoActivePoolCanStaffATaskTheRestAreUnserved) {
   MarketBook book(spec, ClockEcon(1), 100, 1);
   int64_t posted = 0;
   // The only solver loses 100 on its first task: 50 cannot cover its stake.
-  auto execute = [&](const MarketPlan& plan) -> Result<std::optional<MarketTaskRecord>> {
+  auto execute =
+      [&](const MarketPlan& plan) -> Result<std::optional<MarketTaskRecord>> {
     ++posted;
     MarketTaskRecord r;
     r.task = "task-1";
@@ -293,7 +303,8 @@ TEST(MarketClock, AVerifierDrawnWhileBusyIsAnError) {
   MarketSpec spec = ClockSpec(2, 2, 50.0, 10.0);
   MarketBook book(spec, ClockEcon(1), 100, 1);
   // An arbiter that draws a verifier the pool did not name, and busy.
-  auto execute = [&](const MarketPlan& plan) -> Result<std::optional<MarketTaskRecord>> {
+  auto execute =
+      [&](const MarketPlan& plan) -> Result<std::optional<MarketTaskRecord>> {
     MarketTaskRecord r;
     r.task = "task-" + std::to_string(plan.index + 1);
     r.outcome = "accepted";
