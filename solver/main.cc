@@ -1,20 +1,5 @@
 // veritrain-solver: the solver role as its own process.
 //   veritrain-solver --config ROLE_CONFIG.json
-#include "core/train/allocator_tuning.h"
-#include "core/train/hardware_profile.h"
-#include "core/train/job_environment.h"
-#include "core/role/role_main.h"
-#include "solver/solver.h"
+#include "solver/process_main.h"
 
-int main(int argc, char** argv) {
-  // Before any thread of the process allocates (allocator_tuning.h).
-  veritrain::UseOneAllocatorArena();
-  return veritrain::RoleMain(argc, argv, "solver", [](const veritrain::RoleConfig& config) {
-    VT_ASSIGN_OR_RETURN(auto profile, veritrain::HardwareProfile::FromJson(config.profile));
-    VT_RETURN_IF_ERROR(veritrain::ApplyHardwareProfile(profile));
-    VT_RETURN_IF_ERROR(veritrain::ApplyJobEnvironment({config.plugins, config.job_dir}));
-    zmq::context_t ctx(1);
-    VT_ASSIGN_OR_RETURN(auto solver, veritrain::Solver::Create(ctx, config));
-    return solver->Run();
-  });
-}
+int main(int argc, char** argv) { return veritrain::SolverProcessMain(argc, argv); }

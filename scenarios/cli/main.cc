@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "arbiter/process_main.h"
 #include "core/train/job.h"
 #include "core/train/job_environment.h"
 #include "core/util/build_info.h"
@@ -30,7 +31,10 @@
 #include "scenarios/cli/nodes_command.h"
 #include "scenarios/cli/progress.h"
 #include "scenarios/runner/curve_keys.h"
+#include "scenarios/runner/role_launcher.h"
 #include "scenarios/runner/run.h"
+#include "solver/process_main.h"
+#include "verifier/process_main.h"
 #include "scenarios/runner/summary.h"
 #include "scenarios/spec/scenario.h"
 #include "scenarios/check/threshold_check.h"
@@ -120,6 +124,15 @@ int RunCommand(const std::string& path, const veritrain::RunOptions& options,
 }  // namespace
 
 int main(int argc, char** argv) {
+  // First of all, while the process has one thread and has done nothing
+  // but load LibTorch: the commands that start role processes fork them
+  // from a copy of it (scenarios/runner/role_launcher.h). Should it fail,
+  // roles are executed and the manifest says why.
+  if (argc > 1 && (std::string(argv[1]) == "run" || std::string(argv[1]) == "sweep")) {
+    (void)veritrain::RoleLauncher::Start({{"arbiter", &veritrain::ArbiterProcessMain},
+                                          {"solver", &veritrain::SolverProcessMain},
+                                          {"verifier", &veritrain::VerifierProcessMain}});
+  }
   CLI::App app{"veritrain: a testbed for verifiable training protocols"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "veritrain " + veritrain::VeritrainVersion() + " (commit " +
@@ -144,7 +157,8 @@ int main(int argc, char** argv) {
   run->add_option("--plugin", plugins,
                   "shared library with plug-in jobs, loaded by every process (repeatable)");
   run->add_option("--bin-dir", options.bin_dir,
-                  "where veritrain-{arbiter,solver,verifier} are (default: beside veritrain)");
+                  "execute veritrain-{arbiter,solver,verifier} from DIR (default: fork the "
+                  "roles from this process's role launcher)");
   veritrain::AddCacheDirOption(run);
 
   std::string check_path;

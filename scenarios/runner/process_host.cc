@@ -1,11 +1,16 @@
 #include "scenarios/runner/process_host.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <stdexcept>
+
+#include <spdlog/spdlog.h>
 
 #include "core/role/role_main.h"
 
@@ -26,12 +31,41 @@ Status ProcessHost::Start(const RoleConfig& config, const std::string& config_pa
                           const std::string& log_path) {
   const std::string exe = "veritrain-" + config.role;
   std::vector<std::string> argv = {bin_dir_ + "/" + exe, "--config", config_path};
-  auto pid = supervisor_.Spawn(exe + " (" + config.name + ")", argv, log_path);
+  const std::string label = exe + " (" + config.name + ")";
+  Result<pid_t> pid = Status::Unavailable("no role launcher");
+  if (launcher_ != nullptr) {
+    pid = Launch(config, argv, log_path);
+    if (pid.ok()) {
+      supervisor_.Adopt(label, *pid);
+    } else if (pid.status().code() == Status::Code::kUnavailable) {
+      // The launcher has gone (killed, say): this role and the rest are
+      // executed, which costs start-up time and nothing else.
+      fallback_note_ = "role launcher failed, roles executed from " + bin_dir_ + ": " +
+                       pid.status().message();
+      spdlog::warn("{}", fallback_note_);
+      launcher_ = nullptr;
+    } else {
+      return pid.status();
+    }
+  }
+  if (launcher_ == nullptr) pid = supervisor_.Spawn(label, argv, log_path);
   if (!pid.ok()) return pid.status();
   names_[*pid] = config.name;
   failures_[*pid] = RoleFailurePath(config);
   ::unlink(failures_[*pid].c_str());  // a restarted role's earlier failure
   return Status::Ok();
+}
+
+Result<pid_t> ProcessHost::Launch(const RoleConfig& config, const std::vector<std::string>& argv,
+                                  const std::string& log_path) {
+  const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) {
+    return Status::IOError("start " + config.name + ": cannot open log " + log_path + ": " +
+                           std::strerror(errno));
+  }
+  Result<pid_t> pid = launcher_->Launch(config.role, argv, log_fd);
+  ::close(log_fd);
+  return pid;
 }
 
 std::vector<RoleExit> ProcessHost::Convert(const std::vector<ChildExit>& exits) const {

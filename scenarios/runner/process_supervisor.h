@@ -1,8 +1,8 @@
 // ProcessSupervisor: starts the role processes of a run and makes sure
 // none outlives it.
 //
-// Children are started with fork/exec, their stdout and stderr going to a
-// log file, and with PR_SET_PDEATHSIG so that they are killed even if the
+// Children are started with fork/exec (or adopted from the role launcher),
+// their stdout and stderr going to a log file, and with PR_SET_PDEATHSIG so that they are killed even if the
 // runner itself is killed with SIGKILL. SIGCHLD is turned into a readable
 // file descriptor (a self-pipe) so the runner's poll loop notices an exit
 // at once instead of polling on a timer. The destructor kills and reaps
@@ -51,6 +51,9 @@ class ProcessSupervisor {
   // Starts argv[0] (a path) with argv; output appended to log_path.
   Result<pid_t> Spawn(const std::string& label, const std::vector<std::string>& argv,
                       const std::string& log_path);
+  // Supervises `pid`, a child of this process started otherwise (by the
+  // role launcher, role_launcher.h), as if Spawn had started it.
+  void Adopt(const std::string& label, pid_t pid) { children_[pid] = label; }
 
   // Readable when a child may have exited or a termination signal arrived.
   int wake_fd() const;

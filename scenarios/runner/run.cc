@@ -180,6 +180,9 @@ class Run {
   RunOutcome out_;
   std::string work_;
   std::string bin_dir_;
+  // How role processes start (manifest execution.role_start); null in
+  // process-less runs.
+  nlohmann::json role_start_;
   std::map<std::string, RoleConfig> configs_;
   JobEnvironment jobs_;                            // plug-ins and job files
   std::map<std::string, std::string> roster_;      // participant → Ed25519 public key (hex)
@@ -414,7 +417,8 @@ Status Run::WriteManifest() {
                                                                     : sc_.network.transport},
                {"execution", {{"mode", ExecutionModeName(out_.mode)},
                               {"requested", ExecutionModeName(requested_mode_)},
-                              {"note", out_.mode_note}}},
+                              {"note", out_.mode_note},
+                              {"role_start", role_start_}}},
                {"public_keys", roster_},
                {"network", network_},
                {"crashes", sc_.resolved.value("crashes", nlohmann::json::array())},
@@ -475,7 +479,18 @@ void Run::ChooseHost() {
   if (out_.mode == ExecutionMode::kInProcess) {
     host_ = std::make_unique<ThreadHost>(ctx_);
   } else {
-    host_ = std::make_unique<ProcessHost>(opt_.bin_dir.empty() ? SelfDir() : opt_.bin_dir);
+    // Forked from the role launcher unless the user named the role
+    // executables, or there is no launcher (role_launcher.h).
+    RoleLauncher* launcher = opt_.bin_dir.empty() ? RoleLauncher::Get() : nullptr;
+    if (launcher != nullptr) {
+      role_start_ = {{"method", "launcher"}};
+    } else {
+      role_start_ = {{"method", "exec"},
+                     {"why", opt_.bin_dir.empty() ? RoleLauncher::NotRunningReason()
+                                                  : std::string("--bin-dir names the executables")}};
+    }
+    host_ = std::make_unique<ProcessHost>(opt_.bin_dir.empty() ? SelfDir() : opt_.bin_dir,
+                                          launcher);
   }
 }
 

@@ -154,6 +154,11 @@ TEST_F(RunTest, SyntheticTaskIsAcceptedAndResultsAreWritten) {
   EXPECT_EQ(manifest.at("scenario").at("name"), "synthetic");
   EXPECT_TRUE(manifest.at("build").contains("commit"));
   EXPECT_EQ(manifest.at("hardware_profiles").at("solver-1").at("threads"), 1);
+  // The roles were forked from the role launcher, not executed
+  // (scenarios/runner/role_launcher.h): a launcher that failed to start
+  // would cost every run its roles' start-up again, silently.
+  EXPECT_EQ(manifest.at("execution").at("role_start").at("method"), "launcher")
+      << manifest.at("execution").dump();
   for (const char* log : {"arbiter", "solver-1", "verifier-1"}) {
     EXPECT_TRUE(fs::exists(out + "/logs/" + log + ".log")) << log;
   }
@@ -175,17 +180,25 @@ TEST_F(RunTest, SyntheticTaskIsAcceptedAndResultsAreWritten) {
   }
 }
 
+// The same seed gives the same run whether the roles are forked from the
+// role launcher (the default) or executed (--bin-dir names the executables).
 TEST_F(RunTest, SameSeedGivesIdenticalSummaryApartFromTimings) {
-  auto run = [&](const std::string& name) {
-    CommandResult r = RunVeritrain({"run", Scenario("synthetic"), "--out", dir_ + "/" + name}, dir_);
+  auto run = [&](const std::string& name, std::vector<std::string> extra,
+                 const std::string& method) {
+    std::vector<std::string> args = {"run", Scenario("synthetic"), "--out", dir_ + "/" + name};
+    args.insert(args.end(), extra.begin(), extra.end());
+    CommandResult r = RunVeritrain(args, dir_);
     EXPECT_EQ(r.exit_code, 0) << r.err;
+    auto manifest = nlohmann::json::parse(ReadFile(dir_ + "/" + name + "/manifest.json"));
+    EXPECT_EQ(manifest.at("execution").at("role_start").at("method"), method) << name;
     auto s = nlohmann::json::parse(ReadFile(dir_ + "/" + name + "/summary.json"));
     s.erase("timings");
     s.erase("network");
     for (auto& t : s["tasks"]) t.erase("timings");
     return s;
   };
-  auto a = run("a"), b = run("b");
+  auto a = run("a", {}, "launcher");
+  auto b = run("b", {"--bin-dir", VERITRAIN_BIN_DIR}, "exec");
   EXPECT_EQ(a.dump(2), b.dump(2));
   EXPECT_FALSE(a["tasks"][0]["trace_root"].get<std::string>().empty());
 }
