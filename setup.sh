@@ -24,6 +24,7 @@ PACKAGES=(
   libtorch-dev libopenblas0-openmp          # LibTorch 1.13 (CPU); OpenBLAS, not reference BLAS
   libzmq3-dev cppzmq-dev                    # transport
   nlohmann-json3-dev libssl-dev zlib1g-dev  # JSON, SHA-256/Ed25519, gzipped IDX
+  libxxhash-dev                             # the dataset cache's damage check
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libspdlog-dev libvalijson-dev
   dataset-fashion-mnist gnuplot-nox

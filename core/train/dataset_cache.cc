@@ -168,10 +168,10 @@ Status WriteEntry(const std::string& path, const nlohmann::json& key, const Data
   // The head's size does not depend on the digests' values, so the padding
   // after x and y (which depends on offsets) is the same as below.
   CacheFileLayout layout;
-  (void)EncodeCacheFileHead(key, n, f, d.x.scalar_type(), d.root, Digest(), &layout);
+  (void)EncodeCacheFileHead(key, n, f, d.x.scalar_type(), d.root, Checksum128(), &layout);
   const std::string_view pad_x = CachePadding(layout.x_offset + x.size());
   const std::string_view pad_y = CachePadding(layout.y_offset + y.size());
-  Sha256 payload;
+  ChecksumStream payload;
   payload.Update(x).Update(pad_x).Update(y).Update(pad_y).Update(leaves);
   const std::string head =
       EncodeCacheFileHead(key, n, f, d.x.scalar_type(), d.root, payload.Finish(), &layout);

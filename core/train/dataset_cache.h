@@ -15,7 +15,8 @@
 //
 // Loading an entry maps it (copy-on-write: a tensor written in place gets a
 // private page, the file never changes) and verifies it whole: its key, its
-// layout, the payload's SHA-256, and the Merkle root rebuilt from its
+// layout, the payload's XXH3-128 checksum (a check against damage at
+// 20-30 GB/s: core/crypto/checksum.h), and the Merkle root rebuilt from its
 // leaves. An entry that fails any check is logged (a warning naming the
 // file and the reason), never used, and rebuilt from the sources.
 //

@@ -9,7 +9,7 @@ namespace veritrain {
 namespace {
 
 constexpr char kMagic[8] = {'V', 'T', 'D', 'S', 'E', 'T', '\r', '\n'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 constexpr size_t kPrefixBytes = 48;  // magic, version, header length, header hash
 constexpr size_t kAlign = 64;
 constexpr char kFormat[] = "veritrain-dataset-cache";
@@ -57,7 +57,7 @@ std::string_view CachePadding(size_t end) {
 
 std::string EncodeCacheFileHead(const nlohmann::json& key, int64_t samples,
                                 int64_t features, torch::ScalarType dtype,
-                                const Digest& root, const Digest& payload_sha256,
+                                const Digest& root, const Checksum128& payload,
                                 CacheFileLayout* layout) {
   const nlohmann::json header = {{"format", kFormat},
                                  {"version", kVersion},
@@ -66,7 +66,7 @@ std::string EncodeCacheFileHead(const nlohmann::json& key, int64_t samples,
                                  {"features", features},
                                  {"x_dtype", dtype == torch::kFloat64 ? "f64" : "f32"},
                                  {"root", root.Hex()},
-                                 {"payload_sha256", payload_sha256.Hex()}};
+                                 {"payload_xxh3", payload.Hex()}};
   const std::string text = header.dump();
   std::string out(kMagic, sizeof(kMagic));
   PutU32(&out, kVersion);
@@ -118,7 +118,8 @@ Result<CacheFileLayout> VerifyCacheFile(std::string_view file,
   const nlohmann::json* format = field("format");
   if (format == nullptr || *format != kFormat || field("version") == nullptr ||
       *field("version") != kVersion) {
-    return Status::Corruption(at + "header: format or version is not " + kFormat + " 1");
+    return Status::Corruption(at + "header: format or version is not " + kFormat + " " +
+                              std::to_string(kVersion));
   }
   if (field("key") == nullptr || *field("key") != expected_key) {
     return Status::Corruption(at + "made for another key: " +
@@ -129,7 +130,7 @@ Result<CacheFileLayout> VerifyCacheFile(std::string_view file,
   const nlohmann::json* features = field("features");
   const nlohmann::json* x_dtype = field("x_dtype");
   const nlohmann::json* root = field("root");
-  const nlohmann::json* payload = field("payload_sha256");
+  const nlohmann::json* payload = field("payload_xxh3");
   if (samples == nullptr || !samples->is_number_integer() || samples->get<int64_t>() < 0 ||
       features == nullptr || !features->is_number_integer() || features->get<int64_t>() < 0) {
     return Status::Corruption(at + "header: samples and features must be integers >= 0");
@@ -137,13 +138,15 @@ Result<CacheFileLayout> VerifyCacheFile(std::string_view file,
   if (x_dtype == nullptr || (*x_dtype != "f32" && *x_dtype != "f64")) {
     return Status::Corruption(at + "header: x_dtype must be \"f32\" or \"f64\"");
   }
-  std::optional<Digest> root_digest, payload_digest;
+  std::optional<Digest> root_digest;
+  std::optional<Checksum128> payload_checksum;
   if (root != nullptr && root->is_string()) root_digest = Digest::FromHex(root->get<std::string>());
   if (payload != nullptr && payload->is_string()) {
-    payload_digest = Digest::FromHex(payload->get<std::string>());
+    payload_checksum = Checksum128::FromHex(payload->get<std::string>());
   }
-  if (!root_digest || !payload_digest) {
-    return Status::Corruption(at + "header: root and payload_sha256 must be 64 hex digits");
+  if (!root_digest) return Status::Corruption(at + "header: root must be 64 hex digits");
+  if (!payload_checksum) {
+    return Status::Corruption(at + "header: payload_xxh3 must be 32 hex digits");
   }
   CacheFileLayout layout;
   const torch::ScalarType dtype = *x_dtype == "f64" ? torch::kFloat64 : torch::kFloat32;
@@ -164,8 +167,8 @@ Result<CacheFileLayout> VerifyCacheFile(std::string_view file,
   if (padding.find_first_not_of('\0') != std::string_view::npos) {
     return Status::Corruption(at + "non-zero padding after the header");
   }
-  if (Sha256Of(file.substr(layout.x_offset)) != *payload_digest) {
-    return Status::Corruption(at + "payload hash mismatch: the file is corrupt");
+  if (ChecksumOf(file.substr(layout.x_offset)) != *payload_checksum) {
+    return Status::Corruption(at + "payload checksum mismatch: the file is corrupt");
   }
   return layout;
 }

@@ -132,7 +132,7 @@ TEST_F(CacheTest, ADamagedEntryIsNamedAndRebuilt) {
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const std::string log = r.out + r.err;
   EXPECT_NE(log.find(cut + ": truncated"), std::string::npos) << log;
-  EXPECT_NE(log.find(flipped + ": payload hash mismatch"), std::string::npos) << log;
+  EXPECT_NE(log.find(flipped + ": payload checksum mismatch"), std::string::npos) << log;
   EXPECT_EQ(Count(log, "not used, decoding"), 2) << log;
   // Rebuilt: the next check uses both.
   const CommandResult again = Veritrain({"check", scenario_}, dir_ + "/c");

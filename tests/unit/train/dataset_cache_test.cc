@@ -250,9 +250,13 @@ TEST(DatasetCacheTest, CorruptTruncatedAndForeignEntriesAreRebuilt) {
   leaf_flip[good.size() - 1] ^= 0x01;
   std::string header_flip = good;
   header_flip[60] ^= 0x01;
+  // An entry written before the payload checksum became XXH3-128.
+  std::string version1 = good;
+  version1[8] = 1;
   const std::vector<Damage> damages = {
-      {"a flipped bit in x", x_flip, "payload hash mismatch"},
-      {"a flipped bit in a leaf", leaf_flip, "payload hash mismatch"},
+      {"a flipped bit in x", x_flip, "payload checksum mismatch"},
+      {"a flipped bit in a leaf", leaf_flip, "payload checksum mismatch"},
+      {"an entry of format version 1", version1, "unsupported format version 1"},
       {"a flipped bit in the header", header_flip, "header hash mismatch"},
       {"cut in the payload", good.substr(0, good.size() - 100), "truncated"},
       {"cut in the header", good.substr(0, 70), "truncated"},
