@@ -190,13 +190,20 @@ void AddMoney(const std::vector<Event>& events, nlohmann::json* summary) {
   nlohmann::json profit = nlohmann::json::object();
   for (const auto& [p, v] : run_profit) profit[p] = v;
   nlohmann::json lazy = nlohmann::json::object();
-  for (const auto& [p, v] : lazy_count) lazy[p] = v;
+  int64_t lazy_total = 0;
+  for (const auto& [p, v] : lazy_count) {
+    lazy[p] = v;
+    lazy_total += v;
+  }
   s["profit"] = profit;
   s["jackpot"] = balance["jackpot"];
   s["burned"] = balance["burn"];
   s["supply"] = supply;
+  // lazy_exposed: approvals of a forced error exposed, whoever made them
+  // (which participant is lazy when can follow from the draws, and those
+  // from the trace roots, which differ from one CPU to another).
   s["forced_errors"] = {
-      {"raised", raised}, {"caught", caught}, {"missed", missed}};
+      {"raised", raised}, {"caught", caught}, {"missed", missed}, {"lazy_exposed", lazy_total}};
   s["lazy_exposed"] = lazy;
   nlohmann::json slashed_json = nlohmann::json::object(),
                  outcomes_json = nlohmann::json::object();

@@ -136,7 +136,7 @@ TEST(Money, ProfitIsLedgerFlowMinusComputeCost) {
   EXPECT_EQ(t["selected_verifiers"], nlohmann::json({"h", "l"}));
   EXPECT_EQ((*summary)["profit"]["h"], t["profit"]["h"]);
   EXPECT_EQ((*summary)["forced_errors"],
-            nlohmann::json({{"raised", 1}, {"caught", 1}, {"missed", 0}}));
+            nlohmann::json({{"raised", 1}, {"caught", 1}, {"missed", 0}, {"lazy_exposed", 1}}));
   EXPECT_EQ((*summary)["lazy_exposed"]["l"], 1);
   EXPECT_EQ((*summary)["slashed"]["l"], 50);
   EXPECT_EQ((*summary)["slashed"]["s"], 0);
