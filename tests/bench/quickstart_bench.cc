@@ -15,19 +15,15 @@
 // Not in the smoke run (a few seconds a process); ctest runs the plain
 // program once (bench.plain_quickstart) so that it cannot rot.
 #include <benchmark/benchmark.h>
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "tests/bench/bench_util.h"
+#include "tests/support/command.h"
 
 namespace veritrain::bench::quickstart_vs_plain {
 
@@ -52,33 +48,18 @@ struct Finished {
 // its wall time, or an error naming the command and its stderr's end.
 Result<Finished> RunProcess(const std::vector<std::string>& argv, const std::string& dir) {
   const std::string out_path = dir + "/stdout.txt", err_path = dir + "/stderr.txt";
-  std::vector<std::string> args = argv;
-  std::vector<char*> cargv;
-  for (auto& a : args) cargv.push_back(a.data());
-  cargv.push_back(nullptr);
   const auto t0 = Clock::now();
-  const pid_t pid = fork();
+  const pid_t pid = test_support::SpawnCommand(argv, out_path, err_path);
   if (pid < 0) return Status::Internal("fork failed");
-  if (pid == 0) {
-    const int o = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int e = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(o, 1);
-    dup2(e, 2);
-    execv(cargv[0], cargv.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
+  const test_support::CommandResult r = test_support::WaitCommand(pid, out_path, err_path);
   Finished f;
   f.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  std::stringstream out, err;
-  out << std::ifstream(out_path).rdbuf();
-  err << std::ifstream(err_path).rdbuf();
-  f.out = out.str();
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::string tail = err.str();
+  f.out = r.out;
+  if (r.exit_code != 0) {
+    std::string tail = r.err;
     if (tail.size() > 400) tail = tail.substr(tail.size() - 400);
-    return Status::Internal(argv[0] + " failed (status " + std::to_string(status) + "): " + tail);
+    return Status::Internal(argv[0] + " failed (status " + std::to_string(r.exit_code) +
+                            "): " + tail);
   }
   return f;
 }
