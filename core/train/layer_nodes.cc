@@ -45,7 +45,7 @@ ForwardTape::Entry TapedForward(const Layer& layer, const torch::Tensor& x,
   torch::AutoGradMode grad_mode(true);
   ForwardTape::Entry e;
   e.sources = SourcesOf(x, params);
-  torch::Tensor xt = x.detach();
+  torch::Tensor xt = want_input_grad ? x.detach() : WithoutHistory(x);
   if (want_input_grad) {
     xt.requires_grad_(true);
     e.wrt.push_back(xt);
@@ -151,6 +151,26 @@ Status AddCrossEntropyNodes(StepGraph* g, const std::string& logits,
     return TensorMap{{"loss", torch::nn::functional::cross_entropy(
                                   in.at(logits), in.at(labels))}};
   };
+  // The loss with its graph, as the backward node differentiates it. In a
+  // full step the forward node computes it this way (grad mode changes no
+  // kernel, so the loss has the bits `fn` gives) and keeps it on the tape
+  // for the backward node.
+  auto taped_loss = [logits, labels](const TensorMap& in) {
+    torch::AutoGradMode grad_mode(true);
+    ForwardTape::Entry e;
+    e.sources = {in.at(logits), in.at(labels)};
+    e.wrt = {in.at(logits).detach().requires_grad_(true)};
+    e.y = torch::nn::functional::cross_entropy(e.wrt[0],
+                                               WithoutHistory(in.at(labels)));
+    return e;
+  };
+  const std::string tape_key = f.name;
+  f.step_fn = [taped_loss, tape_key](const TensorMap& in, ForwardTape& tape) {
+    ForwardTape::Entry e = taped_loss(in);
+    TensorMap out{{"loss", e.y.detach()}};
+    tape.Keep(tape_key, std::move(e));
+    return out;
+  };
   VT_RETURN_IF_ERROR(g->Add(std::move(f)));
 
   Node b;
@@ -160,13 +180,16 @@ Status AddCrossEntropyNodes(StepGraph* g, const std::string& logits,
   const std::string grad = "grad/" + logits;
   b.outputs = {grad};
   b.flops = 2.0 * flops;  // the forward again, then softmax minus one-hot
-  b.fn = [logits, labels, grad](const TensorMap& in) {
-    torch::AutoGradMode grad_mode(true);
-    torch::Tensor z = in.at(logits).detach().requires_grad_(true);
-    torch::Tensor loss =
-        torch::nn::functional::cross_entropy(z, in.at(labels).detach());
-    auto grads = torch::autograd::grad({loss}, {z});
-    return TensorMap{{grad, grads[0]}};
+  b.fn = [taped_loss, grad](const TensorMap& in) {
+    ForwardTape::Entry e = taped_loss(in);
+    return TensorMap{{grad, torch::autograd::grad({e.y}, e.wrt)[0]}};
+  };
+  b.step_fn = [taped_loss, logits, labels, grad, tape_key](const TensorMap& in,
+                                                           ForwardTape& tape) {
+    std::optional<ForwardTape::Entry> e =
+        tape.Take(tape_key, {in.at(logits), in.at(labels)});
+    if (!e) e = taped_loss(in);
+    return TensorMap{{grad, torch::autograd::grad({e->y}, e->wrt)[0]}};
   };
   return g->Add(std::move(b));
 }
@@ -200,7 +223,7 @@ Status AddBackwardNodes(StepGraph* g, const std::vector<Layer>& layers,
     n.fn = [layer, x, dy, want_input_grad, outs](const TensorMap& in) {
       ForwardTape::Entry e =
           TapedForward(layer, in.at(x), ParamsOf(layer, in), want_input_grad);
-      return VectorJacobianProduct(e.y, e.wrt, in.at(dy).detach(), outs);
+      return VectorJacobianProduct(e.y, e.wrt, in.at(dy), outs);
     };
     n.step_fn = [layer, x, dy, want_input_grad, outs](const TensorMap& in,
                                                        ForwardTape& tape) {
@@ -208,7 +231,7 @@ Status AddBackwardNodes(StepGraph* g, const std::vector<Layer>& layers,
       std::optional<ForwardTape::Entry> e =
           tape.Take(layer.name, SourcesOf(in.at(x), params));
       if (!e) e = TapedForward(layer, in.at(x), params, want_input_grad);
-      return VectorJacobianProduct(e->y, e->wrt, in.at(dy).detach(), outs);
+      return VectorJacobianProduct(e->y, e->wrt, in.at(dy), outs);
     };
     VT_RETURN_IF_ERROR(g->Add(std::move(n)));
   }

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <utility>
@@ -15,14 +16,19 @@ namespace veritrain {
 
 namespace {
 
-std::vector<torch::Tensor> ParamsOf(const Op& op, const TensorMap& m) {
-  std::vector<torch::Tensor> out;
-  out.reserve(op.params.size());
-  for (size_t i = 0; i < op.params.size(); ++i) {
-    out.push_back(m.at(op.ParamValue(i)));
-  }
-  return out;
-}
+// What an op's nodes would otherwise work out on every call, worked out
+// once when the graph is built: the op, the value names of its parameters,
+// the inputs its backward differentiates and, for each input, its leaf.
+struct OpCall {
+  Op op;
+  std::vector<std::string> param_values;  // op.ParamValue(i), in order
+  // The inputs that need a gradient, each value at its first use only
+  // (GradInputs).
+  std::vector<size_t> grad_inputs;
+  // For each input, the index in grad_inputs of the input that reads the
+  // same value, or -1 when that value gets no gradient.
+  std::vector<int> leaf_of_input;
+};
 
 std::vector<torch::Tensor> InputsOf(const Op& op, const TensorMap& m) {
   std::vector<torch::Tensor> out;
@@ -74,9 +80,10 @@ std::vector<size_t> GradInputs(const Op& op, const std::set<std::string>& need) 
 
 // The tensors an op's forward reads: its inputs in order, then its
 // parameters.
-std::vector<torch::Tensor> SourcesOf(const Op& op, const TensorMap& in) {
-  std::vector<torch::Tensor> s = InputsOf(op, in);
-  for (const auto& p : ParamsOf(op, in)) s.push_back(p);
+std::vector<torch::Tensor> SourcesOf(const OpCall& c, const TensorMap& in) {
+  std::vector<torch::Tensor> s = InputsOf(c.op, in);
+  s.reserve(s.size() + c.param_values.size());
+  for (const auto& p : c.param_values) s.push_back(in.at(p));
   return s;
 }
 
@@ -85,30 +92,50 @@ std::vector<torch::Tensor> SourcesOf(const Op& op, const TensorMap& in) {
 // sees the same leaf and autograd sums the two uses), each parameter a
 // leaf that requires grad. The forward node runs the same, so its output
 // is, bit for bit, the y the backward node differentiates.
-ForwardTape::Entry TapedForward(const Op& op, const TensorMap& in,
-                                const std::vector<size_t>& grad_inputs) {
+ForwardTape::Entry TapedForward(const OpCall& c, const TensorMap& in) {
   torch::AutoGradMode grad_mode(true);
+  const Op& op = c.op;
   ForwardTape::Entry e;
-  e.sources = SourcesOf(op, in);
-  std::map<std::string, torch::Tensor> leaves;
-  for (size_t i : grad_inputs) {
-    leaves[op.inputs[i]] = in.at(op.inputs[i]).detach().requires_grad_(true);
+  e.sources = SourcesOf(c, in);
+  e.wrt.reserve(c.grad_inputs.size() + c.param_values.size());
+  for (size_t i : c.grad_inputs) {
+    e.wrt.push_back(in.at(op.inputs[i]).detach().requires_grad_(true));
   }
   std::vector<torch::Tensor> xs;
-  for (const auto& x : op.inputs) {
-    auto it = leaves.find(x);
-    xs.push_back(it != leaves.end() ? it->second : in.at(x).detach());
+  xs.reserve(op.inputs.size());
+  for (size_t i = 0; i < op.inputs.size(); ++i) {
+    const int leaf = c.leaf_of_input[i];
+    xs.push_back(leaf >= 0 ? e.wrt[static_cast<size_t>(leaf)]
+                           : WithoutHistory(in.at(op.inputs[i])));
   }
-  for (size_t i : grad_inputs) e.wrt.push_back(leaves.at(op.inputs[i]));
   std::vector<torch::Tensor> params;
-  for (size_t p = 0; p < op.params.size(); ++p) {
-    params.push_back(in.at(op.ParamValue(p)).detach().requires_grad_(true));
+  params.reserve(c.param_values.size());
+  for (const auto& p : c.param_values) {
+    params.push_back(in.at(p).detach().requires_grad_(true));
     e.wrt.push_back(params.back());
   }
   e.y = op.forward(xs, params);
   return e;
 }
 
+// The OpCall of `op`, shared by its forward and backward nodes.
+std::shared_ptr<const OpCall> MakeOpCall(const Op& op,
+                                         const std::set<std::string>& need) {
+  auto c = std::make_shared<OpCall>();
+  c->op = op;
+  for (size_t p = 0; p < op.params.size(); ++p) {
+    c->param_values.push_back(op.ParamValue(p));
+  }
+  c->grad_inputs = GradInputs(op, need);
+  for (const auto& x : op.inputs) {
+    int leaf = -1;
+    for (size_t k = 0; k < c->grad_inputs.size(); ++k) {
+      if (op.inputs[c->grad_inputs[k]] == x) leaf = static_cast<int>(k);
+    }
+    c->leaf_of_input.push_back(leaf);
+  }
+  return c;
+}
 
 // For each value needing a gradient, the ops that read it, in op order.
 // An op reading the same value twice counts once (autograd sums the two
@@ -231,16 +258,16 @@ Result<std::string> AddOpForwardNodes(StepGraph* g,
     n.outputs = {y};
     n.flops = op.forward_flops;
     n.coarse = op.coarse;
-    const std::vector<size_t> grad_inputs = GradInputs(op, need);
+    const std::shared_ptr<const OpCall> call = MakeOpCall(op, need);
     const bool has_backward = need.count(y) > 0;
-    n.fn = [op, y, grad_inputs](const TensorMap& in) {
-      return TensorMap{{y, TapedForward(op, in, grad_inputs).y.detach()}};
+    n.fn = [call, y](const TensorMap& in) {
+      return TensorMap{{y, TapedForward(*call, in).y.detach()}};
     };
-    n.step_fn = [op, y, grad_inputs, has_backward](const TensorMap& in,
-                                                    ForwardTape& tape) {
-      ForwardTape::Entry e = TapedForward(op, in, grad_inputs);
+    n.step_fn = [call, y, has_backward](const TensorMap& in,
+                                        ForwardTape& tape) {
+      ForwardTape::Entry e = TapedForward(*call, in);
       TensorMap out{{y, e.y.detach()}};
-      if (has_backward) tape.Keep(op.name, std::move(e));
+      if (has_backward) tape.Keep(call->op.name, std::move(e));
       return out;
     };
     VT_RETURN_IF_ERROR(g->Add(std::move(n)));
@@ -266,9 +293,9 @@ Status AddOpBackwardNodes(StepGraph* g, const std::vector<Op>& ops) {
     if (need.count(op.OutputValue()) == 0) continue;  // depends on data only
 
     // Inputs to differentiate (first use of each value only), then params.
-    const std::vector<size_t> grad_inputs = GradInputs(op, need);
+    const std::shared_ptr<const OpCall> call = MakeOpCall(op, need);
     std::vector<std::string> outs;
-    for (size_t i : grad_inputs) {
+    for (size_t i : call->grad_inputs) {
       outs.push_back(GradName(consumers, op.inputs[i], op.name));
     }
     for (size_t p = 0; p < op.params.size(); ++p) {
@@ -284,15 +311,15 @@ Status AddOpBackwardNodes(StepGraph* g, const std::vector<Op>& ops) {
     n.flops = op.forward_flops + (op.backward_flops > 0.0
                                       ? op.backward_flops
                                       : 2.0 * op.forward_flops);
-    n.fn = [op, dy, grad_inputs, outs](const TensorMap& in) {
-      ForwardTape::Entry e = TapedForward(op, in, grad_inputs);
-      return VectorJacobianProduct(e.y, e.wrt, in.at(dy).detach(), outs);
+    n.fn = [call, dy, outs](const TensorMap& in) {
+      ForwardTape::Entry e = TapedForward(*call, in);
+      return VectorJacobianProduct(e.y, e.wrt, in.at(dy), outs);
     };
-    n.step_fn = [op, dy, grad_inputs, outs](const TensorMap& in,
-                                            ForwardTape& tape) {
-      std::optional<ForwardTape::Entry> e = tape.Take(op.name, SourcesOf(op, in));
-      if (!e) e = TapedForward(op, in, grad_inputs);
-      return VectorJacobianProduct(e->y, e->wrt, in.at(dy).detach(), outs);
+    n.step_fn = [call, dy, outs](const TensorMap& in, ForwardTape& tape) {
+      std::optional<ForwardTape::Entry> e =
+          tape.Take(call->op.name, SourcesOf(*call, in));
+      if (!e) e = TapedForward(*call, in);
+      return VectorJacobianProduct(e->y, e->wrt, in.at(dy), outs);
     };
     VT_RETURN_IF_ERROR(g->Add(std::move(n)));
   }

@@ -22,12 +22,18 @@ std::vector<torch::Tensor> AdamUpdate(const OptimizerConfig& c, int64_t t,
   torch::NoGradGuard no_grad;
   torch::Tensor g = grad;
   if (c.weight_decay != 0.0) g = g.add(param, c.weight_decay);
-  torch::Tensor m2 = m.mul(c.beta1).add(g, 1.0 - c.beta1);
-  torch::Tensor v2 = v.mul(c.beta2).addcmul(g, g, 1.0 - c.beta2);
+  // The in-place steps (the trailing _) act on tensors made just before
+  // them, never on an input: the same kernels as the out-of-place forms,
+  // hence the same bits, with fewer allocations.
+  torch::Tensor m2 = m.mul(c.beta1);
+  m2.add_(g, 1.0 - c.beta1);
+  torch::Tensor v2 = v.mul(c.beta2);
+  v2.addcmul_(g, g, 1.0 - c.beta2);
   const double td = static_cast<double>(t);
   const double bias_correction1 = 1.0 - std::pow(c.beta1, td);
   const double bias_correction2 = 1.0 - std::pow(c.beta2, td);
-  torch::Tensor denom = (v2.sqrt() / std::sqrt(bias_correction2)).add(c.eps);
+  torch::Tensor denom = v2.sqrt();
+  denom.div_(std::sqrt(bias_correction2)).add_(c.eps);
   const double step_size = c.lr / bias_correction1;
   torch::Tensor p2 = param.addcdiv(m2, denom, -step_size);
   return {p2, m2, v2};
@@ -43,9 +49,8 @@ std::vector<torch::Tensor> SgdUpdate(const OptimizerConfig& c, bool first_step,
   if (c.momentum == 0.0) return {param.add(d, -c.lr)};
   // PyTorch starts the buffer as a copy of the first gradient (not as
   // momentum * 0 + gradient, which would turn -0.0 into 0.0).
-  torch::Tensor buf =
-      first_step ? d.clone()
-                 : momentum_buffer.mul(c.momentum).add(d, 1.0 - c.dampening);
+  torch::Tensor buf = first_step ? d.clone() : momentum_buffer.mul(c.momentum);
+  if (!first_step) buf.add_(d, 1.0 - c.dampening);  // on the fresh product
   d = c.nesterov ? d.add(buf, c.momentum) : buf;
   return {param.add(d, -c.lr), buf};
 }

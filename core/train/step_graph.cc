@@ -13,40 +13,49 @@ namespace {
 
 constexpr const char* kStep = "meta/step";
 constexpr const char* kNext = "next/";
+constexpr size_t kNoReader = static_cast<size_t>(-1);
 
-// Evaluates `node` on its declared inputs taken from `values`. The single
-// code path of both RunStepGraph and EvaluateNode, so that both hand the
-// node function identical tensors. With a tape (a full step) a node's
-// step_fn runs when it has one.
-Result<TensorMap> Evaluate(const Node& node, const TensorMap& values,
-                           ForwardTape* tape) {
-  TensorMap in;
-  for (const auto& name : node.inputs) {
-    auto it = values.find(name);
-    if (it == values.end() || !it->second.defined()) {
-      return Status::InvalidArgument("node '" + node.name +
-                                     "': missing input '" + name + "'");
-    }
-    // Every value a node sees is contiguous, whether it came from the
-    // running step or from a recording (a recorded view would otherwise
-    // reach the kernels with different strides and could change the bits).
-    in.emplace(name, it->second.contiguous());
+// Adds input `name` of `node`, whose value is `t` (null when there is
+// none), to the inputs `in` the node function receives. Every value a node
+// sees is contiguous, whether it came from the running step or from a
+// recording (a recorded view would otherwise reach the kernels with
+// different strides and could change the bits).
+Status AddInput(const Node& node, const std::string& name,
+                const torch::Tensor* t, TensorMap* in) {
+  if (t == nullptr || !t->defined()) {
+    return Status::InvalidArgument("node '" + node.name + "': missing input '" +
+                                   name + "'");
   }
+  in->emplace(name, t->contiguous());
+  return Status::Ok();
+}
+
+// Calls `node` on its inputs `in` and returns its declared outputs, in
+// declaration order. The single code path of both RunStepGraph and
+// EvaluateNode, so that both hand the node function identical tensors.
+// With a tape (a full step) a node's step_fn runs when it has one.
+Result<std::vector<torch::Tensor>> Call(const Node& node, const TensorMap& in,
+                                        ForwardTape* tape) {
   TensorMap produced;
   try {
-    produced = tape != nullptr && node.step_fn ? node.step_fn(in, *tape)
-                                               : node.fn(in);
+    produced =
+        tape != nullptr && node.step_fn ? node.step_fn(in, *tape) : node.fn(in);
   } catch (const std::exception& e) {
     return Status::Internal("node '" + node.name + "': " + e.what());
   }
-  TensorMap out;
+  std::vector<torch::Tensor> out;
+  out.reserve(node.outputs.size());
   for (const auto& name : node.outputs) {
     auto it = produced.find(name);
     if (it == produced.end() || !it->second.defined()) {
       return Status::Internal("node '" + node.name +
                               "': did not produce its output '" + name + "'");
     }
-    out.emplace(name, it->second.detach().contiguous());
+    // Outputs carry no autograd history. Node functions detach what they
+    // return already, and a detach() of a tensor that does not require grad
+    // would only be a new alias of the same data, so it is skipped.
+    const torch::Tensor& t = it->second;
+    out.push_back(t.requires_grad() ? t.detach().contiguous() : t.contiguous());
   }
   return out;
 }
@@ -59,6 +68,140 @@ Result<TensorMap> Evaluate(const Node& node, const TensorMap& values,
 void InitThreadSettings() { (void)at::get_num_threads(); }
 
 }  // namespace
+
+// One step of a graph over its value table: a tensor per slot
+// (StepGraph::NodeSlots), filled from the state and the batch, written by
+// the nodes and released after each value's last reader.
+class StepGraphRun {
+ public:
+  explicit StepGraphRun(const StepGraph& g)
+      : g_(g), values_(g.slots_.size()), present_(g.slots_.size(), false) {}
+
+  // Puts the state and the batch into their slots (values no node reads
+  // or writes have none and are not needed).
+  Status Load(const TensorMap& state, const TensorMap& batch) {
+    // The state and the slots are both in name order: one merge.
+    auto slot = g_.slots_.begin();
+    for (const auto& [name, t] : state) {
+      while (slot != g_.slots_.end() && slot->first < name) ++slot;
+      if (slot != g_.slots_.end() && slot->first == name) Put(slot->second, t);
+    }
+    for (const auto& [name, t] : batch) {
+      if (state.count(name) != 0) {
+        return Status::InvalidArgument("batch value '" + name +
+                                       "' has the name of a state tensor");
+      }
+      auto it = g_.slots_.find(name);
+      if (it != g_.slots_.end()) Put(it->second, t);
+    }
+    return Status::Ok();
+  }
+
+  // Runs node `index`; see RunStepGraph for `record` and `hook`.
+  Status Run(size_t index, std::vector<NodeRecord>* record,
+             const NodeHook& hook) {
+    const Node& node = g_.nodes_[index];
+    const StepGraph::NodeSlots& slots = g_.node_slots_[index];
+    TensorMap in;
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      const size_t s = slots.inputs[i];
+      VT_RETURN_IF_ERROR(AddInput(node, node.inputs[i],
+                                  present_[s] ? &values_[s] : nullptr, &in));
+    }
+    VT_ASSIGN_OR_RETURN(std::vector<torch::Tensor> out, Call(node, in, &tape_));
+    if (hook || record != nullptr) {
+      VT_RETURN_IF_ERROR(Observe(index, node, slots, record, hook, &out));
+    }
+    for (size_t i = 0; i < out.size(); ++i) {
+      const size_t s = slots.outputs[i];
+      if (present_[s]) {
+        return Status::Internal("node '" + node.name + "': output '" +
+                                node.outputs[i] +
+                                "' overwrites an existing value");
+      }
+      Put(s, std::move(out[i]));
+    }
+    for (size_t s : slots.inputs) {
+      if (g_.last_reader_[s] == index) {
+        values_[s] = torch::Tensor();
+        present_[s] = false;
+      }
+    }
+    return Status::Ok();
+  }
+
+  // The next state: for each state tensor n, the value "next/" + n when a
+  // node produced it, else n unchanged.
+  TensorMap Next(const TensorMap& state) const {
+    const std::string prefix = kNext;
+    // The "next/" slots are one run of the name-ordered slots, in the
+    // order of the state names they follow: one merge.
+    auto slot = g_.slots_.lower_bound(prefix);
+    // <0, 0, >0 as slot `it`'s name after the prefix is before, equal to
+    // or after `name`; >0 past the "next/" run.
+    auto Compare = [&](decltype(slot) it, const std::string& name) {
+      if (it == g_.slots_.end() ||
+          it->first.compare(0, prefix.size(), prefix) != 0) {
+        return 1;
+      }
+      return it->first.compare(prefix.size(), std::string::npos, name);
+    };
+    TensorMap next;
+    for (const auto& [name, t] : state) {
+      while (Compare(slot, name) < 0) ++slot;
+      const bool produced = Compare(slot, name) == 0 && present_[slot->second];
+      next.emplace_hint(next.end(), name, produced ? values_[slot->second] : t);
+    }
+    return next;
+  }
+
+ private:
+  void Put(size_t slot, torch::Tensor t) {
+    values_[slot] = std::move(t);
+    present_[slot] = true;
+  }
+
+  // Hands the node's outputs to the hook by name, and records the node.
+  Status Observe(size_t index, const Node& node,
+                 const StepGraph::NodeSlots& slots,
+                 std::vector<NodeRecord>* record, const NodeHook& hook,
+                 std::vector<torch::Tensor>* out) {
+    TensorMap named;
+    for (size_t i = 0; i < out->size(); ++i) {
+      named.emplace(node.outputs[i], (*out)[i]);
+    }
+    if (hook) {
+      hook(index, node, named);
+      if (named.size() != out->size()) {
+        return Status::Internal("node '" + node.name +
+                                "': the hook changed the output names");
+      }
+      for (size_t i = 0; i < out->size(); ++i) {
+        auto it = named.find(node.outputs[i]);
+        if (it == named.end()) {
+          return Status::Internal("node '" + node.name +
+                                  "': the hook removed output '" +
+                                  node.outputs[i] + "'");
+        }
+        (*out)[i] = it->second;
+      }
+    }
+    if (record != nullptr) {
+      NodeRecord r;
+      for (size_t i = 0; i < node.inputs.size(); ++i) {
+        r.inputs.emplace(node.inputs[i], values_[slots.inputs[i]]);
+      }
+      r.outputs = std::move(named);
+      record->push_back(std::move(r));
+    }
+    return Status::Ok();
+  }
+
+  const StepGraph& g_;
+  std::vector<torch::Tensor> values_;  // by slot
+  std::vector<bool> present_;          // by slot: the table holds a value
+  ForwardTape tape_;
+};
 
 const char* NodeKindName(NodeKind k) {
   switch (k) {
@@ -98,8 +241,22 @@ Status StepGraph::Add(Node node) {
     }
   }
   outputs_.insert(mine.begin(), mine.end());
+  const size_t index = nodes_.size();
+  NodeSlots slots;
+  for (const auto& name : node.inputs) {
+    slots.inputs.push_back(SlotOf(name));
+    last_reader_[slots.inputs.back()] = index;
+  }
+  for (const auto& name : node.outputs) slots.outputs.push_back(SlotOf(name));
+  node_slots_.push_back(std::move(slots));
   nodes_.push_back(std::move(node));
   return Status::Ok();
+}
+
+size_t StepGraph::SlotOf(const std::string& name) {
+  auto [it, added] = slots_.emplace(name, slots_.size());
+  if (added) last_reader_.push_back(kNoReader);
+  return it->second;
 }
 
 Result<size_t> StepGraph::Find(const std::string& name) const {
@@ -147,13 +304,8 @@ Result<TensorMap> RunStepGraph(const StepGraph& g, const TensorMap& state,
       step_it->second.dim() != 0) {
     return Status::InvalidArgument("state has no int64 scalar 'meta/step'");
   }
-  TensorMap values = state;
-  for (const auto& [name, t] : batch) {
-    if (!values.emplace(name, t).second) {
-      return Status::InvalidArgument("batch value '" + name +
-                                     "' has the name of a state tensor");
-    }
-  }
+  StepGraphRun run(g);
+  VT_RETURN_IF_ERROR(run.Load(state, batch));
   if (record != nullptr) {
     record->clear();
     record->reserve(g.size());
@@ -163,39 +315,12 @@ Result<TensorMap> RunStepGraph(const StepGraph& g, const TensorMap& state,
   // `state` and the "next/" values, which no node reads): gradients and
   // activations do not outlive their use, so a step's peak memory is not
   // the sum of every value it made. Memory only: the bits are the same.
-  std::map<std::string, size_t> last_read;
-  for (size_t index = 0; index < g.nodes().size(); ++index) {
-    for (const auto& name : g.nodes()[index].inputs) last_read[name] = index;
+  for (size_t index = 0; index < g.size(); ++index) {
+    VT_RETURN_IF_ERROR(run.Run(index, record, hook));
   }
-  ForwardTape tape;
-  for (size_t index = 0; index < g.nodes().size(); ++index) {
-    const Node& node = g.nodes()[index];
-    VT_ASSIGN_OR_RETURN(TensorMap out, Evaluate(node, values, &tape));
-    if (hook) hook(index, node, out);
-    if (record != nullptr) {
-      NodeRecord r;
-      for (const auto& name : node.inputs) r.inputs.emplace(name, values[name]);
-      r.outputs = out;
-      record->push_back(std::move(r));
-    }
-    for (auto& [name, t] : out) {
-      if (!values.emplace(name, t).second) {
-        return Status::Internal("node '" + node.name + "': output '" + name +
-                                "' overwrites an existing value");
-      }
-    }
-    for (const auto& name : node.inputs) {
-      auto last = last_read.find(name);
-      if (last != last_read.end() && last->second == index) values.erase(name);
-    }
-  }
-  TensorMap next;
-  for (const auto& [name, t] : state) {
-    auto it = values.find(kNext + name);
-    next.emplace(name, it != values.end() ? it->second : t);
-  }
+  TensorMap next = run.Next(state);
   try {
-    next[kStep] = state.at(kStep) + 1;
+    next[kStep] = step_it->second + 1;
   } catch (const std::exception& e) {
     return Status::Internal(std::string("incrementing meta/step: ") + e.what());
   }
@@ -210,7 +335,20 @@ Result<TensorMap> EvaluateNode(const StepGraph& g, size_t node_index,
                                    std::to_string(g.size()) + " nodes)");
   }
   InitThreadSettings();
-  return Evaluate(g.nodes()[node_index], inputs, /*tape=*/nullptr);
+  const Node& node = g.nodes()[node_index];
+  TensorMap in;
+  for (const auto& name : node.inputs) {
+    auto it = inputs.find(name);
+    VT_RETURN_IF_ERROR(
+        AddInput(node, name, it != inputs.end() ? &it->second : nullptr, &in));
+  }
+  VT_ASSIGN_OR_RETURN(std::vector<torch::Tensor> out,
+                      Call(node, in, /*tape=*/nullptr));
+  TensorMap named;
+  for (size_t i = 0; i < out.size(); ++i) {
+    named.emplace(node.outputs[i], std::move(out[i]));
+  }
+  return named;
 }
 
 }  // namespace veritrain

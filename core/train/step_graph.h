@@ -28,6 +28,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -94,8 +95,25 @@ class StepGraph {
   double TotalFlops() const;
 
  private:
+  friend class StepGraphRun;  // step_graph.cc: runs a step over the slots
+
+  // How a step's values are laid out, fixed as nodes are added so that
+  // running a step builds no table of names: every value name that a node
+  // reads or writes has a slot (an index into the step's value table).
+  struct NodeSlots {
+    std::vector<size_t> inputs;   // the slot of each of the node's inputs
+    std::vector<size_t> outputs;  // the slot of each of its outputs
+  };
+  // The slot of `name`, added when it has none yet.
+  size_t SlotOf(const std::string& name);
+
   std::vector<Node> nodes_;
   std::set<std::string> outputs_;
+  std::map<std::string, size_t> slots_;  // value name -> slot, in name order
+  std::vector<NodeSlots> node_slots_;    // one per node, in node order
+  // For each slot, the index of the last node that reads it (the node
+  // after which a step releases it), or size_t(-1) when no node does.
+  std::vector<size_t> last_reader_;
 };
 
 struct NodeRecord {
@@ -111,12 +129,19 @@ struct NodeRecord {
 // (tensors shared with the run, not copied).
 // Errors: InvalidArgument when state lacks an int64 scalar "meta/step",
 // when a batch name repeats a state name or when a node's input is missing;
-// Internal naming the node when it throws or omits a declared output.
-// Called after node `index` has been evaluated, with its outputs, before
-// they enter the value table. An honest run has no hook; a solver
+// Internal naming the node when it throws or omits a declared output, or
+// when a hook adds or removes an output name.
+// A value leaves the step's table once the last node that reads it has
+// run (the caller's state and batch keep theirs): memory only, the bits are
+// the same.
+//
+// The hook is called after node `index` has been evaluated, with its outputs,
+// before they enter the value table. An honest run has no hook; a solver
 // behaviour that corrupts a node (and re-executes the same corruption when
-// it is challenged) perturbs `outputs` here.
-using NodeHook = std::function<void(size_t index, const Node& node, TensorMap& outputs)>;
+// it is challenged) perturbs `outputs` here: it may replace the tensors,
+// not add or remove names.
+using NodeHook =
+    std::function<void(size_t index, const Node& node, TensorMap& outputs)>;
 
 Result<TensorMap> RunStepGraph(const StepGraph& g, const TensorMap& state,
                                const TensorMap& batch,

@@ -6,7 +6,7 @@ namespace veritrain {
 
 TensorMap VectorJacobianProduct(const torch::Tensor& y, const std::vector<torch::Tensor>& wrt,
                                 const torch::Tensor& dy, const std::vector<std::string>& names) {
-  auto grads = torch::autograd::grad({y}, wrt, {dy},
+  auto grads = torch::autograd::grad({y}, wrt, {WithoutHistory(dy)},
                                      /*retain_graph=*/false,
                                      /*create_graph=*/false,
                                      /*allow_unused=*/true);
@@ -16,6 +16,10 @@ TensorMap VectorJacobianProduct(const torch::Tensor& y, const std::vector<torch:
     out.emplace(names[j], grads[j].defined() ? grads[j] : torch::zeros_like(wrt[j]));
   }
   return out;
+}
+
+torch::Tensor WithoutHistory(const torch::Tensor& t) {
+  return t.requires_grad() ? t.detach() : t;
 }
 
 }  // namespace veritrain

@@ -28,4 +28,9 @@ namespace veritrain {
 TensorMap VectorJacobianProduct(const torch::Tensor& y, const std::vector<torch::Tensor>& wrt,
                                 const torch::Tensor& dy, const std::vector<std::string>& names);
 
+// `t` as a value without autograd history: t itself when it does not
+// require grad (a detach() would only make another alias of the same data),
+// else t.detach(). The bits are t's either way.
+torch::Tensor WithoutHistory(const torch::Tensor& t);
+
 }  // namespace veritrain

@@ -434,5 +434,94 @@ TEST_F(JobTest, SgdNodeMatchesTorchOptimSgd) {
   EXPECT_LT(maxdiff, 1e-6) << "maxdiff = " << maxdiff << " (dampening)";
 }
 
+// The optimizer updates as first written, every step a new tensor: the
+// reference for the bits AdamUpdate and SgdUpdate must keep (the state
+// hashes of every task trained with them depend on them).
+std::vector<torch::Tensor> OutOfPlaceAdam(const OptimizerConfig& c, int64_t t,
+                                          const torch::Tensor& param,
+                                          const torch::Tensor& grad,
+                                          const torch::Tensor& m,
+                                          const torch::Tensor& v) {
+  torch::Tensor g = grad;
+  if (c.weight_decay != 0.0) g = g.add(param, c.weight_decay);
+  torch::Tensor m2 = m.mul(c.beta1).add(g, 1.0 - c.beta1);
+  torch::Tensor v2 = v.mul(c.beta2).addcmul(g, g, 1.0 - c.beta2);
+  const double td = static_cast<double>(t);
+  const double bias_correction1 = 1.0 - std::pow(c.beta1, td);
+  const double bias_correction2 = 1.0 - std::pow(c.beta2, td);
+  torch::Tensor denom = (v2.sqrt() / std::sqrt(bias_correction2)).add(c.eps);
+  return {param.addcdiv(m2, denom, -c.lr / bias_correction1), m2, v2};
+}
+
+std::vector<torch::Tensor> OutOfPlaceSgd(const OptimizerConfig& c,
+                                         bool first_step,
+                                         const torch::Tensor& param,
+                                         const torch::Tensor& grad,
+                                         const torch::Tensor& buffer) {
+  torch::Tensor d = grad;
+  if (c.weight_decay != 0.0) d = d.add(param, c.weight_decay);
+  if (c.momentum == 0.0) return {param.add(d, -c.lr)};
+  torch::Tensor buf =
+      first_step ? d.clone() : buffer.mul(c.momentum).add(d, 1.0 - c.dampening);
+  d = c.nesterov ? d.add(buf, c.momentum) : buf;
+  return {param.add(d, -c.lr), buf};
+}
+
+bool AllBitEqual(const std::vector<torch::Tensor>& a,
+                 const std::vector<torch::Tensor>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!BitEqual(a[i], b[i])) return false;
+  }
+  return true;
+}
+
+TEST_F(JobTest, OptimizerUpdatesKeepTheBitsOfTheOutOfPlaceMath) {
+  // Sizes below, at and past the kernels' vector widths, in both dtypes,
+  // with and without weight decay, over several steps; the inputs are left
+  // as they were.
+  torch::manual_seed(0);
+  for (torch::ScalarType dtype : {torch::kFloat32, torch::kFloat64}) {
+    for (int64_t n : {1, 7, 8, 33, 1000, 100003}) {
+      SCOPED_TRACE(std::to_string(n) + " elements, " +
+                   std::string(c10::toString(dtype)));
+      const auto o = torch::TensorOptions().dtype(dtype);
+      const torch::Tensor param = torch::randn({n}, o);
+      const torch::Tensor grad = torch::randn({n}, o) * 1e-2;
+      const torch::Tensor m = torch::randn({n}, o) * 1e-3;
+      const torch::Tensor v = torch::rand({n}, o) * 1e-4;
+      const TensorMap before = {{"p", param.clone()},
+                                {"g", grad.clone()},
+                                {"m", m.clone()},
+                                {"v", v.clone()}};
+      OptimizerConfig adam;
+      adam.lr = 0.003;
+      for (double wd : {0.0, 0.1}) {
+        adam.weight_decay = wd;
+        for (int64_t t : {1, 2, 10, 1000}) {
+          EXPECT_TRUE(AllBitEqual(AdamUpdate(adam, t, param, grad, m, v),
+                                  OutOfPlaceAdam(adam, t, param, grad, m, v)))
+              << "adam, t " << t << ", weight decay " << wd;
+        }
+      }
+      OptimizerConfig sgd;
+      sgd.name = "sgd";
+      sgd.lr = 0.05;
+      sgd.momentum = 0.9;
+      sgd.dampening = 0.1;
+      for (bool nesterov : {false, true}) {
+        sgd.nesterov = nesterov;
+        for (bool first : {true, false}) {
+          EXPECT_TRUE(AllBitEqual(SgdUpdate(sgd, first, param, grad, m),
+                                  OutOfPlaceSgd(sgd, first, param, grad, m)))
+              << "sgd, nesterov " << nesterov << ", first " << first;
+        }
+      }
+      EXPECT_TRUE(BitEqual(
+          before, TensorMap{{"p", param}, {"g", grad}, {"m", m}, {"v", v}}));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace veritrain

@@ -144,6 +144,84 @@ TEST_F(StepGraphTest, GradientsMatchWholeModelBackward) {
   }
 }
 
+// One step the plainest way: a value table of every value by name, each
+// node's `fn` (never its step_fn, so no tape) on its declared inputs, no
+// value released, then the next state as RunStepGraph documents it. The
+// runtime's value slots, release schedule and tape must give these bits.
+TensorMap ReferenceStep(const StepGraph& g, const TensorMap& state,
+                        const TensorMap& batch,
+                        std::vector<TensorMap>* outputs) {
+  TensorMap values = state;
+  values.insert(batch.begin(), batch.end());
+  for (const Node& node : g.nodes()) {
+    TensorMap in;
+    for (const auto& name : node.inputs) {
+      in.emplace(name, values.at(name).contiguous());
+    }
+    const TensorMap produced = node.fn(in);
+    TensorMap out;
+    for (const auto& name : node.outputs) {
+      out.emplace(name, produced.at(name).detach().contiguous());
+    }
+    values.insert(out.begin(), out.end());
+    outputs->push_back(std::move(out));
+  }
+  TensorMap next;
+  for (const auto& [name, t] : state) {
+    auto it = values.find("next/" + name);
+    next.emplace(name, it != values.end() ? it->second : t);
+  }
+  next["meta/step"] = state.at("meta/step") + 1;
+  return next;
+}
+
+nlohmann::json SmallCnnJobJson() {
+  return {{"name", "cnn"},      {"batch_size", 16},  {"data_seed", 3},
+          {"train_limit", 500}, {"test_limit", 100}, {"channels", {4, 8}},
+          {"hidden", {32}}};
+}
+
+nlohmann::json SmallTransformerJobJson() {
+  return {{"name", "transformer"},
+          {"batch_size", 8},
+          {"data_seed", 9},
+          {"init_seed", 2}};
+}
+
+TEST_F(StepGraphTest, RuntimeGivesTheBitsOfTheReferenceStep) {
+  auto sgd = testing_util::SyntheticJobJson();
+  sgd["optimizer"] = {{"name", "sgd"}, {"lr", 0.05}, {"momentum", 0.9}};
+  for (const nlohmann::json& j :
+       {testing_util::SyntheticJobJson(), sgd, testing_util::SmallMlpJobJson(),
+        SmallCnnJobJson(), SmallTransformerJobJson()}) {
+    SCOPED_TRACE(j.dump());
+    auto job = MakeJobOrDie(j);
+    ASSERT_NE(job, nullptr);
+    TensorMap state = job->InitialState(4);
+    for (int step = 0; step < 3; ++step) {
+      auto batch = job->Batch(step);
+      ASSERT_TRUE(batch.ok());
+      std::vector<TensorMap> want_outputs;
+      const TensorMap want =
+          ReferenceStep(job->graph(), state, *batch, &want_outputs);
+      std::vector<NodeRecord> record;
+      auto got = RunStepGraph(job->graph(), state, *batch, &record);
+      ASSERT_TRUE(got.ok()) << got.status().ToString();
+      EXPECT_TRUE(BitEqual(*got, want)) << "step " << step;
+      ASSERT_EQ(record.size(), want_outputs.size());
+      for (size_t i = 0; i < record.size(); ++i) {
+        EXPECT_TRUE(BitEqual(record[i].outputs, want_outputs[i]))
+            << "step " << step << ", node " << job->graph().nodes()[i].name;
+      }
+      // Without a record (values released as the step goes): the same.
+      auto unrecorded = RunStepGraph(job->graph(), state, *batch);
+      ASSERT_TRUE(unrecorded.ok());
+      EXPECT_TRUE(BitEqual(*unrecorded, want)) << "step " << step;
+      state = std::move(got).value();
+    }
+  }
+}
+
 TEST_F(StepGraphTest, RuntimeIncrementsStepAndKeepsUntouchedState) {
   auto job = MakeJobOrDie(testing_util::SyntheticJobJson());
   ASSERT_NE(job, nullptr);
@@ -258,35 +336,111 @@ TEST(StepGraphBuildTest, AddAndValidateRejectMistakes) {
               HasSubstr("node 'f' overwrites 'act/later'"));
 }
 
+// A node whose output act/<name> is memory whose release `freed` shows.
+Node MakesWatchedValue(const std::string& name, std::vector<std::string> in,
+                       std::shared_ptr<bool> freed) {
+  Node n = SimpleNode(name, std::move(in), {"act/" + name});
+  n.fn = [name, freed](const TensorMap&) {
+    *freed = false;
+    auto* values = new float[4]{1, 2, 3, 4};
+    auto release = [freed](void* p) {
+      delete[] static_cast<float*>(p);
+      *freed = true;
+    };
+    return TensorMap{{"act/" + name,
+                      torch::from_blob(values, {4}, release, torch::kFloat32)}};
+  };
+  return n;
+}
+
+// A node reading `in` whose function notes, in `seen`, whether `freed` was
+// set when it ran.
+Node Watches(const std::string& name, std::vector<std::string> in,
+             std::shared_ptr<bool> freed,
+             std::shared_ptr<std::optional<bool>> seen) {
+  Node n = SimpleNode(name, std::move(in), {"act/" + name});
+  const std::string out = "act/" + name;
+  n.fn = [freed, seen, out](const TensorMap& m) {
+    *seen = *freed;
+    return TensorMap{{out, m.begin()->second + 1}};
+  };
+  return n;
+}
+
 TEST(StepGraphRunTest, AValueIsFreedOnceTheLastNodeThatReadsItHasRun) {
   // Node a makes act/a in memory whose release is seen; b is its last
   // reader; c, after b, looks whether that memory is gone.
   auto freed = std::make_shared<bool>(false);
   auto freed_before_c = std::make_shared<std::optional<bool>>();
   StepGraph g;
-  Node a = SimpleNode("a", {"data/x"}, {"act/a"});
-  a.fn = [freed](const TensorMap&) {
-    auto* values = new float[4]{1, 2, 3, 4};
-    auto release = [freed](void* p) {
-      delete[] static_cast<float*>(p);
-      *freed = true;
-    };
-    return TensorMap{{"act/a", torch::from_blob(values, {4}, release, torch::kFloat32)}};
-  };
-  Node c = SimpleNode("c", {"act/b"}, {"act/c"});
-  c.fn = [freed, freed_before_c](const TensorMap& in) {
-    *freed_before_c = *freed;
-    return TensorMap{{"act/c", in.at("act/b") + 1}};
-  };
-  ASSERT_TRUE(g.Add(a).ok());
+  ASSERT_TRUE(g.Add(MakesWatchedValue("a", {"data/x"}, freed)).ok());
   ASSERT_TRUE(g.Add(SimpleNode("b", {"act/a"}, {"act/b"})).ok());
-  ASSERT_TRUE(g.Add(c).ok());
+  ASSERT_TRUE(g.Add(Watches("c", {"act/b"}, freed, freed_before_c)).ok());
   const TensorMap state = {{"meta/step", torch::zeros({}, torch::kInt64)}};
   auto next = RunStepGraph(g, state, {{"data/x", torch::ones({4})}});
   ASSERT_TRUE(next.ok()) << next.status().ToString();
   ASSERT_TRUE(freed_before_c->has_value());
   EXPECT_TRUE(**freed_before_c);
   EXPECT_EQ(next->at("meta/step").item<int64_t>(), 1);
+}
+
+TEST(StepGraphRunTest, AValueLivesUntilItsLastReaderInEveryStep) {
+  // act/a is read by b and, later, by d; c (between them) must still see
+  // it held and e (after d) must see it freed. The schedule follows the
+  // graph as nodes were added (d came after b), and holds for every run.
+  auto freed = std::make_shared<bool>(false);
+  auto freed_at_c = std::make_shared<std::optional<bool>>();
+  auto freed_at_e = std::make_shared<std::optional<bool>>();
+  StepGraph g;
+  ASSERT_TRUE(g.Add(MakesWatchedValue("a", {"data/x"}, freed)).ok());
+  ASSERT_TRUE(g.Add(SimpleNode("b", {"act/a"}, {"act/b"})).ok());
+  ASSERT_TRUE(g.Add(Watches("c", {"act/b"}, freed, freed_at_c)).ok());
+  ASSERT_TRUE(g.Add(SimpleNode("d", {"act/c", "act/a"}, {"act/d"})).ok());
+  ASSERT_TRUE(g.Add(Watches("e", {"act/d"}, freed, freed_at_e)).ok());
+  const TensorMap state = {{"meta/step", torch::zeros({}, torch::kInt64)}};
+  for (int run = 0; run < 2; ++run) {
+    SCOPED_TRACE("run " + std::to_string(run));
+    freed_at_c->reset();
+    freed_at_e->reset();
+    auto next = RunStepGraph(g, state, {{"data/x", torch::ones({4})}});
+    ASSERT_TRUE(next.ok()) << next.status().ToString();
+    ASSERT_TRUE(freed_at_c->has_value() && freed_at_e->has_value());
+    EXPECT_FALSE(**freed_at_c);
+    EXPECT_TRUE(**freed_at_e);
+  }
+  // A recording keeps every value it records, so nothing is freed early;
+  // the run is otherwise the same.
+  std::vector<NodeRecord> record;
+  auto next = RunStepGraph(g, state, {{"data/x", torch::ones({4})}}, &record);
+  ASSERT_TRUE(next.ok());
+  EXPECT_FALSE(**freed_at_e);
+  ASSERT_EQ(record.size(), 5u);
+  EXPECT_TRUE(BitEqual(record[3].inputs.at("act/a"),
+                       torch::tensor({1.0f, 2.0f, 3.0f, 4.0f})));
+}
+
+TEST(StepGraphRunTest, AHookMayReplaceOutputsButNotRenameThem) {
+  StepGraph g;
+  ASSERT_TRUE(g.Add(SimpleNode("a", {"data/x"}, {"act/a"})).ok());
+  ASSERT_TRUE(g.Add(SimpleNode("b", {"act/a"}, {"next/w"})).ok());
+  const TensorMap state = {{"meta/step", torch::zeros({}, torch::kInt64)},
+                           {"w", torch::zeros({2}, torch::kFloat32)}};
+  const TensorMap batch = {{"data/x", torch::ones({2}, torch::kFloat32)}};
+  const NodeHook doubles_a = [](size_t, const Node& node, TensorMap& out) {
+    if (node.name == "a") out["act/a"] = out["act/a"] * 2;
+  };
+  auto next = RunStepGraph(g, state, batch, nullptr, doubles_a);
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_TRUE(BitEqual(next->at("w"),
+                       torch::full({2}, 5.0, torch::kFloat32)));  // 2*2 + 1
+
+  const NodeHook renames = [](size_t, const Node& node, TensorMap& out) {
+    if (node.name == "a") out = {{"act/other", out.at("act/a")}};
+  };
+  auto r = RunStepGraph(g, state, batch, nullptr, renames);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kInternal);
+  EXPECT_THAT(r.status().message(), HasSubstr("node 'a'"));
 }
 
 TEST(StepGraphBuildTest, NodeThatOmitsAnOutputIsReported) {
