@@ -29,6 +29,24 @@ struct RequestHeader {
 constexpr uint32_t kMagic = 0x76746c31;  // "vtl1"
 constexpr uint32_t kMaxPayload = 16u << 20;
 
+// A request's header as one sendmsg/recvmsg message, with room for the
+// log descriptor it carries.
+struct HeaderMessage {
+  RequestHeader header{};
+  char control[CMSG_SPACE(sizeof(int))] = {};
+  iovec iov{};
+  msghdr msg{};
+  HeaderMessage() {
+    iov = {&header, sizeof(header)};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+  }
+  HeaderMessage(const HeaderMessage&) = delete;
+  HeaderMessage& operator=(const HeaderMessage&) = delete;
+};
+
 // The answer: the role's pid, or -errno.
 struct Reply {
   int32_t pid_or_error;
@@ -88,14 +106,9 @@ std::vector<std::string> SplitNul(const std::string& payload) {
 // Receives one request; false when the runner has closed the socket or
 // sent something that is not a request.
 bool ReceiveRequest(int fd, std::vector<std::string>* fields, int* log_fd) {
-  RequestHeader header{};
-  char control[CMSG_SPACE(sizeof(int))] = {};
-  iovec iov{&header, sizeof(header)};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
+  HeaderMessage m;
+  RequestHeader& header = m.header;
+  msghdr& msg = m.msg;
   ssize_t n;
   do {
     n = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
@@ -304,14 +317,10 @@ Result<pid_t> RoleLauncher::Launch(const std::string& role, const std::vector<st
                                    std::to_string(kMaxPayload) + " bytes");
   }
   if (fd_ < 0) return Status::Unavailable("the role launcher has gone");
-  RequestHeader header{kMagic, static_cast<uint32_t>(payload.size())};
-  char control[CMSG_SPACE(sizeof(int))] = {};
-  iovec iov{&header, sizeof(header)};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
+  HeaderMessage m;
+  RequestHeader& header = m.header;
+  header = RequestHeader{kMagic, static_cast<uint32_t>(payload.size())};
+  msghdr& msg = m.msg;
   cmsghdr* c = CMSG_FIRSTHDR(&msg);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;

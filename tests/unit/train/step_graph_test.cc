@@ -419,7 +419,7 @@ TEST(StepGraphRunTest, AValueLivesUntilItsLastReaderInEveryStep) {
                        torch::tensor({1.0f, 2.0f, 3.0f, 4.0f})));
 }
 
-TEST(StepGraphRunTest, AHookMayReplaceOutputsButNotRenameThem) {
+TEST(StepGraphRunTest, AHookMayChangeOutputTensorsButNotTheirNames) {
   StepGraph g;
   ASSERT_TRUE(g.Add(SimpleNode("a", {"data/x"}, {"act/a"})).ok());
   ASSERT_TRUE(g.Add(SimpleNode("b", {"act/a"}, {"next/w"})).ok());
