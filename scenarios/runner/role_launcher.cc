@@ -14,6 +14,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "core/util/fd_io.h"
+
 extern char** environ;
 
 namespace veritrain {
@@ -55,30 +57,6 @@ struct Reply {
 std::mutex g_mutex;
 RoleLauncher* g_launcher = nullptr;
 std::string g_not_running = "not started";
-
-bool WriteAll(int fd, const void* data, size_t size) {
-  const char* p = static_cast<const char*>(data);
-  while (size > 0) {
-    ssize_t n = ::send(fd, p, size, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
-bool ReadAll(int fd, void* data, size_t size) {
-  char* p = static_cast<char*>(data);
-  while (size > 0) {
-    ssize_t n = ::read(fd, p, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
 
 int CountThreads() {
   DIR* dir = ::opendir("/proc/self/task");

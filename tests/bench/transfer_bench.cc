@@ -39,6 +39,7 @@
 #include "core/state/checkpoint_file.h"
 #include "core/state/state_hash.h"
 #include "core/state/verified_checkpoints.h"
+#include "core/util/fd_io.h"
 #include "core/train/torch_bridge.h"
 #include "core/transport/messenger.h"
 #include "core/transport/zmq_frames.h"
@@ -72,30 +73,6 @@ Status MakeMappedCheckpoint(int64_t bytes, MappedCheckpoint* out) {
 }
 
 // ----------------------------------------------------------------- TCP
-
-bool WriteAll(int fd, const void* data, size_t size) {
-  const char* p = static_cast<const char*>(data);
-  while (size > 0) {
-    ssize_t n = ::write(fd, p, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
-bool ReadAll(int fd, void* data, size_t size) {
-  char* p = static_cast<char*>(data);
-  while (size > 0) {
-    ssize_t n = ::read(fd, p, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    p += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
 
 // A connected loopback pair: `server` accepted, `client` connected.
 Status TcpPair(int* server, int* client) {
