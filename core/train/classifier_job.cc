@@ -68,17 +68,15 @@ class ClassifierJob : public TrainingJob {
       }
     }
     std::set<std::string> initial = {"data/x", "data/y"};
-    for (const auto& [name, t] : InitialState(0)) {
-      initial.insert(name);
-      state_names_.push_back(name);
-    }
+    layout_ = LayoutOf(InitialState(0));
+    for (const StateTensorLayout& t : layout_) initial.insert(t.name);
     return graph_.Validate(initial);
   }
 
   const std::string& name() const override { return config_.name; }
   const JobConfig& config() const override { return config_; }
   const StepGraph& graph() const override { return graph_; }
-  std::vector<std::string> StateNames() const override { return state_names_; }
+  std::vector<StateTensorLayout> StateLayout() const override { return layout_; }
   Digest DatasetRoot() const override { return train_.root; }
 
   TensorMap InitialState(uint64_t init_seed) const override {
@@ -149,7 +147,7 @@ class ClassifierJob : public TrainingJob {
   const DataOrder order_;
   std::vector<Layer> layers_;
   StepGraph graph_;
-  std::vector<std::string> state_names_;  // InitialState's, in name order
+  std::vector<StateTensorLayout> layout_;  // InitialState's, in name order
 };
 
 // Parameters of a chain of Linear layers inputs -> hidden... -> outputs.

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <utility>
@@ -75,27 +76,45 @@ Result<std::unique_ptr<TrainingJob>> MakeJob(const JobConfig& config) {
   return factory(config);
 }
 
+std::vector<StateTensorLayout> LayoutOf(const TensorMap& state) {
+  std::vector<StateTensorLayout> out;
+  out.reserve(state.size());
+  for (const auto& [name, t] : state) {  // a TensorMap iterates in name order
+    out.push_back({name, std::vector<int64_t>(t.sizes().begin(), t.sizes().end()),
+                   t.is_floating_point()});
+  }
+  return out;
+}
+
 std::vector<std::string> TrainingJob::StateNames() const {
   std::vector<std::string> names;
-  for (const auto& [name, unused] : InitialState(0)) names.push_back(name);
-  return names;  // a TensorMap iterates in name order
+  for (const StateTensorLayout& t : StateLayout()) names.push_back(t.name);
+  return names;
+}
+
+std::vector<StateTensorLayout> TrainingJob::StateLayout() const {
+  return LayoutOf(InitialState(0));
 }
 
 Status CheckStateShape(const TrainingJob& job, const TensorMap& state) {
-  const TensorMap expected = job.InitialState(0);
-  for (const auto& [name, t] : expected) {
-    auto it = state.find(name);
-    if (it == state.end()) return Status::InvalidArgument("tensor '" + name + "' is missing");
-    if (it->second.sizes() != t.sizes()) {
-      return Status::InvalidArgument("tensor '" + name + "' has another shape");
+  const std::vector<StateTensorLayout> expected = job.StateLayout();
+  for (const StateTensorLayout& e : expected) {
+    auto it = state.find(e.name);
+    if (it == state.end()) return Status::InvalidArgument("tensor '" + e.name + "' is missing");
+    if (it->second.sizes() != torch::IntArrayRef(e.shape)) {
+      return Status::InvalidArgument("tensor '" + e.name + "' has another shape");
     }
-    if (it->second.is_floating_point() != t.is_floating_point()) {
-      return Status::InvalidArgument("tensor '" + name + "' has another kind of dtype");
+    if (it->second.is_floating_point() != e.floating) {
+      return Status::InvalidArgument("tensor '" + e.name + "' has another kind of dtype");
     }
   }
-  for (const auto& [name, t] : state) {
-    if (expected.count(name) == 0) {
-      return Status::InvalidArgument("tensor '" + name + "' is not part of the job's state");
+  if (state.size() != expected.size()) {
+    for (const auto& [name, t] : state) {
+      const bool known = std::any_of(expected.begin(), expected.end(),
+                                     [&](const StateTensorLayout& e) { return e.name == name; });
+      if (!known) {
+        return Status::InvalidArgument("tensor '" + name + "' is not part of the job's state");
+      }
     }
   }
   return Status::Ok();

@@ -28,6 +28,22 @@
 
 namespace veritrain {
 
+// One tensor of a job's states as CheckStateShape checks it: its name, its
+// shape and whether its dtype is floating (the precision may differ
+// between parties).
+struct StateTensorLayout {
+  std::string name;
+  std::vector<int64_t> shape;
+  bool floating = true;
+
+  bool operator==(const StateTensorLayout& o) const {
+    return name == o.name && shape == o.shape && floating == o.floating;
+  }
+};
+
+// The layout of `state`, in name order.
+std::vector<StateTensorLayout> LayoutOf(const TensorMap& state);
+
 class TrainingJob {
  public:
   virtual ~TrainingJob() = default;
@@ -64,9 +80,15 @@ class TrainingJob {
 
   // The names of the tensors of the job's states (InitialState's names),
   // sorted: what a one-node ruling needs to know of the state without
-  // building one. The default builds InitialState(0); the built-in jobs
-  // answer from a list they make once.
+  // building one. The default takes them from StateLayout().
   virtual std::vector<std::string> StateNames() const;
+
+  // The names, shapes and kinds of dtype of InitialState's tensors, in name
+  // order: what checking a party's state needs without building one (with
+  // a large model, a whole state of memory and a random initialisation of
+  // every parameter). The default builds InitialState(0); the built-in
+  // jobs answer from a list they make once.
+  virtual std::vector<StateTensorLayout> StateLayout() const;
 };
 
 using JobFactory =

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -92,25 +93,38 @@ class OpJob : public TrainingJob {
         AddCrossEntropyNodes(&graph_, logits, "data/y", rows, classes_));
     VT_RETURN_IF_ERROR(AddOpBackwardNodes(&graph_, spec_.ops));
     VT_RETURN_IF_ERROR(AddOpOptimizerNodes(&graph_, optimizer_, spec_.ops));
-    // The state's names without building a state (with a large model, a
-    // whole state of memory for its names).
-    std::set<std::string> names = {"meta/step"};
+    // The state's layout without building a state (with a large model, a
+    // whole state of memory and a random initialisation for it): the
+    // tensors Initial makes, with their shapes.
+    std::map<std::string, StateTensorLayout> layout;
+    layout["meta/step"] = {"meta/step", {}, /*floating=*/false};
     for (const auto& op : spec_.ops) {
       for (size_t i = 0; i < op.params.size(); ++i) {
-        names.insert(op.ParamValue(i));
-        for (const auto& s : OptimizerStateNames(optimizer_, op.ParamKey(i))) names.insert(s);
+        const OpParam& p = op.params[i];
+        const std::string value = op.ParamValue(i);
+        std::vector<int64_t> shape = p.shape;
+        if (p.init == ParamInit::kGiven) {
+          const auto sizes = spec_.given_params.at(value).sizes();
+          shape.assign(sizes.begin(), sizes.end());
+        }
+        layout[value] = {value, shape, true};
+        for (const auto& s : OptimizerStateNames(optimizer_, op.ParamKey(i))) {
+          layout[s] = {s, p.shape, true};
+        }
       }
     }
-    state_names_.assign(names.begin(), names.end());
     std::set<std::string> initial = {"data/x", "data/y"};
-    initial.insert(names.begin(), names.end());
+    for (auto& [name, t] : layout) {
+      initial.insert(name);
+      layout_.push_back(std::move(t));
+    }
     return graph_.Validate(initial);
   }
 
   const std::string& name() const override { return config_.name; }
   const JobConfig& config() const override { return config_; }
   const StepGraph& graph() const override { return graph_; }
-  std::vector<std::string> StateNames() const override { return state_names_; }
+  std::vector<StateTensorLayout> StateLayout() const override { return layout_; }
   Digest DatasetRoot() const override { return spec_.train.root; }
   std::vector<std::string> Notes() const override { return spec_.notes; }
 
@@ -242,7 +256,7 @@ class OpJob : public TrainingJob {
   const DataOrder order_;
   int64_t classes_ = 0;
   StepGraph graph_;
-  std::vector<std::string> state_names_;  // InitialState's, in name order
+  std::vector<StateTensorLayout> layout_;  // InitialState's, in name order
 };
 
 }  // namespace

@@ -47,9 +47,9 @@
 #endif
 
 // The plug-in ABI: raised whenever a type a plug-in implements changes its
-// layout (2: TrainingJob::StateNames). A plug-in built for an older ABI is
-// refused by name, never loaded.
-#define VERITRAIN_PLUGIN_ABI 2
+// layout (2: TrainingJob::StateNames; 3: TrainingJob::StateLayout). A
+// plug-in built for an older ABI is refused by name, never loaded.
+#define VERITRAIN_PLUGIN_ABI 3
 #define VERITRAIN_PLUGIN_STR2(x) #x
 #define VERITRAIN_PLUGIN_STR(x) VERITRAIN_PLUGIN_STR2(x)
 #define VERITRAIN_PLUGIN_CAT2(a, b) a##b

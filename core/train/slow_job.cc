@@ -30,6 +30,9 @@ class SlowJob : public TrainingJob {
   Result<TensorMap> Batch(int64_t step) const override { return inner_->Batch(step); }
   const StepGraph& graph() const override { return inner_->graph(); }
   std::vector<std::string> StateNames() const override { return inner_->StateNames(); }
+  std::vector<StateTensorLayout> StateLayout() const override {
+    return inner_->StateLayout();
+  }
   Result<double> TestAccuracy(const TensorMap& state) const override {
     return EvaluateFor(*inner_, state, test_ms_);
   }

@@ -36,6 +36,7 @@ TEST_F(CnnJobTest, LayoutAndInitialisation) {
   std::vector<std::string> names;
   for (const auto& [k, v] : s) names.push_back(k);
   EXPECT_EQ(job->StateNames(), names);
+  EXPECT_EQ(job->StateLayout(), LayoutOf(s));
   // 28 -> conv5 -> 24 -> pool -> 12 -> conv5 -> 8 -> pool -> 4: 8*4*4 = 128.
   EXPECT_EQ(s.at("param/conv1.weight").sizes(),
             torch::IntArrayRef({4, 1, 5, 5}));

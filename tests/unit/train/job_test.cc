@@ -105,19 +105,98 @@ std::vector<std::string> NamesOf(const TensorMap& m) {
   return names;
 }
 
-// A job that keeps TrainingJob's own StateNames.
+// A job that keeps TrainingJob's own StateNames and StateLayout.
 using DefaultNamesJob = testing_util::ForwardingJob;
 
-TEST_F(JobTest, StateNamesAreTheInitialStatesNames) {
-  auto slow_json = testing_util::SyntheticJobJson();
-  slow_json["slow_test_ms"] = 1;
-  for (const auto& j : {testing_util::SyntheticJobJson(), testing_util::SmallMlpJobJson(),
-                        slow_json}) {
+// A job that answers StateLayout from its inner job and counts the states
+// it builds.
+class CountingLayoutJob : public testing_util::ForwardingJob {
+ public:
+  using ForwardingJob::ForwardingJob;
+  TensorMap InitialState(uint64_t init_seed) const override {
+    ++initial_states;
+    return inner().InitialState(init_seed);
+  }
+  std::vector<StateTensorLayout> StateLayout() const override { return inner().StateLayout(); }
+  mutable int initial_states = 0;
+};
+
+// Every optimizer's state, both precisions, and a job that wraps another.
+std::vector<nlohmann::json> LayoutJobJsons() {
+  std::vector<nlohmann::json> out = {testing_util::SyntheticJobJson(),
+                                     testing_util::SmallMlpJobJson()};
+  for (const nlohmann::json& opt :
+       {nlohmann::json{{"name", "sgd"}, {"lr", 0.1}},
+        nlohmann::json{{"name", "sgd"}, {"lr", 0.1}, {"momentum", 0.9}},
+        nlohmann::json{{"name", "adam"}, {"lr", 0.01}}}) {
+    auto j = testing_util::SyntheticJobJson();
+    j["optimizer"] = opt;
+    out.push_back(j);
+  }
+  auto f64 = testing_util::SmallMlpJobJson();
+  f64["dtype"] = "float64";
+  out.push_back(f64);
+  auto slow = testing_util::SyntheticJobJson();
+  slow["slow_test_ms"] = 1;
+  out.push_back(slow);
+  return out;
+}
+
+TEST_F(JobTest, StateNamesAndLayoutAreTheInitialStates) {
+  for (const auto& j : LayoutJobJsons()) {
     auto job = MakeJobOrDie(j);
     ASSERT_NE(job, nullptr);
-    const std::vector<std::string> names = NamesOf(job->InitialState(7));
-    EXPECT_EQ(job->StateNames(), names) << j.dump();
-    EXPECT_EQ(DefaultNamesJob(*job).StateNames(), names) << j.dump();
+    const TensorMap initial = job->InitialState(7);
+    EXPECT_EQ(job->StateNames(), NamesOf(initial)) << j.dump();
+    EXPECT_EQ(DefaultNamesJob(*job).StateNames(), NamesOf(initial)) << j.dump();
+    EXPECT_EQ(job->StateLayout(), LayoutOf(initial)) << j.dump();
+    EXPECT_EQ(DefaultNamesJob(*job).StateLayout(), LayoutOf(initial)) << j.dump();
+  }
+}
+
+TEST_F(JobTest, CheckingAStatesShapeBuildsNoState) {
+  for (const auto& j : LayoutJobJsons()) {
+    auto inner = MakeJobOrDie(j);
+    ASSERT_NE(inner, nullptr);
+    TensorMap state = inner->InitialState(3);
+    CountingLayoutJob job(*inner);
+    EXPECT_TRUE(CheckStateShape(job, state).ok()) << j.dump();
+    EXPECT_EQ(job.initial_states, 0) << j.dump();
+  }
+}
+
+TEST_F(JobTest, CheckStateShapeNamesWhatDiffers) {
+  for (const auto& j : LayoutJobJsons()) {
+    auto job = MakeJobOrDie(j);
+    ASSERT_NE(job, nullptr);
+    const TensorMap good = job->InitialState(3);
+    // Another precision is the same state.
+    EXPECT_TRUE(CheckStateShape(*job, CastFloating(good, torch::kFloat16)).ok()) << j.dump();
+    const DefaultNamesJob defaults(*job);
+    for (const TrainingJob* checker : {static_cast<const TrainingJob*>(job.get()),
+                                       static_cast<const TrainingJob*>(&defaults)}) {
+      TensorMap missing = good;
+      missing.erase("param/fc1.weight");
+      EXPECT_THAT(CheckStateShape(*checker, missing).message(),
+                  HasSubstr("tensor 'param/fc1.weight' is missing"));
+      TensorMap reshaped = good;
+      reshaped["param/fc1.bias"] = torch::zeros({1, good.at("param/fc1.bias").numel()});
+      EXPECT_THAT(CheckStateShape(*checker, reshaped).message(),
+                  HasSubstr("tensor 'param/fc1.bias' has another shape"));
+      TensorMap integer = good;
+      integer["param/fc1.bias"] = good.at("param/fc1.bias").to(torch::kInt32);
+      EXPECT_THAT(CheckStateShape(*checker, integer).message(),
+                  HasSubstr("tensor 'param/fc1.bias' has another kind of dtype"));
+      TensorMap extra = good;
+      extra["param/extra"] = torch::zeros({2});
+      EXPECT_THAT(CheckStateShape(*checker, extra).message(),
+                  HasSubstr("tensor 'param/extra' is not part of the job's state"));
+      TensorMap renamed = good;
+      renamed["param/zz"] = renamed.at("meta/step");
+      renamed.erase("meta/step");
+      EXPECT_THAT(CheckStateShape(*checker, renamed).message(),
+                  HasSubstr("tensor 'meta/step' is missing"));
+    }
   }
 }
 

@@ -101,7 +101,7 @@ TEST(PluginLoadTest, WhatIsNotAPluginIsRefusedByName) {
   const std::string zlib = "/usr/lib/x86_64-linux-gnu/libz.so.1";
   if (std::filesystem::exists(zlib)) {
     EXPECT_THAT(err(zlib), HasSubstr("not a veritrain plug-in: it has no "
-                                     "veritrain_plugin_v2 entry point"));
+                                     "veritrain_plugin_v3 entry point"));
   }
   EXPECT_THAT(err(VERITRAIN_STALE_PLUGIN),
               HasSubstr("built against veritrain 0.0.0-stale, this is veritrain " +
@@ -109,7 +109,7 @@ TEST(PluginLoadTest, WhatIsNotAPluginIsRefusedByName) {
   // A plug-in built before the last change of a type it implements.
   EXPECT_THAT(err(VERITRAIN_OLD_ABI_PLUGIN),
               HasSubstr("built for plug-in ABI 1 (entry point veritrain_plugin_v1), "
-                        "this veritrain loads ABI 2: rebuild it"));
+                        "this veritrain loads ABI 3: rebuild it"));
   EXPECT_THAT(KnownJobs(), Not(Contains("")));
 }
 

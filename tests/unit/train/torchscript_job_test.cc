@@ -86,6 +86,15 @@ TEST_F(TorchScriptJobTest, ChainNodesReplayBitExactly) {
   testing_util::ExpectNodesReplayBitExactly(*job, 3);
 }
 
+TEST_F(TorchScriptJobTest, StateLayoutIsTheInitialStates) {
+  // The parameters come from the module (given values), chain or coarse.
+  for (const char* model : {"chain.pt", "traced_sequential.pt", "residual.pt"}) {
+    auto job = testing_util::MakeJobOrDie(ScriptJson(model));
+    ASSERT_NE(job, nullptr);
+    EXPECT_EQ(job->StateLayout(), LayoutOf(job->InitialState(3))) << model;
+  }
+}
+
 TEST_F(TorchScriptJobTest, Float64ProfileCastsTheModule) {
   auto j = ScriptJson("chain.pt");
   j["dtype"] = "float64";

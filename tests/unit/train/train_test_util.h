@@ -58,7 +58,7 @@ inline TensorMap TrainSteps(const TrainingJob& job, TensorMap state,
 }
 
 // A job that hands every call to `inner` and keeps TrainingJob's own
-// defaults (StateNames builds InitialState(0)); tests derive from it to
+// defaults (StateNames and StateLayout build InitialState(0)); tests derive from it to
 // count or change one call. REQUIRES: `inner` outlives it.
 class ForwardingJob : public TrainingJob {
  public:

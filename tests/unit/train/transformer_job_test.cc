@@ -61,6 +61,19 @@ TEST(SequenceTaskTest, SecondHalfCopiesTheFirstAndOnlyCopiesAreScored) {
   EXPECT_NE(MakeSequenceDataset(spec, 3, false).root, d.root);
 }
 
+TEST_F(TransformerJobTest, StateLayoutIsTheInitialStatesWithoutBuildingOne) {
+  for (const nlohmann::json& opt : {nlohmann::json{{"name", "adam"}, {"lr", 0.001}},
+                                    nlohmann::json{{"name", "sgd"}, {"lr", 0.1}}}) {
+    auto j = TransformerJson();
+    j["optimizer"] = opt;
+    auto job = testing_util::MakeJobOrDie(j);
+    ASSERT_NE(job, nullptr);
+    const TensorMap initial = job->InitialState(5);
+    EXPECT_EQ(job->StateLayout(), LayoutOf(initial)) << j.dump();
+    EXPECT_EQ(job->StateNames().size(), initial.size()) << j.dump();
+  }
+}
+
 TEST_F(TransformerJobTest, EveryPieceIsItsOwnNode) {
   auto job = testing_util::MakeJobOrDie(TransformerJson());
   ASSERT_NE(job, nullptr);
