@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
+
 #include "core/pol/policy_distance.h"
 #include "core/state/distance.h"
 #include "core/state/non_finite.h"
@@ -27,8 +29,8 @@ Result<DistanceCheck> CheckDistances(const VerificationPolicy& policy, const Sta
 }
 
 double OptimizerStateL2(const State& a, const State& b) {
-  auto d = ParameterDistance(a, b, "opt/");
-  return d.ok() ? d->l2 : -1;
+  auto d = L2Distance(a, b, "opt/");
+  return d.ok() && std::isfinite(*d) ? *d : -1;
 }
 
 nlohmann::json OptimizerMismatch(const nlohmann::json& task_optimizer,

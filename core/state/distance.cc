@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <vector>
 
 #include "core/state/element.h"
 
@@ -38,6 +39,89 @@ Result<ParamMap> Params(const State& s, std::string_view prefix,
 Status NotFinite(const std::string& name, const char* which) {
   return Status::InvalidArgument(std::string(which) + " state: tensor '" +
                                  name + "' holds a NaN or infinite value");
+}
+
+// A parameter of both states, by name.
+struct TensorPair {
+  const TensorData* a;
+  const TensorData* b;
+  const std::string& name() const { return a->name; }
+};
+
+// The parameters of a and b paired by name, in name order. InvalidArgument
+// as ParameterDistance documents it.
+Result<std::vector<TensorPair>> PairUp(const State& a, const State& b,
+                                       std::string_view prefix) {
+  VT_ASSIGN_OR_RETURN(ParamMap pa, Params(a, prefix, "first"));
+  VT_ASSIGN_OR_RETURN(ParamMap pb, Params(b, prefix, "second"));
+  for (const auto& [name, t] : pb) {
+    if (pa.count(name) == 0) {
+      return Status::InvalidArgument("first state has no tensor '" + name +
+                                     "'");
+    }
+  }
+  if (pa.empty()) {
+    return Status::InvalidArgument("the states have no tensors named '" +
+                                   std::string(prefix) + "...'");
+  }
+  std::vector<TensorPair> out;
+  out.reserve(pa.size());
+  for (const auto& [name, ta] : pa) {
+    auto it = pb.find(name);
+    if (it == pb.end()) {
+      return Status::InvalidArgument("second state has no tensor '" + name +
+                                     "'");
+    }
+    if (ta->shape != it->second->shape) {
+      return Status::InvalidArgument(
+          "tensor '" + name + "' has different shapes in the two states");
+    }
+    out.push_back({ta, it->second});
+  }
+  return out;
+}
+
+// Sums and maxima kept in kLanes interleaved parts (element i of a tensor
+// goes to part i % kLanes) and combined in a fixed order: independent
+// additions the processor overlaps, with the same result on every run and
+// thread count.
+constexpr int64_t kLanes = 4;
+struct Lanes {
+  double v[kLanes] = {};
+  double Sum() const { return (v[0] + v[1]) + (v[2] + v[3]); }
+  double Max() const { return std::max(std::max(v[0], v[1]), std::max(v[2], v[3])); }
+};
+
+// body(k, i) for i in [0, n), k = i % kLanes, a group of kLanes at a time
+// (the inner loop unrolls, so each part stays in a register).
+template <typename Body>
+void ForEachLane(int64_t n, Body&& body) {
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int64_t k = 0; k < kLanes; ++k) body(k, i + k);
+  }
+  for (; i < n; ++i) body(i % kLanes, i);
+}
+
+// Calls f(pair, n, x, y) for consecutive blocks of every pair's elements,
+// decoded to doubles (x from a, y from b), until f fails. Every block but
+// a tensor's last holds kBlock elements, a multiple of kLanes, so element
+// i of a block is element i % kLanes of its part in the tensor too.
+constexpr int64_t kBlock = 4096;
+static_assert(kBlock % kLanes == 0);
+template <typename F>
+Status ForEachBlock(const std::vector<TensorPair>& pairs, F&& f) {
+  std::vector<double> x(kBlock), y(kBlock);
+  for (const TensorPair& p : pairs) {
+    const int64_t n = p.a->numel();
+    for (int64_t start = 0; start < n; start += kBlock) {
+      const int64_t m = std::min(kBlock, n - start);
+      ElementsAsDouble(p.a->bytes.data(), p.a->dtype, start, m, x.data());
+      ElementsAsDouble(p.b->bytes.data(), p.b->dtype, start, m, y.data());
+      VT_RETURN_IF_ERROR(f(p, m, x.data(), y.data()));
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -96,68 +180,72 @@ double StateDistance::Get(Metric m) const {
 
 Result<StateDistance> ParameterDistance(const State& a, const State& b,
                                         std::string_view prefix) {
-  VT_ASSIGN_OR_RETURN(ParamMap pa, Params(a, prefix, "first"));
-  VT_ASSIGN_OR_RETURN(ParamMap pb, Params(b, prefix, "second"));
-  for (const auto& [name, t] : pb) {
-    if (pa.count(name) == 0) {
-      return Status::InvalidArgument("first state has no tensor '" + name +
-                                     "'");
-    }
-  }
-  if (pa.empty()) {
-    return Status::InvalidArgument("the states have no tensors named '" +
-                                   std::string(prefix) + "...'");
-  }
+  VT_ASSIGN_OR_RETURN(std::vector<TensorPair> pairs, PairUp(a, b, prefix));
   StateDistance d;
-  double sq_a = 0, sq_b = 0;
+  Lanes l1, l2, linf, sq_a, sq_b;
   // Pass 1: the differences and both norms.
-  for (const auto& [name, ta] : pa) {
-    auto it = pb.find(name);
-    if (it == pb.end()) {
-      return Status::InvalidArgument("second state has no tensor '" + name +
-                                     "'");
-    }
-    const TensorData* tb = it->second;
-    if (ta->shape != tb->shape) {
-      return Status::InvalidArgument(
-          "tensor '" + name + "' has different shapes in the two states");
-    }
-    const int64_t n = ta->numel();
-    for (int64_t i = 0; i < n; ++i) {
-      const double x = ElementAsDouble(ta->bytes.data(), ta->dtype, i);
-      const double y = ElementAsDouble(tb->bytes.data(), tb->dtype, i);
-      if (!std::isfinite(x)) return NotFinite(name, "first");
-      if (!std::isfinite(y)) return NotFinite(name, "second");
-      const double diff = std::fabs(x - y);
-      d.l1 += diff;
-      d.l2 += diff * diff;
-      d.linf = std::max(d.linf, diff);
-      sq_a += x * x;
-      sq_b += y * y;
-    }
-    d.elements += n;
-  }
-  d.l2 = std::sqrt(d.l2);
+  VT_RETURN_IF_ERROR(ForEachBlock(
+      pairs, [&](const TensorPair& p, int64_t n, const double* x, const double* y) -> Status {
+        Lanes s1 = l1, s2 = l2, m = linf, na = sq_a, nb = sq_b;  // locals: registers
+        bool finite = true;
+        ForEachLane(n, [&](int64_t k, int64_t i) {
+          finite &= std::isfinite(x[i]) && std::isfinite(y[i]);
+          const double diff = std::fabs(x[i] - y[i]);
+          s1.v[k] += diff;
+          s2.v[k] += diff * diff;
+          m.v[k] = std::max(m.v[k], diff);
+          na.v[k] += x[i] * x[i];
+          nb.v[k] += y[i] * y[i];
+        });
+        l1 = s1, l2 = s2, linf = m, sq_a = na, sq_b = nb;
+        if (finite) return Status::Ok();
+        for (int64_t i = 0; i < n; ++i) {
+          if (!std::isfinite(x[i])) return NotFinite(p.name(), "first");
+          if (!std::isfinite(y[i])) return NotFinite(p.name(), "second");
+        }
+        return Status::Ok();
+      }));
+  for (const TensorPair& p : pairs) d.elements += p.a->numel();
+  d.l1 = l1.Sum();
+  d.l2 = std::sqrt(l2.Sum());
+  d.linf = linf.Max();
   // Pass 2: cosine distance as half the squared distance of the unit vectors.
-  const double na = std::sqrt(sq_a), nb = std::sqrt(sq_b);
+  const double na = std::sqrt(sq_a.Sum()), nb = std::sqrt(sq_b.Sum());
   if (na == 0 && nb == 0) {
     d.cosine = 0;
   } else if (na == 0 || nb == 0) {
     d.cosine = 1;
   } else {
-    double sum = 0;
-    for (const auto& [name, ta] : pa) {
-      const TensorData* tb = pb.at(name);
-      const int64_t n = ta->numel();
-      for (int64_t i = 0; i < n; ++i) {
-        const double u = ElementAsDouble(ta->bytes.data(), ta->dtype, i) / na -
-                         ElementAsDouble(tb->bytes.data(), tb->dtype, i) / nb;
-        sum += u * u;
-      }
-    }
-    d.cosine = std::min(2.0, sum / 2);
+    Lanes sum;
+    VT_RETURN_IF_ERROR(ForEachBlock(
+        pairs, [&](const TensorPair&, int64_t n, const double* x, const double* y) -> Status {
+          Lanes s = sum;
+          ForEachLane(n, [&](int64_t k, int64_t i) {
+            const double u = x[i] / na - y[i] / nb;
+            s.v[k] += u * u;
+          });
+          sum = s;
+          return Status::Ok();
+        }));
+    d.cosine = std::min(2.0, sum.Sum() / 2);
   }
   return d;
+}
+
+Result<double> L2Distance(const State& a, const State& b, std::string_view prefix) {
+  VT_ASSIGN_OR_RETURN(std::vector<TensorPair> pairs, PairUp(a, b, prefix));
+  Lanes sum;
+  VT_RETURN_IF_ERROR(ForEachBlock(
+      pairs, [&](const TensorPair&, int64_t n, const double* x, const double* y) -> Status {
+        Lanes s = sum;
+        ForEachLane(n, [&](int64_t k, int64_t i) {
+          const double diff = y[i] - x[i];
+          s.v[k] += diff * diff;
+        });
+        sum = s;
+        return Status::Ok();
+      }));
+  return std::sqrt(sum.Sum());
 }
 
 Result<double> ParameterNorm(const State& a, std::string_view prefix) {

@@ -12,6 +12,9 @@
 //           same value, without the cancellation of 1 - cos when the
 //           vectors are nearly parallel); 0 when both are zero, 1 when
 //           exactly one is.
+// Sums are kept in a few interleaved parts combined in a fixed order, so
+// the result is the same on every run and machine, though it may differ
+// from a plain running sum in the last bits.
 // Everything is computed in double precision from the tensors' bytes
 // (float32, float64, float16 or bfloat16; a and b may differ in dtype, as
 // when two participants compute in different precisions), without LibTorch,
@@ -68,6 +71,12 @@ struct StateDistance {
 // when neither state has a parameter.
 Result<StateDistance> ParameterDistance(const State& a, const State& b,
                                         std::string_view prefix = "param/");
+
+// The l2 distance alone, sqrt(sum (y_i - x_i)^2), in one pass: NaN or
+// +inf when a value of either state is (IEEE arithmetic), not an error.
+// The other errors as for ParameterDistance.
+Result<double> L2Distance(const State& a, const State& b,
+                          std::string_view prefix = "param/");
 
 // The l2 norm of the parameters of a (tensors named `prefix`...), in double
 // precision. Errors as for ParameterDistance.

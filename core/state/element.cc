@@ -60,5 +60,25 @@ double ElementAsDouble(const uint8_t* data, DType d, int64_t i) {
   }
 }
 
+void ElementsAsDouble(const uint8_t* data, DType d, int64_t start, int64_t n, double* out) {
+  switch (d) {
+    case DType::kFloat32: {
+      const uint8_t* p = data + 4 * start;
+      for (int64_t i = 0; i < n; ++i) {
+        float f;
+        std::memcpy(&f, p + 4 * i, 4);
+        out[i] = f;
+      }
+      return;
+    }
+    case DType::kFloat64:
+      std::memcpy(out, data + 8 * start, static_cast<size_t>(n) * 8);
+      return;
+    default:
+      for (int64_t i = 0; i < n; ++i) out[i] = ElementAsDouble(data, d, start + i);
+      return;
+  }
+}
+
 
 }  // namespace veritrain

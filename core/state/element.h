@@ -19,4 +19,9 @@ bool IsFloatingDType(DType d);
 // REQUIRES: `data` holds at least i + 1 elements of `d`.
 double ElementAsDouble(const uint8_t* data, DType d, int64_t i);
 
+// Elements [start, start + n) of such a tensor as doubles, into out[0, n):
+// ElementAsDouble of each, decoded in one loop per dtype.
+// REQUIRES: `data` holds at least start + n elements of `d`; `out` holds n.
+void ElementsAsDouble(const uint8_t* data, DType d, int64_t start, int64_t n, double* out);
+
 }  // namespace veritrain

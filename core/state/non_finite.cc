@@ -59,6 +59,13 @@ TensorData WithZeroes(const TensorData& t, const std::vector<int64_t>& zero) {
 
 Result<ToleranceComparison> CompareParameters(const State& a, const State& b,
                                               std::string_view prefix) {
+  // Every value finite, the usual case: one distance computation.
+  if (auto d = ParameterDistance(a, b, prefix); d.ok()) {
+    ToleranceComparison out;
+    out.distance = *d;
+    return out;
+  }
+  // A NaN or an infinity, or states that do not pair up (named below).
   std::map<std::string, const TensorData*> in_b;
   for (const TensorData& t : b) {
     if (HasNamePrefix(t.name, prefix)) in_b.emplace(t.name, &t);
@@ -123,35 +130,8 @@ Result<ToleranceComparison> CompareParameters(const State& a, const State& b,
 
 Result<double> UpdateL2(const State& a, const State& b,
                         std::string_view prefix) {
-  std::map<std::string, const TensorData*> in_a;
-  for (const TensorData& t : a) {
-    if (HasNamePrefix(t.name, prefix)) in_a.emplace(t.name, &t);
-  }
-  // With a NaN or an infinity in either state the norm is NaN or +inf
-  // whatever the finite values are; without, it is the l2 distance.
-  double sum = 0;
-  bool special = false;
-  for (const TensorData& tb : b) {
-    if (!HasNamePrefix(tb.name, prefix)) continue;
-    auto it = in_a.find(tb.name);
-    if (it == in_a.end() || !UsableParameter(tb) ||
-        !UsableParameter(*it->second) || tb.numel() != it->second->numel()) {
-      return ParameterDistance(a, b, prefix).status();
-    }
-    const TensorData& ta = *it->second;
-    for (int64_t i = 0, n = tb.numel(); i < n; ++i) {
-      if (ElementKind(ta, i) == ValueKind::kFinite &&
-          ElementKind(tb, i) == ValueKind::kFinite)
-        continue;
-      special = true;
-      const double d = ElementAsDouble(tb.bytes.data(), tb.dtype, i) -
-                       ElementAsDouble(ta.bytes.data(), ta.dtype, i);
-      sum += d * d;
-    }
-  }
-  if (special) return std::sqrt(sum);
-  VT_ASSIGN_OR_RETURN(StateDistance d, ParameterDistance(a, b, prefix));
-  return d.l2;
+  // IEEE arithmetic gives the rule: NaN or +inf as soon as a value is.
+  return L2Distance(a, b, prefix);
 }
 
 bool SameUpdateNorm(double claimed, double actual, double rel) {

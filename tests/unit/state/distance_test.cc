@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -174,6 +175,120 @@ TEST(DistanceTest, ErrorsNameTheTensor) {
   TensorData torn = F32("param/a", {1, 2});
   torn.shape = {3};
   EXPECT_FALSE(ParameterDistance({torn}, {torn}).ok());
+}
+
+
+// Plain running sums in double precision, element by element: what the
+// distances are, whatever order they add in.
+struct Reference {
+  double l1 = 0, l2 = 0, linf = 0, cosine = 0;
+};
+Reference PlainDistance(const std::vector<double>& x, const std::vector<double>& y) {
+  Reference r;
+  double sa = 0, sb = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double d = std::fabs(x[i] - y[i]);
+    r.l1 += d;
+    r.l2 += d * d;
+    r.linf = std::max(r.linf, d);
+    sa += x[i] * x[i];
+    sb += y[i] * y[i];
+  }
+  r.l2 = std::sqrt(r.l2);
+  const double na = std::sqrt(sa), nb = std::sqrt(sb);
+  double c = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double u = x[i] / na - y[i] / nb;
+    c += u * u;
+  }
+  r.cosine = c / 2;
+  return r;
+}
+
+// Sizes around the block and lane boundaries, several tensors per state,
+// float32 against float64: the distances agree with plain sums to rounding,
+// and a second computation gives the very same bits.
+TEST(DistanceTest, BlockedSumsAgreeWithPlainSumsAtEverySize) {
+  uint64_t seed = 0x9e3779b97f4a7c15ull;
+  auto next = [&seed] {
+    seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+    return static_cast<double>(seed >> 11) / 9007199254740992.0 - 0.5;
+  };
+  for (int64_t n : {1, 3, 4, 5, 4095, 4096, 4097, 8195, 20000}) {
+    State a, b;
+    std::vector<double> all_x, all_y;
+    for (const char* name : {"param/a", "param/b", "param/c"}) {
+      std::vector<float> x(static_cast<size_t>(n));
+      std::vector<double> y(static_cast<size_t>(n));
+      for (int64_t i = 0; i < n; ++i) {
+        x[i] = static_cast<float>(next());
+        y[i] = x[i] + 1e-3 * next();
+      }
+      a.push_back(F32(name, x));
+      b.push_back(F64(name, y));
+      all_x.insert(all_x.end(), x.begin(), x.end());
+      all_y.insert(all_y.end(), y.begin(), y.end());
+    }
+    auto d = ParameterDistance(a, b);
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    const Reference r = PlainDistance(all_x, all_y);
+    EXPECT_EQ(d->elements, 3 * n);
+    EXPECT_NEAR(d->l1, r.l1, 1e-12 * r.l1) << n;
+    EXPECT_NEAR(d->l2, r.l2, 1e-12 * r.l2) << n;
+    EXPECT_EQ(d->linf, r.linf) << n;
+    EXPECT_NEAR(d->cosine, r.cosine, 1e-9 * r.cosine) << n;
+    auto l2 = L2Distance(a, b);
+    ASSERT_TRUE(l2.ok());
+    EXPECT_NEAR(*l2, r.l2, 1e-12 * r.l2) << n;
+    auto again = ParameterDistance(a, b);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(std::memcmp(&*again, &*d, sizeof(StateDistance)), 0) << n;
+  }
+}
+
+// A NaN or an infinity anywhere in a block, the last element of the last
+// tensor included, is found and named with its state.
+TEST(DistanceTest, ANonFiniteValueAnywhereIsNamed) {
+  const int64_t n = 8195;
+  for (int64_t at : {int64_t{0}, int64_t{3}, int64_t{4095}, int64_t{4096}, n - 1}) {
+    for (double bad : {NAN, INFINITY, -INFINITY}) {
+      for (bool in_second : {false, true}) {
+        std::vector<float> x(n, 0.5f), y(n, 0.25f);
+        (in_second ? y : x)[at] = static_cast<float>(bad);
+        State a = {F32("param/a", std::vector<float>(4, 1.0f)), F32("param/z", x)};
+        State b = {F32("param/a", std::vector<float>(4, 1.0f)), F32("param/z", y)};
+        auto d = ParameterDistance(a, b);
+        ASSERT_FALSE(d.ok()) << at;
+        EXPECT_EQ(d.status().message(), std::string(in_second ? "second" : "first") +
+                                            " state: tensor 'param/z' holds a NaN or "
+                                            "infinite value")
+            << at;
+        // The l2 distance alone takes the value IEEE arithmetic gives.
+        auto l2 = L2Distance(a, b);
+        ASSERT_TRUE(l2.ok()) << l2.status().ToString();
+        EXPECT_EQ(std::isnan(*l2), std::isnan(bad)) << at;
+        EXPECT_EQ(std::isinf(*l2), std::isinf(bad)) << at;
+      }
+    }
+  }
+}
+
+TEST(DistanceTest, L2DistanceAloneKnownAnswersAndErrors) {
+  State a = {F32("param/w", {3, 0}), F64("param/b", {1}), F32("opt/w/m", {7})};
+  State b = {F32("param/w", {0, 4}), F64("param/b", {1}), F32("opt/w/m", {4})};
+  auto l2 = L2Distance(a, b);
+  ASSERT_TRUE(l2.ok());
+  EXPECT_EQ(*l2, 5.0);
+  EXPECT_EQ(*L2Distance(a, b, "opt/"), 3.0);
+  EXPECT_EQ(L2Distance(a, {F32("param/w", {0, 4})}).status().message(),
+            "second state has no tensor 'param/b'");
+  EXPECT_EQ(L2Distance({F32("param/w", {0, 4})}, b).status().message(),
+            "first state has no tensor 'param/b'");
+  EXPECT_EQ(L2Distance({F32("param/w", {0, 4, 1})}, {F32("param/w", {0, 4})})
+                .status()
+                .message(),
+            "tensor 'param/w' has different shapes in the two states");
+  EXPECT_FALSE(L2Distance(a, b, "none/").ok());
 }
 
 }  // namespace
