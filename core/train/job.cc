@@ -109,7 +109,8 @@ Status CheckStateShape(const TrainingJob& job, const TensorMap& state) {
     }
   }
   if (state.size() != expected.size()) {
-    for (const auto& [name, t] : state) {
+    for (const auto& entry : state) {
+      const std::string& name = entry.first;
       const bool known = std::any_of(expected.begin(), expected.end(),
                                      [&](const StateTensorLayout& e) { return e.name == name; });
       if (!known) {
