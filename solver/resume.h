@@ -2,8 +2,8 @@
 // earlier process of the same solver left on disk.
 //
 // Checkpoints are written crash-safely (temp file, fsync, rename), so each
-// file is the whole checkpoint or absent; a torn one fails its trailer
-// hash. AdoptCheckpoints reads checkpoints 0, 1, ... of the task's folder
+// file is the whole checkpoint or absent; a torn one fails the read-back
+// check (its layout, trailer or tensor hashes). AdoptCheckpoints reads checkpoints 0, 1, ... of the task's folder
 // while each reads back intact and records the task, its own index and
 // step index × k, hands each to the recorder (CheckpointRecorder::Adopt),
 // and returns the last: training resumes from its state at its step. The

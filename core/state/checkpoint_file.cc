@@ -195,8 +195,10 @@ Status WriteCheckpointImpl(const std::string& path, const State& state,
   }
   if (cursor != trailer_offset) return Status::Internal("layout mismatch");
 
+  // Version 2: the trailer covers the header and the manifest (with its
+  // padding); the manifest's tensor hashes cover the data.
   Sha256 h;
-  for (std::string_view piece : pieces) h.Update(piece);
+  for (size_t i = 0; i < 3; ++i) h.Update(pieces[i]);
   std::string trailer(h.Finish().view());
   trailer.append(kEndMarker);
   pieces.push_back(trailer);
@@ -237,7 +239,7 @@ Status OnlyKeys(const json& obj, const std::string& where,
   for (const auto& item : obj.items()) {
     bool known = false;
     for (const char* k : keys) known = known || item.key() == k;
-    if (!known) return BadField(where + item.key(), "is not part of format 1");
+    if (!known) return BadField(where + item.key(), "is not part of the checkpoint format");
   }
   return Status::Ok();
 }
@@ -317,7 +319,7 @@ Result<Entry> ParseEntry(const json& j, size_t index) {
   return e;
 }
 
-Result<Manifest> ParseManifest(std::string_view text) {
+Result<Manifest> ParseManifest(std::string_view text, uint64_t header_version) {
   if (TextDeeperThan(text, kMaxManifestDepth)) {
     return Status::Corruption("manifest JSON nests deeper than " +
                               std::to_string(kMaxManifestDepth) + " levels");
@@ -336,10 +338,10 @@ Result<Manifest> ParseManifest(std::string_view text) {
                                   std::string(kFormatName) + "\"");
   }
   VT_ASSIGN_OR_RETURN(uint64_t version, GetU64(j, "", "version"));
-  if (version != kCheckpointFormatVersion) {
+  if (version != header_version) {
     return BadField("version", "is " + std::to_string(version) +
                                    ", but the header says " +
-                                   std::to_string(kCheckpointFormatVersion));
+                                   std::to_string(header_version));
   }
   Manifest m;
   if (!j.contains("meta")) return BadField("meta", "is missing");
@@ -436,10 +438,10 @@ Result<Checkpoint> DecodeImpl(const Bytes& file, bool verify) {
                               " bytes, shorter than the 24-byte header");
   }
   const uint64_t version = LoadLE(p + 8, 4);
-  if (version != kCheckpointFormatVersion) {
+  if (version != 1 && version != kCheckpointFormatVersion) {
     return Status::InvalidArgument(
         "unsupported format version " + std::to_string(version) +
-        " (this build reads version " +
+        " (this build reads versions 1 and " +
         std::to_string(kCheckpointFormatVersion) + ")");
   }
   const uint64_t reserved = LoadLE(p + 12, 4);
@@ -465,13 +467,17 @@ Result<Checkpoint> DecodeImpl(const Bytes& file, bool verify) {
   }
   Digest stored;
   std::copy(p + trailer_start, p + trailer_start + 32, stored.bytes.begin());
-  if (verify && Sha256Of(p, trailer_start) != stored) {
+  // Version 1's trailer covers every byte before it; version 2's the header
+  // and the manifest with its padding (the tensors are checked against the
+  // manifest's hashes below).
+  const uint64_t sealed = version == 1 ? trailer_start : Align64(manifest_end);
+  if (verify && Sha256Of(p, sealed) != stored) {
     return Status::Corruption(
         "trailer hash mismatch: file is corrupt or was modified");
   }
 
   VT_ASSIGN_OR_RETURN(Manifest m,
-                      ParseManifest(all.substr(kHeaderSize, manifest_len)));
+                      ParseManifest(all.substr(kHeaderSize, manifest_len), version));
   VT_RETURN_IF_ERROR(CheckLayout(m, p, manifest_end, trailer_start));
 
   auto holder = std::make_shared<const Bytes>(file);

@@ -1,8 +1,8 @@
 // VerifiedCheckpoints: reads checkpoint files a process serves again and
 // again, hashing each file's bytes once rather than on every read.
 //
-// The first Read of a file verifies it in full (ReadCheckpoint: trailer and
-// every tensor's hash). Later reads of the same file — same path, device,
+// The first Read of a file verifies it in full (ReadCheckpoint: the
+// trailer over header and manifest, and every tensor's hash). Later reads of the same file — same path, device,
 // inode, size and modification time — only map it and check its structure
 // (MapCheckpoint), so their state_hash and tensor_hashes are those the
 // first read verified. A file replaced or rewritten since (a new inode, size

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/crypto/merkle.h"
+#include "core/crypto/sha256.h"
 #include "core/state/atomic_file.h"
 #include "core/state/checkpoint_file.h"
 #include "core/wire/message.h"
@@ -76,18 +77,32 @@ int main(int argc, char** argv) {
       vt::fuzz::JoinFrames({vt::Bytes::FromString("{\"type\":[[[1]]]}"),
                             vt::Bytes::FromString(std::string(64, 'x'))}));
 
-  // Checkpoint files: empty state, and two tensors with metadata.
+  // Checkpoint files: empty state, and two tensors with metadata; the
+  // latter also in format version 1 (its trailer hashes every byte before
+  // it), which the reader still accepts.
   const fs::path tmp = dir / "tmp.vtc";
   auto checkpoint = [&](const std::string& name, const vt::State& state,
-                        const nlohmann::json& meta) {
+                        const nlohmann::json& meta, bool version1) {
     if (!vt::WriteCheckpoint(tmp.string(), state, meta).ok()) return false;
     auto bytes = vt::ReadFileBytes(tmp.string());
-    return bytes.ok() && Write(dir / "checkpoint" / name, bytes->ToString());
+    if (!bytes.ok()) return false;
+    std::string file = bytes->ToString();
+    if (version1) {
+      const size_t at = file.find("\"version\":2");
+      if (at == std::string::npos || file.size() < 40) return false;
+      file[at + 10] = '1';
+      file[8] = 1;
+      const size_t body = file.size() - 40;
+      const vt::Digest d = vt::Sha256Of(file.data(), body);
+      file.replace(body, 32, std::string(d.view()));
+    }
+    return Write(dir / "checkpoint" / name, file);
   };
-  ok &= checkpoint("empty", {}, nullptr);
-  ok &= checkpoint("two-tensors",
-                   {Tensor("param/w", {2, 3}, '\3'), Tensor("step", {1}, '\4')},
-                   {{"step", 20}, {"rng", "abc"}});
+  const vt::State two = {Tensor("param/w", {2, 3}, '\3'), Tensor("step", {1}, '\4')};
+  const nlohmann::json two_meta = {{"step", 20}, {"rng", "abc"}};
+  ok &= checkpoint("empty", {}, nullptr, false);
+  ok &= checkpoint("two-tensors", two, two_meta, false);
+  ok &= checkpoint("two-tensors-version1", two, two_meta, true);
   fs::remove(tmp);
 
   // Merkle proofs in the target's layout: u64 index, u64 tree size, leaf,

@@ -92,11 +92,17 @@ Result<Checkpoint> Decode(const std::string& file) {
   return DecodeCheckpoint(Bytes::FromString(file), "ckpt.vtc");
 }
 
-// Recomputes the trailer hash, as a deliberate tamperer would.
+// Recomputes the trailer hash, as a deliberate tamperer would: over the
+// header and the padded manifest (version 2) or every byte before the
+// trailer (version 1).
 void Reseal(std::string* file) {
   ASSERT_GE(file->size(), kTrailerSize);
   const size_t body = file->size() - kTrailerSize;
-  Digest d = Sha256Of(file->data(), body);
+  // (A damaged manifest length may point past the end: every byte then.)
+  const uint64_t len = LoadU64(*file, 16);
+  const size_t sealed =
+      (*file)[8] == 1 || len > body ? body : std::min<size_t>(body, (kHeaderSize + len + 63) / 64 * 64);
+  Digest d = Sha256Of(file->data(), sealed);
   std::memcpy(file->data() + body, d.bytes.data(), 32);
 }
 
@@ -121,9 +127,22 @@ std::string WithManifest(std::string file,
   return file;
 }
 
+// `file` (version 2) as the version 1 writer wrote it: the version numbers,
+// and a trailer over every byte before it.
+std::string AsVersion1(std::string file) {
+  const size_t len = LoadU64(file, 16);
+  const std::string manifest = file.substr(kHeaderSize, len);
+  const size_t at = manifest.find("\"version\":2");
+  EXPECT_NE(at, std::string::npos);
+  file[kHeaderSize + at + 10] = '1';
+  file[8] = 1;
+  Reseal(&file);
+  return file;
+}
+
 // A file with a hand-made manifest and no tensors.
 std::string FileWithManifest(const std::string& manifest) {
-  std::string f("VTCKPT\r\n\x01\0\0\0\0\0\0\0", 16);
+  std::string f("VTCKPT\r\n\x02\0\0\0\0\0\0\0", 16);
   f.append(8, '\0');
   StoreU64(&f, 16, manifest.size());
   f += manifest;
@@ -271,12 +290,12 @@ TEST(CheckpointFileTest, AWrongGivenHashMakesAFileTheReaderRejects) {
 TEST(CheckpointFileTest, LayoutFollowsTheSpec) {
   const std::string f = GoodFile();
   EXPECT_EQ(f.substr(0, 8), std::string("VTCKPT\r\n"));
-  EXPECT_EQ(f.substr(8, 8), std::string("\x01\0\0\0\0\0\0\0", 8));
+  EXPECT_EQ(f.substr(8, 8), std::string("\x02\0\0\0\0\0\0\0", 8));
   const uint64_t m_len = LoadU64(f, 16);
   ASSERT_LE(kHeaderSize + m_len, f.size());
   const json m = ManifestOf(f);
   EXPECT_EQ(m["format"], "veritrain-checkpoint");
-  EXPECT_EQ(m["version"], 1);
+  EXPECT_EQ(m["version"], 2);
   EXPECT_EQ(m["meta"], TestMeta());
   EXPECT_EQ(m["state_hash"], StateHash(TestState())->Hex());
 
@@ -304,7 +323,8 @@ TEST(CheckpointFileTest, LayoutFollowsTheSpec) {
   }
   EXPECT_EQ(cursor, f.size() - kTrailerSize);
   EXPECT_EQ(f.substr(f.size() - 8), "VTCKEND\n");
-  const Digest trailer = Sha256Of(f.data(), f.size() - kTrailerSize);
+  // The trailer seals the header and the manifest up to the data.
+  const Digest trailer = Sha256Of(f.data(), (kHeaderSize + m_len + 63) / 64 * 64);
   EXPECT_EQ(f.substr(f.size() - kTrailerSize, 32), std::string(trailer.view()));
 }
 
@@ -332,6 +352,10 @@ TEST(CheckpointFileTest, KnownAnswerFile) {
   const std::string f = ReadFile(path);
   EXPECT_EQ(f.size(), 1130u);
   EXPECT_EQ(Sha256Of(f).Hex(),
+            "847b7591d4b7be5694982ca74538b46c630ebd856762a16090e74fa99a11a3b9");
+  // The same file in version 1 is the one the script computed for it: the
+  // versions differ in their version numbers and trailer only.
+  EXPECT_EQ(Sha256Of(AsVersion1(f)).Hex(),
             "106b0b559b23911b5b83615032d49f27a65b8950583b9d86bcab5310f5b3f4ae");
 }
 
@@ -354,10 +378,36 @@ TEST(CheckpointFileTest, ForeignFiles) {
 }
 
 TEST(CheckpointFileTest, UnsupportedVersion) {
-  std::string f = GoodFile();
-  f[8] = 2;
-  ExpectError(Decode(f), Status::Code::kInvalidArgument,
-              "unsupported format version 2");
+  for (char v : {0, 3, 9}) {
+    std::string f = GoodFile();
+    f[8] = v;
+    ExpectError(Decode(f), Status::Code::kInvalidArgument,
+                "unsupported format version " + std::to_string(v) +
+                    " (this build reads versions 1 and 2)");
+  }
+}
+
+TEST(CheckpointFileTest, Version1FilesAreStillReadAndFullySealed) {
+  const std::string v1 = AsVersion1(GoodFile());
+  auto r = Decode(v1);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ExpectSameState(r->state, TestState());
+  EXPECT_EQ(r->state_hash, *StateHash(TestState()));
+  // Its trailer covers the data: a flipped tensor byte breaks it first.
+  std::string f = v1;
+  const uint64_t offset = ManifestOf(f)["tensors"][3]["offset"];
+  f[offset + 2] ^= 0x40;
+  ExpectError(Decode(f), Status::Code::kCorruption,
+              "trailer hash mismatch: file is corrupt or was modified");
+  // A version 2 trailer on a version 1 file is refused, and the other way.
+  std::string mixed = v1;
+  mixed[8] = 2;
+  ExpectError(Decode(mixed), Status::Code::kCorruption, "trailer hash mismatch");
+  for (size_t i = 0; i < v1.size(); i += 7) {
+    std::string g = v1;
+    g[i] ^= 0x01;
+    EXPECT_FALSE(Decode(g).ok()) << "flip at " << i << " of a version 1 file went unnoticed";
+  }
 }
 
 TEST(CheckpointFileTest, ReservedMustBeZero) {
@@ -405,13 +455,23 @@ TEST(CheckpointFileTest, ManifestLengthPastTheEnd) {
 
 // ---------------------------------------------------------------- corruption
 
-TEST(CheckpointFileTest, FlippedDataByteBreaksTheTrailer) {
+TEST(CheckpointFileTest, FlippedManifestByteBreaksTheTrailer) {
+  std::string f = GoodFile();
+  const size_t at = f.find("\"step\":12");
+  ASSERT_NE(at, std::string::npos);
+  f[at + 8] = '3';
+  ExpectError(Decode(f), Status::Code::kCorruption,
+              "trailer hash mismatch: file is corrupt or was modified");
+}
+
+TEST(CheckpointFileTest, FlippedDataByteBreaksTheTensorsHash) {
   std::string f = GoodFile();
   const json m = ManifestOf(f);
+  const std::string name = m["tensors"][3]["name"];
   const uint64_t offset = m["tensors"][3]["offset"];
   f[offset + 2] ^= 0x40;
   ExpectError(Decode(f), Status::Code::kCorruption,
-              "trailer hash mismatch: file is corrupt or was modified");
+              "tensor \"" + name + "\": hash mismatch");
 }
 
 TEST(CheckpointFileTest, FlippedDataByteWithResealedTrailerNamesTheTensor) {
@@ -502,8 +562,8 @@ TEST(CheckpointFileTest, ManifestFieldErrorsNameTheField) {
       {[](json& m) { m["state_hash"] = 5; }, "'state_hash' is not a string"},
       {[](json& m) { m["state_hash"] = "abc"; }, "'state_hash' is not 64 hex"},
       {[](json& m) { m["format"] = "safetensors"; }, "'format' is"},
-      {[](json& m) { m["version"] = 2; }, "'version' is 2"},
-      {[](json& m) { m["extra"] = 1; }, "'extra' is not part of format 1"},
+      {[](json& m) { m["version"] = 1; }, "'version' is 1, but the header says 2"},
+      {[](json& m) { m["extra"] = 1; }, "'extra' is not part of the checkpoint format"},
       {[](json& m) { m["tensors"][2] = 7; }, "'tensors[2]' is not an object"},
       {[](json& m) { m["tensors"][2].erase("sha256"); },
        "'tensors[2].sha256' is missing"},
@@ -524,7 +584,7 @@ TEST(CheckpointFileTest, ManifestFieldErrorsNameTheField) {
       {[](json& m) { m["tensors"][2]["size"] = 4; },
        "'tensors[2].size' is 4, which does not match"},
       {[](json& m) { m["tensors"][2]["unit"] = "m"; },
-       "'tensors[2].unit' is not part of format 1"},
+       "'tensors[2].unit' is not part of the checkpoint format"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.needle);
@@ -623,7 +683,7 @@ TEST(CheckpointFileTest, DeeplyNestedManifestIsRejectedWithoutCrashing) {
   const json ok_meta = {{"s", std::string(500, '[')}};
   auto r = Decode(FileWithManifest(json{
       {"format", "veritrain-checkpoint"},
-      {"version", 1},
+      {"version", 2},
       {"meta", ok_meta},
       {"state_hash", StateHash({})->Hex()},
       {"tensors", json::array()}}.dump()));
@@ -761,7 +821,7 @@ TEST(CheckpointFileTest, MapCheckpointHashesNothingButChecksTheStructure) {
   const size_t at = static_cast<size_t>(t - mapped->state.data());
   EXPECT_NE(TensorHash(*t), mapped->tensor_hashes[at]);
   ExpectFileError(ReadCheckpoint(path), Status::Code::kCorruption,
-              "trailer hash mismatch");
+                  "tensor \"" + name + "\": hash mismatch");
   // Structure is still checked: a state_hash that is not the root of the
   // tensor hashes, or a truncated file.
   Spit(path, WithManifest(GoodFile(), [](json& j) {
