@@ -1,9 +1,11 @@
 #include "core/state/distance.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <thread>
 #include <vector>
 
 #include "core/state/element.h"
@@ -103,25 +105,63 @@ void ForEachLane(int64_t n, Body&& body) {
   for (; i < n; ++i) body(i % kLanes, i);
 }
 
-// Calls f(pair, n, x, y) for consecutive blocks of every pair's elements,
-// decoded to doubles (x from a, y from b), until f fails. Every block but
-// a tensor's last holds kBlock elements, a multiple of kLanes, so element
-// i of a block is element i % kLanes of its part in the tensor too.
+// Sums of each tensor pair, kN of them, each tensor's started from zero:
+// totals added in tensor order afterwards are the same however the tensors
+// were shared among threads.
+template <size_t kN>
+using Sums = std::array<Lanes, kN>;
+
+// Every block but a tensor's last holds kBlock elements, a multiple of
+// kLanes, so element i of a block is element i % kLanes of its part in the
+// tensor too.
 constexpr int64_t kBlock = 4096;
 static_assert(kBlock % kLanes == 0);
-template <typename F>
-Status ForEachBlock(const std::vector<TensorPair>& pairs, F&& f) {
-  std::vector<double> x(kBlock), y(kBlock);
-  for (const TensorPair& p : pairs) {
-    const int64_t n = p.a->numel();
-    for (int64_t start = 0; start < n; start += kBlock) {
-      const int64_t m = std::min(kBlock, n - start);
-      ElementsAsDouble(p.a->bytes.data(), p.a->dtype, start, m, x.data());
-      ElementsAsDouble(p.b->bytes.data(), p.b->dtype, start, m, y.data());
-      VT_RETURN_IF_ERROR(f(p, m, x.data(), y.data()));
+// From this many elements on, the tensors are shared between two threads.
+constexpr int64_t kTwoThreadElements = int64_t{1} << 20;
+
+// Calls body(pair, n, x, y, sums) for consecutive blocks of every pair's
+// elements, decoded to doubles (x from a, y from b), with that pair's
+// sums; large states on two threads, the pairs split where half the
+// elements are behind. The first error in pair order.
+template <size_t kN, typename Body>
+Result<std::vector<Sums<kN>>> SumPerTensor(const std::vector<TensorPair>& pairs, Body body) {
+  std::vector<Sums<kN>> sums(pairs.size());
+  auto run = [&](size_t begin, size_t end) -> Status {
+    try {
+      std::vector<double> x(kBlock), y(kBlock);
+      for (size_t t = begin; t < end; ++t) {
+        const TensorPair& p = pairs[t];
+        const int64_t n = p.a->numel();
+        for (int64_t start = 0; start < n; start += kBlock) {
+          const int64_t m = std::min(kBlock, n - start);
+          ElementsAsDouble(p.a->bytes.data(), p.a->dtype, start, m, x.data());
+          ElementsAsDouble(p.b->bytes.data(), p.b->dtype, start, m, y.data());
+          VT_RETURN_IF_ERROR(body(p, m, x.data(), y.data(), sums[t]));
+        }
+      }
+      return Status::Ok();
+    } catch (const std::exception& e) {  // allocation
+      return Status::Internal(std::string("distance: ") + e.what());
     }
+  };
+  int64_t total = 0;
+  for (const TensorPair& p : pairs) total += p.a->numel();
+  size_t split = 0;
+  for (int64_t behind = 0; split < pairs.size() && 2 * behind < total; ++split) {
+    behind += pairs[split].a->numel();
   }
-  return Status::Ok();
+  if (total < kTwoThreadElements || split == 0 || split == pairs.size() ||
+      std::thread::hardware_concurrency() < 2) {
+    VT_RETURN_IF_ERROR(run(0, pairs.size()));
+    return sums;
+  }
+  Status second = Status::Ok();
+  std::thread helper([&] { second = run(split, pairs.size()); });
+  const Status first = run(0, split);
+  helper.join();
+  VT_RETURN_IF_ERROR(first);
+  VT_RETURN_IF_ERROR(second);
+  return sums;
 }
 
 }  // namespace
@@ -181,23 +221,24 @@ double StateDistance::Get(Metric m) const {
 Result<StateDistance> ParameterDistance(const State& a, const State& b,
                                         std::string_view prefix) {
   VT_ASSIGN_OR_RETURN(std::vector<TensorPair> pairs, PairUp(a, b, prefix));
-  StateDistance d;
-  Lanes l1, l2, linf, sq_a, sq_b;
   // Pass 1: the differences and both norms.
-  VT_RETURN_IF_ERROR(ForEachBlock(
-      pairs, [&](const TensorPair& p, int64_t n, const double* x, const double* y) -> Status {
-        Lanes s1 = l1, s2 = l2, m = linf, na = sq_a, nb = sq_b;  // locals: registers
+  enum { kL1, kL2, kLinf, kSqA, kSqB };
+  VT_ASSIGN_OR_RETURN(
+      auto pass1,
+      SumPerTensor<5>(pairs, [](const TensorPair& p, int64_t n, const double* x,
+                                const double* y, Sums<5>& sums) -> Status {
+        Sums<5> s = sums;  // a local: registers
         bool finite = true;
         ForEachLane(n, [&](int64_t k, int64_t i) {
           finite &= std::isfinite(x[i]) && std::isfinite(y[i]);
           const double diff = std::fabs(x[i] - y[i]);
-          s1.v[k] += diff;
-          s2.v[k] += diff * diff;
-          m.v[k] = std::max(m.v[k], diff);
-          na.v[k] += x[i] * x[i];
-          nb.v[k] += y[i] * y[i];
+          s[kL1].v[k] += diff;
+          s[kL2].v[k] += diff * diff;
+          s[kLinf].v[k] = std::max(s[kLinf].v[k], diff);
+          s[kSqA].v[k] += x[i] * x[i];
+          s[kSqB].v[k] += y[i] * y[i];
         });
-        l1 = s1, l2 = s2, linf = m, sq_a = na, sq_b = nb;
+        sums = s;
         if (finite) return Status::Ok();
         for (int64_t i = 0; i < n; ++i) {
           if (!std::isfinite(x[i])) return NotFinite(p.name(), "first");
@@ -205,47 +246,59 @@ Result<StateDistance> ParameterDistance(const State& a, const State& b,
         }
         return Status::Ok();
       }));
-  for (const TensorPair& p : pairs) d.elements += p.a->numel();
-  d.l1 = l1.Sum();
-  d.l2 = std::sqrt(l2.Sum());
-  d.linf = linf.Max();
+  StateDistance d;
+  double sq_a = 0, sq_b = 0;
+  for (size_t t = 0; t < pairs.size(); ++t) {
+    d.elements += pairs[t].a->numel();
+    d.l1 += pass1[t][kL1].Sum();
+    d.l2 += pass1[t][kL2].Sum();
+    d.linf = std::max(d.linf, pass1[t][kLinf].Max());
+    sq_a += pass1[t][kSqA].Sum();
+    sq_b += pass1[t][kSqB].Sum();
+  }
+  d.l2 = std::sqrt(d.l2);
   // Pass 2: cosine distance as half the squared distance of the unit vectors.
-  const double na = std::sqrt(sq_a.Sum()), nb = std::sqrt(sq_b.Sum());
+  const double na = std::sqrt(sq_a), nb = std::sqrt(sq_b);
   if (na == 0 && nb == 0) {
     d.cosine = 0;
   } else if (na == 0 || nb == 0) {
     d.cosine = 1;
   } else {
-    Lanes sum;
-    VT_RETURN_IF_ERROR(ForEachBlock(
-        pairs, [&](const TensorPair&, int64_t n, const double* x, const double* y) -> Status {
-          Lanes s = sum;
+    VT_ASSIGN_OR_RETURN(
+        auto pass2,
+        SumPerTensor<1>(pairs, [na, nb](const TensorPair&, int64_t n, const double* x,
+                                        const double* y, Sums<1>& sums) -> Status {
+          Lanes s = sums[0];
           ForEachLane(n, [&](int64_t k, int64_t i) {
             const double u = x[i] / na - y[i] / nb;
             s.v[k] += u * u;
           });
-          sum = s;
+          sums[0] = s;
           return Status::Ok();
         }));
-    d.cosine = std::min(2.0, sum.Sum() / 2);
+    double sum = 0;
+    for (const Sums<1>& s : pass2) sum += s[0].Sum();
+    d.cosine = std::min(2.0, sum / 2);
   }
   return d;
 }
 
 Result<double> L2Distance(const State& a, const State& b, std::string_view prefix) {
   VT_ASSIGN_OR_RETURN(std::vector<TensorPair> pairs, PairUp(a, b, prefix));
-  Lanes sum;
-  VT_RETURN_IF_ERROR(ForEachBlock(
-      pairs, [&](const TensorPair&, int64_t n, const double* x, const double* y) -> Status {
-        Lanes s = sum;
+  VT_ASSIGN_OR_RETURN(
+      auto sums, SumPerTensor<1>(pairs, [](const TensorPair&, int64_t n, const double* x,
+                                           const double* y, Sums<1>& out) -> Status {
+        Lanes s = out[0];
         ForEachLane(n, [&](int64_t k, int64_t i) {
           const double diff = y[i] - x[i];
           s.v[k] += diff * diff;
         });
-        sum = s;
+        out[0] = s;
         return Status::Ok();
       }));
-  return std::sqrt(sum.Sum());
+  double sum = 0;
+  for (const Sums<1>& s : sums) sum += s[0].Sum();
+  return std::sqrt(sum);
 }
 
 Result<double> ParameterNorm(const State& a, std::string_view prefix) {

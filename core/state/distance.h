@@ -12,15 +12,17 @@
 //           same value, without the cancellation of 1 - cos when the
 //           vectors are nearly parallel); 0 when both are zero, 1 when
 //           exactly one is.
-// Sums are kept in a few interleaved parts combined in a fixed order, so
-// the result is the same on every run and machine, though it may differ
-// from a plain running sum in the last bits.
+// Sums are kept per tensor, in a few interleaved parts, and combined in a
+// fixed order, so the result is the same on every run and machine, though
+// it may differ from a plain running sum in the last bits. States of a
+// million elements or more are summed on two threads (the tensors shared
+// between them), which does not change the result.
 // Everything is computed in double precision from the tensors' bytes
 // (float32, float64, float16 or bfloat16; a and b may differ in dtype, as
 // when two participants compute in different precisions), without LibTorch,
 // so the arbiter and tools can use it cheaply.
 //
-// Thread-safety: pure functions.
+// Thread-safety: pure functions (that may start a thread of their own).
 #pragma once
 
 #include <cstdint>

@@ -214,7 +214,8 @@ TEST(DistanceTest, BlockedSumsAgreeWithPlainSumsAtEverySize) {
     seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
     return static_cast<double>(seed >> 11) / 9007199254740992.0 - 0.5;
   };
-  for (int64_t n : {1, 3, 4, 5, 4095, 4096, 4097, 8195, 20000}) {
+  // 700,001 x 3 elements: a state summed on two threads.
+  for (int64_t n : {1, 3, 4, 5, 4095, 4096, 4097, 8195, 20000, 700001}) {
     State a, b;
     std::vector<double> all_x, all_y;
     for (const char* name : {"param/a", "param/b", "param/c"}) {
@@ -270,6 +271,28 @@ TEST(DistanceTest, ANonFiniteValueAnywhereIsNamed) {
         EXPECT_EQ(std::isinf(*l2), std::isinf(bad)) << at;
       }
     }
+  }
+}
+
+// In a state large enough to be shared between two threads, the error
+// still names the first tensor in name order that holds a NaN.
+TEST(DistanceTest, TheFirstNonFiniteTensorIsNamedWhicheverThreadFindsIt) {
+  const int64_t n = 700001;
+  for (bool in_a : {false, true}) {
+    State a, b;
+    for (const char* name : {"param/a", "param/b", "param/c"}) {
+      std::vector<float> x(n, 0.5f);
+      if (std::string(name) == "param/c" || (in_a && std::string(name) == "param/a")) {
+        x[n - 1] = NAN;
+      }
+      a.push_back(F32(name, x));
+      b.push_back(F32(name, std::vector<float>(n, 0.25f)));
+    }
+    auto d = ParameterDistance(a, b);
+    ASSERT_FALSE(d.ok());
+    EXPECT_EQ(d.status().message(), std::string("first state: tensor '") +
+                                        (in_a ? "param/a" : "param/c") +
+                                        "' holds a NaN or infinite value");
   }
 }
 
