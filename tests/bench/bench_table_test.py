@@ -134,6 +134,53 @@ class TargetsTest(unittest.TestCase):
         self.assertIsNone(
             rows["verifier peak resident memory / state size, transformer-100mb run"][1])
 
+    def test_speed_targets_of_the_step_graph_quickstart_fetch_and_ruling(self):
+        big = 119_275_520
+        rs, _ = bench_table.runs(results([
+            entry("BM_GraphVsPlain/mlp/manual_time", 1.0, graph_over_plain=1.09),
+            entry("BM_GraphVsPlain/transformer/manual_time", 1.0, graph_over_plain=1.18),
+            entry("BM_QuickstartVsPlain/iterations:4/manual_time", 1.0,
+                  quickstart_over_plain=1.17),
+            entry(f"BM_FetchRatio/bytes:{MIB}/real_time", 1.0, fetch_over_tcp=0.2),
+            entry(f"BM_FetchRatio/bytes:{64 * MIB}/real_time", 1.0, fetch_over_tcp=0.55),
+            entry(f"BM_FetchRatio/bytes:{big}/real_time", 1.0, fetch_over_tcp=0.4),
+            entry("BM_NodeEvaluation/mlp/manual_time", 1.0, node_over_step=1.5,
+                  label="fc1.backward"),
+            entry("BM_NodeEvaluation/transformer-100mb/iterations:4/manual_time", 1.0,
+                  node_over_step=0.16, label="block3.fc1.backward"),
+            entry("BM_IntervalCheck/transformer-100mb/iterations:2/manual_time", 1.0,
+                  exact_overhead=0.02, tolerance_overhead=0.3),
+        ]))
+        rows = {what: (shown, ok) for what, shown, _, ok in bench_table.targets(rs)}
+        self.assertEqual(rows["training through the step graph / plain LibTorch, mlp"],
+                         ("1.09×", True))
+        self.assertEqual(rows["training through the step graph / plain LibTorch, transformer"],
+                         ("1.18×", False))
+        self.assertIsNone(rows["training through the step graph / plain LibTorch, cnn"][1])
+        self.assertEqual(
+            rows["`veritrain run scenarios/quickstart.json` / a plain LibTorch program (wall)"],
+            ("1.17×", True))
+        self.assertEqual(rows["whole checkpoint fetch / plain TCP copy, 64 MiB"], ("0.55", True))
+        self.assertIsNone(rows["whole checkpoint fetch / plain TCP copy, 8 MiB"][1])
+        self.assertEqual(rows[f"whole checkpoint fetch / plain TCP copy, {bench_table.fmt_bytes(big)}"],
+                         ("0.4", False))
+        self.assertEqual(
+            rows["arbiter's ruling on the costliest node (fc1.backward) / one full step, mlp"],
+            ("1.5", False))
+        self.assertEqual(
+            rows["arbiter's ruling on the costliest node (block3.fc1.backward) / one full step, "
+                 "transformer-100mb"], ("0.16", True))
+        self.assertIsNone(
+            rows["arbiter's ruling on the costliest node / one full step, cnn"][1])
+        self.assertEqual(
+            rows["verifying one interval (tolerance) / re-executing it, transformer-100mb"],
+            ("1.3×", False))
+        # The 1 MiB fetch is not a target: it stays among the other ratios.
+        info = dict(bench_table.informational(rs))
+        self.assertEqual(
+            info["whole checkpoint fetch (read, sign, send, receive, check each tensor, "
+                 f"state hash, to LibTorch) / plain TCP copy, same iterations, 1 MiB"], "0.2")
+
     def test_many_tasks_growth_targets(self):
         name = "BM_ManyTasks/tasks:1000/iterations:1/repeats:1/manual_time"
         figures = {"time_growth": 1.31, "ms_per_task_first": 100.0, "ms_per_task_last": 131.0}
