@@ -278,6 +278,13 @@ def informational(rs):
         if v is not None:
             rows.append((f"solver protocol overhead in CPU time over all threads, {job}",
                          f"{100 * v:+.1f}%"))
+    for job in ("mlp", "cnn", "transformer-100mb"):
+        e = find(rs, rf"BM_SolverOverhead/{job}(/.*)?")
+        if e is not None and "overhead_before_final_wait" in e:
+            rows.append((f"solver protocol overhead without the wait for the last "
+                         f"checkpoint (paid once a task), {job}",
+                         f"{100 * e['overhead_before_final_wait']:+.1f}% "
+                         f"(that wait {fmt_time(e['final_wait_s'])})"))
     for size in SIZES:
         one = find(rs, rf"BM_StateHash/bytes:{size}/threads:1(/real_time)?")
         two = find(rs, rf"BM_StateHash/bytes:{size}/threads:2(/real_time)?")

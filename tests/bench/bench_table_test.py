@@ -176,6 +176,14 @@ class TargetsTest(unittest.TestCase):
             rows["verifying one interval (tolerance) / re-executing it, transformer-100mb"],
             ("1.3×", False))
         # The 1 MiB fetch is not a target: it stays among the other ratios.
+        rs2, _ = bench_table.runs(results([
+            entry("BM_SolverOverhead/transformer-100mb/iterations:2/manual_time", 1.0,
+                  overhead=0.2, overhead_before_final_wait=0.04, final_wait_s=0.15, k=10),
+        ]))
+        self.assertEqual(
+            dict(bench_table.informational(rs2))[
+                "solver protocol overhead without the wait for the last checkpoint (paid once "
+                "a task), transformer-100mb"], "+4.0% (that wait 150 ms)")
         info = dict(bench_table.informational(rs))
         self.assertEqual(
             info["whole checkpoint fetch (read, sign, send, receive, check each tensor, "
