@@ -1,0 +1,106 @@
+// Tests for HashTensors: the same digests as TensorHash one by one, for
+// any thread count, byte threshold and mix of tensor sizes (none, one huge
+// tensor, many tiny ones, a few large among many small).
+#include "core/state/tensor_hashing.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/state/state_hash.h"
+#include "tests/support/tensors.h"
+
+namespace veritrain {
+namespace {
+
+using testing_util::MakeTensor;
+
+// `sizes[i]` bytes of pseudo-random data for tensor i ("t<i>", u8).
+State RandomState(const std::vector<size_t>& sizes, uint32_t seed) {
+  std::mt19937 rng(seed);
+  State s;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    std::string bytes(sizes[i], '\0');
+    for (auto& c : bytes) c = static_cast<char>(rng());
+    s.push_back(MakeTensor("t" + std::to_string(i), DType::kUInt8,
+                           {static_cast<int64_t>(sizes[i])}, std::move(bytes)));
+  }
+  return s;
+}
+
+std::vector<const TensorData*> Pointers(const State& s) {
+  std::vector<const TensorData*> p;
+  for (const TensorData& t : s) p.push_back(&t);
+  return p;
+}
+
+// One by one, on the calling thread: what every other call must match.
+std::vector<Digest> Serial(const State& s) {
+  std::vector<Digest> d;
+  for (const TensorData& t : s) d.push_back(TensorHash(t));
+  return d;
+}
+
+void ExpectSameForEveryThreadCount(const State& s, const std::string& what) {
+  const std::vector<Digest> want = Serial(s);
+  for (int threads : {0, 1, 2, 3, 8}) {
+    for (size_t min_bytes :
+         {size_t{0}, size_t{1}, size_t{4096}, size_t{1} << 30}) {
+      EXPECT_EQ(HashTensors(Pointers(s), threads, min_bytes), want)
+          << what << ", threads " << threads << ", min bytes " << min_bytes;
+    }
+  }
+}
+
+TEST(TensorHashingTest, NoTensors) {
+  ExpectSameForEveryThreadCount({}, "no tensors");
+  EXPECT_TRUE(HashTensors({}, 4).empty());
+}
+
+TEST(TensorHashingTest, OneHugeTensor) {
+  ExpectSameForEveryThreadCount(RandomState({9 << 20}, 1), "one 9 MiB tensor");
+}
+
+TEST(TensorHashingTest, ManyTinyTensors) {
+  std::vector<size_t> sizes(1000);
+  for (size_t i = 0; i < sizes.size(); ++i) sizes[i] = i % 7;  // empty ones too
+  ExpectSameForEveryThreadCount(RandomState(sizes, 2), "1000 tiny tensors");
+}
+
+TEST(TensorHashingTest, AFewLargeAmongManySmall) {
+  std::mt19937 rng(3);
+  std::vector<size_t> sizes;
+  for (int i = 0; i < 60; ++i) sizes.push_back(rng() % 3000);
+  sizes[5] = 3 << 20;
+  sizes[41] = 1 << 20;
+  ExpectSameForEveryThreadCount(RandomState(sizes, 4), "mixed sizes");
+}
+
+TEST(TensorHashingTest, HeaderFieldsAreHashedPerTensor) {
+  // Equal bytes under different names, dtypes or shapes hash differently,
+  // each in its own position.
+  State s = {MakeTensor("a", DType::kUInt8, {4}, "abcd"),
+             MakeTensor("b", DType::kUInt8, {4}, "abcd"),
+             MakeTensor("a", DType::kInt32, {1}, "abcd"),
+             MakeTensor("a", DType::kUInt8, {2, 2}, "abcd")};
+  const std::vector<Digest> got = HashTensors(Pointers(s), 4);
+  EXPECT_EQ(got, Serial(s));
+  for (size_t i = 0; i < got.size(); ++i) {
+    for (size_t j = i + 1; j < got.size(); ++j) EXPECT_NE(got[i], got[j]);
+  }
+}
+
+TEST(TensorHashingTest, StableOverManyShortCalls) {
+  // Helpers outlive the calls that start them (a late one finds no work
+  // left): many calls in a row must all give the serial result.
+  const State s = RandomState({1000, 3000, 20, 0, 5000}, 5);
+  const std::vector<Digest> want = Serial(s);
+  for (int call = 0; call < 300; ++call) {
+    ASSERT_EQ(HashTensors(Pointers(s), 2 + call % 4), want) << "call " << call;
+  }
+}
+
+}  // namespace
+}  // namespace veritrain
