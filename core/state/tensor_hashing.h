@@ -9,10 +9,12 @@
 //
 // The calling thread hashes too and returns as soon as every tensor is
 // hashed: it waits for a helper only while that helper hashes a tensor it
-// took. Helpers are detached threads holding the shared work list, so a
-// helper the scheduler starts late (a busy machine) finds nothing left and
-// exits without the caller waiting for it. If no thread can be started the
-// caller hashes everything itself.
+// took. Helpers are threads of the process, started on first need (at most
+// 15) and then parked between calls: waking a parked thread takes
+// microseconds, starting one can take a scheduler tick (4 ms on a busy VM),
+// longer than hashing a few MiB. A helper that comes late finds nothing
+// left. The caller never depends on a helper for progress: if none can be
+// started, or none is free, it hashes everything itself.
 //
 // Thread-safety: thread-safe; only reads the tensors.
 #pragma once

@@ -289,10 +289,13 @@ class Fetcher {
     TuneAllocatorForTraining();  // as the verifier process has it
     return Connect(&pair_);
   }
-  // Seconds spent in each part of the fetches so far: the solver reading
-  // and sending (serve), until the whole message is readable (transfer),
-  // the verifier receiving and checking it (check), and freeing the
-  // received message (release).
+  // Seconds spent in each part of the fetches so far, as the fetching
+  // thread sees them: the solver reading and sending (serve), until the
+  // whole message is readable (transfer), the verifier receiving and
+  // checking it (check), and freeing the received message (release). The
+  // transfer starts as soon as the message is queued, so on a machine with
+  // fewer cores than busy threads, serve also holds the time the fetching
+  // thread waits for a core while the I/O threads copy.
   struct Phases {
     double serve_s = 0, transfer_s = 0, check_s = 0, release_s = 0;
   };

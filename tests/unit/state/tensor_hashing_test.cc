@@ -7,6 +7,7 @@
 
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/state/state_hash.h"
@@ -100,6 +101,29 @@ TEST(TensorHashingTest, StableOverManyShortCalls) {
   for (int call = 0; call < 300; ++call) {
     ASSERT_EQ(HashTensors(Pointers(s), 2 + call % 4), want) << "call " << call;
   }
+}
+
+TEST(TensorHashingTest, ConcurrentCallersShareTheHelpers) {
+  // The helpers are the process's: callers on several threads at once,
+  // each asking for more helpers than there are, all get their own
+  // tensors' digests.
+  std::vector<State> states;
+  std::vector<std::vector<Digest>> want;
+  for (uint32_t c = 0; c < 6; ++c) {
+    states.push_back(RandomState({20000, 7, 50000 + c, 0, 3000, 90000}, 10 + c));
+    want.push_back(Serial(states.back()));
+  }
+  std::vector<int> wrong(states.size(), 0);
+  std::vector<std::thread> callers;
+  for (size_t c = 0; c < states.size(); ++c) {
+    callers.emplace_back([&, c] {
+      for (int call = 0; call < 50; ++call) {
+        if (HashTensors(Pointers(states[c]), 16) != want[c]) ++wrong[c];
+      }
+    });
+  }
+  for (std::thread& t : callers) t.join();
+  for (size_t c = 0; c < states.size(); ++c) EXPECT_EQ(wrong[c], 0) << c;
 }
 
 }  // namespace
