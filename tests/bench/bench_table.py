@@ -28,6 +28,9 @@ import sys
 
 MIB = 1 << 20
 SIZES = [1 * MIB, 8 * MIB, 64 * MIB]
+# The large job's state (scenarios/large/transformer-100mb.json), fetched
+# by BM_FetchRatio.
+LARGE_STATE_BYTES = 113_700_000
 
 
 def load(path):
@@ -227,14 +230,23 @@ def targets(rs):
 def informational(rs):
     """Ratios that are reported but have no target."""
     rows = []
-    for size in SIZES:
-        # Both in the same iterations (BM_FetchRatio) when measured, else the
-        # rates of two separate benchmarks.
-        v = counter(rs, rf"BM_FetchRatio/bytes:{size}(/real_time)?", "fetch_over_tcp")
-        if v is not None:
-            rows.append((f"whole checkpoint fetch (read, sign, send, receive, check each "
-                         f"tensor, state hash, to LibTorch) / plain TCP copy, same "
-                         f"iterations, {fmt_bytes(size)}", f"{v:.3g}"))
+    for size in SIZES + [LARGE_STATE_BYTES]:
+        # Both in the same iterations (BM_FetchRatio) when measured, with the
+        # verifier hashing on 1 and on 2 threads (or, from older runs, on
+        # one without saying so), else the rates of two separate benchmarks.
+        measured = False
+        size_label = ("113.7 MB (the large job's state)" if size == LARGE_STATE_BYTES
+                      else fmt_bytes(size))
+        for threads, suffix in ((1, "/hash_threads:1"), (2, "/hash_threads:2"), (1, "")):
+            v = counter(rs, rf"BM_FetchRatio/bytes:{size}{suffix}(/real_time)?",
+                        "fetch_over_tcp")
+            if v is not None:
+                measured = True
+                rows.append((f"whole checkpoint fetch (read, sign, send, receive, check each "
+                             f"tensor on {threads} thread{'s' if threads > 1 else ''}, "
+                             f"state hash, to LibTorch) / plain TCP copy, same "
+                             f"iterations, {size_label}", f"{v:.3g}"))
+        if measured:
             continue
         tcp = rate(rs, rf"BM_TcpCopy/bytes:{size}(/real_time)?")
         fetch = rate(rs, rf"BM_ZmqFetch/bytes:{size}(/real_time)?")
