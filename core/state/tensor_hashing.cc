@@ -1,5 +1,7 @@
 #include "core/state/tensor_hashing.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -45,12 +47,22 @@ void HashSome(Work& w) {
 // two-core VM), longer than hashing a few MiB, so helpers started per call
 // joined late or not at all. Never destroyed (helpers may be parked at
 // exit), and never needed for progress: the caller takes whatever the
-// helpers have not, so a child process forked after helpers started, or a
-// process that could not start them, still finishes every call alone.
+// helpers have not, so a process that could not start them still finishes
+// every call alone.
 class HelperPool {
  public:
+  // The pool of this process. A child forked after helpers started has
+  // none of them, and may have inherited the pool's lock held: it gets a
+  // pool of its own (the parent's copy is left alone, never used).
   static HelperPool& Get() {
-    static HelperPool* pool = new HelperPool;  // never destroyed, see above
+    static std::atomic<HelperPool*> current{nullptr};
+    HelperPool* pool = current.load();
+    const pid_t pid = ::getpid();
+    while (pool == nullptr || pool->pid_ != pid) {
+      auto* fresh = new HelperPool(pid);  // never destroyed, see above
+      if (current.compare_exchange_strong(pool, fresh)) return *fresh;
+      delete fresh;  // another thread of this process made one first
+    }
     return *pool;
   }
 
@@ -74,6 +86,8 @@ class HelperPool {
  private:
   static constexpr size_t kMaxHelpers = 15;
 
+  explicit HelperPool(pid_t pid) : pid_(pid) {}
+
   void Serve() {
     while (true) {
       std::shared_ptr<Work> work;
@@ -87,6 +101,7 @@ class HelperPool {
     }
   }
 
+  const pid_t pid_;  // the process whose helpers these are
   std::mutex mu_;
   std::condition_variable wake_;
   std::deque<std::shared_ptr<Work>> queue_;  // guarded by mu_

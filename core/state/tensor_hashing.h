@@ -14,7 +14,8 @@
 // microseconds, starting one can take a scheduler tick (4 ms on a busy VM),
 // longer than hashing a few MiB. A helper that comes late finds nothing
 // left. The caller never depends on a helper for progress: if none can be
-// started, or none is free, it hashes everything itself.
+// started, or none is free, it hashes everything itself. A child process
+// forked after helpers started starts helpers of its own.
 //
 // Thread-safety: thread-safe; only reads the tensors.
 #pragma once

@@ -4,6 +4,8 @@
 #include "core/state/tensor_hashing.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <random>
 #include <string>
@@ -124,6 +126,28 @@ TEST(TensorHashingTest, ConcurrentCallersShareTheHelpers) {
   }
   for (std::thread& t : callers) t.join();
   for (size_t c = 0; c < states.size(); ++c) EXPECT_EQ(wrong[c], 0) << c;
+}
+
+TEST(TensorHashingTest, AForkedChildHashesWithHelpersOfItsOwn) {
+  // The parent's helpers are started and parked; the child has none of
+  // them (and may have inherited the pool's lock held), yet its parallel
+  // hashes come out right and it does not hang.
+  const State s = RandomState({200000, 300000, 100000, 5}, 20);
+  const std::vector<Digest> want = Serial(s);
+  ASSERT_EQ(HashTensors(Pointers(s), 4), want);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    bool ok = true;
+    for (int call = 0; call < 20; ++call) {
+      ok = ok && HashTensors(Pointers(s), 4) == want;
+    }
+    ::_exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 }  // namespace
