@@ -1,13 +1,8 @@
 #include "core/state/state_hash.h"
 
 #include <algorithm>
-#include <atomic>
-#include <condition_variable>
-#include <memory>
-#include <mutex>
-#include <numeric>
-#include <system_error>
-#include <thread>
+
+#include "core/state/tensor_hashing.h"
 
 namespace veritrain {
 namespace {
@@ -35,67 +30,6 @@ bool NameLess(const TensorData* a, const TensorData* b) {
   // std::string_view::compare uses char_traits<char>::compare, which
   // compares as unsigned char: byte-wise memcmp order.
   return std::string_view(a->name) < std::string_view(b->name);
-}
-
-// Hashes every tensor of `sorted` into the same position of the result,
-// with up to `threads` threads. Big tensors are handed out first so that
-// one large tensor does not end up last on an otherwise idle pool.
-//
-// The calling thread hashes too, and returns as soon as every tensor is
-// hashed: it waits for a helper only while that helper is hashing a tensor
-// it took. Helpers are detached and hold the shared work list, so a helper
-// the scheduler starts late (a busy machine) finds nothing left and exits
-// without the caller ever waiting for it to be scheduled. A helper touches
-// `sorted` and `out` only for a tensor it took, and the caller waits for
-// those, so both outlive every access.
-std::vector<Digest> HashAll(const std::vector<const TensorData*>& sorted,
-                            int threads) {
-  std::vector<Digest> out(sorted.size());
-  const size_t n = sorted.size();
-  size_t workers = threads > 1 ? static_cast<size_t>(threads) : 1;
-  workers = std::min(workers, n);
-  if (workers <= 1) {
-    for (size_t i = 0; i < n; ++i) out[i] = TensorHash(*sorted[i]);
-    return out;
-  }
-  struct Work {
-    std::vector<size_t> order;  // indices, biggest tensor first
-    const std::vector<const TensorData*>* sorted = nullptr;
-    std::vector<Digest>* out = nullptr;
-    std::atomic<size_t> next{0};
-    std::mutex mu;
-    std::condition_variable all_done;
-    size_t done = 0;  // guarded by mu
-  };
-  auto work = std::make_shared<Work>();
-  work->order.resize(n);
-  std::iota(work->order.begin(), work->order.end(), size_t{0});
-  std::stable_sort(work->order.begin(), work->order.end(),
-                   [&](size_t a, size_t b) {
-                     return sorted[a]->bytes.size() > sorted[b]->bytes.size();
-                   });
-  work->sorted = &sorted;
-  work->out = &out;
-  auto hash_some = [](Work& w) {
-    const size_t count = w.order.size();
-    for (size_t k = w.next.fetch_add(1); k < count; k = w.next.fetch_add(1)) {
-      const size_t i = w.order[k];
-      (*w.out)[i] = TensorHash(*(*w.sorted)[i]);
-      std::lock_guard<std::mutex> lock(w.mu);
-      if (++w.done == count) w.all_done.notify_all();
-    }
-  };
-  for (size_t h = 1; h < workers; ++h) {
-    try {
-      std::thread([work, hash_some] { hash_some(*work); }).detach();
-    } catch (const std::system_error&) {
-      break;  // cannot start more threads: the ones we have do the work
-    }
-  }
-  hash_some(*work);
-  std::unique_lock<std::mutex> lock(work->mu);
-  work->all_done.wait(lock, [&] { return work->done == n; });
-  return out;
 }
 
 }  // namespace
@@ -146,7 +80,7 @@ Digest StateHashFromTensorHashes(const std::vector<Digest>& tensor_hashes) {
 
 Result<Digest> StateHash(const State& s, int threads) {
   VT_ASSIGN_OR_RETURN(auto sorted, SortedTensors(s));
-  return StateHashFromTensorHashes(HashAll(sorted, threads));
+  return StateHashFromTensorHashes(HashTensors(sorted, threads));
 }
 
 Result<Digest> StateHashWithTensorHashes(const State& s,
@@ -171,7 +105,7 @@ Result<Digest> StateHashWithTensorHashes(const State& s,
 Result<std::vector<std::pair<std::string, Digest>>> TensorHashes(const State& s,
                                                                  int threads) {
   VT_ASSIGN_OR_RETURN(auto sorted, SortedTensors(s));
-  std::vector<Digest> hashes = HashAll(sorted, threads);
+  std::vector<Digest> hashes = HashTensors(sorted, threads);
   std::vector<std::pair<std::string, Digest>> out;
   out.reserve(sorted.size());
   for (size_t i = 0; i < sorted.size(); ++i) {

@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "core/transport/zmq_frames.h"
 #include "core/wire/messages/all.h"
@@ -15,6 +17,8 @@ Messenger::Messenger(std::string name, Identity identity, KeyDirectory keys,
       identity_(std::move(identity)),
       keys_(std::move(keys)),
       limits_(limits),
+      hash_threads_(static_cast<int>(
+          std::clamp(std::thread::hardware_concurrency(), 1u, 8u))),
       seq_(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                      std::chrono::system_clock::now().time_since_epoch())
                                      .count())) {}
@@ -113,7 +117,8 @@ Result<Message> Messenger::Receive(zmq::socket_t& socket, bool router,
   for (const auto& f : got->frames) last_message_bytes_ += static_cast<int64_t>(f.size());
   bytes_received_ += last_message_bytes_;
   RejectReason reason = RejectReason::kNone;
-  auto msg = DecodeMessage(got->frames, keys_, KnownMessageTypes(), limits_, &reason);
+  auto msg = DecodeMessage(got->frames, keys_, KnownMessageTypes(), limits_,
+                           &reason, hash_threads_);
   if (!msg.ok()) {
     Reject(RejectReasonName(reason), msg.status().ToString());
     return msg.status();

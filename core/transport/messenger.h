@@ -12,6 +12,10 @@
 // genuine input: it is one of the receiver's own messages sent back, as an
 // outsider who captured the arbiter's events could do.
 //
+// A received message's tensor frames are hashed on up to hash_threads()
+// threads (DecodeMessage, core/wire/message.h): a checkpoint's frames are
+// checked on every core rather than one.
+//
 // With InjectFaults, every message received is first subjected to the
 // plan's network faults (core/transport/fault_plan.h): dropped, duplicated,
 // reordered or delayed. Held-back messages are delivered by later Receive
@@ -22,9 +26,9 @@
 // a socket only it uses (a heartbeat thread sends on its own socket while
 // the role's thread sends on the others, core/transport/heartbeat_thread.h):
 // the sequence number and the send counters are atomic, and signing uses
-// only const state. Receive, Drain, Reject, InjectFaults and the receive
-// counters are for the owning thread. A Messenger may be moved only before
-// a second thread uses it.
+// only const state. Receive, Drain, Reject, InjectFaults,
+// set_hash_threads and the receive counters are for the owning thread. A
+// Messenger may be moved only before a second thread uses it.
 #pragma once
 
 #include <atomic>
@@ -59,6 +63,12 @@ class Messenger {
   // A fresh request id (Message::rid): unique for this sender, increasing,
   // and not reused by a restarted process (it shares seq's clock origin).
   uint64_t NewRequestId() { return seq_.Add(1); }
+
+  // Threads that hash a received message's tensor frames, the calling
+  // thread's included: the machine's hardware threads (at most 8) unless
+  // set. Values below 1 mean 1.
+  int hash_threads() const { return hash_threads_; }
+  void set_hash_threads(int threads) { hash_threads_ = threads < 1 ? 1 : threads; }
 
   // Injects `plan`'s faults into every message received from now on.
   // REQUIRES: plan.any().
@@ -114,6 +124,7 @@ class Messenger {
   Identity identity_;
   KeyDirectory keys_;
   WireLimits limits_;
+  int hash_threads_;
   // An atomic that a move copies: Messenger is moved while it is built.
   template <typename T>
   class MovableAtomic {

@@ -132,15 +132,21 @@ std::vector<Bytes> EncodeMessage(const Message& m, const Identity& signer);
 // presence and type (unknown fields are refused), version == kWireVersion,
 // type in `known_types`, sender in `keys`, tensor entries against their
 // frames' sizes, the signature, and each tensor frame against its signed
-// hash (tensor_hash_mismatch naming the tensor). On failure returns RejectStatus(reason, detail)
+// hash (tensor_hash_mismatch naming the tensor). On failure returns
+// RejectStatus(reason, detail)
 // ("bad_field: header field 'seq' must be an unsigned integer") and sets
 // `*reason` if non-null; on success sets it to kNone. Tensor bytes in the
 // result share the input frames' Bytes (no copy), and its tensor_hashes
 // are the verified hashes. Never throws.
+// The tensor frames are hashed on up to `hash_threads` threads (one per
+// MiB of tensor bytes at most; core/state/tensor_hashing.h), the caller's
+// included; the result, and which tensor a mismatch names (the first in
+// header order), do not depend on the count.
 // Does NOT check for replays: pass the result through a ReplayGuard.
 Result<Message> DecodeMessage(
     const std::vector<Bytes>& frames, const KeyDirectory& keys,
     const std::set<std::string, std::less<>>& known_types,
-    const WireLimits& limits = {}, RejectReason* reason = nullptr);
+    const WireLimits& limits = {}, RejectReason* reason = nullptr,
+    int hash_threads = 1);
 
 }  // namespace veritrain

@@ -17,10 +17,18 @@
 //    only), packs it with the manifest's tensor hashes and signs the header
 //    (Messenger::Send); the verifier receives and checks it
 //    (Messenger::Receive: limits, signature, each tensor frame against its
-//    hash), takes the state hash from those hashes and views the tensors in
-//    LibTorch without a copy (ViewState).
+//    hash, on one thread here), takes the state hash from those hashes and
+//    views the tensors in LibTorch without a copy (ViewState).
 //  - BM_FetchRatio: a TCP copy and a whole fetch in every iteration,
-//    alternating: the fetch's throughput over the copy's.
+//    alternating: the fetch's throughput over the copy's, with the
+//    verifier hashing the received tensor frames on 1 or 2 threads, and
+//    also at the large job's state size (113.7 MB,
+//    scenarios/large/transformer-100mb.json).
+//
+// The fetches run with the C allocator tuned as a verifier process tunes
+// it (TuneAllocatorForTraining, through ApplyHardwareProfile at start):
+// freed message buffers are reused rather than unmapped, so a fetch does
+// not page-fault its receive buffers in afresh.
 #include <arpa/inet.h>
 #include <benchmark/benchmark.h>
 #include <netinet/in.h>
@@ -39,10 +47,11 @@
 #include "core/state/checkpoint_file.h"
 #include "core/state/state_hash.h"
 #include "core/state/verified_checkpoints.h"
-#include "core/util/fd_io.h"
+#include "core/train/allocator_tuning.h"
 #include "core/train/torch_bridge.h"
 #include "core/transport/messenger.h"
 #include "core/transport/zmq_frames.h"
+#include "core/util/fd_io.h"
 #include "core/wire/messages/all.h"
 #include "tests/bench/bench_util.h"
 
@@ -272,9 +281,33 @@ BENCHMARK(BM_TransferRatio)
 // state hash and hands the tensors to LibTorch.
 class Fetcher {
  public:
-  explicit Fetcher(const std::string& path) : path_(path) {}
-  Status Start() { return Connect(&pair_); }
+  // REQUIRES: hash_threads >= 1.
+  Fetcher(const std::string& path, int hash_threads) : path_(path) {
+    verifier_.set_hash_threads(hash_threads);
+  }
+  Status Start() {
+    TuneAllocatorForTraining();  // as the verifier process has it
+    return Connect(&pair_);
+  }
+  // Seconds spent in each part of the fetches so far, as the fetching
+  // thread sees them: the solver reading and sending (serve), until the
+  // whole message is readable (transfer), the verifier receiving and
+  // checking it (check), and freeing the received message (release). The
+  // transfer starts as soon as the message is queued, so on a machine with
+  // fewer cores than busy threads, serve also holds the time the fetching
+  // thread waits for a core while the I/O threads copy.
+  struct Phases {
+    double serve_s = 0, transfer_s = 0, check_s = 0, release_s = 0;
+  };
+  const Phases& phases() const { return phases_; }
+
   Status Fetch() {
+    auto t = std::chrono::steady_clock::now();
+    auto lap = [&t](double* into) {
+      const auto now = std::chrono::steady_clock::now();
+      *into += std::chrono::duration<double>(now - t).count();
+      t = now;
+    };
     VT_ASSIGN_OR_RETURN(Checkpoint ckpt, files_.Read(path_));
     CheckpointReply reply;
     reply.index = 1;
@@ -284,15 +317,22 @@ class Fetcher {
     reply.tensor_hashes = std::move(ckpt.tensor_hashes);
     VT_RETURN_IF_ERROR(
         solver_.Send(pair_.router, Pack(reply, "task-0001"), &pair_.routing_id));
+    lap(&phases_.serve_s);
     VT_RETURN_IF_ERROR(WaitReadable(pair_.dealer));
-    VT_ASSIGN_OR_RETURN(Message m,
-                        verifier_.Receive(pair_.dealer, /*router=*/false, guard_));
-    VT_ASSIGN_OR_RETURN(CheckpointReply got, Unpack<CheckpointReply>(m));
-    VT_ASSIGN_OR_RETURN(Digest hash,
-                        StateHashWithTensorHashes(got.tensors, got.tensor_hashes));
-    if (hash != got.state_hash) return Status::Corruption("state hash");
-    VT_ASSIGN_OR_RETURN(TensorMap state, ViewState(got.tensors));
-    benchmark::DoNotOptimize(state.begin()->second.data_ptr());
+    lap(&phases_.transfer_s);
+    {
+      VT_ASSIGN_OR_RETURN(Message m,
+                          verifier_.Receive(pair_.dealer,
+                                            /*router=*/false, guard_));
+      VT_ASSIGN_OR_RETURN(CheckpointReply got, Unpack<CheckpointReply>(m));
+      VT_ASSIGN_OR_RETURN(Digest hash, StateHashWithTensorHashes(
+                                           got.tensors, got.tensor_hashes));
+      if (hash != got.state_hash) return Status::Corruption("state hash");
+      VT_ASSIGN_OR_RETURN(TensorMap state, ViewState(got.tensors));
+      benchmark::DoNotOptimize(state.begin()->second.data_ptr());
+      lap(&phases_.check_s);
+    }
+    lap(&phases_.release_s);
     return Status::Ok();
   }
 
@@ -309,12 +349,13 @@ class Fetcher {
   Messenger solver_{"solver-1", solver_id_, KeyDirectory()};
   Messenger verifier_{"verifier-1", Identity::Generate(), KeysOf(solver_id_)};
   ReplayGuard guard_;
+  Phases phases_;
 };
 
 void BM_ZmqFetch(benchmark::State& state) {
   MappedCheckpoint m;
   if (!Check(state, MakeMappedCheckpoint(state.range(0), &m))) return;
-  Fetcher fetcher(m.path);
+  Fetcher fetcher(m.path, /*hash_threads=*/1);
   if (!Check(state, fetcher.Start())) return;
   for (auto _ : state) {
     if (!Check(state, fetcher.Fetch())) return;
@@ -326,15 +367,26 @@ BENCHMARK(BM_ZmqFetch)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+// The transfer sizes and the large job's state (113.7 MB), each with the
+// verifier hashing on 1 and on 2 threads.
+void FetchSizes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"bytes", "hash_threads"});
+  for (int64_t bytes : {int64_t{1} << 20, int64_t{8} << 20, int64_t{64} << 20,
+                        int64_t{113'700'000}}) {
+    for (int64_t threads : {1, 2}) b->Args({bytes, threads});
+  }
+}
+
 // A plain TCP copy and a whole fetch (Fetcher) of the same checkpoint in
 // every iteration, in alternating order. Counters: tcp_s, fetch_s,
-// fetch_over_tcp (throughput of the fetch over that of the copy).
+// fetch_over_tcp (throughput of the fetch over that of the copy), and the
+// fetch's parts (Fetcher::Phases): serve_s, transfer_s, check_s, release_s.
 void BM_FetchRatio(benchmark::State& state) {
   MappedCheckpoint m;
   if (!Check(state, MakeMappedCheckpoint(state.range(0), &m))) return;
   TcpCopier tcp(m.ckpt.state);
   if (!Check(state, tcp.Start())) return;
-  Fetcher fetcher(m.path);
+  Fetcher fetcher(m.path, static_cast<int>(state.range(1)));
   if (!Check(state, fetcher.Start())) return;
   double tcp_s = 0, fetch_s = 0;
   int64_t round = 0;
@@ -354,10 +406,14 @@ void BM_FetchRatio(benchmark::State& state) {
   state.counters["tcp_s"] = tcp_s / n;
   state.counters["fetch_s"] = fetch_s / n;
   state.counters["fetch_over_tcp"] = tcp_s / fetch_s;
+  state.counters["serve_s"] = fetcher.phases().serve_s / n;
+  state.counters["transfer_s"] = fetcher.phases().transfer_s / n;
+  state.counters["check_s"] = fetcher.phases().check_s / n;
+  state.counters["release_s"] = fetcher.phases().release_s / n;
   state.SetBytesProcessed(state.iterations() * 2 * m.bytes);
 }
 BENCHMARK(BM_FetchRatio)
-    ->Apply(TransferSizes)
+    ->Apply(FetchSizes)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

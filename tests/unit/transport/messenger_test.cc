@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/state/state_hash.h"
 #include "core/transport/zmq_frames.h"
 #include "core/wire/messages/all.h"
 
@@ -107,6 +108,86 @@ TEST_F(MessengerTest, OwnMessagesSentBackAreRejectedAsOwnKey) {
   ASSERT_FALSE(m.ok());
   EXPECT_NE(m.status().message().find("own_key"), std::string::npos) << m.status().ToString();
   EXPECT_EQ(bob.rejects().at("own_key"), 1);
+  EXPECT_EQ(bob.messages_received(), 0);
+}
+
+// A checkpoint reply of `sizes[i]` bytes in tensor "p<i>" (u8, filled
+// with i), claiming its true state hash.
+CheckpointReply CheckpointOf(const std::vector<size_t>& sizes) {
+  CheckpointReply c;
+  c.index = 3;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    c.tensors.push_back(TensorData{
+        "p" + std::to_string(i),
+        DType::kUInt8,
+        {static_cast<int64_t>(sizes[i])},
+        Bytes::FromString(std::string(sizes[i], static_cast<char>(i)))});
+  }
+  c.state_hash = *StateHash(c.tensors);
+  return c;
+}
+
+// The receiver's side of a checkpoint fetch, hashing on two threads: every
+// frame checked against its signed hash, and the state hash derived from
+// those hashes is the one computed from scratch; a claimed hash that is
+// not the tensors' does not match it.
+TEST_F(MessengerTest, CheckpointHashedOnTwoThreadsGivesTheStateHash) {
+  Messenger alice("alice", alice_id_, keys_), bob("bob", bob_id_, keys_);
+  bob.set_hash_threads(2);
+  ASSERT_EQ(bob.hash_threads(), 2);
+  const CheckpointReply sent = CheckpointOf({3 << 20, 5, 1 << 20, 0, 2 << 20});
+  ASSERT_TRUE(alice.Send(push_, Pack(sent, "t")).ok());
+  auto m = Next(bob);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  auto got = Unpack<CheckpointReply>(*m);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->tensor_hashes.size(), sent.tensors.size());
+  for (size_t i = 0; i < sent.tensors.size(); ++i) {
+    EXPECT_EQ(got->tensor_hashes[i], TensorHash(sent.tensors[i])) << i;
+  }
+  auto derived = StateHashWithTensorHashes(got->tensors, got->tensor_hashes);
+  ASSERT_TRUE(derived.ok()) << derived.status().ToString();
+  EXPECT_EQ(*derived, sent.state_hash);
+  EXPECT_EQ(got->state_hash, sent.state_hash);
+
+  // The same tensors claiming another state's hash: signed and delivered,
+  // but the derived hash gives it away.
+  CheckpointReply lying = sent;
+  lying.state_hash =
+      *StateHash(CheckpointOf({3 << 20, 5, 1 << 20, 0, 7}).tensors);
+  ASSERT_TRUE(alice.Send(push_, Pack(lying, "t")).ok());
+  auto m2 = Next(bob);
+  ASSERT_TRUE(m2.ok()) << m2.status().ToString();
+  auto got2 = Unpack<CheckpointReply>(*m2);
+  ASSERT_TRUE(got2.ok());
+  auto derived2 = StateHashWithTensorHashes(got2->tensors, got2->tensor_hashes);
+  ASSERT_TRUE(derived2.ok());
+  EXPECT_NE(*derived2, got2->state_hash);
+  EXPECT_EQ(*derived2, sent.state_hash);
+}
+
+TEST_F(MessengerTest, CheckpointWithAFlippedByteIsRejectedOnTwoThreads) {
+  Messenger alice("alice", alice_id_, keys_), bob("bob", bob_id_, keys_);
+  bob.set_hash_threads(2);
+  const CheckpointReply c = CheckpointOf({2 << 20, 1 << 20, 9, 2 << 20});
+  Message out = Pack(c, "t");
+  out.from = "alice";
+  uint64_t seq = 1ull << 62;
+  for (size_t i = 0; i < c.tensors.size(); ++i) {
+    out.seq = ++seq;
+    auto frames = EncodeMessage(out, alice_id_);
+    std::string t = frames[2 + i].ToString();
+    t[t.size() / 2] ^= 1;  // in transit, under a genuine signature
+    frames[2 + i] = Bytes::FromString(std::move(t));
+    ASSERT_TRUE(SendFrames(push_, frames).ok());
+    auto m = Next(bob);
+    ASSERT_FALSE(m.ok()) << "tensor " << i;
+    EXPECT_NE(m.status().message().find("tensor 'p" + std::to_string(i) + "'"),
+              std::string::npos)
+        << m.status().ToString();
+  }
+  EXPECT_EQ(bob.rejects().at("tensor_hash_mismatch"),
+            static_cast<int64_t>(c.tensors.size()));
   EXPECT_EQ(bob.messages_received(), 0);
 }
 

@@ -698,6 +698,84 @@ TEST_F(MessageTest, RejectsWrongHashesTheSenderGave) {
                "tensor 'b'");
 }
 
+// A message whose tensor i is "t<i>", u8, `sizes[i]` bytes.
+Message WithTensors(Message m, const std::vector<size_t>& sizes) {
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    m.tensors.push_back(MakeTensor("t" + std::to_string(i), DType::kUInt8,
+                                   {static_cast<int64_t>(sizes[i])},
+                                   static_cast<uint8_t>(i)));
+  }
+  return m;
+}
+
+// Tensor sizes for the hashing-thread tests: none; one frame larger than
+// the rest together; many tiny frames (empty ones among them); large frames
+// among small ones, enough bytes for several hashing threads.
+std::vector<std::vector<size_t>> FrameLayouts() {
+  std::vector<size_t> tiny(500);
+  for (size_t i = 0; i < tiny.size(); ++i) tiny[i] = i % 9;
+  return {{}, {3 << 20}, tiny, {1 << 20, 10, 2 << 20, 0, 700000, 5}};
+}
+
+TEST_F(MessageTest, HashingThreadsGiveTheSerialHashes) {
+  for (const auto& sizes : FrameLayouts()) {
+    const Message m = WithTensors(Sample(), sizes);
+    const auto frames = EncodeMessage(m, alice_);
+    for (int threads : {1, 2, 4}) {
+      auto r = DecodeMessage(frames, keys_, types_, {}, &reason_, threads);
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      ASSERT_EQ(r->tensor_hashes.size(), sizes.size());
+      for (size_t i = 0; i < sizes.size(); ++i) {
+        ASSERT_EQ(r->tensor_hashes[i], TensorHash(m.tensors[i]))
+            << sizes.size() << " frames, tensor " << i << ", threads "
+            << threads;
+      }
+    }
+  }
+}
+
+TEST_F(MessageTest, HashingThreadsRejectAFlippedByteInAnyFrame) {
+  const std::vector<size_t> sizes = {1 << 20, 3, 2 << 20, 600000, 1};
+  const auto good = EncodeMessage(WithTensors(Sample(), sizes), alice_);
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    for (size_t at : {size_t{0}, sizes[i] / 2, sizes[i] - 1}) {
+      auto frames = good;
+      std::string t = frames[2 + i].ToString();
+      t[at] ^= 0x10;
+      frames[2 + i] = Bytes::FromString(std::move(t));
+      for (int threads : {1, 2, 4}) {
+        reason_ = RejectReason::kNone;
+        auto r = DecodeMessage(frames, keys_, types_, {}, &reason_, threads);
+        ASSERT_FALSE(r.ok()) << "byte " << at << " of tensor " << i;
+        EXPECT_EQ(reason_, RejectReason::kTensorHashMismatch);
+        const std::string name = "tensor 't" + std::to_string(i) +
+                                 "' (tensors[" + std::to_string(i) + "])";
+        EXPECT_NE(r.status().message().find(name), std::string::npos)
+            << r.status().ToString();
+      }
+    }
+  }
+}
+
+TEST_F(MessageTest, HashingThreadsNameTheFirstWrongSignedHash) {
+  // Two frames disagree with the hashes the sender signed; whichever
+  // thread hashes which, the first in header order is the one named.
+  Message m = WithTensors(Sample(), {2 << 20, 1 << 20, 3 << 20, 1 << 20});
+  for (const TensorData& t : m.tensors)
+    m.tensor_hashes.push_back(TensorHash(t));
+  std::swap(m.tensor_hashes[1], m.tensor_hashes[3]);
+  const auto frames = EncodeMessage(m, alice_);
+  for (int threads : {1, 2, 4}) {
+    reason_ = RejectReason::kNone;
+    auto r = DecodeMessage(frames, keys_, types_, {}, &reason_, threads);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(reason_, RejectReason::kTensorHashMismatch);
+    EXPECT_NE(r.status().message().find("tensor 't1' (tensors[1])"),
+              std::string::npos)
+        << r.status().ToString();
+  }
+}
+
 TEST_F(MessageTest, BadSignatureIsReportedBeforeAnyTensorIsHashed) {
   // A forged message with a tampered frame: the signature is refused first.
   Message m = Sample();
