@@ -243,7 +243,7 @@ def targets(rs):
     # the quickstart against a plain program, the fetch against a TCP copy,
     # a node ruling against a step (each ratio's sides in the same
     # iterations).
-    for job in ("mlp", "cnn", "torchscript_simple_conv", "transformer", "transformer_256"):
+    for job in ("mlp", "cnn", "torchscript-simple-conv", "transformer", "transformer-256"):
         v = counter(rs, rf"BM_GraphVsPlain/{job}(/.*)?", "graph_over_plain")
         add(f"training through the step graph / plain LibTorch, {job}",
             v, "≤ 1.15×", lambda x: x <= 1.15, None if v is None else f"{v:.3g}×")

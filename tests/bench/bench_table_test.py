@@ -139,6 +139,8 @@ class TargetsTest(unittest.TestCase):
         rs, _ = bench_table.runs(results([
             entry("BM_GraphVsPlain/mlp/manual_time", 1.0, graph_over_plain=1.09),
             entry("BM_GraphVsPlain/transformer/manual_time", 1.0, graph_over_plain=1.18),
+            entry("BM_GraphVsPlain/torchscript-simple-conv/manual_time", 1.0,
+                  graph_over_plain=1.01),
             entry("BM_QuickstartVsPlain/iterations:4/manual_time", 1.0,
                   quickstart_over_plain=1.17),
             entry(f"BM_FetchRatio/bytes:{MIB}/hash_threads:2/real_time", 1.0,
@@ -162,6 +164,8 @@ class TargetsTest(unittest.TestCase):
         self.assertEqual(rows["training through the step graph / plain LibTorch, transformer"],
                          ("1.18×", False))
         self.assertIsNone(rows["training through the step graph / plain LibTorch, cnn"][1])
+        self.assertEqual(rows["training through the step graph / plain LibTorch, "
+                              "torchscript-simple-conv"], ("1.01×", True))
         self.assertEqual(
             rows["`veritrain run scenarios/quickstart.json` / a plain LibTorch program (wall)"],
             ("1.17×", True))
