@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/state/element.h"
+#include "core/util/helper_pool.h"
 
 namespace veritrain {
 namespace {
@@ -155,12 +156,14 @@ Result<std::vector<Sums<kN>>> SumPerTensor(const std::vector<TensorPair>& pairs,
     VT_RETURN_IF_ERROR(run(0, pairs.size()));
     return sums;
   }
-  Status second = Status::Ok();
-  std::thread helper([&] { second = run(split, pairs.size()); });
-  const Status first = run(0, split);
-  helper.join();
-  VT_RETURN_IF_ERROR(first);
-  VT_RETURN_IF_ERROR(second);
+  // The halves on the caller's thread and a parked helper (helper_pool.h);
+  // the first half's error is the first in pair order.
+  Status half[2] = {Status::Ok(), Status::Ok()};
+  RunShared(2, 2, [&](size_t k) {
+    half[k] = k == 0 ? run(0, split) : run(split, pairs.size());
+  });
+  VT_RETURN_IF_ERROR(half[0]);
+  VT_RETURN_IF_ERROR(half[1]);
   return sums;
 }
 

@@ -22,7 +22,8 @@
 // when two participants compute in different precisions), without LibTorch,
 // so the arbiter and tools can use it cheaply.
 //
-// Thread-safety: pure functions (that may start a thread of their own).
+// Thread-safety: pure functions (large states share the work with a parked
+// helper thread of the process, core/util/helper_pool.h).
 #pragma once
 
 #include <cstdint>

@@ -7,15 +7,9 @@
 // the thread count. With one huge tensor and nothing else, the work is
 // serial whatever the count.
 //
-// The calling thread hashes too and returns as soon as every tensor is
-// hashed: it waits for a helper only while that helper hashes a tensor it
-// took. Helpers are threads of the process, started on first need (at most
-// 15) and then parked between calls: waking a parked thread takes
-// microseconds, starting one can take a scheduler tick (4 ms on a busy VM),
-// longer than hashing a few MiB. A helper that comes late finds nothing
-// left. The caller never depends on a helper for progress: if none can be
-// started, or none is free, it hashes everything itself. A child process
-// forked after helpers started starts helpers of its own.
+// The threads are the calling one and the process's parked helpers
+// (RunShared, core/util/helper_pool.h): the caller never waits for a
+// helper to start, nor depends on one for progress.
 //
 // Thread-safety: thread-safe; only reads the tensors.
 #pragma once

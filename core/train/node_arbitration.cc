@@ -4,15 +4,15 @@
 
 #include <algorithm>
 #include <chrono>
-#include <future>
+#include <exception>
 #include <limits>
 #include <map>
-#include <system_error>
 
 #include "core/crypto/merkle.h"
 #include "core/protocol/node_chain.h"
 #include "core/state/state_hash.h"
 #include "core/train/node_compare.h"
+#include "core/util/helper_pool.h"
 #include "core/wire/body_fields.h"
 
 namespace veritrain {
@@ -216,22 +216,6 @@ std::string FirstFailure(const std::vector<InclusionCheck>& checks) {
   return {};
 }
 
-// FirstFailure(checks), on a second thread when `threads` > 1 (and one
-// can be started), else at once on the caller's. REQUIRES: `checks` and
-// the tensors they point to outlive the future.
-std::future<std::string> StartChecks(const std::vector<InclusionCheck>& checks, int threads) {
-  if (threads > 1 && !checks.empty()) {
-    try {
-      return std::async(std::launch::async, [&checks] { return FirstFailure(checks); });
-    } catch (const std::system_error&) {
-      // No thread to be had: check on this one.
-    }
-  }
-  std::promise<std::string> done;
-  done.set_value(FirstFailure(checks));
-  return done.get_future();
-}
-
 // The proofs the inputs of node ctx.node must pass: a state tensor its
 // inclusion in the agreed state, an intermediate one the chain segment
 // from its producer (checked here: a few hashes) and its inclusion in the
@@ -417,7 +401,19 @@ Result<NodeRuling> ArbitrateNode(const TrainingJob& job, const ArbitrationContex
   }
   // The proofs are checked (the inputs hashed) while the inputs are read
   // and the claimed outputs hashed; nothing is evaluated before they hold.
-  std::future<std::string> proofs = StartChecks(checks, ctx.threads);
+  // On a parked helper of the process (core/util/helper_pool.h): no thread
+  // is started per ruling.
+  std::string proof_problem;
+  Status proof_error = Status::Ok();
+  SharedTask proofs(
+      [&] {
+        try {
+          proof_problem = FirstFailure(checks);
+        } catch (const std::exception& e) {  // allocation
+          proof_error = Status::Internal(std::string("checking the input proofs: ") + e.what());
+        }
+      },
+      /*on_helper=*/ctx.threads > 1 && !checks.empty());
   TensorMap inputs;
   std::string read_problem;
   Status read = ReadInputs(job, ctx, ev, specs, &inputs, &read_problem);
@@ -427,8 +423,9 @@ Result<NodeRuling> ArbitrateNode(const TrainingJob& job, const ArbitrationContex
   if (read.ok() && read_problem.empty() && tolerance) {
     read = ClaimedOutputs(ev, &claimed, &claim_problem);
   }
-  problem = proofs.get();
-  if (!problem.empty()) return against(problem);
+  proofs.Wait();
+  VT_RETURN_IF_ERROR(proof_error);
+  if (!proof_problem.empty()) return against(proof_problem);
   VT_RETURN_IF_ERROR(read);
   if (!read_problem.empty()) return against(read_problem);
   if (!claim_problem.empty()) return against(claim_problem);
