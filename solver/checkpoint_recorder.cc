@@ -1,5 +1,6 @@
 #include "solver/checkpoint_recorder.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -9,6 +10,7 @@
 
 #include "core/state/checkpoint_file.h"
 #include "core/state/state_hash.h"
+#include "core/state/tensor_hashing.h"
 
 namespace veritrain {
 namespace {
@@ -109,9 +111,11 @@ Status CheckpointRecorder::Adopt(const TensorMap& state, const std::string& path
 
 Status CheckpointRecorder::Finish() {
   auto t0 = std::chrono::steady_clock::now();
+  trainer_waiting_.store(true);  // the rest of the hashing on every core
   std::unique_lock<std::mutex> lock(mu_);
   changed_.wait(lock,
                 [&] { return (queue_.empty() && !busy_) || !error_.ok(); });
+  trainer_waiting_.store(false);
   wait_seconds_ += Since(t0);
   return error_;
 }
@@ -142,13 +146,39 @@ void CheckpointRecorder::Work() {
   }
 }
 
+std::vector<Digest> CheckpointRecorder::HashInGroups(
+    const std::vector<const TensorData*>& sorted) {
+  constexpr size_t kGroups = 8;
+  size_t total = 0;
+  for (const TensorData* t : sorted) total += t->bytes.size();
+  const size_t group_bytes = std::max<size_t>(1, total / kGroups);
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<Digest> out;
+  out.reserve(sorted.size());
+  size_t group = 0;
+  for (size_t begin = 0; begin < sorted.size(); ++group) {
+    // Training waits: everything left in one call, so that its biggest
+    // tensors spread over the cores too.
+    const bool waiting = trainer_waiting_.load();
+    const int threads = waiting ? std::max(hash_threads_, cores) : hash_threads_;
+    size_t end = begin, bytes = 0;
+    while (end < sorted.size() && (waiting || end == begin || bytes < group_bytes)) {
+      bytes += sorted[end++]->bytes.size();
+    }
+    if (hash_group_observer_) hash_group_observer_(group, threads);
+    const std::vector<const TensorData*> part(sorted.begin() + static_cast<ptrdiff_t>(begin),
+                                              sorted.begin() + static_cast<ptrdiff_t>(end));
+    for (const Digest& d : HashTensors(part, threads)) out.push_back(d);
+    begin = end;
+  }
+  return out;
+}
+
 Status CheckpointRecorder::Write(const Pending& p) {
   auto t0 = std::chrono::steady_clock::now();
   const State tensors = ToState(p.state);
-  VT_ASSIGN_OR_RETURN(auto named, TensorHashes(tensors, hash_threads_));
-  std::vector<Digest> tensor_hashes;
-  tensor_hashes.reserve(named.size());
-  for (auto& [name, h] : named) tensor_hashes.push_back(h);
+  VT_ASSIGN_OR_RETURN(auto sorted, SortedTensors(tensors));
+  const std::vector<Digest> tensor_hashes = HashInGroups(sorted);
   const Digest hash = StateHashFromTensorHashes(tensor_hashes);
   const double hashing = Since(t0);
 

@@ -17,6 +17,13 @@
 // the disk is busy all the same. The update norm keeps only the last
 // checkpoint's parameters.
 //
+// While training goes on, a checkpoint is hashed on `hash_threads` threads
+// (the profile's: training has the others). Once training waits in
+// Finish(), what is left of the hash runs on every core: the state is
+// hashed a group of tensors at a time (about an eighth of its bytes), and
+// once training waits, the rest in one go on every core. The digests do
+// not depend on the thread counts.
+//
 // It is kept apart from Solver so that the benchmark of the protocol's
 // overhead on training (tests/bench) runs exactly the code the solver runs.
 //
@@ -24,9 +31,11 @@
 // loop); the accessors only after Finish().
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -88,6 +97,15 @@ class CheckpointRecorder {
   double wait_seconds() const { return wait_seconds_; }
   int64_t checkpoint_bytes() const { return checkpoint_bytes_; }
 
+  // Whether the caller is in Finish(), waiting for the recorder.
+  bool trainer_waiting() const { return trainer_waiting_.load(); }
+  // For tests: called on the recorder's thread before each group of
+  // tensors is hashed, with the group's number (from 0 in each checkpoint)
+  // and the threads it will use. Set before the first Record().
+  void set_hash_group_observer(std::function<void(size_t group, int threads)> observer) {
+    hash_group_observer_ = std::move(observer);
+  }
+
  private:
   struct Pending {
     TensorMap state;
@@ -96,6 +114,8 @@ class CheckpointRecorder {
   };
   void Work();
   Status Write(const Pending& p);
+  // The tensor hashes of `sorted`, a group at a time (see above).
+  std::vector<Digest> HashInGroups(const std::vector<const TensorData*>& sorted);
   // The update norm from the last checkpoint to `state`; `state` becomes the last.
   Status NoteUpdate(const TensorMap& state);
 
@@ -107,6 +127,8 @@ class CheckpointRecorder {
   std::vector<double> norms_;
   double norm_seconds_ = 0;
   double wait_seconds_ = 0;
+  std::atomic<bool> trainer_waiting_{false};
+  std::function<void(size_t, int)> hash_group_observer_;
 
   std::mutex mu_;
   std::condition_variable changed_;

@@ -8,7 +8,13 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "core/state/checkpoint_file.h"
 #include "core/state/disk_full_env.h"
@@ -195,6 +201,89 @@ TEST(CheckpointRecorderTest, ManyCheckpointsQueueAndAllArrive) {
         << i;
   }
   EXPECT_EQ(r.norms().size(), 11u);
+}
+
+// A state of `count` float tensors of different sizes.
+TensorMap ManyTensors(int count) {
+  TensorMap m;
+  for (int i = 0; i < count; ++i) {
+    m["param/t" + std::to_string(100 + i)] =
+        torch::arange(1000 + 37 * i, torch::kFloat32) * static_cast<float>(i + 1);
+  }
+  return m;
+}
+
+TEST(CheckpointRecorderTest, OnceTrainingWaitsTheRestIsHashedOnEveryCore) {
+  if (std::thread::hardware_concurrency() < 2) GTEST_SKIP() << "one core";
+  ScratchDir dir;
+  CheckpointRecorder r(dir.path(), 1);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::vector<std::pair<size_t, int>> groups;  // guarded by mu
+  r.set_hash_group_observer([&](size_t group, int threads) {
+    std::unique_lock<std::mutex> lock(mu);
+    groups.emplace_back(group, threads);
+    cv.notify_all();
+    if (group == 0) cv.wait(lock, [&] { return release; });  // training still on
+  });
+  const TensorMap state = ManyTensors(40);
+  ASSERT_TRUE(r.Record(state, 0, nullptr).ok());
+  {
+    // Training goes on until group 0 has started.
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return !groups.empty(); });
+  }
+  std::thread trainer([&] { EXPECT_TRUE(r.Finish().ok()); });
+  // Finish() sets the flag before it waits; only then is group 0 let go.
+  while (!r.trainer_waiting()) std::this_thread::yield();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  trainer.join();
+  // Group 0 started while training went on: one thread. The rest started
+  // with training waiting: one group, every core.
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[0], std::make_pair(size_t{0}, 1));
+  EXPECT_EQ(groups[1], std::make_pair(size_t{1}, cores));
+  ASSERT_EQ(r.hashes().size(), 1u);
+  EXPECT_EQ(r.hashes()[0], *StateHash(ToState(state)));
+  auto written = ReadCheckpoint(r.files()[0]);
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  EXPECT_EQ(written->state_hash, r.hashes()[0]);
+}
+
+TEST(CheckpointRecorderTest, WhileTrainingGoesOnGroupsUseTheProfilesThreads) {
+  ScratchDir dir;
+  CheckpointRecorder r(dir.path(), 3);
+  std::mutex mu;
+  std::vector<std::pair<size_t, int>> groups;  // guarded by mu
+  r.set_hash_group_observer([&](size_t group, int threads) {
+    std::lock_guard<std::mutex> lock(mu);
+    groups.emplace_back(group, threads);
+  });
+  // Record() waits until the previous checkpoint is written: checkpoint 0
+  // is hashed whole before checkpoint 1 is recorded, and Finish() is not
+  // called while either is hashed (checkpoint 1 is written by the time
+  // Record(2) returns).
+  ASSERT_TRUE(r.Record(ManyTensors(40), 0, nullptr).ok());
+  ASSERT_TRUE(r.Record(ManyTensors(40), 1, nullptr).ok());
+  ASSERT_TRUE(r.Record(StateAt(0, 0), 2, nullptr).ok());
+  size_t before_finish = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    before_finish = groups.size();
+  }
+  ASSERT_TRUE(r.Finish().ok());
+  ASSERT_GE(before_finish, 16u);  // two states of about 8 groups each
+  for (size_t i = 0; i < before_finish; ++i) EXPECT_EQ(groups[i].second, 3) << i;
+  size_t restarts = 0;  // group numbers start from 0 in each checkpoint
+  for (const auto& g : groups) restarts += g.first == 0 ? 1 : 0;
+  EXPECT_EQ(restarts, 3u);
+  EXPECT_EQ(r.hashes()[1], *StateHash(ToState(ManyTensors(40))));
 }
 
 }  // namespace
