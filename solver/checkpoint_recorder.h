@@ -14,8 +14,9 @@
 // own and the one being written (each a whole state: with a large model
 // that is what bounds the solver's memory). When the disk is slower than
 // training, training waits at the next checkpoint rather than at the end;
-// the disk is busy all the same. The update norm keeps only the last
-// checkpoint's parameters.
+// the disk is busy all the same. The update norm is the verifier's own
+// L2Distance (core/state/distance.h) and keeps only the last checkpoint's
+// parameters.
 //
 // While training goes on, a checkpoint is hashed on `hash_threads` threads
 // (the profile's: training has the others). Once training waits in

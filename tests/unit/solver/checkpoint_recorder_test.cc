@@ -18,6 +18,7 @@
 
 #include "core/state/checkpoint_file.h"
 #include "core/state/disk_full_env.h"
+#include "core/state/distance.h"
 #include "core/state/state_hash.h"
 #include "tests/support/files.h"
 
@@ -109,6 +110,42 @@ TEST(CheckpointRecorderTest, AParameterThatChangesShapeIsAnError) {
       << s.ToString();
   ASSERT_TRUE(r.Finish().ok());
   EXPECT_EQ(r.files().size(), 1u);
+}
+
+TEST(CheckpointRecorderTest, AParameterThatDisappearsIsAnErrorNamingIt) {
+  ScratchDir dir;
+  CheckpointRecorder r(dir.path(), 1);
+  ASSERT_TRUE(r.Record(StateAt(0, 0), 0, nullptr).ok());
+  TensorMap fewer = StateAt(1, 50);
+  fewer.erase("param/b");
+  Status s = r.Record(fewer, 1, nullptr);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(s.message().find("update norm"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.message().find("param/b"), std::string::npos) << s.ToString();
+  ASSERT_TRUE(r.Finish().ok());
+}
+
+// The posted norm is the one a verifier computes from the two checkpoints
+// (L2Distance, which CheckInterval compares it with), to the bit, also
+// for a state large enough to be summed on two threads.
+TEST(CheckpointRecorderTest, NormsAreTheVerifiersL2Distance) {
+  ScratchDir dir;
+  CheckpointRecorder r(dir.path(), 1);
+  std::vector<TensorMap> states;
+  for (int i = 0; i < 3; ++i) {
+    TensorMap m = StateAt(static_cast<float>(i), i);
+    m["param/big"] = torch::sin(torch::arange(1 << 21, torch::kFloat32) * (0.001f * (i + 1)));
+    states.push_back(m);
+    ASSERT_TRUE(r.Record(m, i, nullptr).ok());
+  }
+  ASSERT_TRUE(r.Finish().ok());
+  ASSERT_EQ(r.norms().size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    auto want = L2Distance(ToState(states[i]), ToState(states[i + 1]));
+    ASSERT_TRUE(want.ok());
+    EXPECT_EQ(r.norms()[i], *want) << i;
+    EXPECT_NEAR(r.norms()[i], UpdateNorm(states[i], states[i + 1]), 1e-9 * *want) << i;
+  }
 }
 
 TEST(CheckpointRecorderTest, AWriteErrorSurfacesAndStopsRecording) {
@@ -271,7 +308,7 @@ TEST(CheckpointRecorderTest, WhileTrainingGoesOnGroupsUseTheProfilesThreads) {
   // Record(2) returns).
   ASSERT_TRUE(r.Record(ManyTensors(40), 0, nullptr).ok());
   ASSERT_TRUE(r.Record(ManyTensors(40), 1, nullptr).ok());
-  ASSERT_TRUE(r.Record(StateAt(0, 0), 2, nullptr).ok());
+  ASSERT_TRUE(r.Record(ManyTensors(40), 2, nullptr).ok());
   size_t before_finish = 0;
   {
     std::lock_guard<std::mutex> lock(mu);
