@@ -20,6 +20,13 @@ std::vector<torch::Tensor> ParamsOf(const Layer& layer, const TensorMap& m) {
   return out;
 }
 
+// A layer node's parameters among its inputs {x, params..., [dy]}.
+std::vector<torch::Tensor> ParamsAt(const Layer& layer,
+                                    const std::vector<torch::Tensor>& in) {
+  return std::vector<torch::Tensor>(
+      in.begin() + 1, in.begin() + 1 + static_cast<std::ptrdiff_t>(layer.params.size()));
+}
+
 // The value a layer reads: the chain input for the first layer, else the
 // previous layer's output.
 std::string InputOf(const std::vector<Layer>& layers, size_t i,
@@ -45,15 +52,12 @@ ForwardTape::Entry TapedForward(const Layer& layer, const torch::Tensor& x,
   torch::AutoGradMode grad_mode(true);
   ForwardTape::Entry e;
   e.sources = SourcesOf(x, params);
-  torch::Tensor xt = want_input_grad ? x.detach() : WithoutHistory(x);
-  if (want_input_grad) {
-    xt.requires_grad_(true);
-    e.wrt.push_back(xt);
-  }
+  torch::Tensor xt = want_input_grad ? NewLeaf(x) : WithoutHistory(x);
+  if (want_input_grad) e.wrt.push_back(xt);
   std::vector<torch::Tensor> leaves;
   leaves.reserve(params.size());
   for (const auto& p : params) {
-    leaves.push_back(p.detach().requires_grad_(true));
+    leaves.push_back(NewLeaf(p));
     e.wrt.push_back(leaves.back());
   }
   e.y = layer.forward(xt, leaves);
@@ -115,19 +119,15 @@ Result<std::string> AddForwardNodes(StepGraph* g,
     n.flops = layer.forward_flops;
     const bool want_input_grad = i > 0;
     const bool has_backward = want_input_grad || !layer.params.empty();
-    n.fn = [layer, x, y, want_input_grad](const TensorMap& in) {
-      return TensorMap{
-          {y, TapedForward(layer, in.at(x), ParamsOf(layer, in), want_input_grad)
-                  .y.detach()}};
-    };
-    n.step_fn = [layer, x, y, want_input_grad, has_backward](
-                    const TensorMap& in, ForwardTape& tape) {
+    // Inputs: {x, params...}.
+    SetSlotFn(&n, [layer, want_input_grad, has_backward](
+                      const std::vector<torch::Tensor>& in, ForwardTape* tape) {
       ForwardTape::Entry e =
-          TapedForward(layer, in.at(x), ParamsOf(layer, in), want_input_grad);
-      TensorMap out{{y, e.y.detach()}};
-      if (has_backward) tape.Keep(layer.name, std::move(e));
+          TapedForward(layer, in[0], ParamsAt(layer, in), want_input_grad);
+      std::vector<torch::Tensor> out = {WithoutHistory(e.y)};
+      if (tape != nullptr && has_backward) tape->Keep(layer.name, std::move(e));
       return out;
-    };
+    });
     VT_RETURN_IF_ERROR(g->Add(std::move(n)));
   }
   return layers.back().OutputValue();
@@ -146,31 +146,32 @@ Status AddCrossEntropyNodes(StepGraph* g, const std::string& logits,
   f.inputs = {logits, labels};
   f.outputs = {"loss"};
   f.flops = flops;
-  f.fn = [logits, labels](const TensorMap& in) {
-    torch::NoGradGuard no_grad;
-    return TensorMap{{"loss", torch::nn::functional::cross_entropy(
-                                  in.at(logits), in.at(labels))}};
-  };
-  // The loss with its graph, as the backward node differentiates it. In a
-  // full step the forward node computes it this way (grad mode changes no
-  // kernel, so the loss has the bits `fn` gives) and keeps it on the tape
-  // for the backward node.
-  auto taped_loss = [logits, labels](const TensorMap& in) {
+  // The loss with its graph, as the backward node differentiates it, from
+  // the inputs {logits, labels}. In a full step the forward node computes
+  // it this way (grad mode changes no kernel, so the loss has the bits
+  // computing it without grad gives) and keeps it on the tape for the
+  // backward node.
+  auto taped_loss = [](const std::vector<torch::Tensor>& in) {
     torch::AutoGradMode grad_mode(true);
     ForwardTape::Entry e;
-    e.sources = {in.at(logits), in.at(labels)};
-    e.wrt = {in.at(logits).detach().requires_grad_(true)};
-    e.y = torch::nn::functional::cross_entropy(e.wrt[0],
-                                               WithoutHistory(in.at(labels)));
+    e.sources = {in[0], in[1]};
+    e.wrt = {NewLeaf(in[0])};
+    e.y = torch::nn::functional::cross_entropy(e.wrt[0], WithoutHistory(in[1]));
     return e;
   };
   const std::string tape_key = f.name;
-  f.step_fn = [taped_loss, tape_key](const TensorMap& in, ForwardTape& tape) {
+  SetSlotFn(&f, [taped_loss, tape_key](const std::vector<torch::Tensor>& in,
+                                       ForwardTape* tape) {
+    if (tape == nullptr) {
+      torch::NoGradGuard no_grad;
+      return std::vector<torch::Tensor>{
+          torch::nn::functional::cross_entropy(in[0], in[1])};
+    }
     ForwardTape::Entry e = taped_loss(in);
-    TensorMap out{{"loss", e.y.detach()}};
-    tape.Keep(tape_key, std::move(e));
+    std::vector<torch::Tensor> out = {WithoutHistory(e.y)};
+    tape->Keep(tape_key, std::move(e));
     return out;
-  };
+  });
   VT_RETURN_IF_ERROR(g->Add(std::move(f)));
 
   Node b;
@@ -180,17 +181,13 @@ Status AddCrossEntropyNodes(StepGraph* g, const std::string& logits,
   const std::string grad = "grad/" + logits;
   b.outputs = {grad};
   b.flops = 2.0 * flops;  // the forward again, then softmax minus one-hot
-  b.fn = [taped_loss, grad](const TensorMap& in) {
-    ForwardTape::Entry e = taped_loss(in);
-    return TensorMap{{grad, torch::autograd::grad({e.y}, e.wrt)[0]}};
-  };
-  b.step_fn = [taped_loss, logits, labels, grad, tape_key](const TensorMap& in,
-                                                           ForwardTape& tape) {
-    std::optional<ForwardTape::Entry> e =
-        tape.Take(tape_key, {in.at(logits), in.at(labels)});
+  SetSlotFn(&b, [taped_loss, tape_key](const std::vector<torch::Tensor>& in,
+                                       ForwardTape* tape) {
+    std::optional<ForwardTape::Entry> e;
+    if (tape != nullptr) e = tape->Take(tape_key, {in[0], in[1]});
     if (!e) e = taped_loss(in);
-    return TensorMap{{grad, torch::autograd::grad({e->y}, e->wrt)[0]}};
-  };
+    return std::vector<torch::Tensor>{torch::autograd::grad({e->y}, e->wrt)[0]};
+  });
   return g->Add(std::move(b));
 }
 
@@ -220,19 +217,15 @@ Status AddBackwardNodes(StepGraph* g, const std::vector<Layer>& layers,
     n.outputs = outs;
     n.flops = layer.forward_flops + layer.param_grad_flops +
               (want_input_grad ? layer.input_grad_flops : 0.0);
-    n.fn = [layer, x, dy, want_input_grad, outs](const TensorMap& in) {
-      ForwardTape::Entry e =
-          TapedForward(layer, in.at(x), ParamsOf(layer, in), want_input_grad);
-      return VectorJacobianProduct(e.y, e.wrt, in.at(dy), outs);
-    };
-    n.step_fn = [layer, x, dy, want_input_grad, outs](const TensorMap& in,
-                                                       ForwardTape& tape) {
-      const std::vector<torch::Tensor> params = ParamsOf(layer, in);
-      std::optional<ForwardTape::Entry> e =
-          tape.Take(layer.name, SourcesOf(in.at(x), params));
-      if (!e) e = TapedForward(layer, in.at(x), params, want_input_grad);
-      return VectorJacobianProduct(e->y, e->wrt, in.at(dy), outs);
-    };
+    // Inputs: {x, params..., dy}; outputs in the order of e.wrt.
+    SetSlotFn(&n, [layer, want_input_grad](const std::vector<torch::Tensor>& in,
+                                           ForwardTape* tape) {
+      const std::vector<torch::Tensor> params = ParamsAt(layer, in);
+      std::optional<ForwardTape::Entry> e;
+      if (tape != nullptr) e = tape->Take(layer.name, SourcesOf(in[0], params));
+      if (!e) e = TapedForward(layer, in[0], params, want_input_grad);
+      return VectorJacobianProduct(e->y, e->wrt, in.back());
+    });
     VT_RETURN_IF_ERROR(g->Add(std::move(n)));
   }
   return Status::Ok();

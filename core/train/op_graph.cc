@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>
@@ -28,14 +29,11 @@ struct OpCall {
   // For each input, the index in grad_inputs of the input that reads the
   // same value, or -1 when that value gets no gradient.
   std::vector<int> leaf_of_input;
+  // For each input, its position among the node's inputs (NodeInputs: the
+  // op's inputs without repeats, then its parameters).
+  std::vector<size_t> input_position;
+  size_t first_param = 0;  // the position of the first parameter
 };
-
-std::vector<torch::Tensor> InputsOf(const Op& op, const TensorMap& m) {
-  std::vector<torch::Tensor> out;
-  out.reserve(op.inputs.size());
-  for (const auto& x : op.inputs) out.push_back(m.at(x));
-  return out;
-}
 
 // The names a node reads: an op's inputs (without repeats: an op may read
 // one value twice) and its parameters.
@@ -78,12 +76,16 @@ std::vector<size_t> GradInputs(const Op& op, const std::set<std::string>& need) 
   return grad_inputs;
 }
 
-// The tensors an op's forward reads: its inputs in order, then its
-// parameters.
-std::vector<torch::Tensor> SourcesOf(const OpCall& c, const TensorMap& in) {
-  std::vector<torch::Tensor> s = InputsOf(c.op, in);
-  s.reserve(s.size() + c.param_values.size());
-  for (const auto& p : c.param_values) s.push_back(in.at(p));
+// The tensors an op's forward reads, from its node's inputs `in`: its
+// inputs in order, then its parameters.
+std::vector<torch::Tensor> SourcesOf(const OpCall& c,
+                                     const std::vector<torch::Tensor>& in) {
+  std::vector<torch::Tensor> s;
+  s.reserve(c.input_position.size() + c.param_values.size());
+  for (size_t pos : c.input_position) s.push_back(in[pos]);
+  for (size_t p = 0; p < c.param_values.size(); ++p) {
+    s.push_back(in[c.first_param + p]);
+  }
   return s;
 }
 
@@ -92,26 +94,25 @@ std::vector<torch::Tensor> SourcesOf(const OpCall& c, const TensorMap& in) {
 // sees the same leaf and autograd sums the two uses), each parameter a
 // leaf that requires grad. The forward node runs the same, so its output
 // is, bit for bit, the y the backward node differentiates.
-ForwardTape::Entry TapedForward(const OpCall& c, const TensorMap& in) {
+ForwardTape::Entry TapedForward(const OpCall& c,
+                                const std::vector<torch::Tensor>& in) {
   torch::AutoGradMode grad_mode(true);
   const Op& op = c.op;
   ForwardTape::Entry e;
   e.sources = SourcesOf(c, in);
   e.wrt.reserve(c.grad_inputs.size() + c.param_values.size());
-  for (size_t i : c.grad_inputs) {
-    e.wrt.push_back(in.at(op.inputs[i]).detach().requires_grad_(true));
-  }
+  for (size_t i : c.grad_inputs) e.wrt.push_back(NewLeaf(e.sources[i]));
   std::vector<torch::Tensor> xs;
   xs.reserve(op.inputs.size());
   for (size_t i = 0; i < op.inputs.size(); ++i) {
     const int leaf = c.leaf_of_input[i];
     xs.push_back(leaf >= 0 ? e.wrt[static_cast<size_t>(leaf)]
-                           : WithoutHistory(in.at(op.inputs[i])));
+                           : WithoutHistory(e.sources[i]));
   }
   std::vector<torch::Tensor> params;
   params.reserve(c.param_values.size());
-  for (const auto& p : c.param_values) {
-    params.push_back(in.at(p).detach().requires_grad_(true));
+  for (size_t p = 0; p < c.param_values.size(); ++p) {
+    params.push_back(NewLeaf(e.sources[op.inputs.size() + p]));
     e.wrt.push_back(params.back());
   }
   e.y = op.forward(xs, params);
@@ -127,6 +128,12 @@ std::shared_ptr<const OpCall> MakeOpCall(const Op& op,
     c->param_values.push_back(op.ParamValue(p));
   }
   c->grad_inputs = GradInputs(op, need);
+  const std::vector<std::string> node_inputs = NodeInputs(op);
+  for (const auto& x : op.inputs) {
+    c->input_position.push_back(static_cast<size_t>(
+        std::find(node_inputs.begin(), node_inputs.end(), x) - node_inputs.begin()));
+  }
+  c->first_param = node_inputs.size() - op.params.size();
   for (const auto& x : op.inputs) {
     int leaf = -1;
     for (size_t k = 0; k < c->grad_inputs.size(); ++k) {
@@ -180,13 +187,12 @@ Status AddGradSumNode(StepGraph* g, const std::string& value,
   n.outputs = {out};
   n.flops = static_cast<double>(numel_hint) *
             static_cast<double>(consumers.size() - 1);
-  const std::vector<std::string> parts = n.inputs;
-  n.fn = [parts, out](const TensorMap& in) {
+  SetSlotFn(&n, [](const std::vector<torch::Tensor>& in, ForwardTape*) {
     torch::NoGradGuard no_grad;
-    torch::Tensor sum = in.at(parts[0]);
-    for (size_t i = 1; i < parts.size(); ++i) sum = sum.add(in.at(parts[i]));
-    return TensorMap{{out, sum}};
-  };
+    torch::Tensor sum = in[0];
+    for (size_t i = 1; i < in.size(); ++i) sum = sum.add(in[i]);
+    return std::vector<torch::Tensor>{sum};
+  });
   return g->Add(std::move(n));
 }
 
@@ -260,16 +266,13 @@ Result<std::string> AddOpForwardNodes(StepGraph* g,
     n.coarse = op.coarse;
     const std::shared_ptr<const OpCall> call = MakeOpCall(op, need);
     const bool has_backward = need.count(y) > 0;
-    n.fn = [call, y](const TensorMap& in) {
-      return TensorMap{{y, TapedForward(*call, in).y.detach()}};
-    };
-    n.step_fn = [call, y, has_backward](const TensorMap& in,
-                                        ForwardTape& tape) {
+    SetSlotFn(&n, [call, has_backward](const std::vector<torch::Tensor>& in,
+                                       ForwardTape* tape) {
       ForwardTape::Entry e = TapedForward(*call, in);
-      TensorMap out{{y, e.y.detach()}};
-      if (has_backward) tape.Keep(call->op.name, std::move(e));
+      std::vector<torch::Tensor> out = {WithoutHistory(e.y)};
+      if (tape != nullptr && has_backward) tape->Keep(call->op.name, std::move(e));
       return out;
-    };
+    });
     VT_RETURN_IF_ERROR(g->Add(std::move(n)));
   }
   return ops.back().OutputValue();
@@ -311,16 +314,13 @@ Status AddOpBackwardNodes(StepGraph* g, const std::vector<Op>& ops) {
     n.flops = op.forward_flops + (op.backward_flops > 0.0
                                       ? op.backward_flops
                                       : 2.0 * op.forward_flops);
-    n.fn = [call, dy, outs](const TensorMap& in) {
-      ForwardTape::Entry e = TapedForward(*call, in);
-      return VectorJacobianProduct(e.y, e.wrt, in.at(dy), outs);
-    };
-    n.step_fn = [call, dy, outs](const TensorMap& in, ForwardTape& tape) {
-      std::optional<ForwardTape::Entry> e =
-          tape.Take(call->op.name, SourcesOf(*call, in));
+    // Inputs: NodeInputs(op), then dy; outputs in the order of e.wrt.
+    SetSlotFn(&n, [call](const std::vector<torch::Tensor>& in, ForwardTape* tape) {
+      std::optional<ForwardTape::Entry> e;
+      if (tape != nullptr) e = tape->Take(call->op.name, SourcesOf(*call, in));
       if (!e) e = TapedForward(*call, in);
-      return VectorJacobianProduct(e->y, e->wrt, in.at(dy), outs);
-    };
+      return VectorJacobianProduct(e->y, e->wrt, in.back());
+    });
     VT_RETURN_IF_ERROR(g->Add(std::move(n)));
   }
   return Status::Ok();

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <stdexcept>
 #include <utility>
 
 namespace veritrain {
@@ -55,6 +56,23 @@ std::vector<torch::Tensor> SgdUpdate(const OptimizerConfig& c, bool first_step,
   return {param.add(d, -c.lr), buf};
 }
 
+namespace {
+
+// The number of steps done, read from a node's "meta/step" input. Read
+// straight from the tensor's data rather than with item(), a dispatcher
+// call per optimizer node per step; so the shape and type are checked here
+// (a node may be evaluated on inputs sent by a peer). Throws
+// std::invalid_argument naming what is wrong; callers turn it into Status.
+int64_t StepsDone(const torch::Tensor& t) {
+  if (!t.defined() || t.scalar_type() != torch::kInt64 || t.numel() != 1 ||
+      !t.device().is_cpu()) {
+    throw std::invalid_argument("meta/step is not one int64 on the CPU");
+  }
+  return *t.data_ptr<int64_t>();
+}
+
+}  // namespace
+
 Status AddOptimizerNode(StepGraph* g, const OptimizerConfig& c,
                         const std::string& p, int64_t numel) {
   const std::string param = "param/" + p;
@@ -72,23 +90,17 @@ Status AddOptimizerNode(StepGraph* g, const OptimizerConfig& c,
   // Elementwise ops per element: Adam about 12, SGD 2 to 6.
   n.flops = static_cast<double>(numel) *
             (c.is_adam() ? 12.0 : (state.empty() ? 2.0 : 6.0));
-  const std::vector<std::string> outs = n.outputs;
-  n.fn = [c, param, grad, state, outs](const TensorMap& in) {
-    std::vector<torch::Tensor> r;
+  // Inputs: {param, grad, state..., [meta/step]}; outputs: the next param,
+  // then the next state.
+  const bool has_state = !state.empty();
+  SetSlotFn(&n, [c, has_state](const std::vector<torch::Tensor>& in, ForwardTape*) {
     if (c.is_adam()) {
-      const int64_t t = in.at("meta/step").item<int64_t>() + 1;
-      r = AdamUpdate(c, t, in.at(param), in.at(grad), in.at(state[0]),
-                     in.at(state[1]));
-    } else {
-      const bool first =
-          !state.empty() && in.at("meta/step").item<int64_t>() == 0;
-      r = SgdUpdate(c, first, in.at(param), in.at(grad),
-                    state.empty() ? torch::Tensor() : in.at(state[0]));
+      const int64_t t = StepsDone(in[4]) + 1;
+      return AdamUpdate(c, t, in[0], in[1], in[2], in[3]);
     }
-    TensorMap out;
-    for (size_t i = 0; i < outs.size(); ++i) out.emplace(outs[i], r[i]);
-    return out;
-  };
+    const bool first = has_state && StepsDone(in[3]) == 0;
+    return SgdUpdate(c, first, in[0], in[1], has_state ? in[2] : torch::Tensor());
+  });
   return g->Add(std::move(n));
 }
 

@@ -4,8 +4,11 @@
 #include <torch/torch.h>
 
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <utility>
+
+#include "core/train/vjp.h"
 
 namespace veritrain {
 
@@ -16,46 +19,69 @@ constexpr const char* kNext = "next/";
 constexpr size_t kNoReader = static_cast<size_t>(-1);
 
 // Adds input `name` of `node`, whose value is `t` (null when there is
-// none), to the inputs `in` the node function receives. Every value a node
-// sees is contiguous, whether it came from the running step or from a
-// recording (a recorded view would otherwise reach the kernels with
-// different strides and could change the bits).
+// none), to the inputs `in` the node function receives, in the order of
+// node.inputs. Every value a node sees is contiguous, whether it came from
+// the running step or from a recording (a recorded view would otherwise
+// reach the kernels with different strides and could change the bits).
 Status AddInput(const Node& node, const std::string& name,
-                const torch::Tensor* t, TensorMap* in) {
+                const torch::Tensor* t, std::vector<torch::Tensor>* in) {
   if (t == nullptr || !t->defined()) {
     return Status::InvalidArgument("node '" + node.name + "': missing input '" +
                                    name + "'");
   }
-  in->emplace(name, t->contiguous());
+  in->push_back(t->contiguous());
   return Status::Ok();
 }
 
-// Calls `node` on its inputs `in` and returns its declared outputs, in
-// declaration order. The single code path of both RunStepGraph and
-// EvaluateNode, so that both hand the node function identical tensors.
-// With a tape (a full step) a node's step_fn runs when it has one.
-Result<std::vector<torch::Tensor>> Call(const Node& node, const TensorMap& in,
-                                        ForwardTape* tape) {
-  TensorMap produced;
-  try {
-    produced =
-        tape != nullptr && node.step_fn ? node.step_fn(in, *tape) : node.fn(in);
-  } catch (const std::exception& e) {
-    return Status::Internal("node '" + node.name + "': " + e.what());
+// The outputs of `node` as the step keeps them: without autograd history
+// (node functions return such values already; one that does not is
+// stripped of it here) and contiguous. Internal naming the output that is
+// missing.
+Status TakeOutput(const Node& node, size_t i, const torch::Tensor* t,
+                  std::vector<torch::Tensor>* out) {
+  if (t == nullptr || !t->defined()) {
+    return Status::Internal("node '" + node.name +
+                            "': did not produce its output '" +
+                            node.outputs[i] + "'");
   }
+  out->push_back(WithoutHistory(*t).contiguous());
+  return Status::Ok();
+}
+
+// Calls `node` on its inputs `in` (in the order of node.inputs) and
+// returns its declared outputs, in declaration order. The single code path
+// of both RunStepGraph and EvaluateNode, so that both hand the node
+// function identical tensors: its slot_fn when it has one (with the tape
+// of a full step, or none), else its fn over the named inputs.
+Result<std::vector<torch::Tensor>> Call(const Node& node,
+                                        const std::vector<torch::Tensor>& in,
+                                        ForwardTape* tape) {
   std::vector<torch::Tensor> out;
   out.reserve(node.outputs.size());
-  for (const auto& name : node.outputs) {
-    auto it = produced.find(name);
-    if (it == produced.end() || !it->second.defined()) {
-      return Status::Internal("node '" + node.name +
-                              "': did not produce its output '" + name + "'");
+  try {
+    if (node.slot_fn) {
+      std::vector<torch::Tensor> produced = node.slot_fn(in, tape);
+      if (produced.size() != node.outputs.size()) {
+        return Status::Internal(
+            "node '" + node.name + "': produced " +
+            std::to_string(produced.size()) + " outputs, declares " +
+            std::to_string(node.outputs.size()));
+      }
+      for (size_t i = 0; i < produced.size(); ++i) {
+        VT_RETURN_IF_ERROR(TakeOutput(node, i, &produced[i], &out));
+      }
+      return out;
     }
-    // Outputs carry no autograd history. Node functions detach what they
-    // return already, and a detach() of a tensor that does not require grad
-    // would only be a new alias of the same data, so it is skipped.
-    const torch::Tensor& t = it->second;
-    out.push_back(t.requires_grad() ? t.detach().contiguous() : t.contiguous());
+    TensorMap named;
+    for (size_t i = 0; i < in.size(); ++i) named.emplace(node.inputs[i], in[i]);
+    const TensorMap produced = node.fn(named);
+    for (size_t i = 0; i < node.outputs.size(); ++i) {
+      auto it = produced.find(node.outputs[i]);
+      VT_RETURN_IF_ERROR(TakeOutput(
+          node, i, it != produced.end() ? &it->second : nullptr, &out));
+    }
+  } catch (const std::exception& e) {
+    return Status::Internal("node '" + node.name + "': " + e.what());
   }
   return out;
 }
@@ -102,7 +128,8 @@ class StepGraphRun {
              const NodeHook& hook) {
     const Node& node = g_.nodes_[index];
     const StepGraph::NodeSlots& slots = g_.node_slots_[index];
-    TensorMap in;
+    std::vector<torch::Tensor> in;
+    in.reserve(node.inputs.size());
     for (size_t i = 0; i < node.inputs.size(); ++i) {
       const size_t s = slots.inputs[i];
       VT_RETURN_IF_ERROR(AddInput(node, node.inputs[i],
@@ -202,6 +229,27 @@ class StepGraphRun {
   std::vector<bool> present_;          // by slot: the table holds a value
   ForwardTape tape_;
 };
+
+void SetSlotFn(Node* node, SlotFn f) {
+  node->slot_fn = f;
+  node->fn = [names = node->inputs, outputs = node->outputs,
+              f = std::move(f)](const TensorMap& named) {
+    std::vector<torch::Tensor> in;
+    in.reserve(names.size());
+    for (const auto& name : names) in.push_back(named.at(name));
+    std::vector<torch::Tensor> out = f(in, /*tape=*/nullptr);
+    if (out.size() != outputs.size()) {
+      throw std::logic_error("produced " + std::to_string(out.size()) +
+                             " outputs, declares " +
+                             std::to_string(outputs.size()));
+    }
+    TensorMap result;
+    for (size_t i = 0; i < out.size(); ++i) {
+      result.emplace(outputs[i], std::move(out[i]));
+    }
+    return result;
+  };
+}
 
 const char* NodeKindName(NodeKind k) {
   switch (k) {
@@ -336,7 +384,8 @@ Result<TensorMap> EvaluateNode(const StepGraph& g, size_t node_index,
   }
   InitThreadSettings();
   const Node& node = g.nodes()[node_index];
-  TensorMap in;
+  std::vector<torch::Tensor> in;
+  in.reserve(node.inputs.size());
   for (const auto& name : node.inputs) {
     auto it = inputs.find(name);
     VT_RETURN_IF_ERROR(

@@ -51,6 +51,13 @@ enum class NodeKind {
 // "forward", "loss", "loss_backward", "backward", "optimizer", "invalid".
 const char* NodeKindName(NodeKind k);
 
+// A node function over positions: the node's inputs in the order of
+// Node::inputs, its outputs in the order of Node::outputs. `tape` is the
+// step's tape inside RunStepGraph and null when the node is evaluated
+// alone (forward_tape.h).
+using SlotFn = std::function<std::vector<torch::Tensor>(
+    const std::vector<torch::Tensor>& inputs, ForwardTape* tape)>;
+
 struct Node {
   // Unique in the graph: "fc1.forward", "relu1.backward", "loss.forward",
   // "loss.backward", "adam.fc1.weight".
@@ -67,12 +74,19 @@ struct Node {
   // declared inputs and must return (at least) the declared outputs. It
   // may throw; callers turn exceptions into Status.
   std::function<TensorMap(const TensorMap& inputs)> fn;
-  // Optional: the same outputs as `fn`, bit for bit, computed with the
-  // step's tape (forward_tape.h): a forward node keeps its autograd graph
-  // there and its backward node takes it instead of running the forward
-  // again. RunStepGraph calls it when set; EvaluateNode always calls `fn`.
-  std::function<TensorMap(const TensorMap& inputs, ForwardTape& tape)> step_fn;
+  // Optional, set with SetSlotFn (which then sets `fn` from it): the node's
+  // function over positions. When set, RunStepGraph and EvaluateNode call
+  // it instead of `fn`: a step then builds no table of names per node, and
+  // a forward node keeps its autograd graph on the step's tape for its
+  // backward node, which takes it instead of running the forward again. It
+  // must return exactly one defined tensor per declared output.
+  SlotFn slot_fn;
 };
+
+// Sets node->slot_fn to `f` and node->fn to `f` over the node's named
+// inputs without a tape, so the node can be called either way with the
+// same bits. REQUIRES: node->inputs and node->outputs are final.
+void SetSlotFn(Node* node, SlotFn f);
 
 class StepGraph {
  public:

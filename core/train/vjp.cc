@@ -4,22 +4,28 @@
 
 namespace veritrain {
 
-TensorMap VectorJacobianProduct(const torch::Tensor& y, const std::vector<torch::Tensor>& wrt,
-                                const torch::Tensor& dy, const std::vector<std::string>& names) {
-  auto grads = torch::autograd::grad({y}, wrt, {WithoutHistory(dy)},
-                                     /*retain_graph=*/false,
-                                     /*create_graph=*/false,
-                                     /*allow_unused=*/true);
-  TensorMap out;
-  for (size_t j = 0; j < names.size(); ++j) {
+std::vector<torch::Tensor> VectorJacobianProduct(const torch::Tensor& y,
+                                                 const std::vector<torch::Tensor>& wrt,
+                                                 const torch::Tensor& dy) {
+  std::vector<torch::Tensor> grads = torch::autograd::grad({y}, wrt, {WithoutHistory(dy)},
+                                                           /*retain_graph=*/false,
+                                                           /*create_graph=*/false,
+                                                           /*allow_unused=*/true);
+  for (size_t j = 0; j < grads.size(); ++j) {
     // A value the output does not depend on has a zero gradient.
-    out.emplace(names[j], grads[j].defined() ? grads[j] : torch::zeros_like(wrt[j]));
+    if (!grads[j].defined()) grads[j] = torch::zeros_like(wrt[j]);
   }
-  return out;
+  return grads;
 }
 
 torch::Tensor WithoutHistory(const torch::Tensor& t) {
-  return t.requires_grad() ? t.detach() : t;
+  return t.requires_grad() ? t.variable_data() : t;
+}
+
+torch::Tensor NewLeaf(const torch::Tensor& t) {
+  torch::Tensor leaf = t.variable_data();
+  leaf.set_requires_grad(true);
+  return leaf;
 }
 
 }  // namespace veritrain

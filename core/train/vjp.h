@@ -14,23 +14,32 @@
 
 #include <torch/types.h>
 
-#include <string>
 #include <vector>
 
-#include "core/train/torch_bridge.h"
 
 namespace veritrain {
 
-// d⟨y, dy⟩/d wrt[j] under the name names[j]; a tensor that y does not
-// depend on gets zeros of its shape.
-// REQUIRES: names.size() == wrt.size(); y was computed from wrt with grad
-// mode on; dy has y's shape.
-TensorMap VectorJacobianProduct(const torch::Tensor& y, const std::vector<torch::Tensor>& wrt,
-                                const torch::Tensor& dy, const std::vector<std::string>& names);
+// d⟨y, dy⟩/d wrt[j] at position j; a tensor that y does not depend on
+// gets zeros of its shape.
+// REQUIRES: y was computed from wrt with grad mode on; dy has y's shape.
+std::vector<torch::Tensor> VectorJacobianProduct(const torch::Tensor& y,
+                                                 const std::vector<torch::Tensor>& wrt,
+                                                 const torch::Tensor& dy);
 
 // `t` as a value without autograd history: t itself when it does not
-// require grad (a detach() would only make another alias of the same data),
-// else t.detach(). The bits are t's either way.
+// require grad (another alias of the same data would only cost), else an
+// alias of its data with no autograd history. The bits are t's either way.
+//
+// The alias is a shallow copy of the tensor's header (no dispatcher call,
+// no view tracking): cheaper than detach(), which a step graph would call
+// for every node. It has a version counter of its own, which is safe here
+// because node functions never write into a value in place.
 torch::Tensor WithoutHistory(const torch::Tensor& t);
+
+// A new autograd leaf that requires grad and shares `t`'s data: what a
+// node's forward differentiates with respect to. `t` itself is unchanged.
+// The same bits as t.detach().requires_grad_(true), without the
+// dispatcher calls (see WithoutHistory).
+torch::Tensor NewLeaf(const torch::Tensor& t);
 
 }  // namespace veritrain

@@ -555,6 +555,34 @@ bool AllBitEqual(const std::vector<torch::Tensor>& a,
   return true;
 }
 
+// An optimizer node reads its step count straight from the "meta/step"
+// tensor, so one evaluated on inputs from a peer checks that tensor first:
+// a wrong type, an empty or a longer tensor is an error naming it, not a
+// read past the end or a silent conversion.
+TEST_F(JobTest, OptimizerNodesRefuseAMalformedStepCount) {
+  for (const char* name : {"adam", "sgd"}) {
+    SCOPED_TRACE(name);
+    OptimizerConfig c;
+    c.name = name;
+    c.momentum = 0.9;  // SGD with a momentum buffer reads the step count too
+    StepGraph g;
+    ASSERT_TRUE(AddOptimizerNode(&g, c, "fc.weight", 6).ok());
+    TensorMap in = {{"param/fc.weight", torch::ones({2, 3})},
+                    {"grad/param/fc.weight", torch::ones({2, 3})}};
+    for (const auto& s : OptimizerStateNames(c, "fc.weight")) in[s] = torch::zeros({2, 3});
+    in["meta/step"] = torch::zeros({}, torch::kInt64);
+    ASSERT_TRUE(EvaluateNode(g, 0, in).ok());
+    for (const torch::Tensor& bad :
+         {torch::zeros({}, torch::kFloat32), torch::zeros({0}, torch::kInt64),
+          torch::zeros({2}, torch::kInt64)}) {
+      in["meta/step"] = bad;
+      auto r = EvaluateNode(g, 0, in);
+      ASSERT_FALSE(r.ok()) << bad;
+      EXPECT_THAT(r.status().message(), HasSubstr("meta/step is not one int64"));
+    }
+  }
+}
+
 TEST_F(JobTest, OptimizerUpdatesKeepTheBitsOfTheOutOfPlaceMath) {
   // Sizes below, at and past the kernels' vector widths, in both dtypes,
   // with and without weight decay, over several steps; the inputs are left

@@ -145,7 +145,7 @@ TEST_F(StepGraphTest, GradientsMatchWholeModelBackward) {
 }
 
 // One step the plainest way: a value table of every value by name, each
-// node's `fn` (never its step_fn, so no tape) on its declared inputs, no
+// node's `fn` (so no tape, and no slot_fn called by position) on its declared inputs, no
 // value released, then the next state as RunStepGraph documents it. The
 // runtime's value slots, release schedule and tape must give these bits.
 TensorMap ReferenceStep(const StepGraph& g, const TensorMap& state,
@@ -452,6 +452,77 @@ TEST(StepGraphBuildTest, NodeThatOmitsAnOutputIsReported) {
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.status().message(),
               HasSubstr("node 'lazy': did not produce its output 'act/lazy'"));
+}
+
+// A node with a slot function: RunStepGraph hands it its inputs in the
+// order it declares them (not name order) with the step's tape,
+// EvaluateNode without one, and the `fn` SetSlotFn makes gives the same
+// outputs by name.
+TEST(StepGraphSlotTest, SlotFunctionGetsDeclaredOrderAndATapeOnlyInAStep) {
+  StepGraph g;
+  Node n;
+  n.name = "diff";
+  n.kind = NodeKind::kForward;
+  n.inputs = {"data/b", "data/a"};  // not in name order
+  n.outputs = {"act/diff", "act/sum"};
+  auto tapes = std::make_shared<std::vector<bool>>();
+  SetSlotFn(&n, [tapes](const std::vector<torch::Tensor>& in, ForwardTape* tape) {
+    tapes->push_back(tape != nullptr);
+    return std::vector<torch::Tensor>{in[0] - in[1], in[0] + in[1]};
+  });
+  ASSERT_TRUE(g.Add(n).ok());
+  const TensorMap batch = {{"data/a", torch::tensor({1.0f})},
+                           {"data/b", torch::tensor({10.0f})}};
+  std::vector<NodeRecord> record;
+  auto next = RunStepGraph(g, {{"meta/step", torch::zeros({}, torch::kInt64)}},
+                           batch, &record);
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  ASSERT_EQ(record.size(), 1u);
+  EXPECT_TRUE(torch::equal(record[0].outputs.at("act/diff"), torch::tensor({9.0f})));
+  EXPECT_TRUE(torch::equal(record[0].outputs.at("act/sum"), torch::tensor({11.0f})));
+
+  auto alone = EvaluateNode(g, 0, batch);
+  ASSERT_TRUE(alone.ok()) << alone.status().ToString();
+  EXPECT_TRUE(torch::equal(alone->at("act/diff"), torch::tensor({9.0f})));
+  const TensorMap by_name = n.fn(batch);
+  EXPECT_TRUE(torch::equal(by_name.at("act/diff"), torch::tensor({9.0f})));
+  EXPECT_TRUE(torch::equal(by_name.at("act/sum"), torch::tensor({11.0f})));
+  EXPECT_THAT(*tapes, ElementsAre(true, false, false));
+}
+
+// A slot function that returns the wrong number of outputs, or an
+// undefined one, is an error naming the node (and the output), in a step
+// and alone.
+TEST(StepGraphSlotTest, WrongSlotOutputsAreReported) {
+  struct Case {
+    std::vector<torch::Tensor> returned;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{}, "node 'bad': produced 0 outputs, declares 1"},
+      {{torch::ones({1}), torch::ones({1})}, "node 'bad': produced 2 outputs, declares 1"},
+      {{torch::Tensor()}, "node 'bad': did not produce its output 'act/bad'"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.message);
+    StepGraph g;
+    Node n;
+    n.name = "bad";
+    n.kind = NodeKind::kForward;
+    n.inputs = {"data/x"};
+    n.outputs = {"act/bad"};
+    SetSlotFn(&n, [returned = c.returned](const std::vector<torch::Tensor>&, ForwardTape*) {
+      return returned;
+    });
+    ASSERT_TRUE(g.Add(n).ok());
+    const TensorMap batch = {{"data/x", torch::ones({1})}};
+    auto step = RunStepGraph(g, {{"meta/step", torch::zeros({}, torch::kInt64)}}, batch);
+    ASSERT_FALSE(step.ok());
+    EXPECT_THAT(step.status().message(), HasSubstr(c.message));
+    auto alone = EvaluateNode(g, 0, batch);
+    ASSERT_FALSE(alone.ok());
+    EXPECT_THAT(alone.status().message(), HasSubstr(c.message));
+  }
 }
 
 }  // namespace
