@@ -79,8 +79,10 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) : s_(std::make_unique<State>()
   s.sweep->add_option("scenario", s.scenario, "scenario file with a \"sweep\" block")->required();
   s.sweep->add_option("--out", s.sweep_options.out_dir,
                       "sweep folder (default results/sweeps/<scenario>/<sweep-id>)");
-  s.sweep_options.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  s.sweep->add_option("--jobs,-j", s.sweep_options.jobs, "runs at a time (default: CPUs)")
+  s.sweep_options.jobs = 0;  // SweepJobs: as many as the cores hold
+  s.sweep->add_option("--jobs,-j", s.sweep_options.jobs,
+                      "runs at a time (default: CPUs / the most threads a participant's "
+                      "profile asks for)")
       ->check(CLI::Range(1, 1024));
   s.sweep->add_option("--shard", s.shard,
                       "run only shard i of n (0 <= i < n): the runs whose index is i mod n");
@@ -169,10 +171,9 @@ int WorkflowCommands::State::Sweep() {
   auto spec = SweepSpecOf(*sc);
   const int64_t reps = sweep_options.repetitions > 0 ? sweep_options.repetitions
                                                      : (spec.ok() ? spec->repetitions : 1);
-  spdlog::info("sweep {}: {} points × {} repetitions{}, {} at a time", sc->name,
+  spdlog::info("sweep {}: {} points × {} repetitions{}", sc->name,
                spec.ok() ? spec->points() : 0, reps,
-               sweep_options.shard.count > 1 ? ", shard " + shard : std::string(),
-               sweep_options.jobs);
+               sweep_options.shard.count > 1 ? ", shard " + shard : std::string());
   SweepOutcome out = RunSweep(*sc, sweep_options);
   if (out.resumed > 0) {
     spdlog::info("sweep: {} runs kept from the interrupted sweep, {} run now", out.resumed,

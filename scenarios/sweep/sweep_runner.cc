@@ -109,6 +109,36 @@ Result<std::vector<std::pair<size_t, SweepRow>>> ResumedRows(const std::string& 
 
 }  // namespace
 
+int SweepJobs(int requested, int threads_per_run, unsigned cores, ExecutionMode mode) {
+  if (requested > 0) return requested;
+  const int usable = static_cast<int>(std::max(1u, cores));
+  if (mode != ExecutionMode::kProcess) return usable;
+  return std::max(1, usable / std::max(1, threads_per_run));
+}
+
+bool SweepOversubscribed(int jobs, int threads_per_run, unsigned cores, ExecutionMode mode) {
+  return mode == ExecutionMode::kProcess && jobs > 1 &&
+         static_cast<int64_t>(jobs) * std::max(1, threads_per_run) >
+             static_cast<int64_t>(std::max(1u, cores));
+}
+
+int SweepThreadsPerRun(const Scenario& base, const SweepSpec& spec,
+                       const std::vector<SweepRun>& runs) {
+  int most = 1;
+  auto count = [&most](const Scenario& sc) {
+    for (const ParticipantSpec& p : sc.participants) most = std::max(most, p.profile.threads);
+  };
+  if (spec.parameters.empty()) {
+    count(base);
+    return most;
+  }
+  for (const SweepRun& run : runs) {
+    auto sc = SweepRunScenario(base, spec, run);
+    if (sc.ok()) count(*sc);
+  }
+  return most;
+}
+
 std::string SweepRunDirName(int64_t run) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "run-%06lld", static_cast<long long>(run));
@@ -237,11 +267,26 @@ SweepOutcome RunSweep(const Scenario& base, const SweepOptions& o) {
   if (o.repetitions > 0) spec->repetitions = o.repetitions;
   const std::vector<SweepRun> runs = SweepRuns(*spec, base.seed, o.shard);
   out.runs = static_cast<int64_t>(runs.size());
-  auto folder = OpenSweepFolder(base, o, &out);
-  if (!folder) return out;
   const ExecutionMode mode =
       o.mode.value_or(ScenarioExecutionMode(base).value_or(ExecutionMode::kInProcess));
-  json manifest = SweepManifest(base, *spec, o, mode, runs);
+  // Runs at a time, before the manifest records it.
+  SweepOptions resolved = o;
+  const int threads_per_run = SweepThreadsPerRun(base, *spec, runs);
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  resolved.jobs = SweepJobs(o.jobs, threads_per_run, cores, mode);
+  if (o.jobs == 0) {
+    spdlog::info("sweep: {} runs at a time ({} cores, up to {} LibTorch threads a run, {} mode)",
+                 resolved.jobs, cores, threads_per_run, ExecutionModeName(mode));
+  } else if (runs.size() > 1 && SweepOversubscribed(o.jobs, threads_per_run, cores, mode)) {
+    spdlog::warn("sweep: --jobs {} runs at a time with up to {} LibTorch threads each is more "
+                 "than the {} cores: the role processes will slow each other down (OpenMP "
+                 "threads spin while they wait); without --jobs the sweep runs {} at a time, "
+                 "and OMP_WAIT_POLICY=PASSIVE in the environment also helps",
+                 o.jobs, threads_per_run, cores, SweepJobs(0, threads_per_run, cores, mode));
+  }
+  auto folder = OpenSweepFolder(base, resolved, &out);
+  if (!folder) return out;
+  json manifest = SweepManifest(base, *spec, resolved, mode, runs);
   std::vector<SweepRow> rows(runs.size());
   std::vector<bool> done(runs.size(), false);
   if (o.resume) {
@@ -310,7 +355,8 @@ SweepOutcome RunSweep(const Scenario& base, const SweepOptions& o) {
       progress(false);
     }
   };
-  int jobs = std::max(1, std::min<int>(o.jobs, static_cast<int>(std::max<size_t>(1, runs.size()))));
+  int jobs =
+      std::max(1, std::min<int>(resolved.jobs, static_cast<int>(std::max<size_t>(1, runs.size()))));
   if (jobs > 1 && UsesCalibration(base, *spec)) {
     // Calibration applies hardware profiles to the whole process
     // (scenarios/calibrate/calibrate.h): it must not run beside another run's roles.

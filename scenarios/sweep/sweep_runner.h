@@ -33,7 +33,9 @@ namespace veritrain {
 
 struct SweepOptions {
   std::string out_dir;  // "" → results/sweeps/<scenario>/<sweep-id>
-  int jobs = 1;         // runs at a time
+  // Runs at a time; 0: as many as the cores hold at the runs' thread
+  // count (SweepJobs).
+  int jobs = 0;
   Shard shard;
   // How each run's roles run; unset: the scenario's "execution.mode", else
   // in-process.
@@ -60,6 +62,30 @@ struct SweepOutcome {
 };
 
 SweepOutcome RunSweep(const Scenario& base, const SweepOptions& options);
+
+// How many runs a sweep runs at a time: `requested` when it is above 0;
+// else, in process mode, as many as `cores` hold when each run's roles use
+// up to `threads_per_run` LibTorch threads (cores / threads_per_run, at
+// least 1), and in in-process mode one a core.
+//
+// Role processes that together ask for more threads than there are cores
+// slow each other far more than running in turn would: each process's
+// OpenMP threads spin while they wait for work. On 2 cores, 8 runs of the
+// quickstart with 2-thread profiles took 15.4 s two at a time against
+// 3.7 s one at a time. In one process the roles share one OpenMP runtime
+// and two at a time stays the faster (2.6–2.9 s against 4.7–5.1 s).
+int SweepJobs(int requested, int threads_per_run, unsigned cores, ExecutionMode mode);
+
+// Whether `jobs` runs at a time of `threads_per_run` threads each
+// oversubscribe `cores` in a way that slows the sweep down (process mode
+// only; see SweepJobs).
+bool SweepOversubscribed(int jobs, int threads_per_run, unsigned cores, ExecutionMode mode);
+
+// The most LibTorch threads a participant of a run of the sweep asks for
+// (its profile's "threads"), over every run; 1 when no run's scenario can
+// be built (those runs fail on their own).
+int SweepThreadsPerRun(const Scenario& base, const SweepSpec& spec,
+                       const std::vector<SweepRun>& runs);
 
 // Name of a run's folder under runs/: "run-000042".
 std::string SweepRunDirName(int64_t run);

@@ -1,6 +1,8 @@
 // Sweeps: paths, shards, seeds, the order of points and the scenario of
-// each run, and every error a sweep block can have.
+// each run, every error a sweep block can have, and how many runs go at a
+// time.
 #include "scenarios/sweep/sweep.h"
+#include "scenarios/sweep/sweep_runner.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -203,6 +205,58 @@ TEST(SweepTest, SchemaRejectsMalformedBlocks) {
   ASSERT_FALSE(sc.ok());
   EXPECT_THAT(sc.status().message(), HasSubstr("/sweep/parameters/0"));
   EXPECT_THAT(sc.status().message(), HasSubstr("/sweep/repetitions"));
+}
+
+// Runs at a time: what --jobs asks for, else in process mode as many runs
+// as the cores hold at the runs' thread count, in one process one a core;
+// never none.
+TEST(SweepJobsTest, AsManyRunsAsTheCoresHoldUnlessAsked) {
+  constexpr ExecutionMode kProcess = ExecutionMode::kProcess;
+  constexpr ExecutionMode kInProcess = ExecutionMode::kInProcess;
+  EXPECT_EQ(SweepJobs(0, 1, 2, kProcess), 2);
+  EXPECT_EQ(SweepJobs(0, 2, 2, kProcess), 1);
+  EXPECT_EQ(SweepJobs(0, 2, 8, kProcess), 4);
+  EXPECT_EQ(SweepJobs(0, 3, 8, kProcess), 2);
+  EXPECT_EQ(SweepJobs(0, 4, 2, kProcess), 1);  // a run wants more threads than there are cores
+  EXPECT_EQ(SweepJobs(0, 1, 0, kProcess), 1);  // the core count is unknown
+  EXPECT_EQ(SweepJobs(0, 0, 4, kProcess), 4);  // no thread count: one thread a run
+  EXPECT_EQ(SweepJobs(0, 2, 2, kInProcess), 2);
+  EXPECT_EQ(SweepJobs(0, 4, 8, kInProcess), 8);
+  EXPECT_EQ(SweepJobs(3, 2, 2, kProcess), 3);  // asked for: as asked (the sweep warns)
+  EXPECT_EQ(SweepJobs(3, 2, 2, kInProcess), 3);
+
+  EXPECT_TRUE(SweepOversubscribed(2, 2, 2, kProcess));
+  EXPECT_TRUE(SweepOversubscribed(3, 1, 2, kProcess));
+  EXPECT_FALSE(SweepOversubscribed(2, 1, 2, kProcess));
+  EXPECT_FALSE(SweepOversubscribed(1, 4, 2, kProcess));  // one run at a time cannot be helped
+  EXPECT_FALSE(SweepOversubscribed(2, 2, 2, kInProcess));
+}
+
+// The thread count a sweep plans with is the most any participant of any
+// run asks for, including a profile the sweep itself varies.
+TEST(SweepJobsTest, ThreadsPerRunIsTheMostAnyRunAsksFor) {
+  json doc = BaseDoc();
+  auto no_sweep = ParseScenario(doc.dump(), "test");
+  ASSERT_TRUE(no_sweep.ok()) << no_sweep.status().ToString();
+  auto one = SweepSpecOf(*no_sweep);
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(SweepThreadsPerRun(*no_sweep, *one, SweepRuns(*one, no_sweep->seed)), 1);
+
+  doc["participants"][0]["profile"] = {{"threads", 3}};
+  auto fixed = ParseScenario(doc.dump(), "test");
+  ASSERT_TRUE(fixed.ok()) << fixed.status().ToString();
+  auto fixed_spec = SweepSpecOf(*fixed);
+  ASSERT_TRUE(fixed_spec.ok());
+  EXPECT_EQ(SweepThreadsPerRun(*fixed, *fixed_spec, SweepRuns(*fixed_spec, fixed->seed)), 3);
+
+  Scenario varied = WithSweep(
+      {{"parameters", {{{"path", "/participants/1/profile/threads"}, {"values", {1, 4, 2}}}}}});
+  auto spec = SweepSpecOf(varied);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  const std::vector<SweepRun> runs = SweepRuns(*spec, varied.seed);
+  EXPECT_EQ(SweepThreadsPerRun(varied, *spec, runs), 4);
+  // One shard without the 4-thread point plans with what it runs.
+  EXPECT_EQ(SweepThreadsPerRun(varied, *spec, {runs[0], runs[2]}), 2);
 }
 
 }  // namespace
