@@ -29,6 +29,10 @@ Status SendFrames(zmq::socket_t& socket, const std::vector<Bytes>& frames,
     }
     return Status::Ok();
   } catch (const zmq::error_t& e) {
+    if (e.num() == EHOSTUNREACH) {
+      return Status::Unavailable("zmq send: the peer is not connected (" +
+                                 std::string(e.what()) + ")");
+    }
     return Status::Unavailable(std::string("zmq send: ") + e.what());
   }
 }
@@ -75,6 +79,13 @@ void ConfigureSocket(zmq::socket_t& socket, const WireLimits& limits) {
   socket.set(zmq::sockopt::maxmsgsize, limits.max_frame_bytes);
   socket.set(zmq::sockopt::sndhwm, 100000);
   socket.set(zmq::sockopt::rcvhwm, 100000);
+  // A ROUTER drops a message silently when the peer is not connected or
+  // its queue is full; mandatory routing makes either a send error, which
+  // the caller logs (a lost reply is retried by the peer, but a drop
+  // should not go unseen).
+  if (socket.get(zmq::sockopt::type) == ZMQ_ROUTER) {
+    socket.set(zmq::sockopt::router_mandatory, true);
+  }
 }
 
 Result<int> PollSockets(zmq::pollitem_t* items, size_t count,

@@ -39,7 +39,9 @@ Result<ReceivedFrames> RecvFrames(zmq::socket_t& socket, bool router,
 // Applies veritrain's socket defaults: linger 0, ZMQ_MAXMSGSIZE =
 // limits.max_frame_bytes on every inbound frame (ZeroMQ drops the
 // connection of a peer that sends a larger one), high water marks suited to
-// checkpoint streaming. Every socket a role opens goes through this.
+// checkpoint streaming, and for a ROUTER mandatory routing (a reply to a
+// peer that is not connected, or whose queue is full, is a send error
+// rather than a silent drop). Every socket a role opens goes through this.
 void ConfigureSocket(zmq::socket_t& socket, const WireLimits& limits = WireLimits{});
 
 // zmq::poll that treats an interrupted system call (a signal, e.g.

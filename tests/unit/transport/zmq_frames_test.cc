@@ -46,6 +46,33 @@ TEST(ConfigureSocketTest, OversizedFrameIsDroppedAndOtherPeersAreServed) {
   EXPECT_EQ(more.status().code(), Status::Code::kNotFound);
 }
 
+// A ROUTER configured here reports a message it cannot route instead of
+// dropping it, and still routes to a connected peer.
+TEST(ConfigureSocketTest, RouterReportsAMessageItCannotRoute) {
+  zmq::context_t ctx(1);
+  zmq::socket_t router(ctx, zmq::socket_type::router);
+  ConfigureSocket(router);
+  auto ep = BindSocket(router, "inproc://mandatory");
+  ASSERT_TRUE(ep.ok()) << ep.status().ToString();
+  const std::string stranger = "nobody";
+  Status s = SendFrames(router, {Bytes::FromString("reply")}, &stranger);
+  EXPECT_EQ(s.code(), Status::Code::kUnavailable);
+  EXPECT_NE(s.message().find("the peer is not connected"), std::string::npos) << s.ToString();
+
+  zmq::socket_t peer(ctx, zmq::socket_type::dealer);
+  ConfigureSocket(peer);
+  peer.connect(*ep);
+  ASSERT_TRUE(SendFrames(peer, {Bytes::FromString("request")}).ok());
+  auto got = Wait(router, std::chrono::seconds(10));
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_TRUE(SendFrames(router, {Bytes::FromString("reply")}, &got->routing_id).ok());
+  zmq::pollitem_t items[] = {{peer.handle(), 0, ZMQ_POLLIN, 0}};
+  ASSERT_TRUE(PollSockets(items, 1, std::chrono::seconds(10)).ok());
+  auto reply = RecvFrames(peer, /*router=*/false, 16);
+  ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+  EXPECT_EQ(reply->frames.at(0).view(), "reply");
+}
+
 TEST(ConfigureSocketTest, DefaultLimitIsTheWireLimit) {
   zmq::context_t ctx(1);
   zmq::socket_t s(ctx, zmq::socket_type::dealer);
