@@ -153,7 +153,8 @@ struct NodeRecord {
 // before they enter the value table. An honest run has no hook; a solver
 // behaviour that corrupts a node (and re-executes the same corruption when
 // it is challenged) perturbs `outputs` here: it may replace the tensors,
-// not add or remove names.
+// not add or remove names, and must not write into them in place (they
+// share their data with the step's tape and with the caller's state).
 using NodeHook =
     std::function<void(size_t index, const Node& node, TensorMap& outputs)>;
 
