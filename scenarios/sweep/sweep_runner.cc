@@ -10,6 +10,7 @@
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <unistd.h>
@@ -132,7 +133,10 @@ int SweepThreadsPerRun(const Scenario& base, const SweepSpec& spec,
     count(base);
     return most;
   }
+  // A point's repetitions differ in their seed only: one scenario a point.
+  std::set<int64_t> points;
   for (const SweepRun& run : runs) {
+    if (!points.insert(run.point).second) continue;
     auto sc = SweepRunScenario(base, spec, run);
     if (sc.ok()) count(*sc);
   }

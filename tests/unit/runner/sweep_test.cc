@@ -257,6 +257,18 @@ TEST(SweepJobsTest, ThreadsPerRunIsTheMostAnyRunAsksFor) {
   EXPECT_EQ(SweepThreadsPerRun(varied, *spec, runs), 4);
   // One shard without the 4-thread point plans with what it runs.
   EXPECT_EQ(SweepThreadsPerRun(varied, *spec, {runs[0], runs[2]}), 2);
+  // Repetitions of a point ask for what the point asks for.
+  Scenario repeated = WithSweep(
+      {{"parameters", {{{"path", "/participants/1/profile/threads"}, {"values", {1, 3}}}}},
+       {"repetitions", 3}});
+  auto repeated_spec = SweepSpecOf(repeated);
+  ASSERT_TRUE(repeated_spec.ok()) << repeated_spec.status().ToString();
+  const std::vector<SweepRun> repeated_runs = SweepRuns(*repeated_spec, repeated.seed);
+  ASSERT_EQ(repeated_runs.size(), 6u);
+  EXPECT_EQ(SweepThreadsPerRun(repeated, *repeated_spec, repeated_runs), 3);
+  EXPECT_EQ(SweepThreadsPerRun(repeated, *repeated_spec,
+                               {repeated_runs[0], repeated_runs[1], repeated_runs[2]}),
+            1);
 }
 
 }  // namespace
