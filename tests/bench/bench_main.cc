@@ -1,12 +1,16 @@
 // The benchmark binary's entry point: Google Benchmark's main plus the
 // build's identity in the JSON context, so that a results file says which
-// commit it measured.
+// commit it measured. The process keeps one allocator arena, as every role
+// process does (core/train/allocator_tuning.h): a message received by a
+// transport thread is then freed into the memory the computation reuses,
+// so the benchmarks allocate as the roles they time.
 #include <benchmark/benchmark.h>
 
 #include <fstream>
 #include <string>
 #include <thread>
 
+#include "core/train/allocator_tuning.h"
 #include "core/util/build_info.h"
 
 namespace {
@@ -27,6 +31,7 @@ std::string CpuModel() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  veritrain::UseOneAllocatorArena();  // before any thread starts
   benchmark::AddCustomContext("cpu_model", CpuModel());
   // veritrain's own build type ("library_build_type" in the context is
   // Google Benchmark's, which Debian builds without NDEBUG).

@@ -1,5 +1,8 @@
 #include "tests/bench/bench_util.h"
 
+#include <sched.h>
+#include <time.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -44,6 +47,20 @@ ScratchDir::~ScratchDir() {
   if (path_.empty()) return;
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+double ProcessCpu() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+int UsableCores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
+  const int n = CPU_COUNT(&set);
+  return n > 0 ? n : 1;
 }
 
 bool Check(benchmark::State& state, const Status& s) {

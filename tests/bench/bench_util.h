@@ -38,6 +38,12 @@ class ScratchDir {
   std::string path_;
 };
 
+// CPU seconds used by the whole process (every thread) so far.
+double ProcessCpu();
+
+// The cores this process may run on (its affinity mask), at least 1.
+int UsableCores();
+
 // Stops the benchmark with `s`'s message when it is an error; returns
 // whether it was ok.
 bool Check(benchmark::State& state, const Status& s);

@@ -91,14 +91,6 @@ double Since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// CPU seconds used by the whole process (every thread) so far.
-double ProcessCpu() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) +
-         1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
 // The large job: the transformer of scenarios/large/transformer-100mb.json
 // (its state with Adam's moments is >= 100 MB), read from the preset so
 // that the benchmarks time the job the preset runs.

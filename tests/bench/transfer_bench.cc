@@ -379,8 +379,11 @@ void FetchSizes(benchmark::internal::Benchmark* b) {
 
 // A plain TCP copy and a whole fetch (Fetcher) of the same checkpoint in
 // every iteration, in alternating order. Counters: tcp_s, fetch_s,
-// fetch_over_tcp (throughput of the fetch over that of the copy), and the
-// fetch's parts (Fetcher::Phases): serve_s, transfer_s, check_s, release_s.
+// fetch_over_tcp (throughput of the fetch over that of the copy), the
+// fetch's parts (Fetcher::Phases): serve_s, transfer_s, check_s, release_s;
+// the CPU seconds of each side's every thread (tcp_cpu_s, fetch_cpu_s) and
+// fetch_bound_over_tcp, the best fetch_over_tcp that CPU work allows on
+// this process's cores (a fetch cannot finish before its work is done).
 void BM_FetchRatio(benchmark::State& state) {
   MappedCheckpoint m;
   if (!Check(state, MakeMappedCheckpoint(state.range(0), &m))) return;
@@ -388,24 +391,34 @@ void BM_FetchRatio(benchmark::State& state) {
   if (!Check(state, tcp.Start())) return;
   Fetcher fetcher(m.path, static_cast<int>(state.range(1)));
   if (!Check(state, fetcher.Start())) return;
-  double tcp_s = 0, fetch_s = 0;
+  double tcp_s = 0, fetch_s = 0, tcp_cpu = 0, fetch_cpu = 0;
   int64_t round = 0;
   for (auto _ : state) {
     for (int part = 0; part < 2; ++part) {
       const bool do_tcp = (part == 0) == (round % 2 == 0);
+      const double cpu0 = ProcessCpu();
       auto t0 = std::chrono::steady_clock::now();
       if (!Check(state, do_tcp ? tcp.Copy() : fetcher.Fetch())) return;
       const double s =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
               .count();
       (do_tcp ? tcp_s : fetch_s) += s;
+      (do_tcp ? tcp_cpu : fetch_cpu) += ProcessCpu() - cpu0;
     }
     ++round;
   }
   const double n = static_cast<double>(state.iterations());
+  const int cores = UsableCores();
   state.counters["tcp_s"] = tcp_s / n;
   state.counters["fetch_s"] = fetch_s / n;
   state.counters["fetch_over_tcp"] = tcp_s / fetch_s;
+  // CPU over every thread of both sides (this process holds both), and the
+  // ratio the fetch could reach at best if its CPU work were spread over
+  // all `cores` with no wait: its floor on this machine.
+  state.counters["tcp_cpu_s"] = tcp_cpu / n;
+  state.counters["fetch_cpu_s"] = fetch_cpu / n;
+  state.counters["cores"] = cores;
+  state.counters["fetch_bound_over_tcp"] = tcp_s / (fetch_cpu / cores);
   state.counters["serve_s"] = fetcher.phases().serve_s / n;
   state.counters["transfer_s"] = fetcher.phases().transfer_s / n;
   state.counters["check_s"] = fetcher.phases().check_s / n;
