@@ -97,8 +97,12 @@ Result<ResultsFolder> OpenResultsFolder(const std::string& dir, bool keep_conten
   }
   if (keep_contents) return Result<ResultsFolder>(std::move(folder));
 
+  // The lock file alone does not make a folder a results folder: a
+  // refused open (below) may have been the one that created it, and a
+  // stray lock file must not turn a folder of the user's files into one
+  // that is emptied.
   std::vector<fs::path> entries;
-  bool marked = had_lock;
+  bool marked = false;
   std::vector<std::string> foreign;
   for (fs::directory_iterator it(folder.path_, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
@@ -115,6 +119,8 @@ Result<ResultsFolder> OpenResultsFolder(const std::string& dir, bool keep_conten
     std::string some;
     for (size_t i = 0; i < foreign.size() && i < 3; ++i) some += (i ? ", " : "") + foreign[i];
     if (foreign.size() > 3) some += ", …";
+    // Left as it was found: without the lock file this open made.
+    if (!had_lock) ::unlink(lock_path.c_str());
     return Status::InvalidArgument("the results folder " + folder.path_ +
                                    " holds files that are not a veritrain run's (" + some +
                                    "); name a new or empty folder");

@@ -81,6 +81,30 @@ TEST(ResultsFolderTest, AFolderOfOtherFilesIsRefusedAndLeftAlone) {
   EXPECT_TRUE(fs::exists(dir.path() + "/thesis.tex"));
 }
 
+TEST(ResultsFolderTest, ARefusedFolderIsRefusedAgainAndKeepsNoLockFile) {
+  testing_util::ScratchDir dir;
+  std::ofstream(dir.path() + "/notes.md") << "important";
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto folder = OpenResultsFolder(dir.path());
+    ASSERT_FALSE(folder.ok()) << "attempt " << attempt;
+    EXPECT_EQ(folder.status().code(), Status::Code::kInvalidArgument);
+    EXPECT_TRUE(fs::exists(dir.path() + "/notes.md")) << "attempt " << attempt;
+    EXPECT_FALSE(fs::exists(dir.path() + "/" + kResultsLockFile)) << "attempt " << attempt;
+  }
+}
+
+TEST(ResultsFolderTest, AStrayLockFileDoesNotMakeUserFilesARunsToEmpty) {
+  testing_util::ScratchDir dir;
+  std::ofstream(dir.path() + "/" + kResultsLockFile) << "pid 1, since long ago";
+  std::ofstream(dir.path() + "/thesis.tex") << "months of work";
+  auto folder = OpenResultsFolder(dir.path());
+  ASSERT_FALSE(folder.ok());
+  EXPECT_THAT(folder.status().message(), HasSubstr("(thesis.tex)"));
+  EXPECT_TRUE(fs::exists(dir.path() + "/thesis.tex"));
+  // A lock file that was there before is not this open's to remove.
+  EXPECT_TRUE(fs::exists(dir.path() + "/" + kResultsLockFile));
+}
+
 TEST(ResultsFolderTest, AFolderThatCannotBeMadeIsAnIOError) {
   testing_util::ScratchDir dir;
   std::ofstream(dir.path() + "/file") << "x";
