@@ -19,7 +19,7 @@ nlohmann::json DistanceChoice::ToJson() const {
   }
   return {{"index", index},
           {"outside", outside},
-          {"last_unchecked", last_unchecked},
+          {"largest_within", largest_within},
           {"steps_reexecuted", steps_reexecuted},
           {"sub_ranges", ranges}};
 }
@@ -37,15 +37,6 @@ Result<DistanceChoice> ChooseByDistance(const std::vector<int64_t>& boundaries, 
   }
   DistanceChoice choice;
   for (int64_t i : legal) {
-    if (i == legal.back() && legal.size() > 1) {
-      // Every earlier sub-range is within δ, and the whole range is not
-      // (that is why it is disputed): what is wrong lies in the last one.
-      // Naming it without re-executing it halves the challenger's work
-      // when the solver is honest and saves it when the fault is last.
-      choice.index = i;
-      choice.last_unchecked = true;
-      return choice;
-    }
     SubRangeCheck c;
     c.index = i;
     c.from = boundaries[i];
@@ -79,7 +70,23 @@ Result<DistanceChoice> ChooseByDistance(const std::vector<int64_t>& boundaries, 
       return choice;
     }
   }
-  return choice;  // a single legal sub-range, within δ
+  if (choice.checked.size() > 1) {
+    // Every sub-range is within δ although the whole range is not: a
+    // departure below δ at one step grew past it over the steps after.
+    // Name the largest departure from the solver's own trajectory (the
+    // last of equals); an honest solver challenged by mistake wins
+    // whichever is named.
+    size_t largest = 0;
+    for (size_t k = 1; k < choice.checked.size(); ++k) {
+      if (choice.checked[k].judgement.worst_ratio >=
+          choice.checked[largest].judgement.worst_ratio) {
+        largest = k;
+      }
+    }
+    choice.index = choice.checked[largest].index;
+    choice.largest_within = true;
+  }
+  return choice;  // a single legal sub-range, within δ, or the largest departure
 }
 
 }  // namespace veritrain

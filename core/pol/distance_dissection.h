@@ -11,11 +11,18 @@
 // sub-range whose end lands outside δ for that many steps
 // (VerificationPolicy::DeltaFor). A sub-range that cannot be checked
 // because the solver's state is missing or is not a state of the job counts
-// as outside: the solver has to defend it. When every sub-range but the
-// last is within δ, the last is named without re-executing it: the whole
-// range is disputed, so what is wrong lies there (and when the solver is
-// honest, challenged by mistake, any choice ends in a ruling for it). This
-// halves the challenger's work in its worst case.
+// as outside: the solver has to defend it.
+//
+// When every sub-range is within δ, the challenger names the one with the
+// largest distance / δ. The whole range is disputed, so it is outside δ
+// for its length; a departure at one step that is below δ for a short
+// sub-range can grow past δ over the steps after it (a δ set by hand for
+// an interval applies at every length). Each sub-range starts from the
+// solver's own state, so honest sub-ranges are near 0 and the departure
+// stands out. (Naming the last sub-range without checking it would let
+// such a departure escape: the game would end on an honest step and the
+// challenge be rejected.) When the solver is honest, challenged by
+// mistake, any choice ends in a ruling for it.
 //
 // Thread-safety: pure apart from the callbacks it is given.
 #pragma once
@@ -52,17 +59,19 @@ struct SubRangeCheck {
 struct DistanceChoice {
   int64_t index = -1;
   bool outside = false;  // the chosen sub-range was found outside δ (or not comparable)
-  bool last_unchecked = false;  // named as the only one left, not re-executed
+  // every sub-range was within δ; the one with the largest distance / δ named
+  bool largest_within = false;
   std::vector<SubRangeCheck> checked;
   int64_t steps_reexecuted = 0;
 
-  // {"index", "outside", "last_unchecked", "steps_reexecuted", "sub_ranges": [{index, from,
+  // {"index", "outside", "largest_within", "steps_reexecuted", "sub_ranges": [{index, from,
   // to, distances, delta, exceeded, problem}]}
   nlohmann::json ToJson() const;
 };
 
 // Checks the sub-ranges `legal` (indices into the round's n+1
-// `boundaries`, in order) until the first outside one.
+// `boundaries`, in order) until the first outside one; with none outside,
+// names the largest distance / δ.
 // REQUIRES: legal is not empty; policy.CheckTolerance() is OK; every legal
 // sub-range starts before `length`.
 Result<DistanceChoice> ChooseByDistance(const std::vector<int64_t>& boundaries, int64_t length,

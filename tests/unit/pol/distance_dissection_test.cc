@@ -59,7 +59,7 @@ TEST(DistanceDissection, NamesTheFirstSubRangeOutsideDelta) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->index, 2);
   EXPECT_TRUE(c->outside);
-  EXPECT_FALSE(c->last_unchecked);
+  EXPECT_FALSE(c->largest_within);
   ASSERT_EQ(c->checked.size(), 3u);
   EXPECT_TRUE(c->checked[0].judgement.within);
   EXPECT_TRUE(c->checked[1].judgement.within);
@@ -68,25 +68,38 @@ TEST(DistanceDissection, NamesTheFirstSubRangeOutsideDelta) {
   EXPECT_EQ(c->ToJson()["sub_ranges"].size(), 3u);
 }
 
-// The earlier sub-ranges within δ: the last is named without re-executing
-// it (the whole range is disputed, so the fault lies there).
-TEST(DistanceDissection, TheLastSubRangeLeftIsNamedWithoutReexecution) {
+// Every sub-range within δ (a departure below δ at one step that grew past
+// δ over the interval): the largest distance / δ is named, the last one
+// included in the comparison, whatever its position.
+TEST(DistanceDissection, WithNoneOutsideTheLargestDepartureIsNamed) {
+  for (int64_t jump : {0, 3, 5, 7}) {
+    Fake f;
+    f.solver = Trajectory(8, jump, /*size=*/0.05, 0, 1);
+    auto c = ChooseByDistance({0, 2, 4, 6, 8}, 8, {0, 1, 2, 3}, f.state, f.reexecute,
+                              Policy(0.1));
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    EXPECT_EQ(c->index, jump / 2) << "jump " << jump;
+    EXPECT_FALSE(c->outside);
+    EXPECT_TRUE(c->largest_within);
+    ASSERT_EQ(c->checked.size(), 4u);
+    EXPECT_EQ(c->steps_reexecuted, 8);
+    EXPECT_TRUE(c->ToJson()["largest_within"].get<bool>());
+  }
+  // All equal (an honest solver challenged by mistake): the last of them.
+  Fake honest;
+  honest.solver = Trajectory(8, -1, 0, 0, 1);
+  auto c = ChooseByDistance({0, 4, 8}, 8, {0, 1}, honest.state, honest.reexecute, Policy(0.1));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->index, 1);
+  EXPECT_TRUE(c->largest_within);
+  // A single legal sub-range is checked and named.
   Fake f;
   f.solver = Trajectory(8, /*jump=*/5, /*size=*/0.5, 0, 1);
-  auto c = ChooseByDistance({0, 4, 8}, 8, {0, 1}, f.state, f.reexecute, Policy(0.1));
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(c->index, 1);
-  EXPECT_FALSE(c->outside);
-  EXPECT_TRUE(c->last_unchecked);
-  ASSERT_EQ(c->checked.size(), 1u);
-  EXPECT_TRUE(c->checked[0].judgement.within);
-  EXPECT_EQ(c->steps_reexecuted, 4);
-  EXPECT_TRUE(c->ToJson()["last_unchecked"].get<bool>());
-  // A single legal sub-range is checked and named.
   auto one = ChooseByDistance({4, 8, 12}, 8, {0}, f.state, f.reexecute, Policy(0.1));
   ASSERT_TRUE(one.ok());
   EXPECT_EQ(one->index, 0);
   EXPECT_TRUE(one->outside);
+  EXPECT_FALSE(one->largest_within);
   EXPECT_EQ(one->steps_reexecuted, 4);
 }
 
@@ -163,8 +176,11 @@ TEST(DistanceDissection, RefusesIllegalInput) {
   EXPECT_FALSE(ChooseByDistance({0, 4, 8}, 5, {2}, f.state, f.reexecute, Policy(0.1)).ok());
 }
 
-// Whatever the length, arity, corrupted step and honest noise below δ,
-// playing every round with ChooseByDistance ends on the corrupted step —
+// Whatever the length, arity, corrupted step and honest noise, playing
+// every round with ChooseByDistance ends on the corrupted step, whether
+// the departure is outside δ at any length (10 δ) or below δ at every
+// length (half of δ, the case of a δ set by hand for a whole interval
+// that the departure exceeds only by growing over the steps after it) —
 // and errors never accumulate, since each round starts from the solver's
 // own state.
 TEST(DistanceDissection, ConvergesOnTheCorruptedStep) {
@@ -173,10 +189,12 @@ TEST(DistanceDissection, ConvergesOnTheCorruptedStep) {
     const int64_t length = 1 + static_cast<int64_t>(rng() % 70);
     const int64_t arity = 2 + static_cast<int64_t>(rng() % 5);
     const int64_t jump = static_cast<int64_t>(rng() % static_cast<uint64_t>(length));
-    // Noise per step below δ / length: even summed over a whole interval it
-    // stays inside δ, and the jump (10 δ) is outside at any length.
+    const bool below_delta = trial % 2 == 1;
+    // Noise per step below δ / 10 / length: even summed over a whole
+    // interval it stays below a tenth of δ, under either departure.
     Fake f;
-    f.solver = Trajectory(length, jump, 1.0, 0.1 / static_cast<double>(length + 1), rng());
+    f.solver = Trajectory(length, jump, below_delta ? 0.05 : 1.0,
+                          0.01 / static_cast<double>(length + 1), rng());
     Dissection d(length, arity);
     while (!d.done()) {
       std::vector<int64_t> legal;
@@ -186,11 +204,12 @@ TEST(DistanceDissection, ConvergesOnTheCorruptedStep) {
       }
       auto c = ChooseByDistance(b, length, legal, f.state, f.reexecute, Policy(0.1));
       ASSERT_TRUE(c.ok()) << c.status().ToString();
-      ASSERT_TRUE(c->outside || c->last_unchecked)
+      ASSERT_TRUE(c->outside || c->largest_within || legal.size() == 1)
           << "length " << length << " arity " << arity << " jump " << jump;
       ASSERT_TRUE(d.Choose(c->index).ok());
     }
-    EXPECT_EQ(d.lo(), jump) << "length " << length << " arity " << arity;
+    EXPECT_EQ(d.lo(), jump) << "length " << length << " arity " << arity
+                            << (below_delta ? " (below δ)" : "");
   }
 }
 
