@@ -50,6 +50,7 @@ Status Solver::OnDisputeOpened(const std::string& task, const DisputeOpened& d) 
 
 Status Solver::OnGameUpdate(const std::string& task, const GameUpdate& u) {
   Defence& defence = defences_.at(task);
+  if (u.graph_nodes > 0 && u.disputed_step >= 0) defence.committed_step = u.disputed_step;
   if (u.to_move != "solver" || u.move <= defence.answered) return Status::Ok();
   defence.answered = u.move;
   if (!behaviour_->AnswersGameMove(u.move)) {
@@ -84,40 +85,46 @@ Result<Message> Solver::AnswerMove(const std::string& task, Defence& defence,
     }
     return Pack(move, task);
   }
+  if (u.state != "graph_commit" && u.state != "node_splits" && u.state != "evidence") {
+    return Status::InvalidArgument("nothing to answer in state " + u.state);
+  }
+  VT_ASSIGN_OR_RETURN(const StepTranscript* t, RecordedStep(trace, defence, u.disputed_step));
   if (u.state == "graph_commit") {
-    const int64_t rel = u.disputed_step - defence.first_step;
-    if (rel < 0 || rel >= static_cast<int64_t>(defence.trajectory.size()) - 1) {
-      return Status::InvalidArgument("disputed step outside the interval");
-    }
-    VT_ASSIGN_OR_RETURN(TensorMap before, defence.trajectory.State(static_cast<size_t>(rel)));
-    VT_ASSIGN_OR_RETURN(StepTranscript t,
-                        RecordStep(*trace.job, before, behaviour_->Hook(u.disputed_step)));
     move.kind = "graph_commit";
-    move.nodes = static_cast<int64_t>(t.output_hashes.size());
-    move.outputs_root = t.outputs_root;
-    move.chain_end = t.chain.back();
-    defence.transcript = std::move(t);
+    move.nodes = static_cast<int64_t>(t->output_hashes.size());
+    move.outputs_root = t->outputs_root;
+    move.chain_end = t->chain.back();
     return Pack(move, task);
   }
-  if (!defence.transcript) return Status::FailedPrecondition("no step recorded yet");
   if (u.state == "node_splits") {
     move.kind = "split_hashes";
     for (int64_t p : u.positions) {
-      if (p < 0 || p >= static_cast<int64_t>(defence.transcript->chain.size())) {
+      if (p < 0 || p >= static_cast<int64_t>(t->chain.size())) {
         return Status::InvalidArgument("chain position " + std::to_string(p) + " is outside");
       }
-      move.hashes.push_back(defence.transcript->chain[p]);
+      move.hashes.push_back(t->chain[p]);
     }
     return Pack(move, task);
   }
-  if (u.state == "evidence") {
-    VT_ASSIGN_OR_RETURN(NodeEvidence ev,
-                        BuildNodeEvidence(*trace.job, *defence.transcript, u.disputed_node,
-                                          trace.spec.mode == "tolerance"));
-    ev.move = u.move;
-    return Pack(ev, task);
+  VT_ASSIGN_OR_RETURN(NodeEvidence ev, BuildNodeEvidence(*trace.job, *t, u.disputed_node,
+                                                         trace.spec.mode == "tolerance"));
+  ev.move = u.move;
+  return Pack(ev, task);
+}
+
+Result<const StepTranscript*> Solver::RecordedStep(const Trace& trace, Defence& defence,
+                                                   int64_t step) {
+  if (defence.transcript && defence.transcript->step == step) return &*defence.transcript;
+  const int64_t rel = step - defence.first_step;
+  if (rel < 0 || rel >= static_cast<int64_t>(defence.trajectory.size()) - 1) {
+    return Status::InvalidArgument("step " + std::to_string(step) +
+                                   " is outside the disputed interval");
   }
-  return Status::InvalidArgument("nothing to answer in state " + u.state);
+  defence.transcript.reset();  // one recorded step held at a time
+  VT_ASSIGN_OR_RETURN(TensorMap before, defence.trajectory.State(static_cast<size_t>(rel)));
+  VT_ASSIGN_OR_RETURN(StepTranscript t, RecordStep(*trace.job, before, behaviour_->Hook(step)));
+  defence.transcript = std::move(t);
+  return &*defence.transcript;
 }
 
 Result<DisputeData> Solver::DisputeDataFor(const std::string& task, const std::string& from,
@@ -145,10 +152,16 @@ Result<DisputeData> Solver::DisputeDataFor(const std::string& task, const std::s
     return data;
   }
   if (!defence.transcript || defence.transcript->step != fetch.step) {
-    return Status::FailedPrecondition("step " + std::to_string(fetch.step) +
-                                      " has not been committed to in this dispute");
+    // Recorded again after a restart (RecordedStep); before the solver has
+    // committed to a step, the challenger has no chain to check it against.
+    if (!defence.committed_step || *defence.committed_step != fetch.step) {
+      return Status::FailedPrecondition("step " + std::to_string(fetch.step) +
+                                        " has not been committed to in this dispute");
+    }
   }
-  const StepTranscript& t = *defence.transcript;
+  VT_ASSIGN_OR_RETURN(const StepTranscript* recorded,
+                      RecordedStep(traces_.at(task), defence, fetch.step));
+  const StepTranscript& t = *recorded;
   data.nodes = static_cast<int64_t>(t.outputs.size());
   for (size_t j = 0; j < t.outputs.size(); ++j) {
     for (const auto& [name, tensor] : t.outputs[j]) {

@@ -120,6 +120,9 @@ class Solver {
     int64_t first_step = 0;
     Trajectory trajectory;  // state(p) = state at first_step + p
     std::optional<StepTranscript> transcript;
+    // The step the game holds the solver's graph commitment for (from the
+    // arbiter's updates; it outlives a restart, the transcript does not).
+    std::optional<int64_t> committed_step;
     int64_t answered = -1;          // last game move answered
     int64_t moves_answered = 0;
   };
@@ -169,6 +172,12 @@ class Solver {
   Status OnDisputeOpened(const std::string& task, const DisputeOpened& d);
   Status OnGameUpdate(const std::string& task, const GameUpdate& u);
   Result<Message> AnswerMove(const std::string& task, Defence& defence, const GameUpdate& u);
+  // The recorded step `step` (global) of the disputed interval, recorded
+  // now (from the trajectory, with the behaviour's hook) unless it is the
+  // one already held. A solver restarted during the node dissection has
+  // lost the step it committed to in graph_commit; recording it again gives
+  // the same transcript, since a step is reproducible bit for bit.
+  Result<const StepTranscript*> RecordedStep(const Trace& trace, Defence& defence, int64_t step);
 
   RoleConfig config_;
   Messenger messenger_;

@@ -129,6 +129,32 @@ TEST_F(FaultsTest, HonestSolverKilledMidDisputeAndRestartedStillWins) {
   EXPECT_EQ(last_with_["tasks"][0]["dispute"]["winner"], "solver");
 }
 
+// Killed during the node dissection (after the graph commitment, and in
+// the middle of the node rounds), the restarted solver has lost the step it
+// recorded: it records it again, and it answers as it would have, with the
+// same outcome as a solver that never crashed.
+TEST_F(FaultsTest, HonestSolverKilledDuringTheNodeDissectionAndRestartedStillWins) {
+  json without = Preset("crash/solver-dispute-restart");
+  without.erase("crashes");
+  json expect_kept = json::array();
+  for (const json& e : without.at("expect")) {
+    if (e.at("path").get<std::string>().rfind("/crashes", 0) != 0) expect_kept.push_back(e);
+  }
+  without["expect"] = expect_kept;
+  const json b = Run(without, "without");
+  for (int after : {6, 9}) {
+    json with = Preset("crash/solver-dispute-restart");
+    with["crashes"][0]["after"] = after;
+    with["expect"] = expect_kept;
+    const std::string label = "with-" + std::to_string(after);
+    const json a = Run(with, label);
+    EXPECT_EQ(Decided(a), Decided(b)) << "after " << after;
+    EXPECT_EQ(a["tasks"][0]["dispute"]["winner"], "solver") << "after " << after;
+    const std::string log = test_support::ReadWholeFile(dir_ + "/" + label + "/logs/solver-1.log");
+    EXPECT_NE(log.find("SIGKILL at dispute " + std::to_string(after)), std::string::npos) << log;
+  }
+}
+
 // The arbiter's "arbiter_recovered" events of the run in <dir>/<label>.
 std::vector<json> Recoveries(const std::string& dir, const std::string& label) {
   std::vector<json> out;
