@@ -30,7 +30,13 @@ GameUpdate Dispute::Update() const {
   const bool phase2 = s == GameState::kGraphCommit || s == GameState::kNodeSplits ||
                       s == GameState::kNodeChoice || s == GameState::kEvidence ||
                       (s == GameState::kResolved && game->node_dissection());
-  if (phase2 || game->step_dissection().done()) u.disputed_step = game->disputed_step();
+  if (phase2 || game->step_dissection().done()) {
+    u.disputed_step = game->disputed_step();
+    const int64_t rel = game->step_dissection().lo();
+    for (int64_t p : {rel, rel + 1}) {
+      if (auto h = game->StepHash(p)) u.step_hashes.emplace_back(p, *h);
+    }
+  }
   if (s == GameState::kEvidence || (s == GameState::kResolved && game->node_dissection() &&
                                     game->node_dissection()->done())) {
     u.disputed_node = game->disputed_node();

@@ -197,6 +197,9 @@ Result<GameMove> Verifier::ChooseMove(Assignment& a, Challenge& c, const GameUpd
   if (steps) {
     for (const auto& [p, h] : u.hashes) c.solver_hashes[std::min(p, c.length)] = h;
   }
+  // Around the disputed step, in every node round: a challenger restarted
+  // after the step rounds has no other record of them.
+  for (const auto& [p, h] : u.step_hashes) c.solver_hashes[std::min(p, c.length)] = h;
   // Whatever goes wrong below, a legal move is made: the clock is running,
   // and a challenger that does not move loses.
   Result<int64_t> index = Status::Internal("no choice");
@@ -331,7 +334,7 @@ Result<int64_t> Verifier::ChooseStepByDistance(Assignment& a, Challenge& c, cons
   *note = choice.ToJson();
   spdlog::info("verifier {}: move {}: sub-range {} ({})", config_.name, u.move, choice.index,
                choice.outside          ? "outside δ"
-               : choice.last_unchecked ? "the earlier ones within δ; the last one left"
+               : choice.largest_within ? "every one within δ; the largest distance / δ"
                                        : "within δ; the only legal one");
   return choice.index;
 }

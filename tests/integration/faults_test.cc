@@ -155,6 +155,32 @@ TEST_F(FaultsTest, HonestSolverKilledDuringTheNodeDissectionAndRestartedStillWin
   }
 }
 
+// Tolerance mode: the challenger, killed in the node rounds and restarted,
+// has lost the solver's step hashes of the step rounds; the arbiter's
+// updates carry those around the disputed step, so it still checks the
+// solver's state there and still wins against the corrupt solver.
+TEST_F(FaultsTest, ToleranceChallengerKilledDuringTheNodeRoundsAndRestartedStillWins) {
+  // Step 45 of interval 2: none of the step hashes around it is an end of
+  // the interval, which the restarted challenger learns from the dispute.
+  json base = Preset("dispute/corrupt-node-tolerance");
+  base["participants"][0]["params"] = {{"step", 45}, {"node", "fc1.backward"}, {"magnitude", 0.5}};
+  base["expect"] = json::array();
+  const json b = Run(base, "without");
+  ASSERT_EQ(b["tasks"][0]["dispute"]["winner"], "challenger");
+  ASSERT_EQ(b["tasks"][0]["dispute"]["step"], 45);
+  for (int after : {5, 7}) {
+    json with = base;
+    with["crashes"] = {{{"participant", "verifier-1"}, {"at", "dispute"}, {"after", after},
+                        {"restart", true}}};
+    const std::string label = "with-" + std::to_string(after);
+    const json a = Run(with, label);
+    EXPECT_EQ(Decided(a), Decided(b)) << "after " << after;
+    const std::string log =
+        test_support::ReadWholeFile(dir_ + "/" + label + "/logs/verifier-1.log");
+    EXPECT_NE(log.find("SIGKILL at dispute " + std::to_string(after)), std::string::npos) << log;
+  }
+}
+
 // The arbiter's "arbiter_recovered" events of the run in <dir>/<label>.
 std::vector<json> Recoveries(const std::string& dir, const std::string& label) {
   std::vector<json> out;

@@ -44,6 +44,37 @@ TEST(Dispute, UpdateTellsEachPartyWhatToDo) {
   EXPECT_EQ(u.hashes[2].second, Sha256Of("end"));
 }
 
+// Once the steps are dissected, every update carries the solver's hashes
+// around the disputed step, which a challenger restarted in the node rounds
+// has no other record of; through the wire as they were.
+TEST(Dispute, UpdatesOfTheNodeRoundsCarryTheHashesAroundTheDisputedStep) {
+  Dispute d = MakeDispute(4, 2);
+  EXPECT_TRUE(d.Update().step_hashes.empty());
+  ASSERT_TRUE(d.game->PostStepHashes(Party::kSolver, {Sha256Of("two")}, 1).ok());
+  EXPECT_TRUE(d.Update().step_hashes.empty());
+  ASSERT_TRUE(d.game->ChooseSubRange(Party::kChallenger, 1, 2).ok());   // steps 2..4
+  ASSERT_TRUE(d.game->PostStepHashes(Party::kSolver, {Sha256Of("three")}, 3).ok());
+  ASSERT_TRUE(d.game->ChooseSubRange(Party::kChallenger, 0, 4).ok());   // step 2
+  ASSERT_EQ(d.game->state(), GameState::kGraphCommit);
+  GameUpdate u = d.Update();
+  EXPECT_EQ(u.disputed_step, 42);
+  const std::vector<std::pair<int64_t, Digest>> around = {{2, Sha256Of("two")},
+                                                          {3, Sha256Of("three")}};
+  EXPECT_EQ(u.step_hashes, around);
+  ASSERT_TRUE(d.game->CommitGraph(Party::kSolver, 3, Sha256Of("r"), Sha256Of("h"), 5).ok());
+  u = d.Update();
+  EXPECT_EQ(u.step_hashes, around);
+  auto back = GameUpdate::FromBody(u.ToBody());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->step_hashes, around);
+  nlohmann::json bad = u.ToBody();
+  bad["step_hashes"] = {{2, "not a digest"}};
+  EXPECT_NE(GameUpdate::FromBody(bad).status().message().find("'step_hashes' holds a bad digest"),
+            std::string::npos);
+  bad.erase("step_hashes");
+  EXPECT_FALSE(GameUpdate::FromBody(bad).ok());
+}
+
 TEST(Dispute, ReportCarriesRoundsAndWinner) {
   Dispute d = MakeDispute(1, 2);
   ASSERT_TRUE(d.game->CommitGraph(Party::kSolver, 3, Sha256Of("r"), Sha256Of("h"), 1).ok());
