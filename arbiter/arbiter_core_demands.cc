@@ -47,8 +47,10 @@ Status ArbiterCore::OnAvailabilityChallenge(const Message& m, Ack* reply,
       return Status::Ok();
     }
     const int64_t now = Now();
-    auto opened = task.availability.Open(m.from, index, task.trace->num_checkpoints, now,
-                                         AddMs(now, task.clock_ms));
+    auto opened = task.availability.Open(
+        m.from, index, task.trace->num_checkpoints,
+        DemandsPerVerifier(task.spec.top_q, task.spec.random_samples, task.trace->num_checkpoints),
+        now, AddMs(now, task.clock_ms));
     if (!opened.ok()) {
       *reply = Ack{false, opened.status().message(), {}};
       return Status::Ok();

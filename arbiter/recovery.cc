@@ -204,8 +204,10 @@ Status ArbiterCore::ReplayDemandEvent(const Event& e, Task& task) {
   if (!task.trace) return Diverged(e, "a checkpoint demand before a trace was committed");
   if (e.type == AvailabilityChallengeEvent::kType) {
     VT_ASSIGN_OR_RETURN(AvailabilityChallengeEvent c, Read<AvailabilityChallengeEvent>(e));
-    auto opened = task.availability.Open(c.challenger, c.index, task.trace->num_checkpoints,
-                                         c.opened_ms, c.deadline_ms);
+    auto opened = task.availability.Open(
+        c.challenger, c.index, task.trace->num_checkpoints,
+        DemandsPerVerifier(task.spec.top_q, task.spec.random_samples, task.trace->num_checkpoints),
+        c.opened_ms, c.deadline_ms);
     if (!opened.ok()) return Diverged(e, opened.status().message());
     NoteDemand(task, **opened);
   } else if (e.type == CheckpointDeliveredEvent::kType) {

@@ -61,9 +61,20 @@ Status CheckDelivery(const DeliveryContext& ctx, int64_t index, const Digest& st
   return Status::Ok();
 }
 
+int64_t DemandsPerVerifier(int64_t top_q, int64_t random_samples, int64_t num_checkpoints) {
+  const int64_t cap = std::max<int64_t>(num_checkpoints, 0);
+  int64_t intervals = 0, ends = 0;
+  if (__builtin_add_overflow(std::max<int64_t>(top_q, 0), std::max<int64_t>(random_samples, 0),
+                             &intervals) ||
+      __builtin_mul_overflow(intervals, int64_t{2}, &ends)) {
+    return cap;
+  }
+  return std::min(cap, ends);
+}
+
 Result<const Demand*> AvailabilityBook::Open(const std::string& challenger, int64_t index,
-                                             int64_t num_checkpoints, int64_t now_ms,
-                                             int64_t deadline_ms) {
+                                             int64_t num_checkpoints, int64_t per_verifier,
+                                             int64_t now_ms, int64_t deadline_ms) {
   if (index < 0 || index >= num_checkpoints) {
     return Status::InvalidArgument("checkpoint " + std::to_string(index) +
                                    " is not in the trace (it has " +
@@ -78,17 +89,14 @@ Result<const Demand*> AvailabilityBook::Open(const std::string& challenger, int6
   const bool again = joins && std::count(it->second.challengers.begin(),
                                          it->second.challengers.end(), challenger) > 0;
   if (again) return &it->second;
-  if (asked >= kMaxDemandsPerVerifier) {
+  if (asked >= per_verifier) {
     return Status::FailedPrecondition(challenger + " has asked for " + std::to_string(asked) +
-                                      " checkpoints of this task, the most one verifier may");
+                                      " checkpoints of this task, the most one verifier may (" +
+                                      "the start and end of each interval it checks)");
   }
   if (joins) {
     it->second.challengers.push_back(challenger);
     return &it->second;
-  }
-  if (static_cast<int64_t>(demands_.size()) >= kMaxDemandsPerTask) {
-    return Status::FailedPrecondition("the task already has " + std::to_string(demands_.size()) +
-                                      " checkpoint demands, the most it may");
   }
   Demand d;
   d.index = index;

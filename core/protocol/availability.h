@@ -32,12 +32,16 @@
 //   delivered  Deliver                        delivered  (ignored, not checked
 //                                                          again)
 //
-// Bounds: a verifier may ask for at most kMaxDemandsPerVerifier distinct
-// checkpoints of one task, and a task holds at most kMaxDemandsPerTask
-// demands; a delivery is checked (hashed) only against an open demand, so
-// the arbiter hashes at most one delivery per demand, each from the task's
-// solver. The checkpoint is relayed at most kMaxRelays times per verifier
-// and demand.
+// Bounds: a verifier may ask for at most DemandsPerVerifier distinct
+// checkpoints of one task: the start and end of every interval it checks
+// (2 × (top_q + random_samples)), at most the whole trace. A fixed bound
+// smaller than that let a solver that withholds every checkpoint from
+// verifiers escape: the verifier's demand past the bound was refused, it
+// abstained, and the task ended unverified with nobody slashed. A task
+// holds one demand per checkpoint index; a delivery is checked (hashed)
+// only against an open demand, so the arbiter hashes at most one delivery
+// per demand, each from the task's solver. The checkpoint is relayed at
+// most kMaxRelays times per verifier and demand.
 //
 // Thread-safety: not thread-safe; one owner.
 #pragma once
@@ -84,19 +88,24 @@ struct DeliveryContext {
 Status CheckDelivery(const DeliveryContext& ctx, int64_t index, const Digest& state_hash,
                      const InclusionProof& proof, const State& tensors);
 
+// The checkpoints of one task a verifier may demand: the start and end of
+// each of the intervals it checks, at most the whole trace. Saturates
+// rather than overflows.
+int64_t DemandsPerVerifier(int64_t top_q, int64_t random_samples, int64_t num_checkpoints);
+
 class AvailabilityBook {
  public:
-  static constexpr int64_t kMaxDemandsPerVerifier = 4;
-  static constexpr int64_t kMaxDemandsPerTask = 8;
   static constexpr int64_t kMaxRelays = 3;
 
   // `challenger` asks for checkpoint `index` at `now_ms`; a new demand's
   // deadline is `deadline_ms`. InvalidArgument for an index outside
-  // [0, num_checkpoints); FailedPrecondition (naming the limit) past
-  // kMaxDemandsPerVerifier or kMaxDemandsPerTask. Asking again for a
-  // checkpoint already demanded returns the same demand (idempotent).
+  // [0, num_checkpoints); FailedPrecondition (naming the limit) when the
+  // challenger has already asked for `per_verifier` other checkpoints
+  // (DemandsPerVerifier). Asking again for a checkpoint already demanded
+  // returns the same demand (idempotent).
   Result<const Demand*> Open(const std::string& challenger, int64_t index,
-                             int64_t num_checkpoints, int64_t now_ms, int64_t deadline_ms);
+                             int64_t num_checkpoints, int64_t per_verifier, int64_t now_ms,
+                             int64_t deadline_ms);
   // The demand for `index`, or null.
   const Demand* Find(int64_t index) const;
   // Records the outcome of checking a delivery for an open demand:

@@ -182,7 +182,7 @@ TEST_F(TaskRules, VerificationConcludesWhenEveryoneVotedAndNoDemandIsOpen) {
   EXPECT_FALSE(ReadyToConclude(task_));
   Vote("v1", Accept());
   EXPECT_FALSE(ReadyToConclude(task_));
-  ASSERT_TRUE(task_.availability.Open("v2", 1, 3, 0, 500).ok());
+  ASSERT_TRUE(task_.availability.Open("v2", 1, 3, 4, 0, 500).ok());
   Vote("v2", Accept());
   EXPECT_FALSE(ReadyToConclude(task_));  // the demand may end as withheld
   ASSERT_TRUE(task_.availability.Expire(600).has_value());
@@ -256,7 +256,7 @@ TEST_F(TaskRules, EveryDeadline) {
   EXPECT_EQ(DueAt(task_, 1000), DueAction::kConclude);
   // An open checkpoint demand holds verification open past its deadline;
   // only the demands are due.
-  ASSERT_TRUE(task_.availability.Open("v2", 1, 3, 0, 5000).ok());
+  ASSERT_TRUE(task_.availability.Open("v2", 1, 3, 4, 0, 5000).ok());
   EXPECT_EQ(DueAt(task_, 10), DueAction::kDemands);
   EXPECT_EQ(DueAt(task_, 2000), DueAction::kDemands);
 
@@ -369,7 +369,7 @@ TEST_F(TaskRules, StateChangesSharedWithRecovery) {
   // A checkpoint demand's latest event, and a delivery extending
   // verification (never shortening it).
   StartVerification(task_, {"v1", "v2"}, 2000);
-  auto opened = task_.availability.Open("v1", 1, 3, 2000, 2500);
+  auto opened = task_.availability.Open("v1", 1, 3, 4, 2000, 2500);
   ASSERT_TRUE(opened.ok());
   const Message& demand = NoteDemand(task_, **opened);
   EXPECT_EQ(demand.type, CheckpointDemand::kType);

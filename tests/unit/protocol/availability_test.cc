@@ -123,15 +123,15 @@ TEST(CheckDelivery, PropertyOnlyTheCommittedCheckpointPasses) {
 
 TEST(AvailabilityBook, OpenDeliverAndExpire) {
   AvailabilityBook book;
-  auto d = book.Open("v1", 2, 5, /*now=*/100, /*deadline=*/1100);
+  auto d = book.Open("v1", 2, 5, 4, /*now=*/100, /*deadline=*/1100);
   ASSERT_TRUE(d.ok());
   EXPECT_EQ((*d)->state, DemandState::kOpen);
   EXPECT_TRUE(book.any_open());
   EXPECT_FALSE(book.Expire(1099).has_value());
   // Asking again is the same demand; another verifier joins it with the
   // first deadline.
-  EXPECT_EQ(book.Open("v1", 2, 5, 500, 9999).value(), *d);
-  EXPECT_EQ(book.Open("v2", 2, 5, 600, 9999).value()->deadline_ms, 1100);
+  EXPECT_EQ(book.Open("v1", 2, 5, 4, 500, 9999).value(), *d);
+  EXPECT_EQ(book.Open("v2", 2, 5, 4, 600, 9999).value()->deadline_ms, 1100);
   EXPECT_EQ((*d)->challengers, (std::vector<std::string>{"v1", "v2"}));
   EXPECT_EQ((*d)->first_challenger, "v1");
   auto failed = book.Expire(1100);
@@ -144,7 +144,7 @@ TEST(AvailabilityBook, OpenDeliverAndExpire) {
   EXPECT_FALSE(book.Resolve(2, true, Sha256Of("x"), "").ok());
   EXPECT_FALSE(book.Expire(99999).has_value());
 
-  ASSERT_TRUE(book.Open("v1", 3, 5, 0, 10).ok());
+  ASSERT_TRUE(book.Open("v1", 3, 5, 4, 0, 10).ok());
   ASSERT_TRUE(book.Resolve(3, true, Sha256Of("c3"), "").ok());
   EXPECT_EQ(book.Find(3)->state, DemandState::kDelivered);
   EXPECT_FALSE(book.Expire(99999).has_value());  // delivered never expires
@@ -154,8 +154,8 @@ TEST(AvailabilityBook, OpenDeliverAndExpire) {
 
 TEST(AvailabilityBook, ExpiresTheEarliestDeadlineFirst) {
   AvailabilityBook book;
-  ASSERT_TRUE(book.Open("v1", 1, 5, 0, 300).ok());
-  ASSERT_TRUE(book.Open("v2", 4, 5, 0, 200).ok());
+  ASSERT_TRUE(book.Open("v1", 1, 5, 4, 0, 300).ok());
+  ASSERT_TRUE(book.Open("v2", 4, 5, 4, 0, 200).ok());
   EXPECT_EQ(book.Expire(500)->index, 4);
   EXPECT_EQ(book.Expire(500)->index, 1);
   EXPECT_FALSE(book.Expire(500).has_value());
@@ -163,35 +163,48 @@ TEST(AvailabilityBook, ExpiresTheEarliestDeadlineFirst) {
 
 TEST(AvailabilityBook, RefusesOutOfRangeAndPastTheLimits) {
   AvailabilityBook book;
-  EXPECT_EQ(book.Open("v1", 5, 5, 0, 10).status().code(), Status::Code::kInvalidArgument);
-  EXPECT_EQ(book.Open("v1", -1, 5, 0, 10).status().code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(book.Open("v1", 5, 5, 4, 0, 10).status().code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(book.Open("v1", -1, 5, 4, 0, 10).status().code(), Status::Code::kInvalidArgument);
   const int64_t n = 100;
-  for (int64_t i = 0; i < AvailabilityBook::kMaxDemandsPerVerifier; ++i) {
-    ASSERT_TRUE(book.Open("v1", i, n, 0, 10).ok());
+  const int64_t per_verifier = 6;
+  for (int64_t i = 0; i < per_verifier; ++i) {
+    ASSERT_TRUE(book.Open("v1", i, n, per_verifier, 0, 10).ok());
   }
-  auto over = book.Open("v1", 50, n, 0, 10);
+  auto over = book.Open("v1", 50, n, per_verifier, 0, 10);
   EXPECT_EQ(over.status().code(), Status::Code::kFailedPrecondition);
   EXPECT_NE(over.status().message().find("the most one verifier may"), std::string::npos);
   // Repeating one it already asked for is not a new demand.
-  EXPECT_TRUE(book.Open("v1", 0, n, 0, 10).ok());
-  // Other verifiers fill the task up to its limit.
-  int64_t next = 10;
-  for (int v = 2; static_cast<int64_t>(book.demands().size()) <
-                  AvailabilityBook::kMaxDemandsPerTask;
-       ++v) {
-    ASSERT_TRUE(book.Open("v" + std::to_string(v), next++, n, 0, 10).ok());
+  EXPECT_TRUE(book.Open("v1", 0, n, per_verifier, 0, 10).ok());
+  // Other verifiers have limits of their own, and may join its demands.
+  for (int64_t i = 10; i < 10 + per_verifier; ++i) {
+    ASSERT_TRUE(book.Open("v2", i, n, per_verifier, 0, 10).ok());
   }
-  auto full = book.Open("v99", next, n, 0, 10);
-  EXPECT_EQ(full.status().code(), Status::Code::kFailedPrecondition);
-  EXPECT_NE(full.status().message().find("the most it may"), std::string::npos);
-  // Joining an existing demand still works.
-  EXPECT_TRUE(book.Open("v99", 0, n, 0, 10).ok());
-  EXPECT_EQ(static_cast<int64_t>(book.demands().size()), AvailabilityBook::kMaxDemandsPerTask);
+  EXPECT_FALSE(book.Open("v2", 60, n, per_verifier, 0, 10).ok());
+  EXPECT_TRUE(book.Open("v3", 0, n, per_verifier, 0, 10).ok());
+  EXPECT_EQ(static_cast<int64_t>(book.demands().size()), 2 * per_verifier);
+}
+
+// What a verifier may demand covers every checkpoint it needs: the start
+// and end of each interval it checks, however many those are, and never
+// more than the trace.
+TEST(AvailabilityBook, AVerifierMayDemandTheEndsOfEveryIntervalItChecks) {
+  EXPECT_EQ(DemandsPerVerifier(1, 1, 7), 4);
+  EXPECT_EQ(DemandsPerVerifier(0, 5, 11), 10);
+  EXPECT_EQ(DemandsPerVerifier(2, 5, 6), 6);  // every interval: the whole trace
+  EXPECT_EQ(DemandsPerVerifier(0, 1, 2), 2);
+  EXPECT_EQ(DemandsPerVerifier(INT64_MAX, INT64_MAX, 9), 9);  // saturates
+  // A verifier checking 5 of 10 intervals, the solver withholding every
+  // checkpoint from 1 on: each demand it needs is opened.
+  AvailabilityBook book;
+  const int64_t per_verifier = DemandsPerVerifier(0, 5, 11);
+  for (int64_t i = 1; i <= 10; ++i) {
+    EXPECT_TRUE(book.Open("v1", i, 11, per_verifier, 0, 10).ok()) << i;
+  }
 }
 
 TEST(AvailabilityBook, RelaysABoundedNumberOfTimes) {
   AvailabilityBook book;
-  ASSERT_TRUE(book.Open("v1", 1, 3, 0, 10).ok());
+  ASSERT_TRUE(book.Open("v1", 1, 3, 4, 0, 10).ok());
   EXPECT_FALSE(book.NoteRelay(1, "v1").ok());  // not delivered yet
   ASSERT_TRUE(book.Resolve(1, true, Sha256Of("c"), "").ok());
   for (int64_t i = 0; i < AvailabilityBook::kMaxRelays; ++i) {
