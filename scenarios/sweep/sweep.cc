@@ -80,8 +80,29 @@ nlohmann::json SweepParameter::Shown(size_t i) const {
 
 int64_t SweepSpec::points() const {
   int64_t n = 1;
-  for (const auto& p : parameters) n *= static_cast<int64_t>(p.values.size());
+  for (const auto& p : parameters) {
+    if (__builtin_mul_overflow(n, static_cast<int64_t>(p.values.size()), &n)) return INT64_MAX;
+  }
   return n;
+}
+
+int64_t SweepSpec::runs() const {
+  int64_t n = 0;
+  return __builtin_mul_overflow(points(), repetitions, &n) ? INT64_MAX : n;
+}
+
+Status CheckSweepSize(const SweepSpec& spec) {
+  const int64_t runs = spec.runs();
+  if (runs <= kMaxSweepRuns) return Status::Ok();
+  auto text = [](int64_t n) {
+    return n == INT64_MAX ? std::string("more than 2^63 - 1") : std::to_string(n);
+  };
+  return Status::InvalidArgument(
+      "/sweep: " + text(spec.points()) + " points × " + std::to_string(spec.repetitions) +
+      " repetitions = " + text(runs) + " runs, more than a sweep may have (" +
+      std::to_string(kMaxSweepRuns) +
+      "): every run is planned in memory before the first starts; split the grid into "
+      "several sweeps or give fewer values");
 }
 
 std::vector<std::string> SweepSpec::names() const {
@@ -204,6 +225,7 @@ Result<SweepSpec> SweepSpecOf(const Scenario& scenario) {
     for (const auto& e : errors) msg += (msg.empty() ? "" : "\n") + e;
     return Status::InvalidArgument(msg);
   }
+  VT_RETURN_IF_ERROR(CheckSweepSize(spec));
   return spec;
 }
 

@@ -50,10 +50,21 @@ struct SweepSpec {
   int64_t repetitions = 1;
   bool common_seeds = false;
 
-  int64_t points() const;  // product of the value counts; 1 without parameters
-  int64_t runs() const { return points() * repetitions; }
+  // The product of the value counts (1 without parameters), and that times
+  // the repetitions; each saturates at INT64_MAX instead of wrapping round.
+  int64_t points() const;
+  int64_t runs() const;
   std::vector<std::string> names() const;
 };
+
+// The most runs (points × repetitions) a sweep may have: every run is
+// planned in memory before the first starts, and a million runs of even
+// the smallest scenario take days.
+inline constexpr int64_t kMaxSweepRuns = 1000000;
+
+// InvalidArgument naming the sweep's size and the limit when it has more
+// than kMaxSweepRuns runs. Nothing is allocated per point.
+Status CheckSweepSize(const SweepSpec& spec);
 
 // A deterministic slice of a sweep: the runs whose index ≡ index (mod count).
 struct Shard {
@@ -76,7 +87,8 @@ struct SweepRun {
 // The scenario's sweep block (a single point with one repetition when it
 // has none). InvalidArgument listing every problem with the block itself:
 // malformed paths, duplicate names, reserved fields (seed, sweep, format,
-// name, execution), labels that do not match the values one to one.
+// name, execution), labels that do not match the values one to one, more
+// runs than kMaxSweepRuns (CheckSweepSize).
 Result<SweepSpec> SweepSpecOf(const Scenario& scenario);
 
 // Converts "a.0.b" to "/a/0/b"; a path starting with '/' is returned as is.
@@ -90,6 +102,7 @@ uint64_t SweepSeed(uint64_t scenario_seed, int64_t point, int64_t repetition,
                    bool common_seeds);
 
 // Every run of the sweep that falls in `shard`, in index order.
+// REQUIRES: CheckSweepSize(spec) is OK.
 std::vector<SweepRun> SweepRuns(const SweepSpec& spec, uint64_t scenario_seed,
                                 const Shard& shard = {});
 

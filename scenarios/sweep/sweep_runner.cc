@@ -269,6 +269,11 @@ SweepOutcome RunSweep(const Scenario& base, const SweepOptions& o) {
     return out;
   }
   if (o.repetitions > 0) spec->repetitions = o.repetitions;
+  if (Status size = CheckSweepSize(*spec); !size.ok()) {  // --repetitions may grow it
+    out.exit_code = kRunBadInput;
+    out.error = size.message();
+    return out;
+  }
   const std::vector<SweepRun> runs = SweepRuns(*spec, base.seed, o.shard);
   out.runs = static_cast<int64_t>(runs.size());
   const ExecutionMode mode =

@@ -189,6 +189,67 @@ TEST(SweepTest, EveryInvalidPointIsReportedWithItsValues) {
   EXPECT_THAT(errors2[1].message, HasSubstr("less than the minimum"));
 }
 
+// `n` parameters of `values` values each, at distinct paths.
+json SweepGridOfSize(int n, int values, int64_t repetitions) {
+  json params = json::array();
+  for (int i = 0; i < n; ++i) {
+    json v = json::array();
+    for (int k = 0; k < values; ++k) v.push_back(k);
+    params.push_back({{"path", "job.params.x" + std::to_string(i)}, {"values", v}});
+  }
+  return {{"parameters", params}, {"repetitions", repetitions}};
+}
+
+TEST(SweepTest, AGridPastTheRunLimitIsRefusedNotWrappedRound) {
+  // 2^64 points wrapped round to 0 runs, 2^63 to a negative count, and
+  // 2^60 ran out of memory planning the runs.
+  for (int n : {64, 63, 60}) {
+    json doc = BaseDoc();
+    doc["sweep"] = SweepGridOfSize(n, 2, 1);
+    auto sc = ParseScenario(doc.dump(), "test");
+    ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+    auto spec = SweepSpecOf(*sc);
+    ASSERT_FALSE(spec.ok()) << n;
+    EXPECT_THAT(spec.status().message(), HasSubstr("more than a sweep may have (1000000)"));
+    const std::vector<ScenarioError> errors = CheckSweep(*sc);
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0].path, "/sweep");
+  }
+  json doc = BaseDoc();
+  doc["sweep"] = SweepGridOfSize(64, 2, 1);
+  auto sc = ParseScenario(doc.dump(), "test");
+  ASSERT_TRUE(sc.ok());
+  EXPECT_THAT(SweepSpecOf(*sc).status().message(),
+              HasSubstr("more than 2^63 - 1 points × 1 repetitions = more than 2^63 - 1 runs"));
+  doc["sweep"] = SweepGridOfSize(60, 2, 1);
+  sc = ParseScenario(doc.dump(), "test");
+  ASSERT_TRUE(sc.ok());
+  EXPECT_THAT(SweepSpecOf(*sc).status().message(),
+              HasSubstr("1152921504606846976 points × 1 repetitions = 1152921504606846976 runs"));
+}
+
+TEST(SweepTest, TheRunLimitCountsRepetitions) {
+  // 1000 points × 1000 repetitions is the limit exactly; one repetition more is past it.
+  auto at = SweepSpecOf(WithSweep(SweepGridOfSize(3, 10, 1000)));
+  ASSERT_TRUE(at.ok()) << at.status().ToString();
+  EXPECT_EQ(at->runs(), kMaxSweepRuns);
+  json doc = BaseDoc();
+  doc["sweep"] = SweepGridOfSize(3, 10, 1001);
+  auto sc = ParseScenario(doc.dump(), "test");
+  ASSERT_TRUE(sc.ok());
+  EXPECT_THAT(SweepSpecOf(*sc).status().message(),
+              HasSubstr("1000 points × 1001 repetitions = 1001000 runs, more than a sweep may "
+                        "have (1000000)"));
+  // --repetitions replaces the file's: the runner checks the size again.
+  at->repetitions = 1001;
+  EXPECT_FALSE(CheckSweepSize(*at).ok());
+  SweepSpec huge;
+  huge.repetitions = INT64_MAX;
+  huge.parameters.resize(1);
+  huge.parameters[0].values.resize(2);
+  EXPECT_EQ(huge.runs(), INT64_MAX);
+}
+
 TEST(SweepTest, NoSweepBlockIsOneRun) {
   auto sc = ParseScenario(BaseDoc().dump(), "test");
   ASSERT_TRUE(sc.ok());
