@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <map>
 #include <string>
+#include <utility>
 
+#include "core/train/hardware_profile.h"
 #include "scenarios/spec/closest_name.h"
 #include "scenarios/check/job_graph.h"
 #include "scenarios/runner/run.h"
@@ -44,19 +46,41 @@ Result<JobConfig> ScenarioJobConfig(const Scenario& sc) {
 }
 
 Status CheckDevices(const Scenario& sc, int cuda_devices) {
-  std::string errors;
+  // Every profile a role or the calibration applies: the participants' and
+  // protocol.calibration.profiles.
+  std::vector<std::pair<std::string, json>> profiles;
   for (size_t i = 0; i < sc.participants.size(); ++i) {
-    const std::string& device = sc.participants[i].profile.device;
-    if (device.rfind("cuda", 0) != 0) continue;
-    const std::string at = "/participants/" + std::to_string(i) + "/profile/device";
-    int index = 0;
-    if (device.size() > 5) index = std::atoi(device.c_str() + 5);
+    profiles.emplace_back("/participants/" + std::to_string(i) + "/profile",
+                          sc.participants[i].profile.ToJson());
+  }
+  if (sc.protocol.calibration.is_object()) {
+    const json listed = sc.protocol.calibration.value("profiles", json::array());
+    for (size_t i = 0; i < listed.size(); ++i) {
+      profiles.emplace_back("/protocol/calibration/profiles/" + std::to_string(i), listed[i]);
+    }
+  }
+  std::string errors;
+  for (const auto& entry : profiles) {
+    const std::string& at = entry.first;
+    // The rule every role applies to its profile at start-up.
+    auto parsed = HardwareProfile::FromJson(entry.second);
+    if (!parsed.ok()) {
+      Append(&errors, at + ": " + parsed.status().message());
+      continue;
+    }
+    const std::string& device = parsed->device;
+    if (device == "cpu") continue;
+    int64_t index = 0;  // "cuda" is cuda:0; FromJson let only digits follow "cuda:"
+    if (device.size() > 5) {
+      const std::string digits = device.substr(5);
+      index = digits.size() > 18 ? INT64_MAX : std::stoll(digits);
+    }
     if (cuda_devices == 0) {
-      Append(&errors, at + ": \"" + device +
+      Append(&errors, at + "/device: \"" + device +
                           "\" names a CUDA device, but this machine has none (LibTorch sees no "
                           "CUDA device: a CPU-only LibTorch, or no GPU or driver); use \"cpu\"");
     } else if (index >= cuda_devices) {
-      Append(&errors, at + ": \"" + device + "\" does not exist: this machine has " +
+      Append(&errors, at + "/device: \"" + device + "\" does not exist: this machine has " +
                           std::to_string(cuda_devices) + " CUDA device(s), cuda:0 to cuda:" +
                           std::to_string(cuda_devices - 1));
     }

@@ -12,7 +12,10 @@
 //   - the job's step is a pure function of its inputs
 //     (core/train/step_purity.h): a model that draws random numbers in its
 //     forward makes an honest solver lose its disputes.
-//   - every participant's profile.device exists on this machine.
+//   - every hardware profile — each participant's and each of
+//     protocol.calibration.profiles — is one the roles accept
+//     (HardwareProfile::FromJson: profile.device "cpu", "cuda" or
+//     "cuda:N"), and its device exists on this machine.
 // The job's notes (TrainingJob::Notes: a model trained as one coarse node,
 // modules in eval mode) are logged once per job.
 //
@@ -41,7 +44,7 @@ Status CheckScenarioAgainstJob(const Scenario& scenario, const JobConfig& config
 // The corrupt-node checks against a graph description (scenarios/check/job_graph.h).
 Status CheckCorruptNodes(const Scenario& scenario, const nlohmann::json& graph);
 
-// The device check, given how many CUDA devices the machine has.
+// The profile and device check, given how many CUDA devices the machine has.
 Status CheckDevices(const Scenario& scenario, int cuda_devices);
 
 // The job-level checks of every point of the scenario's sweep block (once

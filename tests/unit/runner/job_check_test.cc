@@ -129,6 +129,38 @@ TEST(JobCheckTest, DevicesTheMachineLacksAreRefused) {
   }
 }
 
+TEST(JobCheckTest, MalformedDevicesAreRefusedByTheRolesRule) {
+  // Each of these passed check, and every role then refused it at start-up.
+  for (const char* device : {"banana", "", "meta", "cpu:1", "CPU", "mps", "gpu", "cuda:-1",
+                             "cuda:x", "cuda:"}) {
+    json doc = JobCheckDoc(nullptr, "honest");
+    doc["participants"][1]["profile"] = {{"device", device}};
+    Scenario sc = ParseJobCheckDoc(doc);
+    for (int cuda_devices : {0, 2}) {
+      const std::string m = CheckDevices(sc, cuda_devices).message();
+      EXPECT_THAT(m, HasSubstr("/participants/1/profile: profile.device must be \"cpu\", "
+                               "\"cuda\" or \"cuda:N\", not \"" +
+                               std::string(device) + "\""))
+          << device;
+      EXPECT_THAT(m, Not(HasSubstr("this machine has none"))) << device;
+    }
+  }
+}
+
+TEST(JobCheckTest, CalibrationProfilesFollowTheSameDeviceRule) {
+  json doc = JobCheckDoc(nullptr, "honest");
+  doc["protocol"]["mode"] = "tolerance";
+  doc["protocol"]["calibration"] = {
+      {"profiles", {{{"threads", 1}}, {{"device", "banana"}}, {{"device", "cuda:3"}}}}};
+  Scenario sc = ParseJobCheckDoc(doc);
+  const std::string m = CheckDevices(sc, 0).message();
+  EXPECT_THAT(m, HasSubstr("/protocol/calibration/profiles/1: profile.device must be"));
+  EXPECT_THAT(m, HasSubstr("/protocol/calibration/profiles/2/device: \"cuda:3\" names a CUDA "
+                           "device, but this machine has none"));
+  EXPECT_THAT(m, Not(HasSubstr("/profiles/0")));
+  EXPECT_THAT(CheckDevices(sc, 4).message(), Not(HasSubstr("/profiles/2")));
+}
+
 TEST(JobCheckTest, ASweepOverAMisspelledNodeIsRefusedAtThatPoint) {
   json doc = JobCheckDoc({{"step", 5}, {"node", "fc2.backward"}});
   doc["sweep"] = {{"parameters",
