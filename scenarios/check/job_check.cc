@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/train/hardware_profile.h"
+#include "core/transport/retry_policy.h"
 #include "scenarios/spec/closest_name.h"
 #include "scenarios/check/job_graph.h"
 #include "scenarios/runner/run.h"
@@ -88,6 +89,13 @@ Status CheckDevices(const Scenario& sc, int cuda_devices) {
   return errors.empty() ? Status::Ok() : Status::InvalidArgument(errors);
 }
 
+Status CheckRetryPolicy(const Scenario& sc) {
+  // The parse the runner and every role apply to network.retry.
+  auto retry = RetryPolicy::FromJson(sc.network.retry);
+  if (retry.ok()) return Status::Ok();
+  return Status::InvalidArgument("/network/retry: " + retry.status().message());
+}
+
 Status CheckCorruptNodes(const Scenario& sc, const json& graph) {
   std::vector<std::string> names;
   std::map<std::string, json> by_name;
@@ -152,6 +160,7 @@ Status CheckCorruptNodes(const Scenario& sc, const json& graph) {
 Status CheckScenarioAgainstJob(const Scenario& sc, const JobConfig& config) {
   std::string errors;
   if (Status s = CheckDevices(sc, CudaDevices()); !s.ok()) Append(&errors, s.message());
+  if (Status s = CheckRetryPolicy(sc); !s.ok()) Append(&errors, s.message());
   VT_ASSIGN_OR_RETURN(JobFacts facts, JobFactsFor(config));
   if (!facts.pure.ok()) Append(&errors, "/job: " + facts.pure.message());
   if (Status s = CheckCorruptNodes(sc, facts.graph); !s.ok()) Append(&errors, s.message());

@@ -16,6 +16,8 @@
 //     protocol.calibration.profiles — is one the roles accept
 //     (HardwareProfile::FromJson: profile.device "cpu", "cuda" or
 //     "cuda:N"), and its device exists on this machine.
+//   - network.retry is one the runner and the roles accept
+//     (RetryPolicy::FromJson: heartbeat_ms below silence_ms).
 // The job's notes (TrainingJob::Notes: a model trained as one coarse node,
 // modules in eval mode) are logged once per job.
 //
@@ -46,6 +48,10 @@ Status CheckCorruptNodes(const Scenario& scenario, const nlohmann::json& graph);
 
 // The profile and device check, given how many CUDA devices the machine has.
 Status CheckDevices(const Scenario& scenario, int cuda_devices);
+
+// The retry check: network.retry parsed as the runner and the roles parse
+// it; InvalidArgument "/network/retry: <their error>".
+Status CheckRetryPolicy(const Scenario& scenario);
 
 // The job-level checks of every point of the scenario's sweep block (once
 // per point), each problem as "point <p> (<values>)[ and <n> more]:

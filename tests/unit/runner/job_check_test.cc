@@ -161,6 +161,19 @@ TEST(JobCheckTest, CalibrationProfilesFollowTheSameDeviceRule) {
   EXPECT_THAT(CheckDevices(sc, 4).message(), Not(HasSubstr("/profiles/2")));
 }
 
+TEST(JobCheckTest, AHeartbeatNotBelowTheSilenceIsRefusedWithTheRunTimeMessage) {
+  for (int heartbeat : {1000, 20000}) {
+    json doc = JobCheckDoc(nullptr, "honest");
+    doc["network"] = {{"retry", {{"heartbeat_ms", heartbeat}, {"silence_ms", 1000}}}};
+    EXPECT_THAT(JobProblems(doc), HasSubstr("/network/retry: retry.heartbeat_ms: must be below "
+                                            "retry.silence_ms (1000)"))
+        << heartbeat;
+  }
+  json doc = JobCheckDoc(nullptr, "honest");
+  doc["network"] = {{"retry", {{"heartbeat_ms", 999}, {"silence_ms", 1000}}}};
+  EXPECT_TRUE(CheckRetryPolicy(ParseJobCheckDoc(doc)).ok());
+}
+
 TEST(JobCheckTest, ASweepOverAMisspelledNodeIsRefusedAtThatPoint) {
   json doc = JobCheckDoc({{"step", 5}, {"node", "fc2.backward"}});
   doc["sweep"] = {{"parameters",
