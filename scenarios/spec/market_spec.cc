@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/protocol/participant_name.h"
+#include "core/wire/messages/task_spec.h"
 #include "scenarios/spec/scenario.h"
 
 namespace veritrain {
@@ -189,8 +190,8 @@ MarketPool GeneratePool(const json& r, const MarketSpec& spec, std::vector<Scena
 int64_t CheckJobMix(const json& r, const MarketSpec& spec, std::vector<ScenarioError>* errors) {
   const json& protocol = r["protocol"];
   const int64_t k = protocol["checkpoint_interval"].get<int64_t>();
-  const int64_t most_samples =
-      std::max(protocol["top_q"].get<int64_t>(), protocol["random_samples"].get<int64_t>());
+  const int64_t top_q = protocol["top_q"].get<int64_t>();
+  const int64_t random_samples = protocol["random_samples"].get<int64_t>();
   int64_t max_reward = 0;
   for (size_t i = 0; i < spec.jobs.size(); ++i) {
     const MarketJob& j = spec.jobs[i];
@@ -200,10 +201,13 @@ int64_t CheckJobMix(const json& r, const MarketSpec& spec, std::vector<ScenarioE
     if (j.steps % k != 0) {
       errors->push_back({at, std::to_string(j.steps) + " is not a multiple of checkpoint_interval " +
                                  std::to_string(k)});
-    } else if (j.steps / k < most_samples) {
+    } else if (!SamplesFitIntervals(top_q, random_samples, j.steps / k)) {
+      // The rule the arbiter applies to each posted task.
       errors->push_back({at, std::to_string(j.steps) + " steps make " + std::to_string(j.steps / k) +
-                                 " intervals, fewer than top_q / random_samples (" +
-                                 std::to_string(most_samples) + ")"});
+                                 " intervals, fewer than top_q + random_samples = " +
+                                 std::to_string(top_q) + " + " + std::to_string(random_samples) +
+                                 ": the arbiter refuses a task that samples more intervals "
+                                 "than it has"});
     }
   }
   return max_reward;

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "core/protocol/participant_name.h"
+#include "core/wire/messages/task_spec.h"
 #include "scenarios/spec/market_spec.h"
 #include "scenarios/spec/schema_validate.h"
 #include "scenarios/spec/summary_shape.h"
@@ -163,6 +164,13 @@ void ProtocolErrors(const json& r, std::vector<ScenarioError>& errors) {
     if (random_samples > intervals) {
       errors.push_back(
           {"/protocol/random_samples", std::to_string(random_samples) + limit});
+    }
+    if (top_q <= intervals && random_samples <= intervals &&
+        !SamplesFitIntervals(top_q, random_samples, intervals)) {
+      errors.push_back({"/protocol", "top_q + random_samples = " + std::to_string(top_q) +
+                                         " + " + std::to_string(random_samples) + limit +
+                                         ": the arbiter refuses a task that samples more "
+                                         "intervals than it has"});
     }
     if (protocol.contains("calibration") && protocol["calibration"].contains("intervals") &&
         protocol["calibration"]["intervals"].get<int64_t>() > intervals) {

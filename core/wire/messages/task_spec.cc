@@ -67,8 +67,7 @@ Result<TaskSpec> TaskSpec::FromJson(const nlohmann::json& j) {
         "task field 'checkpoint_interval' must be >= 1 and divide 'steps'");
   }
   if (s.reward < 0) return Status::InvalidArgument("task field 'reward' must be >= 0");
-  if (s.top_q < 0 || s.random_samples < 0 ||
-      s.top_q + s.random_samples > s.intervals()) {
+  if (!SamplesFitIntervals(s.top_q, s.random_samples, s.intervals())) {
     return Status::InvalidArgument(
         "task fields 'top_q' + 'random_samples' must be between 0 and the number of intervals");
   }
@@ -76,6 +75,12 @@ Result<TaskSpec> TaskSpec::FromJson(const nlohmann::json& j) {
     return Status::InvalidArgument("task field 'verifiers' must not be empty");
   }
   return s;
+}
+
+bool SamplesFitIntervals(int64_t top_q, int64_t random_samples, int64_t intervals) {
+  int64_t sum = 0;
+  return top_q >= 0 && random_samples >= 0 && !__builtin_add_overflow(top_q, random_samples, &sum) &&
+         sum <= intervals;
 }
 
 }  // namespace veritrain

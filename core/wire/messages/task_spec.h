@@ -47,4 +47,10 @@ struct TaskSpec {
   static Result<TaskSpec> FromJson(const nlohmann::json& j);
 };
 
+// Whether a task of `intervals` intervals may sample `top_q` +
+// `random_samples` of them: neither below 0, and together at most the
+// intervals (each interval is checked at most once). The arbiter refuses
+// a task that breaks it (TaskSpec::FromJson); scenario checks ask the same.
+bool SamplesFitIntervals(int64_t top_q, int64_t random_samples, int64_t intervals);
+
 }  // namespace veritrain

@@ -142,6 +142,13 @@ TEST(MarketScenario, WrongValuesAreRefusedWithTheReason) {
       {"job variant steps not a multiple of k",
        [](json& j) { j["market"]["jobs"] = {{{"steps", 50}}}; }, "/market/jobs/0/steps",
        "not a multiple of checkpoint_interval 20"},
+      {"job variant with fewer intervals than top_q + random_samples",
+       [](json& j) {
+         j["protocol"]["top_q"] = 1;
+         j["protocol"]["random_samples"] = 1;
+         j["market"]["jobs"] = {{{"steps", 100}}, {{"steps", 20}}};
+       },
+       "/market/jobs/1/steps", "1 intervals, fewer than top_q + random_samples = 1 + 1"},
       {"job variant weight zero",
        [](json& j) { j["market"]["jobs"] = {{{"steps", 40}, {"weight", 0}}}; },
        "/market/jobs/0/weight", ""},

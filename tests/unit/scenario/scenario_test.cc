@@ -574,8 +574,15 @@ TEST(ScenarioTest, SamplesMustBePositiveAndFitTheIntervals) {
   EXPECT_THAT(ErrorOf(random), HasSubstr("/protocol/random_samples: 5 "
                                          "exceeds the number of intervals"));
   json all = json::parse(kMinimal);
-  all["protocol"] = {{"top_q", 2}, {"random_samples", 2}};
+  all["protocol"] = {{"top_q", 1}, {"random_samples", 1}};
   EXPECT_EQ(ErrorOf(all), "");
+  // Each fits alone, but the arbiter refuses a task whose two together
+  // sample more intervals than it has (SamplesFitIntervals).
+  json sum = json::parse(kMinimal);
+  sum["protocol"] = {{"top_q", 2}, {"random_samples", 1}};
+  EXPECT_THAT(ErrorOf(sum), HasSubstr("/protocol: top_q + random_samples = 2 + 1 exceeds the "
+                                      "number of intervals (2 = "));
+  EXPECT_THAT(ErrorOf(sum), HasSubstr("the arbiter refuses a task that samples more intervals"));
 }
 
 TEST(ScenarioTest, BehaviourMustBeKnownForTheRole) {

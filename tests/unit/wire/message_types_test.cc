@@ -252,6 +252,14 @@ TEST_F(MessageTypes, TaskSpecRejectsInconsistentFields) {
   EXPECT_FALSE(TaskSpec::FromJson(s.ToJson()).ok());
 }
 
+TEST(SamplesFitIntervalsTest, TheSumIsBoundedWithoutOverflow) {
+  EXPECT_TRUE(SamplesFitIntervals(3, 1, 4));
+  EXPECT_TRUE(SamplesFitIntervals(0, 0, 0));
+  EXPECT_FALSE(SamplesFitIntervals(3, 2, 4));
+  EXPECT_FALSE(SamplesFitIntervals(-1, 2, 4));
+  EXPECT_FALSE(SamplesFitIntervals(INT64_MAX, 1, INT64_MAX));  // wraps round without a check
+}
+
 TEST_F(MessageTypes, ProofFromJsonRejectsMalformedPaths) {
   EXPECT_FALSE(ProofFromJson({{"index", 0}, {"tree_size", 1}}, "proof").ok());
   EXPECT_FALSE(ProofFromJson({{"index", 0}, {"tree_size", 1}, {"path", {"zz"}}}, "proof").ok());
