@@ -11,6 +11,7 @@
 #include "core/train/hardware_profile.h"
 #include "core/transport/retry_policy.h"
 #include "scenarios/spec/closest_name.h"
+#include "scenarios/check/behaviour_check.h"
 #include "scenarios/check/job_graph.h"
 #include "scenarios/runner/run.h"
 #include "scenarios/sweep/sweep.h"
@@ -197,6 +198,10 @@ std::vector<ScenarioError> CheckSweepJobs(const Scenario& base) {
     Status s;
     auto config = ScenarioJobConfig(*sc);
     s = config.ok() ? CheckScenarioAgainstJob(*sc, *config) : config.status();
+    // A point may vary a behaviour's parameters: they are checked there too.
+    if (Status b = CheckBehaviourParams(*sc); !b.ok()) {
+      s = s.ok() ? b : Status::InvalidArgument(s.message() + "\n" + b.message());
+    }
     if (s.ok()) continue;
     const std::string where =
         "point " + std::to_string(run.point) + " (" + DescribePoint(*spec, run.shown) + ")";

@@ -53,8 +53,8 @@ Status CheckDevices(const Scenario& scenario, int cuda_devices);
 // it; InvalidArgument "/network/retry: <their error>".
 Status CheckRetryPolicy(const Scenario& scenario);
 
-// The job-level checks of every point of the scenario's sweep block (once
-// per point), each problem as "point <p> (<values>)[ and <n> more]:
+// The job-level checks and the behaviour checks (behaviour_check.h) of
+// every point of the scenario's sweep block (once per point), each problem as "point <p> (<values>)[ and <n> more]:
 // <path>: <reason>" under the path "/sweep". Empty without a sweep block or
 // when every point passes.
 std::vector<ScenarioError> CheckSweepJobs(const Scenario& base);

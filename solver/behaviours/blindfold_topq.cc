@@ -21,13 +21,8 @@ class BlindfoldTopQSolver final : public SolverBehaviour {
   std::string name() const override { return "blindfold-topq"; }
 
   Status Begin(const TrainingJob& job, const TaskContext& task) override {
-    const int64_t n = task.steps / task.checkpoint_interval;
-    if (honest_ >= n) {
-      return Status::InvalidArgument(
-          "blindfold-topq.honest_intervals (" + std::to_string(honest_) +
-          ") must be smaller than the number of intervals (" +
-          std::to_string(n) + ")");
-    }
+    VT_RETURN_IF_ERROR(
+        BlindfoldHonestIntervalsFit(honest_, task.steps / task.checkpoint_interval));
     honest_steps_ = honest_ * task.checkpoint_interval;
     min_honest_norm_ = std::numeric_limits<double>::infinity();
     previous_.clear();
@@ -106,8 +101,7 @@ Result<std::unique_ptr<SolverBehaviour>> MakeBlindfoldTopQSolver(
     const nlohmann::json& params) {
   BehaviourParams p("blindfold-topq", params);
   VT_RETURN_IF_ERROR(p.Only({"honest_intervals", "fake_scale", "claimed_lr"}));
-  VT_ASSIGN_OR_RETURN(int64_t honest,
-                      p.Int("honest_intervals", 1, 1, int64_t{1} << 40));
+  VT_ASSIGN_OR_RETURN(int64_t honest, BlindfoldHonestIntervals(params));
   VT_ASSIGN_OR_RETURN(double scale, p.Number("fake_scale", 0.01, 0, 1));
   if (scale >= 1) {
     return Status::InvalidArgument(
@@ -117,6 +111,18 @@ Result<std::unique_ptr<SolverBehaviour>> MakeBlindfoldTopQSolver(
       double lr, p.Number("claimed_lr", 1e-12, 0, 1, /*min_exclusive=*/true));
   return std::unique_ptr<SolverBehaviour>(
       new BlindfoldTopQSolver(honest, scale, lr));
+}
+
+Result<int64_t> BlindfoldHonestIntervals(const nlohmann::json& params) {
+  return BehaviourParams("blindfold-topq", params)
+      .Int("honest_intervals", 1, 1, int64_t{1} << 40);
+}
+
+Status BlindfoldHonestIntervalsFit(int64_t honest, int64_t intervals) {
+  if (honest < intervals) return Status::Ok();
+  return Status::InvalidArgument("blindfold-topq.honest_intervals (" + std::to_string(honest) +
+                                 ") must be smaller than the number of intervals (" +
+                                 std::to_string(intervals) + ")");
 }
 
 }  // namespace veritrain

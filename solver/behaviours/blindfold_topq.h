@@ -38,4 +38,13 @@ namespace veritrain {
 Result<std::unique_ptr<SolverBehaviour>> MakeBlindfoldTopQSolver(
     const nlohmann::json& params);
 
+// params.honest_intervals as MakeBlindfoldTopQSolver reads it (default 1),
+// or the parameter's error.
+Result<int64_t> BlindfoldHonestIntervals(const nlohmann::json& params);
+
+// InvalidArgument when `honest` intervals leave none of a task's
+// `intervals` to fabricate. The rule Begin applies to each task (the task
+// then settles as a solver timeout); check applies it too.
+Status BlindfoldHonestIntervalsFit(int64_t honest, int64_t intervals);
+
 }  // namespace veritrain

@@ -52,8 +52,20 @@ Result<std::unique_ptr<SolverBehaviour>> MakeWithholdSolver(const nlohmann::json
   VT_RETURN_IF_ERROR(p.Only({"how", "from_index"}));
   VT_ASSIGN_OR_RETURN(std::string how,
                       p.Choice("how", "refuse", {"refuse", "bad-proof", "unreachable", "wrong-step", "verifiers"}));
-  VT_ASSIGN_OR_RETURN(int64_t from, p.Int("from_index", 1, 1, INT64_MAX));
+  VT_ASSIGN_OR_RETURN(int64_t from, WithholdFromIndex(params));
   return std::unique_ptr<SolverBehaviour>(new WithholdSolver(how, from));
+}
+
+Result<int64_t> WithholdFromIndex(const nlohmann::json& params) {
+  return BehaviourParams("withhold", params).Int("from_index", 1, 1, INT64_MAX);
+}
+
+Status WithholdFromIndexFits(int64_t from_index, int64_t intervals) {
+  if (from_index <= intervals) return Status::Ok();
+  return Status::InvalidArgument("withhold.from_index " + std::to_string(from_index) +
+                                 " is past the task's last checkpoint (" +
+                                 std::to_string(intervals) + "): the solver would never "
+                                 "withhold anything");
 }
 
 }  // namespace veritrain

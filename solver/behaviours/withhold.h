@@ -22,4 +22,14 @@ namespace veritrain {
 
 Result<std::unique_ptr<SolverBehaviour>> MakeWithholdSolver(const nlohmann::json& params);
 
+// params.from_index as MakeWithholdSolver reads it (default 1), or the
+// parameter's error.
+Result<int64_t> WithholdFromIndex(const nlohmann::json& params);
+
+// InvalidArgument when `from_index` is past the last checkpoint of a task
+// of `intervals` intervals (checkpoints 0 .. intervals): the solver would
+// never withhold anything, and the run would count an attack that never
+// happened.
+Status WithholdFromIndexFits(int64_t from_index, int64_t intervals);
+
 }  // namespace veritrain

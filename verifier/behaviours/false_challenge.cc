@@ -16,11 +16,7 @@ class FalseChallenger final : public VerifierBehaviour {
   Result<Verdict> Decide(const std::string& /*solver*/,
                          const std::function<Result<Verdict>()>& /*check*/,
                          const VerifierTools& tools) override {
-    if (interval_ >= tools.intervals) {
-      return Status::InvalidArgument("false-challenge: params.interval " +
-                                     std::to_string(interval_) + " is past the task's " +
-                                     std::to_string(tools.intervals) + " intervals");
-    }
+    VT_RETURN_IF_ERROR(FalseChallengeIntervalFits(interval_, tools.intervals));
     return tools.challenge(interval_, "disputed without re-execution (false-challenge)");
   }
   std::optional<int64_t> Choose(const std::vector<int64_t>& legal) override {
@@ -37,9 +33,20 @@ class FalseChallenger final : public VerifierBehaviour {
 Result<std::unique_ptr<VerifierBehaviour>> MakeFalseChallenger(const nlohmann::json& params) {
   BehaviourParams p("false-challenge", params);
   VT_RETURN_IF_ERROR(p.Only({"interval", "seed"}));
-  VT_ASSIGN_OR_RETURN(int64_t interval, p.Int("interval", 0, 0, INT64_MAX));
+  VT_ASSIGN_OR_RETURN(int64_t interval, FalseChallengeInterval(params));
   VT_ASSIGN_OR_RETURN(uint64_t seed, p.Seed("seed", 1));
   return std::unique_ptr<VerifierBehaviour>(new FalseChallenger(interval, seed));
+}
+
+Result<int64_t> FalseChallengeInterval(const nlohmann::json& params) {
+  return BehaviourParams("false-challenge", params).Int("interval", 0, 0, INT64_MAX);
+}
+
+Status FalseChallengeIntervalFits(int64_t interval, int64_t intervals) {
+  if (interval < intervals) return Status::Ok();
+  return Status::InvalidArgument("false-challenge: params.interval " + std::to_string(interval) +
+                                 " is past the task's " + std::to_string(intervals) +
+                                 " intervals (0 to " + std::to_string(intervals - 1) + ")");
 }
 
 }  // namespace veritrain

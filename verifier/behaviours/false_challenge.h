@@ -11,4 +11,13 @@ namespace veritrain {
 
 Result<std::unique_ptr<VerifierBehaviour>> MakeFalseChallenger(const nlohmann::json& params);
 
+// params.interval as MakeFalseChallenger reads it (default 0), or the
+// parameter's error.
+Result<int64_t> FalseChallengeInterval(const nlohmann::json& params);
+
+// InvalidArgument when `interval` is not one of a task's `intervals`
+// (0 .. intervals - 1): the verifier then abstains and the task ends
+// unverified. The rule Decide applies to each task; check applies it too.
+Status FalseChallengeIntervalFits(int64_t interval, int64_t intervals);
+
 }  // namespace veritrain

@@ -24,6 +24,64 @@ Scenario WithSolver(const std::string& behaviour,
   return *sc;
 }
 
+// 20 steps of 5: 4 intervals, checkpoints 0 to 4.
+Scenario WithReachVerifier(const std::string& behaviour, const nlohmann::json& params) {
+  nlohmann::json j = {{"format", "veritrain-scenario/1"},
+                      {"name", "b"},
+                      {"job", {{"name", "synthetic"}, {"steps", 20}}},
+                      {"protocol", {{"checkpoint_interval", 5}}},
+                      {"participants",
+                       {{{"name", "s"}, {"role", "solver"}},
+                        {{"name", "v"},
+                         {"role", "verifier"},
+                         {"behaviour", behaviour},
+                         {"params", params}}}}};
+  auto sc = ParseScenario(j.dump(), "b.json");
+  EXPECT_TRUE(sc.ok()) << sc.status().ToString();
+  return *sc;
+}
+
+std::string ReachProblems(const Scenario& sc) { return CheckBehaviourParams(sc).message(); }
+
+TEST(BehaviourCheck, AFalseChallengePastTheLastIntervalIsRefused) {
+  EXPECT_THAT(ReachProblems(WithReachVerifier("false-challenge", {{"interval", 4}})),
+              ::testing::HasSubstr("/participants/1/params/interval: 'v' (false-challenge): "
+                                   "false-challenge: params.interval 4 is past the task's 4 "
+                                   "intervals (0 to 3): it would abstain"));
+  EXPECT_THAT(ReachProblems(WithReachVerifier("false-challenge", {{"interval", int64_t{1} << 62}})),
+              ::testing::HasSubstr("params.interval 4611686018427387904 is past"));
+  EXPECT_TRUE(CheckBehaviourParams(WithReachVerifier("false-challenge", {{"interval", 3}})).ok());
+}
+
+TEST(BehaviourCheck, BlindfoldWithNoIntervalLeftToFabricateIsRefused) {
+  EXPECT_THAT(ReachProblems(WithSolver("blindfold-topq", {{"honest_intervals", 4}})),
+              ::testing::HasSubstr("/participants/0/params/honest_intervals: 's' "
+                                   "(blindfold-topq): blindfold-topq.honest_intervals (4) must "
+                                   "be smaller than the number of intervals (4): the solver "
+                                   "would give up on every task"));
+  EXPECT_TRUE(CheckBehaviourParams(WithSolver("blindfold-topq", {{"honest_intervals", 3}})).ok());
+  EXPECT_TRUE(CheckBehaviourParams(WithSolver("blindfold-topq", nlohmann::json::object())).ok());
+}
+
+TEST(BehaviourCheck, WithholdingFromPastTheLastCheckpointIsRefused) {
+  EXPECT_THAT(ReachProblems(WithSolver("withhold", {{"from_index", 50}})),
+              ::testing::HasSubstr("/participants/0/params/from_index: 's' (withhold): "
+                                   "withhold.from_index 50 is past the task's last checkpoint "
+                                   "(4): the solver would never withhold anything"));
+  EXPECT_TRUE(CheckBehaviourParams(WithSolver("withhold", {{"from_index", 4}})).ok());
+}
+
+TEST(BehaviourCheck, ColludingWithSomeoneWhoIsNotTheSolverIsRefused) {
+  for (const char* partner : {"solver-9", "v"}) {
+    EXPECT_THAT(ReachProblems(WithReachVerifier("colluding", {{"solver", partner}})),
+                ::testing::HasSubstr("/participants/1/params/solver: 'v' (colluding): "
+                                     "colluding.solver '" + std::string(partner) +
+                                     "' is not a solver of the scenario ('s'): it would check "
+                                     "every task like an honest verifier"));
+  }
+  EXPECT_TRUE(CheckBehaviourParams(WithReachVerifier("colluding", {{"solver", "s"}})).ok());
+}
+
 TEST(BehaviourCheck, GoodParametersPass) {
   EXPECT_TRUE(
       CheckBehaviourParams(WithSolver("lazy", {{"fraction", 0.2}})).ok());

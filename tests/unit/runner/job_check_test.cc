@@ -190,6 +190,18 @@ TEST(JobCheckTest, ASweepOverAMisspelledNodeIsRefusedAtThatPoint) {
   EXPECT_THAT(errors[0].message, HasSubstr("did you mean \"fc2.backward\"?"));
 }
 
+TEST(JobCheckTest, ASweepPointWhoseBehaviourParamsMissTheTaskIsRefused) {
+  json doc = JobCheckDoc(nullptr, "honest");
+  doc["participants"][1]["behaviour"] = "false-challenge";
+  doc["sweep"] = {{"parameters",
+                   {{{"path", "/participants/1/params/interval"}, {"values", {1, 4}}}}}};
+  const auto errors = CheckSweepJobs(ParseJobCheckDoc(doc));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0].message,
+              HasSubstr("point 1 (/participants/1/params/interval=4): "
+                        "/participants/1/params/interval: 'verifier-1' (false-challenge)"));
+}
+
 TEST(JobCheckTest, AProblemAtEveryPointIsSaidOnce) {
   json doc = JobCheckDoc({{"step", 5}, {"node", "loss.forward"}});
   doc["sweep"] = {{"parameters",
