@@ -351,6 +351,12 @@ void CrashErrors(const json& r, const std::map<std::string, size_t>& first_use,
     if (role == "arbiter" && point == "training") {
       errors.push_back({at + "/at", "the arbiter crashes at \"verification\" (after `after` "
                                     "verdicts) or \"dispute\" (after `after` game moves)"});
+      continue;  // the rules below are about participants
+    }
+    if (role == "arbiter" && !crashes[i]["restart"].get<bool>()) {
+      errors.push_back({at + "/restart", "an arbiter that crashes must restart: only the "
+                                         "arbiter enforces the deadlines, so without it no "
+                                         "task could settle and the run could only time out"});
     }
     if (point == "training" && role != "solver") {
       errors.push_back({at + "/at", "only the solver trains; '" + name + "' is a " + role});

@@ -98,7 +98,24 @@ TEST(ReliabilityScenario, TheArbiterCrashesInVerificationOrDisputeOnly) {
   j["crashes"][0]["after"] = 1;
   EXPECT_EQ(ErrorOf(j), "");
   j["crashes"][0]["at"] = "training";
-  EXPECT_THAT(ErrorOf(j), HasSubstr("/crashes/0/at: the arbiter crashes at \"verification\""));
+  // One error, not a second one saying "'arbiter' is a arbiter".
+  EXPECT_EQ(ErrorOf(j), "test.json: /crashes/0/at: the arbiter crashes at \"verification\" "
+                        "(after `after` verdicts) or \"dispute\" (after `after` game moves)");
+}
+
+TEST(ReliabilityScenario, AnArbiterCrashWithoutRestartIsRefused) {
+  json j = ReliabilityMinimal();
+  for (const char* at : {"verification", "dispute"}) {
+    j["crashes"] = {{{"participant", "arbiter"}, {"at", at}, {"after", 1}}};
+    EXPECT_THAT(ErrorOf(j), HasSubstr("/crashes/0/restart: an arbiter that crashes must "
+                                      "restart: only the arbiter enforces the deadlines"))
+        << at;
+    j["crashes"][0]["restart"] = true;
+    EXPECT_EQ(ErrorOf(j), "") << at;
+  }
+  // A participant's crash may stay down: the arbiter's deadlines settle its task.
+  j["crashes"] = {{{"participant", "v"}, {"at", "verification"}, {"after", 0}}};
+  EXPECT_EQ(ErrorOf(j), "");
 }
 
 // A crash point the run can be seen never to reach is refused: it would
@@ -106,7 +123,8 @@ TEST(ReliabilityScenario, TheArbiterCrashesInVerificationOrDisputeOnly) {
 TEST(ReliabilityScenario, CrashPointsThatCanNeverFireAreRefused) {
   json j = ReliabilityMinimal();  // 1 task, 1 verifier, top_q 1 + random 1
   j["participants"].push_back({{"name", "v2"}, {"role", "verifier"}});
-  j["crashes"] = {{{"participant", "arbiter"}, {"at", "verification"}, {"after", 2}}};
+  j["crashes"] = {
+      {{"participant", "arbiter"}, {"at", "verification"}, {"after", 2}, {"restart", true}}};
   EXPECT_EQ(ErrorOf(j), "");  // after the last of two verdicts: it fires
   j["crashes"][0]["after"] = 3;
   EXPECT_THAT(ErrorOf(j), HasSubstr("/crashes/0/after: the arbiter crashes after verdict 3, "
