@@ -198,6 +198,19 @@ void ProtocolErrors(const json& r, std::vector<ScenarioError>& errors) {
 
 }
 
+// The scenario's name, which results/runs/<name>/ and results/sweeps/<name>/
+// are built from: the schema's pattern holds the character set, and "."
+// and ".." would name the folder itself or its parent.
+void ScenarioNameErrors(const json& r, std::vector<ScenarioError>& errors) {
+  const std::string name = r["name"].get<std::string>();
+  if (name == "." || name == "..") {
+    errors.push_back({"/name", "\"" + name + "\" is not a name: results/runs/" + name +
+                                   "/ is " +
+                                   (name == "." ? "results/runs/ itself"
+                                                : "results/, outside results/runs/")});
+  }
+}
+
 // The job's name: built in, or from a plug-in.
 void JobNameErrors(const json& r, std::vector<ScenarioError>& errors) {
   const std::string job_name = r["job"]["name"].get<std::string>();
@@ -448,6 +461,7 @@ void ExpectErrors(const json& r, std::vector<ScenarioError>& errors) {
 // and has its defaults filled in.
 std::vector<ScenarioError> SemanticErrors(const json& r) {
   std::vector<ScenarioError> errors;
+  ScenarioNameErrors(r, errors);
   ProtocolErrors(r, errors);
   JobNameErrors(r, errors);
   std::map<std::string, size_t> first_use;

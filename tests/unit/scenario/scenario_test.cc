@@ -585,6 +585,22 @@ TEST(ScenarioTest, SamplesMustBePositiveAndFitTheIntervals) {
   EXPECT_THAT(ErrorOf(sum), HasSubstr("the arbiter refuses a task that samples more intervals"));
 }
 
+TEST(ScenarioTest, ANameThatIsADirectoryOfItsOwnIsRefused) {
+  json dot = json::parse(kMinimal);
+  dot["name"] = ".";
+  EXPECT_THAT(ErrorOf(dot), HasSubstr("/name: \".\" is not a name: results/runs/./ is "
+                                      "results/runs/ itself"));
+  json dotdot = json::parse(kMinimal);
+  dotdot["name"] = "..";
+  EXPECT_THAT(ErrorOf(dotdot), HasSubstr("/name: \"..\" is not a name: results/runs/../ is "
+                                         "results/, outside results/runs/"));
+  for (const char* name : {"...", ".a", "a..b"}) {
+    json j = json::parse(kMinimal);
+    j["name"] = name;
+    EXPECT_EQ(ErrorOf(j), "") << name;
+  }
+}
+
 TEST(ScenarioTest, BehaviourMustBeKnownForTheRole) {
   json j = json::parse(kMinimal);
   j["participants"][1]["behaviour"] = "x";
