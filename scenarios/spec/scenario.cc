@@ -453,8 +453,17 @@ void ExpectErrors(const json& r, std::vector<ScenarioError>& errors) {
   }
   // Paths that no summary.json of this scenario can hold (summary_shape.h).
   for (auto& e : CheckExpectPaths(r)) errors.push_back(std::move(e));
-  // Paths that no summary.json of this scenario can hold (summary_shape.h).
-  for (auto& e : CheckExpectPaths(r)) errors.push_back(std::move(e));
+  // A range that no value is in.
+  for (size_t i = 0; i < expect.size(); ++i) {
+    const json& e = expect[i];
+    if (e.contains("min") && e.contains("max") &&
+        e["min"].get<long double>() > e["max"].get<long double>()) {
+      errors.push_back({"/expect/" + std::to_string(i),
+                        "min " + e["min"].dump() + " is above max " + e["max"].dump() +
+                            ": no value is in that range, so the expectation could never "
+                            "hold"});
+    }
+  }
 }
 
 // Errors the schema cannot express. REQUIRES: `r` conforms to the schema

@@ -601,6 +601,22 @@ TEST(ScenarioTest, ANameThatIsADirectoryOfItsOwnIsRefused) {
   }
 }
 
+TEST(ScenarioTest, AnExpectedRangeWithMinAboveMaxIsRefused) {
+  json j = json::parse(kMinimal);
+  j["expect"] = {{{"path", "/tasks/0/solver_steps_computed"}, {"min", 10}, {"max", 1}},
+                 {{"path", "/tasks/0/solver_steps_computed"}, {"min", 1}, {"max", 1}}};
+  EXPECT_EQ(ErrorOf(j), "test.json: /expect/0: min 10 is above max 1: no value is in that "
+                        "range, so the expectation could never hold");
+}
+
+TEST(ScenarioTest, AnExpectPathErrorIsReportedOnce) {
+  json j = json::parse(kMinimal);
+  j["expect"] = {{{"path", "/tasks/0/outcom"}, {"equals", "accepted"}}};
+  const std::string error = ErrorOf(j);
+  EXPECT_THAT(error, HasSubstr("/expect/0/path"));
+  EXPECT_EQ(LineCount(error), 1u) << error;
+}
+
 TEST(ScenarioTest, BehaviourMustBeKnownForTheRole) {
   json j = json::parse(kMinimal);
   j["participants"][1]["behaviour"] = "x";
