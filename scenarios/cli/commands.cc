@@ -48,7 +48,7 @@ struct WorkflowCommands::State {
   ReportOptions report_options;
 
   std::string audit_dir;
-  std::string audit_key;
+  std::optional<std::string> audit_key;  // set when --arbiter-key is given, even empty
 
   std::string schema_doc_file;
 
@@ -118,9 +118,9 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) : s_(std::make_unique<State>()
   s.audit = app.add_subcommand(
       "audit", "re-verify a run folder: signed hash chains, ledger replay, summary rebuilt");
   s.audit->add_option("dir", s.audit_dir, "a run folder")->required();
-  s.audit->add_option("--arbiter-key", s.audit_key,
-                      "the arbiter's public key (64 hex) as you know it; default: "
-                      "manifest.json's");
+  s.audit->add_option_function<std::string>(
+      "--arbiter-key", [&s](const std::string& hex) { s.audit_key = hex; },
+      "the arbiter's public key (64 hex) as you know it; default: manifest.json's");
 
   s.schema_doc = app.add_subcommand(
       "schema-doc", "print the scenario reference generated from the schema, or update a file");
@@ -224,13 +224,12 @@ int WorkflowCommands::State::Report(const std::string& dir, const std::string& o
 
 int WorkflowCommands::State::Audit() {
   AuditOptions options;
-  if (!audit_key.empty()) {
-    options.arbiter_key = PublicKey::FromHex(audit_key);
-    if (!options.arbiter_key) {
-      std::cerr << "audit: --arbiter-key must be 64 hex characters\n";
-      return kRunBadInput;
-    }
+  auto key = ArbiterKeyFlag(audit_key);
+  if (!key.ok()) {
+    std::cerr << "audit: " << key.status().message() << "\n";
+    return kRunBadInput;
   }
+  options.arbiter_key = *key;
   auto audit = AuditRunFolder(audit_dir, options);
   if (!audit.ok()) {
     std::cerr << "audit: " << audit.status().message() << "\n";

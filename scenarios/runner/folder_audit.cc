@@ -437,4 +437,14 @@ std::string AuditText(const FolderAudit& audit) {
   return out;
 }
 
+Result<std::optional<PublicKey>> ArbiterKeyFlag(const std::optional<std::string>& given) {
+  if (!given) return std::optional<PublicKey>();
+  std::optional<PublicKey> key = PublicKey::FromHex(*given);
+  if (!key) {
+    return Status::InvalidArgument("--arbiter-key must be 64 hex characters, not \"" + *given +
+                                   "\"");
+  }
+  return key;
+}
+
 }  // namespace veritrain

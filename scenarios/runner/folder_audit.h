@@ -41,6 +41,13 @@
 
 namespace veritrain {
 
+// The key given with `--arbiter-key`: nullopt when the flag is absent
+// (the audit then uses manifest.json's), the key when it is 64 hex
+// characters, InvalidArgument "--arbiter-key must be 64 hex characters"
+// otherwise — an empty value included: `--arbiter-key "$KEY"` with KEY
+// unset must not quietly fall back to the key the folder itself names.
+Result<std::optional<PublicKey>> ArbiterKeyFlag(const std::optional<std::string>& given);
+
 struct AuditOptions {
   // The arbiter's public key as the auditor knows it; unset: manifest.json's.
   std::optional<PublicKey> arbiter_key;

@@ -168,9 +168,11 @@ TEST_F(AuditTest, ABadFolderOrKeyIsBadInput) {
   CommandResult r = Veritrain({"audit", dir_ + "/logs"});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   EXPECT_TRUE(Contains(r.err, "not a run folder")) << r.err;
-  r = Audit({"--arbiter-key", "abc"});
-  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-  EXPECT_TRUE(Contains(r.err, "64 hex")) << r.err;
+  for (const char* bad : {"abc", ""}) {  // "": `--arbiter-key "$KEY"` with KEY unset
+    r = Audit({"--arbiter-key", bad});
+    EXPECT_EQ(r.exit_code, 2) << bad << r.out << r.err;
+    EXPECT_TRUE(Contains(r.err, "64 hex")) << r.err;
+  }
   // Someone else's key: every head fails.
   r = Audit({"--arbiter-key", std::string(64, 'a')});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;

@@ -126,6 +126,22 @@ class FolderAuditTest : public ::testing::Test {
   ScratchDir dir_;
 };
 
+TEST(ArbiterKeyFlagTest, AnEmptyKeyIsMalformedNotAbsent) {
+  auto absent = ArbiterKeyFlag(std::nullopt);
+  ASSERT_TRUE(absent.ok());
+  EXPECT_FALSE(absent->has_value());
+  for (const std::string& bad : {std::string(), std::string("zz"), std::string(63, 'a')}) {
+    auto r = ArbiterKeyFlag(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
+    EXPECT_NE(r.status().message().find("--arbiter-key must be 64 hex characters"),
+              std::string::npos);
+  }
+  auto good = ArbiterKeyFlag(std::string(64, 'a'));
+  ASSERT_TRUE(good.ok());
+  EXPECT_TRUE(good->has_value());
+}
+
 TEST_F(FolderAuditTest, AFinishedFolderPasses) {
   const FolderAudit audit = Audit();
   EXPECT_TRUE(audit.ok()) << Problems(audit);
