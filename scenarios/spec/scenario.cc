@@ -605,6 +605,56 @@ std::string LineColumn(std::string_view text, size_t byte) {
          std::to_string(index - line_start + 1);
 }
 
+// Parses `text` as json::parse does (throwing its parse errors), also
+// collecting the JSON pointer of every key that appears a second time in
+// one object: the reader keeps the last value of such a key silently.
+json ParseNotingDuplicateKeys(std::string_view text, std::vector<std::string>* duplicates) {
+  struct Frame {
+    bool object = false;
+    std::set<std::string> keys;
+    std::string key;   // object: the member being read
+    size_t index = 0;  // array: the element being read
+  };
+  std::vector<Frame> stack;
+  auto escaped = [](const std::string& token) {
+    std::string out;
+    for (char c : token) out += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+    return out;
+  };
+  auto element_done = [&stack] {
+    if (!stack.empty() && !stack.back().object) ++stack.back().index;
+  };
+  json::parser_callback_t note = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+      case json::parse_event_t::array_start:
+        stack.push_back(Frame{event == json::parse_event_t::object_start, {}, {}, 0});
+        break;
+      case json::parse_event_t::key:
+        stack.back().key = parsed.get<std::string>();
+        if (!stack.back().keys.insert(stack.back().key).second) {
+          std::string pointer;
+          for (size_t i = 0; i < stack.size(); ++i) {
+            pointer += "/" + (stack[i].object ? escaped(stack[i].key)
+                                              : std::to_string(stack[i].index));
+          }
+          duplicates->push_back(pointer);
+        }
+        break;
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        stack.pop_back();
+        element_done();
+        break;
+      case json::parse_event_t::value:
+        element_done();
+        break;
+    }
+    return true;
+  };
+  return json::parse(text.begin(), text.end(), note);
+}
+
 // nlohmann's parse error text without its "[json.exception...] parse error
 // at line L, column C: " prefix.
 std::string ParseErrorReason(const std::string& what) {
@@ -685,14 +735,27 @@ std::vector<ScenarioError> CheckScenarioJson(const nlohmann::json& j) {
 Result<Scenario> ParseScenario(std::string_view json_text,
                                const std::string& source_name) {
   json j;
+  std::vector<std::string> duplicates;
   try {
-    j = json::parse(json_text.begin(), json_text.end());
+    j = ParseNotingDuplicateKeys(json_text, &duplicates);
   } catch (const json::parse_error& e) {
     return Status::InvalidArgument(source_name + ": invalid JSON at " +
                                    LineColumn(json_text, e.byte) + ": " +
                                    ParseErrorReason(e.what()));
   } catch (const std::exception& e) {
     return Status::InvalidArgument(source_name + ": invalid JSON: " + e.what());
+  }
+  if (!duplicates.empty()) {
+    // Refused like an unknown field: a value that silently does not count.
+    std::string message;
+    for (const std::string& pointer : duplicates) {
+      const std::string key = json::json_pointer(pointer).back();
+      message += (message.empty() ? "" : "\n") + source_name + ": " + pointer +
+                 ": duplicate key \"" + key +
+                 "\": a key may appear once in an object (otherwise only its last value "
+                 "would count)";
+    }
+    return Status::InvalidArgument(message);
   }
   try {
     json resolved;
@@ -739,8 +802,16 @@ Result<Scenario> LoadScenario(const std::string& path,
   std::string source = text.str();
   if (!extra_plugins.empty()) {
     // Added before checking, so a plug-in job named only by --plugin passes.
-    json j = json::parse(source, nullptr, /*allow_exceptions=*/false);
-    if (j.is_object()) {
+    // Re-serialising would drop a duplicate key: such a file is left as it
+    // is, for ParseScenario to refuse.
+    std::vector<std::string> duplicates;
+    json j;
+    try {
+      j = ParseNotingDuplicateKeys(source, &duplicates);
+    } catch (const json::exception&) {
+      j = json();  // ParseScenario reports it
+    }
+    if (j.is_object() && duplicates.empty()) {
       if (!j.contains("plugins")) j["plugins"] = json::array();
       if (j["plugins"].is_array()) {
         for (const std::string& p : extra_plugins) {

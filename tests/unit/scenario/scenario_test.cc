@@ -617,6 +617,40 @@ TEST(ScenarioTest, AnExpectPathErrorIsReportedOnce) {
   EXPECT_EQ(LineCount(error), 1u) << error;
 }
 
+TEST(ScenarioTest, ADuplicateKeyIsRefusedWithItsPointer) {
+  // nlohmann keeps the last of two equal keys: the run used seed 8.
+  const std::string top = R"json({
+    "format": "veritrain-scenario/1", "name": "dup", "seed": 7, "seed": 8,
+    "job": {"name": "synthetic", "steps": 100},
+    "participants": [{"name": "s", "role": "solver"}, {"name": "v", "role": "verifier"}]
+  })json";
+  auto r = ParseScenario(top, "dup.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(r.status().message(),
+            "dup.json: /seed: duplicate key \"seed\": a key may appear once in an object "
+            "(otherwise only its last value would count)");
+  const std::string nested = R"json({
+    "format": "veritrain-scenario/1", "name": "dup",
+    "job": {"name": "synthetic", "steps": 100, "params": {"a/b": 1, "x": [1, {"y": 2}], "a/b": 2}},
+    "participants": [{"name": "s", "role": "solver"},
+                     {"name": "v", "role": "verifier", "name": "w"}]
+  })json";
+  r = ParseScenario(nested, "dup.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("dup.json: /job/params/a~1b: duplicate key \"a/b\""));
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("dup.json: /participants/1/name: duplicate key \"name\""));
+  EXPECT_EQ(LineCount(r.status().message()), 2u);
+  // The same key in two objects is no duplicate.
+  const std::string apart = R"json({
+    "format": "veritrain-scenario/1", "name": "dup",
+    "job": {"name": "synthetic", "steps": 100},
+    "participants": [{"name": "s", "role": "solver"}, {"name": "v", "role": "verifier"}]
+  })json";
+  EXPECT_TRUE(ParseScenario(apart, "dup.json").ok());
+}
+
 TEST(ScenarioTest, BehaviourMustBeKnownForTheRole) {
   json j = json::parse(kMinimal);
   j["participants"][1]["behaviour"] = "x";
