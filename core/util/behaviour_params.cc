@@ -1,6 +1,7 @@
 #include "core/util/behaviour_params.h"
 
 #include <cmath>
+#include <cstdint>
 
 namespace veritrain {
 
@@ -49,11 +50,15 @@ Result<int64_t> BehaviourParams::Int(const char* key, int64_t fallback,
   if (it == params_.end()) return fallback;
   if (!it->is_number_integer())
     return Status::InvalidArgument(Name(key) + " must be an integer");
-  const int64_t v = it->get<int64_t>();
-  if (v < min || v > max) {
+  // An unsigned value above INT64_MAX would wrap round to a negative one:
+  // it is out of every range, and is named as written (dump()).
+  const bool too_large = it->is_number_unsigned() &&
+                         it->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX);
+  const int64_t v = too_large ? 0 : it->get<int64_t>();
+  if (too_large || v < min || v > max) {
     return Status::InvalidArgument(
         Name(key) + " must be in [" + std::to_string(min) + ", " +
-        std::to_string(max) + "], not " + std::to_string(v));
+        std::to_string(max) + "], not " + it->dump());
   }
   return v;
 }
