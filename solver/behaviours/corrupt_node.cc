@@ -1,6 +1,7 @@
 #include "solver/behaviours/corrupt_node.h"
 
 #include <cstdint>
+#include <cstring>
 
 #include "core/util/behaviour_params.h"
 
@@ -16,12 +17,28 @@ class CorruptNodeSolver final : public SolverBehaviour {
   bool ServesDisputeData() override { return serves_; }
   bool OpensRealTrace() override { return opens_; }
 
+  Status Begin(const TrainingJob&, const TaskContext&) override {
+    changed_ = false;
+    return Status::Ok();
+  }
+  // A magnitude too small to change a bit of the node's outputs (1e-30
+  // added to float32 values) leaves the honest training: the run must not
+  // count the attack as missed.
+  bool TrainsHonestly() const override { return !changed_; }
+
   NodeHook Hook(int64_t step) override {
     if (step != step_) return nullptr;
     return [this](size_t, const Node& node, TensorMap& outputs) {
       if (node.name != node_) return;
-      for (auto& [name, t] : outputs) {
-        if (t.is_floating_point()) t = t + magnitude_;
+      for (auto& entry : outputs) {
+        torch::Tensor& t = entry.second;
+        if (!t.is_floating_point()) continue;
+        torch::Tensor corrupted = t + magnitude_;
+        // Bit for bit: equal values with other bits (a NaN, -0) still count.
+        const auto bytes = static_cast<size_t>(t.numel()) * t.element_size();
+        const torch::Tensor a = t.contiguous(), b = corrupted.contiguous();
+        if (std::memcmp(a.data_ptr(), b.data_ptr(), bytes) != 0) changed_ = true;
+        t = std::move(corrupted);
       }
     };
   }
@@ -32,6 +49,7 @@ class CorruptNodeSolver final : public SolverBehaviour {
   double magnitude_;
   bool serves_;
   bool opens_;
+  bool changed_ = false;  // the corruption changed a bit of its node's outputs
 };
 
 }  // namespace

@@ -15,6 +15,9 @@ class LazySolver final : public SolverBehaviour {
 
   std::string name() const override { return "lazy"; }
 
+  // A fraction too small to skip a single step leaves the honest training.
+  bool TrainsHonestly() const override { return skipped_ == 0; }
+
   Status Begin(const TrainingJob& job, const TaskContext& task) override {
     skipped_ = 0;
     seed_ = DeriveSeed(task.seed, "lazy/" + task.task);

@@ -126,6 +126,31 @@ TEST_F(AttacksTest, LazySkipsAndSaysHowMuch) {
   EXPECT_EQ(ParamUpdateNorm(tail.checkpoints[2], tail.checkpoints[4]), 0.0);
 }
 
+// An attack too small to change a bit commits the honest training and says
+// so, so that the run does not count it as a missed attack; the same attack
+// at a size that changes the trace says it does not.
+TEST_F(AttacksTest, AnAttackThatChangesNothingSaysItTrainsHonestly) {
+  Driven tiny = Drive("corrupt-node", {{"step", 5}, {"node", "fc1.backward"}, {"magnitude", 1e-30}},
+                      *job_);
+  EXPECT_TRUE(BitEqual(tiny.checkpoints.back(), honest_.back()));
+  EXPECT_TRUE(tiny.behaviour->TrainsHonestly());
+  Driven real = Drive("corrupt-node", {{"step", 5}, {"node", "fc1.backward"}, {"magnitude", 0.01}},
+                      *job_);
+  EXPECT_FALSE(BitEqual(real.checkpoints.back(), honest_.back()));
+  EXPECT_FALSE(real.behaviour->TrainsHonestly());
+  // Another task starts afresh.
+  TaskContext task{"task-0002", job_->config(), kSteps, kInterval, 99};
+  ASSERT_TRUE(real.behaviour->StartTask(*job_, task).ok());
+  EXPECT_TRUE(real.behaviour->TrainsHonestly());
+
+  Driven lazy_none = Drive("lazy", {{"fraction", 1e-300}}, *job_);
+  EXPECT_EQ(lazy_none.behaviour->Report()["steps_skipped"].get<int64_t>(), 0);
+  EXPECT_TRUE(BitEqual(lazy_none.checkpoints.back(), honest_.back()));
+  EXPECT_TRUE(lazy_none.behaviour->TrainsHonestly());
+  Driven lazy = Drive("lazy", {{"fraction", 0.5}}, *job_);
+  EXPECT_FALSE(lazy.behaviour->TrainsHonestly());
+}
+
 TEST_F(AttacksTest, RandomWeightsComputeNothing) {
   Driven r = Drive("random-weights", nlohmann::json::object(), *job_);
   EXPECT_EQ(r.behaviour->steps_computed(), 0);
