@@ -69,6 +69,12 @@ void AddDetection(nlohmann::json* task) {
   for (const auto& v : t["verifiers"]) judged = judged || !v.value("abstain", false);
   const bool trace_honest = t.value("solver_trace_honest", honest);
   t["missed"] = !challenged && !trace_honest && judged;
+  // Escaped: a trace that was not the honest training and the task still
+  // paid its solver. A challenge can be raised (detected) and the solver
+  // paid all the same, when the dispute played was another challenger's
+  // and the solver won it (one dispute per task).
+  const std::string outcome = t.value("outcome", std::string());
+  t["escaped"] = !trace_honest && (outcome == "accepted" || outcome == "challenge_rejected");
   const int64_t steps = t.value("steps", int64_t{0});
   if (t.contains("solver_steps_computed") && steps > 0) {
     const int64_t computed = t["solver_steps_computed"].get<int64_t>();
@@ -165,6 +171,8 @@ std::string VerificationLine(const nlohmann::json& t) {
   }
   if (t.contains("forced_round") && !t.contains("real_trace_root")) {
     line += "never opened";
+  } else if (t.value("detected", false) && t.value("escaped", false)) {
+    line += "detected, yet PAID (the dispute played was lost by its challenger)";
   } else if (t.value("detected", false)) {
     line += "detected";
   } else if (t.value("false_positive", false)) {

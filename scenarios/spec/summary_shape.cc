@@ -41,7 +41,7 @@ constexpr const char* kShape = R"({
     "balances": {"*account": "integer"},
     "dispute": "open",
     "challenged": "boolean", "detected": "boolean", "false_positive": "boolean",
-    "missed": "boolean", "max_distance": {"*any": "number"},
+    "missed": "boolean", "escaped": "boolean", "max_distance": {"*any": "number"},
     "hyperparameter_mismatches": "integer",
     "economics": "open", "selected_verifiers": ["string"],
     "abstained": ["string"], "settlement": "open",

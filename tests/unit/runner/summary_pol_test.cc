@@ -152,6 +152,29 @@ TEST(SummaryPol, MissedAttacksAndFalsePositives) {
   EXPECT_EQ((*BuildSummary(events, "demo", 1))["tasks"][0]["missed"], true);
 }
 
+// A cheating solver that was challenged but paid all the same (the dispute
+// played was another challenger's, and the solver won it) escaped, and the
+// line says so; one the challenge caught did not; nor does an honest one.
+TEST(SummaryPol, ACheaterPaidDespiteAChallengeEscaped) {
+  auto events = PolStory("corrupt-node", false);
+  events[3].data["outcome"] = "challenge_rejected";
+  auto paid = BuildSummary(events, "demo", 1);
+  ASSERT_TRUE(paid.ok());
+  EXPECT_EQ((*paid)["tasks"][0]["outcome"], "challenge_rejected");
+  EXPECT_EQ((*paid)["tasks"][0]["detected"], true);
+  EXPECT_EQ((*paid)["tasks"][0]["escaped"], true);
+  EXPECT_THAT(HumanSummary(*paid, 1.0), ::testing::HasSubstr("detected, yet PAID"));
+  events[3].data["outcome"] = "challenge_upheld";
+  auto caught = BuildSummary(events, "demo", 1);
+  ASSERT_TRUE(caught.ok());
+  EXPECT_EQ((*caught)["tasks"][0]["escaped"], false);
+  EXPECT_THAT(HumanSummary(*caught, 1.0), ::testing::Not(::testing::HasSubstr("PAID")));
+  auto missed = BuildSummary(PolStory("infinitesimal", true), "demo", 1);
+  EXPECT_EQ((*missed)["tasks"][0]["escaped"], true);
+  auto honest = BuildSummary(PolStory("honest", true), "demo", 1);
+  EXPECT_EQ((*honest)["tasks"][0]["escaped"], false);
+}
+
 TEST(SummaryPol, CalibratedDeltaIsRecorded) {
   auto s = BuildSummary(
       PolStory("honest", true, {{"source", "calibrated"}, {"quantile", 0.99}}),
