@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/state/atomic_file.h"
+#include "scenarios/runner/results_folder.h"
 #include "scenarios/sweep/sweep_runner.h"
 
 namespace veritrain {
@@ -94,14 +95,31 @@ Result<MergeResult> MergeSweeps(const std::string& out_dir,
   }
 
   std::error_code ec;
+  for (const auto& [run, dir] : owner) {
+    const fs::path from = fs::path(dir) / "runs" / SweepRunDirName(run);
+    if (!fs::is_directory(from, ec)) {
+      return Status::FailedPrecondition(dir + " lists run " + std::to_string(run) +
+                                        " but has no folder " + from.string() +
+                                        " for it; its shard is incomplete");
+    }
+  }
+  // The output is a results folder like a sweep's (results_folder.h):
+  // locked, refused when it holds other files, emptied when it holds
+  // earlier results. Never one of the shards it reads: that would be
+  // emptied, or overwritten in place.
+  for (const std::string& dir : shard_dirs) {
+    if (fs::exists(out_dir, ec) && fs::equivalent(dir, out_dir, ec)) {
+      return Status::InvalidArgument("--out " + out_dir + " is one of the shards it merges (" +
+                                     dir + "); name another folder");
+    }
+  }
+  VT_ASSIGN_OR_RETURN(ResultsFolder folder, OpenResultsFolder(out_dir));
   fs::create_directories(out_dir + "/runs", ec);
   if (ec) return Status::IOError("cannot create " + out_dir + ": " + ec.message());
   for (const auto& [run, dir] : owner) {
     const std::string name = SweepRunDirName(run);
     const fs::path from = fs::path(dir) / "runs" / name;
-    if (!fs::exists(from, ec)) continue;
     const fs::path to = fs::path(out_dir) / "runs" / name;
-    if (fs::equivalent(from, to, ec)) continue;
     fs::remove_all(to, ec);
     fs::copy(from, to, fs::copy_options::recursive, ec);
     if (ec) return Status::IOError("copying " + from.string() + ": " + ec.message());

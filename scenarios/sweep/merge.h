@@ -7,7 +7,11 @@
 // together they hold every run; then it writes into `out_dir` the sweep.json,
 // rows.jsonl, sweep.csv and aggregates.csv an unsharded sweep would have
 // written (equal up to timing columns), and copies each run's folder into
-// out_dir/runs/.
+// out_dir/runs/. A shard that lists a run without its folder is refused.
+// `out_dir` is opened as a run's or sweep's results folder is (locked;
+// refused when it holds files that are not results, emptied when it holds
+// earlier ones; scenarios/runner/results_folder.h), and may not be one of
+// the shards.
 //
 // Thread-safety: one call at a time per output folder.
 #pragma once

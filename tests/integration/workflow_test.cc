@@ -212,6 +212,33 @@ TEST_F(WorkflowTest, ShardsMergeIntoTheSweepCsvOfTheWholeSweep) {
   CommandResult partial = RunVeritrain({"merge", shards[0], shards[1], "--out", dir_ + "/m2"}, dir_);
   EXPECT_EQ(partial.exit_code, 2);
   EXPECT_NE(partial.err.find("in no shard"), std::string::npos) << partial.err;
+
+  // The output may not be one of the shards (it would be overwritten in
+  // place), nor a folder of other files (left as it is).
+  std::vector<std::string> into_shard = {"merge", shards[0], shards[1], shards[2], "--out",
+                                         shards[0]};
+  CommandResult onto = RunVeritrain(into_shard, dir_);
+  EXPECT_EQ(onto.exit_code, 2);
+  EXPECT_NE(onto.err.find("is one of the shards it merges"), std::string::npos) << onto.err;
+  EXPECT_TRUE(fs::exists(shards[0] + "/sweep.json"));
+  fs::create_directories(dir_ + "/mine");
+  std::ofstream(dir_ + "/mine/notes.md") << "mine";
+  std::vector<std::string> into_mine = {"merge", shards[0], shards[1], shards[2], "--out",
+                                        dir_ + "/mine"};
+  CommandResult foreign = RunVeritrain(into_mine, dir_);
+  EXPECT_EQ(foreign.exit_code, 2);
+  EXPECT_NE(foreign.err.find("not a veritrain run's (notes.md)"), std::string::npos)
+      << foreign.err;
+  EXPECT_FALSE(fs::exists(dir_ + "/mine/sweep.json"));
+  // A shard whose run folder is gone is incomplete, not merged without it.
+  ASSERT_FALSE(fs::is_empty(shards[1] + "/runs"));
+  const fs::path gone = fs::directory_iterator(shards[1] + "/runs")->path();
+  ASSERT_GT(fs::remove_all(gone), 0u) << gone;
+  std::vector<std::string> incomplete = {"merge", shards[0], shards[1], shards[2], "--out",
+                                         dir_ + "/m3"};
+  CommandResult lacking = RunVeritrain(incomplete, dir_);
+  EXPECT_EQ(lacking.exit_code, 2);
+  EXPECT_NE(lacking.err.find("its shard is incomplete"), std::string::npos) << lacking.err;
 }
 
 TEST_F(WorkflowTest, DeltaBehaviourSweepHasARowPerRunAndRatePlots) {
