@@ -166,13 +166,26 @@ int NodesCommand::State::FromTorchScript() {
     std::cerr << "nodes: " << shape.status().message() << "\n";
     return kRunBadInput;
   }
-  auto job = TorchScriptGraphJob(torchscript, *shape, batch_size, dtype);
-  if (!job.ok()) {
-    std::cerr << torchscript << ": " << job.status().message() << "\n";
-    return kRunBadInput;
+  // Tracing runs the model on a batch of the given shape: a shape or batch
+  // too large to allocate is the input's fault, said in one line.
+  std::string failure;
+  try {
+    auto job = TorchScriptGraphJob(torchscript, *shape, batch_size, dtype);
+    if (!job.ok()) {
+      std::cerr << torchscript << ": " << job.status().message() << "\n";
+      return kRunBadInput;
+    }
+    Print(DescribeJobGraph(**job), torchscript, batch_size, json);
+    return kRunOk;
+  } catch (const c10::Error& e) {
+    failure = e.what_without_backtrace();
+  } catch (const std::exception& e) {
+    failure = e.what();
   }
-  Print(DescribeJobGraph(**job), torchscript, batch_size, json);
-  return kRunOk;
+  std::cerr << torchscript << ": cannot trace the model on a batch of " << batch_size
+            << " samples of shape " << input_shape << ": " << failure.substr(0, failure.find('\n'))
+            << "\n";
+  return kRunBadInput;
 }
 
 }  // namespace veritrain

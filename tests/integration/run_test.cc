@@ -444,6 +444,16 @@ TEST_F(RunTest, NodesListsTheGraphOfAScenarioOrATorchScriptFile) {
   CommandResult no_shape = RunVeritrain({"nodes", "--torchscript", residual}, dir_);
   EXPECT_EQ(no_shape.exit_code, 2);
   EXPECT_NE(no_shape.err.find("--input-shape"), std::string::npos) << no_shape.err;
+
+  // A batch too large to trace is bad input, said in one line: no crash.
+  CommandResult huge = RunVeritrain({"nodes", "--torchscript", model, "--input-shape",
+                                     "1,2800,2800", "--batch-size", "1048576"},
+                                    dir_);
+  EXPECT_EQ(huge.exit_code, 2) << huge.err;
+  EXPECT_NE(huge.err.find("cannot trace the model on a batch of 1048576 samples"),
+            std::string::npos)
+      << huge.err;
+  EXPECT_EQ(huge.err.find("frame #"), std::string::npos) << huge.err;
 }
 
 // Every field of a real summary.json is one the shape that `check` holds
