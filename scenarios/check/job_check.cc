@@ -90,6 +90,34 @@ Status CheckDevices(const Scenario& sc, int cuda_devices) {
   return errors.empty() ? Status::Ok() : Status::InvalidArgument(errors);
 }
 
+Status CheckCalibrationProfiles(const Scenario& sc) {
+  if (sc.protocol.mode != "tolerance" || !sc.protocol.calibration.is_object() ||
+      !sc.protocol.calibration.contains("profiles")) {
+    return Status::Ok();
+  }
+  std::vector<HardwareProfile> listed;
+  for (const json& p : sc.protocol.calibration["profiles"]) {
+    auto parsed = HardwareProfile::FromJson(p);
+    if (!parsed.ok()) return Status::Ok();  // CheckDevices names it
+    listed.push_back(*parsed);
+  }
+  std::string errors;
+  for (size_t i = 0; i < sc.participants.size(); ++i) {
+    const ParticipantSpec& p = sc.participants[i];
+    if (p.role != "solver" && p.role != "verifier") continue;
+    auto own = HardwareProfile::FromJson(p.profile.ToJson());
+    if (!own.ok()) continue;  // CheckDevices names it
+    if (std::find(listed.begin(), listed.end(), *own) != listed.end()) continue;
+    Append(&errors, "/participants/" + std::to_string(i) + "/profile: " + p.name + "'s " +
+                        own->ToJson().dump() +
+                        " is not among protocol.calibration.profiles: the calibration measures "
+                        "the honest error between the profiles it lists, so its thresholds "
+                        "would not cover " + p.name + "'s, and an honest party could lose (a "
+                        "verifier its challenge stake on a false positive); list it");
+  }
+  return errors.empty() ? Status::Ok() : Status::InvalidArgument(errors);
+}
+
 Status CheckRetryPolicy(const Scenario& sc) {
   // The parse the runner and every role apply to network.retry.
   auto retry = RetryPolicy::FromJson(sc.network.retry);
@@ -162,6 +190,7 @@ Status CheckScenarioAgainstJob(const Scenario& sc, const JobConfig& config) {
   std::string errors;
   if (Status s = CheckDevices(sc, CudaDevices()); !s.ok()) Append(&errors, s.message());
   if (Status s = CheckRetryPolicy(sc); !s.ok()) Append(&errors, s.message());
+  if (Status s = CheckCalibrationProfiles(sc); !s.ok()) Append(&errors, s.message());
   VT_ASSIGN_OR_RETURN(JobFacts facts, JobFactsFor(config));
   if (!facts.pure.ok()) Append(&errors, "/job: " + facts.pure.message());
   if (Status s = CheckCorruptNodes(sc, facts.graph); !s.ok()) Append(&errors, s.message());

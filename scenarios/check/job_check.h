@@ -53,6 +53,12 @@ Status CheckDevices(const Scenario& scenario, int cuda_devices);
 // it; InvalidArgument "/network/retry: <their error>".
 Status CheckRetryPolicy(const Scenario& scenario);
 
+// Tolerance mode with protocol.calibration.profiles: every solver's and
+// verifier's profile is among them (the thresholds cover only the honest
+// error between the profiles calibrated). InvalidArgument naming each
+// participant whose profile is not.
+Status CheckCalibrationProfiles(const Scenario& scenario);
+
 // The job-level checks and the behaviour checks (behaviour_check.h) of
 // every point of the scenario's sweep block (once per point), each problem as "point <p> (<values>)[ and <n> more]:
 // <path>: <reason>" under the path "/sweep". Empty without a sweep block or

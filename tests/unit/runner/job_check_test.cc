@@ -174,6 +174,27 @@ TEST(JobCheckTest, AHeartbeatNotBelowTheSilenceIsRefusedWithTheRunTimeMessage) {
   EXPECT_TRUE(CheckRetryPolicy(ParseJobCheckDoc(doc)).ok());
 }
 
+// Calibrated thresholds cover only the honest error between the profiles
+// calibrated: a participant computing in another is refused by name.
+TEST(JobCheckTest, ACalibrationMustListEveryParticipantsProfile) {
+  json doc = JobCheckDoc(nullptr, "honest");
+  doc["protocol"]["mode"] = "tolerance";
+  doc["protocol"]["calibration"] = {{"profiles", {{{"threads", 2}}}}, {"seeds", {1, 2}}};
+  doc["participants"][0]["profile"] = {{"threads", 2}};
+  doc["participants"][1]["profile"] = {{"threads", 1}};
+  const std::string problems = JobProblems(doc);
+  EXPECT_THAT(problems, HasSubstr("/participants/1/profile: verifier-1's"));
+  EXPECT_THAT(problems, HasSubstr("is not among protocol.calibration.profiles"));
+  EXPECT_THAT(problems, ::testing::Not(HasSubstr("/participants/0/profile")));
+  doc["protocol"]["calibration"]["profiles"] = {{{"threads", 2}}, {{"threads", 1}}};
+  EXPECT_TRUE(CheckCalibrationProfiles(ParseJobCheckDoc(doc)).ok());
+  // Exact mode has no thresholds to calibrate.
+  doc["protocol"]["calibration"]["profiles"] = {{{"threads", 2}}};
+  doc["protocol"]["mode"] = "exact";
+  doc["participants"][1]["profile"] = {{"threads", 2}};
+  EXPECT_TRUE(CheckCalibrationProfiles(ParseJobCheckDoc(doc)).ok());
+}
+
 TEST(JobCheckTest, ASweepOverAMisspelledNodeIsRefusedAtThatPoint) {
   json doc = JobCheckDoc({{"step", 5}, {"node", "fc2.backward"}});
   doc["sweep"] = {{"parameters",
