@@ -56,12 +56,22 @@ class Planner {
   Amount jackpot_;
 };
 
+}  // namespace
+
 bool PaysReward(SettlementOutcome o) {
-  return o == SettlementOutcome::kAccepted ||
-         o == SettlementOutcome::kChallengeRejected;
+  return o == SettlementOutcome::kAccepted || o == SettlementOutcome::kChallengeRejected;
 }
 
-}  // namespace
+SettlementOutcome SettlementOutcomeNamed(std::string_view name) {
+  for (SettlementOutcome o :
+       {SettlementOutcome::kAccepted, SettlementOutcome::kChallengeUpheld,
+        SettlementOutcome::kChallengeRejected, SettlementOutcome::kSolverTimeout,
+        SettlementOutcome::kUnverified, SettlementOutcome::kForcedError, SettlementOutcome::kVoid,
+        SettlementOutcome::kWithheld}) {
+    if (name == SettlementOutcomeName(o)) return o;
+  }
+  return SettlementOutcome::kInvalid;
+}
 
 const char* SettlementOutcomeName(SettlementOutcome o) {
   switch (o) {

@@ -65,6 +65,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/protocol/amount.h"
@@ -89,6 +90,12 @@ enum class SettlementOutcome {
   kWithheld,       // the solver did not deliver a checkpoint the arbiter demanded
 };
 const char* SettlementOutcomeName(SettlementOutcome o);
+// The outcome named `name` (SettlementOutcomeName's inverse); kInvalid for
+// any other string.
+SettlementOutcome SettlementOutcomeNamed(std::string_view name);
+// Whether `o` pays the solver its reward: the result is accepted, with or
+// without a challenge the solver won (accepted, challenge_rejected).
+bool PaysReward(SettlementOutcome o);
 
 // kAbstain: the verifier voted that it could not verify (its own failure,
 // or a checkpoint it could not get), which is neither silence nor a

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/protocol/events.h"
+#include "core/protocol/settlement.h"
 #include "scenarios/report/csv_field.h"
 #include "scenarios/runner/money.h"
 
@@ -74,7 +75,7 @@ void AddDetection(nlohmann::json* task) {
   // paid all the same, when the dispute played was another challenger's
   // and the solver won it (one dispute per task).
   const std::string outcome = t.value("outcome", std::string());
-  t["escaped"] = !trace_honest && (outcome == "accepted" || outcome == "challenge_rejected");
+  t["escaped"] = !trace_honest && PaysReward(SettlementOutcomeNamed(outcome));
   const int64_t steps = t.value("steps", int64_t{0});
   if (t.contains("solver_steps_computed") && steps > 0) {
     const int64_t computed = t["solver_steps_computed"].get<int64_t>();

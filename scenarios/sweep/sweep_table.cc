@@ -6,6 +6,8 @@
 #include <set>
 #include <sstream>
 
+#include "core/protocol/settlement.h"
+
 namespace veritrain {
 namespace {
 
@@ -315,7 +317,8 @@ std::vector<PointAggregate> Aggregate(const std::vector<SweepRow>& rows) {
     if (r.metrics.value("status", std::string()) != "ok") continue;
     ++a.completed;
     if (r.metrics.value("flagged", false)) ++a.flagged;
-    if (r.metrics.value("outcome", std::string()) != "accepted") ++a.rejected;
+    const std::string outcome = r.metrics.value("outcome", std::string());
+    if (!PaysReward(SettlementOutcomeNamed(outcome))) ++a.rejected;
     for (const auto& [k, v] : r.metrics.items()) {
       if (!v.is_number() || IsBookkeeping(k)) continue;
       auto& s = sums[r.point][k];

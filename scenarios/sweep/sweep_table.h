@@ -94,7 +94,10 @@ struct PointAggregate {
   bool solver_honest = true;
   int64_t flagged = 0;
   RateInterval flagged_rate;
-  int64_t rejected = 0;  // outcome other than "accepted"
+  // Runs whose task did not pay its solver: an outcome other than accepted
+  // and challenge_rejected (a challenge the solver won leaves its result
+  // accepted).
+  int64_t rejected = 0;
   RateInterval rejected_rate;
   nlohmann::json means = nlohmann::json::object();  // numeric metric -> mean
   // Each numeric "market.*" metric's mean with its 95 % interval over the
@@ -108,7 +111,8 @@ std::vector<PointAggregate> Aggregate(const std::vector<SweepRow>& rows);
 // completed, failed, solver_behaviour, solver_honest, flagged with its rate
 // and 95 % Wilson interval, also under the name the rate has for that point
 // (detection_* for a dishonest solver, false_positive_* for an honest one),
-// rejected likewise, "mean.<metric>" for every numeric metric, and
+// rejected (the task did not pay its solver) with its rate and interval,
+// "mean.<metric>" for every numeric metric, and
 // "ci_low.<metric>", "ci_high.<metric>" for every market metric (empty with
 // fewer than two settled runs).
 std::string AggregatesCsv(const std::vector<std::string>& parameter_names,

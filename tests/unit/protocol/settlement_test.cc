@@ -18,6 +18,21 @@ TEST(ShareOf, FloorsWithoutOverflow) {
   EXPECT_EQ(ShareOf(Amount(7), 0), Amount(0));
 }
 
+TEST(SettlementOutcomeNamed, InvertsTheNameAndPaysOnlyAcceptedResults) {
+  int paying = 0;
+  for (int i = 1; i <= static_cast<int>(SettlementOutcome::kWithheld); ++i) {
+    const auto o = static_cast<SettlementOutcome>(i);
+    EXPECT_EQ(SettlementOutcomeNamed(SettlementOutcomeName(o)), o) << SettlementOutcomeName(o);
+    paying += PaysReward(o) ? 1 : 0;
+  }
+  EXPECT_EQ(paying, 2);
+  EXPECT_TRUE(PaysReward(SettlementOutcomeNamed("accepted")));
+  EXPECT_TRUE(PaysReward(SettlementOutcomeNamed("challenge_rejected")));
+  EXPECT_EQ(SettlementOutcomeNamed("rejected"), SettlementOutcome::kInvalid);
+  EXPECT_EQ(SettlementOutcomeNamed(""), SettlementOutcome::kInvalid);
+  EXPECT_FALSE(PaysReward(SettlementOutcome::kInvalid));
+}
+
 TEST(Settlement, AcceptedPaysRewardMinusTaxFeesAndReturnsStakes) {
   SettlementWorld w;
   w.economics.jackpot_tax_bps = 1000;  // 10 %

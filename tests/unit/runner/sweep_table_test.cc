@@ -282,6 +282,26 @@ TEST(SweepTableTest, WilsonIntervalsMatchNewcombe1998) {
   EXPECT_EQ(none.high, 1.0);
 }
 
+// A challenge the solver won leaves its result accepted and paid: the
+// point's rejected rate counts the tasks that did not pay their solver,
+// not every outcome other than "accepted".
+TEST(SweepTableTest, RejectedCountsTasksThatDidNotPayTheSolver) {
+  std::vector<SweepRow> rows;
+  const std::vector<std::string> outcomes = {"accepted", "challenge_rejected", "challenge_upheld",
+                                             "withheld", "unverified", "solver_timeout"};
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    RunOutcome o;
+    o.exit_code = kRunOk;
+    o.summary = Summary(outcomes[i], i > 0, 0.5, 1);
+    rows.push_back(RowFromRun(MakeRun(static_cast<int64_t>(i), 0, {"x"}), WithSolver("lazy"), o));
+  }
+  auto points = Aggregate(rows);
+  ASSERT_EQ(points.size(), 1u);
+  EXPECT_EQ(points[0].completed, 6);
+  EXPECT_EQ(points[0].rejected, 4);
+  EXPECT_DOUBLE_EQ(points[0].rejected_rate.rate, 4.0 / 6.0);
+}
+
 TEST(SweepTableTest, AggregatesNameTheRateByTheSolver) {
   std::vector<SweepRow> rows;
   for (int64_t i = 0; i < 8; ++i) {
