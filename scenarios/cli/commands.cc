@@ -12,6 +12,7 @@
 #include "core/state/atomic_file.h"
 #include "core/train/job_environment.h"
 #include "scenarios/check/job_check.h"
+#include "scenarios/check/profile_warnings.h"
 #include "scenarios/sweep/merge.h"
 #include "scenarios/cli/progress.h"
 #include "scenarios/report/report.h"
@@ -156,6 +157,7 @@ int WorkflowCommands::State::Sweep() {
   }
   // After the job environment: the points' jobs are built.
   if (CheckSweepOf(*sc, scenario, std::cerr) > 0) return kRunBadInput;
+  PrintScenarioWarnings(*sc, scenario, std::cerr);
   if (!shard.empty()) {
     auto parsed = ParseShard(shard);
     if (!parsed.ok()) {

@@ -28,6 +28,7 @@
 #include "scenarios/cli/calibrate_command.h"
 #include "scenarios/cli/commands.h"
 #include "scenarios/check/job_check.h"
+#include "scenarios/check/profile_warnings.h"
 #include "scenarios/cli/nodes_command.h"
 #include "scenarios/cli/progress.h"
 #include "scenarios/runner/curve_keys.h"
@@ -78,6 +79,7 @@ std::optional<veritrain::Scenario> LoadChecked(const std::string& path,
     std::cerr << veritrain::EachLine(path + ": ", s.message());
     return std::nullopt;
   }
+  veritrain::PrintScenarioWarnings(*sc, path, std::cerr);
   return std::move(*sc);
 }
 

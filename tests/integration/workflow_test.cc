@@ -126,6 +126,29 @@ TEST_F(WorkflowTest, CheckListsEveryErrorWithItsPathAndExitsTwo) {
   }
 }
 
+// Exact mode with a verifier on another thread count is valid (a preset
+// shows its false positive on purpose) but warned about: exit 0, the
+// warning on stderr naming the file, the field and both participants.
+TEST_F(WorkflowTest, CheckWarnsAboutExactModeAcrossThreadCounts) {
+  json participants = json::parse(ReadFile(std::string(VERITRAIN_SOURCE_DIR) +
+                                           "/scenarios/synthetic.json"))["participants"];
+  for (auto& p : participants) {
+    if (p["role"] == "verifier") p["profile"] = {{"threads", 2}};
+  }
+  const std::string file =
+      Write("threads-exact", {{"protocol", {{"mode", "exact"}}}, {"participants", participants}});
+  CommandResult r = RunVeritrain({"check", file}, dir_);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find(file + ": warning: /protocol/mode: exact mode compares checkpoints bit "
+                              "for bit"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("(threads 2 against 1)"), std::string::npos) << r.err;
+  CommandResult plain = RunVeritrain({"check", Write("plain", {})}, dir_);
+  EXPECT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(plain.err.find("warning:"), std::string::npos) << plain.err;
+}
+
 TEST_F(WorkflowTest, CheckValidatesEveryPointOfASweep) {
   const std::string file = Write(
       "bad-sweep", {{"sweep",

@@ -1,0 +1,68 @@
+#include "scenarios/check/profile_warnings.h"
+
+#include <map>
+#include <utility>
+
+namespace veritrain {
+namespace {
+
+// How `v` differs from `s` in what decides the bits of a re-execution,
+// e.g. "threads 2 against 1, deterministic false against true"; "" when it
+// does not.
+std::string BitDifferences(const ProfileSpec& v, const ProfileSpec& s) {
+  std::string out;
+  auto add = [&out](const std::string& what) { out += (out.empty() ? "" : ", ") + what; };
+  if (v.threads != s.threads) {
+    add("threads " + std::to_string(v.threads) + " against " + std::to_string(s.threads));
+  }
+  // (A dtype that differs is refused in exact mode: ParseScenario.)
+  if (v.device != s.device) add("device " + v.device + " against " + s.device);
+  if (!v.deterministic || !s.deterministic) {
+    add(std::string("deterministic ") + (v.deterministic ? "true" : "false") + " against " +
+        (s.deterministic ? "true" : "false"));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> ScenarioWarnings(const Scenario& scenario) {
+  std::vector<std::string> out;
+  if (scenario.protocol.mode != "exact") return out;
+  struct Pair {
+    std::string verifier, solver, differences;
+    int64_t count = 0;
+  };
+  // Keyed by the two profiles, so that a market's many participants with
+  // the same profiles give one line.
+  std::map<std::pair<std::string, std::string>, Pair> pairs;
+  std::vector<std::pair<std::string, std::string>> order;
+  for (const ParticipantSpec* v : scenario.verifiers()) {
+    for (const ParticipantSpec* s : scenario.solvers()) {
+      const std::string differences = BitDifferences(v->profile, s->profile);
+      if (differences.empty()) continue;
+      const auto key = std::make_pair(v->profile.ToJson().dump(), s->profile.ToJson().dump());
+      auto [it, added] = pairs.try_emplace(key, Pair{v->name, s->name, differences, 0});
+      if (added) order.push_back(key);
+      ++it->second.count;
+    }
+  }
+  for (const auto& key : order) {
+    const Pair& p = pairs[key];
+    std::string who = "verifier '" + p.verifier + "' and solver '" + p.solver + "'";
+    if (p.count > 1) who += " (and " + std::to_string(p.count - 1) + " more such pairs)";
+    out.push_back("/protocol/mode: exact mode compares checkpoints bit for bit, and the profiles "
+                  "of " + who + " differ (" + p.differences +
+                  "): the verifier can re-execute an honest interval to other bits, challenge "
+                  "an honest solver and lose its challenge stake. Give them the same profile, or "
+                  "use tolerance mode.");
+  }
+  return out;
+}
+
+void PrintScenarioWarnings(const Scenario& scenario, const std::string& source,
+                           std::ostream& out) {
+  for (const std::string& w : ScenarioWarnings(scenario)) out << source << ": warning: " << w << "\n";
+}
+
+}  // namespace veritrain

@@ -1,0 +1,37 @@
+// Warnings about a scenario that is valid but will probably cost an honest
+// party money: printed to stderr ("<file>: warning: ...") by `veritrain
+// check` and before `veritrain run` and `veritrain sweep` start (a sweep's
+// file as written, not each of its points), without refusing the scenario:
+// presets show some of these outcomes on purpose.
+//
+// Exact mode compares checkpoints bit for bit, so it needs every verifier
+// to compute exactly as the solver does. A verifier whose profile differs
+// from a solver's in its thread count (LibTorch splits convolutions and
+// reductions differently) or its device, or with the determinism flag off
+// on either side (a different dtype is refused outright), can re-execute an
+// honest interval to other bits: it challenges an honest solver, loses the
+// game and its challenge stake (scenarios/pol/honest-threads-exact.json
+// shows it). Tolerance mode, or equal profiles, avoid it.
+//
+// Thread-safety: a pure function.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "scenarios/spec/scenario.h"
+
+namespace veritrain {
+
+// One line per distinct pair of profiles that differ (a market's generated
+// participants are counted, not each listed): which participants, how their
+// profiles differ, what it costs and what to do. Empty when nothing
+// warrants a warning.
+std::vector<std::string> ScenarioWarnings(const Scenario& scenario);
+
+// Prints each warning as "<source>: warning: <warning>" to `out`.
+void PrintScenarioWarnings(const Scenario& scenario, const std::string& source,
+                           std::ostream& out);
+
+}  // namespace veritrain

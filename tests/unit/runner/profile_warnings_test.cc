@@ -1,0 +1,68 @@
+// Exact mode with profiles that compute to other bits is warned about, once
+// per distinct pair of profiles; tolerance mode and equal profiles are not.
+#include "scenarios/check/profile_warnings.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace veritrain {
+namespace {
+
+using ::testing::HasSubstr;
+
+Scenario ProfilesScenario(const std::string& mode, const nlohmann::json& verifier_profiles) {
+  nlohmann::json participants = {
+      {{"name", "s"}, {"role", "solver"}, {"profile", {{"threads", 1}}}}};
+  for (size_t i = 0; i < verifier_profiles.size(); ++i) {
+    participants.push_back({{"name", "v" + std::to_string(i)},
+                            {"role", "verifier"},
+                            {"profile", verifier_profiles[i]}});
+  }
+  nlohmann::json protocol = {{"checkpoint_interval", 5}, {"mode", mode}};
+  if (mode == "tolerance") protocol["delta"] = {{"l2", 0.01}};
+  nlohmann::json j = {{"format", "veritrain-scenario/1"},
+                      {"name", "w"},
+                      {"job", {{"name", "synthetic"}, {"steps", 20}}},
+                      {"protocol", protocol},
+                      {"participants", participants}};
+  auto sc = ParseScenario(j.dump(), "w.json");
+  EXPECT_TRUE(sc.ok()) << sc.status().ToString();
+  return sc.ok() ? *sc : Scenario{};
+}
+
+TEST(ProfileWarnings, ExactModeWithAnotherThreadCountIsWarnedAbout) {
+  const auto w = ScenarioWarnings(ProfilesScenario("exact", {{{"threads", 2}}}));
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_THAT(w[0], HasSubstr("/protocol/mode: exact mode compares checkpoints bit for bit"));
+  EXPECT_THAT(w[0], HasSubstr("verifier 'v0' and solver 's'"));
+  EXPECT_THAT(w[0], HasSubstr("threads 2 against 1"));
+  EXPECT_THAT(w[0], HasSubstr("lose its challenge stake"));
+}
+
+TEST(ProfileWarnings, EachDifferenceThatDecidesTheBitsIsNamed) {
+  const auto w = ScenarioWarnings(ProfilesScenario(
+      "exact", {{{"threads", 3}, {"deterministic", false}}, {{"threads", 1}, {"deterministic", false}}}));
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_THAT(w[0], HasSubstr("(threads 3 against 1, deterministic false against true)"));
+  EXPECT_THAT(w[1], HasSubstr("(deterministic false against true)"));
+}
+
+TEST(ProfileWarnings, EqualProfilesAndToleranceModeAreNotWarnedAbout) {
+  EXPECT_TRUE(ScenarioWarnings(ProfilesScenario("exact", {{{"threads", 1}}})).empty());
+  EXPECT_TRUE(ScenarioWarnings(ProfilesScenario("tolerance", {{{"threads", 2}}})).empty());
+}
+
+TEST(ProfileWarnings, VerifiersWithTheSameProfilesGiveOneLine) {
+  const auto sc = ProfilesScenario("exact", {{{"threads", 2}}, {{"threads", 2}}, {{"threads", 2}}});
+  const auto w = ScenarioWarnings(sc);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_THAT(w[0], HasSubstr("(and 2 more such pairs)"));
+  std::ostringstream printed;
+  PrintScenarioWarnings(sc, "w.json", printed);
+  EXPECT_EQ(printed.str().rfind("w.json: warning: /protocol/mode: ", 0), 0u) << printed.str();
+}
+
+}  // namespace
+}  // namespace veritrain
