@@ -3,7 +3,15 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <cctype>
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "core/state/atomic_file.h"
 #include "core/state/checkpoint_file.h"
+#include "core/state/env.h"
 
 namespace veritrain {
 
@@ -33,6 +41,44 @@ Result<ResumePoint> AdoptCheckpoints(const std::string& dir, const std::string& 
     out.state = std::move(state);
   }
   return out;
+}
+
+namespace {
+
+std::string StepsFile(const std::string& dir) { return dir + "/steps-computed"; }
+
+}  // namespace
+
+int64_t StepsComputedBefore(const std::string& dir) {
+  struct stat st;
+  if (::stat(StepsFile(dir).c_str(), &st) != 0) return 0;
+  auto bytes = ReadFileBytes(StepsFile(dir));
+  if (!bytes.ok()) {
+    spdlog::warn("resume: {}; counting no earlier steps", bytes.status().ToString());
+    return 0;
+  }
+  const std::string text(bytes->view());
+  errno = 0;
+  char* end = nullptr;
+  const long long n = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0])) || errno != 0 || end != text.c_str() + text.size() || n < 0) {
+    spdlog::warn("resume: {} is not a count of steps; counting no earlier steps",
+                 StepsFile(dir));
+    return 0;
+  }
+  return n;
+}
+
+int64_t StepsComputedInAll(int64_t before, int64_t now) {
+  int64_t sum = 0;
+  if (__builtin_add_overflow(before, now, &sum)) return INT64_MAX;
+  return sum;
+}
+
+void KeepStepsComputed(const std::string& dir, int64_t steps) {
+  const std::string text = std::to_string(steps);
+  Status s = WriteFileAtomically(StepsFile(dir), {text}, 0600, Env::Volatile());
+  if (!s.ok()) spdlog::warn("solver: keeping the count of steps computed: {}", s.ToString());
 }
 
 }  // namespace veritrain

@@ -31,4 +31,24 @@ struct ResumePoint {
 Result<ResumePoint> AdoptCheckpoints(const std::string& dir, const std::string& task, int64_t k,
                                      int64_t last_index, CheckpointRecorder& recorder);
 
+// The training steps a task cost its solver across restarts. A restarted
+// process computes only what is left (from the checkpoint it resumes, or
+// from step 0 for a behaviour that does not resume), so it adds the steps
+// its earlier processes computed, which each process keeps in the task's
+// folder ("steps-computed", a decimal count) at every checkpoint it
+// records: the summary's solver_steps_computed and compute cost then count
+// the work the crash wasted as well.
+//
+// The count earlier processes of this solver left in `dir`: 0 when there
+// is none; 0 with a warning when the file is not a count.
+int64_t StepsComputedBefore(const std::string& dir);
+// `before` + `now`, at most INT64_MAX (a count file is not trusted to be
+// small).
+int64_t StepsComputedInAll(int64_t before, int64_t now);
+// Keeps `steps` in `dir` for a later process. Only a measurement: a
+// failure is logged and not returned. Not written through the solver's Env,
+// so a simulated full disk (core/state/disk_full_env.h) counts checkpoint
+// bytes only.
+void KeepStepsComputed(const std::string& dir, int64_t steps);
+
 }  // namespace veritrain

@@ -315,6 +315,9 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
   };
 
   const int64_t k = spec.checkpoint_interval;
+  // Steps an earlier process of this solver computed for the task before
+  // it crashed (solver/resume.h): the task cost them too.
+  const int64_t steps_before = StepsComputedBefore(dir);
   TensorMap state;
   int64_t first_step = 0;
   ResumePoint resume;
@@ -347,6 +350,7 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
       } else {
         VT_RETURN_IF_ERROR(checkpoint(state, (step + 1) / k, step + 1));
       }
+      KeepStepsComputed(dir, StepsComputedInAll(steps_before, behaviour_->steps_computed()));
       if (crash_.Due("training", (step + 1) / k)) {
         VT_RETURN_IF_ERROR(recorder.Finish());  // the checkpoint is on disk
         crash_.Reached("training", (step + 1) / k);
@@ -377,7 +381,8 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
                              {"write_seconds", recorder.write_seconds()},
                              {"checkpoint_bytes", recorder.checkpoint_bytes()},
                              {"step_flops", job->StepFlops()},
-                             {"steps_computed", behaviour_->steps_computed()},
+                             {"steps_computed",
+                              StepsComputedInAll(steps_before, behaviour_->steps_computed())},
                              {"attack", behaviour_->Report()},
                              {"profile", config_.profile}};
   return CommitTrace(task, spec, std::move(job), recorder, real_recorder.get(),
