@@ -1,6 +1,7 @@
 #include "scenarios/check/threshold_check.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -22,6 +23,16 @@ std::string Num(double v) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.3g", v);
   return buf;
+}
+
+// `v` to 3 significant digits, rounded down: an advised upper bound that
+// the printed value does not exceed.
+std::string NumAtMost(double v) {
+  std::string text = Num(v);
+  for (int i = 0; i < 4 && std::stod(text) > v; ++i) {
+    text = Num(std::stod(text) * (1 - 1e-3));
+  }
+  return text;
 }
 
 }  // namespace
@@ -55,6 +66,9 @@ Result<ThresholdCheck> CheckThresholds(const Scenario& scenario) {
   // 1. The honest error of each node under each verifier's thread count.
   std::set<std::pair<int, bool>> tried = {{solver.threads, solver.deterministic}};
   nlohmann::json honest = nlohmann::json::object();
+  // The largest honest error, where, and the first error line it caused.
+  double largest = 0;
+  std::string largest_where;
   for (const ParticipantSpec* v : scenario.verifiers()) {
     VT_ASSIGN_OR_RETURN(HardwareProfile p, HardwareProfile::FromJson(v->profile.ToJson()));
     if (!tried.insert({p.threads, p.deterministic}).second) continue;
@@ -68,49 +82,125 @@ Result<ThresholdCheck> CheckThresholds(const Scenario& scenario) {
       for (const auto& name : node.outputs) claimed.emplace(name, record[n].outputs.at(name));
       VT_ASSIGN_OR_RETURN(NodeDeviation d, CompareNode(g, n, record[n].inputs, claimed));
       honest[node.name] = std::max(honest.value(node.name, 0.0), d.ratio);
+      const std::string where = "node " + node.name + " between the solver's profile (threads=" +
+                                std::to_string(solver.threads) + ") and " + v->name +
+                                "'s (threads=" + std::to_string(p.threads) + ")";
+      if (d.ratio > largest) {
+        largest = d.ratio;
+        largest_where = where;
+      }
       if (d.ratio > tau) {
-        out.errors.push_back(
-            "/protocol/game/node_tolerance: " + Num(tau) + " is below the honest error of node " +
-            node.name + " between the solver's profile (threads=" +
-            std::to_string(solver.threads) + ") and " + v->name + "'s (threads=" +
-            std::to_string(p.threads) + "): " + Num(d.ratio) +
-            "; an honest solver would lose a dispute there. Raise it above " + Num(d.ratio) +
-            ", or calibrate the thresholds (protocol.calibration)");
+        out.errors.push_back("/protocol/game/node_tolerance: " + Num(tau) +
+                             " is below the honest error of " + where + ": " + Num(d.ratio) +
+                             "; an honest solver would lose a dispute there. Raise it above " +
+                             Num(d.ratio) + ", or calibrate the thresholds (protocol.calibration)");
       }
     }
   }
   VT_RETURN_IF_ERROR(ApplyHardwareProfile(solver));
 
-  // 2. How far a solver keeping every node within τ moves one interval.
-  nlohmann::json moved = nlohmann::json::object();
-  if (tau > 0) {
+  // How far a solver keeping every node of every step within `t` moves one
+  // interval, by metric (normalised where the scenario gives a reference).
+  auto moved_by = [&](double t) -> Result<std::map<std::string, double>> {
     TensorMap state = states.front();
     for (int64_t s = 0; s < k; ++s) {
-      VT_ASSIGN_OR_RETURN(state,
-                          PerturbedStep(*job, state, [tau](const std::string&) { return tau; },
-                                        kSigns));
+      VT_ASSIGN_OR_RETURN(
+          state, PerturbedStep(*job, state, [t](const std::string&) { return t; }, kSigns));
     }
     VT_ASSIGN_OR_RETURN(StateDistance d, ParameterDistance(ToState(state), ToState(states.back())));
+    std::map<std::string, double> out_moved;
     for (const auto& m : scenario.protocol.metrics) {
       const Metric metric = *MetricFromName(m);
       auto ref = scenario.protocol.reference.find(m);
-      const double distance =
+      out_moved[m] =
           ref == scenario.protocol.reference.end() ? d.Get(metric) : d.Get(metric) / ref->second;
+    }
+    return out_moved;
+  };
+
+  // 3 (first, since it decides the advice of 2). The node threshold cannot
+  // go below the largest honest error: if a solver kept within that moves
+  // an interval beyond δ already, no node threshold works with this δ, and
+  // "lower it" would contradict "raise it".
+  std::map<std::string, double> at_honest;
+  if (largest > 0) {
+    VT_ASSIGN_OR_RETURN(at_honest, moved_by(largest));
+  }
+  std::set<std::string> no_window;
+  for (const auto& [m, distance] : at_honest) {
+    const double delta = scenario.protocol.delta.at(m);
+    if (distance <= delta) continue;
+    no_window.insert(m);
+    out.errors.push_back(
+        "/protocol/delta: no node_tolerance works with delta " + m + " " + Num(delta) +
+        ": it must be above the largest honest node error, " + Num(largest) + " (" +
+        largest_where + "), and a solver keeping every node of every step within that moves "
+        "one interval by " + m + " " + Num(distance) +
+        ", beyond delta, so the honest challenger would lose the game. Raise delta " + m +
+        " above " + Num(distance) + ", or calibrate the thresholds (protocol.calibration)");
+  }
+
+  // 2. How far a solver keeping every node within τ moves one interval. A
+  // solver kept within τ may also stay within the honest error, so what it
+  // can do is at least what either measurement shows.
+  nlohmann::json moved = nlohmann::json::object();
+  if (tau > 0) {
+    VT_ASSIGN_OR_RETURN(auto at_tau, moved_by(tau));
+    if (largest > 0 && largest <= tau) {
+      for (auto& [m, distance] : at_tau) distance = std::max(distance, at_honest.at(m));
+    }
+    for (const auto& [m, distance] : at_tau) {
       moved[m] = distance;
       const double delta = scenario.protocol.delta.at(m);
-      if (distance > delta) {
-        // The distance grows about linearly with τ at these sizes.
-        out.errors.push_back(
-            "/protocol/game/node_tolerance: " + Num(tau) +
-            " lets a solver keep every node of every step within it and still move one "
-            "interval by " + m + " " + Num(distance) + ", beyond delta " + m + " " + Num(delta) +
-            ": the verifier would challenge and the honest challenger lose the game. Lower it to "
-            "about " + Num(tau * delta / distance) +
-            " or less, raise delta, or calibrate the thresholds (protocol.calibration)");
+      if (distance <= delta) continue;
+      std::string advice;
+      if (no_window.count(m) > 0) {
+        advice = "No lower value works either (see /protocol/delta)";
+      } else {
+        // The distance is far from linear in the threshold (an optimizer
+        // such as Adam normalises the gradients): search, in log scale,
+        // between the largest honest error (or a millionth of τ) and τ,
+        // for the largest threshold whose interval stays within δ.
+        double lo = largest > 0 ? largest : tau * 1e-6, hi = tau;
+        VT_ASSIGN_OR_RETURN(auto at_lo, moved_by(lo));
+        if (largest > 0) at_lo[m] = std::max(at_lo[m], at_honest.at(m));
+        if (at_lo[m] > delta) {
+          advice = "Lower it below " + Num(lo) + " (a solver kept within that still moves one "
+                   "interval by " + m + " " + Num(at_lo[m]) + "), raise delta, or calibrate the "
+                   "thresholds (protocol.calibration)";
+        } else {
+          double lo_distance = at_lo[m];
+          for (int i = 0; i < 8; ++i) {
+            const double mid = std::sqrt(lo * hi);
+            VT_ASSIGN_OR_RETURN(auto at_mid, moved_by(mid));
+            const double d = std::max(at_mid[m], lo_distance);  // at least what lower allows
+            if (d <= delta) {
+              lo = mid;
+              lo_distance = d;
+            } else {
+              hi = mid;
+            }
+          }
+          advice = "Lower it to " + NumAtMost(lo) + " or less (measured: a solver kept within " +
+                   NumAtMost(lo) + " moves one interval by " + m + " " + Num(lo_distance) + ")" +
+                   (largest > 0 ? ", not below " + Num(largest) + ", the largest honest node error"
+                                : std::string()) +
+                   "; or raise delta, or calibrate the thresholds (protocol.calibration)";
+        }
       }
+      out.errors.push_back(
+          "/protocol/game/node_tolerance: " + Num(tau) +
+          " lets a solver keep every node of every step within it and still move one "
+          "interval by " + m + " " + Num(distance) + ", beyond delta " + m + " " + Num(delta) +
+          ": the verifier would challenge and the honest challenger lose the game. " + advice);
     }
   }
-  out.measured = {{"node_tolerance", tau}, {"honest_node_error", honest}, {"perturbation", moved}};
+  nlohmann::json moved_at_honest = nlohmann::json::object();
+  for (const auto& [m, distance] : at_honest) moved_at_honest[m] = distance;
+  out.measured = {{"node_tolerance", tau},
+                  {"honest_node_error", honest},
+                  {"perturbation", moved},
+                  {"perturbation_at_honest_error", moved_at_honest}};
   return out;
 }
 

@@ -12,6 +12,11 @@
 //     within it and still move the state beyond δ over one interval
 //     (core/pol/perturbation.h): the verifier would challenge, and the
 //     honest challenger would lose the game.
+// When even a node threshold at the largest honest node error lets a
+// solver move an interval beyond δ, no node threshold works with that δ:
+// that is reported on /protocol/delta (raise δ above the distance measured
+// there), and the node threshold's advice never says to go below the
+// honest error.
 // A calibration block sets thresholds that are consistent by construction
 // (core/pol/calibration.h), so nothing is measured then.
 //
@@ -35,8 +40,9 @@ struct ThresholdCheck {
   // the measured value and what would be consistent.
   std::vector<std::string> errors;
   // What was measured: {"honest_node_error": {node: value},
-  // "perturbation": {metric: distance}, "node_tolerance": τ}; empty when
-  // nothing needed measuring.
+  // "perturbation": {metric: distance at τ}, "perturbation_at_honest_error":
+  // {metric: distance at the largest honest node error}, "node_tolerance":
+  // τ}; empty when nothing needed measuring.
   nlohmann::json measured = nlohmann::json::object();
 };
 

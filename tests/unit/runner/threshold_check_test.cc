@@ -1,0 +1,104 @@
+// Hand-set tolerance-mode thresholds measured against the job before a
+// run (scenarios/check/threshold_check.h), on the cnn across 1 and 2
+// threads, where nodes have an honest error of about 1e-7: a node
+// threshold below it is refused with "raise"; one that lets an interval
+// move beyond δ with "lower", never below the honest error; and a δ that
+// no node threshold fits is said to be the problem, instead of advice that
+// contradicts itself.
+#include "scenarios/check/threshold_check.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace veritrain {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+Scenario CnnThresholds(double node_tolerance, double delta_l2) {
+  nlohmann::json j = {
+      {"format", "veritrain-scenario/1"},
+      {"name", "thr"},
+      {"job",
+       {{"name", "cnn"},
+        {"steps", 20},
+        {"batch_size", 32},
+        {"params",
+         {{"channels", {4, 8}},
+          {"hidden", {32}},
+          {"train_limit", 1000},
+          {"test_limit", 500},
+          {"optimizer", {{"name", "adam"}, {"lr", 0.002}}}}}}},
+      {"protocol",
+       {{"checkpoint_interval", 5},
+        {"mode", "tolerance"},
+        {"metrics", {"l2"}},
+        {"delta", {{"l2", delta_l2}}},
+        {"game", {{"node_tolerance", node_tolerance}}}}},
+      {"participants",
+       {{{"name", "s"}, {"role", "solver"}, {"profile", {{"threads", 1}}}},
+        {{"name", "v"}, {"role", "verifier"}, {"profile", {{"threads", 2}}}}}}};
+  auto sc = ParseScenario(j.dump(), "thr.json");
+  EXPECT_TRUE(sc.ok()) << sc.status().ToString();
+  return sc.ok() ? *sc : Scenario{};
+}
+
+std::string AllErrors(const Scenario& sc, ThresholdCheck* kept = nullptr) {
+  auto c = CheckThresholds(sc);
+  EXPECT_TRUE(c.ok()) << c.status().ToString();
+  if (!c.ok()) return "";
+  std::string all;
+  for (const auto& e : c->errors) all += e + "\n";
+  if (kept != nullptr) *kept = *c;
+  return all;
+}
+
+TEST(ThresholdCheckTest, ANodeThresholdBelowTheHonestErrorIsToBeRaised) {
+  const std::string errors = AllErrors(CnnThresholds(1e-9, 0.15));
+  EXPECT_THAT(errors, HasSubstr("/protocol/game/node_tolerance: 1e-09 is below the honest error "
+                                "of node "));
+  EXPECT_THAT(errors, HasSubstr("Raise it above"));
+  EXPECT_THAT(errors, Not(HasSubstr("/protocol/delta")));
+}
+
+TEST(ThresholdCheckTest, ATooLooseNodeThresholdIsToBeLoweredButNotBelowTheHonestError) {
+  ThresholdCheck c;
+  const std::string errors = AllErrors(CnnThresholds(1e-2, 0.15), &c);
+  EXPECT_THAT(errors, HasSubstr("/protocol/game/node_tolerance: 0.01 lets a solver keep every "
+                                "node of every step within it"));
+  EXPECT_THAT(errors, HasSubstr("Lower it to "));
+  EXPECT_THAT(errors, Not(HasSubstr("/protocol/delta")));
+  EXPECT_THAT(errors, Not(HasSubstr("is below the honest error")));
+  // The value advised is measured, not extrapolated: the scenario with it
+  // passes.
+  const size_t at = errors.find("Lower it to ") + std::string("Lower it to ").size();
+  const double advised = std::stod(errors.substr(at));
+  EXPECT_LT(advised, 1e-2);
+  EXPECT_TRUE(AllErrors(CnnThresholds(advised, 0.15)).empty())
+      << "advised " << advised << ":\n" << AllErrors(CnnThresholds(advised, 0.15));
+  // The advice stays above the largest honest error, and that is a
+  // working threshold: kept within it, an interval stays within δ.
+  double largest = 0;
+  for (const auto& [node, e] : c.measured["honest_node_error"].items()) {
+    largest = std::max(largest, e.get<double>());
+  }
+  EXPECT_GT(largest, 0.0);
+
+  EXPECT_LE(c.measured["perturbation_at_honest_error"]["l2"].get<double>(), 0.15);
+}
+
+TEST(ThresholdCheckTest, ADeltaNoNodeThresholdFitsIsNamedInsteadOfContradictoryAdvice) {
+  const std::string errors = AllErrors(CnnThresholds(1e-6, 1e-3));
+  EXPECT_THAT(errors, HasSubstr("/protocol/delta: no node_tolerance works with delta l2 0.001: "
+                                "it must be above the largest honest node error"));
+  EXPECT_THAT(errors, HasSubstr("Raise delta l2 above"));
+  // Lowering the node threshold cannot help, and is not advised.
+  EXPECT_THAT(errors, Not(HasSubstr("Lower it to")));
+  EXPECT_THAT(errors, HasSubstr("No lower value works either (see /protocol/delta)"));
+}
+
+}  // namespace
+}  // namespace veritrain
