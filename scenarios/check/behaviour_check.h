@@ -15,13 +15,13 @@ namespace veritrain {
 // behaviour's error>" for each participant whose behaviour rejects its
 // parameters; in a market, "/market/<solvers|verifiers>/<i>/params" and
 // ".../adapt/params" for each entry whose strategies reject theirs.
-// Outside a market, also "/participants/<i>/params/<param>: ..." for each
-// parameter that names what the task does not have, by the rule the
-// behaviour applies at run time where it has one: a false-challenge
-// `interval` or a blindfold-topq `honest_intervals` not below the task's
-// intervals, a withhold `from_index` past its last checkpoint, a colluding
-// `solver` that is not the scenario's solver. (A market's job variants
-// differ in their intervals; its strategies are checked at run time.)
+// Also "<at>/<param>: ..." for each parameter that names what the task does
+// not have, by the rule the behaviour applies at run time where it has one:
+// a false-challenge `interval` or a blindfold-topq `honest_intervals` not
+// below the task's intervals, a withhold `from_index` past its last
+// checkpoint, a colluding `solver` that is not one of the scenario's
+// solvers. In a market every entry's parameters (and its adapt strategy's)
+// must fit every task: they are measured against its smallest job variant.
 Status CheckBehaviourParams(const Scenario& scenario);
 
 }  // namespace veritrain

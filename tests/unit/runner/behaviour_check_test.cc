@@ -128,5 +128,51 @@ TEST(BehaviourCheck, AMisspeltParameterOfAnyBehaviourIsRefused) {
   EXPECT_TRUE(CheckBehaviourParams(WithSolver("corrupt-node", good)).ok());
 }
 
+// A market's entries stand for every participant generated from them,
+// and their parameters must fit every task: the smallest job variant (20
+// steps of 5: 4 intervals) decides, not the scenario's own steps.
+Scenario MarketWith(const nlohmann::json& verifier_entry) {
+  nlohmann::json j = {
+      {"format", "veritrain-scenario/1"},
+      {"name", "m"},
+      {"tasks", 2},
+      {"job", {{"name", "synthetic"}, {"steps", 40}}},
+      {"protocol", {{"checkpoint_interval", 5}}},
+      {"economics",
+       {{"submitter_funds", 100000}, {"participant_funds", 10000}, {"verifiers_per_task", 2}}},
+      {"market",
+       {{"solvers", {{{"name", "solver"}, {"count", 2}}}},
+        {"verifiers", {{{"name", "honest"}, {"count", 2}}, verifier_entry}},
+        {"jobs", {{{"steps", 40}}, {{"steps", 20}}}}}}};
+  auto sc = ParseScenario(j.dump(), "m.json");
+  EXPECT_TRUE(sc.ok()) << sc.status().ToString();
+  return sc.ok() ? *sc : Scenario{};
+}
+
+TEST(BehaviourCheck, AMarketEntryPastItsSmallestTaskIsRefused) {
+  const std::string errors = ReachProblems(MarketWith(
+      {{"name", "sybil"}, {"behaviour", "false-challenge"}, {"params", {{"interval", 4}}}}));
+  EXPECT_THAT(errors, ::testing::HasSubstr(
+                          "/market/verifiers/1/params/interval: 'sybil' (false-challenge): "
+                          "false-challenge: params.interval 4 is past the task's 4 intervals"));
+  EXPECT_TRUE(CheckBehaviourParams(MarketWith({{"name", "sybil"},
+                                               {"behaviour", "false-challenge"},
+                                               {"params", {{"interval", 3}}}}))
+                  .ok());
+}
+
+TEST(BehaviourCheck, AMarketColluderNeedsAGeneratedSolverAndItsAdaptStrategyIsChecked) {
+  const std::string errors = ReachProblems(MarketWith(
+      {{"name", "friend"},
+       {"behaviour", "colluding"},
+       {"params", {{"solver", "solver"}}},
+       {"adapt", {{"to", "false-challenge"}, {"params", {{"interval", 9}}}}}}));
+  EXPECT_THAT(errors, ::testing::HasSubstr("/market/verifiers/1/params/solver: 'friend' "
+                                           "(colluding): colluding.solver 'solver' is not a "
+                                           "solver of the scenario ('solver-1', 'solver-2')"));
+  EXPECT_THAT(errors, ::testing::HasSubstr("/market/verifiers/1/adapt/params/interval: 'friend' "
+                                           "(false-challenge)"));
+}
+
 }  // namespace
 }  // namespace veritrain
