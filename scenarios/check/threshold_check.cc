@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <map>
 #include <set>
+#include <tuple>
 
+#include "core/pol/check_interval.h"
 #include "core/pol/perturbation.h"
 #include "core/state/distance.h"
 #include "core/train/hardware_profile.h"
@@ -61,6 +63,45 @@ Result<ThresholdCheck> CheckThresholds(const Scenario& scenario) {
   for (int64_t s = 0; s < k; ++s) {
     VT_ASSIGN_OR_RETURN(TensorMap next, TrainStep(*job, states.back(), s == 0 ? &record : nullptr));
     states.push_back(std::move(next));
+  }
+
+  // 0. The honest error of the first interval (the largest, docs/
+  // proof-of-learning.md) as each verifier profile re-executes it: beyond δ,
+  // that verifier would challenge an honest solver and lose its challenge
+  // stake. Once per distinct profile; its precision decides the job's.
+  {
+    const TaskSpec task = TaskSpecForScenario(scenario);
+    std::set<std::tuple<int, bool, std::string>> seen = {
+        {solver.threads, solver.deterministic, solver.dtype}};
+    const State committed_end = ToState(states.back());
+    for (const ParticipantSpec* v : scenario.verifiers()) {
+      VT_ASSIGN_OR_RETURN(HardwareProfile p, HardwareProfile::FromJson(v->profile.ToJson()));
+      if (!seen.insert({p.threads, p.deterministic, p.dtype}).second) continue;
+      VT_RETURN_IF_ERROR(ApplyHardwareProfile(p));
+      nlohmann::json v_job_json = job_json;
+      v_job_json["dtype"] = p.dtype;
+      VT_ASSIGN_OR_RETURN(JobConfig v_config, JobConfig::FromJson(v_job_json));
+      VT_ASSIGN_OR_RETURN(auto v_job, MakeJob(v_config));
+      ClaimedEnd end;
+      end.tensors = &committed_end;
+      VT_ASSIGN_OR_RETURN(IntervalCheck c,
+                          CheckInterval(*v_job, task.verification, IntervalMode::kTolerance,
+                                        states.front(), end, IntervalSpan{0, k}));
+      if (c.finding != IntervalFinding::kOutsideDelta || !c.distances) continue;
+      for (const auto& m : c.distances->exceeded) {
+        const std::string metric = m.get<std::string>();
+        out.errors.push_back(
+            "/protocol/delta: " + metric + " " + Num(c.distances->delta.value(metric, 0.0)) +
+            " is below the honest error of the first interval between the solver's profile "
+            "(dtype=" + solver.dtype + ", threads=" + std::to_string(solver.threads) +
+            ") and " + v->name + "'s (dtype=" + p.dtype + ", threads=" +
+            std::to_string(p.threads) + "): " + metric + " " +
+            Num(c.distances->distances.value(metric, 0.0)) + ". " + v->name +
+            " would challenge an honest solver and lose its challenge stake. Raise delta " +
+            metric + " above that, or calibrate the thresholds (protocol.calibration)");
+      }
+    }
+    VT_RETURN_IF_ERROR(ApplyHardwareProfile(solver));
   }
 
   // 1. The honest error of each node under each verifier's thread count.

@@ -2,8 +2,12 @@
 // anything runs (`veritrain check`, and `veritrain run` before it starts).
 //
 // With δ and the node threshold set by hand (no protocol.calibration
-// block), two settings make an honest party lose, and both are measured
+// block), three settings make an honest party lose, and all are measured
 // here on the task the scenario posts:
+//   - a δ below the honest error of the first interval (the largest) as a
+//     verifier's profile re-executes it (its dtype, threads and
+//     determinism): that verifier would challenge an honest solver and lose
+//     its challenge stake;
 //   - a node threshold below the honest error of some node between the
 //     solver's profile and a verifier's (nodes are evaluated in the
 //     committed precision, so only the thread count and the determinism

@@ -4,7 +4,8 @@
 // threshold below it is refused with "raise"; one that lets an interval
 // move beyond δ with "lower", never below the honest error; and a δ that
 // no node threshold fits is said to be the problem, instead of advice that
-// contradicts itself.
+// contradicts itself. A δ below the honest error of a verifier's profile
+// is refused too.
 #include "scenarios/check/threshold_check.h"
 
 #include <gmock/gmock.h>
@@ -18,7 +19,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-Scenario CnnThresholds(double node_tolerance, double delta_l2) {
+Scenario CnnThresholds(double node_tolerance, double delta_l2,
+                       const nlohmann::json& verifier_profile = {{"threads", 2}}) {
   nlohmann::json j = {
       {"format", "veritrain-scenario/1"},
       {"name", "thr"},
@@ -40,7 +42,7 @@ Scenario CnnThresholds(double node_tolerance, double delta_l2) {
         {"game", {{"node_tolerance", node_tolerance}}}}},
       {"participants",
        {{{"name", "s"}, {"role", "solver"}, {"profile", {{"threads", 1}}}},
-        {{"name", "v"}, {"role", "verifier"}, {"profile", {{"threads", 2}}}}}}};
+        {{"name", "v"}, {"role", "verifier"}, {"profile", verifier_profile}}}}};
   auto sc = ParseScenario(j.dump(), "thr.json");
   EXPECT_TRUE(sc.ok()) << sc.status().ToString();
   return sc.ok() ? *sc : Scenario{};
@@ -98,6 +100,18 @@ TEST(ThresholdCheckTest, ADeltaNoNodeThresholdFitsIsNamedInsteadOfContradictoryA
   // Lowering the node threshold cannot help, and is not advised.
   EXPECT_THAT(errors, Not(HasSubstr("Lower it to")));
   EXPECT_THAT(errors, HasSubstr("No lower value works either (see /protocol/delta)"));
+}
+
+// A float64 verifier re-executes the solver's float32 interval to about
+// 2e-7 (l2) away: a δ below that would have it challenge an honest solver.
+TEST(ThresholdCheckTest, ADeltaBelowTheHonestErrorOfAnotherPrecisionIsRefused) {
+  const nlohmann::json f64 = {{"threads", 1}, {"dtype", "float64"}};
+  const std::string errors = AllErrors(CnnThresholds(0, 1e-12, f64));
+  EXPECT_THAT(errors, HasSubstr("/protocol/delta: l2 1e-12 is below the honest error of the first "
+                                "interval between the solver's profile (dtype=float32, threads=1) "
+                                "and v's (dtype=float64, threads=1): l2 "));
+  EXPECT_THAT(errors, HasSubstr("v would challenge an honest solver and lose its challenge stake"));
+  EXPECT_EQ(AllErrors(CnnThresholds(0, 1e-3, f64)), "");
 }
 
 }  // namespace
