@@ -59,16 +59,22 @@ void AddDetection(nlohmann::json* task) {
   // After a forced error, `verifiers` holds the verdicts on the solver's
   // real trace (those on the wrong trace it posted on the arbiter's order
   // are in forced_round): detection is judged on the real trace.
+  // Judged by what the solver did, not its behaviour's name: a solver that
+  // trains honestly and only stalls in disputes, or an attack that changed
+  // nothing, committed the honest training, and a challenge of it is a
+  // false positive. Withholding that the arbiter confirmed (outcome
+  // withheld) is a detected misbehaviour whatever the trace.
+  const bool trace_honest = t.value("solver_trace_honest", honest);
+  const bool withheld = t.value("outcome", std::string()) == "withheld";
   const bool challenged = t.value("challenged", false);
-  t["detected"] = challenged && !honest;
-  t["false_positive"] = challenged && honest;
+  t["detected"] = challenged && (!trace_honest || withheld);
+  t["false_positive"] = challenged && trace_honest && !withheld;
   // Missed: some verifier judged (accepted) and none challenged a trace
   // that was not the honest training (a solver that only withheld its
   // checkpoints, which the arbiter relayed, committed nothing to detect);
   // a task on which every verifier abstained was not verified at all.
   bool judged = false;
   for (const auto& v : t["verifiers"]) judged = judged || !v.value("abstain", false);
-  const bool trace_honest = t.value("solver_trace_honest", honest);
   t["missed"] = !challenged && !trace_honest && judged;
   // Escaped: a trace that was not the honest training and the task still
   // paid its solver. A challenge can be raised (detected) and the solver

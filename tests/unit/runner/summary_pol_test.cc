@@ -175,6 +175,35 @@ TEST(SummaryPol, ACheaterPaidDespiteAChallengeEscaped) {
   EXPECT_EQ((*honest)["tasks"][0]["escaped"], false);
 }
 
+// Detection is judged on the committed trace: a challenge of a trace that
+// is the honest training (an attack that changed nothing, a solver that
+// only stalls in disputes) is a false positive, whatever the behaviour is
+// called.
+TEST(SummaryPol, AChallengeOfAnHonestTraceIsAFalsePositiveWhateverTheBehaviour) {
+  for (const char* behaviour : {"corrupt-node", "stall"}) {
+    auto events = PolStory(behaviour, false);
+    events[1].data["body"]["training"]["trains_honestly"] = true;
+    auto s = BuildSummary(events, "demo", 1);
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ((*s)["tasks"][0]["challenged"], true) << behaviour;
+    EXPECT_EQ((*s)["tasks"][0]["detected"], false) << behaviour;
+    EXPECT_EQ((*s)["tasks"][0]["false_positive"], true) << behaviour;
+  }
+  // Withholding the arbiter confirmed is detected, though the trace is the
+  // honest training.
+  auto events = PolStory("withhold", false);
+  events[1].data["body"]["training"]["trains_honestly"] = true;
+  events[3].data["outcome"] = "withheld";
+  auto withheld = BuildSummary(events, "demo", 1);
+  ASSERT_TRUE(withheld.ok());
+  EXPECT_EQ((*withheld)["tasks"][0]["detected"], true);
+  EXPECT_EQ((*withheld)["tasks"][0]["false_positive"], false);
+  auto cheat = BuildSummary(PolStory("corrupt-node", false), "demo", 1);
+  ASSERT_TRUE(cheat.ok());
+  EXPECT_EQ((*cheat)["tasks"][0]["detected"], true);
+  EXPECT_EQ((*cheat)["tasks"][0]["false_positive"], false);
+}
+
 TEST(SummaryPol, CalibratedDeltaIsRecorded) {
   auto s = BuildSummary(
       PolStory("honest", true, {{"source", "calibrated"}, {"quantile", 0.99}}),
