@@ -155,6 +155,21 @@ Status Solver::OnEvent(const Message& m) {
     }
     return Status::Ok();
   }
+  if (m.type == ProofPosted::kType) {
+    // The arbiter verifies the real trace this solver opened before a
+    // restart (it republishes the proof, not the reveal, once the real
+    // trace is open): the restarted solver, which trained both again,
+    // serves and defends the real one. Nothing is sent: it is open already.
+    auto p = Unpack<ProofPosted>(m);
+    auto kept = real_traces_.find(m.task);
+    if (p.ok() && p->real_trace && kept != real_traces_.end() &&
+        p->trace_root == kept->second.opening.trace_root) {
+      spdlog::info("solver {}: {}'s real trace {} is being verified; serving it", config_.name,
+                   m.task, p->trace_root.Hex());
+      (void)SwitchToRealTrace(m.task);
+    }
+    return Status::Ok();
+  }
   if (m.type == DisputeOpened::kType) {
     auto d = Unpack<DisputeOpened>(m);
     if (d.ok() && d->solver == config_.name) return OnDisputeOpened(m.task, *d);
@@ -221,16 +236,25 @@ void Solver::Forget(const std::string& task) {
   failed_.erase(task);
 }
 
-Status Solver::OnForcedErrorRevealed(const std::string& task) {
+std::optional<RealTrace> Solver::SwitchToRealTrace(const std::string& task) {
   auto kept = real_traces_.find(task);
   auto posted = traces_.find(task);
-  if (kept == real_traces_.end() || posted == traces_.end()) return Status::Ok();
-  // From here on every fetch, demand and dispute is about the real trace.
+  if (kept == real_traces_.end() || posted == traces_.end()) return std::nullopt;
+  // From here on every fetch, demand and dispute is about the real trace;
+  // the checkpoints delivered for the posted one are not the real ones.
   Trace real = std::move(kept->second.trace);
   real.job = std::move(posted->second.job);
   posted->second = std::move(real);
-  const RealTrace opening = kept->second.opening;
+  RealTrace opening = kept->second.opening;
   real_traces_.erase(kept);
+  delivered_.erase(task);
+  return opening;
+}
+
+Status Solver::OnForcedErrorRevealed(const std::string& task) {
+  std::optional<RealTrace> switched = SwitchToRealTrace(task);
+  if (!switched) return Status::Ok();
+  const RealTrace opening = *switched;
   if (!behaviour_->OpensRealTrace()) {
     spdlog::info("solver {}: not opening the real trace of {} (behaviour {})", config_.name, task,
                  behaviour_->name());

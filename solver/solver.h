@@ -147,6 +147,10 @@ class Solver {
   void Forget(const std::string& task);
   // A message the arbiter sent this solver alone (a forced_error_notice).
   void OnDirect(const Message& m);
+  // The real trace of `task` replaces the posted one (fetches, demands and
+  // disputes are about it from now on); its opening, or nullopt when there
+  // is no real trace kept for the task.
+  std::optional<RealTrace> SwitchToRealTrace(const std::string& task);
   // The arbiter revealed the forced error of `task`: the real trace
   // replaces the posted one and its commitment is opened (real_trace).
   Status OnForcedErrorRevealed(const std::string& task);
