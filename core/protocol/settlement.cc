@@ -240,8 +240,11 @@ void SettleVerifierStakes(const SettlementInput& in, Planner& p) {
         break;
       case VerdictKind::kChallenge:
         p.Return(v.name, v.stake_account, v.stake, "verifier stake");
-        if (o == SettlementOutcome::kChallengeRejected &&
-            v.name == in.challenger) {
+        if ((o == SettlementOutcome::kChallengeRejected &&
+             v.name == in.challenger) ||
+            std::find(in.rejected_challengers.begin(),
+                      in.rejected_challengers.end(),
+                      v.name) != in.rejected_challengers.end()) {
           p.SlashStake(v.name, v.challenge_account, v.challenge_stake,
                        in.solver, "challenge rejected");
         } else {

@@ -37,8 +37,13 @@
 //                       or the first verifier that caught the forced error).
 //                       Returned otherwise.
 //   challenge stake     the game's challenger loses it when the challenge is
-//                       rejected (the winner is the solver); every other
-//                       challenge stake is returned.
+//                       rejected (the winner is the solver). Challenges are
+//                       played one after another until one is upheld
+//                       (docs/protocol.md, "The challenge game"): every
+//                       challenger whose game was played and rejected
+//                       (`rejected_challengers`) loses it the same way,
+//                       whatever the task's outcome — the solver won that
+//                       game. Every other challenge stake is returned.
 //   void                (the arbiter could not rule on a dispute: a failure
 //                       of its own) nobody is held to the game: the reward
 //                       goes back, every stake is returned.
@@ -124,9 +129,12 @@ struct SettlementInput {
   std::string solver_stake_account;  // "" when the solver holds no stake
   Amount solver_stake;
   std::vector<VerifierPosition> verifiers;  // the selected ones, in order
-  // The game's challenger (upheld or rejected), or the verifier whose
-  // data-availability challenge the solver lost (withheld).
+  // The deciding game's challenger (upheld or rejected), or the verifier
+  // whose data-availability challenge the solver lost (withheld).
   std::string challenger;
+  // The challengers whose games were played and rejected, in order (with
+  // outcome challenge_rejected, `challenger` is the last of them).
+  std::vector<std::string> rejected_challengers;
   Amount jackpot;          // the jackpot's balance before settling
 };
 

@@ -28,6 +28,7 @@ constexpr Transition kTable[] = {
     {TaskState::kChallenged, TaskEvent::kArbiterFailed, TaskState::kVoid},
     {TaskState::kUpheld, TaskEvent::kSettle, TaskState::kSettled},
     {TaskState::kRejected, TaskEvent::kSettle, TaskState::kSettled},
+    {TaskState::kRejected, TaskEvent::kNextChallenge, TaskState::kChallenged},
     {TaskState::kSolverTimeout, TaskEvent::kSettle, TaskState::kSettled},
     {TaskState::kUnverified, TaskEvent::kSettle, TaskState::kSettled},
     {TaskState::kForcedError, TaskEvent::kRealTraceRevealed, TaskState::kVerifying},
@@ -79,13 +80,14 @@ const char* TaskEventName(TaskEvent e) {
     case TaskEvent::kDataWithheld: return "data_withheld";
     case TaskEvent::kRealTraceRevealed: return "real_trace_revealed";
     case TaskEvent::kRealTraceWithheld: return "real_trace_withheld";
+    case TaskEvent::kNextChallenge: return "next_challenge";
   }
   return "invalid";
 }
 
 Result<TaskEvent> ParseTaskEvent(const std::string& name) {
   for (int i = static_cast<int>(TaskEvent::kAssigned);
-       i <= static_cast<int>(TaskEvent::kRealTraceWithheld); ++i) {
+       i <= static_cast<int>(TaskEvent::kNextChallenge); ++i) {
     const auto e = static_cast<TaskEvent>(i);
     if (name == TaskEventName(e)) return e;
   }

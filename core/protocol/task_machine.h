@@ -28,6 +28,11 @@
 //                                                      checkpoint in time)
 //   challenged      challenge_upheld      upheld       (the game's ruling)
 //   challenged      challenge_rejected    rejected
+//   rejected        next_challenge        challenged   (another selected
+//                                                      verifier's challenge
+//                                                      of this trace was not
+//                                                      played yet: its game
+//                                                      opens)
 //   challenged      arbiter_failed        void         (the arbiter could not
 //                                                      rule: its own failure)
 //   accepted        settle                settled
@@ -46,6 +51,8 @@
 //
 // In `challenged` the challenge game (core/protocol/game.h) runs between
 // the solver and the challenger; its winner decides upheld or rejected.
+// Every challenge taken on the trace is played in turn, in selection
+// order, until one is upheld: `rejected` settles only once none is left.
 //
 // Thread-safety: not thread-safe; one owner.
 #pragma once
@@ -94,6 +101,7 @@ enum class TaskEvent {
   kDataWithheld,
   kRealTraceRevealed,
   kRealTraceWithheld,
+  kNextChallenge,
 };
 
 const char* TaskStateName(TaskState s);

@@ -76,6 +76,46 @@ TEST(Settlement, RejectedSlashesTheChallengerToTheSolver) {
   EXPECT_TRUE(w.HeldIsEmpty());
 }
 
+// Two challenges played in turn: v1's game was rejected, v2's upheld. The
+// solver is slashed to v2; v1 forfeits its challenge stake as a rejected
+// challenger does (60 % of it to the solver, which won that game), and
+// v2's is returned.
+TEST(Settlement, AnEarlierRejectedChallengerForfeitsWhenALaterGameIsUpheld) {
+  SettlementWorld w;  // challenge stake 200, split 60 / 30 / 10
+  w.Verdicts({VerdictKind::kChallenge, VerdictKind::kChallenge});
+  w.in.rejected_challengers = {"v1"};
+  auto plan = w.Settle(SettlementOutcome::kChallengeUpheld, "v2");
+  ASSERT_EQ(plan.slashed.size(), 2u);
+  EXPECT_EQ(plan.slashed[0].owner, "solver");
+  EXPECT_EQ(plan.slashed[0].winner, "v2");
+  EXPECT_EQ(plan.slashed[1].owner, "v1");
+  EXPECT_EQ(plan.slashed[1].why, "challenge rejected");
+  EXPECT_EQ(plan.slashed[1].winner, "solver");
+  EXPECT_EQ(w.Balance("solver"), w.funds - 1000 + 120);
+  EXPECT_EQ(w.Balance("v1"), w.funds + w.economics.verifier_fee - 200);
+  EXPECT_EQ(w.Balance("v2"), w.funds + w.economics.verifier_fee + 600);
+  EXPECT_EQ(w.Balance(kJackpotAccount), 300 + 60);
+  EXPECT_EQ(w.Balance(kBurnAccount), 100 + 20);
+  EXPECT_TRUE(plan.lazy.empty());  // neither approved the wrong result
+  EXPECT_TRUE(w.HeldIsEmpty());
+}
+
+// Both challenges played and rejected: the solver is paid and wins both
+// forfeited challenge stakes' winner shares.
+TEST(Settlement, EveryRejectedChallengerForfeits) {
+  SettlementWorld w;
+  w.Verdicts({VerdictKind::kChallenge, VerdictKind::kChallenge});
+  w.in.rejected_challengers = {"v1", "v2"};
+  auto plan = w.Settle(SettlementOutcome::kChallengeRejected, "v2");
+  ASSERT_EQ(plan.slashed.size(), 2u);
+  EXPECT_EQ(w.Balance("solver"), w.funds + 1000 + 2 * 120);
+  EXPECT_EQ(w.Balance("v1"), w.funds + w.economics.verifier_fee - 200);
+  EXPECT_EQ(w.Balance("v2"), w.funds + w.economics.verifier_fee - 200);
+  EXPECT_EQ(w.Balance(kJackpotAccount), 2 * 60);
+  EXPECT_EQ(w.Balance(kBurnAccount), 2 * 20);
+  EXPECT_TRUE(w.HeldIsEmpty());
+}
+
 TEST(Settlement, ForcedErrorPaysTheCatcherFromTheJackpotAndSlashesTheLazy) {
   SettlementWorld w;
   w.economics.slash_lazy = true;

@@ -82,6 +82,36 @@ TEST(TaskMachine, AChallengeSettlesOnlyAfterTheGamesRuling) {
   }
 }
 
+// A rejected game is not the end while another challenge of the trace is
+// still to be played: the next challenger's game opens, and its ruling
+// settles the task (or opens the next).
+TEST(TaskMachine, ARejectedGameGivesWayToTheNextChallenge) {
+  TaskMachine m;
+  for (TaskEvent e : {TaskEvent::kAssigned, TaskEvent::kTraceCommitted,
+                      TaskEvent::kRandomnessRevealed}) {
+    ASSERT_TRUE(m.Apply(e).ok());
+  }
+  EXPECT_FALSE(m.Apply(TaskEvent::kNextChallenge).ok());  // no game played yet
+  ASSERT_TRUE(m.Apply(TaskEvent::kChallenge).ok());
+  EXPECT_FALSE(m.Apply(TaskEvent::kNextChallenge).ok());  // not before the ruling
+  ASSERT_TRUE(m.Apply(TaskEvent::kChallengeRejected).ok());
+  ASSERT_TRUE(m.Apply(TaskEvent::kNextChallenge).ok());
+  EXPECT_EQ(m.state(), TaskState::kChallenged);
+  EXPECT_STREQ(TaskEventName(TaskEvent::kNextChallenge), "next_challenge");
+  EXPECT_FALSE(m.Apply(TaskEvent::kSettle).ok());
+  ASSERT_TRUE(m.Apply(TaskEvent::kChallengeUpheld).ok());
+  // An upheld game is final: there is no next challenge after it.
+  EXPECT_FALSE(m.Apply(TaskEvent::kNextChallenge).ok());
+  ASSERT_TRUE(m.Apply(TaskEvent::kSettle).ok());
+  EXPECT_TRUE(m.done());
+  EXPECT_EQ(m.history(),
+            (std::vector<TaskState>{TaskState::kPosted, TaskState::kTraining,
+                                    TaskState::kProofPosted, TaskState::kVerifying,
+                                    TaskState::kChallenged, TaskState::kRejected,
+                                    TaskState::kChallenged, TaskState::kUpheld,
+                                    TaskState::kSettled}));
+}
+
 TEST(TaskMachine, AForcedErrorIsRevealedOnlyWhileVerifying) {
   TaskMachine m;
   ASSERT_TRUE(m.Apply(TaskEvent::kAssigned).ok());
@@ -129,7 +159,7 @@ namespace {
 
 TEST(TaskMachine, EveryEventNameParsesBackToItsEvent) {
   for (int i = static_cast<int>(TaskEvent::kAssigned);
-       i <= static_cast<int>(TaskEvent::kRealTraceWithheld); ++i) {
+       i <= static_cast<int>(TaskEvent::kNextChallenge); ++i) {
     const auto e = static_cast<TaskEvent>(i);
     auto parsed = ParseTaskEvent(TaskEventName(e));
     ASSERT_TRUE(parsed.ok()) << TaskEventName(e);
