@@ -9,7 +9,8 @@
 // game_update, forced_error_revealed, task_settled, shutdown). With CURVE on (core/transport/role_curve.h) both are CURVE
 // servers that admit only the run's participants' keys.
 //
-// A challenge opens a game over the disputed interval; the arbiter checks
+// A challenge opens a game over the disputed interval (one game at a time
+// per task, each challenger's in turn); the arbiter checks
 // every move's shape, keeps both chess clocks, and when the dissection is
 // down to one node it checks the solver's evidence and evaluates that node
 // itself — its only training compute.
@@ -30,7 +31,10 @@
 // revealed and the verifiers' part of it settled, and the solver opens the
 // real trace it committed to beside the wrong one, which is verified next
 // (docs/protocol.md, "Forced errors"); otherwise the first challenger in
-// selection order goes to the game, or the task is accepted. A transfer that would overdraw
+// selection order goes to the game, or the task is accepted. A challenge
+// rejected gives the game to the next challenger in selection order, until
+// one is upheld or every challenge was played and rejected (docs/protocol.md,
+// "Several challengers"); the task settles once. A transfer that would overdraw
 // an account is refused, logged ("transfer_refused") and counted; the task
 // goes on without that stake.
 //
@@ -38,7 +42,8 @@
 // id, and the arbiter keeps its recent replies by (sender, request id); a
 // resent request it has already handled gets the same reply again and
 // changes nothing. Events are republished: every republish_ms, the latest
-// task_assigned, proof_posted, dispute_opened and game_update of each task
+// task_assigned, proof_posted, dispute_opened and game_update (those of the
+// game being played) of each task
 // still open, and a settled task's task_settled for a while, so a
 // participant that missed one, or restarted, catches up. A settled task
 // keeps only its outcome, and is forgotten once it is no longer

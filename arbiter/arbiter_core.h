@@ -47,6 +47,7 @@
 #include "arbiter/participants.h"
 #include "arbiter/reply_cache.h"
 #include "arbiter/task.h"
+#include "arbiter/task_rules.h"
 #include "core/protocol/event_log.h"
 #include "core/protocol/events.h"
 #include "core/protocol/ledger.h"
@@ -217,7 +218,8 @@ class ArbiterCore {
                      const ChallengedInterval& hashes);
   Status OnGameMove(const Message& m, int64_t bytes, Ack* reply);
   Status OnNodeEvidence(const Message& m, int64_t bytes, Ack* reply);
-  // Publishes the dispute's state; settles the task once it is resolved.
+  // Publishes the dispute's state; once it is resolved, settles the task
+  // (upheld) or plays the next challenge (rejected, AfterRejected).
   Status AfterMove(Task& task);
   // Builds the task's job (loading its data) for naming and evaluating nodes.
   Status EnsureJob(Task& task);
@@ -238,7 +240,8 @@ class ArbiterCore {
   // The deadline of `task` that is due at `now`, if any, fired.
   Status FireDeadline(Task& task, int64_t now);
   // Verification is over (every selected verifier voted, or the deadline
-  // passed with some verdicts): a forced error, a dispute, or acceptance.
+  // passed with some verdicts): a forced error, the first challenge in
+  // selection order played, or acceptance.
   Status Conclude(Task& task);
   // Verification of a forced error's posted trace is over: the verifiers'
   // part is settled (catchers, lazy, fees), the draw made public, and the
@@ -258,9 +261,21 @@ class ArbiterCore {
   // The proof_posted event of `task`'s trace (the real one once it is
   // being verified). REQUIRES: task.trace.
   static ProofPosted PostedProof(const Task& task);
+  // Plays the challenge `next` (ConclusionOf, NextChallenge): its game
+  // opens, or, on checkpoint 0 as the initial state, the arbiter rules.
+  // REQUIRES: the task is challenged; next.kind is kDispute or kInitialState.
+  Status PlayChallenge(Task& task, const Conclusion& next);
+  // `challenger`'s challenge was played and rejected (`why`): the next
+  // challenge taken on the trace is played, or, when none is left, the
+  // task settles as challenge_rejected.
+  Status AfterRejected(Task& task, const std::string& challenger, const std::string& why);
+  // A settlement's reason for a challenge upheld, saying how many were
+  // rejected before it.
+  static std::string UpheldReason(const Task& task, const std::string& why);
   // Rules on a challenge that checkpoint 0 is not the task's initial state:
   // the arbiter builds the task's initial state itself and compares its hash
-  // with the committed one (proven against the trace root), then settles.
+  // with the committed one (proven against the trace root), then settles
+  // (or, rejected, plays the next challenge).
   Status RuleOnInitialState(Task& task, const std::string& challenger,
                             const ChallengedInterval& hashes);
   Status Settle(Task& task, const std::string& reason);

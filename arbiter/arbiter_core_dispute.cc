@@ -34,15 +34,48 @@ Status ArbiterCore::RuleOnInitialState(Task& task, const std::string& challenger
       break;
     }
   }
-  task.ruled_challenger = challenger;
+  StartRuling(task, challenger);
   VT_RETURN_IF_ERROR(
       Log(task.id, InitialStateRulingEvent{challenger, hashes.start_hash, computed, upheld}));
-  VT_RETURN_IF_ERROR(
-      Transition(task, upheld ? TaskEvent::kChallengeUpheld : TaskEvent::kChallengeRejected));
-  return Settle(task, upheld ? "challenge upheld: checkpoint 0 is not the task's initial state "
-                               "(the arbiter recomputed it)"
-                             : "challenge rejected: checkpoint 0 is the task's initial state "
-                               "(the arbiter recomputed it)");
+  if (!upheld) {
+    return AfterRejected(task, challenger,
+                         "challenge rejected: checkpoint 0 is the task's initial state "
+                         "(the arbiter recomputed it)");
+  }
+  VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kChallengeUpheld));
+  return Settle(task, UpheldReason(task, "checkpoint 0 is not the task's initial state (the "
+                                         "arbiter recomputed it)"));
+}
+
+std::string ArbiterCore::UpheldReason(const Task& task, const std::string& why) {
+  if (task.rejected.empty()) return "challenge upheld: " + why;
+  return "challenge upheld (after " + std::to_string(task.rejected.size()) +
+         " rejected challenge(s) of the trace): " + why;
+}
+
+Status ArbiterCore::PlayChallenge(Task& task, const Conclusion& next) {
+  const ChallengedInterval& hashes = task.challenges.at(next.challenger);
+  if (next.kind == Conclusion::kInitialState) {
+    return RuleOnInitialState(task, next.challenger, hashes);
+  }
+  return OpenDispute(task, next.challenger, task.verdicts.at(next.challenger).disputed_interval,
+                     hashes);
+}
+
+Status ArbiterCore::AfterRejected(Task& task, const std::string& challenger,
+                                  const std::string& why) {
+  NoteRejected(task, challenger);
+  VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kChallengeRejected));
+  const std::optional<Conclusion> next = NextChallenge(task);
+  if (!next) {
+    if (task.rejected.size() == 1) return Settle(task, why);
+    return Settle(task, "every challenge rejected (" + std::to_string(task.rejected.size()) +
+                            " played); the last: " + why);
+  }
+  spdlog::info("arbiter: {}: {}'s challenge rejected; {}'s is played next", task.id, challenger,
+               next->challenger);
+  VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kNextChallenge));
+  return PlayChallenge(task, *next);
 }
 
 Status ArbiterCore::VoidTask(Task& task, const std::string& why) {
@@ -215,10 +248,12 @@ Status ArbiterCore::AfterMove(Task& task) {
   VT_RETURN_IF_ERROR(Log(
       task.id, DisputeResolvedEvent{
                    d.Report(task.job ? GameNodeName(*task.job, d.game->disputed_node()) : "")}));
-  VT_RETURN_IF_ERROR(
-      Transition(task, upheld ? TaskEvent::kChallengeUpheld : TaskEvent::kChallengeRejected));
-  return Settle(
-      task, std::string(upheld ? "challenge upheld: " : "challenge rejected: ") + d.game->reason());
+  // Copied: the next challenger's game replaces this one.
+  const std::string challenger = d.challenger;
+  const std::string reason = d.game->reason();
+  if (!upheld) return AfterRejected(task, challenger, "challenge rejected: " + reason);
+  VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kChallengeUpheld));
+  return Settle(task, UpheldReason(task, reason));
 }
 
 }  // namespace veritrain

@@ -189,15 +189,9 @@ Status ArbiterCore::Conclude(Task& task) {
     case Conclusion::kForcedRound:
       return ForcedRound(task);
     case Conclusion::kDispute:
-    case Conclusion::kInitialState: {
+    case Conclusion::kInitialState:
       VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kChallenge));
-      const ChallengedInterval& hashes = task.challenges.at(c.challenger);
-      if (c.kind == Conclusion::kInitialState) {
-        return RuleOnInitialState(task, c.challenger, hashes);
-      }
-      return OpenDispute(task, c.challenger, task.verdicts.at(c.challenger).disputed_interval,
-                         hashes);
-    }
+      return PlayChallenge(task, c);
     case Conclusion::kAllAbstained:
       VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kAllAbstained));
       return Settle(task, c.reason);

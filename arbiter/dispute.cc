@@ -14,6 +14,7 @@ Party Dispute::PartyOf(const std::string& name) const {
 
 GameUpdate Dispute::Update() const {
   GameUpdate u;
+  u.challenger = challenger;
   u.move = moves;
   u.state = GameStateName(game->state());
   u.to_move = PartyName(game->to_move());

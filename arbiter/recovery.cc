@@ -6,7 +6,9 @@
 // trace, selected verifiers, verdicts and deadlines from its events; the
 // per-task secret (and so the forced-error draw) from the run seed; each
 // game by applying the logged moves, rulings and clock checks to a new
-// Game at their logged times. Replies the clients may still be waiting for
+// Game at their logged times (a task whose challenges are played in turn
+// has one dispute_opened ... dispute_resolved run per game; the rejected
+// ones are noted as the live path notes them). Replies the clients may still be waiting for
 // (a posted task's id, a game move's acceptance) are rebuilt from the
 // logged request ids. The replay is checked against the log before the
 // arbiter goes on: each game's state must be the last one it published.
@@ -191,7 +193,8 @@ Status ArbiterCore::ReplayTaskEvent(const Event& e, Task& task) {
     }
   } else if (e.type == InitialStateRulingEvent::kType) {
     VT_ASSIGN_OR_RETURN(InitialStateRulingEvent ruling, Read<InitialStateRulingEvent>(e));
-    task.ruled_challenger = ruling.challenger;
+    StartRuling(task, ruling.challenger);
+    if (!ruling.upheld) NoteRejected(task, ruling.challenger);
   } else if (e.type == TaskSettledEvent::kType) {
     VT_ASSIGN_OR_RETURN(TaskSettledEvent settled, Read<TaskSettledEvent>(e));
     task.settled_ms = e.time_ms;
@@ -283,7 +286,11 @@ Status ArbiterCore::ReplayGameEvent(const Event& e, Task& task, Replay& replay) 
     task.published[kUpdateSlot] = Pack(update.update, task.id);
     replay.last_update[task.id] = e.data;
   } else if (e.type == DisputeResolvedEvent::kType) {
+    if (!dispute.game->resolved()) return Diverged(e, "the game replays unresolved");
     dispute.resolved_ms = e.time_ms;
+    // The solver won: the next challenge of the trace (if any) is played
+    // next, as the dispute_opened that follows in the log says.
+    if (dispute.game->winner() != Party::kChallenger) NoteRejected(task, dispute.challenger);
   }
   return Status::Ok();
 }

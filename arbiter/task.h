@@ -1,7 +1,8 @@
 // ArbiterTask: what the arbiter holds of one task — its spec and state
 // machine, the commit-reveal secret, the trace, the verifiers drawn and
-// their verdicts, the deadline of the current stage, the game of a
-// dispute, the checkpoint demands, and the latest event of each kind it
+// their verdicts, the deadline of the current stage, the game being
+// played (or the last one played) and the challenges rejected before it,
+// the checkpoint demands, and the latest event of each kind it
 // republishes. The decisions taken on it are in arbiter/task_rules.h.
 //
 // Thread-safety: a value owned by the arbiter's one thread.
@@ -45,7 +46,7 @@ struct ArbiterTask {
   std::optional<TraceCommit> trace;
   std::map<std::string, Verdict> verdicts;
   int64_t deadline_ms = 0;  // of the current stage
-  std::optional<Dispute> dispute;
+  std::optional<Dispute> dispute;  // the current (or last) game
   std::unique_ptr<TrainingJob> job;  // built only to arbitrate a node
   // The job in another precision than the arbiter's: a node is evaluated
   // in the precision the solver committed in.
@@ -53,7 +54,14 @@ struct ArbiterTask {
   bool forced_error = false;           // the solver was told to err
   std::vector<std::string> selected;   // verifiers drawn at the reveal
   std::map<std::string, ChallengedInterval> challenges;  // by challenger
-  // The challenger of a ruling made without a game (checkpoint 0).
+  // The challengers whose challenge of the trace being verified was played
+  // and rejected (a game the solver won, or a ruling that checkpoint 0 is
+  // the initial state), in the order played: each forfeits its challenge
+  // stake at settlement, and the next challenger in selection order plays
+  // (NextChallenger, arbiter/task_rules.h).
+  std::vector<std::string> rejected;
+  // The challenger of a ruling made without a game (checkpoint 0), while
+  // that ruling is the task's latest.
   std::string ruled_challenger;
   std::optional<Message> published[kSlots];  // the latest event of each slot
   int64_t settled_ms = 0;  // when the task settled (once machine.done())

@@ -86,13 +86,20 @@ bool ReadyToConclude(const ArbiterTask& task) {
   return task.verdicts.size() == task.selected.size() && !task.availability.any_open();
 }
 
-Conclusion ConclusionOf(const ArbiterTask& task) {
-  if (task.forced_error && !task.real_round) return {Conclusion::kForcedRound, "", ""};
+std::optional<Conclusion> NextChallenge(const ArbiterTask& task) {
   for (const auto& v : task.selected) {
     auto c = task.challenges.find(v);
     if (c == task.challenges.end()) continue;
-    return {c->second.initial_state ? Conclusion::kInitialState : Conclusion::kDispute, v, ""};
+    if (std::find(task.rejected.begin(), task.rejected.end(), v) != task.rejected.end()) continue;
+    return Conclusion{c->second.initial_state ? Conclusion::kInitialState : Conclusion::kDispute,
+                      v, ""};
   }
+  return std::nullopt;
+}
+
+Conclusion ConclusionOf(const ArbiterTask& task) {
+  if (task.forced_error && !task.real_round) return {Conclusion::kForcedRound, "", ""};
+  if (std::optional<Conclusion> first = NextChallenge(task)) return *first;
   int64_t accepted = 0;
   for (const auto& [name, verdict] : task.verdicts) accepted += verdict.accept ? 1 : 0;
   const int64_t abstained = static_cast<int64_t>(task.verdicts.size()) - accepted;
@@ -143,6 +150,19 @@ void EndPostedRound(ArbiterTask& task) {
   task.selected.clear();
   task.verdicts.clear();
   task.challenges.clear();
+  task.rejected.clear();
+}
+
+void StartRuling(ArbiterTask& task, const std::string& challenger) {
+  task.ruled_challenger = challenger;
+  task.dispute.reset();
+  task.published[kDisputeSlot].reset();
+  task.published[kUpdateSlot].reset();
+}
+
+void NoteRejected(ArbiterTask& task, const std::string& challenger) {
+  task.rejected.push_back(challenger);
+  task.ruled_challenger.clear();
 }
 
 const Message& NoteDemand(ArbiterTask& task, const Demand& demand) {
@@ -190,8 +210,14 @@ SettlementInput SettlementInputOf(const ArbiterTask& task, const Ledger& ledger,
     }
     in.verifiers.push_back(v);
   }
+  // The challenger of the game (or ruling) that decided: the one being
+  // played, or when every challenge was rejected the last played.
   if (task.dispute) in.challenger = task.dispute->challenger;
   if (!task.ruled_challenger.empty()) in.challenger = task.ruled_challenger;
+  if (in.outcome == SettlementOutcome::kChallengeRejected && !task.rejected.empty()) {
+    in.challenger = task.rejected.back();
+  }
+  in.rejected_challengers = task.rejected;
   if (!task.withheld_challenger.empty()) in.challenger = task.withheld_challenger;
   in.jackpot = ledger.Balance(kJackpotAccount);
   return in;

@@ -49,6 +49,14 @@ std::string RefuseVerdict(const ArbiterTask& task, const std::string& from, cons
 bool ReadyToConclude(const ArbiterTask& task);
 
 // How a verification that is over concludes (arbiter Conclude).
+//
+// Every challenge taken on the trace is played, one at a time, in
+// selection order: the first challenger goes to the game (or, on
+// checkpoint 0 as the initial state, to a ruling); when its challenge is
+// rejected the next challenger's is played (NextChallenger), until one is
+// upheld or none is left. A corrupt solver's own verifier, challenging an
+// honest interval first, so loses its challenge stake and cannot keep an
+// honest challenger from the game.
 struct Conclusion {
   enum Kind {
     kForcedRound,  // a forced error's posted trace: settle the verifiers' part
@@ -62,6 +70,12 @@ struct Conclusion {
   std::string reason;      // kAllAbstained, kAccepted: the settlement's reason
 };
 Conclusion ConclusionOf(const ArbiterTask& task);
+
+// The challenge to play next: the first selected verifier, in selection
+// order, whose challenge was taken on the trace being verified and has not
+// been played and rejected (task.rejected); none when every challenge has
+// been. Its kind is kDispute or kInitialState.
+std::optional<Conclusion> NextChallenge(const ArbiterTask& task);
 
 // What is due on `task` at `now_ms` (arbiter CheckDeadlines). The game's
 // clocks are the game's own (Game::Tick).
@@ -88,6 +102,13 @@ void StartVerification(ArbiterTask& task, std::vector<std::string> verifiers, in
 // A forced error's posted trace is done with: its draw, verdicts and
 // challenges are dropped (the real trace gets its own).
 void EndPostedRound(ArbiterTask& task);
+// The arbiter rules on `challenger`'s challenge of checkpoint 0 as the
+// initial state: it is the task's latest ruling, and no game is (the last
+// game played, if any, was rejected and is in the log).
+void StartRuling(ArbiterTask& task, const std::string& challenger);
+// `challenger`'s challenge was played and rejected: it forfeits its
+// challenge stake at settlement and is not played again.
+void NoteRejected(ArbiterTask& task, const std::string& challenger);
 // The checkpoint_demand event of `demand`, kept as the demand's latest.
 const Message& NoteDemand(ArbiterTask& task, const Demand& demand);
 // Checkpoint `index` was delivered valid at `now_ms` (kept in `file`, ""

@@ -10,7 +10,17 @@ namespace veritrain {
 
 Status Solver::OnDisputeOpened(const std::string& task, const DisputeOpened& d) {
   auto it = traces_.find(task);
-  if (it == traces_.end() || defences_.count(task) > 0) return Status::Ok();
+  if (it == traces_.end()) return Status::Ok();
+  // The same dispute again (republished) changes nothing. Another
+  // challenger's is the task's next game: the challenges of a trace are
+  // played one after another (docs/protocol.md), and the one defended so
+  // far was rejected.
+  if (auto held = defences_.find(task); held != defences_.end()) {
+    if (held->second.challenger == d.challenger) return Status::Ok();
+    spdlog::info("solver {}: the game on {} against {} is over; {} challenges next", config_.name,
+                 task, held->second.challenger, d.challenger);
+    defences_.erase(held);
+  }
   Trace& trace = it->second;
   if (d.interval < 0 || d.interval + 1 >= static_cast<int64_t>(trace.files.size())) {
     spdlog::warn("solver: dispute on {} names interval {} outside the trace", task, d.interval);
@@ -50,6 +60,9 @@ Status Solver::OnDisputeOpened(const std::string& task, const DisputeOpened& d) 
 
 Status Solver::OnGameUpdate(const std::string& task, const GameUpdate& u) {
   Defence& defence = defences_.at(task);
+  // Another game of the task (one already over, or the next one before its
+  // dispute_opened has arrived): not the one defended.
+  if (u.challenger != defence.challenger) return Status::Ok();
   if (u.graph_nodes > 0 && u.disputed_step >= 0) defence.committed_step = u.disputed_step;
   if (u.to_move != "solver" || u.move <= defence.answered) return Status::Ok();
   defence.answered = u.move;

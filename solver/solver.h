@@ -9,7 +9,10 @@
 // In tolerance mode it also serves the challenger what it posted hashes
 // of — its states at the split points and the disputed step's node
 // outputs (fetch_dispute_data) — which the challenger compares under δ
-// and the node thresholds.
+// and the node thresholds. A task's challenges are played one after
+// another (docs/protocol.md): a dispute_opened naming another challenger
+// than the one it defends against is the task's next game, defended
+// afresh over its own interval; game updates of another game are ignored.
 //
 // Checkpoints are written crash-safely to the role's work directory in the
 // checkpoint file format; each is hashed (state hash = Merkle root over its

@@ -138,10 +138,21 @@ Status Verifier::OnEvent(const Message& m) {
     return OnAssigned(m.task, *a);
   } else if (m.type == DisputeOpened::kType) {
     auto d = Unpack<DisputeOpened>(m);
-    if (d.ok() && d->challenger == config_.name) return OnDisputeOpened(m.task, *d);
+    if (!d.ok()) return Status::Ok();
+    if (d->challenger == config_.name) return OnDisputeOpened(m.task, *d);
+    // Another challenger's game: the task's challenges are played one
+    // after another, so this verifier's own game, if it had one, is over
+    // (rejected). A challenger still waiting for its turn keeps waiting.
+    if (challenges_.erase(m.task) > 0) {
+      spdlog::info("verifier {}: the game on {} goes on with {}", config_.name, m.task,
+                   d->challenger);
+    }
   } else if (m.type == GameUpdate::kType) {
     auto u = Unpack<GameUpdate>(m);
-    if (u.ok() && challenges_.count(m.task) > 0) return OnGameUpdate(m.task, *u);
+    // Only this verifier's own game (a task's games are played in turn).
+    if (u.ok() && u->challenger == config_.name && challenges_.count(m.task) > 0) {
+      return OnGameUpdate(m.task, *u);
+    }
   } else if (m.type == ProofPosted::kType) {
     auto p = Unpack<ProofPosted>(m);
     if (!p.ok()) {

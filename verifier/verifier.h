@@ -42,7 +42,13 @@
 // settles as `withheld`, without this verifier's verdict.
 //
 // If it challenges, it plays the challenge game as the challenger
-// (verifier/challenge.cc). In exact mode, at every round it names the first
+// (verifier/challenge.cc) when the arbiter opens its dispute. The
+// challenges of a task are played one after another, in selection order,
+// until one is upheld (docs/protocol.md): a challenger waits, holding the
+// states it checked, while another's game is played (there is no deadline
+// on that wait: the task settles, or its own dispute_opened comes), acts
+// only on the game updates that name it, and drops its side of its own
+// game once the next challenger's dispute opens. In exact mode, at every round it names the first
 // sub-range whose end hash disagrees with its own re-execution, first over
 // the interval's steps, then over the disputed step's node-output chain.
 // In tolerance mode hashes differ across profiles, so it compares with the

@@ -346,6 +346,11 @@ struct TaskSettledEvent {
 };
 
 // ---- The challenge game -----------------------------------------------
+//
+// A task's challenges are played one after another (docs/protocol.md,
+// "Several challengers"): its log may hold several dispute_opened ...
+// dispute_resolved runs, each a game of its own, the rejected ones
+// followed by a task_state next_challenge.
 
 // dispute_opened: the DisputeOpened event's body.
 struct DisputeOpenedEvent {

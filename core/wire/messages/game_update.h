@@ -3,6 +3,9 @@
 // the update whose `move` number it has not answered yet, so a duplicated
 // or late update is harmless.
 //
+//   challenger the dispute's challenger: the challenges of a task are
+//              played one after another (docs/protocol.md), and each
+//              party acts only on the updates of its own game
 //   state      step_splits | step_choice | graph_commit | node_splits |
 //              node_choice | evidence | resolved
 //   positions  the positions whose hashes the solver must post (splits)
@@ -25,6 +28,7 @@ namespace veritrain {
 struct GameUpdate {
   static constexpr const char* kType = "game_update";
   static constexpr int kVersion = 1;
+  std::string challenger;
   int64_t move = 0;  // number of moves made so far
   std::string state;
   std::string to_move;  // "solver" | "challenger" | "nobody"
@@ -39,7 +43,8 @@ struct GameUpdate {
   std::string reason;
 
   nlohmann::json ToBody() const {
-    return {{"move", move},
+    return {{"challenger", challenger},
+            {"move", move},
             {"state", state},
             {"to_move", to_move},
             {"positions", positions},
@@ -54,6 +59,7 @@ struct GameUpdate {
   }
   static Result<GameUpdate> FromBody(const nlohmann::json& b) {
     GameUpdate u;
+    VT_ASSIGN_OR_RETURN(u.challenger, BodyString(b, "challenger"));
     VT_ASSIGN_OR_RETURN(u.move, BodyInt(b, "move"));
     VT_ASSIGN_OR_RETURN(u.state, BodyString(b, "state"));
     VT_ASSIGN_OR_RETURN(u.to_move, BodyString(b, "to_move"));

@@ -17,7 +17,8 @@ struct TaskSettled {
   std::string outcome;
   std::string reason;
   nlohmann::json balances = nlohmann::json::object();
-  nlohmann::json dispute = nlohmann::json::object();  // the game's record, if any
+  // The record of the game that decided (the last played), if any.
+  nlohmann::json dispute = nlohmann::json::object();
 
   nlohmann::json ToBody() const {
     return {{"outcome", outcome}, {"reason", reason}, {"balances", balances},

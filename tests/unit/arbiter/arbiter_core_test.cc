@@ -262,6 +262,109 @@ TEST_F(ArbiterCoreTest, AChallengerThatStopsMovingLosesTheGame) {
   EXPECT_EQ(Outcome(), "challenge_rejected");
 }
 
+// The plan of the last settlement logged.
+nlohmann::json LastSettlementPlan(const RecordingOutbox& out) {
+  for (auto it = out.logged.rbegin(); it != out.logged.rend(); ++it) {
+    if (it->type == SettlementEvent::kType) return it->data;
+  }
+  return nlohmann::json();
+}
+
+// Both selected verifiers challenge. The first in selection order loses
+// its game (on its clock): its challenge is rejected, and the second's is
+// played next rather than the task settling. The solver loses that one:
+// the task is upheld, the solver slashed to the second challenger, and
+// the first forfeits its challenge stake (to the solver, which won its
+// game). Before, the first game settled the task: a corrupt solver's own
+// verifier, challenging an honest interval first, got it paid.
+TEST_F(ArbiterCoreTest, ARejectedChallengeGivesTheGameToTheNextChallenger) {
+  Verifying(Spec());
+  const std::string first = Task().selected[0];
+  const std::string second = Task().selected[1];
+  ASSERT_TRUE(AckOf(Send(Challenge(1), first, 200)).ok);
+  ASSERT_TRUE(AckOf(Send(Challenge(0), second, 200)).ok);
+  ASSERT_EQ(Task().dispute->challenger, first);
+  GameMove split;
+  split.move = 0;
+  split.kind = "split_hashes";
+  split.hashes = {Sha256Of("middle")};
+  ASSERT_TRUE(AckOf(Send(split, "s", 300)).ok);
+  // The first challenger never answers: out of time at 300 + 1001.
+  const size_t mark = out_.logged.size();
+  h_.Tick(1301);
+  EXPECT_EQ(Outcome(), "not settled");
+  ASSERT_EQ(Task().machine.state(), TaskState::kChallenged);
+  ASSERT_TRUE(Task().dispute.has_value());
+  EXPECT_EQ(Task().dispute->challenger, second);
+  EXPECT_EQ(Task().dispute->interval, 0);
+  EXPECT_EQ(Task().rejected, std::vector<std::string>{first});
+  const auto types = out_.TypesSince(mark);
+  EXPECT_TRUE(Has(types, DisputeResolvedEvent::kType));
+  EXPECT_TRUE(Has(types, DisputeOpenedEvent::kType));
+  EXPECT_FALSE(Has(types, TaskSettledEvent::kType));
+  const Message* opened = out_.LastPublished(DisputeOpened::kType);
+  ASSERT_NE(opened, nullptr);
+  EXPECT_EQ(Unpack<DisputeOpened>(*opened)->challenger, second);
+  const Message* update = out_.LastPublished(GameUpdate::kType);
+  ASSERT_NE(update, nullptr);
+  EXPECT_EQ(Unpack<GameUpdate>(*update)->challenger, second);
+  EXPECT_EQ(Unpack<GameUpdate>(*update)->move, 0);  // a game of its own, from move 0
+  // The first challenger is no party to the second game.
+  EXPECT_FALSE(AckOf(Send(split, first, 1400)).ok);
+  // The solver does not answer the second game: out of time at 1301 + 1001.
+  h_.Tick(2302);
+  EXPECT_EQ(Outcome(), "challenge_upheld");
+  const nlohmann::json plan = LastSettlementPlan(out_);
+  ASSERT_EQ(plan["slashed"].size(), 2u) << plan.dump();
+  EXPECT_EQ(plan["slashed"][0]["owner"], "s");
+  EXPECT_EQ(plan["slashed"][0]["winner"], second);
+  EXPECT_EQ(plan["slashed"][1]["owner"], first);
+  EXPECT_EQ(plan["slashed"][1]["why"], "challenge rejected");
+  EXPECT_EQ(plan["slashed"][1]["winner"], "s");
+  EXPECT_EQ(Balance(first), 1000 + 50 - 20);  // its fee, less its challenge stake
+  EXPECT_EQ(Balance(ChallengeAccount(kTask, first)), 0);
+  EXPECT_EQ(Balance(ChallengeAccount(kTask, second)), 0);
+  const Message* settled = out_.LastPublished(TaskSettled::kType);
+  ASSERT_NE(settled, nullptr);
+  EXPECT_EQ(Unpack<TaskSettled>(*settled)->dispute.value("challenger", ""), second);
+  EXPECT_TRUE(core_->ledger().CheckConservation().ok());
+}
+
+// Both challenges are played and both are rejected: only then does the
+// task settle as challenge_rejected; the solver is paid, and both
+// challengers forfeit their challenge stakes.
+TEST_F(ArbiterCoreTest, EveryChallengeRejectedPaysTheSolver) {
+  Verifying(Spec());
+  const std::string first = Task().selected[0];
+  const std::string second = Task().selected[1];
+  ASSERT_TRUE(AckOf(Send(Challenge(1), first, 200)).ok);
+  ASSERT_TRUE(AckOf(Send(Challenge(0), second, 200)).ok);
+  GameMove split;
+  split.move = 0;
+  split.kind = "split_hashes";
+  split.hashes = {Sha256Of("middle")};
+  ASSERT_TRUE(AckOf(Send(split, "s", 300)).ok);
+  h_.Tick(1301);
+  ASSERT_EQ(Task().dispute->challenger, second);
+  ASSERT_TRUE(AckOf(Send(split, "s", 1400)).ok);
+  h_.Tick(2400);  // the second game has a whole clock of its own
+  EXPECT_EQ(Task().machine.state(), TaskState::kChallenged);
+  h_.Tick(2401);
+  EXPECT_EQ(Outcome(), "challenge_rejected");
+  const nlohmann::json plan = LastSettlementPlan(out_);
+  ASSERT_EQ(plan["slashed"].size(), 2u) << plan.dump();
+  EXPECT_EQ(plan["slashed"][0]["owner"], first);
+  EXPECT_EQ(plan["slashed"][1]["owner"], second);
+  for (const auto& slash : plan["slashed"]) EXPECT_EQ(slash["winner"], "s");
+  EXPECT_GT(Balance("s"), 1000);  // paid, its stake back, and the winner shares
+  EXPECT_EQ(Balance(first), 1000 + 50 - 20);
+  EXPECT_EQ(Balance(second), 1000 + 50 - 20);
+  int64_t opened = 0;
+  for (const auto& e : out_.logged) opened += e.type == DisputeOpenedEvent::kType ? 1 : 0;
+  EXPECT_EQ(opened, 2);
+  EXPECT_TRUE(core_->ledger().CheckConservation().ok());
+}
+
 TEST_F(ArbiterCoreTest, AChallengeOfCheckpointZeroIsRuledByRecomputingIt) {
   Verifying(Spec());
   const size_t mark = out_.logged.size();

@@ -36,6 +36,8 @@ nlohmann::json Snapshot(const ArbiterCore& core, int64_t now) {
     s["forced_error"] = task->forced_error;
     s["real_round"] = task->real_round;
     for (const auto& [who, verdict] : task->verdicts) s["verdicts"].push_back(who);
+    s["rejected"] = task->rejected;
+    s["ruled_challenger"] = task->ruled_challenger;
     if (task->dispute) s["game"] = task->dispute->Update().ToBody();
   }
   nlohmann::json republished = nlohmann::json::array();
@@ -169,6 +171,39 @@ TEST(ArbiterRecoveryTest, GameLostOnTheSolversClock) {
   auto inputs = Challenged(CoreHarness::Spec(), trace, 1);
   inputs.push_back({1201, Tick(1201)});
   CheckRecoveryAtEveryPoint(inputs);
+}
+
+// Both selected verifiers challenge; the first loses its game on its
+// clock, the second's game opens, and the second loses its own: two
+// dispute_opened ... dispute_resolved runs on one task. A core recovered
+// at any point — during the second game too — decides as the live one.
+TEST(ArbiterRecoveryTest, TwoGamesPlayedInTurn) {
+  TestTrace trace;
+  auto inputs = UpToVerifying(CoreHarness::Spec(), trace);
+  inputs.push_back({200, SendBy(trace.Challenge(1), 0, 200)});
+  inputs.push_back({200, SendBy(trace.Challenge(0), 1, 200)});
+  GameMove split;
+  split.move = 0;
+  split.kind = "split_hashes";
+  split.hashes = {Sha256Of("middle")};
+  inputs.push_back({300, Send(split, "s", 300)});
+  inputs.push_back({1301, Tick(1301)});  // the first challenger is out of time
+  inputs.push_back({1400, Send(split, "s", 1400)});  // the second game's first move
+  inputs.push_back({2000, Tick(2000)});
+  inputs.push_back({2401, Tick(2401)});  // the second challenger is out of time
+  CheckRecoveryAtEveryPoint(inputs);
+  // What the run is: two games, then the settlement.
+  CoreHarness live;
+  for (const auto& input : inputs) input.second(live);
+  std::vector<std::string> games;
+  for (const auto& e : live.out.logged) {
+    if (e.type == DisputeOpenedEvent::kType) games.push_back(e.data.value("challenger", ""));
+  }
+  ASSERT_EQ(games.size(), 2u);
+  EXPECT_NE(games[0], games[1]);
+  const Message* settled = live.out.LastPublished(TaskSettled::kType);
+  ASSERT_NE(settled, nullptr);
+  EXPECT_EQ(Unpack<TaskSettled>(*settled)->outcome, "challenge_rejected");
 }
 
 TEST(ArbiterRecoveryTest, RulingOnCheckpointZero) {

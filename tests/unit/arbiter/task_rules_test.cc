@@ -238,6 +238,83 @@ TEST_F(TaskRules, TheFirstChallengerInSelectionOrderGoesToTheGame) {
   EXPECT_EQ(c.challenger, "v1");
 }
 
+// One challenge after another, in selection order, until one is upheld:
+// a challenge played and rejected gives way to the next challenger's, so
+// a first challenger that disputes an honest interval (a corrupt solver's
+// own verifier) cannot keep an honest challenger from the game.
+TEST_F(TaskRules, ARejectedChallengeGivesWayToTheNextInSelectionOrder) {
+  Verifying();
+  task_.selected = {"v2", "v1"};
+  Vote("v1", Challenge(1));
+  Vote("v2", Challenge(0));
+  ASSERT_EQ(NextChallenge(task_)->challenger, "v2");
+  NoteRejected(task_, "v2");
+  EXPECT_EQ(task_.rejected, std::vector<std::string>{"v2"});
+  std::optional<Conclusion> next = NextChallenge(task_);
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->kind, Conclusion::kDispute);
+  EXPECT_EQ(next->challenger, "v1");
+  NoteRejected(task_, "v1");
+  EXPECT_FALSE(NextChallenge(task_).has_value());  // every challenge was played
+
+  // A ruling on checkpoint 0 is played in its turn as a game is, and no
+  // game is held while it is the latest.
+  task_.verdicts.clear();
+  task_.challenges.clear();
+  task_.rejected.clear();
+  Vote("v2", Challenge(0, /*initial_state=*/true));
+  Vote("v1", Challenge(1));
+  DisputeOpened opened{"s", "v2", 0, 0, 10, 2, 500, states_[0], states_[1]};
+  task_.dispute = DisputeFromOpened(task_.id, opened, 0);
+  task_.published[kDisputeSlot] = Pack(opened, task_.id);
+  next = NextChallenge(task_);
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->kind, Conclusion::kInitialState);
+  StartRuling(task_, "v2");
+  EXPECT_EQ(task_.ruled_challenger, "v2");
+  EXPECT_FALSE(task_.dispute.has_value());
+  EXPECT_FALSE(task_.published[kDisputeSlot].has_value());
+  NoteRejected(task_, "v2");
+  EXPECT_EQ(task_.ruled_challenger, "");  // no longer the latest ruling
+  EXPECT_EQ(NextChallenge(task_)->kind, Conclusion::kDispute);
+  // A forced error's posted trace is done with: its rejections go too.
+  EndPostedRound(task_);
+  EXPECT_TRUE(task_.rejected.empty());
+}
+
+// The settlement of challenges played in turn: every rejected challenger
+// is listed (each forfeits its challenge stake); the challenger is the
+// deciding game's — the one upheld, or the last rejected.
+TEST_F(TaskRules, SettlementNamesEveryRejectedChallengerAndTheDecidingOne) {
+  Verifying();
+  Vote("v1", Challenge(1));
+  Vote("v2", Challenge(0));
+  Ledger ledger;
+  DisputeOpened first{"s", "v1", 1, 10, 10, 2, 500, states_[1], states_[2]};
+  task_.dispute = DisputeFromOpened(task_.id, first, 0);
+  Advance({TaskEvent::kChallenge, TaskEvent::kChallengeRejected});
+  NoteRejected(task_, "v1");
+  Advance({TaskEvent::kNextChallenge});
+  DisputeOpened second{"s", "v2", 0, 0, 10, 2, 500, states_[0], states_[1]};
+  task_.dispute = DisputeFromOpened(task_.id, second, 0);
+  Advance({TaskEvent::kChallengeUpheld});
+  SettlementInput in = SettlementInputOf(task_, ledger, "submitter");
+  EXPECT_EQ(in.outcome, SettlementOutcome::kChallengeUpheld);
+  EXPECT_EQ(in.challenger, "v2");
+  EXPECT_EQ(in.rejected_challengers, std::vector<std::string>{"v1"});
+  // Had v2's been rejected too, the task settles rejected, the last
+  // played its challenger.
+  task_.machine = TaskMachine();
+  Advance({TaskEvent::kAssigned, TaskEvent::kTraceCommitted, TaskEvent::kRandomnessRevealed,
+           TaskEvent::kChallenge, TaskEvent::kChallengeRejected, TaskEvent::kNextChallenge,
+           TaskEvent::kChallengeRejected});
+  NoteRejected(task_, "v2");
+  in = SettlementInputOf(task_, ledger, "submitter");
+  EXPECT_EQ(in.outcome, SettlementOutcome::kChallengeRejected);
+  EXPECT_EQ(in.challenger, "v2");
+  EXPECT_EQ(in.rejected_challengers, (std::vector<std::string>{"v1", "v2"}));
+}
+
 TEST_F(TaskRules, EveryDeadline) {
   // Posted: nothing is due, however late (the task waits for its parties).
   EXPECT_EQ(DueAt(task_, 1'000'000), DueAction::kNone);

@@ -98,6 +98,21 @@ TEST_F(MessageTypes, EveryTypeRoundTrips) {
   fd.position = 3;
   fd.step = 27;
   EXPECT_EQ(RoundTrip(fd).step, 27);
+  // A game update names whose game it is: a task's challenges are played
+  // one after another, each party acting on its own game's updates only.
+  GameUpdate update;
+  update.challenger = "verifier-2";
+  update.move = 3;
+  update.state = "step_choice";
+  update.to_move = "challenger";
+  update.boundaries = {0, 5, 10};
+  update.hashes = {{5, Sha256Of("five")}};
+  const GameUpdate update_back = RoundTrip(update);
+  EXPECT_EQ(update_back.challenger, "verifier-2");
+  EXPECT_EQ(update_back.hashes, update.hashes);
+  nlohmann::json unnamed = update.ToBody();
+  unnamed.erase("challenger");
+  EXPECT_FALSE(GameUpdate::FromBody(unnamed).ok());
   DisputeData dd;
   dd.what = "state";
   dd.position = 4;
