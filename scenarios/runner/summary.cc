@@ -78,8 +78,10 @@ void AddDetection(nlohmann::json* task) {
   t["missed"] = !challenged && !trace_honest && judged;
   // Escaped: a trace that was not the honest training and the task still
   // paid its solver. A challenge can be raised (detected) and the solver
-  // paid all the same, when the dispute played was another challenger's
-  // and the solver won it (one dispute per task).
+  // paid all the same when every challenge played was lost by its
+  // challenger (each challenge taken is played in turn until one is
+  // upheld, so this takes a trace whose wrong interval no challenger
+  // named).
   const std::string outcome = t.value("outcome", std::string());
   t["escaped"] = !trace_honest && PaysReward(SettlementOutcomeNamed(outcome));
   const int64_t steps = t.value("steps", int64_t{0});
@@ -179,7 +181,7 @@ std::string VerificationLine(const nlohmann::json& t) {
   if (t.contains("forced_round") && !t.contains("real_trace_root")) {
     line += "never opened";
   } else if (t.value("detected", false) && t.value("escaped", false)) {
-    line += "detected, yet PAID (the dispute played was lost by its challenger)";
+    line += "detected, yet PAID (every dispute played was lost by its challenger)";
   } else if (t.value("detected", false)) {
     line += "detected";
   } else if (t.value("false_positive", false)) {
@@ -289,6 +291,15 @@ void ApplyTaskEvent(const Event& e, int64_t posted_ms, nlohmann::json& t,
                                      v["steps_reexecuted"].get<int64_t>();
     t["timings"]["verifier_seconds"][v["name"].get<std::string>()] =
         body.value("seconds", 0.0);
+  } else if (e.type == DisputeOpenedEvent::kType) {
+    // A task's challenges are played one after another: each game's notes
+    // are its own.
+    t.erase("dispute_notes");
+  } else if (e.type == DisputeResolvedEvent::kType) {
+    // Every game played, in order (the last decided: it is `dispute`).
+    nlohmann::json game = d;
+    if (t.contains("dispute_notes")) game["notes"] = t["dispute_notes"];
+    t["disputes"].push_back(game);
   } else if (e.type == GameMoveEvent::kType && d.contains("body") && d["body"].contains("note")) {
     // What a party put on the record with its move (a tolerance-mode
     // challenger's distances per sub-range, its node scan).

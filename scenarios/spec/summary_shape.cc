@@ -39,7 +39,7 @@ constexpr const char* kShape = R"({
     "solver_steps_computed": "integer", "solver_compute_ratio": "number",
     "verifier_over_solver_compute": "number", "attack": "open",
     "balances": {"*account": "integer"},
-    "dispute": "open",
+    "dispute": "open", "disputes": ["open"],
     "challenged": "boolean", "detected": "boolean", "false_positive": "boolean",
     "missed": "boolean", "escaped": "boolean", "max_distance": {"*any": "number"},
     "hyperparameter_mismatches": "integer",

@@ -152,9 +152,9 @@ TEST(SummaryPol, MissedAttacksAndFalsePositives) {
   EXPECT_EQ((*BuildSummary(events, "demo", 1))["tasks"][0]["missed"], true);
 }
 
-// A cheating solver that was challenged but paid all the same (the dispute
-// played was another challenger's, and the solver won it) escaped, and the
-// line says so; one the challenge caught did not; nor does an honest one.
+// A cheating solver that was challenged but paid all the same (every
+// dispute played was lost by its challenger) escaped, and the line says
+// so; one the challenge caught did not; nor does an honest one.
 TEST(SummaryPol, ACheaterPaidDespiteAChallengeEscaped) {
   auto events = PolStory("corrupt-node", false);
   events[3].data["outcome"] = "challenge_rejected";
@@ -202,6 +202,43 @@ TEST(SummaryPol, AChallengeOfAnHonestTraceIsAFalsePositiveWhateverTheBehaviour) 
   ASSERT_TRUE(cheat.ok());
   EXPECT_EQ((*cheat)["tasks"][0]["detected"], true);
   EXPECT_EQ((*cheat)["tasks"][0]["false_positive"], false);
+}
+
+// Challenges played in turn: `disputes` has every game, in order, each
+// with its own notes; `dispute` is the deciding (last) one, with its notes
+// alone.
+TEST(SummaryPol, EveryGamePlayedIsListedAndTheLastDecides) {
+  auto events = PolStory("corrupt-node", false);
+  const Event settled = events[3];
+  const Event shutdown = events[4];
+  events.resize(3);
+  auto note = [](int64_t t, const std::string& from, const std::string& what) {
+    return Ev(t, "game_move",
+              {{"from", from}, {"move", 1}, {"body", {{"move", 1}, {"note", what}}}});
+  };
+  events.push_back(Ev(21, "dispute_opened", {{"challenger", "sybil"}, {"interval", 3}}));
+  events.push_back(note(22, "sybil", "first game"));
+  events.push_back(Ev(23, "dispute_resolved", {{"challenger", "sybil"}, {"winner", "solver"}}));
+  events.push_back(Ev(24, "dispute_opened", {{"challenger", "v"}, {"interval", 2}}));
+  events.push_back(note(25, "v", "second game"));
+  events.push_back(Ev(26, "dispute_resolved", {{"challenger", "v"}, {"winner", "challenger"}}));
+  Event upheld = settled;
+  upheld.data = {{"outcome", "challenge_upheld"},
+                 {"dispute", {{"challenger", "v"}, {"winner", "challenger"}}}};
+  events.push_back(upheld);
+  events.push_back(shutdown);
+  auto s = BuildSummary(events, "demo", 1);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const auto& t = (*s)["tasks"][0];
+  ASSERT_EQ(t["disputes"].size(), 2u);
+  EXPECT_EQ(t["disputes"][0]["challenger"], "sybil");
+  EXPECT_EQ(t["disputes"][0]["winner"], "solver");
+  EXPECT_EQ(t["disputes"][0]["notes"][0]["note"], "first game");
+  EXPECT_EQ(t["disputes"][1]["challenger"], "v");
+  EXPECT_EQ(t["dispute"]["challenger"], "v");
+  ASSERT_EQ(t["dispute"]["notes"].size(), 1u);
+  EXPECT_EQ(t["dispute"]["notes"][0]["note"], "second game");
+  EXPECT_EQ(t["escaped"], false);
 }
 
 TEST(SummaryPol, CalibratedDeltaIsRecorded) {
