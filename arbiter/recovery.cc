@@ -8,9 +8,9 @@
 // game by applying the logged moves, rulings and clock checks to a new
 // Game at their logged times (a task whose challenges are played in turn
 // has one dispute_opened ... dispute_resolved run per game; the rejected
-// ones are noted as the live path notes them). Replies the clients may still be waiting for
-// (a posted task's id, a game move's acceptance) are rebuilt from the
-// logged request ids. The replay is checked against the log before the
+// ones are noted as the live path notes them). Replies the clients may
+// still be waiting for (a posted task's id, a game move's acceptance) are
+// rebuilt from the logged request ids. The replay is checked against the log before the
 // arbiter goes on: each game's state must be the last one it published.
 // Every event is read through its type in core/protocol/events.h: a
 // malformed one stops the recovery, naming the event.
