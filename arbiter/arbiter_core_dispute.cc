@@ -197,7 +197,7 @@ Status ArbiterCore::OnNodeEvidence(const Message& m, int64_t bytes, Ack* reply) 
   d.ruling = ruling;
   VT_RETURN_IF_ERROR(Log(
       task->id, NodeRulingEvent{ctx.step, ctx.node, ruling.node_name, ruling.solver_correct,
-                                ruling.reason, ruling.node_flops, ruling.step_flops,
+                                ruling.evaluated, ruling.reason, ruling.node_flops, ruling.step_flops,
                                 DeviationJson(ruling.deviation), ruling.tolerance,
                                 ruling.arbiter_output_hash, ruling.seconds, d.job_load_seconds,
                                 bytes}));

@@ -267,6 +267,7 @@ Status ArbiterCore::ReplayGameEvent(const Event& e, Task& task, Replay& replay) 
     dispute.bytes[task.spec.solver] += r.evidence_bytes;
     NodeRuling ruling;
     ruling.solver_correct = r.solver_correct;
+    ruling.evaluated = r.evaluated;
     ruling.reason = r.reason;
     ruling.node_name = r.node;
     ruling.node_flops = r.node_flops;

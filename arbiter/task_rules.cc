@@ -218,6 +218,15 @@ SettlementInput SettlementInputOf(const ArbiterTask& task, const Ledger& ledger,
     in.challenger = task.rejected.back();
   }
   in.rejected_challengers = task.rejected;
+  // Proven wrong: the deciding ruling evaluated the node against the
+  // solver, or the ruling on checkpoint 0 upheld the challenge.
+  if (in.outcome == SettlementOutcome::kChallengeUpheld) {
+    const bool initial_state = !task.ruled_challenger.empty();
+    const bool evaluated = task.dispute && task.dispute->ruling &&
+                           task.dispute->ruling->evaluated &&
+                           !task.dispute->ruling->solver_correct;
+    in.result_proven_wrong = initial_state || evaluated;
+  }
   if (!task.withheld_challenger.empty()) in.challenger = task.withheld_challenger;
   in.jackpot = ledger.Balance(kJackpotAccount);
   return in;

@@ -465,6 +465,7 @@ nlohmann::json NodeRulingEvent::ToJson() const {
           {"node_index", node_index},
           {"node", node},
           {"solver_correct", solver_correct},
+          {"evaluated", evaluated},
           {"reason", reason},
           {"node_flops", node_flops},
           {"step_flops", step_flops},
@@ -480,6 +481,7 @@ Result<NodeRulingEvent> NodeRulingEvent::FromJson(const nlohmann::json& j) {
   VT_ASSIGN_OR_RETURN(e.node_index, BodyInt(j, "node_index"));
   VT_ASSIGN_OR_RETURN(e.node, BodyString(j, "node"));
   VT_ASSIGN_OR_RETURN(e.solver_correct, BodyBool(j, "solver_correct"));
+  VT_ASSIGN_OR_RETURN(e.evaluated, BodyBool(j, "evaluated"));
   VT_ASSIGN_OR_RETURN(e.reason, BodyString(j, "reason"));
   VT_ASSIGN_OR_RETURN(e.node_flops, BodyNumber(j, "node_flops"));
   VT_ASSIGN_OR_RETURN(e.step_flops, BodyNumber(j, "step_flops"));

@@ -396,6 +396,9 @@ struct NodeRulingEvent {
   int64_t node_index = 0;
   std::string node;
   bool solver_correct = false;
+  // The node was evaluated and compared (NodeRuling::evaluated); false when
+  // the solver's evidence failed a check.
+  bool evaluated = false;
   std::string reason;
   double node_flops = 0;
   double step_flops = 0;

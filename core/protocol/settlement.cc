@@ -200,7 +200,8 @@ void SettleVerifierStakes(const SettlementInput& in, Planner& p) {
   const bool withheld = o == SettlementOutcome::kWithheld;
   SettlementPlan& plan = p.plan();
   const TaskEconomics& e = in.economics;
-  const bool wrong_result = forced || o == SettlementOutcome::kChallengeUpheld;
+  const bool wrong_result =
+      forced || (o == SettlementOutcome::kChallengeUpheld && in.result_proven_wrong);
   // Who caught the forced error: every challenger of a forced-error task.
   if (forced) {
     for (const auto& v : in.verifiers) {

@@ -33,8 +33,10 @@
 //                       is returned without a fee — and, when slash_lazy,
 //                       for one that
 //                       approved a wrong result (a forced error, or a result
-//                       the game proved wrong; the winner is the challenger,
-//                       or the first verifier that caught the forced error).
+//                       the game proved wrong — by the arbiter's evaluation,
+//                       not by the solver's clock running out; the winner is
+//                       the challenger, or the first verifier that caught the
+//                       forced error).
 //                       Returned otherwise.
 //   challenge stake     the game's challenger loses it when the challenge is
 //                       rejected (the winner is the solver). Challenges are
@@ -135,6 +137,14 @@ struct SettlementInput {
   // The challengers whose games were played and rejected, in order (with
   // outcome challenge_rejected, `challenger` is the last of them).
   std::vector<std::string> rejected_challengers;
+  // Upheld: whether the game proved the result wrong (the arbiter evaluated
+  // the disputed node and the solver's output was not its own, or
+  // recomputed checkpoint 0). False when the challenger won because the
+  // solver ran out of its clock, moved invalidly or sent evidence that
+  // failed a check: the solver is slashed all the same, but a verifier that
+  // approved the trace is not lazy for it (an honest solver that crashed or
+  // was cut off by the network loses that way too).
+  bool result_proven_wrong = true;
   Amount jackpot;          // the jackpot's balance before settling
 };
 

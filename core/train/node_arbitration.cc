@@ -450,6 +450,7 @@ Result<NodeRuling> ArbitrateNode(const TrainingJob& job, const ArbitrationContex
     r.tolerance = assemble ? 0 : ctx.tolerance;
     r.deviation = deviation.ratio;
     if (!deviation.problem.empty()) return against(deviation.problem);
+    r.evaluated = true;
     r.solver_correct = deviation.Within(r.tolerance);
     char threshold[48];
     std::snprintf(threshold, sizeof(threshold), "%.3g", r.tolerance);
@@ -459,6 +460,7 @@ Result<NodeRuling> ArbitrateNode(const TrainingJob& job, const ArbitrationContex
                deviation.Describe() + ")";
     return r;
   }
+  r.evaluated = true;
   r.solver_correct = r.arbiter_output_hash == ev.output_hash;
   r.reason = r.solver_correct
                  ? "the arbiter's evaluation of " + r.node_name + " matches the solver's output"

@@ -92,6 +92,11 @@ struct ArbitrationContext {
 
 struct NodeRuling {
   bool solver_correct = false;
+  // The arbiter evaluated the node and compared its output with the
+  // solver's: a ruling against the solver then proves its step wrong. A
+  // ruling on evidence that fails a check proves only that the solver
+  // could not back its claim.
+  bool evaluated = false;
   std::string reason;
   std::string node_name;
   double node_flops = 0;

@@ -248,12 +248,14 @@ TEST(Events, TheChallengeGame) {
     ASSERT_FALSE(refused.ok()) << bad;
     EXPECT_NE(refused.status().message().find("'bytes'"), std::string::npos);
   }
-  NodeRulingEvent ruling{4,     17,        "layer1.forward", true, "within tolerance", 1000.0,
-                         64000.0, json("inf"), 0.001,          D("out"), 0.25, 1.5, 4096};
+  NodeRulingEvent ruling{4,       17,          "layer1.forward", true,     true, "within tolerance",
+                         1000.0,  64000.0,     json("inf"),      0.001,    D("out"), 0.25,
+                         1.5,     4096};
   ExpectFormat(ruling, json{{"step", 4},
                             {"node_index", 17},
                             {"node", "layer1.forward"},
                             {"solver_correct", true},
+                            {"evaluated", true},
                             {"reason", "within tolerance"},
                             {"node_flops", 1000.0},
                             {"step_flops", 64000.0},

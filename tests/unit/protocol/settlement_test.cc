@@ -65,6 +65,29 @@ TEST(Settlement, UpheldSlashesTheSolverInTheScenariosSplit) {
   EXPECT_TRUE(w.HeldIsEmpty());
 }
 
+// Upheld because the solver ran out of its clock (or sent evidence that
+// failed a check): the solver is slashed, but the game did not prove its
+// result wrong, so the verifier that approved it is not lazy.
+TEST(Settlement, UpheldWithoutProofSlashesTheSolverButNoApprover) {
+  SettlementWorld w;
+  w.economics.slash_lazy = true;
+  w.Verdicts({VerdictKind::kChallenge, VerdictKind::kAccept});
+  w.in.result_proven_wrong = false;
+  auto plan = w.Settle(SettlementOutcome::kChallengeUpheld, "v1");
+  EXPECT_EQ(w.Balance("solver"), w.funds - 1000);
+  EXPECT_EQ(w.Balance("v1"), w.funds + w.economics.verifier_fee + 600);
+  EXPECT_TRUE(plan.lazy.empty());
+  EXPECT_EQ(w.Balance("v2"), w.funds + w.economics.verifier_fee);
+  EXPECT_TRUE(w.HeldIsEmpty());
+  // Proven wrong, the same approver is lazy and, with slash_lazy, slashed.
+  SettlementWorld proven;
+  proven.economics.slash_lazy = true;
+  proven.Verdicts({VerdictKind::kChallenge, VerdictKind::kAccept});
+  auto lazy = proven.Settle(SettlementOutcome::kChallengeUpheld, "v1");
+  EXPECT_EQ(lazy.lazy, std::vector<std::string>{"v2"});
+  EXPECT_EQ(proven.Balance("v2"), proven.funds + proven.economics.verifier_fee - 300);
+}
+
 TEST(Settlement, RejectedSlashesTheChallengerToTheSolver) {
   SettlementWorld w;
   w.Verdicts({VerdictKind::kChallenge});
