@@ -115,19 +115,20 @@ std::vector<ScenarioError> MoneyErrors(const json& r, int64_t verifiers) {
                           " = " + std::to_string(*escrow)});
     return errors;
   }
-  // Tasks are posted one after another; when each surely pays its reward,
-  // the last one needs (tasks - 1) rewards already paid plus its escrow.
+  // Tasks are posted one after another; when each surely pays its reward
+  // (and its verifiers, who vote, their fees), the last one is posted after
+  // (tasks - 1) escrows have been paid out, and needs its own.
   if (tasks > 1 && EveryTaskPaysItsReward(r)) {
-    const auto needed = CheckedAdd(CheckedMul(tasks - 1, reward), escrow);
+    const auto needed = CheckedMul(tasks, *escrow);
     if (!needed || *needed > funds) {
       errors.push_back(
           {"/economics/submitter_funds",
            std::to_string(funds) + " cannot fund " + std::to_string(tasks) +
-               " tasks: the honest solver is paid the reward of every task, so the last one "
-               "is posted after " +
-               std::to_string(tasks - 1) + " × reward " + std::to_string(reward) +
-               " has been paid and escrows " + escrow_text + " = " + std::to_string(*escrow) +
-               ": " + (needed ? std::to_string(*needed) : kTooLarge) + " needed"});
+               " tasks: the honest solver is paid the reward of every task and each selected "
+               "verifier its fee, so the last one is posted after " +
+               std::to_string(tasks - 1) + " × (" + escrow_text + " = " +
+               std::to_string(*escrow) + ") has been paid and escrows as much again: " +
+               (needed ? std::to_string(*needed) : kTooLarge) + " needed"});
     }
   }
   return errors;

@@ -123,6 +123,18 @@ TEST(EconomicsScenario, SubmitterFundsMustCoverTheTasks) {
   EXPECT_THAT(ErrorOf(j), HasSubstr("50000 needed"));
   j["economics"]["submitter_funds"] = 50000;
   EXPECT_EQ(ErrorOf(j), "");
+  // Every earlier task also pays its verifiers' fees: 3 tasks of reward
+  // 100 and 2 × fee 50 need 600, not 2 × 100 + 200 = 400.
+  j = Base();
+  j["tasks"] = 3;
+  j["economics"] = {{"submitter_funds", 450}, {"reward", 100}, {"verifier_fee", 50},
+                    {"verifiers_per_task", 2}};
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/economics/submitter_funds: 450 cannot fund 3 tasks"));
+  EXPECT_THAT(ErrorOf(j), HasSubstr("600 needed"));
+  j["economics"]["submitter_funds"] = 600;
+  EXPECT_EQ(ErrorOf(j), "");
+  j["tasks"] = 50;
+  j["economics"] = {{"submitter_funds", 4000}, {"reward", 1000}};
   // Unless the rewards may come back (a cheating solver's are returned):
   // then the run decides, and the runner reports a refused post at once.
   j["economics"]["submitter_funds"] = 4000;
