@@ -133,7 +133,9 @@ nlohmann::json MarketBook::SharesJson() const {
   return {{"shares", shares}, {"active", active}, {"out", out}};
 }
 
-bool MarketBook::CanEverStaff() const { return Active("solver") > 0 && Active("verifier") > 0; }
+bool MarketBook::CanEverStaff() const {
+  return Active("solver") > 0 && Active("verifier") >= std::max<int64_t>(1, econ_.verifiers_per_task);
+}
 
 bool MarketBook::CanStaff(const std::set<std::string>& busy) const {
   int64_t solvers = 0, verifiers = 0;
@@ -141,8 +143,7 @@ bool MarketBook::CanStaff(const std::set<std::string>& busy) const {
     if (!m.active || busy.count(name) > 0) continue;
     (m.role == "solver" ? solvers : verifiers) += 1;
   }
-  const int64_t need = std::max<int64_t>(1, std::min(econ_.verifiers_per_task, Active("verifier")));
-  return solvers > 0 && verifiers >= need;
+  return solvers > 0 && verifiers >= std::max<int64_t>(1, econ_.verifiers_per_task);
 }
 
 MarketPlan MarketBook::Plan(int64_t index, const std::set<std::string>& busy) const {
@@ -161,8 +162,16 @@ MarketPlan MarketBook::Plan(int64_t index, const std::set<std::string>& busy) co
     if (m.role == "solver") solvers.push_back(&m);
     if (m.role == "verifier") p.verifiers.push_back(name);
   }
-  if (solvers.empty() || p.verifiers.empty()) {
-    p.why_not = solvers.empty() ? "no active solver" : "no active verifier";
+  // A task needs verifiers_per_task of them (the arbiter refuses fewer):
+  // with fewer still active, it is not posted, as with none.
+  const auto active_verifiers = static_cast<int64_t>(p.verifiers.size());
+  if (solvers.empty() || active_verifiers == 0 ||
+      active_verifiers < econ_.verifiers_per_task) {
+    p.why_not = solvers.empty()          ? "no active solver"
+                : active_verifiers == 0 ? "no active verifier"
+                                         : std::to_string(active_verifiers) +
+                                               " active verifiers, fewer than verifiers_per_task " +
+                                               std::to_string(econ_.verifiers_per_task);
     p.verifiers.clear();
     return p;
   }

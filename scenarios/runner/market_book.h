@@ -107,8 +107,8 @@ class MarketBook {
   // The plan among the participants not in `busy` (the market clock's).
   MarketPlan Plan(int64_t index, const std::set<std::string>& busy) const;
   // On the market clock: whether the participants not in `busy` can staff
-  // a task (a solver, and verifiers_per_task verifiers or every active one
-  // when fewer are active), and whether the active ones could at all.
+  // a task (a solver and verifiers_per_task verifiers), and whether the
+  // active ones could at all (a task they cannot is unserved).
   bool CanStaff(const std::set<std::string>& busy) const;
   bool CanEverStaff() const;
   // REQUIRES: plans observed in order, each once (with an arrival rate: in

@@ -229,6 +229,28 @@ TEST(MarketBook, NoActiveSolverLeavesTheTaskUnserved) {
   EXPECT_EQ(book.Summary()["tasks"]["posted"], 1);
 }
 
+// Verifiers that left the market can leave fewer than verifiers_per_task:
+// the arbiter would refuse such a task, so it is not posted (unserved)
+// rather than ending the run.
+TEST(MarketBook, FewerActiveVerifiersThanATaskNeedsLeaveItUnserved) {
+  TaskEconomics econ = BookEcon();
+  econ.verifiers_per_task = 2;
+  MarketBook book(BookSpec({TestMarketEntry("s", "solver", 1),
+                            TestMarketEntry("v", "verifier", 2, "honest", 70)}),
+                  econ, 0, 1);
+  const MarketPlan p = book.Plan(0);
+  ASSERT_TRUE(p.post);
+  // v-1 loses 20 (70 -> 50 < its stakes): one verifier is left.
+  MarketTaskRecord r = BookRecord(book, p, 1, {{"v-1", -20}}, "accepted");
+  ASSERT_TRUE(book.Observe(p, &r).ok());
+  EXPECT_EQ(book.Active("verifier"), 1);
+  const MarketPlan q = book.Plan(1);
+  EXPECT_FALSE(q.post);
+  EXPECT_EQ(q.why_not, "1 active verifiers, fewer than verifiers_per_task 2");
+  ASSERT_TRUE(book.Observe(q, nullptr).ok());
+  EXPECT_EQ(book.Summary()["tasks"]["unserved"], 1);
+}
+
 TEST(MarketBook, WhistleblowersJoinWhenFewCheckAndLeaveOncePaid) {
   MarketEntry wb = TestMarketEntry("wb", "verifier", 2);
   wb.whistleblower = MarketWhistleblower{2, 100};

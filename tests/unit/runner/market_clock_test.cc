@@ -299,6 +299,36 @@ TEST(MarketClock, OnceNoActivePoolCanStaffATaskTheRestAreUnserved) {
   EXPECT_EQ(s["tasks"]["unserved"].get<int64_t>(), 4);
 }
 
+// The same once fewer verifiers than a task needs are left: one of the two
+// cannot cover its stakes after the first task, and with verifiers_per_task
+// 2 the rest are unserved (before, the clock started a task the book would
+// not plan and the run failed).
+TEST(MarketClock, OnceTooFewVerifiersAreLeftTheRestAreUnserved) {
+  MarketSpec spec = ClockSpec(1, 2, 1.0, 1.0);
+  spec.entries[1].funds = 70;
+  MarketBook book(spec, ClockEcon(2), 100, 1);
+  int64_t posted = 0;
+  auto execute =
+      [&](const MarketPlan& plan) -> Result<std::optional<MarketTaskRecord>> {
+    ++posted;
+    MarketTaskRecord r;
+    r.task = "task-1";
+    r.outcome = "accepted";
+    r.solver = plan.solver;
+    r.solver_behaviour = "honest";
+    r.selected = plan.verifiers;
+    for (const auto& v : plan.verifiers) r.verdicts[v] = MarketVerdict{true, false, 40};
+    r.flows[plan.verifiers[0]] = -20;  // 70 -> 50: below 50 + 10 of stakes
+    r.balances[plan.verifiers[0]] = 50;
+    return std::optional<MarketTaskRecord>(std::move(r));
+  };
+  MarketClock clock(spec, 5, 1);
+  const Status run = clock.Run(&book, execute);
+  ASSERT_TRUE(run.ok()) << run.ToString();
+  EXPECT_EQ(posted, 1);
+  EXPECT_EQ(book.Summary()["tasks"]["unserved"].get<int64_t>(), 4);
+}
+
 TEST(MarketClock, AVerifierDrawnWhileBusyIsAnError) {
   MarketSpec spec = ClockSpec(2, 2, 50.0, 10.0);
   MarketBook book(spec, ClockEcon(1), 100, 1);
