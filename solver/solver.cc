@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/pol/tolerance.h"
 #include "core/protocol/real_trace.h"
 #include "core/state/checkpoint_file.h"
 #include "core/state/disk_full_env.h"
@@ -53,6 +54,33 @@ Result<TensorMap> ForcedErrorState(const TensorMap& state) {
   }
   if (!perturbed) return Status::FailedPrecondition("forced error: the state has no parameters");
   return out;
+}
+
+Result<TensorMap> VisibleForcedErrorState(const TensorMap& state, const std::string& mode,
+                                          const VerificationPolicy& policy, int64_t k) {
+  VT_ASSIGN_OR_RETURN(TensorMap wrong, ForcedErrorState(state));
+  if (mode != "tolerance") return wrong;
+  const State honest = ToState(state);
+  auto visible = [&](const TensorMap& w) -> Result<bool> {
+    VT_ASSIGN_OR_RETURN(DistanceCheck d, CheckDistances(policy, honest, ToState(w), honest, k,
+                                                        /*apply_delta=*/true));
+    return !d.within;
+  };
+  VT_ASSIGN_OR_RETURN(bool seen, visible(wrong));
+  for (double c = 1; !seen && c <= 1e30; c *= 10) {
+    wrong.clear();
+    for (const auto& [name, t] : state) {
+      const bool param = name.rfind("param/", 0) == 0 && t.is_floating_point();
+      wrong[name] = param ? t + c : t;
+    }
+    VT_ASSIGN_OR_RETURN(seen, visible(wrong));
+  }
+  if (!seen) {
+    return Status::FailedPrecondition(
+        "forced error: no perturbation up to 1e30 per parameter element leaves the task's "
+        "delta for " + std::to_string(k) + " steps: verifiers could not catch it");
+  }
+  return wrong;
 }
 
 Result<std::unique_ptr<Solver>> Solver::Create(zmq::context_t& ctx,
@@ -368,7 +396,8 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
       if (forced) {
         // A forced error: the committed checkpoint (and so the posted update
         // norm) is wrong on purpose; training goes on from the true state.
-        VT_ASSIGN_OR_RETURN(TensorMap wrong, ForcedErrorState(state));
+        VT_ASSIGN_OR_RETURN(TensorMap wrong,
+                            VisibleForcedErrorState(state, spec.mode, spec.verification, k));
         VT_RETURN_IF_ERROR(checkpoint(wrong, (step + 1) / k, step + 1));
         VT_RETURN_IF_ERROR(real_checkpoint(state, (step + 1) / k, step + 1));
       } else {

@@ -23,9 +23,10 @@
 // Forced errors (Truebit): for every task the arbiter tells the solver
 // privately whether it must post a wrong result. When it must, the solver
 // trains honestly but commits to a perturbed copy of every checkpoint after
-// the first (ForcedErrorState: +1 on the first element of the first
-// parameter tensor), so every interval fails re-execution, whichever one
-// a verifier checks; training continues from the true states. It records
+// the first (VisibleForcedErrorState: +1 on the first element of the first
+// parameter tensor, or more in tolerance mode until it leaves δ), so every
+// interval fails re-execution, whichever one a verifier checks; training
+// continues from the true states. It records
 // the true checkpoints beside them (folder real/) and commits to that real
 // trace with a hiding commitment in its trace_commit
 // (core/protocol/real_trace.h). When the arbiter reveals the forced error
@@ -98,6 +99,16 @@ class CheckpointRecorder;
 // in name order); the other tensors are shared, not copied.
 // FailedPrecondition when there is no parameter tensor.
 Result<TensorMap> ForcedErrorState(const TensorMap& state);
+
+// The same, made visible under the task's comparison: in tolerance mode a
+// wrong result within δ would be approved by every honest verifier, which
+// would then be slashed as lazy for it. When +1 on one element stays within
+// δ(k) (a loose δ, a large reference normaliser), every parameter element
+// moves by c = 1, 10, 100, ... until some metric of `policy` is beyond its
+// δ for `k` steps; FailedPrecondition naming the metrics when even c = 1e30
+// is not (a δ nothing finite exceeds). Exact mode: ForcedErrorState.
+Result<TensorMap> VisibleForcedErrorState(const TensorMap& state, const std::string& mode,
+                                          const VerificationPolicy& policy, int64_t k);
 
 class Solver {
  public:

@@ -27,5 +27,35 @@ TEST(ForcedErrorState, NeedsAParameter) {
   EXPECT_FALSE(ForcedErrorState(state).ok());
 }
 
+// In tolerance mode the wrong result must leave δ, or every honest
+// verifier would approve it and be slashed as lazy: +1 on one element of a
+// million-element state is far within δ l2 10, so every element moves
+// until the distance is beyond it.
+TEST(ForcedErrorState, InToleranceModeItLeavesDelta) {
+  TensorMap state = {{"meta/step", torch::tensor({int64_t{20}})},
+                     {"param/a", torch::zeros({1000, 1000})}};
+  VerificationPolicy loose;
+  loose.metrics = {"l2"};
+  loose.delta = {{"l2", 10.0}};
+  auto wrong = VisibleForcedErrorState(state, "tolerance", loose, 5);
+  ASSERT_TRUE(wrong.ok()) << wrong.status().ToString();
+  const double l2 = ((*wrong)["param/a"] - state["param/a"]).norm().item<double>();
+  EXPECT_GT(l2, 10.0);
+  // A δ the single element already leaves, and exact mode, keep it.
+  VerificationPolicy tight = loose;
+  tight.delta = {{"l2", 0.5}};
+  for (const auto& [mode, policy] :
+       std::vector<std::pair<std::string, VerificationPolicy>>{{"tolerance", tight},
+                                                               {"exact", loose}}) {
+    auto one = VisibleForcedErrorState(state, mode, policy, 5);
+    ASSERT_TRUE(one.ok()) << one.status().ToString();
+    EXPECT_EQ((*one)["param/a"].sum().item<float>(), 1.0f) << mode;
+  }
+  // A δ nothing finite leaves is refused, not posted as an invisible error.
+  VerificationPolicy hopeless = loose;
+  hopeless.delta = {{"l2", 1e300}};
+  EXPECT_FALSE(VisibleForcedErrorState(state, "tolerance", hopeless, 5).ok());
+}
+
 }  // namespace
 }  // namespace veritrain
