@@ -139,7 +139,15 @@ Status CheckCorruptNodes(const Scenario& sc, const json& graph) {
     by_name[name] = n;
   }
   const std::string job = graph.value("job", std::string());
-  const int64_t steps = sc.job.value("steps", int64_t{0});
+  // In a market, tasks come in job variants: a step is past every task
+  // only beyond the longest one.
+  int64_t steps = sc.job.value("steps", int64_t{0});
+  std::string steps_text = "job.steps = " + std::to_string(steps);
+  if (sc.market) {
+    steps = 0;
+    for (const MarketJob& v : sc.market->jobs) steps = std::max(steps, v.steps);
+    steps_text = "the longest of market.jobs";
+  }
   std::string errors;
   for (size_t i = 0; i < sc.participants.size(); ++i) {
     const ParticipantSpec& p = sc.participants[i];
@@ -148,8 +156,8 @@ Status CheckCorruptNodes(const Scenario& sc, const json& graph) {
     const json step = p.params.value("step", json());
     if (step.is_number_integer() && step.get<int64_t>() >= steps) {
       Append(&errors, at + "step: step " + step.dump() + " is past the last step of the task (" +
-                          "steps 0 to " + std::to_string(steps - 1) + ", job.steps = " +
-                          std::to_string(steps) + "): the solver would never corrupt anything");
+                          "steps 0 to " + std::to_string(steps - 1) + ", " + steps_text +
+                          "): the solver would never corrupt anything");
     }
     const std::string node = p.params.value("node", std::string());
     if (node.empty()) continue;  // CheckBehaviourParams names it

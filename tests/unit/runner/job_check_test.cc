@@ -87,6 +87,35 @@ TEST(JobCheckTest, StepPastTheLastStepIsRefused) {
                            "task (steps 0 to 39, job.steps = 40)"));
 }
 
+// In a market the tasks come in job variants (20 and 60 steps here, the
+// scenario's job.steps 40): a step is past every task only beyond the
+// longest.
+TEST(JobCheckTest, InAMarketTheLongestJobVariantBoundsTheStep) {
+  auto market = [](int64_t step) {
+    json doc = json::parse(R"({
+      "format": "veritrain-scenario/1",
+      "name": "job-check-market",
+      "seed": 3,
+      "tasks": 2,
+      "job": {"name": "synthetic", "steps": 40, "batch_size": 8},
+      "protocol": {"checkpoint_interval": 10},
+      "economics": {"submitter_funds": 100000, "participant_funds": 10000,
+                    "verifiers_per_task": 1},
+      "market": {
+        "solvers": [{"name": "s", "behaviour": "corrupt-node"}],
+        "verifiers": [{"name": "v"}],
+        "jobs": [{"steps": 20}, {"steps": 60}]
+      }
+    })");
+    doc["market"]["solvers"][0]["params"] = {{"step", step}, {"node", "fc2.backward"}};
+    return doc;
+  };
+  EXPECT_EQ(JobProblems(market(50)), "");
+  EXPECT_THAT(JobProblems(market(60)),
+              HasSubstr("step 60 is past the last step of the task (steps 0 to 59, the longest "
+                        "of market.jobs)"));
+}
+
 TEST(JobCheckTest, NodeThatCannotChangeTheStateIsRefusedWithTheReason) {
   const std::string m = JobProblems(JobCheckDoc({{"step", 5}, {"node", "loss.forward"}}));
   EXPECT_THAT(m, HasSubstr("corrupting \"loss.forward\" cannot change the trained state"));
