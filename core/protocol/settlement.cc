@@ -246,8 +246,14 @@ void SettleVerifierStakes(const SettlementInput& in, Planner& p) {
             std::find(in.rejected_challengers.begin(),
                       in.rejected_challengers.end(),
                       v.name) != in.rejected_challengers.end()) {
-          p.SlashStake(v.name, v.challenge_account, v.challenge_stake,
-                       in.solver, "challenge rejected");
+          // The solver won that game; but a solver a later game found wrong
+          // gets nothing of it (else a cheater recovers part of its loss
+          // from its own sybil's forfeit): no winner, the share goes to the
+          // jackpot.
+          const std::string winner =
+              o == SettlementOutcome::kChallengeUpheld ? std::string() : in.solver;
+          p.SlashStake(v.name, v.challenge_account, v.challenge_stake, winner,
+                       "challenge rejected");
         } else {
           p.Return(v.name, v.challenge_account, v.challenge_stake,
                    "challenge stake");

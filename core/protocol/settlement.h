@@ -45,7 +45,11 @@
 //                       challenger whose game was played and rejected
 //                       (`rejected_challengers`) loses it the same way,
 //                       whatever the task's outcome — the solver won that
-//                       game. Every other challenge stake is returned.
+//                       game — but when a later game is upheld there is no
+//                       winner (the share goes to the jackpot): a solver
+//                       found wrong is paid nothing, not even from its own
+//                       sybil's forfeit. Every other challenge stake is
+//                       returned.
 //   void                (the arbiter could not rule on a dispute: a failure
 //                       of its own) nobody is held to the game: the reward
 //                       goes back, every stake is returned.

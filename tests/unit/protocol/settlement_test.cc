@@ -113,11 +113,13 @@ TEST(Settlement, AnEarlierRejectedChallengerForfeitsWhenALaterGameIsUpheld) {
   EXPECT_EQ(plan.slashed[0].winner, "v2");
   EXPECT_EQ(plan.slashed[1].owner, "v1");
   EXPECT_EQ(plan.slashed[1].why, "challenge rejected");
-  EXPECT_EQ(plan.slashed[1].winner, "solver");
-  EXPECT_EQ(w.Balance("solver"), w.funds - 1000 + 120);
+  // The solver won v1's game, but the task found it wrong: it gets
+  // nothing, the winner share goes to the jackpot.
+  EXPECT_EQ(plan.slashed[1].winner, "");
+  EXPECT_EQ(w.Balance("solver"), w.funds - 1000);
   EXPECT_EQ(w.Balance("v1"), w.funds + w.economics.verifier_fee - 200);
   EXPECT_EQ(w.Balance("v2"), w.funds + w.economics.verifier_fee + 600);
-  EXPECT_EQ(w.Balance(kJackpotAccount), 300 + 60);
+  EXPECT_EQ(w.Balance(kJackpotAccount), 300 + 120 + 60);
   EXPECT_EQ(w.Balance(kBurnAccount), 100 + 20);
   EXPECT_TRUE(plan.lazy.empty());  // neither approved the wrong result
   EXPECT_TRUE(w.HeldIsEmpty());
