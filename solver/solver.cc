@@ -57,22 +57,40 @@ Result<TensorMap> ForcedErrorState(const TensorMap& state) {
 }
 
 Result<TensorMap> VisibleForcedErrorState(const TensorMap& state, const std::string& mode,
-                                          const VerificationPolicy& policy, int64_t k) {
+                                          const VerificationPolicy& policy, int64_t k,
+                                          int64_t index) {
   VT_ASSIGN_OR_RETURN(TensorMap wrong, ForcedErrorState(state));
   if (mode != "tolerance") return wrong;
+  const double sign = index % 2 == 1 ? 1.0 : -1.0;
   const State honest = ToState(state);
   auto visible = [&](const TensorMap& w) -> Result<bool> {
     VT_ASSIGN_OR_RETURN(DistanceCheck d, CheckDistances(policy, honest, ToState(w), honest, k,
                                                         /*apply_delta=*/true));
     return !d.within;
   };
+  // Every parameter element moved by `c` (c = 0: the one element by 1).
+  auto moved = [&](double c) {
+    TensorMap out;
+    bool first = true;
+    for (const auto& [name, t] : state) {
+      const bool param = name.rfind("param/", 0) == 0 && t.is_floating_point() && t.numel() > 0;
+      if (!param) {
+        out[name] = t;
+      } else if (c > 0) {
+        out[name] = t + sign * c;
+      } else {
+        torch::Tensor w = t.clone();
+        if (first) w.view({-1})[0].add_(sign);
+        first = false;
+        out[name] = w;
+      }
+    }
+    return out;
+  };
+  wrong = moved(0);
   VT_ASSIGN_OR_RETURN(bool seen, visible(wrong));
   for (double c = 1; !seen && c <= 1e30; c *= 10) {
-    wrong.clear();
-    for (const auto& [name, t] : state) {
-      const bool param = name.rfind("param/", 0) == 0 && t.is_floating_point();
-      wrong[name] = param ? t + c : t;
-    }
+    wrong = moved(c);
     VT_ASSIGN_OR_RETURN(seen, visible(wrong));
   }
   if (!seen) {
@@ -397,7 +415,8 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
         // A forced error: the committed checkpoint (and so the posted update
         // norm) is wrong on purpose; training goes on from the true state.
         VT_ASSIGN_OR_RETURN(TensorMap wrong,
-                            VisibleForcedErrorState(state, spec.mode, spec.verification, k));
+                            VisibleForcedErrorState(state, spec.mode, spec.verification, k,
+                                                    (step + 1) / k));
         VT_RETURN_IF_ERROR(checkpoint(wrong, (step + 1) / k, step + 1));
         VT_RETURN_IF_ERROR(real_checkpoint(state, (step + 1) / k, step + 1));
       } else {

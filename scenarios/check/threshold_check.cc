@@ -14,6 +14,7 @@
 #include "core/train/job.h"
 #include "core/train/node_compare.h"
 #include "scenarios/runner/run.h"
+#include "solver/solver.h"
 
 namespace veritrain {
 namespace {
@@ -102,6 +103,21 @@ Result<ThresholdCheck> CheckThresholds(const Scenario& scenario) {
       }
     }
     VT_RETURN_IF_ERROR(ApplyHardwareProfile(solver));
+  }
+
+  // A forced error must be visible under δ, or every honest verifier would
+  // approve it and be slashed as lazy; the solver makes it so, and gives up
+  // only where nothing finite leaves δ.
+  if (scenario.economics.task.forced_error_rate > 0) {
+    const TaskSpec task = TaskSpecForScenario(scenario);
+    auto wrong = VisibleForcedErrorState(states.back(), "tolerance", task.verification, k, 1);
+    if (!wrong.ok()) {
+      out.errors.push_back("/economics/forced_error_rate: " +
+                           Num(scenario.economics.task.forced_error_rate) +
+                           ", but no forced error can leave this delta: " +
+                           wrong.status().message() +
+                           ". Lower delta (protocol.delta), or set forced_error_rate to 0");
+    }
   }
 
   // 1. The honest error of each node under each verifier's thread count.

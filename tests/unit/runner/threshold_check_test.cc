@@ -114,5 +114,30 @@ TEST(ThresholdCheckTest, ADeltaBelowTheHonestErrorOfAnotherPrecisionIsRefused) {
   EXPECT_EQ(AllErrors(CnnThresholds(0, 1e-3, f64)), "");
 }
 
+// A forced error nothing finite can move beyond δ would be approved by
+// every honest verifier (and the solver gives up on it): refused.
+TEST(ThresholdCheckTest, AForcedErrorThatNoDeltaLetsBeSeenIsRefused) {
+  auto scenario = [](double delta) {
+    nlohmann::json j = {
+        {"format", "veritrain-scenario/1"},
+        {"name", "fe"},
+        {"job", {{"name", "synthetic"}, {"steps", 20}}},
+        {"protocol",
+         {{"checkpoint_interval", 5},
+          {"mode", "tolerance"},
+          {"metrics", {"linf"}},
+          {"delta", {{"linf", delta}}}}},
+        {"economics", {{"forced_error_rate", 1.0}}},
+        {"participants", {{{"name", "s"}, {"role", "solver"}}, {{"name", "v"}, {"role", "verifier"}}}}};
+    auto sc = ParseScenario(j.dump(), "fe.json");
+    EXPECT_TRUE(sc.ok()) << sc.status().ToString();
+    return sc.ok() ? *sc : Scenario{};
+  };
+  EXPECT_THAT(AllErrors(scenario(1e31)),
+              HasSubstr("/economics/forced_error_rate: 1, but no forced error can leave this "
+                        "delta"));
+  EXPECT_THAT(AllErrors(scenario(10)), Not(HasSubstr("forced_error_rate")));
+}
+
 }  // namespace
 }  // namespace veritrain

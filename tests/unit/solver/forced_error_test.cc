@@ -37,7 +37,7 @@ TEST(ForcedErrorState, InToleranceModeItLeavesDelta) {
   VerificationPolicy loose;
   loose.metrics = {"l2"};
   loose.delta = {{"l2", 10.0}};
-  auto wrong = VisibleForcedErrorState(state, "tolerance", loose, 5);
+  auto wrong = VisibleForcedErrorState(state, "tolerance", loose, 5, 1);
   ASSERT_TRUE(wrong.ok()) << wrong.status().ToString();
   const double l2 = ((*wrong)["param/a"] - state["param/a"]).norm().item<double>();
   EXPECT_GT(l2, 10.0);
@@ -47,14 +47,32 @@ TEST(ForcedErrorState, InToleranceModeItLeavesDelta) {
   for (const auto& [mode, policy] :
        std::vector<std::pair<std::string, VerificationPolicy>>{{"tolerance", tight},
                                                                {"exact", loose}}) {
-    auto one = VisibleForcedErrorState(state, mode, policy, 5);
+    auto one = VisibleForcedErrorState(state, mode, policy, 5, 1);
     ASSERT_TRUE(one.ok()) << one.status().ToString();
     EXPECT_EQ((*one)["param/a"].sum().item<float>(), 1.0f) << mode;
   }
   // A δ nothing finite leaves is refused, not posted as an invisible error.
   VerificationPolicy hopeless = loose;
   hopeless.delta = {{"l2", 1e300}};
-  EXPECT_FALSE(VisibleForcedErrorState(state, "tolerance", hopeless, 5).ok());
+  EXPECT_FALSE(VisibleForcedErrorState(state, "tolerance", hopeless, 5, 1).ok());
+}
+
+// The same shift at both ends of an interval would survive re-execution
+// from the wrong start (tolerance mode compares distances, not bits): the
+// perturbation alternates in sign, so consecutive wrong checkpoints are 2P
+// apart where the honest ones are not.
+TEST(ForcedErrorState, InToleranceModeItsSignAlternatesByCheckpoint) {
+  TensorMap state = {{"param/a", torch::zeros({1000, 1000})}};
+  VerificationPolicy loose;
+  loose.metrics = {"l2"};
+  loose.delta = {{"l2", 10.0}};
+  auto odd = VisibleForcedErrorState(state, "tolerance", loose, 5, 1);
+  auto even = VisibleForcedErrorState(state, "tolerance", loose, 5, 2);
+  ASSERT_TRUE(odd.ok() && even.ok());
+  EXPECT_GT((*odd)["param/a"].sum().item<double>(), 0.0);
+  EXPECT_LT((*even)["param/a"].sum().item<double>(), 0.0);
+  const double apart = ((*odd)["param/a"] - (*even)["param/a"]).norm().item<double>();
+  EXPECT_GT(apart, 2 * 10.0);
 }
 
 }  // namespace
