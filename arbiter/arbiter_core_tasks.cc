@@ -170,8 +170,26 @@ Status ArbiterCore::OnVerdict(const Message& m, Ack* reply) {
     *reply = Ack{false, refused, {}};
     return Status::Ok();
   }
-  task.verdicts[m.from] = *verdict;
-  VT_RETURN_IF_ERROR(Log(task.id, VerdictEvent{m.from, *verdict}));
+  Verdict taken = *verdict;
+  // A challenge is backed by its challenge stake: one its challenger cannot
+  // lock would be played for free (a rejected game forfeits nothing) and
+  // make the solver defend it all the same. It is taken as an abstention,
+  // logged as such, so that a recovery replays the same.
+  const Amount stake(task.spec.economics.challenge_stake);
+  if (challenged && ledger_.Balance(m.from) < stake) {
+    spdlog::warn("arbiter: {}: {} cannot lock its challenge stake; taken as an abstention",
+                 task.id, m.from);
+    taken.accept = false;
+    taken.abstain = true;
+    taken.disputed_interval = -1;
+    taken.evidence = nlohmann::json::object();
+    taken.reason = "abstains: holds " + std::to_string(ledger_.Balance(m.from).value()) +
+                   ", less than the challenge stake " + std::to_string(stake.value()) +
+                   ", so its challenge (" + verdict->reason.substr(0, 500) + ") is not played";
+    challenged.reset();
+  }
+  task.verdicts[m.from] = taken;
+  VT_RETURN_IF_ERROR(Log(task.id, VerdictEvent{m.from, taken}));
   if (challenged) {
     task.challenges[m.from] = *challenged;
     VT_RETURN_IF_ERROR(Transfer(m.from, ChallengeAccount(task.id, m.from),

@@ -8,7 +8,7 @@ add_library(veritrain_runner STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/check/behaviour_check.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/check/job_check.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/check/job_graph.cc
-  ${CMAKE_CURRENT_SOURCE_DIR}/check/profile_warnings.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/check/scenario_warnings.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/nodes_command.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/cache_command.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/process_supervisor.cc

@@ -12,7 +12,7 @@
 #include "core/state/atomic_file.h"
 #include "core/train/job_environment.h"
 #include "scenarios/check/job_check.h"
-#include "scenarios/check/profile_warnings.h"
+#include "scenarios/check/scenario_warnings.h"
 #include "scenarios/sweep/merge.h"
 #include "scenarios/cli/progress.h"
 #include "scenarios/report/report.h"

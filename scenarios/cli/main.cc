@@ -28,7 +28,7 @@
 #include "scenarios/cli/calibrate_command.h"
 #include "scenarios/cli/commands.h"
 #include "scenarios/check/job_check.h"
-#include "scenarios/check/profile_warnings.h"
+#include "scenarios/check/scenario_warnings.h"
 #include "scenarios/cli/nodes_command.h"
 #include "scenarios/cli/progress.h"
 #include "scenarios/runner/curve_keys.h"

@@ -366,6 +366,31 @@ TEST_F(ArbiterCoreTest, EveryChallengeRejectedPaysTheSolver) {
   EXPECT_TRUE(core_->ledger().CheckConservation().ok());
 }
 
+// A challenge its challenger cannot back with its challenge stake would be
+// played for free: it is taken, and logged, as an abstention.
+TEST_F(ArbiterCoreTest, AChallengeWhoseStakeCannotBeLockedIsAnAbstention) {
+  TaskSpec spec = Spec();
+  spec.economics.challenge_stake = 995;  // 1000 - the verifier stake 10 < 995
+  Verifying(spec);
+  const std::string first = Task().selected[0];
+  const std::string second = Task().selected[1];
+  ASSERT_TRUE(AckOf(Send(Challenge(1), first, 200)).ok);
+  ASSERT_EQ(Task().verdicts.count(first), 1u);
+  EXPECT_TRUE(Task().verdicts.at(first).abstain);
+  EXPECT_NE(Task().verdicts.at(first).reason.find("less than the challenge stake 995"),
+            std::string::npos)
+      << Task().verdicts.at(first).reason;
+  EXPECT_EQ(Task().challenges.count(first), 0u);
+  ASSERT_TRUE(AckOf(Send(Accept(), second, 210)).ok);
+  EXPECT_FALSE(Task().dispute.has_value());
+  EXPECT_EQ(Outcome(), "accepted");
+  EXPECT_EQ(Balance(first), 1000);  // its stake back, no fee
+  int64_t refused = 0;
+  for (const auto& e : out_.logged) refused += e.type == TransferRefusedEvent::kType ? 1 : 0;
+  EXPECT_EQ(refused, 0);
+  EXPECT_TRUE(core_->ledger().CheckConservation().ok());
+}
+
 TEST_F(ArbiterCoreTest, AChallengeOfCheckpointZeroIsRuledByRecomputingIt) {
   Verifying(Spec());
   const size_t mark = out_.logged.size();

@@ -13,6 +13,11 @@
 // game and its challenge stake (scenarios/pol/honest-threads-exact.json
 // shows it). Tolerance mode, or equal profiles, avoid it.
 //
+// A verifier whose genesis funds (economics.participant_funds) cannot lock
+// its verifier stake and a challenge stake can never challenge: the arbiter
+// takes a challenge it cannot back as an abstention, so a corrupt solver it
+// catches goes unchallenged. (A market checks its entries' funds itself.)
+//
 // Thread-safety: a pure function.
 #pragma once
 

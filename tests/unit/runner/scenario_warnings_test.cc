@@ -1,6 +1,6 @@
 // Exact mode with profiles that compute to other bits is warned about, once
 // per distinct pair of profiles; tolerance mode and equal profiles are not.
-#include "scenarios/check/profile_warnings.h"
+#include "scenarios/check/scenario_warnings.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -62,6 +62,31 @@ TEST(ProfileWarnings, VerifiersWithTheSameProfilesGiveOneLine) {
   std::ostringstream printed;
   PrintScenarioWarnings(sc, "w.json", printed);
   EXPECT_EQ(printed.str().rfind("w.json: warning: /protocol/mode: ", 0), 0u) << printed.str();
+}
+
+// Verifiers that cannot lock a verifier stake and a challenge stake can
+// never challenge: warned about; enough funds are not.
+TEST(ScenarioWarningsFunds, VerifiersThatCannotAffordAChallengeAreWarnedAbout) {
+  nlohmann::json j = {{"format", "veritrain-scenario/1"},
+                      {"name", "w"},
+                      {"job", {{"name", "synthetic"}, {"steps", 20}}},
+                      {"protocol", {{"checkpoint_interval", 5}}},
+                      {"economics",
+                       {{"participant_funds", 500},
+                        {"verifier_stake", 400},
+                        {"challenge_stake", 300}}},
+                      {"participants",
+                       {{{"name", "s"}, {"role", "solver"}}, {{"name", "v"}, {"role", "verifier"}}}}};
+  auto poor = ParseScenario(j.dump(), "w.json");
+  ASSERT_TRUE(poor.ok()) << poor.status().ToString();
+  const auto w = ScenarioWarnings(*poor);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_THAT(w[0], HasSubstr("/economics/participant_funds: 500 cannot lock a verifier's stake "
+                              "and a challenge stake (400 + 300)"));
+  j["economics"]["participant_funds"] = 700;
+  auto enough = ParseScenario(j.dump(), "w.json");
+  ASSERT_TRUE(enough.ok());
+  EXPECT_TRUE(ScenarioWarnings(*enough).empty());
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "scenarios/check/profile_warnings.h"
+#include "scenarios/check/scenario_warnings.h"
 
 #include <map>
 #include <utility>
@@ -28,6 +28,18 @@ std::string BitDifferences(const ProfileSpec& v, const ProfileSpec& s) {
 
 std::vector<std::string> ScenarioWarnings(const Scenario& scenario) {
   std::vector<std::string> out;
+  const TaskEconomics& e = scenario.economics.task;
+  const int64_t needs = e.verifier_stake + e.challenge_stake;  // each <= 2^53
+  if (!scenario.market && e.challenge_stake > 0 && !scenario.verifiers().empty() &&
+      scenario.economics.participant_funds < needs) {
+    out.push_back("/economics/participant_funds: " +
+                  std::to_string(scenario.economics.participant_funds) +
+                  " cannot lock a verifier's stake and a challenge stake (" +
+                  std::to_string(e.verifier_stake) + " + " + std::to_string(e.challenge_stake) +
+                  "): a selected verifier can never challenge (its challenge is taken as an "
+                  "abstention), so a corrupt solver goes unchallenged. Give participants at "
+                  "least " + std::to_string(needs) + ".");
+  }
   if (scenario.protocol.mode != "exact") return out;
   struct Pair {
     std::string verifier, solver, differences;
