@@ -91,6 +91,7 @@ Status ArbiterCore::OpenDispute(Task& task, const std::string& challenger, int64
   DisputeOpened opened;
   opened.solver = task.spec.solver;
   opened.challenger = challenger;
+  opened.game = NextGameNumber(task);
   opened.interval = interval;
   opened.first_step = interval * task.spec.checkpoint_interval;
   opened.steps = task.spec.checkpoint_interval;

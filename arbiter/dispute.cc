@@ -15,6 +15,7 @@ Party Dispute::PartyOf(const std::string& name) const {
 GameUpdate Dispute::Update() const {
   GameUpdate u;
   u.challenger = challenger;
+  u.game = number;
   u.move = moves;
   u.state = GameStateName(game->state());
   u.to_move = PartyName(game->to_move());
@@ -60,6 +61,7 @@ nlohmann::json Dispute::Report(const std::string& node_name) const {
   const int64_t expected2 = g.graph_nodes() > 0 ? CeilLog(g.graph_nodes(), g.setup().arity) : 0;
   nlohmann::json out = {
       {"challenger", challenger},
+      {"game", number},
       {"interval", interval},
       {"first_step", g.setup().first_step},
       {"interval_steps", g.setup().steps},
@@ -137,6 +139,7 @@ Dispute DisputeFromOpened(const std::string& task, const DisputeOpened& opened, 
   d.task = task;
   d.solver = opened.solver;
   d.challenger = opened.challenger;
+  d.number = opened.game;
   d.interval = opened.interval;
   d.opened_ms = now_ms;
   GameSetup setup;

@@ -25,6 +25,7 @@ struct Dispute {
   std::string task;
   std::string solver;
   std::string challenger;
+  int64_t number = 0;  // the game's number on the task (DisputeOpened::game)
   int64_t interval = 0;
   std::unique_ptr<Game> game;
   int64_t moves = 0;                         // accepted moves so far

@@ -236,6 +236,10 @@ Status ArbiterCore::ReplayDemandEvent(const Event& e, Task& task) {
 Status ArbiterCore::ReplayGameEvent(const Event& e, Task& task, Replay& replay) {
   if (e.type == DisputeOpenedEvent::kType) {
     VT_ASSIGN_OR_RETURN(DisputeOpenedEvent opened, Read<DisputeOpenedEvent>(e));
+    if (opened.opened.game != NextGameNumber(task)) {
+      return Diverged(e, "game " + std::to_string(opened.opened.game) + " replays as game " +
+                             std::to_string(NextGameNumber(task)));
+    }
     task.dispute = DisputeFromOpened(task.id, opened.opened, e.time_ms);
     task.published[kDisputeSlot] = Pack(opened.opened, task.id);
     return Status::Ok();

@@ -160,6 +160,10 @@ void StartRuling(ArbiterTask& task, const std::string& challenger) {
   task.published[kUpdateSlot].reset();
 }
 
+int64_t NextGameNumber(const ArbiterTask& task) {
+  return static_cast<int64_t>(task.rejected.size());
+}
+
 void NoteRejected(ArbiterTask& task, const std::string& challenger) {
   task.rejected.push_back(challenger);
   task.ruled_challenger.clear();

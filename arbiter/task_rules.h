@@ -106,6 +106,10 @@ void EndPostedRound(ArbiterTask& task);
 // initial state: it is the task's latest ruling, and no game is (the last
 // game played, if any, was rejected and is in the log).
 void StartRuling(ArbiterTask& task, const std::string& challenger);
+// The number of the task's next game (DisputeOpened::game): how many
+// challenges of the trace were played and rejected before it, a ruling on
+// checkpoint 0 included. Recovery checks a logged dispute_opened against it.
+int64_t NextGameNumber(const ArbiterTask& task);
 // `challenger`'s challenge was played and rejected: it forfeits its
 // challenge stake at settlement and is not played again.
 void NoteRejected(ArbiterTask& task, const std::string& challenger);

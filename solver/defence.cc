@@ -1,6 +1,7 @@
 // The solver's side of the challenge game.
 #include <spdlog/spdlog.h>
 
+#include "core/protocol/game_order.h"
 #include "core/state/checkpoint_file.h"
 #include "core/state/state_hash.h"
 #include "core/train/allocator_tuning.h"
@@ -11,14 +12,17 @@ namespace veritrain {
 Status Solver::OnDisputeOpened(const std::string& task, const DisputeOpened& d) {
   auto it = traces_.find(task);
   if (it == traces_.end()) return Status::Ok();
-  // The same dispute again (republished) changes nothing. Another
-  // challenger's is the task's next game: the challenges of a trace are
-  // played one after another (docs/protocol.md), and the one defended so
-  // far was rejected.
-  if (auto held = defences_.find(task); held != defences_.end()) {
-    if (held->second.challenger == d.challenger) return Status::Ok();
-    spdlog::info("solver {}: the game on {} against {} is over; {} challenges next", config_.name,
-                 task, held->second.challenger, d.challenger);
+  // The same game again (republished) or an earlier one (a late event of a
+  // game that is over) changes nothing. A later game is the task's next:
+  // the challenges of a trace are played one after another
+  // (docs/protocol.md), and the one defended so far was rejected.
+  auto held = defences_.find(task);
+  const std::optional<int64_t> defended =
+      held != defences_.end() ? std::optional<int64_t>(held->second.game) : std::nullopt;
+  if (SolverOnOpenedOf(defended, d.game) == SolverOnOpened::kIgnore) return Status::Ok();
+  if (held != defences_.end()) {
+    spdlog::info("solver {}: the game on {} against {} is over; {} challenges next (game {})",
+                 config_.name, task, held->second.challenger, d.challenger, d.game);
     defences_.erase(held);
   }
   Trace& trace = it->second;
@@ -37,6 +41,7 @@ Status Solver::OnDisputeOpened(const std::string& task, const DisputeOpened& d) 
   }
   Defence defence;
   defence.challenger = d.challenger;
+  defence.game = d.game;
   defence.first_step = d.first_step;
   VT_ASSIGN_OR_RETURN(TensorMap state, ViewState(ckpt->state));
   const TrainingJob& job = *trace.job;
@@ -62,7 +67,9 @@ Status Solver::OnGameUpdate(const std::string& task, const GameUpdate& u) {
   Defence& defence = defences_.at(task);
   // Another game of the task (one already over, or the next one before its
   // dispute_opened has arrived): not the one defended.
-  if (u.challenger != defence.challenger) return Status::Ok();
+  if (!IsUpdateOfGame(defence.game, u.game) || u.challenger != defence.challenger) {
+    return Status::Ok();
+  }
   if (u.graph_nodes > 0 && u.disputed_step >= 0) defence.committed_step = u.disputed_step;
   if (u.to_move != "solver" || u.move <= defence.answered) return Status::Ok();
   defence.answered = u.move;

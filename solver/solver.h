@@ -139,6 +139,7 @@ class Solver {
   // and the record of the disputed step once the game gets there.
   struct Defence {
     std::string challenger;
+    int64_t game = 0;  // the game's number on the task (core/protocol/game_order.h)
     int64_t first_step = 0;
     Trajectory trajectory;  // state(p) = state at first_step + p
     std::optional<StepTranscript> transcript;

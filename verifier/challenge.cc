@@ -75,6 +75,7 @@ Status Verifier::OnDisputeOpened(const std::string& task, const DisputeOpened& d
   }
   Challenge c;
   c.task = task;
+  c.game = d.game;
   c.first_step = d.first_step;
   c.length = d.steps;
   c.tolerance = tolerance;

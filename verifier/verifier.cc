@@ -11,6 +11,7 @@
 
 #include "core/crypto/merkle.h"
 #include "core/protocol/commit_reveal.h"
+#include "core/protocol/game_order.h"
 #include "core/protocol/interval_selection.h"
 #include "core/protocol/task_draws.h"
 #include "core/state/atomic_file.h"
@@ -128,6 +129,7 @@ Status Verifier::OnEvent(const Message& m) {
     if (settled_.insert(m.task).second) {
       assignments_.erase(m.task);
       challenges_.erase(m.task);
+      latest_games_.erase(m.task);
     }
   } else if (m.type == TaskAssigned::kType) {
     auto a = Unpack<TaskAssigned>(m);
@@ -139,18 +141,32 @@ Status Verifier::OnEvent(const Message& m) {
   } else if (m.type == DisputeOpened::kType) {
     auto d = Unpack<DisputeOpened>(m);
     if (!d.ok()) return Status::Ok();
-    if (d->challenger == config_.name) return OnDisputeOpened(m.task, *d);
-    // Another challenger's game: the task's challenges are played one
-    // after another, so this verifier's own game, if it had one, is over
-    // (rejected). A challenger still waiting for its turn keeps waiting.
-    if (challenges_.erase(m.task) > 0) {
-      spdlog::info("verifier {}: the game on {} goes on with {}", config_.name, m.task,
-                   d->challenger);
+    // The task's challenges are played one after another: another
+    // challenger's later game means this verifier's own game, if it had
+    // one, is over (rejected); a challenger still waiting for its turn
+    // keeps waiting, and an earlier game's event (late, or duplicated) is
+    // of a game that is over (core/protocol/game_order.h).
+    auto latest = latest_games_.find(m.task);
+    auto own = challenges_.find(m.task);
+    const ChallengerOnOpened step = ChallengerOnOpenedOf(
+        config_.name,
+        latest != latest_games_.end() ? std::optional<int64_t>(latest->second) : std::nullopt,
+        own != challenges_.end() ? std::optional<int64_t>(own->second.game) : std::nullopt,
+        d->challenger, d->game);
+    int64_t& seen = latest_games_[m.task];
+    seen = std::max(seen, d->game);
+    if (step == ChallengerOnOpened::kPrepare) return OnDisputeOpened(m.task, *d);
+    if (step == ChallengerOnOpened::kDrop) {
+      challenges_.erase(own);
+      spdlog::info("verifier {}: the game on {} goes on with {} (game {})", config_.name, m.task,
+                   d->challenger, d->game);
     }
   } else if (m.type == GameUpdate::kType) {
     auto u = Unpack<GameUpdate>(m);
     // Only this verifier's own game (a task's games are played in turn).
-    if (u.ok() && u->challenger == config_.name && challenges_.count(m.task) > 0) {
+    if (!u.ok() || u->challenger != config_.name) return Status::Ok();
+    auto own = challenges_.find(m.task);
+    if (own != challenges_.end() && IsUpdateOfGame(own->second.game, u->game)) {
       return OnGameUpdate(m.task, *u);
     }
   } else if (m.type == ProofPosted::kType) {

@@ -148,6 +148,7 @@ class Verifier {
   // What the challenger keeps during a dispute.
   struct Challenge {
     std::string task;
+    int64_t game = 0;  // the game's number on the task (core/protocol/game_order.h)
     int64_t first_step = 0;
     int64_t length = 0;  // L, the disputed interval's steps
     bool tolerance = false;
@@ -291,6 +292,9 @@ class Verifier {
   ReplayGuard solver_guard_;
   std::map<std::string, Assignment> assignments_;
   std::map<std::string, Challenge> challenges_;
+  // The latest game of each task a dispute_opened was seen for: an event
+  // of an earlier game (late, or duplicated) belongs to a game that is over.
+  std::map<std::string, int64_t> latest_games_;
   std::set<std::string> settled_;  // tasks settled: their state is dropped
   bool shutdown_ = false;
 };

@@ -6,6 +6,8 @@
 //   challenger the dispute's challenger: the challenges of a task are
 //              played one after another (docs/protocol.md), and each
 //              party acts only on the updates of its own game
+//   game       the game's number on the task, as its dispute_opened's
+//              (an update of a game that is over changes nothing)
 //   state      step_splits | step_choice | graph_commit | node_splits |
 //              node_choice | evidence | resolved
 //   positions  the positions whose hashes the solver must post (splits)
@@ -29,6 +31,7 @@ struct GameUpdate {
   static constexpr const char* kType = "game_update";
   static constexpr int kVersion = 1;
   std::string challenger;
+  int64_t game = 0;  // the game's number on the task (dispute_opened)
   int64_t move = 0;  // number of moves made so far
   std::string state;
   std::string to_move;  // "solver" | "challenger" | "nobody"
@@ -44,6 +47,7 @@ struct GameUpdate {
 
   nlohmann::json ToBody() const {
     return {{"challenger", challenger},
+            {"game", game},
             {"move", move},
             {"state", state},
             {"to_move", to_move},
@@ -60,6 +64,8 @@ struct GameUpdate {
   static Result<GameUpdate> FromBody(const nlohmann::json& b) {
     GameUpdate u;
     VT_ASSIGN_OR_RETURN(u.challenger, BodyString(b, "challenger"));
+    VT_ASSIGN_OR_RETURN(u.game, BodyInt(b, "game"));
+    if (u.game < 0) return Status::InvalidArgument("body field 'game' must not be negative");
     VT_ASSIGN_OR_RETURN(u.move, BodyInt(b, "move"));
     VT_ASSIGN_OR_RETURN(u.state, BodyString(b, "state"));
     VT_ASSIGN_OR_RETURN(u.to_move, BodyString(b, "to_move"));

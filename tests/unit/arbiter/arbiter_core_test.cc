@@ -284,6 +284,9 @@ TEST_F(ArbiterCoreTest, ARejectedChallengeGivesTheGameToTheNextChallenger) {
   ASSERT_TRUE(AckOf(Send(Challenge(1), first, 200)).ok);
   ASSERT_TRUE(AckOf(Send(Challenge(0), second, 200)).ok);
   ASSERT_EQ(Task().dispute->challenger, first);
+  ASSERT_NE(out_.LastPublished(DisputeOpened::kType), nullptr);
+  EXPECT_EQ(Unpack<DisputeOpened>(*out_.LastPublished(DisputeOpened::kType))->game, 0);
+  EXPECT_EQ(Unpack<GameUpdate>(*out_.LastPublished(GameUpdate::kType))->game, 0);
   GameMove split;
   split.move = 0;
   split.kind = "split_hashes";
@@ -305,9 +308,13 @@ TEST_F(ArbiterCoreTest, ARejectedChallengeGivesTheGameToTheNextChallenger) {
   const Message* opened = out_.LastPublished(DisputeOpened::kType);
   ASSERT_NE(opened, nullptr);
   EXPECT_EQ(Unpack<DisputeOpened>(*opened)->challenger, second);
+  // The second game is numbered after the first: a late event of the first
+  // game is known as one of a game that is over.
+  EXPECT_EQ(Unpack<DisputeOpened>(*opened)->game, 1);
   const Message* update = out_.LastPublished(GameUpdate::kType);
   ASSERT_NE(update, nullptr);
   EXPECT_EQ(Unpack<GameUpdate>(*update)->challenger, second);
+  EXPECT_EQ(Unpack<GameUpdate>(*update)->game, 1);
   EXPECT_EQ(Unpack<GameUpdate>(*update)->move, 0);  // a game of its own, from move 0
   // The first challenger is no party to the second game.
   EXPECT_FALSE(AckOf(Send(split, first, 1400)).ok);

@@ -196,11 +196,15 @@ TEST(ArbiterRecoveryTest, TwoGamesPlayedInTurn) {
   CoreHarness live;
   for (const auto& input : inputs) input.second(live);
   std::vector<std::string> games;
+  std::vector<int64_t> numbers;
   for (const auto& e : live.out.logged) {
-    if (e.type == DisputeOpenedEvent::kType) games.push_back(e.data.value("challenger", ""));
+    if (e.type != DisputeOpenedEvent::kType) continue;
+    games.push_back(e.data.value("challenger", ""));
+    numbers.push_back(e.data.value("game", int64_t{-1}));
   }
   ASSERT_EQ(games.size(), 2u);
   EXPECT_NE(games[0], games[1]);
+  EXPECT_EQ(numbers, (std::vector<int64_t>{0, 1}));
   const Message* settled = live.out.LastPublished(TaskSettled::kType);
   ASSERT_NE(settled, nullptr);
   EXPECT_EQ(Unpack<TaskSettled>(*settled)->outcome, "challenge_rejected");

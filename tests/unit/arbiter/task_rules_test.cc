@@ -248,8 +248,10 @@ TEST_F(TaskRules, ARejectedChallengeGivesWayToTheNextInSelectionOrder) {
   Vote("v1", Challenge(1));
   Vote("v2", Challenge(0));
   ASSERT_EQ(NextChallenge(task_)->challenger, "v2");
+  EXPECT_EQ(NextGameNumber(task_), 0);
   NoteRejected(task_, "v2");
   EXPECT_EQ(task_.rejected, std::vector<std::string>{"v2"});
+  EXPECT_EQ(NextGameNumber(task_), 1);  // each game played numbers the next
   std::optional<Conclusion> next = NextChallenge(task_);
   ASSERT_TRUE(next.has_value());
   EXPECT_EQ(next->kind, Conclusion::kDispute);
@@ -277,6 +279,7 @@ TEST_F(TaskRules, ARejectedChallengeGivesWayToTheNextInSelectionOrder) {
   NoteRejected(task_, "v2");
   EXPECT_EQ(task_.ruled_challenger, "");  // no longer the latest ruling
   EXPECT_EQ(NextChallenge(task_)->kind, Conclusion::kDispute);
+  EXPECT_EQ(NextGameNumber(task_), 1);  // the ruling counts as a game played
   // A forced error's posted trace is done with: its rejections go too.
   EndPostedRound(task_);
   EXPECT_TRUE(task_.rejected.empty());

@@ -102,6 +102,7 @@ TEST_F(MessageTypes, EveryTypeRoundTrips) {
   // one after another, each party acting on its own game's updates only.
   GameUpdate update;
   update.challenger = "verifier-2";
+  update.game = 1;
   update.move = 3;
   update.state = "step_choice";
   update.to_move = "challenger";
@@ -109,10 +110,35 @@ TEST_F(MessageTypes, EveryTypeRoundTrips) {
   update.hashes = {{5, Sha256Of("five")}};
   const GameUpdate update_back = RoundTrip(update);
   EXPECT_EQ(update_back.challenger, "verifier-2");
+  EXPECT_EQ(update_back.game, 1);
   EXPECT_EQ(update_back.hashes, update.hashes);
   nlohmann::json unnamed = update.ToBody();
   unnamed.erase("challenger");
   EXPECT_FALSE(GameUpdate::FromBody(unnamed).ok());
+  // ... and which of the task's games it is: an update of a game that is
+  // over (late, or duplicated) changes nothing.
+  nlohmann::json unnumbered = update.ToBody();
+  unnumbered.erase("game");
+  EXPECT_FALSE(GameUpdate::FromBody(unnumbered).ok());
+  nlohmann::json negative = update.ToBody();
+  negative["game"] = -1;
+  EXPECT_FALSE(GameUpdate::FromBody(negative).ok());
+  DisputeOpened opened;
+  opened.solver = "solver";
+  opened.challenger = "verifier-2";
+  opened.game = 2;
+  opened.interval = 3;
+  opened.first_step = 30;
+  opened.steps = 10;
+  opened.start_hash = Sha256Of("start");
+  opened.solver_end_hash = Sha256Of("end");
+  const DisputeOpened opened_back = RoundTrip(opened);
+  EXPECT_EQ(opened_back.game, 2);
+  EXPECT_EQ(opened_back.interval, 3);
+  nlohmann::json opened_unnumbered = opened.ToBody();
+  opened_unnumbered.erase("game");
+  EXPECT_NE(DisputeOpened::FromBody(opened_unnumbered).status().message().find("'game'"),
+            std::string::npos);
   DisputeData dd;
   dd.what = "state";
   dd.position = 4;
