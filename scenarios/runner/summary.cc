@@ -300,6 +300,20 @@ void ApplyTaskEvent(const Event& e, int64_t posted_ms, nlohmann::json& t,
     nlohmann::json game = d;
     if (t.contains("dispute_notes")) game["notes"] = t["dispute_notes"];
     t["disputes"].push_back(game);
+  } else if (e.type == InitialStateRulingEvent::kType) {
+    // A challenge of checkpoint 0 as the task's initial state is ruled on
+    // without a game, in its turn as a game is played (docs/protocol.md):
+    // it is one of the games played, and the deciding one when it is the
+    // last (task_settled then carries no game).
+    const bool upheld = d.value("upheld", false);
+    t["disputes"].push_back({{"challenger", d.value("challenger", std::string())},
+                             {"initial_state_ruling", true},
+                             {"interval", 0},
+                             {"upheld", upheld},
+                             {"winner", upheld ? "challenger" : "solver"},
+                             {"committed", d.value("committed", std::string())},
+                             {"initial_state", d.value("initial_state", nlohmann::json::object())}});
+    t.erase("dispute_notes");
   } else if (e.type == GameMoveEvent::kType && d.contains("body") && d["body"].contains("note")) {
     // What a party put on the record with its move (a tolerance-mode
     // challenger's distances per sub-range, its node scan).
@@ -334,6 +348,10 @@ void ApplyTaskEvent(const Event& e, int64_t posted_ms, nlohmann::json& t,
     if (!dispute.empty()) {
       if (t.contains("dispute_notes")) dispute["notes"] = t["dispute_notes"];
       t["dispute"] = dispute;
+    } else if (t.contains("disputes") && !t["disputes"].empty() &&
+               t["disputes"].back().value("initial_state_ruling", false)) {
+      // Decided by a ruling on checkpoint 0, played last.
+      t["dispute"] = t["disputes"].back();
     }
     t.erase("dispute_notes");
     *balances = t["balances"];

@@ -241,6 +241,60 @@ TEST(SummaryPol, EveryGamePlayedIsListedAndTheLastDecides) {
   EXPECT_EQ(t["escaped"], false);
 }
 
+// A ruling on checkpoint 0 (the initial state) is played in its turn as a
+// game is: it is listed with the games and, played last, it decides the
+// task — `dispute` is the ruling, not nothing, and `disputes` does not end
+// with a game the solver won while the task was upheld.
+TEST(SummaryPol, ARulingOnCheckpointZeroPlayedLastDecides) {
+  auto events = PolStory("random-weights", false);
+  const Event settled = events[3];
+  const Event shutdown = events[4];
+  events.resize(3);
+  events.push_back(Ev(21, "dispute_opened", {{"challenger", "sybil"}, {"interval", 3}}));
+  events.push_back(Ev(23, "dispute_resolved", {{"challenger", "sybil"}, {"winner", "solver"}}));
+  events.push_back(Ev(24, "initial_state_ruling",
+                      {{"challenger", "v"},
+                       {"committed", "ab"},
+                       {"initial_state", {{"float32", "cd"}, {"float64", "ef"}}},
+                       {"upheld", true}}));
+  Event upheld = settled;
+  upheld.data = {{"outcome", "challenge_upheld"}, {"dispute", nlohmann::json::object()}};
+  events.push_back(upheld);
+  events.push_back(shutdown);
+  auto s = BuildSummary(events, "demo", 1);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const auto& t = (*s)["tasks"][0];
+  ASSERT_EQ(t["disputes"].size(), 2u) << t["disputes"].dump();
+  EXPECT_EQ(t["disputes"][0]["challenger"], "sybil");
+  EXPECT_EQ(t["disputes"][1]["challenger"], "v");
+  EXPECT_EQ(t["disputes"][1]["initial_state_ruling"], true);
+  EXPECT_EQ(t["disputes"][1]["winner"], "challenger");
+  ASSERT_TRUE(t["dispute"].is_object()) << t.dump();
+  EXPECT_EQ(t["dispute"]["challenger"], "v");
+  EXPECT_EQ(t["dispute"]["initial_state_ruling"], true);
+  EXPECT_EQ(t["dispute"]["upheld"], true);
+  EXPECT_EQ(t["dispute"]["winner"], "challenger");
+  EXPECT_EQ(t["dispute"]["interval"], 0);
+
+  // A rejected ruling played first is listed too; the game after it decides.
+  events.resize(3);
+  events.push_back(Ev(21, "initial_state_ruling",
+                      {{"challenger", "sybil"}, {"committed", "ab"}, {"upheld", false}}));
+  events.push_back(Ev(22, "dispute_opened", {{"challenger", "v"}, {"interval", 2}}));
+  events.push_back(Ev(23, "dispute_resolved", {{"challenger", "v"}, {"winner", "challenger"}}));
+  upheld.data["dispute"] = {{"challenger", "v"}, {"winner", "challenger"}};
+  events.push_back(upheld);
+  events.push_back(shutdown);
+  auto game = BuildSummary(events, "demo", 1);
+  ASSERT_TRUE(game.ok());
+  const auto& g = (*game)["tasks"][0];
+  ASSERT_EQ(g["disputes"].size(), 2u);
+  EXPECT_EQ(g["disputes"][0]["winner"], "solver");
+  EXPECT_EQ(g["disputes"][0]["upheld"], false);
+  EXPECT_EQ(g["dispute"]["challenger"], "v");
+  EXPECT_FALSE(g["dispute"].contains("initial_state_ruling"));
+}
+
 TEST(SummaryPol, CalibratedDeltaIsRecorded) {
   auto s = BuildSummary(
       PolStory("honest", true, {{"source", "calibrated"}, {"quantile", 0.99}}),
