@@ -7,7 +7,6 @@
 #include <cmath>
 #include <cstdio>
 
-#include "core/pol/tolerance.h"
 #include "core/protocol/real_trace.h"
 #include "core/state/checkpoint_file.h"
 #include "core/state/disk_full_env.h"
@@ -38,68 +37,6 @@ void CorruptProof(InclusionProof* proof) {
 }
 
 }  // namespace
-
-Result<TensorMap> ForcedErrorState(const TensorMap& state) {
-  TensorMap out;
-  bool perturbed = false;
-  for (const auto& [name, t] : state) {
-    if (!perturbed && name.rfind("param/", 0) == 0 && t.numel() > 0) {
-      torch::Tensor wrong = t.clone();
-      wrong.view({-1})[0].add_(1.0);
-      out[name] = wrong;
-      perturbed = true;
-    } else {
-      out[name] = t;
-    }
-  }
-  if (!perturbed) return Status::FailedPrecondition("forced error: the state has no parameters");
-  return out;
-}
-
-Result<TensorMap> VisibleForcedErrorState(const TensorMap& state, const std::string& mode,
-                                          const VerificationPolicy& policy, int64_t k,
-                                          int64_t index) {
-  VT_ASSIGN_OR_RETURN(TensorMap wrong, ForcedErrorState(state));
-  if (mode != "tolerance") return wrong;
-  const double sign = index % 2 == 1 ? 1.0 : -1.0;
-  const State honest = ToState(state);
-  auto visible = [&](const TensorMap& w) -> Result<bool> {
-    VT_ASSIGN_OR_RETURN(DistanceCheck d, CheckDistances(policy, honest, ToState(w), honest, k,
-                                                        /*apply_delta=*/true));
-    return !d.within;
-  };
-  // Every parameter element moved by `c` (c = 0: the one element by 1).
-  auto moved = [&](double c) {
-    TensorMap out;
-    bool first = true;
-    for (const auto& [name, t] : state) {
-      const bool param = name.rfind("param/", 0) == 0 && t.is_floating_point() && t.numel() > 0;
-      if (!param) {
-        out[name] = t;
-      } else if (c > 0) {
-        out[name] = t + sign * c;
-      } else {
-        torch::Tensor w = t.clone();
-        if (first) w.view({-1})[0].add_(sign);
-        first = false;
-        out[name] = w;
-      }
-    }
-    return out;
-  };
-  wrong = moved(0);
-  VT_ASSIGN_OR_RETURN(bool seen, visible(wrong));
-  for (double c = 1; !seen && c <= 1e30; c *= 10) {
-    wrong = moved(c);
-    VT_ASSIGN_OR_RETURN(seen, visible(wrong));
-  }
-  if (!seen) {
-    return Status::FailedPrecondition(
-        "forced error: no perturbation up to 1e30 per parameter element leaves the task's "
-        "delta for " + std::to_string(k) + " steps: verifiers could not catch it");
-  }
-  return wrong;
-}
 
 Result<std::unique_ptr<Solver>> Solver::Create(zmq::context_t& ctx,
                                                const RoleConfig& config) {

@@ -89,34 +89,11 @@
 #include "core/transport/role_curve.h"
 #include "core/wire/messages/all.h"
 #include "solver/behaviour.h"
+#include "solver/forced_error.h"
 
 namespace veritrain {
 
 class CheckpointRecorder;
-
-// The wrong result a solver posts for a forced error: `state` with 1 added
-// to the first element of its first non-empty parameter tensor ("param/...",
-// in name order); the other tensors are shared, not copied.
-// FailedPrecondition when there is no parameter tensor.
-Result<TensorMap> ForcedErrorState(const TensorMap& state);
-
-// The wrong checkpoint `index` (>= 1) of a forced error, made visible under
-// the task's comparison: in tolerance mode a wrong result within δ would be
-// approved by every honest verifier, which would then be slashed as lazy
-// for it. Exact mode: ForcedErrorState (any bit is seen). Tolerance mode:
-// the perturbation P is +1 on one element, or, when that stays within δ(k)
-// of the honest state (a loose δ, a large reference normaliser), every
-// parameter element moved by c = 1, 10, 100, ... until some metric of
-// `policy` is beyond its δ for `k` steps; and its sign alternates with the
-// index (+P at odd checkpoints, -P at even ones). The same shift at both
-// ends of an interval would survive re-execution from the wrong start and
-// hide the error in every interval but the first; alternating, interval 0
-// ends P away and every later one about 2P. FailedPrecondition when even
-// c = 1e30 stays within δ (a δ nothing finite exceeds; `veritrain check`
-// refuses such a scenario).
-Result<TensorMap> VisibleForcedErrorState(const TensorMap& state, const std::string& mode,
-                                          const VerificationPolicy& policy, int64_t k,
-                                          int64_t index);
 
 class Solver {
  public:

@@ -14,7 +14,7 @@
 #include "core/train/job.h"
 #include "core/train/node_compare.h"
 #include "scenarios/runner/run.h"
-#include "solver/solver.h"
+#include "solver/forced_error.h"
 
 namespace veritrain {
 namespace {

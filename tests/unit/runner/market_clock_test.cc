@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <random>
 #include <set>
@@ -270,28 +271,41 @@ TEST(MarketClock, AStreamThatStopsEarlyStillEndsTheTasksInFlight) {
   EXPECT_EQ(r.summary["tasks"]["posted"].get<int64_t>(), 4);
 }
 
-TEST(MarketClock, OnceNoActivePoolCanStaffATaskTheRestAreUnserved) {
-  MarketSpec spec = ClockSpec(1, 2, 1.0, 1.0);
-  spec.entries[0].funds = 150;
-  MarketBook book(spec, ClockEcon(1), 100, 1);
+// Runs 5 tasks on `spec`'s clock; each task started gets the record
+// `fill` makes (outcome, verdicts, flows and balances) for its plan.
+// Returns how many started; the book keeps the rest.
+int64_t RunFiveOnTheClock(const MarketSpec& spec, MarketBook* book,
+                          const std::function<void(const MarketPlan&, MarketTaskRecord*)>& fill) {
   int64_t posted = 0;
-  // The only solver loses 100 on its first task: 50 cannot cover its stake.
   auto execute =
       [&](const MarketPlan& plan) -> Result<std::optional<MarketTaskRecord>> {
     ++posted;
     MarketTaskRecord r;
     r.task = "task-1";
-    r.outcome = "challenge_upheld";
     r.solver = plan.solver;
     r.solver_behaviour = "honest";
-    r.selected = {plan.verifiers[0]};
-    r.verdicts[plan.verifiers[0]] = MarketVerdict{false, false, 40};
-    r.flows[plan.solver] = -100;
-    r.balances[plan.solver] = 50;
+    fill(plan, &r);
     return std::optional<MarketTaskRecord>(std::move(r));
   };
   MarketClock clock(spec, 5, 1);
-  ASSERT_TRUE(clock.Run(&book, execute).ok());
+  const Status run = clock.Run(book, execute);
+  EXPECT_TRUE(run.ok()) << run.ToString();
+  return posted;
+}
+
+TEST(MarketClock, OnceNoActivePoolCanStaffATaskTheRestAreUnserved) {
+  MarketSpec spec = ClockSpec(1, 2, 1.0, 1.0);
+  spec.entries[0].funds = 150;
+  MarketBook book(spec, ClockEcon(1), 100, 1);
+  // The only solver loses 100 on its first task: 50 cannot cover its stake.
+  const int64_t posted =
+      RunFiveOnTheClock(spec, &book, [](const MarketPlan& plan, MarketTaskRecord* r) {
+        r->outcome = "challenge_upheld";
+        r->selected = {plan.verifiers[0]};
+        r->verdicts[plan.verifiers[0]] = MarketVerdict{false, false, 40};
+        r->flows[plan.solver] = -100;
+        r->balances[plan.solver] = 50;
+      });
   EXPECT_EQ(posted, 1);
   const nlohmann::json s = book.Summary();
   EXPECT_EQ(s["clock"]["started"].get<int64_t>(), 1);
@@ -307,24 +321,14 @@ TEST(MarketClock, OnceTooFewVerifiersAreLeftTheRestAreUnserved) {
   MarketSpec spec = ClockSpec(1, 2, 1.0, 1.0);
   spec.entries[1].funds = 70;
   MarketBook book(spec, ClockEcon(2), 100, 1);
-  int64_t posted = 0;
-  auto execute =
-      [&](const MarketPlan& plan) -> Result<std::optional<MarketTaskRecord>> {
-    ++posted;
-    MarketTaskRecord r;
-    r.task = "task-1";
-    r.outcome = "accepted";
-    r.solver = plan.solver;
-    r.solver_behaviour = "honest";
-    r.selected = plan.verifiers;
-    for (const auto& v : plan.verifiers) r.verdicts[v] = MarketVerdict{true, false, 40};
-    r.flows[plan.verifiers[0]] = -20;  // 70 -> 50: below 50 + 10 of stakes
-    r.balances[plan.verifiers[0]] = 50;
-    return std::optional<MarketTaskRecord>(std::move(r));
-  };
-  MarketClock clock(spec, 5, 1);
-  const Status run = clock.Run(&book, execute);
-  ASSERT_TRUE(run.ok()) << run.ToString();
+  const int64_t posted =
+      RunFiveOnTheClock(spec, &book, [](const MarketPlan& plan, MarketTaskRecord* r) {
+        r->outcome = "accepted";
+        r->selected = plan.verifiers;
+        for (const auto& v : plan.verifiers) r->verdicts[v] = MarketVerdict{true, false, 40};
+        r->flows[plan.verifiers[0]] = -20;  // 70 -> 50: below 50 + 10 of stakes
+        r->balances[plan.verifiers[0]] = 50;
+      });
   EXPECT_EQ(posted, 1);
   EXPECT_EQ(book.Summary()["tasks"]["unserved"].get<int64_t>(), 4);
 }

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "solver/solver.h"
+#include "solver/forced_error.h"
 
 namespace veritrain {
 namespace {

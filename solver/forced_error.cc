@@ -1,0 +1,54 @@
+#include "solver/forced_error.h"
+
+#include "core/pol/tolerance.h"
+
+namespace veritrain {
+
+Result<TensorMap> ForcedErrorState(const TensorMap& state, double by) {
+  TensorMap out;
+  bool perturbed = false;
+  for (const auto& [name, t] : state) {
+    if (!perturbed && name.rfind("param/", 0) == 0 && t.numel() > 0) {
+      torch::Tensor wrong = t.clone();
+      wrong.view({-1})[0].add_(by);
+      out[name] = wrong;
+      perturbed = true;
+    } else {
+      out[name] = t;
+    }
+  }
+  if (!perturbed) return Status::FailedPrecondition("forced error: the state has no parameters");
+  return out;
+}
+
+Result<TensorMap> VisibleForcedErrorState(const TensorMap& state, const std::string& mode,
+                                          const VerificationPolicy& policy, int64_t k,
+                                          int64_t index) {
+  if (mode != "tolerance") return ForcedErrorState(state);
+  const double sign = index % 2 == 1 ? 1.0 : -1.0;
+  VT_ASSIGN_OR_RETURN(TensorMap wrong, ForcedErrorState(state, sign));
+  const State honest = ToState(state);
+  auto visible = [&](const TensorMap& w) -> Result<bool> {
+    VT_ASSIGN_OR_RETURN(DistanceCheck d, CheckDistances(policy, honest, ToState(w), honest, k,
+                                                        /*apply_delta=*/true));
+    return !d.within;
+  };
+  VT_ASSIGN_OR_RETURN(bool seen, visible(wrong));
+  // Every parameter element moved by sign * c.
+  for (double c = 1; !seen && c <= 1e30; c *= 10) {
+    wrong.clear();
+    for (const auto& [name, t] : state) {
+      const bool param = name.rfind("param/", 0) == 0 && t.is_floating_point();
+      wrong[name] = param ? t + sign * c : t;
+    }
+    VT_ASSIGN_OR_RETURN(seen, visible(wrong));
+  }
+  if (!seen) {
+    return Status::FailedPrecondition(
+        "forced error: no perturbation up to 1e30 per parameter element leaves the task's "
+        "delta for " + std::to_string(k) + " steps: verifiers could not catch it");
+  }
+  return wrong;
+}
+
+}  // namespace veritrain
