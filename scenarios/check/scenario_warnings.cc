@@ -3,6 +3,8 @@
 #include <map>
 #include <utility>
 
+#include "scenarios/runner/run.h"
+
 namespace veritrain {
 namespace {
 
@@ -39,6 +41,23 @@ std::vector<std::string> ScenarioWarnings(const Scenario& scenario) {
                   "): a selected verifier can never challenge (its challenge is taken as an "
                   "abstention), so a corrupt solver goes unchallenged. Give participants at "
                   "least " + std::to_string(needs) + ".");
+  }
+  for (const ParticipantSpec* s : scenario.solvers()) {
+    const auto seed = s->params.find("source_data_seed");
+    if (s->behaviour != "replay" || scenario.market || seed == s->params.end() ||
+        !seed->is_number_integer() || (!seed->is_number_unsigned() && seed->get<int64_t>() < 0)) {
+      continue;
+    }
+    for (int64_t i = 0; i < scenario.tasks; ++i) {
+      const nlohmann::json job = TaskSpecForScenario(scenario, i).job;
+      if (job.value("data_seed", uint64_t{0}) != seed->get<uint64_t>()) continue;
+      out.push_back("/participants: solver '" + s->name + "' replays source_data_seed " +
+                    std::to_string(seed->get<uint64_t>()) + ", the data seed of task " +
+                    std::to_string(i) +
+                    " itself: the replayed proof is that task's honest training, so the run "
+                    "counts it as honest (a challenge is a false positive). To replay another "
+                    "task's proof, give another seed or leave source_data_seed out.");
+    }
   }
   if (scenario.protocol.mode != "exact") return out;
   struct Pair {

@@ -18,6 +18,11 @@
 // takes a challenge it cannot back as an abstention, so a corrupt solver it
 // catches goes unchallenged. (A market checks its entries' funds itself.)
 //
+// A `replay` solver whose source_data_seed is the data seed of one of the
+// scenario's own tasks replays that task's honest training: no attack at
+// all, counted as honest, which a scenario meant to measure the attack
+// would not want.
+//
 // Thread-safety: a pure function.
 #pragma once
 

@@ -14,7 +14,13 @@ class ReplaySolver final : public SolverBehaviour {
 
   std::string name() const override { return "replay"; }
 
+  // Replaying the task's own data order is the honest training: its trace
+  // is the task's, however it was come by.
+  bool TrainsHonestly() const override { return begun_ && seed_used_ == own_seed_; }
+
   Status Begin(const TrainingJob& job, const TaskContext& task) override {
+    begun_ = true;
+    own_seed_ = task.job.data_seed;
     seed_used_ =
         source_ ? *source_ : OtherDataSeed(task.job.data_seed, "replay");
     VT_ASSIGN_OR_RETURN(auto other, JobWithDataSeed(task.job, seed_used_));
@@ -47,6 +53,8 @@ class ReplaySolver final : public SolverBehaviour {
 
  private:
   const std::optional<uint64_t> source_;
+  bool begun_ = false;
+  uint64_t own_seed_ = 0;
   uint64_t seed_used_ = 0;
   int64_t replayed_steps_ = 0;
   std::vector<TensorMap> trace_;

@@ -14,7 +14,10 @@
 //
 // What to expect: caught wherever an interval is checked, in both modes:
 // re-executing on the batches the task fixes does not reproduce a trace
-// computed on other batches.
+// computed on other batches. A source_data_seed equal to the task's own
+// replays the task's honest training: the trace is reported honest
+// (TrainsHonestly), so a challenge of it is a false positive, not a
+// detection, and its acceptance no escape; `check` warns about it.
 //
 // Thread-safety: used by the solver's one thread.
 #pragma once

@@ -7,6 +7,8 @@
 
 #include <sstream>
 
+#include "scenarios/runner/run.h"
+
 namespace veritrain {
 namespace {
 
@@ -87,6 +89,37 @@ TEST(ScenarioWarningsFunds, VerifiersThatCannotAffordAChallengeAreWarnedAbout) {
   auto enough = ParseScenario(j.dump(), "w.json");
   ASSERT_TRUE(enough.ok());
   EXPECT_TRUE(ScenarioWarnings(*enough).empty());
+}
+
+// A replay of the task's own data seed is honest training: the scenario
+// that means to measure the attack is told so; another seed, or none, is
+// the attack and is not warned about.
+TEST(ScenarioWarningsReplay, ReplayingTheTasksOwnDataSeedIsWarnedAbout) {
+  nlohmann::json j = {{"format", "veritrain-scenario/1"},
+                      {"name", "w"},
+                      {"seed", 11},
+                      {"tasks", 2},
+                      {"job", {{"name", "synthetic"}, {"steps", 20}}},
+                      {"protocol", {{"checkpoint_interval", 5}}},
+                      {"economics", {{"submitter_funds", 100000}}},
+                      {"participants",
+                       {{{"name", "s"}, {"role", "solver"}, {"behaviour", "replay"}},
+                        {{"name", "v"}, {"role", "verifier"}}}}};
+  auto parse = [&j](const nlohmann::json& params) {
+    nlohmann::json k = j;
+    k["participants"][0]["params"] = params;
+    auto sc = ParseScenario(k.dump(), "w.json");
+    EXPECT_TRUE(sc.ok()) << sc.status().ToString();
+    return sc.ok() ? *sc : Scenario{};
+  };
+  const Scenario base = parse(nlohmann::json::object());
+  const uint64_t second_task_seed = TaskSpecForScenario(base, 1).job.at("data_seed");
+  const auto w = ScenarioWarnings(parse({{"source_data_seed", second_task_seed}}));
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_THAT(w[0], HasSubstr("solver 's' replays source_data_seed " +
+                              std::to_string(second_task_seed) + ", the data seed of task 1"));
+  EXPECT_TRUE(ScenarioWarnings(parse({{"source_data_seed", second_task_seed + 1}})).empty());
+  EXPECT_TRUE(ScenarioWarnings(base).empty());
 }
 
 }  // namespace

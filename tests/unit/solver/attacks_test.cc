@@ -177,9 +177,13 @@ TEST_F(AttacksTest, ReplayIsAnotherTasksTrace) {
     EXPECT_TRUE(BitEqual(r.checkpoints[i], (*expected)[i])) << i;
   }
   EXPECT_FALSE(BitEqual(r.checkpoints[1], honest_[1]));
-  // Replaying the task's own data order is honest training, bit for bit.
+  EXPECT_FALSE(r.behaviour->TrainsHonestly());
+  // Replaying the task's own data order is honest training, bit for bit,
+  // and says so (the run would otherwise count an accepted task as an
+  // escaped attack).
   Driven same = Drive("replay", {{"source_data_seed", 5}}, *job_);
   EXPECT_TRUE(BitEqual(same.checkpoints.back(), honest_.back()));
+  EXPECT_TRUE(same.behaviour->TrainsHonestly());
 }
 
 TEST_F(AttacksTest, InterpolateAndInfinitesimalWalkALine) {
