@@ -1,7 +1,12 @@
 #include "scenarios/check/scenario_warnings.h"
 
+#include <cmath>
+#include <cstdio>
 #include <map>
 #include <utility>
+
+#include "core/transport/fault_plan.h"
+#include "core/transport/retry_policy.h"
 
 #include "scenarios/runner/run.h"
 
@@ -26,6 +31,43 @@ std::string BitDifferences(const ProfileSpec& v, const ProfileSpec& s) {
   return out;
 }
 
+// How often the arbiter republishes its latest events (arbiter.cc's
+// default): a party whose game_update was dropped sees it again this much
+// later.
+constexpr int64_t kRepublishMs = 500;
+
+// The fewest rounds of a dispute: the challenge and the step dissection
+// (the graph's rounds come on top; they need the job built).
+int64_t FewestRounds(const Scenario& sc) {
+  int64_t rounds = 1;
+  for (int64_t span = 1; span < sc.protocol.checkpoint_interval; span *= sc.protocol.arity) {
+    ++rounds;
+  }
+  return rounds;
+}
+
+// What the network faults can add to a party's `moves` moves, in ms: the
+// expected delays and holds of the game_update on its way in and of the
+// move on its way out, the expected waits after drops (for the republished
+// update, and for the move's resends with their backoff), and on top one
+// run of drops as long as a 1% chance over the game allows.
+double LikelyAddedMs(const FaultPlan& f, const RetryPolicy& retry, int64_t moves) {
+  double per_move = 2.0 * f.delay * static_cast<double>(f.max_delay_ms) +
+                    2.0 * f.reorder * static_cast<double>(f.reorder_hold_ms);
+  double run = 0;
+  if (f.drop > 0) {
+    const double target = 0.01 / static_cast<double>(moves);
+    double chance = 1;
+    for (int i = 1; i <= 64 && chance > target * 1e-6; ++i) {
+      chance *= f.drop;  // i drops in a row
+      const double wait = static_cast<double>(kRepublishMs + retry.BackoffMs(i));
+      per_move += chance * wait;
+      if (chance > target) run += wait;
+    }
+  }
+  return static_cast<double>(moves) * per_move + run;
+}
+
 }  // namespace
 
 std::vector<std::string> ScenarioWarnings(const Scenario& scenario) {
@@ -42,6 +84,15 @@ std::vector<std::string> ScenarioWarnings(const Scenario& scenario) {
                   "abstention), so a corrupt solver goes unchallenged. Give participants at "
                   "least " + std::to_string(needs) + ".");
   }
+  if (!scenario.market && e.solver_stake > 0 && !scenario.solvers().empty() &&
+      scenario.economics.participant_funds < e.solver_stake) {
+    out.push_back("/economics/participant_funds: " +
+                  std::to_string(scenario.economics.participant_funds) +
+                  " cannot lock the solver's stake (" + std::to_string(e.solver_stake) +
+                  "): the ledger refuses the transfer and the task runs without it, so a "
+                  "solver caught cheating loses nothing and its challenger wins nothing. Give "
+                  "participants at least " + std::to_string(e.solver_stake) + ".");
+  }
   for (const ParticipantSpec* s : scenario.solvers()) {
     const auto seed = s->params.find("source_data_seed");
     if (s->behaviour != "replay" || scenario.market || seed == s->params.end() ||
@@ -57,6 +108,23 @@ std::vector<std::string> ScenarioWarnings(const Scenario& scenario) {
                     " itself: the replayed proof is that task's honest training, so the run "
                     "counts it as honest (a challenge is a false positive). To replay another "
                     "task's proof, give another seed or leave source_data_seed out.");
+    }
+  }
+  auto faults = FaultPlan::FromJson(scenario.network.faults);
+  auto retry = RetryPolicy::FromJson(scenario.network.retry);
+  if (faults.ok() && retry.ok() && faults->any() && !scenario.verifiers().empty()) {
+    const int64_t moves = FewestRounds(scenario);
+    const double added_s = LikelyAddedMs(*faults, *retry, moves) / 1000.0;
+    if (added_s > scenario.protocol.game_clock_s / 2) {
+      char line[512];
+      std::snprintf(line, sizeof line,
+                    "/protocol/game/clock_s: the network faults can add about %.1f s to a "
+                    "party's %lld moves in a dispute (at least; the graph's rounds add more), "
+                    "over half of its %.1f s clock: an honest party can lose a game on time. "
+                    "Give the game at least %.0f s, or fewer faults.",
+                    added_s, static_cast<long long>(moves), scenario.protocol.game_clock_s,
+                    std::ceil(4 * added_s));
+      out.push_back(line);
     }
   }
   if (scenario.protocol.mode != "exact") return out;

@@ -18,6 +18,16 @@
 // takes a challenge it cannot back as an abstention, so a corrupt solver it
 // catches goes unchallenged. (A market checks its entries' funds itself.)
 //
+// A solver whose genesis funds cannot lock its stake runs the task without
+// one (the ledger refuses the transfer; scenarios/econ/stake-overdraft.json
+// shows it): cheating then costs it nothing, and catching it pays nothing.
+//
+// Network faults delay the moves of a challenge game, and a party's clock
+// runs while its move is on the way: when the delays, holds and runs of
+// drops (with the retry policy's backoff) that a game of the scenario can
+// likely meet add up to more than half a party's clock over the fewest
+// moves a dispute takes, an honest party can lose on time.
+//
 // A `replay` solver whose source_data_seed is the data seed of one of the
 // scenario's own tasks replays that task's honest training: no attack at
 // all, counted as honest, which a scenario meant to measure the attack

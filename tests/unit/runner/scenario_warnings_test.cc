@@ -91,6 +91,61 @@ TEST(ScenarioWarningsFunds, VerifiersThatCannotAffordAChallengeAreWarnedAbout) {
   EXPECT_TRUE(ScenarioWarnings(*enough).empty());
 }
 
+// A solver that cannot lock its stake would run the task without one: a
+// cheat that costs it nothing.
+TEST(ScenarioWarningsFunds, ASolverThatCannotLockItsStakeIsWarnedAbout) {
+  nlohmann::json j = {{"format", "veritrain-scenario/1"},
+                      {"name", "w"},
+                      {"job", {{"name", "synthetic"}, {"steps", 20}}},
+                      {"protocol", {{"checkpoint_interval", 5}}},
+                      {"economics",
+                       {{"participant_funds", 300},
+                        {"solver_stake", 1000},
+                        {"verifier_stake", 100},
+                        {"challenge_stake", 100}}},
+                      {"participants",
+                       {{{"name", "s"}, {"role", "solver"}}, {{"name", "v"}, {"role", "verifier"}}}}};
+  auto poor = ParseScenario(j.dump(), "w.json");
+  ASSERT_TRUE(poor.ok()) << poor.status().ToString();
+  const auto w = ScenarioWarnings(*poor);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_THAT(w[0], HasSubstr("/economics/participant_funds: 300 cannot lock the solver's stake "
+                              "(1000)"));
+  j["economics"]["participant_funds"] = 1000;
+  auto enough = ParseScenario(j.dump(), "w.json");
+  ASSERT_TRUE(enough.ok());
+  EXPECT_TRUE(ScenarioWarnings(*enough).empty());
+}
+
+// Faults that can eat half a party's game clock over a dispute's moves are
+// warned about; the same faults with a long enough clock are not.
+TEST(ScenarioWarningsNetwork, FaultsThatCanEatTheGameClockAreWarnedAbout) {
+  nlohmann::json j = {{"format", "veritrain-scenario/1"},
+                      {"name", "w"},
+                      {"job", {{"name", "synthetic"}, {"steps", 40}}},
+                      {"protocol", {{"checkpoint_interval", 20}, {"game", {{"clock_s", 5}}}}},
+                      {"network", {{"faults", {{"drop", 0.2}, {"delay", 0.2}, {"max_delay_ms", 1000}}}}},
+                      {"participants",
+                       {{{"name", "s"}, {"role", "solver"}}, {{"name", "v"}, {"role", "verifier"}}}}};
+  auto short_clock = ParseScenario(j.dump(), "w.json");
+  ASSERT_TRUE(short_clock.ok()) << short_clock.status().ToString();
+  const auto w = ScenarioWarnings(*short_clock);
+  ASSERT_EQ(w.size(), 1u);
+  // 1 + ceil(log2 20) = 6 moves at least.
+  EXPECT_THAT(w[0], HasSubstr("/protocol/game/clock_s: the network faults can add about"));
+  EXPECT_THAT(w[0], HasSubstr("party's 6 moves"));
+  EXPECT_THAT(w[0], HasSubstr("over half of its 5.0 s clock"));
+  j["protocol"]["game"]["clock_s"] = 600;
+  auto long_clock = ParseScenario(j.dump(), "w.json");
+  ASSERT_TRUE(long_clock.ok());
+  EXPECT_TRUE(ScenarioWarnings(*long_clock).empty());
+  j["protocol"]["game"]["clock_s"] = 5;
+  j.erase("network");
+  auto no_faults = ParseScenario(j.dump(), "w.json");
+  ASSERT_TRUE(no_faults.ok());
+  EXPECT_TRUE(ScenarioWarnings(*no_faults).empty());
+}
+
 // A replay of the task's own data seed is honest training: the scenario
 // that means to measure the attack is told so; another seed, or none, is
 // the attack and is not warned about.
