@@ -371,9 +371,12 @@ Result<NodeRuling> ArbitrateNode(const TrainingJob& job, const ArbitrationContex
   NodeRuling r;
   r.node_name = GameNodeName(job, ctx.node);
   r.step_flops = job.StepFlops();
+  const std::string contradiction = "the assembled state hash is not the one in its trace";
+  bool assembly_contradicts_trace = false;
   auto against = [&](const std::string& why) {
     r.solver_correct = false;
-    r.reason = "the solver's evidence for " + r.node_name + " fails: " + why;
+    r.reason = "the solver's evidence for " + r.node_name +
+               " fails: " + (assembly_contradicts_trace ? contradiction + "; " : "") + why;
     return r;
   };
   const int64_t n = GameNodeCount(job);
@@ -385,9 +388,12 @@ Result<NodeRuling> ArbitrateNode(const TrainingJob& job, const ArbitrationContex
   if (ChainNext(ctx.agreed_chain_hash, ev.output_hash) != ctx.solver_chain_next) {
     return against("its output hash does not chain to the hash it committed to");
   }
-  if (ctx.node == n - 1 && ev.output_hash != ctx.solver_next_state_hash) {
-    return against("the assembled state hash is not the one in its trace");
-  }
+  // The solver's own assembly contradicts its trace. That alone proves only
+  // that its claims disagree (a solver could contradict itself on purpose,
+  // beside a correct trace, to have the trace's approvers slashed as lazy):
+  // the arbiter assembles the proven node outputs itself below, and the
+  // trace is proven wrong when that assembly is not the trace's state either.
+  assembly_contradicts_trace = ctx.node == n - 1 && ev.output_hash != ctx.solver_next_state_hash;
   // The state names are fixed by the job, not by the evidence.
   const std::vector<std::string> state_names = job.StateNames();
   VT_ASSIGN_OR_RETURN(auto specs, InputsOf(job, state_names, ctx.node));
@@ -443,6 +449,17 @@ Result<NodeRuling> ArbitrateNode(const TrainingJob& job, const ArbitrationContex
     r.arbiter_output_hash = ev.output_hash;
   } else {
     VT_ASSIGN_OR_RETURN(r.arbiter_output_hash, OutputHash(outputs));
+  }
+  if (assembly_contradicts_trace) {
+    // Exactly, in both modes: assembling copies tensors.
+    r.solver_correct = false;
+    r.evaluated = r.arbiter_output_hash != ctx.solver_next_state_hash;
+    r.reason = "the solver's evidence for " + r.node_name + " fails: " + contradiction +
+               (r.evaluated ? ", and the arbiter's assembly of the proven node outputs is not "
+                              "either: the trace's state is not the step's result"
+                            : "; the arbiter's assembly of the proven node outputs is: its claim "
+                              "is wrong, its trace is not proven wrong");
+    return r;
   }
 
   if (tolerance) {

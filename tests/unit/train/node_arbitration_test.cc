@@ -249,6 +249,41 @@ TEST_F(NodeArbitration, AssembleNodeChecksTheTraceHash) {
   auto r = ArbitrateNode(*job_, ctx, *ev);
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->solver_correct);
+  // The proven node outputs assemble to the step's true state, not the
+  // trace's: the trace is proven wrong (what a lazy or substituting solver's
+  // dispute ends on), so approvers of it were lazy.
+  EXPECT_TRUE(r->evaluated) << r->reason;
+  EXPECT_NE(r->reason.find("the trace's state is not the step's result"), std::string::npos)
+      << r->reason;
+  for (const char* mode : {"exact", "tolerance"}) {
+    auto tev = BuildNodeEvidence(*job_, *t, n - 1, std::string(mode) == "tolerance");
+    ASSERT_TRUE(tev.ok());
+    auto tctx = ctx;
+    tctx.mode = mode;
+    NodeRuling ruling = RuleOnBothThreadCounts(*job_, tctx, *tev);
+    EXPECT_FALSE(ruling.solver_correct) << mode;
+    EXPECT_TRUE(ruling.evaluated) << mode << ": " << ruling.reason;
+  }
+}
+
+// A solver whose trace is right but whose claim for state.assemble
+// contradicts it (on purpose: a sybil challenger would then collect the
+// approvers' stakes as lazy) loses the game, but its trace is not proven
+// wrong: the arbiter's own assembly of the proven outputs is the trace's.
+TEST_F(NodeArbitration, AContradictoryClaimBesideARightTraceProvesNothing) {
+  auto t = RecordStep(*job_, state_, nullptr);
+  ASSERT_TRUE(t.ok());
+  const int64_t n = GameNodeCount(*job_);
+  auto ev = BuildNodeEvidence(*job_, *t, n - 1, false);
+  ASSERT_TRUE(ev.ok());
+  auto ctx = ContextFor(*t, n - 1, n);
+  ev->output_hash = Sha256Of("a claim that is not the trace's state");
+  ctx.solver_chain_next = ChainNext(ctx.agreed_chain_hash, ev->output_hash);
+  NodeRuling r = RuleOnBothThreadCounts(*job_, ctx, *ev);
+  EXPECT_FALSE(r.solver_correct);
+  EXPECT_FALSE(r.evaluated) << r.reason;
+  EXPECT_NE(r.reason.find("its trace is not proven wrong"), std::string::npos) << r.reason;
+  EXPECT_EQ(r.arbiter_output_hash, t->next_state_hash);
 }
 
 TEST_F(NodeArbitration, ToleranceModeAcceptsSmallAndRejectsLargeDifferences) {
