@@ -233,6 +233,17 @@ SettlementInput SettlementInputOf(const ArbiterTask& task, const Ledger& ledger,
   }
   if (!task.withheld_challenger.empty()) in.challenger = task.withheld_challenger;
   in.jackpot = ledger.Balance(kJackpotAccount);
+  // The real trace of a forced error: whoever the posted trace's
+  // settlement slashed for silence is not slashed for it again.
+  in.real_trace_round = task.real_round;
+  if (task.real_round) {
+    for (const auto& s :
+         task.forced_round.value("slashed", nlohmann::json::array())) {
+      if (s.value("why", std::string()) == kNoVerdictSlash) {
+        in.slashed_silent.push_back(s.value("owner", std::string()));
+      }
+    }
+  }
   return in;
 }
 

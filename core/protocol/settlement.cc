@@ -122,6 +122,10 @@ Status CheckSettlementInput(const SettlementInput& in) {
                                    SettlementOutcomeName(o) +
                                    " needs a challenger");
   }
+  if (in.real_trace_round && o == SettlementOutcome::kForcedError) {
+    return Status::InvalidArgument(
+        "settlement: a real trace round is not a forced error");
+  }
   if (in.escrow < Amount(0) || in.reward < Amount(0) || in.reward > in.escrow ||
       in.solver_stake < Amount(0) || in.jackpot < Amount(0)) {
     return Status::InvalidArgument(
@@ -221,7 +225,18 @@ void SettleVerifierStakes(const SettlementInput& in, Planner& p) {
           break;
         }
         plan.silent.push_back(v.name);
-        p.SlashStake(v.name, v.stake_account, v.stake, "", "no verdict");
+        if (in.real_trace_round &&
+            std::find(in.slashed_silent.begin(), in.slashed_silent.end(),
+                      v.name) != in.slashed_silent.end()) {
+          // Silent on both traces of the task (a verifier gone for good):
+          // one failure, slashed once, on the posted trace.
+          p.Return(
+              v.name, v.stake_account, v.stake,
+              "verifier stake: silent on the real trace too, slashed once for "
+              "no verdict on the posted trace");
+          break;
+        }
+        p.SlashStake(v.name, v.stake_account, v.stake, "", kNoVerdictSlash);
         break;
       case VerdictKind::kAbstain:
         plan.abstained.push_back(v.name);

@@ -27,6 +27,11 @@
 //                       PlanSettlement whose escrow holds the reward alone.
 //                       A forced error never costs the honest solver, and
 //                       pays nothing to a cheating one.
+//   real trace round    (that second PlanSettlement, `real_trace_round`)
+//                       a verifier slashed for posting no verdict on the
+//                       posted trace (`slashed_silent`) that is silent on
+//                       the real trace too has failed the task once, not
+//                       twice: its second stake is returned.
 //   verifier stake      slashed for a selected verifier that posted no
 //                       verdict (no winner: its winner share goes to the
 //                       jackpot) — an abstention is a verdict, whose stake
@@ -88,6 +93,8 @@ namespace veritrain {
 // System accounts of the ledger.
 inline constexpr const char* kJackpotAccount = "jackpot";
 inline constexpr const char* kBurnAccount = "burn";
+// The `why` of a selected verifier's stake slashed for posting no verdict.
+inline constexpr const char* kNoVerdictSlash = "no verdict";
 
 enum class SettlementOutcome {
   kInvalid = 0,  // deliberately not an outcome
@@ -150,6 +157,12 @@ struct SettlementInput {
   // was cut off by the network loses that way too).
   bool result_proven_wrong = true;
   Amount jackpot;          // the jackpot's balance before settling
+  // The verification of a forced error's real trace: the escrow holds the
+  // reward alone.
+  bool real_trace_round = false;
+  // With real_trace_round: the verifiers whose stake the forced error's
+  // settlement slashed for posting no verdict on the posted trace.
+  std::vector<std::string> slashed_silent;
 };
 
 struct PlannedTransfer {
@@ -180,7 +193,8 @@ struct SettlementPlan {
 };
 
 // InvalidArgument for an invalid outcome, a challenge or withheld outcome
-// without a challenger, a reward larger than the escrow, or negative holdings.
+// without a challenger, a real trace round settled as a forced error, a reward
+// larger than the escrow, or negative holdings.
 Result<SettlementPlan> PlanSettlement(const SettlementInput& in);
 
 // floor(amount · bps / 10000), computed without overflow.

@@ -415,6 +415,27 @@ TEST_F(TaskRules, SettlementIsComputedFromTheLedgersBalances) {
   EXPECT_EQ(SettlementInputOf(task_, ledger, "submitter").reward, Amount(50));
 }
 
+// The real trace of a forced error is settled as such: the verifiers the
+// posted trace's settlement slashed for silence (not those slashed as
+// lazy) are named, so as not to be slashed for silence twice.
+TEST_F(TaskRules, TheRealTraceRoundNamesWhoWasSlashedForSilence) {
+  Verifying();
+  Ledger ledger;
+  EXPECT_FALSE(SettlementInputOf(task_, ledger, "submitter").real_trace_round);
+  task_.forced_round = {
+      {"slashed",
+       {{{"owner", "v1"}, {"why", "approved a forced error"}, {"amount", 10}},
+        {{"owner", "v2"}, {"why", "no verdict"}, {"amount", 10}}}}};
+  // Before the real trace is opened, nothing of it applies.
+  SettlementInput in = SettlementInputOf(task_, ledger, "submitter");
+  EXPECT_FALSE(in.real_trace_round);
+  EXPECT_TRUE(in.slashed_silent.empty());
+  task_.real_round = true;
+  in = SettlementInputOf(task_, ledger, "submitter");
+  EXPECT_TRUE(in.real_trace_round);
+  EXPECT_EQ(in.slashed_silent, std::vector<std::string>{"v2"});
+}
+
 TEST_F(TaskRules, StateChangesSharedWithRecovery) {
   task_.spec.economics.forced_error_rate = 1.0;
   task_.training_ms = 300;

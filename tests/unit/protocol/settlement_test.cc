@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "core/protocol/ledger.h"
 #include "tests/unit/protocol/settlement_world.h"
 
@@ -198,6 +200,42 @@ TEST(Settlement, TheRealTracesOutcomeSettlesWhatAForcedErrorHeld) {
   }
 }
 
+// A verifier gone for good is silent on both traces of a forced error: one
+// failure, slashed once (on the posted trace). A verifier silent on the
+// real trace alone, or one slashed as lazy on the posted trace, is slashed
+// for its silence on the real trace as any silent verifier is.
+TEST(Settlement, AVerifierSilentOnBothTracesIsSlashedOnce) {
+  SettlementWorld w;
+  w.economics.slash_lazy = true;
+  w.Verdicts({VerdictKind::kChallenge, VerdictKind::kNone, VerdictKind::kAccept,
+              VerdictKind::kChallenge});
+  auto forced = w.Settle(SettlementOutcome::kForcedError);
+  ASSERT_EQ(forced.slashed.size(), 2u);  // v2 silent, v3 lazy
+  EXPECT_EQ(forced.slashed[0].owner, "v2");
+  EXPECT_EQ(forced.slashed[0].why, kNoVerdictSlash);
+  std::map<std::string, int64_t> after;
+  for (const char* v : {"v1", "v2", "v3", "v4"}) after[v] = w.Balance(v);
+  SettlementWorld::Relock(w,
+                          {VerdictKind::kAccept, VerdictKind::kNone,
+                           VerdictKind::kNone, VerdictKind::kNone},
+                          {"v2"});
+  auto plan = w.Settle(SettlementOutcome::kAccepted);
+  EXPECT_EQ(plan.silent, (std::vector<std::string>{"v2", "v3", "v4"}));
+  EXPECT_EQ(w.Balance("v2"), after["v2"]);  // its second stake comes back
+  EXPECT_EQ(w.Balance("v3"), after["v3"] - 300);
+  EXPECT_EQ(w.Balance("v4"), after["v4"] - 300);
+  ASSERT_EQ(plan.slashed.size(), 2u);
+  EXPECT_EQ(plan.slashed[0].owner, "v3");
+  EXPECT_EQ(plan.slashed[1].owner, "v4");
+  bool named = false;
+  for (const auto& t : plan.transfers) {
+    if (t.to == "v2")
+      named = t.reason.find("slashed once") != std::string::npos;
+  }
+  EXPECT_TRUE(named) << "the returned stake names why";
+  EXPECT_TRUE(w.HeldIsEmpty());
+}
+
 TEST(Settlement, TheWhistleblowerRewardIsCappedByTheJackpot) {
   SettlementWorld w;
   w.jackpot = 100;
@@ -237,6 +275,11 @@ TEST(Settlement, RejectsInconsistentInput) {
   in.reward = Amount(10);
   in.escrow = Amount(5);
   EXPECT_FALSE(PlanSettlement(in).ok());  // reward larger than the escrow
+  in.escrow = Amount(10);
+  EXPECT_TRUE(PlanSettlement(in).ok());
+  in.outcome = SettlementOutcome::kForcedError;
+  in.real_trace_round = true;
+  EXPECT_FALSE(PlanSettlement(in).ok());  // a real trace is not forced wrong
 }
 
 }  // namespace

@@ -109,22 +109,36 @@ struct SettlementWorld {
 
   // After a forced error's settlement: v1 alone verifies the real trace,
   // with `verdict`, a new stake (and challenge stake) locked; the escrow
-  // holds what is left of it (the reward).
+  // holds what is left of it (the reward); the settlement is the real
+  // trace round's.
   static void Relock(SettlementWorld& w, VerdictKind verdict) {
-    VerifierPosition v;
-    v.name = Name(0);
-    v.verdict = verdict;
-    v.stake_account = "stake/" + w.in.task + "/" + v.name;
-    w.Lock(v.name, v.stake_account, w.economics.verifier_stake);
-    v.stake = Amount(w.economics.verifier_stake);
-    if (verdict == VerdictKind::kChallenge) {
-      v.challenge_account = "challenge/" + w.in.task + "/" + v.name;
-      w.Lock(v.name, v.challenge_account, w.economics.challenge_stake);
-      v.challenge_stake = Amount(w.economics.challenge_stake);
+    Relock(w, std::vector<VerdictKind>{verdict});
+  }
+  // The same with v1, v2, ... verifying the real trace with `verdicts`,
+  // and `slashed_silent` those the forced error's settlement slashed for
+  // posting no verdict.
+  static void Relock(SettlementWorld& w,
+                     const std::vector<VerdictKind>& verdicts,
+                     const std::vector<std::string>& slashed_silent = {}) {
+    w.in.verifiers.clear();
+    for (size_t i = 0; i < verdicts.size(); ++i) {
+      VerifierPosition v;
+      v.name = Name(i);
+      v.verdict = verdicts[i];
+      v.stake_account = "stake/" + w.in.task + "/" + v.name;
+      w.Lock(v.name, v.stake_account, w.economics.verifier_stake);
+      v.stake = Amount(w.economics.verifier_stake);
+      if (v.verdict == VerdictKind::kChallenge) {
+        v.challenge_account = "challenge/" + w.in.task + "/" + v.name;
+        w.Lock(v.name, v.challenge_account, w.economics.challenge_stake);
+        v.challenge_stake = Amount(w.economics.challenge_stake);
+      }
+      w.in.verifiers.push_back(v);
     }
-    w.in.verifiers = {v};
     w.in.escrow = w.ledger.Balance(w.in.escrow_account);
     w.in.solver_stake = w.ledger.Balance(w.in.solver_stake_account);
+    w.in.real_trace_round = true;
+    w.in.slashed_silent = slashed_silent;
   }
 
  private:
