@@ -364,6 +364,12 @@ Status ArbiterCore::Settle(Task& task, const std::string& reason) {
   for (const auto& t : plan.transfers) {
     VT_RETURN_IF_ERROR(Transfer(t.from, t.to, t.amount.value(), t.reason, task.id));
   }
+  if (plan.fees_unpaid > Amount(0)) {
+    spdlog::warn(
+        "arbiter: {}: the jackpot paid {} of the real trace's verifier "
+        "fees; {} unpaid (settlement fees_unpaid)",
+        task.id, plan.fees_from_jackpot.value(), plan.fees_unpaid.value());
+  }
   // The forced-error draw is public from here on (the secret was revealed
   // with the proof; the solver's instruction only now). A forced error was
   // made public when its verification ended.

@@ -233,8 +233,9 @@ SettlementInput SettlementInputOf(const ArbiterTask& task, const Ledger& ledger,
   }
   if (!task.withheld_challenger.empty()) in.challenger = task.withheld_challenger;
   in.jackpot = ledger.Balance(kJackpotAccount);
-  // The real trace of a forced error: whoever the posted trace's
-  // settlement slashed for silence is not slashed for it again.
+  // The real trace of a forced error: its fees come from the jackpot, and
+  // whoever the posted trace's settlement slashed for silence is not
+  // slashed for it again.
   in.real_trace_round = task.real_round;
   if (task.real_round) {
     for (const auto& s :

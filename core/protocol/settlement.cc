@@ -139,21 +139,26 @@ Status CheckSettlementInput(const SettlementInput& in) {
   return Status::Ok();
 }
 
-// Escrow: fees to the verifiers that posted, then the reward.
+// Whether `v` earned its fee: it judged (accepted or challenged), or it is
+// the winner of a data-availability challenge, which did the judging
+// though it had no data to post a verdict on.
+bool EarnsFee(const SettlementInput& in, const VerifierPosition& v) {
+  if (in.outcome == SettlementOutcome::kWithheld && v.name == in.challenger)
+    return true;
+  return v.verdict == VerdictKind::kAccept ||
+         v.verdict == VerdictKind::kChallenge;
+}
+
+// Escrow: fees to the verifiers that posted (a real trace round's come
+// from the jackpot, at the end), then the reward.
 void SettleEscrow(const SettlementInput& in, Planner& p) {
   const SettlementOutcome o = in.outcome;
   const bool forced = o == SettlementOutcome::kForcedError;
-  const bool withheld = o == SettlementOutcome::kWithheld;
   SettlementPlan& plan = p.plan();
   const TaskEconomics& e = in.economics;
   Amount fees = Minus(in.escrow, in.reward);
   for (const auto& v : in.verifiers) {
-    // The winner of a data-availability challenge did the judging, though
-    // it had no data to post a verdict on.
-    const bool asked = withheld && v.name == in.challenger;
-    if (!asked && (v.verdict == VerdictKind::kNone || v.verdict == VerdictKind::kAbstain)) {
-      continue;
-    }
+    if (in.real_trace_round || !EarnsFee(in, v)) continue;
     const Amount fee = Amount(std::min(e.verifier_fee, fees.value()));
     p.Move(in.escrow_account, v.name, fee, "verifier fee");
     fees = Minus(fees, fee);
@@ -297,6 +302,20 @@ Result<SettlementPlan> PlanSettlement(const SettlementInput& in) {
            "whistleblower reward: caught a forced error");
     plan.whistleblower_paid = Plus(plan.whistleblower_paid, paid);
   }
+  // A forced error's real trace: the escrow's fees went to the posted
+  // trace's verifiers, and the jackpot, which funds forced errors, pays
+  // this round's as far as it reaches; the rest is recorded unpaid.
+  if (in.real_trace_round) {
+    for (const auto& v : in.verifiers) {
+      if (!EarnsFee(in, v)) continue;
+      const Amount paid = Amount(std::min(e.verifier_fee, p.jackpot().value()));
+      p.Move(kJackpotAccount, v.name, paid,
+             "verifier fee (real trace): from the jackpot");
+      plan.fees_from_jackpot = Plus(plan.fees_from_jackpot, paid);
+      plan.fees_unpaid =
+          Plus(plan.fees_unpaid, Minus(Amount(e.verifier_fee), paid));
+    }
+  }
   return std::move(plan);
 }
 
@@ -311,10 +330,15 @@ nlohmann::json SettlementPlan::ToJson() const {
                        {"to_jackpot", s.to_jackpot.value()},
                        {"burned", s.burned.value()}});
   }
-  return {
-      {"slashed", slashes}, {"lazy", lazy},
-      {"caught", caught},   {"silent", silent}, {"abstained", abstained},
-      {"tax", tax.value()}, {"whistleblower_paid", whistleblower_paid.value()}};
+  return {{"slashed", slashes},
+          {"lazy", lazy},
+          {"caught", caught},
+          {"silent", silent},
+          {"abstained", abstained},
+          {"tax", tax.value()},
+          {"whistleblower_paid", whistleblower_paid.value()},
+          {"fees_from_jackpot", fees_from_jackpot.value()},
+          {"fees_unpaid", fees_unpaid.value()}};
 }
 
 }  // namespace veritrain

@@ -28,10 +28,16 @@
 //                       A forced error never costs the honest solver, and
 //                       pays nothing to a cheating one.
 //   real trace round    (that second PlanSettlement, `real_trace_round`)
-//                       a verifier slashed for posting no verdict on the
-//                       posted trace (`slashed_silent`) that is silent on
-//                       the real trace too has failed the task once, not
-//                       twice: its second stake is returned.
+//                       the escrow's fees went to the posted trace's
+//                       verifiers, so each verifier that judges the real
+//                       trace is paid verifier_fee from the jackpot — which
+//                       funds forced errors — after the tax and the slashed
+//                       shares have come in, in selection order, at most
+//                       what it holds: what it cannot pay is `fees_unpaid`,
+//                       owed by nobody. A verifier slashed for posting no
+//                       verdict on the posted trace (`slashed_silent`) that
+//                       is silent on the real trace too has failed the task
+//                       once, not twice: its second stake is returned.
 //   verifier stake      slashed for a selected verifier that posted no
 //                       verdict (no winner: its winner share goes to the
 //                       jackpot) — an abstention is a verdict, whose stake
@@ -158,7 +164,7 @@ struct SettlementInput {
   bool result_proven_wrong = true;
   Amount jackpot;          // the jackpot's balance before settling
   // The verification of a forced error's real trace: the escrow holds the
-  // reward alone.
+  // reward alone, and the fees come from the jackpot (above).
   bool real_trace_round = false;
   // With real_trace_round: the verifiers whose stake the forced error's
   // settlement slashed for posting no verdict on the posted trace.
@@ -188,6 +194,9 @@ struct SettlementPlan {
   std::vector<std::string> abstained;  // selected, could not verify
   Amount tax;                       // to the jackpot
   Amount whistleblower_paid;        // from the jackpot
+  // A real trace round's verifier fees: paid from the jackpot, and the
+  // part of them it could not pay (0 in every other settlement).
+  Amount fees_from_jackpot, fees_unpaid;
 
   nlohmann::json ToJson() const;
 };

@@ -1,13 +1,14 @@
 #include "scenarios/check/scenario_warnings.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
 #include <utility>
 
+#include "core/protocol/amount.h"
 #include "core/transport/fault_plan.h"
 #include "core/transport/retry_policy.h"
-
 #include "scenarios/runner/run.h"
 
 namespace veritrain {
@@ -68,6 +69,56 @@ double LikelyAddedMs(const FaultPlan& f, const RetryPolicy& retry, int64_t moves
   return static_cast<double>(moves) * per_move + run;
 }
 
+// A probability as written, e.g. "0.25".
+std::string Rate(double r) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%g", r);
+  return buf;
+}
+
+// The jackpot at genesis against what one forced error may ask of it:
+// each selected verifier's whistleblower reward and its fee for verifying
+// the real trace; "" when it covers them.
+std::string ForcedErrorFunding(const Scenario& scenario) {
+  const TaskEconomics& e = scenario.economics.task;
+  if (e.forced_error_rate <= 0 ||
+      (e.whistleblower_reward == 0 && e.verifier_fee == 0)) {
+    return "";
+  }
+  const int64_t pool = static_cast<int64_t>(scenario.verifiers().size());
+  const int64_t selected =
+      e.verifiers_per_task > 0 ? std::min(e.verifiers_per_task, pool) : pool;
+  if (selected == 0) return "";
+  // Each amount is at most 2^53 and `selected` at most a market's pool: an
+  // overflow means far more than any jackpot holds.
+  Result<Amount> need =
+      Amount::Add(Amount(e.whistleblower_reward), Amount(e.verifier_fee));
+  if (need.ok()) need = Amount::Mul(*need, selected);
+  const int64_t jackpot = scenario.economics.jackpot_initial;
+  if (need.ok() && need->value() <= jackpot) return "";
+  const std::string needs =
+      need.ok() ? std::to_string(need->value()) : "more than 2^63 - 1";
+  // What each selected verifier may be owed, naming only what is paid.
+  std::string owed;
+  if (e.whistleblower_reward > 0) {
+    owed = "the whistleblower_reward (" +
+           std::to_string(e.whistleblower_reward) + ") for catching it";
+  }
+  if (e.verifier_fee > 0) {
+    owed += std::string(owed.empty() ? "" : " and ") + "the verifier_fee (" +
+            std::to_string(e.verifier_fee) + ") for verifying the real trace";
+  }
+  return "/economics/jackpot_initial: " + std::to_string(jackpot) +
+         " cannot pay for one forced error (forced_error_rate " +
+         Rate(e.forced_error_rate) + "): each of its " +
+         std::to_string(selected) + " selected verifier(s) may be owed " +
+         owed + ", paid from the jackpot, " + needs +
+         " in all. Until the jackpot tax and slashed stakes fill it, what it "
+         "cannot pay is not paid (summary: settlement whistleblower_paid, "
+         "fees_unpaid). Give the jackpot at least " +
+         needs + ".";
+}
+
 }  // namespace
 
 std::vector<std::string> ScenarioWarnings(const Scenario& scenario) {
@@ -126,6 +177,9 @@ std::vector<std::string> ScenarioWarnings(const Scenario& scenario) {
                     std::ceil(4 * added_s));
       out.push_back(line);
     }
+  }
+  if (std::string funding = ForcedErrorFunding(scenario); !funding.empty()) {
+    out.push_back(funding);
   }
   if (scenario.protocol.mode != "exact") return out;
   struct Pair {

@@ -33,6 +33,13 @@
 // all, counted as honest, which a scenario meant to measure the attack
 // would not want.
 //
+// With forced errors, a jackpot at genesis (economics.jackpot_initial) that
+// cannot pay one forced error — each selected verifier's whistleblower
+// reward for catching it and its verifier fee for verifying the real trace,
+// both paid from the jackpot — leaves honest work unpaid until the jackpot
+// tax and slashed stakes fill it; the settlement records what it could not
+// pay (docs/protocol.md).
+//
 // Thread-safety: a pure function.
 #pragma once
 
@@ -44,10 +51,11 @@
 
 namespace veritrain {
 
-// One line per distinct pair of profiles that differ (a market's generated
-// participants are counted, not each listed): which participants, how their
-// profiles differ, what it costs and what to do. Empty when nothing
-// warrants a warning.
+// The funds warnings (participants' funds, the jackpot), then one line per
+// distinct pair of profiles that differ (a market's generated participants
+// are counted, not each listed): which participants, how their profiles
+// differ, what it costs and what to do. Empty when nothing warrants a
+// warning.
 std::vector<std::string> ScenarioWarnings(const Scenario& scenario);
 
 // Prints each warning as "<source>: warning: <warning>" to `out`.

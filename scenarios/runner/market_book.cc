@@ -290,7 +290,9 @@ void MarketBook::Tally(const MarketPlan& plan, const MarketTaskRecord& rec, nloh
     ++forced_;
     caught ? ++caught_ : ++missed_;
     const int64_t owed = static_cast<int64_t>(rec.caught.size()) * rec.whistleblower_reward;
-    if (rec.whistleblower_paid < owed) ++short_payouts_;
+    // Short: the jackpot paid the catchers less than promised, or the real
+    // trace's verifiers less than their fees.
+    if (rec.whistleblower_paid < owed || rec.fees_unpaid > 0) ++short_payouts_;
   }
   // A forced error does not hide a cheat: the solver's real trace is
   // verified after the reveal.

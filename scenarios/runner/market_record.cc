@@ -125,6 +125,7 @@ Result<MarketTaskRecord> MarketTaskFromEvents(const std::vector<Event>& events,
         for (const auto& v : d.value("lazy", std::vector<std::string>())) r.lazy.push_back(v);
         r.tax = d.value("tax", int64_t{0});
         r.whistleblower_paid += d.value("whistleblower_paid", int64_t{0});
+        r.fees_unpaid = d.value("fees_unpaid", int64_t{0});
         r.jackpot = d.at("jackpot").get<int64_t>();
       } else if (e.type == TaskSettledEvent::kType) {
         settled = true;

@@ -68,6 +68,9 @@ struct MarketTaskRecord {
   int64_t tax = 0;                  // jackpot tax on the reward
   int64_t whistleblower_paid = 0;
   int64_t whistleblower_reward = 0;  // per catch, as the task's economics say
+  // A forced error's real trace: the verifier fees the jackpot could not
+  // pay.
+  int64_t fees_unpaid = 0;
   int64_t jackpot = 0;               // after the task
   std::optional<Digest> secret;      // the arbiter's revealed randomness
 

@@ -145,6 +145,9 @@ void AddMoney(const std::vector<Event>& events, nlohmann::json* summary) {
   for (const auto& p : participants) slashed[p] = 0;
   std::map<std::string, int64_t> outcomes;
   int64_t raised = 0, caught = 0, missed = 0;
+  // The verifier fees of forced errors' real traces: paid from the
+  // jackpot, or not paid when it ran short.
+  int64_t fees_from_jackpot = 0, fees_unpaid = 0;
   for (auto& t : s["tasks"]) {
     const std::string id = t.value("task", std::string());
     const nlohmann::json settlement =
@@ -174,6 +177,8 @@ void AddMoney(const std::vector<Event>& events, nlohmann::json* summary) {
     raised += forced;
     caught += was_caught;
     missed += forced && !was_caught;
+    fees_from_jackpot += settlement.value("fees_from_jackpot", int64_t{0});
+    fees_unpaid += settlement.value("fees_unpaid", int64_t{0});
     ++outcomes[t.value("outcome", std::string())];
     for (const nlohmann::json* part : {&settlement, &forced_round}) {
       for (const auto& sl : part->value("slashed", nlohmann::json::array())) {
@@ -202,8 +207,12 @@ void AddMoney(const std::vector<Event>& events, nlohmann::json* summary) {
   // lazy_exposed: approvals of a forced error exposed, whoever made them
   // (which participant is lazy when can follow from the draws, and those
   // from the trace roots, which differ from one CPU to another).
-  s["forced_errors"] = {
-      {"raised", raised}, {"caught", caught}, {"missed", missed}, {"lazy_exposed", lazy_total}};
+  s["forced_errors"] = {{"raised", raised},
+                        {"caught", caught},
+                        {"missed", missed},
+                        {"lazy_exposed", lazy_total},
+                        {"fees_from_jackpot", fees_from_jackpot},
+                        {"fees_unpaid", fees_unpaid}};
   s["lazy_exposed"] = lazy;
   nlohmann::json slashed_json = nlohmann::json::object(),
                  outcomes_json = nlohmann::json::object();

@@ -27,14 +27,15 @@ namespace veritrain {
 // Adds to each task of `summary` (built by BuildSummary from `events`):
 // "economics" (the task's terms), "selected_verifiers", "settlement"
 // (outcome, slashed stakes and their split, lazy, caught, silent, tax,
-// whistleblower_paid), "forced_error", "forced_error_caught",
-// "forced_error_missed", "jackpot" (its level after the task), "transfers",
-// "compute_cost" {participant: tokens} and "profit" {participant: tokens}.
-// And to the run: "profit" (summed over tasks), "jackpot", "burned",
-// "forced_errors" {raised, caught, missed}, "lazy_exposed" {verifier: tasks},
-// "refused_transfers" (count), "supply" (tokens minted), "slashed"
-// {participant: tokens lost to slashing, 0 for everyone never slashed},
-// "outcomes" {outcome: number of tasks}.
+// whistleblower_paid, fees_from_jackpot, fees_unpaid), "forced_error",
+// "forced_error_caught", "forced_error_missed", "jackpot" (its level after the
+// task), "transfers", "compute_cost" {participant: tokens} and "profit"
+// {participant: tokens}. And to the run: "profit" (summed over tasks),
+// "jackpot", "burned", "forced_errors" {raised, caught, missed, lazy_exposed,
+// fees_from_jackpot, fees_unpaid (the real traces' verifier fees)},
+// "lazy_exposed" {verifier: tasks}, "refused_transfers" (count), "supply"
+// (tokens minted), "slashed" {participant: tokens lost to slashing, 0 for
+// everyone never slashed}, "outcomes" {outcome: number of tasks}.
 void AddMoney(const std::vector<Event>& events, nlohmann::json* summary);
 
 // balances.csv: one row per ledger transfer (genesis mints included), in

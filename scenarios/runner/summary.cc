@@ -546,6 +546,13 @@ std::string HumanSummary(const nlohmann::json& summary, double wall_seconds) {
                   static_cast<long long>(fe.value("caught", int64_t{0})),
                   static_cast<long long>(fe.value("missed", int64_t{0})));
     out << line << buf;
+    const int64_t unpaid = fe.value("fees_unpaid", int64_t{0});
+    if (unpaid > 0) {
+      out << "  " << unpaid
+          << " token(s) of verifier fees on forced errors' real traces "
+             "unpaid: the jackpot could not cover them (tasks' settlement "
+             "fees_unpaid)\n";
+    }
     const int64_t refused = summary.value("refused_transfers", int64_t{0});
     if (refused > 0) {
       out << "  " << refused

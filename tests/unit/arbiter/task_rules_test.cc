@@ -415,9 +415,10 @@ TEST_F(TaskRules, SettlementIsComputedFromTheLedgersBalances) {
   EXPECT_EQ(SettlementInputOf(task_, ledger, "submitter").reward, Amount(50));
 }
 
-// The real trace of a forced error is settled as such: the verifiers the
-// posted trace's settlement slashed for silence (not those slashed as
-// lazy) are named, so as not to be slashed for silence twice.
+// The real trace of a forced error is settled as such: its fees come from
+// the jackpot, and the verifiers the posted trace's settlement slashed for
+// silence (not those slashed as lazy) are named, so as not to be slashed
+// for silence twice.
 TEST_F(TaskRules, TheRealTraceRoundNamesWhoWasSlashedForSilence) {
   Verifying();
   Ledger ledger;

@@ -168,7 +168,8 @@ TEST(Settlement, ForcedErrorPaysTheCatcherFromTheJackpotAndSlashesTheLazy) {
 
 // The second settlement of a forced-error task: the real trace's outcome
 // settles the reward and the solver's stake that the first one held, with
-// an escrow that holds the reward alone (the fees went in the first).
+// an escrow that holds the reward alone (the fees went in the first); the
+// real trace's verifier is paid its fee from the jackpot.
 TEST(Settlement, TheRealTracesOutcomeSettlesWhatAForcedErrorHeld) {
   for (const SettlementOutcome real : {SettlementOutcome::kAccepted,
                                        SettlementOutcome::kChallengeUpheld}) {
@@ -185,19 +186,50 @@ TEST(Settlement, TheRealTracesOutcomeSettlesWhatAForcedErrorHeld) {
     const std::string challenger = real == SettlementOutcome::kAccepted ? "" : "v1";
     auto plan = w.Settle(real, challenger);
     EXPECT_TRUE(w.HeldIsEmpty()) << SettlementOutcomeName(real);
+    EXPECT_EQ(plan.fees_from_jackpot, Amount(w.economics.verifier_fee));
+    EXPECT_EQ(plan.fees_unpaid, Amount(0));
     if (real == SettlementOutcome::kAccepted) {
       EXPECT_EQ(w.Balance("solver"), w.funds + 900);  // paid, less the tax
-      EXPECT_EQ(w.Balance("v1"), v1_after_forced);    // no second fee
+      // Its second fee, from the jackpot that the tax of 100 has just filled.
+      EXPECT_EQ(w.Balance("v1"), v1_after_forced + w.economics.verifier_fee);
+      EXPECT_EQ(w.Balance(kJackpotAccount), 100 - w.economics.verifier_fee);
     } else {
       // A cheating solver that drew a forced error is still slashed: 60 %
       // of its stake of 1000 to the challenger; the reward goes back.
       EXPECT_EQ(w.Balance("solver"), w.funds - 1000);
-      EXPECT_EQ(w.Balance("v1"), v1_after_forced + 600);
+      EXPECT_EQ(w.Balance("v1"),
+                v1_after_forced + 600 + w.economics.verifier_fee);
       EXPECT_EQ(w.Balance("submitter"), w.submitter_funds - 2 * w.economics.verifier_fee);
       ASSERT_EQ(plan.slashed.size(), 1u);
       EXPECT_EQ(plan.slashed[0].owner, "solver");
     }
   }
+}
+
+// The jackpot pays the real trace's fees in selection order as far as it
+// reaches; the rest is recorded unpaid, and nobody else pays it.
+TEST(Settlement, TheRealTracesFeesAreCappedByTheJackpot) {
+  SettlementWorld w;
+  w.Verdicts({VerdictKind::kChallenge, VerdictKind::kChallenge});
+  // The jackpot is empty (no whistleblower reward paid); then a slashed
+  // share of 70 comes in.
+  w.Settle(SettlementOutcome::kForcedError);
+  ASSERT_TRUE(w.ledger
+                  .Transfer("solver", kJackpotAccount, Amount(70), "a slash",
+                            w.in.task)
+                  .ok());
+  const int64_t v1 = w.Balance("v1"), v2 = w.Balance("v2");
+  const int64_t submitter = w.Balance("submitter");
+  SettlementWorld::Relock(w, {VerdictKind::kAccept, VerdictKind::kAccept});
+  auto plan = w.Settle(SettlementOutcome::kAccepted);  // no tax
+  EXPECT_EQ(w.Balance("v1"), v1 + 50);
+  EXPECT_EQ(w.Balance("v2"), v2 + 20);
+  EXPECT_EQ(w.Balance(kJackpotAccount), 0);
+  EXPECT_EQ(w.Balance("submitter"), submitter);
+  EXPECT_EQ(plan.fees_from_jackpot, Amount(70));
+  EXPECT_EQ(plan.fees_unpaid, Amount(30));
+  EXPECT_EQ(plan.ToJson().at("fees_unpaid"), 30);
+  EXPECT_TRUE(w.HeldIsEmpty());
 }
 
 // A verifier gone for good is silent on both traces of a forced error: one

@@ -307,6 +307,32 @@ TEST(MarketBook, AParticipantThatDidNotPlayItsStrategyIsAnError) {
   EXPECT_TRUE(book.Observe(p, &r).ok());
 }
 
+// The jackpot also pays a forced error's real-trace verifier fees: a
+// forced error whose catchers were paid in full but whose real trace's
+// verifiers were not is a short payout too.
+TEST(MarketBook, UnpaidRealTraceFeesAreAShortPayout) {
+  MarketBook book(BookSpec({TestMarketEntry("s", "solver", 1),
+                            TestMarketEntry("v", "verifier", 2)}),
+                  BookEcon(), 90, 1);
+  MarketPlan p = book.Plan(0);
+  MarketTaskRecord paid = BookRecord(book, p, 2, {}, "accepted");
+  paid.forced_error = true;
+  paid.caught = {"v-1", "v-2"};
+  paid.whistleblower_reward = 30;
+  paid.whistleblower_paid = 60;
+  ASSERT_TRUE(book.Observe(p, &paid).ok());
+  EXPECT_EQ(book.Summary()["jackpot"]["short_payouts"], 0);
+  p = book.Plan(1);
+  MarketTaskRecord unpaid = BookRecord(book, p, 2, {}, "accepted");
+  unpaid.forced_error = true;
+  unpaid.caught = {"v-1", "v-2"};
+  unpaid.whistleblower_reward = 30;
+  unpaid.whistleblower_paid = 60;
+  unpaid.fees_unpaid = 10;
+  ASSERT_TRUE(book.Observe(p, &unpaid).ok());
+  EXPECT_EQ(book.Summary()["jackpot"]["short_payouts"], 1);
+}
+
 TEST(MarketBook, CountsCheatingForcedErrorsShortPayoutsAndSecurityCost) {
   MarketBook book(BookSpec({TestMarketEntry("c", "solver", 1, "lazy"),
                             TestMarketEntry("v", "verifier", 2)}),

@@ -65,13 +65,16 @@ std::vector<Event> ForcedErrorStory() {
                                     {"burned", 10}}}},
                                  {"selected", {"h", "l"}},
                                  {"trace_root", "aa"}};
-  // The real trace: accepted by both; the solver is paid.
+  // The real trace: accepted by both; the solver is paid, and both
+  // verifiers their fee from the jackpot.
   nlohmann::json settlement = {{"outcome", "accepted"},
                                {"forced_error", true},
                                {"caught", nlohmann::json::array()},
                                {"lazy", nlohmann::json::array()},
                                {"silent", nlohmann::json::array()},
-                               {"jackpot", 30},
+                               {"jackpot", 10},
+                               {"fees_from_jackpot", 20},
+                               {"fees_unpaid", 0},
                                {"slashed", nlohmann::json::array()},
                                {"forced_round", forced_round},
                                {"selected", {"h", "l"}},
@@ -105,6 +108,8 @@ std::vector<Event> ForcedErrorStory() {
       Ev("verdict", k, {{"verifier", "h"}, {"body", verdict(true, 20)}}),
       Ev("verdict", k, {{"verifier", "l"}, {"body", verdict(true, 0)}}),
       T(k, "escrow/" + k, "s", 100, "pay reward"),
+      T(k, "jackpot", "h", 10, "verifier fee (real trace): from the jackpot"),
+      T(k, "jackpot", "l", 10, "verifier fee (real trace): from the jackpot"),
       T(k, "stake/" + k + "/l", "l", 50, "return verifier stake"),
       Ev("settlement", k, settlement),
       Ev("task_settled", k,
@@ -117,9 +122,9 @@ TEST(Money, ProfitIsLedgerFlowMinusComputeCost) {
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
   const auto& t = (*summary)["tasks"][0];
   EXPECT_EQ(t["profit"]["s"], 100 - 40 * 2);  // reward − training cost
-  // fee + share + whistleblower − the cost of checking both traces
-  EXPECT_EQ(t["profit"]["h"], 10 + 25 + 25 - (20 + 20) * 2);
-  EXPECT_EQ(t["profit"]["l"], 10 - 50);  // fee − its stake
+  // two fees + share + whistleblower − the cost of checking both traces
+  EXPECT_EQ(t["profit"]["h"], 10 + 10 + 25 + 25 - (20 + 20) * 2);
+  EXPECT_EQ(t["profit"]["l"], 10 + 10 - 50);  // two fees − its stake
   EXPECT_EQ(t["profit"]["submitter"], -120);
   EXPECT_EQ(t["forced_error"], true);
   EXPECT_EQ(t["forced_error_caught"], true);
@@ -132,15 +137,20 @@ TEST(Money, ProfitIsLedgerFlowMinusComputeCost) {
   EXPECT_EQ(t["real_trace_root"], "bb");
   EXPECT_EQ(t["challenged"], false);
   EXPECT_EQ(t["false_positive"], false);
-  EXPECT_EQ(t["jackpot"], 30);
+  EXPECT_EQ(t["jackpot"], 10);
   EXPECT_EQ(t["selected_verifiers"], nlohmann::json({"h", "l"}));
   EXPECT_EQ((*summary)["profit"]["h"], t["profit"]["h"]);
   EXPECT_EQ((*summary)["forced_errors"],
-            nlohmann::json({{"raised", 1}, {"caught", 1}, {"missed", 0}, {"lazy_exposed", 1}}));
+            nlohmann::json({{"raised", 1},
+                            {"caught", 1},
+                            {"missed", 0},
+                            {"lazy_exposed", 1},
+                            {"fees_from_jackpot", 20},
+                            {"fees_unpaid", 0}}));
   EXPECT_EQ((*summary)["lazy_exposed"]["l"], 1);
   EXPECT_EQ((*summary)["slashed"]["l"], 50);
   EXPECT_EQ((*summary)["slashed"]["s"], 0);
-  EXPECT_EQ((*summary)["jackpot"], 30);
+  EXPECT_EQ((*summary)["jackpot"], 10);
   EXPECT_EQ((*summary)["burned"], 10);
   EXPECT_EQ((*summary)["supply"], 1340);
   const std::string csv = MetricsCsv(*summary);
@@ -186,12 +196,12 @@ TEST(Money, BalancesCsvHasOneRowPerTransferSummingToTheSupply) {
     ++rows;
     last = line;
   }
-  EXPECT_EQ(rows, 16);  // every transfer event
-  // After the last transfer: h 100+10+25+25, l 100+10-50, s 200, submitter
-  // 880, jackpot 30, burn 10, nothing held; 1340 in all.
+  EXPECT_EQ(rows, 18);  // every transfer event
+  // After the last transfer: h 100+10+10+25+25, l 100+10+10-50, s 200,
+  // submitter 880, jackpot 10, burn 10, nothing held; 1340 in all.
   EXPECT_EQ(
       last,
-      "15,task-0001,return verifier stake,stake/task-0001/l,l,50,160,60,200,880,30,10,0");
+      "17,task-0001,return verifier stake,stake/task-0001/l,l,50,170,70,200,880,10,10,0");
 }
 
 }  // namespace

@@ -177,5 +177,48 @@ TEST(ScenarioWarningsReplay, ReplayingTheTasksOwnDataSeedIsWarnedAbout) {
   EXPECT_TRUE(ScenarioWarnings(base).empty());
 }
 
+// A jackpot that cannot pay one forced error's whistleblower rewards and
+// real-trace fees (each selected verifier may be owed both) is warned
+// about; one that can, or no forced errors, is not.
+TEST(ScenarioWarningsFunds, AJackpotShortOfOneForcedErrorIsWarnedAbout) {
+  nlohmann::json j = {{"format", "veritrain-scenario/1"},
+                      {"name", "w"},
+                      {"job", {{"name", "synthetic"}, {"steps", 20}}},
+                      {"protocol", {{"checkpoint_interval", 5}}},
+                      {"economics",
+                       {{"jackpot_initial", 200},
+                        {"verifier_fee", 40},
+                        {"whistleblower_reward", 100},
+                        {"forced_error_rate", 0.25},
+                        {"verifiers_per_task", 2}}},
+                      {"participants",
+                       {{{"name", "s"}, {"role", "solver"}},
+                        {{"name", "v1"}, {"role", "verifier"}},
+                        {{"name", "v2"}, {"role", "verifier"}},
+                        {{"name", "v3"}, {"role", "verifier"}}}}};
+  auto short_of = ParseScenario(j.dump(), "w.json");
+  ASSERT_TRUE(short_of.ok()) << short_of.status().ToString();
+  const auto w = ScenarioWarnings(*short_of);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_THAT(
+      w[0],
+      HasSubstr(
+          "/economics/jackpot_initial: 200 cannot pay for one forced error "
+          "(forced_error_rate 0.25): each of its 2 selected verifier(s)"));
+  EXPECT_THAT(w[0], HasSubstr("the whistleblower_reward (100) for catching it and the "
+                              "verifier_fee (40) for verifying the real trace"));
+  EXPECT_THAT(w[0], HasSubstr("280 in all"));
+  EXPECT_THAT(w[0], HasSubstr("fees_unpaid"));
+  j["economics"]["jackpot_initial"] = 280;
+  auto enough = ParseScenario(j.dump(), "w.json");
+  ASSERT_TRUE(enough.ok());
+  EXPECT_TRUE(ScenarioWarnings(*enough).empty());
+  j["economics"]["jackpot_initial"] = 0;
+  j["economics"]["forced_error_rate"] = 0;
+  auto none = ParseScenario(j.dump(), "w.json");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(ScenarioWarnings(*none).empty());
+}
+
 }  // namespace
 }  // namespace veritrain
