@@ -185,7 +185,7 @@ Result<json> RunSummaryFromFolder(const std::string& dir, const std::vector<Even
     VT_ASSIGN_OR_RETURN(summary["curve_denials_by_role"], ReadCurveDenialsByRole(dir));
   }
   for (const char* field : kRunnerObservedFields) {
-    summary[field] = observed.contains(field) ? observed[field] : json();
+    if (observed.contains(field)) summary[field] = observed[field];
   }
   // A market's results, replayed from the log by its rules.
   VT_ASSIGN_OR_RETURN(std::optional<MarketResults> market, ReplayMarketOfFolder(dir, events));

@@ -70,8 +70,10 @@ Result<FolderAudit> AuditRunFolder(const std::string& dir, const AuditOptions& o
 std::string AuditText(const FolderAudit& audit);
 
 // What only the runner observed and no file of the folder records; copied
-// as they are into summary.json and, by the audit, from it.
-inline constexpr const char* kRunnerObservedFields[] = {"crashes", "warnings", "timings"};
+// as they are into summary.json and, by the audit, from it, when present
+// ("stopped_early" is only there when the run ended before its last task).
+inline constexpr const char* kRunnerObservedFields[] = {"crashes", "warnings", "timings",
+                                                        "stopped_early"};
 
 // summary.json of the run folder `dir`: BuildSummary over `events`, the
 // ledger audit of ledger.jsonl, what the roles' reports in reports/ say

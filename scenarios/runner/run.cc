@@ -213,6 +213,12 @@ class Run {
   // Fresh for every run; in every role config and the manifest.
   const std::string run_id_ = NewRunId();
   std::vector<std::string> failures_;
+  // Set when a scenario expectation was not met: the run fails, but its
+  // results stand (RunOutcome::failed_expectations_only).
+  bool expectations_unmet_ = false;
+  // Why the run ended before its last task, and how many it planned
+  // (summary.json "stopped_early"); null when it did not.
+  nlohmann::json stopped_early_;
   nlohmann::json manifest_;
   std::optional<Calibration> calibration_;  // when the scenario asks for one
   // Every participant's CURVE key pair when network.curve is on; else empty.
@@ -771,6 +777,7 @@ Status Run::WriteResults() {
                         ReadReportFieldByRole(out_.out_dir, "peak_rss_bytes"));
   }
   for (const auto& [name, c] : crashes_) observed["crashes"].push_back(c);
+  if (!stopped_early_.is_null()) observed["stopped_early"] = stopped_early_;
   // A crash the scenario asks for that never came tests nothing: said in
   // the summary (`veritrain check` refuses the ones it can foresee).
   for (const CrashSpec& c : sc_.crashes) {
@@ -829,7 +836,7 @@ Status Run::WriteResults() {
                           ": " + t.value("reason", std::string()));
     }
   }
-  if (!all) failures_.push_back("an expectation was not met");
+  expectations_unmet_ = !all;
   // The folder as a reader will find it: the same audit `veritrain audit`
   // runs (signed chain heads, ledger, summary rebuilt from the log).
   VT_ASSIGN_OR_RETURN(FolderAudit audit, AuditRunFolder(out_.out_dir));
@@ -898,8 +905,10 @@ RunOutcome Run::Execute() {
     if (s.ok() && opt_.on_task_settled) opt_.on_task_settled(i);
     if (submitter_ && submitter_->refused()) {
       // Nothing is wrong with the roles: the run ends now, cleanly, with
-      // the results of the tasks that ran, and fails with the refusal.
+      // the results of the tasks that ran, and fails with the refusal;
+      // its summary says so.
       failures_.push_back(s.message());
+      stopped_early_ = {{"reason", s.message()}, {"tasks_planned", sc_.tasks}};
       s = Status::Ok();
       break;
     }
@@ -925,6 +934,10 @@ RunOutcome Run::Execute() {
     else if (!failures_.empty()) {
       out_.exit_code = kRunFailed;
       out_.error = failures_.front();
+    } else if (expectations_unmet_) {
+      out_.exit_code = kRunFailed;
+      out_.error = "an expectation was not met";
+      out_.failed_expectations_only = true;
     } else {
       out_.exit_code = kRunOk;
     }

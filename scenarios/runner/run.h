@@ -87,6 +87,10 @@ struct RunOutcome {
   ExecutionMode mode = ExecutionMode::kProcess;  // the mode the roles ran in
   std::string mode_note;              // why in-process fell back to process mode
   nlohmann::json summary;             // summary.json when written
+  // exit_code is kRunFailed only because an expectation was not met: every
+  // task ran and settled and the folder passed its checks, so the summary
+  // is a result (a sweep counts the run as settled, its expectations unmet).
+  bool failed_expectations_only = false;
   nlohmann::json expectations = nlohmann::json::array();
 };
 

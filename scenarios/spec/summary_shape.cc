@@ -79,6 +79,7 @@ constexpr const char* kShape = R"({
                "restarted": "boolean", "run_seconds": "number"}],
   "curve_denials_by_role": {"*participant": "open"},
   "warnings": ["string"],
+  "stopped_early": {"reason": "string", "tasks_planned": "integer"},
   "timings": {"wall_seconds": "number", "runner_peak_rss_bytes": "integer",
               "peak_rss_bytes": {"*participant": "integer"}},
   "market": {
