@@ -64,11 +64,26 @@ std::string RateText(const RateInterval& r, int64_t k, int64_t n) {
   return buf;
 }
 
+// Which rate a point's plot shows: detections when every task's solver
+// cheated, false positives when every one was honest, else the share
+// flagged.
+std::string RateKind(const PointAggregate& a) {
+  if (!a.solver_honest) return "flagged rate";
+  return *a.solver_honest ? "false-positive rate" : "detection rate";
+}
+
+const RateInterval& RateOfKind(const PointAggregate& a, const std::string& kind) {
+  if (kind == "detection rate") return a.detection_rate;
+  if (kind == "false-positive rate") return a.false_positive_rate;
+  return a.flagged_rate;
+}
+
 std::string AggregatesSection(const std::vector<Param>& params,
                               const std::vector<PointAggregate>& points) {
   std::vector<std::string> header = {"point"};
   for (const auto& p : params) header.push_back(p.name);
-  for (const char* h : {"runs", "settled", "solver behaviour", "flagged rate [95% CI]", "means as",
+  for (const char* h : {"runs", "settled", "tasks", "solver behaviour", "flagged rate [95% CI]",
+                        "detection rate [95% CI]", "false-positive rate [95% CI]",
                         "rejected rate [95% CI]", "mean verifier compute / training"}) {
     header.push_back(h);
   }
@@ -78,14 +93,15 @@ std::string AggregatesSection(const std::vector<Param>& params,
     for (size_t i = 0; i < params.size(); ++i) {
       row.push_back(i < a.values.size() ? ValueText(a.values[i]) : "");
     }
+    const int64_t cheating = a.tasks - a.honest_tasks;
     row.push_back(std::to_string(a.runs));
     row.push_back(std::to_string(a.completed));
+    row.push_back(std::to_string(a.tasks));
     row.push_back(a.solver_behaviour.empty() ? "mixed" : a.solver_behaviour);
-    row.push_back(RateText(a.flagged_rate, a.flagged, a.completed));
-    row.push_back(a.solver_behaviour.empty() ? "flagged rate"
-                  : a.solver_honest          ? "false-positive rate"
-                                             : "detection rate");
-    row.push_back(RateText(a.rejected_rate, a.rejected, a.completed));
+    row.push_back(RateText(a.flagged_rate, a.flagged, a.tasks));
+    row.push_back(RateText(a.detection_rate, a.detected, cheating));
+    row.push_back(RateText(a.false_positive_rate, a.false_positives, a.honest_tasks));
+    row.push_back(RateText(a.rejected_rate, a.rejected, a.tasks));
     row.push_back(Cell(a.means.value("verifier_compute_ratio", json())));
     rows.push_back(std::move(row));
   }
@@ -127,11 +143,7 @@ std::string RatePlots(const std::vector<Param>& params, const std::vector<PointA
     for (const std::string& key : order) {
       const auto& list = groups.at(key);
       std::set<std::string> kinds;
-      for (const auto* a : list) {
-        kinds.insert(a->solver_behaviour.empty() ? "flagged rate"
-                     : a->solver_honest          ? "false-positive rate"
-                                                 : "detection rate");
-      }
+      for (const auto* a : list) kinds.insert(RateKind(*a));
       const std::string kind = kinds.size() == 1 ? *kinds.begin() : "flagged rate";
       all_kinds.insert(kind);
       PlotSeries s;
@@ -142,7 +154,8 @@ std::string RatePlots(const std::vector<Param>& params, const std::vector<PointA
       std::vector<std::vector<double>> rows;
       for (const auto* a : list) {
         const double x = Dodge(p, XOf(p, a->values.at(k)), index, groups.size());
-        rows.push_back({x, a->flagged_rate.rate, a->flagged_rate.low, a->flagged_rate.high});
+        const RateInterval& r = RateOfKind(*a, kind);
+        rows.push_back({x, r.rate, r.low, r.high});
       }
       std::sort(rows.begin(), rows.end());
       s.rows = rows;
@@ -153,22 +166,23 @@ std::string RatePlots(const std::vector<Param>& params, const std::vector<PointA
     // are detections, an honest one's false positives.
     if (all_kinds == std::set<std::string>{"detection rate"}) {
       plot.title = "Detection rate against " + p.name + " (95% Wilson intervals)";
-      plot.ylabel = "detection rate (dishonest solver flagged)";
+      plot.ylabel = "detection rate (cheating solver's tasks challenged)";
     } else if (all_kinds == std::set<std::string>{"false-positive rate"}) {
       plot.title = "False-positive rate against " + p.name + " (95% Wilson intervals)";
-      plot.ylabel = "false-positive rate (honest solver flagged)";
+      plot.ylabel = "false-positive rate (honest solver's tasks challenged)";
     } else if (all_kinds == std::set<std::string>{"detection rate", "false-positive rate"}) {
       plot.title = "Detection and false-positive rates against " + p.name +
                    " (95% Wilson intervals)";
-      plot.ylabel = "share of runs flagged";
+      plot.ylabel = "share of tasks";
     } else {
-      plot.title = "Share of runs flagged against " + p.name + " (95% Wilson intervals)";
-      plot.ylabel = "share of runs flagged";
+      plot.title = "Share of tasks flagged against " + p.name + " (95% Wilson intervals)";
+      plot.ylabel = "share of tasks flagged";
     }
     out += canvas.Figure(plot);
-    out += "<p class=\"note\">A run is flagged when a verifier challenged it or its task was "
-           "not accepted: a detection when the solver cheats, a false positive when it is "
-           "honest. Each line is one combination of the other parameters" +
+    out += "<p class=\"note\">Rates count tasks, judged as each run's summary.json judges "
+           "them: a detection is a challenge of a cheating solver, a false positive one of a "
+           "solver that trained honestly; a point whose tasks had both kinds of solver shows "
+           "the share of tasks flagged (challenged, or not accepted). Each line is one combination of the other parameters" +
            std::string(groups.size() > 1
                            ? "; the lines' points are drawn slightly apart at each value of " +
                                  HtmlEscape(p.name) + " so that their intervals stay visible"
@@ -326,10 +340,12 @@ Result<std::string> SweepBody(const std::string& dir, Canvas& canvas, std::strin
           "<a href=\"aggregates.csv\">aggregates.csv</a> (one row per point).</p>\n";
   body += MetaSection(manifest, params, rows);
   body += "<h2>Rates per point</h2>\n"
-          "<p>A run is <em>flagged</em> when a verifier challenged or the task was not "
-          "accepted. For a point whose solver is dishonest the flagged rate is the detection "
-          "rate; for an honest solver it is the false-positive rate. Intervals are 95% Wilson "
-          "score intervals over the settled runs of the point.</p>\n";
+          "<p>Rates count the tasks of the settled runs of a point (every task of a run of "
+          "several). A task is <em>flagged</em> when a verifier challenged or it was not "
+          "accepted. Whether its solver cheated is what the run's summary.json says "
+          "(solver_trace_honest, detected), not the behaviour's name: the detection rate "
+          "is over the tasks whose solver cheated, the false-positive rate over those whose "
+          "solver trained honestly. Intervals are 95% Wilson score intervals.</p>\n";
   body += AggregatesSection(params, points);
   body += RatePlots(params, points, canvas);
   body += MarketSweepSection(params, points, canvas);

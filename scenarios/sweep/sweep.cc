@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/crypto/sha256.h"
+#include "scenarios/sweep/sweep_table.h"
 
 namespace veritrain {
 namespace {
@@ -26,6 +27,31 @@ std::string EscapeToken(const std::string& s) {
 }
 
 std::string ValueText(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+// Whether `a` is `b` or one of its ancestors ("/protocol" of
+// "/protocol/top_q"): setting both, the later one decides the other's field.
+bool PointerCovers(const std::string& a, const std::string& b) {
+  return b == a || (b.size() > a.size() && b.compare(0, a.size(), a) == 0 && b[a.size()] == '/');
+}
+
+// The first problem with a parameter's values and labels as a grid axis:
+// two equal values, or two equal labels, would give two points that look
+// the same in every table and plot. "" when there is none.
+std::string RepeatedValueOrLabel(const SweepParameter& p) {
+  for (size_t i = 0; i < p.values.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (p.values[i] == p.values[j]) {
+        return "values: " + p.values[i].dump() + " is given twice (values " + std::to_string(j) +
+               " and " + std::to_string(i) + ")";
+      }
+      if (i < p.labels.size() && p.labels[i] == p.labels[j]) {
+        return "labels: \"" + p.labels[i] + "\" labels two values (" + p.values[j].dump() +
+               " and " + p.values[i].dump() + ")";
+      }
+    }
+  }
+  return "";
+}
 
 // Sets `value` at `pointer` in `doc`. A missing parent is created when its
 // nearest existing ancestor is an object; an array element must exist.
@@ -69,6 +95,22 @@ Status SetAt(json* doc, const std::string& pointer, const json& value) {
     return Status::InvalidArgument(std::string("cannot set the value: ") + e.what());
   }
   return Status::Ok();
+}
+
+// The problem when `p`'s path and an earlier parameter's overlap, one
+// inside the other: the parameter set later would replace (or be
+// replaced inside) the other's value, and sweep.csv would show a value no
+// run had. "" when they do not.
+std::string OverlappingParameter(const SweepSpec& spec, const SweepParameter& p) {
+  for (const SweepParameter& q : spec.parameters) {
+    if (!PointerCovers(q.pointer, p.pointer) && !PointerCovers(p.pointer, q.pointer)) continue;
+    const bool parent_first = PointerCovers(q.pointer, p.pointer);
+    return "\"" + p.path + "\" and \"" + q.path + "\" overlap (" +
+           (parent_first ? q.path + " holds " + p.path : p.path + " holds " + q.path) +
+           "): one would overwrite the other's value; sweep the field or the object that "
+           "holds it, not both";
+  }
+  return "";
 }
 
 }  // namespace
@@ -214,6 +256,20 @@ Result<SweepSpec> SweepSpecOf(const Scenario& scenario) {
       errors.push_back(at + "/path: \"" + p.path + "\" is swept twice");
       continue;
     }
+    if (const std::string overlap = OverlappingParameter(spec, p); !overlap.empty()) {
+      errors.push_back(at + "/path: " + overlap);
+      continue;
+    }
+    if (const std::string repeated = RepeatedValueOrLabel(p); !repeated.empty()) {
+      errors.push_back(at + "/" + repeated);
+      continue;
+    }
+    if (IsTableColumnName(p.name)) {
+      errors.push_back(at + "/name: \"" + p.name +
+                       "\" is the name of a column of sweep.csv or aggregates.csv; give the "
+                       "parameter a \"name\"");
+      continue;
+    }
     if (!names.insert(p.name).second) {
       errors.push_back(at + "/name: the column name \"" + p.name + "\" is already used");
       continue;
@@ -266,13 +322,40 @@ std::string DescribePoint(const SweepSpec& spec, const std::vector<nlohmann::jso
   return out.empty() ? "(no parameters)" : out;
 }
 
+std::string PointName(const SweepSpec& spec, const SweepRun& run) {
+  return "point " + std::to_string(run.point) + " (" + DescribePoint(spec, run.shown) + ")";
+}
+
+void PointProblems::Add(const std::string& where, const std::string& text) {
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t nl = text.find('\n', start);
+    const std::string line =
+        text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    auto [it, fresh] = seen_.emplace(line, std::make_pair(where, int64_t{0}));
+    if (fresh) order_.push_back(line);
+    else ++it->second.second;
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+}
+
+std::vector<std::string> PointProblems::Lines() const {
+  std::vector<std::string> out;
+  for (const auto& line : order_) {
+    const auto& [where, more] = seen_.at(line);
+    out.push_back(where + (more > 0 ? " and " + std::to_string(more) + " more" : "") + ": " +
+                  line);
+  }
+  return out;
+}
+
 Result<Scenario> SweepRunScenario(const Scenario& base, const SweepSpec& spec,
                                   const SweepRun& run) {
   json doc = base.resolved;
   doc.erase("sweep");
   doc.erase("execution");
-  const std::string where = "point " + std::to_string(run.point) + " (" +
-                            DescribePoint(spec, run.shown) + ")";
+  const std::string where = PointName(spec, run);
   for (size_t i = 0; i < spec.parameters.size(); ++i) {
     Status s = SetAt(&doc, spec.parameters[i].pointer, run.values.at(i));
     if (!s.ok()) {

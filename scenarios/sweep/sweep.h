@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -114,6 +115,26 @@ Result<Scenario> SweepRunScenario(const Scenario& base, const SweepSpec& spec,
 
 // "protocol.top_q=2, threads=1", from the shown values (SweepRun::shown).
 std::string DescribePoint(const SweepSpec& spec, const std::vector<nlohmann::json>& shown);
+
+// "point 3 (protocol.top_q=2, threads=1)": how errors and warnings name
+// the point of `run`.
+std::string PointName(const SweepSpec& spec, const SweepRun& run);
+
+// Problems (or warnings) found at the points of a sweep, gathered so that
+// each distinct one is said once, with the first point that has it and how
+// many more do: "point 3 (k=5) and 2 more: <problem>". Points are added in
+// grid order.
+class PointProblems {
+ public:
+  // `text` holds one problem a line; `where` is PointName of its point.
+  void Add(const std::string& where, const std::string& text);
+  // In the order first seen.
+  std::vector<std::string> Lines() const;
+
+ private:
+  std::vector<std::string> order_;
+  std::map<std::string, std::pair<std::string, int64_t>> seen_;  // line -> first point, more
+};
 
 // Every problem with the sweep: the block's own, then those of each point
 // (checked once per point, at repetition 0), each with its path in the

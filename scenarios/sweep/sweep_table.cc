@@ -6,7 +6,7 @@
 #include <set>
 #include <sstream>
 
-#include "core/protocol/settlement.h"
+#include "scenarios/sweep/task_counts.h"
 
 namespace veritrain {
 namespace {
@@ -22,8 +22,10 @@ const std::vector<std::string>& LeadingMetrics() {
 
 // Metrics that describe the run rather than measure it: not averaged.
 bool IsBookkeeping(const std::string& name) {
+  // The task counts become the point's rates, not means.
   return name == "exit_code" || name == "steps" || name == "checkpoint_interval" ||
-         name == "intervals" || name == "reward";
+         name == "intervals" || name == "reward" || name == "tasks" ||
+         name.rfind("tasks.", 0) == 0;
 }
 
 bool IsByteCount(const std::string& key) {
@@ -108,13 +110,27 @@ void AddDistanceMetrics(const json& task, json* out) {
   }
 }
 
-const char* StatusOf(const RunOutcome& o) {
+// "ok" for a run whose summary is a result: every task ran and settled and
+// the folder passed its checks (unmet expectations aside, which the sweep
+// counts on their own). A run that stopped early (the arbiter refused a
+// later task) or whose checks failed has a summary too, but is "failed".
+const char* StatusOf(const RunOutcome& o, const TaskCounts& counts) {
   if (o.summary.is_null()) {
     if (o.exit_code == kRunTimeout) return "timeout";
     if (o.exit_code == kRunInterrupted) return "interrupted";
     return "failed";
   }
-  return "ok";
+  if (counts.unsettled > 0) return "unsettled";
+  if (o.exit_code == kRunOk || o.failed_expectations_only) return "ok";
+  return "failed";
+}
+
+// The figures of the run's only task, as metrics.csv names them.
+void AddSingleTaskMetrics(const json& task, SweepRow* r) {
+  FlattenMetrics(task, "", &r->metrics);
+  FlattenTimings(task.value("timings", json::object()), "", &r->timings);
+  const std::string outcome = task.value("outcome", std::string());
+  r->metrics["flagged"] = task.value("challenged", false) || outcome != "accepted";
 }
 
 }  // namespace
@@ -159,36 +175,40 @@ SweepRow RowFromRun(const SweepRun& run, const Scenario& sc, const RunOutcome& o
   r.seed = run.seed;
   r.values = run.shown;
   json& m = r.metrics;
-  m["status"] = StatusOf(o);
   m["exit_code"] = o.exit_code;
   m["error"] = o.exit_code == kRunOk ? "" : o.error;
   const auto solvers = sc.solvers();
+  // The behaviour the scenario gave the solver, not the one it reported.
   const std::string behaviour = solvers.empty() ? "" : solvers[0]->behaviour;
-  m["solver_behaviour"] = behaviour;
-  m["solver_honest"] = behaviour == "honest";
+  const json tasks = o.summary.is_object() ? o.summary.value("tasks", json::array()) : json();
+  const TaskCounts counts = CountTasks(tasks);
+  m["status"] = StatusOf(o, counts);
   if (!o.summary.is_null()) {
     m["conservation"] = o.summary.value("conservation", false);
     m["expectations_met"] = o.summary.value("expectations_met", false);
-    const json tasks = o.summary.value("tasks", json::array());
-    if (!tasks.empty() && tasks[0].is_object()) {
-      FlattenMetrics(tasks[0], "", &m);
-      AddDistanceMetrics(tasks[0], &m);
-      // Over every task of the run (scenarios with "tasks": N).
-      for (const char* k : {"profit", "forced_errors", "lazy_exposed", "slashed"}) {
-        if (o.summary.contains(k) && o.summary[k].is_object()) {
-          FlattenMetrics(o.summary[k], std::string("run.") + k + ".", &m);
-        }
-      }
-      if (o.summary.contains("jackpot")) m["run.jackpot"] = o.summary["jackpot"];
-      AddMarketMetrics(o.summary, &m);
-      FlattenTimings(tasks[0].value("timings", json::object()), "", &r.timings);
-      const std::string outcome = tasks[0].value("outcome", std::string());
-      m["flagged"] = tasks[0].value("challenged", false) || outcome != "accepted";
-      if (outcome == "unsettled") m["status"] = "unsettled";
+    // A run of many tasks is described by its counts and its run-wide
+    // figures; one task's own fields would stand for the others.
+    if (tasks.size() == 1 && tasks[0].is_object()) AddSingleTaskMetrics(tasks[0], &r);
+    if (tasks.size() > 1 && o.summary.contains("outcomes")) {
+      FlattenMetrics(o.summary["outcomes"], "outcomes.", &m);
     }
+    for (const json& t : tasks) {
+      if (t.is_object()) AddDistanceMetrics(t, &m);
+    }
+    AddTaskCountMetrics(counts, &m);
+    if (counts.tasks > 0) m["solver_honest"] = counts.honest == counts.tasks;
+    for (const char* k : {"profit", "forced_errors", "lazy_exposed", "slashed"}) {
+      if (o.summary.contains(k) && o.summary[k].is_object()) {
+        FlattenMetrics(o.summary[k], std::string("run.") + k + ".", &m);
+      }
+    }
+    if (o.summary.contains("jackpot")) m["run.jackpot"] = o.summary["jackpot"];
+    if (o.summary.contains("stopped_early")) {
+      m["stopped_early"] = o.summary["stopped_early"].value("reason", std::string());
+    }
+    AddMarketMetrics(o.summary, &m);
     FlattenTimings(o.summary.value("timings", json::object()), "", &r.timings);
   }
-  // The behaviour the scenario gave the solver, not the one it reported.
   m["solver_behaviour"] = behaviour;
   return r;
 }
@@ -300,12 +320,38 @@ namespace {
 // A share lies in [0, 1], and so does its interval.
 bool IsShare(const std::string& metric) { return metric.find(".shares.") != std::string::npos; }
 
+// The rates of aggregates.csv, in column order.
+constexpr const char* kRateNames[] = {"flagged", "detection", "false_positive", "escaped",
+                                      "rejected"};
+
+// A point's task counts and rates: flagged and rejected over every task of
+// its settled runs, detection and escaped over the tasks whose solver
+// cheated, false positives over those whose solver was honest.
+void SetRates(const TaskCounts& c, PointAggregate* a) {
+  const int64_t cheating = c.tasks - c.honest;
+  a->tasks = c.tasks;
+  a->honest_tasks = c.honest;
+  if (c.tasks > 0 && c.honest == c.tasks) a->solver_honest = true;
+  if (c.tasks > 0 && c.honest == 0) a->solver_honest = false;
+  a->flagged = c.flagged;
+  a->detected = c.detected;
+  a->false_positives = c.false_positive;
+  a->escaped = c.escaped;
+  a->rejected = c.rejected;
+  a->flagged_rate = WilsonInterval(c.flagged, c.tasks);
+  a->rejected_rate = WilsonInterval(c.rejected, c.tasks);
+  a->detection_rate = WilsonInterval(c.detected, cheating);
+  a->escaped_rate = WilsonInterval(c.escaped, cheating);
+  a->false_positive_rate = WilsonInterval(c.false_positive, c.honest);
+}
+
 }  // namespace
 
 std::vector<PointAggregate> Aggregate(const std::vector<SweepRow>& rows) {
   std::map<int64_t, PointAggregate> points;
   std::map<int64_t, std::map<std::string, std::pair<double, int64_t>>> sums;
   std::map<int64_t, std::set<std::string>> behaviours;
+  std::map<int64_t, TaskCounts> counts;
   // The market's figures of each point's settled runs, for their intervals.
   std::map<int64_t, std::map<std::string, std::vector<double>>> market;
   for (const auto& r : rows) {
@@ -316,9 +362,7 @@ std::vector<PointAggregate> Aggregate(const std::vector<SweepRow>& rows) {
     behaviours[r.point].insert(r.metrics.value("solver_behaviour", std::string()));
     if (r.metrics.value("status", std::string()) != "ok") continue;
     ++a.completed;
-    if (r.metrics.value("flagged", false)) ++a.flagged;
-    const std::string outcome = r.metrics.value("outcome", std::string());
-    if (!PaysReward(SettlementOutcomeNamed(outcome))) ++a.rejected;
+    counts[r.point] += TaskCountsOfRow(r.metrics);
     for (const auto& [k, v] : r.metrics.items()) {
       if (!v.is_number() || IsBookkeeping(k)) continue;
       auto& s = sums[r.point][k];
@@ -331,9 +375,7 @@ std::vector<PointAggregate> Aggregate(const std::vector<SweepRow>& rows) {
   for (auto& [p, a] : points) {
     const auto& b = behaviours[p];
     a.solver_behaviour = b.size() == 1 ? *b.begin() : "";
-    a.solver_honest = a.solver_behaviour == "honest";
-    a.flagged_rate = WilsonInterval(a.flagged, a.completed);
-    a.rejected_rate = WilsonInterval(a.rejected, a.completed);
+    SetRates(counts[p], &a);
     for (const auto& [k, s] : sums[p]) a.means[k] = s.first / static_cast<double>(s.second);
     for (const auto& [k, values] : market[p]) {
       MeanInterval m = MeanIntervalOf(values);
@@ -348,6 +390,34 @@ std::vector<PointAggregate> Aggregate(const std::vector<SweepRow>& rows) {
   return out;
 }
 
+const std::vector<std::string>& AggregateColumns() {
+  static const std::vector<std::string> kColumns = [] {
+    std::vector<std::string> c = {"point", "runs", "completed", "failed", "solver_behaviour",
+                                  "solver_honest"};
+    for (const char* rate : kRateNames) {
+      for (const char* part : {"_rate", "_ci_low", "_ci_high"}) c.push_back(rate + std::string(part));
+    }
+    for (const char* n : {"tasks", "honest_tasks", "flagged", "detected", "false_positive",
+                          "escaped", "rejected"}) {
+      c.push_back(n);
+    }
+    return c;
+  }();
+  return kColumns;
+}
+
+bool IsTableColumnName(const std::string& name) {
+  for (const char* fixed : {"run", "point", "repetition", "seed"}) {
+    if (name == fixed) return true;
+  }
+  const auto& columns = AggregateColumns();
+  if (std::find(columns.begin(), columns.end(), name) != columns.end()) return true;
+  for (const char* prefix : {"mean.", "ci_low.", "ci_high."}) {
+    if (name.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
 std::string AggregatesCsv(const std::vector<std::string>& names,
                           const std::vector<PointAggregate>& points) {
   std::set<std::string> mean_set;
@@ -355,13 +425,10 @@ std::string AggregatesCsv(const std::vector<std::string>& names,
     for (const auto& [k, v] : a.means.items()) mean_set.insert(k);
   }
   std::ostringstream out;
-  out << "point";
+  const auto& fixed = AggregateColumns();
+  out << fixed[0];
   for (const auto& n : names) out << "," << CsvField(n);
-  out << ",runs,completed,failed,solver_behaviour,solver_honest";
-  for (const char* rate : {"flagged", "detection", "false_positive", "rejected"}) {
-    out << "," << rate << "_rate," << rate << "_ci_low," << rate << "_ci_high";
-  }
-  out << ",flagged,rejected";
+  for (size_t i = 1; i < fixed.size(); ++i) out << "," << fixed[i];
   for (const auto& m : mean_set) out << "," << CsvField("mean." + m);
   std::set<std::string> interval_set;
   for (const auto& a : points) {
@@ -380,15 +447,17 @@ std::string AggregatesCsv(const std::vector<std::string>& names,
     for (size_t i = 0; i < names.size(); ++i) {
       out << "," << (i < a.values.size() ? CsvField(a.values[i]) : std::string());
     }
-    const bool any = a.completed > 0;
-    const bool known = !a.solver_behaviour.empty();
+    const int64_t cheating = a.tasks - a.honest_tasks;
     out << "," << a.runs << "," << a.completed << "," << (a.runs - a.completed) << ","
-        << CsvField(a.solver_behaviour) << "," << (known ? CsvField(a.solver_honest) : "");
-    out << rate_fields(a.flagged_rate, any);
-    out << rate_fields(a.flagged_rate, any && known && !a.solver_honest);
-    out << rate_fields(a.flagged_rate, any && known && a.solver_honest);
-    out << rate_fields(a.rejected_rate, any);
-    out << "," << a.flagged << "," << a.rejected;
+        << CsvField(a.solver_behaviour) << ","
+        << (a.solver_honest ? CsvField(*a.solver_honest) : std::string());
+    out << rate_fields(a.flagged_rate, a.tasks > 0);
+    out << rate_fields(a.detection_rate, cheating > 0);
+    out << rate_fields(a.false_positive_rate, a.honest_tasks > 0);
+    out << rate_fields(a.escaped_rate, cheating > 0);
+    out << rate_fields(a.rejected_rate, a.tasks > 0);
+    out << "," << a.tasks << "," << a.honest_tasks << "," << a.flagged << "," << a.detected << ","
+        << a.false_positives << "," << a.escaped << "," << a.rejected;
     for (const auto& m : mean_set) out << "," << CsvField(a.means.value(m, json()));
     for (const auto& m : interval_set) {
       auto it = a.intervals.find(m);

@@ -3,12 +3,23 @@
 // aggregates.csv.
 //
 // A row holds the run's index, point, repetition and seed, the point's
-// parameter values, and the run's metrics: its status and every scalar of
-// summary.json's first task (nested objects flattened with '.', balances as
-// "balance.<account>": the naming of metrics.csv, runner/summary.h), plus "solver_behaviour", "solver_honest" and
-// "flagged" (some verifier challenged, or the task was not accepted), and,
+// parameter values, and the run's metrics: its status ("ok" only when every
+// task ran and settled and the folder passed its checks: a run that
+// stopped early, e.g. the arbiter refused a later task, is "failed" and its
+// reason is in "stopped_early"; "unsettled" when some task did not
+// settle), "solver_behaviour" (the scenario's), "solver_honest" (every task's
+// solver committed the honest training, as summary.json judges it), the
+// task counts of task_counts.h over every task of the run ("tasks",
+// "tasks.flagged", "tasks.detected", …), the run-wide figures
+// ("run.profit.<participant>", "run.slashed.…", "run.jackpot", …) and,
 // when verifiers measured distances, "max_distance.<metric>" (largest over
-// every interval checked) and "delta.<metric>". A market run adds its
+// every interval of every task) and "delta.<metric>". A run of one task also
+// has every scalar of that task (nested objects flattened with '.',
+// balances as "balance.<account>": the naming of metrics.csv,
+// runner/summary.h) and "flagged" (some verifier challenged, or the task was
+// not accepted); a run of many tasks has "outcomes.<outcome>" (how many
+// tasks ended so) instead, as no one task stands for the others. A market
+// run adds its
 // summary's "market" block but the participants as "market.<path>" (e.g.
 // "market.final.shares.verifier.lazy-approve", the lazy share at the end).
 // Timings are kept apart and become the columns ending in "_s", last in
@@ -27,6 +38,7 @@
 #include <cmath>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -84,17 +96,32 @@ MeanInterval MeanIntervalOf(const std::vector<double>& values);
 // df < 1): exact to 3 decimals up to 30, within 0.003 beyond.
 double StudentT975(int64_t df);
 
-// One point's aggregate over its completed runs.
+// One point's aggregate over its completed runs. Rates count tasks (every
+// task of every settled run: a sweep of "tasks": 5 with 4 repetitions
+// rates 20 tasks a point), judged as summary.json judges them
+// (task_counts.h); the tasks of one run share a seed and a solver, so the
+// intervals, which take them as independent, are narrower than the runs
+// alone would give.
 struct PointAggregate {
   int64_t point = 0;
   std::vector<nlohmann::json> values;
   int64_t runs = 0;       // rows of the point
   int64_t completed = 0;  // runs that settled (status "ok")
   std::string solver_behaviour;  // "" if the runs disagree
-  bool solver_honest = true;
-  int64_t flagged = 0;
+  int64_t tasks = 0;         // tasks of the completed runs
+  int64_t honest_tasks = 0;  // of them, those whose solver was honest
+  // true when every task's solver was honest, false when none was; unset
+  // when they differ or no run settled.
+  std::optional<bool> solver_honest;
+  int64_t flagged = 0;  // a verifier challenged, or the task was not accepted
   RateInterval flagged_rate;
-  // Runs whose task did not pay its solver: an outcome other than accepted
+  int64_t detected = 0;  // over the tasks whose solver cheated
+  RateInterval detection_rate;
+  int64_t false_positives = 0;  // over the tasks whose solver was honest
+  RateInterval false_positive_rate;
+  int64_t escaped = 0;  // a cheating solver paid; over the cheating tasks
+  RateInterval escaped_rate;
+  // Tasks that did not pay their solver: an outcome other than accepted
   // and challenge_rejected (a challenge the solver won leaves its result
   // accepted).
   int64_t rejected = 0;
@@ -107,16 +134,29 @@ struct PointAggregate {
 
 std::vector<PointAggregate> Aggregate(const std::vector<SweepRow>& rows);
 
-// aggregates.csv: one row per point — the parameter values, runs,
-// completed, failed, solver_behaviour, solver_honest, flagged with its rate
-// and 95 % Wilson interval, also under the name the rate has for that point
-// (detection_* for a dishonest solver, false_positive_* for an honest one),
-// rejected (the task did not pay its solver) with its rate and interval,
-// "mean.<metric>" for every numeric metric, and
-// "ci_low.<metric>", "ci_high.<metric>" for every market metric (empty with
-// fewer than two settled runs).
+// aggregates.csv: one row per point — "point", the parameter values, then
+// AggregateColumns() after "point": runs, completed, failed,
+// solver_behaviour, solver_honest (empty when the tasks differ), each rate
+// of PointAggregate with its 95 % Wilson interval ("<rate>_rate",
+// "_ci_low", "_ci_high"; empty when it has no task to count: detection and
+// escaped without a cheating solver's task, false_positive without an
+// honest one's), the counts (tasks, honest_tasks, flagged, detected,
+// false_positive, escaped, rejected), "mean.<metric>" for every numeric
+// metric, and "ci_low.<metric>", "ci_high.<metric>" for every market
+// metric (empty with fewer than two settled runs).
 std::string AggregatesCsv(const std::vector<std::string>& parameter_names,
                           const std::vector<PointAggregate>& points);
+
+// aggregates.csv's own columns, in order ("point" first, before the
+// parameters).
+const std::vector<std::string>& AggregateColumns();
+
+// Whether a sweep parameter may not be called `name`: a column sweep.csv or
+// aggregates.csv writes under that name (run, point, repetition, seed,
+// AggregateColumns()), or one under a prefix they use ("mean.",
+// "ci_low.", "ci_high."). sweep.csv renames a metric a parameter shares a
+// name with ("metric.<name>"); these cannot be renamed.
+bool IsTableColumnName(const std::string& name);
 
 
 }  // namespace veritrain

@@ -6,8 +6,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "scenarios/runner/summary.h"
@@ -79,6 +81,20 @@ json Summary(const std::string& outcome, bool challenged, double accuracy, int64
                  {{{"index", 0}, {"distances", {{"l2", 0.5}}}, {"delta", {{"l2", 0.1}}}},
                   {{"index", 2}, {"distances", {{"l2", 2.5}}}, {"delta", {{"l2", 0.1}}}}}}}}},
              {"timings", {{"solver_train_seconds", 0.5}, {"time_to_resolution_s", 0.75}}}}}}};
+}
+
+// Each task judged as runner/summary.cc judges it, for a solver whose
+// trace is (or is not) the honest training.
+json Judged(json summary, bool trace_honest) {
+  for (json& t : summary["tasks"]) {
+    const bool challenged = t.value("challenged", false);
+    const std::string outcome = t.value("outcome", std::string());
+    t["solver_trace_honest"] = trace_honest;
+    t["detected"] = challenged && !trace_honest;
+    t["false_positive"] = challenged && trace_honest;
+    t["escaped"] = !trace_honest && (outcome == "accepted" || outcome == "challenge_rejected");
+  }
+  return summary;
 }
 
 Scenario WithSolver(const std::string& behaviour) {
@@ -155,7 +171,7 @@ TEST(SweepTableTest, RowsWrittenWithTheOldBalanceNamesReadUnderTheNewOnes) {
 TEST(SweepTableTest, RowFlattensTheFirstTaskAndKeepsTimingsApart) {
   RunOutcome o;
   o.exit_code = kRunOk;
-  o.summary = Summary("rejected", true, 0.9, 0);
+  o.summary = Judged(Summary("rejected", true, 0.9, 0), false);
   SweepRow row = RowFromRun(MakeRun(3, 1, {0.01, "lazy"}), WithSolver("lazy"), o);
   EXPECT_EQ(row.metrics["status"], "ok");
   EXPECT_EQ(row.metrics["outcome"], "rejected");
@@ -310,7 +326,7 @@ TEST(SweepTableTest, AggregatesNameTheRateByTheSolver) {
     o.exit_code = kRunOk;
     // Honest: 1 of 4 flagged; lazy: 3 of 4 flagged.
     const bool flagged = honest ? i == 0 : i != 4;
-    o.summary = Summary(flagged ? "rejected" : "accepted", flagged, 0.5, 1);
+    o.summary = Judged(Summary(flagged ? "rejected" : "accepted", flagged, 0.5, 1), honest);
     rows.push_back(RowFromRun(MakeRun(i, honest ? 0 : 1, {honest ? "honest" : "lazy"}),
                               WithSolver(honest ? "honest" : "lazy"), o));
   }
@@ -321,11 +337,11 @@ TEST(SweepTableTest, AggregatesNameTheRateByTheSolver) {
   ASSERT_EQ(points.size(), 2u);
   EXPECT_EQ(points[0].flagged, 1);
   EXPECT_EQ(points[0].completed, 4);
-  EXPECT_TRUE(points[0].solver_honest);
+  EXPECT_EQ(points[0].solver_honest, true);
   EXPECT_EQ(points[1].flagged, 3);
   EXPECT_EQ(points[1].runs, 5);
   EXPECT_EQ(points[1].completed, 4);
-  EXPECT_FALSE(points[1].solver_honest);
+  EXPECT_EQ(points[1].solver_honest, false);
   EXPECT_DOUBLE_EQ(points[1].flagged_rate.rate, 0.75);
   const auto table = ParseCsv(AggregatesCsv({"behaviour"}, points));
   ASSERT_EQ(table.size(), 3u);
@@ -425,6 +441,117 @@ TEST(SweepTableTest, MarketMetricsGetA95PercentIntervalPerPoint) {
   EXPECT_NEAR(std::stod(table[1][col("ci_high." + lazy)]), a.high, 1e-9);
   EXPECT_NEAR(std::stod(table[2][col("ci_low.market.switches")]),
               4 - 4.303 / std::sqrt(3.0), 1e-9);
+}
+
+// A run that exits with an error is no result, even with a summary: the
+// arbiter refused its second task, so it ran one of three.
+TEST(SweepTableTest, ARunThatFailedAfterWritingItsSummaryIsFailed) {
+  RunOutcome stopped;
+  stopped.exit_code = kRunFailed;
+  stopped.error = "the arbiter refused task 2 of 3: cannot escrow the reward";
+  stopped.summary = Judged(Summary("challenge_upheld", true, 0.5, 1), false);
+  stopped.summary["stopped_early"] = {{"reason", stopped.error}, {"tasks_planned", 3}};
+  SweepRow row = RowFromRun(MakeRun(0, 0, {"x"}), WithSolver("lazy"), stopped);
+  EXPECT_EQ(row.metrics["status"], "failed");
+  EXPECT_EQ(row.metrics["error"], stopped.error);
+  EXPECT_EQ(row.metrics["stopped_early"], stopped.error);
+  // Unmet expectations alone leave the run a result.
+  RunOutcome unmet;
+  unmet.exit_code = kRunFailed;
+  unmet.failed_expectations_only = true;
+  unmet.summary = Judged(Summary("accepted", false, 0.5, 1), false);
+  SweepRow kept = RowFromRun(MakeRun(1, 0, {"x"}), WithSolver("lazy"), unmet);
+  EXPECT_EQ(kept.metrics["status"], "ok");
+  auto points = Aggregate({row, kept});
+  ASSERT_EQ(points.size(), 1u);
+  EXPECT_EQ(points[0].runs, 2);
+  EXPECT_EQ(points[0].completed, 1);
+  EXPECT_EQ(points[0].tasks, 1);
+  EXPECT_EQ(points[0].detected, 0);
+  const auto table = ParseCsv(AggregatesCsv({"behaviour"}, points));
+  const auto& h = table[0];
+  EXPECT_EQ(table[1][std::find(h.begin(), h.end(), "failed") - h.begin()], "1");
+}
+
+// Five tasks a run: every task counts, judged by its own entry; the row
+// has no one task's fields, and the run's profit under run.profit.
+TEST(SweepTableTest, EveryTaskOfARunIsCounted) {
+  json summary = Summary("accepted", false, 0.5, 1);
+  json task = summary["tasks"][0];
+  summary["tasks"] = json::array();
+  for (const char* outcome : {"accepted", "challenge_upheld", "accepted", "accepted",
+                              "challenge_upheld"}) {
+    task["outcome"] = outcome;
+    task["challenged"] = std::string(outcome) != "accepted";
+    summary["tasks"].push_back(task);
+  }
+  summary = Judged(summary, false);
+  summary["outcomes"] = {{"accepted", 3}, {"challenge_upheld", 2}};
+  summary["profit"] = {{"solver-1", 1100}};
+  std::vector<SweepRow> rows;
+  for (int64_t i = 0; i < 2; ++i) {
+    RunOutcome o;
+    o.exit_code = kRunOk;
+    o.summary = summary;
+    rows.push_back(RowFromRun(MakeRun(i, 0, {"x"}), WithSolver("lazy"), o));
+  }
+  const json& m = rows[0].metrics;
+  EXPECT_EQ(m["tasks"], 5);
+  EXPECT_EQ(m["tasks.flagged"], 2);
+  EXPECT_EQ(m["tasks.detected"], 2);
+  EXPECT_EQ(m["tasks.escaped"], 3);
+  EXPECT_EQ(m["tasks.rejected"], 2);
+  EXPECT_EQ(m["outcomes.challenge_upheld"], 2);
+  EXPECT_EQ(m["run.profit.solver-1"], 1100);
+  EXPECT_FALSE(m.contains("outcome"));
+  EXPECT_FALSE(m.contains("flagged"));
+  EXPECT_FALSE(m.contains("profit.solver-1"));
+  auto points = Aggregate(rows);
+  ASSERT_EQ(points.size(), 1u);
+  EXPECT_EQ(points[0].tasks, 10);
+  EXPECT_EQ(points[0].detected, 4);
+  EXPECT_DOUBLE_EQ(points[0].detection_rate.rate, 0.4);
+  EXPECT_DOUBLE_EQ(points[0].escaped_rate.rate, 0.6);
+  EXPECT_DOUBLE_EQ(points[0].rejected_rate.rate, 0.4);
+  EXPECT_DOUBLE_EQ(points[0].flagged_rate.rate, 0.4);
+  // A task left unsettled, whichever it is, makes the run unsettled.
+  RunOutcome o;
+  o.exit_code = kRunOk;
+  o.summary = summary;
+  o.summary["tasks"][3]["outcome"] = "unsettled";
+  EXPECT_EQ(RowFromRun(MakeRun(2, 0, {"x"}), WithSolver("lazy"), o).metrics["status"],
+            "unsettled");
+}
+
+// A stall solver trains honestly: summary.json calls a challenge of it a
+// false positive, and so do the aggregates, whatever the behaviour's name.
+TEST(SweepTableTest, HonestyIsTheSummarysNotTheBehavioursName) {
+  std::vector<SweepRow> rows;
+  for (int64_t i = 0; i < 2; ++i) {
+    RunOutcome o;
+    o.exit_code = kRunOk;
+    o.summary = Judged(Summary("challenge_rejected", true, 0.5, 1), true);
+    rows.push_back(RowFromRun(MakeRun(i, 0, {"stall"}), WithSolver("stall"), o));
+  }
+  EXPECT_EQ(rows[0].metrics["solver_honest"], true);
+  EXPECT_EQ(rows[0].metrics["solver_behaviour"], "stall");
+  auto points = Aggregate(rows);
+  ASSERT_EQ(points.size(), 1u);
+  EXPECT_EQ(points[0].solver_honest, true);
+  EXPECT_EQ(points[0].false_positives, 2);
+  const auto table = ParseCsv(AggregatesCsv({"behaviour"}, points));
+  const auto& h = table[0];
+  auto cell = [&](const std::string& name) {
+    auto it = std::find(h.begin(), h.end(), name);
+    EXPECT_NE(it, h.end()) << name;
+    return table[1][it - h.begin()];
+  };
+  EXPECT_EQ(cell("solver_honest"), "true");
+  EXPECT_EQ(cell("false_positive_rate"), "1");
+  EXPECT_EQ(cell("detection_rate"), "");
+  // Header names are unique.
+  std::set<std::string> names(h.begin(), h.end());
+  EXPECT_EQ(names.size(), h.size());
 }
 
 }  // namespace

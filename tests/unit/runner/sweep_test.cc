@@ -3,6 +3,7 @@
 // time.
 #include "scenarios/sweep/sweep.h"
 #include "scenarios/sweep/sweep_runner.h"
+#include "scenarios/sweep/sweep_table.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -166,6 +167,64 @@ TEST(SweepTest, BlockErrorsAreListedTogether) {
   EXPECT_THAT(errors[1].message, HasSubstr("swept twice"));
   EXPECT_EQ(errors[2].path, "/sweep/parameters/3/path");
   EXPECT_EQ(errors[3].path, "/sweep/parameters/4/name");
+}
+
+// A field and an object that holds it, in either order: the one set later
+// would overwrite the other, and sweep.csv would show a value no run had.
+TEST(SweepTest, ParametersWhosePathsOverlapAreRefusedNamingBoth) {
+  const json whole = {{"checkpoint_interval", 10}, {"top_q", 1}, {"random_samples", 1}};
+  for (const bool child_first : {true, false}) {
+    json child = {{"path", "/protocol/top_q"}, {"values", {2}}};
+    json parent = {{"path", "protocol"}, {"values", {whole}}};
+    Scenario sc = WithSweep({{"parameters", child_first ? json{child, parent}
+                                                        : json{parent, child}}}});
+    auto errors = CheckSweep(sc);
+    ASSERT_EQ(errors.size(), 1u) << child_first;
+    EXPECT_EQ(errors[0].path, "/sweep/parameters/1/path");
+    EXPECT_THAT(errors[0].message, HasSubstr("\"/protocol/top_q\""));
+    EXPECT_THAT(errors[0].message, HasSubstr("\"protocol\""));
+    EXPECT_THAT(errors[0].message, HasSubstr("overlap"));
+  }
+  // A sibling whose name starts the same is not inside it.
+  Scenario siblings = WithSweep({{"parameters",
+                                  {{{"path", "protocol.top_q"}, {"values", {1}}},
+                                   {{"path", "protocol.top_q_x"}, {"values", {1}}}}}});
+  auto spec = SweepSpecOf(siblings);
+  EXPECT_TRUE(spec.ok()) << spec.status().ToString();
+}
+
+TEST(SweepTest, AValueOrALabelGivenTwiceIsRefused) {
+  auto errors = CheckSweep(WithSweep({{"parameters",
+                                       {{{"path", "protocol.top_q"}, {"values", {1, 2, 1}}}}}}));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].path, "/sweep/parameters/0/values");
+  EXPECT_THAT(errors[0].message, HasSubstr("1 is given twice (values 0 and 2)"));
+  errors = CheckSweep(WithSweep({{"parameters",
+                                  {{{"path", "protocol.top_q"},
+                                    {"values", {1, 2}},
+                                    {"labels", {"A", "A"}}}}}}));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].path, "/sweep/parameters/0/labels");
+  EXPECT_THAT(errors[0].message, HasSubstr("\"A\" labels two values (1 and 2)"));
+}
+
+// aggregates.csv writes these itself: a parameter of the same name would
+// make two columns of one name, and readers keep only one.
+TEST(SweepTest, AParameterNamedLikeATableColumnIsRefused) {
+  for (const std::string name : {"flagged", "rejected", "completed", "failed", "runs",
+                                 "detection_rate", "tasks", "point", "mean.test_accuracy",
+                                 "ci_low.x"}) {
+    auto errors = CheckSweep(WithSweep(
+        {{"parameters", {{{"path", "protocol.top_q"}, {"values", {1}}, {"name", name}}}}}));
+    ASSERT_EQ(errors.size(), 1u) << name;
+    EXPECT_EQ(errors[0].path, "/sweep/parameters/0/name") << name;
+    EXPECT_THAT(errors[0].message, HasSubstr("is the name of a column")) << name;
+  }
+  // Every fixed column of aggregates.csv is reserved.
+  for (const std::string& column : AggregateColumns()) {
+    EXPECT_TRUE(IsTableColumnName(column)) << column;
+  }
+  EXPECT_FALSE(IsTableColumnName("top_q"));
 }
 
 TEST(SweepTest, EveryInvalidPointIsReportedWithItsValues) {

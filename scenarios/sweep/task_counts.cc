@@ -1,0 +1,84 @@
+#include "scenarios/sweep/task_counts.h"
+
+#include <string>
+
+#include "core/protocol/settlement.h"
+
+namespace veritrain {
+namespace {
+
+using nlohmann::json;
+
+bool TaskPaysSolver(const std::string& outcome) {
+  return PaysReward(SettlementOutcomeNamed(outcome));
+}
+
+}  // namespace
+
+TaskCounts& TaskCounts::operator+=(const TaskCounts& o) {
+  tasks += o.tasks;
+  honest += o.honest;
+  flagged += o.flagged;
+  detected += o.detected;
+  false_positive += o.false_positive;
+  escaped += o.escaped;
+  rejected += o.rejected;
+  unsettled += o.unsettled;
+  return *this;
+}
+
+TaskCounts CountTasks(const json& tasks) {
+  TaskCounts c;
+  if (!tasks.is_array()) return c;
+  for (const json& t : tasks) {
+    if (!t.is_object()) continue;
+    const std::string outcome = t.value("outcome", std::string());
+    const bool detected = t.value("detected", false);
+    ++c.tasks;
+    if (t.value("solver_trace_honest", true) && !detected) ++c.honest;
+    if (t.value("challenged", false) || outcome != "accepted") ++c.flagged;
+    if (detected) ++c.detected;
+    if (t.value("false_positive", false)) ++c.false_positive;
+    if (t.value("escaped", false)) ++c.escaped;
+    if (!TaskPaysSolver(outcome)) ++c.rejected;
+    if (outcome == "unsettled") ++c.unsettled;
+  }
+  return c;
+}
+
+void AddTaskCountMetrics(const TaskCounts& c, json* m) {
+  (*m)["tasks"] = c.tasks;
+  (*m)["tasks.honest"] = c.honest;
+  (*m)["tasks.flagged"] = c.flagged;
+  (*m)["tasks.detected"] = c.detected;
+  (*m)["tasks.false_positive"] = c.false_positive;
+  (*m)["tasks.escaped"] = c.escaped;
+  (*m)["tasks.rejected"] = c.rejected;
+}
+
+TaskCounts TaskCountsOfRow(const json& m) {
+  TaskCounts c;
+  if (m.contains("tasks")) {
+    c.tasks = m.value("tasks", int64_t{0});
+    c.honest = m.value("tasks.honest", int64_t{0});
+    c.flagged = m.value("tasks.flagged", int64_t{0});
+    c.detected = m.value("tasks.detected", int64_t{0});
+    c.false_positive = m.value("tasks.false_positive", int64_t{0});
+    c.escaped = m.value("tasks.escaped", int64_t{0});
+    c.rejected = m.value("tasks.rejected", int64_t{0});
+    return c;
+  }
+  // A row of an older sweep: its first task.
+  const bool flagged = m.value("flagged", false);
+  const bool honest = m.value("solver_honest", true);
+  c.tasks = 1;
+  c.honest = honest ? 1 : 0;
+  c.flagged = flagged ? 1 : 0;
+  c.detected = flagged && !honest ? 1 : 0;
+  c.false_positive = flagged && honest ? 1 : 0;
+  c.escaped = !honest && TaskPaysSolver(m.value("outcome", std::string())) ? 1 : 0;
+  c.rejected = TaskPaysSolver(m.value("outcome", std::string())) ? 0 : 1;
+  return c;
+}
+
+}  // namespace veritrain

@@ -1,0 +1,54 @@
+// What a run's tasks came to, counted over every task of the run: the
+// figures a sweep's rates are built from (sweep_table.h).
+//
+// A run of a scenario with "tasks": N, or of a market, settles many tasks;
+// each is judged by its own summary.json entry (runner/summary.h), never by
+// the behaviour the scenario gave the solver:
+//   honest          the solver committed the honest training
+//                   (solver_trace_honest) and no misbehaviour was detected
+//                   (a withholding that the arbiter confirmed is one)
+//   flagged         a verifier challenged, or the outcome is not accepted
+//   detected        summary "detected": a cheating solver was challenged
+//   false_positive  summary "false_positive": an honest one was
+//   escaped         summary "escaped": a cheating solver was paid
+//   rejected        the task did not pay its solver (an outcome other than
+//                   accepted and challenge_rejected)
+//
+// Thread-safety: plain values and pure functions.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+
+namespace veritrain {
+
+struct TaskCounts {
+  int64_t tasks = 0;
+  int64_t honest = 0;
+  int64_t flagged = 0;
+  int64_t detected = 0;
+  int64_t false_positive = 0;
+  int64_t escaped = 0;
+  int64_t rejected = 0;
+  int64_t unsettled = 0;  // tasks whose outcome is "unsettled"
+
+  TaskCounts& operator+=(const TaskCounts& o);
+};
+
+// The counts over summary.json's "tasks" array (entries that are not
+// objects are skipped).
+TaskCounts CountTasks(const nlohmann::json& tasks);
+
+// The counts as a sweep row's metrics: "tasks", "tasks.honest",
+// "tasks.flagged", "tasks.detected", "tasks.false_positive",
+// "tasks.escaped", "tasks.rejected" (unsettled tasks show in the row's
+// status instead).
+void AddTaskCountMetrics(const TaskCounts& counts, nlohmann::json* metrics);
+
+// The counts a sweep row's metrics hold. A row written before rows
+// counted tasks is one task: flagged as its "flagged", rejected by its
+// "outcome", honest as its "solver_honest", detected or a false positive
+// as that flag says.
+TaskCounts TaskCountsOfRow(const nlohmann::json& metrics);
+
+}  // namespace veritrain
