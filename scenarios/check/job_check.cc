@@ -13,6 +13,7 @@
 #include "scenarios/spec/closest_name.h"
 #include "scenarios/check/behaviour_check.h"
 #include "scenarios/check/job_graph.h"
+#include "scenarios/check/threshold_check.h"
 #include "scenarios/runner/run.h"
 #include "scenarios/sweep/sweep.h"
 
@@ -206,6 +207,22 @@ Status CheckScenarioAgainstJob(const Scenario& sc, const JobConfig& config) {
   return errors.empty() ? Status::Ok() : Status::InvalidArgument(errors);
 }
 
+Status CheckPointAgainstJob(const Scenario& sc) {
+  auto config = ScenarioJobConfig(sc);
+  Status s = config.ok() ? CheckScenarioAgainstJob(sc, *config) : config.status();
+  // A point may vary a behaviour's parameters: they are checked there too.
+  if (Status b = CheckBehaviourParams(sc); !b.ok()) {
+    s = s.ok() ? b : Status::InvalidArgument(s.message() + "\n" + b.message());
+  }
+  if (!s.ok()) return s;
+  // Measured on a job that builds and a scenario the checks above pass.
+  auto thresholds = CheckThresholds(sc);
+  if (!thresholds.ok()) return thresholds.status();
+  std::string errors;
+  for (const auto& e : thresholds->errors) Append(&errors, e);
+  return errors.empty() ? Status::Ok() : Status::InvalidArgument(errors);
+}
+
 std::string EachLine(const std::string& prefix, const std::string& text) {
   std::string out;
   size_t start = 0;
@@ -225,41 +242,16 @@ std::vector<ScenarioError> CheckSweepJobs(const Scenario& base) {
   if (!spec.ok() || !base.resolved.contains("sweep")) return out;
   SweepSpec one = *spec;
   one.repetitions = 1;
-  // Each distinct problem once, with the first point that has it and how
-  // many more do.
-  std::vector<std::string> order;
-  std::map<std::string, std::pair<std::string, int64_t>> seen;
+  // Once per point: a point's repetitions differ in their seed only, and
+  // measuring the thresholds trains the job.
+  PointProblems problems;
   for (const SweepRun& run : SweepRuns(one, base.seed)) {
     auto sc = SweepRunScenario(base, *spec, run);
     if (!sc.ok()) continue;  // CheckSweep reports it
-    Status s;
-    auto config = ScenarioJobConfig(*sc);
-    s = config.ok() ? CheckScenarioAgainstJob(*sc, *config) : config.status();
-    // A point may vary a behaviour's parameters: they are checked there too.
-    if (Status b = CheckBehaviourParams(*sc); !b.ok()) {
-      s = s.ok() ? b : Status::InvalidArgument(s.message() + "\n" + b.message());
-    }
-    if (s.ok()) continue;
-    const std::string where =
-        "point " + std::to_string(run.point) + " (" + DescribePoint(*spec, run.shown) + ")";
-    const std::string& m = s.message();
-    size_t start = 0;
-    while (start <= m.size()) {
-      const size_t nl = m.find('\n', start);
-      const std::string line = m.substr(start, nl == std::string::npos ? std::string::npos
-                                                                       : nl - start);
-      auto [it, fresh] = seen.emplace(line, std::make_pair(where, int64_t{0}));
-      if (fresh) order.push_back(line);
-      else ++it->second.second;
-      if (nl == std::string::npos) break;
-      start = nl + 1;
-    }
+    Status s = CheckPointAgainstJob(*sc);
+    if (!s.ok()) problems.Add(PointName(*spec, run), s.message());
   }
-  for (const auto& line : order) {
-    const auto& [where, more] = seen.at(line);
-    out.push_back({"/sweep", where + (more > 0 ? " and " + std::to_string(more) + " more" : "") +
-                                 ": " + line});
-  }
+  for (const auto& line : problems.Lines()) out.push_back({"/sweep", line});
   return out;
 }
 

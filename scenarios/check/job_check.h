@@ -59,10 +59,20 @@ Status CheckRetryPolicy(const Scenario& scenario);
 // participant whose profile is not.
 Status CheckCalibrationProfiles(const Scenario& scenario);
 
-// The job-level checks and the behaviour checks (behaviour_check.h) of
-// every point of the scenario's sweep block (once per point), each problem as "point <p> (<values>)[ and <n> more]:
-// <path>: <reason>" under the path "/sweep". Empty without a sweep block or
-// when every point passes.
+// Every check a single scenario gets against its job (all but the CURVE
+// key files, which a sweep cannot vary): the checks above, the behaviour
+// checks (behaviour_check.h) and, when those pass, the thresholds measured
+// on the job (threshold_check.h: δ and node_tolerance against the honest
+// error of each profile, and whether a forced error can leave δ).
+// InvalidArgument listing every problem, one per line.
+// REQUIRES: as CheckThresholds (one thread, plug-ins loaded).
+Status CheckPointAgainstJob(const Scenario& scenario);
+
+// CheckPointAgainstJob at every point of the scenario's sweep block (once
+// per point, not per repetition: the thresholds train the job), each
+// problem as "point <p> (<values>)[ and <n> more]: <path>: <reason>" under
+// the path "/sweep". Empty without a sweep block or when every point
+// passes.
 std::vector<ScenarioError> CheckSweepJobs(const Scenario& base);
 
 // `text`, one problem a line, with `prefix` before each line and a newline

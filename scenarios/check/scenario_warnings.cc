@@ -4,12 +4,14 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "core/protocol/amount.h"
 #include "core/transport/fault_plan.h"
 #include "core/transport/retry_policy.h"
 #include "scenarios/runner/run.h"
+#include "scenarios/sweep/sweep.h"
 
 namespace veritrain {
 namespace {
@@ -216,6 +218,30 @@ std::vector<std::string> ScenarioWarnings(const Scenario& scenario) {
 void PrintScenarioWarnings(const Scenario& scenario, const std::string& source,
                            std::ostream& out) {
   for (const std::string& w : ScenarioWarnings(scenario)) out << source << ": warning: " << w << "\n";
+}
+
+std::vector<std::string> SweepWarnings(const Scenario& base) {
+  std::vector<std::string> out;
+  auto spec = SweepSpecOf(base);
+  if (!spec.ok() || !base.resolved.contains("sweep")) return out;
+  const std::vector<std::string> said = ScenarioWarnings(base);
+  const std::set<std::string> base_warnings(said.begin(), said.end());
+  SweepSpec one = *spec;
+  one.repetitions = 1;
+  PointProblems warnings;
+  for (const SweepRun& run : SweepRuns(one, base.seed)) {
+    auto sc = SweepRunScenario(base, *spec, run);
+    if (!sc.ok()) continue;
+    for (const std::string& w : ScenarioWarnings(*sc)) {
+      if (base_warnings.count(w) == 0) warnings.Add(PointName(*spec, run), w);
+    }
+  }
+  for (const auto& line : warnings.Lines()) out.push_back("/sweep: " + line);
+  return out;
+}
+
+void PrintSweepWarnings(const Scenario& base, const std::string& source, std::ostream& out) {
+  for (const std::string& w : SweepWarnings(base)) out << source << ": warning: " << w << "\n";
 }
 
 }  // namespace veritrain

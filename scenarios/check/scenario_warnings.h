@@ -1,8 +1,9 @@
 // Warnings about a scenario that is valid but will probably cost an honest
 // party money: printed to stderr ("<file>: warning: ...") by `veritrain
-// check` and before `veritrain run` and `veritrain sweep` start (a sweep's
-// file as written, not each of its points), without refusing the scenario:
-// presets show some of these outcomes on purpose.
+// check` and before `veritrain run` and `veritrain sweep` start (for a
+// sweep, the file as written and each point of its grid: SweepWarnings),
+// without refusing the scenario: presets show some of these outcomes on
+// purpose.
 //
 // Exact mode compares checkpoints bit for bit, so it needs every verifier
 // to compute exactly as the solver does. A verifier whose profile differs
@@ -61,5 +62,15 @@ std::vector<std::string> ScenarioWarnings(const Scenario& scenario);
 // Prints each warning as "<source>: warning: <warning>" to `out`.
 void PrintScenarioWarnings(const Scenario& scenario, const std::string& source,
                            std::ostream& out);
+
+// The warnings of the points of the scenario's sweep block that the file
+// as written does not already get, each once, with the first point that
+// has it: "/sweep: point <p> (<values>)[ and <n> more]: <warning>". Empty
+// without a sweep block; points that are not valid scenarios are skipped
+// (CheckSweep reports them).
+std::vector<std::string> SweepWarnings(const Scenario& base);
+
+// Prints each of SweepWarnings as "<source>: warning: <warning>" to `out`.
+void PrintSweepWarnings(const Scenario& base, const std::string& source, std::ostream& out);
 
 }  // namespace veritrain

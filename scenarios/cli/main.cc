@@ -87,6 +87,7 @@ int Check(const std::string& path, const std::vector<std::string>& plugins) {
   std::optional<veritrain::Scenario> sc = LoadChecked(path, plugins);
   if (!sc) return veritrain::kRunBadInput;
   if (veritrain::CheckSweepOf(*sc, path, std::cerr) > 0) return veritrain::kRunBadInput;
+  veritrain::PrintSweepWarnings(*sc, path, std::cerr);
   std::cout << path << ": ok (" << sc->name << ", " << sc->intervals()
             << " intervals" << veritrain::SweepSizeText(*sc) << ")\n";
   return 0;

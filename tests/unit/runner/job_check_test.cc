@@ -261,6 +261,32 @@ TEST(JobCheckTest, AProblemAtEveryPointIsSaidOnce) {
   EXPECT_THAT(errors[0].message, HasSubstr("point 0 (protocol.top_q=1) and 2 more: "));
 }
 
+// The thresholds are measured at each point, not only on the file as
+// written: a δ no forced error can leave is refused at the point that
+// sets it.
+TEST(JobCheckTest, ASweepPointWhoseDeltaNoForcedErrorCanLeaveIsRefused) {
+  json doc = {{"format", "veritrain-scenario/1"},
+              {"name", "fe-sweep"},
+              {"job", {{"name", "synthetic"}, {"steps", 20}}},
+              {"protocol",
+               {{"checkpoint_interval", 5},
+                {"mode", "tolerance"},
+                {"metrics", {"linf"}},
+                {"delta", {{"linf", 10}}}}},
+              {"economics", {{"forced_error_rate", 1.0}}},
+              {"participants",
+               {{{"name", "s"}, {"role", "solver"}}, {{"name", "v"}, {"role", "verifier"}}}},
+              {"sweep",
+               {{"parameters", {{{"path", "protocol.delta.linf"}, {"values", {10, 1e31}}}}},
+                {"repetitions", 3}}}};
+  const auto errors = CheckSweepJobs(ParseJobCheckDoc(doc));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].path, "/sweep");
+  EXPECT_THAT(errors[0].message,
+              HasSubstr("point 1 (protocol.delta.linf=1e+31): /economics/forced_error_rate: 1, "
+                        "but no forced error can leave this delta"));
+}
+
 TEST(JobCheckTest, GraphDescriptionListsTheGameNodes) {
   Scenario sc = ParseJobCheckDoc(JobCheckDoc(nullptr, "honest"));
   auto config = ScenarioJobConfig(sc);

@@ -220,5 +220,27 @@ TEST(ScenarioWarningsFunds, AJackpotShortOfOneForcedErrorIsWarnedAbout) {
   EXPECT_TRUE(ScenarioWarnings(*none).empty());
 }
 
+// A sweep's points get the warnings the file as written does not: exact
+// mode with the verifier swept to another thread count.
+TEST(SweepWarningsTest, APointThatWarrantsAWarningIsWarnedAboutByName) {
+  Scenario base = ProfilesScenario("exact", {{{"threads", 1}}});
+  nlohmann::json doc = base.resolved;
+  doc["sweep"] = {{"parameters",
+                   {{{"path", "/participants/1/profile/threads"}, {"values", {1, 2}}}}},
+                  {"repetitions", 4}};
+  auto sc = ParseScenario(doc.dump(), "w.json");
+  ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+  EXPECT_TRUE(ScenarioWarnings(*sc).empty());
+  const auto warnings = SweepWarnings(*sc);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0], HasSubstr("/sweep: point 1 (/participants/1/profile/threads=2): "
+                                     "/protocol/mode: exact mode"));
+  std::ostringstream out;
+  PrintSweepWarnings(*sc, "w.json", out);
+  EXPECT_THAT(out.str(), HasSubstr("w.json: warning: /sweep: point 1"));
+  // Without a sweep block there is nothing more to say.
+  EXPECT_TRUE(SweepWarnings(base).empty());
+}
+
 }  // namespace
 }  // namespace veritrain
