@@ -547,7 +547,7 @@ TEST(SweepTableTest, HonestyIsTheSummarysNotTheBehavioursName) {
     return table[1][it - h.begin()];
   };
   EXPECT_EQ(cell("solver_honest"), "true");
-  EXPECT_EQ(cell("false_positive_rate"), "1");
+  EXPECT_EQ(cell("false_positive_rate"), "1.0");
   EXPECT_EQ(cell("detection_rate"), "");
   // Header names are unique.
   std::set<std::string> names(h.begin(), h.end());

@@ -177,7 +177,7 @@ TEST(SweepTest, ParametersWhosePathsOverlapAreRefusedNamingBoth) {
     json child = {{"path", "/protocol/top_q"}, {"values", {2}}};
     json parent = {{"path", "protocol"}, {"values", {whole}}};
     Scenario sc = WithSweep({{"parameters", child_first ? json{child, parent}
-                                                        : json{parent, child}}}});
+                                                        : json{parent, child}}});
     auto errors = CheckSweep(sc);
     ASSERT_EQ(errors.size(), 1u) << child_first;
     EXPECT_EQ(errors[0].path, "/sweep/parameters/1/path");
