@@ -182,6 +182,25 @@ void ProtocolErrors(const json& r, std::vector<ScenarioError>& errors) {
   // Tolerance mode: a delta per metric, from the file or from calibration.
   const json& delta = protocol["delta"];
   const bool calibrated = protocol.contains("calibration");
+  if (protocol["mode"] == "exact") {
+    // Exact mode compares state hashes; a threshold would change nothing
+    // but be reported as applied (summary.json's delta and delta_source),
+    // so a sweep over it would look like a measurement.
+    for (const char* field : {"delta", "reference", "calibration"}) {
+      if (!protocol.contains(field)) continue;
+      // delta and reference default to {}; calibration is absent unless given.
+      const json& value = protocol[field];
+      if (value.is_object() && value.empty() && std::string(field) != "calibration") continue;
+      {
+        errors.push_back({std::string("/protocol/") + field,
+                          std::string("protocol.") + field +
+                              " applies in tolerance mode only; mode is exact, which "
+                              "compares state hashes bit for bit. Remove it, or set "
+                              "protocol.mode to \"tolerance\""});
+      }
+    }
+    return;
+  }
   if (calibrated && !delta.empty()) {
     errors.push_back({"/protocol/delta",
                       "give either delta or calibration, not both (calibration "

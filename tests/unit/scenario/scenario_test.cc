@@ -177,6 +177,29 @@ TEST(ScenarioTest, ExactModeNeedsTheSolversDtype) {
   EXPECT_TRUE(tolerance.ok()) << tolerance.status().ToString();
 }
 
+// Exact mode has no threshold: a delta, reference or calibration block
+// would be reported as applied while changing nothing.
+TEST(ScenarioTest, ExactModeRefusesToleranceSettings) {
+  const json delta = {{"l2", 0.1}};
+  const json calibration = {{"profiles", {{{"threads", 1}}}}, {"seeds", {1, 2}}};
+  const std::vector<std::pair<std::string, json>> cases = {
+      {"delta", delta}, {"reference", delta}, {"calibration", calibration}};
+  for (const auto& c : cases) {
+    json j = json::parse(kMinimal);
+    j["protocol"] = {{"mode", "exact"}, {c.first, c.second}};
+    Result<Scenario> r = ParseScenario(j.dump(), "t.json");
+    ASSERT_FALSE(r.ok()) << c.first;
+    EXPECT_THAT(r.status().message(),
+                HasSubstr("t.json: /protocol/" + c.first + ": protocol." + c.first +
+                          " applies in tolerance mode only; mode is exact"));
+    // The same block is fine in tolerance mode.
+    j["protocol"]["mode"] = "tolerance";
+    if (c.first == "reference") j["protocol"]["delta"] = delta;
+    Result<Scenario> tolerance = ParseScenario(j.dump(), "t.json");
+    EXPECT_TRUE(tolerance.ok()) << c.first << ": " << tolerance.status().ToString();
+  }
+}
+
 TEST(ScenarioTest, GivenValuesAreNotReplacedByDefaults) {
   json j = json::parse(kMinimal);
   j["protocol"] = {{"checkpoint_interval", 25},
