@@ -1,6 +1,7 @@
 #include "verifier/kept_verdict.h"
 
 #include "core/state/atomic_file.h"
+#include "core/util/json_depth.h"
 
 namespace veritrain {
 
@@ -17,6 +18,7 @@ Result<Verdict> ReadKeptVerdict(const std::string& path,
   if (restarts == 0)
     return Status::NotFound("a first start has kept no verdict");
   VT_ASSIGN_OR_RETURN(Bytes bytes, ReadFileBytes(path));
+  VT_RETURN_IF_ERROR(CheckJsonFileDepth(bytes.view(), path));
   const auto record =
       nlohmann::json::parse(bytes.view(), nullptr, /*allow_exceptions=*/false);
   if (!record.is_object() || !record.contains("verdict") ||

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/crypto/sha256.h"
+#include "core/util/json_depth.h"
 
 namespace veritrain {
 namespace {
@@ -277,6 +278,7 @@ Result<Identity> LoadIdentityFile(const std::string& path) {
   auto corrupt = [&](const std::string& what) {
     return Status::Corruption("identity file '" + path + "': " + what);
   };
+  if (JsonDeeperThan(text, kMaxJsonFileDepth)) return corrupt("JSON nested too deep");
   nlohmann::json j = nlohmann::json::parse(text, nullptr,
                                            /*allow_exceptions=*/false);
   if (j.is_discarded()) return corrupt("not valid JSON");

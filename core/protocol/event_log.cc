@@ -12,6 +12,8 @@
 #include <sstream>
 #include <utility>
 
+#include "core/util/json_depth.h"
+
 namespace veritrain {
 
 namespace {
@@ -289,6 +291,10 @@ Result<std::vector<Event>> ParseEventLog(std::string_view text,
     }
     const std::string_view line = text.substr(start, end - start);
     start = end + 1;
+    if (JsonDeeperThan(line, kMaxJsonFileDepth)) {
+      return Status::Corruption(where + ": JSON nested deeper than " +
+                                std::to_string(kMaxJsonFileDepth) + " levels");
+    }
     json j = json::parse(line.begin(), line.end(), nullptr,
                          /*allow_exceptions=*/false);
     if (j.is_discarded()) {

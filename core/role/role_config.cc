@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/state/atomic_file.h"
+#include "core/util/json_depth.h"
 #include "core/wire/body_fields.h"
 
 namespace veritrain {
@@ -121,6 +122,7 @@ Result<RoleConfig> RoleConfig::Load(const std::string& path) {
   if (!in) return Status::NotFound("role config " + path + " cannot be opened");
   std::stringstream ss;
   ss << in.rdbuf();
+  VT_RETURN_IF_ERROR(CheckJsonFileDepth(ss.str(), "role config " + path));
   auto j = nlohmann::json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {
     return Status::InvalidArgument("role config " + path + " is not valid JSON");

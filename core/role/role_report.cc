@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/state/atomic_file.h"
+#include "core/util/json_depth.h"
 
 namespace veritrain {
 namespace {
@@ -25,6 +26,7 @@ Result<std::vector<ReportFile>> ReadReports(const std::string& out_dir) {
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     if (entry.path().extension() != ".json") continue;
     VT_ASSIGN_OR_RETURN(Bytes text, ReadFileBytes(entry.path().string()));
+    VT_RETURN_IF_ERROR(CheckJsonFileDepth(text.view(), "role report " + entry.path().string()));
     nlohmann::json j =
         nlohmann::json::parse(text.view(), nullptr, /*allow_exceptions=*/false);
     if (!j.is_object() || !j.contains("name") || !j["name"].is_string() ||

@@ -4,6 +4,8 @@
 #include <limits>
 #include <optional>
 
+#include "core/util/json_depth.h"
+
 namespace veritrain {
 
 namespace {
@@ -105,6 +107,9 @@ Result<CacheFileLayout> VerifyCacheFile(std::string_view file,
   const std::string_view text = file.substr(kPrefixBytes, header_bytes);
   if (Sha256Of(text).view() != file.substr(16, 32)) {
     return Status::Corruption(at + "header hash mismatch: the file is corrupt");
+  }
+  if (JsonDeeperThan(text, kMaxJsonFileDepth)) {
+    return Status::Corruption(at + "header is JSON nested too deep");
   }
   nlohmann::json h;
   try {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/state/atomic_file.h"
+#include "core/util/json_depth.h"
 
 namespace veritrain {
 namespace {
@@ -74,6 +75,7 @@ Result<CurveKeyPair> LoadCurveKeyFile(const std::string& path) {
     return corrupt("larger than " + std::to_string(kMaxKeyFileBytes) +
                    " bytes; not a key pair file");
   }
+  if (JsonDeeperThan(text->view(), kMaxJsonFileDepth)) return corrupt("JSON nested too deep");
   nlohmann::json j = nlohmann::json::parse(text->view(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return corrupt("not valid JSON");
   if (!j.is_object()) return corrupt("expected a JSON object");

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/util/json_depth.h"
+
 namespace veritrain {
 
 Result<std::string> ReadStrategyFile(const std::string& path) {
@@ -17,6 +19,7 @@ Result<std::string> ReadStrategyFile(const std::string& path) {
   }
   std::stringstream text;
   text << in.rdbuf();
+  VT_RETURN_IF_ERROR(CheckJsonFileDepth(text.str(), "strategy file " + path));
   const nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, false);
   if (j.is_discarded() || !j.is_object() || j.size() != 1 || !j.contains("strategy") ||
       !j["strategy"].is_string() || j["strategy"].get<std::string>().empty()) {

@@ -7,7 +7,7 @@
 #include "core/crypto/sha256.h"
 #include "core/state/state_hash.h"
 #include "core/state/tensor_hashing.h"
-#include "core/wire/json_depth.h"
+#include "core/util/json_depth.h"
 
 namespace veritrain {
 namespace {

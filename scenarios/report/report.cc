@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/state/atomic_file.h"
+#include "core/util/json_depth.h"
 #include "scenarios/report/html.h"
 #include "scenarios/report/report_parts.h"
 #include "scenarios/runner/folder_audit.h"
@@ -75,6 +76,7 @@ Result<nlohmann::json> ReadJson(const std::string& path) {
   if (!in) return Status::NotFound(path + " cannot be opened");
   std::stringstream ss;
   ss << in.rdbuf();
+  VT_RETURN_IF_ERROR(CheckJsonFileDepth(ss.str(), path));
   nlohmann::json j = nlohmann::json::parse(ss.str(), nullptr, false);
   if (j.is_discarded()) return Status::Corruption(path + " is not valid JSON");
   return j;
@@ -89,6 +91,7 @@ Result<std::vector<nlohmann::json>> ReadJsonLines(const std::string& path) {
   while (std::getline(in, line)) {
     ++n;
     if (line.empty()) continue;
+    VT_RETURN_IF_ERROR(CheckJsonFileDepth(line, path + ": line " + std::to_string(n)));
     nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_discarded()) {
       return Status::Corruption(path + ": line " + std::to_string(n) + " is not valid JSON");

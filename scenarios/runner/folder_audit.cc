@@ -8,6 +8,7 @@
 #include "core/protocol/events.h"
 #include "core/protocol/ledger.h"
 #include "core/role/role_report.h"
+#include "core/util/json_depth.h"
 #include "scenarios/spec/expect.h"
 #include "scenarios/runner/ledger_audit.h"
 #include "scenarios/runner/market_replay.h"
@@ -35,8 +36,19 @@ Result<std::string> ReadText(const std::string& path) {
   return buf.str();
 }
 
+Result<LedgerEntry> LedgerEntryOfLine(const std::string& line) {
+  if (JsonDeeperThan(line, kMaxJsonFileDepth)) {
+    return Status::Corruption("JSON nested deeper than " + std::to_string(kMaxJsonFileDepth) +
+                              " levels");
+  }
+  json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Status::Corruption("not JSON");
+  return Ledger::EntryFromJson(j);
+}
+
 Result<json> ReadAuditedJson(const std::string& path) {
   VT_ASSIGN_OR_RETURN(std::string text, ReadText(path));
+  VT_RETURN_IF_ERROR(CheckJsonFileDepth(text, path));
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Status::Corruption(path + " is not JSON");
   return j;
@@ -291,9 +303,7 @@ void CheckLedgerFile(const std::string& dir, const std::vector<LedgerEntry>& led
     std::string first;
     while (first.empty() && std::getline(in, line)) {
       const std::string where = "ledger.jsonl line " + std::to_string(n + 1);
-      json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
-      auto entry = j.is_discarded() ? Result<LedgerEntry>(Status::Corruption("not JSON"))
-                                    : Ledger::EntryFromJson(j);
+      auto entry = LedgerEntryOfLine(line);
       if (!entry.ok()) {
         first = where + ": " + entry.status().message();
       } else if (n >= ledger.size()) {
@@ -395,7 +405,12 @@ Result<FolderAudit> AuditRunFolder(const std::string& dir, const AuditOptions& o
   if (!manifest_text.ok()) {
     problem("manifest.json: " + manifest_text.status().message());
   } else {
-    manifest = json::parse(*manifest_text, nullptr, /*allow_exceptions=*/false);
+    if (Status depth = CheckJsonFileDepth(*manifest_text, "manifest.json"); !depth.ok()) {
+      problem(depth.message());
+      manifest = json::object();
+    } else {
+      manifest = json::parse(*manifest_text, nullptr, /*allow_exceptions=*/false);
+    }
     if (manifest.is_discarded() || !manifest.is_object()) {
       problem("manifest.json: not a JSON object");
       manifest = json::object();

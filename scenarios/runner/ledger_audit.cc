@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/protocol/ledger.h"
+#include "core/util/json_depth.h"
 
 namespace veritrain {
 
@@ -20,6 +21,10 @@ nlohmann::json AuditLedgerFile(const std::string& path) {
   while (std::getline(in, line)) {
     ++number;
     if (line.empty()) continue;
+    if (JsonDeeperThan(line, kMaxJsonFileDepth)) {
+      return fail("line " + std::to_string(number) + " is JSON nested deeper than " +
+                  std::to_string(kMaxJsonFileDepth) + " levels");
+    }
     nlohmann::json j =
         nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded())

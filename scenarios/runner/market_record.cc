@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "core/protocol/events.h"
+#include "core/util/json_depth.h"
 #include "scenarios/runner/money.h"
 
 namespace veritrain {
@@ -36,6 +37,11 @@ Result<std::vector<Event>> EventTail::ReadNew() {
   size_t start = 0;
   for (size_t nl = text.find('\n'); nl != std::string::npos; nl = text.find('\n', start)) {
     ++line_;
+    if (JsonDeeperThan(std::string_view(text).substr(start, nl - start), kMaxJsonFileDepth)) {
+      return Status::Corruption(path_ + ": line " + std::to_string(line_) +
+                                ": JSON nested deeper than " +
+                                std::to_string(kMaxJsonFileDepth) + " levels");
+    }
     const nlohmann::json j = nlohmann::json::parse(text.begin() + static_cast<ptrdiff_t>(start),
                                                    text.begin() + static_cast<ptrdiff_t>(nl),
                                                    nullptr, false);

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/protocol/events.h"
+#include "core/util/json_depth.h"
 #include "scenarios/runner/market_clock.h"
 #include "scenarios/runner/run.h"
 
@@ -62,6 +63,7 @@ Result<std::optional<MarketResults>> ReplayMarketOfFolder(const std::string& dir
   if (!in) return Status::IOError("cannot read " + path);
   std::stringstream text;
   text << in.rdbuf();
+  VT_RETURN_IF_ERROR(CheckJsonFileDepth(text.str(), path));
   const nlohmann::json manifest = nlohmann::json::parse(text.str(), nullptr, false);
   if (manifest.is_discarded() || !manifest.is_object()) {
     return Status::InvalidArgument(path + " is not a JSON object");

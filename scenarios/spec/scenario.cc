@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "core/protocol/participant_name.h"
+#include "core/util/json_depth.h"
 #include "core/wire/messages/task_spec.h"
 #include "scenarios/spec/market_spec.h"
 #include "scenarios/spec/schema_validate.h"
@@ -754,6 +755,7 @@ std::vector<ScenarioError> CheckScenarioJson(const nlohmann::json& j) {
 
 Result<Scenario> ParseScenario(std::string_view json_text,
                                const std::string& source_name) {
+  VT_RETURN_IF_ERROR(CheckJsonFileDepth(json_text, source_name));
   json j;
   std::vector<std::string> duplicates;
   try {
@@ -820,6 +822,7 @@ Result<Scenario> LoadScenario(const std::string& path,
     return Status::IOError(path + ": read failed: " + std::strerror(errno));
   }
   std::string source = text.str();
+  VT_RETURN_IF_ERROR(CheckJsonFileDepth(source, path));
   if (!extra_plugins.empty()) {
     // Added before checking, so a plug-in job named only by --plugin passes.
     // Re-serialising would drop a duplicate key: such a file is left as it

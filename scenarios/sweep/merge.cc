@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/state/atomic_file.h"
+#include "core/util/json_depth.h"
 #include "scenarios/runner/results_folder.h"
 #include "scenarios/sweep/sweep_runner.h"
 
@@ -23,6 +24,7 @@ Result<json> ReadJsonFile(const std::string& path) {
   if (!in) return Status::NotFound(path + " cannot be opened (not a sweep folder?)");
   std::stringstream ss;
   ss << in.rdbuf();
+  VT_RETURN_IF_ERROR(CheckJsonFileDepth(ss.str(), path));
   json j = json::parse(ss.str(), nullptr, false);
   if (j.is_discarded()) return Status::Corruption(path + " is not valid JSON");
   return j;

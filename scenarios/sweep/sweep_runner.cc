@@ -8,6 +8,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -18,6 +19,7 @@
 #include "core/crypto/sha256.h"
 #include "core/state/atomic_file.h"
 #include "core/util/build_info.h"
+#include "core/util/json_depth.h"
 #include "scenarios/cli/progress.h"
 #include "scenarios/runner/process_supervisor.h"
 #include "scenarios/runner/results_folder.h"
@@ -81,7 +83,9 @@ Result<std::vector<std::pair<size_t, SweepRow>>> ResumedRows(const std::string& 
     return Status::InvalidArgument("--resume: " + dir + " holds no sweep.json (no sweep was "
                                    "started there)");
   }
-  const json earlier = json::parse(in, nullptr, false);
+  const std::string earlier_text(std::istreambuf_iterator<char>(in), {});
+  VT_RETURN_IF_ERROR(CheckJsonFileDepth(earlier_text, "--resume: " + path));
+  const json earlier = json::parse(earlier_text, nullptr, false);
   if (earlier.is_discarded() || !earlier.is_object()) {
     return Status::InvalidArgument("--resume: " + path + " is not JSON");
   }
@@ -98,8 +102,11 @@ Result<std::vector<std::pair<size_t, SweepRow>>> ResumedRows(const std::string& 
   for (size_t i = 0; i < runs.size(); ++i) {
     std::ifstream row_in(dir + "/runs/" + SweepRunDirName(runs[i].index) + "/row.json");
     if (!row_in) continue;
-    const json j = json::parse(row_in, nullptr, false);
-    if (j.is_discarded()) continue;  // torn: the run is done again
+    const std::string row_text(std::istreambuf_iterator<char>(row_in), {});
+    // Torn, or not a row this sweep wrote: the run is done again.
+    if (JsonDeeperThan(row_text, kMaxJsonFileDepth)) continue;
+    const json j = json::parse(row_text, nullptr, false);
+    if (j.is_discarded()) continue;
     auto row = SweepRow::FromJson(j);
     if (!row.ok() || row->run != runs[i].index) continue;
     if (row->metrics.value("status", std::string()) == "interrupted") continue;
@@ -172,6 +179,7 @@ Result<std::vector<SweepRow>> ReadSweepRows(const std::string& dir) {
   while (std::getline(in, line)) {
     ++n;
     if (line.empty()) continue;
+    VT_RETURN_IF_ERROR(CheckJsonFileDepth(line, path + ": line " + std::to_string(n)));
     json j = json::parse(line, nullptr, false);
     if (j.is_discarded()) {
       return Status::Corruption(path + ": line " + std::to_string(n) + " is not JSON");

@@ -263,6 +263,19 @@ TEST_F(FolderAuditTest, AnEditedManifestOrSummaryFailsNamingWhat) {
   EXPECT_FALSE(HasProblem(audit, {"wall_seconds"})) << Problems(audit);
 }
 
+// A file nested far deeper than any veritrain writes is a finding, not a
+// stack overflow in the recursive walks over the parsed document.
+TEST_F(FolderAuditTest, JsonNestedTooDeepIsAProblemNotACrash) {
+  const std::string deep = "{\"a\":" + std::string(30000, '[') + std::string(30000, ']') + "}";
+  WriteFile(Path("manifest.json"), deep);
+  WriteFile(Path("summary.json"), deep);
+  const FolderAudit audit = Audit();
+  EXPECT_TRUE(HasProblem(audit, {"manifest.json: JSON nested deeper than 128 levels"}))
+      << Problems(audit);
+  EXPECT_TRUE(HasProblem(audit, {"summary.json: JSON nested deeper than 128 levels"}))
+      << Problems(audit);
+}
+
 TEST_F(FolderAuditTest, DerivedFilesMustMatch) {
   WriteFile(Path("balances.csv"), ReadFile(Path("balances.csv")) + "9,x,y,z,w,1,0,0,0\n");
   std::filesystem::remove(Path("metrics.csv"));

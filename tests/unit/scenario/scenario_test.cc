@@ -277,6 +277,37 @@ TEST(ScenarioTest, MissingFileIsNotFound) {
   EXPECT_THAT(r.status().message(), HasSubstr(path));
 }
 
+// A well-formed file nested some 30,000 levels deep would overflow the
+// stack in the recursive walks over the parsed document: refused before
+// parsing, naming the file and the limit (also with --plugin, which
+// parses the file first).
+TEST(ScenarioTest, JsonNestedTooDeepIsRefusedNotACrash) {
+  json j = json::parse(kMinimal);
+  const std::string deep = std::string(30000, '[') + std::string(30000, ']');
+  std::string text = j.dump();
+  text.insert(1, "\"description\": " + deep + ", ");
+  Result<Scenario> r = ParseScenario(text, "deep.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(r.status().message(),
+            "deep.json: JSON nested deeper than 128 levels (the limit for files veritrain "
+            "reads)");
+  const std::string path = ::testing::TempDir() + "/veritrain_scenario_deep.json";
+  std::ofstream(path) << text;
+  for (const std::vector<std::string>& plugins :
+       {std::vector<std::string>{}, std::vector<std::string>{"/no/such/plugin.so"}}) {
+    r = LoadScenario(path, plugins);
+    ASSERT_FALSE(r.ok());
+    EXPECT_THAT(r.status().message(), HasSubstr(path + ": JSON nested deeper than 128 levels"));
+  }
+  // Nesting at the limit is only a wrong type.
+  text = j.dump();
+  text.insert(1, "\"description\": " + std::string(127, '[') + std::string(127, ']') + ", ");
+  r = ParseScenario(text, "deep.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), Not(HasSubstr("nested deeper")));
+}
+
 TEST(ScenarioTest, UnknownJobListsKnownJobs) {
   Result<Scenario> r = LoadScenario(DataPath("unknown_job.json"));
   ASSERT_FALSE(r.ok());

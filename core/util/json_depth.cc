@@ -1,4 +1,4 @@
-#include "core/wire/json_depth.h"
+#include "core/util/json_depth.h"
 
 namespace veritrain {
 
@@ -33,6 +33,17 @@ bool JsonDeeperThan(std::string_view json, int max_depth) {
     }
   }
   return false;
+}
+
+}  // namespace veritrain
+
+namespace veritrain {
+
+Status CheckJsonFileDepth(std::string_view text, const std::string& source, int max_depth) {
+  if (!JsonDeeperThan(text, max_depth)) return Status::Ok();
+  return Status::InvalidArgument(source + ": JSON nested deeper than " +
+                                 std::to_string(max_depth) +
+                                 " levels (the limit for files veritrain reads)");
 }
 
 }  // namespace veritrain

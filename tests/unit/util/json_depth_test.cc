@@ -1,5 +1,5 @@
 // Tests for the pre-parse JSON nesting-depth scan.
-#include "core/wire/json_depth.h"
+#include "core/util/json_depth.h"
 
 #include <string>
 
@@ -34,6 +34,15 @@ TEST(JsonDepthTest, HostileInputIsScannedLinearly) {
   EXPECT_FALSE(JsonDeeperThan(deep, 1000000));
   // Closers without openers never make the count negative.
   EXPECT_TRUE(JsonDeeperThan("]]]]" + std::string(3, '['), 2));
+}
+
+TEST(JsonDepthTest, FileCheckNamesTheSourceAndTheLimit) {
+  EXPECT_TRUE(CheckJsonFileDepth(std::string(kMaxJsonFileDepth, '['), "a.json").ok());
+  const Status s = CheckJsonFileDepth(std::string(kMaxJsonFileDepth + 1, '['), "a.json");
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(s.message(), "a.json: JSON nested deeper than 128 levels (the limit for files "
+                         "veritrain reads)");
+  EXPECT_TRUE(CheckJsonFileDepth("not json", "a.json").ok());  // the parser's to report
 }
 
 }  // namespace
