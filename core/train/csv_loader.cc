@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <utility>
 #include <vector>
@@ -37,18 +38,50 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-// A finite number filling the whole field.
-bool ParseNumber(std::string_view field, double* out) {
+// A decimal number as the format allows it: an optional sign, digits with
+// an optional fraction (or a fraction alone), an optional exponent. What
+// strtod reads besides (hexadecimal "0x10", "inf", "nan", "infinity") is
+// not a number here.
+bool IsDecimal(std::string_view s) {
+  size_t i = 0;
+  auto digits = [&] {
+    const size_t from = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    return i > from;
+  };
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+  bool mantissa = digits();
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    mantissa = digits() || mantissa;
+  }
+  if (!mantissa) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == s.size();
+}
+
+enum class Parsed {
+  kNumber = 1,
+  kNotDecimal = 2,
+  kOutOfRange = 3,  // beyond what a double holds (or too close to zero)
+};
+
+// The field as a finite double.
+Parsed ParseNumber(std::string_view field, double* out) {
   const std::string s(Trim(field));
-  if (s.empty()) return false;
+  if (!IsDecimal(s)) return Parsed::kNotDecimal;
   errno = 0;
   char* end = nullptr;
   const double v = std::strtod(s.c_str(), &end);
   if (end != s.c_str() + s.size() || errno == ERANGE || !std::isfinite(v)) {
-    return false;
+    return Parsed::kOutOfRange;
   }
   *out = v;
-  return true;
+  return Parsed::kNumber;
 }
 
 std::string Quoted(std::string_view s) {
@@ -69,6 +102,7 @@ Result<Dataset> ParseCsvDataset(std::string_view text,
   }
   std::vector<double> features;
   std::vector<int64_t> labels;
+  std::vector<size_t> sample_lines;  // the line each sample was read from
   std::string label_bytes;
   std::string feature_bytes;
   size_t width = 0;       // fields per row, from the first row
@@ -122,17 +156,24 @@ Result<Dataset> ParseCsvDataset(std::string_view text,
       // field is reported below, not taken for a header).
       bool any_number = false;
       double ignored = 0;
-      for (const auto& f : fields) any_number = any_number || ParseNumber(f, &ignored);
+      for (const auto& f : fields) {
+        any_number = any_number || ParseNumber(f, &ignored) != Parsed::kNotDecimal;
+      }
       if (options.header == CsvHeader::kPresent || !any_number) continue;
     }
     for (size_t i = 0; i < fields.size(); ++i) {
       double v = 0;
-      if (!ParseNumber(fields[i], &v)) {
+      const Parsed parsed = ParseNumber(fields[i], &v);
+      if (parsed != Parsed::kNumber) {
         return Status::InvalidArgument(
             at +
             (i == label_index ? "label "
                               : "field " + std::to_string(i + 1) + " ") +
-            Quoted(fields[i]) + " is not a number");
+            Quoted(fields[i]) +
+            (parsed == Parsed::kOutOfRange
+                 ? " is out of range for a double"
+                 : " is not a number (a decimal such as 3, -0.5 or 1e-3; no "
+                   "hexadecimal, inf or nan)"));
       }
       if (i == label_index) {
         if (v < 0 || v != std::floor(v) || v > 9.0e15) {
@@ -141,6 +182,7 @@ Result<Dataset> ParseCsvDataset(std::string_view text,
         }
         const auto label = static_cast<int64_t>(v);
         labels.push_back(label);
+        sample_lines.push_back(line_no);
         AppendLittleEndian(&label_bytes, &label, sizeof(label));
       } else {
         features.push_back(v);
@@ -162,6 +204,19 @@ Result<Dataset> ParseCsvDataset(std::string_view text,
     torch::Tensor x =
         torch::from_blob(features.data(), {n, f}, f64)
             .to(dtype, /*non_blocking=*/false, /*copy=*/true);
+    // A finite double may still overflow the job's dtype (1e300 in float32).
+    if (const auto bad = FirstNonFinite(x)) {
+      const auto [sample, feature] = *bad;
+      const size_t field = static_cast<size_t>(feature) +
+                           (static_cast<size_t>(feature) >= label_index ? 1 : 0);
+      const double value = features[static_cast<size_t>(sample * f + feature)];
+      char text[32];
+      std::snprintf(text, sizeof(text), "%.9g", value);
+      return Status::InvalidArgument(
+          source + ":" + std::to_string(sample_lines[static_cast<size_t>(sample)]) +
+          ": field " + std::to_string(field + 1) + " (" + text + ") is not finite as " +
+          DTypeNameOf(dtype) + ", the job's dtype: training data must be finite");
+    }
     torch::Tensor y =
         torch::from_blob(labels.data(), {n},
                          torch::TensorOptions().dtype(torch::kInt64))

@@ -6,7 +6,11 @@
 // same number of fields. The label is the field `label_column` (negative
 // counts from the end: -1 is the last field) and must be a non-negative
 // integer ("3" or "3.0"); every other field is a feature, a finite decimal
-// number as strtod reads it. An optional first header row names the
+// number: an optional sign, digits with an optional fraction, an optional
+// exponent ("-2", ".5", "1e-3"; not "0x10", "inf" or "nan", which strtod
+// would read), that is also finite in the job's dtype (1e300 is not a
+// float32). Leading and trailing blanks are ignored. Rows past `limit` are
+// not read. An optional first header row names the
 // columns; with header "auto" the first row is a header when none of its
 // fields is a number.
 //
@@ -45,6 +49,8 @@ struct CsvOptions {
 // number: "data.csv:7: 5 fields, expected 6 (as on line 2)",
 // "data.csv:4: field 3 \"abc\" is not a number",
 // "data.csv:9: label \"2.5\" is not a non-negative integer",
+// "data.csv:3: field 2 \"1e999\" is out of range for a double",
+// "data.csv:5: field 1 (1e+300) is not finite as float32, the job's dtype",
 // "data.csv: no data rows". All InvalidArgument.
 // REQUIRES: dtype is kFloat32 or kFloat64.
 Result<Dataset> ParseCsvDataset(std::string_view text,

@@ -128,12 +128,13 @@ Result<Dataset> ReadFashionMnist(const std::string& dir, bool train, int64_t lim
   if (labels.type != 0x08 || labels.dims.size() != 1) {
     return Status::Corruption(labels_path + ": expected a u8 vector");
   }
-  const int64_t n = images.dims[0];
-  if (labels.dims[0] != n) {
-    return Status::Corruption(labels_path + ": " +
-                              std::to_string(labels.dims[0]) + " labels for " +
-                              std::to_string(n) + " images");
+  // The files' own counts, so that a limit does not hide a mismatch.
+  if (labels.file_items != images.file_items) {
+    return Status::Corruption(labels_path + ": " + std::to_string(labels.file_items) +
+                              " labels for the " + std::to_string(images.file_items) +
+                              " images of " + images_path);
   }
+  const int64_t n = images.dims[0];
   for (int64_t i = 0; i < n; ++i) {
     const auto label = static_cast<uint8_t>(labels.data[i]);
     if (label >= kFashionMnistClasses) {

@@ -2,11 +2,13 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <utility>
 
 #include "core/crypto/merkle.h"
+#include "core/state/atomic_file.h"
 #include "core/train/dataset_cache.h"
 #include "core/train/dataset_commitment.h"
 #include "core/train/idx.h"
@@ -68,17 +70,59 @@ Status CheckLabels(const std::vector<int64_t>& labels,
   return Status::Ok();
 }
 
-Status CheckCounts(int64_t labels, int64_t samples, const std::string& path) {
+// `labels` and `samples` are the files' own counts, not the counts kept
+// under a limit: a labels file that belongs to other samples is refused
+// whatever the limit.
+Status CheckCounts(int64_t labels, int64_t samples, const std::string& labels_path,
+                   const std::string& samples_path) {
   if (labels != samples) {
-    return Status::Corruption(path + ": " + std::to_string(labels) +
-                              " labels for " + std::to_string(samples) +
-                              " samples");
+    return Status::Corruption(labels_path + ": " + std::to_string(labels) +
+                              " labels for the " + std::to_string(samples) +
+                              " samples of " + samples_path);
   }
-  if (samples == 0) return Status::Corruption(path + ": no samples");
+  if (samples == 0) return Status::Corruption(samples_path + ": no samples");
   return Status::Ok();
 }
 
+template <typename T>
+std::optional<std::pair<int64_t, int64_t>> FirstNonFiniteOf(const torch::Tensor& x) {
+  const T* p = x.data_ptr<T>();
+  const int64_t n = x.numel();
+  for (int64_t i = 0; i < n; ++i) {
+    if (!std::isfinite(p[i])) {
+      const int64_t features = x.size(1);
+      return std::make_pair(i / features, i % features);
+    }
+  }
+  return std::nullopt;
+}
+
+// Refuses a dataset with a value that is not finite in the job's dtype
+// (NaN or inf stored, a value beyond the dtype's range, or one scaled out
+// of it): training on it gives NaN, which no check after would see as an
+// input error.
+Status CheckFinite(const torch::Tensor& x, const std::string& samples_path) {
+  const auto bad = FirstNonFinite(x);
+  if (!bad) return Status::Ok();
+  const double value = x[bad->first][bad->second].item<double>();
+  return Status::Corruption(samples_path + ": sample " + std::to_string(bad->first) +
+                            ", feature " + std::to_string(bad->second) + " is " +
+                            (std::isnan(value) ? "nan" : value > 0 ? "inf" : "-inf") +
+                            " as " + DTypeNameOf(x.scalar_type()) +
+                            " (after scaling): training data must be finite");
+}
+
 }  // namespace
+
+std::optional<std::pair<int64_t, int64_t>> FirstNonFinite(const torch::Tensor& x) {
+  if (x.numel() == 0) return std::nullopt;
+  if (x.scalar_type() == torch::kFloat64) return FirstNonFiniteOf<double>(x);
+  return FirstNonFiniteOf<float>(x);
+}
+
+const char* DTypeNameOf(torch::ScalarType dtype) {
+  return dtype == torch::kFloat64 ? "float64" : "float32";
+}
 
 void AppendLittleEndian(std::string* out, const void* value, size_t size) {
   out->append(static_cast<const char*>(value), size);
@@ -106,7 +150,8 @@ namespace {
 
 // What DecodeIdxDataset computes, for the cache's key: bump the version
 // whenever that changes.
-constexpr const char* kIdxDecoder = "idx/1";
+// idx/2: refuses values that are not finite (an idx/1 entry may hold them).
+constexpr const char* kIdxDecoder = "idx/2";
 
 Result<Dataset> DecodeIdxDataset(const std::string& samples_path,
                                  const std::string& labels_path, int64_t limit,
@@ -119,8 +164,9 @@ Result<Dataset> DecodeIdxDataset(const std::string& samples_path,
                               ": labels must be a vector of integers "
                               "(IDX type u8, i8, i16 or i32)");
   }
+  VT_RETURN_IF_ERROR(
+      CheckCounts(labels.file_items, samples.file_items, labels_path, samples_path));
   const int64_t n = samples.dims[0];
-  VT_RETURN_IF_ERROR(CheckCounts(labels.dims[0], n, labels_path));
   const int64_t features = n == 0 ? 0 : samples.numel() / n;
   std::vector<int64_t> y(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
@@ -147,6 +193,7 @@ Result<Dataset> DecodeIdxDataset(const std::string& samples_path,
               .to(dtype, /*non_blocking=*/false, /*copy=*/true);
     }
     x = Scale(x, scaling).contiguous();
+    VT_RETURN_IF_ERROR(CheckFinite(x, samples_path));
     torch::Tensor yt =
         torch::from_blob(y.data(), {n}, torch::TensorOptions().dtype(torch::kInt64))
             .clone();
@@ -182,8 +229,12 @@ Result<Dataset> LoadTensorFileDataset(const std::string& samples_path,
                                       int64_t limit,
                                       const FeatureScaling& scaling,
                                       torch::ScalarType dtype) {
-  VT_ASSIGN_OR_RETURN(TensorData samples, ReadTensorFile(samples_path, limit));
-  VT_ASSIGN_OR_RETURN(TensorData labels, ReadTensorFile(labels_path, limit));
+  // Each file is read whole anyway: decode it whole for its count, and
+  // again (a view of the same bytes) for the first `limit` entries.
+  VT_ASSIGN_OR_RETURN(Bytes samples_bytes, ReadFileBytes(samples_path));
+  VT_ASSIGN_OR_RETURN(Bytes labels_bytes, ReadFileBytes(labels_path));
+  VT_ASSIGN_OR_RETURN(TensorData samples, DecodeTensorFile(samples_bytes, samples_path));
+  VT_ASSIGN_OR_RETURN(TensorData labels, DecodeTensorFile(labels_bytes, labels_path));
   switch (samples.dtype) {
     case DType::kFloat32:
     case DType::kFloat64:
@@ -203,8 +254,13 @@ Result<Dataset> LoadTensorFileDataset(const std::string& samples_path,
                               ": labels must be a vector of integers "
                               "(dtype u8, i32 or i64)");
   }
+  VT_RETURN_IF_ERROR(
+      CheckCounts(labels.shape[0], samples.shape[0], labels_path, samples_path));
+  if (limit > 0 && limit < samples.shape[0]) {
+    VT_ASSIGN_OR_RETURN(samples, DecodeTensorFile(samples_bytes, samples_path, limit));
+    VT_ASSIGN_OR_RETURN(labels, DecodeTensorFile(labels_bytes, labels_path, limit));
+  }
   const int64_t n = samples.shape[0];
-  VT_RETURN_IF_ERROR(CheckCounts(labels.shape[0], n, labels_path));
   const int64_t features = samples.numel() / n;
   VT_ASSIGN_OR_RETURN(torch::Tensor xs, FromTensorData(samples));
   VT_ASSIGN_OR_RETURN(torch::Tensor ys, FromTensorData(labels));
@@ -216,8 +272,9 @@ Result<Dataset> LoadTensorFileDataset(const std::string& samples_path,
         labels.bytes.view(), DTypeSize(labels.dtype), samples.bytes.view(),
         static_cast<size_t>(features) * DTypeSize(samples.dtype),
         static_cast<size_t>(n));
-    torch::Tensor x = Scale(xs.reshape({n, features}).to(dtype), scaling);
-    return DatasetFromLeaves(x.contiguous(), std::move(y), std::move(leaves));
+    torch::Tensor x = Scale(xs.reshape({n, features}).to(dtype), scaling).contiguous();
+    VT_RETURN_IF_ERROR(CheckFinite(x, samples_path));
+    return DatasetFromLeaves(std::move(x), std::move(y), std::move(leaves));
   } catch (const std::exception& e) {
     return Status::Internal(samples_path + ": converting to tensors: " +
                             e.what());

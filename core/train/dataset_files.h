@@ -14,7 +14,9 @@
 #include <torch/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/crypto/sha256.h"
@@ -33,9 +35,13 @@ struct FeatureScaling {
 
 // IDX samples (any element type, at least one dimension) and IDX labels
 // (u8, i8, i16 or i32, one dimension, the same count). Keeps the first
-// `limit` samples (all when 0). Errors name the file: ReadIdx's (bad
-// magic, file cut short, ...), and "N labels for M samples", "labels must
-// be a vector of integers", "label -1 of sample 7 is negative".
+// `limit` samples (all when 0); the counts compared are the files' own,
+// so a labels file of another length is refused whatever the limit.
+// Errors name the file: ReadIdx's (bad magic, file cut short, ...), and
+// "l.idx: 60000 labels for the 10000 samples of s.idx", "labels must be a
+// vector of integers", "label -1 of sample 7 is negative", and "s.idx:
+// sample 7, feature 3 is inf as float32 (after scaling): training data
+// must be finite" for a kept sample that is not finite in `dtype`.
 // REQUIRES: limit >= 0; dtype is kFloat32 or kFloat64; scaling.scale and
 // scaling.std are non-zero.
 Result<Dataset> LoadIdxDataset(const std::string& samples_path,
@@ -44,7 +50,8 @@ Result<Dataset> LoadIdxDataset(const std::string& samples_path,
                                torch::ScalarType dtype = torch::kFloat32);
 
 // Tensor-file samples (f32, f64, i32, i64 or u8; [N, ...]) and labels (u8,
-// i32 or i64; [N]). Errors as for LoadIdxDataset, plus DecodeTensorFile's.
+// i32 or i64; [N]). Counts and values are checked as by LoadIdxDataset.
+// Errors as for LoadIdxDataset, plus DecodeTensorFile's.
 Result<Dataset> LoadTensorFileDataset(const std::string& samples_path,
                                       const std::string& labels_path,
                                       int64_t limit,
@@ -61,6 +68,14 @@ Dataset DatasetFromLeaves(torch::Tensor x, torch::Tensor y,
 // the dataset a loader reading only the first `limit` samples returns.
 // REQUIRES: limit >= 0.
 Dataset FirstSamples(const Dataset& d, int64_t limit);
+
+// The first element of x (2-D [N, F], floating, contiguous) that is NaN or
+// infinite, as (sample, feature); nullopt when every one is finite. One
+// pass over x, stopping at the first.
+std::optional<std::pair<int64_t, int64_t>> FirstNonFinite(const torch::Tensor& x);
+
+// "float32" or "float64".
+const char* DTypeNameOf(torch::ScalarType dtype);
 
 // Appends `size` bytes of `value` as stored in memory: little-endian on
 // every host this builds for (see torch_bridge.h).

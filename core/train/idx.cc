@@ -129,6 +129,7 @@ Result<IdxArray> ReadIdx(const std::string& path, int64_t max_items) {
     const int64_t d = (int64_t{p[0]} << 24) | (int64_t{p[1]} << 16) |
                       (int64_t{p[2]} << 8) | int64_t{p[3]};
     int64_t kept = d;
+    if (i == 0) out.file_items = d;
     if (i == 0 && max_items > 0 && max_items < d) kept = max_items;
     if (d != 0 && file_bytes > kMaxBytes / d) {
       return Status::Corruption(where + "dimensions are too large (dimension " +

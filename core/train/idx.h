@@ -19,6 +19,9 @@ namespace veritrain {
 
 struct IdxArray {
   std::vector<int64_t> dims;
+  // The first dimension as the file's header gives it: dims[0], unless
+  // ReadIdx's max_items kept fewer entries.
+  int64_t file_items = 0;
   uint8_t type = 0;  // one of the type codes above
   // The elements exactly as stored: row-major, multi-byte types big-endian.
   std::string data;
@@ -30,7 +33,8 @@ struct IdxArray {
 size_t IdxTypeSize(uint8_t type);
 
 // Reads `path`. When max_items > 0, reads at most the first max_items
-// entries along the first dimension (and dims[0] says how many were read).
+// entries along the first dimension (and dims[0] says how many were read;
+// file_items how many the file holds).
 // Errors name the file: IOError when it cannot be opened or read;
 // Corruption for a bad magic number, an unsupported type, a file cut short
 // ("file ends after N bytes, expected M"), absurd dimensions, or bytes after

@@ -101,6 +101,41 @@ TEST(CsvLoaderTest, BadValuesNameTheFieldAndLine) {
               HasSubstr("label_column 7 is outside the row's 3 fields"));
 }
 
+// Fields are decimal numbers: what else strtod reads (hexadecimal,
+// infinity, nan with a payload) is refused, naming the line and field.
+TEST(CsvLoaderTest, OnlyDecimalNumbersAreNumbers) {
+  for (const char* field : {"0x10", "0X1p3", "-0x1", "infinity", "-INF", "nan", "nan(1)",
+                            "1e", "e5", ".", "+", "1.2.3", "1e+"}) {
+    EXPECT_THAT(Message(std::string("1,2,0\n1,") + field + ",0\n"),
+                HasSubstr(std::string("data.csv:2: field 2 \"") + field + "\" is not a number"))
+        << field;
+  }
+  EXPECT_THAT(Message("1,2,0\n1,2,0x1\n"), HasSubstr("data.csv:2: label \"0x1\" is not a number"));
+  auto d = Parse("1,2,0\n+1.5,-.5,1\n5.,1E-3,2\n 7 ,\t8e+1,3.0\n");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_TRUE(torch::equal(
+      d->x, torch::tensor({{1.0, 2.0}, {1.5, -0.5}, {5.0, 1e-3}, {7.0, 80.0}}, torch::kFloat64)));
+  EXPECT_THAT(Message("1,1e999,0\n"), HasSubstr("data.csv:1: field 2 \"1e999\" is out of range"));
+}
+
+// A finite double that overflows the job's dtype is refused after the
+// conversion, naming the line and field; the same file is fine in float64.
+TEST(CsvLoaderTest, ValuesBeyondTheJobsDtypeAreRefused) {
+  const std::string text = "a,label,b\n1,0,2\n3,1,4\n5,0,-1e300\n";
+  auto f32 = ParseCsvDataset(text, "data.csv", {}, torch::kFloat32);
+  ASSERT_FALSE(f32.ok());
+  CsvOptions o;
+  o.label_column = 1;
+  f32 = ParseCsvDataset(text, "data.csv", o, torch::kFloat32);
+  ASSERT_FALSE(f32.ok());
+  EXPECT_THAT(f32.status().message(),
+              HasSubstr("data.csv:4: field 3 (-1e+300) is not finite as "
+                        "float32"));
+  EXPECT_TRUE(ParseCsvDataset(text, "data.csv", o, torch::kFloat64).ok());
+  o.limit = 2;  // the row past the limit is not training data
+  EXPECT_TRUE(ParseCsvDataset(text, "data.csv", o, torch::kFloat32).ok());
+}
+
 TEST(CsvLoaderTest, LoadReadsTheFileAndNamesAMissingOne) {
   const std::string path = ::testing::TempDir() + "/veritrain_csv_test.csv";
   {

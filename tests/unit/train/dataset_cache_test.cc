@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -395,6 +396,44 @@ TEST(DatasetCacheTest, TheDirectoryFollowsTheEnvironment) {
   }
   ScopedEnv off("VERITRAIN_CACHE_DIR", "off");
   EXPECT_EQ(DatasetCacheDir(), "");
+}
+
+// An IDX dataset whose values are not finite is refused by its decoder,
+// so it is never stored; and an entry an earlier decoder stored for it
+// (idx/1, which did not check) is not what the loader reads.
+TEST(DatasetCacheTest, IdxDataThatIsNotFiniteIsNeverCachedAsValid) {
+  CacheDir dir("nonfinite");
+  ScopedEnv env("VERITRAIN_CACHE_DIR", dir.path());
+  // Two f32 samples of two values (big-endian), the second a NaN; u8 labels.
+  const std::string samples = std::string("\0\0\x0D\x02\0\0\0\x02\0\0\0\x02", 12) +
+                              std::string("\x3F\x80\0\0\x3F\x80\0\0", 8) +
+                              std::string("\x3F\x80\0\0\x7F\xC0\0\0", 8);
+  const std::string labels = std::string("\0\0\x08\x01\0\0\0\x02\0\x01", 10);
+  const std::string x_path = dir.path() + "/x.idx";
+  const std::string y_path = dir.path() + "/y.idx";
+  WriteAll(x_path, samples);
+  WriteAll(y_path, labels);
+  // What the loader before the check stored: the decoded set, NaN and all.
+  const FeatureScaling none;
+  const nlohmann::json params = {{"scale", none.scale}, {"mean", none.mean}, {"std", none.std}};
+  const DatasetCacheKey stale{"idx/1", params, torch::kFloat32, {x_path, y_path}};
+  auto stored = LoadThroughCache(dir.path(), stale, [] {
+    torch::Tensor x = torch::tensor({{1.0f, 1.0f}, {1.0f, std::nanf("")}});
+    std::vector<Digest> leaves = {MerkleLeafHash("0"), MerkleLeafHash("1")};
+    return Result<Dataset>(DatasetFromLeaves(x, torch::tensor({0, 1}, torch::kInt64), leaves));
+  });
+  ASSERT_TRUE(stored.ok());
+  auto listed = ListDatasetCache(dir.path());
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  for (int load = 0; load < 2; ++load) {
+    auto r = LoadIdxDataset(x_path, y_path, 0, none, torch::kFloat32);
+    ASSERT_FALSE(r.ok()) << "load " << load;
+    EXPECT_THAT(r.status().message(), HasSubstr(x_path + ": sample 1, feature 1 is nan"));
+  }
+  listed = ListDatasetCache(dir.path());
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), 1u) << "a refused dataset was stored";
 }
 
 // Fashion-MNIST through its loader: with the cache off (the loader as it

@@ -6,9 +6,13 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <fstream>
+#include <limits>
 #include <string>
+#include <vector>
 #include <zlib.h>
 
 #include "core/crypto/merkle.h"
@@ -173,7 +177,8 @@ TEST(IdxDatasetTest, FileCutShortOrMismatchedIsNamed) {
   r = LoadIdxDataset(Temp("samples.idx"), Temp("three.idx"), 0, {});
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.status().message(),
-              HasSubstr(Temp("three.idx") + ": 3 labels for 4 samples"));
+              HasSubstr(Temp("three.idx") + ": 3 labels for the 4 samples of " +
+                        Temp("samples.idx")));
   WriteFile(Temp("float_labels.idx"), IdxHeader(0x0D, {4}) + std::string(16, '\0'));
   r = LoadIdxDataset(Temp("samples.idx"), Temp("float_labels.idx"), 0, {});
   EXPECT_THAT(r.status().message(), HasSubstr("labels must be a vector of integers"));
@@ -181,6 +186,114 @@ TEST(IdxDatasetTest, FileCutShortOrMismatchedIsNamed) {
   r = LoadIdxDataset(Temp("bad_magic.idx"), Temp("labels.idx"), 0, {});
   EXPECT_THAT(r.status().message(),
               HasSubstr(Temp("bad_magic.idx") + ": bad magic number"));
+}
+
+// A limit keeps the first samples of each file, but the files must still
+// belong together: their own counts are compared, not the counts kept.
+TEST(IdxDatasetTest, LabelsOfOtherSamplesAreRefusedUnderALimit) {
+  WriteFile(Temp("lim_samples.idx"), IdxHeader(0x08, {4, 2}) + "abcdefgh");
+  WriteFile(Temp("lim_three.idx"), IdxHeader(0x08, {3}) + std::string("\0\1\2", 3));
+  WriteFile(Temp("lim_five.idx"), IdxHeader(0x08, {5}) + std::string("\0\1\2\1\0", 5));
+  for (int64_t limit : {1, 2, 3, 4, 10}) {
+    auto r = LoadIdxDataset(Temp("lim_samples.idx"), Temp("lim_three.idx"), limit, {});
+    ASSERT_FALSE(r.ok()) << "limit " << limit;
+    EXPECT_THAT(r.status().message(),
+                HasSubstr(Temp("lim_three.idx") + ": 3 labels for the 4 samples of " +
+                          Temp("lim_samples.idx")));
+    r = LoadIdxDataset(Temp("lim_samples.idx"), Temp("lim_five.idx"), limit, {});
+    ASSERT_FALSE(r.ok()) << "limit " << limit;
+    EXPECT_THAT(r.status().message(), HasSubstr(": 5 labels for the 4 samples of "));
+  }
+  // Fashion-MNIST's training labels are not the test images' labels.
+  auto r = LoadIdxDataset(kFashion + "/t10k-images-idx3-ubyte.gz",
+                          kFashion + "/train-labels-idx1-ubyte.gz", 200, {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("60000 labels for the 10000 samples of"));
+}
+
+TEST(TensorDatasetTest, LabelsOfOtherSamplesAreRefusedUnderALimit) {
+  ASSERT_TRUE(WriteTensorFile(Temp("lim_x.vtt"), Td(torch::ones({5, 2}))).ok());
+  ASSERT_TRUE(
+      WriteTensorFile(Temp("lim_y.vtt"), Td(torch::tensor({0, 1, 0, 1}, torch::kInt64))).ok());
+  for (int64_t limit : {1, 3, 4, 5, 9}) {
+    auto r = LoadTensorFileDataset(Temp("lim_x.vtt"), Temp("lim_y.vtt"), limit, {});
+    ASSERT_FALSE(r.ok()) << "limit " << limit;
+    EXPECT_THAT(r.status().message(), HasSubstr(Temp("lim_y.vtt") +
+                                                ": 4 labels for the 5 samples of " +
+                                                Temp("lim_x.vtt")));
+  }
+  // Files that belong together are still cut to the limit.
+  ASSERT_TRUE(WriteTensorFile(Temp("lim_y5.vtt"),
+                              Td(torch::tensor({0, 1, 0, 1, 1}, torch::kInt64)))
+                  .ok());
+  auto d = LoadTensorFileDataset(Temp("lim_x.vtt"), Temp("lim_y5.vtt"), 3, {});
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->size(), 3);
+  EXPECT_EQ(d->x.size(0), 3);
+}
+
+// Training data that is not finite in the job's dtype gives NaN training
+// that nothing after would call an input error: refused, naming the file,
+// the sample and the feature.
+TEST(TensorDatasetTest, ValuesThatAreNotFiniteInTheJobsDtypeAreRefused) {
+  ASSERT_TRUE(WriteTensorFile(Temp("fin_y.vtt"), Td(torch::tensor({0, 1, 0}, torch::kInt64))).ok());
+  struct Case {
+    torch::Tensor x;
+    torch::ScalarType dtype;
+    std::string what;
+  };
+  const double nan = std::nan("");
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::vector<Case> refused = {
+      {torch::tensor({{0.0f, 1.0f}, {2.0f, static_cast<float>(nan)}, {4.0f, 5.0f}}),
+       torch::kFloat32, "sample 1, feature 1 is nan as float32"},
+      {torch::tensor({{0.0, 1.0}, {2.0, 3.0}, {-inf, 5.0}}, torch::kFloat64), torch::kFloat64,
+       "sample 2, feature 0 is -inf as float64"},
+      // Finite in the file, beyond float32's range once converted.
+      {torch::tensor({{0.0, 1e300}, {2.0, 3.0}, {4.0, 5.0}}, torch::kFloat64), torch::kFloat32,
+       "sample 0, feature 1 is inf as float32"},
+  };
+  for (const Case& c : refused) {
+    ASSERT_TRUE(WriteTensorFile(Temp("fin_x.vtt"), Td(c.x)).ok());
+    auto r = LoadTensorFileDataset(Temp("fin_x.vtt"), Temp("fin_y.vtt"), 0, {}, c.dtype);
+    ASSERT_FALSE(r.ok()) << c.what;
+    EXPECT_THAT(r.status().message(), HasSubstr(Temp("fin_x.vtt") + ": " + c.what));
+  }
+  // 1e300 is finite as float64.
+  ASSERT_TRUE(WriteTensorFile(Temp("fin_x.vtt"), Td(refused[2].x)).ok());
+  auto r = LoadTensorFileDataset(Temp("fin_x.vtt"), Temp("fin_y.vtt"), 0, {}, torch::kFloat64);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  // A sample the limit leaves out is not training data.
+  ASSERT_TRUE(WriteTensorFile(Temp("fin_x.vtt"), Td(refused[1].x)).ok());
+  r = LoadTensorFileDataset(Temp("fin_x.vtt"), Temp("fin_y.vtt"), 2, {}, torch::kFloat64);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+}
+
+TEST(IdxDatasetTest, ValuesThatAreNotFiniteInTheJobsDtypeAreRefused) {
+  WriteFile(Temp("fin_l.idx"), IdxHeader(0x08, {2}) + std::string("\0\1", 2));
+  // f64 samples (big-endian): 1.0, 1e300 / 2.0, 3.0.
+  auto be = [](double v) {
+    uint64_t bits;
+    std::memcpy(&bits, &v, 8);
+    std::string out;
+    for (int s = 56; s >= 0; s -= 8) out.push_back(static_cast<char>((bits >> s) & 0xFF));
+    return out;
+  };
+  WriteFile(Temp("fin_s.idx"), IdxHeader(0x0E, {2, 2}) + be(1.0) + be(1e300) + be(2.0) + be(3.0));
+  auto r = LoadIdxDataset(Temp("fin_s.idx"), Temp("fin_l.idx"), 0, {}, torch::kFloat32);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(),
+              HasSubstr(Temp("fin_s.idx") + ": sample 0, feature 1 is inf as float32"));
+  EXPECT_TRUE(LoadIdxDataset(Temp("fin_s.idx"), Temp("fin_l.idx"), 0, {}, torch::kFloat64).ok());
+  // u8 pixels scaled out of range.
+  WriteFile(Temp("fin_u8.idx"), IdxHeader(0x08, {2, 2}) + std::string("\0\1\2\3", 4));
+  FeatureScaling huge_mean;
+  huge_mean.mean = 1e300;
+  r = LoadIdxDataset(Temp("fin_u8.idx"), Temp("fin_l.idx"), 0, huge_mean, torch::kFloat32);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(),
+              HasSubstr(Temp("fin_u8.idx") + ": sample 0, feature 0 is -inf as float32 "
+                                             "(after scaling)"));
 }
 
 TEST(TensorDatasetTest, LoadsSamplesAndLabelsWithTheirBytesCommitted) {
@@ -202,7 +315,8 @@ TEST(TensorDatasetTest, LoadsSamplesAndLabelsWithTheirBytesCommitted) {
   ASSERT_TRUE(WriteTensorFile(Temp("y2.vtt"), Td(torch::tensor({1, 0}, torch::kInt64))).ok());
   auto r = LoadTensorFileDataset(Temp("x.vtt"), Temp("y2.vtt"), 0, {});
   ASSERT_FALSE(r.ok());
-  EXPECT_THAT(r.status().message(), HasSubstr("y2.vtt: 2 labels for 3 samples"));
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("y2.vtt: 2 labels for the 3 samples of " + Temp("x.vtt")));
   ASSERT_TRUE(WriteTensorFile(Temp("neg.vtt"), Td(torch::tensor({1, -2, 0}, torch::kInt64))).ok());
   r = LoadTensorFileDataset(Temp("x.vtt"), Temp("neg.vtt"), 0, {});
   EXPECT_THAT(r.status().message(), HasSubstr("neg.vtt: label -2 of sample 1 is negative"));
