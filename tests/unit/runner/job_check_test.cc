@@ -217,11 +217,16 @@ TEST(JobCheckTest, ACalibrationMustListEveryParticipantsProfile) {
   EXPECT_THAT(problems, ::testing::Not(HasSubstr("/participants/0/profile")));
   doc["protocol"]["calibration"]["profiles"] = {{{"threads", 2}}, {{"threads", 1}}};
   EXPECT_TRUE(CheckCalibrationProfiles(ParseJobCheckDoc(doc)).ok());
-  // Exact mode has no thresholds to calibrate.
+  // Exact mode has no thresholds to calibrate: the scenario check refuses
+  // the block before the profiles are compared.
   doc["protocol"]["calibration"]["profiles"] = {{{"threads", 2}}};
   doc["protocol"]["mode"] = "exact";
   doc["participants"][1]["profile"] = {{"threads", 2}};
-  EXPECT_TRUE(CheckCalibrationProfiles(ParseJobCheckDoc(doc)).ok());
+  auto exact = ParseScenario(doc.dump(), "test.json");
+  ASSERT_FALSE(exact.ok());
+  EXPECT_THAT(exact.status().message(),
+              HasSubstr("/protocol/calibration: protocol.calibration applies in tolerance mode "
+                        "only; mode is exact"));
 }
 
 TEST(JobCheckTest, ASweepOverAMisspelledNodeIsRefusedAtThatPoint) {
