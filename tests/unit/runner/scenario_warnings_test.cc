@@ -66,55 +66,45 @@ TEST(ProfileWarnings, VerifiersWithTheSameProfilesGiveOneLine) {
   EXPECT_EQ(printed.str().rfind("w.json: warning: /protocol/mode: ", 0), 0u) << printed.str();
 }
 
-// Verifiers that cannot lock a verifier stake and a challenge stake can
-// never challenge: warned about; enough funds are not.
-TEST(ScenarioWarningsFunds, VerifiersThatCannotAffordAChallengeAreWarnedAbout) {
+// A solver and a verifier with `economics`: exactly one warning, holding
+// `warning`; none once participant_funds is `enough`.
+void ExpectOneFundsWarning(const nlohmann::json& economics, int64_t enough,
+                           const std::string& warning) {
   nlohmann::json j = {{"format", "veritrain-scenario/1"},
                       {"name", "w"},
                       {"job", {{"name", "synthetic"}, {"steps", 20}}},
                       {"protocol", {{"checkpoint_interval", 5}}},
-                      {"economics",
-                       {{"participant_funds", 500},
-                        {"verifier_stake", 400},
-                        {"challenge_stake", 300}}},
+                      {"economics", economics},
                       {"participants",
                        {{{"name", "s"}, {"role", "solver"}}, {{"name", "v"}, {"role", "verifier"}}}}};
   auto poor = ParseScenario(j.dump(), "w.json");
   ASSERT_TRUE(poor.ok()) << poor.status().ToString();
   const auto w = ScenarioWarnings(*poor);
   ASSERT_EQ(w.size(), 1u);
-  EXPECT_THAT(w[0], HasSubstr("/economics/participant_funds: 500 cannot lock a verifier's stake "
-                              "and a challenge stake (400 + 300)"));
-  j["economics"]["participant_funds"] = 700;
-  auto enough = ParseScenario(j.dump(), "w.json");
-  ASSERT_TRUE(enough.ok());
-  EXPECT_TRUE(ScenarioWarnings(*enough).empty());
+  EXPECT_THAT(w[0], HasSubstr(warning));
+  j["economics"]["participant_funds"] = enough;
+  auto rich = ParseScenario(j.dump(), "w.json");
+  ASSERT_TRUE(rich.ok());
+  EXPECT_TRUE(ScenarioWarnings(*rich).empty());
+}
+
+// Verifiers that cannot lock a verifier stake and a challenge stake can
+// never challenge: warned about; enough funds are not.
+TEST(ScenarioWarningsFunds, VerifiersThatCannotAffordAChallengeAreWarnedAbout) {
+  ExpectOneFundsWarning({{"participant_funds", 500}, {"verifier_stake", 400}, {"challenge_stake", 300}},
+                        700,
+                        "/economics/participant_funds: 500 cannot lock a verifier's stake and a "
+                        "challenge stake (400 + 300)");
 }
 
 // A solver that cannot lock its stake would run the task without one: a
 // cheat that costs it nothing.
 TEST(ScenarioWarningsFunds, ASolverThatCannotLockItsStakeIsWarnedAbout) {
-  nlohmann::json j = {{"format", "veritrain-scenario/1"},
-                      {"name", "w"},
-                      {"job", {{"name", "synthetic"}, {"steps", 20}}},
-                      {"protocol", {{"checkpoint_interval", 5}}},
-                      {"economics",
-                       {{"participant_funds", 300},
-                        {"solver_stake", 1000},
-                        {"verifier_stake", 100},
-                        {"challenge_stake", 100}}},
-                      {"participants",
-                       {{{"name", "s"}, {"role", "solver"}}, {{"name", "v"}, {"role", "verifier"}}}}};
-  auto poor = ParseScenario(j.dump(), "w.json");
-  ASSERT_TRUE(poor.ok()) << poor.status().ToString();
-  const auto w = ScenarioWarnings(*poor);
-  ASSERT_EQ(w.size(), 1u);
-  EXPECT_THAT(w[0], HasSubstr("/economics/participant_funds: 300 cannot lock the solver's stake "
-                              "(1000)"));
-  j["economics"]["participant_funds"] = 1000;
-  auto enough = ParseScenario(j.dump(), "w.json");
-  ASSERT_TRUE(enough.ok());
-  EXPECT_TRUE(ScenarioWarnings(*enough).empty());
+  ExpectOneFundsWarning({{"participant_funds", 300},
+                         {"solver_stake", 1000},
+                         {"verifier_stake", 100},
+                         {"challenge_stake", 100}},
+                        1000, "/economics/participant_funds: 300 cannot lock the solver's stake (1000)");
 }
 
 // Faults that can eat half a party's game clock over a dispute's moves are
