@@ -474,6 +474,18 @@ TEST(ScenarioTest, TimesAndAmountsHaveBoundedRanges) {
                                     "greater than the largest integer allowed"));
 }
 
+// A calibration seed given twice would be left out of the false-positive
+// estimate while still calibrating it: refused by name.
+TEST(ScenarioTest, ACalibrationSeedGivenTwiceIsRefused) {
+  json j = json::parse(kMinimal);
+  j["protocol"]["mode"] = "tolerance";
+  j["protocol"]["calibration"] = {{"profiles", {json::object()}}, {"seeds", {1, 2, 1}}};
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/protocol/calibration/seeds"));
+  EXPECT_THAT(ErrorOf(j), HasSubstr("uniqueness"));
+  j["protocol"]["calibration"]["seeds"] = {1, 2, 3};
+  EXPECT_EQ(ErrorOf(j), "");
+}
+
 TEST(ScenarioTest, LargestTokenAmountIsAccepted) {
   json j = json::parse(kMinimal);
   j["economics"] = {{"reward", 9007199254740991LL},
