@@ -63,11 +63,7 @@ bool PaysReward(SettlementOutcome o) {
 }
 
 SettlementOutcome SettlementOutcomeNamed(std::string_view name) {
-  for (SettlementOutcome o :
-       {SettlementOutcome::kAccepted, SettlementOutcome::kChallengeUpheld,
-        SettlementOutcome::kChallengeRejected, SettlementOutcome::kSolverTimeout,
-        SettlementOutcome::kUnverified, SettlementOutcome::kForcedError, SettlementOutcome::kVoid,
-        SettlementOutcome::kWithheld}) {
+  for (SettlementOutcome o : kSettlementOutcomes) {
     if (name == SettlementOutcomeName(o)) return o;
   }
   return SettlementOutcome::kInvalid;

@@ -113,6 +113,12 @@ enum class SettlementOutcome {
   kVoid,           // the arbiter could not rule on a dispute (its own failure)
   kWithheld,       // the solver did not deliver a checkpoint the arbiter demanded
 };
+// Every outcome a settlement can have (kInvalid is none).
+inline constexpr SettlementOutcome kSettlementOutcomes[] = {
+    SettlementOutcome::kAccepted,      SettlementOutcome::kChallengeUpheld,
+    SettlementOutcome::kChallengeRejected, SettlementOutcome::kSolverTimeout,
+    SettlementOutcome::kUnverified,    SettlementOutcome::kForcedError,
+    SettlementOutcome::kVoid,          SettlementOutcome::kWithheld};
 const char* SettlementOutcomeName(SettlementOutcome o);
 // The outcome named `name` (SettlementOutcomeName's inverse); kInvalid for
 // any other string.

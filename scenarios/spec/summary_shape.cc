@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "core/protocol/settlement.h"
 #include "scenarios/spec/closest_name.h"
 
 namespace veritrain {
@@ -19,9 +20,9 @@ constexpr const char* kShape = R"({
   "scenario": "string",
   "seed": "integer",
   "tasks": [{
-    "task": "string", "outcome": "string", "reason": "string", "job": "string",
+    "task": "string", "outcome": "outcome", "reason": "string", "job": "string",
     "steps": "integer", "checkpoint_interval": "integer", "intervals": "integer",
-    "mode": "string", "solver": "string", "reward": "integer",
+    "mode": "mode", "solver": "string", "reward": "integer",
     "verification": {"metrics": ["string"], "delta": {"*any": "number"},
                      "delta_source": "string", "reference": {"*any": "number"},
                      "hyperparameters": "string", "calibration": "open"},
@@ -29,7 +30,7 @@ constexpr const char* kShape = R"({
                    "disputed_interval": "integer",
                    "reason": "string", "steps_reexecuted": "integer", "intervals": ["open"]}],
     "availability_challenges": [{"challenger": "string", "index": "integer",
-                                 "reason": "string", "state": "string",
+                                 "reason": "string", "state": "availability",
                                  "failure": "string"}],
     "intervals_verified": "integer", "verifier_steps_reexecuted": "integer",
     "verifier_compute_ratio": "number",
@@ -67,7 +68,7 @@ constexpr const char* kShape = R"({
                     "fees_unpaid": "integer"},
   "lazy_exposed": {"*participant": "integer"},
   "slashed": {"*participant": "integer"},
-  "outcomes": {"*any": "integer"},
+  "outcomes": {"*outcome": "integer"},
   "refused_transfers": "integer",
   "ledger_audit": {"ok": "boolean", "entries": "integer", "supply": "integer",
                    "head": "string", "error": "string"},
@@ -153,37 +154,84 @@ std::string Names(const std::set<std::string>& names) {
   return out;
 }
 
-// "" when `pointer` can exist in the summary; else why not.
-std::string PathProblem(const std::string& text, const Known& known) {
+// The values of a scalar type that has a fixed set of them ("outcome",
+// "mode", "availability"); empty for the other types.
+std::vector<std::string> EnumValues(const std::string& type) {
+  if (type == "outcome") {
+    std::vector<std::string> names;
+    for (SettlementOutcome o : kSettlementOutcomes) names.push_back(SettlementOutcomeName(o));
+    names.push_back("unsettled");  // a task the run ended before it settled
+    return names;
+  }
+  if (type == "mode") return {"exact", "tolerance"};
+  if (type == "availability") return {"open", "delivered", "failed"};
+  return {};
+}
+
+std::string Quoted(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "\"" : ", \"") + n + "\"";
+  return out;
+}
+
+// A value the enumerated type `type` does not have: why, with the closest
+// name; "" when it has it.
+std::string EnumProblem(const std::string& type, const std::string& value) {
+  const std::vector<std::string> names = EnumValues(type);
+  if (std::find(names.begin(), names.end(), value) != names.end()) return "";
+  std::string why = "\"" + value + "\" is not a" + (type == "outcome" ? "n " : " ") + type;
+  const std::string best = ClosestName(value, names);
+  if (!best.empty()) why += "; did you mean \"" + best + "\"?";
+  return why + " (" + type + "s: " + Quoted(names) + ")";
+}
+
+// What a value of `shape` is called in an error: "a string", "a list", …
+std::string KindOf(const json& shape) {
+  if (shape.is_array()) return "a list";
+  if (shape.is_object()) return "an object";
+  const std::string type = shape.get<std::string>();
+  if (!EnumValues(type).empty()) return "a string (" + type + ")";
+  return (type == "integer" ? "an " : "a ") + type;
+}
+
+// Walks `text` through the shape. Returns the shape at its end, or null
+// with *problem set when no summary of the scenario can hold the path; an
+// invalid pointer (reported by the scenario check) or one into an "open"
+// object returns the "open" shape.
+const json* ResolvePath(const std::string& text, const Known& known, std::string* problem) {
+  static const json* open = new json("open");
   json::json_pointer pointer;
   try {
     pointer = json::json_pointer(text);
   } catch (const json::exception&) {
-    return "";  // the scenario check reports invalid pointers
+    return open;  // the scenario check reports invalid pointers
   }
   const std::vector<std::string> tokens = Tokens(pointer);
   const json* shape = &SummaryShape();
   std::string at;  // the path walked so far
+  auto fail = [&](const std::string& why) -> const json* {
+    *problem = why;
+    return nullptr;
+  };
   for (size_t i = 0; i < tokens.size(); ++i) {
     const std::string& t = tokens[i];
     const std::string here = at.empty() ? "summary.json" : at;
     if (shape->is_string()) {
-      const std::string type = shape->get<std::string>();
-      if (type == "open") return "";
-      return here + " is a " + type + ", which has no field \"" + t + "\"";
+      if (shape->get<std::string>() == "open") return open;
+      return fail(here + " is " + KindOf(*shape) + ", which has no field \"" + t + "\"");
     }
     if (shape->is_array()) {
-      if (!IsArrayIndex(t)) return here + " is a list: \"" + t + "\" is not an index (0, 1, …)";
+      if (!IsArrayIndex(t)) return fail(here + " is a list: \"" + t + "\" is not an index (0, 1, …)");
       const int64_t index = std::stoll(t);
       if (at == "/tasks" && index >= known.tasks) {
-        return "task " + t + " does not exist: the scenario posts " +
-               std::to_string(known.tasks) + " task(s), /tasks/0 to /tasks/" +
-               std::to_string(known.tasks - 1);
+        return fail("task " + t + " does not exist: the scenario posts " +
+                    std::to_string(known.tasks) + " task(s), /tasks/0 to /tasks/" +
+                    std::to_string(known.tasks - 1));
       }
       if (at.size() > 9 && at.compare(at.size() - 10, 10, "/verifiers") == 0 &&
           index >= known.verifiers) {
-        return "verifier " + t + " does not exist: the scenario has " +
-               std::to_string(known.verifiers) + " verifier(s)";
+        return fail("verifier " + t + " does not exist: the scenario has " +
+                    std::to_string(known.verifiers) + " verifier(s)");
       }
       shape = &(*shape)[0];
       at += "/" + t;
@@ -192,16 +240,20 @@ std::string PathProblem(const std::string& text, const Known& known) {
     // An object: fixed fields, or a map.
     if (shape->contains("*participant")) {
       if (!known.participants.count(t)) {
-        return "\"" + t + "\" in " + here + " is not a participant of the scenario (" +
-               Names(known.participants) + ")";
+        return fail("\"" + t + "\" in " + here + " is not a participant of the scenario (" +
+                    Names(known.participants) + ")");
       }
       shape = &(*shape)["*participant"];
     } else if (shape->contains("*account")) {
       if (!IsAccount(known, t)) {
-        return "\"" + t + "\" in " + here + " is not an account of the run (" +
-               Names(known.participants) + ", jackpot, burn, escrow/…, stake/…)";
+        return fail("\"" + t + "\" in " + here + " is not an account of the run (" +
+                    Names(known.participants) + ", jackpot, burn, escrow/…, stake/…)");
       }
       shape = &(*shape)["*account"];
+    } else if (shape->contains("*outcome")) {
+      const std::string why = EnumProblem("outcome", t);
+      if (!why.empty()) return fail("in " + here + ", " + why);
+      shape = &(*shape)["*outcome"];
     } else if (shape->contains("*any")) {
       shape = &(*shape)["*any"];
     } else if (shape->contains(t)) {
@@ -217,11 +269,47 @@ std::string PathProblem(const std::string& text, const Known& known) {
         for (const auto& [name, unused] : shape->items()) names.insert(name);
         why += " (fields: " + Names(names) + ")";
       }
-      return why;
+      return fail(why);
     }
     at += "/" + t;
   }
-  return "";
+  return shape;
+}
+
+// Why `value` can never be the value `shape` describes (an "equals" or
+// "not_equals" that is always false or always true); "" when it can be.
+// null is accepted everywhere: a summary writes null where a figure is
+// not known; a number can be "nan", "inf" or "-inf".
+std::string ValueProblem(const json& shape, const json& value) {
+  if (value.is_null() || (shape.is_string() && shape.get<std::string>() == "open")) return "";
+  bool fits = false;
+  if (shape.is_array()) {
+    fits = value.is_array();
+  } else if (shape.is_object()) {
+    fits = value.is_object();
+  } else {
+    const std::string type = shape.get<std::string>();
+    if (type == "integer") {
+      fits = value.is_number();
+    } else if (type == "number") {
+      // A figure that is not finite is written as a string.
+      fits = value.is_number() || value == "nan" || value == "inf" || value == "-inf";
+    } else if (type == "boolean") {
+      fits = value.is_boolean();
+    } else {
+      fits = value.is_string();
+      if (fits && !EnumValues(type).empty()) return EnumProblem(type, value.get<std::string>());
+    }
+  }
+  if (fits) return "";
+  return "the value there is " + KindOf(shape) + ", never " + value.dump();
+}
+
+// Whether a value of `shape` can be compared as a number.
+bool NumericShape(const json& shape) {
+  if (!shape.is_string()) return false;
+  const std::string type = shape.get<std::string>();
+  return type == "integer" || type == "number" || type == "open";
 }
 
 }  // namespace
@@ -258,15 +346,44 @@ std::vector<ScenarioError> CheckExpectPaths(const json& resolved) {
   const json expect = resolved.value("expect", json::array());
   for (size_t i = 0; i < expect.size(); ++i) {
     if (!expect[i].is_object()) continue;
+    const std::string at = "/expect/" + std::to_string(i);
+    const json* path_shape = nullptr;
     for (const char* field : {"path", "greater_than", "less_than"}) {
       const json v = expect[i].value(field, json());
       if (!v.is_string()) continue;
-      const std::string why = PathProblem(v.get<std::string>(), known);
-      if (!why.empty()) {
-        errors.push_back({"/expect/" + std::to_string(i) + "/" + field,
-                          "\"" + v.get<std::string>() + "\" names nothing summary.json can "
-                          "hold: " + why});
+      std::string why;
+      const json* shape = ResolvePath(v.get<std::string>(), known, &why);
+      if (shape == nullptr) {
+        errors.push_back({at + "/" + field, "\"" + v.get<std::string>() +
+                                                "\" names nothing summary.json can hold: " + why});
+        continue;
       }
+      if (std::string(field) == "path") path_shape = shape;
+      // One figure compared against another: both must be numbers.
+      if (std::string(field) != "path" && !NumericShape(*shape)) {
+        errors.push_back({at + "/" + field, "\"" + v.get<std::string>() + "\" is " +
+                                                KindOf(*shape) +
+                                                ", which cannot be compared as a number"});
+      }
+    }
+    if (path_shape == nullptr) continue;
+    const std::string path = expect[i].value("path", std::string());
+    // A comparison whose value the path can never hold is always false
+    // (equals) or always true (not_equals): a typo that passes silently.
+    for (const char* field : {"equals", "not_equals"}) {
+      if (!expect[i].contains(field)) continue;
+      const std::string why = ValueProblem(*path_shape, expect[i][field]);
+      if (!why.empty()) {
+        errors.push_back({at + "/" + field, "\"" + path + "\" can never be " +
+                                                expect[i][field].dump() + ": " + why});
+      }
+    }
+    const bool ordered = expect[i].contains("min") || expect[i].contains("max") ||
+                         expect[i].contains("greater_than") || expect[i].contains("less_than");
+    if (ordered && !NumericShape(*path_shape)) {
+      errors.push_back({at + "/path", "\"" + path + "\" is " + KindOf(*path_shape) +
+                                          ", which min, max, greater_than and less_than cannot "
+                                          "compare: use equals or not_equals"});
     }
   }
   return errors;

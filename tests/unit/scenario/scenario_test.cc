@@ -498,12 +498,12 @@ TEST(ScenarioTest, LargestTokenAmountIsAccepted) {
 TEST(ScenarioTest, ExpectationNeedsExactlyOneComparison) {
   auto with_expect = [](json e) {
     json j = json::parse(kMinimal);
-    e["path"] = "/tasks/0/outcome";
+    if (!e.contains("path")) e["path"] = "/tasks/0/test_accuracy";
     j["expect"] = json::array({e});
     return j;
   };
-  EXPECT_EQ(ErrorOf(with_expect({{"equals", "accepted"}})), "");
-  EXPECT_EQ(ErrorOf(with_expect({{"not_equals", "rejected"}})), "");
+  EXPECT_EQ(ErrorOf(with_expect({{"path", "/tasks/0/outcome"}, {"equals", "accepted"}})), "");
+  EXPECT_EQ(ErrorOf(with_expect({{"path", "/tasks/0/outcome"}, {"not_equals", "void"}})), "");
   EXPECT_EQ(ErrorOf(with_expect({{"min", 0.5}})), "");
   EXPECT_EQ(ErrorOf(with_expect({{"max", 0.5}})), "");
   EXPECT_EQ(ErrorOf(with_expect({{"min", 0.1}, {"max", 0.5}})), "");

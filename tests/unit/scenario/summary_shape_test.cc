@@ -37,8 +37,14 @@ json ShapeDoc(const json& expect, int64_t tasks = 1) {
   return doc;
 }
 
+// The error of a path alone (compared with null, which every field can be).
 std::string ShapeErrorOfPath(const std::string& path, int64_t tasks = 1) {
-  return testing_util::ErrorOf(ShapeDoc({{{"path", path}, {"equals", 1}}}, tasks));
+  return testing_util::ErrorOf(ShapeDoc({{{"path", path}, {"equals", nullptr}}}, tasks));
+}
+
+// The error of one expectation.
+std::string ShapeErrorOf(const json& expectation) {
+  return testing_util::ErrorOf(ShapeDoc(json::array({expectation})));
 }
 
 TEST(SummaryShapeTest, AMisspeltFieldIsRefusedWithTheClosestName) {
@@ -69,12 +75,12 @@ TEST(SummaryShapeTest, TheRunsTimingsAreChecked) {
   EXPECT_THAT(ShapeErrorOfPath("/timings/peak_rss_bytes/solver-2"),
               HasSubstr("\"solver-2\" in /timings/peak_rss_bytes is not a participant"));
   EXPECT_THAT(ShapeErrorOfPath("/timings/runner_peak_rss_bytes/arbiter"),
-              HasSubstr("is a integer, which has no field"));
+              HasSubstr("is an integer, which has no field"));
 }
 
 TEST(SummaryShapeTest, NothingIsBelowAScalar) {
   EXPECT_THAT(ShapeErrorOfPath("/tasks/0/outcome/code"),
-              HasSubstr("/tasks/0/outcome is a string, which has no field \"code\""));
+              HasSubstr("/tasks/0/outcome is a string (outcome), which has no field \"code\""));
 }
 
 TEST(SummaryShapeTest, KnownAndOpenPathsPass) {
@@ -96,6 +102,67 @@ TEST(SummaryShapeTest, ComparedPathsAreCheckedToo) {
   const std::string m = testing_util::ErrorOf(
       ShapeDoc({{{"path", "/profit/verifier-1"}, {"greater_than", "/profit/verifer-2"}}}));
   EXPECT_THAT(m, HasSubstr("/expect/0/greater_than: \"/profit/verifer-2\""));
+}
+
+// A value the field can never hold makes "equals" always fail and
+// "not_equals" always pass: a misspelt outcome would be a silent pass.
+TEST(SummaryShapeTest, AnOutcomeNoSummaryCanHoldIsRefused) {
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/outcome"}, {"not_equals", "challenge_uphled"}}),
+              HasSubstr("/expect/0/not_equals: \"/tasks/0/outcome\" can never be "
+                        "\"challenge_uphled\": \"challenge_uphled\" is not an outcome; did "
+                        "you mean \"challenge_upheld\"?"));
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/outcome"}, {"equals", "acepted"}}),
+              HasSubstr("did you mean \"accepted\"?"));
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/outcome"}, {"equals", "ok"}}),
+              HasSubstr("(outcomes: \"accepted\", \"challenge_upheld\""));
+  EXPECT_THAT(ShapeErrorOfPath("/outcomes/acepted"),
+              HasSubstr("in /outcomes, \"acepted\" is not an outcome; did you mean "
+                        "\"accepted\"?"));
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/mode"}, {"equals", "exakt"}}),
+              HasSubstr("did you mean \"exact\"?"));
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/availability_challenges/0/state"},
+                            {"equals", "deliverd"}}),
+              HasSubstr("did you mean \"delivered\"?"));
+  for (const char* outcome : {"accepted", "challenge_upheld", "challenge_rejected",
+                              "solver_timeout", "unverified", "forced_error", "void", "withheld",
+                              "unsettled"}) {
+    EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/outcome"}, {"equals", outcome}}), "") << outcome;
+    EXPECT_EQ(ShapeErrorOfPath(std::string("/outcomes/") + outcome), "") << outcome;
+  }
+  EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/mode"}, {"not_equals", "tolerance"}}), "");
+}
+
+TEST(SummaryShapeTest, AValueOfTheWrongTypeIsRefused) {
+  EXPECT_THAT(ShapeErrorOf({{"path", "/conservation"}, {"equals", "true"}}),
+              HasSubstr("/expect/0/equals: \"/conservation\" can never be \"true\": the value "
+                        "there is a boolean, never \"true\""));
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/reward"}, {"not_equals", "100"}}),
+              HasSubstr("the value there is an integer, never \"100\""));
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/outcome"}, {"equals", 1}}),
+              HasSubstr("the value there is a string (outcome), never 1"));
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/update_norms"}, {"equals", 1.5}}),
+              HasSubstr("the value there is a list, never 1.5"));
+  // What every field can be, numbers of either kind, and open objects.
+  EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/test_accuracy"}, {"equals", nullptr}}), "");
+  EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/update_norms/0"}, {"equals", "nan"}}), "");
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/update_norms/0"}, {"equals", "NaN"}}),
+              HasSubstr("the value there is a number, never \"NaN\""));
+  EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/reward"}, {"equals", 100.0}}), "");
+  EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/dispute/winner"}, {"equals", "solver-1"}}), "");
+  EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/dispute/rounds"}, {"min", 1}}), "");
+}
+
+TEST(SummaryShapeTest, OnlyNumbersAreComparedAsNumbers) {
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/outcome"}, {"min", 0}}),
+              HasSubstr("/expect/0/path: \"/tasks/0/outcome\" is a string (outcome), which min, "
+                        "max, greater_than and less_than cannot compare"));
+  EXPECT_THAT(ShapeErrorOf({{"path", "/conservation"}, {"max", 1}}),
+              HasSubstr("is a boolean, which min, max"));
+  EXPECT_THAT(ShapeErrorOf({{"path", "/profit/verifier-1"}, {"greater_than", "/tasks/0/solver"}}),
+              HasSubstr("/expect/0/greater_than: \"/tasks/0/solver\" is a string, which cannot "
+                        "be compared as a number"));
+  EXPECT_EQ(ShapeErrorOf({{"path", "/profit/verifier-1"}, {"less_than", "/profit/verifier-2"}}),
+            "");
 }
 
 TEST(SummaryShapeTest, EveryShippedScenarioPasses) {
