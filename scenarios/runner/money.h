@@ -10,8 +10,10 @@
 // fees, rewards, slashes and jackpot payouts remain), minus its compute
 // cost: steps it trained or re-executed times the task's
 // economics.compute_cost_per_step (a figure, not a ledger movement).
-// Costs and profits saturate at ±(2^63 - 1): steps × cost per step may
-// pass the int64 range where no ledger amount can.
+// `check` refuses a cost per step whose product with the steps and tasks
+// is beyond the largest token amount (2^53 - 1); costs and profits still
+// saturate at ±(2^63 - 1) rather than wrap, should restarts and disputes
+// multiply the steps a party computes past that.
 //
 // Thread-safety: pure functions.
 #pragma once

@@ -100,6 +100,27 @@ TEST(EconomicsScenario, BadInputIsRejectedNamingTheField) {
   EXPECT_THAT(ErrorOf(j), HasSubstr("/tasks"));
 }
 
+// A compute cost per step whose run total is no token amount would be
+// clamped in the profit figures: refused, with the product written out.
+TEST(EconomicsScenario, ComputeCostsMustStayTokenAmounts) {
+  json j = Base();  // 100 steps
+  j["economics"] = {{"compute_cost_per_step", 90071992547409}};  // × 100 ≤ 2^53 - 1
+  EXPECT_EQ(ErrorOf(j), "");
+  j["economics"]["compute_cost_per_step"] = 90071992547410;
+  EXPECT_THAT(ErrorOf(j),
+              HasSubstr("/economics/compute_cost_per_step: 90071992547410 × job.steps 100 × 1 "
+                        "task(s) = 9007199254741000 tokens of compute"));
+  j["economics"]["compute_cost_per_step"] = 90071992547409;
+  j["tasks"] = 2;
+  j["economics"]["submitter_funds"] = 1000000;
+  EXPECT_THAT(ErrorOf(j), HasSubstr("× 2 task(s) = 18014398509481800 tokens"));
+  // A product beyond int64 is refused, not wrapped.
+  j["economics"]["compute_cost_per_step"] = 9007199254740991;
+  j["job"]["steps"] = 100000000;
+  j["protocol"] = {{"checkpoint_interval", 100}};
+  EXPECT_THAT(ErrorOf(j), HasSubstr("= more than 2^63 - 1 tokens of compute"));
+}
+
 // Economics that cannot fund the tasks are refused before anything runs
 // (before, the arbiter refused the post and the runner waited out
 // timeout_s).
