@@ -355,6 +355,9 @@ Result<Scenario> SweepRunScenario(const Scenario& base, const SweepSpec& spec,
   json doc = base.resolved;
   doc.erase("sweep");
   doc.erase("execution");
+  // A market's participants were generated from its pool when the base was
+  // resolved; the point generates its own from the pool it sweeps.
+  if (doc.contains("market")) doc.erase("participants");
   const std::string where = PointName(spec, run);
   for (size_t i = 0; i < spec.parameters.size(); ++i) {
     Status s = SetAt(&doc, spec.parameters[i].pointer, run.values.at(i));

@@ -152,6 +152,39 @@ TEST(SweepTest, LabelsNameObjectValues) {
   EXPECT_THAT(errors[0].message, HasSubstr("1 labels for 2 values"));
 }
 
+// A market's pool can be swept: each point generates its participants
+// from its own pool (the base's generated ones are not carried over).
+TEST(SweepTest, AMarketPoolCanBeSwept) {
+  json doc = BaseDoc();
+  doc.erase("participants");
+  doc["tasks"] = 2;
+  doc["economics"] = {{"verifiers_per_task", 1}, {"submitter_funds", 10000}};
+  doc["market"] = {{"solvers", {{{"name", "solver"}, {"count", 1}}}},
+                   {"verifiers", {{{"name", "honest"}, {"count", 2}},
+                                  {{"name", "lazy"}, {"count", 1},
+                                   {"behaviour", "lazy-approve"}}}}};
+  doc["sweep"] = {{"parameters", {{{"path", "market.verifiers.1.count"}, {"values", {1, 3}}},
+                                  {{"path", "market.verifiers.0.behaviour"},
+                                   {"values", {"honest", "lazy-approve"}}}}}};
+  auto sc = ParseScenario(doc.dump(), "test");
+  ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+  EXPECT_THAT(CheckSweep(*sc), ::testing::IsEmpty());
+  auto spec = SweepSpecOf(*sc);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  const auto runs = SweepRuns(*spec, sc->seed);
+  ASSERT_EQ(runs.size(), 4u);
+  auto r = SweepRunScenario(*sc, *spec, runs[3]);  // 3 lazy, the honest entry lazy too
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  int verifiers = 0, lazy = 0;
+  for (const auto& p : r->participants) {
+    if (p.role != "verifier") continue;
+    ++verifiers;
+    if (p.behaviour == "lazy-approve") ++lazy;
+  }
+  EXPECT_EQ(verifiers, 5);
+  EXPECT_EQ(lazy, 5);
+}
+
 TEST(SweepTest, BlockErrorsAreListedTogether) {
   Scenario sc = WithSweep({{"parameters",
                             {{{"path", "seed"}, {"values", {1, 2}}},
