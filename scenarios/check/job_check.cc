@@ -1,5 +1,7 @@
 #include "scenarios/check/job_check.h"
 
+#include "core/train/job_environment.h"
+
 #include <spdlog/spdlog.h>
 #include <torch/cuda.h>
 
@@ -248,7 +250,10 @@ std::vector<ScenarioError> CheckSweepJobs(const Scenario& base) {
   for (const SweepRun& run : SweepRuns(one, base.seed)) {
     auto sc = SweepRunScenario(base, *spec, run);
     if (!sc.ok()) continue;  // CheckSweep reports it
-    Status s = CheckPointAgainstJob(*sc);
+    // The point's plug-ins, as its run loads them (a point may add one).
+    auto env = ResolveJobEnvironment(sc->plugins, sc->source_dir);
+    Status s = env.ok() ? ApplyJobEnvironment(*env) : env.status();
+    if (s.ok()) s = CheckPointAgainstJob(*sc);
     if (!s.ok()) problems.Add(PointName(*spec, run), s.message());
   }
   for (const auto& line : problems.Lines()) out.push_back({"/sweep", line});

@@ -69,7 +69,8 @@ Status CheckCalibrationProfiles(const Scenario& scenario);
 Status CheckPointAgainstJob(const Scenario& scenario);
 
 // CheckPointAgainstJob at every point of the scenario's sweep block (once
-// per point, not per repetition: the thresholds train the job), each
+// per point, not per repetition: the thresholds train the job), with the
+// point's plug-ins loaded first (they stay loaded in the process), each
 // problem as "point <p> (<values>)[ and <n> more]: <path>: <reason>" under
 // the path "/sweep". Empty without a sweep block or when every point
 // passes.

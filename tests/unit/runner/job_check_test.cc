@@ -257,6 +257,32 @@ TEST(JobCheckTest, ASweepPointWhoseBehaviourParamsMissTheTaskIsRefused) {
                         "/participants/1/params/interval: 'verifier-1' (false-challenge)"));
 }
 
+// A point that switches to a plug-in job loads the point's plug-in, as
+// its run does: the job is checked, not refused as unknown.
+TEST(JobCheckTest, ASweepPointLoadsItsOwnPlugins) {
+  json doc = JobCheckDoc(nullptr, "honest");
+  const json rings = {
+      {"name", "example-rings"},
+      {"steps", 40},
+      {"batch_size", 8},
+      {"params",
+       {{"dataset",
+         {{"format", "csv"},
+          {"train", std::string(VERITRAIN_SOURCE_DIR) + "/examples/plugin_job/rings_train.csv"},
+          {"test", std::string(VERITRAIN_SOURCE_DIR) + "/examples/plugin_job/rings_test.csv"}}}}}};
+  doc["sweep"] = {{"parameters",
+                   {{{"path", "/plugins"}, {"name", "plugins"},
+                     {"values", {json::array({VERITRAIN_EXAMPLE_PLUGIN})}}},
+                    {{"path", "/job"}, {"name", "job"}, {"values", {doc["job"], rings}},
+                     {"labels", {"synthetic", "rings"}}}}}};
+  EXPECT_THAT(CheckSweepJobs(ParseJobCheckDoc(doc)), ::testing::IsEmpty());
+  // A plug-in that cannot be loaded is refused at its point.
+  doc["sweep"]["parameters"][0]["values"] = {json::array({"/nonexistent/libnothing.so"})};
+  const auto errors = CheckSweepJobs(ParseJobCheckDoc(doc));
+  ASSERT_FALSE(errors.empty());
+  EXPECT_THAT(errors[0].message, HasSubstr("/nonexistent/libnothing.so"));
+}
+
 TEST(JobCheckTest, AProblemAtEveryPointIsSaidOnce) {
   json doc = JobCheckDoc({{"step", 5}, {"node", "loss.forward"}});
   doc["sweep"] = {{"parameters",
