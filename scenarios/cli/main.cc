@@ -11,6 +11,7 @@
 // failed or an expectation was not met; 2 the scenario is invalid (nothing
 // was started); 3 the global timeout passed; 130 interrupted.
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -140,6 +141,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "veritrain " + veritrain::VeritrainVersion() + " (commit " +
                                         veritrain::VeritrainCommit() + ")");
+  // Log lines go to stderr: stdout carries what a command prints as its
+  // result (`nodes --json`, `report`, …), which may be piped on.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("veritrain"));
   spdlog::set_pattern("%H:%M:%S [veritrain] %v");
 
   std::string scenario;

@@ -423,6 +423,13 @@ TEST_F(RunTest, NodesListsTheGraphOfAScenarioOrATorchScriptFile) {
     EXPECT_NE(r.out.find(name), std::string::npos) << name << "\n" << r.out;
   }
   EXPECT_NE(r.out.find("game nodes"), std::string::npos) << r.out;
+  // --json prints the graph alone on stdout (the dataset cache's log lines
+  // go to stderr), so it can be piped into a JSON reader.
+  CommandResult json_out = RunVeritrain({"nodes", Scenario("quickstart"), "--json"}, dir_);
+  ASSERT_EQ(json_out.exit_code, 0) << json_out.err;
+  EXPECT_NE(json_out.err.find("dataset cache"), std::string::npos) << json_out.err;
+  ASSERT_TRUE(nlohmann::json::accept(json_out.out)) << json_out.out;
+  EXPECT_EQ(nlohmann::json::parse(json_out.out)["game_nodes"], 13);
 
   const std::string model = std::string(VERITRAIN_SOURCE_DIR) + "/examples/torchscript/fashion_cnn.pt";
   CommandResult ts =
