@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Random whole runs against the protocol's invariants.
 
-Generates scenarios the presets do not cover -- random seeds, jobs, batch
-sizes, optimizers, checkpoint intervals, task lengths, arities, verifier
-counts, modes, hardware profiles (threads, float64) and solver behaviours --
-runs each with `veritrain run` (real processes) and checks what must hold
-whatever the parameters:
+Generates scenarios the presets do not cover -- random seeds, jobs (the
+built-in synthetic, mlp, cnn and transformer, a TorchScript model), batch
+sizes, optimizers, checkpoint intervals, task lengths, task counts,
+arities, verifier counts, modes, hardware profiles (threads, float64) and
+solver behaviours, corrupt-node at any node of the step graph that reaches
+the state (read from `veritrain nodes --json`) in exact mode -- runs each
+with `veritrain run` (real processes) and checks what must hold whatever
+the parameters, on every task:
 
   - the run succeeds, `veritrain audit` accepts its folder, and the token
     supply is conserved;
@@ -37,8 +40,12 @@ ATTACKS = ["random-weights", "replay", "lazy", "corrupt-node"]
 SUBTLE = ["data-substitution", "precision-downgrade"]
 
 
+SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FASHION = "/usr/share/datasets/fashion-mnist/"
+
+
 def job_for(rng):
-    name = rng.choice(["synthetic", "synthetic", "mlp", "cnn"])
+    name = rng.choice(["synthetic", "synthetic", "mlp", "cnn", "transformer", "torchscript"])
     params = {}
     opt = rng.choice([
         {"name": "sgd", "lr": rng.choice([0.01, 0.05]), "momentum": rng.choice([0.0, 0.9])},
@@ -49,9 +56,33 @@ def job_for(rng):
         params["hidden"] = [rng.choice([8, 32])]
     elif name == "mlp":
         params.update({"hidden": [rng.choice([16, 64])], "train_limit": 1000, "test_limit": 200})
-    else:
+    elif name == "cnn":
         params.update({"channels": [4, 8], "hidden": [16], "train_limit": 600, "test_limit": 200})
+    elif name == "transformer":
+        params.update({"vocab": rng.choice([8, 16]), "seq_len": rng.choice([4, 8]),
+                       "d_model": rng.choice([8, 16]), "heads": rng.choice([1, 2]),
+                       "layers": rng.choice([1, 2])})
+    else:
+        params.update({
+            "model": os.path.join(SOURCE, "examples/torchscript/fashion_cnn.pt"),
+            "dataset": {"format": "idx",
+                        "train_samples": FASHION + "train-images-idx3-ubyte.gz",
+                        "train_labels": FASHION + "train-labels-idx1-ubyte.gz",
+                        "test_samples": FASHION + "t10k-images-idx3-ubyte.gz",
+                        "test_labels": FASHION + "t10k-labels-idx1-ubyte.gz",
+                        "scale": 255, "train_limit": 600, "test_limit": 200}})
     return name, params
+
+
+def reaching_nodes(veritrain, sc, work):
+    """The step-graph nodes of the scenario's job whose outputs reach the state."""
+    path = os.path.join(work, sc["name"] + "-nodes.json")
+    with open(path, "w") as f:
+        json.dump(sc, f)
+    r = subprocess.run([veritrain, "nodes", path, "--json"], capture_output=True, text=True,
+                       check=True)
+    return [n["name"] for n in json.loads(r.stdout)["nodes"]
+            if n.get("reaches_state") and n["name"] != "state.assemble"]
 
 
 def profile_for(rng, mode, solver_profile):
@@ -74,7 +105,7 @@ def economics(rng):
                             "burn_bps": 10000 - winner - jackpot}}
 
 
-def scenario(index, base_seed):
+def scenario(index, base_seed, veritrain, work):
     rng = random.Random(base_seed * 1000003 + index)
     job, params = job_for(rng)
     k = rng.choice([3, 4, 5, 8])
@@ -94,10 +125,8 @@ def scenario(index, base_seed):
     if behaviour == "lazy":
         bparams = {"fraction": 0.5}
     elif behaviour == "corrupt-node":
-        bparams = {"step": rng.randint(1, steps),
-                   "node": rng.choice(["fc1.forward", "relu1.forward", "fc2.backward"]
-                                      if job != "cnn" else ["fc1.forward", "conv1.forward"]),
-                   "magnitude": 0.1}
+        # The node is chosen below, once the scenario is whole.
+        bparams = {"step": rng.randint(0, steps - 1), "magnitude": 0.1}
     top_q = rng.choice([0, 1])
     protocol = {
         "checkpoint_interval": k,
@@ -142,6 +171,20 @@ def scenario(index, base_seed):
         "participants": participants,
         "timeout_s": 600,
     }
+    tasks = rng.choice([1, 1, 1, 2])
+    if tasks > 1:
+        sc["tasks"] = tasks
+    if behaviour == "corrupt-node":
+        if mode == "exact":
+            # Any node whose outputs reach the state: exact mode sees every change.
+            plain = [{"name": "solver-1", "role": "solver"}, {"name": "v", "role": "verifier"}]
+            names = reaching_nodes(veritrain, dict(sc, participants=plain), work)
+            bparams["node"] = rng.choice(names)
+        else:
+            # In tolerance mode a perturbation can stay within the thresholds:
+            # nodes whose change is large at this magnitude.
+            bparams["node"] = {"cnn": "conv1.forward", "torchscript": "conv1.forward",
+                               "transformer": "head.forward"}.get(job, "fc1.forward")
     return sc
 
 
@@ -152,25 +195,30 @@ def check(sc, summary, audit_ok):
         problems.append("audit refused the run folder")
     if summary.get("conservation") is not True:
         problems.append("token supply not conserved")
-    task = summary["tasks"][0]
-    balances = task.get("balances", {})
+    if len(summary["tasks"]) != sc.get("tasks", 1):
+        problems.append(f"{len(summary['tasks'])} tasks in the summary, "
+                        f"{sc.get('tasks', 1)} posted")
     solver = sc["participants"][0]
     honest_verifiers = [p["name"] for p in sc["participants"][1:] if p["behaviour"] == "honest"]
-    for name in honest_verifiers:
-        if balances.get(name, FUNDS) < FUNDS:
-            problems.append(f"honest {name} ends with {balances.get(name)} < {FUNDS}")
-    outcome = task.get("outcome")
-    if solver["behaviour"] == "honest":
-        if len(honest_verifiers) == len(sc["participants"]) - 1 and outcome != "accepted":
-            problems.append(f"honest solver and verifiers: outcome {outcome}, not accepted")
-        if outcome not in ("accepted", "challenge_rejected"):
-            problems.append(f"honest solver not paid: outcome {outcome}")
-        if balances.get("solver-1", 0) < FUNDS:
-            problems.append(f"honest solver ends with {balances.get('solver-1')} < {FUNDS}")
-    if solver["behaviour"] in ATTACKS and honest_verifiers and task.get("solver_trace_honest") is False:
-        if task.get("escaped"):
-            problems.append(f"{solver['behaviour']} changed the trace, every interval was checked, "
-                            f"and it escaped (outcome {outcome})")
+    for i, task in enumerate(summary["tasks"]):
+        balances = task.get("balances", {})
+        for name in honest_verifiers:
+            if balances.get(name, FUNDS) < FUNDS:
+                problems.append(f"task {i}: honest {name} ends with {balances.get(name)} < {FUNDS}")
+        outcome = task.get("outcome")
+        if solver["behaviour"] == "honest":
+            if len(honest_verifiers) == len(sc["participants"]) - 1 and outcome != "accepted":
+                problems.append(f"task {i}: honest solver and verifiers: outcome {outcome}, "
+                                "not accepted")
+            if outcome not in ("accepted", "challenge_rejected"):
+                problems.append(f"task {i}: honest solver not paid: outcome {outcome}")
+            if balances.get("solver-1", 0) < FUNDS:
+                problems.append(f"task {i}: honest solver ends with {balances.get('solver-1')} "
+                                f"< {FUNDS}")
+        if (solver["behaviour"] in ATTACKS and honest_verifiers
+                and task.get("solver_trace_honest") is False and task.get("escaped")):
+            problems.append(f"task {i}: {solver['behaviour']} changed the trace, every interval "
+                            f"was checked, and it escaped (outcome {outcome})")
     return problems
 
 
@@ -187,7 +235,7 @@ def main():
     failures = 0
     try:
         for i in range(args.first, args.first + args.runs):
-            sc = scenario(i, args.seed)
+            sc = scenario(i, args.seed, args.veritrain, work)
             path = os.path.join(work, sc["name"] + ".json")
             out = os.path.join(work, sc["name"])
             with open(path, "w") as f:
@@ -204,10 +252,12 @@ def main():
                 audit = subprocess.run([args.veritrain, "audit", out], capture_output=True, text=True)
                 problems += check(sc, summary, audit.returncode == 0)
             task = summary["tasks"][0] if summary else {}
+            node = sc["participants"][0]["params"].get("node")
             desc = (f"{sc['name']}: {sc['job']['name']} steps {sc['job']['steps']} "
+                    f"tasks {sc.get('tasks', 1)} "
                     f"k {sc['protocol']['checkpoint_interval']} {sc['protocol']['mode']} "
                     f"fe {sc['economics']['forced_error_rate']} "
-                    f"{sc['participants'][0]['behaviour']} vs "
+                    f"{sc['participants'][0]['behaviour']}{' at ' + node if node else ''} vs "
                     f"{[(p['behaviour'], p['profile']) for p in sc['participants'][1:]]} "
                     f"-> {task.get('outcome')}")
             if problems:
