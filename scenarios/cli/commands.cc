@@ -101,8 +101,8 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) : s_(std::make_unique<State>()
                     "the rest");
   s.sweep->add_option("--plugin", s.plugins, "shared library with plug-in jobs (repeatable)");
   s.sweep->add_option("--bin-dir", s.sweep_options.bin_dir,
-                      "execute the role executables from DIR, for process mode (default: "
-                      "fork the roles from this process's role launcher)");
+                      "execute the role executables from DIR; the runs then run as "
+                      "processes (default: fork the roles from this process's role launcher)");
 
   s.merge = app.add_subcommand("merge", "combine the folders of a sharded sweep into one");
   s.merge->add_option("shards", s.shard_dirs, "shard folders written by sweep --shard")

@@ -164,8 +164,8 @@ int main(int argc, char** argv) {
   run->add_option("--plugin", plugins,
                   "shared library with plug-in jobs, loaded by every process (repeatable)");
   run->add_option("--bin-dir", options.bin_dir,
-                  "execute veritrain-{arbiter,solver,verifier} from DIR (default: fork the "
-                  "roles from this process's role launcher)");
+                  "execute veritrain-{arbiter,solver,verifier} from DIR, as processes "
+                  "(default: fork the roles from this process's role launcher)");
   veritrain::AddCacheDirOption(run);
 
   std::string check_path;

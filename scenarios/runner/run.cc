@@ -451,6 +451,14 @@ Status Run::WriteManifest() {
 void Run::ChooseHost() {
   out_.mode = opt_.mode.value_or(ScenarioExecutionMode(sc_).value_or(ExecutionMode::kProcess));
   requested_mode_ = out_.mode;
+  if (out_.mode == ExecutionMode::kInProcess && !opt_.bin_dir.empty()) {
+    // The roles would be this process's threads, not the executables the
+    // user named: a comparison of two builds would silently compare one.
+    out_.mode = ExecutionMode::kProcess;
+    out_.mode_note = "in-process mode not possible, ran as processes: --bin-dir names the role "
+                     "executables to run (" + opt_.bin_dir + ")";
+    spdlog::warn("{}: {}", sc_.name, out_.mode_note);
+  }
   if (out_.mode == ExecutionMode::kInProcess && sc_.network.curve.enabled) {
     // Before AdmitInProcess, which fixes process-wide settings for the
     // in-process runs after it.

@@ -59,7 +59,8 @@ std::string ResultsFolderId(uint64_t seed);
 
 struct RunOptions {
   std::string out_dir;     // "" → results/runs/<scenario>/<run-id>
-  std::string bin_dir;     // where the role executables are; "" → beside this one
+  std::string bin_dir;     // role executables to run; "" → fork them from this
+                           // process. Given, the run runs as processes.
   bool keep_workdir = false;
   bool quiet = false;      // no log lines from the runner itself
   // How the roles run; unset: the scenario's "execution.mode", else process.

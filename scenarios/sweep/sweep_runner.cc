@@ -284,8 +284,15 @@ SweepOutcome RunSweep(const Scenario& base, const SweepOptions& o) {
   }
   const std::vector<SweepRun> runs = SweepRuns(*spec, base.seed, o.shard);
   out.runs = static_cast<int64_t>(runs.size());
-  const ExecutionMode mode =
+  const ExecutionMode asked =
       o.mode.value_or(ScenarioExecutionMode(base).value_or(ExecutionMode::kInProcess));
+  // --bin-dir names the role executables to run: in-process runs would run
+  // this process's own roles instead, without a word.
+  const ExecutionMode mode = o.bin_dir.empty() ? asked : ExecutionMode::kProcess;
+  if (mode != asked) {
+    spdlog::warn("sweep: the runs run as processes: --bin-dir names the role executables to "
+                 "run ({})", o.bin_dir);
+  }
   // Runs at a time, before the manifest records it.
   SweepOptions resolved = o;
   const int threads_per_run = SweepThreadsPerRun(base, *spec, runs);

@@ -40,7 +40,7 @@ struct SweepOptions {
   // How each run's roles run; unset: the scenario's "execution.mode", else
   // in-process.
   std::optional<ExecutionMode> mode;
-  std::string bin_dir;       // role executables, for process mode
+  std::string bin_dir;       // role executables; given, the runs run as processes
   int64_t repetitions = 0;   // > 0 replaces the scenario's repetitions
   // Carry on an interrupted sweep in out_dir: the runs it finished (each
   // run's runs/run-NNNNNN/row.json) are kept, the others run. InvalidArgument
