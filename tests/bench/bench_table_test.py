@@ -107,7 +107,9 @@ class TargetsTest(unittest.TestCase):
     def test_large_job_targets(self):
         rs, _ = bench_table.runs(results([
             entry("BM_SolverOverhead/transformer-100mb/iterations:2/manual_time", 1.0,
-                  overhead=0.03, k=10),
+                  overhead=0.03, k=10, steps=30),
+            entry("BM_SolverOverhead/transformer-100mb-100-steps/iterations:2/manual_time",
+                  1.0, overhead=0.06, k=10, steps=100),
             entry("BM_IntervalCheck/transformer-100mb/iterations:2/manual_time", 1.0,
                   exact_overhead=0.25),
             entry("BM_Dispute/transformer-100mb/iterations:2/manual_time", 1.0,
@@ -117,8 +119,11 @@ class TargetsTest(unittest.TestCase):
         ]))
         rows = {what: (shown, ok) for what, shown, _, ok in bench_table.targets(rs)}
         self.assertEqual(
-            rows["solver protocol overhead, transformer-100mb, k = 10 (protocol / plain − 1)"],
-            ("+3.0%", True))
+            rows["solver protocol overhead, transformer-100mb, k = 10, 30-step task "
+                 "(protocol / plain − 1)"], ("+3.0%", True))
+        self.assertEqual(
+            rows["solver protocol overhead, transformer-100mb, k = 10, 100-step task "
+                 "(protocol / plain − 1)"], ("+6.0%", False))
         self.assertEqual(
             rows["verifying one interval (exact) / re-executing it, transformer-100mb"],
             ("1.25×", False))

@@ -197,11 +197,16 @@ Status ProtocolRun(const TrainingJob& job, TensorMap state, int64_t k, int64_t i
   return finished;
 }
 
-void BM_SolverOverhead(benchmark::State& st, const std::string& name) {
+// `task_intervals` > 0 replaces the fixture's number of intervals: the
+// wait for the last checkpoint is paid once a task, so a longer task shows
+// what the protocol costs a solver over a run of realistic length.
+void BM_SolverOverhead(benchmark::State& st, const std::string& name,
+                       int64_t task_intervals = 0) {
   auto f = GetFixture(name);
   if (!Check(st, f.status())) return;
   const TrainingJob& job = *(*f)->job;
-  const int64_t k = (*f)->k, intervals = (*f)->intervals;
+  const int64_t k = (*f)->k;
+  const int64_t intervals = task_intervals > 0 ? task_intervals : (*f)->intervals;
   zmq::context_t ctx(1);
   zmq::socket_t serve(ctx, zmq::socket_type::router);
   ConfigureSocket(serve);
@@ -274,6 +279,12 @@ BENCHMARK_CAPTURE(BM_SolverOverhead, cnn, std::string("cnn"))
     ->Unit(benchmark::kMillisecond)
     ->UseManualTime();
 BENCHMARK_CAPTURE(BM_SolverOverhead, transformer-100mb, std::string(kLargeJob))
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime()
+    ->Iterations(2);
+// The large job over a 100-step task (10 intervals, 11 checkpoints).
+BENCHMARK_CAPTURE(BM_SolverOverhead, transformer-100mb-100-steps, std::string(kLargeJob),
+                  int64_t{10})
     ->Unit(benchmark::kMillisecond)
     ->UseManualTime()
     ->Iterations(2);
