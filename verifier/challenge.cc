@@ -401,13 +401,13 @@ Result<int64_t> Verifier::ChooseNodeByScan(Assignment& a, Challenge& c, const Ga
     VT_ASSIGN_OR_RETURN(c.scan, ScanStep(*job, state, batch, outputs, tolerance_of,
                                          next_hash->second));
     c.scan_note = c.scan->ToJson();
-    spdlog::info("verifier {}: the disputed step's first node outside its threshold: {}",
-                 config_.name, c.scan->first_outside >= 0 ? c.scan->checked.back().name
-                                                          : std::string("none"));
+    spdlog::info("verifier {}: the disputed step's node furthest outside its threshold: {}",
+                 config_.name, c.scan->disputed >= 0 ? c.scan->chosen().name
+                                                     : std::string("none"));
   }
-  // The node to aim for: the first outside its threshold, else the one
-  // closest to it.
-  int64_t target = c.scan->first_outside;
+  // The node to aim for: the one furthest outside its threshold, else the
+  // one closest to it.
+  int64_t target = c.scan->disputed;
   if (target < 0) {
     double best = -1;
     for (const auto& check : c.scan->checked) {

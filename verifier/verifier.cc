@@ -330,9 +330,10 @@ struct Verifier::CheckRun {
   std::chrono::steady_clock::time_point start;
   nlohmann::json report = nlohmann::json::array();
   int64_t steps = 0;
-  // The first interval that failed: the verdict once every interval is
-  // checked.
+  // The failed interval to dispute (KeepDisputed): the verdict once every
+  // interval is checked.
   std::optional<Verdict> challenge;
+  double challenge_strength = 0;
 
   CheckRun(const std::string& t, Assignment& assignment, const ProofPosted& p,
            zmq::socket_t& s, std::chrono::milliseconds timeout,
@@ -380,9 +381,11 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
       static_cast<int64_t>(std::min(spec.game_clock_s, 1e6) * 1000.0), 1000,
       kFetchTimeout.count()));
 
-  // Every selected interval is checked; the first that fails is disputed,
-  // with its committed hashes and proofs, and its start and end states are
-  // kept for the game.
+  // Every selected interval is checked; of those that fail, the one a game
+  // can best prove is disputed (KeepDisputed: in tolerance mode the
+  // largest distance / δ, not the first over δ, which may be honest noise
+  // just past it while a cheat lies further on), with its committed hashes
+  // and proofs, and its start and end states are kept for the game.
   CheckRun run(task, a, posted, solver, fetch_timeout, start);
   for (const auto& interval : chosen) {
     crash_.Reached("verification", static_cast<int64_t>(run.report.size()));
@@ -415,8 +418,10 @@ Result<CheckpointReply> Verifier::FetchOrDemand(CheckRun& run, int64_t index,
 }
 
 void Verifier::KeepDisputed(CheckRun& run, int64_t interval, const std::string& why,
-                            const CheckpointReply& begin, const CheckpointReply& end) {
-  if (run.challenge) return;
+                            const CheckpointReply& begin, const CheckpointReply& end,
+                            double strength) {
+  if (run.challenge && !(strength > run.challenge_strength)) return;
+  run.challenge_strength = strength;
   run.challenge = MakeChallenge(interval, why, nlohmann::json::array(), 0, 0);
   run.challenge->evidence = IntervalEvidence(begin, end);
   // The game compares against the solver's own committed states: keep the
@@ -457,10 +462,11 @@ struct Verifier::IntervalInHand {
     entry["seconds"] = Seconds(t0);
     run.report.push_back(entry);
   }
-  // A failed interval: the challenge if it is the first.
-  void Fail(const std::string& why) {
+  // A failed interval: the challenge unless a stronger one was kept
+  // (KeepDisputed); by default one the game proves outright.
+  void Fail(const std::string& why, double strength = HUGE_VAL) {
     Done(why);
-    KeepDisputed(run, index, why, *begin, *end);
+    KeepDisputed(run, index, why, *begin, *end, strength);
   }
 
   CheckRun& run;
@@ -604,10 +610,12 @@ Result<std::optional<Verdict>> Verifier::Conclude(IntervalInHand& h, const Inter
       h.Fail("the end checkpoint of " + name + " cannot be compared: " + check.detail);
       return Final();
     case IntervalFinding::kOutsideDelta:
-      h.Fail("re-executing " + name + " lands outside δ (" + check.detail + ")");
+      h.Fail("re-executing " + name + " lands outside δ (" + check.detail + ")",
+             check.distances ? check.distances->worst_ratio : HUGE_VAL);
       return Final();
     case IntervalFinding::kUpdateNorm:
-      h.Fail("the posted update norm of " + name + " does not match its checkpoints");
+      // No game rules on a norm: any interval a game can prove comes first.
+      h.Fail("the posted update norm of " + name + " does not match its checkpoints", 0);
       return Final();
     case IntervalFinding::kHashDiffers:
       h.Fail("re-executing " + name + " gives a different state hash");

@@ -211,10 +211,15 @@ class Verifier {
   // Fetches checkpoint `index` from the solver, or else demands it from the
   // arbiter (DemandFromArbiter).
   Result<CheckpointReply> FetchOrDemand(CheckRun& run, int64_t index, bool with_tensors);
-  // Records the first failing interval as the challenge, keeping its
-  // committed states for the game.
+  // Records a failing interval as the challenge, keeping its committed
+  // states for the game, unless one kept before is at least as strong:
+  // `strength` ranks what a game can prove (a tolerance-mode interval by
+  // its largest distance / δ; a finding the game proves outright, such as
+  // a hash that differs, +inf; a posted update norm that does not match,
+  // which no game rules on, 0). Ties keep the earlier interval.
   static void KeepDisputed(CheckRun& run, int64_t interval, const std::string& why,
-                           const CheckpointReply& begin, const CheckpointReply& end);
+                           const CheckpointReply& begin, const CheckpointReply& end,
+                           double strength);
   // The job to re-execute an interval with, computing in `dtype`
   // ("float32" | "float64"): the task's, or (policy "prover") one built
   // with the start checkpoint's claimed optimizer.

@@ -62,14 +62,31 @@ Result<DistanceChoice> ChooseByDistance(const std::vector<int64_t>& boundaries, 
         }
       }
     }
-    const bool outside = c.outside();
     choice.checked.push_back(std::move(c));
-    choice.index = i;
-    if (outside) {
-      choice.outside = true;
-      return choice;
+  }
+  // A sub-range the solver cannot back (the first such); else the one
+  // furthest outside δ, not the first: honest rounding just past δ early
+  // in the range must not hide a departure further on, since the game
+  // played on an honest sub-range ends on an honest step.
+  int64_t furthest = -1;
+  for (size_t k = 0; k < choice.checked.size(); ++k) {
+    const SubRangeCheck& c = choice.checked[k];
+    if (!c.outside()) continue;
+    if (!c.problem.empty()) {
+      furthest = static_cast<int64_t>(k);
+      break;
+    }
+    if (furthest < 0 ||
+        c.judgement.worst_ratio > choice.checked[static_cast<size_t>(furthest)].judgement.worst_ratio) {
+      furthest = static_cast<int64_t>(k);
     }
   }
+  if (furthest >= 0) {
+    choice.index = choice.checked[static_cast<size_t>(furthest)].index;
+    choice.outside = true;
+    return choice;
+  }
+  choice.index = choice.checked.back().index;
   if (choice.checked.size() > 1) {
     // Every sub-range is within δ although the whole range is not: a
     // departure below δ at one step grew past it over the steps after.

@@ -6,12 +6,15 @@
 // the solver's, since honest errors accumulate along a trajectory. At every
 // round the reference is the solver's own committed state: the challenger
 // takes the solver's state at each boundary of the round (fetched and
-// checked against the hash the solver posted), re-executes each legal
-// sub-range from the solver's state at its start, and names the first
-// sub-range whose end lands outside δ for that many steps
-// (VerificationPolicy::DeltaFor). A sub-range that cannot be checked
-// because the solver's state is missing or is not a state of the job counts
-// as outside: the solver has to defend it.
+// checked against the hash the solver posted), re-executes every legal
+// sub-range from the solver's state at its start, and names the one whose
+// end lands furthest outside δ for that many steps (the largest distance /
+// δ, VerificationPolicy::DeltaFor). Not the first outside: honest rounding
+// just past δ early in the range would hide a departure further on, and
+// the game played on an honest sub-range ends on an honest step. A
+// sub-range that cannot be checked because the solver's state is missing
+// or is not a state of the job counts as outside and is named first: the
+// solver has to defend it.
 //
 // When every sub-range is within δ, the challenger names the one with the
 // largest distance / δ. The whole range is disputed, so it is outside δ
@@ -69,9 +72,9 @@ struct DistanceChoice {
   nlohmann::json ToJson() const;
 };
 
-// Checks the sub-ranges `legal` (indices into the round's n+1
-// `boundaries`, in order) until the first outside one; with none outside,
-// names the largest distance / δ.
+// Checks every sub-range of `legal` (indices into the round's n+1
+// `boundaries`, in order) and names the first that cannot be checked, else
+// the largest distance / δ (outside δ or, with none outside, within).
 // REQUIRES: legal is not empty; policy.CheckTolerance() is OK; every legal
 // sub-range starts before `length`.
 Result<DistanceChoice> ChooseByDistance(const std::vector<int64_t>& boundaries, int64_t length,

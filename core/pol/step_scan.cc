@@ -7,11 +7,20 @@
 
 namespace veritrain {
 
+double NodeCheck::ratio() const {
+  if (!problem.empty()) return std::numeric_limits<double>::infinity();
+  if (tolerance > 0) return deviation / tolerance;
+  return deviation > 0 ? std::numeric_limits<double>::infinity() : 0.0;
+}
+
 nlohmann::json StepScan::ToJson() const {
-  nlohmann::json out = {{"first_outside", first_outside},
-                        {"nodes_checked", static_cast<int64_t>(checked.size())}};
-  if (first_outside >= 0 && !checked.empty()) {
-    const NodeCheck& c = checked.back();
+  int64_t outside = 0;
+  for (const auto& c : checked) outside += c.outside() ? 1 : 0;
+  nlohmann::json out = {{"disputed", disputed},
+                        {"nodes_checked", static_cast<int64_t>(checked.size())},
+                        {"nodes_outside", outside}};
+  if (disputed >= 0 && !checked.empty()) {
+    const NodeCheck& c = chosen();
     out["node"] = c.name;
     out["deviation"] = DeviationJson(c.deviation);
     out["tolerance"] = c.tolerance;
@@ -77,12 +86,17 @@ Result<StepScan> ScanStep(const TrainingJob& job, const TensorMap& state, const 
       }
     }
     if (!c.problem.empty()) c.deviation = std::numeric_limits<double>::infinity();
-    const bool outside = c.outside();
     scan.checked.push_back(std::move(c));
-    if (outside) {
-      scan.first_outside = j;
+  }
+  // A node the solver cannot back (the first); else the furthest outside
+  // (the first of equals).
+  for (const NodeCheck& c : scan.checked) {
+    if (!c.outside()) continue;
+    if (!c.problem.empty()) {
+      scan.disputed = c.node;
       break;
     }
+    if (scan.disputed < 0 || c.ratio() > scan.chosen().ratio()) scan.disputed = c.node;
   }
   return scan;
 }

@@ -6,9 +6,13 @@
 // chain, and evaluates every node from the solver's own committed values
 // — the state before the step, the task's batch, the outputs of earlier
 // nodes — comparing each claimed output with its evaluation under that
-// node's threshold (core/train/node_compare.h). The first node outside its
-// threshold is the one to dispute: its inputs are the solver's own, so the
-// arbiter, evaluating it from the same inputs, sees the same deviation.
+// node's threshold (core/train/node_compare.h). Of the nodes outside their
+// threshold, the one to dispute is one the solver cannot back (a malformed
+// commitment, the first such), else the one furthest outside (the largest
+// deviation / threshold): its inputs are the solver's own, so the arbiter,
+// evaluating it from the same inputs, sees the same deviation; and honest
+// rounding just past an early node's threshold must not hide a corrupted
+// node after it, whose game the arbiter would rule on an honest node.
 // state.assemble is exact, and its output must also hash to the trace's
 // state after the step (a solver whose committed step does not produce its
 // trace is disputed there).
@@ -37,23 +41,29 @@ struct NodeCheck {
   double tolerance = 0;
   std::string problem;  // why the claim cannot be compared, if so
   bool outside() const { return !problem.empty() || deviation > tolerance; }
+  // deviation / tolerance: > 1 exactly when outside (+inf for a deviation
+  // above a threshold of 0).
+  double ratio() const;
 };
 
 struct StepScan {
-  int64_t first_outside = -1;  // game node index; -1 when every node is within
-  std::vector<NodeCheck> checked;  // in order, up to and including the first outside
+  int64_t disputed = -1;  // game node index to dispute; -1 when every node is within
+  std::vector<NodeCheck> checked;  // every game node, in order
 
-  // {"first_outside", "node", "deviation", "tolerance", "problem",
-  //  "nodes_checked"}
+  // The check of the disputed node. REQUIRES: disputed >= 0.
+  const NodeCheck& chosen() const { return checked.at(static_cast<size_t>(disputed)); }
+
+  // {"disputed", "node", "deviation", "tolerance", "problem",
+  //  "nodes_checked", "nodes_outside"}
   nlohmann::json ToJson() const;
 };
 
 // The threshold of a game node, by name.
 using NodeThresholdFn = std::function<double(const std::string& node)>;
 
-// Scans the game nodes of `job`'s step (its graph nodes, then
-// state.assemble) with the solver's committed values, stopping at the first
-// outside its threshold.
+// Scans every game node of `job`'s step (its graph nodes, then
+// state.assemble) with the solver's committed values and names the one to
+// dispute (above).
 // REQUIRES: `outputs` holds one TensorMap per game node in order, checked
 // against the solver's commitment; `job` computes in the dtype the solver
 // committed in; `batch` is job.Batch(step).

@@ -22,6 +22,7 @@ Result<DistanceCheck> CheckDistances(const VerificationPolicy& policy, const Sta
   check.delta = std::move(j.delta);
   check.exceeded = std::move(j.exceeded);
   check.within = j.within;
+  check.worst_ratio = j.worst_ratio;
   check.non_finite = j.non_finite;
   check.non_finite_mismatch = std::move(j.non_finite_mismatch);
   VT_ASSIGN_OR_RETURN(check.update_l2, UpdateL2(start, committed));

@@ -36,6 +36,9 @@ struct DistanceCheck {
   // The policy's metrics whose distance exceeds their δ (tolerance only).
   nlohmann::json exceeded = nlohmann::json::array();
   bool within = true;    // no metric exceeded
+  // The largest distance / δ over the policy's metrics (tolerance only):
+  // > 1 exactly when outside; +inf for a NaN distance.
+  double worst_ratio = 0;
   double update_l2 = 0;  // l2 of the committed update (end − start); NaN or +inf
                          // for a diverged run
   // Non-finite parameters (core/state/non_finite.h): how many are placed

@@ -52,7 +52,7 @@ struct Fake {
   };
 };
 
-TEST(DistanceDissection, NamesTheFirstSubRangeOutsideDelta) {
+TEST(DistanceDissection, NamesTheSubRangeOutsideDelta) {
   Fake f;
   f.solver = Trajectory(8, /*jump=*/5, /*size=*/0.5, 0, 1);
   auto c = ChooseByDistance({0, 2, 4, 6, 8}, 8, {0, 1, 2, 3}, f.state, f.reexecute, Policy(0.1));
@@ -60,12 +60,13 @@ TEST(DistanceDissection, NamesTheFirstSubRangeOutsideDelta) {
   EXPECT_EQ(c->index, 2);
   EXPECT_TRUE(c->outside);
   EXPECT_FALSE(c->largest_within);
-  ASSERT_EQ(c->checked.size(), 3u);
+  ASSERT_EQ(c->checked.size(), 4u);  // every sub-range is checked
   EXPECT_TRUE(c->checked[0].judgement.within);
   EXPECT_TRUE(c->checked[1].judgement.within);
   EXPECT_NEAR(c->checked[2].judgement.distances["l2"].get<double>(), 0.5, 1e-12);
-  EXPECT_EQ(c->steps_reexecuted, 6);
-  EXPECT_EQ(c->ToJson()["sub_ranges"].size(), 3u);
+  EXPECT_TRUE(c->checked[3].judgement.within);
+  EXPECT_EQ(c->steps_reexecuted, 8);
+  EXPECT_EQ(c->ToJson()["sub_ranges"].size(), 4u);
 }
 
 // Every sub-range within δ (a departure below δ at one step that grew past
@@ -103,14 +104,28 @@ TEST(DistanceDissection, WithNoneOutsideTheLargestDepartureIsNamed) {
   EXPECT_EQ(one->steps_reexecuted, 4);
 }
 
-TEST(DistanceDissection, StopsAtTheFirstOutside) {
-  Fake f;
-  f.solver = Trajectory(8, /*jump=*/1, 0.5, 0, 1);
-  auto c = ChooseByDistance({0, 2, 4, 6, 8}, 8, {0, 1, 2, 3}, f.state, f.reexecute, Policy(0.1));
-  ASSERT_TRUE(c.ok());
-  EXPECT_EQ(c->index, 0);
-  EXPECT_EQ(c->checked.size(), 1u);
-  EXPECT_EQ(c->steps_reexecuted, 2);
+// Honest rounding just past δ early in the range, a cheat further on: the
+// cheat is named (the first outside would be the honest sub-range, whose
+// game ends on an honest step), wherever the two are.
+TEST(DistanceDissection, NamesTheSubRangeFurthestOutsideNotTheFirst) {
+  for (int64_t noise_at : {0, 2, 5}) {
+    for (int64_t cheat_at : {1, 3, 6, 7}) {
+      if (noise_at / 2 == cheat_at / 2) continue;
+      Fake f;
+      f.solver = {0};
+      for (int64_t p = 0; p < 8; ++p) {
+        f.solver.push_back(f.solver.back() + 1 + (p == noise_at ? 0.12 : 0) +
+                           (p == cheat_at ? 5.0 : 0));
+      }
+      auto c = ChooseByDistance({0, 2, 4, 6, 8}, 8, {0, 1, 2, 3}, f.state, f.reexecute,
+                                Policy(0.1));
+      ASSERT_TRUE(c.ok()) << c.status().ToString();
+      EXPECT_EQ(c->index, cheat_at / 2) << "noise at " << noise_at << ", cheat at " << cheat_at;
+      EXPECT_TRUE(c->outside);
+      EXPECT_EQ(c->checked.size(), 4u);
+      EXPECT_EQ(c->steps_reexecuted, 8);
+    }
+  }
 }
 
 TEST(DistanceDissection, UsesTheThresholdOfTheSubRangesLength) {

@@ -52,9 +52,9 @@ TEST_F(StepScanTest, AnHonestStepHasNoNodeOutside) {
   ASSERT_TRUE(t.ok());
   auto scan = Scan(*t, 0.0);
   ASSERT_TRUE(scan.ok()) << scan.status().ToString();
-  EXPECT_EQ(scan->first_outside, -1);
+  EXPECT_EQ(scan->disputed, -1);
   EXPECT_EQ(static_cast<int64_t>(scan->checked.size()), GameNodeCount(*job_));
-  EXPECT_EQ(scan->ToJson()["first_outside"], -1);
+  EXPECT_EQ(scan->ToJson()["disputed"], -1);
 }
 
 TEST_F(StepScanTest, FindsEveryCorruptedNodeExactly) {
@@ -65,11 +65,41 @@ TEST_F(StepScanTest, FindsEveryCorruptedNodeExactly) {
     ASSERT_TRUE(t.ok());
     auto scan = Scan(*t, 1e-6);
     ASSERT_TRUE(scan.ok());
-    EXPECT_EQ(scan->first_outside, node) << job_->graph().nodes()[node].name;
-    EXPECT_EQ(scan->checked.back().name, job_->graph().nodes()[node].name);
-    EXPECT_GT(scan->checked.back().deviation, 1e-6);
+    EXPECT_EQ(scan->disputed, node) << job_->graph().nodes()[node].name;
+    EXPECT_EQ(scan->chosen().name, job_->graph().nodes()[node].name);
+    EXPECT_GT(scan->chosen().deviation, 1e-6);
     EXPECT_EQ(scan->ToJson()["node"], job_->graph().nodes()[node].name);
   }
+}
+
+// Rounding just past an early node's threshold, a corruption further on:
+// the corrupted node is disputed, not the first outside (whose ruling would
+// go to the solver).
+TEST_F(StepScanTest, TheNodeFurthestOutsideIsDisputedNotTheFirst) {
+  const int64_t graph = static_cast<int64_t>(job_->graph().size());
+  int64_t pairs = 0;
+  for (int64_t early = 0; early < graph; ++early) {
+    for (int64_t late = early + 1; late < graph; ++late) {
+      if (job_->graph().nodes()[early].name == "loss.forward" ||
+          job_->graph().nodes()[late].name == "loss.forward") {
+        continue;
+      }
+      NodeHook small = AddTo(early, 1e-5), large = AddTo(late, 1.0);
+      auto t = RecordStep(*job_, state_, [&](size_t i, const Node& n, TensorMap& out) {
+        small(i, n, out);
+        large(i, n, out);
+      });
+      ASSERT_TRUE(t.ok());
+      auto scan = Scan(*t, 1e-9);
+      ASSERT_TRUE(scan.ok());
+      ASSERT_TRUE(scan->checked[static_cast<size_t>(early)].outside());
+      EXPECT_EQ(scan->disputed, late) << job_->graph().nodes()[early].name << " then "
+                                      << job_->graph().nodes()[late].name;
+      EXPECT_GT(scan->ToJson()["nodes_outside"].get<int64_t>(), 1);
+      ++pairs;
+    }
+  }
+  EXPECT_GT(pairs, 10);
 }
 
 TEST_F(StepScanTest, AThresholdAboveTheCorruptionLetsItPass) {
@@ -77,10 +107,10 @@ TEST_F(StepScanTest, AThresholdAboveTheCorruptionLetsItPass) {
   ASSERT_TRUE(t.ok());
   auto strict = Scan(*t, 0.0);
   ASSERT_TRUE(strict.ok());
-  EXPECT_EQ(strict->first_outside, 0);
+  EXPECT_EQ(strict->disputed, 0);
   auto loose = Scan(*t, 1e-3);
   ASSERT_TRUE(loose.ok());
-  EXPECT_EQ(loose->first_outside, -1);
+  EXPECT_EQ(loose->disputed, -1);
 }
 
 TEST_F(StepScanTest, AStepThatIsNotTheTracesIsFoundAtAssemble) {
@@ -89,8 +119,8 @@ TEST_F(StepScanTest, AStepThatIsNotTheTracesIsFoundAtAssemble) {
   auto scan = ScanStep(*job_, state_, batch_, t->outputs, [](const std::string&) { return 0.0; },
                        Sha256Of("another trace"));
   ASSERT_TRUE(scan.ok());
-  EXPECT_EQ(scan->first_outside, GameNodeCount(*job_) - 1);
-  EXPECT_NE(scan->checked.back().problem.find("trace"), std::string::npos);
+  EXPECT_EQ(scan->disputed, GameNodeCount(*job_) - 1);
+  EXPECT_NE(scan->chosen().problem.find("trace"), std::string::npos);
 }
 
 TEST_F(StepScanTest, MalformedCommitmentsAreOutside) {
@@ -101,8 +131,8 @@ TEST_F(StepScanTest, MalformedCommitmentsAreOutside) {
   auto scan = ScanStep(*job_, state_, batch_, outputs, [](const std::string&) { return 1.0; },
                        t->next_state_hash);
   ASSERT_TRUE(scan.ok());
-  EXPECT_EQ(scan->first_outside, 2);
-  EXPECT_FALSE(scan->checked.back().problem.empty());
+  EXPECT_EQ(scan->disputed, 2);
+  EXPECT_FALSE(scan->chosen().problem.empty());
   // The wrong number of nodes is an error of the caller's.
   outputs.pop_back();
   EXPECT_FALSE(ScanStep(*job_, state_, batch_, outputs, [](const std::string&) { return 1.0; },
