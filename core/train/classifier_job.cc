@@ -19,9 +19,6 @@ namespace veritrain {
 
 namespace {
 
-constexpr const char* kDefaultFashionMnistDir =
-    "/usr/share/datasets/fashion-mnist";
-
 // Rows of the test set evaluated at once by TestAccuracy.
 constexpr int64_t kTestChunkRows = 1024;
 
@@ -240,7 +237,7 @@ Result<std::unique_ptr<TrainingJob>> MakeMlpJob(const JobConfig& config) {
       p, "job",
       {"hidden", "optimizer", "dataset_dir", "train_limit", "test_limit"}));
   std::vector<int64_t> hidden = {128};
-  std::string dir = kDefaultFashionMnistDir;
+  std::string dir = kFashionMnistDefaultDir;
   int64_t train_limit = 0;
   int64_t test_limit = 0;
   VT_RETURN_IF_ERROR(GetIntList(p, "hidden", "job", 1, &hidden));

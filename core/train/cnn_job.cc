@@ -16,7 +16,6 @@ namespace veritrain {
 
 namespace {
 
-constexpr const char* kDefaultDir = "/usr/share/datasets/fashion-mnist";
 constexpr int64_t kImage = 28;  // Fashion-MNIST images are 28 x 28
 constexpr int64_t kPool = 2;
 
@@ -95,7 +94,7 @@ Result<std::unique_ptr<TrainingJob>> MakeCnnJob(const JobConfig& config) {
   std::vector<int64_t> channels = {8, 16};
   std::vector<int64_t> hidden = {64};
   int64_t kernel = 5;
-  std::string dir = kDefaultDir;
+  std::string dir = kFashionMnistDefaultDir;
   int64_t train_limit = 0;
   int64_t test_limit = 0;
   VT_RETURN_IF_ERROR(GetIntList(p, "channels", "job", 1, &channels));

@@ -68,19 +68,22 @@ constexpr const char* kFashionMnistDecoder = "fashion-mnist/1";
 
 }  // namespace
 
+std::string FashionMnistFile(const std::string& dir, bool train, bool labels) {
+  return dir + "/" + (train ? "train" : "t10k") +
+         (labels ? "-labels-idx1-ubyte.gz" : "-images-idx3-ubyte.gz");
+}
+
 Result<Dataset> LoadFashionMnist(const std::string& dir, bool train,
                                  int64_t limit, torch::ScalarType dtype) {
-  const std::string prefix = dir + "/" + (train ? "train" : "t10k");
-  const LoadKey key{FileStamp(prefix + "-images-idx3-ubyte.gz") + "\n" +
-                        FileStamp(prefix + "-labels-idx1-ubyte.gz"),
-                    limit, static_cast<int>(dtype)};
+  const std::string images = FashionMnistFile(dir, train, /*labels=*/false);
+  const std::string labels = FashionMnistFile(dir, train, /*labels=*/true);
+  const LoadKey key{FileStamp(images) + "\n" + FileStamp(labels), limit,
+                    static_cast<int>(dtype)};
   {
     std::lock_guard<std::mutex> lock(loaded_mutex);
     auto it = Loaded().find(key);
     if (it != Loaded().end()) return it->second;
   }
-  const std::string images = prefix + "-images-idx3-ubyte.gz";
-  const std::string labels = prefix + "-labels-idx1-ubyte.gz";
   // The whole set through the decoded-dataset cache, cut to `limit`. A
   // set whose whole decode fails may still have `limit` good samples (a
   // file cut short after them): read as before, the error is then the
@@ -116,8 +119,8 @@ namespace {
 Result<Dataset> ReadFashionMnist(const std::string& dir, bool train, int64_t limit,
                                  torch::ScalarType dtype) {
   const std::string prefix = dir + "/" + (train ? "train" : "t10k");
-  const std::string images_path = prefix + "-images-idx3-ubyte.gz";
-  const std::string labels_path = prefix + "-labels-idx1-ubyte.gz";
+  const std::string images_path = FashionMnistFile(dir, train, /*labels=*/false);
+  const std::string labels_path = FashionMnistFile(dir, train, /*labels=*/true);
   VT_ASSIGN_OR_RETURN(IdxArray images, ReadIdx(images_path, limit));
   VT_ASSIGN_OR_RETURN(IdxArray labels, ReadIdx(labels_path, limit));
   if (images.type != 0x08 || images.dims.size() != 3 ||

@@ -19,6 +19,10 @@ namespace veritrain {
 
 // Fashion-MNIST has ten classes.
 inline constexpr int64_t kFashionMnistClasses = 10;
+// Where the jobs look for its files unless told (Debian's
+// dataset-fashion-mnist package puts them there).
+inline constexpr const char* kFashionMnistDefaultDir =
+    "/usr/share/datasets/fashion-mnist";
 
 struct Dataset {
   torch::Tensor x;  // [N, features], floating, normalised
@@ -48,6 +52,11 @@ struct Dataset {
 Result<Dataset> LoadFashionMnist(const std::string& dir, bool train,
                                  int64_t limit,
                                  torch::ScalarType dtype = torch::kFloat32);
+
+// The file of Fashion-MNIST in `dir` that LoadFashionMnist reads for the
+// training (`train`) or test set, its labels or its images:
+// "<dir>/train-labels-idx1-ubyte.gz", "<dir>/t10k-images-idx3-ubyte.gz"…
+std::string FashionMnistFile(const std::string& dir, bool train, bool labels);
 
 // Forgets the datasets LoadFashionMnist remembers, so that the next load
 // goes through the cache (or decodes) again: for benchmarks of job set-up.

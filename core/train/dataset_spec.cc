@@ -16,8 +16,6 @@ namespace veritrain {
 namespace {
 
 constexpr int64_t kMaxLimit = int64_t{1} << 40;
-constexpr const char* kDefaultFashionMnistDir =
-    "/usr/share/datasets/fashion-mnist";
 
 struct Limits {
   int64_t train = 0;
@@ -93,7 +91,7 @@ Result<DatasetPair> LoadFashion(const nlohmann::json& j, const std::string& path
                                 torch::ScalarType dtype) {
   VT_RETURN_IF_ERROR(RejectUnknownFields(
       j, path, {"format", "dir", "train_limit", "test_limit"}));
-  std::string dir = kDefaultFashionMnistDir;
+  std::string dir = kFashionMnistDefaultDir;
   VT_RETURN_IF_ERROR(GetString(j, "dir", path, &dir));
   dir = ResolveJobFile(dir);
   Limits limits;

@@ -20,6 +20,8 @@
 // samples; 0 keeps all), except synthetic. Unknown fields are rejected.
 // See csv_loader.h, dataset_files.h and tensor_file.h for the file formats
 // and what each sample's Merkle leaf covers.
+// DatasetSpecFiles (job_input_files.h) lists the files of each format: a
+// format or file field added here must be added there too.
 //
 // Thread-safety: pure functions (file reads aside).
 #pragma once

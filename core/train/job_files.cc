@@ -29,8 +29,9 @@ std::string JobFileDir() {
   return Dir();
 }
 
-std::string ResolveJobFile(const std::string& path) {
-  const std::string dir = JobFileDir();
+std::string ResolveJobFile(const std::string& path) { return ResolveJobFileIn(JobFileDir(), path); }
+
+std::string ResolveJobFileIn(const std::string& dir, const std::string& path) {
   if (dir.empty() || path.empty() || path.front() == '/') return path;
   return (std::filesystem::path(dir) / path).lexically_normal().string();
 }

@@ -23,4 +23,8 @@ std::string JobFileDir();
 // directory joined with it.
 std::string ResolveJobFile(const std::string& path);
 
+// ResolveJobFile against `dir` instead of the process's job file directory
+// (for a scenario whose job this process does not run). Pure.
+std::string ResolveJobFileIn(const std::string& dir, const std::string& path);
+
 }  // namespace veritrain

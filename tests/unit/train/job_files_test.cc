@@ -18,5 +18,14 @@ TEST(JobFilesTest, RelativePathsResolveAgainstTheJobFileDir) {
   SetJobFileDir("");
 }
 
+TEST(JobFilesTest, ResolvingAgainstAGivenDirLeavesTheProcesssAlone) {
+  SetJobFileDir("/elsewhere");
+  EXPECT_EQ(ResolveJobFileIn("/srv/scenarios", "data/../x.csv"), "/srv/scenarios/x.csv");
+  EXPECT_EQ(ResolveJobFileIn("/srv/scenarios", "/abs/m.pt"), "/abs/m.pt");
+  EXPECT_EQ(ResolveJobFileIn("", "data/x.csv"), "data/x.csv");
+  EXPECT_EQ(JobFileDir(), "/elsewhere");
+  SetJobFileDir("");
+}
+
 }  // namespace
 }  // namespace veritrain
