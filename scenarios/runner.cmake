@@ -23,6 +23,7 @@ add_library(veritrain_runner STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/sweep/sweep_table.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/sweep/task_counts.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/sweep/sweep_runner.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/sweep/sweep_inputs.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/sweep/merge.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/report/plot.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/report/html.cc

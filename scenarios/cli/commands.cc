@@ -98,7 +98,7 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) : s_(std::make_unique<State>()
   s.sweep->add_flag("--report", s.sweep_report, "write report.html into the sweep folder");
   s.sweep->add_flag("--resume", s.sweep_options.resume,
                     "carry on the interrupted sweep in --out: keep the runs it finished, run "
-                    "the rest");
+                    "the rest (refused when the build or a file the job reads changed since)");
   s.sweep->add_option("--plugin", s.plugins, "shared library with plug-in jobs (repeatable)");
   s.sweep->add_option("--bin-dir", s.sweep_options.bin_dir,
                       "execute the role executables from DIR; the runs then run as "

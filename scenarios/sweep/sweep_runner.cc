@@ -24,6 +24,7 @@
 #include "scenarios/runner/process_supervisor.h"
 #include "scenarios/runner/results_folder.h"
 #include "scenarios/runner/thread_log.h"
+#include "scenarios/sweep/sweep_inputs.h"
 
 namespace veritrain {
 namespace {
@@ -36,7 +37,8 @@ double Since(std::chrono::steady_clock::time_point t) {
 }
 
 json SweepManifest(const Scenario& base, const SweepSpec& spec, const SweepOptions& o,
-                   ExecutionMode mode, const std::vector<SweepRun>& runs) {
+                   ExecutionMode mode, const std::vector<SweepRun>& runs,
+                   const SweepInputs& inputs) {
   json params = json::array();
   for (const auto& p : spec.parameters) {
     json entry = {{"name", p.name}, {"path", p.path}, {"values", p.values}};
@@ -59,7 +61,8 @@ json SweepManifest(const Scenario& base, const SweepSpec& spec, const SweepOptio
           {"run_indices", indices},
           {"execution", ExecutionModeName(mode)},
           {"jobs", o.jobs},
-          {"build", BuildInfo()}};
+          {"build", BuildInfo()},
+          {"inputs", inputs.ToJson()}};
 }
 
 // Whether some run of the sweep calibrates δ before its task.
@@ -73,9 +76,11 @@ bool UsesCalibration(const Scenario& base, const SweepSpec& spec) {
 }
 
 // The rows an interrupted sweep in `dir` finished, by index into `runs`,
-// after checking that `dir` holds the sweep `manifest` describes.
+// after checking that `dir` holds the sweep `manifest` describes, begun
+// with the same `inputs` (the build and the contents of the job's files).
 Result<std::vector<std::pair<size_t, SweepRow>>> ResumedRows(const std::string& dir,
                                                              const json& manifest,
+                                                             const SweepInputs& inputs,
                                                              const std::vector<SweepRun>& runs) {
   const std::string path = dir + "/sweep.json";
   std::ifstream in(path);
@@ -97,6 +102,20 @@ Result<std::vector<std::pair<size_t, SweepRow>>> ResumedRows(const std::string& 
           " differs: the scenario file, its sweep block, --repetitions or --shard changed); "
           "resume with the same ones, or sweep into a new folder");
     }
+  }
+  // Same scenario text, but its runs would not be comparable with new ones
+  // if the build or a file the job reads changed in between.
+  auto earlier_inputs = RecordedSweepInputs(earlier, path);
+  if (!earlier_inputs.ok()) {
+    return Status::InvalidArgument("--resume: " + earlier_inputs.status().message() +
+                                   "; sweep into a new folder");
+  }
+  if (auto change = CompareSweepInputs(*earlier_inputs, inputs)) {
+    return Status::InvalidArgument("--resume: " + change->thing +
+                                   " changed since the sweep in " + dir + " began (" +
+                                   change->before + " → " + change->after +
+                                   "); its runs and new ones would not be comparable: "
+                                   "sweep into a new folder");
   }
   std::vector<std::pair<size_t, SweepRow>> out;
   for (size_t i = 0; i < runs.size(); ++i) {
@@ -310,11 +329,12 @@ SweepOutcome RunSweep(const Scenario& base, const SweepOptions& o) {
   }
   auto folder = OpenSweepFolder(base, resolved, &out);
   if (!folder) return out;
-  json manifest = SweepManifest(base, *spec, resolved, mode, runs);
+  const SweepInputs inputs = SweepInputsOf(base, *spec);
+  json manifest = SweepManifest(base, *spec, resolved, mode, runs, inputs);
   std::vector<SweepRow> rows(runs.size());
   std::vector<bool> done(runs.size(), false);
   if (o.resume) {
-    auto kept = ResumedRows(out.out_dir, manifest, runs);
+    auto kept = ResumedRows(out.out_dir, manifest, inputs, runs);
     if (!kept.ok()) {
       out.exit_code = kRunBadInput;
       out.error = kept.status().message();

@@ -4,7 +4,9 @@
 //
 // A sweep folder holds:
 //   sweep.json      what was run: the scenario (resolved), the parameters,
-//                   repetitions, seeds policy, shard, the run indices, mode
+//                   repetitions, seeds policy, shard, the run indices, mode,
+//                   and its inputs: the build and the SHA-256 of every file
+//                   the job reads (sweep_inputs.h)
 //   rows.jsonl      one SweepRow per run, in run order (merge reads these)
 //   sweep.csv       the tidy table (see sweep_table.h)
 //   aggregates.csv  per point: rates with 95 % Wilson intervals, means
@@ -44,8 +46,13 @@ struct SweepOptions {
   int64_t repetitions = 0;   // > 0 replaces the scenario's repetitions
   // Carry on an interrupted sweep in out_dir: the runs it finished (each
   // run's runs/run-NNNNNN/row.json) are kept, the others run. InvalidArgument
-  // (exit 2) when out_dir holds no sweep, or one of another scenario, grid,
-  // repetitions or shard.
+  // (exit 2; nothing run, nothing deleted) when out_dir holds no sweep, or
+  // one of another scenario, grid, repetitions or shard, or one begun with
+  // other inputs: another veritrain build, or a file the job reads (model,
+  // plug-in library, dataset file) whose contents changed since; the error
+  // names the build or the file and both values. A sweep.json that records
+  // no inputs (written before they were recorded) is refused too: whether
+  // its runs are comparable with new ones cannot be told.
   bool resume = false;
   ProgressLine* progress = nullptr;
 };

@@ -112,6 +112,28 @@ class WorkflowTest : public ::testing::Test {
     std::ofstream(path) << j.dump(2);
     return path;
   }
+  // A short torchscript scenario reading files beside it (chain.pt, 16
+  // features to 4 classes, and data.csv: 64 rows), with `patch` merged in.
+  std::string WriteWithFiles(const std::string& name, const json& patch) {
+    fs::copy_file(std::string(VERITRAIN_SOURCE_DIR) + "/tests/unit/train/data/chain.pt",
+                  dir_ + "/chain.pt", fs::copy_options::overwrite_existing);
+    std::ofstream(dir_ + "/data.csv") << CsvRows(64);
+    json j = {{"job",
+               {{"name", "torchscript"},
+                {"params",
+                 {{"model", "chain.pt"}, {"dataset", {{"format", "csv"}, {"train", "data.csv"}}}}}}}};
+    if (patch.is_object()) j.merge_patch(patch);
+    return Write(name, j);
+  }
+  // `n` rows of 16 features and a label in 0..3.
+  static std::string CsvRows(int n) {
+    std::string rows;
+    for (int i = 0; i < n; ++i) {
+      for (int f = 0; f < 16; ++f) rows += std::to_string(((i * 7 + f * 3) % 11) / 10.0) + ",";
+      rows += std::to_string(i % 4) + "\n";
+    }
+    return rows;
+  }
   std::string dir_;
 };
 
@@ -384,6 +406,59 @@ TEST_F(WorkflowTest, AnInterruptedSweepResumesKeepingTheRunsItFinished) {
       << "a finished run was run again";
   const std::string all = ReadFile(out + "/rows.jsonl");
   EXPECT_EQ(all.find("interrupted"), std::string::npos);
+}
+
+TEST_F(WorkflowTest, ResumeIsRefusedWhenTheBuildOrAFileTheJobReadsChanged) {
+  const std::string file = WriteWithFiles(
+      "files", {{"sweep", {{"parameters", {{{"path", "protocol.top_q"}, {"values", {0, 1}}}}}}}});
+  const std::string out = dir_ + "/files";
+  CommandResult first = RunVeritrain({"sweep", file, "--out", out}, dir_);
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  // Nothing changed: the runs are kept.
+  CommandResult same = RunVeritrain({"sweep", file, "--out", out, "--resume"}, dir_);
+  ASSERT_EQ(same.exit_code, 0) << same.out << same.err;
+  EXPECT_NE(same.out.find("2 runs kept from the interrupted sweep"), std::string::npos)
+      << same.out;
+  const std::string manifest = ReadFile(out + "/sweep.json");
+  const std::string rows = ReadFile(out + "/rows.jsonl");
+  const auto kept_time = fs::last_write_time(out + "/runs/run-000001/summary.json");
+  // Each refusal runs nothing and deletes nothing.
+  auto refused = [&](const std::string& what, const std::vector<std::string>& said) {
+    CommandResult r = RunVeritrain({"sweep", file, "--out", out, "--resume"}, dir_);
+    EXPECT_EQ(r.exit_code, 2) << what << "\n" << r.out << r.err;
+    for (const std::string& s : said) EXPECT_NE(r.err.find(s), std::string::npos) << what << ": " << r.err;
+    EXPECT_NE(r.err.find("sweep into a new folder"), std::string::npos) << r.err;
+    EXPECT_EQ(ReadFile(out + "/rows.jsonl"), rows) << what;
+    EXPECT_EQ(fs::last_write_time(out + "/runs/run-000001/summary.json"), kept_time) << what;
+  };
+
+  std::ofstream(dir_ + "/data.csv", std::ios::app) << CsvRows(65).substr(CsvRows(64).size());
+  refused("the dataset", {"--resume: the dataset file " + dir_ + "/data.csv (job.dataset.train) "
+                          "changed since the sweep in " + out + " began (sha256 "});
+  EXPECT_EQ(ReadFile(out + "/sweep.json"), manifest);
+  std::ofstream(dir_ + "/data.csv") << CsvRows(64);
+
+  fs::copy_file(std::string(VERITRAIN_SOURCE_DIR) + "/tests/unit/train/data/traced_sequential.pt",
+                dir_ + "/chain.pt", fs::copy_options::overwrite_existing);
+  refused("the model", {"--resume: the model file " + dir_ + "/chain.pt (job.model) changed"});
+  WriteWithFiles("files", {{"sweep", {{"parameters", {{{"path", "protocol.top_q"}, {"values", {0, 1}}}}}}}});
+
+  // Another build: its version and commit as sweep.json records them.
+  json j = json::parse(manifest);
+  const std::string commit = j["inputs"]["build"]["commit"].get<std::string>();
+  j["inputs"]["build"]["commit"] = "0123456789ab";
+  std::ofstream(out + "/sweep.json") << j.dump(2);
+  refused("the build", {"--resume: the veritrain build changed", "(commit 0123456789ab) → ",
+                        "(commit " + commit + ")"});
+
+  // A sweep.json from before inputs were recorded cannot be vouched for.
+  j.erase("inputs");
+  std::ofstream(out + "/sweep.json") << j.dump(2);
+  refused("no inputs", {"sweep.json records no inputs"});
+
+  std::ofstream(out + "/sweep.json") << manifest;
+  CommandResult restored = RunVeritrain({"sweep", file, "--out", out, "--resume"}, dir_);
+  EXPECT_EQ(restored.exit_code, 0) << restored.out << restored.err;
 }
 
 }  // namespace

@@ -1,0 +1,212 @@
+#include "scenarios/sweep/sweep_inputs.h"
+
+#include <fstream>
+#include <set>
+
+#include "core/train/job_environment.h"
+#include "core/train/job_input_files.h"
+#include "core/util/build_info.h"
+
+namespace veritrain {
+namespace {
+
+using nlohmann::json;
+
+// SHA-256 of the file's bytes, read in chunks (not mapped: a file that
+// someone truncates while it is read must not kill the sweep); none when it
+// cannot be read whole.
+std::optional<Digest> Sha256OfInputFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  Sha256 hasher;
+  std::vector<char> buf(1 << 20);
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    hasher.Update(buf.data(), static_cast<size_t>(in.gcount()));
+  }
+  if (in.bad()) return std::nullopt;
+  return hasher.Finish();
+}
+
+// The plug-in libraries of `sc`, then the files its job reads, appended to
+// `out` unless a file of the same path is there.
+void AddScenarioInputFiles(const Scenario& sc,
+                           std::vector<SweepInputFile>* out) {
+  std::vector<JobInputFile> files;
+  for (const std::string& entry : sc.plugins) {
+    // A bare name is looked for as a run looks for it (job_environment.h).
+    auto env = ResolveJobEnvironment({entry}, sc.source_dir);
+    files.push_back(
+        {"plug-in library", "plugins",
+         env.ok() && !env->plugins.empty() ? env->plugins.front() : entry});
+  }
+  const json params = sc.job.value("params", json::object());
+  for (JobInputFile& f : JobInputFiles(sc.job.value("name", std::string()),
+                                       params, sc.source_dir)) {
+    files.push_back(std::move(f));
+  }
+  for (JobInputFile& f : files) {
+    bool seen = false;
+    for (const SweepInputFile& s : *out) seen = seen || s.path == f.path;
+    if (!seen) out->push_back({f.what, f.field, f.path, std::nullopt});
+  }
+}
+
+// Whether some parameter of `spec` sets a field of the job or the plug-ins.
+bool SweepChangesJobFiles(const SweepSpec& spec) {
+  for (const SweepParameter& p : spec.parameters) {
+    for (const char* prefix : {"/job", "/plugins"}) {
+      const std::string pre = prefix;
+      if (p.pointer == pre || p.pointer.rfind(pre + "/", 0) == 0) return true;
+    }
+  }
+  return false;
+}
+
+std::string ShortInputSha256(const std::optional<Digest>& d) {
+  return d ? "sha256 " + d->Hex().substr(0, 12) + "…" : "unreadable";
+}
+
+std::string SweepBuildName(const SweepInputs& in) {
+  return in.version + " (commit " + in.commit + ")";
+}
+
+std::string InputFileName(const SweepInputFile& f) {
+  return "the " + f.what + " " + f.path + " (" + f.field + ")";
+}
+
+// A required string field of `j`, or InvalidArgument naming `where`.
+Status GetInputString(const json& j, const char* key, const std::string& where,
+                      std::string* out) {
+  if (!j.is_object() || !j.contains(key) || !j[key].is_string()) {
+    return Status::InvalidArgument(where + "." + key +
+                                   " is missing or not a string");
+  }
+  *out = j[key].get<std::string>();
+  return Status::Ok();
+}
+
+}  // namespace
+
+bool SweepInputFile::operator==(const SweepInputFile& o) const {
+  return what == o.what && field == o.field && path == o.path &&
+         sha256 == o.sha256;
+}
+
+json SweepInputs::ToJson() const {
+  json files_json = json::array();
+  for (const SweepInputFile& f : files) {
+    files_json.push_back(
+        {{"what", f.what},
+         {"field", f.field},
+         {"path", f.path},
+         {"sha256", f.sha256 ? json(f.sha256->Hex()) : json()}});
+  }
+  return {{"build", {{"veritrain", version}, {"commit", commit}}},
+          {"files", files_json}};
+}
+
+Result<SweepInputs> SweepInputs::FromJson(const json& j) {
+  SweepInputs in;
+  if (!j.is_object()) return Status::InvalidArgument("inputs is not an object");
+  if (!j.contains("build"))
+    return Status::InvalidArgument("inputs.build is missing");
+  VT_RETURN_IF_ERROR(
+      GetInputString(j["build"], "veritrain", "inputs.build", &in.version));
+  VT_RETURN_IF_ERROR(
+      GetInputString(j["build"], "commit", "inputs.build", &in.commit));
+  if (!j.contains("files") || !j["files"].is_array()) {
+    return Status::InvalidArgument("inputs.files is missing or not an array");
+  }
+  for (size_t i = 0; i < j["files"].size(); ++i) {
+    const json& f = j["files"][i];
+    const std::string where = "inputs.files[" + std::to_string(i) + "]";
+    SweepInputFile file;
+    VT_RETURN_IF_ERROR(GetInputString(f, "what", where, &file.what));
+    VT_RETURN_IF_ERROR(GetInputString(f, "field", where, &file.field));
+    VT_RETURN_IF_ERROR(GetInputString(f, "path", where, &file.path));
+    if (!f.contains("sha256")) {
+      return Status::InvalidArgument(where + ".sha256 is missing");
+    }
+    if (!f["sha256"].is_null()) {
+      const auto d = f["sha256"].is_string()
+                         ? Digest::FromHex(f["sha256"].get<std::string>())
+                         : std::nullopt;
+      if (!d) {
+        return Status::InvalidArgument(where +
+                                       ".sha256: not 64 hex digits or null");
+      }
+      file.sha256 = *d;
+    }
+    in.files.push_back(std::move(file));
+  }
+  return in;
+}
+
+SweepInputs SweepInputsOf(const Scenario& base, const SweepSpec& spec) {
+  SweepInputs in;
+  in.version = VeritrainVersion();
+  in.commit = VeritrainCommit();
+  AddScenarioInputFiles(base, &in.files);
+  if (SweepChangesJobFiles(spec)) {
+    SweepSpec one = spec;  // a point's repetitions share its files
+    one.repetitions = 1;
+    for (const SweepRun& run : SweepRuns(one, base.seed)) {
+      auto sc = SweepRunScenario(base, spec, run);
+      if (sc.ok())
+        AddScenarioInputFiles(*sc, &in.files);  // else: the run fails
+    }
+  }
+  for (SweepInputFile& f : in.files) f.sha256 = Sha256OfInputFile(f.path);
+  return in;
+}
+
+std::optional<SweepInputChange> CompareSweepInputs(const SweepInputs& before,
+                                                   const SweepInputs& after) {
+  if (before.version != after.version || before.commit != after.commit) {
+    return SweepInputChange{"the veritrain build", SweepBuildName(before),
+                            SweepBuildName(after)};
+  }
+  for (const SweepInputFile& b : before.files) {
+    const SweepInputFile* a = nullptr;
+    for (const SweepInputFile& f : after.files) {
+      if (f.path == b.path) a = &f;
+    }
+    if (a == nullptr) {
+      return SweepInputChange{InputFileName(b), ShortInputSha256(b.sha256),
+                              "not read"};
+    }
+    if (a->sha256 != b.sha256) {
+      return SweepInputChange{InputFileName(b), ShortInputSha256(b.sha256),
+                              ShortInputSha256(a->sha256)};
+    }
+  }
+  for (const SweepInputFile& a : after.files) {
+    bool read_before = false;
+    for (const SweepInputFile& b : before.files) {
+      read_before = read_before || b.path == a.path;
+    }
+    if (!read_before) {
+      return SweepInputChange{InputFileName(a), "not read",
+                              ShortInputSha256(a.sha256)};
+    }
+  }
+  return std::nullopt;
+}
+
+Result<SweepInputs> RecordedSweepInputs(const json& manifest,
+                                        const std::string& path) {
+  if (!manifest.is_object() || !manifest.contains("inputs")) {
+    return Status::InvalidArgument(
+        path +
+        " records no inputs (the build and the SHA-256 of the files its jobs "
+        "read): it was written by a veritrain from before sweeps recorded "
+        "them, so whether its runs used the same build, model and data "
+        "cannot be told");
+  }
+  auto in = SweepInputs::FromJson(manifest["inputs"]);
+  if (!in.ok()) return in.status().WithContext(path);
+  return in;
+}
+
+}  // namespace veritrain

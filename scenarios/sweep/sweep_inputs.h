@@ -1,0 +1,89 @@
+// A sweep's inputs: what its runs' results depend on besides the resolved
+// scenario — the veritrain build and the contents of every file a run's job
+// reads. sweep.json records them ("inputs") so that `sweep --resume` and
+// `merge` refuse to put runs of another build, model or dataset in one
+// table beside them.
+//
+//   "inputs": {
+//     "build": {"veritrain": "0.9.0", "commit": "1a2b3c4d5e6f"},
+//     "files": [
+//       {"what": "model file", "field": "job.model",
+//        "path": "/abs/model.pt", "sha256": "ab12…" | null},
+//       …
+//     ]
+//   }
+//
+// The build is VeritrainVersion() and VeritrainCommit(), as `veritrain
+// --version` says them (a "-dirty" commit does not tell two builds of
+// changed sources apart). The files are those of JobInputFiles
+// (core/train/job_input_files.h) for the scenario's job, after the plug-in
+// libraries it loads; when a sweep parameter changes the job or the
+// plug-ins, those of every point of the grid, each path once, in grid
+// order. Every shard of a sweep records the same inputs (the whole grid's,
+// not the shard's). "sha256" is null for a file that could not be read
+// when the sweep began (its runs fail on their own); a plug-in entry that
+// names no file is recorded as written, with a null hash.
+//
+// Thread-safety: plain values; SweepInputsOf reads files.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/crypto/sha256.h"
+#include "core/util/status.h"
+#include "scenarios/spec/scenario.h"
+#include "scenarios/sweep/sweep.h"
+
+namespace veritrain {
+
+struct SweepInputFile {
+  std::string what;   // "model file", "dataset file", "plug-in library"
+  std::string field;  // "job.model", "job.dataset.train", "plugins"…
+  std::string path;   // absolute
+  std::optional<Digest> sha256;  // none: unreadable
+
+  bool operator==(const SweepInputFile& o) const;
+};
+
+struct SweepInputs {
+  std::string version;  // VeritrainVersion()
+  std::string commit;   // VeritrainCommit()
+  std::vector<SweepInputFile> files;
+
+  nlohmann::json ToJson() const;
+  // Every field is required. InvalidArgument naming the field that is
+  // missing or malformed ("inputs.files[2].sha256: not 64 hex digits").
+  static Result<SweepInputs> FromJson(const nlohmann::json& j);
+};
+
+// The inputs of the sweep `spec` of `base`, hashing each distinct file once.
+// Relative paths resolve against base.source_dir, as in a run.
+SweepInputs SweepInputsOf(const Scenario& base, const SweepSpec& spec);
+
+// One difference between two records of inputs, in words:
+//   thing  "the model file /x/model.pt (job.model)", "the veritrain build"
+//   before "sha256 ab12cd34ef56…", "0.9.0 (commit 1a2b3c4d5e6f)"
+//   after  likewise, for the second record
+struct SweepInputChange {
+  std::string thing;
+  std::string before;
+  std::string after;
+};
+
+// The first difference from `before` to `after` (the build, then each file
+// in `before`'s order, then files only `after` reads); none when they are
+// the same.
+std::optional<SweepInputChange> CompareSweepInputs(const SweepInputs& before,
+                                                   const SweepInputs& after);
+
+// The inputs a sweep.json (`manifest`, read from `path`) records.
+// InvalidArgument saying so when it records none (sweep.json files
+// written before inputs were recorded); FromJson's errors, prefixed with
+// `path`.
+Result<SweepInputs> RecordedSweepInputs(const nlohmann::json& manifest,
+                                        const std::string& path);
+
+}  // namespace veritrain

@@ -1,0 +1,191 @@
+// A sweep's inputs: the build and the files its job reads, hashed; what
+// changed between two records, in words; sweep.json's "inputs" field
+// (required fields, round trip, and sweep.json files without it).
+#include "scenarios/sweep/sweep_inputs.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "core/util/build_info.h"
+#include "tests/support/files.h"
+
+namespace veritrain {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using json = nlohmann::json;
+using testing_util::ScratchDir;
+using testing_util::WriteFile;
+
+// SHA-256("abc").
+constexpr const char* kAbc =
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+// A torchscript scenario whose files are in `dir`, with `sweep` when given.
+Scenario ScriptScenario(const std::string& dir, const json& sweep = nullptr) {
+  json doc = json::parse(R"({
+    "format": "veritrain-scenario/1",
+    "name": "inputs-test",
+    "seed": 7,
+    "job": {"name": "torchscript", "steps": 40, "batch_size": 8,
+            "params": {"model": "m.pt",
+                       "dataset": {"format": "csv", "train": "data.csv"}}},
+    "protocol": {"checkpoint_interval": 10, "top_q": 1, "random_samples": 1},
+    "participants": [
+      {"name": "solver-1", "role": "solver"},
+      {"name": "verifier-1", "role": "verifier"}
+    ]
+  })");
+  if (!sweep.is_null()) doc["sweep"] = sweep;
+  auto sc = ParseScenario(doc.dump(), "test");
+  EXPECT_TRUE(sc.ok()) << sc.status().ToString();
+  sc->source_dir = dir;
+  return *sc;
+}
+
+SweepInputs InputsOf(const Scenario& sc) {
+  auto spec = SweepSpecOf(sc);
+  EXPECT_TRUE(spec.ok()) << spec.status().ToString();
+  return SweepInputsOf(sc, *spec);
+}
+
+// `dir` as the inputs name it: normalised ("/tmp//x" is "/tmp/x").
+std::string Normal(const std::string& dir) {
+  return std::filesystem::path(dir).lexically_normal().string();
+}
+
+std::vector<std::string> Paths(const SweepInputs& in) {
+  std::vector<std::string> out;
+  for (const auto& f : in.files) out.push_back(f.path);
+  return out;
+}
+
+TEST(SweepInputsTest, RecordsTheBuildAndHashesEveryFileTheJobReads) {
+  ScratchDir dir;
+  WriteFile(dir.path() + "/m.pt", "abc");
+  WriteFile(dir.path() + "/data.csv", "1,0\n");
+  const SweepInputs in = InputsOf(ScriptScenario(dir.path()));
+  EXPECT_EQ(in.version, VeritrainVersion());
+  EXPECT_EQ(in.commit, VeritrainCommit());
+  ASSERT_THAT(Paths(in), ElementsAre(Normal(dir.path()) + "/m.pt",
+                                     Normal(dir.path()) + "/data.csv"));
+  ASSERT_TRUE(in.files[0].sha256.has_value());
+  EXPECT_EQ(in.files[0].sha256->Hex(), kAbc);
+  EXPECT_EQ(in.files[0].what, "model file");
+  EXPECT_EQ(in.files[0].field, "job.model");
+  EXPECT_EQ(in.files[1].field, "job.dataset.train");
+}
+
+TEST(SweepInputsTest, AChangedFileIsNamedWithBothHashes) {
+  ScratchDir dir;
+  WriteFile(dir.path() + "/m.pt", "abc");
+  WriteFile(dir.path() + "/data.csv", "1,0\n");
+  const Scenario sc = ScriptScenario(dir.path());
+  const SweepInputs before = InputsOf(sc);
+  EXPECT_FALSE(CompareSweepInputs(before, InputsOf(sc)).has_value());
+
+  WriteFile(dir.path() + "/m.pt", "abd");
+  const SweepInputs after = InputsOf(sc);
+  auto change = CompareSweepInputs(before, after);
+  ASSERT_TRUE(change.has_value());
+  EXPECT_EQ(change->thing,
+            "the model file " + Normal(dir.path()) + "/m.pt (job.model)");
+  EXPECT_EQ(change->before, "sha256 ba7816bf8f01…");
+  EXPECT_EQ(change->after,
+            "sha256 " + after.files[0].sha256->Hex().substr(0, 12) + "…");
+
+  // A file gone is unreadable, not skipped.
+  std::filesystem::remove(dir.path() + "/data.csv");
+  change = CompareSweepInputs(after, InputsOf(sc));
+  ASSERT_TRUE(change.has_value());
+  EXPECT_THAT(change->thing,
+              HasSubstr("the dataset file " + Normal(dir.path()) +
+                        "/data.csv (job.dataset.train)"));
+  EXPECT_EQ(change->after, "unreadable");
+}
+
+TEST(SweepInputsTest, ABuildChangeIsNamedWithBothVersions) {
+  SweepInputs before;
+  before.version = "0.9.0";
+  before.commit = "aaaaaaaaaaaa";
+  SweepInputs after = before;
+  after.commit = "bbbbbbbbbbbb-dirty";
+  auto change = CompareSweepInputs(before, after);
+  ASSERT_TRUE(change.has_value());
+  EXPECT_EQ(change->thing, "the veritrain build");
+  EXPECT_EQ(change->before, "0.9.0 (commit aaaaaaaaaaaa)");
+  EXPECT_EQ(change->after, "0.9.0 (commit bbbbbbbbbbbb-dirty)");
+}
+
+TEST(SweepInputsTest, FilesOnlyOneRecordReadsAreDifferences) {
+  SweepInputs a;
+  a.files.push_back({"model file", "job.model", "/x/a.pt", std::nullopt});
+  SweepInputs b;
+  auto change = CompareSweepInputs(a, b);
+  ASSERT_TRUE(change.has_value());
+  EXPECT_EQ(change->after, "not read");
+  change = CompareSweepInputs(b, a);
+  ASSERT_TRUE(change.has_value());
+  EXPECT_EQ(change->thing, "the model file /x/a.pt (job.model)");
+  EXPECT_EQ(change->before, "not read");
+}
+
+TEST(SweepInputsTest, EveryPointsFilesWhenTheSweepChangesTheJob) {
+  ScratchDir dir;
+  WriteFile(dir.path() + "/m.pt", "abc");
+  WriteFile(dir.path() + "/n.pt", "abd");
+  WriteFile(dir.path() + "/data.csv", "1,0\n");
+  const json sweep = {
+      {"parameters",
+       {{{"path", "job.params.model"}, {"values", {"m.pt", "n.pt"}}}}},
+      {"repetitions", 3}};
+  EXPECT_THAT(Paths(InputsOf(ScriptScenario(dir.path(), sweep))),
+              ElementsAre(Normal(dir.path()) + "/m.pt",
+                          Normal(dir.path()) + "/data.csv",
+                          Normal(dir.path()) + "/n.pt"));
+}
+
+TEST(SweepInputsTest, JsonRoundTripsAndEveryFieldIsRequired) {
+  ScratchDir dir;
+  WriteFile(dir.path() + "/m.pt", "abc");  // data.csv is missing: null
+  const SweepInputs in = InputsOf(ScriptScenario(dir.path()));
+  const json j = in.ToJson();
+  EXPECT_TRUE(j["files"][1]["sha256"].is_null()) << j.dump();
+  auto back = SweepInputs::FromJson(j);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->ToJson(), j);
+  EXPECT_FALSE(CompareSweepInputs(in, *back).has_value());
+
+  json bad = j;
+  bad["files"][0].erase("sha256");
+  EXPECT_THAT(SweepInputs::FromJson(bad).status().message(),
+              HasSubstr("inputs.files[0].sha256 is missing"));
+  bad = j;
+  bad["files"][0]["sha256"] = "abc";
+  EXPECT_THAT(SweepInputs::FromJson(bad).status().message(),
+              HasSubstr("inputs.files[0].sha256: not 64 hex digits"));
+  bad = j;
+  bad["build"].erase("commit");
+  EXPECT_THAT(SweepInputs::FromJson(bad).status().message(),
+              HasSubstr("inputs.build.commit"));
+  bad = j;
+  bad.erase("files");
+  EXPECT_THAT(SweepInputs::FromJson(bad).status().message(),
+              HasSubstr("inputs.files"));
+}
+
+TEST(SweepInputsTest, ASweepJsonWithoutInputsIsNotTakenAsMatching) {
+  auto r =
+      RecordedSweepInputs({{"format", "veritrain-sweep/1"}}, "/s/sweep.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("/s/sweep.json records no inputs"));
+  r = RecordedSweepInputs({{"inputs", {{"build", 1}}}}, "/s/sweep.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("/s/sweep.json"));
+}
+
+}  // namespace
+}  // namespace veritrain
