@@ -11,6 +11,7 @@
 #include "core/state/atomic_file.h"
 #include "core/util/json_depth.h"
 #include "scenarios/runner/results_folder.h"
+#include "scenarios/sweep/sweep_inputs.h"
 #include "scenarios/sweep/sweep_runner.h"
 
 namespace veritrain {
@@ -38,6 +39,7 @@ Result<MergeResult> MergeSweeps(const std::string& out_dir,
   if (shard_dirs.empty()) return Status::InvalidArgument("merge: no shard folders given");
   json reference;
   std::string reference_dir;
+  SweepInputs reference_inputs;
   std::vector<SweepRow> rows;
   std::map<int64_t, std::string> owner;  // run -> shard folder
   std::set<int64_t> shard_indices;
@@ -47,9 +49,17 @@ Result<MergeResult> MergeSweeps(const std::string& out_dir,
       return Status::InvalidArgument(dir + "/sweep.json: not a veritrain sweep (format \"" +
                                      m.value("format", std::string()) + "\")");
     }
+    // Runs of another build, model or dataset would sit in one table
+    // looking comparable.
+    auto inputs = RecordedSweepInputs(m, dir + "/sweep.json");
+    if (!inputs.ok()) {
+      return Status::InvalidArgument(inputs.status().message() +
+                                     "; sweep that shard again before merging it");
+    }
     if (reference.is_null()) {
       reference = m;
       reference_dir = dir;
+      reference_inputs = std::move(*inputs);
     } else {
       for (const char* field : {"scenario_sha256", "parameters", "repetitions", "seeds", "runs"}) {
         if (m.value(field, json()) != reference.value(field, json())) {
@@ -62,6 +72,12 @@ Result<MergeResult> MergeSweeps(const std::string& out_dir,
                                        m["shard"].value("count", json()).dump() + " shards but " +
                                        reference_dir + " into " +
                                        reference["shard"].value("count", json()).dump());
+      }
+      if (auto change = CompareSweepInputs(reference_inputs, *inputs)) {
+        return Status::InvalidArgument(
+            dir + " and " + reference_dir + " ran with different inputs: " + change->thing +
+            " is " + change->after + " in " + dir + " but " + change->before + " in " +
+            reference_dir + "; merge only shards swept with the same build and files");
       }
     }
     const int64_t shard = m["shard"].value("index", int64_t{-1});

@@ -3,15 +3,20 @@
 // Each shard folder was written by `veritrain sweep --shard i/n` of the
 // same scenario. MergeSweeps checks that they are shards of one sweep (same
 // resolved scenario, parameters, repetitions, seeds policy and shard
-// count), that no run appears twice and, unless `allow_missing`, that
-// together they hold every run; then it writes into `out_dir` the sweep.json,
+// count) swept with the same inputs (the same veritrain build and the same
+// contents of every file the job reads, as each sweep.json records them:
+// sweep_inputs.h; a shard whose sweep.json records none is refused), that
+// no run appears twice and, unless `allow_missing`, that together they
+// hold every run; then it writes into `out_dir` the sweep.json,
 // rows.jsonl, sweep.csv and aggregates.csv an unsharded sweep would have
 // written (equal up to timing columns), and copies each run's folder into
 // out_dir/runs/. A shard that lists a run without its folder is refused.
 // `out_dir` is opened as a run's or sweep's results folder is (locked;
 // refused when it holds files that are not results, emptied when it holds
 // earlier ones; scenarios/runner/results_folder.h), and may not be one of
-// the shards.
+// the shards. A refusal names the shards and what differs ("B and A ran
+// with different inputs: the model file /x/m.pt (job.model) is sha256 cd…
+// in B but sha256 ab… in A").
 //
 // Thread-safety: one call at a time per output folder.
 #pragma once

@@ -461,5 +461,42 @@ TEST_F(WorkflowTest, ResumeIsRefusedWhenTheBuildOrAFileTheJobReadsChanged) {
   EXPECT_EQ(restored.exit_code, 0) << restored.out << restored.err;
 }
 
+TEST_F(WorkflowTest, ShardsSweptWithDifferentFilesAreNotMerged) {
+  const std::string file = WriteWithFiles(
+      "files", {{"sweep", {{"parameters", {{{"path", "protocol.top_q"}, {"values", {0, 1}}}}}}}});
+  const std::string a = dir_ + "/shard0", b = dir_ + "/shard1";
+  auto shard = [&](const std::string& index, const std::string& dir) {
+    CommandResult r = RunVeritrain({"sweep", file, "--shard", index + "/2", "--out", dir}, dir_);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  };
+  shard("0", a);
+  std::ofstream(dir_ + "/data.csv") << CsvRows(65);
+  shard("1", b);
+  CommandResult mixed = RunVeritrain({"merge", a, b, "--out", dir_ + "/merged"}, dir_);
+  EXPECT_EQ(mixed.exit_code, 2) << mixed.out << mixed.err;
+  EXPECT_NE(mixed.err.find(b + " and " + a + " ran with different inputs: the dataset file " +
+                           dir_ + "/data.csv (job.dataset.train) is sha256 "),
+            std::string::npos)
+      << mixed.err;
+  EXPECT_FALSE(fs::exists(dir_ + "/merged/sweep.json"));
+
+  // The same files again: the shards merge.
+  std::ofstream(dir_ + "/data.csv") << CsvRows(64);
+  shard("1", b);
+  CommandResult merged = RunVeritrain({"merge", a, b, "--out", dir_ + "/merged"}, dir_);
+  ASSERT_EQ(merged.exit_code, 0) << merged.out << merged.err;
+  EXPECT_EQ(Lines(ReadFile(dir_ + "/merged/sweep.csv")), 1u + 2u);
+  EXPECT_EQ(json::parse(ReadFile(dir_ + "/merged/sweep.json"))["inputs"],
+            json::parse(ReadFile(a + "/sweep.json"))["inputs"]);
+
+  // A shard from before inputs were recorded is not merged.
+  json j = json::parse(ReadFile(b + "/sweep.json"));
+  j.erase("inputs");
+  std::ofstream(b + "/sweep.json") << j.dump(2);
+  CommandResult old = RunVeritrain({"merge", a, b, "--out", dir_ + "/m2"}, dir_);
+  EXPECT_EQ(old.exit_code, 2) << old.out << old.err;
+  EXPECT_NE(old.err.find(b + "/sweep.json records no inputs"), std::string::npos) << old.err;
+}
+
 }  // namespace
 }  // namespace veritrain
