@@ -129,9 +129,15 @@ Result<ReportResult> WriteReport(const std::string& dir, const ReportOptions& op
       audit_error = audited.status().message();
     }
   }
-  Result<std::string> body =
-      sweep ? report::SweepBody(dir, canvas, &title)
-            : report::RunBody(dir, canvas, &title, audit ? &*audit : nullptr, audit_error);
+  Result<std::string> body = Status::Internal("no report");
+  try {
+    body = sweep ? report::SweepBody(dir, canvas, &title)
+                 : report::RunBody(dir, canvas, &title, audit ? &*audit : nullptr, audit_error);
+  } catch (const std::exception& e) {
+    // A file edited into a shape no check foresaw: bad input, not a crash.
+    return Status::InvalidArgument(dir + ": a results file has a field of a type veritrain "
+                                   "never writes (" + std::string(e.what()) + ")");
+  }
   if (!body.ok()) return body.status();
   result.path = options.out_file.empty() ? (fs::path(dir) / "report.html").string()
                                          : options.out_file;

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/protocol/events.h"
+#include "scenarios/spec/summary_shape.h"
 #include "scenarios/report/html.h"
 #include "scenarios/report/report_parts.h"
 
@@ -573,8 +574,18 @@ json CalibrationOf(const std::vector<json>& events, const json& task) {
 Result<std::string> RunBody(const std::string& dir, Canvas& canvas, std::string* title,
                             const FolderAudit* audit, const std::string& audit_error) {
   VT_ASSIGN_OR_RETURN(json summary, ReadJson(dir + "/summary.json"));
+  // The report reads the summary's fields by their types: one edited into
+  // another shape is refused, naming where (`audit` says the same).
+  const std::vector<std::string> mismatches = SummaryShapeMismatches(summary, 3);
+  if (!mismatches.empty()) {
+    std::string where;
+    for (const auto& m : mismatches) where += (where.empty() ? "" : "; ") + m;
+    return Status::InvalidArgument(dir + "/summary.json is not a summary as veritrain writes it: " +
+                                   where);
+  }
   auto manifest_read = ReadJson(dir + "/manifest.json");
-  const json manifest = manifest_read.ok() ? *manifest_read : json::object();
+  json manifest = manifest_read.ok() ? *manifest_read : json::object();
+  if (!manifest.is_object()) manifest = json::object();
   auto events_read = ReadJsonLines(dir + "/events.jsonl");
   const std::vector<json> events = events_read.ok() ? *events_read : std::vector<json>{};
   *title = "veritrain run: " + Cell(summary.value("scenario", json())) + " (seed " +

@@ -25,10 +25,11 @@ constexpr const char* kShape = R"({
     "mode": "mode", "solver": "string", "reward": "integer",
     "verification": {"metrics": ["string"], "delta": {"*any": "number"},
                      "delta_source": "string", "reference": {"*any": "number"},
-                     "hyperparameters": "string", "calibration": "open"},
+                     "hyperparameters": "string", "calibration": {"*any": "open"}},
     "verifiers": [{"name": "string", "accept": "boolean", "abstain": "boolean",
                    "disputed_interval": "integer",
-                   "reason": "string", "steps_reexecuted": "integer", "intervals": ["open"]}],
+                   "reason": "string", "steps_reexecuted": "integer",
+                   "intervals": [{"*any": "open"}]}],
     "availability_challenges": [{"challenger": "string", "index": "integer",
                                  "reason": "string", "state": "availability",
                                  "failure": "string"}],
@@ -38,21 +39,21 @@ constexpr const char* kShape = R"({
     "update_norms": ["number"], "test_accuracy": "number", "dataset_root": "string",
     "solver_behaviour": "string", "solver_trace_honest": "boolean", "checkpoint_bytes": "integer", "step_flops": "number",
     "solver_steps_computed": "integer", "solver_compute_ratio": "number",
-    "verifier_over_solver_compute": "number", "attack": "open",
+    "verifier_over_solver_compute": "number", "attack": {"*any": "open"},
     "balances": {"*account": "integer"},
-    "dispute": "open", "disputes": ["open"],
+    "dispute": {"*any": "open"}, "disputes": [{"*any": "open"}],
     "challenged": "boolean", "detected": "boolean", "false_positive": "boolean",
     "missed": "boolean", "escaped": "boolean", "max_distance": {"*any": "number"},
     "hyperparameter_mismatches": "integer",
-    "economics": "open", "selected_verifiers": ["string"],
-    "abstained": ["string"], "settlement": "open",
+    "economics": {"*any": "open"}, "selected_verifiers": ["string"],
+    "abstained": ["string"], "settlement": {"*any": "open"},
     "forced_error": "boolean", "forced_error_caught": "boolean",
     "forced_error_missed": "boolean", "jackpot": "integer", "transfers": "integer",
     "forced_round": {"trace_root": "string", "caught": ["string"], "lazy": ["string"],
-                     "verifiers": ["open"]},
+                     "verifiers": [{"*any": "open"}]},
     "real_trace_root": "string",
     "compute_cost": {"*participant": "integer"}, "profit": {"*participant": "integer"},
-    "timings": "open"
+    "timings": {"*any": "open"}
   }],
   "balances": {"*account": "integer"},
   "conservation": "boolean",
@@ -112,7 +113,7 @@ constexpr const char* kShape = R"({
                                       "leaves": "integer", "assigned": "integer",
                                       "paid": "integer"}}
   },
-  "expectations": ["open"],
+  "expectations": [{"*any": "open"}],
   "expectations_met": "boolean"
 })";
 
@@ -317,6 +318,89 @@ bool NumericShape(const json& shape) {
 const json& SummaryShape() {
   static const json* shape = new json(json::parse(kShape));
   return *shape;
+}
+
+namespace {
+
+// What `value` is, in an error: "a number", "an object", …
+std::string ValueKind(const json& value) {
+  switch (value.type()) {
+    case json::value_t::object: return "an object";
+    case json::value_t::array: return "a list";
+    case json::value_t::string: return "a string";
+    case json::value_t::boolean: return "a boolean";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: return "an integer";
+    case json::value_t::number_float: return "a number";
+    default: return "null";
+  }
+}
+
+// `key` as a JSON pointer token (RFC 6901: "~" → "~0", "/" → "~1").
+std::string PointerToken(const std::string& key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+void WalkShape(const json& shape, const json& value, const std::string& at,
+               std::vector<std::string>* out, size_t limit) {
+  if (out->size() >= limit || value.is_null()) return;
+  const std::string here = at.empty() ? "/" : at;
+  if (shape.is_string()) {
+    const std::string type = shape.get<std::string>();
+    if (type == "open") return;
+    bool fits = false;
+    if (type == "integer") {
+      fits = value.is_number_integer() || value.is_number_unsigned();
+    } else if (type == "number") {
+      fits = value.is_number() || value == "nan" || value == "inf" || value == "-inf";
+    } else if (type == "boolean") {
+      fits = value.is_boolean();
+    } else {
+      fits = value.is_string();
+    }
+    if (!fits) out->push_back(here + ": " + ValueKind(value) + ", where summary.json has " + KindOf(shape));
+    return;
+  }
+  if (shape.is_array()) {
+    if (!value.is_array()) {
+      out->push_back(here + ": " + ValueKind(value) + ", where summary.json has a list");
+      return;
+    }
+    for (size_t i = 0; i < value.size(); ++i) {
+      WalkShape(shape[0], value[i], at + "/" + std::to_string(i), out, limit);
+    }
+    return;
+  }
+  if (!value.is_object()) {
+    out->push_back(here + ": " + ValueKind(value) + ", where summary.json has an object");
+    return;
+  }
+  const json* any = nullptr;
+  for (const char* wildcard : {"*participant", "*account", "*outcome", "*any"}) {
+    if (shape.contains(wildcard)) any = &shape[wildcard];
+  }
+  for (const auto& [key, v] : value.items()) {
+    const json* sub = any != nullptr ? any : (shape.contains(key) ? &shape[key] : nullptr);
+    if (sub != nullptr) WalkShape(*sub, v, at + "/" + PointerToken(key), out, limit);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> SummaryShapeMismatches(const json& summary, size_t limit) {
+  std::vector<std::string> out;
+  WalkShape(SummaryShape(), summary, "", &out, limit);
+  return out;
 }
 
 std::vector<ScenarioError> CheckExpectPaths(const json& resolved) {

@@ -41,4 +41,12 @@ const nlohmann::json& SummaryShape();
 // "/expect/<i>/<field>" naming the first token that does not fit.
 std::vector<ScenarioError> CheckExpectPaths(const nlohmann::json& resolved);
 
+// Where `summary` (a summary.json read back, perhaps edited by hand) does
+// not have the shape: "/tasks/0: a number, where summary.json has an
+// object", at most `limit` of them, in document order. Scalars are checked
+// by kind (null is accepted anywhere, and "nan"/"inf" for a number);
+// fields the shape does not name and "open" objects are not checked. A
+// reader that found none can read the fixed parts by their types.
+std::vector<std::string> SummaryShapeMismatches(const nlohmann::json& summary, size_t limit = 10);
+
 }  // namespace veritrain

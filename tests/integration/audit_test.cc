@@ -1,5 +1,6 @@
 // `veritrain audit` and `veritrain report` on the folder of a real run (the
-// synthetic task, roles as processes): a clean folder passes; an edited
+// synthetic task, roles as processes): a clean folder passes; a field
+// edited to another type is named, never a crash; an edited
 // payment, a re-chained forgery (the reward redirected, every hash
 // recomputed, summary and CSVs rebuilt to match) and a truncated log each
 // fail with exit status 1 naming what differs, and the report of an edited
@@ -162,6 +163,46 @@ TEST_F(AuditTest, ATruncatedLogFails) {
   r = Audit();
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_TRUE(Contains(r.out, "truncated last line")) << r.out;
+}
+
+// A summary or manifest edited into another shape (a field of the wrong
+// type) is a problem of the folder, named where it is: audit exits 1 and
+// report refuses or says so, neither aborts.
+TEST_F(AuditTest, FieldsOfTheWrongTypeAreProblemsNotCrashes) {
+  const json summary = json::parse(ReadFile(dir_ + "/summary.json"));
+  const json manifest = json::parse(ReadFile(dir_ + "/manifest.json"));
+  struct Edit {
+    std::string pointer;
+    json value;
+    std::string expected;  // in audit's output
+  };
+  const std::vector<Edit> edits = {
+      {"/tasks/0", 5, "/tasks/0: an integer, where summary.json has an object"},
+      {"/seed", "x", "/seed: a string, where summary.json has an integer"},
+      {"/tasks/0/timings", 3, "/tasks/0/timings"},
+      {"/tasks/0/balances", 1, "/tasks/0/balances: an integer, where summary.json has an object"},
+      {"/tasks/0/max_distance", json::array({1}),
+       "/tasks/0/max_distance: a list, where summary.json has an object"},
+      {"/tasks/0/dispute", json::array(), "/tasks/0/dispute"},
+      {"/expectations", 7, "/expectations: an integer, where summary.json has a list"}};
+  for (const auto& [pointer, value, expected] : edits) {
+    json edited = summary;
+    edited[json::json_pointer(pointer)] = value;
+    WriteFile(dir_ + "/summary.json", edited.dump(2));
+    CommandResult r = Audit();
+    EXPECT_EQ(r.exit_code, 1) << pointer << "\n" << r.out << r.err;
+    EXPECT_TRUE(Contains(r.out, expected)) << pointer << "\n" << r.out;
+    CommandResult report = Veritrain({"report", dir_});
+    EXPECT_TRUE(report.exit_code == 1 || report.exit_code == 2)
+        << pointer << " report exit " << report.exit_code << "\n" << report.out << report.err;
+  }
+  WriteFile(dir_ + "/summary.json", summary.dump(2));
+  json bad_manifest = manifest;
+  bad_manifest["scenario"] = json::array();
+  WriteFile(dir_ + "/manifest.json", bad_manifest.dump(2));
+  CommandResult r = Audit();
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_TRUE(Contains(r.out, "manifest.json: \"scenario\" is not an object")) << r.out;
 }
 
 TEST_F(AuditTest, ABadFolderOrKeyIsBadInput) {

@@ -165,6 +165,42 @@ TEST(SummaryShapeTest, OnlyNumbersAreComparedAsNumbers) {
             "");
 }
 
+// A summary read back is checked against the shape by kind, so that its
+// readers (audit, report) can take the fixed fields by their types.
+TEST(SummaryShapeTest, ASummaryOfAnotherShapeIsNamedWhereItDiffers) {
+  json summary = {{"scenario", "s"},
+                  {"seed", 7},
+                  {"tasks", {{{"outcome", "accepted"},
+                              {"update_norms", {0.5, "nan", nullptr}},
+                              {"test_accuracy", nullptr},
+                              {"dispute", {{"rounds", 3}}},
+                              {"balances", {{"solver-1", 10}, {"escrow/task-0001", 0}}},
+                              {"a field of a later version", {1, 2}}}}},
+                  {"outcomes", {{"accepted", 1}}}};
+  EXPECT_THAT(SummaryShapeMismatches(summary), ::testing::IsEmpty());
+  json bad = summary;
+  bad["tasks"][0] = 5;
+  bad["seed"] = "x";
+  bad["outcomes"]["accepted"] = 1.5;
+  EXPECT_EQ(SummaryShapeMismatches(bad),
+            (std::vector<std::string>{"/outcomes/accepted: a number, where summary.json has an integer",
+                                      "/seed: a string, where summary.json has an integer",
+                                      "/tasks/0: an integer, where summary.json has an object"}));
+  bad = summary;
+  bad["tasks"][0]["dispute"] = json::array();
+  bad["tasks"][0]["balances"]["escrow/task-0001"] = "0";
+  EXPECT_EQ(SummaryShapeMismatches(bad),
+            (std::vector<std::string>{
+                "/tasks/0/balances/escrow~1task-0001: a string, where summary.json has an integer",
+                "/tasks/0/dispute: a list, where summary.json has an object"}));
+  EXPECT_EQ(SummaryShapeMismatches(json::array()),
+            (std::vector<std::string>{"/: a list, where summary.json has an object"}));
+  // At most `limit`.
+  bad = summary;
+  for (int i = 0; i < 20; ++i) bad["tasks"].push_back(i);
+  EXPECT_EQ(SummaryShapeMismatches(bad, 4).size(), 4u);
+}
+
 TEST(SummaryShapeTest, EveryShippedScenarioPasses) {
   namespace fs = std::filesystem;
   int checked = 0;
