@@ -436,7 +436,16 @@ std::vector<ScenarioError> CheckExpectPaths(const json& resolved) {
       const json v = expect[i].value(field, json());
       if (!v.is_string()) continue;
       std::string why;
-      const json* shape = ResolvePath(v.get<std::string>(), known, &why);
+      const std::string text = v.get<std::string>();
+      for (const char* late : {"/expectations_met", "/expectations"}) {
+        const std::string prefix(late);
+        if (text == prefix || text.rfind(prefix + "/", 0) == 0) {
+          why = prefix.substr(1) + " is written after the expectations are evaluated: no "
+                "expectation can read it";
+          break;
+        }
+      }
+      const json* shape = why.empty() ? ResolvePath(text, known, &why) : nullptr;
       if (shape == nullptr) {
         errors.push_back({at + "/" + field, "\"" + v.get<std::string>() +
                                                 "\" names nothing summary.json can hold: " + why});

@@ -489,6 +489,8 @@ TEST_F(RunTest, EveryFieldOfARealSummaryCanBeExpected) {
     // Each with the value it has: its path and its type (an outcome, a
     // mode, a number written "nan") must pass the check.
     for (const auto& [path, value] : flat.items()) {
+      // The expectations are written after they are evaluated.
+      if (path.rfind("/expectations", 0) == 0) continue;
       j["expect"].push_back({{"path", path}, {"equals", value}});
     }
     ASSERT_GT(j["expect"].size(), 50u);

@@ -59,6 +59,23 @@ TEST(ReliabilityScenario, FaultRatesAboveOneAreRefused) {
   EXPECT_THAT(ErrorOf(j), HasSubstr("/network/faults: drop + duplicate + reorder + delay = 1.1"));
   j["network"]["faults"] = {{"drop", 0.1}, {"jitter", 0.1}};
   EXPECT_THAT(ErrorOf(j), HasSubstr("jitter"));
+  // Dropping every message delivers nothing: the run could only time out.
+  j["network"]["faults"] = {{"drop", 1.0}};
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/network/faults/drop: 1.0 must be less than 1"));
+  j["network"]["faults"] = {{"drop", 0.5}};
+  EXPECT_EQ(ErrorOf(j), "");
+}
+
+// Each participant is a process (or a thread) with its own job: a list
+// past 1000 is refused before anything starts.
+TEST(ReliabilityScenario, MoreThanAThousandParticipantsAreRefused) {
+  json j = ReliabilityMinimal();
+  for (int i = 0; i < 998; ++i) {
+    j["participants"].push_back({{"name", "v" + std::to_string(i)}, {"role", "verifier"}});
+  }
+  EXPECT_EQ(ErrorOf(j), "");
+  j["participants"].push_back({{"name", "one-too-many"}, {"role", "verifier"}});
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/participants: Array should contain no more than 1000"));
 }
 
 TEST(ReliabilityScenario, RetryMaximumBelowTheFirstWaitIsRefused) {

@@ -201,6 +201,14 @@ TEST(SummaryShapeTest, ASummaryOfAnotherShapeIsNamedWhereItDiffers) {
   EXPECT_EQ(SummaryShapeMismatches(bad, 4).size(), 4u);
 }
 
+TEST(SummaryShapeTest, TheExpectationsThemselvesCannotBeExpected) {
+  EXPECT_THAT(ShapeErrorOf({{"path", "/expectations_met"}, {"equals", true}}),
+              HasSubstr("\"/expectations_met\" names nothing summary.json can hold: "
+                        "expectations_met is written after the expectations are evaluated"));
+  EXPECT_THAT(ShapeErrorOfPath("/expectations/0/passed"),
+              HasSubstr("expectations is written after the expectations are evaluated"));
+}
+
 TEST(SummaryShapeTest, EveryShippedScenarioPasses) {
   namespace fs = std::filesystem;
   int checked = 0;
