@@ -57,6 +57,9 @@
 namespace veritrain {
 namespace {
 
+// A predicted share of honest tasks challenged by mistake worth a warning.
+constexpr double kFalsePositiveWarning = 0.05;
+
 namespace fs = std::filesystem;
 constexpr const char* kSubmitter = Submitter::kName;
 constexpr const char* kArbiter = "arbiter";
@@ -221,6 +224,8 @@ class Run {
   nlohmann::json stopped_early_;
   nlohmann::json manifest_;
   std::optional<Calibration> calibration_;  // when the scenario asks for one
+  // Said in summary.json's "warnings" (besides crashes that never came).
+  std::vector<std::string> run_warnings_;
   // Every participant's CURVE key pair when network.curve is on; else empty.
   std::map<std::string, CurveKeyPair> curve_keys_;
   // A market (docs/market.md): the book that plans each task and follows
@@ -444,6 +449,20 @@ Status Run::WriteManifest() {
     // The profiling stage: δ from honest reproductions, before the task.
     VT_ASSIGN_OR_RETURN(calibration_, CalibrateAndWrite(sc_, out_.out_dir));
     manifest_["calibration"] = calibration_->Record();
+    // Thresholds that challenge honest work often cost honest verifiers
+    // their challenge stakes: said before the task, and in the summary.
+    const RateEstimate& fp = calibration_->false_positive_per_task;
+    if (fp.trials > 0 && fp.rate >= kFalsePositiveWarning) {
+      char rate[128];
+      std::snprintf(rate, sizeof rate, "%.0f%% (95%% interval %.0f–%.0f%%, %lld of %lld trials)",
+                    100 * fp.rate, 100 * fp.low, 100 * fp.high,
+                    static_cast<long long>(fp.events), static_cast<long long>(fp.trials));
+      run_warnings_.push_back(
+          "the calibration predicts that " + std::string(rate) +
+          " of honest tasks are challenged by mistake, each costing an honest verifier its "
+          "challenge stake: raise protocol.calibration.margin or quantile");
+      if (!opt_.quiet) spdlog::warn("{}: {}", sc_.name, run_warnings_.back());
+    }
   }
   return WriteFileAtomically(out_.out_dir + "/manifest.json", {manifest_.dump(2) + "\n"});
 }
@@ -788,6 +807,7 @@ Status Run::WriteResults() {
   if (!stopped_early_.is_null()) observed["stopped_early"] = stopped_early_;
   // A crash the scenario asks for that never came tests nothing: said in
   // the summary (`veritrain check` refuses the ones it can foresee).
+  for (const auto& w : run_warnings_) observed["warnings"].push_back(w);
   for (const CrashSpec& c : sc_.crashes) {
     if (crashes_.count(c.participant) > 0) continue;
     const std::string warning = "the crash of " + c.participant + " at " + c.at + " after " +

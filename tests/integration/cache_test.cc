@@ -107,7 +107,7 @@ TEST_F(CacheTest, ChecksAtOnceBuildOneEntryPerSetAndAWarmCheckDecodesNothing) {
 
   const CommandResult warm = Veritrain({"check", scenario_}, dir_ + "/c");
   ASSERT_EQ(warm.exit_code, 0) << warm.out << warm.err;
-  EXPECT_EQ(Count(warm.out, "dataset cache: using"), 2) << warm.out;
+  EXPECT_EQ(Count(warm.err, "dataset cache: using"), 2) << warm.err;  // log lines: stderr
   EXPECT_EQ(Count(warm.out + warm.err, "decoded"), 0) << warm.out;
   EXPECT_EQ(Count(warm.out + warm.err, "rebuilding"), 0) << warm.out;
 }
@@ -137,7 +137,7 @@ TEST_F(CacheTest, ADamagedEntryIsNamedAndRebuilt) {
   // Rebuilt: the next check uses both.
   const CommandResult again = Veritrain({"check", scenario_}, dir_ + "/c");
   ASSERT_EQ(again.exit_code, 0);
-  EXPECT_EQ(Count(again.out, "dataset cache: using"), 2) << again.out;
+  EXPECT_EQ(Count(again.err, "dataset cache: using"), 2) << again.err;
 }
 
 TEST_F(CacheTest, ListAndClearShowAndRemoveEntriesOnly) {
@@ -159,7 +159,7 @@ TEST_F(CacheTest, ListAndClearShowAndRemoveEntriesOnly) {
   // The next check decodes again, and says so.
   const CommandResult cold = Veritrain({"check", scenario_}, dir_ + "/e");
   ASSERT_EQ(cold.exit_code, 0);
-  EXPECT_EQ(Count(cold.out, "dataset cache: decoded"), 2) << cold.out;
+  EXPECT_EQ(Count(cold.err, "dataset cache: decoded"), 2) << cold.err;
   // With the cache off there is nothing to clear, and the command says why.
   const std::string tmp = dir_ + "/f";
   fs::create_directories(tmp);

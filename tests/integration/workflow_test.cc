@@ -398,9 +398,10 @@ TEST_F(WorkflowTest, AnInterruptedSweepResumesKeepingTheRunsItFinished) {
 
   CommandResult resumed = RunVeritrain({"sweep", file, "--out", out, "--resume", "--jobs", "2"}, dir_);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
-  EXPECT_NE(resumed.out.find(std::to_string(done) + " runs kept from the interrupted sweep"),
+  // A log line: on stderr.
+  EXPECT_NE(resumed.err.find(std::to_string(done) + " runs kept from the interrupted sweep"),
             std::string::npos)
-      << resumed.out;
+      << resumed.err;
   EXPECT_EQ(Lines(ReadFile(out + "/sweep.csv")), 1u + 30u);
   EXPECT_EQ(fs::last_write_time(out + "/runs/run-000000/summary.json"), kept_time)
       << "a finished run was run again";
@@ -417,8 +418,8 @@ TEST_F(WorkflowTest, ResumeIsRefusedWhenTheBuildOrAFileTheJobReadsChanged) {
   // Nothing changed: the runs are kept.
   CommandResult same = RunVeritrain({"sweep", file, "--out", out, "--resume"}, dir_);
   ASSERT_EQ(same.exit_code, 0) << same.out << same.err;
-  EXPECT_NE(same.out.find("2 runs kept from the interrupted sweep"), std::string::npos)
-      << same.out;
+  EXPECT_NE(same.err.find("2 runs kept from the interrupted sweep"), std::string::npos)
+      << same.err;
   const std::string manifest = ReadFile(out + "/sweep.json");
   const std::string rows = ReadFile(out + "/rows.jsonl");
   const auto kept_time = fs::last_write_time(out + "/runs/run-000001/summary.json");
