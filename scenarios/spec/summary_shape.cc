@@ -186,6 +186,22 @@ std::string EnumProblem(const std::string& type, const std::string& value) {
   return why + " (" + type + "s: " + Quoted(names) + ")";
 }
 
+// Whether `value` is a value of the scalar type `type` ("integer",
+// "number", "boolean", or a string type). A number that is not finite is
+// written as "nan", "inf" or "-inf"; with `exact_integer`, an integer must
+// be written as one (not 100.0).
+bool ScalarFits(const std::string& type, const json& value, bool exact_integer) {
+  if (type == "integer") {
+    return exact_integer ? value.is_number_integer() || value.is_number_unsigned()
+                         : value.is_number();
+  }
+  if (type == "number") {
+    return value.is_number() || value == "nan" || value == "inf" || value == "-inf";
+  }
+  if (type == "boolean") return value.is_boolean();
+  return value.is_string();
+}
+
 // What a value of `shape` is called in an error: "a string", "a list", …
 std::string KindOf(const json& shape) {
   if (shape.is_array()) return "a list";
@@ -290,16 +306,10 @@ std::string ValueProblem(const json& shape, const json& value) {
     fits = value.is_object();
   } else {
     const std::string type = shape.get<std::string>();
-    if (type == "integer") {
-      fits = value.is_number();
-    } else if (type == "number") {
-      // A figure that is not finite is written as a string.
-      fits = value.is_number() || value == "nan" || value == "inf" || value == "-inf";
-    } else if (type == "boolean") {
-      fits = value.is_boolean();
-    } else {
-      fits = value.is_string();
-      if (fits && !EnumValues(type).empty()) return EnumProblem(type, value.get<std::string>());
+    // An expectation compares numbers numerically: 100.0 equals 100.
+    fits = ScalarFits(type, value, /*exact_integer=*/false);
+    if (fits && value.is_string() && !EnumValues(type).empty()) {
+      return EnumProblem(type, value.get<std::string>());
     }
   }
   if (fits) return "";
@@ -336,21 +346,6 @@ std::string ValueKind(const json& value) {
   }
 }
 
-// `key` as a JSON pointer token (RFC 6901: "~" → "~0", "/" → "~1").
-std::string PointerToken(const std::string& key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 void WalkShape(const json& shape, const json& value, const std::string& at,
                std::vector<std::string>* out, size_t limit) {
   if (out->size() >= limit || value.is_null()) return;
@@ -358,17 +353,7 @@ void WalkShape(const json& shape, const json& value, const std::string& at,
   if (shape.is_string()) {
     const std::string type = shape.get<std::string>();
     if (type == "open") return;
-    bool fits = false;
-    if (type == "integer") {
-      fits = value.is_number_integer() || value.is_number_unsigned();
-    } else if (type == "number") {
-      fits = value.is_number() || value == "nan" || value == "inf" || value == "-inf";
-    } else if (type == "boolean") {
-      fits = value.is_boolean();
-    } else {
-      fits = value.is_string();
-    }
-    if (!fits) out->push_back(here + ": " + ValueKind(value) + ", where summary.json has " + KindOf(shape));
+    if (!ScalarFits(type, value, /*exact_integer=*/true)) out->push_back(here + ": " + ValueKind(value) + ", where summary.json has " + KindOf(shape));
     return;
   }
   if (shape.is_array()) {
@@ -391,7 +376,9 @@ void WalkShape(const json& shape, const json& value, const std::string& at,
   }
   for (const auto& [key, v] : value.items()) {
     const json* sub = any != nullptr ? any : (shape.contains(key) ? &shape[key] : nullptr);
-    if (sub != nullptr) WalkShape(*sub, v, at + "/" + PointerToken(key), out, limit);
+    if (sub != nullptr) {
+      WalkShape(*sub, v, (json::json_pointer(at) / key).to_string(), out, limit);
+    }
   }
 }
 
