@@ -142,7 +142,12 @@ void AddMoney(const std::vector<Event>& events, nlohmann::json* summary) {
   std::map<std::string, int64_t> run_profit;
   for (const auto& p : participants) run_profit[p] = 0;
   std::map<std::string, int64_t> lazy_count, slashed;
-  for (const auto& p : participants) slashed[p] = 0;
+  // Everyone is listed, 0 when never slashed or exposed: an expectation
+  // that a participant was not exposed can name it.
+  for (const auto& p : participants) {
+    slashed[p] = 0;
+    lazy_count[p] = 0;
+  }
   std::map<std::string, int64_t> outcomes;
   int64_t raised = 0, caught = 0, missed = 0;
   // The verifier fees of forced errors' real traces: paid from the

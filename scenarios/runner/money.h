@@ -35,7 +35,8 @@ namespace veritrain {
 // {participant: tokens}. And to the run: "profit" (summed over tasks),
 // "jackpot", "burned", "forced_errors" {raised, caught, missed, lazy_exposed,
 // fees_from_jackpot, fees_unpaid (the real traces' verifier fees)},
-// "lazy_exposed" {verifier: tasks}, "refused_transfers" (count), "supply"
+// "lazy_exposed" {participant: tasks, 0 for everyone never exposed},
+// "refused_transfers" (count), "supply"
 // (tokens minted), "slashed" {participant: tokens lost to slashing, 0 for
 // everyone never slashed}, "outcomes" {outcome: number of tasks}.
 void AddMoney(const std::vector<Event>& events, nlohmann::json* summary);

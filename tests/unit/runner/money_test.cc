@@ -148,6 +148,7 @@ TEST(Money, ProfitIsLedgerFlowMinusComputeCost) {
                             {"fees_from_jackpot", 20},
                             {"fees_unpaid", 0}}));
   EXPECT_EQ((*summary)["lazy_exposed"]["l"], 1);
+  EXPECT_EQ((*summary)["lazy_exposed"]["h"], 0);  // listed, never exposed
   EXPECT_EQ((*summary)["slashed"]["l"], 50);
   EXPECT_EQ((*summary)["slashed"]["s"], 0);
   EXPECT_EQ((*summary)["jackpot"], 10);
