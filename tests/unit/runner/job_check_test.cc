@@ -3,6 +3,7 @@
 // that cannot change the state), devices the machine lacks, and a step that
 // is not a pure function; for a sweep, at every point of the grid.
 #include "scenarios/check/job_check.h"
+#include "scenarios/sweep/sweep.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -270,14 +271,34 @@ TEST(JobCheckTest, ASweepPointLoadsItsOwnPlugins) {
          {{"format", "csv"},
           {"train", std::string(VERITRAIN_SOURCE_DIR) + "/examples/plugin_job/rings_train.csv"},
           {"test", std::string(VERITRAIN_SOURCE_DIR) + "/examples/plugin_job/rings_test.csv"}}}}}};
+  // One value of /plugins, itself a list (built step by step: a braced
+  // one-element list is read as a copy by some compilers).
+  auto plugins_values = [](const std::string& plugin) {
+    json list = json::array();
+    list.push_back(plugin);
+    json values = json::array();
+    values.push_back(list);
+    return values;
+  };
+  json jobs = json::array();
+  jobs.push_back(doc["job"]);
+  jobs.push_back(rings);
   doc["sweep"] = {{"parameters",
                    {{{"path", "/plugins"}, {"name", "plugins"},
-                     {"values", {json::array({VERITRAIN_EXAMPLE_PLUGIN})}}},
-                    {{"path", "/job"}, {"name", "job"}, {"values", {doc["job"], rings}},
+                     {"values", plugins_values(VERITRAIN_EXAMPLE_PLUGIN)}},
+                    {{"path", "/job"}, {"name", "job"}, {"values", jobs},
                      {"labels", {"synthetic", "rings"}}}}}};
-  EXPECT_THAT(CheckSweepJobs(ParseJobCheckDoc(doc)), ::testing::IsEmpty());
+  // Every point is a scenario (else CheckSweepJobs would skip it).
+  const Scenario base = ParseJobCheckDoc(doc);
+  auto spec = SweepSpecOf(base);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  for (const SweepRun& run : SweepRuns(*spec, base.seed)) {
+    auto point = SweepRunScenario(base, *spec, run);
+    ASSERT_TRUE(point.ok()) << point.status().ToString();
+  }
+  EXPECT_THAT(CheckSweepJobs(base), ::testing::IsEmpty());
   // A plug-in that cannot be loaded is refused at its point.
-  doc["sweep"]["parameters"][0]["values"] = {json::array({"/nonexistent/libnothing.so"})};
+  doc["sweep"]["parameters"][0]["values"] = plugins_values("/nonexistent/libnothing.so");
   const auto errors = CheckSweepJobs(ParseJobCheckDoc(doc));
   ASSERT_FALSE(errors.empty());
   EXPECT_THAT(errors[0].message, HasSubstr("/nonexistent/libnothing.so"));
