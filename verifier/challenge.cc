@@ -411,10 +411,8 @@ Result<int64_t> Verifier::ChooseNodeByScan(Assignment& a, Challenge& c, const Ga
   if (target < 0) {
     double best = -1;
     for (const auto& check : c.scan->checked) {
-      const double ratio = check.tolerance > 0 ? check.deviation / check.tolerance
-                                               : (check.deviation > 0 ? 1e300 : 0);
-      if (ratio > best) {
-        best = ratio;
+      if (check.ratio() > best) {
+        best = check.ratio();
         target = check.node;
       }
     }
