@@ -76,6 +76,7 @@ Status CheckpointRecorder::Record(const TensorMap& state, int64_t index,
   wait_seconds_ += Since(t1);
   if (!error_.ok()) return error_;
   queue_.push_back({state, dir_ + CheckpointFileName(index), meta});
+  ++recorded_;
   if (!thread_.joinable()) thread_ = std::thread([this] { Work(); });
   lock.unlock();
   changed_.notify_all();
@@ -108,6 +109,16 @@ Status CheckpointRecorder::Adopt(const TensorMap& state, const std::string& path
   files_.push_back(path);
   hashes_.push_back(hash);
   return Status::Ok();
+}
+
+Status CheckpointRecorder::WaitUntilCommittable() {
+  auto t0 = std::chrono::steady_clock::now();
+  trainer_waiting_.store(true);  // the rest of the hashing on every core
+  std::unique_lock<std::mutex> lock(mu_);
+  changed_.wait(lock, [&] { return staged_ == recorded_ || !error_.ok(); });
+  trainer_waiting_.store(false);
+  wait_seconds_ += Since(t0);
+  return error_;
 }
 
 Status CheckpointRecorder::Finish() {
@@ -182,21 +193,32 @@ Status CheckpointRecorder::Write(const Pending& p) {
   const std::vector<Digest> tensor_hashes = HashInGroups(sorted);
   const Digest hash = StateHashFromTensorHashes(tensor_hashes);
   const double hashing = Since(t0);
-
-  auto t1 = std::chrono::steady_clock::now();
-  VT_RETURN_IF_ERROR(
-      WriteCheckpointWithHashes(p.path, tensors, p.meta, tensor_hashes, env_));
-  const double writing = Since(t1);
   int64_t bytes = 0;
   for (const auto& t : tensors) bytes += static_cast<int64_t>(t.bytes.size());
 
+  // Staged: every byte is in the temporary file, and a full disk would have
+  // said so. The trace can be committed from here; the fsyncs and the
+  // rename follow.
+  auto t1 = std::chrono::steady_clock::now();
+  VT_ASSIGN_OR_RETURN(StagedFile staged,
+                      StageCheckpointWithHashes(p.path, tensors, p.meta, tensor_hashes, env_));
+  double writing = Since(t1);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    files_.push_back(p.path);
+    hashes_.push_back(hash);
+    hash_seconds_ += hashing;
+    checkpoint_bytes_ += bytes;
+    ++staged_;
+  }
+  changed_.notify_all();
+
+  auto t2 = std::chrono::steady_clock::now();
+  Status published = staged.Publish().WithContext("write checkpoint " + p.path);
+  writing += Since(t2);
   std::lock_guard<std::mutex> lock(mu_);
-  files_.push_back(p.path);
-  hashes_.push_back(hash);
-  hash_seconds_ += hashing;
   write_seconds_ += writing;
-  checkpoint_bytes_ += bytes;
-  return Status::Ok();
+  return published;
 }
 
 }  // namespace veritrain

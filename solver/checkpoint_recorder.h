@@ -25,6 +25,11 @@
 // once training waits, the rest in one go on every core. The digests do
 // not depend on the thread counts.
 //
+// The trace is committed once every checkpoint is hashed and its bytes
+// are written (WaitUntilCommittable); the last checkpoint's fsyncs and
+// rename (tens to hundreds of ms at a 100 MB state: the disk, not the CPU)
+// then go on while the commitment travels, and Finish() waits for them.
+//
 // It is kept apart from Solver so that the benchmark of the protocol's
 // overhead on training (tests/bench) runs exactly the code the solver runs.
 //
@@ -80,10 +85,19 @@ class CheckpointRecorder {
   // Record(), for indices 0, 1, ... in order.
   Status Adopt(const TensorMap& state, const std::string& path, const Digest& hash);
 
+  // Waits until every recorded checkpoint is hashed and its bytes are in
+  // its temporary file (a full disk is reported by then): the trace can be
+  // committed. Only the last checkpoint's fsyncs and rename may remain,
+  // which Finish() waits for. The first error. REQUIRES: no Record() after
+  // it but before Finish().
+  Status WaitUntilCommittable();
+
   // Waits until every recorded checkpoint is written; the first error.
   Status Finish();
 
-  // After Finish(): checkpoint i's file and state hash, in recording order.
+  // After WaitUntilCommittable() or Finish(): checkpoint i's file (in place
+  // once Finish() returned Ok) and state hash, in recording order, and
+  // hash_seconds(), checkpoint_bytes().
   const std::vector<std::string>& files() const { return files_; }
   const std::vector<Digest>& hashes() const { return hashes_; }
   // norms()[i] is the update norm of interval i (checkpoint i to i + 1).
@@ -91,7 +105,8 @@ class CheckpointRecorder {
 
   // Seconds spent, summed over checkpoints: hashing and writing (on the
   // recorder's thread), the update norms and waiting for the thread (on
-  // the caller's).
+  // the caller's). write_seconds() counts a checkpoint's write once it is
+  // in place: all of them after Finish().
   double hash_seconds() const { return hash_seconds_; }
   double write_seconds() const { return write_seconds_; }
   double norm_seconds() const { return norm_seconds_; }
@@ -135,6 +150,8 @@ class CheckpointRecorder {
   std::condition_variable changed_;
   std::deque<Pending> queue_;  // guarded by mu_
   bool busy_ = false;          // the thread is writing one; guarded by mu_
+  int64_t recorded_ = 0;       // checkpoints queued by Record(); guarded by mu_
+  int64_t staged_ = 0;         // of those, hashed and staged; guarded by mu_
   bool stop_ = false;          // guarded by mu_
   Status error_;               // the first write error; guarded by mu_
   // Written by the thread, guarded by mu_ (read after Finish()).

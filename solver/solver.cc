@@ -376,8 +376,10 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
   }
   const double train_seconds = Seconds(train_start);
   VT_ASSIGN_OR_RETURN(double accuracy, job->TestAccuracy(state));
-  // The last checkpoints' writes, before what the recorder counted is read.
-  VT_RETURN_IF_ERROR(recorder.Finish());
+  // Every checkpoint hashed and its bytes written, before what the recorder
+  // counted is read: the trace can be committed while the last checkpoint's
+  // fsyncs and rename go on.
+  VT_RETURN_IF_ERROR(recorder.WaitUntilCommittable());
   nlohmann::json training = {{"steps", spec.steps},
                              {"behaviour", behaviour_->name()},
                              {"trains_honestly", behaviour_->TrainsHonestly()},
@@ -387,6 +389,8 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
                              {"setup_seconds", setup_seconds},
                              {"train_seconds", train_seconds},
                              {"hash_seconds", recorder.hash_seconds()},
+                             // the writes in place by the commit: all
+                             // but the last checkpoint's
                              {"write_seconds", recorder.write_seconds()},
                              {"checkpoint_bytes", recorder.checkpoint_bytes()},
                              {"step_flops", job->StepFlops()},
@@ -394,8 +398,16 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
                               StepsComputedInAll(steps_before, behaviour_->steps_computed())},
                              {"attack", behaviour_->Report()},
                              {"profile", config_.profile}};
-  return CommitTrace(task, spec, std::move(job), recorder, real_recorder.get(),
-                     std::move(training));
+  Status committed = CommitTrace(task, spec, std::move(job), recorder, real_recorder.get(),
+                                 std::move(training));
+  // The last checkpoint in place. The commitment is out: a failure here
+  // (an fsync's I/O error) leaves a checkpoint the solver cannot serve,
+  // as a lost disk would.
+  if (Status written = recorder.Finish(); !written.ok()) {
+    spdlog::error("solver {}: {} committed, but its last checkpoint was not written: {}",
+                  config_.name, task, written.ToString());
+  }
+  return committed;
 }
 
 Status Solver::CommitTrace(const std::string& task, const TaskSpec& spec,

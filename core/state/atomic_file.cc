@@ -39,36 +39,66 @@ std::string TempPath(const std::string& path) {
 
 }  // namespace
 
-Status WriteFileAtomically(const std::string& path,
-                           const std::vector<std::string_view>& pieces,
-                           unsigned mode, Env* env) {
+StagedFile::StagedFile(std::string path, std::string tmp, std::unique_ptr<WritableFile> file,
+                       Env* env)
+    : path_(std::move(path)), tmp_(std::move(tmp)), file_(std::move(file)), env_(env) {}
+
+StagedFile::StagedFile(StagedFile&& other) noexcept
+    : path_(std::move(other.path_)),
+      tmp_(std::move(other.tmp_)),
+      file_(std::move(other.file_)),
+      env_(other.env_) {}
+
+StagedFile::~StagedFile() {
+  if (file_ == nullptr) return;
+  file_.reset();
+  (void)env_->RemoveFile(tmp_);
+}
+
+Status StagedFile::Fail(const std::string& step, const Status& s) {
+  file_.reset();
+  (void)env_->RemoveFile(tmp_);
+  return Status::IOError("write " + path_ + ": " + step + " " + tmp_ + ": " + s.message());
+}
+
+Status StagedFile::Publish() {
+  if (file_ == nullptr) return Status::FailedPrecondition("write " + path_ + ": published twice");
+  if (Status s = file_->Sync(); !s.ok()) return Fail("cannot fsync", s);
+  if (Status s = file_->Close(); !s.ok()) return Fail("cannot close", s);
+  if (Status s = env_->RenameFile(tmp_, path_); !s.ok()) {
+    return Fail("cannot rename into place", s);
+  }
+  file_.reset();  // in place: nothing to remove any more
+  if (Status s = env_->SyncDir(DirName(path_)); !s.ok()) {
+    return Status::IOError("write " + path_ + ": cannot fsync directory " + DirName(path_) +
+                           ": " + s.message());
+  }
+  return Status::Ok();
+}
+
+Result<StagedFile> StageFileAtomically(const std::string& path,
+                                       const std::vector<std::string_view>& pieces,
+                                       unsigned mode, Env* env) {
   if (env == nullptr) env = Env::Default();
-  const std::string tmp = TempPath(path);
+  std::string tmp = TempPath(path);
   auto file = env->NewWritableFile(tmp, mode);
   if (!file.ok()) {
     return Status::IOError("write " + path + ": cannot create temporary file " +
                            tmp + ": " + file.status().message());
   }
-  // Every failure below closes and removes the temporary file.
-  auto fail = [&](const std::string& step, const Status& s) {
-    file->reset();
-    (void)env->RemoveFile(tmp);
-    return Status::IOError("write " + path + ": " + step + " " + tmp + ": " +
-                           s.message());
-  };
+  // From here on, a failure closes and removes the temporary file.
+  StagedFile staged(path, std::move(tmp), std::move(*file), env);
   for (std::string_view piece : pieces) {
-    if (Status s = (*file)->Append(piece); !s.ok()) return fail("cannot write", s);
+    if (Status s = staged.file_->Append(piece); !s.ok()) return staged.Fail("cannot write", s);
   }
-  if (Status s = (*file)->Sync(); !s.ok()) return fail("cannot fsync", s);
-  if (Status s = (*file)->Close(); !s.ok()) return fail("cannot close", s);
-  if (Status s = env->RenameFile(tmp, path); !s.ok()) {
-    return fail("cannot rename into place", s);
-  }
-  if (Status s = env->SyncDir(DirName(path)); !s.ok()) {
-    return Status::IOError("write " + path + ": cannot fsync directory " +
-                           DirName(path) + ": " + s.message());
-  }
-  return Status::Ok();
+  return staged;
+}
+
+Status WriteFileAtomically(const std::string& path,
+                           const std::vector<std::string_view>& pieces,
+                           unsigned mode, Env* env) {
+  VT_ASSIGN_OR_RETURN(StagedFile staged, StageFileAtomically(path, pieces, mode, env));
+  return staged.Publish();
 }
 
 Result<Bytes> ReadFileBytes(const std::string& path) {

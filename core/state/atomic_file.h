@@ -7,6 +7,12 @@
 // so that the rename itself is durable. The data is given as pieces so that
 // a writer can stream many buffers (tensor bytes) without concatenating them.
 //
+// StageFileAtomically is the same write in two phases: it writes every byte
+// to the temporary file, and StagedFile::Publish() then does the fsyncs and
+// the rename. Nothing is at `path` until Publish(), so a caller can act on
+// the content (commit to its hash) while the disk catches up, and learns of
+// a full disk (ENOSPC, reported when the bytes are written) before it acts.
+//
 // ReadFileBytes maps the file read-only (mmap, PROT_READ, MAP_PRIVATE); the
 // returned Bytes keeps the mapping alive and unmaps it when its last copy is
 // released, so views into it (checkpoint tensors) cost no copy.
@@ -15,6 +21,7 @@
 // same path each produce a complete file; the last rename wins.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +43,45 @@ namespace veritrain {
 Status WriteFileAtomically(const std::string& path,
                            const std::vector<std::string_view>& pieces,
                            unsigned mode = 0666, Env* env = nullptr);
+
+// A file whose bytes are all in its temporary file, not yet in place.
+// Destroying it unpublished removes the temporary file. Movable, not
+// copyable. Thread-safety: one thread at a time.
+class StagedFile {
+ public:
+  StagedFile(StagedFile&& other) noexcept;
+  StagedFile& operator=(StagedFile&& other) = delete;
+  StagedFile(const StagedFile&) = delete;
+  StagedFile& operator=(const StagedFile&) = delete;
+  ~StagedFile();
+
+  // fsync, close, rename over the path, fsync of the directory: the errors
+  // and the state of `path` after one are WriteFileAtomically's.
+  // REQUIRES: called at most once.
+  Status Publish();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  friend Result<StagedFile> StageFileAtomically(const std::string&,
+                                                const std::vector<std::string_view>&,
+                                                unsigned, Env*);
+  StagedFile(std::string path, std::string tmp, std::unique_ptr<WritableFile> file, Env* env);
+  // Closes and removes the temporary file; an IOError naming `step`.
+  Status Fail(const std::string& step, const Status& s);
+
+  std::string path_;
+  std::string tmp_;
+  std::unique_ptr<WritableFile> file_;  // null once published or failed
+  Env* env_;
+};
+
+// The first phase of WriteFileAtomically: every byte of `pieces` written
+// to the temporary file (the pieces may be released on return). Errors as
+// WriteFileAtomically's; the temporary file is then removed.
+Result<StagedFile> StageFileAtomically(const std::string& path,
+                                       const std::vector<std::string_view>& pieces,
+                                       unsigned mode = 0666, Env* env = nullptr);
 
 // The whole contents of `path`. NotFound if it does not exist, IOError for
 // any other OS failure or if it is not a regular file.

@@ -3,6 +3,7 @@
 #include <exception>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -133,9 +134,9 @@ Result<std::string> DumpJson(const json& j, const std::string& what) {
 
 // `given_hashes`: the tensors' hashes in canonical order, or null to
 // compute them here.
-Status WriteCheckpointImpl(const std::string& path, const State& state,
-                           const json& meta,
-                           const std::vector<Digest>* given_hashes, Env* env) {
+Result<StagedFile> StageCheckpointImpl(const std::string& path, const State& state,
+                                       const json& meta,
+                                       const std::vector<Digest>* given_hashes, Env* env) {
   VT_ASSIGN_OR_RETURN(auto sorted, SortedTensors(state));
   if (given_hashes != nullptr && given_hashes->size() != sorted.size()) {
     return Status::InvalidArgument(
@@ -202,7 +203,7 @@ Status WriteCheckpointImpl(const std::string& path, const State& state,
   std::string trailer(h.Finish().view());
   trailer.append(kEndMarker);
   pieces.push_back(trailer);
-  return WriteFileAtomically(path, pieces, 0666, env);
+  return StageFileAtomically(path, pieces, 0666, env);
 }
 
 // ---------------------------------------------------------------- reading
@@ -517,26 +518,47 @@ Result<Checkpoint> DecodeImpl(const Bytes& file, bool verify) {
 
 }  // namespace
 
-Status WriteCheckpoint(const std::string& path, const State& state,
-                       const nlohmann::json& meta, Env* env) {
+namespace {
+
+// Stages the checkpoint and, when `publish`, puts it in place; `out` (when
+// not published) receives the staged file.
+Status WriteCheckpointPhases(const std::string& path, const State& state, const json& meta,
+                             const std::vector<Digest>* tensor_hashes, Env* env,
+                             std::optional<StagedFile>* out) {
   try {
-    return WriteCheckpointImpl(path, state, meta, nullptr, env)
-        .WithContext("write checkpoint " + path);
+    Result<StagedFile> staged = StageCheckpointImpl(path, state, meta, tensor_hashes, env);
+    if (!staged.ok()) return staged.status().WithContext("write checkpoint " + path);
+    if (out != nullptr) {
+      out->emplace(std::move(*staged));
+      return Status::Ok();
+    }
+    return staged->Publish().WithContext("write checkpoint " + path);
   } catch (const std::exception& e) {  // allocation failure, OpenSSL init
     return Status::Internal("write checkpoint " + path + ": " + e.what());
   }
+}
+
+}  // namespace
+
+Status WriteCheckpoint(const std::string& path, const State& state,
+                       const nlohmann::json& meta, Env* env) {
+  return WriteCheckpointPhases(path, state, meta, nullptr, env, nullptr);
 }
 
 Status WriteCheckpointWithHashes(const std::string& path, const State& state,
                                  const nlohmann::json& meta,
                                  const std::vector<Digest>& tensor_hashes,
                                  Env* env) {
-  try {
-    return WriteCheckpointImpl(path, state, meta, &tensor_hashes, env)
-        .WithContext("write checkpoint " + path);
-  } catch (const std::exception& e) {  // allocation failure, OpenSSL init
-    return Status::Internal("write checkpoint " + path + ": " + e.what());
-  }
+  return WriteCheckpointPhases(path, state, meta, &tensor_hashes, env, nullptr);
+}
+
+Result<StagedFile> StageCheckpointWithHashes(const std::string& path, const State& state,
+                                             const nlohmann::json& meta,
+                                             const std::vector<Digest>& tensor_hashes,
+                                             Env* env) {
+  std::optional<StagedFile> staged;
+  VT_RETURN_IF_ERROR(WriteCheckpointPhases(path, state, meta, &tensor_hashes, env, &staged));
+  return std::move(*staged);
 }
 
 namespace {

@@ -68,6 +68,7 @@
 #include <vector>
 
 #include "core/crypto/sha256.h"
+#include "core/state/atomic_file.h"
 #include "core/state/env.h"
 #include "core/state/tensor_data.h"
 #include "core/util/bytes.h"
@@ -107,6 +108,15 @@ Status WriteCheckpointWithHashes(const std::string& path, const State& state,
                                  const nlohmann::json& meta,
                                  const std::vector<Digest>& tensor_hashes,
                                  Env* env = nullptr);
+
+// WriteCheckpointWithHashes in two phases (StageFileAtomically,
+// atomic_file.h): every byte written to the temporary file; the file is in
+// place once the result's Publish() returns Ok. Errors as
+// WriteCheckpointWithHashes's, Publish()'s naming the checkpoint's path.
+Result<StagedFile> StageCheckpointWithHashes(const std::string& path, const State& state,
+                                             const nlohmann::json& meta,
+                                             const std::vector<Digest>& tensor_hashes,
+                                             Env* env = nullptr);
 
 // Reads and fully verifies the checkpoint at `path`. The tensors' bytes are
 // zero-copy views into the mapped file, which stays mapped while any of them

@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <filesystem>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -321,6 +322,87 @@ TEST(CheckpointRecorderTest, WhileTrainingGoesOnGroupsUseTheProfilesThreads) {
   for (const auto& g : groups) restarts += g.first == 0 ? 1 : 0;
   EXPECT_EQ(restarts, 3u);
   EXPECT_EQ(r.hashes()[1], *StateHash(ToState(ManyTensors(40))));
+}
+
+// An Env whose fsyncs wait until the test opens the gate: a disk still
+// busy with the last checkpoint.
+class GatedSyncEnv : public Env {
+ public:
+  Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path,
+                                                        unsigned mode) override {
+    VT_ASSIGN_OR_RETURN(auto file, Env::Default()->NewWritableFile(path, mode));
+    return std::unique_ptr<WritableFile>(new File(std::move(file), this));
+  }
+  Status RenameFile(const std::string& from, const std::string& to) override {
+    return Env::Default()->RenameFile(from, to);
+  }
+  Status SyncDir(const std::string& dir) override { return Env::Default()->SyncDir(dir); }
+  Status RemoveFile(const std::string& path) override {
+    return Env::Default()->RemoveFile(path);
+  }
+  void Open() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      open_ = true;
+    }
+    opened_.notify_all();
+  }
+
+ private:
+  class File : public WritableFile {
+   public:
+    File(std::unique_ptr<WritableFile> file, GatedSyncEnv* env)
+        : file_(std::move(file)), env_(env) {}
+    Status Append(std::string_view data) override { return file_->Append(data); }
+    Status Sync() override {
+      std::unique_lock<std::mutex> lock(env_->mu_);
+      env_->opened_.wait(lock, [&] { return env_->open_; });
+      return file_->Sync();
+    }
+    Status Close() override { return file_->Close(); }
+
+   private:
+    std::unique_ptr<WritableFile> file_;
+    GatedSyncEnv* env_;
+  };
+  std::mutex mu_;
+  std::condition_variable opened_;
+  bool open_ = false;
+};
+
+TEST(CheckpointRecorderTest, TheTraceCanBeCommittedBeforeTheLastCheckpointIsInPlace) {
+  ScratchDir dir;
+  GatedSyncEnv disk;
+  CheckpointRecorder r(dir.path(), 1, &disk);
+  struct OpenAtExit {
+    GatedSyncEnv* disk;
+    ~OpenAtExit() { disk->Open(); }  // before the recorder waits for its thread
+  } open_at_exit{&disk};
+  const TensorMap s0 = StateAt(0, 0);
+  ASSERT_TRUE(r.Record(s0, 0, nullptr).ok());
+  // Hashed and written, its fsync not done: committable, not in place.
+  ASSERT_TRUE(r.WaitUntilCommittable().ok());
+  ASSERT_EQ(r.hashes().size(), 1u);
+  EXPECT_EQ(r.hashes()[0], *StateHash(ToState(s0)));
+  EXPECT_EQ(r.files(), std::vector<std::string>{dir.path() + "/ckpt-000000.vtc"});
+  EXPECT_GT(r.checkpoint_bytes(), 0);
+  EXPECT_FALSE(std::filesystem::exists(r.files()[0]));
+  disk.Open();
+  ASSERT_TRUE(r.Finish().ok());
+  auto c = ReadCheckpoint(r.files()[0]);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->state_hash, r.hashes()[0]);
+}
+
+TEST(CheckpointRecorderTest, AFullDiskIsReportedBeforeTheTraceIsCommittable) {
+  ScratchDir dir;
+  DiskFullEnv disk(Env::Default(), 100);
+  CheckpointRecorder r(dir.path(), 1, &disk);
+  ASSERT_TRUE(r.Record(StateAt(0, 0), 0, nullptr).ok());
+  Status s = r.WaitUntilCommittable();
+  ASSERT_EQ(s.code(), Status::Code::kIOError) << s.ToString();
+  EXPECT_NE(s.message().find("No space left on device"), std::string::npos) << s.ToString();
+  EXPECT_TRUE(r.hashes().empty());
 }
 
 }  // namespace

@@ -10,8 +10,10 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include "core/state/disk_full_env.h"
 #include "tests/support/files.h"
 
 namespace veritrain {
@@ -105,6 +107,44 @@ TEST(AtomicFileTest, FailedRenameRemovesTheTempFile) {
   EXPECT_EQ(s.code(), Status::Code::kIOError);
   EXPECT_NE(s.message().find("rename"), std::string::npos) << s.ToString();
   EXPECT_EQ(dir.Entries(), std::vector<std::string>{"target"});
+}
+
+TEST(AtomicFileTest, StagedBytesAreAtThePathOnlyOncePublished) {
+  ScratchDir dir;
+  const std::string path = dir.path() + "/f.bin";
+  auto staged = StageFileAtomically(path, {"ab", "cd"});
+  ASSERT_TRUE(staged.ok()) << staged.status().ToString();
+  EXPECT_FALSE(fs::exists(path));
+  ASSERT_EQ(dir.Entries().size(), 1u);  // the temporary file, whole
+  EXPECT_EQ(ReadFile(dir.path() + "/" + dir.Entries()[0]), "abcd");
+  ASSERT_TRUE(staged->Publish().ok());
+  EXPECT_EQ(ReadFile(path), "abcd");
+  EXPECT_EQ(dir.Entries(), std::vector<std::string>{"f.bin"});
+  EXPECT_FALSE(staged->Publish().ok());  // once only
+}
+
+TEST(AtomicFileTest, AStagedFileNeverPublishedIsRemoved) {
+  ScratchDir dir;
+  {
+    auto staged = StageFileAtomically(dir.path() + "/f.bin", {"data"});
+    ASSERT_TRUE(staged.ok()) << staged.status().ToString();
+    StagedFile moved(std::move(*staged));  // the moved-from one removes nothing
+    EXPECT_EQ(dir.Entries().size(), 1u);
+  }
+  EXPECT_TRUE(dir.Entries().empty());
+}
+
+TEST(AtomicFileTest, AFullDiskIsReportedWhenStaging) {
+  // Before anyone acts on the content: a full disk reports at write(),
+  // not only at fsync.
+  ScratchDir dir;
+  DiskFullEnv disk(Env::Default(), 3);
+  auto staged = StageFileAtomically(dir.path() + "/f.bin", {"data"}, 0666, &disk);
+  ASSERT_FALSE(staged.ok());
+  EXPECT_EQ(staged.status().code(), Status::Code::kIOError);
+  EXPECT_NE(staged.status().message().find("No space left on device"), std::string::npos)
+      << staged.status().ToString();
+  EXPECT_TRUE(dir.Entries().empty());
 }
 
 TEST(AtomicFileTest, ConcurrentWritersLeaveOneCompleteFile) {
