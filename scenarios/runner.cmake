@@ -6,6 +6,7 @@ add_library(veritrain_runner STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/calibrate/calibrate.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/calibrate_command.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/check/behaviour_check.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/check/clock_check.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/check/job_check.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/check/job_graph.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/check/scenario_warnings.cc

@@ -14,6 +14,7 @@
 #include "core/transport/retry_policy.h"
 #include "scenarios/spec/closest_name.h"
 #include "scenarios/check/behaviour_check.h"
+#include "scenarios/check/clock_check.h"
 #include "scenarios/check/job_graph.h"
 #include "scenarios/check/threshold_check.h"
 #include "scenarios/runner/run.h"
@@ -205,6 +206,7 @@ Status CheckScenarioAgainstJob(const Scenario& sc, const JobConfig& config) {
   VT_ASSIGN_OR_RETURN(JobFacts facts, JobFactsFor(config));
   if (!facts.pure.ok()) Append(&errors, "/job: " + facts.pure.message());
   if (Status s = CheckCorruptNodes(sc, facts.graph); !s.ok()) Append(&errors, s.message());
+  for (const std::string& e : ClockErrors(sc, facts)) Append(&errors, e);
   for (const auto& note : JobNotesOnce(config)) spdlog::info("job {}: note: {}", config.name, note);
   return errors.empty() ? Status::Ok() : Status::InvalidArgument(errors);
 }

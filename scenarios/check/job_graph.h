@@ -34,6 +34,9 @@ nlohmann::json DescribeJobGraph(const TrainingJob& job);
 struct JobFacts {
   nlohmann::json graph;     // DescribeJobGraph
   Status pure;              // CheckStepIsPure from the config's init_seed
+  // One training step on this machine, measured while checking purity (a
+  // step with every node's outputs recorded: an upper bound on a plain one).
+  double step_seconds = 0;
   bool notes_logged = false;  // the notes were logged once (JobNotesOnce)
 };
 

@@ -10,6 +10,9 @@
 #include "core/protocol/amount.h"
 #include "core/transport/fault_plan.h"
 #include "core/transport/retry_policy.h"
+#include "scenarios/check/clock_check.h"
+#include "scenarios/check/job_check.h"
+#include "scenarios/check/job_graph.h"
 #include "scenarios/runner/run.h"
 #include "scenarios/sweep/sweep.h"
 
@@ -182,6 +185,13 @@ std::vector<std::string> ScenarioWarnings(const Scenario& scenario) {
   }
   if (std::string funding = ForcedErrorFunding(scenario); !funding.empty()) {
     out.push_back(funding);
+  }
+  // The clocks against the job's measured step (built by the checks that
+  // ran first; a job that cannot be built is their error, not a warning).
+  if (auto config = ScenarioJobConfig(scenario); config.ok()) {
+    if (auto facts = JobFactsFor(*config); facts.ok()) {
+      for (std::string& w : ClockWarnings(scenario, *facts)) out.push_back(std::move(w));
+    }
   }
   if (scenario.protocol.mode != "exact") return out;
   struct Pair {

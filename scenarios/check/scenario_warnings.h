@@ -23,6 +23,9 @@
 // one (the ledger refuses the transfer; scenarios/econ/stake-overdraft.json
 // shows it): cheating then costs it nothing, and catching it pays nothing.
 //
+// A game clock or a deadline that an honest party's work likely takes
+// over half of, from one step as check measured it (clock_check.h).
+//
 // Network faults delay the moves of a challenge game, and a party's clock
 // runs while its move is on the way: when the delays, holds and runs of
 // drops (with the retry policy's backoff) that a game of the scenario can
