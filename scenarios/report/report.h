@@ -15,8 +15,10 @@
 // every account's balance over the ledger's transfers.
 //
 // For a sweep (a folder with sweep.json and rows.jsonl): the per-point
-// aggregates; the flagged rate — detection rate for a dishonest solver,
-// false-positive rate for an honest one — against each swept parameter with
+// aggregates (detection rate: cheating tasks caught, i.e. challenged and
+// not paid; escaped rate: cheating tasks paid); the flagged rate —
+// detection rate for a dishonest solver, false-positive rate for an honest
+// one — against each swept parameter with
 // 95 % Wilson intervals, one line per combination of the other parameters;
 // the largest distance per run against the swept parameter with δ, when the
 // runs measured distances; and the table of runs.

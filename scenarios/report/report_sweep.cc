@@ -83,8 +83,8 @@ std::string AggregatesSection(const std::vector<Param>& params,
   std::vector<std::string> header = {"point"};
   for (const auto& p : params) header.push_back(p.name);
   for (const char* h : {"runs", "settled", "tasks", "solver behaviour", "flagged rate [95% CI]",
-                        "detection rate [95% CI]", "false-positive rate [95% CI]",
-                        "rejected rate [95% CI]", "mean verifier compute / training"}) {
+                        "detection rate [95% CI]", "escaped rate [95% CI]",
+                        "false-positive rate [95% CI]", "rejected rate [95% CI]", "mean verifier compute / training"}) {
     header.push_back(h);
   }
   std::vector<std::vector<std::string>> rows;
@@ -99,7 +99,8 @@ std::string AggregatesSection(const std::vector<Param>& params,
     row.push_back(std::to_string(a.tasks));
     row.push_back(a.solver_behaviour.empty() ? "mixed" : a.solver_behaviour);
     row.push_back(RateText(a.flagged_rate, a.flagged, a.tasks));
-    row.push_back(RateText(a.detection_rate, a.detected, cheating));
+    row.push_back(RateText(a.detection_rate, a.caught, cheating));
+    row.push_back(RateText(a.escaped_rate, a.escaped, cheating));
     row.push_back(RateText(a.false_positive_rate, a.false_positives, a.honest_tasks));
     row.push_back(RateText(a.rejected_rate, a.rejected, a.tasks));
     row.push_back(Cell(a.means.value("verifier_compute_ratio", json())));
@@ -166,7 +167,7 @@ std::string RatePlots(const std::vector<Param>& params, const std::vector<PointA
     // are detections, an honest one's false positives.
     if (all_kinds == std::set<std::string>{"detection rate"}) {
       plot.title = "Detection rate against " + p.name + " (95% Wilson intervals)";
-      plot.ylabel = "detection rate (cheating solver's tasks challenged)";
+      plot.ylabel = "detection rate (cheating solver's tasks caught, not paid)";
     } else if (all_kinds == std::set<std::string>{"false-positive rate"}) {
       plot.title = "False-positive rate against " + p.name + " (95% Wilson intervals)";
       plot.ylabel = "false-positive rate (honest solver's tasks challenged)";
@@ -180,8 +181,9 @@ std::string RatePlots(const std::vector<Param>& params, const std::vector<PointA
     }
     out += canvas.Figure(plot);
     out += "<p class=\"note\">Rates count tasks, judged as each run's summary.json judges "
-           "them: a detection is a challenge of a cheating solver, a false positive one of a "
-           "solver that trained honestly; a point whose tasks had both kinds of solver shows "
+           "them: a detection is a cheating solver's task that was challenged and did not pay "
+           "it (a challenge its challenger lost leaves the cheat paid: escaped, not "
+           "detected), a false positive a challenge of a solver that trained honestly; a point whose tasks had both kinds of solver shows "
            "the share of tasks flagged (challenged, or not accepted). Each line is one combination of the other parameters" +
            std::string(groups.size() > 1
                            ? "; the lines' points are drawn slightly apart at each value of " +
@@ -343,9 +345,13 @@ Result<std::string> SweepBody(const std::string& dir, Canvas& canvas, std::strin
           "<p>Rates count the tasks of the settled runs of a point (every task of a run of "
           "several). A task is <em>flagged</em> when a verifier challenged or it was not "
           "accepted. Whether its solver cheated is what the run's summary.json says "
-          "(solver_trace_honest, detected), not the behaviour's name: the detection rate "
-          "is over the tasks whose solver cheated, the false-positive rate over those whose "
-          "solver trained honestly. Intervals are 95% Wilson score intervals.</p>\n";
+          "(solver_trace_honest; a withholding the arbiter confirmed counts as cheating), not "
+          "the behaviour's name. The detection rate is the share "
+          "of the tasks whose solver cheated that were caught: challenged and not paid "
+          "(summary.json's detected and not escaped). The escaped rate is the share of them "
+          "that paid their solver, a challenge its challenger lost included, so the two add "
+          "up to at most 1. The false-positive rate is over the tasks whose solver trained "
+          "honestly. Intervals are 95% Wilson score intervals.</p>\n";
   body += AggregatesSection(params, points);
   body += RatePlots(params, points, canvas);
   body += MarketSweepSection(params, points, canvas);

@@ -32,8 +32,11 @@ nlohmann::json VerificationSummary(const nlohmann::json& spec) {
 // Per task: the largest distance per metric over every checked interval of
 // every verifier ("max_distance"), and what the challenge (or its absence)
 // means given the solver's behaviour: "detected" (a cheating solver was
-// challenged), "false_positive" (an honest one was), "missed" (a cheating
-// one was not).
+// challenged, whether or not a challenge was upheld), "false_positive" (an
+// honest one was), "missed" (a cheating one was not), "escaped" (a cheating
+// one was paid). A cheat challenged only by challenges their challengers
+// lost is detected and escaped both: caught means detected and not escaped
+// (the sweep's detection rate, sweep/task_counts.h).
 void AddDetection(nlohmann::json* task) {
   nlohmann::json& t = *task;
   nlohmann::json max = nlohmann::json::object();

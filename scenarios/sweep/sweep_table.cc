@@ -326,7 +326,10 @@ constexpr const char* kRateNames[] = {"flagged", "detection", "false_positive", 
 
 // A point's task counts and rates: flagged and rejected over every task of
 // its settled runs, detection and escaped over the tasks whose solver
-// cheated, false positives over those whose solver was honest.
+// cheated, false positives over those whose solver was honest. Detection
+// counts the caught cheats (challenged and not paid), not every challenged
+// one: a cheat challenged only by a challenge its challenger lost was paid,
+// and counts as escaped alone.
 void SetRates(const TaskCounts& c, PointAggregate* a) {
   const int64_t cheating = c.tasks - c.honest;
   a->tasks = c.tasks;
@@ -335,12 +338,13 @@ void SetRates(const TaskCounts& c, PointAggregate* a) {
   if (c.tasks > 0 && c.honest == 0) a->solver_honest = false;
   a->flagged = c.flagged;
   a->detected = c.detected;
+  a->caught = c.caught;
   a->false_positives = c.false_positive;
   a->escaped = c.escaped;
   a->rejected = c.rejected;
   a->flagged_rate = WilsonInterval(c.flagged, c.tasks);
   a->rejected_rate = WilsonInterval(c.rejected, c.tasks);
-  a->detection_rate = WilsonInterval(c.detected, cheating);
+  a->detection_rate = WilsonInterval(c.caught, cheating);
   a->escaped_rate = WilsonInterval(c.escaped, cheating);
   a->false_positive_rate = WilsonInterval(c.false_positive, c.honest);
 }
@@ -397,8 +401,8 @@ const std::vector<std::string>& AggregateColumns() {
     for (const char* rate : kRateNames) {
       for (const char* part : {"_rate", "_ci_low", "_ci_high"}) c.push_back(rate + std::string(part));
     }
-    for (const char* n : {"tasks", "honest_tasks", "flagged", "detected", "false_positive",
-                          "escaped", "rejected"}) {
+    for (const char* n : {"tasks", "honest_tasks", "flagged", "detected", "caught",
+                          "false_positive", "escaped", "rejected"}) {
       c.push_back(n);
     }
     return c;
@@ -457,7 +461,7 @@ std::string AggregatesCsv(const std::vector<std::string>& names,
     out << rate_fields(a.escaped_rate, cheating > 0);
     out << rate_fields(a.rejected_rate, a.tasks > 0);
     out << "," << a.tasks << "," << a.honest_tasks << "," << a.flagged << "," << a.detected << ","
-        << a.false_positives << "," << a.escaped << "," << a.rejected;
+        << a.caught << "," << a.false_positives << "," << a.escaped << "," << a.rejected;
     for (const auto& m : mean_set) out << "," << CsvField(a.means.value(m, json()));
     for (const auto& m : interval_set) {
       auto it = a.intervals.find(m);

@@ -115,8 +115,15 @@ struct PointAggregate {
   std::optional<bool> solver_honest;
   int64_t flagged = 0;  // a verifier challenged, or the task was not accepted
   RateInterval flagged_rate;
-  int64_t detected = 0;  // over the tasks whose solver cheated
-  RateInterval detection_rate;
+  // Tasks whose solver cheated and was challenged ("detected" in
+  // summary.json), whether or not the challenge was upheld.
+  int64_t detected = 0;
+  // Of them, those that did not pay the solver (detected and not escaped):
+  // what the detection rate counts. A cheat challenged by a challenge its
+  // challenger lost (challenge_rejected) is detected but escaped, not
+  // caught. Over the cheating tasks, detection_rate + escaped_rate <= 1.
+  int64_t caught = 0;
+  RateInterval detection_rate;  // caught / cheating tasks
   int64_t false_positives = 0;  // over the tasks whose solver was honest
   RateInterval false_positive_rate;
   int64_t escaped = 0;  // a cheating solver paid; over the cheating tasks
@@ -140,8 +147,9 @@ std::vector<PointAggregate> Aggregate(const std::vector<SweepRow>& rows);
 // of PointAggregate with its 95 % Wilson interval ("<rate>_rate",
 // "_ci_low", "_ci_high"; empty when it has no task to count: detection and
 // escaped without a cheating solver's task, false_positive without an
-// honest one's), the counts (tasks, honest_tasks, flagged, detected,
-// false_positive, escaped, rejected), "mean.<metric>" for every numeric
+// honest one's; detection_rate is caught / cheating tasks), the counts
+// (tasks, honest_tasks, flagged, detected, caught, false_positive,
+// escaped, rejected), "mean.<metric>" for every numeric
 // metric, and "ci_low.<metric>", "ci_high.<metric>" for every market
 // metric (empty with fewer than two settled runs).
 std::string AggregatesCsv(const std::vector<std::string>& parameter_names,

@@ -1,5 +1,6 @@
 #include "scenarios/sweep/task_counts.h"
 
+#include <algorithm>
 #include <string>
 
 #include "core/protocol/settlement.h"
@@ -20,6 +21,7 @@ TaskCounts& TaskCounts::operator+=(const TaskCounts& o) {
   honest += o.honest;
   flagged += o.flagged;
   detected += o.detected;
+  caught += o.caught;
   false_positive += o.false_positive;
   escaped += o.escaped;
   rejected += o.rejected;
@@ -34,12 +36,14 @@ TaskCounts CountTasks(const json& tasks) {
     if (!t.is_object()) continue;
     const std::string outcome = t.value("outcome", std::string());
     const bool detected = t.value("detected", false);
+    const bool escaped = t.value("escaped", false);
     ++c.tasks;
     if (t.value("solver_trace_honest", true) && !detected) ++c.honest;
     if (t.value("challenged", false) || outcome != "accepted") ++c.flagged;
     if (detected) ++c.detected;
+    if (detected && !escaped) ++c.caught;
     if (t.value("false_positive", false)) ++c.false_positive;
-    if (t.value("escaped", false)) ++c.escaped;
+    if (escaped) ++c.escaped;
     if (!TaskPaysSolver(outcome)) ++c.rejected;
     if (outcome == "unsettled") ++c.unsettled;
   }
@@ -51,6 +55,7 @@ void AddTaskCountMetrics(const TaskCounts& c, json* m) {
   (*m)["tasks.honest"] = c.honest;
   (*m)["tasks.flagged"] = c.flagged;
   (*m)["tasks.detected"] = c.detected;
+  (*m)["tasks.caught"] = c.caught;
   (*m)["tasks.false_positive"] = c.false_positive;
   (*m)["tasks.escaped"] = c.escaped;
   (*m)["tasks.rejected"] = c.rejected;
@@ -66,6 +71,10 @@ TaskCounts TaskCountsOfRow(const json& m) {
     c.false_positive = m.value("tasks.false_positive", int64_t{0});
     c.escaped = m.value("tasks.escaped", int64_t{0});
     c.rejected = m.value("tasks.rejected", int64_t{0});
+    // Rows written before "tasks.caught": no task is counted caught that
+    // could have escaped (a challenged cheat that was paid all the same).
+    c.caught = m.contains("tasks.caught") ? m.value("tasks.caught", int64_t{0})
+                                          : std::max<int64_t>(0, c.detected - c.escaped);
     return c;
   }
   // A row of an older sweep: its first task.
@@ -77,6 +86,7 @@ TaskCounts TaskCountsOfRow(const json& m) {
   c.detected = flagged && !honest ? 1 : 0;
   c.false_positive = flagged && honest ? 1 : 0;
   c.escaped = !honest && TaskPaysSolver(m.value("outcome", std::string())) ? 1 : 0;
+  c.caught = c.detected == 1 && c.escaped == 0 ? 1 : 0;
   c.rejected = TaskPaysSolver(m.value("outcome", std::string())) ? 0 : 1;
   return c;
 }

@@ -9,6 +9,13 @@
 //                   (a withholding that the arbiter confirmed is one)
 //   flagged         a verifier challenged, or the outcome is not accepted
 //   detected        summary "detected": a cheating solver was challenged
+//                   (whether or not a challenge was upheld)
+//   caught          detected and not escaped: the cheat was challenged and
+//                   did not pay off. A challenge of a cheating trace that
+//                   its challenger lost (a false or mis-aimed challenge:
+//                   outcome challenge_rejected) is detected AND escaped, so
+//                   "detected" alone overstates what was caught; the sweep's
+//                   detection rate counts these
 //   false_positive  summary "false_positive": an honest one was
 //   escaped         summary "escaped": a cheating solver was paid
 //   rejected        the task did not pay its solver (an outcome other than
@@ -27,6 +34,7 @@ struct TaskCounts {
   int64_t honest = 0;
   int64_t flagged = 0;
   int64_t detected = 0;
+  int64_t caught = 0;  // detected and not escaped; caught <= detected
   int64_t false_positive = 0;
   int64_t escaped = 0;
   int64_t rejected = 0;
@@ -40,7 +48,7 @@ struct TaskCounts {
 TaskCounts CountTasks(const nlohmann::json& tasks);
 
 // The counts as a sweep row's metrics: "tasks", "tasks.honest",
-// "tasks.flagged", "tasks.detected", "tasks.false_positive",
+// "tasks.flagged", "tasks.detected", "tasks.caught", "tasks.false_positive",
 // "tasks.escaped", "tasks.rejected" (unsettled tasks show in the row's
 // status instead).
 void AddTaskCountMetrics(const TaskCounts& counts, nlohmann::json* metrics);
@@ -48,7 +56,10 @@ void AddTaskCountMetrics(const TaskCounts& counts, nlohmann::json* metrics);
 // The counts a sweep row's metrics hold. A row written before rows
 // counted tasks is one task: flagged as its "flagged", rejected by its
 // "outcome", honest as its "solver_honest", detected or a false positive
-// as that flag says.
+// as that flag says, caught when detected and not paid. A row written
+// before rows counted caught tasks ("tasks" without "tasks.caught") has
+// the fewest caught tasks its counts allow, max(0, detected - escaped):
+// exact for a run of one task, and never more than were caught.
 TaskCounts TaskCountsOfRow(const nlohmann::json& metrics);
 
 }  // namespace veritrain

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "scenarios/runner/summary.h"
+#include "scenarios/sweep/task_counts.h"
 
 namespace veritrain {
 namespace {
@@ -521,6 +522,84 @@ TEST(SweepTableTest, EveryTaskOfARunIsCounted) {
   o.summary["tasks"][3]["outcome"] = "unsettled";
   EXPECT_EQ(RowFromRun(MakeRun(2, 0, {"x"}), WithSolver("lazy"), o).metrics["status"],
             "unsettled");
+}
+
+// A cheat challenged only by a challenge its challenger lost
+// (challenge_rejected: a false or mis-aimed challenge) is "detected" in
+// summary.json and "escaped" too: it was paid. The detection rate counts
+// the cheats caught (detected and not paid), so that with the escaped rate
+// it adds up to at most 1.
+TEST(SweepTableTest, ACheatChallengedYetPaidIsEscapedNotDetected) {
+  json summary = Summary("accepted", false, 0.5, 1);
+  json task = summary["tasks"][0];
+  summary["tasks"] = json::array();
+  // Upheld (caught), rejected twice (detected and escaped), accepted
+  // unchallenged (escaped), unverified (neither).
+  for (const char* outcome : {"challenge_upheld", "challenge_rejected", "challenge_rejected",
+                              "accepted", "unverified"}) {
+    task["outcome"] = outcome;
+    task["challenged"] = std::string(outcome).rfind("challenge_", 0) == 0;
+    summary["tasks"].push_back(task);
+  }
+  summary = Judged(summary, false);
+  ASSERT_EQ(summary["tasks"][1]["detected"], true);
+  ASSERT_EQ(summary["tasks"][1]["escaped"], true);
+  std::vector<SweepRow> rows;
+  for (int64_t i = 0; i < 2; ++i) {
+    RunOutcome o;
+    o.exit_code = kRunOk;
+    o.summary = summary;
+    rows.push_back(RowFromRun(MakeRun(i, 0, {"lazy"}), WithSolver("lazy"), o));
+  }
+  const json& m = rows[0].metrics;
+  EXPECT_EQ(m["tasks.detected"], 3);
+  EXPECT_EQ(m["tasks.caught"], 1);
+  EXPECT_EQ(m["tasks.escaped"], 3);
+  auto points = Aggregate(rows);
+  ASSERT_EQ(points.size(), 1u);
+  const PointAggregate& a = points[0];
+  EXPECT_EQ(a.tasks, 10);
+  EXPECT_EQ(a.detected, 6);
+  EXPECT_EQ(a.caught, 2);
+  EXPECT_EQ(a.escaped, 6);
+  EXPECT_DOUBLE_EQ(a.detection_rate.rate, 0.2);
+  EXPECT_DOUBLE_EQ(a.escaped_rate.rate, 0.6);
+  EXPECT_LE(a.detection_rate.rate + a.escaped_rate.rate, 1.0);
+  const auto table = ParseCsv(AggregatesCsv({"behaviour"}, points));
+  ASSERT_EQ(table.size(), 2u);
+  const auto& h = table[0];
+  auto cell = [&](const std::string& name) {
+    auto it = std::find(h.begin(), h.end(), name);
+    EXPECT_NE(it, h.end()) << name;
+    return it == h.end() ? std::string() : table[1][it - h.begin()];
+  };
+  EXPECT_EQ(cell("detection_rate"), "0.2");
+  EXPECT_EQ(cell("escaped_rate"), "0.6");
+  EXPECT_EQ(cell("detected"), "6");
+  EXPECT_EQ(cell("caught"), "2");
+}
+
+// Rows written before rows counted caught tasks: a run of one task is
+// exact (a challenged cheat that was paid is not caught), a run of many
+// counts the fewest caught its counts allow.
+TEST(SweepTableTest, RowsWithoutACaughtCountNeverOverstateDetection) {
+  const json one_task_paid = {{"status", "ok"}, {"tasks", 1}, {"tasks.detected", 1},
+                              {"tasks.escaped", 1}};
+  EXPECT_EQ(TaskCountsOfRow(one_task_paid).caught, 0);
+  const json one_task_upheld = {{"status", "ok"}, {"tasks", 1}, {"tasks.detected", 1},
+                                {"tasks.escaped", 0}};
+  EXPECT_EQ(TaskCountsOfRow(one_task_upheld).caught, 1);
+  const json many = {{"status", "ok"}, {"tasks", 5}, {"tasks.detected", 3},
+                     {"tasks.escaped", 2}};
+  EXPECT_EQ(TaskCountsOfRow(many).caught, 1);
+  // Older still: one task, read from its own flags.
+  const json oldest_paid = {{"status", "ok"}, {"flagged", true}, {"solver_honest", false},
+                            {"outcome", "challenge_rejected"}};
+  EXPECT_EQ(TaskCountsOfRow(oldest_paid).detected, 1);
+  EXPECT_EQ(TaskCountsOfRow(oldest_paid).caught, 0);
+  const json oldest_upheld = {{"status", "ok"}, {"flagged", true}, {"solver_honest", false},
+                              {"outcome", "challenge_upheld"}};
+  EXPECT_EQ(TaskCountsOfRow(oldest_upheld).caught, 1);
 }
 
 // A stall solver trains honestly: summary.json calls a challenge of it a
