@@ -161,6 +161,18 @@ int64_t LinearChainParameters(int64_t inputs, const std::vector<int64_t>& hidden
   return count.value();
 }
 
+// The numbers one example holds in a step of that chain: its input, each
+// layer's output (a Linear and, below the last, its ReLU) and the gradient
+// of each output.
+int64_t LinearChainExampleValues(int64_t inputs, const std::vector<int64_t>& hidden,
+                                 int64_t outputs) {
+  SizeCount count;
+  count.Add(inputs);
+  for (int64_t h : hidden) count.Add(h, 2, 2);  // Linear and ReLU, value and gradient
+  count.Add(outputs, 2);
+  return count.value();
+}
+
 Status CheckLabels(const Dataset& d, int64_t classes, const char* which) {
   if (d.size() == 0) {
     return Status::InvalidArgument(std::string("the ") + which +
@@ -244,6 +256,9 @@ Result<std::unique_ptr<TrainingJob>> MakeMlpJob(const JobConfig& config) {
   VT_RETURN_IF_ERROR(CheckLayerCount(static_cast<int64_t>(hidden.size()), "job.hidden"));
   VT_RETURN_IF_ERROR(CheckModelParameters(
       LinearChainParameters(28 * 28, hidden, kFashionMnistClasses), "job.hidden"));
+  VT_RETURN_IF_ERROR(CheckBatchBytes(
+      config.batch_size, LinearChainExampleValues(28 * 28, hidden, kFashionMnistClasses),
+      DTypeBytes(config.dtype), "job.hidden and the 784 pixels of an image"));
   VT_RETURN_IF_ERROR(GetString(p, "dataset_dir", "job", &dir));
   VT_RETURN_IF_ERROR(
       GetInt(p, "train_limit", "job", 0, int64_t{1} << 40, &train_limit));
@@ -292,6 +307,9 @@ Result<std::unique_ptr<TrainingJob>> MakeSyntheticJob(const JobConfig& config) {
   values.Add(spec.classes, spec.features + 1);
   VT_RETURN_IF_ERROR(CheckDatasetValues(
       values.value(), "job.features, job.classes, job.train_size, job.test_size"));
+  VT_RETURN_IF_ERROR(CheckBatchBytes(
+      config.batch_size, LinearChainExampleValues(spec.features, hidden, spec.classes),
+      DTypeBytes(config.dtype), "job.features, job.hidden, job.classes"));
   const torch::ScalarType dtype = DTypeOf(config);
   Dataset train = MakeSyntheticDataset(spec, config.data_seed, true, dtype);
   Dataset test = MakeSyntheticDataset(spec, config.data_seed, false, dtype);

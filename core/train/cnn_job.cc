@@ -19,11 +19,32 @@ namespace {
 constexpr int64_t kImage = 28;  // Fashion-MNIST images are 28 x 28
 constexpr int64_t kPool = 2;
 
+// The numbers one example holds in a step: the image, each conv block's
+// conv, ReLU and pooled outputs, each head layer's output (Linear, ReLU),
+// and the gradient of every output. Blocks that do not fit are reported
+// by CnnLayers.
+int64_t CnnExampleValues(const std::vector<int64_t>& channels, int64_t kernel,
+                         const std::vector<int64_t>& hidden) {
+  SizeCount count;
+  count.Add(kImage, kImage);
+  int64_t side = kImage;
+  for (int64_t c : channels) {
+    const int64_t conv = side - kernel + 1;
+    if (conv < kPool) break;
+    count.Add(c, conv * conv, 4);  // conv and ReLU, value and gradient
+    side = conv / kPool;
+    count.Add(c, side * side, 2);  // pooled, value and gradient
+  }
+  for (int64_t h : hidden) count.Add(h, 4);
+  count.Add(kFashionMnistClasses, 2);
+  return count.value();
+}
+
 // The conv blocks and the classifier head, checking that every block fits.
 Result<std::vector<Layer>> CnnLayers(const std::vector<int64_t>& channels,
                                      int64_t kernel,
                                      const std::vector<int64_t>& hidden,
-                                     int64_t batch) {
+                                     int64_t batch, int64_t element_bytes) {
   std::vector<Layer> layers;
   int64_t in = 1;
   int64_t size = kImage;
@@ -52,6 +73,8 @@ Result<std::vector<Layer>> CnnLayers(const std::vector<int64_t>& channels,
   }
   VT_RETURN_IF_ERROR(
       CheckModelParameters(parameters.value(), "job.channels, job.kernel, job.hidden"));
+  VT_RETURN_IF_ERROR(CheckBatchBytes(batch, CnnExampleValues(channels, kernel, hidden),
+                                     element_bytes, "job.channels, job.kernel, job.hidden"));
   for (size_t i = 0; i < channels.size(); ++i) {
     const std::string n = std::to_string(i + 1);
     if (size - kernel + 1 < kPool) {
@@ -110,7 +133,8 @@ Result<std::unique_ptr<TrainingJob>> MakeCnnJob(const JobConfig& config) {
         "job.channels must list at least one conv block");
   }
   VT_ASSIGN_OR_RETURN(std::vector<Layer> layers,
-                      CnnLayers(channels, kernel, hidden, config.batch_size));
+                      CnnLayers(channels, kernel, hidden, config.batch_size,
+                                DTypeBytes(config.dtype)));
   const torch::ScalarType dtype =
       config.dtype == "float64" ? torch::kFloat64 : torch::kFloat32;
   VT_ASSIGN_OR_RETURN(

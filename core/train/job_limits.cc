@@ -60,4 +60,21 @@ Status CheckLayerCount(int64_t count, const std::string& field) {
                                  GroupedDigits(kMaxLayers));
 }
 
+int64_t DTypeBytes(const std::string& dtype) { return dtype == "float64" ? 8 : 4; }
+
+Status CheckBatchBytes(int64_t batch_size, int64_t values_per_example,
+                       int64_t element_bytes, const std::string& fields) {
+  SizeCount example;
+  example.Add(values_per_example, element_bytes);
+  SizeCount batch;
+  batch.Add(batch_size, example.value());
+  if (batch.value() <= kMaxBatchBytes) return Status::Ok();
+  return Status::InvalidArgument(
+      "job.batch_size: a batch of " + GroupedDigits(batch_size) +
+      (batch_size == 1 ? " example" : " examples") + " would hold about " + CountText(batch.value()) +
+      " bytes of inputs and activations (" + CountText(example.value()) +
+      " bytes an example, estimated from " + fields + "), more than the limit of " +
+      GroupedDigits(kMaxBatchBytes) + " bytes; lower job.batch_size");
+}
+
 }  // namespace veritrain

@@ -12,6 +12,16 @@
 //   data         at most kMaxDatasetValues (2^26 = 67,108,864 numbers over
 //                the training and test sets: 256 MiB of float32)
 //   layers       at most kMaxLayers hidden layers or conv blocks
+//   batch        at most kMaxBatchBytes (2^28 = 256 MiB) of inputs and
+//                activations in one step's batch, estimated as
+//                job.batch_size × the values one example holds (its input,
+//                every node's output and that output's gradient) × the
+//                dtype's bytes. The schema lets job.batch_size reach 2^24,
+//                and every example of a batch is drawn (epochs wrap), so
+//                on the synthetic job a batch of 2^24 took `check` alone
+//                past 15 GB. The built-in jobs estimate it from their
+//                parameters; op jobs (TorchScript, a plug-in's ops) measure
+//                one example's activations by running the model on it.
 // Plug-in and TorchScript jobs bring their own model and data files; their
 // size is the files'.
 //
@@ -28,6 +38,7 @@ namespace veritrain {
 inline constexpr int64_t kMaxModelParameters = int64_t{1} << 24;
 inline constexpr int64_t kMaxDatasetValues = int64_t{1} << 26;
 inline constexpr int64_t kMaxLayers = 256;
+inline constexpr int64_t kMaxBatchBytes = int64_t{1} << 28;
 
 // A count of parameters or values summed from products of sizes, saturated
 // at the int64 maximum instead of overflowing (the sizes come from a
@@ -50,5 +61,18 @@ Status CheckModelParameters(int64_t parameters, const std::string& fields);
 Status CheckDatasetValues(int64_t values, const std::string& fields);
 // The same for a list of layers (`count` entries of `field`).
 Status CheckLayerCount(int64_t count, const std::string& field);
+
+// The bytes of one number of the job's dtype ("float64": 8, else 4).
+int64_t DTypeBytes(const std::string& dtype);
+
+// InvalidArgument "job.batch_size: a batch of 16,777,216 examples would
+// hold about 22,548,578,304 bytes of inputs and activations (1,344 bytes
+// an example, estimated from job.features, job.hidden, job.classes), more
+// than the limit of 268,435,456 bytes; lower job.batch_size" when
+// batch_size × values_per_example × element_bytes exceeds kMaxBatchBytes
+// (saturating, like SizeCount). `fields` names what sets an example's size.
+// REQUIRES: every count >= 0.
+Status CheckBatchBytes(int64_t batch_size, int64_t values_per_example,
+                       int64_t element_bytes, const std::string& fields);
 
 }  // namespace veritrain

@@ -10,6 +10,7 @@
 
 #include "core/train/batch_rows.h"
 #include "core/train/data_order.h"
+#include "core/train/job_limits.h"
 #include "core/train/layer_nodes.h"
 #include "core/train/optimizer_nodes.h"
 
@@ -85,8 +86,14 @@ class OpJob : public TrainingJob {
           std::to_string(per_sample) + " values, but a sample has " +
           std::to_string(stored));
     }
+    // The parameters only: the optimizer's state would be twice their
+    // memory for nothing (plain SGD keeps none).
+    OptimizerConfig parameters_only;
+    parameters_only.name = "sgd";
+    const TensorMap params = Initial(parameters_only, config_.init_seed);
+    VT_RETURN_IF_ERROR(CheckBatchMemory(params, stored));
     VT_ASSIGN_OR_RETURN(TensorMap batch, Batch(0));
-    VT_RETURN_IF_ERROR(DryRun(batch));
+    VT_RETURN_IF_ERROR(DryRun(batch, params));
     const int64_t rows = batch.at("data/y").size(0);
     VT_ASSIGN_OR_RETURN(std::string logits, AddOpForwardNodes(&graph_, spec_.ops));
     VT_RETURN_IF_ERROR(
@@ -190,15 +197,39 @@ class OpJob : public TrainingJob {
     return rows.reshape(shape);
   }
 
+  // The batch limit (job_limits.h) before the first batch is drawn: one
+  // example's input (`per_sample` values) and the ops' outputs on it, each
+  // with its gradient, times the batch size. The outputs are measured by
+  // running the ops on the first training example; a model that fails on
+  // it is judged by its input alone here, and DryRun reports the failure.
+  Status CheckBatchMemory(const TensorMap& state, int64_t per_sample) const {
+    SizeCount values;
+    values.Add(per_sample);
+    try {
+      torch::NoGradGuard no_grad;
+      TensorMap acts = {{"data/x", Shaped(spec_.train.x.narrow(0, 0, 1))}};
+      SizeCount outputs;
+      for (const Op& op : spec_.ops) {
+        std::vector<torch::Tensor> xs, params;
+        for (const auto& x : op.inputs) xs.push_back(acts.at(x));
+        for (size_t i = 0; i < op.params.size(); ++i) params.push_back(state.at(op.ParamValue(i)));
+        torch::Tensor y = op.forward(xs, params);
+        if (!y.defined()) break;
+        outputs.Add(y.numel(), 2);  // the output and its gradient
+        acts[op.OutputValue()] = y;
+      }
+      values.Add(outputs.value());
+    } catch (const std::exception&) {
+      // Judged by the input alone; DryRun names the op that fails.
+    }
+    return CheckBatchBytes(config_.batch_size, values.value(), DTypeBytes(config_.dtype),
+                           "one example's input and the model's outputs on it, measured");
+  }
+
   // Runs the ops on the first batch: checks the logits and fills in FLOP
-  // estimates and output sizes.
-  Status DryRun(const TensorMap& batch) {
+  // estimates and output sizes. `state` holds the parameters.
+  Status DryRun(const TensorMap& batch, const TensorMap& state) {
     torch::NoGradGuard no_grad;
-    // The parameters only: the optimizer's state would be twice their
-    // memory for nothing (plain SGD keeps none).
-    OptimizerConfig parameters_only;
-    parameters_only.name = "sgd";
-    const TensorMap state = Initial(parameters_only, config_.init_seed);
     TensorMap values = batch;
     for (Op& op : spec_.ops) {
       std::vector<torch::Tensor> xs, params;

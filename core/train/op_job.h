@@ -13,7 +13,11 @@
 // loss.forward, loss.backward, the ops' backward nodes and gradient sums,
 // one optimizer node per parameter tensor.
 //
-// At construction the ops run once on the first batch: the logits' shape
+// At construction, before the first batch is drawn, the ops run on the
+// first training example to measure what one example's activations hold,
+// and a batch past the limit of job_limits.h is refused (InvalidArgument
+// "job.batch_size: a batch of 420 examples would hold about …"). Then the
+// ops run once on the first batch: the logits' shape
 // is checked (InvalidArgument "the model outputs [64, 5] for 64 labels;
 // expected [64, >= 10]"), and an op whose forward_flops is 0 gets an
 // estimate: 2 * W.numel * y.numel / W.size(0) + y.numel when it has a

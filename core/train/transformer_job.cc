@@ -211,6 +211,24 @@ Result<std::unique_ptr<TrainingJob>> MakeTransformerJob(const JobConfig& config)
   values.Add(task.train_size + task.test_size, spec.seq_len, 2);
   VT_RETURN_IF_ERROR(
       CheckDatasetValues(values.value(), "job.train_size, job.test_size, job.seq_len"));
+  // One sequence in a step: its tokens; per token the embedding, per block
+  // ln1, qkv (3), context, proj, res1, ln2, fc2, res2 (9 × d_model) and
+  // fc1, gelu (2 × mlp_hidden), then ln_f and the logits; per block and
+  // head the attention scores and their softmax (seq_len²); and the
+  // gradient of every output. Checked before any op's output exists (the
+  // op job measures one example again, op_job.h).
+  SizeCount forward;
+  forward.Add(spec.seq_len, 2 * spec.d_model + spec.vocab);
+  forward.Add(spec.layers, spec.seq_len, 9 * spec.d_model + 2 * spec.mlp_hidden);
+  SizeCount squares;
+  squares.Add(spec.seq_len, spec.seq_len, 2 * spec.heads);
+  forward.Add(spec.layers, squares.value());
+  SizeCount example;
+  example.Add(spec.seq_len);
+  example.Add(forward.value(), 2);
+  VT_RETURN_IF_ERROR(CheckBatchBytes(
+      config.batch_size, example.value(), DTypeBytes(config.dtype),
+      "job.vocab, job.seq_len, job.d_model, job.heads, job.layers, job.mlp_hidden"));
   task.vocab = spec.vocab;
   task.seq_len = spec.seq_len;
   OpJobSpec job;

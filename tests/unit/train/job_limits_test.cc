@@ -62,6 +62,22 @@ TEST(JobLimitsTest, MessagesNameTheFieldsAndTheLimit) {
       HasSubstr("job.hidden lists 257 layers, more than the limit of 256"));
 }
 
+TEST(JobLimitsTest, BatchMessageNamesTheFieldTheEstimateAndTheLimit) {
+  // 441,505 examples of 608 bytes fit in 256 MiB; one more does not.
+  EXPECT_TRUE(CheckBatchBytes(kMaxBatchBytes / 608, 152, 4, "x").ok());
+  EXPECT_EQ(CheckBatchBytes(kMaxBatchBytes / 608 + 1, 152, 4, "x").code(),
+            Status::Code::kInvalidArgument);
+  EXPECT_EQ(CheckBatchBytes(1 << 20, 152, 4, "job.features, job.hidden, job.classes").message(),
+            "job.batch_size: a batch of 1,048,576 examples would hold about 637,534,208 "
+            "bytes of inputs and activations (608 bytes an example, estimated from "
+            "job.features, job.hidden, job.classes), more than the limit of 268,435,456 "
+            "bytes; lower job.batch_size");
+  EXPECT_THAT(CheckBatchBytes(1 << 24, std::numeric_limits<int64_t>::max(), 8, "x").message(),
+              HasSubstr("9,223,372,036,854,775,807 or more bytes"));
+  EXPECT_EQ(DTypeBytes("float64"), 8);
+  EXPECT_EQ(DTypeBytes("float32"), 4);
+}
+
 class BuiltinJobLimits : public ::testing::Test {
  protected:
   void SetUp() override { testing_util::UseTestProfile(); }
@@ -129,6 +145,45 @@ TEST_F(BuiltinJobLimits, TooLargeDatasetsAreRefusedNamingTheFields) {
   EXPECT_THAT(BuildJobStatus(transformer).message(),
               HasSubstr("job.train_size, job.test_size, job.seq_len: the "
                         "training and test sets"));
+}
+
+// The schema lets job.batch_size reach 2^24; on the synthetic job that
+// batch took `check` past 15 GB. Each job refuses a batch whose inputs and
+// activations would pass kMaxBatchBytes from its parameters, before the
+// batch (or a dataset) exists.
+TEST_F(BuiltinJobLimits, TooLargeBatchesAreRefusedNamingTheFieldAndTheEstimate) {
+  nlohmann::json synthetic = testing_util::SyntheticJobJson();
+  synthetic["batch_size"] = 1 << 24;
+  EXPECT_THAT(BuildJobStatus(synthetic).message(),
+              HasSubstr("job.batch_size: a batch of 16,777,216 examples would hold about "
+                        "10,200,547,328 bytes of inputs and activations (608 bytes an "
+                        "example, estimated from job.features, job.hidden, job.classes), "
+                        "more than the limit of 268,435,456 bytes"));
+  // float64 doubles an example's bytes.
+  synthetic["batch_size"] = 300000;
+  EXPECT_TRUE(BuildJobStatus(synthetic).ok()) << BuildJobStatus(synthetic).ToString();
+  synthetic["dtype"] = "float64";
+  EXPECT_THAT(BuildJobStatus(synthetic).message(), HasSubstr("(1,216 bytes an example"));
+
+  nlohmann::json mlp = testing_util::SmallMlpJobJson();
+  mlp["batch_size"] = 1 << 16;
+  EXPECT_THAT(BuildJobStatus(mlp).message(),
+              HasSubstr("job.batch_size: a batch of 65,536 examples would hold about"));
+
+  nlohmann::json cnn = {{"name", "cnn"}, {"batch_size", 1 << 14}, {"train_limit", 64},
+                        {"test_limit", 64}};
+  EXPECT_THAT(BuildJobStatus(cnn).message(),
+              HasSubstr("estimated from job.channels, job.kernel, job.hidden"));
+
+  nlohmann::json transformer = {{"name", "transformer"}, {"batch_size", 4096}};
+  EXPECT_THAT(BuildJobStatus(transformer).message(),
+              HasSubstr("job.batch_size: a batch of 4,096 examples"));
+  // Attention holds seq_len² per head and layer: one long sequence alone
+  // can pass the limit.
+  transformer = {{"name", "transformer"}, {"batch_size", 1}, {"seq_len", 4096},
+                 {"heads", 32}, {"train_size", 8}, {"test_size", 8}};
+  EXPECT_THAT(BuildJobStatus(transformer).message(),
+              HasSubstr("job.batch_size: a batch of 1 example would hold about"));
 }
 
 TEST_F(BuiltinJobLimits, ModelsWithinTheLimitBuild) {

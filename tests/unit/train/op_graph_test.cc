@@ -215,6 +215,24 @@ TEST(OpJobTest, BuildsATrainableJobAndChecksItsSpec) {
   ASSERT_TRUE(reshaped.ok()) << reshaped.status().ToString();
   EXPECT_EQ((*reshaped)->Batch(0)->at("data/x").sizes(), torch::IntArrayRef({8, 2, 2}));
 
+  // An op job's batch limit counts the ops' outputs, measured on one
+  // example: 4 inputs widened to 80,000 values are 640,000 bytes an example
+  // with their gradients, so 420 examples pass 256 MiB and are refused
+  // before the first batch is drawn; 400 build.
+  OpJobSpec widened = spec;
+  widened.ops[0] = Unary("scale", "data/x",
+                         [](const torch::Tensor& x) { return x.repeat({1, 20000}); });
+  widened.ops.insert(widened.ops.begin() + 1,
+                     Unary("narrow", "act/scale",
+                           [](const torch::Tensor& x) { return x.narrow(1, 0, 4); }));
+  widened.ops[2] = Linear("a", "act/narrow", 4, 6);
+  JobConfig large = config;
+  large.batch_size = 420;
+  EXPECT_THAT(MakeOpJob(large, widened).status().message(),
+              HasSubstr("job.batch_size: a batch of 420 examples would hold about"));
+  large.batch_size = 400;
+  EXPECT_TRUE(MakeOpJob(large, widened).ok());
+
   OpJobSpec wide = spec;
   wide.train.y = wide.train.y + 5;  // labels up to 7, but 3 logits
   EXPECT_THAT(MakeOpJob(config, wide).status().message(),
