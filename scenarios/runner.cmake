@@ -15,6 +15,7 @@ add_library(veritrain_runner STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/process_supervisor.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/process_host.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/role_launcher.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/runner/role_executables.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/thread_host.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/thread_log.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/in_process_profile.cc

@@ -16,6 +16,7 @@
 #include "scenarios/sweep/merge.h"
 #include "scenarios/cli/progress.h"
 #include "scenarios/report/report.h"
+#include "scenarios/runner/role_executables.h"
 #include "scenarios/runner/curve_keys.h"
 #include "scenarios/runner/folder_audit.h"
 #include "scenarios/runner/run.h"
@@ -31,6 +32,7 @@ struct WorkflowCommands::State {
   CLI::App* report = nullptr;
   CLI::App* audit = nullptr;
   CLI::App* schema_doc = nullptr;
+  CLI::Option* sweep_bin_dir = nullptr;  // given (even as "") when count() > 0
 
   std::string scenario;
   SweepOptions sweep_options;
@@ -100,7 +102,7 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) : s_(std::make_unique<State>()
                     "carry on the interrupted sweep in --out: keep the runs it finished, run "
                     "the rest (refused when the build or a file the job reads changed since)");
   s.sweep->add_option("--plugin", s.plugins, "shared library with plug-in jobs (repeatable)");
-  s.sweep->add_option("--bin-dir", s.sweep_options.bin_dir,
+  s.sweep_bin_dir = s.sweep->add_option("--bin-dir", s.sweep_options.bin_dir,
                       "execute the role executables from DIR; the runs then run as "
                       "processes (default: fork the roles from this process's role launcher)");
 
@@ -142,6 +144,14 @@ std::optional<int> WorkflowCommands::Dispatch() {
 }
 
 int WorkflowCommands::State::Sweep() {
+  // A usage error, before the sweep folder exists: not one failed run per
+  // point.
+  if (sweep_bin_dir->count() > 0) {
+    if (Status bin = CheckRoleExecutableDir(sweep_options.bin_dir); !bin.ok()) {
+      std::cerr << "sweep: " << bin.message() << "\n";
+      return kRunBadInput;
+    }
+  }
   auto sc = LoadScenario(scenario, plugins);
   if (!sc.ok()) {
     std::cerr << sc.status().message() << "\n";

@@ -33,6 +33,7 @@
 #include "scenarios/cli/nodes_command.h"
 #include "scenarios/cli/progress.h"
 #include "scenarios/runner/curve_keys.h"
+#include "scenarios/runner/role_executables.h"
 #include "scenarios/runner/role_launcher.h"
 #include "scenarios/runner/run.h"
 #include "solver/process_main.h"
@@ -163,7 +164,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> plugins;
   run->add_option("--plugin", plugins,
                   "shared library with plug-in jobs, loaded by every process (repeatable)");
-  run->add_option("--bin-dir", options.bin_dir,
+  CLI::Option* bin_dir = run->add_option("--bin-dir", options.bin_dir,
                   "execute veritrain-{arbiter,solver,verifier} from DIR, as processes "
                   "(default: fork the roles from this process's role launcher)");
   veritrain::AddCacheDirOption(run);
@@ -191,6 +192,14 @@ int main(int argc, char** argv) {
   if (auto status = cache.Dispatch()) return *status;
   if (in_process) mode = "in-process";
   if (!mode.empty()) options.mode = *veritrain::ParseExecutionMode(mode);
+  if (*run && bin_dir->count() > 0) {
+    // A usage error, before the results folder is created: "" is refused
+    // rather than taken for no flag.
+    if (veritrain::Status s = veritrain::CheckRoleExecutableDir(options.bin_dir); !s.ok()) {
+      std::cerr << "run: " << s.message() << "\n";
+      return veritrain::kRunBadInput;
+    }
+  }
   if (*run) return RunCommand(scenario, options, plugins);
   return veritrain::kRunBadInput;
 }

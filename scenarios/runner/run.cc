@@ -41,6 +41,7 @@
 #include "scenarios/cli/progress.h"
 #include "scenarios/runner/curve_keys.h"
 #include "scenarios/runner/folder_audit.h"
+#include "scenarios/runner/role_executables.h"
 #include "scenarios/runner/in_process_profile.h"
 #include "scenarios/runner/ledger_audit.h"
 #include "scenarios/runner/market_book.h"
@@ -896,6 +897,15 @@ RunOutcome Run::Execute() {
     return out_;
   }
   curve_keys_ = std::move(*curve);
+  // The role executables --bin-dir names, before the results folder is
+  // created or emptied: a wrong directory is bad input, not a failed run.
+  if (!opt_.bin_dir.empty()) {
+    if (Status bin = CheckRoleExecutableDir(opt_.bin_dir); !bin.ok()) {
+      out_.exit_code = kRunBadInput;
+      out_.error = bin.ToString();
+      return out_;
+    }
+  }
   // The results folder, before anything starts: one that cannot be
   // written, or that another run is writing, is bad input.
   auto folder = OpenResultsFolder(

@@ -1,11 +1,13 @@
 #include "scenarios/sweep/sweep_inputs.h"
 
+#include <filesystem>
 #include <fstream>
 #include <set>
 
 #include "core/train/job_environment.h"
 #include "core/train/job_input_files.h"
 #include "core/util/build_info.h"
+#include "scenarios/runner/role_executables.h"
 
 namespace veritrain {
 namespace {
@@ -86,6 +88,56 @@ Status GetInputString(const json& j, const char* key, const std::string& where,
   return Status::Ok();
 }
 
+// A file entry's JSON, and back (`where` names it in errors).
+json InputFileJson(const SweepInputFile& f) {
+  return {{"what", f.what},
+          {"field", f.field},
+          {"path", f.path},
+          {"sha256", f.sha256 ? json(f.sha256->Hex()) : json()}};
+}
+
+Status InputFileFromJson(const json& f, const std::string& where, SweepInputFile* file) {
+  VT_RETURN_IF_ERROR(GetInputString(f, "what", where, &file->what));
+  VT_RETURN_IF_ERROR(GetInputString(f, "field", where, &file->field));
+  VT_RETURN_IF_ERROR(GetInputString(f, "path", where, &file->path));
+  if (!f.contains("sha256")) {
+    return Status::InvalidArgument(where + ".sha256 is missing");
+  }
+  if (!f["sha256"].is_null()) {
+    const auto d = f["sha256"].is_string() ? Digest::FromHex(f["sha256"].get<std::string>())
+                                           : std::nullopt;
+    if (!d) {
+      return Status::InvalidArgument(where + ".sha256: not 64 hex digits or null");
+    }
+    file->sha256 = *d;
+  }
+  return Status::Ok();
+}
+
+// "veritrain-arbiter sha256 ab12…, … (in /bin)", or this build's own roles.
+std::string RolesName(const std::vector<SweepInputFile>& roles) {
+  if (roles.empty()) return "this veritrain's own roles (no --bin-dir)";
+  std::string out;
+  for (const SweepInputFile& r : roles) {
+    out += (out.empty() ? "" : ", ") + std::filesystem::path(r.path).filename().string() + " " +
+           ShortInputSha256(r.sha256);
+  }
+  return out + " (in " + std::filesystem::path(roles.front().path).parent_path().string() + ")";
+}
+
+// The same executables: names and contents, wherever they were.
+bool SameRoles(const std::vector<SweepInputFile>& a, const std::vector<SweepInputFile>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::filesystem::path(a[i].path).filename() !=
+            std::filesystem::path(b[i].path).filename() ||
+        a[i].sha256 != b[i].sha256) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 bool SweepInputFile::operator==(const SweepInputFile& o) const {
@@ -95,15 +147,13 @@ bool SweepInputFile::operator==(const SweepInputFile& o) const {
 
 json SweepInputs::ToJson() const {
   json files_json = json::array();
-  for (const SweepInputFile& f : files) {
-    files_json.push_back(
-        {{"what", f.what},
-         {"field", f.field},
-         {"path", f.path},
-         {"sha256", f.sha256 ? json(f.sha256->Hex()) : json()}});
+  for (const SweepInputFile& f : files) files_json.push_back(InputFileJson(f));
+  json build = {{"veritrain", version}, {"commit", commit}};
+  if (!roles.empty()) {
+    build["roles"] = json::array();
+    for (const SweepInputFile& r : roles) build["roles"].push_back(InputFileJson(r));
   }
-  return {{"build", {{"veritrain", version}, {"commit", commit}}},
-          {"files", files_json}};
+  return {{"build", build}, {"files", files_json}};
 }
 
 Result<SweepInputs> SweepInputs::FromJson(const json& j) {
@@ -119,34 +169,38 @@ Result<SweepInputs> SweepInputs::FromJson(const json& j) {
     return Status::InvalidArgument("inputs.files is missing or not an array");
   }
   for (size_t i = 0; i < j["files"].size(); ++i) {
-    const json& f = j["files"][i];
-    const std::string where = "inputs.files[" + std::to_string(i) + "]";
     SweepInputFile file;
-    VT_RETURN_IF_ERROR(GetInputString(f, "what", where, &file.what));
-    VT_RETURN_IF_ERROR(GetInputString(f, "field", where, &file.field));
-    VT_RETURN_IF_ERROR(GetInputString(f, "path", where, &file.path));
-    if (!f.contains("sha256")) {
-      return Status::InvalidArgument(where + ".sha256 is missing");
-    }
-    if (!f["sha256"].is_null()) {
-      const auto d = f["sha256"].is_string()
-                         ? Digest::FromHex(f["sha256"].get<std::string>())
-                         : std::nullopt;
-      if (!d) {
-        return Status::InvalidArgument(where +
-                                       ".sha256: not 64 hex digits or null");
-      }
-      file.sha256 = *d;
-    }
+    VT_RETURN_IF_ERROR(InputFileFromJson(
+        j["files"][i], "inputs.files[" + std::to_string(i) + "]", &file));
     in.files.push_back(std::move(file));
+  }
+  // Absent: this build's own roles (and every sweep.json written before
+  // roles were recorded).
+  if (j["build"].contains("roles")) {
+    const json& roles = j["build"]["roles"];
+    if (!roles.is_array()) return Status::InvalidArgument("inputs.build.roles is not an array");
+    for (size_t i = 0; i < roles.size(); ++i) {
+      SweepInputFile role;
+      VT_RETURN_IF_ERROR(InputFileFromJson(
+          roles[i], "inputs.build.roles[" + std::to_string(i) + "]", &role));
+      in.roles.push_back(std::move(role));
+    }
   }
   return in;
 }
 
-SweepInputs SweepInputsOf(const Scenario& base, const SweepSpec& spec) {
+SweepInputs SweepInputsOf(const Scenario& base, const SweepSpec& spec,
+                          const std::string& bin_dir) {
   SweepInputs in;
   in.version = VeritrainVersion();
   in.commit = VeritrainCommit();
+  if (!bin_dir.empty()) {
+    for (const std::string& name : RoleExecutableNames()) {
+      const std::string path =
+          std::filesystem::absolute(bin_dir + "/" + name).lexically_normal().string();
+      in.roles.push_back({"role executable", "--bin-dir", path, Sha256OfInputFile(path)});
+    }
+  }
   AddScenarioInputFiles(base, &in.files);
   if (SweepChangesJobFiles(spec)) {
     SweepSpec one = spec;  // a point's repetitions share its files
@@ -166,6 +220,10 @@ std::optional<SweepInputChange> CompareSweepInputs(const SweepInputs& before,
   if (before.version != after.version || before.commit != after.commit) {
     return SweepInputChange{"the veritrain build", SweepBuildName(before),
                             SweepBuildName(after)};
+  }
+  if (!SameRoles(before.roles, after.roles)) {
+    return SweepInputChange{"the role executables (--bin-dir)", RolesName(before.roles),
+                            RolesName(after.roles)};
   }
   for (const SweepInputFile& b : before.files) {
     const SweepInputFile* a = nullptr;

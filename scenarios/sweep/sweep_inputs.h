@@ -5,7 +5,10 @@
 // table beside them.
 //
 //   "inputs": {
-//     "build": {"veritrain": "0.9.0", "commit": "1a2b3c4d5e6f"},
+//     "build": {"veritrain": "0.9.0", "commit": "1a2b3c4d5e6f",
+//               "roles": [            // only with --bin-dir
+//                 {"what": "role executable", "field": "--bin-dir",
+//                  "path": "/abs/bin/veritrain-arbiter", "sha256": "…"}, …]},
 //     "files": [
 //       {"what": "model file", "field": "job.model",
 //        "path": "/abs/model.pt", "sha256": "ab12…" | null},
@@ -15,7 +18,12 @@
 //
 // The build is VeritrainVersion() and VeritrainCommit(), as `veritrain
 // --version` says them (a "-dirty" commit does not tell two builds of
-// changed sources apart). The files are those of JobInputFiles
+// changed sources apart). With --bin-dir the runs' roles are not this
+// build's but the executables in that directory: "roles" records the
+// SHA-256 of each (runner/role_executables.h), and two records differ when
+// the executables' names or contents do (not their directory: the same
+// build copied elsewhere runs the same roles). A sweep without --bin-dir
+// records no "roles", as sweep.json did before they were recorded. The files are those of JobInputFiles
 // (core/train/job_input_files.h) for the scenario's job, after the plug-in
 // libraries it loads; when a sweep parameter changes the job or the
 // plug-ins, those of every point of the grid, each path once, in grid
@@ -52,6 +60,9 @@ struct SweepInputs {
   std::string version;  // VeritrainVersion()
   std::string commit;   // VeritrainCommit()
   std::vector<SweepInputFile> files;
+  // The role executables --bin-dir named, in RoleExecutableNames() order;
+  // empty when the runs ran this build's own roles.
+  std::vector<SweepInputFile> roles;
 
   nlohmann::json ToJson() const;
   // Every field is required. InvalidArgument naming the field that is
@@ -60,11 +71,14 @@ struct SweepInputs {
 };
 
 // The inputs of the sweep `spec` of `base`, hashing each distinct file once.
-// Relative paths resolve against base.source_dir, as in a run.
-SweepInputs SweepInputsOf(const Scenario& base, const SweepSpec& spec);
+// Relative paths resolve against base.source_dir, as in a run. `bin_dir`:
+// the sweep's --bin-dir ("" without it), whose role executables are hashed.
+SweepInputs SweepInputsOf(const Scenario& base, const SweepSpec& spec,
+                          const std::string& bin_dir = "");
 
 // One difference between two records of inputs, in words:
-//   thing  "the model file /x/model.pt (job.model)", "the veritrain build"
+//   thing  "the model file /x/model.pt (job.model)", "the veritrain build",
+//          "the role executables (--bin-dir)"
 //   before "sha256 ab12cd34ef56…", "0.9.0 (commit 1a2b3c4d5e6f)"
 //   after  likewise, for the second record
 struct SweepInputChange {
@@ -73,7 +87,8 @@ struct SweepInputChange {
   std::string after;
 };
 
-// The first difference from `before` to `after` (the build, then each file
+// The first difference from `before` to `after` (the build, the role
+// executables, then each file
 // in `before`'s order, then files only `after` reads); none when they are
 // the same.
 std::optional<SweepInputChange> CompareSweepInputs(const SweepInputs& before,

@@ -23,6 +23,7 @@
 #include "scenarios/cli/progress.h"
 #include "scenarios/runner/process_supervisor.h"
 #include "scenarios/runner/results_folder.h"
+#include "scenarios/runner/role_executables.h"
 #include "scenarios/runner/thread_log.h"
 #include "scenarios/sweep/sweep_inputs.h"
 
@@ -327,9 +328,18 @@ SweepOutcome RunSweep(const Scenario& base, const SweepOptions& o) {
                  "and OMP_WAIT_POLICY=PASSIVE in the environment also helps",
                  o.jobs, threads_per_run, cores, SweepJobs(0, threads_per_run, cores, mode));
   }
+  // The role executables --bin-dir names, before the folder is opened: a
+  // wrong directory is bad input, not a failed run at every point.
+  if (!o.bin_dir.empty()) {
+    if (Status bin = CheckRoleExecutableDir(o.bin_dir); !bin.ok()) {
+      out.exit_code = kRunBadInput;
+      out.error = bin.message();
+      return out;
+    }
+  }
   auto folder = OpenSweepFolder(base, resolved, &out);
   if (!folder) return out;
-  const SweepInputs inputs = SweepInputsOf(base, *spec);
+  const SweepInputs inputs = SweepInputsOf(base, *spec, o.bin_dir);
   json manifest = SweepManifest(base, *spec, resolved, mode, runs, inputs);
   std::vector<SweepRow> rows(runs.size());
   std::vector<bool> done(runs.size(), false);

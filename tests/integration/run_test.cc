@@ -221,6 +221,44 @@ TEST_F(RunTest, InvalidScenarioExitsTwoAndStartsNothing) {
   EXPECT_FALSE(fs::exists(out));
 }
 
+// --bin-dir names the role executables: a directory that does not hold
+// them, or an empty path (not the same as no flag), is a usage error found
+// before the results folder is created, for run and sweep alike.
+TEST_F(RunTest, ABadBinDirExitsTwoBeforeAnythingIsWritten) {
+  const std::string out = dir_ + "/results";
+  CommandResult r =
+      RunVeritrain({"run", Scenario("synthetic"), "--out", out, "--bin-dir", dir_ + "/nope"}, dir_);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--bin-dir " + dir_ + "/nope: no such directory"), std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(out));
+  r = RunVeritrain({"run", Scenario("synthetic"), "--out", out, "--bin-dir", ""}, dir_);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--bin-dir is empty"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out));
+  // A directory without the solver.
+  const std::string bin = FakeBinDir("arbiter", "exit 0");
+  fs::remove(bin + "/veritrain-solver");
+  r = RunVeritrain({"run", Scenario("synthetic"), "--out", out, "--bin-dir", bin}, dir_);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find(bin + "/veritrain-solver is missing or not executable"), std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(out));
+
+  const std::string sweep = Patched(
+      "synthetic",
+      {{"sweep", {{"parameters", {{{"path", "protocol.game.clock_s"}, {"values", {30, 60}}}}}}},
+       {"expect", nlohmann::json::array()}});
+  r = RunVeritrain({"check", sweep}, dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;  // refused for --bin-dir alone
+  for (const std::string& flag : {dir_ + "/nope", std::string()}) {
+    r = RunVeritrain({"sweep", sweep, "--out", out, "--bin-dir", flag}, dir_);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("--bin-dir"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(out)) << flag;
+  }
+}
+
 TEST_F(RunTest, UnparsableScenarioExitsTwo) {
   const std::string bad = dir_ + "/broken.json";
   std::ofstream(bad) << "{\"format\": \"veritrain-scenario/1\", \"name\": ";

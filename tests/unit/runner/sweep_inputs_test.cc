@@ -175,6 +175,61 @@ TEST(SweepInputsTest, JsonRoundTripsAndEveryFieldIsRequired) {
               HasSubstr("inputs.files"));
 }
 
+// With --bin-dir the roles are not the runner's build: their executables
+// are hashed, recorded, read back, and a change of their contents (or
+// running them, then not) is a difference, whatever directory holds them.
+TEST(SweepInputsTest, TheRoleExecutablesOfBinDirAreRecordedAndCompared) {
+  ScratchDir dir;
+  WriteFile(dir.path() + "/m.pt", "abc");
+  WriteFile(dir.path() + "/data.csv", "1,0\n");
+  const Scenario sc = ScriptScenario(dir.path());
+  auto spec = SweepSpecOf(sc);
+  ASSERT_TRUE(spec.ok());
+  const std::string bin = dir.path() + "/bin", copy = dir.path() + "/copy";
+  std::filesystem::create_directories(bin);
+  std::filesystem::create_directories(copy);
+  for (const char* exe : {"veritrain-arbiter", "veritrain-solver", "veritrain-verifier"}) {
+    WriteFile(bin + "/" + exe, "abc");
+    WriteFile(copy + "/" + exe, "abc");
+  }
+  const SweepInputs own = SweepInputsOf(sc, *spec);
+  EXPECT_TRUE(own.roles.empty());
+  EXPECT_FALSE(own.ToJson()["build"].contains("roles"));  // as before roles were recorded
+  const SweepInputs roles = SweepInputsOf(sc, *spec, bin);
+  ASSERT_EQ(roles.roles.size(), 3u);
+  EXPECT_EQ(roles.roles[1].path, Normal(bin) + "/veritrain-solver");
+  EXPECT_EQ(roles.roles[1].what, "role executable");
+  EXPECT_EQ(roles.roles[1].field, "--bin-dir");
+  ASSERT_TRUE(roles.roles[1].sha256.has_value());
+  EXPECT_EQ(roles.roles[1].sha256->Hex(), kAbc);
+  // Round trip.
+  const json j = roles.ToJson();
+  ASSERT_TRUE(j["build"]["roles"].is_array()) << j.dump();
+  auto back = SweepInputs::FromJson(j);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->ToJson(), j);
+  json bad = j;
+  bad["build"]["roles"][2].erase("sha256");
+  EXPECT_THAT(SweepInputs::FromJson(bad).status().message(),
+              HasSubstr("inputs.build.roles[2].sha256 is missing"));
+  // The same executables elsewhere run the same roles.
+  EXPECT_FALSE(CompareSweepInputs(roles, SweepInputsOf(sc, *spec, copy)).has_value());
+  // Own roles, then --bin-dir's: refused, naming both.
+  auto change = CompareSweepInputs(own, roles);
+  ASSERT_TRUE(change.has_value());
+  EXPECT_EQ(change->thing, "the role executables (--bin-dir)");
+  EXPECT_EQ(change->before, "this veritrain's own roles (no --bin-dir)");
+  EXPECT_THAT(change->after, HasSubstr("veritrain-arbiter sha256 ba7816bf8f01…"));
+  EXPECT_THAT(change->after, HasSubstr("(in " + Normal(bin) + ")"));
+  // Another build of one role.
+  WriteFile(copy + "/veritrain-verifier", "abd");
+  change = CompareSweepInputs(roles, SweepInputsOf(sc, *spec, copy));
+  ASSERT_TRUE(change.has_value());
+  EXPECT_EQ(change->thing, "the role executables (--bin-dir)");
+  EXPECT_THAT(change->after, HasSubstr("veritrain-verifier sha256 "));
+  EXPECT_NE(change->before, change->after);
+}
+
 TEST(SweepInputsTest, ASweepJsonWithoutInputsIsNotTakenAsMatching) {
   auto r =
       RecordedSweepInputs({{"format", "veritrain-sweep/1"}}, "/s/sweep.json");
