@@ -81,6 +81,18 @@ std::string Rate(double r) {
   return buf;
 }
 
+// The advice that ends a funds warning: "Give <whom> at least N." when N
+// is an amount the schema allows, else that no amount can be given (every
+// token amount is at most TaskEconomics::kMaxAmount, 2^53 - 1) and what to
+// lower instead.
+std::string GiveAtLeast(const std::string& whom, const std::string& field, bool within_limit,
+                        const std::string& needs, const std::string& lower) {
+  if (within_limit) return " Give " + whom + " at least " + needs + ".";
+  return " That is more than " + field + " can be (at most " +
+         std::to_string(TaskEconomics::kMaxAmount) +
+         ", the limit of every token amount): lower " + lower + " instead.";
+}
+
 // The jackpot at genesis against what one forced error may ask of it:
 // each selected verifier's whistleblower reward and its fee for verifying
 // the real trace; "" when it covers them.
@@ -120,8 +132,10 @@ std::string ForcedErrorFunding(const Scenario& scenario) {
          owed + ", paid from the jackpot, " + needs +
          " in all. Until the jackpot tax and slashed stakes fill it, what it "
          "cannot pay is not paid (summary: settlement whistleblower_paid, "
-         "fees_unpaid). Give the jackpot at least " +
-         needs + ".";
+         "fees_unpaid)." +
+         GiveAtLeast("the jackpot", "jackpot_initial",
+                     need.ok() && need->value() <= TaskEconomics::kMaxAmount, needs,
+                     "the whistleblower_reward, the verifier_fee or verifiers_per_task");
 }
 
 }  // namespace
@@ -137,8 +151,10 @@ std::vector<std::string> ScenarioWarnings(const Scenario& scenario) {
                   " cannot lock a verifier's stake and a challenge stake (" +
                   std::to_string(e.verifier_stake) + " + " + std::to_string(e.challenge_stake) +
                   "): a selected verifier can never challenge (its challenge is taken as an "
-                  "abstention), so a corrupt solver goes unchallenged. Give participants at "
-                  "least " + std::to_string(needs) + ".");
+                  "abstention), so a corrupt solver goes unchallenged." +
+                  GiveAtLeast("participants", "participant_funds",
+                              needs <= TaskEconomics::kMaxAmount, std::to_string(needs),
+                              "verifier_stake or challenge_stake"));
   }
   if (!scenario.market && e.solver_stake > 0 && !scenario.solvers().empty() &&
       scenario.economics.participant_funds < e.solver_stake) {
@@ -146,8 +162,10 @@ std::vector<std::string> ScenarioWarnings(const Scenario& scenario) {
                   std::to_string(scenario.economics.participant_funds) +
                   " cannot lock the solver's stake (" + std::to_string(e.solver_stake) +
                   "): the ledger refuses the transfer and the task runs without it, so a "
-                  "solver caught cheating loses nothing and its challenger wins nothing. Give "
-                  "participants at least " + std::to_string(e.solver_stake) + ".");
+                  "solver caught cheating loses nothing and its challenger wins nothing." +
+                  GiveAtLeast("participants", "participant_funds",
+                              e.solver_stake <= TaskEconomics::kMaxAmount,
+                              std::to_string(e.solver_stake), "solver_stake"));
   }
   for (const ParticipantSpec* s : scenario.solvers()) {
     const auto seed = s->params.find("source_data_seed");

@@ -13,6 +13,7 @@ namespace veritrain {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 Scenario ProfilesScenario(const std::string& mode, const nlohmann::json& verifier_profiles) {
   nlohmann::json participants = {
@@ -94,7 +95,34 @@ TEST(ScenarioWarningsFunds, VerifiersThatCannotAffordAChallengeAreWarnedAbout) {
   ExpectOneFundsWarning({{"participant_funds", 500}, {"verifier_stake", 400}, {"challenge_stake", 300}},
                         700,
                         "/economics/participant_funds: 500 cannot lock a verifier's stake and a "
-                        "challenge stake (400 + 300)");
+                        "challenge stake (400 + 300): a selected verifier can never challenge (its "
+                        "challenge is taken as an abstention), so a corrupt solver goes "
+                        "unchallenged. Give participants at least 700.");
+}
+
+// Stakes that add up past the largest amount participant_funds can hold
+// (2^53 - 1): the warning says no amount can be given and what to lower,
+// rather than advising 2^53, which the schema refuses.
+TEST(ScenarioWarningsFunds, NoAdviceToGiveMoreThanAnAmountCanBe) {
+  const int64_t max = (int64_t{1} << 53) - 1;
+  nlohmann::json j = {{"format", "veritrain-scenario/1"},
+                      {"name", "w"},
+                      {"job", {{"name", "synthetic"}, {"steps", 20}}},
+                      {"protocol", {{"checkpoint_interval", 5}}},
+                      {"economics",
+                       {{"participant_funds", max}, {"verifier_stake", max}, {"challenge_stake", 1}}},
+                      {"participants",
+                       {{{"name", "s"}, {"role", "solver"}}, {{"name", "v"}, {"role", "verifier"}}}}};
+  auto sc = ParseScenario(j.dump(), "w.json");
+  ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+  const auto w = ScenarioWarnings(*sc);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_THAT(w[0], HasSubstr("cannot lock a verifier's stake and a challenge stake"));
+  EXPECT_THAT(w[0], Not(HasSubstr("Give participants at least")));
+  EXPECT_THAT(w[0], Not(HasSubstr("9007199254740992")));
+  EXPECT_THAT(w[0], HasSubstr("That is more than participant_funds can be (at most "
+                              "9007199254740991, the limit of every token amount): lower "
+                              "verifier_stake or challenge_stake instead."));
 }
 
 // A solver that cannot lock its stake would run the task without one: a
