@@ -3,6 +3,7 @@
 #include "scenarios/spec/scenario.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <exception>
@@ -271,6 +272,8 @@ int ParticipantErrors(const json& r, std::map<std::string, size_t>& first_use,
   const json& participants = r["participants"];
   int solvers = 0;
   int verifiers = 0;
+  // Each name in lower case, with its first index.
+  std::map<std::string, size_t> folded_use;
   for (size_t i = 0; i < participants.size(); ++i) {
     const json& p = participants[i];
     const std::string at = "/participants/" + std::to_string(i);
@@ -289,6 +292,25 @@ int ParticipantErrors(const json& r, std::map<std::string, size_t>& first_use,
       errors.push_back({at + "/name", "duplicate participant name '" + name +
                                           "' (also /participants/" +
                                           std::to_string(it->second) + ")"});
+    }
+    // A name is a file and folder name of the run (<work>/<name>/,
+    // <work>/<name>.json, keys/<name>.key, logs/<name>.log): on a
+    // case-insensitive file system (macOS, Windows) two names that differ
+    // only in case are the same file, and one participant's would
+    // overwrite the other's.
+    std::string folded = name;
+    for (char& c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto [same, fresh] = folded_use.emplace(folded, i);
+    if (inserted && !fresh) {
+      const std::string other = participants[same->second]["name"].get<std::string>();
+      errors.push_back(
+          {at + "/name", "participant name '" + name + "' differs from '" + other +
+                             "' (/participants/" + std::to_string(same->second) +
+                             ") only in case: on a case-insensitive file system (macOS, "
+                             "Windows) both name the same files of the run (its work folder, "
+                             "config, key and log: <work>/<name>/, keys/<name>.key, "
+                             "logs/<name>.log), one overwriting the other's, and a report "
+                             "read without regard to case mixes them up; rename one"});
     }
     const std::vector<std::string>& known = KnownBehaviours(role);
     if (std::find(known.begin(), known.end(), behaviour) == known.end()) {

@@ -42,7 +42,7 @@ struct ProfileSpec {
 };
 
 struct ParticipantSpec {
-  std::string name;  // unique in the scenario
+  std::string name;  // unique in the scenario, also when case is ignored
   std::string role;  // "solver" or "verifier"
   std::string behaviour = "honest";
   nlohmann::json params = nlohmann::json::object();  // behaviour parameters

@@ -569,6 +569,28 @@ TEST(ScenarioTest, ParticipantNamesAreUnique) {
                                     "/participants/1)"));
 }
 
+// Names that differ only in case are one file on a case-insensitive file
+// system: the second would overwrite the first's work folder, key and log.
+TEST(ScenarioTest, ParticipantNamesThatDifferOnlyInCaseAreRefused) {
+  json j = json::parse(kMinimal);
+  j["participants"].push_back({{"name", "V"}, {"role", "verifier"}});
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/participants/2/name: participant name 'V' differs from "
+                                    "'v' (/participants/1) only in case: on a case-insensitive "
+                                    "file system"));
+  EXPECT_THAT(ErrorOf(j), HasSubstr("rename one"));
+  // Across roles too, and said once with the first name it collides with.
+  j = json::parse(kMinimal);
+  j["participants"].push_back({{"name", "S"}, {"role", "verifier"}});
+  j["participants"].push_back({{"name", "s_"}, {"role", "verifier"}});
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/participants/2/name: participant name 'S' differs from "
+                                    "'s' (/participants/0) only in case"));
+  EXPECT_EQ(LineCount(ErrorOf(j)), 1u) << ErrorOf(j);
+  // An exact duplicate is said as a duplicate only.
+  j = json::parse(kMinimal);
+  j["participants"].push_back({{"name", "v"}, {"role", "verifier"}});
+  EXPECT_THAT(ErrorOf(j), Not(HasSubstr("only in case")));
+}
+
 // A name is a ledger account and a path component of the run's work
 // directory: reserved names and unsafe ones are refused with the reason.
 // Before, a verifier named "jackpot" had its tokens merged into the
