@@ -724,6 +724,36 @@ std::string ParseErrorReason(const std::string& what) {
   return at == std::string::npos ? what : what.substr(at + 2);
 }
 
+// The 1-based byte where json::parse failed with an error that carries no
+// position — a number beyond the range of a double ("1e999", out_of_range
+// 406) — found by a SAX pass over `text` that stops at the error: the first
+// byte of the offending token. 0 when the pass finds no error.
+size_t FailureByte(std::string_view text) {
+  struct Locator : json::json_sax_t {
+    size_t byte = 0;
+    bool null() override { return true; }
+    bool boolean(bool) override { return true; }
+    bool number_integer(number_integer_t) override { return true; }
+    bool number_unsigned(number_unsigned_t) override { return true; }
+    bool number_float(number_float_t, const string_t&) override { return true; }
+    bool string(string_t&) override { return true; }
+    bool binary(binary_t&) override { return true; }
+    bool start_object(std::size_t) override { return true; }
+    bool key(string_t&) override { return true; }
+    bool end_object() override { return true; }
+    bool start_array(std::size_t) override { return true; }
+    bool end_array() override { return true; }
+    bool parse_error(std::size_t position, const std::string& token,
+                     const nlohmann::detail::exception&) override {
+      // `position` counts the bytes read, the token's last included.
+      byte = position >= token.size() ? position - token.size() + 1 : 1;
+      return false;
+    }
+  } locator;
+  json::sax_parse(text.begin(), text.end(), &locator);
+  return locator.byte;
+}
+
 }  // namespace
 
 nlohmann::json ProfileSpec::ToJson() const {
@@ -803,6 +833,13 @@ Result<Scenario> ParseScenario(std::string_view json_text,
     return Status::InvalidArgument(source_name + ": invalid JSON at " +
                                    LineColumn(json_text, e.byte) + ": " +
                                    ParseErrorReason(e.what()));
+  } catch (const json::out_of_range& e) {
+    // A number no double holds; the exception does not say where.
+    const size_t byte = FailureByte(json_text);
+    return Status::InvalidArgument(
+        source_name + ": invalid JSON" + (byte > 0 ? " at " + LineColumn(json_text, byte) : "") +
+        ": " + ParseErrorReason(e.what()) +
+        " (beyond the largest number a double holds, about 1.8e308)");
   } catch (const std::exception& e) {
     return Status::InvalidArgument(source_name + ": invalid JSON: " + e.what());
   }

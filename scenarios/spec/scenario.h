@@ -173,7 +173,8 @@ std::vector<ScenarioError> CheckScenarioJson(const nlohmann::json& j);
 // Parses and checks a scenario. On failure: InvalidArgument whose message
 // lists every error, one per line, as "<source_name>: <path>: <message>"
 // (the root path printed as "(root)"); invalid JSON gives one line with the
-// line and column of the syntax error.
+// line and column of the syntax error, or of a number beyond the range of a
+// double ("1e999").
 Result<Scenario> ParseScenario(std::string_view json_text,
                                const std::string& source_name);
 

@@ -263,6 +263,22 @@ TEST(ScenarioTest, SyntaxErrorColumnCountsFromLineStart) {
               HasSubstr("inline: invalid JSON at line 2, column 8: "));
 }
 
+// A number beyond the range of a double is refused by the JSON reader
+// without a position: the error still gives the line and column where the
+// number starts, as for a syntax error.
+TEST(ScenarioTest, ANumberBeyondADoubleNamesItsLineAndColumn) {
+  Result<Scenario> r = ParseScenario("{\n  \"seed\": 1,\n  \"timeout_s\": 1e999\n}", "big.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("big.json: invalid JSON at line 3, column 16: number overflow parsing "
+                        "'1e999'"));
+  // Negative, and as the first token of a line.
+  r = ParseScenario("[\n-1E+400]", "neg.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("neg.json: invalid JSON at line 2, column 1: "));
+}
+
 TEST(ScenarioTest, EmptyTextIsInvalidJson) {
   Result<Scenario> r = ParseScenario("", "empty.json");
   ASSERT_FALSE(r.ok());
