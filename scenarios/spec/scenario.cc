@@ -19,6 +19,7 @@
 #include "core/util/json_depth.h"
 #include "core/wire/messages/task_economics.h"
 #include "core/wire/messages/task_spec.h"
+#include "scenarios/spec/crash_timeout.h"
 #include "scenarios/spec/market_spec.h"
 #include "scenarios/spec/schema_validate.h"
 #include "scenarios/spec/summary_shape.h"
@@ -538,6 +539,7 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
   EconomicsErrors(r, verifiers, errors);
   NetworkErrors(r, errors);
   CrashErrors(r, first_use, verifiers, errors);
+  for (ScenarioError& e : CrashTimeoutErrors(r)) errors.push_back(std::move(e));
   DiskFaultErrors(r, first_use, errors);
   ExpectErrors(r, errors);
   return errors;

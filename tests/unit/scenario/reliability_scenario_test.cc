@@ -167,5 +167,58 @@ TEST(ReliabilityScenario, CrashPointsThatCanNeverFireAreRefused) {
                                     "re-executes top_q + random_samples = 2 per task"));
 }
 
+// A participant crashed for good answers nothing more: its tasks settle
+// only when their deadlines pass. A timeout_s that runs out first stops
+// the run with nothing settled and no summary: refused, naming both.
+TEST(ReliabilityScenario, ATimeoutShorterThanTheDeadlinesACrashForGoodForcesIsRefused) {
+  json j = ReliabilityMinimal();
+  j["timeout_s"] = 120;
+  j["protocol"]["deadlines"] = {{"training_s", 600}, {"verification_s", 60}};
+  j["crashes"] = {{{"participant", "s"}, {"at", "training"}, {"after", 2}}};
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/timeout_s: 120 s is not enough for s's crash at training "
+                                    "(/crashes/0, after 2, no restart): the solver posts no "
+                                    "trace"));
+  EXPECT_THAT(ErrorOf(j), HasSubstr("waits out protocol.deadlines.training_s = 600 s"));
+  EXPECT_THAT(ErrorOf(j), HasSubstr("The run cannot end before 600 s, and at timeout_s the runner "
+                                    "stops it unfinished, with no summary"));
+  EXPECT_THAT(ErrorOf(j), HasSubstr("Raise timeout_s above 600 s"));
+  // Restarted, it trains on: nothing to wait out.
+  j["crashes"][0]["restart"] = true;
+  EXPECT_EQ(ErrorOf(j), "");
+  // A deadline inside the budget passes; every task waits it out.
+  j["crashes"][0]["restart"] = false;
+  j["protocol"]["deadlines"]["training_s"] = 100;
+  EXPECT_EQ(ErrorOf(j), "");
+  j["tasks"] = 2;
+  j["economics"] = {{"submitter_funds", 100000}};
+  EXPECT_THAT(ErrorOf(j), HasSubstr("each of the run's 2 tasks"));
+  EXPECT_THAT(ErrorOf(j), HasSubstr("200 s in all"));
+
+  // A verifier drawn for every task holds up each verification.
+  json v = ReliabilityMinimal();
+  v["timeout_s"] = 120;
+  v["protocol"]["deadlines"] = {{"training_s", 60}, {"verification_s", 600}};
+  v["crashes"] = {{{"participant", "v"}, {"at", "verification"}, {"after", 1}}};
+  EXPECT_THAT(ErrorOf(v), HasSubstr("/timeout_s: 120 s is not enough for v's crash at "
+                                    "verification (/crashes/0, after 1, no restart): v is drawn "
+                                    "for every task and posts no verdict"));
+  EXPECT_THAT(ErrorOf(v), HasSubstr("protocol.deadlines.verification_s = 600 s"));
+  // With forced errors at rate 1 it holds up both rounds of a task.
+  v["protocol"]["deadlines"]["verification_s"] = 60;
+  EXPECT_EQ(ErrorOf(v), "");
+  v["economics"] = {{"forced_error_rate", 1.0}};
+  EXPECT_THAT(ErrorOf(v), HasSubstr("verified twice: a forced error at rate 1"));
+  EXPECT_THAT(ErrorOf(v), HasSubstr("120 s in all"));
+  // Drawn for only some tasks, it may never hold one up: not refused.
+  v["participants"].push_back({{"name", "v2"}, {"role", "verifier"}});
+  v["economics"]["verifiers_per_task"] = 1;
+  EXPECT_EQ(ErrorOf(v), "");
+  // A dispute may not come: its crash is not counted.
+  v = ReliabilityMinimal();
+  v["timeout_s"] = 1;
+  v["crashes"] = {{{"participant", "s"}, {"at", "dispute"}}};
+  EXPECT_EQ(ErrorOf(v), "");
+}
+
 }  // namespace
 }  // namespace veritrain
