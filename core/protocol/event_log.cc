@@ -1,6 +1,7 @@
 #include "core/protocol/event_log.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -316,6 +317,12 @@ Result<std::vector<Event>> ParseEventLog(std::string_view text,
 }
 
 Result<std::vector<Event>> ReadEventLog(const std::string& path) {
+  struct stat st {};
+  // A directory opens as a stream that reads nothing, which would pass for
+  // an empty log.
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return Status::IOError("event log " + path + " is a directory, not a file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     if (::access(path.c_str(), F_OK) != 0 && errno == ENOENT) {

@@ -26,6 +26,12 @@ using json = nlohmann::json;
 constexpr size_t kMaxDifferences = 8;
 
 Result<std::string> ReadText(const std::string& path) {
+  std::error_code dir_ec;
+  // A directory opens as a stream that reads nothing, which would pass for
+  // an empty file.
+  if (std::filesystem::is_directory(path, dir_ec)) {
+    return Status::IOError(path + " is a directory, not a file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::error_code ec;

@@ -3,6 +3,8 @@
 #include "core/protocol/event_log.h"
 
 #include <gtest/gtest.h>
+
+#include <filesystem>
 #include <unistd.h>
 
 #include <cmath>
@@ -285,6 +287,19 @@ TEST(EventLogTest, MissingFileAndEmptyFile) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_TRUE(r->empty());
   std::remove(path.c_str());
+}
+
+// A directory opens as a stream that reads nothing: it is not an empty log.
+TEST(EventLogTest, ADirectoryIsNotAnEmptyLog) {
+  const std::string path = TempPath("dir.jsonl");
+  std::filesystem::remove_all(path);
+  ASSERT_TRUE(std::filesystem::create_directory(path));
+  auto r = ReadEventLog(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kIOError);
+  EXPECT_TRUE(Contains(r.status().message(), "event log " + path + " is a directory, not a file"))
+      << r.status().message();
+  std::filesystem::remove_all(path);
 }
 
 TEST(EventLogTest, FileModeKeepsOnlyTheCountAndTheHeadInMemory) {

@@ -154,6 +154,29 @@ TEST_F(FolderAuditTest, AFinishedFolderPasses) {
   EXPECT_TRUE(Audit(pinned).ok());
 }
 
+// A directory where a file of the folder belongs opens as a stream that
+// reads nothing: the audit says it is a directory, naming the path,
+// instead of finding an empty log with no genesis event.
+TEST_F(FolderAuditTest, ADirectoryWhereAFileBelongsIsNamedAsOne) {
+  std::filesystem::remove(Path("events.jsonl"));
+  std::filesystem::create_directory(Path("events.jsonl"));
+  FolderAudit audit = Audit();
+  EXPECT_TRUE(HasProblem(audit, {"events.jsonl: " + Path("events.jsonl") +
+                                 " is a directory, not a file"}))
+      << Problems(audit);
+  EXPECT_FALSE(HasProblem(audit, {"genesis"})) << Problems(audit);
+
+  ScratchDir other;
+  WriteRunFolder(other.path());
+  const std::string summary = other.path() + "/summary.json";
+  std::filesystem::remove(summary);
+  std::filesystem::create_directory(summary);
+  auto with_summary_dir = AuditRunFolder(other.path());
+  ASSERT_TRUE(with_summary_dir.ok()) << with_summary_dir.status().ToString();
+  EXPECT_TRUE(HasProblem(*with_summary_dir, {summary + " is a directory, not a file"}))
+      << Problems(*with_summary_dir);
+}
+
 TEST_F(FolderAuditTest, AnEditedPaymentInTheLedgerFileFails) {
   std::string ledger = ReadFile(Path("ledger.jsonl"));
   const size_t at = ledger.find("\"amount\":40,\"from\":\"escrow/task-0001\"");

@@ -216,6 +216,26 @@ TEST_F(ReportTest, RunReportSkipsWhatIsAbsent) {
   EXPECT_THAT(ReadFile(r->path), HasSubstr("class=\"note\""));
 }
 
+// A directory where a file of the run folder belongs is said to be one,
+// naming its path (it opens as a stream that reads nothing).
+TEST_F(ReportTest, ADirectoryWhereAFileBelongsIsNamedAsOne) {
+  WriteFile(dir_ / "summary.json",
+            json({{"scenario", "bare"}, {"seed", 1}, {"tasks", {{{"task", "task-0001"}}}}}).dump());
+  fs::create_directory(dir_ / "events.jsonl");
+  auto r = WriteReport(dir_.string());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_THAT(::testing::PrintToString(r->audit_problems),
+              HasSubstr((dir_ / "events.jsonl").string() + " is a directory, not a file"));
+  EXPECT_THAT(ReadFile(r->path), HasSubstr("events.jsonl is a directory, not a file"));
+
+  fs::remove(dir_ / "summary.json");
+  fs::create_directory(dir_ / "summary.json");
+  auto bad = WriteReport(dir_.string());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(),
+              HasSubstr((dir_ / "summary.json").string() + " is a directory, not a file"));
+}
+
 TEST_F(ReportTest, SweepReportPlotsRatesAgainstEachParameter) {
   json manifest = {{"format", "veritrain-sweep/1"},
                    {"scenario", "made-up"},
