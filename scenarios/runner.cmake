@@ -47,7 +47,8 @@ add_library(veritrain_runner STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/curve_keys.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/results_folder.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/work_dir.cc
-  ${CMAKE_CURRENT_SOURCE_DIR}/check/threshold_check.cc)
+  ${CMAKE_CURRENT_SOURCE_DIR}/check/threshold_check.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/check/interval_error_check.cc)
 # The role libraries: in-process mode runs the roles as threads.
 target_link_libraries(veritrain_runner PUBLIC veritrain_scenario
   veritrain_protocol veritrain_transport veritrain_train veritrain_pol

@@ -211,7 +211,8 @@ Status CheckScenarioAgainstJob(const Scenario& sc, const JobConfig& config) {
   return errors.empty() ? Status::Ok() : Status::InvalidArgument(errors);
 }
 
-Status CheckPointAgainstJob(const Scenario& sc) {
+Status CheckPointAgainstJob(const Scenario& sc, std::vector<std::string>* warnings,
+                            const IntervalErrorBudget& budget) {
   auto config = ScenarioJobConfig(sc);
   Status s = config.ok() ? CheckScenarioAgainstJob(sc, *config) : config.status();
   // A point may vary a behaviour's parameters: they are checked there too.
@@ -220,8 +221,11 @@ Status CheckPointAgainstJob(const Scenario& sc) {
   }
   if (!s.ok()) return s;
   // Measured on a job that builds and a scenario the checks above pass.
-  auto thresholds = CheckThresholds(sc);
+  auto thresholds = CheckThresholds(sc, budget);
   if (!thresholds.ok()) return thresholds.status();
+  if (warnings != nullptr) {
+    for (const auto& w : thresholds->warnings) warnings->push_back(w);
+  }
   std::string errors;
   for (const auto& e : thresholds->errors) Append(&errors, e);
   return errors.empty() ? Status::Ok() : Status::InvalidArgument(errors);
@@ -240,7 +244,9 @@ std::string EachLine(const std::string& prefix, const std::string& text) {
   return out;
 }
 
-std::vector<ScenarioError> CheckSweepJobs(const Scenario& base) {
+std::vector<ScenarioError> CheckSweepJobs(const Scenario& base,
+                                          std::vector<std::string>* warnings,
+                                          const IntervalErrorBudget& budget) {
   std::vector<ScenarioError> out;
   auto spec = SweepSpecOf(base);
   if (!spec.ok() || !base.resolved.contains("sweep")) return out;
@@ -249,16 +255,22 @@ std::vector<ScenarioError> CheckSweepJobs(const Scenario& base) {
   // Once per point: a point's repetitions differ in their seed only, and
   // measuring the thresholds trains the job.
   PointProblems problems;
+  PointProblems point_warnings;
   for (const SweepRun& run : SweepRuns(one, base.seed)) {
     auto sc = SweepRunScenario(base, *spec, run);
     if (!sc.ok()) continue;  // CheckSweep reports it
     // The point's plug-ins, as its run loads them (a point may add one).
     auto env = ResolveJobEnvironment(sc->plugins, sc->source_dir);
     Status s = env.ok() ? ApplyJobEnvironment(*env) : env.status();
-    if (s.ok()) s = CheckPointAgainstJob(*sc);
+    std::vector<std::string> said;
+    if (s.ok()) s = CheckPointAgainstJob(*sc, &said, budget);
     if (!s.ok()) problems.Add(PointName(*spec, run), s.message());
+    for (const auto& w : said) point_warnings.Add(PointName(*spec, run), w);
   }
   for (const auto& line : problems.Lines()) out.push_back({"/sweep", line});
+  if (warnings != nullptr) {
+    for (const auto& line : point_warnings.Lines()) warnings->push_back("/sweep: " + line);
+  }
   return out;
 }
 

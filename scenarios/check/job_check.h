@@ -30,6 +30,7 @@
 
 #include "core/train/job_config.h"
 #include "core/util/status.h"
+#include "scenarios/check/interval_error_check.h"
 #include "scenarios/spec/scenario.h"
 
 namespace veritrain {
@@ -64,17 +65,26 @@ Status CheckCalibrationProfiles(const Scenario& scenario);
 // checks (behaviour_check.h) and, when those pass, the thresholds measured
 // on the job (threshold_check.h: δ and node_tolerance against the honest
 // error of each profile, and whether a forced error can leave δ).
-// InvalidArgument listing every problem, one per line.
+// InvalidArgument listing every problem, one per line. What the checks
+// could not vouch for (ThresholdCheck::warnings) is appended to `warnings`
+// when given, one line each, whether or not there are problems. `budget`
+// bounds the intervals the thresholds are measured on (CheckThresholds).
 // REQUIRES: as CheckThresholds (one thread, plug-ins loaded).
-Status CheckPointAgainstJob(const Scenario& scenario);
+Status CheckPointAgainstJob(const Scenario& scenario,
+                            std::vector<std::string>* warnings = nullptr,
+                            const IntervalErrorBudget& budget = {});
 
 // CheckPointAgainstJob at every point of the scenario's sweep block (once
 // per point, not per repetition: the thresholds train the job), with the
 // point's plug-ins loaded first (they stay loaded in the process), each
 // problem as "point <p> (<values>)[ and <n> more]: <path>: <reason>" under
 // the path "/sweep". Empty without a sweep block or when every point
-// passes.
-std::vector<ScenarioError> CheckSweepJobs(const Scenario& base);
+// passes. The points' warnings, when `warnings` is given, are appended to
+// it the same way: "/sweep: point <p> (<values>)[ and <n> more]: <warning>".
+// `budget` as for CheckPointAgainstJob, at each point.
+std::vector<ScenarioError> CheckSweepJobs(const Scenario& base,
+                                          std::vector<std::string>* warnings = nullptr,
+                                          const IntervalErrorBudget& budget = {});
 
 // `text`, one problem a line, with `prefix` before each line and a newline
 // after it: how the commands print a multi-line error ("file.json: ").

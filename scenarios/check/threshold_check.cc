@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <map>
 #include <set>
-#include <tuple>
 
 #include "core/pol/check_interval.h"
 #include "core/pol/perturbation.h"
@@ -13,6 +12,7 @@
 #include "core/train/hardware_profile.h"
 #include "core/train/job.h"
 #include "core/train/node_compare.h"
+#include "scenarios/check/interval_error_check.h"
 #include "scenarios/runner/run.h"
 #include "solver/forced_error.h"
 
@@ -40,7 +40,8 @@ std::string NumAtMost(double v) {
 
 }  // namespace
 
-Result<ThresholdCheck> CheckThresholds(const Scenario& scenario) {
+Result<ThresholdCheck> CheckThresholds(const Scenario& scenario,
+                                       const IntervalErrorBudget& budget) {
   ThresholdCheck out;
   if (scenario.protocol.mode != "tolerance" || scenario.protocol.calibration.is_object() ||
       scenario.solvers().empty()) {
@@ -66,44 +67,15 @@ Result<ThresholdCheck> CheckThresholds(const Scenario& scenario) {
     states.push_back(std::move(next));
   }
 
-  // 0. The honest error of the first interval (the largest, docs/
-  // proof-of-learning.md) as each verifier profile re-executes it: beyond δ,
-  // that verifier would challenge an honest solver and lose its challenge
-  // stake. Once per distinct profile; its precision decides the job's.
-  {
-    const TaskSpec task = TaskSpecForScenario(scenario);
-    std::set<std::tuple<int, bool, std::string>> seen = {
-        {solver.threads, solver.deterministic, solver.dtype}};
-    const State committed_end = ToState(states.back());
-    for (const ParticipantSpec* v : scenario.verifiers()) {
-      VT_ASSIGN_OR_RETURN(HardwareProfile p, HardwareProfile::FromJson(v->profile.ToJson()));
-      if (!seen.insert({p.threads, p.deterministic, p.dtype}).second) continue;
-      VT_RETURN_IF_ERROR(ApplyHardwareProfile(p));
-      nlohmann::json v_job_json = job_json;
-      v_job_json["dtype"] = p.dtype;
-      VT_ASSIGN_OR_RETURN(JobConfig v_config, JobConfig::FromJson(v_job_json));
-      VT_ASSIGN_OR_RETURN(auto v_job, MakeJob(v_config));
-      ClaimedEnd end;
-      end.tensors = &committed_end;
-      VT_ASSIGN_OR_RETURN(IntervalCheck c,
-                          CheckInterval(*v_job, task.verification, IntervalMode::kTolerance,
-                                        states.front(), end, IntervalSpan{0, k}));
-      if (c.finding != IntervalFinding::kOutsideDelta || !c.distances) continue;
-      for (const auto& m : c.distances->exceeded) {
-        const std::string metric = m.get<std::string>();
-        out.errors.push_back(
-            "/protocol/delta: " + metric + " " + Num(c.distances->delta.value(metric, 0.0)) +
-            " is below the honest error of the first interval between the solver's profile "
-            "(dtype=" + solver.dtype + ", threads=" + std::to_string(solver.threads) +
-            ") and " + v->name + "'s (dtype=" + p.dtype + ", threads=" +
-            std::to_string(p.threads) + "): " + metric + " " +
-            Num(c.distances->distances.value(metric, 0.0)) + ". " + v->name +
-            " would challenge an honest solver and lose its challenge stake. Raise delta " +
-            metric + " above that, or calibrate the thresholds (protocol.calibration)");
-      }
-    }
-    VT_RETURN_IF_ERROR(ApplyHardwareProfile(solver));
-  }
+  // 0. The honest error of every interval as each verifier profile
+  // re-executes it, as far as the budget goes (interval_error_check.h):
+  // beyond δ, that verifier would challenge an honest solver and lose its
+  // challenge stake.
+  VT_ASSIGN_OR_RETURN(IntervalErrorCheck intervals,
+                      CheckIntervalErrors(scenario, *job, solver, job_json, states.front(),
+                                          states.back(), budget));
+  for (auto& e : intervals.errors) out.errors.push_back(std::move(e));
+  for (auto& w : intervals.warnings) out.warnings.push_back(std::move(w));
 
   // A forced error must be visible under δ, or every honest verifier would
   // approve it and be slashed as lazy; the solver makes it so, and gives up
@@ -255,6 +227,7 @@ Result<ThresholdCheck> CheckThresholds(const Scenario& scenario) {
   nlohmann::json moved_at_honest = nlohmann::json::object();
   for (const auto& [m, distance] : at_honest) moved_at_honest[m] = distance;
   out.measured = {{"node_tolerance", tau},
+                  {"honest_interval_error", intervals.measured},
                   {"honest_node_error", honest},
                   {"perturbation", moved},
                   {"perturbation_at_honest_error", moved_at_honest}};

@@ -4,10 +4,11 @@
 // With δ and the node threshold set by hand (no protocol.calibration
 // block), three settings make an honest party lose, and all are measured
 // here on the task the scenario posts:
-//   - a δ below the honest error of the first interval (the largest) as a
-//     verifier's profile re-executes it (its dtype, threads and
-//     determinism): that verifier would challenge an honest solver and lose
-//     its challenge stake;
+//   - a δ below the honest error of an interval as a verifier's profile
+//     re-executes it (its dtype, threads and determinism): that verifier
+//     would challenge an honest solver and lose its challenge stake. Every
+//     interval of the task is measured as far as a budget allows, and the
+//     ones it leaves out are named in a warning (interval_error_check.h);
 //   - a node threshold below the honest error of some node between the
 //     solver's profile and a verifier's (nodes are evaluated in the
 //     committed precision, so only the thread count and the determinism
@@ -35,6 +36,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/util/status.h"
+#include "scenarios/check/interval_error_check.h"
 #include "scenarios/spec/scenario.h"
 
 namespace veritrain {
@@ -43,7 +45,11 @@ struct ThresholdCheck {
   // One message per inconsistency, naming the field, the node or metric,
   // the measured value and what would be consistent.
   std::vector<std::string> errors;
-  // What was measured: {"honest_node_error": {node: value},
+  // What was not measured and so is not vouched for (intervals beyond the
+  // budget), one message each, naming them.
+  std::vector<std::string> warnings;
+  // What was measured: {"honest_interval_error": CheckIntervalErrors'
+  // measured, "honest_node_error": {node: value},
   // "perturbation": {metric: distance at τ}, "perturbation_at_honest_error":
   // {metric: distance at the largest honest node error}, "node_tolerance":
   // τ}; empty when nothing needed measuring.
@@ -52,6 +58,8 @@ struct ThresholdCheck {
 
 // REQUIRES: the scenario is valid (ParseScenario) and its plug-ins are
 // loaded. Errors are failures to measure (a job that cannot be built).
-Result<ThresholdCheck> CheckThresholds(const Scenario& scenario);
+// `budget` bounds the intervals measured after the first.
+Result<ThresholdCheck> CheckThresholds(const Scenario& scenario,
+                                       const IntervalErrorBudget& budget = {});
 
 }  // namespace veritrain

@@ -286,8 +286,10 @@ int WorkflowCommands::State::SchemaDoc() {
 int CheckSweepOf(const Scenario& scenario, const std::string& source, std::ostream& err) {
   auto errors = CheckSweep(scenario);
   // Only once every point is a valid scenario: then against its job.
-  if (errors.empty()) errors = CheckSweepJobs(scenario);
+  std::vector<std::string> warnings;
+  if (errors.empty()) errors = CheckSweepJobs(scenario, &warnings);
   for (const auto& e : errors) err << source << ": " << e.path << ": " << e.message << "\n";
+  for (const auto& w : warnings) err << source << ": warning: " << w << "\n";
   return static_cast<int>(errors.size());
 }
 

@@ -24,7 +24,6 @@
 #include "core/train/job.h"
 #include "core/train/job_environment.h"
 #include "core/util/build_info.h"
-#include "scenarios/check/behaviour_check.h"
 #include "scenarios/cli/cache_command.h"
 #include "scenarios/cli/calibrate_command.h"
 #include "scenarios/cli/commands.h"
@@ -40,30 +39,21 @@
 #include "verifier/process_main.h"
 #include "scenarios/runner/summary.h"
 #include "scenarios/spec/scenario.h"
-#include "scenarios/check/threshold_check.h"
 
 namespace {
 
 // Loads the scenario's plug-ins and builds its job once (a typo in a
 // plug-in job's name, a model file that is not TorchScript or a ragged CSV
-// is reported here, naming the file, before anything runs).
-veritrain::Status CheckJob(const veritrain::Scenario& sc) {
+// is reported here, naming the file, before anything runs), then checks
+// the scenario against it (job_check.h: the job's graph, the devices, the
+// behaviours' parameters, the tolerance-mode thresholds measured on the
+// job). What those checks could not vouch for goes to `warnings`.
+veritrain::Status CheckJob(const veritrain::Scenario& sc, std::vector<std::string>* warnings) {
   VT_ASSIGN_OR_RETURN(veritrain::JobEnvironment env,
                       veritrain::ResolveJobEnvironment(sc.plugins, sc.source_dir));
   VT_RETURN_IF_ERROR(veritrain::ApplyJobEnvironment(env));
   VT_RETURN_IF_ERROR(veritrain::RequireKnownJob(sc.job.value("name", std::string())));
-  nlohmann::json job = veritrain::TaskSpecForScenario(sc).job;
-  if (!sc.solvers().empty()) job["dtype"] = sc.solvers().front()->profile.dtype;
-  VT_ASSIGN_OR_RETURN(veritrain::JobConfig config, veritrain::JobConfig::FromJson(job));
-  VT_RETURN_IF_ERROR(veritrain::CheckScenarioAgainstJob(sc, config));
-  VT_RETURN_IF_ERROR(veritrain::CheckBehaviourParams(sc));
-  // Tolerance-mode thresholds set by hand: measured against the job.
-  VT_ASSIGN_OR_RETURN(veritrain::ThresholdCheck thresholds, veritrain::CheckThresholds(sc));
-  if (!thresholds.errors.empty()) {
-    std::string all;
-    for (const auto& e : thresholds.errors) all += (all.empty() ? "" : "\n") + e;
-    return veritrain::Status::InvalidArgument(all);
-  }
+  VT_RETURN_IF_ERROR(veritrain::CheckPointAgainstJob(sc, warnings));
   // CURVE key files, when the scenario loads them: each exists and is whole.
   return veritrain::RunCurveKeys(sc, veritrain::RunParticipantNames(sc)).status();
 }
@@ -77,10 +67,13 @@ std::optional<veritrain::Scenario> LoadChecked(const std::string& path,
     std::cerr << sc.status().message() << "\n";
     return std::nullopt;
   }
-  if (veritrain::Status s = CheckJob(*sc); !s.ok()) {
+  std::vector<std::string> warnings;
+  if (veritrain::Status s = CheckJob(*sc, &warnings); !s.ok()) {
     std::cerr << veritrain::EachLine(path + ": ", s.message());
+    for (const auto& w : warnings) std::cerr << path << ": warning: " << w << "\n";
     return std::nullopt;
   }
+  for (const auto& w : warnings) std::cerr << path << ": warning: " << w << "\n";
   veritrain::PrintScenarioWarnings(*sc, path, std::cerr);
   return std::move(*sc);
 }

@@ -185,6 +185,41 @@ TEST_F(WorkflowTest, CheckValidatesEveryPointOfASweep) {
   EXPECT_NE(r.err.find("point 3 (protocol.checkpoint_interval=3)"), std::string::npos) << r.err;
 }
 
+// A hand-set δ that the first interval's honest error stays within but a
+// later one's does not (a float64 verifier of a float32 solver, SGD at
+// learning rate 20) is refused by check and run, naming the interval:
+// run on, the verifier would challenge the honest solver there and lose
+// its stake.
+TEST_F(WorkflowTest, CheckRefusesADeltaALaterIntervalsHonestErrorExceeds) {
+  const std::string file = Write(
+      "later-interval",
+      {{"job",
+        {{"steps", 40},
+         {"params", {{"optimizer", {{"name", "sgd"}, {"lr", 20}, {"momentum", nullptr}}}}}}},
+       {"protocol",
+        {{"checkpoint_interval", 5},
+         {"mode", "tolerance"},
+         {"metrics", {"l2"}},
+         {"delta", {{"l2", 2e-4}}}}},
+       {"participants",
+        {{{"name", "solver-1"}, {"role", "solver"}, {"profile", {{"threads", 1}}}},
+         {{"name", "verifier-1"},
+          {"role", "verifier"},
+          {"profile", {{"threads", 1}, {"dtype", "float64"}}}}}}});
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"check", file},
+        std::vector<std::string>{"run", file, "--out", dir_ + "/later"}}) {
+    const std::string& command = args[0];
+    CommandResult r = RunVeritrain(args, dir_);
+    EXPECT_EQ(r.exit_code, 2) << command << "\n" << r.out << r.err;
+    EXPECT_NE(r.err.find(file + ": /protocol/delta: l2 0.0002 is below the honest error of "
+                                "interval 1 (steps 5 to 10)"),
+              std::string::npos)
+        << command << "\n" << r.err;
+  }
+  EXPECT_FALSE(fs::exists(dir_ + "/later")) << "the run started";
+}
+
 TEST_F(WorkflowTest, SameSeedGivesIdenticalResultsInBothModes) {
   const std::string file = Write("repro", {});
   std::vector<std::string> summaries, metrics;

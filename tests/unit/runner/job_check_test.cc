@@ -339,6 +339,42 @@ TEST(JobCheckTest, ASweepPointWhoseDeltaNoForcedErrorCanLeaveIsRefused) {
                         "but no forced error can leave this delta"));
 }
 
+// The intervals the thresholds' budget leaves unmeasured are said, for the
+// scenario and at each point of a sweep (there with the point), and do not
+// refuse it.
+TEST(JobCheckTest, IntervalsLeftUnmeasuredAreWarnedAboutAtEachPoint) {
+  json doc = {{"format", "veritrain-scenario/1"},
+              {"name", "budget-sweep"},
+              {"job", {{"name", "synthetic"}, {"steps", 20}}},
+              {"protocol",
+               {{"checkpoint_interval", 5},
+                {"mode", "tolerance"},
+                {"metrics", {"l2"}},
+                {"delta", {{"l2", 10}}}}},
+              {"participants",
+               {{{"name", "s"}, {"role", "solver"}},
+                {{"name", "v"}, {"role", "verifier"}, {"profile", {{"dtype", "float64"}}}}}}};
+  IntervalErrorBudget none;
+  none.max_steps = 0;
+  std::vector<std::string> warnings;
+  EXPECT_TRUE(CheckPointAgainstJob(ParseJobCheckDoc(doc), &warnings, none).ok());
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0], HasSubstr("/protocol/delta: the honest error of intervals 1..3 (steps "
+                                     "5 to 20) of the task's 4 was not measured"));
+  warnings.clear();
+  EXPECT_TRUE(CheckPointAgainstJob(ParseJobCheckDoc(doc), &warnings).ok());
+  EXPECT_THAT(warnings, ::testing::IsEmpty());
+
+  doc["sweep"] = {{"parameters", {{{"path", "job.steps"}, {"values", {20, 40}}}}}};
+  warnings.clear();
+  EXPECT_THAT(CheckSweepJobs(ParseJobCheckDoc(doc), &warnings, none), ::testing::IsEmpty());
+  ASSERT_EQ(warnings.size(), 2u) << ::testing::PrintToString(warnings);
+  EXPECT_THAT(warnings[0], HasSubstr("/sweep: point 0 (job.steps=20): /protocol/delta: the "
+                                     "honest error of intervals 1..3"));
+  EXPECT_THAT(warnings[1], HasSubstr("/sweep: point 1 (job.steps=40): /protocol/delta: the "
+                                     "honest error of intervals 1..7"));
+}
+
 TEST(JobCheckTest, GraphDescriptionListsTheGameNodes) {
   Scenario sc = ParseJobCheckDoc(JobCheckDoc(nullptr, "honest"));
   auto config = ScenarioJobConfig(sc);

@@ -107,11 +107,109 @@ TEST(ThresholdCheckTest, ADeltaNoNodeThresholdFitsIsNamedInsteadOfContradictoryA
 TEST(ThresholdCheckTest, ADeltaBelowTheHonestErrorOfAnotherPrecisionIsRefused) {
   const nlohmann::json f64 = {{"threads", 1}, {"dtype", "float64"}};
   const std::string errors = AllErrors(CnnThresholds(0, 1e-12, f64));
-  EXPECT_THAT(errors, HasSubstr("/protocol/delta: l2 1e-12 is below the honest error of the first "
-                                "interval between the solver's profile (dtype=float32, threads=1) "
-                                "and v's (dtype=float64, threads=1): l2 "));
-  EXPECT_THAT(errors, HasSubstr("v would challenge an honest solver and lose its challenge stake"));
+  EXPECT_THAT(errors,
+              HasSubstr("/protocol/delta: l2 1e-12 is below the honest error of interval "));
+  EXPECT_THAT(errors, HasSubstr(" between the solver's profile (dtype=float32, threads=1) and v's "
+                                "(dtype=float64, threads=1): l2 "));
+  // Every interval of the task was re-executed, and each is over δ.
+  EXPECT_THAT(errors, HasSubstr("the largest of the 4 intervals over it (0..3 of 0..3)"));
+  EXPECT_THAT(errors, HasSubstr("v would challenge an honest solver there and lose its challenge "
+                                "stake"));
   EXPECT_EQ(AllErrors(CnnThresholds(0, 1e-3, f64)), "");
+}
+
+// The synthetic job under SGD at learning rate `lr`, 8 intervals of 5
+// steps, a float32 solver and a float64 verifier, δ (l2) set by hand.
+Scenario SyntheticAcrossPrecisions(double lr, double delta_l2) {
+  nlohmann::json j = {
+      {"format", "veritrain-scenario/1"},
+      {"name", "div"},
+      {"seed", 7},
+      {"job",
+       {{"name", "synthetic"},
+        {"steps", 40},
+        {"batch_size", 32},
+        {"params", {{"optimizer", {{"name", "sgd"}, {"lr", lr}}}}}}},
+      {"protocol",
+       {{"checkpoint_interval", 5},
+        {"mode", "tolerance"},
+        {"metrics", {"l2"}},
+        {"delta", {{"l2", delta_l2}}}}},
+      {"participants",
+       {{{"name", "s"}, {"role", "solver"}, {"profile", {{"threads", 1}}}},
+        {{"name", "v"}, {"role", "verifier"},
+         {"profile", {{"threads", 1}, {"dtype", "float64"}}}}}}};
+  auto sc = ParseScenario(j.dump(), "div.json");
+  EXPECT_TRUE(sc.ok()) << sc.status().ToString();
+  return sc.ok() ? *sc : Scenario{};
+}
+
+// The honest error between two precisions is not the same in every
+// interval: at learning rate 20 the first lands below 1e-4 (l2), the
+// second about 5e-4 away. A δ of 2e-4 passes the first interval, and a
+// verifier that draws the second challenges an honest solver: refused,
+// naming that interval. (Before, only the first interval was measured.)
+TEST(ThresholdCheckTest, ADeltaBelowTheHonestErrorOfALaterIntervalIsRefused) {
+  ThresholdCheck c;
+  const std::string errors = AllErrors(SyntheticAcrossPrecisions(20, 2e-4), &c);
+  EXPECT_THAT(errors, HasSubstr("/protocol/delta: l2 0.0002 is below the honest error of "
+                                "interval 1 (steps 5 to 10) between the solver's profile "
+                                "(dtype=float32, threads=1) and v's (dtype=float64, threads=1): "
+                                "l2 "));
+  EXPECT_THAT(errors, HasSubstr("Raise delta l2 above"));
+  EXPECT_THAT(errors, Not(HasSubstr("interval 0 ")));
+  const auto& measured = c.measured["honest_interval_error"];
+  EXPECT_EQ(measured["intervals"], 8);
+  EXPECT_EQ(measured["intervals_measured"], 8);
+  EXPECT_EQ(measured["largest"]["v"]["l2"]["interval"], 1) << measured.dump();
+  EXPECT_TRUE(c.warnings.empty()) << c.warnings.front();
+}
+
+// At learning rate 100 the training diverges: the first interval stays
+// within δ 10, the next ones grow past it until the two precisions
+// overflow in different places, where no δ covers the error.
+TEST(ThresholdCheckTest, ADivergingTrainingIsRefusedOnTheIntervalsPastDelta) {
+  const std::string errors = AllErrors(SyntheticAcrossPrecisions(100, 10));
+  EXPECT_THAT(errors, HasSubstr("/protocol/delta: l2 10 is below the honest error of interval "));
+  EXPECT_THAT(errors, HasSubstr("intervals over it (1.."));
+  EXPECT_THAT(errors, HasSubstr("No delta covers it: the two profiles' states hold non-finite "
+                                "values in different places"));
+}
+
+// Beyond its budget the check measures the first intervals only and names
+// the others in a warning: it does not vouch for δ there.
+TEST(ThresholdCheckTest, IntervalsBeyondTheBudgetAreNamedNotVouchedFor) {
+  const Scenario sc = SyntheticAcrossPrecisions(20, 2e-4);
+  IntervalErrorBudget none;
+  none.max_steps = 0;
+  auto first_only = CheckThresholds(sc, none);
+  ASSERT_TRUE(first_only.ok()) << first_only.status().ToString();
+  EXPECT_TRUE(first_only->errors.empty()) << first_only->errors.front();
+  ASSERT_EQ(first_only->warnings.size(), 1u);
+  EXPECT_THAT(first_only->warnings[0],
+              HasSubstr("/protocol/delta: the honest error of intervals 1..7 (steps 5 to 40) of "
+                        "the task's 8 was not measured against delta, only of interval 0 (steps "
+                        "0 to 5): each further interval trains 5 steps and re-executes them "
+                        "under 1 other verifier profile(s)"));
+  EXPECT_THAT(first_only->warnings[0], HasSubstr("check does not vouch for delta there"));
+  EXPECT_EQ(first_only->measured["honest_interval_error"]["intervals_measured"], 1);
+
+  // Room for two more intervals (each trains 5 steps and re-executes 5).
+  IntervalErrorBudget two;
+  two.max_steps = 20;
+  auto three = CheckThresholds(sc, two);
+  ASSERT_TRUE(three.ok()) << three.status().ToString();
+  ASSERT_EQ(three->warnings.size(), 1u);
+  EXPECT_THAT(three->warnings[0], HasSubstr("the honest error of intervals 3..7 (steps 15 to 40) "
+                                            "of the task's 8 was not measured against delta, "
+                                            "only of intervals 0..2 (steps 0 to 15)"));
+  EXPECT_THAT(::testing::PrintToString(three->errors), HasSubstr("interval 1 (steps 5 to 10)"));
+
+  IntervalErrorBudget no_flops;
+  no_flops.max_flops = 0;
+  auto by_flops = CheckThresholds(sc, no_flops);
+  ASSERT_TRUE(by_flops.ok());
+  EXPECT_EQ(by_flops->measured["honest_interval_error"]["intervals_measured"], 1);
 }
 
 // A forced error nothing finite can move beyond δ would be approved by

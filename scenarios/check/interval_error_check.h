@@ -1,0 +1,80 @@
+// δ against the honest error of every interval of the task, as each
+// verifier profile re-executes it (part of the tolerance-mode threshold
+// check, threshold_check.h).
+//
+// A verifier re-executes an interval from the solver's committed start
+// under its own profile (dtype, threads, determinism) and compares its end
+// with the solver's under δ. How far apart two honest profiles land is not
+// the same in every interval: a run that diverges (SGD with a learning
+// rate of 1000) grows the honest error interval after interval, so a δ
+// above the first interval's error can be below a later one's — and an
+// honest verifier that draws that interval challenges an honest solver and
+// loses its challenge stake.
+//
+// So the whole task is trained under the solver's profile and each of its
+// intervals re-executed under each distinct verifier profile, as far as a
+// budget allows: the first interval always, then the next ones while the
+// steps trained and re-executed (and their FLOPs) stay within the budget.
+// The intervals the budget leaves out are named in a warning: check does
+// not vouch for δ there.
+//
+// Thread-safety: changes process-wide LibTorch settings (thread count);
+// call it from one thread before any role starts. Leaves the solver's
+// profile applied.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/train/hardware_profile.h"
+#include "core/train/job.h"
+#include "core/util/status.h"
+#include "scenarios/spec/scenario.h"
+
+namespace veritrain {
+
+// What measuring intervals after the first may cost, at most (the first is
+// always measured). Both bounds hold: steps bound a job whose steps are
+// cheap but many, FLOPs (TrainingJob::StepFlops) one whose steps are
+// large. Fixed numbers rather than a time limit, so that which intervals
+// are measured does not depend on the machine or its load. The default
+// keeps it to seconds on one core for the built-in jobs (4000 steps of the
+// synthetic job take about 1 s; 4e10 FLOPs are about 1000 steps of the
+// mlp, a few seconds).
+struct IntervalErrorBudget {
+  // Steps trained under the solver's profile plus steps re-executed under
+  // the verifiers' profiles.
+  int64_t max_steps = 4000;
+  // Those steps' FLOPs.
+  double max_flops = 4e10;
+};
+
+struct IntervalErrorCheck {
+  // One line per verifier profile and metric whose δ an honest
+  // re-execution exceeds: "/protocol/delta: ...", naming the interval
+  // with the largest error and every interval over δ.
+  std::vector<std::string> errors;
+  // One line when the budget left intervals unmeasured, naming them.
+  std::vector<std::string> warnings;
+  // {"intervals": n, "intervals_measured": m,
+  //  "largest": {"<verifier>": {"<metric>": {"distance": d, "interval": i}}}}
+  nlohmann::json measured = nlohmann::json::object();
+};
+
+// The check above for `scenario`, whose solver computes in `solver` and
+// whose first interval's honest trace, trained by `solver_job`, runs from
+// `start` to `first_end`. REQUIRES: tolerance mode with δ set by hand; the
+// solver's profile is applied; `job_json` is the task's job with the
+// solver's dtype.
+Result<IntervalErrorCheck> CheckIntervalErrors(const Scenario& scenario,
+                                               const TrainingJob& solver_job,
+                                               const HardwareProfile& solver,
+                                               const nlohmann::json& job_json,
+                                               const TensorMap& start,
+                                               const TensorMap& first_end,
+                                               const IntervalErrorBudget& budget = {});
+
+}  // namespace veritrain
