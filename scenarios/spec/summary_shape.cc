@@ -22,34 +22,44 @@ constexpr const char* kShape = R"({
   "tasks": [{
     "task": "string", "outcome": "outcome", "reason": "string", "job": "string",
     "steps": "integer", "checkpoint_interval": "integer", "intervals": "integer",
-    "mode": "mode", "solver": "string", "reward": "integer",
+    "mode": "mode", "solver": "participant", "reward": "integer",
     "verification": {"metrics": ["string"], "delta": {"*any": "number"},
                      "delta_source": "string", "reference": {"*any": "number"},
                      "hyperparameters": "string", "calibration": {"*any": "open"}},
-    "verifiers": [{"name": "string", "accept": "boolean", "abstain": "boolean",
+    "verifiers": [{"name": "participant", "accept": "boolean", "abstain": "boolean",
                    "disputed_interval": "integer",
                    "reason": "string", "steps_reexecuted": "integer",
                    "intervals": [{"*any": "open"}]}],
-    "availability_challenges": [{"challenger": "string", "index": "integer",
+    "availability_challenges": [{"challenger": "participant", "index": "integer",
                                  "reason": "string", "state": "availability",
                                  "failure": "string"}],
     "intervals_verified": "integer", "verifier_steps_reexecuted": "integer",
     "verifier_compute_ratio": "number",
     "trace_root": "string", "final_state_hash": "string", "num_checkpoints": "integer",
     "update_norms": ["number"], "test_accuracy": "number", "dataset_root": "string",
-    "solver_behaviour": "string", "solver_trace_honest": "boolean", "checkpoint_bytes": "integer", "step_flops": "number",
+    "solver_behaviour": "solver_behaviour", "solver_trace_honest": "boolean", "checkpoint_bytes": "integer", "step_flops": "number",
     "solver_steps_computed": "integer", "solver_compute_ratio": "number",
     "verifier_over_solver_compute": "number", "attack": {"*any": "open"},
     "balances": {"*account": "integer"},
-    "dispute": {"*any": "open"}, "disputes": [{"*any": "open"}],
+    "dispute": {"challenger": "participant", "game": "integer", "interval": "integer",
+                "first_step": "integer", "interval_steps": "integer", "arity": "integer",
+                "graph_nodes": "integer", "rounds": "integer", "rounds_phase1": "integer",
+                "rounds_phase2": "integer", "expected_rounds": "integer", "winner": "side",
+                "reason": "string", "trace": [{"*any": "open"}],
+                "bytes": {"*participant": "integer"}, "rejected_moves": {"*any": "open"},
+                "step": "integer", "node_index": "integer", "node": "string",
+                "arbiter": {"*any": "open"}, "notes": [{"*any": "open"}],
+                "initial_state_ruling": "boolean", "upheld": "boolean", "committed": "string",
+                "initial_state": {"*any": "open"}},
+    "disputes": "*dispute",
     "challenged": "boolean", "detected": "boolean", "false_positive": "boolean",
     "missed": "boolean", "escaped": "boolean", "max_distance": {"*any": "number"},
     "hyperparameter_mismatches": "integer",
-    "economics": {"*any": "open"}, "selected_verifiers": ["string"],
-    "abstained": ["string"], "settlement": {"*any": "open"},
+    "economics": {"*any": "open"}, "selected_verifiers": ["participant"],
+    "abstained": ["participant"], "settlement": {"*any": "open"},
     "forced_error": "boolean", "forced_error_caught": "boolean",
     "forced_error_missed": "boolean", "jackpot": "integer", "transfers": "integer",
-    "forced_round": {"trace_root": "string", "caught": ["string"], "lazy": ["string"],
+    "forced_round": {"trace_root": "string", "caught": ["participant"], "lazy": ["participant"],
                      "verifiers": [{"*any": "open"}]},
     "real_trace_root": "string",
     "compute_cost": {"*participant": "integer"}, "profit": {"*participant": "integer"},
@@ -59,7 +69,7 @@ constexpr const char* kShape = R"({
   "conservation": "boolean",
   "arbiter_shut_down": "boolean",
   "rejected_messages": {"*any": "integer"},
-  "silent_participants": ["string"],
+  "silent_participants": ["participant"],
   "profit": {"*participant": "integer"},
   "jackpot": "integer",
   "burned": "integer",
@@ -77,7 +87,7 @@ constexpr const char* kShape = R"({
   "network": {"faults_injected_by_role": {"*participant": "open"},
               "resends_by_role": {"*participant": "open"},
               "arbiter_silences_by_role": {"*participant": "open"}},
-  "crashes": [{"participant": "string", "at": "string", "after": "integer",
+  "crashes": [{"participant": "participant", "at": "string", "after": "integer",
                "restarted": "boolean", "run_seconds": "number"}],
   "curve_denials_by_role": {"*participant": "open"},
   "warnings": ["string"],
@@ -139,6 +149,10 @@ struct Known {
   int64_t tasks = 1;
   int64_t verifiers = 0;
   std::set<std::string> participants;  // roles and parties with an account
+  // Every behaviour a solver of the scenario can train with (a switching
+  // solver's strategies, a market entry's adapted one); empty when the
+  // scenario names one it cannot tell (then any name is accepted).
+  std::set<std::string> solver_behaviours;
 };
 
 bool IsAccount(const Known& k, const std::string& key) {
@@ -155,9 +169,11 @@ std::string Names(const std::set<std::string>& names) {
   return out;
 }
 
-// The values of a scalar type that has a fixed set of them ("outcome",
-// "mode", "availability"); empty for the other types.
-std::vector<std::string> EnumValues(const std::string& type) {
+// The values of a scalar type that has a fixed set of them in a scenario
+// ("outcome", "mode", "availability", "side", "participant",
+// "solver_behaviour"); empty for the other types, and for one the scenario
+// does not fix.
+std::vector<std::string> EnumValues(const std::string& type, const Known& known) {
   if (type == "outcome") {
     std::vector<std::string> names;
     for (SettlementOutcome o : kSettlementOutcomes) names.push_back(SettlementOutcomeName(o));
@@ -166,7 +182,27 @@ std::vector<std::string> EnumValues(const std::string& type) {
   }
   if (type == "mode") return {"exact", "tolerance"};
   if (type == "availability") return {"open", "delivered", "failed"};
+  // A game's winner, by side (PartyName); "nobody" for a game undecided.
+  if (type == "side") return {"solver", "challenger", "nobody"};
+  if (type == "participant") return {known.participants.begin(), known.participants.end()};
+  if (type == "solver_behaviour") {
+    return {known.solver_behaviours.begin(), known.solver_behaviours.end()};
+  }
   return {};
+}
+
+// Whether `type` is a string type with named values (EnumValues).
+bool IsNamedType(const std::string& type) {
+  return type == "outcome" || type == "mode" || type == "availability" || type == "side" ||
+         type == "participant" || type == "solver_behaviour";
+}
+
+// What a value of the named type is called in an error.
+std::string NamedTypeNoun(const std::string& type) {
+  if (type == "side") return "a side of a game";
+  if (type == "participant") return "a participant of the scenario";
+  if (type == "solver_behaviour") return "a behaviour of the scenario's solvers";
+  return (type == "outcome" ? "an " : "a ") + type;
 }
 
 std::string Quoted(const std::vector<std::string>& names) {
@@ -176,14 +212,20 @@ std::string Quoted(const std::vector<std::string>& names) {
 }
 
 // A value the enumerated type `type` does not have: why, with the closest
-// name; "" when it has it.
-std::string EnumProblem(const std::string& type, const std::string& value) {
-  const std::vector<std::string> names = EnumValues(type);
-  if (std::find(names.begin(), names.end(), value) != names.end()) return "";
-  std::string why = "\"" + value + "\" is not a" + (type == "outcome" ? "n " : " ") + type;
+// name; "" when it has it (or the scenario does not fix the type's values).
+std::string EnumProblem(const std::string& type, const std::string& value, const Known& known) {
+  const std::vector<std::string> names = EnumValues(type, known);
+  if (names.empty() || std::find(names.begin(), names.end(), value) != names.end()) return "";
+  std::string why = "\"" + value + "\" is not " + NamedTypeNoun(type);
   const std::string best = ClosestName(value, names);
   if (!best.empty()) why += "; did you mean \"" + best + "\"?";
-  return why + " (" + type + "s: " + Quoted(names) + ")";
+  if (type == "side" && known.participants.count(value)) {
+    why += "; a game is won by a side, not by a participant";
+  }
+  if (names.size() > 12) return why;
+  return why + " (" + (type == "side" ? "sides" : type == "participant" ? "participants"
+                       : type == "solver_behaviour" ? "behaviours" : type + "s") +
+         ": " + Quoted(names) + ")";
 }
 
 // Whether `value` is a value of the scalar type `type` ("integer",
@@ -207,7 +249,7 @@ std::string KindOf(const json& shape) {
   if (shape.is_array()) return "a list";
   if (shape.is_object()) return "an object";
   const std::string type = shape.get<std::string>();
-  if (!EnumValues(type).empty()) return "a string (" + type + ")";
+  if (IsNamedType(type)) return "a string (" + type + ")";
   return (type == "integer" ? "an " : "a ") + type;
 }
 
@@ -268,7 +310,7 @@ const json* ResolvePath(const std::string& text, const Known& known, std::string
       }
       shape = &(*shape)["*account"];
     } else if (shape->contains("*outcome")) {
-      const std::string why = EnumProblem("outcome", t);
+      const std::string why = EnumProblem("outcome", t, known);
       if (!why.empty()) return fail("in " + here + ", " + why);
       shape = &(*shape)["*outcome"];
     } else if (shape->contains("*any")) {
@@ -297,7 +339,7 @@ const json* ResolvePath(const std::string& text, const Known& known, std::string
 // "not_equals" that is always false or always true); "" when it can be.
 // null is accepted everywhere: a summary writes null where a figure is
 // not known; a number can be "nan", "inf" or "-inf".
-std::string ValueProblem(const json& shape, const json& value) {
+std::string ValueProblem(const json& shape, const json& value, const Known& known) {
   if (value.is_null() || (shape.is_string() && shape.get<std::string>() == "open")) return "";
   bool fits = false;
   if (shape.is_array()) {
@@ -308,8 +350,8 @@ std::string ValueProblem(const json& shape, const json& value) {
     const std::string type = shape.get<std::string>();
     // An expectation compares numbers numerically: 100.0 equals 100.
     fits = ScalarFits(type, value, /*exact_integer=*/false);
-    if (fits && value.is_string() && !EnumValues(type).empty()) {
-      return EnumProblem(type, value.get<std::string>());
+    if (fits && value.is_string() && IsNamedType(type)) {
+      return EnumProblem(type, value.get<std::string>(), known);
     }
   }
   if (fits) return "";
@@ -326,7 +368,14 @@ bool NumericShape(const json& shape) {
 }  // namespace
 
 const json& SummaryShape() {
-  static const json* shape = new json(json::parse(kShape));
+  static const json* shape = [] {
+    json* s = new json(json::parse(kShape));
+    // Every game played has the shape of the deciding one.
+    json& task = (*s)["tasks"][0];
+    task["disputes"] = json::array();
+    task["disputes"].push_back(task["dispute"]);
+    return s;
+  }();
   return *shape;
 }
 
@@ -390,6 +439,57 @@ std::vector<std::string> SummaryShapeMismatches(const json& summary, size_t limi
   return out;
 }
 
+namespace {
+
+// Adds the behaviours a solver set up with `behaviour` and `params` trains
+// with to *out: the behaviour, or a switching solver's strategies. False
+// when they cannot be told (a switching solver without its strategies).
+bool AddSolverBehaviours(const json& behaviour, const json& params, std::set<std::string>* out) {
+  const std::string name = behaviour.is_string() ? behaviour.get<std::string>() : "honest";
+  if (name != "switching") {
+    out->insert(name);
+    return true;
+  }
+  if (!params.is_object() || !params.contains("strategies") ||
+      !params["strategies"].is_object()) {
+    return false;
+  }
+  for (const auto& [strategy, unused] : params["strategies"].items()) out->insert(strategy);
+  return true;
+}
+
+// Every behaviour the solvers of `resolved` can train with (participants
+// and market entries, with an entry's adapted behaviour); empty when one
+// cannot be told.
+std::set<std::string> SolverBehavioursOf(const json& resolved) {
+  std::set<std::string> out;
+  for (const auto& p : resolved.value("participants", json::array())) {
+    if (!p.is_object() || p.value("role", std::string()) != "solver") continue;
+    if (!AddSolverBehaviours(p.value("behaviour", json()), p.value("params", json::object()),
+                             &out)) {
+      return {};
+    }
+  }
+  const json market = resolved.value("market", json::object());
+  if (market.is_object()) {
+    for (const auto& e : market.value("solvers", json::array())) {
+      if (!e.is_object()) continue;
+      if (!AddSolverBehaviours(e.value("behaviour", json()), e.value("params", json::object()),
+                               &out)) {
+        return {};
+      }
+      const json adapt = e.value("adapt", json::object());
+      if (adapt.is_object() && adapt.contains("to") &&
+          !AddSolverBehaviours(adapt["to"], adapt.value("params", json::object()), &out)) {
+        return {};
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<ScenarioError> CheckExpectPaths(const json& resolved) {
   Known known;
   known.tasks = resolved.value("tasks", int64_t{1});
@@ -413,6 +513,7 @@ std::vector<ScenarioError> CheckExpectPaths(const json& resolved) {
       }
     }
   }
+  known.solver_behaviours = SolverBehavioursOf(resolved);
   std::vector<ScenarioError> errors;
   const json expect = resolved.value("expect", json::array());
   for (size_t i = 0; i < expect.size(); ++i) {
@@ -452,7 +553,7 @@ std::vector<ScenarioError> CheckExpectPaths(const json& resolved) {
     // (equals) or always true (not_equals): a typo that passes silently.
     for (const char* field : {"equals", "not_equals"}) {
       if (!expect[i].contains(field)) continue;
-      const std::string why = ValueProblem(*path_shape, expect[i][field]);
+      const std::string why = ValueProblem(*path_shape, expect[i][field], known);
       if (!why.empty()) {
         errors.push_back({at + "/" + field, "\"" + path + "\" can never be " +
                                                 expect[i][field].dump() + ": " + why});

@@ -8,14 +8,18 @@
 // "compute_cost", "slashed", "lazy_exposed", "…_by_role"), by ledger
 // account ("balances": participants, "jackpot", "burn", "escrow/…", …), by
 // metric ("max_distance"), and objects whose fields depend on the protocol
-// path taken ("dispute", "settlement", "attack", "timings", …: "open").
+// path taken ("settlement", "attack", a game's "arbiter", "timings", …:
+// "open"). String fields with named values have a type of their own:
+// "outcome", "mode", "availability", "side" (a game's winner),
+// "participant" and "solver_behaviour" (the scenario's).
 //
 // CheckExpectPaths refuses a path that cannot exist: a misspelt field
 // ("/tasks/0/outcom", with the closest name), a task index beyond the
 // scenario's "tasks", a verifier index beyond its verifiers, a participant
 // that is not in the scenario, a path below a scalar. A path into an open
 // object passes, and fails at run time with the fields the summary has
-// (expect.h).
+// (expect.h). It also refuses an equals/not_equals value the field can
+// never hold: the wrong kind, or a name outside its type's values.
 //
 // Thread-safety: pure functions.
 #pragma once

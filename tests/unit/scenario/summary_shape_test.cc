@@ -148,8 +148,83 @@ TEST(SummaryShapeTest, AValueOfTheWrongTypeIsRefused) {
   EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/update_norms/0"}, {"equals", "NaN"}}),
               HasSubstr("the value there is a number, never \"NaN\""));
   EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/reward"}, {"equals", 100.0}}), "");
-  EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/dispute/winner"}, {"equals", "solver-1"}}), "");
   EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/dispute/rounds"}, {"min", 1}}), "");
+  EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/dispute/arbiter/deviation"}, {"equals", "x"}}), "");
+}
+
+// A name no summary of the scenario can hold (a participant it does not
+// have, a side of a game, a behaviour its solvers never take) makes
+// "not_equals" pass whatever happens: refused with the closest name.
+TEST(SummaryShapeTest, ANameTheScenarioCannotProduceIsRefused) {
+  // A game is won by a side, not by a participant.
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/dispute/winner"}, {"not_equals", "solver-1"}}),
+              HasSubstr("/expect/0/not_equals: \"/tasks/0/dispute/winner\" can never be "
+                        "\"solver-1\": \"solver-1\" is not a side of a game; a game is won by "
+                        "a side, not by a participant (sides: \"solver\", \"challenger\", "
+                        "\"nobody\")"));
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/disputes/1/winner"}, {"equals", "challenger-1"}}),
+              HasSubstr("did you mean \"challenger\"?"));
+  for (const char* path : {"/tasks/0/solver", "/tasks/0/dispute/challenger",
+                           "/tasks/0/verifiers/0/name", "/tasks/0/selected_verifiers/0",
+                           "/silent_participants/0", "/crashes/0/participant",
+                           "/tasks/0/forced_round/caught/0",
+                           "/tasks/0/availability_challenges/0/challenger"}) {
+    EXPECT_THAT(ShapeErrorOf({{"path", path}, {"not_equals", "verifer-2"}}),
+                HasSubstr("\"verifer-2\" is not a participant of the scenario; did you mean "
+                          "\"verifier-2\"?"))
+        << path;
+    EXPECT_EQ(ShapeErrorOf({{"path", path}, {"not_equals", "verifier-2"}}), "") << path;
+  }
+  EXPECT_THAT(ShapeErrorOfPath("/tasks/0/dispute/bytes/solver-2"),
+              HasSubstr("\"solver-2\" in /tasks/0/dispute/bytes is not a participant"));
+  EXPECT_THAT(ShapeErrorOfPath("/tasks/0/dispute/nodes"), HasSubstr("did you mean \"node\"?"));
+  // The solver of ShapeDoc is honest.
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/solver_behaviour"}, {"not_equals", "lazy"}}),
+              HasSubstr("\"lazy\" is not a behaviour of the scenario's solvers (behaviours: "
+                        "\"honest\")"));
+  EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/solver_behaviour"}, {"equals", "honest"}}), "");
+  // What fields every recorded game has pass.
+  for (const char* path : {"/tasks/0/dispute/node", "/tasks/0/dispute/step",
+                           "/tasks/0/dispute/expected_rounds", "/tasks/0/disputes/0/upheld",
+                           "/tasks/0/dispute/notes/0/note", "/tasks/0/dispute/trace/0/chosen",
+                           "/tasks/0/dispute/initial_state/hash"}) {
+    EXPECT_EQ(ShapeErrorOfPath(path), "") << path;
+  }
+}
+
+// A solver's behaviours are all it can train with: a switching solver's
+// strategies, a market entry's and the one it adapts to.
+TEST(SummaryShapeTest, SolverBehavioursComeFromSwitchingAndTheMarket) {
+  json doc = ShapeDoc(json::array({{{"path", "/tasks/0/solver_behaviour"}, {"equals", "replay"}},
+                                   {{"path", "/tasks/0/solver_behaviour"}, {"equals", "lazzy"}}}));
+  doc["participants"][0]["behaviour"] = "switching";
+  doc["participants"][0]["params"] = {{"strategies", {{"replay", json::object()},
+                                                      {"lazy", json::object()}}},
+                                      {"initial", "lazy"},
+                                      {"file", "s.txt"}};
+  std::vector<ScenarioError> errors = CheckExpectPaths(doc);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].path, "/expect/1/equals");
+  EXPECT_THAT(errors[0].message, HasSubstr("did you mean \"lazy\"? (behaviours: \"lazy\", "
+                                           "\"replay\")"));
+  // Strategies it cannot tell: any name passes.
+  doc["participants"][0]["params"].erase("strategies");
+  EXPECT_THAT(CheckExpectPaths(doc), ::testing::IsEmpty());
+
+  json market = json::parse(R"({
+    "format": "veritrain-scenario/1", "name": "m",
+    "job": {"name": "synthetic", "steps": 40, "batch_size": 8},
+    "protocol": {"checkpoint_interval": 10},
+    "market": {"solvers": [{"name": "s", "count": 2, "adapt": {"to": "lazy"}}],
+               "verifiers": [{"name": "v", "count": 2}]}
+  })");
+  market["expect"] = json::array({{{"path", "/tasks/0/solver_behaviour"}, {"equals", "lazy"}},
+                                  {{"path", "/tasks/0/solver"}, {"equals", "s-2"}},
+                                  {{"path", "/tasks/0/solver_behaviour"}, {"equals", "replay"}}});
+  errors = CheckExpectPaths(market);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].path, "/expect/2/equals");
+  EXPECT_THAT(errors[0].message, HasSubstr("(behaviours: \"honest\", \"lazy\")"));
 }
 
 TEST(SummaryShapeTest, OnlyNumbersAreComparedAsNumbers) {
@@ -159,8 +234,8 @@ TEST(SummaryShapeTest, OnlyNumbersAreComparedAsNumbers) {
   EXPECT_THAT(ShapeErrorOf({{"path", "/conservation"}, {"max", 1}}),
               HasSubstr("is a boolean, which min, max"));
   EXPECT_THAT(ShapeErrorOf({{"path", "/profit/verifier-1"}, {"greater_than", "/tasks/0/solver"}}),
-              HasSubstr("/expect/0/greater_than: \"/tasks/0/solver\" is a string, which cannot "
-                        "be compared as a number"));
+              HasSubstr("/expect/0/greater_than: \"/tasks/0/solver\" is a string (participant), "
+                        "which cannot be compared as a number"));
   EXPECT_EQ(ShapeErrorOf({{"path", "/profit/verifier-1"}, {"less_than", "/profit/verifier-2"}}),
             "");
 }
