@@ -57,10 +57,19 @@ Status CheckParticipantName(std::string_view name) {
         " must start with a letter or digit (not '.', '_' or '-': "
         "it names files and folders of the run)");
   }
+  // In any case: a name is also a file and folder name of the run, and on
+  // a case-insensitive file system "Arbiter" and "Keys" are the arbiter's
+  // log and the key folder.
+  std::string folded(name);
+  for (char& c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   for (const ReservedName& r : kReservedNames) {
-    if (name == r.name) {
-      return Status::InvalidArgument("participant name " + quoted +
-                                     " is reserved for " + r.why);
+    if (folded == r.name) {
+      return Status::InvalidArgument(
+          "participant name " + quoted + " is reserved for " + r.why +
+          (name == r.name ? std::string()
+                          : std::string(" (reserved in any case: on a case-insensitive file "
+                                        "system it names the same files as '") +
+                                r.name + "')"));
     }
   }
   return Status::Ok();

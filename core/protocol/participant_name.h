@@ -9,7 +9,9 @@
 //   - none of the reserved names: the run's own roles ("arbiter",
 //     "submitter"), the ledger's system accounts ("mint", "jackpot", "burn",
 //     and "escrow", "stake", "challenge", whose "<name>/<task>/..." accounts
-//     hold escrow and stakes) and the work directory's key folder ("keys").
+//     hold escrow and stakes) and the work directory's key folder ("keys"),
+//     in any case ("Arbiter" and "arbiter" are one file on a case-insensitive
+//     file system).
 // A verifier once named "jackpot" had its tokens merged into the jackpot;
 // one named ".." kept its verdict outside the run's private directory.
 //

@@ -19,7 +19,7 @@ std::string NameRefusal(const std::string& name) {
 
 TEST(ParticipantName, SafeNamesPass) {
   for (const char* name :
-       {"v", "solver-1", "verifier_2", "V.3", "9", "a..b", "Jackpot",
+       {"v", "solver-1", "verifier_2", "V.3", "9", "a..b", "Jackpot-1", "keys2",
         "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghij1234"}) {
     EXPECT_TRUE(CheckParticipantName(name).ok()) << name;
   }
@@ -42,6 +42,16 @@ TEST(ParticipantName, EveryAccountNameTheLedgerUsesIsReserved) {
   EXPECT_NE(NameRefusal("arbiter").find("the run's arbiter"),
             std::string::npos);
   EXPECT_NE(NameRefusal("submitter").find("the run's submitter"),
+            std::string::npos);
+}
+
+TEST(ParticipantName, ReservedNamesAreReservedInAnyCase) {
+  EXPECT_NE(NameRefusal("Arbiter").find("'Arbiter' is reserved for the run's arbiter (reserved "
+                                        "in any case: on a case-insensitive file system it names "
+                                        "the same files as 'arbiter')"),
+            std::string::npos);
+  EXPECT_NE(NameRefusal("KEYS").find("is reserved for the run's key folder"), std::string::npos);
+  EXPECT_NE(NameRefusal("Jackpot").find("is reserved for the ledger's jackpot"),
             std::string::npos);
 }
 
