@@ -138,6 +138,44 @@ std::string ForcedErrorFunding(const Scenario& scenario) {
                      "the whistleblower_reward, the verifier_fee or verifiers_per_task");
 }
 
+// A party that stops answering a game (a "stall" behaviour, or a crash at
+// "dispute" without restart) is ruled against only once its game clock
+// runs out: each game it plays waits out protocol.game.clock_s. When the
+// games it can play may wait out timeout_s, the runner may stop the run
+// unfinished, with no summary. A warning, not an error: a game is played
+// only when a challenge comes.
+std::vector<std::string> StalledGameWarnings(const Scenario& scenario) {
+  std::vector<std::string> out;
+  if (scenario.market) return out;
+  const double clock = scenario.protocol.game_clock_s;
+  for (const ParticipantSpec& p : scenario.participants) {
+    const CrashSpec* crash = scenario.CrashOf(p.name);
+    const bool crashes_at_dispute = crash != nullptr && crash->at == "dispute" && !crash->restart;
+    if (p.behaviour != "stall" && !crashes_at_dispute) continue;
+    // A stalling solver plays every task's games; a verifier, the games it
+    // opens (at most one a task). A party that crashed for good plays one.
+    const int64_t games = crashes_at_dispute ? 1 : scenario.tasks;
+    const double wait = static_cast<double>(games) * clock;
+    if (wait < scenario.timeout_s) continue;
+    char line[768];
+    std::snprintf(
+        line, sizeof line,
+        "/timeout_s: %s '%s' %s, so a game it plays ends only when its clock, "
+        "protocol.game.clock_s = %g s, runs out%s: %g s in all, which reaches timeout_s = %g s, "
+        "when the runner stops the run unfinished with no summary. Raise timeout_s above "
+        "%g s (with time for the run's own work) or lower clock_s.",
+        p.role.c_str(), p.name.c_str(),
+        crashes_at_dispute ? "crashes in a dispute without restart" : "stalls in disputes",
+        clock,
+        games > 1 ? (" (one game a task, over the run's " + std::to_string(games) + " tasks)")
+                        .c_str()
+                  : "",
+        wait, scenario.timeout_s, wait);
+    out.push_back(line);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<std::string> ScenarioWarnings(const Scenario& scenario) {
@@ -204,6 +242,7 @@ std::vector<std::string> ScenarioWarnings(const Scenario& scenario) {
   if (std::string funding = ForcedErrorFunding(scenario); !funding.empty()) {
     out.push_back(funding);
   }
+  for (std::string& w : StalledGameWarnings(scenario)) out.push_back(std::move(w));
   // The clocks against the job's measured step (built by the checks that
   // ran first; a job that cannot be built is their error, not a warning).
   if (auto config = ScenarioJobConfig(scenario); config.ok()) {

@@ -26,6 +26,11 @@
 // A game clock or a deadline that an honest party's work likely takes
 // over half of, from one step as check measured it (clock_check.h).
 //
+// A party that stops answering a game (a "stall" behaviour, a crash at
+// "dispute" without restart) loses only when its game clock runs out: when
+// the games it can play add up to timeout_s, the run may be stopped
+// unfinished, with no summary.
+//
 // Network faults delay the moves of a challenge game, and a party's clock
 // runs while its move is on the way: when the delays, holds and runs of
 // drops (with the retry policy's backoff) that a game of the scenario can

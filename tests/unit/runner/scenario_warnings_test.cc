@@ -164,6 +164,48 @@ TEST(ScenarioWarningsNetwork, FaultsThatCanEatTheGameClockAreWarnedAbout) {
   EXPECT_TRUE(ScenarioWarnings(*no_faults).empty());
 }
 
+// A party that stops answering a game loses only when its clock runs out:
+// games that can wait out timeout_s are warned about (the run would stop
+// unfinished, with no summary); a clock that fits is not.
+TEST(ScenarioWarningsStall, GamesThatCanWaitOutTheRunsTimeoutAreWarnedAbout) {
+  nlohmann::json j = {{"format", "veritrain-scenario/1"},
+                      {"name", "w"},
+                      {"tasks", 4},
+                      {"timeout_s", 200},
+                      {"job", {{"name", "synthetic"}, {"steps", 40}}},
+                      {"protocol", {{"checkpoint_interval", 20}, {"game", {{"clock_s", 60}}}}},
+                      {"participants",
+                       {{{"name", "s"}, {"role", "solver"}, {"behaviour", "stall"}},
+                        {{"name", "v"}, {"role", "verifier"}}}}};
+  auto stall = ParseScenario(j.dump(), "w.json");
+  ASSERT_TRUE(stall.ok()) << stall.status().ToString();
+  auto w = ScenarioWarnings(*stall);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_THAT(w[0], HasSubstr("/timeout_s: solver 's' stalls in disputes, so a game it plays "
+                              "ends only when its clock, protocol.game.clock_s = 60 s, runs out "
+                              "(one game a task, over the run's 4 tasks): 240 s in all, which "
+                              "reaches timeout_s = 200 s"));
+  j["timeout_s"] = 300;
+  auto enough = ParseScenario(j.dump(), "w.json");
+  ASSERT_TRUE(enough.ok());
+  EXPECT_TRUE(ScenarioWarnings(*enough).empty());
+  // A verifier crashed for good in its game: one game.
+  j["participants"][0]["behaviour"] = "honest";
+  j["timeout_s"] = 50;
+  j["crashes"] = {{{"participant", "v"}, {"at", "dispute"}, {"after", 1}}};
+  auto crash = ParseScenario(j.dump(), "w.json");
+  ASSERT_TRUE(crash.ok()) << crash.status().ToString();
+  w = ScenarioWarnings(*crash);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_THAT(w[0], HasSubstr("verifier 'v' crashes in a dispute without restart, so a game it "
+                              "plays ends only when its clock, protocol.game.clock_s = 60 s, "
+                              "runs out: 60 s in all"));
+  j["crashes"][0]["restart"] = true;
+  auto restarted = ParseScenario(j.dump(), "w.json");
+  ASSERT_TRUE(restarted.ok());
+  EXPECT_TRUE(ScenarioWarnings(*restarted).empty());
+}
+
 // A replay of the task's own data seed is honest training: the scenario
 // that means to measure the attack is told so; another seed, or none, is
 // the attack and is not warned about.
