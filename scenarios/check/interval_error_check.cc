@@ -107,6 +107,21 @@ Result<IntervalErrorCheck> CheckIntervalErrors(const Scenario& scenario,
   const double flops_each = static_cast<double>(steps_each) * solver_job.StepFlops();
   int64_t steps_spent = 0;
   double flops_spent = 0;
+  // The intervals the budget reaches (as the loop below spends it), and
+  // the starts kept among them.
+  int64_t reached = intervals;
+  if (intervals > 1) {
+    const double by_steps = static_cast<double>(budget.max_steps / steps_each);
+    const double by_flops = flops_each > 0 ? std::floor(budget.max_flops / flops_each)
+                                           : static_cast<double>(intervals);
+    reached = 1 + static_cast<int64_t>(
+                      std::min({by_steps, by_flops, static_cast<double>(intervals - 1)}));
+  }
+  std::set<int64_t> kept_starts;
+  for (int64_t j = 1; j <= IntervalErrorCheck::kSampledStarts; ++j) {
+    const int64_t i = reached * j / IntervalErrorCheck::kSampledStarts;
+    if (i > 0) kept_starts.insert(std::min(i, reached - 1));
+  }
 
   std::map<std::pair<size_t, std::string>, MetricRecord> records;
   TensorMap interval_start = start;
@@ -122,6 +137,7 @@ Result<IntervalErrorCheck> CheckIntervalErrors(const Scenario& scenario,
       flops_spent += flops_each;
       // The solver's honest trace goes on from its last checkpoint.
       interval_start = std::move(interval_end);
+      if (kept_starts.count(i)) out.sampled_starts.emplace_back(i * k, interval_start);
       TensorMap state = interval_start;
       for (int64_t s = 0; s < k; ++s) {
         VT_ASSIGN_OR_RETURN(state, TrainStep(solver_job, state));

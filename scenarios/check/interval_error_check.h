@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -62,6 +63,12 @@ struct IntervalErrorCheck {
   // {"intervals": n, "intervals_measured": m,
   //  "largest": {"<verifier>": {"<metric>": {"distance": d, "interval": i}}}}
   nlohmann::json measured = nlohmann::json::object();
+  // The solver's honest state at the start of a few measured intervals
+  // after the first (at most kSampledStarts, spread over those the budget
+  // reaches), with the interval's first step: where the node threshold is
+  // measured besides step 0 (threshold_check.h).
+  std::vector<std::pair<int64_t, TensorMap>> sampled_starts;
+  static constexpr int64_t kSampledStarts = 4;
 };
 
 // The check above for `scenario`, whose solver computes in `solver` and

@@ -92,7 +92,22 @@ Result<ThresholdCheck> CheckThresholds(const Scenario& scenario,
     }
   }
 
-  // 1. The honest error of each node under each verifier's thread count.
+  // 1. The honest error of each node under each verifier's thread count,
+  // on step 0 and on the first step of the intervals the interval check
+  // kept (a node's error can grow as training goes on).
+  struct RecordedStep {
+    int64_t step;
+    std::vector<NodeRecord> nodes;
+  };
+  std::vector<RecordedStep> recorded;
+  recorded.push_back({0, std::move(record)});
+  for (const auto& [step, start] : intervals.sampled_starts) {
+    RecordedStep r{step, {}};
+    VT_RETURN_IF_ERROR(TrainStep(*job, start, &r.nodes).status());
+    recorded.push_back(std::move(r));
+  }
+  nlohmann::json node_steps = nlohmann::json::array();
+  for (const RecordedStep& r : recorded) node_steps.push_back(r.step);
   std::set<std::pair<int, bool>> tried = {{solver.threads, solver.deterministic}};
   nlohmann::json honest = nlohmann::json::object();
   // The largest honest error, where, and the first error line it caused.
@@ -105,24 +120,34 @@ Result<ThresholdCheck> CheckThresholds(const Scenario& scenario,
     evaluating.threads = p.threads;
     evaluating.deterministic = p.deterministic;
     VT_RETURN_IF_ERROR(ApplyHardwareProfile(evaluating));
+    // Each node's largest error over the recorded steps, and its step.
+    std::vector<std::pair<double, int64_t>> worst(g.size(), {0.0, 0});
+    for (const RecordedStep& r : recorded) {
+      for (size_t n = 0; n < g.size(); ++n) {
+        const Node& node = g.nodes()[n];
+        TensorMap claimed;
+        for (const auto& name : node.outputs) claimed.emplace(name, r.nodes[n].outputs.at(name));
+        VT_ASSIGN_OR_RETURN(NodeDeviation d, CompareNode(g, n, r.nodes[n].inputs, claimed));
+        if (d.ratio > worst[n].first) worst[n] = {d.ratio, r.step};
+      }
+    }
     for (size_t n = 0; n < g.size(); ++n) {
       const Node& node = g.nodes()[n];
-      TensorMap claimed;
-      for (const auto& name : node.outputs) claimed.emplace(name, record[n].outputs.at(name));
-      VT_ASSIGN_OR_RETURN(NodeDeviation d, CompareNode(g, n, record[n].inputs, claimed));
-      honest[node.name] = std::max(honest.value(node.name, 0.0), d.ratio);
-      const std::string where = "node " + node.name + " between the solver's profile (threads=" +
+      const auto [ratio, step] = worst[n];
+      honest[node.name] = std::max(honest.value(node.name, 0.0), ratio);
+      const std::string where = "node " + node.name + " at step " + std::to_string(step) +
+                                " between the solver's profile (threads=" +
                                 std::to_string(solver.threads) + ") and " + v->name +
                                 "'s (threads=" + std::to_string(p.threads) + ")";
-      if (d.ratio > largest) {
-        largest = d.ratio;
+      if (ratio > largest) {
+        largest = ratio;
         largest_where = where;
       }
-      if (d.ratio > tau) {
+      if (ratio > tau) {
         out.errors.push_back("/protocol/game/node_tolerance: " + Num(tau) +
-                             " is below the honest error of " + where + ": " + Num(d.ratio) +
+                             " is below the honest error of " + where + ": " + Num(ratio) +
                              "; an honest solver would lose a dispute there. Raise it above " +
-                             Num(d.ratio) + ", or calibrate the thresholds (protocol.calibration)");
+                             Num(ratio) + ", or calibrate the thresholds (protocol.calibration)");
       }
     }
   }
@@ -229,6 +254,7 @@ Result<ThresholdCheck> CheckThresholds(const Scenario& scenario,
   out.measured = {{"node_tolerance", tau},
                   {"honest_interval_error", intervals.measured},
                   {"honest_node_error", honest},
+                  {"node_error_steps", node_steps},
                   {"perturbation", moved},
                   {"perturbation_at_honest_error", moved_at_honest}};
   return out;

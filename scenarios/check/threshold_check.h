@@ -12,7 +12,10 @@
 //   - a node threshold below the honest error of some node between the
 //     solver's profile and a verifier's (nodes are evaluated in the
 //     committed precision, so only the thread count and the determinism
-//     flag matter): an honest solver would lose a dispute;
+//     flag matter): an honest solver would lose a dispute. Measured on
+//     step 0 and on the first step of up to 4 later intervals spread over
+//     those the interval budget reaches (a node's error grows as the
+//     training moves);
 //   - a node threshold that lets a solver keep every node of every step
 //     within it and still move the state beyond δ over one interval
 //     (core/pol/perturbation.h): the verifier would challenge, and the
@@ -52,7 +55,8 @@ struct ThresholdCheck {
   // measured, "honest_node_error": {node: value},
   // "perturbation": {metric: distance at τ}, "perturbation_at_honest_error":
   // {metric: distance at the largest honest node error}, "node_tolerance":
-  // τ}; empty when nothing needed measuring.
+  // τ, "node_error_steps": [the steps whose nodes were measured]}; empty
+  // when nothing needed measuring.
   nlohmann::json measured = nlohmann::json::object();
 };
 

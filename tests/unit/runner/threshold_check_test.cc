@@ -66,6 +66,27 @@ TEST(ThresholdCheckTest, ANodeThresholdBelowTheHonestErrorIsToBeRaised) {
   EXPECT_THAT(errors, Not(HasSubstr("/protocol/delta")));
 }
 
+// A node's honest error is measured beyond step 0: on the first step of
+// later intervals too (the task's 4 intervals of 5 steps: steps 0, 5, 10,
+// 15), one error per node at the step where it is largest.
+TEST(ThresholdCheckTest, NodeErrorsAreMeasuredOnLaterStepsToo) {
+  ThresholdCheck c;
+  const std::string errors = AllErrors(CnnThresholds(1e-9, 0.15), &c);
+  EXPECT_EQ(c.measured["node_error_steps"], nlohmann::json({0, 5, 10, 15}));
+  EXPECT_THAT(errors, ::testing::ContainsRegex("honest error of node [a-z0-9_.]+ at step (5|10|15) "));
+  // One line per node, not one per node and step.
+  size_t lines = 0;
+  for (size_t at = errors.find("is below the honest error of node"); at != std::string::npos;
+       at = errors.find("is below the honest error of node", at + 1)) {
+    ++lines;
+  }
+  EXPECT_LE(lines, c.measured["honest_node_error"].size());
+  // No budget beyond the first interval: step 0 only.
+  auto first_only = CheckThresholds(CnnThresholds(1e-9, 0.15), IntervalErrorBudget{0, 0});
+  ASSERT_TRUE(first_only.ok());
+  EXPECT_EQ(first_only->measured["node_error_steps"], nlohmann::json({0}));
+}
+
 TEST(ThresholdCheckTest, ATooLooseNodeThresholdIsToBeLoweredButNotBelowTheHonestError) {
   ThresholdCheck c;
   const std::string errors = AllErrors(CnnThresholds(1e-2, 0.15), &c);
