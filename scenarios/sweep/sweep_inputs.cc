@@ -70,7 +70,16 @@ std::string ShortInputSha256(const std::optional<Digest>& d) {
 }
 
 std::string SweepBuildName(const SweepInputs& in) {
-  return in.version + " (commit " + in.commit + ")";
+  return in.version + " (commit " + in.commit +
+         (in.executable ? ", executable sha256 " + in.executable->Hex().substr(0, 12) + "…"
+                        : std::string()) +
+         ")";
+}
+
+bool IsDirtyCommit(const std::string& commit) {
+  const std::string dirty = "-dirty";
+  return commit.size() >= dirty.size() &&
+         commit.compare(commit.size() - dirty.size(), dirty.size(), dirty) == 0;
 }
 
 std::string InputFileName(const SweepInputFile& f) {
@@ -149,6 +158,7 @@ json SweepInputs::ToJson() const {
   json files_json = json::array();
   for (const SweepInputFile& f : files) files_json.push_back(InputFileJson(f));
   json build = {{"veritrain", version}, {"commit", commit}};
+  if (executable) build["executable"] = executable->Hex();
   if (!roles.empty()) {
     build["roles"] = json::array();
     for (const SweepInputFile& r : roles) build["roles"].push_back(InputFileJson(r));
@@ -165,6 +175,13 @@ Result<SweepInputs> SweepInputs::FromJson(const json& j) {
       GetInputString(j["build"], "veritrain", "inputs.build", &in.version));
   VT_RETURN_IF_ERROR(
       GetInputString(j["build"], "commit", "inputs.build", &in.commit));
+  if (j["build"].contains("executable")) {
+    const json& e = j["build"]["executable"];
+    in.executable = e.is_string() ? Digest::FromHex(e.get<std::string>()) : std::nullopt;
+    if (!in.executable) {
+      return Status::InvalidArgument("inputs.build.executable: not 64 hex digits");
+    }
+  }
   if (!j.contains("files") || !j["files"].is_array()) {
     return Status::InvalidArgument("inputs.files is missing or not an array");
   }
@@ -194,6 +211,7 @@ SweepInputs SweepInputsOf(const Scenario& base, const SweepSpec& spec,
   SweepInputs in;
   in.version = VeritrainVersion();
   in.commit = VeritrainCommit();
+  if (IsDirtyCommit(in.commit)) in.executable = Sha256OfInputFile("/proc/self/exe");
   if (!bin_dir.empty()) {
     for (const std::string& name : RoleExecutableNames()) {
       const std::string path =
@@ -217,7 +235,8 @@ SweepInputs SweepInputsOf(const Scenario& base, const SweepSpec& spec,
 
 std::optional<SweepInputChange> CompareSweepInputs(const SweepInputs& before,
                                                    const SweepInputs& after) {
-  if (before.version != after.version || before.commit != after.commit) {
+  if (before.version != after.version || before.commit != after.commit ||
+      (before.executable && after.executable && *before.executable != *after.executable)) {
     return SweepInputChange{"the veritrain build", SweepBuildName(before),
                             SweepBuildName(after)};
   }

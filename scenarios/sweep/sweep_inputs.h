@@ -6,6 +6,7 @@
 //
 //   "inputs": {
 //     "build": {"veritrain": "0.9.0", "commit": "1a2b3c4d5e6f",
+//               "executable": "…",    // only for a "-dirty" commit
 //               "roles": [            // only with --bin-dir
 //                 {"what": "role executable", "field": "--bin-dir",
 //                  "path": "/abs/bin/veritrain-arbiter", "sha256": "…"}, …]},
@@ -17,8 +18,12 @@
 //   }
 //
 // The build is VeritrainVersion() and VeritrainCommit(), as `veritrain
-// --version` says them (a "-dirty" commit does not tell two builds of
-// changed sources apart). With --bin-dir the runs' roles are not this
+// --version` says them. A "-dirty" commit does not tell two builds of
+// changed sources apart, so a dirty build also records "executable": the
+// SHA-256 of the running veritrain executable, and two dirty records that
+// both hold one differ when it does (so shards of a dirty build merge only
+// when built once and copied: build a clean commit to merge across
+// machines). With --bin-dir the runs' roles are not this
 // build's but the executables in that directory: "roles" records the
 // SHA-256 of each (runner/role_executables.h), and two records differ when
 // the executables' names or contents do (not their directory: the same
@@ -59,6 +64,10 @@ struct SweepInputFile {
 struct SweepInputs {
   std::string version;  // VeritrainVersion()
   std::string commit;   // VeritrainCommit()
+  // The running executable's SHA-256, for a "-dirty" commit only (none:
+  // a clean commit, an executable that could not be read, or a sweep.json
+  // written before it was recorded).
+  std::optional<Digest> executable;
   std::vector<SweepInputFile> files;
   // The role executables --bin-dir named, in RoleExecutableNames() order;
   // empty when the runs ran this build's own roles.

@@ -118,6 +118,42 @@ TEST(SweepInputsTest, ABuildChangeIsNamedWithBothVersions) {
   EXPECT_EQ(change->after, "0.9.0 (commit bbbbbbbbbbbb-dirty)");
 }
 
+// Two builds of changed sources share a "-dirty" commit: the executable's
+// hash tells them apart, and is recorded for a dirty commit only.
+TEST(SweepInputsTest, DirtyBuildsAreToldApartByTheirExecutable) {
+  SweepInputs before;
+  before.version = "0.9.0";
+  before.commit = "aaaaaaaaaaaa-dirty";
+  before.executable = Sha256Of("one build");
+  SweepInputs after = before;
+  EXPECT_FALSE(CompareSweepInputs(before, after).has_value());
+  after.executable = Sha256Of("another build");
+  auto change = CompareSweepInputs(before, after);
+  ASSERT_TRUE(change.has_value());
+  EXPECT_EQ(change->thing, "the veritrain build");
+  EXPECT_EQ(change->before, "0.9.0 (commit aaaaaaaaaaaa-dirty, executable sha256 " +
+                                before.executable->Hex().substr(0, 12) + "…)");
+  // A record without one (written before it was recorded) cannot tell.
+  after.executable.reset();
+  EXPECT_FALSE(CompareSweepInputs(before, after).has_value());
+  // Round trip, and a malformed hash is named.
+  auto back = SweepInputs::FromJson(before.ToJson());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->executable, before.executable);
+  json bad = before.ToJson();
+  bad["build"]["executable"] = "xyz";
+  EXPECT_THAT(SweepInputs::FromJson(bad).status().message(),
+              HasSubstr("inputs.build.executable: not 64 hex digits"));
+  // This build records its executable exactly when its commit is dirty.
+  ScratchDir dir;
+  WriteFile(dir.path() + "/m.pt", "abc");
+  const SweepInputs here = InputsOf(ScriptScenario(dir.path()));
+  const bool dirty = here.commit.size() > 6 &&
+                     here.commit.compare(here.commit.size() - 6, 6, "-dirty") == 0;
+  EXPECT_EQ(here.executable.has_value(), dirty) << here.commit;
+  EXPECT_EQ(here.ToJson()["build"].contains("executable"), dirty);
+}
+
 TEST(SweepInputsTest, FilesOnlyOneRecordReadsAreDifferences) {
   SweepInputs a;
   a.files.push_back({"model file", "job.model", "/x/a.pt", std::nullopt});
