@@ -52,6 +52,13 @@ Result<ThresholdCheck> CheckThresholds(const Scenario& scenario,
                       HardwareProfile::FromJson(scenario.solvers()[0]->profile.ToJson()));
   nlohmann::json job_json = TaskSpecForScenario(scenario).job;
   job_json["dtype"] = solver.dtype;
+  // A market's tasks train its job variants: the longest holds the most
+  // intervals (and the latest steps) a threshold must fit.
+  if (scenario.market) {
+    int64_t longest = job_json.value("steps", int64_t{0});
+    for (const MarketJob& variant : scenario.market->jobs) longest = std::max(longest, variant.steps);
+    job_json["steps"] = longest;
+  }
   VT_ASSIGN_OR_RETURN(JobConfig config, JobConfig::FromJson(job_json));
   VT_RETURN_IF_ERROR(ApplyHardwareProfile(solver));
   VT_ASSIGN_OR_RETURN(auto job, MakeJob(config));

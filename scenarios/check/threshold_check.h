@@ -25,6 +25,7 @@
 // that is reported on /protocol/delta (raise δ above the distance measured
 // there), and the node threshold's advice never says to go below the
 // honest error.
+// A market is measured on its longest job variant.
 // A calibration block sets thresholds that are consistent by construction
 // (core/pol/calibration.h), so nothing is measured then.
 //

@@ -87,6 +87,34 @@ TEST(ThresholdCheckTest, NodeErrorsAreMeasuredOnLaterStepsToo) {
   EXPECT_EQ(first_only->measured["node_error_steps"], nlohmann::json({0}));
 }
 
+// A market's longest job variant is measured: its later intervals are
+// where an honest error that grows would pass δ, and the first task's
+// variant may be a short one.
+TEST(ThresholdCheckTest, AMarketIsMeasuredOnItsLongestJobVariant) {
+  nlohmann::json j = {
+      {"format", "veritrain-scenario/1"},
+      {"name", "m"},
+      {"tasks", 2},
+      {"job", {{"name", "synthetic"}, {"steps", 20}}},
+      {"protocol",
+       {{"checkpoint_interval", 5},
+        {"mode", "tolerance"},
+        {"metrics", {"l2"}},
+        {"delta", {{"l2", 1.0}}},
+        {"game", {{"node_tolerance", 1.0}}}}},
+      {"economics",
+       {{"submitter_funds", 100000}, {"participant_funds", 10000}, {"verifiers_per_task", 1}}},
+      {"market",
+       {{"solvers", {{{"name", "solver"}, {"count", 1}, {"profile", {{"dtype", "float32"}}}}}},
+        {"verifiers", {{{"name", "v"}, {"count", 1}, {"profile", {{"dtype", "float64"}}}}}},
+        {"jobs", {{{"steps", 20}}, {{"steps", 45}}}}}}};
+  auto sc = ParseScenario(j.dump(), "m.json");
+  ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+  auto c = CheckThresholds(*sc);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->measured["honest_interval_error"]["intervals"], 9) << c->measured.dump();
+}
+
 TEST(ThresholdCheckTest, ATooLooseNodeThresholdIsToBeLoweredButNotBelowTheHonestError) {
   ThresholdCheck c;
   const std::string errors = AllErrors(CnnThresholds(1e-2, 0.15), &c);
