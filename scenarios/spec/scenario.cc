@@ -226,6 +226,24 @@ void ProtocolErrors(const json& r, std::vector<ScenarioError>& errors) {
                       "give either delta or calibration, not both (calibration "
                       "sets delta)"});
   }
+  // A threshold or reference for a metric that is not measured would be
+  // reported as applied (summary.json's verification) and never compared:
+  // a strict linf bound that lets every cheat through.
+  std::set<std::string> measured;
+  for (const json& m : protocol["metrics"]) measured.insert(m.get<std::string>());
+  for (const char* field : {"delta", "reference"}) {
+    if (!protocol.contains(field) || !protocol[field].is_object()) continue;
+    for (const auto& [metric, unused] : protocol[field].items()) {
+      if (measured.count(metric)) continue;
+      std::string listed;
+      for (const std::string& m : measured) listed += (listed.empty() ? "\"" : ", \"") + m + "\"";
+      errors.push_back({std::string("/protocol/") + field + "/" + metric,
+                        std::string("protocol.") + field + " names metric \"" + metric +
+                            "\", which protocol.metrics does not measure (" + listed +
+                            "): it would be reported as applied and never compared. Add \"" +
+                            metric + "\" to protocol.metrics, or remove it here"});
+    }
+  }
   if (protocol["mode"] == "tolerance" && !calibrated) {
     for (const json& m : protocol["metrics"]) {
       if (!delta.contains(m.get<std::string>())) {

@@ -200,6 +200,28 @@ TEST(ScenarioTest, ExactModeRefusesToleranceSettings) {
   }
 }
 
+// A delta or reference for a metric protocol.metrics does not measure would
+// be reported as applied and never compared: refused, naming the metric.
+TEST(ScenarioTest, ThresholdsForMetricsNotMeasuredAreRefused) {
+  for (const char* field : {"delta", "reference"}) {
+    json j = json::parse(kMinimal);
+    j["protocol"] = {{"mode", "tolerance"},
+                     {"metrics", {"l2"}},
+                     {"delta", {{"l2", 1.0}}}};
+    j["protocol"][field]["linf"] = 1e-9;
+    Result<Scenario> r = ParseScenario(j.dump(), "t.json");
+    ASSERT_FALSE(r.ok()) << field;
+    EXPECT_THAT(r.status().message(),
+                HasSubstr(std::string("t.json: /protocol/") + field + "/linf: protocol." + field +
+                          " names metric \"linf\", which protocol.metrics does not measure "
+                          "(\"l2\"): it would be reported as applied and never compared"));
+    j["protocol"]["metrics"] = {"l2", "linf"};
+    if (std::string(field) == "reference") j["protocol"]["delta"]["linf"] = 1e-3;
+    Result<Scenario> measured = ParseScenario(j.dump(), "t.json");
+    EXPECT_TRUE(measured.ok()) << field << ": " << measured.status().ToString();
+  }
+}
+
 TEST(ScenarioTest, GivenValuesAreNotReplacedByDefaults) {
   json j = json::parse(kMinimal);
   j["protocol"] = {{"checkpoint_interval", 25},
@@ -631,9 +653,12 @@ TEST(ScenarioTest, ParticipantNamesAreSafeAndNotReserved) {
     EXPECT_THAT(error_for(name), HasSubstr("is not a safe participant name")) << name;
   }
   EXPECT_THAT(error_for(".."), HasSubstr("the first a letter or digit"));
-  for (const char* name : {"v", "verifier-1", "V_2", "9lives", "a..b", "Jackpot"}) {
+  for (const char* name : {"v", "verifier-1", "V_2", "9lives", "a..b", "Jackpot-2"}) {
     EXPECT_EQ(error_for(name), "") << name;
   }
+  // In any case: "Keys" is the key folder on a case-insensitive file system.
+  EXPECT_THAT(error_for("Keys"), HasSubstr("participant name 'Keys' is reserved for the run's key "
+                                           "folder"));
   // The solver too.
   json j = json::parse(kMinimal);
   j["participants"][0]["name"] = "burn";
