@@ -285,10 +285,16 @@ void MarketBook::Tally(const MarketPlan& plan, const MarketTaskRecord& rec, nloh
     auto c = rec.cost.find(v);
     if (c != rec.cost.end()) compute += c->second;
   }
-  const bool caught = rec.forced_error && !rec.caught.empty();
+  const bool judged = rec.forced_error && rec.forced_round;
+  const bool caught = judged && !rec.caught.empty();
   if (rec.forced_error) {
     ++forced_;
-    caught ? ++caught_ : ++missed_;
+    // Cut short before its verifiers' round: neither caught nor missed.
+    if (!judged) {
+      ++unjudged_;
+    } else {
+      caught ? ++caught_ : ++missed_;
+    }
     const int64_t owed = static_cast<int64_t>(rec.caught.size()) * rec.whistleblower_reward;
     // Short: the jackpot paid the catchers less than promised, or the real
     // trace's verifiers less than their fees.
@@ -511,7 +517,8 @@ nlohmann::json MarketBook::Summary() const {
       {"joins", joins_},
       {"leaves", leaves_},
       {"exits", exits_},
-      {"forced_errors", {{"raised", forced_}, {"caught", caught_}, {"missed", missed_}}},
+      {"forced_errors",
+       {{"raised", forced_}, {"caught", caught_}, {"missed", missed_}, {"unjudged", unjudged_}}},
       {"cheating", {{"tasks", cheating_}, {"caught", cheating_caught_}, {"missed", cheating_missed_}}},
       {"jackpot", {{"initial", jackpot_initial_}, {"final", jackpot_}, {"min", jackpot_min_},
                    {"short_payouts", short_payouts_}}},

@@ -168,7 +168,7 @@ class MarketBook {
   nlohmann::json initial_;
   // Run totals.
   int64_t posted_ = 0, unserved_ = 0, switches_ = 0, joins_ = 0, leaves_ = 0, exits_ = 0;
-  int64_t forced_ = 0, caught_ = 0, missed_ = 0;
+  int64_t forced_ = 0, caught_ = 0, missed_ = 0, unjudged_ = 0;
   int64_t cheating_ = 0, cheating_caught_ = 0, cheating_missed_ = 0;
   int64_t jackpot_initial_ = 0, jackpot_ = 0, jackpot_min_ = 0, short_payouts_ = 0;
   int64_t fees_ = 0, tax_ = 0, verifier_compute_ = 0;

@@ -62,6 +62,9 @@ struct MarketTaskRecord {
   std::map<std::string, int64_t> balances;  // after the task (task_settled)
   std::map<std::string, int64_t> cost;      // compute cost per participant
   bool forced_error = false;
+  // A forced error's verifiers' round was settled (forced_error_settlement):
+  // the forced error was judged, not cut short.
+  bool forced_round = false;
   std::vector<std::string> caught;  // verifiers that caught a forced error
   std::vector<std::string> lazy;    // verifiers exposed as lazy
   int64_t fees_paid = 0;            // verifier fees paid out of escrow

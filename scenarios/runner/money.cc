@@ -149,7 +149,7 @@ void AddMoney(const std::vector<Event>& events, nlohmann::json* summary) {
     lazy_count[p] = 0;
   }
   std::map<std::string, int64_t> outcomes;
-  int64_t raised = 0, caught = 0, missed = 0;
+  int64_t raised = 0, caught = 0, missed = 0, unjudged = 0;
   // The verifier fees of forced errors' real traces: paid from the
   // jackpot, or not paid when it ran short.
   int64_t fees_from_jackpot = 0, fees_unpaid = 0;
@@ -174,14 +174,20 @@ void AddMoney(const std::vector<Event>& events, nlohmann::json* summary) {
     // (forced_round); the task's settlement is that of the real trace.
     const nlohmann::json forced_round =
         settlement.value("forced_round", nlohmann::json::object());
+    // A forced error is judged when its verifiers' round is settled; a task
+    // cut short before (the solver withheld data or posted no trace) was
+    // never put to them: neither caught nor missed.
+    const bool judged = forced && settlement.contains("forced_round");
     const bool was_caught =
-        forced && !forced_round.value("caught", nlohmann::json::array()).empty();
+        judged && !forced_round.value("caught", nlohmann::json::array()).empty();
     t["forced_error"] = forced;
     t["forced_error_caught"] = was_caught;
-    t["forced_error_missed"] = forced && !was_caught;
+    t["forced_error_missed"] = judged && !was_caught;
+    t["forced_error_unjudged"] = forced && !judged;
     raised += forced;
     caught += was_caught;
-    missed += forced && !was_caught;
+    missed += judged && !was_caught;
+    unjudged += forced && !judged;
     fees_from_jackpot += settlement.value("fees_from_jackpot", int64_t{0});
     fees_unpaid += settlement.value("fees_unpaid", int64_t{0});
     ++outcomes[t.value("outcome", std::string())];
@@ -215,6 +221,7 @@ void AddMoney(const std::vector<Event>& events, nlohmann::json* summary) {
   s["forced_errors"] = {{"raised", raised},
                         {"caught", caught},
                         {"missed", missed},
+                        {"unjudged", unjudged},
                         {"lazy_exposed", lazy_total},
                         {"fees_from_jackpot", fees_from_jackpot},
                         {"fees_unpaid", fees_unpaid}};

@@ -479,7 +479,8 @@ std::string MetricsCsv(const nlohmann::json& summary) {
   for (const auto& a : accounts) out << "," << CsvField("balance." + a);
   // Money columns (scenarios/runner/money.h).
   const std::vector<std::string> money_cols = {"forced_error", "forced_error_caught",
-                                               "forced_error_missed", "jackpot"};
+                                               "forced_error_missed", "forced_error_unjudged",
+                                               "jackpot"};
   for (const auto& c : money_cols) out << "," << c;
   std::set<std::string> earners;
   for (const auto& t : summary.at("tasks")) {
@@ -542,13 +543,16 @@ std::string HumanSummary(const nlohmann::json& summary, double wall_seconds) {
     }
     const auto fe = summary.value("forced_errors", nlohmann::json::object());
     std::snprintf(buf, sizeof(buf),
-                  " jackpot %lld, burned %lld; forced errors %lld raised, %lld caught, %lld missed\n",
+                  " jackpot %lld, burned %lld; forced errors %lld raised, %lld caught, %lld missed",
                   static_cast<long long>(summary.value("jackpot", int64_t{0})),
                   static_cast<long long>(summary.value("burned", int64_t{0})),
                   static_cast<long long>(fe.value("raised", int64_t{0})),
                   static_cast<long long>(fe.value("caught", int64_t{0})),
                   static_cast<long long>(fe.value("missed", int64_t{0})));
     out << line << buf;
+    const int64_t unjudged = fe.value("unjudged", int64_t{0});
+    if (unjudged > 0) out << ", " << unjudged << " unjudged (the task ended before its verifiers' round)";
+    out << "\n";
     const int64_t unpaid = fe.value("fees_unpaid", int64_t{0});
     if (unpaid > 0) {
       out << "  " << unpaid

@@ -317,6 +317,7 @@ TEST(MarketBook, UnpaidRealTraceFeesAreAShortPayout) {
   MarketPlan p = book.Plan(0);
   MarketTaskRecord paid = BookRecord(book, p, 2, {}, "accepted");
   paid.forced_error = true;
+  paid.forced_round = true;
   paid.caught = {"v-1", "v-2"};
   paid.whistleblower_reward = 30;
   paid.whistleblower_paid = 60;
@@ -325,6 +326,7 @@ TEST(MarketBook, UnpaidRealTraceFeesAreAShortPayout) {
   p = book.Plan(1);
   MarketTaskRecord unpaid = BookRecord(book, p, 2, {}, "accepted");
   unpaid.forced_error = true;
+  unpaid.forced_round = true;
   unpaid.caught = {"v-1", "v-2"};
   unpaid.whistleblower_reward = 30;
   unpaid.whistleblower_paid = 60;
@@ -350,28 +352,38 @@ TEST(MarketBook, CountsCheatingForcedErrorsShortPayoutsAndSecurityCost) {
   // by both verifiers and its cheat on the real trace by the game.
   MarketTaskRecord forced = BookRecord(book, p, 2, {}, "challenge_upheld");
   forced.forced_error = true;
+  forced.forced_round = true;
   forced.caught = {"v-1", "v-2"};
   forced.whistleblower_reward = 30;
   forced.whistleblower_paid = 45;  // 60 owed
   forced.jackpot = 0;
   forced.tax = 5;
   ASSERT_TRUE(book.Observe(p, &forced).ok());
+  p = book.Plan(3);
+  // A forced error cut short before its verifiers' round (the solver
+  // withheld a checkpoint): never put to them, neither caught nor missed.
+  MarketTaskRecord withheld = BookRecord(book, p, 2, {}, "withheld");
+  withheld.forced_error = true;
+  withheld.jackpot = 0;
+  ASSERT_TRUE(book.Observe(p, &withheld).ok());
   const nlohmann::json s = book.Summary();
   // A forced error hides no cheat: the real trace is verified after it.
-  EXPECT_EQ(s["cheating"]["tasks"], 3);
-  EXPECT_EQ(s["cheating"]["caught"], 2);
+  EXPECT_EQ(s["cheating"]["tasks"], 4);
+  EXPECT_EQ(s["cheating"]["caught"], 3);
   EXPECT_EQ(s["cheating"]["missed"], 1);
-  EXPECT_EQ(s["forced_errors"]["raised"], 1);
+  EXPECT_EQ(s["forced_errors"]["raised"], 2);
   EXPECT_EQ(s["forced_errors"]["caught"], 1);
+  EXPECT_EQ(s["forced_errors"]["missed"], 0);
+  EXPECT_EQ(s["forced_errors"]["unjudged"], 1);
   EXPECT_EQ(s["jackpot"]["short_payouts"], 1);
   EXPECT_EQ(s["jackpot"]["initial"], 90);
   EXPECT_EQ(s["jackpot"]["min"], 0);
   EXPECT_EQ(s["security_cost"]["total"], 20 + 5 + 80);
-  EXPECT_DOUBLE_EQ(s["security_cost"]["per_task"].get<double>(), 105.0 / 3);
+  EXPECT_DOUBLE_EQ(s["security_cost"]["per_task"].get<double>(), 105.0 / 4);
   const std::string tasks = book.TasksCsv();
-  EXPECT_EQ(std::count(tasks.begin(), tasks.end(), '\n'), 4);
+  EXPECT_EQ(std::count(tasks.begin(), tasks.end(), '\n'), 5);
   const std::string people = book.ParticipantsCsv();
-  EXPECT_EQ(std::count(people.begin(), people.end(), '\n'), 1 + 3 * 3);
+  EXPECT_EQ(std::count(people.begin(), people.end(), '\n'), 1 + 4 * 3);
 }
 
 // Whatever the records say, the book's invariants hold: an out participant

@@ -144,6 +144,7 @@ TEST(Money, ProfitIsLedgerFlowMinusComputeCost) {
             nlohmann::json({{"raised", 1},
                             {"caught", 1},
                             {"missed", 0},
+                            {"unjudged", 0},
                             {"lazy_exposed", 1},
                             {"fees_from_jackpot", 20},
                             {"fees_unpaid", 0}}));
@@ -156,9 +157,45 @@ TEST(Money, ProfitIsLedgerFlowMinusComputeCost) {
   EXPECT_EQ((*summary)["supply"], 1340);
   const std::string csv = MetricsCsv(*summary);
   EXPECT_NE(
-      csv.find("forced_error,forced_error_caught,forced_error_missed,jackpot"),
+      csv.find("forced_error,forced_error_caught,forced_error_missed,forced_error_unjudged,"
+               "jackpot"),
       std::string::npos);
   EXPECT_NE(csv.find("profit.h"), std::string::npos);
+}
+
+// A forced error whose task ended before its verifiers' round (the solver
+// withheld a checkpoint: no forced_error_settlement) was never judged: it
+// is neither caught nor missed, and counted apart.
+TEST(Money, AForcedErrorCutShortIsUnjudgedNotMissed) {
+  std::vector<Event> events;
+  for (Event& e : ForcedErrorStory()) {
+    if (e.type == "forced_error_settlement") continue;
+    if (e.type == "settlement") {
+      e.data.erase("forced_round");
+      e.data["outcome"] = "withheld";
+    }
+    events.push_back(std::move(e));
+  }
+  auto summary = BuildSummary(events, "x", 1);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  const auto& t = (*summary)["tasks"][0];
+  EXPECT_EQ(t["forced_error"], true);
+  EXPECT_EQ(t["forced_error_caught"], false);
+  EXPECT_EQ(t["forced_error_missed"], false);
+  EXPECT_EQ(t["forced_error_unjudged"], true);
+  EXPECT_EQ((*summary)["forced_errors"]["raised"], 1);
+  EXPECT_EQ((*summary)["forced_errors"]["missed"], 0);
+  EXPECT_EQ((*summary)["forced_errors"]["unjudged"], 1);
+  // Judged and not caught is missed, as before.
+  events = ForcedErrorStory();
+  for (Event& e : events) {
+    if (e.type == "settlement") e.data["forced_round"]["caught"] = nlohmann::json::array();
+  }
+  summary = BuildSummary(events, "x", 1);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ((*summary)["tasks"][0]["forced_error_missed"], true);
+  EXPECT_EQ((*summary)["tasks"][0]["forced_error_unjudged"], false);
+  EXPECT_EQ((*summary)["forced_errors"]["missed"], 1);
 }
 
 // A compute cost per step of 2^53 - 1 (the largest the schema allows) over
