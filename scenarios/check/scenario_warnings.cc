@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -81,16 +82,44 @@ std::string Rate(double r) {
   return buf;
 }
 
+// The participants' funds at genesis, in all.
+int64_t ParticipantFundsAtGenesis(const Scenario& scenario) {
+  int64_t total = 0;
+  const nlohmann::json genesis = scenario.resolved.value("genesis_funds", nlohmann::json());
+  if (genesis.is_object()) {  // a market's, per participant
+    for (const auto& [name, funds] : genesis.items()) {
+      if (funds.is_number_integer()) total += funds.get<int64_t>();  // each ≤ 2^53, ≤ 1000
+    }
+    return total;
+  }
+  return static_cast<int64_t>(scenario.participants.size()) * scenario.economics.participant_funds;
+}
+
+// The most `field` can be: a token amount, with the genesis supply
+// (submitter_funds, the participants' funds and jackpot_initial, as
+// ScenarioSemantics bounds it) within TaskEconomics::kMaxAmount.
+int64_t MostFundsCanBe(const Scenario& scenario, const std::string& field) {
+  const EconomicsSpec& e = scenario.economics;
+  const int64_t max = TaskEconomics::kMaxAmount;
+  if (field == "participant_funds") {
+    const int64_t n = std::max<int64_t>(1, static_cast<int64_t>(scenario.participants.size()));
+    return std::max<int64_t>(0, (max - e.submitter_funds - e.jackpot_initial) / n);
+  }
+  return std::max<int64_t>(0, max - e.submitter_funds - ParticipantFundsAtGenesis(scenario));
+}
+
 // The advice that ends a funds warning: "Give <whom> at least N." when N
-// is an amount the schema allows, else that no amount can be given (every
-// token amount is at most TaskEconomics::kMaxAmount, 2^53 - 1) and what to
-// lower instead.
-std::string GiveAtLeast(const std::string& whom, const std::string& field, bool within_limit,
-                        const std::string& needs, const std::string& lower) {
-  if (within_limit) return " Give " + whom + " at least " + needs + ".";
-  return " That is more than " + field + " can be (at most " +
-         std::to_string(TaskEconomics::kMaxAmount) +
-         ", the limit of every token amount): lower " + lower + " instead.";
+// is an amount `field` can be (MostFundsCanBe), else that no amount can be
+// given, why, and what to lower instead. `needs` is none past int64.
+std::string GiveAtLeast(const Scenario& scenario, const std::string& whom,
+                        const std::string& field, std::optional<int64_t> needs,
+                        const std::string& lower) {
+  const int64_t most = MostFundsCanBe(scenario, field);
+  if (needs && *needs <= most) return " Give " + whom + " at least " + std::to_string(*needs) + ".";
+  return " That is more than " + field + " can be (at most " + std::to_string(most) +
+         ", so that the genesis supply — submitter_funds, the participants' funds and "
+         "jackpot_initial — stays within 2^53 - 1, the limit of every token amount): lower " +
+         lower + " instead.";
 }
 
 // The jackpot at genesis against what one forced error may ask of it:
@@ -133,8 +162,8 @@ std::string ForcedErrorFunding(const Scenario& scenario) {
          " in all. Until the jackpot tax and slashed stakes fill it, what it "
          "cannot pay is not paid (summary: settlement whistleblower_paid, "
          "fees_unpaid)." +
-         GiveAtLeast("the jackpot", "jackpot_initial",
-                     need.ok() && need->value() <= TaskEconomics::kMaxAmount, needs,
+         GiveAtLeast(scenario, "the jackpot", "jackpot_initial",
+                     need.ok() ? std::optional<int64_t>(need->value()) : std::nullopt,
                      "the whistleblower_reward, the verifier_fee or verifiers_per_task");
 }
 
@@ -190,8 +219,7 @@ std::vector<std::string> ScenarioWarnings(const Scenario& scenario) {
                   std::to_string(e.verifier_stake) + " + " + std::to_string(e.challenge_stake) +
                   "): a selected verifier can never challenge (its challenge is taken as an "
                   "abstention), so a corrupt solver goes unchallenged." +
-                  GiveAtLeast("participants", "participant_funds",
-                              needs <= TaskEconomics::kMaxAmount, std::to_string(needs),
+                  GiveAtLeast(scenario, "participants", "participant_funds", needs,
                               "verifier_stake or challenge_stake"));
   }
   if (!scenario.market && e.solver_stake > 0 && !scenario.solvers().empty() &&
@@ -201,9 +229,8 @@ std::vector<std::string> ScenarioWarnings(const Scenario& scenario) {
                   " cannot lock the solver's stake (" + std::to_string(e.solver_stake) +
                   "): the ledger refuses the transfer and the task runs without it, so a "
                   "solver caught cheating loses nothing and its challenger wins nothing." +
-                  GiveAtLeast("participants", "participant_funds",
-                              e.solver_stake <= TaskEconomics::kMaxAmount,
-                              std::to_string(e.solver_stake), "solver_stake"));
+                  GiveAtLeast(scenario, "participants", "participant_funds", e.solver_stake,
+                              "solver_stake"));
   }
   for (const ParticipantSpec* s : scenario.solvers()) {
     const auto seed = s->params.find("source_data_seed");

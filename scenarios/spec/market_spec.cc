@@ -224,9 +224,13 @@ void CheckMoney(const json& r, const MarketPool& pool, int64_t max_reward,
   const int64_t per_task = economics["verifiers_per_task"].get<int64_t>();
   const std::string kTooLarge = "more than the ledger can hold (2^63 - 1 token units)";
   const int64_t submitter = economics["submitter_funds"].get<int64_t>();
-  if (!Add(Add(pool.funds, submitter), economics["jackpot_initial"].get<int64_t>())) {
+  const auto supply = Add(Add(pool.funds, submitter), economics["jackpot_initial"].get<int64_t>());
+  if (!supply || *supply > TaskEconomics::kMaxAmount) {
     errors->push_back({"/market", "submitter_funds + every participant's funds + jackpot_initial is " +
-                                      kTooLarge});
+                                      (supply ? std::to_string(*supply) + ", " : "") +
+                                      "more than the largest token amount (2^53 - 1): a balance "
+                                      "past it is not exact in JSON readers that hold numbers "
+                                      "as doubles (jq, JavaScript)"});
   }
   const int64_t tasks = r["tasks"].get<int64_t>();
   const auto escrow =

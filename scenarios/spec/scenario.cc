@@ -97,10 +97,15 @@ std::vector<ScenarioError> MoneyErrors(const json& r, int64_t verifiers) {
   const auto supply = CheckedAdd(
       CheckedAdd(funds, CheckedMul(participants, e["participant_funds"].get<int64_t>())),
       e["jackpot_initial"].get<int64_t>());
-  if (!supply) {
+  // Every balance is at most the supply: within 2^53 - 1, each is exact in
+  // every JSON reader (jq and JavaScript hold numbers as doubles).
+  if (!supply || *supply > TaskEconomics::kMaxAmount) {
     errors.push_back({"/economics", "submitter_funds + " + std::to_string(participants) +
                                         " participants × participant_funds + jackpot_initial "
-                                        "is " + kTooLarge});
+                                        "is " + (supply ? std::to_string(*supply) + ", " : "") +
+                                        "more than the largest token amount (2^53 - 1): a "
+                                        "balance past it is not exact in JSON readers that "
+                                        "hold numbers as doubles (jq, JavaScript)"});
   }
   // Compute costs are figures in token units: the steps one party can
   // train or re-execute over the run times the cost of a step must be a

@@ -100,9 +100,10 @@ TEST(ScenarioWarningsFunds, VerifiersThatCannotAffordAChallengeAreWarnedAbout) {
                         "unchallenged. Give participants at least 700.");
 }
 
-// Stakes that add up past the largest amount participant_funds can hold
-// (2^53 - 1): the warning says no amount can be given and what to lower,
-// rather than advising 2^53, which the schema refuses.
+// Stakes that add up past the most participant_funds can be (the genesis
+// supply within 2^53 - 1: (2^53 - 1 - submitter_funds 10000) / 2
+// participants): the warning says no amount can be given and what to
+// lower, rather than advising an amount check would refuse.
 TEST(ScenarioWarningsFunds, NoAdviceToGiveMoreThanAnAmountCanBe) {
   const int64_t max = (int64_t{1} << 53) - 1;
   nlohmann::json j = {{"format", "veritrain-scenario/1"},
@@ -110,19 +111,28 @@ TEST(ScenarioWarningsFunds, NoAdviceToGiveMoreThanAnAmountCanBe) {
                       {"job", {{"name", "synthetic"}, {"steps", 20}}},
                       {"protocol", {{"checkpoint_interval", 5}}},
                       {"economics",
-                       {{"participant_funds", max}, {"verifier_stake", max}, {"challenge_stake", 1}}},
+                       {{"participant_funds", 1000},
+                        {"verifier_stake", max / 2},
+                        {"challenge_stake", 1}}},
                       {"participants",
                        {{{"name", "s"}, {"role", "solver"}}, {{"name", "v"}, {"role", "verifier"}}}}};
   auto sc = ParseScenario(j.dump(), "w.json");
   ASSERT_TRUE(sc.ok()) << sc.status().ToString();
-  const auto w = ScenarioWarnings(*sc);
+  auto w = ScenarioWarnings(*sc);
   ASSERT_EQ(w.size(), 1u);
   EXPECT_THAT(w[0], HasSubstr("cannot lock a verifier's stake and a challenge stake"));
   EXPECT_THAT(w[0], Not(HasSubstr("Give participants at least")));
-  EXPECT_THAT(w[0], Not(HasSubstr("9007199254740992")));
   EXPECT_THAT(w[0], HasSubstr("That is more than participant_funds can be (at most "
-                              "9007199254740991, the limit of every token amount): lower "
-                              "verifier_stake or challenge_stake instead."));
+                              "4503599627365495, so that the genesis supply"));
+  EXPECT_THAT(w[0], HasSubstr("lower verifier_stake or challenge_stake instead."));
+  // An amount that fits is advised, and a scenario with it passes check.
+  j["economics"]["verifier_stake"] = 100;
+  j["economics"]["participant_funds"] = 50;
+  sc = ParseScenario(j.dump(), "w.json");
+  ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+  w = ScenarioWarnings(*sc);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_THAT(w[0], HasSubstr("Give participants at least 101."));
 }
 
 // A solver that cannot lock its stake would run the task without one: a
