@@ -11,12 +11,17 @@
 // honest verifier that draws that interval challenges an honest solver and
 // loses its challenge stake.
 //
-// So the whole task is trained under the solver's profile and each of its
+// Nor under every seed: each task of a run trains from its own initial
+// weights and data order, and one task's first interval can land twenty
+// times further than another's.
+//
+// So every task is trained under the solver's profile and each of its
 // intervals re-executed under each distinct verifier profile, as far as a
-// budget allows: the first interval always, then the next ones while the
-// steps trained and re-executed (and their FLOPs) stay within the budget.
-// The intervals the budget leaves out are named in a warning: check does
-// not vouch for δ there.
+// budget allows, breadth first: the first task's first interval always,
+// then the first intervals of the other tasks, then every task's second,
+// and so on, while the steps trained and re-executed (and their FLOPs)
+// stay within the budget. The intervals the budget leaves out are named in
+// a warning: check does not vouch for δ there.
 //
 // Thread-safety: changes process-wide LibTorch settings (thread count);
 // call it from one thread before any role starts. Leaves the solver's
@@ -61,7 +66,10 @@ struct IntervalErrorCheck {
   // One line when the budget left intervals unmeasured, naming them.
   std::vector<std::string> warnings;
   // {"intervals": n, "intervals_measured": m,
-  //  "largest": {"<verifier>": {"<metric>": {"distance": d, "interval": i}}}}
+  //  "tasks": t, "task_intervals_measured": over every task,
+  //  "largest": {"<verifier>": {"<metric>": {"distance": d, "interval": i,
+  //                                          "task": j}}}}
+  // ("intervals_measured": the first task's).
   nlohmann::json measured = nlohmann::json::object();
   // The solver's honest state at the start of a few measured intervals
   // after the first (at most kSampledStarts, spread over those the budget

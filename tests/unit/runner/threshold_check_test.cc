@@ -11,6 +11,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 namespace veritrain {
@@ -259,6 +260,52 @@ TEST(ThresholdCheckTest, IntervalsBeyondTheBudgetAreNamedNotVouchedFor) {
   auto by_flops = CheckThresholds(sc, no_flops);
   ASSERT_TRUE(by_flops.ok());
   EXPECT_EQ(by_flops->measured["honest_interval_error"]["intervals_measured"], 1);
+}
+
+// Each task trains from its own seeds, and the honest error under another
+// seed can be far larger than under the first task's: every task is
+// measured, and a δ between the first task's error and another's is
+// refused, naming that task. (Before, only the first task was measured,
+// and following check's advice cost an honest verifier its stake.)
+TEST(ThresholdCheckTest, EveryTaskOfTheRunIsMeasured) {
+  auto with_tasks = [](int64_t tasks, double delta) {
+    Scenario sc = SyntheticAcrossPrecisions(1, delta);
+    sc.tasks = tasks;
+    return sc;
+  };
+  ThresholdCheck one, eight;
+  AllErrors(with_tasks(1, 1e-15), &one);
+  AllErrors(with_tasks(8, 1e-15), &eight);
+  const auto& first = one.measured["honest_interval_error"]["largest"]["v"]["l2"];
+  const auto& all = eight.measured["honest_interval_error"];
+  EXPECT_EQ(all["tasks"], 8);
+  EXPECT_EQ(all["task_intervals_measured"], 64);
+  const double d0 = first["distance"].get<double>();
+  const double dmax = all["largest"]["v"]["l2"]["distance"].get<double>();
+  const int64_t worst_task = all["largest"]["v"]["l2"]["task"].get<int64_t>();
+  // With these seeds another task's error is the largest (the premise).
+  ASSERT_GT(dmax, d0);
+  ASSERT_GT(worst_task, 0);
+  const double between = std::sqrt(d0 * dmax);
+  EXPECT_EQ(AllErrors(with_tasks(1, between)), "");
+  const std::string errors = AllErrors(with_tasks(8, between));
+  EXPECT_THAT(errors, HasSubstr("is below the honest error of task " + std::to_string(worst_task) +
+                                "'s interval "));
+  EXPECT_THAT(errors, HasSubstr("v would challenge an honest solver there"));
+  EXPECT_THAT(errors, HasSubstr("with a margin (the honest error varies with the seeds"));
+
+  // Breadth first within the budget: the first intervals of every task
+  // before any task's second.
+  IntervalErrorBudget some;
+  some.max_steps = 10 * 10;  // ten more intervals of 5 steps, re-executed once
+  auto part = CheckThresholds(with_tasks(8, 1), some);
+  ASSERT_TRUE(part.ok()) << part.status().ToString();
+  EXPECT_EQ(part->measured["honest_interval_error"]["task_intervals_measured"], 11);
+  ASSERT_EQ(part->warnings.size(), 1u);
+  EXPECT_THAT(part->warnings[0],
+              HasSubstr("the honest error of 53 of the 64 intervals of the run's 8 tasks was not "
+                        "measured against delta, only of interval 0 (steps 0 to 5) of every "
+                        "task, and interval 1 of tasks 0..2"));
 }
 
 // A forced error nothing finite can move beyond δ would be approved by
