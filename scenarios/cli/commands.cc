@@ -192,16 +192,19 @@ int WorkflowCommands::State::Sweep() {
     spdlog::info("sweep: {} runs kept from the interrupted sweep, {} run now", out.resumed,
                  out.runs - out.resumed);
   }
+  if (out.exit_code == kRunBadInput) {
+    // Refused before running anything (a --resume of another sweep, …):
+    // no counts, which would read as a sweep that ran and settled nothing.
+    progress.Finish("sweep: not run");
+    std::cerr << out.error << "\n";
+    return out.exit_code;
+  }
   char line[160];
   std::snprintf(line, sizeof(line), "sweep: %lld runs, %lld settled, %lld with unmet expectations, %.1f s",
                 static_cast<long long>(out.runs), static_cast<long long>(out.completed),
                 static_cast<long long>(out.unmet), out.wall_seconds);
   progress.Finish(line);
   if (!out.out_dir.empty()) std::cout << "results: " << out.out_dir << "\n";
-  if (out.exit_code == kRunBadInput) {
-    std::cerr << out.error << "\n";
-    return out.exit_code;
-  }
   if (sweep_report && !out.out_dir.empty()) {
     auto r = WriteReport(out.out_dir);
     if (r.ok()) PrintReportResult(*r);

@@ -2,6 +2,8 @@
 // schema, semantic checks, then the typed Scenario.
 #include "scenarios/spec/scenario.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -401,8 +403,39 @@ void EconomicsErrors(const json& r, int verifiers, std::vector<ScenarioError>& e
 
 }
 
-// Network faults and retries.
+// Whether `host` is a dotted IPv4 address or a host name (RFC 1123: dot
+// separated labels of letters, digits and '-', neither starting nor ending
+// with '-', at most 63 characters each and 253 in all), the forms the tcp
+// endpoints take. All digits and dots is an IPv4 address or nothing.
+bool IsHostName(const std::string& host) {
+  if (host.empty() || host.size() > 253) return false;
+  in_addr v4;
+  if (::inet_pton(AF_INET, host.c_str(), &v4) == 1) return true;
+  if (host.find_first_not_of("0123456789.") == std::string::npos) return false;
+  size_t start = 0;
+  while (start <= host.size()) {
+    const size_t end = std::min(host.find('.', start), host.size());
+    const std::string label = host.substr(start, end - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+      return false;
+    }
+    for (char c : label) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
+    }
+    start = end + 1;
+  }
+  return true;
+}
+
+// Network faults and retries, and the tcp host.
 void NetworkErrors(const json& r, std::vector<ScenarioError>& errors) {
+  const std::string host = r["network"]["host"].get<std::string>();
+  if (!IsHostName(host)) {
+    errors.push_back({"/network/host",
+                      json(host).dump() + " is neither an IPv4 address (four numbers 0 to "
+                      "255: \"127.0.0.1\") nor a host name (letters, digits, '-' and '.': "
+                      "\"localhost\"); the tcp endpoints could not bind to it"});
+  }
   const json& faults = r["network"]["faults"];
   const double rates = faults["drop"].get<double>() + faults["duplicate"].get<double>() +
                        faults["reorder"].get<double>() + faults["delay"].get<double>();

@@ -399,6 +399,9 @@ TEST_F(WorkflowTest, ASweepIntoAUsedFolderKeepsNothingOfTheOldOne) {
   CommandResult other = RunVeritrain({"sweep", sweep("four", {0, 1, 2, 3}), "--out", out, "--resume"}, dir_);
   EXPECT_EQ(other.exit_code, 2);
   EXPECT_NE(other.err.find("holds another sweep"), std::string::npos) << other.err;
+  // No counts line, which would read as a sweep that ran and settled nothing.
+  EXPECT_EQ((other.out + other.err).find("settled"), std::string::npos) << other.out << other.err;
+  EXPECT_NE(other.err.find("sweep: not run"), std::string::npos) << other.err;
 }
 
 TEST_F(WorkflowTest, AnInterruptedSweepResumesKeepingTheRunsItFinished) {
@@ -484,8 +487,10 @@ TEST_F(WorkflowTest, ResumeIsRefusedWhenTheBuildOrAFileTheJobReadsChanged) {
   const std::string commit = j["inputs"]["build"]["commit"].get<std::string>();
   j["inputs"]["build"]["commit"] = "0123456789ab";
   std::ofstream(out + "/sweep.json") << j.dump(2);
-  refused("the build", {"--resume: the veritrain build changed", "(commit 0123456789ab) → ",
-                        "(commit " + commit + ")"});
+  // (A dirty build also names its executable's hash after the commit.)
+  refused("the build", {"--resume: the veritrain build changed", "(commit 0123456789ab",
+                        ") → " + j["inputs"]["build"]["veritrain"].get<std::string>() +
+                            " (commit " + commit});
 
   // A sweep.json from before inputs were recorded cannot be vouched for.
   j.erase("inputs");

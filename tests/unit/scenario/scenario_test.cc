@@ -222,6 +222,25 @@ TEST(ScenarioTest, ThresholdsForMetricsNotMeasuredAreRefused) {
   }
 }
 
+// A host the tcp endpoints cannot bind to is refused by check, not found
+// when the run starts.
+TEST(ScenarioTest, TheNetworkHostMustBeAnAddressOrAHostName) {
+  for (const char* bad : {"999.1.1.1", "1.2.3", "", "-a.example", "a..b", "a b", "::1",
+                          "tcp://127.0.0.1"}) {
+    json j = json::parse(kMinimal);
+    j["network"] = {{"host", bad}};
+    EXPECT_THAT(ErrorOf(j), HasSubstr("/network/host: " + json(bad).dump() +
+                                      " is neither an IPv4 address"))
+        << bad;
+  }
+  for (const char* good : {"127.0.0.1", "0.0.0.0", "localhost", "node-1.cluster.local",
+                           "10.2.3.4"}) {
+    json j = json::parse(kMinimal);
+    j["network"] = {{"host", good}};
+    EXPECT_EQ(ErrorOf(j), "") << good;
+  }
+}
+
 TEST(ScenarioTest, GivenValuesAreNotReplacedByDefaults) {
   json j = json::parse(kMinimal);
   j["protocol"] = {{"checkpoint_interval", 25},
