@@ -27,6 +27,7 @@ add_library(veritrain_runner STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/sweep/sweep_runner.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/sweep/sweep_inputs.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/sweep/merge.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/sweep/sweep_audit.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/report/plot.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/report/html.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/report/report.cc

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -22,6 +23,7 @@
 #include "scenarios/runner/run.h"
 #include "scenarios/spec/schema_doc.h"
 #include "scenarios/sweep/sweep.h"
+#include "scenarios/sweep/sweep_audit.h"
 #include "scenarios/sweep/sweep_runner.h"
 
 namespace veritrain {
@@ -68,7 +70,7 @@ void PrintReportResult(const ReportResult& r) {
   std::cout << "report: " << r.path << " (" << r.kind << ", " << r.plots << " plots)\n";
   for (const auto& n : r.notes) std::cout << "  skipped " << n << "\n";
   if (r.audited && !r.audit_problems.empty()) {
-    std::cerr << "report: the folder fails its audit (the report says so):\n";
+    std::cerr << "report: the folder fails its audit" << (r.kind == "run" ? " (the report says so)" : "") << ":\n";
     for (const auto& p : r.audit_problems) std::cerr << "  FAIL  " << p << "\n";
   }
 }
@@ -246,7 +248,9 @@ int WorkflowCommands::State::Audit() {
     return kRunBadInput;
   }
   options.arbiter_key = *key;
-  auto audit = AuditRunFolder(audit_dir, options);
+  std::error_code ec;
+  const bool sweep = std::filesystem::exists(std::filesystem::path(audit_dir) / "sweep.json", ec);
+  auto audit = sweep ? AuditSweepFolder(audit_dir, options) : AuditRunFolder(audit_dir, options);
   if (!audit.ok()) {
     std::cerr << "audit: " << audit.status().message() << "\n";
     return kRunBadInput;

@@ -13,6 +13,7 @@
 #include "scenarios/report/html.h"
 #include "scenarios/report/report_parts.h"
 #include "scenarios/runner/folder_audit.h"
+#include "scenarios/sweep/sweep_audit.h"
 
 namespace veritrain {
 namespace report {
@@ -134,7 +135,15 @@ Result<ReportResult> WriteReport(const std::string& dir, const ReportOptions& op
   std::string title;
   std::optional<FolderAudit> audit;
   std::string audit_error;
-  if (!sweep) {
+  if (sweep) {
+    // The tables against the rows, the rows against each run's summary,
+    // each run's folder audited (sweep/sweep_audit.h).
+    auto audited = AuditSweepFolder(dir);
+    if (audited.ok()) {
+      result.audited = true;
+      result.audit_problems = audited->problems;
+    }
+  } else {
     auto audited = AuditRunFolder(dir);
     if (audited.ok()) {
       audit = std::move(audited).value();

@@ -25,6 +25,7 @@
 #include "scenarios/runner/results_folder.h"
 #include "scenarios/runner/role_executables.h"
 #include "scenarios/runner/thread_log.h"
+#include "scenarios/sweep/sweep_audit.h"
 #include "scenarios/sweep/sweep_inputs.h"
 
 namespace veritrain {
@@ -130,6 +131,22 @@ Result<std::vector<std::pair<size_t, SweepRow>>> ResumedRows(const std::string& 
     auto row = SweepRow::FromJson(j);
     if (!row.ok() || row->run != runs[i].index) continue;
     if (row->metrics.value("status", std::string()) == "interrupted") continue;
+    // A row is kept only with the summary it was taken from: a summary
+    // deleted or edited since makes the run be done again.
+    if (RowHasSummary(*row)) {
+      std::ifstream summary_in(dir + "/runs/" + SweepRunDirName(runs[i].index) +
+                               "/summary.json");
+      if (!summary_in) continue;
+      const std::string summary_text(std::istreambuf_iterator<char>(summary_in), {});
+      if (JsonDeeperThan(summary_text, kMaxJsonFileDepth)) continue;
+      const json summary = json::parse(summary_text, nullptr, false);
+      if (summary.is_discarded() || !summary.is_object() ||
+          !RowMatchesSummary(*row, summary).empty()) {
+        spdlog::warn("sweep: run {}: its summary.json is missing or no longer gives its row; "
+                     "it is done again", runs[i].index);
+        continue;
+      }
+    }
     out.emplace_back(i, std::move(*row));
   }
   return out;

@@ -447,6 +447,68 @@ TEST_F(WorkflowTest, AnInterruptedSweepResumesKeepingTheRunsItFinished) {
   EXPECT_EQ(all.find("interrupted"), std::string::npos);
 }
 
+// A sweep's tables are derived from its runs: audit (and report) check the
+// tables against the rows, each row against its run's summary.json, and
+// each run folder; --resume keeps a run only with the summary its row came
+// from.
+TEST_F(WorkflowTest, ASweepFolderIsAuditedDownToItsRuns) {
+  const std::string file = Write(
+      "audited", {{"sweep", {{"parameters", {{{"path", "protocol.top_q"}, {"values", {0, 1}}}}},
+                              {"repetitions", 2}}}});
+  const std::string out = dir_ + "/audited";
+  CommandResult swept = RunVeritrain({"sweep", file, "--out", out, "--jobs", "2"}, dir_);
+  ASSERT_EQ(swept.exit_code, 0) << swept.out << swept.err;
+  CommandResult clean = RunVeritrain({"audit", out}, dir_);
+  EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+  EXPECT_NE(clean.out.find("4 of 4 runs with a summary audited"), std::string::npos) << clean.out;
+  EXPECT_NE(clean.out.find("sweep.csv: identical"), std::string::npos) << clean.out;
+  const std::string csv = ReadFile(out + "/sweep.csv");
+  const std::string rows = ReadFile(out + "/rows.jsonl");
+  const std::string summary1 = ReadFile(out + "/runs/run-000001/summary.json");
+
+  // An edited table.
+  std::string edited = csv;
+  const size_t at = edited.find("accepted");
+  ASSERT_NE(at, std::string::npos) << csv;
+  edited.replace(at, 8, "rejected");
+  std::ofstream(out + "/sweep.csv") << edited;
+  CommandResult table = RunVeritrain({"audit", out}, dir_);
+  EXPECT_EQ(table.exit_code, 1) << table.out;
+  EXPECT_NE(table.out.find("FAIL  sweep.csv: not the table rows.jsonl gives"), std::string::npos)
+      << table.out;
+  CommandResult reported = RunVeritrain({"report", out}, dir_);
+  EXPECT_EQ(reported.exit_code, 1) << reported.out << reported.err;
+  EXPECT_NE(reported.err.find("sweep.csv: not the table"), std::string::npos) << reported.err;
+  std::ofstream(out + "/sweep.csv") << csv;
+
+  // A summary edited to read otherwise: its own audit fails, and so does
+  // its row.
+  json s = json::parse(summary1);
+  s["tasks"][0]["outcome"] = "challenge_upheld";
+  std::ofstream(out + "/runs/run-000001/summary.json") << s.dump(2);
+  CommandResult forged = RunVeritrain({"audit", out}, dir_);
+  EXPECT_EQ(forged.exit_code, 1) << forged.out;
+  EXPECT_NE(forged.out.find("runs/run-000001: rows.jsonl's row is not the one its summary.json "
+                            "gives: "),
+            std::string::npos)
+      << forged.out;
+  EXPECT_NE(forged.out.find("runs/run-000001: summary.json"), std::string::npos) << forged.out;
+
+  // --resume does the run again rather than keep a row its summary no
+  // longer gives, or one whose summary is gone.
+  fs::remove(out + "/runs/run-000002/summary.json");
+  CommandResult resumed = RunVeritrain({"sweep", file, "--out", out, "--resume"}, dir_);
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  EXPECT_NE(resumed.err.find("2 runs kept from the interrupted sweep, 2 run now"),
+            std::string::npos)
+      << resumed.err;
+  EXPECT_EQ(ReadFile(out + "/runs/run-000001/summary.json").find("challenge_upheld"),
+            std::string::npos);
+  EXPECT_TRUE(fs::exists(out + "/runs/run-000002/summary.json"));
+  CommandResult after = RunVeritrain({"audit", out}, dir_);
+  EXPECT_EQ(after.exit_code, 0) << after.out;
+}
+
 TEST_F(WorkflowTest, ResumeIsRefusedWhenTheBuildOrAFileTheJobReadsChanged) {
   const std::string file = WriteWithFiles(
       "files", {{"sweep", {{"parameters", {{{"path", "protocol.top_q"}, {"values", {0, 1}}}}}}}});
