@@ -209,9 +209,11 @@ class ArbiterCore {
   Status OnCheckpointDelivery(const Message& m, Ack* reply);
   // Publishes (and keeps for republishing) the state of `demand`.
   Status PublishDemand(Task& task, const Demand& demand);
-  // The solver lost a data-availability challenge: the task goes to
-  // `withheld` and settles, the stake to the verifier that asked first.
-  Status Withhold(Task& task, const Demand& demand);
+  // The solver lost a data-availability challenge and the verification is
+  // over (Conclusion::kWithheld): the task goes to `withheld` and settles,
+  // the stake to the first withheld challenger in selection order
+  // (WithheldChallengers, arbiter/task_rules.h).
+  Status Withhold(Task& task, const std::string& reason);
   // Where a delivered checkpoint is kept.
   std::string DeliveryFile(const std::string& task, int64_t index) const;
   Status OpenDispute(Task& task, const std::string& challenger, int64_t interval,

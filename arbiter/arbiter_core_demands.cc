@@ -71,6 +71,11 @@ Status ArbiterCore::OnAvailabilityChallenge(const Message& m, Ack* reply,
                   {"state", DemandStateName(d.state)},
                   {"deadline_ms", d.deadline_ms},
                   {"reason", d.reason}}};
+    // Joining a demand that failed: this verifier may have been the last
+    // the withheld task waited for.
+    if (!asked_before && d.state == DemandState::kFailed && ReadyToConclude(task)) {
+      return Conclude(task);
+    }
     return Status::Ok();
   }
   RelayCheckpoint(task, d, m.from, reply, answer);
@@ -165,10 +170,11 @@ Status ArbiterCore::OnCheckpointDelivery(const Message& m, Ack* reply) {
         Log(task.id, AvailabilityFailedEvent{index, d->first_challenger,
                                              "the solver delivered an invalid checkpoint " +
                                                  std::to_string(index) + ": " + valid.message()}));
-    Demand failed = *d;
-    failed.reason = "the solver delivered an invalid checkpoint " + std::to_string(index) + ": " +
-                    valid.message();
-    return Withhold(task, failed);
+    *reply = Ack{true, "", {{"index", index}, {"state", "failed"}}};
+    // The task is lost for the solver; it settles once the other verifiers
+    // are done (ReadyToConclude).
+    if (ReadyToConclude(task)) return Conclude(task);
+    return Status::Ok();
   }
   spdlog::info("arbiter: {}: the solver delivered checkpoint {}", task.id, index);
   task.delivered[index] = delivery->tensors;
@@ -180,11 +186,9 @@ Status ArbiterCore::OnCheckpointDelivery(const Message& m, Ack* reply) {
   return Status::Ok();
 }
 
-Status ArbiterCore::Withhold(Task& task, const Demand& demand) {
-  task.withheld_challenger = demand.first_challenger;
+Status ArbiterCore::Withhold(Task& task, const std::string& reason) {
   VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kDataWithheld));
-  return Settle(task,
-                "withheld: " + demand.reason + " (asked for by " + demand.first_challenger + ")");
+  return Settle(task, reason);
 }
 
 }  // namespace veritrain

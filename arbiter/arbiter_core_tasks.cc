@@ -204,6 +204,8 @@ Status ArbiterCore::OnVerdict(const Message& m, Ack* reply) {
 Status ArbiterCore::Conclude(Task& task) {
   const Conclusion c = ConclusionOf(task);
   switch (c.kind) {
+    case Conclusion::kWithheld:
+      return Withhold(task, c.reason);
     case Conclusion::kForcedRound:
       return ForcedRound(task);
     case Conclusion::kDispute:
@@ -331,14 +333,16 @@ Status ArbiterCore::Tick(int64_t now_ms) {
 Status ArbiterCore::FireDeadline(Task& task, int64_t now) {
   switch (DueAt(task, now)) {
     case DueAction::kDemands:
-      // A demand past its deadline loses the task for the solver; while
-      // one is open, verification does not end.
+      // A demand past its deadline loses the task for the solver, which
+      // settles once the other verifiers are done (ReadyToConclude) or
+      // the verification deadline passes; while a demand is open,
+      // verification does not end.
       if (auto failed = task.availability.Expire(now)) {
         VT_RETURN_IF_ERROR(
             Log(task.id,
                 AvailabilityFailedEvent{failed->index, failed->first_challenger, failed->reason}));
         VT_RETURN_IF_ERROR(PublishDemand(task, *failed));
-        return Withhold(task, *failed);
+        if (ReadyToConclude(task)) return Conclude(task);
       }
       return Status::Ok();
     case DueAction::kTrainingDeadline:

@@ -221,7 +221,7 @@ Status ArbiterCore::ReplayDemandEvent(const Event& e, Task& task) {
     NoteDemand(task, *task.availability.Find(d.index));
   } else if (e.type == AvailabilityFailedEvent::kType) {
     VT_ASSIGN_OR_RETURN(AvailabilityFailedEvent failed, Read<AvailabilityFailedEvent>(e));
-    task.withheld_challenger = failed.challenger;
+    // Who wins is read from the demands at settlement (WithheldChallengers).
     // An expired demand (an invalid delivery was resolved above).
     const Demand* demand = task.availability.Find(failed.index);
     if (demand == nullptr) return Diverged(e, "no such checkpoint demand");
@@ -229,6 +229,9 @@ Status ArbiterCore::ReplayDemandEvent(const Event& e, Task& task) {
         !task.availability.Expire(demand->deadline_ms).has_value()) {
       return Diverged(e, "the demand had not expired");
     }
+    // Republished as failed: the task may wait for other verifiers before
+    // it settles.
+    NoteDemand(task, *task.availability.Find(failed.index));
   }
   return Status::Ok();
 }

@@ -72,8 +72,10 @@ struct ArbiterTask {
   int64_t clock_ms = 0;
   // Data-availability challenges (core/protocol/availability.h): the
   // demands, the checkpoints delivered (kept in memory and in a file of
-  // the work dir, which a restarted arbiter reads), and the verifier that
-  // asked first for a checkpoint the solver did not deliver.
+  // the work dir, which a restarted arbiter reads). Who wins a withheld
+  // task is read from the demands (WithheldChallengers,
+  // arbiter/task_rules.h); `withheld_challenger` names the winner only
+  // when a forced error's real trace is never opened (RealTraceWithheld).
   AvailabilityBook availability;
   std::map<int64_t, State> delivered;
   std::map<int64_t, std::string> delivered_files;

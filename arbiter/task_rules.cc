@@ -83,7 +83,37 @@ std::string RefuseVerdict(const ArbiterTask& task, const std::string& from, cons
 }
 
 bool ReadyToConclude(const ArbiterTask& task) {
-  return task.verdicts.size() == task.selected.size() && !task.availability.any_open();
+  if (task.availability.any_open()) return false;
+  const std::vector<std::string> withheld = WithheldChallengers(task);
+  for (const auto& v : task.selected) {
+    if (task.verdicts.count(v) == 0 &&
+        std::find(withheld.begin(), withheld.end(), v) == withheld.end()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+namespace {
+
+// Whether `verifier` asked for the checkpoint of demand `d`.
+bool AskedFor(const Demand& d, const std::string& verifier) {
+  return std::find(d.challengers.begin(), d.challengers.end(), verifier) != d.challengers.end();
+}
+
+}  // namespace
+
+std::vector<std::string> WithheldChallengers(const ArbiterTask& task) {
+  std::vector<std::string> out;
+  for (const auto& v : task.selected) {
+    for (const auto& [index, d] : task.availability.demands()) {
+      if (d.state == DemandState::kFailed && AskedFor(d, v)) {
+        out.push_back(v);
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 std::optional<Conclusion> NextChallenge(const ArbiterTask& task) {
@@ -98,6 +128,17 @@ std::optional<Conclusion> NextChallenge(const ArbiterTask& task) {
 }
 
 Conclusion ConclusionOf(const ArbiterTask& task) {
+  const std::vector<std::string> withheld = WithheldChallengers(task);
+  if (!withheld.empty()) {
+    // The winner's failed demand of the lowest index gives the reason: the
+    // same whichever demand failed first.
+    const std::string& winner = withheld.front();
+    for (const auto& [index, d] : task.availability.demands()) {
+      if (d.state != DemandState::kFailed || !AskedFor(d, winner)) continue;
+      return {Conclusion::kWithheld, winner,
+              "withheld: " + d.reason + " (asked for by " + winner + ")"};
+    }
+  }
   if (task.forced_error && !task.real_round) return {Conclusion::kForcedRound, "", ""};
   if (std::optional<Conclusion> first = NextChallenge(task)) return *first;
   int64_t accepted = 0;
@@ -122,11 +163,19 @@ DueAction DueAt(const ArbiterTask& task, int64_t now_ms) {
   if (task.machine.done() || !task.assigned()) return DueAction::kNone;
   // While a checkpoint demand is open, verification does not end.
   if (s == TaskState::kVerifying && task.availability.any_open()) return DueAction::kDemands;
+  // A demand failed and every verifier is done, but the task is not
+  // settled yet (an arbiter restarted in between).
+  if (s == TaskState::kVerifying && !WithheldChallengers(task).empty() &&
+      ReadyToConclude(task)) {
+    return DueAction::kConclude;
+  }
   if (now_ms < task.deadline_ms) return DueAction::kNone;
   switch (s) {
     case TaskState::kTraining: return DueAction::kTrainingDeadline;
     case TaskState::kVerifying:
-      return task.verdicts.empty() ? DueAction::kVerificationDeadline : DueAction::kConclude;
+      return task.verdicts.empty() && WithheldChallengers(task).empty()
+                 ? DueAction::kVerificationDeadline
+                 : DueAction::kConclude;
     case TaskState::kForcedError: return DueAction::kRealTraceDeadline;
     default: return DueAction::kNone;
   }
@@ -231,6 +280,13 @@ SettlementInput SettlementInputOf(const ArbiterTask& task, const Ledger& ledger,
                            !task.dispute->ruling->solver_correct;
     in.result_proven_wrong = initial_state || evaluated;
   }
+  // Withheld: the first of the verifiers whose checkpoint demand failed,
+  // in selection order, wins; each of them earns its fee.
+  if (in.outcome == SettlementOutcome::kWithheld) {
+    in.withheld_challengers = WithheldChallengers(task);
+    if (!in.withheld_challengers.empty()) in.challenger = in.withheld_challengers.front();
+  }
+  // A forced error's real trace never opened (RealTraceWithheld).
   if (!task.withheld_challenger.empty()) in.challenger = task.withheld_challenger;
   in.jackpot = ledger.Balance(kJackpotAccount);
   // The real trace of a forced error: its fees come from the jackpot, and

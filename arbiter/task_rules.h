@@ -10,6 +10,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "arbiter/task.h"
 #include "core/protocol/amount.h"
@@ -44,9 +45,18 @@ Status SetDurations(const TaskSpec& spec, ArbiterTask* task);
 std::string RefuseVerdict(const ArbiterTask& task, const std::string& from, const Verdict& v,
                           std::optional<ChallengedInterval>* challenged);
 
-// Every selected verifier has voted and no checkpoint demand is open: the
-// verification can conclude before its deadline.
+// No checkpoint demand is open, and every selected verifier has voted or
+// asked for a checkpoint the solver did not deliver (a failed demand): the
+// verification can conclude before its deadline. A failed demand does not
+// end the task at once: the other verifiers finish, so that who is paid
+// for the withholding does not depend on whose request arrived first.
 bool ReadyToConclude(const ArbiterTask& task);
+
+// The selected verifiers that asked for a checkpoint the solver did not
+// deliver (a failed demand), in selection order; empty when no demand of
+// the trace being verified failed. The first of them wins a withheld
+// task's slashed stake; each of them earns its fee.
+std::vector<std::string> WithheldChallengers(const ArbiterTask& task);
 
 // How a verification that is over concludes (arbiter Conclude).
 //
@@ -57,8 +67,13 @@ bool ReadyToConclude(const ArbiterTask& task);
 // upheld or none is left. A corrupt solver's own verifier, challenging an
 // honest interval first, so loses its challenge stake and cannot keep an
 // honest challenger from the game.
+//
+// A failed checkpoint demand decides before anything else: the task is
+// withheld, won by the first of WithheldChallengers (selection order, not
+// arrival order).
 struct Conclusion {
   enum Kind {
+    kWithheld,     // a checkpoint demand failed: the first withheld challenger wins
     kForcedRound,  // a forced error's posted trace: settle the verifiers' part
     kDispute,      // the first challenger in selection order goes to the game
     kInitialState, // ... or, on checkpoint 0 as the initial state, to a ruling
@@ -66,8 +81,8 @@ struct Conclusion {
     kAccepted,
   };
   Kind kind = kAccepted;
-  std::string challenger;  // kDispute, kInitialState
-  std::string reason;      // kAllAbstained, kAccepted: the settlement's reason
+  std::string challenger;  // kWithheld, kDispute, kInitialState
+  std::string reason;      // kWithheld, kAllAbstained, kAccepted: the settlement's reason
 };
 Conclusion ConclusionOf(const ArbiterTask& task);
 
@@ -83,8 +98,9 @@ enum class DueAction {
   kNone,
   kDemands,               // verifying with a checkpoint demand open: expire demands only
   kTrainingDeadline,      // no trace: solver_timeout
-  kConclude,              // verification deadline with verdicts: conclude with them
-  kVerificationDeadline,  // no verdict at all: unverified
+  kConclude,              // the verification deadline with verdicts or a failed
+                          // demand, or a failed demand and ReadyToConclude: conclude
+  kVerificationDeadline,  // no verdict and no failed demand: unverified
   kRealTraceDeadline,     // a forced error's real trace not opened: withheld
 };
 DueAction DueAt(const ArbiterTask& task, int64_t now_ms);

@@ -16,8 +16,10 @@
 // step counter (tensor "meta/step") is index·k. A valid delivery fulfils
 // the demand and the arbiter relays the checkpoint to the verifiers that
 // asked; an invalid one, or none before the deadline, loses the task for
-// the solver (outcome `withheld`, its stake slashed to the verifier that
-// asked first).
+// the solver (outcome `withheld`, once every selected verifier is done; its
+// stake slashed to the first, in selection order, of the verifiers that
+// asked for a checkpoint that was not delivered: arbiter/task_rules.h,
+// WithheldChallengers).
 //
 // Per demand (one per checkpoint index), states and transitions:
 //
@@ -28,6 +30,7 @@
 //   open       Deliver, valid                 delivered
 //   open       Deliver, invalid               failed
 //   open       Expire (deadline passed)       failed
+//   failed     Open (another verifier)        failed     (joins: it asked too)
 //   delivered  Open (anyone)                  delivered  (relay again)
 //   delivered  Deliver                        delivered  (ignored, not checked
 //                                                          again)
@@ -64,7 +67,7 @@ const char* DemandStateName(DemandState s);
 struct Demand {
   int64_t index = -1;
   DemandState state = DemandState::kInvalid;
-  std::string first_challenger;         // who asked first: the winner if it fails
+  std::string first_challenger;         // who asked first (for the record only)
   std::vector<std::string> challengers;  // everyone who asked, in order
   int64_t opened_ms = 0;
   int64_t deadline_ms = 0;

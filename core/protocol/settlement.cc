@@ -135,12 +135,16 @@ Status CheckSettlementInput(const SettlementInput& in) {
   return Status::Ok();
 }
 
-// Whether `v` earned its fee: it judged (accepted or challenged), or it is
-// the winner of a data-availability challenge, which did the judging
-// though it had no data to post a verdict on.
+// Whether `v` earned its fee: it judged (accepted or challenged), or it
+// asked for a checkpoint the solver withheld, which did the judging though
+// it had no data to post a verdict on.
 bool EarnsFee(const SettlementInput& in, const VerifierPosition& v) {
-  if (in.outcome == SettlementOutcome::kWithheld && v.name == in.challenger)
+  if (in.outcome == SettlementOutcome::kWithheld &&
+      (v.name == in.challenger ||
+       std::find(in.withheld_challengers.begin(), in.withheld_challengers.end(), v.name) !=
+           in.withheld_challengers.end())) {
     return true;
+  }
   return v.verdict == VerdictKind::kAccept ||
          v.verdict == VerdictKind::kChallenge;
 }

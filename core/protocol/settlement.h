@@ -68,10 +68,14 @@
 //                       deliver a valid checkpoint to the arbiter in time,
 //                       core/protocol/availability.h) the reward goes back;
 //                       the solver's stake is slashed, the winner being the
-//                       verifier that asked (`challenger`), which also gets
-//                       its fee though it posted no verdict. Verification
-//                       was cut short: a selected verifier that had not
-//                       voted gets its stake back (no fee); one that
+//                       first, in selection order, of the verifiers that
+//                       asked for a checkpoint the solver did not deliver
+//                       (`challenger`, first of `withheld_challengers`) —
+//                       not whichever request reached the arbiter first;
+//                       each of them gets its fee though it posted no
+//                       verdict. Verification was cut short: a selected
+//                       verifier that had neither voted nor asked gets its
+//                       stake back (no fee); one that
 //                       accepted is not lazy (the data it saw may have been
 //                       served to it alone).
 //   jackpot             after the tax and the slashed shares have come in,
@@ -154,9 +158,13 @@ struct SettlementInput {
   std::string solver_stake_account;  // "" when the solver holds no stake
   Amount solver_stake;
   std::vector<VerifierPosition> verifiers;  // the selected ones, in order
-  // The deciding game's challenger (upheld or rejected), or the verifier
-  // whose data-availability challenge the solver lost (withheld).
+  // The deciding game's challenger (upheld or rejected), or the winner of
+  // a withheld task: the first, in selection order, of
+  // `withheld_challengers`.
   std::string challenger;
+  // Withheld: the selected verifiers whose data-availability challenge the
+  // solver lost, in selection order. Each earns its fee.
+  std::vector<std::string> withheld_challengers;
   // The challengers whose games were played and rejected, in order (with
   // outcome challenge_rejected, `challenger` is the last of them).
   std::vector<std::string> rejected_challengers;

@@ -1,9 +1,11 @@
 #include "scenarios/runner/money.h"
 
+#include <algorithm>
 #include <limits>
 #include <map>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include "core/protocol/events.h"
 
@@ -100,6 +102,29 @@ void AddTaskCosts(int64_t cost_per_step, const std::set<std::string>& participan
   (*t)["profit"] = profit;
 }
 
+// The task's data-availability challenges in checkpoint order, then in
+// the verifiers' selection order: the same every run, whichever request
+// reached the arbiter first.
+void SortAvailabilityChallenges(const nlohmann::json& selected, nlohmann::json* t) {
+  if (!t->contains("availability_challenges")) return;
+  std::vector<nlohmann::json> challenges = (*t)["availability_challenges"];
+  const auto rank = [&selected](const nlohmann::json& c) {
+    const std::string who = c.value("challenger", std::string());
+    for (size_t i = 0; i < selected.size(); ++i) {
+      if (selected[i].is_string() && selected[i].get<std::string>() == who) return i;
+    }
+    return selected.size();
+  };
+  std::stable_sort(challenges.begin(), challenges.end(),
+                   [&rank](const nlohmann::json& a, const nlohmann::json& b) {
+                     const int64_t ia = a.value("index", int64_t{-1});
+                     const int64_t ib = b.value("index", int64_t{-1});
+                     if (ia != ib) return ia < ib;
+                     return rank(a) < rank(b);
+                   });
+  (*t)["availability_challenges"] = challenges;
+}
+
 }  // namespace
 
 bool IsSystemAccount(const std::string& account) {
@@ -164,6 +189,7 @@ void AddMoney(const std::vector<Event>& events, nlohmann::json* summary) {
     t["economics"] = econ;
     t["selected_verifiers"] =
         selected.count(id) ? selected[id] : nlohmann::json::array();
+    SortAvailabilityChallenges(t["selected_verifiers"], &t);
     nlohmann::json settled = settlement;
     settled.erase("economics");
     settled.erase("selected");

@@ -326,10 +326,21 @@ void ApplyTaskEvent(const Event& e, int64_t posted_ms, nlohmann::json& t,
   } else if (e.type == AvailabilityChallengeEvent::kType) {
     // A verifier asked the arbiter for a checkpoint the solver did not
     // serve it (docs/protocol.md, "Data-availability challenge").
-    t["availability_challenges"].push_back({{"challenger", d.value("challenger", std::string())},
-                                            {"index", d.value("index", int64_t{-1})},
-                                            {"reason", d.value("reason", std::string())},
-                                            {"state", "open"}});
+    nlohmann::json c = {{"challenger", d.value("challenger", std::string())},
+                        {"index", d.value("index", int64_t{-1})},
+                        {"reason", d.value("reason", std::string())},
+                        {"state", "open"}};
+    // Joining a demand already decided (a failed one: the task waits for
+    // every verifier before it settles) takes its outcome.
+    for (const auto& earlier : t["availability_challenges"]) {
+      if (earlier.value("index", int64_t{-2}) != c["index"] ||
+          earlier.value("state", std::string()) == "open") {
+        continue;
+      }
+      c["state"] = earlier["state"];
+      if (earlier.contains("failure")) c["failure"] = earlier["failure"];
+    }
+    t["availability_challenges"].push_back(c);
   } else if (e.type == CheckpointDeliveredEvent::kType || e.type == AvailabilityFailedEvent::kType) {
     const bool delivered = e.type == CheckpointDeliveredEvent::kType && d.value("valid", false);
     for (auto& c : t["availability_challenges"]) {

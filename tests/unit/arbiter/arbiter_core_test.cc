@@ -2,13 +2,15 @@
 // and times in, and what it logs, transfers, publishes and replies checked
 // in a recording outbox — escrow and assignment, verdict validation, every
 // conclusion (accepted, all abstained, a dispute lost on time by either
-// party, a ruling on checkpoint 0, a forced error), every deadline,
-// resent requests and silence.
+// party, a ruling on checkpoint 0, a forced error, a withheld checkpoint
+// whoever asked for it first), every deadline, resent requests and
+// silence.
 #include "arbiter/arbiter_core.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 
 #include "arbiter/task_rules.h"
 #include "tests/unit/arbiter/arbiter_core_harness.h"
@@ -455,6 +457,129 @@ TEST_F(ArbiterCoreTest, AForcedErrorIsRevealedAndWithheldWithoutTheRealTrace) {
   ASSERT_TRUE(core_->Tick(due).ok());
   EXPECT_EQ(Outcome(), "withheld");
   EXPECT_TRUE(core_->ledger().CheckConservation().ok());
+}
+
+// A task whose solver never delivers checkpoint 1. The selected verifier
+// `first` (its place in the selection) asks for it at 200; the other asks
+// at `second_ms` — before the demand's deadline (1200), after it (joining
+// the failed demand), or never (-1) — and time passes to the verification
+// deadline (10100). What the ledger and the settlement say then.
+struct WithheldArrivalRun {
+  std::vector<std::string> selected;
+  std::map<std::string, int64_t> balances;
+  std::string outcome;
+  std::string reason;
+  std::string winner;  // of the solver's slashed stake
+  int64_t settled_ms = -1;
+  bool settled_at_deadline_only = false;  // still verifying just before 10100
+};
+
+WithheldArrivalRun RunWithheldAskedInOrder(size_t first, int64_t second_ms) {
+  CoreHarness h;
+  TestTrace trace;
+  WithheldArrivalRun run;
+  EXPECT_TRUE(CoreHarness::AckOf(h.Send(PostTask{CoreHarness::Spec()}, "submitter", 0, "")).ok);
+  for (const char* who : {"s", "v1", "v2", "v3"}) {
+    EXPECT_TRUE(
+        CoreHarness::AckOf(h.Send(Hello{who[0] == 's' ? "solver" : "verifier", ""}, who, 0, ""))
+            .ok);
+  }
+  EXPECT_TRUE(CoreHarness::AckOf(h.Send(trace.Commit(), "s", 100)).ok);
+  run.selected = h.core->task(kTask)->selected;
+  if (run.selected.size() != 2) {
+    ADD_FAILURE() << "expected two verifiers drawn";
+    return run;
+  }
+  AvailabilityChallenge ask;
+  ask.index = 1;
+  ask.reason = "the solver refused checkpoint 1";
+  const std::string early = run.selected[first];
+  const std::string late = run.selected[1 - first];
+  EXPECT_TRUE(CoreHarness::AckOf(h.Send(ask, early, 200)).ok);
+  if (second_ms >= 0 && second_ms < 1200) {
+    EXPECT_TRUE(CoreHarness::AckOf(h.Send(ask, late, second_ms)).ok);
+  }
+  h.Tick(1200);  // the demand's deadline: it fails
+  if (second_ms >= 1200) {
+    // Not settled yet: the other verifier is not done.
+    EXPECT_EQ(h.core->task(kTask)->machine.state(), TaskState::kVerifying);
+    const Ack joined = CoreHarness::AckOf(h.Send(ask, late, second_ms));
+    EXPECT_TRUE(joined.ok) << joined.error;
+    EXPECT_EQ(joined.data.value("state", ""), "failed");
+  }
+  h.Tick(10099);
+  run.settled_at_deadline_only = h.core->task(kTask)->machine.state() == TaskState::kVerifying;
+  h.Tick(10100);
+  EXPECT_TRUE(h.core->ledger().CheckConservation().ok());
+  for (const char* account : {"submitter", "s", "v1", "v2", "v3", kJackpotAccount, kBurnAccount}) {
+    run.balances[account] = h.core->ledger().Balance(account).value();
+  }
+  if (const Message* settled = h.out.LastPublished(TaskSettled::kType)) {
+    const auto body = Unpack<TaskSettled>(*settled);
+    if (body.ok()) {
+      run.outcome = body->outcome;
+      run.reason = body->reason;
+    }
+  }
+  for (const auto& e : h.out.logged) {
+    if (e.type != SettlementEvent::kType) continue;
+    for (const auto& slash : e.data.at("slashed")) {
+      if (slash.value("owner", "") == "s") run.winner = slash.value("winner", "");
+    }
+  }
+  run.settled_ms = h.core->task(kTask)->settled_ms;
+  return run;
+}
+
+// Who wins a withheld task is the first challenger in selection order, not
+// whoever's request reached the arbiter first: the same scenario and seed
+// settle the same way, and each honest verifier that asked earns its fee.
+TEST(ArbiterCoreWithheldTest, TheWinnerIsTheSameWhicheverChallengeArrivesFirst) {
+  const WithheldArrivalRun in_order = RunWithheldAskedInOrder(0, 300);
+  const WithheldArrivalRun reversed = RunWithheldAskedInOrder(1, 300);
+  ASSERT_EQ(in_order.selected, reversed.selected);  // the seed's draw
+  ASSERT_EQ(in_order.selected.size(), 2u);
+  for (const WithheldArrivalRun* run : {&in_order, &reversed}) {
+    EXPECT_EQ(run->outcome, "withheld");
+    EXPECT_EQ(run->winner, run->selected[0]);
+    EXPECT_EQ(run->settled_ms, 1200);  // both asked: settled when the demand failed
+    // Both did the work: each gets its fee (50); the winner the slashed
+    // stake (100, all to the winner in this split).
+    EXPECT_EQ(run->balances.at(run->selected[0]), 1000 + 50 + 100);
+    EXPECT_EQ(run->balances.at(run->selected[1]), 1000 + 50);
+    EXPECT_EQ(run->balances.at("s"), 1000 - 100);
+  }
+  EXPECT_EQ(in_order.balances, reversed.balances);
+  EXPECT_EQ(in_order.reason, reversed.reason);
+}
+
+// A demand that fails does not settle the task while another selected
+// verifier is not done: the one asking after the failure is counted, in
+// selection order, as if it had asked first.
+TEST(ArbiterCoreWithheldTest, AVerifierAskingAfterTheDemandFailedIsWaitedFor) {
+  const WithheldArrivalRun in_order = RunWithheldAskedInOrder(0, 1300);
+  const WithheldArrivalRun reversed = RunWithheldAskedInOrder(1, 1300);
+  for (const WithheldArrivalRun* run : {&in_order, &reversed}) {
+    EXPECT_EQ(run->outcome, "withheld");
+    EXPECT_EQ(run->winner, run->selected[0]);
+    EXPECT_EQ(run->settled_ms, 1300);
+  }
+  EXPECT_EQ(in_order.balances, reversed.balances);
+  EXPECT_EQ(in_order.reason, reversed.reason);
+}
+
+// A verifier that neither asks nor votes is waited for only until the
+// verification deadline; the one that asked wins, whatever its place.
+TEST(ArbiterCoreWithheldTest, AVerifierThatNeverAnswersIsWaitedForUntilTheDeadline) {
+  const WithheldArrivalRun second_asks = RunWithheldAskedInOrder(1, -1);
+  EXPECT_TRUE(second_asks.settled_at_deadline_only);
+  EXPECT_EQ(second_asks.outcome, "withheld");
+  EXPECT_EQ(second_asks.settled_ms, 10100);
+  EXPECT_EQ(second_asks.winner, second_asks.selected[1]);
+  // The silent one is not slashed (verification was cut short), and earns
+  // no fee.
+  EXPECT_EQ(second_asks.balances.at(second_asks.selected[0]), 1000);
+  EXPECT_EQ(second_asks.balances.at(second_asks.selected[1]), 1000 + 50 + 100);
 }
 
 TEST_F(ArbiterCoreTest, ParticipantsGoSilentAndComeBack) {

@@ -1,6 +1,7 @@
 // Recovery is the live path again: for runs of the core driven through
 // every conclusion (acceptance, a game lost on the clock, a game in play, a
-// ruling on checkpoint 0, a forced error and its withheld real trace), a
+// ruling on checkpoint 0, a forced error and its withheld real trace, a
+// checkpoint withheld while a verifier was still to ask for it), a
 // core recovered from the log as it stood after ANY input holds what the
 // live core held then (ledger, every task's state, deadlines, draw, game,
 // the events it republishes), and fed the rest of the inputs it logs
@@ -229,6 +230,39 @@ TEST(ArbiterRecoveryTest, ForcedErrorWithheldAndDeadlines) {
   inputs.push_back({1199, Tick(1199)});
   inputs.push_back({1200, Tick(1200)});  // the reveal deadline: withheld
   CheckRecoveryAtEveryPoint(inputs);
+}
+
+// The second selected verifier asks for a checkpoint the solver never
+// delivers; the demand fails at 1200, and the task waits for the first
+// selected verifier, which joins the failed demand at 1300. A core
+// recovered in between settles it as the live one did: the first in
+// selection order wins.
+TEST(ArbiterRecoveryTest, WithheldSettledOnceEveryVerifierAsked) {
+  TestTrace trace;
+  auto inputs = UpToVerifying(CoreHarness::Spec(), trace);
+  AvailabilityChallenge ask;
+  ask.index = 1;
+  ask.reason = "the solver refused checkpoint 1";
+  inputs.push_back({200, SendBy(ask, 1, 200)});
+  inputs.push_back({1200, Tick(1200)});  // the demand fails; not settled yet
+  inputs.push_back({1300, SendBy(ask, 0, 1300)});
+  inputs.push_back({1400, Tick(1400)});
+  CheckRecoveryAtEveryPoint(inputs);
+  CoreHarness live;
+  for (const auto& input : inputs) input.second(live);
+  const Message* settled = live.out.LastPublished(TaskSettled::kType);
+  ASSERT_NE(settled, nullptr);
+  EXPECT_EQ(Unpack<TaskSettled>(*settled)->outcome, "withheld");
+  std::string winner, first_selected;
+  for (const auto& e : live.out.logged) {
+    if (e.type == VerifiersSelectedEvent::kType) first_selected = e.data.at("verifiers").at(0);
+    if (e.type != SettlementEvent::kType) continue;
+    for (const auto& slash : e.data.at("slashed")) {
+      if (slash.value("owner", "") == "s") winner = slash.value("winner", "");
+    }
+  }
+  EXPECT_FALSE(first_selected.empty());
+  EXPECT_EQ(winner, first_selected);
 }
 
 TEST(ArbiterRecoveryTest, TrainingDeadlineAndSilence) {

@@ -189,6 +189,27 @@ TEST_F(TaskRules, VerificationConcludesWhenEveryoneVotedAndNoDemandIsOpen) {
   EXPECT_TRUE(ReadyToConclude(task_));
 }
 
+// A failed demand does not conclude the verification while a selected
+// verifier has neither voted nor asked; the withheld challengers, and so
+// the winner, come in selection order whoever asked first.
+TEST_F(TaskRules, AFailedDemandConcludesAsWithheldOnceEveryVerifierIsDone) {
+  Verifying();
+  ASSERT_TRUE(task_.availability.Open("v2", 1, 3, 4, 0, 500).ok());
+  ASSERT_TRUE(task_.availability.Expire(500).has_value());
+  EXPECT_EQ(WithheldChallengers(task_), std::vector<std::string>{"v2"});
+  EXPECT_FALSE(ReadyToConclude(task_));  // v1 is not done
+  EXPECT_EQ(DueAt(task_, 501), DueAction::kNone);
+  EXPECT_EQ(DueAt(task_, 1000), DueAction::kConclude);  // the deadline
+  ASSERT_TRUE(task_.availability.Open("v1", 1, 3, 4, 600, 1600).ok());  // joins
+  EXPECT_EQ(WithheldChallengers(task_), (std::vector<std::string>{"v1", "v2"}));
+  EXPECT_TRUE(ReadyToConclude(task_));
+  EXPECT_EQ(DueAt(task_, 601), DueAction::kConclude);
+  const Conclusion c = ConclusionOf(task_);
+  EXPECT_EQ(c.kind, Conclusion::kWithheld);
+  EXPECT_EQ(c.challenger, "v1");
+  EXPECT_NE(c.reason.find("asked for by v1"), std::string::npos) << c.reason;
+}
+
 TEST_F(TaskRules, EveryConclusion) {
   Verifying();
   Vote("v1", Accept());

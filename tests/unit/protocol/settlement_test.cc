@@ -90,6 +90,24 @@ TEST(Settlement, UpheldWithoutProofSlashesTheSolverButNoApprover) {
   EXPECT_EQ(proven.Balance("v2"), proven.funds + proven.economics.verifier_fee - 300);
 }
 
+// Withheld with two verifiers that asked for the withheld data: the
+// winner (the first in selection order) gets the winner share, and each of
+// them its fee though neither posted a verdict.
+TEST(Settlement, WithheldPaysEveryWithheldChallengerItsFee) {
+  SettlementWorld w;  // solver stake 1000, split 60 / 30 / 10
+  w.Verdicts({VerdictKind::kNone, VerdictKind::kNone});
+  w.in.withheld_challengers = {"v1", "v2"};
+  auto plan = w.Settle(SettlementOutcome::kWithheld, "v1");
+  EXPECT_EQ(w.Balance("solver"), w.funds - 1000);
+  EXPECT_EQ(w.Balance("v1"), w.funds + w.economics.verifier_fee + 600);
+  EXPECT_EQ(w.Balance("v2"), w.funds + w.economics.verifier_fee);
+  EXPECT_EQ(w.Balance("submitter"), w.submitter_funds - 2 * w.economics.verifier_fee);
+  ASSERT_EQ(plan.slashed.size(), 1u);
+  EXPECT_EQ(plan.slashed[0].winner, "v1");
+  EXPECT_TRUE(plan.silent.empty());
+  EXPECT_TRUE(w.HeldIsEmpty());
+}
+
 TEST(Settlement, RejectedSlashesTheChallengerToTheSolver) {
   SettlementWorld w;
   w.Verdicts({VerdictKind::kChallenge});
