@@ -85,7 +85,7 @@ TEST(ThresholdCheckTest, NodeErrorsAreMeasuredOnLaterStepsToo) {
   // No budget beyond the first interval: step 0 only.
   auto first_only = CheckThresholds(CnnThresholds(1e-9, 0.15), IntervalErrorBudget{0, 0});
   ASSERT_TRUE(first_only.ok());
-  EXPECT_EQ(first_only->measured["node_error_steps"], nlohmann::json({0}));
+  EXPECT_EQ(first_only->measured["node_error_steps"], nlohmann::json::array({0}));
 }
 
 // A market's longest job variant is measured: its later intervals are
