@@ -17,12 +17,12 @@
 
 namespace veritrain {
 
-Result<TensorMap> SolverBehaviour::Step(const TrainingJob& job, const TensorMap& state) {
+Result<TensorMap> SolverBehaviour::Step(const TrainingJob& job, TensorMap state) {
   auto it = state.find("meta/step");
   const int64_t step =
       it != state.end() && it->second.numel() == 1 ? it->second.item<int64_t>() : -1;
   ++steps_computed_;
-  return TrainStep(job, state, /*record=*/nullptr, Hook(step));
+  return TrainStep(job, std::move(state), /*record=*/nullptr, Hook(step));
 }
 
 namespace {

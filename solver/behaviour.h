@@ -52,8 +52,11 @@ class SolverBehaviour {
 
   // Produces the state after one step from `state` (whose meta/step says
   // which step it is). By default: the job's step graph with Hook(step),
-  // counted in steps_computed().
-  virtual Result<TensorMap> Step(const TrainingJob& job, const TensorMap& state);
+  // counted in steps_computed(). `state` is taken by value: a caller that
+  // moves its state in lets the step release each old tensor once its
+  // last reader has run (TrainStep), so a step holds about one state, not
+  // two.
+  virtual Result<TensorMap> Step(const TrainingJob& job, TensorMap state);
 
   // A hook that perturbs node outputs during `step`, or nullptr. The solver
   // uses the same hook when it re-executes a step to answer a challenge,

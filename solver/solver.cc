@@ -345,7 +345,7 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
   auto train_start = std::chrono::steady_clock::now();
   auto last_pump = train_start;
   for (int64_t step = first_step; step < spec.steps; ++step) {
-    VT_ASSIGN_OR_RETURN(state, behaviour_->Step(*job, state));
+    VT_ASSIGN_OR_RETURN(state, behaviour_->Step(*job, std::move(state)));
     if ((step + 1) % k == 0) {
       VT_ASSIGN_OR_RETURN(state, behaviour_->Commit(*job, (step + 1) / k, std::move(state)));
       if (forced) {

@@ -325,7 +325,7 @@ Result<int64_t> Verifier::ChooseStepByDistance(Assignment& a, Challenge& c, cons
     TensorMap state = CastFloating(start, own);
     for (int64_t s = 0; s < n; ++s) {
       VT_RETURN_IF_ERROR(link_.Tick());  // resends pending requests while re-executing
-      VT_ASSIGN_OR_RETURN(state, TrainStep(job, state));
+      VT_ASSIGN_OR_RETURN(state, TrainStep(job, std::move(state)));
     }
     return state;
   };

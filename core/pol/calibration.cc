@@ -26,7 +26,7 @@ constexpr uint64_t kProbeSeed = 0x7e57ab1e;
 
 Result<TensorMap> Steps(const TrainingJob& job, TensorMap state, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
-    VT_ASSIGN_OR_RETURN(state, TrainStep(job, state));
+    VT_ASSIGN_OR_RETURN(state, TrainStep(job, std::move(state)));
   }
   return state;
 }

@@ -177,7 +177,7 @@ Result<IntervalCheck> CheckInterval(const TrainingJob& job, const VerificationPo
   TensorMap state = CastFloating(start, ScalarTypeOf(job.config().dtype));
   for (int64_t s = 0; s < span.steps; ++s) {
     if (on_step) VT_RETURN_IF_ERROR(on_step());
-    auto next = TrainStep(job, state);
+    auto next = TrainStep(job, std::move(state));
     ++out.steps_reexecuted;
     if (!next.ok()) {
       // The start was a well-formed state: the failure is the checker's.

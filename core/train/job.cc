@@ -121,7 +121,7 @@ Status CheckStateShape(const TrainingJob& job, const TensorMap& state) {
   return Status::Ok();
 }
 
-Result<TensorMap> TrainStep(const TrainingJob& job, const TensorMap& state,
+Result<TensorMap> TrainStep(const TrainingJob& job, TensorMap state,
                             std::vector<NodeRecord>* record,
                             const NodeHook& hook) {
   auto it = state.find("meta/step");
@@ -131,7 +131,7 @@ Result<TensorMap> TrainStep(const TrainingJob& job, const TensorMap& state,
   }
   const int64_t step = it->second.item<int64_t>();
   VT_ASSIGN_OR_RETURN(TensorMap batch, job.Batch(step));
-  return RunStepGraph(job.graph(), state, batch, record, hook);
+  return RunStepGraph(job.graph(), std::move(state), batch, record, hook);
 }
 
 }  // namespace veritrain

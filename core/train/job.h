@@ -113,8 +113,9 @@ Result<std::unique_ptr<TrainingJob>> MakeJob(const JobConfig& config);
 Status CheckStateShape(const TrainingJob& job, const TensorMap& state);
 
 // One training step from `state`: the batch of step state["meta/step"],
-// then RunStepGraph (see there for `record` and the errors).
-Result<TensorMap> TrainStep(const TrainingJob& job, const TensorMap& state,
+// then RunStepGraph (see there for `record`, the errors, and what moving
+// `state` in saves).
+Result<TensorMap> TrainStep(const TrainingJob& job, TensorMap state,
                             std::vector<NodeRecord>* record = nullptr,
                             const NodeHook& hook = nullptr);
 

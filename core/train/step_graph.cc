@@ -104,14 +104,12 @@ class StepGraphRun {
       : g_(g), values_(g.slots_.size()), present_(g.slots_.size(), false) {}
 
   // Puts the state and the batch into their slots (values no node reads
-  // or writes have none and are not needed).
-  Status Load(const TensorMap& state, const TensorMap& batch) {
-    // The state and the slots are both in name order: one merge.
-    auto slot = g_.slots_.begin();
-    for (const auto& [name, t] : state) {
-      while (slot != g_.slots_.end() && slot->first < name) ++slot;
-      if (slot != g_.slots_.end() && slot->first == name) Put(slot->second, t);
-    }
+  // or writes have none and are not needed). A state tensor the step
+  // replaces (a node writes "next/<name>") moves
+  // out of `state`, whose entry stays with an undefined tensor: the table
+  // then holds the step's only handle and releases it after its last
+  // reader, unless the caller kept one of its own.
+  Status Load(TensorMap& state, const TensorMap& batch) {
     for (const auto& [name, t] : batch) {
       if (state.count(name) != 0) {
         return Status::InvalidArgument("batch value '" + name +
@@ -119,6 +117,20 @@ class StepGraphRun {
       }
       auto it = g_.slots_.find(name);
       if (it != g_.slots_.end()) Put(it->second, t);
+    }
+    // The state and the slots are both in name order: one merge.
+    auto slot = g_.slots_.begin();
+    for (auto& [name, t] : state) {
+      while (slot != g_.slots_.end() && slot->first < name) ++slot;
+      const bool read = slot != g_.slots_.end() && slot->first == name;
+      if (!Replaced(name)) {
+        if (read) Put(slot->second, t);
+      } else if (read) {
+        Put(slot->second, std::move(t));
+        t = torch::Tensor();
+      } else {
+        t = torch::Tensor();
+      }
     }
     return Status::Ok();
   }
@@ -158,8 +170,9 @@ class StepGraphRun {
   }
 
   // The next state: for each state tensor n, the value "next/" + n when a
-  // node produced it, else n unchanged.
-  TensorMap Next(const TensorMap& state) const {
+  // node produced it, else n unchanged. Internal when a tensor Load moved
+  // out has no next value (it cannot: Run checks each declared output).
+  Result<TensorMap> Next(const TensorMap& state) const {
     const std::string prefix = kNext;
     // The "next/" slots are one run of the name-ordered slots, in the
     // order of the state names they follow: one merge.
@@ -177,12 +190,21 @@ class StepGraphRun {
     for (const auto& [name, t] : state) {
       while (Compare(slot, name) < 0) ++slot;
       const bool produced = Compare(slot, name) == 0 && present_[slot->second];
+      if (!produced && !t.defined()) {
+        return Status::Internal("the step produced no '" + prefix + name + "'");
+      }
       next.emplace_hint(next.end(), name, produced ? values_[slot->second] : t);
     }
     return next;
   }
 
  private:
+  // Whether the step replaces state tensor `name`: a node writes
+  // "next/<name>" (a value the step keeps to the end).
+  bool Replaced(const std::string& name) const {
+    return g_.outputs_.count(kNext + name) != 0;
+  }
+
   void Put(size_t slot, torch::Tensor t) {
     values_[slot] = std::move(t);
     present_[slot] = true;
@@ -293,7 +315,11 @@ Status StepGraph::Add(Node node) {
   NodeSlots slots;
   for (const auto& name : node.inputs) {
     slots.inputs.push_back(SlotOf(name));
-    last_reader_[slots.inputs.back()] = index;
+    // A "next/" value is the step's result: a node may read it, but the
+    // step keeps it to the end.
+    if (name.compare(0, std::char_traits<char>::length(kNext), kNext) != 0) {
+      last_reader_[slots.inputs.back()] = index;
+    }
   }
   for (const auto& name : node.outputs) slots.outputs.push_back(SlotOf(name));
   node_slots_.push_back(std::move(slots));
@@ -341,7 +367,7 @@ double StepGraph::TotalFlops() const {
   return total;
 }
 
-Result<TensorMap> RunStepGraph(const StepGraph& g, const TensorMap& state,
+Result<TensorMap> RunStepGraph(const StepGraph& g, TensorMap state,
                                const TensorMap& batch,
                                std::vector<NodeRecord>* record,
                                const NodeHook& hook) {
@@ -352,23 +378,26 @@ Result<TensorMap> RunStepGraph(const StepGraph& g, const TensorMap& state,
       step_it->second.dim() != 0) {
     return Status::InvalidArgument("state has no int64 scalar 'meta/step'");
   }
+  const torch::Tensor step = step_it->second;
   StepGraphRun run(g);
   VT_RETURN_IF_ERROR(run.Load(state, batch));
   if (record != nullptr) {
     record->clear();
     record->reserve(g.size());
   }
-  // A value leaves the table once the last node that reads it has run (the
-  // caller's state and batch keep theirs; the next state is assembled from
-  // `state` and the "next/" values, which no node reads): gradients and
-  // activations do not outlive their use, so a step's peak memory is not
-  // the sum of every value it made. Memory only: the bits are the same.
+  // A value leaves the table once the last node that reads it has run (a
+  // caller that kept its state or batch keeps those; the next state is
+  // assembled from `state` and the "next/" values, which stay to the end):
+  // gradients, activations and, when the caller moved its state in, the
+  // replaced state tensors do not outlive their use, so a step's peak
+  // memory is not the sum of every value it made. Memory only: the bits
+  // are the same.
   for (size_t index = 0; index < g.size(); ++index) {
     VT_RETURN_IF_ERROR(run.Run(index, record, hook));
   }
-  TensorMap next = run.Next(state);
+  VT_ASSIGN_OR_RETURN(TensorMap next, run.Next(state));
   try {
-    next[kStep] = step_it->second + 1;
+    next[kStep] = step + 1;
   } catch (const std::exception& e) {
     return Status::Internal(std::string("incrementing meta/step: ") + e.what());
   }

@@ -126,7 +126,8 @@ class StepGraph {
   std::map<std::string, size_t> slots_;  // value name -> slot, in name order
   std::vector<NodeSlots> node_slots_;    // one per node, in node order
   // For each slot, the index of the last node that reads it (the node
-  // after which a step releases it), or size_t(-1) when no node does.
+  // after which a step releases it), or size_t(-1) when no node does or
+  // the value is a "next/" one (the step's result, kept to the end).
   std::vector<size_t> last_reader_;
 };
 
@@ -146,8 +147,12 @@ struct NodeRecord {
 // Internal naming the node when it throws or omits a declared output, or
 // when a hook adds or removes an output name.
 // A value leaves the step's table once the last node that reads it has
-// run (the caller's state and batch keep theirs): memory only, the bits are
-// the same.
+// run: memory only, the bits are the same. `state` is taken by value: a
+// caller that moves its state in (RunStepGraph(g, std::move(s), ...))
+// gives the step the only handle to each tensor the step replaces, which
+// is then freed once its last reader has run, so that a step holds about
+// one state rather than the old and the new one whole; a caller that
+// passes a state it keeps copies handles only, and keeps its tensors.
 //
 // The hook is called after node `index` has been evaluated, with its outputs,
 // before they enter the value table. An honest run has no hook; a solver
@@ -158,7 +163,7 @@ struct NodeRecord {
 using NodeHook =
     std::function<void(size_t index, const Node& node, TensorMap& outputs)>;
 
-Result<TensorMap> RunStepGraph(const StepGraph& g, const TensorMap& state,
+Result<TensorMap> RunStepGraph(const StepGraph& g, TensorMap state,
                                const TensorMap& batch,
                                std::vector<NodeRecord>* record = nullptr,
                                const NodeHook& hook = nullptr);

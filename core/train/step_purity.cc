@@ -1,44 +1,63 @@
 #include "core/train/step_purity.h"
 
-#include <algorithm>
-#include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "core/crypto/sha256.h"
 
 namespace veritrain {
 namespace {
 
-// Bit-for-bit equality (NaN payloads included, unlike torch::equal).
-bool SameBits(const torch::Tensor& a, const torch::Tensor& b) {
-  if (a.scalar_type() != b.scalar_type() || a.sizes() != b.sizes()) {
-    return false;
+// What two evaluations of one output must share: its dtype, shape and bits
+// (a digest of the bytes, so that NaN payloads count, unlike torch::equal).
+struct Fingerprint {
+  torch::ScalarType type;
+  std::vector<int64_t> sizes;
+  Digest bytes;
+  bool operator==(const Fingerprint& o) const {
+    return type == o.type && sizes == o.sizes && bytes == o.bytes;
   }
-  const torch::Tensor x = a.contiguous().cpu(), y = b.contiguous().cpu();
-  return std::memcmp(x.data_ptr(), y.data_ptr(), x.nbytes()) == 0;
+};
+
+Fingerprint FingerprintOf(const torch::Tensor& t) {
+  const torch::Tensor c = t.detach().contiguous().cpu();
+  return {c.scalar_type(), c.sizes().vec(),
+          Sha256Of(c.nbytes() == 0 ? nullptr : c.data_ptr(), c.nbytes())};
 }
 
 }  // namespace
 
 Status CheckStepIsPure(const TrainingJob& job, uint64_t init_seed) {
-  const TensorMap state = job.InitialState(init_seed);
+  TensorMap state = job.InitialState(init_seed);
   VT_ASSIGN_OR_RETURN(TensorMap batch, job.Batch(0));
-  std::vector<NodeRecord> first, second;
-  VT_RETURN_IF_ERROR(RunStepGraph(job.graph(), state, batch, &first).status());
-  VT_RETURN_IF_ERROR(RunStepGraph(job.graph(), state, batch, &second).status());
-  const std::vector<Node>& nodes = job.graph().nodes();
-  const size_t n = std::min({nodes.size(), first.size(), second.size()});
-  for (size_t i = 0; i < n; ++i) {
-    for (const auto& name : nodes[i].outputs) {
-      auto a = first[i].outputs.find(name), b = second[i].outputs.find(name);
-      if (a == first[i].outputs.end() || b == second[i].outputs.end()) continue;
-      if (SameBits(a->second, b->second)) continue;
-      return Status::FailedPrecondition(
-          "node '" + nodes[i].name + "' gave two different values of '" + name +
-          "' for the same inputs (step 0 evaluated twice): the step is not a "
-          "pure function of its inputs — randomness in the model's forward "
-          "(torch.randn_like, dropout in training mode)? Verifiers and the "
-          "arbiter could not reproduce an honest solver");
+  // The first evaluation keeps a fingerprint of each node's outputs and the
+  // second compares against them as it goes; neither keeps a record of the
+  // step's values, so a large model's check holds about one step's memory.
+  std::vector<std::vector<Fingerprint>> first(job.graph().size());
+  const NodeHook keep = [&first](size_t index, const Node& node, TensorMap& outputs) {
+    for (const auto& name : node.outputs) first[index].push_back(FingerprintOf(outputs.at(name)));
+  };
+  VT_RETURN_IF_ERROR(RunStepGraph(job.graph(), state, batch, nullptr, keep).status());
+  std::string differs;  // "node 'x' gave two different values of 'y'", at the first
+  const NodeHook compare = [&first, &differs](size_t index, const Node& node,
+                                             TensorMap& outputs) {
+    if (!differs.empty()) return;
+    for (size_t i = 0; i < node.outputs.size() && i < first[index].size(); ++i) {
+      if (FingerprintOf(outputs.at(node.outputs[i])) == first[index][i]) continue;
+      differs = "node '" + node.name + "' gave two different values of '" + node.outputs[i] + "'";
+      return;
     }
+  };
+  VT_RETURN_IF_ERROR(
+      RunStepGraph(job.graph(), std::move(state), batch, nullptr, compare).status());
+  if (!differs.empty()) {
+    return Status::FailedPrecondition(
+        differs +
+        " for the same inputs (step 0 evaluated twice): the step is not a "
+        "pure function of its inputs — randomness in the model's forward "
+        "(torch.randn_like, dropout in training mode)? Verifiers and the "
+        "arbiter could not reproduce an honest solver");
   }
   return Status::Ok();
 }

@@ -31,9 +31,9 @@ class BlindfoldTopQSolver final : public SolverBehaviour {
   }
 
   Result<TensorMap> Step(const TrainingJob& job,
-                         const TensorMap& state) override {
+                         TensorMap state) override {
     VT_ASSIGN_OR_RETURN(int64_t step, StepOf(state));
-    if (step < honest_steps_) return SolverBehaviour::Step(job, state);
+    if (step < honest_steps_) return SolverBehaviour::Step(job, std::move(state));
     return WithStep(state, step + 1);
   }
 

@@ -22,7 +22,7 @@ class DataSubstitutionSolver final : public SolverBehaviour {
   }
 
   Result<TensorMap> Step(const TrainingJob& job,
-                         const TensorMap& state) override {
+                         TensorMap state) override {
     VT_ASSIGN_OR_RETURN(int64_t step, StepOf(state));
     VT_ASSIGN_OR_RETURN(TensorMap batch, job.Batch(step));
     VT_ASSIGN_OR_RETURN(TensorMap other, job.Batch(step + offset_));
@@ -41,7 +41,7 @@ class DataSubstitutionSolver final : public SolverBehaviour {
       return Status::Internal(std::string("data-substitution: ") + e.what());
     }
     ++steps_computed_;
-    return RunStepGraph(job.graph(), state, batch, nullptr, Hook(step));
+    return RunStepGraph(job.graph(), std::move(state), batch, nullptr, Hook(step));
   }
 
   nlohmann::json Report() const override {

@@ -27,7 +27,7 @@ class LazySolver final : public SolverBehaviour {
   }
 
   Result<TensorMap> Step(const TrainingJob& job,
-                         const TensorMap& state) override {
+                         TensorMap state) override {
     VT_ASSIGN_OR_RETURN(int64_t step, StepOf(state));
     bool skip;
     if (pattern_ == "tail") {
@@ -36,7 +36,7 @@ class LazySolver final : public SolverBehaviour {
       SplitMix64 rng(DeriveSeed(seed_, static_cast<uint64_t>(step)));
       skip = rng.NextDouble() < fraction_;
     }
-    if (!skip) return SolverBehaviour::Step(job, state);
+    if (!skip) return SolverBehaviour::Step(job, std::move(state));
     ++skipped_;
     return WithStep(state, step + 1);
   }

@@ -20,7 +20,7 @@ Status LineSpoofSolver::Begin(const TrainingJob& job, const TaskContext& task) {
 }
 
 Result<TensorMap> LineSpoofSolver::Step(const TrainingJob& job,
-                                        const TensorMap& state) {
+                                        TensorMap state) {
   return SkipStep(state);
 }
 

@@ -26,7 +26,7 @@ class LineSpoofSolver final : public SolverBehaviour {
   std::string name() const override { return name_; }
   Status Begin(const TrainingJob& job, const TaskContext& task) override;
   Result<TensorMap> Step(const TrainingJob& job,
-                         const TensorMap& state) override;
+                         TensorMap state) override;
   Result<TensorMap> Commit(const TrainingJob& job, int64_t index,
                            TensorMap state) override;
   nlohmann::json ClaimedOptimizer(

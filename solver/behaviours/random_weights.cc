@@ -22,7 +22,7 @@ class RandomWeightsSolver final : public SolverBehaviour {
 
   // No training: only the step counter moves.
   Result<TensorMap> Step(const TrainingJob& job,
-                         const TensorMap& state) override {
+                         TensorMap state) override {
     return SkipStep(state);
   }
 

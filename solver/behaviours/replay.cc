@@ -32,7 +32,7 @@ class ReplaySolver final : public SolverBehaviour {
   }
 
   Result<TensorMap> Step(const TrainingJob& job,
-                         const TensorMap& state) override {
+                         TensorMap state) override {
     return SkipStep(state);
   }
 

@@ -36,9 +36,9 @@ class SwitchingSolver final : public SolverBehaviour {
     }
     return current_->StartTask(job, task);
   }
-  Result<TensorMap> Step(const TrainingJob& job, const TensorMap& state) override {
+  Result<TensorMap> Step(const TrainingJob& job, TensorMap state) override {
     const int64_t before = current_->steps_computed();
-    auto next = current_->Step(job, state);
+    auto next = current_->Step(job, std::move(state));
     steps_computed_ += current_->steps_computed() - before;
     return next;
   }

@@ -217,6 +217,12 @@ TEST_F(StepGraphTest, RuntimeGivesTheBitsOfTheReferenceStep) {
       auto unrecorded = RunStepGraph(job->graph(), state, *batch);
       ASSERT_TRUE(unrecorded.ok());
       EXPECT_TRUE(BitEqual(*unrecorded, want)) << "step " << step;
+      // With the state moved in (replaced state tensors released too): the
+      // same.
+      TensorMap handed = state;
+      auto moved = RunStepGraph(job->graph(), std::move(handed), *batch);
+      ASSERT_TRUE(moved.ok()) << moved.status().ToString();
+      EXPECT_TRUE(BitEqual(*moved, want)) << "step " << step;
       state = std::move(got).value();
     }
   }
@@ -417,6 +423,67 @@ TEST(StepGraphRunTest, AValueLivesUntilItsLastReaderInEveryStep) {
   ASSERT_EQ(record.size(), 5u);
   EXPECT_TRUE(BitEqual(record[3].inputs.at("act/a"),
                        torch::tensor({1.0f, 2.0f, 3.0f, 4.0f})));
+}
+
+// A state tensor "param/w" in memory whose release `freed` shows.
+torch::Tensor WatchedStateTensor(std::shared_ptr<bool> freed) {
+  auto* values = new float[4]{1, 2, 3, 4};
+  auto release = [freed](void* p) {
+    delete[] static_cast<float*>(p);
+    *freed = true;
+  };
+  return torch::from_blob(values, {4}, release, torch::kFloat32);
+}
+
+TEST(StepGraphRunTest, AStateMovedInIsFreedOnceTheStepHasReplacedIt) {
+  // "opt" replaces param/w (writes next/param/w) and is its last reader;
+  // "c", after it, looks whether the old param/w is gone. A caller that
+  // moves its state in no longer holds it, so the step frees it there: a
+  // step does not hold the old state and the new one whole.
+  auto freed = std::make_shared<bool>(false);
+  auto freed_at_c = std::make_shared<std::optional<bool>>();
+  StepGraph g;
+  ASSERT_TRUE(g.Add(SimpleNode("opt", {"param/w"}, {"next/param/w"})).ok());
+  ASSERT_TRUE(g.Add(SimpleNode("b", {"data/x"}, {"act/b"})).ok());
+  ASSERT_TRUE(g.Add(Watches("c", {"act/b"}, freed, freed_at_c)).ok());
+  auto make_state = [&] {
+    *freed = false;
+    return TensorMap{{"meta/step", torch::zeros({}, torch::kInt64)},
+                     {"param/w", WatchedStateTensor(freed)},
+                     {"extra/kept", torch::arange(3)}};
+  };
+
+  TensorMap moved = make_state();
+  auto next = RunStepGraph(g, std::move(moved), {{"data/x", torch::ones({4})}});
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  ASSERT_TRUE(freed_at_c->has_value());
+  EXPECT_TRUE(**freed_at_c);
+  EXPECT_TRUE(BitEqual(next->at("param/w"), torch::tensor({2.0f, 3.0f, 4.0f, 5.0f})));
+  EXPECT_TRUE(BitEqual(next->at("extra/kept"), torch::arange(3)));  // no node replaces it
+  EXPECT_EQ(next->at("meta/step").item<int64_t>(), 1);
+
+  // A caller that keeps its state keeps its tensors.
+  freed_at_c->reset();
+  const TensorMap kept = make_state();
+  next = RunStepGraph(g, kept, {{"data/x", torch::ones({4})}});
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  ASSERT_TRUE(freed_at_c->has_value());
+  EXPECT_FALSE(**freed_at_c);
+  EXPECT_TRUE(BitEqual(kept.at("param/w"), torch::tensor({1.0f, 2.0f, 3.0f, 4.0f})));
+  EXPECT_TRUE(BitEqual(next->at("param/w"), torch::tensor({2.0f, 3.0f, 4.0f, 5.0f})));
+}
+
+TEST(StepGraphRunTest, AStateTensorWhoseNextValueIsReadStaysWhole) {
+  // next/param/w is read by a later node, so the table releases it there;
+  // the step must still return it as the next param/w.
+  StepGraph g;
+  ASSERT_TRUE(g.Add(SimpleNode("opt", {"param/w"}, {"next/param/w"})).ok());
+  ASSERT_TRUE(g.Add(SimpleNode("after", {"next/param/w"}, {"act/after"})).ok());
+  TensorMap state = {{"meta/step", torch::zeros({}, torch::kInt64)},
+                     {"param/w", torch::tensor({1.0f, 2.0f})}};
+  auto next = RunStepGraph(g, std::move(state), {});
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_TRUE(BitEqual(next->at("param/w"), torch::tensor({2.0f, 3.0f})));
 }
 
 TEST(StepGraphRunTest, AHookMayChangeOutputTensorsButNotTheirNames) {

@@ -8,6 +8,10 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "core/crypto/merkle.h"
 #include "core/train/op_job.h"
 #include "core/train/state_reach.h"
@@ -108,6 +112,71 @@ TEST(StepPurityTest, RandomnessInAForwardNamesTheNode) {
   EXPECT_THAT(s.message(),
               HasSubstr("node 'head.forward' gave two different values of "
                         "'act/head' for the same inputs"));
+}
+
+// A job of three nodes: "make" writes act/make into memory whose release
+// `freed` shows, "use" reads it last, and "look" notes in `freed_at_look`
+// whether it was gone by then.
+class WatchedValueJob final : public TrainingJob {
+ public:
+  WatchedValueJob() {
+    config_.name = "watched";
+    auto node = [](const std::string& name, std::vector<std::string> in,
+                   std::vector<std::string> out) {
+      Node n;
+      n.name = name;
+      n.kind = NodeKind::kForward;
+      n.inputs = std::move(in);
+      n.outputs = std::move(out);
+      return n;
+    };
+    Node make = node("make", {"data/x"}, {"act/make"});
+    make.fn = [freed = freed_](const TensorMap&) {
+      *freed = false;
+      auto* values = new float[2]{1, 2};
+      auto release = [freed](void* p) {
+        delete[] static_cast<float*>(p);
+        *freed = true;
+      };
+      return TensorMap{{"act/make", torch::from_blob(values, {2}, release, torch::kFloat32)}};
+    };
+    Node use = node("use", {"act/make"}, {"act/use"});
+    use.fn = [](const TensorMap& in) { return TensorMap{{"act/use", in.at("act/make") * 2}}; };
+    Node look = node("look", {"act/use"}, {"act/look"});
+    look.fn = [freed = freed_, seen = freed_at_look_](const TensorMap& in) {
+      seen->push_back(*freed);
+      return TensorMap{{"act/look", in.at("act/use") + 1}};
+    };
+    for (Node* n : {&make, &use, &look}) EXPECT_TRUE(graph_.Add(std::move(*n)).ok());
+  }
+  const std::string& name() const override { return config_.name; }
+  const JobConfig& config() const override { return config_; }
+  TensorMap InitialState(uint64_t) const override {
+    return {{"meta/step", torch::zeros({}, torch::kInt64)}};
+  }
+  Result<TensorMap> Batch(int64_t) const override {
+    return TensorMap{{"data/x", torch::ones({2})}};
+  }
+  const StepGraph& graph() const override { return graph_; }
+  Result<double> TestAccuracy(const TensorMap&) const override { return 0.0; }
+  Digest DatasetRoot() const override { return Digest{}; }
+  // Whether act/make was freed when "look" ran, one entry per evaluation.
+  const std::vector<bool>& freed_at_look() const { return *freed_at_look_; }
+
+ private:
+  JobConfig config_;
+  StepGraph graph_;
+  std::shared_ptr<bool> freed_ = std::make_shared<bool>(false);
+  std::shared_ptr<std::vector<bool>> freed_at_look_ = std::make_shared<std::vector<bool>>();
+};
+
+TEST(StepPurityTest, TheCheckKeepsNoRecordOfTheStepsValues) {
+  // Each evaluation frees a value once its last reader has run, as training
+  // does: the check of a large model holds about one step's memory, not two
+  // records of every value.
+  WatchedValueJob job;
+  ASSERT_TRUE(CheckStepIsPure(job, 1).ok());
+  EXPECT_THAT(job.freed_at_look(), ::testing::ElementsAre(true, true));
 }
 
 }  // namespace
