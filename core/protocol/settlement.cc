@@ -30,15 +30,19 @@ class Planner {
     s.why = why;
     s.winner = winner;
     s.amount = amount;
-    s.to_winner = ShareOf(amount, e.slash_winner_bps);
-    s.to_jackpot = ShareOf(amount, e.slash_jackpot_bps);
-    s.burned = Minus(Minus(amount, s.to_winner), s.to_jackpot);
-    Move(account, winner.empty() ? kJackpotAccount : winner, s.to_winner,
+    const Amount winner_share = ShareOf(amount, e.slash_winner_bps);
+    const Amount jackpot_share = ShareOf(amount, e.slash_jackpot_bps);
+    s.burned = Minus(Minus(amount, winner_share), jackpot_share);
+    Move(account, winner.empty() ? kJackpotAccount : winner, winner_share,
          "slash " + owner + " (" + why + "): winner share");
-    Move(account, kJackpotAccount, s.to_jackpot,
+    Move(account, kJackpotAccount, jackpot_share,
          "slash " + owner + " (" + why + "): jackpot share");
     Move(account, kBurnAccount, s.burned,
          "slash " + owner + " (" + why + "): burned");
+    // The record says where the money went: with no winner, the winner
+    // share went to the jackpot.
+    s.to_winner = winner.empty() ? Amount(0) : winner_share;
+    s.to_jackpot = winner.empty() ? Plus(winner_share, jackpot_share) : jackpot_share;
     plan_.slashed.push_back(s);
   }
 

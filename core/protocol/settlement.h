@@ -196,6 +196,8 @@ struct Slash {
   std::string owner;   // whose stake
   std::string why;     // "challenge upheld", "lazy", "no verdict", ...
   std::string winner;  // who got the winner share ("" → the jackpot)
+  // Where the amount went: to_winner + to_jackpot + burned == amount. With
+  // no winner, the winner share is in to_jackpot and to_winner is 0.
   Amount amount, to_winner, to_jackpot, burned;
 };
 

@@ -309,8 +309,15 @@ void MarketBook::Tally(const MarketPlan& plan, const MarketTaskRecord& rec, nloh
     ++cheating_;
     cheat_caught ? ++cheating_caught_ : ++cheating_missed_;
   }
-  jackpot_ = rec.jackpot;
-  jackpot_min_ = std::min(jackpot_min_, jackpot_);
+  // rec.jackpot is the ledger's jackpot once the task settled, and the
+  // ledger settles in start order while the clock may end tasks out of it:
+  // the latest-started task observed holds the latest jackpot. The
+  // minimum is over every such state, in any order.
+  if (plan.index >= jackpot_task_) {
+    jackpot_ = rec.jackpot;
+    jackpot_task_ = plan.index;
+  }
+  jackpot_min_ = std::min(jackpot_min_, rec.jackpot);
   fees_ += rec.fees_paid;
   tax_ += rec.tax;
   verifier_compute_ += compute;

@@ -171,6 +171,7 @@ class MarketBook {
   int64_t forced_ = 0, caught_ = 0, missed_ = 0, unjudged_ = 0;
   int64_t cheating_ = 0, cheating_caught_ = 0, cheating_missed_ = 0;
   int64_t jackpot_initial_ = 0, jackpot_ = 0, jackpot_min_ = 0, short_payouts_ = 0;
+  int64_t jackpot_task_ = -1;  // the task whose settlement jackpot_ is
   int64_t fees_ = 0, tax_ = 0, verifier_compute_ = 0;
   // The market clock's totals (with an arrival rate).
   int64_t observed_ = 0;  // Observe calls: the market's task count for the windows

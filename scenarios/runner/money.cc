@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/protocol/events.h"
+#include "core/protocol/settlement.h"
 
 namespace veritrain {
 
@@ -173,7 +174,11 @@ void AddMoney(const std::vector<Event>& events, nlohmann::json* summary) {
     slashed[p] = 0;
     lazy_count[p] = 0;
   }
+  // Every outcome is listed too, 0 when no task ended so: "no challenge
+  // was upheld" is an expectation that can pass, and a sweep's mean of an
+  // outcome count is over every run, not over the runs that had one.
   std::map<std::string, int64_t> outcomes;
+  for (SettlementOutcome o : kSettlementOutcomes) outcomes[SettlementOutcomeName(o)] = 0;
   int64_t raised = 0, caught = 0, missed = 0, unjudged = 0;
   // The verifier fees of forced errors' real traces: paid from the
   // jackpot, or not paid when it ran short.

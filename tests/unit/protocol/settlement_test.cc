@@ -314,6 +314,22 @@ TEST(Settlement, TimeoutsSlashTheSilent) {
   EXPECT_EQ(verifying.Balance("v1"), verifying.funds - 300);
   EXPECT_EQ(verifying.Balance("submitter"), verifying.submitter_funds);
   EXPECT_TRUE(verifying.HeldIsEmpty());
+  // A slash with no winner: its record puts the winner share where the
+  // ledger sends it, the jackpot.
+  ASSERT_EQ(plan.slashed.size(), 2u);
+  int64_t to_jackpot = 0;
+  for (const Slash& s : plan.slashed) {
+    EXPECT_EQ(s.winner, "");
+    EXPECT_EQ(s.to_winner.value(), 0);
+    EXPECT_EQ(s.to_winner.value() + s.to_jackpot.value() + s.burned.value(), s.amount.value());
+    to_jackpot += s.to_jackpot.value();
+  }
+  int64_t moved = 0;
+  for (const PlannedTransfer& t : plan.transfers) {
+    if (t.to == kJackpotAccount && t.reason.rfind("slash ", 0) == 0) moved += t.amount.value();
+  }
+  EXPECT_EQ(to_jackpot, moved);
+  EXPECT_GT(moved, 0);
 }
 
 TEST(Settlement, RejectsInconsistentInput) {

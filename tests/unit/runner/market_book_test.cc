@@ -386,6 +386,26 @@ TEST(MarketBook, CountsCheatingForcedErrorsShortPayoutsAndSecurityCost) {
   EXPECT_EQ(std::count(people.begin(), people.end(), '\n'), 1 + 4 * 3);
 }
 
+// On the market clock tasks end out of the order they started in, but the
+// ledger settles (and so moves the jackpot) in start order: the final
+// jackpot is the one after the last-started task, whichever ends last.
+TEST(MarketBook, TheFinalJackpotIsTheLedgersWhateverOrderTasksEnd) {
+  MarketBook book(BookSpec({TestMarketEntry("s", "solver", 2),
+                            TestMarketEntry("v", "verifier", 2)}),
+                  BookEcon(), 90, 1);
+  MarketPlan first = book.Plan(0, {});
+  MarketPlan second = book.Plan(1, {});
+  MarketTaskRecord later = BookRecord(book, second, 2, {}, "accepted");
+  later.jackpot = 50;  // after both tasks' taxes
+  MarketTaskRecord earlier = BookRecord(book, first, 2, {}, "accepted");
+  earlier.jackpot = 25;  // after the first task's
+  ASSERT_TRUE(book.Observe(second, &later).ok());
+  ASSERT_TRUE(book.Observe(first, &earlier).ok());
+  const nlohmann::json s = book.Summary();
+  EXPECT_EQ(s["jackpot"]["final"], 50);
+  EXPECT_EQ(s["jackpot"]["min"], 25);
+}
+
 // Whatever the records say, the book's invariants hold: an out participant
 // is never active again nor planned; shares add up to 1 over the active
 // ones; strategies stay within each entry's two; the planned solver is

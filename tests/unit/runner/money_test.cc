@@ -6,9 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <iterator>
 #include <limits>
 #include <sstream>
 
+#include "core/protocol/settlement.h"
 #include "scenarios/runner/summary.h"
 
 namespace veritrain {
@@ -155,6 +157,14 @@ TEST(Money, ProfitIsLedgerFlowMinusComputeCost) {
   EXPECT_EQ((*summary)["jackpot"], 10);
   EXPECT_EQ((*summary)["burned"], 10);
   EXPECT_EQ((*summary)["supply"], 1340);
+  // Every outcome is listed, 0 when no task ended so.
+  const nlohmann::json& outcomes = (*summary)["outcomes"];
+  EXPECT_EQ(outcomes["accepted"], 1);
+  for (SettlementOutcome o : kSettlementOutcomes) {
+    if (o == SettlementOutcome::kAccepted) continue;
+    EXPECT_EQ(outcomes.value(SettlementOutcomeName(o), -1), 0) << SettlementOutcomeName(o);
+  }
+  EXPECT_EQ(outcomes.size(), std::size(kSettlementOutcomes));
   const std::string csv = MetricsCsv(*summary);
   EXPECT_NE(
       csv.find("forced_error,forced_error_caught,forced_error_missed,forced_error_unjudged,"
