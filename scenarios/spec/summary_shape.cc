@@ -24,7 +24,7 @@ constexpr const char* kShape = R"({
     "steps": "integer", "checkpoint_interval": "integer", "intervals": "integer",
     "mode": "mode", "solver": "participant", "reward": "integer",
     "verification": {"metrics": ["string"], "delta": {"*any": "number"},
-                     "delta_source": "string", "reference": {"*any": "number"},
+                     "delta_source": "delta_source", "reference": {"*any": "number"},
                      "hyperparameters": "string", "calibration": {"*any": "open"}},
     "verifiers": [{"name": "participant", "accept": "boolean", "abstain": "boolean",
                    "disputed_interval": "integer",
@@ -118,7 +118,7 @@ constexpr const char* kShape = R"({
                 "short_payouts": "integer"},
     "security_cost": {"total": "integer", "per_task": "number", "fees": "integer",
                       "tax": "integer", "verifier_compute": "integer"},
-    "participants": {"*participant": {"role": "string", "entry": "string", "strategy": "string",
+    "participants": {"*participant": {"role": "string", "entry": "string", "strategy": "strategy",
                                       "active": "boolean", "out": "boolean", "balance": "integer",
                                       "profit": "integer", "plays": "integer",
                                       "switches": "integer", "joins": "integer",
@@ -155,6 +155,9 @@ struct Known {
   // solver's strategies, a market entry's adapted one); empty when the
   // scenario names one it cannot tell (then any name is accepted).
   std::set<std::string> solver_behaviours;
+  // Every strategy a market entry can play (its behaviour, and the one it
+  // adapts to); empty outside a market, or when one cannot be told.
+  std::set<std::string> strategies;
 };
 
 bool IsAccount(const Known& k, const std::string& key) {
@@ -183,6 +186,8 @@ std::vector<std::string> EnumValues(const std::string& type, const Known& known)
     return names;
   }
   if (type == "mode") return {"exact", "tolerance"};
+  if (type == "delta_source") return {"fixed", "calibrated"};
+  if (type == "strategy") return {known.strategies.begin(), known.strategies.end()};
   if (type == "availability") return {"open", "delivered", "failed"};
   // A game's winner, by side (PartyName); "nobody" for a game undecided.
   if (type == "side") return {"solver", "challenger", "nobody"};
@@ -196,7 +201,8 @@ std::vector<std::string> EnumValues(const std::string& type, const Known& known)
 // Whether `type` is a string type with named values (EnumValues).
 bool IsNamedType(const std::string& type) {
   return type == "outcome" || type == "mode" || type == "availability" || type == "side" ||
-         type == "participant" || type == "solver_behaviour";
+         type == "participant" || type == "solver_behaviour" || type == "delta_source" ||
+         type == "strategy";
 }
 
 // What a value of the named type is called in an error.
@@ -204,6 +210,8 @@ std::string NamedTypeNoun(const std::string& type) {
   if (type == "side") return "a side of a game";
   if (type == "participant") return "a participant of the scenario";
   if (type == "solver_behaviour") return "a behaviour of the scenario's solvers";
+  if (type == "delta_source") return "where a δ comes from";
+  if (type == "strategy") return "a strategy of the market's entries";
   return (type == "outcome" ? "an " : "a ") + type;
 }
 
@@ -226,7 +234,9 @@ std::string EnumProblem(const std::string& type, const std::string& value, const
   }
   if (names.size() > 12) return why;
   return why + " (" + (type == "side" ? "sides" : type == "participant" ? "participants"
-                       : type == "solver_behaviour" ? "behaviours" : type + "s") +
+                       : type == "solver_behaviour" ? "behaviours"
+                       : type == "delta_source" ? "values"
+                       : type == "strategy" ? "strategies" : type + "s") +
          ": " + Quoted(names) + ")";
 }
 
@@ -341,13 +351,43 @@ const json* ResolvePath(const std::string& text, const Known& known, std::string
 // "not_equals" that is always false or always true); "" when it can be.
 // null is accepted everywhere: a summary writes null where a figure is
 // not known; a number can be "nan", "inf" or "-inf".
+// A list or an object is checked element by element and field by field:
+// ["Verifier-1"] can never be a list of the scenario's participants.
 std::string ValueProblem(const json& shape, const json& value, const Known& known) {
   if (value.is_null() || (shape.is_string() && shape.get<std::string>() == "open")) return "";
   bool fits = false;
   if (shape.is_array()) {
     fits = value.is_array();
+    for (size_t i = 0; fits && i < value.size(); ++i) {
+      const std::string why = ValueProblem(shape[0], value[i], known);
+      if (!why.empty()) return "its element " + std::to_string(i) + " can never be " +
+                               value[i].dump() + ": " + why;
+    }
   } else if (shape.is_object()) {
     fits = value.is_object();
+    for (auto it = fits ? value.begin() : value.end(); it != value.end(); ++it) {
+      const std::string& key = it.key();
+      const json* sub = nullptr;
+      std::string why;
+      if (shape.contains("*participant")) {
+        if (!known.participants.count(key)) why = EnumProblem("participant", key, known);
+        sub = &shape["*participant"];
+      } else if (shape.contains("*account")) {
+        if (!IsAccount(known, key)) why = "\"" + key + "\" is not an account of the run";
+        sub = &shape["*account"];
+      } else if (shape.contains("*outcome")) {
+        why = EnumProblem("outcome", key, known);
+        sub = &shape["*outcome"];
+      } else if (shape.contains("*any")) {
+        sub = &shape["*any"];
+      } else if (shape.contains(key)) {
+        sub = &shape[key];
+      } else {
+        why = "it has no field \"" + key + "\"";
+      }
+      if (why.empty()) why = ValueProblem(*sub, *it, known);
+      if (!why.empty()) return "its field \"" + key + "\": " + why;
+    }
   } else {
     const std::string type = shape.get<std::string>();
     // An expectation compares numbers numerically: 100.0 equals 100.
@@ -490,6 +530,28 @@ std::set<std::string> SolverBehavioursOf(const json& resolved) {
   return out;
 }
 
+// Every strategy the market's entries can play: each entry's behaviour
+// ("honest" when it names none) and the one it adapts to; empty outside a
+// market or when an entry names one in a form that cannot be told.
+std::set<std::string> MarketStrategiesOf(const json& resolved) {
+  const json market = resolved.value("market", json::object());
+  if (!market.is_object() || market.empty()) return {};
+  std::set<std::string> out;
+  for (const char* role : {"solvers", "verifiers"}) {
+    for (const auto& e : market.value(role, json::array())) {
+      if (!e.is_object()) continue;
+      const json behaviour = e.value("behaviour", json("honest"));
+      if (!behaviour.is_string()) return {};
+      out.insert(behaviour.get<std::string>());
+      const json adapt = e.value("adapt", json::object());
+      if (!adapt.is_object() || !adapt.contains("to")) continue;
+      if (!adapt["to"].is_string()) return {};
+      out.insert(adapt["to"].get<std::string>());
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<ScenarioError> CheckExpectPaths(const json& resolved) {
@@ -516,6 +578,7 @@ std::vector<ScenarioError> CheckExpectPaths(const json& resolved) {
     }
   }
   known.solver_behaviours = SolverBehavioursOf(resolved);
+  known.strategies = MarketStrategiesOf(resolved);
   std::vector<ScenarioError> errors;
   const json expect = resolved.value("expect", json::array());
   for (size_t i = 0; i < expect.size(); ++i) {

@@ -227,6 +227,49 @@ TEST(SummaryShapeTest, SolverBehavioursComeFromSwitchingAndTheMarket) {
   EXPECT_THAT(errors[0].message, HasSubstr("(behaviours: \"honest\", \"lazy\")"));
 }
 
+// A list or an object is checked element by element: a list of names
+// with a misspelt one can never be the value, so "not_equals" on it always
+// held. So are the values of where a δ comes from and a market strategy.
+TEST(SummaryShapeTest, ListsObjectsAndTheirNamesAreCheckedInside) {
+  EXPECT_THAT(
+      ShapeErrorOf({{"path", "/tasks/0/selected_verifiers"}, {"not_equals", {"Verifier-1"}}}),
+      HasSubstr("\"/tasks/0/selected_verifiers\" can never be [\"Verifier-1\"]: its element 0 "
+                "can never be \"Verifier-1\": \"Verifier-1\" is not a participant of the "
+                "scenario; did you mean \"verifier-1\"?"));
+  EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/selected_verifiers"},
+                          {"not_equals", {"verifier-1", "verifier-2"}}}),
+            "");
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/forced_round/caught"}, {"equals", {1}}}),
+              HasSubstr("its element 0 can never be 1"));
+  EXPECT_THAT(ShapeErrorOf({{"path", "/slashed"}, {"not_equals", {{"Solver-1", 0}}}}),
+              HasSubstr("its field \"Solver-1\": \"Solver-1\" is not a participant"));
+  EXPECT_THAT(ShapeErrorOf({{"path", "/forced_errors"}, {"not_equals", {{"rasied", 0}}}}),
+              HasSubstr("its field \"rasied\": it has no field"));
+  EXPECT_EQ(ShapeErrorOf({{"path", "/forced_errors"}, {"not_equals", {{"raised", 0}}}}), "");
+  EXPECT_THAT(
+      ShapeErrorOf({{"path", "/tasks/0/verification/delta_source"}, {"not_equals", "calibration"}}),
+      HasSubstr("\"calibration\" is not where a δ comes from (values: \"fixed\", "
+                "\"calibrated\")"));
+  EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/verification/delta_source"}, {"equals", "fixed"}}),
+            "");
+
+  json market = json::parse(R"({
+    "format": "veritrain-scenario/1", "name": "m",
+    "job": {"name": "synthetic", "steps": 40, "batch_size": 8},
+    "protocol": {"checkpoint_interval": 10},
+    "market": {"solvers": [{"name": "s", "count": 2}],
+               "verifiers": [{"name": "lz", "count": 2, "behaviour": "lazy-approve",
+                              "adapt": {"to": "honest"}}]}
+  })");
+  market["expect"] =
+      json::array({{{"path", "/market/participants/lz-1/strategy"}, {"not_equals", "Lazy-approve"}},
+                   {{"path", "/market/participants/lz-1/strategy"}, {"equals", "lazy-approve"}}});
+  std::vector<ScenarioError> errors = CheckExpectPaths(market);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].path, "/expect/0/not_equals");
+  EXPECT_THAT(errors[0].message, HasSubstr("did you mean \"lazy-approve\"?"));
+}
+
 TEST(SummaryShapeTest, OnlyNumbersAreComparedAsNumbers) {
   EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/outcome"}, {"min", 0}}),
               HasSubstr("/expect/0/path: \"/tasks/0/outcome\" is a string (outcome), which min, "
