@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "core/protocol/amount.h"
@@ -185,6 +186,40 @@ std::vector<std::string> StalledGameWarnings(const Scenario& scenario) {
     // opens (at most one a task). A party that crashed for good plays one.
     const int64_t games = crashes_at_dispute ? 1 : scenario.tasks;
     const double wait = static_cast<double>(games) * clock;
+    if (crashes_at_dispute && wait < scenario.timeout_s) {
+      // Gone for good after a dispute in the first task, it leaves every
+      // later task a deadline to wait out: a solver posts no trace; a
+      // verifier the arbiter draws for every task posts no verdict.
+      const int64_t per_task = scenario.economics.task.verifiers_per_task;
+      const bool drawn_always =
+          per_task == 0 || per_task >= static_cast<int64_t>(scenario.verifiers().size());
+      const bool solver = p.role == "solver";
+      if (scenario.tasks > 1 && (solver || drawn_always)) {
+        const double deadline = solver ? scenario.protocol.training_deadline_s
+                                       : scenario.protocol.verification_deadline_s;
+        const double worst = clock + static_cast<double>(scenario.tasks - 1) * deadline;
+        if (worst >= scenario.timeout_s) {
+          char line[1024];
+          std::snprintf(
+              line, sizeof line,
+              "/timeout_s: %s '%s' crashes in a dispute without restart: if that dispute comes "
+              "in the first task, its game waits out protocol.game.clock_s = %g s and each of "
+              "the %lld later tasks waits out %s = %g s for it (%s), %g s in all, which reaches "
+              "timeout_s = %g s, when the runner stops the run unfinished with no summary. "
+              "Raise timeout_s above %g s (with time for the run's own work), lower %s, or set "
+              "the crash's restart.",
+              p.role.c_str(), p.name.c_str(), clock,
+              static_cast<long long>(scenario.tasks - 1),
+              solver ? "protocol.deadlines.training_s" : "protocol.deadlines.verification_s",
+              deadline, solver ? "it posts no trace" : "it is drawn for every task and posts no "
+                                                       "verdict",
+              worst, scenario.timeout_s, worst,
+              solver ? "training_s" : "verification_s");
+          out.push_back(line);
+        }
+      }
+      continue;
+    }
     if (wait < scenario.timeout_s) continue;
     char line[768];
     std::snprintf(
@@ -263,6 +298,25 @@ std::vector<std::string> ScenarioWarnings(const Scenario& scenario) {
                     "Give the game at least %.0f s, or fewer faults.",
                     added_s, static_cast<long long>(moves), scenario.protocol.game_clock_s,
                     std::ceil(4 * added_s));
+      out.push_back(line);
+    }
+    // The same faults against the deadlines: the solver's trace is one
+    // message, a verifier's round at least a checkpoint fetch and its
+    // verdict. Late, an honest party is slashed for silence.
+    for (const auto& [moves, deadline, path, who] :
+         {std::make_tuple(int64_t{1}, scenario.protocol.training_deadline_s,
+                          "/protocol/deadlines/training_s", "the solver's trace commitment"),
+          std::make_tuple(int64_t{2}, scenario.protocol.verification_deadline_s,
+                          "/protocol/deadlines/verification_s",
+                          "a verifier's checkpoint fetch and verdict")}) {
+      const double late_s = LikelyAddedMs(*faults, *retry, moves) / 1000.0;
+      if (late_s <= deadline / 2) continue;
+      char line[512];
+      std::snprintf(line, sizeof line,
+                    "%s: the network faults can add about %.1f s to %s, over half of the "
+                    "%g s deadline: an honest party can miss it and be slashed for silence. "
+                    "Give it at least %.0f s, or fewer faults.",
+                    path, late_s, who, deadline, std::ceil(4 * late_s));
       out.push_back(line);
     }
   }

@@ -174,6 +174,33 @@ TEST(ScenarioWarningsNetwork, FaultsThatCanEatTheGameClockAreWarnedAbout) {
   EXPECT_TRUE(ScenarioWarnings(*no_faults).empty());
 }
 
+// The same reckoning against the training and verification deadlines: an
+// honest party whose messages arrive late is slashed for silence.
+TEST(ScenarioWarningsNetwork, FaultsThatCanEatADeadlineAreWarnedAbout) {
+  nlohmann::json j = {{"format", "veritrain-scenario/1"},
+                      {"name", "w"},
+                      {"job", {{"name", "synthetic"}, {"steps", 40}}},
+                      {"protocol", {{"checkpoint_interval", 20},
+                                    {"game", {{"clock_s", 600}}},
+                                    {"deadlines", {{"training_s", 10}, {"verification_s", 10}}}}},
+                      {"network", {{"faults", {{"delay", 1.0}, {"max_delay_ms", 8000}}}}},
+                      {"participants",
+                       {{{"name", "s"}, {"role", "solver"}}, {{"name", "v"}, {"role", "verifier"}}}}};
+  auto tight = ParseScenario(j.dump(), "w.json");
+  ASSERT_TRUE(tight.ok()) << tight.status().ToString();
+  const auto w = ScenarioWarnings(*tight);
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_THAT(w[0], HasSubstr("/protocol/deadlines/training_s: the network faults can add about "
+                              "16.0 s to the solver's trace commitment, over half of the 10 s "
+                              "deadline"));
+  EXPECT_THAT(w[1], HasSubstr("/protocol/deadlines/verification_s: the network faults can add "
+                              "about 32.0 s to a verifier's checkpoint fetch and verdict"));
+  j["protocol"]["deadlines"] = {{"training_s", 100}, {"verification_s", 100}};
+  auto roomy = ParseScenario(j.dump(), "w.json");
+  ASSERT_TRUE(roomy.ok());
+  EXPECT_TRUE(ScenarioWarnings(*roomy).empty());
+}
+
 // A party that stops answering a game loses only when its clock runs out:
 // games that can wait out timeout_s are warned about (the run would stop
 // unfinished, with no summary); a clock that fits is not.
@@ -214,6 +241,32 @@ TEST(ScenarioWarningsStall, GamesThatCanWaitOutTheRunsTimeoutAreWarnedAbout) {
   auto restarted = ParseScenario(j.dump(), "w.json");
   ASSERT_TRUE(restarted.ok());
   EXPECT_TRUE(ScenarioWarnings(*restarted).empty());
+
+  // Its game fits, but gone for good it leaves each later task a
+  // verification deadline to wait out: 60 + 3 × 30 s.
+  j["crashes"][0]["restart"] = false;
+  j["timeout_s"] = 100;
+  j["protocol"]["deadlines"] = {{"verification_s", 30}};
+  auto later = ParseScenario(j.dump(), "w.json");
+  ASSERT_TRUE(later.ok()) << later.status().ToString();
+  w = ScenarioWarnings(*later);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_THAT(w[0], HasSubstr("/timeout_s: verifier 'v' crashes in a dispute without restart: "
+                              "if that dispute comes in the first task, its game waits out "
+                              "protocol.game.clock_s = 60 s and each of the 3 later tasks waits "
+                              "out protocol.deadlines.verification_s = 30 s for it (it is drawn "
+                              "for every task and posts no verdict), 150 s in all, which reaches "
+                              "timeout_s = 100 s"));
+  j["timeout_s"] = 151;
+  auto fits = ParseScenario(j.dump(), "w.json");
+  ASSERT_TRUE(fits.ok());
+  EXPECT_TRUE(ScenarioWarnings(*fits).empty());
+  // One task: no later task to wait for.
+  j["timeout_s"] = 100;
+  j["tasks"] = 1;
+  auto one = ParseScenario(j.dump(), "w.json");
+  ASSERT_TRUE(one.ok());
+  EXPECT_TRUE(ScenarioWarnings(*one).empty());
 }
 
 // A replay of the task's own data seed is honest training: the scenario
