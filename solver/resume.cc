@@ -7,7 +7,9 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
+#include <system_error>
 
 #include "core/state/atomic_file.h"
 #include "core/state/checkpoint_file.h"
@@ -79,6 +81,20 @@ void KeepStepsComputed(const std::string& dir, int64_t steps) {
   const std::string text = std::to_string(steps);
   Status s = WriteFileAtomically(StepsFile(dir), {text}, 0600, Env::Volatile());
   if (!s.ok()) spdlog::warn("solver: keeping the count of steps computed: {}", s.ToString());
+}
+
+int64_t CheckpointBytesOnDisk(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  int64_t bytes = 0;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code file_ec;
+    if (!it->is_regular_file(file_ec) || file_ec) continue;
+    if (it->path().filename().string().find(".vtc") == std::string::npos) continue;
+    const auto size = it->file_size(file_ec);
+    if (!file_ec) bytes = StepsComputedInAll(bytes, static_cast<int64_t>(size));
+  }
+  return bytes;
 }
 
 }  // namespace veritrain

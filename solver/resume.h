@@ -51,4 +51,13 @@ int64_t StepsComputedInAll(int64_t before, int64_t now);
 // bytes only.
 void KeepStepsComputed(const std::string& dir, int64_t steps);
 
+// The bytes of checkpoint files (".vtc", and the temporary files of one
+// being written) under `dir` and its folders: what an earlier process of
+// this solver left on its disk, which a simulated full disk's budget
+// (disk_faults.free_bytes, over every task of the run) no longer has after
+// a restart. At least what was written: a removed temporary file's bytes
+// are not seen. 0 when `dir` does not exist; unreadable entries are
+// skipped.
+int64_t CheckpointBytesOnDisk(const std::string& dir);
+
 }  // namespace veritrain

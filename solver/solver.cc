@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -56,8 +57,11 @@ Result<std::unique_ptr<Solver>> Solver::Create(zmq::context_t& ctx,
   Env* base = config.settings.value("durable_files", true) ? Env::Default() : Env::Volatile();
   s->env_ = base;
   if (config.disk_free_bytes >= 0) {
-    // A scenario's disk fault: checkpoints fill the disk after this many bytes.
-    s->disk_ = std::make_unique<DiskFullEnv>(base, config.disk_free_bytes);
+    // A scenario's disk fault: checkpoints fill the disk after this many
+    // bytes, over the run; a restarted solver's disk still holds what its
+    // earlier processes wrote.
+    const int64_t used = CheckpointBytesOnDisk(config.work_dir + "/" + config.name);
+    s->disk_ = std::make_unique<DiskFullEnv>(base, std::max<int64_t>(0, config.disk_free_bytes - used));
     s->env_ = s->disk_.get();
   }
   ConfigureSocket(s->serve_);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -30,6 +31,21 @@ TEST(StepsComputedTest, ADamagedCountIsNone) {
     std::ofstream(dir.path() + "/steps-computed") << text;
     EXPECT_EQ(StepsComputedBefore(dir.path()), 0) << "'" << text << "'";
   }
+}
+
+// A restarted solver's simulated full disk starts from what the earlier
+// processes left on it: the checkpoint files of every task, a temporary
+// one included, and nothing else.
+TEST(StepsComputedTest, CheckpointBytesOnDiskCountCheckpointFilesOnly) {
+  ScratchDir dir;
+  EXPECT_EQ(CheckpointBytesOnDisk(dir.path() + "/absent"), 0);
+  std::filesystem::create_directories(dir.path() + "/task-0000/real");
+  std::filesystem::create_directories(dir.path() + "/task-0001");
+  std::ofstream(dir.path() + "/task-0000/ckpt-000000.vtc") << std::string(100, 'a');
+  std::ofstream(dir.path() + "/task-0000/real/ckpt-000001.vtc") << std::string(30, 'b');
+  std::ofstream(dir.path() + "/task-0001/ckpt-000000.vtc.tmp.12.0") << std::string(7, 'c');
+  KeepStepsComputed(dir.path() + "/task-0000", 1200);  // not a checkpoint
+  EXPECT_EQ(CheckpointBytesOnDisk(dir.path()), 137);
 }
 
 TEST(StepsComputedTest, TheSumSaturates) {
