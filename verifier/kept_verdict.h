@@ -13,6 +13,7 @@
 // Thread-safety: the functions are thread-safe for distinct paths.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "core/util/status.h"
@@ -31,5 +32,20 @@ Status KeepVerdict(const std::string& path, const std::string& run_id,
 Result<Verdict> ReadKeptVerdict(const std::string& path,
                                 const std::string& run_id,
                                 const std::string& task, int64_t restarts);
+
+// The steps a verifier has re-executed on a task so far, kept after each
+// interval it checks (<work_dir>/<name>/<task>/steps-reexecuted.json,
+// {"run_id", "task", "steps"}): a verifier killed before its verdict
+// verifies again after its restart, and its verdict's steps_reexecuted —
+// its compute cost in the summary — counts the killed process's steps
+// too, as a restarted solver's count does.
+Status KeepStepsReexecuted(const std::string& path, const std::string& run_id,
+                           const std::string& task, int64_t steps);
+// The count an earlier process of this verifier kept at `path` in this
+// run: 0 on a first start (`restarts` 0) or when there is none; the errors
+// of ReadKeptVerdict for a record of another run or task or a malformed
+// one, and Corruption for a count that is not one.
+Result<int64_t> StepsReexecutedBefore(const std::string& path, const std::string& run_id,
+                                      const std::string& task, int64_t restarts);
 
 }  // namespace veritrain

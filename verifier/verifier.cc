@@ -296,6 +296,13 @@ std::string Verifier::VerdictRecord(const std::string& task, bool real_trace) co
          (real_trace ? "/verdict-real-trace.json" : "/verdict.json");
 }
 
+std::string Verifier::StepsRecord(const std::string& task, bool real_trace) const {
+  ::mkdir((config_.work_dir + "/" + config_.name).c_str(), 0700);
+  ::mkdir((config_.work_dir + "/" + config_.name + "/" + task).c_str(), 0700);
+  return config_.work_dir + "/" + config_.name + "/" + task +
+         (real_trace ? "/steps-reexecuted-real-trace.json" : "/steps-reexecuted.json");
+}
+
 Result<const TrainingJob*> Verifier::JobFor(Assignment& a, const nlohmann::json& claimed,
                                             const std::string& dtype) {
   const bool use_claim = a.spec.verification.hyperparameters == "prover" && claimed.is_object() &&
@@ -329,7 +336,8 @@ struct Verifier::CheckRun {
   std::chrono::milliseconds fetch_timeout;
   std::chrono::steady_clock::time_point start;
   nlohmann::json report = nlohmann::json::array();
-  int64_t steps = 0;
+  int64_t steps = 0;  // an earlier process's (kept_verdict.h) and this one's
+  std::string steps_record;  // where the count is kept after each interval
   // The failed interval to dispute (KeepDisputed): the verdict once every
   // interval is checked.
   std::optional<Verdict> challenge;
@@ -387,6 +395,15 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
   // just past it while a cheat lies further on), with its committed hashes
   // and proofs, and its start and end states are kept for the game.
   CheckRun run(task, a, posted, solver, fetch_timeout, start);
+  // A restarted verifier counts the steps its killed process re-executed.
+  run.steps_record = StepsRecord(task, posted.real_trace);
+  auto before = StepsReexecutedBefore(run.steps_record, config_.run_id, task, config_.restarts);
+  if (before.ok()) {
+    run.steps = *before;
+  } else {
+    spdlog::warn("verifier {}: {}; counting no earlier steps", config_.name,
+                 before.status().message());
+  }
   for (const auto& interval : chosen) {
     crash_.Reached("verification", static_cast<int64_t>(run.report.size()));
     VT_ASSIGN_OR_RETURN(std::optional<Verdict> final, CheckOneInterval(run, interval));
@@ -582,6 +599,11 @@ Result<std::optional<Verdict>> Verifier::CheckOneInterval(CheckRun& run,
                       CheckInterval(**job, a.spec.verification, mode, state, claimed_end,
                                     {i * k, k}, [&] { return link_.Tick(); }));
   run.steps += check.steps_reexecuted;
+  Status kept = KeepStepsReexecuted(run.steps_record, config_.run_id, run.task, run.steps);
+  if (!kept.ok()) {
+    spdlog::warn("verifier {}: keeping the count of steps re-executed: {}", config_.name,
+                 kept.ToString());
+  }
   h.entry.update(check.ReportFields(mode));
   return Conclude(h, check);
 }

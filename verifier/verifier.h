@@ -258,6 +258,9 @@ class Verifier {
   // Where the verdict on `task` is kept (see the durable state above); the
   // verdict on a forced error's real trace is kept apart.
   std::string VerdictRecord(const std::string& task, bool real_trace) const;
+  // Where the count of steps re-executed on `task` is kept
+  // (KeepStepsReexecuted), with its folders made.
+  std::string StepsRecord(const std::string& task, bool real_trace) const;
   // A restarted challenger's start state for the dispute: fetched from the
   // solver and checked against the dispute's agreed start hash.
   Status RefetchDisputedStart(const std::string& task, Assignment& a, const DisputeOpened& d);

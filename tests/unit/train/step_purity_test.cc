@@ -121,16 +121,7 @@ class WatchedValueJob final : public TrainingJob {
  public:
   WatchedValueJob() {
     config_.name = "watched";
-    auto node = [](const std::string& name, std::vector<std::string> in,
-                   std::vector<std::string> out) {
-      Node n;
-      n.name = name;
-      n.kind = NodeKind::kForward;
-      n.inputs = std::move(in);
-      n.outputs = std::move(out);
-      return n;
-    };
-    Node make = node("make", {"data/x"}, {"act/make"});
+    Node make = FakeReachNode("make", {"data/x"}, {"act/make"});
     make.fn = [freed = freed_](const TensorMap&) {
       *freed = false;
       auto* values = new float[2]{1, 2};
@@ -140,9 +131,9 @@ class WatchedValueJob final : public TrainingJob {
       };
       return TensorMap{{"act/make", torch::from_blob(values, {2}, release, torch::kFloat32)}};
     };
-    Node use = node("use", {"act/make"}, {"act/use"});
+    Node use = FakeReachNode("use", {"act/make"}, {"act/use"});
     use.fn = [](const TensorMap& in) { return TensorMap{{"act/use", in.at("act/make") * 2}}; };
-    Node look = node("look", {"act/use"}, {"act/look"});
+    Node look = FakeReachNode("look", {"act/use"}, {"act/look"});
     look.fn = [freed = freed_, seen = freed_at_look_](const TensorMap& in) {
       seen->push_back(*freed);
       return TensorMap{{"act/look", in.at("act/use") + 1}};

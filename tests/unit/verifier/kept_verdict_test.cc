@@ -83,5 +83,35 @@ TEST(KeptVerdict, AnotherTaskOrAMalformedRecordIsRefused) {
             Status::Code::kNotFound);
 }
 
+// The count of steps re-executed survives a restart of the same run, as a
+// kept verdict does; a first start, another run's or task's record and a
+// count that is not one count nothing earlier.
+TEST(KeptSteps, ARestartOfTheSameRunCountsTheKilledProcesssSteps) {
+  ScratchDir dir;
+  const std::string path = dir.path() + "/steps-reexecuted.json";
+  auto none = StepsReexecutedBefore(path, "run-a", "task-0001", /*restarts=*/1);
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_EQ(*none, 0);
+  ASSERT_TRUE(KeepStepsReexecuted(path, "run-a", "task-0001", 30).ok());
+  auto kept = StepsReexecutedBefore(path, "run-a", "task-0001", /*restarts=*/1);
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  EXPECT_EQ(*kept, 30);
+  auto first = StepsReexecutedBefore(path, "run-a", "task-0001", /*restarts=*/0);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(*first, 0);
+  EXPECT_EQ(StepsReexecutedBefore(path, "run-b", "task-0001", 1).status().code(),
+            Status::Code::kFailedPrecondition);
+  EXPECT_EQ(StepsReexecutedBefore(path, "run-a", "task-0002", 1).status().code(),
+            Status::Code::kFailedPrecondition);
+  for (const char* text : {"{\"run_id\": \"run-a\", \"task\": \"task-0001\", \"steps\": -3}",
+                           "{\"run_id\": \"run-a\", \"task\": \"task-0001\", \"steps\": 1.5}",
+                           "{\"run_id\": \"run-a\", \"task\": \"task-0001\"}", "30"}) {
+    WriteFile(path, text);
+    EXPECT_EQ(StepsReexecutedBefore(path, "run-a", "task-0001", 1).status().code(),
+              Status::Code::kCorruption)
+        << text;
+  }
+}
+
 }  // namespace
 }  // namespace veritrain
