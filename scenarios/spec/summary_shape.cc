@@ -56,7 +56,24 @@ constexpr const char* kShape = R"({
     "missed": "boolean", "escaped": "boolean", "max_distance": {"*any": "number"},
     "hyperparameter_mismatches": "integer",
     "economics": {"*any": "open"}, "selected_verifiers": ["participant"],
-    "abstained": ["participant"], "settlement": {"*any": "open"},
+    "abstained": ["participant"],
+    "settlement": {"outcome": "outcome", "forced_error": "boolean",
+                   "slashed": [{"owner": "participant", "why": "string", "winner": "string",
+                                "amount": "integer", "to_winner": "integer",
+                                "to_jackpot": "integer", "burned": "integer"}],
+                   "lazy": ["participant"], "caught": ["participant"],
+                   "silent": ["participant"], "abstained": ["participant"], "tax": "integer",
+                   "whistleblower_paid": "integer", "fees_from_jackpot": "integer",
+                   "fees_unpaid": "integer",
+                   "forced_round": {"trace_root": "string", "selected": ["participant"],
+                                    "slashed": [{"owner": "participant", "why": "string",
+                                                 "winner": "string", "amount": "integer",
+                                                 "to_winner": "integer", "to_jackpot": "integer",
+                                                 "burned": "integer"}],
+                                    "lazy": ["participant"], "caught": ["participant"],
+                                    "silent": ["participant"], "abstained": ["participant"],
+                                    "tax": "integer", "whistleblower_paid": "integer",
+                                    "fees_from_jackpot": "integer", "fees_unpaid": "integer"}},
     "forced_error": "boolean", "forced_error_caught": "boolean",
     "forced_error_missed": "boolean", "forced_error_unjudged": "boolean", "jackpot": "integer", "transfers": "integer",
     "forced_round": {"trace_root": "string", "caught": ["participant"], "lazy": ["participant"],
@@ -158,7 +175,22 @@ struct Known {
   // Every strategy a market entry can play (its behaviour, and the one it
   // adapts to); empty outside a market, or when one cannot be told.
   std::set<std::string> strategies;
+  // Whether a task can have a forced error: economics.forced_error_rate
+  // above 0, or swept (each point is checked with its own rate).
+  bool forced_errors = true;
+  // Whether a sweep sets the number of tasks (each point is checked with
+  // its own).
+  bool tasks_swept = false;
 };
+
+// Fields of a task that only a forced error writes.
+bool OnlyForcedErrorsWrite(const std::string& at, const std::string& field) {
+  if (at.rfind("/tasks/", 0) != 0) return false;
+  const size_t slash = at.find('/', 7);
+  const std::string below = slash == std::string::npos ? "" : at.substr(slash);
+  return (below.empty() && (field == "forced_round" || field == "real_trace_root")) ||
+         (below == "/settlement" && field == "forced_round");
+}
 
 bool IsAccount(const Known& k, const std::string& key) {
   if (k.participants.count(key) || key == "jackpot" || key == "burn") return true;
@@ -294,7 +326,7 @@ const json* ResolvePath(const std::string& text, const Known& known, std::string
     if (shape->is_array()) {
       if (!IsArrayIndex(t)) return fail(here + " is a list: \"" + t + "\" is not an index (0, 1, …)");
       const int64_t index = std::stoll(t);
-      if (at == "/tasks" && index >= known.tasks) {
+      if (at == "/tasks" && index >= known.tasks && !known.tasks_swept) {
         return fail("task " + t + " does not exist: the scenario posts " +
                     std::to_string(known.tasks) + " task(s), /tasks/0 to /tasks/" +
                     std::to_string(known.tasks - 1));
@@ -328,6 +360,10 @@ const json* ResolvePath(const std::string& text, const Known& known, std::string
     } else if (shape->contains("*any")) {
       shape = &(*shape)["*any"];
     } else if (shape->contains(t)) {
+      if (!known.forced_errors && OnlyForcedErrorsWrite(at, t)) {
+        return fail(t + " is written only for a forced error, and no task of the scenario can "
+                    "have one: economics.forced_error_rate is 0");
+      }
       shape = &(*shape)[t];
     } else {
       std::vector<std::string> fields;
@@ -577,6 +613,28 @@ std::vector<ScenarioError> CheckExpectPaths(const json& resolved) {
       }
     }
   }
+  // A sweep's points are checked each with its own values; the base is
+  // not refused for what a point sets.
+  std::set<std::string> swept;
+  const json sweep = resolved.value("sweep", json::object());
+  if (sweep.is_object()) {
+    for (const auto& p : sweep.value("parameters", json::array())) {
+      if (!p.is_object() || !p.value("path", json()).is_string()) continue;
+      std::string path = p["path"].get<std::string>();
+      if (path.rfind('/', 0) != 0) {  // dotted: "economics.forced_error_rate"
+        std::replace(path.begin(), path.end(), '.', '/');
+        path = "/" + path;
+      }
+      swept.insert(path);
+    }
+  }
+  known.tasks_swept = swept.count("/tasks") > 0;
+  const json economics = resolved.value("economics", json::object());
+  const json rate = economics.is_object() ? economics.value("forced_error_rate", json(0))
+                                          : json(0);
+  known.forced_errors = !rate.is_number() || rate.get<double>() > 0 ||
+                        swept.count("/economics/forced_error_rate") > 0 ||
+                        swept.count("/economics") > 0;
   known.solver_behaviours = SolverBehavioursOf(resolved);
   known.strategies = MarketStrategiesOf(resolved);
   std::vector<ScenarioError> errors;

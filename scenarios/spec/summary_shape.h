@@ -8,7 +8,7 @@
 // "compute_cost", "slashed", "lazy_exposed", "…_by_role"), by ledger
 // account ("balances": participants, "jackpot", "burn", "escrow/…", …), by
 // metric ("max_distance"), and objects whose fields depend on the protocol
-// path taken ("settlement", "attack", a game's "arbiter", "timings", …:
+// path taken ("attack", a game's "arbiter", "timings", …:
 // "open"). String fields with named values have a type of their own:
 // "outcome", "mode", "availability", "side" (a game's winner),
 // "participant" and "solver_behaviour" (the scenario's).
@@ -16,7 +16,9 @@
 // CheckExpectPaths refuses a path that cannot exist: a misspelt field
 // ("/tasks/0/outcom", with the closest name), a task index beyond the
 // scenario's "tasks", a verifier index beyond its verifiers, a participant
-// that is not in the scenario, a path below a scalar. A path into an open
+// that is not in the scenario, a path below a scalar, a field only a forced
+// error writes when economics.forced_error_rate is 0. A sweep's base is
+// not refused for a task index or forced error its points make possible. A path into an open
 // object passes, and fails at run time with the fields the summary has
 // (expect.h). It also refuses an equals/not_equals value the field can
 // never hold: the wrong kind, or a name outside its type's values.

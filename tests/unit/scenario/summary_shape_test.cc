@@ -12,6 +12,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/protocol/events.h"
+#include "core/protocol/settlement.h"
 #include "tests/unit/scenario/scenario_test_util.h"
 
 namespace veritrain {
@@ -26,6 +28,7 @@ json ShapeDoc(const json& expect, int64_t tasks = 1) {
     "name": "shape-test",
     "job": {"name": "synthetic", "steps": 40, "batch_size": 8},
     "protocol": {"checkpoint_interval": 10},
+    "economics": {"forced_error_rate": 0.5},
     "participants": [
       {"name": "solver-1", "role": "solver"},
       {"name": "verifier-1", "role": "verifier"},
@@ -96,6 +99,86 @@ TEST(SummaryShapeTest, KnownAndOpenPathsPass) {
         "/tasks/0/timings/solver_setup_seconds"}) {
     EXPECT_EQ(ShapeErrorOfPath(path), "") << path;
   }
+}
+
+// A task's settlement is checked field by field: a misspelt field or a
+// participant the scenario does not name in it was a silent pass. Every
+// field the arbiter's settlement writes is named.
+TEST(SummaryShapeTest, ASettlementIsCheckedFieldByField) {
+  EXPECT_THAT(ShapeErrorOfPath("/tasks/0/settlement/slashed/0/onwer"),
+              HasSubstr("/tasks/0/settlement/slashed/0 has no field \"onwer\" (fields: amount, "
+                        "burned, owner, to_jackpot, to_winner, why, winner)"));
+  EXPECT_THAT(ShapeErrorOfPath("/tasks/0/settlement/slashes"),
+              HasSubstr("did you mean \"slashed\"?"));
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/settlement/slashed/0/owner"},
+                            {"not_equals", "Solver-1"}}),
+              HasSubstr("did you mean \"solver-1\"?"));
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/settlement/lazy"}, {"equals", {"Verifier-2"}}}),
+              HasSubstr("did you mean \"verifier-2\"?"));
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/settlement/outcome"}, {"equals", "acepted"}}),
+              HasSubstr("did you mean \"accepted\"?"));
+  SettlementPlan plan;
+  plan.slashed.push_back({});
+  SettlementEvent event;
+  event.plan = plan.ToJson();
+  event.forced_round = plan.ToJson();
+  ForcedErrorSettlementEvent forced;
+  forced.plan = plan.ToJson();
+  (*event.forced_round).update(forced.ToJson());
+  const json written = event.ToJson();
+  for (const auto& [field, value] : written.items()) {
+    // What the runner moves out of the settlement into the task.
+    if (field == "economics" || field == "selected" || field == "jackpot") continue;
+    EXPECT_EQ(ShapeErrorOfPath("/tasks/0/settlement/" + field), "") << field;
+    const json& inner = value.is_array() && !value.empty() ? value[0] : value;
+    if (!inner.is_object()) continue;
+    const std::string at = "/tasks/0/settlement/" + field + (value.is_array() ? "/0/" : "/");
+    for (const auto& [sub, sub_value] : inner.items()) {
+      EXPECT_EQ(ShapeErrorOfPath(at + sub), "") << at + sub;
+      if (sub == "slashed") {
+        for (const auto& [slash, unused] : sub_value[0].items()) {
+          EXPECT_EQ(ShapeErrorOfPath(at + "slashed/0/" + slash), "") << slash;
+        }
+      }
+    }
+  }
+}
+
+// What only a forced error writes cannot be expected when no task can have
+// one: the expectation fails in every run. A sweep's base is not refused
+// for what its points set.
+TEST(SummaryShapeTest, ForcedErrorFieldsNeedAForcedErrorRate) {
+  json doc = ShapeDoc({{{"path", "/tasks/0/forced_round/caught"}, {"equals", nullptr}},
+                       {{"path", "/tasks/0/settlement/forced_round/slashed"}, {"equals", nullptr}},
+                       {{"path", "/tasks/0/real_trace_root"}, {"equals", nullptr}},
+                       {{"path", "/tasks/0/forced_error"}, {"equals", false}},
+                       {{"path", "/forced_errors/raised"}, {"equals", 0}}});
+  doc["economics"]["forced_error_rate"] = 0;
+  auto sc = ParseScenario(doc.dump(), "shape-test");
+  ASSERT_FALSE(sc.ok());
+  const std::string m = sc.status().message();
+  for (const char* at : {"/expect/0/path", "/expect/1/path", "/expect/2/path"}) {
+    EXPECT_THAT(m, HasSubstr(at)) << m;
+  }
+  EXPECT_THAT(m, HasSubstr("forced_round is written only for a forced error, and no task of the "
+                           "scenario can have one: economics.forced_error_rate is 0"));
+  EXPECT_THAT(m, ::testing::Not(HasSubstr("/expect/3"))) << m;
+  EXPECT_THAT(m, ::testing::Not(HasSubstr("/expect/4"))) << m;
+
+  doc["economics"]["forced_error_rate"] = 0.01;
+  EXPECT_EQ(testing_util::ErrorOf(doc), "");
+  doc["economics"]["forced_error_rate"] = 0;
+  doc["sweep"] = {{"parameters", {{{"path", "economics.forced_error_rate"}, {"values", {0.5, 1}}}}}};
+  EXPECT_EQ(testing_util::ErrorOf(doc), "");
+}
+
+// A sweep that sets the number of tasks: its points are checked each with
+// their own, so the base is not refused for a task beyond its own count.
+TEST(SummaryShapeTest, ASweepOverTasksChecksEachPointsTasks) {
+  json doc = ShapeDoc({{{"path", "/tasks/2/outcome"}, {"equals", "accepted"}}});
+  EXPECT_THAT(testing_util::ErrorOf(doc), HasSubstr("task 2 does not exist"));
+  doc["sweep"] = {{"parameters", {{{"path", "/tasks"}, {"values", {3, 4}}}}}};
+  EXPECT_EQ(testing_util::ErrorOf(doc), "");
 }
 
 TEST(SummaryShapeTest, ComparedPathsAreCheckedToo) {
