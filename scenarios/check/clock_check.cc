@@ -81,14 +81,22 @@ std::vector<std::string> ClockWarnings(const Scenario& sc, const JobFacts& facts
               "training the task's " + std::to_string(static_cast<int64_t>(steps)) + " steps",
               steps * step, sc.protocol.training_deadline_s,
               "an honest solver can miss the deadline and be slashed as timed out", &out);
+  const int64_t checked =
+      verified ? std::min(sc.intervals(), sc.protocol.top_q + sc.protocol.random_samples) : 0;
   if (verified) {
-    const int64_t intervals =
-        std::min(sc.intervals(), sc.protocol.top_q + sc.protocol.random_samples);
     WarnIfTight("/protocol/deadlines/verification_s",
-                "re-executing the " + std::to_string(intervals) + " interval(s) a verifier checks",
-                static_cast<double>(intervals) * k * step, sc.protocol.verification_deadline_s,
+                "re-executing the " + std::to_string(checked) + " interval(s) a verifier checks",
+                static_cast<double>(checked) * k * step, sc.protocol.verification_deadline_s,
                 "an honest verifier can miss the deadline and lose its fee or stake", &out);
   }
+  // The whole run: every task trained, then verified (verifiers work side
+  // by side), after the roles have started.
+  const double tasks = static_cast<double>(sc.tasks);
+  WarnIfTight("/timeout_s",
+              "starting the roles (at least " + Seconds(kMinRunSeconds) + "), training the " +
+                  std::to_string(sc.tasks) + " task(s) and re-executing what a verifier checks",
+              kMinRunSeconds + tasks * (steps + static_cast<double>(checked) * k) * step,
+              sc.timeout_s, "the runner can stop the run unfinished, with no summary", &out);
   return out;
 }
 

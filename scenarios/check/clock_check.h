@@ -17,8 +17,9 @@
 //    honest party's work likely takes over half its time: the solver's
 //    re-execution of the disputed interval and one step node by node on its
 //    game clock, the solver's training before training_s, a verifier's
-//    intervals before verification_s. Machine-dependent estimates, hence
-//    warnings.
+//    intervals before verification_s, and the whole run (starting the
+//    roles, every task's training and verification) before timeout_s.
+//    Machine-dependent estimates, hence warnings.
 //
 // Thread-safety: pure functions of their arguments.
 #pragma once
@@ -33,6 +34,11 @@ namespace veritrain {
 
 // The least time a party's move in a dispute takes on any machine.
 inline constexpr double kMinMoveSeconds = 0.01;
+
+// The least time a run takes besides its compute: starting the role
+// processes, connecting them and settling (well over a second on the
+// reference machine; timeout_s is warned about against it).
+inline constexpr double kMinRunSeconds = 1.0;
 
 // The most moves a party makes in one dispute of `sc` over a job with
 // `game_nodes` game nodes.

@@ -242,6 +242,55 @@ std::vector<std::string> StalledGameWarnings(const Scenario& scenario) {
 
 }  // namespace
 
+// The fewest honest first intervals per profile the calibration should see:
+// a new one lands beyond the largest of n with probability 1/(n + 1), and
+// the first interval's honest error is heavy-tailed, so below this many the
+// margin is all that stands between an honest verifier and a false
+// challenge more than 1 time in 50.
+constexpr int64_t kFewestFirstIntervalSamples = 49;
+
+// Calibrated δ across profiles that compute to other bits, from too few
+// first intervals: "" when there is no such calibration.
+std::string CalibrationSampleWarning(const Scenario& scenario) {
+  const nlohmann::json& c = scenario.protocol.calibration;
+  if (scenario.protocol.mode != "tolerance" || !c.is_object()) return "";
+  const auto seeds = c.value("seeds", nlohmann::json::array());
+  const auto extra = c.value("first_interval_seeds", nlohmann::json(64));
+  if (!seeds.is_array() || !extra.is_number_integer()) return "";
+  const int64_t n = static_cast<int64_t>(seeds.size()) + extra.get<int64_t>();
+  if (n >= kFewestFirstIntervalSamples) return "";
+  // Only profiles that compute to other bits than a solver's have an
+  // honest error to sample.
+  std::string differs;
+  for (const auto& profile : c.value("profiles", nlohmann::json::array())) {
+    if (!profile.is_object()) continue;
+    ProfileSpec p;
+    p.threads = profile.value("threads", 1);
+    p.dtype = profile.value("dtype", std::string("float32"));
+    p.deterministic = profile.value("deterministic", true);
+    p.device = profile.value("device", std::string("cpu"));
+    for (const ParticipantSpec* s : scenario.solvers()) {
+      std::string d = BitDifferences(p, s->profile);
+      if (p.dtype != s->profile.dtype) {
+        d = "dtype " + p.dtype + " against " + s->profile.dtype + (d.empty() ? "" : ", ") + d;
+      }
+      if (!d.empty() && differs.empty()) differs = d + " (solver '" + s->name + "')";
+    }
+  }
+  if (differs.empty()) return "";
+  char rate[32];
+  std::snprintf(rate, sizeof rate, "%.0f%%", 100.0 / static_cast<double>(n + 1));
+  return "/protocol/calibration/first_interval_seeds: δ is calibrated across profiles that "
+         "compute to other bits (" + differs + ") from " + std::to_string(n) +
+         " honest first intervals per profile (seeds + first_interval_seeds); a new one lands "
+         "beyond the largest of " + std::to_string(n) + " with probability 1/" +
+         std::to_string(n + 1) + " (" + rate + ") and the first interval's honest error is "
+         "heavy-tailed (a parameter in Adam's eps regime, for one), so the margin alone keeps an honest verifier from "
+         "challenging and losing its challenge stake. Give first_interval_seeds at least " +
+         std::to_string(kFewestFirstIntervalSamples - static_cast<int64_t>(seeds.size())) +
+         " (the default is 64).";
+}
+
 std::vector<std::string> ScenarioWarnings(const Scenario& scenario) {
   std::vector<std::string> out;
   const TaskEconomics& e = scenario.economics.task;
@@ -324,6 +373,9 @@ std::vector<std::string> ScenarioWarnings(const Scenario& scenario) {
     out.push_back(funding);
   }
   for (std::string& w : StalledGameWarnings(scenario)) out.push_back(std::move(w));
+  if (std::string few = CalibrationSampleWarning(scenario); !few.empty()) {
+    out.push_back(std::move(few));
+  }
   // The clocks against the job's measured step (built by the checks that
   // ran first; a job that cannot be built is their error, not a warning).
   if (auto config = ScenarioJobConfig(scenario); config.ok()) {

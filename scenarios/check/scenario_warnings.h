@@ -49,6 +49,13 @@
 // tax and slashed stakes fill it; the settlement records what it could not
 // pay (docs/protocol.md).
 //
+// Tolerance mode with δ calibrated across profiles that compute to other
+// bits than a solver's, from fewer than 49 honest first intervals per
+// profile (seeds + first_interval_seeds): a new honest first interval
+// lands beyond the largest of n with probability 1/(n + 1), and that
+// error is heavy-tailed, so an honest verifier can challenge and lose its
+// stake (the run's own estimate of the rate comes only after calibrating).
+//
 // Thread-safety: a pure function.
 #pragma once
 

@@ -100,6 +100,30 @@ TEST(ClockCheckTest, TightClocksAndDeadlinesAreWarnedFromTheMeasuredStep) {
   EXPECT_TRUE(ClockWarnings(sc, FactsWith(13, 0)).empty());
 }
 
+// A timeout below what the run's own work takes stops it unfinished, with
+// no summary: starting the roles alone takes about a second.
+TEST(ClockCheckTest, ATimeoutTheRunsWorkCanUseUpIsWarnedAbout) {
+  auto timeout_warning = [](json doc, double timeout_s, double step_seconds) {
+    doc["timeout_s"] = timeout_s;
+    for (const std::string& w : ClockWarnings(ParseClockDoc(doc), FactsWith(13, step_seconds))) {
+      if (w.rfind("/timeout_s", 0) == 0) return w;
+    }
+    return std::string();
+  };
+  // The tester's 0.05 s and 1 s timeouts against a fast step.
+  EXPECT_THAT(timeout_warning(ClockDoc(30), 0.05, 0.001),
+              HasSubstr("starting the roles (at least 1 s), training the 1 task(s) and "
+                        "re-executing what a verifier checks takes about 1.2 s"));
+  EXPECT_THAT(timeout_warning(ClockDoc(30), 1, 0.001), HasSubstr("with no summary"));
+  EXPECT_EQ(timeout_warning(ClockDoc(30), 900, 0.001), "");
+  // 3 tasks of 100 steps and 100 re-executed, 1 s a step: about 601 s.
+  json three = ClockDoc(30);
+  three["tasks"] = 3;
+  EXPECT_THAT(timeout_warning(three, 1000, 1.0), HasSubstr("about 601 s"));
+  EXPECT_THAT(timeout_warning(three, 1000, 1.0), HasSubstr("at least 2.4e+03 s"));
+  EXPECT_EQ(timeout_warning(three, 1300, 1.0), "");
+}
+
 TEST(ClockCheckTest, TheWarningsOfAScenarioIncludeTheClocks) {
   json doc = ClockDoc(0.2);
   const Scenario sc = ParseClockDoc(doc);

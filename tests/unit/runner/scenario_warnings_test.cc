@@ -345,6 +345,44 @@ TEST(ScenarioWarningsFunds, AJackpotShortOfOneForcedErrorIsWarnedAbout) {
 
 // A sweep's points get the warnings the file as written does not: exact
 // mode with the verifier swept to another thread count.
+// δ calibrated across profiles that compute to other bits from a handful
+// of first intervals: an honest first interval beyond all of them is a
+// false challenge that costs an honest verifier its stake.
+TEST(ScenarioWarningsCalibration, TooFewFirstIntervalsAcrossProfilesAreWarnedAbout) {
+  auto scenario = [](const nlohmann::json& profiles, int64_t first_interval_seeds) {
+    nlohmann::json j = nlohmann::json::parse(R"({
+      "format": "veritrain-scenario/1", "name": "cal",
+      "job": {"name": "synthetic", "steps": 20},
+      "protocol": {"checkpoint_interval": 5, "mode": "tolerance"},
+      "participants": [{"name": "s", "role": "solver"},
+                       {"name": "v", "role": "verifier", "profile": {"dtype": "float64"}}]})");
+    j["protocol"]["calibration"] = {{"profiles", profiles},
+                                    {"seeds", {1, 2, 3}},
+                                    {"first_interval_seeds", first_interval_seeds}};
+    auto sc = ParseScenario(j.dump(), "cal.json");
+    EXPECT_TRUE(sc.ok()) << sc.status().ToString();
+    return sc.ok() ? *sc : Scenario{};
+  };
+  const nlohmann::json both = {nlohmann::json::object(), {{"dtype", "float64"}}};
+  auto warnings = ScenarioWarnings(scenario(both, 8));
+  std::string found;
+  for (const auto& w : warnings) {
+    if (w.rfind("/protocol/calibration/first_interval_seeds", 0) == 0) found = w;
+  }
+  EXPECT_THAT(found, HasSubstr("(dtype float64 against float32 (solver 's')) from 11 honest "
+                               "first intervals per profile"));
+  EXPECT_THAT(found, HasSubstr("with probability 1/12 (8%)"));
+  EXPECT_THAT(found, HasSubstr("Give first_interval_seeds at least 46"));
+  // Enough first intervals, or only the solver's own profile: no warning.
+  for (const auto& [profiles, seeds] :
+       {std::make_pair(both, int64_t{46}),
+        std::make_pair(nlohmann::json::array({nlohmann::json::object()}), int64_t{0})}) {
+    for (const auto& w : ScenarioWarnings(scenario(profiles, seeds))) {
+      EXPECT_THAT(w, Not(HasSubstr("first_interval_seeds"))) << profiles.dump() << " " << seeds;
+    }
+  }
+}
+
 TEST(SweepWarningsTest, APointThatWarrantsAWarningIsWarnedAboutByName) {
   Scenario base = ProfilesScenario("exact", {{{"threads", 1}}});
   nlohmann::json doc = base.resolved;
