@@ -17,6 +17,7 @@
 #include <fstream>
 #include <optional>
 #include <random>
+#include <set>
 #include <zmq.hpp>
 
 #include "core/crypto/identity.h"
@@ -53,6 +54,7 @@
 #include "scenarios/runner/submitter.h"
 #include "scenarios/runner/summary.h"
 #include "scenarios/runner/thread_host.h"
+#include "scenarios/runner/unfired_faults.h"
 #include "scenarios/runner/work_dir.h"
 
 namespace veritrain {
@@ -806,14 +808,12 @@ Status Run::WriteResults() {
   }
   for (const auto& [name, c] : crashes_) observed["crashes"].push_back(c);
   if (!stopped_early_.is_null()) observed["stopped_early"] = stopped_early_;
-  // A crash the scenario asks for that never came tests nothing: said in
-  // the summary (`veritrain check` refuses the ones it can foresee).
+  // A crash or a full disk the scenario asks for that never came tests
+  // nothing: said in the summary (unfired_faults.h).
   for (const auto& w : run_warnings_) observed["warnings"].push_back(w);
-  for (const CrashSpec& c : sc_.crashes) {
-    if (crashes_.count(c.participant) > 0) continue;
-    const std::string warning = "the crash of " + c.participant + " at " + c.at + " after " +
-                                std::to_string(c.after) +
-                                " never happened: the run did not reach that point";
+  std::set<std::string> crashed;
+  for (const auto& [name, unused] : crashes_) crashed.insert(name);
+  for (const std::string& warning : UnfiredFaultWarnings(sc_, crashed, events)) {
     observed["warnings"].push_back(warning);
     if (!opt_.quiet) spdlog::warn("{}", warning);
   }
