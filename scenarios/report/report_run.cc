@@ -10,6 +10,7 @@
 #include "scenarios/spec/summary_shape.h"
 #include "scenarios/report/html.h"
 #include "scenarios/report/report_parts.h"
+#include "scenarios/runner/summary.h"
 
 namespace veritrain::report {
 namespace {
@@ -140,11 +141,13 @@ std::string TasksSection(const json& summary) {
                     Cell(t.value("test_accuracy", json())),
                     Cell(t.value("intervals_verified", json())),
                     Cell(t.value("verifier_compute_ratio", json())),
-                    Cell(t.value("challenged", json()))});
+                    Cell(t.value("challenged", json())),
+                    std::string("<span class=\"") + (SolverVerdictIsSound(t) ? "ok" : "bad") +
+                        "\">" + HtmlEscape(SolverVerdict(t)) + "</span>"});
   }
   return HtmlTable({"task", "outcome", "reason", "job", "steps", "k", "mode", "solver",
                     "test accuracy", "intervals verified", "verifier compute / training",
-                    "challenged"},
+                    "challenged", "the solver's trace"},
                    rows);
 }
 

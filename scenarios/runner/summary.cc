@@ -176,28 +176,7 @@ std::string VerificationLine(const nlohmann::json& t) {
                 static_cast<long long>(t.value("solver_steps_computed", int64_t{0})),
                 static_cast<long long>(t.value("steps", int64_t{0})));
   line += buf;
-  if (t.contains("forced_round")) {
-    const auto caught = t["forced_round"].value("caught", nlohmann::json::array());
-    line += caught.empty() ? "a forced error, MISSED; its real trace " : "a forced error, caught; "
-                                                                         "its real trace ";
-  }
-  if (t.contains("forced_round") && !t.contains("real_trace_root")) {
-    line += "never opened";
-  } else if (t.value("detected", false) && t.value("escaped", false)) {
-    line += "detected, yet PAID (every dispute played was lost by its challenger)";
-  } else if (t.value("detected", false)) {
-    line += "detected";
-  } else if (t.value("false_positive", false)) {
-    line += "challenged although honest (a false positive)";
-  } else if (t.value("missed", false)) {
-    line += "NOT detected";
-  } else if (!t.value("challenged", false) && t.value("solver_trace_honest", false) &&
-             behaviour != "honest") {
-    line += "not challenged (its trace is the honest training)";
-  } else {
-    line += t.value("challenged", false) ? "challenged" : "not challenged";
-  }
-  return line + "\n";
+  return line + SolverVerdict(t) + "\n";
 }
 
 }  // namespace
@@ -524,6 +503,44 @@ std::string MetricsCsv(const nlohmann::json& summary) {
     out << "," << CsvField(timings.value("solver_train_seconds", nlohmann::json())) << "\n";
   }
   return out.str();
+}
+
+std::string SolverVerdict(const nlohmann::json& t) {
+  std::string line;
+  if (t.contains("forced_round")) {
+    const auto caught = t["forced_round"].value("caught", nlohmann::json::array());
+    line += caught.empty() ? "a forced error, MISSED; its real trace " : "a forced error, caught; "
+                                                                         "its real trace ";
+  }
+  if (t.contains("forced_round") && !t.contains("real_trace_root")) {
+    line += "never opened";
+  } else if (t.value("detected", false) && t.value("escaped", false)) {
+    line += "detected, yet PAID (every dispute played was lost by its challenger)";
+  } else if (t.value("detected", false)) {
+    line += "detected";
+  } else if (t.value("false_positive", false)) {
+    line += "challenged although honest (a false positive)";
+  } else if (t.value("missed", false)) {
+    line += "NOT detected";
+  } else if (!t.value("challenged", false) && t.value("solver_trace_honest", false) &&
+             t.value("solver_behaviour", std::string("?")) != "honest") {
+    line += "not challenged (its trace is the honest training)";
+  } else {
+    line += t.value("challenged", false) ? "challenged" : "not challenged";
+  }
+  return line;
+}
+
+bool SolverVerdictIsSound(const nlohmann::json& t) {
+  if (t.contains("forced_round") &&
+      t["forced_round"].value("caught", nlohmann::json::array()).empty()) {
+    return false;
+  }
+  if (t.value("escaped", false) || t.value("missed", false) ||
+      t.value("false_positive", false)) {
+    return false;
+  }
+  return !(t.value("solver_trace_honest", true) == false && !t.value("detected", false));
 }
 
 std::string HumanSummary(const nlohmann::json& summary, double wall_seconds) {

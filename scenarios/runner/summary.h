@@ -55,6 +55,17 @@ Result<nlohmann::json> BuildSummary(const std::vector<Event>& events,
 // profit.<participant>.
 std::string MetricsCsv(const nlohmann::json& summary);
 
+// What the protocol made of a task's solver, as summary.json's task `t`
+// says it (detected, missed, escaped, false_positive, forced_round): "a
+// forced error, caught; its real trace detected", "NOT detected",
+// "challenged although honest (a false positive)", … The console's task
+// line and report.html both say it.
+std::string SolverVerdict(const nlohmann::json& t);
+
+// Whether SolverVerdict(t) is what a sound protocol does: an honest trace
+// not challenged, a cheat detected and not paid, a forced error caught.
+bool SolverVerdictIsSound(const nlohmann::json& t);
+
 // A few human lines: steps trained, test accuracy, intervals verified,
 // outcome, wall time.
 std::string HumanSummary(const nlohmann::json& summary, double wall_seconds);

@@ -205,6 +205,42 @@ TEST_F(ReportTest, RunReportDrawsEverySectionWithData) {
   EXPECT_TRUE(r->notes.empty()) << ::testing::PrintToString(r->notes);
 }
 
+// The report says what the protocol made of each solver, as the console
+// does: a missed cheat, a cheat paid after a lost challenge, a false
+// positive and a missed forced error stand out from a sound verdict.
+TEST_F(ReportTest, TheTasksTableSaysWhetherACheatWasDetected) {
+  const json honest = {{"solver_trace_honest", true}, {"solver_behaviour", "honest"}};
+  json missed = {{"solver_trace_honest", false}, {"solver_behaviour", "lazy"},
+                 {"missed", true}, {"escaped", true}};
+  json paid = {{"solver_trace_honest", false}, {"challenged", true}, {"detected", true},
+               {"escaped", true}};
+  json caught = {{"solver_trace_honest", false}, {"challenged", true}, {"detected", true}};
+  json false_positive = {{"solver_trace_honest", true}, {"challenged", true},
+                         {"false_positive", true}};
+  json forced_missed = honest;
+  forced_missed["forced_round"] = {{"caught", json::array()}};
+  forced_missed["real_trace_root"] = "ab";
+  json tasks = json::array();
+  for (const json& t : {honest, missed, paid, caught, false_positive, forced_missed}) {
+    json task = t;
+    task["task"] = "task-000" + std::to_string(tasks.size() + 1);
+    tasks.push_back(task);
+  }
+  WriteFile(dir_ / "summary.json",
+            json({{"scenario", "verdicts"}, {"seed", 1}, {"tasks", tasks}}).dump());
+  auto r = WriteReport(dir_.string());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const std::string html = ReadFile(r->path);
+  EXPECT_THAT(html, HasSubstr("the solver&#39;s trace"));
+  for (const char* bad : {"NOT detected", "detected, yet PAID",
+                          "challenged although honest (a false positive)",
+                          "a forced error, MISSED; its real trace not challenged"}) {
+    EXPECT_THAT(html, HasSubstr(std::string("<span class=\"bad\">") + bad)) << bad;
+  }
+  EXPECT_THAT(html, HasSubstr("<span class=\"ok\">not challenged</span>"));
+  EXPECT_THAT(html, HasSubstr("<span class=\"ok\">detected</span>"));
+}
+
 TEST_F(ReportTest, RunReportSkipsWhatIsAbsent) {
   WriteFile(dir_ / "summary.json",
             json({{"scenario", "bare"}, {"seed", 1}, {"tasks", {{{"task", "task-0001"}}}}}).dump());
