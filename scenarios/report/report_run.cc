@@ -11,6 +11,7 @@
 #include "scenarios/report/html.h"
 #include "scenarios/report/report_parts.h"
 #include "scenarios/runner/summary.h"
+#include "scenarios/spec/real_value.h"
 
 namespace veritrain::report {
 namespace {
@@ -165,23 +166,49 @@ std::string ExpectationsSection(const json& summary) {
 
 std::string UpdateNormsSection(const json& t, Canvas& canvas) {
   const json norms = t.value("update_norms", json::array());
-  if (!AllNumbers(norms)) {
+  // A norm that is not finite ("nan", "inf": a diverged or corrupt
+  // interval, which top-Q ranks first) is drawn at the top of the plot.
+  std::vector<double> values;
+  for (const auto& n : norms.is_array() ? norms : json::array()) {
+    const std::optional<double> v = RealValue(n);
+    if (!v) break;
+    values.push_back(*v);
+  }
+  if (values.empty() || values.size() != norms.size()) {
     return canvas.Skipped("update norms", "the solver posted no per-interval update norms");
   }
+  double lo = INFINITY, hi = 0;
+  size_t finite = 0;
+  for (double v : values) {
+    if (!std::isfinite(v)) continue;
+    ++finite;
+    if (v > 0) lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  if (finite == 0) {
+    return canvas.Skipped("update norms", "no posted update norm is finite (all " +
+                                              std::to_string(values.size()) +
+                                              " are nan or inf)");
+  }
+  const double top = hi > 0 ? 2 * hi : 1;
+  auto y = [&](size_t i) { return std::isfinite(values[i]) ? values[i] : top; };
   Plot plot;
   plot.title = Cell(t.value("task", json())) + ": update norm of each interval, and the intervals checked";
   plot.xlabel = "interval";
   plot.ylabel = "posted update norm (l2)";
   PlotSeries posted{"posted by the solver", {}, "linespoints", "lc rgb '#888888'"};
-  double lo = INFINITY, hi = 0;
-  for (size_t i = 0; i < norms.size(); ++i) {
-    const double v = norms[i].get<double>();
-    posted.rows.push_back({static_cast<double>(i), v});
-    if (v > 0) lo = std::min(lo, v);
-    hi = std::max(hi, v);
+  PlotSeries infinite{"not finite (nan or inf), drawn at the top", {}, "points",
+                      "pointtype 9 pointsize 1.6 lc rgb '#c03030'"};
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (std::isfinite(values[i])) {
+      posted.rows.push_back({static_cast<double>(i), values[i]});
+    } else {
+      infinite.rows.push_back({static_cast<double>(i), top});
+    }
   }
   plot.logy = lo > 0 && hi / lo > 100;
   plot.series.push_back(posted);
+  if (!infinite.rows.empty()) plot.series.push_back(infinite);
   std::map<std::string, PlotSeries> checked;
   for (const auto& v : t.value("verifiers", json::array())) {
     for (const auto& e : v.value("intervals", json::array())) {
@@ -193,7 +220,7 @@ std::string UpdateNormsSection(const json& t, Canvas& canvas) {
       s.title = key;
       s.style = "points";
       s.extra = "pointtype 7 pointsize 1.4";
-      s.rows.push_back({static_cast<double>(i), norms[static_cast<size_t>(i)].get<double>()});
+      s.rows.push_back({static_cast<double>(i), y(static_cast<size_t>(i))});
     }
   }
   for (auto& [k, s] : checked) plot.series.push_back(s);
@@ -256,10 +283,12 @@ std::string DistancesSection(const json& t, const HonestErrors& honest, Canvas& 
     for (const auto& e : v.value("intervals", json::array())) {
       const json d = e.value("distances", json());
       if (!d.is_object()) continue;
+      // An infinite distance ("inf") is drawn at the top; "nan" is not drawn.
       for (const auto& [m, x] : d.items()) {
-        if (!x.is_number()) continue;
+        const std::optional<double> value = RealValue(x);
+        if (!value || std::isnan(*value)) continue;
         measured[m][v.value("name", std::string())].push_back(
-            {static_cast<double>(e.value("index", int64_t{0})), x.get<double>()});
+            {static_cast<double>(e.value("index", int64_t{0})), *value});
       }
       const json dl = e.value("delta", json());
       if (dl.is_object()) {
@@ -306,6 +335,7 @@ std::string DistancesSection(const json& t, const HonestErrors& honest, Canvas& 
       for (const auto& [x, d] : points) {
         xmin = std::min(xmin, x);
         xmax = std::max(xmax, x);
+        if (std::isinf(d)) continue;
         if (d > 0) lo = std::min(lo, d), hi = std::max(hi, d);
         else ++zeros;
       }
@@ -322,14 +352,22 @@ std::string DistancesSection(const json& t, const HonestErrors& honest, Canvas& 
     }
     if (honest_max > 0) lo = std::min(lo, honest_max), hi = std::max(hi, honest_max);
     plot.logy = hi > 0 && lo > 0 && hi / lo > 100;
+    const double top = hi > 0 ? (plot.logy ? 10 * hi : 2 * hi) : 1;
+    PlotSeries infinite{"infinite distance (a state the honest run never reaches), drawn at the top",
+                        {}, "points", "pointtype 9 pointsize 1.6 lc rgb '#c03030'"};
     for (const auto& [name, points] : by_verifier) {
       PlotSeries s{"measured by " + name, {}, "points", "pointtype 7 pointsize 1.2"};
       for (const auto& [x, d] : points) {
+        if (std::isinf(d)) {
+          infinite.rows.push_back({x, top});
+          continue;
+        }
         if (plot.logy && d <= 0) continue;
         s.rows.push_back({x, d});
       }
       plot.series.push_back(s);
     }
+    if (!infinite.rows.empty()) plot.series.push_back(infinite);
     // Calibration samples are drawn left of the intervals, at x = -1.
     const double x0 = (h.empty() ? xmin : -1.0) - 0.5, x1 = xmax + 0.5;
     if (!h.empty()) {

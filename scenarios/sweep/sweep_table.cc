@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "scenarios/spec/real_value.h"
 #include "scenarios/sweep/task_counts.h"
 
 namespace veritrain {
@@ -94,10 +95,14 @@ void AddDistanceMetrics(const json& task, json* out) {
     for (const auto& e : v.value("intervals", json::array())) {
       const json d = e.value("distances", json());
       if (d.is_object()) {
+        // An infinite distance is the largest (real_value.h).
         for (const auto& [metric, x] : d.items()) {
-          if (!x.is_number()) continue;
+          const std::optional<double> value = RealValue(x);
+          if (!value || std::isnan(*value)) continue;
           const std::string key = "max_distance." + metric;
-          if (!out->contains(key) || (*out)[key].get<double>() < x.get<double>()) (*out)[key] = x;
+          if (!out->contains(key) || *RealValue((*out)[key]) < *value) {
+            (*out)[key] = RealJson(*value);
+          }
         }
       }
       const json delta = e.value("delta", json());
@@ -368,11 +373,14 @@ std::vector<PointAggregate> Aggregate(const std::vector<SweepRow>& rows) {
     ++a.completed;
     counts[r.point] += TaskCountsOfRow(r.metrics);
     for (const auto& [k, v] : r.metrics.items()) {
-      if (!v.is_number() || IsBookkeeping(k)) continue;
+      // An infinite figure ("inf") makes its mean infinite; "nan" and
+      // other strings are not figures.
+      const std::optional<double> x = RealValue(v);
+      if (!x || std::isnan(*x) || IsBookkeeping(k)) continue;
       auto& s = sums[r.point][k];
-      s.first += v.get<double>();
+      s.first += *x;
       ++s.second;
-      if (k.rfind("market.", 0) == 0) market[r.point][k].push_back(v.get<double>());
+      if (k.rfind("market.", 0) == 0) market[r.point][k].push_back(*x);
     }
   }
   std::vector<PointAggregate> out;
@@ -380,7 +388,9 @@ std::vector<PointAggregate> Aggregate(const std::vector<SweepRow>& rows) {
     const auto& b = behaviours[p];
     a.solver_behaviour = b.size() == 1 ? *b.begin() : "";
     SetRates(counts[p], &a);
-    for (const auto& [k, s] : sums[p]) a.means[k] = s.first / static_cast<double>(s.second);
+    for (const auto& [k, s] : sums[p]) {
+      a.means[k] = RealJson(s.first / static_cast<double>(s.second));
+    }
     for (const auto& [k, values] : market[p]) {
       MeanInterval m = MeanIntervalOf(values);
       if (m.has_interval && IsShare(k)) {
@@ -411,12 +421,18 @@ const std::vector<std::string>& AggregateColumns() {
 }
 
 bool IsTableColumnName(const std::string& name) {
-  for (const char* fixed : {"run", "point", "repetition", "seed"}) {
+  // A run's bookkeeping and what it made of the solver: what a reader of
+  // sweep.csv filters on, so never moved aside as "metric.<name>".
+  for (const char* fixed : {"run", "point", "repetition", "seed", "exit_code", "error",
+                            "conservation", "expectations_met", "stopped_early", "tasks",
+                            "detected", "false_positive", "missed", "escaped", "wall_s"}) {
     if (name == fixed) return true;
   }
-  const auto& columns = AggregateColumns();
-  if (std::find(columns.begin(), columns.end(), name) != columns.end()) return true;
-  for (const char* prefix : {"mean.", "ci_low.", "ci_high."}) {
+  for (const auto* columns : {&AggregateColumns(), &LeadingMetrics()}) {
+    if (std::find(columns->begin(), columns->end(), name) != columns->end()) return true;
+  }
+  for (const char* prefix :
+       {"mean.", "ci_low.", "ci_high.", "tasks.", "run.", "outcomes.", "metric.", "timing."}) {
     if (name.rfind(prefix, 0) == 0) return true;
   }
   return false;

@@ -160,10 +160,14 @@ std::string AggregatesCsv(const std::vector<std::string>& parameter_names,
 const std::vector<std::string>& AggregateColumns();
 
 // Whether a sweep parameter may not be called `name`: a column sweep.csv or
-// aggregates.csv writes under that name (run, point, repetition, seed,
-// AggregateColumns()), or one under a prefix they use ("mean.",
-// "ci_low.", "ci_high."). sweep.csv renames a metric a parameter shares a
-// name with ("metric.<name>"); these cannot be renamed.
+// aggregates.csv writes under that name that a reader filters or groups
+// on (run, point, repetition, seed, status, error, exit_code, outcome,
+// flagged, challenged, detected, false_positive, missed, escaped,
+// solver_behaviour, solver_honest, conservation, expectations_met,
+// stopped_early, tasks, wall_s, AggregateColumns()), or one under a prefix
+// they use ("mean.", "ci_low.", "ci_high.", "tasks.", "run.", "outcomes.",
+// "metric.", "timing."). sweep.csv renames any other metric or timing a
+// parameter shares a name with ("metric.<name>", "timing.<name>").
 bool IsTableColumnName(const std::string& name);
 
 

@@ -241,6 +241,39 @@ TEST_F(ReportTest, TheTasksTableSaysWhetherACheatWasDetected) {
   EXPECT_THAT(html, HasSubstr("<span class=\"ok\">detected</span>"));
 }
 
+// A norm or a distance that is not finite is what the reader must see (a
+// diverged interval, a caught cheat): drawn at the top, not taken for a
+// missing figure.
+TEST_F(ReportTest, NonFiniteNormsAndDistancesAreDrawnNotDropped) {
+  if (!GnuplotAvailable()) GTEST_SKIP() << "gnuplot is not installed";
+  json task = {{"task", "task-0001"},
+               {"mode", "tolerance"},
+               {"update_norms", {1.0, "nan", 0.5}},
+               {"verification", {{"metrics", {"l2"}}, {"delta", {{"l2", 0.01}}}}},
+               {"verifiers",
+                {{{"name", "verifier-1"},
+                  {"intervals",
+                   {{{"index", 0}, {"reason", "random"}, {"distances", {{"l2", 0.001}}}},
+                    {{"index", 1}, {"reason", "top_q"}, {"distances", {{"l2", "inf"}}}}}}}}}};
+  WriteFile(dir_ / "summary.json",
+            json({{"scenario", "diverged"}, {"seed", 1}, {"tasks", {task}}}).dump());
+  auto r = WriteReport(dir_.string());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  for (const std::string& note : r->notes) {
+    EXPECT_THAT(note, Not(HasSubstr("update norms"))) << note;
+    EXPECT_THAT(note, Not(HasSubstr("distances per interval"))) << note;
+  }
+  EXPECT_EQ(r->plots, 2) << ::testing::PrintToString(r->notes);
+
+  task["update_norms"] = {"nan", "inf"};
+  WriteFile(dir_ / "summary.json",
+            json({{"scenario", "diverged"}, {"seed", 1}, {"tasks", {task}}}).dump());
+  r = WriteReport(dir_.string());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_THAT(::testing::PrintToString(r->notes),
+              HasSubstr("no posted update norm is finite (all 2 are nan or inf)"));
+}
+
 TEST_F(ReportTest, RunReportSkipsWhatIsAbsent) {
   WriteFile(dir_ / "summary.json",
             json({{"scenario", "bare"}, {"seed", 1}, {"tasks", {{{"task", "task-0001"}}}}}).dump());

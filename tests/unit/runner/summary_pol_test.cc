@@ -60,6 +60,21 @@ std::vector<Event> PolStory(
       Ev(40, "shutdown", {{"conservation", true}})};
 }
 
+// A committed state the honest run never reaches is at distance "inf": the
+// largest, not skipped (a caught cheat read as max_distance 0, "<= δ").
+TEST(SummaryPol, AnInfiniteDistanceIsTheLargest) {
+  std::vector<Event> events = PolStory("corrupt-node", false);
+  events[2].data["body"]["intervals"][1]["distances"] = {{"l2", "inf"}, {"linf", "nan"}};
+  auto s = BuildSummary(events, "demo", 1);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const auto& t = (*s)["tasks"][0];
+  EXPECT_EQ(t["max_distance"]["l2"], "inf");
+  // "nan" compares with nothing: the finite 0.05 stays the largest.
+  EXPECT_DOUBLE_EQ(t["max_distance"]["linf"].get<double>(), 0.05);
+  EXPECT_THAT(HumanSummary(*s, 1.0), ::testing::HasSubstr("tolerance: l2 inf > δ 0.5;"));
+  EXPECT_NE(MetricsCsv(*s).find(",inf,0.5,"), std::string::npos) << MetricsCsv(*s);
+}
+
 TEST(SummaryPol, DistancesDeltaAndCompute) {
   auto s = BuildSummary(PolStory("lazy", false), "demo", 1);
   ASSERT_TRUE(s.ok()) << s.status().ToString();

@@ -319,6 +319,27 @@ TEST(SweepTableTest, RejectedCountsTasksThatDidNotPayTheSolver) {
   EXPECT_DOUBLE_EQ(points[0].rejected_rate.rate, 4.0 / 6.0);
 }
 
+// An infinite distance is the largest in a sweep's row too, and makes the
+// point's mean infinite: skipping it showed a caught cheat under δ.
+TEST(SweepTableTest, AnInfiniteDistanceIsTheLargestAndItsMeanIsInfinite) {
+  std::vector<SweepRow> rows;
+  for (int64_t i = 0; i < 2; ++i) {
+    RunOutcome o;
+    o.exit_code = kRunOk;
+    o.summary = Summary("challenge_upheld", true, 0.5, 1);
+    json& interval = o.summary["tasks"][0]["verifiers"][0]["intervals"][1];
+    if (i == 1) interval["distances"]["l2"] = "inf";
+    o.summary["tasks"][0].erase("max_distance");
+    rows.push_back(RowFromRun(MakeRun(i, 0, {"x"}), WithSolver("lazy"), o));
+  }
+  EXPECT_EQ(rows[0].metrics["max_distance.l2"], 2.5);
+  EXPECT_EQ(rows[1].metrics["max_distance.l2"], "inf");
+  auto points = Aggregate(rows);
+  ASSERT_EQ(points.size(), 1u);
+  EXPECT_EQ(points[0].means["max_distance.l2"], "inf");
+  EXPECT_NE(AggregatesCsv({}, points).find("inf"), std::string::npos);
+}
+
 TEST(SweepTableTest, AggregatesNameTheRateByTheSolver) {
   std::vector<SweepRow> rows;
   for (int64_t i = 0; i < 8; ++i) {

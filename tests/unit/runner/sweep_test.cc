@@ -258,6 +258,20 @@ TEST(SweepTest, AParameterNamedLikeATableColumnIsRefused) {
     EXPECT_TRUE(IsTableColumnName(column)) << column;
   }
   EXPECT_FALSE(IsTableColumnName("top_q"));
+  // sweep.csv's bookkeeping and verdict columns too: a parameter of that
+  // name moved the real status aside, and a reader filtering on `status`
+  // took failed runs for settled ones.
+  for (const std::string name : {"status", "error", "exit_code", "outcome", "challenged",
+                                 "expectations_met", "stopped_early", "detected", "escaped",
+                                 "solver_behaviour", "wall_s", "tasks.escaped", "run.jackpot",
+                                 "outcomes.accepted", "metric.status", "timing.wall_s"}) {
+    EXPECT_TRUE(IsTableColumnName(name)) << name;
+  }
+  // A task's other fields are moved aside instead (metric.<name>): the
+  // shipped sweeps name parameters so.
+  for (const std::string name : {"solver", "delta", "magnitude", "clock_s"}) {
+    EXPECT_FALSE(IsTableColumnName(name)) << name;
+  }
 }
 
 TEST(SweepTest, EveryInvalidPointIsReportedWithItsValues) {
