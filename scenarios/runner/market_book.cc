@@ -285,11 +285,12 @@ void MarketBook::Tally(const MarketPlan& plan, const MarketTaskRecord& rec, nloh
     auto c = rec.cost.find(v);
     if (c != rec.cost.end()) compute += c->second;
   }
-  const bool judged = rec.forced_error && rec.forced_round;
+  const bool judged = rec.forced_error && rec.forced_round && !rec.forced_round_unjudged;
   const bool caught = judged && !rec.caught.empty();
   if (rec.forced_error) {
     ++forced_;
-    // Cut short before its verifiers' round: neither caught nor missed.
+    // Cut short before its verifiers' round, or every verifier abstained
+    // in it: neither caught nor missed.
     if (!judged) {
       ++unjudged_;
     } else {

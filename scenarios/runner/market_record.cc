@@ -122,6 +122,7 @@ Result<MarketTaskRecord> MarketTaskFromEvents(const std::vector<Event>& events,
       } else if (e.type == ForcedErrorSettlementEvent::kType) {
         // The verifiers' part of a forced error, settled at its reveal.
         r.forced_round = true;
+        r.forced_round_unjudged = !ForcedRoundJudged(d);
         r.caught = d.value("caught", std::vector<std::string>());
         r.lazy = d.value("lazy", std::vector<std::string>());
         r.whistleblower_paid = d.value("whistleblower_paid", int64_t{0});

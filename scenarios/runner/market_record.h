@@ -65,6 +65,9 @@ struct MarketTaskRecord {
   // A forced error's verifiers' round was settled (forced_error_settlement):
   // the forced error was judged, not cut short.
   bool forced_round = false;
+  // ... in which every selected verifier abstained or stayed silent: no
+  // verifier judged it (ForcedRoundJudged, money.h).
+  bool forced_round_unjudged = false;
   std::vector<std::string> caught;  // verifiers that caught a forced error
   std::vector<std::string> lazy;    // verifiers exposed as lazy
   int64_t fees_paid = 0;            // verifier fees paid out of escrow

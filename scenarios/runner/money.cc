@@ -133,6 +133,21 @@ bool IsSystemAccount(const std::string& account) {
          account == "mint";
 }
 
+bool ForcedRoundJudged(const nlohmann::json& round) {
+  if (!round.is_object() || !round.contains("selected")) return true;  // written before selection was recorded
+  if (!round.value("caught", nlohmann::json::array()).empty()) return true;
+  std::set<std::string> silent;
+  for (const char* field : {"abstained", "silent"}) {
+    for (const auto& name : round.value(field, nlohmann::json::array())) {
+      if (name.is_string()) silent.insert(name.get<std::string>());
+    }
+  }
+  for (const auto& name : round.value("selected", nlohmann::json::array())) {
+    if (name.is_string() && silent.count(name.get<std::string>()) == 0) return true;
+  }
+  return false;
+}
+
 void AddMoney(const std::vector<Event>& events, nlohmann::json* summary) {
   nlohmann::json& s = *summary;
   std::map<std::string, nlohmann::json> settlements, selected;
@@ -205,10 +220,12 @@ void AddMoney(const std::vector<Event>& events, nlohmann::json* summary) {
     // (forced_round); the task's settlement is that of the real trace.
     const nlohmann::json forced_round =
         settlement.value("forced_round", nlohmann::json::object());
-    // A forced error is judged when its verifiers' round is settled; a task
-    // cut short before (the solver withheld data or posted no trace) was
-    // never put to them: neither caught nor missed.
-    const bool judged = forced && settlement.contains("forced_round");
+    // A forced error is judged when its verifiers' round is settled and
+    // some verifier gave a verdict in it; a task cut short before (the
+    // solver withheld data or posted no trace), or a round every verifier
+    // abstained from, never put it to anyone: neither caught nor missed.
+    const bool judged =
+        forced && settlement.contains("forced_round") && ForcedRoundJudged(forced_round);
     const bool was_caught =
         judged && !forced_round.value("caught", nlohmann::json::array()).empty();
     t["forced_error"] = forced;

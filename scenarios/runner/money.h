@@ -50,6 +50,14 @@ std::string BalancesCsv(const std::vector<Event>& events);
 // True for accounts the protocol holds (escrow, stakes, jackpot, burn).
 bool IsSystemAccount(const std::string& account);
 
+// Whether a forced error's verifiers' round (the body of its
+// forced_error_settlement event: selected, abstained, silent, caught, …)
+// judged it: some selected verifier gave a verdict on the wrong trace.
+// A round in which every verifier abstained (a challenge it could not
+// fund) or stayed silent never put the forced error to anyone: it is
+// neither caught nor missed, as a task cut short before the round is not.
+bool ForcedRoundJudged(const nlohmann::json& round);
+
 // Compute costs are figures, not ledger amounts: steps × cost per step can
 // pass the int64 range (1e8 steps at 2^53 tokens each), so they and the
 // profits they enter saturate at ±(2^63 - 1) instead of overflowing.

@@ -1,5 +1,7 @@
 #include "scenarios/runner/summary.h"
 
+#include "scenarios/spec/real_value.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -47,9 +49,12 @@ void AddDetection(nlohmann::json* task) {
       const nlohmann::json mismatch = e.value("hyperparameter_mismatch", nlohmann::json::object());
       if (!mismatch.empty()) ++mismatches;
       const nlohmann::json distances = e.value("distances", nlohmann::json::object());
+      // An infinite distance (a state the honest run never reaches) is
+      // the largest; "nan" compares with nothing.
       for (const auto& [metric, d] : distances.items()) {
-        if (!d.is_number()) continue;
-        if (!max.contains(metric) || d.get<double>() > max[metric].get<double>()) max[metric] = d;
+        const std::optional<double> x = RealValue(d);
+        if (!x || std::isnan(*x)) continue;
+        if (!max.contains(metric) || *x > *RealValue(max[metric])) max[metric] = RealJson(*x);
       }
     }
   }
@@ -129,12 +134,13 @@ std::string VerificationLine(const nlohmann::json& t) {
   for (const auto& m : metrics) {
     if (!max.contains(m)) continue;
     any = true;
+    const double d = RealValue(max[m]).value_or(0);
     if (tolerance && delta.contains(m)) {
-      const double d = max[m].get<double>(), limit = delta[m].get<double>();
+      const double limit = delta[m].get<double>();
       std::snprintf(buf, sizeof(buf), " %s %.3g %s δ %.3g;", m.c_str(), d,
                     d <= limit ? "<=" : ">", limit);
     } else {
-      std::snprintf(buf, sizeof(buf), " %s %.3g;", m.c_str(), max[m].get<double>());
+      std::snprintf(buf, sizeof(buf), " %s %.3g;", m.c_str(), d);
     }
     line += buf;
   }
@@ -509,8 +515,10 @@ std::string SolverVerdict(const nlohmann::json& t) {
   std::string line;
   if (t.contains("forced_round")) {
     const auto caught = t["forced_round"].value("caught", nlohmann::json::array());
-    line += caught.empty() ? "a forced error, MISSED; its real trace " : "a forced error, caught; "
-                                                                         "its real trace ";
+    line += !caught.empty()                            ? "a forced error, caught; its real trace "
+            : t.value("forced_error_unjudged", false) ? "a forced error, unjudged (every verifier "
+                                                        "abstained or was silent); its real trace "
+                                                      : "a forced error, MISSED; its real trace ";
   }
   if (t.contains("forced_round") && !t.contains("real_trace_root")) {
     line += "never opened";
@@ -534,7 +542,7 @@ std::string SolverVerdict(const nlohmann::json& t) {
 bool SolverVerdictIsSound(const nlohmann::json& t) {
   if (t.contains("forced_round") &&
       t["forced_round"].value("caught", nlohmann::json::array()).empty()) {
-    return false;
+    return false;  // missed, or unjudged: no verifier caught it either way
   }
   if (t.value("escaped", false) || t.value("missed", false) ||
       t.value("false_positive", false)) {
@@ -579,7 +587,8 @@ std::string HumanSummary(const nlohmann::json& summary, double wall_seconds) {
                   static_cast<long long>(fe.value("missed", int64_t{0})));
     out << line << buf;
     const int64_t unjudged = fe.value("unjudged", int64_t{0});
-    if (unjudged > 0) out << ", " << unjudged << " unjudged (the task ended before its verifiers' round)";
+    if (unjudged > 0) out << ", " << unjudged << " unjudged (the task ended before its verifiers' round, or every "
+                                          "verifier abstained in it)";
     out << "\n";
     const int64_t unpaid = fe.value("fees_unpaid", int64_t{0});
     if (unpaid > 0) {

@@ -335,6 +335,29 @@ TEST(MarketBook, UnpaidRealTraceFeesAreAShortPayout) {
   EXPECT_EQ(book.Summary()["jackpot"]["short_payouts"], 1);
 }
 
+// A forced error whose every verifier abstained or stayed silent was put
+// to no one: unjudged, as in summary.json's forced_errors, not missed.
+TEST(MarketBook, AForcedErrorNoVerifierJudgedIsUnjudged) {
+  MarketBook book(BookSpec({TestMarketEntry("s", "solver", 1),
+                            TestMarketEntry("v", "verifier", 2)}),
+                  BookEcon(), 90, 1);
+  MarketPlan p = book.Plan(0);
+  MarketTaskRecord abstained = BookRecord(book, p, 2, {}, "accepted");
+  abstained.forced_error = true;
+  abstained.forced_round = true;
+  abstained.forced_round_unjudged = true;
+  ASSERT_TRUE(book.Observe(p, &abstained).ok());
+  p = book.Plan(1);
+  MarketTaskRecord approved = BookRecord(book, p, 2, {}, "accepted");
+  approved.forced_error = true;
+  approved.forced_round = true;
+  ASSERT_TRUE(book.Observe(p, &approved).ok());
+  const nlohmann::json s = book.Summary();
+  EXPECT_EQ(s["forced_errors"]["raised"], 2);
+  EXPECT_EQ(s["forced_errors"]["missed"], 1);
+  EXPECT_EQ(s["forced_errors"]["unjudged"], 1);
+}
+
 TEST(MarketBook, CountsCheatingForcedErrorsShortPayoutsAndSecurityCost) {
   MarketBook book(BookSpec({TestMarketEntry("c", "solver", 1, "lazy"),
                             TestMarketEntry("v", "verifier", 2)}),

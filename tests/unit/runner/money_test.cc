@@ -208,6 +208,42 @@ TEST(Money, AForcedErrorCutShortIsUnjudgedNotMissed) {
   EXPECT_EQ((*summary)["forced_errors"]["missed"], 1);
 }
 
+// A forced error every selected verifier abstained on (its challenge
+// stake could not be funded) or stayed silent in was put to no one: it is
+// unjudged, not missed, and the console does not say MISSED.
+TEST(Money, AForcedErrorEveryVerifierAbstainedOnIsUnjudgedNotMissed) {
+  std::vector<Event> events = ForcedErrorStory();
+  for (Event& e : events) {
+    nlohmann::json* round = e.type == "settlement"                  ? &e.data["forced_round"]
+                            : e.type == "forced_error_settlement" ? &e.data
+                                                                  : nullptr;
+    if (round == nullptr) continue;
+    (*round)["caught"] = nlohmann::json::array();
+    (*round)["lazy"] = nlohmann::json::array();
+    (*round)["abstained"] = {"h"};
+    (*round)["silent"] = {"l"};
+  }
+  auto summary = BuildSummary(events, "x", 1);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  const auto& t = (*summary)["tasks"][0];
+  EXPECT_EQ(t["forced_error_missed"], false);
+  EXPECT_EQ(t["forced_error_unjudged"], true);
+  EXPECT_EQ((*summary)["forced_errors"]["missed"], 0);
+  EXPECT_EQ((*summary)["forced_errors"]["unjudged"], 1);
+  EXPECT_NE(SolverVerdict(t).find("a forced error, unjudged (every verifier abstained or was "
+                                  "silent)"),
+            std::string::npos)
+      << SolverVerdict(t);
+  // One verifier that gave a verdict, and did not catch it: missed.
+  nlohmann::json round = {{"selected", {"h", "l"}}, {"abstained", {"h"}},
+                          {"silent", nlohmann::json::array()}, {"caught", nlohmann::json::array()}};
+  EXPECT_TRUE(ForcedRoundJudged(round));
+  round["silent"] = {"l"};
+  EXPECT_FALSE(ForcedRoundJudged(round));
+  round["caught"] = {"h"};
+  EXPECT_TRUE(ForcedRoundJudged(round));
+}
+
 // A compute cost per step of 2^53 - 1 (the largest the schema allows) over
 // 1e8 steps is past int64: the figures saturate instead of wrapping into a
 // huge profit.
