@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 #include <utility>
+#include <zmq.hpp>
 
 #include "core/train/hardware_profile.h"
 #include "core/transport/retry_policy.h"
@@ -198,9 +199,29 @@ Status CheckCorruptNodes(const Scenario& sc, const json& graph) {
   return errors.empty() ? Status::Ok() : Status::InvalidArgument(errors);
 }
 
+Status CheckTcpHost(const Scenario& sc) {
+  if (sc.network.transport != "tcp") return Status::Ok();
+  // The roles bind "tcp://<host>:*": try the same bind here (ZeroMQ takes
+  // a name it cannot resolve as a network interface, "No such device").
+  const std::string endpoint = "tcp://" + sc.network.host + ":*";
+  try {
+    zmq::context_t context(1);
+    zmq::socket_t socket(context, zmq::socket_type::rep);
+    socket.set(zmq::sockopt::linger, 0);
+    socket.bind(endpoint);
+  } catch (const zmq::error_t& e) {
+    return Status::InvalidArgument("/network/host: \"" + sc.network.host +
+                                   "\" cannot be bound on this machine (" + endpoint + ": " +
+                                   e.what() +
+                                   "): give one of its addresses (\"127.0.0.1\") or interfaces");
+  }
+  return Status::Ok();
+}
+
 Status CheckScenarioAgainstJob(const Scenario& sc, const JobConfig& config) {
   std::string errors;
   if (Status s = CheckDevices(sc, CudaDevices()); !s.ok()) Append(&errors, s.message());
+  if (Status s = CheckTcpHost(sc); !s.ok()) Append(&errors, s.message());
   if (Status s = CheckRetryPolicy(sc); !s.ok()) Append(&errors, s.message());
   if (Status s = CheckCalibrationProfiles(sc); !s.ok()) Append(&errors, s.message());
   VT_ASSIGN_OR_RETURN(JobFacts facts, JobFactsFor(config));

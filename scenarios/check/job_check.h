@@ -18,6 +18,8 @@
 //     "cuda:N"), and its device exists on this machine.
 //   - network.retry is one the runner and the roles accept
 //     (RetryPolicy::FromJson: heartbeat_ms below silence_ms).
+//   - with the tcp transport, network.host can be bound on this machine
+//     (a name that resolves nowhere here would fail every role's bind).
 // The job's notes (TrainingJob::Notes: a model trained as one coarse node,
 // modules in eval mode) are logged once per job.
 //
@@ -49,6 +51,11 @@ Status CheckCorruptNodes(const Scenario& scenario, const nlohmann::json& graph);
 
 // The profile and device check, given how many CUDA devices the machine has.
 Status CheckDevices(const Scenario& scenario, int cuda_devices);
+
+// With the tcp transport, network.host is one the roles can bind on this
+// machine (a ZeroMQ tcp bind to "<host>:*" is tried and closed);
+// InvalidArgument "/network/host: …" naming the bind's error otherwise.
+Status CheckTcpHost(const Scenario& scenario);
 
 // The retry check: network.retry parsed as the runner and the roles parse
 // it; InvalidArgument "/network/retry: <their error>".

@@ -43,8 +43,13 @@ std::string NumAtMost(double v) {
 Result<ThresholdCheck> CheckThresholds(const Scenario& scenario,
                                        const IntervalErrorBudget& budget) {
   ThresholdCheck out;
-  if (scenario.protocol.mode != "tolerance" || scenario.protocol.calibration.is_object() ||
-      scenario.solvers().empty()) {
+  // A calibration sets consistent thresholds (nothing to measure here),
+  // except that δ is never below its floor: a floor no forced error can
+  // leave makes the honest solver give up every forced error, and be
+  // slashed for it.
+  const bool calibrated = scenario.protocol.calibration.is_object();
+  if (scenario.protocol.mode != "tolerance" || scenario.solvers().empty() ||
+      (calibrated && scenario.economics.task.forced_error_rate == 0)) {
     return out;
   }
   const double tau = scenario.protocol.node_tolerance;
@@ -72,6 +77,22 @@ Result<ThresholdCheck> CheckThresholds(const Scenario& scenario,
   for (int64_t s = 0; s < k; ++s) {
     VT_ASSIGN_OR_RETURN(TensorMap next, TrainStep(*job, states.back(), s == 0 ? &record : nullptr));
     states.push_back(std::move(next));
+  }
+  if (calibrated) {
+    const double floor = scenario.protocol.calibration.value("floor", 1e-12);
+    VerificationPolicy at_floor = TaskSpecForScenario(scenario).verification;
+    for (const std::string& m : at_floor.metrics) at_floor.delta[m] = floor;
+    auto wrong = VisibleForcedErrorState(states.back(), "tolerance", at_floor, k, 1);
+    if (!wrong.ok()) {
+      out.errors.push_back("/protocol/calibration/floor: " + Num(floor) +
+                           ", the least delta the calibration sets, and forced_error_rate " +
+                           Num(scenario.economics.task.forced_error_rate) +
+                           ", but no forced error can leave a delta this large: " +
+                           wrong.status().message() +
+                           ". The honest solver would give up every forced error and be "
+                           "slashed. Lower the floor, or set forced_error_rate to 0");
+    }
+    return out;
   }
 
   // 0. The honest error of every interval as each verifier profile

@@ -181,7 +181,18 @@ struct Known {
   // Whether a sweep sets the number of tasks (each point is checked with
   // its own).
   bool tasks_swept = false;
+  // A task's intervals (update_norms has one norm each) and the verifiers
+  // selected for it; -1 when a market or a sweep can change them.
+  int64_t intervals = -1;
+  int64_t selected = -1;
 };
+
+// Whether `at` (a path walked so far) is "/tasks/<i>/<field>".
+bool IsTaskField(const std::string& at, const std::string& field) {
+  if (at.rfind("/tasks/", 0) != 0) return false;
+  const size_t slash = at.find('/', 7);
+  return slash != std::string::npos && at.compare(slash, std::string::npos, "/" + field) == 0;
+}
 
 // Fields of a task that only a forced error writes.
 bool OnlyForcedErrorsWrite(const std::string& at, const std::string& field) {
@@ -335,6 +346,15 @@ const json* ResolvePath(const std::string& text, const Known& known, std::string
           index >= known.verifiers) {
         return fail("verifier " + t + " does not exist: the scenario has " +
                     std::to_string(known.verifiers) + " verifier(s)");
+      }
+      if (IsTaskField(at, "update_norms") && known.intervals >= 0 && index >= known.intervals) {
+        return fail("update norm " + t + " does not exist: a task has " +
+                    std::to_string(known.intervals) + " interval(s), one norm each");
+      }
+      if (IsTaskField(at, "selected_verifiers") && known.selected >= 0 &&
+          index >= known.selected) {
+        return fail("selected verifier " + t + " does not exist: " +
+                    std::to_string(known.selected) + " verifier(s) are selected for a task");
       }
       shape = &(*shape)[0];
       at += "/" + t;
@@ -588,6 +608,57 @@ std::set<std::string> MarketStrategiesOf(const json& resolved) {
   return out;
 }
 
+// Whether sweeping `swept` can change the scenario's field at `field`
+// (both JSON pointers): it is the field or an object holding it.
+bool SweepChanges(const std::set<std::string>& swept, const std::string& field) {
+  for (const std::string& p : swept) {
+    if (field == p || field.rfind(p + "/", 0) == 0) return true;
+  }
+  return false;
+}
+
+// The value summary.json has at `path` in every run of the scenario, and
+// the scenario field that fixes it: a task's mode, job, steps, interval,
+// and where its δ comes from; the scenario's name. Null when the path is
+// not such a field, or a market or a sweep can change it.
+std::pair<json, std::string> FixedValue(const std::string& path, const json& resolved,
+                                        const std::set<std::string>& swept) {
+  std::vector<std::string> t;
+  try {
+    t = Tokens(json::json_pointer(path));
+  } catch (const json::exception&) {
+    return {};
+  }
+  if (t == std::vector<std::string>{"scenario"}) return {resolved.value("name", json()), "name"};
+  if (t.size() < 3 || t[0] != "tasks" || !IsArrayIndex(t[1]) ||
+      resolved.contains("market")) {
+    return {};
+  }
+  const json protocol = resolved.value("protocol", json::object());
+  const json job = resolved.value("job", json::object());
+  std::string field;
+  json value;
+  if (t.size() == 3 && t[2] == "mode") {
+    field = "/protocol/mode", value = protocol.value("mode", json());
+  } else if (t.size() == 3 && t[2] == "job") {
+    field = "/job/name", value = job.value("name", json());
+  } else if (t.size() == 3 && t[2] == "steps") {
+    field = "/job/steps", value = job.value("steps", json());
+  } else if (t.size() == 3 && t[2] == "checkpoint_interval") {
+    field = "/protocol/checkpoint_interval", value = protocol.value("checkpoint_interval", json());
+  } else if (t.size() == 4 && t[2] == "verification" && t[3] == "delta_source") {
+    field = "/protocol/calibration";
+    value = protocol.contains("calibration") && protocol["calibration"].is_object()
+                ? "calibrated" : "fixed";
+  } else {
+    return {};
+  }
+  if (value.is_null() || SweepChanges(swept, field)) return {};
+  std::string dotted = field.substr(1);
+  std::replace(dotted.begin(), dotted.end(), '/', '.');
+  return {value, dotted};
+}
+
 }  // namespace
 
 std::vector<ScenarioError> CheckExpectPaths(const json& resolved) {
@@ -635,6 +706,22 @@ std::vector<ScenarioError> CheckExpectPaths(const json& resolved) {
   known.forced_errors = !rate.is_number() || rate.get<double>() > 0 ||
                         swept.count("/economics/forced_error_rate") > 0 ||
                         swept.count("/economics") > 0;
+  const json protocol = resolved.value("protocol", json::object());
+  const json job = resolved.value("job", json::object());
+  if (!resolved.contains("market") && job.is_object() && protocol.is_object() &&
+      job.value("steps", json()).is_number_integer() &&
+      protocol.value("checkpoint_interval", json()).is_number_integer() &&
+      !SweepChanges(swept, "/job/steps") && !SweepChanges(swept, "/protocol/checkpoint_interval")) {
+    const int64_t k = protocol["checkpoint_interval"].get<int64_t>();
+    if (k > 0) known.intervals = job["steps"].get<int64_t>() / k;
+  }
+  const json per_task = economics.is_object() ? economics.value("verifiers_per_task", json(0))
+                                              : json(0);
+  if (!resolved.contains("market") && per_task.is_number_integer() &&
+      !SweepChanges(swept, "/economics/verifiers_per_task") && !SweepChanges(swept, "/participants")) {
+    const int64_t n = per_task.get<int64_t>();
+    known.selected = n > 0 ? std::min(n, known.verifiers) : known.verifiers;
+  }
   known.solver_behaviours = SolverBehavioursOf(resolved);
   known.strategies = MarketStrategiesOf(resolved);
   std::vector<ScenarioError> errors;
@@ -680,7 +767,21 @@ std::vector<ScenarioError> CheckExpectPaths(const json& resolved) {
       if (!why.empty()) {
         errors.push_back({at + "/" + field, "\"" + path + "\" can never be " +
                                                 expect[i][field].dump() + ": " + why});
+        continue;
       }
+      // A field the scenario fixes: an equals with another value can
+      // never pass, a not_equals never fail or never pass. (An equals with
+      // the scenario's own value checks what the run records: kept.)
+      const auto [fixed, by] = FixedValue(path, resolved, swept);
+      if (fixed.is_null() || expect[i][field].is_null()) continue;
+      const bool same = fixed == expect[i][field];
+      const bool equals = std::string(field) == "equals";
+      if (equals && same) continue;
+      errors.push_back({at + "/" + field,
+                        "\"" + path + "\" " + (equals ? "==" : "!=") + " " +
+                            expect[i][field].dump() + " " +
+                            (same == equals ? "always holds" : "can never hold") +
+                            ": the scenario fixes it at " + fixed.dump() + " (" + by + ")"});
     }
     const bool ordered = expect[i].contains("min") || expect[i].contains("max") ||
                          expect[i].contains("greater_than") || expect[i].contains("less_than");

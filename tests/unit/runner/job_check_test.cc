@@ -204,6 +204,22 @@ TEST(JobCheckTest, AHeartbeatNotBelowTheSilenceIsRefusedWithTheRunTimeMessage) {
   EXPECT_TRUE(CheckRetryPolicy(ParseJobCheckDoc(doc)).ok());
 }
 
+// A tcp host no role could bind (a name that resolves nowhere here, which
+// ZeroMQ takes for a network interface) failed the run with "No such
+// device" after check said ok.
+TEST(JobCheckTest, ATcpHostThisMachineCannotBindIsRefused) {
+  json doc = JobCheckDoc(nullptr, "honest");
+  doc["network"] = {{"transport", "tcp"}, {"host", "example.invalid"}};
+  EXPECT_THAT(JobProblems(doc),
+              HasSubstr("/network/host: \"example.invalid\" cannot be bound on this machine "
+                        "(tcp://example.invalid:*: "));
+  doc["network"]["host"] = "127.0.0.1";
+  EXPECT_TRUE(CheckTcpHost(ParseJobCheckDoc(doc)).ok());
+  // The ipc transport binds no host.
+  doc["network"] = {{"transport", "ipc"}, {"host", "example.invalid"}};
+  EXPECT_TRUE(CheckTcpHost(ParseJobCheckDoc(doc)).ok());
+}
+
 // Calibrated thresholds cover only the honest error between the profiles
 // calibrated: a participant computing in another is refused by name.
 TEST(JobCheckTest, ACalibrationMustListEveryParticipantsProfile) {

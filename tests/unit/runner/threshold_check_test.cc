@@ -333,5 +333,33 @@ TEST(ThresholdCheckTest, AForcedErrorThatNoDeltaLetsBeSeenIsRefused) {
   EXPECT_THAT(AllErrors(scenario(10)), Not(HasSubstr("forced_error_rate")));
 }
 
+// A calibrated δ is never below calibration.floor: a floor no forced error
+// can leave made the honest solver give up its forced error and lose its
+// stake, while the same δ set by hand was refused.
+TEST(ThresholdCheckTest, ACalibrationFloorNoForcedErrorCanLeaveIsRefused) {
+  auto scenario = [](double floor, double rate) {
+    nlohmann::json j = {
+        {"format", "veritrain-scenario/1"},
+        {"name", "fe"},
+        {"job", {{"name", "synthetic"}, {"steps", 20}}},
+        {"protocol",
+         {{"checkpoint_interval", 5},
+          {"mode", "tolerance"},
+          {"metrics", {"linf"}},
+          {"calibration", {{"profiles", {nlohmann::json::object()}}, {"floor", floor}}}}},
+        {"economics", {{"forced_error_rate", rate}}},
+        {"participants", {{{"name", "s"}, {"role", "solver"}}, {{"name", "v"}, {"role", "verifier"}}}}};
+    auto sc = ParseScenario(j.dump(), "fe.json");
+    EXPECT_TRUE(sc.ok()) << sc.status().ToString();
+    return sc.ok() ? *sc : Scenario{};
+  };
+  EXPECT_THAT(AllErrors(scenario(1e300, 1)),
+              HasSubstr("/protocol/calibration/floor: 1e+300, the least delta the calibration "
+                        "sets, and forced_error_rate 1, but no forced error can leave a delta "
+                        "this large"));
+  EXPECT_EQ(AllErrors(scenario(1e-12, 1)), "");
+  EXPECT_EQ(AllErrors(scenario(1e300, 0)), "");
+}
+
 }  // namespace
 }  // namespace veritrain

@@ -212,7 +212,51 @@ TEST(SummaryShapeTest, AnOutcomeNoSummaryCanHoldIsRefused) {
     EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/outcome"}, {"equals", outcome}}), "") << outcome;
     EXPECT_EQ(ShapeErrorOfPath(std::string("/outcomes/") + outcome), "") << outcome;
   }
-  EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/mode"}, {"not_equals", "tolerance"}}), "");
+  EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/mode"}, {"equals", "exact"}}), "");
+}
+
+// A field the scenario fixes (mode, job, steps, interval, where δ comes
+// from, its name): "the run did not fall back to tolerance mode" always
+// held, and an equals with another value could never pass. An equals with
+// the scenario's own value still checks what the run records.
+TEST(SummaryShapeTest, AComparisonTheScenarioDecidesIsRefused) {
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/mode"}, {"not_equals", "tolerance"}}),
+              HasSubstr("/expect/0/not_equals: \"/tasks/0/mode\" != \"tolerance\" always "
+                        "holds: the scenario fixes it at \"exact\" (protocol.mode)"));
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/steps"}, {"equals", 41}}),
+              HasSubstr("\"/tasks/0/steps\" == 41 can never hold: the scenario fixes it at 40 "
+                        "(job.steps)"));
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/job"}, {"not_equals", "synthetic"}}),
+              HasSubstr("can never hold"));
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/verification/delta_source"},
+                            {"not_equals", "calibrated"}}),
+              HasSubstr("always holds: the scenario fixes it at \"fixed\""));
+  EXPECT_THAT(ShapeErrorOf({{"path", "/scenario"}, {"equals", "other"}}),
+              HasSubstr("can never hold"));
+  for (const json& kept : {json{{"path", "/tasks/0/steps"}, {"equals", 40}},
+                           json{{"path", "/tasks/0/checkpoint_interval"}, {"equals", 10}},
+                           json{{"path", "/scenario"}, {"equals", "shape-test"}}}) {
+    EXPECT_EQ(ShapeErrorOf(kept), "") << kept.dump();
+  }
+  // A sweep that sets the field: each point has its own.
+  json doc = ShapeDoc({{{"path", "/tasks/0/steps"}, {"equals", 80}}});
+  EXPECT_THAT(testing_util::ErrorOf(doc), HasSubstr("can never hold"));
+  doc["sweep"] = {{"parameters", {{{"path", "/job/steps"}, {"values", {40, 80}}}}}};
+  EXPECT_EQ(testing_util::ErrorOf(doc), "");
+}
+
+// Lists whose length the scenario fixes: a task's update norms (one per
+// interval) and its selected verifiers.
+TEST(SummaryShapeTest, AnIndexPastAListTheScenarioSizesIsRefused) {
+  EXPECT_THAT(ShapeErrorOfPath("/tasks/0/update_norms/4"),
+              HasSubstr("update norm 4 does not exist: a task has 4 interval(s), one norm each"));
+  EXPECT_EQ(ShapeErrorOfPath("/tasks/0/update_norms/3"), "");
+  EXPECT_THAT(ShapeErrorOfPath("/tasks/0/selected_verifiers/2"),
+              HasSubstr("selected verifier 2 does not exist: 2 verifier(s) are selected"));
+  EXPECT_EQ(ShapeErrorOfPath("/tasks/0/selected_verifiers/1"), "");
+  json doc = ShapeDoc({{{"path", "/tasks/0/selected_verifiers/1"}, {"equals", nullptr}}});
+  doc["economics"]["verifiers_per_task"] = 1;
+  EXPECT_THAT(testing_util::ErrorOf(doc), HasSubstr("1 verifier(s) are selected for a task"));
 }
 
 TEST(SummaryShapeTest, AValueOfTheWrongTypeIsRefused) {
