@@ -73,6 +73,11 @@ void PrintReportResult(const ReportResult& r) {
     std::cerr << "report: the folder fails its audit" << (r.kind == "run" ? " (the report says so)" : "") << ":\n";
     for (const auto& p : r.audit_problems) std::cerr << "  FAIL  " << p << "\n";
   }
+  if (!r.audited) {
+    std::cerr << "report: the folder could not be audited, so the report shows its files "
+                 "unchecked: "
+              << r.audit_error << "\n";
+  }
 }
 
 }  // namespace
@@ -224,8 +229,18 @@ int WorkflowCommands::State::Merge() {
   }
   std::cout << "merged " << r->runs << " of " << r->expected << " runs into " << merge_out << "\n";
   if (!r->missing.empty()) std::cout << "  " << r->missing.size() << " runs missing\n";
-  if (merge_report) return Report(merge_out, "");
-  return kRunOk;
+  int code = merge_report ? Report(merge_out, "") : kRunOk;
+  // The merged folder is the one a single machine's sweep would have
+  // written, and fails as that sweep would have.
+  if (r->completed < r->runs) {
+    std::cerr << "merge: " << r->runs - r->completed << " of " << r->runs
+              << " runs did not settle (see the status and error columns of sweep.csv)\n";
+    code = kRunFailed;
+  } else if (r->unmet > 0) {
+    std::cerr << "merge: " << r->unmet << " runs did not meet their expectations\n";
+    code = kRunFailed;
+  }
+  return code;
 }
 
 int WorkflowCommands::State::Report(const std::string& dir, const std::string& out_file) {
@@ -237,7 +252,9 @@ int WorkflowCommands::State::Report(const std::string& dir, const std::string& o
     return r.status().code() == Status::Code::kNotFound ? kRunBadInput : kRunFailed;
   }
   PrintReportResult(*r);
-  return r->audited && !r->audit_problems.empty() ? kRunFailed : kRunOk;
+  // A folder the audit could not read (its event log gone) is as
+  // untrustworthy as one that fails it: what it reports was not checked.
+  return !r->audited || !r->audit_problems.empty() ? kRunFailed : kRunOk;
 }
 
 int WorkflowCommands::State::Audit() {

@@ -142,6 +142,8 @@ Result<ReportResult> WriteReport(const std::string& dir, const ReportOptions& op
     if (audited.ok()) {
       result.audited = true;
       result.audit_problems = audited->problems;
+    } else {
+      result.audit_error = audited.status().message();
     }
   } else {
     auto audited = AuditRunFolder(dir);
@@ -151,6 +153,7 @@ Result<ReportResult> WriteReport(const std::string& dir, const ReportOptions& op
       result.audit_problems = audit->problems;
     } else {
       audit_error = audited.status().message();
+      result.audit_error = audit_error;
     }
   }
   Result<std::string> body = Status::Internal("no report");

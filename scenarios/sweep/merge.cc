@@ -154,9 +154,12 @@ Result<MergeResult> MergeSweeps(const std::string& out_dir,
   manifest["run_indices"] = indices;
   manifest["merged_from"] = shard_dirs;
   manifest.erase("timings");
-  int64_t completed = 0;
-  for (const auto& r : rows) completed += r.metrics.value("status", std::string()) == "ok";
-  manifest["completed"] = completed;
+  for (const auto& r : rows) {
+    if (r.metrics.value("status", std::string()) != "ok") continue;
+    ++result.completed;
+    if (!r.metrics.value("expectations_met", false)) ++result.unmet;
+  }
+  manifest["completed"] = result.completed;
   VT_RETURN_IF_ERROR(WriteFileAtomically(out_dir + "/sweep.json", {manifest.dump(2) + "\n"}));
   return result;
 }

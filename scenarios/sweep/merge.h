@@ -32,6 +32,11 @@ struct MergeResult {
   int64_t runs = 0;      // rows merged
   int64_t expected = 0;  // runs in the whole sweep
   std::vector<int64_t> missing;  // run indices no shard holds
+  // Of the rows merged, the runs that settled (status "ok") and those of
+  // them that missed their expectations: `merge` fails as the unsharded
+  // sweep would have.
+  int64_t completed = 0;
+  int64_t unmet = 0;
 };
 
 Result<MergeResult> MergeSweeps(const std::string& out_dir,

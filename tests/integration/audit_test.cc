@@ -205,6 +205,19 @@ TEST_F(AuditTest, FieldsOfTheWrongTypeAreProblemsNotCrashes) {
   EXPECT_TRUE(Contains(r.out, "manifest.json: \"scenario\" is not an object")) << r.out;
 }
 
+// A folder whose event log is gone cannot be audited: its summary could
+// say anything. The report says so on the console and fails, as the sweep
+// audit fails such a run.
+TEST_F(AuditTest, AReportOfAFolderWithoutItsEventLogFails) {
+  fs::remove(dir_ + "/events.jsonl");
+  Report report = ReportOf(dir_, Veritrain);
+  EXPECT_EQ(report.result.exit_code, 1) << report.result.out << report.result.err;
+  EXPECT_TRUE(Contains(report.result.err, "report: the folder could not be audited"))
+      << report.result.err;
+  EXPECT_TRUE(Contains(report.result.err, "events.jsonl")) << report.result.err;
+  EXPECT_TRUE(Contains(report.html, "not audited")) << report.html;
+}
+
 TEST_F(AuditTest, ABadFolderOrKeyIsBadInput) {
   CommandResult r = Veritrain({"audit", dir_ + "/logs"});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;

@@ -321,6 +321,29 @@ TEST_F(WorkflowTest, ShardsMergeIntoTheSweepCsvOfTheWholeSweep) {
   EXPECT_NE(lacking.err.find("its shard is incomplete"), std::string::npos) << lacking.err;
 }
 
+// The merged folder stands for the sweep one machine would have run, and
+// fails as it would: shards whose runs missed their expectations do not
+// merge into a success.
+TEST_F(WorkflowTest, AMergeOfRunsThatFailedFailsAsTheWholeSweepWould) {
+  const std::string file = Write(
+      "unmet", {{"expect", {{{"path", "/tasks/0/outcome"}, {"equals", "challenge_upheld"}}}},
+                {"sweep", {{"parameters", {{{"path", "protocol.top_q"}, {"values", {0, 1}}}}}}}});
+  std::vector<std::string> shards;
+  for (int i = 0; i < 2; ++i) {
+    shards.push_back(dir_ + "/unmet" + std::to_string(i));
+    CommandResult r = RunVeritrain(
+        {"sweep", file, "--shard", std::to_string(i) + "/2", "--out", shards.back(), "--jobs", "1"},
+        dir_);
+    ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  }
+  CommandResult merged =
+      RunVeritrain({"merge", shards[0], shards[1], "--out", dir_ + "/unmet-merged"}, dir_);
+  EXPECT_EQ(merged.exit_code, 1) << merged.out << merged.err;
+  EXPECT_NE(merged.err.find("merge: 2 runs did not meet their expectations"), std::string::npos)
+      << merged.err;
+  EXPECT_TRUE(fs::exists(dir_ + "/unmet-merged/sweep.csv"));
+}
+
 TEST_F(WorkflowTest, DeltaBehaviourSweepHasARowPerRunAndRatePlots) {
   const std::string preset =
       std::string(VERITRAIN_SOURCE_DIR) + "/scenarios/sweeps/delta-behaviour.json";
