@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 
 namespace veritrain {
 
@@ -36,10 +37,14 @@ Result<double> BehaviourParams::Number(const char* key, double fallback,
   }
   const double v = it->get<double>();
   if (v < min || (min_exclusive && v == min) || v > max) {
-    return Status::InvalidArgument(
-        Name(key) + " must be in " + (min_exclusive ? "(" : "[") +
-        std::to_string(min) + ", " + std::to_string(max) + "], not " +
-        std::to_string(v));
+    // %g: "1e+30", not std::to_string's 31 digits of "%f".
+    auto real = [](double x) {
+      char buf[32];
+      std::snprintf(buf, sizeof(buf), "%.6g", x);
+      return std::string(buf);
+    };
+    return Status::InvalidArgument(Name(key) + " must be in " + (min_exclusive ? "(" : "[") +
+                                   real(min) + ", " + real(max) + "], not " + real(v));
   }
   return v;
 }

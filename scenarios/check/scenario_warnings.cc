@@ -369,6 +369,14 @@ std::vector<std::string> ScenarioWarnings(const Scenario& scenario) {
       out.push_back(line);
     }
   }
+  if (retry.ok() && retry->heartbeat_ms == 0) {
+    out.push_back("/network/retry/heartbeat_ms: 0 sends no heartbeats, so every participant "
+                  "that computes for longer than silence_ms (" +
+                  std::to_string(retry->silence_ms) +
+                  " ms) without another message is logged as silent and listed in the "
+                  "summary's silent_participants, honest or not. Give heartbeats below "
+                  "silence_ms, or leave the default.");
+  }
   if (std::string funding = ForcedErrorFunding(scenario); !funding.empty()) {
     out.push_back(funding);
   }

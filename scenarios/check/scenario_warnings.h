@@ -49,6 +49,9 @@
 // tax and slashed stakes fill it; the settlement records what it could not
 // pay (docs/protocol.md).
 //
+// network.retry.heartbeat_ms 0 sends no heartbeats: every participant
+// that computes longer than silence_ms is listed as silent, honest or not.
+//
 // Tolerance mode with δ calibrated across profiles that compute to other
 // bits than a solver's, from fewer than 49 honest first intervals per
 // profile (seeds + first_interval_seeds): a new honest first interval

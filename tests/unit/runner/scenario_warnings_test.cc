@@ -345,6 +345,29 @@ TEST(ScenarioWarningsFunds, AJackpotShortOfOneForcedErrorIsWarnedAbout) {
 
 // A sweep's points get the warnings the file as written does not: exact
 // mode with the verifier swept to another thread count.
+// No heartbeats: an honest participant computing past silence_ms was
+// listed among the silent with nothing said before the run.
+TEST(ScenarioWarningsNetwork, NoHeartbeatsAreWarnedAbout) {
+  auto warnings_with = [](int heartbeat_ms) {
+    nlohmann::json j = nlohmann::json::parse(R"({
+      "format": "veritrain-scenario/1", "name": "hb",
+      "job": {"name": "synthetic", "steps": 20},
+      "protocol": {"checkpoint_interval": 5},
+      "participants": [{"name": "s", "role": "solver"}, {"name": "v", "role": "verifier"}]})");
+    j["network"] = {{"retry", {{"heartbeat_ms", heartbeat_ms}, {"silence_ms", 1000}}}};
+    auto sc = ParseScenario(j.dump(), "hb.json");
+    EXPECT_TRUE(sc.ok()) << sc.status().ToString();
+    std::string found;
+    for (const auto& w : ScenarioWarnings(sc.ok() ? *sc : Scenario{})) {
+      if (w.rfind("/network/retry/heartbeat_ms", 0) == 0) found = w;
+    }
+    return found;
+  };
+  EXPECT_THAT(warnings_with(0), HasSubstr("0 sends no heartbeats, so every participant that "
+                                          "computes for longer than silence_ms (1000 ms)"));
+  EXPECT_EQ(warnings_with(200), "");
+}
+
 // δ calibrated across profiles that compute to other bits from a handful
 // of first intervals: an honest first interval beyond all of them is a
 // false challenge that costs an honest verifier its stake.

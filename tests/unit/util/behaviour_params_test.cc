@@ -32,5 +32,18 @@ TEST(BehaviourParamsIntTest, ValuesInRangeAndBelowItAreReadAsTheyAre) {
   EXPECT_THAT(b.status().message(), HasSubstr("must be in [0, 10], not -3"));
 }
 
+// A real bound and value read as numbers: "[-1e+30, 1e+30], not 1e+308",
+// not 31 digits of "%f" for the bounds and 309 for the value.
+TEST(BehaviourParamsNumberTest, ARangeErrorPrintsItsNumbersShort) {
+  const nlohmann::json params = {{"magnitude", 1e308}, {"fraction", 0.0}};
+  auto m = BehaviourParams("corrupt-node", params).Number("magnitude", 1, -1e30, 1e30);
+  ASSERT_FALSE(m.ok());
+  EXPECT_THAT(m.status().message(),
+              HasSubstr("corrupt-node.magnitude must be in [-1e+30, 1e+30], not 1e+308"));
+  auto f = BehaviourParams("lazy", params).Number("fraction", 0.5, 0, 1, /*min_exclusive=*/true);
+  ASSERT_FALSE(f.ok());
+  EXPECT_THAT(f.status().message(), HasSubstr("lazy.fraction must be in (0, 1], not 0"));
+}
+
 }  // namespace
 }  // namespace veritrain
