@@ -308,24 +308,29 @@ TEST(ThresholdCheckTest, EveryTaskOfTheRunIsMeasured) {
                         "task, and interval 1 of tasks 0..2"));
 }
 
+// The synthetic job in tolerance mode on linf, with `thresholds` (a delta
+// or a calibration block) in its protocol and forced errors at `rate`.
+Scenario ForcedErrorScenario(const nlohmann::json& thresholds, double rate) {
+  nlohmann::json protocol = {
+      {"checkpoint_interval", 5}, {"mode", "tolerance"}, {"metrics", {"linf"}}};
+  protocol.update(thresholds);
+  nlohmann::json j = {
+      {"format", "veritrain-scenario/1"},
+      {"name", "fe"},
+      {"job", {{"name", "synthetic"}, {"steps", 20}}},
+      {"protocol", protocol},
+      {"economics", {{"forced_error_rate", rate}}},
+      {"participants", {{{"name", "s"}, {"role", "solver"}}, {{"name", "v"}, {"role", "verifier"}}}}};
+  auto sc = ParseScenario(j.dump(), "fe.json");
+  EXPECT_TRUE(sc.ok()) << sc.status().ToString();
+  return sc.ok() ? *sc : Scenario{};
+}
+
 // A forced error nothing finite can move beyond δ would be approved by
 // every honest verifier (and the solver gives up on it): refused.
 TEST(ThresholdCheckTest, AForcedErrorThatNoDeltaLetsBeSeenIsRefused) {
   auto scenario = [](double delta) {
-    nlohmann::json j = {
-        {"format", "veritrain-scenario/1"},
-        {"name", "fe"},
-        {"job", {{"name", "synthetic"}, {"steps", 20}}},
-        {"protocol",
-         {{"checkpoint_interval", 5},
-          {"mode", "tolerance"},
-          {"metrics", {"linf"}},
-          {"delta", {{"linf", delta}}}}},
-        {"economics", {{"forced_error_rate", 1.0}}},
-        {"participants", {{{"name", "s"}, {"role", "solver"}}, {{"name", "v"}, {"role", "verifier"}}}}};
-    auto sc = ParseScenario(j.dump(), "fe.json");
-    EXPECT_TRUE(sc.ok()) << sc.status().ToString();
-    return sc.ok() ? *sc : Scenario{};
+    return ForcedErrorScenario({{"delta", {{"linf", delta}}}}, 1.0);
   };
   EXPECT_THAT(AllErrors(scenario(1e31)),
               HasSubstr("/economics/forced_error_rate: 1, but no forced error can leave this "
@@ -338,20 +343,8 @@ TEST(ThresholdCheckTest, AForcedErrorThatNoDeltaLetsBeSeenIsRefused) {
 // stake, while the same δ set by hand was refused.
 TEST(ThresholdCheckTest, ACalibrationFloorNoForcedErrorCanLeaveIsRefused) {
   auto scenario = [](double floor, double rate) {
-    nlohmann::json j = {
-        {"format", "veritrain-scenario/1"},
-        {"name", "fe"},
-        {"job", {{"name", "synthetic"}, {"steps", 20}}},
-        {"protocol",
-         {{"checkpoint_interval", 5},
-          {"mode", "tolerance"},
-          {"metrics", {"linf"}},
-          {"calibration", {{"profiles", {nlohmann::json::object()}}, {"floor", floor}}}}},
-        {"economics", {{"forced_error_rate", rate}}},
-        {"participants", {{{"name", "s"}, {"role", "solver"}}, {{"name", "v"}, {"role", "verifier"}}}}};
-    auto sc = ParseScenario(j.dump(), "fe.json");
-    EXPECT_TRUE(sc.ok()) << sc.status().ToString();
-    return sc.ok() ? *sc : Scenario{};
+    return ForcedErrorScenario(
+        {{"calibration", {{"profiles", {nlohmann::json::object()}}, {"floor", floor}}}}, rate);
   };
   EXPECT_THAT(AllErrors(scenario(1e300, 1)),
               HasSubstr("/protocol/calibration/floor: 1e+300, the least delta the calibration "
