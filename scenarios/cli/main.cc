@@ -149,11 +149,14 @@ int main(int argc, char** argv) {
   run->add_flag("--keep-workdir", options.keep_workdir,
                 "keep the private temp dir (keys, checkpoints, endpoints)");
   bool in_process = false;
-  run->add_flag("--in-process", in_process, "run the roles as threads of this process");
+  CLI::Option* in_process_flag =
+      run->add_flag("--in-process", in_process, "run the roles as threads of this process");
   std::string mode;
+  // Both at once would have to pick one silently: refused.
   run->add_option("--mode", mode,
                   "process or in-process (default: the scenario's execution.mode, else process)")
-      ->check(CLI::IsMember({"process", "in-process"}));
+      ->check(CLI::IsMember({"process", "in-process"}))
+      ->excludes(in_process_flag);
   std::vector<std::string> plugins;
   run->add_option("--plugin", plugins,
                   "shared library with plug-in jobs, loaded by every process (repeatable)");

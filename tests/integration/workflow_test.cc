@@ -241,6 +241,17 @@ TEST_F(WorkflowTest, SameSeedGivesIdenticalResultsInBothModes) {
   EXPECT_NE(ReadFile(dir_ + "/run-0/summary.json"), ReadFile(dir_ + "/run-1/summary.json"));
 }
 
+// --in-process and --mode process contradict each other: the run took
+// one of them silently.
+TEST_F(WorkflowTest, ContradictoryModeFlagsAreRefused) {
+  const std::string file = Write("modes", json::object());
+  CommandResult r = RunVeritrain(
+      {"run", file, "--in-process", "--mode", "process", "--out", dir_ + "/modes"}, dir_);
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("excludes"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ + "/modes"));
+}
+
 TEST_F(WorkflowTest, InProcessTimeoutStopsEveryRoleThread) {
   // Training 4000 steps takes far longer than the 0.5 s allowed.
   const std::string file = Write("slow", {{"job", {{"steps", 4000}}}, {"timeout_s", 0.5}});
