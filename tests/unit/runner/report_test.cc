@@ -256,7 +256,7 @@ TEST_F(ReportTest, NonFiniteNormsAndDistancesAreDrawnNotDropped) {
                    {{{"index", 0}, {"reason", "random"}, {"distances", {{"l2", 0.001}}}},
                     {{"index", 1}, {"reason", "top_q"}, {"distances", {{"l2", "inf"}}}}}}}}}};
   WriteFile(dir_ / "summary.json",
-            json({{"scenario", "diverged"}, {"seed", 1}, {"tasks", {task}}}).dump());
+            json({{"scenario", "diverged"}, {"seed", 1}, {"tasks", json::array({task})}}).dump());
   auto r = WriteReport(dir_.string());
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   for (const std::string& note : r->notes) {
@@ -267,7 +267,7 @@ TEST_F(ReportTest, NonFiniteNormsAndDistancesAreDrawnNotDropped) {
 
   task["update_norms"] = {"nan", "inf"};
   WriteFile(dir_ / "summary.json",
-            json({{"scenario", "diverged"}, {"seed", 1}, {"tasks", {task}}}).dump());
+            json({{"scenario", "diverged"}, {"seed", 1}, {"tasks", json::array({task})}}).dump());
   r = WriteReport(dir_.string());
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_THAT(::testing::PrintToString(r->notes),

@@ -344,7 +344,9 @@ TEST(ThresholdCheckTest, AForcedErrorThatNoDeltaLetsBeSeenIsRefused) {
 TEST(ThresholdCheckTest, ACalibrationFloorNoForcedErrorCanLeaveIsRefused) {
   auto scenario = [](double floor, double rate) {
     return ForcedErrorScenario(
-        {{"calibration", {{"profiles", {nlohmann::json::object()}}, {"floor", floor}}}}, rate);
+        {{"calibration", {{"profiles", nlohmann::json::array({nlohmann::json::object()})},
+                          {"floor", floor}}}},
+        rate);
   };
   EXPECT_THAT(AllErrors(scenario(1e300, 1)),
               HasSubstr("/protocol/calibration/floor: 1e+300, the least delta the calibration "
