@@ -3,6 +3,7 @@
 #include "scenarios/spec/market_spec.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "core/protocol/settlement.h"
@@ -187,19 +188,23 @@ struct Known {
   int64_t selected = -1;
 };
 
-// Whether `at` (a path walked so far) is "/tasks/<i>/<field>".
-bool IsTaskField(const std::string& at, const std::string& field) {
-  if (at.rfind("/tasks/", 0) != 0) return false;
+// What follows "/tasks/<i>" in `at` (a path walked so far): "" for the
+// task itself, "/settlement" below it; nullopt outside a task.
+std::optional<std::string> BelowTask(const std::string& at) {
+  if (at.rfind("/tasks/", 0) != 0) return std::nullopt;
   const size_t slash = at.find('/', 7);
-  return slash != std::string::npos && at.compare(slash, std::string::npos, "/" + field) == 0;
+  return slash == std::string::npos ? std::string() : at.substr(slash);
+}
+
+// Whether `at` is "/tasks/<i>/<field>".
+bool IsTaskField(const std::string& at, const std::string& field) {
+  return BelowTask(at) == "/" + field;
 }
 
 // Fields of a task that only a forced error writes.
 bool OnlyForcedErrorsWrite(const std::string& at, const std::string& field) {
-  if (at.rfind("/tasks/", 0) != 0) return false;
-  const size_t slash = at.find('/', 7);
-  const std::string below = slash == std::string::npos ? "" : at.substr(slash);
-  return (below.empty() && (field == "forced_round" || field == "real_trace_root")) ||
+  const std::optional<std::string> below = BelowTask(at);
+  return (below == "" && (field == "forced_round" || field == "real_trace_root")) ||
          (below == "/settlement" && field == "forced_round");
 }
 
