@@ -8,10 +8,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iostream>
 #include <mutex>
 
 #include "core/util/fd_io.h"
@@ -109,6 +113,22 @@ bool ReceiveRequest(int fd, std::vector<std::string>* fields, int* log_fd) {
   return true;
 }
 
+// Ends a forked role once its main has returned. The role shares its pages
+// with the launcher until it writes them, and exit()'s teardown (LibTorch's
+// operators deregistered one by one, the heap they held freed) writes
+// nearly all of them: every write is a copy-on-write fault and a TLB
+// shoot-down. Skipping it takes the quickstart from 3.7 s of CPU to 2.1 s
+// (88 k page faults to 52 k) and its wall time from 3.0 s to 2.1 s.
+// Everything the role writes is closed by its main, so what is left to do
+// is to flush the streams and the log.
+[[noreturn]] void LeaveWithoutTeardown(int status) {
+  if (auto logger = spdlog::default_logger()) logger->flush();
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+  _exit(status);
+}
+
 // In the role process: waits until it is the runner's child, becomes what
 // an executed role would be, and runs `main`.
 [[noreturn]] void RunRole(ProcessMain main, const std::vector<std::string>& fields, int log_fd,
@@ -137,7 +157,8 @@ bool ReceiveRequest(int fd, std::vector<std::string>* fields, int* log_fd) {
   argv.push_back(nullptr);
   ::clearenv();
   for (size_t i = 2 + argc; i < fields.size(); ++i) ::putenv(::strdup(fields[i].c_str()));
-  std::exit(main(static_cast<int>(argc), argv.data()));
+  const int status = main(static_cast<int>(argc), argv.data());
+  LeaveWithoutTeardown(status);
 }
 
 // In the launcher: forks the role through an intermediate process that

@@ -24,7 +24,9 @@
 //   - no file descriptor beyond stdin, stdout and stderr.
 // What differs: a variable read when a library loads (OPENBLAS_CORETYPE,
 // OMP_*) has the value it had when the runner started (the runner changes
-// none of them); /proc/self/exe is `veritrain`.
+// none of them); /proc/self/exe is `veritrain`; when its main returns, the
+// role flushes its streams and its log and leaves with _exit, skipping
+// exit handlers and static destructors (role_launcher.cc says why).
 //
 // The launcher ignores SIGINT (a Ctrl-C reaches the runner, which stops
 // the roles). It exits when the runner closes its socket, which the runner

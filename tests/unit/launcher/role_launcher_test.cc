@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -33,6 +34,7 @@ namespace veritrain {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Roles for the tests.
 // "report": prints its argv, $VT_LAUNCH_TEST, its parent, how many file
@@ -63,9 +65,25 @@ int BlockMain(int, char**) {
   for (;;) pause();
 }
 
+// "teardown": leaves output in every buffer a role writes to (stdio,
+// iostream, the log) and registers an exit handler that would print.
+int TeardownMain(int, char**) {
+  std::atexit([] {
+    std::fputs("exit handler ran\n", stdout);
+    std::fflush(stdout);
+  });
+  std::fputs("stdio unflushed|", stdout);
+  std::cout << "iostream unflushed|";
+  spdlog::info("log line");
+  return 3;
+}
+
 // "solver" stands for a real role where a ProcessHost starts one.
 const std::map<std::string, ProcessMain> kMains = {
-    {"report", &ReportMain}, {"block", &BlockMain}, {"solver", &ReportMain}};
+    {"report", &ReportMain},
+    {"block", &BlockMain},
+    {"teardown", &TeardownMain},
+    {"solver", &ReportMain}};
 
 std::string TempPath(const std::string& name) {
   return std::filesystem::temp_directory_path().string() + "/vt-launcher-" +
@@ -161,6 +179,18 @@ TEST(RoleLauncherTest, ARoleHasOnlyTheStandardDescriptorsAndDefaultSignals) {
   ::close(leak);
   EXPECT_EQ(Field(e.log, "fds"), "0") << e.log;
   EXPECT_EQ(Field(e.log, "sigint_default"), "1") << e.log;
+}
+
+// A forked role skips exit()'s teardown (which would copy most of the pages
+// it shares with the launcher) but loses none of its output.
+TEST(RoleLauncherTest, ARoleLeavesWithItsOutputFlushedAndWithoutExitsTeardown) {
+  const Exit e = LaunchAndWait("teardown", {"teardown"}, "teardown.log");
+  ASSERT_TRUE(WIFEXITED(e.status));
+  EXPECT_EQ(WEXITSTATUS(e.status), 3);
+  EXPECT_THAT(e.log, HasSubstr("stdio unflushed|"));
+  EXPECT_THAT(e.log, HasSubstr("iostream unflushed|"));
+  EXPECT_THAT(e.log, HasSubstr("log line"));
+  EXPECT_THAT(e.log, Not(HasSubstr("exit handler ran")));
 }
 
 TEST(RoleLauncherTest, AnUnknownRoleIsNotFoundAndNamed) {
