@@ -1,6 +1,6 @@
 #include "core/pol/calibration.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <chrono>

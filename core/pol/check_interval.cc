@@ -1,6 +1,6 @@
 #include "core/pol/check_interval.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cstring>
 #include <utility>

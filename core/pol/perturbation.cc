@@ -1,6 +1,6 @@
 #include "core/pol/perturbation.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "core/train/node_arbitration.h"
 

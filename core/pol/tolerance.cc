@@ -1,6 +1,6 @@
 #include "core/pol/tolerance.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 

@@ -6,7 +6,7 @@
 // Thread-safety: as DataOrder (thread-safe); x and y are only read.
 #pragma once
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cstdint>
 

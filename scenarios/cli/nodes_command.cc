@@ -1,6 +1,6 @@
 #include "scenarios/cli/nodes_command.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>

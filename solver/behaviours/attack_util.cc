@@ -1,6 +1,6 @@
 #include "solver/behaviours/attack_util.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "core/train/rng.h"
 #include "solver/checkpoint_recorder.h"

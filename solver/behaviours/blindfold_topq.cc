@@ -1,6 +1,6 @@
 #include "solver/behaviours/blindfold_topq.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <algorithm>
 #include <limits>

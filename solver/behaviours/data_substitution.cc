@@ -1,6 +1,6 @@
 #include "solver/behaviours/data_substitution.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 

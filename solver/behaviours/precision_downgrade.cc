@@ -1,6 +1,6 @@
 #include "solver/behaviours/precision_downgrade.h"
 
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "solver/behaviours/attack_util.h"
 

@@ -7,7 +7,7 @@
 #include "core/pol/check_interval.h"
 
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 #include <cstring>

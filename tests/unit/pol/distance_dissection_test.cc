@@ -6,7 +6,7 @@
 #include "core/pol/distance_dissection.h"
 
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <random>
 

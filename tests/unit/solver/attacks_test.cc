@@ -3,7 +3,7 @@
 // every k), checked against honest training of the same task.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 

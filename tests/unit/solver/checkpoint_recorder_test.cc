@@ -5,7 +5,7 @@
 #include "solver/checkpoint_recorder.h"
 
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 #include <filesystem>

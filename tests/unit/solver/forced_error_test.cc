@@ -1,7 +1,7 @@
 // The wrong result of a forced error: exactly one parameter element moves
 // by 1, the input is untouched, a state without parameters is refused.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "solver/forced_error.h"
 

@@ -6,7 +6,7 @@
 #include "core/train/forward_tape.h"
 
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <memory>
 #include <string>

@@ -5,7 +5,7 @@
 #include "core/train/node_compare.h"
 
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include <cmath>
 #include <limits>

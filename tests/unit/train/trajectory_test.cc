@@ -7,7 +7,7 @@
 #include "core/train/trajectory.h"
 
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "core/state/state_hash.h"
 

@@ -3,7 +3,7 @@
 #include "core/train/vjp.h"
 
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 namespace veritrain {
 namespace {
