@@ -381,6 +381,12 @@ std::vector<std::string> ScenarioWarnings(const Scenario& scenario) {
     out.push_back(funding);
   }
   for (std::string& w : StalledGameWarnings(scenario)) out.push_back(std::move(w));
+  if (!scenario.network.curve.enabled && scenario.network.curve.keys != "generate") {
+    out.push_back("/network/curve/keys: \"" + scenario.network.curve.keys +
+                  "\" is given but CURVE is off (network.curve.enabled is false): the run is "
+                  "neither encrypted nor authenticated, and the keys are not read. Set enabled "
+                  "to true to use them, or leave keys out.");
+  }
   if (std::string few = CalibrationSampleWarning(scenario); !few.empty()) {
     out.push_back(std::move(few));
   }

@@ -49,6 +49,10 @@
 // tax and slashed stakes fill it; the settlement records what it could not
 // pay (docs/protocol.md).
 //
+// network.curve.keys naming a directory while network.curve.enabled is
+// false: the run goes unencrypted and unauthenticated, and the keys are not
+// read (probably a forgotten "enabled": true).
+//
 // network.retry.heartbeat_ms 0 sends no heartbeats: every participant
 // that computes longer than silence_ms is listed as silent, honest or not.
 //

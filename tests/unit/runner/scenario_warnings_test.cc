@@ -368,6 +368,33 @@ TEST(ScenarioWarningsNetwork, NoHeartbeatsAreWarnedAbout) {
   EXPECT_EQ(warnings_with(200), "");
 }
 
+// Key files named while CURVE is off: the run would go unencrypted with
+// the user believing otherwise. "generate" (the default) and CURVE on are
+// not warned about.
+TEST(ScenarioWarningsNetwork, CurveKeysWithCurveOffAreWarnedAbout) {
+  auto warnings_with = [](const nlohmann::json& curve) {
+    nlohmann::json j = nlohmann::json::parse(R"({
+      "format": "veritrain-scenario/1", "name": "curve",
+      "job": {"name": "synthetic", "steps": 20},
+      "protocol": {"checkpoint_interval": 5},
+      "participants": [{"name": "s", "role": "solver"}, {"name": "v", "role": "verifier"}]})");
+    j["network"] = {{"curve", curve}};
+    auto sc = ParseScenario(j.dump(), "curve.json");
+    EXPECT_TRUE(sc.ok()) << sc.status().ToString();
+    std::string found;
+    for (const auto& w : ScenarioWarnings(sc.ok() ? *sc : Scenario{})) {
+      if (w.rfind("/network/curve", 0) == 0) found += w;
+    }
+    return found;
+  };
+  EXPECT_THAT(warnings_with({{"keys", "keys/"}}),
+              HasSubstr("\"keys/\" is given but CURVE is off (network.curve.enabled is false)"));
+  EXPECT_THAT(warnings_with({{"enabled", false}, {"keys", "k"}}), HasSubstr("CURVE is off"));
+  EXPECT_EQ(warnings_with({{"enabled", true}, {"keys", "keys/"}}), "");
+  EXPECT_EQ(warnings_with({{"enabled", false}}), "");
+  EXPECT_EQ(warnings_with({{"keys", "generate"}}), "");
+}
+
 // δ calibrated across profiles that compute to other bits from a handful
 // of first intervals: an honest first interval beyond all of them is a
 // false challenge that costs an honest verifier its stake.
