@@ -1,14 +1,39 @@
 #include "core/train/optimizer_config.h"
 
+#include <cmath>
 #include <limits>
 
 #include "core/train/json_fields.h"
 
 namespace veritrain {
+namespace {
+
+// The optimizer computes in the job's dtype, float32 for a float32
+// profile, so every hyperparameter must convert to float32: beyond its
+// range the first step fails ("cannot be converted to type float without
+// overflow"), after the task was posted and stakes were locked.
+Status WithinFloat32(const nlohmann::json& j, const std::string& path) {
+  constexpr double kFloatMax = std::numeric_limits<float>::max();
+  for (const char* key : {"lr", "weight_decay", "eps", "momentum"}) {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_number()) continue;  // GetDouble names it
+    const double v = it->get<double>();
+    if (std::isfinite(v) && std::fabs(v) > kFloatMax) {
+      return Status::InvalidArgument(
+          (path.empty() ? std::string(key) : path + "." + key) + " is " + it->dump() +
+          ", beyond float32's range (3.4e38): the optimizer computes in the job's dtype, "
+          "and a float32 participant could not convert it");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 Result<OptimizerConfig> OptimizerConfig::FromJson(const nlohmann::json& j,
                                                   const std::string& path) {
   VT_RETURN_IF_ERROR(RequireObject(j, path));
+  VT_RETURN_IF_ERROR(WithinFloat32(j, path));
   OptimizerConfig c;
   VT_RETURN_IF_ERROR(GetString(j, "name", path, &c.name));
   if (c.name == "sgd") {

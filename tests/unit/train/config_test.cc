@@ -84,6 +84,16 @@ TEST(JobConfigTest, ErrorsNameTheField) {
               HasSubstr("job.optimizer.lr must be > 0"));
   EXPECT_THAT(JobError({{"name", "mlp"}, {"optimizer", {{"lr", "fast"}}}}),
               HasSubstr("job.optimizer.lr must be a number"));
+  // Beyond float32's range, a float32 participant fails at its first step.
+  EXPECT_THAT(JobError({{"name", "mlp"}, {"optimizer", {{"lr", 1e308}}}}),
+              HasSubstr("job.optimizer.lr is 1e+308, beyond float32's range"));
+  EXPECT_THAT(JobError({{"name", "mlp"},
+                        {"optimizer", {{"name", "adam"}, {"eps", 1e39}}}}),
+              HasSubstr("job.optimizer.eps is 1e+39, beyond float32's range"));
+  EXPECT_THAT(JobError({{"name", "mlp"},
+                        {"optimizer", {{"name", "sgd"}, {"momentum", 4e38}}}}),
+              HasSubstr("job.optimizer.momentum is 4e+38, beyond float32's range"));
+  EXPECT_TRUE(JobConfig::FromJson({{"name", "mlp"}, {"optimizer", {{"lr", 3e38}}}}).ok());
   EXPECT_THAT(JobError({{"name", "mlp"}, {"optimizer", {{"name", "lamb"}}}}),
               HasSubstr("job.optimizer.name: unknown optimizer 'lamb' "
                         "(known: adam, sgd)"));
