@@ -1,6 +1,6 @@
 // The benchmark binary's entry point: Google Benchmark's main plus the
 // build's identity in the JSON context, so that a results file says which
-// commit it measured. The process keeps one allocator arena, as every role
+// commit it measured and which compiler built it. The process keeps one allocator arena, as every role
 // process does (core/train/allocator_tuning.h): a message received by a
 // transport thread is then freed into the memory the computation reuses,
 // so the benchmarks allocate as the roles they time.
@@ -28,6 +28,18 @@ std::string CpuModel() {
   return "";
 }
 
+// The compiler that built the benchmarks and the code they time: figures
+// of builds by different compilers are not the same measurement.
+std::string Compiler() {
+#if defined(__clang__)
+  return "clang " __clang_version__;
+#elif defined(__GNUC__)
+  return "g++ " __VERSION__;
+#else
+  return "unknown compiler";
+#endif
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -37,6 +49,7 @@ int main(int argc, char** argv) {
   // Google Benchmark's, which Debian builds without NDEBUG).
   benchmark::AddCustomContext("veritrain_build_type",
                               VERITRAIN_BENCH_BUILD_TYPE);
+  benchmark::AddCustomContext("veritrain_compiler", Compiler());
   benchmark::AddCustomContext("veritrain_version",
                               veritrain::VeritrainVersion());
   benchmark::AddCustomContext("veritrain_commit", veritrain::VeritrainCommit());

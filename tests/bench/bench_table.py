@@ -390,7 +390,9 @@ def context_lines(data, path):
             f"Measured {c.get('date', '?')} on {model}, {c.get('num_cpus', '?')} CPUs "
             f"(host {c.get('host_name', '?')}), veritrain {c.get('veritrain_version', '?')} "
             f"commit `{c.get('veritrain_commit', '?')}`, built "
-            f"{c.get('veritrain_build_type', '?')}.")
+            f"{c.get('veritrain_build_type', '?')}"
+            + (f" with {c['veritrain_compiler'].strip()}" if c.get("veritrain_compiler") else "")
+            + ".")
         load = c.get("load_avg")
         if load:
             lines.append(f"Load average at the start: {', '.join(f'{x:.2f}' for x in load)}.")

@@ -260,6 +260,17 @@ class TargetsTest(unittest.TestCase):
         self.assertEqual(bench_table.check(bad), 1)
 
 
+class ContextTest(unittest.TestCase):
+    def test_the_header_names_the_compiler_when_the_results_do(self):
+        data = results([])
+        data["context"].update(veritrain_build_type="Release",
+                               veritrain_compiler="clang 14.0.6 ")
+        self.assertIn("built Release with clang 14.0.6.",
+                      bench_table.context_lines(data, "x.json")[0])
+        del data["context"]["veritrain_compiler"]  # results of older binaries
+        self.assertTrue(bench_table.context_lines(data, "x.json")[0].endswith("built Release."))
+
+
 class CommandTest(unittest.TestCase):
     def run_script(self, *args):
         return subprocess.run([sys.executable, os.path.join(HERE, "bench_table.py"), *args],
