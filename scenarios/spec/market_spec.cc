@@ -7,6 +7,7 @@
 
 #include "core/protocol/participant_name.h"
 #include "core/wire/messages/task_spec.h"
+#include "scenarios/spec/compute_cost_bound.h"
 #include "scenarios/spec/scenario.h"
 
 namespace veritrain {
@@ -218,7 +219,7 @@ int64_t CheckJobMix(const json& r, const MarketSpec& spec, std::vector<ScenarioE
 // the fees of its drawn verifiers) is spent when it settles — a reward comes
 // back only when a cheat is caught and a fee only when its verifier posted
 // nothing, so count them all paid.
-void CheckMoney(const json& r, const MarketPool& pool, int64_t max_reward,
+void CheckMoney(const json& r, const MarketSpec& spec, const MarketPool& pool, int64_t max_reward,
                 std::vector<ScenarioError>* errors) {
   const json& economics = r["economics"];
   const int64_t per_task = economics["verifiers_per_task"].get<int64_t>();
@@ -232,6 +233,9 @@ void CheckMoney(const json& r, const MarketPool& pool, int64_t max_reward,
                                       "past it is not exact in JSON readers that hold numbers "
                                       "as doubles (jq, JavaScript)"});
   }
+  int64_t most_steps = 0;
+  for (const MarketJob& job : spec.jobs) most_steps = std::max(most_steps, job.steps);
+  if (auto cost = ComputeCostError(r, most_steps, supply)) errors->push_back(std::move(*cost));
   const int64_t tasks = r["tasks"].get<int64_t>();
   const auto escrow =
       Add(max_reward, Mul(economics["verifier_fee"].get<int64_t>(), std::max<int64_t>(per_task, 0)));
@@ -320,7 +324,7 @@ std::vector<ScenarioError> ExpandMarket(json* resolved) {
                           std::to_string(pool.verifiers) + ")"});
   }
   const int64_t max_reward = CheckJobMix(r, spec, &errors);
-  CheckMoney(r, pool, max_reward, &errors);
+  CheckMoney(r, spec, pool, max_reward, &errors);
   CheckArrivals(r, &errors);
   if (errors.empty()) r["participants"] = std::move(pool.participants);
   return errors;

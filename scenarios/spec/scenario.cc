@@ -21,6 +21,7 @@
 #include "core/util/json_depth.h"
 #include "core/wire/messages/task_economics.h"
 #include "core/wire/messages/task_spec.h"
+#include "scenarios/spec/compute_cost_bound.h"
 #include "scenarios/spec/crash_timeout.h"
 #include "scenarios/spec/market_spec.h"
 #include "scenarios/spec/schema_validate.h"
@@ -109,21 +110,8 @@ std::vector<ScenarioError> MoneyErrors(const json& r, int64_t verifiers) {
                                         "balance past it is not exact in JSON readers that "
                                         "hold numbers as doubles (jq, JavaScript)"});
   }
-  // Compute costs are figures in token units: the steps one party can
-  // train or re-execute over the run times the cost of a step must be a
-  // token amount, or the profits computed from them would be clamped to
-  // the int64 range and reported wrong (summary.json's profit, cost).
-  const int64_t cost_per_step = e["compute_cost_per_step"].get<int64_t>();
-  const int64_t steps = r["job"]["steps"].get<int64_t>();
-  const auto run_cost = CheckedMul(CheckedMul(cost_per_step, steps), tasks);
-  if (!run_cost || *run_cost > TaskEconomics::kMaxAmount) {
-    errors.push_back({"/economics/compute_cost_per_step",
-                      std::to_string(cost_per_step) + " × job.steps " + std::to_string(steps) +
-                          " × " + std::to_string(tasks) + " task(s) = " +
-                          (run_cost ? std::to_string(*run_cost) : "more than 2^63 - 1") +
-                          " tokens of compute for a party that trains every task, more than "
-                          "the largest token amount (2^53 - 1): its cost and profit could not "
-                          "be reported"});
+  if (auto cost = ComputeCostError(r, r["job"]["steps"].get<int64_t>(), supply)) {
+    errors.push_back(std::move(*cost));
   }
   // Each task escrows its reward and a fee for every selected verifier.
   const int64_t selected = per_task > 0 ? per_task : verifiers;

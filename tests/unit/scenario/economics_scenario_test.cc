@@ -101,24 +101,51 @@ TEST(EconomicsScenario, BadInputIsRejectedNamingTheField) {
 }
 
 // A compute cost per step whose run total is no token amount would be
-// clamped in the profit figures: refused, with the product written out.
-TEST(EconomicsScenario, ComputeCostsMustStayTokenAmounts) {
-  json j = Base();  // 100 steps
-  j["economics"] = {{"compute_cost_per_step", 90071992547409}};  // × 100 ≤ 2^53 - 1
+// clamped in the profit figures, and one that brings a profit (a ledger
+// flow, at most the supply, less a cost) past 2^53 - 1 would not be exact
+// in jq or JavaScript: refused, with the product written out.
+TEST(EconomicsScenario, ComputeCostsAndProfitsMustStayTokenAmounts) {
+  json j = Base();  // 100 steps, 1 task, participant_funds 0
+  j["economics"] = {{"submitter_funds", 1000000}};  // the supply
+  j["economics"]["compute_cost_per_step"] = 90071992537409;  // × 100 + 1000000 = 2^53 - 92
   EXPECT_EQ(ErrorOf(j), "");
-  j["economics"]["compute_cost_per_step"] = 90071992547410;
+  j["economics"]["compute_cost_per_step"] = 90071992537410;
   EXPECT_THAT(ErrorOf(j),
-              HasSubstr("/economics/compute_cost_per_step: 90071992547410 × job.steps 100 × 1 "
-                        "task(s) = 9007199254741000 tokens of compute"));
-  j["economics"]["compute_cost_per_step"] = 90071992547409;
+              HasSubstr("/economics/compute_cost_per_step: 90071992537410 × 100 steps × 1 "
+                        "task(s) = 9007199253741000: the compute a party can be charged over "
+                        "the run, added to the genesis supply (1000000"));
+  // A forced error's verifiers re-execute both traces.
+  j["economics"]["compute_cost_per_step"] = 90071992537409;
+  j["economics"]["forced_error_rate"] = 0.5;
+  EXPECT_THAT(ErrorOf(j), HasSubstr("90071992537409 × 100 steps × 2 traces (forced errors are "
+                                    "on) × 1 task(s) = 18014398507481800"));
+  j["economics"]["forced_error_rate"] = 0;
   j["tasks"] = 2;
-  j["economics"]["submitter_funds"] = 1000000;
-  EXPECT_THAT(ErrorOf(j), HasSubstr("× 2 task(s) = 18014398509481800 tokens"));
+  EXPECT_THAT(ErrorOf(j), HasSubstr("× 2 task(s) = 18014398507481800"));
   // A product beyond int64 is refused, not wrapped.
   j["economics"]["compute_cost_per_step"] = 9007199254740991;
   j["job"]["steps"] = 100000000;
   j["protocol"] = {{"checkpoint_interval", 100}};
-  EXPECT_THAT(ErrorOf(j), HasSubstr("= more than 2^63 - 1 tokens of compute"));
+  EXPECT_THAT(ErrorOf(j), HasSubstr("× 2 task(s) is past the int64 range"));
+}
+
+// A market is bounded by its longest job variant, not by job.steps.
+TEST(EconomicsScenario, AMarketsComputeCostsAreBoundedByItsLongestJob) {
+  json j = Base();  // job.steps 100
+  j.erase("participants");
+  j["tasks"] = 2;
+  j["protocol"] = {{"checkpoint_interval", 20}, {"top_q", 1}, {"random_samples", 1}};
+  j["economics"] = {{"submitter_funds", 20000}, {"participant_funds", 1000},
+                    {"verifiers_per_task", 3}};
+  j["market"] = {{"solvers", {{{"name", "solver"}, {"count", 2}}}},
+                 {"verifiers", {{{"name", "verifier"}, {"count", 6}}}},
+                 {"jobs", {{{"steps", 200}, {"weight", 1}}}}};
+  // 2^52 / 200 / 2 tasks: within the bound for 100 steps, past it for 200.
+  j["economics"]["compute_cost_per_step"] = 22517998136852;
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/economics/compute_cost_per_step: 22517998136852 × 200 "
+                                    "steps × 2 task(s)"));
+  j["market"]["jobs"][0]["steps"] = 100;
+  EXPECT_EQ(ErrorOf(j), "");
 }
 
 // Economics that cannot fund the tasks are refused before anything runs
