@@ -18,6 +18,7 @@ class DataSubstitutionSolver final : public SolverBehaviour {
   Status Begin(const TrainingJob& job, const TaskContext& task) override {
     offset_ = task.steps;
     substituted_ = 0;
+    samples_ = 0;
     return Status::Ok();
   }
 
@@ -37,6 +38,7 @@ class DataSubstitutionSolver final : public SolverBehaviour {
         batch[name] = t;
       }
       substituted_ += m;
+      samples_ += size;
     } catch (const std::exception& e) {
       return Status::Internal(std::string("data-substitution: ") + e.what());
     }
@@ -45,15 +47,21 @@ class DataSubstitutionSolver final : public SolverBehaviour {
   }
 
   nlohmann::json Report() const override {
+    // What was asked and what was done: a whole number of samples per
+    // batch, so a fraction below 1/B substitutes one sample in B.
     return {{"steps_computed", steps_computed_},
             {"fraction", fraction_},
-            {"samples_substituted", substituted_}};
+            {"samples_substituted", substituted_},
+            {"substituted_fraction",
+             samples_ > 0 ? static_cast<double>(substituted_) / static_cast<double>(samples_)
+                          : 0.0}};
   }
 
  private:
   const double fraction_;
   int64_t offset_ = 0;
   int64_t substituted_ = 0;
+  int64_t samples_ = 0;  // in the batches trained on, substituted or not
 };
 
 }  // namespace

@@ -8,7 +8,10 @@
 // own or cheaper data, or poisoning the model.
 //
 // Parameters:
-//   fraction  share of each batch replaced, in (0, 1]; default 0.25.
+//   fraction  share of each batch replaced, in (0, 1]; default 0.25. A
+//             whole number of samples is replaced, ceil(fraction·B), so a
+//             fraction below 1/B replaces one in B: the report gives
+//             substituted_fraction, the share actually replaced, beside it.
 // Cost: T steps computed — no saving: the attack changes what is learned,
 // not how much is computed.
 //

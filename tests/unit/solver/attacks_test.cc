@@ -234,7 +234,17 @@ TEST_F(AttacksTest, DataSubstitutionTrainsOnOtherSamples) {
   EXPECT_EQ(r.behaviour->steps_computed(), kSteps);
   EXPECT_EQ(r.behaviour->Report()["samples_substituted"],
             kSteps * 4);  // 25% of 16
+  EXPECT_EQ(r.behaviour->Report()["substituted_fraction"], 0.25);
   EXPECT_GT(ParamUpdateNorm(r.checkpoints[1], honest_[1]), 1e-4);
+}
+
+// A whole number of samples per batch: a fraction below 1/B substitutes
+// one sample in B, and the report says so next to the fraction asked.
+TEST_F(AttacksTest, DataSubstitutionReportsTheFractionItSubstituted) {
+  Driven r = Drive("data-substitution", {{"fraction", 0.001}}, *job_);
+  EXPECT_EQ(r.behaviour->Report()["fraction"], 0.001);
+  EXPECT_EQ(r.behaviour->Report()["samples_substituted"], kSteps);  // 1 of 16 each
+  EXPECT_EQ(r.behaviour->Report()["substituted_fraction"], 1.0 / 16);
 }
 
 TEST_F(AttacksTest, PrecisionDowngradeStaysCloseButNotEqual) {
