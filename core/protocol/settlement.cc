@@ -191,13 +191,13 @@ void SettleSolverStake(const SettlementInput& in, Planner& p) {
     // Held (above).
   } else if (o == SettlementOutcome::kChallengeUpheld) {
     p.SlashStake(in.solver, in.solver_stake_account, in.solver_stake,
-                 in.challenger, "challenge upheld");
+                 in.challenger, kChallengeUpheldSlash);
   } else if (withheld) {
     p.SlashStake(in.solver, in.solver_stake_account, in.solver_stake,
-                 in.challenger, "withheld a checkpoint");
+                 in.challenger, kWithheldSlash);
   } else if (o == SettlementOutcome::kSolverTimeout) {
     p.SlashStake(in.solver, in.solver_stake_account, in.solver_stake,
-                 in.submitter, "no trace before the training deadline");
+                 in.submitter, kNoTraceSlash);
   } else {
     p.Return(in.solver, in.solver_stake_account, in.solver_stake,
              "solver stake");
@@ -257,7 +257,7 @@ void SettleVerifierStakes(const SettlementInput& in, Planner& p) {
           if (e.slash_lazy) {
             p.SlashStake(
                 v.name, v.stake_account, v.stake, lazy_winner,
-                forced ? "approved a forced error" : "approved a wrong result");
+                forced ? kApprovedForcedErrorSlash : kApprovedWrongResultSlash);
             break;
           }
         }
@@ -277,7 +277,7 @@ void SettleVerifierStakes(const SettlementInput& in, Planner& p) {
           const std::string winner =
               o == SettlementOutcome::kChallengeUpheld ? std::string() : in.solver;
           p.SlashStake(v.name, v.challenge_account, v.challenge_stake, winner,
-                       "challenge rejected");
+                       kChallengeRejectedSlash);
         } else {
           p.Return(v.name, v.challenge_account, v.challenge_stake,
                    "challenge stake");

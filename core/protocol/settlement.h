@@ -103,8 +103,22 @@ namespace veritrain {
 // System accounts of the ledger.
 inline constexpr const char* kJackpotAccount = "jackpot";
 inline constexpr const char* kBurnAccount = "burn";
-// The `why` of a selected verifier's stake slashed for posting no verdict.
+// The `why` of each kind of slash (summary.json's settlement.slashed[].why):
+// the solver's stake for a challenge upheld, a checkpoint withheld, or no
+// trace before the training deadline; a selected verifier's stake for no
+// verdict, or for approving a wrong result (a forced error or not); a
+// challenger's challenge stake for a challenge rejected.
+inline constexpr const char* kChallengeUpheldSlash = "challenge upheld";
+inline constexpr const char* kWithheldSlash = "withheld a checkpoint";
+inline constexpr const char* kNoTraceSlash = "no trace before the training deadline";
 inline constexpr const char* kNoVerdictSlash = "no verdict";
+inline constexpr const char* kApprovedForcedErrorSlash = "approved a forced error";
+inline constexpr const char* kApprovedWrongResultSlash = "approved a wrong result";
+inline constexpr const char* kChallengeRejectedSlash = "challenge rejected";
+inline constexpr const char* kSlashReasons[] = {
+    kChallengeUpheldSlash,     kWithheldSlash,           kNoTraceSlash,
+    kNoVerdictSlash,           kApprovedForcedErrorSlash, kApprovedWrongResultSlash,
+    kChallengeRejectedSlash};
 
 enum class SettlementOutcome {
   kInvalid = 0,  // deliberately not an outcome

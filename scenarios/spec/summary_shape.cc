@@ -59,7 +59,8 @@ constexpr const char* kShape = R"({
     "economics": {"*any": "open"}, "selected_verifiers": ["participant"],
     "abstained": ["participant"],
     "settlement": {"outcome": "outcome", "forced_error": "boolean",
-                   "slashed": [{"owner": "participant", "why": "string", "winner": "string",
+                   "slashed": [{"owner": "participant", "why": "slash_reason",
+                                "winner": "slash_winner",
                                 "amount": "integer", "to_winner": "integer",
                                 "to_jackpot": "integer", "burned": "integer"}],
                    "lazy": ["participant"], "caught": ["participant"],
@@ -67,8 +68,8 @@ constexpr const char* kShape = R"({
                    "whistleblower_paid": "integer", "fees_from_jackpot": "integer",
                    "fees_unpaid": "integer",
                    "forced_round": {"trace_root": "string", "selected": ["participant"],
-                                    "slashed": [{"owner": "participant", "why": "string",
-                                                 "winner": "string", "amount": "integer",
+                                    "slashed": [{"owner": "participant", "why": "slash_reason",
+                                                 "winner": "slash_winner", "amount": "integer",
                                                  "to_winner": "integer", "to_jackpot": "integer",
                                                  "burned": "integer"}],
                                     "lazy": ["participant"], "caught": ["participant"],
@@ -240,6 +241,14 @@ std::vector<std::string> EnumValues(const std::string& type, const Known& known)
   // A game's winner, by side (PartyName); "nobody" for a game undecided.
   if (type == "side") return {"solver", "challenger", "nobody"};
   if (type == "participant") return {known.participants.begin(), known.participants.end()};
+  // Why a stake was slashed (core/protocol/settlement.h), and who was paid
+  // its winner share: a participant, or "" when none was (the jackpot).
+  if (type == "slash_reason") return {std::begin(kSlashReasons), std::end(kSlashReasons)};
+  if (type == "slash_winner") {
+    std::vector<std::string> names{""};
+    names.insert(names.end(), known.participants.begin(), known.participants.end());
+    return names;
+  }
   if (type == "solver_behaviour") {
     return {known.solver_behaviours.begin(), known.solver_behaviours.end()};
   }
@@ -250,7 +259,7 @@ std::vector<std::string> EnumValues(const std::string& type, const Known& known)
 bool IsNamedType(const std::string& type) {
   return type == "outcome" || type == "mode" || type == "availability" || type == "side" ||
          type == "participant" || type == "solver_behaviour" || type == "delta_source" ||
-         type == "strategy";
+         type == "strategy" || type == "slash_reason" || type == "slash_winner";
 }
 
 // What a value of the named type is called in an error.
@@ -260,6 +269,8 @@ std::string NamedTypeNoun(const std::string& type) {
   if (type == "solver_behaviour") return "a behaviour of the scenario's solvers";
   if (type == "delta_source") return "where a δ comes from";
   if (type == "strategy") return "a strategy of the market's entries";
+  if (type == "slash_reason") return "a reason for a slash";
+  if (type == "slash_winner") return "a participant of the scenario, or \"\" (no winner)";
   return (type == "outcome" ? "an " : "a ") + type;
 }
 
@@ -284,7 +295,9 @@ std::string EnumProblem(const std::string& type, const std::string& value, const
   return why + " (" + (type == "side" ? "sides" : type == "participant" ? "participants"
                        : type == "solver_behaviour" ? "behaviours"
                        : type == "delta_source" ? "values"
-                       : type == "strategy" ? "strategies" : type + "s") +
+                       : type == "strategy" ? "strategies"
+                       : type == "slash_reason" ? "reasons"
+                       : type == "slash_winner" ? "winners" : type + "s") +
          ": " + Quoted(names) + ")";
 }
 

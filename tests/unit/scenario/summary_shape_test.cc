@@ -319,6 +319,31 @@ TEST(SummaryShapeTest, ANameTheScenarioCannotProduceIsRefused) {
   }
 }
 
+// A slash's reason is one of the settlement's, written with spaces, and
+// its winner a participant or "" (the share went to the jackpot): a
+// not_equals on a misspelling of either would always hold.
+TEST(SummaryShapeTest, ASlashsReasonAndWinnerAreNamedValues) {
+  for (const char* path : {"/tasks/0/settlement/slashed/0/why",
+                           "/tasks/0/settlement/forced_round/slashed/1/why"}) {
+    EXPECT_THAT(ShapeErrorOf({{"path", path}, {"not_equals", "challenge_upheld"}}),
+                HasSubstr("\"challenge_upheld\" is not a reason for a slash; did you mean "
+                          "\"challenge upheld\"?"))
+        << path;
+    for (const char* why : kSlashReasons) {
+      EXPECT_EQ(ShapeErrorOf({{"path", path}, {"equals", why}}), "") << path << ": " << why;
+    }
+  }
+  for (const char* path : {"/tasks/0/settlement/slashed/0/winner",
+                           "/tasks/0/settlement/forced_round/slashed/0/winner"}) {
+    EXPECT_THAT(ShapeErrorOf({{"path", path}, {"not_equals", "verifer-1"}}),
+                HasSubstr("\"verifer-1\" is not a participant of the scenario, or \"\" (no "
+                          "winner); did you mean \"verifier-1\"?"))
+        << path;
+    EXPECT_EQ(ShapeErrorOf({{"path", path}, {"equals", "verifier-1"}}), "") << path;
+    EXPECT_EQ(ShapeErrorOf({{"path", path}, {"equals", ""}}), "") << path;
+  }
+}
+
 // A solver's behaviours are all it can train with: a switching solver's
 // strategies, a market entry's and the one it adapts to.
 TEST(SummaryShapeTest, SolverBehavioursComeFromSwitchingAndTheMarket) {
