@@ -93,8 +93,13 @@ ExpectationResult EvaluateOne(const json& e, const json& summary) {
     return r;
   }
   const std::string path = e["path"].get<std::string>();
-  r.description = e.contains("description") && e["description"].is_string()
-                      ? e["description"].get<std::string>()
+  // A blank description would print a bare "ok": the comparison written
+  // out says what was checked instead.
+  const std::string given = e.contains("description") && e["description"].is_string()
+                                ? e["description"].get<std::string>()
+                                : std::string();
+  r.description = given.find_first_not_of(" \t\n") != std::string::npos
+                      ? given
                       : DefaultDescription(path, e);
   const bool has_min = e.contains("min");
   const bool has_max = e.contains("max");

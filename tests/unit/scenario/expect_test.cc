@@ -166,6 +166,12 @@ TEST(ExpectTest, GivenDescriptionIsKept) {
                                  {"equals", "accepted"},
                                  {"description", "the task is accepted"}});
   EXPECT_EQ(r.description, "the task is accepted");
+  // A blank one would print a bare "ok": the comparison stands in.
+  for (const char* blank : {"", "  "}) {
+    EXPECT_EQ(EvalOne({{"path", "/tasks/0/outcome"}, {"equals", "accepted"},
+                       {"description", blank}}).description,
+              "/tasks/0/outcome == \"accepted\"");
+  }
 }
 
 TEST(ExpectTest, MalformedExpectationsFail) {
