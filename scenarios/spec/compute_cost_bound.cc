@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "scenarios/spec/checked_amount.h"
+
 namespace veritrain {
 
 std::optional<ScenarioError> ComputeCostError(const nlohmann::json& resolved, int64_t most_steps,
@@ -12,21 +14,17 @@ std::optional<ScenarioError> ComputeCostError(const nlohmann::json& resolved, in
   const bool forced = e["forced_error_rate"].get<double>() > 0;
   const int64_t traces = forced ? 2 : 1;
   if (cost_per_step == 0 || !supply || *supply > TaskEconomics::kMaxAmount) return std::nullopt;
-  int64_t cost = 0, with_supply = 0;
-  const bool past_int64 = __builtin_mul_overflow(cost_per_step, most_steps, &cost) ||
-                          __builtin_mul_overflow(cost, traces, &cost) ||
-                          __builtin_mul_overflow(cost, tasks, &cost);
-  if (!past_int64 && !__builtin_add_overflow(cost, *supply, &with_supply) &&
-      with_supply <= TaskEconomics::kMaxAmount) {
-    return std::nullopt;
-  }
+  const std::optional<int64_t> cost =
+      CheckedMul(CheckedMul(CheckedMul(cost_per_step, most_steps), traces), tasks);
+  const std::optional<int64_t> with_supply = CheckedAdd(cost, supply);
+  if (with_supply && *with_supply <= TaskEconomics::kMaxAmount) return std::nullopt;
   const std::string product = std::to_string(cost_per_step) + " × " +
                               std::to_string(most_steps) + " steps" +
                               (forced ? " × 2 traces (forced errors are on)" : "") + " × " +
                               std::to_string(tasks) + " task(s)";
   return ScenarioError{
       "/economics/compute_cost_per_step",
-      product + (past_int64 ? " is past the int64 range" : " = " + std::to_string(cost)) +
+      product + (!cost ? " is past the int64 range" : " = " + std::to_string(*cost)) +
           ": the compute a party can be charged over the run, added to the genesis supply (" +
           std::to_string(*supply) +
           ", the most a ledger flow can be), is more than the largest token amount (2^53 - "

@@ -7,6 +7,7 @@
 
 #include "core/protocol/participant_name.h"
 #include "core/wire/messages/task_spec.h"
+#include "scenarios/spec/checked_amount.h"
 #include "scenarios/spec/compute_cost_bound.h"
 #include "scenarios/spec/scenario.h"
 
@@ -19,18 +20,6 @@ std::string JoinNames(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
   return out;
-}
-
-// a + b and a * b, or nullopt past int64.
-std::optional<int64_t> Add(std::optional<int64_t> a, std::optional<int64_t> b) {
-  int64_t r;
-  if (!a || !b || __builtin_add_overflow(*a, *b, &r)) return std::nullopt;
-  return r;
-}
-std::optional<int64_t> Mul(std::optional<int64_t> a, std::optional<int64_t> b) {
-  int64_t r;
-  if (!a || !b || __builtin_mul_overflow(*a, *b, &r)) return std::nullopt;
-  return r;
 }
 
 MarketEntry EntryFromJson(const json& e, const std::string& role, int64_t default_funds) {
@@ -164,7 +153,7 @@ MarketPool GeneratePool(const json& r, const MarketSpec& spec, std::vector<Scena
                            std::to_string(index_in_role[solver ? 0 : 1]++);
     CheckEntry(e, raw, at, r["economics"], &solver_profile, errors);
     if (!solver) pool.verifiers += e.count;
-    pool.funds = Add(pool.funds, Mul(e.funds, e.count));
+    pool.funds = CheckedAdd(pool.funds, CheckedMul(e.funds, e.count));
     for (const std::string& name : e.Names()) {
       if (Status safe = CheckParticipantName(name); !safe.ok()) {
         errors->push_back({at + "/name", "generates '" + name + "': " + safe.message()});
@@ -219,13 +208,14 @@ int64_t CheckJobMix(const json& r, const MarketSpec& spec, std::vector<ScenarioE
 // the fees of its drawn verifiers) is spent when it settles — a reward comes
 // back only when a cheat is caught and a fee only when its verifier posted
 // nothing, so count them all paid.
-void CheckMoney(const json& r, const MarketSpec& spec, const MarketPool& pool, int64_t max_reward,
-                std::vector<ScenarioError>* errors) {
+void CheckMoney(const json& r, const MarketSpec& spec, const MarketPool& pool,
+                int64_t max_reward, std::vector<ScenarioError>* errors) {
   const json& economics = r["economics"];
   const int64_t per_task = economics["verifiers_per_task"].get<int64_t>();
   const std::string kTooLarge = "more than the ledger can hold (2^63 - 1 token units)";
   const int64_t submitter = economics["submitter_funds"].get<int64_t>();
-  const auto supply = Add(Add(pool.funds, submitter), economics["jackpot_initial"].get<int64_t>());
+  const auto supply = CheckedAdd(CheckedAdd(pool.funds, submitter),
+                                 economics["jackpot_initial"].get<int64_t>());
   if (!supply || *supply > TaskEconomics::kMaxAmount) {
     errors->push_back({"/market", "submitter_funds + every participant's funds + jackpot_initial is " +
                                       (supply ? std::to_string(*supply) + ", " : "") +
@@ -238,8 +228,9 @@ void CheckMoney(const json& r, const MarketSpec& spec, const MarketPool& pool, i
   if (auto cost = ComputeCostError(r, most_steps, supply)) errors->push_back(std::move(*cost));
   const int64_t tasks = r["tasks"].get<int64_t>();
   const auto escrow =
-      Add(max_reward, Mul(economics["verifier_fee"].get<int64_t>(), std::max<int64_t>(per_task, 0)));
-  const auto needed = Mul(tasks, escrow);
+      CheckedAdd(max_reward, CheckedMul(economics["verifier_fee"].get<int64_t>(),
+                                        std::max<int64_t>(per_task, 0)));
+  const auto needed = CheckedMul(tasks, escrow);
   if (!needed || *needed > submitter) {
     errors->push_back({"/economics/submitter_funds",
                        std::to_string(submitter) + " cannot fund " + std::to_string(tasks) +

@@ -21,6 +21,7 @@
 #include "core/util/json_depth.h"
 #include "core/wire/messages/task_economics.h"
 #include "core/wire/messages/task_spec.h"
+#include "scenarios/spec/checked_amount.h"
 #include "scenarios/spec/compute_cost_bound.h"
 #include "scenarios/spec/crash_timeout.h"
 #include "scenarios/spec/market_spec.h"
@@ -47,18 +48,6 @@ const Result<JsonSchema>& TheSchema() {
 std::string Join(const std::vector<std::string>& items) {
   std::string out;
   for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
-// a + b and a × b on token amounts, or nullopt past the int64 range.
-std::optional<int64_t> CheckedAdd(std::optional<int64_t> a, std::optional<int64_t> b) {
-  int64_t out = 0;
-  if (!a || !b || __builtin_add_overflow(*a, *b, &out)) return std::nullopt;
-  return out;
-}
-std::optional<int64_t> CheckedMul(std::optional<int64_t> a, std::optional<int64_t> b) {
-  int64_t out = 0;
-  if (!a || !b || __builtin_mul_overflow(*a, *b, &out)) return std::nullopt;
   return out;
 }
 
