@@ -423,8 +423,10 @@ std::vector<std::string> ScenarioWarnings(const Scenario& scenario) {
     out.push_back("/protocol/mode: exact mode compares checkpoints bit for bit, and the profiles "
                   "of " + who + " differ (" + p.differences +
                   "): the verifier can re-execute an honest interval to other bits, challenge "
-                  "an honest solver and lose its challenge stake. Give them the same profile, or "
-                  "use tolerance mode.");
+                  "an honest solver and lose its challenge stake; and it cannot win a dispute "
+                  "against a cheating solver, since the game stops at the first node whose bits "
+                  "the profiles change, where the solver computed right, so the cheat is paid. "
+                  "Give them the same profile, or use tolerance mode.");
   }
   return out;
 }

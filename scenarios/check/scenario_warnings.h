@@ -12,7 +12,11 @@
 // on either side (a different dtype is refused outright), can re-execute an
 // honest interval to other bits: it challenges an honest solver, loses the
 // game and its challenge stake (scenarios/pol/honest-threads-exact.json
-// shows it). Tolerance mode, or equal profiles, avoid it.
+// shows it). Worse, it cannot win a game against a cheating solver: the
+// node dissection stops at the first node whose bits the profiles change,
+// where the solver computed right, so the cheat is paid
+// (scenarios/pol/data-substitution-threads-exact.json shows it). Tolerance
+// mode, or equal profiles, avoid both.
 //
 // A verifier whose genesis funds (economics.participant_funds) cannot lock
 // its verifier stake and a challenge stake can never challenge: the arbiter

@@ -39,6 +39,7 @@
 #include "scenarios/spec/expect.h"
 #include "scenarios/check/job_check.h"
 #include "scenarios/check/job_graph.h"
+#include "scenarios/check/scenario_warnings.h"
 #include "scenarios/cli/progress.h"
 #include "scenarios/runner/curve_keys.h"
 #include "scenarios/runner/folder_audit.h"
@@ -810,6 +811,9 @@ Status Run::WriteResults() {
   if (!stopped_early_.is_null()) observed["stopped_early"] = stopped_early_;
   // A crash or a full disk the scenario asks for that never came tests
   // nothing: said in the summary (unfired_faults.h).
+  // What check warned of before the run comes first: a result read from
+  // summary.json alone (a sweep's plot) keeps the caveat it was run under.
+  for (const std::string& w : ScenarioWarnings(sc_)) observed["warnings"].push_back(w);
   for (const auto& w : run_warnings_) observed["warnings"].push_back(w);
   std::set<std::string> crashed;
   for (const auto& [name, unused] : crashes_) crashed.insert(name);

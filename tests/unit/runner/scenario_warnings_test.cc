@@ -42,6 +42,7 @@ TEST(ProfileWarnings, ExactModeWithAnotherThreadCountIsWarnedAbout) {
   EXPECT_THAT(w[0], HasSubstr("verifier 'v0' and solver 's'"));
   EXPECT_THAT(w[0], HasSubstr("threads 2 against 1"));
   EXPECT_THAT(w[0], HasSubstr("lose its challenge stake"));
+  EXPECT_THAT(w[0], HasSubstr("cannot win a dispute against a cheating solver"));
 }
 
 TEST(ProfileWarnings, EachDifferenceThatDecidesTheBitsIsNamed) {
