@@ -14,6 +14,7 @@
 #include "core/train/hardware_profile.h"
 #include "core/transport/retry_policy.h"
 #include "scenarios/spec/closest_name.h"
+#include "scenarios/spec/summary_shape.h"
 #include "scenarios/check/behaviour_check.h"
 #include "scenarios/check/clock_check.h"
 #include "scenarios/check/job_graph.h"
@@ -199,6 +200,21 @@ Status CheckCorruptNodes(const Scenario& sc, const json& graph) {
   return errors.empty() ? Status::Ok() : Status::InvalidArgument(errors);
 }
 
+Status CheckDisputeNodeExpectations(const Scenario& sc, const json& graph) {
+  std::vector<std::string> nodes;
+  for (const auto& n : graph.value("nodes", json::array())) {
+    nodes.push_back(n.value("name", std::string()));
+  }
+  if (nodes.empty()) return Status::Ok();
+  // Every other path error was refused when the scenario was read: what
+  // is left is a dispute's node that the job's game does not have.
+  std::string errors;
+  for (const ScenarioError& e : CheckExpectPaths(sc.resolved, nodes)) {
+    Append(&errors, e.path + ": " + e.message);
+  }
+  return errors.empty() ? Status::Ok() : Status::InvalidArgument(errors);
+}
+
 Status CheckTcpHost(const Scenario& sc) {
   if (sc.network.transport != "tcp") return Status::Ok();
   // The roles bind "tcp://<host>:*": try the same bind here (ZeroMQ takes
@@ -227,6 +243,9 @@ Status CheckScenarioAgainstJob(const Scenario& sc, const JobConfig& config) {
   VT_ASSIGN_OR_RETURN(JobFacts facts, JobFactsFor(config));
   if (!facts.pure.ok()) Append(&errors, "/job: " + facts.pure.message());
   if (Status s = CheckCorruptNodes(sc, facts.graph); !s.ok()) Append(&errors, s.message());
+  if (Status s = CheckDisputeNodeExpectations(sc, facts.graph); !s.ok()) {
+    Append(&errors, s.message());
+  }
   for (const std::string& e : ClockErrors(sc, facts)) Append(&errors, e);
   for (const auto& note : JobNotesOnce(config)) spdlog::info("job {}: note: {}", config.name, note);
   return errors.empty() ? Status::Ok() : Status::InvalidArgument(errors);

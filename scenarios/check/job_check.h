@@ -12,6 +12,8 @@
 //   - the job's step is a pure function of its inputs
 //     (core/train/step_purity.h): a model that draws random numbers in its
 //     forward makes an honest solver lose its disputes.
+//   - an expectation on a dispute's node names a node of the job's
+//     challenge game (with the closest name).
 //   - every hardware profile — each participant's and each of
 //     protocol.calibration.profiles — is one the roles accept
 //     (HardwareProfile::FromJson: profile.device "cpu", "cuda" or
@@ -48,6 +50,12 @@ Status CheckScenarioAgainstJob(const Scenario& scenario, const JobConfig& config
 
 // The corrupt-node checks against a graph description (scenarios/check/job_graph.h).
 Status CheckCorruptNodes(const Scenario& scenario, const nlohmann::json& graph);
+
+// Expectations on a dispute's "node" (/tasks/<t>/dispute/node,
+// /tasks/<t>/disputes/<i>/node) with an equals or not_equals that no node
+// of the job's challenge game has: a typo that would always fail (equals)
+// or always pass (not_equals). `graph` is DescribeJobGraph's.
+Status CheckDisputeNodeExpectations(const Scenario& scenario, const nlohmann::json& graph);
 
 // The profile and device check, given how many CUDA devices the machine has.
 Status CheckDevices(const Scenario& scenario, int cuda_devices);

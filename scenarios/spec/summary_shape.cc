@@ -48,7 +48,7 @@ constexpr const char* kShape = R"({
                 "rounds_phase2": "integer", "expected_rounds": "integer", "winner": "side",
                 "reason": "string", "trace": [{"*any": "open"}],
                 "bytes": {"*participant": "integer"}, "rejected_moves": {"*any": "open"},
-                "step": "integer", "node_index": "integer", "node": "string",
+                "step": "integer", "node_index": "integer", "node": "game_node",
                 "arbiter": {"*any": "open"}, "notes": [{"*any": "open"}],
                 "initial_state_ruling": "boolean", "upheld": "boolean", "committed": "string",
                 "initial_state": {"*any": "open"}},
@@ -177,6 +177,10 @@ struct Known {
   // Every strategy a market entry can play (its behaviour, and the one it
   // adapts to); empty outside a market, or when one cannot be told.
   std::set<std::string> strategies;
+  // The nodes of the job's challenge game (the step graph's and
+  // state.assemble), which a dispute can end on; empty when the caller
+  // has not built the job (then any name is accepted).
+  std::set<std::string> game_nodes;
   // Whether a task can have a forced error: economics.forced_error_rate
   // above 0, or swept (each point is checked with its own rate).
   bool forced_errors = true;
@@ -252,6 +256,7 @@ std::vector<std::string> EnumValues(const std::string& type, const Known& known)
   if (type == "solver_behaviour") {
     return {known.solver_behaviours.begin(), known.solver_behaviours.end()};
   }
+  if (type == "game_node") return {known.game_nodes.begin(), known.game_nodes.end()};
   return {};
 }
 
@@ -259,7 +264,8 @@ std::vector<std::string> EnumValues(const std::string& type, const Known& known)
 bool IsNamedType(const std::string& type) {
   return type == "outcome" || type == "mode" || type == "availability" || type == "side" ||
          type == "participant" || type == "solver_behaviour" || type == "delta_source" ||
-         type == "strategy" || type == "slash_reason" || type == "slash_winner";
+         type == "strategy" || type == "slash_reason" || type == "slash_winner" ||
+         type == "game_node";
 }
 
 // What a value of the named type is called in an error.
@@ -271,6 +277,7 @@ std::string NamedTypeNoun(const std::string& type) {
   if (type == "strategy") return "a strategy of the market's entries";
   if (type == "slash_reason") return "a reason for a slash";
   if (type == "slash_winner") return "a participant of the scenario, or \"\" (no winner)";
+  if (type == "game_node") return "a node of the job's challenge game";
   return (type == "outcome" ? "an " : "a ") + type;
 }
 
@@ -297,7 +304,8 @@ std::string EnumProblem(const std::string& type, const std::string& value, const
                        : type == "delta_source" ? "values"
                        : type == "strategy" ? "strategies"
                        : type == "slash_reason" ? "reasons"
-                       : type == "slash_winner" ? "winners" : type + "s") +
+                       : type == "slash_winner" ? "winners"
+                       : type == "game_node" ? "nodes" : type + "s") +
          ": " + Quoted(names) + ")";
 }
 
@@ -679,8 +687,10 @@ std::pair<json, std::string> FixedValue(const std::string& path, const json& res
 
 }  // namespace
 
-std::vector<ScenarioError> CheckExpectPaths(const json& resolved) {
+std::vector<ScenarioError> CheckExpectPaths(const json& resolved,
+                                            const std::vector<std::string>& game_nodes) {
   Known known;
+  known.game_nodes.insert(game_nodes.begin(), game_nodes.end());
   known.tasks = resolved.value("tasks", int64_t{1});
   known.participants = {"arbiter", "submitter"};
   for (const auto& p : resolved.value("participants", json::array())) {

@@ -11,7 +11,8 @@
 // path taken ("attack", a game's "arbiter", "timings", …:
 // "open"). String fields with named values have a type of their own:
 // "outcome", "mode", "availability", "side" (a game's winner),
-// "participant" and "solver_behaviour" (the scenario's).
+// "participant" and "solver_behaviour" (the scenario's), "game_node" (a
+// node of the job's challenge game, known once the job is built).
 //
 // CheckExpectPaths refuses a path that cannot exist: a misspelt field
 // ("/tasks/0/outcom", with the closest name), a task index beyond the
@@ -45,7 +46,11 @@ const nlohmann::json& SummaryShape();
 // (a resolved scenario document) that is a valid JSON pointer and cannot
 // exist in the summary of that scenario, one error at
 // "/expect/<i>/<field>" naming the first token that does not fit.
-std::vector<ScenarioError> CheckExpectPaths(const nlohmann::json& resolved);
+// `game_nodes`, when given, are the names a dispute's "node" can take
+// (the job's step graph and state.assemble: scenarios/check/job_check.h
+// passes them once it has built the job); without them any name passes.
+std::vector<ScenarioError> CheckExpectPaths(const nlohmann::json& resolved,
+                                            const std::vector<std::string>& game_nodes = {});
 
 // Where `summary` (a summary.json read back, perhaps edited by hand) does
 // not have the shape: "/tasks/0: a number, where summary.json has an

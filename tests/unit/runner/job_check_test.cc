@@ -76,6 +76,27 @@ TEST(JobCheckTest, UnknownNodeIsRefusedWithEveryValidName) {
   }
 }
 
+// A dispute's node is a name of the job's challenge game: a typo in an
+// expectation on it would always fail (equals) or always pass
+// (not_equals, "the game never ends on X").
+TEST(JobCheckTest, AnExpectationOnADisputesNodeMustNameANodeOfTheGame) {
+  json doc = JobCheckDoc(nullptr, "honest");
+  doc["expect"] = json::array();
+  doc["expect"].push_back({{"path", "/tasks/0/dispute/node"}, {"equals", "fc2.backward"}});
+  doc["expect"].push_back({{"path", "/tasks/0/disputes/0/node"}, {"equals", "state.assemble"}});
+  doc["expect"].push_back({{"path", "/tasks/0/dispute/node"}, {"not_equals", nullptr}});
+  EXPECT_EQ(JobProblems(doc), "");
+  doc["expect"].push_back({{"path", "/tasks/0/dispute/node"}, {"not_equals", "fc2.bakward"}});
+  doc["expect"].push_back({{"path", "/tasks/0/disputes/0/node"}, {"equals", "conv1.forward"}});
+  const std::string m = JobProblems(doc);
+  EXPECT_THAT(m, HasSubstr("/expect/3/not_equals: \"/tasks/0/dispute/node\" can never be "
+                           "\"fc2.bakward\": \"fc2.bakward\" is not a node of the job's "
+                           "challenge game; did you mean \"fc2.backward\"?"));
+  EXPECT_THAT(m, HasSubstr("/expect/4/equals:"));
+  EXPECT_THAT(m, Not(HasSubstr("/expect/0")));
+  EXPECT_THAT(m, Not(HasSubstr("/expect/1")));
+}
+
 TEST(JobCheckTest, ATypoGetsTheClosestName) {
   EXPECT_THAT(JobProblems(JobCheckDoc({{"step", 5}, {"node", "fc2.bakward"}})),
               HasSubstr("did you mean \"fc2.backward\"?"));
