@@ -13,15 +13,26 @@ std::optional<ScenarioError> ComputeCostError(const nlohmann::json& resolved, in
   const int64_t tasks = resolved["tasks"].get<int64_t>();
   const bool forced = e["forced_error_rate"].get<double>() > 0;
   const int64_t traces = forced ? 2 : 1;
+  // A solver or verifier started again after its crash redoes at most its
+  // work on the task it crashed in (solver_steps_computed counts it).
+  int64_t restarts = 0;
+  for (const auto& c : resolved.value("crashes", nlohmann::json::array())) {
+    if (c.value("restart", false) && c.value("participant", std::string()) != "arbiter") {
+      ++restarts;
+    }
+  }
   if (cost_per_step == 0 || !supply || *supply > TaskEconomics::kMaxAmount) return std::nullopt;
-  const std::optional<int64_t> cost =
-      CheckedMul(CheckedMul(CheckedMul(cost_per_step, most_steps), traces), tasks);
+  const std::optional<int64_t> cost = CheckedMul(
+      CheckedMul(CheckedMul(cost_per_step, most_steps), traces), CheckedAdd(tasks, restarts));
   const std::optional<int64_t> with_supply = CheckedAdd(cost, supply);
   if (with_supply && *with_supply <= TaskEconomics::kMaxAmount) return std::nullopt;
   const std::string product = std::to_string(cost_per_step) + " × " +
                               std::to_string(most_steps) + " steps" +
                               (forced ? " × 2 traces (forced errors are on)" : "") + " × " +
-                              std::to_string(tasks) + " task(s)";
+                              (restarts > 0 ? "(" + std::to_string(tasks) + " task(s) + " +
+                                                  std::to_string(restarts) +
+                                                  " restarted crash(es), each redoing a task)"
+                                            : std::to_string(tasks) + " task(s)");
   return ScenarioError{
       "/economics/compute_cost_per_step",
       product + (!cost ? " is past the int64 range" : " = " + std::to_string(*cost)) +

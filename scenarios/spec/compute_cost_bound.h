@@ -6,7 +6,9 @@
 // steps it computes in a task × the number of tasks. The most steps in a
 // task are the longest job's (a market's job variants included), twice
 // over when forced errors are on: a forced error's verifiers re-execute
-// both its traces. A profit is a ledger flow less that cost, and a flow is
+// both its traces. A participant that crashes and is started again
+// (`crashes` with restart) can redo its work on that task: one task more
+// for each. A profit is a ledger flow less that cost, and a flow is
 // at most the genesis supply, so supply + the largest cost must be a token
 // amount too.
 //

@@ -122,6 +122,16 @@ TEST(EconomicsScenario, ComputeCostsAndProfitsMustStayTokenAmounts) {
   j["economics"]["forced_error_rate"] = 0;
   j["tasks"] = 2;
   EXPECT_THAT(ErrorOf(j), HasSubstr("× 2 task(s) = 18014398507481800"));
+  // A solver started again after its crash can redo the task's steps.
+  j["tasks"] = 1;
+  EXPECT_EQ(ErrorOf(j), "");
+  j["crashes"] = {{{"participant", "s"}, {"at", "training"}, {"restart", true}}};
+  EXPECT_THAT(ErrorOf(j), HasSubstr("90071992537409 × 100 steps × (1 task(s) + 1 restarted "
+                                    "crash(es), each redoing a task) = 18014398507481800"));
+  j["crashes"][0]["restart"] = false;  // it stays down: nothing redone
+  EXPECT_EQ(ErrorOf(j), "");
+  j.erase("crashes");
+  j["tasks"] = 2;
   // A product beyond int64 is refused, not wrapped.
   j["economics"]["compute_cost_per_step"] = 9007199254740991;
   j["job"]["steps"] = 100000000;
