@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/protocol/commit_reveal.h"
 #include "core/protocol/duration.h"
+#include "core/protocol/interval_selection.h"
 #include "core/protocol/task_draws.h"
 
 namespace veritrain {
@@ -233,6 +235,18 @@ void NoteDelivery(ArbiterTask& task, int64_t index, const InclusionProof& proof,
   task.deadline_ms = std::max(task.deadline_ms, AddMs(now_ms, task.verification_ms));
 }
 
+std::vector<int64_t> DrawnIntervals(const ArbiterTask& task, const std::string& verifier) {
+  if (!task.trace) return {};
+  const Digest seed =
+      DeriveSeed(task.randomness.secret, task.trace->trace_root, "random-intervals/" + verifier);
+  auto chosen = SelectIntervals(task.spec.intervals(), task.trace->update_norms,
+                                task.spec.top_q, task.spec.random_samples, seed);
+  std::vector<int64_t> out;
+  if (!chosen.ok()) return out;  // a trace the verifiers abstain on
+  for (const SelectedInterval& i : *chosen) out.push_back(i.index);
+  return out;
+}
+
 SettlementInput SettlementInputOf(const ArbiterTask& task, const Ledger& ledger,
                                   const std::string& submitter) {
   SettlementInput in;
@@ -257,6 +271,7 @@ SettlementInput SettlementInputOf(const ArbiterTask& task, const Ledger& ledger,
     }
     v.stake_account = StakeAccount(task.id, name);
     v.stake = ledger.Balance(v.stake_account);
+    v.intervals = DrawnIntervals(task, name);
     if (task.challenges.count(name) > 0) {
       v.challenge_account = ChallengeAccount(task.id, name);
       v.challenge_stake = ledger.Balance(v.challenge_account);
@@ -279,6 +294,11 @@ SettlementInput SettlementInputOf(const ArbiterTask& task, const Ledger& ledger,
                            task.dispute->ruling->evaluated &&
                            !task.dispute->ruling->solver_correct;
     in.result_proven_wrong = initial_state || evaluated;
+    if (initial_state) {
+      in.proven_wrong_interval = 0;
+    } else if (evaluated) {
+      in.proven_wrong_interval = task.dispute->interval;
+    }
   }
   // Withheld: the first of the verifiers whose checkpoint demand failed,
   // in selection order, wins; each of them earns its fee.

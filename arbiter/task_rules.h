@@ -137,6 +137,12 @@ const Message& NoteDemand(ArbiterTask& task, const Demand& demand);
 void NoteDelivery(ArbiterTask& task, int64_t index, const InclusionProof& proof,
                   const std::string& file, int64_t now_ms);
 
+// The intervals `verifier` was drawn to check on the trace being
+// verified, as it draws them itself (top-Q and its random draw from the
+// revealed secret, the trace root and its name); empty before the trace,
+// or when the trace admits no draw.
+std::vector<int64_t> DrawnIntervals(const ArbiterTask& task, const std::string& verifier);
+
 // What PlanSettlement needs to settle `task` in its current state, the
 // stakes read from `ledger`.
 SettlementInput SettlementInputOf(const ArbiterTask& task, const Ledger& ledger,

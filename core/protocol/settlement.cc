@@ -205,6 +205,14 @@ void SettleSolverStake(const SettlementInput& in, Planner& p) {
 
 }
 
+// Whether approver `v`'s verdict covered the interval the game proved
+// wrong (see SettlementInput::proven_wrong_interval).
+bool VouchedForProvenWrong(const SettlementInput& in, const VerifierPosition& v) {
+  if (in.proven_wrong_interval < 0) return true;
+  return std::find(v.intervals.begin(), v.intervals.end(), in.proven_wrong_interval) !=
+         v.intervals.end();
+}
+
 // Each selected verifier's stake and challenge stake; who was lazy,
 // silent, abstained or caught a forced error.
 void SettleVerifierStakes(const SettlementInput& in, Planner& p) {
@@ -252,7 +260,7 @@ void SettleVerifierStakes(const SettlementInput& in, Planner& p) {
         p.Return(v.name, v.stake_account, v.stake, "verifier stake");
         break;
       case VerdictKind::kAccept:
-        if (wrong_result) {
+        if (wrong_result && (forced || VouchedForProvenWrong(in, v))) {
           plan.lazy.push_back(v.name);
           if (e.slash_lazy) {
             p.SlashStake(

@@ -43,11 +43,15 @@
 //                       jackpot) — an abstention is a verdict, whose stake
 //                       is returned without a fee — and, when slash_lazy,
 //                       for one that
-//                       approved a wrong result (a forced error, or a result
-//                       the game proved wrong — by the arbiter's evaluation,
-//                       not by the solver's clock running out; the winner is
-//                       the challenger, or the first verifier that caught the
-//                       forced error).
+//                       approved a wrong result (a forced error, every one of
+//                       whose checkpoints is wrong; or an interval the game
+//                       proved wrong — by the arbiter's evaluation, not by
+//                       the solver's clock running out — among the intervals
+//                       the verifier was drawn to check: an approval vouches
+//                       for those alone, so a verifier whose draw missed the
+//                       wrong interval did its work and is not lazy; the
+//                       winner is the challenger, or the first verifier that
+//                       caught the forced error).
 //                       Returned otherwise.
 //   challenge stake     the game's challenger loses it when the challenge is
 //                       rejected (the winner is the solver). Challenges are
@@ -158,6 +162,9 @@ struct VerifierPosition {
   Amount stake;
   std::string challenge_account;  // "" when it did not challenge
   Amount challenge_stake;
+  // The intervals it was drawn to check (top-Q and its random draw), which
+  // an approval vouches for; unused unless proven_wrong_interval >= 0.
+  std::vector<int64_t> intervals;
 };
 
 struct SettlementInput {
@@ -190,6 +197,11 @@ struct SettlementInput {
   // approved the trace is not lazy for it (an honest solver that crashed or
   // was cut off by the network loses that way too).
   bool result_proven_wrong = true;
+  // With result_proven_wrong: the interval the deciding game (or the ruling
+  // on checkpoint 0: interval 0) proved wrong. An approver is lazy only if
+  // that interval is one of its `intervals`; -1 when not known (every
+  // approver is taken to have vouched for it).
+  int64_t proven_wrong_interval = -1;
   Amount jackpot;          // the jackpot's balance before settling
   // The verification of a forced error's real trace: the escrow holds the
   // reward alone, and the fees come from the jackpot (above).

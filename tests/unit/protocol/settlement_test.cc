@@ -90,6 +90,43 @@ TEST(Settlement, UpheldWithoutProofSlashesTheSolverButNoApprover) {
   EXPECT_EQ(proven.Balance("v2"), proven.funds + proven.economics.verifier_fee - 300);
 }
 
+// An approval vouches for the intervals the verifier was drawn to check:
+// a game that proved another interval wrong does not make it lazy (its
+// draw missed the wrong interval; it did its work), one that proved an
+// interval of its draw wrong does. A forced error, all of whose
+// checkpoints are wrong, exposes every approver whatever its draw.
+TEST(Settlement, AnApproverIsLazyOnlyForTheIntervalsItWasDrawnToCheck) {
+  auto settle = [](int64_t proven_wrong, const std::vector<int64_t>& drawn) {
+    SettlementWorld w;
+    w.economics.slash_lazy = true;
+    w.Verdicts({VerdictKind::kChallenge, VerdictKind::kAccept});
+    w.in.verifiers[1].intervals = drawn;
+    w.in.proven_wrong_interval = proven_wrong;
+    auto plan = w.Settle(SettlementOutcome::kChallengeUpheld, "v1");
+    EXPECT_TRUE(w.HeldIsEmpty());
+    return std::make_pair(plan.lazy, w.Balance("v2") - (w.funds + w.economics.verifier_fee));
+  };
+  // Drawn 2 and 3, interval 1 proven wrong: not lazy, its stake back.
+  auto [lazy, change] = settle(1, {2, 3});
+  EXPECT_TRUE(lazy.empty());
+  EXPECT_EQ(change, 0);
+  // Drawn 1 and 3: it approved the wrong interval.
+  std::tie(lazy, change) = settle(1, {1, 3});
+  EXPECT_EQ(lazy, std::vector<std::string>{"v2"});
+  EXPECT_EQ(change, -300);
+  // Not known which interval: every approver, as before.
+  std::tie(lazy, change) = settle(-1, {2, 3});
+  EXPECT_EQ(lazy, std::vector<std::string>{"v2"});
+
+  SettlementWorld forced;
+  forced.economics.slash_lazy = true;
+  forced.Verdicts({VerdictKind::kChallenge, VerdictKind::kAccept});
+  forced.in.verifiers[1].intervals = {2, 3};
+  forced.in.proven_wrong_interval = 1;
+  auto plan = forced.Settle(SettlementOutcome::kForcedError);
+  EXPECT_EQ(plan.lazy, std::vector<std::string>{"v2"});
+}
+
 // Withheld with two verifiers that asked for the withheld data: the
 // winner (the first in selection order) gets the winner share, and each of
 // them its fee though neither posted a verdict.
