@@ -268,23 +268,32 @@ TEST(ThresholdCheckTest, IntervalsBeyondTheBudgetAreNamedNotVouchedFor) {
 // refused, naming that task. (Before, only the first task was measured,
 // and following check's advice cost an honest verifier its stake.)
 TEST(ThresholdCheckTest, EveryTaskOfTheRunIsMeasured) {
-  auto with_tasks = [](int64_t tasks, double delta) {
+  uint64_t seed = 7;
+  auto with_tasks = [&seed](int64_t tasks, double delta) {
     Scenario sc = SyntheticAcrossPrecisions(1, delta);
+    sc.seed = seed;
     sc.tasks = tasks;
     return sc;
   };
-  ThresholdCheck one, eight;
-  AllErrors(with_tasks(1, 1e-15), &one);
-  AllErrors(with_tasks(8, 1e-15), &eight);
-  const auto& first = one.measured["honest_interval_error"]["largest"]["v"]["l2"];
-  const auto& all = eight.measured["honest_interval_error"];
-  EXPECT_EQ(all["tasks"], 8);
-  EXPECT_EQ(all["task_intervals_measured"], 64);
-  const double d0 = first["distance"].get<double>();
-  const double dmax = all["largest"]["v"]["l2"]["distance"].get<double>();
-  const int64_t worst_task = all["largest"]["v"]["l2"]["task"].get<int64_t>();
-  // With these seeds another task's error is the largest (the premise).
-  ASSERT_GT(dmax, d0);
+  // The premise: another task's error is the largest. Which task's is
+  // depends on the seeds and on the machine's BLAS kernels, so the first
+  // scenario seed that gives it is taken (the first task is the largest
+  // of 8 about one time in 8).
+  double d0 = 0, dmax = 0;
+  int64_t worst_task = 0;
+  for (; seed < 17; ++seed) {
+    ThresholdCheck one, eight;
+    AllErrors(with_tasks(1, 1e-15), &one);
+    AllErrors(with_tasks(8, 1e-15), &eight);
+    const auto& all = eight.measured["honest_interval_error"];
+    EXPECT_EQ(all["tasks"], 8);
+    EXPECT_EQ(all["task_intervals_measured"], 64);
+    d0 = one.measured["honest_interval_error"]["largest"]["v"]["l2"]["distance"].get<double>();
+    dmax = all["largest"]["v"]["l2"]["distance"].get<double>();
+    worst_task = all["largest"]["v"]["l2"]["task"].get<int64_t>();
+    if (dmax > d0 && worst_task > 0) break;
+  }
+  ASSERT_GT(dmax, d0) << "no seed from 7 to 16 gives the premise";
   ASSERT_GT(worst_task, 0);
   const double between = std::sqrt(d0 * dmax);
   EXPECT_EQ(AllErrors(with_tasks(1, between)), "");
