@@ -1,15 +1,30 @@
 // Evaluation of scenario expectations against summary.json.
 #include "scenarios/spec/expect.h"
 
+#include <cmath>
 #include <exception>
 #include <optional>
 #include <utility>
 #include <vector>
 
+#include "scenarios/spec/real_value.h"
+
 namespace veritrain {
 namespace {
 
 using nlohmann::json;
+
+// A number of the summary as a comparison reads it: a JSON number, or a
+// non-finite one written as "inf", "-inf" or "nan" (real_value.h), so that
+// an infinite distance is above any minimum rather than "not a number".
+// long double holds every int64/uint64 exactly on the platforms built for,
+// so large token amounts compare exactly.
+std::optional<long double> Number(const json& j) {
+  if (j.is_number()) return j.get<long double>();
+  const std::optional<double> real = RealValue(j);
+  if (!real) return std::nullopt;
+  return static_cast<long double>(*real);
+}
 
 // The comparison written out, e.g. "0.1 <= /a/b <= 0.9".
 std::string DefaultDescription(const std::string& path, const json& e) {
@@ -142,14 +157,15 @@ ExpectationResult EvaluateOne(const json& e, const json& summary) {
       r.detail = got + "; " + why;
       return r;
     }
-    if (!actual->is_number() || !other->is_number()) {
+    const std::optional<long double> a = Number(*actual), b = Number(*other);
+    if (!a || !b) {
       r.detail = got + " and " + other->dump() + " at " + other_path + ": both must be numbers";
       return r;
     }
-    const long double a = actual->get<long double>(), b = other->get<long double>();
     const bool greater = std::string(relation) == "greater_than";
-    r.passed = greater ? a > b : a < b;
+    r.passed = greater ? *a > *b : *a < *b;  // false with a NaN on either side
     r.detail = got + ", " + other_path + " is " + other->dump();
+    if (std::isnan(*a) || std::isnan(*b)) r.detail += ": nan is not ordered";
     return r;
   }
   if ((has_min && !e["min"].is_number()) ||
@@ -157,13 +173,16 @@ ExpectationResult EvaluateOne(const json& e, const json& summary) {
     r.detail = "malformed expectation: min and max must be numbers";
     return r;
   }
-  if (!actual->is_number()) {
+  const std::optional<long double> number = Number(*actual);
+  if (!number) {
     r.detail = got + ", which is not a number (min/max need one)";
     return r;
   }
-  // long double holds every int64/uint64 exactly on the platforms built
-  // for, so large token amounts compare exactly.
-  const long double value = actual->get<long double>();
+  const long double value = *number;
+  if (std::isnan(value)) {
+    r.detail = got + ", which no bound holds (nan is not ordered)";
+    return r;
+  }
   if (has_min && value < e["min"].get<long double>()) {
     r.detail = got + ", below the minimum " + e["min"].dump();
     return r;

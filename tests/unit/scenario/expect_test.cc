@@ -161,6 +161,25 @@ TEST(ExpectTest, MinOnANonNumberFails) {
   EXPECT_FALSE(EvalOne({{"path", "/tasks/0/challenge"}, {"max", 1}}).passed);
 }
 
+// summary.json writes a non-finite number as "inf", "-inf" or "nan": an
+// infinite distance is above any minimum, not "not a number"; a NaN holds
+// no bound and orders against nothing.
+TEST(ExpectTest, NonFiniteNumbersCompareAsNumbers) {
+  const json summary = {{"d", "inf"}, {"m", "-inf"}, {"n", "nan"}, {"x", 2.5}};
+  auto one = [&](const json& e) { return EvaluateExpectations(json::array({e}), summary)[0]; };
+  EXPECT_TRUE(one({{"path", "/d"}, {"min", 1}}).passed);
+  EXPECT_FALSE(one({{"path", "/d"}, {"max", 1e300}}).passed);
+  EXPECT_TRUE(one({{"path", "/m"}, {"max", -1e300}}).passed);
+  EXPECT_TRUE(one({{"path", "/d"}, {"greater_than", "/x"}}).passed);
+  EXPECT_TRUE(one({{"path", "/m"}, {"less_than", "/x"}}).passed);
+  const ExpectationResult nan = one({{"path", "/n"}, {"min", 0}});
+  EXPECT_FALSE(nan.passed);
+  EXPECT_THAT(nan.detail, HasSubstr("nan is not ordered"));
+  EXPECT_FALSE(one({{"path", "/n"}, {"max", 0}}).passed);
+  EXPECT_FALSE(one({{"path", "/n"}, {"greater_than", "/x"}}).passed);
+  EXPECT_FALSE(one({{"path", "/x"}, {"less_than", "/n"}}).passed);
+}
+
 TEST(ExpectTest, GivenDescriptionIsKept) {
   ExpectationResult r = EvalOne({{"path", "/tasks/0/outcome"},
                                  {"equals", "accepted"},
