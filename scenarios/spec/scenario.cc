@@ -923,16 +923,31 @@ Result<Scenario> LoadScenario(const std::string& path,
   if (std::filesystem::is_directory(path, ec)) {
     return Status::IOError(path + ": is a directory, not a scenario file");
   }
+  // A device never ends (/dev/zero would be read until memory runs out); a
+  // pipe does (`veritrain check <(jq … base.json)`), and is read like a file.
+  const auto type = std::filesystem::status(path, ec).type();
+  if (type == std::filesystem::file_type::character ||
+      type == std::filesystem::file_type::block || type == std::filesystem::file_type::socket) {
+    return Status::IOError(path + ": is a device or a socket, not a scenario file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return Status::IOError(path + ": cannot open: " + std::strerror(errno));
   }
-  std::ostringstream text;
-  text << in.rdbuf();
+  // Scenario files are a few KB; what is far larger is not one, and is not
+  // read into memory whole.
+  constexpr size_t kMaxScenarioBytes = size_t{16} << 20;
+  std::string source;
+  char chunk[65536];
+  while (in.read(chunk, sizeof(chunk)) || in.gcount() > 0) {
+    source.append(chunk, static_cast<size_t>(in.gcount()));
+    if (source.size() > kMaxScenarioBytes) {
+      return Status::InvalidArgument(path + ": larger than 16 MiB, not a scenario file");
+    }
+  }
   if (in.bad()) {
     return Status::IOError(path + ": read failed: " + std::strerror(errno));
   }
-  std::string source = text.str();
   VT_RETURN_IF_ERROR(CheckJsonFileDepth(source, path));
   if (!extra_plugins.empty()) {
     // Added before checking, so a plug-in job named only by --plugin passes.

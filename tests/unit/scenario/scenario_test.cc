@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -332,6 +333,24 @@ TEST(ScenarioTest, MissingFileIsNotFound) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Status::Code::kNotFound);
   EXPECT_THAT(r.status().message(), HasSubstr(path));
+}
+
+// A device is refused by what it is (reading /dev/zero never ends, and
+// grew the process until memory ran out); a file far larger than any
+// scenario is refused without being read whole.
+TEST(ScenarioTest, DevicesAndHugeFilesAreNotReadAsScenarios) {
+  Result<Scenario> r = LoadScenario("/dev/zero");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("/dev/zero: is a device or a socket"));
+  const std::string path = ::testing::TempDir() + "/huge.json";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "{\"description\": \"" << std::string((size_t{16} << 20) + 10, 'x') << "\"}";
+  }
+  r = LoadScenario(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("huge.json: larger than 16 MiB"));
+  std::remove(path.c_str());
 }
 
 // A well-formed file nested some 30,000 levels deep would overflow the
