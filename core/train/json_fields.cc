@@ -12,8 +12,17 @@ std::string Join(const std::string& path, const char* key) {
   return path.empty() ? std::string(key) : path + "." + key;
 }
 
+// The shortest text that reads back as `v`: a bound of 0.999999999 must
+// not print as "1" (a refused 1.0 would read "must be <= 1").
 std::string FormatNumber(double v) {
+  for (int digits = 6; digits < 17; ++digits) {
+    std::ostringstream s;
+    s.precision(digits);
+    s << v;
+    if (std::stod(s.str()) == v) return s.str();
+  }
   std::ostringstream s;
+  s.precision(17);
   s << v;
   return s.str();
 }

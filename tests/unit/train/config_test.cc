@@ -102,7 +102,12 @@ TEST(JobConfigTest, ErrorsNameTheField) {
       HasSubstr("job.optimizer.learning_rate: unknown field"));
   EXPECT_THAT(JobError({{"name", "mlp"},
                         {"optimizer", {{"name", "adam"}, {"beta2", 1.0}}}}),
-              HasSubstr("job.optimizer.beta2 must be <="));
+              HasSubstr("job.optimizer.beta2 must be <= 0.999999999"));
+  // The bound as written reads back as itself: 1.0 is not refused for
+  // being above "1".
+  EXPECT_THAT(JobError({{"name", "mlp"},
+                        {"optimizer", {{"name", "adam"}, {"beta1", 1.0}}}}),
+              HasSubstr("job.optimizer.beta1 must be <= 0.999999999"));
   EXPECT_THAT(JobError({{"name", "mlp"},
                         {"optimizer", {{"name", "sgd"}, {"nesterov", true}}}}),
               HasSubstr("job.optimizer.nesterov requires momentum > 0"));
