@@ -604,6 +604,21 @@ std::string HumanSummary(const nlohmann::json& summary, double wall_seconds) {
              "transfer_refused in events.jsonl)\n";
     }
   }
+  // A market's tasks that never ran: not in `tasks`, so said here.
+  const nlohmann::json market_tasks =
+      summary.value("market", nlohmann::json::object()).value("tasks", nlohmann::json::object());
+  const int64_t unserved = market_tasks.value("unserved", int64_t{0});
+  const int64_t lost = market_tasks.value("lost", int64_t{0});
+  if (unserved > 0 || lost > 0) {
+    const int64_t posted = market_tasks.value("posted", int64_t{0});
+    out << "market: " << posted << " of " << posted + unserved + lost << " task(s) posted";
+    if (unserved > 0) {
+      out << "; " << unserved
+          << " unserved (no active solver, or fewer active verifiers than verifiers_per_task)";
+    }
+    if (lost > 0) out << "; " << lost << " lost (waited past max_wait)";
+    out << "\n";
+  }
   // The arbiter checks conservation as it shuts down; without its shutdown
   // there is no answer, which is not a NO.
   const char* conserved = !summary.value("arbiter_shut_down", true) ? "not checked (the arbiter "

@@ -102,6 +102,28 @@ TEST(Summary, HumanSummaryNamesOutcomeAndAccuracy) {
   EXPECT_NE(text.find("ledger conserved: yes"), std::string::npos) << text;
 }
 
+// A market's unserved and lost tasks are in no task's line: the summary
+// says how many of the stream never ran (a market of 15 tasks that posted
+// 3 printed nothing about the other 12).
+TEST(Summary, HumanSummarySaysHowManyMarketTasksNeverRan) {
+  auto s = BuildSummary(Story("every verifier accepted", 0), "demo", 3);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(HumanSummary(*s, 1.0).find("market:"), std::string::npos);
+  (*s)["market"] = {{"tasks", {{"posted", 3}, {"unserved", 12}}}};
+  std::string text = HumanSummary(*s, 1.0);
+  EXPECT_NE(text.find("market: 3 of 15 task(s) posted; 12 unserved (no active solver, or fewer "
+                      "active verifiers than verifiers_per_task)"),
+            std::string::npos)
+      << text;
+  (*s)["market"]["tasks"] = {{"posted", 3}, {"unserved", 0}, {"lost", 2}};
+  text = HumanSummary(*s, 1.0);
+  EXPECT_NE(text.find("market: 3 of 5 task(s) posted; 2 lost (waited past max_wait)"),
+            std::string::npos)
+      << text;
+  (*s)["market"]["tasks"] = {{"posted", 3}, {"unserved", 0}};
+  EXPECT_EQ(HumanSummary(*s, 1.0).find("market:"), std::string::npos);
+}
+
 TEST(Summary, ATaskSettledBeforeAnyTraceSaysNothingWasVerified) {
   std::vector<Event> events = Story("", 0);
   events.erase(events.begin() + 1, events.begin() + 3);  // no trace, no verdict
