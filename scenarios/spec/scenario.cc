@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -226,6 +227,29 @@ void ProtocolErrors(const json& r, std::vector<ScenarioError>& errors) {
                             "\", which protocol.metrics does not measure (" + listed +
                             "): it would be reported as applied and never compared. Add \"" +
                             metric + "\" to protocol.metrics, or remove it here"});
+    }
+  }
+  // The cosine distance is at most 2 (opposite directions), so a δ at or
+  // above 2 (over its reference normaliser, when one is given) is never
+  // exceeded: every interval passes on it, whatever was trained.
+  if (delta.is_object() && delta.contains("cosine") && delta["cosine"].is_number()) {
+    const double d = delta["cosine"].get<double>();
+    const json& reference = protocol["reference"];
+    const double ref = reference.is_object() && reference.contains("cosine") &&
+                               reference["cosine"].is_number()
+                           ? reference["cosine"].get<double>()
+                           : 1.0;
+    if (ref > 0 && d * ref >= 2) {
+      char bound[64];
+      std::snprintf(bound, sizeof(bound), "%.17g", 2 / ref);
+      errors.push_back({"/protocol/delta/cosine",
+                        "the cosine distance is at most 2 (opposite directions)" +
+                            std::string(ref != 1.0 ? ", " + std::string(bound) +
+                                                         " over protocol.reference.cosine"
+                                                   : "") +
+                            ": a delta of " + delta["cosine"].dump() +
+                            " is never exceeded, so no interval could be challenged on it. "
+                            "Give a delta below " + bound});
     }
   }
   if (protocol["mode"] == "tolerance" && !calibrated) {

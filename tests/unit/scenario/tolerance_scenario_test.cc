@@ -106,6 +106,24 @@ TEST(ToleranceScenarioTest, BadFieldsAreNamedBeforeAnythingRuns) {
   EXPECT_THAT(ErrorOf(no_profiles), HasSubstr("/protocol/calibration"));
 }
 
+// The cosine distance is at most 2: a delta at or above it (over the
+// reference normaliser) is never exceeded, and a random-weights solver
+// passed every check on it.
+TEST(ToleranceScenarioTest, ACosineDeltaNoDistanceCanExceedIsRefused) {
+  json j = Minimal();
+  j["protocol"]["delta"]["cosine"] = 1.999;
+  EXPECT_EQ(ErrorOf(j), "");
+  j["protocol"]["delta"]["cosine"] = 2;
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/protocol/delta/cosine: the cosine distance is at most 2 "
+                                    "(opposite directions): a delta of 2 is never exceeded"));
+  j["protocol"]["delta"]["cosine"] = 0.5;
+  j["protocol"]["reference"] = {{"cosine", 4}};  // normalised: at most 0.5
+  EXPECT_THAT(ErrorOf(j), HasSubstr("0.5 over protocol.reference.cosine: a delta of 0.5 is "
+                                    "never exceeded"));
+  j["protocol"]["delta"]["cosine"] = 0.49;
+  EXPECT_EQ(ErrorOf(j), "");
+}
+
 TEST(ToleranceScenarioTest, ExactModeNeedsNoDelta) {
   json j = Minimal();
   j["protocol"]["mode"] = "exact";
