@@ -152,11 +152,22 @@ void AddMoney(const std::vector<Event>& events, nlohmann::json* summary) {
   nlohmann::json& s = *summary;
   std::map<std::string, nlohmann::json> settlements, selected;
   int64_t refused = 0;
+  // task -> participant -> the stakes its funds could not lock (the task
+  // went on without them: a slash of such a stake takes nothing).
+  std::map<std::string, std::map<std::string, int64_t>> stakes_refused;
   for (const auto& e : events) {
     if (e.type == SettlementEvent::kType) settlements[e.task] = e.data;
     if (e.type == VerifiersSelectedEvent::kType)
       selected[e.task] = e.data.value("verifiers", nlohmann::json::array());
-    if (e.type == TransferRefusedEvent::kType) ++refused;
+    if (e.type == TransferRefusedEvent::kType) {
+      ++refused;
+      const std::string to = e.data.value("to", std::string());
+      const std::string from = e.data.value("from", std::string());
+      if (!e.task.empty() && !IsSystemAccount(from) &&
+          (to.rfind("stake/", 0) == 0 || to.rfind("challenge/", 0) == 0)) {
+        stakes_refused[e.task][from] += e.data.value("amount", int64_t{0});
+      }
+    }
   }
   std::map<std::string, int64_t> balance;
   std::set<std::string> participants;
@@ -249,6 +260,8 @@ void AddMoney(const std::vector<Event>& events, nlohmann::json* summary) {
     }
     t["jackpot"] = settlement.value("jackpot", int64_t{0});
     t["transfers"] = transfer_count[id];
+    t["stakes_refused"] = nlohmann::json::object();
+    for (const auto& [who, amount] : stakes_refused[id]) t["stakes_refused"][who] = amount;
     AddTaskCosts(cost_per_step, participants, flows[id], &t, &run_profit);
   }
   nlohmann::json profit = nlohmann::json::object();

@@ -31,7 +31,9 @@ namespace veritrain {
 // (outcome, slashed stakes and their split, lazy, caught, silent, tax,
 // whistleblower_paid, fees_from_jackpot, fees_unpaid), "forced_error",
 // "forced_error_caught", "forced_error_missed", "jackpot" (its level after the
-// task), "transfers", "compute_cost" {participant: tokens} and "profit"
+// task), "transfers", "stakes_refused" {participant: tokens of stake or
+// challenge stake its funds could not lock, so the task went on without
+// them}, "compute_cost" {participant: tokens} and "profit"
 // {participant: tokens}. And to the run: "profit" (summed over tasks),
 // "jackpot", "burned", "forced_errors" {raised, caught, missed, lazy_exposed,
 // fees_from_jackpot, fees_unpaid (the real traces' verifier fees)},

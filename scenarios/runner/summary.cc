@@ -570,6 +570,14 @@ std::string HumanSummary(const nlohmann::json& summary, double wall_seconds) {
       out << "  " << t.value("reason", std::string()) << "\n";
     }
     out << VerificationLine(t);
+    // A stake the terms ask for and the ledger could not lock: the task
+    // went on without it, so slashing it took nothing.
+    const nlohmann::json stakes_refused = t.value("stakes_refused", nlohmann::json::object());
+    for (const auto& [who, amount] : stakes_refused.items()) {
+      out << "  " << who << " locked no stake of " << amount.dump()
+          << ": its funds could not cover it, and the task went on without it (a slash of it "
+             "takes nothing)\n";
+    }
   }
   // Money: profit per participant over the run, the jackpot, forced errors.
   if (summary.contains("profit")) {

@@ -78,6 +78,7 @@ constexpr const char* kShape = R"({
                                     "fees_from_jackpot": "integer", "fees_unpaid": "integer"}},
     "forced_error": "boolean", "forced_error_caught": "boolean",
     "forced_error_missed": "boolean", "forced_error_unjudged": "boolean", "jackpot": "integer", "transfers": "integer",
+    "stakes_refused": {"*participant": "integer"},
     "forced_round": {"trace_root": "string", "caught": ["participant"], "lazy": ["participant"],
                      "verifiers": [{"*any": "open"}]},
     "real_trace_root": "string",
