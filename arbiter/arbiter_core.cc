@@ -98,6 +98,10 @@ Result<ArbiterReply> ArbiterCore::Handle(const Message& m, const std::string& ro
     VT_RETURN_IF_ERROR(Log("", ParticipantReturnedEvent{m.from}));
   }
   if (m.type == Heartbeat::kType) return ArbiterReply{};  // alive; no reply
+  // Deadlines and game clocks that passed before this message are judged
+  // first: a verdict or a move that comes after its deadline is late
+  // however soon the serving loop would have got to the deadline.
+  VT_RETURN_IF_ERROR(Tick(now_ms));
   if (m.type == Goodbye::kType) participants_.Left(m.from);
   if (m.rid != 0) {
     // A resent request: answered again, handled once.

@@ -222,6 +222,23 @@ TEST_F(ArbiterCoreTest, TheVerificationDeadlineConcludesWithTheVerdictsIn) {
   EXPECT_EQ(Outcome(), "accepted");
 }
 
+// A verdict that comes after the verification deadline is late, though
+// the serving loop had not yet ticked past the deadline when it came: the
+// deadline is judged first (before, a verdict up to a tick late was taken,
+// and a 0.01 s deadline let one in 240 ms after it).
+TEST_F(ArbiterCoreTest, AVerdictAfterTheDeadlineIsLateBeforeAnyTick) {
+  Verifying(Spec());
+  const int64_t due = Task().deadline_ms;
+  const std::string first = Task().selected[0];
+  const std::string second = Task().selected[1];
+  ASSERT_TRUE(AckOf(Send(Accept(), first, due - 1)).ok);
+  EXPECT_EQ(Task().machine.state(), TaskState::kVerifying);
+  EXPECT_FALSE(AckOf(Send(Accept(), second, due + 1)).ok);
+  EXPECT_EQ(Outcome(), "accepted");
+  EXPECT_EQ(Task().verdicts.count(second), 0u);
+  EXPECT_EQ(Task().settled_ms, due + 1);
+}
+
 TEST_F(ArbiterCoreTest, AChallengeOpensAGameTheSolverLosesOnItsClock) {
   Verifying(Spec());
   const size_t mark = out_.logged.size();
