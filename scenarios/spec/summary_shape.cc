@@ -3,6 +3,7 @@
 #include "scenarios/spec/market_spec.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <optional>
 #include <set>
 
@@ -664,6 +665,7 @@ std::pair<json, std::string> FixedValue(const std::string& path, const json& res
   const json protocol = resolved.value("protocol", json::object());
   const json job = resolved.value("job", json::object());
   std::string field;
+  std::string by;  // how the scenario fixes it, when not `field` itself
   json value;
   if (t.size() == 3 && t[2] == "mode") {
     field = "/protocol/mode", value = protocol.value("mode", json());
@@ -673,6 +675,31 @@ std::pair<json, std::string> FixedValue(const std::string& path, const json& res
     field = "/job/steps", value = job.value("steps", json());
   } else if (t.size() == 3 && t[2] == "checkpoint_interval") {
     field = "/protocol/checkpoint_interval", value = protocol.value("checkpoint_interval", json());
+  } else if (t.size() == 3 && t[2] == "task") {
+    // Tasks are numbered in posting order: task-0001, task-0002, …
+    char id[32];
+    std::snprintf(id, sizeof(id), "task-%04lld", std::stoll(t[1]) + 1);
+    field = "/tasks", value = id, by = "tasks are numbered task-0001, task-0002, … as posted";
+  } else if (t.size() == 3 && t[2] == "reward") {
+    field = "/economics/reward", value = resolved.value("economics", json::object()).value(
+                                     "reward", json());
+  } else if (t.size() == 3 && (t[2] == "intervals" || t[2] == "num_checkpoints")) {
+    const json steps = job.value("steps", json());
+    const json k = protocol.value("checkpoint_interval", json());
+    if (!steps.is_number_integer() || !k.is_number_integer() || k.get<int64_t>() <= 0 ||
+        SweepChanges(swept, "/job/steps")) {
+      return {};
+    }
+    field = "/protocol/checkpoint_interval";
+    const int64_t intervals = steps.get<int64_t>() / k.get<int64_t>();
+    value = t[2] == "intervals" ? intervals : intervals + 1;
+    by = std::string("job.steps / protocol.checkpoint_interval") +
+         (t[2] == "intervals" ? "" : " + 1");
+  } else if (t.size() == 4 && t[2] == "economics" &&
+             (t[3] == "verifier_fee" || t[3] == "solver_stake" || t[3] == "verifier_stake" ||
+              t[3] == "challenge_stake")) {
+    field = "/economics/" + t[3];
+    value = resolved.value("economics", json::object()).value(t[3], json());
   } else if (t.size() == 4 && t[2] == "verification" && t[3] == "delta_source") {
     field = "/protocol/calibration";
     value = protocol.contains("calibration") && protocol["calibration"].is_object()
@@ -681,6 +708,7 @@ std::pair<json, std::string> FixedValue(const std::string& path, const json& res
     return {};
   }
   if (value.is_null() || SweepChanges(swept, field)) return {};
+  if (!by.empty()) return {value, by};
   std::string dotted = field.substr(1);
   std::replace(dotted.begin(), dotted.end(), '/', '.');
   return {value, dotted};

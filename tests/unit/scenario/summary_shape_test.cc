@@ -233,7 +233,28 @@ TEST(SummaryShapeTest, AComparisonTheScenarioDecidesIsRefused) {
               HasSubstr("always holds: the scenario fixes it at \"fixed\""));
   EXPECT_THAT(ShapeErrorOf({{"path", "/scenario"}, {"equals", "other"}}),
               HasSubstr("can never hold"));
+  // Fixed too: the task's id, its reward and stakes, and its checkpoints
+  // (job.steps 40 in intervals of 10).
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/task"}, {"not_equals", "task-1"}}),
+              HasSubstr("always holds: the scenario fixes it at \"task-0001\" (tasks are "
+                        "numbered task-0001, task-0002, … as posted)"));
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/num_checkpoints"}, {"not_equals", 6}}),
+              HasSubstr("always holds: the scenario fixes it at 5 (job.steps / "
+                        "protocol.checkpoint_interval + 1)"));
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/intervals"}, {"equals", 5}}),
+              HasSubstr("can never hold: the scenario fixes it at 4"));
+  json fee = ShapeDoc({{{"path", "/tasks/0/economics/verifier_fee"}, {"not_equals", 3}},
+                       {{"path", "/tasks/0/reward"}, {"equals", 499}}});
+  fee["economics"]["verifier_fee"] = 5;
+  fee["economics"]["reward"] = 500;
+  const std::string fixed = testing_util::ErrorOf(fee);
+  EXPECT_THAT(fixed, HasSubstr("!= 3 always holds: the scenario fixes it at 5 "
+                               "(economics.verifier_fee)"));
+  EXPECT_THAT(fixed, HasSubstr("== 499 can never hold: the scenario fixes it at 500 "
+                               "(economics.reward)"));
   for (const json& kept : {json{{"path", "/tasks/0/steps"}, {"equals", 40}},
+                           json{{"path", "/tasks/0/task"}, {"equals", "task-0001"}},
+                           json{{"path", "/tasks/0/num_checkpoints"}, {"equals", 5}},
                            json{{"path", "/tasks/0/checkpoint_interval"}, {"equals", 10}},
                            json{{"path", "/scenario"}, {"equals", "shape-test"}}}) {
     EXPECT_EQ(ShapeErrorOf(kept), "") << kept.dump();
@@ -274,7 +295,7 @@ TEST(SummaryShapeTest, AValueOfTheWrongTypeIsRefused) {
   EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/update_norms/0"}, {"equals", "nan"}}), "");
   EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/update_norms/0"}, {"equals", "NaN"}}),
               HasSubstr("the value there is a number, never \"NaN\""));
-  EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/reward"}, {"equals", 100.0}}), "");
+  EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/reward"}, {"equals", 1000.0}}), "");
   EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/dispute/rounds"}, {"min", 1}}), "");
   EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/dispute/arbiter/deviation"}, {"equals", "x"}}), "");
 }
