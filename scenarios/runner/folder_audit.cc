@@ -337,6 +337,49 @@ void CheckLedgerFile(const std::string& dir, const std::vector<LedgerEntry>& led
 
 }
 
+// "stopped_early", which the runner writes when the arbiter refused a
+// task it posted, against the log, which holds that refusal: present
+// exactly when the submitter's post was refused, and planning the
+// scenario's tasks. (Its reason is the runner's wording of the refusal and
+// must quote the arbiter's error.) Problems are appended to `problems`.
+void CheckStoppedEarly(const json& summary, const json& scenario,
+                       const std::vector<Event>& events, std::vector<std::string>* problems) {
+  const Event* refusal = nullptr;
+  const std::string submitter = "submitter";
+  for (const auto& e : events) {
+    if (e.type == RequestRefusedEvent::kType && e.data.value("type", std::string()) == "post_task" &&
+        e.data.value("from", std::string()) == submitter) {
+      refusal = &e;
+      break;
+    }
+  }
+  const bool stopped = summary.contains("stopped_early");
+  if (refusal == nullptr) {
+    if (stopped) {
+      problems->push_back("summary.json: stopped_early says the run ended before its last task, "
+                          "but events.jsonl holds no refused post of a task");
+    }
+    return;
+  }
+  const std::string error = refusal->data.value("error", std::string());
+  if (!stopped) {
+    problems->push_back("summary.json: no stopped_early, but events.jsonl holds the arbiter's "
+                        "refusal of a posted task (" + error.substr(0, 200) +
+                        "): the run ended before its last task");
+    return;
+  }
+  const json& s = summary["stopped_early"];
+  const json planned = scenario.value("tasks", json(1));
+  if (!s.is_object() || s.value("tasks_planned", json()) != planned) {
+    problems->push_back("summary.json: stopped_early/tasks_planned is not the scenario's tasks (" +
+                        planned.dump() + ")");
+  }
+  if (!s.is_object() || s.value("reason", std::string()).find(error) == std::string::npos) {
+    problems->push_back("summary.json: stopped_early/reason does not quote the arbiter's "
+                        "refusal in events.jsonl (" + error.substr(0, 200) + ")");
+  }
+}
+
 // summary.json, rebuilt from the log and reports/; then metrics.csv,
 // balances.csv and a market's tables from it and the log.
 void CheckSummaryAndTables(const std::string& dir, const std::vector<Event>& events,
@@ -374,6 +417,7 @@ void CheckSummaryAndTables(const std::string& dir, const std::vector<Event>& eve
   const uint64_t seed = seed_at(manifest).value_or(seed_at(*summary).value_or(0));
   json expect = scenario.value("expect", json::array());
   if (!expect.is_array()) expect = json::array();
+  CheckStoppedEarly(*summary, scenario, events, &audit->problems);
   auto rebuilt = RunSummaryFromFolder(dir, events, name, seed, curve, expect, observed);
   if (!rebuilt.ok()) {
     problem("summary.json cannot be rebuilt: " + rebuilt.status().message());

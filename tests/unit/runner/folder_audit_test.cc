@@ -32,7 +32,9 @@ Identity ArbiterKey() { return *Identity::FromSecretHex(std::string(64, '7')); }
 // Writes a finished run folder of one accepted task into `dir`, the way the
 // arbiter (events.jsonl with signed heads, ledger.jsonl) and the runner
 // (manifest.json first, then summary.json, metrics.csv, balances.csv) do.
-void WriteRunFolder(const std::string& dir) {
+// With `refused_post`, the arbiter then refuses the submitter's second
+// task (the run stops early, and the runner's summary says so).
+void WriteRunFolder(const std::string& dir, bool refused_post = false) {
   const Identity key = ArbiterKey();
   const json manifest = {
       {"scenario",
@@ -85,6 +87,10 @@ void WriteRunFolder(const std::string& dir) {
           {"reason", "every verifier accepted"},
           {"balances", {{"solver-1", 40}, {"submitter", 60}}},
           {"dispute", json::object()}});
+  if (refused_post) {
+    append("request_refused", "task-0002",
+           {{"type", "post_task"}, {"from", "submitter"}, {"error", "cannot escrow the reward"}});
+  }
   sign();
   append("shutdown", "", {{"conservation", true}, {"ledger_head", ledger.head().Hex()}});
   sign();
@@ -93,9 +99,14 @@ void WriteRunFolder(const std::string& dir) {
   for (const auto& e : ledger.entries()) ledger_text += Ledger::EntryToJson(e).dump() + "\n";
   WriteFile(dir + "/ledger.jsonl", ledger_text);
   const std::vector<Event> events = *ReadEventLog(dir + "/events.jsonl");
-  const json summary =
-      *RunSummaryFromFolder(dir, events, "audit-test", 3, false, manifest["scenario"]["expect"],
-                            {{"crashes", json::array()}, {"timings", {{"wall_seconds", 1.5}}}});
+  json observed = {{"crashes", json::array()}, {"timings", {{"wall_seconds", 1.5}}}};
+  if (refused_post) {
+    observed["stopped_early"] = {
+        {"reason", "the arbiter refused task 2 of 1: cannot escrow the reward"},
+        {"tasks_planned", 1}};
+  }
+  const json summary = *RunSummaryFromFolder(dir, events, "audit-test", 3, false,
+                                             manifest["scenario"]["expect"], observed);
   ASSERT_TRUE(summary["expectations_met"].get<bool>());
   WriteFile(dir + "/summary.json", summary.dump(2) + "\n");
   WriteFile(dir + "/metrics.csv", MetricsCsv(summary));
@@ -284,6 +295,42 @@ TEST_F(FolderAuditTest, AnEditedManifestOrSummaryFailsNamingWhat) {
                                  "\"accepted\" from"}))
       << Problems(audit);
   EXPECT_FALSE(HasProblem(audit, {"wall_seconds"})) << Problems(audit);
+}
+
+// stopped_early is the runner's, but it follows the arbiter's refusal of
+// a posted task, which the log holds: it must be there exactly when the
+// refusal is, plan the scenario's tasks and quote the refusal. (Deleted, a
+// run that stopped early passed as complete; invented, a complete one
+// passed as cut short.)
+TEST_F(FolderAuditTest, AnEarlyStopMustMatchTheRefusalInTheLog) {
+  json summary = json::parse(ReadFile(Path("summary.json")));
+  summary["stopped_early"] = {{"reason", "invented"}, {"tasks_planned", 1}};
+  WriteFile(Path("summary.json"), summary.dump(2) + "\n");
+  EXPECT_TRUE(HasProblem(Audit(), {"stopped_early says the run ended before its last task, but "
+                                   "events.jsonl holds no refused post of a task"}));
+
+  ScratchDir stopped;
+  WriteRunFolder(stopped.path(), /*refused_post=*/true);
+  auto audit = AuditRunFolder(stopped.path());
+  ASSERT_TRUE(audit.ok());
+  EXPECT_TRUE(audit->ok()) << Problems(*audit);
+  summary = json::parse(ReadFile(stopped.path() + "/summary.json"));
+  json edited = summary;
+  edited.erase("stopped_early");
+  WriteFile(stopped.path() + "/summary.json", edited.dump(2) + "\n");
+  audit = AuditRunFolder(stopped.path());
+  EXPECT_TRUE(HasProblem(*audit, {"no stopped_early, but events.jsonl holds the arbiter's "
+                                  "refusal of a posted task (cannot escrow the reward)"}))
+      << Problems(*audit);
+  edited = summary;
+  edited["stopped_early"]["tasks_planned"] = 3;
+  edited["stopped_early"]["reason"] = "the run was cut short";
+  WriteFile(stopped.path() + "/summary.json", edited.dump(2) + "\n");
+  audit = AuditRunFolder(stopped.path());
+  EXPECT_TRUE(HasProblem(*audit, {"stopped_early/tasks_planned is not the scenario's tasks (1)"}))
+      << Problems(*audit);
+  EXPECT_TRUE(HasProblem(*audit, {"stopped_early/reason does not quote the arbiter's refusal"}))
+      << Problems(*audit);
 }
 
 // A file nested far deeper than any veritrain writes is a finding, not a
