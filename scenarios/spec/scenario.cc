@@ -434,8 +434,8 @@ void NetworkErrors(const json& r, std::vector<ScenarioError>& errors) {
   if (!IsHostName(host)) {
     errors.push_back({"/network/host",
                       json(host).dump() + " is neither an IPv4 address (four numbers 0 to "
-                      "255: \"127.0.0.1\") nor a host name (letters, digits, '-' and '.': "
-                      "\"localhost\"); the tcp endpoints could not bind to it"});
+                      "255: \"127.0.0.1\") nor a network interface's name (letters, digits, '-' "
+                      "and '.': \"lo\"); the tcp endpoints could not bind to it"});
   }
   const json& faults = r["network"]["faults"];
   const double rates = faults["drop"].get<double>() + faults["duplicate"].get<double>() +

@@ -1,5 +1,7 @@
 #include "verifier/behaviours/approve.h"
 
+#include "core/util/behaviour_params.h"
+
 namespace veritrain {
 namespace {
 
@@ -56,10 +58,7 @@ Result<std::unique_ptr<VerifierBehaviour>> MakeColludingVerifier(
     const nlohmann::json& params) {
   if (!params.is_object())
     return Status::InvalidArgument("colluding: params must be an object");
-  for (const auto& [key, value] : params.items()) {
-    if (key != "solver")
-      return Status::InvalidArgument("colluding: unknown param '" + key + "'");
-  }
+  VT_RETURN_IF_ERROR(BehaviourParams("colluding", params).Only({"solver"}));
   auto solver = params.find("solver");
   if (solver == params.end() || !solver->is_string() ||
       solver->get<std::string>().empty()) {

@@ -234,6 +234,13 @@ TEST(ScenarioTest, TheNetworkHostMustBeAnAddressOrAHostName) {
                                       " is neither an IPv4 address"))
         << bad;
   }
+  // Its example of a name is one the roles can bind to (an interface: a
+  // host name such as "localhost" passes this syntax, and check's bind on
+  // the machine then refuses it).
+  json example = json::parse(kMinimal);
+  example["network"] = {{"host", "a b"}};
+  EXPECT_THAT(ErrorOf(example), HasSubstr("nor a network interface's name (letters, digits, "
+                                          "'-' and '.': \"lo\")"));
   for (const char* good : {"127.0.0.1", "0.0.0.0", "localhost", "node-1.cluster.local",
                            "10.2.3.4"}) {
     json j = json::parse(kMinimal);
