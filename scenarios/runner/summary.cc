@@ -59,6 +59,15 @@ void AddDetection(nlohmann::json* task) {
     }
   }
   t["max_distance"] = max;
+  // A trace whose update norms are not finite is a training gone to NaN or
+  // infinity: it may be honest and be accepted, but what was trained is
+  // no model, and nothing else in the summary says so.
+  bool diverged = false;
+  for (const auto& n : t.value("update_norms", nlohmann::json::array())) {
+    const std::optional<double> x = RealValue(n);
+    diverged = diverged || (x && !std::isfinite(*x));
+  }
+  t["diverged"] = diverged;
   // Checked intervals whose start checkpoint claims other hyper-parameters
   // than the task's (reported, never used unless the policy says "prover").
   t["hyperparameter_mismatches"] = mismatches;
@@ -568,6 +577,10 @@ std::string HumanSummary(const nlohmann::json& summary, double wall_seconds) {
     out << buf;
     if (!t.value("reason", std::string()).empty()) {
       out << "  " << t.value("reason", std::string()) << "\n";
+    }
+    if (t.value("diverged", false)) {
+      out << "  the training diverged: an update norm is not finite (update_norms), so the "
+             "trace, however verified, trained no usable model\n";
     }
     out << VerificationLine(t);
     // A stake the terms ask for and the ledger could not lock: the task

@@ -55,7 +55,7 @@ constexpr const char* kShape = R"({
                 "initial_state": {"*any": "open"}},
     "disputes": "*dispute",
     "challenged": "boolean", "detected": "boolean", "false_positive": "boolean",
-    "missed": "boolean", "escaped": "boolean", "max_distance": {"*any": "number"},
+    "missed": "boolean", "escaped": "boolean", "diverged": "boolean", "max_distance": {"*any": "number"},
     "hyperparameter_mismatches": "integer",
     "economics": {"*any": "open"}, "selected_verifiers": ["participant"],
     "abstained": ["participant"],

@@ -124,6 +124,25 @@ TEST(Summary, HumanSummarySaysHowManyMarketTasksNeverRan) {
   EXPECT_EQ(HumanSummary(*s, 1.0).find("market:"), std::string::npos);
 }
 
+// A trace whose update norms are not finite trained no model, honest or
+// not: summary.json and the report say so (an lr of 1000 was accepted
+// with nothing to show it but "nan" among the norms).
+TEST(Summary, ATrainingGoneToNanIsSaidToHaveDiverged) {
+  std::vector<Event> events = Story("every verifier accepted", 0);
+  events[1].data["body"]["update_norms"] = {1.5, 2.5, 3.0, 0.5};
+  auto s = BuildSummary(events, "demo", 3);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ((*s)["tasks"][0]["diverged"], false);
+  EXPECT_EQ(HumanSummary(*s, 1.0).find("diverged"), std::string::npos);
+  for (const char* bad : {"nan", "inf"}) {
+    events[1].data["body"]["update_norms"] = {1.5, 2.5, bad, bad};
+    s = BuildSummary(events, "demo", 3);
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ((*s)["tasks"][0]["diverged"], true) << bad;
+    EXPECT_NE(HumanSummary(*s, 1.0).find("the training diverged"), std::string::npos) << bad;
+  }
+}
+
 TEST(Summary, ATaskSettledBeforeAnyTraceSaysNothingWasVerified) {
   std::vector<Event> events = Story("", 0);
   events.erase(events.begin() + 1, events.begin() + 3);  // no trace, no verdict
