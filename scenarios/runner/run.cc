@@ -63,6 +63,9 @@ namespace {
 
 // A predicted share of honest tasks challenged by mistake worth a warning.
 constexpr double kFalsePositiveWarning = 0.05;
+// A calibration floor this many times the largest honest error measured
+// is warned about: it, not the measurement, sets δ.
+constexpr double kFloorDecidesFactor = 1000;
 
 namespace fs = std::filesystem;
 constexpr const char* kSubmitter = Submitter::kName;
@@ -465,6 +468,22 @@ Status Run::WriteManifest() {
           "the calibration predicts that " + std::string(rate) +
           " of honest tasks are challenged by mistake, each costing an honest verifier its "
           "challenge stake: raise protocol.calibration.margin or quantile");
+      if (!opt_.quiet) spdlog::warn("{}: {}", sc_.name, run_warnings_.back());
+    }
+    // A floor far above every honest error decides δ by itself: the
+    // summary says "calibrated", but attacks below the floor pass.
+    for (const auto& [metric, delta] : calibration_->delta) {
+      const double floor = calibration_->settings.floor;
+      const double honest =
+          calibration_->metrics_summary.value(metric, nlohmann::json::object()).value("max", 0.0);
+      if (delta != floor || !(honest > 0) || floor < kFloorDecidesFactor * honest) continue;
+      char line[320];
+      std::snprintf(line, sizeof line,
+                    "the calibrated delta for %s is protocol.calibration.floor (%g), %.3g times "
+                    "the largest honest error it measured (%g): the floor, not the measurement, "
+                    "sets it, and an attack that moves the state less than the floor passes",
+                    metric.c_str(), floor, floor / honest, honest);
+      run_warnings_.push_back(line);
       if (!opt_.quiet) spdlog::warn("{}: {}", sc_.name, run_warnings_.back());
     }
   }
