@@ -183,6 +183,11 @@ struct Known {
   // state.assemble), which a dispute can end on; empty when the caller
   // has not built the job (then any name is accepted).
   std::set<std::string> game_nodes;
+  // Whether the run can be a market (summary.json's "market"), and
+  // whether its tasks can have tolerance thresholds (verification/delta is
+  // {} in exact mode).
+  bool market = true;
+  bool thresholds = true;
   // Whether a task can have a forced error: economics.forced_error_rate
   // above 0, or swept (each point is checked with its own rate).
   bool forced_errors = true;
@@ -406,11 +411,19 @@ const json* ResolvePath(const std::string& text, const Known& known, std::string
       if (!why.empty()) return fail("in " + here + ", " + why);
       shape = &(*shape)["*outcome"];
     } else if (shape->contains("*any")) {
+      if (!known.thresholds && BelowTask(at) == "/verification/delta") {
+        return fail("the scenario is in exact mode, which compares hashes: verification/delta "
+                    "is {} and has no \"" + t + "\"");
+      }
       shape = &(*shape)["*any"];
     } else if (shape->contains(t)) {
       if (!known.forced_errors && OnlyForcedErrorsWrite(at, t)) {
         return fail(t + " is written only for a forced error, and no task of the scenario can "
                     "have one: economics.forced_error_rate is 0");
+      }
+      if (!known.market && at.empty() && t == "market") {
+        return fail("market is written only for a market scenario, and this one has no "
+                    "\"market\" block");
       }
       shape = &(*shape)[t];
     } else {
@@ -757,6 +770,9 @@ std::vector<ScenarioError> CheckExpectPaths(const json& resolved,
     }
   }
   known.tasks_swept = swept.count("/tasks") > 0;
+  known.market = resolved.contains("market");
+  const json mode = resolved.value("protocol", json::object()).value("mode", json("exact"));
+  known.thresholds = mode != "exact" || SweepChanges(swept, "/protocol/mode");
   const json economics = resolved.value("economics", json::object());
   const json rate = economics.is_object() ? economics.value("forced_error_rate", json(0))
                                           : json(0);

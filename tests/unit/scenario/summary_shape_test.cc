@@ -215,6 +215,23 @@ TEST(SummaryShapeTest, AnOutcomeNoSummaryCanHoldIsRefused) {
   EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/mode"}, {"equals", "exact"}}), "");
 }
 
+// A market's table without a market, and a threshold in exact mode (whose
+// verification/delta is {}), name nothing a run of the scenario writes.
+TEST(SummaryShapeTest, MarketAndThresholdPathsNeedAMarketAndToleranceMode) {
+  EXPECT_THAT(ShapeErrorOfPath("/market/tasks/posted"),
+              HasSubstr("market is written only for a market scenario"));
+  EXPECT_THAT(ShapeErrorOfPath("/tasks/0/verification/delta/l2"),
+              HasSubstr("exact mode, which compares hashes: verification/delta is {} and has "
+                        "no \"l2\""));
+  EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/verification/delta"}, {"equals", json::object()}}),
+            "");
+  json tolerance = ShapeDoc({{{"path", "/tasks/0/verification/delta/l2"}, {"max", 1}}});
+  tolerance["protocol"]["mode"] = "tolerance";
+  tolerance["protocol"]["delta"] = {{"l2", 0.5}};
+  tolerance["economics"]["forced_error_rate"] = 0;
+  EXPECT_EQ(testing_util::ErrorOf(tolerance), "");
+}
+
 // A field the scenario fixes (mode, job, steps, interval, where δ comes
 // from, its name): "the run did not fall back to tolerance mode" always
 // held, and an equals with another value could never pass. An equals with
