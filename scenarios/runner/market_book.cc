@@ -340,12 +340,13 @@ void MarketBook::Tally(const MarketPlan& plan, const MarketTaskRecord& rec, nloh
 
 void MarketBook::AppendParticipantRows(const MarketPlan& plan, const MarketTaskRecord* rec,
                                        const std::string& task,
-                                       const std::vector<std::string>& played) {
+                                       const std::vector<std::string>& played,
+                                       const std::map<std::string, std::string>& held) {
   for (const auto& [name, m] : members_) {
     const bool took_part = std::find(played.begin(), played.end(), name) != played.end();
     participants_csv_ += std::to_string(plan.index) + "," + CsvField(task) + "," +
                          CsvField(name) + "," + m.role + "," + CsvField(m.entry) + "," +
-                         CsvField(m.strategy) + "," + (m.active ? "1" : "0") + "," +
+                         CsvField(held.at(name)) + "," + (m.active ? "1" : "0") + "," +
                          (m.out ? "1" : "0") + "," + std::to_string(m.balance) + "," +
                          std::to_string(rec != nullptr ? rec->Profit(name) : 0) + "," +
                          (took_part ? "1" : "0") + "\n";
@@ -378,6 +379,10 @@ Status MarketBook::Observe(const MarketPlan& plan, const MarketTaskRecord* rec) 
   }
   if (spec_.arrivals) TallyClock(plan, rec, &row);
   row["jackpot"] = jackpot_;
+  // The strategy each held for this task, which its row credits with the
+  // task's profit: a switch made after it shows from the next row on.
+  std::map<std::string, std::string> held;
+  for (const auto& [name, m] : members_) held[name] = m.strategy;
   // The market's last `window` tasks are the last it observed: in index
   // order, or on the clock in the order they ended.
   Adapt(observed_, played);
@@ -387,7 +392,7 @@ Status MarketBook::Observe(const MarketPlan& plan, const MarketTaskRecord* rec) 
   row["active"] = state["active"];
   row["shares"] = state["shares"];
   task_rows_.push_back(row);
-  AppendParticipantRows(plan, rec, row["task"].get<std::string>(), played);
+  AppendParticipantRows(plan, rec, row["task"].get<std::string>(), played, held);
   ++observed_;
   return Status::Ok();
 }

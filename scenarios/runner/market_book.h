@@ -147,8 +147,10 @@ class MarketBook {
   void BookProfits(const MarketPlan& plan, const MarketTaskRecord& rec,
                    const std::vector<std::string>& played);
   void Tally(const MarketPlan& plan, const MarketTaskRecord& rec, nlohmann::json* row);
+  // `held`: each member's strategy during the task (before adapting to it).
   void AppendParticipantRows(const MarketPlan& plan, const MarketTaskRecord* rec,
-                             const std::string& task, const std::vector<std::string>& played);
+                             const std::string& task, const std::vector<std::string>& played,
+                             const std::map<std::string, std::string>& held);
   void Adapt(int64_t index, const std::vector<std::string>& played);
   void ExitAndEnter(bool exits);
   double PopulationMean(const std::string& role, const std::string& strategy, int64_t since) const;

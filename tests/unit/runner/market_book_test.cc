@@ -5,6 +5,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <sstream>
 #include <unistd.h>
 
 #include <cmath>
@@ -173,6 +175,24 @@ TEST(MarketBook, AdaptiveVerifiersImitateTheBetterPayingStrategy) {
   EXPECT_EQ(book.members().at("h-1").switches, 1);
   EXPECT_EQ(book.members().at("l-1").switches, 0);
   EXPECT_EQ(book.AdaptiveStrategies().at("h-2"), "lazy-approve");
+  // market.csv credits each task's profit to the strategy played in it: an
+  // honest verifier's 10 is an honest payoff though it switched right after
+  // (before, its row said lazy-approve and the profit went to that side).
+  std::istringstream csv(book.ParticipantsCsv());
+  std::string line;
+  std::getline(csv, line);  // header
+  int64_t rows = 0;
+  while (std::getline(csv, line)) {
+    // task_index,task,participant,role,entry,strategy,active,out,balance,profit,played
+    std::vector<std::string> f;
+    std::stringstream fields(line);
+    for (std::string x; std::getline(fields, x, ',');) f.push_back(x);
+    ASSERT_EQ(f.size(), 11u) << line;
+    if (f[3] != "verifier" || f[10] != "1") continue;
+    ++rows;
+    EXPECT_EQ(f[9], f[5] == "lazy-approve" ? "50" : "10") << line;
+  }
+  EXPECT_EQ(rows, 12);
 }
 
 TEST(MarketBook, NoSwitchWithinTheMarginOrWithoutEvidence) {
