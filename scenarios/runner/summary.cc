@@ -564,13 +564,20 @@ std::string HumanSummary(const nlohmann::json& summary, double wall_seconds) {
   std::ostringstream out;
   char buf[512];
   for (const auto& t : summary.at("tasks")) {
+    // A task with no trained result (a solver that timed out) has no
+    // accuracy, which is not an accuracy of 0.
+    char accuracy[64] = "no test accuracy";
+    if (t.contains("test_accuracy") && t["test_accuracy"].is_number()) {
+      std::snprintf(accuracy, sizeof(accuracy), "test accuracy %.4f",
+                    t["test_accuracy"].get<double>());
+    }
     std::snprintf(buf, sizeof(buf),
-                  "%s: %s — %lld steps of %s, test accuracy %.4f; %lld intervals verified "
+                  "%s: %s — %lld steps of %s, %s; %lld intervals verified "
                   "(%lld steps re-executed, %.1f%% of training)\n",
                   t.value("task", std::string()).c_str(),
                   t.value("outcome", std::string()).c_str(),
                   static_cast<long long>(t.value("steps", int64_t{0})),
-                  t.value("job", std::string()).c_str(), t.value("test_accuracy", 0.0),
+                  t.value("job", std::string()).c_str(), accuracy,
                   static_cast<long long>(t.value("intervals_verified", int64_t{0})),
                   static_cast<long long>(t.value("verifier_steps_reexecuted", int64_t{0})),
                   100.0 * t.value("verifier_compute_ratio", 0.0));

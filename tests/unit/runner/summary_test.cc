@@ -152,6 +152,9 @@ TEST(Summary, ATaskSettledBeforeAnyTraceSaysNothingWasVerified) {
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   const std::string text = HumanSummary(*s, 1.0);
   EXPECT_NE(text.find("no trace was committed: nothing was verified"), std::string::npos) << text;
+  // No trained result: no accuracy, not an accuracy of 0.
+  EXPECT_NE(text.find("40 steps of synthetic, no test accuracy;"), std::string::npos) << text;
+  EXPECT_EQ(text.find("test accuracy 0.0000"), std::string::npos) << text;
   EXPECT_EQ(text.find("bit-equal"), std::string::npos) << text;
   EXPECT_NE(text.find("disk full"), std::string::npos) << text;
 }
