@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include "core/train/job.h"
 #include "core/train/job_files.h"
@@ -30,8 +31,26 @@ Result<JobEnvironment> ResolveJobEnvironment(
   JobEnvironment env;
   env.job_dir = scenario_dir;
   const std::vector<std::string> dirs = DefaultPluginDirs(ExecutableDir());
+  // A bare name is satisfied by a library given by path among the entries
+  // (--plugin /x/libmine.so for "plugins": ["mine"]) before the search
+  // directories are looked in.
+  std::map<std::string, std::string> by_file;  // file name -> resolved path
   for (const auto& entry : plugin_entries) {
+    if (entry.find('/') == std::string::npos) continue;
     VT_ASSIGN_OR_RETURN(std::string path, FindPlugin(entry, scenario_dir, dirs));
+    by_file.emplace(std::filesystem::path(path).filename().string(), path);
+  }
+  for (const auto& entry : plugin_entries) {
+    std::string path;
+    if (entry.find('/') == std::string::npos) {
+      for (const std::string& file : {"lib" + entry + ".so", entry + ".so", entry}) {
+        auto it = by_file.find(file);
+        if (it != by_file.end() && path.empty()) path = it->second;
+      }
+    }
+    if (path.empty()) {
+      VT_ASSIGN_OR_RETURN(path, FindPlugin(entry, scenario_dir, dirs));
+    }
     if (std::find(env.plugins.begin(), env.plugins.end(), path) == env.plugins.end()) {
       env.plugins.push_back(path);
     }

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/train/job.h"
+#include "core/train/job_environment.h"
 #include "tests/unit/train/replay_util.h"
 #include "tests/unit/train/train_test_util.h"
 
@@ -111,6 +112,22 @@ TEST(PluginLoadTest, WhatIsNotAPluginIsRefusedByName) {
               HasSubstr("built for plug-in ABI 1 (entry point veritrain_plugin_v1), "
                         "this veritrain loads ABI 3: rebuild it"));
   EXPECT_THAT(KnownJobs(), Not(Contains("")));
+}
+
+// A scenario's bare plug-in name is satisfied by the library given by
+// path beside it (--plugin /x/libmine.so for "plugins": ["mine"]): the
+// one library, not a search that fails where --plugin's file is not.
+TEST(PluginLoadTest, ABareNameIsTheLibraryGivenByPathBesideIt) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(::testing::TempDir()) / "plugin_by_path";
+  fs::create_directories(dir);
+  const fs::path copy = dir / fs::path(kPlugin).filename();
+  fs::copy_file(kPlugin, copy, fs::copy_options::overwrite_existing);
+  auto env = ResolveJobEnvironment({"veritrain_example_job", copy.string()}, "");
+  ASSERT_TRUE(env.ok()) << env.status().ToString();
+  ASSERT_EQ(env->plugins.size(), 1u);
+  EXPECT_EQ(fs::path(env->plugins[0]), fs::absolute(copy).lexically_normal());
+  fs::remove_all(dir);
 }
 
 TEST(PluginLoadTest, FindPluginByNameOrPath) {
