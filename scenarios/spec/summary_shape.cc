@@ -3,6 +3,7 @@
 #include "scenarios/spec/market_spec.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <optional>
 #include <set>
@@ -840,6 +841,18 @@ std::vector<ScenarioError> CheckExpectPaths(const json& resolved,
       if (!why.empty()) {
         errors.push_back({at + "/" + field, "\"" + path + "\" can never be " +
                                                 expect[i][field].dump() + ": " + why});
+        continue;
+      }
+      // A dispute's node_index is the index of a node of the job's game.
+      const json& v = expect[i][field];
+      const size_t n = known.game_nodes.size();
+      if (n > 0 && path.size() > 11 && path.compare(path.size() - 11, 11, "/node_index") == 0 &&
+          v.is_number() && !(v.get<double>() >= 0 && v.get<double>() < static_cast<double>(n) &&
+                             v.get<double>() == std::floor(v.get<double>()))) {
+        errors.push_back({at + "/" + field, "\"" + path + "\" can never be " + v.dump() +
+                                                ": the job's challenge game has " +
+                                                std::to_string(n) + " nodes, 0 to " +
+                                                std::to_string(n - 1)});
         continue;
       }
       // A field the scenario fixes: an equals with another value can

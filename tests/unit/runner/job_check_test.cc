@@ -95,6 +95,15 @@ TEST(JobCheckTest, AnExpectationOnADisputesNodeMustNameANodeOfTheGame) {
   EXPECT_THAT(m, HasSubstr("/expect/4/equals:"));
   EXPECT_THAT(m, Not(HasSubstr("/expect/0")));
   EXPECT_THAT(m, Not(HasSubstr("/expect/1")));
+  // Its index: the synthetic job's game has 13 nodes, 0 to 12.
+  json index = JobCheckDoc(nullptr, "honest");
+  index["expect"] = json::array();
+  index["expect"].push_back({{"path", "/tasks/0/dispute/node_index"}, {"equals", 12}});
+  EXPECT_EQ(JobProblems(index), "");
+  index["expect"].push_back({{"path", "/tasks/0/dispute/node_index"}, {"not_equals", 13}});
+  EXPECT_THAT(JobProblems(index),
+              HasSubstr("/expect/1/not_equals: \"/tasks/0/dispute/node_index\" can never be 13: "
+                        "the job's challenge game has 13 nodes, 0 to 12"));
 }
 
 TEST(JobCheckTest, ATypoGetsTheClosestName) {
