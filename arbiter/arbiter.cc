@@ -129,7 +129,9 @@ Status Arbiter::Run() {
       core_.ForgetSettled(now);
       next_republish = now + republish_ms_;
     }
-    VT_RETURN_IF_ERROR(serve(next_republish));
+    // Woken by a message, the republish period, or the next deadline,
+    // whichever comes first: a deadline fires when it is due.
+    VT_RETURN_IF_ERROR(serve(std::min(next_republish, core_.NextDueMs(now))));
     VT_RETURN_IF_ERROR(core_.Tick(clock_->NowMs()));
     VT_RETURN_IF_ERROR(core_.CheckSilence(clock_->NowMs()));
   }

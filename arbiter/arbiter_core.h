@@ -129,6 +129,10 @@ class ArbiterCore {
   // Time passes: checkpoint demands, stage deadlines and game clocks that
   // are due at `now_ms` fire.
   Status Tick(int64_t now_ms);
+  // The earliest time after `now_ms` at which Tick has something to fire
+  // (a stage deadline, an open demand's deadline, a game clock running
+  // out); INT64_MAX when nothing is ahead. The serving loop wakes then.
+  int64_t NextDueMs(int64_t now_ms) const;
   // Logs participants that have gone silent by `now_ms`.
   Status CheckSilence(int64_t now_ms);
   // Calls `send` with every event to repeat at `now_ms`: the latest events

@@ -4,6 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include "arbiter/arbiter_core.h"
+
+#include <algorithm>
+#include <limits>
+
 #include "arbiter/task_rules.h"
 #include "core/protocol/duration.h"
 #include "core/protocol/real_trace.h"
@@ -328,6 +332,32 @@ Status ArbiterCore::Tick(int64_t now_ms) {
     }
   }
   return Status::Ok();
+}
+
+int64_t ArbiterCore::NextDueMs(int64_t now_ms) const {
+  int64_t next = std::numeric_limits<int64_t>::max();
+  // Only times still ahead: one already passed that Tick left alone (a
+  // verification deadline held back by an open demand) would otherwise
+  // wake the loop at once, again and again.
+  auto consider = [&](int64_t due) {
+    if (due > now_ms) next = std::min(next, due);
+  };
+  for (const auto& [id, task] : tasks_) {
+    if (task.machine.done() || !task.assigned()) continue;
+    if (task.machine.state() == TaskState::kChallenged) {
+      // The clock of the party to move runs out once more than its time
+      // left has passed.
+      if (task.dispute && task.dispute->game && !task.dispute->game->resolved()) {
+        consider(now_ms + task.dispute->game->TimeLeftForMove(now_ms) + 1);
+      }
+      continue;
+    }
+    consider(task.deadline_ms);
+    for (const auto& [index, demand] : task.availability.demands()) {
+      if (demand.state == DemandState::kOpen) consider(demand.deadline_ms);
+    }
+  }
+  return next;
 }
 
 Status ArbiterCore::FireDeadline(Task& task, int64_t now) {

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <algorithm>
 #include <map>
 
@@ -237,6 +239,23 @@ TEST_F(ArbiterCoreTest, AVerdictAfterTheDeadlineIsLateBeforeAnyTick) {
   EXPECT_EQ(Outcome(), "accepted");
   EXPECT_EQ(Task().verdicts.count(second), 0u);
   EXPECT_EQ(Task().settled_ms, due + 1);
+}
+
+// The serving loop wakes when the next deadline is due, not only at its
+// republish period: NextDueMs is the stage deadline, then the game clock of
+// the party to move, and nothing once the task is settled.
+TEST_F(ArbiterCoreTest, TheNextDueTimeIsTheEarliestDeadlineAhead) {
+  Verifying(Spec());
+  const int64_t due = Task().deadline_ms;
+  EXPECT_EQ(core_->NextDueMs(150), due);
+  EXPECT_EQ(core_->NextDueMs(due - 1), due);
+  ChallengedBy(1);
+  // The solver's clock (1 s) runs from the opening at 200.
+  EXPECT_EQ(core_->NextDueMs(200), 200 + 1000 + 1);
+  EXPECT_EQ(core_->NextDueMs(700), 200 + 1000 + 1);
+  ASSERT_TRUE(core_->Tick(200 + 1001).ok());
+  ASSERT_TRUE(Task().machine.done());
+  EXPECT_EQ(core_->NextDueMs(200 + 1001), std::numeric_limits<int64_t>::max());
 }
 
 TEST_F(ArbiterCoreTest, AChallengeOpensAGameTheSolverLosesOnItsClock) {
