@@ -291,7 +291,7 @@ std::string CalibrationSampleWarning(const Scenario& scenario) {
          " (the default is 64).";
 }
 
-std::vector<std::string> ScenarioWarnings(const Scenario& scenario) {
+std::vector<std::string> ScenarioWarnings(const Scenario& scenario, bool measure_clocks) {
   std::vector<std::string> out;
   const TaskEconomics& e = scenario.economics.task;
   const int64_t needs = e.verifier_stake + e.challenge_stake;  // each <= 2^53
@@ -392,7 +392,7 @@ std::vector<std::string> ScenarioWarnings(const Scenario& scenario) {
   }
   // The clocks against the job's measured step (built by the checks that
   // ran first; a job that cannot be built is their error, not a warning).
-  if (auto config = ScenarioJobConfig(scenario); config.ok()) {
+  if (auto config = ScenarioJobConfig(scenario); measure_clocks && config.ok()) {
     if (auto facts = JobFactsFor(*config); facts.ok()) {
       for (std::string& w : ClockWarnings(scenario, *facts)) out.push_back(std::move(w));
     }

@@ -83,7 +83,10 @@ namespace veritrain {
 // are counted, not each listed): which participants, how their profiles
 // differ, what it costs and what to do. Empty when nothing warrants a
 // warning.
-std::vector<std::string> ScenarioWarnings(const Scenario& scenario);
+// Without `measure_clocks`, the clock warnings (which time a step on this
+// machine) are left out: what is left follows from the scenario alone, as
+// the audit of a results folder recomputes it.
+std::vector<std::string> ScenarioWarnings(const Scenario& scenario, bool measure_clocks = true);
 
 // Prints each warning as "<source>: warning: <warning>" to `out`.
 void PrintScenarioWarnings(const Scenario& scenario, const std::string& source,

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "core/protocol/chain_head.h"
@@ -16,6 +17,8 @@
 #include "scenarios/runner/market_replay.h"
 #include "scenarios/runner/money.h"
 #include "scenarios/runner/summary.h"
+#include "scenarios/runner/unfired_faults.h"
+#include "scenarios/check/scenario_warnings.h"
 
 namespace veritrain {
 namespace {
@@ -380,6 +383,37 @@ void CheckStoppedEarly(const json& summary, const json& scenario,
   }
 }
 
+// The warnings that follow from the scenario and the log — check's,
+// but for its clock warnings (timed on the machine that ran it), and
+// those of crashes or full disks the scenario asks for that never came —
+// must all be in summary.json's "warnings": a caveat deleted from it would
+// leave a result that looks unqualified. (Others, measured by the run,
+// are taken as they are.) Skipped when the manifest's scenario cannot be
+// read as one here (a plug-in job this build cannot load).
+void CheckWarnings(const json& summary, const json& scenario, const std::vector<Event>& events,
+                   std::vector<std::string>* problems) {
+  auto sc = ParseScenario(scenario.dump(), "manifest.json");
+  if (!sc.ok()) return;
+  std::set<std::string> crashed;
+  for (const auto& c : summary.value("crashes", json::array())) {
+    if (c.is_object()) crashed.insert(c.value("participant", std::string()));
+  }
+  std::vector<std::string> expected = ScenarioWarnings(*sc, /*measure_clocks=*/false);
+  for (std::string& w : UnfiredFaultWarnings(*sc, crashed, events)) {
+    expected.push_back(std::move(w));
+  }
+  const json warnings = summary.value("warnings", json::array());
+  for (const std::string& w : expected) {
+    bool found = false;
+    for (const auto& have : warnings) found = found || have == w;
+    if (!found) {
+      problems->push_back("summary.json: warnings lacks \"" + w.substr(0, 160) +
+                          (w.size() > 160 ? "…" : "") +
+                          "\", which the scenario and the log give");
+    }
+  }
+}
+
 // summary.json, rebuilt from the log and reports/; then metrics.csv,
 // balances.csv and a market's tables from it and the log.
 void CheckSummaryAndTables(const std::string& dir, const std::vector<Event>& events,
@@ -418,6 +452,7 @@ void CheckSummaryAndTables(const std::string& dir, const std::vector<Event>& eve
   json expect = scenario.value("expect", json::array());
   if (!expect.is_array()) expect = json::array();
   CheckStoppedEarly(*summary, scenario, events, &audit->problems);
+  CheckWarnings(*summary, scenario, events, &audit->problems);
   auto rebuilt = RunSummaryFromFolder(dir, events, name, seed, curve, expect, observed);
   if (!rebuilt.ok()) {
     problem("summary.json cannot be rebuilt: " + rebuilt.status().message());

@@ -15,6 +15,7 @@
 #include "core/protocol/ledger.h"
 #include "scenarios/runner/money.h"
 #include "scenarios/runner/summary.h"
+#include "scenarios/check/scenario_warnings.h"
 #include "tests/support/files.h"
 #include "tests/support/forge.h"
 
@@ -34,12 +35,25 @@ Identity ArbiterKey() { return *Identity::FromSecretHex(std::string(64, '7')); }
 // (manifest.json first, then summary.json, metrics.csv, balances.csv) do.
 // With `refused_post`, the arbiter then refuses the submitter's second
 // task (the run stops early, and the runner's summary says so).
-void WriteRunFolder(const std::string& dir, bool refused_post = false) {
+// With `scenario`, the manifest holds that scenario (resolved as a run
+// writes it) and the summary its warnings, as the runner writes them.
+void WriteRunFolder(const std::string& dir, bool refused_post = false,
+                    const json& scenario = json()) {
   const Identity key = ArbiterKey();
+  json listed = {{"name", "audit-test"},
+                 {"expect", json::array({{{"path", "/tasks/0/outcome"}, {"equals", "accepted"}}})}};
+  json warnings = json::array();
+  if (!scenario.is_null()) {
+    auto sc = ParseScenario(scenario.dump(), "audit-test.json");
+    ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+    listed = sc->resolved;
+    listed["expect"] = json::array({{{"path", "/tasks/0/outcome"}, {"equals", "accepted"}}});
+    for (const std::string& w : ScenarioWarnings(*sc, /*measure_clocks=*/false)) {
+      warnings.push_back(w);
+    }
+  }
   const json manifest = {
-      {"scenario",
-       {{"name", "audit-test"},
-        {"expect", json::array({{{"path", "/tasks/0/outcome"}, {"equals", "accepted"}}})}}},
+      {"scenario", listed},
       {"seed", 3},
       {"public_keys", {{"arbiter", key.public_key().Hex()}}},
       {"curve", {{"enabled", false}}}};
@@ -100,6 +114,7 @@ void WriteRunFolder(const std::string& dir, bool refused_post = false) {
   WriteFile(dir + "/ledger.jsonl", ledger_text);
   const std::vector<Event> events = *ReadEventLog(dir + "/events.jsonl");
   json observed = {{"crashes", json::array()}, {"timings", {{"wall_seconds", 1.5}}}};
+  if (!warnings.empty()) observed["warnings"] = warnings;
   if (refused_post) {
     observed["stopped_early"] = {
         {"reason", "the arbiter refused task 2 of 1: cannot escrow the reward"},
@@ -330,6 +345,32 @@ TEST_F(FolderAuditTest, AnEarlyStopMustMatchTheRefusalInTheLog) {
   EXPECT_TRUE(HasProblem(*audit, {"stopped_early/tasks_planned is not the scenario's tasks (1)"}))
       << Problems(*audit);
   EXPECT_TRUE(HasProblem(*audit, {"stopped_early/reason does not quote the arbiter's refusal"}))
+      << Problems(*audit);
+}
+
+// check's warnings that follow from the scenario alone (here: exact mode
+// with a verifier on another thread count) must stay in summary.json: one
+// deleted would leave the result without the caveat it was run under.
+TEST_F(FolderAuditTest, AWarningTheScenarioGivesCannotBeDeleted) {
+  ScratchDir run;
+  const json scenario = json::parse(R"({
+    "format": "veritrain-scenario/1", "name": "audit-test",
+    "job": {"name": "synthetic", "steps": 20},
+    "protocol": {"checkpoint_interval": 10},
+    "participants": [
+      {"name": "solver-1", "role": "solver", "profile": {"threads": 1}},
+      {"name": "verifier-1", "role": "verifier", "profile": {"threads": 2}}]})");
+  WriteRunFolder(run.path(), /*refused_post=*/false, scenario);
+  auto audit = AuditRunFolder(run.path());
+  ASSERT_TRUE(audit.ok());
+  EXPECT_TRUE(audit->ok()) << Problems(*audit);
+  json summary = json::parse(ReadFile(run.path() + "/summary.json"));
+  ASSERT_EQ(summary["warnings"].size(), 1u);
+  summary["warnings"] = json::array();
+  WriteFile(run.path() + "/summary.json", summary.dump(2) + "\n");
+  audit = AuditRunFolder(run.path());
+  EXPECT_TRUE(HasProblem(*audit, {"summary.json: warnings lacks \"/protocol/mode: exact mode",
+                                  "which the scenario and the log give"}))
       << Problems(*audit);
 }
 
