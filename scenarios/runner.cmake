@@ -5,6 +5,7 @@ add_library(veritrain_runner STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/summary.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/unfired_faults.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/calibrate/calibrate.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/calibrate/calibration_warnings.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/calibrate_command.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/check/behaviour_check.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/check/clock_check.cc

@@ -18,6 +18,8 @@
 #include "scenarios/runner/money.h"
 #include "scenarios/runner/summary.h"
 #include "scenarios/runner/unfired_faults.h"
+#include "scenarios/calibrate/calibration_warnings.h"
+#include "scenarios/check/clock_check.h"
 #include "scenarios/check/scenario_warnings.h"
 
 namespace veritrain {
@@ -383,15 +385,17 @@ void CheckStoppedEarly(const json& summary, const json& scenario,
   }
 }
 
-// The warnings that follow from the scenario and the log — check's,
-// but for its clock warnings (timed on the machine that ran it), and
-// those of crashes or full disks the scenario asks for that never came —
-// must all be in summary.json's "warnings": a caveat deleted from it would
-// leave a result that looks unqualified. (Others, measured by the run,
-// are taken as they are.) Skipped when the manifest's scenario cannot be
-// read as one here (a plug-in job this build cannot load).
-void CheckWarnings(const json& summary, const json& scenario, const std::vector<Event>& events,
-                   std::vector<std::string>* problems) {
+// summary.json's "warnings" must be exactly the ones the run gives: check's
+// (its clock warnings judged on the step time the manifest records), the
+// calibration's (from the manifest's record), and those of crashes or full
+// disks the scenario asks for that never came. A caveat deleted would leave
+// a result that looks unqualified; one added, a result qualified by
+// something that never happened. A folder whose manifest records no step
+// time (written by an older build) has its clock warnings taken as they
+// are. Skipped when the manifest's scenario cannot be read as one here (a
+// plug-in job this build cannot load).
+void CheckWarnings(const json& summary, const json& manifest, const json& scenario,
+                   const std::vector<Event>& events, std::vector<std::string>* problems) {
   auto sc = ParseScenario(scenario.dump(), "manifest.json");
   if (!sc.ok()) return;
   std::set<std::string> crashed;
@@ -399,18 +403,48 @@ void CheckWarnings(const json& summary, const json& scenario, const std::vector<
     if (c.is_object()) crashed.insert(c.value("participant", std::string()));
   }
   std::vector<std::string> expected = ScenarioWarnings(*sc, /*measure_clocks=*/false);
+  const bool clocks_known = manifest.contains("measured_step_seconds") &&
+                            manifest["measured_step_seconds"].is_number();
+  if (clocks_known) {
+    JobFacts facts;
+    facts.graph = manifest.value("graph", json::object());
+    if (!facts.graph.is_object()) facts.graph = json::object();
+    facts.step_seconds = manifest["measured_step_seconds"].get<double>();
+    for (std::string& w : ClockWarnings(*sc, facts)) expected.push_back(std::move(w));
+  }
+  for (std::string& w : CalibrationWarnings(manifest.value("calibration", json()))) {
+    expected.push_back(std::move(w));
+  }
   for (std::string& w : UnfiredFaultWarnings(*sc, crashed, events)) {
     expected.push_back(std::move(w));
   }
-  const json warnings = summary.value("warnings", json::array());
-  for (const std::string& w : expected) {
+  auto shortened = [](const std::string& w) {
+    return w.substr(0, 160) + (w.size() > 160 ? "…" : "");
+  };
+  json warnings = summary.value("warnings", json::array());
+  if (!warnings.is_array()) warnings = json::array();  // the shape check says so
+  const std::set<std::string> given(expected.begin(), expected.end());
+  for (const std::string& w : given) {
     bool found = false;
     for (const auto& have : warnings) found = found || have == w;
     if (!found) {
-      problems->push_back("summary.json: warnings lacks \"" + w.substr(0, 160) +
-                          (w.size() > 160 ? "…" : "") +
+      problems->push_back("summary.json: warnings lacks \"" + shortened(w) +
                           "\", which the scenario and the log give");
     }
+  }
+  for (const auto& have : warnings) {
+    if (!have.is_string() || given.count(have.get<std::string>()) > 0) continue;
+    if (!clocks_known) {
+      // Without the recorded step time only a clock warning's field is known.
+      bool clock = false;
+      for (const char* field : {"/protocol/game/clock_s", "/protocol/deadlines/training_s",
+                                "/protocol/deadlines/verification_s", "/timeout_s"}) {
+        clock = clock || have.get<std::string>().rfind(field, 0) == 0;
+      }
+      if (clock) continue;
+    }
+    problems->push_back("summary.json: warnings has \"" + shortened(have.get<std::string>()) +
+                        "\", which neither the scenario, the manifest nor the log gives");
   }
 }
 
@@ -452,7 +486,7 @@ void CheckSummaryAndTables(const std::string& dir, const std::vector<Event>& eve
   json expect = scenario.value("expect", json::array());
   if (!expect.is_array()) expect = json::array();
   CheckStoppedEarly(*summary, scenario, events, &audit->problems);
-  CheckWarnings(*summary, scenario, events, &audit->problems);
+  CheckWarnings(*summary, manifest, scenario, events, &audit->problems);
   auto rebuilt = RunSummaryFromFolder(dir, events, name, seed, curve, expect, observed);
   if (!rebuilt.ok()) {
     problem("summary.json cannot be rebuilt: " + rebuilt.status().message());

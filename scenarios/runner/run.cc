@@ -36,6 +36,7 @@
 #include "core/util/strategy_file.h"
 #include "core/wire/messages/all.h"
 #include "scenarios/calibrate/calibrate.h"
+#include "scenarios/calibrate/calibration_warnings.h"
 #include "scenarios/spec/expect.h"
 #include "scenarios/check/job_check.h"
 #include "scenarios/check/job_graph.h"
@@ -60,12 +61,6 @@
 
 namespace veritrain {
 namespace {
-
-// A predicted share of honest tasks challenged by mistake worth a warning.
-constexpr double kFalsePositiveWarning = 0.05;
-// A calibration floor this many times the largest honest error measured
-// is warned about: it, not the measurement, sets δ.
-constexpr double kFloorDecidesFactor = 1000;
 
 namespace fs = std::filesystem;
 constexpr const char* kSubmitter = Submitter::kName;
@@ -447,6 +442,9 @@ Status Run::WriteManifest() {
   VT_ASSIGN_OR_RETURN(JobConfig job_config, ScenarioJobConfig(sc_));
   VT_ASSIGN_OR_RETURN(JobFacts job_facts, JobFactsFor(job_config));
   manifest_["graph"] = job_facts.graph;
+  // One step as `check` timed it on this machine: what the clock warnings
+  // in summary.json were judged on, so that the audit can recompute them.
+  manifest_["measured_step_seconds"] = job_facts.step_seconds;
   if (sc_.network.curve.enabled) {
     const std::string dir = CurveKeysDir(sc_);
     manifest_["curve"]["keys"] = dir.empty() ? std::string("generated") : dir;
@@ -456,34 +454,11 @@ Status Run::WriteManifest() {
     // The profiling stage: δ from honest reproductions, before the task.
     VT_ASSIGN_OR_RETURN(calibration_, CalibrateAndWrite(sc_, out_.out_dir));
     manifest_["calibration"] = calibration_->Record();
-    // Thresholds that challenge honest work often cost honest verifiers
-    // their challenge stakes: said before the task, and in the summary.
-    const RateEstimate& fp = calibration_->false_positive_per_task;
-    if (fp.trials > 0 && fp.rate >= kFalsePositiveWarning) {
-      char rate[128];
-      std::snprintf(rate, sizeof rate, "%.0f%% (95%% interval %.0f–%.0f%%, %lld of %lld trials)",
-                    100 * fp.rate, 100 * fp.low, 100 * fp.high,
-                    static_cast<long long>(fp.events), static_cast<long long>(fp.trials));
-      run_warnings_.push_back(
-          "the calibration predicts that " + std::string(rate) +
-          " of honest tasks are challenged by mistake, each costing an honest verifier its "
-          "challenge stake: raise protocol.calibration.margin or quantile");
-      if (!opt_.quiet) spdlog::warn("{}: {}", sc_.name, run_warnings_.back());
-    }
-    // A floor far above every honest error decides δ by itself: the
-    // summary says "calibrated", but attacks below the floor pass.
-    for (const auto& [metric, delta] : calibration_->delta) {
-      const double floor = calibration_->settings.floor;
-      const double honest =
-          calibration_->metrics_summary.value(metric, nlohmann::json::object()).value("max", 0.0);
-      if (delta != floor || !(honest > 0) || floor < kFloorDecidesFactor * honest) continue;
-      char line[320];
-      std::snprintf(line, sizeof line,
-                    "the calibrated delta for %s is protocol.calibration.floor (%g), %.3g times "
-                    "the largest honest error it measured (%g): the floor, not the measurement, "
-                    "sets it, and an attack that moves the state less than the floor passes",
-                    metric.c_str(), floor, floor / honest, honest);
-      run_warnings_.push_back(line);
+    // Its caveats (a predicted false-positive rate, a floor that sets δ),
+    // from the record the manifest keeps, as the audit recomputes them:
+    // said before the task, and in the summary.
+    for (std::string& w : CalibrationWarnings(manifest_["calibration"])) {
+      run_warnings_.push_back(std::move(w));
       if (!opt_.quiet) spdlog::warn("{}: {}", sc_.name, run_warnings_.back());
     }
   }

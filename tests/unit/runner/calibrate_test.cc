@@ -10,6 +10,7 @@
 
 #include <set>
 
+#include "scenarios/calibrate/calibration_warnings.h"
 #include "scenarios/runner/run.h"
 
 namespace veritrain {
@@ -230,6 +231,43 @@ TEST(CalibrateTest, ThreadsChangeTheBitsOfTheCnnAndFloat64MoreSo) {
   }
   // One seed: no error rate can be estimated.
   EXPECT_EQ(c->false_positive_per_check.trials, 0);
+}
+
+}  // namespace
+}  // namespace veritrain
+
+namespace veritrain {
+namespace {
+
+// The caveats of a calibration record, as the run says them and the audit
+// recomputes them (scenarios/calibrate/calibration_warnings.h).
+TEST(CalibrationWarningsTest, ARecordGivesItsCaveatsAndNoOthers) {
+  nlohmann::json record = {
+      {"floor", 1.0},
+      {"honest", {{"cosine", {{"max", 2e-6}, {"delta", 3e-6}}},
+                  {"l2", {{"max", 5e-5}, {"delta", 1.0}}}}},
+      {"false_positive",
+       {{"per_task", {{"events", 3}, {"trials", 20}, {"rate", 0.15}, {"ci95", {0.05, 0.36}}}}}}};
+  const std::vector<std::string> w = CalibrationWarnings(record);
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_EQ(w[0],
+            "the calibration predicts that 15% (95% interval 5–36%, 3 of 20 trials) of honest "
+            "tasks are challenged by mistake, each costing an honest verifier its challenge "
+            "stake: raise protocol.calibration.margin or quantile");
+  EXPECT_THAT(w[1], testing::StartsWith("the calibrated delta for l2 is "
+                                        "protocol.calibration.floor (1), 2e+04 times the "
+                                        "largest honest error it measured (5e-05)"));
+  // Below the rate, a floor within 1000x of the honest error, a δ above the
+  // floor: nothing to say.
+  record["false_positive"]["per_task"]["rate"] = 0.04;
+  record["honest"]["l2"]["max"] = 0.002;
+  EXPECT_TRUE(CalibrationWarnings(record).empty());
+  record["honest"]["l2"] = {{"max", 5e-5}, {"delta", 1.5}};
+  EXPECT_TRUE(CalibrationWarnings(record).empty());
+  // A record of another shape (an older build's, an edited one) gives none
+  // rather than failing.
+  EXPECT_TRUE(CalibrationWarnings(nlohmann::json()).empty());
+  EXPECT_TRUE(CalibrationWarnings({{"floor", "high"}, {"honest", {{"l2", 3}}}}).empty());
 }
 
 }  // namespace

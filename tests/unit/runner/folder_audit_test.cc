@@ -15,6 +15,8 @@
 #include "core/protocol/ledger.h"
 #include "scenarios/runner/money.h"
 #include "scenarios/runner/summary.h"
+#include "scenarios/calibrate/calibration_warnings.h"
+#include "scenarios/check/clock_check.h"
 #include "scenarios/check/scenario_warnings.h"
 #include "tests/support/files.h"
 #include "tests/support/forge.h"
@@ -37,8 +39,11 @@ Identity ArbiterKey() { return *Identity::FromSecretHex(std::string(64, '7')); }
 // task (the run stops early, and the runner's summary says so).
 // With `scenario`, the manifest holds that scenario (resolved as a run
 // writes it) and the summary its warnings, as the runner writes them.
+// `manifest_extra`'s fields are added to the manifest, and
+// `extra_warnings` to the summary's warnings (as the run would give them).
 void WriteRunFolder(const std::string& dir, bool refused_post = false,
-                    const json& scenario = json()) {
+                    const json& scenario = json(), const json& manifest_extra = json::object(),
+                    const std::vector<std::string>& extra_warnings = {}) {
   const Identity key = ArbiterKey();
   json listed = {{"name", "audit-test"},
                  {"expect", json::array({{{"path", "/tasks/0/outcome"}, {"equals", "accepted"}}})}};
@@ -52,11 +57,13 @@ void WriteRunFolder(const std::string& dir, bool refused_post = false,
       warnings.push_back(w);
     }
   }
-  const json manifest = {
+  json manifest = {
       {"scenario", listed},
       {"seed", 3},
       {"public_keys", {{"arbiter", key.public_key().Hex()}}},
       {"curve", {{"enabled", false}}}};
+  manifest.update(manifest_extra);
+  for (const std::string& w : extra_warnings) warnings.push_back(w);
   const std::string manifest_text = manifest.dump(2) + "\n";
   WriteFile(dir + "/manifest.json", manifest_text);
 
@@ -371,6 +378,104 @@ TEST_F(FolderAuditTest, AWarningTheScenarioGivesCannotBeDeleted) {
   audit = AuditRunFolder(run.path());
   EXPECT_TRUE(HasProblem(*audit, {"summary.json: warnings lacks \"/protocol/mode: exact mode",
                                   "which the scenario and the log give"}))
+      << Problems(*audit);
+}
+
+// A warning nothing gives is found too: a result qualified by a caveat
+// that never applied reads as something it is not.
+TEST_F(FolderAuditTest, AWarningNothingGivesIsFound) {
+  ScratchDir run;
+  const json scenario = json::parse(R"({
+    "format": "veritrain-scenario/1", "name": "audit-test",
+    "job": {"name": "synthetic", "steps": 20},
+    "protocol": {"checkpoint_interval": 10},
+    "participants": [
+      {"name": "solver-1", "role": "solver"},
+      {"name": "verifier-1", "role": "verifier"}]})");
+  WriteRunFolder(run.path(), /*refused_post=*/false, scenario,
+                 {{"measured_step_seconds", 0.001}});
+  auto audit = AuditRunFolder(run.path());
+  ASSERT_TRUE(audit.ok());
+  EXPECT_TRUE(audit->ok()) << Problems(*audit);
+  json summary = json::parse(ReadFile(run.path() + "/summary.json"));
+  summary["warnings"] = json::array({"the arbiter was bribed"});
+  WriteFile(run.path() + "/summary.json", summary.dump(2) + "\n");
+  audit = AuditRunFolder(run.path());
+  EXPECT_TRUE(HasProblem(*audit, {"summary.json: warnings has \"the arbiter was bribed\"",
+                                  "which neither the scenario, the manifest nor the log gives"}))
+      << Problems(*audit);
+  // Shaped like a clock warning, it is still found: the manifest's step
+  // time gives no such warning.
+  summary["warnings"] = json::array({"/timeout_s: training takes about 1 h"});
+  WriteFile(run.path() + "/summary.json", summary.dump(2) + "\n");
+  audit = AuditRunFolder(run.path());
+  EXPECT_TRUE(HasProblem(*audit, {"warnings has \"/timeout_s: training takes about 1 h\""}))
+      << Problems(*audit);
+}
+
+// The clock warnings are judged on one step timed on the machine that ran:
+// recomputed from the step time the manifest records, they cannot be
+// deleted either.
+TEST_F(FolderAuditTest, AClockWarningIsRecomputedFromTheRecordedStepTime) {
+  ScratchDir run;
+  const json scenario = json::parse(R"({
+    "format": "veritrain-scenario/1", "name": "audit-test", "timeout_s": 30,
+    "job": {"name": "synthetic", "steps": 20},
+    "protocol": {"checkpoint_interval": 10},
+    "participants": [
+      {"name": "solver-1", "role": "solver"},
+      {"name": "verifier-1", "role": "verifier"}]})");
+  auto sc = ParseScenario(scenario.dump(), "audit-test.json");
+  ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+  JobFacts facts;
+  facts.graph = {{"game_nodes", 5}};
+  facts.step_seconds = 2.0;  // 20 steps and 2 intervals re-executed: 80 s of a 30 s timeout
+  const std::vector<std::string> clocks = ClockWarnings(*sc, facts);
+  ASSERT_FALSE(clocks.empty());
+  WriteRunFolder(run.path(), /*refused_post=*/false, scenario,
+                 {{"measured_step_seconds", 2.0}, {"graph", facts.graph}}, clocks);
+  auto audit = AuditRunFolder(run.path());
+  ASSERT_TRUE(audit.ok());
+  EXPECT_TRUE(audit->ok()) << Problems(*audit);
+  json summary = json::parse(ReadFile(run.path() + "/summary.json"));
+  json kept = json::array();
+  for (const auto& w : summary["warnings"]) {
+    if (w.get<std::string>().rfind("/timeout_s", 0) != 0) kept.push_back(w);
+  }
+  ASSERT_LT(kept.size(), summary["warnings"].size());
+  summary["warnings"] = kept;
+  WriteFile(run.path() + "/summary.json", summary.dump(2) + "\n");
+  audit = AuditRunFolder(run.path());
+  EXPECT_TRUE(HasProblem(*audit, {"summary.json: warnings lacks \"/timeout_s:"}))
+      << Problems(*audit);
+}
+
+// A calibration's caveats come from the record the manifest keeps: a floor
+// that sets δ by itself cannot be deleted from the summary.
+TEST_F(FolderAuditTest, ACalibrationWarningIsRecomputedFromTheManifestsRecord) {
+  ScratchDir run;
+  const json scenario = json::parse(R"({
+    "format": "veritrain-scenario/1", "name": "audit-test",
+    "job": {"name": "synthetic", "steps": 20},
+    "protocol": {"checkpoint_interval": 10},
+    "participants": [
+      {"name": "solver-1", "role": "solver"},
+      {"name": "verifier-1", "role": "verifier"}]})");
+  const json record = {{"floor", 1.0},
+                       {"honest", {{"l2", {{"max", 5e-5}, {"delta", 1.0}}}}}};
+  const std::vector<std::string> given = CalibrationWarnings(record);
+  ASSERT_EQ(given.size(), 1u);
+  WriteRunFolder(run.path(), /*refused_post=*/false, scenario,
+                 {{"measured_step_seconds", 0.001}, {"calibration", record}}, given);
+  auto audit = AuditRunFolder(run.path());
+  ASSERT_TRUE(audit.ok());
+  EXPECT_TRUE(audit->ok()) << Problems(*audit);
+  json summary = json::parse(ReadFile(run.path() + "/summary.json"));
+  summary["warnings"] = json::array();
+  WriteFile(run.path() + "/summary.json", summary.dump(2) + "\n");
+  audit = AuditRunFolder(run.path());
+  EXPECT_TRUE(HasProblem(*audit, {"warnings lacks \"the calibrated delta for l2 is "
+                                  "protocol.calibration.floor (1)"}))
       << Problems(*audit);
 }
 

@@ -1,0 +1,61 @@
+#include "scenarios/calibrate/calibration_warnings.h"
+
+#include <cstdint>
+#include <cstdio>
+
+namespace veritrain {
+namespace {
+
+// `j[key]` as a number, when it is one.
+bool NumberAt(const nlohmann::json& j, const char* key, double* out) {
+  if (!j.is_object() || !j.contains(key) || !j[key].is_number()) return false;
+  *out = j[key].get<double>();
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::string> CalibrationWarnings(const nlohmann::json& record) {
+  std::vector<std::string> out;
+  if (!record.is_object()) return out;
+  // Thresholds that challenge honest work often cost honest verifiers
+  // their challenge stakes.
+  const nlohmann::json fp = record.value("false_positive", nlohmann::json::object());
+  const nlohmann::json per_task =
+      fp.is_object() ? fp.value("per_task", nlohmann::json::object()) : nlohmann::json();
+  double rate = 0, events = 0, trials = 0;
+  if (NumberAt(per_task, "rate", &rate) && NumberAt(per_task, "events", &events) &&
+      NumberAt(per_task, "trials", &trials) && per_task.contains("ci95") &&
+      per_task["ci95"].is_array() && per_task["ci95"].size() == 2 &&
+      per_task["ci95"][0].is_number() && per_task["ci95"][1].is_number() && trials > 0 &&
+      rate >= kFalsePositiveWarning) {
+    char line[128];
+    std::snprintf(line, sizeof line, "%.0f%% (95%% interval %.0f–%.0f%%, %lld of %lld trials)",
+                  100 * rate, 100 * per_task["ci95"][0].get<double>(),
+                  100 * per_task["ci95"][1].get<double>(), static_cast<long long>(events),
+                  static_cast<long long>(trials));
+    out.push_back("the calibration predicts that " + std::string(line) +
+                  " of honest tasks are challenged by mistake, each costing an honest verifier "
+                  "its challenge stake: raise protocol.calibration.margin or quantile");
+  }
+  // A floor far above every honest error decides δ by itself: the summary
+  // says "calibrated", but attacks below the floor pass.
+  double floor = 0;
+  const nlohmann::json honest = record.value("honest", nlohmann::json::object());
+  if (!NumberAt(record, "floor", &floor) || !honest.is_object()) return out;
+  for (const auto& [metric, summary] : honest.items()) {
+    double delta = 0, largest = 0;
+    if (!NumberAt(summary, "delta", &delta) || !NumberAt(summary, "max", &largest)) continue;
+    if (delta != floor || !(largest > 0) || floor < kFloorDecidesFactor * largest) continue;
+    char line[320];
+    std::snprintf(line, sizeof line,
+                  "the calibrated delta for %s is protocol.calibration.floor (%g), %.3g times "
+                  "the largest honest error it measured (%g): the floor, not the measurement, "
+                  "sets it, and an attack that moves the state less than the floor passes",
+                  metric.c_str(), floor, floor / largest, largest);
+    out.push_back(line);
+  }
+  return out;
+}
+
+}  // namespace veritrain

@@ -1,0 +1,29 @@
+// The caveats a calibration gives its run, from the record the task
+// carries (Calibration::Record(), manifest.json's "calibration"): a
+// predicted false-positive rate that costs honest verifiers their challenge
+// stakes, and a floor that, far above every honest error measured, sets δ
+// by itself. The run says them in summary.json's "warnings"; the audit of
+// a results folder recomputes them from the manifest, so that deleting one
+// (or adding one the record does not give) is found.
+//
+// Thread-safety: a pure function.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace veritrain {
+
+// A predicted share of honest tasks challenged by mistake worth a warning.
+inline constexpr double kFalsePositiveWarning = 0.05;
+// A calibration floor this many times the largest honest error measured
+// is warned about: it, not the measurement, sets δ.
+inline constexpr double kFloorDecidesFactor = 1000;
+
+// The warnings of calibration record `record`, in a fixed order (the
+// false-positive rate, then the metrics in name order). Fields the record
+// lacks or holds in another type give no warning.
+std::vector<std::string> CalibrationWarnings(const nlohmann::json& record);
+
+}  // namespace veritrain
