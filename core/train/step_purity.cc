@@ -1,5 +1,6 @@
 #include "core/train/step_purity.h"
 
+#include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,11 +29,13 @@ Fingerprint FingerprintOf(const torch::Tensor& t) {
 
 }  // namespace
 
-Status CheckStepIsPure(const TrainingJob& job, uint64_t init_seed) {
+Status CheckStepIsPure(const TrainingJob& job, uint64_t init_seed, PurityBudget budget,
+                       int* evaluations) {
+  const auto t0 = std::chrono::steady_clock::now();
   TensorMap state = job.InitialState(init_seed);
   VT_ASSIGN_OR_RETURN(TensorMap batch, job.Batch(0));
   // The first evaluation keeps a fingerprint of each node's outputs and the
-  // second compares against them as it goes; neither keeps a record of the
+  // others compare against them as they go; none keeps a record of the
   // step's values, so a large model's check holds about one step's memory.
   std::vector<std::vector<Fingerprint>> first(job.graph().size());
   const NodeHook keep = [&first](size_t index, const Node& node, TensorMap& outputs) {
@@ -49,15 +52,30 @@ Status CheckStepIsPure(const TrainingJob& job, uint64_t init_seed) {
       return;
     }
   };
-  VT_RETURN_IF_ERROR(
-      RunStepGraph(job.graph(), std::move(state), batch, nullptr, compare).status());
+  int done = 1;
+  auto more = [&] {
+    if (!differs.empty() || done >= budget.max_evaluations) return false;
+    if (done < budget.min_evaluations) return true;
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() <
+           budget.seconds;
+  };
+  while (more()) {
+    // The last one possible takes the state: a large model's check then
+    // holds one state less while it steps.
+    const bool last = done + 1 == budget.max_evaluations;
+    VT_RETURN_IF_ERROR(
+        RunStepGraph(job.graph(), last ? std::move(state) : state, batch, nullptr, compare)
+            .status());
+    ++done;
+  }
+  if (evaluations != nullptr) *evaluations = done;
   if (!differs.empty()) {
     return Status::FailedPrecondition(
-        differs +
-        " for the same inputs (step 0 evaluated twice): the step is not a "
-        "pure function of its inputs — randomness in the model's forward "
-        "(torch.randn_like, dropout in training mode)? Verifiers and the "
-        "arbiter could not reproduce an honest solver");
+        differs + " for the same inputs (step 0 evaluated " +
+        (done == 2 ? std::string("twice") : std::to_string(done) + " times") +
+        "): the step is not a pure function of its inputs — randomness in the model's forward "
+        "(torch.randn_like, dropout in training mode), or threads whose order decides a "
+        "result? Verifiers and the arbiter could not reproduce an honest solver");
   }
   return Status::Ok();
 }

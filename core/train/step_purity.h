@@ -4,9 +4,9 @@
 // arbiter evaluating one node must get the bits the solver got. A model
 // whose forward draws random numbers (torch.randn_like, dropout in training
 // mode) breaks that, and an honest solver would then lose its disputes.
-// CheckStepIsPure runs step 0 twice from the initial state and compares
-// every node's outputs bit for bit; the first node that differs is the one
-// to blame, since every node before it gave the same values.
+// CheckStepIsPure runs step 0 twice (or more) from the initial state and
+// compares every node's outputs bit for bit; the first node that differs
+// is the one to blame, since every node before it gave the same values.
 //
 // Thread-safety: thread-compatible, like the job (it only calls its const
 // methods).
@@ -19,9 +19,22 @@
 
 namespace veritrain {
 
-// FailedPrecondition naming the first node whose outputs differ between two
-// evaluations of step 0 from InitialState(init_seed), and the value; the
-// job's own errors otherwise.
-Status CheckStepIsPure(const TrainingJob& job, uint64_t init_seed);
+// How many times step 0 is evaluated: at least `min_evaluations`, and then
+// more while they have taken less than `seconds` in all, up to
+// `max_evaluations` (a race between threads that decides the order of a
+// sum shows only sometimes: the more evaluations, the likelier it shows).
+struct PurityBudget {
+  int min_evaluations = 2;
+  int max_evaluations = 2;
+  double seconds = 0;
+};
+
+// FailedPrecondition naming the first node whose outputs differ between
+// evaluations of step 0 from InitialState(init_seed) (the first against
+// each of the others), and the value; the job's own errors otherwise.
+// `*evaluations` (when given): how many were run. REQUIRES:
+// 2 <= budget.min_evaluations <= budget.max_evaluations.
+Status CheckStepIsPure(const TrainingJob& job, uint64_t init_seed, PurityBudget budget = {},
+                       int* evaluations = nullptr);
 
 }  // namespace veritrain

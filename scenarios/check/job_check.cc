@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <zmq.hpp>
@@ -234,14 +235,64 @@ Status CheckTcpHost(const Scenario& sc) {
   return Status::Ok();
 }
 
+Status CheckProfilePurity(const Scenario& sc, const JobConfig& config) {
+  // Every profile a role or the calibration computes under, once each, at
+  // the first place the scenario gives it.
+  std::vector<std::pair<std::string, json>> listed;
+  for (size_t i = 0; i < sc.participants.size(); ++i) {
+    listed.emplace_back("/participants/" + std::to_string(i) + "/profile",
+                        sc.participants[i].profile.ToJson());
+  }
+  if (sc.protocol.calibration.is_object()) {
+    const json cal = sc.protocol.calibration.value("profiles", json::array());
+    for (size_t i = 0; i < cal.size(); ++i) {
+      listed.emplace_back("/protocol/calibration/profiles/" + std::to_string(i), cal[i]);
+    }
+  }
+  std::string errors;
+  std::set<std::string> seen;
+  for (const auto& [at, j] : listed) {
+    auto p = HardwareProfile::FromJson(j);
+    // A profile the roles refuse, or a device other than the CPU: the
+    // device check says so, or the device's own run does.
+    if (!p.ok() || p->device != "cpu" || !seen.insert(p->ToJson().dump()).second) continue;
+    Status pure = StepPurityUnder(config, *p);
+    if (!pure.ok()) {
+      Append(&errors, at + ": job '" + config.name + "' under the profile " + p->ToJson().dump() +
+                          ": " + pure.message());
+    }
+  }
+  // The process computes as the solver does again (its checks measure
+  // under the solver's profile).
+  if (!sc.solvers().empty()) {
+    if (auto solver = HardwareProfile::FromJson(sc.solvers().front()->profile.ToJson());
+        solver.ok() && solver->device == "cpu") {
+      VT_RETURN_IF_ERROR(ApplyHardwareProfile(*solver));
+    }
+  }
+  return errors.empty() ? Status::Ok() : Status::InvalidArgument(errors);
+}
+
 Status CheckScenarioAgainstJob(const Scenario& sc, const JobConfig& config) {
   std::string errors;
   if (Status s = CheckDevices(sc, CudaDevices()); !s.ok()) Append(&errors, s.message());
   if (Status s = CheckTcpHost(sc); !s.ok()) Append(&errors, s.message());
   if (Status s = CheckRetryPolicy(sc); !s.ok()) Append(&errors, s.message());
   if (Status s = CheckCalibrationProfiles(sc); !s.ok()) Append(&errors, s.message());
+  // The job's facts as the solver computes: its step time is the solver's,
+  // and its purity need not be checked under its profile again.
+  if (!sc.solvers().empty()) {
+    if (auto solver = HardwareProfile::FromJson(sc.solvers().front()->profile.ToJson());
+        solver.ok() && solver->device == "cpu") {
+      VT_RETURN_IF_ERROR(ApplyHardwareProfile(*solver));
+    }
+  }
   VT_ASSIGN_OR_RETURN(JobFacts facts, JobFactsFor(config));
-  if (!facts.pure.ok()) Append(&errors, "/job: " + facts.pure.message());
+  if (!facts.pure.ok()) {
+    Append(&errors, "/job: " + facts.pure.message());
+  } else if (Status s = CheckProfilePurity(sc, config); !s.ok()) {
+    Append(&errors, s.message());
+  }
   if (Status s = CheckCorruptNodes(sc, facts.graph); !s.ok()) Append(&errors, s.message());
   if (Status s = CheckDisputeNodeExpectations(sc, facts.graph); !s.ok()) {
     Append(&errors, s.message());

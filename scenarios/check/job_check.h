@@ -11,7 +11,10 @@
 //     could see it, and the run would count the attack as missed.
 //   - the job's step is a pure function of its inputs
 //     (core/train/step_purity.h): a model that draws random numbers in its
-//     forward makes an honest solver lose its disputes.
+//     forward makes an honest solver lose its disputes. It is checked under
+//     every profile the scenario computes with (threads, dtype): a step can
+//     race on two threads and not on one, and a job can fail to build in
+//     another dtype.
 //   - an expectation on a dispute's node names a node of the job's
 //     challenge game (with the closest name).
 //   - every hardware profile — each participant's and each of
@@ -56,6 +59,15 @@ Status CheckCorruptNodes(const Scenario& scenario, const nlohmann::json& graph);
 // of the job's challenge game has: a typo that would always fail (equals)
 // or always pass (not_equals). `graph` is DescribeJobGraph's.
 Status CheckDisputeNodeExpectations(const Scenario& scenario, const nlohmann::json& graph);
+
+// The job under every CPU profile a participant or the calibration
+// computes with (each distinct one once): it builds in the profile's dtype
+// and its step is pure under the profile's threads (StepPurityUnder). A
+// step that is pure on one thread may race on two; a job that ignores the
+// dtype it is built in fails only under another one. InvalidArgument
+// naming the profile's place ("/participants/<i>/profile: …"); leaves the
+// first solver's profile applied.
+Status CheckProfilePurity(const Scenario& scenario, const JobConfig& config);
 
 // The profile and device check, given how many CUDA devices the machine has.
 Status CheckDevices(const Scenario& scenario, int cuda_devices);

@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "core/train/hardware_profile.h"
 #include "core/train/job.h"
 #include "core/util/status.h"
 
@@ -37,6 +38,9 @@ struct JobFacts {
   // One training step on this machine, measured while checking purity (a
   // step with every node's outputs recorded: an upper bound on a plain one).
   double step_seconds = 0;
+  // What the process computed with while `pure` was checked: the profile
+  // (threads, determinism, the config's dtype) whose purity is known.
+  HardwareProfile checked_under;
   bool notes_logged = false;  // the notes were logged once (JobNotesOnce)
 };
 
@@ -44,6 +48,16 @@ struct JobFacts {
 // whose config differs only in its seeds has the same graph and is built
 // once per process). The job's own errors when it cannot be built.
 Result<JobFacts> JobFactsFor(const JobConfig& config);
+
+// Whether the job `config` names builds and steps purely under profile `p`
+// (its threads, determinism and dtype, applied to this process): the job
+// built in p's dtype, step 0 evaluated twice, or 6 to 64 times with more
+// than one thread (a race between threads shows only sometimes). A profile
+// computes to its own bits, but each participant must reproduce its own
+// step: a job that is pure on one thread may not be on two. Once per job
+// and profile per process; leaves p applied. The job's own error when it
+// cannot be built in p's dtype, FailedPrecondition when it is not pure.
+Status StepPurityUnder(const JobConfig& config, const HardwareProfile& p);
 
 // The graph's notes the first time they are asked for per job and process,
 // empty afterwards (so that a sweep says them once).

@@ -11,10 +11,14 @@
 #include <torch/script.h>
 #include <torch/types.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 
+#include "core/train/dataset_spec.h"
+#include "core/train/job.h"
+#include "core/train/op_job.h"
 #include "scenarios/check/job_graph.h"
 #include "tests/support/files.h"
 
@@ -474,6 +478,108 @@ TEST(JobCheckTest, ATorchScriptModelWithRandomnessInForwardIsRefused) {
   EXPECT_THAT(m, HasSubstr("/job: node 'model.forward' gave two different values of "
                            "'act/model' for the same inputs"));
   EXPECT_THAT(m, HasSubstr("randomness in the model's forward"));
+}
+
+// A TorchScript model with `body` as its forward after y = x W^T, saved to
+// `dir`/`file`.
+std::string ModelFile(const std::string& dir, const std::string& file, const std::string& body) {
+  torch::jit::Module m(c10::QualifiedName("Model"));
+  m.register_parameter("weight", torch::full({4, 16}, 0.01), false);
+  m.define("def forward(self, x):\n    y = torch.matmul(x, self.weight.t())\n" + body);
+  const std::string path = dir + "/" + file;
+  m.save(path);
+  return path;
+}
+
+json TorchScriptDoc(const std::string& model) {
+  json doc = JobCheckDoc(nullptr, "honest");
+  doc["job"] = {{"name", "torchscript"},
+                {"steps", 20},
+                {"batch_size", 8},
+                {"params",
+                 {{"model", model},
+                  {"dataset",
+                   {{"format", "synthetic"}, {"features", 16}, {"classes", 4},
+                    {"train_size", 64}, {"test_size", 32}}}}}};
+  return doc;
+}
+
+// A job whose one op adds a count of its calls when it runs on more than
+// one thread: pure on one thread, not on two (as a step whose threads race
+// to decide the order of a sum is). Registered once per process.
+void RegisterThreadDependentJob() {
+  static const bool registered = [] {
+    JobFactory f = [](const JobConfig& config) -> Result<std::unique_ptr<TrainingJob>> {
+      VT_ASSIGN_OR_RETURN(DatasetPair data,
+                          LoadDatasetSpec({{"format", "synthetic"}, {"features", 8},
+                                           {"classes", 3}, {"train_size", 64},
+                                           {"test_size", 16}},
+                                          "job.dataset", config.data_seed,
+                                          config.dtype == "float64" ? torch::kFloat64
+                                                                    : torch::kFloat32));
+      OpJobSpec spec;
+      Op fc;
+      fc.name = "fc";
+      fc.inputs = {"data/x"};
+      fc.params = {OpParam{"weight", {3, 8}, ParamInit::kUniform, 0.3},
+                   OpParam{"bias", {3}, ParamInit::kUniform, 0.3}};
+      fc.forward = [](const std::vector<torch::Tensor>& x, const std::vector<torch::Tensor>& p) {
+        static std::atomic<int64_t> calls{0};
+        const double drift = at::get_num_threads() > 1 ? 1e-3 * static_cast<double>(++calls) : 0;
+        return torch::linear(x[0], p[0], p[1]) + drift;
+      };
+      spec.ops.push_back(std::move(fc));
+      spec.train = std::move(data.train);
+      spec.test = std::move(data.test);
+      return MakeOpJob(config, std::move(spec));
+    };
+    return RegisterJob("thread-dependent", f).ok();
+  }();
+  ASSERT_TRUE(registered);
+}
+
+// A step that is pure on one thread and not on two is checked under the
+// thread count each participant computes with, not only the check's own.
+TEST(JobCheckTest, AStepImpureOnlyOnTwoThreadsIsRefusedUnderTheProfileThatHasThem) {
+  RegisterThreadDependentJob();
+  // The scenario's participants, with the registered job as its config (a
+  // scenario names a job outside the built-in ones through a plug-in).
+  auto problems = [](const json& doc) -> std::string {
+    Scenario sc = ParseJobCheckDoc(doc);
+    auto config = ScenarioJobConfig(sc);
+    if (!config.ok()) return config.status().message();
+    config->name = "thread-dependent";
+    Status s = CheckScenarioAgainstJob(sc, *config);
+    return s.ok() ? "" : s.message();
+  };
+  json doc = JobCheckDoc(nullptr, "honest");
+  EXPECT_EQ(problems(doc), "");
+  doc["participants"][1]["profile"] = {{"threads", 2}};
+  const std::string m = problems(doc);
+  EXPECT_THAT(m, HasSubstr("/participants/1/profile: job 'thread-dependent' under the profile "));
+  EXPECT_THAT(m, HasSubstr("\"threads\":2"));
+  EXPECT_THAT(m, HasSubstr("node 'fc.forward' gave two different values of 'act/fc'"));
+  EXPECT_THAT(m, Not(HasSubstr("/participants/0/profile")));
+}
+
+// A job that builds in the solver's float32 and fails in a verifier's (or a
+// calibration profile's) float64 is refused by check, naming the profile,
+// not by the run that would have started.
+TEST(JobCheckTest, AJobThatFailsInAnotherProfilesDtypeIsRefusedNamingIt) {
+  testing_util::ScratchDir dir;
+  const std::string model = ModelFile(dir.path(), "float32-only.pt",
+                                      "    return torch.matmul(x, self.weight.t().float())\n");
+  json doc = TorchScriptDoc(model);
+  EXPECT_EQ(JobProblems(doc), "");
+  doc["protocol"]["mode"] = "tolerance";
+  doc["protocol"]["calibration"] = {{"profiles", {{{"threads", 1}}, {{"dtype", "float64"}}}},
+                                    {"seeds", {1, 2}}};
+  doc["participants"][1]["profile"] = {{"dtype", "float64"}};
+  const std::string m = JobProblems(doc);
+  EXPECT_THAT(m, HasSubstr("/participants/1/profile: job 'torchscript' under the profile "));
+  EXPECT_THAT(m, HasSubstr("\"dtype\":\"float64\""));
+  // Once per distinct profile: the calibration's float64 is the verifier's.
+  EXPECT_THAT(m, Not(HasSubstr("/protocol/calibration/profiles/1")));
 }
 
 TEST(JobCheckTest, ATorchScriptModelThatIsNotAChainSaysItIsCoarse) {

@@ -114,6 +114,55 @@ TEST(StepPurityTest, RandomnessInAForwardNamesTheNode) {
                         "'act/head' for the same inputs"));
 }
 
+// A head that gives other values on its 5th call only: as a race between
+// threads that shows now and then.
+Result<std::unique_ptr<TrainingJob>> SometimesOffJob() {
+  Op op;
+  op.name = "head";
+  op.inputs = {"data/x"};
+  op.params = {{"weight", {3, 4}, ParamInit::kUniform, 0.5}};
+  auto calls = std::make_shared<int>(0);
+  op.forward = [calls](const Tensors& x, const Tensors& p) {
+    torch::Tensor y = torch::matmul(x[0], p[0].t());
+    return ++*calls == 5 ? y + 1e-3 : y;
+  };
+  JobConfig config;
+  config.name = "sometimes-off";
+  config.batch_size = 8;
+  OpJobSpec spec;
+  spec.ops = {op};
+  spec.train = PurityData();
+  spec.test = PurityData();
+  return MakeOpJob(config, spec);
+}
+
+TEST(StepPurityTest, ABudgetOfMoreEvaluationsFindsWhatShowsOnlySometimes) {
+  testing_util::UseTestProfile();
+  // Two evaluations (the default) see nothing; the budget's minimum of 6
+  // reaches the fifth call (one step calls the head once forward and once
+  // in its backward's recomputation or tape: the count is what it is, so
+  // the test asks only that more evaluations find it and say how many).
+  auto job = SometimesOffJob();
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  int done = 0;
+  EXPECT_TRUE(CheckStepIsPure(**job, 1, {}, &done).ok());
+  EXPECT_EQ(done, 2);
+  job = SometimesOffJob();
+  ASSERT_TRUE(job.ok());
+  Status s = CheckStepIsPure(**job, 1, {6, 64, 0.0}, &done);
+  ASSERT_FALSE(s.ok());
+  EXPECT_LE(done, 5);
+  EXPECT_THAT(s.message(), HasSubstr("node 'head.forward' gave two different values"));
+  EXPECT_THAT(s.message(), HasSubstr("(step 0 evaluated " + std::to_string(done) + " times)"));
+  // A pure step runs to the budget's time, within its bounds.
+  auto plain = PurityLinearJob(false);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(CheckStepIsPure(**plain, 1, {3, 7, 60.0}, &done).ok());
+  EXPECT_EQ(done, 7);
+  EXPECT_TRUE(CheckStepIsPure(**plain, 1, {3, 7, 0.0}, &done).ok());
+  EXPECT_EQ(done, 3);
+}
+
 // A job of three nodes: "make" writes act/make into memory whose release
 // `freed` shows, "use" reads it last, and "look" notes in `freed_at_look`
 // whether it was gone by then.
