@@ -8,7 +8,12 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
 #include <vector>
+
+#include "core/util/json_depth.h"
 
 namespace veritrain {
 namespace {
@@ -33,13 +38,60 @@ std::string ReadSmall(int fd) {
   return s;
 }
 
+// Whether `name` (an entry at a results folder's top level, or an
+// interrupted atomic write's temporary file of one, core/state/atomic_file.h)
+// is one a run or sweep writes.
+bool IsResultsEntry(const std::string& name) {
+  const size_t tmp = name.find(".tmp.");
+  const std::string base = tmp == std::string::npos ? name : name.substr(0, tmp);
+  return ResultsFolderEntries().count(base) > 0;
+}
+
+// Whether `path` (a manifest.json or sweep.json) is one a veritrain run or
+// sweep wrote: a JSON object with its "build" and "scenario". A file of
+// the same name the user wrote does not make the folder a results folder.
+bool WrittenByVeritrain(const fs::path& path) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (ec || size > (uint64_t{256} << 20) || !fs::is_regular_file(path, ec)) return false;
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (JsonDeeperThan(text, kMaxJsonFileDepth)) return false;
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return j.is_object() && j.contains("build") && j["build"].is_object() &&
+         j.contains("scenario");
+}
+
+// The entries under a sweep's runs/ folder that are not a run's: each of
+// its entries must be a folder whose own entries a run writes.
+std::vector<std::string> ForeignInRuns(const fs::path& runs) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  if (!fs::is_directory(fs::symlink_status(runs, ec))) return {runs.filename().string()};
+  for (fs::directory_iterator it(runs, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string run = it->path().filename().string();
+    if (!fs::is_directory(it->symlink_status(ec))) {
+      out.push_back(run);
+      continue;
+    }
+    std::error_code inner;
+    for (fs::directory_iterator f(it->path(), inner), fend; !inner && f != fend;
+         f.increment(inner)) {
+      const std::string name = f->path().filename().string();
+      if (name != kResultsLockFile && !IsResultsEntry(name)) out.push_back(run + "/" + name);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 const std::set<std::string>& ResultsFolderEntries() {
   static const std::set<std::string> kEntries = {
       kResultsLockFile, "manifest.json", "events.jsonl",     "ledger.jsonl", "summary.json",
       "metrics.csv",    "balances.csv",  "logs",             "reports",      "report.html",
-      "calibration.json", "calibration.csv", "row.json",     "sweep.json",   "rows.jsonl",
+      "calibration.json", "calibration.csv", "calibration_nodes.csv", "market.csv",
+      "market_tasks.csv", "row.json",     "sweep.json",   "rows.jsonl",
       "sweep.csv",      "aggregates.csv", "runs"};
   return kEntries;
 }
@@ -100,22 +152,25 @@ Result<ResultsFolder> OpenResultsFolder(const std::string& dir, bool keep_conten
   // The lock file alone does not make a folder a results folder: a
   // refused open (below) may have been the one that created it, and a
   // stray lock file must not turn a folder of the user's files into one
-  // that is emptied.
+  // that is emptied. The folder is emptied only when everything in it is
+  // a run's or a sweep's own (a manifest.json or sweep.json veritrain
+  // wrote, not a file of that common name), so nothing else goes with it.
   std::vector<fs::path> entries;
-  bool marked = false;
   std::vector<std::string> foreign;
   for (fs::directory_iterator it(folder.path_, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
     if (name == kResultsLockFile) continue;
     entries.push_back(it->path());
-    if (name == "manifest.json" || name == "sweep.json") marked = true;
-    // Temporary files of an interrupted atomic write (core/state/atomic_file.h).
-    const size_t tmp = name.find(".tmp.");
-    const std::string base = tmp == std::string::npos ? name : name.substr(0, tmp);
-    if (ResultsFolderEntries().count(base) == 0) foreign.push_back(name);
+    if (!IsResultsEntry(name) ||
+        ((name == "manifest.json" || name == "sweep.json") && !WrittenByVeritrain(it->path()))) {
+      foreign.push_back(name);
+    } else if (name == "runs") {
+      // A sweep's runs: folders of runs, each holding a run's files only.
+      for (const std::string& f : ForeignInRuns(it->path())) foreign.push_back("runs/" + f);
+    }
   }
   if (ec) return Status::IOError("cannot list the results folder " + folder.path_ + ": " + ec.message());
-  if (!marked && !foreign.empty()) {
+  if (!foreign.empty()) {
     std::string some;
     for (size_t i = 0; i < foreign.size() && i < 3; ++i) some += (i ? ", " : "") + foreign[i];
     if (foreign.size() > 3) some += ", …";
@@ -123,7 +178,7 @@ Result<ResultsFolder> OpenResultsFolder(const std::string& dir, bool keep_conten
     if (!had_lock) ::unlink(lock_path.c_str());
     return Status::InvalidArgument("the results folder " + folder.path_ +
                                    " holds files that are not a veritrain run's (" + some +
-                                   "); name a new or empty folder");
+                                   "); nothing was removed: name a new or empty folder");
   }
   for (const auto& e : entries) {
     fs::remove_all(e, ec);

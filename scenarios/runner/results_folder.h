@@ -11,11 +11,14 @@
 //      time, for the message a second writer gets;
 //   3. unless told to keep it (sweep --resume), empties the folder when it
 //      holds an earlier run's or sweep's results, so that no file of the old
-//      run is left beside the new ones. A folder counts as a results folder
-//      when it has a manifest.json or a sweep.json, or only names a run or
-//      sweep writes (ResultsFolderEntries); the lock file alone does not
-//      make one. Any other non-empty folder is refused and left as it was
-//      found (the lock file this open created is removed again).
+//      run is left beside the new ones. It is emptied only when everything
+//      in it is a run's or sweep's own: names a run or sweep writes
+//      (ResultsFolderEntries; under runs/, folders of such names), with a
+//      manifest.json or sweep.json that veritrain wrote (a JSON object with
+//      its "build" and "scenario"). Any other non-empty folder — a user's
+//      file beside a run's, a manifest.json of another program — is refused
+//      and left as it was found (the lock file this open created is removed
+//      again).
 //
 // Thread-safety: a ResultsFolder is used by one thread; several may be open
 // at once in one process for different folders (the runs of a sweep). Two

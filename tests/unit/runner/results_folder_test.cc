@@ -43,13 +43,17 @@ TEST(ResultsFolderTest, ASecondWriterIsRefusedWhileTheFirstHoldsIt) {
   EXPECT_TRUE(OpenResultsFolder(out).ok());
 }
 
+// What a run's manifest.json holds, as far as telling it from another
+// program's file goes.
+constexpr const char* kManifest = R"({"build": {"version": "0.1.0"}, "scenario": {}})";
+
 TEST(ResultsFolderTest, AReusedFolderKeepsNothingOfTheLastRun) {
   testing_util::ScratchDir dir;
   const std::string out = dir.path() + "/run";
   {
     auto folder = OpenResultsFolder(out);
     ASSERT_TRUE(folder.ok());
-    std::ofstream(out + "/manifest.json") << "{}";
+    std::ofstream(out + "/manifest.json") << kManifest;
     std::ofstream(out + "/calibration.csv") << "old";
     fs::create_directories(out + "/logs");
     std::ofstream(out + "/logs/verifier-2.log") << "a participant the next run does not have";
@@ -79,6 +83,60 @@ TEST(ResultsFolderTest, AFolderOfOtherFilesIsRefusedAndLeftAlone) {
   EXPECT_THAT(folder.status().message(),
               HasSubstr("holds files that are not a veritrain run's (thesis.tex)"));
   EXPECT_TRUE(fs::exists(dir.path() + "/thesis.tex"));
+}
+
+// A run's folder with a file of the user's beside it is not emptied: the
+// file would go with it.
+TEST(ResultsFolderTest, AUsersFileBesideARunsIsRefusedAndNothingIsRemoved) {
+  testing_util::ScratchDir dir;
+  std::ofstream(dir.path() + "/manifest.json") << kManifest;
+  std::ofstream(dir.path() + "/summary.json") << "{}";
+  fs::create_directories(dir.path() + "/mydata");
+  std::ofstream(dir.path() + "/mydata/a.txt") << "the user's";
+  auto folder = OpenResultsFolder(dir.path());
+  ASSERT_FALSE(folder.ok());
+  EXPECT_EQ(folder.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_THAT(folder.status().message(), HasSubstr("(mydata); nothing was removed"));
+  for (const char* f : {"/manifest.json", "/summary.json", "/mydata/a.txt"}) {
+    EXPECT_TRUE(fs::exists(dir.path() + f)) << f;
+  }
+}
+
+// A manifest.json or sweep.json another program wrote does not make a
+// folder a run's: it is refused, not emptied.
+TEST(ResultsFolderTest, AManifestVeritrainDidNotWriteIsTheUsers) {
+  for (const char* name : {"manifest.json", "sweep.json"}) {
+    for (const char* text : {"{}", "not json", R"({"scenario": 1})"}) {
+      testing_util::ScratchDir dir;
+      std::ofstream(dir.path() + "/" + name) << text;
+      auto folder = OpenResultsFolder(dir.path());
+      ASSERT_FALSE(folder.ok()) << name << " " << text;
+      EXPECT_THAT(folder.status().message(), HasSubstr(std::string("(") + name + ")"));
+      EXPECT_TRUE(fs::exists(dir.path() + "/" + name));
+    }
+  }
+}
+
+// A sweep's runs/ holds run folders only: anything else in it is the
+// user's, and the sweep folder is refused.
+TEST(ResultsFolderTest, AUsersFileAmongASweepsRunsIsRefused) {
+  testing_util::ScratchDir dir;
+  std::ofstream(dir.path() + "/sweep.json") << kManifest;
+  fs::create_directories(dir.path() + "/runs/p0-r0/logs");
+  std::ofstream(dir.path() + "/runs/p0-r0/manifest.json") << kManifest;
+  std::ofstream(dir.path() + "/runs/p0-r0/notes.md") << "the user's";
+  std::ofstream(dir.path() + "/runs/analysis.ipynb") << "the user's";
+  auto folder = OpenResultsFolder(dir.path());
+  ASSERT_FALSE(folder.ok());
+  EXPECT_THAT(folder.status().message(), HasSubstr("runs/p0-r0/notes.md"));
+  EXPECT_THAT(folder.status().message(), HasSubstr("runs/analysis.ipynb"));
+  EXPECT_TRUE(fs::exists(dir.path() + "/runs/p0-r0/notes.md"));
+  // Without them, the sweep's folder is emptied for the next one.
+  fs::remove(dir.path() + "/runs/p0-r0/notes.md");
+  fs::remove(dir.path() + "/runs/analysis.ipynb");
+  auto again = OpenResultsFolder(dir.path());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_FALSE(fs::exists(dir.path() + "/runs"));
 }
 
 TEST(ResultsFolderTest, ARefusedFolderIsRefusedAgainAndKeepsNoLockFile) {
