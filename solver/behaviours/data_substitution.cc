@@ -3,6 +3,8 @@
 #include <torch/types.h>
 
 #include <cmath>
+#include <cstring>
+#include <vector>
 
 #include "solver/behaviours/attack_util.h"
 
@@ -15,9 +17,15 @@ class DataSubstitutionSolver final : public SolverBehaviour {
 
   std::string name() const override { return "data-substitution"; }
 
+  // Samples substituted by identical ones (a one-sample training set, a
+  // set with duplicates) change nothing: the trace is then the honest
+  // training, and missing it misses nothing.
+  bool TrainsHonestly() const override { return changed_ == 0; }
+
   Status Begin(const TrainingJob& job, const TaskContext& task) override {
     offset_ = task.steps;
     substituted_ = 0;
+    changed_ = 0;
     samples_ = 0;
     return Status::Ok();
   }
@@ -32,12 +40,22 @@ class DataSubstitutionSolver final : public SolverBehaviour {
       const int64_t m = std::min<int64_t>(
           size, static_cast<int64_t>(
                     std::ceil(fraction_ * static_cast<double>(size))));
+      std::vector<bool> changed(static_cast<size_t>(m), false);
       for (const char* name : {"data/x", "data/y"}) {
+        const torch::Tensor mine = batch.at(name).narrow(0, 0, m).contiguous();
+        const torch::Tensor theirs = other.at(name).narrow(0, 0, m).contiguous();
+        const size_t row = m > 0 ? static_cast<size_t>(mine.nbytes()) / static_cast<size_t>(m) : 0;
+        const auto* a = static_cast<const char*>(mine.data_ptr());
+        const auto* b = static_cast<const char*>(theirs.data_ptr());
+        for (size_t i = 0; i < changed.size(); ++i) {
+          changed[i] = changed[i] || std::memcmp(a + i * row, b + i * row, row) != 0;
+        }
         torch::Tensor t = batch.at(name).clone();
-        t.narrow(0, 0, m).copy_(other.at(name).narrow(0, 0, m));
+        t.narrow(0, 0, m).copy_(theirs);
         batch[name] = t;
       }
       substituted_ += m;
+      for (bool c : changed) changed_ += c ? 1 : 0;
       samples_ += size;
     } catch (const std::exception& e) {
       return Status::Internal(std::string("data-substitution: ") + e.what());
@@ -52,6 +70,8 @@ class DataSubstitutionSolver final : public SolverBehaviour {
     return {{"steps_computed", steps_computed_},
             {"fraction", fraction_},
             {"samples_substituted", substituted_},
+            // Those whose substitute differs in its bytes (features or label).
+            {"samples_changed", changed_},
             {"substituted_fraction",
              samples_ > 0 ? static_cast<double>(substituted_) / static_cast<double>(samples_)
                           : 0.0}};
@@ -61,6 +81,7 @@ class DataSubstitutionSolver final : public SolverBehaviour {
   const double fraction_;
   int64_t offset_ = 0;
   int64_t substituted_ = 0;
+  int64_t changed_ = 0;
   int64_t samples_ = 0;  // in the batches trained on, substituted or not
 };
 

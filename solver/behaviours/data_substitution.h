@@ -11,7 +11,11 @@
 //   fraction  share of each batch replaced, in (0, 1]; default 0.25. A
 //             whole number of samples is replaced, ceil(fraction·B), so a
 //             fraction below 1/B replaces one in B: the report gives
-//             substituted_fraction, the share actually replaced, beside it.
+//             substituted_fraction, the share actually replaced, beside it,
+//             and samples_changed, those whose substitute differs in its
+//             bytes. When none does (a one-sample training set, duplicate
+//             samples) the trace is the honest training (TrainsHonestly),
+//             and a run does not count it as a missed attack.
 // Cost: T steps computed — no saving: the attack changes what is learned,
 // not how much is computed.
 //

@@ -247,6 +247,27 @@ TEST_F(AttacksTest, DataSubstitutionReportsTheFractionItSubstituted) {
   EXPECT_EQ(r.behaviour->Report()["substituted_fraction"], 1.0 / 16);
 }
 
+// With one training sample there is no other sample to substitute: every
+// "substitute" is the sample itself, the trace is the honest training, and
+// the behaviour says so (a run must not count it as a missed attack).
+TEST_F(AttacksTest, DataSubstitutionWithNothingElseToTrainOnTrainsHonestly) {
+  JobConfig one = Config();
+  one.params["train_size"] = 1;
+  auto job = MakeJob(one);
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  auto honest = HonestTrace(**job, (*job)->InitialState(3), kSteps, kInterval);
+  ASSERT_TRUE(honest.ok());
+  Driven r = Drive("data-substitution", {{"fraction", 1.0}}, **job);
+  EXPECT_EQ(r.behaviour->Report()["samples_substituted"], kSteps * 16);
+  EXPECT_EQ(r.behaviour->Report()["samples_changed"], 0);
+  EXPECT_TRUE(r.behaviour->TrainsHonestly());
+  EXPECT_TRUE(BitEqual(r.checkpoints.back(), honest->back()));
+  // On the usual training set every substitute differs.
+  Driven usual = Drive("data-substitution", {{"fraction", 0.25}}, *job_);
+  EXPECT_EQ(usual.behaviour->Report()["samples_changed"], kSteps * 4);
+  EXPECT_FALSE(usual.behaviour->TrainsHonestly());
+}
+
 TEST_F(AttacksTest, PrecisionDowngradeStaysCloseButNotEqual) {
   Driven r = Drive("precision-downgrade", nlohmann::json::object(), *job_);
   EXPECT_EQ(r.behaviour->steps_computed(), kSteps);
