@@ -11,6 +11,8 @@
 #include <set>
 #include <utility>
 
+#include "core/util/exit_guard.h"
+
 namespace veritrain {
 
 namespace {
@@ -92,6 +94,9 @@ Status LoadPlugin(const std::string& path) {
   }
   // RTLD_LOCAL: the plug-in's own symbols stay private to it; its
   // references to veritrain resolve to the host's exported copy first.
+  // Its static initialisers run in dlopen and its registration below: a
+  // crash or an exit() there names it (core/util/exit_guard.h).
+  PluginLoadScope loading(canonical);
   void* handle = ::dlopen(canonical.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     const char* err = ::dlerror();

@@ -24,6 +24,7 @@
 #include "core/train/job.h"
 #include "core/train/job_environment.h"
 #include "core/util/build_info.h"
+#include "core/util/exit_guard.h"
 #include "scenarios/cli/cache_command.h"
 #include "scenarios/cli/calibrate_command.h"
 #include "scenarios/cli/commands.h"
@@ -121,7 +122,15 @@ int RunCommand(const std::string& path, const veritrain::RunOptions& options,
 
 }  // namespace
 
+int RunCli(int argc, char** argv);
+
 int main(int argc, char** argv) {
+  const int status = RunCli(argc, argv);
+  veritrain::MarkCommandDone();
+  return status;
+}
+
+int RunCli(int argc, char** argv) {
   // First of all, while the process has one thread and has done nothing
   // but load LibTorch: the commands that start role processes fork them
   // from a copy of it (scenarios/runner/role_launcher.h). Should it fail,
@@ -131,6 +140,10 @@ int main(int argc, char** argv) {
                                           {"solver", &veritrain::SolverProcessMain},
                                           {"verifier", &veritrain::VerifierProcessMain}});
   }
+  // A plug-in's code that ends the process with exit() (a run would exit 0
+  // having done nothing) or crashes while it loads is said to be so. After
+  // the role launcher's fork: the roles are not this command.
+  veritrain::GuardAgainstEarlyExit();
   CLI::App app{"veritrain: a testbed for verifiable training protocols"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "veritrain " + veritrain::VeritrainVersion() + " (commit " +

@@ -148,6 +148,39 @@ TEST_F(WorkflowTest, CheckListsEveryErrorWithItsPathAndExitsTwo) {
   }
 }
 
+// A plug-in whose loading ends the process with exit(0) must not make a
+// command exit 0 as if it had run (a scenario used as a CI test would pass
+// having done nothing): it exits 70 and says why, naming the plug-in.
+TEST_F(WorkflowTest, APluginThatExitsWhileLoadingIsNotASuccess) {
+  const std::string file = Write("plain", {});
+  for (const char* command : {"check", "run"}) {
+    CommandResult r =
+        RunVeritrain({command, file, "--plugin", VERITRAIN_EXITING_PLUGIN}, dir_);
+    EXPECT_EQ(r.exit_code, 70) << command << "\n" << r.err;
+    EXPECT_NE(r.err.find("the process was ended by a call to exit() before the command "
+                         "finished while loading plug-in "),
+              std::string::npos)
+        << command << "\n" << r.err;
+    EXPECT_NE(r.err.find("exiting_plugin"), std::string::npos) << r.err;
+  }
+  // A command that finishes keeps its own exit status.
+  CommandResult bad = RunVeritrain({"check", dir_ + "/missing.json"}, dir_);
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_EQ(bad.err.find("ended by a call to exit()"), std::string::npos) << bad.err;
+}
+
+// A plug-in that crashes while it loads: the process dies of the signal,
+// having named the plug-in.
+TEST_F(WorkflowTest, APluginThatCrashesWhileLoadingIsNamed) {
+  CommandResult r =
+      RunVeritrain({"check", Write("plain", {}), "--plugin", VERITRAIN_CRASHING_PLUGIN}, dir_);
+  EXPECT_EQ(r.exit_code, 128 + SIGSEGV) << r.err;
+  EXPECT_NE(r.err.find("veritrain: crashed (signal 11) while loading plug-in "),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("crashing_plugin"), std::string::npos) << r.err;
+}
+
 // Exact mode with a verifier on another thread count is valid (a preset
 // shows its false positive on purpose) but warned about: exit 0, the
 // warning on stderr naming the file, the field and both participants.
