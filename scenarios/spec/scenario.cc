@@ -204,6 +204,15 @@ void ProtocolErrors(const json& r, std::vector<ScenarioError>& errors) {
                               "protocol.mode to \"tolerance\""});
       }
     }
+    // The same for the game's node threshold (its default 0 is exact).
+    const json& game = protocol.value("game", json::object());
+    if (game.is_object() && game.contains("node_tolerance") &&
+        game["node_tolerance"].is_number() && game["node_tolerance"].get<double>() != 0) {
+      errors.push_back({"/protocol/game/node_tolerance",
+                        "protocol.game.node_tolerance applies in tolerance mode only; mode is "
+                        "exact, whose game compares node outputs bit for bit. Remove it, or "
+                        "set protocol.mode to \"tolerance\""});
+    }
     return;
   }
   if (calibrated && !delta.empty()) {

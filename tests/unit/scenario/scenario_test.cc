@@ -201,6 +201,26 @@ TEST(ScenarioTest, ExactModeRefusesToleranceSettings) {
   }
 }
 
+// The game's node threshold is tolerance mode's too: in exact mode the game
+// compares node outputs bit for bit, and a node_tolerance would be recorded
+// in the task while changing nothing. Its default, 0, is exact.
+TEST(ScenarioTest, ExactModeRefusesANodeTolerance) {
+  json j = json::parse(kMinimal);
+  j["protocol"] = {{"mode", "exact"}, {"game", {{"node_tolerance", 1}}}};
+  Result<Scenario> r = ParseScenario(j.dump(), "t.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("t.json: /protocol/game/node_tolerance: protocol.game.node_tolerance "
+                        "applies in tolerance mode only; mode is exact"));
+  j["protocol"]["game"]["node_tolerance"] = 0;
+  EXPECT_TRUE(ParseScenario(j.dump(), "t.json").ok());
+  j["protocol"] = {{"mode", "tolerance"},
+                   {"delta", {{"l2", 0.1}}},
+                   {"game", {{"node_tolerance", 1e-3}}}};
+  Result<Scenario> tolerance = ParseScenario(j.dump(), "t.json");
+  EXPECT_TRUE(tolerance.ok()) << tolerance.status().ToString();
+}
+
 // A delta or reference for a metric protocol.metrics does not measure would
 // be reported as applied and never compared: refused, naming the metric.
 TEST(ScenarioTest, ThresholdsForMetricsNotMeasuredAreRefused) {
