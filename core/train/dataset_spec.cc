@@ -84,6 +84,13 @@ Result<DatasetPair> Pair(Dataset train, std::optional<Dataset> test) {
         std::to_string(p.train.x.size(1)) + " and " +
         std::to_string(p.test.x.size(1)) + ")");
   }
+  // Zero features leave nothing to learn from: training would run, be
+  // verified and report an accuracy, on no data at all.
+  if (p.train.x.size(1) == 0) {
+    return Status::InvalidArgument("the samples have no features (shape [" +
+                                   std::to_string(p.train.x.size(0)) +
+                                   ", 0]): a sample needs at least one");
+  }
   return p;
 }
 

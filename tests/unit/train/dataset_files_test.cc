@@ -322,6 +322,21 @@ TEST(TensorDatasetTest, LoadsSamplesAndLabelsWithTheirBytesCommitted) {
   EXPECT_THAT(r.status().message(), HasSubstr("neg.vtt: label -2 of sample 1 is negative"));
 }
 
+// Samples of zero features leave nothing to learn: refused, with the
+// shape, rather than trained on, verified and reported as an accuracy.
+TEST(DatasetSpecTest, SamplesWithNoFeaturesAreRefused) {
+  ASSERT_TRUE(WriteTensorFile(Temp("empty_x.vtt"), Td(torch::ones({32, 0}))).ok());
+  ASSERT_TRUE(WriteTensorFile(Temp("empty_y.vtt"),
+                              Td(torch::zeros({32}, torch::kInt64)))
+                  .ok());
+  auto p = LoadDatasetSpec({{"format", "tensor"},
+                            {"train_samples", Temp("empty_x.vtt")},
+                            {"train_labels", Temp("empty_y.vtt")}},
+                           "job.dataset", 1, torch::kFloat32);
+  ASSERT_FALSE(p.ok());
+  EXPECT_THAT(p.status().message(), HasSubstr("the samples have no features (shape [32, 0])"));
+}
+
 TEST(DatasetSpecTest, LoadsEachFormatAndResolvesRelativePaths) {
   ASSERT_TRUE(WriteTensorFile(Temp("sx.vtt"), Td(torch::ones({4, 3}))).ok());
   ASSERT_TRUE(WriteTensorFile(Temp("sy.vtt"), Td(torch::tensor({0, 1, 2, 1}, torch::kInt64))).ok());
