@@ -40,6 +40,15 @@ class CollectingRegistry : public PluginRegistry {
   std::vector<std::pair<std::string, JobFactory>> jobs_;
 };
 
+// The N of "cxx11-abi-N" in a VERITRAIN_PLUGIN_CXX_ABI string; "" when
+// it has none.
+std::string StringAbi(const std::string& cxx_abi) {
+  const std::string key = "cxx11-abi-";
+  const size_t at = cxx_abi.find(key);
+  if (at == std::string::npos) return "";
+  return cxx_abi.substr(at + key.size());
+}
+
 Status CheckVersions(const PluginInfo& info, const std::string& where) {
   const PluginInfo host = HostPluginInfo();
   auto differs = [](const char* a, const char* b) {
@@ -63,10 +72,18 @@ Status CheckVersions(const PluginInfo& info, const std::string& where) {
                                    ", this veritrain uses LibTorch " +
                                    host.torch_version + "; rebuild it");
   }
-  if (differs(info.cxx_abi, host.cxx_abi)) {
-    return Status::InvalidArgument(where + "built with C++ ABI " +
-                                   text(info.cxx_abi) + ", this veritrain has " +
-                                   host.cxx_abi + "; rebuild it");
+  // libstdc++'s std::string ABI decides the layout of every string and
+  // list the plug-in shares with veritrain: it must match. The compiler's
+  // own ABI version (__GXX_ABI_VERSION: 1002 for clang++, 1017 for g++ 12)
+  // changes the mangling of rare constructs only; a plug-in that mangles a
+  // symbol otherwise fails to load (RTLD_NOW) with the symbol named, so a
+  // plug-in built by g++ loads into a veritrain built by clang++.
+  if (info.cxx_abi == nullptr || StringAbi(info.cxx_abi) != StringAbi(host.cxx_abi)) {
+    return Status::InvalidArgument(
+        where + "built with C++ ABI " + text(info.cxx_abi) + ", this veritrain has " +
+        host.cxx_abi + ": libstdc++'s std::string ABI (cxx11-abi) differs; rebuild it with " +
+        "-D_GLIBCXX_USE_CXX11_ABI=" + StringAbi(host.cxx_abi) +
+        " (examples/plugin_job/CMakeLists.txt builds one as veritrain is built)");
   }
   if (info.register_jobs == nullptr) {
     return Status::InvalidArgument(where + "has no registration function");

@@ -13,10 +13,12 @@
 //   }
 //
 // The macro defines the versioned entry point, extern "C"
-// veritrain_plugin_v1, which returns a PluginInfo: the plug-in ABI version,
-// the veritrain and LibTorch versions and the C++ ABI the library was built
-// with, and the registration function. LoadPlugin dlopens the library,
-// refuses it unless all of those equal the host's, and calls the
+// veritrain_plugin_v<ABI> (veritrain_plugin_v3 for plug-in ABI 3), which
+// returns a PluginInfo: the plug-in ABI version, the veritrain and LibTorch
+// versions and the C++ ABI the library was built with, and the
+// registration function. LoadPlugin dlopens the library, refuses it unless
+// those equal the host's (of the C++ ABI, libstdc++'s std::string ABI: the
+// compiler may differ), and calls the
 // registration function, which adds the jobs to the host's registry
 // (job.h). From then on MakeJob makes them like the built-ins.
 //
@@ -89,7 +91,7 @@ struct PluginInfo {
 // again (by canonical path) does nothing. InvalidArgument naming the path
 // and the problem: the file cannot be loaded (dlerror's text: missing file,
 // not a shared library, an undefined symbol), it has no
-// veritrain_plugin_v1 entry point, its versions differ from the host's,
+// veritrain_plugin_v<ABI> entry point, its versions differ from the host's,
 // its registration throws, or a job name is empty or taken.
 Status LoadPlugin(const std::string& path);
 

@@ -114,6 +114,22 @@ TEST(PluginLoadTest, WhatIsNotAPluginIsRefusedByName) {
   EXPECT_THAT(KnownJobs(), Not(Contains("")));
 }
 
+// The compiler's own ABI version (g++ 12's 1017 against clang++'s 1002)
+// does not refuse a plug-in: the std::string ABI does, with how to rebuild.
+TEST(PluginLoadTest, OnlyTheStringAbiOfAnotherCompilerRefusesAPlugin) {
+  Status loaded = LoadPlugin(VERITRAIN_COMPILER_ABI_PLUGIN);
+  EXPECT_TRUE(loaded.ok()) << loaded.ToString();
+  EXPECT_THAT(KnownJobs(), Contains("compiler-abi-job"));
+  Status refused = LoadPlugin(VERITRAIN_STRING_ABI_PLUGIN);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.message(),
+              HasSubstr("built with C++ ABI gxx-abi-1017/cxx11-abi-0, this veritrain has "));
+  EXPECT_THAT(refused.message(),
+              HasSubstr("libstdc++'s std::string ABI (cxx11-abi) differs; rebuild it with "
+                        "-D_GLIBCXX_USE_CXX11_ABI=1"));
+  EXPECT_THAT(KnownJobs(), Not(Contains("string-abi-job")));
+}
+
 // A scenario's bare plug-in name is satisfied by the library given by
 // path beside it (--plugin /x/libmine.so for "plugins": ["mine"]): the
 // one library, not a search that fails where --plugin's file is not.
