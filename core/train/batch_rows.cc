@@ -1,5 +1,7 @@
 #include "core/train/batch_rows.h"
 
+#include "core/train/torch_bridge.h"
+
 #include <string>
 #include <vector>
 
@@ -17,7 +19,7 @@ Result<BatchRows> SelectBatchRows(const DataOrder& order, int64_t step, int64_t 
                                        torch::TensorOptions().dtype(torch::kInt64));
     return BatchRows{x.index_select(0, i), y.index_select(0, i)};
   } catch (const std::exception& e) {
-    return Status::Internal("batch of step " + std::to_string(step) + ": " + e.what());
+    return Status::Internal("batch of step " + std::to_string(step) + ": " + ErrorText(e));
   }
 }
 

@@ -132,7 +132,7 @@ class ClassifierJob : public TrainingJob {
       }
       return static_cast<double>(correct) / static_cast<double>(test_.size());
     } catch (const std::exception& e) {
-      return Status::Internal(std::string("test accuracy: ") + e.what());
+      return Status::Internal(std::string("test accuracy: ") + ErrorText(e));
     }
   }
 
@@ -238,7 +238,7 @@ Result<std::unique_ptr<TrainingJob>> MakeLayeredClassifierJob(
         job->Build(std::move(layers), classes).WithContext(where));
     return std::unique_ptr<TrainingJob>(std::move(job));
   } catch (const std::exception& e) {
-    return Status::Internal(where + e.what());
+    return Status::Internal(where + ErrorText(e));
   }
 }
 

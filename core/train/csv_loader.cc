@@ -176,9 +176,13 @@ Result<Dataset> ParseCsvDataset(std::string_view text,
                    "hexadecimal, inf or nan)"));
       }
       if (i == label_index) {
-        if (v < 0 || v != std::floor(v) || v > 9.0e15) {
+        if (v < 0 || v != std::floor(v)) {
           return Status::InvalidArgument(at + "label " + Quoted(fields[i]) +
                                          " is not a non-negative integer");
+        }
+        if (v > 9.0e15) {
+          return Status::InvalidArgument(at + "label " + Quoted(fields[i]) +
+                                         " is too large (a class index, at most 9e15)");
         }
         const auto label = static_cast<int64_t>(v);
         labels.push_back(label);

@@ -73,7 +73,21 @@ Result<std::unique_ptr<TrainingJob>> MakeJob(const JobConfig& config) {
     return Status::InvalidArgument("job.name: unknown job '" + config.name +
                                    "' (known: " + known + ")");
   }
-  return factory(config);
+  // A registered job's own factory (a plug-in's): its error names the job,
+  // which its message alone may not, and what it throws is an error, not
+  // the end of the process.
+  const bool builtin = config.name == "mlp" || config.name == "synthetic" ||
+                       config.name == "cnn" || config.name == "torchscript" ||
+                       config.name == "transformer";
+  try {
+    Result<std::unique_ptr<TrainingJob>> job = factory(config);
+    if (job.ok() || builtin) return job;
+    const std::string context = "job '" + config.name + "'";
+    if (job.status().message().rfind(context, 0) == 0) return job;
+    return job.status().WithContext(context);
+  } catch (const std::exception& e) {
+    return Status::Internal("job '" + config.name + "': building it threw: " + ErrorText(e));
+  }
 }
 
 std::vector<StateTensorLayout> LayoutOf(const TensorMap& state) {

@@ -356,7 +356,7 @@ Status EvaluateOnEvidence(const TrainingJob& job, const ArbitrationContext& ctx,
                                           assembled.status().message(), problem);
       outputs = std::move(assembled).value();
     } catch (const std::exception& e) {
-      return Problem(std::string("the state cannot be assembled from it: ") + e.what(), problem);
+      return Problem(std::string("the state cannot be assembled from it: ") + ErrorText(e), problem);
     }
     // Assembling copies values: it is exact on every profile.
     if (tolerance) deviation = CompareOutputs(outputs, {}, claimed);
@@ -416,7 +416,7 @@ Result<NodeRuling> ArbitrateNode(const TrainingJob& job, const ArbitrationContex
         try {
           proof_problem = FirstFailure(checks);
         } catch (const std::exception& e) {  // allocation
-          proof_error = Status::Internal(std::string("checking the input proofs: ") + e.what());
+          proof_error = Status::Internal(std::string("checking the input proofs: ") + ErrorText(e));
         }
       },
       /*on_helper=*/ctx.threads > 1 && !checks.empty());

@@ -392,7 +392,7 @@ Result<torch::Tensor> RunOpsForward(const std::vector<Op>& ops,
     try {
       values[op.OutputValue()] = op.forward(xs, params);
     } catch (const std::exception& e) {
-      return Status::Internal("op '" + op.name + "': " + e.what());
+      return Status::Internal("op '" + op.name + "': " + ErrorText(e));
     }
   }
   return values.at(ops.back().OutputValue());

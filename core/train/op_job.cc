@@ -147,7 +147,7 @@ class OpJob : public TrainingJob {
     try {
       return TensorMap{{"data/x", Shaped(rows.x)}, {"data/y", rows.y.reshape({-1})}};
     } catch (const std::exception& e) {
-      return Status::Internal("batch of step " + std::to_string(step) + ": " + e.what());
+      return Status::Internal("batch of step " + std::to_string(step) + ": " + ErrorText(e));
     }
   }
 
@@ -170,7 +170,7 @@ class OpJob : public TrainingJob {
         counted += counted_mask.sum().item<int64_t>();
       }
     } catch (const std::exception& e) {
-      return Status::Internal(std::string("test accuracy: ") + e.what());
+      return Status::Internal(std::string("test accuracy: ") + ErrorText(e));
     }
     if (counted == 0) return Status::InvalidArgument("the test set has no labels");
     return static_cast<double>(correct) / static_cast<double>(counted);
@@ -305,7 +305,7 @@ Result<std::unique_ptr<TrainingJob>> MakeOpJob(const JobConfig& config,
     VT_RETURN_IF_ERROR(job->Build().WithContext(where));
     return std::unique_ptr<TrainingJob>(std::move(job));
   } catch (const std::exception& e) {
-    return Status::Internal(where + ": " + e.what());
+    return Status::Internal(where + ": " + ErrorText(e));
   }
 }
 

@@ -81,7 +81,7 @@ Result<std::vector<torch::Tensor>> Call(const Node& node,
           node, i, it != produced.end() ? &it->second : nullptr, &out));
     }
   } catch (const std::exception& e) {
-    return Status::Internal("node '" + node.name + "': " + e.what());
+    return Status::Internal("node '" + node.name + "': " + ErrorText(e));
   }
   return out;
 }
@@ -399,7 +399,7 @@ Result<TensorMap> RunStepGraph(const StepGraph& g, TensorMap state,
   try {
     next[kStep] = step + 1;
   } catch (const std::exception& e) {
-    return Status::Internal(std::string("incrementing meta/step: ") + e.what());
+    return Status::Internal(std::string("incrementing meta/step: ") + ErrorText(e));
   }
   return next;
 }

@@ -8,6 +8,11 @@
 
 namespace veritrain {
 
+std::string ErrorText(const std::exception& e) {
+  if (const auto* c10 = dynamic_cast<const c10::Error*>(&e)) return c10->what_without_backtrace();
+  return e.what();
+}
+
 DType ToDType(torch::ScalarType t) {
   switch (t) {
     case torch::kFloat32:
@@ -80,7 +85,7 @@ Result<torch::Tensor> FromTensorData(const TensorData& t) {
     }
     return out;
   } catch (const std::exception& e) {
-    return Status::Internal("tensor '" + t.name + "': " + e.what());
+    return Status::Internal("tensor '" + t.name + "': " + ErrorText(e));
   }
 }
 
@@ -98,7 +103,7 @@ Result<torch::Tensor> ViewTensorData(const TensorData& t) {
     return torch::from_blob(const_cast<uint8_t*>(t.bytes.data()), t.shape,
                             [keep = t.bytes](void*) {}, options);
   } catch (const std::exception& e) {
-    return Status::Internal("tensor '" + t.name + "': " + e.what());
+    return Status::Internal("tensor '" + t.name + "': " + ErrorText(e));
   }
 }
 

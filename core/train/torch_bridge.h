@@ -14,6 +14,7 @@
 
 #include <torch/types.h>
 
+#include <exception>
 #include <map>
 #include <string>
 
@@ -38,6 +39,11 @@ torch::ScalarType ToScalarType(DType d);
 // REQUIRES: t is defined, and t's memory is not modified in place while the
 // result (or a copy of its Bytes) lives.
 TensorData ToTensorData(const std::string& name, const torch::Tensor& t);
+
+// The message of an exception from LibTorch's code or a job's: a
+// c10::Error's without the C++ backtrace it carries (twenty lines of frames
+// a user cannot act on), any other's what().
+std::string ErrorText(const std::exception& e);
 
 // A fresh CPU tensor holding a copy of t's bytes. InvalidArgument naming
 // the tensor when t is not consistent().

@@ -259,7 +259,7 @@ Result<ScriptOps> LoadScriptOps(const std::string& path,
     root.to(dtype);
     root.eval();
     if (root.named_parameters(/*recurse=*/true).size() == 0) {
-      return Status::InvalidArgument(not_module + "it has no parameters");
+      return Status::InvalidArgument(path + ": the model has no parameters: nothing to train");
     }
     std::optional<std::vector<Piece>> pieces;
     std::string why_not = "job.graph is \"whole\"";

@@ -90,6 +90,8 @@ TEST(CsvLoaderTest, BadValuesNameTheFieldAndLine) {
   EXPECT_THAT(Message("1,2,0\n1,2,2.5\n"),
               HasSubstr("data.csv:2: label \"2.5\" is not a non-negative integer"));
   EXPECT_THAT(Message("1,2,-1\n"), HasSubstr("is not a non-negative integer"));
+  EXPECT_THAT(Message("1,2,99999999999999999999\n"),
+              HasSubstr("label \"99999999999999999999\" is too large (a class index"));
   EXPECT_THAT(Message("1,inf,0\n"), HasSubstr("field 2 \"inf\" is not a number"));
   EXPECT_THAT(Message("1,,0\n"), HasSubstr("field 2 \"\" is not a number"));
   EXPECT_THAT(Message("a,b\n\n"), HasSubstr("data.csv: no data rows"));

@@ -322,6 +322,26 @@ TEST_F(JobTest, RegisterJobAddsNamesOnce) {
   EXPECT_TRUE(MakeJob(c).ok());
 }
 
+// A registered (a plug-in's) job's factory error names the job, and what
+// it throws is an error too, not the end of the process.
+TEST_F(JobTest, ARegisteredFactorysErrorsNameTheJob) {
+  ASSERT_TRUE(RegisterJob("failing-job", [](const JobConfig&) -> Result<std::unique_ptr<TrainingJob>> {
+                return Status::InvalidArgument("nope");
+              }).ok());
+  ASSERT_TRUE(RegisterJob("throwing-job", [](const JobConfig&) -> Result<std::unique_ptr<TrainingJob>> {
+                throw std::runtime_error("boom");
+              }).ok());
+  JobConfig c;
+  c.name = "failing-job";
+  auto failed = MakeJob(c);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().message(), "job 'failing-job': nope");
+  c.name = "throwing-job";
+  auto threw = MakeJob(c);
+  ASSERT_FALSE(threw.ok());
+  EXPECT_EQ(threw.status().message(), "job 'throwing-job': building it threw: boom");
+}
+
 TEST_F(JobTest, TestAccuracyChecksTheState) {
   auto job = MakeJobOrDie(testing_util::SyntheticJobJson());
   ASSERT_NE(job, nullptr);

@@ -264,6 +264,22 @@ TEST_F(TorchScriptJobTest, FileThatIsNotAModuleIsAClearError) {
   EXPECT_THAT(r.status().message(), Not(HasSubstr("\n")));
 }
 
+// A module with nothing to train is a TorchScript module all the same:
+// the error says what is wrong with it.
+TEST_F(TorchScriptJobTest, ModelWithoutParametersSaysSo) {
+  torch::jit::Module m(c10::QualifiedName("Fixed"));
+  m.define("def forward(self, x):\n    return torch.cat([x, x], 1)\n");
+  const std::string path = ::testing::TempDir() + "/veritrain_no_parameters.pt";
+  m.save(path);
+  auto j = ScriptJson("chain.pt");
+  j["model"] = path;
+  auto r = Make(j);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(),
+              HasSubstr(path + ": the model has no parameters: nothing to train"));
+  EXPECT_THAT(r.status().message(), Not(HasSubstr("not a TorchScript module")));
+}
+
 TEST_F(TorchScriptJobTest, ModelReturningATupleIsAClearError) {
   auto r = Make(ScriptJson("pair.pt"));
   ASSERT_FALSE(r.ok());
