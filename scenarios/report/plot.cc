@@ -176,15 +176,34 @@ std::string GnuplotScript(const Plot& p, const std::string& svg_path) {
   return s.str();
 }
 
-bool GnuplotAvailable(const std::string& gnuplot) {
+Status GnuplotCheck(const std::string& gnuplot) {
   char dir_template[] = "/tmp/veritrain-plot-XXXXXX";
-  if (::mkdtemp(dir_template) == nullptr) return false;
+  if (::mkdtemp(dir_template) == nullptr) {
+    return Status::Unavailable("cannot create a temp dir to try gnuplot in");
+  }
   const std::string dir = dir_template;
   const int status = RunProgram({gnuplot, "--version"}, dir + "/log.txt");
+  std::string first_line;
+  {
+    std::ifstream log(dir + "/log.txt");
+    std::getline(log, first_line);
+  }
   std::error_code ec;
   fs::remove_all(dir, ec);
-  return status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) return Status::Ok();
+  // RunProgram's child exits 127 when the program cannot be executed.
+  if (status < 0 || (WIFEXITED(status) && WEXITSTATUS(status) == 127)) {
+    return Status::Unavailable(gnuplot == "gnuplot"
+                                   ? "gnuplot is not installed (apt-get install gnuplot-nox)"
+                                   : gnuplot + " cannot be run (is it a program?)");
+  }
+  std::string how = WIFEXITED(status) ? "exited with status " + std::to_string(WEXITSTATUS(status))
+                                      : "was killed by signal " + std::to_string(WTERMSIG(status));
+  return Status::Unavailable("\"" + gnuplot + " --version\" " + how +
+                             (first_line.empty() ? std::string() : ": " + first_line));
 }
+
+bool GnuplotAvailable(const std::string& gnuplot) { return GnuplotCheck(gnuplot).ok(); }
 
 Result<std::string> RenderSvg(const Plot& plot, const std::string& gnuplot) {
   const char* tmp = std::getenv("TMPDIR");

@@ -53,7 +53,11 @@ std::string GnuplotScript(const Plot& plot, const std::string& svg_path);
 // message when it fails.
 Result<std::string> RenderSvg(const Plot& plot, const std::string& gnuplot = "gnuplot");
 
-// Whether `gnuplot` can be run.
+// Whether `gnuplot` can be run: OK when "`gnuplot` --version" exits 0;
+// Unavailable "gnuplot is not installed (apt-get install gnuplot-nox)" when
+// it cannot be started, and naming the program, its exit status and the
+// first line it printed when it fails.
+Status GnuplotCheck(const std::string& gnuplot = "gnuplot");
 bool GnuplotAvailable(const std::string& gnuplot = "gnuplot");
 
 }  // namespace veritrain

@@ -19,10 +19,7 @@ namespace veritrain {
 namespace report {
 
 std::string Canvas::Figure(const Plot& plot) {
-  if (!gnuplot_) {
-    return Skipped("plot '" + plot.title + "'",
-                   "gnuplot is not installed (apt-get install gnuplot-nox)");
-  }
+  if (!gnuplot_.ok()) return Skipped("plot '" + plot.title + "'", gnuplot_.message());
   auto svg = RenderSvg(plot, options_.gnuplot);
   if (!svg.ok()) return Skipped("plot '" + plot.title + "'", svg.status().message());
   ++plots_;
@@ -131,7 +128,7 @@ Result<ReportResult> WriteReport(const std::string& dir, const ReportOptions& op
                             " holds neither summary.json (a run) nor sweep.json (a sweep)");
   }
   result.kind = sweep ? "sweep" : "run";
-  report::Canvas canvas(options, GnuplotAvailable(options.gnuplot));
+  report::Canvas canvas(options, GnuplotCheck(options.gnuplot));
   std::string title;
   std::optional<FolderAudit> audit;
   std::string audit_error;

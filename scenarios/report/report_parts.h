@@ -17,8 +17,9 @@ namespace veritrain::report {
 // Collects plots and notes while a body is written.
 class Canvas {
  public:
-  Canvas(const ReportOptions& options, bool gnuplot_available)
-      : options_(options), gnuplot_(gnuplot_available) {}
+  // `gnuplot`: whether gnuplot can be run (GnuplotCheck), and why not.
+  Canvas(const ReportOptions& options, Status gnuplot)
+      : options_(options), gnuplot_(std::move(gnuplot)) {}
 
   // The plot as an embedded image, or a note saying why it is missing.
   std::string Figure(const Plot& plot);
@@ -31,7 +32,7 @@ class Canvas {
 
  private:
   const ReportOptions& options_;
-  bool gnuplot_;
+  Status gnuplot_;
   int plots_ = 0;
   std::vector<std::string> notes_;
 };

@@ -549,5 +549,17 @@ TEST_F(ReportTest, AMarketSweepWithoutLazyVerifiersSaysWhyNoDiagram) {
   EXPECT_THAT(ReadFile(r->path), HasSubstr("no verifier of the market plays lazy-approve"));
 }
 
+// A gnuplot that exists but fails is not said to be missing: the report's
+// note names the program and how it failed.
+TEST(GnuplotCheckTest, AFailingProgramIsNotAMissingOne) {
+  const Status failing = GnuplotCheck("/bin/false");
+  ASSERT_FALSE(failing.ok());
+  EXPECT_THAT(failing.message(), HasSubstr("\"/bin/false --version\" exited with status 1"));
+  EXPECT_THAT(failing.message(), Not(HasSubstr("not installed")));
+  const Status missing = GnuplotCheck("/no/such/gnuplot");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.message(), HasSubstr("/no/such/gnuplot cannot be run"));
+}
+
 }  // namespace
 }  // namespace veritrain
