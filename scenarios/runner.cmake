@@ -11,9 +11,11 @@ add_library(veritrain_runner STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/check/clock_check.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/check/job_check.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/check/job_graph.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/check/process_purity.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/check/scenario_warnings.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/nodes_command.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/cache_command.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/cli/fingerprint_command.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/process_supervisor.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/process_host.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/role_launcher.cc

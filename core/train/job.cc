@@ -51,6 +51,11 @@ Status RegisterJob(const std::string& name, JobFactory factory) {
   return Status::Ok();
 }
 
+bool IsBuiltinJob(const std::string& name) {
+  return name == "mlp" || name == "synthetic" || name == "cnn" || name == "torchscript" ||
+         name == "transformer";
+}
+
 std::vector<std::string> KnownJobs() {
   Registry& r = GetRegistry();
   std::lock_guard<std::mutex> lock(r.mu);
@@ -76,9 +81,7 @@ Result<std::unique_ptr<TrainingJob>> MakeJob(const JobConfig& config) {
   // A registered job's own factory (a plug-in's): its error names the job,
   // which its message alone may not, and what it throws is an error, not
   // the end of the process.
-  const bool builtin = config.name == "mlp" || config.name == "synthetic" ||
-                       config.name == "cnn" || config.name == "torchscript" ||
-                       config.name == "transformer";
+  const bool builtin = IsBuiltinJob(config.name);
   try {
     Result<std::unique_ptr<TrainingJob>> job = factory(config);
     if (job.ok() || builtin) return job;

@@ -94,6 +94,10 @@ class TrainingJob {
 using JobFactory =
     std::function<Result<std::unique_ptr<TrainingJob>>(const JobConfig&)>;
 
+// Whether `name` is one of the jobs veritrain itself defines (mlp,
+// synthetic, cnn, torchscript, transformer), not one a plug-in registered.
+bool IsBuiltinJob(const std::string& name);
+
 // Adds a job kind. InvalidArgument when `name` is empty or already taken
 // (the built-ins included).
 Status RegisterJob(const std::string& name, JobFactory factory);

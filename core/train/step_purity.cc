@@ -80,4 +80,54 @@ Status CheckStepIsPure(const TrainingJob& job, uint64_t init_seed, PurityBudget 
   return Status::Ok();
 }
 
+Result<std::vector<std::vector<std::string>>> StepFingerprints(const TrainingJob& job,
+                                                               uint64_t init_seed) {
+  TensorMap state = job.InitialState(init_seed);
+  VT_ASSIGN_OR_RETURN(TensorMap batch, job.Batch(0));
+  std::vector<std::vector<std::string>> out(job.graph().size());
+  const NodeHook keep = [&out](size_t index, const Node& node, TensorMap& outputs) {
+    for (const auto& name : node.outputs) {
+      const Fingerprint f = FingerprintOf(outputs.at(name));
+      std::string shape;
+      for (int64_t d : f.sizes) shape += (shape.empty() ? "" : ",") + std::to_string(d);
+      out[index].push_back(std::string(c10::toString(f.type)) + " [" + shape + "] " +
+                           f.bytes.Hex());
+    }
+  };
+  VT_RETURN_IF_ERROR(RunStepGraph(job.graph(), std::move(state), batch, nullptr, keep).status());
+  return out;
+}
+
+Status CompareStepFingerprints(const TrainingJob& job,
+                               const std::vector<std::vector<std::string>>& mine,
+                               const std::vector<std::vector<std::string>>& theirs,
+                               const std::string& who) {
+  const auto& nodes = job.graph().nodes();
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const std::vector<std::string> none;
+    const auto& a = i < mine.size() ? mine[i] : none;
+    const auto& b = i < theirs.size() ? theirs[i] : none;
+    if (a == b) continue;
+    std::string value = nodes[i].outputs.empty() ? std::string("its output") : nodes[i].outputs[0];
+    for (size_t j = 0; j < a.size() && j < b.size() && j < nodes[i].outputs.size(); ++j) {
+      if (a[j] != b[j]) {
+        value = nodes[i].outputs[j];
+        break;
+      }
+    }
+    return Status::FailedPrecondition(
+        "node '" + nodes[i].name + "' gave another value of '" + value + "' in " + who +
+        " for the same inputs (step 0): the step depends on something of the process that "
+        "computes it — a value drawn when the job's library loads, an order that follows "
+        "memory addresses, the process id? Each role is a process of its own: verifiers and "
+        "the arbiter could not reproduce an honest solver");
+  }
+  if (theirs.size() != mine.size()) {
+    return Status::FailedPrecondition(who + " gave fingerprints of " +
+                                      std::to_string(theirs.size()) + " nodes, the graph has " +
+                                      std::to_string(mine.size()));
+  }
+  return Status::Ok();
+}
+
 }  // namespace veritrain

@@ -13,6 +13,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "core/train/job.h"
 #include "core/util/status.h"
@@ -36,5 +38,21 @@ struct PurityBudget {
 // 2 <= budget.min_evaluations <= budget.max_evaluations.
 Status CheckStepIsPure(const TrainingJob& job, uint64_t init_seed, PurityBudget budget = {},
                        int* evaluations = nullptr);
+
+// The fingerprint of each output of each node of step 0 from
+// InitialState(init_seed), evaluated once: "<dtype> <shape> <SHA-256 of
+// the bytes>", per node in graph order. Another process computes them to
+// compare (a step whose values differ between processes — a constant drawn
+// when a plug-in loads, an order that follows addresses — passes the
+// in-process check but not this one). The job's own errors.
+Result<std::vector<std::vector<std::string>>> StepFingerprints(const TrainingJob& job,
+                                                               uint64_t init_seed);
+
+// FailedPrecondition naming the first node whose fingerprints differ
+// between `mine` and `theirs` (another process's, `who`); OK when equal.
+Status CompareStepFingerprints(const TrainingJob& job,
+                               const std::vector<std::vector<std::string>>& mine,
+                               const std::vector<std::vector<std::string>>& theirs,
+                               const std::string& who);
 
 }  // namespace veritrain

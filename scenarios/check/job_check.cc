@@ -19,6 +19,7 @@
 #include "scenarios/check/behaviour_check.h"
 #include "scenarios/check/clock_check.h"
 #include "scenarios/check/job_graph.h"
+#include "scenarios/check/process_purity.h"
 #include "scenarios/check/threshold_check.h"
 #include "scenarios/runner/run.h"
 #include "scenarios/sweep/sweep.h"
@@ -292,6 +293,9 @@ Status CheckScenarioAgainstJob(const Scenario& sc, const JobConfig& config) {
     Append(&errors, "/job: " + facts.pure.message());
   } else if (Status s = CheckProfilePurity(sc, config); !s.ok()) {
     Append(&errors, s.message());
+  } else if (Status across = StepPureAcrossProcesses(config, facts.checked_under);
+             !across.ok()) {
+    Append(&errors, "/job: " + across.message());
   }
   if (Status s = CheckCorruptNodes(sc, facts.graph); !s.ok()) Append(&errors, s.message());
   if (Status s = CheckDisputeNodeExpectations(sc, facts.graph); !s.ok()) {

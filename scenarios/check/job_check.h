@@ -14,7 +14,8 @@
 //     forward makes an honest solver lose its disputes. It is checked under
 //     every profile the scenario computes with (threads, dtype): a step can
 //     race on two threads and not on one, and a job can fail to build in
-//     another dtype.
+//     another dtype. A plug-in's job is also stepped in another process and
+//     must give the same values there (process_purity.h).
 //   - an expectation on a dispute's node names a node of the job's
 //     challenge game (with the closest name).
 //   - every hardware profile — each participant's and each of

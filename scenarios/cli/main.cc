@@ -28,6 +28,7 @@
 #include "scenarios/cli/cache_command.h"
 #include "scenarios/cli/calibrate_command.h"
 #include "scenarios/cli/commands.h"
+#include "scenarios/cli/fingerprint_command.h"
 #include "scenarios/check/job_check.h"
 #include "scenarios/check/scenario_warnings.h"
 #include "scenarios/cli/nodes_command.h"
@@ -188,6 +189,7 @@ int RunCli(int argc, char** argv) {
   veritrain::CalibrateCommand calibrate(app);
   veritrain::NodesCommand nodes(app);
   veritrain::CacheCommand cache(app);
+  veritrain::FingerprintCommand fingerprint(app);
 
   try {
     app.parse(argc, argv);
@@ -199,6 +201,7 @@ int RunCli(int argc, char** argv) {
   if (auto status = calibrate.Dispatch()) return *status;
   if (auto status = nodes.Dispatch()) return *status;
   if (auto status = cache.Dispatch()) return *status;
+  if (auto status = fingerprint.Dispatch()) return *status;
   if (in_process) mode = "in-process";
   if (!mode.empty()) options.mode = *veritrain::ParseExecutionMode(mode);
   if (*run && bin_dir->count() > 0) {

@@ -169,6 +169,21 @@ TEST_F(WorkflowTest, APluginThatExitsWhileLoadingIsNotASuccess) {
   EXPECT_EQ(bad.err.find("ended by a call to exit()"), std::string::npos) << bad.err;
 }
 
+// A plug-in job whose step depends on the process computing it (a value
+// drawn when its library loads) passes the in-process check, and an honest
+// solver would lose its stake to a verifier's process: check refuses it,
+// having stepped the job in another process.
+TEST_F(WorkflowTest, APluginJobThatDependsOnItsProcessIsRefused) {
+  const std::string file = Write("process-dependent", {{"job", {{"name", "process-dependent"}}}});
+  CommandResult r =
+      RunVeritrain({"check", file, "--plugin", VERITRAIN_PROCESS_DEPENDENT_PLUGIN}, dir_);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find(file + ": /job: node 'fc.forward' gave another value of 'act/fc' in "
+                              "another process"),
+            std::string::npos)
+      << r.err;
+}
+
 // A plug-in that crashes while it loads: the process dies of the signal,
 // having named the plug-in.
 TEST_F(WorkflowTest, APluginThatCrashesWhileLoadingIsNamed) {
