@@ -49,6 +49,7 @@ add_library(veritrain_runner STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/market_replay.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/ledger_audit.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/folder_audit.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/runner/calibration_audit.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/curve_keys.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/results_folder.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/work_dir.cc

@@ -27,6 +27,12 @@ std::vector<std::string>& Loaded() {  // guarded by Mu()
   return *loaded;
 }
 
+// The plug-in (canonical path) that registered each of its jobs.
+std::map<std::string, std::string>& JobPlugins() {
+  static auto* jobs = new std::map<std::string, std::string>;
+  return *jobs;
+}
+
 // Collects a plug-in's jobs so that they can be checked before any is
 // registered.
 class CollectingRegistry : public PluginRegistry {
@@ -175,6 +181,7 @@ Status LoadPlugin(const std::string& path) {
   for (auto& [name, factory] : registry.jobs()) {
     VT_RETURN_IF_ERROR(RegisterJob(name, std::move(factory)).WithContext(
         "plug-in " + path));
+    JobPlugins()[name] = canonical;
   }
   Loaded().push_back(canonical);
   return Status::Ok();
@@ -233,6 +240,12 @@ std::vector<std::string> DefaultPluginDirs(const std::string& bin_dir) {
     dirs.push_back(bin_dir + "/../lib/veritrain/plugins");
   }
   return dirs;
+}
+
+std::string PluginOfJob(const std::string& job) {
+  std::lock_guard<std::mutex> lock(Mu());
+  auto it = JobPlugins().find(job);
+  return it == JobPlugins().end() ? std::string() : it->second;
 }
 
 std::vector<std::string> LoadedPlugins() {

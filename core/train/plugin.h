@@ -101,6 +101,10 @@ Status LoadPlugins(const std::vector<std::string>& paths);
 // Canonical paths of the plug-ins loaded, in load order.
 std::vector<std::string> LoadedPlugins();
 
+// The plug-in (its canonical path) that registered job `job`; "" for a
+// built-in job or one this process's own code registered (RegisterJob).
+std::string PluginOfJob(const std::string& job);
+
 // The file a plug-in entry of a scenario names. An entry holding a '/' is a
 // path, a relative one resolved against `base_dir` ("" for the working
 // directory). A bare name N is looked up as libN.so, N.so, then N in each

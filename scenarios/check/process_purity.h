@@ -13,7 +13,8 @@
 //
 // Only jobs a plug-in registers are checked: the built-in jobs and
 // TorchScript models run LibTorch's code and veritrain's, which depend on
-// nothing of their process. Once per job (its config without its seeds) and
+// nothing of their process (and a job this process's own code registered
+// cannot be made in another). Once per job (its config without its seeds) and
 // profile per process.
 //
 // Thread-safety: thread-safe; it applies `profile` to this process.

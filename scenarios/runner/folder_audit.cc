@@ -13,6 +13,7 @@
 #include "core/role/role_report.h"
 #include "core/util/json_depth.h"
 #include "scenarios/spec/expect.h"
+#include "scenarios/runner/calibration_audit.h"
 #include "scenarios/runner/ledger_audit.h"
 #include "scenarios/runner/market_replay.h"
 #include "scenarios/runner/money.h"
@@ -581,6 +582,7 @@ Result<FolderAudit> AuditRunFolder(const std::string& dir, const AuditOptions& o
   const std::vector<LedgerEntry> ledger = AuditLedger(events, key, &audit);
   CheckLedgerFile(dir, ledger, &audit);
   try {
+    AuditCalibrationFiles(dir, manifest, events, &audit.problems, &audit.passed);
     CheckSummaryAndTables(dir, events, manifest, &audit);
   } catch (const std::exception& e) {
     // A field of a shape no check above foresaw: a problem of the folder's,

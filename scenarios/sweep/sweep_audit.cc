@@ -4,11 +4,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 #include <vector>
 
+#include "core/crypto/sha256.h"
 #include "core/util/json_depth.h"
 #include "scenarios/spec/scenario.h"
+#include "scenarios/sweep/sweep.h"
 #include "scenarios/sweep/sweep_runner.h"
 
 namespace veritrain {
@@ -87,6 +90,112 @@ std::string RowMatchesSummary(const SweepRow& row, const json& summary) {
   return diff;
 }
 
+namespace {
+
+std::string Short(const json& v) {
+  std::string s = v.dump();
+  return s.size() > 80 ? s.substr(0, 77) + "..." : s;
+}
+
+// sweep.json against what its own scenario gives, and each run against it:
+// the sweep's scenario (scenario_resolved, its hash), its parameters, the
+// counts and the run indices are what SweepManifest wrote from that
+// scenario and --repetitions; every row's point, repetition, seed and
+// shown values are its run's; every run folder's manifest (which the
+// arbiter's genesis event binds) holds the scenario that run's point gives.
+// An edited value order, label, count or base scenario fails one of these.
+void CheckSweepManifest(const std::string& dir, const json& manifest,
+                        const std::vector<SweepRow>& rows, FolderAudit* audit) {
+  const size_t before = audit->problems.size();
+  auto problem = [&](const std::string& p) { audit->problems.push_back("sweep.json: " + p); };
+  const json resolved = manifest.value("scenario_resolved", json());
+  auto base = ParseScenario(resolved.dump(), "sweep.json scenario_resolved");
+  if (!resolved.is_object() || !base.ok()) {
+    problem("scenario_resolved is not a scenario (" +
+            (base.ok() ? std::string("not an object") : base.status().message()).substr(0, 200) +
+            ")");
+    return;
+  }
+  auto spec = SweepSpecOf(*base);
+  if (!spec.ok()) {
+    problem("scenario_resolved has no sweep (" + spec.status().message().substr(0, 200) + ")");
+    return;
+  }
+  const json repetitions = manifest.value("repetitions", json());
+  if (!repetitions.is_number_integer() || repetitions.get<int64_t>() < 1) {
+    problem("repetitions is not a count");
+    return;
+  }
+  spec->repetitions = repetitions.get<int64_t>();
+  json params = json::array();
+  for (const auto& p : spec->parameters) {
+    json entry = {{"name", p.name}, {"path", p.path}, {"values", p.values}};
+    if (!p.labels.empty()) entry["labels"] = p.labels;
+    params.push_back(entry);
+  }
+  const json expected = {{"scenario_sha256", Sha256Of(base->resolved.dump()).Hex()},
+                         {"seed", base->seed},
+                         {"parameters", params},
+                         {"seeds", spec->common_seeds ? "common" : "independent"},
+                         {"points", spec->points()},
+                         {"runs", spec->runs()}};
+  for (const auto& [field, value] : expected.items()) {
+    if (manifest.value(field, json()) != value) {
+      problem(field + " is not what its scenario_resolved gives (" + Short(value) + ")");
+    }
+  }
+  // The runs: all of them, the shard's or a merge's, by index.
+  std::map<int64_t, SweepRun> runs;
+  for (SweepRun& r : SweepRuns(*spec, base->seed)) runs.emplace(r.index, std::move(r));
+  const json indices = manifest.value("run_indices", json::array());
+  if (!indices.is_array()) {
+    problem("run_indices is not a list");
+    return;
+  }
+  std::set<int64_t> listed;
+  for (const json& i : indices) {
+    if (!i.is_number_integer() || runs.count(i.get<int64_t>()) == 0) {
+      problem("run_indices lists " + i.dump() + ", which is no run of the sweep");
+      return;
+    }
+    listed.insert(i.get<int64_t>());
+  }
+  const json completed = manifest.value("completed", json());
+  if (completed.is_null() || completed != json(rows.size())) {
+    problem("completed is " + completed.dump() + ", rows.jsonl holds " +
+            std::to_string(rows.size()) + " rows");
+  }
+  for (const SweepRow& row : rows) {
+    const std::string name = "runs/" + SweepRunDirName(row.run);
+    auto it = runs.find(row.run);
+    if (it == runs.end() || listed.count(row.run) == 0) {
+      audit->problems.push_back(name + ": its row is for no run sweep.json lists");
+      continue;
+    }
+    const SweepRun& run = it->second;
+    if (row.point != run.point || row.repetition != run.repetition || row.seed != run.seed ||
+        row.values != run.shown) {
+      audit->problems.push_back(name + ": its row's point, seed or values are not the ones "
+                                "sweep.json gives run " + std::to_string(row.run));
+    }
+    if (!RowHasSummary(row)) continue;
+    auto run_manifest = ReadAuditedJson(dir + "/" + name + "/manifest.json");
+    auto scenario = SweepRunScenario(*base, *spec, run);
+    if (!run_manifest.ok() || !run_manifest->is_object() || !scenario.ok() ||
+        run_manifest->value("scenario", json()) != scenario->resolved) {
+      audit->problems.push_back(name + ": its manifest.json's scenario is not the one "
+                                "sweep.json gives its point (" +
+                                PointName(*spec, run) + ")");
+    }
+  }
+  if (audit->problems.size() == before) {
+    audit->passed.push_back("sweep.json: its parameters, counts and runs are what its scenario "
+                            "gives, and every run's manifest holds its point's scenario");
+  }
+}
+
+}  // namespace
+
 Result<FolderAudit> AuditSweepFolder(const std::string& dir, const AuditOptions& options) {
   std::error_code ec;
   if (!fs::is_regular_file(fs::path(dir) / "sweep.json", ec)) {
@@ -104,6 +213,7 @@ Result<FolderAudit> AuditSweepFolder(const std::string& dir, const AuditOptions&
     audit.problems.push_back("rows.jsonl: " + rows.status().message());
     return audit;
   }
+  CheckSweepManifest(dir, *manifest, *rows, &audit);
   // 1. The tables are what the rows give.
   std::vector<std::string> names;
   const json parameters = manifest->value("parameters", json::array());

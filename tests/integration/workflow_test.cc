@@ -544,7 +544,34 @@ TEST_F(WorkflowTest, ASweepFolderIsAuditedDownToItsRuns) {
   EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;
   EXPECT_NE(clean.out.find("4 of 4 runs with a summary audited"), std::string::npos) << clean.out;
   EXPECT_NE(clean.out.find("sweep.csv: identical"), std::string::npos) << clean.out;
+  EXPECT_NE(clean.out.find("ok    sweep.json: its parameters, counts and runs"),
+            std::string::npos)
+      << clean.out;
   const std::string csv = ReadFile(out + "/sweep.csv");
+
+  // sweep.json edited: the order of a parameter's values, a count, the base
+  // scenario. Each is found against the runs' own manifests and the rows.
+  const std::string manifest = ReadFile(out + "/sweep.json");
+  for (const auto& [edit, finding] :
+       std::vector<std::pair<std::function<void(json&)>, std::string>>{
+           {[](json& m) { m["parameters"][0]["values"] = {1, 0}; },
+            "sweep.json: parameters is not what its scenario_resolved gives"},
+           {[](json& m) {
+              m["parameters"][0]["values"] = {1, 0};
+              m["scenario_resolved"]["sweep"]["parameters"][0]["values"] = {1, 0};
+            },
+            "its manifest.json's scenario is not the one sweep.json gives its point"},
+           {[](json& m) { m["completed"] = 99; }, "sweep.json: completed is 99, rows.jsonl holds 4"},
+           {[](json& m) { m["scenario_resolved"]["economics"]["reward"] = 7; },
+            "sweep.json: scenario_sha256 is not what its scenario_resolved gives"}}) {
+    json m = json::parse(manifest);
+    edit(m);
+    std::ofstream(out + "/sweep.json") << m.dump(2);
+    CommandResult r = RunVeritrain({"audit", out}, dir_);
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    EXPECT_NE(r.out.find(finding), std::string::npos) << finding << "\n" << r.out;
+  }
+  std::ofstream(out + "/sweep.json") << manifest;
   const std::string rows = ReadFile(out + "/rows.jsonl");
   const std::string summary1 = ReadFile(out + "/runs/run-000001/summary.json");
 

@@ -467,6 +467,15 @@ TEST_F(FolderAuditTest, ACalibrationWarningIsRecomputedFromTheManifestsRecord) {
   ASSERT_EQ(given.size(), 1u);
   WriteRunFolder(run.path(), /*refused_post=*/false, scenario,
                  {{"measured_step_seconds", 0.001}, {"calibration", record}}, given);
+  // The calibration's own files, as a calibration of no samples writes them.
+  json files = record;
+  files.update({{"delta_by_steps", json::object()}, {"node_tolerances", json::object()},
+                {"samples", json::array()}, {"node_samples", json::array()}});
+  WriteFile(run.path() + "/calibration.json", files.dump());
+  WriteFile(run.path() + "/calibration.csv",
+            "seed,profile,threads,dtype,interval,from,to,steps,metric,distance,delta\n");
+  WriteFile(run.path() + "/calibration_nodes.csv",
+            "seed,profile,threads,step,node,kind,deviation,tolerance\n");
   auto audit = AuditRunFolder(run.path());
   ASSERT_TRUE(audit.ok());
   EXPECT_TRUE(audit->ok()) << Problems(*audit);

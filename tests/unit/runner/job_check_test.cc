@@ -7,6 +7,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <ATen/Parallel.h>
 #include <torch/cuda.h>
 #include <torch/script.h>
 #include <torch/types.h>
