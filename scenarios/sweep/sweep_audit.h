@@ -4,7 +4,11 @@
 //
 // A sweep's tables are derived: each run's row (rows.jsonl, and row.json in
 // the run's folder) from the run's summary.json, and sweep.csv and
-// aggregates.csv from the rows. So:
+// aggregates.csv from the rows; sweep.json from its own scenario. So:
+//   0. sweep.json's parameters, counts and run indices are what its
+//      scenario_resolved (and repetitions) give; every row's point, seed
+//      and shown values are its run's; every run folder's manifest (bound
+//      by the arbiter's genesis event) holds the scenario of its point;
 //   1. sweep.csv and aggregates.csv are, byte for byte, what rows.jsonl
 //      gives (SweepCsv, AggregatesCsv over sweep.json's parameter names);
 //   2. every row whose run wrote a summary has its run folder, and that
