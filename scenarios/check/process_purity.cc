@@ -21,6 +21,7 @@
 #include "core/train/job_files.h"
 #include "core/train/plugin.h"
 #include "core/train/step_purity.h"
+#include "core/util/scratch_dir.h"
 
 namespace veritrain {
 namespace {
@@ -115,21 +116,8 @@ Status Compare(const JobConfig& config, const HardwareProfile& profile, double t
                  config.name);
     return Status::Ok();
   }
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/veritrain-purity-XXXXXX";
-  std::vector<char> buf(pattern.begin(), pattern.end());
-  buf.push_back(0);
-  if (::mkdtemp(buf.data()) == nullptr) {
-    return Status::IOError("cannot create a temp dir from " + pattern);
-  }
-  const std::string dir = buf.data();
-  struct Cleanup {
-    std::string dir;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-  } cleanup{dir};
+  VT_ASSIGN_OR_RETURN(ScratchDirectory scratch, ScratchDirectory::Make("veritrain-purity-"));
+  const std::string& dir = scratch.path();
   {
     std::ofstream job(dir + "/job.json");
     job << config.ToJson().dump();

@@ -13,6 +13,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/util/scratch_dir.h"
+
 namespace veritrain {
 namespace {
 
@@ -177,19 +179,15 @@ std::string GnuplotScript(const Plot& p, const std::string& svg_path) {
 }
 
 Status GnuplotCheck(const std::string& gnuplot) {
-  char dir_template[] = "/tmp/veritrain-plot-XXXXXX";
-  if (::mkdtemp(dir_template) == nullptr) {
-    return Status::Unavailable("cannot create a temp dir to try gnuplot in");
-  }
-  const std::string dir = dir_template;
-  const int status = RunProgram({gnuplot, "--version"}, dir + "/log.txt");
+  auto scratch = ScratchDirectory::Make("veritrain-plot-");
+  if (!scratch.ok()) return Status::Unavailable(scratch.status().message());
+  const std::string log = scratch->path() + "/log.txt";
+  const int status = RunProgram({gnuplot, "--version"}, log);
   std::string first_line;
   {
-    std::ifstream log(dir + "/log.txt");
-    std::getline(log, first_line);
+    std::ifstream in(log);
+    std::getline(in, first_line);
   }
-  std::error_code ec;
-  fs::remove_all(dir, ec);
   if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) return Status::Ok();
   // RunProgram's child exits 127 when the program cannot be executed.
   if (status < 0 || (WIFEXITED(status) && WEXITSTATUS(status) == 127)) {
@@ -206,21 +204,8 @@ Status GnuplotCheck(const std::string& gnuplot) {
 bool GnuplotAvailable(const std::string& gnuplot) { return GnuplotCheck(gnuplot).ok(); }
 
 Result<std::string> RenderSvg(const Plot& plot, const std::string& gnuplot) {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/veritrain-plot-XXXXXX";
-  std::vector<char> buf(pattern.begin(), pattern.end());
-  buf.push_back(0);
-  if (::mkdtemp(buf.data()) == nullptr) {
-    return Status::IOError("cannot create a temp dir from " + pattern);
-  }
-  const std::string dir = buf.data();
-  struct Cleanup {
-    std::string dir;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-  } cleanup{dir};
+  VT_ASSIGN_OR_RETURN(ScratchDirectory scratch, ScratchDirectory::Make("veritrain-plot-"));
+  const std::string& dir = scratch.path();
   const std::string script = dir + "/plot.gp", svg = dir + "/plot.svg", log = dir + "/log.txt";
   {
     std::ofstream out(script, std::ios::binary);
