@@ -55,9 +55,11 @@ Result<JobConfig> ScenarioJobConfig(const Scenario& sc) {
   return JobConfig::FromJson(job);
 }
 
-Status CheckDevices(const Scenario& sc, int cuda_devices) {
-  // Every profile a role or the calibration applies: the participants' and
-  // protocol.calibration.profiles.
+namespace {
+
+// Every profile a role or the calibration applies, with its place: the
+// participants' and protocol.calibration.profiles, in that order.
+std::vector<std::pair<std::string, json>> ScenarioProfiles(const Scenario& sc) {
   std::vector<std::pair<std::string, json>> profiles;
   for (size_t i = 0; i < sc.participants.size(); ++i) {
     profiles.emplace_back("/participants/" + std::to_string(i) + "/profile",
@@ -69,8 +71,24 @@ Status CheckDevices(const Scenario& sc, int cuda_devices) {
       profiles.emplace_back("/protocol/calibration/profiles/" + std::to_string(i), listed[i]);
     }
   }
+  return profiles;
+}
+
+// Applies the first solver's profile to this process when it is a CPU
+// one: what the job's facts are measured under (its step time is then
+// the solver's).
+Status ApplySolverProfile(const Scenario& sc) {
+  if (sc.solvers().empty()) return Status::Ok();
+  auto solver = HardwareProfile::FromJson(sc.solvers().front()->profile.ToJson());
+  if (!solver.ok() || solver->device != "cpu") return Status::Ok();
+  return ApplyHardwareProfile(*solver);
+}
+
+}  // namespace
+
+Status CheckDevices(const Scenario& sc, int cuda_devices) {
   std::string errors;
-  for (const auto& entry : profiles) {
+  for (const auto& entry : ScenarioProfiles(sc)) {
     const std::string& at = entry.first;
     // The rule every role applies to its profile at start-up.
     auto parsed = HardwareProfile::FromJson(entry.second);
@@ -239,20 +257,9 @@ Status CheckTcpHost(const Scenario& sc) {
 Status CheckProfilePurity(const Scenario& sc, const JobConfig& config) {
   // Every profile a role or the calibration computes under, once each, at
   // the first place the scenario gives it.
-  std::vector<std::pair<std::string, json>> listed;
-  for (size_t i = 0; i < sc.participants.size(); ++i) {
-    listed.emplace_back("/participants/" + std::to_string(i) + "/profile",
-                        sc.participants[i].profile.ToJson());
-  }
-  if (sc.protocol.calibration.is_object()) {
-    const json cal = sc.protocol.calibration.value("profiles", json::array());
-    for (size_t i = 0; i < cal.size(); ++i) {
-      listed.emplace_back("/protocol/calibration/profiles/" + std::to_string(i), cal[i]);
-    }
-  }
   std::string errors;
   std::set<std::string> seen;
-  for (const auto& [at, j] : listed) {
+  for (const auto& [at, j] : ScenarioProfiles(sc)) {
     auto p = HardwareProfile::FromJson(j);
     // A profile the roles refuse, or a device other than the CPU: the
     // device check says so, or the device's own run does.
@@ -265,12 +272,7 @@ Status CheckProfilePurity(const Scenario& sc, const JobConfig& config) {
   }
   // The process computes as the solver does again (its checks measure
   // under the solver's profile).
-  if (!sc.solvers().empty()) {
-    if (auto solver = HardwareProfile::FromJson(sc.solvers().front()->profile.ToJson());
-        solver.ok() && solver->device == "cpu") {
-      VT_RETURN_IF_ERROR(ApplyHardwareProfile(*solver));
-    }
-  }
+  VT_RETURN_IF_ERROR(ApplySolverProfile(sc));
   return errors.empty() ? Status::Ok() : Status::InvalidArgument(errors);
 }
 
@@ -282,12 +284,7 @@ Status CheckScenarioAgainstJob(const Scenario& sc, const JobConfig& config) {
   if (Status s = CheckCalibrationProfiles(sc); !s.ok()) Append(&errors, s.message());
   // The job's facts as the solver computes: its step time is the solver's,
   // and its purity need not be checked under its profile again.
-  if (!sc.solvers().empty()) {
-    if (auto solver = HardwareProfile::FromJson(sc.solvers().front()->profile.ToJson());
-        solver.ok() && solver->device == "cpu") {
-      VT_RETURN_IF_ERROR(ApplyHardwareProfile(*solver));
-    }
-  }
+  VT_RETURN_IF_ERROR(ApplySolverProfile(sc));
   VT_ASSIGN_OR_RETURN(JobFacts facts, JobFactsFor(config));
   if (!facts.pure.ok()) {
     Append(&errors, "/job: " + facts.pure.message());
