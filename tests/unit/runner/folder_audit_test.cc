@@ -135,6 +135,18 @@ void WriteRunFolder(const std::string& dir, bool refused_post = false,
   WriteFile(dir + "/balances.csv", BalancesCsv(events));
 }
 
+// The short scenario the warning tests run: a synthetic job of two
+// intervals, a solver and a verifier; each test changes what it needs.
+json AuditScenario() {
+  return json::parse(R"({
+    "format": "veritrain-scenario/1", "name": "audit-test",
+    "job": {"name": "synthetic", "steps": 20},
+    "protocol": {"checkpoint_interval": 10},
+    "participants": [
+      {"name": "solver-1", "role": "solver"},
+      {"name": "verifier-1", "role": "verifier"}]})");
+}
+
 // Whether any problem of the audit contains every one of `parts`.
 bool HasProblem(const FolderAudit& audit, const std::vector<std::string>& parts) {
   for (const auto& p : audit.problems) {
@@ -360,13 +372,9 @@ TEST_F(FolderAuditTest, AnEarlyStopMustMatchTheRefusalInTheLog) {
 // deleted would leave the result without the caveat it was run under.
 TEST_F(FolderAuditTest, AWarningTheScenarioGivesCannotBeDeleted) {
   ScratchDir run;
-  const json scenario = json::parse(R"({
-    "format": "veritrain-scenario/1", "name": "audit-test",
-    "job": {"name": "synthetic", "steps": 20},
-    "protocol": {"checkpoint_interval": 10},
-    "participants": [
-      {"name": "solver-1", "role": "solver", "profile": {"threads": 1}},
-      {"name": "verifier-1", "role": "verifier", "profile": {"threads": 2}}]})");
+  json scenario = AuditScenario();
+  scenario["participants"][0]["profile"] = {{"threads", 1}};
+  scenario["participants"][1]["profile"] = {{"threads", 2}};
   WriteRunFolder(run.path(), /*refused_post=*/false, scenario);
   auto audit = AuditRunFolder(run.path());
   ASSERT_TRUE(audit.ok());
@@ -385,13 +393,7 @@ TEST_F(FolderAuditTest, AWarningTheScenarioGivesCannotBeDeleted) {
 // that never applied reads as something it is not.
 TEST_F(FolderAuditTest, AWarningNothingGivesIsFound) {
   ScratchDir run;
-  const json scenario = json::parse(R"({
-    "format": "veritrain-scenario/1", "name": "audit-test",
-    "job": {"name": "synthetic", "steps": 20},
-    "protocol": {"checkpoint_interval": 10},
-    "participants": [
-      {"name": "solver-1", "role": "solver"},
-      {"name": "verifier-1", "role": "verifier"}]})");
+  const json scenario = AuditScenario();
   WriteRunFolder(run.path(), /*refused_post=*/false, scenario,
                  {{"measured_step_seconds", 0.001}});
   auto audit = AuditRunFolder(run.path());
@@ -418,13 +420,8 @@ TEST_F(FolderAuditTest, AWarningNothingGivesIsFound) {
 // deleted either.
 TEST_F(FolderAuditTest, AClockWarningIsRecomputedFromTheRecordedStepTime) {
   ScratchDir run;
-  const json scenario = json::parse(R"({
-    "format": "veritrain-scenario/1", "name": "audit-test", "timeout_s": 30,
-    "job": {"name": "synthetic", "steps": 20},
-    "protocol": {"checkpoint_interval": 10},
-    "participants": [
-      {"name": "solver-1", "role": "solver"},
-      {"name": "verifier-1", "role": "verifier"}]})");
+  json scenario = AuditScenario();
+  scenario["timeout_s"] = 30;
   auto sc = ParseScenario(scenario.dump(), "audit-test.json");
   ASSERT_TRUE(sc.ok()) << sc.status().ToString();
   JobFacts facts;
@@ -454,13 +451,7 @@ TEST_F(FolderAuditTest, AClockWarningIsRecomputedFromTheRecordedStepTime) {
 // that sets δ by itself cannot be deleted from the summary.
 TEST_F(FolderAuditTest, ACalibrationWarningIsRecomputedFromTheManifestsRecord) {
   ScratchDir run;
-  const json scenario = json::parse(R"({
-    "format": "veritrain-scenario/1", "name": "audit-test",
-    "job": {"name": "synthetic", "steps": 20},
-    "protocol": {"checkpoint_interval": 10},
-    "participants": [
-      {"name": "solver-1", "role": "solver"},
-      {"name": "verifier-1", "role": "verifier"}]})");
+  const json scenario = AuditScenario();
   const json record = {{"floor", 1.0},
                        {"honest", {{"l2", {{"max", 5e-5}, {"delta", 1.0}}}}}};
   const std::vector<std::string> given = CalibrationWarnings(record);

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <torch/types.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -73,23 +74,30 @@ Dataset PurityData() {
   return d;
 }
 
-Result<std::unique_ptr<TrainingJob>> PurityLinearJob(bool noisy) {
+// A one-op job: y = x W^T, then `after` applied to y.
+Result<std::unique_ptr<TrainingJob>> PurityHeadJob(
+    const std::string& name, std::function<torch::Tensor(const torch::Tensor&)> after) {
   Op op;
   op.name = "head";
   op.inputs = {"data/x"};
   op.params = {{"weight", {3, 4}, ParamInit::kUniform, 0.5}};
-  op.forward = [noisy](const Tensors& x, const Tensors& p) {
-    torch::Tensor y = torch::matmul(x[0], p[0].t());
-    return noisy ? y + 1e-3 * torch::randn_like(y) : y;
+  op.forward = [after](const Tensors& x, const Tensors& p) {
+    return after(torch::matmul(x[0], p[0].t()));
   };
   JobConfig config;
-  config.name = noisy ? "noisy" : "plain";
+  config.name = name;
   config.batch_size = 8;
   OpJobSpec spec;
   spec.ops = {op};
   spec.train = PurityData();
   spec.test = PurityData();
   return MakeOpJob(config, spec);
+}
+
+Result<std::unique_ptr<TrainingJob>> PurityLinearJob(bool noisy) {
+  if (!noisy) return PurityHeadJob("plain", [](const torch::Tensor& y) { return y; });
+  return PurityHeadJob("noisy",
+                       [](const torch::Tensor& y) { return y + 1e-3 * torch::randn_like(y); });
 }
 
 TEST(StepPurityTest, ADeterministicStepIsPure) {
@@ -117,23 +125,10 @@ TEST(StepPurityTest, RandomnessInAForwardNamesTheNode) {
 // A head that gives other values on its 5th call only: as a race between
 // threads that shows now and then.
 Result<std::unique_ptr<TrainingJob>> SometimesOffJob() {
-  Op op;
-  op.name = "head";
-  op.inputs = {"data/x"};
-  op.params = {{"weight", {3, 4}, ParamInit::kUniform, 0.5}};
   auto calls = std::make_shared<int>(0);
-  op.forward = [calls](const Tensors& x, const Tensors& p) {
-    torch::Tensor y = torch::matmul(x[0], p[0].t());
+  return PurityHeadJob("sometimes-off", [calls](const torch::Tensor& y) {
     return ++*calls == 5 ? y + 1e-3 : y;
-  };
-  JobConfig config;
-  config.name = "sometimes-off";
-  config.batch_size = 8;
-  OpJobSpec spec;
-  spec.ops = {op};
-  spec.train = PurityData();
-  spec.test = PurityData();
-  return MakeOpJob(config, spec);
+  });
 }
 
 TEST(StepPurityTest, ABudgetOfMoreEvaluationsFindsWhatShowsOnlySometimes) {
