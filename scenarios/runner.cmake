@@ -1,6 +1,7 @@
 # The `veritrain` command: run, check. Included from CMakeLists.txt.
 add_library(veritrain_runner STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/run.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/runner/input_files.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/submitter.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/summary.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/unfired_faults.cc

@@ -44,6 +44,7 @@
 #include "scenarios/cli/progress.h"
 #include "scenarios/runner/curve_keys.h"
 #include "scenarios/runner/folder_audit.h"
+#include "scenarios/runner/input_files.h"
 #include "scenarios/runner/role_executables.h"
 #include "scenarios/runner/in_process_profile.h"
 #include "scenarios/runner/ledger_audit.h"
@@ -437,6 +438,11 @@ Status Run::WriteManifest() {
                {"crashes", sc_.resolved.value("crashes", nlohmann::json::array())},
                {"curve", {{"enabled", sc_.network.curve.enabled}}},
                {"plugins", jobs_.plugins}};
+  // The code and data the job ran: each plug-in, model and dataset file
+  // with its SHA-256 (input_files.h), bound with the rest of the manifest
+  // by the arbiter's genesis event.
+  manifest_["inputs"] = nlohmann::json::array();
+  for (const InputFile& f : ScenarioInputFiles(sc_)) manifest_["inputs"].push_back(InputFileJson(f));
   // The job's step graph as `veritrain nodes` lists it (job_graph.h; built
   // once per process and job, normally already by the checks).
   VT_ASSIGN_OR_RETURN(JobConfig job_config, ScenarioJobConfig(sc_));

@@ -1,11 +1,8 @@
 #include "scenarios/sweep/sweep_inputs.h"
 
 #include <filesystem>
-#include <fstream>
 #include <set>
 
-#include "core/train/job_environment.h"
-#include "core/train/job_input_files.h"
 #include "core/util/build_info.h"
 #include "scenarios/runner/role_executables.h"
 
@@ -13,46 +10,6 @@ namespace veritrain {
 namespace {
 
 using nlohmann::json;
-
-// SHA-256 of the file's bytes, read in chunks (not mapped: a file that
-// someone truncates while it is read must not kill the sweep); none when it
-// cannot be read whole.
-std::optional<Digest> Sha256OfInputFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  Sha256 hasher;
-  std::vector<char> buf(1 << 20);
-  while (in) {
-    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    hasher.Update(buf.data(), static_cast<size_t>(in.gcount()));
-  }
-  if (in.bad()) return std::nullopt;
-  return hasher.Finish();
-}
-
-// The plug-in libraries of `sc`, then the files its job reads, appended to
-// `out` unless a file of the same path is there.
-void AddScenarioInputFiles(const Scenario& sc,
-                           std::vector<SweepInputFile>* out) {
-  std::vector<JobInputFile> files;
-  for (const std::string& entry : sc.plugins) {
-    // A bare name is looked for as a run looks for it (job_environment.h).
-    auto env = ResolveJobEnvironment({entry}, sc.source_dir);
-    files.push_back(
-        {"plug-in library", "plugins",
-         env.ok() && !env->plugins.empty() ? env->plugins.front() : entry});
-  }
-  const json params = sc.job.value("params", json::object());
-  for (JobInputFile& f : JobInputFiles(sc.job.value("name", std::string()),
-                                       params, sc.source_dir)) {
-    files.push_back(std::move(f));
-  }
-  for (JobInputFile& f : files) {
-    bool seen = false;
-    for (const SweepInputFile& s : *out) seen = seen || s.path == f.path;
-    if (!seen) out->push_back({f.what, f.field, f.path, std::nullopt});
-  }
-}
 
 // Whether some parameter of `spec` sets a field of the job or the plug-ins.
 bool SweepChangesJobFiles(const SweepSpec& spec) {
@@ -82,47 +39,6 @@ bool IsDirtyCommit(const std::string& commit) {
          commit.compare(commit.size() - dirty.size(), dirty.size(), dirty) == 0;
 }
 
-std::string InputFileName(const SweepInputFile& f) {
-  return "the " + f.what + " " + f.path + " (" + f.field + ")";
-}
-
-// A required string field of `j`, or InvalidArgument naming `where`.
-Status GetInputString(const json& j, const char* key, const std::string& where,
-                      std::string* out) {
-  if (!j.is_object() || !j.contains(key) || !j[key].is_string()) {
-    return Status::InvalidArgument(where + "." + key +
-                                   " is missing or not a string");
-  }
-  *out = j[key].get<std::string>();
-  return Status::Ok();
-}
-
-// A file entry's JSON, and back (`where` names it in errors).
-json InputFileJson(const SweepInputFile& f) {
-  return {{"what", f.what},
-          {"field", f.field},
-          {"path", f.path},
-          {"sha256", f.sha256 ? json(f.sha256->Hex()) : json()}};
-}
-
-Status InputFileFromJson(const json& f, const std::string& where, SweepInputFile* file) {
-  VT_RETURN_IF_ERROR(GetInputString(f, "what", where, &file->what));
-  VT_RETURN_IF_ERROR(GetInputString(f, "field", where, &file->field));
-  VT_RETURN_IF_ERROR(GetInputString(f, "path", where, &file->path));
-  if (!f.contains("sha256")) {
-    return Status::InvalidArgument(where + ".sha256 is missing");
-  }
-  if (!f["sha256"].is_null()) {
-    const auto d = f["sha256"].is_string() ? Digest::FromHex(f["sha256"].get<std::string>())
-                                           : std::nullopt;
-    if (!d) {
-      return Status::InvalidArgument(where + ".sha256: not 64 hex digits or null");
-    }
-    file->sha256 = *d;
-  }
-  return Status::Ok();
-}
-
 // "veritrain-arbiter sha256 ab12…, … (in /bin)", or this build's own roles.
 std::string RolesName(const std::vector<SweepInputFile>& roles) {
   if (roles.empty()) return "this veritrain's own roles (no --bin-dir)";
@@ -148,11 +64,6 @@ bool SameRoles(const std::vector<SweepInputFile>& a, const std::vector<SweepInpu
 }
 
 }  // namespace
-
-bool SweepInputFile::operator==(const SweepInputFile& o) const {
-  return what == o.what && field == o.field && path == o.path &&
-         sha256 == o.sha256;
-}
 
 json SweepInputs::ToJson() const {
   json files_json = json::array();

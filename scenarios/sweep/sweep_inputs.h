@@ -28,11 +28,10 @@
 // SHA-256 of each (runner/role_executables.h), and two records differ when
 // the executables' names or contents do (not their directory: the same
 // build copied elsewhere runs the same roles). A sweep without --bin-dir
-// records no "roles", as sweep.json did before they were recorded. The files are those of JobInputFiles
-// (core/train/job_input_files.h) for the scenario's job, after the plug-in
-// libraries it loads; when a sweep parameter changes the job or the
-// plug-ins, those of every point of the grid, each path once, in grid
-// order. Every shard of a sweep records the same inputs (the whole grid's,
+// records no "roles", as sweep.json did before they were recorded. The
+// files are those a run records (runner/input_files.h); when a sweep
+// parameter changes the job or the plug-ins, those of every point of the
+// grid, each path once, in grid order. Every shard of a sweep records the same inputs (the whole grid's,
 // not the shard's). "sha256" is null for a file that could not be read
 // when the sweep began (its runs fail on their own); a plug-in entry that
 // names no file is recorded as written, with a null hash.
@@ -47,19 +46,14 @@
 
 #include "core/crypto/sha256.h"
 #include "core/util/status.h"
+#include "scenarios/runner/input_files.h"
 #include "scenarios/spec/scenario.h"
 #include "scenarios/sweep/sweep.h"
 
 namespace veritrain {
 
-struct SweepInputFile {
-  std::string what;   // "model file", "dataset file", "plug-in library"
-  std::string field;  // "job.model", "job.dataset.train", "plugins"…
-  std::string path;   // absolute
-  std::optional<Digest> sha256;  // none: unreadable
-
-  bool operator==(const SweepInputFile& o) const;
-};
+// A file a sweep's runs read, or a role executable --bin-dir named.
+using SweepInputFile = InputFile;
 
 struct SweepInputs {
   std::string version;  // VeritrainVersion()

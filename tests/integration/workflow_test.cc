@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/crypto/sha256.h"
 #include "tests/support/veritrain_process.h"
 
 namespace veritrain {
@@ -616,6 +617,37 @@ TEST_F(WorkflowTest, ASweepFolderIsAuditedDownToItsRuns) {
   EXPECT_TRUE(fs::exists(out + "/runs/run-000002/summary.json"));
   CommandResult after = RunVeritrain({"audit", out}, dir_);
   EXPECT_EQ(after.exit_code, 0) << after.out;
+}
+
+// A run names the code and data it trained on by content, not only by
+// path: the manifest (bound by the arbiter's genesis event) records every
+// file the job read with its SHA-256, so a model or dataset replaced after
+// the run is told apart from the one it used.
+TEST_F(WorkflowTest, TheManifestRecordsTheHashOfEveryFileTheJobRead) {
+  const std::string file = WriteWithFiles("inputs", {});
+  const std::string out = dir_ + "/inputs-run";
+  CommandResult r = RunVeritrain({"run", file, "--out", out}, dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const json inputs = json::parse(ReadFile(out + "/manifest.json")).at("inputs");
+  ASSERT_EQ(inputs.size(), 2u) << inputs.dump(2);
+  const std::string dir = fs::path(dir_).lexically_normal().string();
+  const json want = json::array(
+      {{{"what", "model file"},
+        {"field", "job.model"},
+        {"path", dir + "/chain.pt"},
+        {"sha256", Sha256Of(ReadFile(dir_ + "/chain.pt")).Hex()}},
+       {{"what", "dataset file"},
+        {"field", "job.dataset.train"},
+        {"path", dir + "/data.csv"},
+        {"sha256", Sha256Of(ReadFile(dir_ + "/data.csv")).Hex()}}});
+  EXPECT_EQ(inputs, want) << inputs.dump(2);
+  // The record is part of what the audit verifies: an edit breaks the
+  // manifest's binding.
+  json manifest = json::parse(ReadFile(out + "/manifest.json"));
+  manifest["inputs"][1]["sha256"] = std::string(64, '0');
+  std::ofstream(out + "/manifest.json") << manifest.dump(2);
+  CommandResult audit = RunVeritrain({"audit", out}, dir_);
+  EXPECT_EQ(audit.exit_code, 1) << audit.out << audit.err;
 }
 
 TEST_F(WorkflowTest, ResumeIsRefusedWhenTheBuildOrAFileTheJobReadsChanged) {
