@@ -218,6 +218,7 @@ nlohmann::json NewTaskRecord(const Event& e) {
           {"verifiers", nlohmann::json::array()},
           {"availability_challenges", nlohmann::json::array()},
           {"intervals_verified", 0},
+          {"intervals_covered", 0},
           {"verifier_steps_reexecuted", 0},
           {"timings", nlohmann::json::object()}};
 }
@@ -284,6 +285,15 @@ void ApplyTaskEvent(const Event& e, int64_t posted_ms, nlohmann::json& t,
     int64_t checked = 0;
     for (const auto& i : intervals) checked += i.value("checked", true) ? 1 : 0;
     t["intervals_verified"] = t["intervals_verified"].get<int64_t>() + checked;
+    // The distinct intervals some verifier checked: two verifiers checking
+    // one interval verify it twice but cover it once.
+    std::set<int64_t> covered;
+    for (const auto& other : t["verifiers"]) {
+      for (const auto& i : other.value("intervals", nlohmann::json::array())) {
+        if (i.value("checked", true) && i.contains("index")) covered.insert(i.value("index", int64_t{-1}));
+      }
+    }
+    t["intervals_covered"] = static_cast<int64_t>(covered.size());
     t["verifier_steps_reexecuted"] = t["verifier_steps_reexecuted"].get<int64_t>() +
                                      v["steps_reexecuted"].get<int64_t>();
     t["timings"]["verifier_seconds"][v["name"].get<std::string>()] =
@@ -467,8 +477,8 @@ std::string MetricsCsv(const nlohmann::json& summary) {
   }
   std::vector<std::string> cols = {"task", "outcome", "challenged", "job", "steps",
                                     "checkpoint_interval", "intervals", "mode",
-                                    "intervals_verified", "verifier_steps_reexecuted",
-                                    "verifier_compute_ratio", "test_accuracy",
+                                    "intervals_verified", "intervals_covered",
+                                    "verifier_steps_reexecuted", "verifier_compute_ratio", "test_accuracy",
                                     "checkpoint_bytes", "solver_behaviour",
                                     "solver_steps_computed", "detected", "false_positive"};
   // Proof-of-learning columns: the largest distance per metric over the

@@ -145,7 +145,7 @@ TEST_F(RunTest, SyntheticTaskIsAcceptedAndResultsAreWritten) {
 
   std::string csv = ReadFile(out + "/metrics.csv");
   EXPECT_EQ(csv.rfind("task,outcome,", 0), 0u) << csv;
-  EXPECT_NE(csv.find("\ntask-0001,accepted,false,synthetic,200,20,10,exact,3,60,"),
+  EXPECT_NE(csv.find("\ntask-0001,accepted,false,synthetic,200,20,10,exact,3,3,60,"),
             std::string::npos)
       << csv;
 

@@ -54,6 +54,23 @@ TEST(Summary, DerivesTaskFiguresFromEvents) {
   EXPECT_FALSE(t["verifiers"][0]["intervals"][0].contains("seconds"));
 }
 
+// Two verifiers checking one interval verify it twice and cover it once;
+// an interval a verifier could not check is neither.
+TEST(Summary, CountsIntervalChecksAndDistinctIntervalsApart) {
+  std::vector<Event> events = Story("every verifier accepted", 0);
+  nlohmann::json second = events[2].data;
+  second["verifier"] = "w";
+  second["body"]["intervals"] = {{{"index", 3}, {"match", true}},
+                                 {{"index", 2}, {"match", false}, {"checked", false}}};
+  events.insert(events.begin() + 3, Ev(30, "verdict", "task-0001", second));
+  auto s = BuildSummary(events, "demo", 3);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const auto& t = (*s)["tasks"][0];
+  EXPECT_EQ(t["intervals_verified"], 3);
+  EXPECT_EQ(t["intervals_covered"], 2);
+  EXPECT_NE(MetricsCsv(*s).find(",intervals_verified,intervals_covered,"), std::string::npos);
+}
+
 TEST(Summary, ListsEachSilentParticipantOnce) {
   std::vector<Event> events = Story("r", 0);
   EXPECT_EQ((*BuildSummary(events, "demo", 3))["silent_participants"], nlohmann::json::array());
@@ -88,7 +105,7 @@ TEST(Summary, CsvHasHeaderAndOneRowPerTask) {
   size_t lines = 0;
   for (char c : csv) lines += c == '\n';
   EXPECT_EQ(lines, 2u);
-  EXPECT_NE(csv.find("task-0001,accepted,false,synthetic,40,10,4,exact,2,20,0.5,0.5"),
+  EXPECT_NE(csv.find("task-0001,accepted,false,synthetic,40,10,4,exact,2,2,20,0.5,0.5"),
             std::string::npos)
       << csv;
 }
