@@ -87,9 +87,13 @@ nlohmann::json Dispute::Report(const std::string& node_name) const {
                       {"flops_ratio", ruling->step_flops > 0
                                           ? ruling->node_flops / ruling->step_flops
                                           : 0.0},
-                      {"deviation", DeviationJson(ruling->deviation)},
-                      {"tolerance", ruling->tolerance},
                       {"evaluations", 1}};
+    // Exact mode compares hashes: no deviation was measured, so none is
+    // reported (a 0 would read as a perfect match).
+    if (ruling->tolerance_mode) {
+      out["arbiter"]["deviation"] = DeviationJson(ruling->deviation);
+      out["arbiter"]["tolerance"] = ruling->tolerance;
+    }
   }
   return out;
 }

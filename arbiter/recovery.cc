@@ -281,6 +281,7 @@ Status ArbiterCore::ReplayGameEvent(const Event& e, Task& task, Replay& replay) 
     ruling.step_flops = r.step_flops;
     ruling.deviation = DeviationFromJson(r.deviation);
     ruling.tolerance = r.tolerance;
+    ruling.tolerance_mode = task.spec.mode == "tolerance";
     ruling.seconds = r.node_seconds;
     ruling.arbiter_output_hash = r.arbiter_output_hash;
     dispute.ruling = ruling;

@@ -369,6 +369,7 @@ Status EvaluateOnEvidence(const TrainingJob& job, const ArbitrationContext& ctx,
 Result<NodeRuling> ArbitrateNode(const TrainingJob& job, const ArbitrationContext& ctx,
                                  const NodeEvidence& ev) {
   NodeRuling r;
+  r.tolerance_mode = ctx.mode == "tolerance";
   r.node_name = GameNodeName(job, ctx.node);
   r.step_flops = job.StepFlops();
   const std::string contradiction = "the assembled state hash is not the one in its trace";

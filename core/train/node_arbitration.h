@@ -102,6 +102,7 @@ struct NodeRuling {
   double node_flops = 0;
   double step_flops = 0;
   double seconds = 0;            // evaluating the node
+  bool tolerance_mode = false;   // ctx.mode was "tolerance"
   double deviation = 0;          // tolerance mode: componentwise relative error
   double tolerance = 0;          // tolerance mode: the threshold applied
   Digest arbiter_output_hash;

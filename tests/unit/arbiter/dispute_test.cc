@@ -94,6 +94,24 @@ TEST(Dispute, ReportCarriesRoundsAndWinner) {
   EXPECT_EQ(r["expected_rounds"], 2);
   EXPECT_EQ(r["winner"], "challenger");
   EXPECT_EQ(r["trace"].size(), 2u);
+  // An exact ruling compares hashes: it reports no deviation (a 0 would
+  // read as a perfect match); a tolerance ruling reports the one measured.
+  NodeRuling exact;
+  exact.node_flops = 10;
+  exact.step_flops = 100;
+  d.ruling = exact;
+  r = d.Report("fc1.forward");
+  EXPECT_EQ(r["arbiter"]["flops_ratio"], 0.1);
+  EXPECT_FALSE(r["arbiter"].contains("deviation")) << r["arbiter"].dump();
+  EXPECT_FALSE(r["arbiter"].contains("tolerance")) << r["arbiter"].dump();
+  NodeRuling within = exact;
+  within.tolerance_mode = true;
+  within.deviation = 0.25;
+  within.tolerance = 0.5;
+  d.ruling = within;
+  r = d.Report("fc1.forward");
+  EXPECT_EQ(r["arbiter"]["deviation"], 0.25);
+  EXPECT_EQ(r["arbiter"]["tolerance"], 0.5);
 }
 
 TEST(Dispute, ChallengeEvidenceIsCheckedAgainstTheTraceRoot) {
