@@ -22,6 +22,16 @@ constexpr ReservedName kReservedNames[] = {
     {"challenge",
      "the ledger's challenge stake accounts (challenge/<task>/<name>)"},
     {"keys", "the run's key folder in its work directory"},
+    // balances.csv's own columns, beside which every participant has one:
+    // a participant of one of these names would make two columns of one
+    // name, and a reader by name would read the wrong one.
+    {"seq", "balances.csv's column of entry numbers"},
+    {"task", "balances.csv's column of task ids"},
+    {"reason", "balances.csv's column of transfer reasons"},
+    {"from", "balances.csv's column of paying accounts"},
+    {"to", "balances.csv's column of paid accounts"},
+    {"amount", "balances.csv's column of amounts"},
+    {"held", "balances.csv's column of escrowed and staked money"},
 };
 
 bool IsNameCharacter(char c) {

@@ -46,12 +46,11 @@ std::string CsvNumber(double v) {
   return out.str();
 }
 
-// A time on the market clock: 6 decimals, enough to order every event.
-std::string ClockNumber(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.6f", v);
-  return buf;
-}
+// A time on the market clock, in the shortest text that reads back as the
+// same double: a fixed number of decimals rounds small times to 0 and
+// cuts large ones short, so the table would order events otherwise than
+// the clock did.
+std::string ClockNumber(double v) { return nlohmann::json(v).dump(); }
 
 }  // namespace
 

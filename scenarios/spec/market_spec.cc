@@ -245,12 +245,22 @@ void CheckMoney(const json& r, const MarketSpec& spec, const MarketPool& pool,
 // The market clock's fields: finite and positive, and only with a rate.
 void CheckArrivals(const json& r, std::vector<ScenarioError>* errors) {
   const json& market = r["market"];
+  // Bounds that keep every time on the clock finite and its differences
+  // distinct in a double, for any number of tasks a scenario may post:
+  // outside them the clock overflows, or times collapse into one.
+  constexpr double kClockMin = 1e-9, kClockMax = 1e9;
   auto finite = [&](const json& v, const std::string& at, bool zero_ok) {
     const double x = v.get<double>();
     if (!std::isfinite(x)) {
       errors->push_back({at, "must be a finite number of market time units"});
     } else if (x < 0 || (!zero_ok && x == 0)) {
       errors->push_back({at, v.dump() + " must be " + (zero_ok ? "0 or more" : "more than 0")});
+    } else if ((x != 0 && x < kClockMin) || x > kClockMax) {
+      errors->push_back({at, v.dump() + " is outside 1e-09 to 1e+09" +
+                                 (zero_ok ? std::string(" (or 0)") : std::string()) +
+                                 ": the market clock's times would overflow or collapse into "
+                                 "one another; choose the time unit so that rates and times "
+                                 "lie within it"});
     }
   };
   for (const char* f : {"arrival_rate", "service_time", "max_wait"}) {

@@ -13,6 +13,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <sstream>
 
 #include "scenarios/runner/market_book.h"
 #include "tests/unit/runner/market_test_util.h"
@@ -261,7 +262,41 @@ TEST(MarketClock, TasksThatWaitPastMaxWaitAreLost) {
   EXPECT_LE(clock["wait"]["max"].get<double>(), 0.5);
   // market_tasks.csv: a lost task is not posted and waited exactly max_wait.
   EXPECT_THAT(r.tasks_csv, HasSubstr(",arrival,start,wait,end,lost\n"));
-  EXPECT_THAT(r.tasks_csv, HasSubstr(",0.500000,"));
+  EXPECT_THAT(r.tasks_csv, HasSubstr(",0.5,"));
+}
+
+// market_tasks.csv holds each time as the double the clock used, at the
+// smallest and largest scales check allows: with a fixed number of
+// decimals the small ones read 0 and the table ordered nothing.
+TEST(MarketClock, TheTasksTableHoldsTheClocksTimesExactly) {
+  for (const auto& [rate, service] : {std::pair{1e9, 1e-9}, std::pair{1e-9, 1e9}}) {
+    const ClockResult r = RunClock(ClockSpec(2, 4, rate, service), 2, 20, 5);
+    ASSERT_FALSE(r.started.empty());
+    std::istringstream lines(r.tasks_csv);
+    std::string line;
+    std::getline(lines, line);
+    std::vector<std::string> header;
+    std::istringstream cells(line);
+    for (std::string c; std::getline(cells, c, ',');) header.push_back(c);
+    const auto column = [&](const std::string& name) {
+      return static_cast<size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+    };
+    std::map<int64_t, std::vector<std::string>> rows;
+    while (std::getline(lines, line)) {
+      std::vector<std::string> row;
+      std::istringstream in(line);
+      for (std::string c; std::getline(in, c, ',');) row.push_back(c);
+      rows[std::stoll(row[0])] = row;
+    }
+    for (const Started& s : r.started) {
+      ASSERT_TRUE(rows.count(s.index)) << s.index;
+      const std::vector<std::string>& row = rows[s.index];
+      EXPECT_EQ(std::stod(row[column("arrival")]), s.arrival) << rate << " " << row[column("arrival")];
+      EXPECT_EQ(std::stod(row[column("start")]), s.start) << rate;
+      EXPECT_EQ(std::stod(row[column("end")]), s.end) << rate;
+      EXPECT_GT(s.end, 0.0);
+    }
+  }
 }
 
 TEST(MarketClock, AStreamThatStopsEarlyStillEndsTheTasksInFlight) {

@@ -10,6 +10,7 @@
 #include <limits>
 #include <sstream>
 
+#include "core/protocol/participant_name.h"
 #include "core/protocol/settlement.h"
 #include "scenarios/runner/summary.h"
 
@@ -286,6 +287,30 @@ TEST(Money, BalancesCsvHasOneRowPerTransferSummingToTheSupply) {
   EXPECT_EQ(
       last,
       "17,task-0001,return verifier stake,stake/task-0001/l,l,50,170,70,200,880,10,10,0");
+}
+
+}  // namespace
+}  // namespace veritrain
+
+namespace veritrain {
+namespace {
+
+// balances.csv has a column per participant beside its own columns: a
+// participant named like one of those would make two columns of one name,
+// and a reader by name (csv.DictReader, pandas) would silently read the
+// wrong one. Every column of its own is refused as a participant name.
+TEST(Money, NoParticipantMayBeNamedLikeABalancesColumn) {
+  const std::string csv = BalancesCsv({});
+  std::istringstream header(csv.substr(0, csv.find('\n')));
+  std::string column;
+  int columns = 0;
+  while (std::getline(header, column, ',')) {
+    ++columns;
+    const Status named = CheckParticipantName(column);
+    EXPECT_FALSE(named.ok()) << column;
+    EXPECT_NE(named.message().find("is reserved for"), std::string::npos) << named.message();
+  }
+  EXPECT_GE(columns, 9) << csv;
 }
 
 }  // namespace

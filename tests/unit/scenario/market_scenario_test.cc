@@ -232,6 +232,24 @@ TEST(MarketScenario, WrongClockValuesAreRefusedWithTheFieldAndReason) {
          j["market"]["jobs"] = {{{"steps", 100}, {"service_time", -2}}};
        },
        "/market/jobs/0/service_time", ""},
+      {"a rate that overflows the clock's times",
+       [](json& j) { j["market"]["arrival_rate"] = 1e-300; }, "/market/arrival_rate",
+       "is outside 1e-09 to 1e+09: the market clock's times would overflow"},
+      {"a rate that collapses the clock's times",
+       [](json& j) { j["market"]["arrival_rate"] = 1e300; }, "/market/arrival_rate",
+       "is outside 1e-09 to 1e+09"},
+      {"a service time that overflows the clock",
+       [](json& j) { j["market"]["arrival_rate"] = 1; j["market"]["service_time"] = 1e308; },
+       "/market/service_time", "is outside 1e-09 to 1e+09"},
+      {"a job's service time that overflows the clock",
+       [](json& j) {
+         j["market"]["arrival_rate"] = 1;
+         j["market"]["jobs"] = {{{"steps", 100}, {"service_time", 1e307}}};
+       },
+       "/market/jobs/0/service_time", "is outside 1e-09 to 1e+09"},
+      {"a tiny max_wait",
+       [](json& j) { j["market"]["arrival_rate"] = 1; j["market"]["max_wait"] = 1e-12; },
+       "/market/max_wait", "is outside 1e-09 to 1e+09 (or 0)"},
       {"negative max_wait",
        [](json& j) { j["market"]["arrival_rate"] = 1; j["market"]["max_wait"] = -1; },
        "/market/max_wait", ""},
