@@ -324,8 +324,10 @@ std::string EnumProblem(const std::string& type, const std::string& value, const
 // be written as one (not 100.0).
 bool ScalarFits(const std::string& type, const json& value, bool exact_integer) {
   if (type == "integer") {
-    return exact_integer ? value.is_number_integer() || value.is_number_unsigned()
-                         : value.is_number();
+    if (exact_integer) return value.is_number_integer() || value.is_number_unsigned();
+    // Numerically: 100.0 is 100, but 1.5 is no integer's value.
+    return value.is_number() && (!value.is_number_float() ||
+                                 std::floor(value.get<double>()) == value.get<double>());
   }
   if (type == "number") {
     return value.is_number() || value == "nan" || value == "inf" || value == "-inf";

@@ -313,6 +313,11 @@ TEST(SummaryShapeTest, AValueOfTheWrongTypeIsRefused) {
   EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/update_norms/0"}, {"equals", "NaN"}}),
               HasSubstr("the value there is a number, never \"NaN\""));
   EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/reward"}, {"equals", 1000.0}}), "");
+  // No integer is 1.5: a not_equals that can never fail.
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/reward"}, {"not_equals", 1.5}}),
+              HasSubstr("the value there is an integer, never 1.5"));
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/intervals_verified"}, {"equals", 2.5}}),
+              HasSubstr("never 2.5"));
   EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/dispute/rounds"}, {"min", 1}}), "");
   EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/dispute/arbiter/deviation"}, {"equals", "x"}}), "");
 }
