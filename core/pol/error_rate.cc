@@ -15,7 +15,11 @@ double AtLeastOne(double p, int64_t checks) {
 }  // namespace
 
 nlohmann::json RateEstimate::ToJson() const {
-  return {{"events", events}, {"trials", trials}, {"rate", rate}, {"ci95", {low, high}}};
+  // No trials measure no rate: null, not a 0 that reads as "never".
+  return {{"events", events},
+          {"trials", trials},
+          {"rate", trials > 0 ? nlohmann::json(rate) : nlohmann::json()},
+          {"ci95", {low, high}}};
 }
 
 RateEstimate WilsonRate(int64_t events, int64_t trials) {

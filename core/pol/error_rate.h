@@ -23,7 +23,8 @@ struct RateEstimate {
   double low = 0;   // 95 % Wilson interval
   double high = 1;
 
-  // {"events", "trials", "rate", "ci95": [low, high]}
+  // {"events", "trials", "rate", "ci95": [low, high]}; "rate" is null
+  // when there were no trials.
   nlohmann::json ToJson() const;
 };
 

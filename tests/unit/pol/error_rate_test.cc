@@ -28,6 +28,9 @@ TEST(ErrorRate, MatchesTheClosedForm) {
   EXPECT_EQ(none.trials, 0);
   EXPECT_EQ(none.low, 0.0);
   EXPECT_EQ(none.high, 1.0);
+  // No trials measure no rate: it is written as null, not 0.
+  EXPECT_TRUE(none.ToJson()["rate"].is_null()) << none.ToJson().dump();
+  EXPECT_EQ(r.ToJson()["rate"], 0.14);
 }
 
 TEST(ErrorRate, PerTaskCompoundsEveryCheck) {
