@@ -278,9 +278,14 @@ void SetNodeThresholds(const CalibrationSettings& settings, Calibration* out) {
   }
 }
 
-// Consistency: the first interval of the first seed, every node moved to
-// its threshold at every step, over every range. Returns how far the
-// probe moved the state, by length and metric, and raises δ to it.
+// Consistency: every sampled interval of the first seed, every node moved
+// to its threshold at every step, over every range. Returns how far the
+// probe moved the state, by length and metric, and raises δ to it. Every
+// interval, not the first alone: a later interval, where the training has
+// moved, can amplify the same node thresholds further, and a δ below that
+// lets a solver keep every node within its threshold and still move that
+// interval beyond δ (the honest challenger would lose the game; `check`
+// measures the same on a hand-set δ).
 Result<DeltaTable> ProbeConsistency(const Sampling& s, const TrainingJob& job,
                                     Calibration* out) {
   DeltaTable probe;
@@ -288,24 +293,29 @@ Result<DeltaTable> ProbeConsistency(const Sampling& s, const TrainingJob& job,
                                          [](const auto& t) { return t.second > 0; });
   if (!any_tolerance) return probe;
   const int64_t k = s.task.interval;
-  std::vector<TensorMap> states = {job.InitialState(job.config().init_seed)};
-  for (int64_t p = 0; p < k; ++p) {
-    VT_ASSIGN_OR_RETURN(TensorMap next, TrainStep(job, states.back()));
-    states.push_back(std::move(next));
-  }
   auto threshold = [&](const std::string& node) {
     auto it = out->node_tolerances.find(node);
     return it == out->node_tolerances.end() ? 0.0 : it->second;
   };
-  for (const auto& r : s.ranges) {
-    TensorMap moved = states[r.from];
-    for (int64_t step = 0; step < r.size(); ++step) {
-      VT_ASSIGN_OR_RETURN(moved, PerturbedStep(job, moved, threshold, kProbeSeed));
+  // One interval's honest states at a time (k + 1 states in memory).
+  TensorMap start = job.InitialState(job.config().init_seed);
+  for (int64_t interval = 0; interval < s.intervals; ++interval) {
+    std::vector<TensorMap> states = {std::move(start)};
+    for (int64_t p = 0; p < k; ++p) {
+      VT_ASSIGN_OR_RETURN(TensorMap next, TrainStep(job, states.back()));
+      states.push_back(std::move(next));
     }
-    VT_ASSIGN_OR_RETURN(nlohmann::json d, Distances(s.task, moved, states[r.to]));
-    for (const auto& m : s.task.metrics) {
-      probe[r.size()][m] = std::max(probe[r.size()][m], d[m].get<double>());
+    for (const auto& r : s.ranges) {
+      TensorMap moved = states[r.from];
+      for (int64_t step = 0; step < r.size(); ++step) {
+        VT_ASSIGN_OR_RETURN(moved, PerturbedStep(job, moved, threshold, kProbeSeed));
+      }
+      VT_ASSIGN_OR_RETURN(nlohmann::json d, Distances(s.task, moved, states[r.to]));
+      for (const auto& m : s.task.metrics) {
+        probe[r.size()][m] = std::max(probe[r.size()][m], d[m].get<double>());
+      }
     }
+    start = std::move(states.back());
   }
   for (auto& [steps, by_metric] : out->delta_by_steps) {
     for (auto& [m, delta] : by_metric) {

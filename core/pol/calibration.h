@@ -33,7 +33,8 @@
 // pass verification, or an honest challenger would dispute it and lose the
 // game. So the solver's trace is perturbed — every node of every step by
 // its threshold, in the direction of a fixed random sign per element —
-// over every range of the first interval of the first seed, and δ(m) is
+// over every range of every sampled interval of the first seed (a later
+// interval can amplify the thresholds more than the first), and δ(m) is
 // raised to at least the distance that moves the state (recorded with the
 // honest value, in `consistency`).
 //

@@ -10,6 +10,10 @@
 
 #include <set>
 
+#include "core/pol/perturbation.h"
+#include "core/state/distance.h"
+#include "core/train/job.h"
+#include "core/train/torch_bridge.h"
 #include "scenarios/calibrate/calibration_warnings.h"
 #include "scenarios/runner/run.h"
 
@@ -268,6 +272,68 @@ TEST(CalibrationWarningsTest, ARecordGivesItsCaveatsAndNoOthers) {
   // rather than failing.
   EXPECT_TRUE(CalibrationWarnings(nlohmann::json()).empty());
   EXPECT_TRUE(CalibrationWarnings({{"floor", "high"}, {"honest", {{"l2", 3}}}}).empty());
+}
+
+}  // namespace
+}  // namespace veritrain
+
+namespace veritrain {
+namespace {
+
+// Consistency over every interval, not the first alone: a solver keeping
+// every node of every step within its threshold must not move any sampled
+// interval of the first seed beyond δ(k), or an honest challenger of that
+// interval would lose the game. Each interval's probe is recomputed here
+// from the calibrated thresholds; on this job a later interval amplifies
+// them more than the first (asserted, so that the test tells a probe of the
+// first interval alone apart).
+TEST(CalibrateTest, DeltaCoversTheNodeThresholdsOverEveryInterval) {
+  nlohmann::json j = SyntheticScenario();
+  j["job"] = {{"name", "mlp"},
+              {"steps", 12},
+              {"batch_size", 16},
+              {"params",
+               {{"hidden", {24}},
+                {"train_limit", 256},
+                {"test_limit", 64},
+                {"optimizer", {{"name", "sgd"}, {"lr", 0.3}, {"momentum", 0.9}}}}}};
+  j["protocol"]["checkpoint_interval"] = 4;
+  j["protocol"]["metrics"] = {"l2"};
+  j["protocol"]["calibration"] = {{"profiles", {{{"threads", 2}}}},
+                                  {"seeds", {3}},
+                                  {"first_interval_seeds", 0}};
+  const Scenario sc = Parse(j);
+  auto c = CalibrateScenario(sc);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const double delta = c->delta_by_steps.at(4).at("l2");
+
+  const CalibrationTask task = CalibrationTaskFor(sc);
+  auto job = task.make_job(3, "float32");
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  auto threshold = [&](const std::string& node) {
+    auto it = c->node_tolerances.find(node);
+    return it == c->node_tolerances.end() ? 0.0 : it->second;
+  };
+  TensorMap state = (*job)->InitialState((*job)->config().init_seed);
+  std::vector<double> probe;
+  for (int interval = 0; interval < 3; ++interval) {
+    TensorMap honest = state, moved = state;
+    for (int step = 0; step < 4; ++step) {
+      auto next = TrainStep(**job, honest);
+      ASSERT_TRUE(next.ok()) << next.status().ToString();
+      honest = std::move(next).value();
+      auto perturbed = PerturbedStep(**job, moved, threshold, 0x7e57ab1e);
+      ASSERT_TRUE(perturbed.ok()) << perturbed.status().ToString();
+      moved = std::move(perturbed).value();
+    }
+    auto d = ParameterDistance(ToState(moved), ToState(honest));
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    probe.push_back(d->Get(Metric::kL2));
+    EXPECT_LE(probe.back(), delta) << "interval " << interval;
+    state = std::move(honest);
+  }
+  EXPECT_GT(*std::max_element(probe.begin() + 1, probe.end()), probe[0])
+      << "the job no longer amplifies the thresholds more in a later interval";
 }
 
 }  // namespace
