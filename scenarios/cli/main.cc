@@ -35,6 +35,7 @@
 #include "scenarios/cli/progress.h"
 #include "scenarios/runner/curve_keys.h"
 #include "scenarios/runner/role_executables.h"
+#include "scenarios/runner/process_supervisor.h"
 #include "scenarios/runner/role_launcher.h"
 #include "scenarios/runner/run.h"
 #include "solver/process_main.h"
@@ -145,6 +146,7 @@ int RunCli(int argc, char** argv) {
   // having done nothing) or crashes while it loads is said to be so. After
   // the role launcher's fork: the roles are not this command.
   veritrain::GuardAgainstEarlyExit();
+  veritrain::InstallEarlyInterruptExit();
   CLI::App app{"veritrain: a testbed for verifiable training protocols"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "veritrain " + veritrain::VeritrainVersion() + " (commit " +

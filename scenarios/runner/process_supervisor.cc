@@ -26,7 +26,28 @@ void OnSignal(int sig) {
   errno = saved;
 }
 
+void ExitOnInterrupt(int) {
+  static const char kSaid[] = "veritrain: interrupted\n";
+  [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, kSaid, sizeof(kSaid) - 1);
+  _exit(130);
+}
+
 }  // namespace
+
+void InstallEarlyInterruptExit() {
+  struct sigaction sa;
+  std::memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = &ExitOnInterrupt;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  sigset_t interrupts;
+  sigemptyset(&interrupts);
+  sigaddset(&interrupts, SIGINT);
+  sigaddset(&interrupts, SIGTERM);
+  ::sigprocmask(SIG_UNBLOCK, &interrupts, nullptr);
+}
 
 bool ChildExit::clean() const { return WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0; }
 
@@ -101,6 +122,7 @@ Result<pid_t> ProcessSupervisor::Spawn(const std::string& label,
     sigaction(SIGCHLD, &sa, nullptr);
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGPIPE, &sa, nullptr);
     ::dup2(log_fd, STDOUT_FILENO);
     ::dup2(log_fd, STDERR_FILENO);
     ::execv(args[0], args.data());

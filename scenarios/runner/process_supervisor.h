@@ -29,6 +29,15 @@ namespace veritrain {
 // pipe (RunnerWakeFd) and SIGINT/SIGTERM into RunnerInterrupted(). Safe to
 // call more than once.
 void InstallRunnerSignalHandlers();
+// Until InstallRunnerSignalHandlers takes over: SIGINT or SIGTERM ends the
+// command at once with status 130, saying so on stderr, and SIGPIPE is
+// ignored (a reader of the command's output that goes away does not kill a
+// run; its output is then lost, its results folder is not). Also when the
+// command started with SIGINT or SIGTERM ignored or blocked: a script's
+// background job inherits SIGINT ignored, and the runner's own handlers
+// answer it later, so an interrupt in the first second went unanswered and
+// the whole run went on to exit 0. Call first thing, from the main thread.
+void InstallEarlyInterruptExit();
 int RunnerWakeFd();
 bool RunnerInterrupted();
 

@@ -185,6 +185,31 @@ TEST_F(WorkflowTest, APluginJobThatDependsOnItsProcessIsRefused) {
       << r.err;
 }
 
+// A script's background job starts with SIGINT ignored; a harness may
+// start it with signals blocked. An interrupt sent at once, before the
+// runner's own handlers exist, must still end the command with 130, not
+// be lost while the whole run goes on to exit 0.
+TEST_F(WorkflowTest, AnInterruptBeforeTheRunStartsEndsItEvenIfInheritedIgnored) {
+  const std::string file = Write("early-interrupt", {});
+  sigset_t interrupts, before;
+  sigemptyset(&interrupts);
+  sigaddset(&interrupts, SIGINT);
+  struct sigaction ignore {}, previous {};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(sigaction(SIGINT, &ignore, &previous), 0);
+  ASSERT_EQ(sigprocmask(SIG_BLOCK, &interrupts, &before), 0);
+  // Blocked, the signal stays pending in the child until it unblocks it.
+  const pid_t pid = test_support::SpawnVeritrain({"run", file, "--out", dir_ + "/early"}, dir_);
+  ASSERT_EQ(sigprocmask(SIG_SETMASK, &before, nullptr), 0);
+  ASSERT_EQ(sigaction(SIGINT, &previous, nullptr), 0);
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(kill(pid, SIGINT), 0);
+  CommandResult r = test_support::WaitVeritrain(pid, dir_);
+  EXPECT_EQ(r.exit_code, 130) << r.out << r.err;
+  EXPECT_NE(r.err.find("veritrain: interrupted"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ + "/early/summary.json"));
+}
+
 // A plug-in that crashes while it loads: the process dies of the signal,
 // having named the plug-in.
 TEST_F(WorkflowTest, APluginThatCrashesWhileLoadingIsNamed) {
