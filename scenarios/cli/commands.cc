@@ -73,6 +73,7 @@ void PrintReportResult(const ReportResult& r) {
     std::cerr << "report: the folder fails its audit" << (r.kind == "run" ? " (the report says so)" : "") << ":\n";
     for (const auto& p : r.audit_problems) std::cerr << "  FAIL  " << p << "\n";
   }
+  for (const auto& n : r.audit_notes) std::cerr << "report: note: " << n << "\n";
   if (!r.audited) {
     std::cerr << "report: the folder could not be audited, so the report shows its files "
                  "unchecked: "

@@ -139,6 +139,7 @@ Result<ReportResult> WriteReport(const std::string& dir, const ReportOptions& op
     if (audited.ok()) {
       result.audited = true;
       result.audit_problems = audited->problems;
+      result.audit_notes = audited->notes;
     } else {
       result.audit_error = audited.status().message();
     }

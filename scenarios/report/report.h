@@ -52,6 +52,7 @@ struct ReportResult {
   // folder could not be audited.
   bool audited = false;
   std::vector<std::string> audit_problems;  // empty when the audit passed
+  std::vector<std::string> audit_notes;     // FolderAudit::notes
   // Why the folder could not be audited ("… has no events.jsonl"); the
   // report is then of unchecked files, and `veritrain report` fails.
   std::string audit_error;

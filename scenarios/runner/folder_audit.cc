@@ -598,9 +598,12 @@ std::string AuditText(const FolderAudit& audit) {
   if (!audit.arbiter_key.empty()) out += "  arbiter key " + audit.arbiter_key + "\n";
   for (const auto& p : audit.passed) out += "  ok    " + p + "\n";
   for (const auto& p : audit.problems) out += "  FAIL  " + p + "\n";
-  out += audit.ok() ? "audit: passed\n"
-                    : "audit: FAILED (" + std::to_string(audit.problems.size()) +
-                          (audit.problems.size() == 1 ? " problem)\n" : " problems)\n");
+  for (const auto& n : audit.notes) out += "  note  " + n + "\n";
+  if (!audit.ok()) {
+    return out + "audit: FAILED (" + std::to_string(audit.problems.size()) +
+           (audit.problems.size() == 1 ? " problem)\n" : " problems)\n");
+  }
+  out += audit.notes.empty() ? "audit: passed\n" : "audit: passed, incomplete (see the notes)\n";
   return out;
 }
 

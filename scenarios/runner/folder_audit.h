@@ -56,6 +56,9 @@ struct AuditOptions {
 struct FolderAudit {
   std::vector<std::string> passed;    // one line per check that held
   std::vector<std::string> problems;  // one line per difference, naming it
+  // What holds but a reader must know: a sweep folder that holds fewer
+  // runs than it planned (interrupted, or merged with --allow-missing).
+  std::vector<std::string> notes;
   std::string arbiter_key;            // hex of the key the heads were checked with
   bool ok() const { return problems.empty(); }
 };
@@ -65,8 +68,9 @@ struct FolderAudit {
 // problem in the result.
 Result<FolderAudit> AuditRunFolder(const std::string& dir, const AuditOptions& options = {});
 
-// The lines `veritrain audit` prints: "  ok    ..." / "  FAIL  ...", then
-// "audit: passed" or "audit: FAILED (n problems)".
+// The lines `veritrain audit` prints: "  ok    ..." / "  FAIL  ..." /
+// "  note  ...", then "audit: passed", "audit: passed, incomplete (...)"
+// when there are notes, or "audit: FAILED (n problems)".
 std::string AuditText(const FolderAudit& audit);
 
 // What only the runner observed and no file of the folder records; copied

@@ -165,6 +165,25 @@ void CheckSweepManifest(const std::string& dir, const json& manifest,
     problem("completed is " + completed.dump() + ", rows.jsonl holds " +
             std::to_string(rows.size()) + " rows");
   }
+  // Everything present may be right and the sweep still not whole: its
+  // table and aggregates are then over some points and repetitions only.
+  if (rows.size() < listed.size()) {
+    std::set<int64_t> missing = listed;
+    for (const SweepRow& row : rows) missing.erase(row.run);
+    std::string first;
+    for (int64_t i : missing) {
+      if (first.size() > 60) {
+        first += ", …";
+        break;
+      }
+      first += (first.empty() ? "" : ", ") + std::to_string(i);
+    }
+    audit->notes.push_back("the sweep is incomplete: " + std::to_string(rows.size()) + " of the " +
+                           std::to_string(listed.size()) +
+                           " runs it plans are here (missing runs " + first +
+                           "); its tables and aggregates cover only these, and sweep --resume "
+                           "runs the rest");
+  }
   for (const SweepRow& row : rows) {
     const std::string name = "runs/" + SweepRunDirName(row.run);
     auto it = runs.find(row.run);

@@ -541,6 +541,14 @@ TEST_F(WorkflowTest, AnInterruptedSweepResumesKeepingTheRunsItFinished) {
   EXPECT_EQ(rows.find("interrupted"), std::string::npos) << rows;
   EXPECT_EQ(rows.find("\"failed\""), std::string::npos) << rows;
   const auto kept_time = fs::last_write_time(out + "/runs/run-000000/summary.json");
+  // What is there audits clean, and the audit says the sweep is not whole.
+  CommandResult partial = RunVeritrain({"audit", out}, dir_);
+  EXPECT_EQ(partial.exit_code, 0) << partial.out << partial.err;
+  EXPECT_NE(partial.out.find("  note  the sweep is incomplete: " + std::to_string(done) +
+                             " of the 30 runs it plans are here"),
+            std::string::npos)
+      << partial.out;
+  EXPECT_NE(partial.out.find("audit: passed, incomplete"), std::string::npos) << partial.out;
 
   CommandResult resumed = RunVeritrain({"sweep", file, "--out", out, "--resume", "--jobs", "2"}, dir_);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
@@ -551,6 +559,9 @@ TEST_F(WorkflowTest, AnInterruptedSweepResumesKeepingTheRunsItFinished) {
   EXPECT_EQ(Lines(ReadFile(out + "/sweep.csv")), 1u + 30u);
   EXPECT_EQ(fs::last_write_time(out + "/runs/run-000000/summary.json"), kept_time)
       << "a finished run was run again";
+  CommandResult whole = RunVeritrain({"audit", out}, dir_);
+  EXPECT_EQ(whole.exit_code, 0) << whole.out;
+  EXPECT_EQ(whole.out.find("incomplete"), std::string::npos) << whole.out;
   const std::string all = ReadFile(out + "/rows.jsonl");
   EXPECT_EQ(all.find("interrupted"), std::string::npos);
 }
