@@ -12,6 +12,7 @@
 #include "core/util/json_depth.h"
 #include "scenarios/spec/scenario.h"
 #include "scenarios/sweep/sweep.h"
+#include "scenarios/sweep/sweep_inputs.h"
 #include "scenarios/sweep/sweep_runner.h"
 
 namespace veritrain {
@@ -152,6 +153,7 @@ void CheckSweepManifest(const std::string& dir, const json& manifest,
     problem("run_indices is not a list");
     return;
   }
+  const Result<SweepInputs> recorded = RecordedSweepInputs(manifest, "sweep.json");
   std::set<int64_t> listed;
   for (const json& i : indices) {
     if (!i.is_number_integer() || runs.count(i.get<int64_t>()) == 0) {
@@ -205,6 +207,14 @@ void CheckSweepManifest(const std::string& dir, const json& manifest,
       audit->problems.push_back(name + ": its manifest.json's scenario is not the one "
                                 "sweep.json gives its point (" +
                                 PointName(*spec, run) + ")");
+    }
+    // The files it read are the ones the sweep began with.
+    if (recorded.ok() && run_manifest.ok()) {
+      if (auto change = RunInputChange(*recorded, *run_manifest)) {
+        audit->problems.push_back(name + ": it read " + change->thing + " as " + change->after +
+                                  ", not the " + change->before +
+                                  " sweep.json records: the file changed during the sweep");
+      }
     }
   }
   if (audit->problems.size() == before) {

@@ -144,6 +144,28 @@ SweepInputs SweepInputsOf(const Scenario& base, const SweepSpec& spec,
   return in;
 }
 
+std::optional<SweepInputChange> RunInputChange(const SweepInputs& sweep,
+                                               const json& run_manifest) {
+  if (!run_manifest.is_object()) return std::nullopt;
+  const json read = run_manifest.value("inputs", json());
+  if (!read.is_array()) return std::nullopt;
+  for (size_t i = 0; i < read.size(); ++i) {
+    InputFile file;
+    if (!InputFileFromJson(read[i], "inputs[" + std::to_string(i) + "]", &file).ok()) {
+      return SweepInputChange{"the run's record of what it read (manifest.json inputs[" +
+                                  std::to_string(i) + "])",
+                              "a file entry", read[i].dump().substr(0, 120)};
+    }
+    for (const SweepInputFile& f : sweep.files) {
+      if (f.path == file.path && f.sha256 != file.sha256) {
+        return SweepInputChange{InputFileName(file), ShortInputSha256(f.sha256),
+                                ShortInputSha256(file.sha256)};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<SweepInputChange> CompareSweepInputs(const SweepInputs& before,
                                                    const SweepInputs& after) {
   if (before.version != after.version || before.commit != after.commit ||

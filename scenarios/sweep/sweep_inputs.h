@@ -97,6 +97,15 @@ struct SweepInputChange {
 std::optional<SweepInputChange> CompareSweepInputs(const SweepInputs& before,
                                                    const SweepInputs& after);
 
+// The first file a run read (its manifest's "inputs", run/input_files.h)
+// with other contents than the sweep recorded for the same path when it
+// began: the file changed during the sweep, and the runs before and after
+// trained on different data or code. None when every file the run
+// records is the sweep's, or the run records none (written before runs
+// recorded their inputs).
+std::optional<SweepInputChange> RunInputChange(const SweepInputs& sweep,
+                                               const nlohmann::json& run_manifest);
+
 // The inputs a sweep.json (`manifest`, read from `path`) records.
 // InvalidArgument saying so when it records none (sweep.json files
 // written before inputs were recorded); FromJson's errors, prefixed with

@@ -389,6 +389,7 @@ SweepOutcome RunSweep(const Scenario& base, const SweepOptions& o) {
   std::atomic<size_t> next{0};
   std::atomic<int64_t> finished{out.resumed}, failed{0};
   std::mutex mu;
+  std::string inputs_changed;  // guarded by mu
   auto progress = [&](bool force) {
     if (o.progress == nullptr) return;
     std::string line =
@@ -411,6 +412,24 @@ SweepOutcome RunSweep(const Scenario& base, const SweepOptions& o) {
           out.out_dir + "/runs/" + SweepRunDirName(run.index) + "/row.json",
           {row.ToJson().dump() + "\n"});
       if (!kept.ok()) spdlog::warn("sweep: run {}: {}", run.index, kept.ToString());
+      // A file the job reads that changed since the sweep began: the runs
+      // before and after trained on different data or code, and their
+      // table would show it as an effect of the swept parameters.
+      // (The manifest was just written by the run itself.)
+      std::ifstream manifest_in(out.out_dir + "/runs/" + SweepRunDirName(run.index) +
+                                "/manifest.json");
+      const json run_manifest = json::parse(manifest_in, nullptr, false);
+      if (!run_manifest.is_discarded()) {
+        if (auto change = RunInputChange(inputs, run_manifest)) {
+          std::lock_guard<std::mutex> lock(mu);
+          if (inputs_changed.empty()) {
+            inputs_changed = "run " + std::to_string(run.index) + " read " + change->thing +
+                             " as " + change->after + ", not the " + change->before +
+                             " the sweep began with: the file changed during the sweep, and "
+                             "its runs trained on different inputs; sweep into a new folder";
+          }
+        }
+      }
       if (status != "ok") {
         ++failed;
         spdlog::warn("sweep: run {} ({}) {}: {}", run.index, DescribePoint(*spec, run.shown),
@@ -458,6 +477,10 @@ SweepOutcome RunSweep(const Scenario& base, const SweepOptions& o) {
     return out;
   }
   SetSweepExit(kept.size(), &out);
+  if (!inputs_changed.empty() && out.exit_code == kRunOk) {
+    out.exit_code = kRunFailed;
+    out.error = inputs_changed;
+  }
   return out;
 }
 

@@ -692,6 +692,28 @@ TEST_F(WorkflowTest, ResumeIsRefusedWhenTheBuildOrAFileTheJobReadsChanged) {
   const std::string out = dir_ + "/files";
   CommandResult first = RunVeritrain({"sweep", file, "--out", out}, dir_);
   ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  // A dataset that changed between the sweep's start and a run: each run
+  // records the hashes of what it read, and the audit holds them to the
+  // sweep's (here sweep.json is made to record another hash).
+  {
+    const std::string began = ReadFile(out + "/sweep.json");
+    json m = json::parse(began);
+    for (json& f : m["inputs"]["files"]) {
+      if (f["field"] == "job.dataset.train") f["sha256"] = std::string(64, 'a');
+    }
+    std::ofstream(out + "/sweep.json") << m.dump(2);
+    CommandResult changed = RunVeritrain({"audit", out}, dir_);
+    EXPECT_EQ(changed.exit_code, 1) << changed.out;
+    EXPECT_NE(changed.out.find("runs/run-000000: it read the dataset file " + dir_ +
+                               "/data.csv (job.dataset.train) as sha256 "),
+              std::string::npos)
+        << changed.out;
+    EXPECT_NE(changed.out.find("not the sha256 aaaaaaaaaaaa… sweep.json records: the file "
+                               "changed during the sweep"),
+              std::string::npos)
+        << changed.out;
+    std::ofstream(out + "/sweep.json") << began;
+  }
   // Nothing changed: the runs are kept.
   CommandResult same = RunVeritrain({"sweep", file, "--out", out, "--resume"}, dir_);
   ASSERT_EQ(same.exit_code, 0) << same.out << same.err;

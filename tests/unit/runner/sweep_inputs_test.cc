@@ -280,3 +280,38 @@ TEST(SweepInputsTest, ASweepJsonWithoutInputsIsNotTakenAsMatching) {
 
 }  // namespace
 }  // namespace veritrain
+
+namespace veritrain {
+namespace {
+
+// A file that changed during the sweep: a run's manifest records what it
+// read, and the first file whose hash is not the one the sweep began with
+// is named with both hashes.
+TEST(SweepInputsTest, ARunThatReadAChangedFileIsToldApart) {
+  testing_util::ScratchDir dir;
+  testing_util::WriteFile(dir.path() + "/m.pt", "abc");
+  testing_util::WriteFile(dir.path() + "/data.csv", "1,0\n");
+  const Scenario sc = ScriptScenario(dir.path());
+  auto spec = SweepSpecOf(sc);
+  ASSERT_TRUE(spec.ok());
+  const SweepInputs began = SweepInputsOf(sc, *spec);
+  nlohmann::json manifest = {{"inputs", nlohmann::json::array()}};
+  for (const InputFile& f : ScenarioInputFiles(sc)) manifest["inputs"].push_back(InputFileJson(f));
+  EXPECT_FALSE(RunInputChange(began, manifest).has_value());
+  EXPECT_FALSE(RunInputChange(began, nlohmann::json::object()).has_value());  // an older run
+
+  testing_util::WriteFile(dir.path() + "/data.csv", "2,1\n");
+  manifest["inputs"] = nlohmann::json::array();
+  for (const InputFile& f : ScenarioInputFiles(sc)) manifest["inputs"].push_back(InputFileJson(f));
+  auto change = RunInputChange(began, manifest);
+  ASSERT_TRUE(change.has_value());
+  EXPECT_THAT(change->thing, HasSubstr("data.csv (job.dataset.train)"));
+  EXPECT_EQ(change->before, "sha256 " + began.files[1].sha256->Hex().substr(0, 12) + "…");
+  EXPECT_NE(change->after, change->before);
+
+  manifest["inputs"][0] = "not an entry";
+  ASSERT_TRUE(RunInputChange(began, manifest).has_value());
+}
+
+}  // namespace
+}  // namespace veritrain
