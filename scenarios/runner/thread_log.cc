@@ -85,7 +85,15 @@ ScopedThreadLog::ScopedThreadLog(const std::string& path, const std::string& lab
 }
 
 ScopedThreadLog::~ScopedThreadLog() {
-  if (sink_) sink_->flush();
+  // A flush that fails (the results folder's disk is full) throws; from a
+  // destructor that would end the process. The log is then cut short, and
+  // the run's own error says why.
+  if (sink_) {
+    try {
+      sink_->flush();
+    } catch (const std::exception&) {
+    }
+  }
   t_target = previous_;
 }
 

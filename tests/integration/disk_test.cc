@@ -76,7 +76,7 @@ TEST_F(DiskTest, ASolverWhoseDiskFillsUpEndsTheTaskAtOnceNamingTheCause) {
 // first. Skips when no mount namespace can be made here.
 class FullResultsFolderTest : public DiskTest {
  protected:
-  CommandResult RunOnTmpfs(const std::string& size, int64_t fill) {
+  CommandResult RunOnTmpfs(const std::string& size, int64_t fill, const std::string& extra = "") {
     const std::string mnt = tmp_ + "/mnt";
     fs::create_directories(mnt);
     const std::string script =
@@ -84,7 +84,7 @@ class FullResultsFolderTest : public DiskTest {
         (fill > 0 ? "head -c " + std::to_string(fill) + " /dev/zero > '" + mnt + "/filler'\n"
                   : std::string()) +
         "exec '" + std::string(VERITRAIN_BIN_DIR) + "/veritrain' run '" +
-        Preset("synthetic.json") + "' --out '" + mnt + "/run'\n";
+        Preset("synthetic.json") + "' --out '" + mnt + "/run' " + extra + "\n";
     const std::string out = tmp_ + "/stdout.txt", err = tmp_ + "/stderr.txt";
     pid_t pid = fork();
     if (pid == 0) {
@@ -132,6 +132,16 @@ TEST_F(FullResultsFolderTest, ARoleThatRunsOutOfSpaceSaysWhyThoughItsLogIsLost) 
   EXPECT_TRUE(Contains(r.err, "No space left on device")) << r.err;
   EXPECT_TRUE(Contains(r.err, "the filesystem of the results folder is full")) << r.err;
   EXPECT_FALSE(Contains(r.out, "ledger conserved: NO")) << r.out;
+}
+
+// The same with the roles as threads of the runner: each thread's log file
+// fails to flush when its role ends, which must not abort the process.
+TEST_F(FullResultsFolderTest, AnInProcessRunThatRunsOutOfSpaceFailsWithoutAborting) {
+  CommandResult r = RunOnTmpfs("64k", 40 * 1024, "--in-process");
+  SKIP_WITHOUT_TMPFS(r);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_FALSE(Contains(r.err, "terminate called")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "No space left on device")) << r.err;
 }
 
 }  // namespace
