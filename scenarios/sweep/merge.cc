@@ -67,6 +67,14 @@ Result<MergeResult> MergeSweeps(const std::string& out_dir,
                                          reference_dir + ": their '" + field + "' differ");
         }
       }
+      // The timing columns of runs as threads and as processes are not
+      // comparable, and one "execution" would mislabel half the table.
+      if (m.value("execution", json()) != reference.value("execution", json())) {
+        return Status::InvalidArgument(
+            dir + " ran its runs " + m.value("execution", json()).dump() + " but " +
+            reference_dir + " " + reference.value("execution", json()).dump() +
+            ": their timings are not comparable; sweep the shards in one execution mode");
+      }
       if (m["shard"].value("count", 0) != reference["shard"].value("count", 0)) {
         return Status::InvalidArgument(dir + " was split into " +
                                        m["shard"].value("count", json()).dump() + " shards but " +

@@ -21,6 +21,7 @@
 #include "core/util/build_info.h"
 #include "core/util/json_depth.h"
 #include "scenarios/cli/progress.h"
+#include "scenarios/runner/folder_audit.h"
 #include "scenarios/runner/process_supervisor.h"
 #include "scenarios/runner/results_folder.h"
 #include "scenarios/runner/role_executables.h"
@@ -105,6 +106,15 @@ Result<std::vector<std::pair<size_t, SweepRow>>> ResumedRows(const std::string& 
           "resume with the same ones, or sweep into a new folder");
     }
   }
+  // Runs as threads and as processes in one table: its timing columns would
+  // not be comparable, and sweep.json would name one mode for both.
+  if (earlier.value("execution", json()) != manifest.value("execution", json())) {
+    return Status::InvalidArgument(
+        "--resume: the sweep in " + dir + " ran its runs " +
+        earlier.value("execution", json()).dump() + ", not " +
+        manifest.value("execution", json()).dump() +
+        ": resume it with the same --mode, or sweep into a new folder");
+  }
   // Same scenario text, but its runs would not be comparable with new ones
   // if the build or a file the job reads changed in between.
   auto earlier_inputs = RecordedSweepInputs(earlier, path);
@@ -144,6 +154,15 @@ Result<std::vector<std::pair<size_t, SweepRow>>> ResumedRows(const std::string& 
           !RowMatchesSummary(*row, summary).empty()) {
         spdlog::warn("sweep: run {}: its summary.json is missing or no longer gives its row; "
                      "it is done again", runs[i].index);
+        continue;
+      }
+      // The rest of its folder too: an event log cut short or a ledger
+      // deleted since would leave a folder that fails its audit.
+      auto audit = AuditRunFolder(dir + "/runs/" + SweepRunDirName(runs[i].index));
+      if (!audit.ok() || !audit->ok()) {
+        spdlog::warn("sweep: run {}: its folder no longer audits clean ({}); it is done again",
+                     runs[i].index,
+                     audit.ok() ? audit->problems.front() : audit.status().message());
         continue;
       }
     }

@@ -378,6 +378,21 @@ TEST_F(WorkflowTest, ShardsMergeIntoTheSweepCsvOfTheWholeSweep) {
   EXPECT_EQ(partial.exit_code, 2);
   EXPECT_NE(partial.err.find("in no shard"), std::string::npos) << partial.err;
 
+  // Shards run in different execution modes are refused: one table would
+  // mix timings of threads and processes under one label.
+  {
+    const std::string recorded = ReadFile(shards[2] + "/sweep.json");
+    json m = json::parse(recorded);
+    ASSERT_EQ(m["execution"], "in-process");
+    m["execution"] = "process";
+    std::ofstream(shards[2] + "/sweep.json") << m.dump(2);
+    CommandResult mixed =
+        RunVeritrain({"merge", shards[0], shards[1], shards[2], "--out", dir_ + "/mixed"}, dir_);
+    EXPECT_EQ(mixed.exit_code, 2) << mixed.err;
+    EXPECT_NE(mixed.err.find("ran its runs \"process\" but"), std::string::npos) << mixed.err;
+    std::ofstream(shards[2] + "/sweep.json") << recorded;
+  }
+
   // The output may not be one of the shards (it would be overwritten in
   // place), nor a folder of other files (left as it is).
   std::vector<std::string> into_shard = {"merge", shards[0], shards[1], shards[2], "--out",
@@ -653,6 +668,30 @@ TEST_F(WorkflowTest, ASweepFolderIsAuditedDownToItsRuns) {
   EXPECT_TRUE(fs::exists(out + "/runs/run-000002/summary.json"));
   CommandResult after = RunVeritrain({"audit", out}, dir_);
   EXPECT_EQ(after.exit_code, 0) << after.out;
+
+  // Nor does it keep a run whose folder was damaged since (its event log
+  // cut short): that run is done again, and the folder audits clean.
+  {
+    const std::string log = out + "/runs/run-000003/events.jsonl";
+    const std::string events = ReadFile(log);
+    std::ofstream(log) << events.substr(0, events.size() / 2);
+  }
+  CommandResult repaired = RunVeritrain({"sweep", file, "--out", out, "--resume"}, dir_);
+  EXPECT_EQ(repaired.exit_code, 0) << repaired.out << repaired.err;
+  EXPECT_NE(repaired.err.find("run 3: its folder no longer audits clean"), std::string::npos)
+      << repaired.err;
+  EXPECT_NE(repaired.err.find("3 runs kept from the interrupted sweep, 1 run now"),
+            std::string::npos)
+      << repaired.err;
+  EXPECT_EQ(RunVeritrain({"audit", out}, dir_).exit_code, 0);
+
+  // Runs of the other execution mode would share its table: refused.
+  CommandResult other_mode =
+      RunVeritrain({"sweep", file, "--out", out, "--resume", "--mode", "process"}, dir_);
+  EXPECT_EQ(other_mode.exit_code, 2) << other_mode.err;
+  EXPECT_NE(other_mode.err.find("ran its runs \"in-process\", not \"process\""),
+            std::string::npos)
+      << other_mode.err;
 }
 
 // A run names the code and data it trained on by content, not only by
