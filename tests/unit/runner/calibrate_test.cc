@@ -261,9 +261,12 @@ TEST(CalibrationWarningsTest, ARecordGivesItsCaveatsAndNoOthers) {
   EXPECT_THAT(w[1], testing::StartsWith("the calibrated delta for l2 is "
                                         "protocol.calibration.floor (1), 2e+04 times the "
                                         "largest honest error it measured (5e-05)"));
+  // A few honest tasks in a hundred already cost honest verifiers.
+  record["false_positive"]["per_task"]["rate"] = 0.041;
+  EXPECT_THAT(CalibrationWarnings(record)[0], testing::HasSubstr("predicts that 4% "));
   // Below the rate, a floor within 1000x of the honest error, a δ above the
   // floor: nothing to say.
-  record["false_positive"]["per_task"]["rate"] = 0.04;
+  record["false_positive"]["per_task"]["rate"] = 0.009;
   record["honest"]["l2"]["max"] = 0.002;
   EXPECT_TRUE(CalibrationWarnings(record).empty());
   record["honest"]["l2"] = {{"max", 5e-5}, {"delta", 1.5}};
