@@ -187,7 +187,7 @@ Status ArbiterCore::OnVerdict(const Message& m, Ack* reply) {
     taken.abstain = true;
     taken.disputed_interval = -1;
     taken.evidence = nlohmann::json::object();
-    taken.reason = "abstains: holds " + std::to_string(ledger_.Balance(m.from).value()) +
+    taken.reason = kUnfundedChallenge + std::to_string(ledger_.Balance(m.from).value()) +
                    ", less than the challenge stake " + std::to_string(stake.value()) +
                    ", so its challenge (" + verdict->reason.substr(0, 500) + ") is not played";
     challenged.reset();

@@ -143,19 +143,34 @@ Conclusion ConclusionOf(const ArbiterTask& task) {
   }
   if (task.forced_error && !task.real_round) return {Conclusion::kForcedRound, "", ""};
   if (std::optional<Conclusion> first = NextChallenge(task)) return *first;
-  int64_t accepted = 0;
-  for (const auto& [name, verdict] : task.verdicts) accepted += verdict.accept ? 1 : 0;
-  const int64_t abstained = static_cast<int64_t>(task.verdicts.size()) - accepted;
+  int64_t accepted = 0, unfunded = 0;
+  for (const auto& [name, verdict] : task.verdicts) {
+    accepted += verdict.accept ? 1 : 0;
+    unfunded += verdict.abstain && verdict.reason.rfind(kUnfundedChallenge, 0) == 0 ? 1 : 0;
+  }
+  const int64_t abstained = static_cast<int64_t>(task.verdicts.size()) - accepted - unfunded;
+  // A challenge its challenger could not back is not played, and the task
+  // is not "verified" by it: the reason says so rather than call it an
+  // abstention of a verifier that could not verify.
+  const std::string unplayed =
+      unfunded == 0 ? std::string()
+                    : std::to_string(unfunded) +
+                          " challenge(s) not played: the challenger could not lock its "
+                          "challenge stake";
   if (accepted == 0) {
+    if (unfunded > 0) return {Conclusion::kAllAbstained, "", unplayed};
     return {Conclusion::kAllAbstained, "",
             "every verifier that voted abstained: it could not verify"};
   }
   std::string reason = task.verdicts.size() == task.selected.size()
                            ? "every verifier accepted"
                            : "every verifier that voted before the deadline accepted";
-  if (abstained > 0) {
-    reason = std::to_string(accepted) + " verifier(s) accepted, " + std::to_string(abstained) +
-             " abstained (could not verify), none challenged";
+  if (abstained > 0 || unfunded > 0) {
+    reason = std::to_string(accepted) + " verifier(s) accepted";
+    if (abstained > 0) {
+      reason += ", " + std::to_string(abstained) + " abstained (could not verify)";
+    }
+    reason += unfunded > 0 ? "; " + unplayed : std::string(", none challenged");
   }
   return {Conclusion::kAccepted, "", reason};
 }

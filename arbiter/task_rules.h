@@ -71,6 +71,11 @@ std::vector<std::string> WithheldChallengers(const ArbiterTask& task);
 // A failed checkpoint demand decides before anything else: the task is
 // withheld, won by the first of WithheldChallengers (selection order, not
 // arrival order).
+// How the reason of a challenge verdict taken as an abstention begins when
+// its challenger could not lock the challenge stake (the arbiter writes it;
+// ConclusionOf counts such verdicts apart from abstentions).
+inline constexpr const char* kUnfundedChallenge = "abstains: holds ";
+
 struct Conclusion {
   enum Kind {
     kWithheld,     // a checkpoint demand failed: the first withheld challenger wins

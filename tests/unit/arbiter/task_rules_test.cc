@@ -226,6 +226,21 @@ TEST_F(TaskRules, EveryConclusion) {
   EXPECT_EQ(c.kind, Conclusion::kAccepted);
   EXPECT_EQ(c.reason, "1 verifier(s) accepted, 1 abstained (could not verify), none challenged");
 
+  // A challenge its challenger could not back is not an abstention of one
+  // that could not verify: the reason names it.
+  Verdict unfunded = Abstain();
+  unfunded.reason = std::string(kUnfundedChallenge) + "40, less than the challenge stake 100";
+  task_.verdicts["v2"] = unfunded;
+  c = ConclusionOf(task_);
+  EXPECT_EQ(c.kind, Conclusion::kAccepted);
+  EXPECT_EQ(c.reason,
+            "1 verifier(s) accepted; 1 challenge(s) not played: the challenger could not lock "
+            "its challenge stake");
+  task_.verdicts["v1"] = Abstain();
+  EXPECT_EQ(ConclusionOf(task_).reason,
+            "1 challenge(s) not played: the challenger could not lock its challenge stake");
+  task_.verdicts["v2"] = Abstain();
+
   task_.verdicts["v1"] = Abstain();
   c = ConclusionOf(task_);
   EXPECT_EQ(c.kind, Conclusion::kAllAbstained);
