@@ -174,6 +174,37 @@ std::string ForcedErrorFunding(const Scenario& scenario) {
 // games it can play may wait out timeout_s, the runner may stop the run
 // unfinished, with no summary. A warning, not an error: a game is played
 // only when a challenge comes.
+// Values that are valid but cannot do anything in this scenario: a reader
+// of the file (or of a sweep over them) would think they did.
+std::vector<std::string> NoEffectWarnings(const Scenario& scenario) {
+  std::vector<std::string> out;
+  const TaskEconomics& econ = scenario.economics.task;
+  if (econ.whistleblower_reward > 0 && econ.forced_error_rate == 0 && !scenario.market) {
+    out.push_back("/economics/whistleblower_reward: " +
+                  std::to_string(econ.whistleblower_reward) +
+                  " is paid only for catching a forced error, and forced_error_rate is 0: it "
+                  "is never paid. Give forced_error_rate, or leave the reward out.");
+  }
+  if (scenario.network.transport != "tcp" && scenario.network.host != "127.0.0.1") {
+    out.push_back("/network/host: \"" + scenario.network.host + "\" names where tcp endpoints "
+                  "bind, and the transport is " + scenario.network.transport +
+                  ": it is not used. Set network.transport to \"tcp\", or leave host out.");
+  }
+  const nlohmann::json& faults = scenario.network.faults;
+  const auto rate = [&](const char* k) { return faults.value(k, 0.0); };
+  if (faults.value("max_delay_ms", int64_t{200}) != 200 && rate("delay") == 0) {
+    out.push_back("/network/faults/max_delay_ms: delays only delayed messages, and "
+                  "network.faults.delay is 0: no message is delayed. Give delay, or leave "
+                  "max_delay_ms out.");
+  }
+  if (faults.value("reorder_hold_ms", int64_t{50}) != 50 && rate("reorder") == 0) {
+    out.push_back("/network/faults/reorder_hold_ms: holds only reordered messages, and "
+                  "network.faults.reorder is 0: no message is reordered. Give reorder, or "
+                  "leave reorder_hold_ms out.");
+  }
+  return out;
+}
+
 std::vector<std::string> StalledGameWarnings(const Scenario& scenario) {
   std::vector<std::string> out;
   if (scenario.market) return out;
@@ -387,6 +418,7 @@ std::vector<std::string> ScenarioWarnings(const Scenario& scenario, bool measure
                   "neither encrypted nor authenticated, and the keys are not read. Set enabled "
                   "to true to use them, or leave keys out.");
   }
+  for (std::string& w : NoEffectWarnings(scenario)) out.push_back(std::move(w));
   if (std::string few = CalibrationSampleWarning(scenario); !few.empty()) {
     out.push_back(std::move(few));
   }

@@ -341,7 +341,11 @@ TEST(ScenarioWarningsFunds, AJackpotShortOfOneForcedErrorIsWarnedAbout) {
   j["economics"]["forced_error_rate"] = 0;
   auto none = ParseScenario(j.dump(), "w.json");
   ASSERT_TRUE(none.ok());
-  EXPECT_TRUE(ScenarioWarnings(*none).empty());
+  // No forced errors: nothing for the jackpot to pay, and the reward for
+  // catching one is never paid (said as such).
+  const auto without = ScenarioWarnings(*none);
+  ASSERT_EQ(without.size(), 1u);
+  EXPECT_THAT(without[0], HasSubstr("/economics/whistleblower_reward: 100 is paid only"));
 }
 
 // A sweep's points get the warnings the file as written does not: exact
@@ -452,6 +456,58 @@ TEST(SweepWarningsTest, APointThatWarrantsAWarningIsWarnedAboutByName) {
   EXPECT_THAT(out.str(), HasSubstr("w.json: warning: /sweep: point 1"));
   // Without a sweep block there is nothing more to say.
   EXPECT_TRUE(SweepWarnings(base).empty());
+}
+
+}  // namespace
+}  // namespace veritrain
+
+namespace veritrain {
+namespace {
+
+// Values that are valid but do nothing in the scenario are named, with
+// what would make them count; at their defaults, nothing is said.
+TEST(ScenarioWarningsNoEffect, ParametersThatCannotActAreNamed) {
+  const nlohmann::json base = {
+      {"format", "veritrain-scenario/1"},
+      {"name", "w"},
+      {"job", {{"name", "synthetic"}, {"steps", 20}}},
+      {"protocol", {{"checkpoint_interval", 5}}},
+      {"participants", {{{"name", "s"}, {"role", "solver"}}, {{"name", "v"}, {"role", "verifier"}}}}};
+  const auto warnings = [](const nlohmann::json& j) {
+    auto sc = ParseScenario(j.dump(), "w.json");
+    EXPECT_TRUE(sc.ok()) << sc.status().ToString();
+    return sc.ok() ? ScenarioWarnings(*sc) : std::vector<std::string>{};
+  };
+  EXPECT_TRUE(warnings(base).empty());
+  struct Case {
+    nlohmann::json patch;
+    std::string said;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{{"economics", {{"whistleblower_reward", 50}}}},
+            "/economics/whistleblower_reward: 50 is paid only for catching a forced error, and "
+            "forced_error_rate is 0"},
+           {{{"network", {{"host", "10.0.0.1"}}}},
+            "/network/host: \"10.0.0.1\" names where tcp endpoints bind, and the transport is "
+            "ipc"},
+           {{{"network", {{"faults", {{"max_delay_ms", 900}}}}}},
+            "/network/faults/max_delay_ms: delays only delayed messages"},
+           {{{"network", {{"faults", {{"reorder_hold_ms", 9}}}}}},
+            "/network/faults/reorder_hold_ms: holds only reordered messages"}}) {
+    nlohmann::json j = base;
+    j.merge_patch(c.patch);
+    const auto w = warnings(j);
+    ASSERT_EQ(w.size(), 1u) << c.patch.dump();
+    EXPECT_THAT(w[0], HasSubstr(c.said));
+  }
+  // With what makes them act: nothing to say.
+  nlohmann::json acting = base;
+  acting.merge_patch({{"economics", {{"whistleblower_reward", 50}, {"forced_error_rate", 0.5}}},
+                      {"network", {{"faults", {{"max_delay_ms", 900}, {"delay", 0.1}}}}}});
+  for (const std::string& w : warnings(acting)) {
+    EXPECT_THAT(w, Not(HasSubstr("whistleblower_reward: 50 is paid only")));
+    EXPECT_THAT(w, Not(HasSubstr("max_delay_ms")));
+  }
 }
 
 }  // namespace
