@@ -87,6 +87,9 @@ MarketSpec MarketSpec::FromResolved(const json& r) {
 
 namespace {
 
+// The most participants a pool may generate: "participants"' own bound.
+constexpr int64_t kMaxMarketParticipants = 1000;
+
 // What the pool generates: the participants and the totals the later checks need.
 struct MarketPool {
   json participants = json::array();
@@ -307,6 +310,18 @@ std::vector<ScenarioError> ExpandMarket(json* resolved) {
     }
   }
   const MarketSpec spec = MarketSpec::FromResolved(r);
+  // Every participant of the pool is a role of the run (a process or a
+  // thread), as in "participants", whose bound it shares: a pool of 10^5
+  // could never run, and generating and checking it took minutes.
+  int64_t total = 0;
+  for (const MarketEntry& e : spec.entries) total += e.count;
+  if (total > kMaxMarketParticipants) {
+    errors.push_back({"/market", "the pool generates " + std::to_string(total) +
+                                     " participants; at most " +
+                                     std::to_string(kMaxMarketParticipants) +
+                                     " (each is a role of the run, as in \"participants\")"});
+    return errors;
+  }
   MarketPool pool = GeneratePool(r, spec, &errors);
   // A document expanded before (a run's manifest) holds exactly these.
   if (r.contains("participants") && r["participants"] != pool.participants) {

@@ -265,6 +265,11 @@ TEST(MarketScenario, WrongClockValuesAreRefusedWithTheFieldAndReason) {
       {"job service time without a rate",
        [](json& j) { j["market"]["jobs"] = {{{"steps", 100}, {"service_time", 2}}}; },
        "/market/jobs/0/service_time", "has no meaning without market.arrival_rate"},
+      {"a pool past the participants' bound",
+       [](json& j) {
+         j["market"]["verifiers"] = {{{"name", "a"}, {"count", 1000}}, {{"name", "b"}, {"count", 5}}};
+       },
+       "/market", "the pool generates 1010 participants; at most 1000"},
       {"a pool too small to staff a task",
        [](json& j) { j["market"]["arrival_rate"] = 1; j["economics"]["verifiers_per_task"] = 14; },
        "/economics/verifiers_per_task", "more verifiers per task than the pool has (13)"},
