@@ -164,9 +164,17 @@ void ArbiterLink::Beat(std::optional<zmq::socket_t>& socket,
     }
     Status sent = messenger_.Send(*socket, Pack(Heartbeat{n}));
     if (!sent.ok()) {
-      spdlog::warn("{}: heartbeat: {}", messenger_.name(), sent.ToString());
+      beats_failed_.fetch_add(1);
+      // Once per streak: a full queue (an arbiter busy or gone) refuses
+      // every beat of the period after it, and a line each filled the log.
+      if (!beats_failing_.exchange(true)) {
+        spdlog::warn("{}: heartbeat: {} (further failures are not logged until a heartbeat "
+                     "goes out again)",
+                     messenger_.name(), sent.ToString());
+      }
       return;
     }
+    beats_failing_.store(false);
     beats_.fetch_add(1);
   } catch (const zmq::error_t& e) {
     // E.g. the context terminated: tried again next period, never thrown

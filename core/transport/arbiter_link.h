@@ -106,6 +106,8 @@ class ArbiterLink {
 
   // Heartbeats sent so far by the heartbeat thread.
   int64_t heartbeats() const { return beats_.load(); }
+  // Heartbeats the heartbeat thread could not send.
+  int64_t heartbeats_failed() const { return beats_failed_.load(); }
 
   zmq::socket_t& dealer() { return dealer_; }
   zmq::socket_t& sub() { return sub_; }
@@ -136,6 +138,8 @@ class ArbiterLink {
   ReplayGuard sub_guard_;
   std::map<uint64_t, Outstanding> pending_;
   std::atomic<int64_t> beats_{0};
+  std::atomic<int64_t> beats_failed_{0};
+  std::atomic<bool> beats_failing_{false};  // the last heartbeat could not be sent
   int64_t last_event_ms_ = 0;
   bool silent_ = false;
   int64_t silences_ = 0;

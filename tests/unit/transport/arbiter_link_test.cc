@@ -8,9 +8,12 @@
 #include "core/transport/arbiter_link.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -231,6 +234,59 @@ TEST_F(ArbiterLinkTest, AnEventWaitingUnreadIsNotTheArbiterFallingSilent) {
   std::this_thread::sleep_for(std::chrono::milliseconds(4 * retry.silence_ms));
   ASSERT_TRUE(link.Tick().ok());
   EXPECT_EQ(link.arbiter_silences(), 1);
+}
+
+}  // namespace
+}  // namespace veritrain
+
+namespace veritrain {
+namespace {
+
+// Heartbeats that cannot be sent (the arbiter's socket gone, as when an
+// in-process run ends before its submitter) are said once per streak, not
+// once per beat: an in-process sweep's terminal filled with the line.
+TEST(ArbiterLinkHeartbeats, AStreakOfFailedBeatsIsLoggedOnce) {
+  zmq::context_t ctx;
+  Identity arbiter_id = Identity::Generate(), peer_id = Identity::Generate();
+  KeyDirectory keys;
+  keys.Add("arbiter", arbiter_id.public_key());
+  keys.Add("peer", peer_id.public_key());
+  Messenger peer("peer", peer_id, keys);
+  auto lines = std::make_shared<std::ostringstream>();
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(*lines);
+  auto logger = spdlog::default_logger();
+  logger->sinks().push_back(sink);
+  {
+    zmq::socket_t router(ctx, zmq::socket_type::router);
+    router.bind("inproc://beats-requests");
+    zmq::socket_t pub(ctx, zmq::socket_type::pub);
+    pub.bind("inproc://beats-events");
+    RetryPolicy retry;
+    retry.heartbeat_ms = 1;
+    ArbiterLink link(ctx, peer, "inproc://beats-requests", "inproc://beats-events", retry);
+    ASSERT_TRUE(link.ConnectSockets().ok());
+    // Until the first beat has gone out, then without the arbiter's socket
+    // for many periods.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (link.heartbeats() == 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+    }
+    ASSERT_GT(link.heartbeats(), 0);
+    router.close();
+    // Many beats that cannot go out, each a failure.
+    while (link.heartbeats_failed() < 50 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+    }
+    ASSERT_GE(link.heartbeats_failed(), 50);
+  }
+  logger->sinks().pop_back();
+  const std::string said = lines->str();
+  size_t count = 0;
+  for (size_t at = said.find("peer: heartbeat: "); at != std::string::npos;
+       at = said.find("peer: heartbeat: ", at + 1)) {
+    ++count;
+  }
+  EXPECT_LE(count, 1u) << said;
 }
 
 }  // namespace
