@@ -88,6 +88,21 @@ Result<std::vector<std::pair<size_t, SweepRow>>> ResumedRows(const std::string& 
   const std::string path = dir + "/sweep.json";
   std::ifstream in(path);
   if (!in) {
+    // A folder nothing was swept into yet: nothing to resume, and a harness
+    // can pass --resume on its first start as on every later one.
+    std::error_code ec;
+    bool empty = true;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+      // The lock and the runs/ folder this open made are all it may hold.
+      const std::string name = e.path().filename().string();
+      std::error_code is_empty;
+      empty = empty && (name == kResultsLockFile ||
+                        (name == "runs" && std::filesystem::is_empty(e.path(), is_empty)));
+    }
+    if (!ec && empty) {
+      spdlog::info("sweep: --resume: nothing to resume in {}: the sweep starts there", dir);
+      return std::vector<std::pair<size_t, SweepRow>>{};
+    }
     return Status::InvalidArgument("--resume: " + dir + " holds no sweep.json (no sweep was "
                                    "started there)");
   }

@@ -685,6 +685,20 @@ TEST_F(WorkflowTest, ASweepFolderIsAuditedDownToItsRuns) {
       << repaired.err;
   EXPECT_EQ(RunVeritrain({"audit", out}, dir_).exit_code, 0);
 
+  // A folder nothing was swept into: --resume starts the sweep (a harness
+  // passes it on its first start as on every later one); a folder of
+  // something else is still refused.
+  CommandResult fresh = RunVeritrain({"sweep", file, "--out", dir_ + "/fresh", "--resume"}, dir_);
+  EXPECT_EQ(fresh.exit_code, 0) << fresh.err;
+  EXPECT_NE(fresh.err.find("nothing to resume in " + dir_ + "/fresh"), std::string::npos)
+      << fresh.err;
+  EXPECT_EQ(Lines(ReadFile(dir_ + "/fresh/sweep.csv")), 1u + 4u);
+  fs::create_directories(dir_ + "/other");
+  std::ofstream(dir_ + "/other/notes.md") << "mine";
+  CommandResult other = RunVeritrain({"sweep", file, "--out", dir_ + "/other", "--resume"}, dir_);
+  EXPECT_EQ(other.exit_code, 2) << other.err;
+  EXPECT_TRUE(fs::exists(dir_ + "/other/notes.md"));
+
   // Runs of the other execution mode would share its table: refused.
   CommandResult other_mode =
       RunVeritrain({"sweep", file, "--out", out, "--resume", "--mode", "process"}, dir_);
