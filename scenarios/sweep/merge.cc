@@ -71,9 +71,9 @@ Result<MergeResult> MergeSweeps(const std::string& out_dir,
       // comparable, and one "execution" would mislabel half the table.
       if (m.value("execution", json()) != reference.value("execution", json())) {
         return Status::InvalidArgument(
-            dir + " ran its runs " + m.value("execution", json()).dump() + " but " +
-            reference_dir + " " + reference.value("execution", json()).dump() +
-            ": their timings are not comparable; sweep the shards in one execution mode");
+            dir + " was swept in execution mode " + m.value("execution", json()).dump() +
+            " but " + reference_dir + " in " + reference.value("execution", json()).dump() +
+            ": their timings need not be comparable; sweep the shards with one --mode");
       }
       if (m["shard"].value("count", 0) != reference["shard"].value("count", 0)) {
         return Status::InvalidArgument(dir + " was split into " +

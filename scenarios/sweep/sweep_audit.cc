@@ -169,8 +169,17 @@ void CheckSweepManifest(const std::string& dir, const json& manifest,
   }
   // Everything present may be right and the sweep still not whole: its
   // table and aggregates are then over some points and repetitions only.
-  if (rows.size() < listed.size()) {
-    std::set<int64_t> missing = listed;
+  // A shard plans its own runs; a whole sweep (a merge with
+  // --allow-missing among them, which lists only the runs it holds) plans
+  // every run of the sweep.
+  const json shard = manifest.value("shard", json::object());
+  const bool whole = !shard.is_object() || shard.value("count", int64_t{1}) == 1;
+  std::set<int64_t> planned = listed;
+  if (whole) {
+    for (const auto& [index, run] : runs) planned.insert(index);
+  }
+  if (rows.size() < planned.size()) {
+    std::set<int64_t> missing = planned;
     for (const SweepRow& row : rows) missing.erase(row.run);
     std::string first;
     for (int64_t i : missing) {
@@ -181,7 +190,7 @@ void CheckSweepManifest(const std::string& dir, const json& manifest,
       first += (first.empty() ? "" : ", ") + std::to_string(i);
     }
     audit->notes.push_back("the sweep is incomplete: " + std::to_string(rows.size()) + " of the " +
-                           std::to_string(listed.size()) +
+                           std::to_string(planned.size()) +
                            " runs it plans are here (missing runs " + first +
                            "); its tables and aggregates cover only these, and sweep --resume "
                            "runs the rest");

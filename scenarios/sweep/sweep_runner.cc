@@ -125,10 +125,11 @@ Result<std::vector<std::pair<size_t, SweepRow>>> ResumedRows(const std::string& 
   // not be comparable, and sweep.json would name one mode for both.
   if (earlier.value("execution", json()) != manifest.value("execution", json())) {
     return Status::InvalidArgument(
-        "--resume: the sweep in " + dir + " ran its runs " +
+        "--resume: the sweep in " + dir + " was begun in execution mode " +
         earlier.value("execution", json()).dump() + ", not " +
         manifest.value("execution", json()).dump() +
-        ": resume it with the same --mode, or sweep into a new folder");
+        " (each run's manifest says how it ran): resume it with the same --mode, or sweep "
+        "into a new folder");
   }
   // Same scenario text, but its runs would not be comparable with new ones
   // if the build or a file the job reads changed in between.
@@ -178,6 +179,17 @@ Result<std::vector<std::pair<size_t, SweepRow>>> ResumedRows(const std::string& 
         spdlog::warn("sweep: run {}: its folder no longer audits clean ({}); it is done again",
                      runs[i].index,
                      audit.ok() ? audit->problems.front() : audit.status().message());
+        continue;
+      }
+      // And it read what the sweep reads now (a file that changed during
+      // the sweep and was put back: that run read the other contents).
+      std::ifstream manifest_in(dir + "/runs/" + SweepRunDirName(runs[i].index) +
+                                "/manifest.json");
+      const json run_manifest = json::parse(manifest_in, nullptr, false);
+      if (auto change = RunInputChange(inputs, run_manifest)) {
+        spdlog::warn("sweep: run {}: it read {} as {}, not the {} the sweep reads: it is done "
+                     "again",
+                     runs[i].index, change->thing, change->after, change->before);
         continue;
       }
     }
@@ -300,6 +312,13 @@ SweepRow RunPoint(const Scenario& base, const SweepSpec& spec, const SweepRun& r
   if (!sc.ok()) return RowFromError(run, sc.status().message());
   RunOptions ro;
   ro.out_dir = out_dir + "/runs/" + SweepRunDirName(run.index);
+  // The sweep's own run folder, done (again): whatever an earlier attempt
+  // left there (a manifest cut short, say) is the sweep's, not the user's,
+  // and would make the run refuse the folder.
+  {
+    std::error_code ec;
+    std::filesystem::remove_all(ro.out_dir, ec);
+  }
   ro.bin_dir = bin_dir;
   ro.quiet = true;
   ro.mode = mode;

@@ -373,10 +373,19 @@ TEST_F(WorkflowTest, ShardsMergeIntoTheSweepCsvOfTheWholeSweep) {
   EXPECT_TRUE(fs::exists(dir_ + "/merged/runs/run-000007/summary.json"));
   EXPECT_TRUE(fs::exists(dir_ + "/merged/report.html"));
 
-  // A missing shard is refused.
+  // A missing shard is refused; merged with --allow-missing, the folder
+  // audits as incomplete.
   CommandResult partial = RunVeritrain({"merge", shards[0], shards[1], "--out", dir_ + "/m2"}, dir_);
   EXPECT_EQ(partial.exit_code, 2);
   EXPECT_NE(partial.err.find("in no shard"), std::string::npos) << partial.err;
+  ASSERT_EQ(RunVeritrain({"merge", shards[0], shards[1], "--out", dir_ + "/m2", "--allow-missing"},
+                         dir_)
+                .exit_code,
+            0);
+  CommandResult holes = RunVeritrain({"audit", dir_ + "/m2"}, dir_);
+  EXPECT_EQ(holes.exit_code, 0) << holes.out;
+  EXPECT_NE(holes.out.find("of the 8 runs it plans are here"), std::string::npos) << holes.out;
+  EXPECT_NE(holes.out.find("audit: passed, incomplete"), std::string::npos) << holes.out;
 
   // Shards run in different execution modes are refused: one table would
   // mix timings of threads and processes under one label.
@@ -389,7 +398,7 @@ TEST_F(WorkflowTest, ShardsMergeIntoTheSweepCsvOfTheWholeSweep) {
     CommandResult mixed =
         RunVeritrain({"merge", shards[0], shards[1], shards[2], "--out", dir_ + "/mixed"}, dir_);
     EXPECT_EQ(mixed.exit_code, 2) << mixed.err;
-    EXPECT_NE(mixed.err.find("ran its runs \"process\" but"), std::string::npos) << mixed.err;
+    EXPECT_NE(mixed.err.find("was swept in execution mode \"process\" but"), std::string::npos) << mixed.err;
     std::ofstream(shards[2] + "/sweep.json") << recorded;
   }
 
@@ -684,6 +693,19 @@ TEST_F(WorkflowTest, ASweepFolderIsAuditedDownToItsRuns) {
             std::string::npos)
       << repaired.err;
   EXPECT_EQ(RunVeritrain({"audit", out}, dir_).exit_code, 0);
+  // A run whose manifest was cut short: the sweep clears its own run
+  // folder and does it again, rather than fail on a folder it cannot read.
+  {
+    const std::string m = out + "/runs/run-000001/manifest.json";
+    const std::string text = ReadFile(m);
+    std::ofstream(m) << text.substr(0, 100);
+  }
+  CommandResult remade = RunVeritrain({"sweep", file, "--out", out, "--resume"}, dir_);
+  EXPECT_EQ(remade.exit_code, 0) << remade.out << remade.err;
+  EXPECT_NE(remade.err.find("3 runs kept from the interrupted sweep, 1 run now"),
+            std::string::npos)
+      << remade.err;
+  EXPECT_EQ(RunVeritrain({"audit", out}, dir_).exit_code, 0);
 
   // A folder nothing was swept into: --resume starts the sweep (a harness
   // passes it on its first start as on every later one); a folder of
@@ -703,7 +725,7 @@ TEST_F(WorkflowTest, ASweepFolderIsAuditedDownToItsRuns) {
   CommandResult other_mode =
       RunVeritrain({"sweep", file, "--out", out, "--resume", "--mode", "process"}, dir_);
   EXPECT_EQ(other_mode.exit_code, 2) << other_mode.err;
-  EXPECT_NE(other_mode.err.find("ran its runs \"in-process\", not \"process\""),
+  EXPECT_NE(other_mode.err.find("was begun in execution mode \"in-process\", not \"process\""),
             std::string::npos)
       << other_mode.err;
 }
@@ -766,6 +788,30 @@ TEST_F(WorkflowTest, ResumeIsRefusedWhenTheBuildOrAFileTheJobReadsChanged) {
               std::string::npos)
         << changed.out;
     std::ofstream(out + "/sweep.json") << began;
+  }
+  // Kept runs that read other contents than the sweep reads now (the file
+  // changed while the sweep ran, its record then put right): --resume does
+  // them again rather than keep them beside the others.
+  {
+    const std::string began = ReadFile(out + "/sweep.json");
+    const std::string data = ReadFile(dir_ + "/data.csv");
+    std::ofstream(dir_ + "/data.csv") << CsvRows(63);
+    json m = json::parse(began);
+    for (json& f : m["inputs"]["files"]) {
+      if (f["field"] == "job.dataset.train") {
+        f["sha256"] = Sha256Of(ReadFile(dir_ + "/data.csv")).Hex();
+      }
+    }
+    std::ofstream(out + "/sweep.json") << m.dump(2);
+    CommandResult redone = RunVeritrain({"sweep", file, "--out", out, "--resume"}, dir_);
+    EXPECT_EQ(redone.exit_code, 0) << redone.out << redone.err;
+    EXPECT_NE(redone.err.find("run 0: it read the dataset file"), std::string::npos) << redone.err;
+    EXPECT_NE(redone.err.find("run 1: it read the dataset file"), std::string::npos) << redone.err;
+    EXPECT_EQ(redone.err.find("kept from the interrupted sweep"), std::string::npos) << redone.err;
+    EXPECT_EQ(RunVeritrain({"audit", out}, dir_).exit_code, 0);
+    // Back as it was, for what follows: the first contents, the sweep anew.
+    std::ofstream(dir_ + "/data.csv") << data;
+    ASSERT_EQ(RunVeritrain({"sweep", file, "--out", out}, dir_).exit_code, 0);
   }
   // Nothing changed: the runs are kept.
   CommandResult same = RunVeritrain({"sweep", file, "--out", out, "--resume"}, dir_);
