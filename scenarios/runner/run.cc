@@ -163,6 +163,7 @@ class Run {
   // Chooses the execution mode (in-process falls back to process mode when
   // the profiles need separate processes) and creates the role host.
   void ChooseHost();
+  Status AdmitSockets(size_t participants);
   // Updates the progress line, if any: training steps (from the solver's
   // checkpoint files), then verification.
   void ReportProgress();
@@ -471,6 +472,38 @@ Status Run::WriteManifest() {
   return WriteFileAtomically(out_.out_dir + "/manifest.json", {manifest_.dump(2) + "\n"});
 }
 
+// In-process, every role's sockets are the one context's: ZeroMQ's default
+// of 1023 sockets a context ran out at about 250 participants, and the run
+// aborted on an exception from a role's heartbeat socket. The context is
+// given room for them all (before its first socket), and the process's
+// descriptor limit raised to its hard limit if it is short; when even that
+// is too few, the run goes as processes.
+Status Run::AdmitSockets(size_t participants) {
+  const int64_t sockets = static_cast<int64_t>(participants) * 8 + 256;
+  struct rlimit files {};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY &&
+      static_cast<int64_t>(files.rlim_cur) < sockets + 256) {
+    if (files.rlim_max != RLIM_INFINITY && static_cast<int64_t>(files.rlim_max) < sockets + 256) {
+      return Status::FailedPrecondition(
+          std::to_string(participants) + " participants' sockets need about " +
+          std::to_string(sockets + 256) + " file descriptors in one process, and its hard "
+          "limit (ulimit -Hn) is " + std::to_string(files.rlim_max));
+    }
+    files.rlim_cur = files.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &files) != 0) {
+      return Status::FailedPrecondition("cannot raise the file descriptor limit for " +
+                                       std::to_string(participants) + " participants' sockets");
+    }
+  }
+  try {
+    ctx_->set(zmq::ctxopt::max_sockets, static_cast<int>(sockets));
+  } catch (const zmq::error_t& e) {
+    return Status::FailedPrecondition(std::string("ZeroMQ refuses ") + std::to_string(sockets) +
+                                     " sockets in one context: " + e.what());
+  }
+  return Status::Ok();
+}
+
 void Run::ChooseHost() {
   out_.mode = opt_.mode.value_or(ScenarioExecutionMode(sc_).value_or(ExecutionMode::kProcess));
   requested_mode_ = out_.mode;
@@ -507,6 +540,7 @@ void Run::ChooseHost() {
       admitted = Status::FailedPrecondition(
           "the scenario crashes a role with SIGKILL, which needs the role in its own process");
     }
+    if (admitted.ok()) admitted = AdmitSockets(sc_.participants.size());
     if (!admitted.ok()) {
       out_.mode = ExecutionMode::kProcess;
       out_.mode_note = "in-process mode not possible, ran as processes: " + admitted.message();

@@ -183,6 +183,22 @@ TEST_F(MarketTest, MarketsBeyondThePresetsAreAuditedAndConserved) {
   }
 }
 
+// In-process, every participant's sockets are one ZeroMQ context's: a pool
+// of 300 ran out of its default 1023 sockets and the run aborted (exit
+// 134). It runs, in-process, and audits clean.
+TEST_F(MarketTest, AMarketOfHundredsRunsInProcess) {
+  json j = Market(31, "random", 1);
+  j["tasks"] = 2;
+  j["market"]["solvers"] = {{{"name", "s"}, {"count", 300}}};
+  j["execution"] = {{"mode", "in-process"}};
+  const std::string out = dir_ + "/hundreds";
+  CommandResult r = RunVeritrain({"run", Write("hundreds", j), "--out", out}, dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const json manifest = json::parse(ReadFile(out + "/manifest.json"));
+  EXPECT_EQ(manifest["execution"]["mode"], "in-process") << manifest["execution"].dump();
+  EXPECT_EQ(RunVeritrain({"audit", out}, dir_).exit_code, 0);
+}
+
 // On the market clock (docs/market.md, "The market clock"): a rate well
 // beyond what the pool serves, with adaptive, cheating and whistleblowing
 // participants and forced errors, so that the market's rules act in the
