@@ -30,7 +30,9 @@ std::vector<std::string> CalibrationWarnings(const nlohmann::json& record) {
       per_task["ci95"][0].is_number() && per_task["ci95"][1].is_number() && trials > 0 &&
       rate >= kFalsePositiveWarning) {
     char line[128];
-    std::snprintf(line, sizeof line, "%.0f%% (95%% interval %.0f–%.0f%%, %lld of %lld trials)",
+    std::snprintf(line, sizeof line,
+                  "%.0f%% (95%% interval %.0f–%.0f%%, from %lld of %lld honest interval checks "
+                  "outside delta, compounded over a task's checks)",
                   100 * rate, 100 * per_task["ci95"][0].get<double>(),
                   100 * per_task["ci95"][1].get<double>(), static_cast<long long>(events),
                   static_cast<long long>(trials));

@@ -176,28 +176,48 @@ std::string ForcedErrorFunding(const Scenario& scenario) {
 // only when a challenge comes.
 // Values that are valid but cannot do anything in this scenario: a reader
 // of the file (or of a sweep over them) would think they did.
+// A sweep that sets one of `fields` (or an object holding one) gives them
+// other values at its points, whose own warnings are given there.
 std::vector<std::string> NoEffectWarnings(const Scenario& scenario) {
   std::vector<std::string> out;
+  std::vector<std::string> swept;
+  if (scenario.resolved.contains("sweep")) {
+    if (auto spec = SweepSpecOf(scenario); spec.ok()) {
+      for (const SweepParameter& p : spec->parameters) swept.push_back(p.pointer);
+    }
+  }
+  const auto varies = [&](std::initializer_list<const char*> fields) {
+    for (const std::string& p : swept) {
+      for (const std::string f : fields) {
+        if (p == f || f.rfind(p + "/", 0) == 0 || p.rfind(f + "/", 0) == 0) return true;
+      }
+    }
+    return false;
+  };
   const TaskEconomics& econ = scenario.economics.task;
-  if (econ.whistleblower_reward > 0 && econ.forced_error_rate == 0 && !scenario.market) {
+  if (econ.whistleblower_reward > 0 && econ.forced_error_rate == 0 && !scenario.market &&
+      !varies({"/economics/forced_error_rate", "/economics/whistleblower_reward"})) {
     out.push_back("/economics/whistleblower_reward: " +
                   std::to_string(econ.whistleblower_reward) +
                   " is paid only for catching a forced error, and forced_error_rate is 0: it "
                   "is never paid. Give forced_error_rate, or leave the reward out.");
   }
-  if (scenario.network.transport != "tcp" && scenario.network.host != "127.0.0.1") {
+  if (scenario.network.transport != "tcp" && scenario.network.host != "127.0.0.1" &&
+      !varies({"/network/transport", "/network/host"})) {
     out.push_back("/network/host: \"" + scenario.network.host + "\" names where tcp endpoints "
                   "bind, and the transport is " + scenario.network.transport +
                   ": it is not used. Set network.transport to \"tcp\", or leave host out.");
   }
   const nlohmann::json& faults = scenario.network.faults;
   const auto rate = [&](const char* k) { return faults.value(k, 0.0); };
-  if (faults.value("max_delay_ms", int64_t{200}) != 200 && rate("delay") == 0) {
+  if (faults.value("max_delay_ms", int64_t{200}) != 200 && rate("delay") == 0 &&
+      !varies({"/network/faults/delay", "/network/faults/max_delay_ms"})) {
     out.push_back("/network/faults/max_delay_ms: delays only delayed messages, and "
                   "network.faults.delay is 0: no message is delayed. Give delay, or leave "
                   "max_delay_ms out.");
   }
-  if (faults.value("reorder_hold_ms", int64_t{50}) != 50 && rate("reorder") == 0) {
+  if (faults.value("reorder_hold_ms", int64_t{50}) != 50 && rate("reorder") == 0 &&
+      !varies({"/network/faults/reorder", "/network/faults/reorder_hold_ms"})) {
     out.push_back("/network/faults/reorder_hold_ms: holds only reordered messages, and "
                   "network.faults.reorder is 0: no message is reordered. Give reorder, or "
                   "leave reorder_hold_ms out.");

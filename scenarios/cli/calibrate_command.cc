@@ -10,6 +10,7 @@
 #include "core/train/job_environment.h"
 #include "scenarios/check/behaviour_check.h"
 #include "scenarios/calibrate/calibrate.h"
+#include "scenarios/calibrate/calibration_warnings.h"
 #include "scenarios/runner/run.h"
 #include "scenarios/spec/scenario.h"
 
@@ -102,6 +103,10 @@ std::optional<int> CalibrateCommand::Dispatch() {
                 fp.low, fp.high, task_fp.rate, task_fp.low, task_fp.high);
   } else {
     std::printf("predicted false positives: needs at least 2 seeds\n");
+  }
+  // The caveats a run with these thresholds would give (the same words).
+  for (const std::string& w : CalibrationWarnings(c->Record())) {
+    std::cerr << s_->scenario << ": warning: " << w << "\n";
   }
   std::cout << "results: " << out << "/calibration.json, calibration.csv, calibration_nodes.csv\n";
   return kRunOk;

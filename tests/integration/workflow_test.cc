@@ -210,6 +210,18 @@ TEST_F(WorkflowTest, AnInterruptBeforeTheRunStartsEndsItEvenIfInheritedIgnored) 
   EXPECT_FALSE(fs::exists(dir_ + "/early/summary.json"));
 }
 
+// `veritrain calibrate` says the caveats a run with its thresholds would
+// give, in the same words (it printed the predicted rate, unwarned).
+TEST_F(WorkflowTest, CalibrateSaysTheCaveatsARunWould) {
+  const std::string file =
+      std::string(VERITRAIN_SOURCE_DIR) + "/scenarios/pol/calibration-too-tight-warns.json";
+  CommandResult r = RunVeritrain({"calibrate", file, "--out", dir_ + "/cal"}, dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find(file + ": warning: the calibration predicts that "), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("honest interval checks outside delta"), std::string::npos) << r.err;
+}
+
 // A plug-in that crashes while it loads: the process dies of the signal,
 // having named the plug-in.
 TEST_F(WorkflowTest, APluginThatCrashesWhileLoadingIsNamed) {

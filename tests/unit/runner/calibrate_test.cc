@@ -255,7 +255,8 @@ TEST(CalibrationWarningsTest, ARecordGivesItsCaveatsAndNoOthers) {
   const std::vector<std::string> w = CalibrationWarnings(record);
   ASSERT_EQ(w.size(), 2u);
   EXPECT_EQ(w[0],
-            "the calibration predicts that 15% (95% interval 5–36%, 3 of 20 trials) of honest "
+            "the calibration predicts that 15% (95% interval 5–36%, from 3 of 20 honest interval "
+            "checks outside delta, compounded over a task's checks) of honest "
             "tasks are challenged by mistake, each costing an honest verifier its challenge "
             "stake: raise protocol.calibration.margin or quantile");
   EXPECT_THAT(w[1], testing::StartsWith("the calibrated delta for l2 is "

@@ -500,6 +500,19 @@ TEST(ScenarioWarningsNoEffect, ParametersThatCannotActAreNamed) {
     ASSERT_EQ(w.size(), 1u) << c.patch.dump();
     EXPECT_THAT(w[0], HasSubstr(c.said));
   }
+  // A sweep that gives the field other values: said at its points, not of
+  // the file as written.
+  nlohmann::json swept = base;
+  swept.merge_patch({{"economics", {{"whistleblower_reward", 50}}},
+                     {"network", {{"faults", {{"max_delay_ms", 900}}}}},
+                     {"sweep",
+                      {{"parameters",
+                        {{{"path", "economics.forced_error_rate"}, {"values", {0, 0.2}}},
+                         {{"path", "network.faults"}, {"values", {nlohmann::json::object()}}}}}}}});
+  for (const std::string& w : warnings(swept)) {
+    EXPECT_THAT(w, Not(HasSubstr("whistleblower_reward: 50 is paid only")));
+    EXPECT_THAT(w, Not(HasSubstr("max_delay_ms: delays only")));
+  }
   // With what makes them act: nothing to say.
   nlohmann::json acting = base;
   acting.merge_patch({{"economics", {{"whistleblower_reward", 50}, {"forced_error_rate", 0.5}}},
