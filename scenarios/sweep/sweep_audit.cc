@@ -220,8 +220,7 @@ void CheckSweepManifest(const std::string& dir, const json& manifest,
     // The files it read are the ones the sweep began with.
     if (recorded.ok() && run_manifest.ok()) {
       if (auto change = RunInputChange(*recorded, *run_manifest)) {
-        audit->problems.push_back(name + ": it read " + change->thing + " as " + change->after +
-                                  ", not the " + change->before +
+        audit->problems.push_back(name + ": it " + ReadOtherContents(*change) +
                                   " sweep.json records: the file changed during the sweep");
       }
     }

@@ -1,6 +1,7 @@
 #include "scenarios/sweep/sweep_inputs.h"
 
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "core/util/build_info.h"
@@ -164,6 +165,18 @@ std::optional<SweepInputChange> RunInputChange(const SweepInputs& sweep,
     }
   }
   return std::nullopt;
+}
+
+std::optional<SweepInputChange> RunFolderInputChange(const SweepInputs& sweep,
+                                                     const std::string& run_dir) {
+  std::ifstream in(run_dir + "/manifest.json");
+  const json manifest = json::parse(in, nullptr, false);
+  if (manifest.is_discarded()) return std::nullopt;
+  return RunInputChange(sweep, manifest);
+}
+
+std::string ReadOtherContents(const SweepInputChange& change) {
+  return "read " + change.thing + " as " + change.after + ", not the " + change.before;
 }
 
 std::optional<SweepInputChange> CompareSweepInputs(const SweepInputs& before,

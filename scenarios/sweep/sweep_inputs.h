@@ -105,6 +105,14 @@ std::optional<SweepInputChange> CompareSweepInputs(const SweepInputs& before,
 // recorded their inputs).
 std::optional<SweepInputChange> RunInputChange(const SweepInputs& sweep,
                                                const nlohmann::json& run_manifest);
+// RunInputChange of the manifest.json in the run folder `run_dir`; none
+// when it cannot be read as JSON (the run's own failure, said elsewhere).
+std::optional<SweepInputChange> RunFolderInputChange(const SweepInputs& sweep,
+                                                     const std::string& run_dir);
+// "read the dataset file /x/data.csv (job.dataset.train) as sha256 ab12…,
+// not the sha256 cd34…": a RunInputChange in words, for the sweep's error,
+// --resume's warning and the audit's problem to go on from.
+std::string ReadOtherContents(const SweepInputChange& change);
 
 // The inputs a sweep.json (`manifest`, read from `path`) records.
 // InvalidArgument saying so when it records none (sweep.json files

@@ -183,13 +183,10 @@ Result<std::vector<std::pair<size_t, SweepRow>>> ResumedRows(const std::string& 
       }
       // And it read what the sweep reads now (a file that changed during
       // the sweep and was put back: that run read the other contents).
-      std::ifstream manifest_in(dir + "/runs/" + SweepRunDirName(runs[i].index) +
-                                "/manifest.json");
-      const json run_manifest = json::parse(manifest_in, nullptr, false);
-      if (auto change = RunInputChange(inputs, run_manifest)) {
-        spdlog::warn("sweep: run {}: it read {} as {}, not the {} the sweep reads: it is done "
-                     "again",
-                     runs[i].index, change->thing, change->after, change->before);
+      if (auto change = RunFolderInputChange(
+              inputs, dir + "/runs/" + SweepRunDirName(runs[i].index))) {
+        spdlog::warn("sweep: run {}: it {} the sweep reads: it is done again", runs[i].index,
+                     ReadOtherContents(*change));
         continue;
       }
     }
@@ -468,19 +465,13 @@ SweepOutcome RunSweep(const Scenario& base, const SweepOptions& o) {
       // A file the job reads that changed since the sweep began: the runs
       // before and after trained on different data or code, and their
       // table would show it as an effect of the swept parameters.
-      // (The manifest was just written by the run itself.)
-      std::ifstream manifest_in(out.out_dir + "/runs/" + SweepRunDirName(run.index) +
-                                "/manifest.json");
-      const json run_manifest = json::parse(manifest_in, nullptr, false);
-      if (!run_manifest.is_discarded()) {
-        if (auto change = RunInputChange(inputs, run_manifest)) {
-          std::lock_guard<std::mutex> lock(mu);
-          if (inputs_changed.empty()) {
-            inputs_changed = "run " + std::to_string(run.index) + " read " + change->thing +
-                             " as " + change->after + ", not the " + change->before +
-                             " the sweep began with: the file changed during the sweep, and "
-                             "its runs trained on different inputs; sweep into a new folder";
-          }
+      if (auto change = RunFolderInputChange(
+              inputs, out.out_dir + "/runs/" + SweepRunDirName(run.index))) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (inputs_changed.empty()) {
+          inputs_changed = "run " + std::to_string(run.index) + " " + ReadOtherContents(*change) +
+                           " the sweep began with: the file changed during the sweep, and its "
+                           "runs trained on different inputs; sweep into a new folder";
         }
       }
       if (status != "ok") {
