@@ -50,16 +50,18 @@ Status ArbiterCore::RuleOnInitialState(Task& task, const std::string& challenger
 std::string ArbiterCore::UpheldReason(const Task& task, const std::string& why) {
   if (task.rejected.empty()) return "challenge upheld: " + why;
   return "challenge upheld (after " + std::to_string(task.rejected.size()) +
-         " rejected challenge(s) of the trace): " + why;
+         " rejected game(s) on the trace): " + why;
 }
 
 Status ArbiterCore::PlayChallenge(Task& task, const Conclusion& next) {
-  const ChallengedInterval& hashes = task.challenges.at(next.challenger);
-  if (next.kind == Conclusion::kInitialState) {
-    return RuleOnInitialState(task, next.challenger, hashes);
+  const ChallengedInterval* hashes = NextIntervalOf(task, next.challenger);
+  if (hashes == nullptr) {
+    return Status::Internal(task.id + ": " + next.challenger + " has no interval left to play");
   }
-  return OpenDispute(task, next.challenger, task.verdicts.at(next.challenger).disputed_interval,
-                     hashes);
+  if (next.kind == Conclusion::kInitialState) {
+    return RuleOnInitialState(task, next.challenger, *hashes);
+  }
+  return OpenDispute(task, next.challenger, hashes->interval, *hashes);
 }
 
 Status ArbiterCore::AfterRejected(Task& task, const std::string& challenger,
@@ -70,10 +72,15 @@ Status ArbiterCore::AfterRejected(Task& task, const std::string& challenger,
   if (!next) {
     if (task.rejected.size() == 1) return Settle(task, why);
     return Settle(task, "every challenge rejected (" + std::to_string(task.rejected.size()) +
-                            " played); the last: " + why);
+                            " games played); the last: " + why);
   }
-  spdlog::info("arbiter: {}: {}'s challenge rejected; {}'s is played next", task.id, challenger,
-               next->challenger);
+  if (next->challenger == challenger) {
+    spdlog::info("arbiter: {}: {}'s game rejected; the next interval it disputes is played",
+                 task.id, challenger);
+  } else {
+    spdlog::info("arbiter: {}: {}'s challenge rejected; {}'s is played next", task.id, challenger,
+                 next->challenger);
+  }
   VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kNextChallenge));
   return PlayChallenge(task, *next);
 }

@@ -169,7 +169,7 @@ Status ArbiterCore::OnVerdict(const Message& m, Ack* reply) {
   Task& task = *found;
   const std::optional<Verdict> verdict = BodyOf<Verdict>(m, reply);
   if (!verdict) return Status::Ok();
-  std::optional<ChallengedInterval> challenged;
+  std::optional<std::vector<ChallengedInterval>> challenged;
   if (std::string refused = RefuseVerdict(task, m.from, *verdict, &challenged); !refused.empty()) {
     *reply = Ack{false, refused, {}};
     return Status::Ok();
@@ -187,6 +187,7 @@ Status ArbiterCore::OnVerdict(const Message& m, Ack* reply) {
     taken.abstain = true;
     taken.disputed_interval = -1;
     taken.evidence = nlohmann::json::object();
+    taken.further.clear();
     taken.reason = kUnfundedChallenge + std::to_string(ledger_.Balance(m.from).value()) +
                    ", less than the challenge stake " + std::to_string(stake.value()) +
                    ", so its challenge (" + verdict->reason.substr(0, 500) + ") is not played";

@@ -98,17 +98,21 @@ nlohmann::json Dispute::Report(const std::string& node_name) const {
   return out;
 }
 
-Result<ChallengedInterval> CheckChallengeEvidence(const Verdict& v, const Digest& trace_root,
-                                                  int64_t num_checkpoints) {
-  if (v.disputed_interval < 0 || v.disputed_interval + 1 >= num_checkpoints) {
-    return Status::InvalidArgument("the challenge names interval " +
-                                   std::to_string(v.disputed_interval) + ", outside the trace");
+namespace {
+
+Result<ChallengedInterval> CheckIntervalEvidence(int64_t interval, const nlohmann::json& evidence,
+                                                 const Digest& trace_root,
+                                                 int64_t num_checkpoints) {
+  if (interval < 0 || interval + 1 >= num_checkpoints) {
+    return Status::InvalidArgument("the challenge names interval " + std::to_string(interval) +
+                                   ", outside the trace");
   }
   ChallengedInterval out;
+  out.interval = interval;
   for (const char* which : {"start", "end"}) {
-    const int64_t index = v.disputed_interval + (std::string(which) == "end" ? 1 : 0);
-    auto e = v.evidence.find(which);
-    if (e == v.evidence.end() || !e->is_object()) {
+    const int64_t index = interval + (std::string(which) == "end" ? 1 : 0);
+    auto e = evidence.find(which);
+    if (e == evidence.end() || !e->is_object()) {
       return Status::InvalidArgument(std::string("the challenge has no '") + which +
                                      "' checkpoint hash with its proof");
     }
@@ -124,16 +128,47 @@ Result<ChallengedInterval> CheckChallengeEvidence(const Verdict& v, const Digest
                            .WithContext(std::string("the '") + which + "' checkpoint"));
     (std::string(which) == "start" ? out.start_hash : out.end_hash) = hash;
   }
-  auto initial = v.evidence.find("initial_state");
-  if (initial != v.evidence.end()) {
+  auto initial = evidence.find("initial_state");
+  if (initial != evidence.end()) {
     if (!initial->is_boolean()) {
       return Status::InvalidArgument("the challenge's 'initial_state' must be true or false");
     }
     out.initial_state = initial->get<bool>();
-    if (out.initial_state && v.disputed_interval != 0) {
+    if (out.initial_state && interval != 0) {
       return Status::InvalidArgument("an 'initial_state' challenge must name interval 0, not " +
-                                     std::to_string(v.disputed_interval));
+                                     std::to_string(interval));
     }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<ChallengedInterval>> CheckChallengeEvidence(const Verdict& v,
+                                                               const Digest& trace_root,
+                                                               int64_t num_checkpoints) {
+  if (v.further.size() + 1 > Verdict::kMaxChallengedIntervals) {
+    return Status::InvalidArgument("the challenge lists more than " +
+                                   std::to_string(Verdict::kMaxChallengedIntervals) +
+                                   " intervals");
+  }
+  std::vector<ChallengedInterval> out;
+  VT_ASSIGN_OR_RETURN(ChallengedInterval first,
+                      CheckIntervalEvidence(v.disputed_interval, v.evidence, trace_root,
+                                            num_checkpoints));
+  out.push_back(first);
+  for (const FurtherChallenge& f : v.further) {
+    for (const ChallengedInterval& c : out) {
+      if (c.interval == f.interval) {
+        return Status::InvalidArgument("the challenge names interval " +
+                                       std::to_string(f.interval) + " twice");
+      }
+    }
+    auto next = CheckIntervalEvidence(f.interval, f.evidence, trace_root, num_checkpoints);
+    if (!next.ok()) {
+      return next.status().WithContext("further interval " + std::to_string(f.interval));
+    }
+    out.push_back(*next);
   }
   return out;
 }

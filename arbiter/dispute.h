@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -51,18 +52,21 @@ Dispute DisputeFromOpened(const std::string& task, const DisputeOpened& opened, 
 // game's refusal when the move is illegal.
 Status ApplyGameMove(Dispute& d, Party party, const GameMove& move, int64_t now_ms);
 
-// The disputed interval's checkpoint hashes from a challenge verdict,
-// checked against the trace root (tree size from the solver's signed
-// commitment). Corruption or InvalidArgument naming what is wrong.
-// With "initial_state": true (interval 0 only) the challenge says that
-// checkpoint 0 is not the task's initial state: the arbiter rules on it by
-// recomputing the initial state, without a game.
+// The challenged intervals of a challenge verdict, in the order they are
+// to be played (`disputed_interval`, then `further`), each with its
+// checkpoint hashes checked against the trace root (tree size from the
+// solver's signed commitment). Corruption or InvalidArgument naming the
+// interval and what is wrong. With "initial_state": true (interval 0 only)
+// the challenge says that checkpoint 0 is not the task's initial state:
+// the arbiter rules on it by recomputing the initial state, without a game.
 struct ChallengedInterval {
+  int64_t interval = -1;
   Digest start_hash;
   Digest end_hash;
   bool initial_state = false;
 };
-Result<ChallengedInterval> CheckChallengeEvidence(const Verdict& v, const Digest& trace_root,
-                                                  int64_t num_checkpoints);
+Result<std::vector<ChallengedInterval>> CheckChallengeEvidence(const Verdict& v,
+                                                               const Digest& trace_root,
+                                                               int64_t num_checkpoints);
 
 }  // namespace veritrain

@@ -53,12 +53,16 @@ struct ArbiterTask {
   std::map<std::string, std::unique_ptr<TrainingJob>> jobs_in_dtype;
   bool forced_error = false;           // the solver was told to err
   std::vector<std::string> selected;   // verifiers drawn at the reveal
-  std::map<std::string, ChallengedInterval> challenges;  // by challenger
-  // The challengers whose challenge of the trace being verified was played
-  // and rejected (a game the solver won, or a ruling that checkpoint 0 is
-  // the initial state), in the order played: each forfeits its challenge
+  // By challenger: the intervals its challenge disputes, in the order they
+  // are played (Verdict::further).
+  std::map<std::string, std::vector<ChallengedInterval>> challenges;
+  // The challenger of every game of the trace being verified that was
+  // played and rejected (a game the solver won, or a ruling that
+  // checkpoint 0 is the initial state), in the order played: a challenger
+  // appears once per interval of its lost. Its next interval is played
+  // next; one whose every interval was rejected forfeits its challenge
   // stake at settlement, and the next challenger in selection order plays
-  // (NextChallenger, arbiter/task_rules.h).
+  // (NextChallenge, arbiter/task_rules.h).
   std::vector<std::string> rejected;
   // The challenger of a ruling made without a game (checkpoint 0), while
   // that ruling is the task's latest.

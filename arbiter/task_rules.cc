@@ -60,7 +60,7 @@ Status SetDurations(const TaskSpec& spec, ArbiterTask* task) {
 }
 
 std::string RefuseVerdict(const ArbiterTask& task, const std::string& from, const Verdict& v,
-                          std::optional<ChallengedInterval>* challenged) {
+                          std::optional<std::vector<ChallengedInterval>>* challenged) {
   const auto& vs = task.selected;
   if (std::find(vs.begin(), vs.end(), from) == vs.end()) {
     return from + " is not a selected verifier of " + task.id;
@@ -118,13 +118,31 @@ std::vector<std::string> WithheldChallengers(const ArbiterTask& task) {
   return out;
 }
 
+const ChallengedInterval* NextIntervalOf(const ArbiterTask& task, const std::string& challenger) {
+  auto c = task.challenges.find(challenger);
+  if (c == task.challenges.end()) return nullptr;
+  const auto lost =
+      static_cast<size_t>(std::count(task.rejected.begin(), task.rejected.end(), challenger));
+  return lost < c->second.size() ? &c->second[lost] : nullptr;
+}
+
+std::vector<std::string> FullyRejected(const ArbiterTask& task) {
+  std::vector<std::string> out;
+  for (const auto& v : task.rejected) {
+    if (NextIntervalOf(task, v) == nullptr &&
+        std::find(out.begin(), out.end(), v) == out.end()) {
+      out.push_back(v);
+    }
+  }
+  return out;
+}
+
 std::optional<Conclusion> NextChallenge(const ArbiterTask& task) {
   for (const auto& v : task.selected) {
-    auto c = task.challenges.find(v);
-    if (c == task.challenges.end()) continue;
-    if (std::find(task.rejected.begin(), task.rejected.end(), v) != task.rejected.end()) continue;
-    return Conclusion{c->second.initial_state ? Conclusion::kInitialState : Conclusion::kDispute,
-                      v, ""};
+    const ChallengedInterval* next = NextIntervalOf(task, v);
+    if (next == nullptr) continue;
+    return Conclusion{next->initial_state ? Conclusion::kInitialState : Conclusion::kDispute, v,
+                      ""};
   }
   return std::nullopt;
 }
@@ -300,7 +318,7 @@ SettlementInput SettlementInputOf(const ArbiterTask& task, const Ledger& ledger,
   if (in.outcome == SettlementOutcome::kChallengeRejected && !task.rejected.empty()) {
     in.challenger = task.rejected.back();
   }
-  in.rejected_challengers = task.rejected;
+  in.rejected_challengers = FullyRejected(task);
   // Proven wrong: the deciding ruling evaluated the node against the
   // solver, or the ruling on checkpoint 0 upheld the challenge.
   if (in.outcome == SettlementOutcome::kChallengeUpheld) {

@@ -38,12 +38,13 @@ Status SetDurations(const TaskSpec& spec, ArbiterTask* task);
 
 // Whether a verdict of `from` on `task` is taken: "" when it is, else the
 // refusal (the reply's error). A challenge that is taken sets `challenged`
-// to the interval's hashes, checked against the trace root. Checked in
+// to its intervals' hashes, checked against the trace root, in the order
+// they are to be played. Checked in
 // this order: `from` is a selected verifier, the task is verifying, `from`
 // has not voted, the verdict is on the trace being verified (after a
 // forced error, not the posted one), a challenge's evidence holds.
 std::string RefuseVerdict(const ArbiterTask& task, const std::string& from, const Verdict& v,
-                          std::optional<ChallengedInterval>* challenged);
+                          std::optional<std::vector<ChallengedInterval>>* challenged);
 
 // No checkpoint demand is open, and every selected verifier has voted or
 // asked for a checkpoint the solver did not deliver (a failed demand): the
@@ -62,9 +63,10 @@ std::vector<std::string> WithheldChallengers(const ArbiterTask& task);
 //
 // Every challenge taken on the trace is played, one at a time, in
 // selection order: the first challenger goes to the game (or, on
-// checkpoint 0 as the initial state, to a ruling); when its challenge is
-// rejected the next challenger's is played (NextChallenger), until one is
-// upheld or none is left. A corrupt solver's own verifier, challenging an
+// checkpoint 0 as the initial state, to a ruling) on the first interval
+// it disputes; when that game is rejected its next interval is played,
+// and when every interval of its challenge is rejected the next
+// challenger's (NextChallenge), until one game is upheld or none is left. A corrupt solver's own verifier, challenging an
 // honest interval first, so loses its challenge stake and cannot keep an
 // honest challenger from the game.
 //
@@ -92,10 +94,17 @@ struct Conclusion {
 Conclusion ConclusionOf(const ArbiterTask& task);
 
 // The challenge to play next: the first selected verifier, in selection
-// order, whose challenge was taken on the trace being verified and has not
-// been played and rejected (task.rejected); none when every challenge has
-// been. Its kind is kDispute or kInitialState.
+// order, whose challenge was taken on the trace being verified and still
+// has an interval not played and rejected (task.rejected); none when every
+// challenge has been. Its kind is kDispute or kInitialState.
 std::optional<Conclusion> NextChallenge(const ArbiterTask& task);
+// The interval of `challenger`'s challenge to play next (the first not yet
+// played and rejected); null when none is left, or it did not challenge.
+const ChallengedInterval* NextIntervalOf(const ArbiterTask& task, const std::string& challenger);
+// The challengers every interval of whose challenge was played and
+// rejected, in the order their last game was played: each forfeits its
+// challenge stake.
+std::vector<std::string> FullyRejected(const ArbiterTask& task);
 
 // What is due on `task` at `now_ms` (arbiter CheckDeadlines). The game's
 // clocks are the game's own (Game::Tick).
@@ -131,8 +140,9 @@ void StartRuling(ArbiterTask& task, const std::string& challenger);
 // challenges of the trace were played and rejected before it, a ruling on
 // checkpoint 0 included. Recovery checks a logged dispute_opened against it.
 int64_t NextGameNumber(const ArbiterTask& task);
-// `challenger`'s challenge was played and rejected: it forfeits its
-// challenge stake at settlement and is not played again.
+// `challenger`'s game on its current interval was played and rejected:
+// its next interval (if any) is played next; with none left it forfeits
+// its challenge stake at settlement.
 void NoteRejected(ArbiterTask& task, const std::string& challenger);
 // The checkpoint_demand event of `demand`, kept as the demand's latest.
 const Message& NoteDemand(ArbiterTask& task, const Demand& demand);

@@ -63,7 +63,7 @@ Status Verifier::OnDisputeOpened(const std::string& task, const DisputeOpened& d
   if (it == assignments_.end() || challenges_.count(task) > 0) return Status::Ok();
   Assignment& a = it->second;
   const bool tolerance = a.spec.mode == "tolerance";
-  if (!a.disputed_start && config_.restarts > 0) {
+  if (a.disputed.count(d.interval) == 0 && config_.restarts > 0) {
     // Restarted: the states it re-executed from are gone with the old
     // process. Until they are back the dispute is left for its
     // republication.
@@ -73,9 +73,12 @@ Status Verifier::OnDisputeOpened(const std::string& task, const DisputeOpened& d
       return Status::Ok();
     }
   }
+  auto kept = a.disputed.find(d.interval);
+  const Assignment::DisputedStates* states = kept != a.disputed.end() ? &kept->second : nullptr;
   Challenge c;
   c.task = task;
   c.game = d.game;
+  c.interval = d.interval;
   c.first_step = d.first_step;
   c.length = d.steps;
   c.tolerance = tolerance;
@@ -85,21 +88,20 @@ Status Verifier::OnDisputeOpened(const std::string& task, const DisputeOpened& d
   if (tolerance) {
     // The solver's own states at both ends, fetched when verifying and
     // proven against the trace root; the rest are fetched as the game asks.
-    if (a.disputed_start) c.solver_states[0] = *a.disputed_start;
-    if (a.disputed_end) c.solver_states[d.steps] = *a.disputed_end;
-  } else if (a.disputed_start && a.job) {
+    if (states) c.solver_states[0] = states->start;
+    if (states && states->end) c.solver_states[d.steps] = *states->end;
+  } else if (states && a.job) {
     // Exact mode: its own trajectory from the agreed start (when it has it:
     // a verifier that never re-executed has nothing to compare with), in
     // the precision the solver committed in, computed as the game asks for
     // states and hashes at its split points (core/train/trajectory.h).
-    VT_ASSIGN_OR_RETURN(const TrainingJob* job,
-                        JobInDtype(a, CommittedDtype(*a.disputed_start)));
+    VT_ASSIGN_OR_RETURN(const TrainingJob* job, JobInDtype(a, CommittedDtype(states->start)));
     auto step = [this, job](const TensorMap& from) -> Result<TensorMap> {
       VT_ASSIGN_OR_RETURN(TensorMap next, TrainStep(*job, from));
       VT_RETURN_IF_ERROR(link_.Tick());  // resends pending requests while recomputing
       return next;
     };
-    c.trajectory = Trajectory(*a.disputed_start, d.steps, step);
+    c.trajectory = Trajectory(states->start, d.steps, step);
     // The first round's hashes now, while the solver posts its own: the
     // states as far as its last split point.
     if (d.steps >= 1 && d.arity >= 2) {
@@ -138,9 +140,9 @@ Status Verifier::RefetchDisputedStart(const std::string& task, Assignment& a,
       return Status::Corruption("checkpoint " + std::to_string(d.interval + 1) +
                                 " is not the dispute's disputed end");
     }
-    VT_ASSIGN_OR_RETURN(a.disputed_end, ViewState(end.tensors));
+    VT_ASSIGN_OR_RETURN(a.disputed[d.interval].end, ViewState(end.tensors));
   }
-  a.disputed_start = std::move(state);
+  a.disputed[d.interval].start = std::move(state);
   spdlog::info("verifier {}: fetched the disputed interval of {} again", config_.name, task);
   return Status::Ok();
 }

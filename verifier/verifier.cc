@@ -155,7 +155,18 @@ Status Verifier::OnEvent(const Message& m) {
         d->challenger, d->game);
     int64_t& seen = latest_games_[m.task];
     seen = std::max(seen, d->game);
-    if (step == ChallengerOnOpened::kPrepare) return OnDisputeOpened(m.task, *d);
+    if (step == ChallengerOnOpened::kPrepare) {
+      if (own != challenges_.end() && own->second.game < d->game) {
+        // Its game was rejected: the next interval its challenge lists is
+        // played. The states of the one it lost go.
+        spdlog::info("verifier {}: game {} on {} lost; playing interval {} next (game {})",
+                     config_.name, own->second.game, m.task, d->interval, d->game);
+        auto a = assignments_.find(m.task);
+        if (a != assignments_.end()) a->second.disputed.erase(own->second.interval);
+        challenges_.erase(own);
+      }
+      return OnDisputeOpened(m.task, *d);
+    }
     if (step == ChallengerOnOpened::kDrop) {
       challenges_.erase(own);
       spdlog::info("verifier {}: the game on {} goes on with {} (game {})", config_.name, m.task,
@@ -225,8 +236,7 @@ Status Verifier::OnProofPosted(const std::string& task, const ProofPosted& poste
   }
   Assignment& a = it->second;
   a.posted = posted;
-  a.disputed_start.reset();
-  a.disputed_end.reset();
+  a.disputed.clear();
   if (posted.real_trace) {
     spdlog::info("verifier {}: {} was a forced error; the solver's real trace {} is posted",
                  config_.name, task, posted.trace_root.Hex());
@@ -338,10 +348,39 @@ struct Verifier::CheckRun {
   nlohmann::json report = nlohmann::json::array();
   int64_t steps = 0;  // an earlier process's (kept_verdict.h) and this one's
   std::string steps_record;  // where the count is kept after each interval
-  // The failed interval to dispute (KeepDisputed): the verdict once every
-  // interval is checked.
-  std::optional<Verdict> challenge;
-  double challenge_strength = 0;
+  // The failed intervals (KeepDisputed), in the order checked: the
+  // challenge once every interval is checked.
+  struct Failed {
+    int64_t interval;
+    std::string why;
+    nlohmann::json evidence;
+    double strength;
+  };
+  std::vector<Failed> failed;
+
+  // The challenge of every failed interval, strongest first (ties in the
+  // order checked), at most Verdict::kMaxChallengedIntervals of them.
+  Verdict Challenge() const {
+    std::vector<Failed> order = failed;
+    std::stable_sort(order.begin(), order.end(),
+                     [](const Failed& x, const Failed& y) { return x.strength > y.strength; });
+    if (order.size() > Verdict::kMaxChallengedIntervals) {
+      order.resize(Verdict::kMaxChallengedIntervals);
+    }
+    std::string reason = order.front().why;
+    if (order.size() > 1) {
+      reason += "; " + std::to_string(order.size() - 1) + " further interval(s) fail too:";
+      for (size_t j = 1; j < order.size(); ++j) {
+        reason += (j > 1 ? ", " : " ") + std::to_string(order[j].interval);
+      }
+    }
+    Verdict v = MakeChallenge(order.front().interval, reason, report, steps, Seconds(start));
+    v.evidence = order.front().evidence;
+    for (size_t j = 1; j < order.size(); ++j) {
+      v.further.push_back({order[j].interval, order[j].why, order[j].evidence});
+    }
+    return v;
+  }
 
   CheckRun(const std::string& t, Assignment& assignment, const ProofPosted& p,
            zmq::socket_t& s, std::chrono::milliseconds timeout,
@@ -389,11 +428,12 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
       static_cast<int64_t>(std::min(spec.game_clock_s, 1e6) * 1000.0), 1000,
       kFetchTimeout.count()));
 
-  // Every selected interval is checked; of those that fail, the one a game
-  // can best prove is disputed (KeepDisputed: in tolerance mode the
+  // Every selected interval is checked; those that fail are disputed, the
+  // one a game can best prove first (KeepDisputed: in tolerance mode the
   // largest distance / δ, not the first over δ, which may be honest noise
-  // just past it while a cheat lies further on), with its committed hashes
-  // and proofs, and its start and end states are kept for the game.
+  // just past it while a cheat lies further on), each with its committed
+  // hashes and proofs, and their start and end states are kept for the
+  // games.
   CheckRun run(task, a, posted, solver, fetch_timeout, start);
   // A restarted verifier counts the steps its killed process re-executed.
   run.steps_record = StepsRecord(task, posted.real_trace);
@@ -409,12 +449,7 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
     VT_ASSIGN_OR_RETURN(std::optional<Verdict> final, CheckOneInterval(run, interval));
     if (final) return *final;
   }
-  if (run.challenge) {
-    run.challenge->intervals = run.report;
-    run.challenge->steps_reexecuted = run.steps;
-    run.challenge->seconds = Seconds(start);
-    return *run.challenge;
-  }
+  if (!run.failed.empty()) return run.Challenge();
   Verdict v;
   v.accept = true;
   v.reason = "all " + std::to_string(chosen.size()) + " intervals match" +
@@ -437,20 +472,19 @@ Result<CheckpointReply> Verifier::FetchOrDemand(CheckRun& run, int64_t index,
 void Verifier::KeepDisputed(CheckRun& run, int64_t interval, const std::string& why,
                             const CheckpointReply& begin, const CheckpointReply& end,
                             double strength) {
-  if (run.challenge && !(strength > run.challenge_strength)) return;
-  run.challenge_strength = strength;
-  run.challenge = MakeChallenge(interval, why, nlohmann::json::array(), 0, 0);
-  run.challenge->evidence = IntervalEvidence(begin, end);
+  run.failed.push_back({interval, why, IntervalEvidence(begin, end), strength});
   // The game compares against the solver's own committed states: keep the
   // interval's start and, in tolerance mode, its end (exact mode fetches
   // the end's tensors only to report how far off it is, and compares
   // hashes in the game).
   auto first = ViewState(begin.tensors);
-  if (first.ok()) run.a.disputed_start = std::move(first).value();
-  run.a.disputed_end.reset();
+  if (!first.ok()) return;
+  Assignment::DisputedStates& kept = run.a.disputed[interval];
+  kept.start = std::move(first).value();
+  kept.end.reset();
   if (run.a.spec.mode == "tolerance" && !end.tensors.empty()) {
     auto last = ViewState(end.tensors);
-    if (last.ok()) run.a.disputed_end = std::move(last).value();
+    if (last.ok()) kept.end = std::move(last).value();
   }
 }
 

@@ -14,7 +14,8 @@
 // the end checkpoint's tensors too. Every selected interval is checked and
 // reported (distances, δ, the update's size, the hyper-parameters the start
 // checkpoint claims and how they differ from the task's); the verifier posts
-// `accept`, or a challenge naming the first interval that disagrees.
+// `accept`, or a challenge listing every interval that disagrees, the one
+// a game can best prove first (KeepDisputed).
 // Re-executed steps are exactly (intervals checked) × k.
 //
 // Hyper-parameters come from the task; a checkpoint's claim is only
@@ -44,7 +45,10 @@
 // If it challenges, it plays the challenge game as the challenger
 // (verifier/challenge.cc) when the arbiter opens its dispute. The
 // challenges of a task are played one after another, in selection order,
-// until one is upheld (docs/protocol.md): a challenger waits, holding the
+// each challenger's intervals in the order its challenge lists them, until
+// one game is upheld (docs/protocol.md): when a game of its own is lost
+// and the next interval it listed is played, it drops the lost one's
+// states and plays the next from the states it kept. A challenger waits, holding the
 // states it checked, while another's game is played (there is no deadline
 // on that wait: the task settles, or its own dispute_opened comes), acts
 // only on the game updates that name it, and drops its side of its own
@@ -138,9 +142,14 @@ class Verifier {
     std::set<Digest> roots_done;
     std::optional<ProofPosted> posted;
     // The solver's committed states at the start and (tolerance mode) the
-    // end of the interval it challenged.
-    std::optional<TensorMap> disputed_start;
-    std::optional<TensorMap> disputed_end;
+    // end of every interval its challenge lists, by interval: a game on any
+    // of them may be played (Verdict::further). Kept rather than fetched
+    // again when the game opens, since a solver could withhold them then.
+    struct DisputedStates {
+      TensorMap start;
+      std::optional<TensorMap> end;
+    };
+    std::map<int64_t, DisputedStates> disputed;
     // The solver lost a data-availability challenge of this verifier's:
     // the task settles without its verdict.
     bool withheld = false;
@@ -149,6 +158,7 @@ class Verifier {
   struct Challenge {
     std::string task;
     int64_t game = 0;  // the game's number on the task (core/protocol/game_order.h)
+    int64_t interval = 0;  // the interval the game is on
     int64_t first_step = 0;
     int64_t length = 0;  // L, the disputed interval's steps
     bool tolerance = false;
@@ -211,12 +221,14 @@ class Verifier {
   // Fetches checkpoint `index` from the solver, or else demands it from the
   // arbiter (DemandFromArbiter).
   Result<CheckpointReply> FetchOrDemand(CheckRun& run, int64_t index, bool with_tensors);
-  // Records a failing interval as the challenge, keeping its committed
-  // states for the game, unless one kept before is at least as strong:
-  // `strength` ranks what a game can prove (a tolerance-mode interval by
-  // its largest distance / δ; a finding the game proves outright, such as
-  // a hash that differs, +inf; a posted update norm that does not match,
-  // which no game rules on, 0). Ties keep the earlier interval.
+  // Records a failing interval for the challenge, keeping its committed
+  // states for a game on it. The challenge lists every failing interval,
+  // strongest first: `strength` ranks what a game can prove (a
+  // tolerance-mode interval by its largest distance / δ; a finding the
+  // game proves outright, such as a hash that differs, +inf; a posted
+  // update norm that does not match, which no game rules on, 0). Ties keep
+  // the earlier interval first. When the game on one is lost the arbiter
+  // plays the next: honest rounding just past δ may rank above a cheat.
   static void KeepDisputed(CheckRun& run, int64_t interval, const std::string& why,
                            const CheckpointReply& begin, const CheckpointReply& end,
                            double strength);

@@ -12,9 +12,9 @@ ChallengerOnOpened ChallengerOnOpenedOf(const std::string& me, std::optional<int
                                         int64_t game) {
   if (latest && game < *latest) return ChallengerOnOpened::kIgnore;
   if (challenger == me) {
-    // Each challenger plays at most one game on a task: its own game is
-    // never later than one it already plays.
-    if (own && game != *own) return ChallengerOnOpened::kIgnore;
+    // A later game of its own plays the next interval of its challenge
+    // (the one it played was rejected); an earlier one is over.
+    if (own && game < *own) return ChallengerOnOpened::kIgnore;
     return ChallengerOnOpened::kPrepare;
   }
   // A challenger still waiting for its turn keeps waiting.

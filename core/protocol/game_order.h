@@ -36,7 +36,8 @@ SolverOnOpened SolverOnOpenedOf(std::optional<int64_t> defended, int64_t game);
 enum class ChallengerOnOpened {
   kInvalid = 0,
   kIgnore,   // an earlier game than the latest seen, or nothing to do
-  kPrepare,  // its own game: prepare to play it (again a no-op when held)
+  kPrepare,  // its own game: prepare to play it (again a no-op when held);
+             // a later game of its own replaces the one it played
   kDrop,     // a later game than its own: its own is over (rejected)
 };
 ChallengerOnOpened ChallengerOnOpenedOf(const std::string& me, std::optional<int64_t> latest,

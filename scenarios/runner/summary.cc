@@ -272,10 +272,17 @@ void ApplyTaskEvent(const Event& e, int64_t posted_ms, nlohmann::json& t,
   } else if (e.type == VerdictEvent::kType) {
     const auto& body = d.at("body");
     const auto intervals = body.value("intervals", nlohmann::json::array());
+    // A challenge's further intervals (Verdict::further), in the order the
+    // arbiter plays them after the first.
+    nlohmann::json further = nlohmann::json::array();
+    if (const auto f = body.find("further"); f != body.end() && f->is_array()) {
+      for (const auto& e : *f) further.push_back(e.value("interval", int64_t{-1}));
+    }
     nlohmann::json v = {{"name", d.value("verifier", std::string())},
                         {"accept", body.value("accept", false)},
                         {"abstain", body.value("abstain", false)},
                         {"disputed_interval", body.value("disputed_interval", int64_t{-1})},
+                        {"further_intervals", further},
                         {"reason", body.value("reason", std::string())},
                         {"steps_reexecuted", body.value("steps_reexecuted", int64_t{0})},
                         {"intervals", WithoutTimings(intervals)}};

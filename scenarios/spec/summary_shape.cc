@@ -30,7 +30,7 @@ constexpr const char* kShape = R"({
                      "delta_source": "delta_source", "reference": {"*any": "number"},
                      "hyperparameters": "string", "calibration": {"*any": "open"}},
     "verifiers": [{"name": "participant", "accept": "boolean", "abstain": "boolean",
-                   "disputed_interval": "integer",
+                   "disputed_interval": "integer", "further_intervals": ["integer"],
                    "reason": "string", "steps_reexecuted": "integer",
                    "intervals": [{"*any": "open"}]}],
     "availability_challenges": [{"challenger": "participant", "index": "integer",

@@ -2,7 +2,8 @@
 // pinpoints a corruption at steps, nodes, dissection shapes and verifier
 // profiles that scenarios/hetero/ does not use, and a solver that withholds
 // what a tolerance-mode challenger asks for during a dispute cannot run the
-// challenger out of time.
+// challenger out of time; and a verifier whose challenge ranks honest
+// rounding above the cheat still gets the cheat caught.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -97,6 +98,40 @@ TEST_F(HeteroTest, ASolverThatWithholdsDisputeDataCannotRunTheChallengerOutOfTim
       << dispute.dump(2);
   EXPECT_TRUE(dispute.contains("node")) << dispute.dump(2);
   EXPECT_EQ(dispute.at("arbiter").at("evaluations"), 1) << dispute.dump(2);
+}
+
+// Across hardware honest rounding landed interval 0 at 2.93 × δ and the
+// cheat (6e-5 added to conv1.backward at step 13, interval 2) at 2.92 × δ.
+// The verifier disputed only the interval furthest outside δ, the honest
+// one: it lost that game and its stake, and the cheat was paid. Its
+// challenge now lists both, strongest first; the arbiter plays interval 2
+// once the game on interval 0 is lost, and the cheat is caught there.
+TEST_F(HeteroTest, HonestRoundingRankedAboveTheCheatDoesNotPayTheCheat) {
+  json j = json::parse(ReadFile(Preset("hetero/corrupt-node-threads")));
+  j["seed"] = 6894176299990941LL;
+  j["participants"][0]["params"] = {{"step", 13}, {"node", "conv1.backward"},
+                                    {"magnitude", 6e-5}};
+  j["expect"] = json::array({json{{"path", "/conservation"}, {"equals", true}}});
+  const std::string path = dir_ + "/ranked.json";
+  std::ofstream(path) << j.dump(2);
+  const std::string out = dir_ + "/run";
+  CommandResult r = RunVeritrain({"run", path, "--out", out, "--in-process"}, dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const json task = json::parse(ReadFile(out + "/summary.json")).at("tasks").at(0);
+  ASSERT_EQ(task.at("outcome"), "challenge_upheld") << task.dump(2);
+  EXPECT_FALSE(task.at("escaped").get<bool>());
+  EXPECT_GE(task.at("balances").at("verifier-1").get<int64_t>(), 1000) << task.dump(2);
+  EXPECT_EQ(task.at("dispute").at("interval"), 2) << task.dump(2);
+  EXPECT_EQ(task.at("dispute").at("step"), 13);
+  // On this machine's rounding the honest interval 0 ranks first and its
+  // game is lost before interval 2's is played.
+  const json& verdict = task.at("verifiers").at(0);
+  if (verdict.at("disputed_interval") != 2) {
+    EXPECT_EQ(verdict.at("further_intervals"), json::array({2})) << verdict.dump(2);
+    ASSERT_EQ(task.at("disputes").size(), 2u) << task.dump(2);
+    EXPECT_EQ(task.at("disputes").at(0).at("winner"), "solver");
+    EXPECT_EQ(task.at("disputes").at(0).at("challenger"), "verifier-1");
+  }
 }
 
 }  // namespace

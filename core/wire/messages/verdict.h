@@ -11,17 +11,41 @@
 // verdict is on: after a forced error the same task is verified twice (the
 // posted trace, then the real one), and a verdict on the other trace is
 // refused.
+//
+// A challenge may list further intervals (`further`, strongest first after
+// `disputed_interval`), each with its reason and evidence: the verifier
+// found them failing too. When the game on one interval is lost, the
+// arbiter plays the next before it calls the challenge rejected
+// (docs/protocol.md, "Several intervals"): across hardware honest rounding
+// may land one interval just past δ while the cheat lies in another, and
+// no verifier can tell which of two failing intervals a game will uphold.
 #pragma once
 
+#include <set>
 #include <string>
+#include <vector>
 
 #include "core/wire/body_fields.h"
 
 namespace veritrain {
 
+// One further interval a challenge disputes (see above).
+struct FurtherChallenge {
+  int64_t interval = -1;
+  std::string reason;
+  nlohmann::json evidence = nlohmann::json::object();  // as Verdict::evidence
+
+  bool operator==(const FurtherChallenge& o) const {
+    return interval == o.interval && reason == o.reason && evidence == o.evidence;
+  }
+};
+
 struct Verdict {
   static constexpr const char* kType = "verdict";
   static constexpr int kVersion = 1;
+  // At most this many intervals in one challenge, `disputed_interval`
+  // included: each is a game the arbiter may have to play.
+  static constexpr size_t kMaxChallengedIntervals = 64;
   bool accept = true;
   bool abstain = false;            // neither accept nor challenge (see above)
   int64_t disputed_interval = -1;  // -1 when accepting or abstaining
@@ -30,10 +54,11 @@ struct Verdict {
   int64_t steps_reexecuted = 0;
   double seconds = 0;
   nlohmann::json evidence = nlohmann::json::object();  // challenge: {start, end}: {hash, proof}
+  std::vector<FurtherChallenge> further;  // challenge: the next intervals to play, in order
   Digest trace_root;
 
   nlohmann::json ToBody() const {
-    return {{"accept", accept},
+    nlohmann::json body = {{"accept", accept},
             {"abstain", abstain},
             {"disputed_interval", disputed_interval},
             {"reason", reason},
@@ -42,6 +67,14 @@ struct Verdict {
             {"seconds", seconds},
             {"evidence", evidence},
             {"trace_root", trace_root.Hex()}};
+    if (!further.empty()) {
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& f : further) {
+        list.push_back({{"interval", f.interval}, {"reason", f.reason}, {"evidence", f.evidence}});
+      }
+      body["further"] = std::move(list);
+    }
+    return body;
   }
   static Result<Verdict> FromBody(const nlohmann::json& b) {
     Verdict v;
@@ -64,7 +97,42 @@ struct Verdict {
     VT_ASSIGN_OR_RETURN(v.seconds, BodyNumber(b, "seconds"));
     VT_ASSIGN_OR_RETURN(v.evidence, BodyObject(b, "evidence"));
     VT_ASSIGN_OR_RETURN(v.trace_root, BodyDigest(b, "trace_root"));
+    if (auto f = b.find("further"); f != b.end()) {
+      VT_ASSIGN_OR_RETURN(v.further, FurtherFromBody(*f, v));
+    }
     return v;
+  }
+
+ private:
+  static Result<std::vector<FurtherChallenge>> FurtherFromBody(const nlohmann::json& list,
+                                                               const Verdict& v) {
+    if (!list.is_array()) return Status::InvalidArgument("body field 'further' must be an array");
+    if (list.empty()) return std::vector<FurtherChallenge>();
+    if (v.accept || v.abstain) {
+      return Status::InvalidArgument("only a challenge lists 'further' intervals");
+    }
+    if (list.size() + 1 > kMaxChallengedIntervals) {
+      return Status::InvalidArgument("a challenge lists at most " +
+                                     std::to_string(kMaxChallengedIntervals) +
+                                     " intervals, not " + std::to_string(list.size() + 1));
+    }
+    std::vector<FurtherChallenge> out;
+    std::set<int64_t> seen = {v.disputed_interval};
+    for (const auto& e : list) {
+      if (!e.is_object()) {
+        return Status::InvalidArgument("each of 'further' must be an object");
+      }
+      FurtherChallenge f;
+      VT_ASSIGN_OR_RETURN(f.interval, BodyInt(e, "interval"));
+      VT_ASSIGN_OR_RETURN(f.reason, BodyString(e, "reason"));
+      VT_ASSIGN_OR_RETURN(f.evidence, BodyObject(e, "evidence"));
+      if (!seen.insert(f.interval).second) {
+        return Status::InvalidArgument("'further' names interval " + std::to_string(f.interval) +
+                                       " twice, or the disputed interval again");
+      }
+      out.push_back(std::move(f));
+    }
+    return out;
   }
 };
 

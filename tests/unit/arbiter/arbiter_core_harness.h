@@ -185,6 +185,15 @@ struct TestTrace {
     if (initial_state) v.evidence["initial_state"] = true;
     return v;
   }
+  // A challenge of `intervals`: the first disputed, the rest listed as
+  // further intervals in order (Verdict::further).
+  Verdict ChallengeOf(const std::vector<int64_t>& intervals) const {
+    Verdict v = Challenge(intervals.front());
+    for (size_t j = 1; j < intervals.size(); ++j) {
+      v.further.push_back({intervals[j], "fails too", Challenge(intervals[j]).evidence});
+    }
+    return v;
+  }
 
   std::vector<Digest> states;
   std::unique_ptr<MerkleTree> tree;

@@ -376,6 +376,81 @@ TEST_F(ArbiterCoreTest, ARejectedChallengeGivesTheGameToTheNextChallenger) {
   EXPECT_TRUE(core_->ledger().CheckConservation().ok());
 }
 
+// The first selected verifier's challenge lists interval 1, then
+// interval 0. It loses the game on interval 1 (the case across hardware:
+// honest rounding just past δ ranked first); the arbiter plays interval 0
+// with it next (game 1, fresh clocks) rather than calling the challenge
+// rejected, and the solver loses that game. The challenger wins the
+// solver's stake and keeps its challenge stake: its challenge was upheld.
+// Before, the first lost game settled the task: the challenger forfeited
+// its stake and the cheat was paid.
+TEST_F(ArbiterCoreTest, ALostGamePlaysTheChallengersNextInterval) {
+  Verifying(Spec());
+  const std::string first = Task().selected[0];
+  const std::string second = Task().selected[1];
+  ASSERT_TRUE(AckOf(Send(trace_.ChallengeOf({1, 0}), first, 200)).ok);
+  ASSERT_TRUE(AckOf(Send(Accept(), second, 200)).ok);
+  ASSERT_EQ(Task().dispute->challenger, first);
+  EXPECT_EQ(Task().dispute->interval, 1);
+  GameMove split;
+  split.move = 0;
+  split.kind = "split_hashes";
+  split.hashes = {Sha256Of("middle")};
+  ASSERT_TRUE(AckOf(Send(split, "s", 300)).ok);
+  h_.Tick(1301);  // the challenger never answers: its game on interval 1 is lost
+  ASSERT_EQ(Task().machine.state(), TaskState::kChallenged);
+  ASSERT_TRUE(Task().dispute.has_value());
+  EXPECT_EQ(Task().dispute->challenger, first);
+  EXPECT_EQ(Task().dispute->interval, 0);
+  EXPECT_EQ(Task().dispute->number, 1);
+  const Message* opened = out_.LastPublished(DisputeOpened::kType);
+  ASSERT_NE(opened, nullptr);
+  EXPECT_EQ(Unpack<DisputeOpened>(*opened)->interval, 0);
+  EXPECT_EQ(Unpack<DisputeOpened>(*opened)->start_hash, states_[0]);
+  EXPECT_EQ(Unpack<DisputeOpened>(*opened)->solver_end_hash, states_[1]);
+  EXPECT_EQ(Unpack<DisputeOpened>(*opened)->game, 1);
+  h_.Tick(2302);  // the solver does not answer the second game
+  EXPECT_EQ(Outcome(), "challenge_upheld");
+  const nlohmann::json plan = LastSettlementPlan(out_);
+  ASSERT_EQ(plan["slashed"].size(), 1u) << plan.dump();
+  EXPECT_EQ(plan["slashed"][0]["owner"], "s");
+  EXPECT_EQ(plan["slashed"][0]["winner"], first);
+  EXPECT_EQ(Balance(ChallengeAccount(kTask, first)), 0);
+  EXPECT_GT(Balance(first), 1000 + 50);  // its fee, its stakes back, the winner's share
+  EXPECT_TRUE(core_->ledger().CheckConservation().ok());
+}
+
+// Every interval the challenge lists is played and lost: only then is the
+// challenge rejected, and its challenger forfeits its challenge stake
+// once.
+TEST_F(ArbiterCoreTest, AChallengeIsRejectedOnlyWhenEveryIntervalItListsIsLost) {
+  Verifying(Spec());
+  const std::string first = Task().selected[0];
+  ASSERT_TRUE(AckOf(Send(trace_.ChallengeOf({1, 0}), first, 200)).ok);
+  ASSERT_TRUE(AckOf(Send(Accept(), Task().selected[1], 200)).ok);
+  GameMove split;
+  split.move = 0;
+  split.kind = "split_hashes";
+  split.hashes = {Sha256Of("middle")};
+  ASSERT_TRUE(AckOf(Send(split, "s", 300)).ok);
+  h_.Tick(1301);
+  ASSERT_EQ(Task().dispute->interval, 0);
+  ASSERT_TRUE(AckOf(Send(split, "s", 1400)).ok);
+  h_.Tick(2401);
+  EXPECT_EQ(Outcome(), "challenge_rejected");
+  std::vector<std::string> games;
+  for (const auto& e : out_.logged) {
+    if (e.type == DisputeOpenedEvent::kType) games.push_back(e.data.value("challenger", ""));
+  }
+  EXPECT_EQ(games, (std::vector<std::string>{first, first}));
+  const nlohmann::json plan = LastSettlementPlan(out_);
+  ASSERT_EQ(plan["slashed"].size(), 1u) << plan.dump();
+  EXPECT_EQ(plan["slashed"][0]["owner"], first);
+  EXPECT_EQ(plan["slashed"][0]["winner"], "s");
+  EXPECT_EQ(Balance(first), 1000 + 50 - 20);
+  EXPECT_TRUE(core_->ledger().CheckConservation().ok());
+}
+
 // Both challenges are played and both are rejected: only then does the
 // task settle as challenge_rejected; the solver is paid, and both
 // challengers forfeit their challenge stakes.

@@ -211,6 +211,34 @@ TEST(ArbiterRecoveryTest, TwoGamesPlayedInTurn) {
   EXPECT_EQ(Unpack<TaskSettled>(*settled)->outcome, "challenge_rejected");
 }
 
+// One challenger lists two intervals: it loses the game on the first,
+// and the game on its second opens (game 1) and is upheld on the solver's
+// clock. A core recovered at any point plays the same intervals in turn.
+TEST(ArbiterRecoveryTest, AChallengersIntervalsPlayedInTurn) {
+  TestTrace trace;
+  auto inputs = UpToVerifying(CoreHarness::Spec(), trace);
+  inputs.push_back({200, SendBy(trace.ChallengeOf({1, 0}), 0, 200)});
+  inputs.push_back({200, SendBy(trace.Accept(), 1, 200)});
+  GameMove split;
+  split.move = 0;
+  split.kind = "split_hashes";
+  split.hashes = {Sha256Of("middle")};
+  inputs.push_back({300, Send(split, "s", 300)});
+  inputs.push_back({1301, Tick(1301)});  // the game on interval 1 is lost
+  inputs.push_back({2302, Tick(2302)});  // the solver is out of time on interval 0
+  CheckRecoveryAtEveryPoint(inputs);
+  CoreHarness live;
+  for (const auto& input : inputs) input.second(live);
+  std::vector<int64_t> intervals;
+  for (const auto& e : live.out.logged) {
+    if (e.type == DisputeOpenedEvent::kType) intervals.push_back(e.data.value("interval", -1));
+  }
+  EXPECT_EQ(intervals, (std::vector<int64_t>{1, 0}));
+  const Message* settled = live.out.LastPublished(TaskSettled::kType);
+  ASSERT_NE(settled, nullptr);
+  EXPECT_EQ(Unpack<TaskSettled>(*settled)->outcome, "challenge_upheld");
+}
+
 TEST(ArbiterRecoveryTest, RulingOnCheckpointZero) {
   TestTrace trace;
   CheckRecoveryAtEveryPoint(Challenged(CoreHarness::Spec(), trace, 0, /*initial_state=*/true));

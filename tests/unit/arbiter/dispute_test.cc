@@ -126,8 +126,10 @@ TEST(Dispute, ChallengeEvidenceIsCheckedAgainstTheTraceRoot) {
                 {"end", {{"hash", states[2].Hex()}, {"proof", ProofToJson(tree.Prove(2))}}}};
   auto ok = CheckChallengeEvidence(v, tree.root(), 3);
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
-  EXPECT_EQ(ok->start_hash, states[1]);
-  EXPECT_EQ(ok->end_hash, states[2]);
+  ASSERT_EQ(ok->size(), 1u);
+  EXPECT_EQ(ok->front().interval, 1);
+  EXPECT_EQ(ok->front().start_hash, states[1]);
+  EXPECT_EQ(ok->front().end_hash, states[2]);
 
   Verdict swapped = v;  // proofs for other positions
   swapped.evidence["start"]["proof"] = ProofToJson(tree.Prove(0));
@@ -141,7 +143,7 @@ TEST(Dispute, ChallengeEvidenceIsCheckedAgainstTheTraceRoot) {
   Verdict bare = v;
   bare.evidence = nlohmann::json::object();
   EXPECT_FALSE(CheckChallengeEvidence(bare, tree.root(), 3).ok());
-  EXPECT_FALSE(ok->initial_state);
+  EXPECT_FALSE(ok->front().initial_state);
 }
 
 // "checkpoint 0 is not the task's initial state" is ruled on without a
@@ -164,8 +166,8 @@ TEST(Dispute, InitialStateChallengeNamesIntervalZero) {
   v.evidence = evidence(0);
   auto ok = CheckChallengeEvidence(v, tree.root(), 3);
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
-  EXPECT_TRUE(ok->initial_state);
-  EXPECT_EQ(ok->start_hash, states[0]);
+  EXPECT_TRUE(ok->front().initial_state);
+  EXPECT_EQ(ok->front().start_hash, states[0]);
 
   Verdict later = v;
   later.disputed_interval = 1;

@@ -79,7 +79,7 @@ class TaskRules : public ::testing::Test {
   }
   // Records `v` as taken (as the arbiter does once RefuseVerdict is "").
   void Vote(const std::string& who, const Verdict& v) {
-    std::optional<ChallengedInterval> challenged;
+    std::optional<std::vector<ChallengedInterval>> challenged;
     ASSERT_EQ(RefuseVerdict(task_, who, v, &challenged), "") << who;
     task_.verdicts[who] = v;
     if (challenged) task_.challenges[who] = *challenged;
@@ -133,7 +133,7 @@ TEST_F(TaskRules, DurationsAreTheSpecsSecondsInMs) {
 
 TEST_F(TaskRules, VerdictsAreTakenFromSelectedVerifiersOncePerTrace) {
   Verifying();
-  std::optional<ChallengedInterval> c;
+  std::optional<std::vector<ChallengedInterval>> c;
   EXPECT_EQ(RefuseVerdict(task_, "v3", Accept(), &c), "v3 is not a selected verifier of task-0001");
   EXPECT_EQ(RefuseVerdict(task_, "v1", Accept(), &c), "");
   EXPECT_FALSE(c.has_value());
@@ -153,7 +153,7 @@ TEST_F(TaskRules, AVerdictOnThePostedTraceIsRefusedOnceTheRealOneIsVerified) {
   // the task now verifies another root.
   task_.trace->trace_root = Sha256Of("the real trace");
   task_.real_round = true;
-  std::optional<ChallengedInterval> c;
+  std::optional<std::vector<ChallengedInterval>> c;
   const std::string refused = RefuseVerdict(task_, "v1", on_posted, &c);
   EXPECT_EQ(refused, "the verdict is on trace " + tree_->root().Hex() +
                          ", but task-0001 is verifying trace " +
@@ -163,7 +163,7 @@ TEST_F(TaskRules, AVerdictOnThePostedTraceIsRefusedOnceTheRealOneIsVerified) {
 
 TEST_F(TaskRules, AChallengeIsTakenOnlyWithItsProofs) {
   Verifying();
-  std::optional<ChallengedInterval> c;
+  std::optional<std::vector<ChallengedInterval>> c;
   Verdict forged = Challenge(1);
   forged.evidence["end"]["hash"] = Sha256Of("not c2").Hex();
   EXPECT_EQ(RefuseVerdict(task_, "v1", forged, &c).rfind("challenge refused: ", 0), 0u);
@@ -173,8 +173,8 @@ TEST_F(TaskRules, AChallengeIsTakenOnlyWithItsProofs) {
   EXPECT_NE(RefuseVerdict(task_, "v1", outside, &c).find("outside the trace"), std::string::npos);
   EXPECT_EQ(RefuseVerdict(task_, "v1", Challenge(1), &c), "");
   ASSERT_TRUE(c.has_value());
-  EXPECT_EQ(c->start_hash, states_[1]);
-  EXPECT_EQ(c->end_hash, states_[2]);
+  EXPECT_EQ(c->front().start_hash, states_[1]);
+  EXPECT_EQ(c->front().end_hash, states_[2]);
 }
 
 TEST_F(TaskRules, VerificationConcludesWhenEveryoneVotedAndNoDemandIsOpen) {
@@ -319,6 +319,60 @@ TEST_F(TaskRules, ARejectedChallengeGivesWayToTheNextInSelectionOrder) {
   // A forced error's posted trace is done with: its rejections go too.
   EndPostedRound(task_);
   EXPECT_TRUE(task_.rejected.empty());
+}
+
+// A challenge that lists further intervals is played interval by
+// interval before the next challenger's: its challenger is rejected (and
+// forfeits its stake) only once every interval it listed was lost.
+TEST_F(TaskRules, AChallengersFurtherIntervalsArePlayedBeforeTheNextChallenger) {
+  Verifying();
+  Verdict both = Challenge(1);
+  both.further.push_back({0, "outside δ too", Challenge(0).evidence});
+  Vote("v1", both);
+  Vote("v2", Challenge(1));
+  ASSERT_EQ(task_.challenges.at("v1").size(), 2u);
+  ASSERT_EQ(NextChallenge(task_)->challenger, "v1");
+  EXPECT_EQ(NextIntervalOf(task_, "v1")->interval, 1);
+  NoteRejected(task_, "v1");
+  ASSERT_EQ(NextChallenge(task_)->challenger, "v1");  // its next interval
+  EXPECT_EQ(NextIntervalOf(task_, "v1")->interval, 0);
+  EXPECT_EQ(NextIntervalOf(task_, "v1")->start_hash, states_[0]);
+  EXPECT_TRUE(FullyRejected(task_).empty());
+  EXPECT_EQ(NextGameNumber(task_), 1);
+  // Upheld on its second interval: it is no rejected challenger.
+  Advance({TaskEvent::kChallenge, TaskEvent::kChallengeRejected, TaskEvent::kNextChallenge,
+           TaskEvent::kChallengeUpheld});
+  DisputeOpened second{"s", "v1", 1, 0, 10, 2, 500, states_[0], states_[1]};
+  task_.dispute = DisputeFromOpened(task_.id, second, 0);
+  Ledger ledger;
+  SettlementInput in = SettlementInputOf(task_, ledger, "submitter");
+  EXPECT_EQ(in.challenger, "v1");
+  EXPECT_TRUE(in.rejected_challengers.empty());
+  // Lost on both: rejected once, and v2 plays next.
+  NoteRejected(task_, "v1");
+  EXPECT_EQ(FullyRejected(task_), std::vector<std::string>{"v1"});
+  ASSERT_EQ(NextChallenge(task_)->challenger, "v2");
+  EXPECT_EQ(NextGameNumber(task_), 2);
+}
+
+// Each further interval's evidence is checked as the first's: a challenge
+// with one that does not hold is refused, naming it.
+TEST_F(TaskRules, AFurtherIntervalWhoseEvidenceDoesNotHoldIsRefused) {
+  Verifying();
+  std::optional<std::vector<ChallengedInterval>> challenged;
+  Verdict bad_proof = Challenge(1);
+  bad_proof.further.push_back({0, "", Challenge(1).evidence});  // proofs of interval 1
+  std::string refused = RefuseVerdict(task_, "v1", bad_proof, &challenged);
+  EXPECT_NE(refused.find("further interval 0"), std::string::npos) << refused;
+  Verdict twice = Challenge(1);
+  twice.further.push_back({1, "", Challenge(1).evidence});
+  refused = RefuseVerdict(task_, "v1", twice, &challenged);
+  EXPECT_NE(refused.find("interval 1 twice"), std::string::npos) << refused;
+  Verdict outside = Challenge(1);
+  outside.further.push_back({2, "", Challenge(1).evidence});
+  refused = RefuseVerdict(task_, "v1", outside, &challenged);
+  EXPECT_NE(refused.find("outside the trace"), std::string::npos) << refused;
+  EXPECT_FALSE(challenged.has_value());
 }
 
 // The settlement of challenges played in turn: every rejected challenger

@@ -32,6 +32,14 @@ TEST(GameOrder, AChallengerPreparesItsOwnGameOnce) {
   EXPECT_EQ(ChallengerOnOpenedOf("v-b", 1, 1, "v-b", 1), ChallengerOnOpened::kPrepare);
 }
 
+// v-a's game 0 on the first interval of its challenge was rejected; its
+// game 1 plays the next interval it listed: it replaces the game it held,
+// and a late event of game 0 does not take it back.
+TEST(GameOrder, AChallengerPlaysItsNextIntervalInALaterGame) {
+  EXPECT_EQ(ChallengerOnOpenedOf("v-a", 0, 0, "v-a", 1), ChallengerOnOpened::kPrepare);
+  EXPECT_EQ(ChallengerOnOpenedOf("v-a", 1, 1, "v-a", 0), ChallengerOnOpened::kIgnore);
+}
+
 // The live challenger v-b (game 1) keeps its game when a late event of v-a's
 // game 0 arrives.
 TEST(GameOrder, TheLiveChallengerKeepsItsGameOnAFinishedGamesEvent) {

@@ -224,6 +224,41 @@ TEST_F(MessageTypes, RealTraceMessagesRoundTrip) {
   }
 }
 
+// A challenge's further intervals travel in order; a verdict that lists
+// them where they cannot be (an acceptance), twice, or too many, is
+// refused naming what is wrong.
+TEST_F(MessageTypes, AChallengesFurtherIntervalsRoundTrip) {
+  Verdict v;
+  v.accept = false;
+  v.disputed_interval = 2;
+  v.reason = "outside δ";
+  v.further.push_back({0, "outside δ too", {{"start", {{"hash", "x"}}}}});
+  v.further.push_back({5, "hash differs", nlohmann::json::object()});
+  const Verdict back = RoundTrip(v);
+  EXPECT_EQ(back.further, v.further);
+  EXPECT_FALSE(Verdict().ToBody().contains("further"));  // none: as before
+
+  auto refused = [](nlohmann::json body) {
+    auto r = Verdict::FromBody(body);
+    return r.ok() ? std::string() : r.status().message();
+  };
+  nlohmann::json accept = v.ToBody();
+  accept["accept"] = true;
+  EXPECT_NE(refused(accept).find("only a challenge"), std::string::npos);
+  nlohmann::json twice = v.ToBody();
+  twice["further"][1]["interval"] = 2;  // the disputed interval again
+  EXPECT_NE(refused(twice).find("interval 2 twice"), std::string::npos);
+  nlohmann::json many = v.ToBody();
+  many["further"] = nlohmann::json::array();
+  for (int64_t i = 0; i < static_cast<int64_t>(Verdict::kMaxChallengedIntervals); ++i) {
+    many["further"].push_back({{"interval", 100 + i}, {"reason", ""}, {"evidence", {}}});
+  }
+  EXPECT_NE(refused(many).find("at most 64"), std::string::npos);
+  nlohmann::json not_list = v.ToBody();
+  not_list["further"] = 3;
+  EXPECT_NE(refused(not_list).find("'further'"), std::string::npos);
+}
+
 // A diverged training run's update norms are NaN or +inf, which JSON cannot
 // hold (nlohmann writes them as null, and the arbiter refused the honest
 // solver's trace_commit): they travel as "nan", "inf", "-inf".
