@@ -6,6 +6,7 @@
 
 #include "core/state/atomic_file.h"
 #include "core/train/job.h"
+#include "scenarios/check/interval_error_check.h"
 
 namespace veritrain {
 
@@ -107,16 +108,28 @@ Result<Calibration> CalibrateScenario(const Scenario& scenario) {
   return c;
 }
 
-Result<Calibration> CalibrateAndWrite(const Scenario& scenario, const std::string& out_dir) {
-  VT_ASSIGN_OR_RETURN(Calibration c, CalibrateScenario(scenario));
-  VT_RETURN_IF_ERROR(WriteFileAtomically(out_dir + "/calibration.json", {c.ToJson().dump(2) + "\n"}));
-  VT_RETURN_IF_ERROR(WriteFileAtomically(out_dir + "/calibration.csv", {c.ToCsv()}));
-  VT_RETURN_IF_ERROR(WriteFileAtomically(out_dir + "/calibration_nodes.csv", {c.NodesCsv()}));
-  return c;
-}
-
 void ApplyCalibration(const Calibration& calibration, TaskSpec* spec) {
   calibration.ApplyTo(&spec->verification);
+}
+
+Result<RunCalibration> CalibrateAndWrite(const Scenario& scenario, const std::string& out_dir) {
+  RunCalibration out;
+  VT_ASSIGN_OR_RETURN(out.calibration, CalibrateScenario(scenario));
+  const Calibration& c = out.calibration;
+  // The run's own tasks under the calibrated δ (interval_error_check.h).
+  TaskSpec calibrated = TaskSpecForScenario(scenario);
+  ApplyCalibration(c, &calibrated);
+  VT_ASSIGN_OR_RETURN(IntervalErrorCheck own,
+                      CalibratedDeltaCheck(scenario, calibrated.verification));
+  const nlohmann::json own_tasks = {{"measured", own.measured}, {"uncovered", own.errors}};
+  out.record = c.Record();
+  out.record["own_tasks"] = own_tasks;
+  nlohmann::json file = c.ToJson();
+  file["own_tasks"] = own_tasks;
+  VT_RETURN_IF_ERROR(WriteFileAtomically(out_dir + "/calibration.json", {file.dump(2) + "\n"}));
+  VT_RETURN_IF_ERROR(WriteFileAtomically(out_dir + "/calibration.csv", {c.ToCsv()}));
+  VT_RETURN_IF_ERROR(WriteFileAtomically(out_dir + "/calibration_nodes.csv", {c.NodesCsv()}));
+  return out;
 }
 
 }  // namespace veritrain

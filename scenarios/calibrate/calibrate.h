@@ -41,12 +41,26 @@ CalibrationTask CalibrationTaskFor(const Scenario& scenario);
 // calibrate once (the result is the same either way). Thread-safe.
 Result<Calibration> CalibrateScenario(const Scenario& scenario);
 
-// CalibrateScenario, then writes calibration.json, calibration.csv and
-// calibration_nodes.csv into `out_dir`.
-Result<Calibration> CalibrateAndWrite(const Scenario& scenario, const std::string& out_dir);
-
 // Sets the task's thresholds from `calibration` (its policy's metrics
 // only) and records how they were set.
 void ApplyCalibration(const Calibration& calibration, TaskSpec* spec);
+
+// What a run keeps of its calibration.
+struct RunCalibration {
+  Calibration calibration;
+  // manifest.json's "calibration" (calibration_warnings.h):
+  // Calibration::Record(), with "own_tasks": the honest error of the run's
+  // own tasks under the calibrated δ — their seeds are not the
+  // calibration's (CalibratedDeltaCheck, scenarios/check/
+  // interval_error_check.h) — and the lines of what δ does not cover.
+  nlohmann::json record;
+};
+
+// CalibrateScenario, then the run's own tasks checked under its δ (as far
+// as that check's budget goes); writes calibration.json (the calibration,
+// with "own_tasks"), calibration.csv and calibration_nodes.csv into
+// `out_dir`. Thread-safety: as CalibrateScenario's caller (it applies
+// hardware profiles to the process).
+Result<RunCalibration> CalibrateAndWrite(const Scenario& scenario, const std::string& out_dir);
 
 }  // namespace veritrain

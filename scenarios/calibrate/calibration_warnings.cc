@@ -40,6 +40,16 @@ std::vector<std::string> CalibrationWarnings(const nlohmann::json& record) {
                   " of honest tasks are challenged by mistake, each costing an honest verifier "
                   "its challenge stake: raise protocol.calibration.margin or quantile");
   }
+  // The run's own tasks re-executed honestly beyond the calibrated δ
+  // (CalibratedDeltaCheck, scenarios/check/interval_error_check.h).
+  const nlohmann::json own = record.value("own_tasks", nlohmann::json::object());
+  const nlohmann::json uncovered =
+      own.is_object() ? own.value("uncovered", nlohmann::json::array()) : nlohmann::json();
+  if (uncovered.is_array()) {
+    for (const auto& line : uncovered) {
+      if (line.is_string()) out.push_back(line.get<std::string>());
+    }
+  }
   // A floor far above every honest error decides δ by itself: the summary
   // says "calibrated", but attacks below the floor pass.
   double floor = 0;

@@ -1,7 +1,7 @@
 // The caveats a calibration gives its run, from the record the task
 // carries (Calibration::Record(), manifest.json's "calibration"): a
 // predicted false-positive rate that costs honest verifiers their challenge
-// stakes, and a floor that, far above every honest error measured, sets δ
+// stakes, an honest error of the run's own tasks beyond δ, and a floor that, far above every honest error measured, sets δ
 // by itself. The run says them in summary.json's "warnings"; the audit of
 // a results folder recomputes them from the manifest, so that deleting one
 // (or adding one the record does not give) is found.
@@ -26,7 +26,9 @@ inline constexpr double kFalsePositiveWarning = 0.01;
 inline constexpr double kFloorDecidesFactor = 1000;
 
 // The warnings of calibration record `record`, in a fixed order (the
-// false-positive rate, then the metrics in name order). Fields the record
+// false-positive rate, then the honest errors of the run's own tasks that
+// the calibrated δ does not cover — its "own_tasks" — then the metrics in
+// name order). Fields the record
 // lacks or holds in another type give no warning.
 std::vector<std::string> CalibrationWarnings(const nlohmann::json& record);
 

@@ -70,7 +70,8 @@ Result<IntervalErrorCheck> CheckIntervalErrors(const Scenario& scenario,
                                                const nlohmann::json& job_json,
                                                const TensorMap& start,
                                                const TensorMap& first_end,
-                                               const IntervalErrorBudget& budget) {
+                                               const IntervalErrorBudget& budget,
+                                               const VerificationPolicy* calibrated) {
   IntervalErrorCheck out;
   // Once per distinct profile; its precision decides the job's.
   std::vector<Reexecutor> reexecutors;
@@ -99,6 +100,7 @@ Result<IntervalErrorCheck> CheckIntervalErrors(const Scenario& scenario,
   // far as the budget goes.
   const int64_t tasks = std::max<int64_t>(1, scenario.tasks);
   const TaskSpec task = TaskSpecForScenario(scenario);
+  const VerificationPolicy& policy = calibrated ? *calibrated : task.verification;
   // Steps (and FLOPs) to measure one more interval: train it, then
   // re-execute it under each profile.
   const int64_t steps_each = k * static_cast<int64_t>(1 + reexecutors.size());
@@ -199,7 +201,7 @@ Result<IntervalErrorCheck> CheckIntervalErrors(const Scenario& scenario,
         ClaimedEnd end;
         end.tensors = &committed_end;
         VT_ASSIGN_OR_RETURN(IntervalCheck c,
-                            CheckInterval(reexec_job_of(t, r), task.verification,
+                            CheckInterval(reexec_job_of(t, r), policy,
                                           IntervalMode::kTolerance, trace.start, end,
                                           IntervalSpan{i * k, k}));
         if (!c.distances) continue;
@@ -240,7 +242,9 @@ Result<IntervalErrorCheck> CheckIntervalErrors(const Scenario& scenario,
         {"distance", rec.largest}, {"interval", rec.interval}, {"task", rec.task}};
     if (rec.over.empty()) continue;
     const std::string where = where_text(rec.task, rec.interval, rec.interval);
-    std::string line = "/protocol/delta: " + metric + " " + ErrorText(rec.delta) +
+    std::string line = (calibrated ? "/protocol/calibration: the calibrated delta "
+                                   : "/protocol/delta: ") +
+                       metric + " " + ErrorText(rec.delta) +
                        " is below the honest error of " + where +
                        " between the solver's profile (" + ProfileText(solver) + ") and " +
                        re.verifier->name + "'s (" + ProfileText(re.profile) + "): " + metric + " " +
@@ -262,7 +266,15 @@ Result<IntervalErrorCheck> CheckIntervalErrors(const Scenario& scenario,
     }
     line += ". " + re.verifier->name +
             " would challenge an honest solver there and lose its challenge stake. ";
-    if (std::isfinite(rec.largest)) {
+    if (calibrated) {
+      line += std::isfinite(rec.largest)
+                  ? "The calibration did not cover this task's honest error (its seeds are "
+                    "not the task's): add seeds (protocol.calibration.seeds), raise its margin "
+                    "or quantile, or make the training converge under every seed"
+                  : "No delta covers it: the two profiles' states hold non-finite values in "
+                    "different places (the training diverges). Make the training converge, "
+                    "or give every verifier the solver's profile";
+    } else if (std::isfinite(rec.largest)) {
       line += "Raise delta " + metric + " above " + ErrorText(rec.largest) +
               " with a margin (the honest error varies with the seeds: tasks and sweep "
               "repetitions not measured here can land higher), or calibrate the thresholds "
@@ -280,7 +292,9 @@ Result<IntervalErrorCheck> CheckIntervalErrors(const Scenario& scenario,
                   {"tasks", tasks},
                   {"task_intervals_measured", measured},
                   {"largest", largest}};
-  if (measured < intervals * tasks) {
+  // A calibration trains every interval of its own seeds: what the budget
+  // leaves out of the run's tasks is not warned about on its account.
+  if (measured < intervals * tasks && calibrated == nullptr) {
     std::string what;
     if (tasks == 1) {
       what = "the honest error of " + IntervalsText(measured, intervals - 1, k) +
@@ -313,6 +327,27 @@ Result<IntervalErrorCheck> CheckIntervalErrors(const Scenario& scenario,
         "verifier the solver's profile");
   }
   return out;
+}
+
+Result<IntervalErrorCheck> CalibratedDeltaCheck(const Scenario& scenario,
+                                                const VerificationPolicy& calibrated,
+                                                const IntervalErrorBudget& budget) {
+  if (scenario.protocol.mode != "tolerance" || scenario.solvers().empty()) {
+    return IntervalErrorCheck();
+  }
+  VT_ASSIGN_OR_RETURN(HardwareProfile solver,
+                      HardwareProfile::FromJson(scenario.solvers()[0]->profile.ToJson()));
+  nlohmann::json job_json = TaskSpecForScenario(scenario).job;
+  job_json["dtype"] = solver.dtype;
+  VT_ASSIGN_OR_RETURN(JobConfig config, JobConfig::FromJson(job_json));
+  VT_RETURN_IF_ERROR(ApplyHardwareProfile(solver));
+  VT_ASSIGN_OR_RETURN(auto job, MakeJob(config));
+  const TensorMap start = job->InitialState(config.init_seed);
+  TensorMap end = start;
+  for (int64_t s = 0; s < scenario.protocol.checkpoint_interval; ++s) {
+    VT_ASSIGN_OR_RETURN(end, TrainStep(*job, std::move(end)));
+  }
+  return CheckIntervalErrors(scenario, *job, solver, job_json, start, end, budget, &calibrated);
 }
 
 }  // namespace veritrain

@@ -23,6 +23,9 @@
 // stay within the budget. The intervals the budget leaves out are named in
 // a warning: check does not vouch for δ there.
 //
+// A calibrated δ is checked the same way at run time, on the run's own
+// tasks (CalibratedDeltaCheck).
+//
 // Thread-safety: changes process-wide LibTorch settings (thread count);
 // call it from one thread before any role starts. Leaves the solver's
 // profile applied.
@@ -36,6 +39,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/train/hardware_profile.h"
+#include "core/wire/messages/verification_policy.h"
 #include "core/train/job.h"
 #include "core/util/status.h"
 #include "scenarios/spec/scenario.h"
@@ -84,12 +88,29 @@ struct IntervalErrorCheck {
 // `start` to `first_end`. REQUIRES: tolerance mode with δ set by hand; the
 // solver's profile is applied; `job_json` is the task's job with the
 // solver's dtype.
+// With `calibrated` (the policy a calibration gives the task), that δ is
+// checked instead of the scenario's, and the lines say so: see
+// CalibratedDeltaCheck.
 Result<IntervalErrorCheck> CheckIntervalErrors(const Scenario& scenario,
                                                const TrainingJob& solver_job,
                                                const HardwareProfile& solver,
                                                const nlohmann::json& job_json,
                                                const TensorMap& start,
                                                const TensorMap& first_end,
-                                               const IntervalErrorBudget& budget = {});
+                                               const IntervalErrorBudget& budget = {},
+                                               const VerificationPolicy* calibrated = nullptr);
+
+// The check above of a δ the run calibrated, on the run's own tasks (their
+// seeds), which a calibration does not train: its seeds are a sample of
+// task seeds, and a training that blows up under one seed and not under
+// the calibration's (SGD at a learning rate near its limit) lands honest
+// profiles 1e11 apart where δ is 0.08, so that honest verifiers lose
+// their challenge stakes. Trains the first interval itself. The lines are
+// warnings for the run (calibration_warnings.h), not a refusal: a sweep
+// over seeds measures how often a calibration misses. REQUIRES: as
+// CheckIntervalErrors; tolerance mode.
+Result<IntervalErrorCheck> CalibratedDeltaCheck(const Scenario& scenario,
+                                                const VerificationPolicy& calibrated,
+                                                const IntervalErrorBudget& budget = {});
 
 }  // namespace veritrain

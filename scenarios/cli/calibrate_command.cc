@@ -60,11 +60,12 @@ std::optional<int> CalibrateCommand::Dispatch() {
     std::cerr << "cannot create " << out << ": " << ec.message() << "\n";
     return kRunFailed;
   }
-  auto c = CalibrateAndWrite(*sc, out);
-  if (!c.ok()) {
-    std::cerr << "calibration failed: " << c.status().ToString() << "\n";
+  auto written = CalibrateAndWrite(*sc, out);
+  if (!written.ok()) {
+    std::cerr << "calibration failed: " << written.status().ToString() << "\n";
     return kRunFailed;
   }
+  const Calibration* c = &written->calibration;
   std::printf("%s: %zu honest reproductions of ranges (%zu seeds x %zu profiles, %lld "
               "intervals of %lld steps) and %zu node evaluations, against the solver's "
               "profile (threads=%d %s), in %.1f s\n",
@@ -104,8 +105,9 @@ std::optional<int> CalibrateCommand::Dispatch() {
   } else {
     std::printf("predicted false positives: needs at least 2 seeds\n");
   }
-  // The caveats a run with these thresholds would give (the same words).
-  for (const std::string& w : CalibrationWarnings(c->Record())) {
+  // The caveats a run with these thresholds would give (the same words),
+  // its own tasks checked under them as a run does.
+  for (const std::string& w : CalibrationWarnings(written->record)) {
     std::cerr << s_->scenario << ": warning: " << w << "\n";
   }
   std::cout << "results: " << out << "/calibration.json, calibration.csv, calibration_nodes.csv\n";

@@ -459,8 +459,11 @@ Status Run::WriteManifest() {
   }
   if (sc_.protocol.calibration.is_object()) {
     // The profiling stage: δ from honest reproductions, before the task.
-    VT_ASSIGN_OR_RETURN(calibration_, CalibrateAndWrite(sc_, out_.out_dir));
-    manifest_["calibration"] = calibration_->Record();
+    // With the run's own tasks checked under that δ: their seeds are not
+    // the calibration's (calibrate.h).
+    VT_ASSIGN_OR_RETURN(RunCalibration calibrated, CalibrateAndWrite(sc_, out_.out_dir));
+    calibration_ = std::move(calibrated.calibration);
+    manifest_["calibration"] = std::move(calibrated.record);
     // Its caveats (a predicted false-positive rate, a floor that sets δ),
     // from the record the manifest keeps, as the audit recomputes them:
     // said before the task, and in the summary.

@@ -220,6 +220,13 @@ TEST_F(WorkflowTest, CalibrateSaysTheCaveatsARunWould) {
   EXPECT_NE(r.err.find(file + ": warning: the calibration predicts that "), std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("honest interval checks outside delta"), std::string::npos) << r.err;
+  // The task's own seeds, which the calibration does not train, checked
+  // under the calibrated δ as a run checks them.
+  EXPECT_NE(r.err.find(file + ": warning: /protocol/calibration: the calibrated delta l2 "),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("verifier-1 would challenge an honest solver there"), std::string::npos)
+      << r.err;
 }
 
 // A plug-in that crashes while it loads: the process dies of the signal,

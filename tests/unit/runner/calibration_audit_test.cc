@@ -53,9 +53,9 @@ class CalibrationAuditTest : public ::testing::Test {
     ASSERT_TRUE(sc.ok()) << sc.status().ToString();
     auto c = CalibrateAndWrite(*sc, dir_.path());
     ASSERT_TRUE(c.ok()) << c.status().ToString();
-    manifest_ = {{"calibration", c->Record()}};
+    manifest_ = {{"calibration", c->record}};
     TaskSpec spec = TaskSpecForScenario(*sc);
-    ApplyCalibration(*c, &spec);
+    ApplyCalibration(c->calibration, &spec);
     Event posted;
     posted.type = TaskPostedEvent::kType;
     posted.task = "task-0001";

@@ -8,6 +8,9 @@
 // is refused too.
 #include "scenarios/check/threshold_check.h"
 
+#include "scenarios/check/interval_error_check.h"
+#include "scenarios/runner/run.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -213,6 +216,27 @@ TEST(ThresholdCheckTest, ADeltaBelowTheHonestErrorOfALaterIntervalIsRefused) {
   EXPECT_EQ(measured["intervals_measured"], 8);
   EXPECT_EQ(measured["largest"]["v"]["l2"]["interval"], 1) << measured.dump();
   EXPECT_TRUE(c.warnings.empty()) << c.warnings.front();
+}
+
+// A calibrated δ is checked the same way at run time, on the run's own
+// tasks (a calibration trains its own seeds, not the task's): the policy
+// given stands for the calibrated one, and the lines say it was
+// calibrated. A δ above every honest error gives none.
+TEST(ThresholdCheckTest, ACalibratedDeltaIsCheckedOnTheRunsOwnTasks) {
+  const Scenario sc = SyntheticAcrossPrecisions(20, 2e-4);
+  VerificationPolicy calibrated = TaskSpecForScenario(sc).verification;
+  auto c = CalibratedDeltaCheck(sc, calibrated);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_FALSE(c->errors.empty());
+  EXPECT_THAT(c->errors.front(),
+              HasSubstr("/protocol/calibration: the calibrated delta l2 0.0002 is below the "
+                        "honest error of interval 1 (steps 5 to 10)"));
+  EXPECT_THAT(c->errors.front(), HasSubstr("add seeds (protocol.calibration.seeds)"));
+  EXPECT_EQ(c->measured["largest"]["v"]["l2"]["interval"], 1) << c->measured.dump();
+  calibrated.delta["l2"] = 10;
+  c = CalibratedDeltaCheck(sc, calibrated);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->errors.empty()) << c->errors.front();
 }
 
 // At learning rate 100 the training diverges: the first interval stays
