@@ -84,7 +84,7 @@ Status Solver::OnGameUpdate(const std::string& task, const GameUpdate& u) {
     return Status::Ok();
   }
   VT_ASSIGN_OR_RETURN(const uint64_t rid, link_.Request(*reply));
-  crash_.ReachedOnceAnswered("dispute", ++defence.moves_answered, link_, rid,
+  crash_.ReachedOnceAnswered("dispute", ++moves_answered_[task], link_, rid,
                              [this](const Message& m) { OnDirect(m); });
   return Status::Ok();
 }

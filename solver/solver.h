@@ -124,7 +124,6 @@ class Solver {
     // arbiter's updates; it outlives a restart, the transcript does not).
     std::optional<int64_t> committed_step;
     int64_t answered = -1;          // last game move answered
-    int64_t moves_answered = 0;
   };
 
   Solver(zmq::context_t& ctx, RoleConfig config, Messenger messenger,
@@ -201,6 +200,9 @@ class Solver {
   // while the transport holds any of the answer's frames (Serve).
   std::map<std::pair<std::string, uint64_t>, std::weak_ptr<const void>> sending_;
   std::map<std::string, Defence> defences_;
+  // Game moves answered on each task, over all its games: what a crash
+  // point "dispute" after N counts (a task may play several games).
+  std::map<std::string, int64_t> moves_answered_;
   std::map<std::string, bool> forced_errors_;  // task -> must post a wrong result
   // A forced error's real trace, until the arbiter reveals the forced
   // error and it replaces the posted one in traces_; with its opening.

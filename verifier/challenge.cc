@@ -172,7 +172,7 @@ Status Verifier::OnGameUpdate(const std::string& task, const GameUpdate& u) {
     return Status::Ok();
   }
   VT_ASSIGN_OR_RETURN(const uint64_t rid, link_.Request(Pack(*move, task)));
-  crash_.ReachedOnceAnswered("dispute", ++c.moves_answered, link_, rid);
+  crash_.ReachedOnceAnswered("dispute", ++assignments_.at(task).moves_answered, link_, rid);
   return Status::Ok();
 }
 

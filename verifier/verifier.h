@@ -153,6 +153,9 @@ class Verifier {
     // The solver lost a data-availability challenge of this verifier's:
     // the task settles without its verdict.
     bool withheld = false;
+    // Game moves answered over all its games on the task: what a crash
+    // point "dispute" after N counts.
+    int64_t moves_answered = 0;
   };
   // What the challenger keeps during a dispute.
   struct Challenge {
@@ -175,7 +178,6 @@ class Verifier {
     std::optional<StepScan> scan;
     nlohmann::json scan_note;
     int64_t answered = -1;
-    int64_t moves_answered = 0;
     // Its chess clock as far as it can tell (the dispute's clock less the
     // time it took over its moves), and when the move in hand started: a
     // fetch from the solver during a move may take a quarter of what is

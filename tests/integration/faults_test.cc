@@ -183,6 +183,33 @@ TEST_F(FaultsTest, ToleranceChallengerKilledDuringTheNodeRoundsAndRestartedStill
   }
 }
 
+// A challenger whose challenge lists several intervals plays a game on
+// each in turn (exact mode across thread counts: every interval differs).
+// Its crash point counts its moves over all its games, so "after 9" kills
+// it in its second game (each game takes it 8 moves here); counted per
+// game, the crash never fired. Restarted, it fetches that game's interval
+// again and plays on: the honest solver wins every game.
+TEST_F(FaultsTest, AChallengerKilledInItsSecondGameRestartsAndPlaysOn) {
+  json with = Preset("pol/honest-threads-exact");
+  with["protocol"]["top_q"] = 0;
+  with["protocol"]["random_samples"] = 2;
+  with["protocol"]["game"]["arity"] = 2;
+  with["crashes"] = {{{"participant", "verifier-1"}, {"at", "dispute"}, {"after", 9},
+                      {"restart", true}}};
+  with["expect"] = json::array();
+  const json a = Run(with, "with");
+  const json& task = a.at("tasks").at(0);
+  EXPECT_EQ(task.at("outcome"), "challenge_rejected") << task.dump(2);
+  ASSERT_EQ(task.at("disputes").size(), 2u) << task.dump(2);
+  EXPECT_EQ(task.at("disputes").at(0).at("rounds"), 8) << task.dump(2);
+  for (const json& game : task.at("disputes")) EXPECT_EQ(game.at("winner"), "solver");
+  ASSERT_EQ(a.at("crashes").size(), 1u);
+  EXPECT_EQ(a["crashes"][0]["restarted"], true);
+  EXPECT_EQ(a.at("ledger_audit").at("ok"), true);
+  const std::string log = test_support::ReadWholeFile(dir_ + "/with/logs/verifier-1.log");
+  EXPECT_NE(log.find("SIGKILL at dispute 9"), std::string::npos) << log;
+}
+
 // The arbiter's "arbiter_recovered" events of the run in <dir>/<label>.
 std::vector<json> Recoveries(const std::string& dir, const std::string& label) {
   std::vector<json> out;
