@@ -195,6 +195,7 @@ void ArbiterCore::ReleaseSettled(Task& task) {
   task.verdicts.clear();
   task.challenges.clear();
   task.rejected.clear();
+  task.forfeited.clear();
   task.selected.clear();
   for (int slot = 0; slot < kSettledSlot; ++slot) task.published[slot].reset();
   // The book (a few small records) stays: a verifier that asked learns

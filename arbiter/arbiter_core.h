@@ -271,10 +271,12 @@ class ArbiterCore {
   // opens, or, on checkpoint 0 as the initial state, the arbiter rules.
   // REQUIRES: the task is challenged; next.kind is kDispute or kInitialState.
   Status PlayChallenge(Task& task, const Conclusion& next);
-  // `challenger`'s challenge was played and rejected (`why`): the next
-  // challenge taken on the trace is played, or, when none is left, the
-  // task settles as challenge_rejected.
-  Status AfterRejected(Task& task, const std::string& challenger, const std::string& why);
+  // `challenger`'s game was played and rejected (`why`; `ruled`: on the
+  // merits, NoteRejected): its next interval or the next challenge taken
+  // on the trace is played, or, when none is left, the task settles as
+  // challenge_rejected.
+  Status AfterRejected(Task& task, const std::string& challenger, const std::string& why,
+                       bool ruled);
   // A settlement's reason for a challenge upheld, saying how many were
   // rejected before it.
   static std::string UpheldReason(const Task& task, const std::string& why);

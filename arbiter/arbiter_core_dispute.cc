@@ -40,7 +40,7 @@ Status ArbiterCore::RuleOnInitialState(Task& task, const std::string& challenger
   if (!upheld) {
     return AfterRejected(task, challenger,
                          "challenge rejected: checkpoint 0 is the task's initial state "
-                         "(the arbiter recomputed it)");
+                         "(the arbiter recomputed it)", /*ruled=*/true);
   }
   VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kChallengeUpheld));
   return Settle(task, UpheldReason(task, "checkpoint 0 is not the task's initial state (the "
@@ -65,8 +65,8 @@ Status ArbiterCore::PlayChallenge(Task& task, const Conclusion& next) {
 }
 
 Status ArbiterCore::AfterRejected(Task& task, const std::string& challenger,
-                                  const std::string& why) {
-  NoteRejected(task, challenger);
+                                  const std::string& why, bool ruled) {
+  NoteRejected(task, challenger, ruled);
   VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kChallengeRejected));
   const std::optional<Conclusion> next = NextChallenge(task);
   if (!next) {
@@ -259,7 +259,9 @@ Status ArbiterCore::AfterMove(Task& task) {
   // Copied: the next challenger's game replaces this one.
   const std::string challenger = d.challenger;
   const std::string reason = d.game->reason();
-  if (!upheld) return AfterRejected(task, challenger, "challenge rejected: " + reason);
+  if (!upheld) {
+    return AfterRejected(task, challenger, "challenge rejected: " + reason, d.game->ruled());
+  }
   VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kChallengeUpheld));
   return Settle(task, UpheldReason(task, reason));
 }

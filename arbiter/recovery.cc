@@ -299,7 +299,9 @@ Status ArbiterCore::ReplayGameEvent(const Event& e, Task& task, Replay& replay) 
     dispute.resolved_ms = e.time_ms;
     // The solver won: the next challenge of the trace (if any) is played
     // next, as the dispute_opened that follows in the log says.
-    if (dispute.game->winner() != Party::kChallenger) NoteRejected(task, dispute.challenger);
+    if (dispute.game->winner() != Party::kChallenger) {
+      NoteRejected(task, dispute.challenger, dispute.game->ruled());
+    }
   }
   return Status::Ok();
 }

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,11 @@ struct ArbiterTask {
   // stake at settlement, and the next challenger in selection order plays
   // (NextChallenge, arbiter/task_rules.h).
   std::vector<std::string> rejected;
+  // The challengers that lost a game other than on the merits (their
+  // clock ran out, or they moved invalidly): the rest of their intervals
+  // is not played. A stalling challenger listing many intervals would
+  // otherwise hold the task for a whole clock per interval.
+  std::set<std::string> forfeited;
   // The challenger of a ruling made without a game (checkpoint 0), while
   // that ruling is the task's latest.
   std::string ruled_challenger;

@@ -120,7 +120,7 @@ std::vector<std::string> WithheldChallengers(const ArbiterTask& task) {
 
 const ChallengedInterval* NextIntervalOf(const ArbiterTask& task, const std::string& challenger) {
   auto c = task.challenges.find(challenger);
-  if (c == task.challenges.end()) return nullptr;
+  if (c == task.challenges.end() || task.forfeited.count(challenger) > 0) return nullptr;
   const auto lost =
       static_cast<size_t>(std::count(task.rejected.begin(), task.rejected.end(), challenger));
   return lost < c->second.size() ? &c->second[lost] : nullptr;
@@ -235,6 +235,7 @@ void EndPostedRound(ArbiterTask& task) {
   task.verdicts.clear();
   task.challenges.clear();
   task.rejected.clear();
+  task.forfeited.clear();
 }
 
 void StartRuling(ArbiterTask& task, const std::string& challenger) {
@@ -248,8 +249,9 @@ int64_t NextGameNumber(const ArbiterTask& task) {
   return static_cast<int64_t>(task.rejected.size());
 }
 
-void NoteRejected(ArbiterTask& task, const std::string& challenger) {
+void NoteRejected(ArbiterTask& task, const std::string& challenger, bool ruled) {
   task.rejected.push_back(challenger);
+  if (!ruled) task.forfeited.insert(challenger);
   task.ruled_challenger.clear();
 }
 

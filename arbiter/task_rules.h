@@ -141,9 +141,11 @@ void StartRuling(ArbiterTask& task, const std::string& challenger);
 // checkpoint 0 included. Recovery checks a logged dispute_opened against it.
 int64_t NextGameNumber(const ArbiterTask& task);
 // `challenger`'s game on its current interval was played and rejected:
-// its next interval (if any) is played next; with none left it forfeits
-// its challenge stake at settlement.
-void NoteRejected(ArbiterTask& task, const std::string& challenger);
+// its next interval (if any) is played next — only when the game was lost
+// on the merits (`ruled`: the arbiter's ruling on the node, or on
+// checkpoint 0); one lost on its clock or by an invalid move forfeits the
+// rest. With none left it forfeits its challenge stake at settlement.
+void NoteRejected(ArbiterTask& task, const std::string& challenger, bool ruled = true);
 // The checkpoint_demand event of `demand`, kept as the demand's latest.
 const Message& NoteDemand(ArbiterTask& task, const Demand& demand);
 // Checkpoint `index` was delivered valid at `now_ms` (kept in `file`, ""

@@ -210,6 +210,7 @@ Status Game::Rule(bool solver_correct, const std::string& reason, int64_t now_ms
   }
   PassTurn(now_ms);
   Resolve(solver_correct ? Party::kSolver : Party::kChallenger, reason);
+  ruled_ = true;
   return Status::Ok();
 }
 

@@ -84,6 +84,9 @@ class Game {
   bool resolved() const { return state_ == GameState::kResolved; }
   Party winner() const { return winner_; }
   const std::string& reason() const { return reason_; }
+  // Resolved by the arbiter's ruling on the disputed node (Rule), rather
+  // than by a clock that ran out or an invalid move: lost on the merits.
+  bool ruled() const { return ruled_; }
 
   Status PostStepHashes(Party p, const std::vector<Digest>& hashes, int64_t now_ms);
   Status ChooseSubRange(Party p, int64_t index, int64_t now_ms);
@@ -149,6 +152,7 @@ class Game {
   int64_t solver_rejected_ = 0;
   int64_t challenger_rejected_ = 0;
   Party winner_ = Party::kInvalid;
+  bool ruled_ = false;
   std::string reason_;
 };
 

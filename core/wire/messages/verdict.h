@@ -14,8 +14,9 @@
 //
 // A challenge may list further intervals (`further`, strongest first after
 // `disputed_interval`), each with its reason and evidence: the verifier
-// found them failing too. When the game on one interval is lost, the
-// arbiter plays the next before it calls the challenge rejected
+// found them failing too. When the game on one interval is lost on the
+// merits (the arbiter's ruling), the arbiter plays the next before it
+// calls the challenge rejected
 // (docs/protocol.md, "Several intervals"): across hardware honest rounding
 // may land one interval just past δ while the cheat lies in another, and
 // no verifier can tell which of two failing intervals a game will uphold.

@@ -353,6 +353,15 @@ TEST_F(TaskRules, AChallengersFurtherIntervalsArePlayedBeforeTheNextChallenger) 
   EXPECT_EQ(FullyRejected(task_), std::vector<std::string>{"v1"});
   ASSERT_EQ(NextChallenge(task_)->challenger, "v2");
   EXPECT_EQ(NextGameNumber(task_), 2);
+  // A game lost other than on the merits (a clock, an invalid move)
+  // forfeits the rest of the challenger's intervals.
+  task_.rejected.clear();
+  NoteRejected(task_, "v1", /*ruled=*/false);
+  EXPECT_EQ(NextIntervalOf(task_, "v1"), nullptr);
+  EXPECT_EQ(FullyRejected(task_), std::vector<std::string>{"v1"});
+  ASSERT_EQ(NextChallenge(task_)->challenger, "v2");
+  EndPostedRound(task_);
+  EXPECT_TRUE(task_.forfeited.empty());
 }
 
 // Each further interval's evidence is checked as the first's: a challenge
