@@ -513,10 +513,12 @@ struct Verifier::IntervalInHand {
     entry["seconds"] = Seconds(t0);
     run.report.push_back(entry);
   }
-  // A failed interval: the challenge unless a stronger one was kept
-  // (KeepDisputed); by default one the game proves outright.
+  // A failed interval: recorded for the challenge (KeepDisputed), by
+  // default as one the game proves outright. Its start's tensors, let go
+  // while re-executing, are fetched again for the game.
   void Fail(const std::string& why, double strength = HUGE_VAL) {
     Done(why);
+    if (begin->tensors.empty() && reload_start) reload_start();
     KeepDisputed(run, index, why, *begin, *end, strength);
   }
 
@@ -527,6 +529,8 @@ struct Verifier::IntervalInHand {
   const std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
   Result<CheckpointReply> begin = Status::NotFound("not fetched");
   Result<CheckpointReply> end = Status::NotFound("not fetched");
+  // Fetches the start's tensors again into `begin` (CheckOneInterval).
+  std::function<void()> reload_start;
 };
 
 std::optional<Verdict> Verifier::DemandStep(IntervalInHand& h, int64_t index,
@@ -629,9 +633,23 @@ Result<std::optional<Verdict>> Verifier::CheckOneInterval(CheckRun& run,
     return &h.end->tensors;
   };
   if (!run.posted.update_norms.empty()) claimed_end.update_norm = run.posted.update_norms[i];
+  // The start goes as the re-execution replaces it (its frames with its
+  // last view): at a 100-MB state the verifier held the start, the state
+  // re-executed and the end at once. An interval that fails fetches it
+  // again for the game, from the solver or through the arbiter.
+  h.begin->tensors.clear();
+  h.reload_start = [&run, &h, i, this] {
+    auto again = FetchOrDemand(run, i, /*with_tensors=*/true);
+    if (again.ok() && again->state_hash == h.begin->state_hash) {
+      h.begin = std::move(again);
+    } else {
+      spdlog::warn("verifier {}: the start of {} again: {}", config_.name, h.name,
+                   again.ok() ? "another state" : again.status().ToString());
+    }
+  };
   VT_ASSIGN_OR_RETURN(IntervalCheck check,
-                      CheckInterval(**job, a.spec.verification, mode, state, claimed_end,
-                                    {i * k, k}, [&] { return link_.Tick(); }));
+                      CheckInterval(**job, a.spec.verification, mode, std::move(state),
+                                    claimed_end, {i * k, k}, [&] { return link_.Tick(); }));
   run.steps += check.steps_reexecuted;
   Status kept = KeepStepsReexecuted(run.steps_record, config_.run_id, run.task, run.steps);
   if (!kept.ok()) {
@@ -639,6 +657,12 @@ Result<std::optional<Verdict>> Verifier::CheckOneInterval(CheckRun& run,
                  kept.ToString());
   }
   h.entry.update(check.ReportFields(mode));
+  // Reported: the state re-executed goes, and in exact mode the end's
+  // tensors (loaded after a mismatch, to say how far off), before a
+  // failing interval's start comes back.
+  check.computed = State();
+  check.end_tensors = nullptr;
+  if (!tolerance && h.end.ok()) h.end->tensors.clear();
   return Conclude(h, check);
 }
 

@@ -84,7 +84,11 @@
 //
 // Memory: when a task settles the verifier drops its assignment (the job
 // and the data it loaded, the jobs built for claimed hyper-parameters) and
-// its challenge, so that a long run of tasks does not grow.
+// its challenge, so that a long run of tasks does not grow. Within an
+// interval it holds about two states: the fetched start goes as the
+// re-execution replaces it (CheckInterval takes it by value), the state
+// re-executed goes once compared, and only an interval that fails fetches
+// its start again, to keep for the game.
 //
 // Thread-safety: one Verifier runs on one thread (Run()).
 #pragma once

@@ -46,14 +46,15 @@ Status CheckArguments(const VerificationPolicy& policy, IntervalMode mode, const
   return Status::Ok();
 }
 
-// The distances of `computed` from the committed end; measure mode only
+// The distances of `computed` from the committed end, with the committed
+// update's l2 measured before (nullopt: not measured); measure mode only
 // measures (no update norm: calibration has no use for it).
 Result<DistanceCheck> Compare(const VerificationPolicy& policy, IntervalMode mode,
                               const State& computed, const State& committed,
-                              const TensorMap& start, int64_t steps) {
+                              std::optional<double> update_l2, int64_t steps) {
   if (mode != IntervalMode::kMeasure) {
-    return CheckDistances(policy, computed, committed, ToState(start), steps,
-                          mode == IntervalMode::kTolerance);
+    return CheckDistancesGiven(policy, computed, committed, update_l2, steps,
+                               mode == IntervalMode::kTolerance);
   }
   VT_ASSIGN_OR_RETURN(DistanceJudgement j,
                       JudgeDistance(policy, computed, committed, steps, /*judge=*/false));
@@ -66,15 +67,22 @@ Result<DistanceCheck> Compare(const VerificationPolicy& policy, IntervalMode mod
 }
 
 // The comparison with the end's tensors and the finding it leads to.
-void Judge(const VerificationPolicy& policy, IntervalMode mode, const TensorMap& start,
-           const ClaimedEnd& end, const IntervalSpan& span, IntervalCheck* out) {
-  const State* tensors = end.tensors;
+// `tensors`: the end's, when loaded before re-executing; `update`, the
+// committed update's l2 measured then (nullopt: not measured; an error: the
+// end's parameters are not the job's, and nothing is compared).
+void Judge(const VerificationPolicy& policy, IntervalMode mode, const State* tensors,
+           const std::optional<Result<double>>& update, const ClaimedEnd& end,
+           const IntervalSpan& span, IntervalCheck* out) {
   const bool need = mode != IntervalMode::kExact || !out->bit_equal;
   if (tensors == nullptr && need && end.load_tensors) tensors = end.load_tensors();
   if (tensors != nullptr) {
     out->compared = true;
     out->end_tensors = tensors;
-    auto check = Compare(policy, mode, out->computed, *tensors, start, span.steps);
+    std::optional<double> update_l2;
+    if (update && update->ok()) update_l2 = **update;
+    auto check = update && !update->ok()
+                     ? Result<DistanceCheck>(update->status())
+                     : Compare(policy, mode, out->computed, *tensors, update_l2, span.steps);
     if (check.ok()) {
       out->distances = std::move(check).value();
       if (mode != IntervalMode::kMeasure) {
@@ -157,9 +165,8 @@ bool RecordsStep(const State& state, int64_t step) {
 }
 
 Result<IntervalCheck> CheckInterval(const TrainingJob& job, const VerificationPolicy& policy,
-                                    IntervalMode mode, const TensorMap& start,
-                                    const ClaimedEnd& end, const IntervalSpan& span,
-                                    const IntervalStepHook& on_step) {
+                                    IntervalMode mode, TensorMap start, const ClaimedEnd& end,
+                                    const IntervalSpan& span, const IntervalStepHook& on_step) {
   VT_RETURN_IF_ERROR(CheckArguments(policy, mode, end, span));
   IntervalCheck out;
   if (!RecordsStep(start, span.first_step)) {
@@ -174,7 +181,19 @@ Result<IntervalCheck> CheckInterval(const TrainingJob& job, const VerificationPo
     out.detail = out.problem.message();
     return out;
   }
+  // The end's tensors, where the comparison needs them whatever the
+  // re-execution gives, and the committed update from the start: measured
+  // now, so that the start can go as the re-execution replaces it.
+  const State* end_tensors = end.tensors;
+  if (end_tensors == nullptr && mode != IntervalMode::kExact && end.load_tensors) {
+    end_tensors = end.load_tensors();
+  }
+  std::optional<Result<double>> update;
+  if (end_tensors != nullptr && mode != IntervalMode::kMeasure) {
+    update = UpdateL2(ToState(start), *end_tensors);
+  }
   TensorMap state = CastFloating(start, ScalarTypeOf(job.config().dtype));
+  start = TensorMap();
   for (int64_t s = 0; s < span.steps; ++s) {
     if (on_step) VT_RETURN_IF_ERROR(on_step());
     auto next = TrainStep(job, std::move(state));
@@ -196,7 +215,7 @@ Result<IntervalCheck> CheckInterval(const TrainingJob& job, const VerificationPo
     out.computed_hash = computed_hash;
     out.bit_equal = computed_hash == *end.hash;
   }
-  Judge(policy, mode, start, end, span, &out);
+  Judge(policy, mode, end_tensors, update, end, span, &out);
   return out;
 }
 
@@ -217,7 +236,7 @@ nlohmann::json IntervalCheck::ReportFields(IntervalMode mode) const {
     const DistanceCheck& d = *distances;
     out["distances"] = d.distances;
     if (!d.raw_distances.is_null()) out["raw_distances"] = d.raw_distances;
-    if (mode != IntervalMode::kMeasure) out["update_norm"] = d.update_l2;
+    if (mode != IntervalMode::kMeasure && d.update_measured) out["update_norm"] = d.update_l2;
     if (d.non_finite > 0) out["non_finite"] = d.non_finite;
     if (!d.non_finite_mismatch.empty()) out["non_finite_mismatch"] = d.non_finite_mismatch;
     if (optimizer_state_l2 >= 0) out["optimizer_state_l2"] = optimizer_state_l2;

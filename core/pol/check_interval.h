@@ -151,15 +151,22 @@ bool RecordsStep(const TensorMap& state, int64_t step);
 bool RecordsStep(const State& state, int64_t step);
 
 // Re-executes `span` from `start` with `job` and compares the result with
-// `end` in `mode` under `policy`. Errors (bad input, not a finding):
+// `end` in `mode` under `policy`. `start` is taken by value: a caller that
+// moves it in, holding no other handle to its tensors, lets the first
+// step free it as it replaces it (the verifier of a 100-MB state held the
+// start, the state re-executed and the end at once). The committed update
+// (end − start, for the update norm) is then measured before re-executing
+// where the end's tensors are needed anyway (tolerance and measure mode,
+// which load them first); an exact-mode mismatch whose end is loaded only
+// after reports no update_norm. Errors (bad input, not a finding):
 // InvalidArgument naming what is wrong — an invalid mode, span.steps < 1,
 // span.first_step < 0, exact mode without a claimed hash, tolerance or
 // measure mode with neither end tensors nor a way to load them, tolerance
 // mode with a policy that fails CheckTolerance; the hook's error; a failure
 // to hash the re-executed state.
 Result<IntervalCheck> CheckInterval(const TrainingJob& job, const VerificationPolicy& policy,
-                                    IntervalMode mode, const TensorMap& start,
-                                    const ClaimedEnd& end, const IntervalSpan& span,
+                                    IntervalMode mode, TensorMap start, const ClaimedEnd& end,
+                                    const IntervalSpan& span,
                                     const IntervalStepHook& on_step = nullptr);
 
 // Whether `committed` is the state hash of the job's initial state

@@ -14,6 +14,14 @@ namespace veritrain {
 Result<DistanceCheck> CheckDistances(const VerificationPolicy& policy, const State& computed,
                                      const State& committed, const State& start, int64_t steps,
                                      bool apply_delta) {
+  VT_ASSIGN_OR_RETURN(double update_l2, UpdateL2(start, committed));
+  return CheckDistancesGiven(policy, computed, committed, update_l2, steps, apply_delta);
+}
+
+Result<DistanceCheck> CheckDistancesGiven(const VerificationPolicy& policy,
+                                          const State& computed, const State& committed,
+                                          std::optional<double> update_l2, int64_t steps,
+                                          bool apply_delta) {
   VT_ASSIGN_OR_RETURN(DistanceJudgement j,
                       JudgeDistance(policy, computed, committed, steps, apply_delta));
   DistanceCheck check;
@@ -25,7 +33,8 @@ Result<DistanceCheck> CheckDistances(const VerificationPolicy& policy, const Sta
   check.worst_ratio = j.worst_ratio;
   check.non_finite = j.non_finite;
   check.non_finite_mismatch = std::move(j.non_finite_mismatch);
-  VT_ASSIGN_OR_RETURN(check.update_l2, UpdateL2(start, committed));
+  check.update_measured = update_l2.has_value();
+  check.update_l2 = update_l2.value_or(0);
   return check;
 }
 

@@ -10,6 +10,8 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <optional>
+
 #include <torch/types.h>
 
 #include <nlohmann/json.hpp>
@@ -41,6 +43,9 @@ struct DistanceCheck {
   double worst_ratio = 0;
   double update_l2 = 0;  // l2 of the committed update (end − start); NaN or +inf
                          // for a diverged run
+  // Whether update_l2 was measured (CheckDistancesGiven without it: the
+  // start was no longer at hand).
+  bool update_measured = true;
   // Non-finite parameters (core/state/non_finite.h): how many are placed
   // alike in both states, and the first that is not ("" when none; every
   // distance is then +inf, written "inf" in `distances`).
@@ -59,6 +64,12 @@ struct DistanceCheck {
 Result<DistanceCheck> CheckDistances(const VerificationPolicy& policy, const State& computed,
                                      const State& committed, const State& start, int64_t steps,
                                      bool apply_delta);
+// The same with the committed update's l2 measured before (nullopt: not
+// measured; update_measured is then false).
+Result<DistanceCheck> CheckDistancesGiven(const VerificationPolicy& policy,
+                                          const State& computed, const State& committed,
+                                          std::optional<double> update_l2, int64_t steps,
+                                          bool apply_delta);
 
 // The l2 distance between the optimizer states ("opt/...") of two states,
 // or -1 when they have none (SGD without momentum).

@@ -11,8 +11,10 @@
 
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "core/state/state_hash.h"
+#include "core/train/torch_bridge.h"
 #include "tests/unit/train/train_test_util.h"
 
 namespace veritrain {
@@ -148,6 +150,47 @@ TEST_F(CheckIntervalTest, ACorruptedEndFailsExactModeWithItsDistance) {
   EXPECT_EQ(report["bit_equal"], false);
   EXPECT_TRUE(report.contains("distances"));
   EXPECT_FALSE(report.contains("delta"));  // exact mode judges no δ
+  // The end came after the start was let go: the update is not measured.
+  EXPECT_FALSE(report.contains("update_norm"));
+}
+
+// A start moved in is let go as the first step replaces it: its
+// parameters are freed before the second step (the verifier of a 100-MB
+// state held the start through the whole interval). The update norm is
+// measured before, where the end's tensors are at hand.
+TEST_F(CheckIntervalTest, AStartMovedInIsFreedAsTheReexecutionReplacesIt) {
+  TensorMap start = CloneTensorMap(start_);
+  // The parameter's own buffer, whose deleter says when its storage goes.
+  bool freed = false;
+  const torch::Tensor p = start.at(param_).contiguous();
+  auto* buffer = new std::vector<uint8_t>(p.numel() * p.element_size());
+  std::memcpy(buffer->data(), p.data_ptr(), buffer->size());
+  start[param_] = torch::from_blob(
+      buffer->data(), p.sizes(),
+      [buffer, &freed](void*) {
+        freed = true;
+        delete buffer;
+      },
+      p.options());
+  ClaimedEnd end;
+  end.tensors = &end_state_;
+  std::vector<bool> alive;
+  auto check = CheckInterval(*job_, Tolerance(1e-6), IntervalMode::kTolerance, std::move(start),
+                             end, {kFirst, kSteps}, [&] {
+                               alive.push_back(!freed);
+                               return Status::Ok();
+                             });
+  ASSERT_TRUE(check.ok()) << check.status().ToString();
+  EXPECT_TRUE(check->passed());
+  ASSERT_EQ(alive.size(), static_cast<size_t>(kSteps));
+  EXPECT_TRUE(alive[0]);   // before the first step
+  EXPECT_FALSE(alive[1]);  // replaced by it
+  // The same update norm as a start the caller keeps.
+  auto kept = Check(IntervalMode::kTolerance, Tolerance(1e-6), end);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(check->distances->update_l2, kept->distances->update_l2);
+  EXPECT_GT(check->distances->update_l2, 0);
+  EXPECT_TRUE(check->ReportFields(IntervalMode::kTolerance).contains("update_norm"));
 }
 
 TEST_F(CheckIntervalTest, ACorruptedEndFailsToleranceModeOutsideDelta) {
