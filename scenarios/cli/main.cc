@@ -116,7 +116,11 @@ int RunCommand(const std::string& path, const veritrain::RunOptions& options,
     }
   }
   if (!out.out_dir.empty()) std::cout << "results: " << out.out_dir << "\n";
-  if (out.exit_code != veritrain::kRunOk) {
+  if (out.exit_code == veritrain::kRunInterrupted) {
+    // Not a failure of the run's: the user (or a harness) stopped it.
+    std::cerr << "run interrupted (SIGINT or SIGTERM); the results folder holds what was "
+                 "done\n";
+  } else if (out.exit_code != veritrain::kRunOk) {
     std::cerr << "run failed: " << out.error << "\n";
   }
   return out.exit_code;

@@ -91,6 +91,12 @@ size_t Lines(const std::string& text) {
   return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
+// The file's text, "" while it does not exist.
+std::string ReadFileIfAny(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 class WorkflowTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -183,6 +189,30 @@ TEST_F(WorkflowTest, APluginJobThatDependsOnItsProcessIsRefused) {
                               "another process"),
             std::string::npos)
       << r.err;
+}
+
+// A run interrupted while its roles work ends with 130 and says it was
+// interrupted, not that it failed ("run failed: Unavailable: interrupted").
+TEST_F(WorkflowTest, AnInterruptedRunSaysSoRatherThanThatItFailed) {
+  const std::string file = Write("interrupted", {{"job", {{"steps", 100000}}},
+                                                 {"protocol", {{"checkpoint_interval", 50000}}},
+                                                 {"timeout_s", 600}});
+  const std::string out = dir_ + "/interrupted";
+  const pid_t run = test_support::SpawnVeritrain({"run", file, "--out", out}, dir_);
+  // The roles work once the solver has joined.
+  const std::string log = out + "/logs/solver-1.log";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (ReadFileIfAny(log).find("joined") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline && waitpid(run, nullptr, WNOHANG) == 0) {
+    // Nothing to wait on for a file another process writes.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_NE(ReadFileIfAny(log).find("joined"), std::string::npos);
+  kill(run, SIGINT);
+  CommandResult r = test_support::WaitVeritrain(run, dir_);
+  EXPECT_EQ(r.exit_code, 130) << r.out << r.err;
+  EXPECT_NE(r.err.find("run interrupted"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("run failed"), std::string::npos) << r.err;
 }
 
 // A script's background job starts with SIGINT ignored; a harness may
