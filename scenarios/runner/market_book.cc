@@ -399,7 +399,11 @@ Status MarketBook::Observe(const MarketPlan& plan, const MarketTaskRecord* rec) 
 void MarketBook::TallyClock(const MarketPlan& plan, const MarketTaskRecord* rec,
                             nlohmann::json* row) {
   const MarketTiming t = plan.timing.value_or(MarketTiming{});
-  const double wait = t.start - t.arrival;
+  // A lost task waited max_wait itself: start - arrival in floating point
+  // can read a little more than the bound it was lost at.
+  const double wait = t.lost && spec_.arrivals && spec_.arrivals->max_wait
+                          ? *spec_.arrivals->max_wait
+                          : t.start - t.arrival;
   waited_ += wait;
   makespan_ = std::max(makespan_, t.end);
   if (plan.post) {
