@@ -225,6 +225,16 @@ TEST(SummaryShapeTest, MarketAndThresholdPathsNeedAMarketAndToleranceMode) {
                         "no \"l2\""));
   EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/verification/delta"}, {"equals", json::object()}}),
             "");
+  // An exact-mode ruling compares hashes and reports no deviation or
+  // tolerance (an expectation on them could never be met).
+  for (const char* path : {"/tasks/0/dispute/arbiter/deviation",
+                           "/tasks/0/disputes/1/arbiter/tolerance"}) {
+    EXPECT_THAT(ShapeErrorOfPath(path),
+                HasSubstr("exact mode, whose ruling compares hashes: the arbiter's ruling "
+                          "reports no"))
+        << path;
+  }
+  EXPECT_EQ(ShapeErrorOfPath("/tasks/0/dispute/arbiter/evaluations"), "");
   json tolerance = ShapeDoc({{{"path", "/tasks/0/verification/delta/l2"}, {"max", 1}}});
   tolerance["protocol"]["mode"] = "tolerance";
   tolerance["protocol"]["delta"] = {{"l2", 0.5}};
@@ -319,7 +329,7 @@ TEST(SummaryShapeTest, AValueOfTheWrongTypeIsRefused) {
   EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/intervals_verified"}, {"equals", 2.5}}),
               HasSubstr("never 2.5"));
   EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/dispute/rounds"}, {"min", 1}}), "");
-  EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/dispute/arbiter/deviation"}, {"equals", "x"}}), "");
+  EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/dispute/arbiter/reason"}, {"equals", "x"}}), "");
 }
 
 // A name no summary of the scenario can hold (a participant it does not
