@@ -74,6 +74,8 @@ class ArbiterCoreTest : public ::testing::Test {
   Verdict Challenge(int64_t interval, bool initial_state = false) const {
     return trace_.Challenge(interval, initial_state);
   }
+  // Defined with the tests that use it.
+  std::string ChallengedFromCheckpointZeroThenInterval1();
   // The first selected verifier challenges `interval`, the second accepts.
   void ChallengedBy(int64_t interval, bool initial_state = false) {
     const auto selected = Task().selected;
@@ -387,6 +389,20 @@ Digest InitialStateHash(const TaskSpec& spec) {
   return *initial;
 }
 
+// With checkpoint 0 the job's initial state, the first selected verifier
+// challenges it as not the initial state, listing interval 1 after it; the
+// second accepts. Returns the challenger.
+std::string ArbiterCoreTest::ChallengedFromCheckpointZeroThenInterval1() {
+  states_[0] = InitialStateHash(Spec());
+  Verifying(Spec());
+  const std::string first = Task().selected[0];
+  Verdict both = Challenge(0, /*initial_state=*/true);
+  both.further.push_back({1, "fails too", Challenge(1).evidence});
+  EXPECT_TRUE(AckOf(Send(both, first, 200)).ok);
+  EXPECT_TRUE(AckOf(Send(Accept(), Task().selected[1], 200)).ok);
+  return first;
+}
+
 // The first selected verifier's challenge lists checkpoint 0 as not the
 // initial state, then interval 1. The arbiter rules on the first and
 // rejects it on the merits (checkpoint 0 is the initial state: the case
@@ -397,13 +413,7 @@ Digest InitialStateHash(const TaskSpec& spec) {
 // upheld. Before, the first lost game settled the task: the challenger
 // forfeited its stake and the cheat was paid.
 TEST_F(ArbiterCoreTest, AGameLostOnTheMeritsPlaysTheChallengersNextInterval) {
-  states_[0] = InitialStateHash(Spec());
-  Verifying(Spec());
-  const std::string first = Task().selected[0];
-  Verdict both = Challenge(0, /*initial_state=*/true);
-  both.further.push_back({1, "fails too", Challenge(1).evidence});
-  ASSERT_TRUE(AckOf(Send(both, first, 200)).ok);
-  ASSERT_TRUE(AckOf(Send(Accept(), Task().selected[1], 200)).ok);
+  const std::string first = ChallengedFromCheckpointZeroThenInterval1();
   ASSERT_EQ(Task().machine.state(), TaskState::kChallenged);
   ASSERT_TRUE(Task().dispute.has_value());
   EXPECT_EQ(Task().dispute->challenger, first);
@@ -428,13 +438,7 @@ TEST_F(ArbiterCoreTest, AGameLostOnTheMeritsPlaysTheChallengersNextInterval) {
 // challenge rejected, and its challenger forfeits its challenge stake
 // once.
 TEST_F(ArbiterCoreTest, AChallengeIsRejectedOnlyWhenEveryIntervalItListsIsLost) {
-  states_[0] = InitialStateHash(Spec());
-  Verifying(Spec());
-  const std::string first = Task().selected[0];
-  Verdict both = Challenge(0, /*initial_state=*/true);
-  both.further.push_back({1, "fails too", Challenge(1).evidence});
-  ASSERT_TRUE(AckOf(Send(both, first, 200)).ok);
-  ASSERT_TRUE(AckOf(Send(Accept(), Task().selected[1], 200)).ok);
+  const std::string first = ChallengedFromCheckpointZeroThenInterval1();
   ASSERT_EQ(Task().dispute->interval, 1);
   GameMove split;
   split.move = 0;

@@ -253,6 +253,19 @@ TEST(MarketClock, ARateBeyondCapacityQueuesTasksWithSeveralInFlight) {
   EXPECT_LT(light.summary["clock"]["utilisation"]["solver"].get<double>(), 0.2);
 }
 
+// A CSV table's cells, row by row (no quoting: the clock's columns).
+std::vector<std::vector<std::string>> CsvCells(const std::string& csv) {
+  std::vector<std::vector<std::string>> out;
+  std::istringstream lines(csv);
+  for (std::string line; std::getline(lines, line);) {
+    std::vector<std::string> row;
+    std::istringstream in(line);
+    for (std::string c; std::getline(in, c, ',');) row.push_back(c);
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
 TEST(MarketClock, TasksThatWaitPastMaxWaitAreLost) {
   const ClockResult r =
       RunClock(ClockSpec(1, 2, 5.0, 1.0, "fixed", 0.1), 2, 30, 3);
@@ -264,21 +277,14 @@ TEST(MarketClock, TasksThatWaitPastMaxWaitAreLost) {
   // max_wait (start - arrival in floating point read 0.10000000000000142,
   // past the max_wait it was lost at).
   EXPECT_THAT(r.tasks_csv, HasSubstr(",arrival,start,wait,end,lost\n"));
-  std::istringstream lines(r.tasks_csv);
-  std::string line;
-  std::getline(lines, line);
-  std::vector<std::string> header;
-  std::istringstream cells(line);
-  for (std::string c; std::getline(cells, c, ',');) header.push_back(c);
+  const std::vector<std::vector<std::string>> table = CsvCells(r.tasks_csv);
+  const std::vector<std::string>& header = table.front();
   const size_t wait = std::find(header.begin(), header.end(), "wait") - header.begin();
   int64_t lost = 0;
-  while (std::getline(lines, line)) {
-    std::vector<std::string> row;
-    std::istringstream in(line);
-    for (std::string c; std::getline(in, c, ',');) row.push_back(c);
-    if (row.back() != "1") continue;
+  for (size_t i = 1; i < table.size(); ++i) {
+    if (table[i].back() != "1") continue;
     ++lost;
-    EXPECT_EQ(row.at(wait), "0.1") << line;
+    EXPECT_EQ(table[i].at(wait), "0.1") << i;
   }
   EXPECT_EQ(lost, clock["lost"].get<int64_t>());
 }
@@ -290,22 +296,13 @@ TEST(MarketClock, TheTasksTableHoldsTheClocksTimesExactly) {
   for (const auto& [rate, service] : {std::pair{1e9, 1e-9}, std::pair{1e-9, 1e9}}) {
     const ClockResult r = RunClock(ClockSpec(2, 4, rate, service), 2, 20, 5);
     ASSERT_FALSE(r.started.empty());
-    std::istringstream lines(r.tasks_csv);
-    std::string line;
-    std::getline(lines, line);
-    std::vector<std::string> header;
-    std::istringstream cells(line);
-    for (std::string c; std::getline(cells, c, ',');) header.push_back(c);
+    const std::vector<std::vector<std::string>> table = CsvCells(r.tasks_csv);
+    const std::vector<std::string>& header = table.front();
     const auto column = [&](const std::string& name) {
       return static_cast<size_t>(std::find(header.begin(), header.end(), name) - header.begin());
     };
     std::map<int64_t, std::vector<std::string>> rows;
-    while (std::getline(lines, line)) {
-      std::vector<std::string> row;
-      std::istringstream in(line);
-      for (std::string c; std::getline(in, c, ',');) row.push_back(c);
-      rows[std::stoll(row[0])] = row;
-    }
+    for (size_t i = 1; i < table.size(); ++i) rows[std::stoll(table[i][0])] = table[i];
     for (const Started& s : r.started) {
       ASSERT_TRUE(rows.count(s.index)) << s.index;
       const std::vector<std::string>& row = rows[s.index];
