@@ -98,7 +98,16 @@ int64_t DemandsPerVerifier(int64_t top_q, int64_t random_samples, int64_t num_ch
 
 class AvailabilityBook {
  public:
-  static constexpr int64_t kMaxRelays = 3;
+  // What one verifier process may need of one checkpoint: as an
+  // interval's end (its hash, then its tensors after an exact-mode
+  // mismatch), as the next interval's start, and that start again for the
+  // game when its interval fails (the verifier lets it go while
+  // re-executing). A restarted verifier asks for them all again. At 3, a
+  // restarted verifier against a solver withholding from verifiers ran out
+  // of relays, abstained, and the task ended unverified with nobody
+  // slashed.
+  static constexpr int64_t kRelaysPerVerifierLife = 4;
+  static constexpr int64_t kMaxRelays = 2 * kRelaysPerVerifierLife;
 
   // `challenger` asks for checkpoint `index` at `now_ms`; a new demand's
   // deadline is `deadline_ms`. InvalidArgument for an index outside
