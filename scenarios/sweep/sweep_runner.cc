@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -31,6 +32,38 @@
 
 namespace veritrain {
 namespace {
+
+// The warnings of the sweep's runs (each in its summary.json), said once
+// per text with how many runs gave it: a run alone prints them, and a
+// sweep printed none (a calibrated δ below the honest error of six of its
+// eight runs went unsaid). At most kShown texts; the rest are counted.
+void SayRunWarnings(const std::string& out_dir, const std::vector<SweepRow>& rows) {
+  constexpr size_t kShown = 5;
+  std::map<std::string, int64_t> runs_by_text;
+  std::vector<std::string> order;
+  for (const SweepRow& row : rows) {
+    std::ifstream in(out_dir + "/runs/" + SweepRunDirName(row.run) + "/summary.json");
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (text.empty() || JsonDeeperThan(text, kMaxJsonFileDepth)) continue;
+    const nlohmann::json summary = nlohmann::json::parse(text, nullptr, false);
+    if (!summary.is_object() || !summary.contains("warnings") ||
+        !summary["warnings"].is_array()) {
+      continue;
+    }
+    for (const auto& w : summary["warnings"]) {
+      if (!w.is_string()) continue;
+      if (runs_by_text[w.get<std::string>()]++ == 0) order.push_back(w.get<std::string>());
+    }
+  }
+  for (size_t i = 0; i < order.size() && i < kShown; ++i) {
+    spdlog::warn("sweep: {} of {} runs warn: {}", runs_by_text[order[i]], rows.size(), order[i]);
+  }
+  if (order.size() > kShown) {
+    spdlog::warn("sweep: and {} other warnings (each run's summary.json has its own)",
+                 order.size() - kShown);
+  }
+}
+
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -508,6 +541,7 @@ SweepOutcome RunSweep(const Scenario& base, const SweepOptions& o) {
     if (done[i]) kept.push_back(std::move(rows[i]));
   }
   CountRows(kept, &out);
+  SayRunWarnings(out.out_dir, kept);
   out.wall_seconds = Since(start);
   manifest["timings"] = {{"wall_seconds", out.wall_seconds}};
   manifest["completed"] = out.completed;

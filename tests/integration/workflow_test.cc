@@ -259,6 +259,26 @@ TEST_F(WorkflowTest, CalibrateSaysTheCaveatsARunWould) {
       << r.err;
 }
 
+// A sweep says its runs' warnings, once per text with how many runs gave
+// it: a run alone prints them, and a sweep printed none (a calibrated δ
+// below the honest error of most of its runs went unsaid).
+TEST_F(WorkflowTest, ASweepSaysItsRunsWarnings) {
+  json j = json::parse(ReadFile(std::string(VERITRAIN_SOURCE_DIR) +
+                                "/scenarios/pol/calibration-too-tight-warns.json"));
+  j["sweep"] = {{"parameters", json::array()}, {"repetitions", 2}};
+  j["expect"] = json::array();
+  const std::string file = dir_ + "/tight-sweep.json";
+  std::ofstream(file) << j.dump(2);
+  CommandResult r = RunVeritrain({"sweep", file, "--out", dir_ + "/tight-sweep"}, dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find(" of 2 runs warn: /protocol/calibration: the calibrated delta"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("sweep: 2 of 2 runs warn: the calibration predicts that "),
+            std::string::npos)
+      << r.err;
+}
+
 // A plug-in that crashes while it loads: the process dies of the signal,
 // having named the plug-in.
 TEST_F(WorkflowTest, APluginThatCrashesWhileLoadingIsNamed) {
