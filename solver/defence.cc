@@ -43,14 +43,26 @@ Status Solver::OnDisputeOpened(const std::string& task, const DisputeOpened& d) 
   defence.challenger = d.challenger;
   defence.game = d.game;
   defence.first_step = d.first_step;
-  VT_ASSIGN_OR_RETURN(TensorMap state, ViewState(ckpt->state));
+  // Verified once here; mapped again (its manifest's hash checked) when
+  // the game goes back to it, rather than held beside the states computed
+  // (core/train/trajectory.h).
+  const std::string path = trace.files[d.interval];
+  const Digest start_hash = ckpt->state_hash;
+  ckpt = Status::NotFound("let go");
+  auto load_start = [path, start_hash]() -> Result<TensorMap> {
+    VT_ASSIGN_OR_RETURN(Checkpoint mapped, MapCheckpoint(path));
+    if (mapped.state_hash != start_hash) {
+      return Status::Corruption(path + " no longer holds state " + start_hash.Hex());
+    }
+    return ViewState(mapped.state);
+  };
   const TrainingJob& job = *trace.job;
   auto step = [this, &job](const TensorMap& from) -> Result<TensorMap> {
     VT_ASSIGN_OR_RETURN(TensorMap next, behaviour_->Step(job, from));
     VT_RETURN_IF_ERROR(link_.Tick());  // resends pending requests while recomputing
     return next;
   };
-  defence.trajectory = Trajectory(std::move(state), d.steps, step, ckpt->state_hash);
+  defence.trajectory = Trajectory(load_start, d.steps, step, start_hash);
   VT_ASSIGN_OR_RETURN(Digest end_hash, defence.trajectory.Hash(defence.trajectory.size() - 1));
   if (end_hash != d.solver_end_hash) {
     spdlog::warn("solver: recomputing interval {} does not reproduce its own trace", d.interval);

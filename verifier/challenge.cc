@@ -11,6 +11,7 @@
 #include "core/train/allocator_tuning.h"
 #include "core/train/torch_bridge.h"
 #include "core/transport/zmq_frames.h"
+#include "verifier/kept_states.h"
 #include "verifier/verifier.h"
 
 namespace veritrain {
@@ -63,18 +64,20 @@ Status Verifier::OnDisputeOpened(const std::string& task, const DisputeOpened& d
   if (it == assignments_.end() || challenges_.count(task) > 0) return Status::Ok();
   Assignment& a = it->second;
   const bool tolerance = a.spec.mode == "tolerance";
-  if (a.disputed.count(d.interval) == 0 && config_.restarts > 0) {
-    // Restarted: the states it re-executed from are gone with the old
-    // process. Until they are back the dispute is left for its
-    // republication.
-    Status back = RefetchDisputedStart(task, a, d);
-    if (!back.ok()) {
-      spdlog::warn("verifier {}: dispute on {}: {}", config_.name, task, back.ToString());
+  // The states its challenge kept for a game on this interval (a
+  // restarted challenger's earlier process kept them too). A verifier that
+  // listed it without re-executing it, on its first start, has none.
+  std::optional<GameStates> states;
+  if (a.disputed.count(d.interval) > 0 || config_.restarts > 0) {
+    Result<GameStates> loaded = DisputedStatesOf(task, a, d);
+    if (!loaded.ok()) {
+      // Until they are back the dispute is left for its republication.
+      spdlog::warn("verifier {}: dispute on {}: {}", config_.name, task,
+                   loaded.status().ToString());
       return Status::Ok();
     }
+    states = std::move(loaded).value();
   }
-  auto kept = a.disputed.find(d.interval);
-  const Assignment::DisputedStates* states = kept != a.disputed.end() ? &kept->second : nullptr;
   Challenge c;
   c.task = task;
   c.game = d.game;
@@ -89,7 +92,7 @@ Status Verifier::OnDisputeOpened(const std::string& task, const DisputeOpened& d
     // The solver's own states at both ends, fetched when verifying and
     // proven against the trace root; the rest are fetched as the game asks.
     if (states) c.solver_states[0] = states->start;
-    if (states && states->end) c.solver_states[d.steps] = *states->end;
+    if (states && states->end) c.solver_states[d.steps] = std::move(*states->end);
   } else if (states && a.job) {
     // Exact mode: its own trajectory from the agreed start (when it has it:
     // a verifier that never re-executed has nothing to compare with), in
@@ -101,7 +104,17 @@ Status Verifier::OnDisputeOpened(const std::string& task, const DisputeOpened& d
       VT_RETURN_IF_ERROR(link_.Tick());  // resends pending requests while recomputing
       return next;
     };
-    c.trajectory = Trajectory(states->start, d.steps, step);
+    if (states->kept) {
+      // Loaded again from where it is kept whenever the game goes back to
+      // it, rather than held beside the states computed (trajectory.h).
+      states->start.clear();
+      const std::string dir = KeptDir(task);
+      const Digest start_hash = d.start_hash;
+      c.trajectory = Trajectory([dir, start_hash] { return LoadKeptState(dir, start_hash); },
+                                d.steps, step, d.start_hash);
+    } else {
+      c.trajectory = Trajectory(std::move(states->start), d.steps, step, d.start_hash);
+    }
     // The first round's hashes now, while the solver posts its own: the
     // states as far as its last split point.
     if (d.steps >= 1 && d.arity >= 2) {
@@ -117,8 +130,28 @@ Status Verifier::OnDisputeOpened(const std::string& task, const DisputeOpened& d
   return Status::Ok();
 }
 
-Status Verifier::RefetchDisputedStart(const std::string& task, Assignment& a,
-                                      const DisputeOpened& d) {
+Result<Verifier::GameStates> Verifier::DisputedStatesOf(const std::string& task, Assignment& a,
+                                                       const DisputeOpened& d) {
+  const bool tolerance = a.spec.mode == "tolerance";
+  const std::string dir = KeptDir(task);
+  Result<TensorMap> start = LoadKeptState(dir, d.start_hash);
+  Result<TensorMap> end = tolerance ? LoadKeptState(dir, d.solver_end_hash) : TensorMap();
+  if (start.ok() && end.ok()) {
+    GameStates states{std::move(start).value(), std::nullopt, /*kept=*/true};
+    if (tolerance) states.end = std::move(end).value();
+    return states;
+  }
+  const Status missing = !start.ok() ? start.status() : end.status();
+  if (missing.code() != Status::Code::kNotFound) {
+    spdlog::warn("verifier {}: {}; fetching it from the solver again", config_.name,
+                 missing.ToString());
+  }
+  return RefetchDisputedStates(task, a, d);
+}
+
+Result<Verifier::GameStates> Verifier::RefetchDisputedStates(const std::string& task,
+                                                             Assignment& a,
+                                                             const DisputeOpened& d) {
   if (!a.posted) return Status::Unavailable("the proof has not been seen yet");
   zmq::socket_t solver(ctx_, zmq::socket_type::dealer);
   ConfigureSocket(solver);
@@ -133,18 +166,26 @@ Status Verifier::RefetchDisputedStart(const std::string& task, Assignment& a,
     return Status::Corruption("checkpoint " + std::to_string(d.interval) +
                               " is not the dispute's agreed start");
   }
-  VT_ASSIGN_OR_RETURN(TensorMap state, ViewState(start.tensors));
+  GameStates states;
+  VT_ASSIGN_OR_RETURN(states.start, ViewState(start.tensors));
+  const std::string dir = KeptDir(task);
+  Status kept = KeepState(dir, start.state_hash, start.tensors, start.tensor_hashes, start.meta);
   if (a.spec.mode == "tolerance") {
     VT_ASSIGN_OR_RETURN(CheckpointReply end, Fetch(solver, task, *a.posted, d.interval + 1, true));
     if (end.state_hash != d.solver_end_hash) {
       return Status::Corruption("checkpoint " + std::to_string(d.interval + 1) +
                                 " is not the dispute's disputed end");
     }
-    VT_ASSIGN_OR_RETURN(a.disputed[d.interval].end, ViewState(end.tensors));
+    VT_ASSIGN_OR_RETURN(states.end, ViewState(end.tensors));
+    if (kept.ok()) kept = KeepState(dir, end.state_hash, end.tensors, end.tensor_hashes, end.meta);
   }
-  a.disputed[d.interval].start = std::move(state);
+  if (!kept.ok()) {
+    spdlog::warn("verifier {}: cannot keep the disputed interval of {}: {}", config_.name, task,
+                 kept.ToString());
+  }
+  states.kept = kept.ok();
   spdlog::info("verifier {}: fetched the disputed interval of {} again", config_.name, task);
-  return Status::Ok();
+  return states;
 }
 
 Status Verifier::OnGameUpdate(const std::string& task, const GameUpdate& u) {

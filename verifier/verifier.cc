@@ -21,6 +21,7 @@
 #include "core/train/torch_bridge.h"
 #include "core/role/role_report.h"
 #include "core/transport/zmq_frames.h"
+#include "verifier/kept_states.h"
 #include "verifier/kept_verdict.h"
 #include "core/pol/check_interval.h"
 #include "core/pol/tolerance.h"
@@ -127,6 +128,7 @@ Status Verifier::OnEvent(const Message& m) {
     // Nothing is asked of a verifier on a settled task: its job (and the
     // data it loaded), its checked state and its side of the game go.
     if (settled_.insert(m.task).second) {
+      DropKeptStates(KeptDir(m.task));  // those of an earlier process too
       assignments_.erase(m.task);
       challenges_.erase(m.task);
       latest_games_.erase(m.task);
@@ -162,7 +164,7 @@ Status Verifier::OnEvent(const Message& m) {
         spdlog::info("verifier {}: game {} on {} lost; playing interval {} next (game {})",
                      config_.name, own->second.game, m.task, d->interval, d->game);
         auto a = assignments_.find(m.task);
-        if (a != assignments_.end()) a->second.disputed.erase(own->second.interval);
+        if (a != assignments_.end()) DropDisputed(m.task, a->second, own->second.interval);
         challenges_.erase(own);
       }
       return OnDisputeOpened(m.task, *d);
@@ -236,7 +238,7 @@ Status Verifier::OnProofPosted(const std::string& task, const ProofPosted& poste
   }
   Assignment& a = it->second;
   a.posted = posted;
-  a.disputed.clear();
+  DropDisputed(task, a, std::nullopt);
   if (posted.real_trace) {
     spdlog::info("verifier {}: {} was a forced error; the solver's real trace {} is posted",
                  config_.name, task, posted.trace_root.Hex());
@@ -348,6 +350,8 @@ struct Verifier::CheckRun {
   nlohmann::json report = nlohmann::json::array();
   int64_t steps = 0;  // an earlier process's (kept_verdict.h) and this one's
   std::string steps_record;  // where the count is kept after each interval
+  std::string kept_dir;      // where a failed interval's states are kept (KeptDir)
+  std::string verifier;      // its name, for the log
   // The failed intervals (KeepDisputed), in the order checked: the
   // challenge once every interval is checked.
   struct Failed {
@@ -437,6 +441,8 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
   CheckRun run(task, a, posted, solver, fetch_timeout, start);
   // A restarted verifier counts the steps its killed process re-executed.
   run.steps_record = StepsRecord(task, posted.real_trace);
+  run.kept_dir = KeptDir(task);
+  run.verifier = config_.name;
   auto before = StepsReexecutedBefore(run.steps_record, config_.run_id, task, config_.restarts);
   if (before.ok()) {
     run.steps = *before;
@@ -476,15 +482,47 @@ void Verifier::KeepDisputed(CheckRun& run, int64_t interval, const std::string& 
   // The game compares against the solver's own committed states: keep the
   // interval's start and, in tolerance mode, its end (exact mode fetches
   // the end's tensors only to report how far off it is, and compares
-  // hashes in the game).
-  auto first = ViewState(begin.tensors);
-  if (!first.ok()) return;
-  Assignment::DisputedStates& kept = run.a.disputed[interval];
-  kept.start = std::move(first).value();
-  kept.end.reset();
+  // hashes in the game), on disk. A state that cannot be kept is fetched
+  // again if its game opens (DisputedStatesOf).
+  auto keep = [&](const CheckpointReply& r) {
+    Status kept = KeepState(run.kept_dir, r.state_hash, r.tensors, r.tensor_hashes, r.meta);
+    if (!kept.ok()) {
+      spdlog::warn("verifier {}: cannot keep checkpoint {} of {} for a game: {}", run.verifier,
+                   r.index, run.task, kept.ToString());
+    }
+  };
+  Assignment::DisputedStates& listed = run.a.disputed[interval];
+  listed.start = begin.state_hash;
+  listed.end.reset();
+  if (!begin.tensors.empty()) keep(begin);
   if (run.a.spec.mode == "tolerance" && !end.tensors.empty()) {
-    auto last = ViewState(end.tensors);
-    if (last.ok()) kept.end = std::move(last).value();
+    listed.end = end.state_hash;
+    keep(end);
+  }
+}
+
+std::string Verifier::KeptDir(const std::string& task) const {
+  ::mkdir((config_.work_dir + "/" + config_.name).c_str(), 0700);
+  ::mkdir((config_.work_dir + "/" + config_.name + "/" + task).c_str(), 0700);
+  return config_.work_dir + "/" + config_.name + "/" + task + "/kept";
+}
+
+void Verifier::DropDisputed(const std::string& task, Assignment& a,
+                            std::optional<int64_t> interval) {
+  std::set<Digest> dropped, still_needed;
+  for (const auto& [i, states] : a.disputed) {
+    std::set<Digest>& into = !interval || i == *interval ? dropped : still_needed;
+    into.insert(states.start);
+    if (states.end) into.insert(*states.end);
+  }
+  if (interval) {
+    a.disputed.erase(*interval);
+  } else {
+    a.disputed.clear();
+  }
+  const std::string dir = KeptDir(task);
+  for (const Digest& h : dropped) {
+    if (still_needed.count(h) == 0) DropKeptState(dir, h);
   }
 }
 

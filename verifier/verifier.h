@@ -77,10 +77,13 @@
 // instead of verifying anew, if the record is this run's (the arbiter
 // refuses it if the first copy arrived); a record from another run is
 // never posted (a later run once re-posted an earlier run's acceptance of
-// a cheating solver). In a dispute it had opened, a restarted verifier
-// fetches the disputed interval's agreed start checkpoint from the solver
-// again (checked against the dispute's start hash) to recompute its side of
-// the game.
+// a cheating solver). The solver's states at the start (and, in tolerance
+// mode, the end) of every interval its challenge lists are kept as
+// checkpoint files named by their hashes in <work_dir>/<name>/<task>/kept
+// (verifier/kept_states.h): a game loads its own, and a restarted
+// challenger finds them there, checked against the dispute's hashes,
+// rather than asking a solver that may withhold them; it fetches them
+// from the solver again only when they are not there.
 //
 // Memory: when a task settles the verifier drops its assignment (the job
 // and the data it loaded, the jobs built for claimed hyper-parameters) and
@@ -88,7 +91,8 @@
 // interval it holds about two states: the fetched start goes as the
 // re-execution replaces it (CheckInterval takes it by value), the state
 // re-executed goes once compared, and only an interval that fails fetches
-// its start again, to keep for the game.
+// its start again, to keep on disk for the game (so a challenge listing many
+// intervals holds no more memory than one).
 //
 // Thread-safety: one Verifier runs on one thread (Run()).
 #pragma once
@@ -148,10 +152,12 @@ class Verifier {
     // The solver's committed states at the start and (tolerance mode) the
     // end of every interval its challenge lists, by interval: a game on any
     // of them may be played (Verdict::further). Kept rather than fetched
-    // again when the game opens, since a solver could withhold them then.
+    // again when the game opens, since a solver could withhold them then;
+    // kept on disk (verifier/kept_states.h, in KeptDir), by their hashes,
+    // so that memory holds none of them until a game loads its own.
     struct DisputedStates {
-      TensorMap start;
-      std::optional<TensorMap> end;
+      Digest start;
+      std::optional<Digest> end;
     };
     std::map<int64_t, DisputedStates> disputed;
     // The solver lost a data-availability challenge of this verifier's:
@@ -279,9 +285,29 @@ class Verifier {
   // Where the count of steps re-executed on `task` is kept
   // (KeepStepsReexecuted), with its folders made.
   std::string StepsRecord(const std::string& task, bool real_trace) const;
-  // A restarted challenger's start state for the dispute: fetched from the
-  // solver and checked against the dispute's agreed start hash.
-  Status RefetchDisputedStart(const std::string& task, Assignment& a, const DisputeOpened& d);
+  // Where the states a challenge lists are kept on disk
+  // (<work_dir>/<name>/<task>/kept, verifier/kept_states.h), the folders made.
+  std::string KeptDir(const std::string& task) const;
+  // Drops the kept states of `a`'s listed interval `interval` (all of them
+  // when nullopt), keeping a file another listed interval still needs.
+  void DropDisputed(const std::string& task, Assignment& a, std::optional<int64_t> interval);
+  // The states a game on d.interval plays from: the start and (tolerance
+  // mode) the end, checked against the dispute's hashes.
+  struct GameStates {
+    TensorMap start;
+    std::optional<TensorMap> end;
+    bool kept = false;  // they are kept in KeptDir: the start can be loaded again
+  };
+  // Loaded from where they were kept (KeepDisputed), or, when they are
+  // not there (a restarted challenger whose disk was lost, a kept file
+  // that is damaged, a write that failed), fetched from the solver again.
+  Result<GameStates> DisputedStatesOf(const std::string& task, Assignment& a,
+                                      const DisputeOpened& d);
+  // The states fetched from the solver and checked against the dispute's
+  // agreed start and disputed end hashes, and kept for the game's reloads
+  // and a later restart.
+  Result<GameStates> RefetchDisputedStates(const std::string& task, Assignment& a,
+                                           const DisputeOpened& d);
 
   // The challenge game (verifier/challenge.cc).
   Status OnDisputeOpened(const std::string& task, const DisputeOpened& d);

@@ -28,6 +28,15 @@ Trajectory::Trajectory(TensorMap start, int64_t steps, StepFn step,
   hashes_[0] = start_hash;
 }
 
+Trajectory::Trajectory(LoadFn load_start, int64_t steps, StepFn step,
+                       std::optional<Digest> start_hash, size_t keep_bytes)
+    : load_start_(std::move(load_start)),
+      step_(std::move(step)),
+      keep_bytes_(keep_bytes),
+      hashes_(static_cast<size_t>(std::max<int64_t>(steps, 0)) + 1) {
+  hashes_[0] = start_hash;
+}
+
 void Trajectory::Touch(size_t p) {
   recent_.remove(p);
   recent_.push_front(p);
@@ -53,18 +62,25 @@ Result<TensorMap> Trajectory::State(size_t p) {
                                    " is past its last state (" + std::to_string(size()) +
                                    " states)");
   }
-  if (p == 0) return start_;
+  if (p == 0 && !load_start_) return start_;
   if (auto held = kept_.find(p); held != kept_.end()) {
     Touch(p);
     return held->second;
   }
-  // Step from the nearest state held at or before p.
+  // Step from the nearest state held at or before p: the start when none
+  // is (loaded again, if that is how it is held).
   size_t from = 0;
-  TensorMap state = start_;
+  TensorMap state;
   if (auto it = kept_.upper_bound(p); it != kept_.begin()) {
     --it;
     from = it->first;
     state = it->second;
+  } else if (load_start_) {
+    VT_ASSIGN_OR_RETURN(state, load_start_());
+    ++starts_loaded_;
+    Keep(0, state);
+  } else {
+    state = start_;
   }
   // Every state the walk computes is kept while the budget allows (the
   // least recently used going first), so a small model's interval is

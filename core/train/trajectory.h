@@ -22,6 +22,13 @@
 // steps). Steps are deterministic, so a state computed again is the same
 // state, bit for bit.
 //
+// A start that can be loaded again (a checkpoint file, mapped: the
+// solver's own, or the state a challenger kept, verifier/kept_states.h) is
+// not held for good: it is held like any computed state, within the
+// budget, and loaded again when a walk needs it. A large model's
+// trajectory then holds one state besides the step being computed, not
+// two: about a third less memory in a game at a 100-MB state.
+//
 // Thread-safety: thread-compatible (Hash() and State() compute and cache).
 #pragma once
 
@@ -56,6 +63,13 @@ class Trajectory {
              std::optional<Digest> start_hash = std::nullopt,
              size_t keep_bytes = kDefaultKeepBytes);
 
+  // The same, with a start that `load_start` gives again whenever it is
+  // called (each time the same state). REQUIRES: as above.
+  using LoadFn = std::function<Result<TensorMap>()>;
+  Trajectory(LoadFn load_start, int64_t steps, StepFn step,
+             std::optional<Digest> start_hash = std::nullopt,
+             size_t keep_bytes = kDefaultKeepBytes);
+
   size_t size() const { return hashes_.size(); }
   bool empty() const { return hashes_.empty(); }
 
@@ -73,16 +87,20 @@ class Trajectory {
   // For tests and metrics: hashes computed (not given), steps computed,
   // computed states held now and the most held at once (the start not
   // counted).
+  // A loaded start is counted as held while it is; starts_loaded() counts
+  // its loads.
   size_t hashes_computed() const { return hashes_computed_; }
   size_t steps_computed() const { return steps_computed_; }
   size_t states_held() const { return kept_.size(); }
   size_t most_states_held() const { return most_held_; }
+  size_t starts_loaded() const { return starts_loaded_; }
 
  private:
   void Keep(size_t p, TensorMap state);
   void Touch(size_t p);
 
-  TensorMap start_;
+  TensorMap start_;     // held for good (no load_start_)
+  LoadFn load_start_;   // else: the start, loaded into kept_[0] when needed
   StepFn step_;
   size_t keep_bytes_ = kDefaultKeepBytes;
   std::vector<std::optional<Digest>> hashes_;
@@ -92,6 +110,7 @@ class Trajectory {
   size_t hashes_computed_ = 0;
   size_t steps_computed_ = 0;
   size_t most_held_ = 0;
+  size_t starts_loaded_ = 0;
 };
 
 }  // namespace veritrain

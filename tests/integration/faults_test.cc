@@ -210,6 +210,38 @@ TEST_F(FaultsTest, AChallengerKilledInItsSecondGameRestartsAndPlaysOn) {
   EXPECT_NE(log.find("SIGKILL at dispute 9"), std::string::npos) << log;
 }
 
+// The same crash against a solver that withholds its checkpoints from
+// verifiers (the arbiter relays them on demand). The challenger keeps the
+// states of every interval its challenge lists on disk
+// (verifier/kept_states.h): restarted, it finds the second game's start
+// there and plays the game to a ruling. It held them in memory, so its
+// restarted process asked the solver, which refused, and it lost the game
+// on its clock after 30 s, without a ruling.
+TEST_F(FaultsTest, AChallengerRestartedAgainstAWithholdingSolverPlaysFromTheStatesItKept) {
+  json with = Preset("pol/honest-threads-exact");
+  with["participants"][0]["behaviour"] = "withhold";
+  with["participants"][0]["params"] = {{"how", "verifiers"}, {"from_index", 1}};
+  with["protocol"]["top_q"] = 0;
+  with["protocol"]["random_samples"] = 2;
+  with["protocol"]["game"]["arity"] = 2;
+  with["crashes"] = {{{"participant", "verifier-1"}, {"at", "dispute"}, {"after", 9},
+                      {"restart", true}}};
+  with["expect"] = json::array();
+  const json a = Run(with, "with");
+  const json& task = a.at("tasks").at(0);
+  ASSERT_EQ(task.at("disputes").size(), 2u) << task.dump(2);
+  const json& second = task.at("disputes").at(1);
+  EXPECT_GE(second.at("interval").get<int64_t>(), 1) << task.dump(2);  // a withheld start
+  EXPECT_EQ(second.at("rounds"), 8) << task.dump(2);
+  EXPECT_NE(second.at("reason").get<std::string>().find("evaluation of"), std::string::npos)
+      << task.dump(2);
+  EXPECT_EQ(a["crashes"][0]["restarted"], true);
+  EXPECT_EQ(a.at("ledger_audit").at("ok"), true);
+  const std::string log = test_support::ReadWholeFile(dir_ + "/with/logs/verifier-1.log");
+  EXPECT_NE(log.find("SIGKILL at dispute 9"), std::string::npos) << log;
+  EXPECT_EQ(log.find("fetched the disputed interval"), std::string::npos) << log;
+}
+
 // The arbiter's "arbiter_recovered" events of the run in <dir>/<label>.
 std::vector<json> Recoveries(const std::string& dir, const std::string& label) {
   std::vector<json> out;

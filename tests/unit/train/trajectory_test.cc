@@ -84,6 +84,55 @@ TEST(TrajectoryTest, BeyondTheBudgetOneComputedStateIsHeldAtATime) {
   EXPECT_EQ(static_cast<size_t>(calls), t.steps_computed());
 }
 
+// A start that can be loaded again (a mapped checkpoint) is held like a
+// computed state: beyond the budget the trajectory holds one state, start
+// included, where a start held for good made it two; it is loaded again
+// when a walk goes back before the states held, and the states are the
+// same as ever.
+TEST(TrajectoryTest, BeyondTheBudgetALoadableStartIsNotHeldBesideAComputedState) {
+  int calls = 0, loads = 0;
+  Trajectory t(
+      [&loads]() -> Result<TensorMap> {
+        ++loads;
+        return StateAt(0);
+      },
+      8, CountingStep(&calls), std::nullopt, /*keep_bytes=*/kStateBytes / 2);
+  EXPECT_EQ(loads, 0);  // nothing loaded before it is needed
+  for (size_t p : {8u, 4u, 6u, 5u, 5u, 0u, 2u}) {
+    auto s = t.State(p);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    EXPECT_TRUE(BitEqual(*s, StateAt(static_cast<int64_t>(p)))) << p;
+    EXPECT_LE(t.states_held(), 1u) << p;
+  }
+  EXPECT_EQ(t.most_states_held(), 1u);
+  // As with a start held for good, the walks go from the start for 8, 4
+  // and 5, and for 2 from the start that position 0 loaded; 6 from 4.
+  EXPECT_EQ(t.steps_computed(), 8u + 4u + 2u + 5u + 2u);
+  EXPECT_EQ(loads, 4);  // for 8, 4, 5 and 0
+  EXPECT_EQ(t.starts_loaded(), 4u);
+}
+
+TEST(TrajectoryTest, WithinTheBudgetALoadableStartIsLoadedOnce) {
+  int calls = 0, loads = 0;
+  Trajectory t(
+      [&loads]() -> Result<TensorMap> {
+        ++loads;
+        return StateAt(0);
+      },
+      4, CountingStep(&calls), std::nullopt, /*keep_bytes=*/100 * kStateBytes);
+  for (size_t p : {4u, 0u, 2u, 1u}) ASSERT_TRUE(t.State(p).ok()) << p;
+  EXPECT_EQ(loads, 1);
+  EXPECT_EQ(calls, 4);
+}
+
+TEST(TrajectoryTest, AStartThatCannotBeLoadedIsTheError) {
+  Trajectory t([]() -> Result<TensorMap> { return Status::Corruption("ckpt-000002.vtc: bad"); },
+               3, [](const TensorMap& s) -> Result<TensorMap> { return s; });
+  auto s = t.State(2);
+  EXPECT_EQ(s.status().code(), Status::Code::kCorruption);
+  EXPECT_NE(s.status().message().find("ckpt-000002"), std::string::npos);
+}
+
 TEST(TrajectoryTest, TheStartIsHeldAsGivenNotCopied) {
   TensorMap start = StateAt(0);
   int calls = 0;
