@@ -488,12 +488,21 @@ void PrintScenarioWarnings(const Scenario& scenario, const std::string& source,
   for (const std::string& w : ScenarioWarnings(scenario)) out << source << ": warning: " << w << "\n";
 }
 
-std::vector<std::string> SweepWarnings(const Scenario& base) {
-  std::vector<std::string> out;
+namespace {
+
+// The file's warnings and its sweep's (SweepWarnings and SweepFileWarnings).
+struct SweepWarningLines {
+  std::vector<std::string> file;
+  std::vector<std::string> points;
+};
+
+SweepWarningLines WarningsOfSweep(const Scenario& base) {
+  SweepWarningLines out;
+  out.file = ScenarioWarnings(base);
   auto spec = SweepSpecOf(base);
   if (!spec.ok() || !base.resolved.contains("sweep")) return out;
-  const std::vector<std::string> said = ScenarioWarnings(base);
-  const std::set<std::string> base_warnings(said.begin(), said.end());
+  const std::set<std::string> base_warnings(out.file.begin(), out.file.end());
+  std::set<std::string> given_by_points;
   SweepSpec one = *spec;
   one.repetitions = 1;
   PointProblems warnings;
@@ -501,15 +510,38 @@ std::vector<std::string> SweepWarnings(const Scenario& base) {
     auto sc = SweepRunScenario(base, *spec, run);
     if (!sc.ok()) continue;
     for (const std::string& w : ScenarioWarnings(*sc)) {
+      given_by_points.insert(w);
       if (base_warnings.count(w) == 0) warnings.Add(PointName(*spec, run), w);
     }
   }
-  for (const auto& line : warnings.Lines()) out.push_back("/sweep: " + line);
+  for (const auto& line : warnings.Lines()) out.points.push_back("/sweep: " + line);
+  for (std::string& w : out.file) {
+    if (given_by_points.count(w) == 0) {
+      w += " (the file as `veritrain run` runs it: every point of its sweep overrides this, "
+           "and no run of the sweep gets this warning)";
+    }
+  }
   return out;
+}
+
+}  // namespace
+
+std::vector<std::string> SweepWarnings(const Scenario& base) {
+  return WarningsOfSweep(base).points;
 }
 
 void PrintSweepWarnings(const Scenario& base, const std::string& source, std::ostream& out) {
   for (const std::string& w : SweepWarnings(base)) out << source << ": warning: " << w << "\n";
+}
+
+std::vector<std::string> SweepFileWarnings(const Scenario& base) {
+  SweepWarningLines lines = WarningsOfSweep(base);
+  lines.file.insert(lines.file.end(), lines.points.begin(), lines.points.end());
+  return lines.file;
+}
+
+void PrintSweepFileWarnings(const Scenario& base, const std::string& source, std::ostream& out) {
+  for (const std::string& w : SweepFileWarnings(base)) out << source << ": warning: " << w << "\n";
 }
 
 }  // namespace veritrain

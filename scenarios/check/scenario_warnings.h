@@ -102,4 +102,14 @@ std::vector<std::string> SweepWarnings(const Scenario& base);
 // Prints each of SweepWarnings as "<source>: warning: <warning>" to `out`.
 void PrintSweepWarnings(const Scenario& base, const std::string& source, std::ostream& out);
 
+// What `check` and `sweep` say about a file with a sweep block: the file's
+// own warnings, a warning that no point of its sweep gets marked as about
+// the file as `veritrain run` runs it (every point overrides what it is
+// about, so no run of the sweep sees it), then SweepWarnings. Without a
+// sweep block, the file's warnings as they are.
+std::vector<std::string> SweepFileWarnings(const Scenario& base);
+
+// Prints each of SweepFileWarnings as "<source>: warning: <warning>".
+void PrintSweepFileWarnings(const Scenario& base, const std::string& source, std::ostream& out);
+
 }  // namespace veritrain

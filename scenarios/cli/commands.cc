@@ -175,8 +175,7 @@ int WorkflowCommands::State::Sweep() {
   }
   // After the job environment: the points' jobs are built.
   if (CheckSweepOf(*sc, scenario, std::cerr) > 0) return kRunBadInput;
-  PrintScenarioWarnings(*sc, scenario, std::cerr);
-  PrintSweepWarnings(*sc, scenario, std::cerr);
+  PrintSweepFileWarnings(*sc, scenario, std::cerr);
   if (!shard.empty()) {
     auto parsed = ParseShard(shard);
     if (!parsed.ok()) {

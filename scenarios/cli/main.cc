@@ -63,8 +63,12 @@ veritrain::Status CheckJob(const veritrain::Scenario& sc, std::vector<std::strin
 
 // The scenario at `path`, loaded and its job checked; nullopt, with the
 // reasons printed to stderr, when it is bad input.
+// `check` says the warnings of a file with a sweep block as the sweep
+// would (PrintSweepFileWarnings); `run`, which ignores the block, the
+// file's own.
 std::optional<veritrain::Scenario> LoadChecked(const std::string& path,
-                                               const std::vector<std::string>& plugins) {
+                                               const std::vector<std::string>& plugins,
+                                               bool as_sweep = false) {
   auto sc = veritrain::LoadScenario(path, plugins);
   if (!sc.ok()) {
     std::cerr << sc.status().message() << "\n";
@@ -77,15 +81,18 @@ std::optional<veritrain::Scenario> LoadChecked(const std::string& path,
     return std::nullopt;
   }
   for (const auto& w : warnings) std::cerr << path << ": warning: " << w << "\n";
-  veritrain::PrintScenarioWarnings(*sc, path, std::cerr);
+  if (!as_sweep) veritrain::PrintScenarioWarnings(*sc, path, std::cerr);
   return std::move(*sc);
 }
 
 int Check(const std::string& path, const std::vector<std::string>& plugins) {
-  std::optional<veritrain::Scenario> sc = LoadChecked(path, plugins);
+  std::optional<veritrain::Scenario> sc = LoadChecked(path, plugins, /*as_sweep=*/true);
   if (!sc) return veritrain::kRunBadInput;
-  if (veritrain::CheckSweepOf(*sc, path, std::cerr) > 0) return veritrain::kRunBadInput;
-  veritrain::PrintSweepWarnings(*sc, path, std::cerr);
+  if (veritrain::CheckSweepOf(*sc, path, std::cerr) > 0) {
+    veritrain::PrintScenarioWarnings(*sc, path, std::cerr);
+    return veritrain::kRunBadInput;
+  }
+  veritrain::PrintSweepFileWarnings(*sc, path, std::cerr);
   std::cout << path << ": ok (" << sc->name << ", " << sc->intervals()
             << " intervals" << veritrain::SweepSizeText(*sc) << ")\n";
   return 0;

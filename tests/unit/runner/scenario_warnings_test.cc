@@ -458,6 +458,33 @@ TEST(SweepWarningsTest, APointThatWarrantsAWarningIsWarnedAboutByName) {
   EXPECT_TRUE(SweepWarnings(base).empty());
 }
 
+// A warning about the file as written that every point of its sweep
+// overrides is not about any run of the sweep, and says so; one a point
+// repeats is said as it is.
+TEST(SweepWarningsTest, AFileWarningNoPointGetsIsMarkedAsTheFileAlone) {
+  Scenario base = ProfilesScenario("exact", {{{"threads", 1}}});
+  nlohmann::json doc = base.resolved;
+  doc["participants"][1]["profile"]["threads"] = 2;  // the file: across profiles
+  auto file_warnings = ScenarioWarnings(*ParseScenario(doc.dump(), "w.json"));
+  ASSERT_FALSE(file_warnings.empty());
+  for (const auto& [values, marked] :
+       {std::make_pair(nlohmann::json::array({1}), true),
+        std::make_pair(nlohmann::json::array({1, 2}), false)}) {
+    doc["sweep"] = {{"parameters",
+                     {{{"path", "/participants/1/profile/threads"}, {"values", values}}}}};
+    auto sc = ParseScenario(doc.dump(), "w.json");
+    ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+    const auto said = SweepFileWarnings(*sc);
+    ASSERT_GE(said.size(), 1u) << values.dump();
+    EXPECT_THAT(said[0], HasSubstr(file_warnings[0])) << values.dump();
+    EXPECT_EQ(said[0].find("no run of the sweep gets this warning") != std::string::npos, marked)
+        << values.dump() << ": " << said[0];
+    std::ostringstream out;
+    PrintSweepFileWarnings(*sc, "w.json", out);
+    EXPECT_THAT(out.str(), HasSubstr("w.json: warning: " + said[0]));
+  }
+}
+
 }  // namespace
 }  // namespace veritrain
 
