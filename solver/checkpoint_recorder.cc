@@ -115,7 +115,7 @@ Status CheckpointRecorder::WaitUntilCommittable() {
   auto t0 = std::chrono::steady_clock::now();
   trainer_waiting_.store(true);  // the rest of the hashing on every core
   std::unique_lock<std::mutex> lock(mu_);
-  changed_.wait(lock, [&] { return staged_ == recorded_ || !error_.ok(); });
+  changed_.wait(lock, [&] { return committable_ == recorded_ || !error_.ok(); });
   trainer_waiting_.store(false);
   wait_seconds_ += Since(t0);
   return error_;
@@ -196,22 +196,24 @@ Status CheckpointRecorder::Write(const Pending& p) {
   int64_t bytes = 0;
   for (const auto& t : tensors) bytes += static_cast<int64_t>(t.bytes.size());
 
-  // Staged: every byte is in the temporary file, and a full disk would have
-  // said so. The trace can be committed from here; the fsyncs and the
-  // rename follow.
+  // Committable once hashed and its file's space is reserved: a full disk
+  // would have said so. The trace can be committed from there while the
+  // bytes are written; the fsyncs and the rename follow.
   auto t1 = std::chrono::steady_clock::now();
-  VT_ASSIGN_OR_RETURN(StagedFile staged,
-                      StageCheckpointWithHashes(p.path, tensors, p.meta, tensor_hashes, env_));
+  auto reserved = [&] {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      files_.push_back(p.path);
+      hashes_.push_back(hash);
+      hash_seconds_ += hashing;
+      checkpoint_bytes_ += bytes;
+      ++committable_;
+    }
+    changed_.notify_all();
+  };
+  VT_ASSIGN_OR_RETURN(StagedFile staged, StageCheckpointWithHashes(p.path, tensors, p.meta,
+                                                                   tensor_hashes, env_, reserved));
   double writing = Since(t1);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    files_.push_back(p.path);
-    hashes_.push_back(hash);
-    hash_seconds_ += hashing;
-    checkpoint_bytes_ += bytes;
-    ++staged_;
-  }
-  changed_.notify_all();
 
   auto t2 = std::chrono::steady_clock::now();
   Status published = staged.Publish().WithContext("write checkpoint " + p.path);

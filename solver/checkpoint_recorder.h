@@ -25,10 +25,14 @@
 // once training waits, the rest in one go on every core. The digests do
 // not depend on the thread counts.
 //
-// The trace is committed once every checkpoint is hashed and its bytes
-// are written (WaitUntilCommittable); the last checkpoint's fsyncs and
-// rename (tens to hundreds of ms at a 100 MB state: the disk, not the CPU)
-// then go on while the commitment travels, and Finish() waits for them.
+// The trace is committed once every checkpoint is hashed and its file's
+// space on the disk is reserved (WaitUntilCommittable): a full disk is
+// known by then. Writing the last checkpoint's bytes, its fsyncs and its
+// rename (about 100 ms, then tens to hundreds of ms, at a 100 MB state)
+// then go on while the commitment travels, and Finish() waits for them. A
+// solver killed before they end re-trains the last interval when it
+// restarts, as one killed before its rename always did (its temporary
+// file is not adopted: docs/reliability.md).
 //
 // It is kept apart from Solver so that the benchmark of the protocol's
 // overhead on training (tests/bench) runs exactly the code the solver runs.
@@ -85,11 +89,11 @@ class CheckpointRecorder {
   // Record(), for indices 0, 1, ... in order.
   Status Adopt(const TensorMap& state, const std::string& path, const Digest& hash);
 
-  // Waits until every recorded checkpoint is hashed and its bytes are in
-  // its temporary file (a full disk is reported by then): the trace can be
-  // committed. Only the last checkpoint's fsyncs and rename may remain,
-  // which Finish() waits for. The first error. REQUIRES: no Record() after
-  // it but before Finish().
+  // Waits until every recorded checkpoint is hashed and the space of its
+  // file is reserved (a full disk is reported by then): the trace can be
+  // committed. Only the last checkpoint's write, fsyncs and rename may
+  // remain, which Finish() waits for. The first error. REQUIRES: no
+  // Record() after it but before Finish().
   Status WaitUntilCommittable();
 
   // Waits until every recorded checkpoint is written; the first error.
@@ -151,7 +155,7 @@ class CheckpointRecorder {
   std::deque<Pending> queue_;  // guarded by mu_
   bool busy_ = false;          // the thread is writing one; guarded by mu_
   int64_t recorded_ = 0;       // checkpoints queued by Record(); guarded by mu_
-  int64_t staged_ = 0;         // of those, hashed and staged; guarded by mu_
+  int64_t committable_ = 0;    // of those, hashed and their space reserved; guarded by mu_
   bool stop_ = false;          // guarded by mu_
   Status error_;               // the first write error; guarded by mu_
   // Written by the thread, guarded by mu_ (read after Finish()).

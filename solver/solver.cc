@@ -380,9 +380,9 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
   }
   const double train_seconds = Seconds(train_start);
   VT_ASSIGN_OR_RETURN(double accuracy, job->TestAccuracy(state));
-  // Every checkpoint hashed and its bytes written, before what the recorder
-  // counted is read: the trace can be committed while the last checkpoint's
-  // fsyncs and rename go on.
+  // Every checkpoint hashed and its file's space reserved, before what the
+  // recorder counted is read: the trace can be committed while the last
+  // checkpoint's bytes, fsyncs and rename go on.
   VT_RETURN_IF_ERROR(recorder.WaitUntilCommittable());
   nlohmann::json training = {{"steps", spec.steps},
                              {"behaviour", behaviour_->name()},

@@ -78,7 +78,8 @@ Status StagedFile::Publish() {
 
 Result<StagedFile> StageFileAtomically(const std::string& path,
                                        const std::vector<std::string_view>& pieces,
-                                       unsigned mode, Env* env) {
+                                       unsigned mode, Env* env,
+                                       const std::function<void()>& reserved) {
   if (env == nullptr) env = Env::Default();
   std::string tmp = TempPath(path);
   auto file = env->NewWritableFile(tmp, mode);
@@ -88,6 +89,12 @@ Result<StagedFile> StageFileAtomically(const std::string& path,
   }
   // From here on, a failure closes and removes the temporary file.
   StagedFile staged(path, std::move(tmp), std::move(*file), env);
+  uint64_t total = 0;
+  for (std::string_view piece : pieces) total += piece.size();
+  if (Status s = staged.file_->Reserve(total); !s.ok()) {
+    return staged.Fail("cannot reserve space for", s);
+  }
+  if (reserved) reserved();
   for (std::string_view piece : pieces) {
     if (Status s = staged.file_->Append(piece); !s.ok()) return staged.Fail("cannot write", s);
   }

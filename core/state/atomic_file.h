@@ -10,8 +10,10 @@
 // StageFileAtomically is the same write in two phases: it writes every byte
 // to the temporary file, and StagedFile::Publish() then does the fsyncs and
 // the rename. Nothing is at `path` until Publish(), so a caller can act on
-// the content (commit to its hash) while the disk catches up, and learns of
-// a full disk (ENOSPC, reported when the bytes are written) before it acts.
+// the content (commit to its hash) while the disk catches up. The
+// temporary file's space is reserved (WritableFile::Reserve) before a byte
+// is written, so a full disk is reported up front; a caller told of the
+// reservation (`reserved`) can act then, while the bytes are written.
 //
 // ReadFileBytes maps the file read-only (mmap, PROT_READ, MAP_PRIVATE); the
 // returned Bytes keeps the mapping alive and unmaps it when its last copy is
@@ -21,6 +23,7 @@
 // same path each produce a complete file; the last rename wins.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -65,7 +68,8 @@ class StagedFile {
  private:
   friend Result<StagedFile> StageFileAtomically(const std::string&,
                                                 const std::vector<std::string_view>&,
-                                                unsigned, Env*);
+                                                unsigned, Env*,
+                                                const std::function<void()>&);
   StagedFile(std::string path, std::string tmp, std::unique_ptr<WritableFile> file, Env* env);
   // Closes and removes the temporary file; an IOError naming `step`.
   Status Fail(const std::string& step, const Status& s);
@@ -76,12 +80,14 @@ class StagedFile {
   Env* env_;
 };
 
-// The first phase of WriteFileAtomically: every byte of `pieces` written
-// to the temporary file (the pieces may be released on return). Errors as
-// WriteFileAtomically's; the temporary file is then removed.
+// The first phase of WriteFileAtomically: the temporary file's space
+// reserved, then `reserved` called (when given; on this thread), then every
+// byte of `pieces` written to it (the pieces may be released on return).
+// Errors as WriteFileAtomically's; the temporary file is then removed.
 Result<StagedFile> StageFileAtomically(const std::string& path,
                                        const std::vector<std::string_view>& pieces,
-                                       unsigned mode = 0666, Env* env = nullptr);
+                                       unsigned mode = 0666, Env* env = nullptr,
+                                       const std::function<void()>& reserved = nullptr);
 
 // The whole contents of `path`. NotFound if it does not exist, IOError for
 // any other OS failure or if it is not a regular file.

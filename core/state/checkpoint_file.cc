@@ -136,7 +136,8 @@ Result<std::string> DumpJson(const json& j, const std::string& what) {
 // compute them here.
 Result<StagedFile> StageCheckpointImpl(const std::string& path, const State& state,
                                        const json& meta,
-                                       const std::vector<Digest>* given_hashes, Env* env) {
+                                       const std::vector<Digest>* given_hashes, Env* env,
+                                       const std::function<void()>& reserved) {
   VT_ASSIGN_OR_RETURN(auto sorted, SortedTensors(state));
   if (given_hashes != nullptr && given_hashes->size() != sorted.size()) {
     return Status::InvalidArgument(
@@ -203,7 +204,7 @@ Result<StagedFile> StageCheckpointImpl(const std::string& path, const State& sta
   std::string trailer(h.Finish().view());
   trailer.append(kEndMarker);
   pieces.push_back(trailer);
-  return StageFileAtomically(path, pieces, 0666, env);
+  return StageFileAtomically(path, pieces, 0666, env, reserved);
 }
 
 // ---------------------------------------------------------------- reading
@@ -524,9 +525,11 @@ namespace {
 // not published) receives the staged file.
 Status WriteCheckpointPhases(const std::string& path, const State& state, const json& meta,
                              const std::vector<Digest>* tensor_hashes, Env* env,
-                             std::optional<StagedFile>* out) {
+                             std::optional<StagedFile>* out,
+                             const std::function<void()>& reserved = nullptr) {
   try {
-    Result<StagedFile> staged = StageCheckpointImpl(path, state, meta, tensor_hashes, env);
+    Result<StagedFile> staged =
+        StageCheckpointImpl(path, state, meta, tensor_hashes, env, reserved);
     if (!staged.ok()) return staged.status().WithContext("write checkpoint " + path);
     if (out != nullptr) {
       out->emplace(std::move(*staged));
@@ -555,9 +558,10 @@ Status WriteCheckpointWithHashes(const std::string& path, const State& state,
 Result<StagedFile> StageCheckpointWithHashes(const std::string& path, const State& state,
                                              const nlohmann::json& meta,
                                              const std::vector<Digest>& tensor_hashes,
-                                             Env* env) {
+                                             Env* env, const std::function<void()>& reserved) {
   std::optional<StagedFile> staged;
-  VT_RETURN_IF_ERROR(WriteCheckpointPhases(path, state, meta, &tensor_hashes, env, &staged));
+  VT_RETURN_IF_ERROR(
+      WriteCheckpointPhases(path, state, meta, &tensor_hashes, env, &staged, reserved));
   return std::move(*staged);
 }
 

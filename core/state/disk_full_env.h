@@ -1,7 +1,8 @@
 // DiskFullEnv: an Env (env.h) over another one whose disk holds only
 // `free_bytes` more bytes: the write that would go past them writes what
 // still fits and fails with "No space left on device" (ENOSPC), as a full
-// disk does; so does every write after it. Renames, directory syncs and
+// disk does; so does every write after it. A file's Reserve takes its bytes
+// from the budget up front, all or nothing, as fallocate does. Renames, directory syncs and
 // removals pass through; removing a file does not give its space back.
 //
 // Used by the tests of the writers (a checkpoint that cannot be written)

@@ -29,6 +29,12 @@ class WritableFile {
   // error text otherwise; some of `data` may then have been written.
   virtual Status Append(std::string_view data) = 0;
   virtual Status Sync() = 0;  // fsync
+  // Reserves the file's first `bytes` on the disk (fallocate), so that
+  // writing them cannot then fail for want of space: IOError with the OS
+  // error text ("No space left on device") when the disk cannot hold them.
+  // Where the file system cannot reserve, nothing is reserved and a full
+  // disk is reported by the writes. Default: reserves nothing.
+  virtual Status Reserve(uint64_t bytes) { return Status::Ok(); }
   // Closes the file (also done, ignoring errors, by the destructor).
   virtual Status Close() = 0;
 };

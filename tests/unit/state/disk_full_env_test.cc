@@ -32,10 +32,47 @@ TEST(DiskFullEnvTest, AWriteThatDoesNotFitFailsNamingTheCauseAndKeepsTheOldFile)
   EXPECT_TRUE(Contains(s.message(), path)) << s.message();
   EXPECT_EQ(ReadFile(path), "old contents");
   EXPECT_EQ(dir.Entries(), std::vector<std::string>{"f.bin"});  // no temp file left
-  EXPECT_EQ(disk.free_bytes(), 0);
+  // Its space was reserved up front, all or nothing (as fallocate does),
+  // so the failed write took none of it: what fits still fits.
+  EXPECT_EQ(disk.free_bytes(), 100);
+  EXPECT_TRUE(WriteFileAtomically(dir.path() + "/g", {std::string(100, 'x')}, 0666, &disk).ok());
   // Full stays full: even a byte fails; an empty file still fits.
-  EXPECT_FALSE(WriteFileAtomically(dir.path() + "/g", {"x"}, 0666, &disk).ok());
-  EXPECT_TRUE(WriteFileAtomically(dir.path() + "/h", {""}, 0666, &disk).ok());
+  EXPECT_FALSE(WriteFileAtomically(dir.path() + "/h", {"x"}, 0666, &disk).ok());
+  EXPECT_TRUE(WriteFileAtomically(dir.path() + "/i", {""}, 0666, &disk).ok());
+}
+
+// A file written without a reservation (WritableFile::Append alone) writes
+// what still fits and then fails, as a full disk does.
+TEST(DiskFullEnvTest, AnAppendPastTheBudgetWritesWhatFits) {
+  ScratchDir dir;
+  DiskFullEnv disk(Env::Default(), 5);
+  auto file = disk.NewWritableFile(dir.path() + "/f", 0600);
+  ASSERT_TRUE(file.ok());
+  Status s = (*file)->Append("1234567");
+  EXPECT_EQ(s.code(), Status::Code::kIOError);
+  EXPECT_TRUE(Contains(s.message(), "No space left on device")) << s.message();
+  ASSERT_TRUE((*file)->Close().ok());
+  EXPECT_EQ(ReadFile(dir.path() + "/f"), "12345");
+  EXPECT_EQ(disk.free_bytes(), 0);
+}
+
+// Reserved bytes are the file's: writing them takes nothing more, and a
+// failed reservation takes nothing.
+TEST(DiskFullEnvTest, AReservationIsAllOrNothingAndItsBytesAreTheFiles) {
+  ScratchDir dir;
+  DiskFullEnv disk(Env::Default(), 10);
+  auto file = disk.NewWritableFile(dir.path() + "/f", 0600);
+  ASSERT_TRUE(file.ok());
+  Status too_much = (*file)->Reserve(11);
+  EXPECT_TRUE(Contains(too_much.message(), "No space left on device")) << too_much.ToString();
+  EXPECT_EQ(disk.free_bytes(), 10);
+  ASSERT_TRUE((*file)->Reserve(8).ok());
+  EXPECT_EQ(disk.free_bytes(), 2);
+  ASSERT_TRUE((*file)->Append("12345678").ok());
+  EXPECT_EQ(disk.free_bytes(), 2);
+  ASSERT_TRUE((*file)->Append("9").ok());  // past the reservation: from the budget
+  EXPECT_EQ(disk.free_bytes(), 1);
+  ASSERT_TRUE((*file)->Close().ok());
 }
 
 TEST(DiskFullEnvTest, WritesThatFitSpendTheBudgetExactly) {
