@@ -232,7 +232,22 @@ TEST(ThresholdCheckTest, ACalibratedDeltaIsCheckedOnTheRunsOwnTasks) {
               HasSubstr("/protocol/calibration: the calibrated delta l2 0.0002 is below the "
                         "honest error of interval 1 (steps 5 to 10)"));
   EXPECT_THAT(c->errors.front(), HasSubstr("add seeds (protocol.calibration.seeds)"));
+  EXPECT_THAT(c->errors.front(), Not(HasSubstr("within check's budget")));
   EXPECT_EQ(c->measured["largest"]["v"]["l2"]["interval"], 1) << c->measured.dump();
+  // Within a smaller budget, the line says how much of the run it saw:
+  // the intervals left out may be past the calibrated δ too.
+  IntervalErrorBudget small;
+  small.max_steps = 10;
+  auto part = CalibratedDeltaCheck(sc, calibrated, small);
+  ASSERT_TRUE(part.ok()) << part.status().ToString();
+  ASSERT_FALSE(part->errors.empty());
+  const int64_t measured = part->measured["task_intervals_measured"].get<int64_t>();
+  ASSERT_LT(measured, 8);
+  EXPECT_THAT(part->errors.front(),
+              HasSubstr("(within check's budget, " + std::to_string(measured) +
+                        " of the 8 intervals of the run's tasks were re-executed: the others "
+                        "may exceed it too)"));
+  EXPECT_TRUE(part->warnings.empty()) << part->warnings.front();
   calibrated.delta["l2"] = 10;
   c = CalibratedDeltaCheck(sc, calibrated);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
