@@ -21,11 +21,8 @@ size_t StateBytes(const TensorMap& state) {
 
 Trajectory::Trajectory(TensorMap start, int64_t steps, StepFn step,
                        std::optional<Digest> start_hash, size_t keep_bytes)
-    : start_(std::move(start)),
-      step_(std::move(step)),
-      keep_bytes_(keep_bytes),
-      hashes_(static_cast<size_t>(std::max<int64_t>(steps, 0)) + 1) {
-  hashes_[0] = start_hash;
+    : Trajectory(LoadFn(), steps, std::move(step), start_hash, keep_bytes) {
+  start_ = std::move(start);
 }
 
 Trajectory::Trajectory(LoadFn load_start, int64_t steps, StepFn step,

@@ -183,21 +183,29 @@ TEST_F(FaultsTest, ToleranceChallengerKilledDuringTheNodeRoundsAndRestartedStill
   }
 }
 
-// A challenger whose challenge lists several intervals plays a game on
-// each in turn (exact mode across thread counts: every interval differs).
-// Its crash point counts its moves over all its games, so "after 9" kills
-// it in its second game (each game takes it 8 moves here); counted per
-// game, the crash never fired. Restarted, it fetches that game's interval
-// again and plays on: the honest solver wins every game.
-TEST_F(FaultsTest, AChallengerKilledInItsSecondGameRestartsAndPlaysOn) {
-  json with = Preset("pol/honest-threads-exact");
+// pol/honest-threads-exact with two intervals checked, both challenged,
+// and the challenger killed after its 9th move (in its second game) and
+// restarted.
+json KilledInTheSecondGame() {
+  json with = json::parse(test_support::ReadWholeFile(std::string(VERITRAIN_SOURCE_DIR) +
+                                                      "/scenarios/pol/honest-threads-exact.json"));
   with["protocol"]["top_q"] = 0;
   with["protocol"]["random_samples"] = 2;
   with["protocol"]["game"]["arity"] = 2;
   with["crashes"] = {{{"participant", "verifier-1"}, {"at", "dispute"}, {"after", 9},
                       {"restart", true}}};
   with["expect"] = json::array();
-  const json a = Run(with, "with");
+  return with;
+}
+
+// A challenger whose challenge lists several intervals plays a game on
+// each in turn (exact mode across thread counts: every interval differs).
+// Its crash point counts its moves over all its games, so "after 9" kills
+// it in its second game (each game takes it 8 moves here); counted per
+// game, the crash never fired. Restarted, it loads that game's states and
+// plays on: the honest solver wins every game.
+TEST_F(FaultsTest, AChallengerKilledInItsSecondGameRestartsAndPlaysOn) {
+  const json a = Run(KilledInTheSecondGame(), "with");
   const json& task = a.at("tasks").at(0);
   EXPECT_EQ(task.at("outcome"), "challenge_rejected") << task.dump(2);
   ASSERT_EQ(task.at("disputes").size(), 2u) << task.dump(2);
@@ -218,15 +226,9 @@ TEST_F(FaultsTest, AChallengerKilledInItsSecondGameRestartsAndPlaysOn) {
 // restarted process asked the solver, which refused, and it lost the game
 // on its clock after 30 s, without a ruling.
 TEST_F(FaultsTest, AChallengerRestartedAgainstAWithholdingSolverPlaysFromTheStatesItKept) {
-  json with = Preset("pol/honest-threads-exact");
+  json with = KilledInTheSecondGame();
   with["participants"][0]["behaviour"] = "withhold";
   with["participants"][0]["params"] = {{"how", "verifiers"}, {"from_index", 1}};
-  with["protocol"]["top_q"] = 0;
-  with["protocol"]["random_samples"] = 2;
-  with["protocol"]["game"]["arity"] = 2;
-  with["crashes"] = {{{"participant", "verifier-1"}, {"at", "dispute"}, {"after", 9},
-                      {"restart", true}}};
-  with["expect"] = json::array();
   const json a = Run(with, "with");
   const json& task = a.at("tasks").at(0);
   ASSERT_EQ(task.at("disputes").size(), 2u) << task.dump(2);

@@ -381,58 +381,40 @@ class GatedSyncEnv : public Env {
 };
 
 // Committable once hashed and its space reserved: the last checkpoint's
-// bytes are written while the commitment travels. (Training waited for
-// them at a 100-MB state: about 100 ms at the end of every task.)
-TEST(CheckpointRecorderTest, TheTraceIsCommittableBeforeTheLastCheckpointsBytesAreWritten) {
-  ScratchDir dir;
-  GatedSyncEnv disk(/*gate_appends=*/true);
-  CheckpointRecorder r(dir.path(), 1, &disk);
-  struct OpenAtExit {
-    GatedSyncEnv* disk;
-    ~OpenAtExit() { disk->Open(); }  // before the recorder waits for its thread
-  } open_at_exit{&disk};
-  const TensorMap s0 = StateAt(0, 0);
-  ASSERT_TRUE(r.Record(s0, 0, nullptr).ok());
-  auto committable = std::async(std::launch::async, [&r] { return r.WaitUntilCommittable(); });
-  // Not a sleep: a bound on a wait that ends at once unless it waits for
-  // the writes, which only the gate below lets through.
-  if (committable.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+// bytes (with `gate_appends`), and its fsyncs and rename, go on while the
+// commitment travels. (Training waited for the bytes at a 100-MB state:
+// about 100 ms at the end of every task.)
+TEST(CheckpointRecorderTest, TheTraceIsCommittableBeforeTheLastCheckpointIsWrittenOrInPlace) {
+  for (bool gate_appends : {false, true}) {
+    SCOPED_TRACE(gate_appends ? "writes held" : "fsyncs held");
+    ScratchDir dir;
+    GatedSyncEnv disk(gate_appends);
+    CheckpointRecorder r(dir.path(), 1, &disk);
+    struct OpenAtExit {
+      GatedSyncEnv* disk;
+      ~OpenAtExit() { disk->Open(); }  // before the recorder waits for its thread
+    } open_at_exit{&disk};
+    const TensorMap s0 = StateAt(0, 0);
+    ASSERT_TRUE(r.Record(s0, 0, nullptr).ok());
+    auto committable = std::async(std::launch::async, [&r] { return r.WaitUntilCommittable(); });
+    // Not a sleep: a bound on a wait that ends at once unless it waits for
+    // what only the gate below lets through.
+    if (committable.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+      disk.Open();
+      FAIL() << "the trace was committable only once the disk let the checkpoint through";
+    }
+    ASSERT_TRUE(committable.get().ok());
+    ASSERT_EQ(r.hashes().size(), 1u);
+    EXPECT_EQ(r.hashes()[0], *StateHash(ToState(s0)));
+    EXPECT_EQ(r.files(), std::vector<std::string>{dir.path() + "/ckpt-000000.vtc"});
+    EXPECT_GT(r.checkpoint_bytes(), 0);
+    EXPECT_FALSE(std::filesystem::exists(r.files()[0]));
     disk.Open();
-    FAIL() << "the trace was committable only once the checkpoint's bytes were written";
+    ASSERT_TRUE(r.Finish().ok());
+    auto c = ReadCheckpoint(r.files()[0]);
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    EXPECT_EQ(c->state_hash, r.hashes()[0]);
   }
-  ASSERT_TRUE(committable.get().ok());
-  ASSERT_EQ(r.hashes().size(), 1u);
-  EXPECT_EQ(r.hashes()[0], *StateHash(ToState(s0)));
-  EXPECT_FALSE(std::filesystem::exists(r.files()[0]));
-  disk.Open();
-  ASSERT_TRUE(r.Finish().ok());
-  auto c = ReadCheckpoint(r.files()[0]);
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(c->state_hash, r.hashes()[0]);
-}
-
-TEST(CheckpointRecorderTest, TheTraceCanBeCommittedBeforeTheLastCheckpointIsInPlace) {
-  ScratchDir dir;
-  GatedSyncEnv disk;
-  CheckpointRecorder r(dir.path(), 1, &disk);
-  struct OpenAtExit {
-    GatedSyncEnv* disk;
-    ~OpenAtExit() { disk->Open(); }  // before the recorder waits for its thread
-  } open_at_exit{&disk};
-  const TensorMap s0 = StateAt(0, 0);
-  ASSERT_TRUE(r.Record(s0, 0, nullptr).ok());
-  // Hashed and written, its fsync not done: committable, not in place.
-  ASSERT_TRUE(r.WaitUntilCommittable().ok());
-  ASSERT_EQ(r.hashes().size(), 1u);
-  EXPECT_EQ(r.hashes()[0], *StateHash(ToState(s0)));
-  EXPECT_EQ(r.files(), std::vector<std::string>{dir.path() + "/ckpt-000000.vtc"});
-  EXPECT_GT(r.checkpoint_bytes(), 0);
-  EXPECT_FALSE(std::filesystem::exists(r.files()[0]));
-  disk.Open();
-  ASSERT_TRUE(r.Finish().ok());
-  auto c = ReadCheckpoint(r.files()[0]);
-  ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(c->state_hash, r.hashes()[0]);
 }
 
 TEST(CheckpointRecorderTest, AFullDiskIsReportedBeforeTheTraceIsCommittable) {
