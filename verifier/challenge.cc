@@ -372,9 +372,10 @@ Result<int64_t> Verifier::ChooseStepByDistance(Assignment& a, Challenge& c, cons
     }
     return state;
   };
+  BeyondPrecisionFn beyond = [own](const TensorMap& state) { return BeyondRange(state, own); };
   VT_ASSIGN_OR_RETURN(DistanceChoice choice, ChooseByDistance(u.boundaries, c.length, legal,
                                                               state_at, reexecute,
-                                                              a.spec.verification));
+                                                              a.spec.verification, beyond));
   *note = choice.ToJson();
   spdlog::info("verifier {}: move {}: sub-range {} ({})", config_.name, u.move, choice.index,
                choice.outside          ? "outside δ"

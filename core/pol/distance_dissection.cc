@@ -10,6 +10,7 @@ nlohmann::json DistanceChoice::ToJson() const {
     nlohmann::json r = {{"index", c.index}, {"from", c.from}, {"to", c.to}};
     if (!c.problem.empty()) {
       r["problem"] = c.problem;
+      if (c.beyond_precision) r["beyond_precision"] = true;
     } else {
       r["distances"] = c.judgement.distances;
       r["delta"] = c.judgement.delta;
@@ -28,7 +29,8 @@ Result<DistanceChoice> ChooseByDistance(const std::vector<int64_t>& boundaries, 
                                         const std::vector<int64_t>& legal,
                                         const SolverStateFn& solver_state,
                                         const ReexecuteFn& reexecute,
-                                        const VerificationPolicy& policy) {
+                                        const VerificationPolicy& policy,
+                                        const BeyondPrecisionFn& beyond) {
   if (legal.empty()) return Status::InvalidArgument("no legal sub-range to choose from");
   for (int64_t i : legal) {
     if (i < 0 || i + 1 >= static_cast<int64_t>(boundaries.size()) || boundaries[i] >= length) {
@@ -43,9 +45,15 @@ Result<DistanceChoice> ChooseByDistance(const std::vector<int64_t>& boundaries, 
     c.to = std::min(boundaries[i + 1], length);
     auto start = solver_state(c.from);
     auto end = start.ok() ? solver_state(c.to) : start;
+    std::optional<std::string> beyond_start;
+    if (start.ok() && end.ok() && beyond) beyond_start = beyond(*start);
     if (!start.ok() || !end.ok()) {
       c.problem = "the solver's state at step " + std::to_string(start.ok() ? c.to : c.from) +
                   " of the interval: " + (start.ok() ? end : start).status().message();
+    } else if (beyond_start) {
+      c.beyond_precision = true;
+      c.problem = "not re-executed: the solver's state at step " + std::to_string(c.from) +
+                  " of the interval is beyond this precision (" + *beyond_start + ")";
     } else {
       auto ours = reexecute(*start, c.to - c.from);
       choice.steps_reexecuted += c.to - c.from;
@@ -68,10 +76,16 @@ Result<DistanceChoice> ChooseByDistance(const std::vector<int64_t>& boundaries, 
   // furthest outside δ, not the first: honest rounding just past δ early
   // in the range must not hide a departure further on, since the game
   // played on an honest sub-range ends on an honest step.
-  int64_t furthest = -1;
+  // A start beyond the challenger's precision only when nothing else is
+  // outside: the departure that put it there lies before it.
+  int64_t furthest = -1, first_beyond = -1;
   for (size_t k = 0; k < choice.checked.size(); ++k) {
     const SubRangeCheck& c = choice.checked[k];
     if (!c.outside()) continue;
+    if (c.beyond_precision) {
+      if (first_beyond < 0) first_beyond = static_cast<int64_t>(k);
+      continue;
+    }
     if (!c.problem.empty()) {
       furthest = static_cast<int64_t>(k);
       break;
@@ -81,6 +95,7 @@ Result<DistanceChoice> ChooseByDistance(const std::vector<int64_t>& boundaries, 
       furthest = static_cast<int64_t>(k);
     }
   }
+  if (furthest < 0) furthest = first_beyond;
   if (furthest >= 0) {
     choice.index = choice.checked[static_cast<size_t>(furthest)].index;
     choice.outside = true;

@@ -16,6 +16,16 @@
 // or is not a state of the job counts as outside and is named first: the
 // solver has to defend it.
 //
+// A sub-range that starts from a solver's state the challenger's precision
+// cannot hold (a float64 value beyond float32's range, for a float32
+// challenger: it would re-execute from infinities) is not judged: where the
+// solver's state left that range, a departure lies at or before the
+// sub-range's start, in an earlier sub-range, which is named. (Judged, the
+// honest steps after a corruption that pushed Adam's second moment past
+// 1e38 landed further outside δ than the corrupted one, the game went to
+// an honest step and the cheat was paid.) Such a sub-range is named only
+// when no other is outside δ.
+//
 // When every sub-range is within δ, the challenger names the one with the
 // largest distance / δ. The whole range is disputed, so it is outside δ
 // for its length; a departure at one step that is below δ for a short
@@ -32,6 +42,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +60,9 @@ namespace veritrain {
 using SolverStateFn = std::function<Result<TensorMap>(int64_t p)>;
 // The challenger's re-execution of `steps` steps from `start`.
 using ReexecuteFn = std::function<Result<TensorMap>(const TensorMap& start, int64_t steps)>;
+// Why the challenger's precision cannot hold `state` (BeyondRange,
+// torch_bridge.h), or nullopt when it can.
+using BeyondPrecisionFn = std::function<std::optional<std::string>(const TensorMap& state)>;
 
 struct SubRangeCheck {
   int64_t index = 0;  // sub-range index in the round
@@ -56,6 +70,8 @@ struct SubRangeCheck {
   int64_t to = 0;
   DistanceJudgement judgement;
   std::string problem;  // why it could not be compared (then it is outside)
+  // The problem: its start is beyond the challenger's precision (see above).
+  bool beyond_precision = false;
   bool outside() const { return !problem.empty() || !judgement.within; }
 };
 
@@ -73,14 +89,18 @@ struct DistanceChoice {
 };
 
 // Checks every sub-range of `legal` (indices into the round's n+1
-// `boundaries`, in order) and names the first that cannot be checked, else
-// the largest distance / δ (outside δ or, with none outside, within).
+// `boundaries`, in order) and names the first that cannot be checked
+// (other than for its start beyond the challenger's precision, by
+// `beyond`, when given), else the largest distance / δ outside δ, else
+// the first whose start is beyond the precision, else (none outside) the
+// largest distance / δ within.
 // REQUIRES: legal is not empty; policy.CheckTolerance() is OK; every legal
 // sub-range starts before `length`.
 Result<DistanceChoice> ChooseByDistance(const std::vector<int64_t>& boundaries, int64_t length,
                                         const std::vector<int64_t>& legal,
                                         const SolverStateFn& solver_state,
                                         const ReexecuteFn& reexecute,
-                                        const VerificationPolicy& policy);
+                                        const VerificationPolicy& policy,
+                                        const BeyondPrecisionFn& beyond = nullptr);
 
 }  // namespace veritrain

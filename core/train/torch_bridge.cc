@@ -2,7 +2,9 @@
 
 #include <torch/torch.h>
 
+#include <cstdio>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <set>
 
@@ -178,6 +180,38 @@ TensorMap CastFloating(const TensorMap& state, torch::ScalarType dtype) {
                           : t);
   }
   return out;
+}
+
+std::optional<std::string> BeyondRange(const TensorMap& state, torch::ScalarType dtype) {
+  if (!torch::isFloatingType(dtype)) return std::nullopt;
+  double largest = std::numeric_limits<double>::max();
+  const char* dtype_name = "float64";
+  if (dtype == torch::kFloat32) {
+    largest = std::numeric_limits<float>::max();
+    dtype_name = "float32";
+  } else if (dtype == torch::kFloat16) {
+    largest = 65504.0;
+    dtype_name = "float16";
+  } else if (dtype == torch::kBFloat16) {
+    largest = 3.3895313892515355e38;
+    dtype_name = "bfloat16";
+  }
+  for (const auto& [name, t] : state) {
+    if (!t.is_floating_point() || t.scalar_type() == dtype || t.numel() == 0) continue;
+    if (torch::elementSize(t.scalar_type()) <= torch::elementSize(dtype) &&
+        t.scalar_type() != torch::kBFloat16) {
+      continue;  // as wide: every finite value fits
+    }
+    const torch::Tensor finite = torch::where(torch::isfinite(t), t.abs(), torch::zeros_like(t));
+    const double most = finite.max().item<double>();
+    if (most > largest) {
+      char line[200];
+      std::snprintf(line, sizeof line, "%s holds %.3g, beyond %s's largest %.3g", name.c_str(),
+                    most, dtype_name, largest);
+      return std::string(line);
+    }
+  }
+  return std::nullopt;
 }
 
 std::string CommittedDtype(const TensorMap& state) {

@@ -16,6 +16,7 @@
 
 #include <exception>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "core/state/tensor_data.h"
@@ -82,6 +83,13 @@ bool BitEqual(const torch::Tensor& a, const torch::Tensor& b);
 // shared). Used when a verifier computes in another precision than the
 // solver committed in.
 TensorMap CastFloating(const TensorMap& state, torch::ScalarType dtype);
+
+// Why CastFloating(state, dtype) would turn a finite value into an
+// infinity: the first such tensor (in name order) and its largest
+// magnitude ("opt/v/fc1.weight holds 1.2e+40, beyond float32's largest
+// 3.4e+38"); nullopt when every finite value fits (always, for a dtype as
+// wide as the state's).
+std::optional<std::string> BeyondRange(const TensorMap& state, torch::ScalarType dtype);
 
 // The precision a state was committed in, as a profile dtype name:
 // "float64" when its first floating `param/` tensor is double, else

@@ -134,5 +134,35 @@ TEST_F(HeteroTest, HonestRoundingRankedAboveTheCheatDoesNotPayTheCheat) {
   }
 }
 
+// A float64 solver adds 1e20 to relu1.backward at step 20: Adam's second
+// moment reaches about 1e40, which float64 holds and float32 does not. The
+// float32 verifier re-executed the honest steps after it from infinities,
+// found them further outside δ than the corrupted one, and the game ended
+// on an honest step (21, fc1.forward): the cheat was paid and the verifier
+// lost its stake. A sub-range starting from a state beyond the
+// challenger's precision is now named only when no other is outside δ.
+TEST_F(HeteroTest, ACheatPushingTheStateBeyondTheVerifiersPrecisionIsCaughtWhereItHappened) {
+  json j = json::parse(ReadFile(Preset("hetero/cheat-after-honest-noise")));
+  j["protocol"].erase("calibration");
+  j["protocol"]["delta"] = {{"l2", 0.01}, {"linf", 0.01}};
+  j["participants"][0]["params"] = {{"step", 20}, {"node", "relu1.backward"},
+                                    {"magnitude", 1e20}};
+  j["expect"] = json::array({json{{"path", "/conservation"}, {"equals", true}}});
+  const std::string path = dir_ + "/overflow.json";
+  std::ofstream(path) << j.dump(2);
+  const std::string out = dir_ + "/run";
+  CommandResult r = RunVeritrain({"run", path, "--out", out, "--in-process"}, dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const json task = json::parse(ReadFile(out + "/summary.json")).at("tasks").at(0);
+  ASSERT_EQ(task.at("outcome"), "challenge_upheld") << task.dump(2);
+  EXPECT_FALSE(task.at("escaped").get<bool>());
+  EXPECT_EQ(task.at("dispute").at("step"), 20) << task.dump(2);
+  EXPECT_EQ(task.at("dispute").at("node"), "relu1.backward") << task.dump(2);
+  EXPECT_GT(task.at("balances").at("verifier-1").get<int64_t>(), 1000) << task.dump(2);
+  // The game's record says which sub-ranges were not judged, and why.
+  const std::string events = ReadFile(out + "/events.jsonl");
+  EXPECT_NE(events.find("beyond float32's largest"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace veritrain

@@ -69,6 +69,44 @@ TEST(DistanceDissection, NamesTheSubRangeOutsideDelta) {
   EXPECT_EQ(c->ToJson()["sub_ranges"].size(), 4u);
 }
 
+// A departure that leaves the solver's state beyond the challenger's
+// precision: the sub-ranges from there on are not judged (here they would
+// land far further outside δ than the departure itself), and the one that
+// holds the departure is named. Only when nothing else is outside is a
+// sub-range with such a start named (the first).
+TEST(DistanceDissection, ASubRangeStartingBeyondThePrecisionIsNotNamedOverTheDeparture) {
+  Fake f;
+  f.solver = Trajectory(8, /*jump=*/2, /*size=*/0.5, 0, 1);
+  // From position 3 on, the solver's states are "beyond" the precision,
+  // and re-executing from them lands 1000 away.
+  BeyondPrecisionFn beyond = [](const TensorMap& s) -> std::optional<std::string> {
+    if (s.at("meta/step").item<int64_t>() >= 3) return std::string("opt/v holds 1e+40");
+    return std::nullopt;
+  };
+  ReexecuteFn wild = [](const TensorMap& start, int64_t steps) -> Result<TensorMap> {
+    const bool beyond_start = start.at("meta/step").item<int64_t>() >= 3;
+    return FakeState(W(start) + static_cast<double>(steps) + (beyond_start ? 1000 : 0), 0);
+  };
+  const std::vector<int64_t> bounds = {0, 2, 4, 6, 8};
+  auto without = ChooseByDistance(bounds, 8, {0, 1, 2, 3}, f.state, wild, Policy(0.1));
+  ASSERT_TRUE(without.ok());
+  EXPECT_EQ(without->index, 2);  // judged, the first far one wins: the wrong step
+  auto c = ChooseByDistance(bounds, 8, {0, 1, 2, 3}, f.state, wild, Policy(0.1), beyond);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->index, 1);  // steps 2 to 4: the departure at step 2
+  EXPECT_TRUE(c->outside);
+  EXPECT_TRUE(c->checked[2].beyond_precision);
+  EXPECT_TRUE(c->checked[3].beyond_precision);
+  EXPECT_EQ(c->ToJson()["sub_ranges"][2]["beyond_precision"], true);
+  EXPECT_EQ(c->steps_reexecuted, 4);  // sub-ranges 2 and 3 are not re-executed
+  // Later in the game, every legal sub-range starts at 4 or after and the
+  // range is disputed: the first is named.
+  auto later = ChooseByDistance({4, 6, 8}, 8, {0, 1}, f.state, wild, Policy(0.1), beyond);
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(later->index, 0);
+  EXPECT_TRUE(later->outside);
+}
+
 // Every sub-range within δ (a departure below δ at one step that grew past
 // δ over the interval): the largest distance / δ is named, the last one
 // included in the comparison, whatever its position.

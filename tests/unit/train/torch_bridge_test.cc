@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 #include <torch/types.h>
 
+#include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace veritrain {
 namespace {
@@ -123,6 +125,27 @@ TEST(TorchBridgeTest, BitEqualIsStricterThanValueEquality) {
   EXPECT_NE(a["x"].data_ptr(), b["x"].data_ptr());
   b["y"] = torch::ones({1});
   EXPECT_FALSE(BitEqual(a, b));
+}
+
+// A float64 state with a finite value past float32's range cannot be
+// re-executed in float32 (the cast makes it infinite): named, with the
+// tensor and its magnitude. Values that fit, infinities already there,
+// integer tensors and a target as wide say nothing.
+TEST(TorchBridgeBeyondRangeTest, NamesTheTensorACastWouldOverflow) {
+  TensorMap s = {{"param/w", torch::tensor({1.0, -2.0}, torch::kFloat64)},
+                 {"opt/v/w", torch::tensor({3.0, 1.2e40}, torch::kFloat64)},
+                 {"meta/step", torch::tensor(int64_t{4}, torch::kInt64)}};
+  auto why = BeyondRange(s, torch::kFloat32);
+  ASSERT_TRUE(why.has_value());
+  EXPECT_THAT(*why, HasSubstr("opt/v/w holds 1.2e+40, beyond float32's largest 3.4e+38"));
+  EXPECT_FALSE(BeyondRange(s, torch::kFloat64).has_value());
+  const double inf = std::numeric_limits<double>::infinity();
+  s["opt/v/w"] = torch::tensor({3.0, 1e30, inf, -inf, std::nan("")}, torch::kFloat64);
+  EXPECT_FALSE(BeyondRange(s, torch::kFloat32).has_value());
+  auto half = BeyondRange(s, torch::kFloat16);
+  ASSERT_TRUE(half.has_value());
+  EXPECT_THAT(*half, HasSubstr("opt/v/w holds 1e+30, beyond float16's largest"));
+  EXPECT_FALSE(BeyondRange({{"param/w", torch::tensor({1e30f})}}, torch::kFloat64).has_value());
 }
 
 }  // namespace
