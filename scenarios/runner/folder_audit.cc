@@ -386,6 +386,47 @@ void CheckStoppedEarly(const json& summary, const json& scenario,
   }
 }
 
+// summary.json's "crashes" are the scenario's crash points that fired, as
+// the scenario gives them: each names a participant the scenario crashes
+// (once), at the point and move count it names, restarted exactly when it
+// asks for a restart. An edited entry (a crash that did not restart said to
+// have, another point, an invented crash) would make a run read as a
+// recovery it was not; expectations such as /crashes/0/restarted read it.
+// Skipped when the manifest's scenario cannot be read as one here.
+void CheckCrashes(const json& summary, const json& scenario, std::vector<std::string>* problems) {
+  auto sc = ParseScenario(scenario.dump(), "manifest.json");
+  if (!sc.ok()) return;
+  const json crashes = summary.value("crashes", json::array());
+  if (!crashes.is_array()) return;  // the shape check says so
+  std::set<std::string> seen;
+  for (size_t i = 0; i < crashes.size(); ++i) {
+    const json& c = crashes[i];
+    const std::string where = "summary.json: crashes/" + std::to_string(i);
+    const std::string who =
+        c.is_object() && c.contains("participant") && c["participant"].is_string()
+            ? c["participant"].get<std::string>()
+            : std::string();
+    const CrashSpec* spec = sc->CrashOf(who);
+    if (spec == nullptr) {
+      problems->push_back(where + " names " + (who.empty() ? "no participant" : who) +
+                          ", whom the scenario does not crash");
+      continue;
+    }
+    if (!seen.insert(who).second) {
+      problems->push_back(where + " crashes " + who + " a second time; the scenario crashes it once");
+      continue;
+    }
+    const json want = {{"at", spec->at}, {"after", spec->after}, {"restarted", spec->restart}};
+    for (const auto& [key, value] : want.items()) {
+      if (!c.contains(key) || c[key] != value) {
+        problems->push_back(where + "/" + key + " is " +
+                            (c.contains(key) ? c[key].dump() : std::string("missing")) +
+                            "; the scenario's crash of " + who + " gives " + value.dump());
+      }
+    }
+  }
+}
+
 // summary.json's "warnings" must be exactly the ones the run gives: check's
 // (its clock warnings judged on the step time the manifest records), the
 // calibration's (from the manifest's record), and those of crashes or full
@@ -488,6 +529,7 @@ void CheckSummaryAndTables(const std::string& dir, const std::vector<Event>& eve
   if (!expect.is_array()) expect = json::array();
   CheckStoppedEarly(*summary, scenario, events, &audit->problems);
   CheckWarnings(*summary, manifest, scenario, events, &audit->problems);
+  CheckCrashes(*summary, scenario, &audit->problems);
   auto rebuilt = RunSummaryFromFolder(dir, events, name, seed, curve, expect, observed);
   if (!rebuilt.ok()) {
     problem("summary.json cannot be rebuilt: " + rebuilt.status().message());

@@ -101,6 +101,42 @@ TEST_F(AuditTest, AFolderAsTheRunLeftItPasses) {
   EXPECT_TRUE(Contains(report.html, "yes (audited)"));
 }
 
+// A run with a crash and restart: the folder passes as the run left it,
+// and summary.json's "crashes" edited to say what the scenario never asked
+// for (no restart, another point, an invented crash) fails naming it.
+TEST_F(AuditTest, ACrashEntryTheScenarioDoesNotGiveFails) {
+  const std::string run = dir_ + "-crash";
+  CommandResult r = Veritrain({"run",
+                               std::string(VERITRAIN_SOURCE_DIR) +
+                                   "/scenarios/crash/challenger-dispute-restart.json",
+                               "--out", run});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  r = Veritrain({"audit", run});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const json summary = json::parse(ReadFile(run + "/summary.json"));
+  ASSERT_EQ(summary.at("crashes").size(), 1u);
+  const json extra = {{"participant", "solver-1"}, {"at", "training"}, {"after", 2},
+                      {"restarted", true}, {"run_seconds", 1.0}};
+  const std::vector<std::pair<std::string, json>> edits = {
+      {"/crashes/0/restarted", false},
+      {"/crashes/0/after", 99},
+      {"/crashes/0/at", "verification"},
+      {"/crashes/1", extra},
+  };
+  for (const auto& [path, value] : edits) {
+    SCOPED_TRACE(path);
+    const std::string copy = run + "-edited";
+    fs::remove_all(copy);
+    fs::copy(run, copy, fs::copy_options::recursive);
+    json edited = summary;
+    edited[json::json_pointer(path)] = value;
+    WriteFile(copy + "/summary.json", edited.dump(2));
+    CommandResult a = Veritrain({"audit", copy});
+    EXPECT_EQ(a.exit_code, 1) << a.out << a.err;
+    EXPECT_TRUE(Contains(a.out, "summary.json: crashes/")) << a.out;
+  }
+}
+
 TEST_F(AuditTest, AnEditedPaymentFails) {
   // The reward paid to the solver, made larger in ledger.jsonl.
   std::string ledger = ReadFile(dir_ + "/ledger.jsonl");
