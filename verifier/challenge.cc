@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <memory>
+#include <optional>
 
 #include "core/pol/distance_dissection.h"
 #include "core/protocol/dissection.h"
@@ -106,12 +108,20 @@ Status Verifier::OnDisputeOpened(const std::string& task, const DisputeOpened& d
     };
     if (states->kept) {
       // Loaded again from where it is kept whenever the game goes back to
-      // it, rather than held beside the states computed (trajectory.h).
-      states->start.clear();
+      // it, rather than held beside the states computed (trajectory.h);
+      // the first time, the state just loaded.
+      auto loaded = std::make_shared<std::optional<TensorMap>>(std::move(states->start));
       const std::string dir = KeptDir(task);
       const Digest start_hash = d.start_hash;
-      c.trajectory = Trajectory([dir, start_hash] { return LoadKeptState(dir, start_hash); },
-                                d.steps, step, d.start_hash);
+      auto load = [dir, start_hash, loaded]() -> Result<TensorMap> {
+        if (*loaded) {
+          TensorMap first = std::move(**loaded);
+          loaded->reset();
+          return first;
+        }
+        return LoadKeptState(dir, start_hash);
+      };
+      c.trajectory = Trajectory(load, d.steps, step, d.start_hash);
     } else {
       c.trajectory = Trajectory(std::move(states->start), d.steps, step, d.start_hash);
     }

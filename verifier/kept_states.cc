@@ -11,6 +11,7 @@
 #include <numeric>
 
 #include "core/state/checkpoint_file.h"
+#include "core/state/env.h"
 
 namespace veritrain {
 
@@ -30,7 +31,12 @@ Status KeepState(const std::string& dir, const Digest& hash, const State& state,
   }
   if (LoadKeptState(dir, hash).ok()) return Status::Ok();  // the end of one interval, start of the next
   const std::string path = KeptStatePath(dir, hash);
-  if (tensor_hashes.empty()) return WriteCheckpoint(path, state, meta);
+  // Without fsyncs (Env::Volatile): a kept state serves this process and
+  // one restarted after it was killed, which the page cache outlives; after
+  // a lost machine the file is verified when loaded and, torn or missing,
+  // fetched again. Syncing 100 MB cost seconds of the game's clock.
+  Env* const env = Env::Volatile();
+  if (tensor_hashes.empty()) return WriteCheckpoint(path, state, meta, env);
   // The writer takes the hashes in canonical (byte-wise name) order.
   std::vector<size_t> order(state.size());
   std::iota(order.begin(), order.end(), size_t{0});
@@ -39,7 +45,7 @@ Status KeepState(const std::string& dir, const Digest& hash, const State& state,
   std::vector<Digest> sorted;
   sorted.reserve(order.size());
   for (size_t i : order) sorted.push_back(tensor_hashes[i]);
-  return WriteCheckpointWithHashes(path, state, meta, sorted);
+  return WriteCheckpointWithHashes(path, state, meta, sorted, env);
 }
 
 Result<TensorMap> LoadKeptState(const std::string& dir, const Digest& hash) {
