@@ -35,6 +35,19 @@ class HeteroTest : public ::testing::Test {
     ASSERT_FALSE(dir_.empty());
   }
   void TearDown() override { fs::remove_all(dir_); }
+  // Runs `scenario` in process (its only expectation: money is conserved)
+  // into <dir>/<label>; task 0 of its summary, or null after a failure
+  // the test reports.
+  json RunTask(json scenario, const std::string& label) {
+    scenario["expect"] = json::array({json{{"path", "/conservation"}, {"equals", true}}});
+    const std::string path = dir_ + "/" + label + ".json";
+    std::ofstream(path) << scenario.dump(2);
+    const std::string out = dir_ + "/" + label;
+    CommandResult r = RunVeritrain({"run", path, "--out", out, "--in-process"}, dir_);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    if (r.exit_code != 0) return nullptr;
+    return json::parse(ReadFile(out + "/summary.json")).at("tasks").at(0);
+  }
   std::string dir_;
 };
 
@@ -84,13 +97,8 @@ TEST_F(HeteroTest, ASolverThatWithholdsDisputeDataCannotRunTheChallengerOutOfTim
   json j = json::parse(ReadFile(Preset("hetero/corrupt-node-threads")));
   j["participants"][0]["params"]["dispute_data"] = "withhold";
   j["protocol"]["game"]["clock_s"] = 20;
-  j["expect"] = json::array({json{{"path", "/conservation"}, {"equals", true}}});
-  const std::string path = dir_ + "/withhold.json";
-  std::ofstream(path) << j.dump(2);
-  const std::string out = dir_ + "/run";
-  CommandResult r = RunVeritrain({"run", path, "--out", out, "--in-process"}, dir_);
-  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  const json task = json::parse(ReadFile(out + "/summary.json")).at("tasks").at(0);
+  const json task = RunTask(j, "withhold");
+  ASSERT_TRUE(task.is_object());
   ASSERT_TRUE(task.contains("dispute")) << task.dump(2);
   const json& dispute = task.at("dispute");
   EXPECT_EQ(dispute.at("reason").get<std::string>().find("challenger ran out of time"),
@@ -111,13 +119,8 @@ TEST_F(HeteroTest, HonestRoundingRankedAboveTheCheatDoesNotPayTheCheat) {
   j["seed"] = 6894176299990941LL;
   j["participants"][0]["params"] = {{"step", 13}, {"node", "conv1.backward"},
                                     {"magnitude", 6e-5}};
-  j["expect"] = json::array({json{{"path", "/conservation"}, {"equals", true}}});
-  const std::string path = dir_ + "/ranked.json";
-  std::ofstream(path) << j.dump(2);
-  const std::string out = dir_ + "/run";
-  CommandResult r = RunVeritrain({"run", path, "--out", out, "--in-process"}, dir_);
-  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  const json task = json::parse(ReadFile(out + "/summary.json")).at("tasks").at(0);
+  const json task = RunTask(j, "ranked");
+  ASSERT_TRUE(task.is_object());
   ASSERT_EQ(task.at("outcome"), "challenge_upheld") << task.dump(2);
   EXPECT_FALSE(task.at("escaped").get<bool>());
   EXPECT_GE(task.at("balances").at("verifier-1").get<int64_t>(), 1000) << task.dump(2);
@@ -147,20 +150,15 @@ TEST_F(HeteroTest, ACheatPushingTheStateBeyondTheVerifiersPrecisionIsCaughtWhere
   j["protocol"]["delta"] = {{"l2", 0.01}, {"linf", 0.01}};
   j["participants"][0]["params"] = {{"step", 20}, {"node", "relu1.backward"},
                                     {"magnitude", 1e20}};
-  j["expect"] = json::array({json{{"path", "/conservation"}, {"equals", true}}});
-  const std::string path = dir_ + "/overflow.json";
-  std::ofstream(path) << j.dump(2);
-  const std::string out = dir_ + "/run";
-  CommandResult r = RunVeritrain({"run", path, "--out", out, "--in-process"}, dir_);
-  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  const json task = json::parse(ReadFile(out + "/summary.json")).at("tasks").at(0);
+  const json task = RunTask(j, "overflow");
+  ASSERT_TRUE(task.is_object());
   ASSERT_EQ(task.at("outcome"), "challenge_upheld") << task.dump(2);
   EXPECT_FALSE(task.at("escaped").get<bool>());
   EXPECT_EQ(task.at("dispute").at("step"), 20) << task.dump(2);
   EXPECT_EQ(task.at("dispute").at("node"), "relu1.backward") << task.dump(2);
   EXPECT_GT(task.at("balances").at("verifier-1").get<int64_t>(), 1000) << task.dump(2);
   // The game's record says which sub-ranges were not judged, and why.
-  const std::string events = ReadFile(out + "/events.jsonl");
+  const std::string events = ReadFile(dir_ + "/overflow/events.jsonl");
   EXPECT_NE(events.find("beyond float32's largest"), std::string::npos);
 }
 
