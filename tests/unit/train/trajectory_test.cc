@@ -64,13 +64,10 @@ TEST(TrajectoryTest, WithinTheBudgetEveryStateIsComputedOnce) {
   EXPECT_EQ(t.states_held(), 8u);
 }
 
-TEST(TrajectoryTest, BeyondTheBudgetOneComputedStateIsHeldAtATime) {
-  // A budget below one state: the start and one computed state at most,
-  // whatever the order of the questions, and the same states as ever.
-  int calls = 0;
-  Trajectory t(StateAt(0), 8, CountingStep(&calls), std::nullopt,
-               /*keep_bytes=*/kStateBytes / 2);
-  // A dissection's order: the end, the middle, then narrowing.
+// Asks `t` (8 steps, a budget below one state) for states in a
+// dissection's order — the end, the middle, then narrowing — checking each
+// is the state stepping gives and that at most one state is held at once.
+void WalkAsADissection(Trajectory& t) {
   for (size_t p : {8u, 4u, 6u, 5u, 5u, 0u, 2u}) {
     auto s = t.State(p);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
@@ -78,6 +75,15 @@ TEST(TrajectoryTest, BeyondTheBudgetOneComputedStateIsHeldAtATime) {
     EXPECT_LE(t.states_held(), 1u) << p;
   }
   EXPECT_EQ(t.most_states_held(), 1u);
+}
+
+TEST(TrajectoryTest, BeyondTheBudgetOneComputedStateIsHeldAtATime) {
+  // A budget below one state: the start and one computed state at most,
+  // whatever the order of the questions, and the same states as ever.
+  int calls = 0;
+  Trajectory t(StateAt(0), 8, CountingStep(&calls), std::nullopt,
+               /*keep_bytes=*/kStateBytes / 2);
+  WalkAsADissection(t);
   // 8 from the start, 4 from the start again, 6 from 4, 5 from the start
   // (4 was let go for 6), 5 held, 0 the start, 2 from the start.
   EXPECT_EQ(t.steps_computed(), 8u + 4u + 2u + 5u + 2u);
@@ -98,13 +104,7 @@ TEST(TrajectoryTest, BeyondTheBudgetALoadableStartIsNotHeldBesideAComputedState)
       },
       8, CountingStep(&calls), std::nullopt, /*keep_bytes=*/kStateBytes / 2);
   EXPECT_EQ(loads, 0);  // nothing loaded before it is needed
-  for (size_t p : {8u, 4u, 6u, 5u, 5u, 0u, 2u}) {
-    auto s = t.State(p);
-    ASSERT_TRUE(s.ok()) << s.status().ToString();
-    EXPECT_TRUE(BitEqual(*s, StateAt(static_cast<int64_t>(p)))) << p;
-    EXPECT_LE(t.states_held(), 1u) << p;
-  }
-  EXPECT_EQ(t.most_states_held(), 1u);
+  WalkAsADissection(t);
   // As with a start held for good, the walks go from the start for 8, 4
   // and 5, and for 2 from the start that position 0 loaded; 6 from 4.
   EXPECT_EQ(t.steps_computed(), 8u + 4u + 2u + 5u + 2u);
