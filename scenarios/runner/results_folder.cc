@@ -120,7 +120,8 @@ static std::string FullNote(int error) {
   return error == ENOSPC ? " — the filesystem of the results folder is full" : "";
 }
 
-Result<ResultsFolder> OpenResultsFolder(const std::string& dir, bool keep_contents) {
+Result<ResultsFolder> OpenResultsFolder(const std::string& dir, ResultsKind kind,
+                                        bool keep_contents) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Status::IOError("cannot create the results folder " + dir + ": " + ec.message());
@@ -179,6 +180,17 @@ Result<ResultsFolder> OpenResultsFolder(const std::string& dir, bool keep_conten
     return Status::InvalidArgument("the results folder " + folder.path_ +
                                    " holds files that are not a veritrain run's (" + some +
                                    "); nothing was removed: name a new or empty folder");
+  }
+  // Results of the other kind (both files are veritrain's, checked above).
+  const char* other = kind == ResultsKind::kRun ? "sweep.json" : "manifest.json";
+  for (const auto& e : entries) {
+    if (e.filename() != other) continue;
+    if (!had_lock) ::unlink(lock_path.c_str());
+    return Status::InvalidArgument(
+        "the results folder " + folder.path_ + " holds " +
+        (kind == ResultsKind::kRun ? "a sweep's results (sweep.json), which a run"
+                                   : "a run's results (manifest.json), which a sweep") +
+        " would replace; nothing was removed: name another folder, or remove that one first");
   }
   for (const auto& e : entries) {
     fs::remove_all(e, ec);

@@ -18,7 +18,10 @@
 //      its "build" and "scenario"). Any other non-empty folder — a user's
 //      file beside a run's, a manifest.json of another program — is refused
 //      and left as it was found (the lock file this open created is removed
-//      again).
+//      again). So are the results of the other kind: a run's folder holding
+//      a sweep (sweep.json), a sweep's holding a single run (manifest.json
+//      at its top): replacing a whole sweep by one run, or a run by a
+//      sweep, is a mistaken --out far more often than a wish.
 //
 // Thread-safety: a ResultsFolder is used by one thread; several may be open
 // at once in one process for different folders (the runs of a sweep). Two
@@ -33,6 +36,10 @@
 namespace veritrain {
 
 inline constexpr const char* kResultsLockFile = ".veritrain.lock";
+
+// What the folder is opened for: one run's results, or a sweep's (a sweep
+// or a merge).
+enum class ResultsKind { kRun, kSweep };
 
 // Names a run's or a sweep's folder holds at its top level.
 const std::set<std::string>& ResultsFolderEntries();
@@ -50,7 +57,8 @@ class ResultsFolder {
   const std::string& path() const { return path_; }
 
  private:
-  friend Result<ResultsFolder> OpenResultsFolder(const std::string& dir, bool keep_contents);
+  friend Result<ResultsFolder> OpenResultsFolder(const std::string& dir, ResultsKind kind,
+                                                 bool keep_contents);
   std::string path_;
   int lock_fd_ = -1;
 };
@@ -58,7 +66,9 @@ class ResultsFolder {
 // Errors, each naming the folder: IOError when it cannot be created or
 // written; FailedPrecondition when another writer holds it (naming that
 // writer's pid and start time); InvalidArgument when it is not empty and not
-// a results folder (naming a few of the entries that are not a run's).
-Result<ResultsFolder> OpenResultsFolder(const std::string& dir, bool keep_contents = false);
+// a results folder (naming a few of the entries that are not a run's), or
+// when it holds results of the other kind.
+Result<ResultsFolder> OpenResultsFolder(const std::string& dir, ResultsKind kind,
+                                        bool keep_contents = false);
 
 }  // namespace veritrain

@@ -518,14 +518,14 @@ void Run::ChooseHost() {
                      "executables to run (" + opt_.bin_dir + ")";
     spdlog::warn("{}: {}", sc_.name, out_.mode_note);
   }
-  if (out_.mode == ExecutionMode::kInProcess && sc_.network.curve.enabled) {
+  if (out_.mode == ExecutionMode::kInProcess) {
     // Before AdmitInProcess, which fixes process-wide settings for the
     // in-process runs after it.
-    out_.mode = ExecutionMode::kProcess;
-    out_.mode_note =
-        "in-process mode not possible, ran as processes: network.curve is on, and inproc:// "
-        "connections have no CURVE handshake";
-    spdlog::warn("{}: {}", sc_.name, out_.mode_note);
+    if (auto reason = ScenarioNeedsProcesses(sc_)) {
+      out_.mode = ExecutionMode::kProcess;
+      out_.mode_note = "in-process mode not possible, ran as processes: " + *reason;
+      spdlog::warn("{}: {}", sc_.name, out_.mode_note);
+    }
   }
   if (out_.mode == ExecutionMode::kInProcess) {
     std::vector<HardwareProfile> profiles;
@@ -539,10 +539,6 @@ void Run::ChooseHost() {
       profiles.push_back(*profile);
     }
     if (admitted.ok()) admitted = AdmitInProcess(profiles);
-    if (admitted.ok() && !sc_.crashes.empty()) {
-      admitted = Status::FailedPrecondition(
-          "the scenario crashes a role with SIGKILL, which needs the role in its own process");
-    }
     if (admitted.ok()) admitted = AdmitSockets(sc_.participants.size());
     if (!admitted.ok()) {
       out_.mode = ExecutionMode::kProcess;
@@ -951,7 +947,8 @@ RunOutcome Run::Execute() {
   // written, or that another run is writing, is bad input.
   auto folder = OpenResultsFolder(
       opt_.out_dir.empty() ? "results/runs/" + sc_.name + "/" + ResultsFolderId(sc_.seed)
-                           : opt_.out_dir);
+                           : opt_.out_dir,
+      ResultsKind::kRun);
   if (!folder.ok()) {
     out_.exit_code = kRunBadInput;
     out_.error = folder.status().ToString();
@@ -1048,6 +1045,17 @@ std::optional<ExecutionMode> ScenarioExecutionMode(const Scenario& sc) {
   auto mode = ParseExecutionMode(e->value("mode", std::string()));
   if (!mode.ok()) return std::nullopt;
   return *mode;
+}
+
+std::optional<std::string> ScenarioNeedsProcesses(const Scenario& sc) {
+  if (!sc.crashes.empty()) {
+    return std::string(
+        "the scenario crashes a role with SIGKILL, which needs the role in its own process");
+  }
+  if (sc.network.curve.enabled) {
+    return std::string("network.curve is on, and inproc:// connections have no CURVE handshake");
+  }
+  return std::nullopt;
 }
 
 TaskSpec TaskSpecForScenario(const Scenario& sc, int64_t index) {

@@ -100,6 +100,13 @@ RunOutcome RunScenario(const Scenario& scenario, const RunOptions& options);
 // The scenario's "execution": {"mode": ...}, if it has one.
 std::optional<ExecutionMode> ScenarioExecutionMode(const Scenario& scenario);
 
+// Why `scenario` cannot run in-process whatever the machine, if it cannot:
+// it crashes a role with SIGKILL (which needs the role in its own process),
+// or network.curve is on (inproc:// connections have no CURVE handshake).
+// The checks that depend on this process (hardware profiles, sockets) are
+// the run's own, when it starts.
+std::optional<std::string> ScenarioNeedsProcesses(const Scenario& scenario);
+
 // Task `index` (0-based, of scenario.tasks) the submitter posts for
 // `scenario`: job (with init and data seeds derived from the scenario seed:
 // purposes "init" and "data" for task 0, "init/<index>" and "data/<index>"

@@ -11,6 +11,7 @@
 #include "core/state/atomic_file.h"
 #include "core/util/json_depth.h"
 #include "scenarios/runner/results_folder.h"
+#include "scenarios/sweep/sweep_audit.h"
 #include "scenarios/sweep/sweep_inputs.h"
 #include "scenarios/sweep/sweep_runner.h"
 
@@ -29,6 +30,32 @@ Result<json> ReadJsonFile(const std::string& path) {
   json j = json::parse(ss.str(), nullptr, false);
   if (j.is_discarded()) return Status::Corruption(path + " is not valid JSON");
   return j;
+}
+
+// Whether `inner` is `outer` or lies inside it (both made absolute and
+// normal, without following links that do not exist yet).
+bool IsWithin(const fs::path& inner, const fs::path& outer) {
+  std::error_code ec;
+  const fs::path a = fs::weakly_canonical(fs::absolute(inner, ec), ec);
+  const fs::path b = fs::weakly_canonical(fs::absolute(outer, ec), ec);
+  const fs::path rel = a.lexically_relative(b);
+  return !rel.empty() && *rel.begin() != "..";
+}
+
+// The shard's row of `run` against the run's own summary.json: a row
+// edited in rows.jsonl would otherwise be merged into the tables as a
+// result. "" when it matches (or its run wrote no summary).
+std::string RowAgainstSummary(const std::string& dir, const SweepRow& row) {
+  if (!RowHasSummary(row)) return "";
+  // A run without its folder: MergeSweeps says the shard is incomplete.
+  std::error_code ec;
+  if (!fs::is_directory(fs::path(dir) / "runs" / SweepRunDirName(row.run), ec)) return "";
+  const std::string path = dir + "/runs/" + SweepRunDirName(row.run) + "/summary.json";
+  auto summary = ReadJsonFile(path);
+  if (!summary.ok()) return path + " cannot be read";
+  if (!summary->is_object()) return path + " is not a JSON object";
+  std::string diff = RowMatchesSummary(row, *summary);
+  return diff.empty() ? "" : "its row in rows.jsonl is not the one " + path + " gives: " + diff;
 }
 
 }  // namespace
@@ -95,6 +122,11 @@ Result<MergeResult> MergeSweeps(const std::string& out_dir,
     }
     VT_ASSIGN_OR_RETURN(auto shard_rows, ReadSweepRows(dir));
     for (auto& r : shard_rows) {
+      if (std::string wrong = RowAgainstSummary(dir, r); !wrong.empty()) {
+        return Status::InvalidArgument(dir + ": run " + std::to_string(r.run) + ": " + wrong +
+                                       "; `veritrain sweep … --out " + dir +
+                                       " --resume` in that shard runs it again");
+      }
       auto [it, inserted] = owner.emplace(r.run, dir);
       if (!inserted) {
         return Status::InvalidArgument("run " + std::to_string(r.run) + " is in both " +
@@ -115,6 +147,19 @@ Result<MergeResult> MergeSweeps(const std::string& out_dir,
       list += (i ? ", " : "") + std::to_string(result.missing[i]);
     }
     if (result.missing.size() > 10) list += ", …";
+    // A run whose folder a shard holds, without its row: that shard's
+    // rows.jsonl is short, not the shard missing.
+    for (int64_t run : result.missing) {
+      for (const std::string& dir : shard_dirs) {
+        std::error_code exists;
+        if (fs::is_directory(fs::path(dir) / "runs" / SweepRunDirName(run), exists)) {
+          return Status::FailedPrecondition(
+              dir + " holds the folder of run " + std::to_string(run) +
+              " but its rows.jsonl has no row for it: the shard's tables are incomplete; "
+              "`veritrain sweep … --out " + dir + " --resume` in that shard rewrites them");
+        }
+      }
+    }
     return Status::FailedPrecondition(
         std::to_string(result.missing.size()) + " of " + std::to_string(result.expected) +
         " runs are in no shard (runs " + list + "); pass every shard folder, or --allow-missing");
@@ -138,8 +183,17 @@ Result<MergeResult> MergeSweeps(const std::string& out_dir,
       return Status::InvalidArgument("--out " + out_dir + " is one of the shards it merges (" +
                                      dir + "); name another folder");
     }
+    // Inside a shard, emptying it would delete that shard's results (and
+    // copying the shard would copy into itself); around one, the shard.
+    if (IsWithin(out_dir, dir) || IsWithin(dir, out_dir)) {
+      return Status::InvalidArgument("--out " + out_dir + " is " +
+                                     (IsWithin(out_dir, dir) ? "inside" : "around") +
+                                     " the shard " + dir +
+                                     " it merges: merging there would delete that shard's "
+                                     "results; name a folder outside every shard");
+    }
   }
-  VT_ASSIGN_OR_RETURN(ResultsFolder folder, OpenResultsFolder(out_dir));
+  VT_ASSIGN_OR_RETURN(ResultsFolder folder, OpenResultsFolder(out_dir, ResultsKind::kSweep));
   fs::create_directories(out_dir + "/runs", ec);
   if (ec) return Status::IOError("cannot create " + out_dir + ": " + ec.message());
   for (const auto& [run, dir] : owner) {

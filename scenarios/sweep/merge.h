@@ -14,7 +14,10 @@
 // `out_dir` is opened as a run's or sweep's results folder is (locked;
 // refused when it holds files that are not results, emptied when it holds
 // earlier ones; scenarios/runner/results_folder.h), and may not be one of
-// the shards. A refusal names the shards and what differs ("B and A ran
+// the shards, nor inside or around one. Each shard's row of a run that
+// wrote a summary must be the row that summary.json gives (an edited
+// rows.jsonl is refused, not merged as a result); a run whose folder a
+// shard holds without its row is named as that shard's incomplete tables. A refusal names the shards and what differs ("B and A ran
 // with different inputs: the model file /x/m.pt (job.model) is sha256 cd…
 // in B but sha256 ab… in A").
 //

@@ -263,6 +263,22 @@ int SweepThreadsPerRun(const Scenario& base, const SweepSpec& spec,
   return most;
 }
 
+std::optional<std::string> SweepNeedsProcesses(const Scenario& base, const SweepSpec& spec,
+                                               const std::vector<SweepRun>& runs) {
+  if (spec.parameters.empty()) return ScenarioNeedsProcesses(base);
+  // A point's repetitions differ in their seed only: one scenario a point.
+  std::set<int64_t> points;
+  for (const SweepRun& run : runs) {
+    if (!points.insert(run.point).second) continue;
+    auto sc = SweepRunScenario(base, spec, run);
+    if (!sc.ok()) continue;  // the run's row says why
+    if (auto reason = ScenarioNeedsProcesses(*sc)) {
+      return "point " + DescribePoint(spec, run.shown) + ": " + *reason;
+    }
+  }
+  return std::nullopt;
+}
+
 std::string SweepRunDirName(int64_t run) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "run-%06lld", static_cast<long long>(run));
@@ -318,7 +334,7 @@ std::optional<ResultsFolder> OpenSweepFolder(const Scenario& base, const SweepOp
   auto folder = OpenResultsFolder(
       o.out_dir.empty() ? "results/sweeps/" + base.name + "/" + ResultsFolderId(base.seed)
                         : o.out_dir,
-      /*keep_contents=*/o.resume);
+      ResultsKind::kSweep, /*keep_contents=*/o.resume);
   if (!folder.ok()) {
     out->exit_code = kRunBadInput;
     out->error = folder.status().ToString();
@@ -408,10 +424,20 @@ SweepOutcome RunSweep(const Scenario& base, const SweepOptions& o) {
       o.mode.value_or(ScenarioExecutionMode(base).value_or(ExecutionMode::kInProcess));
   // --bin-dir names the role executables to run: in-process runs would run
   // this process's own roles instead, without a word.
-  const ExecutionMode mode = o.bin_dir.empty() ? asked : ExecutionMode::kProcess;
+  ExecutionMode mode = o.bin_dir.empty() ? asked : ExecutionMode::kProcess;
   if (mode != asked) {
     spdlog::warn("sweep: the runs run as processes: --bin-dir names the role executables to "
                  "run ({})", o.bin_dir);
+  }
+  // A point that cannot run in-process (a crash, CURVE) would run as
+  // processes on its own: the whole sweep does, so that its runs compare
+  // alike, its run count fits the cores, and sweep.json names the mode
+  // every run had.
+  if (mode == ExecutionMode::kInProcess) {
+    if (auto reason = SweepNeedsProcesses(base, *spec, runs)) {
+      mode = ExecutionMode::kProcess;
+      spdlog::warn("sweep: the runs run as processes: {}", *reason);
+    }
   }
   // Runs at a time, before the manifest records it.
   SweepOptions resolved = o;

@@ -94,6 +94,12 @@ bool SweepOversubscribed(int jobs, int threads_per_run, unsigned cores, Executio
 int SweepThreadsPerRun(const Scenario& base, const SweepSpec& spec,
                        const std::vector<SweepRun>& runs);
 
+// Why some run of the sweep cannot run in-process (ScenarioNeedsProcesses,
+// naming the first such point), if one cannot: the sweep then runs every
+// run as processes.
+std::optional<std::string> SweepNeedsProcesses(const Scenario& base, const SweepSpec& spec,
+                                               const std::vector<SweepRun>& runs);
+
 // Name of a run's folder under runs/: "run-000042".
 std::string SweepRunDirName(int64_t run);
 

@@ -488,6 +488,49 @@ TEST_F(WorkflowTest, ShardsMergeIntoTheSweepCsvOfTheWholeSweep) {
   EXPECT_NE(foreign.err.find("not a veritrain run's (notes.md)"), std::string::npos)
       << foreign.err;
   EXPECT_FALSE(fs::exists(dir_ + "/mine/sweep.json"));
+  // Nor a folder inside a shard (emptying it would delete that shard's
+  // run), nor one around a shard: refused before anything is removed.
+  {
+    const fs::path inside = fs::directory_iterator(shards[0] + "/runs")->path();
+    std::vector<std::string> into_run = {"merge", shards[0], shards[1], shards[2], "--out",
+                                         inside.string()};
+    CommandResult in = RunVeritrain(into_run, dir_);
+    EXPECT_EQ(in.exit_code, 2);
+    EXPECT_NE(in.err.find("is inside the shard " + shards[0]), std::string::npos) << in.err;
+    EXPECT_TRUE(fs::exists(inside / "summary.json"));
+    std::vector<std::string> around = {"merge", shards[0], shards[1], shards[2], "--out", dir_};
+    CommandResult out = RunVeritrain(around, dir_);
+    EXPECT_EQ(out.exit_code, 2);
+    EXPECT_NE(out.err.find("is around the shard"), std::string::npos) << out.err;
+    EXPECT_TRUE(fs::exists(inside / "summary.json"));
+  }
+  // A row edited in a shard's rows.jsonl is not merged as a result, and a
+  // row missing beside its run's folder is named as such.
+  {
+    const std::string recorded = ReadFile(shards[0] + "/rows.jsonl");
+    std::istringstream lines(recorded);
+    std::string first, rest, line;
+    std::getline(lines, first);
+    while (std::getline(lines, line)) rest += line + "\n";
+    json row = json::parse(first);
+    ASSERT_TRUE(row["metrics"].contains("balance.solver-1")) << first;
+    row["metrics"]["balance.solver-1"] = row["metrics"]["balance.solver-1"].get<int64_t>() + 1;
+    std::ofstream(shards[0] + "/rows.jsonl") << row.dump() << "\n" << rest;
+    std::vector<std::string> args = {"merge", shards[0], shards[1], shards[2], "--out",
+                                     dir_ + "/edited"};
+    CommandResult edited = RunVeritrain(args, dir_);
+    EXPECT_EQ(edited.exit_code, 2);
+    EXPECT_NE(edited.err.find("is not the one"), std::string::npos) << edited.err;
+    EXPECT_NE(edited.err.find("balance.solver-1"), std::string::npos) << edited.err;
+    std::ofstream(shards[0] + "/rows.jsonl") << rest;
+    CommandResult short_rows = RunVeritrain(args, dir_);
+    EXPECT_EQ(short_rows.exit_code, 2);
+    EXPECT_NE(short_rows.err.find("holds the folder of run " + row["run"].dump() +
+                                  " but its rows.jsonl has no row for it"),
+              std::string::npos)
+        << short_rows.err;
+    std::ofstream(shards[0] + "/rows.jsonl") << recorded;
+  }
   // A shard whose run folder is gone is incomplete, not merged without it.
   ASSERT_FALSE(fs::is_empty(shards[1] + "/runs"));
   const fs::path gone = fs::directory_iterator(shards[1] + "/runs")->path();

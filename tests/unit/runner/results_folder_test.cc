@@ -31,16 +31,16 @@ TEST(ResultsFolderIdTest, NamesTimeSeedAndProcess) {
 TEST(ResultsFolderTest, ASecondWriterIsRefusedWhileTheFirstHoldsIt) {
   testing_util::ScratchDir dir;
   const std::string out = dir.path() + "/run";
-  auto first = OpenResultsFolder(out);
+  auto first = OpenResultsFolder(out, ResultsKind::kRun);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
-  auto second = OpenResultsFolder(out);
+  auto second = OpenResultsFolder(out, ResultsKind::kRun);
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), Status::Code::kFailedPrecondition);
   EXPECT_THAT(second.status().message(), HasSubstr("is in use by another veritrain run (pid " +
                                                    std::to_string(::getpid())));
   // Released with the first: the folder can be opened again.
   *first = ResultsFolder();
-  EXPECT_TRUE(OpenResultsFolder(out).ok());
+  EXPECT_TRUE(OpenResultsFolder(out, ResultsKind::kRun).ok());
 }
 
 // What a run's manifest.json holds, as far as telling it from another
@@ -51,14 +51,14 @@ TEST(ResultsFolderTest, AReusedFolderKeepsNothingOfTheLastRun) {
   testing_util::ScratchDir dir;
   const std::string out = dir.path() + "/run";
   {
-    auto folder = OpenResultsFolder(out);
+    auto folder = OpenResultsFolder(out, ResultsKind::kRun);
     ASSERT_TRUE(folder.ok());
     std::ofstream(out + "/manifest.json") << kManifest;
     std::ofstream(out + "/calibration.csv") << "old";
     fs::create_directories(out + "/logs");
     std::ofstream(out + "/logs/verifier-2.log") << "a participant the next run does not have";
   }
-  auto again = OpenResultsFolder(out);
+  auto again = OpenResultsFolder(out, ResultsKind::kRun);
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   std::vector<std::string> left;
   for (const auto& e : fs::directory_iterator(out)) left.push_back(e.path().filename());
@@ -68,16 +68,16 @@ TEST(ResultsFolderTest, AReusedFolderKeepsNothingOfTheLastRun) {
 TEST(ResultsFolderTest, ResumingKeepsWhatIsThere) {
   testing_util::ScratchDir dir;
   const std::string out = dir.path() + "/sweep";
-  { ASSERT_TRUE(OpenResultsFolder(out).ok()); }
+  { ASSERT_TRUE(OpenResultsFolder(out, ResultsKind::kSweep).ok()); }
   std::ofstream(out + "/sweep.json") << "{}";
-  ASSERT_TRUE(OpenResultsFolder(out, /*keep_contents=*/true).ok());
+  ASSERT_TRUE(OpenResultsFolder(out, ResultsKind::kSweep, /*keep_contents=*/true).ok());
   EXPECT_TRUE(fs::exists(out + "/sweep.json"));
 }
 
 TEST(ResultsFolderTest, AFolderOfOtherFilesIsRefusedAndLeftAlone) {
   testing_util::ScratchDir dir;
   std::ofstream(dir.path() + "/thesis.tex") << "months of work";
-  auto folder = OpenResultsFolder(dir.path());
+  auto folder = OpenResultsFolder(dir.path(), ResultsKind::kRun);
   ASSERT_FALSE(folder.ok());
   EXPECT_EQ(folder.status().code(), Status::Code::kInvalidArgument);
   EXPECT_THAT(folder.status().message(),
@@ -93,7 +93,7 @@ TEST(ResultsFolderTest, AUsersFileBesideARunsIsRefusedAndNothingIsRemoved) {
   std::ofstream(dir.path() + "/summary.json") << "{}";
   fs::create_directories(dir.path() + "/mydata");
   std::ofstream(dir.path() + "/mydata/a.txt") << "the user's";
-  auto folder = OpenResultsFolder(dir.path());
+  auto folder = OpenResultsFolder(dir.path(), ResultsKind::kRun);
   ASSERT_FALSE(folder.ok());
   EXPECT_EQ(folder.status().code(), Status::Code::kInvalidArgument);
   EXPECT_THAT(folder.status().message(), HasSubstr("(mydata); nothing was removed"));
@@ -109,7 +109,7 @@ TEST(ResultsFolderTest, AManifestVeritrainDidNotWriteIsTheUsers) {
     for (const char* text : {"{}", "not json", R"({"scenario": 1})"}) {
       testing_util::ScratchDir dir;
       std::ofstream(dir.path() + "/" + name) << text;
-      auto folder = OpenResultsFolder(dir.path());
+      auto folder = OpenResultsFolder(dir.path(), ResultsKind::kRun);
       ASSERT_FALSE(folder.ok()) << name << " " << text;
       EXPECT_THAT(folder.status().message(), HasSubstr(std::string("(") + name + ")"));
       EXPECT_TRUE(fs::exists(dir.path() + "/" + name));
@@ -126,7 +126,7 @@ TEST(ResultsFolderTest, AUsersFileAmongASweepsRunsIsRefused) {
   std::ofstream(dir.path() + "/runs/p0-r0/manifest.json") << kManifest;
   std::ofstream(dir.path() + "/runs/p0-r0/notes.md") << "the user's";
   std::ofstream(dir.path() + "/runs/analysis.ipynb") << "the user's";
-  auto folder = OpenResultsFolder(dir.path());
+  auto folder = OpenResultsFolder(dir.path(), ResultsKind::kSweep);
   ASSERT_FALSE(folder.ok());
   EXPECT_THAT(folder.status().message(), HasSubstr("runs/p0-r0/notes.md"));
   EXPECT_THAT(folder.status().message(), HasSubstr("runs/analysis.ipynb"));
@@ -134,16 +134,44 @@ TEST(ResultsFolderTest, AUsersFileAmongASweepsRunsIsRefused) {
   // Without them, the sweep's folder is emptied for the next one.
   fs::remove(dir.path() + "/runs/p0-r0/notes.md");
   fs::remove(dir.path() + "/runs/analysis.ipynb");
-  auto again = OpenResultsFolder(dir.path());
+  auto again = OpenResultsFolder(dir.path(), ResultsKind::kSweep);
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_FALSE(fs::exists(dir.path() + "/runs"));
+}
+
+// A whole sweep is not emptied for one run, nor a run for a sweep: a
+// mistaken --out, refused with nothing removed.
+TEST(ResultsFolderTest, ResultsOfTheOtherKindAreRefusedAndKept) {
+  testing_util::ScratchDir dir;
+  const std::string sweep = dir.path() + "/sweep";
+  fs::create_directories(sweep + "/runs/run-000000");
+  std::ofstream(sweep + "/sweep.json") << kManifest;
+  std::ofstream(sweep + "/runs/run-000000/manifest.json") << kManifest;
+  auto run = OpenResultsFolder(sweep, ResultsKind::kRun);
+  ASSERT_FALSE(run.ok());
+  EXPECT_EQ(run.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_THAT(run.status().message(), HasSubstr("holds a sweep's results (sweep.json)"));
+  EXPECT_TRUE(fs::exists(sweep + "/runs/run-000000/manifest.json"));
+  EXPECT_FALSE(fs::exists(sweep + "/" + kResultsLockFile));
+
+  const std::string single = dir.path() + "/run";
+  fs::create_directories(single);
+  std::ofstream(single + "/manifest.json") << kManifest;
+  auto swept = OpenResultsFolder(single, ResultsKind::kSweep);
+  ASSERT_FALSE(swept.ok());
+  EXPECT_THAT(swept.status().message(), HasSubstr("holds a run's results (manifest.json)"));
+  EXPECT_TRUE(fs::exists(single + "/manifest.json"));
+  // Each of its own kind is emptied as before.
+  EXPECT_TRUE(OpenResultsFolder(sweep, ResultsKind::kSweep).ok());
+  EXPECT_TRUE(OpenResultsFolder(single, ResultsKind::kRun).ok());
+  EXPECT_FALSE(fs::exists(single + "/manifest.json"));
 }
 
 TEST(ResultsFolderTest, ARefusedFolderIsRefusedAgainAndKeepsNoLockFile) {
   testing_util::ScratchDir dir;
   std::ofstream(dir.path() + "/notes.md") << "important";
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto folder = OpenResultsFolder(dir.path());
+    auto folder = OpenResultsFolder(dir.path(), ResultsKind::kRun);
     ASSERT_FALSE(folder.ok()) << "attempt " << attempt;
     EXPECT_EQ(folder.status().code(), Status::Code::kInvalidArgument);
     EXPECT_TRUE(fs::exists(dir.path() + "/notes.md")) << "attempt " << attempt;
@@ -155,7 +183,7 @@ TEST(ResultsFolderTest, AStrayLockFileDoesNotMakeUserFilesARunsToEmpty) {
   testing_util::ScratchDir dir;
   std::ofstream(dir.path() + "/" + kResultsLockFile) << "pid 1, since long ago";
   std::ofstream(dir.path() + "/thesis.tex") << "months of work";
-  auto folder = OpenResultsFolder(dir.path());
+  auto folder = OpenResultsFolder(dir.path(), ResultsKind::kRun);
   ASSERT_FALSE(folder.ok());
   EXPECT_THAT(folder.status().message(), HasSubstr("(thesis.tex)"));
   EXPECT_TRUE(fs::exists(dir.path() + "/thesis.tex"));
@@ -166,7 +194,7 @@ TEST(ResultsFolderTest, AStrayLockFileDoesNotMakeUserFilesARunsToEmpty) {
 TEST(ResultsFolderTest, AFolderThatCannotBeMadeIsAnIOError) {
   testing_util::ScratchDir dir;
   std::ofstream(dir.path() + "/file") << "x";
-  auto folder = OpenResultsFolder(dir.path() + "/file/run");
+  auto folder = OpenResultsFolder(dir.path() + "/file/run", ResultsKind::kRun);
   ASSERT_FALSE(folder.ok());
   EXPECT_EQ(folder.status().code(), Status::Code::kIOError);
   EXPECT_THAT(folder.status().message(), HasSubstr(dir.path() + "/file/run"));

@@ -438,5 +438,43 @@ TEST(SweepJobsTest, ThreadsPerRunIsTheMostAnyRunAsksFor) {
             1);
 }
 
+TEST(SweepJobsTest, APointThatCrashesARoleRunsTheSweepAsProcesses) {
+  json doc = BaseDoc();
+  auto plain = ParseScenario(doc.dump(), "test");
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  auto plain_spec = SweepSpecOf(*plain);
+  ASSERT_TRUE(plain_spec.ok());
+  EXPECT_EQ(SweepNeedsProcesses(*plain, *plain_spec, SweepRuns(*plain_spec, plain->seed)),
+            std::nullopt);
+
+  const json crash = {{"participant", "solver-1"}, {"at", "training"}, {"after", 2},
+                      {"restart", true}};
+  doc["crashes"] = json::array({crash});
+  auto crashing = ParseScenario(doc.dump(), "test");
+  ASSERT_TRUE(crashing.ok()) << crashing.status().ToString();
+  auto crashing_spec = SweepSpecOf(*crashing);
+  ASSERT_TRUE(crashing_spec.ok());
+  auto reason =
+      SweepNeedsProcesses(*crashing, *crashing_spec, SweepRuns(*crashing_spec, crashing->seed));
+  ASSERT_TRUE(reason.has_value());
+  EXPECT_THAT(*reason, HasSubstr("SIGKILL"));
+
+  // Only the second point crashes a role: the sweep still runs as
+  // processes, and the reason names that point; a shard without it does not.
+  Scenario varied = WithSweep(
+      {{"parameters",
+        {{{"name", "crash"}, {"path", "/crashes"}, {"values", {json::array(), {crash}}},
+          {"labels", {"none", "training"}}}}}});
+  auto spec = SweepSpecOf(varied);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  const std::vector<SweepRun> runs = SweepRuns(*spec, varied.seed);
+  ASSERT_EQ(runs.size(), 2u);
+  auto varied_reason = SweepNeedsProcesses(varied, *spec, runs);
+  ASSERT_TRUE(varied_reason.has_value());
+  EXPECT_THAT(*varied_reason, HasSubstr("training"));
+  EXPECT_THAT(*varied_reason, HasSubstr("SIGKILL"));
+  EXPECT_EQ(SweepNeedsProcesses(varied, *spec, {runs[0]}), std::nullopt);
+}
+
 }  // namespace
 }  // namespace veritrain
