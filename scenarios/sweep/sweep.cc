@@ -392,20 +392,23 @@ std::vector<ScenarioError> CheckSweep(const Scenario& base) {
   }
   SweepSpec one = *spec;
   one.repetitions = 1;
+  // Each distinct error once, with the first point that has it and how many
+  // more do: a typo in a parameter's path is one error, not one a point.
+  PointProblems problems;
   for (const SweepRun& run : SweepRuns(one, base.seed)) {
     auto sc = SweepRunScenario(base, *spec, run);
     if (sc.ok()) continue;
-    // One error per line: "<where>: <path>: <message>".
-    const std::string& m = sc.status().message();
-    size_t start = 0;
-    while (start <= m.size()) {
-      size_t nl = m.find('\n', start);
-      errors.push_back({"/sweep", m.substr(start, nl == std::string::npos ? std::string::npos
-                                                                          : nl - start)});
-      if (nl == std::string::npos) break;
-      start = nl + 1;
+    // Lines of "<where>: <path>: <message>" (or "<param path>: <where>:
+    // <message>"): without the point's name, the same error is one line.
+    const std::string where = PointName(*spec, run);
+    std::string m = sc.status().message();
+    for (size_t at = m.find(where + ": "); at != std::string::npos;
+         at = m.find(where + ": ", at)) {
+      m.erase(at, where.size() + 2);
     }
+    problems.Add(where, m);
   }
+  for (const std::string& line : problems.Lines()) errors.push_back({"/sweep", line});
   return errors;
 }
 
