@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include <sys/stat.h>
 
@@ -24,6 +25,7 @@
 #include "verifier/kept_states.h"
 #include "verifier/kept_verdict.h"
 #include "core/pol/check_interval.h"
+#include "core/pol/departure_rank.h"
 #include "core/pol/tolerance.h"
 
 namespace veritrain {
@@ -359,13 +361,26 @@ struct Verifier::CheckRun {
     std::string why;
     nlohmann::json evidence;
     double strength;
+    // A distance / δ's: the norm to rank it against (departure_rank.h).
+    std::optional<double> rank_norm;
   };
   std::vector<Failed> failed;
 
-  // The challenge of every failed interval, strongest first (ties in the
-  // order checked), at most Verdict::kMaxChallengedIntervals of them.
+  // The challenge of every failed interval, strongest first (a distance /
+  // δ ranked against its end's size, departure_rank.h; ties in the order
+  // checked), at most Verdict::kMaxChallengedIntervals of them.
   Verdict Challenge() const {
     std::vector<Failed> order = failed;
+    {
+      std::vector<double> strengths;
+      std::vector<std::optional<double>> norms;
+      for (const Failed& f : order) {
+        strengths.push_back(f.strength);
+        norms.push_back(f.rank_norm);
+      }
+      const std::vector<double> ranks = DepartureRanks(strengths, norms);
+      for (size_t i = 0; i < order.size(); ++i) order[i].strength = ranks[i];
+    }
     std::stable_sort(order.begin(), order.end(),
                      [](const Failed& x, const Failed& y) { return x.strength > y.strength; });
     if (order.size() > Verdict::kMaxChallengedIntervals) {
@@ -477,8 +492,8 @@ Result<CheckpointReply> Verifier::FetchOrDemand(CheckRun& run, int64_t index,
 
 void Verifier::KeepDisputed(CheckRun& run, int64_t interval, const std::string& why,
                             const CheckpointReply& begin, const CheckpointReply& end,
-                            double strength) {
-  run.failed.push_back({interval, why, IntervalEvidence(begin, end), strength});
+                            double strength, std::optional<double> rank_norm) {
+  run.failed.push_back({interval, why, IntervalEvidence(begin, end), strength, rank_norm});
   // The game compares against the solver's own committed states: keep the
   // interval's start and, in tolerance mode, its end (exact mode fetches
   // the end's tensors only to report how far off it is, and compares
@@ -554,10 +569,11 @@ struct Verifier::IntervalInHand {
   // A failed interval: recorded for the challenge (KeepDisputed), by
   // default as one the game proves outright. Its start's tensors, let go
   // while re-executing, are fetched again for the game.
-  void Fail(const std::string& why, double strength = HUGE_VAL) {
+  void Fail(const std::string& why, double strength = HUGE_VAL,
+            std::optional<double> rank_norm = std::nullopt) {
     Done(why);
     if (begin->tensors.empty() && reload_start) reload_start();
-    KeepDisputed(run, index, why, *begin, *end, strength);
+    KeepDisputed(run, index, why, *begin, *end, strength, rank_norm);
   }
 
   CheckRun& run;
@@ -704,6 +720,20 @@ Result<std::optional<Verdict>> Verifier::CheckOneInterval(CheckRun& run,
   return Conclude(h, check);
 }
 
+std::optional<double> Verifier::RankNormOf(const IntervalInHand& h) {
+  if (!h.end.ok() || h.end->tensors.empty()) return std::nullopt;
+  // An end (or a start) the verifier's precision cannot hold ranks last:
+  // re-executed here the interval overflows, honest or not.
+  const std::string& own = h.run.a.job_config.dtype;
+  const torch::ScalarType dtype = own == "float64" ? torch::kFloat64 : torch::kFloat32;
+  for (const Result<CheckpointReply>* r : {&h.begin, &h.end}) {
+    if (!r->ok() || (*r)->tensors.empty()) continue;
+    auto view = ViewState((*r)->tensors);
+    if (view.ok() && BeyondRange(*view, dtype)) return std::numeric_limits<double>::infinity();
+  }
+  return RankingNorm(h.end->tensors);
+}
+
 Result<std::optional<Verdict>> Verifier::Conclude(IntervalInHand& h, const IntervalCheck& check) {
   using Final = std::optional<Verdict>;
   const std::string& name = h.name;
@@ -729,7 +759,7 @@ Result<std::optional<Verdict>> Verifier::Conclude(IntervalInHand& h, const Inter
       return Final();
     case IntervalFinding::kOutsideDelta:
       h.Fail("re-executing " + name + " lands outside δ (" + check.detail + ")",
-             check.distances ? check.distances->worst_ratio : HUGE_VAL);
+             check.distances ? check.distances->worst_ratio : HUGE_VAL, RankNormOf(h));
       return Final();
     case IntervalFinding::kUpdateNorm:
       // No game rules on a norm: any interval a game can prove comes first.

@@ -236,14 +236,20 @@ class Verifier {
   // Records a failing interval for the challenge, keeping its committed
   // states for a game on it. The challenge lists every failing interval,
   // strongest first: `strength` ranks what a game can prove (a
-  // tolerance-mode interval by its largest distance / δ; a finding the
+  // tolerance-mode interval by its largest distance / δ, ranked against
+  // `rank_norm`: core/pol/departure_rank.h; a finding the
   // game proves outright, such as a hash that differs, +inf; a posted
   // update norm that does not match, which no game rules on, 0). Ties keep
   // the earlier interval first. When the game on one is lost the arbiter
   // plays the next: honest rounding just past δ may rank above a cheat.
   static void KeepDisputed(CheckRun& run, int64_t interval, const std::string& why,
                            const CheckpointReply& begin, const CheckpointReply& end,
-                           double strength);
+                           double strength, std::optional<double> rank_norm = std::nullopt);
+  // The norm a tolerance-mode interval outside δ is ranked against
+  // (core/pol/departure_rank.h): its end's parameter norm, +inf when its
+  // start or end is beyond this verifier's precision, nullopt without the
+  // end's tensors.
+  static std::optional<double> RankNormOf(const IntervalInHand& h);
   // The job to re-execute an interval with, computing in `dtype`
   // ("float32" | "float64"): the task's, or (policy "prover") one built
   // with the start checkpoint's claimed optimizer.

@@ -1,6 +1,10 @@
 #include "core/pol/distance_dissection.h"
 
 #include <algorithm>
+#include <limits>
+
+#include "core/pol/departure_rank.h"
+#include "core/wire/body_fields.h"
 
 namespace veritrain {
 
@@ -15,6 +19,8 @@ nlohmann::json DistanceChoice::ToJson() const {
       r["distances"] = c.judgement.distances;
       r["delta"] = c.judgement.delta;
       r["exceeded"] = c.judgement.exceeded;
+      r["rank"] = RealToBody(c.rank);
+      if (c.end_beyond_precision) r["end_beyond_precision"] = true;
     }
     ranges.push_back(r);
   }
@@ -67,15 +73,36 @@ Result<DistanceChoice> ChooseByDistance(const std::vector<int64_t>& boundaries, 
                       " cannot be compared: " + j.status().message();
         } else {
           c.judgement = std::move(j).value();
+          // An end the challenger's precision cannot hold ranks last, as
+          // one holding an infinity: re-executed here it overflows, honest
+          // or not.
+          if (beyond && beyond(*end)) {
+            c.end_beyond_precision = true;
+            c.end_norm = std::numeric_limits<double>::infinity();
+          } else {
+            c.end_norm = RankingNorm(ToState(*end));
+          }
         }
       }
     }
     choice.checked.push_back(std::move(c));
   }
+  // Each judged sub-range's rank (departure_rank.h): honest steps
+  // re-executed from a state a corruption inflated must not outrank it.
+  {
+    std::vector<double> ratios;
+    std::vector<std::optional<double>> norms;
+    for (const SubRangeCheck& c : choice.checked) {
+      ratios.push_back(c.problem.empty() ? c.judgement.worst_ratio : 0.0);
+      norms.push_back(c.problem.empty() ? c.end_norm : std::nullopt);
+    }
+    const std::vector<double> ranks = DepartureRanks(ratios, norms);
+    for (size_t k = 0; k < choice.checked.size(); ++k) choice.checked[k].rank = ranks[k];
+  }
   // A sub-range the solver cannot back (the first such); else the one
-  // furthest outside δ, not the first: honest rounding just past δ early
-  // in the range must not hide a departure further on, since the game
-  // played on an honest sub-range ends on an honest step.
+  // furthest outside δ by rank, not the first: honest rounding just past δ
+  // early in the range must not hide a departure further on, since the
+  // game played on an honest sub-range ends on an honest step.
   // A start beyond the challenger's precision only when nothing else is
   // outside: the departure that put it there lies before it.
   int64_t furthest = -1, first_beyond = -1;
@@ -90,8 +117,7 @@ Result<DistanceChoice> ChooseByDistance(const std::vector<int64_t>& boundaries, 
       furthest = static_cast<int64_t>(k);
       break;
     }
-    if (furthest < 0 ||
-        c.judgement.worst_ratio > choice.checked[static_cast<size_t>(furthest)].judgement.worst_ratio) {
+    if (furthest < 0 || c.rank > choice.checked[static_cast<size_t>(furthest)].rank) {
       furthest = static_cast<int64_t>(k);
     }
   }
@@ -110,8 +136,7 @@ Result<DistanceChoice> ChooseByDistance(const std::vector<int64_t>& boundaries, 
     // whichever is named.
     size_t largest = 0;
     for (size_t k = 1; k < choice.checked.size(); ++k) {
-      if (choice.checked[k].judgement.worst_ratio >=
-          choice.checked[largest].judgement.worst_ratio) {
+      if (choice.checked[k].rank >= choice.checked[largest].rank) {
         largest = k;
       }
     }

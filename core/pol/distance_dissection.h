@@ -9,9 +9,12 @@
 // checked against the hash the solver posted), re-executes every legal
 // sub-range from the solver's state at its start, and names the one whose
 // end lands furthest outside δ for that many steps (the largest distance /
-// δ, VerificationPolicy::DeltaFor). Not the first outside: honest rounding
-// just past δ early in the range would hide a departure further on, and
-// the game played on an honest sub-range ends on an honest step. A
+// δ, VerificationPolicy::DeltaFor, measured against the size of the
+// solver's end state: departure_rank.h). Not the first outside: honest
+// rounding just past δ early in the range would hide a departure further
+// on, and the game played on an honest sub-range ends on an honest step.
+// Not the plain distance / δ: re-executed from a state a corruption
+// inflated, honest steps land further outside δ than the corruption. A
 // sub-range that cannot be checked because the solver's state is missing
 // or is not a state of the job counts as outside and is named first: the
 // solver has to defend it.
@@ -24,10 +27,12 @@
 // honest steps after a corruption that pushed Adam's second moment past
 // 1e38 landed further outside δ than the corrupted one, the game went to
 // an honest step and the cheat was paid.) Such a sub-range is named only
-// when no other is outside δ.
+// when no other is outside δ. One whose end is beyond that precision is
+// re-executed and judged, but ranks after every other outside δ: the
+// challenger's re-execution overflows there, honest or not.
 //
 // When every sub-range is within δ, the challenger names the one with the
-// largest distance / δ. The whole range is disputed, so it is outside δ
+// largest rank. The whole range is disputed, so it is outside δ
 // for its length; a departure at one step that is below δ for a short
 // sub-range can grow past δ over the steps after it (a δ set by hand for
 // an interval applies at every length). Each sub-range starts from the
@@ -72,13 +77,21 @@ struct SubRangeCheck {
   std::string problem;  // why it could not be compared (then it is outside)
   // The problem: its start is beyond the challenger's precision (see above).
   bool beyond_precision = false;
+  // Judged: the parameter norm of the solver's state at `to` (RankingNorm)
+  // and the sub-range's rank, judgement.worst_ratio measured against it
+  // (departure_rank.h).
+  std::optional<double> end_norm;
+  double rank = 0;
+  // Judged, with the solver's end beyond the challenger's precision (by
+  // `beyond`): ranked 0, after every measured sub-range.
+  bool end_beyond_precision = false;
   bool outside() const { return !problem.empty() || !judgement.within; }
 };
 
 struct DistanceChoice {
   int64_t index = -1;
   bool outside = false;  // the chosen sub-range was found outside δ (or not comparable)
-  // every sub-range was within δ; the one with the largest distance / δ named
+  // every sub-range was within δ; the one with the largest rank named
   bool largest_within = false;
   std::vector<SubRangeCheck> checked;
   int64_t steps_reexecuted = 0;
@@ -91,9 +104,9 @@ struct DistanceChoice {
 // Checks every sub-range of `legal` (indices into the round's n+1
 // `boundaries`, in order) and names the first that cannot be checked
 // (other than for its start beyond the challenger's precision, by
-// `beyond`, when given), else the largest distance / δ outside δ, else
+// `beyond`, when given), else the largest rank outside δ, else
 // the first whose start is beyond the precision, else (none outside) the
-// largest distance / δ within.
+// largest rank within.
 // REQUIRES: legal is not empty; policy.CheckTolerance() is OK; every legal
 // sub-range starts before `length`.
 Result<DistanceChoice> ChooseByDistance(const std::vector<int64_t>& boundaries, int64_t length,

@@ -2,8 +2,9 @@
 // pinpoints a corruption at steps, nodes, dissection shapes and verifier
 // profiles that scenarios/hetero/ does not use, and a solver that withholds
 // what a tolerance-mode challenger asks for during a dispute cannot run the
-// challenger out of time; and a verifier whose challenge ranks honest
-// rounding above the cheat still gets the cheat caught.
+// challenger out of time; a verifier whose challenge ranks honest
+// rounding above the cheat still gets the cheat caught; and a cheat that
+// inflates the state is not hidden behind the honest steps after it.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -160,6 +161,44 @@ TEST_F(HeteroTest, ACheatPushingTheStateBeyondTheVerifiersPrecisionIsCaughtWhere
   // The game's record says which sub-ranges were not judged, and why.
   const std::string events = ReadFile(dir_ + "/overflow/events.jsonl");
   EXPECT_NE(events.find("beyond float32's largest"), std::string::npos);
+}
+
+// A corruption that inflates the state under SGD (a gradient of 1e5 or
+// 1e30 at one step): the honest steps after it, re-executed in another
+// precision from the inflated state, land further outside δ than the
+// corruption itself (l2 5e20 against 1e6), and the challenger named them,
+// each game ended on an honest step, and the cheat was paid. Ranked against
+// the size of the state compared with (core/pol/departure_rank.h), the
+// corruption's sub-range and interval come first, both ways round: a
+// float32 solver with a float64 verifier, and a float64 solver with a
+// float32 verifier whose later intervals overflow its precision.
+TEST_F(HeteroTest, ACheatThatInflatesTheStateIsNamedBeforeTheHonestStepsAfterIt) {
+  struct Case {
+    const char* preset;
+    const char* node;
+    int64_t step;
+    double magnitude;
+    int64_t interval;
+  };
+  for (const Case& c : {Case{"hetero/corrupt-node-float64", "loss.backward", 6, 1e5, 1},
+                        Case{"hetero/cheat-after-honest-noise", "loss.backward", 8, 1e30, 1}}) {
+    SCOPED_TRACE(c.preset);
+    json j = json::parse(ReadFile(Preset(c.preset)));
+    j["protocol"].erase("calibration");
+    j["protocol"]["delta"] = {{"l2", 0.01}, {"linf", 0.01}};
+    j["job"]["params"]["optimizer"] = {{"name", "sgd"}, {"lr", 0.05}};
+    j["participants"][0]["params"] = {{"step", c.step}, {"node", c.node},
+                                      {"magnitude", c.magnitude}};
+    const json task = RunTask(j, std::string("inflated-") + (c.step == 6 ? "cnn" : "mlp"));
+    ASSERT_TRUE(task.is_object());
+    ASSERT_EQ(task.at("outcome"), "challenge_upheld") << task.dump(2);
+    EXPECT_EQ(task.at("dispute").at("step"), c.step) << task.dump(2);
+    EXPECT_EQ(task.at("dispute").at("node"), c.node) << task.dump(2);
+    // One game: the corruption's interval is played first.
+    EXPECT_EQ(task.at("disputes").size(), 1u) << task.dump(2);
+    EXPECT_EQ(task.at("dispute").at("interval"), c.interval) << task.dump(2);
+    EXPECT_GT(task.at("balances").at("verifier-1").get<int64_t>(), 1000) << task.dump(2);
+  }
 }
 
 }  // namespace

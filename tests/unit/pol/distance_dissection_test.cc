@@ -166,6 +166,64 @@ TEST(DistanceDissection, NamesTheSubRangeFurthestOutsideNotTheFirst) {
   }
 }
 
+// A corruption that inflates the state, in training that explodes from
+// there (each step squares a value past 100, as SGD did from weights of
+// 1e6): the challenger's rounding, relative to the values (1e-3 a step),
+// puts the honest sub-ranges after it 1e21 and more from the solver's
+// states, the corruption's own 1e6. Ranked against the size of the
+// solver's state, the corruption is named (by distance / δ alone, the last
+// sub-range was: an honest one).
+TEST(DistanceDissection, ACorruptionThatInflatesTheStateIsNamedOverTheHonestStepsAfterIt) {
+  auto step = [](double w) { return std::abs(w) < 100 ? w + 1 : w * w; };
+  Fake f;
+  f.solver = {0};
+  for (int64_t p = 0; p < 6; ++p) f.solver.push_back(step(f.solver.back()) + (p == 1 ? 1e6 : 0));
+  ReexecuteFn rounding = [&step](const TensorMap& start, int64_t steps) -> Result<TensorMap> {
+    double w = W(start);
+    for (int64_t s = 0; s < steps; ++s) w = step(w) * (1 + 1e-3);
+    return FakeState(w, 0);
+  };
+  auto c = ChooseByDistance({0, 2, 4, 6}, 6, {0, 1, 2}, f.state, rounding, Policy(0.1));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_EQ(c->checked.size(), 3u);
+  for (const auto& r : c->checked) EXPECT_FALSE(r.judgement.within) << r.index;
+  // The honest sub-ranges land further outside δ than the corruption...
+  EXPECT_GT(c->checked[1].judgement.worst_ratio, c->checked[0].judgement.worst_ratio);
+  EXPECT_GT(c->checked[2].judgement.worst_ratio, c->checked[0].judgement.worst_ratio);
+  // ...and rank below it.
+  EXPECT_EQ(c->index, 0);
+  EXPECT_TRUE(c->outside);
+  EXPECT_GT(c->checked[0].rank, c->checked[1].rank);
+  EXPECT_GT(c->checked[0].rank, c->checked[2].rank);
+  EXPECT_TRUE(c->ToJson()["sub_ranges"][1].contains("rank"));
+}
+
+// A solver's end beyond the challenger's precision (re-executed there, the
+// interval overflows, honest or not) ranks after every other sub-range
+// outside δ, however far off it lands.
+TEST(DistanceDissection, AnEndBeyondThePrecisionRanksLast) {
+  Fake f;
+  f.solver = Trajectory(8, /*jump=*/1, /*size=*/0.5, 0, 1);
+  BeyondPrecisionFn beyond = [](const TensorMap& s) -> std::optional<std::string> {
+    if (s.at("meta/step").item<int64_t>() >= 6) return std::string("param/w holds 1e+40");
+    return std::nullopt;
+  };
+  ReexecuteFn overflowing = [](const TensorMap& start, int64_t steps) -> Result<TensorMap> {
+    const bool last = start.at("meta/step").item<int64_t>() >= 4;
+    return FakeState(W(start) + static_cast<double>(steps) + (last ? 1000 : 0), 0);
+  };
+  const std::vector<int64_t> bounds = {0, 2, 4, 6, 8};
+  auto judged = ChooseByDistance(bounds, 8, {0, 1, 2, 3}, f.state, overflowing, Policy(0.1));
+  ASSERT_TRUE(judged.ok());
+  EXPECT_EQ(judged->index, 2);  // without the precision: the overflow wins
+  auto c = ChooseByDistance(bounds, 8, {0, 1, 2, 3}, f.state, overflowing, Policy(0.1), beyond);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->index, 0);  // the departure at step 1
+  EXPECT_TRUE(c->checked[2].end_beyond_precision);
+  EXPECT_EQ(c->checked[2].rank, 0);
+  EXPECT_EQ(c->ToJson()["sub_ranges"][2]["end_beyond_precision"], true);
+}
+
 TEST(DistanceDissection, UsesTheThresholdOfTheSubRangesLength) {
   // 0.15 off after 4 steps: inside δ(4) = 0.2, outside δ(1) = δ(2) = 0.1.
   Fake f;
