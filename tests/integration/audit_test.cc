@@ -92,6 +92,8 @@ TEST_F(AuditTest, AFolderAsTheRunLeftItPasses) {
   EXPECT_TRUE(Contains(r.out, "heads signed by the arbiter's key, the last after its shutdown"))
       << r.out;
   EXPECT_TRUE(Contains(r.out, "summary.json: rebuilt from events.jsonl")) << r.out;
+  // What it does not vouch for is said, not left to be assumed.
+  EXPECT_TRUE(Contains(r.out, "logs/ are the roles' own, unsigned, and not checked")) << r.out;
   // With the arbiter's key as the manifest lists it, pinned.
   const json manifest = json::parse(ReadFile(dir_ + "/manifest.json"));
   r = Audit({"--arbiter-key", manifest["public_keys"]["arbiter"].get<std::string>()});

@@ -6,7 +6,8 @@ built-in synthetic, mlp, cnn and transformer, a TorchScript model), batch
 sizes, optimizers, checkpoint intervals, task lengths, task counts,
 arities, verifier counts, modes, hardware profiles (threads, float64) and
 solver behaviours, corrupt-node at any node of the step graph that reaches
-the state (read from `veritrain nodes --json`) in exact mode -- runs each
+the state (read from `veritrain nodes --json`) in exact mode, by 0.1 or by
+an amount that inflates the state (1e5, 1e30) -- runs each
 with `veritrain run` (real processes) and checks what must hold whatever
 the parameters, on every task:
 
@@ -175,6 +176,12 @@ def scenario(index, base_seed, veritrain, work):
     if tasks > 1:
         sc["tasks"] = tasks
     if behaviour == "corrupt-node":
+        # Sometimes a corruption that inflates the state (then, under SGD
+        # across precisions, honest steps after it land further outside an
+        # absolute delta than it does). From its own generator: the draws
+        # above stay those of earlier versions of this file.
+        size = random.Random(f"{base_seed}/{index}/magnitude")
+        bparams["magnitude"] = size.choice([0.1, 0.1, 1e5, 1e30])
         if mode == "exact":
             # Any node whose outputs reach the state: exact mode sees every change.
             plain = [{"name": "solver-1", "role": "solver"}, {"name": "v", "role": "verifier"}]
