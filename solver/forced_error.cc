@@ -44,6 +44,33 @@ Result<TensorMap> VisibleForcedErrorState(const TensorMap& state, const std::str
     VT_ASSIGN_OR_RETURN(seen, visible(wrong));
   }
   if (!seen) {
+    // Parameters that are not finite (training that diverged, honestly or
+    // not): no shift moves a NaN or an infinity, and with none finite left
+    // no shift is seen. A NaN or infinity placed differently is beyond
+    // every δ (core/state/non_finite.h): the first one becomes `sign`.
+    wrong.clear();
+    bool placed = false;
+    for (const auto& [name, t] : state) {
+      const bool param = name.rfind("param/", 0) == 0 && t.is_floating_point();
+      if (placed || !param || t.numel() == 0) {
+        wrong[name] = t;
+        continue;
+      }
+      const torch::Tensor bad = torch::logical_not(torch::isfinite(t)).view({-1});
+      if (!bad.any().item<bool>()) {
+        wrong[name] = t;
+        continue;
+      }
+      torch::Tensor moved = t.clone();
+      moved.view({-1})[bad.nonzero()[0][0].item<int64_t>()].fill_(sign);
+      wrong[name] = moved;
+      placed = true;
+    }
+    if (placed) {
+      VT_ASSIGN_OR_RETURN(seen, visible(wrong));
+    }
+  }
+  if (!seen) {
     return Status::FailedPrecondition(
         "forced error: no perturbation up to 1e30 per parameter element leaves the task's "
         "delta for " + std::to_string(k) + " steps: verifiers could not catch it");

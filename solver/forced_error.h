@@ -31,9 +31,12 @@ Result<TensorMap> ForcedErrorState(const TensorMap& state, double by = 1.0);
 // index (+P at odd checkpoints, -P at even ones). The same shift at both
 // ends of an interval would survive re-execution from the wrong start and
 // hide the error in every interval but the first; alternating, interval 0
-// ends P away and every later one about 2P. FailedPrecondition when even
-// c = 1e30 stays within δ (a δ nothing finite exceeds; `veritrain check`
-// refuses such a scenario).
+// ends P away and every later one about 2P. When the parameters hold a NaN
+// or an infinity and no shift is seen (training that diverged: an honest
+// solver must still be able to obey), the first such element becomes
+// ±1, a placement of non-finite values that differs, beyond every δ.
+// FailedPrecondition when none of these leaves δ (a δ nothing finite
+// exceeds; `veritrain check` refuses such a scenario).
 Result<TensorMap> VisibleForcedErrorState(const TensorMap& state, const std::string& mode,
                                           const VerificationPolicy& policy, int64_t k,
                                           int64_t index);

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <torch/types.h>
 
+#include <limits>
+
 #include "solver/forced_error.h"
 
 namespace veritrain {
@@ -55,6 +57,29 @@ TEST(ForcedErrorState, InToleranceModeItLeavesDelta) {
   VerificationPolicy hopeless = loose;
   hopeless.delta = {{"l2", 1e300}};
   EXPECT_FALSE(VisibleForcedErrorState(state, "tolerance", hopeless, 5, 1).ok());
+}
+
+// Training that diverged leaves parameters that are NaN or infinite: no
+// shift moves them, and the solver gave up (and lost its stake) where an
+// honest one must obey. A NaN made finite is a placement that differs,
+// beyond every δ.
+TEST(ForcedErrorState, AStateThatDivergedStillGetsAVisibleError) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  TensorMap state = {{"meta/step", torch::tensor({int64_t{20}})},
+                     {"param/a", torch::full({3}, nan, torch::kFloat32)},
+                     {"param/b", torch::tensor({nan, std::numeric_limits<double>::infinity()},
+                                               torch::kFloat32)}};
+  VerificationPolicy policy;
+  policy.metrics = {"l2", "linf"};
+  policy.delta = {{"l2", 0.01}, {"linf", 0.01}};
+  for (int64_t index : {1, 2}) {
+    auto wrong = VisibleForcedErrorState(state, "tolerance", policy, 5, index);
+    ASSERT_TRUE(wrong.ok()) << wrong.status().ToString();
+    const torch::Tensor a = (*wrong)["param/a"];
+    EXPECT_EQ(a[0].item<float>(), index % 2 == 1 ? 1.0f : -1.0f);
+    EXPECT_TRUE(torch::isnan(a[1]).item<bool>());
+    EXPECT_TRUE(torch::isnan(state["param/a"][0]).item<bool>());  // the true state is kept
+  }
 }
 
 // The same shift at both ends of an interval would survive re-execution
