@@ -363,12 +363,14 @@ struct Verifier::CheckRun {
     double strength;
     // A distance / δ's: the norm to rank it against (departure_rank.h).
     std::optional<double> rank_norm;
+    bool clear = false;  // set by Challenge()
   };
   std::vector<Failed> failed;
 
-  // The challenge of every failed interval, strongest first (a distance /
-  // δ ranked against its end's size, departure_rank.h; ties in the order
-  // checked), at most Verdict::kMaxChallengedIntervals of them.
+  // The challenge of every failed interval: the clear departures first,
+  // earliest first, then the others strongest first (a distance / δ ranked
+  // against its end's size; ties in the order checked: departure_rank.h),
+  // at most Verdict::kMaxChallengedIntervals of them.
   Verdict Challenge() const {
     std::vector<Failed> order = failed;
     {
@@ -379,10 +381,23 @@ struct Verifier::CheckRun {
         norms.push_back(f.rank_norm);
       }
       const std::vector<double> ranks = DepartureRanks(strengths, norms);
-      for (size_t i = 0; i < order.size(); ++i) order[i].strength = ranks[i];
+      for (size_t i = 0; i < order.size(); ++i) {
+        // A clear departure (kClearDeparture × δ, or a finding a game
+        // proves outright) comes first, the earliest interval first: the
+        // intervals after one start from the state it made.
+        // Not one whose states the verifier's precision cannot hold, or
+        // that hold a NaN or infinity (rank_norm +inf): its distance may be
+        // the verifier's overflow.
+        order[i].clear = order[i].strength >= kClearDeparture &&
+                         !(order[i].rank_norm && std::isinf(*order[i].rank_norm));
+        order[i].strength = ranks[i];
+      }
     }
-    std::stable_sort(order.begin(), order.end(),
-                     [](const Failed& x, const Failed& y) { return x.strength > y.strength; });
+    std::stable_sort(order.begin(), order.end(), [](const Failed& x, const Failed& y) {
+      if (x.clear != y.clear) return x.clear;
+      if (x.clear) return x.interval < y.interval;
+      return x.strength > y.strength;
+    });
     if (order.size() > Verdict::kMaxChallengedIntervals) {
       order.resize(Verdict::kMaxChallengedIntervals);
     }

@@ -235,9 +235,10 @@ class Verifier {
   Result<CheckpointReply> FetchOrDemand(CheckRun& run, int64_t index, bool with_tensors);
   // Records a failing interval for the challenge, keeping its committed
   // states for a game on it. The challenge lists every failing interval,
-  // strongest first: `strength` ranks what a game can prove (a
-  // tolerance-mode interval by its largest distance / δ, ranked against
-  // `rank_norm`: core/pol/departure_rank.h; a finding the
+  // clear departures (strength >= kClearDeparture, earliest interval
+  // first) and then the others strongest first: `strength` ranks what a
+  // game can prove (a tolerance-mode interval by its largest distance / δ,
+  // ranked against `rank_norm`: core/pol/departure_rank.h; a finding the
   // game proves outright, such as a hash that differs, +inf; a posted
   // update norm that does not match, which no game rules on, 0). Ties keep
   // the earlier interval first. When the game on one is lost the arbiter

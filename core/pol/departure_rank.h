@@ -23,6 +23,19 @@
 // order of ranks keeps equals in the order given (earlier first). Whether a
 // range is outside δ is judged as before: only the order changes.
 //
+// Ranks alone cannot tell every case: from a state a corruption pushed
+// into saturation (a transformer's softmax over logits of 1e8, under layer
+// norm that keeps the norms alike), honest steps in another precision land
+// about as far from the solver's states, relative to their size, as the
+// corruption did. What no honest step before a departure does is land far
+// outside a calibrated δ: so the first departure at least
+// kClearDeparture × δ comes before any rank (the earliest, since what
+// follows a departure starts from the state it made), and ranks order
+// only what lands less far outside (honest rounding just past δ before a
+// departure, and the departure). Honest rounding kClearDeparture × δ out
+// means a δ wrong by three orders of magnitude, which calibration's own
+// check of the task warns about.
+//
 // Thread-safety: pure.
 #pragma once
 
@@ -32,6 +45,9 @@
 #include "core/state/tensor_data.h"
 
 namespace veritrain {
+
+// Distance / δ from which a departure is clear: named before any rank.
+inline constexpr double kClearDeparture = 1000;
 
 // The parameter norm of a committed state, for ranking: nullopt when it has
 // no parameters; +inf when a value is not finite or the norm overflows.

@@ -99,13 +99,15 @@ Result<DistanceChoice> ChooseByDistance(const std::vector<int64_t>& boundaries, 
     const std::vector<double> ranks = DepartureRanks(ratios, norms);
     for (size_t k = 0; k < choice.checked.size(); ++k) choice.checked[k].rank = ranks[k];
   }
-  // A sub-range the solver cannot back (the first such); else the one
-  // furthest outside δ by rank, not the first: honest rounding just past δ
-  // early in the range must not hide a departure further on, since the
-  // game played on an honest sub-range ends on an honest step.
-  // A start beyond the challenger's precision only when nothing else is
-  // outside: the departure that put it there lies before it.
-  int64_t furthest = -1, first_beyond = -1;
+  // A sub-range the solver cannot back (the first such); else the first
+  // clear departure (kClearDeparture × δ: what follows it starts from the
+  // state it made); else the one furthest outside δ by rank, not the
+  // first: honest rounding just past δ early in the range must not hide a
+  // departure further on, since the game played on an honest sub-range
+  // ends on an honest step. A start beyond the challenger's precision only
+  // when nothing else is outside: the departure that put it there lies
+  // before it.
+  int64_t furthest = -1, first_beyond = -1, first_clear = -1;
   for (size_t k = 0; k < choice.checked.size(); ++k) {
     const SubRangeCheck& c = choice.checked[k];
     if (!c.outside()) continue;
@@ -115,12 +117,20 @@ Result<DistanceChoice> ChooseByDistance(const std::vector<int64_t>& boundaries, 
     }
     if (!c.problem.empty()) {
       furthest = static_cast<int64_t>(k);
+      first_clear = -1;
       break;
+    }
+    // Not an end beyond the challenger's precision: its distance is the
+    // challenger's overflow, not the solver's departure.
+    if (first_clear < 0 && !c.end_beyond_precision &&
+        c.judgement.worst_ratio >= kClearDeparture) {
+      first_clear = static_cast<int64_t>(k);
     }
     if (furthest < 0 || c.rank > choice.checked[static_cast<size_t>(furthest)].rank) {
       furthest = static_cast<int64_t>(k);
     }
   }
+  if (first_clear >= 0) furthest = first_clear;
   if (furthest < 0) furthest = first_beyond;
   if (furthest >= 0) {
     choice.index = choice.checked[static_cast<size_t>(furthest)].index;

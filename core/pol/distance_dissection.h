@@ -14,7 +14,11 @@
 // rounding just past δ early in the range would hide a departure further
 // on, and the game played on an honest sub-range ends on an honest step.
 // Not the plain distance / δ: re-executed from a state a corruption
-// inflated, honest steps land further outside δ than the corruption. A
+// inflated, honest steps land further outside δ than the corruption. And
+// before any rank, the first sub-range at least kClearDeparture × δ
+// outside: honest steps from a state a corruption saturated can land as
+// far outside as it, relative to their size, but none before a departure
+// lands that far outside a calibrated δ (departure_rank.h). A
 // sub-range that cannot be checked because the solver's state is missing
 // or is not a state of the job counts as outside and is named first: the
 // solver has to defend it.
@@ -104,7 +108,8 @@ struct DistanceChoice {
 // Checks every sub-range of `legal` (indices into the round's n+1
 // `boundaries`, in order) and names the first that cannot be checked
 // (other than for its start beyond the challenger's precision, by
-// `beyond`, when given), else the largest rank outside δ, else
+// `beyond`, when given), else the first at least kClearDeparture × δ
+// outside (departure_rank.h), else the largest rank outside δ, else
 // the first whose start is beyond the precision, else (none outside) the
 // largest rank within.
 // REQUIRES: legal is not empty; policy.CheckTolerance() is OK; every legal

@@ -168,32 +168,53 @@ TEST_F(HeteroTest, ACheatPushingTheStateBeyondTheVerifiersPrecisionIsCaughtWhere
 // precision from the inflated state, land further outside δ than the
 // corruption itself (l2 5e20 against 1e6), and the challenger named them,
 // each game ended on an honest step, and the cheat was paid. Ranked against
-// the size of the state compared with (core/pol/departure_rank.h), the
-// corruption's sub-range and interval come first, both ways round: a
-// float32 solver with a float64 verifier, and a float64 solver with a
-// float32 verifier whose later intervals overflow its precision.
+// the size of the state compared with, and the first clear departure
+// before any rank (core/pol/departure_rank.h), the corruption's sub-range
+// and interval come first: a float32 solver with a float64 verifier, a
+// float64 solver with a float32 verifier whose later intervals overflow
+// its precision, and a transformer whose layer norm keeps the sizes alike
+// while its saturated softmax puts the honest steps after the corruption
+// as far off, relative to their size, as the corruption (in one interval
+// of 20 steps, and in four of 5).
 TEST_F(HeteroTest, ACheatThatInflatesTheStateIsNamedBeforeTheHonestStepsAfterIt) {
   struct Case {
+    const char* label;
     const char* preset;
-    const char* node;
     int64_t step;
     double magnitude;
     int64_t interval;
+    json job_params;  // merged into job.params
+    json protocol;    // merged into protocol
   };
-  for (const Case& c : {Case{"hetero/corrupt-node-float64", "loss.backward", 6, 1e5, 1},
-                        Case{"hetero/cheat-after-honest-noise", "loss.backward", 8, 1e30, 1}}) {
-    SCOPED_TRACE(c.preset);
+  const std::vector<Case> cases = {
+      {"cnn", "hetero/corrupt-node-float64", 6, 1e5, 1, json::object(), json::object()},
+      {"mlp", "hetero/cheat-after-honest-noise", 8, 1e30, 1, json::object(), json::object()},
+      {"transformer", "hetero/corrupt-node-float64", 6, 1e5, 0, nullptr,
+       {{"checkpoint_interval", 20}, {"random_samples", 1}}},
+      // Four intervals of 5: the honest interval after the corruption,
+      // further off relative to its size, was challenged first.
+      {"transformer-k5", "hetero/corrupt-node-float64", 6, 1e5, 1, nullptr, json::object()}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.label);
     json j = json::parse(ReadFile(Preset(c.preset)));
+    if (c.job_params.is_null()) {
+      j["job"] = {{"name", "transformer"},
+                  {"steps", 20},
+                  {"batch_size", 16},
+                  {"params",
+                   {{"vocab", 16}, {"seq_len", 16}, {"d_model", 32}, {"heads", 2}, {"layers", 2}}}};
+    }
+    j["job"]["params"]["optimizer"] = {{"name", "sgd"}, {"lr", 0.05}};
+    j["protocol"].merge_patch(c.protocol);
     j["protocol"].erase("calibration");
     j["protocol"]["delta"] = {{"l2", 0.01}, {"linf", 0.01}};
-    j["job"]["params"]["optimizer"] = {{"name", "sgd"}, {"lr", 0.05}};
-    j["participants"][0]["params"] = {{"step", c.step}, {"node", c.node},
+    j["participants"][0]["params"] = {{"step", c.step}, {"node", "loss.backward"},
                                       {"magnitude", c.magnitude}};
-    const json task = RunTask(j, std::string("inflated-") + (c.step == 6 ? "cnn" : "mlp"));
+    const json task = RunTask(j, std::string("inflated-") + c.label);
     ASSERT_TRUE(task.is_object());
     ASSERT_EQ(task.at("outcome"), "challenge_upheld") << task.dump(2);
     EXPECT_EQ(task.at("dispute").at("step"), c.step) << task.dump(2);
-    EXPECT_EQ(task.at("dispute").at("node"), c.node) << task.dump(2);
+    EXPECT_EQ(task.at("dispute").at("node"), "loss.backward") << task.dump(2);
     // One game: the corruption's interval is played first.
     EXPECT_EQ(task.at("disputes").size(), 1u) << task.dump(2);
     EXPECT_EQ(task.at("dispute").at("interval"), c.interval) << task.dump(2);

@@ -10,6 +10,7 @@
 
 #include <random>
 
+#include "core/pol/departure_rank.h"
 #include "core/protocol/dissection.h"
 
 namespace veritrain {
@@ -196,6 +197,33 @@ TEST(DistanceDissection, ACorruptionThatInflatesTheStateIsNamedOverTheHonestStep
   EXPECT_GT(c->checked[0].rank, c->checked[1].rank);
   EXPECT_GT(c->checked[0].rank, c->checked[2].rank);
   EXPECT_TRUE(c->ToJson()["sub_ranges"][1].contains("rank"));
+}
+
+// From a state a corruption saturated, honest steps land about as far off
+// relative to their size as the corruption did, and further in absolute
+// terms (the sizes alike, as under layer norm): ranks cannot tell them
+// apart. The first sub-range a clear departure (kClearDeparture × δ) out
+// is named, wherever the corruption is; below that, ranks decide.
+TEST(DistanceDissection, TheFirstClearDepartureIsNamedBeforeAnyRank) {
+  for (int64_t cheat_at : {0, 3, 5}) {
+    Fake f;
+    f.solver = {0};
+    for (int64_t p = 0; p < 8; ++p) {
+      f.solver.push_back(f.solver.back() + 1 + (p == cheat_at ? 500.0 : 0));
+    }
+    // Honest re-execution lands 5000 off from every state after the
+    // corruption, 10 times further than the corruption itself.
+    ReexecuteFn saturated = [cheat_at](const TensorMap& start,
+                                           int64_t steps) -> Result<TensorMap> {
+      const bool after = start.at("meta/step").item<int64_t>() > cheat_at;
+      return FakeState(W(start) + static_cast<double>(steps) + (after ? 5000 : 0), 0);
+    };
+    auto c = ChooseByDistance({0, 2, 4, 6, 8}, 8, {0, 1, 2, 3}, f.state, saturated, Policy(0.1));
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    EXPECT_EQ(c->index, cheat_at / 2) << "cheat at " << cheat_at;
+    EXPECT_GE(c->checked[static_cast<size_t>(cheat_at / 2)].judgement.worst_ratio,
+              kClearDeparture);
+  }
 }
 
 // A solver's end beyond the challenger's precision (re-executed there, the
