@@ -85,4 +85,10 @@ Status CheckParticipantName(std::string_view name) {
   return Status::Ok();
 }
 
+std::string FoldedParticipantName(std::string_view name) {
+  std::string folded(name);
+  for (char& c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return folded;
+}
+
 }  // namespace veritrain

@@ -34,4 +34,8 @@ const std::vector<std::string>& ReservedParticipantNames();
 // is reserved for).
 Status CheckParticipantName(std::string_view name);
 
+// `name` in lower case (ASCII): two names that fold alike name the same
+// files of a run on a case-insensitive file system (macOS, Windows).
+std::string FoldedParticipantName(std::string_view name);
+
 }  // namespace veritrain

@@ -1,7 +1,6 @@
 #include "scenarios/spec/market_spec.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <map>
 #include <set>
@@ -173,9 +172,8 @@ MarketPool GeneratePool(const json& r, const MarketSpec& spec, std::vector<Scena
                                              " generates too"});
         break;
       }
-      std::string folded = name;
-      for (char& c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      auto [same, fresh] = folded_by.emplace(folded, std::make_pair(name, at));
+      auto [same, fresh] =
+          folded_by.emplace(FoldedParticipantName(name), std::make_pair(name, at));
       if (!fresh) {
         errors->push_back(
             {at + "/name", "generates '" + name + "', which differs from '" + same->second.first +

@@ -334,9 +334,7 @@ int ParticipantErrors(const json& r, std::map<std::string, size_t>& first_use,
     // case-insensitive file system (macOS, Windows) two names that differ
     // only in case are the same file, and one participant's would
     // overwrite the other's.
-    std::string folded = name;
-    for (char& c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    auto [same, fresh] = folded_use.emplace(folded, i);
+    auto [same, fresh] = folded_use.emplace(FoldedParticipantName(name), i);
     if (inserted && !fresh) {
       const std::string other = participants[same->second]["name"].get<std::string>();
       errors.push_back(

@@ -55,6 +55,14 @@ TEST(ParticipantName, ReservedNamesAreReservedInAnyCase) {
             std::string::npos);
 }
 
+// Names that differ only in case fold alike (they share a run's files on a
+// case-insensitive file system); others do not.
+TEST(ParticipantName, FoldingMakesCaseAloneAlike) {
+  EXPECT_EQ(FoldedParticipantName("Verifier-01"), FoldedParticipantName("verifier-01"));
+  EXPECT_EQ(FoldedParticipantName("SOLVER_1"), "solver_1");
+  EXPECT_NE(FoldedParticipantName("verifier-01"), FoldedParticipantName("verifier-1"));
+}
+
 TEST(ParticipantName, PathsAndOptionsAreNotNames) {
   EXPECT_NE(NameRefusal(".").find("must start with a letter or digit"),
             std::string::npos);
