@@ -129,6 +129,18 @@ Result<RunCalibration> CalibrateAndWrite(const Scenario& scenario, const std::st
   VT_RETURN_IF_ERROR(WriteFileAtomically(out_dir + "/calibration.json", {file.dump(2) + "\n"}));
   VT_RETURN_IF_ERROR(WriteFileAtomically(out_dir + "/calibration.csv", {c.ToCsv()}));
   VT_RETURN_IF_ERROR(WriteFileAtomically(out_dir + "/calibration_nodes.csv", {c.NodesCsv()}));
+  // An honest error no δ covers: every honest verifier that draws the
+  // interval would challenge and lose its stake. Refused, not warned
+  // about (a calibration that merely missed a seed's error is warned
+  // about: a sweep measures how often that happens).
+  if (!own.non_finite.empty()) {
+    std::string lines;
+    for (const std::string& line : own.non_finite) lines += "\n  " + line;
+    return Status::FailedPrecondition(
+        "the run's own tasks diverge differently under the verifiers' profiles than under the "
+        "solver's (calibration.json, own_tasks):" +
+        lines);
+  }
   return out;
 }
 

@@ -59,7 +59,9 @@ struct RunCalibration {
 // CalibrateScenario, then the run's own tasks checked under its δ (as far
 // as that check's budget goes); writes calibration.json (the calibration,
 // with "own_tasks"), calibration.csv and calibration_nodes.csv into
-// `out_dir`. Thread-safety: as CalibrateScenario's caller (it applies
+// `out_dir`. Fails, after writing them, when a task's honest error under a
+// verifier's profile is not finite (IntervalErrorCheck::non_finite): no δ
+// covers it. Thread-safety: as CalibrateScenario's caller (it applies
 // hardware profiles to the process).
 Result<RunCalibration> CalibrateAndWrite(const Scenario& scenario, const std::string& out_dir);
 

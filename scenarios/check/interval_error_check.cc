@@ -62,16 +62,19 @@ struct Reexecutor {
   std::unique_ptr<TrainingJob> job;
 };
 
-}  // namespace
+// Whose δ the lines judge: the scenario's, a calibration's, or none (only
+// an error no δ covers, a non-finite one, is named).
+enum class DeltaSource { kHandSet, kCalibrated, kAny };
 
-Result<IntervalErrorCheck> CheckIntervalErrors(const Scenario& scenario,
-                                               const TrainingJob& solver_job,
-                                               const HardwareProfile& solver,
-                                               const nlohmann::json& job_json,
-                                               const TensorMap& start,
-                                               const TensorMap& first_end,
-                                               const IntervalErrorBudget& budget,
-                                               const VerificationPolicy* calibrated) {
+Result<IntervalErrorCheck> MeasureIntervalErrors(const Scenario& scenario,
+                                                 const TrainingJob& solver_job,
+                                                 const HardwareProfile& solver,
+                                                 const nlohmann::json& job_json,
+                                                 const TensorMap& start,
+                                                 const TensorMap& first_end,
+                                                 const IntervalErrorBudget& budget,
+                                                 const VerificationPolicy* calibrated,
+                                                 DeltaSource source) {
   IntervalErrorCheck out;
   // Once per distinct profile; its precision decides the job's.
   std::vector<Reexecutor> reexecutors;
@@ -240,15 +243,24 @@ Result<IntervalErrorCheck> CheckIntervalErrors(const Scenario& scenario,
     const std::string& metric = key.second;
     largest[re.verifier->name][metric] = {
         {"distance", rec.largest}, {"interval", rec.interval}, {"task", rec.task}};
-    if (rec.over.empty()) continue;
+    // No δ covers a non-finite error: two honest profiles' states hold
+    // non-finite values in different places.
+    const bool diverged = !std::isfinite(rec.largest);
+    if (rec.over.empty() && !diverged) continue;
+    if (source == DeltaSource::kAny && !diverged) continue;
     const std::string where = where_text(rec.task, rec.interval, rec.interval);
-    std::string line = (calibrated ? "/protocol/calibration: the calibrated delta "
-                                   : "/protocol/delta: ") +
-                       metric + " " + ErrorText(rec.delta) +
-                       " is below the honest error of " + where +
-                       " between the solver's profile (" + ProfileText(solver) + ") and " +
-                       re.verifier->name + "'s (" + ProfileText(re.profile) + "): " + metric + " " +
-                       ErrorText(rec.largest);
+    const std::string field =
+        source == DeltaSource::kHandSet ? "/protocol/delta: " : "/protocol/calibration: ";
+    const std::string between = " between the solver's profile (" + ProfileText(solver) +
+                                ") and " + re.verifier->name + "'s (" + ProfileText(re.profile) +
+                                "): " + metric + " " + ErrorText(rec.largest);
+    std::string line =
+        diverged ? field + "the honest error of " + where + between +
+                       ", and no delta covers it: the two profiles' states hold non-finite "
+                       "values in different places (the training diverges)"
+                 : field + (source == DeltaSource::kCalibrated ? "the calibrated delta " : "") +
+                       metric + " " + ErrorText(rec.delta) + " is below the honest error of " +
+                       where + between;
     std::set<int64_t> tasks_over;
     for (const auto& [t, i] : rec.over) tasks_over.insert(t);
     if (rec.over.size() > 1 || rec.over.front() != std::make_pair(rec.task, rec.interval)) {
@@ -266,24 +278,20 @@ Result<IntervalErrorCheck> CheckIntervalErrors(const Scenario& scenario,
     }
     line += ". " + re.verifier->name +
             " would challenge an honest solver there and lose its challenge stake. ";
-    if (calibrated) {
-      line += std::isfinite(rec.largest)
-                  ? "The calibration did not cover this task's honest error (its seeds are "
-                    "not the task's): add seeds (protocol.calibration.seeds), raise its margin "
-                    "or quantile, or make the training converge under every seed"
-                  : "No delta covers it: the two profiles' states hold non-finite values in "
-                    "different places (the training diverges). Make the training converge, "
-                    "or give every verifier the solver's profile";
-    } else if (std::isfinite(rec.largest)) {
+    if (diverged) {
+      line += "Make the training converge (under every seed), or give every verifier the "
+              "solver's profile";
+    } else if (source == DeltaSource::kCalibrated) {
+      line += "The calibration did not cover this task's honest error (its seeds are "
+              "not the task's): add seeds (protocol.calibration.seeds), raise its margin "
+              "or quantile, or make the training converge under every seed";
+    } else {
       line += "Raise delta " + metric + " above " + ErrorText(rec.largest) +
               " with a margin (the honest error varies with the seeds: tasks and sweep "
               "repetitions not measured here can land higher), or calibrate the thresholds "
               "(protocol.calibration)";
-    } else {
-      line += "No delta covers it: the two profiles' states hold non-finite values in "
-              "different places (the training diverges). Make the training converge, or give "
-              "every verifier the solver's profile";
     }
+    if (diverged) out.non_finite.push_back(line);
     out.errors.push_back(line);
   }
 
@@ -296,14 +304,14 @@ Result<IntervalErrorCheck> CheckIntervalErrors(const Scenario& scenario,
   // leaves out of the run's tasks is not warned about on its account. But
   // where the run's own tasks already exceed the calibrated δ, the
   // intervals left out may too: the lines say how much was measured.
-  if (measured < intervals * tasks && calibrated != nullptr) {
+  if (measured < intervals * tasks && source != DeltaSource::kHandSet) {
     for (std::string& line : out.errors) {
       line += " (within check's budget, " + std::to_string(measured) + " of the " +
               std::to_string(intervals * tasks) +
               " intervals of the run's tasks were re-executed: the others may exceed it too)";
     }
   }
-  if (measured < intervals * tasks && calibrated == nullptr) {
+  if (measured < intervals * tasks && source == DeltaSource::kHandSet) {
     std::string what;
     if (tasks == 1) {
       what = "the honest error of " + IntervalsText(measured, intervals - 1, k) +
@@ -336,6 +344,36 @@ Result<IntervalErrorCheck> CheckIntervalErrors(const Scenario& scenario,
         "verifier the solver's profile");
   }
   return out;
+}
+
+}  // namespace
+
+Result<IntervalErrorCheck> CheckIntervalErrors(const Scenario& scenario,
+                                               const TrainingJob& solver_job,
+                                               const HardwareProfile& solver,
+                                               const nlohmann::json& job_json,
+                                               const TensorMap& start,
+                                               const TensorMap& first_end,
+                                               const IntervalErrorBudget& budget,
+                                               const VerificationPolicy* calibrated) {
+  return MeasureIntervalErrors(
+      scenario, solver_job, solver, job_json, start, first_end, budget, calibrated,
+      calibrated != nullptr ? DeltaSource::kCalibrated : DeltaSource::kHandSet);
+}
+
+Result<IntervalErrorCheck> DivergenceCheck(const Scenario& scenario,
+                                           const TrainingJob& solver_job,
+                                           const HardwareProfile& solver,
+                                           const nlohmann::json& job_json,
+                                           const TensorMap& start, const TensorMap& first_end,
+                                           const IntervalErrorBudget& budget) {
+  // The largest finite δ: only a non-finite error lands beyond it.
+  VerificationPolicy any = TaskSpecForScenario(scenario).verification;
+  for (const std::string& m : scenario.protocol.metrics) {
+    any.delta[m] = std::numeric_limits<double>::max();
+  }
+  return MeasureIntervalErrors(scenario, solver_job, solver, job_json, start, first_end, budget,
+                               &any, DeltaSource::kAny);
 }
 
 Result<IntervalErrorCheck> CalibratedDeltaCheck(const Scenario& scenario,

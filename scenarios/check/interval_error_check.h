@@ -67,6 +67,10 @@ struct IntervalErrorCheck {
   // re-execution exceeds: "/protocol/delta: ...", naming the interval
   // with the largest error and every interval over δ.
   std::vector<std::string> errors;
+  // Those of `errors` that no δ covers: an honest error that is not
+  // finite (two profiles' states hold NaN or infinity in different places,
+  // as a training that diverges does).
+  std::vector<std::string> non_finite;
   // One line when the budget left intervals unmeasured, naming them.
   std::vector<std::string> warnings;
   // {"intervals": n, "intervals_measured": m,
@@ -100,6 +104,18 @@ Result<IntervalErrorCheck> CheckIntervalErrors(const Scenario& scenario,
                                                const IntervalErrorBudget& budget = {},
                                                const VerificationPolicy* calibrated = nullptr);
 
+// The check above for a scenario whose δ is not known yet (a calibration
+// sets it at run time): names only an honest error that no δ covers, a
+// non-finite one, where a verifier profile diverges differently from the
+// solver's. Lines are at /protocol/calibration. REQUIRES: as
+// CheckIntervalErrors, except δ.
+Result<IntervalErrorCheck> DivergenceCheck(const Scenario& scenario,
+                                           const TrainingJob& solver_job,
+                                           const HardwareProfile& solver,
+                                           const nlohmann::json& job_json,
+                                           const TensorMap& start, const TensorMap& first_end,
+                                           const IntervalErrorBudget& budget = {});
+
 // The check above of a δ the run calibrated, on the run's own tasks (their
 // seeds), which a calibration does not train: its seeds are a sample of
 // task seeds, and a training that blows up under one seed and not under
@@ -107,7 +123,9 @@ Result<IntervalErrorCheck> CheckIntervalErrors(const Scenario& scenario,
 // profiles 1e11 apart where δ is 0.08, so that honest verifiers lose
 // their challenge stakes. Trains the first interval itself. The lines are
 // warnings for the run (calibration_warnings.h), not a refusal: a sweep
-// over seeds measures how often a calibration misses. REQUIRES: as
+// over seeds measures how often a calibration misses. Those in
+// `non_finite` are a refusal (CalibrateAndWrite): no δ covers them, and
+// every honest verifier that draws the interval would lose its stake. REQUIRES: as
 // CheckIntervalErrors; tolerance mode.
 Result<IntervalErrorCheck> CalibratedDeltaCheck(const Scenario& scenario,
                                                 const VerificationPolicy& calibrated,

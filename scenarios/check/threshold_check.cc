@@ -48,10 +48,7 @@ Result<ThresholdCheck> CheckThresholds(const Scenario& scenario,
   // leave makes the honest solver give up every forced error, and be
   // slashed for it.
   const bool calibrated = scenario.protocol.calibration.is_object();
-  if (scenario.protocol.mode != "tolerance" || scenario.solvers().empty() ||
-      (calibrated && scenario.economics.task.forced_error_rate == 0)) {
-    return out;
-  }
+  if (scenario.protocol.mode != "tolerance" || scenario.solvers().empty()) return out;
   const double tau = scenario.protocol.node_tolerance;
   VT_ASSIGN_OR_RETURN(HardwareProfile solver,
                       HardwareProfile::FromJson(scenario.solvers()[0]->profile.ToJson()));
@@ -79,6 +76,14 @@ Result<ThresholdCheck> CheckThresholds(const Scenario& scenario,
     states.push_back(std::move(next));
   }
   if (calibrated) {
+    // An honest error no δ covers (the training diverges differently under
+    // a verifier's profile): the calibration could set none that spares
+    // honest verifiers.
+    VT_ASSIGN_OR_RETURN(IntervalErrorCheck diverged,
+                        DivergenceCheck(scenario, *job, solver, job_json, states.front(),
+                                        states.back(), budget));
+    for (auto& e : diverged.non_finite) out.errors.push_back(std::move(e));
+    if (scenario.economics.task.forced_error_rate == 0) return out;
     const double floor = scenario.protocol.calibration.value("floor", 1e-12);
     VerificationPolicy at_floor = TaskSpecForScenario(scenario).verification;
     for (const std::string& m : at_floor.metrics) at_floor.delta[m] = floor;

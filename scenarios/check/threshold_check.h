@@ -27,7 +27,10 @@
 // honest error.
 // A market is measured on its longest job variant.
 // A calibration block sets thresholds that are consistent by construction
-// (core/pol/calibration.h), so nothing is measured then.
+// (core/pol/calibration.h), so only what no threshold can fix is measured
+// then: an honest error that is not finite under a verifier's profile (a
+// training that diverges differently there; DivergenceCheck), and a floor
+// that no forced error can leave.
 //
 // Thread-safety: changes process-wide LibTorch settings (thread count) and
 // restores the solver's profile; call it from one thread before any role

@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <set>
 
 #include "core/pol/perturbation.h"
@@ -245,6 +246,50 @@ namespace {
 
 // The caveats of a calibration record, as the run says them and the audit
 // recomputes them (scenarios/calibrate/calibration_warnings.h).
+// A task whose training diverges differently under the verifier's
+// precision than under the solver's, while the calibration's own seed
+// converges (synthetic job, SGD at learning rate 70: seed 8's task
+// overflows in float32 at its last interval, seed 7's and calibration
+// seed 1's do not). No δ covers an honest error that is not finite: the
+// run is refused after calibration.json is written, instead of an honest
+// verifier challenging and losing its stake.
+TEST(CalibrateTest, ATaskThatDivergesAcrossPrecisionsIsRefusedNotRun) {
+  auto scenario = [](uint64_t seed) {
+    return Parse({{"format", "veritrain-scenario/1"},
+                  {"name", "div"},
+                  {"seed", seed},
+                  {"job",
+                   {{"name", "synthetic"},
+                    {"steps", 40},
+                    {"batch_size", 32},
+                    {"params", {{"optimizer", {{"name", "sgd"}, {"lr", 70}}}}}}},
+                  {"protocol",
+                   {{"checkpoint_interval", 5},
+                    {"mode", "tolerance"},
+                    {"metrics", {"l2"}},
+                    {"calibration",
+                     {{"profiles", {{{"threads", 1}}, {{"threads", 1}, {"dtype", "float64"}}}},
+                      {"seeds", {1}}}}}},
+                  {"participants",
+                   {{{"name", "s"}, {"role", "solver"}, {"profile", {{"threads", 1}}}},
+                    {{"name", "v"},
+                     {"role", "verifier"},
+                     {"profile", {{"threads", 1}, {"dtype", "float64"}}}}}}});
+  };
+  const std::string dir = ::testing::TempDir() + "/diverging_calibration";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto refused = CalibrateAndWrite(scenario(8), dir);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.status().message(),
+              ::testing::HasSubstr("/protocol/calibration: the honest error of interval 7 (steps 35 to 40) "
+                        "between the solver's profile (dtype=float32, threads=1) and v's "
+                        "(dtype=float64, threads=1): l2 inf, and no delta covers it"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/calibration.json"));
+  auto fine = CalibrateAndWrite(scenario(7), dir);
+  EXPECT_TRUE(fine.ok()) << fine.status().ToString();
+}
+
 TEST(CalibrationWarningsTest, ARecordGivesItsCaveatsAndNoOthers) {
   nlohmann::json record = {
       {"floor", 1.0},

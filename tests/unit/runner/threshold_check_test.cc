@@ -259,10 +259,41 @@ TEST(ThresholdCheckTest, ACalibratedDeltaIsCheckedOnTheRunsOwnTasks) {
 // overflow in different places, where no δ covers the error.
 TEST(ThresholdCheckTest, ADivergingTrainingIsRefusedOnTheIntervalsPastDelta) {
   const std::string errors = AllErrors(SyntheticAcrossPrecisions(100, 10));
-  EXPECT_THAT(errors, HasSubstr("/protocol/delta: l2 10 is below the honest error of interval "));
+  EXPECT_THAT(errors, HasSubstr("/protocol/delta: the honest error of interval "));
   EXPECT_THAT(errors, HasSubstr("intervals over it (1.."));
-  EXPECT_THAT(errors, HasSubstr("No delta covers it: the two profiles' states hold non-finite "
-                                "values in different places"));
+  EXPECT_THAT(errors, HasSubstr("l2 inf, and no delta covers it: the two profiles' states hold "
+                                "non-finite values in different places"));
+}
+
+// A calibration sets δ at run time, but no δ covers an honest error that
+// is not finite: check refuses a calibrated scenario whose training
+// diverges differently under a verifier's precision (it said ok, and the
+// honest verifier lost its challenge stake), and measures nothing against
+// a δ it does not know where the training converges.
+TEST(ThresholdCheckTest, ACalibratedScenarioWhoseTrainingDivergesAcrossPrecisionsIsRefused) {
+  auto calibrated = [](double lr) {
+    Scenario sc = SyntheticAcrossPrecisions(lr, 2e-4);
+    sc.protocol.calibration = {{"profiles", {{{"threads", 1}}, {{"dtype", "float64"}}}}};
+    return sc;
+  };
+  const std::string errors = AllErrors(calibrated(100));
+  EXPECT_THAT(errors, HasSubstr("/protocol/calibration: the honest error of interval "));
+  EXPECT_THAT(errors, HasSubstr("l2 inf, and no delta covers it"));
+  EXPECT_THAT(errors, Not(HasSubstr("/protocol/delta")));
+  EXPECT_EQ(AllErrors(calibrated(20)), "");
+  // At run time, on the run's own tasks: the lines no δ covers are kept
+  // apart (CalibrateAndWrite refuses those, and only warns of the rest).
+  const Scenario sc = calibrated(100);
+  auto c = CalibratedDeltaCheck(sc, TaskSpecForScenario(sc).verification);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_FALSE(c->non_finite.empty());
+  EXPECT_THAT(c->non_finite.front(), HasSubstr("no delta covers it"));
+  const Scenario converging = calibrated(20);
+  auto finite =
+      CalibratedDeltaCheck(converging, TaskSpecForScenario(converging).verification);
+  ASSERT_TRUE(finite.ok()) << finite.status().ToString();
+  EXPECT_FALSE(finite->errors.empty());
+  EXPECT_TRUE(finite->non_finite.empty()) << finite->non_finite.front();
 }
 
 // Beyond its budget the check measures the first intervals only and names
