@@ -458,12 +458,17 @@ const json* ResolvePath(const std::string& text, const Known& known, std::string
 
 // Why `value` can never be the value `shape` describes (an "equals" or
 // "not_equals" that is always false or always true); "" when it can be.
-// null is accepted everywhere: a summary writes null where a figure is
-// not known; a number can be "nan", "inf" or "-inf".
-// A list or an object is checked element by element and field by field:
-// ["Verifier-1"] can never be a list of the scenario's participants.
+// null only where a summary writes it, for a figure not known (a number:
+// a ratio over nothing) or in an "open" field; a number can be "nan",
+// "inf" or "-inf". A list or an object is checked element by element and
+// field by field: ["Verifier-1"] can never be a list of the scenario's
+// participants.
 std::string ValueProblem(const json& shape, const json& value, const Known& known) {
-  if (value.is_null() || (shape.is_string() && shape.get<std::string>() == "open")) return "";
+  if (shape.is_string() && shape.get<std::string>() == "open") return "";
+  if (value.is_null()) {
+    if (shape.is_string() && shape.get<std::string>() == "number") return "";
+    return "the value there is " + KindOf(shape) + ", never null";
+  }
   bool fits = false;
   if (shape.is_array()) {
     fits = value.is_array();
@@ -835,6 +840,16 @@ std::vector<ScenarioError> CheckExpectPaths(const json& resolved,
         continue;
       }
       if (std::string(field) == "path") path_shape = shape;
+      // A figure against itself: greater_than never holds, nor less_than.
+      if (std::string(field) != "path" && expect[i].value("path", json()) == v) {
+        errors.push_back({at + "/" + field, "\"" + text + "\" is the expectation's own path: "
+                                                "a figure is never " +
+                                                (std::string(field) == "greater_than"
+                                                     ? "greater"
+                                                     : "less") +
+                                                " than itself"});
+        continue;
+      }
       // One figure compared against another: both must be numbers.
       if (std::string(field) != "path" && !NumericShape(*shape)) {
         errors.push_back({at + "/" + field, "\"" + v.get<std::string>() + "\" is " +
@@ -848,6 +863,8 @@ std::vector<ScenarioError> CheckExpectPaths(const json& resolved,
     // (equals) or always true (not_equals): a typo that passes silently.
     for (const char* field : {"equals", "not_equals"}) {
       if (!expect[i].contains(field)) continue;
+      // "not_equals": null says the field is there (a missing one fails).
+      if (std::string(field) == "not_equals" && expect[i][field].is_null()) continue;
       const std::string why = ValueProblem(*path_shape, expect[i][field], known);
       if (!why.empty()) {
         errors.push_back({at + "/" + field, "\"" + path + "\" can never be " +

@@ -40,9 +40,20 @@ json ShapeDoc(const json& expect, int64_t tasks = 1) {
   return doc;
 }
 
-// The error of a path alone (compared with null, which every field can be).
+// The error of a path alone: compared with null, and without the line
+// that says the field can never be null (most fields cannot).
 std::string ShapeErrorOfPath(const std::string& path, int64_t tasks = 1) {
-  return testing_util::ErrorOf(ShapeDoc({{{"path", path}, {"equals", nullptr}}}, tasks));
+  std::istringstream lines(
+      testing_util::ErrorOf(ShapeDoc({{{"path", path}, {"equals", nullptr}}}, tasks)));
+  std::string out, line;
+  while (std::getline(lines, line)) {
+    if (line.find("/expect/0/equals: ") != std::string::npos &&
+        line.find(", never null") != std::string::npos) {
+      continue;
+    }
+    out += (out.empty() ? "" : "\n") + line;
+  }
+  return out;
 }
 
 // The error of one expectation.
@@ -148,9 +159,10 @@ TEST(SummaryShapeTest, ASettlementIsCheckedFieldByField) {
 // one: the expectation fails in every run. A sweep's base is not refused
 // for what its points set.
 TEST(SummaryShapeTest, ForcedErrorFieldsNeedAForcedErrorRate) {
-  json doc = ShapeDoc({{{"path", "/tasks/0/forced_round/caught"}, {"equals", nullptr}},
-                       {{"path", "/tasks/0/settlement/forced_round/slashed"}, {"equals", nullptr}},
-                       {{"path", "/tasks/0/real_trace_root"}, {"equals", nullptr}},
+  json doc = ShapeDoc({{{"path", "/tasks/0/forced_round/caught"}, {"not_equals", nullptr}},
+                       {{"path", "/tasks/0/settlement/forced_round/slashed"},
+                        {"not_equals", nullptr}},
+                       {{"path", "/tasks/0/real_trace_root"}, {"not_equals", nullptr}},
                        {{"path", "/tasks/0/forced_error"}, {"equals", false}},
                        {{"path", "/forced_errors/raised"}, {"equals", 0}}});
   doc["economics"]["forced_error_rate"] = 0;
@@ -317,8 +329,21 @@ TEST(SummaryShapeTest, AValueOfTheWrongTypeIsRefused) {
               HasSubstr("the value there is a string (outcome), never 1"));
   EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/update_norms"}, {"equals", 1.5}}),
               HasSubstr("the value there is a list, never 1.5"));
-  // What every field can be, numbers of either kind, and open objects.
+  // null only where a summary writes it (a number not known, an open
+  // field): an outcome or a boolean is never null, so an equals null
+  // there can never hold. (A not_equals null says the field is there.)
   EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/test_accuracy"}, {"equals", nullptr}}), "");
+  EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/dispute/arbiter/reason"}, {"equals", nullptr}}),
+            "");
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/outcome"}, {"equals", nullptr}}),
+              HasSubstr("/expect/0/equals: \"/tasks/0/outcome\" can never be null: the "
+                        "value there is a string (outcome), never null"));
+  EXPECT_THAT(ShapeErrorOf({{"path", "/conservation"}, {"equals", nullptr}}),
+              HasSubstr("the value there is a boolean, never null"));
+  EXPECT_EQ(ShapeErrorOf({{"path", "/warnings/0"}, {"not_equals", nullptr}}), "");
+  EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/reward"}, {"equals", nullptr}}),
+              HasSubstr("the value there is an integer, never null"));
+  // What numbers can be, of either kind.
   EXPECT_EQ(ShapeErrorOf({{"path", "/tasks/0/update_norms/0"}, {"equals", "nan"}}), "");
   EXPECT_THAT(ShapeErrorOf({{"path", "/tasks/0/update_norms/0"}, {"equals", "NaN"}}),
               HasSubstr("the value there is a number, never \"NaN\""));
@@ -486,6 +511,10 @@ TEST(SummaryShapeTest, OnlyNumbersAreComparedAsNumbers) {
                         "which cannot be compared as a number"));
   EXPECT_EQ(ShapeErrorOf({{"path", "/profit/verifier-1"}, {"less_than", "/profit/verifier-2"}}),
             "");
+  // A figure against itself never holds.
+  EXPECT_THAT(ShapeErrorOf({{"path", "/profit/verifier-1"}, {"greater_than", "/profit/verifier-1"}}),
+              HasSubstr("/expect/0/greater_than: \"/profit/verifier-1\" is the expectation's "
+                        "own path: a figure is never greater than itself"));
 }
 
 // A summary read back is checked against the shape by kind, so that its
