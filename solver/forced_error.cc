@@ -1,5 +1,7 @@
 #include "solver/forced_error.h"
 
+#include <cmath>
+
 #include "core/pol/tolerance.h"
 
 namespace veritrain {
@@ -42,6 +44,29 @@ Result<TensorMap> VisibleForcedErrorState(const TensorMap& state, const std::str
       wrong[name] = param ? t + sign * c : t;
     }
     VT_ASSIGN_OR_RETURN(seen, visible(wrong));
+  }
+  if (!seen) {
+    // A shift along the all-ones direction D leaves the state's direction
+    // H only as far as their angle: a cosine δ above 1 - cos(D, H) is
+    // never left at one sign, however large the shift (and check judged
+    // another state than the run's). D made orthogonal to H instead,
+    // D - (ΣH / ΣH²) H, is left at every δ below 1 at either sign, and
+    // consecutive checkpoints (signs alternating) end up opposite.
+    double sum = 0, squares = 0;
+    for (const auto& [name, t] : state) {
+      if (name.rfind("param/", 0) != 0 || !t.is_floating_point()) continue;
+      sum += t.sum(torch::kDouble).item<double>();
+      squares += t.square().sum(torch::kDouble).item<double>();
+    }
+    const double along = sum / squares;
+    for (double c = 1; !seen && squares > 0 && std::isfinite(along) && c <= 1e30; c *= 10) {
+      wrong.clear();
+      for (const auto& [name, t] : state) {
+        const bool param = name.rfind("param/", 0) == 0 && t.is_floating_point();
+        wrong[name] = param ? t + sign * c * (1 - along * t) : t;
+      }
+      VT_ASSIGN_OR_RETURN(seen, visible(wrong));
+    }
   }
   if (!seen) {
     // Parameters that are not finite (training that diverged, honestly or

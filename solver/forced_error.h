@@ -31,7 +31,11 @@ Result<TensorMap> ForcedErrorState(const TensorMap& state, double by = 1.0);
 // index (+P at odd checkpoints, -P at even ones). The same shift at both
 // ends of an interval would survive re-execution from the wrong start and
 // hide the error in every interval but the first; alternating, interval 0
-// ends P away and every later one about 2P. When the parameters hold a NaN
+// ends P away and every later one about 2P. When no shift along the
+// all-ones direction is seen (a cosine δ above that direction's angle to
+// the state), the same along that direction made orthogonal to the
+// state's parameters, which leaves every cosine δ below 1 at either sign.
+// When the parameters hold a NaN
 // or an infinity and no shift is seen (training that diverged: an honest
 // solver must still be able to obey), the first such element becomes
 // ±1, a placement of non-finite values that differs, beyond every δ.

@@ -225,6 +225,42 @@ void CheckSweepManifest(const std::string& dir, const json& manifest,
       }
     }
   }
+  // Every run folder is one a row is for: a folder written into runs/ by
+  // another run (another scenario, an index past the sweep) would be read
+  // as the sweep's by anyone going through the folders. A planned run's
+  // folder without its row is an interrupted one (sweep --resume reruns
+  // it).
+  std::set<std::string> with_rows;
+  for (const SweepRow& row : rows) with_rows.insert(SweepRunDirName(row.run));
+  std::set<std::string> planned_names;
+  for (int64_t i : planned) planned_names.insert(SweepRunDirName(i));
+  std::error_code ec;
+  std::set<std::string> strays;
+  for (fs::directory_iterator it(fs::path(dir) / "runs", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (with_rows.count(name) > 0) continue;
+    if (planned_names.count(name) > 0) {
+      audit->notes.push_back("runs/" + name + ": a planned run's folder with no row in "
+                             "rows.jsonl (an interrupted run; sweep --resume reruns it)");
+    } else {
+      strays.insert(name);
+    }
+  }
+  if (!strays.empty()) {
+    std::string names;
+    size_t n = 0;
+    for (const std::string& name : strays) {
+      if (++n > 5) {
+        names += " and " + std::to_string(strays.size() - 5) + " more";
+        break;
+      }
+      names += (names.empty() ? "" : ", ") + ("runs/" + name);
+    }
+    audit->problems.push_back(names + ": not the folder of any run sweep.json lists (written "
+                              "there by another run, or left from elsewhere): not this sweep's "
+                              "results");
+  }
   if (audit->problems.size() == before) {
     audit->passed.push_back("sweep.json: its parameters, counts and runs are what its scenario "
                             "gives, and every run's manifest holds its point's scenario");

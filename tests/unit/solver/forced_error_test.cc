@@ -59,6 +59,41 @@ TEST(ForcedErrorState, InToleranceModeItLeavesDelta) {
   EXPECT_FALSE(VisibleForcedErrorState(state, "tolerance", hopeless, 5, 1).ok());
 }
 
+// A cosine δ compares directions: shifting every element by +c only
+// turns a state whose elements are mostly positive toward the all-ones
+// direction, which is 0.03 from it here, below δ 0.95 at any c, and the
+// honest solver gave up its forced error and lost its stake (check, on
+// another state, said ok). The shift orthogonal to the state leaves any δ
+// below 1, at either sign; the signs still alternate.
+TEST(ForcedErrorState, ACosineDeltaBelowOneIsLeftWhateverTheStatesDirection) {
+  torch::manual_seed(3);
+  TensorMap state = {{"param/a", torch::rand({1000}) + 2},
+                     {"param/b", torch::rand({24})}};
+  VerificationPolicy cosine;
+  cosine.metrics = {"cosine"};
+  for (double delta : {0.5, 0.95, 0.999}) {
+    cosine.delta = {{"cosine", delta}};
+    for (int64_t index : {1, 2}) {
+      auto wrong = VisibleForcedErrorState(state, "tolerance", cosine, 5, index);
+      ASSERT_TRUE(wrong.ok()) << delta << " " << index << ": " << wrong.status().ToString();
+      const torch::Tensor h = torch::cat({state["param/a"], state["param/b"]});
+      const torch::Tensor w = torch::cat({(*wrong)["param/a"], (*wrong)["param/b"]});
+      const double cos = (h.dot(w) / (h.norm() * w.norm())).item<double>();
+      EXPECT_GT(1 - cos, delta) << delta << " " << index;
+    }
+  }
+  cosine.delta = {{"cosine", 0.95}};
+  auto odd = VisibleForcedErrorState(state, "tolerance", cosine, 5, 1);
+  auto even = VisibleForcedErrorState(state, "tolerance", cosine, 5, 2);
+  ASSERT_TRUE(odd.ok() && even.ok());
+  const torch::Tensor odd_shift = (*odd)["param/a"] - state["param/a"];
+  const torch::Tensor even_shift = (*even)["param/a"] - state["param/a"];
+  EXPECT_LT(odd_shift.dot(even_shift).item<double>(), 0.0);
+  // A δ of 1 or more no finite shift leaves: still refused.
+  cosine.delta = {{"cosine", 1.5}};
+  EXPECT_FALSE(VisibleForcedErrorState(state, "tolerance", cosine, 5, 1).ok());
+}
+
 // Training that diverged leaves parameters that are NaN or infinite: no
 // shift moves them, and the solver gave up (and lost its stake) where an
 // honest one must obey. A NaN made finite is a placement that differs,
