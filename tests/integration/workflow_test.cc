@@ -763,6 +763,16 @@ TEST_F(WorkflowTest, ASweepFolderIsAuditedDownToItsRuns) {
   EXPECT_NE(reported.err.find("sweep.csv: not the table"), std::string::npos) << reported.err;
   std::ofstream(out + "/sweep.csv") << csv;
 
+  // A run folder no row is for (another run written into runs/, one past
+  // the sweep) read as the sweep's by anyone going through the folders.
+  fs::copy(out + "/runs/run-000001", out + "/runs/run-000042", fs::copy_options::recursive);
+  CommandResult stray = RunVeritrain({"audit", out}, dir_);
+  EXPECT_EQ(stray.exit_code, 1) << stray.out;
+  EXPECT_NE(stray.out.find("runs/run-000042: not the folder of any run sweep.json lists"),
+            std::string::npos)
+      << stray.out;
+  fs::remove_all(out + "/runs/run-000042");
+
   // A summary edited to read otherwise: its own audit fails, and so does
   // its row.
   json s = json::parse(summary1);
