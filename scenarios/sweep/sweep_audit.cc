@@ -192,8 +192,11 @@ void CheckSweepManifest(const std::string& dir, const json& manifest,
     audit->notes.push_back("the sweep is incomplete: " + std::to_string(rows.size()) + " of the " +
                            std::to_string(planned.size()) +
                            " runs it plans are here (missing runs " + first +
-                           "); its tables and aggregates cover only these, and sweep --resume "
-                           "runs the rest");
+                           "); its tables and aggregates cover only these, and " +
+                           (manifest.contains("merged_from")
+                                ? std::string("merging again with the shards that hold the "
+                                              "missing runs adds them")
+                                : std::string("sweep --resume runs the rest")));
   }
   for (const SweepRow& row : rows) {
     const std::string name = "runs/" + SweepRunDirName(row.run);

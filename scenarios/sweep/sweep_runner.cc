@@ -145,6 +145,14 @@ Result<std::vector<std::pair<size_t, SweepRow>>> ResumedRows(const std::string& 
   if (earlier.is_discarded() || !earlier.is_object()) {
     return Status::InvalidArgument("--resume: " + path + " is not JSON");
   }
+  // A merge of shards lists the runs it holds: more are added by merging
+  // again, not by resuming it.
+  if (earlier.contains("merged_from")) {
+    return Status::InvalidArgument(
+        "--resume: " + dir + " is a merge of shards (sweep.json's merged_from), which --resume "
+        "does not add to: run the shards that hold the missing runs (sweep --shard I/N) and "
+        "merge them with the others again (merge ... --out " + dir + ")");
+  }
   for (const char* field : {"format", "scenario_sha256", "parameters", "repetitions", "seeds",
                             "shard", "run_indices"}) {
     if (earlier.value(field, json()) != manifest.value(field, json())) {

@@ -455,6 +455,18 @@ TEST_F(WorkflowTest, ShardsMergeIntoTheSweepCsvOfTheWholeSweep) {
   EXPECT_EQ(holes.exit_code, 0) << holes.out;
   EXPECT_NE(holes.out.find("of the 8 runs it plans are here"), std::string::npos) << holes.out;
   EXPECT_NE(holes.out.find("audit: passed, incomplete"), std::string::npos) << holes.out;
+  // It says how to fill the merge (sweep --resume does not add to one, and
+  // says so, not that the scenario changed).
+  EXPECT_NE(holes.out.find("merging again with the shards that hold the missing runs adds them"),
+            std::string::npos)
+      << holes.out;
+  CommandResult resume_merge =
+      RunVeritrain({"sweep", file, "--out", dir_ + "/m2", "--resume"}, dir_);
+  EXPECT_EQ(resume_merge.exit_code, 2) << resume_merge.err;
+  EXPECT_NE(resume_merge.err.find("is a merge of shards (sweep.json's merged_from), which "
+                                  "--resume does not add to"),
+            std::string::npos)
+      << resume_merge.err;
 
   // Shards run in different execution modes are refused: one table would
   // mix timings of threads and processes under one label.
