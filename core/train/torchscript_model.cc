@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "core/state/atomic_file.h"
+#include "core/train/zip_integrity.h"
 
 namespace veritrain {
 
@@ -236,8 +237,14 @@ Result<ScriptOps> LoadScriptOps(const std::string& path,
     return Status::FailedPrecondition(path + " has SHA-256 " + out.file_sha256.Hex() +
                                       ", expected " + expected_sha256->Hex());
   }
-  auto holder = std::make_shared<Holder>();
+  // LibTorch's reader does not check the archive's CRCs: damaged bytes
+  // would load as other weights.
   const std::string not_module = path + ": not a TorchScript module: ";
+  if (Status zip = CheckZipIntegrity(bytes.view(), path + ": not a TorchScript module");
+      !zip.ok()) {
+    return zip;
+  }
+  auto holder = std::make_shared<Holder>();
   try {
     holder->root = jit::load(path);
   } catch (const c10::Error& e) {
@@ -255,6 +262,18 @@ Result<ScriptOps> LoadScriptOps(const std::string& path,
         2) {
       return Status::InvalidArgument(
           not_module + "its forward must take exactly one input (a batch)");
+    }
+    // The module is cast to the task's dtype, which casts floating-point
+    // parameters only: an integer one would be trained as given, or fail
+    // deep in an op. Said here, by name.
+    for (const auto& np : root.named_parameters(/*recurse=*/true)) {
+      if (!np.value.is_floating_point()) {
+        return Status::InvalidArgument(
+            path + ": parameter '" + np.name + "' is " +
+            std::string(c10::toString(np.value.scalar_type())) +
+            ": every parameter must be floating point (the module is trained in the task's "
+            "dtype); make it a buffer, or a floating-point parameter");
+      }
     }
     root.to(dtype);
     root.eval();

@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "core/train/job.h"
@@ -278,6 +279,41 @@ TEST_F(TorchScriptJobTest, ModelWithoutParametersSaysSo) {
   EXPECT_THAT(r.status().message(),
               HasSubstr(path + ": the model has no parameters: nothing to train"));
   EXPECT_THAT(r.status().message(), Not(HasSubstr("not a TorchScript module")));
+}
+
+// A parameter that is not floating point is not cast to the task's dtype:
+// it was trained as given (or failed deep in an op) without a word.
+TEST_F(TorchScriptJobTest, AnIntegerParameterIsRefusedByName) {
+  torch::jit::Module m(c10::QualifiedName("IntWeights"));
+  m.register_parameter("w", torch::ones({784, 10}, torch::kLong), /*is_buffer=*/false);
+  m.define("def forward(self, x):\n    return torch.matmul(x, self.w.float())\n");
+  const std::string path = ::testing::TempDir() + "/veritrain_int_parameter.pt";
+  m.save(path);
+  auto j = ScriptJson("chain.pt");
+  j["model"] = path;
+  auto r = Make(j);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(),
+              HasSubstr(path + ": parameter 'w' is Long: every parameter must be floating point"));
+}
+
+// LibTorch's reader does not check the archive's CRCs: a model damaged on
+// disk loaded as other weights, unless the scenario pinned its SHA-256.
+TEST_F(TorchScriptJobTest, AModelDamagedOnDiskIsRefused) {
+  std::ifstream in(kData + "chain.pt", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t data = bytes.find("/data/0");
+  ASSERT_NE(data, std::string::npos);
+  // Past the entry's local header and name, inside its stored bytes.
+  bytes[data + 7 + 64] ^= 0x40;
+  const std::string path = ::testing::TempDir() + "/veritrain_damaged.pt";
+  std::ofstream(path, std::ios::binary) << bytes;
+  auto j = ScriptJson("chain.pt");
+  j["model"] = path;
+  auto r = Make(j);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(),
+              HasSubstr(path + ": not a TorchScript module: a damaged zip archive: entry "));
 }
 
 TEST_F(TorchScriptJobTest, ModelReturningATupleIsAClearError) {
