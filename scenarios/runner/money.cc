@@ -175,11 +175,14 @@ void AddMoney(const std::vector<Event>& events, nlohmann::json* summary) {
   std::map<std::string, std::map<std::string, int64_t>>
       flows;  // task -> account -> net
   std::map<std::string, int64_t> transfer_count;
+  std::map<std::string, int64_t> minted;  // each account's genesis funds
   for (const auto& t : Transfers(events)) {
-    if (t.from == "mint")
+    if (t.from == "mint") {
       supply += t.amount;
-    else
+      minted[t.to] += t.amount;
+    } else {
       balance[t.from] -= t.amount;
+    }
     balance[t.to] += t.amount;
     for (const auto* a : {&t.from, &t.to}) {
       if (!IsSystemAccount(*a)) participants.insert(*a);
@@ -274,6 +277,8 @@ void AddMoney(const std::vector<Event>& events, nlohmann::json* summary) {
   }
   s["profit"] = profit;
   s["jackpot"] = balance["jackpot"];
+  // What the run added to (or took from) the jackpot it began with.
+  s["jackpot_change"] = balance["jackpot"] - minted["jackpot"];
   s["burned"] = balance["burn"];
   s["supply"] = supply;
   // lazy_exposed: approvals of a forced error exposed, whoever made them

@@ -623,8 +623,13 @@ std::string HumanSummary(const nlohmann::json& summary, double wall_seconds) {
       line += " " + name + " " + (v.get<int64_t>() > 0 ? "+" : "") + v.dump() + ",";
     }
     const auto fe = summary.value("forced_errors", nlohmann::json::object());
+    // The jackpot's change over the run beside the profits, then its
+    // balance (which includes what it began with).
+    const int64_t change = summary.value("jackpot_change", int64_t{0});
     std::snprintf(buf, sizeof(buf),
-                  " jackpot %lld, burned %lld; forced errors %lld raised, %lld caught, %lld missed",
+                  " jackpot %s%lld (now %lld), burned %lld; forced errors %lld raised, %lld "
+                  "caught, %lld missed",
+                  change > 0 ? "+" : "", static_cast<long long>(change),
                   static_cast<long long>(summary.value("jackpot", int64_t{0})),
                   static_cast<long long>(summary.value("burned", int64_t{0})),
                   static_cast<long long>(fe.value("raised", int64_t{0})),

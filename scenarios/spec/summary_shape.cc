@@ -95,6 +95,7 @@ constexpr const char* kShape = R"({
   "silent_participants": ["participant"],
   "profit": {"*participant": "integer"},
   "jackpot": "integer",
+  "jackpot_change": "integer",
   "burned": "integer",
   "supply": "integer",
   "forced_errors": {"raised": "integer", "caught": "integer", "missed": "integer",

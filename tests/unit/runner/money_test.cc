@@ -4,6 +4,7 @@
 // up to the supply.
 #include "scenarios/runner/money.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <iterator>
@@ -156,6 +157,10 @@ TEST(Money, ProfitIsLedgerFlowMinusComputeCost) {
   EXPECT_EQ((*summary)["slashed"]["l"], 50);
   EXPECT_EQ((*summary)["slashed"]["s"], 0);
   EXPECT_EQ((*summary)["jackpot"], 10);
+  // It began with 40: the money line gives the change beside the profits,
+  // not the balance as if it were one.
+  EXPECT_EQ((*summary)["jackpot_change"], -30);
+  EXPECT_THAT(HumanSummary(*summary, 1.0), ::testing::HasSubstr(", jackpot -30 (now 10), burned 10;"));
   EXPECT_EQ((*summary)["burned"], 10);
   EXPECT_EQ((*summary)["supply"], 1340);
   // Every outcome is listed, 0 when no task ended so.
