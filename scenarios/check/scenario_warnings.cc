@@ -367,6 +367,22 @@ std::vector<std::string> ScenarioWarnings(const Scenario& scenario, bool measure
                   GiveAtLeast(scenario, "participants", "participant_funds", e.solver_stake,
                               "solver_stake"));
   }
+  // A known gap (docs/protocol.md, Limits): what a tolerance-mode
+  // challenger fetches during a game is not demanded through the arbiter.
+  for (const ParticipantSpec* s : scenario.solvers()) {
+    const auto data = s->params.find("dispute_data");
+    if (scenario.protocol.mode != "tolerance" || data == s->params.end() ||
+        *data != "withhold") {
+      continue;
+    }
+    out.push_back("/participants: solver '" + s->name +
+                  "' withholds its states and node outputs from a tolerance-mode challenger "
+                  "during a dispute (dispute_data \"withhold\"): the challenger then names "
+                  "sub-ranges it could not check, and a corrupt solver can win the game, paid, "
+                  "while the honest challenger loses its challenge stake. This is a known gap of "
+                  "the protocol (docs/protocol.md, Limits): nothing demands that data through "
+                  "the arbiter yet.");
+  }
   for (const ParticipantSpec* s : scenario.solvers()) {
     const auto seed = s->params.find("source_data_seed");
     if (s->behaviour != "replay" || scenario.market || seed == s->params.end() ||

@@ -41,6 +41,10 @@
 // likely meet add up to more than half a party's clock over the fewest
 // moves a dispute takes, an honest party can lose on time.
 //
+// A solver that withholds its dispute data from a tolerance-mode
+// challenger (dispute_data "withhold"): a known gap of the protocol, in
+// which a corrupt solver can win the game (docs/protocol.md, Limits).
+//
 // A `replay` solver whose source_data_seed is the data seed of one of the
 // scenario's own tasks replays that task's honest training: no attack at
 // all, counted as honest, which a scenario meant to measure the attack

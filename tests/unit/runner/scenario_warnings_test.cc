@@ -301,6 +301,27 @@ TEST(ScenarioWarningsReplay, ReplayingTheTasksOwnDataSeedIsWarnedAbout) {
   EXPECT_TRUE(ScenarioWarnings(base).empty());
 }
 
+// A corrupt solver that withholds its dispute data from a tolerance-mode
+// challenger can win the game (a known gap): the run said nothing of it
+// before the cheat was paid. Exact mode, or no withholding, is not warned
+// about.
+TEST(ScenarioWarningsWithholding, WithholdingDisputeDataInToleranceModeIsWarnedAbout) {
+  auto scenario = [](const std::string& mode, const nlohmann::json& params) {
+    Scenario sc = ProfilesScenario(mode, nlohmann::json::array({{{"threads", 1}}}));
+    sc.participants[0].behaviour = "corrupt-node";
+    sc.participants[0].params = params;
+    return sc;
+  };
+  const nlohmann::json withhold = {{"dispute_data", "withhold"}};
+  const auto w = ScenarioWarnings(scenario("tolerance", withhold));
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_THAT(w[0], HasSubstr("/participants: solver 's' withholds its states and node outputs "
+                              "from a tolerance-mode challenger"));
+  EXPECT_THAT(w[0], HasSubstr("a known gap of the protocol"));
+  EXPECT_TRUE(ScenarioWarnings(scenario("exact", withhold)).empty());
+  EXPECT_TRUE(ScenarioWarnings(scenario("tolerance", nlohmann::json::object())).empty());
+}
+
 // A jackpot that cannot pay one forced error's whistleblower rewards and
 // real-trace fees (each selected verifier may be owed both) is warned
 // about; one that can, or no forced errors, is not.
