@@ -13,6 +13,7 @@
 #include "scenarios/calibrate/calibration_warnings.h"
 #include "scenarios/runner/run.h"
 #include "scenarios/spec/scenario.h"
+#include "scenarios/cli/path_options.h"
 
 namespace veritrain {
 
@@ -31,7 +32,8 @@ CalibrateCommand::CalibrateCommand(CLI::App& app) : s_(new State) {
       ->required();
   s_->command->add_option("--out", s_->out_dir,
                           "where to write calibration.json and calibration.csv "
-                          "(default results/calibration/<scenario>)");
+                          "(default results/calibration/<scenario>)")
+      ->check(NotEmptyPath());
   s_->command->add_option("--plugin", s_->plugins,
                           "shared library with plug-in jobs");
 }

@@ -25,6 +25,7 @@
 #include "scenarios/sweep/sweep.h"
 #include "scenarios/sweep/sweep_audit.h"
 #include "scenarios/sweep/sweep_runner.h"
+#include "scenarios/cli/path_options.h"
 
 namespace veritrain {
 
@@ -89,7 +90,8 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) : s_(std::make_unique<State>()
       "sweep", "run every point × repetition of a scenario's sweep block; writes sweep.csv");
   s.sweep->add_option("scenario", s.scenario, "scenario file with a \"sweep\" block")->required();
   s.sweep->add_option("--out", s.sweep_options.out_dir,
-                      "sweep folder (default results/sweeps/<scenario>/<sweep-id>)");
+                      "sweep folder (default results/sweeps/<scenario>/<sweep-id>)")
+      ->check(NotEmptyPath());
   s.sweep_options.jobs = 0;  // SweepJobs: as many as the cores hold
   s.sweep->add_option("--jobs,-j", s.sweep_options.jobs,
                       "runs at a time (default: CPUs / the most threads a participant's "
@@ -117,13 +119,16 @@ WorkflowCommands::WorkflowCommands(CLI::App& app) : s_(std::make_unique<State>()
   s.merge = app.add_subcommand("merge", "combine the folders of a sharded sweep into one");
   s.merge->add_option("shards", s.shard_dirs, "shard folders written by sweep --shard")
       ->required();
-  s.merge->add_option("--out", s.merge_out, "merged sweep folder")->required();
+  s.merge->add_option("--out", s.merge_out, "merged sweep folder")
+      ->required()
+      ->check(NotEmptyPath());
   s.merge->add_flag("--allow-missing", s.allow_missing, "merge even if some runs are missing");
   s.merge->add_flag("--report", s.merge_report, "write report.html into the merged folder");
 
   s.report = app.add_subcommand("report", "write report.html for a run or sweep folder");
   s.report->add_option("dir", s.report_dir, "a run folder or a sweep folder")->required();
-  s.report->add_option("--out", s.report_options.out_file, "file to write (default DIR/report.html)");
+  s.report->add_option("--out", s.report_options.out_file, "file to write (default DIR/report.html)")
+      ->check(NotEmptyPath());
   s.report->add_option("--gnuplot", s.report_options.gnuplot, "gnuplot program (default gnuplot)");
 
   s.audit = app.add_subcommand(

@@ -42,6 +42,7 @@
 #include "verifier/process_main.h"
 #include "scenarios/runner/summary.h"
 #include "scenarios/spec/scenario.h"
+#include "scenarios/cli/path_options.h"
 
 namespace {
 
@@ -172,7 +173,8 @@ int RunCli(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "run a scenario as real processes");
   run->add_option("scenario", scenario, "scenario file (JSON)")->required();
   run->add_option("--out", options.out_dir,
-                  "results folder (default results/runs/<scenario>/<run-id>)");
+                  "results folder (default results/runs/<scenario>/<run-id>)")
+      ->check(veritrain::NotEmptyPath());
   run->add_flag("--keep-workdir", options.keep_workdir,
                 "keep the private temp dir (keys, checkpoints, endpoints)");
   bool in_process = false;

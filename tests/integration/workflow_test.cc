@@ -395,6 +395,25 @@ TEST_F(WorkflowTest, ContradictoryModeFlagsAreRefused) {
   EXPECT_FALSE(fs::exists(dir_ + "/modes"));
 }
 
+// --out "" (a shell variable left unset) was taken for --out left out,
+// and the results went to ./results/ of wherever the command ran.
+TEST_F(WorkflowTest, AnEmptyOutFolderIsRefusedNotTakenForTheDefault) {
+  const std::string file = Write("empty-out", json::object());
+  for (const std::vector<std::string>& command :
+       std::vector<std::vector<std::string>>{{"run", file, "--out", ""},
+                                             {"sweep", file, "--out", ""},
+                                             {"calibrate", file, "--out", ""},
+                                             {"merge", dir_, "--out", ""},
+                                             {"report", dir_, "--out", ""}}) {
+    CommandResult r = RunVeritrain(command, dir_);
+    EXPECT_EQ(r.exit_code, 2) << command[0] << ": " << r.out << r.err;
+    EXPECT_NE(r.err.find("--out: is empty: give a path, or leave the option out"),
+              std::string::npos)
+        << command[0] << ": " << r.err;
+  }
+  EXPECT_FALSE(fs::exists(dir_ + "/results"));
+}
+
 TEST_F(WorkflowTest, InProcessTimeoutStopsEveryRoleThread) {
   // Training 4000 steps takes far longer than the 0.5 s allowed.
   const std::string file = Write("slow", {{"job", {{"steps", 4000}}}, {"timeout_s", 0.5}});
