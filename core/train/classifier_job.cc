@@ -264,14 +264,9 @@ Result<std::unique_ptr<TrainingJob>> MakeMlpJob(const JobConfig& config) {
       GetInt(p, "train_limit", "job", 0, int64_t{1} << 40, &train_limit));
   VT_RETURN_IF_ERROR(
       GetInt(p, "test_limit", "job", 0, int64_t{1} << 40, &test_limit));
-  VT_ASSIGN_OR_RETURN(
-      Dataset train,
-      LoadFashionMnist(dir, /*train=*/true, train_limit, DTypeOf(config)));
-  VT_ASSIGN_OR_RETURN(
-      Dataset test,
-      LoadFashionMnist(dir, /*train=*/false, test_limit, DTypeOf(config)));
-  return MakeClassifierJob(config, hidden, 10, std::move(train),
-                           std::move(test));
+  VT_ASSIGN_OR_RETURN(FashionMnistSplits data,
+                      LoadFashionMnistForJob("job.dataset_dir", dir, train_limit, test_limit, DTypeOf(config)));
+  return MakeClassifierJob(config, hidden, 10, std::move(data.train), std::move(data.test));
 }
 
 Result<std::unique_ptr<TrainingJob>> MakeSyntheticJob(const JobConfig& config) {

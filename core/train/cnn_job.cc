@@ -137,12 +137,10 @@ Result<std::unique_ptr<TrainingJob>> MakeCnnJob(const JobConfig& config) {
                                 DTypeBytes(config.dtype)));
   const torch::ScalarType dtype =
       config.dtype == "float64" ? torch::kFloat64 : torch::kFloat32;
-  VT_ASSIGN_OR_RETURN(
-      Dataset train, LoadFashionMnist(dir, /*train=*/true, train_limit, dtype));
-  VT_ASSIGN_OR_RETURN(
-      Dataset test, LoadFashionMnist(dir, /*train=*/false, test_limit, dtype));
+  VT_ASSIGN_OR_RETURN(FashionMnistSplits data,
+                      LoadFashionMnistForJob("job.dataset_dir", dir, train_limit, test_limit, dtype));
   return MakeLayeredClassifierJob(config, std::move(layers), kFashionMnistClasses,
-                                  std::move(train), std::move(test));
+                                  std::move(data.train), std::move(data.test));
 }
 
 }  // namespace veritrain

@@ -73,6 +73,17 @@ std::string FashionMnistFile(const std::string& dir, bool train, bool labels) {
          (labels ? "-labels-idx1-ubyte.gz" : "-images-idx3-ubyte.gz");
 }
 
+Result<FashionMnistSplits> LoadFashionMnistForJob(const std::string& field,
+                                                  const std::string& dir, int64_t train_limit,
+                                                  int64_t test_limit, torch::ScalarType dtype) {
+  const std::string where = field + " '" + dir + "'";
+  auto train = LoadFashionMnist(dir, /*train=*/true, train_limit, dtype);
+  if (!train.ok()) return train.status().WithContext(where);
+  auto test = LoadFashionMnist(dir, /*train=*/false, test_limit, dtype);
+  if (!test.ok()) return test.status().WithContext(where);
+  return FashionMnistSplits{std::move(*train), std::move(*test)};
+}
+
 Result<Dataset> LoadFashionMnist(const std::string& dir, bool train,
                                  int64_t limit, torch::ScalarType dtype) {
   const std::string images = FashionMnistFile(dir, train, /*labels=*/false);

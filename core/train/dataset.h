@@ -53,6 +53,17 @@ Result<Dataset> LoadFashionMnist(const std::string& dir, bool train,
                                  int64_t limit,
                                  torch::ScalarType dtype = torch::kFloat32);
 
+// A job's Fashion-MNIST: its training and test sets from the folder `dir`
+// that the job's field `field` gives (e.g. "job.dataset_dir"), an error
+// naming that field ("job.dataset_dir '<dir>': ..."): a folder without
+// the files is the scenario's mistake.
+struct FashionMnistSplits {
+  Dataset train, test;
+};
+Result<FashionMnistSplits> LoadFashionMnistForJob(const std::string& field,
+                                                  const std::string& dir, int64_t train_limit,
+                                                  int64_t test_limit, torch::ScalarType dtype);
+
 // The file of Fashion-MNIST in `dir` that LoadFashionMnist reads for the
 // training (`train`) or test set, its labels or its images:
 // "<dir>/train-labels-idx1-ubyte.gz", "<dir>/t10k-images-idx3-ubyte.gz"…

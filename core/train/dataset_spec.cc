@@ -103,11 +103,9 @@ Result<DatasetPair> LoadFashion(const nlohmann::json& j, const std::string& path
   dir = ResolveJobFile(dir);
   Limits limits;
   VT_RETURN_IF_ERROR(GetLimits(j, path, &limits));
-  VT_ASSIGN_OR_RETURN(Dataset train,
-                      LoadFashionMnist(dir, true, limits.train, dtype));
-  VT_ASSIGN_OR_RETURN(Dataset test,
-                      LoadFashionMnist(dir, false, limits.test, dtype));
-  return Pair(std::move(train), std::move(test));
+  VT_ASSIGN_OR_RETURN(FashionMnistSplits data,
+                      LoadFashionMnistForJob(path + ".dir", dir, limits.train, limits.test, dtype));
+  return Pair(std::move(data.train), std::move(data.test));
 }
 
 // "idx" and "tensor": samples and labels files.

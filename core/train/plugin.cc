@@ -202,6 +202,10 @@ Result<std::string> FindPlugin(const std::string& entry,
     fs::path p(entry);
     if (p.is_relative() && !base_dir.empty()) p = fs::path(base_dir) / p;
     p = fs::absolute(p, ec).lexically_normal();
+    if (std::error_code dir; fs::is_directory(p, dir)) {
+      return Status::NotFound("plug-in " + entry + ": a directory, not a shared library (" +
+                              p.string() + ")");
+    }
     if (ec || !fs::is_regular_file(p, ec)) {
       return Status::NotFound("plug-in " + entry + ": no such file (" +
                               p.string() + ")");

@@ -301,6 +301,15 @@ TEST_F(JobTest, MakeJobErrors) {
   r = MakeJob(*config);
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.status().message(), HasSubstr("/nonexistent/train-images"));
+  // Named as the scenario's field, for the cnn too.
+  EXPECT_THAT(r.status().message(), HasSubstr("job.dataset_dir '/nonexistent': "));
+  j["name"] = "cnn";
+  j.erase("hidden");
+  config = JobConfig::FromJson(j);
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  r = MakeJob(*config);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("job.dataset_dir '/nonexistent': "));
 }
 
 TEST_F(JobTest, RegisterJobAddsNamesOnce) {

@@ -164,6 +164,9 @@ TEST(PluginLoadTest, FindPluginByNameOrPath) {
                         "/a/nope.so, /a/nope, /b/libnope.so"));
   EXPECT_THAT(FindPlugin("x/y.so", "/base", {}).status().message(),
               HasSubstr("plug-in x/y.so: no such file (/base/x/y.so)"));
+  // A directory is there, but is no library.
+  EXPECT_THAT(FindPlugin("/tmp/", "", {}).status().message(),
+              HasSubstr("plug-in /tmp/: a directory, not a shared library"));
   EXPECT_THAT(DefaultPluginDirs("/opt/vt/bin"),
               Contains("/opt/vt/bin/../plugins"));
 }
