@@ -336,7 +336,7 @@ std::string CalibrationSampleWarning(const Scenario& scenario) {
          " honest first intervals per profile (seeds + first_interval_seeds); a new one lands "
          "beyond the largest of " + std::to_string(n) + " with probability 1/" +
          std::to_string(n + 1) + " (" + rate + ") and the first interval's honest error is "
-         "heavy-tailed (a parameter in Adam's eps regime, for one), so the margin alone keeps an honest verifier from "
+         "heavy-tailed (under Adam, a parameter in its eps regime is one cause), so the margin alone keeps an honest verifier from "
          "challenging and losing its challenge stake. Give first_interval_seeds at least " +
          std::to_string(kFewestFirstIntervalSamples - static_cast<int64_t>(seeds.size())) +
          " (the default is 64).";
@@ -366,6 +366,13 @@ std::vector<std::string> ScenarioWarnings(const Scenario& scenario, bool measure
                   "solver caught cheating loses nothing and its challenger wins nothing." +
                   GiveAtLeast(scenario, "participants", "participant_funds", e.solver_stake,
                               "solver_stake"));
+  }
+  // A reward taxed whole: every accepted task pays its solver nothing, and
+  // honest work runs at a loss of its compute cost.
+  if (e.jackpot_tax_bps == 10000 && scenario.economics.reward > 0 && !scenario.solvers().empty()) {
+    out.push_back("/economics/jackpot_tax_bps: 10000 sends every reward whole to the jackpot: an "
+                  "honest solver earns nothing for an accepted task (its profit is minus its "
+                  "compute cost), so no rational solver takes the task.");
   }
   // A known gap (docs/protocol.md, Limits): what a tolerance-mode
   // challenger fetches during a game is not demanded through the arbiter.

@@ -41,6 +41,9 @@
 // likely meet add up to more than half a party's clock over the fewest
 // moves a dispute takes, an honest party can lose on time.
 //
+// A jackpot tax of the whole reward (economics.jackpot_tax_bps 10000):
+// honest solvers earn nothing.
+//
 // A solver that withholds its dispute data from a tolerance-mode
 // challenger (dispute_data "withhold"): a known gap of the protocol, in
 // which a corrupt solver can win the game (docs/protocol.md, Limits).

@@ -322,6 +322,19 @@ TEST(ScenarioWarningsWithholding, WithholdingDisputeDataInToleranceModeIsWarnedA
   EXPECT_TRUE(ScenarioWarnings(scenario("tolerance", nlohmann::json::object())).empty());
 }
 
+// A reward taxed whole pays an honest solver nothing: warned about; any
+// smaller share is not.
+TEST(ScenarioWarningsFunds, ARewardTaxedWholeIsWarnedAbout) {
+  Scenario sc = ProfilesScenario("exact", nlohmann::json::array({{{"threads", 1}}}));
+  sc.economics.task.jackpot_tax_bps = 10000;
+  const auto w = ScenarioWarnings(sc);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_THAT(w[0], HasSubstr("/economics/jackpot_tax_bps: 10000 sends every reward whole to the "
+                              "jackpot: an honest solver earns nothing"));
+  sc.economics.task.jackpot_tax_bps = 9999;
+  EXPECT_TRUE(ScenarioWarnings(sc).empty());
+}
+
 // A jackpot that cannot pay one forced error's whistleblower rewards and
 // real-trace fees (each selected verifier may be owed both) is warned
 // about; one that can, or no forced errors, is not.
