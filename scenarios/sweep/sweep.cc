@@ -1,5 +1,6 @@
 #include "scenarios/sweep/sweep.h"
 
+#include <cctype>
 #include <set>
 
 #include "core/crypto/sha256.h"
@@ -37,8 +38,29 @@ bool PointerCovers(const std::string& a, const std::string& b) {
 // The first problem with a parameter's values and labels as a grid axis:
 // two equal values, or two equal labels, would give two points that look
 // the same in every table and plot. "" when there is none.
+// A label as a table shows it: without leading or trailing whitespace,
+// and runs of whitespace inside as one space.
+std::string ShownLabel(const std::string& label) {
+  std::string out;
+  bool space = false;
+  for (char c : label) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
 std::string RepeatedValueOrLabel(const SweepParameter& p) {
   for (size_t i = 0; i < p.values.size(); ++i) {
+    if (i < p.labels.size() && ShownLabel(p.labels[i]).empty()) {
+      return "labels: label " + std::to_string(i) + " (of " + p.values[i].dump() +
+             ") is blank: it would name the value in no table or plot";
+    }
     for (size_t j = 0; j < i; ++j) {
       if (p.values[i] == p.values[j]) {
         return "values: " + p.values[i].dump() + " is given twice (values " + std::to_string(j) +
@@ -47,6 +69,11 @@ std::string RepeatedValueOrLabel(const SweepParameter& p) {
       if (i < p.labels.size() && p.labels[i] == p.labels[j]) {
         return "labels: \"" + p.labels[i] + "\" labels two values (" + p.values[j].dump() +
                " and " + p.values[i].dump() + ")";
+      }
+      if (i < p.labels.size() && ShownLabel(p.labels[i]) == ShownLabel(p.labels[j])) {
+        return "labels: \"" + p.labels[j] + "\" and \"" + p.labels[i] +
+               "\" differ only in whitespace: the two values (" + p.values[j].dump() + " and " +
+               p.values[i].dump() + ") would look the same in a table or plot";
       }
     }
   }

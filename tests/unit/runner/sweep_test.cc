@@ -239,6 +239,21 @@ TEST(SweepTest, AValueOrALabelGivenTwiceIsRefused) {
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].path, "/sweep/parameters/0/labels");
   EXPECT_THAT(errors[0].message, HasSubstr("\"A\" labels two values (1 and 2)"));
+  // Labels that differ only in whitespace look the same in a table; a
+  // blank one names nothing.
+  errors = CheckSweep(WithSweep({{"parameters",
+                                  {{{"path", "protocol.top_q"},
+                                    {"values", {1, 2}},
+                                    {"labels", {"top 1", " top  1"}}}}}}));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0].message, HasSubstr("\"top 1\" and \" top  1\" differ only in "
+                                           "whitespace: the two values (1 and 2)"));
+  errors = CheckSweep(WithSweep({{"parameters",
+                                  {{{"path", "protocol.top_q"},
+                                    {"values", {1, 2}},
+                                    {"labels", {"one", " \t"}}}}}}));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0].message, HasSubstr("label 1 (of 2) is blank"));
 }
 
 // aggregates.csv writes these itself: a parameter of the same name would
