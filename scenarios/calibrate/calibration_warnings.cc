@@ -50,21 +50,35 @@ std::vector<std::string> CalibrationWarnings(const nlohmann::json& record) {
       if (line.is_string()) out.push_back(line.get<std::string>());
     }
   }
-  // A floor far above every honest error decides δ by itself: the summary
-  // says "calibrated", but attacks below the floor pass.
+  // A δ far above every honest error: the summary says "calibrated", but
+  // attacks below it pass. Set by the floor, or by a margin or quantile
+  // (or node thresholds) that loose.
   double floor = 0;
   const nlohmann::json honest = record.value("honest", nlohmann::json::object());
   if (!NumberAt(record, "floor", &floor) || !honest.is_object()) return out;
+  double margin = 0, quantile = 0;
+  const bool settings = NumberAt(record, "margin", &margin) && NumberAt(record, "quantile", &quantile);
   for (const auto& [metric, summary] : honest.items()) {
     double delta = 0, largest = 0;
     if (!NumberAt(summary, "delta", &delta) || !NumberAt(summary, "max", &largest)) continue;
-    if (delta != floor || !(largest > 0) || floor < kFloorDecidesFactor * largest) continue;
-    char line[320];
-    std::snprintf(line, sizeof line,
-                  "the calibrated delta for %s is protocol.calibration.floor (%g), %.3g times "
-                  "the largest honest error it measured (%g): the floor, not the measurement, "
-                  "sets it, and an attack that moves the state less than the floor passes",
-                  metric.c_str(), floor, floor / largest, largest);
+    if (!(largest > 0) || delta < kFloorDecidesFactor * largest) continue;
+    char line[480];
+    if (delta == floor) {
+      std::snprintf(line, sizeof line,
+                    "the calibrated delta for %s is protocol.calibration.floor (%g), %.3g times "
+                    "the largest honest error it measured (%g): the floor, not the measurement, "
+                    "sets it, and an attack that moves the state less than the floor passes",
+                    metric.c_str(), floor, floor / largest, largest);
+    } else if (settings) {
+      std::snprintf(line, sizeof line,
+                    "the calibrated delta for %s (%g) is %.3g times the largest honest error it "
+                    "measured (%g): protocol.calibration.margin %g at quantile %g (or node "
+                    "thresholds that loose) set it there, and an attack that moves the state "
+                    "less than that passes",
+                    metric.c_str(), delta, delta / largest, largest, margin, quantile);
+    } else {
+      continue;
+    }
     out.push_back(line);
   }
   return out;

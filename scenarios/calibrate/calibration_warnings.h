@@ -1,8 +1,9 @@
 // The caveats a calibration gives its run, from the record the task
 // carries (Calibration::Record(), manifest.json's "calibration"): a
 // predicted false-positive rate that costs honest verifiers their challenge
-// stakes, an honest error of the run's own tasks beyond δ, and a floor that, far above every honest error measured, sets δ
-// by itself. The run says them in summary.json's "warnings"; the audit of
+// stakes, an honest error of the run's own tasks beyond δ, and a δ far
+// above every honest error measured (set by the floor, or by a margin
+// that loose). The run says them in summary.json's "warnings"; the audit of
 // a results folder recomputes them from the manifest, so that deleting one
 // (or adding one the record does not give) is found.
 //
@@ -21,8 +22,9 @@ namespace veritrain {
 // counts, calibrated on 4 seeds at quantile 0.99, predicted 4.1% and lost
 // one honest task in 12 of a sweep, unwarned at a 5% threshold).
 inline constexpr double kFalsePositiveWarning = 0.01;
-// A calibration floor this many times the largest honest error measured
-// is warned about: it, not the measurement, sets δ.
+// A calibrated δ this many times the largest honest error measured is
+// warned about: the floor, or a margin that loose, and not the
+// measurement, sets it.
 inline constexpr double kFloorDecidesFactor = 1000;
 
 // The warnings of calibration record `record`, in a fixed order (the

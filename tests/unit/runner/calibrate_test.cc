@@ -317,6 +317,18 @@ TEST(CalibrationWarningsTest, ARecordGivesItsCaveatsAndNoOthers) {
   EXPECT_TRUE(CalibrationWarnings(record).empty());
   record["honest"]["l2"] = {{"max", 5e-5}, {"delta", 1.5}};
   EXPECT_TRUE(CalibrationWarnings(record).empty());
+  // A margin that loose does the same as a floor: said too (it was not,
+  // and cheats 10^4 times the honest error were paid unwarned).
+  record["margin"] = 1e6;
+  record["quantile"] = 0.999;
+  record["honest"]["l2"] = {{"max", 4e-7}, {"delta", 0.4}};
+  const std::vector<std::string> loose = CalibrationWarnings(record);
+  ASSERT_EQ(loose.size(), 1u);
+  EXPECT_THAT(loose[0], testing::StartsWith("the calibrated delta for l2 (0.4) is 1e+06 times the "
+                                            "largest honest error it measured (4e-07): "
+                                            "protocol.calibration.margin 1e+06 at quantile 0.999"));
+  record["honest"]["l2"] = {{"max", 4e-7}, {"delta", 3.9e-4}};
+  EXPECT_TRUE(CalibrationWarnings(record).empty());
   // A record of another shape (an older build's, an edited one) gives none
   // rather than failing.
   EXPECT_TRUE(CalibrationWarnings(nlohmann::json()).empty());
