@@ -207,6 +207,40 @@ Status Verifier::OnGameUpdate(const std::string& task, const GameUpdate& u) {
     return Status::Ok();
   }
   if (u.to_move != "challenger" || u.move <= c.answered) return Status::Ok();
+  if (c.deferred && c.deferred->move >= u.move) return Status::Ok();
+  if (!assignments_.at(task).posted && behaviour_->AnswersGameMove(u.move)) {
+    spdlog::info("verifier {}: move {} of the dispute on {} waits for the solver's proof, not "
+                 "seen since this verifier started",
+                 config_.name, u.move, task);
+    c.deferred = u;
+    c.deferred_since = std::chrono::steady_clock::now();
+    return Status::Ok();
+  }
+  c.deferred.reset();
+  return AnswerMove(task, c, u);
+}
+
+Status Verifier::AnswerDeferredMoves() {
+  for (auto& [task, c] : challenges_) {
+    if (!c.deferred) continue;
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - c.deferred_since);
+    const bool seen = assignments_.count(task) > 0 && assignments_.at(task).posted;
+    if (!seen && waited.count() < c.clock_left_ms / 2) continue;
+    const GameUpdate u = *c.deferred;
+    c.deferred.reset();
+    if (!seen) {
+      spdlog::warn("verifier {}: the solver's proof for {} has not come in {} ms; answering move "
+                   "{} of the dispute without it",
+                   config_.name, task, waited.count(), u.move);
+    }
+    c.clock_left_ms -= waited.count();
+    VT_RETURN_IF_ERROR(AnswerMove(task, c, u));
+  }
+  return Status::Ok();
+}
+
+Status Verifier::AnswerMove(const std::string& task, Challenge& c, const GameUpdate& u) {
   c.answered = u.move;
   if (!behaviour_->AnswersGameMove(u.move)) {
     spdlog::info("verifier {}: not answering move {} of the dispute on {}", config_.name, u.move,

@@ -114,13 +114,18 @@ Status Verifier::Run() {
 }
 
 Status Verifier::Pump(int64_t timeout_ms) {
+  // A deferred move is answered within a few tens of ms of its deadline.
+  for (const auto& [task, c] : challenges_) {
+    if (c.deferred) timeout_ms = std::min<int64_t>(timeout_ms, 50);
+  }
   zmq::pollitem_t items[] = {{link_.sub().handle(), 0, ZMQ_POLLIN, 0},
                              {link_.dealer().handle(), 0, ZMQ_POLLIN, 0}};
   VT_RETURN_IF_ERROR(
       PollSockets(items, 2, link_.PollTimeout(std::chrono::milliseconds(timeout_ms))).status());
   VT_RETURN_IF_ERROR(link_.Tick());
   VT_RETURN_IF_ERROR(link_.DrainReplies("verifier " + config_.name));
-  return link_.DrainEvents([this](const Message& m) { return OnEvent(m); });
+  VT_RETURN_IF_ERROR(link_.DrainEvents([this](const Message& m) { return OnEvent(m); }));
+  return AnswerDeferredMoves();
 }
 
 Status Verifier::OnEvent(const Message& m) {

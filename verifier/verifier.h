@@ -195,6 +195,14 @@ class Verifier {
     // of time (an unanswered fetch counts against the solver).
     int64_t clock_left_ms = 0;
     std::chrono::steady_clock::time_point move_started;
+    // A move asked of it before it has seen the solver's proof again (a
+    // restarted challenger, whose proof the arbiter re-sends behind the
+    // game's updates): without the proof it can neither fetch the solver's
+    // states nor compare them, and a blind choice loses the game. It
+    // waits for the proof, and answers blind only when half of what is
+    // left of its clock has gone (AnswerDeferredMoves).
+    std::optional<GameUpdate> deferred;
+    std::chrono::steady_clock::time_point deferred_since;
   };
   // How long a fetch from the solver may wait during the current move.
   static std::chrono::milliseconds FetchBudget(const Challenge& c);
@@ -319,6 +327,11 @@ class Verifier {
   // The challenge game (verifier/challenge.cc).
   Status OnDisputeOpened(const std::string& task, const DisputeOpened& d);
   Status OnGameUpdate(const std::string& task, const GameUpdate& u);
+  // Answers the move of `u` (OnGameUpdate, once it is this side's to make).
+  Status AnswerMove(const std::string& task, Challenge& c, const GameUpdate& u);
+  // Answers each deferred move whose proof has come, or whose wait has
+  // used half of what was left of its clock (then blind).
+  Status AnswerDeferredMoves();
   Result<GameMove> ChooseMove(Assignment& a, Challenge& c, const GameUpdate& u);
   // Exact mode: the first sub-range whose end hash differs from its own.
   Result<int64_t> ChooseByHash(Assignment& a, Challenge& c, const GameUpdate& u,
