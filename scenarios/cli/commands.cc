@@ -251,6 +251,10 @@ int WorkflowCommands::State::Merge() {
 int WorkflowCommands::State::Report(const std::string& dir, const std::string& out_file) {
   ReportOptions o = report_options;
   o.out_file = out_file;
+  if (Status out = CheckReportOut(dir, out_file); !out.ok()) {
+    std::cerr << "report: " << out.message() << "\n";
+    return kRunBadInput;
+  }
   auto r = WriteReport(dir, o);
   if (!r.ok()) {
     std::cerr << "report: " << r.status().message() << "\n";

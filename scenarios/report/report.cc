@@ -13,6 +13,7 @@
 #include "scenarios/report/html.h"
 #include "scenarios/report/report_parts.h"
 #include "scenarios/runner/folder_audit.h"
+#include "scenarios/runner/results_folder.h"
 #include "scenarios/sweep/sweep_audit.h"
 
 namespace veritrain {
@@ -116,10 +117,31 @@ Result<std::vector<nlohmann::json>> ReadJsonLines(const std::string& path) {
 
 }  // namespace report
 
+Status CheckReportOut(const std::string& dir, const std::string& out) {
+  namespace fs = std::filesystem;
+  if (out.empty()) return Status::Ok();
+  std::error_code ec;
+  const fs::file_status st = fs::status(out, ec);
+  if (fs::exists(st) && !fs::is_regular_file(st)) {
+    return Status::InvalidArgument("--out " + out + ": " +
+                                   (fs::is_directory(st) ? "a folder" : "not a regular file") +
+                                   ", and the report is written by replacing a file");
+  }
+  if (PathIsWithin(out, dir) &&
+      fs::weakly_canonical(fs::absolute(out, ec), ec) !=
+          fs::weakly_canonical(fs::absolute(fs::path(dir) / "report.html", ec), ec)) {
+    return Status::InvalidArgument("--out " + out + ": inside the results folder " + dir +
+                                   ", where only its report.html may be written (the report "
+                                   "would replace the folder's own files)");
+  }
+  return Status::Ok();
+}
+
 Result<ReportResult> WriteReport(const std::string& dir, const ReportOptions& options) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return Status::NotFound(dir + " is not a folder");
+  VT_RETURN_IF_ERROR(CheckReportOut(dir, options.out_file));
   ReportResult result;
   const bool sweep = fs::exists(fs::path(dir) / "sweep.json", ec);
   const bool run = fs::exists(fs::path(dir) / "summary.json", ec);

@@ -62,4 +62,11 @@ struct ReportResult {
 // naming the file when one of its files cannot be parsed.
 Result<ReportResult> WriteReport(const std::string& dir, const ReportOptions& options = {});
 
+// Whether the report of folder `dir` may be written to `out` ("" = its
+// report.html): InvalidArgument for anything but a regular file (a device
+// such as /dev/null, a pipe, a folder: the report replaces its file), and
+// for a path inside `dir` other than its report.html (one of the results
+// it reports on). WriteReport checks it first.
+Status CheckReportOut(const std::string& dir, const std::string& out);
+
 }  // namespace veritrain

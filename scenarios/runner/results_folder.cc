@@ -202,4 +202,13 @@ Result<ResultsFolder> OpenResultsFolder(const std::string& dir, ResultsKind kind
   return Result<ResultsFolder>(std::move(folder));
 }
 
+bool PathIsWithin(const std::string& inner, const std::string& outer) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path a = fs::weakly_canonical(fs::absolute(inner, ec), ec);
+  const fs::path b = fs::weakly_canonical(fs::absolute(outer, ec), ec);
+  const fs::path rel = a.lexically_relative(b);
+  return !rel.empty() && *rel.begin() != "..";
+}
+
 }  // namespace veritrain

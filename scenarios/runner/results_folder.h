@@ -41,6 +41,10 @@ inline constexpr const char* kResultsLockFile = ".veritrain.lock";
 // or a merge).
 enum class ResultsKind { kRun, kSweep };
 
+// Whether the path `inner` is `outer` or lies inside it (both made
+// absolute and normal, links that exist followed).
+bool PathIsWithin(const std::string& inner, const std::string& outer);
+
 // Names a run's or a sweep's folder holds at its top level.
 const std::set<std::string>& ResultsFolderEntries();
 

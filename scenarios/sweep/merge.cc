@@ -32,16 +32,6 @@ Result<json> ReadJsonFile(const std::string& path) {
   return j;
 }
 
-// Whether `inner` is `outer` or lies inside it (both made absolute and
-// normal, without following links that do not exist yet).
-bool IsWithin(const fs::path& inner, const fs::path& outer) {
-  std::error_code ec;
-  const fs::path a = fs::weakly_canonical(fs::absolute(inner, ec), ec);
-  const fs::path b = fs::weakly_canonical(fs::absolute(outer, ec), ec);
-  const fs::path rel = a.lexically_relative(b);
-  return !rel.empty() && *rel.begin() != "..";
-}
-
 // The shard's row of `run` against the run's own summary.json: a row
 // edited in rows.jsonl would otherwise be merged into the tables as a
 // result. "" when it matches (or its run wrote no summary).
@@ -185,9 +175,9 @@ Result<MergeResult> MergeSweeps(const std::string& out_dir,
     }
     // Inside a shard, emptying it would delete that shard's results (and
     // copying the shard would copy into itself); around one, the shard.
-    if (IsWithin(out_dir, dir) || IsWithin(dir, out_dir)) {
+    if (PathIsWithin(out_dir, dir) || PathIsWithin(dir, out_dir)) {
       return Status::InvalidArgument("--out " + out_dir + " is " +
-                                     (IsWithin(out_dir, dir) ? "inside" : "around") +
+                                     (PathIsWithin(out_dir, dir) ? "inside" : "around") +
                                      " the shard " + dir +
                                      " it merges: merging there would delete that shard's "
                                      "results; name a folder outside every shard");

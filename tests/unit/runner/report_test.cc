@@ -305,6 +305,28 @@ TEST_F(ReportTest, ADirectoryWhereAFileBelongsIsNamedAsOne) {
               HasSubstr((dir_ / "summary.json").string() + " is a directory, not a file"));
 }
 
+// The report replaces its --out: it replaced summary.json and the signed
+// event log with HTML, and /dev/null with a regular file.
+TEST_F(ReportTest, ItNeverReplacesTheFoldersResultsNorAnythingButAFile) {
+  EXPECT_TRUE(CheckReportOut(dir_.string(), "").ok());
+  EXPECT_TRUE(CheckReportOut(dir_.string(), (dir_ / "report.html").string()).ok());
+  EXPECT_TRUE(CheckReportOut(dir_.string(), (dir_.parent_path() / "elsewhere.html").string()).ok());
+  for (const char* own : {"summary.json", "events.jsonl", "runs/run-000001/report.html"}) {
+    const Status s = CheckReportOut(dir_.string(), (dir_ / own).string());
+    EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << own;
+    EXPECT_THAT(s.message(), HasSubstr("inside the results folder")) << own;
+  }
+  EXPECT_THAT(CheckReportOut(dir_.string(), "/dev/null").message(),
+              HasSubstr("--out /dev/null: not a regular file"));
+  EXPECT_THAT(CheckReportOut(dir_.string(), dir_.parent_path().string()).message(),
+              HasSubstr(": a folder"));
+  std::ofstream(dir_ / "summary.json") << "{}";
+  ReportOptions o;
+  o.out_file = (dir_ / "summary.json").string();
+  EXPECT_FALSE(WriteReport(dir_.string(), o).ok());
+  EXPECT_EQ(ReadFile((dir_ / "summary.json").string()), "{}");
+}
+
 TEST_F(ReportTest, SweepReportPlotsRatesAgainstEachParameter) {
   json manifest = {{"format", "veritrain-sweep/1"},
                    {"scenario", "made-up"},
