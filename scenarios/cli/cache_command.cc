@@ -9,6 +9,7 @@
 
 #include "core/train/dataset_cache.h"
 #include "scenarios/runner/run.h"
+#include "scenarios/cli/path_options.h"
 
 namespace veritrain {
 namespace {
@@ -31,7 +32,8 @@ void AddCacheDirOption(CLI::App* command) {
           },
           "decoded-dataset cache directory, or \"off\" (default: $VERITRAIN_CACHE_DIR, "
           "else $XDG_CACHE_HOME/veritrain, else ~/.cache/veritrain)")
-      ->type_name("DIR");
+      ->type_name("DIR")
+      ->check(NotEmptyPath());  // "" would be the default cache (cache clear empties it)
 }
 
 struct CacheCommand::State {
