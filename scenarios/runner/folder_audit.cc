@@ -12,6 +12,7 @@
 #include "core/protocol/ledger.h"
 #include "core/role/role_report.h"
 #include "core/util/json_depth.h"
+#include "core/util/json_keys.h"
 #include "scenarios/spec/expect.h"
 #include "scenarios/runner/calibration_audit.h"
 #include "scenarios/runner/ledger_audit.h"
@@ -63,9 +64,7 @@ Result<LedgerEntry> LedgerEntryOfLine(const std::string& line) {
 Result<json> ReadAuditedJson(const std::string& path) {
   VT_ASSIGN_OR_RETURN(std::string text, ReadText(path));
   VT_RETURN_IF_ERROR(CheckJsonFileDepth(text, path));
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Status::Corruption(path + " is not JSON");
-  return j;
+  return ParseStrictJson(text, path);
 }
 
 std::string Short(const json& v) {

@@ -22,6 +22,7 @@
 #include "core/util/json_depth.h"
 #include "core/wire/messages/task_economics.h"
 #include "core/wire/messages/task_spec.h"
+#include "core/util/json_keys.h"
 #include "scenarios/spec/checked_amount.h"
 #include "scenarios/spec/compute_cost_bound.h"
 #include "scenarios/spec/crash_timeout.h"
@@ -729,56 +730,6 @@ std::string LineColumn(std::string_view text, size_t byte) {
   }
   return "line " + std::to_string(line) + ", column " +
          std::to_string(index - line_start + 1);
-}
-
-// Parses `text` as json::parse does (throwing its parse errors), also
-// collecting the JSON pointer of every key that appears a second time in
-// one object: the reader keeps the last value of such a key silently.
-json ParseNotingDuplicateKeys(std::string_view text, std::vector<std::string>* duplicates) {
-  struct Frame {
-    bool object = false;
-    std::set<std::string> keys;
-    std::string key;   // object: the member being read
-    size_t index = 0;  // array: the element being read
-  };
-  std::vector<Frame> stack;
-  auto escaped = [](const std::string& token) {
-    std::string out;
-    for (char c : token) out += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
-    return out;
-  };
-  auto element_done = [&stack] {
-    if (!stack.empty() && !stack.back().object) ++stack.back().index;
-  };
-  json::parser_callback_t note = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-      case json::parse_event_t::array_start:
-        stack.push_back(Frame{event == json::parse_event_t::object_start, {}, {}, 0});
-        break;
-      case json::parse_event_t::key:
-        stack.back().key = parsed.get<std::string>();
-        if (!stack.back().keys.insert(stack.back().key).second) {
-          std::string pointer;
-          for (size_t i = 0; i < stack.size(); ++i) {
-            pointer += "/" + (stack[i].object ? escaped(stack[i].key)
-                                              : std::to_string(stack[i].index));
-          }
-          duplicates->push_back(pointer);
-        }
-        break;
-      case json::parse_event_t::object_end:
-      case json::parse_event_t::array_end:
-        stack.pop_back();
-        element_done();
-        break;
-      case json::parse_event_t::value:
-        element_done();
-        break;
-    }
-    return true;
-  };
-  return json::parse(text.begin(), text.end(), note);
 }
 
 // nlohmann's parse error text without its "[json.exception...] parse error

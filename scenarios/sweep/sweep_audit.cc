@@ -10,6 +10,7 @@
 
 #include "core/crypto/sha256.h"
 #include "core/util/json_depth.h"
+#include "core/util/json_keys.h"
 #include "scenarios/spec/scenario.h"
 #include "scenarios/sweep/sweep.h"
 #include "scenarios/sweep/sweep_inputs.h"
@@ -41,9 +42,7 @@ Result<json> ReadAuditedJson(const std::string& path) {
   const auto text = ReadAuditedText(path);
   if (!text) return Status::NotFound(path + " is missing or cannot be read");
   VT_RETURN_IF_ERROR(CheckJsonFileDepth(*text, path));
-  json j = json::parse(*text, nullptr, false);
-  if (j.is_discarded()) return Status::Corruption(path + " is not JSON");
-  return j;
+  return ParseStrictJson(*text, path);
 }
 
 // The first column where two column -> value objects differ, as

@@ -331,6 +331,17 @@ TEST_F(FolderAuditTest, AnEditedManifestOrSummaryFailsNamingWhat) {
   EXPECT_FALSE(HasProblem(audit, {"wall_seconds"})) << Problems(audit);
 }
 
+// A key written twice reads as its last value to the audit and as its
+// first to other readers: "conservation": false, then the true one,
+// passed.
+TEST_F(FolderAuditTest, ASummaryThatRepeatsAKeyFails) {
+  const std::string text = ReadFile(Path("summary.json"));
+  ASSERT_EQ(text.front(), '{');
+  WriteFile(Path("summary.json"), "{\"conservation\": false," + text.substr(1));
+  EXPECT_TRUE(HasProblem(Audit(), {"summary.json repeats the key /conservation"}))
+      << Problems(Audit());
+}
+
 // stopped_early is the runner's, but it follows the arbiter's refusal of
 // a posted task, which the log holds: it must be there exactly when the
 // refusal is, plan the scenario's tasks and quote the refusal. (Deleted, a
