@@ -109,7 +109,9 @@ Status WriteFileAtomically(const std::string& path,
 }
 
 Result<Bytes> ReadFileBytes(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // Non-blocking: a FIFO in the file's place is refused below (not a
+  // regular file), not waited on forever.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return OsError("cannot open", path, errno);
   struct stat st;
   if (::fstat(fd, &st) != 0) {

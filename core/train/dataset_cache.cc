@@ -59,7 +59,8 @@ std::string ErrnoText(int e) { return std::generic_category().message(e); }
 
 // NotFound when `path` does not exist.
 Result<std::shared_ptr<Mapping>> MapFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // Non-blocking: a FIFO in its place is refused below, not waited on.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     const int e = errno;
     // No entry: nothing there, or no directory to hold one.

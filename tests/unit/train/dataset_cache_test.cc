@@ -7,6 +7,9 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <cstdio>
+#include <sys/stat.h>
 #include <torch/types.h>
 
 #include <atomic>
@@ -282,6 +285,25 @@ TEST(DatasetCacheTest, CorruptTruncatedAndForeignEntriesAreRebuilt) {
     EXPECT_THAT(verdict.status().message(), HasSubstr(d.reason));
     EXPECT_THAT(verdict.status().message(), HasSubstr(entry));
   }
+}
+
+// A FIFO in an entry's place: opening it for reading waited for a writer
+// that never came, and check and every role hung. It is refused as not a
+// regular file, and the entry rebuilt.
+TEST(DatasetCacheTest, AFifoInAnEntrysPlaceIsRefusedNotWaitedOn) {
+  CacheDir dir("fifo");
+  const Source s = MakeSource(dir.path(), "fifo", 64, 4);
+  ASSERT_TRUE(Load(dir.path(), s).ok());
+  const std::string entry = EntryOf(dir.path(), s);
+  const std::string good = ReadAll(entry);
+  ASSERT_EQ(std::remove(entry.c_str()), 0);
+  ASSERT_EQ(::mkfifo(entry.c_str(), 0600), 0);
+  int decodes = 0;
+  auto loaded = Load(dir.path(), s, &decodes);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(decodes, 1);
+  ExpectSameDataset(*loaded, DecodeSource(s));
+  EXPECT_EQ(ReadAll(entry), good);
 }
 
 TEST(DatasetCacheTest, ConcurrentBuildersLeaveOneValidEntry) {
