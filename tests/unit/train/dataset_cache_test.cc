@@ -7,12 +7,11 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <cstdio>
 #include <sys/stat.h>
 #include <torch/types.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
