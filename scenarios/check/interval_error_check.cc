@@ -376,14 +376,27 @@ Result<IntervalErrorCheck> DivergenceCheck(const Scenario& scenario,
                                &any, DeltaSource::kAny);
 }
 
-Result<IntervalErrorCheck> CalibratedDeltaCheck(const Scenario& scenario,
-                                                const VerificationPolicy& calibrated,
-                                                const IntervalErrorBudget& budget) {
-  if (scenario.protocol.mode != "tolerance" || scenario.solvers().empty()) {
+namespace {
+
+// The check of the run's own tasks under `calibrated`, or under the
+// scenario's own δ when it is null: trains the first interval, then
+// CheckIntervalErrors. Nothing to measure (and nothing trained) when every
+// verifier computes as the solver does.
+Result<IntervalErrorCheck> OwnTasksDeltaCheck(const Scenario& scenario,
+                                              const VerificationPolicy* calibrated,
+                                              const IntervalErrorBudget& budget) {
+  if (scenario.protocol.mode != "tolerance" || scenario.solvers().empty() || scenario.market) {
     return IntervalErrorCheck();
   }
   VT_ASSIGN_OR_RETURN(HardwareProfile solver,
                       HardwareProfile::FromJson(scenario.solvers()[0]->profile.ToJson()));
+  bool differs = false;
+  for (const ParticipantSpec* v : scenario.verifiers()) {
+    VT_ASSIGN_OR_RETURN(HardwareProfile p, HardwareProfile::FromJson(v->profile.ToJson()));
+    differs = differs || p.threads != solver.threads || p.deterministic != solver.deterministic ||
+              p.dtype != solver.dtype;
+  }
+  if (!differs) return IntervalErrorCheck();
   nlohmann::json job_json = TaskSpecForScenario(scenario).job;
   job_json["dtype"] = solver.dtype;
   VT_ASSIGN_OR_RETURN(JobConfig config, JobConfig::FromJson(job_json));
@@ -394,7 +407,21 @@ Result<IntervalErrorCheck> CalibratedDeltaCheck(const Scenario& scenario,
   for (int64_t s = 0; s < scenario.protocol.checkpoint_interval; ++s) {
     VT_ASSIGN_OR_RETURN(end, TrainStep(*job, std::move(end)));
   }
-  return CheckIntervalErrors(scenario, *job, solver, job_json, start, end, budget, &calibrated);
+  return CheckIntervalErrors(scenario, *job, solver, job_json, start, end, budget, calibrated);
+}
+
+}  // namespace
+
+Result<IntervalErrorCheck> CalibratedDeltaCheck(const Scenario& scenario,
+                                                const VerificationPolicy& calibrated,
+                                                const IntervalErrorBudget& budget) {
+  return OwnTasksDeltaCheck(scenario, &calibrated, budget);
+}
+
+Result<IntervalErrorCheck> HandSetDeltaCheck(const Scenario& scenario,
+                                             const IntervalErrorBudget& budget) {
+  if (scenario.protocol.calibration.is_object()) return IntervalErrorCheck();
+  return OwnTasksDeltaCheck(scenario, nullptr, budget);
 }
 
 }  // namespace veritrain

@@ -131,4 +131,14 @@ Result<IntervalErrorCheck> CalibratedDeltaCheck(const Scenario& scenario,
                                                 const VerificationPolicy& calibrated,
                                                 const IntervalErrorBudget& budget = {});
 
+// The same for a δ set by hand, at run time: `veritrain check` measured the
+// scenario's own tasks, but a sweep checks each point under its first
+// repetition's seeds only, and the other repetitions' honest error can land
+// above δ (an honest verifier then challenges and loses its stake). The
+// lines are warnings of the run (the manifest's "own_tasks"), those in
+// `non_finite` a refusal, as for a calibrated δ. Nothing for a calibrated
+// scenario, a market, or verifiers that all compute as the solver does.
+Result<IntervalErrorCheck> HandSetDeltaCheck(const Scenario& scenario,
+                                             const IntervalErrorBudget& budget = {});
+
 }  // namespace veritrain

@@ -59,6 +59,7 @@
 #include "scenarios/runner/thread_host.h"
 #include "scenarios/runner/unfired_faults.h"
 #include "scenarios/runner/work_dir.h"
+#include "scenarios/check/interval_error_check.h"
 
 namespace veritrain {
 namespace {
@@ -456,6 +457,26 @@ Status Run::WriteManifest() {
     const std::string dir = CurveKeysDir(sc_);
     manifest_["curve"]["keys"] = dir.empty() ? std::string("generated") : dir;
     manifest_["curve"]["public_keys"] = curve_public_;
+  }
+  if (sc_.protocol.mode == "tolerance" && !sc_.protocol.calibration.is_object()) {
+    // A δ set by hand against the run's own tasks (check measured them
+    // already, but a sweep's repetitions have other seeds): said where
+    // it does not cover their honest error, refused where no δ could.
+    VT_ASSIGN_OR_RETURN(IntervalErrorCheck own, HandSetDeltaCheck(sc_));
+    if (!own.non_finite.empty()) {
+      std::string lines;
+      for (const std::string& line : own.non_finite) lines += "\n  " + line;
+      return Status::FailedPrecondition(
+          "the run's own tasks diverge differently under the verifiers' profiles than under "
+          "the solver's:" + lines);
+    }
+    if (!own.errors.empty()) {
+      manifest_["own_tasks"] = {{"measured", own.measured}, {"uncovered", own.errors}};
+      for (const std::string& line : own.errors) {
+        run_warnings_.push_back(line);
+        if (!opt_.quiet) spdlog::warn("{}: {}", sc_.name, line);
+      }
+    }
   }
   if (sc_.protocol.calibration.is_object()) {
     // The profiling stage: δ from honest reproductions, before the task.

@@ -402,6 +402,27 @@ TEST_F(FolderAuditTest, AWarningTheScenarioGivesCannotBeDeleted) {
 
 // A warning nothing gives is found too: a result qualified by a caveat
 // that never applied reads as something it is not.
+// A hand-set δ below the honest error of the run's own tasks (a sweep's
+// repetition, whose seeds check did not measure) is warned about, and the
+// manifest keeps the lines: the audit asks for them, and for no others.
+TEST_F(FolderAuditTest, TheOwnTasksWarningsOfAHandSetDeltaAreTheManifests) {
+  const std::string line =
+      "/protocol/delta: l2 0.001 is below the honest error of interval 2 (steps 20 to 30)";
+  const json own = {{"own_tasks", {{"measured", json::object()}, {"uncovered", {line}}}},
+                    {"measured_step_seconds", 0.001}};
+  ScratchDir warned;
+  WriteRunFolder(warned.path(), false, AuditScenario(), own, {line});
+  auto audit = AuditRunFolder(warned.path());
+  ASSERT_TRUE(audit.ok());
+  EXPECT_TRUE(audit->ok()) << Problems(*audit);
+  ScratchDir dropped;
+  WriteRunFolder(dropped.path(), false, AuditScenario(), own);
+  audit = AuditRunFolder(dropped.path());
+  ASSERT_TRUE(audit.ok());
+  EXPECT_TRUE(HasProblem(*audit, {"summary.json: warnings lacks \"/protocol/delta: l2 0.001"}))
+      << Problems(*audit);
+}
+
 TEST_F(FolderAuditTest, AWarningNothingGivesIsFound) {
   ScratchDir run;
   const json scenario = AuditScenario();

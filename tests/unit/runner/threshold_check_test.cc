@@ -254,6 +254,32 @@ TEST(ThresholdCheckTest, ACalibratedDeltaIsCheckedOnTheRunsOwnTasks) {
   EXPECT_TRUE(c->errors.empty()) << c->errors.front();
 }
 
+// A δ set by hand is checked on the run's own tasks at run time too (a
+// sweep's repetitions have seeds check did not measure): the same lines,
+// at /protocol/delta; none where δ covers the error, where every verifier
+// computes as the solver, or where a calibration sets δ.
+TEST(ThresholdCheckTest, AHandSetDeltaIsCheckedOnTheRunsOwnTasks) {
+  auto c = HandSetDeltaCheck(SyntheticAcrossPrecisions(20, 2e-4));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_FALSE(c->errors.empty());
+  EXPECT_THAT(c->errors.front(),
+              HasSubstr("/protocol/delta: l2 0.0002 is below the honest error of interval 1"));
+  EXPECT_TRUE(c->non_finite.empty());
+  c = HandSetDeltaCheck(SyntheticAcrossPrecisions(20, 10));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->errors.empty()) << c->errors.front();
+  Scenario same = SyntheticAcrossPrecisions(20, 2e-4);
+  same.participants[1].profile = same.participants[0].profile;
+  c = HandSetDeltaCheck(same);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->errors.empty());
+  Scenario calibrated = SyntheticAcrossPrecisions(20, 2e-4);
+  calibrated.protocol.calibration = {{"profiles", {{{"threads", 1}}, {{"dtype", "float64"}}}}};
+  c = HandSetDeltaCheck(calibrated);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->errors.empty());
+}
+
 // At learning rate 100 the training diverges: the first interval stays
 // within δ 10, the next ones grow past it until the two precisions
 // overflow in different places, where no δ covers the error.
