@@ -8,6 +8,23 @@
 namespace veritrain {
 namespace {
 
+// Whether two states hold the same tensors bit for bit (equal values with
+// other bits, a NaN or -0, differ).
+bool BitEqual(const TensorMap& a, const TensorMap& b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& [name, t] : a) {
+    auto other = b.find(name);
+    if (other == b.end() || other->second.scalar_type() != t.scalar_type() ||
+        other->second.sizes() != t.sizes()) {
+      return false;
+    }
+    const torch::Tensor x = t.contiguous(), y = other->second.contiguous();
+    const auto bytes = static_cast<size_t>(x.numel()) * x.element_size();
+    if (bytes > 0 && std::memcmp(x.data_ptr(), y.data_ptr(), bytes) != 0) return false;
+  }
+  return true;
+}
+
 class CorruptNodeSolver final : public SolverBehaviour {
  public:
   CorruptNodeSolver(int64_t step, std::string node, double magnitude, bool serves, bool opens)
@@ -21,10 +38,25 @@ class CorruptNodeSolver final : public SolverBehaviour {
     changed_ = false;
     return Status::Ok();
   }
-  // A magnitude too small to change a bit of the node's outputs (1e-30
-  // added to float32 values) leaves the honest training: the run must not
-  // count the attack as missed.
+  // A corruption that changes no bit of the state the step produces (a
+  // magnitude too small to change a bit of the node's outputs, 1e-30 added
+  // to float32 values; or one that changes them, 1e-9, and is rounded
+  // away further on) leaves the honest training: the run must not count
+  // the attack as missed, nor the trace as escaped.
   bool TrainsHonestly() const override { return !changed_; }
+
+  // The corrupted step is also computed honestly, once, to tell whether
+  // the corruption reached the state.
+  Result<TensorMap> Step(const TrainingJob& job, TensorMap state) override {
+    auto it = state.find("meta/step");
+    const int64_t step =
+        it != state.end() && it->second.numel() == 1 ? it->second.item<int64_t>() : -1;
+    if (step != step_) return SolverBehaviour::Step(job, std::move(state));
+    VT_ASSIGN_OR_RETURN(TensorMap honest, TrainStep(job, state));
+    VT_ASSIGN_OR_RETURN(TensorMap corrupted, SolverBehaviour::Step(job, std::move(state)));
+    changed_ = !BitEqual(honest, corrupted);
+    return corrupted;
+  }
 
   NodeHook Hook(int64_t step) override {
     if (step != step_) return nullptr;
@@ -35,9 +67,6 @@ class CorruptNodeSolver final : public SolverBehaviour {
         if (!t.is_floating_point()) continue;
         torch::Tensor corrupted = t + magnitude_;
         // Bit for bit: equal values with other bits (a NaN, -0) still count.
-        const auto bytes = static_cast<size_t>(t.numel()) * t.element_size();
-        const torch::Tensor a = t.contiguous(), b = corrupted.contiguous();
-        if (std::memcmp(a.data_ptr(), b.data_ptr(), bytes) != 0) changed_ = true;
         t = std::move(corrupted);
       }
     };
@@ -49,7 +78,7 @@ class CorruptNodeSolver final : public SolverBehaviour {
   double magnitude_;
   bool serves_;
   bool opens_;
-  bool changed_ = false;  // the corruption changed a bit of its node's outputs
+  bool changed_ = false;  // the corruption changed a bit of the state its step produced
 };
 
 }  // namespace

@@ -138,6 +138,13 @@ TEST_F(AttacksTest, AnAttackThatChangesNothingSaysItTrainsHonestly) {
                       *job_);
   EXPECT_FALSE(BitEqual(real.checkpoints.back(), honest_.back()));
   EXPECT_FALSE(real.behaviour->TrainsHonestly());
+  // A corruption that changes its node's outputs but not the state (the
+  // loss value feeds no gradient): the trace is the honest one, and was
+  // counted as a missed, escaped attack.
+  Driven unseen = Drive("corrupt-node", {{"step", 5}, {"node", "loss.forward"}, {"magnitude", 1.0}},
+                        *job_);
+  EXPECT_TRUE(BitEqual(unseen.checkpoints.back(), honest_.back()));
+  EXPECT_TRUE(unseen.behaviour->TrainsHonestly());
   // Another task starts afresh.
   TaskContext task{"task-0002", job_->config(), kSteps, kInterval, 99};
   ASSERT_TRUE(real.behaviour->StartTask(*job_, task).ok());
