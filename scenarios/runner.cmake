@@ -5,6 +5,7 @@ add_library(veritrain_runner STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/submitter.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/summary.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/runner/unfired_faults.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/runner/diverged_warnings.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/calibrate/calibrate.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/calibrate/calibration_warnings.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/cli/calibrate_command.cc

@@ -23,6 +23,7 @@
 #include "scenarios/calibrate/calibration_warnings.h"
 #include "scenarios/check/clock_check.h"
 #include "scenarios/check/scenario_warnings.h"
+#include "scenarios/runner/diverged_warnings.h"
 
 namespace veritrain {
 namespace {
@@ -468,6 +469,7 @@ void CheckWarnings(const json& summary, const json& manifest, const json& scenar
   for (std::string& w : UnfiredFaultWarnings(*sc, crashed, events)) {
     expected.push_back(std::move(w));
   }
+  for (std::string& w : DivergedTrainingWarnings(events)) expected.push_back(std::move(w));
   auto shortened = [](const std::string& w) {
     return w.substr(0, 160) + (w.size() > 160 ? "…" : "");
   };

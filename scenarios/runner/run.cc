@@ -60,6 +60,7 @@
 #include "scenarios/runner/unfired_faults.h"
 #include "scenarios/runner/work_dir.h"
 #include "scenarios/check/interval_error_check.h"
+#include "scenarios/runner/diverged_warnings.h"
 
 namespace veritrain {
 namespace {
@@ -874,6 +875,9 @@ Status Run::WriteResults() {
   for (const std::string& warning : UnfiredFaultWarnings(sc_, crashed, events)) {
     observed["warnings"].push_back(warning);
     if (!opt_.quiet) spdlog::warn("{}", warning);
+  }
+  for (const std::string& warning : DivergedTrainingWarnings(events)) {
+    observed["warnings"].push_back(warning);
   }
   VT_ASSIGN_OR_RETURN(out_.summary,
                       RunSummaryFromFolder(out_.out_dir, events, sc_.name, sc_.seed,
