@@ -529,7 +529,10 @@ TEST_F(RunTest, EveryFieldOfARealSummaryCanBeExpected) {
     for (const auto& [path, value] : flat.items()) {
       // The expectations are written after they are evaluated.
       if (path.rfind("/expectations", 0) == 0) continue;
-      j["expect"].push_back({{"path", path}, {"equals", value}});
+      // The value itself: flatten() writes an empty list or object as
+      // null, which such a field never is.
+      j["expect"].push_back(
+          {{"path", path}, {"equals", summary.at(nlohmann::json::json_pointer(path))}});
     }
     ASSERT_GT(j["expect"].size(), 50u);
     const std::string path = dir_ + "/every-field.json";
