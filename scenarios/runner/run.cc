@@ -38,11 +38,13 @@
 #include "scenarios/calibrate/calibrate.h"
 #include "scenarios/calibrate/calibration_warnings.h"
 #include "scenarios/spec/expect.h"
+#include "scenarios/check/interval_error_check.h"
 #include "scenarios/check/job_check.h"
 #include "scenarios/check/job_graph.h"
 #include "scenarios/check/scenario_warnings.h"
 #include "scenarios/cli/progress.h"
 #include "scenarios/runner/curve_keys.h"
+#include "scenarios/runner/diverged_warnings.h"
 #include "scenarios/runner/folder_audit.h"
 #include "scenarios/runner/input_files.h"
 #include "scenarios/runner/role_executables.h"
@@ -59,8 +61,6 @@
 #include "scenarios/runner/thread_host.h"
 #include "scenarios/runner/unfired_faults.h"
 #include "scenarios/runner/work_dir.h"
-#include "scenarios/check/interval_error_check.h"
-#include "scenarios/runner/diverged_warnings.h"
 
 namespace veritrain {
 namespace {

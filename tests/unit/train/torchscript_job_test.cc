@@ -44,6 +44,20 @@ Result<std::unique_ptr<TrainingJob>> Make(const nlohmann::json& j) {
   return MakeJob(*config);
 }
 
+// The chain job with its model file replaced by `path`.
+Result<std::unique_ptr<TrainingJob>> MakeWithModel(const std::string& path) {
+  auto j = ScriptJson("chain.pt");
+  j["model"] = path;
+  return Make(j);
+}
+
+// `m` saved under the test's temp dir as `name`; its path.
+std::string Saved(torch::jit::Module& m, const std::string& name) {
+  const std::string path = ::testing::TempDir() + "/" + name;
+  m.save(path);
+  return path;
+}
+
 class TorchScriptJobTest : public ::testing::Test {
  protected:
   void SetUp() override { testing_util::UseTestProfile(); }
@@ -255,9 +269,7 @@ TEST_F(TorchScriptJobTest, FileThatIsNotAModuleIsAClearError) {
     std::ofstream out(path, std::ios::binary);
     out << "these bytes are not a zip archive";
   }
-  auto j = ScriptJson("chain.pt");
-  j["model"] = path;
-  auto r = Make(j);
+  auto r = MakeWithModel(path);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
   EXPECT_THAT(r.status().message(),
@@ -270,11 +282,8 @@ TEST_F(TorchScriptJobTest, FileThatIsNotAModuleIsAClearError) {
 TEST_F(TorchScriptJobTest, ModelWithoutParametersSaysSo) {
   torch::jit::Module m(c10::QualifiedName("Fixed"));
   m.define("def forward(self, x):\n    return torch.cat([x, x], 1)\n");
-  const std::string path = ::testing::TempDir() + "/veritrain_no_parameters.pt";
-  m.save(path);
-  auto j = ScriptJson("chain.pt");
-  j["model"] = path;
-  auto r = Make(j);
+  const std::string path = Saved(m, "veritrain_no_parameters.pt");
+  auto r = MakeWithModel(path);
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.status().message(),
               HasSubstr(path + ": the model has no parameters: nothing to train"));
@@ -287,11 +296,8 @@ TEST_F(TorchScriptJobTest, AnIntegerParameterIsRefusedByName) {
   torch::jit::Module m(c10::QualifiedName("IntWeights"));
   m.register_parameter("w", torch::ones({784, 10}, torch::kLong), /*is_buffer=*/false);
   m.define("def forward(self, x):\n    return torch.matmul(x, self.w.float())\n");
-  const std::string path = ::testing::TempDir() + "/veritrain_int_parameter.pt";
-  m.save(path);
-  auto j = ScriptJson("chain.pt");
-  j["model"] = path;
-  auto r = Make(j);
+  const std::string path = Saved(m, "veritrain_int_parameter.pt");
+  auto r = MakeWithModel(path);
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.status().message(),
               HasSubstr(path + ": parameter 'w' is Long: every parameter must be floating point"));
@@ -308,9 +314,7 @@ TEST_F(TorchScriptJobTest, AModelDamagedOnDiskIsRefused) {
   bytes[data + 7 + 64] ^= 0x40;
   const std::string path = ::testing::TempDir() + "/veritrain_damaged.pt";
   std::ofstream(path, std::ios::binary) << bytes;
-  auto j = ScriptJson("chain.pt");
-  j["model"] = path;
-  auto r = Make(j);
+  auto r = MakeWithModel(path);
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.status().message(),
               HasSubstr(path + ": not a TorchScript module: a damaged zip archive: entry "));
