@@ -628,6 +628,9 @@ Result<std::optional<Verdict>> Verifier::CheckOneInterval(CheckRun& run,
   const bool tolerance = a.spec.mode == "tolerance";
   IntervalInHand h(run, interval, k);
   const int64_t i = h.index;
+  // The last interval's states are gone: their memory goes back to the
+  // system before this one's checkpoints arrive (allocator_tuning.h).
+  ReleaseFreedMemory();
   // A checkpoint the solver does not serve, or serves with a bad proof, is
   // not the verifier's failure, but neither can it be disputed in a game:
   // the verifier abstains and says why.

@@ -6,14 +6,18 @@
 
 #include <mutex>
 
+#include "core/train/tensor_block_cache.h"
+
 namespace veritrain {
 
 void TuneAllocatorForTraining() {
+  InstallTensorBlockCache();
 #if defined(__GLIBC__)
   static std::once_flag once;
   std::call_once(once, [] {
-    // 32 MiB is the largest mmap threshold glibc accepts on 64-bit hosts.
-    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    // Tensors this large have blocks of their own; other blocks as large
+    // (a received message, a file's bytes) are mapped and unmapped.
+    mallopt(M_MMAP_THRESHOLD, static_cast<int>(kTensorBlockMinBytes));
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
   });
 #endif
@@ -26,6 +30,7 @@ void UseOneAllocatorArena() {
 }
 
 void ReleaseFreedMemory() {
+  ReleaseTensorBlocks();
 #if defined(__GLIBC__)
   malloc_trim(0);
 #endif

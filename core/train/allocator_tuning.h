@@ -1,7 +1,10 @@
 // How the C allocator keeps freed memory, tuned for training.
 //
 // A training step allocates and frees the same tensors every step: the
-// gradients, the optimizer's temporaries, the activations. glibc's malloc
+// gradients, the optimizer's temporaries, the activations. Tensors of 1 MiB
+// and more are kept apart, each in a block of its own reused for tensors of
+// its size (tensor_block_cache.h), which TuneAllocatorForTraining installs.
+// For the smaller ones, glibc's malloc
 // serves a block above its mmap threshold (128 KiB at start) with a fresh
 // mmap and unmaps it when freed, and trims the top of the heap back to the
 // kernel; so every step page-faults its larger tensors in again, zeroed by
@@ -16,7 +19,8 @@
 // phase, and in the allocator's arena of the thread that allocated it (a
 // tensor freed by another thread goes back to its own arena, where other
 // threads do not reuse it). ReleaseFreedMemory gives the freed memory of
-// every arena back to the kernel (malloc_trim): roles call it where one
+// every arena back to the kernel (malloc_trim), and the kept tensor
+// blocks: roles call it where one
 // phase of a large job ends and another that allocates differently begins
 // (training done, a verification done, a dispute opened), so that the next
 // phase's peak is its own and not the sum of both.

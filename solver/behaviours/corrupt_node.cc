@@ -1,28 +1,18 @@
 #include "solver/behaviours/corrupt_node.h"
 
 #include <cstdint>
-#include <cstring>
 
+#include "core/state/state_hash.h"
 #include "core/util/behaviour_params.h"
 
 namespace veritrain {
 namespace {
 
-// Whether two states hold the same tensors bit for bit (equal values with
-// other bits, a NaN or -0, differ).
-bool BitEqual(const TensorMap& a, const TensorMap& b) {
-  if (a.size() != b.size()) return false;
-  for (const auto& [name, t] : a) {
-    auto other = b.find(name);
-    if (other == b.end() || other->second.scalar_type() != t.scalar_type() ||
-        other->second.sizes() != t.sizes()) {
-      return false;
-    }
-    const torch::Tensor x = t.contiguous(), y = other->second.contiguous();
-    const auto bytes = static_cast<size_t>(x.numel()) * x.element_size();
-    if (bytes > 0 && std::memcmp(x.data_ptr(), y.data_ptr(), bytes) != 0) return false;
-  }
-  return true;
+// The state hash of `state`: equal for two states exactly when they hold
+// the same tensors bit for bit (equal values with other bits, a NaN or -0,
+// differ).
+Result<Digest> HashOf(const TensorMap& state) {
+  return StateHash(ToState(state), /*threads=*/2);
 }
 
 class CorruptNodeSolver final : public SolverBehaviour {
@@ -46,15 +36,22 @@ class CorruptNodeSolver final : public SolverBehaviour {
   bool TrainsHonestly() const override { return !changed_; }
 
   // The corrupted step is also computed honestly, once, to tell whether
-  // the corruption reached the state.
+  // the corruption reached the state. Only its hash is kept, so that the
+  // two results are never held at once (three states, with the one both
+  // start from, at a 100-MB state).
   Result<TensorMap> Step(const TrainingJob& job, TensorMap state) override {
     auto it = state.find("meta/step");
     const int64_t step =
         it != state.end() && it->second.numel() == 1 ? it->second.item<int64_t>() : -1;
     if (step != step_) return SolverBehaviour::Step(job, std::move(state));
-    VT_ASSIGN_OR_RETURN(TensorMap honest, TrainStep(job, state));
+    Digest honest;
+    {
+      VT_ASSIGN_OR_RETURN(TensorMap honest_state, TrainStep(job, state));
+      VT_ASSIGN_OR_RETURN(honest, HashOf(honest_state));
+    }
     VT_ASSIGN_OR_RETURN(TensorMap corrupted, SolverBehaviour::Step(job, std::move(state)));
-    changed_ = !BitEqual(honest, corrupted);
+    VT_ASSIGN_OR_RETURN(Digest reached, HashOf(corrupted));
+    changed_ = reached != honest;
     return corrupted;
   }
 
