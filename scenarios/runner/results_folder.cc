@@ -62,6 +62,37 @@ bool WrittenByVeritrain(const fs::path& path) {
          j.contains("scenario");
 }
 
+// Whether `name` ends with `suffix`, or is an interrupted atomic write's
+// temporary file of such a name.
+bool NamedLike(const std::string& name, const std::string& suffix) {
+  const size_t tmp = name.find(".tmp.");
+  const std::string base = tmp == std::string::npos ? name : name.substr(0, tmp);
+  return base.size() > suffix.size() &&
+         base.compare(base.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// The entries of a run's logs/ or reports/ folder (`entry`) that are not
+// the run's: a run writes only files there, <participant>.log and
+// <participant>.json. Named from the results folder ("logs/notes.txt");
+// the entry itself when it is not a folder. Empty for other entries.
+std::vector<std::string> ForeignInside(const fs::path& entry) {
+  const std::string folder = entry.filename().string();
+  const char* suffix = folder == "logs" ? ".log" : folder == "reports" ? ".json" : nullptr;
+  if (suffix == nullptr) return {};
+  std::error_code ec;
+  if (!fs::is_directory(fs::symlink_status(entry, ec))) return {folder};
+  std::vector<std::string> out;
+  for (fs::directory_iterator it(entry, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    std::error_code inner;
+    if (!fs::is_regular_file(it->symlink_status(inner)) || !NamedLike(name, suffix)) {
+      out.push_back(folder + "/" + name);
+    }
+  }
+  if (ec) out.push_back(folder + " (cannot be listed: " + ec.message() + ")");
+  return out;
+}
+
 // The entries under a sweep's runs/ folder that are not a run's: each of
 // its entries must be a folder whose own entries a run writes.
 std::vector<std::string> ForeignInRuns(const fs::path& runs) {
@@ -79,6 +110,7 @@ std::vector<std::string> ForeignInRuns(const fs::path& runs) {
          f.increment(inner)) {
       const std::string name = f->path().filename().string();
       if (name != kResultsLockFile && !IsResultsEntry(name)) out.push_back(run + "/" + name);
+      for (const std::string& inside : ForeignInside(f->path())) out.push_back(run + "/" + inside);
     }
   }
   return out;
@@ -168,6 +200,9 @@ Result<ResultsFolder> OpenResultsFolder(const std::string& dir, ResultsKind kind
     } else if (name == "runs") {
       // A sweep's runs: folders of runs, each holding a run's files only.
       for (const std::string& f : ForeignInRuns(it->path())) foreign.push_back("runs/" + f);
+    } else {
+      // A run's logs/ and reports/ hold its participants' files only.
+      for (const std::string& f : ForeignInside(it->path())) foreign.push_back(f);
     }
   }
   if (ec) return Status::IOError("cannot list the results folder " + folder.path_ + ": " + ec.message());

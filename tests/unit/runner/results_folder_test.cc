@@ -102,6 +102,54 @@ TEST(ResultsFolderTest, AUsersFileBesideARunsIsRefusedAndNothingIsRemoved) {
   }
 }
 
+// A run writes only its participants' <name>.log and <name>.json in logs/
+// and reports/: a file of the user's there (or a folder) is refused with
+// nothing removed, in a run's folder and in a sweep's runs. Was: emptied
+// with the rest.
+TEST(ResultsFolderTest, AUsersFileInsideLogsOrReportsIsRefusedAndKept) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"logs/thesis.tex", "logs/thesis.tex"},
+      {"reports/important.txt", "reports/important.txt"},
+      {"logs/sub/deep.log", "logs/sub"},
+  };
+  for (const auto& [file, named] : cases) {
+    for (const std::string prefix : {"", "runs/p0-r0/"}) {
+      testing_util::ScratchDir dir;
+      const std::string root = dir.path() + "/";
+      std::ofstream(root + (prefix.empty() ? "manifest.json" : "sweep.json")) << kManifest;
+      fs::create_directories(root + prefix + "logs");
+      fs::create_directories(root + prefix + "reports");
+      fs::create_directories(fs::path(root + prefix + file).parent_path());
+      std::ofstream(root + prefix + "logs/solver-1.log") << "a run's";
+      std::ofstream(root + prefix + "reports/solver-1.json") << "{}";
+      std::ofstream(root + prefix + file) << "the user's";
+      auto folder =
+          OpenResultsFolder(dir.path(), prefix.empty() ? ResultsKind::kRun : ResultsKind::kSweep);
+      ASSERT_FALSE(folder.ok()) << prefix << file;
+      EXPECT_THAT(folder.status().message(), HasSubstr(prefix + named));
+      EXPECT_THAT(folder.status().message(), HasSubstr("nothing was removed"));
+      EXPECT_TRUE(fs::exists(root + prefix + file)) << prefix << file;
+      EXPECT_TRUE(fs::exists(root + prefix + "logs/solver-1.log")) << prefix << file;
+    }
+  }
+}
+
+// A run's own files there, an interrupted write's temporary among them,
+// are emptied as before.
+TEST(ResultsFolderTest, ARunsOwnLogsAndReportsAreEmptied) {
+  testing_util::ScratchDir dir;
+  std::ofstream(dir.path() + "/manifest.json") << kManifest;
+  fs::create_directories(dir.path() + "/logs");
+  fs::create_directories(dir.path() + "/reports");
+  std::ofstream(dir.path() + "/logs/arbiter.log") << "a run's";
+  std::ofstream(dir.path() + "/reports/arbiter.json") << "{}";
+  std::ofstream(dir.path() + "/reports/solver-1.json.tmp.12345") << "{";
+  auto folder = OpenResultsFolder(dir.path(), ResultsKind::kRun);
+  ASSERT_TRUE(folder.ok()) << folder.status().ToString();
+  EXPECT_FALSE(fs::exists(dir.path() + "/logs"));
+  EXPECT_FALSE(fs::exists(dir.path() + "/reports"));
+}
+
 // A manifest.json or sweep.json another program wrote does not make a
 // folder a run's: it is refused, not emptied.
 TEST(ResultsFolderTest, AManifestVeritrainDidNotWriteIsTheUsers) {
