@@ -287,6 +287,30 @@ void ScenarioNameErrors(const json& r, std::vector<ScenarioError>& errors) {
   }
 }
 
+// Keys of job.params that the task sets itself: the job's own fields, the
+// participants' precision and the scenario's seeds. Each would be
+// overwritten without a word, so that "dtype": "float64" or "steps": 20
+// there would run another experiment than the one written.
+void JobParamsErrors(const json& r, std::vector<ScenarioError>& errors) {
+  const json& params = r["job"].value("params", json::object());
+  if (!params.is_object()) return;  // the schema says so
+  static const std::vector<std::pair<std::string, std::string>> kSetElsewhere = {
+      {"name", "the job's own field (/job/name)"},
+      {"steps", "the job's own field (/job/steps)"},
+      {"batch_size", "the job's own field (/job/batch_size)"},
+      {"dtype", "each participant's profile.dtype"},
+      {"init_seed", "derived from the scenario's seed"},
+      {"data_seed", "derived from the scenario's seed"},
+  };
+  for (const auto& entry : kSetElsewhere) {
+    if (params.contains(entry.first)) {
+      errors.push_back({"/job/params/" + entry.first,
+                        "is not a job parameter: it is " + entry.second +
+                            ", and a value here would be ignored"});
+    }
+  }
+}
+
 // The job's name: built in, or from a plug-in.
 void JobNameErrors(const json& r, std::vector<ScenarioError>& errors) {
   const std::string job_name = r["job"]["name"].get<std::string>();
@@ -599,6 +623,7 @@ std::vector<ScenarioError> SemanticErrors(const json& r) {
   ScenarioNameErrors(r, errors);
   ProtocolErrors(r, errors);
   JobNameErrors(r, errors);
+  JobParamsErrors(r, errors);
   std::map<std::string, size_t> first_use;
   const int verifiers = ParticipantErrors(r, first_use, errors);
   EconomicsErrors(r, verifiers, errors);

@@ -419,6 +419,27 @@ TEST(ScenarioTest, UnknownJobListsKnownJobs) {
                         "\"synthetic\""));
 }
 
+// A key of job.params that the task sets itself would be overwritten
+// without a word: "dtype": "float64" there trained in float32. Each is
+// refused at its path, saying where the value is set.
+TEST(ScenarioTest, JobParamsThatTheTaskSetsItselfAreRefused) {
+  const std::vector<std::pair<std::string, json>> cases = {
+      {"dtype", "float64"}, {"steps", 20},  {"batch_size", 4},
+      {"name", "mlp"},      {"data_seed", 99}, {"init_seed", 1}};
+  for (const auto& c : cases) {
+    json j = json::parse(kMinimal);
+    j["job"]["params"] = {{c.first, c.second}};
+    const std::string error = testing_util::ErrorOf(j);
+    EXPECT_THAT(error, HasSubstr("/job/params/" + c.first + ": is not a job parameter"))
+        << c.first;
+  }
+  json j = json::parse(kMinimal);
+  j["job"]["params"] = {{"dtype", "float64"}};
+  EXPECT_THAT(testing_util::ErrorOf(j), HasSubstr("each participant's profile.dtype"));
+  j["job"]["params"] = {{"hidden", 16}};  // a real parameter is the job's to check
+  EXPECT_EQ(testing_util::ErrorOf(j), "");
+}
+
 TEST(ScenarioTest, NonObjectRootIsReportedAtRoot) {
   Result<Scenario> r = ParseScenario("[1, 2]", "list.json");
   ASSERT_FALSE(r.ok());
