@@ -277,6 +277,18 @@ Result<ScriptOps> LoadScriptOps(const std::string& path,
     }
     root.to(dtype);
     root.eval();
+    // A NaN or infinite initial value trains to NaN, which the run would
+    // call a diverged training rather than a bad model file. Checked in
+    // the task's dtype, where a large float64 value may have become inf.
+    for (const auto& np : root.named_parameters(/*recurse=*/true)) {
+      const int64_t bad = torch::isfinite(np.value).logical_not().sum().item<int64_t>();
+      if (bad > 0) {
+        return Status::InvalidArgument(
+            path + ": parameter '" + np.name + "' holds " + std::to_string(bad) +
+            " NaN or infinite value(s) in " + std::string(c10::toString(dtype)) +
+            ": training from them gives NaN; fix the model file");
+      }
+    }
     if (root.named_parameters(/*recurse=*/true).size() == 0) {
       return Status::InvalidArgument(path + ": the model has no parameters: nothing to train");
     }

@@ -8,6 +8,7 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -301,6 +302,24 @@ TEST_F(TorchScriptJobTest, AnIntegerParameterIsRefusedByName) {
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.status().message(),
               HasSubstr(path + ": parameter 'w' is Long: every parameter must be floating point"));
+}
+
+// A NaN or infinite weight trained to NaN, paid, and was called a
+// diverged training: the model file is refused, naming the parameter.
+TEST_F(TorchScriptJobTest, ANonFiniteParameterIsRefusedByName) {
+  for (const double bad : {std::nan(""), HUGE_VAL, 1e39}) {
+    torch::jit::Module m(c10::QualifiedName("BadWeights"));
+    torch::Tensor w = torch::zeros({784, 10}, torch::kFloat64);
+    w[3][4] = bad;
+    m.register_parameter("w", w, /*is_buffer=*/false);
+    m.define("def forward(self, x):\n    return torch.matmul(x, self.w)\n");
+    const std::string path = Saved(m, "veritrain_nonfinite_parameter.pt");
+    auto r = MakeWithModel(path);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_THAT(r.status().message(),
+                HasSubstr(path + ": parameter 'w' holds 1 NaN or infinite value(s) in Float"))
+        << bad;
+  }
 }
 
 // LibTorch's reader does not check the archive's CRCs: a model damaged on
