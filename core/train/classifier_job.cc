@@ -8,6 +8,7 @@
 
 #include "core/train/batch_rows.h"
 #include "core/train/data_order.h"
+#include "core/train/job_files.h"
 #include "core/train/job_limits.h"
 #include "core/train/json_fields.h"
 #include "core/train/layer_nodes.h"
@@ -260,6 +261,7 @@ Result<std::unique_ptr<TrainingJob>> MakeMlpJob(const JobConfig& config) {
       config.batch_size, LinearChainExampleValues(28 * 28, hidden, kFashionMnistClasses),
       DTypeBytes(config.dtype), "job.hidden and the 784 pixels of an image"));
   VT_RETURN_IF_ERROR(GetString(p, "dataset_dir", "job", &dir));
+  dir = ResolveJobFile(dir);  // relative to the scenario file
   VT_RETURN_IF_ERROR(
       GetInt(p, "train_limit", "job", 0, int64_t{1} << 40, &train_limit));
   VT_RETURN_IF_ERROR(

@@ -9,6 +9,7 @@
 #include "core/train/classifier_job.h"
 #include "core/train/conv_layers.h"
 #include "core/train/dataset.h"
+#include "core/train/job_files.h"
 #include "core/train/job_limits.h"
 #include "core/train/json_fields.h"
 
@@ -124,6 +125,7 @@ Result<std::unique_ptr<TrainingJob>> MakeCnnJob(const JobConfig& config) {
   VT_RETURN_IF_ERROR(GetIntList(p, "hidden", "job", 1, &hidden));
   VT_RETURN_IF_ERROR(GetInt(p, "kernel", "job", 1, kImage, &kernel));
   VT_RETURN_IF_ERROR(GetString(p, "dataset_dir", "job", &dir));
+  dir = ResolveJobFile(dir);  // relative to the scenario file
   VT_RETURN_IF_ERROR(
       GetInt(p, "train_limit", "job", 0, int64_t{1} << 40, &train_limit));
   VT_RETURN_IF_ERROR(

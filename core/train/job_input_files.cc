@@ -82,10 +82,10 @@ std::vector<JobInputFile> JobInputFiles(const std::string& name,
   std::vector<JobInputFile> out;
   if (name == "synthetic" || name == "transformer") return out;
   if (name == "mlp" || name == "cnn") {
-    // Not resolved against job_dir: these jobs read dataset_dir as written.
     AddFashionMnistFiles(
         &out, "job.dataset_dir",
-        JobInputString(params, "dataset_dir", kFashionMnistDefaultDir));
+        ResolveJobFileIn(job_dir,
+                         JobInputString(params, "dataset_dir", kFashionMnistDefaultDir)));
     return out;
   }
   if (name == "torchscript") {
