@@ -3,10 +3,13 @@
 #include <sched.h>
 #include <time.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <system_error>
+
+#include "tests/support/command.h"
 
 namespace veritrain::bench {
 
@@ -67,6 +70,28 @@ bool Check(benchmark::State& state, const Status& s) {
   if (s.ok()) return true;
   state.SkipWithError(s.ToString().c_str());
   return false;
+}
+
+std::filesystem::path BinDir() {
+  return std::filesystem::read_symlink("/proc/self/exe").parent_path();
+}
+
+Result<Finished> RunProcess(const std::vector<std::string>& argv, const std::string& dir) {
+  const std::string out_path = dir + "/stdout.txt", err_path = dir + "/stderr.txt";
+  const auto t0 = std::chrono::steady_clock::now();
+  const pid_t pid = test_support::SpawnCommand(argv, out_path, err_path);
+  if (pid < 0) return Status::Internal("fork failed");
+  const test_support::CommandResult r = test_support::WaitCommand(pid, out_path, err_path);
+  Finished f;
+  f.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  f.out = r.out;
+  if (r.exit_code != 0) {
+    std::string tail = r.err;
+    if (tail.size() > 400) tail = tail.substr(tail.size() - 400);
+    return Status::Internal(argv[0] + " failed (status " + std::to_string(r.exit_code) +
+                            "): " + tail);
+  }
+  return f;
 }
 
 }  // namespace veritrain::bench

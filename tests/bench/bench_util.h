@@ -8,7 +8,9 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include "core/state/tensor_data.h"
 #include "core/util/status.h"
@@ -47,5 +49,18 @@ int UsableCores();
 // Stops the benchmark with `s`'s message when it is an error; returns
 // whether it was ok.
 bool Check(benchmark::State& state, const Status& s);
+
+// The directory of this binary, where the build puts veritrain and the
+// other programs the benchmarks run.
+std::filesystem::path BinDir();
+
+struct Finished {
+  double seconds = 0;  // wall, start to exit
+  std::string out;     // what it wrote to stdout
+};
+
+// Runs `argv` with stdout and stderr in files of `dir`, and waits for it:
+// its wall time, or an error naming the command and its stderr's end.
+Result<Finished> RunProcess(const std::vector<std::string>& argv, const std::string& dir);
 
 }  // namespace veritrain::bench

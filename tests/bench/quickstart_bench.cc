@@ -23,45 +23,15 @@
 #include <vector>
 
 #include "tests/bench/bench_util.h"
-#include "tests/support/command.h"
 
 namespace veritrain::bench::quickstart_vs_plain {
 
 using Clock = std::chrono::steady_clock;
 
-std::filesystem::path BinDir() {
-  return std::filesystem::read_symlink("/proc/self/exe").parent_path();
-}
-
 std::string QuickstartPath() {
   // VERITRAIN_SCHEMA_PATH is <source>/scenarios/schema/scenario.schema.json.
   return std::filesystem::path(VERITRAIN_SCHEMA_PATH).parent_path().parent_path() /
          "quickstart.json";
-}
-
-struct Finished {
-  double seconds = 0;
-  std::string out;  // what it wrote to stdout
-};
-
-// Runs `argv` with stdout and stderr in files of `dir`, and waits for it:
-// its wall time, or an error naming the command and its stderr's end.
-Result<Finished> RunProcess(const std::vector<std::string>& argv, const std::string& dir) {
-  const std::string out_path = dir + "/stdout.txt", err_path = dir + "/stderr.txt";
-  const auto t0 = Clock::now();
-  const pid_t pid = test_support::SpawnCommand(argv, out_path, err_path);
-  if (pid < 0) return Status::Internal("fork failed");
-  const test_support::CommandResult r = test_support::WaitCommand(pid, out_path, err_path);
-  Finished f;
-  f.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-  f.out = r.out;
-  if (r.exit_code != 0) {
-    std::string tail = r.err;
-    if (tail.size() > 400) tail = tail.substr(tail.size() - 400);
-    return Status::Internal(argv[0] + " failed (status " + std::to_string(r.exit_code) +
-                            "): " + tail);
-  }
-  return f;
 }
 
 Result<Finished> Quickstart(const std::string& scratch) {
