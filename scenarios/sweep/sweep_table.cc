@@ -89,8 +89,17 @@ void AddMarketMetrics(const json& summary, json* out) {
 }
 
 // The largest distance per metric over every verifier's intervals
-// ("max_distance.<metric>") and the δ they were judged by ("delta.<metric>").
+// ("max_distance.<metric>") and the task's δ ("delta.<metric>", as
+// metrics.csv has it: the task's verification.delta, there whether or not
+// an interval was compared; a summary without it, the δ the intervals were
+// judged by).
 void AddDistanceMetrics(const json& task, json* out) {
+  const json task_delta = task.value("verification", json::object()).value("delta", json());
+  if (task_delta.is_object()) {
+    for (const auto& [metric, x] : task_delta.items()) {
+      if (x.is_number()) (*out)["delta." + metric] = x;
+    }
+  }
   for (const auto& v : task.value("verifiers", json::array())) {
     for (const auto& e : v.value("intervals", json::array())) {
       const json d = e.value("distances", json());
@@ -106,7 +115,7 @@ void AddDistanceMetrics(const json& task, json* out) {
         }
       }
       const json delta = e.value("delta", json());
-      if (delta.is_object()) {
+      if (delta.is_object() && !task_delta.is_object()) {
         for (const auto& [metric, x] : delta.items()) {
           if (x.is_number()) (*out)["delta." + metric] = x;
         }

@@ -159,6 +159,22 @@ TEST(SweepTableTest, MetricsCsvAndSweepCsvShareOneNamingScheme) {
   }
 }
 
+// A run in which no interval was compared (only a lazy verifier drawn)
+// still has the task's δ: metrics.csv had delta.l2 and the sweep's row
+// did not, so grouping sweep.csv by it lost the run.
+TEST(SweepTableTest, TheTasksDeltaIsInTheRowWhenNoIntervalWasCompared) {
+  RunOutcome o;
+  o.exit_code = kRunOk;
+  o.summary = Summary("accepted", false, 0.9, 0);
+  json& t = o.summary["tasks"][0];
+  t["verification"] = {{"delta", {{"l2", 0.001}, {"cosine", 0.5}}}};
+  for (json& v : t["verifiers"]) v["intervals"] = json::array();
+  SweepRow row = RowFromRun(MakeRun(0, 0, {}), WithSolver("honest"), o);
+  EXPECT_EQ(row.metrics.value("delta.l2", json()), 0.001);
+  EXPECT_EQ(row.metrics.value("delta.cosine", json()), 0.5);
+  EXPECT_FALSE(row.metrics.contains("max_distance.l2"));
+}
+
 TEST(SweepTableTest, RowsWrittenWithTheOldBalanceNamesReadUnderTheNewOnes) {
   json j = {{"run", 0}, {"point", 0}, {"repetition", 0}, {"seed", 1}, {"values", json::array()},
             {"metrics", {{"status", "ok"}, {"balance:solver-1", 5}}},
