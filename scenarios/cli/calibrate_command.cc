@@ -1,6 +1,7 @@
 #include "scenarios/cli/calibrate_command.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -16,6 +17,29 @@
 #include "scenarios/cli/path_options.h"
 
 namespace veritrain {
+namespace {
+
+// The entries of `dir` that a calibration does not write: it replaces its
+// own three files and nothing else, so a folder holding anything more (a
+// file of the user's, a run's results) is refused before any work.
+std::vector<std::string> NotACalibrations(const std::string& dir) {
+  static const std::vector<std::string> kOwn = {"calibration.json", "calibration.csv",
+                                                "calibration_nodes.csv"};
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    // An interrupted write's temporary file (core/state/atomic_file.h).
+    const std::string base = name.substr(0, name.find(".tmp."));
+    std::error_code type;
+    const bool file = std::filesystem::is_regular_file(it->symlink_status(type));
+    if (!file || std::find(kOwn.begin(), kOwn.end(), base) == kOwn.end()) out.push_back(name);
+  }
+  if (ec) out.push_back("(cannot be listed: " + ec.message() + ")");
+  return out;
+}
+
+}  // namespace
 
 struct CalibrateCommand::State {
   CLI::App* command = nullptr;
@@ -61,6 +85,15 @@ std::optional<int> CalibrateCommand::Dispatch() {
   if (ec) {
     std::cerr << "cannot create " << out << ": " << ec.message() << "\n";
     return kRunFailed;
+  }
+  if (const std::vector<std::string> foreign = NotACalibrations(out); !foreign.empty()) {
+    std::string some;
+    for (size_t i = 0; i < foreign.size() && i < 3; ++i) some += (i ? ", " : "") + foreign[i];
+    if (foreign.size() > 3) some += ", …";
+    std::cerr << "--out " << out << " holds files that are not a calibration's (" << some
+              << "); nothing was changed: name a new or empty folder, or one that holds "
+                 "a calibration only\n";
+    return kRunBadInput;
   }
   auto written = CalibrateAndWrite(*sc, out);
   if (!written.ok()) {

@@ -259,6 +259,25 @@ TEST_F(WorkflowTest, CalibrateSaysTheCaveatsARunWould) {
       << r.err;
 }
 
+// `calibrate --out` replaces its own three files and nothing else: a folder
+// with a file of the user's (or a run's results) is refused before any
+// work, and left as it was. It replaced the user's calibration.csv there.
+TEST_F(WorkflowTest, CalibrateRefusesAFolderOfOtherFiles) {
+  const std::string file =
+      std::string(VERITRAIN_SOURCE_DIR) + "/scenarios/pol/calibration-too-tight-warns.json";
+  const std::string out = dir_ + "/mine";
+  fs::create_directories(out);
+  std::ofstream(out + "/notes.txt") << "the user's";
+  std::ofstream(out + "/calibration.csv") << "the user's too";
+  CommandResult r = RunVeritrain({"calibrate", file, "--out", out}, dir_);
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("--out " + out + " holds files that are not a calibration's (notes.txt)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(ReadFile(out + "/calibration.csv"), "the user's too");
+  EXPECT_FALSE(fs::exists(out + "/calibration.json"));
+}
+
 // A sweep says its runs' warnings, once per text with how many runs gave
 // it: a run alone prints them, and a sweep printed none (a calibrated δ
 // below the honest error of most of its runs went unsaid).
