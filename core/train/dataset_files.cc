@@ -151,7 +151,8 @@ namespace {
 // What DecodeIdxDataset computes, for the cache's key: bump the version
 // whenever that changes.
 // idx/2: refuses values that are not finite (an idx/1 entry may hold them).
-constexpr const char* kIdxDecoder = "idx/2";
+// idx/3: refuses a gzip file cut inside its trailer.
+constexpr const char* kIdxDecoder = "idx/3";
 
 Result<Dataset> DecodeIdxDataset(const std::string& samples_path,
                                  const std::string& labels_path, int64_t limit,

@@ -154,6 +154,15 @@ Result<IdxArray> ReadIdx(const std::string& path, int64_t max_items) {
                                 std::to_string(header_size + file_bytes) +
                                 " bytes of header and data");
     }
+    // Every byte is there, but a gzip file cut inside its trailer (the
+    // CRC-32 and length that check them) reads as an early end: without
+    // this, a damaged file skipped its only integrity check.
+    int code = Z_OK;
+    gzerror(f.get(), &code);
+    if (code == Z_BUF_ERROR) {
+      return Status::Corruption(where + "the gzip stream is cut short: its trailer (the CRC-32 "
+                                        "that checks the data) is missing");
+    }
   }
   return out;
 }

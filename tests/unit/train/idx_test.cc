@@ -91,6 +91,26 @@ TEST(IdxTest, TruncatedGzipNamesFileAndSizes) {
   std::remove(path.c_str());
 }
 
+// Cut inside its 8-byte trailer, a gzip file still holds every byte of
+// data but not the CRC-32 that checks them: it was read as whole.
+TEST(IdxTest, AGzipFileCutInsideItsTrailerIsRefused) {
+  const std::string whole = ReadFile(kDir + "/t10k-labels-idx1-ubyte.gz");
+  for (size_t cut : {1u, 4u, 8u}) {
+    const std::string path = TempPath("cut-trailer.gz");
+    WriteFile(path, whole.substr(0, whole.size() - cut));
+    auto r = ReadIdx(path);
+    ASSERT_FALSE(r.ok()) << cut;
+    EXPECT_EQ(r.status().code(), Status::Code::kCorruption);
+    EXPECT_THAT(r.status().message(), HasSubstr(path + ": the gzip stream is cut short"));
+    std::remove(path.c_str());
+  }
+  // Whole, it reads.
+  const std::string path = TempPath("whole.gz");
+  WriteFile(path, whole);
+  EXPECT_TRUE(ReadIdx(path).ok());
+  std::remove(path.c_str());
+}
+
 TEST(IdxTest, TruncatedRawFile) {
   const std::string path = TempPath("cut.idx");
   WriteFile(path, SmallIdx().substr(0, 14));
