@@ -93,6 +93,7 @@ constexpr int64_t kMaxMarketParticipants = 1000;
 // What the pool generates: the participants and the totals the later checks need.
 struct MarketPool {
   json participants = json::array();
+  std::vector<std::string> origins;  // the entry that generated each, e.g. "/market/verifiers/0"
   std::optional<int64_t> funds = 0;  // every participant's, nullopt past int64
   int64_t verifiers = 0;
 };
@@ -187,6 +188,7 @@ MarketPool GeneratePool(const json& r, const MarketSpec& spec, std::vector<Scena
                                    {"behaviour", e.behaviour},
                                    {"params", e.params},
                                    {"profile", raw["profile"]}});
+      pool.origins.push_back(at);
     }
   }
   return pool;
@@ -312,7 +314,7 @@ void CheckArrivals(const json& r, std::vector<ScenarioError>* errors) {
 
 }  // namespace
 
-std::vector<ScenarioError> ExpandMarket(json* resolved) {
+std::vector<ScenarioError> ExpandMarket(json* resolved, std::vector<std::string>* origins) {
   json& r = *resolved;
   if (!r.contains("market")) return {};
   std::vector<ScenarioError> errors;
@@ -356,7 +358,10 @@ std::vector<ScenarioError> ExpandMarket(json* resolved) {
   const int64_t max_reward = CheckJobMix(r, spec, &errors);
   CheckMoney(r, spec, pool, max_reward, &errors);
   CheckArrivals(r, &errors);
-  if (errors.empty()) r["participants"] = std::move(pool.participants);
+  if (errors.empty()) {
+    r["participants"] = std::move(pool.participants);
+    if (origins != nullptr) *origins = std::move(pool.origins);
+  }
   return errors;
 }
 

@@ -100,6 +100,10 @@ struct MarketSpec {
 // max_wait that are finite and positive (max_wait: not negative), and none
 // of service, service_time or max_wait without an arrival rate. Returns every error found (empty:
 // the document is expanded). A document without "market" is left as is.
-std::vector<ScenarioError> ExpandMarket(nlohmann::json* resolved);
+// When expanded and `origins` is given, it receives the path of the entry
+// that generated each participant ("/market/verifiers/0"), in order: the
+// place to name in an error about a generated participant.
+std::vector<ScenarioError> ExpandMarket(nlohmann::json* resolved,
+                                        std::vector<std::string>* origins = nullptr);
 
 }  // namespace veritrain

@@ -651,9 +651,24 @@ std::vector<ScenarioError> Check(const json& j, json* resolved) {
   }
   // A market's participants are generated before the checks of
   // participants see them.
-  std::vector<ScenarioError> market = ExpandMarket(resolved);
+  std::vector<std::string> origins;
+  std::vector<ScenarioError> market = ExpandMarket(resolved, &origins);
   if (!market.empty()) return market;
-  return SemanticErrors(*resolved);
+  std::vector<ScenarioError> semantic = SemanticErrors(*resolved);
+  // A generated participant is named by the entry that generated it: a
+  // market has no "participants" to point at.
+  for (ScenarioError& e : semantic) {
+    if (e.path.rfind("/participants/", 0) != 0) continue;
+    const size_t begin = std::string("/participants/").size();
+    const size_t end = e.path.find('/', begin);
+    size_t index = 0;
+    const std::string digits = e.path.substr(begin, end == std::string::npos ? end : end - begin);
+    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+    index = std::stoul(digits);
+    if (index >= origins.size()) continue;
+    e.path = origins[index] + (end == std::string::npos ? "" : e.path.substr(end));
+  }
+  return semantic;
 }
 
 ProfileSpec ProfileFromJson(const json& j) {

@@ -15,6 +15,7 @@ namespace {
 
 using nlohmann::json;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing_util::ErrorOf;
 
 json MarketBase() {
@@ -183,6 +184,18 @@ TEST(MarketScenario, WrongValuesAreRefusedWithTheReason) {
     EXPECT_THAT(error, HasSubstr(c.reason)) << c.what << ": " << error;
     EXPECT_FALSE(error.empty()) << c.what;
   }
+}
+
+// An error about a generated participant names the pool entry that
+// generated it: a market has no "participants" (it named
+// /participants/6/profile/dtype).
+TEST(MarketScenario, AGeneratedParticipantsErrorNamesItsEntry) {
+  json j = MarketBase();
+  j["market"]["verifiers"][1]["profile"] = {{"dtype", "float64"}};
+  const std::string error = ErrorOf(j);
+  EXPECT_THAT(error, HasSubstr("/market/verifiers/1/profile/dtype: \"float64\" differs from "
+                               "the solver's"));
+  EXPECT_THAT(error, Not(HasSubstr("/participants/")));
 }
 
 TEST(MarketScenario, ArrivalRateAndServiceTimesReachTheSpec) {
