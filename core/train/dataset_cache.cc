@@ -251,11 +251,22 @@ Result<std::vector<DatasetCacheFile>> ListDatasetCache(const std::string& dir) {
   std::vector<DatasetCacheFile> out;
   std::error_code ec;
   const fs::path where = dir + kSubdir;
+  // A cache directory that is a file is a mistyped one, not an empty cache.
+  for (const fs::path& p : {fs::path(dir), where}) {
+    std::error_code type_ec;
+    const fs::file_status st = fs::status(p, type_ec);
+    if (fs::exists(st) && !fs::is_directory(st)) {
+      return Status::InvalidArgument(p.string() + " is not a directory");
+    }
+  }
   if (!fs::exists(where, ec)) return out;
   for (fs::directory_iterator it(where, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
     const bool temporary = IsTemporary(name);
     if (!temporary && !IsEntry(name)) continue;
+    // Only files are entries: a FIFO or a folder of that name is not.
+    std::error_code type_ec;
+    if (!fs::is_regular_file(it->symlink_status(type_ec))) continue;
     std::error_code size_ec;
     const auto bytes = fs::file_size(it->path(), size_ec);
     out.push_back({it->path().string(), size_ec ? 0 : static_cast<int64_t>(bytes), temporary});

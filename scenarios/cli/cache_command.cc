@@ -63,14 +63,14 @@ std::optional<int> CacheCommand::Dispatch() {
     return 0;
   }
   if (dir.empty()) {
-    std::cerr << "cache: the dataset cache is off (VERITRAIN_CACHE_DIR=off, or no HOME): "
-                 "nothing to list or clear\n";
+    std::cerr << "cache: the dataset cache is off (--cache-dir off, VERITRAIN_CACHE_DIR=off, "
+                 "or no HOME): nothing to list or clear\n";
     return kRunBadInput;
   }
   auto files = *s_->list ? ListDatasetCache(dir) : ClearDatasetCache(dir);
   if (!files.ok()) {
     std::cerr << "cache: " << files.status().message() << "\n";
-    return kRunFailed;
+    return files.status().code() == Status::Code::kInvalidArgument ? kRunBadInput : kRunFailed;
   }
   int64_t total = 0;
   for (const auto& f : *files) {

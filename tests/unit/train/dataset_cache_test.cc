@@ -398,6 +398,26 @@ TEST(DatasetCacheTest, ClearRemovesEntriesAndLeftoversAndNothingElse) {
   EXPECT_TRUE(ClearDatasetCache(dir.path() + "/nothing-here")->empty());
 }
 
+// A cache directory that is a file is a mistyped one: said, not listed as
+// an empty cache. A FIFO named as an entry is no entry (it was counted).
+TEST(DatasetCacheTest, AFileForTheDirectoryIsRefusedAndOnlyFilesAreEntries) {
+  testing_util::ScratchDir dir;
+  const std::string file = dir.path() + "/a-file";
+  WriteAll(file, "not a directory");
+  auto listed = ListDatasetCache(file);
+  ASSERT_FALSE(listed.ok());
+  EXPECT_EQ(listed.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(listed.status().message(), file + " is not a directory");
+  EXPECT_FALSE(ClearDatasetCache(file).ok());
+  const Source a = MakeSource(dir.path(), "a");
+  ASSERT_TRUE(Load(dir.path(), a).ok());
+  const std::string fifo = dir.path() + "/datasets/" + std::string(64, '0') + ".vtds";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  listed = ListDatasetCache(dir.path());
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->size(), 1u);
+}
+
 TEST(DatasetCacheTest, TheDirectoryFollowsTheEnvironment) {
   ScopedEnv home("HOME", "/home/someone");
   {
