@@ -111,6 +111,9 @@ Result<Dataset> ParseCsvDataset(std::string_view text,
   bool header_pending = options.header != CsvHeader::kAbsent;
   size_t line_no = 0;
   size_t pos = 0;
+  // A UTF-8 byte order mark (spreadsheets write one) is not part of the
+  // first field: it made "-0.96" of a header-less file "not a number".
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") pos = 3;
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();
