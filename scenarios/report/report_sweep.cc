@@ -93,7 +93,7 @@ std::string AggregatesSection(const std::vector<Param>& params,
     for (size_t i = 0; i < params.size(); ++i) {
       row.push_back(i < a.values.size() ? ValueText(a.values[i]) : "");
     }
-    const int64_t cheating = a.tasks - a.honest_tasks;
+    const int64_t cheating = a.tasks - a.untraced_tasks - a.honest_tasks;
     row.push_back(std::to_string(a.runs));
     row.push_back(std::to_string(a.completed));
     row.push_back(std::to_string(a.tasks));

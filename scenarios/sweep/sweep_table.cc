@@ -210,7 +210,11 @@ SweepRow RowFromRun(const SweepRun& run, const Scenario& sc, const RunOutcome& o
       if (t.is_object()) AddDistanceMetrics(t, &m);
     }
     AddTaskCountMetrics(counts, &m);
-    if (counts.tasks > 0) m["solver_honest"] = counts.honest == counts.tasks;
+    // Unknown (null) when no task's solver committed a trace.
+    const int64_t traced = counts.tasks - counts.untraced;
+    if (counts.tasks > 0) {
+      m["solver_honest"] = traced > 0 ? json(counts.honest == traced) : json();
+    }
     for (const char* k : {"profit", "forced_errors", "lazy_exposed", "slashed"}) {
       if (o.summary.contains(k) && o.summary[k].is_object()) {
         FlattenMetrics(o.summary[k], std::string("run.") + k + ".", &m);
@@ -345,11 +349,13 @@ constexpr const char* kRateNames[] = {"flagged", "detection", "false_positive", 
 // one: a cheat challenged only by a challenge its challenger lost was paid,
 // and counts as escaped alone.
 void SetRates(const TaskCounts& c, PointAggregate* a) {
-  const int64_t cheating = c.tasks - c.honest;
+  const int64_t traced = c.tasks - c.untraced;
+  const int64_t cheating = traced - c.honest;
   a->tasks = c.tasks;
   a->honest_tasks = c.honest;
-  if (c.tasks > 0 && c.honest == c.tasks) a->solver_honest = true;
-  if (c.tasks > 0 && c.honest == 0) a->solver_honest = false;
+  a->untraced_tasks = c.untraced;
+  if (traced > 0 && c.honest == traced) a->solver_honest = true;
+  if (traced > 0 && c.honest == 0) a->solver_honest = false;
   a->flagged = c.flagged;
   a->detected = c.detected;
   a->caught = c.caught;
@@ -421,7 +427,7 @@ const std::vector<std::string>& AggregateColumns() {
       for (const char* part : {"_rate", "_ci_low", "_ci_high"}) c.push_back(rate + std::string(part));
     }
     for (const char* n : {"tasks", "honest_tasks", "flagged", "detected", "caught",
-                          "false_positive", "escaped", "rejected"}) {
+                          "false_positive", "escaped", "rejected", "untraced_tasks"}) {
       c.push_back(n);
     }
     return c;
@@ -476,7 +482,7 @@ std::string AggregatesCsv(const std::vector<std::string>& names,
     for (size_t i = 0; i < names.size(); ++i) {
       out << "," << (i < a.values.size() ? CsvField(a.values[i]) : std::string());
     }
-    const int64_t cheating = a.tasks - a.honest_tasks;
+    const int64_t cheating = a.tasks - a.untraced_tasks - a.honest_tasks;
     out << "," << a.runs << "," << a.completed << "," << (a.runs - a.completed) << ","
         << CsvField(a.solver_behaviour) << ","
         << (a.solver_honest ? CsvField(*a.solver_honest) : std::string());
@@ -486,7 +492,8 @@ std::string AggregatesCsv(const std::vector<std::string>& names,
     out << rate_fields(a.escaped_rate, cheating > 0);
     out << rate_fields(a.rejected_rate, a.tasks > 0);
     out << "," << a.tasks << "," << a.honest_tasks << "," << a.flagged << "," << a.detected << ","
-        << a.caught << "," << a.false_positives << "," << a.escaped << "," << a.rejected;
+        << a.caught << "," << a.false_positives << "," << a.escaped << "," << a.rejected << ","
+        << a.untraced_tasks;
     for (const auto& m : mean_set) out << "," << CsvField(a.means.value(m, json()));
     for (const auto& m : interval_set) {
       auto it = a.intervals.find(m);

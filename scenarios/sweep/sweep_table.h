@@ -110,6 +110,9 @@ struct PointAggregate {
   std::string solver_behaviour;  // "" if the runs disagree
   int64_t tasks = 0;         // tasks of the completed runs
   int64_t honest_tasks = 0;  // of them, those whose solver was honest
+  // Of them, those whose solver committed no trace (TaskCounts::untraced):
+  // neither honest nor cheating.
+  int64_t untraced_tasks = 0;
   // true when every task's solver was honest, false when none was; unset
   // when they differ or no run settled.
   std::optional<bool> solver_honest;

@@ -26,6 +26,7 @@ TaskCounts& TaskCounts::operator+=(const TaskCounts& o) {
   escaped += o.escaped;
   rejected += o.rejected;
   unsettled += o.unsettled;
+  untraced += o.untraced;
   return *this;
 }
 
@@ -38,7 +39,13 @@ TaskCounts CountTasks(const json& tasks) {
     const bool detected = t.value("detected", false);
     const bool escaped = t.value("escaped", false);
     ++c.tasks;
-    if (t.value("solver_trace_honest", true) && !detected) ++c.honest;
+    // A summary without the field (written before it) had honest traces.
+    const json honest = t.contains("solver_trace_honest") ? t["solver_trace_honest"] : json(true);
+    if (honest.is_null()) {
+      ++c.untraced;
+    } else if (honest == true && !detected) {
+      ++c.honest;
+    }
     if (t.value("challenged", false) || outcome != "accepted") ++c.flagged;
     if (detected) ++c.detected;
     if (detected && !escaped) ++c.caught;
@@ -59,6 +66,7 @@ void AddTaskCountMetrics(const TaskCounts& c, json* m) {
   (*m)["tasks.false_positive"] = c.false_positive;
   (*m)["tasks.escaped"] = c.escaped;
   (*m)["tasks.rejected"] = c.rejected;
+  (*m)["tasks.untraced"] = c.untraced;
 }
 
 TaskCounts TaskCountsOfRow(const json& m) {
@@ -71,6 +79,7 @@ TaskCounts TaskCountsOfRow(const json& m) {
     c.false_positive = m.value("tasks.false_positive", int64_t{0});
     c.escaped = m.value("tasks.escaped", int64_t{0});
     c.rejected = m.value("tasks.rejected", int64_t{0});
+    c.untraced = m.value("tasks.untraced", int64_t{0});
     // Rows written before "tasks.caught": no task is counted caught that
     // could have escaped (a challenged cheat that was paid all the same).
     c.caught = m.contains("tasks.caught") ? m.value("tasks.caught", int64_t{0})

@@ -39,6 +39,11 @@ struct TaskCounts {
   int64_t escaped = 0;
   int64_t rejected = 0;
   int64_t unsettled = 0;  // tasks whose outcome is "unsettled"
+  // Tasks whose solver committed no trace (summary.json's
+  // solver_trace_honest is null: it timed out or gave up before its
+  // commitment): neither honest nor cheating, so in no rate's denominator
+  // but the flagged and rejected ones.
+  int64_t untraced = 0;
 
   TaskCounts& operator+=(const TaskCounts& o);
 };

@@ -356,6 +356,41 @@ TEST(SweepTableTest, AnInfiniteDistanceIsTheLargestAndItsMeanIsInfinite) {
   EXPECT_NE(AggregatesCsv({}, points).find("inf"), std::string::npos);
 }
 
+// A cheating solver that timed out before its commitment has no trace
+// (solver_trace_honest null): it was counted an honest task, so a lazy
+// point showed solver_honest true, honest_tasks 3 and a false-positive
+// rate of 0. It is now neither honest nor cheating.
+TEST(SweepTableTest, ATaskWithoutATraceIsNeitherHonestNorCheating) {
+  std::vector<SweepRow> rows;
+  for (int64_t i = 0; i < 4; ++i) {
+    RunOutcome o;
+    o.exit_code = kRunOk;
+    o.summary = Summary("solver_timeout", false, 0.0, 0);
+    o.summary["tasks"][0]["solver_trace_honest"] = nullptr;
+    if (i == 3) o.summary = Judged(Summary("rejected", true, 0.5, 0), false);  // one traced cheat
+    rows.push_back(RowFromRun(MakeRun(i, 0, {"lazy"}), WithSolver("lazy"), o));
+  }
+  EXPECT_TRUE(rows[0].metrics.at("solver_honest").is_null());
+  EXPECT_EQ(rows[0].metrics.value("tasks.untraced", -1), 1);
+  EXPECT_EQ(rows[0].metrics.value("tasks.honest", -1), 0);
+  auto points = Aggregate(rows);
+  ASSERT_EQ(points.size(), 1u);
+  EXPECT_EQ(points[0].tasks, 4);
+  EXPECT_EQ(points[0].untraced_tasks, 3);
+  EXPECT_EQ(points[0].honest_tasks, 0);
+  EXPECT_EQ(points[0].solver_honest, false);  // the one traced task cheated
+  EXPECT_DOUBLE_EQ(points[0].detection_rate.rate, 1.0);  // 1 of the 1 traced cheat
+  const auto table = ParseCsv(AggregatesCsv({"behaviour"}, points));
+  ASSERT_EQ(table.size(), 2u);
+  const auto column = [&](const std::string& name) {
+    const auto it = std::find(table[0].begin(), table[0].end(), name);
+    return it == table[0].end() ? std::string("missing") : table[1][it - table[0].begin()];
+  };
+  EXPECT_EQ(column("untraced_tasks"), "3");
+  EXPECT_EQ(column("false_positive_rate"), "");
+  EXPECT_EQ(column("detection_rate"), "1.0");
+}
+
 TEST(SweepTableTest, AggregatesNameTheRateByTheSolver) {
   std::vector<SweepRow> rows;
   for (int64_t i = 0; i < 8; ++i) {
