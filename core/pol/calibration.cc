@@ -366,6 +366,14 @@ void Summarise(const Sampling& s, const DeltaTable& honest, const DeltaTable& pr
 void EstimateFalsePositives(const Sampling& s, const DeltaTable& probe, Calibration* out) {
   const int64_t k = s.task.interval;
   int64_t events = 0, trials = 0;
+  // The profiles whose samples stand for a verifier's check.
+  std::set<size_t> judged;
+  for (size_t i = 0; i < s.settings.profiles.size(); ++i) {
+    const auto& verifiers = s.task.verifiers;
+    if (std::find(verifiers.begin(), verifiers.end(), s.settings.profiles[i]) != verifiers.end()) {
+      judged.insert(i);
+    }
+  }
   std::set<uint64_t> all_seeds;
   for (const auto& r : out->ranges) all_seeds.insert(r.seed);
   if (all_seeds.size() >= 2) {
@@ -386,6 +394,7 @@ void EstimateFalsePositives(const Sampling& s, const DeltaTable& probe, Calibrat
       }
       for (const auto& r : out->ranges) {
         if (r.seed != seed || r.steps() != k) continue;
+        if (!judged.empty() && judged.count(r.profile) == 0) continue;
         ++trials;
         if (Exceeds(r.distances, delta)) ++events;
       }

@@ -65,8 +65,20 @@ CalibrationTask CalibrationTaskFor(const Scenario& scenario) {
   t.arity = scenario.protocol.arity;
   t.metrics = scenario.protocol.metrics;
   t.reference = scenario.protocol.reference;
+  // Every verifier that checks the task checks the top-Q intervals and
+  // draws its random ones independently (interval_selection.h).
+  int64_t verifiers = 0;
+  for (const auto& p : scenario.participants) {
+    if (p.role != "verifier") continue;
+    ++verifiers;
+    auto profile = HardwareProfile::FromJson(p.profile.ToJson());
+    if (profile.ok()) t.verifiers.push_back(*profile);
+  }
+  const int64_t per_task = scenario.economics.task.verifiers_per_task;
+  const int64_t checking = per_task > 0 ? std::min(per_task, verifiers) : verifiers;
   t.checks_per_task = std::min<int64_t>(
-      scenario.protocol.top_q + scenario.protocol.random_samples, scenario.intervals());
+      scenario.protocol.top_q + scenario.protocol.random_samples * std::max<int64_t>(1, checking),
+      scenario.intervals());
   return t;
 }
 

@@ -128,6 +128,20 @@ Status CheckCalibrationProfiles(const Scenario& sc) {
     listed.push_back(*parsed);
   }
   std::string errors;
+  // A profile listed twice counts its samples twice: the predicted rate of
+  // false positives leans toward it, with an interval narrower than its
+  // samples warrant.
+  for (size_t j = 0; j < listed.size(); ++j) {
+    for (size_t i = 0; i < j; ++i) {
+      if (listed[i] == listed[j]) {
+        Append(&errors, "/protocol/calibration/profiles/" + std::to_string(j) +
+                            ": the same profile as /protocol/calibration/profiles/" +
+                            std::to_string(i) + " (" + listed[i].ToJson().dump() +
+                            "): its samples would count twice; list each profile once");
+        break;
+      }
+    }
+  }
   for (size_t i = 0; i < sc.participants.size(); ++i) {
     const ParticipantSpec& p = sc.participants[i];
     if (p.role != "solver" && p.role != "verifier") continue;

@@ -270,6 +270,14 @@ TEST(JobCheckTest, ACalibrationMustListEveryParticipantsProfile) {
   EXPECT_THAT(problems, ::testing::Not(HasSubstr("/participants/0/profile")));
   doc["protocol"]["calibration"]["profiles"] = {{{"threads", 2}}, {{"threads", 1}}};
   EXPECT_TRUE(CheckCalibrationProfiles(ParseJobCheckDoc(doc)).ok());
+  // A profile listed twice (defaults filled in) would count its samples
+  // twice in the predicted false-positive rate.
+  doc["protocol"]["calibration"]["profiles"] = {
+      {{"threads", 2}}, {{"threads", 1}}, {{"threads", 2}, {"dtype", "float32"}}};
+  EXPECT_THAT(CheckCalibrationProfiles(ParseJobCheckDoc(doc)).message(),
+              HasSubstr("/protocol/calibration/profiles/2: the same profile as "
+                        "/protocol/calibration/profiles/0"));
+  doc["protocol"]["calibration"]["profiles"] = {{{"threads", 2}}, {{"threads", 1}}};
   // Exact mode has no thresholds to calibrate: the scenario check refuses
   // the block before the profiles are compared.
   doc["protocol"]["calibration"]["profiles"] = {{{"threads", 2}}};
