@@ -1,13 +1,11 @@
 // The allocator keeps what a training step frees: tensors of a MiB, freed
 // and allocated again, cost no page fault once the process applied a
-// hardware profile; other blocks as large go back to the system when
-// freed. Measured in a fresh process (this binary run again with one
+// hardware profile. Measured in a fresh process (this binary run again with one
 // test), since glibc's thresholds depend on what the process freed before,
 // and other tests free large blocks.
 #include "core/train/allocator_tuning.h"
 
 #include <gtest/gtest.h>
-#include <malloc.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -115,30 +113,6 @@ TEST(AllocatorTuningTest, Child) {
     // in all with glibc 2.36).
     EXPECT_GT(FaultsOfReusedTensors(), 2000);
   }
-}
-
-TEST(AllocatorTuningTest, AfterAProfileLargeBlocksThatAreNotTensorsAreMapped) {
-#if VERITRAIN_TEST_UNDER_ASAN
-  GTEST_SKIP() << "measures glibc's malloc, which AddressSanitizer replaces";
-#endif
-  EXPECT_EQ(RunChild("AllocatorTuningTest.MappedChild", "tuned"), 0);
-}
-
-// A received message of a large state's tensor, say: mapped, so that its
-// memory goes back to the system when it is freed, rather than staying in
-// the heap among the small blocks. Was: kept in the heap up to 32 MiB.
-TEST(AllocatorTuningTest, MappedChild) {
-  const char* mode = std::getenv(kChildEnv);
-  if (mode == nullptr) return;
-  HardwareProfile p;
-  p.threads = 1;
-  ASSERT_TRUE(ApplyHardwareProfile(p).ok());
-  const size_t mapped_before = mallinfo2().hblkhd;
-  void* block = std::malloc(2 << 20);
-  ASSERT_NE(block, nullptr);
-  EXPECT_GE(mallinfo2().hblkhd, mapped_before + (2 << 20));
-  std::free(block);
-  EXPECT_EQ(mallinfo2().hblkhd, mapped_before);
 }
 
 }  // namespace
