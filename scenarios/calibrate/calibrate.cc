@@ -88,11 +88,14 @@ namespace {
 // stands for a task seed of its own), so the runs of a sweep over seeds,
 // in one process, calibrate once.
 std::string CalibrationKey(const Scenario& scenario) {
+  // Each participant's role and profile, and how many verifiers check a
+  // task: what the predicted false-positive rates depend on.
   nlohmann::json profiles = nlohmann::json::array();
-  for (const auto& p : scenario.participants) profiles.push_back(p.profile.ToJson());
+  for (const auto& p : scenario.participants) profiles.push_back({p.role, p.profile.ToJson()});
   return nlohmann::json{{"job", scenario.job},
                         {"protocol", scenario.resolved.value("protocol", nlohmann::json())},
                         {"profiles", profiles},
+                        {"verifiers_per_task", scenario.economics.task.verifiers_per_task},
                         {"plugins", scenario.plugins},
                         {"source_dir", scenario.source_dir}}
       .dump();

@@ -174,6 +174,25 @@ TEST(CalibrateTest, EqualProfilesReproduceExactly) {
 // The first interval's heavy tail is sampled by more seeds: one whole-
 // interval sample per extra seed and profile other than the solver's, all
 // of interval 0, on seeds of their own.
+// A calibration is kept for the runs of a sweep that share what it
+// depends on: how many verifiers check a task is part of that (the
+// per-task rate compounds their checks), so a sweep over it calibrates
+// each point.
+TEST(CalibrateTest, TheVerifiersPerTaskAreInTheCalibrationsKey) {
+  nlohmann::json j = SyntheticScenario();
+  nlohmann::json second = j["participants"][1];
+  second["name"] = "verifier-2";
+  j["participants"].push_back(second);
+  auto all = CalibrateScenario(Parse(j));
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  j["economics"]["verifiers_per_task"] = 1;
+  auto one = CalibrateScenario(Parse(j));
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  // No honest interval outside δ either way; fewer checks a task, a lower
+  // upper bound per task.
+  EXPECT_LT(one->false_positive_per_task.high, all->false_positive_per_task.high);
+}
+
 TEST(CalibrateTest, FirstIntervalSeedsSampleTheFirstIntervalOnly) {
   nlohmann::json j = SyntheticScenario();
   j["protocol"]["calibration"]["first_interval_seeds"] = 5;
