@@ -12,6 +12,7 @@
 #include "scenarios/check/behaviour_check.h"
 #include "scenarios/calibrate/calibrate.h"
 #include "scenarios/calibrate/calibration_warnings.h"
+#include "scenarios/runner/results_folder.h"
 #include "scenarios/runner/run.h"
 #include "scenarios/spec/scenario.h"
 #include "scenarios/cli/path_options.h"
@@ -29,8 +30,7 @@ std::vector<std::string> NotACalibrations(const std::string& dir) {
   std::error_code ec;
   for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
-    // An interrupted write's temporary file (core/state/atomic_file.h).
-    const std::string base = name.substr(0, name.find(".tmp."));
+    const std::string base = AtomicWriteTarget(name);  // an interrupted write's too
     std::error_code type;
     const bool file = std::filesystem::is_regular_file(it->symlink_status(type));
     if (!file || std::find(kOwn.begin(), kOwn.end(), base) == kOwn.end()) out.push_back(name);
@@ -87,10 +87,8 @@ std::optional<int> CalibrateCommand::Dispatch() {
     return kRunFailed;
   }
   if (const std::vector<std::string> foreign = NotACalibrations(out); !foreign.empty()) {
-    std::string some;
-    for (size_t i = 0; i < foreign.size() && i < 3; ++i) some += (i ? ", " : "") + foreign[i];
-    if (foreign.size() > 3) some += ", …";
-    std::cerr << "--out " << out << " holds files that are not a calibration's (" << some
+    std::cerr << "--out " << out << " holds files that are not a calibration's ("
+              << FirstNames(foreign)
               << "); nothing was changed: name a new or empty folder, or one that holds "
                  "a calibration only\n";
     return kRunBadInput;

@@ -42,9 +42,7 @@ std::string ReadSmall(int fd) {
 // interrupted atomic write's temporary file of one, core/state/atomic_file.h)
 // is one a run or sweep writes.
 bool IsResultsEntry(const std::string& name) {
-  const size_t tmp = name.find(".tmp.");
-  const std::string base = tmp == std::string::npos ? name : name.substr(0, tmp);
-  return ResultsFolderEntries().count(base) > 0;
+  return ResultsFolderEntries().count(AtomicWriteTarget(name)) > 0;
 }
 
 // Whether `path` (a manifest.json or sweep.json) is one a veritrain run or
@@ -65,8 +63,7 @@ bool WrittenByVeritrain(const fs::path& path) {
 // Whether `name` ends with `suffix`, or is an interrupted atomic write's
 // temporary file of such a name.
 bool NamedLike(const std::string& name, const std::string& suffix) {
-  const size_t tmp = name.find(".tmp.");
-  const std::string base = tmp == std::string::npos ? name : name.substr(0, tmp);
+  const std::string base = AtomicWriteTarget(name);
   return base.size() > suffix.size() &&
          base.compare(base.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -117,6 +114,17 @@ std::vector<std::string> ForeignInRuns(const fs::path& runs) {
 }
 
 }  // namespace
+
+std::string AtomicWriteTarget(const std::string& name) {
+  return name.substr(0, name.find(".tmp."));
+}
+
+std::string FirstNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size() && i < 3; ++i) out += (i ? ", " : "") + names[i];
+  if (names.size() > 3) out += ", …";
+  return out;
+}
 
 const std::set<std::string>& ResultsFolderEntries() {
   static const std::set<std::string> kEntries = {
@@ -207,9 +215,7 @@ Result<ResultsFolder> OpenResultsFolder(const std::string& dir, ResultsKind kind
   }
   if (ec) return Status::IOError("cannot list the results folder " + folder.path_ + ": " + ec.message());
   if (!foreign.empty()) {
-    std::string some;
-    for (size_t i = 0; i < foreign.size() && i < 3; ++i) some += (i ? ", " : "") + foreign[i];
-    if (foreign.size() > 3) some += ", …";
+    const std::string some = FirstNames(foreign);
     // Left as it was found: without the lock file this open made.
     if (!had_lock) ::unlink(lock_path.c_str());
     return Status::InvalidArgument("the results folder " + folder.path_ +

@@ -30,6 +30,7 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
 #include "core/util/status.h"
 
@@ -47,6 +48,15 @@ bool PathIsWithin(const std::string& inner, const std::string& outer);
 
 // Names a run's or a sweep's folder holds at its top level.
 const std::set<std::string>& ResultsFolderEntries();
+
+// The name of the file that `name` is an interrupted atomic write's
+// temporary file of ("summary.json.tmp.123.0" -> "summary.json",
+// core/state/atomic_file.h); `name` itself otherwise.
+std::string AtomicWriteTarget(const std::string& name);
+
+// The first three of `names`, comma-separated, then ", …" when there are
+// more: how a refusal lists what it found.
+std::string FirstNames(const std::vector<std::string>& names);
 
 class ResultsFolder {
  public:
