@@ -39,8 +39,13 @@ TaskCounts CountTasks(const json& tasks) {
     const bool detected = t.value("detected", false);
     const bool escaped = t.value("escaped", false);
     ++c.tasks;
-    // A summary without the field (written before it) had honest traces.
-    const json honest = t.contains("solver_trace_honest") ? t["solver_trace_honest"] : json(true);
+    // No trace: the field null, or absent from a task without a proof (no
+    // final_state_hash: the solver timed out or gave up before posting
+    // one). A summary written before the field had honest traces.
+    const bool proved = t.contains("final_state_hash");
+    const json honest = t.contains("solver_trace_honest") ? t["solver_trace_honest"]
+                        : proved                          ? json(true)
+                                                          : json();
     if (honest.is_null()) {
       ++c.untraced;
     } else if (honest == true && !detected) {

@@ -40,9 +40,9 @@ struct TaskCounts {
   int64_t rejected = 0;
   int64_t unsettled = 0;  // tasks whose outcome is "unsettled"
   // Tasks whose solver committed no trace (summary.json's
-  // solver_trace_honest is null: it timed out or gave up before its
-  // commitment): neither honest nor cheating, so in no rate's denominator
-  // but the flagged and rejected ones.
+  // solver_trace_honest null, or absent with no final_state_hash: it timed
+  // out or gave up before posting its proof): neither honest nor cheating,
+  // so in no rate's denominator but the flagged and rejected ones.
   int64_t untraced = 0;
 
   TaskCounts& operator+=(const TaskCounts& o);

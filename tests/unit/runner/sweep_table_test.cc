@@ -357,7 +357,7 @@ TEST(SweepTableTest, AnInfiniteDistanceIsTheLargestAndItsMeanIsInfinite) {
 }
 
 // A cheating solver that timed out before its commitment has no trace
-// (solver_trace_honest null): it was counted an honest task, so a lazy
+// (no proof, no solver_trace_honest): it was counted an honest task, so a lazy
 // point showed solver_honest true, honest_tasks 3 and a false-positive
 // rate of 0. It is now neither honest nor cheating.
 TEST(SweepTableTest, ATaskWithoutATraceIsNeitherHonestNorCheating) {
@@ -366,7 +366,11 @@ TEST(SweepTableTest, ATaskWithoutATraceIsNeitherHonestNorCheating) {
     RunOutcome o;
     o.exit_code = kRunOk;
     o.summary = Summary("solver_timeout", false, 0.0, 0);
-    o.summary["tasks"][0]["solver_trace_honest"] = nullptr;
+    // As the run writes it: no proof, so neither field (one run says null).
+    json& task = o.summary["tasks"][0];
+    task.erase("final_state_hash");
+    task.erase("solver_trace_honest");
+    if (i == 1) task["solver_trace_honest"] = nullptr;
     if (i == 3) o.summary = Judged(Summary("rejected", true, 0.5, 0), false);  // one traced cheat
     rows.push_back(RowFromRun(MakeRun(i, 0, {"lazy"}), WithSolver("lazy"), o));
   }
