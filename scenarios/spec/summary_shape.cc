@@ -118,6 +118,7 @@ constexpr const char* kShape = R"({
   "warnings": ["string"],
   "stopped_early": {"reason": "string", "tasks_planned": "integer"},
   "timings": {"wall_seconds": "number", "runner_peak_rss_bytes": "integer",
+              "runner_rss_after_setup_bytes": "integer",
               "peak_rss_bytes": {"*participant": "integer"}},
   "market": {
     "assignment": "string",
