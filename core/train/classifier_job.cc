@@ -20,8 +20,6 @@ namespace veritrain {
 
 namespace {
 
-// Rows of the test set evaluated at once by TestAccuracy.
-constexpr int64_t kTestChunkRows = 1024;
 
 torch::ScalarType DTypeOf(const JobConfig& c) {
   return c.dtype == "float64" ? torch::kFloat64 : torch::kFloat32;
@@ -125,8 +123,9 @@ class ClassifierJob : public TrainingJob {
       // autograd state at all (inference mode).
       c10::InferenceMode inference;
       int64_t correct = 0;
-      for (int64_t start = 0; start < test_.size(); start += kTestChunkRows) {
-        const int64_t n = std::min(kTestChunkRows, test_.size() - start);
+      const int64_t chunk = TestChunkRows(config_.batch_size);
+      for (int64_t start = 0; start < test_.size(); start += chunk) {
+        const int64_t n = std::min(chunk, test_.size() - start);
         torch::Tensor logits =
             ForwardChain(layers_, state, test_.x.narrow(0, start, n));
         correct += logits.argmax(1).eq(test_.y.narrow(0, start, n)).sum().item<int64_t>();

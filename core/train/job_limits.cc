@@ -1,5 +1,6 @@
 #include "core/train/job_limits.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace veritrain {
@@ -75,6 +76,10 @@ Status CheckBatchBytes(int64_t batch_size, int64_t values_per_example,
       " bytes of inputs and activations (" + CountText(example.value()) +
       " bytes an example, estimated from " + fields + "), more than the limit of " +
       GroupedDigits(kMaxBatchBytes) + " bytes; lower job.batch_size");
+}
+
+int64_t TestChunkRows(int64_t batch_size) {
+  return std::clamp<int64_t>(batch_size, 1, kMaxTestChunkRows / 2) * 2;
 }
 
 }  // namespace veritrain

@@ -75,4 +75,14 @@ int64_t DTypeBytes(const std::string& dtype);
 Status CheckBatchBytes(int64_t batch_size, int64_t values_per_example,
                        int64_t element_bytes, const std::string& fields);
 
+// Rows of the test set a job's TestAccuracy evaluates at once: twice the
+// training batch, at most kMaxTestChunkRows. A chunk then holds about
+// what a training step's batch does (forward outputs only, of twice the
+// rows), whatever a row's size: 1024 rows at a time made a transformer's
+// (width 384, 16 tokens a row) MLP activations 100 MB each, and the
+// evaluation after training was the solver's peak, 11 times its 42 MB
+// state. REQUIRES: batch_size >= 1.
+inline constexpr int64_t kMaxTestChunkRows = 1024;
+int64_t TestChunkRows(int64_t batch_size);
+
 }  // namespace veritrain

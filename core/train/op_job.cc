@@ -19,7 +19,6 @@ namespace veritrain {
 namespace {
 
 constexpr int64_t kIgnoredLabel = -100;
-constexpr int64_t kEvalChunk = 1024;
 
 torch::ScalarType DTypeOf(const JobConfig& c) {
   return c.dtype == "float64" ? torch::kFloat64 : torch::kFloat32;
@@ -157,8 +156,9 @@ class OpJob : public TrainingJob {
     int64_t counted = 0;
     try {
       c10::InferenceMode inference;  // no autograd state at all
-      for (int64_t start = 0; start < test.size(); start += kEvalChunk) {
-        const int64_t n = std::min(kEvalChunk, test.size() - start);
+      const int64_t chunk = TestChunkRows(config_.batch_size);
+      for (int64_t start = 0; start < test.size(); start += chunk) {
+        const int64_t n = std::min(chunk, test.size() - start);
         torch::Tensor x = Shaped(test.x.narrow(0, start, n));
         torch::Tensor y = test.y.narrow(0, start, n).reshape({-1});
         VT_ASSIGN_OR_RETURN(torch::Tensor logits,

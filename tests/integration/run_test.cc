@@ -180,12 +180,17 @@ TEST_F(RunTest, SyntheticTaskIsAcceptedAndResultsAreWritten) {
   }
 }
 
-// The runner's checks step the job (and a calibration re-executes it); the
-// memory those steps freed is given back before the roles start, and not
-// held idle through the run (with a 114 MB state it was 330 MiB). A
-// transformer whose state with Adam is 42 MB: the checks' steps hold
-// three such states at once.
-TEST_F(RunTest, TheRunnerGivesBackWhatItsChecksUsedBeforeTheTasks) {
+// Memory at a size the presets do not use: a transformer whose state with
+// Adam is 42 MB (16 tokens a row, width 384).
+//  - The runner's checks step the job (and a calibration re-executes it);
+//    the memory those steps freed is given back before the roles start,
+//    not held idle through the run (with a 114 MB state it was 330 MiB).
+//    The checks' steps hold three such states at once.
+//  - The solver's test-set evaluation after training goes in chunks of
+//    about a training batch: 1024 rows at a time made 100 MB activations
+//    and the solver peaked at 488 MB. Now it stays within a LibTorch
+//    process (about 100 MiB) and five states.
+TEST_F(RunTest, AJobOf42MBKeepsTheRunnerAndTheSolverSmall) {
   const std::string scenario = Patched(
       "transformer", {{"job", {{"steps", 4},
                                {"params", {{"d_model", 384}, {"heads", 4}, {"mlp_hidden", 1536}}}}},
@@ -199,6 +204,8 @@ TEST_F(RunTest, TheRunnerGivesBackWhatItsChecksUsedBeforeTheTasks) {
   const int64_t held = timings.at("runner_rss_after_setup_bytes").get<int64_t>();
   EXPECT_GT(held, int64_t{20} << 20);
   EXPECT_LT(held, peak - 2 * int64_t{42'000'000}) << timings.dump();
+  const int64_t solver = timings.at("peak_rss_bytes").at("solver-1").get<int64_t>();
+  EXPECT_LT(solver, (int64_t{100} << 20) + 5 * int64_t{42'000'000}) << timings.dump();
 }
 
 // The same seed gives the same run whether the roles are forked from the
