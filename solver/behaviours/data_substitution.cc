@@ -36,14 +36,24 @@ class DataSubstitutionSolver final : public SolverBehaviour {
     VT_ASSIGN_OR_RETURN(TensorMap batch, job.Batch(step));
     VT_ASSIGN_OR_RETURN(TensorMap other, job.Batch(step + offset_));
     try {
-      const int64_t size = batch.at("data/y").size(0);
+      // Samples are the rows of data/x. A sequence job's data/y holds a
+      // label per token, flattened (seq_len rows a sample): a sample's
+      // labels are its rows there.
+      const int64_t size = batch.at("data/x").size(0);
       const int64_t m = std::min<int64_t>(
           size, static_cast<int64_t>(
                     std::ceil(fraction_ * static_cast<double>(size))));
       std::vector<bool> changed(static_cast<size_t>(m), false);
       for (const char* name : {"data/x", "data/y"}) {
-        const torch::Tensor mine = batch.at(name).narrow(0, 0, m).contiguous();
-        const torch::Tensor theirs = other.at(name).narrow(0, 0, m).contiguous();
+        const int64_t rows = batch.at(name).size(0);
+        if (size == 0 || rows % size != 0 || other.at(name).size(0) != rows) {
+          return Status::Internal(std::string("data-substitution: ") + name + " has " +
+                                  std::to_string(rows) + " rows for a batch of " +
+                                  std::to_string(size) + " samples");
+        }
+        const int64_t per_sample = rows / size;
+        const torch::Tensor mine = batch.at(name).narrow(0, 0, m * per_sample).contiguous();
+        const torch::Tensor theirs = other.at(name).narrow(0, 0, m * per_sample).contiguous();
         const size_t row = m > 0 ? static_cast<size_t>(mine.nbytes()) / static_cast<size_t>(m) : 0;
         const auto* a = static_cast<const char*>(mine.data_ptr());
         const auto* b = static_cast<const char*>(theirs.data_ptr());
@@ -51,7 +61,7 @@ class DataSubstitutionSolver final : public SolverBehaviour {
           changed[i] = changed[i] || std::memcmp(a + i * row, b + i * row, row) != 0;
         }
         torch::Tensor t = batch.at(name).clone();
-        t.narrow(0, 0, m).copy_(theirs);
+        t.narrow(0, 0, m * per_sample).copy_(theirs);
         batch[name] = t;
       }
       substituted_ += m;

@@ -1,7 +1,9 @@
 // data-substitution: a solver that trains every step, but not on the data
 // the task fixes: in each batch, the first ceil(fraction·B) samples are
 // replaced by other samples of the training set (those the data order
-// assigns to step s + T). The task's data order is what stops a solver
+// assigns to step s + T). A sample is a row of the batch's inputs: for a
+// sequence job (the transformer) a whole sequence, with its tokens'
+// labels. The task's data order is what stops a solver
 // from choosing its batches — the freedom the spoof of Zhang et al. (S&P
 // 2022) relies on when it crafts the data of each step — so this solver
 // simply deviates from it and commits as if it had not: training on its

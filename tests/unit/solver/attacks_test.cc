@@ -275,6 +275,35 @@ TEST_F(AttacksTest, DataSubstitutionWithNothingElseToTrainOnTrainsHonestly) {
   EXPECT_FALSE(usual.behaviour->TrainsHonestly());
 }
 
+// A sequence job's samples are its sequences: data/y holds a label per
+// token, flattened. The share is counted in sequences (a quarter of 16 is
+// 4), and a sequence goes with its own labels. It was counted in tokens:
+// 0.25 asked for 64 of the 16 sequences and the step failed, and 0.05
+// replaced 13 of 16 while reporting 5%.
+TEST_F(AttacksTest, DataSubstitutionOnSequencesCountsSequences) {
+  auto config = JobConfig::FromJson({{"name", "transformer"},
+                                     {"steps", kSteps},
+                                     {"batch_size", 16},
+                                     {"init_seed", 3},
+                                     {"data_seed", 5},
+                                     {"vocab", 16},
+                                     {"seq_len", 8},
+                                     {"d_model", 16},
+                                     {"heads", 2},
+                                     {"layers", 1},
+                                     {"optimizer", {{"name", "adam"}, {"lr", 0.01}}}});
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  auto job = MakeJob(*config);
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  Driven quarter = Drive("data-substitution", {{"fraction", 0.25}}, **job);
+  EXPECT_EQ(quarter.behaviour->Report()["samples_substituted"], kSteps * 4);
+  EXPECT_EQ(quarter.behaviour->Report()["substituted_fraction"], 0.25);
+  Driven one = Drive("data-substitution", {{"fraction", 0.05}}, **job);
+  EXPECT_EQ(one.behaviour->Report()["samples_substituted"], kSteps);  // 1 of 16 each
+  EXPECT_EQ(one.behaviour->Report()["substituted_fraction"], 1.0 / 16);
+  EXPECT_FALSE(one.behaviour->TrainsHonestly());
+}
+
 TEST_F(AttacksTest, PrecisionDowngradeStaysCloseButNotEqual) {
   Driven r = Drive("precision-downgrade", nlohmann::json::object(), *job_);
   EXPECT_EQ(r.behaviour->steps_computed(), kSteps);
