@@ -203,6 +203,12 @@ Status Solver::OnEvent(const Message& m) {
       Status told = link_.Request(Pack(TrainingFailed{s.ToString()}, m.task)).status();
       if (!told.ok()) spdlog::warn("solver: telling the arbiter: {}", told.ToString());
     }
+    // But a failure of the code (a behaviour's, a plug-in job's, LibTorch's
+    // on a step) is the simulator's, not the solver's: settled as the
+    // deadline, it read as a solver that timed out and was slashed, in a
+    // run that exited 0. The solver process fails instead, and the run
+    // with it, naming the error.
+    if (s.code() == Status::Code::kInternal) return s.WithContext("training " + m.task);
   }
   return Status::Ok();
 }

@@ -191,6 +191,26 @@ TEST_F(WorkflowTest, APluginJobThatDependsOnItsProcessIsRefused) {
       << r.err;
 }
 
+// A plug-in job whose op throws on its 200th call: check's few steps pass
+// it, and the solver's training fails on a step. That is the job's bug, not
+// a solver that timed out: the run fails naming the error (it exited 0, the
+// task settled as solver_timeout and the honest solver slashed).
+TEST_F(WorkflowTest, AJobThatFailsInTrainingFailsTheRun) {
+  const std::string file =
+      Write("fails", {{"job", {{"name", "fails-in-training"}, {"steps", 400}}},
+                      {"protocol", {{"checkpoint_interval", 100}}}});
+  CommandResult checked = RunVeritrain({"check", file, "--plugin", VERITRAIN_FAILING_PLUGIN}, dir_);
+  ASSERT_EQ(checked.exit_code, 0) << checked.out << checked.err;
+  const std::string out = dir_ + "/fails";
+  CommandResult r =
+      RunVeritrain({"run", file, "--out", out, "--plugin", VERITRAIN_FAILING_PLUGIN}, dir_);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("veritrain-solver (solver-1) exited with status 1: Internal: training "
+                       "task-0001: node 'fc.forward': the fc op failed at its 200th call"),
+            std::string::npos)
+      << r.err;
+}
+
 // A run interrupted while its roles work ends with 130 and says it was
 // interrupted, not that it failed ("run failed: Unavailable: interrupted").
 TEST_F(WorkflowTest, AnInterruptedRunSaysSoRatherThanThatItFailed) {
