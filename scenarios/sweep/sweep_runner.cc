@@ -21,6 +21,7 @@
 #include "core/state/atomic_file.h"
 #include "core/util/build_info.h"
 #include "core/util/json_depth.h"
+#include "core/util/json_keys.h"
 #include "scenarios/cli/progress.h"
 #include "scenarios/runner/folder_audit.h"
 #include "scenarios/runner/process_supervisor.h"
@@ -317,10 +318,9 @@ Result<std::vector<SweepRow>> ReadSweepRows(const std::string& dir) {
     ++n;
     if (line.empty()) continue;
     VT_RETURN_IF_ERROR(CheckJsonFileDepth(line, path + ": line " + std::to_string(n)));
-    json j = json::parse(line, nullptr, false);
-    if (j.is_discarded()) {
-      return Status::Corruption(path + ": line " + std::to_string(n) + " is not JSON");
-    }
+    // Strictly: a key repeated in a row is read as its last value here and
+    // as its first by another reader (json_keys.h).
+    VT_ASSIGN_OR_RETURN(json j, ParseStrictJson(line, path + ": line " + std::to_string(n)));
     auto row = SweepRow::FromJson(j);
     if (!row.ok()) return row.status().WithContext(path + ": line " + std::to_string(n));
     rows.push_back(std::move(*row));

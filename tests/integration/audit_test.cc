@@ -139,6 +139,30 @@ TEST_F(AuditTest, ACrashEntryTheScenarioDoesNotGiveFails) {
   }
 }
 
+// An entry of ledger.jsonl that parses to the event log's entry but is
+// not written as the arbiter writes it: a repeated key (this parser keeps
+// the last value, another reader the first), an added field, spaces, a
+// byte order mark. Each passed the audit.
+TEST_F(AuditTest, ALedgerEntryInAnotherFormFails) {
+  const std::string ledger = ReadFile(dir_ + "/ledger.jsonl");
+  const size_t second = ledger.find('\n') + 1;
+  ASSERT_EQ(ledger.compare(second, 10, "{\"amount\":"), 0) << ledger;
+  for (const auto& [label, edited] : std::vector<std::pair<std::string, std::string>>{
+           {"repeated key", ledger.substr(0, second) + "{\"amount\":999999," +
+                                ledger.substr(second + 1)},
+           {"added field", ledger.substr(0, second) + "{\"note\":\"forged\"," +
+                               ledger.substr(second + 1)},
+           {"spaces", ledger.substr(0, second) + "{ " + ledger.substr(second + 1)},
+           {"byte order mark", "\xEF\xBB\xBF" + ledger}}) {
+    WriteFile(dir_ + "/ledger.jsonl", edited);
+    CommandResult r = Audit();
+    EXPECT_EQ(r.exit_code, 1) << label << "\n" << r.out << r.err;
+    EXPECT_TRUE(Contains(r.out, "as the arbiter writes it")) << label << "\n" << r.out;
+  }
+  WriteFile(dir_ + "/ledger.jsonl", ledger);
+  EXPECT_EQ(Audit().exit_code, 0);
+}
+
 TEST_F(AuditTest, AnEditedPaymentFails) {
   // The reward paid to the solver, made larger in ledger.jsonl.
   std::string ledger = ReadFile(dir_ + "/ledger.jsonl");

@@ -818,6 +818,18 @@ TEST_F(WorkflowTest, ASweepFolderIsAuditedDownToItsRuns) {
   const std::string rows = ReadFile(out + "/rows.jsonl");
   const std::string summary1 = ReadFile(out + "/runs/run-000001/summary.json");
 
+  // A key repeated in a row of rows.jsonl: read as its last value here and
+  // as its first by another reader. It passed the audit.
+  {
+    ASSERT_EQ(rows.compare(0, 11, "{\"metrics\":"), 0) << rows;
+    std::ofstream(out + "/rows.jsonl") << "{\"metrics\":{}," << rows.substr(1);
+    CommandResult r = RunVeritrain({"audit", out}, dir_);
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    EXPECT_NE(r.out.find("rows.jsonl: line 1"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("/metrics"), std::string::npos) << r.out;
+    std::ofstream(out + "/rows.jsonl") << rows;
+  }
+
   // An edited table.
   std::string edited = csv;
   const size_t at = edited.find("accepted");
