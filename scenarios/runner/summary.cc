@@ -487,7 +487,8 @@ std::string MetricsCsv(const nlohmann::json& summary) {
                                     "intervals_verified", "intervals_covered",
                                     "verifier_steps_reexecuted", "verifier_compute_ratio", "test_accuracy",
                                     "checkpoint_bytes", "solver_behaviour",
-                                    "solver_steps_computed", "detected", "false_positive"};
+                                    "solver_steps_computed", "solver_trace_honest", "detected",
+                                    "false_positive", "missed", "escaped", "diverged"};
   // Proof-of-learning columns: the largest distance per metric over the
   // checked intervals, and the task's δ (empty where not set).
   const std::vector<std::string> metric_names = {"l1", "l2", "linf", "cosine"};

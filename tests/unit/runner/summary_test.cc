@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <sstream>
+#include <string>
+#include <vector>
+
 namespace veritrain {
 namespace {
 
@@ -94,6 +99,33 @@ TEST(Summary, OnlyTimingsDifferBetweenRunsWithDifferentClocks) {
     return j;
   };
   EXPECT_EQ(strip(*a), strip(*b));  // ...and nothing else does
+}
+
+// metrics.csv has a task's verdict as summary.json does: detected,
+// false_positive, and also missed, escaped, solver_trace_honest and
+// diverged, which only sweep.csv had (a multi-task run's escaped cheat
+// read as neither detected nor a false positive there).
+TEST(Summary, CsvHasEveryVerdictOfTheTask) {
+  auto s = BuildSummary(Story("r", 0), "demo", 3);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  nlohmann::json& task = (*s)["tasks"][0];
+  task["solver_trace_honest"] = false;
+  task["escaped"] = true;
+  const std::string csv = MetricsCsv(*s);
+  const size_t eol = csv.find('\n');
+  std::vector<std::string> header, row;
+  std::string field;
+  std::istringstream h(csv.substr(0, eol)), r(csv.substr(eol + 1, csv.find('\n', eol + 1) - eol - 1));
+  while (std::getline(h, field, ',')) header.push_back(field);
+  while (std::getline(r, field, ',')) row.push_back(field);
+  ASSERT_EQ(header.size(), row.size()) << csv;
+  for (const char* name :
+       {"detected", "false_positive", "missed", "escaped", "solver_trace_honest", "diverged"}) {
+    ASSERT_TRUE(task.contains(name)) << name;
+    const auto at = std::find(header.begin(), header.end(), name);
+    ASSERT_NE(at, header.end()) << name << "\n" << csv;
+    EXPECT_EQ(row[static_cast<size_t>(at - header.begin())], task[name].dump()) << name;
+  }
 }
 
 TEST(Summary, CsvHasHeaderAndOneRowPerTask) {
