@@ -106,9 +106,12 @@ std::optional<int> CalibrateCommand::Dispatch() {
               c->settings.profiles.size(), static_cast<long long>(c->settings.intervals),
               static_cast<long long>(sc->protocol.checkpoint_interval), c->nodes.size(),
               c->reference.threads, c->reference.dtype.c_str(), c->seconds);
+  char quantile[32];
+  std::snprintf(quantile, sizeof(quantile), "q%.6g", c->settings.quantile);
   std::printf("whole intervals:\n%-7s %12s %12s %12s %12s %12s%s\n", "metric", "min", "median",
-              ("q" + std::to_string(c->settings.quantile).substr(0, 5)).c_str(), "max", "delta",
-              "  (delta = max(quantile x margin, floor), raised for the node thresholds)");
+              quantile, "max", "delta",
+              "  (quantile: the largest of a profile's own; delta = max(quantile x margin, "
+              "floor), raised for the node thresholds)");
   for (const auto& [metric, m] : c->metrics_summary.items()) {
     std::printf("%-7s %12.4g %12.4g %12.4g %12.4g %12.4g\n", metric.c_str(),
                 m.value("min", 0.0), m.value("median", 0.0), m.value("quantile_value", 0.0),

@@ -8,6 +8,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <filesystem>
 #include <set>
 
@@ -248,6 +250,12 @@ TEST(CalibrateTest, ThreadsChangeTheBitsOfTheCnnAndFloat64MoreSo) {
   EXPECT_GT(whole[1], 0.0);
   EXPECT_LT(whole[1], 1e-4);  // last-bit noise, far below an update
   EXPECT_GT(whole[2], 0.0);
+  // The quantile the summary gives is the one δ is made from: the largest
+  // of each profile's own (one sample each here: the largest sample). It
+  // was the quantile of every profile's samples pooled, the solver's
+  // bit-exact zeros among them, which δ / margin is not.
+  EXPECT_EQ(c->metrics_summary["l2"]["quantile_value"].get<double>(),
+            *std::max_element(whole.begin(), whole.end()));
   double backward = 0;
   for (const auto& [node, tau] : c->node_tolerances) {
     if (node.rfind("adam.", 0) == 0) {
