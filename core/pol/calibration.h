@@ -79,8 +79,9 @@ struct CalibrationTask {
   int64_t arity = 2;       // the challenge game's dissection arity
   std::vector<std::string> metrics = {"l2"};  // the metrics δ is set for
   std::map<std::string, double> reference;    // normalisers, as in the policy
-  // Intervals checked per task, by every verifier that checks it (the
-  // per-task rate compounds the per-check one over them).
+  // Interval checks of a task that can fail independently, at most: an
+  // interval once per verifier profile (scenarios/calibrate/calibrate.cc);
+  // the per-task rate compounds the per-check one over them.
   int64_t checks_per_task = 1;
   // The verifiers' profiles: the false-positive rate is judged on the
   // samples of the calibration profiles a verifier computes in (a profile

@@ -47,6 +47,51 @@ Result<CalibrationSettings> CalibrationSettingsFor(const Scenario& scenario) {
   return s;
 }
 
+namespace {
+
+// The most interval checks a task gets that can fail independently: every
+// verifier that checks the task checks the top-Q intervals and draws its
+// random ones independently (interval_selection.h), but two verifiers in
+// one profile re-execute an interval to the same bits, so an interval
+// counts once per profile. Per profile: the top-Q plus the random draws
+// of as many of its verifiers as can check a task, at most every
+// interval; in all at most what the checking verifiers check. (It was
+// every verifier's draws capped at the task's intervals: three verifiers
+// in three profiles, each checking all 4 intervals, counted 4 checks, not
+// 12.) Fills `profiles` with each verifier's profile.
+int64_t ChecksPerTask(const Scenario& scenario, std::vector<HardwareProfile>* profiles) {
+  std::vector<std::pair<HardwareProfile, int64_t>> groups;  // profile, verifiers
+  int64_t verifiers = 0;
+  for (const auto& p : scenario.participants) {
+    if (p.role != "verifier") continue;
+    ++verifiers;
+    auto profile = HardwareProfile::FromJson(p.profile.ToJson());
+    if (!profile.ok()) continue;
+    profiles->push_back(*profile);
+    auto g = std::find_if(groups.begin(), groups.end(),
+                          [&](const auto& e) { return e.first == *profile; });
+    if (g == groups.end()) {
+      groups.emplace_back(*profile, 1);
+    } else {
+      ++g->second;
+    }
+  }
+  const int64_t per_task = scenario.economics.task.verifiers_per_task;
+  const int64_t checking =
+      std::max<int64_t>(1, per_task > 0 ? std::min(per_task, verifiers) : verifiers);
+  const int64_t intervals = scenario.intervals();
+  const int64_t top_q = scenario.protocol.top_q;
+  const int64_t draws = scenario.protocol.random_samples;
+  int64_t checks = 0;
+  for (const auto& [profile, n] : groups) {
+    checks += std::min<int64_t>(intervals, top_q + draws * std::min(n, checking));
+  }
+  const int64_t most = checking * std::min<int64_t>(intervals, top_q + draws);
+  return std::max<int64_t>(1, std::min(checks, most));
+}
+
+}  // namespace
+
 CalibrationTask CalibrationTaskFor(const Scenario& scenario) {
   CalibrationTask t;
   t.make_job = [scenario](uint64_t seed,
@@ -65,20 +110,7 @@ CalibrationTask CalibrationTaskFor(const Scenario& scenario) {
   t.arity = scenario.protocol.arity;
   t.metrics = scenario.protocol.metrics;
   t.reference = scenario.protocol.reference;
-  // Every verifier that checks the task checks the top-Q intervals and
-  // draws its random ones independently (interval_selection.h).
-  int64_t verifiers = 0;
-  for (const auto& p : scenario.participants) {
-    if (p.role != "verifier") continue;
-    ++verifiers;
-    auto profile = HardwareProfile::FromJson(p.profile.ToJson());
-    if (profile.ok()) t.verifiers.push_back(*profile);
-  }
-  const int64_t per_task = scenario.economics.task.verifiers_per_task;
-  const int64_t checking = per_task > 0 ? std::min(per_task, verifiers) : verifiers;
-  t.checks_per_task = std::min<int64_t>(
-      scenario.protocol.top_q + scenario.protocol.random_samples * std::max<int64_t>(1, checking),
-      scenario.intervals());
+  t.checks_per_task = ChecksPerTask(scenario, &t.verifiers);
   return t;
 }
 

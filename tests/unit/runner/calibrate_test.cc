@@ -104,6 +104,29 @@ TEST(CalibrateTest, SettingsFromTheScenario) {
   EXPECT_EQ(CalibrationTaskFor(Parse(two)).checks_per_task, 3);
   two["economics"]["verifiers_per_task"] = 1;
   EXPECT_EQ(CalibrationTaskFor(Parse(two)).checks_per_task, 2);
+  // Three verifiers each checking every one of the 4 intervals: in three
+  // profiles, 12 checks that fail independently (it counted 4); in one
+  // profile, the same 4 re-executed to the same bits three times.
+  nlohmann::json three = SyntheticScenario();
+  three["protocol"]["top_q"] = 0;
+  three["protocol"]["random_samples"] = 4;
+  three["protocol"]["calibration"]["profiles"] = {
+      {{"threads", 1}}, {{"threads", 2}}, {{"dtype", "float64"}}, {{"threads", 3}}};
+  three["participants"] = {{{"name", "s"}, {"role", "solver"}}};
+  for (const nlohmann::json& profile :
+       {nlohmann::json{{"threads", 2}}, {{"dtype", "float64"}}, {{"threads", 3}}}) {
+    three["participants"].push_back({{"name", "v" + std::to_string(three["participants"].size())},
+                                     {"role", "verifier"},
+                                     {"profile", profile}});
+  }
+  EXPECT_EQ(CalibrationTaskFor(Parse(three)).checks_per_task, 12);
+  three["economics"]["verifiers_per_task"] = 2;
+  EXPECT_EQ(CalibrationTaskFor(Parse(three)).checks_per_task, 8);
+  for (auto& v : three["participants"]) {
+    if (v["role"] == "verifier") v["profile"] = {{"threads", 2}};
+  }
+  three["economics"].erase("verifiers_per_task");
+  EXPECT_EQ(CalibrationTaskFor(Parse(three)).checks_per_task, 4);
   auto job = task.make_job(4, "float64");
   ASSERT_TRUE(job.ok()) << job.status().ToString();
   EXPECT_EQ((*job)->config().dtype, "float64");
