@@ -221,6 +221,17 @@ void ProtocolErrors(const json& r, std::vector<ScenarioError>& errors) {
                       "give either delta or calibration, not both (calibration "
                       "sets delta)"});
   }
+  // Calibration sets a threshold for every node of the graph, so a
+  // node_tolerance beside it would be accepted and never applied (0, the
+  // default every resolved scenario has, asks for nothing).
+  if (const json& game = protocol.value("game", json::object());
+      calibrated && game.is_object() && game.contains("node_tolerance") &&
+      game["node_tolerance"].is_number() && game["node_tolerance"].get<double>() != 0) {
+    errors.push_back({"/protocol/game/node_tolerance",
+                      "has no effect with protocol.calibration, which sets every node's "
+                      "threshold (protocol.calibration.node_quantile and node_margin tune "
+                      "them); remove it, or remove protocol.calibration"});
+  }
   // A threshold or reference for a metric that is not measured would be
   // reported as applied (summary.json's verification) and never compared:
   // a strict linf bound that lets every cheat through.

@@ -77,6 +77,14 @@ TEST(ToleranceScenarioTest, BadFieldsAreNamedBeforeAnythingRuns) {
   json both = Minimal();
   both["protocol"]["calibration"] = {{"profiles", {{{"threads", 1}}}}};
   EXPECT_THAT(ErrorOf(both), HasSubstr("give either delta or calibration"));
+  // Calibration sets every node's threshold: a node_tolerance beside it was
+  // accepted and never applied.
+  json node = Minimal();
+  node["protocol"].erase("delta");
+  node["protocol"]["calibration"] = {{"profiles", {{{"threads", 1}}, {{"threads", 2}}}}};
+  node["protocol"]["game"] = {{"node_tolerance", 0.5}};
+  EXPECT_THAT(ErrorOf(node),
+              HasSubstr("/protocol/game/node_tolerance: has no effect with protocol.calibration"));
 
   json source = Minimal();
   source["protocol"]["hyperparameters"] = "checkpoint";
