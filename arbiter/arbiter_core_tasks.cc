@@ -151,12 +151,23 @@ Status ArbiterCore::OnTrainingFailed(const Message& m, Ack* reply) {
       !InState(task, TaskState::kTraining, "training", reply)) {
     return Status::Ok();
   }
+  // Steps computed are charged as compute cost: at most the task's steps
+  // twice over (its training, and once more after a restart), so that a
+  // solver's word cannot take a cost beyond what check bounded.
+  if (failed->steps_computed > 2 * task.spec.steps) {
+    *reply = Ack{false,
+                 "steps_computed " + std::to_string(failed->steps_computed) +
+                     " is more than twice the task's " + std::to_string(task.spec.steps) +
+                     " steps",
+                 {}};
+    return Status::Ok();
+  }
   // The solver's words go into the log and the task's reason: bounded.
   constexpr size_t kMaxReason = 1000;
   std::string why = failed->reason.substr(0, kMaxReason);
   if (failed->reason.size() > kMaxReason) why += "...";
   spdlog::warn("arbiter: {}: the solver gave up: {}", task.id, why);
-  VT_RETURN_IF_ERROR(Log(task.id, TrainingFailedEvent{m.from, why}));
+  VT_RETURN_IF_ERROR(Log(task.id, TrainingFailedEvent{m.from, why, failed->steps_computed}));
   // Settled as at the training deadline, only sooner: giving up is never
   // cheaper for a solver than running out of time.
   VT_RETURN_IF_ERROR(Transition(task, TaskEvent::kSolverGaveUp));

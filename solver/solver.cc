@@ -189,6 +189,7 @@ Status Solver::OnEvent(const Message& m) {
   if (!noticed.ok()) {
     spdlog::warn("solver: {}: {}; training without a forced error", m.task, noticed.ToString());
   }
+  steps_computed_ = 0;
   Status s = Train(m.task, assigned->spec);
   // Training's freed memory (states, gradients, the checkpoints written)
   // goes back to the system before the solver serves (allocator_tuning.h).
@@ -200,7 +201,9 @@ Status Solver::OnEvent(const Message& m) {
     spdlog::error("solver: training {} failed: {}", m.task, s.ToString());
     failed_.insert(m.task);
     if (!shutdown_ && settled_.count(m.task) == 0) {
-      Status told = link_.Request(Pack(TrainingFailed{s.ToString()}, m.task)).status();
+      // With the steps it computed before it failed: its compute cost.
+      Status told =
+          link_.Request(Pack(TrainingFailed{s.ToString(), steps_computed_}, m.task)).status();
       if (!told.ok()) spdlog::warn("solver: telling the arbiter: {}", told.ToString());
     }
     // But a failure of the code (a behaviour's, a plug-in job's, LibTorch's
@@ -335,6 +338,7 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
   // Steps an earlier process of this solver computed for the task before
   // it crashed (solver/resume.h): the task cost them too.
   const int64_t steps_before = StepsComputedBefore(dir);
+  steps_computed_ = steps_before;
   TensorMap state;
   int64_t first_step = 0;
   ResumePoint resume;
@@ -356,6 +360,7 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
   auto last_pump = train_start;
   for (int64_t step = first_step; step < spec.steps; ++step) {
     VT_ASSIGN_OR_RETURN(state, behaviour_->Step(*job, std::move(state)));
+    steps_computed_ = StepsComputedInAll(steps_before, behaviour_->steps_computed());
     if ((step + 1) % k == 0) {
       VT_ASSIGN_OR_RETURN(state, behaviour_->Commit(*job, (step + 1) / k, std::move(state)));
       if (forced) {

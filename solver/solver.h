@@ -213,6 +213,9 @@ class Solver {
   std::map<std::string, RealTraceKept> real_traces_;
   std::map<std::string, std::set<int64_t>> delivered_;  // checkpoints delivered, by task
   std::set<std::string> failed_;  // tasks this process could not train (not tried again)
+  // Steps computed for the task being trained, by this process and any
+  // earlier one (solver/resume.h): told to the arbiter if training fails.
+  int64_t steps_computed_ = 0;
   std::set<std::string> peers_;   // the verifiers of the tasks assigned to it
   std::set<std::string> settled_;  // tasks settled: forgotten (see Forget)
   CrashPoint crash_;  // a scenario's crash test, if any

@@ -251,12 +251,13 @@ Result<VerifiersSelectedEvent> VerifiersSelectedEvent::FromJson(const nlohmann::
 }
 
 nlohmann::json TrainingFailedEvent::ToJson() const {
-  return {{"solver", solver}, {"reason", reason}};
+  return {{"solver", solver}, {"reason", reason}, {"steps_computed", steps_computed}};
 }
 Result<TrainingFailedEvent> TrainingFailedEvent::FromJson(const nlohmann::json& j) {
   TrainingFailedEvent e;
   VT_ASSIGN_OR_RETURN(e.solver, BodyString(j, "solver"));
   VT_ASSIGN_OR_RETURN(e.reason, BodyString(j, "reason"));
+  VT_ASSIGN_OR_RETURN(e.steps_computed, BodyInt(j, "steps_computed"));
   return e;
 }
 

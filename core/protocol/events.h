@@ -217,6 +217,7 @@ struct TrainingFailedEvent {
   static constexpr const char* kType = "training_failed";
   std::string solver;
   std::string reason;
+  int64_t steps_computed = 0;  // as the solver says (compute cost)
   nlohmann::json ToJson() const;
   static Result<TrainingFailedEvent> FromJson(const nlohmann::json& j);
 };

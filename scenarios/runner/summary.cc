@@ -255,6 +255,10 @@ void ApplyTaskEvent(const Event& e, int64_t posted_ms, nlohmann::json& t,
       t["timings"]["solver_step_seconds"] =
           training["train_seconds"].get<double>() / static_cast<double>(t["steps"].get<int64_t>());
     }
+  } else if (e.type == TrainingFailedEvent::kType) {
+    // A solver that gave up computed steps all the same: its compute cost
+    // (money.h) is charged on them.
+    t["solver_steps_computed"] = d.value("steps_computed", int64_t{0});
   } else if (e.type == ForcedErrorSettlementEvent::kType) {
     // The arbiter had told the solver to post a wrong trace: the verdicts
     // so far are on it; the solver's real trace is verified next.

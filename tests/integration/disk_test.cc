@@ -68,6 +68,12 @@ TEST_F(DiskTest, ASolverWhoseDiskFillsUpEndsTheTaskAtOnceNamingTheCause) {
     const std::string events = test_support::ReadWholeFile(out + "/events.jsonl");
     EXPECT_TRUE(Contains(events, "\"type\":\"training_failed\"")) << mode;
     EXPECT_TRUE(Contains(r.out, "No space left on device")) << r.out;  // the printed summary
+    // The steps it trained before it gave up are its compute (they were
+    // not counted: a solver that failed was charged nothing). The fifth
+    // checkpoint, at step 80, fails; its write is known by the next one.
+    ASSERT_TRUE(task.contains("solver_steps_computed")) << task.dump(2);
+    EXPECT_GE(task["solver_steps_computed"].get<int64_t>(), 80) << mode;
+    EXPECT_LE(task["solver_steps_computed"].get<int64_t>(), 100) << mode;
   }
 }
 

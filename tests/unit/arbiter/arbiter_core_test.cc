@@ -209,6 +209,27 @@ TEST_F(ArbiterCoreTest, TheTrainingDeadlineFiresAtTheTimeGiven) {
   EXPECT_TRUE(core_->ledger().CheckConservation().ok());
 }
 
+// A solver that gives up says how many steps it computed (its compute
+// cost): logged with the failure, and no more than twice the task's steps
+// (its training, and once more after a restart) taken from its word.
+TEST_F(ArbiterCoreTest, ASolverThatGivesUpSaysWhatItComputed) {
+  const TaskSpec spec = Spec();
+  Assigned(spec);
+  const Ack refused = AckOf(Send(TrainingFailed{"disk full", 2 * spec.steps + 1}, "s", 50));
+  EXPECT_FALSE(refused.ok);
+  EXPECT_NE(refused.error.find("more than twice the task's"), std::string::npos) << refused.error;
+  EXPECT_EQ(Task().machine.state(), TaskState::kTraining);
+  ASSERT_TRUE(AckOf(Send(TrainingFailed{"disk full", 7}, "s", 60)).ok);
+  EXPECT_EQ(Outcome(), "solver_timeout");
+  bool logged = false;
+  for (const auto& e : out_.logged) {
+    if (e.type != TrainingFailedEvent::kType) continue;
+    logged = true;
+    EXPECT_EQ(e.data.value("steps_computed", int64_t{-1}), 7);
+  }
+  EXPECT_TRUE(logged);
+}
+
 TEST_F(ArbiterCoreTest, TheVerificationDeadlineWithoutVerdictsLeavesTheTaskUnverified) {
   Verifying(Spec());
   const int64_t due = Task().deadline_ms;

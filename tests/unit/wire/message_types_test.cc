@@ -172,8 +172,11 @@ TEST_F(MessageTypes, EveryTypeRoundTrips) {
   RoundTrip(Goodbye{});
   EXPECT_EQ(KnownMessageTypes().count(Goodbye::kType), 1u);
   EXPECT_EQ(RoundTrip(Shutdown{"done"}).reason, "done");
-  EXPECT_EQ(RoundTrip(TrainingFailed{"write checkpoint: No space left on device"}).reason,
+  EXPECT_EQ(RoundTrip(TrainingFailed{"write checkpoint: No space left on device", 80}).reason,
             "write checkpoint: No space left on device");
+  EXPECT_EQ(RoundTrip(TrainingFailed{"x", 80}).steps_computed, 80);
+  EXPECT_FALSE(TrainingFailed::FromBody({{"reason", "x"}, {"steps_computed", -1}}).ok());
+  EXPECT_FALSE(TrainingFailed::FromBody({{"reason", "x"}}).ok());
   EXPECT_EQ(KnownMessageTypes().count(TrainingFailed::kType), 1u);
 }
 
