@@ -27,8 +27,10 @@ namespace veritrain {
 // The error at /economics/compute_cost_per_step, or nullopt. `resolved` is a
 // schema-valid scenario document with defaults filled in; `most_steps` the
 // longest job's steps; `supply` the genesis supply (nullopt, past int64, or
-// past 2^53 - 1: the caller reports that itself, and nothing here).
+// past 2^53 - 1: the caller reports that itself, and nothing here);
+// `parties`: how many parties' compute one figure sums (a market's
+// security cost sums the verifiers of every task: verifiers_per_task).
 std::optional<ScenarioError> ComputeCostError(const nlohmann::json& resolved, int64_t most_steps,
-                                              std::optional<int64_t> supply);
+                                              std::optional<int64_t> supply, int64_t parties = 1);
 
 }  // namespace veritrain

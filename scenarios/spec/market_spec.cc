@@ -244,7 +244,12 @@ void CheckMoney(const json& r, const MarketSpec& spec, const MarketPool& pool,
   }
   int64_t most_steps = 0;
   for (const MarketJob& job : spec.jobs) most_steps = std::max(most_steps, job.steps);
-  if (auto cost = ComputeCostError(r, most_steps, supply)) errors->push_back(std::move(*cost));
+  // A verifier's compute, and the market's security cost, which sums the
+  // compute of every task's verifiers (its total passed 2^53 - 1 with one
+  // party's within it).
+  if (auto cost = ComputeCostError(r, most_steps, supply, std::max<int64_t>(1, per_task))) {
+    errors->push_back(std::move(*cost));
+  }
   const int64_t tasks = r["tasks"].get<int64_t>();
   const auto escrow =
       CheckedAdd(max_reward, CheckedMul(economics["verifier_fee"].get<int64_t>(),

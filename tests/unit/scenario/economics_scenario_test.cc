@@ -150,12 +150,19 @@ TEST(EconomicsScenario, AMarketsComputeCostsAreBoundedByItsLongestJob) {
   j["market"] = {{"solvers", {{{"name", "solver"}, {"count", 2}}}},
                  {"verifiers", {{{"name", "verifier"}, {"count", 6}}}},
                  {"jobs", {{{"steps", 200}, {"weight", 1}}}}};
-  // 2^52 / 200 / 2 tasks: within the bound for 100 steps, past it for 200.
-  j["economics"]["compute_cost_per_step"] = 22517998136852;
-  EXPECT_THAT(ErrorOf(j), HasSubstr("/economics/compute_cost_per_step: 22517998136852 × 200 "
-                                    "steps × 2 task(s)"));
+  // 2^53 / 200 steps / 2 tasks / 3 verifiers a task: within the bound for
+  // 100 steps, past it for 200.
+  j["economics"]["compute_cost_per_step"] = 7505999378950;
+  EXPECT_THAT(ErrorOf(j), HasSubstr("/economics/compute_cost_per_step: 7505999378950 × 200 "
+                                    "steps × 2 task(s) × 3 verifiers a task"));
   j["market"]["jobs"][0]["steps"] = 100;
   EXPECT_EQ(ErrorOf(j), "");
+  // The market's security cost sums the compute of every task's verifiers:
+  // a cost within the bound for one party (2^52 / 100 steps / 2 tasks) put
+  // its total past 2^53 - 1, inexact in summary.json.
+  j["economics"]["compute_cost_per_step"] = 22517998136852;
+  EXPECT_THAT(ErrorOf(j), HasSubstr("22517998136852 × 100 steps × 2 task(s) × 3 verifiers a "
+                                    "task (the market's security cost sums their compute)"));
 }
 
 // Economics that cannot fund the tasks are refused before anything runs
