@@ -845,6 +845,9 @@ Status Run::Shutdown() {
     PollOnce(200);
     VT_RETURN_IF_ERROR(submitter_->DrainQuietly());
   }
+  // A role that has failed already fails the run now: the arbiter would
+  // wait out its silence before it leaves (10 s of a failed run's time).
+  VT_RETURN_IF_ERROR(CheckChildren());
   // Roles leave on the arbiter's shutdown event; anything still running
   // after the grace period is killed.
   for (const auto& e : host_->WaitAll(std::chrono::seconds(30))) {
