@@ -151,8 +151,13 @@ void CheckHeads(const std::vector<Event>& events, const PublicKey& key,
                            (entries_before == 0 ? Digest{} : ledger[entries_before - 1].hash)
                                .Hex());
       } else if (Status s = VerifyChainHead(key, *head); !s.ok()) {
-        problems.push_back(where + ": the signature is not the arbiter's over these heads (" +
-                           s.message() + "): the log was rewritten after it was signed");
+        // Either the heads changed after they were signed, or the key
+        // checked against is not the one that signed them (a pinned
+        // --arbiter-key of another run): which one, the key cannot tell.
+        problems.push_back(where + ": the signature is not key " + key.Hex().substr(0, 16) +
+                           "…'s over these heads (" + s.message() +
+                           "): the log was rewritten after it was signed, or another key "
+                           "signed it");
       } else {
         ++heads;
         last_head = static_cast<int64_t>(e.seq);
