@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -560,6 +561,169 @@ void Calibration::ApplyTo(VerificationPolicy* policy) const {
   }
   policy->node_tolerances = node_tolerances;
   policy->calibration = Record();
+}
+
+namespace {
+
+// "<what>: recorded <a>, its samples give <b>" when a and b differ.
+void Compare(const std::string& what, const nlohmann::json& recorded, double computed,
+             std::vector<std::string>* out) {
+  if (recorded.is_number() && recorded.get<double>() == computed) return;
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.17g", computed);
+  out->push_back(what + ": recorded " + recorded.dump() + ", its samples give " + buf);
+}
+
+}  // namespace
+
+std::vector<std::string> CalibrationRecordInconsistencies(const nlohmann::json& cal) {
+  std::vector<std::string> out;
+  auto malformed = [&](const std::string& what) {
+    out.push_back("not a calibration record: " + what);
+    return out;
+  };
+  if (!cal.is_object()) return malformed("not an object");
+  CalibrationSettings settings;
+  for (const char* f : {"quantile", "margin", "floor", "node_quantile", "node_margin"}) {
+    if (!cal.contains(f) || !cal[f].is_number()) return malformed(std::string("no number ") + f);
+  }
+  settings.quantile = cal["quantile"].get<double>();
+  settings.margin = cal["margin"].get<double>();
+  settings.floor = cal["floor"].get<double>();
+  settings.node_quantile = cal["node_quantile"].get<double>();
+  settings.node_margin = cal["node_margin"].get<double>();
+  if (settings.quantile < 0 || settings.quantile > 1 || settings.node_quantile < 0 ||
+      settings.node_quantile > 1) {
+    return malformed("a quantile outside [0, 1]");
+  }
+  if (!cal.contains("interval_steps") || !cal["interval_steps"].is_number_integer()) {
+    return malformed("no integer interval_steps");
+  }
+  const int64_t k = cal["interval_steps"].get<int64_t>();
+  const nlohmann::json honest_summary = cal.value("honest", nlohmann::json::object());
+  const nlohmann::json lengths = cal.value("lengths", nlohmann::json::object());
+  const nlohmann::json by_steps = cal.value("delta_by_steps", nlohmann::json::object());
+  const nlohmann::json tolerances = cal.value("node_tolerances", nlohmann::json::object());
+  if (!honest_summary.is_object() || !lengths.is_object() || !by_steps.is_object() ||
+      !tolerances.is_object()) {
+    return malformed("honest, lengths, delta_by_steps or node_tolerances is not an object");
+  }
+  std::vector<std::string> metrics;
+  for (const auto& [m, unused] : honest_summary.items()) metrics.push_back(m);
+  // The range samples.
+  std::vector<RangeSample> ranges;
+  const nlohmann::json samples = cal.value("samples", nlohmann::json::array());
+  if (!samples.is_array()) return malformed("samples is not a list");
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const nlohmann::json& j = samples[i];
+    const std::string at = "samples/" + std::to_string(i);
+    if (!j.is_object() || !j.contains("seed") || !j["seed"].is_number_unsigned() ||
+        !j.contains("profile") || !j["profile"].is_number_unsigned() || !j.contains("from") ||
+        !j["from"].is_number_integer() || !j.contains("to") || !j["to"].is_number_integer() ||
+        !j.contains("distances") || !j["distances"].is_object()) {
+      return malformed(at + " is not a range sample");
+    }
+    for (const std::string& m : metrics) {
+      if (!j["distances"].contains(m) || !j["distances"][m].is_number()) {
+        return malformed(at + " has no distance for " + m);
+      }
+    }
+    RangeSample r;
+    r.seed = j["seed"].get<uint64_t>();
+    r.profile = j["profile"].get<size_t>();
+    r.from = j["from"].get<int64_t>();
+    r.to = j["to"].get<int64_t>();
+    r.distances = j["distances"];
+    if (r.to <= r.from) return malformed(at + " has no steps");
+    ranges.push_back(std::move(r));
+  }
+  // Per length: the largest sample and the honest δ.
+  DeltaTable honest = HonestDeltas(ranges, metrics, settings, nullptr);
+  MakeMonotone(&honest);
+  std::map<int64_t, std::map<std::string, double>> largest;
+  for (const auto& r : ranges) {
+    for (const std::string& m : metrics) {
+      double& x = largest[r.steps()][m];
+      x = std::max(x, r.distances[m].get<double>());
+    }
+  }
+  DeltaTable delta = honest;
+  for (auto& [steps, by_metric] : delta) {
+    const std::string key = std::to_string(steps);
+    const nlohmann::json entry = lengths.value(key, nlohmann::json::object());
+    for (auto& [m, d] : by_metric) {
+      const nlohmann::json figures =
+          entry.is_object() ? entry.value(m, nlohmann::json::object()) : nlohmann::json();
+      const std::string at = "lengths/" + key + "/" + m;
+      if (!figures.is_object()) {
+        out.push_back(at + ": missing, though the samples have ranges of " + key + " steps");
+        continue;
+      }
+      Compare(at + "/max", figures.value("max", nlohmann::json()), largest[steps][m], &out);
+      Compare(at + "/honest_delta", figures.value("honest_delta", nlohmann::json()),
+              honest[steps][m], &out);
+      // The probe's distance is the one figure the samples do not give.
+      const nlohmann::json probe = figures.value("probe", nlohmann::json());
+      if (probe.is_number()) d = std::max(d, probe.get<double>());
+    }
+  }
+  MakeMonotone(&delta);
+  for (const auto& [steps, by_metric] : delta) {
+    const std::string key = std::to_string(steps);
+    for (const auto& [m, d] : by_metric) {
+      const nlohmann::json recorded =
+          by_steps.contains(key) && by_steps[key].is_object() ? by_steps[key].value(m, nlohmann::json())
+                                                             : nlohmann::json();
+      Compare("delta_by_steps/" + key + "/" + m, recorded, d, &out);
+    }
+  }
+  std::set<std::string> lengths_sampled;
+  for (const auto& [steps, unused] : delta) lengths_sampled.insert(std::to_string(steps));
+  for (const auto& [key, unused] : by_steps.items()) {
+    if (lengths_sampled.count(key) == 0) {
+      out.push_back("delta_by_steps/" + key + ": no sample has ranges of " + key + " steps");
+    }
+  }
+  // Per node: its threshold.
+  std::map<std::string, std::vector<double>> deviations;
+  const nlohmann::json node_samples = cal.value("node_samples", nlohmann::json::array());
+  if (!node_samples.is_array()) return malformed("node_samples is not a list");
+  for (size_t i = 0; i < node_samples.size(); ++i) {
+    const nlohmann::json& j = node_samples[i];
+    if (!j.is_object() || !j.contains("node") || !j["node"].is_string() ||
+        !j.contains("deviation") || !j["deviation"].is_number()) {
+      return malformed("node_samples/" + std::to_string(i) + " is not a node sample");
+    }
+    deviations[j["node"].get<std::string>()].push_back(j["deviation"].get<double>());
+  }
+  for (const auto& [node, tau] : tolerances.items()) {
+    auto it = deviations.find(node);
+    const double computed = it == deviations.end()
+                                ? 0.0
+                                : Quantile(it->second, settings.node_quantile) * settings.node_margin;
+    Compare("node_tolerances/" + node, tau, computed, &out);
+  }
+  for (const auto& [node, unused] : deviations) {
+    if (!tolerances.contains(node)) {
+      out.push_back("node_tolerances/" + node + ": missing, though node_samples have it");
+    }
+  }
+  // Per metric: the whole intervals' summary.
+  for (const std::string& m : metrics) {
+    std::map<size_t, std::vector<double>> by_profile;
+    for (const auto& r : ranges) {
+      if (r.steps() == k) by_profile[r.profile].push_back(r.distances[m].get<double>());
+    }
+    const nlohmann::json recorded = honest_summary[m];
+    const double d = delta.count(k) && delta.at(k).count(m) ? delta.at(k).at(m) : 0.0;
+    const nlohmann::json computed = Summary(by_profile, settings.quantile, d);
+    for (const auto& [field, value] : computed.items()) {
+      const nlohmann::json r = recorded.is_object() ? recorded.value(field, nlohmann::json())
+                                                    : nlohmann::json();
+      Compare("honest/" + m + "/" + field, r, value.get<double>(), &out);
+    }
+  }
+  return out;
 }
 
 }  // namespace veritrain

@@ -178,4 +178,17 @@ Result<Calibration> Calibrate(const CalibrationTask& task, const CalibrationSett
 // statistics, numpy's default). REQUIRES: values not empty, 0 <= q <= 1.
 double Quantile(std::vector<double> values, double q);
 
+// A calibration.json (Calibration::ToJson) checked against its own samples:
+// the figures that follow from the samples and the settings alone are
+// recomputed as Calibrate computes them — per length and metric the
+// largest sample and the honest δ; δ by length (the honest δ raised to the
+// recorded probe, non-decreasing in the length); each node's threshold;
+// per metric the whole intervals' summary. (The probe and the
+// false-positive rates need the job re-executed: not here.) One line per
+// figure that differs, naming it and both values; one line naming what is
+// missing or malformed in a document that is not such a record; empty when
+// everything agrees. Samples edited (and the figures left) or figures
+// edited (and the samples left) both show.
+std::vector<std::string> CalibrationRecordInconsistencies(const nlohmann::json& calibration);
+
 }  // namespace veritrain

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "core/pol/calibration.h"
 #include "core/protocol/events.h"
 #include "core/util/json_depth.h"
 
@@ -107,6 +108,20 @@ void AuditCalibrationFiles(const std::string& dir, const json& manifest,
   if (!cal.is_object()) {
     problem("calibration.json: not a JSON object");
     return;
+  }
+  // 0. Its figures, as its own samples give them (samples scaled, or a δ
+  // edited with the samples left, passed before).
+  {
+    const std::vector<std::string> wrong = CalibrationRecordInconsistencies(cal);
+    for (size_t i = 0; i < wrong.size() && i < 5; ++i) problem("calibration.json: " + wrong[i]);
+    if (wrong.size() > 5) {
+      problem("calibration.json: and " + std::to_string(wrong.size() - 5) +
+              " more figures its samples do not give");
+    }
+    if (wrong.empty()) {
+      passed->push_back("calibration.json: every figure its samples give (δ by length, node "
+                        "thresholds, the honest summaries) recomputed and equal");
+    }
   }
   // 1. The record, as the manifest keeps it.
   for (const auto& [key, value] : record.items()) {

@@ -11,9 +11,14 @@
 //     delta_by_steps and node_tolerances the logged task's;
 //   - calibration.csv must hold one row per sample and metric of
 //     calibration.json, with its distance and δ, and calibration_nodes.csv
-//     one per node sample, with its deviation and τ.
-// The samples themselves are not recomputed (that is a calibration over
-// again); a folder without a calibration in its manifest has nothing here.
+//     one per node sample, with its deviation and τ;
+//   - calibration.json's figures must be the ones its samples give
+//     (CalibrationRecordInconsistencies, core/pol/calibration.h: δ by
+//     length, node thresholds, the honest summaries).
+// The samples themselves are not re-measured (that is a calibration over
+// again), nor the probe and the false-positive rates that need the job
+// re-executed; a folder without a calibration in its manifest has nothing
+// here.
 //
 // Thread-safety: a pure function of the folder's files.
 #pragma once

@@ -304,6 +304,60 @@ TEST(CalibrateTest, ThreadsChangeTheBitsOfTheCnnAndFloat64MoreSo) {
   EXPECT_EQ(c->false_positive_per_check.trials, 0);
 }
 
+// calibration.json checked against its own samples (the audit's check):
+// a record as written agrees; samples scaled with the figures left, a δ
+// edited, a node threshold edited each show, naming the figure. Samples
+// ×1000 in calibration.json and calibration.csv passed the audit.
+TEST(CalibrateTest, ARecordsFiguresAreTheOnesItsSamplesGive) {
+  nlohmann::json j = SyntheticScenario();
+  j["job"] = {{"name", "cnn"},
+              {"steps", 10},
+              {"batch_size", 32},
+              {"params",
+               {{"channels", {4, 8}},
+                {"hidden", {32}},
+                {"train_limit", 500},
+                {"test_limit", 100}}}};
+  j["protocol"]["calibration"] = {{"profiles", {{{"threads", 1}}, {{"dtype", "float64"}}}},
+                                  {"seeds", {1, 2}},
+                                  {"intervals", 1},
+                                  {"first_interval_seeds", 0}};
+  j["participants"][1]["profile"] = {{"dtype", "float64"}};
+  auto c = CalibrateScenario(Parse(j));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const nlohmann::json record = c->ToJson();
+  EXPECT_EQ(CalibrationRecordInconsistencies(record), std::vector<std::string>{});
+
+  nlohmann::json scaled = record;
+  for (auto& sample : scaled["samples"]) {
+    for (auto& [metric, d] : sample["distances"].items()) d = d.get<double>() * 1000;
+  }
+  const std::vector<std::string> wrong = CalibrationRecordInconsistencies(scaled);
+  ASSERT_FALSE(wrong.empty());
+  EXPECT_NE(wrong[0].find("lengths/"), std::string::npos) << wrong[0];
+  EXPECT_NE(wrong[0].find("its samples give"), std::string::npos) << wrong[0];
+
+  nlohmann::json delta = record;
+  delta["delta_by_steps"]["5"]["l2"] = delta["delta_by_steps"]["5"]["l2"].get<double>() * 2;
+  const std::vector<std::string> d = CalibrationRecordInconsistencies(delta);
+  ASSERT_EQ(d.size(), 1u) << ::testing::PrintToString(d);
+  EXPECT_EQ(d[0].rfind("delta_by_steps/5/l2: recorded ", 0), 0u) << d[0];
+
+  nlohmann::json tau = record;
+  // Every node is bit-exact here (one thread; nodes are evaluated in the
+  // solver's precision on every profile): a threshold of 0.5 is not what
+  // its samples give.
+  ASSERT_FALSE(tau["node_tolerances"].empty());
+  const std::string backward = tau["node_tolerances"].begin().key();
+  tau["node_tolerances"][backward] = 0.5;
+  const std::vector<std::string> n = CalibrationRecordInconsistencies(tau);
+  ASSERT_EQ(n.size(), 1u) << ::testing::PrintToString(n);
+  EXPECT_EQ(n[0].rfind("node_tolerances/" + backward + ": recorded 0.5", 0), 0u) << n[0];
+
+  EXPECT_EQ(CalibrationRecordInconsistencies(nlohmann::json::array()).at(0),
+            "not a calibration record: not an object");
+}
+
 }  // namespace
 }  // namespace veritrain
 

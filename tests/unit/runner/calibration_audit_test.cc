@@ -91,6 +91,20 @@ TEST_F(CalibrationAuditTest, AnEditedThresholdOrRecordIsFound) {
                                   "calibration manifest.json records"));
 }
 
+// Samples scaled (×1000) in calibration.json and calibration.csv, every
+// figure and threshold left: the figures are not what the samples give.
+// It passed: the samples were only compared with calibration.csv.
+TEST_F(CalibrationAuditTest, SamplesThatDoNotGiveTheFiguresAreFound) {
+  json cal = json::parse(Read(Path("calibration.json")));
+  for (auto& sample : cal["samples"]) {
+    for (auto& [metric, d] : sample["distances"].items()) d = d.get<double>() * 1000 + 1;
+  }
+  Write(Path("calibration.json"), cal.dump());
+  EXPECT_THAT(::testing::PrintToString(Problems()),
+              HasSubstr("calibration.json: lengths/"));
+  EXPECT_THAT(::testing::PrintToString(Problems()), HasSubstr("its samples give"));
+}
+
 TEST_F(CalibrationAuditTest, AnEditedTableRowOrAMissingFileIsFound) {
   std::string csv = Read(Path("calibration.csv"));
   const size_t last_comma = csv.rfind(',', csv.size() - 2);
