@@ -583,6 +583,20 @@ std::vector<std::string> CalibrationRecordInconsistencies(const nlohmann::json& 
     return out;
   };
   if (!cal.is_object()) return malformed("not an object");
+  // A record of no samples (not one Calibrate writes: it has a seed and a
+  // profile at least) gives no figure; it must not claim any samples.
+  const nlohmann::json samples = cal.value("samples", nlohmann::json::array());
+  if (!samples.is_array()) return malformed("samples is not a list");
+  if (samples.empty()) {
+    const nlohmann::json summary = cal.value("honest", nlohmann::json::object());
+    if (!summary.is_object()) return malformed("honest is not an object");
+    for (const auto& [m, figures] : summary.items()) {
+      const nlohmann::json n =
+          figures.is_object() ? figures.value("samples", nlohmann::json()) : nlohmann::json();
+      if (n.is_number() && n.get<double>() != 0) Compare("honest/" + m + "/samples", n, 0, &out);
+    }
+    return out;
+  }
   CalibrationSettings settings;
   for (const char* f : {"quantile", "margin", "floor", "node_quantile", "node_margin"}) {
     if (!cal.contains(f) || !cal[f].is_number()) return malformed(std::string("no number ") + f);
@@ -612,8 +626,6 @@ std::vector<std::string> CalibrationRecordInconsistencies(const nlohmann::json& 
   for (const auto& [m, unused] : honest_summary.items()) metrics.push_back(m);
   // The range samples.
   std::vector<RangeSample> ranges;
-  const nlohmann::json samples = cal.value("samples", nlohmann::json::array());
-  if (!samples.is_array()) return malformed("samples is not a list");
   for (size_t i = 0; i < samples.size(); ++i) {
     const nlohmann::json& j = samples[i];
     const std::string at = "samples/" + std::to_string(i);

@@ -260,8 +260,8 @@ TEST_F(FolderAuditTest, AReChainedForgeryFailsOnTheSignature) {
   // ...but not signed by the arbiter.
   const FolderAudit audit = Audit();
   EXPECT_FALSE(audit.ok());
-  EXPECT_TRUE(HasProblem(audit, {"seq 7 (chain_head)", "not the arbiter's"})) << Problems(audit);
-  EXPECT_TRUE(HasProblem(audit, {"seq 9 (chain_head)", "not the arbiter's"})) << Problems(audit);
+  EXPECT_TRUE(HasProblem(audit, {"seq 7 (chain_head)", "over these heads"})) << Problems(audit);
+  EXPECT_TRUE(HasProblem(audit, {"seq 9 (chain_head)", "over these heads"})) << Problems(audit);
   EXPECT_FALSE(HasProblem(audit, {"summary.json"})) << Problems(audit);
 }
 
@@ -287,7 +287,7 @@ TEST_F(FolderAuditTest, AForgerWithItsOwnKeyIsCaughtByThePinnedKey) {
   const FolderAudit audit = Audit(pinned);
   EXPECT_TRUE(HasProblem(audit, {"genesis event names arbiter key", forger.public_key().Hex()}))
       << Problems(audit);
-  EXPECT_TRUE(HasProblem(audit, {"not the arbiter's"})) << Problems(audit);
+  EXPECT_TRUE(HasProblem(audit, {"over these heads"})) << Problems(audit);
 }
 
 TEST_F(FolderAuditTest, ALogCutAtALineBoundaryFails) {
