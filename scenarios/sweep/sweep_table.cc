@@ -362,6 +362,8 @@ void SetRates(const TaskCounts& c, PointAggregate* a) {
   a->false_positives = c.false_positive;
   a->escaped = c.escaped;
   a->rejected = c.rejected;
+  a->missed = c.missed;
+  a->diverged_tasks = c.diverged;
   a->flagged_rate = WilsonInterval(c.flagged, c.tasks);
   a->rejected_rate = WilsonInterval(c.rejected, c.tasks);
   a->detection_rate = WilsonInterval(c.caught, cheating);
@@ -427,7 +429,8 @@ const std::vector<std::string>& AggregateColumns() {
       for (const char* part : {"_rate", "_ci_low", "_ci_high"}) c.push_back(rate + std::string(part));
     }
     for (const char* n : {"tasks", "honest_tasks", "flagged", "detected", "caught",
-                          "false_positive", "escaped", "rejected", "untraced_tasks"}) {
+                          "false_positive", "escaped", "rejected", "untraced_tasks", "missed",
+                          "diverged_tasks"}) {
       c.push_back(n);
     }
     return c;
@@ -493,7 +496,7 @@ std::string AggregatesCsv(const std::vector<std::string>& names,
     out << rate_fields(a.rejected_rate, a.tasks > 0);
     out << "," << a.tasks << "," << a.honest_tasks << "," << a.flagged << "," << a.detected << ","
         << a.caught << "," << a.false_positives << "," << a.escaped << "," << a.rejected << ","
-        << a.untraced_tasks;
+        << a.untraced_tasks << "," << a.missed << "," << a.diverged_tasks;
     for (const auto& m : mean_set) out << "," << CsvField(a.means.value(m, json()));
     for (const auto& m : interval_set) {
       auto it = a.intervals.find(m);

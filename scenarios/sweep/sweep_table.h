@@ -136,6 +136,11 @@ struct PointAggregate {
   // accepted).
   int64_t rejected = 0;
   RateInterval rejected_rate;
+  // Cheating tasks that a verifier judged and none challenged; tasks whose
+  // training diverged (update norms not finite: no model, even if honest
+  // and accepted).
+  int64_t missed = 0;
+  int64_t diverged_tasks = 0;
   nlohmann::json means = nlohmann::json::object();  // numeric metric -> mean
   // Each numeric "market.*" metric's mean with its 95 % interval over the
   // repetitions (a share's interval clipped to [0, 1]).

@@ -25,6 +25,8 @@ TaskCounts& TaskCounts::operator+=(const TaskCounts& o) {
   false_positive += o.false_positive;
   escaped += o.escaped;
   rejected += o.rejected;
+  missed += o.missed;
+  diverged += o.diverged;
   unsettled += o.unsettled;
   untraced += o.untraced;
   return *this;
@@ -57,6 +59,8 @@ TaskCounts CountTasks(const json& tasks) {
     if (t.value("false_positive", false)) ++c.false_positive;
     if (escaped) ++c.escaped;
     if (!TaskPaysSolver(outcome)) ++c.rejected;
+    if (t.value("missed", false)) ++c.missed;
+    if (t.value("diverged", false)) ++c.diverged;
     if (outcome == "unsettled") ++c.unsettled;
   }
   return c;
@@ -72,6 +76,8 @@ void AddTaskCountMetrics(const TaskCounts& c, json* m) {
   (*m)["tasks.escaped"] = c.escaped;
   (*m)["tasks.rejected"] = c.rejected;
   (*m)["tasks.untraced"] = c.untraced;
+  (*m)["tasks.missed"] = c.missed;
+  (*m)["tasks.diverged"] = c.diverged;
 }
 
 TaskCounts TaskCountsOfRow(const json& m) {
@@ -85,6 +91,8 @@ TaskCounts TaskCountsOfRow(const json& m) {
     c.escaped = m.value("tasks.escaped", int64_t{0});
     c.rejected = m.value("tasks.rejected", int64_t{0});
     c.untraced = m.value("tasks.untraced", int64_t{0});
+    c.missed = m.value("tasks.missed", int64_t{0});
+    c.diverged = m.value("tasks.diverged", int64_t{0});
     // Rows written before "tasks.caught": no task is counted caught that
     // could have escaped (a challenged cheat that was paid all the same).
     c.caught = m.contains("tasks.caught") ? m.value("tasks.caught", int64_t{0})

@@ -20,6 +20,11 @@
 //   escaped         summary "escaped": a cheating solver was paid
 //   rejected        the task did not pay its solver (an outcome other than
 //                   accepted and challenge_rejected)
+//   missed          summary "missed": a cheating trace some verifier judged
+//                   and none challenged
+//   diverged        summary "diverged": the trace's update norms are not
+//                   finite (a training gone to NaN or infinity, which may
+//                   be honest and accepted: what was trained is no model)
 //
 // Thread-safety: plain values and pure functions.
 #pragma once
@@ -38,6 +43,8 @@ struct TaskCounts {
   int64_t false_positive = 0;
   int64_t escaped = 0;
   int64_t rejected = 0;
+  int64_t missed = 0;
+  int64_t diverged = 0;
   int64_t unsettled = 0;  // tasks whose outcome is "unsettled"
   // Tasks whose solver committed no trace (summary.json's
   // solver_trace_honest null, or absent with no final_state_hash: it timed
@@ -54,8 +61,8 @@ TaskCounts CountTasks(const nlohmann::json& tasks);
 
 // The counts as a sweep row's metrics: "tasks", "tasks.honest",
 // "tasks.flagged", "tasks.detected", "tasks.caught", "tasks.false_positive",
-// "tasks.escaped", "tasks.rejected" (unsettled tasks show in the row's
-// status instead).
+// "tasks.escaped", "tasks.rejected", "tasks.untraced", "tasks.missed",
+// "tasks.diverged" (unsettled tasks show in the row's status instead).
 void AddTaskCountMetrics(const TaskCounts& counts, nlohmann::json* metrics);
 
 // The counts a sweep row's metrics hold. A row written before rows

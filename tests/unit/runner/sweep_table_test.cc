@@ -395,6 +395,41 @@ TEST(SweepTableTest, ATaskWithoutATraceIsNeitherHonestNorCheating) {
   EXPECT_EQ(column("detection_rate"), "1.0");
 }
 
+// A run of two tasks whose training diverged (accepted, honest: no model)
+// and one of a missed cheat: sweep.csv and aggregates.csv count them. A
+// multi-task row has no task's own fields, so nothing in the tables said so.
+TEST(SweepTableTest, DivergedAndMissedTasksAreCounted) {
+  std::vector<SweepRow> rows;
+  for (int64_t i = 0; i < 2; ++i) {
+    RunOutcome o;
+    o.exit_code = kRunOk;
+    o.summary = Summary("accepted", false, 0.0, 0);
+    json task = o.summary["tasks"][0];
+    task["diverged"] = i == 0;
+    task["missed"] = false;
+    json other = task;
+    other["diverged"] = true;
+    if (i == 1) other["missed"] = true;
+    o.summary["tasks"] = {task, other};
+    rows.push_back(RowFromRun(MakeRun(i, 0, {"lr"}), WithSolver("honest"), o));
+  }
+  EXPECT_EQ(rows[0].metrics.value("tasks.diverged", -1), 2);
+  EXPECT_EQ(rows[1].metrics.value("tasks.diverged", -1), 1);
+  EXPECT_EQ(rows[1].metrics.value("tasks.missed", -1), 1);
+  auto points = Aggregate(rows);
+  ASSERT_EQ(points.size(), 1u);
+  EXPECT_EQ(points[0].diverged_tasks, 3);
+  EXPECT_EQ(points[0].missed, 1);
+  const auto table = ParseCsv(AggregatesCsv({"lr"}, points));
+  ASSERT_EQ(table.size(), 2u);
+  const auto column = [&](const std::string& name) {
+    const auto it = std::find(table[0].begin(), table[0].end(), name);
+    return it == table[0].end() ? std::string("missing") : table[1][it - table[0].begin()];
+  };
+  EXPECT_EQ(column("diverged_tasks"), "3");
+  EXPECT_EQ(column("missed"), "1");
+}
+
 TEST(SweepTableTest, AggregatesNameTheRateByTheSolver) {
   std::vector<SweepRow> rows;
   for (int64_t i = 0; i < 8; ++i) {
