@@ -39,6 +39,24 @@ std::string MetaSection(const json& m, const std::vector<Param>& params,
   if (shard.value("count", 1) > 1) {
     meta.push_back({"shard", Cell(shard.value("index", json())) + " of " +
                                  Cell(shard.value("count", json()))});
+  } else if (const int64_t planned = m.value("runs", int64_t{0});
+             static_cast<int64_t>(rows.size()) < planned) {
+    // A sweep (or a merge with --allow-missing) short of runs: its tables
+    // and plots are over the runs it has, which the page must say, as the
+    // console and the audit do.
+    std::set<int64_t> have;
+    for (const auto& r : rows) have.insert(r.run);
+    std::string list;
+    int64_t listed = 0;
+    for (int64_t i = 0; i < planned && listed < 10; ++i) {
+      if (have.count(i) > 0) continue;
+      list += (listed++ ? ", " : "") + std::to_string(i);
+    }
+    const int64_t missing = planned - static_cast<int64_t>(have.size());
+    if (missing > listed) list += ", …";
+    meta.push_back({"INCOMPLETE", std::to_string(missing) + " of the " + std::to_string(planned) +
+                                      " runs are missing (runs " + list +
+                                      "): every table and plot below is over the others only"});
   }
   if (m.contains("merged_from")) meta.push_back({"merged from", Cell(m["merged_from"])});
   meta.push_back({"execution", Cell(m.value("execution", json()))});

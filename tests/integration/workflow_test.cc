@@ -509,6 +509,13 @@ TEST_F(WorkflowTest, ShardsMergeIntoTheSweepCsvOfTheWholeSweep) {
                          dir_)
                 .exit_code,
             0);
+  // Its report says so: its tables and plots are over the runs it has
+  // (the page said only "runs in this folder 4").
+  CommandResult reported = RunVeritrain({"report", dir_ + "/m2"}, dir_);
+  EXPECT_EQ(reported.exit_code, 0) << reported.out << reported.err;
+  EXPECT_NE(ReadFile(dir_ + "/m2/report.html").find("of the 8 runs are missing (runs "),
+            std::string::npos);
+  EXPECT_EQ(ReadFile(dir_ + "/merged/report.html").find("INCOMPLETE"), std::string::npos);
   CommandResult holes = RunVeritrain({"audit", dir_ + "/m2"}, dir_);
   EXPECT_EQ(holes.exit_code, 0) << holes.out;
   EXPECT_NE(holes.out.find("of the 8 runs it plans are here"), std::string::npos) << holes.out;
