@@ -24,6 +24,14 @@ Status WithinFloat32(const nlohmann::json& j, const std::string& path) {
           ", beyond float32's range (3.4e38): the optimizer computes in the job's dtype, "
           "and a float32 participant could not convert it");
     }
+    // Below float32's smallest number it becomes 0 there: an lr of 1e-50
+    // trained nothing, and the run was accepted.
+    if (v != 0 && static_cast<float>(v) == 0.0f) {
+      return Status::InvalidArgument(
+          (path.empty() ? std::string(key) : path + "." + key) + " is " + it->dump() +
+          ", below float32's smallest positive number (1.4e-45): the optimizer computes in "
+          "the job's dtype, and a float32 participant would compute with 0");
+    }
   }
   return Status::Ok();
 }
@@ -60,8 +68,10 @@ Result<OptimizerConfig> OptimizerConfig::FromJson(const nlohmann::json& j,
     VT_RETURN_IF_ERROR(RejectUnknownFields(
         j, path,
         {"name", "lr", "weight_decay", "momentum", "dampening", "nesterov"}));
+    // Momentum below 1: at 1 or more the velocity never decays and the
+    // updates grow without bound (1.5 took them from 2.3 to 9.2e6).
     VT_RETURN_IF_ERROR(
-        GetDouble(j, "momentum", path, 0.0, false, kInf, &c.momentum));
+        GetDouble(j, "momentum", path, 0.0, false, 0.999999999, &c.momentum));
     VT_RETURN_IF_ERROR(
         GetDouble(j, "dampening", path, 0.0, false, 1.0, &c.dampening));
     VT_RETURN_IF_ERROR(GetBool(j, "nesterov", path, &c.nesterov));

@@ -91,9 +91,22 @@ TEST(JobConfigTest, ErrorsNameTheField) {
                         {"optimizer", {{"name", "adam"}, {"eps", 1e39}}}}),
               HasSubstr("job.optimizer.eps is 1e+39, beyond float32's range"));
   EXPECT_THAT(JobError({{"name", "mlp"},
-                        {"optimizer", {{"name", "sgd"}, {"momentum", 4e38}}}}),
-              HasSubstr("job.optimizer.momentum is 4e+38, beyond float32's range"));
+                        {"optimizer", {{"name", "sgd"}, {"weight_decay", 4e38}}}}),
+              HasSubstr("job.optimizer.weight_decay is 4e+38, beyond float32's range"));
   EXPECT_TRUE(JobConfig::FromJson({{"name", "mlp"}, {"optimizer", {{"lr", 3e38}}}}).ok());
+  // Below its smallest number a float32 participant computes with 0: an lr
+  // of 1e-50 trained nothing and the run was accepted.
+  EXPECT_THAT(JobError({{"name", "mlp"}, {"optimizer", {{"lr", 1e-50}}}}),
+              HasSubstr("job.optimizer.lr is 1e-50, below float32's smallest positive number"));
+  EXPECT_THAT(JobError({{"name", "mlp"}, {"optimizer", {{"name", "sgd"}, {"momentum", 1e-46}}}}),
+              HasSubstr("job.optimizer.momentum is 1e-46, below float32's smallest"));
+  EXPECT_TRUE(JobConfig::FromJson({{"name", "mlp"}, {"optimizer", {{"lr", 1e-44}}}}).ok());
+  // Momentum of 1 or more: the velocity never decays (1.5 took the update
+  // norms from 2.3 to 9.2e6, accepted).
+  EXPECT_THAT(JobError({{"name", "mlp"}, {"optimizer", {{"name", "sgd"}, {"momentum", 1.5}}}}),
+              HasSubstr("job.optimizer.momentum"));
+  EXPECT_THAT(JobError({{"name", "mlp"}, {"optimizer", {{"name", "sgd"}, {"momentum", 1.0}}}}),
+              HasSubstr("job.optimizer.momentum"));
   EXPECT_THAT(JobError({{"name", "mlp"}, {"optimizer", {{"name", "lamb"}}}}),
               HasSubstr("job.optimizer.name: unknown optimizer 'lamb' "
                         "(known: adam, sgd)"));
