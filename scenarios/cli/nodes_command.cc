@@ -108,15 +108,20 @@ NodesCommand::NodesCommand(CLI::App& app) : s_(new State) {
   s.command = app.add_subcommand(
       "nodes", "list a job's step-graph nodes (the names corrupt-node and disputes use)");
   s.command->add_option("scenario", s.scenario, "scenario file (JSON)");
-  s.command->add_option("--torchscript", s.torchscript,
-                        "a TorchScript model file instead of a scenario");
+  CLI::Option* model = s.command->add_option("--torchscript", s.torchscript,
+                                             "a TorchScript model file instead of a scenario");
+  // Only with --torchscript: a scenario sets them itself, and they were
+  // ignored beside one without a word.
   s.command->add_option("--input-shape", s.input_shape,
-                        "with --torchscript: one sample's shape, e.g. 1,28,28");
+                        "with --torchscript: one sample's shape, e.g. 1,28,28")
+      ->needs(model);
   s.command->add_option("--batch-size", s.batch_size,
                         "with --torchscript: the batch size FLOPs are estimated at (default 64)")
-      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20))
+      ->needs(model);
   s.command->add_option("--dtype", s.dtype, "with --torchscript: float32 (default) or float64")
-      ->check(CLI::IsMember({"float32", "float64"}));
+      ->check(CLI::IsMember({"float32", "float64"}))
+      ->needs(model);
   s.command->add_option("--plugin", s.plugins, "shared library with plug-in jobs (repeatable)");
   s.command->add_flag("--json", s.json, "print the graph as manifest.json records it");
 }

@@ -526,6 +526,17 @@ TEST_F(RunTest, NodesListsTheGraphOfAScenarioOrATorchScriptFile) {
   CommandResult no_shape = RunVeritrain({"nodes", "--torchscript", residual}, dir_);
   EXPECT_EQ(no_shape.exit_code, 2);
   EXPECT_NE(no_shape.err.find("--input-shape"), std::string::npos) << no_shape.err;
+  // The model's options beside a scenario, which sets them itself: refused
+  // (they were ignored, exit 0).
+  for (const std::vector<std::string>& extra :
+       {std::vector<std::string>{"--input-shape", "1,28,28"}, {"--batch-size", "7"},
+        {"--dtype", "float64"}}) {
+    std::vector<std::string> args = {"nodes", Scenario("quickstart")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    CommandResult r = RunVeritrain(args, dir_);
+    EXPECT_EQ(r.exit_code, 2) << extra[0] << r.out << r.err;
+    EXPECT_NE(r.err.find("--torchscript"), std::string::npos) << extra[0] << r.err;
+  }
 
   // A batch too large to trace is bad input, said in one line: no crash.
   CommandResult huge = RunVeritrain({"nodes", "--torchscript", model, "--input-shape",
