@@ -141,8 +141,8 @@ TEST(Events, ATasksLife) {
   ExpectFormat(TraceCommittedEvent{"s", trace}, json{{"solver", "s"}, {"body", trace.ToBody()}});
   ExpectFormat(RandomnessRevealedEvent{D("secret")}, json{{"secret", D("secret").Hex()}});
   ExpectFormat(VerifiersSelectedEvent{{"b", "a"}}, json{{"verifiers", json::array({"b", "a"})}});
-  ExpectFormat(TrainingFailedEvent{"s", "disk full"},
-               json{{"solver", "s"}, {"reason", "disk full"}});
+  ExpectFormat(TrainingFailedEvent{"s", "disk full", 80},
+               json{{"solver", "s"}, {"reason", "disk full"}, {"steps_computed", 80}});
   Verdict verdict;
   verdict.accept = false;
   verdict.disputed_interval = 2;
