@@ -49,6 +49,15 @@ nlohmann::json SyntheticScenario() {
         {{"name", "v"}, {"role", "verifier"}, {"profile", {{"threads", 2}}}}}}};
 }
 
+// A cnn small enough to calibrate in a second: 10 steps (2 intervals of 5).
+nlohmann::json SmallCnnJob() {
+  return {{"name", "cnn"},
+          {"steps", 10},
+          {"batch_size", 32},
+          {"params",
+           {{"channels", {4, 8}}, {"hidden", {32}}, {"train_limit", 500}, {"test_limit", 100}}}};
+}
+
 TEST(CalibrateTest, QuantileInterpolatesLinearly) {
   // numpy.quantile([1, 2, 3, 4], q) with its default (linear) method.
   EXPECT_DOUBLE_EQ(Quantile({4, 1, 3, 2}, 0.5), 2.5);
@@ -247,14 +256,7 @@ TEST(CalibrateTest, ThreadsChangeTheBitsOfTheCnnAndFloat64MoreSo) {
   // convolution gradients split across 2 threads round differently; the
   // element-wise nodes (Adam among them) stay bit-exact.
   nlohmann::json j = SyntheticScenario();
-  j["job"] = {{"name", "cnn"},
-              {"steps", 10},
-              {"batch_size", 32},
-              {"params",
-               {{"channels", {4, 8}},
-                {"hidden", {32}},
-                {"train_limit", 500},
-                {"test_limit", 100}}}};
+  j["job"] = SmallCnnJob();
   j["protocol"]["calibration"] = {
       {"profiles", {{{"threads", 1}}, {{"threads", 2}}, {{"dtype", "float64"}}}},
       {"seeds", {1}},
@@ -310,14 +312,7 @@ TEST(CalibrateTest, ThreadsChangeTheBitsOfTheCnnAndFloat64MoreSo) {
 // ×1000 in calibration.json and calibration.csv passed the audit.
 TEST(CalibrateTest, ARecordsFiguresAreTheOnesItsSamplesGive) {
   nlohmann::json j = SyntheticScenario();
-  j["job"] = {{"name", "cnn"},
-              {"steps", 10},
-              {"batch_size", 32},
-              {"params",
-               {{"channels", {4, 8}},
-                {"hidden", {32}},
-                {"train_limit", 500},
-                {"test_limit", 100}}}};
+  j["job"] = SmallCnnJob();
   j["protocol"]["calibration"] = {{"profiles", {{{"threads", 1}}, {{"dtype", "float64"}}}},
                                   {"seeds", {1, 2}},
                                   {"intervals", 1},

@@ -63,6 +63,13 @@ std::vector<std::vector<std::string>> ParseCsv(const std::string& text) {
   return rows;
 }
 
+// The first data row's field under column `name` of a parsed table;
+// "missing" when the header has no such column.
+std::string FirstRowAt(const std::vector<std::vector<std::string>>& table, const std::string& name) {
+  const auto it = std::find(table[0].begin(), table[0].end(), name);
+  return it == table[0].end() ? std::string("missing") : table[1][it - table[0].begin()];
+}
+
 json Summary(const std::string& outcome, bool challenged, double accuracy, int64_t solver_balance) {
   return {{"conservation", true},
           {"expectations_met", true},
@@ -386,10 +393,7 @@ TEST(SweepTableTest, ATaskWithoutATraceIsNeitherHonestNorCheating) {
   EXPECT_DOUBLE_EQ(points[0].detection_rate.rate, 1.0);  // 1 of the 1 traced cheat
   const auto table = ParseCsv(AggregatesCsv({"behaviour"}, points));
   ASSERT_EQ(table.size(), 2u);
-  const auto column = [&](const std::string& name) {
-    const auto it = std::find(table[0].begin(), table[0].end(), name);
-    return it == table[0].end() ? std::string("missing") : table[1][it - table[0].begin()];
-  };
+  const auto column = [&](const std::string& name) { return FirstRowAt(table, name); };
   EXPECT_EQ(column("untraced_tasks"), "3");
   EXPECT_EQ(column("false_positive_rate"), "");
   EXPECT_EQ(column("detection_rate"), "1.0");
@@ -422,10 +426,7 @@ TEST(SweepTableTest, DivergedAndMissedTasksAreCounted) {
   EXPECT_EQ(points[0].missed, 1);
   const auto table = ParseCsv(AggregatesCsv({"lr"}, points));
   ASSERT_EQ(table.size(), 2u);
-  const auto column = [&](const std::string& name) {
-    const auto it = std::find(table[0].begin(), table[0].end(), name);
-    return it == table[0].end() ? std::string("missing") : table[1][it - table[0].begin()];
-  };
+  const auto column = [&](const std::string& name) { return FirstRowAt(table, name); };
   EXPECT_EQ(column("diverged_tasks"), "3");
   EXPECT_EQ(column("missed"), "1");
 }
