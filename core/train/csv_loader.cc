@@ -71,6 +71,23 @@ enum class Parsed {
 };
 
 // The field as a finite double.
+// A label written as a whole number: digits, then optionally a point and
+// zeros ("3", "3.0"). A label the double parse would round to an integer
+// ("2.9999999999999999") or written another way ("1e0", "+1") is refused,
+// so the class taken is the one written.
+bool IsWrittenAsInteger(std::string_view field) {
+  const std::string_view s = Trim(field);
+  size_t i = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+  if (i == 0) return false;
+  if (i == s.size()) return true;
+  if (s[i] != '.') return false;
+  for (++i; i < s.size(); ++i) {
+    if (s[i] != '0') return false;
+  }
+  return true;
+}
+
 Parsed ParseNumber(std::string_view field, double* out) {
   const std::string s(Trim(field));
   if (!IsDecimal(s)) return Parsed::kNotDecimal;
@@ -179,7 +196,7 @@ Result<Dataset> ParseCsvDataset(std::string_view text,
                    "hexadecimal, inf or nan)"));
       }
       if (i == label_index) {
-        if (v < 0 || v != std::floor(v)) {
+        if (v < 0 || v != std::floor(v) || !IsWrittenAsInteger(fields[i])) {
           return Status::InvalidArgument(at + "label " + Quoted(fields[i]) +
                                          " is not a non-negative integer");
         }

@@ -5,7 +5,8 @@
 // "\n" or "\r\n"; blank lines are skipped. Every data row must have the
 // same number of fields. The label is the field `label_column` (negative
 // counts from the end: -1 is the last field) and must be a non-negative
-// integer ("3" or "3.0"); every other field is a feature, a finite decimal
+// integer written as digits, with nothing after a point but zeros ("3" or
+// "3.0"; not "+3", "3e0" or "2.9999999999999999"); every other field is a feature, a finite decimal
 // number: an optional sign, digits with an optional fraction, an optional
 // exponent ("-2", ".5", "1e-3"; not "0x10", "inf" or "nan", which strtod
 // would read), that is also finite in the job's dtype (1e300 is not a
@@ -16,7 +17,7 @@
 //
 // Commitment (dataset_commitment.h): the leaf of sample i covers the label
 // as i64 little-endian and the features as f64 little-endian, i.e. the
-// values as parsed, so "1", "1.0" and "1e0" commit alike.
+// values as parsed, so "1" and "1.0" commit alike.
 //
 // Thread-safety: pure functions.
 #pragma once

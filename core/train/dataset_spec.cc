@@ -68,6 +68,17 @@ Status GetTestFiles(const nlohmann::json& j, const char* samples_key,
   return Status::Ok();
 }
 
+// A test_limit with no test files would be ignored: the held-out set is
+// then the training set, whose size train_limit sets.
+Status RequireTestFilesForLimit(const nlohmann::json& j,
+                                const std::string& path, bool has_test) {
+  if (has_test || !j.contains("test_limit")) return Status::Ok();
+  return Status::InvalidArgument(
+      path + ".test_limit is set but the spec names no test files: the "
+             "held-out set is then the training set (train_limit sizes it); "
+             "name test files or remove test_limit");
+}
+
 int64_t MaxLabel(const Dataset& d) {
   return d.size() == 0 ? -1 : d.y.max().item<int64_t>();
 }
@@ -124,6 +135,7 @@ Result<DatasetPair> LoadArrays(const nlohmann::json& j, const std::string& path,
   VT_RETURN_IF_ERROR(GetScaling(j, path, &scaling));
   Limits limits;
   VT_RETURN_IF_ERROR(GetLimits(j, path, &limits));
+  VT_RETURN_IF_ERROR(RequireTestFilesForLimit(j, path, !test_x.empty()));
   auto load = [&](const std::string& x, const std::string& y, int64_t limit) {
     return idx ? LoadIdxDataset(x, y, limit, scaling, dtype)
                : LoadTensorFileDataset(x, y, limit, scaling, dtype);
@@ -167,6 +179,7 @@ Result<DatasetPair> LoadCsv(const nlohmann::json& j, const std::string& path,
   options.delimiter = delimiter[0];
   Limits limits;
   VT_RETURN_IF_ERROR(GetLimits(j, path, &limits));
+  VT_RETURN_IF_ERROR(RequireTestFilesForLimit(j, path, !test_path.empty()));
   options.limit = limits.train;
   VT_ASSIGN_OR_RETURN(Dataset train, LoadCsvDataset(train_path, options, dtype));
   std::optional<Dataset> test;

@@ -17,7 +17,8 @@
 //    "train_size": 2048, "test_size": 512}
 //
 // Every format also takes "train_limit" and "test_limit" (keep the first N
-// samples; 0 keeps all), except synthetic. Unknown fields are rejected.
+// samples; 0 keeps all), except synthetic; test_limit needs test files.
+// Unknown fields are rejected.
 // See csv_loader.h, dataset_files.h and tensor_file.h for the file formats
 // and what each sample's Merkle leaf covers.
 // DatasetSpecFiles (job_input_files.h) lists the files of each format: a

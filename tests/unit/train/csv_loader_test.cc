@@ -106,6 +106,14 @@ TEST(CsvLoaderTest, BadValuesNameTheFieldAndLine) {
   EXPECT_THAT(Message("1,2,0\n1,2,2.5\n"),
               HasSubstr("data.csv:2: label \"2.5\" is not a non-negative integer"));
   EXPECT_THAT(Message("1,2,-1\n"), HasSubstr("is not a non-negative integer"));
+  // The double parse would read each as a whole number; the class taken
+  // must be the one written.
+  EXPECT_THAT(Message("1,2,0\n1,2,2.9999999999999999\n"),
+              HasSubstr("data.csv:2: label \"2.9999999999999999\" is not a "
+                        "non-negative integer"));
+  EXPECT_THAT(Message("1,2,1e0\n"), HasSubstr("label \"1e0\" is not a non-negative integer"));
+  EXPECT_THAT(Message("1,2,+1\n"), HasSubstr("label \"+1\" is not a non-negative integer"));
+  EXPECT_TRUE(Parse("1,2,3.00\n1,2, 4 \n").ok());
   EXPECT_THAT(Message("1,2,99999999999999999999\n"),
               HasSubstr("label \"99999999999999999999\" is too large (a class index"));
   EXPECT_THAT(Message("1,inf,0\n"), HasSubstr("field 2 \"inf\" is not a number"));

@@ -397,6 +397,15 @@ TEST(DatasetSpecTest, ErrorsNameTheField) {
               HasSubstr("job.dataset.sep: unknown field"));
   EXPECT_THAT(err({{"format", "csv"}, {"train", "/no/such/file.csv"}}),
               HasSubstr("/no/such/file.csv"));
+  // Without test files the held-out set is the training set: a test_limit
+  // would be ignored, not applied.
+  EXPECT_THAT(err({{"format", "csv"}, {"train", "a.csv"}, {"test_limit", 5}}),
+              HasSubstr("job.dataset.test_limit is set but the spec names no "
+                        "test files"));
+  EXPECT_THAT(err({{"format", "tensor"}, {"train_samples", "a"},
+                   {"train_labels", "b"}, {"test_limit", 5}}),
+              HasSubstr("job.dataset.test_limit is set but the spec names no "
+                        "test files"));
 }
 
 }  // namespace
