@@ -3,6 +3,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/train/torch_bridge.h"
 #include "solver/behaviours/attack_util.h"
 
 namespace veritrain {
@@ -16,7 +17,9 @@ class ReplaySolver final : public SolverBehaviour {
 
   // Replaying the task's own data order is the honest training: its trace
   // is the task's, however it was come by.
-  bool TrainsHonestly() const override { return begun_ && seed_used_ == own_seed_; }
+  // So is replaying another data order that draws the very same batches
+  // (a one-row dataset, say): the steps, and so the trace, are the task's.
+  bool TrainsHonestly() const override { return begun_ && same_batches_; }
 
   Status Begin(const TrainingJob& job, const TaskContext& task) override {
     begun_ = true;
@@ -28,6 +31,15 @@ class ReplaySolver final : public SolverBehaviour {
         trace_, HonestTrace(*other, job.InitialState(task.job.init_seed),
                             task.steps, task.checkpoint_interval));
     replayed_steps_ = task.steps;
+    same_batches_ = true;
+    for (int64_t step = 0; seed_used_ != own_seed_ && step < task.steps; ++step) {
+      VT_ASSIGN_OR_RETURN(TensorMap theirs, other->Batch(step));
+      VT_ASSIGN_OR_RETURN(TensorMap ours, job.Batch(step));
+      if (!BitEqual(theirs, ours)) {
+        same_batches_ = false;
+        break;
+      }
+    }
     return Status::Ok();
   }
 
@@ -57,6 +69,7 @@ class ReplaySolver final : public SolverBehaviour {
   uint64_t own_seed_ = 0;
   uint64_t seed_used_ = 0;
   int64_t replayed_steps_ = 0;
+  bool same_batches_ = false;
   std::vector<TensorMap> trace_;
 };
 

@@ -17,7 +17,9 @@
 // computed on other batches. A source_data_seed equal to the task's own
 // replays the task's honest training: the trace is reported honest
 // (TrainsHonestly), so a challenge of it is a false positive, not a
-// detection, and its acceptance no escape; `check` warns about it.
+// detection, and its acceptance no escape; `check` warns about it. So is
+// another data seed whose every batch equals the task's (a one-row
+// dataset): the batches are compared once, before training.
 //
 // Thread-safety: used by the solver's one thread.
 #pragma once

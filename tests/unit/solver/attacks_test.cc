@@ -193,6 +193,31 @@ TEST_F(AttacksTest, ReplayIsAnotherTasksTrace) {
   EXPECT_TRUE(same.behaviour->TrainsHonestly());
 }
 
+TEST_F(AttacksTest, ReplayOfTheSameBatchesIsHonest) {
+  // One training row: every data order draws the same batches, so another
+  // seed's trace is the task's own, bit for bit, and must say so.
+  // (The synthetic job draws its rows from the data seed; Fashion-MNIST's
+  // rows are fixed.)
+  auto config = JobConfig::FromJson({{"name", "mlp"},
+                                     {"steps", kSteps},
+                                     {"batch_size", 1},
+                                     {"init_seed", 3},
+                                     {"data_seed", 5},
+                                     {"hidden", {8}},
+                                     {"train_limit", 1},
+                                     {"test_limit", 1},
+                                     {"optimizer", {{"name", "sgd"}, {"lr", 0.05}}}});
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  auto job = MakeJob(*config);
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  auto honest = HonestTrace(**job, (*job)->InitialState(3), kSteps, kInterval);
+  ASSERT_TRUE(honest.ok());
+  Driven r = Drive("replay", {{"source_data_seed", 77}}, **job);
+  EXPECT_EQ(r.behaviour->Report()["source_data_seed"], 77);
+  EXPECT_TRUE(BitEqual(r.checkpoints.back(), honest->back()));
+  EXPECT_TRUE(r.behaviour->TrainsHonestly());
+}
+
 TEST_F(AttacksTest, InterpolateAndInfinitesimalWalkALine) {
   Driven line = Drive("interpolate", nlohmann::json::object(), *job_);
   Driven tiny = Drive("infinitesimal", {{"claimed_lr", 1e-9}}, *job_);
