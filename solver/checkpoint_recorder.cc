@@ -200,13 +200,14 @@ Status CheckpointRecorder::Write(const Pending& p) {
   // would have said so. The trace can be committed from there while the
   // bytes are written; the fsyncs and the rename follow.
   auto t1 = std::chrono::steady_clock::now();
-  auto reserved = [&] {
+  auto reserved = [&](uint64_t file_bytes) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       files_.push_back(p.path);
       hashes_.push_back(hash);
       hash_seconds_ += hashing;
       checkpoint_bytes_ += bytes;
+      file_bytes_ += static_cast<int64_t>(file_bytes);
       ++committable_;
     }
     changed_.notify_all();

@@ -101,7 +101,7 @@ class CheckpointRecorder {
 
   // After WaitUntilCommittable() or Finish(): checkpoint i's file (in place
   // once Finish() returned Ok) and state hash, in recording order, and
-  // hash_seconds(), checkpoint_bytes().
+  // hash_seconds(), checkpoint_bytes(), file_bytes().
   const std::vector<std::string>& files() const { return files_; }
   const std::vector<Digest>& hashes() const { return hashes_; }
   // norms()[i] is the update norm of interval i (checkpoint i to i + 1).
@@ -115,7 +115,12 @@ class CheckpointRecorder {
   double write_seconds() const { return write_seconds_; }
   double norm_seconds() const { return norm_seconds_; }
   double wait_seconds() const { return wait_seconds_; }
+  // The tensors' bytes, summed over the checkpoints (the state's size
+  // times their number).
   int64_t checkpoint_bytes() const { return checkpoint_bytes_; }
+  // The checkpoint files' bytes, as they take space on the disk: the
+  // tensors plus each file's header, manifest, alignment and trailer.
+  int64_t file_bytes() const { return file_bytes_; }
 
   // Whether the caller is in Finish(), waiting for the recorder.
   bool trainer_waiting() const { return trainer_waiting_.load(); }
@@ -164,6 +169,7 @@ class CheckpointRecorder {
   double hash_seconds_ = 0;
   double write_seconds_ = 0;
   int64_t checkpoint_bytes_ = 0;
+  int64_t file_bytes_ = 0;
   std::thread thread_;
 };
 

@@ -408,6 +408,7 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
                              // but the last checkpoint's
                              {"write_seconds", recorder.write_seconds()},
                              {"checkpoint_bytes", recorder.checkpoint_bytes()},
+                             {"checkpoint_file_bytes", recorder.file_bytes()},
                              {"step_flops", job->StepFlops()},
                              {"steps_computed",
                               StepsComputedInAll(steps_before, behaviour_->steps_computed())},

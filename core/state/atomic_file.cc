@@ -79,7 +79,7 @@ Status StagedFile::Publish() {
 Result<StagedFile> StageFileAtomically(const std::string& path,
                                        const std::vector<std::string_view>& pieces,
                                        unsigned mode, Env* env,
-                                       const std::function<void()>& reserved) {
+                                       const std::function<void(uint64_t)>& reserved) {
   if (env == nullptr) env = Env::Default();
   std::string tmp = TempPath(path);
   auto file = env->NewWritableFile(tmp, mode);
@@ -94,7 +94,7 @@ Result<StagedFile> StageFileAtomically(const std::string& path,
   if (Status s = staged.file_->Reserve(total); !s.ok()) {
     return staged.Fail("cannot reserve space for", s);
   }
-  if (reserved) reserved();
+  if (reserved) reserved(total);
   for (std::string_view piece : pieces) {
     if (Status s = staged.file_->Append(piece); !s.ok()) return staged.Fail("cannot write", s);
   }

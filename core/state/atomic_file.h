@@ -69,7 +69,7 @@ class StagedFile {
   friend Result<StagedFile> StageFileAtomically(const std::string&,
                                                 const std::vector<std::string_view>&,
                                                 unsigned, Env*,
-                                                const std::function<void()>&);
+                                                const std::function<void(uint64_t)>&);
   StagedFile(std::string path, std::string tmp, std::unique_ptr<WritableFile> file, Env* env);
   // Closes and removes the temporary file; an IOError naming `step`.
   Status Fail(const std::string& step, const Status& s);
@@ -81,13 +81,14 @@ class StagedFile {
 };
 
 // The first phase of WriteFileAtomically: the temporary file's space
-// reserved, then `reserved` called (when given; on this thread), then every
+// reserved, then `reserved` called with the file's size in bytes (when
+// given; on this thread), then every
 // byte of `pieces` written to it (the pieces may be released on return).
 // Errors as WriteFileAtomically's; the temporary file is then removed.
 Result<StagedFile> StageFileAtomically(const std::string& path,
                                        const std::vector<std::string_view>& pieces,
                                        unsigned mode = 0666, Env* env = nullptr,
-                                       const std::function<void()>& reserved = nullptr);
+                                       const std::function<void(uint64_t)>& reserved = nullptr);
 
 // The whole contents of `path`. NotFound if it does not exist, IOError for
 // any other OS failure or if it is not a regular file.

@@ -137,7 +137,7 @@ Result<std::string> DumpJson(const json& j, const std::string& what) {
 Result<StagedFile> StageCheckpointImpl(const std::string& path, const State& state,
                                        const json& meta,
                                        const std::vector<Digest>* given_hashes, Env* env,
-                                       const std::function<void()>& reserved) {
+                                       const std::function<void(uint64_t)>& reserved) {
   VT_ASSIGN_OR_RETURN(auto sorted, SortedTensors(state));
   if (given_hashes != nullptr && given_hashes->size() != sorted.size()) {
     return Status::InvalidArgument(
@@ -526,7 +526,7 @@ namespace {
 Status WriteCheckpointPhases(const std::string& path, const State& state, const json& meta,
                              const std::vector<Digest>* tensor_hashes, Env* env,
                              std::optional<StagedFile>* out,
-                             const std::function<void()>& reserved = nullptr) {
+                             const std::function<void(uint64_t)>& reserved = nullptr) {
   try {
     Result<StagedFile> staged =
         StageCheckpointImpl(path, state, meta, tensor_hashes, env, reserved);
@@ -558,7 +558,7 @@ Status WriteCheckpointWithHashes(const std::string& path, const State& state,
 Result<StagedFile> StageCheckpointWithHashes(const std::string& path, const State& state,
                                              const nlohmann::json& meta,
                                              const std::vector<Digest>& tensor_hashes,
-                                             Env* env, const std::function<void()>& reserved) {
+                                             Env* env, const std::function<void(uint64_t)>& reserved) {
   std::optional<StagedFile> staged;
   VT_RETURN_IF_ERROR(
       WriteCheckpointPhases(path, state, meta, &tensor_hashes, env, &staged, reserved));

@@ -112,14 +112,15 @@ Status WriteCheckpointWithHashes(const std::string& path, const State& state,
 
 // WriteCheckpointWithHashes in two phases (StageFileAtomically,
 // atomic_file.h): every byte written to the temporary file (`reserved`, when
-// given, called once its space is reserved and before the bytes go); the
+// given, called with the file's size once its space is reserved and before
+// the bytes go); the
 // file is in place once the result's Publish() returns Ok. Errors as
 // WriteCheckpointWithHashes's, Publish()'s naming the checkpoint's path.
 Result<StagedFile> StageCheckpointWithHashes(const std::string& path, const State& state,
                                              const nlohmann::json& meta,
                                              const std::vector<Digest>& tensor_hashes,
                                              Env* env = nullptr,
-                                             const std::function<void()>& reserved = nullptr);
+                                             const std::function<void(uint64_t)>& reserved = nullptr);
 
 // Reads and fully verifies the checkpoint at `path`. The tensors' bytes are
 // zero-copy views into the mapped file, which stays mapped while any of them

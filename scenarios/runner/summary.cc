@@ -242,6 +242,7 @@ void ApplyTaskEvent(const Event& e, int64_t posted_ms, nlohmann::json& t,
     const bool honest = t["solver_behaviour"] == "honest" || t["solver_behaviour"] == "";
     t["solver_trace_honest"] = training.value("trains_honestly", honest);
     t["checkpoint_bytes"] = training.value("checkpoint_bytes", int64_t{0});
+    t["checkpoint_file_bytes"] = training.value("checkpoint_file_bytes", int64_t{0});
     t["step_flops"] = training.value("step_flops", 0.0);
     // What the solver actually computed (attacks compute less than T).
     t["solver_steps_computed"] = training.value("steps_computed", t["steps"].get<int64_t>());

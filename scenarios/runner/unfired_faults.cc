@@ -28,8 +28,8 @@ std::vector<std::string> UnfiredFaultWarnings(const Scenario& scenario,
     out.push_back("the disk of " + solver + " never filled: its checkpoints fitted in its " +
                   std::to_string(free_bytes) +
                   " free bytes (disk_faults), so the run shows nothing of a full disk; give "
-                  "free_bytes below the bytes its tasks write (summary.json's checkpoint_bytes "
-                  "per task)");
+                  "free_bytes below the bytes its tasks write (summary.json's "
+                  "checkpoint_file_bytes per task)");
   }
   return out;
 }

@@ -41,7 +41,7 @@ constexpr const char* kShape = R"({
     "verifier_compute_ratio": "number",
     "trace_root": "string", "final_state_hash": "string", "num_checkpoints": "integer",
     "update_norms": ["number"], "test_accuracy": "number", "dataset_root": "string",
-    "solver_behaviour": "solver_behaviour", "solver_trace_honest": "boolean", "checkpoint_bytes": "integer", "step_flops": "number",
+    "solver_behaviour": "solver_behaviour", "solver_trace_honest": "boolean", "checkpoint_bytes": "integer", "checkpoint_file_bytes": "integer", "step_flops": "number",
     "solver_steps_computed": "integer", "solver_compute_ratio": "number",
     "verifier_over_solver_compute": "number", "attack": {"*any": "open"},
     "balances": {"*account": "integer"},

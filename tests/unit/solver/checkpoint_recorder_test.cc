@@ -66,6 +66,35 @@ TEST(CheckpointRecorderTest, RecordsFilesHashesAndNorms) {
   EXPECT_NEAR(r.norms()[0], std::sqrt(16.0), 1e-9);
   EXPECT_NEAR(r.norms()[1], std::sqrt(16.0 * 4), 1e-9);
   EXPECT_GT(r.checkpoint_bytes(), 0);
+  // The files' bytes, as the disk holds them; the tensors' bytes are less.
+  int64_t on_disk = 0;
+  for (const std::string& f : r.files()) {
+    on_disk += static_cast<int64_t>(std::filesystem::file_size(f));
+  }
+  EXPECT_EQ(r.file_bytes(), on_disk);
+  EXPECT_LT(r.checkpoint_bytes(), r.file_bytes());
+}
+
+TEST(CheckpointRecorderTest, ADiskOfFileBytesHoldsTheTraceAndOneByteLessDoesNot) {
+  // free_bytes (disk_faults) is sized from a run's checkpoint_file_bytes:
+  // that many hold the trace exactly.
+  int64_t needed = 0;
+  {
+    ScratchDir dir;
+    CheckpointRecorder r(dir.path(), 1);
+    for (int64_t i = 0; i < 3; ++i) ASSERT_TRUE(r.Record(StateAt(i, i * 10), i, nullptr).ok());
+    ASSERT_TRUE(r.Finish().ok());
+    needed = r.file_bytes();
+  }
+  for (const int64_t free : {needed, needed - 1}) {
+    ScratchDir dir;
+    DiskFullEnv disk(Env::Default(), free);
+    CheckpointRecorder r(dir.path(), 1, &disk);
+    Status s = Status::Ok();
+    for (int64_t i = 0; i < 3 && s.ok(); ++i) s = r.Record(StateAt(i, i * 10), i, nullptr);
+    if (s.ok()) s = r.Finish();
+    EXPECT_EQ(s.ok(), free == needed) << free << ": " << s.ToString();
+  }
 }
 
 TEST(CheckpointRecorderTest, HashThreadsDoNotChangeWhatIsRecorded) {
