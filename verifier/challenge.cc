@@ -101,9 +101,10 @@ Status Verifier::OnDisputeOpened(const std::string& task, const DisputeOpened& d
     // the precision the solver committed in, computed as the game asks for
     // states and hashes at its split points (core/train/trajectory.h).
     VT_ASSIGN_OR_RETURN(const TrainingJob* job, JobInDtype(a, CommittedDtype(states->start)));
-    auto step = [this, job](const TensorMap& from) -> Result<TensorMap> {
+    auto step = [this, job, task](const TensorMap& from) -> Result<TensorMap> {
       VT_ASSIGN_OR_RETURN(TensorMap next, TrainStep(*job, from));
-      VT_RETURN_IF_ERROR(link_.Tick());  // resends pending requests while recomputing
+      // Resends pending requests, and holds the events, while recomputing.
+      VT_RETURN_IF_ERROR(WatchArbiter(task));
       return next;
     };
     if (states->kept) {
@@ -411,7 +412,8 @@ Result<int64_t> Verifier::ChooseStepByDistance(Assignment& a, Challenge& c, cons
     VT_RETURN_IF_ERROR(CheckStateShape(job, start).WithContext("not a state of the task's job"));
     TensorMap state = CastFloating(start, own);
     for (int64_t s = 0; s < n; ++s) {
-      VT_RETURN_IF_ERROR(link_.Tick());  // resends pending requests while re-executing
+      // Resends pending requests, and holds the events, while re-executing.
+      VT_RETURN_IF_ERROR(WatchArbiter(c.task));
       VT_ASSIGN_OR_RETURN(state, TrainStep(job, std::move(state)));
     }
     return state;

@@ -124,8 +124,39 @@ Status Verifier::Pump(int64_t timeout_ms) {
       PollSockets(items, 2, link_.PollTimeout(std::chrono::milliseconds(timeout_ms))).status());
   VT_RETURN_IF_ERROR(link_.Tick());
   VT_RETURN_IF_ERROR(link_.DrainReplies("verifier " + config_.name));
-  VT_RETURN_IF_ERROR(link_.DrainEvents([this](const Message& m) { return OnEvent(m); }));
+  // Through the queue of held events, so that those a computation held
+  // are handled before the ones that came after them.
+  VT_RETURN_IF_ERROR(link_.DrainEvents([this](const Message& m) {
+    held_events_.push_back(m);
+    return Status::Ok();
+  }));
+  while (!held_events_.empty()) {
+    const Message m = std::move(held_events_.front());
+    held_events_.pop_front();
+    VT_RETURN_IF_ERROR(OnEvent(m));
+  }
   return AnswerDeferredMoves();
+}
+
+Status Verifier::WatchArbiter(const std::string& task) {
+  VT_RETURN_IF_ERROR(link_.Tick());
+  VT_RETURN_IF_ERROR(link_.DrainEvents([this](const Message& m) {
+    held_events_.push_back(m);
+    return Status::Ok();
+  }));
+  if (EndedWhileHeld(task)) {
+    return Status::FailedPrecondition(task + " was settled, or the run shut down, while it was "
+                                             "being worked on");
+  }
+  return Status::Ok();
+}
+
+bool Verifier::EndedWhileHeld(const std::string& task) const {
+  for (const Message& m : held_events_) {
+    if (m.type == Shutdown::kType) return true;
+    if (m.type == TaskSettled::kType && m.task == task) return true;
+  }
+  return false;
 }
 
 Status Verifier::OnEvent(const Message& m) {
@@ -285,6 +316,14 @@ Status Verifier::OnProofPosted(const std::string& task, const ProofPosted& poste
   // The checkpoints fetched and the states re-executed are gone; their
   // memory goes back to the system (allocator_tuning.h).
   ReleaseFreedMemory();
+  if (EndedWhileHeld(task)) {
+    // Settled (its verification deadline passed, say) or shut down while
+    // it was being checked: no verdict is wanted any more.
+    spdlog::info("verifier {}: {} was settled, or the run shut down, while it was being "
+                 "checked; no verdict",
+                 config_.name, task);
+    return Status::Ok();
+  }
   if (a.withheld) {
     // The solver lost a data-availability challenge: the task settles as
     // withheld, and there is nothing left to vote on.
@@ -726,7 +765,8 @@ Result<std::optional<Verdict>> Verifier::CheckOneInterval(CheckRun& run,
   };
   VT_ASSIGN_OR_RETURN(IntervalCheck check,
                       CheckInterval(**job, a.spec.verification, mode, std::move(state),
-                                    claimed_end, {i * k, k}, [&] { return link_.Tick(); }));
+                                    claimed_end, {i * k, k},
+                                    [&] { return WatchArbiter(run.task); }));
   run.steps += check.steps_reexecuted;
   Status kept = KeepStepsReexecuted(run.steps_record, config_.run_id, run.task, run.steps);
   if (!kept.ok()) {
@@ -823,7 +863,7 @@ Result<Message> Verifier::AskSolver(zmq::socket_t& solver, const std::string& ta
     VT_RETURN_IF_ERROR(
         PollSockets(items, 1, messenger_.PollTimeout(std::max(wait, std::chrono::milliseconds(0))))
             .status());
-    VT_RETURN_IF_ERROR(link_.Tick());
+    VT_RETURN_IF_ERROR(WatchArbiter(task));
     auto m = messenger_.Receive(solver, /*router=*/false, solver_guard_);
     if (!m.ok()) continue;  // nothing yet, or rejected (logged, counted)
     if (m->from != solver_name || m->task != task) continue;
@@ -889,6 +929,7 @@ Result<CheckpointReply> Verifier::DemandFromArbiter(const std::string& task, Ass
                            2000.0 * std::min(a.spec.game_clock_s, 3600.0))) +
                        std::chrono::seconds(60);
   for (int attempt = 1;; ++attempt) {
+    VT_RETURN_IF_ERROR(WatchArbiter(task));
     if (std::chrono::steady_clock::now() > give_up) {
       return Status::Timeout("the arbiter did not settle the demand for checkpoint " +
                              std::to_string(index));
@@ -922,7 +963,7 @@ Result<CheckpointReply> Verifier::DemandFromArbiter(const std::string& task, Ass
         PollSockets(items, 1, link_.PollTimeout(std::chrono::milliseconds(
                                   std::min<int64_t>(retry_.BackoffMs(attempt), 1000))))
             .status());
-    VT_RETURN_IF_ERROR(link_.Tick());
+    VT_RETURN_IF_ERROR(WatchArbiter(task));
   }
 }
 

@@ -65,6 +65,13 @@
 // first outside its node threshold (core/pol/step_scan.h). Its reasons go
 // on the record with each move (the move's note).
 //
+// A check, a demand or a move is computed inside the handling of one
+// event, and takes seconds to minutes; the events that arrive meanwhile
+// are held (WatchArbiter) and handled in order once it ends. When one of
+// them settles the task or shuts the run down, the computation stops: a
+// verifier still asking a solver that has left for a checkpoint would
+// otherwise hold the whole run up until its process was killed.
+//
 // Of a task's verifiers, only those the arbiter's revealed randomness
 // selects (core/protocol/task_draws.h, economics.verifiers_per_task) verify;
 // the others stay silent.
@@ -98,6 +105,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -212,6 +220,14 @@ class Verifier {
 
   Status Pump(int64_t timeout_ms);
   Status OnEvent(const Message& m);
+  // What a long computation for `task` calls as it goes: ticks the arbiter
+  // link and holds the events that have arrived (Pump handles them, in
+  // order, once the computation is over). FailedPrecondition when a held
+  // event settles `task` or shuts the run down: nothing computed for the
+  // task is asked for any more.
+  Status WatchArbiter(const std::string& task);
+  // Whether a held event settles `task` or shuts the run down.
+  bool EndedWhileHeld(const std::string& task) const;
   Status OnAssigned(const std::string& task, const TaskAssigned& assigned);
   // Builds the assignment's job (and loads its data) unless it is built or
   // could not be: when the task is assigned if this verifier is sure to be
@@ -369,6 +385,8 @@ class Verifier {
   std::map<std::string, int64_t> latest_games_;
   std::set<std::string> settled_;  // tasks settled: their state is dropped
   bool shutdown_ = false;
+  // Events received during a computation, not handled yet (WatchArbiter).
+  std::deque<Message> held_events_;
 };
 
 }  // namespace veritrain

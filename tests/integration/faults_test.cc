@@ -244,6 +244,25 @@ TEST_F(FaultsTest, AChallengerRestartedAgainstAWithholdingSolverPlaysFromTheStat
   EXPECT_EQ(log.find("fetched the disputed interval"), std::string::npos) << log;
 }
 
+TEST_F(FaultsTest, AVerifierStillFetchingWhenItsTaskSettlesStopsAndTheRunEnds) {
+  // The solver answers no fetch; the verification deadline (1 s) passes
+  // long before the verifier's fetch gives up (the game clock, 30 s). The
+  // task settles, the run shuts down, and the verifier must notice both
+  // while it is still asking: it was killed at shutdown, and the run
+  // failed, though everything it decided was right.
+  json s = Preset("dispute/corrupt-node-n2");
+  s.erase("expect");
+  s["participants"][0]["behaviour"] = "withhold";
+  s["participants"][0]["params"] = {{"how", "unreachable"}, {"from_index", 1}};
+  s["protocol"]["deadlines"] = {{"training_s", 120}, {"verification_s", 1}};
+  s["protocol"]["game"]["clock_s"] = 30;
+  const json a = Run(s, "settles");  // exit status 0
+  EXPECT_EQ(a.at("tasks").at(0).at("outcome"), "unverified") << a.dump(2);
+  EXPECT_EQ(a.at("ledger_audit").at("ok"), true);
+  const std::string log = test_support::ReadWholeFile(dir_ + "/settles/logs/verifier-1.log");
+  EXPECT_NE(log.find("while it was being checked; no verdict"), std::string::npos) << log;
+}
+
 // The arbiter's "arbiter_recovered" events of the run in <dir>/<label>.
 std::vector<json> Recoveries(const std::string& dir, const std::string& label) {
   std::vector<json> out;
