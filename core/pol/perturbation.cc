@@ -63,6 +63,10 @@ Result<TensorMap> PerturbedStep(const TrainingJob& job, const TensorMap& state,
         if (sc != scale.end() && sc->second.sizes() == v.sizes()) {
           s = torch::maximum(s, torch::nan_to_num(sc->second.abs(), 0.0, 0.0, 0.0));
         }
+        // A non-finite output (a causal mask's -inf) must stay as it is:
+        // the ruling accepts no other value there, and moving it would
+        // make a NaN (inf - inf).
+        s = torch::where(torch::isfinite(v), s, torch::zeros_like(s));
         v = v + Signs(v, sign_seed, step, i) * s * tau;
       }
       values[name] = v;

@@ -5,7 +5,8 @@
 //   out_i + sign_i × τ(node) × max(|out_i|, |f(|inputs|)_i|)
 //
 // (the componentwise scale of core/train/node_compare.h, so each node stays
-// exactly at its threshold). Running an interval this way shows how far a
+// exactly at its threshold). A non-finite output element (a causal mask's
+// -inf) is left as it is: the ruling requires it identical. Running an interval this way shows how far a
 // solver can move the state while every node of every step passes the
 // one-node ruling; calibration (core/pol/calibration.h) and `check` use it
 // to keep δ consistent with the node thresholds.

@@ -17,7 +17,20 @@
 #include "solver/forced_error.h"
 
 namespace veritrain {
+
 namespace {
+
+// Whether every parameter ("param/…") of `state` is finite.
+bool EveryParameterFinite(const TensorMap& state) {
+  for (const auto& [name, t] : state) {
+    if (name.rfind("param/", 0) == 0 && t.is_floating_point() &&
+        !torch::isfinite(t).all().item<bool>()) {
+      return false;
+    }
+  }
+  return true;
+}
+
 
 // Signs of the perturbation (any fixed value).
 constexpr uint64_t kSigns = 0x7e57ab1e;
@@ -36,6 +49,13 @@ std::string NumAtMost(double v) {
     text = Num(std::stod(text) * (1 - 1e-3));
   }
   return text;
+}
+
+// "by l2 0.031", or "without bound" when the moved state is not finite.
+std::string MovedBy(const std::string& metric, double distance) {
+  return std::isfinite(distance)
+             ? "by " + metric + " " + Num(distance)
+             : std::string("without bound (its parameters reach a NaN or an infinity)");
 }
 
 }  // namespace
@@ -188,14 +208,20 @@ Result<ThresholdCheck> CheckThresholds(const Scenario& scenario,
 
   // How far a solver keeping every node of every step within `t` moves one
   // interval, by metric (normalised where the scenario gives a reference).
+  // A perturbation that takes the state to a NaN or an infinity (a large
+  // honest node error on a layer norm, say) moves it without bound.
   auto moved_by = [&](double t) -> Result<std::map<std::string, double>> {
     TensorMap state = states.front();
     for (int64_t s = 0; s < k; ++s) {
       VT_ASSIGN_OR_RETURN(
           state, PerturbedStep(*job, state, [t](const std::string&) { return t; }, kSigns));
     }
-    VT_ASSIGN_OR_RETURN(StateDistance d, ParameterDistance(ToState(state), ToState(states.back())));
     std::map<std::string, double> out_moved;
+    if (!EveryParameterFinite(state)) {
+      for (const auto& m : scenario.protocol.metrics) out_moved[m] = INFINITY;
+      return out_moved;
+    }
+    VT_ASSIGN_OR_RETURN(StateDistance d, ParameterDistance(ToState(state), ToState(states.back())));
     for (const auto& m : scenario.protocol.metrics) {
       const Metric metric = *MetricFromName(m);
       auto ref = scenario.protocol.reference.find(m);
@@ -222,9 +248,11 @@ Result<ThresholdCheck> CheckThresholds(const Scenario& scenario,
         "/protocol/delta: no node_tolerance works with delta " + m + " " + Num(delta) +
         ": it must be above the largest honest node error, " + Num(largest) + " (" +
         largest_where + "), and a solver keeping every node of every step within that moves "
-        "one interval by " + m + " " + Num(distance) +
-        ", beyond delta, so the honest challenger would lose the game. Raise delta " + m +
-        " above " + Num(distance) + ", or calibrate the thresholds (protocol.calibration)");
+        "one interval " + MovedBy(m, distance) +
+        ", beyond delta, so the honest challenger would lose the game. " +
+        (std::isfinite(distance) ? "Raise delta " + m + " above " + Num(distance) + ", or "
+                                 : std::string("No delta works: ")) +
+        "calibrate the thresholds (protocol.calibration)");
   }
 
   // 2. How far a solver keeping every node within τ moves one interval. A
@@ -253,7 +281,7 @@ Result<ThresholdCheck> CheckThresholds(const Scenario& scenario,
         if (largest > 0) at_lo[m] = std::max(at_lo[m], at_honest.at(m));
         if (at_lo[m] > delta) {
           advice = "Lower it below " + Num(lo) + " (a solver kept within that still moves one "
-                   "interval by " + m + " " + Num(at_lo[m]) + "), raise delta, or calibrate the "
+                   "interval " + MovedBy(m, at_lo[m]) + "), raise delta, or calibrate the "
                    "thresholds (protocol.calibration)";
         } else {
           double lo_distance = at_lo[m];
@@ -278,7 +306,7 @@ Result<ThresholdCheck> CheckThresholds(const Scenario& scenario,
       out.errors.push_back(
           "/protocol/game/node_tolerance: " + Num(tau) +
           " lets a solver keep every node of every step within it and still move one "
-          "interval by " + m + " " + Num(distance) + ", beyond delta " + m + " " + Num(delta) +
+          "interval " + MovedBy(m, distance) + ", beyond delta " + m + " " + Num(delta) +
           ": the verifier would challenge and the honest challenger lose the game. " + advice);
     }
   }

@@ -70,5 +70,34 @@ TEST(Perturbation, OnlyTheNamedNodesMove) {
   EXPECT_FALSE(BitEqual(*honest, *first));
 }
 
+TEST(Perturbation, AMasksInfinitiesStayAndTheStateStaysFinite) {
+  // The transformer's attention scores hold -inf where the causal mask
+  // hides a position. The ruling accepts no other value there; moving it
+  // made inf - inf, a NaN, and `check` refused every hand-set threshold
+  // of a transformer across thread counts with "holds a NaN".
+  UseTestProfile();
+  auto job = MakeJobOrDie({{"name", "transformer"},
+                           {"batch_size", 2},
+                           {"init_seed", 1},
+                           {"data_seed", 2},
+                           {"d_model", 16},
+                           {"heads", 2},
+                           {"layers", 1},
+                           {"mlp_hidden", 32},
+                           {"seq_len", 8},
+                           {"train_size", 16},
+                           {"test_size", 4}});
+  ASSERT_NE(job, nullptr);
+  TensorMap state = job->InitialState(1);
+  for (int s = 0; s < 3; ++s) {
+    auto next = PerturbedStep(*job, state, [](const std::string&) { return 1e-6; }, 1);
+    ASSERT_TRUE(next.ok()) << next.status().ToString();
+    state = std::move(next).value();
+  }
+  for (const auto& [name, t] : state) {
+    if (t.is_floating_point()) EXPECT_TRUE(torch::isfinite(t).all().item<bool>()) << name;
+  }
+}
+
 }  // namespace
 }  // namespace veritrain

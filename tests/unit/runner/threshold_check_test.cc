@@ -62,6 +62,36 @@ std::string AllErrors(const Scenario& sc, ThresholdCheck* kept = nullptr) {
   return all;
 }
 
+TEST(ThresholdCheckTest, ATransformersMaskedScoresDoNotMakeTheCheckFail) {
+  // The causal mask's -inf scores once made the perturbed interval NaN,
+  // and every hand-set threshold of a transformer across thread counts
+  // was refused with "holds a NaN or infinite value".
+  nlohmann::json j = {
+      {"format", "veritrain-scenario/1"},
+      {"name", "thr"},
+      {"job",
+       {{"name", "transformer"},
+        {"steps", 8},
+        {"batch_size", 4},
+        {"params",
+         {{"d_model", 16}, {"heads", 2}, {"layers", 1}, {"mlp_hidden", 32}, {"seq_len", 8},
+          {"train_size", 64}, {"test_size", 8}}}}},
+      {"protocol",
+       {{"checkpoint_interval", 4},
+        {"mode", "tolerance"},
+        {"metrics", {"l2"}},
+        {"delta", {{"l2", 1.0}}},
+        {"game", {{"node_tolerance", 1e-4}}}}},
+      {"participants",
+       {{{"name", "s"}, {"role", "solver"}, {"profile", {{"threads", 1}}}},
+        {{"name", "v"}, {"role", "verifier"}, {"profile", {{"threads", 2}}}}}}};
+  auto sc = ParseScenario(j.dump(), "thr.json");
+  ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+  auto c = CheckThresholds(*sc);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->errors.empty()) << c->errors.front();
+}
+
 TEST(ThresholdCheckTest, ANodeThresholdBelowTheHonestErrorIsToBeRaised) {
   const std::string errors = AllErrors(CnnThresholds(1e-9, 0.15));
   EXPECT_THAT(errors, HasSubstr("/protocol/game/node_tolerance: 1e-09 is below the honest error "
