@@ -222,6 +222,28 @@ std::vector<std::string> NoEffectWarnings(const Scenario& scenario) {
                   "network.faults.reorder is 0: no message is reordered. Give reorder, or "
                   "leave reorder_hold_ms out.");
   }
+  // A lazy solver skipping each step with a probability below 1/T skips
+  // none in most runs: its task is then the honest training, reported as
+  // such, and the attack the file asks for does not happen.
+  const int64_t steps = scenario.job.value("steps", int64_t{0});
+  for (size_t i = 0; i < scenario.participants.size() && !scenario.market && steps > 0; ++i) {
+    const ParticipantSpec& p = scenario.participants[i];
+    if (p.role != "solver" || p.behaviour != "lazy" || !p.params.is_object()) continue;
+    const nlohmann::json& f = p.params.contains("fraction") ? p.params["fraction"] : nlohmann::json();
+    const std::string pattern = p.params.value("pattern", std::string("random"));
+    const std::string at = "/participants/" + std::to_string(i) + "/params/fraction";
+    if (!f.is_number() || pattern != "random" || f.get<double>() * static_cast<double>(steps) >= 1 ||
+        varies({at.c_str(), "/job/steps"})) {
+      continue;
+    }
+    char expected[32];
+    std::snprintf(expected, sizeof(expected), "%.3g", f.get<double>() * static_cast<double>(steps));
+    out.push_back(at + ": skips each of the " + std::to_string(steps) +
+                  " steps with that probability, " + expected +
+                  " steps expected: most runs skip none, and their trace is the honest "
+                  "training (reported as such). Give at least 1/steps, or pattern \"tail\", "
+                  "which skips ceil(fraction × steps) ≥ 1.");
+  }
   return out;
 }
 

@@ -185,6 +185,15 @@ void ProtocolErrors(const json& r, std::vector<ScenarioError>& errors) {
                         protocol["calibration"]["intervals"].dump() + limit});
     }
   }
+  // An interval has k steps to sample nodes at; more would be the same k
+  // (and the file would claim more samples than were taken).
+  if (protocol.contains("calibration") && protocol["calibration"].contains("node_steps") &&
+      protocol["calibration"]["node_steps"].get<int64_t>() > k) {
+    errors.push_back({"/protocol/calibration/node_steps",
+                      protocol["calibration"]["node_steps"].dump() +
+                          " exceeds the steps of an interval (checkpoint_interval = " +
+                          std::to_string(k) + "): at most every step is sampled"});
+  }
   // Tolerance mode: a delta per metric, from the file or from calibration.
   const json& delta = protocol["delta"];
   const bool calibrated = protocol.contains("calibration");

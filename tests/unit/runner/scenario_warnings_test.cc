@@ -554,7 +554,13 @@ TEST(ScenarioWarningsNoEffect, ParametersThatCannotActAreNamed) {
            {{{"network", {{"faults", {{"max_delay_ms", 900}}}}}},
             "/network/faults/max_delay_ms: delays only delayed messages"},
            {{{"network", {{"faults", {{"reorder_hold_ms", 9}}}}}},
-            "/network/faults/reorder_hold_ms: holds only reordered messages"}}) {
+            "/network/faults/reorder_hold_ms: holds only reordered messages"},
+           {{{"participants",
+              {{{"name", "s"}, {"role", "solver"}, {"behaviour", "lazy"},
+                {"params", {{"fraction", 0.01}}}},
+               {{"name", "v"}, {"role", "verifier"}}}}},
+            "/participants/0/params/fraction: skips each of the 20 steps with that probability, "
+            "0.2 steps expected: most runs skip none"}}) {
     nlohmann::json j = base;
     j.merge_patch(c.patch);
     const auto w = warnings(j);
@@ -581,6 +587,17 @@ TEST(ScenarioWarningsNoEffect, ParametersThatCannotActAreNamed) {
   for (const std::string& w : warnings(acting)) {
     EXPECT_THAT(w, Not(HasSubstr("whistleblower_reward: 50 is paid only")));
     EXPECT_THAT(w, Not(HasSubstr("max_delay_ms")));
+  }
+  // A lazy fraction of at least 1/steps, or the tail pattern (which skips
+  // at least one step): nothing to say.
+  for (const nlohmann::json& params :
+       {nlohmann::json{{"fraction", 0.05}}, {{"fraction", 0.01}, {"pattern", "tail"}}}) {
+    nlohmann::json lazy = base;
+    lazy["participants"][0]["behaviour"] = "lazy";
+    lazy["participants"][0]["params"] = params;
+    for (const std::string& w : warnings(lazy)) {
+      EXPECT_THAT(w, Not(HasSubstr("params/fraction"))) << params.dump();
+    }
   }
 }
 

@@ -108,6 +108,15 @@ TEST(ToleranceScenarioTest, BadFieldsAreNamedBeforeAnythingRuns) {
                                     {"intervals", 11}};
   EXPECT_THAT(ErrorOf(cal),
               HasSubstr("/protocol/calibration/intervals: 11 exceeds"));
+  // An interval of 10 steps has 10 to sample nodes at: more would be
+  // taken as 10 while the file says otherwise.
+  json node_steps = Minimal();
+  node_steps["protocol"].erase("delta");
+  node_steps["protocol"]["calibration"] = {{"profiles", {{{"threads", 1}}}},
+                                           {"node_steps", 11}};
+  EXPECT_THAT(ErrorOf(node_steps),
+              HasSubstr("/protocol/calibration/node_steps: 11 exceeds the steps of an interval "
+                        "(checkpoint_interval = 10)"));
   json no_profiles = Minimal();
   no_profiles["protocol"].erase("delta");
   no_profiles["protocol"]["calibration"] = json::object();
