@@ -35,13 +35,14 @@ Status ArbiterCore::OnAvailabilityChallenge(const Message& m, Ack* reply,
                                                            known->challengers.end(), m.from) > 0;
   if (!asked_before) {
     // A new demand, or a verifier joining one: only a selected verifier of
-    // a task being verified, before its own verdict.
+    // a task being verified, before its own verdict. The task's state
+    // first: a verifier that asks too late was selected all the same.
+    if (!InState(task, TaskState::kVerifying, "verifying", reply)) return Status::Ok();
     const auto& vs = task.selected;
     if (std::find(vs.begin(), vs.end(), m.from) == vs.end()) {
       *reply = Ack{false, m.from + " is not a selected verifier of " + task.id, {}};
       return Status::Ok();
     }
-    if (!InState(task, TaskState::kVerifying, "verifying", reply)) return Status::Ok();
     if (task.verdicts.count(m.from) > 0) {
       *reply = Ack{false, m.from + " has already posted a verdict", {}};
       return Status::Ok();

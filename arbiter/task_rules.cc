@@ -61,12 +61,14 @@ Status SetDurations(const TaskSpec& spec, ArbiterTask* task) {
 
 std::string RefuseVerdict(const ArbiterTask& task, const std::string& from, const Verdict& v,
                           std::optional<std::vector<ChallengedInterval>>* challenged) {
+  // The task's state first: a verifier that answers too late was
+  // selected all the same.
+  if (task.machine.state() != TaskState::kVerifying) {
+    return std::string("task is ") + TaskStateName(task.machine.state()) + ", not verifying";
+  }
   const auto& vs = task.selected;
   if (std::find(vs.begin(), vs.end(), from) == vs.end()) {
     return from + " is not a selected verifier of " + task.id;
-  }
-  if (task.machine.state() != TaskState::kVerifying) {
-    return std::string("task is ") + TaskStateName(task.machine.state()) + ", not verifying";
   }
   if (task.verdicts.count(from) > 0) return from + " has already posted a verdict";
   if (v.trace_root != task.trace->trace_root) {

@@ -16,6 +16,12 @@
 
 namespace veritrain {
 
+// The largest step, interval, checkpoint or move a behaviour parameter may
+// name: a task has at most this many steps (job.steps' bound), so a larger
+// value names nothing, and an error quoting it reads as the task's bound
+// rather than as 2^63 - 1.
+inline constexpr int64_t kMaxBehaviourPosition = 100000000;
+
 // A behaviour's "params" object. Errors read "<behaviour>.<param> ...".
 class BehaviourParams {
  public:

@@ -88,7 +88,7 @@ Result<std::unique_ptr<SolverBehaviour>> MakeCorruptNodeSolver(
   if (!params.contains("step")) {
     return Status::InvalidArgument("corrupt-node.step: required (the step to corrupt)");
   }
-  VT_ASSIGN_OR_RETURN(int64_t step, p.Int("step", 0, 0, INT64_MAX));
+  VT_ASSIGN_OR_RETURN(int64_t step, p.Int("step", 0, 0, kMaxBehaviourPosition));
   if (node == params.end() || !node->is_string() || node->get<std::string>().empty()) {
     return Status::InvalidArgument("corrupt-node.node: required, the name of a step-graph node");
   }

@@ -24,7 +24,7 @@ Result<std::unique_ptr<SolverBehaviour>> MakeStallSolver(
     const nlohmann::json& params) {
   BehaviourParams p("stall", params);
   VT_RETURN_IF_ERROR(p.Only({"after_moves"}));
-  VT_ASSIGN_OR_RETURN(int64_t after, p.Int("after_moves", 0, 0, INT64_MAX));
+  VT_ASSIGN_OR_RETURN(int64_t after, p.Int("after_moves", 0, 0, kMaxBehaviourPosition));
   return std::unique_ptr<SolverBehaviour>(new StallSolver(after));
 }
 

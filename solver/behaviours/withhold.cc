@@ -57,7 +57,7 @@ Result<std::unique_ptr<SolverBehaviour>> MakeWithholdSolver(const nlohmann::json
 }
 
 Result<int64_t> WithholdFromIndex(const nlohmann::json& params) {
-  return BehaviourParams("withhold", params).Int("from_index", 1, 1, INT64_MAX);
+  return BehaviourParams("withhold", params).Int("from_index", 1, 1, kMaxBehaviourPosition);
 }
 
 Status WithholdFromIndexFits(int64_t from_index, int64_t intervals) {

@@ -39,7 +39,7 @@ Result<std::unique_ptr<VerifierBehaviour>> MakeFalseChallenger(const nlohmann::j
 }
 
 Result<int64_t> FalseChallengeInterval(const nlohmann::json& params) {
-  return BehaviourParams("false-challenge", params).Int("interval", 0, 0, INT64_MAX);
+  return BehaviourParams("false-challenge", params).Int("interval", 0, 0, kMaxBehaviourPosition);
 }
 
 Status FalseChallengeIntervalFits(int64_t interval, int64_t intervals) {

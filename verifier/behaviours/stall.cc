@@ -27,7 +27,7 @@ class StallVerifier final : public VerifierBehaviour {
 Result<std::unique_ptr<VerifierBehaviour>> MakeStallVerifier(const nlohmann::json& params) {
   BehaviourParams p("stall", params);
   VT_RETURN_IF_ERROR(p.Only({"after_moves"}));
-  VT_ASSIGN_OR_RETURN(int64_t after, p.Int("after_moves", 0, 0, INT64_MAX));
+  VT_ASSIGN_OR_RETURN(int64_t after, p.Int("after_moves", 0, 0, kMaxBehaviourPosition));
   return std::unique_ptr<VerifierBehaviour>(new StallVerifier(after));
 }
 

@@ -144,6 +144,11 @@ TEST_F(TaskRules, VerdictsAreTakenFromSelectedVerifiersOncePerTrace) {
   training.selected = {"v1"};
   ASSERT_TRUE(training.machine.Apply(TaskEvent::kAssigned).ok());
   EXPECT_EQ(RefuseVerdict(training, "v1", Accept(), &c), "task is training, not verifying");
+  // A task no longer verifying says so, whoever asks: a settled task has
+  // let its selection go, and "not a selected verifier" misled the one
+  // that answered too late.
+  training.selected.clear();
+  EXPECT_EQ(RefuseVerdict(training, "v1", Accept(), &c), "task is training, not verifying");
 }
 
 TEST_F(TaskRules, AVerdictOnThePostedTraceIsRefusedOnceTheRealOneIsVerified) {

@@ -348,6 +348,11 @@ TEST_F(AttacksTest, ParametersAreCheckedAndNamed) {
     return b.ok() ? std::string() : b.status().message();
   };
   EXPECT_THAT(status("lazy", {{"fraction", 0}}), HasSubstr("lazy.fraction"));
+  // Positions are bounded by a task's largest step count, not by int64.
+  EXPECT_THAT(status("withhold", {{"from_index", 0}}),
+              HasSubstr("withhold.from_index must be in [1, 100000000], not 0"));
+  EXPECT_THAT(status("corrupt-node", {{"step", 100000001}, {"node", "x"}}),
+              HasSubstr("corrupt-node.step must be in [0, 100000000]"));
   EXPECT_THAT(status("lazy", {{"fraction", 1.5}}), HasSubstr("lazy.fraction"));
   EXPECT_THAT(status("lazy", {{"pattern", "head"}}), HasSubstr("lazy.pattern"));
   EXPECT_THAT(status("lazy", {{"skip", 1}}),
