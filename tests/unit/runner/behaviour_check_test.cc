@@ -48,8 +48,11 @@ TEST(BehaviourCheck, AFalseChallengePastTheLastIntervalIsRefused) {
               ::testing::HasSubstr("/participants/1/params/interval: 'v' (false-challenge): "
                                    "false-challenge: params.interval 4 is past the task's 4 "
                                    "intervals (0 to 3): it would abstain"));
+  EXPECT_THAT(ReachProblems(WithReachVerifier("false-challenge", {{"interval", 100000000}})),
+              ::testing::HasSubstr("params.interval 100000000 is past"));
   EXPECT_THAT(ReachProblems(WithReachVerifier("false-challenge", {{"interval", int64_t{1} << 62}})),
-              ::testing::HasSubstr("params.interval 4611686018427387904 is past"));
+              ::testing::HasSubstr("false-challenge.interval must be in [0, 100000000], not "
+                                   "4611686018427387904"));
   EXPECT_TRUE(CheckBehaviourParams(WithReachVerifier("false-challenge", {{"interval", 3}})).ok());
 }
 
