@@ -62,8 +62,7 @@ namespace {
 std::vector<std::pair<std::string, json>> ScenarioProfiles(const Scenario& sc) {
   std::vector<std::pair<std::string, json>> profiles;
   for (size_t i = 0; i < sc.participants.size(); ++i) {
-    profiles.emplace_back("/participants/" + std::to_string(i) + "/profile",
-                          sc.participants[i].profile.ToJson());
+    profiles.emplace_back(sc.ParticipantPath(i) + "/profile", sc.participants[i].profile.ToJson());
   }
   if (sc.protocol.calibration.is_object()) {
     const json listed = sc.protocol.calibration.value("profiles", json::array());
@@ -148,7 +147,7 @@ Status CheckCalibrationProfiles(const Scenario& sc) {
     auto own = HardwareProfile::FromJson(p.profile.ToJson());
     if (!own.ok()) continue;  // CheckDevices names it
     if (std::find(listed.begin(), listed.end(), *own) != listed.end()) continue;
-    Append(&errors, "/participants/" + std::to_string(i) + "/profile: " + p.name + "'s " +
+    Append(&errors, sc.ParticipantPath(i) + "/profile: " + p.name + "'s " +
                         own->ToJson().dump() +
                         " is not among protocol.calibration.profiles: the calibration measures "
                         "the honest error between the profiles it lists, so its thresholds "
@@ -192,7 +191,7 @@ Status CheckCorruptNodes(const Scenario& sc, const json& graph) {
   for (size_t i = 0; i < sc.participants.size(); ++i) {
     const ParticipantSpec& p = sc.participants[i];
     if (p.role != "solver" || p.behaviour != "corrupt-node") continue;
-    const std::string at = "/participants/" + std::to_string(i) + "/params/";
+    const std::string at = sc.ParticipantPath(i) + "/params/";
     const json step = p.params.value("step", json());
     if (step.is_number_integer() && step.get<int64_t>() >= steps) {
       Append(&errors, at + "step: step " + step.dump() + " is past the last step of the task (" +

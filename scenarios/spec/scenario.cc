@@ -950,6 +950,22 @@ Result<Scenario> ParseScenario(std::string_view json_text,
   }
 }
 
+std::string Scenario::ParticipantPath(size_t i) const {
+  const std::string fallback = "/participants/" + std::to_string(i);
+  if (!market) return fallback;
+  const std::string& name = participants[i].name;
+  size_t solvers = 0, verifiers = 0;
+  for (const MarketEntry& e : market->entries) {
+    const bool solver = e.role == "solver";
+    const size_t j = solver ? solvers++ : verifiers++;
+    const std::vector<std::string> names = e.Names();
+    if (std::find(names.begin(), names.end(), name) != names.end()) {
+      return std::string("/market/") + (solver ? "solvers/" : "verifiers/") + std::to_string(j);
+    }
+  }
+  return fallback;
+}
+
 const std::vector<std::string>& KnownBuiltinJobs() {
   static const std::vector<std::string> kJobs = {"mlp", "synthetic", "cnn",
                                                  "torchscript", "transformer"};

@@ -143,6 +143,11 @@ struct Scenario {
   // The crash of participant `name`, or null.
   const CrashSpec* CrashOf(const std::string& name) const;
 
+  // Where participants[i] is written in the file, for errors about it:
+  // "/participants/<i>", or in a market the entry that generated it
+  // ("/market/verifiers/<j>"). REQUIRES: i < participants.size().
+  std::string ParticipantPath(size_t i) const;
+
   // Number of checkpoint intervals: job.steps / protocol.checkpoint_interval
   // (0 if job.steps is missing, as in a default-constructed Scenario).
   int64_t intervals() const;

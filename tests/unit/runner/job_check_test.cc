@@ -290,6 +290,25 @@ TEST(JobCheckTest, ACalibrationMustListEveryParticipantsProfile) {
                         "only; mode is exact"));
 }
 
+// A market has no "participants": a generated participant is named by the
+// entry that generated it.
+TEST(JobCheckTest, AMarketParticipantsProfileIsNamedByItsEntry) {
+  json doc = JobCheckDoc(nullptr, "honest");
+  doc.erase("participants");
+  doc["protocol"]["mode"] = "tolerance";
+  doc["protocol"]["calibration"] = {{"profiles", {{{"threads", 1}}}}, {"seeds", {1, 2}}};
+  doc["market"] = {{"solvers", {{{"name", "s"}, {"count", 1}}}},
+                   {"verifiers",
+                    {{{"name", "a"}, {"count", 1}},
+                     {{"name", "b"}, {"count", 2}, {"profile", {{"threads", 2}}}}}}};
+  doc["economics"]["verifiers_per_task"] = 1;
+  auto sc = ParseScenario(doc.dump(), "test.json");
+  ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+  const std::string problems = CheckCalibrationProfiles(*sc).message();
+  EXPECT_THAT(problems, HasSubstr("/market/verifiers/1/profile: b-1's"));
+  EXPECT_THAT(problems, ::testing::Not(HasSubstr("/participants/")));
+}
+
 TEST(JobCheckTest, ASweepOverAMisspelledNodeIsRefusedAtThatPoint) {
   json doc = JobCheckDoc({{"step", 5}, {"node", "fc2.backward"}});
   doc["sweep"] = {{"parameters",
