@@ -16,6 +16,7 @@
 #include "scenarios/check/scenario_warnings.h"
 #include "scenarios/sweep/merge.h"
 #include "scenarios/cli/progress.h"
+#include "scenarios/report/plot.h"
 #include "scenarios/report/report.h"
 #include "scenarios/runner/role_executables.h"
 #include "scenarios/runner/curve_keys.h"
@@ -254,6 +255,15 @@ int WorkflowCommands::State::Report(const std::string& dir, const std::string& o
   if (Status out = CheckReportOut(dir, out_file); !out.ok()) {
     std::cerr << "report: " << out.message() << "\n";
     return kRunBadInput;
+  }
+  // A gnuplot named on the command line must run: without it the report
+  // has no plots, which the user asked for by naming one. (The default,
+  // when gnuplot is not installed, gives a report of tables that says so.)
+  if (report != nullptr && report->count("--gnuplot") > 0) {
+    if (Status g = GnuplotCheck(o.gnuplot); !g.ok()) {
+      std::cerr << "report: --gnuplot " << o.gnuplot << ": " << g.message() << "\n";
+      return kRunBadInput;
+    }
   }
   auto r = WriteReport(dir, o);
   if (!r.ok()) {

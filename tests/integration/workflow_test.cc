@@ -453,6 +453,15 @@ TEST_F(WorkflowTest, AnEmptyOutFolderIsRefusedNotTakenForTheDefault) {
   EXPECT_FALSE(fs::exists(dir_ + "/results"));
 }
 
+// A gnuplot named on the command line that cannot run gave a report with
+// no plots, and exit status 0.
+TEST_F(WorkflowTest, AReportWithAGnuplotThatCannotRunIsRefused) {
+  CommandResult r = RunVeritrain({"report", dir_, "--gnuplot", "/bin/false"}, dir_);
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("report: --gnuplot /bin/false: "), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ + "/report.html"));
+}
+
 TEST_F(WorkflowTest, InProcessTimeoutStopsEveryRoleThread) {
   // Training 4000 steps takes far longer than the 0.5 s allowed.
   const std::string file = Write("slow", {{"job", {{"steps", 4000}}}, {"timeout_s", 0.5}});
