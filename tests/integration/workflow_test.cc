@@ -788,6 +788,31 @@ TEST_F(WorkflowTest, AnInterruptedSweepResumesKeepingTheRunsItFinished) {
   EXPECT_EQ(all.find("interrupted"), std::string::npos);
 }
 
+// A run that does not settle keeps its row (status "timeout"), and
+// sweep.json's "completed" counts the settled ones: the audit compared it
+// with every row, so every sweep with a failed run failed its own audit,
+// and `report` on it exited 1.
+TEST_F(WorkflowTest, ASweepWithARunThatDidNotSettlePassesItsAudit) {
+  const std::string file =
+      Write("unsettled", {{"job", {{"steps", 4000}}},
+                          {"protocol", {{"checkpoint_interval", 1000}}},
+                          {"timeout_s", 0.5},
+                          {"sweep", {{"parameters", {{{"path", "economics.reward"}, {"values", {1000}}}}}}}});
+  const std::string out = dir_ + "/unsettled";
+  CommandResult swept = RunVeritrain({"sweep", file, "--out", out}, dir_);
+  ASSERT_EQ(swept.exit_code, 1) << swept.out << swept.err;
+  ASSERT_NE(ReadFile(out + "/rows.jsonl").find("\"timeout\""), std::string::npos)
+      << ReadFile(out + "/rows.jsonl");
+  EXPECT_EQ(json::parse(ReadFile(out + "/sweep.json")).at("completed"), 0);
+  CommandResult audited = RunVeritrain({"audit", out}, dir_);
+  EXPECT_EQ(audited.out.find("completed is"), std::string::npos) << audited.out;
+  EXPECT_NE(audited.out.find("ok    sweep.json: its parameters, counts and runs"),
+            std::string::npos)
+      << audited.out;
+  CommandResult reported = RunVeritrain({"report", out}, dir_);
+  EXPECT_EQ(reported.err.find("fails its audit"), std::string::npos) << reported.err;
+}
+
 // A sweep's tables are derived from its runs: audit (and report) check the
 // tables against the rows, each row against its run's summary.json, and
 // each run folder; --resume keeps a run only with the summary its row came
