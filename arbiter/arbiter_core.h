@@ -243,6 +243,10 @@ class ArbiterCore {
   // one after a forced error), logs them, locks their stakes, and starts
   // verification.
   Status DrawVerifiers(Task& task);
+  // Logs solver_recomputed for a commit of a task past training that says
+  // more steps computed (training["steps_computed"]) than any before it,
+  // within twice the task's steps; anything else is ignored.
+  Status NoteRecomputed(Task& task, const std::string& solver, const nlohmann::json& training);
   // The deadline of `task` that is due at `now`, if any, fired.
   Status FireDeadline(Task& task, int64_t now);
   // Verification is over (every selected verifier voted, or the deadline

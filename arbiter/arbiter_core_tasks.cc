@@ -104,10 +104,14 @@ Status ArbiterCore::OnTraceCommit(const Message& m, Ack* reply) {
   if (found == nullptr) return Status::Ok();
   Task& task = *found;
   const std::optional<TraceCommit> trace = BodyOf<TraceCommit>(m, reply);
-  if (!trace || !FromSolver(task, m, reply) ||
-      !InState(task, TaskState::kTraining, "training", reply)) {
-    return Status::Ok();
+  if (!trace || !FromSolver(task, m, reply)) return Status::Ok();
+  if (task.machine.state() != TaskState::kTraining && task.trace) {
+    // A solver restarted after committing trains the task again (to serve
+    // its checkpoints and its dispute) and commits once more: the trace
+    // stays the one committed, but the steps are the task's compute.
+    VT_RETURN_IF_ERROR(NoteRecomputed(task, m.from, trace->training));
   }
+  if (!InState(task, TaskState::kTraining, "training", reply)) return Status::Ok();
   const int64_t intervals = task.spec.intervals();
   if (trace->num_checkpoints != intervals + 1) {
     *reply = Ack{false, "num_checkpoints must be " + std::to_string(intervals + 1), {}};
@@ -127,6 +131,22 @@ Status ArbiterCore::OnTraceCommit(const Message& m, Ack* reply) {
   VT_RETURN_IF_ERROR(Log(task.id, RandomnessRevealedEvent{task.randomness.secret}));
   VT_RETURN_IF_ERROR(Publish(Pack(posted, task.id)));
   return DrawVerifiers(task);
+}
+
+Status ArbiterCore::NoteRecomputed(Task& task, const std::string& solver,
+                                   const nlohmann::json& training) {
+  const nlohmann::json* steps =
+      training.is_object() && training.contains("steps_computed") ? &training["steps_computed"]
+                                                                   : nullptr;
+  if (steps == nullptr || !steps->is_number_integer()) return Status::Ok();
+  const int64_t computed = steps->get<int64_t>();
+  // At most twice the task's steps, as a training_failed's: the solver's
+  // word is charged as its own cost, within what check bounded.
+  if (computed <= task.recomputed_steps || computed > 2 * task.spec.steps) return Status::Ok();
+  task.recomputed_steps = computed;
+  spdlog::info("arbiter: {}: {} committed its trace again, {} steps computed in all", task.id,
+               solver, computed);
+  return Log(task.id, SolverRecomputedEvent{solver, computed});
 }
 
 Status ArbiterCore::DrawVerifiers(Task& task) {

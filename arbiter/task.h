@@ -45,6 +45,9 @@ struct ArbiterTask {
   TaskMachine machine;
   Commitment randomness;
   std::optional<TraceCommit> trace;
+  // The most steps a restarted solver has said it computed for the task
+  // since (solver_recomputed): a resent commit is logged once.
+  int64_t recomputed_steps = 0;
   std::map<std::string, Verdict> verdicts;
   int64_t deadline_ms = 0;  // of the current stage
   std::optional<Dispute> dispute;  // the current (or last) game

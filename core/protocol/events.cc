@@ -250,6 +250,16 @@ Result<VerifiersSelectedEvent> VerifiersSelectedEvent::FromJson(const nlohmann::
   return e;
 }
 
+nlohmann::json SolverRecomputedEvent::ToJson() const {
+  return {{"solver", solver}, {"steps_computed", steps_computed}};
+}
+Result<SolverRecomputedEvent> SolverRecomputedEvent::FromJson(const nlohmann::json& j) {
+  SolverRecomputedEvent e;
+  VT_ASSIGN_OR_RETURN(e.solver, BodyString(j, "solver"));
+  VT_ASSIGN_OR_RETURN(e.steps_computed, BodyInt(j, "steps_computed"));
+  return e;
+}
+
 nlohmann::json TrainingFailedEvent::ToJson() const {
   return {{"solver", solver}, {"reason", reason}, {"steps_computed", steps_computed}};
 }
@@ -540,7 +550,7 @@ const std::vector<Entry>& Entries() {
       ArbiterRecoveredEvent, ParticipantJoinedEvent, ParticipantSilentEvent,
       ParticipantReturnedEvent, RequestRefusedEvent, TaskPostedEvent, TaskStateEvent,
       TaskAssignedEvent, TraceCommittedEvent, RandomnessRevealedEvent, VerifiersSelectedEvent,
-      TrainingFailedEvent, VerdictEvent, AvailabilityChallengeEvent, CheckpointDeliveredEvent,
+      TrainingFailedEvent, SolverRecomputedEvent, VerdictEvent, AvailabilityChallengeEvent, CheckpointDeliveredEvent,
       AvailabilityFailedEvent, ForcedErrorSettlementEvent, ForcedErrorRevealedEvent,
       RealTraceRevealedEvent, InitialStateRulingEvent, ArbiterErrorEvent, SettlementEvent,
       TaskSettledEvent, DisputeOpenedEvent, GameMoveEvent, GameMoveRejectedEvent,

@@ -212,6 +212,19 @@ struct VerifiersSelectedEvent {
   static Result<VerifiersSelectedEvent> FromJson(const nlohmann::json& j);
 };
 
+// solver_recomputed: solver, steps_computed. A solver restarted after its
+// trace was committed (a crash in its dispute, say) trains the task again
+// to serve it, and commits the same trace once more: the arbiter keeps the
+// trace it has, and logs the steps the solver says it has now computed for
+// the task in all (its earlier processes' included), the task's compute.
+struct SolverRecomputedEvent {
+  static constexpr const char* kType = "solver_recomputed";
+  std::string solver;
+  int64_t steps_computed = 0;
+  nlohmann::json ToJson() const;
+  static Result<SolverRecomputedEvent> FromJson(const nlohmann::json& j);
+};
+
 // training_failed: solver, reason (bounded by the arbiter).
 struct TrainingFailedEvent {
   static constexpr const char* kType = "training_failed";

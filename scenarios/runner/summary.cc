@@ -260,6 +260,14 @@ void ApplyTaskEvent(const Event& e, int64_t posted_ms, nlohmann::json& t,
     // A solver that gave up computed steps all the same: its compute cost
     // (money.h) is charged on them.
     t["solver_steps_computed"] = d.value("steps_computed", int64_t{0});
+  } else if (e.type == SolverRecomputedEvent::kType) {
+    // A restarted solver trained the task again after committing: what it
+    // says it computed in all, earlier processes included.
+    auto recomputed = SolverRecomputedEvent::FromJson(d);
+    if (recomputed.ok()) {
+      t["solver_steps_computed"] = std::max(t.value("solver_steps_computed", int64_t{0}),
+                                            recomputed->steps_computed);
+    }
   } else if (e.type == ForcedErrorSettlementEvent::kType) {
     // The arbiter had told the solver to post a wrong trace: the verdicts
     // so far are on it; the solver's real trace is verified next.

@@ -230,6 +230,37 @@ TEST_F(ArbiterCoreTest, ASolverThatGivesUpSaysWhatItComputed) {
   EXPECT_TRUE(logged);
 }
 
+// A solver restarted after its trace was committed trains the task again
+// and commits once more: the task keeps its trace, and the steps it says
+// it computed in all are logged (solver_recomputed) as the task's compute,
+// which was lost before. Resends, a smaller count, a count past twice the
+// task's steps and a count that is not an integer are not logged.
+TEST_F(ArbiterCoreTest, ASolverThatTrainsAgainAfterCommittingHasItsStepsNoted) {
+  const TaskSpec spec = Spec();
+  Verifying(spec);
+  const Digest root = Task().trace->trace_root;
+  auto commit = [&](const nlohmann::json& steps) {
+    TraceCommit again = trace_.Commit();
+    again.training = {{"steps_computed", steps}};
+    return AckOf(Send(again, "s", 200));
+  };
+  EXPECT_FALSE(commit(2 * spec.steps).ok);  // refused: the task is not training
+  commit(2 * spec.steps);                   // a resend
+  commit(spec.steps);                       // fewer
+  commit(2 * spec.steps + 1);               // past the bound
+  commit("many");
+  EXPECT_EQ(Task().trace->trace_root, root);
+  EXPECT_EQ(Task().machine.state(), TaskState::kVerifying);
+  std::vector<int64_t> noted;
+  for (const auto& e : out_.logged) {
+    if (e.type == SolverRecomputedEvent::kType) {
+      noted.push_back(e.data.value("steps_computed", int64_t{-1}));
+      EXPECT_EQ(e.data.value("solver", std::string()), "s");
+    }
+  }
+  EXPECT_EQ(noted, std::vector<int64_t>{2 * spec.steps});
+}
+
 TEST_F(ArbiterCoreTest, TheVerificationDeadlineWithoutVerdictsLeavesTheTaskUnverified) {
   Verifying(Spec());
   const int64_t due = Task().deadline_ms;

@@ -143,6 +143,7 @@ TEST(Events, ATasksLife) {
   ExpectFormat(VerifiersSelectedEvent{{"b", "a"}}, json{{"verifiers", json::array({"b", "a"})}});
   ExpectFormat(TrainingFailedEvent{"s", "disk full", 80},
                json{{"solver", "s"}, {"reason", "disk full"}, {"steps_computed", 80}});
+  ExpectFormat(SolverRecomputedEvent{"s", 200}, json{{"solver", "s"}, {"steps_computed", 200}});
   Verdict verdict;
   verdict.accept = false;
   verdict.disputed_interval = 2;
@@ -277,7 +278,7 @@ TEST(Events, TheChallengeGame) {
 
 TEST(Events, TheRegistryNamesEveryTypeOnce) {
   const auto& types = EventTypes();
-  EXPECT_EQ(types.size(), 34u);
+  EXPECT_EQ(types.size(), 35u);
   EXPECT_EQ(std::set<std::string_view>(types.begin(), types.end()).size(), types.size());
   for (const auto& t : types) EXPECT_TRUE(IsEventType(t)) << t;
   // A challenge is logged as a verdict (and a dispute_opened), never as

@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <iterator>
 #include <limits>
 #include <sstream>
@@ -119,6 +120,22 @@ std::vector<Event> ForcedErrorStory() {
       Ev("task_settled", k,
          {{"outcome", "accepted"}, {"balances", nlohmann::json::object()}}),
       Ev("shutdown", "", {{"conservation", true}})};
+}
+
+// A solver restarted after committing trained the task again: the steps it
+// says it computed in all (solver_recomputed) are its compute, and cost.
+TEST(Money, ASolverThatTrainedAgainAfterARestartPaysForBoth) {
+  std::vector<Event> events = ForcedErrorStory();
+  auto at = std::find_if(events.begin(), events.end(),
+                         [](const Event& e) { return e.type == "real_trace_revealed"; });
+  ASSERT_NE(at, events.end());
+  events.insert(at, Ev("solver_recomputed", "task-0001", {{"solver", "s"}, {"steps_computed", 80}}));
+  auto summary = BuildSummary(events, "x", 1);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  const auto& t = (*summary)["tasks"][0];
+  EXPECT_EQ(t["solver_steps_computed"], 80);
+  EXPECT_EQ(t["profit"]["s"], 100 - 80 * 2);
+  EXPECT_EQ((*summary)["profit"]["s"], 100 - 80 * 2);
 }
 
 TEST(Money, ProfitIsLedgerFlowMinusComputeCost) {
