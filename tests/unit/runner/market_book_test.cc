@@ -320,6 +320,15 @@ TEST(MarketBook, AParticipantThatDidNotPlayItsStrategyIsAnError) {
   MarketTaskRecord abstained = r;
   abstained.verdicts["h-1"].abstain = true;
   EXPECT_THAT(book.Observe(p, &abstained).message(), HasSubstr("abstained"));
+  // Against a solver that withholds its checkpoints, abstaining is what a
+  // verifier can do: the market goes on (it stopped with no summary).
+  MarketBook withheld(BookSpec({TestMarketEntry("s", "solver", 1, "withhold"),
+                                TestMarketEntry("h", "verifier", 1, "false-challenge")}),
+                      BookEcon(), 0, 1);
+  const MarketPlan wp = withheld.Plan(0);
+  MarketTaskRecord unverifiable = BookRecord(withheld, wp, 1, {}, "unverified");
+  unverifiable.verdicts["h-1"] = MarketVerdict{false, true, 0};
+  EXPECT_TRUE(withheld.Observe(wp, &unverifiable).ok());
   MarketTaskRecord other_solver = r;
   other_solver.solver = "someone";
   EXPECT_FALSE(book.Observe(p, &other_solver).ok());
