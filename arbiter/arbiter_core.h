@@ -247,6 +247,9 @@ class ArbiterCore {
   // more steps computed (training["steps_computed"]) than any before it,
   // within twice the task's steps; anything else is ignored.
   Status NoteRecomputed(Task& task, const std::string& solver, const nlohmann::json& training);
+  // The most steps a solver's word may charge to `task` (training_failed,
+  // solver_recomputed).
+  static int64_t MostStepsComputed(const Task& task);
   // The deadline of `task` that is due at `now`, if any, fired.
   Status FireDeadline(Task& task, int64_t now);
   // Verification is over (every selected verifier voted, or the deadline

@@ -133,6 +133,13 @@ Status ArbiterCore::OnTraceCommit(const Message& m, Ack* reply) {
   return DrawVerifiers(task);
 }
 
+int64_t ArbiterCore::MostStepsComputed(const Task& task) {
+  // Steps computed are charged as compute cost: at most the task's steps
+  // twice over (its training, and once more after a restart), so that a
+  // solver's word cannot take a cost beyond what check bounded.
+  return 2 * task.spec.steps;
+}
+
 Status ArbiterCore::NoteRecomputed(Task& task, const std::string& solver,
                                    const nlohmann::json& training) {
   const nlohmann::json* steps =
@@ -140,9 +147,7 @@ Status ArbiterCore::NoteRecomputed(Task& task, const std::string& solver,
                                                                    : nullptr;
   if (steps == nullptr || !steps->is_number_integer()) return Status::Ok();
   const int64_t computed = steps->get<int64_t>();
-  // At most twice the task's steps, as a training_failed's: the solver's
-  // word is charged as its own cost, within what check bounded.
-  if (computed <= task.recomputed_steps || computed > 2 * task.spec.steps) return Status::Ok();
+  if (computed <= task.recomputed_steps || computed > MostStepsComputed(task)) return Status::Ok();
   task.recomputed_steps = computed;
   spdlog::info("arbiter: {}: {} committed its trace again, {} steps computed in all", task.id,
                solver, computed);
@@ -171,10 +176,7 @@ Status ArbiterCore::OnTrainingFailed(const Message& m, Ack* reply) {
       !InState(task, TaskState::kTraining, "training", reply)) {
     return Status::Ok();
   }
-  // Steps computed are charged as compute cost: at most the task's steps
-  // twice over (its training, and once more after a restart), so that a
-  // solver's word cannot take a cost beyond what check bounded.
-  if (failed->steps_computed > 2 * task.spec.steps) {
+  if (failed->steps_computed > MostStepsComputed(task)) {
     *reply = Ack{false,
                  "steps_computed " + std::to_string(failed->steps_computed) +
                      " is more than twice the task's " + std::to_string(task.spec.steps) +

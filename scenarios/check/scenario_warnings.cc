@@ -230,7 +230,9 @@ std::vector<std::string> NoEffectWarnings(const Scenario& scenario) {
     const ParticipantSpec& p = scenario.participants[i];
     if (p.role != "solver" || p.behaviour != "lazy" || !p.params.is_object()) continue;
     const nlohmann::json& f = p.params.contains("fraction") ? p.params["fraction"] : nlohmann::json();
-    const std::string pattern = p.params.value("pattern", std::string("random"));
+    // Read without throwing: a sweep point's params are checked elsewhere.
+    const nlohmann::json& pat = p.params.contains("pattern") ? p.params["pattern"] : nlohmann::json();
+    const std::string pattern = pat.is_string() ? pat.get<std::string>() : std::string("random");
     const std::string at = "/participants/" + std::to_string(i) + "/params/fraction";
     if (!f.is_number() || pattern != "random" || f.get<double>() * static_cast<double>(steps) >= 1 ||
         varies({at.c_str(), "/job/steps"})) {
