@@ -481,6 +481,13 @@ TEST(CalibrateTest, DeltaCoversTheNodeThresholdsOverEveryInterval) {
   const Scenario sc = Parse(j);
   auto c = CalibrateScenario(sc);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
+  // The thresholds come from what two thread counts change in each node's
+  // bits; some BLAS kernels (OpenBLAS's AVX-512 ones on this job's small
+  // products) change none, and there is then nothing to probe.
+  if (std::none_of(c->node_tolerances.begin(), c->node_tolerances.end(),
+                   [](const auto& n) { return n.second > 0; })) {
+    GTEST_SKIP() << "this machine's BLAS gives every node the same bits on 1 and 2 threads";
+  }
   const double delta = c->delta_by_steps.at(4).at("l2");
 
   const CalibrationTask task = CalibrationTaskFor(sc);
