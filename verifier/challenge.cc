@@ -101,8 +101,8 @@ Status Verifier::OnDisputeOpened(const std::string& task, const DisputeOpened& d
     // the precision the solver committed in, computed as the game asks for
     // states and hashes at its split points (core/train/trajectory.h).
     VT_ASSIGN_OR_RETURN(const TrainingJob* job, JobInDtype(a, CommittedDtype(states->start)));
-    auto step = [this, job, task](const TensorMap& from) -> Result<TensorMap> {
-      VT_ASSIGN_OR_RETURN(TensorMap next, TrainStep(*job, from));
+    auto step = [this, job, task](TensorMap from) -> Result<TensorMap> {
+      VT_ASSIGN_OR_RETURN(TensorMap next, TrainStep(*job, std::move(from)));
       // Resends pending requests, and holds the events, while recomputing.
       VT_RETURN_IF_ERROR(WatchArbiter(task));
       return next;
@@ -120,6 +120,9 @@ Status Verifier::OnDisputeOpened(const std::string& task, const DisputeOpened& d
           loaded->reset();
           return first;
         }
+        // The states the trajectory just let go for it leave the process
+        // before the start's pages come in (allocator_tuning.h).
+        ReleaseFreedMemory();
         return LoadKeptState(dir, start_hash);
       };
       c.trajectory = Trajectory(load, d.steps, step, d.start_hash);
@@ -322,14 +325,15 @@ Result<int64_t> Verifier::ChooseByHash(Assignment& a, Challenge& c, const GameUp
       return Status::InvalidArgument("disputed step outside the interval");
     }
     VT_ASSIGN_OR_RETURN(TensorMap before, c.trajectory.State(static_cast<size_t>(rel)));
+    VT_ASSIGN_OR_RETURN(Digest before_hash, c.trajectory.Hash(static_cast<size_t>(rel)));
     VT_ASSIGN_OR_RETURN(const TrainingJob* job, JobInDtype(a, CommittedDtype(before)));
-    VT_ASSIGN_OR_RETURN(c.transcript, RecordStep(*job, before, nullptr));
-    // Only the chain of hashes is compared from here on: the step's tensors
-    // (a state before and after it, and every node's outputs) go.
-    c.transcript->state.clear();
-    c.transcript->batch.clear();
-    c.transcript->outputs.clear();
-    c.transcript->next_state.clear();
+    // Only the chain of hashes is compared from here on, and the step rounds
+    // are over: the trajectory's states go, and the step is hashed as it
+    // runs, freeing the state before it as it goes (at a 100-MB state, two
+    // states and the gradients less at the challenger's peak).
+    c.trajectory = Trajectory();
+    ReleaseFreedMemory();
+    VT_ASSIGN_OR_RETURN(c.transcript, HashStep(*job, std::move(before), before_hash));
   }
   std::map<int64_t, Digest> posted(u.hashes.begin(), u.hashes.end());
   const int64_t mine_end = steps ? static_cast<int64_t>(c.trajectory.size()) - 1

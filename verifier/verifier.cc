@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 
 #include <sys/stat.h>
 
@@ -22,6 +23,7 @@
 #include "core/train/torch_bridge.h"
 #include "core/role/role_report.h"
 #include "core/transport/zmq_frames.h"
+#include "core/util/freed_pages.h"
 #include "verifier/kept_states.h"
 #include "verifier/kept_verdict.h"
 #include "core/pol/check_interval.h"
@@ -696,6 +698,9 @@ Result<std::optional<Verdict>> Verifier::CheckOneInterval(CheckRun& run,
     VT_ASSIGN_OR_RETURN(const TrainingJob* reference, JobInDtype(a, committed_dtype));
     VT_ASSIGN_OR_RETURN(bool initial,
                         IsInitialState(*reference, a.job_config.init_seed, h.begin->state_hash));
+    // The initial state built to compare with goes back to the system,
+    // not into the block cache beside the start and its re-execution.
+    ReleaseFreedMemory();
     if (!initial) {
       h.Done("checkpoint 0 is not the task's initial state");
       // No game is needed: the arbiter recomputes the initial state itself
@@ -742,6 +747,9 @@ Result<std::optional<Verdict>> Verifier::CheckOneInterval(CheckRun& run,
   claimed_end.hash = h.end->state_hash;
   if (!h.end->tensors.empty()) claimed_end.tensors = &h.end->tensors;
   claimed_end.load_tensors = [&]() -> const State* {
+    // The re-execution's freed blocks go back before the end arrives
+    // beside the state re-executed (allocator_tuning.h).
+    ReleaseFreedMemory();
     auto full = Fetch(run.solver, run.task, run.posted, i + 1, /*with_tensors=*/true,
                       run.fetch_timeout);
     if (!full.ok()) return nullptr;
@@ -763,10 +771,18 @@ Result<std::optional<Verdict>> Verifier::CheckOneInterval(CheckRun& run,
                    again.ok() ? "another state" : again.status().ToString());
     }
   };
-  VT_ASSIGN_OR_RETURN(IntervalCheck check,
-                      CheckInterval(**job, a.spec.verification, mode, std::move(state),
-                                    claimed_end, {i * k, k},
-                                    [&] { return WatchArbiter(run.task); }));
+  // Each start tensor the first step replaces is a received frame: its
+  // memory goes back to the system as it goes, not into malloc's keeping
+  // beside the state re-executed (core/util/freed_pages.h). Not over
+  // inproc:// (roles run as threads), where a frame is the sender's memory.
+  Result<IntervalCheck> checked = Status::Internal("not checked");
+  {
+    std::optional<ReturnFreedFramesScope> return_frames;
+    if (run.posted.serve_endpoint.rfind("inproc://", 0) != 0) return_frames.emplace();
+    checked = CheckInterval(**job, a.spec.verification, mode, std::move(state), claimed_end,
+                            {i * k, k}, [&] { return WatchArbiter(run.task); });
+  }
+  VT_ASSIGN_OR_RETURN(IntervalCheck check, std::move(checked));
   run.steps += check.steps_reexecuted;
   Status kept = KeepStepsReexecuted(run.steps_record, config_.run_id, run.task, run.steps);
   if (!kept.ok()) {

@@ -108,7 +108,8 @@ Status WriteFileAtomically(const std::string& path,
   return staged.Publish();
 }
 
-Result<Bytes> ReadFileBytes(const std::string& path) {
+Result<Bytes> ReadFileBytes(const std::string& path, bool* mapped) {
+  if (mapped != nullptr) *mapped = false;
   // Non-blocking: a FIFO in the file's place is refused below (not a
   // regular file), not waited on forever.
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -146,6 +147,7 @@ Result<Bytes> ReadFileBytes(const std::string& path) {
   int map_errno = errno;
   ::close(fd);  // the mapping stays valid without the descriptor
   if (addr == MAP_FAILED) return OsError("cannot mmap", path, map_errno);
+  if (mapped != nullptr) *mapped = true;
   std::shared_ptr<const void> owner(
       addr, [size](const void* p) { ::munmap(const_cast<void*>(p), size); });
   return Bytes::Borrow(std::move(owner), addr, size);

@@ -91,10 +91,12 @@ Result<StagedFile> StageFileAtomically(const std::string& path,
                                        const std::function<void(uint64_t)>& reserved = nullptr);
 
 // The whole contents of `path`. NotFound if it does not exist, IOError for
-// any other OS failure or if it is not a regular file.
+// any other OS failure or if it is not a regular file. The file is mapped
+// read-only (its pages are the page cache's, shared) unless the kernel does
+// not report its size; `mapped`, when given, says which.
 // REQUIRES: nobody truncates the file in place while the result (or a view
 // into it) lives; files replaced by WriteFileAtomically never are (the old
 // inode stays intact).
-Result<Bytes> ReadFileBytes(const std::string& path);
+Result<Bytes> ReadFileBytes(const std::string& path, bool* mapped = nullptr);
 
 }  // namespace veritrain

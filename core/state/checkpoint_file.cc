@@ -10,6 +10,7 @@
 
 #include "core/state/atomic_file.h"
 #include "core/state/state_hash.h"
+#include "core/util/freed_pages.h"
 
 namespace veritrain {
 namespace {
@@ -585,14 +586,41 @@ Result<Checkpoint> DecodeCheckpoint(const Bytes& file_bytes,
   return Decode(file_bytes, source_name, /*verify=*/true);
 }
 
+namespace {
+
+// A mapped file's tensors, each the owner of its own pages: a tensor let
+// go (a step replacing it, say) takes its pages out of the process's
+// resident memory at once (they stay in the page cache, and a view still
+// reading them faults them in again from the file), rather than when the
+// last tensor of the file goes and the file is unmapped.
+void OwnPagesPerTensor(Checkpoint* c) {
+  for (TensorData& t : c->state) {
+    const Bytes whole = t.bytes;
+    std::shared_ptr<const void> owner(new Bytes(whole), [](const void* p) {
+      const auto* b = static_cast<const Bytes*>(p);
+      ReturnPages(const_cast<uint8_t*>(b->data()), b->size());
+      delete b;
+    });
+    t.bytes = Bytes::Borrow(std::move(owner), whole.data(), whole.size());
+  }
+}
+
+Result<Checkpoint> ReadAndDecode(const std::string& path, bool verify) {
+  bool mapped = false;
+  VT_ASSIGN_OR_RETURN(Bytes file, ReadFileBytes(path, &mapped));
+  VT_ASSIGN_OR_RETURN(Checkpoint c, Decode(file, path, verify));
+  if (mapped) OwnPagesPerTensor(&c);
+  return c;
+}
+
+}  // namespace
+
 Result<Checkpoint> ReadCheckpoint(const std::string& path) {
-  VT_ASSIGN_OR_RETURN(Bytes file, ReadFileBytes(path));
-  return Decode(file, path, /*verify=*/true);
+  return ReadAndDecode(path, /*verify=*/true);
 }
 
 Result<Checkpoint> MapCheckpoint(const std::string& path) {
-  VT_ASSIGN_OR_RETURN(Bytes file, ReadFileBytes(path));
-  return Decode(file, path, /*verify=*/false);
+  return ReadAndDecode(path, /*verify=*/false);
 }
 
 }  // namespace veritrain

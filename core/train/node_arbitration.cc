@@ -149,6 +149,39 @@ Result<StepTranscript> RecordStep(const TrainingJob& job, const TensorMap& state
   return t;
 }
 
+Result<StepTranscript> HashStep(const TrainingJob& job, TensorMap state,
+                                const Digest& state_hash) {
+  StepTranscript t;
+  auto it = state.find("meta/step");
+  if (it == state.end() || it->second.numel() != 1) {
+    return Status::InvalidArgument("state has no 'meta/step'");
+  }
+  t.step = it->second.item<int64_t>();
+  t.state_hash = state_hash;
+  VT_ASSIGN_OR_RETURN(TensorMap batch, job.Batch(t.step));
+  Status hashed = Status::Ok();
+  auto hash_outputs = [&](size_t, const Node&, TensorMap& outputs) {
+    if (!hashed.ok()) return;
+    Result<Digest> h = OutputHash(outputs);
+    if (h.ok()) {
+      t.output_hashes.push_back(*h);
+    } else {
+      hashed = h.status();
+    }
+  };
+  Result<TensorMap> next = RunStepGraph(job.graph(), std::move(state), batch, nullptr,
+                                        hash_outputs);
+  VT_RETURN_IF_ERROR(hashed);
+  VT_RETURN_IF_ERROR(next.status());
+  VT_ASSIGN_OR_RETURN(t.next_state_hash, OutputHash(*next));
+  t.output_hashes.push_back(t.next_state_hash);
+  t.chain = Chain(t.state_hash, t.output_hashes);
+  std::vector<Digest> leaves;
+  for (const auto& h : t.output_hashes) leaves.push_back(MerkleLeafHash(h));
+  t.outputs_root = MerkleRoot(leaves);
+  return t;
+}
+
 Result<NodeEvidence> BuildNodeEvidence(const TrainingJob& job, const StepTranscript& t,
                                        int64_t node, bool with_outputs) {
   if (node < 0 || node >= static_cast<int64_t>(t.outputs.size())) {

@@ -65,6 +65,17 @@ Result<TensorMap> AssembleState(const TensorMap& state, const TensorMap& values)
 Result<StepTranscript> RecordStep(const TrainingJob& job, const TensorMap& state,
                                   const NodeHook& hook);
 
+// RecordStep's hashes alone (step, output_hashes, chain, outputs_root and
+// both state hashes; no tensors), computed as each node runs: the step
+// takes `state` and frees each tensor after its last reader, so it holds
+// about one state rather than the state before, the state after and every
+// gradient at once (what RecordStep keeps). For a side that only compares
+// the chain (the challenger). `state_hash` is the state's, already known.
+// The hashes equal RecordStep's with no hook. REQUIRES: state is a state
+// of `job` and hashes to `state_hash`.
+Result<StepTranscript> HashStep(const TrainingJob& job, TensorMap state,
+                                const Digest& state_hash);
+
 // The evidence for game node `node` (inputs with proofs; outputs too when
 // `with_outputs`).
 Result<NodeEvidence> BuildNodeEvidence(const TrainingJob& job, const StepTranscript& t,

@@ -44,13 +44,19 @@ void Trajectory::Keep(size_t p, TensorMap state) {
   kept_[p] = std::move(state);
   Touch(p);
   // The least recently used go first; the one just computed stays.
-  while (kept_bytes_ > keep_bytes_ && kept_.size() > 1) {
-    const size_t old = recent_.back();
-    recent_.pop_back();
-    kept_bytes_ -= StateBytes(kept_[old]);
-    kept_.erase(old);
-  }
+  while (kept_bytes_ > keep_bytes_ && kept_.size() > 1) LetGoLeastRecent();
   most_held_ = std::max(most_held_, kept_.size());
+}
+
+void Trajectory::MakeRoomFor(size_t bytes) {
+  while (!kept_.empty() && kept_bytes_ + bytes > keep_bytes_) LetGoLeastRecent();
+}
+
+void Trajectory::LetGoLeastRecent() {
+  const size_t old = recent_.back();
+  recent_.pop_back();
+  kept_bytes_ -= StateBytes(kept_[old]);
+  kept_.erase(old);
 }
 
 Result<TensorMap> Trajectory::State(size_t p) {
@@ -73,6 +79,9 @@ Result<TensorMap> Trajectory::State(size_t p) {
     from = it->first;
     state = it->second;
   } else if (load_start_) {
+    // Room for the start before it is loaded (a state has the size of
+    // any other): what Keep() would let go for it goes first.
+    if (!kept_.empty()) MakeRoomFor(StateBytes(kept_.begin()->second));
     VT_ASSIGN_OR_RETURN(state, load_start_());
     ++starts_loaded_;
     Keep(0, state);
@@ -83,7 +92,11 @@ Result<TensorMap> Trajectory::State(size_t p) {
   // least recently used going first), so a small model's interval is
   // computed once; a large model's keeps only the walk's latest.
   for (size_t at = from; at < p; ++at) {
-    VT_ASSIGN_OR_RETURN(state, step_(state));
+    // What Keep() would let go once the step is computed goes now (a state
+    // has the size of the one before it): the walk's own copy is then the
+    // only one of the state the step replaces.
+    MakeRoomFor(StateBytes(state));
+    VT_ASSIGN_OR_RETURN(state, step_(std::move(state)));
     ++steps_computed_;
     Keep(at + 1, state);
   }

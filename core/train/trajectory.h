@@ -15,7 +15,8 @@
 // state still held (the start is always held: its owner holds it anyway, a
 // mapped checkpoint or a fetched reply). Every state computed is kept while
 // the kept states' bytes fit `keep_bytes`, the least recently used going
-// first, and the latest is always kept: a small model's interval is
+// first (before the step that computes the next, so that the step can free
+// the state it replaces as it goes), and the latest is always kept: a small model's interval is
 // computed once and kept whole, as before; a large model's holds the start
 // and one state besides, and steps again from the nearest held when the
 // game asks for an earlier position (at most the interval's length in
@@ -48,8 +49,10 @@ namespace veritrain {
 
 class Trajectory {
  public:
-  // The state one step after `state`. REQUIRES: deterministic.
-  using StepFn = std::function<Result<TensorMap>(const TensorMap& state)>;
+  // The state one step after `state`, which it is given to keep or let
+  // go (a step that frees each tensor it replaces holds about one state,
+  // not two: step_graph.h). REQUIRES: deterministic.
+  using StepFn = std::function<Result<TensorMap>(TensorMap state)>;
   // Bytes of computed states kept by default: a small model's whole
   // interval, a 100-MB state alone.
   static constexpr size_t kDefaultKeepBytes = size_t{64} << 20;
@@ -97,6 +100,10 @@ class Trajectory {
 
  private:
   void Keep(size_t p, TensorMap state);
+  // Lets go of kept states, least recently used first, until a state of
+  // `bytes` more fits the budget.
+  void MakeRoomFor(size_t bytes);
+  void LetGoLeastRecent();  // REQUIRES: a state is kept
   void Touch(size_t p);
 
   TensorMap start_;     // held for good (no load_start_)

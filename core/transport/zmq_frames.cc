@@ -2,6 +2,8 @@
 
 #include <cerrno>
 
+#include "core/util/freed_pages.h"
+
 namespace veritrain {
 namespace {
 
@@ -44,7 +46,12 @@ Result<ReceivedFrames> RecvFrames(zmq::socket_t& socket, bool router,
     bool first = true;
     bool too_many = false;
     while (true) {
-      auto msg = std::make_shared<zmq::message_t>();
+      // A large frame freed while a computation needs the room gives its
+      // pages back at once (core/util/freed_pages.h).
+      std::shared_ptr<zmq::message_t> msg(new zmq::message_t(), [](zmq::message_t* m) {
+        ReturnFramePagesIfAsked(m->data(), m->size());
+        delete m;
+      });
       auto got = socket.recv(*msg, first ? zmq::recv_flags::dontwait
                                          : zmq::recv_flags::none);
       if (!got) {

@@ -18,6 +18,7 @@
 
 #include "core/state/atomic_file.h"
 #include "core/state/state_hash.h"
+#include "core/util/resident_memory.h"
 #include "tests/support/files.h"
 #include "tests/support/tensors.h"
 
@@ -831,6 +832,40 @@ TEST(CheckpointFileTest, MapCheckpointHashesNothingButChecksTheStructure) {
               "does not match the tensors");
   Spit(path, GoodFile().substr(0, 100));
   ExpectFileError(MapCheckpoint(path), Status::Code::kCorruption, "truncated");
+}
+
+// A read checkpoint's tensor let go leaves the process's resident memory
+// at once, while the file's other tensors are still in use: a step that
+// replaces a loaded state tensor by tensor frees it as it goes (the file
+// stays mapped until its last tensor goes).
+TEST(CheckpointFile, ATensorLetGoLeavesResidentMemoryAtOnce) {
+  ScratchDir dir;
+  const std::string path = dir.path() + "/big.vtc";
+  const size_t bytes = size_t{16} << 20;
+  const std::string second = Pattern(bytes, 9);
+  ASSERT_TRUE(WriteCheckpoint(path,
+                              {MakeTensor("a", DType::kUInt8, {static_cast<int64_t>(bytes)},
+                                          Pattern(bytes, 8)),
+                               MakeTensor("b", DType::kUInt8, {static_cast<int64_t>(bytes)},
+                                          second)},
+                              TestMeta())
+                  .ok());
+  for (auto read : {ReadCheckpoint, MapCheckpoint}) {
+    auto c = read(path);
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    ASSERT_EQ(c->state.size(), 2u);
+    // Every page in memory (ReadCheckpoint has read them to verify them).
+    uint64_t sum = 0;
+    for (const TensorData& t : c->state) {
+      for (size_t i = 0; i < t.bytes.size(); i += 4096) sum += t.bytes.data()[i];
+    }
+    EXPECT_GT(sum, 0u);
+    const int64_t before = ResidentBytes();
+    c->state.erase(c->state.begin());  // "a"
+    const int64_t after = ResidentBytes();
+    EXPECT_GE(before - after, static_cast<int64_t>(bytes) * 9 / 10);
+    EXPECT_EQ(c->state[0].bytes.view(), second);
+  }
 }
 
 }  // namespace

@@ -102,6 +102,32 @@ TEST_F(NodeArbitration, TranscriptMatchesTrainStepAndTheTrace) {
   EXPECT_EQ(t->chain.size(), static_cast<size_t>(n + 1));
 }
 
+// The challenger's hashes alone, computed as the step runs, are the
+// transcript's: on the synthetic job and on the transformer (whose causal
+// mask makes non-finite node outputs).
+TEST_F(NodeArbitration, HashStepGivesTheTranscriptsHashes) {
+  auto transformer = MakeJobOrDie({{"name", "transformer"}, {"batch_size", 4}, {"data_seed", 9},
+                                   {"init_seed", 2}});
+  ASSERT_NE(transformer, nullptr);
+  for (const TrainingJob* job : {job_.get(), transformer.get()}) {
+    const TensorMap state = StateAtStep(*job, 2);
+    auto recorded = RecordStep(*job, state, nullptr);
+    ASSERT_TRUE(recorded.ok()) << recorded.status().ToString();
+    auto hashed = HashStep(*job, state, recorded->state_hash);
+    ASSERT_TRUE(hashed.ok()) << hashed.status().ToString();
+    EXPECT_EQ(hashed->step, recorded->step);
+    EXPECT_EQ(hashed->output_hashes, recorded->output_hashes);
+    EXPECT_EQ(hashed->chain, recorded->chain);
+    EXPECT_EQ(hashed->outputs_root, recorded->outputs_root);
+    EXPECT_EQ(hashed->next_state_hash, recorded->next_state_hash);
+    EXPECT_TRUE(hashed->outputs.empty());
+    EXPECT_TRUE(hashed->next_state.empty());
+  }
+  TensorMap no_step = state_;
+  no_step.erase("meta/step");
+  EXPECT_FALSE(HashStep(*job_, no_step, Digest()).ok());
+}
+
 TEST_F(NodeArbitration, HonestEvidenceIsUpheldForEveryNode) {
   auto t = RecordStep(*job_, state_, nullptr);
   ASSERT_TRUE(t.ok());

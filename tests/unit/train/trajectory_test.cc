@@ -112,6 +112,34 @@ TEST(TrajectoryTest, BeyondTheBudgetALoadableStartIsNotHeldBesideAComputedState)
   EXPECT_EQ(t.starts_loaded(), 4u);
 }
 
+// Beyond the budget, what the walk would let go after a step goes before
+// it: the step is given the only handle to the state it replaces (a step
+// graph then frees each tensor as it goes), and a start loaded again is
+// loaded with nothing else held.
+TEST(TrajectoryTest, BeyondTheBudgetAStepHoldsTheOnlyHandleToItsState) {
+  size_t held_at_load = 99;
+  std::vector<long> handles;  // per step: holders of the state's tensor
+  Trajectory* self = nullptr;
+  Trajectory t(
+      [&]() -> Result<TensorMap> {
+        held_at_load = self->states_held();
+        return StateAt(0);
+      },
+      4,
+      [&](TensorMap s) -> Result<TensorMap> {
+        handles.push_back(s.at("param/w").use_count());
+        return StateAt(s.at("meta/step").item<int64_t>() + 1);
+      },
+      std::nullopt, /*keep_bytes=*/kStateBytes / 2);
+  self = &t;
+  ASSERT_TRUE(t.State(4).ok());
+  ASSERT_TRUE(t.State(2).ok());  // back before the state held: the start again
+  EXPECT_EQ(held_at_load, 0u);
+  ASSERT_EQ(handles.size(), 6u);
+  for (long h : handles) EXPECT_EQ(h, 1);
+  EXPECT_TRUE(BitEqual(*t.State(2), StateAt(2)));
+}
+
 TEST(TrajectoryTest, WithinTheBudgetALoadableStartIsLoadedOnce) {
   int calls = 0, loads = 0;
   Trajectory t(
