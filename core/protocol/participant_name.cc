@@ -34,6 +34,22 @@ constexpr ReservedName kReservedNames[] = {
     {"held", "balances.csv's column of escrowed and staked money"},
 };
 
+// The endings of the files a run keeps beside the participants' folders in
+// its work directory: a participant named with one would have a folder of
+// the name of another's file (a verifier "solver-1.json" the solver's
+// configuration), and one of the two would fail to be written.
+constexpr ReservedName kReservedSuffixes[] = {
+    {".json", "the roles' configurations (<work>/<name>.json)"},
+    {".sock", "the roles' sockets (<work>/<name>-serve.sock, arbiter-requests.sock)"},
+    {".lock", "the work directory's owner lock (owner.lock)"},
+    {".new", "files being replaced (owner.lock.new)"},
+    {".crashed", "crash markers (<work>/<name>.crashed)"},
+};
+
+bool EndsWith(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 bool IsNameCharacter(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
          c == '-';
@@ -80,6 +96,14 @@ Status CheckParticipantName(std::string_view name) {
                           : std::string(" (reserved in any case: on a case-insensitive file "
                                         "system it names the same files as '") +
                                 r.name + "')"));
+    }
+  }
+  for (const ReservedName& r : kReservedSuffixes) {
+    if (EndsWith(folded, r.name)) {
+      return Status::InvalidArgument("participant name " + quoted + " ends in '" + r.name +
+                                     "' (in any case), which the run's work directory keeps for " +
+                                     r.why + ": the participant's folder there could take "
+                                     "another file's name");
     }
   }
   return Status::Ok();

@@ -55,6 +55,25 @@ TEST(ParticipantName, ReservedNamesAreReservedInAnyCase) {
             std::string::npos);
 }
 
+// A name ending as one of the work directory's own files does would give
+// the participant's folder another file's name (a verifier "solver-1.json"
+// took the solver's configuration's and the run went on without the
+// verifier's records).
+TEST(ParticipantName, NamesOfTheWorkDirectorysOwnFilesAreRefused) {
+  for (const char* name : {"solver-1.json", "owner.lock", "arbiter-requests.sock",
+                           "solver-1-serve.sock", "owner.lock.new", "solver-1.crashed",
+                           "V.JSON"}) {
+    EXPECT_NE(NameRefusal(name).find("which the run's work directory keeps for"),
+              std::string::npos)
+        << name;
+  }
+  EXPECT_NE(NameRefusal("a.json").find("the roles' configurations (<work>/<name>.json)"),
+            std::string::npos);
+  for (const char* name : {"json", "sock", "a.jsonl", "lock-1", "v.news"}) {
+    EXPECT_TRUE(CheckParticipantName(name).ok()) << name;
+  }
+}
+
 // Names that differ only in case fold alike (they share a run's files on a
 // case-insensitive file system); others do not.
 TEST(ParticipantName, FoldingMakesCaseAloneAlike) {
