@@ -1,5 +1,7 @@
 #include "verifier/kept_verdict.h"
 
+#include <limits>
+
 #include <unistd.h>
 
 #include "core/state/atomic_file.h"
@@ -65,7 +67,8 @@ Status KeepStepsReexecuted(const std::string& path, const std::string& run_id,
 }
 
 Result<int64_t> StepsReexecutedBefore(const std::string& path, const std::string& run_id,
-                                      const std::string& task, int64_t restarts) {
+                                      const std::string& task, int64_t restarts,
+                                      int64_t task_steps) {
   if (restarts == 0) return int64_t{0};
   if (::access(path.c_str(), F_OK) != 0) return int64_t{0};
   VT_ASSIGN_OR_RETURN(nlohmann::json record,
@@ -74,6 +77,19 @@ Result<int64_t> StepsReexecutedBefore(const std::string& path, const std::string
   if (!steps.is_number_integer() || steps.get<int64_t>() < 0) {
     return Status::Corruption(path + ": \"steps\" is " + steps.dump() +
                               ", not a count of steps");
+  }
+  // Each earlier process re-executed every interval at most once, and the
+  // count is cumulative: a count beyond that is a damaged record, whose
+  // steps would be charged as this verifier's compute cost.
+  const int64_t most =
+      task_steps > 0 && restarts <= std::numeric_limits<int64_t>::max() / task_steps
+          ? restarts * task_steps
+          : std::numeric_limits<int64_t>::max();
+  if (steps.get<int64_t>() > most) {
+    return Status::Corruption(path + ": \"steps\" is " + steps.dump() + ", more than the " +
+                              std::to_string(most) + " its " + std::to_string(restarts) +
+                              " earlier process(es) could have re-executed (the task's " +
+                              std::to_string(task_steps) + " steps each)");
   }
   return steps.get<int64_t>();
 }

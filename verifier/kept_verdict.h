@@ -44,8 +44,11 @@ Status KeepStepsReexecuted(const std::string& path, const std::string& run_id,
 // The count an earlier process of this verifier kept at `path` in this
 // run: 0 on a first start (`restarts` 0) or when there is none; the errors
 // of ReadKeptVerdict for a record of another run or task or a malformed
-// one, and Corruption for a count that is not one.
+// one, and Corruption for a count that is not one or that is more than the
+// earlier processes could have re-executed (each at most the task's
+// `task_steps`, every interval once).
 Result<int64_t> StepsReexecutedBefore(const std::string& path, const std::string& run_id,
-                                      const std::string& task, int64_t restarts);
+                                      const std::string& task, int64_t restarts,
+                                      int64_t task_steps);
 
 }  // namespace veritrain

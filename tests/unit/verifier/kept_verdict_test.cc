@@ -89,28 +89,40 @@ TEST(KeptVerdict, AnotherTaskOrAMalformedRecordIsRefused) {
 TEST(KeptSteps, ARestartOfTheSameRunCountsTheKilledProcesssSteps) {
   ScratchDir dir;
   const std::string path = dir.path() + "/steps-reexecuted.json";
-  auto none = StepsReexecutedBefore(path, "run-a", "task-0001", /*restarts=*/1);
+  auto none = StepsReexecutedBefore(path, "run-a", "task-0001", /*restarts=*/1, 100);
   ASSERT_TRUE(none.ok()) << none.status().ToString();
   EXPECT_EQ(*none, 0);
   ASSERT_TRUE(KeepStepsReexecuted(path, "run-a", "task-0001", 30).ok());
-  auto kept = StepsReexecutedBefore(path, "run-a", "task-0001", /*restarts=*/1);
+  auto kept = StepsReexecutedBefore(path, "run-a", "task-0001", /*restarts=*/1, 100);
   ASSERT_TRUE(kept.ok()) << kept.status().ToString();
   EXPECT_EQ(*kept, 30);
-  auto first = StepsReexecutedBefore(path, "run-a", "task-0001", /*restarts=*/0);
+  auto first = StepsReexecutedBefore(path, "run-a", "task-0001", /*restarts=*/0, 100);
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(*first, 0);
-  EXPECT_EQ(StepsReexecutedBefore(path, "run-b", "task-0001", 1).status().code(),
+  EXPECT_EQ(StepsReexecutedBefore(path, "run-b", "task-0001", 1, 100).status().code(),
             Status::Code::kFailedPrecondition);
-  EXPECT_EQ(StepsReexecutedBefore(path, "run-a", "task-0002", 1).status().code(),
+  EXPECT_EQ(StepsReexecutedBefore(path, "run-a", "task-0002", 1, 100).status().code(),
             Status::Code::kFailedPrecondition);
   for (const char* text : {"{\"run_id\": \"run-a\", \"task\": \"task-0001\", \"steps\": -3}",
                            "{\"run_id\": \"run-a\", \"task\": \"task-0001\", \"steps\": 1.5}",
                            "{\"run_id\": \"run-a\", \"task\": \"task-0001\"}", "30"}) {
     WriteFile(path, text);
-    EXPECT_EQ(StepsReexecutedBefore(path, "run-a", "task-0001", 1).status().code(),
+    EXPECT_EQ(StepsReexecutedBefore(path, "run-a", "task-0001", 1, 100).status().code(),
               Status::Code::kCorruption)
         << text;
-  }
+  }  // A count no earlier process could have reached (each re-executes the
+  // task's 100 steps at most once) is a damaged record: charged, it made a
+  // verifier's compute cost saturate.
+  ASSERT_TRUE(KeepStepsReexecuted(path, "run-a", "task-0001", 200).ok());
+  EXPECT_EQ(*StepsReexecutedBefore(path, "run-a", "task-0001", 2, 100), 200);
+  auto beyond = StepsReexecutedBefore(path, "run-a", "task-0001", 1, 100);
+  EXPECT_EQ(beyond.status().code(), Status::Code::kCorruption);
+  EXPECT_NE(beyond.status().message().find("more than the 100 its 1 earlier process(es)"),
+            std::string::npos)
+      << beyond.status().ToString();
+  ASSERT_TRUE(KeepStepsReexecuted(path, "run-a", "task-0001", int64_t{1} << 60).ok());
+  EXPECT_EQ(StepsReexecutedBefore(path, "run-a", "task-0001", 3, 100).status().code(),
+            Status::Code::kCorruption);
 }
 
 }  // namespace
