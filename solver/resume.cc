@@ -17,8 +17,19 @@
 
 namespace veritrain {
 
-Result<ResumePoint> AdoptCheckpoints(const std::string& dir, const std::string& task, int64_t k,
-                                     int64_t last_index, CheckpointRecorder& recorder) {
+namespace {
+
+// Whether `meta` (a checkpoint's, as written: no field is trusted to have
+// its type) records `key` as `want`.
+bool Records(const nlohmann::json& meta, const char* key, const nlohmann::json& want) {
+  return meta.is_object() && meta.contains(key) && meta[key] == want;
+}
+
+}  // namespace
+
+Result<ResumePoint> AdoptCheckpoints(const std::string& dir, const std::string& run_id,
+                                     const std::string& task, int64_t k, int64_t last_index,
+                                     CheckpointRecorder& recorder) {
   ResumePoint out;
   for (int64_t i = 0; i <= last_index; ++i) {
     const std::string path = dir + CheckpointFileName(i);
@@ -31,8 +42,15 @@ Result<ResumePoint> AdoptCheckpoints(const std::string& dir, const std::string& 
       break;
     }
     const nlohmann::json& meta = ckpt->meta;
-    if (meta.value("task", std::string()) != task || meta.value("index", int64_t{-1}) != i ||
-        meta.value("step", int64_t{-1}) != i * k) {
+    if (!Records(meta, "run", run_id)) {
+      // Another run's file (a folder reused, a copy): its state is not
+      // this task's training, whatever its task and position say.
+      spdlog::warn("resume: {} is not of this run ({}); training again from there", path,
+                   run_id);
+      break;
+    }
+    if (!Records(meta, "task", task) || !Records(meta, "index", i) ||
+        !Records(meta, "step", i * k)) {
       spdlog::warn("resume: {} records another task or position; training again from there",
                    path);
       break;

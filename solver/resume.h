@@ -4,8 +4,8 @@
 // Checkpoints are written crash-safely (temp file, fsync, rename), so each
 // file is the whole checkpoint or absent; a torn one fails the read-back
 // check (its layout, trailer or tensor hashes). AdoptCheckpoints reads checkpoints 0, 1, ... of the task's folder
-// while each reads back intact and records the task, its own index and
-// step index × k, hands each to the recorder (CheckpointRecorder::Adopt),
+// while each reads back intact and records the run, the task, its own
+// index and step index × k, hands each to the recorder (CheckpointRecorder::Adopt),
 // and returns the last: training resumes from its state at its step. The
 // data order and every step are functions of the step counter, so the
 // resumed trace is the one an uncrashed run commits to.
@@ -27,9 +27,14 @@ struct ResumePoint {
   TensorMap state;     // its state
 };
 
+// A checkpoint is adopted only if its metadata records this run
+// (`run_id`, "run"), the task, its index and its step; the first that does
+// not (another run's file left in the folder, a copy) ends the adoption
+// there, with a warning, as a torn one does.
 // REQUIRES: nothing has been recorded in `recorder` yet; k >= 1.
-Result<ResumePoint> AdoptCheckpoints(const std::string& dir, const std::string& task, int64_t k,
-                                     int64_t last_index, CheckpointRecorder& recorder);
+Result<ResumePoint> AdoptCheckpoints(const std::string& dir, const std::string& run_id,
+                                     const std::string& task, int64_t k, int64_t last_index,
+                                     CheckpointRecorder& recorder);
 
 // The training steps a task cost its solver across restarts. A restarted
 // process computes only what is left (from the checkpoint it resumes, or

@@ -321,7 +321,9 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
     // "optimizer": the hyper-parameters the solver claims for the interval
     // that starts here (proof-of-learning's prover-stated ones). Verifiers
     // take them from the task; they only report a claim that differs.
-    return nlohmann::json{{"task", task},
+    // "run": the run's id, so that a restart adopts no other run's file.
+    return nlohmann::json{{"run", config_.run_id},
+                          {"task", task},
                           {"index", index},
                           {"step", step},
                           {"optimizer", behaviour_->ClaimedOptimizer(index, task_optimizer_json)}};
@@ -343,7 +345,8 @@ Status Solver::Train(const std::string& task, const TaskSpec& spec) {
   int64_t first_step = 0;
   ResumePoint resume;
   if (behaviour_->name() == "honest" && !forced) {
-    VT_ASSIGN_OR_RETURN(resume, AdoptCheckpoints(dir, task, k, spec.intervals(), recorder));
+    VT_ASSIGN_OR_RETURN(resume, AdoptCheckpoints(dir, config_.run_id, task, k, spec.intervals(),
+                                                 recorder));
   }
   if (resume.index >= 0) {
     state = std::move(resume.state);
