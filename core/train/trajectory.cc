@@ -35,8 +35,9 @@ Trajectory::Trajectory(LoadFn load_start, int64_t steps, StepFn step,
 }
 
 void Trajectory::Touch(size_t p) {
-  recent_.remove(p);
+  if (auto it = in_recent_.find(p); it != in_recent_.end()) recent_.erase(it->second);
   recent_.push_front(p);
+  in_recent_[p] = recent_.begin();
 }
 
 void Trajectory::Keep(size_t p, TensorMap state) {
@@ -55,6 +56,7 @@ void Trajectory::MakeRoomFor(size_t bytes) {
 void Trajectory::LetGoLeastRecent() {
   const size_t old = recent_.back();
   recent_.pop_back();
+  in_recent_.erase(old);
   kept_bytes_ -= StateBytes(kept_[old]);
   kept_.erase(old);
 }

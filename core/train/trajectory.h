@@ -39,6 +39,7 @@
 #include <list>
 #include <map>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "core/crypto/sha256.h"
@@ -113,6 +114,10 @@ class Trajectory {
   std::vector<std::optional<Digest>> hashes_;
   std::map<size_t, TensorMap> kept_;  // computed states held, by position
   std::list<size_t> recent_;          // kept positions, most recently used first
+  // Where each kept position is in recent_: a touch is then O(1), not a
+  // walk of the list (a small model's 40,000-step interval kept thousands
+  // of states, and every step of a walk touched one).
+  std::unordered_map<size_t, std::list<size_t>::iterator> in_recent_;
   size_t kept_bytes_ = 0;
   size_t hashes_computed_ = 0;
   size_t steps_computed_ = 0;
