@@ -10,6 +10,7 @@
 
 #include "core/state/atomic_file.h"
 #include "core/util/json_depth.h"
+#include "core/util/regular_file.h"
 #include "scenarios/report/html.h"
 #include "scenarios/report/report_parts.h"
 #include "scenarios/runner/folder_audit.h"
@@ -70,21 +71,8 @@ std::string Cell(const nlohmann::json& v) {
   return v.dump();
 }
 
-namespace {
-
-// A directory opens as a stream that reads nothing: said as what it is.
-Status NotADirectory(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    return Status::IOError(path + " is a directory, not a file");
-  }
-  return Status::Ok();
-}
-
-}  // namespace
-
 Result<nlohmann::json> ReadJson(const std::string& path) {
-  VT_RETURN_IF_ERROR(NotADirectory(path));
+  VT_RETURN_IF_ERROR(NotARegularFile(path));
   std::ifstream in(path);
   if (!in) return Status::NotFound(path + " cannot be opened");
   std::stringstream ss;
@@ -96,7 +84,7 @@ Result<nlohmann::json> ReadJson(const std::string& path) {
 }
 
 Result<std::vector<nlohmann::json>> ReadJsonLines(const std::string& path) {
-  VT_RETURN_IF_ERROR(NotADirectory(path));
+  VT_RETURN_IF_ERROR(NotARegularFile(path));
   std::ifstream in(path);
   if (!in) return Status::NotFound(path + " cannot be opened");
   std::vector<nlohmann::json> out;

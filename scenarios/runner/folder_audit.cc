@@ -13,6 +13,7 @@
 #include "core/role/role_report.h"
 #include "core/util/json_depth.h"
 #include "core/util/json_keys.h"
+#include "core/util/regular_file.h"
 #include "scenarios/spec/expect.h"
 #include "scenarios/runner/calibration_audit.h"
 #include "scenarios/runner/ledger_audit.h"
@@ -34,12 +35,9 @@ using json = nlohmann::json;
 constexpr size_t kMaxDifferences = 8;
 
 Result<std::string> ReadText(const std::string& path) {
-  std::error_code dir_ec;
   // A directory opens as a stream that reads nothing, which would pass for
-  // an empty file.
-  if (std::filesystem::is_directory(path, dir_ec)) {
-    return Status::IOError(path + " is a directory, not a file");
-  }
+  // an empty file; a FIFO would block the audit for ever.
+  VT_RETURN_IF_ERROR(NotARegularFile(path));
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::error_code ec;

@@ -6,6 +6,7 @@
 
 #include "core/protocol/ledger.h"
 #include "core/util/json_depth.h"
+#include "core/util/regular_file.h"
 
 namespace veritrain {
 
@@ -13,6 +14,7 @@ nlohmann::json AuditLedgerFile(const std::string& path) {
   auto fail = [&](const std::string& why) {
     return nlohmann::json{{"ok", false}, {"error", path + ": " + why}};
   };
+  if (Status file = NotARegularFile(path); !file.ok()) return fail(file.message());
   std::ifstream in(path);
   if (!in) return fail("cannot be read");
   std::vector<LedgerEntry> entries;

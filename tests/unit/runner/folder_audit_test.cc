@@ -6,6 +6,7 @@
 #include "scenarios/runner/folder_audit.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 
@@ -220,6 +221,22 @@ TEST_F(FolderAuditTest, ADirectoryWhereAFileBelongsIsNamedAsOne) {
   ASSERT_TRUE(with_summary_dir.ok()) << with_summary_dir.status().ToString();
   EXPECT_TRUE(HasProblem(*with_summary_dir, {summary + " is a directory, not a file"}))
       << Problems(*with_summary_dir);
+}
+
+// A FIFO where a file of the folder belongs blocked the audit for ever
+// (no writer ever comes): it is named as one at once.
+TEST_F(FolderAuditTest, AFifoWhereAFileBelongsIsNamedAsOne) {
+  for (const char* name : {"events.jsonl", "ledger.jsonl", "summary.json"}) {
+    ScratchDir other;
+    WriteRunFolder(other.path());
+    const std::string path = other.path() + "/" + name;
+    std::filesystem::remove(path);
+    ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0) << name;
+    auto audit = AuditRunFolder(other.path());
+    ASSERT_TRUE(audit.ok()) << audit.status().ToString();
+    EXPECT_TRUE(HasProblem(*audit, {path + " is a FIFO (named pipe), not a file"}))
+        << name << ": " << Problems(*audit);
+  }
 }
 
 TEST_F(FolderAuditTest, AnEditedPaymentInTheLedgerFileFails) {

@@ -5,6 +5,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cmath>
 #include <filesystem>
@@ -303,6 +304,16 @@ TEST_F(ReportTest, ADirectoryWhereAFileBelongsIsNamedAsOne) {
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(bad.status().message(),
               HasSubstr((dir_ / "summary.json").string() + " is a directory, not a file"));
+}
+
+// A FIFO in summary.json's place blocked `report` for ever: it is refused
+// at once, named as what it is.
+TEST_F(ReportTest, AFifoWhereAFileBelongsIsNamedAsOne) {
+  ASSERT_EQ(::mkfifo((dir_ / "summary.json").c_str(), 0600), 0);
+  auto bad = WriteReport(dir_.string());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(),
+              HasSubstr((dir_ / "summary.json").string() + " is a FIFO (named pipe), not a file"));
 }
 
 // The report replaces its --out: it replaced summary.json and the signed
