@@ -442,7 +442,8 @@ void CheckCrashes(const json& summary, const json& scenario, std::vector<std::st
 // summary.json's "warnings" must be exactly the ones the run gives: check's
 // (its clock warnings judged on the step time the manifest records), the
 // calibration's (from the manifest's record), a hand-set δ's on the run's
-// own tasks (the manifest's own_tasks), and those of crashes or full
+// own tasks and the intervals it left unmeasured (the manifest's
+// own_tasks), and those of crashes or full
 // disks the scenario asks for that never came. A caveat deleted would leave
 // a result that looks unqualified; one added, a result qualified by
 // something that never happened. A folder whose manifest records no step
@@ -473,8 +474,9 @@ void CheckWarnings(const json& summary, const json& manifest, const json& scenar
   // A hand-set δ's honest errors of the run's own tasks beyond it (run.cc,
   // HandSetDeltaCheck), as the manifest keeps them.
   const json own = manifest.value("own_tasks", json::object());
-  if (own.is_object() && own.contains("uncovered") && own["uncovered"].is_array()) {
-    for (const json& line : own["uncovered"]) {
+  for (const char* part : {"uncovered", "unmeasured"}) {
+    if (!own.is_object() || !own.contains(part) || !own[part].is_array()) continue;
+    for (const json& line : own[part]) {
       if (line.is_string()) expected.push_back(line.get<std::string>());
     }
   }

@@ -481,11 +481,16 @@ Status Run::WriteManifest() {
           "the run's own tasks diverge differently under the verifiers' profiles than under "
           "the solver's:" + lines);
     }
-    if (!own.errors.empty()) {
-      manifest_["own_tasks"] = {{"measured", own.measured}, {"uncovered", own.errors}};
-      for (const std::string& line : own.errors) {
-        run_warnings_.push_back(line);
-        if (!opt_.quiet) spdlog::warn("{}: {}", sc_.name, line);
+    // Also the intervals check's budget left unmeasured: `check` warns of
+    // them, and a result read from summary.json alone keeps that caveat.
+    if (!own.errors.empty() || !own.warnings.empty()) {
+      manifest_["own_tasks"] = {
+          {"measured", own.measured}, {"uncovered", own.errors}, {"unmeasured", own.warnings}};
+      for (const auto* lines : {&own.errors, &own.warnings}) {
+        for (const std::string& line : *lines) {
+          run_warnings_.push_back(line);
+          if (!opt_.quiet) spdlog::warn("{}: {}", sc_.name, line);
+        }
       }
     }
   }

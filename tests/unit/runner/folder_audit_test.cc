@@ -438,6 +438,24 @@ TEST_F(FolderAuditTest, TheOwnTasksWarningsOfAHandSetDeltaAreTheManifests) {
   ASSERT_TRUE(audit.ok());
   EXPECT_TRUE(HasProblem(*audit, {"summary.json: warnings lacks \"/protocol/delta: l2 0.001"}))
       << Problems(*audit);
+  // The intervals check's budget left unmeasured, likewise.
+  const std::string unmeasured =
+      "/protocol/delta: the honest error of interval 1 (steps 10 to 20) of the task's 2 was not "
+      "measured against delta, only of interval 0 (steps 0 to 10)";
+  const json left = {
+      {"own_tasks", {{"measured", json::object()}, {"unmeasured", {unmeasured}}}},
+      {"measured_step_seconds", 0.001}};
+  ScratchDir said;
+  WriteRunFolder(said.path(), false, AuditScenario(), left, {unmeasured});
+  audit = AuditRunFolder(said.path());
+  ASSERT_TRUE(audit.ok());
+  EXPECT_TRUE(audit->ok()) << Problems(*audit);
+  ScratchDir unsaid;
+  WriteRunFolder(unsaid.path(), false, AuditScenario(), left);
+  audit = AuditRunFolder(unsaid.path());
+  ASSERT_TRUE(audit.ok());
+  EXPECT_TRUE(HasProblem(*audit, {"summary.json: warnings lacks \"/protocol/delta: the honest"}))
+      << Problems(*audit);
 }
 
 TEST_F(FolderAuditTest, AWarningNothingGivesIsFound) {
