@@ -130,59 +130,6 @@ TEST_F(HeteroTest, HonestRoundingRankedAboveTheCheatDoesNotPayTheCheat) {
                                     {"magnitude", 6e-5}};
   const json task = RunTask(j, "ranked");
   ASSERT_TRUE(task.is_object());
-  ASSERT_EQ(task.at("outcome"), "challenge_upheld") << task.dump(2);
-    const json& dispute = task.at("dispute");
-    EXPECT_EQ(dispute.at("winner"), "challenger");
-    EXPECT_EQ(dispute.at("step"), params.at("step"));
-    EXPECT_EQ(dispute.at("node"), params.at("node"));
-    const int64_t k = scenario.at("protocol").at("checkpoint_interval").get<int64_t>();
-    const int64_t n = scenario.at("protocol").at("game").at("arity").get<int64_t>();
-    EXPECT_EQ(n, 3);
-    EXPECT_EQ(k, 4);
-    const int64_t g = dispute.at("graph_nodes").get<int64_t>();
-    auto ceil_log = [n](int64_t x) {
-      int64_t rounds = 0;
-      for (int64_t p = 1; p < x; p *= n) ++rounds;
-      return rounds;
-    };
-    EXPECT_EQ(dispute.at("rounds").get<int64_t>(), ceil_log(k) + ceil_log(g));
-    ++runs;
-  }
-  EXPECT_EQ(runs, 1);
-}
-
-// A corrupt solver that never answers the challenger's fetch_dispute_data:
-// the challenger's fetches give up within a quarter of the clock it has
-// left, so the game ends on a ruling at its last node, not on the
-// challenger's clock (it waited 120 s per fetch before, and lost on time).
-TEST_F(HeteroTest, ASolverThatWithholdsDisputeDataCannotRunTheChallengerOutOfTime) {
-  json j = json::parse(ReadFile(Preset("hetero/corrupt-node-threads")));
-  j["participants"][0]["params"]["dispute_data"] = "withhold";
-  j["protocol"]["game"]["clock_s"] = 15;
-  const json task = RunTask(j, "withhold");
-  ASSERT_TRUE(task.is_object());
-  ASSERT_TRUE(task.contains("dispute")) << task.dump(2);
-  const json& dispute = task.at("dispute");
-  EXPECT_EQ(dispute.at("reason").get<std::string>().find("challenger ran out of time"),
-            std::string::npos)
-      << dispute.dump(2);
-  EXPECT_TRUE(dispute.contains("node")) << dispute.dump(2);
-  EXPECT_EQ(dispute.at("arbiter").at("evaluations"), 1) << dispute.dump(2);
-}
-
-// Across hardware honest rounding landed interval 0 at 2.93 × δ and the
-// cheat (6e-5 added to conv1.backward at step 13, interval 2) at 2.92 × δ.
-// The verifier disputed only the interval furthest outside δ, the honest
-// one: it lost that game and its stake, and the cheat was paid. Its
-// challenge now lists both, strongest first; the arbiter plays interval 2
-// once the game on interval 0 is lost, and the cheat is caught there.
-TEST_F(HeteroTest, HonestRoundingRankedAboveTheCheatDoesNotPayTheCheat) {
-  json j = json::parse(ReadFile(Preset("hetero/corrupt-node-threads")));
-  j["seed"] = 6894176299990941LL;
-  j["participants"][0]["params"] = {{"step", 13}, {"node", "conv1.backward"},
-                                    {"magnitude", 6e-5}};
-  const json task = RunTask(j, "ranked");
-  ASSERT_TRUE(task.is_object());
   // The cheat is tuned to a rounding: where this machine's BLAS rounds 1
   // and 2 threads closer (OpenBLAS's AVX-512 kernels), the calibrated δ
   // holds the corrupted interval, no verifier can see it, and the ranking
