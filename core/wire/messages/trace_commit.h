@@ -16,6 +16,13 @@
 
 namespace veritrain {
 
+// The most intervals a trace can have: its commitment (and proof_posted,
+// real_trace) carries one update norm per interval in its JSON header, at
+// most 25 bytes each, and a header is at most 1 MiB (WireLimits): 40,000
+// norms fit with room for the rest. `check` refuses a task with more, which
+// its solver could never commit (it was slashed for not committing).
+inline constexpr int64_t kMaxTraceIntervals = 40000;
+
 struct TraceCommit {
   static constexpr const char* kType = "trace_commit";
   static constexpr int kVersion = 1;

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 
+#include "core/wire/messages/trace_commit.h"
 #include "tests/unit/scenario/scenario_test_util.h"
 
 namespace veritrain {
@@ -767,6 +768,24 @@ TEST(ScenarioTest, IntervalLargerThanStepsDoesNotDivide) {
   EXPECT_THAT(m, HasSubstr("/protocol/checkpoint_interval: 200 does not "
                            "divide job.steps = 100"));
   EXPECT_EQ(LineCount(m), 1u) << m;
+}
+
+// A trace of more intervals than a commitment can carry (one update norm
+// each, in a header of at most 1 MiB) is refused: its solver could never
+// commit it, and was slashed for not committing.
+TEST(ScenarioTest, IntervalsMustFitATraceCommitment) {
+  json most = json::parse(kMinimal);
+  most["job"]["steps"] = kMaxTraceIntervals;
+  most["protocol"] = {{"checkpoint_interval", 1}};
+  EXPECT_EQ(ErrorOf(most), "");
+  json more = json::parse(kMinimal);
+  more["job"]["steps"] = 2 * kMaxTraceIntervals + 2;
+  more["protocol"] = {{"checkpoint_interval", 1}};
+  EXPECT_THAT(ErrorOf(more),
+              HasSubstr("/protocol/checkpoint_interval: 80002 intervals (job.steps / "
+                        "checkpoint_interval = 80002 / 1) are more than the 40000 a trace "
+                        "commitment can carry"));
+  EXPECT_THAT(ErrorOf(more), HasSubstr("Raise checkpoint_interval to at least 3"));
 }
 
 TEST(ScenarioTest, SamplesMustBePositiveAndFitTheIntervals) {

@@ -48,6 +48,36 @@ TaskSpec SampleSpec() {
   return s;
 }
 
+// A trace of kMaxTraceIntervals intervals, each norm as long as a double
+// is written, fits a header: the solver's commitment, the arbiter's
+// proof_posted (with an ipc endpoint as long as a socket path can be) and
+// real_trace all encode within the limit and decode.
+TEST_F(MessageTypes, ATraceOfTheMostIntervalsFitsAHeader) {
+  const std::vector<double> norms(static_cast<size_t>(kMaxTraceIntervals),
+                                  -std::numeric_limits<double>::max());
+  TraceCommit commit;
+  commit.num_checkpoints = kMaxTraceIntervals + 1;
+  commit.update_norms = norms;
+  commit.serve_endpoint = "ipc://" + std::string(101, 's');
+  commit.training = {{"accuracy", 0.123456789012345}, {"seconds", 12345.678901234},
+                     {"steps_computed", 100000000}, {"final_loss", 1.2345678901234567}};
+  ProofPosted posted;
+  posted.solver = std::string(64, 'v');
+  posted.num_checkpoints = commit.num_checkpoints;
+  posted.update_norms = norms;
+  posted.serve_endpoint = commit.serve_endpoint;
+  RealTrace real;
+  real.update_norms = norms;
+  for (Message m : {Pack(commit, "task-0001"), Pack(posted, "task-0001"), Pack(real, "task-0001")}) {
+    m.from = "alice";
+    m.seq = 1;
+    auto frames = EncodeMessage(m, id_);
+    EXPECT_LE(frames.at(0).size(), WireLimits().max_header_bytes) << m.type;
+    auto decoded = DecodeMessage(frames, keys_, KnownMessageTypes());
+    EXPECT_TRUE(decoded.ok()) << m.type << ": " << decoded.status().ToString();
+  }
+}
+
 TEST_F(MessageTypes, EveryTypeRoundTrips) {
   EXPECT_EQ(RoundTrip(Hello{"solver", "ipc:///tmp/x"}).serve_endpoint, "ipc:///tmp/x");
   EXPECT_EQ(RoundTrip(Ack{false, "no", {{"task", "t"}}}).error, "no");
