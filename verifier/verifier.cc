@@ -519,7 +519,8 @@ Result<Verdict> Verifier::Check(const std::string& task, Assignment& a,
   run.steps_record = StepsRecord(task, posted.real_trace);
   run.kept_dir = KeptDir(task);
   run.verifier = config_.name;
-  auto before = StepsReexecutedBefore(run.steps_record, config_.run_id, task, config_.restarts);
+  auto before = StepsReexecutedBefore(run.steps_record, config_.run_id, task, config_.restarts,
+                                     a.spec.steps);
   if (before.ok()) {
     run.steps = *before;
   } else {
@@ -720,8 +721,7 @@ Result<std::optional<Verdict>> Verifier::CheckOneInterval(CheckRun& run,
   // Hyper-parameters: the task's. What the checkpoint claims is reported.
   const nlohmann::json claimed = h.begin->meta.value("optimizer", nlohmann::json());
   h.entry["hyperparameters"] = a.spec.verification.hyperparameters;
-  h.entry["claimed_optimizer"] = claimed;
-  h.entry["hyperparameter_mismatch"] = OptimizerMismatch(a.task_optimizer, claimed);
+  h.entry.update(ClaimReport(a.task_optimizer, claimed));
   // Exact mode computes in the precision the solver committed in (bits can
   // only be equal there); tolerance mode in the verifier's own.
   const std::string compute_dtype = tolerance ? a.job_config.dtype : committed_dtype;

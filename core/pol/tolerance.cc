@@ -62,4 +62,14 @@ nlohmann::json OptimizerMismatch(const nlohmann::json& task_optimizer,
   return out;
 }
 
+nlohmann::json ClaimReport(const nlohmann::json& task_optimizer, const nlohmann::json& claimed) {
+  const size_t size = claimed.dump().size();
+  if (size <= kMaxReportedClaimBytes) {
+    return {{"claimed_optimizer", claimed},
+            {"hyperparameter_mismatch", OptimizerMismatch(task_optimizer, claimed)}};
+  }
+  const std::string said = std::to_string(size) + " bytes of JSON, not reported";
+  return {{"claimed_optimizer", said}, {"hyperparameter_mismatch", {{"claim", said}}}};
+}
+
 }  // namespace veritrain

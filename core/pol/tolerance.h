@@ -81,4 +81,14 @@ double OptimizerStateL2(const State& a, const State& b);
 nlohmann::json OptimizerMismatch(const nlohmann::json& task_optimizer,
                                  const nlohmann::json& claimed);
 
+// What an interval's report says of the optimizer a checkpoint claims:
+// {"claimed_optimizer": the claim, "hyperparameter_mismatch":
+// OptimizerMismatch}. The report goes into the verdict for every interval
+// checked, in a header of at most 1 MiB, so a claim of more than
+// kMaxReportedClaimBytes of JSON (an optimizer's name and a few numbers
+// take a hundred) is given by its size in both fields: a solver cannot
+// make its verifiers' verdicts too large to post.
+inline constexpr size_t kMaxReportedClaimBytes = 1024;
+nlohmann::json ClaimReport(const nlohmann::json& task_optimizer, const nlohmann::json& claimed);
+
 }  // namespace veritrain

@@ -110,6 +110,26 @@ TEST(ToleranceTest, OptimizerMismatchNamesTheFields) {
             nlohmann::json::object());
 }
 
+// A claim of hyper-parameters is reported as it is up to a size any
+// optimizer's fits, and beyond it by its size alone: copied into every
+// interval's report, a solver's megabyte claim made the verdict too large
+// for a header, and the verifier could not post it.
+TEST(ToleranceTest, AClaimTooLargeToReportIsGivenByItsSize) {
+  const nlohmann::json task = {{"name", "adam"}, {"lr", 0.001}};
+  nlohmann::json small = task;
+  small["lr"] = 0.5;
+  const nlohmann::json shown = ClaimReport(task, small);
+  EXPECT_EQ(shown["claimed_optimizer"], small);
+  EXPECT_EQ(shown["hyperparameter_mismatch"], OptimizerMismatch(task, small));
+  nlohmann::json huge = task;
+  huge["padding"] = std::string(100000, 'x');
+  const nlohmann::json hidden = ClaimReport(task, huge);
+  const std::string said = std::to_string(huge.dump().size()) + " bytes of JSON, not reported";
+  EXPECT_EQ(hidden["claimed_optimizer"], said);
+  EXPECT_EQ(hidden["hyperparameter_mismatch"], nlohmann::json({{"claim", said}}));
+  EXPECT_LT(hidden.dump().size(), 200u);
+}
+
 TEST(ToleranceTest, CastFloatingLeavesIntegersAlone) {
   TensorMap m = {{"param/w", torch::ones({2}, torch::kFloat32)},
                  {"meta/step", torch::zeros({}, torch::kInt64)}};
