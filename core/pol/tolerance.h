@@ -88,7 +88,7 @@ nlohmann::json OptimizerMismatch(const nlohmann::json& task_optimizer,
 // kMaxReportedClaimBytes of JSON (an optimizer's name and a few numbers
 // take a hundred) is given by its size in both fields: a solver cannot
 // make its verifiers' verdicts too large to post.
-inline constexpr size_t kMaxReportedClaimBytes = 1024;
+inline constexpr size_t kMaxReportedClaimBytes = 256;
 nlohmann::json ClaimReport(const nlohmann::json& task_optimizer, const nlohmann::json& claimed);
 
 }  // namespace veritrain

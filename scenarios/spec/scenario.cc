@@ -23,6 +23,7 @@
 #include "core/wire/messages/task_economics.h"
 #include "core/wire/messages/task_spec.h"
 #include "core/wire/messages/trace_commit.h"
+#include "core/wire/messages/verdict.h"
 #include "core/util/json_keys.h"
 #include "scenarios/spec/checked_amount.h"
 #include "scenarios/spec/compute_cost_bound.h"
@@ -183,6 +184,16 @@ void ProtocolErrors(const json& r, std::vector<ScenarioError>& errors) {
     if (random_samples > intervals) {
       errors.push_back(
           {"/protocol/random_samples", std::to_string(random_samples) + limit});
+    }
+    if (SamplesFitIntervals(top_q, random_samples, intervals) &&
+        top_q + random_samples > Verdict::kMaxCheckedIntervals) {
+      errors.push_back(
+          {"/protocol", "top_q + random_samples = " + std::to_string(top_q) + " + " +
+                            std::to_string(random_samples) + " is more than the " +
+                            std::to_string(Verdict::kMaxCheckedIntervals) +
+                            " intervals a verifier's verdict can report (each interval checked "
+                            "is reported in it, in a message header of at most 1 MiB): the "
+                            "arbiter would refuse the verdict and the task never settle"});
     }
     if (top_q <= intervals && random_samples <= intervals &&
         !SamplesFitIntervals(top_q, random_samples, intervals)) {

@@ -47,6 +47,13 @@ struct Verdict {
   // At most this many intervals in one challenge, `disputed_interval`
   // included: each is a game the arbiter may have to play.
   static constexpr size_t kMaxChallengedIntervals = 64;
+  // At most this many intervals checked, each reported in `intervals`: an
+  // interval's report takes at most about 1.6 KB (its hashes, distances
+  // and δ, and a claim of hyper-parameters of at most 256 bytes,
+  // core/pol/tolerance.h), and the verdict travels in a header of at most
+  // 1 MiB with its challenge's evidence. `check` refuses a task whose
+  // verifiers would check more (top_q + random_samples).
+  static constexpr int64_t kMaxCheckedIntervals = 400;
   bool accept = true;
   bool abstain = false;            // neither accept nor challenge (see above)
   int64_t disputed_interval = -1;  // -1 when accepting or abstaining

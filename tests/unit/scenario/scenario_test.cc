@@ -788,6 +788,21 @@ TEST(ScenarioTest, IntervalsMustFitATraceCommitment) {
   EXPECT_THAT(ErrorOf(more), HasSubstr("Raise checkpoint_interval to at least 3"));
 }
 
+// A verdict reports every interval its verifier checked, in a header of at
+// most 1 MiB: a verifier sampling 2,000 intervals had its verdict refused
+// (header_too_large) and the run hung to its timeout with no summary.
+TEST(ScenarioTest, SamplesMustFitAVerdict) {
+  json most = json::parse(kMinimal);
+  most["job"]["steps"] = 1000;
+  most["protocol"] = {{"checkpoint_interval", 1}, {"top_q", 100}, {"random_samples", 300}};
+  EXPECT_EQ(ErrorOf(most), "");
+  json more = most;
+  more["protocol"]["random_samples"] = 301;
+  EXPECT_THAT(ErrorOf(more),
+              HasSubstr("/protocol: top_q + random_samples = 100 + 301 is more than the 400 "
+                        "intervals a verifier's verdict can report"));
+}
+
 TEST(ScenarioTest, SamplesMustBePositiveAndFitTheIntervals) {
   json none = json::parse(kMinimal);
   none["protocol"] = {{"top_q", 0}, {"random_samples", 0}};

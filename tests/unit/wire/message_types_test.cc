@@ -78,6 +78,52 @@ TEST_F(MessageTypes, ATraceOfTheMostIntervalsFitsAHeader) {
   }
 }
 
+// A verdict on the most intervals a verifier may check, each reported as
+// large as a report gets (tolerance mode, every metric, the largest claim
+// of hyper-parameters reported), challenging the most intervals with
+// proofs into a trace of the most intervals, fits a header.
+TEST_F(MessageTypes, AVerdictOnTheMostIntervalsFitsAHeader) {
+  const std::string hash(64, 'a');
+  const nlohmann::json number = -std::numeric_limits<double>::max();
+  nlohmann::json metrics = nlohmann::json::object();
+  for (const char* m : {"l1", "l2", "linf", "cosine"}) metrics[m] = number;
+  nlohmann::json claim = nlohmann::json::object();
+  for (int i = 0; claim.dump().size() < 256; ++i) claim["k" + std::to_string(i)] = number;
+  nlohmann::json mismatch = nlohmann::json::object();
+  for (const auto& [key, value] : claim.items()) mismatch[key] = {{"task", value}, {"claimed", value}};
+  const nlohmann::json entry = {
+      {"index", kMaxTraceIntervals}, {"reason", "random"}, {"first_step", 99999999},
+      {"steps", 99999999}, {"claimed_update_norm", number}, {"checked", true},
+      {"match", false}, {"seconds", number}, {"start_hash", hash},
+      {"expected_end_hash", hash}, {"computed_end_hash", hash}, {"bit_equal", false},
+      {"committed_dtype", "float64"}, {"compute_dtype", "float64"},
+      {"hyperparameters", "prover"}, {"claimed_optimizer", claim},
+      {"hyperparameter_mismatch", mismatch}, {"distances", metrics},
+      {"raw_distances", metrics}, {"update_norm", number}, {"non_finite", 99999999},
+      {"optimizer_state_l2", number}, {"delta", metrics},
+      {"exceeded", {"l1", "l2", "linf", "cosine"}}, {"norm_mismatch", true}};
+  Verdict v;
+  v.accept = false;
+  v.disputed_interval = kMaxTraceIntervals - 1;
+  v.reason = std::string(300, 'r');
+  v.intervals = nlohmann::json::array();
+  for (int64_t i = 0; i < Verdict::kMaxCheckedIntervals; ++i) v.intervals.push_back(entry);
+  // A proof into a trace of the most intervals: 16 sibling hashes.
+  nlohmann::json proof = {{"index", kMaxTraceIntervals}, {"tree_size", kMaxTraceIntervals + 1},
+                          {"siblings", std::vector<std::string>(16, hash)}};
+  const nlohmann::json evidence = {{"start", {{"hash", hash}, {"proof", proof}}},
+                                   {"end", {{"hash", hash}, {"proof", proof}}}};
+  v.evidence = evidence;
+  for (size_t i = 1; i < Verdict::kMaxChallengedIntervals; ++i) {
+    v.further.push_back({static_cast<int64_t>(i), std::string(300, 'r'), evidence});
+  }
+  Message m = Pack(v, "task-0001");
+  m.from = std::string(64, 'v');
+  m.seq = 1;
+  const auto frames = EncodeMessage(m, id_);
+  EXPECT_LE(frames.at(0).size(), WireLimits().max_header_bytes);
+}
+
 TEST_F(MessageTypes, EveryTypeRoundTrips) {
   EXPECT_EQ(RoundTrip(Hello{"solver", "ipc:///tmp/x"}).serve_endpoint, "ipc:///tmp/x");
   EXPECT_EQ(RoundTrip(Ack{false, "no", {{"task", "t"}}}).error, "no");
