@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -340,7 +341,17 @@ Status Run::WriteRoleConfigs() {
   auto endpoint = [&](const std::string& name) -> Result<std::string> {
     if (out_.mode == ExecutionMode::kInProcess) return "inproc://" + name;
     if (sc_.network.transport == "tcp") return TcpEndpoint(*ctx_, sc_.network.host);
-    return "ipc://" + work_ + "/" + name + ".sock";
+    // A Unix socket's path has room for 107 bytes; ZeroMQ said only "File
+    // name too long", late, naming neither the path nor what to change.
+    const std::string path = work_ + "/" + name + ".sock";
+    if (path.size() >= sizeof(sockaddr_un{}.sun_path)) {
+      return Status::InvalidArgument(
+          "the socket " + path + " is " + std::to_string(path.size()) + " bytes, more than the " +
+          std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) +
+          " a Unix socket's path can be: the run's work directory is made in TMPDIR; set TMPDIR "
+          "to a shorter folder, or shorten the participant names");
+    }
+    return "ipc://" + path;
   };
   VT_ASSIGN_OR_RETURN(requests_ep_, endpoint("arbiter-requests"));
   VT_ASSIGN_OR_RETURN(events_ep_, endpoint("arbiter-events"));

@@ -403,6 +403,20 @@ pid_t StartStuckRun(const std::string& dir, const std::string& out, const std::s
       dir);
 }
 
+// A socket's path longer than a Unix socket's room (a long TMPDIR) is
+// named with what to change, not left to ZeroMQ's "File name too long".
+TEST_F(RunTest, ASocketPathTooLongNamesTMPDIR) {
+  std::string deep = dir_;
+  while (deep.size() < 110) deep += "/" + std::string(20, 'd');
+  std::filesystem::create_directories(deep);
+  const std::string out = dir_ + "/out";
+  CommandResult r = RunVeritrain({"run", Scenario("synthetic"), "--out", out}, deep);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("a Unix socket's path can be: the run's work directory is made in TMPDIR"),
+            std::string::npos)
+      << r.out << r.err;
+}
+
 TEST_F(RunTest, ASecondRunIntoTheSameFolderIsRefused) {
   const std::string bin = FakeBinDir("solver", "while true; do sleep 1; done");
   const std::string out = dir_ + "/results";
