@@ -673,6 +673,19 @@ Result<std::optional<Verdict>> Verifier::CheckOneInterval(CheckRun& run,
   // The last interval's states are gone: their memory goes back to the
   // system before this one's checkpoints arrive (allocator_tuning.h).
   ReleaseFreedMemory();
+  // Checkpoint 0 is fixed by the task: the job's initial state, whose
+  // hash is computed here in the verifier's own precision (the solver's,
+  // unless it committed in another) before the start's tensors arrive. At a
+  // 100-MB state, building it beside them was the verifier's peak.
+  std::optional<Digest> own_initial;
+  if (i == 0) {
+    auto own = JobInDtype(a, a.job_config.dtype);
+    if (own.ok()) {
+      auto hash = InitialStateHash(**own, a.job_config.init_seed);
+      if (hash.ok()) own_initial = *hash;
+    }
+    ReleaseFreedMemory();
+  }
   // A checkpoint the solver does not serve, or serves with a bad proof, is
   // not the verifier's failure, but neither can it be disputed in a game:
   // the verifier abstains and says why.
@@ -694,14 +707,19 @@ Result<std::optional<Verdict>> Verifier::CheckOneInterval(CheckRun& run,
   const std::string committed_dtype = CommittedDtype(state);
   h.entry["committed_dtype"] = committed_dtype;
   if (i == 0) {
-    // Checkpoint 0 is fixed by the task: the job's initial state, in the
-    // precision the solver committed in.
-    VT_ASSIGN_OR_RETURN(const TrainingJob* reference, JobInDtype(a, committed_dtype));
-    VT_ASSIGN_OR_RETURN(bool initial,
-                        IsInitialState(*reference, a.job_config.init_seed, h.begin->state_hash));
-    // The initial state built to compare with goes back to the system,
-    // not into the block cache beside the start and its re-execution.
-    ReleaseFreedMemory();
+    // In the precision the solver committed in: the hash computed before
+    // the fetch when that is the verifier's own, else built now.
+    bool initial = false;
+    if (own_initial && committed_dtype == a.job_config.dtype) {
+      initial = *own_initial == h.begin->state_hash;
+    } else {
+      VT_ASSIGN_OR_RETURN(const TrainingJob* reference, JobInDtype(a, committed_dtype));
+      VT_ASSIGN_OR_RETURN(initial,
+                          IsInitialState(*reference, a.job_config.init_seed, h.begin->state_hash));
+      // The initial state built to compare with goes back to the system,
+      // not into the block cache beside the start and its re-execution.
+      ReleaseFreedMemory();
+    }
     if (!initial) {
       h.Done("checkpoint 0 is not the task's initial state");
       // No game is needed: the arbiter recomputes the initial state itself

@@ -249,8 +249,12 @@ nlohmann::json IntervalCheck::ReportFields(IntervalMode mode) const {
   return out;
 }
 
+Result<Digest> InitialStateHash(const TrainingJob& job, uint64_t init_seed) {
+  return StateHash(ToState(job.InitialState(init_seed)));
+}
+
 Result<bool> IsInitialState(const TrainingJob& job, uint64_t init_seed, const Digest& committed) {
-  VT_ASSIGN_OR_RETURN(Digest init, StateHash(ToState(job.InitialState(init_seed))));
+  VT_ASSIGN_OR_RETURN(Digest init, InitialStateHash(job, init_seed));
   return init == committed;
 }
 

@@ -173,5 +173,8 @@ Result<IntervalCheck> CheckInterval(const TrainingJob& job, const VerificationPo
 // (checkpoint 0 is fixed by the task). `job` computes in the precision the
 // solver committed in. Errors from hashing.
 Result<bool> IsInitialState(const TrainingJob& job, uint64_t init_seed, const Digest& committed);
+// The state hash IsInitialState compares with: of the job's initial state
+// for `init_seed`, built and let go here.
+Result<Digest> InitialStateHash(const TrainingJob& job, uint64_t init_seed);
 
 }  // namespace veritrain

@@ -352,7 +352,10 @@ TEST_F(CheckIntervalTest, CheckpointZeroIsTheJobsInitialState) {
   EXPECT_TRUE(*same);
   auto other = IsInitialState(*job_, 5, *init_hash);
   ASSERT_TRUE(other.ok());
-  EXPECT_FALSE(*other);
+  EXPECT_FALSE(*other);  auto hash = InitialStateHash(*job_, 4);
+  ASSERT_TRUE(hash.ok());
+  EXPECT_EQ(*hash, *init_hash);
+  EXPECT_NE(*InitialStateHash(*job_, 5), *init_hash);
 }
 
 TEST(IntervalModeTest, NamesAreTheTasksModes) {
