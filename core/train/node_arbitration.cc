@@ -120,14 +120,32 @@ Result<TensorMap> AssembleState(const TensorMap& state, const TensorMap& values)
   return next;
 }
 
-Result<StepTranscript> RecordStep(const TrainingJob& job, const TensorMap& state,
-                                  const NodeHook& hook) {
+namespace {
+
+// A transcript of the step `state` records (meta/step), nothing else yet.
+Result<StepTranscript> TranscriptOfStep(const TensorMap& state) {
   StepTranscript t;
   auto it = state.find("meta/step");
   if (it == state.end() || it->second.numel() != 1) {
     return Status::InvalidArgument("state has no 'meta/step'");
   }
   t.step = it->second.item<int64_t>();
+  return t;
+}
+
+// The chain and the outputs' root, from the state hash and output hashes.
+void SealTranscript(StepTranscript* t) {
+  t->chain = Chain(t->state_hash, t->output_hashes);
+  std::vector<Digest> leaves;
+  for (const auto& h : t->output_hashes) leaves.push_back(MerkleLeafHash(h));
+  t->outputs_root = MerkleRoot(leaves);
+}
+
+}  // namespace
+
+Result<StepTranscript> RecordStep(const TrainingJob& job, const TensorMap& state,
+                                  const NodeHook& hook) {
+  VT_ASSIGN_OR_RETURN(StepTranscript t, TranscriptOfStep(state));
   t.state = state;
   VT_ASSIGN_OR_RETURN(t.batch, job.Batch(t.step));
   std::vector<NodeRecord> record;
@@ -142,21 +160,13 @@ Result<StepTranscript> RecordStep(const TrainingJob& job, const TensorMap& state
   }
   VT_ASSIGN_OR_RETURN(t.state_hash, StateHash(ToState(state)));
   t.next_state_hash = t.output_hashes.back();
-  t.chain = Chain(t.state_hash, t.output_hashes);
-  std::vector<Digest> leaves;
-  for (const auto& h : t.output_hashes) leaves.push_back(MerkleLeafHash(h));
-  t.outputs_root = MerkleRoot(leaves);
+  SealTranscript(&t);
   return t;
 }
 
 Result<StepTranscript> HashStep(const TrainingJob& job, TensorMap state,
                                 const Digest& state_hash) {
-  StepTranscript t;
-  auto it = state.find("meta/step");
-  if (it == state.end() || it->second.numel() != 1) {
-    return Status::InvalidArgument("state has no 'meta/step'");
-  }
-  t.step = it->second.item<int64_t>();
+  VT_ASSIGN_OR_RETURN(StepTranscript t, TranscriptOfStep(state));
   t.state_hash = state_hash;
   VT_ASSIGN_OR_RETURN(TensorMap batch, job.Batch(t.step));
   Status hashed = Status::Ok();
@@ -175,10 +185,7 @@ Result<StepTranscript> HashStep(const TrainingJob& job, TensorMap state,
   VT_RETURN_IF_ERROR(next.status());
   VT_ASSIGN_OR_RETURN(t.next_state_hash, OutputHash(*next));
   t.output_hashes.push_back(t.next_state_hash);
-  t.chain = Chain(t.state_hash, t.output_hashes);
-  std::vector<Digest> leaves;
-  for (const auto& h : t.output_hashes) leaves.push_back(MerkleLeafHash(h));
-  t.outputs_root = MerkleRoot(leaves);
+  SealTranscript(&t);
   return t;
 }
 
