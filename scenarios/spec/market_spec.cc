@@ -10,6 +10,7 @@
 #include "scenarios/spec/checked_amount.h"
 #include "scenarios/spec/compute_cost_bound.h"
 #include "scenarios/spec/scenario.h"
+#include "scenarios/spec/trace_limits.h"
 
 namespace veritrain {
 namespace {
@@ -210,6 +211,8 @@ int64_t CheckJobMix(const json& r, const MarketSpec& spec, std::vector<ScenarioE
     if (j.steps % k != 0) {
       errors->push_back({at, std::to_string(j.steps) + " is not a multiple of checkpoint_interval " +
                                  std::to_string(k)});
+    } else if (auto too_many = TraceIntervalsError(j.steps, k)) {
+      errors->push_back({at, *too_many});
     } else if (!SamplesFitIntervals(top_q, random_samples, j.steps / k)) {
       // The rule the arbiter applies to each posted task.
       errors->push_back({at, std::to_string(j.steps) + " steps make " + std::to_string(j.steps / k) +

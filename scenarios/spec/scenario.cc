@@ -22,7 +22,6 @@
 #include "core/util/json_depth.h"
 #include "core/wire/messages/task_economics.h"
 #include "core/wire/messages/task_spec.h"
-#include "core/wire/messages/trace_commit.h"
 #include "core/wire/messages/verdict.h"
 #include "core/util/json_keys.h"
 #include "scenarios/spec/checked_amount.h"
@@ -31,6 +30,7 @@
 #include "scenarios/spec/market_spec.h"
 #include "scenarios/spec/schema_validate.h"
 #include "scenarios/spec/summary_shape.h"
+#include "scenarios/spec/trace_limits.h"
 
 namespace veritrain {
 namespace {
@@ -161,16 +161,10 @@ void ProtocolErrors(const json& r, std::vector<ScenarioError>& errors) {
                           std::to_string(top_q) + " + " +
                           std::to_string(random_samples) + ")"});
   }
-  if (steps % k == 0 && steps / k > kMaxTraceIntervals) {
-    errors.push_back(
-        {"/protocol/checkpoint_interval",
-         std::to_string(steps / k) + " intervals (job.steps / checkpoint_interval = " +
-             std::to_string(steps) + " / " + std::to_string(k) + ") are more than the " +
-             std::to_string(kMaxTraceIntervals) +
-             " a trace commitment can carry (one update norm per interval, in a message "
-             "header of at most 1 MiB): the solver could never commit its trace. Raise "
-             "checkpoint_interval to at least " +
-             std::to_string((steps + kMaxTraceIntervals - 1) / kMaxTraceIntervals)});
+  if (steps % k == 0) {
+    if (auto too_many = TraceIntervalsError(steps, k)) {
+      errors.push_back({"/protocol/checkpoint_interval", *too_many});
+    }
   }
   if (steps % k == 0) {
     const int64_t intervals = steps / k;

@@ -153,6 +153,16 @@ TEST(MarketScenario, WrongValuesAreRefusedWithTheReason) {
          j["market"]["jobs"] = {{{"steps", 100}}, {{"steps", 20}}};
        },
        "/market/jobs/1/steps", "1 intervals, fewer than top_q + random_samples = 1 + 1"},
+      // Each variant is a task of its own: one of more intervals than a trace
+      // commitment carries passed check, and its honest solver was slashed
+      // for never committing.
+      {"job variant of more intervals than a trace commitment carries",
+       [](json& j) {
+         j["protocol"]["checkpoint_interval"] = 1;
+         j["market"]["jobs"] = {{{"steps", 40}}, {{"steps", 60000}}};
+       },
+       "/market/jobs/1/steps", "60000 intervals (steps / checkpoint_interval = 60000 / 1) are "
+                               "more than the 40000 a trace commitment can carry"},
       {"job variant weight zero",
        [](json& j) { j["market"]["jobs"] = {{{"steps", 40}, {"weight", 0}}}; },
        "/market/jobs/0/weight", ""},

@@ -782,7 +782,7 @@ TEST(ScenarioTest, IntervalsMustFitATraceCommitment) {
   more["job"]["steps"] = 2 * kMaxTraceIntervals + 2;
   more["protocol"] = {{"checkpoint_interval", 1}};
   EXPECT_THAT(ErrorOf(more),
-              HasSubstr("/protocol/checkpoint_interval: 80002 intervals (job.steps / "
+              HasSubstr("/protocol/checkpoint_interval: 80002 intervals (steps / "
                         "checkpoint_interval = 80002 / 1) are more than the 40000 a trace "
                         "commitment can carry"));
   EXPECT_THAT(ErrorOf(more), HasSubstr("Raise checkpoint_interval to at least 3"));
