@@ -52,7 +52,7 @@ TaskSpec SampleSpec() {
 // is written, fits a header: the solver's commitment, the arbiter's
 // proof_posted (with an ipc endpoint as long as a socket path can be) and
 // real_trace all encode within the limit and decode.
-TEST_F(MessageTypes, ATraceOfTheMostIntervalsFitsAHeader) {
+TEST_F(MessageTypes, TheLongestTraceFitsTheHeaderLimit) {
   const std::vector<double> norms(static_cast<size_t>(kMaxTraceIntervals),
                                   -std::numeric_limits<double>::max());
   TraceCommit commit;
@@ -82,7 +82,7 @@ TEST_F(MessageTypes, ATraceOfTheMostIntervalsFitsAHeader) {
 // large as a report gets (tolerance mode, every metric, the largest claim
 // of hyper-parameters reported), challenging the most intervals with
 // proofs into a trace of the most intervals, fits a header.
-TEST_F(MessageTypes, AVerdictOnTheMostIntervalsFitsAHeader) {
+TEST_F(MessageTypes, TheLargestVerdictFitsTheHeaderLimit) {
   const std::string hash(64, 'a');
   const nlohmann::json number = -std::numeric_limits<double>::max();
   nlohmann::json metrics = nlohmann::json::object();
